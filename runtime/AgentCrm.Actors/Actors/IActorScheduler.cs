@@ -1,0 +1,17 @@
+using System.Text.Json;
+
+namespace AgentCrm.Actors;
+
+/// <summary>Reminders (durable, survive restarts, at-least-once) and timers (in memory, end with the activation).</summary>
+public interface IActorScheduler
+{
+    /// <summary>Registers or replaces a reminder. <paramref name="period"/> null fires once.</summary>
+    Task RegisterReminderAsync(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null, CancellationToken cancellationToken = default);
+
+    Task UnregisterReminderAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Registers or replaces a timer of this activation; it fires as a turn while the actor stays active.</summary>
+    void RegisterTimer(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null);
+
+    void UnregisterTimer(string name);
+}

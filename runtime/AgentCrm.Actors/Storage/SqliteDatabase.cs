@@ -1,0 +1,43 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Storage;
+
+/// <summary>The one SQLite file of an embedded deployment: opens connections with the right pragmas and owns the schema.</summary>
+public sealed class SqliteDatabase
+{
+    private readonly string _connectionString;
+    private readonly SyncMode _sync;
+
+    public SqliteDatabase(IOptions<StorageOptions> options)
+    {
+        var o = options.Value;
+        Directory.CreateDirectory(Path.GetDirectoryName(o.DatabasePath)!);
+        FilePath = o.DatabasePath;
+        _sync = o.Synchronous;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = o.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;" + Schema.Sql;
+        command.ExecuteNonQuery();
+    }
+
+    public string FilePath { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA synchronous={(_sync == SyncMode.Full ? "FULL" : "NORMAL")}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+}

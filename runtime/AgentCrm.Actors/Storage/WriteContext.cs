@@ -1,0 +1,64 @@
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Storage;
+
+/// <summary>What a write operation sees: the writer's connection inside the open transaction, and prepared commands cached by SQL text.</summary>
+public sealed class WriteContext
+{
+    private readonly Dictionary<string, SqliteCommand> _commands;
+    private List<Action>? _afterCommit;
+    private List<Action>? _onRollback;
+
+    internal WriteContext(SqliteConnection connection, Dictionary<string, SqliteCommand> commands)
+    {
+        Connection = connection;
+        _commands = commands;
+    }
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>A prepared command for <paramref name="sql"/>, reused across batches; parameters keep their names, set their values.</summary>
+    public SqliteCommand Command(string sql, params string[] parameters)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var p in parameters)
+                command.Parameters.Add(new SqliteParameter(p, null));
+            command.Prepare();
+            _commands[sql] = command;
+        }
+        return command;
+    }
+
+    /// <summary>Runs once the transaction holding the current operation has committed (e.g. advance an in-memory chain head).</summary>
+    public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
+
+    /// <summary>Runs if the transaction is rolled back as a whole (undo in-memory state prepared by an operation).</summary>
+    public void OnRollbackOf(Action action) => (_onRollback ??= []).Add(action);
+
+    internal void Exec(string sql)
+    {
+        var command = Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    internal void OnCommit()
+    {
+        if (_afterCommit is { } list)
+            foreach (var a in list)
+                a();
+        _afterCommit = null;
+        _onRollback = null;
+    }
+
+    internal void OnRollback()
+    {
+        if (_onRollback is { } list)
+            foreach (var a in list)
+                a();
+        _afterCommit = null;
+        _onRollback = null;
+    }
+}
