@@ -1,1 +1,1 @@
-Console.WriteLine("x");
+return await AgentCrm.Cli.AgentCrmCli.RunAsync(args);

@@ -1,0 +1,20 @@
+namespace AgentCrm.Agents;
+
+/// <summary>The outcome of one <see cref="IAgent.Assess"/> call.</summary>
+/// <param name="Score">Risk or likelihood in [0, 1].</param>
+/// <param name="Fired">True when the score reached the manifest's threshold.</param>
+/// <param name="Reasons">Every factor that moved the score, strongest first.</param>
+/// <param name="NextStep">What the CSM should do about it (used in the brief).</param>
+public sealed record Assessment(double Score, bool Fired, IReadOnlyList<Reason> Reasons, string NextStep = "")
+{
+    /// <summary>An assessment that does not fire and explains nothing.</summary>
+    public static Assessment None { get; } = new(0, false, []);
+}
+
+/// <summary>One factor of an assessment.</summary>
+/// <param name="Field">The snapshot field it read.</param>
+/// <param name="Value">The value it read.</param>
+/// <param name="Weight">Its contribution to the score (signed, in the model's units).</param>
+/// <param name="EventIds">The events behind the value.</param>
+/// <param name="Explanation">A phrase a CSM understands, e.g. "contract ends in 41 days".</param>
+public sealed record Reason(string Field, object? Value, double Weight, IReadOnlyList<string> EventIds, string Explanation);

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>A CRM signal as intake accepted it (API.md, "Events").</summary>
+public sealed record CrmEvent(string Id, string CustomerId, string Type, DateTimeOffset OccurredAt, string? Source, JsonElement Attributes)
+{
+    public string? Str(string name) =>
+        Attributes.ValueKind == JsonValueKind.Object && Attributes.TryGetProperty(name, out var v)
+            ? v.ValueKind switch
+            {
+                JsonValueKind.String => v.GetString(),
+                JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => v.GetRawText(),
+                _ => null,
+            }
+            : null;
+
+    public double? Num(string name)
+    {
+        if (Attributes.ValueKind != JsonValueKind.Object || !Attributes.TryGetProperty(name, out var v))
+            return null;
+        return v.ValueKind switch
+        {
+            JsonValueKind.Number => v.GetDouble(),
+            JsonValueKind.String when double.TryParse(v.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
+            JsonValueKind.True => 1,
+            JsonValueKind.False => 0,
+            _ => null,
+        };
+    }
+
+    public DateTimeOffset? Date(string name) =>
+        Str(name) is { } s && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var d) ? d : null;
+}

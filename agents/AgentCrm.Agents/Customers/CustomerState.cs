@@ -1,0 +1,69 @@
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// The derived, bounded state a customer actor keeps: aggregates rather than the raw timeline (raw
+/// events stay in the event store), so a turn saves a few kilobytes whatever the customer's history.
+/// </summary>
+public sealed class CustomerState
+{
+    public const int RecentIdCapacity = 256;
+    public const int WindowDays = 180;
+
+    public string CustomerId { get; set; } = "";
+
+    /// <summary>Highest inbox sequence applied (embedded intake delivers each customer's events in order).</summary>
+    public long LastInboxSeq { get; set; }
+
+    /// <summary>Ids of the latest events applied, for dedupe when delivery has no sequence (pub/sub).</summary>
+    public List<string> RecentEventIds { get; set; } = [];
+
+    public long EventsApplied { get; set; }
+
+    public DateTimeOffset? FirstEventAt { get; set; }
+
+    public DateTimeOffset? LastEventAt { get; set; }
+
+    public Stamped<string>? Name { get; set; }
+
+    public Stamped<string>? Segment { get; set; }
+
+    public Stamped<string>? Domain { get; set; }
+
+    public Stamped<DateTimeOffset>? CustomerSince { get; set; }
+
+    public ContractInfo? Contract { get; set; }
+
+    /// <summary>Usage quantity per day number (days since 1970-01-01), last <see cref="WindowDays"/> days.</summary>
+    public SortedDictionary<int, double> UsageByDay { get; set; } = [];
+
+    public List<string> RecentUsageEventIds { get; set; } = [];
+
+    public SortedDictionary<int, int> LoginsByDay { get; set; } = [];
+
+    public Dictionary<string, TicketInfo> Tickets { get; set; } = new(StringComparer.Ordinal);
+
+    public List<EventStamp> PaymentFailures { get; set; } = [];
+
+    public Dictionary<string, InvoiceInfo> Invoices { get; set; } = new(StringComparer.Ordinal);
+
+    public Stamped<double>? Nps { get; set; }
+
+    public List<VisitInfo> WebVisits { get; set; } = [];
+
+    /// <summary>Last brief per agent id, for the cooldown.</summary>
+    public Dictionary<string, BriefMark> LastBriefs { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed record Stamped<T>(T Value, DateTimeOffset At, string EventId);
+
+public sealed record EventStamp(DateTimeOffset At, string EventId);
+
+public sealed record ContractInfo(string? Type, DateTimeOffset? Start, DateTimeOffset? End, double? Value, bool? AutoRenew, string? Status, string EventId);
+
+public sealed record TicketInfo(string Status, string Priority, DateTimeOffset OpenedAt, DateTimeOffset UpdatedAt, string EventId);
+
+public sealed record InvoiceInfo(string Status, double Amount, DateTimeOffset? DueDate, DateTimeOffset UpdatedAt, string EventId);
+
+public sealed record VisitInfo(DateTimeOffset At, string Category, string? VisitorId, string EventId);
+
+public sealed record BriefMark(DateTimeOffset At, double Score);

@@ -1,0 +1,170 @@
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// Folds events into <see cref="CustomerState"/>. Pure: the actor and the sandbox's timeline replay
+/// run the same code. Event attribute conventions are listed in the README ("Event attributes").
+/// </summary>
+public static class CustomerTimeline
+{
+    /// <summary>True when the event was applied; false when it was seen before (duplicate delivery).</summary>
+    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0)
+    {
+        if (inboxSeq > 0 && inboxSeq <= state.LastInboxSeq)
+            return false;
+        if (state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal))
+            return false;
+
+        state.CustomerId = e.CustomerId;
+        if (inboxSeq > 0)
+            state.LastInboxSeq = inboxSeq;
+        state.RecentEventIds.Add(e.Id);
+        if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
+            state.RecentEventIds.RemoveRange(0, state.RecentEventIds.Count - CustomerState.RecentIdCapacity);
+        state.EventsApplied++;
+        if (state.FirstEventAt is null || e.OccurredAt < state.FirstEventAt)
+            state.FirstEventAt = e.OccurredAt;
+        if (state.LastEventAt is null || e.OccurredAt > state.LastEventAt)
+            state.LastEventAt = e.OccurredAt;
+
+        switch (e.Type)
+        {
+            case "profile": ApplyProfile(state, e); break;
+            case "contract": ApplyContract(state, e); break;
+            case "usage": Bump(state.UsageByDay, Day(e.OccurredAt), e.Num("quantity") ?? 1); Remember(state.RecentUsageEventIds, e.Id, 20); break;
+            case "login": state.LoginsByDay[Day(e.OccurredAt)] = state.LoginsByDay.GetValueOrDefault(Day(e.OccurredAt)) + 1; break;
+            case "support_ticket": ApplyTicket(state, e); break;
+            case "invoice": ApplyInvoice(state, e); break;
+            case "payment": ApplyPayment(state, e); break;
+            case "nps" when e.Num("score") is { } score: state.Nps = new(score, e.OccurredAt, e.Id); break;
+            case "web_visit": state.WebVisits.Add(new(e.OccurredAt, VisitCategory(e), e.Str("visitorId"), e.Id)); break;
+            default: break;
+        }
+        Trim(state);
+        return true;
+    }
+
+    private static void ApplyProfile(CustomerState s, CrmEvent e)
+    {
+        if (e.Str("name") is { } name) s.Name = new(name, e.OccurredAt, e.Id);
+        if (e.Str("segment") is { } segment) s.Segment = new(segment, e.OccurredAt, e.Id);
+        if (e.Str("domain") is { } domain) s.Domain = new(domain, e.OccurredAt, e.Id);
+        if (e.Date("customerSince") is { } since) s.CustomerSince = new(since, e.OccurredAt, e.Id);
+    }
+
+    private static void ApplyContract(CustomerState s, CrmEvent e)
+    {
+        var old = s.Contract;
+        s.Contract = new(
+            NormalizeContractType(e.Str("contractType")) ?? old?.Type,
+            e.Date("startDate") ?? old?.Start,
+            e.Date("endDate") ?? old?.End,
+            e.Num("value") ?? old?.Value,
+            e.Num("autoRenew") is { } a ? a != 0 : old?.AutoRenew,
+            e.Str("status") ?? old?.Status ?? "active",
+            e.Id);
+        if (s.CustomerSince is null && s.Contract.Start is { } start)
+            s.CustomerSince = new(start, e.OccurredAt, e.Id);
+    }
+
+    private static void ApplyTicket(CustomerState s, CrmEvent e)
+    {
+        var id = e.Str("ticketId") ?? e.Id;
+        var status = (e.Str("status") ?? "open").ToLowerInvariant();
+        var priority = (e.Str("priority") ?? "normal").ToLowerInvariant();
+        var opened = s.Tickets.TryGetValue(id, out var old) ? old.OpenedAt : e.OccurredAt;
+        s.Tickets[id] = new(status, old is not null && e.Str("priority") is null ? old.Priority : priority, opened, e.OccurredAt, e.Id);
+    }
+
+    private static void ApplyInvoice(CustomerState s, CrmEvent e)
+    {
+        var id = e.Str("invoiceId") ?? e.Id;
+        s.Invoices[id] = new((e.Str("status") ?? "open").ToLowerInvariant(), e.Num("amount") ?? 0, e.Date("dueDate"), e.OccurredAt, e.Id);
+    }
+
+    private static void ApplyPayment(CustomerState s, CrmEvent e)
+    {
+        var status = (e.Str("status") ?? "succeeded").ToLowerInvariant();
+        if (status is "failed" or "declined" or "error")
+            s.PaymentFailures.Add(new(e.OccurredAt, e.Id));
+        else if (e.Str("invoiceId") is { } invoice && s.Invoices.TryGetValue(invoice, out var inv))
+            s.Invoices[invoice] = inv with { Status = "paid", UpdatedAt = e.OccurredAt };
+    }
+
+    /// <summary>Maps the many spellings CRMs use onto month-to-month, one-year, two-year.</summary>
+    public static string? NormalizeContractType(string? raw)
+    {
+        if (string.IsNullOrWhiteSpace(raw))
+            return null;
+        var k = new string(raw.ToLowerInvariant().Where(char.IsLetterOrDigit).ToArray());
+        return k switch
+        {
+            "monthtomonth" or "monthly" or "m2m" => "month-to-month",
+            "oneyear" or "1year" or "annual" or "yearly" or "12months" => "one-year",
+            "twoyear" or "2year" or "24months" => "two-year",
+            _ => raw.Trim().ToLowerInvariant(),
+        };
+    }
+
+    /// <summary>The page category of a web visit: explicit <c>category</c>, else guessed from the URL.</summary>
+    public static string VisitCategory(CrmEvent e)
+    {
+        if (e.Str("category") is { Length: > 0 } c)
+            return c.ToLowerInvariant();
+        var url = (e.Str("url") ?? "").ToLowerInvariant();
+        foreach (var (keyword, category) in UrlCategories)
+            if (url.Contains(keyword, StringComparison.Ordinal))
+                return category;
+        return "other";
+    }
+
+    private static readonly (string Keyword, string Category)[] UrlCategories =
+    [
+        ("pricing", "pricing"), ("plans", "pricing"), ("security", "security"), ("trust", "security"),
+        ("compliance", "compliance"), ("gdpr", "compliance"), ("integration", "integration"), ("api", "integration"),
+        ("procurement", "procurement"), ("tender", "procurement"), ("rfp", "procurement"), ("solutions", "solutions"),
+        ("cancel", "cancellation"), ("docs", "docs"), ("support", "support"),
+    ];
+
+    internal static int Day(DateTimeOffset t) => (int)(t.ToUniversalTime().Ticks / TimeSpan.TicksPerDay - 719162);
+
+    private static void Bump(SortedDictionary<int, double> days, int day, double amount) =>
+        days[day] = days.GetValueOrDefault(day) + amount;
+
+    private static void Remember(List<string> ids, string id, int capacity)
+    {
+        ids.Add(id);
+        if (ids.Count > capacity)
+            ids.RemoveAt(0);
+    }
+
+    private static void Trim(CustomerState s)
+    {
+        if (s.LastEventAt is not { } last)
+            return;
+        var oldestDay = Day(last) - CustomerState.WindowDays;
+        var oldest = last.AddDays(-CustomerState.WindowDays);
+        TrimDays(s.UsageByDay, oldestDay);
+        TrimDays(s.LoginsByDay, oldestDay);
+        s.PaymentFailures.RemoveAll(p => p.At < oldest);
+        s.WebVisits.RemoveAll(v => v.At < oldest);
+        if (s.WebVisits.Count > 2000)
+            s.WebVisits.RemoveRange(0, s.WebVisits.Count - 2000);
+        foreach (var (id, t) in s.Tickets.Where(t => !IsOpen(t.Value) && t.Value.UpdatedAt < oldest).ToList())
+            s.Tickets.Remove(id);
+        foreach (var (id, _) in s.Invoices.Where(i => i.Value.Status == "paid" && i.Value.UpdatedAt < oldest).ToList())
+            s.Invoices.Remove(id);
+    }
+
+    private static void TrimDays<T>(SortedDictionary<int, T> days, int oldestDay)
+    {
+        while (days.Count > 0)
+        {
+            var first = days.Keys.First();
+            if (first >= oldestDay)
+                break;
+            days.Remove(first);
+        }
+    }
+
+    internal static bool IsOpen(TicketInfo t) => t.Status is not ("resolved" or "closed" or "solved");
+}

@@ -1,0 +1,129 @@
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>Derives the agent-facing <see cref="CustomerSnapshot"/> from <see cref="CustomerState"/> at a moment.</summary>
+public static class SnapshotBuilder
+{
+    /// <summary>Every field this builder can produce, with its data category (the consent gate's unit).</summary>
+    public static readonly IReadOnlyDictionary<string, string> FieldCategories = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["profile.name"] = "identity",
+        ["profile.segment"] = "identity",
+        ["profile.domain"] = "identity",
+        ["tenure.days"] = "contract",
+        ["contract.type"] = "contract",
+        ["contract.daysToEnd"] = "contract",
+        ["contract.value"] = "contract",
+        ["contract.autoRenew"] = "contract",
+        ["contract.status"] = "contract",
+        ["usage.last30d"] = "usage",
+        ["usage.prev30d"] = "usage",
+        ["usage.trend30d"] = "usage",
+        ["usage.last90d"] = "usage",
+        ["usage.prev90d"] = "usage",
+        ["usage.trend90d"] = "usage",
+        ["logins.last30d"] = "usage",
+        ["tickets.open"] = "support",
+        ["tickets.openHighPriority"] = "support",
+        ["tickets.opened90d"] = "support",
+        ["billing.paymentFailures90d"] = "billing",
+        ["billing.overdueInvoices"] = "billing",
+        ["billing.openAmount"] = "billing",
+        ["nps.latest"] = "feedback",
+        ["nps.daysSince"] = "feedback",
+        ["web.visits30d"] = "web",
+        ["web.pricingVisits30d"] = "web",
+        ["web.distinctVisitors30d"] = "web",
+        ["events.total"] = "activity",
+        ["events.daysSinceLast"] = "activity",
+    };
+
+    public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf)
+    {
+        var f = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
+        void Num(string name, double value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
+        void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
+
+        if (s.Name is { } n) Txt("profile.name", n.Value, [n.EventId]);
+        if (s.Segment is { } seg) Txt("profile.segment", seg.Value, [seg.EventId]);
+        if (s.Domain is { } dom) Txt("profile.domain", dom.Value, [dom.EventId]);
+        if (s.CustomerSince is { } since)
+            Num("tenure.days", Math.Max(0, Math.Floor((asOf - since.Value).TotalDays)), [since.EventId]);
+
+        if (s.Contract is { } c)
+        {
+            if (c.Type is { } type) Txt("contract.type", type, [c.EventId]);
+            if (c.End is { } end) Num("contract.daysToEnd", Math.Ceiling((end - asOf).TotalDays), [c.EventId]);
+            if (c.Value is { } value) Num("contract.value", value, [c.EventId]);
+            if (c.AutoRenew is { } auto) Num("contract.autoRenew", auto ? 1 : 0, [c.EventId]);
+            if (c.Status is { } status) Txt("contract.status", status, [c.EventId]);
+        }
+
+        var today = CustomerTimeline.Day(asOf);
+        if (s.UsageByDay.Count > 0)
+        {
+            var usageIds = s.RecentUsageEventIds.ToArray();
+            var last30 = Sum(s.UsageByDay, today - 29, today);
+            var prev30 = Sum(s.UsageByDay, today - 59, today - 30);
+            var last90 = Sum(s.UsageByDay, today - 89, today);
+            var prev90 = Sum(s.UsageByDay, today - 179, today - 90);
+            Num("usage.last30d", last30, usageIds);
+            Num("usage.prev30d", prev30, usageIds);
+            if (prev30 > 0) Num("usage.trend30d", Math.Round((last30 - prev30) / prev30, 4), usageIds);
+            Num("usage.last90d", last90, usageIds);
+            Num("usage.prev90d", prev90, usageIds);
+            if (prev90 > 0) Num("usage.trend90d", Math.Round((last90 - prev90) / prev90, 4), usageIds);
+        }
+        if (s.LoginsByDay.Count > 0)
+            Num("logins.last30d", s.LoginsByDay.Where(d => d.Key > today - 30 && d.Key <= today).Sum(d => d.Value), []);
+
+        var open = s.Tickets.Values.Where(CustomerTimeline.IsOpen).OrderBy(t => t.OpenedAt).ToList();
+        if (s.Tickets.Count > 0 || s.EventsApplied > 0)
+        {
+            Num("tickets.open", open.Count, open.Select(t => t.EventId).ToArray());
+            var high = open.Where(t => t.Priority is "high" or "urgent" or "critical").ToList();
+            Num("tickets.openHighPriority", high.Count, high.Select(t => t.EventId).ToArray());
+            var recent = s.Tickets.Values.Where(t => t.OpenedAt > asOf.AddDays(-90)).ToList();
+            Num("tickets.opened90d", recent.Count, recent.Select(t => t.EventId).ToArray());
+
+            var failures = s.PaymentFailures.Where(p => p.At > asOf.AddDays(-90) && p.At <= asOf).ToList();
+            Num("billing.paymentFailures90d", failures.Count, failures.Select(p => p.EventId).ToArray());
+            var overdue = s.Invoices.Values.Where(i => i.Status == "overdue" || (i.Status == "open" && i.DueDate < asOf)).ToList();
+            Num("billing.overdueInvoices", overdue.Count, overdue.Select(i => i.EventId).ToArray());
+            var unpaid = s.Invoices.Values.Where(i => i.Status is "open" or "overdue").ToList();
+            Num("billing.openAmount", unpaid.Sum(i => i.Amount), unpaid.Select(i => i.EventId).ToArray());
+        }
+
+        if (s.Nps is { } nps)
+        {
+            Num("nps.latest", nps.Value, [nps.EventId]);
+            Num("nps.daysSince", Math.Floor((asOf - nps.At).TotalDays), [nps.EventId]);
+        }
+
+        if (s.WebVisits.Count > 0)
+        {
+            var visits = s.WebVisits.Where(v => v.At > asOf.AddDays(-30) && v.At <= asOf).ToList();
+            Num("web.visits30d", visits.Count, visits.TakeLast(10).Select(v => v.EventId).ToArray());
+            var pricing = visits.Where(v => v.Category == "pricing").ToList();
+            Num("web.pricingVisits30d", pricing.Count, pricing.TakeLast(10).Select(v => v.EventId).ToArray());
+            Num("web.distinctVisitors30d", visits.Select(v => v.VisitorId).Where(v => v is not null).Distinct().Count(), []);
+        }
+
+        Num("events.total", s.EventsApplied, []);
+        if (s.LastEventAt is { } lastAt)
+            Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
+        return new CustomerSnapshot(s.CustomerId, asOf, f);
+    }
+
+    private static double Sum(SortedDictionary<int, double> days, int from, int to)
+    {
+        double total = 0;
+        foreach (var (day, value) in days)
+        {
+            if (day > to)
+                break;
+            if (day >= from)
+                total += value;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace AgentCrm.Agents.RenewalRisk;
+
+/// <summary>
+/// Scores churn / renewal risk as a logistic function of weighted factors read from the snapshot.
+/// Every factor that contributes is reported as a reason with its share of the log-odds.
+/// </summary>
+internal sealed class RenewalRiskAgent(AgentManifest manifest, RenewalRiskParameters p) : IAgent
+{
+    public AgentManifest Manifest { get; } = manifest;
+
+    public Assessment Assess(CustomerSnapshot s)
+    {
+        var reasons = new List<Reason>();
+        var logit = p.Intercept;
+
+        void Factor(string factor, string field, double x, string explanation)
+        {
+            if (x <= 0 || !p.Weights.TryGetValue(factor, out var w) || w == 0)
+                return;
+            var contribution = w * x;
+            logit += contribution;
+            reasons.Add(new Reason(field, s.Fields[field].Value, Math.Round(contribution, 4), s.EventIds(field), explanation));
+        }
+
+        if (s.Number("contract.daysToEnd") is { } days)
+        {
+            var x = days <= 0 ? 1 : Math.Max(0, 1 - days / p.ContractHorizonDays);
+            Factor(Factors.ContractEndingSoon, "contract.daysToEnd", x,
+                days <= 0 ? $"contract ended {-days:0} days ago" : $"contract ends in {days:0} days");
+        }
+        if (s.Text("contract.type") == "month-to-month")
+            Factor(Factors.MonthToMonth, "contract.type", 1, "month-to-month contract");
+        if (s.Number("contract.autoRenew") == 0)
+            Factor(Factors.NoAutoRenew, "contract.autoRenew", 1, "auto-renew is off");
+        if (s.Number("usage.trend30d") is { } trend && trend < 0)
+            Factor(Factors.UsageDecline, "usage.trend30d", Math.Min(1, -trend), $"usage down {Percent(-trend)} in 30 days");
+        if (s.Number("tickets.open") is { } open && open > 0)
+            Factor(Factors.OpenTickets, "tickets.open", Math.Min(open, 5) / 5, open == 1 ? "1 unresolved ticket" : $"{open:0} unresolved tickets");
+        if (s.Number("tickets.openHighPriority") is { } high && high > 0)
+            Factor(Factors.HighPriorityTickets, "tickets.openHighPriority", Math.Min(high, 3) / 3, $"{high:0} high-priority ticket{(high == 1 ? "" : "s")} open");
+        if (s.Number("billing.paymentFailures90d") is { } failures && failures > 0)
+            Factor(Factors.PaymentFailures, "billing.paymentFailures90d", Math.Min(failures, 3) / 3, $"{failures:0} failed payment{(failures == 1 ? "" : "s")} in 90 days");
+        if (s.Number("billing.overdueInvoices") is { } overdue && overdue > 0)
+            Factor(Factors.OverdueInvoices, "billing.overdueInvoices", Math.Min(overdue, 3) / 3, $"{overdue:0} overdue invoice{(overdue == 1 ? "" : "s")}");
+        if (s.Number("nps.latest") is { } nps && nps <= p.LowNps)
+            Factor(Factors.LowNps, "nps.latest", (p.LowNps + 1 - nps) / (p.LowNps + 1), $"NPS {nps:0}");
+        if (s.Number("tenure.days") is { } tenure && tenure < p.ShortTenureDays)
+            Factor(Factors.ShortTenure, "tenure.days", 1 - tenure / p.ShortTenureDays, $"customer for only {tenure:0} days");
+
+        var score = Math.Round(1 / (1 + Math.Exp(-logit)), 4);
+        reasons.Sort((a, b) => b.Weight.CompareTo(a.Weight));
+        return new Assessment(score, score >= Manifest.Threshold, reasons, NextStep(reasons));
+    }
+
+    private static string Percent(double fraction) => (fraction * 100).ToString("0", CultureInfo.InvariantCulture) + "%";
+
+    private static string NextStep(List<Reason> reasons) => reasons.Count == 0 ? "" : reasons[0].Field switch
+    {
+        "billing.paymentFailures90d" or "billing.overdueInvoices" => "Call the billing contact this week: fix the failed payments before they turn into a cancellation.",
+        "usage.trend30d" => "Book an adoption review with the main users: find out which workflow stopped and offer enablement.",
+        "contract.daysToEnd" or "contract.autoRenew" => "Open the renewal conversation now: confirm the decision maker, the value delivered and the renewal date.",
+        "contract.type" => "Offer a term contract with a loyalty incentive to move off month-to-month.",
+        "tickets.open" or "tickets.openHighPriority" => "Escalate the open tickets with support and tell the customer the date they will be fixed.",
+        "nps.latest" => "Follow up on the low NPS answer personally and agree a recovery plan.",
+        "tenure.days" => "Run an onboarding health check: new customers churn before they reach value.",
+        _ => "Review the account and agree next steps with the customer.",
+    };
+}

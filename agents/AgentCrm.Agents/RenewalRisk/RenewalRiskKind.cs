@@ -1,0 +1,31 @@
+namespace AgentCrm.Agents.RenewalRisk;
+
+/// <summary>The built-in <c>renewal-risk</c> kind and its v1 manifest.</summary>
+public sealed class RenewalRiskKind : IAgentKind
+{
+    public const string KindName = "renewal-risk";
+
+    public string Name => KindName;
+
+    public AgentManifest BuiltIn { get; } = new()
+    {
+        Id = "renewal-risk",
+        Version = "1.0.0",
+        Kind = KindName,
+        Scenario = "renewal-risk",
+        Description = "Churn / renewal risk from contract, usage, support, billing and NPS signals.",
+        Subscribes = ["contract", "usage", "support_ticket", "invoice", "payment", "nps", "profile"],
+        Reads =
+        [
+            "profile.name", "tenure.days", "contract.type", "contract.daysToEnd", "contract.autoRenew", "usage.trend30d",
+            "tickets.open", "tickets.openHighPriority", "billing.paymentFailures90d", "billing.overdueInvoices", "nps.latest",
+        ],
+        Purpose = "customer-success",
+        Threshold = 0.6,
+        CooldownDays = 7,
+        VetoPolicy = VetoPolicy.DeliverThenVeto,
+        KnowledgeQuery = "renewal risk churn playbook next steps",
+    };
+
+    public IAgent Create(AgentManifest manifest) => new RenewalRiskAgent(manifest, RenewalRiskParameters.From(manifest.Parameters));
+}

@@ -1,0 +1,288 @@
+using System.Text.Json;
+using AgentCrm.Audit;
+using AgentCrm.Storage;
+
+namespace AgentCrm.Agents;
+
+public sealed class AgentNotFoundException(string message) : Exception(message);
+
+public sealed class AgentConflictException(string message) : Exception(message);
+
+public sealed record RegisterResult(AgentVersionRecord Record, bool Created);
+
+/// <summary>
+/// The explicit registry of agent versions (hot-plug without start-up scanning). Every change is
+/// durable before it is visible; <see cref="Current"/> is swapped atomically so the next actor turn sees
+/// the new set and a turn in flight keeps the one it started with. Another process (the CLI) may change
+/// the same database: <see cref="ReloadIfChangedAsync"/> notices through a version counter.
+/// </summary>
+public sealed partial class AgentRegistry
+{
+    private const string VersionKey = "registry.version";
+    private readonly SqliteDatabase _database;
+    private readonly SqliteWriter _writer;
+    private readonly AuditLog _audit;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AgentRegistry> _logger;
+    private readonly Dictionary<string, IAgentKind> _kinds;
+    private readonly SemaphoreSlim _mutex = new(1, 1);
+    private Dictionary<(string, string), AgentVersionRecord> _records = [];
+    private long _loadedVersion = -1;
+    private AgentSet _current = AgentSet.Empty;
+
+    public AgentRegistry(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time, IEnumerable<IAgentKind> kinds, ILogger<AgentRegistry> logger)
+    {
+        _database = database;
+        _writer = writer;
+        _audit = audit;
+        _time = time;
+        _logger = logger;
+        _kinds = kinds.ToDictionary(k => k.Name, StringComparer.Ordinal);
+    }
+
+    public AgentSet Current => Volatile.Read(ref _current);
+
+    public IReadOnlyCollection<string> Kinds => _kinds.Keys;
+
+    public bool Loaded => _loadedVersion >= 0;
+
+    /// <summary>Loads the registry; on a first start registers and activates every built-in agent.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        Load();
+        foreach (var kind in _kinds.Values)
+            if (kind.BuiltIn is { } builtIn && !_records.Keys.Any(k => k.Item1 == builtIn.Id))
+            {
+                await RegisterAsync(builtIn, "system", cancellationToken);
+                await PromoteAsync(builtIn.Id, builtIn.Version, "system", cancellationToken);
+                LogBuiltIn(builtIn.Id, builtIn.Version);
+            }
+    }
+
+    public IReadOnlyList<AgentVersionRecord> List() =>
+        _records.Values.OrderBy(r => r.AgentId, StringComparer.Ordinal).ThenBy(r => r.CreatedAt).ToList();
+
+    public IReadOnlyList<AgentVersionRecord> Versions(string agentId) =>
+        _records.Values.Where(r => r.AgentId == agentId).OrderBy(r => r.CreatedAt).ToList();
+
+    /// <summary>Validates the manifest with its kind and stores it as <c>registered</c>.</summary>
+    public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default)
+    {
+        ManifestReader.Validate(manifest);
+        if (!_kinds.TryGetValue(manifest.Kind, out var kind))
+            throw new ManifestException("kind", $"Unknown kind '{manifest.Kind}'; registered kinds: {string.Join(", ", _kinds.Keys)}.");
+        kind.Create(manifest);
+        var hash = ManifestReader.ContentHash(manifest);
+
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            if (_records.TryGetValue((manifest.Id, manifest.Version), out var existing))
+            {
+                if (existing.ContentHash == hash)
+                    return new(existing, false);
+                throw new AgentConflictException($"{manifest.Id}@{manifest.Version} is already registered with different content ({existing.ContentHash}); versions are immutable, register a new version.");
+            }
+            var now = _time.GetUtcNow();
+            var record = new AgentVersionRecord(manifest, hash, AgentState.Registered, now, now);
+            await _writer.WriteAsync(ctx =>
+            {
+                var cmd = ctx.Command(
+                    "INSERT INTO agent_versions (agent_id, version, kind, manifest, content_hash, state, created_at, updated_at) VALUES ($a, $v, $k, $m, $h, $s, $c, $c)",
+                    "$a", "$v", "$k", "$m", "$h", "$s", "$c");
+                cmd.Parameters["$a"].Value = manifest.Id;
+                cmd.Parameters["$v"].Value = manifest.Version;
+                cmd.Parameters["$k"].Value = manifest.Kind;
+                cmd.Parameters["$m"].Value = JsonSerializer.Serialize(manifest, ManifestReader.Json);
+                cmd.Parameters["$h"].Value = hash;
+                cmd.Parameters["$s"].Value = Name(AgentState.Registered);
+                cmd.Parameters["$c"].Value = now.ToString("O");
+                cmd.ExecuteNonQuery();
+                Transition(ctx, manifest.Id, manifest.Version, null, AgentState.Registered, actor, now, hash);
+            });
+            _records[(manifest.Id, manifest.Version)] = record;
+            return new(record, true);
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>Makes a version the active one of its agent; the previously active version is retired.</summary>
+    public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            var target = Find(agentId, version);
+            if (target.State == AgentState.Active)
+                return target;
+            var changes = _records.Values
+                .Where(r => r.AgentId == agentId && r.State == AgentState.Active)
+                .Select(r => (r, AgentState.Retired))
+                .Append((target, AgentState.Active))
+                .ToList();
+            return (await ApplyAsync(changes, actor, cancellationToken)).Last();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>Retires every version of an agent: no further briefs; turns in flight finish.</summary>
+    public async Task<IReadOnlyList<AgentVersionRecord>> UnregisterAsync(string agentId, string actor, CancellationToken cancellationToken = default)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            var versions = _records.Values.Where(r => r.AgentId == agentId).ToList();
+            if (versions.Count == 0)
+                throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
+            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => (r, AgentState.Retired)).ToList();
+            await ApplyAsync(changes, actor, cancellationToken);
+            return Versions(agentId);
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    public AgentVersionRecord Find(string agentId, string version) =>
+        _records.TryGetValue((agentId, version), out var r)
+            ? r
+            : throw new AgentNotFoundException(_records.Keys.Any(k => k.Item1 == agentId)
+                ? $"Agent '{agentId}' has no version '{version}'."
+                : $"No agent '{agentId}' is registered.");
+
+    /// <summary>Picks up changes another process made to the same database.</summary>
+    public async Task ReloadIfChangedAsync(CancellationToken cancellationToken = default)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To)> changes, string actor, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        await _writer.WriteAsync(ctx =>
+        {
+            var cmd = ctx.Command("UPDATE agent_versions SET state = $s, updated_at = $u WHERE agent_id = $a AND version = $v", "$s", "$u", "$a", "$v");
+            foreach (var (r, to) in changes)
+            {
+                cmd.Parameters["$s"].Value = Name(to);
+                cmd.Parameters["$u"].Value = now.ToString("O");
+                cmd.Parameters["$a"].Value = r.AgentId;
+                cmd.Parameters["$v"].Value = r.Version;
+                cmd.ExecuteNonQuery();
+                Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash);
+            }
+        }).WaitAsync(cancellationToken);
+        var updated = new List<AgentVersionRecord>();
+        foreach (var (r, to) in changes)
+        {
+            var u = r with { State = to, UpdatedAt = now };
+            _records[(r.AgentId, r.Version)] = u;
+            updated.Add(u);
+            LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
+        }
+        _loadedVersion = ReadVersion();
+        Publish();
+        return updated;
+    }
+
+    private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash)
+    {
+        var cmd = ctx.Command(
+            "INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, $v, $f, $t, $w, $at)",
+            "$a", "$v", "$f", "$t", "$w", "$at");
+        cmd.Parameters["$a"].Value = agentId;
+        cmd.Parameters["$v"].Value = version;
+        cmd.Parameters["$f"].Value = from is { } f ? Name(f) : DBNull.Value;
+        cmd.Parameters["$t"].Value = Name(to);
+        cmd.Parameters["$w"].Value = actor;
+        cmd.Parameters["$at"].Value = at.ToString("O");
+        cmd.ExecuteNonQuery();
+        var bump = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", "$k");
+        bump.Parameters["$k"].Value = VersionKey;
+        bump.ExecuteNonQuery();
+        _audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{Name(to)}", $"agent:{agentId}@{version}",
+            new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash }, at);
+    }
+
+    private void ReloadIfChangedLocked()
+    {
+        if (ReadVersion() != _loadedVersion)
+            Load();
+    }
+
+    private long ReadVersion()
+    {
+        using var connection = _database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", VersionKey);
+        return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    private void Load()
+    {
+        var version = ReadVersion();
+        var records = new Dictionary<(string, string), AgentVersionRecord>();
+        using (var connection = _database.Open())
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT manifest, content_hash, state, created_at, updated_at FROM agent_versions";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+            {
+                var manifest = JsonSerializer.Deserialize<AgentManifest>(reader.GetString(0), ManifestReader.Json)!;
+                var record = new AgentVersionRecord(manifest, reader.GetString(1), Enum.Parse<AgentState>(reader.GetString(2), ignoreCase: true),
+                    DateTimeOffset.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
+                    DateTimeOffset.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture));
+                records[(manifest.Id, manifest.Version)] = record;
+            }
+        }
+        _records = records;
+        _loadedVersion = version;
+        Publish();
+    }
+
+    private void Publish()
+    {
+        var live = new List<LiveAgent>();
+        foreach (var r in _records.Values.Where(r => r.State == AgentState.Active).OrderBy(r => r.AgentId, StringComparer.Ordinal))
+        {
+            if (!_kinds.TryGetValue(r.Manifest.Kind, out var kind))
+            {
+                LogUnknownKind(r.AgentId, r.Version, r.Manifest.Kind);
+                continue;
+            }
+            live.Add(new LiveAgent(kind.Create(r.Manifest), r));
+        }
+        Volatile.Write(ref _current, new AgentSet(live));
+    }
+
+    public static string Name(AgentState state) => JsonNamingPolicy.CamelCase.ConvertName(state.ToString());
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Built-in agent {AgentId}@{Version} registered and activated")]
+    private partial void LogBuiltIn(string agentId, string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId}@{Version}: {From} -> {To} by {Actor}")]
+    private partial void LogTransition(string agentId, string version, string from, string to, string actor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} has kind {Kind}, which this build does not have; it does not run")]
+    private partial void LogUnknownKind(string agentId, string version, string kind);
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCrm.Agents;
+
+public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, AgentManifest Manifest);
+
+public sealed record AgentDto(string Id, string? ActiveVersion, IReadOnlyList<AgentVersionDto> Versions);
+
+public sealed record ItemsPage<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+public sealed record PromoteRequest(int? CanaryPercent);
+
+public static class AgentsApi
+{
+    private const long MaxManifestBytes = 1024 * 1024;
+
+    public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/agents").WithTags("Agents");
+        group.MapPost("/", Register).WithName("RegisterAgent").WithSummary("Register an agent version from a JSON or YAML manifest.")
+            .Accepts<AgentManifest>("application/json", "application/yaml");
+        group.MapGet("/", (AgentRegistry registry) => TypedResults.Ok(new ItemsPage<AgentDto>(
+            registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)).ToList(), null))).WithName("ListAgents");
+        group.MapGet("/{id}", GetAgent).WithName("GetAgent");
+        group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent");
+        group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion");
+        return group;
+    }
+
+    public static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> Register(
+        HttpRequest request, AgentRegistry registry, CancellationToken cancellationToken)
+    {
+        var text = await RequestBody.ReadTextAsync(request, MaxManifestBytes, cancellationToken);
+        if (text is null)
+            return Problems.TooLarge($"A manifest is at most {MaxManifestBytes} bytes.");
+        try
+        {
+            var manifest = ManifestReader.Read(text, request.ContentType);
+            var result = await registry.RegisterAsync(manifest, "api", cancellationToken);
+            var dto = ToDto(result.Record);
+            return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
+        }
+        catch (ManifestException ex)
+        {
+            return Problems.Validation(ex.Errors.ToDictionary(e => e.Key, e => e.Value), detail: "The manifest is invalid; nothing was registered.");
+        }
+        catch (AgentConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+    }
+
+    public static Results<Ok<AgentDto>, ProblemHttpResult> GetAgent(string id, AgentRegistry registry)
+    {
+        var versions = registry.Versions(id);
+        return versions.Count == 0 ? Problems.NotFound($"No agent '{id}' is registered.") : TypedResults.Ok(ToDto(id, versions));
+    }
+
+    public static async Task<Results<Ok<AgentDto>, ProblemHttpResult>> Unregister(string id, AgentRegistry registry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(ToDto(id, await registry.UnregisterAsync(id, "api", cancellationToken)));
+        }
+        catch (AgentNotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+    }
+
+    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Promote(
+        string id, string version, HttpRequest request, AgentRegistry registry, CancellationToken cancellationToken)
+    {
+        var text = await RequestBody.ReadTextAsync(request, 64 * 1024, cancellationToken) ?? "";
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            try
+            {
+                var body = JsonSerializer.Deserialize<PromoteRequest>(text, ManifestReader.Json);
+                if (body?.CanaryPercent is { } canary && canary != 100)
+                    return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = ["Only 100 is supported until canary routing ships with the sandbox gate."] });
+            }
+            catch (JsonException ex)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { [string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path] = [ex.Message.Split(" Path:")[0]] });
+            }
+        }
+        try
+        {
+            return TypedResults.Ok(ToDto(await registry.PromoteAsync(id, version, "api", cancellationToken)));
+        }
+        catch (AgentNotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+    }
+
+    public static AgentVersionDto ToDto(AgentVersionRecord r) =>
+        new(r.AgentId, r.Version, r.Manifest.Kind, r.Manifest.Scenario, AgentRegistry.Name(r.State), r.ContentHash, r.CreatedAt, r.UpdatedAt, r.Manifest);
+
+    private static AgentDto ToDto(string id, IEnumerable<AgentVersionRecord> versions)
+    {
+        var list = versions.Select(ToDto).ToList();
+        return new AgentDto(id, list.FirstOrDefault(v => v.State == "active")?.Version, list);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using AgentCrm.Agents.Customers;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AgentCrm.Agents;
+
+/// <summary>Reads a manifest from JSON or YAML and checks every generic field; kind parameters are checked by the kind.</summary>
+public static partial class ManifestReader
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        MaxDepth = 32,
+    };
+
+    /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
+    public static AgentManifest Read(string body, string? contentType)
+    {
+        var yaml = contentType is not null && (contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) || contentType.Contains("yml", StringComparison.OrdinalIgnoreCase));
+        if (!yaml && !body.TrimStart().StartsWith('{'))
+            yaml = !body.TrimStart().StartsWith('[');
+        JsonNode? node;
+        try
+        {
+            node = yaml ? YamlToJson(body) : JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw new ManifestException("$", $"Malformed JSON (line {ex.LineNumber + 1}): {ex.Message.Split(" Path:")[0]}");
+        }
+        catch (YamlException ex)
+        {
+            throw new ManifestException("$", $"Malformed YAML (line {ex.Start.Line}, column {ex.Start.Column}): {ex.InnerException?.Message ?? ex.Message}");
+        }
+        if (node is not JsonObject)
+            throw new ManifestException("$", "A manifest must be an object.");
+
+        AgentManifest? manifest;
+        try
+        {
+            manifest = node.Deserialize<AgentManifest>(Json);
+        }
+        catch (JsonException ex)
+        {
+            var path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
+            var message = ex.Message.Contains("missing required properties", StringComparison.Ordinal)
+                ? "missing required fields: " + string.Join(", ", MissingRequired((JsonObject)node))
+                : ex.Message.Split(" Path:")[0];
+            throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
+        }
+        return Validate(manifest!);
+    }
+
+    private static IEnumerable<string> MissingRequired(JsonObject o) =>
+        new[] { "id", "version", "kind" }.Where(k => o[k] is null);
+
+    /// <summary>Checks every generic field and collects all problems.</summary>
+    public static AgentManifest Validate(AgentManifest m)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (!IdPattern().IsMatch(m.Id))
+            errors["id"] = ["id must be 2-64 characters: lower-case letters, digits and dashes, starting with a letter or digit."];
+        if (!VersionPattern().IsMatch(m.Version))
+            errors["version"] = ["version must look like 1.2.3 or 1.2.3-suffix."];
+        if (string.IsNullOrWhiteSpace(m.Scenario))
+            errors["scenario"] = ["scenario is required (e.g. renewal-risk)."];
+        if (m.Subscribes.Count == 0)
+            errors["subscribes"] = ["subscribes must name at least one event type."];
+        for (var i = 0; i < m.Subscribes.Count; i++)
+            if (!EventTypes.IsKnown(m.Subscribes[i]))
+                errors[$"subscribes[{i}]"] = [$"Unknown event type '{m.Subscribes[i]}'; allowed: {string.Join(", ", EventTypes.All)}."];
+        for (var i = 0; i < m.Reads.Count; i++)
+            if (!SnapshotBuilder.FieldCategories.ContainsKey(m.Reads[i]))
+                errors[$"reads[{i}]"] = [$"Unknown snapshot field '{m.Reads[i]}'."];
+        if (string.IsNullOrWhiteSpace(m.Purpose))
+            errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
+        if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))
+            errors["threshold"] = ["threshold must be between 0 and 1."];
+        if (m.CooldownDays is < 0 or > 365)
+            errors["cooldownDays"] = ["cooldownDays must be between 0 and 365."];
+        if (m.Gate.MinCases < 1)
+            errors["gate.minCases"] = ["gate.minCases must be at least 1."];
+        if (m.Gate.MinPrecision is < 0 or > 1)
+            errors["gate.minPrecision"] = ["gate.minPrecision must be between 0 and 1."];
+        if (m.Gate.MinRecall is < 0 or > 1)
+            errors["gate.minRecall"] = ["gate.minRecall must be between 0 and 1."];
+        if (errors.Count > 0)
+            throw new ManifestException(errors);
+        return m;
+    }
+
+    /// <summary>The content hash of a version: SHA-256 over the manifest's canonical JSON (keys sorted).</summary>
+    public static string ContentHash(AgentManifest m)
+    {
+        var node = JsonSerializer.SerializeToNode(m, Json)!;
+        var canonical = Canonical(node)!.ToJsonString();
+        return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static JsonNode? Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject(o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => KeyValuePair.Create(p.Key, Canonical(p.Value)))),
+        JsonArray a => new JsonArray(a.Select(Canonical).ToArray()),
+        null => null,
+        _ => node.DeepClone(),
+    };
+
+    private static JsonNode? YamlToJson(string text)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(text));
+        if (stream.Documents.Count == 0)
+            throw new ManifestException("$", "The YAML document is empty.");
+        return ToNode(stream.Documents[0].RootNode);
+    }
+
+    private static JsonNode? ToNode(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? "", ToNode(c.Value)))),
+        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToNode).ToArray()),
+        YamlScalarNode s => Scalar(s),
+        _ => null,
+    };
+
+    private static JsonNode? Scalar(YamlScalarNode s)
+    {
+        var v = s.Value ?? "";
+        if (s.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded)
+            return JsonValue.Create(v);
+        if (v is "" or "~" or "null" or "Null" or "NULL")
+            return null;
+        if (v is "true" or "True" or "TRUE")
+            return JsonValue.Create(true);
+        if (v is "false" or "False" or "FALSE")
+            return JsonValue.Create(false);
+        if (long.TryParse(v, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l))
+            return JsonValue.Create(l);
+        if (double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d))
+            return JsonValue.Create(d);
+        return JsonValue.Create(v);
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}(-[A-Za-z0-9.]{1,40})?$")]
+    private static partial Regex VersionPattern();
+}

@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Briefs;
+using AgentCrm.Cli;
+using AgentCrm.Customers;
+using AgentCrm.Intake;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AgentCrm.Bench;
+
+/// <summary>
+/// `agentcrm bench`: drives N events for M customers over loopback HTTP through intake → durable inbox →
+/// customer actor → renewal-risk agent → brief, on the embedded host with durability on, and compares
+/// with the same agent called directly in a loop in the same run.
+/// </summary>
+internal static class BenchRunner
+{
+    public static readonly Option<int> Events = new("--events") { Description = "Events to send in the throughput phase.", DefaultValueFactory = _ => 200_000 };
+    public static readonly Option<int> Customers = new("--customers") { Description = "Distinct customers.", DefaultValueFactory = _ => 2_000 };
+    public static readonly Option<string> Sync = new("--sync") { Description = "SQLite synchronous mode: Full or Normal.", DefaultValueFactory = _ => "Full" };
+    private const int BatchSize = 500;
+    private const int Senders = 4;
+
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var total = parse.GetValue(Events);
+        var customers = parse.GetValue(Customers);
+        if (total < 1000 || customers < 1)
+            return AgentCrmCli.Fail("--events must be at least 1000 and --customers at least 1");
+        var dir = Path.Combine(Path.GetTempPath(), "agentcrm-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var json = parse.GetValue(AgentCrmCli.Json);
+        var log = json ? TextWriter.Null : Console.Out;
+        try
+        {
+            var app = AgentCrmServer.Build([], new Dictionary<string, string?>
+            {
+                ["Storage:DataDirectory"] = dir,
+                ["Storage:Synchronous"] = parse.GetValue(Sync),
+                ["urls"] = "http://127.0.0.1:0",
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Serilog:MinimumLevel"] = "Warning",
+            });
+            await app.StartAsync(cancellationToken);
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var metrics = app.Services.GetRequiredService<RuntimeMetrics>();
+            var dispatcher = app.Services.GetRequiredService<EventDispatcher>();
+            using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
+            var now = DateTimeOffset.UtcNow;
+            var random = new Random(7);
+
+            log.WriteLine($"bench: {total:N0} events, {customers:N0} customers, synchronous={parse.GetValue(Sync)}, {Environment.ProcessorCount} cores");
+
+            // Warm-up: activate every customer once so the throughput phase measures steady state.
+            await SendAsync(http, Generate(customers, customers, now, random, "w"), 1, cancellationToken);
+            await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
+
+            metrics.EventToAssessment.Reset();
+            var batches = Generate(total, customers, now, random, "t");
+            var sw = Stopwatch.StartNew();
+            await SendAsync(http, batches, Senders, cancellationToken);
+            var accepted = sw.Elapsed;
+            await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
+            var processed = sw.Elapsed;
+            var rate = total / processed.TotalSeconds;
+            var p = (P50: metrics.EventToAssessment.Percentile(50), P95: metrics.EventToAssessment.Percentile(95), P99: metrics.EventToAssessment.Percentile(99));
+
+            // Paced phase at half the measured rate: latency when the system is not saturated.
+            metrics.EventToAssessment.Reset();
+            var pacedRate = rate / 2;
+            var paced = Generate((int)Math.Min(total / 2, pacedRate * 10), customers, now, random, "p");
+            await SendPacedAsync(http, paced, pacedRate, cancellationToken);
+            await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
+            var q = (P50: metrics.EventToAssessment.Percentile(50), P95: metrics.EventToAssessment.Percentile(95), P99: metrics.EventToAssessment.Percentile(99));
+            var briefs = app.Services.GetRequiredService<BriefStore>().Count();
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+
+            var direct = DirectBaseline(customers, now);
+            var result = new
+            {
+                events = total,
+                customers,
+                synchronous = parse.GetValue(Sync),
+                acceptSeconds = Math.Round(accepted.TotalSeconds, 3),
+                processSeconds = Math.Round(processed.TotalSeconds, 3),
+                eventsPerSecond = Math.Round(rate),
+                latencyMs = new { p50 = Math.Round(p.P50, 2), p95 = Math.Round(p.P95, 2), p99 = Math.Round(p.P99, 2) },
+                pacedEventsPerSecond = Math.Round(pacedRate),
+                pacedLatencyMs = new { p50 = Math.Round(q.P50, 2), p95 = Math.Round(q.P95, 2), p99 = Math.Round(q.P99, 2) },
+                directAssessPerSecond = Math.Round(direct),
+                runtimeOverheadRatio = Math.Round(direct / rate, 1),
+                briefs,
+            };
+            if (json)
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
+            else
+            {
+                Console.WriteLine($"throughput      {result.eventsPerSecond,10:N0} events/s  (accepted in {result.acceptSeconds:0.00} s, processed in {result.processSeconds:0.00} s)");
+                Console.WriteLine($"latency (max)   p50 {p.P50,7:0.00} ms  p95 {p.P95,7:0.00} ms  p99 {p.P99,7:0.00} ms   event accepted → assessed");
+                Console.WriteLine($"latency (half)  p50 {q.P50,7:0.00} ms  p95 {q.P95,7:0.00} ms  p99 {q.P99,7:0.00} ms   at {pacedRate:N0} events/s");
+                Console.WriteLine($"direct Assess   {direct,10:N0} assessments/s (snapshot + agent, same run)  → runtime costs {result.runtimeOverheadRatio}x per event");
+                Console.WriteLine($"briefs written  {briefs,10:N0}");
+            }
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>The baseline: build the snapshot and call the same agent in a plain loop.</summary>
+    private static double DirectBaseline(int customers, DateTimeOffset now)
+    {
+        var kind = BuiltInKinds.All.First(k => k.Name == "renewal-risk");
+        var agent = kind.Create(kind.BuiltIn!);
+        var random = new Random(11);
+        var states = new List<CustomerState>();
+        foreach (var batch in Generate(Math.Max(customers * 20, 20_000), customers, now, random, "d"))
+            foreach (var line in batch.Split('\n'))
+            {
+                var e = EventStore.ParseStored(line);
+                var idx = int.Parse(e.CustomerId.AsSpan(2), CultureInfo.InvariantCulture);
+                while (states.Count <= idx)
+                    states.Add(new CustomerState());
+                CustomerTimeline.Apply(states[idx], e);
+            }
+        var reads = agent.Manifest.Reads;
+        long n = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(2))
+            foreach (var s in states)
+            {
+                var snapshot = SnapshotBuilder.Build(s, s.LastEventAt ?? now).Only(reads);
+                _ = agent.Assess(snapshot);
+                n++;
+            }
+        return n / sw.Elapsed.TotalSeconds;
+    }
+
+    private static List<string> Generate(int count, int customers, DateTimeOffset now, Random random, string prefix)
+    {
+        string[] types = ["usage", "usage", "usage", "login", "login", "support_ticket", "payment", "invoice", "nps", "web_visit", "contract"];
+        var batches = new List<string>();
+        var sb = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            var c = random.Next(customers);
+            var type = types[random.Next(types.Length)];
+            var at = now.AddMinutes(-random.Next(0, 60 * 24 * 60)).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+            var attributes = type switch
+            {
+                "usage" => $"{{\"quantity\":{random.Next(1, 100)}}}",
+                "support_ticket" => $"{{\"ticketId\":\"T{random.Next(50)}\",\"status\":\"{(random.Next(3) == 0 ? "resolved" : "open")}\",\"priority\":\"{(random.Next(5) == 0 ? "high" : "normal")}\"}}",
+                "payment" => $"{{\"status\":\"{(random.Next(10) == 0 ? "failed" : "succeeded")}\",\"amount\":100}}",
+                "invoice" => $"{{\"invoiceId\":\"I{random.Next(20)}\",\"amount\":100,\"status\":\"open\"}}",
+                "nps" => $"{{\"score\":{random.Next(0, 11)}}}",
+                "contract" => $"{{\"contractType\":\"{(random.Next(2) == 0 ? "month-to-month" : "one-year")}\",\"endDate\":\"{now.AddDays(random.Next(10, 400)):yyyy-MM-dd}T00:00:00Z\"}}",
+                "web_visit" => "{\"url\":\"https://vendor.example/pricing\"}",
+                _ => "{}",
+            };
+            if (sb.Length > 0)
+                sb.Append('\n');
+            sb.Append(CultureInfo.InvariantCulture, $"{{\"id\":\"{prefix}{i}\",\"customerId\":\"c-{c}\",\"type\":\"{type}\",\"occurredAt\":\"{at}\",\"attributes\":{attributes}}}");
+            if ((i + 1) % BatchSize == 0 || i == count - 1)
+            {
+                batches.Add(sb.ToString());
+                sb.Clear();
+            }
+        }
+        return batches;
+    }
+
+    private static async Task SendAsync(HttpClient http, List<string> batches, int senders, CancellationToken ct)
+    {
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, senders).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches.Count)
+                await PostAsync(http, batches[i], ct);
+        }));
+    }
+
+    private static async Task SendPacedAsync(HttpClient http, List<string> batches, double eventsPerSecond, CancellationToken ct)
+    {
+        var perBatch = TimeSpan.FromSeconds(BatchSize / eventsPerSecond);
+        var sw = Stopwatch.StartNew();
+        var pending = new List<Task>();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            var due = perBatch * i;
+            if (sw.Elapsed < due)
+                await Task.Delay(due - sw.Elapsed, ct);
+            pending.Add(PostAsync(http, batches[i], ct));
+        }
+        await Task.WhenAll(pending);
+    }
+
+    private static async Task PostAsync(HttpClient http, string ndjson, CancellationToken ct)
+    {
+        using var content = new StringContent(ndjson, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        using var response = await http.PostAsync("/v1/events", content, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"intake answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+    }
+
+    private static async Task WaitForAsync(EventDispatcher dispatcher, EventStore store, CancellationToken ct)
+    {
+        var target = store.MaxSeq();
+        while (dispatcher.Watermark < target)
+            await Task.Delay(5, ct);
+    }
+}

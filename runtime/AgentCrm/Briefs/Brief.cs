@@ -1,0 +1,46 @@
+using System.Text.Json.Serialization;
+using AgentCrm.Agents;
+
+namespace AgentCrm.Briefs;
+
+[JsonConverter(typeof(JsonStringEnumConverter<BriefStatus>))]
+public enum BriefStatus
+{
+    [JsonStringEnumMemberName("pendingReview")] PendingReview,
+    [JsonStringEnumMemberName("delivered")] Delivered,
+    [JsonStringEnumMemberName("vetoed")] Vetoed,
+    [JsonStringEnumMemberName("retracted")] Retracted,
+    [JsonStringEnumMemberName("shadow")] Shadow,
+}
+
+public sealed record Citation(string DocumentId, string Title, string Section, string ChunkId, double Score, string Snippet);
+
+/// <summary>A brief for a CSM (API.md, "Briefs"), with what the evidence endpoint needs to justify it.</summary>
+public sealed record Brief
+{
+    public required string Id { get; init; }
+    public required string CustomerId { get; init; }
+    public string? CustomerName { get; init; }
+    public required string AgentId { get; init; }
+    public required string AgentVersion { get; init; }
+    public required string ContentHash { get; init; }
+    public required string Scenario { get; init; }
+    public double Score { get; init; }
+    public double Threshold { get; init; }
+    public required string Headline { get; init; }
+    public required string Body { get; init; }
+    public IReadOnlyList<Reason> Reasons { get; init; } = [];
+    public IReadOnlyList<Citation> Citations { get; init; } = [];
+    public BriefStatus Status { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public bool Degraded { get; init; }
+
+    /// <summary>The event whose arrival produced this brief.</summary>
+    public required string TriggerEventId { get; init; }
+
+    /// <summary>The snapshot time the agent assessed (event time).</summary>
+    public DateTimeOffset AsOf { get; init; }
+
+    /// <summary>The snapshot fields the agent read, as it saw them.</summary>
+    public IReadOnlyDictionary<string, object?> Inputs { get; init; } = new Dictionary<string, object?>();
+}

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Audit;
+using AgentCrm.Server;
+using AgentCrm.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Cli;
+
+/// <summary>`agentcrm agents …`: the registry on the data directory, same rules as the HTTP API.</summary>
+internal static class AgentsCommand
+{
+    private static readonly JsonSerializerOptions Output = new(ManifestReader.Json) { WriteIndented = true, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
+
+    public static Command Create()
+    {
+        var agents = new Command("agents", "Agent registry and lifecycle.");
+
+        var list = new Command("list", "List agents, their versions and states.");
+        list.SetAction((p, ct) => WithRegistry(p, ct, (r, _) =>
+        {
+            var rows = r.List().Select(AgentsApi.ToDto).ToList();
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { items = rows }, Output));
+            else
+                foreach (var v in rows)
+                    Console.WriteLine($"{v.Id}@{v.Version,-10} {v.State,-10} {v.Kind,-16} {v.ContentHash[..19]}");
+            return Task.FromResult(0);
+        }));
+
+        var manifestArg = new Argument<FileInfo>("MANIFEST") { Description = "A JSON or YAML manifest file." };
+        var register = new Command("register", "Register an agent version.") { manifestArg };
+        register.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
+        {
+            var file = p.GetValue(manifestArg)!;
+            if (!file.Exists)
+                return AgentCrmCli.Fail($"no such file: {file.FullName}");
+            var manifest = ManifestReader.Read(await File.ReadAllTextAsync(file.FullName, token), file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
+            var result = await r.RegisterAsync(manifest, "cli", token);
+            Print(p, AgentsApi.ToDto(result.Record), $"{manifest.Id}@{manifest.Version} {(result.Created ? "registered" : "already registered")} ({result.Record.ContentHash})");
+            return 0;
+        }));
+
+        var idArg = new Argument<string>("ID") { Description = "Agent id." };
+        var unregister = new Command("unregister", "Retire every version of an agent.") { idArg };
+        unregister.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
+        {
+            var versions = await r.UnregisterAsync(p.GetValue(idArg)!, "cli", token);
+            Print(p, versions.Select(AgentsApi.ToDto).ToList(), $"{p.GetValue(idArg)} unregistered ({versions.Count} version(s) retired)");
+            return 0;
+        }));
+
+        var versionArg = new Argument<string>("ID@VERSION") { Description = "Agent version, e.g. renewal-risk@1.0.0." };
+        var promote = new Command("promote", "Activate an agent version.") { versionArg };
+        promote.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
+        {
+            var (id, version) = Split(p.GetValue(versionArg)!);
+            var record = await r.PromoteAsync(id, version, "cli", token);
+            Print(p, AgentsApi.ToDto(record), $"{id}@{version} is active");
+            return 0;
+        }));
+
+        agents.Subcommands.Add(list);
+        agents.Subcommands.Add(register);
+        agents.Subcommands.Add(unregister);
+        agents.Subcommands.Add(promote);
+        return agents;
+    }
+
+    private static (string Id, string Version) Split(string value)
+    {
+        var at = value.IndexOf('@', StringComparison.Ordinal);
+        if (at <= 0 || at == value.Length - 1)
+            throw new ManifestException("ID@VERSION", $"'{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0).");
+        return (value[..at], value[(at + 1)..]);
+    }
+
+    private static void Print(ParseResult p, object json, string human) =>
+        Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(json, Output) : human);
+
+    private static async Task<int> WithRegistry(ParseResult p, CancellationToken ct, Func<AgentRegistry, CancellationToken, Task<int>> action)
+    {
+        var options = Options.Create(new StorageOptions { DataDirectory = p.GetValue(AgentCrmCli.Data)! });
+        var database = new SqliteDatabase(options);
+        using (var connection = database.Open())
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = ServerSchema.Sql;
+            cmd.ExecuteNonQuery();
+        }
+        await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
+        var registry = new AgentRegistry(database, writer, new AuditLog(), TimeProvider.System, BuiltInKinds.All, NullLogger<AgentRegistry>.Instance);
+        await registry.InitializeAsync(ct);
+        return await action(registry, ct);
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using AgentCrm.Demo;
+using AgentCrm.Server;
+
+namespace AgentCrm.Cli;
+
+internal static class ServeCommand
+{
+    private static readonly Option<bool> Demo = new("--demo") { Description = "Feed the bundled demo timeline and print where to look." };
+    private static readonly Option<string?> Urls = new("--urls") { Description = $"Listen addresses (default {AgentCrmServer.DefaultUrls})." };
+
+    public static Command Create()
+    {
+        var command = new Command("serve", "Run the server (the default verb).") { Demo, Urls };
+        command.SetAction(RunAsync);
+        return command;
+    }
+
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var overrides = AgentCrmCli.StorageOverrides(parse);
+        if (parse.GetValue(Urls) is { } urls)
+            overrides["urls"] = urls;
+        var app = AgentCrmServer.Build([], overrides);
+        if (parse.GetValue(Demo))
+            DemoFeeder.Attach(app);
+        await app.RunAsync(cancellationToken);
+        return 0;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentCrm.Actors;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Briefs;
+
+namespace AgentCrm.Customers;
+
+/// <summary>A delivery of one stored event to its customer's actor.</summary>
+public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt);
+
+public sealed record ApplyOutcome(bool Applied, int Assessed, int Briefs);
+
+/// <summary>
+/// One activation per customer. Keeps the customer's derived state, and on every event runs the
+/// subscribed agent versions of the registry's current set over the snapshot, writing a brief when one
+/// fires outside its cooldown. Reminders re-score renewal risk 90, 60 and 30 days before contract end.
+/// </summary>
+public sealed partial class CustomerActor(
+    AgentRegistry registry,
+    BriefComposer composer,
+    BriefStore briefs,
+    RuntimeMetrics metrics,
+    TimeProvider time,
+    ILogger<CustomerActor> logger) : Actor
+{
+    public const string TypeName = "CustomerActor";
+    public const string ApplyMethod = "apply";
+    public const string SnapshotMethod = "snapshot";
+    public const string StateKey = "customer";
+    private const string RescoreReminder = "renewal-rescore";
+    private static readonly int[] RescoreDaysBeforeEnd = [90, 60, 30];
+
+    public static readonly IReadOnlyDictionary<string, Type?> Methods = new Dictionary<string, Type?>
+    {
+        [ApplyMethod] = typeof(ApplyEvent),
+        [SnapshotMethod] = null,
+    };
+
+    public override async Task<object?> InvokeAsync(string method, object? argument, CancellationToken cancellationToken) => method switch
+    {
+        ApplyMethod => await ApplyAsync((ApplyEvent)argument!, cancellationToken),
+        SnapshotMethod => await SnapshotAsync(cancellationToken),
+        _ => throw new ArgumentException($"CustomerActor has no method '{method}'.", nameof(method)),
+    };
+
+    private async Task<ApplyOutcome> ApplyAsync(ApplyEvent message, CancellationToken cancellationToken)
+    {
+        var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken) ?? new CustomerState { CustomerId = Id.Id };
+        if (!CustomerTimeline.Apply(state, message.Event, message.Seq))
+        {
+            metrics.DuplicateDelivery();
+            return new ApplyOutcome(false, 0, 0);
+        }
+        var agents = registry.Current.SubscribedTo(message.Event.Type);
+        var (assessed, written) = await AssessAsync(state, agents, state.LastEventAt ?? message.Event.OccurredAt, message.Event.Id, cancellationToken);
+        metrics.EventApplied(time.GetUtcNow() - message.ReceivedAt, assessed > 0);
+        if (message.Event.Type == "contract")
+            await ScheduleRescoreAsync(state, cancellationToken);
+        State.Set(StateKey, state);
+        return new ApplyOutcome(true, assessed, written);
+    }
+
+    private async Task<(int Assessed, int Briefs)> AssessAsync(CustomerState state, IReadOnlyList<LiveAgent> agents, DateTimeOffset asOf, string triggerId, CancellationToken cancellationToken)
+    {
+        if (agents.Count == 0)
+            return (0, 0);
+        var snapshot = SnapshotBuilder.Build(state, asOf);
+        var written = 0;
+        foreach (var live in agents)
+        {
+            var manifest = live.Record.Manifest;
+            var seen = snapshot.Only(manifest.Reads);
+            Assessment assessment;
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                assessment = live.Agent.Assess(seen);
+            }
+            catch (Exception ex)
+            {
+                metrics.AssessFailed(manifest.Id, manifest.Version);
+                LogAssessFailed(ex, manifest.Id, manifest.Version, Id.Id);
+                continue;
+            }
+            metrics.Assessed(manifest.Id, manifest.Version, Stopwatch.GetElapsedTime(started), assessment.Fired);
+            if (!assessment.Fired || InCooldown(state, manifest, assessment, asOf))
+                continue;
+            var brief = composer.Compose(live.Record, snapshot, seen, assessment, triggerId);
+            var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
+            if (await briefs.AddAsync(brief, eventIds).WaitAsync(cancellationToken))
+                written++;
+            state.LastBriefs[manifest.Id] = new BriefMark(asOf, assessment.Score);
+        }
+        return (agents.Count, written);
+    }
+
+    /// <summary>One brief per agent and customer per cooldown, unless the score rose by the agent's re-brief margin.</summary>
+    private static bool InCooldown(CustomerState state, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
+    {
+        if (!state.LastBriefs.TryGetValue(manifest.Id, out var last))
+            return false;
+        var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
+        return asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
+    }
+
+    private async Task ScheduleRescoreAsync(CustomerState state, CancellationToken cancellationToken)
+    {
+        if (state.Contract?.End is not { } end)
+            return;
+        var now = time.GetUtcNow();
+        foreach (var days in RescoreDaysBeforeEnd)
+        {
+            var due = end.AddDays(-days);
+            if (due > now)
+            {
+                await Scheduler.RegisterReminderAsync(RescoreReminder, due - now, null, null, cancellationToken);
+                return;
+            }
+        }
+        await Scheduler.UnregisterReminderAsync(RescoreReminder, cancellationToken);
+    }
+
+    public override async Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
+    {
+        if (name != RescoreReminder)
+            return;
+        var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken);
+        if (state is null)
+            return;
+        var now = time.GetUtcNow();
+        var agents = registry.Current.Live.Where(a => a.Record.Manifest.Subscribes.Contains("contract")).ToList();
+        await AssessAsync(state, agents, now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
+        await ScheduleRescoreAsync(state, cancellationToken);
+        State.Set(StateKey, state);
+    }
+
+    private async Task<CustomerSnapshot?> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken);
+        return state is null ? null : SnapshotBuilder.Build(state, state.LastEventAt ?? time.GetUtcNow());
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId}@{Version} failed on customer {CustomerId}; counted as an error")]
+    private partial void LogAssessFailed(Exception ex, string agentId, string version, string customerId);
+}

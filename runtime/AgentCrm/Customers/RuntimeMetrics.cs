@@ -1,0 +1,110 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace AgentCrm.Customers;
+
+/// <summary>
+/// Runtime counters and latency histograms (System.Diagnostics.Metrics, meter "AgentCrm"), plus an
+/// in-process reservoir of event-to-assessment latencies that the benchmark and health read.
+/// </summary>
+public sealed class RuntimeMetrics : IDisposable
+{
+    public const string MeterName = "AgentCrm";
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _applied;
+    private readonly Counter<long> _duplicates;
+    private readonly Histogram<double> _eventLatency;
+    private readonly Histogram<double> _assessLatency;
+    private readonly Counter<long> _assessErrors;
+    private readonly ConcurrentDictionary<string, AgentCounters> _agents = new(StringComparer.Ordinal);
+    private readonly LatencyReservoir _eventToAssessment = new(1 << 20);
+    private long _eventsApplied;
+    private long _duplicateDeliveries;
+
+    public RuntimeMetrics()
+    {
+        _applied = _meter.CreateCounter<long>("agentcrm.events.applied");
+        _duplicates = _meter.CreateCounter<long>("agentcrm.events.duplicate_deliveries");
+        _eventLatency = _meter.CreateHistogram<double>("agentcrm.event_to_assessment", "ms");
+        _assessLatency = _meter.CreateHistogram<double>("agentcrm.assess.duration", "ms");
+        _assessErrors = _meter.CreateCounter<long>("agentcrm.assess.errors");
+    }
+
+    public long EventsApplied => Interlocked.Read(ref _eventsApplied);
+
+    public long DuplicateDeliveries => Interlocked.Read(ref _duplicateDeliveries);
+
+    public LatencyReservoir EventToAssessment => _eventToAssessment;
+
+    public void EventApplied(TimeSpan sinceReceived, bool assessed)
+    {
+        Interlocked.Increment(ref _eventsApplied);
+        _applied.Add(1);
+        if (assessed)
+        {
+            _eventLatency.Record(sinceReceived.TotalMilliseconds);
+            _eventToAssessment.Add(sinceReceived.TotalMilliseconds);
+        }
+    }
+
+    public void DuplicateDelivery()
+    {
+        Interlocked.Increment(ref _duplicateDeliveries);
+        _duplicates.Add(1);
+    }
+
+    public void Assessed(string agentId, string version, TimeSpan elapsed, bool fired)
+    {
+        var c = Agent(agentId, version);
+        Interlocked.Increment(ref c.Evaluations);
+        if (fired)
+            Interlocked.Increment(ref c.Fired);
+        _assessLatency.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("agent", $"{agentId}@{version}"));
+    }
+
+    public void AssessFailed(string agentId, string version)
+    {
+        Interlocked.Increment(ref Agent(agentId, version).Errors);
+        _assessErrors.Add(1, new KeyValuePair<string, object?>("agent", $"{agentId}@{version}"));
+    }
+
+    public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd($"{agentId}@{version}", _ => new AgentCounters());
+
+    public void Dispose() => _meter.Dispose();
+
+    public sealed class AgentCounters
+    {
+        public long Evaluations;
+        public long Fired;
+        public long Errors;
+    }
+}
+
+/// <summary>A bounded lock-free-ish sample of latencies in milliseconds (the newest overwrite the oldest).</summary>
+public sealed class LatencyReservoir(int capacity)
+{
+    private readonly double[] _values = new double[capacity];
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Add(double value)
+    {
+        var i = Interlocked.Increment(ref _count) - 1;
+        _values[i % _values.Length] = value;
+    }
+
+    public void Reset() => Interlocked.Exchange(ref _count, 0);
+
+    /// <summary>Percentile (0-100) of what is held, or NaN when empty.</summary>
+    public double Percentile(double p)
+    {
+        var n = (int)Math.Min(Count, _values.Length);
+        if (n == 0)
+            return double.NaN;
+        var copy = _values[..n];
+        Array.Sort(copy);
+        var rank = Math.Clamp((int)Math.Ceiling(p / 100 * n) - 1, 0, n - 1);
+        return copy[rank];
+    }
+}

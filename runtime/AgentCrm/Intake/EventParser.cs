@@ -1,0 +1,227 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+
+namespace AgentCrm.Intake;
+
+/// <summary>A parsed request: the events to store with their raw JSON, or every problem keyed by JSON path.</summary>
+public sealed record ParsedEvents(IReadOnlyList<IncomingEvent> Events, Dictionary<string, string[]> Errors);
+
+public sealed record IncomingEvent(CrmEvent Event, string Json);
+
+/// <summary>
+/// Strict parsing of POST /v1/events bodies: one event, a JSON array, or NDJSON. Collects every
+/// problem (index and field) instead of stopping at the first, so an integrator fixes a batch at once.
+/// </summary>
+public static partial class EventParser
+{
+    private const int MaxIdLength = 200;
+    private static readonly HashSet<string> KnownProperties = ["id", "customerId", "type", "occurredAt", "source", "attributes"];
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
+
+    public static ParsedEvents Parse(ReadOnlyMemory<byte> body, bool ndjson, IntakeOptions options, DateTimeOffset now)
+    {
+        var events = new List<IncomingEvent>();
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var span = body.Span;
+        if (span.IsEmpty || span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            errors["$"] = ["The body is empty: send one event, a JSON array of events, or NDJSON."];
+            return new(events, errors);
+        }
+
+        if (ndjson)
+        {
+            var index = 0;
+            var line = 0;
+            var rest = body;
+            while (!rest.IsEmpty)
+            {
+                line++;
+                var nl = rest.Span.IndexOf((byte)'\n');
+                var current = nl < 0 ? rest : rest[..nl];
+                rest = nl < 0 ? ReadOnlyMemory<byte>.Empty : rest[(nl + 1)..];
+                if (current.Span.Trim(" \t\r"u8).IsEmpty)
+                    continue;
+                if (!TooMany(index, options, errors))
+                    ParseDocument(current, $"$[{index}]", $"line {line}: ", events, errors, options, now);
+                index++;
+            }
+            if (index == 0)
+                errors["$"] = ["The body has no events."];
+            return new(events, errors);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            errors["$"] = [$"Malformed JSON: {Clean(ex)}"];
+            return new(events, errors);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                var count = root.GetArrayLength();
+                if (count == 0)
+                    errors["$"] = ["The array has no events."];
+                else if (count > options.MaxEventsPerRequest)
+                    errors["$"] = [$"Too many events in one request: {count} (the limit is {options.MaxEventsPerRequest}, setting Intake:MaxEventsPerRequest)."];
+                else
+                {
+                    var i = 0;
+                    foreach (var item in root.EnumerateArray())
+                        ReadEvent(item, $"$[{i++}]", events, errors, options, now);
+                }
+            }
+            else
+                ReadEvent(root, "$", events, errors, options, now);
+        }
+        return new(events, errors);
+    }
+
+    /// <summary>True when the batch limit is exceeded (only the first excess is reported).</summary>
+    private static bool TooMany(int index, IntakeOptions options, Dictionary<string, string[]> errors)
+    {
+        if (index < options.MaxEventsPerRequest)
+            return false;
+        errors.TryAdd("$", [$"Too many events in one request: more than {options.MaxEventsPerRequest} (setting Intake:MaxEventsPerRequest)."]);
+        return true;
+    }
+
+    private static void ParseDocument(ReadOnlyMemory<byte> json, string path, string where, List<IncomingEvent> events, Dictionary<string, string[]> errors, IntakeOptions options, DateTimeOffset now)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, DocumentOptions);
+            ReadEvent(doc.RootElement, path, events, errors, options, now);
+        }
+        catch (JsonException ex)
+        {
+            errors[path] = [$"{where}malformed JSON: {Clean(ex)}"];
+        }
+    }
+
+    private static void ReadEvent(JsonElement e, string path, List<IncomingEvent> events, Dictionary<string, string[]> errors, IntakeOptions options, DateTimeOffset now)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            errors[path] = [$"An event must be a JSON object, not {Describe(e.ValueKind)}."];
+            return;
+        }
+        var before = errors.Count;
+        foreach (var p in e.EnumerateObject())
+            if (!KnownProperties.Contains(p.Name))
+                errors[$"{path}.{p.Name}"] = [$"Unknown field; an event has {string.Join(", ", KnownProperties)}."];
+
+        var id = RequiredString(e, "id", path, errors);
+        var customerId = RequiredString(e, "customerId", path, errors);
+        if (customerId is not null && InvalidActorId().IsMatch(customerId))
+            errors[$"{path}.customerId"] = ["customerId must not contain / \\ ? # or control characters."];
+        var type = RequiredString(e, "type", path, errors);
+        if (type is not null && !EventTypes.IsKnown(type))
+            errors[$"{path}.type"] = [$"Unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}."];
+
+        DateTimeOffset occurredAt = default;
+        if (RequiredString(e, "occurredAt", path, errors) is { } raw)
+        {
+            if (!TryParseTimestamp(raw, out occurredAt))
+                errors[$"{path}.occurredAt"] = [$"'{Truncate(raw)}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z."];
+            else if (occurredAt < options.Earliest)
+                errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is before {options.Earliest:yyyy-MM-dd}."];
+            else if (occurredAt > now + options.MaxFutureSkew)
+                errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is in the future (more than {options.MaxFutureSkew.TotalMinutes:0} minutes ahead of the server clock)."];
+        }
+
+        string? source = null;
+        if (e.TryGetProperty("source", out var s) && s.ValueKind != JsonValueKind.Null)
+        {
+            if (s.ValueKind != JsonValueKind.String)
+                errors[$"{path}.source"] = ["source must be a string."];
+            else
+                source = s.GetString();
+        }
+        var attributes = default(JsonElement);
+        if (e.TryGetProperty("attributes", out var a) && a.ValueKind != JsonValueKind.Null)
+        {
+            if (a.ValueKind != JsonValueKind.Object)
+                errors[$"{path}.attributes"] = ["attributes must be a JSON object."];
+            else
+                attributes = a.Clone();
+        }
+        if (errors.Count != before)
+            return;
+        if (attributes.ValueKind == JsonValueKind.Undefined)
+            attributes = EmptyObject;
+        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText()));
+    }
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private static string? RequiredString(JsonElement e, string name, string path, Dictionary<string, string[]> errors)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            errors[$"{path}.{name}"] = [$"{name} is required."];
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            errors[$"{path}.{name}"] = [$"{name} must be a string, not {Describe(v.ValueKind)}."];
+            return null;
+        }
+        var value = v.GetString()!;
+        if (value.Trim().Length == 0)
+        {
+            errors[$"{path}.{name}"] = [$"{name} must not be empty."];
+            return null;
+        }
+        if (name != "occurredAt" && value.Length > MaxIdLength)
+        {
+            errors[$"{path}.{name}"] = [$"{name} is longer than {MaxIdLength} characters."];
+            return null;
+        }
+        return value;
+    }
+
+    /// <summary>ISO 8601 date and time with an explicit offset or Z; nothing looser.</summary>
+    public static bool TryParseTimestamp(string raw, out DateTimeOffset value)
+    {
+        value = default;
+        return Iso8601().IsMatch(raw)
+            && DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.String => "a string",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    private static string Clean(JsonException ex) =>
+        $"{ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.')} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$")]
+    private static partial Regex Iso8601();
+
+    [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f]")]
+    private static partial Regex InvalidActorId();
+
+    internal static bool IsNdjson(string? contentType) =>
+        contentType is not null && (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("application/ndjson", StringComparison.OrdinalIgnoreCase)
+            || contentType.StartsWith("application/jsonl", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Storage;
+
+namespace AgentCrm.Intake;
+
+/// <summary>An event as stored in the inbox, with its delivery sequence.</summary>
+public sealed record StoredEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt);
+
+public sealed record AppendResult(int Accepted, int Duplicates, long LastSeq);
+
+/// <summary>
+/// The durable inbox. Append is one group-commit operation per request (all of a request's events or
+/// none); the unique event id makes redelivery by a client harmless.
+/// </summary>
+public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+{
+    private const string InsertSql =
+        "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b)";
+
+    /// <summary>Raised after a commit that added events (the dispatcher's wake-up).</summary>
+    public event Action? Appended;
+
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken = default)
+    {
+        var receivedAt = time.GetUtcNow().ToString("O");
+        var result = await writer.WriteAsync(ctx =>
+        {
+            var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
+            int accepted = 0, duplicates = 0;
+            foreach (var e in events)
+            {
+                cmd.Parameters["$id"].Value = e.Event.Id;
+                cmd.Parameters["$c"].Value = e.Event.CustomerId;
+                cmd.Parameters["$t"].Value = e.Event.Type;
+                cmd.Parameters["$o"].Value = e.Event.OccurredAt.ToString("O");
+                cmd.Parameters["$r"].Value = receivedAt;
+                cmd.Parameters["$b"].Value = e.Json;
+                if (cmd.ExecuteNonQuery() == 1)
+                    accepted++;
+                else
+                    duplicates++;
+            }
+            return new AppendResult(accepted, duplicates, 0);
+        }).WaitAsync(cancellationToken);
+        if (result.Accepted > 0)
+            Appended?.Invoke();
+        return result;
+    }
+
+    /// <summary>Events after <paramref name="afterSeq"/> in delivery order.</summary>
+    public List<StoredEvent> ReadAfter(long afterSeq, int limit)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq, body, received_at FROM events WHERE seq > $after ORDER BY seq LIMIT $limit";
+        cmd.Parameters.AddWithValue("$after", afterSeq);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<StoredEvent>(limit);
+        while (reader.Read())
+            list.Add(new StoredEvent(reader.GetInt64(0), ParseStored(reader.GetString(1)), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture)));
+        return list;
+    }
+
+    /// <summary>The raw events with these ids (evidence for a brief), in delivery order.</summary>
+    public List<JsonElement> GetRaw(IEnumerable<string> ids)
+    {
+        var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
+        var list = new List<JsonElement>(wanted.Count);
+        if (wanted.Count == 0)
+            return list;
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        var names = wanted.Select((_, i) => $"$p{i}").ToList();
+        cmd.CommandText = $"SELECT body FROM events WHERE id IN ({string.Join(",", names)}) ORDER BY seq";
+        for (var i = 0; i < wanted.Count; i++)
+            cmd.Parameters.AddWithValue(names[i], wanted[i]);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            using var doc = JsonDocument.Parse(reader.GetString(0));
+            list.Add(doc.RootElement.Clone());
+        }
+        return list;
+    }
+
+    public long Count() => Scalar("SELECT count(*) FROM events");
+
+    public long MaxSeq() => Scalar("SELECT coalesce(max(seq), 0) FROM events");
+
+    private long Scalar(string sql)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    internal static CrmEvent ParseStored(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var e = doc.RootElement;
+        var attributes = e.TryGetProperty("attributes", out var a) && a.ValueKind == JsonValueKind.Object ? a.Clone() : EmptyAttributes;
+        var source = e.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        return new CrmEvent(
+            e.GetProperty("id").GetString()!,
+            e.GetProperty("customerId").GetString()!,
+            e.GetProperty("type").GetString()!,
+            DateTimeOffset.Parse(e.GetProperty("occurredAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            source,
+            attributes);
+    }
+
+    private static readonly JsonElement EmptyAttributes = JsonDocument.Parse("{}").RootElement.Clone();
+}

@@ -1,0 +1,40 @@
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Intake;
+
+public sealed record AcceptedEvents(int Accepted, int Duplicates);
+
+public static class EventsApi
+{
+    public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/events").WithTags("Events");
+        group.MapPost("/", PostEvents)
+            .WithName("PostEvents")
+            .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.")
+            .Accepts<object>("application/json", "application/x-ndjson");
+        return group;
+    }
+
+    public static async Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult>> PostEvents(
+        HttpRequest request, EventStore store, IOptions<IntakeOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var body = await RequestBody.ReadAsync(request, o.MaxBodyBytes, cancellationToken);
+        if (body is null)
+            return Problems.TooLarge($"The body is larger than {o.MaxBodyBytes} bytes (setting Intake:MaxBodyBytes).");
+
+        var parsed = EventParser.Parse(body.Value, EventParser.IsNdjson(request.ContentType), o, time.GetUtcNow());
+        if (parsed.Errors.Count > 0)
+        {
+            var tooMany = parsed.Errors.TryGetValue("$", out var root) && root[0].StartsWith("Too many events", StringComparison.Ordinal);
+            return tooMany
+                ? Problems.Validation(parsed.Errors, StatusCodes.Status413PayloadTooLarge, "Too many events in one request.")
+                : Problems.Validation(parsed.Errors, StatusCodes.Status400BadRequest, $"{parsed.Errors.Count} problem(s) in the request; nothing was stored.");
+        }
+        var result = await store.AppendAsync(parsed.Events, cancellationToken);
+        return TypedResults.Accepted((string?)null, new AcceptedEvents(result.Accepted, result.Duplicates));
+    }
+}

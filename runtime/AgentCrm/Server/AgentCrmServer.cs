@@ -1,0 +1,90 @@
+using AgentCrm.Actors;
+using AgentCrm.Agents;
+using AgentCrm.Audit;
+using AgentCrm.Briefs;
+using AgentCrm.Customers;
+using AgentCrm.Intake;
+using Serilog;
+using Serilog.Formatting.Json;
+
+namespace AgentCrm.Server;
+
+/// <summary>Composes the server: the table of contents of what runs in `agentcrm serve`.</summary>
+public static class AgentCrmServer
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+            builder.Configuration.AddInMemoryCollection(overrides);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+            builder.WebHost.UseUrls(DefaultUrls);
+
+        builder.AddLogging();
+        builder.Services.AddOptions<RuntimeOptions>().BindConfiguration(RuntimeOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
+
+        // Actors first: their host must be running before anything sends them messages, and stops last.
+        builder.Services.AddEmbeddedActorHost();
+        builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods);
+        builder.AddAgentRuntime();
+        builder.AddIntake();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+        });
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi();
+        app.MapHealthApi();
+        app.MapEventsApi();
+        app.MapAgentsApi();
+        app.MapBriefsApi();
+        app.MapCustomersApi();
+        return app;
+    }
+
+    private static void AddLogging(this WebApplicationBuilder builder)
+    {
+        var json = string.Equals(builder.Configuration["Runtime:LogFormat"], "json", StringComparison.OrdinalIgnoreCase);
+        var config = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting", Serilog.Events.LogEventLevel.Information)
+            .Enrich.FromLogContext();
+        config = json
+            ? config.WriteTo.Console(new JsonFormatter(renderMessage: true))
+            : config.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(config.CreateLogger(), dispose: true);
+    }
+
+    private static void AddAgentRuntime(this WebApplicationBuilder builder)
+    {
+        foreach (var kind in BuiltInKinds.All)
+            builder.Services.AddSingleton(kind);
+        builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<AgentRegistry>();
+        builder.Services.AddSingleton<BriefComposer>();
+        builder.Services.AddSingleton<BriefStore>();
+        builder.Services.AddSingleton<RuntimeMetrics>();
+        builder.Services.AddHostedService<StartupInitializer>();
+        builder.Services.AddHostedService<RegistryWatcher>();
+    }
+
+    private static void AddIntake(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IntakeOptions>, IntakeOptionsValidator>();
+        builder.Services.AddSingleton<EventStore>();
+        builder.Services.AddSingleton<EventDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
+    }
+}
