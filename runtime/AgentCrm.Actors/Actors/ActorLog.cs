@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentCrm.Actors;
+
+internal static partial class ActorLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Activation of {Actor} failed; its queued messages were failed")]
+    public static partial void ActivationFailed(ILogger logger, Exception ex, ActorId actor);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Deactivation of {Actor} failed")]
+    public static partial void DeactivationFailed(ILogger logger, Exception ex, ActorId actor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Actor} failed; its state changes were discarded")]
+    public static partial void TurnFailed(ILogger logger, Exception ex, ActorId actor, string turn);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The mailbox loop of {Actor} failed")]
+    public static partial void MailboxLoopFailed(ILogger logger, Exception ex, ActorId actor);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Deactivating {Count} idle actors")]
+    public static partial void DeactivatingIdle(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Actor host drained: every actor deactivated")]
+    public static partial void Drained(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Actor host drain timed out after {Timeout} with {Count} activations left; their turns were cancelled")]
+    public static partial void DrainTimedOut(ILogger logger, TimeSpan timeout, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading due reminders failed; retrying at the next poll")]
+    public static partial void ReminderPollFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A stored reminder targets actor type {Type}, which is not registered; it stays until the type comes back")]
+    public static partial void ReminderTypeUnknown(ILogger logger, string type);
+}

@@ -1,0 +1,231 @@
+using System.Collections.Concurrent;
+using AgentCrm.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Actors;
+
+/// <summary>
+/// The in-process virtual-actor host (<c>Runtime:Host = Embedded</c>): one activation per id, turns one
+/// at a time per actor and in parallel across actors, state and reminders in SQLite, idle deactivation,
+/// graceful drain on shutdown.
+/// </summary>
+public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<ActorId, ActorActivation> _activations = new();
+    private readonly ConcurrentDictionary<string, bool> _unknownReminderTypes = new(StringComparer.Ordinal);
+    private readonly ActorTypeRegistry _registry;
+    private readonly ActorOptions _options;
+    private readonly CancellationTokenSource _stopLoops = new();
+    private readonly CancellationTokenSource _abortTurns = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _sweepLoop = Task.CompletedTask;
+    private volatile bool _stopping;
+    private int _stopStarted;
+    private int _activeActivations;
+    private long _turnsRun;
+
+    public EmbeddedActorHost(
+        IServiceProvider services,
+        ActorTypeRegistry registry,
+        IActorStateStore store,
+        SqliteDatabase database,
+        SqliteWriter writer,
+        TimeProvider time,
+        IOptions<ActorOptions> options,
+        ILogger<EmbeddedActorHost> logger)
+    {
+        Services = services;
+        _registry = registry;
+        Store = store;
+        Time = time;
+        _options = options.Value;
+        Logger = logger;
+        Reminders = new ReminderScheduler(new ReminderTable(database, writer), this, time, _options.ReminderPollInterval, logger);
+    }
+
+    /// <summary>Actors activated and not yet deactivated.</summary>
+    public int ActiveActivations => Volatile.Read(ref _activeActivations);
+
+    /// <summary>Turns run since start (calls, reminders, timers; failed ones included).</summary>
+    public long TurnsRun => Interlocked.Read(ref _turnsRun);
+
+    internal IServiceProvider Services { get; }
+
+    internal IActorStateStore Store { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal ILogger Logger { get; }
+
+    internal ReminderScheduler Reminders { get; }
+
+    internal CancellationToken AbortToken => _abortTurns.Token;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An unknown actor type (<see cref="KeyNotFoundException"/>) or a host that is stopping
+    /// (<see cref="ActorHostStoppingException"/>) fails the returned task; nothing was enqueued.
+    /// </remarks>
+    public Task<object?> InvokeAsync(ActorId id, string method, object? argument, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id.Type, nameof(id));
+        ArgumentException.ThrowIfNullOrEmpty(id.Id, nameof(id));
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        if (!_registry.TryGet(id.Type, out var type))
+            return Task.FromException<object?>(ActorTypeRegistry.NotRegistered(id.Type));
+        var call = new MethodCall(method, argument, cancellationToken);
+        if (!TryPost(id, type, call))
+            return Task.FromException<object?>(new ActorHostStoppingException(id));
+        return call.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _sweepLoop = SweepLoopAsync(_stopLoops.Token);
+        Reminders.Start(_stopLoops.Token);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Graceful drain: rejects new calls (<see cref="ActorHostStoppingException"/>), stops reminders and
+    /// idle sweeps, lets queued and running turns finish within <see cref="ActorOptions.DrainTimeout"/>
+    /// (then cancels them), and deactivates every actor.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopStarted, 1) == 1)
+        {
+            await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        _stopping = true;
+        try
+        {
+            await _stopLoops.CancelAsync().ConfigureAwait(false);
+            await Reminders.StopAsync().ConfigureAwait(false);
+            await _sweepLoop.ConfigureAwait(false);
+            await DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>One idle sweep; completes once the actors it closed are deactivated.</summary>
+    internal Task DeactivateIdleAsync() => Task.WhenAll(CloseIdle());
+
+    /// <summary>Deactivates one actor once its queued turns ran; false if it was not active.</summary>
+    internal async Task<bool> DeactivateAsync(ActorId id)
+    {
+        if (!_activations.TryGetValue(id, out var activation))
+            return false;
+        activation.Close();
+        await activation.Completion.ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Fires every due reminder now and waits for their turns; returns how many turns succeeded.</summary>
+    internal async Task<int> FireDueRemindersAsync()
+    {
+        var results = await Task.WhenAll(Reminders.DispatchDue()).ConfigureAwait(false);
+        return results.Count(succeeded => succeeded);
+    }
+
+    /// <summary>Posts a turn on behalf of the runtime (a reminder); false if the host is stopping or the type is unknown.</summary>
+    internal bool TryPost(ActorId id, ActorWorkItem item)
+    {
+        if (_registry.TryGet(id.Type, out var type))
+            return TryPost(id, type, item);
+        if (_unknownReminderTypes.TryAdd(id.Type, true))
+            ActorLog.ReminderTypeUnknown(Logger, id.Type);
+        return false;
+    }
+
+    internal void Remove(ActorActivation activation) => _activations.TryRemove(KeyValuePair.Create(activation.Id, activation));
+
+    internal void OnActivated() => Interlocked.Increment(ref _activeActivations);
+
+    internal void OnDeactivated() => Interlocked.Decrement(ref _activeActivations);
+
+    internal void OnTurnRun() => Interlocked.Increment(ref _turnsRun);
+
+    // Enqueues synchronously, so calls made one after another to one actor run in that order.
+    private bool TryPost(ActorId id, ActorTypeInfo type, ActorWorkItem item)
+    {
+        while (true)
+        {
+            if (_stopping)
+                return false;
+            var activation = _activations.GetOrAdd(id, static (id, s) => new ActorActivation(id, s.type, s.host, predecessor: null), (type, host: this));
+            activation.EnsureStarted();
+            if (activation.TryEnqueue(item))
+                return true;
+            // It is closing: queue on a successor that activates only after it has deactivated. A lost race
+            // (another caller installed a successor, or the old one is gone) just retries.
+            var successor = new ActorActivation(id, type, this, predecessor: activation);
+            if (!_activations.TryUpdate(id, successor, activation))
+                continue;
+            successor.EnsureStarted();
+            if (successor.TryEnqueue(item))
+                return true;
+        }
+    }
+
+    private async Task SweepLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(_options.ScanInterval, Time);
+        try
+        {
+            // Closes without waiting for the deactivations: a slow OnDeactivateAsync must not hold up sweeps or shutdown.
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+                CloseIdle();
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private List<Task> CloseIdle()
+    {
+        var now = Time.GetUtcNow();
+        var closing = new List<Task>();
+        foreach (var (_, activation) in _activations)
+            if (activation.TryCloseIfIdle(now, _options.IdleTimeout))
+                closing.Add(activation.Completion);
+        if (closing.Count > 0)
+            ActorLog.DeactivatingIdle(Logger, closing.Count);
+        return closing;
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.DrainTimeout, Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            // Repeats because a call that passed the stopping check just before it may still add an activation.
+            while (!_activations.IsEmpty)
+            {
+                var closing = new List<Task>();
+                foreach (var (_, activation) in _activations)
+                {
+                    activation.EnsureStarted();
+                    activation.Close();
+                    closing.Add(activation.Completion);
+                }
+                await Task.WhenAll(closing).WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            ActorLog.Drained(Logger);
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            ActorLog.DrainTimedOut(Logger, _options.DrainTimeout, _activations.Count);
+            await _abortTurns.CancelAsync().ConfigureAwait(false);
+        }
+    }
+}

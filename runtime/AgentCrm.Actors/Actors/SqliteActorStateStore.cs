@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using AgentCrm.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Actors;
+
+/// <summary>
+/// Actor state in the embedded SQLite file: point reads on a small pool of reader connections (WAL lets
+/// them run beside the writer), and each turn's changes as one group-commit operation, so they land
+/// together or not at all.
+/// </summary>
+public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter writer) : IActorStateStore, IDisposable
+{
+    private const string SelectSql = "SELECT value FROM actor_state WHERE actor_type = $type AND actor_id = $id AND key = $key";
+    private const string UpsertSql = """
+        INSERT INTO actor_state (actor_type, actor_id, key, value) VALUES ($type, $id, $key, $value)
+        ON CONFLICT (actor_type, actor_id, key) DO UPDATE SET value = excluded.value
+        """;
+    private const string DeleteSql = "DELETE FROM actor_state WHERE actor_type = $type AND actor_id = $id AND key = $key";
+    private static readonly int MaxIdleReaders = Environment.ProcessorCount * 2;
+
+    private readonly ConcurrentBag<Reader> _readers = [];
+    private bool _disposed;
+
+    public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reader = _readers.TryTake(out var pooled) ? pooled : new Reader(database.Open());
+        byte[]? value;
+        try
+        {
+            value = reader.Load(id, key);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+        if (_disposed || _readers.Count >= MaxIdleReaders)
+            reader.Dispose();
+        else
+            _readers.Add(reader);
+        return Task.FromResult(value);
+    }
+
+    public Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+            return Task.CompletedTask;
+        cancellationToken.ThrowIfCancellationRequested();
+        return writer.WriteAsync(ctx =>
+        {
+            var upsert = ctx.Command(UpsertSql, "$type", "$id", "$key", "$value");
+            var delete = ctx.Command(DeleteSql, "$type", "$id", "$key");
+            foreach (var change in changes)
+            {
+                var command = change.Value is null ? delete : upsert;
+                command.Parameters["$type"].Value = id.Type;
+                command.Parameters["$id"].Value = id.Id;
+                command.Parameters["$key"].Value = change.Key;
+                if (change.Value is { } value)
+                    command.Parameters["$value"].Value = value;
+                command.ExecuteNonQuery();
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_readers.TryTake(out var reader))
+            reader.Dispose();
+    }
+
+    private sealed class Reader : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _select;
+
+        public Reader(SqliteConnection connection)
+        {
+            _connection = connection;
+            _select = connection.CreateCommand();
+            _select.CommandText = SelectSql;
+            _select.Parameters.Add(new SqliteParameter("$type", SqliteType.Text));
+            _select.Parameters.Add(new SqliteParameter("$id", SqliteType.Text));
+            _select.Parameters.Add(new SqliteParameter("$key", SqliteType.Text));
+            _select.Prepare();
+        }
+
+        public byte[]? Load(ActorId id, string key)
+        {
+            _select.Parameters["$type"].Value = id.Type;
+            _select.Parameters["$id"].Value = id.Id;
+            _select.Parameters["$key"].Value = key;
+            return _select.ExecuteScalar() as byte[];
+        }
+
+        public void Dispose()
+        {
+            _select.Dispose();
+            _connection.Dispose();
+        }
+    }
+}

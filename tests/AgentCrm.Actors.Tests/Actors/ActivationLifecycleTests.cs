@@ -1,0 +1,90 @@
+namespace AgentCrm.Actors.Tests.Actors;
+
+public sealed class ActivationLifecycleTests : IDisposable
+{
+    private static readonly Dictionary<string, string?> IdleSettings = new()
+    {
+        ["Actors:IdleTimeout"] = "00:01:00",
+        ["Actors:ScanInterval"] = "00:00:10",
+    };
+
+    private readonly TestDirectory _directory = new();
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task IdleSweep_NoTurnForIdleTimeout_DeactivatesAndNextCallRestoresState()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, settings: IdleSettings);
+        var id = ProbeActor.For("idle");
+        await host.InvokeAsync(id, "set", "remembered");
+
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await host.Host.DeactivateIdleAsync();
+        Assert.Equal(0, host.Probe.Deactivations(id));
+
+        _time.Advance(TimeSpan.FromSeconds(40));
+        await host.Probe.WaitUntilAsync(() => host.Probe.Deactivations(id) == 1, "the sweep to deactivate probe/idle after 70 s idle");
+
+        Assert.Equal("remembered", await host.InvokeAsync(id, "get"));
+        Assert.Equal(2, host.Probe.Activations(id));
+        Assert.Equal(1, host.Host.ActiveActivations);
+    }
+
+    [Fact]
+    public async Task IdleSweep_TurnsKeepComing_DoesNotDeactivate()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, settings: IdleSettings, start: false);
+        var id = ProbeActor.For("busy");
+
+        for (var i = 0; i < 5; i++)
+        {
+            await host.InvokeAsync(id, "increment");
+            _time.Advance(TimeSpan.FromSeconds(50));
+            await host.Host.DeactivateIdleAsync();
+        }
+
+        Assert.Equal(0, host.Probe.Deactivations(id));
+        Assert.Equal(1, host.Probe.Activations(id));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_CallArrivesDuringDeactivation_WaitsForItThenRunsOnNewActivation()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("racing");
+        await host.InvokeAsync(id, "set", "survives");
+        host.Probe.DeactivationGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var deactivation = host.Host.DeactivateAsync(id);
+        await host.Probe.WaitUntilAsync(() => host.Probe.DeactivationsStarted(id) == 1, "OnDeactivateAsync of probe/racing to start");
+        var first = host.InvokeAsync(id, "get");
+        var second = host.InvokeAsync(id, "increment");
+
+        Assert.False(first.IsCompleted, "the call must wait for the old activation to finish deactivating");
+        Assert.Equal(1, host.Probe.Activations(id));
+        host.Probe.DeactivationGate.SetResult();
+
+        Assert.Equal("survives", await first.WaitAsync(Probe.Timeout));
+        Assert.Equal(1, await second);
+        Assert.True(await deactivation);
+        Assert.Equal(2, host.Probe.Activations(id));
+        Assert.Equal(1, host.Probe.MaxLive);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_ActivationThrows_CallFailsAndNextCallActivatesAgain()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("flaky");
+        host.Probe.FailActivations = 1;
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => host.InvokeAsync(id, "increment"));
+
+        Assert.Equal("Activation failed on purpose.", ex.Message);
+        Assert.Equal(1, await host.InvokeAsync(id, "increment"));
+        Assert.Equal(1, host.Probe.Activations(id));
+        Assert.Equal(1, host.Host.ActiveActivations);
+    }
+}

@@ -1,0 +1,67 @@
+namespace AgentCrm.Actors.Tests.Actors;
+
+public sealed class ActorStateManagerTests
+{
+    private static readonly ActorId Id = new("probe", "state");
+
+    [Fact]
+    public async Task GetAsync_ValueCached_LoadsOnce()
+    {
+        var store = new MemoryStore();
+        store.Values["plan"] = "\"gold\""u8.ToArray();
+        var state = new ActorStateManager(Id, store);
+
+        Assert.Equal("gold", await state.GetAsync<string>("plan"));
+        Assert.Equal("gold", await state.GetAsync<string>("plan"));
+
+        Assert.Equal(1, store.Loads);
+    }
+
+    [Fact]
+    public async Task TakeChanges_SetAndRemove_SerializesWebJsonAndClears()
+    {
+        var state = new ActorStateManager(Id, new MemoryStore());
+        state.Set("score", new Score(0.75, "renewal"));
+        state.Remove("old");
+
+        var changes = state.TakeChanges();
+
+        Assert.Equal("""{"value":0.75,"reason":"renewal"}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "score").Value!));
+        Assert.Null(changes.Single(c => c.Key == "old").Value);
+        Assert.Empty(state.TakeChanges());
+        Assert.Equal(new Score(0.75, "renewal"), await state.GetAsync<Score>("score"));
+    }
+
+    [Fact]
+    public async Task DiscardChanges_AfterSetOverCachedValue_ReloadsStoredValue()
+    {
+        var store = new MemoryStore();
+        store.Values["plan"] = "\"gold\""u8.ToArray();
+        var state = new ActorStateManager(Id, store);
+        Assert.Equal("gold", await state.GetAsync<string>("plan"));
+        state.Set("plan", "platinum");
+
+        state.DiscardChanges();
+
+        Assert.Equal("gold", await state.GetAsync<string>("plan"));
+        Assert.Equal(2, store.Loads);
+        Assert.Empty(state.TakeChanges());
+    }
+
+    private sealed record Score(double Value, string Reason);
+
+    private sealed class MemoryStore : IActorStateStore
+    {
+        public Dictionary<string, byte[]> Values { get; } = [];
+
+        public int Loads { get; private set; }
+
+        public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken)
+        {
+            Loads++;
+            return Task.FromResult(Values.GetValueOrDefault(key));
+        }
+
+        public Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+
+namespace AgentCrm.Actors.Tests.Actors;
+
+internal sealed record ReminderRequest(string Name, TimeSpan DueTime, TimeSpan? Period);
+
+/// <summary>The actor every test drives; it reports what it sees to the <see cref="Probe"/>.</summary>
+internal sealed class ProbeActor(Probe probe) : Actor
+{
+    public const string TypeName = "probe";
+
+    public static readonly IReadOnlyDictionary<string, Type?> Methods = new Dictionary<string, Type?>
+    {
+        ["serial"] = null,
+        ["rendezvous"] = null,
+        ["append"] = typeof(int),
+        ["set"] = typeof(string),
+        ["get"] = null,
+        ["remove"] = null,
+        ["set-then-throw"] = typeof(string),
+        ["increment"] = null,
+        ["wait"] = null,
+        ["remind"] = typeof(ReminderRequest),
+        ["unremind"] = typeof(string),
+        ["timer"] = typeof(ReminderRequest),
+        ["untimer"] = typeof(string),
+    };
+
+    public static ActorId For(string id) => new(TypeName, id);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        if (probe.FailActivations-- > 0)
+            throw new InvalidOperationException("Activation failed on purpose.");
+        probe.Activated(Id);
+    }
+
+    public override async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        probe.DeactivationStarted(Id);
+        if (probe.DeactivationGate is { } gate)
+            await gate.Task;
+        probe.Deactivated(Id);
+    }
+
+    public override async Task<object?> InvokeAsync(string method, object? argument, CancellationToken cancellationToken)
+    {
+        probe.EnterTurn(Id);
+        try
+        {
+            await Task.Yield();
+            return await RunAsync(method, argument, cancellationToken);
+        }
+        finally
+        {
+            probe.ExitTurn(Id);
+        }
+    }
+
+    public override Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
+    {
+        probe.Reminded(Id, name);
+        return Task.CompletedTask;
+    }
+
+    public override Task ReceiveTimerAsync(string name, JsonElement? data, CancellationToken cancellationToken)
+    {
+        probe.TimerFired(Id, name);
+        return Task.CompletedTask;
+    }
+
+    private async Task<object?> RunAsync(string method, object? argument, CancellationToken cancellationToken)
+    {
+        switch (method)
+        {
+            case "serial":
+            case "increment":
+                var count = await State.GetAsync<int>("count", cancellationToken) + 1;
+                State.Set("count", count);
+                return count;
+            case "rendezvous":
+                await probe.ArriveAtRendezvousAsync(cancellationToken);
+                return null;
+            case "append":
+                probe.Append(Id, (int)argument!);
+                return null;
+            case "set":
+                State.Set("value", (string)argument!);
+                return null;
+            case "get":
+                return await State.GetAsync<string>("value", cancellationToken);
+            case "remove":
+                State.Remove("value");
+                return null;
+            case "set-then-throw":
+                State.Set("value", (string)argument!);
+                throw new InvalidOperationException("The turn failed on purpose.");
+            case "wait":
+                probe.EnteredGate();
+                await probe.Gate.Task.WaitAsync(Probe.Timeout, cancellationToken);
+                return null;
+            case "remind":
+                var reminder = (ReminderRequest)argument!;
+                await Scheduler.RegisterReminderAsync(reminder.Name, reminder.DueTime, reminder.Period, cancellationToken: cancellationToken);
+                return null;
+            case "unremind":
+                await Scheduler.UnregisterReminderAsync((string)argument!, cancellationToken);
+                return null;
+            case "timer":
+                var timer = (ReminderRequest)argument!;
+                Scheduler.RegisterTimer(timer.Name, timer.DueTime, timer.Period);
+                return null;
+            case "untimer":
+                Scheduler.UnregisterTimer((string)argument!);
+                return null;
+            default:
+                throw new NotSupportedException($"Unknown method {method}.");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using AgentCrm.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Actors.Tests.Actors;
+
+public sealed class ReminderTests : IDisposable
+{
+    private readonly TestDirectory _directory = new();
+    private readonly ManualTimeProvider _time = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task ReminderLoop_ReminderRegisteredBeforeRestart_FiresAfterIt()
+    {
+        var probe = new Probe();
+        var id = ProbeActor.For("renewal");
+        await using (var first = await TestHost.StartAsync(_directory, _time, probe))
+            await first.InvokeAsync(id, "remind", new ReminderRequest("rescore", TimeSpan.FromDays(30), null));
+        Assert.Empty(probe.Reminders(id));
+
+        await using var second = await TestHost.StartAsync(_directory, _time, probe);
+        _time.Advance(TimeSpan.FromDays(31));
+
+        await probe.WaitUntilAsync(() => probe.Reminders(id).Length == 1, "reminder rescore of probe/renewal to fire on the restarted host");
+        Assert.Equal(["rescore"], probe.Reminders(id));
+        Assert.Equal(2, probe.Activations(id));
+    }
+
+    [Fact]
+    public async Task ReminderLoop_PeriodicReminder_FiresEveryPeriod()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time);
+        var id = ProbeActor.For("periodic");
+        await host.InvokeAsync(id, "remind", new ReminderRequest("tick", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)));
+
+        for (var fired = 1; fired <= 3; fired++)
+        {
+            _time.Advance(TimeSpan.FromMinutes(1));
+            var expected = fired;
+            await host.Probe.WaitUntilAsync(() => host.Probe.Reminders(id).Length == expected, $"firing {expected} of periodic reminder tick");
+        }
+    }
+
+    [Fact]
+    public async Task FireDueReminders_PeriodicThenUnregistered_FiresOncePerPeriodThenStops()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("stoppable");
+        await host.InvokeAsync(id, "remind", new ReminderRequest("tick", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)));
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await host.Host.FireDueRemindersAsync());
+        // Three missed periods fold into one firing.
+        _time.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+
+        await host.InvokeAsync(id, "unremind", "tick");
+        _time.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(["tick", "tick", "tick"], host.Probe.Reminders(id));
+        Assert.Equal(0, CountReminderRows(host));
+    }
+
+    [Fact]
+    public async Task FireDueReminders_OneShotOnInactiveActor_ActivatesItFiresOnceAndDeletesRow()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("once");
+        await host.InvokeAsync(id, "remind", new ReminderRequest("nudge", TimeSpan.FromHours(1), null));
+        Assert.True(await host.Host.DeactivateAsync(id));
+
+        _time.Advance(TimeSpan.FromHours(2));
+
+        Assert.Equal(1, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(["nudge"], host.Probe.Reminders(id));
+        Assert.Equal(2, host.Probe.Activations(id));
+        Assert.Equal(0, CountReminderRows(host));
+    }
+
+    [Fact]
+    public async Task Timer_WhileActive_FiresEveryPeriodAndStopsWhenUnregistered()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("timed");
+        await host.InvokeAsync(id, "timer", new ReminderRequest("poll", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await host.Probe.WaitUntilAsync(() => host.Probe.Timers(id).Length == 1, "the first tick of timer poll");
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await host.Probe.WaitUntilAsync(() => host.Probe.Timers(id).Length == 2, "the second tick of timer poll");
+
+        await host.InvokeAsync(id, "untimer", "poll");
+        _time.Advance(TimeSpan.FromSeconds(30));
+        // A tick queued by that advance would run before this call.
+        await host.InvokeAsync(id, "get");
+
+        Assert.Equal(["poll", "poll"], host.Probe.Timers(id));
+    }
+
+    [Fact]
+    public async Task Timer_ActorDeactivated_IsGone()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("timer-gone");
+        await host.InvokeAsync(id, "timer", new ReminderRequest("poll", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+
+        Assert.True(await host.Host.DeactivateAsync(id));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        await host.InvokeAsync(id, "get");
+
+        Assert.Empty(host.Probe.Timers(id));
+    }
+
+    private static long CountReminderRows(TestHost host)
+    {
+        using var connection = host.Services.GetRequiredService<SqliteDatabase>().Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM actor_reminders";
+        return (long)command.ExecuteScalar()!;
+    }
+}

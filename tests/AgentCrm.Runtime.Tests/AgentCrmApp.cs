@@ -1,0 +1,132 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentCrm.Intake;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests;
+
+/// <summary>
+/// The real server, in process, listening on a loopback port with its own temp data directory.
+/// Tests talk to it over real HTTP.
+/// </summary>
+public sealed class AgentCrmApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AgentCrmApp(WebApplication app, string dataDirectory, HttpClient client)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        Client = client;
+    }
+
+    public string DataDirectory { get; }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<AgentCrmApp> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    {
+        dataDirectory ??= TempDirectory.Create();
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Storage:Synchronous"] = "Normal",
+            ["urls"] = "http://127.0.0.1:0",
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+            overrides[k] = v;
+        var app = AgentCrmServer.Build([], overrides);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new AgentCrmApp(app, dataDirectory, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) });
+    }
+
+    public Task<HttpResponseMessage> PostEventsAsync(IEnumerable<JsonObject> events) =>
+        Client.PostAsync("/v1/events", new StringContent(new JsonArray(events.Select(e => (JsonNode)e.DeepClone()).ToArray()).ToJsonString(), Encoding.UTF8, "application/json"));
+
+    /// <summary>Waits until every stored event has been processed by its actor.</summary>
+    public async Task WaitForProcessingAsync(TimeSpan? timeout = null)
+    {
+        var store = Services.GetRequiredService<EventStore>();
+        var dispatcher = Services.GetRequiredService<EventDispatcher>();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var target = store.MaxSeq();
+        while (dispatcher.Watermark < target)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Expected every event up to seq {target} to be processed within the timeout; the watermark is at {dispatcher.Watermark}.");
+            await Task.Delay(10);
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} answered {(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<List<JsonElement>> BriefsAsync(string query = "")
+    {
+        var all = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var page = await GetJsonAsync($"/v1/briefs?limit=500{query}{(cursor is null ? "" : "&cursor=" + cursor)}");
+            all.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.String ? page.GetProperty("nextCursor").GetString() : null;
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    public async Task<double?> CustomerFieldAsync(string customerId, string field)
+    {
+        using var response = await Client.GetAsync($"/v1/customers/{customerId}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return json.GetProperty("fields").TryGetProperty(field, out var f) && f.GetProperty("number").ValueKind == JsonValueKind.Number ? f.GetProperty("number").GetDouble() : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+public static class TempDirectory
+{
+    public static string Create()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "agentcrm-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}
+
+/// <summary>Builds API-format events.</summary>
+public static class Ev
+{
+    private static int _counter;
+
+    public static JsonObject Make(string customerId, string type, DateTimeOffset at, object? attributes = null, string? id = null) => new()
+    {
+        ["id"] = id ?? $"ev-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid():N}",
+        ["customerId"] = customerId,
+        ["type"] = type,
+        ["occurredAt"] = at.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        ["source"] = "test",
+        ["attributes"] = attributes is null ? new JsonObject() : JsonSerializer.SerializeToNode(attributes),
+    };
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.EndToEnd;
+
+public sealed class RenewalRiskEndToEndTests
+{
+    [Fact]
+    public async Task Timeline_CustomerAtRisk_GetsBriefWithReasons_HealthyCustomerGetsNone()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var risky = Timelines.AtRisk("acme", now);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync(risky)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync(Timelines.Healthy("globex", now))).StatusCode);
+        await app.WaitForProcessingAsync();
+
+        Assert.Empty(await app.BriefsAsync("&customerId=globex"));
+        var briefs = await app.BriefsAsync("&customerId=acme&agentId=renewal-risk");
+        Assert.NotEmpty(briefs);
+        var latest = briefs[0];
+        Assert.Equal("delivered", latest.GetProperty("status").GetString());
+        Assert.Equal("renewal-risk", latest.GetProperty("scenario").GetString());
+        Assert.True(latest.GetProperty("score").GetDouble() >= latest.GetProperty("threshold").GetDouble());
+        var headline = latest.GetProperty("headline").GetString()!;
+        Assert.StartsWith("Renewal risk 0.", headline, StringComparison.Ordinal);
+        Assert.Contains("for ACME", headline, StringComparison.Ordinal);
+
+        // The cooldown may hold back a re-brief as later events arrive, so read each factor from the newest brief that has it.
+        var reasons = briefs.SelectMany(b => b.GetProperty("reasons").EnumerateArray())
+            .GroupBy(r => r.GetProperty("field").GetString()!).ToDictionary(g => g.Key, g => g.First());
+        // Snapshots use event time: the brief's last event is 2 to 6 days old, so the contract ends 43 to 47 days after it.
+        Assert.InRange(reasons["contract.daysToEnd"].GetProperty("value").GetDouble(), 43, 48);
+        Assert.Equal("month-to-month", reasons["contract.type"].GetProperty("value").GetString());
+        Assert.Equal(-0.5, reasons["usage.trend30d"].GetProperty("value").GetDouble(), 2);
+        Assert.Contains("usage down 50% in 30 days", reasons["usage.trend30d"].GetProperty("explanation").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, reasons["tickets.open"].GetProperty("value").GetDouble());
+        Assert.Equal(1, reasons["billing.paymentFailures90d"].GetProperty("value").GetDouble());
+        Assert.Equal(3, await app.CustomerFieldAsync("acme", "nps.latest"));
+        var failedPaymentId = risky.Single(e => (string)e["type"]! == "payment")["id"]!.GetValue<string>();
+        Assert.Contains(failedPaymentId, reasons["billing.paymentFailures90d"].GetProperty("eventIds").EnumerateArray().Select(x => x.GetString()));
+
+        var id = latest.GetProperty("id").GetString();
+        var one = await app.GetJsonAsync($"/v1/briefs/{id}");
+        Assert.Equal(headline, one.GetProperty("headline").GetString());
+        var evidence = await app.GetJsonAsync($"/v1/briefs/{id}/evidence");
+        Assert.Equal(latest.GetProperty("contentHash").GetString(), evidence.GetProperty("contentHash").GetString());
+        Assert.Contains(evidence.GetProperty("events").EnumerateArray(), e => e.GetProperty("id").GetString() == failedPaymentId);
+        Assert.Equal("ACME", evidence.GetProperty("snapshotFields").GetProperty("profile.name").GetString());
+    }
+
+    [Fact]
+    public async Task Cooldown_RepeatedEvents_DoNotRebriefTheSameFinding()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Timelines.AtRisk("acme", now.AddDays(-1)));
+        await app.WaitForProcessingAsync();
+        var before = (await app.BriefsAsync("&customerId=acme")).Count;
+        await app.PostEventsAsync(Enumerable.Range(0, 10).Select(i => Ev.Make("acme", "nps", now.AddMinutes(-60 + i), new { score = 3 })));
+        await app.WaitForProcessingAsync();
+        Assert.Equal(before, (await app.BriefsAsync("&customerId=acme")).Count);
+    }
+
+    [Fact]
+    public async Task Briefs_UnknownIdAndBadFilters_AreProblemDetails()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var missing = await app.Client.GetAsync("/v1/briefs/brf_nope");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        var bad = await app.Client.GetAsync("/v1/briefs?status=maybe&limit=9999&since=yesterday&cursor=zzz");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        foreach (var field in new[] { "status", "limit", "since", "cursor" })
+            Assert.True(errors.TryGetProperty(field, out _), $"expected an error for {field}");
+    }
+
+    [Fact]
+    public async Task Server_OperationsEndpoints_Answer()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        Assert.Equal("ok", (await app.GetJsonAsync("/healthz")).GetProperty("status").GetString());
+        var ready = await app.GetJsonAsync("/readyz");
+        Assert.Equal("ready", ready.GetProperty("status").GetString());
+        Assert.Equal(1, ready.GetProperty("activeAgents").GetInt32());
+        var openApi = await app.GetJsonAsync("/openapi/v1.json");
+        Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/events", out _));
+    }
+}

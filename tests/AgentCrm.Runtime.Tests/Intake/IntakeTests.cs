@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Intake;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Intake;
+
+public sealed class IntakeTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
+
+    [Fact]
+    public async Task PostEvents_SingleArrayAndNdjson_AreAcceptedAndProcessed()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var single = Ev.Make("c-1", "usage", Now.AddDays(-1), new { quantity = 5 });
+        var r1 = await app.Client.PostAsync("/v1/events", new StringContent(single.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, r1.StatusCode);
+        Assert.Equal(1, JsonDocument.Parse(await r1.Content.ReadAsStringAsync()).RootElement.GetProperty("accepted").GetInt32());
+
+        var r2 = await app.PostEventsAsync([Ev.Make("c-1", "login", Now.AddHours(-3)), Ev.Make("c-2", "nps", Now.AddHours(-2), new { score = 9 })]);
+        Assert.Equal(HttpStatusCode.Accepted, r2.StatusCode);
+
+        var ndjson = string.Join("\n", Ev.Make("c-2", "usage", Now.AddHours(-1)).ToJsonString(), "", Ev.Make("c-3", "web_visit", Now.AddMinutes(-5), new { url = "https://x.example/pricing" }).ToJsonString()) + "\n";
+        var r3 = await app.Client.PostAsync("/v1/events", new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson"));
+        Assert.Equal(HttpStatusCode.Accepted, r3.StatusCode);
+        Assert.Equal("{\"accepted\":2,\"duplicates\":0}", await r3.Content.ReadAsStringAsync());
+
+        await app.WaitForProcessingAsync();
+        Assert.Equal(2, await app.CustomerFieldAsync("c-1", "events.total"));
+        Assert.Equal(2, await app.CustomerFieldAsync("c-2", "events.total"));
+        Assert.Equal(1, await app.CustomerFieldAsync("c-3", "events.total"));
+    }
+
+    public static TheoryData<string, string, string, HttpStatusCode, string> BadBodies() => new()
+    {
+        { "malformed JSON", "application/json", "[{\"id\": \"a\", ", HttpStatusCode.BadRequest, "$" },
+        { "missing id", "application/json", $"[{Valid("ok-1")}, {{\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}}]", HttpStatusCode.BadRequest, "$[1].id" },
+        { "unknown type", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"telepathy\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.type" },
+        { "bad date", "application/json", $"[{Valid("ok-2")}, {{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"yesterday\"}}]", HttpStatusCode.BadRequest, "$[1].occurredAt" },
+        { "date without zone", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00\"}", HttpStatusCode.BadRequest, "$.occurredAt" },
+        { "future date", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2999-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.occurredAt" },
+        { "wrong type of field", "application/json", "{\"id\":7,\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.id" },
+        { "attributes not an object", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"attributes\":[1]}", HttpStatusCode.BadRequest, "$.attributes" },
+        { "unknown field", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occuredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.occuredAt" },
+        { "customer id with slash", "application/json", "{\"id\":\"x\",\"customerId\":\"a/b\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.customerId" },
+        { "empty body", "application/json", "", HttpStatusCode.BadRequest, "$" },
+        { "empty array", "application/json", "[]", HttpStatusCode.BadRequest, "$" },
+        { "not an object", "application/json", "[42]", HttpStatusCode.BadRequest, "$[0]" },
+        { "malformed NDJSON line", "application/x-ndjson", Valid("ok-3") + "\n{oops\n", HttpStatusCode.BadRequest, "$[1]" },
+        { "too deeply nested", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"attributes\":" + new string('[', 100) + new string(']', 100) + "}", HttpStatusCode.BadRequest, "$" },
+        { "oversized batch", "application/json", "[" + string.Join(",", Enumerable.Range(0, 6).Select(i => Valid($"big-{i}"))) + "]", HttpStatusCode.RequestEntityTooLarge, "$" },
+        { "oversized NDJSON batch", "application/x-ndjson", string.Join("\n", Enumerable.Range(0, 6).Select(i => Valid($"bign-{i}"))), HttpStatusCode.RequestEntityTooLarge, "$" },
+        { "oversized body", "application/json", "[" + Valid("huge", new string('x', 5000)) + "]", HttpStatusCode.RequestEntityTooLarge, "$" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task PostEvents_BadInput_IsRejectedWithProblemDetailsAndStoresNothing(string name, string contentType, string body, HttpStatusCode expected, string field)
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Intake:MaxEventsPerRequest"] = "5",
+            ["Intake:MaxBodyBytes"] = "4096",
+        });
+        var response = await app.Client.PostAsync("/v1/events", new StringContent(body, Encoding.UTF8, contentType));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{name}: expected {expected}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{name}: expected an error for '{field}' in {text}");
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+        Assert.Equal(0, app.Services.GetRequiredService<EventStore>().Count());
+    }
+
+    [Fact]
+    public async Task PostEvents_DuplicateIds_AreAcknowledgedButProcessedOnce()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var e = Ev.Make("dup-1", "usage", Now.AddDays(-1), new { quantity = 3 }, id: "same-id");
+        var first = await app.PostEventsAsync([e, e]);
+        Assert.Equal("{\"accepted\":1,\"duplicates\":1}", await first.Content.ReadAsStringAsync());
+        var again = await app.PostEventsAsync([e]);
+        Assert.Equal("{\"accepted\":0,\"duplicates\":1}", await again.Content.ReadAsStringAsync());
+        await app.WaitForProcessingAsync();
+        Assert.Equal(1, await app.CustomerFieldAsync("dup-1", "events.total"));
+        Assert.Equal(3, await app.CustomerFieldAsync("dup-1", "usage.last30d"));
+    }
+
+    private static string Valid(string id, string note = "") =>
+        $"{{\"id\":\"{id}\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"attributes\":{{\"note\":\"{note}\"}}}}";
+}
