@@ -9,17 +9,20 @@ public static class CustomerTimeline
     /// <summary>True when the event was applied; false when it was seen before (duplicate delivery).</summary>
     public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0)
     {
-        if (inboxSeq > 0 && inboxSeq <= state.LastInboxSeq)
-            return false;
-        if (state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal))
+        // The embedded inbox delivers each customer's events in sequence order, so one number dedupes;
+        // deliveries without a sequence (pub/sub) are checked against the ids of the latest events.
+        if (inboxSeq > 0 ? inboxSeq <= state.LastInboxSeq : state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal))
             return false;
 
         state.CustomerId = e.CustomerId;
         if (inboxSeq > 0)
             state.LastInboxSeq = inboxSeq;
-        state.RecentEventIds.Add(e.Id);
-        if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
-            state.RecentEventIds.RemoveRange(0, state.RecentEventIds.Count - CustomerState.RecentIdCapacity);
+        else
+        {
+            state.RecentEventIds.Add(e.Id);
+            if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
+                state.RecentEventIds.RemoveRange(0, state.RecentEventIds.Count - CustomerState.RecentIdCapacity);
+        }
         state.EventsApplied++;
         if (state.FirstEventAt is null || e.OccurredAt < state.FirstEventAt)
             state.FirstEventAt = e.OccurredAt;

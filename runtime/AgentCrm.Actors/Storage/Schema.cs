@@ -13,7 +13,6 @@ internal static class Schema
             received_at TEXT NOT NULL,
             body TEXT NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS events_customer ON events(customer_id, seq);
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
@@ -24,7 +23,7 @@ internal static class Schema
             key TEXT NOT NULL,
             value BLOB NOT NULL,
             PRIMARY KEY (actor_type, actor_id, key)
-        ) WITHOUT ROWID;
+        );
         CREATE TABLE IF NOT EXISTS actor_reminders (
             actor_type TEXT NOT NULL,
             actor_id TEXT NOT NULL,

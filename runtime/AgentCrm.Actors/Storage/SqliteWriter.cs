@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -19,10 +20,20 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly ILogger<SqliteWriter> _logger;
     private readonly Task _loop;
+    private readonly Checkpointer _checkpointer;
+    private long _busyTicks;
+    private long _commitTicks;
 
     public SqliteWriter(SqliteDatabase database, IOptions<StorageOptions> options, ILogger<SqliteWriter> logger)
     {
         _connection = database.Open();
+        // Checkpoints run on their own connection and thread (below), not inside this writer's COMMITs.
+        using (var pragma = _connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA wal_autocheckpoint=0";
+            pragma.ExecuteNonQuery();
+        }
+        _checkpointer = new Checkpointer(database);
         _maxBatch = options.Value.MaxBatch;
         _logger = logger;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -64,7 +75,26 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Wall time the writer spent running batches (what limits durable throughput).</summary>
+    public TimeSpan BusyTime => Stopwatch.GetElapsedTime(0, _busyTicks);
+
+    /// <summary>Wall time spent in COMMIT (the WAL write and, with synchronous=FULL, the fsync).</summary>
+    public TimeSpan CommitTime => Stopwatch.GetElapsedTime(0, _commitTicks);
+
     private void Execute(List<WriteOp> batch, WriteContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            ExecuteBatch(batch, context);
+        }
+        finally
+        {
+            _busyTicks += Stopwatch.GetTimestamp() - started;
+        }
+    }
+
+    private void ExecuteBatch(List<WriteOp> batch, WriteContext context)
     {
         try
         {
@@ -88,7 +118,9 @@ public sealed partial class SqliteWriter : IAsyncDisposable
                     op.Fail(ex);
                 }
             }
+            var commitStarted = Stopwatch.GetTimestamp();
             context.Exec("COMMIT");
+            _commitTicks += Stopwatch.GetTimestamp() - commitStarted;
             Commits++;
             Operations += batch.Count;
         }
@@ -113,6 +145,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         foreach (var command in _commands.Values)
             command.Dispose();
         await _connection.DisposeAsync().ConfigureAwait(false);
+        await _checkpointer.DisposeAsync().ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Group commit of {Count} operations failed; every caller was told")]

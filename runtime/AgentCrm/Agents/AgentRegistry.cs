@@ -19,6 +19,7 @@ public sealed record RegisterResult(AgentVersionRecord Record, bool Created);
 public sealed partial class AgentRegistry
 {
     private const string VersionKey = "registry.version";
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly AuditLog _audit;
@@ -41,6 +42,20 @@ public sealed partial class AgentRegistry
     }
 
     public AgentSet Current => Volatile.Read(ref _current);
+
+    /// <summary>
+    /// The set a turn runs on, held until the lease is disposed. Registry changes wait for turns holding
+    /// the previous set, so when register, promote or unregister returns, no turn uses the old set any more.
+    /// </summary>
+    public AgentSetLease Enter()
+    {
+        while (true)
+        {
+            var set = Current;
+            if (set.TryEnter())
+                return new AgentSetLease(set);
+        }
+    }
 
     public IReadOnlyCollection<string> Kinds => _kinds.Keys;
 
@@ -199,7 +214,7 @@ public sealed partial class AgentRegistry
             LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
         }
         _loadedVersion = ReadVersion();
-        Publish();
+        await DrainAsync(Publish());
         return updated;
     }
 
@@ -257,10 +272,19 @@ public sealed partial class AgentRegistry
         }
         _records = records;
         _loadedVersion = version;
-        Publish();
+        _ = DrainAsync(Publish());
     }
 
-    private void Publish()
+    /// <summary>Waits (bounded) for turns still running on the replaced set.</summary>
+    private async Task DrainAsync(AgentSet replaced)
+    {
+        var drained = replaced.ReplaceAndDrainAsync();
+        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, _time)) != drained)
+            LogDrainTimeout(DrainTimeout.TotalSeconds);
+    }
+
+    /// <summary>Swaps in the set of active versions; returns the one it replaced.</summary>
+    private AgentSet Publish()
     {
         var live = new List<LiveAgent>();
         foreach (var r in _records.Values.Where(r => r.State == AgentState.Active).OrderBy(r => r.AgentId, StringComparer.Ordinal))
@@ -272,7 +296,7 @@ public sealed partial class AgentRegistry
             }
             live.Add(new LiveAgent(kind.Create(r.Manifest), r));
         }
-        Volatile.Write(ref _current, new AgentSet(live));
+        return Interlocked.Exchange(ref _current, new AgentSet(live));
     }
 
     public static string Name(AgentState state) => JsonNamingPolicy.CamelCase.ConvertName(state.ToString());
@@ -282,6 +306,9 @@ public sealed partial class AgentRegistry
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId}@{Version}: {From} -> {To} by {Actor}")]
     private partial void LogTransition(string agentId, string version, string from, string to, string actor);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turns on the previous agent set did not finish within {Seconds} s; the change is in effect for new turns")]
+    private partial void LogDrainTimeout(double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} has kind {Kind}, which this build does not have; it does not run")]
     private partial void LogUnknownKind(string agentId, string version, string kind);

@@ -25,6 +25,7 @@ internal static class BenchRunner
     public static readonly Option<int> Events = new("--events") { Description = "Events to send in the throughput phase.", DefaultValueFactory = _ => 200_000 };
     public static readonly Option<int> Customers = new("--customers") { Description = "Distinct customers.", DefaultValueFactory = _ => 2_000 };
     public static readonly Option<string> Sync = new("--sync") { Description = "SQLite synchronous mode: Full or Normal.", DefaultValueFactory = _ => "Full" };
+    public static readonly Option<bool> InProcess = new("--in-process") { Description = "Append through the intake service instead of HTTP (shows what HTTP costs)." };
     private const int BatchSize = 500;
     private const int Senders = 4;
 
@@ -63,11 +64,21 @@ internal static class BenchRunner
 
             metrics.EventToAssessment.Reset();
             var batches = Generate(total, customers, now, random, "t");
+            var writer = app.Services.GetRequiredService<Storage.SqliteWriter>();
+            var (commits0, ops0, busy0, commit0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime);
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            await SendAsync(http, batches, Senders, cancellationToken);
+            if (parse.GetValue(InProcess))
+                await AppendInProcessAsync(app.Services.GetRequiredService<EventStore>(), batches, cancellationToken);
+            else
+                await SendAsync(http, batches, Senders, cancellationToken);
             var accepted = sw.Elapsed;
             await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
             var processed = sw.Elapsed;
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / processed.TotalSeconds;
+            var (commits, ops) = (writer.Commits - commits0, writer.Operations - ops0);
+            var writerBusy = (writer.BusyTime - busy0).TotalSeconds / processed.TotalSeconds;
+            var inCommit = (writer.CommitTime - commit0).TotalSeconds / processed.TotalSeconds;
             var rate = total / processed.TotalSeconds;
             var p = (P50: metrics.EventToAssessment.Percentile(50), P95: metrics.EventToAssessment.Percentile(95), P99: metrics.EventToAssessment.Percentile(99));
 
@@ -97,6 +108,12 @@ internal static class BenchRunner
                 directAssessPerSecond = Math.Round(direct),
                 runtimeOverheadRatio = Math.Round(direct / rate, 1),
                 briefs,
+                transport = parse.GetValue(InProcess) ? "in-process" : "http",
+                cpuCoresBusy = Math.Round(cpu, 2),
+                writerBusyShare = Math.Round(writerBusy, 2),
+                writerCommitShare = Math.Round(inCommit, 2),
+                commits,
+                writeOperations = ops,
             };
             if (json)
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
@@ -107,6 +124,8 @@ internal static class BenchRunner
                 Console.WriteLine($"latency (half)  p50 {q.P50,7:0.00} ms  p95 {q.P95,7:0.00} ms  p99 {q.P99,7:0.00} ms   at {pacedRate:N0} events/s");
                 Console.WriteLine($"direct Assess   {direct,10:N0} assessments/s (snapshot + agent, same run)  → runtime costs {result.runtimeOverheadRatio}x per event");
                 Console.WriteLine($"briefs written  {briefs,10:N0}");
+                Console.WriteLine($"cpu             {cpu,10:0.00} cores busy of {Environment.ProcessorCount}; {commits:N0} group commits for {ops:N0} write operations ({(double)ops / Math.Max(1, commits):0.0} per commit)");
+                Console.WriteLine($"writer          {writerBusy,10:P0} of the time busy, {inCommit:P0} in COMMIT (the single SQLite writer is the limit when this nears 100%)");
             }
             return 0;
         }
@@ -186,6 +205,18 @@ internal static class BenchRunner
             int i;
             while ((i = Interlocked.Increment(ref next)) < batches.Count)
                 await PostAsync(http, batches[i], ct);
+        }));
+    }
+
+    private static async Task AppendInProcessAsync(EventStore store, List<string> batches, CancellationToken ct)
+    {
+        var options = new IntakeOptions();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, Senders).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batches.Count)
+                await store.AppendAsync(EventParser.Parse(Encoding.UTF8.GetBytes(batches[i]), ndjson: true, options, DateTimeOffset.UtcNow).Events, ct);
         }));
     }
 

@@ -10,6 +10,7 @@ internal static class BenchCommand
         command.Options.Add(Bench.BenchRunner.Events);
         command.Options.Add(Bench.BenchRunner.Customers);
         command.Options.Add(Bench.BenchRunner.Sync);
+        command.Options.Add(Bench.BenchRunner.InProcess);
         command.SetAction(Bench.BenchRunner.RunAsync);
         return command;
     }

@@ -10,7 +10,10 @@ namespace AgentCrm.Customers;
 /// <summary>A delivery of one stored event to its customer's actor.</summary>
 public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt);
 
-public sealed record ApplyOutcome(bool Applied, int Assessed, int Briefs);
+/// <summary>One or more of a customer's events, in inbox order: one turn, one state save.</summary>
+public sealed record ApplyEvents(IReadOnlyList<ApplyEvent> Events);
+
+public sealed record ApplyOutcome(int Applied, int Assessed, int Briefs);
 
 /// <summary>
 /// One activation per customer. Keeps the customer's derived state, and on every event runs the
@@ -34,32 +37,43 @@ public sealed partial class CustomerActor(
 
     public static readonly IReadOnlyDictionary<string, Type?> Methods = new Dictionary<string, Type?>
     {
-        [ApplyMethod] = typeof(ApplyEvent),
+        [ApplyMethod] = typeof(ApplyEvents),
         [SnapshotMethod] = null,
     };
 
     public override async Task<object?> InvokeAsync(string method, object? argument, CancellationToken cancellationToken) => method switch
     {
-        ApplyMethod => await ApplyAsync((ApplyEvent)argument!, cancellationToken),
+        ApplyMethod => await ApplyAsync((ApplyEvents)argument!, cancellationToken),
         SnapshotMethod => await SnapshotAsync(cancellationToken),
         _ => throw new ArgumentException($"CustomerActor has no method '{method}'.", nameof(method)),
     };
 
-    private async Task<ApplyOutcome> ApplyAsync(ApplyEvent message, CancellationToken cancellationToken)
+    private async Task<ApplyOutcome> ApplyAsync(ApplyEvents message, CancellationToken cancellationToken)
     {
         var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken) ?? new CustomerState { CustomerId = Id.Id };
-        if (!CustomerTimeline.Apply(state, message.Event, message.Seq))
+        // The set is read once: the whole turn runs on the agent versions it started with.
+        using var lease = registry.Enter();
+        var set = lease.Set;
+        int applied = 0, assessed = 0, written = 0;
+        foreach (var e in message.Events)
         {
-            metrics.DuplicateDelivery();
-            return new ApplyOutcome(false, 0, 0);
+            if (!CustomerTimeline.Apply(state, e.Event, e.Seq))
+            {
+                metrics.DuplicateDelivery();
+                continue;
+            }
+            applied++;
+            var agents = set.SubscribedTo(e.Event.Type);
+            var (a, w) = await AssessAsync(state, agents, state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
+            assessed += a;
+            written += w;
+            metrics.EventApplied(time.GetUtcNow() - e.ReceivedAt, a > 0);
+            if (e.Event.Type == "contract")
+                await ScheduleRescoreAsync(state, cancellationToken);
         }
-        var agents = registry.Current.SubscribedTo(message.Event.Type);
-        var (assessed, written) = await AssessAsync(state, agents, state.LastEventAt ?? message.Event.OccurredAt, message.Event.Id, cancellationToken);
-        metrics.EventApplied(time.GetUtcNow() - message.ReceivedAt, assessed > 0);
-        if (message.Event.Type == "contract")
-            await ScheduleRescoreAsync(state, cancellationToken);
-        State.Set(StateKey, state);
-        return new ApplyOutcome(true, assessed, written);
+        if (applied > 0)
+            State.Set(StateKey, state);
+        return new ApplyOutcome(applied, assessed, written);
     }
 
     private async Task<(int Assessed, int Briefs)> AssessAsync(CustomerState state, IReadOnlyList<LiveAgent> agents, DateTimeOffset asOf, string triggerId, CancellationToken cancellationToken)
@@ -130,7 +144,8 @@ public sealed partial class CustomerActor(
         if (state is null)
             return;
         var now = time.GetUtcNow();
-        var agents = registry.Current.Live.Where(a => a.Record.Manifest.Subscribes.Contains("contract")).ToList();
+        using var lease = registry.Enter();
+        var agents = lease.Set.Live.Where(a => a.Record.Manifest.Subscribes.Contains("contract")).ToList();
         await AssessAsync(state, agents, now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
         State.Set(StateKey, state);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AgentCrm.Actors;
 using AgentCrm.Customers;
@@ -9,69 +10,107 @@ namespace AgentCrm.Intake;
 /// <summary>
 /// Delivers inbox events to customer actors in inbox order. Each customer's events reach its actor in
 /// order (the host enqueues synchronously), different customers run in parallel up to
-/// Intake:MaxInFlight. A persisted watermark marks the prefix of the inbox that is fully processed; after
-/// a crash everything above it is delivered again and the actor's sequence check drops what it already
-/// applied, so every accepted event is processed exactly once.
+/// Intake:MaxInFlight. Freshly committed events are handed over in memory; anything else (events from
+/// before a restart, or more than the in-memory queue holds) is read back from the inbox. A persisted
+/// watermark marks the prefix of the inbox that is fully processed; after a crash everything above it is
+/// delivered again and the actor's sequence check drops what it already applied, so every accepted
+/// event is processed exactly once.
 /// </summary>
-public sealed partial class EventDispatcher(
-    EventStore store,
-    IActorHost host,
-    SqliteDatabase database,
-    SqliteWriter writer,
-    IOptions<IntakeOptions> options,
-    ILogger<EventDispatcher> logger) : BackgroundService
+public sealed partial class EventDispatcher : BackgroundService
 {
     private const string WatermarkKey = "dispatch.watermark";
-    private const int ReadBatch = 2048;
+    private const int WindowSize = 4096;
+    private const int LiveCapacity = 100_000;
+    private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(100);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentQueue<StoredEvent> _live = new();
+    private readonly EventStore _store;
+    private readonly IActorHost _host;
+    private readonly SqliteDatabase _database;
+    private readonly SqliteWriter _writer;
+    private readonly SemaphoreSlim _gate;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EventDispatcher> _logger;
+    private int _liveCount;
     private long _watermark;
+
+    public EventDispatcher(EventStore store, IActorHost host, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
+    {
+        _store = store;
+        _host = host;
+        _database = database;
+        _writer = writer;
+        _time = time;
+        _logger = logger;
+        _gate = new SemaphoreSlim(options.Value.MaxInFlight);
+        _store.Committed += OnCommitted;
+    }
 
     /// <summary>Every event at or below this sequence has been processed.</summary>
     public long Watermark => Interlocked.Read(ref _watermark);
 
-    /// <summary>Highest sequence handed to an actor.</summary>
-    public long Dispatched { get; private set; }
-
-    public void Wake() => _wake.Writer.TryWrite(true);
+    private void OnCommitted(IReadOnlyList<StoredEvent> events)
+    {
+        // Past the cap, events are left in the inbox and read back from there: memory stays bounded.
+        if (Volatile.Read(ref _liveCount) + events.Count <= LiveCapacity)
+        {
+            foreach (var e in events)
+                _live.Enqueue(e);
+            Interlocked.Add(ref _liveCount, events.Count);
+        }
+        _wake.Writer.TryWrite(true);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        store.Appended += Wake;
         _watermark = ReadWatermark();
         var cursor = _watermark;
-        Dispatched = cursor;
         var inFlight = new Queue<(long Seq, Task<bool> Settled)>();
-        var gate = new SemaphoreSlim(options.Value.MaxInFlight);
-        long persisted = _watermark;
+        var persisted = _watermark;
+        var persisting = Task.CompletedTask;
+        var lastPersist = _time.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var batch = store.ReadAfter(cursor, ReadBatch);
-                foreach (var e in batch)
+                var window = new List<StoredEvent>(WindowSize);
+                while (window.Count < WindowSize && _live.TryPeek(out var next) && next.Seq <= cursor + 1)
                 {
-                    await gate.WaitAsync(stoppingToken);
-                    inFlight.Enqueue((e.Seq, DeliverAsync(e, gate, stoppingToken)));
-                    cursor = e.Seq;
-                    Dispatched = cursor;
-                    if (inFlight.Count % 256 == 0)
-                        Advance(inFlight);
+                    _live.TryDequeue(out _);
+                    Interlocked.Decrement(ref _liveCount);
+                    if (next.Seq <= cursor)
+                        continue;
+                    window.Add(next);
+                    cursor = next.Seq;
                 }
+                // A gap before the next in-memory event, or committed events that never made it to memory.
+                var upTo = _live.TryPeek(out var first) ? first.Seq - 1 : _store.LastCommittedSeq;
+                if (window.Count < WindowSize && upTo > cursor)
+                {
+                    var limit = WindowSize - window.Count;
+                    var read = _store.ReadAfter(cursor, limit, upTo);
+                    foreach (var e in read)
+                    {
+                        window.Add(e);
+                        cursor = e.Seq;
+                    }
+                    // Sequences can have gaps (an ignored duplicate still uses one up); everything up to upTo is
+                    // committed, so a range the inbox does not fill is a gap, not a wait.
+                    if (read.Count < limit)
+                        cursor = upTo;
+                }
+                await DispatchAsync(window, inFlight, stoppingToken);
+                var progressed = window.Count > 0;
+
                 Advance(inFlight);
-                if (Watermark != persisted)
-                    persisted = await PersistAsync(Watermark);
-                if (batch.Count < ReadBatch)
+                if (Watermark != persisted && persisting.IsCompleted && _time.GetElapsedTime(lastPersist) >= PersistEvery)
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    timeout.CancelAfter(inFlight.Count > 0 ? TimeSpan.FromMilliseconds(20) : TimeSpan.FromSeconds(1));
-                    try
-                    {
-                        await _wake.Reader.ReadAsync(timeout.Token);
-                    }
-                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                    {
-                    }
+                    persisted = Watermark;
+                    lastPersist = _time.GetTimestamp();
+                    persisting = PersistAsync(persisted);
                 }
+                if (!progressed)
+                    await WaitForWorkAsync(inFlight.Count > 0 ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -79,43 +118,111 @@ public sealed partial class EventDispatcher(
         }
         finally
         {
-            store.Appended -= Wake;
             // Let delivered turns finish so their progress is recorded; undelivered events stay above the watermark.
             await Task.WhenAll(inFlight.Select(f => f.Settled)).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
             Advance(inFlight);
+            await persisting.ContinueWith(_ => { }, TaskScheduler.Default);
             if (Watermark != persisted)
                 await PersistAsync(Watermark);
         }
     }
 
+    /// <summary>
+    /// Adaptive batching: a customer's events in one window go to its actor as one message (one turn, one
+    /// state save), in order; under light load a window holds one event and nothing waits for a batch.
+    /// </summary>
+    private async Task DispatchAsync(List<StoredEvent> window, Queue<(long Seq, Task<bool> Settled)> inFlight, CancellationToken stoppingToken)
+    {
+        if (window.Count == 0)
+            return;
+        var groups = new Dictionary<string, List<StoredEvent>>(StringComparer.Ordinal);
+        var order = new List<List<StoredEvent>>();
+        foreach (var e in window)
+        {
+            if (!groups.TryGetValue(e.Event.CustomerId, out var group))
+            {
+                groups[e.Event.CustomerId] = group = [];
+                order.Add(group);
+            }
+            group.Add(e);
+        }
+        var settled = new Dictionary<long, Task<bool>>(window.Count);
+        foreach (var group in order)
+        {
+            await _gate.WaitAsync(stoppingToken);
+            var task = DeliverAsync(group, stoppingToken);
+            foreach (var e in group)
+                settled[e.Seq] = task;
+        }
+        // The watermark advances in inbox order, whatever order the groups finish in.
+        foreach (var e in window)
+            inFlight.Enqueue((e.Seq, settled[e.Seq]));
+        Advance(inFlight);
+    }
+
+    private async Task WaitForWorkAsync(TimeSpan timeout, CancellationToken stoppingToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _wake.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
     /// <summary>True when the event is settled (applied, or a poison event recorded); false when it must be redelivered.</summary>
-    private async Task<bool> DeliverAsync(StoredEvent e, SemaphoreSlim gate, CancellationToken stoppingToken)
+    private async Task<bool> DeliverAsync(List<StoredEvent> events, CancellationToken stoppingToken)
     {
         try
         {
-            await host.InvokeAsync(new ActorId(CustomerActor.TypeName, e.Event.CustomerId), CustomerActor.ApplyMethod, new ApplyEvent(e.Seq, e.Event, e.ReceivedAt), CancellationToken.None);
+            var message = new ApplyEvents(events.Select(e => new ApplyEvent(e.Seq, e.Event, e.ReceivedAt)).ToList());
+            await _host.InvokeAsync(new ActorId(CustomerActor.TypeName, events[0].Event.CustomerId), CustomerActor.ApplyMethod, message, CancellationToken.None);
             return true;
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
             return false;
         }
+        catch (Exception ex) when (events.Count > 1)
+        {
+            // One bad event must not sink its neighbours: retry them one by one, so only the culprit is dead-lettered.
+            LogGroupRetry(ex, events[0].Event.CustomerId, events.Count);
+            _gate.Release();
+            try
+            {
+                foreach (var e in events)
+                {
+                    await _gate.WaitAsync(CancellationToken.None);
+                    if (!await DeliverAsync([e], stoppingToken))
+                        return false;
+                }
+                return true;
+            }
+            finally
+            {
+                await _gate.WaitAsync(CancellationToken.None);
+            }
+        }
         catch (Exception ex)
         {
+            var e = events[0];
             LogPoison(ex, e.Event.Id, e.Seq, e.Event.CustomerId);
-            await writer.WriteAsync(ctx =>
+            await _writer.WriteAsync(ctx =>
             {
                 var cmd = ctx.Command("INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)", "$s", "$id", "$e", "$at");
                 cmd.Parameters["$s"].Value = e.Seq;
                 cmd.Parameters["$id"].Value = e.Event.Id;
                 cmd.Parameters["$e"].Value = ex.GetType().Name + ": " + ex.Message;
-                cmd.Parameters["$at"].Value = DateTimeOffset.UtcNow.ToString("O");
+                cmd.Parameters["$at"].Value = _time.GetUtcNow().ToString("O");
             });
             return true;
         }
         finally
         {
-            gate.Release();
+            _gate.Release();
         }
     }
 
@@ -125,25 +232,24 @@ public sealed partial class EventDispatcher(
             Interlocked.Exchange(ref _watermark, inFlight.Dequeue().Seq);
     }
 
-    private async Task<long> PersistAsync(long watermark)
+    private Task PersistAsync(long watermark) => _writer.WriteAsync(ctx =>
     {
-        await writer.WriteAsync(ctx =>
-        {
-            var cmd = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", "$k", "$v");
-            cmd.Parameters["$k"].Value = WatermarkKey;
-            cmd.Parameters["$v"].Value = watermark.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        });
-        return watermark;
-    }
+        var cmd = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", "$k", "$v");
+        cmd.Parameters["$k"].Value = WatermarkKey;
+        cmd.Parameters["$v"].Value = watermark.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
 
     private long ReadWatermark()
     {
-        using var connection = database.Open();
+        using var connection = _database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
         cmd.Parameters.AddWithValue("$k", WatermarkKey);
         return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events for customer {CustomerId} failed; retrying them one by one")]
+    private partial void LogGroupRetry(Exception ex, string customerId, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters")]
     private partial void LogPoison(Exception ex, string eventId, long seq, string customerId);

@@ -16,18 +16,33 @@ public sealed record AppendResult(int Accepted, int Duplicates, long LastSeq);
 public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
 {
     private const string InsertSql =
-        "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b)";
+        "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b) RETURNING seq";
 
-    /// <summary>Raised after a commit that added events (the dispatcher's wake-up).</summary>
-    public event Action? Appended;
+    /// <summary>Raised on the writer thread, in sequence order, for the events of each commit (the dispatcher's fast path).</summary>
+    public event Action<IReadOnlyList<StoredEvent>>? Committed;
+
+    private long _lastCommittedSeq = -1;
+
+    /// <summary>The highest sequence committed to the inbox.</summary>
+    public long LastCommittedSeq
+    {
+        get
+        {
+            if (Interlocked.Read(ref _lastCommittedSeq) < 0)
+                Interlocked.CompareExchange(ref _lastCommittedSeq, MaxSeq(), -1);
+            return Interlocked.Read(ref _lastCommittedSeq);
+        }
+    }
 
     public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken = default)
     {
-        var receivedAt = time.GetUtcNow().ToString("O");
-        var result = await writer.WriteAsync(ctx =>
+        var now = time.GetUtcNow();
+        var receivedAt = now.ToString("O");
+        return await writer.WriteAsync(ctx =>
         {
             var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
             int accepted = 0, duplicates = 0;
+            var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
             {
                 cmd.Parameters["$id"].Value = e.Event.Id;
@@ -36,25 +51,33 @@ public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, Tim
                 cmd.Parameters["$o"].Value = e.Event.OccurredAt.ToString("O");
                 cmd.Parameters["$r"].Value = receivedAt;
                 cmd.Parameters["$b"].Value = e.Json;
-                if (cmd.ExecuteNonQuery() == 1)
+                if (cmd.ExecuteScalar() is long seq)
+                {
                     accepted++;
+                    stored.Add(new StoredEvent(seq, e.Event, now));
+                }
                 else
                     duplicates++;
             }
-            return new AppendResult(accepted, duplicates, 0);
+            if (stored.Count > 0)
+                ctx.AfterCommit(() =>
+                {
+                    _ = LastCommittedSeq;
+                    Interlocked.Exchange(ref _lastCommittedSeq, stored[^1].Seq);
+                    Committed?.Invoke(stored);
+                });
+            return new AppendResult(accepted, duplicates, stored.Count > 0 ? stored[^1].Seq : 0);
         }).WaitAsync(cancellationToken);
-        if (result.Accepted > 0)
-            Appended?.Invoke();
-        return result;
     }
 
-    /// <summary>Events after <paramref name="afterSeq"/> in delivery order.</summary>
-    public List<StoredEvent> ReadAfter(long afterSeq, int limit)
+    /// <summary>Events after <paramref name="afterSeq"/> (up to <paramref name="upTo"/>) in delivery order.</summary>
+    public List<StoredEvent> ReadAfter(long afterSeq, int limit, long upTo = long.MaxValue)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT seq, body, received_at FROM events WHERE seq > $after ORDER BY seq LIMIT $limit";
+        cmd.CommandText = "SELECT seq, body, received_at FROM events WHERE seq > $after AND seq <= $upTo ORDER BY seq LIMIT $limit";
         cmd.Parameters.AddWithValue("$after", afterSeq);
+        cmd.Parameters.AddWithValue("$upTo", upTo);
         cmd.Parameters.AddWithValue("$limit", limit);
         using var reader = cmd.ExecuteReader();
         var list = new List<StoredEvent>(limit);

@@ -16,7 +16,9 @@ public static class AgentCrmServer
 
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Content root = the app's folder: appsettings.json ships there, and the file watcher that reloads it
+        // must not watch the working directory, where ./data takes thousands of writes a second.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (overrides is not null)
             builder.Configuration.AddInMemoryCollection(overrides);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))

@@ -79,7 +79,7 @@ public sealed class CrashRecoveryTests
             }
             while (expected.Any(e => seen[e.Key] != e.Value) && DateTime.UtcNow < deadline);
             foreach (var (customer, count) in expected)
-                Assert.True(seen[customer] == count, $"customer {customer}: expected {count} events processed exactly once, the actor applied {seen[customer]}");
+                Assert.True(seen[customer] == count, $"customer {customer}: expected {count} events processed exactly once, the actor applied {seen[customer]} (logs in {dir})");
         }
         Directory.Delete(dir, recursive: true);
     }

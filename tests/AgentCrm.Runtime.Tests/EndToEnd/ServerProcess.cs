@@ -17,6 +17,8 @@ public sealed class ServerProcess : IDisposable
 
     public Uri Address { get; }
 
+    public int Id => _process.Id;
+
     public static async Task<ServerProcess> StartAsync(string dataDirectory)
     {
         var port = FreePort();
@@ -32,8 +34,10 @@ public sealed class ServerProcess : IDisposable
             info.ArgumentList.Add(arg);
         info.Environment["Storage__Synchronous"] = "Normal";
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // The child's log goes to a file beside its data, for a failing run to be diagnosed.
+        var log = TextWriter.Synchronized(new StreamWriter(Path.Combine(dataDirectory, $"server-{port}.log"), append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
