@@ -32,6 +32,21 @@ public sealed class WriteContext
         return command;
     }
 
+    /// <summary>Binds <paramref name="args"/> to the cached command for <paramref name="sql"/> and executes it; returns the rows changed.</summary>
+    public int Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> args)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            var names = new string[args.Length];
+            for (var i = 0; i < args.Length; i++)
+                names[i] = args[i].Name;
+            command = Command(sql, names);
+        }
+        foreach (var (name, value) in args)
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Runs once the transaction holding the current operation has committed (e.g. advance an in-memory chain head).</summary>
     public void AfterCommit(Action action) => (_afterCommit ??= []).Add(action);
 

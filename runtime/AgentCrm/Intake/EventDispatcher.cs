@@ -210,14 +210,9 @@ public sealed partial class EventDispatcher : BackgroundService
         {
             var e = events[0];
             LogPoison(ex, e.Event.Id, e.Seq, e.Event.CustomerId);
-            await _writer.WriteAsync(ctx =>
-            {
-                var cmd = ctx.Command("INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)", "$s", "$id", "$e", "$at");
-                cmd.Parameters["$s"].Value = e.Seq;
-                cmd.Parameters["$id"].Value = e.Event.Id;
-                cmd.Parameters["$e"].Value = ex.GetType().Name + ": " + ex.Message;
-                cmd.Parameters["$at"].Value = _time.GetUtcNow().ToString("O");
-            });
+            await _writer.WriteAsync(ctx => ctx.Execute(
+                "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
+                ("$s", e.Seq), ("$id", e.Event.Id), ("$e", ex.GetType().Name + ": " + ex.Message), ("$at", _time.GetUtcNow().ToString("O"))));
             return true;
         }
         finally
@@ -232,12 +227,9 @@ public sealed partial class EventDispatcher : BackgroundService
             Interlocked.Exchange(ref _watermark, inFlight.Dequeue().Seq);
     }
 
-    private Task PersistAsync(long watermark) => _writer.WriteAsync(ctx =>
-    {
-        var cmd = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value", "$k", "$v");
-        cmd.Parameters["$k"].Value = WatermarkKey;
-        cmd.Parameters["$v"].Value = watermark.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    });
+    private Task PersistAsync(long watermark) => _writer.WriteAsync(ctx => ctx.Execute(
+        "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        ("$k", WatermarkKey), ("$v", watermark.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 
     private long ReadWatermark()
     {
