@@ -3,39 +3,17 @@ namespace AgentCrm.Agents.Customers;
 /// <summary>Derives the agent-facing <see cref="CustomerSnapshot"/> from <see cref="CustomerState"/> at a moment.</summary>
 public static class SnapshotBuilder
 {
-    /// <summary>Every field this builder can produce, with its data category (the consent gate's unit).</summary>
-    public static readonly IReadOnlyDictionary<string, string> FieldCategories = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["profile.name"] = "identity",
-        ["profile.segment"] = "identity",
-        ["profile.domain"] = "identity",
-        ["tenure.days"] = "contract",
-        ["contract.type"] = "contract",
-        ["contract.daysToEnd"] = "contract",
-        ["contract.value"] = "contract",
-        ["contract.autoRenew"] = "contract",
-        ["contract.status"] = "contract",
-        ["usage.last30d"] = "usage",
-        ["usage.prev30d"] = "usage",
-        ["usage.trend30d"] = "usage",
-        ["usage.last90d"] = "usage",
-        ["usage.prev90d"] = "usage",
-        ["usage.trend90d"] = "usage",
-        ["logins.last30d"] = "usage",
-        ["tickets.open"] = "support",
-        ["tickets.openHighPriority"] = "support",
-        ["tickets.opened90d"] = "support",
-        ["billing.paymentFailures90d"] = "billing",
-        ["billing.overdueInvoices"] = "billing",
-        ["billing.openAmount"] = "billing",
-        ["nps.latest"] = "feedback",
-        ["nps.daysSince"] = "feedback",
-        ["web.visits30d"] = "web",
-        ["web.pricingVisits30d"] = "web",
-        ["web.distinctVisitors30d"] = "web",
-        ["events.total"] = "activity",
-        ["events.daysSinceLast"] = "activity",
-    };
+    /// <summary>Every field this builder derives from events (all of them valid <see cref="FieldCatalog"/> names).</summary>
+    public static readonly IReadOnlyList<string> Fields =
+    [
+        "profile.name", "profile.segment", "profile.domain", "tenure.days",
+        "contract.type", "contract.daysToEnd", "contract.value", "contract.autoRenew", "contract.status",
+        "usage.last30d", "usage.prev30d", "usage.trend30d", "usage.last90d", "usage.prev90d", "usage.trend90d", "logins.last30d",
+        "tickets.open", "tickets.openHighPriority", "tickets.opened90d",
+        "billing.paymentFailures90d", "billing.overdueInvoices", "billing.openAmount",
+        "nps.latest", "nps.daysSince", "web.visits30d", "web.pricingVisits30d", "web.distinctVisitors30d",
+        "events.total", "events.daysSinceLast",
+    ];
 
     public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf)
     {

@@ -76,8 +76,8 @@ public static partial class ManifestReader
             if (!EventTypes.IsKnown(m.Subscribes[i]))
                 errors[$"subscribes[{i}]"] = [$"Unknown event type '{m.Subscribes[i]}'; allowed: {string.Join(", ", EventTypes.All)}."];
         for (var i = 0; i < m.Reads.Count; i++)
-            if (!SnapshotBuilder.FieldCategories.ContainsKey(m.Reads[i]))
-                errors[$"reads[{i}]"] = [$"Unknown snapshot field '{m.Reads[i]}'."];
+            if (!FieldCatalog.IsValid(m.Reads[i]))
+                errors[$"reads[{i}]"] = [$"Unknown snapshot field '{m.Reads[i]}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."];
         if (string.IsNullOrWhiteSpace(m.Purpose))
             errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
         if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))

@@ -1,0 +1,46 @@
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// Which snapshot fields exist and which data category (the consent unit) each belongs to. A field is
+/// <c>prefix.name</c>; the prefix decides the category, so case mappings and new signals can add fields
+/// (e.g. <c>usage.secondsOfUse</c>) without a code change, while an unknown prefix is rejected.
+/// </summary>
+public static class FieldCatalog
+{
+    /// <summary>Field-name prefix → data category.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Prefixes = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["profile"] = "identity",
+        ["demographics"] = "demographics",
+        ["tenure"] = "contract",
+        ["contract"] = "contract",
+        ["services"] = "services",
+        ["usage"] = "usage",
+        ["logins"] = "usage",
+        ["tickets"] = "support",
+        ["support"] = "support",
+        ["billing"] = "billing",
+        ["nps"] = "feedback",
+        ["web"] = "web",
+        ["events"] = "activity",
+        ["documents"] = "documents",
+        ["news"] = "news",
+    };
+
+    /// <summary>The data categories consent grants name.</summary>
+    public static IEnumerable<string> Categories => Prefixes.Values.Distinct(StringComparer.Ordinal);
+
+    /// <summary>The category of a field, or null when the name is not <c>knownPrefix.name</c>.</summary>
+    public static string? CategoryOf(string field)
+    {
+        var dot = field.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || dot == field.Length - 1)
+            return null;
+        foreach (var c in field.AsSpan(dot + 1))
+            if (!char.IsAsciiLetterOrDigit(c) && c != '.' && c != '_')
+                return null;
+        return Prefixes.GetValueOrDefault(field[..dot]);
+    }
+
+    public static bool IsValid(string field) => CategoryOf(field) is not null;
+}

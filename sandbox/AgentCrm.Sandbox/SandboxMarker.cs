@@ -1,0 +1,3 @@
+namespace AgentCrm.Sandbox;
+
+internal static class SandboxMarker;
