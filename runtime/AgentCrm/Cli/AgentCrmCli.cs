@@ -35,13 +35,22 @@ public static class AgentCrmCli
         {
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (ManifestException ex)
+        catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException)
         {
             return Fail(ex.Message);
         }
-        catch (Exception ex) when (ex is AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Extensions.Options.OptionsValidationException)
+        catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is Microsoft.Extensions.Options.OptionsValidationException))
         {
-            return Fail(ex.Message);
+            return Fail("invalid configuration: " + string.Join(" ", ex.InnerExceptions.SelectMany(e => ((Microsoft.Extensions.Options.OptionsValidationException)e).Failures)));
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            return Fail("invalid configuration: " + string.Join(" ", ex.Failures));
+        }
+        catch (Exception ex)
+        {
+            // Never a stack trace to the user: the message, and the exception type for a bug report.
+            return Fail($"{ex.Message} ({ex.GetType().Name})");
         }
     }
 
@@ -51,6 +60,9 @@ public static class AgentCrmCli
         return 1;
     }
 
+    /// <summary>--data overrides Storage:DataDirectory only when given, so the setting and its environment variable still work.</summary>
     public static IDictionary<string, string?> StorageOverrides(ParseResult parse) =>
-        new Dictionary<string, string?> { ["Storage:DataDirectory"] = parse.GetValue(Data) };
+        parse.GetResult(Data) is { Implicit: false }
+            ? new Dictionary<string, string?> { ["Storage:DataDirectory"] = parse.GetValue(Data) }
+            : new Dictionary<string, string?>();
 }

@@ -22,6 +22,8 @@ internal static class ServeCommand
         if (parse.GetValue(Urls) is { } urls)
             overrides["urls"] = urls;
         var app = AgentCrmServer.Build([], overrides);
+        // Bad settings fail here with one line naming the key, before the host would log a stack trace.
+        app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app);
         await app.RunAsync(cancellationToken);

@@ -1,0 +1,76 @@
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.Cli;
+
+public sealed class CliTests
+{
+    [Fact]
+    public async Task UsageError_ExitsTwoWithOneLine()
+    {
+        var result = await CliRunner.RunAsync(["agents", "frobnicate"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("agentcrm: ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_InvalidConfiguration_ExitsOneNamingEachKey_WithoutStackTrace()
+    {
+        var result = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string>
+        {
+            ["Intake__MaxEventsPerRequest"] = "0",
+            ["Actors__IdleTimeout"] = "-00:00:01",
+        });
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Intake:MaxEventsPerRequest", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Actors:IdleTimeout", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr + result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Agents_RegisterPromoteListUnregister_OnTheDataDirectory()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = Path.Combine(dir, "watch.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            id: nps-watch
+            version: 2.0.0
+            kind: renewal-risk
+            scenario: renewal-risk
+            subscribes: [nps]
+            reads: [nps.latest]
+            purpose: customer-success
+            threshold: 0.5
+            """);
+
+        var register = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir, "--json"]);
+        Assert.Equal(0, register.ExitCode);
+        Assert.Equal("registered", JsonDocument.Parse(register.Stdout).RootElement.GetProperty("state").GetString());
+
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--data", dir])).ExitCode);
+        var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"]);
+        Assert.Equal(0, list.ExitCode);
+        var states = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("id").GetString() + "@" + v.GetProperty("version").GetString(), v => v.GetProperty("state").GetString());
+        Assert.Equal("active", states["nps-watch@2.0.0"]);
+        Assert.Equal("active", states["renewal-risk@1.0.0"]);
+
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "unregister", "nps-watch", "--data", dir])).ExitCode);
+        var missing = await CliRunner.RunAsync(["agents", "unregister", "nps-watch-2", "--data", dir]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal("agentcrm: No agent 'nps-watch-2' is registered.", missing.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Agents_RegisterBadManifest_ExitsOneNamingTheField()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = Path.Combine(dir, "bad.json");
+        await File.WriteAllTextAsync(manifest, """{ "id": "x-y", "version": "1.0.0", "kind": "renewal-risk", "scenario": "s", "subscribes": ["nope"], "purpose": "p" }""");
+        var result = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains("subscribes[0]", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+}
