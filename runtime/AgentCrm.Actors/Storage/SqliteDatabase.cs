@@ -3,13 +3,16 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Storage;
 
+/// <summary>Tables another part of the application adds to the same file; applied when the database opens.</summary>
+public sealed record SchemaScript(string Name, string Sql);
+
 /// <summary>The one SQLite file of an embedded deployment: opens connections with the right pragmas and owns the schema.</summary>
 public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
     private readonly SyncMode _sync;
 
-    public SqliteDatabase(IOptions<StorageOptions> options)
+    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<SchemaScript>? scripts = null)
     {
         var o = options.Value;
         Directory.CreateDirectory(Path.GetDirectoryName(o.DatabasePath)!);
@@ -25,7 +28,7 @@ public sealed class SqliteDatabase
         }.ToString();
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;" + Schema.Sql;
+        command.CommandText = "PRAGMA journal_mode=WAL;" + Schema.Sql + string.Concat((scripts ?? []).Select(s => s.Sql));
         command.ExecuteNonQuery();
     }
 

@@ -83,13 +83,7 @@ internal static class AgentsCommand
     private static async Task<int> WithRegistry(ParseResult p, CancellationToken ct, Func<AgentRegistry, CancellationToken, Task<int>> action)
     {
         var options = Options.Create(new StorageOptions { DataDirectory = p.GetValue(AgentCrmCli.Data)! });
-        var database = new SqliteDatabase(options);
-        using (var connection = database.Open())
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = ServerSchema.Sql;
-            cmd.ExecuteNonQuery();
-        }
+        var database = new SqliteDatabase(options, [AgentCrmServer.Schema]);
         await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
         var registry = new AgentRegistry(database, writer, new AuditLog(), TimeProvider.System, BuiltInKinds.All, NullLogger<AgentRegistry>.Instance);
         await registry.InitializeAsync(ct);

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
+using AgentCrm.Agents.Pipeline;
 using AgentCrm.Briefs;
 
 namespace AgentCrm.Customers;
@@ -85,20 +85,15 @@ public sealed partial class CustomerActor(
         foreach (var live in agents)
         {
             var manifest = live.Record.Manifest;
-            var seen = snapshot.Only(manifest.Reads);
-            Assessment assessment;
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                assessment = live.Agent.Assess(seen);
-            }
-            catch (Exception ex)
+            var outcome = AssessmentPipeline.Assess(live.Agent, snapshot);
+            if (outcome.Assessment is not { } assessment)
             {
                 metrics.AssessFailed(manifest.Id, manifest.Version);
-                LogAssessFailed(ex, manifest.Id, manifest.Version, Id.Id);
+                LogAssessFailed(outcome.Error!, manifest.Id, manifest.Version, Id.Id);
                 continue;
             }
-            metrics.Assessed(manifest.Id, manifest.Version, Stopwatch.GetElapsedTime(started), assessment.Fired);
+            var seen = outcome.Seen;
+            metrics.Assessed(manifest.Id, manifest.Version, outcome.Elapsed, assessment.Fired);
             if (!assessment.Fired || InCooldown(state, manifest, assessment, asOf))
                 continue;
             var brief = composer.Compose(live.Record, snapshot, seen, assessment, triggerId);

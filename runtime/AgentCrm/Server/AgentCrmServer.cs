@@ -14,6 +14,9 @@ public static class AgentCrmServer
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
+    /// <summary>The server's tables, created with the actor host's when the database opens.</summary>
+    public static readonly Storage.SchemaScript Schema = new("server", ServerSchema.Sql);
+
     public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
     {
         // Content root = the app's folder: appsettings.json ships there, and the file watcher that reloads it
@@ -29,6 +32,7 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
 
         // Actors first: their host must be running before anything sends them messages, and stops last.
+        builder.Services.AddSingleton(Schema);
         builder.Services.AddEmbeddedActorHost();
         builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods);
         builder.AddAgentRuntime();

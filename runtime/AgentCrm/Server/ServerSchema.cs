@@ -1,14 +1,106 @@
 namespace AgentCrm.Server;
 
 /// <summary>Tables the server adds to the embedded store beside the actor host's.</summary>
-internal static class ServerSchema
+public static class ServerSchema
 {
     public const string Sql = """
+        CREATE TABLE IF NOT EXISTS events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            customer_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS agent_versions (
+            agent_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            manifest TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            state TEXT NOT NULL,
+            canary_percent INTEGER NOT NULL DEFAULT 100,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (agent_id, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS agent_transitions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id TEXT NOT NULL,
+            version TEXT,
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS briefs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            customer_id TEXT NOT NULL,
+            agent_id TEXT NOT NULL,
+            agent_version TEXT NOT NULL,
+            scenario TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS briefs_customer ON briefs(customer_id, seq);
+        CREATE INDEX IF NOT EXISTS briefs_agent ON briefs(agent_id, seq);
+        CREATE TABLE IF NOT EXISTS audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            data TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS dead_letters (
             seq INTEGER PRIMARY KEY,
             event_id TEXT NOT NULL,
             error TEXT NOT NULL,
             at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS case_sets (
+            name TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            cases INTEGER NOT NULL,
+            positives INTEGER NOT NULL,
+            data_name TEXT NOT NULL,
+            data BLOB NOT NULL,
+            aux_name TEXT NOT NULL,
+            aux BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS sandbox_reports (
+            id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            case_set TEXT NOT NULL,
+            passed INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            json TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS sandbox_reports_version ON sandbox_reports(agent_id, version, created_at);
+        CREATE TABLE IF NOT EXISTS jobs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            state TEXT NOT NULL,
+            done INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            report_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
         );
         """;
 }

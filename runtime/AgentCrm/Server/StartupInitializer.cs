@@ -1,21 +1,11 @@
 using AgentCrm.Agents;
-using AgentCrm.Storage;
 
 namespace AgentCrm.Server;
 
-/// <summary>Creates the server's tables and loads the agent registry before events are dispatched.</summary>
-internal sealed class StartupInitializer(SqliteDatabase database, AgentRegistry registry) : IHostedService
+/// <summary>Loads the agent registry (registering built-ins on a first start) before events are dispatched.</summary>
+internal sealed class StartupInitializer(AgentRegistry registry) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        using (var connection = database.Open())
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = ServerSchema.Sql;
-            cmd.ExecuteNonQuery();
-        }
-        await registry.InitializeAsync(cancellationToken);
-    }
+    public async Task StartAsync(CancellationToken cancellationToken) => await registry.InitializeAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

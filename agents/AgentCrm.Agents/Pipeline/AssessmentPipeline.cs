@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace AgentCrm.Agents.Pipeline;
+
+/// <summary>What one agent made of one snapshot: the assessment, or the failure, and how long it took.</summary>
+public sealed record AssessOutcome(Assessment? Assessment, Exception? Error, TimeSpan Elapsed, CustomerSnapshot Seen, bool TimedOut = false)
+{
+    public bool Failed => Error is not null || TimedOut;
+}
+
+/// <summary>
+/// The one path from a customer snapshot to an assessment, shared by the customer actor (live) and the
+/// sandbox (replay), so a sandbox score predicts production: reduce the snapshot to the fields the
+/// manifest reads, call <see cref="IAgent.Assess"/>, and contain whatever the agent does wrong.
+/// </summary>
+public static class AssessmentPipeline
+{
+    /// <summary>Runs the agent inline; an exception is returned as the outcome's error, never thrown.</summary>
+    public static AssessOutcome Assess(IAgent agent, CustomerSnapshot snapshot)
+    {
+        var seen = snapshot.Only(agent.Manifest.Reads);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var assessment = agent.Assess(seen);
+            return new AssessOutcome(assessment, null, Stopwatch.GetElapsedTime(started), seen);
+        }
+        catch (Exception ex)
+        {
+            return new AssessOutcome(null, ex, Stopwatch.GetElapsedTime(started), seen);
+        }
+    }
+
+    /// <summary>
+    /// Runs the agent on the thread pool and stops waiting after <paramref name="timeout"/>: the outcome is
+    /// then a time-out (the call itself cannot be aborted; it finishes in the background).
+    /// </summary>
+    public static AssessOutcome Assess(IAgent agent, CustomerSnapshot snapshot, TimeSpan timeout)
+    {
+        var task = Task.Run(() => Assess(agent, snapshot));
+        if (task.Wait(timeout))
+            return task.Result;
+        return new AssessOutcome(null, new TimeoutException($"{agent.Manifest.Id}@{agent.Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms."), timeout, snapshot.Only(agent.Manifest.Reads), TimedOut: true);
+    }
+}
