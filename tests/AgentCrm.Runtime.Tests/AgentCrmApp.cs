@@ -74,6 +74,33 @@ public sealed class AgentCrmApp : IAsyncDisposable
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Runs a sandbox evaluation job to its end and returns the report.</summary>
+    public async Task<JsonElement> EvaluateAsync(string id, string version, string caseSet = "telco-churn")
+    {
+        var start = await Client.PostAsync($"/v1/agents/{id}/versions/{version}/evaluate", new StringContent($$"""{"caseSet":"{{caseSet}}"}""", Encoding.UTF8, "application/json"));
+        Assert.True(start.StatusCode == System.Net.HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+        var location = start.Headers.Location!.OriginalString;
+        for (var i = 0; i < 1200; i++)
+        {
+            var job = await GetJsonAsync(location);
+            var state = job.GetProperty("state").GetString();
+            if (state == "succeeded")
+                return await GetJsonAsync($"/v1/agents/{id}/versions/{version}/reports/latest");
+            Assert.True(state == "running", $"job ended {state}: {job}");
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Expected the evaluation job {location} to finish within 60 s.");
+    }
+
+    /// <summary>Evaluates on a case set, then promotes; fails the test if the gate refuses.</summary>
+    public async Task<HttpResponseMessage> EvaluateAndPromoteAsync(string id, string version, string caseSet = "telco-churn", int canaryPercent = 100)
+    {
+        await EvaluateAsync(id, version, caseSet);
+        var response = await Client.PostAsync($"/v1/agents/{id}/versions/{version}/promote", new StringContent($$"""{"canaryPercent":{{canaryPercent}}}""", Encoding.UTF8, "application/json"));
+        Assert.True(response.IsSuccessStatusCode, $"promote {id}@{version}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return response;
+    }
+
     public async Task<List<JsonElement>> BriefsAsync(string query = "")
     {
         var all = new List<JsonElement>();

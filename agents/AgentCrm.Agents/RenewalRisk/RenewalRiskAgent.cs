@@ -4,7 +4,8 @@ namespace AgentCrm.Agents.RenewalRisk;
 
 /// <summary>
 /// Scores churn / renewal risk as a logistic function of weighted factors read from the snapshot.
-/// Every factor that contributes is reported as a reason with its share of the log-odds.
+/// Every factor that contributes is reported as a reason with its share of the log-odds. A manifest
+/// with <c>parameters.model</c> scores with that fitted model instead (see <see cref="ModelAssessment"/>).
 /// </summary>
 internal sealed class RenewalRiskAgent(AgentManifest manifest, RenewalRiskParameters p) : IAgent
 {
@@ -12,6 +13,11 @@ internal sealed class RenewalRiskAgent(AgentManifest manifest, RenewalRiskParame
 
     public Assessment Assess(CustomerSnapshot s)
     {
+        if (p.Model is { } model)
+        {
+            var (modelScore, modelReasons) = ModelAssessment.Assess(model, s);
+            return new Assessment(modelScore, modelScore >= Manifest.Threshold, modelReasons, NextStep(modelReasons));
+        }
         var reasons = new List<Reason>();
         var logit = p.Intercept;
 
@@ -65,6 +71,18 @@ internal sealed class RenewalRiskAgent(AgentManifest manifest, RenewalRiskParame
         "tickets.open" or "tickets.openHighPriority" => "Escalate the open tickets with support and tell the customer the date they will be fixed.",
         "nps.latest" => "Follow up on the low NPS answer personally and agree a recovery plan.",
         "tenure.days" => "Run an onboarding health check: new customers churn before they reach value.",
+        var field => NextStepByCategory(field),
+    };
+
+    /// <summary>Fitted models read many more fields (services, charges…); their data category picks the step.</summary>
+    private static string NextStepByCategory(string field) => field[..Math.Max(0, field.IndexOf('.', StringComparison.Ordinal))] switch
+    {
+        "tenure" => "Run an onboarding health check: new customers churn before they reach value.",
+        "contract" => "Open the renewal conversation now: offer a term contract with a loyalty incentive.",
+        "billing" => "Review the customer's bill with them: check the plan fits and fix any payment problems.",
+        "services" => "Review the services they use: close gaps such as missing support or security add-ons and fix service problems.",
+        "usage" or "logins" => "Book an adoption review with the main users: find out which workflow stopped and offer enablement.",
+        "support" or "tickets" => "Escalate the open complaints with support and tell the customer when they will be fixed.",
         _ => "Review the account and agree next steps with the customer.",
     };
 }

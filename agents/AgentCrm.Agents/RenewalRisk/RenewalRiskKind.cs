@@ -27,5 +27,13 @@ public sealed class RenewalRiskKind : IAgentKind
         KnowledgeQuery = "renewal risk churn playbook next steps",
     };
 
-    public IAgent Create(AgentManifest manifest) => new RenewalRiskAgent(manifest, RenewalRiskParameters.From(manifest.Parameters));
+    public IAgent Create(AgentManifest manifest)
+    {
+        var parameters = RenewalRiskParameters.From(manifest.Parameters);
+        // The consent gate hands the agent only the fields in reads: a model reading others would
+        // silently see them as unknown and score every customer as average.
+        if (parameters.Model is { } model && model.Fields.Except(manifest.Reads, StringComparer.Ordinal).ToList() is { Count: > 0 } unread)
+            throw new ManifestException("reads", $"must include every field parameters.model reads; missing: {string.Join(", ", unread)}.");
+        return new RenewalRiskAgent(manifest, parameters);
+    }
 }

@@ -1,8 +1,13 @@
 using System.Text.Json;
+using AgentCrm.Agents.Models;
 
 namespace AgentCrm.Agents.RenewalRisk;
 
-/// <summary>The renewal-risk model: a logistic score over transparent factors, every weight in the manifest.</summary>
+/// <summary>
+/// The renewal-risk model: a logistic score over transparent factors, every weight in the manifest.
+/// Either the hand-weighted factors below, or a fitted <see cref="LinearModel"/> under
+/// <c>parameters.model</c> (then the factor parameters do not apply and are rejected).
+/// </summary>
 internal sealed record RenewalRiskParameters(
     double Intercept,
     IReadOnlyDictionary<string, double> Weights,
@@ -11,6 +16,8 @@ internal sealed record RenewalRiskParameters(
     double LowNps,
     double RescoreRise)
 {
+    public LinearModel? Model { get; init; }
+
     public static readonly IReadOnlyDictionary<string, double> DefaultWeights = new Dictionary<string, double>(StringComparer.Ordinal)
     {
         [Factors.ContractEndingSoon] = 2.0,
@@ -27,7 +34,8 @@ internal sealed record RenewalRiskParameters(
 
     public static readonly RenewalRiskParameters Default = new(-3.0, DefaultWeights, 120, 365, 6, 0.15);
 
-    private static readonly HashSet<string> Known = ["intercept", "weights", "contractHorizonDays", "shortTenureDays", "lowNps", "rescoreRise"];
+    private static readonly HashSet<string> Known = ["intercept", "weights", "contractHorizonDays", "shortTenureDays", "lowNps", "rescoreRise", "model"];
+    private static readonly string[] FactorOnly = ["intercept", "weights", "contractHorizonDays", "shortTenureDays", "lowNps"];
 
     public static RenewalRiskParameters From(IReadOnlyDictionary<string, JsonElement> p)
     {
@@ -69,9 +77,24 @@ internal sealed record RenewalRiskParameters(
                         weights[prop.Name] = prop.Value.GetDouble();
                 }
         }
+        LinearModel? model = null;
+        if (p.TryGetValue("model", out var m))
+        {
+            foreach (var key in FactorOnly.Where(p.ContainsKey))
+                errors[$"parameters.{key}"] = ["does not apply when parameters.model is present (the model has its own intercept and weights)."];
+            try
+            {
+                model = LinearModel.FromJson(m, "parameters.model");
+            }
+            catch (ManifestException ex)
+            {
+                foreach (var (path, messages) in ex.Errors)
+                    errors[path] = messages;
+            }
+        }
         if (errors.Count > 0)
             throw new ManifestException(errors);
-        return new(intercept, weights, horizon, tenure, lowNps, rise);
+        return new(intercept, weights, horizon, tenure, lowNps, rise) { Model = model };
     }
 }
 

@@ -125,27 +125,101 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>Makes a version the active one of its agent; the previously active version is retired.</summary>
-    public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Makes a version active. With <paramref name="canaryPercent"/> 100 it becomes the agent's only
+    /// active version (others are retired); below 100 it serves that share of customers beside the
+    /// current primary version. The promotion gate is checked by the caller (<see cref="AgentCrm.Sandbox.Lifecycle"/>).
+    /// </summary>
+    public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default, int canaryPercent = 100)
     {
         await _mutex.WaitAsync(cancellationToken);
         try
         {
             ReloadIfChangedLocked();
             var target = Find(agentId, version);
-            if (target.State == AgentState.Active)
+            if (target.State == AgentState.Active && target.CanaryPercent == canaryPercent)
                 return target;
-            var changes = _records.Values
-                .Where(r => r.AgentId == agentId && r.State == AgentState.Active)
-                .Select(r => (r, AgentState.Retired))
-                .Append((target, AgentState.Active))
-                .ToList();
+            var others = _records.Values.Where(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active).ToList();
+            var changes = new List<(AgentVersionRecord, AgentState, int)>();
+            if (canaryPercent >= 100)
+                changes.AddRange(others.Select(r => (r, AgentState.Retired, r.CanaryPercent)));
+            else
+            {
+                if (!others.Any(r => r.CanaryPercent >= 100))
+                    throw new AgentConflictException($"{agentId} has no active version to share customers with; promote {version} with canaryPercent 100.");
+                changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => (r, AgentState.Retired, r.CanaryPercent)));
+            }
+            changes.Add((target, AgentState.Active, Math.Clamp(canaryPercent, 1, 100)));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
         finally
         {
             _mutex.Release();
         }
+    }
+
+    /// <summary>Runs a version live without delivering its briefs.</summary>
+    public Task<AgentVersionRecord> ShadowAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default) =>
+        TransitionAsync(agentId, version, AgentState.Shadow, actor, cancellationToken);
+
+    /// <summary>Records that a version has a sandbox report (registered → evaluated; other states keep theirs).</summary>
+    public async Task MarkEvaluatedAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default)
+    {
+        if (Find(agentId, version).State == AgentState.Registered)
+            await TransitionAsync(agentId, version, AgentState.Evaluated, actor, cancellationToken, onlyFrom: AgentState.Registered);
+    }
+
+    /// <summary>Re-activates the version that was active before the current one; the current one is retired.</summary>
+    public async Task<AgentVersionRecord> RollbackAsync(string agentId, string actor, CancellationToken cancellationToken = default)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            if (!_records.Keys.Any(k => k.Item1 == agentId))
+                throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
+            var actives = _records.Values.Where(r => r.AgentId == agentId && r.State == AgentState.Active).ToList();
+            var previous = PreviousActive(agentId, actives.Select(a => a.Version).ToHashSet(StringComparer.Ordinal))
+                ?? throw new AgentConflictException($"{agentId} has no previously active version to roll back to.");
+            var changes = actives.Select(r => (r, AgentState.Retired, r.CanaryPercent)).ToList();
+            changes.Add((Find(agentId, previous), AgentState.Active, 100));
+            return (await ApplyAsync(changes, actor, cancellationToken)).Last();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, AgentState to, string actor, CancellationToken cancellationToken, AgentState? onlyFrom = null)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            var target = Find(agentId, version);
+            if (target.State == to || (onlyFrom is { } from && target.State != from))
+                return target;
+            return (await ApplyAsync([(target, to, target.CanaryPercent)], actor, cancellationToken)).Last();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>The newest version, other than <paramref name="exclude"/>, that left the active state.</summary>
+    private string? PreviousActive(string agentId, HashSet<string> exclude)
+    {
+        using var connection = _database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT version FROM agent_transitions WHERE agent_id = $a AND from_state = 'active' AND to_state <> 'active' ORDER BY seq DESC";
+        cmd.Parameters.AddWithValue("$a", agentId);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+            if (!exclude.Contains(reader.GetString(0)) && _records.ContainsKey((agentId, reader.GetString(0))))
+                return reader.GetString(0);
+        return null;
     }
 
     /// <summary>Retires every version of an agent: no further briefs; turns in flight finish.</summary>
@@ -158,7 +232,7 @@ public sealed partial class AgentRegistry
             var versions = _records.Values.Where(r => r.AgentId == agentId).ToList();
             if (versions.Count == 0)
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
-            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => (r, AgentState.Retired)).ToList();
+            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => (r, AgentState.Retired, r.CanaryPercent)).ToList();
             await ApplyAsync(changes, actor, cancellationToken);
             return Versions(agentId);
         }
@@ -167,6 +241,12 @@ public sealed partial class AgentRegistry
             _mutex.Release();
         }
     }
+
+    /// <summary>An instance of a version, from its kind (for the sandbox; live turns use <see cref="Current"/>).</summary>
+    public IAgent CreateAgent(AgentVersionRecord record) =>
+        _kinds.TryGetValue(record.Manifest.Kind, out var kind)
+            ? kind.Create(record.Manifest)
+            : throw new ManifestException("kind", $"Kind '{record.Manifest.Kind}' is not in this build.");
 
     public AgentVersionRecord Find(string agentId, string version) =>
         _records.TryGetValue((agentId, version), out var r)
@@ -189,26 +269,22 @@ public sealed partial class AgentRegistry
         }
     }
 
-    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To)> changes, string actor, CancellationToken cancellationToken)
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To, int Canary)> changes, string actor, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         await _writer.WriteAsync(ctx =>
         {
-            var cmd = ctx.Command("UPDATE agent_versions SET state = $s, updated_at = $u WHERE agent_id = $a AND version = $v", "$s", "$u", "$a", "$v");
-            foreach (var (r, to) in changes)
+            foreach (var (r, to, canary) in changes)
             {
-                cmd.Parameters["$s"].Value = Name(to);
-                cmd.Parameters["$u"].Value = now.ToString("O");
-                cmd.Parameters["$a"].Value = r.AgentId;
-                cmd.Parameters["$v"].Value = r.Version;
-                cmd.ExecuteNonQuery();
-                Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash);
+                ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
+                    ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
+                Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary);
             }
         }).WaitAsync(cancellationToken);
         var updated = new List<AgentVersionRecord>();
-        foreach (var (r, to) in changes)
+        foreach (var (r, to, canary) in changes)
         {
-            var u = r with { State = to, UpdatedAt = now };
+            var u = r with { State = to, UpdatedAt = now, CanaryPercent = canary };
             _records[(r.AgentId, r.Version)] = u;
             updated.Add(u);
             LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
@@ -218,7 +294,7 @@ public sealed partial class AgentRegistry
         return updated;
     }
 
-    private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash)
+    private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100)
     {
         var cmd = ctx.Command(
             "INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, $v, $f, $t, $w, $at)",
@@ -234,7 +310,7 @@ public sealed partial class AgentRegistry
         bump.Parameters["$k"].Value = VersionKey;
         bump.ExecuteNonQuery();
         _audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{Name(to)}", $"agent:{agentId}@{version}",
-            new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash }, at);
+            new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent }, at);
     }
 
     private void ReloadIfChangedLocked()
@@ -259,14 +335,14 @@ public sealed partial class AgentRegistry
         using (var connection = _database.Open())
         using (var cmd = connection.CreateCommand())
         {
-            cmd.CommandText = "SELECT manifest, content_hash, state, created_at, updated_at FROM agent_versions";
+            cmd.CommandText = "SELECT manifest, content_hash, state, created_at, updated_at, canary_percent FROM agent_versions";
             using var reader = cmd.ExecuteReader();
             while (reader.Read())
             {
                 var manifest = JsonSerializer.Deserialize<AgentManifest>(reader.GetString(0), ManifestReader.Json)!;
                 var record = new AgentVersionRecord(manifest, reader.GetString(1), Enum.Parse<AgentState>(reader.GetString(2), ignoreCase: true),
                     DateTimeOffset.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
-                    DateTimeOffset.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture));
+                    DateTimeOffset.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt32(5));
                 records[(manifest.Id, manifest.Version)] = record;
             }
         }
@@ -287,7 +363,7 @@ public sealed partial class AgentRegistry
     private AgentSet Publish()
     {
         var live = new List<LiveAgent>();
-        foreach (var r in _records.Values.Where(r => r.State == AgentState.Active).OrderBy(r => r.AgentId, StringComparer.Ordinal))
+        foreach (var r in _records.Values.Where(r => r.State is AgentState.Active or AgentState.Shadow).OrderBy(r => r.AgentId, StringComparer.Ordinal).ThenBy(r => r.Version, StringComparer.Ordinal))
         {
             if (!_kinds.TryGetValue(r.Manifest.Kind, out var kind))
             {

@@ -11,13 +11,14 @@ public enum AgentState
     Retired,
 }
 
-/// <summary>One stored agent version.</summary>
+/// <summary>One stored agent version. <see cref="CanaryPercent"/> is the share of customers an active version serves.</summary>
 public sealed record AgentVersionRecord(
     AgentManifest Manifest,
     string ContentHash,
     AgentState State,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    int CanaryPercent = 100)
 {
     public string AgentId => Manifest.Id;
 
@@ -26,6 +27,12 @@ public sealed record AgentVersionRecord(
 
 /// <summary>An agent version that runs in actor turns, with the instance created from its manifest.</summary>
 public sealed record LiveAgent(IAgent Agent, AgentVersionRecord Record);
+
+/// <summary>
+/// One agent version to run for one customer and event. A shadow run's briefs are kept but never
+/// delivered; <see cref="Baseline"/> is the version delivering for that customer, for agreement.
+/// </summary>
+public sealed record AgentRun(LiveAgent Agent, bool Shadow, LiveAgent? Baseline);
 
 /// <summary>
 /// The immutable set of running agent versions. A turn reads <see cref="AgentRegistry.Current"/> once
@@ -40,14 +47,59 @@ public sealed class AgentSet(IReadOnlyList<LiveAgent> live)
         .GroupBy(x => x.Type, StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.Select(x => x.Agent).ToArray(), StringComparer.Ordinal);
 
+    private readonly Dictionary<string, LiveAgent[]> _activeById = live
+        .Where(a => a.Record.State == AgentState.Active)
+        .GroupBy(a => a.Record.AgentId, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// What runs for this customer on this event: per agent, the active version that serves the customer
+    /// (a canary serves its share of customers by a stable hash of the id, the primary the rest), plus
+    /// every shadow version.
+    /// </summary>
+    public IReadOnlyList<AgentRun> For(string eventType, string customerId)
+    {
+        if (!_byEventType.TryGetValue(eventType, out var subscribed))
+            return [];
+        var runs = new List<AgentRun>(subscribed.Length);
+        foreach (var agent in subscribed)
+        {
+            var serving = Serving(agent.Record.AgentId, customerId);
+            if (agent.Record.State == AgentState.Shadow)
+                runs.Add(new AgentRun(agent, true, serving));
+            else if (ReferenceEquals(agent, serving))
+                runs.Add(new AgentRun(agent, false, null));
+        }
+        return runs;
+    }
+
+    /// <summary>The active version of an agent that serves this customer, if any.</summary>
+    public LiveAgent? Serving(string agentId, string customerId)
+    {
+        if (!_activeById.TryGetValue(agentId, out var actives))
+            return null;
+        if (actives.Length == 1)
+            return actives[0];
+        var bucket = CanaryBucket(customerId);
+        var canary = actives.FirstOrDefault(a => a.Record.CanaryPercent < 100);
+        var primary = actives.FirstOrDefault(a => a.Record.CanaryPercent >= 100) ?? actives[0];
+        return canary is not null && bucket < canary.Record.CanaryPercent ? canary : primary;
+    }
+
+    /// <summary>A customer's stable bucket in [0, 100): FNV-1a over the id's UTF-8 bytes.</summary>
+    public static int CanaryBucket(string customerId)
+    {
+        var hash = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(customerId))
+            hash = (hash ^ b) * 16777619u;
+        return (int)(hash % 100);
+    }
+
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _turns;
     private volatile bool _replaced;
 
     public IReadOnlyList<LiveAgent> Live { get; } = live;
-
-    public IReadOnlyList<LiveAgent> SubscribedTo(string eventType) =>
-        _byEventType.TryGetValue(eventType, out var agents) ? agents : [];
 
     /// <summary>Registers a turn that uses this set; false when the set was replaced meanwhile (read the current one again).</summary>
     internal bool TryEnter()

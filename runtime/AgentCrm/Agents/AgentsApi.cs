@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Agents;
 
-public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, AgentManifest Manifest);
+public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, int CanaryPercent, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, AgentManifest Manifest);
 
 public sealed record AgentDto(string Id, string? ActiveVersion, IReadOnlyList<AgentVersionDto> Versions);
 
@@ -70,35 +70,49 @@ public static class AgentsApi
         }
     }
 
+    /// <summary>Activates a version through the promotion gate: 409 listing each unmet criterion without a passing report for its content hash.</summary>
     public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Promote(
-        string id, string version, HttpRequest request, AgentRegistry registry, CancellationToken cancellationToken)
+        string id, string version, HttpRequest request, Sandbox.Lifecycle lifecycle, CancellationToken cancellationToken)
     {
         var text = await RequestBody.ReadTextAsync(request, 64 * 1024, cancellationToken) ?? "";
+        var canary = 100;
         if (!string.IsNullOrWhiteSpace(text))
         {
             try
             {
                 var body = JsonSerializer.Deserialize<PromoteRequest>(text, ManifestReader.Json);
-                if (body?.CanaryPercent is { } canary && canary != 100)
-                    return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = ["Only 100 is supported until canary routing ships with the sandbox gate."] });
+                if (body?.CanaryPercent is { } c)
+                {
+                    if (c is < 1 or > 100)
+                        return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = ["canaryPercent must be between 1 and 100."] });
+                    canary = c;
+                }
             }
             catch (JsonException ex)
             {
-                return Problems.Validation(new Dictionary<string, string[]> { [string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path] = [ex.Message.Split(" Path:")[0]] });
+                return Problems.Validation(new Dictionary<string, string[]> { [string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path.Replace("$.", "", StringComparison.Ordinal)] = [ex.Message.Split(" Path:")[0]] });
             }
         }
         try
         {
-            return TypedResults.Ok(ToDto(await registry.PromoteAsync(id, version, "api", cancellationToken)));
+            return TypedResults.Ok(ToDto(await lifecycle.PromoteAsync(id, version, canary, "api", cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {
             return Problems.NotFound(ex.Message);
         }
+        catch (Sandbox.GateRefusedException ex)
+        {
+            return Problems.Conflict(ex.Message, new Dictionary<string, object?> { ["unmet"] = ex.Unmet });
+        }
+        catch (AgentConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
     }
 
     public static AgentVersionDto ToDto(AgentVersionRecord r) =>
-        new(r.AgentId, r.Version, r.Manifest.Kind, r.Manifest.Scenario, AgentRegistry.Name(r.State), r.ContentHash, r.CreatedAt, r.UpdatedAt, r.Manifest);
+        new(r.AgentId, r.Version, r.Manifest.Kind, r.Manifest.Scenario, AgentRegistry.Name(r.State), r.CanaryPercent, r.ContentHash, r.CreatedAt, r.UpdatedAt, r.Manifest);
 
     private static AgentDto ToDto(string id, IEnumerable<AgentVersionRecord> versions)
     {

@@ -71,6 +71,9 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         Filter("agent_id = $a", "$a", q.AgentId);
         Filter("scenario = $s", "$s", q.Scenario);
         Filter("status = $st", "$st", q.Status is { } st ? StatusName(st) : null);
+        // Shadow briefs are never delivered: they show only when asked for by status.
+        if (q.Status is null)
+            where.Add("status <> 'shadow'");
         Filter("created_at >= $since", "$since", q.Since?.ToUniversalTime().ToString("O"));
         Filter("seq < $after", "$after", q.AfterSeq);
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
@@ -88,13 +91,13 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return new(items, null);
     }
 
-    public long Count(string? agentId = null)
+    public long Count(string? agentId = null, string? version = null)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = agentId is null ? "SELECT count(*) FROM briefs" : "SELECT count(*) FROM briefs WHERE agent_id = $a";
-        if (agentId is not null)
-            cmd.Parameters.AddWithValue("$a", agentId);
+        cmd.CommandText = "SELECT count(*) FROM briefs WHERE ($a IS NULL OR agent_id = $a) AND ($v IS NULL OR agent_version = $v)";
+        cmd.Parameters.AddWithValue("$a", (object?)agentId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$v", (object?)version ?? DBNull.Value);
         return (long)cmd.ExecuteScalar()!;
     }
 

@@ -23,6 +23,7 @@ public static class AgentCrmCli
         root.SetAction((parse, ct) => ServeCommand.RunAsync(parse, ct));
         root.Subcommands.Add(serve);
         root.Subcommands.Add(AgentsCommand.Create());
+        root.Subcommands.Add(CasesCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         var result = root.Parse(args);
@@ -35,7 +36,8 @@ public static class AgentCrmCli
         {
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
+            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or AgentCrm.Sandbox.Cases.CaseSetException)
         {
             return Fail(ex.Message);
         }

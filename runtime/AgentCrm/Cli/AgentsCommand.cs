@@ -1,11 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using AgentCrm.Agents;
-using AgentCrm.Audit;
-using AgentCrm.Server;
-using AgentCrm.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using AgentCrm.Sandbox;
 
 namespace AgentCrm.Cli;
 
@@ -53,12 +49,30 @@ internal static class AgentsCommand
         }));
 
         var versionArg = new Argument<string>("ID@VERSION") { Description = "Agent version, e.g. renewal-risk@1.0.0." };
-        var promote = new Command("promote", "Activate an agent version.") { versionArg };
-        promote.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
+        var canary = new Option<int>("--canary") { Description = "Share of customers (1-100) the version serves beside the current one.", DefaultValueFactory = _ => 100 };
+        var promote = new Command("promote", "Activate an agent version (needs a passing sandbox report for its content hash).") { versionArg, canary };
+        promote.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var (id, version) = Split(p.GetValue(versionArg)!);
-            var record = await r.PromoteAsync(id, version, "cli", token);
-            Print(p, AgentsApi.ToDto(record), $"{id}@{version} is active");
+            var record = await services.GetRequiredService<Lifecycle>().PromoteAsync(id, version, p.GetValue(canary), "cli", token);
+            Print(p, AgentsApi.ToDto(record), record.CanaryPercent < 100 ? $"{id}@{version} serves {record.CanaryPercent}% of customers" : $"{id}@{version} is active");
+            return 0;
+        }));
+
+        var shadow = new Command("shadow", "Run a version live without delivering its briefs.") { versionArg };
+        shadow.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var (id, version) = Split(p.GetValue(versionArg)!);
+            var record = await services.GetRequiredService<Lifecycle>().ShadowAsync(id, version, "cli", token);
+            Print(p, AgentsApi.ToDto(record), $"{id}@{version} runs in shadow");
+            return 0;
+        }));
+
+        var rollback = new Command("rollback", "Re-activate the previously active version.") { idArg };
+        rollback.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var record = await services.GetRequiredService<Lifecycle>().RollbackAsync(p.GetValue(idArg)!, "cli", token);
+            Print(p, AgentsApi.ToDto(record), $"{record.AgentId}@{record.Version} is active again");
             return 0;
         }));
 
@@ -66,6 +80,9 @@ internal static class AgentsCommand
         agents.Subcommands.Add(register);
         agents.Subcommands.Add(unregister);
         agents.Subcommands.Add(promote);
+        agents.Subcommands.Add(shadow);
+        agents.Subcommands.Add(rollback);
+        agents.Subcommands.Add(EvaluateCommand.Create(versionArg));
         return agents;
     }
 
@@ -80,13 +97,6 @@ internal static class AgentsCommand
     private static void Print(ParseResult p, object json, string human) =>
         Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(json, Output) : human);
 
-    private static async Task<int> WithRegistry(ParseResult p, CancellationToken ct, Func<AgentRegistry, CancellationToken, Task<int>> action)
-    {
-        var options = Options.Create(new StorageOptions { DataDirectory = p.GetValue(AgentCrmCli.Data)! });
-        var database = new SqliteDatabase(options, [AgentCrmServer.Schema]);
-        await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
-        var registry = new AgentRegistry(database, writer, new AuditLog(), TimeProvider.System, BuiltInKinds.All, NullLogger<AgentRegistry>.Instance);
-        await registry.InitializeAsync(ct);
-        return await action(registry, ct);
-    }
+    private static Task<int> WithRegistry(ParseResult p, CancellationToken ct, Func<AgentRegistry, CancellationToken, Task<int>> action) =>
+        CliHost.RunAsync(p, ct, (services, token) => action(services.GetRequiredService<AgentRegistry>(), token));
 }

@@ -63,8 +63,8 @@ public sealed partial class CustomerActor(
                 continue;
             }
             applied++;
-            var agents = set.SubscribedTo(e.Event.Type);
-            var (a, w) = await AssessAsync(state, agents, state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
+            var runs = set.For(e.Event.Type, Id.Id);
+            var (a, w) = await AssessAsync(state, runs, state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
             assessed += a;
             written += w;
             metrics.EventApplied(time.GetUtcNow() - e.ReceivedAt, a > 0);
@@ -76,14 +76,17 @@ public sealed partial class CustomerActor(
         return new ApplyOutcome(applied, assessed, written);
     }
 
-    private async Task<(int Assessed, int Briefs)> AssessAsync(CustomerState state, IReadOnlyList<LiveAgent> agents, DateTimeOffset asOf, string triggerId, CancellationToken cancellationToken)
+    private async Task<(int Assessed, int Briefs)> AssessAsync(CustomerState state, IReadOnlyList<AgentRun> runs, DateTimeOffset asOf, string triggerId, CancellationToken cancellationToken)
     {
-        if (agents.Count == 0)
+        if (runs.Count == 0)
             return (0, 0);
         var snapshot = SnapshotBuilder.Build(state, asOf);
         var written = 0;
-        foreach (var live in agents)
+        var fired = new Dictionary<LiveAgent, bool>();
+        // Delivering versions first, so each shadow run can be compared with the version serving this customer.
+        foreach (var run in runs.OrderBy(r => r.Shadow))
         {
+            var live = run.Agent;
             var manifest = live.Record.Manifest;
             var outcome = AssessmentPipeline.Assess(live.Agent, snapshot);
             if (outcome.Assessment is not { } assessment)
@@ -92,23 +95,28 @@ public sealed partial class CustomerActor(
                 LogAssessFailed(outcome.Error!, manifest.Id, manifest.Version, Id.Id);
                 continue;
             }
-            var seen = outcome.Seen;
             metrics.Assessed(manifest.Id, manifest.Version, outcome.Elapsed, assessment.Fired);
-            if (!assessment.Fired || InCooldown(state, manifest, assessment, asOf))
+            fired[live] = assessment.Fired;
+            if (run.Shadow)
+                metrics.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
+            var cooldownKey = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
+            if (!assessment.Fired || InCooldown(state, cooldownKey, manifest, assessment, asOf))
                 continue;
-            var brief = composer.Compose(live.Record, snapshot, seen, assessment, triggerId);
+            var brief = composer.Compose(live.Record, snapshot, outcome.Seen, assessment, triggerId);
+            if (run.Shadow)
+                brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
             if (await briefs.AddAsync(brief, eventIds).WaitAsync(cancellationToken))
                 written++;
-            state.LastBriefs[manifest.Id] = new BriefMark(asOf, assessment.Score);
+            state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
         }
-        return (agents.Count, written);
+        return (runs.Count, written);
     }
 
     /// <summary>One brief per agent and customer per cooldown, unless the score rose by the agent's re-brief margin.</summary>
-    private static bool InCooldown(CustomerState state, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
+    private static bool InCooldown(CustomerState state, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
     {
-        if (!state.LastBriefs.TryGetValue(manifest.Id, out var last))
+        if (!state.LastBriefs.TryGetValue(key, out var last))
             return false;
         var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
         return asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
@@ -140,8 +148,7 @@ public sealed partial class CustomerActor(
             return;
         var now = time.GetUtcNow();
         using var lease = registry.Enter();
-        var agents = lease.Set.Live.Where(a => a.Record.Manifest.Subscribes.Contains("contract")).ToList();
-        await AssessAsync(state, agents, now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
+        await AssessAsync(state, lease.Set.For("contract", Id.Id), now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
         State.Set(StateKey, state);
     }

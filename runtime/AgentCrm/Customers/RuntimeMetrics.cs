@@ -68,6 +68,19 @@ public sealed class RuntimeMetrics : IDisposable
         _assessErrors.Add(1, new KeyValuePair<string, object?>("agent", $"{agentId}@{version}"));
     }
 
+    /// <summary>A shadow version's verdict next to the delivering version's (null when none served the customer).</summary>
+    public void ShadowAgreement(string agentId, string version, bool shadowFired, bool? servingFired)
+    {
+        var c = Agent(agentId, version);
+        switch (shadowFired, servingFired)
+        {
+            case (true, true): Interlocked.Increment(ref c.BothFired); break;
+            case (true, _): Interlocked.Increment(ref c.OnlyShadowFired); break;
+            case (false, true): Interlocked.Increment(ref c.OnlyActiveFired); break;
+            default: Interlocked.Increment(ref c.NeitherFired); break;
+        }
+    }
+
     public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd($"{agentId}@{version}", _ => new AgentCounters());
 
     public void Dispose() => _meter.Dispose();
@@ -77,6 +90,10 @@ public sealed class RuntimeMetrics : IDisposable
         public long Evaluations;
         public long Fired;
         public long Errors;
+        public long BothFired;
+        public long OnlyShadowFired;
+        public long OnlyActiveFired;
+        public long NeitherFired;
     }
 }
 

@@ -4,6 +4,7 @@ using AgentCrm.Audit;
 using AgentCrm.Briefs;
 using AgentCrm.Customers;
 using AgentCrm.Intake;
+using AgentCrm.Sandbox;
 using Serilog;
 using Serilog.Formatting.Json;
 
@@ -37,6 +38,7 @@ public static class AgentCrmServer
         builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods);
         builder.AddAgentRuntime();
         builder.AddIntake();
+        builder.AddSandbox();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -54,6 +56,7 @@ public static class AgentCrmServer
         app.MapAgentsApi();
         app.MapBriefsApi();
         app.MapCustomersApi();
+        app.MapSandboxApi();
         return app;
     }
 
@@ -83,6 +86,15 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<RuntimeMetrics>();
         builder.Services.AddHostedService<StartupInitializer>();
         builder.Services.AddHostedService<RegistryWatcher>();
+    }
+
+    private static void AddSandbox(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<Sandbox.CaseSetStore>();
+        builder.Services.AddSingleton<Sandbox.ReportStore>();
+        builder.Services.AddSingleton<Sandbox.Evaluator>();
+        builder.Services.AddSingleton<Sandbox.SandboxJobs>();
+        builder.Services.AddSingleton<Sandbox.Lifecycle>();
     }
 
     private static void AddIntake(this WebApplicationBuilder builder)

@@ -2,10 +2,14 @@ using AgentCrm.Agents;
 
 namespace AgentCrm.Server;
 
-/// <summary>Loads the agent registry (registering built-ins on a first start) before events are dispatched.</summary>
-internal sealed class StartupInitializer(AgentRegistry registry) : IHostedService
+/// <summary>Loads the agent registry and registers the built-in agents and case sets on a first start, before events are dispatched.</summary>
+internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken) => await registry.InitializeAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await registry.InitializeAsync(cancellationToken);
+        await caseSets.SeedBuiltInsAsync(cancellationToken);
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -16,6 +16,7 @@ public sealed class HotPlugTests
         purpose: customer-success
         threshold: 0
         cooldownDays: 0
+        gate: { minCases: 1, minPrecision: 0, minRecall: 0 }
         """;
 
     [Fact]
@@ -35,6 +36,10 @@ public sealed class HotPlugTests
         Assert.NotEmpty(expected);
 
         await using var app = await AgentCrmApp.StartAsync();
+        // Registered and evaluated up front (the gate needs a report); promoted while the stream runs.
+        var registered = await app.Client.PostAsync("/v1/agents", new StringContent(SecondAgent, Encoding.UTF8, "application/yaml"));
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        await app.EvaluateAsync("always-brief", "1.0.0");
         var third = new TaskCompletionSource();
         var twoThirds = new TaskCompletionSource();
         var posting = Task.Run(async () =>
@@ -54,8 +59,6 @@ public sealed class HotPlugTests
 
         await third.Task;
         var promoteStarted = DateTimeOffset.UtcNow;
-        var registered = await app.Client.PostAsync("/v1/agents", new StringContent(SecondAgent, Encoding.UTF8, "application/yaml"));
-        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/always-brief/versions/1.0.0/promote", null)).StatusCode);
         await twoThirds.Task;
         Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/always-brief")).StatusCode);

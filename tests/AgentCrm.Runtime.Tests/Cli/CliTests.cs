@@ -41,12 +41,21 @@ public sealed class CliTests
             reads: [nps.latest]
             purpose: customer-success
             threshold: 0.5
+            gate: { minCases: 100, minPrecision: 0, minRecall: 0 }
             """);
 
         var register = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir, "--json"]);
         Assert.Equal(0, register.ExitCode);
         Assert.Equal("registered", JsonDocument.Parse(register.Stdout).RootElement.GetProperty("state").GetString());
 
+        var refused = await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--data", dir]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("no report", refused.Stderr, StringComparison.OrdinalIgnoreCase);
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--data", dir, "--json"]);
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        var report = JsonDocument.Parse(evaluate.Stdout).RootElement;
+        Assert.Equal(5000, report.GetProperty("cases").GetInt32());
+        Assert.True(report.GetProperty("passed").GetBoolean());
         Assert.Equal(0, (await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--data", dir])).ExitCode);
         var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"]);
         Assert.Equal(0, list.ExitCode);

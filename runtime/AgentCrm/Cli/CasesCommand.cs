@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Sandbox;
+
+namespace AgentCrm.Cli;
+
+/// <summary>`agentcrm cases add NAME FILE --mapping M` (tabular) or `--labels L` (NDJSON timeline) · `cases list`.</summary>
+internal static class CasesCommand
+{
+    public static Command Create()
+    {
+        var cases = new Command("cases", "Labeled case sets for the sandbox.");
+        var name = new Argument<string>("NAME") { Description = "Case set name." };
+        var file = new Argument<FileInfo>("FILE") { Description = "A CSV (with --mapping) or NDJSON events (with --labels)." };
+        var mapping = new Option<FileInfo?>("--mapping") { Description = "YAML mapping of a tabular CSV (see sandbox/mappings/)." };
+        var labels = new Option<FileInfo?>("--labels") { Description = "Labels CSV (customerId,cutoff,label) for an NDJSON timeline." };
+        var add = new Command("add", "Register (or replace) a case set.") { name, file, mapping, labels };
+        add.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var store = services.GetRequiredService<CaseSetStore>();
+            var data = p.GetValue(file)!;
+            var aux = p.GetValue(mapping) ?? p.GetValue(labels);
+            if (aux is null || (p.GetValue(mapping) is not null && p.GetValue(labels) is not null))
+                return AgentCrmCli.Fail("give exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)");
+            foreach (var f in new[] { data, aux })
+                if (!f.Exists)
+                    return AgentCrmCli.Fail($"no such file: {f.FullName}");
+            var bytes = await File.ReadAllBytesAsync(data.FullName, token);
+            var auxBytes = await File.ReadAllBytesAsync(aux.FullName, token);
+            var info = p.GetValue(mapping) is not null
+                ? await store.AddTabularAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token)
+                : await store.AddTimelineAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token);
+            Console.WriteLine(p.GetValue(AgentCrmCli.Json)
+                ? JsonSerializer.Serialize(info, Output)
+                : $"{info.Name}: {info.Cases} cases, {info.Positives} positive ({info.Kind}, {info.Hash[..19]})");
+            return 0;
+        }));
+        var list = new Command("list", "Registered case sets.");
+        list.SetAction((p, ct) => CliHost.RunAsync(p, ct, (services, _) =>
+        {
+            var sets = services.GetRequiredService<CaseSetStore>().List();
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { items = sets }, Output));
+            else
+                foreach (var s in sets)
+                    Console.WriteLine($"{s.Name,-24} {s.Kind,-9} {s.Cases,7} cases {s.Positives,7} positive  {s.Hash[..19]}");
+            return Task.FromResult(0);
+        }));
+        cases.Subcommands.Add(add);
+        cases.Subcommands.Add(list);
+        return cases;
+    }
+
+    private static readonly JsonSerializerOptions Output = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using AgentCrm.Agents;
+using AgentCrm.Audit;
+using AgentCrm.Sandbox;
+using AgentCrm.Server;
+using AgentCrm.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentCrm.Cli;
+
+/// <summary>What the CLI verbs use, composed over the data directory without the server: the same services, the same rules.</summary>
+internal static class CliHost
+{
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DataDirectory = parse.GetValue(AgentCrmCli.Data)! }));
+        services.AddSingleton(AgentCrmServer.Schema);
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<SqliteWriter>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        foreach (var kind in BuiltInKinds.All)
+            services.AddSingleton(kind);
+        services.AddSingleton<AuditLog>();
+        services.AddSingleton<AgentRegistry>();
+        services.AddSingleton<CaseSetStore>();
+        services.AddSingleton<ReportStore>();
+        services.AddSingleton<Evaluator>();
+        services.AddSingleton<Lifecycle>();
+        await using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
+        await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
+        return await action(provider, cancellationToken);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using AgentCrm.Sandbox.Cases;
+using AgentCrm.Storage;
+
+namespace AgentCrm.Sandbox;
+
+public sealed record CaseSetInfo(string Name, string Kind, string Hash, int Cases, int Positives, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// Named case sets. The source files are kept (a tabular CSV and its mapping, or NDJSON events and a
+/// labels CSV) and parsed again on use, so a case set is exactly what was uploaded. A set is parsed in
+/// full before it is stored: a bad file stores nothing.
+/// </summary>
+public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, CaseSet> _parsed = new(StringComparer.Ordinal);
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    public Task<CaseSetInfo> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default) =>
+        AddAsync(name, CaseSetKinds.Tabular, csv, csvName, mapping, mappingName, cancellationToken);
+
+    public Task<CaseSetInfo> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
+        AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
+
+    private async Task<CaseSetInfo> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken)
+    {
+        if (!IsValidName(name))
+            throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
+        var set = Parse(name, kind, data, dataName, aux, auxName);
+        var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
+        await writer.WriteAsync(ctx => ctx.Execute(
+            """
+            INSERT INTO case_sets (name, kind, hash, cases, positives, data_name, data, aux_name, aux, created_at) VALUES ($n, $k, $h, $c, $p, $dn, $d, $an, $a, $t)
+            ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, hash = excluded.hash, cases = excluded.cases, positives = excluded.positives,
+                data_name = excluded.data_name, data = excluded.data, aux_name = excluded.aux_name, aux = excluded.aux, created_at = excluded.created_at
+            """,
+            ("$n", name), ("$k", kind), ("$h", set.Hash), ("$c", set.Cases.Count), ("$p", set.Positives), ("$dn", dataName), ("$d", data),
+            ("$an", auxName), ("$a", aux), ("$t", info.CreatedAt.ToString("O")))).WaitAsync(cancellationToken);
+        _parsed[set.Hash] = set;
+        return info;
+    }
+
+    /// <summary>The parsed case set, or null when no set has that name.</summary>
+    public CaseSet? Load(string name)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT kind, hash, data_name, data, aux_name, aux FROM case_sets WHERE name = $n";
+        cmd.Parameters.AddWithValue("$n", name);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read())
+            return null;
+        var hash = reader.GetString(1);
+        if (_parsed.TryGetValue(hash, out var cached) && cached.Name == name)
+            return cached;
+        var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4));
+        _parsed[hash] = set;
+        return set;
+    }
+
+    public IReadOnlyList<CaseSetInfo> List()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name, kind, hash, cases, positives, created_at FROM case_sets ORDER BY name";
+        using var reader = cmd.ExecuteReader();
+        var list = new List<CaseSetInfo>();
+        while (reader.Read())
+            list.Add(new CaseSetInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                DateTimeOffset.Parse(reader.GetString(5), System.Globalization.CultureInfo.InvariantCulture)));
+        return list;
+    }
+
+    /// <summary>Registers the case sets that ship with AgentCrm (sandbox/data + sandbox/mappings beside the executable) if missing.</summary>
+    public async Task SeedBuiltInsAsync(CancellationToken cancellationToken = default)
+    {
+        var present = List().Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, csv, mapping) in BuiltIns)
+        {
+            var csvPath = Path.Combine(AppContext.BaseDirectory, csv);
+            var mappingPath = Path.Combine(AppContext.BaseDirectory, mapping);
+            if (present.Contains(name) || !File.Exists(csvPath) || !File.Exists(mappingPath))
+                continue;
+            await AddTabularAsync(name, await File.ReadAllBytesAsync(csvPath, cancellationToken), Path.GetFileName(csvPath),
+                await File.ReadAllBytesAsync(mappingPath, cancellationToken), Path.GetFileName(mappingPath), cancellationToken);
+        }
+    }
+
+    /// <summary>The shipped case sets: name, data file and mapping, relative to the executable.</summary>
+    public static readonly IReadOnlyList<(string Name, string Data, string Mapping)> BuiltIns =
+    [
+        ("telco-churn", "sandbox/data/churn/ibm-telco/Telco-Customer-Churn.csv", "sandbox/mappings/telco-churn.yaml"),
+        ("iranian-churn", "sandbox/data/churn/uci-iranian-churn/Customer_Churn.csv", "sandbox/mappings/iranian-churn.yaml"),
+    ];
+
+    private static CaseSet Parse(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName)
+    {
+        using var d = new MemoryStream(data, writable: false);
+        using var a = new MemoryStream(aux, writable: false);
+        return kind == CaseSetKinds.Timeline
+            ? CaseSetLoader.LoadTimeline(d, dataName, a, auxName, name)
+            : CaseSetLoader.LoadTabular(d, dataName, a, auxName, name);
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._:-]{0,63}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,29 @@
+using AgentCrm.Agents;
+using AgentCrm.Sandbox.Gate;
+using AgentCrm.Sandbox.Replay;
+using AgentCrm.Sandbox.Reports;
+
+namespace AgentCrm.Sandbox;
+
+public sealed class CaseSetNotFoundException(string name) : Exception($"No case set '{name}' is registered (agentcrm cases list).");
+
+/// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
+public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, ReportStore reports, TimeProvider time)
+{
+    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var record = registry.Find(agentId, version);
+        var set = caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName);
+        var agent = registry.CreateAgent(record);
+        var total = set.Cases.Count;
+        var scored = await Task.Run(() => ReplayEngine.Replay(agent, set.Cases, new ReplayOptions
+        {
+            Progress = progress is null ? null : new Progress<int>(done => progress.Report((done, total))),
+        }, cancellationToken), cancellationToken);
+        var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
+        report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);
+        var id = await reports.AddAsync(report);
+        await registry.MarkEvaluatedAsync(agentId, version, actor, cancellationToken);
+        return (report, id);
+    }
+}

@@ -1,0 +1,39 @@
+using AgentCrm.Sandbox.Reports;
+using AgentCrm.Storage;
+
+namespace AgentCrm.Sandbox;
+
+/// <summary>Sandbox reports, each for one exact version (content hash) and case set.</summary>
+public sealed class ReportStore(SqliteDatabase database, SqliteWriter writer)
+{
+    public async Task<string> AddAsync(SandboxReport report)
+    {
+        var id = "rep_" + Guid.NewGuid().ToString("N")[..20];
+        await writer.WriteAsync(ctx => ctx.Execute(
+            "INSERT INTO sandbox_reports (id, agent_id, version, content_hash, case_set, passed, created_at, json) VALUES ($id, $a, $v, $h, $c, $p, $t, $j)",
+            ("$id", id), ("$a", report.AgentId), ("$v", report.Version), ("$h", report.ContentHash), ("$c", report.CaseSet),
+            ("$p", report.Passed ? 1 : 0), ("$t", report.CreatedAt.ToUniversalTime().ToString("O")), ("$j", SandboxReportJson.Serialize(report))));
+        return id;
+    }
+
+    /// <summary>The newest report of a version (any content hash).</summary>
+    public SandboxReport? Latest(string agentId, string version) =>
+        One("SELECT json FROM sandbox_reports WHERE agent_id = $a AND version = $v ORDER BY created_at DESC LIMIT 1", ("$a", agentId), ("$v", version));
+
+    /// <summary>The newest passing report for exactly this content, else the newest for it, else null.</summary>
+    public SandboxReport? ForGate(string agentId, string version, string contentHash) =>
+        One("SELECT json FROM sandbox_reports WHERE agent_id = $a AND version = $v AND content_hash = $h ORDER BY passed DESC, created_at DESC LIMIT 1",
+            ("$a", agentId), ("$v", version), ("$h", contentHash));
+
+    public SandboxReport? Get(string id) => One("SELECT json FROM sandbox_reports WHERE id = $id", ("$id", id));
+
+    private SandboxReport? One(string sql, params (string Name, object Value)[] args)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in args)
+            cmd.Parameters.AddWithValue(name, value);
+        return cmd.ExecuteScalar() is string json ? SandboxReportJson.Deserialize(json) : null;
+    }
+}

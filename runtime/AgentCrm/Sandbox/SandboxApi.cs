@@ -1,0 +1,163 @@
+using AgentCrm.Agents;
+using AgentCrm.Customers;
+using AgentCrm.Sandbox.Cases;
+using AgentCrm.Sandbox.Reports;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCrm.Sandbox;
+
+public sealed record EvaluateRequest(string? CaseSet);
+
+public sealed record VersionHealth(string Version, string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
+    long Briefs, ShadowAgreement? Agreement);
+
+public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double AgreementRate);
+
+public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Versions);
+
+/// <summary>The sandbox over HTTP: case sets, evaluation jobs, reports, and the lifecycle actions around the gate.</summary>
+public static class SandboxApi
+{
+    private const long MaxCaseSetBytes = 64L * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder app)
+    {
+        var agents = app.MapGroup("/v1/agents").WithTags("Agents");
+        agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion");
+        agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport");
+        agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion");
+        agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent");
+        agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth");
+        app.MapGet("/v1/jobs/{jobId}", (string jobId, SandboxJobs jobs) => jobs.Get(jobId) is { } job
+            ? (Results<Ok<JobStatus>, ProblemHttpResult>)TypedResults.Ok(job)
+            : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob");
+        var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
+        cases.MapGet("/", (CaseSetStore store) => TypedResults.Ok(new ItemsPage<CaseSetInfo>(store.List(), null))).WithName("ListCaseSets");
+        cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery()
+            .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Evaluate(
+        string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, CancellationToken cancellationToken)
+    {
+        EvaluateRequest? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<EvaluateRequest>(ManifestReader.Json, cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"Send {{ \"caseSet\": \"<name>\" }} as application/json ({ex.Message.Split(" Path:")[0]})."] });
+        }
+        if (string.IsNullOrWhiteSpace(body?.CaseSet))
+            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = ["caseSet is required: the name of a registered case set (GET /v1/cases)."] });
+        try
+        {
+            registry.Find(id, version);
+        }
+        catch (AgentNotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+        if (!caseSets.List().Any(c => c.Name == body.CaseSet))
+            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
+        var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, "api");
+        return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
+    }
+
+    public static Results<ContentHttpResult, Ok<SandboxReport>, ProblemHttpResult> LatestReport(string id, string version, HttpRequest request, ReportStore reports)
+    {
+        if (reports.Latest(id, version) is not { } report)
+            return Problems.NotFound($"{id}@{version} has no sandbox report yet (POST …/evaluate).");
+        return request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true)
+            ? TypedResults.Content(HtmlReport.Render(report), "text/html; charset=utf-8")
+            : TypedResults.Ok(report);
+    }
+
+    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Shadow(string id, string version, Lifecycle lifecycle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.ShadowAsync(id, version, "api", cancellationToken)));
+        }
+        catch (AgentNotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+    }
+
+    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Rollback(string id, Lifecycle lifecycle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.RollbackAsync(id, "api", cancellationToken)));
+        }
+        catch (AgentNotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+        catch (AgentConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+    }
+
+    public static Results<Ok<AgentHealth>, ProblemHttpResult> Health(string id, AgentRegistry registry, RuntimeMetrics metrics, Briefs.BriefStore briefs)
+    {
+        var versions = registry.Versions(id);
+        if (versions.Count == 0)
+            return Problems.NotFound($"No agent '{id}' is registered.");
+        return TypedResults.Ok(new AgentHealth(id, versions.Select(v =>
+        {
+            var c = metrics.Agent(v.AgentId, v.Version);
+            var runs = c.Evaluations + c.Errors;
+            var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
+            return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
+                runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), briefs.Count(v.AgentId, v.Version),
+                compared == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
+                    Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4)));
+        }).ToList()));
+    }
+
+    public static async Task<Results<Created<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `file` and `mapping`, or `events` and `labels`."] });
+        if (request.ContentLength > MaxCaseSetBytes)
+            return Problems.TooLarge($"A case set upload is at most {MaxCaseSetBytes} bytes.");
+        var form = await request.ReadFormAsync(cancellationToken);
+        var tabular = form.Files["file"] is not null;
+        var (dataPart, auxPart) = tabular ? ("file", "mapping") : ("events", "labels");
+        var errors = new Dictionary<string, string[]>();
+        if (form.Files[dataPart] is null)
+            errors[dataPart] = [$"`{dataPart}` is required."];
+        if (form.Files[auxPart] is null)
+            errors[auxPart] = [$"`{auxPart}` is required with `{dataPart}`."];
+        if (!CaseSetStore.IsValidName(name))
+            errors["name"] = ["A case set name is 1-64 characters: lower-case letters, digits and . _ : -"];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        var data = await ReadAllAsync(form.Files[dataPart]!, cancellationToken);
+        var aux = await ReadAllAsync(form.Files[auxPart]!, cancellationToken);
+        try
+        {
+            var info = tabular
+                ? await store.AddTabularAsync(name, data, form.Files[dataPart]!.FileName, aux, form.Files[auxPart]!.FileName, cancellationToken)
+                : await store.AddTimelineAsync(name, data, form.Files[dataPart]!.FileName, aux, form.Files[auxPart]!.FileName, cancellationToken);
+            return TypedResults.Created($"/v1/cases/{name}", info);
+        }
+        catch (CaseSetException ex)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { [ex.File == form.Files[auxPart]!.FileName ? auxPart : dataPart] = [ex.Message] });
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,10 @@
+using AgentCrm.Agents;
+
+namespace AgentCrm.Sandbox.Cases;
+
+/// <summary>One labeled historical case: what the agent would have seen, and what really happened.</summary>
+/// <param name="Id">Unique within its set (the customer id, the row number, or customer@cutoff).</param>
+/// <param name="Snapshot">The customer snapshot at the case's moment.</param>
+/// <param name="Label">The true outcome for the scenario (true = churned / positive).</param>
+/// <param name="Segment">The slice reports break metrics down by (e.g. contract type), if any.</param>
+public sealed record Case(string Id, CustomerSnapshot Snapshot, bool Label, string? Segment);

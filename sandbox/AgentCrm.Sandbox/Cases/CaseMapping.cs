@@ -1,0 +1,40 @@
+namespace AgentCrm.Sandbox.Cases;
+
+/// <summary>
+/// How a tabular file becomes cases: which column is the id, the label and the segment, and how
+/// columns map to snapshot fields. It names columns, never positions, so one mapping loads any file
+/// with the same header. Every part remembers its line in the mapping file for error messages.
+/// </summary>
+internal sealed record CaseMapping(
+    string Name,
+    string Scenario,
+    ColumnRef? Id,
+    LabelSpec Label,
+    SegmentSpec? Segment,
+    DateTimeOffset AsOf,
+    IReadOnlyList<FieldSpec> Fields)
+{
+    /// <summary>Snapshot time of tabular cases when the mapping gives none (fixed, so replays are deterministic).</summary>
+    public static readonly DateTimeOffset DefaultAsOf = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+}
+
+internal sealed record ColumnRef(string Column, int Line);
+
+internal sealed record LabelSpec(string Column, IReadOnlySet<string> Positive, IReadOnlySet<string>? Negative, int Line);
+
+internal sealed record SegmentSpec(string Column, IReadOnlyDictionary<string, string> Values, int Line);
+
+internal enum FieldType
+{
+    Number,
+    Text,
+}
+
+/// <summary>One column → one snapshot field. Cells are trimmed; <c>missing</c> values leave the field out.</summary>
+internal sealed record FieldSpec(
+    string Column,
+    string Field,
+    FieldType Type,
+    IReadOnlyDictionary<string, string> Values,
+    IReadOnlySet<string> Missing,
+    int Line);

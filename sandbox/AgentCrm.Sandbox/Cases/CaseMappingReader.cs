@@ -1,0 +1,167 @@
+using System.Globalization;
+using AgentCrm.Agents.Customers;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AgentCrm.Sandbox.Cases;
+
+/// <summary>Parses and checks a tabular mapping (YAML); every problem names the mapping's line.</summary>
+internal static class CaseMappingReader
+{
+    private static readonly string[] TopKeys = ["name", "scenario", "description", "id", "label", "segment", "asOf", "fields"];
+    private static readonly string[] LabelKeys = ["column", "positive", "negative"];
+    private static readonly string[] SegmentKeys = ["column", "values"];
+    private static readonly string[] FieldKeys = ["column", "field", "type", "values", "missing"];
+
+    public static CaseMapping Read(string text, string file)
+    {
+        var root = Load(text, file);
+        var y = new Reader(file);
+        y.OnlyKeys(root, TopKeys, "the mapping");
+
+        var name = y.RequiredScalar(root, "name");
+        if (!IsName(name))
+            throw y.Error(root.Children[new YamlScalarNode("name")], "name must be lower-case letters, digits and dashes (e.g. telco-churn).");
+        var scenario = y.OptionalScalar(root, "scenario") ?? "renewal-risk";
+        var id = y.Child(root, "id") is { } idNode ? new ColumnRef(y.Scalar(idNode, "id"), Line(idNode)) : null;
+        var label = ReadLabel(y, y.Child(root, "label") ?? throw y.Error(root, "label is required: { column: COLUMN, positive: VALUE }."));
+        var segment = y.Child(root, "segment") is { } seg ? ReadSegment(y, seg) : null;
+
+        var asOf = CaseMapping.DefaultAsOf;
+        if (y.Child(root, "asOf") is { } asOfNode
+            && !DateTimeOffset.TryParse(y.Scalar(asOfNode, "asOf"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out asOf))
+            throw y.Error(asOfNode, "asOf must be an ISO 8601 timestamp, e.g. 2026-01-01T00:00:00Z.");
+
+        if (y.Child(root, "fields") is not YamlSequenceNode fieldsNode || fieldsNode.Children.Count == 0)
+            throw y.Error(y.Child(root, "fields") ?? root, "fields must be a list of { column, field, type } entries.");
+        var fields = new List<FieldSpec>();
+        foreach (var node in fieldsNode)
+        {
+            var spec = ReadField(y, node);
+            if (fields.FirstOrDefault(f => f.Field == spec.Field) is { } twice)
+                throw y.Error(node, $"field '{spec.Field}' is already mapped on line {twice.Line}.");
+            fields.Add(spec);
+        }
+        return new CaseMapping(name, scenario, id, label, segment, asOf.ToUniversalTime(), fields);
+    }
+
+    private static YamlMappingNode Load(string text, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            throw new CaseSetException(file, (int)ex.Start.Line, null, $"malformed YAML: {(ex.InnerException ?? ex).Message.Split(" (Line:")[0]}");
+        }
+        if (stream.Documents.Count == 0)
+            throw new CaseSetException(file, null, null, "the mapping is empty.");
+        return stream.Documents[0].RootNode as YamlMappingNode
+            ?? throw new CaseSetException(file, Line(stream.Documents[0].RootNode), null, "a mapping must be a YAML object with name, label and fields.");
+    }
+
+    private static LabelSpec ReadLabel(Reader y, YamlNode node)
+    {
+        if (node is YamlScalarNode)
+            throw y.Error(node, "label must be { column: COLUMN, positive: VALUE }.");
+        var map = y.Map(node, "label");
+        y.OnlyKeys(map, LabelKeys, "label");
+        var column = y.RequiredScalar(map, "column");
+        var positive = y.Values(y.Child(map, "positive") ?? throw y.Error(map, "label.positive is required (the value that means churned)."), "label.positive");
+        var negative = y.Child(map, "negative") is { } neg ? y.Values(neg, "label.negative") : null;
+        if (negative is not null && negative.Overlaps(positive))
+            throw y.Error(map, "label.positive and label.negative share a value.");
+        return new LabelSpec(column, positive, negative, Line(node));
+    }
+
+    private static SegmentSpec ReadSegment(Reader y, YamlNode node)
+    {
+        if (node is YamlScalarNode)
+            return new SegmentSpec(y.Scalar(node, "segment"), new Dictionary<string, string>(), Line(node));
+        var map = y.Map(node, "segment");
+        y.OnlyKeys(map, SegmentKeys, "segment");
+        var values = y.Child(map, "values") is { } v ? y.StringMap(v, "segment.values") : new Dictionary<string, string>();
+        return new SegmentSpec(y.RequiredScalar(map, "column"), values, Line(node));
+    }
+
+    private static FieldSpec ReadField(Reader y, YamlNode node)
+    {
+        var map = y.Map(node, "a fields entry");
+        y.OnlyKeys(map, FieldKeys, "a fields entry");
+        var column = y.RequiredScalar(map, "column");
+        var field = y.RequiredScalar(map, "field");
+        if (!FieldCatalog.IsValid(field))
+            throw y.Error(map, $"'{field}' is not a snapshot field: use prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}.");
+        var type = (y.OptionalScalar(map, "type") ?? "text") switch
+        {
+            "number" => FieldType.Number,
+            "text" => FieldType.Text,
+            var other => throw y.Error(y.Child(map, "type")!, $"type '{other}' is not number or text."),
+        };
+        var values = y.Child(map, "values") is { } v ? y.StringMap(v, "values") : new Dictionary<string, string>();
+        if (type == FieldType.Number)
+            foreach (var (from, to) in values)
+                if (!TabularCaseReader.TryNumber(to, out _))
+                    throw y.Error(y.Child(map, "values")!, $"values maps '{from}' to '{to}', which is not a number (the field's type is number).");
+        var missing = y.Child(map, "missing") is { } m ? y.Values(m, "missing") : new HashSet<string>(StringComparer.Ordinal);
+        return new FieldSpec(column, field, type, values, missing, Line(node));
+    }
+
+    private static bool IsName(string s) =>
+        s.Length is >= 1 and <= 64 && char.IsAsciiLetterOrDigit(s[0]) && s.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    internal static int Line(YamlNode node) => (int)node.Start.Line;
+
+    /// <summary>Typed access to YAML nodes that throws <see cref="CaseSetException"/> at the node's line.</summary>
+    private sealed class Reader(string file)
+    {
+        public CaseSetException Error(YamlNode node, string problem) => new(file, Line(node), null, problem);
+
+        public YamlNode? Child(YamlMappingNode map, string key) =>
+            map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+
+        public YamlMappingNode Map(YamlNode node, string what) =>
+            node as YamlMappingNode ?? throw Error(node, $"{what} must be an object.");
+
+        public void OnlyKeys(YamlMappingNode map, string[] allowed, string what)
+        {
+            foreach (var key in map.Children.Keys)
+                if (key is not YamlScalarNode { Value: { } k } || !allowed.Contains(k, StringComparer.Ordinal))
+                    throw Error(key, $"unknown key '{(key as YamlScalarNode)?.Value}' in {what}; allowed: {string.Join(", ", allowed)}.");
+        }
+
+        public string Scalar(YamlNode node, string what) =>
+            node is YamlScalarNode { Value: { Length: > 0 } v } ? v : throw Error(node, $"{what} must be a non-empty text.");
+
+        public string RequiredScalar(YamlMappingNode map, string key) =>
+            Child(map, key) is { } node ? Scalar(node, key) : throw Error(map, $"{key} is required.");
+
+        public string? OptionalScalar(YamlMappingNode map, string key) =>
+            Child(map, key) is { } node ? Scalar(node, key) : null;
+
+        /// <summary>One value or a list of values (empty strings allowed, e.g. <c>missing: [""]</c>).</summary>
+        public HashSet<string> Values(YamlNode node, string what)
+        {
+            var items = node is YamlSequenceNode seq ? seq.Children : [node];
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in items)
+                set.Add(item is YamlScalarNode s ? s.Value ?? "" : throw Error(item, $"{what} must be a value or a list of values."));
+            return set;
+        }
+
+        public Dictionary<string, string> StringMap(YamlNode node, string what)
+        {
+            var map = Map(node, what);
+            var result = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in map.Children)
+            {
+                if (k is not YamlScalarNode { Value: { } key } || v is not YamlScalarNode { Value: { } value })
+                    throw Error(k, $"{what} must map values to values.");
+                result[key] = value;
+            }
+            return result;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using AgentCrm.Agents;
+
+namespace AgentCrm.Sandbox.Cases;
+
+/// <summary>Turns the rows of a CSV into cases through a <see cref="CaseMapping"/>; all or nothing.</summary>
+internal static class TabularCaseReader
+{
+    public static List<Case> Read(CsvTable table, string csvFile, CaseMapping mapping, string mappingFile)
+    {
+        int Column(string column, int mappingLine) => table.IndexOf(column) is var i and >= 0
+            ? i
+            : throw new CaseSetException(mappingFile, mappingLine, null,
+                $"column '{column}' is not in {csvFile}; its columns are {string.Join(", ", table.Header.Select(h => $"'{h}'"))}.");
+
+        var idColumn = mapping.Id is { } id ? Column(id.Column, id.Line) : -1;
+        var labelColumn = Column(mapping.Label.Column, mapping.Label.Line);
+        var segmentColumn = mapping.Segment is { } seg ? Column(seg.Column, seg.Line) : -1;
+        var fieldColumns = mapping.Fields.Select(f => Column(f.Column, f.Line)).ToArray();
+
+        var cases = new List<Case>(table.Rows.Count);
+        var idLines = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rowNumber = 0;
+        foreach (var row in table.Rows)
+        {
+            rowNumber++;
+            CaseSetException Error(int column, string problem) => new(csvFile, row.Line, table.Header[column], problem);
+
+            string caseId;
+            if (idColumn < 0)
+                caseId = $"row-{rowNumber}";
+            else
+            {
+                caseId = row.Values[idColumn].Trim();
+                if (caseId.Length == 0)
+                    throw Error(idColumn, "missing id.");
+                if (!idLines.TryAdd(caseId, row.Line))
+                    throw Error(idColumn, $"duplicate id '{caseId}' (first on line {idLines[caseId]}).");
+            }
+
+            var rawLabel = row.Values[labelColumn].Trim();
+            if (rawLabel.Length == 0)
+                throw Error(labelColumn, "missing label value.");
+            var label = mapping.Label.Positive.Contains(rawLabel);
+            if (!label && mapping.Label.Negative is { } negative && !negative.Contains(rawLabel))
+                throw Error(labelColumn, $"label value '{rawLabel}' is neither positive ({string.Join(", ", mapping.Label.Positive)}) nor negative ({string.Join(", ", negative)}).");
+
+            var fields = new Dictionary<string, SnapshotField>(mapping.Fields.Count, StringComparer.Ordinal);
+            for (var f = 0; f < mapping.Fields.Count; f++)
+            {
+                var spec = mapping.Fields[f];
+                var raw = row.Values[fieldColumns[f]].Trim();
+                if (spec.Missing.Contains(raw))
+                    continue;
+                var value = spec.Values.TryGetValue(raw, out var mapped) ? mapped : raw;
+                if (value.Length == 0)
+                    throw Error(fieldColumns[f], "empty value (list \"\" under the field's missing: to allow it).");
+                if (spec.Type == FieldType.Text)
+                    fields[spec.Field] = SnapshotField.Of(spec.Field, value);
+                else if (TryNumber(value, out var number))
+                    fields[spec.Field] = SnapshotField.Of(spec.Field, number);
+                else
+                    throw Error(fieldColumns[f], $"'{Truncate(value)}' is not a number.");
+            }
+
+            string? segment = null;
+            if (segmentColumn >= 0 && row.Values[segmentColumn].Trim() is { Length: > 0 } rawSegment)
+                segment = mapping.Segment!.Values.TryGetValue(rawSegment, out var s) ? s : rawSegment;
+
+            cases.Add(new Case(caseId, new CustomerSnapshot(caseId, mapping.AsOf, fields), label, segment));
+        }
+        return cases;
+    }
+
+    /// <summary>Invariant-culture decimal or exponent notation; no thousands separators, NaN or infinities.</summary>
+    public static bool TryNumber(string s, out double value) =>
+        double.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value)
+        && double.IsFinite(value);
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}

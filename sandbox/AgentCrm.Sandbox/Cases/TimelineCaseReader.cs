@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+
+namespace AgentCrm.Sandbox.Cases;
+
+/// <summary>
+/// Timeline cases: NDJSON events in the API's format plus a labels CSV (<c>customerId,cutoff,label</c>
+/// and an optional <c>segment</c>). Each label row replays that customer's events up to and including
+/// the cutoff through the same <see cref="CustomerTimeline.Apply"/> and <see cref="SnapshotBuilder.Build"/>
+/// the customer actors run, so a case sees exactly what the live agent would have seen.
+/// </summary>
+internal static partial class TimelineCaseReader
+{
+    private static readonly string[] EventProperties = ["id", "customerId", "type", "occurredAt", "source", "attributes"];
+    private static readonly string[] LabelColumns = ["customerId", "cutoff", "label", "segment"];
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
+    public static List<Case> Read(string eventsText, string eventsFile, CsvTable labels, string labelsFile)
+    {
+        var events = ReadEvents(eventsText, eventsFile);
+        var byCustomer = events
+            .GroupBy(e => e.Event.CustomerId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Event.OccurredAt).ThenBy(e => e.Line).Select(e => e.Event).ToList(), StringComparer.Ordinal);
+
+        foreach (var column in labels.Header)
+            if (!LabelColumns.Contains(column, StringComparer.Ordinal))
+                throw new CaseSetException(labelsFile, 1, column, $"unknown column; a labels file has {string.Join(", ", LabelColumns)} (segment optional).");
+        int Required(string column) => labels.IndexOf(column) is var i and >= 0
+            ? i
+            : throw new CaseSetException(labelsFile, 1, null, $"the header has no '{column}' column; a labels file has customerId,cutoff,label.");
+        var customerColumn = Required("customerId");
+        var cutoffColumn = Required("cutoff");
+        var labelColumn = Required("label");
+        var segmentColumn = labels.IndexOf("segment");
+
+        var cases = new List<Case>(labels.Rows.Count);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in labels.Rows)
+        {
+            CaseSetException Error(int column, string problem) => new(labelsFile, row.Line, labels.Header[column], problem);
+            var customerId = row.Values[customerColumn].Trim();
+            if (customerId.Length == 0)
+                throw Error(customerColumn, "missing customer id.");
+            if (!byCustomer.TryGetValue(customerId, out var timeline))
+                throw Error(customerColumn, $"customer '{customerId}' has no events in {eventsFile}.");
+            var rawCutoff = row.Values[cutoffColumn].Trim();
+            if (!TryTimestamp(rawCutoff, out var cutoff) && !TryDate(rawCutoff, out cutoff))
+                throw Error(cutoffColumn, $"'{rawCutoff}' is not an ISO 8601 timestamp with a time zone (or a date, meaning midnight UTC).");
+            var label = row.Values[labelColumn].Trim().ToLowerInvariant() switch
+            {
+                "1" or "true" or "yes" => true,
+                "0" or "false" or "no" => false,
+                "" => throw Error(labelColumn, "missing label value."),
+                var other => throw Error(labelColumn, $"label '{other}' is not 1/0, true/false or yes/no."),
+            };
+            var caseId = $"{customerId}@{cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}";
+            if (!seen.TryAdd(caseId, row.Line))
+                throw Error(cutoffColumn, $"customer '{customerId}' already has a label at this cutoff (line {seen[caseId]}).");
+
+            var state = new CustomerState { CustomerId = customerId };
+            foreach (var e in timeline)
+            {
+                if (e.OccurredAt > cutoff)
+                    break;
+                CustomerTimeline.Apply(state, e);
+            }
+            var snapshot = SnapshotBuilder.Build(state, cutoff);
+            var segment = segmentColumn >= 0 && row.Values[segmentColumn].Trim() is { Length: > 0 } s ? s : snapshot.Text("profile.segment");
+            cases.Add(new Case(caseId, snapshot, label, segment));
+        }
+        return cases;
+    }
+
+    private static List<(CrmEvent Event, int Line)> ReadEvents(string text, string file)
+    {
+        var events = new List<(CrmEvent, int)>();
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var rawLine in text.Split('\n'))
+        {
+            lineNumber++;
+            var line = rawLine.TrimEnd('\r');
+            if (line.Trim().Length == 0)
+                continue;
+            var e = ReadEvent(line, file, lineNumber);
+            if (!ids.TryAdd(e.Id, lineNumber))
+                throw new CaseSetException(file, lineNumber, null, $"duplicate event id '{e.Id}' (first on line {ids[e.Id]}).");
+            events.Add((e, lineNumber));
+        }
+        if (events.Count == 0)
+            throw new CaseSetException(file, null, null, "the file is empty; expected one JSON event per line.");
+        return events;
+    }
+
+    private static CrmEvent ReadEvent(string json, string file, int line)
+    {
+        CaseSetException Error(string problem) => new(file, line, null, problem);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (JsonException ex)
+        {
+            throw Error($"malformed JSON at byte {ex.BytePositionInLine + 1}: {ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]}");
+        }
+        using (doc)
+        {
+            var e = doc.RootElement;
+            if (e.ValueKind != JsonValueKind.Object)
+                throw Error("an event must be a JSON object.");
+            foreach (var p in e.EnumerateObject())
+                if (!EventProperties.Contains(p.Name, StringComparer.Ordinal))
+                    throw Error($"unknown property '{p.Name}'; an event has {string.Join(", ", EventProperties)}.");
+            string Required(string name) =>
+                e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { } s && s.Trim().Length > 0
+                    ? s
+                    : throw Error($"{name} is required and must be a non-empty string.");
+            var id = Required("id");
+            var customerId = Required("customerId");
+            var type = Required("type");
+            if (!EventTypes.IsKnown(type))
+                throw Error($"unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}.");
+            var rawAt = Required("occurredAt");
+            if (!TryTimestamp(rawAt, out var occurredAt))
+                throw Error($"occurredAt '{rawAt}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z.");
+            string? source = null;
+            if (e.TryGetProperty("source", out var src) && src.ValueKind != JsonValueKind.Null)
+                source = src.ValueKind == JsonValueKind.String ? src.GetString() : throw Error("source must be a string.");
+            var attributes = EmptyObject;
+            if (e.TryGetProperty("attributes", out var a) && a.ValueKind != JsonValueKind.Null)
+                attributes = a.ValueKind == JsonValueKind.Object ? a.Clone() : throw Error("attributes must be a JSON object.");
+            return new CrmEvent(id, customerId, type, occurredAt, source, attributes);
+        }
+    }
+
+    private static bool TryTimestamp(string raw, out DateTimeOffset value)
+    {
+        value = default;
+        return Iso8601().IsMatch(raw) && DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+    }
+
+    private static bool TryDate(string raw, out DateTimeOffset value)
+    {
+        var ok = DateOnly.TryParseExact(raw, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date);
+        value = ok ? new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : default;
+        return ok;
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$")]
+    private static partial Regex Iso8601();
+}

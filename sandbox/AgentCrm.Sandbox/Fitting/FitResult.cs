@@ -1,0 +1,36 @@
+using AgentCrm.Agents;
+
+namespace AgentCrm.Sandbox.Fitting;
+
+/// <summary>A fitted renewal-risk version and how it and the baseline did on the held-out part.</summary>
+/// <param name="Manifest">The new version: kind renewal-risk, <c>parameters.model</c>, threshold chosen on validation, reads = the model's fields.</param>
+/// <param name="Test">The fitted version on the held-out part.</param>
+/// <param name="Baseline">The plain baseline on the same held-out part.</param>
+public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetrics Baseline)
+{
+    /// <summary>The baseline as a manifest too (same kind, plain model).</summary>
+    public required AgentManifest BaselineManifest { get; init; }
+
+    /// <summary>Out-of-fold metrics of the chosen candidate on the training part (what the choice was made on).</summary>
+    public required FitMetrics Validation { get; init; }
+
+    public required string CaseSetName { get; init; }
+
+    public required string CaseSetHash { get; init; }
+
+    public required int TrainCases { get; init; }
+
+    public required int TestCases { get; init; }
+
+    public required string Features { get; init; }
+
+    public required double L2 { get; init; }
+
+    /// <summary>Every candidate tried, with its out-of-fold scores.</summary>
+    public required IReadOnlyList<FitCandidate> Candidates { get; init; }
+
+    public required string Protocol { get; init; }
+}
+
+/// <summary>One feature set and L2 strength, scored out of fold on the training part.</summary>
+public sealed record FitCandidate(string Features, int Inputs, double L2, double LogLoss, double RocAuc, double F1);

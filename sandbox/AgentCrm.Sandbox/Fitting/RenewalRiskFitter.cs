@@ -1,0 +1,155 @@
+using System.Globalization;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Models;
+using AgentCrm.Agents.RenewalRisk;
+using AgentCrm.Sandbox.Cases;
+
+namespace AgentCrm.Sandbox.Fitting;
+
+/// <summary>
+/// Learns a renewal-risk version from labeled cases.
+/// <para>Protocol (deterministic; the seed only drives the splits):</para>
+/// <list type="number">
+/// <item>Stratified hold-out: <see cref="FitOptions.TestFraction"/> (30%) of each class is the test part, shuffled with <see cref="FitOptions.Seed"/>. It is used only for the final figures.</item>
+/// <item>Features (categories, means, quantiles, crosses) are built from the training part (70%) alone.</item>
+/// <item>Inside the 70%, stratified k-fold (5) cross-validation scores every feature set × L2 strength by out-of-fold log-loss; the best is chosen, and the threshold that maximises F1 on its out-of-fold scores.</item>
+/// <item>The chosen candidate is refitted on the whole 70% (L2-regularised logistic regression by Newton's method, intercept unpenalised).</item>
+/// <item>Both the fitted version and a plain baseline (one-hot categoricals and standardised numerics, fixed L2, threshold picked on the training part) are scored on the 30% through the renewal-risk agent itself.</item>
+/// </list>
+/// </summary>
+public static class RenewalRiskFitter
+{
+    public const string Protocol =
+        "stratified 70/30 hold-out (seeded shuffle per class); features built on the 70%; 5-fold stratified CV inside the 70% picks features and L2 by out-of-fold log-loss and the threshold by out-of-fold F1; refit on the 70%; figures on the 30%";
+
+    private const int WeightDecimals = 6;
+
+    public static FitResult Fit(CaseSet cases, FitOptions options)
+    {
+        var all = cases.Cases;
+        var labels = all.Select(c => c.Label).ToArray();
+        if (labels.Count(l => l) < options.Folds * 2 || labels.Count(l => !l) < options.Folds * 2)
+            throw new ArgumentException($"Case set '{cases.Name}' needs at least {options.Folds * 2} positive and {options.Folds * 2} negative cases to fit.", nameof(cases));
+
+        var (trainIndex, testIndex) = StratifiedSplit.HoldOut(labels, options.TestFraction, options.Seed);
+        var train = trainIndex.Select(i => all[i]).ToArray();
+        var test = testIndex.Select(i => all[i]).ToArray();
+        var trainLabels = train.Select(c => c.Label).ToArray();
+        var trainSnapshots = train.Select(c => c.Snapshot).ToArray();
+        var folds = StratifiedSplit.Folds(trainLabels, options.Folds, options.Seed + 1);
+
+        var candidates = new List<FitCandidate>();
+        (LinearModel Template, Design Design, FitCandidate Score, double[] Oof)? best = null;
+        foreach (var features in options.FeatureCandidates)
+        {
+            var template = FeatureRecipe.Build(train, features);
+            var design = Design.Encode(template, trainSnapshots);
+            foreach (var (lambda, oof) in CrossValidate(design, trainLabels, folds, options))
+            {
+                var m = FitScoring.Measure(oof, trainLabels, FitScoring.BestF1Threshold(oof, trainLabels));
+                var candidate = new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1);
+                candidates.Add(candidate);
+                if (best is null || candidate.LogLoss < best.Value.Score.LogLoss)
+                    best = (template, design, candidate, oof);
+            }
+        }
+        var chosen = best!.Value;
+        var threshold = FitScoring.BestF1Threshold(chosen.Oof, trainLabels);
+        var validation = FitScoring.Measure(chosen.Oof, trainLabels, threshold);
+
+        var fitted = FitModel(chosen.Template, chosen.Design, trainLabels, chosen.Score.L2);
+        var baseManifest = options.Base ?? new RenewalRiskKind().BuiltIn;
+        var version = options.Version ?? NextMinor(baseManifest.Version);
+        var manifest = ToManifest(baseManifest, version, fitted, threshold,
+            $"Fitted renewal-risk model ({chosen.Score.Features} features, L2 {chosen.Score.L2.ToString(CultureInfo.InvariantCulture)}) on case set {cases.Name} ({cases.Hash}), {train.Length} training cases; {Protocol}.");
+
+        var plain = FeatureRecipe.Build(train, FeatureOptions.Plain);
+        var baselineModel = FitModel(plain, Design.Encode(plain, trainSnapshots), trainLabels, options.BaselineL2);
+        var baselineTrainScores = Score(baselineModel, trainSnapshots);
+        var baselineManifest = ToManifest(baseManifest, version + "-baseline", baselineModel, FitScoring.BestF1Threshold(baselineTrainScores, trainLabels),
+            $"Plain baseline (one-hot categoricals, standardised numerics, L2 {options.BaselineL2.ToString(CultureInfo.InvariantCulture)}, threshold on the training part) on case set {cases.Name} ({cases.Hash}).");
+
+        return new FitResult(manifest, MeasureAgent(manifest, test), MeasureAgent(baselineManifest, test))
+        {
+            BaselineManifest = baselineManifest,
+            Validation = validation,
+            CaseSetName = cases.Name,
+            CaseSetHash = cases.Hash,
+            TrainCases = train.Length,
+            TestCases = test.Length,
+            Features = chosen.Score.Features,
+            L2 = chosen.Score.L2,
+            Candidates = candidates,
+            Protocol = Protocol,
+        };
+    }
+
+    /// <summary>Out-of-fold scores per L2 strength; strongest first, each fold warm-started from the previous strength.</summary>
+    private static IEnumerable<(double Lambda, double[] Oof)> CrossValidate(Design design, bool[] labels, int[] folds, FitOptions options)
+    {
+        var k = options.Folds;
+        var parts = Enumerable.Range(0, k).Select(f => (
+            Train: Enumerable.Range(0, labels.Length).Where(i => folds[i] != f).ToArray(),
+            Held: Enumerable.Range(0, labels.Length).Where(i => folds[i] == f).ToArray())).ToArray();
+        var fits = new (double Intercept, double[] Weights)?[k];
+        foreach (var lambda in options.L2Strengths.OrderDescending())
+        {
+            var oof = new double[labels.Length];
+            // Folds are independent, so running them in parallel changes nothing in the result.
+            Parallel.For(0, k, f =>
+            {
+                var (trainRows, held) = parts[f];
+                fits[f] = LogisticRegression.Fit(design.Subset(trainRows), trainRows.Select(i => labels[i]).ToArray(), lambda, fits[f]);
+                var (b, w) = fits[f]!.Value;
+                foreach (var i in held)
+                    oof[i] = Math.Round(LogisticRegression.Sigmoid(design.Logit(i, b, w)), 4);
+            });
+            yield return (lambda, oof);
+        }
+    }
+
+    private static LinearModel FitModel(LinearModel template, Design design, bool[] labels, double lambda)
+    {
+        var (intercept, weights) = LogisticRegression.Fit(design, labels, lambda);
+        // Rounded so the manifest reads well; scoring always uses the stored (rounded) weights.
+        return template.WithWeights(Math.Round(intercept, WeightDecimals), weights.Select(w => Math.Round(w, WeightDecimals)).ToArray());
+    }
+
+    private static double[] Score(LinearModel model, IReadOnlyList<CustomerSnapshot> snapshots) =>
+        snapshots.Select(s => Math.Round(LinearModel.Sigmoid(model.Logit(s)), 4)).ToArray();
+
+    /// <summary>Scores through the renewal-risk agent built from the manifest: the production path, not a copy.</summary>
+    private static FitMetrics MeasureAgent(AgentManifest manifest, IReadOnlyList<Case> cases)
+    {
+        var agent = new RenewalRiskKind().Create(manifest);
+        var scores = cases.Select(c => agent.Assess(c.Snapshot).Score).ToArray();
+        return FitScoring.Measure(scores, cases.Select(c => c.Label).ToArray(), manifest.Threshold);
+    }
+
+    private static AgentManifest ToManifest(AgentManifest based, string version, LinearModel model, double threshold, string description)
+    {
+        var parameters = based.Parameters.Where(p => p.Key == "rescoreRise").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        parameters["model"] = model.ToJson();
+        return based with
+        {
+            Version = version,
+            Kind = RenewalRiskKind.KindName,
+            Reads = [.. model.Fields],
+            Threshold = threshold,
+            Description = description,
+            Parameters = parameters,
+        };
+    }
+
+    private static string NextMinor(string version)
+    {
+        var core = version.Split('-', 2)[0].Split('.');
+        return core.Length == 3 && int.TryParse(core[0], CultureInfo.InvariantCulture, out var major) && int.TryParse(core[1], CultureInfo.InvariantCulture, out var minor)
+            ? $"{major}.{minor + 1}.0"
+            : "1.1.0";
+    }
+
+    /// <summary>The model stored in a fitted manifest.</summary>
+    public static LinearModel ModelOf(AgentManifest manifest) =>
+        manifest.Parameters.TryGetValue("model", out var json) ? LinearModel.FromJson(json) : throw new ArgumentException("The manifest has no parameters.model.", nameof(manifest));
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using AgentCrm.Agents;
+using AgentCrm.Sandbox.Reports;
+
+namespace AgentCrm.Sandbox.Gate;
+
+/// <summary>
+/// The promotion gate: a report for exactly this content hash, on at least the minimum number of scored
+/// cases, whose precision and recall reach their minimums on the lower bound of the 95% Wilson interval
+/// (a small lucky sample cannot pass on its point estimate).
+/// </summary>
+public static class GateEvaluator
+{
+    public static GateResult Evaluate(SandboxReport? report, GateCriteria gate, string expectedContentHash)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        if (report is null)
+        {
+            return Fail($"no report for content hash {expectedContentHash}");
+        }
+
+        // A report on other content says nothing about this version, so its numbers are not judged.
+        if (!string.Equals(report.ContentHash, expectedContentHash, StringComparison.Ordinal))
+        {
+            return Fail($"no report for content hash {expectedContentHash} (the report is for {report.ContentHash})");
+        }
+
+        var unmet = new List<string>();
+        // Errored cases produced no decision, so they are no evidence for the minimum.
+        if (report.Scored < gate.MinCases)
+        {
+            unmet.Add(report.Errors == 0
+                ? Invariant($"cases {report.Scored} < minimum {gate.MinCases}")
+                : Invariant($"scored cases {report.Scored} < minimum {gate.MinCases} ({report.Cases} cases, {report.Errors} errors)"));
+        }
+
+        AddIfBelow(unmet, "precision", report.PrecisionInterval.Lower, gate.MinPrecision);
+        AddIfBelow(unmet, "recall", report.RecallInterval.Lower, gate.MinRecall);
+        return new GateResult(unmet.Count == 0, unmet);
+    }
+
+    /// <summary>The report with <see cref="SandboxReport.Passed"/> and <see cref="SandboxReport.Unmet"/> filled.</summary>
+    public static SandboxReport Apply(SandboxReport report, GateCriteria gate, string expectedContentHash)
+    {
+        var result = Evaluate(report, gate, expectedContentHash);
+        return report with { Passed = result.Passed, Unmet = result.Unmet };
+    }
+
+    private static void AddIfBelow(List<string> unmet, string metric, double lowerBound, double minimum)
+    {
+        if (lowerBound < minimum)
+        {
+            var (bound, min) = Format(lowerBound, minimum);
+            unmet.Add($"{metric} lower bound {bound} < minimum {min}");
+        }
+    }
+
+    // Three decimals read best, but 0.4996 < 0.5 must not print as "0.500 < minimum 0.500".
+    internal static (string Bound, string Minimum) Format(double bound, double minimum)
+    {
+        foreach (var format in new[] { "0.000", "0.000###" })
+        {
+            var (b, m) = (bound.ToString(format, CultureInfo.InvariantCulture), minimum.ToString(format, CultureInfo.InvariantCulture));
+            if (b != m)
+            {
+                return (b, m);
+            }
+        }
+
+        return (bound.ToString("R", CultureInfo.InvariantCulture), minimum.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    private static GateResult Fail(string reason) => new(false, [reason]);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+
+namespace AgentCrm.Sandbox.Metrics;
+
+/// <summary>
+/// Counts of the agent's decisions (<see cref="ScoredCase.Fired"/>) against the labels, with the derived
+/// rates as Wilson estimates. Edge cases are defined rather than NaN: with no predicted positives precision
+/// is 0 on (0, 1); with no actual positives recall is 0 on (0, 1); with no cases accuracy is 0 on (0, 1).
+/// </summary>
+public sealed record ConfusionMatrix(int TruePositives, int FalsePositives, int FalseNegatives, int TrueNegatives)
+{
+    public static ConfusionMatrix Empty { get; } = new(0, 0, 0, 0);
+
+    [JsonIgnore]
+    public int Total => TruePositives + FalsePositives + FalseNegatives + TrueNegatives;
+
+    [JsonIgnore]
+    public Estimate Precision => WilsonInterval.Of(TruePositives, TruePositives + FalsePositives);
+
+    [JsonIgnore]
+    public Estimate Recall => WilsonInterval.Of(TruePositives, TruePositives + FalseNegatives);
+
+    [JsonIgnore]
+    public Estimate Accuracy => WilsonInterval.Of(TruePositives + TrueNegatives, Total);
+
+    /// <summary>
+    /// F1 = 2TP / (2TP + FP + FN), 0 when precision + recall = 0. F1 is not a binomial proportion, so its
+    /// bounds are the F1 of the precision bounds and the recall bounds: F1 rises in both, so the range
+    /// is conservative, not an exact 95% interval.
+    /// </summary>
+    [JsonIgnore]
+    public Estimate F1
+    {
+        get
+        {
+            var (precision, recall) = (Precision, Recall);
+            return new Estimate(
+                HarmonicMean(precision.Value, recall.Value),
+                HarmonicMean(precision.Lower, recall.Lower),
+                HarmonicMean(precision.Upper, recall.Upper));
+        }
+    }
+
+    /// <summary>Counts the cases that were scored; errors are left out.</summary>
+    public static ConfusionMatrix From(IEnumerable<ScoredCase> cases)
+    {
+        int tp = 0, fp = 0, fn = 0, tn = 0;
+        foreach (var c in cases)
+        {
+            if (c.IsError)
+            {
+                continue;
+            }
+
+            _ = (c.Label, c.Fired) switch
+            {
+                (true, true) => tp++,
+                (false, true) => fp++,
+                (true, false) => fn++,
+                (false, false) => tn++,
+            };
+        }
+
+        return new ConfusionMatrix(tp, fp, fn, tn);
+    }
+
+    internal static double HarmonicMean(double precision, double recall) =>
+        precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+}

@@ -1,0 +1,17 @@
+using System.Text.Json.Serialization;
+
+namespace AgentCrm.Sandbox.Metrics;
+
+/// <summary>
+/// One replayed case: the true label, what the agent scored and decided, the case's segment and how long
+/// Assess took. <c>Error</c> means the agent threw or timed out: the case is counted but kept out of every
+/// metric except latency.
+/// </summary>
+public sealed record ScoredCase(
+    string CaseId, bool Label, double Score, bool Fired, string? Segment, double LatencyMs, bool Error)
+{
+    // A NaN or infinite score would poison every mean and cannot be written as JSON, so it counts
+    // as an error of the agent like a throw.
+    [JsonIgnore]
+    public bool IsError => Error || !double.IsFinite(Score);
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using AgentCrm.Sandbox.Metrics;
+
+namespace AgentCrm.Sandbox.Reports;
+
+/// <summary>The report as a plain-text table for the CLI's human output.</summary>
+public static class ReportText
+{
+    public static string Render(SandboxReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var text = new StringBuilder();
+        Line(text, $"{report.AgentId}@{report.Version}  {report.ContentHash}");
+        Line(text, $"case set {report.CaseSet}  {report.CaseSetHash}");
+        Line(text, $"cases {report.Cases}  scored {report.Scored}  errors {report.Errors}  threshold {Number(report.Threshold)}");
+        text.Append('\n');
+        Line(text, $"{"metric",-18} {"value",7}  95% interval");
+        Metric(text, "precision", report.PrecisionInterval);
+        Metric(text, "recall", report.RecallInterval);
+        Metric(text, "f1", report.F1Interval);
+        Metric(text, "accuracy", report.AccuracyInterval);
+        Line(text, $"{"roc-auc",-18} {Number(report.RocAuc),7}");
+        Line(text, $"{"pr-auc",-18} {Number(report.PrAuc),7}");
+        Line(text, $"{"brier",-18} {Number(report.Brier),7}");
+        Line(text, $"{"best-f1 threshold",-18} {Number(report.BestF1Threshold),7}");
+        Line(text, $"{"latency ms",-18} {(report.LatencyMs is { } l ? string.Create(CultureInfo.InvariantCulture, $"p50 {l.P50:0.###}  p95 {l.P95:0.###}  p99 {l.P99:0.###}") : "n/a")}");
+        text.Append('\n');
+        var m = report.Confusion;
+        Line(text, $"{"",-18} {"fired",9} {"not fired",9}");
+        Line(text, $"{"actual positive",-18} {"TP " + m.TruePositives,9} {"FN " + m.FalseNegatives,9}");
+        Line(text, $"{"actual negative",-18} {"FP " + m.FalsePositives,9} {"TN " + m.TrueNegatives,9}");
+        if (report.PerSegment.Count > 0)
+        {
+            text.Append('\n');
+            Line(text, $"{"segment",-18} {"cases",6} {"errors",6} {"precision",9} {"recall",9} {"f1",9}");
+            foreach (var (name, s) in report.PerSegment)
+            {
+                Line(text, $"{name,-18} {s.Cases,6} {s.Errors,6} {Number(s.Precision),9} {Number(s.Recall),9} {Number(s.F1),9}");
+            }
+        }
+
+        text.Append('\n');
+        Line(text, $"gate: {GateOutcome(report).Text}");
+        foreach (var unmet in report.Unmet)
+        {
+            Line(text, $"  - {unmet}");
+        }
+
+        return text.ToString();
+    }
+
+    // A failing gate always names at least one unmet criterion, so "not passed, nothing unmet" means not gated.
+    internal static (string Css, string Text) GateOutcome(SandboxReport report) =>
+        report.Passed ? ("passed", "passed")
+        : report.Unmet.Count > 0 ? ("failed", "FAILED")
+        : ("pending", "not evaluated");
+
+    internal static string Number(double? value) =>
+        value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
+
+    internal static string WithInterval(Estimate estimate) =>
+        $"{Number(estimate.Value)} [{Number(estimate.Lower)}, {Number(estimate.Upper)}]";
+
+    internal static string Latency(LatencySummary? latency) =>
+        latency is null ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{latency.P50:0.###} / {latency.P95:0.###} / {latency.P99:0.###}");
+
+    private static void Metric(StringBuilder text, string name, Estimate estimate) =>
+        Line(text, $"{name,-18} {Number(estimate.Value),7}  [{Number(estimate.Lower)}, {Number(estimate.Upper)}]");
+
+    private static void Line(StringBuilder text, FormattableString line) =>
+        text.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
+}

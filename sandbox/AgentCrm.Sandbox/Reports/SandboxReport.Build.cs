@@ -1,0 +1,63 @@
+using AgentCrm.Sandbox.Metrics;
+
+namespace AgentCrm.Sandbox.Reports;
+
+public sealed partial record SandboxReport
+{
+    /// <summary>The <see cref="PerSegment"/> key of cases without a segment.</summary>
+    public const string NoSegment = "(none)";
+
+    /// <summary>Computes every metric from the replayed cases; the report is not yet gated.</summary>
+    public static SandboxReport Build(
+        IReadOnlyList<ScoredCase> cases,
+        string agentId,
+        string version,
+        string contentHash,
+        string caseSet,
+        string caseSetHash,
+        double threshold,
+        DateTimeOffset createdAt)
+    {
+        ArgumentNullException.ThrowIfNull(cases);
+        var sweep = ThresholdSweep.Run(cases);
+        return new SandboxReport
+        {
+            AgentId = agentId,
+            Version = version,
+            ContentHash = contentHash,
+            CaseSet = caseSet,
+            CaseSetHash = caseSetHash,
+            Threshold = threshold,
+            Cases = cases.Count,
+            Errors = cases.Count(c => c.IsError),
+            Confusion = ConfusionMatrix.From(cases),
+            RocAuc = RankingMetrics.RocAuc(cases),
+            PrAuc = RankingMetrics.AveragePrecision(cases),
+            Brier = Metrics.Calibration.BrierScore(cases),
+            Calibration = Metrics.Calibration.Table(cases),
+            Sweep = sweep,
+            BestF1Threshold = ThresholdSweep.BestF1Threshold(sweep),
+            RocCurve = CurveThinning.Thin(RankingMetrics.RocCurve(cases), p => (p.FalsePositiveRate, p.TruePositiveRate)),
+            PrCurve = CurveThinning.Thin(RankingMetrics.PrecisionRecallCurve(cases), p => (p.Recall, p.Precision)),
+            PerSegment = Segments(cases),
+            LatencyMs = LatencySummary.From(cases),
+            CreatedAt = createdAt,
+        };
+    }
+
+    private static SortedDictionary<string, SegmentReport> Segments(IReadOnlyList<ScoredCase> cases)
+    {
+        var segments = new SortedDictionary<string, SegmentReport>(StringComparer.Ordinal);
+        if (cases.All(c => c.Segment is null))
+        {
+            return segments;
+        }
+
+        foreach (var group in cases.GroupBy(c => c.Segment ?? NoSegment, StringComparer.Ordinal))
+        {
+            segments[group.Key] = new SegmentReport(group.Count(), group.Count(c => c.IsError), ConfusionMatrix.From(group));
+        }
+
+        return segments;
+    }
+}

@@ -1,0 +1,83 @@
+using AgentCrm.Sandbox.Metrics;
+
+namespace AgentCrm.Sandbox.Reports;
+
+/// <summary>
+/// What replaying one agent version over one case set showed. <c>precision</c>, <c>recall</c>, <c>f1</c>
+/// and <c>accuracy</c> are plain numbers (scripts read them); their Wilson intervals are the
+/// <c>…Interval</c> objects. Both derive from <see cref="Confusion"/>, so they cannot disagree.
+/// </summary>
+public sealed partial record SandboxReport
+{
+    public required string AgentId { get; init; }
+
+    public required string Version { get; init; }
+
+    public required string ContentHash { get; init; }
+
+    public required string CaseSet { get; init; }
+
+    public required string CaseSetHash { get; init; }
+
+    /// <summary>The threshold the agent fired at during the replay.</summary>
+    public required double Threshold { get; init; }
+
+    /// <summary>Every replayed case, errors included.</summary>
+    public required int Cases { get; init; }
+
+    /// <summary>Cases where the agent threw, timed out or returned a non-finite score.</summary>
+    public required int Errors { get; init; }
+
+    public int Scored => Cases - Errors;
+
+    public double Precision => Confusion.Precision.Value;
+
+    public double Recall => Confusion.Recall.Value;
+
+    public double F1 => Confusion.F1.Value;
+
+    public double Accuracy => Confusion.Accuracy.Value;
+
+    /// <summary>Null when the scored cases lack positives or negatives.</summary>
+    public required double? RocAuc { get; init; }
+
+    /// <summary>Average precision; null when the scored cases lack positives.</summary>
+    public required double? PrAuc { get; init; }
+
+    public required double? Brier { get; init; }
+
+    public required double? BestF1Threshold { get; init; }
+
+    /// <summary>Set by <see cref="Gate.GateEvaluator.Apply(SandboxReport, AgentCrm.Agents.GateCriteria, string)"/>; false with no <see cref="Unmet"/> means not yet gated.</summary>
+    public bool Passed { get; init; }
+
+    public IReadOnlyList<string> Unmet { get; init; } = [];
+
+    public required ConfusionMatrix Confusion { get; init; }
+
+    public Estimate PrecisionInterval => Confusion.Precision;
+
+    public Estimate RecallInterval => Confusion.Recall;
+
+    public Estimate F1Interval => Confusion.F1;
+
+    public Estimate AccuracyInterval => Confusion.Accuracy;
+
+    /// <summary>Null when no case has a latency.</summary>
+    public required LatencySummary? LatencyMs { get; init; }
+
+    /// <summary>By segment, ordinal order; cases without a segment under <see cref="NoSegment"/>; empty when no case has one.</summary>
+    public required IReadOnlyDictionary<string, SegmentReport> PerSegment { get; init; }
+
+    public required IReadOnlyList<CalibrationBin> Calibration { get; init; }
+
+    public required IReadOnlyList<SweepPoint> Sweep { get; init; }
+
+    /// <summary>For drawing: thinned to points at least 0.005 apart, ends kept; empty when ROC-AUC is undefined.</summary>
+    public required IReadOnlyList<RocPoint> RocCurve { get; init; }
+
+    /// <summary>For drawing, thinned like <see cref="RocCurve"/>; empty without positives.</summary>
+    public required IReadOnlyList<PrecisionRecallPoint> PrCurve { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+using AgentCrm.Agents;
+using AgentCrm.Sandbox.Gate;
+using AgentCrm.Sandbox.Reports;
+
+namespace AgentCrm.Sandbox.Tests.Reports;
+
+public sealed class ReportTextTests
+{
+    [Fact]
+    public void Render_Report_ShowsMetricsWithIntervalsAndConfusion()
+    {
+        var report = ReportFixtures.Build(ReportFixtures.SmallCaseList());
+
+        var text = ReportText.Render(report);
+        var lines = text.Split('\n');
+
+        Assert.Equal("renewal-risk@1.2.0  sha256:1111", lines[0]);
+        Assert.Contains("cases 10  scored 9  errors 1  threshold 0.500", lines);
+        Assert.Contains(lines, l => l.StartsWith("precision", StringComparison.Ordinal) && l.Contains("0.750  [", StringComparison.Ordinal));
+        Assert.Contains("roc-auc              0.850", lines);
+        Assert.Contains("actual positive         TP 3      FN 1", lines);
+        Assert.Contains("actual negative         FP 1      TN 4", lines);
+        Assert.Contains(lines, l => l.StartsWith("two-year", StringComparison.Ordinal));
+        Assert.Contains("gate: not evaluated", lines);
+    }
+
+    [Fact]
+    public void Render_FailedGate_ListsEachUnmetCriterion()
+    {
+        var report = GateEvaluator.Apply(ReportFixtures.Build(ReportFixtures.SmallCaseList()), new GateCriteria(), ReportFixtures.Hash);
+
+        var lines = ReportText.Render(report).Split('\n');
+
+        Assert.Contains("gate: FAILED", lines);
+        Assert.Contains("  - scored cases 9 < minimum 200 (10 cases, 1 errors)", lines);
+    }
+
+    [Fact]
+    public void Render_CommaDecimalCulture_StillWritesInvariantNumbers()
+    {
+        var culture = (CultureInfo)CultureInfo.InvariantCulture.Clone();
+        culture.NumberFormat.NumberDecimalSeparator = ",";
+        var previous = CultureInfo.CurrentCulture;
+        CultureInfo.CurrentCulture = culture;
+        try
+        {
+            var report = ReportFixtures.Build(ReportFixtures.SmallCaseList());
+
+            Assert.DoesNotContain("0,75", ReportText.Render(report), StringComparison.Ordinal);
+            Assert.DoesNotContain("0,75", HtmlReport.Render(report), StringComparison.Ordinal);
+            Assert.DoesNotContain("0,75", SandboxReportJson.Serialize(report), StringComparison.Ordinal);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using AgentCrm.Sandbox.Metrics;
+using AgentCrm.Sandbox.Reports;
+using AgentCrm.Sandbox.Tests.Metrics;
+
+namespace AgentCrm.Sandbox.Tests.Reports;
+
+public sealed class SandboxReportTests
+{
+    [Fact]
+    public void Build_SmallCaseList_CountsMetricsAndSegments()
+    {
+        var report = ReportFixtures.Build(ReportFixtures.SmallCaseList());
+
+        Assert.Equal(10, report.Cases);
+        Assert.Equal(1, report.Errors);
+        Assert.Equal(9, report.Scored);
+        Assert.Equal(new ConfusionMatrix(3, 1, 1, 4), report.Confusion);
+        Assert.Equal(0.75, report.Precision, 12);
+        Assert.Equal(0.75, report.Recall, 12);
+        Assert.Equal(0.75, report.F1, 12);
+        Assert.Equal(7.0 / 9, report.Accuracy, 12);
+        Assert.Equal(WilsonInterval.Of(3, 4), report.PrecisionInterval);
+        // Positives 0.9, 0.8, 0.6, 0.3 vs negatives 0.7, 0.4, 0.2, 0.1, 0.1: 20 pairs, the 0.3 loses to
+        // 0.7 and 0.4, the 0.6 loses to 0.7 → 17 / 20.
+        Assert.Equal(0.85, report.RocAuc!.Value, 12);
+        Assert.NotNull(report.PrAuc);
+        Assert.NotNull(report.Brier);
+        Assert.Equal(101, report.Sweep.Count);
+        Assert.Equal(10, report.Calibration.Count);
+        Assert.Equal(9, report.RocCurve.Count); // the origin and 8 distinct scores (0.1 twice; the error left out)
+        Assert.Equal(["(none)", "month-to-month", "two-year"], report.PerSegment.Keys);
+        Assert.Equal(new SegmentReport(5, 1, new ConfusionMatrix(2, 1, 1, 0)), report.PerSegment["month-to-month"]);
+        Assert.Equal(new SegmentReport(4, 0, new ConfusionMatrix(1, 0, 0, 3)), report.PerSegment["two-year"]);
+        Assert.Equal(new SegmentReport(1, 0, new ConfusionMatrix(0, 0, 0, 1)), report.PerSegment[SandboxReport.NoSegment]);
+        // Latencies 1…9 and 100 (the error): p50 → rank 5 = 5, p95 and p99 → rank 10 = 100.
+        Assert.Equal(new LatencySummary(5, 100, 100), report.LatencyMs);
+        Assert.False(report.Passed);
+        Assert.Empty(report.Unmet);
+        Assert.Equal(ReportFixtures.CreatedAt, report.CreatedAt);
+    }
+
+    [Fact]
+    public void Build_NoSegments_PerSegmentEmpty()
+    {
+        var report = ReportFixtures.Build(CaseLists.WithCounts(2, 1, 1, 2));
+
+        Assert.Empty(report.PerSegment);
+    }
+
+    [Fact]
+    public void Build_NoCases_UndefinedMetricsAreNull()
+    {
+        var report = ReportFixtures.Build([]);
+
+        Assert.Null(report.RocAuc);
+        Assert.Null(report.PrAuc);
+        Assert.Null(report.Brier);
+        Assert.Null(report.BestF1Threshold);
+        Assert.Null(report.LatencyMs);
+        Assert.Empty(report.RocCurve);
+        Assert.DoesNotContain("NaN", SandboxReportJson.Serialize(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_Report_TopLevelNumbersScriptsRead()
+    {
+        var report = ReportFixtures.Build(ReportFixtures.SmallCaseList());
+
+        using var json = JsonDocument.Parse(SandboxReportJson.Serialize(report));
+        var root = json.RootElement;
+
+        Assert.Equal(0.75, root.GetProperty("precision").GetDouble(), 12);
+        Assert.Equal(0.75, root.GetProperty("recall").GetDouble(), 12);
+        Assert.Equal(0.75, root.GetProperty("f1").GetDouble(), 12);
+        Assert.Equal(0.85, root.GetProperty("rocAuc").GetDouble(), 12);
+        Assert.Equal(JsonValueKind.Number, root.GetProperty("prAuc").ValueKind);
+        Assert.Equal(10, root.GetProperty("cases").GetInt32());
+        Assert.Equal(1, root.GetProperty("errors").GetInt32());
+        Assert.Equal(JsonValueKind.False, root.GetProperty("passed").ValueKind);
+        Assert.Equal(JsonValueKind.Array, root.GetProperty("unmet").ValueKind);
+        Assert.Equal(report.PrecisionInterval.Lower, root.GetProperty("precisionInterval").GetProperty("lower").GetDouble());
+        Assert.Equal(3, root.GetProperty("confusion").GetProperty("truePositives").GetInt32());
+        Assert.Equal(2.0 / 3, root.GetProperty("perSegment").GetProperty("month-to-month").GetProperty("recall").GetDouble(), 12);
+        Assert.Equal(100, root.GetProperty("latencyMs").GetProperty("p99").GetDouble());
+        Assert.Equal("sha256:1111", root.GetProperty("contentHash").GetString());
+        Assert.Equal("sha256:cases", root.GetProperty("caseSetHash").GetString());
+    }
+
+    [Fact]
+    public void Serialize_UndefinedAuc_WritesNull()
+    {
+        var report = ReportFixtures.Build(CaseLists.WithCounts(0, 2, 0, 3));
+
+        using var json = JsonDocument.Parse(SandboxReportJson.Serialize(report));
+
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("rocAuc").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("prAuc").ValueKind);
+    }
+
+    [Fact]
+    public void Deserialize_SerializedReport_RoundTrips()
+    {
+        var report = ReportFixtures.Build(ReportFixtures.SmallCaseList()) with { Passed = true };
+        var json = SandboxReportJson.Serialize(report);
+
+        var back = SandboxReportJson.Deserialize(json);
+
+        Assert.Equal(json, SandboxReportJson.Serialize(back));
+        Assert.Equal(report.Confusion, back.Confusion);
+        Assert.True(back.Passed);
+    }
+}
