@@ -11,6 +11,7 @@ internal static class BenchCommand
         command.Options.Add(Bench.BenchRunner.Customers);
         command.Options.Add(Bench.BenchRunner.Sync);
         command.Options.Add(Bench.BenchRunner.InProcess);
+        command.Options.Add(Bench.BenchRunner.Replay);
         command.SetAction(Bench.BenchRunner.RunAsync);
         return command;
     }
