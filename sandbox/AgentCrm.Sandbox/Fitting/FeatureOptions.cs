@@ -26,6 +26,12 @@ public sealed record FeatureOptions
 
     public string Name { get; init; } = "engineered";
 
+    /// <summary>Fields never used: who the customer is must not decide their risk (and would not generalise).</summary>
+    public IReadOnlyList<string> ExcludedFields { get; init; } = ["profile.name", "profile.domain"];
+
+    /// <summary>A text field with more distinct values than this in training is an identifier or free text, not a category, and is skipped.</summary>
+    public int MaxCategories { get; init; } = 50;
+
     /// <summary>Categories seen fewer times in training are treated as unknown (no weight).</summary>
     public int MinCategoryCount { get; init; } = 5;
 

@@ -19,7 +19,7 @@ internal static class FeatureRecipe
     {
         var snapshots = train.Select(c => c.Snapshot).ToArray();
         var labels = train.Select(c => c.Label).ToArray();
-        var fields = Inventory(snapshots);
+        var fields = Inventory(snapshots).Where(f => !o.ExcludedFields.Contains(f.Name, StringComparer.Ordinal)).ToList();
         var features = new List<ModelFeature>();
 
         var categorical = new List<(string Field, double Gain)>();
@@ -28,7 +28,7 @@ internal static class FeatureRecipe
         {
             if (f.IsText)
             {
-                if (Categorical([f.Name], snapshots, o.MinCategoryCount) is { } c)
+                if (f.Distinct <= o.MaxCategories && Categorical([f.Name], snapshots, o.MinCategoryCount) is { } c)
                 {
                     features.Add(c);
                     categorical.Add((f.Name, InformationGain(c, snapshots, labels)));
@@ -88,7 +88,7 @@ internal static class FeatureRecipe
         return new LinearModel(0, features);
     }
 
-    private sealed record FieldInfo(string Name, bool IsText, List<double> Numbers, int Missing)
+    private sealed record FieldInfo(string Name, bool IsText, List<double> Numbers, int Missing, int Distinct)
     {
         public string Transform { get; init; } = NumericFeature.None;
     }
@@ -101,7 +101,8 @@ internal static class FeatureRecipe
         {
             var present = snapshots.Where(s => s.Fields.ContainsKey(name)).Select(s => s.Fields[name]).ToList();
             var isText = present.Any(f => f.Text is not null);
-            result.Add(new FieldInfo(name, isText, isText ? [] : present.Select(f => f.Number!.Value).ToList(), snapshots.Length - present.Count));
+            var distinct = present.Select(f => f.Text ?? f.Number?.ToString("R", CultureInfo.InvariantCulture)).Distinct(StringComparer.Ordinal).Count();
+            result.Add(new FieldInfo(name, isText, isText ? [] : present.Select(f => f.Number!.Value).ToList(), snapshots.Length - present.Count, distinct));
         }
         return result;
     }
