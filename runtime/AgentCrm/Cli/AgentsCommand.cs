@@ -83,6 +83,7 @@ internal static class AgentsCommand
         agents.Subcommands.Add(shadow);
         agents.Subcommands.Add(rollback);
         agents.Subcommands.Add(EvaluateCommand.Create(versionArg));
+        agents.Subcommands.Add(FitCommand.Create());
         return agents;
     }
 

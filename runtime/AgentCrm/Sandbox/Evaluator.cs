@@ -1,4 +1,5 @@
 using AgentCrm.Agents;
+using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Gate;
 using AgentCrm.Sandbox.Replay;
 using AgentCrm.Sandbox.Reports;
@@ -10,10 +11,12 @@ public sealed class CaseSetNotFoundException(string name) : Exception($"No case 
 /// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
 public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, ReportStore reports, TimeProvider time)
 {
-    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
+        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken);
+
+    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         var record = registry.Find(agentId, version);
-        var set = caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName);
         var agent = registry.CreateAgent(record);
         var total = set.Cases.Count;
         var scored = await Task.Run(() => ReplayEngine.Replay(agent, set.Cases, new ReplayOptions

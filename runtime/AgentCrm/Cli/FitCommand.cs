@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Agents.RenewalRisk;
+using AgentCrm.Sandbox;
+using AgentCrm.Sandbox.Fitting;
+using AgentCrm.Sandbox.Splits;
+
+namespace AgentCrm.Cli;
+
+/// <summary>
+/// `agentcrm agents fit renewal-risk --cases NAME`: learns the weights from labeled cases, registers the
+/// result as a new version, and evaluates it on the part of the case set the fit held out, so its gate
+/// report is on cases it never saw. Prints the new ID@VERSION.
+/// </summary>
+internal static class FitCommand
+{
+    private static readonly Option<string?> Version = new("--version") { Description = "The new version (default: the next minor version)." };
+    private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the stratified 70/30 split.", DefaultValueFactory = _ => FitOptions.DefaultSeed };
+
+    public static Command Create()
+    {
+        var kind = new Argument<string>("KIND") { Description = "A trainable kind: renewal-risk." };
+        var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed };
+        command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            if (p.GetValue(kind) != RenewalRiskKind.KindName)
+                return AgentCrmCli.Fail($"'{p.GetValue(kind)}' is not a trainable kind; trainable: {RenewalRiskKind.KindName}");
+            var registry = services.GetRequiredService<AgentRegistry>();
+            var set = services.GetRequiredService<CaseSetStore>().Load(p.GetValue(EvaluateCommand.Cases)!)
+                ?? throw new CaseSetNotFoundException(p.GetValue(EvaluateCommand.Cases)!);
+            var baseManifest = registry.Versions(RenewalRiskKind.KindName).LastOrDefault(v => v.State == AgentState.Active)?.Manifest
+                ?? new RenewalRiskKind().BuiltIn;
+            var options = new FitOptions { Base = baseManifest, Seed = p.GetValue(Seed), Version = p.GetValue(Version) ?? NextVersion(registry, baseManifest.Id) };
+            var result = await Task.Run(() => RenewalRiskFitter.Fit(set, options), token);
+            var registered = await registry.RegisterAsync(result.Manifest, "cli", token);
+            var holdOut = HoldOutCases.Of(set, options);
+            var (report, reportId) = await services.GetRequiredService<Evaluator>().EvaluateAsync(result.Manifest.Id, result.Manifest.Version, holdOut, "cli", null, token);
+            var agent = $"{result.Manifest.Id}@{result.Manifest.Version}";
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    agent,
+                    contentHash = registered.Record.ContentHash,
+                    created = registered.Created,
+                    caseSet = set.Name,
+                    protocol = result.Protocol,
+                    features = result.Features,
+                    l2 = result.L2,
+                    test = result.Test,
+                    baseline = result.Baseline,
+                    validation = result.Validation,
+                    report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet },
+                }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+            else
+            {
+                Console.WriteLine(agent);
+                Console.WriteLine($"  held-out {result.Test.Cases} cases: ROC-AUC {result.Test.RocAuc:0.000}  F1 {result.Test.F1:0.000}  precision {result.Test.Precision:0.000}  recall {result.Test.Recall:0.000}  (threshold {result.Test.Threshold:0.000})");
+                Console.WriteLine($"  baseline, same split: ROC-AUC {result.Baseline.RocAuc:0.000}  F1 {result.Baseline.F1:0.000}");
+                Console.WriteLine($"  gate on {report.CaseSet}: {(report.Passed ? "passed" : "FAILED: " + string.Join("; ", report.Unmet))}  (report {reportId})");
+                Console.WriteLine($"  next: agentcrm agents promote {agent}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>One minor version above the highest registered version of the agent.</summary>
+    private static string NextVersion(AgentRegistry registry, string agentId)
+    {
+        var highest = registry.Versions(agentId)
+            .Select(v => System.Version.TryParse(v.Version.Split('-')[0], out var parsed) ? parsed : new System.Version(0, 0, 0))
+            .DefaultIfEmpty(new System.Version(1, 0, 0))
+            .Max()!;
+        return $"{highest.Major}.{highest.Minor + 1}.0";
+    }
+}

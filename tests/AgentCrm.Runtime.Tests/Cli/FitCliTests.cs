@@ -1,0 +1,47 @@
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.Cli;
+
+public sealed class FitCliTests
+{
+    [Fact]
+    public async Task Fit_OnTheShippedTelcoCases_IsDeterministic_PassesTheGateOnHeldOutCases_AndPromotes()
+    {
+        var first = TempDirectory.Create();
+        var second = TempDirectory.Create();
+        var a = await CliRunner.RunAsync(["agents", "fit", "renewal-risk", "--cases", "telco-churn", "--data", first, "--json"]);
+        var b = await CliRunner.RunAsync(["agents", "fit", "renewal-risk", "--cases", "telco-churn", "--data", second, "--json"]);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        var ra = JsonDocument.Parse(a.Stdout).RootElement;
+        var rb = JsonDocument.Parse(b.Stdout).RootElement;
+        Assert.Equal("renewal-risk@1.1.0", ra.GetProperty("agent").GetString());
+        // Same data, same seed: the same weights, so the same content hash.
+        Assert.Equal(ra.GetProperty("contentHash").GetString(), rb.GetProperty("contentHash").GetString());
+
+        var report = ra.GetProperty("report");
+        Assert.Equal("telco-churn:holdout-20260101", report.GetProperty("caseSet").GetString());
+        Assert.Equal(1500, report.GetProperty("cases").GetInt32());
+        Assert.True(report.GetProperty("passed").GetBoolean(), report.ToString());
+        Assert.True(ra.GetProperty("test").GetProperty("rocAuc").GetDouble() > ra.GetProperty("baseline").GetProperty("rocAuc").GetDouble());
+
+        var promote = await CliRunner.RunAsync(["agents", "promote", "renewal-risk@1.1.0", "--data", first]);
+        Assert.True(promote.ExitCode == 0, promote.Stderr);
+        var list = JsonDocument.Parse((await CliRunner.RunAsync(["agents", "list", "--data", first, "--json"])).Stdout).RootElement;
+        var states = list.GetProperty("items").EnumerateArray().ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
+        Assert.Equal("active", states["1.1.0"]);
+        Assert.Equal("retired", states["1.0.0"]);
+    }
+
+    [Fact]
+    public async Task Fit_UnknownKindOrCaseSet_ExitsOneWithOneLine()
+    {
+        var dir = TempDirectory.Create();
+        var kind = await CliRunner.RunAsync(["agents", "fit", "crystal-ball", "--cases", "telco-churn", "--data", dir]);
+        Assert.Equal(1, kind.ExitCode);
+        Assert.Single(kind.Stderr.Trim().Split('\n'));
+        var cases = await CliRunner.RunAsync(["agents", "fit", "renewal-risk", "--cases", "nope", "--data", dir]);
+        Assert.Equal(1, cases.ExitCode);
+        Assert.Contains("No case set 'nope'", cases.Stderr, StringComparison.Ordinal);
+    }
+}
