@@ -1,0 +1,52 @@
+namespace AgentCrm.Knowledge.Stores;
+
+/// <summary>What is stored per searchable unit: a chunk of a document, or a distilled unit of a section.</summary>
+/// <param name="Id">Stable id (e.g. <c>gdpr#c0042</c> or <c>gdpr#d0007</c>); stores that need UUIDs derive one deterministically.</param>
+/// <param name="DocumentId">The document it belongs to.</param>
+/// <param name="Title">The document's title.</param>
+/// <param name="Section">The heading path, e.g. "CHAPTER III › Section 3 › Article 17 — Right to erasure".</param>
+/// <param name="Kind"><c>chunk</c> or <c>distilled</c>.</param>
+/// <param name="Text">The text that was embedded (and is shown as a snippet).</param>
+/// <param name="Tags">Document tags (filterable).</param>
+/// <param name="Scenario">Optional scenario the document serves (filterable), e.g. <c>renewal-risk</c>.</param>
+/// <param name="Language">ISO 639-1 language (filterable).</param>
+/// <param name="Vector">L2-normalised embedding.</param>
+/// <param name="SourceChunkId">For a distilled unit, the chunk it was distilled from.</param>
+public sealed record KnowledgeRecord(
+    string Id,
+    string DocumentId,
+    string Title,
+    string Section,
+    string Kind,
+    string Text,
+    IReadOnlyList<string> Tags,
+    string? Scenario,
+    string Language,
+    float[] Vector,
+    string? SourceChunkId = null);
+
+/// <summary>Payload filters; every non-null condition must hold (tags: any of them).</summary>
+public sealed record SearchFilter(string? DocumentId = null, IReadOnlyList<string>? Tags = null, string? Scenario = null, string? Language = null, string? Kind = null);
+
+public sealed record VectorHit(KnowledgeRecord Record, double Score);
+
+/// <summary>
+/// The vector store seam: embedded (SQLite-persisted, searched in memory with SIMD) or Qdrant over its
+/// REST API. Both pass one contract test suite. Scores are cosine similarities of normalised vectors.
+/// </summary>
+public interface IKnowledgeStore
+{
+    /// <summary>Creates what the store needs for vectors of this dimension (collection, indexes) if missing.</summary>
+    Task EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces every record of a document with these, atomically as far as the store allows.</summary>
+    Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default);
+
+    Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
+
+    /// <summary>The top <paramref name="k"/> records by cosine similarity, best first, at or above <paramref name="scoreThreshold"/>.</summary>
+    Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default);
+
+    /// <summary>True when the store answers.</summary>
+    Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default);
+}
