@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace AgentCrm.Knowledge.Chat;
+
+/// <summary>A model answer we cannot use (malformed JSON, no choices, empty text).</summary>
+public sealed class ChatModelException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// <see cref="IChatClient"/> over an OpenAI-compatible <c>POST {endpoint}/chat/completions</c> (the
+/// Microsoft.Extensions.AI OpenAI package does not restore here). Every call runs through a Polly pipeline:
+/// a timeout per attempt, retries with backoff on 429/5xx/timeouts/network errors, and a circuit breaker
+/// so an outage costs one fast failure per brief instead of a timeout each.
+/// </summary>
+public sealed class OpenAiCompatibleChatClient : IChatClient
+{
+    private readonly HttpClient _http;
+    private readonly ChatModelOptions _options;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+
+    public OpenAiCompatibleChatClient(HttpClient http, ChatModelOptions options, TimeProvider? time = null)
+    {
+        _http = http;
+        _options = options;
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time ?? TimeProvider.System }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+            {
+                FailureRatio = 0.5,
+                MinimumThroughput = 4,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = options.BreakDuration,
+                ShouldHandle = Transient,
+            })
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = Math.Max(1, options.MaxRetries),
+                Delay = TimeSpan.FromMilliseconds(200),
+                BackoffType = DelayBackoffType.Exponential,
+                ShouldHandle = args => options.MaxRetries == 0 ? PredicateResult.False() : Transient(args.Outcome),
+            })
+            .AddTimeout(options.Timeout)
+            .Build();
+    }
+
+    /// <summary>Transient: 408, 429, 5xx, timeouts and network errors.</summary>
+    private static ValueTask<bool> Transient(Outcome<HttpResponseMessage> outcome) => new(outcome switch
+    {
+        { Exception: HttpRequestException or TimeoutRejectedException or TaskCanceledException } => true,
+        { Result: { } r } => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500,
+        _ => false,
+    });
+
+    private static ValueTask<bool> Transient(CircuitBreakerPredicateArguments<HttpResponseMessage> args) => Transient(args.Outcome);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = options?.ModelId ?? _options.Model,
+            ["messages"] = new JsonArray(messages.Select(m => (JsonNode)new JsonObject { ["role"] = m.Role.Value, ["content"] = m.Text }).ToArray()),
+            ["temperature"] = options?.Temperature ?? 0,
+        };
+        if (options?.MaxOutputTokens is { } max)
+            body["max_tokens"] = max;
+        var url = _options.Endpoint!.TrimEnd('/') + "/chat/completions";
+        using var response = await _pipeline.ExecuteAsync(async token =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+            if (!string.IsNullOrEmpty(_options.ApiKey))
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+            return await _http.SendAsync(request, token);
+        }, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new ChatModelException($"The chat model answered {(int)response.StatusCode}: {Shorten(text)}");
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var content = doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+            if (string.IsNullOrWhiteSpace(content))
+                throw new ChatModelException("The chat model returned an empty message.");
+            return new ChatResponse(new ChatMessage(ChatRole.Assistant, content)) { ModelId = _options.Model };
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException)
+        {
+            throw new ChatModelException($"The chat model's answer is not a chat completion: {Shorten(text)}", ex);
+        }
+    }
+
+    /// <summary>No token streaming: the whole answer arrives as one update.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken);
+        yield return new ChatResponseUpdate(ChatRole.Assistant, response.Text);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+
+    public void Dispose()
+    {
+    }
+
+    private static string Shorten(string s) => s.Length <= 200 ? s : s[..200] + "…";
+}
