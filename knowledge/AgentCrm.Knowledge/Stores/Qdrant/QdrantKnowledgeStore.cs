@@ -1,0 +1,205 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge.Stores.Qdrant;
+
+/// <summary>
+/// <see cref="IKnowledgeStore"/> over Qdrant's REST API (../shared/protocols/qdrant-rest.md): one collection of
+/// unnamed cosine vectors, point ids derived from record ids (<see cref="QdrantPointId"/>), the record in the payload
+/// (<see cref="QdrantPayload"/>), keyword indexes on the filterable fields, and every write sent with <c>wait=true</c>
+/// and accepted only when Qdrant reports it <c>completed</c>.
+/// </summary>
+public sealed class QdrantKnowledgeStore : IKnowledgeStore
+{
+    public const string HttpClientName = "AgentCrm.Knowledge.Qdrant";
+
+    /// <summary>Points per upsert request; ~256 × (vector + text) stays far below Qdrant's 32 MB body limit.</summary>
+    internal const int UpsertBatchSize = 256;
+
+    private readonly QdrantRestClient _rest;
+    private readonly ILogger _logger;
+    private readonly string _collection;
+    private readonly string _collectionPath;
+
+    public QdrantKnowledgeStore(IHttpClientFactory httpClientFactory, IOptions<QdrantOptions> options, ILogger<QdrantKnowledgeStore> logger, TimeProvider timeProvider)
+        : this(httpClientFactory, options.Value, logger, timeProvider, QdrantRetry.Default)
+    {
+    }
+
+    internal QdrantKnowledgeStore(IHttpClientFactory httpClientFactory, QdrantOptions options, ILogger logger, TimeProvider timeProvider, QdrantRetry retry)
+    {
+        _rest = new QdrantRestClient(httpClientFactory, options, logger, timeProvider, retry);
+        _logger = logger;
+        _collection = options.Collection;
+        _collectionPath = "collections/" + QdrantRestClient.Escape(options.Collection);
+    }
+
+    public async Task EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
+        var info = await _rest.SendAsync("get collection", HttpMethod.Get, _collectionPath, null, cancellationToken, HttpStatusCode.NotFound);
+        var indexed = new HashSet<string>(StringComparer.Ordinal);
+        if (info.StatusCode == HttpStatusCode.NotFound)
+        {
+            var created = await _rest.SendAsync("create collection", HttpMethod.Put, _collectionPath, w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("vectors");
+                w.WriteNumber("size", dimension);
+                w.WriteString("distance", "Cosine");
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }, cancellationToken, HttpStatusCode.Conflict);
+            if (created.StatusCode == HttpStatusCode.Conflict)
+                _logger.CollectionCreateRace(_collection);
+            else
+                _logger.CollectionCreated(_collection, dimension);
+        }
+        else
+        {
+            CheckVectors(info.Result, dimension);
+            if (info.Result.ValueKind == JsonValueKind.Object && info.Result.TryGetProperty("payload_schema", out var schema) && schema.ValueKind == JsonValueKind.Object)
+                indexed.UnionWith(schema.EnumerateObject().Select(p => p.Name));
+        }
+
+        foreach (var field in QdrantPayload.IndexedFields.Where(f => !indexed.Contains(f)))
+        {
+            var reply = await _rest.SendAsync($"create index on {field}", HttpMethod.Put, _collectionPath + "/index?wait=true", w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("field_name", field);
+                w.WriteString("field_schema", "keyword");
+                w.WriteEndObject();
+            }, cancellationToken);
+            EnsureCompleted($"create index on {field}", reply);
+            _logger.IndexCreated(_collection, field);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the document's points by filter, then upserts the new ones in batches. Qdrant has no multi-request
+    /// transaction, so a reader can briefly see the document missing or partly written; each step waits until applied.
+    /// </summary>
+    public async Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
+        ArgumentNullException.ThrowIfNull(records);
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var record in records)
+        {
+            if (record.DocumentId != documentId)
+                throw new ArgumentException($"Record '{record.Id}' belongs to document '{record.DocumentId}', not '{documentId}'.", nameof(records));
+            if (!ids.Add(record.Id))
+                throw new ArgumentException($"Record id '{record.Id}' appears twice.", nameof(records));
+        }
+
+        await DeleteDocumentAsync(documentId, cancellationToken);
+        foreach (var batch in records.Chunk(UpsertBatchSize))
+        {
+            var reply = await _rest.SendAsync($"upsert {batch.Length} points", HttpMethod.Put, _collectionPath + "/points?wait=true", w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("points");
+                foreach (var record in batch)
+                    QdrantPayload.WritePoint(w, record);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }, cancellationToken);
+            EnsureCompleted("upsert", reply);
+        }
+        _logger.DocumentReplaced(_collection, documentId, records.Count);
+    }
+
+    public async Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
+        var filter = QdrantFilter.ForDocument(documentId);
+        var reply = await _rest.SendAsync("delete document points", HttpMethod.Post, _collectionPath + "/points/delete?wait=true", w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("filter");
+            filter.WriteTo(w);
+            w.WriteEndObject();
+        }, cancellationToken);
+        EnsureCompleted("delete document points", reply);
+    }
+
+    public async Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (k <= 0)
+            return [];
+        var qdrantFilter = QdrantFilter.From(filter);
+        var reply = await _rest.SendAsync("query points", HttpMethod.Post, _collectionPath + "/points/query", w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("query");
+            QdrantPayload.WriteVector(w, query);
+            if (qdrantFilter is not null)
+            {
+                w.WritePropertyName("filter");
+                qdrantFilter.WriteTo(w);
+            }
+            w.WriteNumber("limit", k);
+            if (scoreThreshold is { } threshold)
+                w.WriteNumber("score_threshold", threshold);
+            w.WriteBoolean("with_payload", true);
+            w.WriteEndObject();
+        }, cancellationToken);
+
+        if (reply.Result.ValueKind != JsonValueKind.Object || !reply.Result.TryGetProperty("points", out var points) || points.ValueKind != JsonValueKind.Array)
+            throw new QdrantException("Qdrant query points answered without result.points", reply.StatusCode);
+        // Qdrant already ranks and thresholds; re-applying both keeps the interface contract ("at or above", best first) exact.
+        return [.. points.EnumerateArray()
+            .Select(p => new VectorHit(QdrantPayload.ToRecord(p), p.GetProperty("score").GetDouble()))
+            .Where(h => scoreThreshold is not { } t || h.Score >= t)
+            .OrderByDescending(h => h.Score)
+            .Take(k)];
+    }
+
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _rest.IsHealthyAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            _logger.HealthCheckFailed(ex);
+            return false;
+        }
+    }
+
+    private void CheckVectors(JsonElement info, int dimension)
+    {
+        if (info.ValueKind != JsonValueKind.Object
+            || !info.TryGetProperty("config", out var config)
+            || !config.TryGetProperty("params", out var parameters)
+            || !parameters.TryGetProperty("vectors", out var vectors))
+            return;
+        if (vectors.ValueKind != JsonValueKind.Object || !vectors.TryGetProperty("size", out var size))
+            throw new QdrantException($"Qdrant collection '{_collection}' uses named vectors; this store needs a single unnamed vector. Use another {QdrantOptions.Section}:Collection.");
+        if (size.TryGetInt32(out var existing) && existing != dimension)
+            throw new QdrantException($"Qdrant collection '{_collection}' holds {existing}-dimensional vectors but the embedder produces {dimension}. Re-create the collection or use another {QdrantOptions.Section}:Collection.");
+        if (vectors.TryGetProperty("distance", out var distance) && distance.GetString() != "Cosine")
+            throw new QdrantException($"Qdrant collection '{_collection}' uses {distance.GetString()} distance; this store needs Cosine. Use another {QdrantOptions.Section}:Collection.");
+    }
+
+    /// <summary><c>wait=true</c> normally yields <c>completed</c>; <c>acknowledged</c> or <c>wait_timeout</c> means queued, not applied.</summary>
+    private static void EnsureCompleted(string operation, QdrantReply reply)
+    {
+        var status = reply.Result.ValueKind == JsonValueKind.Object && reply.Result.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String
+            ? s.GetString()
+            : null;
+        if (status == "completed")
+            return;
+        if (status is "acknowledged" or "wait_timeout")
+            throw new QdrantException(
+                $"Qdrant {operation} was accepted but not confirmed as applied (status \"{status}\"); it may still be applied later. Not treated as done.",
+                reply.StatusCode,
+                updateStatus: status);
+        throw new QdrantException($"Qdrant {operation} answered without an update status (expected \"completed\", got {(status is null ? "none" : $"\"{status}\"")}).", reply.StatusCode);
+    }
+}

@@ -1,0 +1,66 @@
+using AgentCrm.Knowledge.Stores;
+using AgentCrm.Knowledge.Stores.Qdrant;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge.Tests.Qdrant;
+
+public sealed class QdrantOptionsTests
+{
+    [Fact]
+    public void Validate_BadValues_ReportsEveryFailureNamingTheKey()
+    {
+        var result = new QdrantOptionsValidator().Validate(null, new QdrantOptions { Url = "localhost:6333", Collection = "a/b", ApiKey = " ", Timeout = TimeSpan.Zero });
+
+        Assert.True(result.Failed);
+        Assert.Equal(["Knowledge:Qdrant:Url", "Knowledge:Qdrant:Collection", "Knowledge:Qdrant:ApiKey", "Knowledge:Qdrant:Timeout"],
+            result.Failures!.Select(f => f.Split(' ')[0]));
+    }
+
+    [Fact]
+    public void Validate_Defaults_OnlyUrlIsMissing()
+    {
+        var result = new QdrantOptionsValidator().Validate(null, new QdrantOptions());
+
+        Assert.StartsWith("Knowledge:Qdrant:Url", Assert.Single(result.Failures!));
+        Assert.True(new QdrantOptionsValidator().Validate(null, new QdrantOptions { Url = "http://localhost:6333" }).Succeeded);
+    }
+
+    [Fact]
+    public void AddQdrantKnowledgeStore_BindsSectionAndResolvesTheStore()
+    {
+        using var provider = Services(new() { ["Knowledge:Qdrant:Url"] = "http://qdrant:6333", ["Knowledge:Qdrant:Collection"] = "docs", ["Knowledge:Qdrant:Timeout"] = "00:00:05" });
+
+        Assert.IsType<QdrantKnowledgeStore>(provider.GetRequiredService<IKnowledgeStore>());
+        var options = provider.GetRequiredService<IOptions<QdrantOptions>>().Value;
+        Assert.Equal(("http://qdrant:6333", "docs", TimeSpan.FromSeconds(5)), (options.Url, options.Collection, options.Timeout));
+    }
+
+    [Fact]
+    public void AddQdrantKnowledgeStore_MissingUrl_FailsNamingTheKey()
+    {
+        using var provider = Services([]);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IKnowledgeStore>());
+
+        Assert.Contains("Knowledge:Qdrant:Url", ex.Message);
+    }
+
+    [Fact]
+    public void PointId_IsTheRfcVersion5UuidOfTheRecordId()
+    {
+        // Reference values from Python's uuid.uuid5(UUID("0f7f3d3c-5b86-4f0e-9a53-2b8f5f9a6c41"), id).
+        Assert.Equal("9d937f7d-8d42-5c42-9f07-6db7b5fbcd2b", QdrantPointId.From("gdpr#c0042"));
+        Assert.Equal("468b57c7-9b3f-5a1d-97dd-5767fff97c33", QdrantPointId.From("gdpr#d0007"));
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddLogging();
+        services.AddQdrantKnowledgeStore();
+        return services.BuildServiceProvider();
+    }
+}
