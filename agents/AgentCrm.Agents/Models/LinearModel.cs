@@ -8,7 +8,7 @@ namespace AgentCrm.Agents.Models;
 /// manifest. Each feature's contribution is credited to the snapshot fields it reads (shared equally
 /// when it reads several), so contributions per field always add up to <c>logit − intercept</c>.
 /// </summary>
-public sealed class LinearModel
+public sealed class LinearModel : RiskModel
 {
     public const string TypeName = "logistic";
 
@@ -20,15 +20,18 @@ public sealed class LinearModel
         Fields = features.SelectMany(f => f.Fields).Distinct(StringComparer.Ordinal).ToArray();
     }
 
+    public override string Type => TypeName;
+
     public double Intercept { get; }
+
+    public override double Bias => Intercept;
 
     public IReadOnlyList<ModelFeature> Features { get; }
 
     /// <summary>Total number of inputs (and weights, without the intercept).</summary>
     public int Width { get; }
 
-    /// <summary>Every snapshot field the model reads, in order of first use (what a manifest's <c>reads</c> must allow).</summary>
-    public IReadOnlyList<string> Fields { get; }
+    public override IReadOnlyList<string> Fields { get; }
 
     /// <summary>All inputs of all features, concatenated (length <see cref="Width"/>).</summary>
     public void Encode(CustomerSnapshot s, Span<double> x)
@@ -59,10 +62,9 @@ public sealed class LinearModel
         return new LinearModel(intercept, features);
     }
 
-    public double Logit(CustomerSnapshot s) => Evaluate(s).Logit;
+    public override double Logit(CustomerSnapshot s) => Evaluate(s).Logit;
 
-    /// <summary>The logit and each read field's summed contribution (in <see cref="Fields"/> order, zero ones included).</summary>
-    public ModelEvaluation Evaluate(CustomerSnapshot s)
+    public override ModelEvaluation Evaluate(CustomerSnapshot s)
     {
         var byField = new double[Fields.Count];
         var logit = Intercept;
@@ -98,24 +100,17 @@ public sealed class LinearModel
 
     public static double Sigmoid(double logit) => 1 / (1 + Math.Exp(-logit));
 
-    /// <summary>The model as the JSON stored under <c>parameters.model</c>.</summary>
-    public JsonElement ToJson()
+    public override JsonElement ToJson() => Write(w =>
     {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("type", TypeName);
-            w.WriteNumber("intercept", Intercept);
-            w.WriteStartArray("features");
-            foreach (var f in Features)
-                f.Write(w);
-            w.WriteEndArray();
-            w.WriteEndObject();
-        }
-        using var doc = JsonDocument.Parse(buffer.ToArray());
-        return doc.RootElement.Clone();
-    }
+        w.WriteStartObject();
+        w.WriteString("type", TypeName);
+        w.WriteNumber("intercept", Intercept);
+        w.WriteStartArray("features");
+        foreach (var f in Features)
+            f.Write(w);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
 
     /// <summary>Reads and strictly checks a model; throws <see cref="ManifestException"/> keyed by JSON path under <paramref name="path"/>.</summary>
     public static LinearModel FromJson(JsonElement json, string path = "parameters.model") => LinearModelReader.Read(json, path);

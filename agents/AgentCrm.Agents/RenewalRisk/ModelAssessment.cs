@@ -5,13 +5,13 @@ using AgentCrm.Agents.Models;
 namespace AgentCrm.Agents.RenewalRisk;
 
 /// <summary>
-/// Scores with a fitted <see cref="LinearModel"/>. Reasons are the fields whose summed contribution
+/// Scores with a fitted <see cref="RiskModel"/> (logistic or trees). Reasons are the fields whose summed contribution
 /// raises the risk, strongest first: a brief explains why a customer is at risk, and listing what
 /// lowers it ("two-year contract") next to that would read as a reason for alarm.
 /// </summary>
 internal static class ModelAssessment
 {
-    public static (double Score, List<Reason> Reasons) Assess(LinearModel model, CustomerSnapshot s)
+    public static (double Score, List<Reason> Reasons) Assess(RiskModel model, CustomerSnapshot s)
     {
         var evaluation = model.Evaluate(s);
         var reasons = new List<Reason>();

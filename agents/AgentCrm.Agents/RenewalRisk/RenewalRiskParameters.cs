@@ -5,7 +5,7 @@ namespace AgentCrm.Agents.RenewalRisk;
 
 /// <summary>
 /// The renewal-risk model: a logistic score over transparent factors, every weight in the manifest.
-/// Either the hand-weighted factors below, or a fitted <see cref="LinearModel"/> under
+/// Either the hand-weighted factors below, or a fitted <see cref="RiskModel"/> (logistic or trees) under
 /// <c>parameters.model</c> (then the factor parameters do not apply and are rejected).
 /// </summary>
 internal sealed record RenewalRiskParameters(
@@ -16,7 +16,7 @@ internal sealed record RenewalRiskParameters(
     double LowNps,
     double RescoreRise)
 {
-    public LinearModel? Model { get; init; }
+    public RiskModel? Model { get; init; }
 
     public static readonly IReadOnlyDictionary<string, double> DefaultWeights = new Dictionary<string, double>(StringComparer.Ordinal)
     {
@@ -77,14 +77,14 @@ internal sealed record RenewalRiskParameters(
                         weights[prop.Name] = prop.Value.GetDouble();
                 }
         }
-        LinearModel? model = null;
+        RiskModel? model = null;
         if (p.TryGetValue("model", out var m))
         {
             foreach (var key in FactorOnly.Where(p.ContainsKey))
                 errors[$"parameters.{key}"] = ["does not apply when parameters.model is present (the model has its own intercept and weights)."];
             try
             {
-                model = LinearModel.FromJson(m, "parameters.model");
+                model = RiskModel.Read(m, "parameters.model");
             }
             catch (ManifestException ex)
             {

@@ -17,7 +17,7 @@ public sealed record FitOptions
     /// <summary>Share of each class held out for the final report; never used to choose anything.</summary>
     public double TestFraction { get; init; } = DefaultTestFraction;
 
-    /// <summary>Stratified folds inside the training part, used to choose features, L2 strength and threshold.</summary>
+    /// <summary>Stratified folds inside the training part, used to choose the model (features and L2, or trees setting and number of trees) and threshold.</summary>
     public int Folds { get; init; } = DefaultFolds;
 
     /// <summary>L2 strengths tried (λ in Σ log-loss + λ/2·‖w‖²).</summary>
@@ -30,6 +30,17 @@ public sealed record FitOptions
         FeatureOptions.Engineered with { Name = "engineered-12", QuantileBuckets = 12 },
         FeatureOptions.Engineered with { Name = "engineered-16", QuantileBuckets = 16 },
     ];
+
+    /// <summary>Gradient-boosted tree settings tried beside the logistic candidates by the same cross-validation (empty: logistic only).</summary>
+    public IReadOnlyList<TreeOptions> TreeCandidates { get; init; } =
+    [
+        new TreeOptions { Name = "trees-d3", Depth = 3, LearningRate = 0.1 },
+        new TreeOptions { Name = "trees-d4", Depth = 4, LearningRate = 0.1 },
+        new TreeOptions { Name = "trees-d5", Depth = 5, LearningRate = 0.1 },
+    ];
+
+    /// <summary>Which fields trees may split on (only its excluded fields and category limit apply).</summary>
+    public FeatureOptions TreeFeatures { get; init; } = FeatureOptions.Engineered;
 
     /// <summary>The baseline measured in the same run: plain features, this fixed L2, threshold picked on the training part.</summary>
     public double BaselineL2 { get; init; } = 1;

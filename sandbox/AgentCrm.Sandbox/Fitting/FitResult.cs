@@ -1,4 +1,5 @@
 using AgentCrm.Agents;
+using AgentCrm.Agents.Models;
 
 namespace AgentCrm.Sandbox.Fitting;
 
@@ -22,9 +23,16 @@ public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetri
 
     public required int TestCases { get; init; }
 
+    /// <summary>The chosen model's type: <c>logistic</c> or <c>trees</c>.</summary>
+    public string ModelType { get; init; } = LinearModel.TypeName;
+
+    /// <summary>The chosen feature set or tree setting.</summary>
     public required string Features { get; init; }
 
     public required double L2 { get; init; }
+
+    /// <summary>Number of trees (chosen by early stopping in the folds) when the model is trees; 0 otherwise.</summary>
+    public int Trees { get; init; }
 
     /// <summary>Every candidate tried, with its out-of-fold scores.</summary>
     public required IReadOnlyList<FitCandidate> Candidates { get; init; }
@@ -32,5 +40,9 @@ public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetri
     public required string Protocol { get; init; }
 }
 
-/// <summary>One feature set and L2 strength, scored out of fold on the training part.</summary>
-public sealed record FitCandidate(string Features, int Inputs, double L2, double LogLoss, double RocAuc, double F1);
+/// <summary>
+/// One candidate scored out of fold on the training part: a logistic feature set and L2 strength
+/// (<see cref="Inputs"/> = weights), or a trees setting (<see cref="Inputs"/> = fields, <see cref="L2"/> = leaf L2,
+/// <see cref="Trees"/> = the number early stopping chose).
+/// </summary>
+public sealed record FitCandidate(string Features, int Inputs, double L2, double LogLoss, double RocAuc, double F1, string Type = LinearModel.TypeName, int Trees = 0);

@@ -12,15 +12,15 @@ namespace AgentCrm.Sandbox.Fitting;
 /// <list type="number">
 /// <item>Stratified hold-out: <see cref="FitOptions.TestFraction"/> (30%) of each class is the test part, shuffled with <see cref="FitOptions.Seed"/>. It is used only for the final figures.</item>
 /// <item>Features (categories, means, quantiles, crosses) are built from the training part (70%) alone.</item>
-/// <item>Inside the 70%, stratified k-fold (5) cross-validation scores every feature set × L2 strength by out-of-fold log-loss; the best is chosen, and the threshold that maximises F1 on its out-of-fold scores.</item>
-/// <item>The chosen candidate is refitted on the whole 70% (L2-regularised logistic regression by Newton's method, intercept unpenalised).</item>
+/// <item>Inside the 70%, stratified k-fold (5) cross-validation scores every logistic feature set × L2 strength and every gradient-boosted tree setting (its number of trees chosen by early stopping on the folds' held-out log-loss) by out-of-fold log-loss; the best is chosen, and the threshold that maximises F1 on its out-of-fold scores.</item>
+/// <item>The chosen candidate is refitted on the whole 70% (L2-regularised logistic regression by Newton's method, intercept unpenalised; or the same trees setting with the chosen number of trees).</item>
 /// <item>Both the fitted version and a plain baseline (one-hot categoricals and standardised numerics, fixed L2, threshold picked on the training part) are scored on the 30% through the renewal-risk agent itself.</item>
 /// </list>
 /// </summary>
 public static class RenewalRiskFitter
 {
     public const string Protocol =
-        "stratified 70/30 hold-out (seeded shuffle per class); features built on the 70%; 5-fold stratified CV inside the 70% picks features and L2 by out-of-fold log-loss and the threshold by out-of-fold F1; refit on the 70%; figures on the 30%";
+        "stratified 70/30 hold-out (seeded shuffle per class); features and tree bins built on the 70%; 5-fold stratified CV inside the 70% picks the model (logistic feature set and L2, or gradient-boosted tree setting with its number of trees by early stopping in the folds) by out-of-fold log-loss and the threshold by out-of-fold F1; refit on the 70%; figures on the 30%";
 
     private const int WeightDecimals = 6;
 
@@ -39,7 +39,14 @@ public static class RenewalRiskFitter
         var folds = StratifiedSplit.Folds(trainLabels, options.Folds, options.Seed + 1);
 
         var candidates = new List<FitCandidate>();
-        (LinearModel Template, Design Design, FitCandidate Score, double[] Oof)? best = null;
+        (FitCandidate Score, double[] Oof, Func<RiskModel> Refit)? best = null;
+        void Consider(FitCandidate candidate, double[] oof, Func<RiskModel> refit)
+        {
+            candidates.Add(candidate);
+            if (best is null || candidate.LogLoss < best.Value.Score.LogLoss)
+                best = (candidate, oof, refit);
+        }
+
         foreach (var features in options.FeatureCandidates)
         {
             var template = FeatureRecipe.Build(train, features);
@@ -47,21 +54,40 @@ public static class RenewalRiskFitter
             foreach (var (lambda, oof) in CrossValidate(design, trainLabels, folds, options))
             {
                 var m = FitScoring.Measure(oof, trainLabels, FitScoring.BestF1Threshold(oof, trainLabels));
-                var candidate = new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1);
-                candidates.Add(candidate);
-                if (best is null || candidate.LogLoss < best.Value.Score.LogLoss)
-                    best = (template, design, candidate, oof);
+                Consider(new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1), oof,
+                    () => FitModel(template, design, trainLabels, lambda));
             }
         }
-        var chosen = best!.Value;
+        if (options.TreeCandidates.Count > 0)
+        {
+            var inputs = TreeInputs.Build(trainSnapshots, options.TreeFeatures);
+            var x = inputs.Encode(trainSnapshots);
+            foreach (var settings in options.TreeCandidates)
+            {
+                var boosting = new GradientBoosting(inputs, x, trainLabels, settings);
+                var (rounds, oof) = CrossValidateTrees(boosting, trainLabels, folds, options.Folds, settings);
+                var m = FitScoring.Measure(oof, trainLabels, FitScoring.BestF1Threshold(oof, trainLabels));
+                Consider(new FitCandidate(settings.Name, inputs.Count, settings.L2, m.LogLoss, m.RocAuc, m.F1, TreeModel.TypeName, rounds), oof, () =>
+                {
+                    var rows = Enumerable.Range(0, trainLabels.Length).ToArray();
+                    return boosting.ToModel(boosting.BaseScore(rows), boosting.Fit(rows, rounds), WeightDecimals);
+                });
+            }
+        }
+        if (best is null)
+            throw new ArgumentException("No candidate to fit: give at least one feature set or tree setting.", nameof(options));
+        var chosen = best.Value;
         var threshold = FitScoring.BestF1Threshold(chosen.Oof, trainLabels);
         var validation = FitScoring.Measure(chosen.Oof, trainLabels, threshold);
 
-        var fitted = FitModel(chosen.Template, chosen.Design, trainLabels, chosen.Score.L2);
+        var fitted = chosen.Refit();
         var baseManifest = options.Base ?? new RenewalRiskKind().BuiltIn;
         var version = options.Version ?? NextMinor(baseManifest.Version);
+        var what = chosen.Score.Type == TreeModel.TypeName
+            ? FormattableString.Invariant($"gradient-boosted trees {chosen.Score.Features}: {chosen.Score.Trees} trees, leaf L2 {chosen.Score.L2}")
+            : FormattableString.Invariant($"logistic, {chosen.Score.Features} features, L2 {chosen.Score.L2}");
         var manifest = ToManifest(baseManifest, version, fitted, threshold,
-            $"Fitted renewal-risk model ({chosen.Score.Features} features, L2 {chosen.Score.L2.ToString(CultureInfo.InvariantCulture)}) on case set {cases.Name} ({cases.Hash}), {train.Length} training cases; {Protocol}.");
+            $"Fitted renewal-risk model ({what}) on case set {cases.Name} ({cases.Hash}), {train.Length} training cases; {Protocol}.");
 
         var plain = FeatureRecipe.Build(train, FeatureOptions.Plain);
         var baselineModel = FitModel(plain, Design.Encode(plain, trainSnapshots), trainLabels, options.BaselineL2);
@@ -77,8 +103,10 @@ public static class RenewalRiskFitter
             CaseSetHash = cases.Hash,
             TrainCases = train.Length,
             TestCases = test.Length,
+            ModelType = chosen.Score.Type,
             Features = chosen.Score.Features,
             L2 = chosen.Score.L2,
+            Trees = chosen.Score.Trees,
             Candidates = candidates,
             Protocol = Protocol,
         };
@@ -108,6 +136,49 @@ public static class RenewalRiskFitter
         }
     }
 
+    /// <summary>
+    /// Early stopping inside the folds, as xgboost's cv: the folds boost in step, and the number of trees
+    /// with the lowest summed held-out log-loss is chosen once it has not improved for
+    /// <see cref="TreeOptions.EarlyStoppingRounds"/> rounds (or at the maximum); the out-of-fold scores are those at that number.
+    /// </summary>
+    private static (int Rounds, double[] Oof) CrossValidateTrees(GradientBoosting boosting, bool[] labels, int[] folds, int k, TreeOptions settings)
+    {
+        var held = new int[k][];
+        var rounds = new IEnumerator<double[]>[k];
+        for (var f = 0; f < k; f++)
+        {
+            var fold = f;
+            held[f] = Enumerable.Range(0, labels.Length).Where(i => folds[i] == fold).ToArray();
+            rounds[f] = boosting.Rounds(Enumerable.Range(0, labels.Length).Where(i => folds[i] != fold).ToArray(), [], held[f]).GetEnumerator();
+        }
+        var oof = new double[labels.Length];
+        var bestRounds = 0;
+        var bestLoss = double.PositiveInfinity;
+        for (var m = 1; m <= settings.MaxTrees && m - bestRounds <= settings.EarlyStoppingRounds; m++)
+        {
+            // Folds are independent, so stepping them in parallel changes nothing in the result.
+            Parallel.For(0, k, f => rounds[f].MoveNext());
+            double loss = 0;
+            for (var f = 0; f < k; f++)
+                for (var j = 0; j < held[f].Length; j++)
+                {
+                    var p = Math.Clamp(LogisticRegression.Sigmoid(rounds[f].Current[j]), 1e-6, 1 - 1e-6);
+                    loss -= labels[held[f][j]] ? Math.Log(p) : Math.Log(1 - p);
+                }
+            if (loss < bestLoss - 1e-9)
+            {
+                bestLoss = loss;
+                bestRounds = m;
+                for (var f = 0; f < k; f++)
+                    for (var j = 0; j < held[f].Length; j++)
+                        oof[held[f][j]] = Math.Round(LogisticRegression.Sigmoid(rounds[f].Current[j]), 4);
+            }
+        }
+        foreach (var r in rounds)
+            r.Dispose();
+        return (bestRounds, oof);
+    }
+
     private static LinearModel FitModel(LinearModel template, Design design, bool[] labels, double lambda)
     {
         var (intercept, weights) = LogisticRegression.Fit(design, labels, lambda);
@@ -126,7 +197,7 @@ public static class RenewalRiskFitter
         return FitScoring.Measure(scores, cases.Select(c => c.Label).ToArray(), manifest.Threshold);
     }
 
-    private static AgentManifest ToManifest(AgentManifest based, string version, LinearModel model, double threshold, string description)
+    private static AgentManifest ToManifest(AgentManifest based, string version, RiskModel model, double threshold, string description)
     {
         var parameters = based.Parameters.Where(p => p.Key == "rescoreRise").ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         parameters["model"] = model.ToJson();
@@ -150,6 +221,6 @@ public static class RenewalRiskFitter
     }
 
     /// <summary>The model stored in a fitted manifest.</summary>
-    public static LinearModel ModelOf(AgentManifest manifest) =>
-        manifest.Parameters.TryGetValue("model", out var json) ? LinearModel.FromJson(json) : throw new ArgumentException("The manifest has no parameters.model.", nameof(manifest));
+    public static RiskModel ModelOf(AgentManifest manifest) =>
+        manifest.Parameters.TryGetValue("model", out var json) ? RiskModel.Read(json) : throw new ArgumentException("The manifest has no parameters.model.", nameof(manifest));
 }

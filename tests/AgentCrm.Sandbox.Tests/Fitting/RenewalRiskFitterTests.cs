@@ -2,6 +2,7 @@ using AgentCrm.Agents.Models;
 using AgentCrm.Agents.RenewalRisk;
 using AgentCrm.Sandbox.Fitting;
 using AgentCrm.Sandbox.Tests.Cases;
+using System.Diagnostics;
 using Xunit.Abstractions;
 
 namespace AgentCrm.Sandbox.Tests.Fitting;
@@ -22,19 +23,20 @@ public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper o
     [Fact]
     public void Fit_Twice_GivesIdenticalWeightsAndThreshold()
     {
-        var options = new FitOptions { FeatureCandidates = [FeatureOptions.Engineered], L2Strengths = [3, 30] };
+        var options = new FitOptions { FeatureCandidates = [FeatureOptions.Engineered], L2Strengths = [3, 30], TreeCandidates = [] };
         var a = RenewalRiskFitter.Fit(SampleData.Telco, options);
         var b = RenewalRiskFitter.Fit(SampleData.Telco, options);
 
         Assert.Equal(a.Manifest.Parameters["model"].GetRawText(), b.Manifest.Parameters["model"].GetRawText());
         Assert.Equal(a.Manifest.Threshold, b.Manifest.Threshold);
-        Assert.Equal(RenewalRiskFitter.ModelOf(a.Manifest).Weights(), RenewalRiskFitter.ModelOf(b.Manifest).Weights());
+        Assert.Equal(((LinearModel)RenewalRiskFitter.ModelOf(a.Manifest)).Weights(), ((LinearModel)RenewalRiskFitter.ModelOf(b.Manifest)).Weights());
         Assert.Equal(a.Test, b.Test);
     }
 
     /// <summary>
     /// The telco figures on the 30% held out by the fixed seed. The issue's targets (AUC ≥ 0.86,
     /// F1 ≥ 0.66) are not reached on this split: see the fit report; the floors here stop regressions.
+    /// Gradient-boosted trees are tried too, but lose to the engineered logistic model in cross-validation.
     /// </summary>
     [Fact]
     public void Fit_TelcoHeldOut30Percent_BeatsThePlainBaseline()
@@ -52,6 +54,7 @@ public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper o
         Assert.InRange(r.Baseline.RocAuc, 0.82, 0.84);
     }
 
+    /// <summary>Cross-validation picks gradient-boosted trees here; they reach the issue's aim (F1 ≥ 0.80) on the 30%.</summary>
     [Fact]
     public void Fit_IranianHeldOut30Percent_BeatsThePlainBaseline()
     {
@@ -61,8 +64,9 @@ public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper o
         Assert.Equal(660, r.TestCases);
         Assert.True(r.Test.RocAuc > r.Baseline.RocAuc + 0.01, $"fitted AUC {r.Test.RocAuc} should clearly beat the baseline's {r.Baseline.RocAuc}");
         Assert.True(r.Test.F1 > r.Baseline.F1, $"fitted F1 {r.Test.F1} should beat the baseline's {r.Baseline.F1}");
-        Assert.InRange(r.Test.RocAuc, 0.95, 1);
-        Assert.InRange(r.Test.F1, 0.74, 1);
+        Assert.Equal(TreeModel.TypeName, r.ModelType);
+        Assert.InRange(r.Test.RocAuc, 0.98, 1);
+        Assert.InRange(r.Test.F1, 0.82, 1);
     }
 
     [Fact]
@@ -96,16 +100,39 @@ public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper o
     {
         var r = fits.Telco;
         var options = new FitOptions();
-        Assert.Equal(options.FeatureCandidates.Count * options.L2Strengths.Count, r.Candidates.Count);
+        Assert.Equal(options.FeatureCandidates.Count * options.L2Strengths.Count + options.TreeCandidates.Count, r.Candidates.Count);
+        Assert.Equal(options.TreeCandidates.Count, r.Candidates.Count(c => c.Type == TreeModel.TypeName));
         var best = r.Candidates.MinBy(c => c.LogLoss)!;
-        Assert.Equal((best.Features, best.L2), (r.Features, r.L2));
+        Assert.Equal((best.Type, best.Features, best.L2, best.Trees), (r.ModelType, r.Features, r.L2, r.Trees));
+        Assert.Equal(r.ModelType, RenewalRiskFitter.ModelOf(r.Manifest).Type);
+        Assert.All(r.Candidates.Where(c => c.Type == TreeModel.TypeName), c => Assert.InRange(c.Trees, 1, options.TreeCandidates.Max(t => t.MaxTrees)));
         Assert.Equal(3500, r.Validation.Cases);
         Assert.Equal(r.Manifest.Threshold, r.Validation.Threshold);
     }
 
+    /// <summary>The issue's replay budget: 5,000 assessments well under 1 s; the Iranian fit is the default trees model (400 trees at most).</summary>
+    [Fact]
+    public void Assess_FittedIranianTrees_5000CallsUnderOneSecond()
+    {
+        var r = fits.Iranian;
+        var agent = new RenewalRiskKind().Create(r.Manifest);
+        var snapshots = Enumerable.Range(0, 5000).Select(i => SampleData.Iranian.Cases[i % SampleData.Iranian.Cases.Count].Snapshot).ToArray();
+        foreach (var s in snapshots.Take(200))
+            agent.Assess(s);
+        var watch = Stopwatch.StartNew();
+        foreach (var s in snapshots)
+            agent.Assess(s);
+        watch.Stop();
+        output.WriteLine($"{r.ModelType} ({r.Trees} trees): 5,000 Assess calls in {watch.ElapsedMilliseconds} ms; model {r.Manifest.Parameters["model"].GetRawText().Length:N0} chars");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"5,000 Assess calls took {watch.ElapsedMilliseconds} ms; expected under 1,000 ms.");
+        Assert.True(r.Manifest.Parameters["model"].GetRawText().Length < 2_000_000, "the fitted model should stay under 2 MB of JSON");
+    }
+
     private void Report(string name, FitResult r)
     {
-        output.WriteLine($"{name}: {r.Features}, L2 {r.L2}, {r.TrainCases} train / {r.TestCases} test");
+        output.WriteLine($"{name}: {r.ModelType} {r.Features}, L2 {r.L2}, {r.Trees} trees, {r.TrainCases} train / {r.TestCases} test, manifest model {r.Manifest.Parameters["model"].GetRawText().Length:N0} chars");
+        foreach (var c in r.Candidates)
+            output.WriteLine($"  candidate {c}");
         output.WriteLine($"  validation (out of fold, 70%): {r.Validation}");
         output.WriteLine($"  fitted   (30%): {r.Test}");
         output.WriteLine($"  baseline (30%): {r.Baseline}");
