@@ -38,6 +38,7 @@ public sealed class AgentCrmApp : IAsyncDisposable
         {
             ["Storage:DataDirectory"] = dataDirectory,
             ["Storage:Synchronous"] = "Normal",
+            ["Knowledge:IngestBundled"] = "false",
             ["urls"] = "http://127.0.0.1:0",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())

@@ -2,32 +2,41 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using AgentCrm.Agents;
+using AgentCrm.Customers;
+using AgentCrm.Knowledge;
+using AgentCrm.Knowledge.Chat;
 
 namespace AgentCrm.Briefs;
 
 /// <summary>
-/// Writes a brief from an assessment with a deterministic template: a headline a CSM reads at a glance,
-/// the reasons, and the agent's recommended next step. The id is derived from agent version, customer
-/// and triggering event, so redelivery after a crash writes the same brief, never a second one.
+/// Writes a brief from an assessment: citations from the knowledge store, then the text — by the
+/// configured chat model from the evidence only (checked: no number that is not in the evidence), or by
+/// the deterministic template when no model is configured or the model fails (then marked degraded).
+/// The id is derived from agent version, customer and triggering event, so redelivery after a crash
+/// writes the same brief, never a second one.
 /// </summary>
-public sealed class BriefComposer(TimeProvider time)
+public sealed class BriefComposer(TimeProvider time, BriefCitations citations, RuntimeMetrics metrics, GroundedBriefWriter? writer = null)
 {
-    public Brief Compose(AgentVersionRecord agent, CustomerSnapshot snapshot, CustomerSnapshot seen, Assessment assessment, string triggerEventId)
+    public async Task<Brief> ComposeAsync(AgentVersionRecord agent, CustomerSnapshot snapshot, CustomerSnapshot seen, Assessment assessment, string triggerEventId, CancellationToken cancellationToken)
     {
         var m = agent.Manifest;
         var name = snapshot.Text("profile.name") ?? snapshot.CustomerId;
-        var title = Title(m.Scenario);
-        var top = assessment.Reasons.Take(2).Select(r => r.Explanation).ToList();
-        var score = assessment.Score.ToString("0.00", CultureInfo.InvariantCulture);
-        var headline = top.Count == 0 ? $"{title} {score} for {name}" : $"{title} {score} for {name} — {string.Join(", ", top)}";
-
-        var body = new StringBuilder();
-        body.Append(CultureInfo.InvariantCulture, $"{name} scored {score} on {m.Id} {m.Version} (threshold {m.Threshold.ToString("0.00", CultureInfo.InvariantCulture)}).");
-        body.Append("\n\nWhy:\n");
-        foreach (var r in assessment.Reasons)
-            body.Append(CultureInfo.InvariantCulture, $"- {Capitalize(r.Explanation)} (weight {r.Weight.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)})\n");
-        if (!string.IsNullOrEmpty(assessment.NextStep))
-            body.Append(CultureInfo.InvariantCulture, $"\nNext step: {assessment.NextStep}");
+        var cited = await citations.FindAsync(m, assessment, cancellationToken);
+        var (headline, body) = Template(m, name, assessment, cited);
+        var degraded = false;
+        if (writer is not null)
+        {
+            var written = await writer.WriteAsync(new Knowledge.Chat.BriefEvidence(name, m.Scenario, assessment.Score, m.Threshold,
+                assessment.Reasons.Select(r => (r.Field, r.Value, r.Explanation)).ToList(), assessment.NextStep,
+                cited.Select(c => (c.Title, c.Section, c.Snippet)).ToList()), cancellationToken);
+            if (written is null)
+            {
+                degraded = true;
+                metrics.DegradedBrief(m.Id, m.Version);
+            }
+            else
+                (headline, body) = (written.Headline, written.Body + Sources(cited));
+        }
 
         return new Brief
         {
@@ -41,24 +50,41 @@ public sealed class BriefComposer(TimeProvider time)
             Score = assessment.Score,
             Threshold = m.Threshold,
             Headline = headline,
-            Body = body.ToString().TrimEnd(),
+            Body = body,
             Reasons = assessment.Reasons,
+            Citations = cited,
             Status = m.VetoPolicy == VetoPolicy.ReviewBeforeDelivery ? BriefStatus.PendingReview : BriefStatus.Delivered,
             CreatedAt = time.GetUtcNow(),
+            Degraded = degraded,
             TriggerEventId = triggerEventId,
             AsOf = snapshot.AsOf,
             Inputs = seen.Fields.ToDictionary(f => f.Key, f => f.Value.Value, StringComparer.Ordinal),
         };
     }
 
+    private static (string Headline, string Body) Template(AgentManifest m, string name, Assessment assessment, IReadOnlyList<Citation> cited)
+    {
+        var title = Capitalize(m.Scenario.Replace('-', ' ').Replace('_', ' '));
+        var top = assessment.Reasons.Take(2).Select(r => r.Explanation).ToList();
+        var score = assessment.Score.ToString("0.00", CultureInfo.InvariantCulture);
+        var headline = top.Count == 0 ? $"{title} {score} for {name}" : $"{title} {score} for {name} — {string.Join(", ", top)}";
+
+        var body = new StringBuilder();
+        body.Append(CultureInfo.InvariantCulture, $"{name} scored {score} on {m.Id} {m.Version} (threshold {m.Threshold.ToString("0.00", CultureInfo.InvariantCulture)}).");
+        body.Append("\n\nWhy:\n");
+        foreach (var r in assessment.Reasons)
+            body.Append(CultureInfo.InvariantCulture, $"- {Capitalize(r.Explanation)} (weight {r.Weight.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)})\n");
+        if (!string.IsNullOrEmpty(assessment.NextStep))
+            body.Append(CultureInfo.InvariantCulture, $"\nNext step: {assessment.NextStep}");
+        return (headline, body.ToString().TrimEnd() + Sources(cited));
+    }
+
+    private static string Sources(IReadOnlyList<Citation> cited) => cited.Count == 0
+        ? "\n\nSources: no playbook or regulation section matched this finding closely enough to cite."
+        : "\n\nSources:\n" + string.Join("\n", cited.Select(c => $"- {c.Title} › {c.Section}"));
+
     public static string BriefId(string agentId, string version, string customerId, string eventId) =>
         "brf_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{agentId}@{version}|{customerId}|{eventId}")))[..24];
-
-    private static string Title(string scenario)
-    {
-        var words = scenario.Replace('-', ' ').Replace('_', ' ');
-        return Capitalize(words);
-    }
 
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

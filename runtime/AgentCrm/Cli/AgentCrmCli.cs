@@ -24,6 +24,7 @@ public static class AgentCrmCli
         root.Subcommands.Add(serve);
         root.Subcommands.Add(AgentsCommand.Create());
         root.Subcommands.Add(CasesCommand.Create());
+        root.Subcommands.Add(KnowledgeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
 
         var result = root.Parse(args);
@@ -37,7 +38,8 @@ public static class AgentCrmCli
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
-            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or AgentCrm.Sandbox.Cases.CaseSetException)
+            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or AgentCrm.Sandbox.Cases.CaseSetException
+            or Knowledge.Ingest.KnowledgeInputException)
         {
             return Fail(ex.Message);
         }

@@ -20,6 +20,7 @@ internal static class CliHost
         services.AddSingleton<SqliteWriter>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         foreach (var kind in BuiltInKinds.All)
             services.AddSingleton(kind);
         services.AddSingleton<AuditLog>();
@@ -28,9 +29,13 @@ internal static class CliHost
         services.AddSingleton<ReportStore>();
         services.AddSingleton<Evaluator>();
         services.AddSingleton<Lifecycle>();
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        services.AddSingleton<IConfiguration>(configuration);
+        Knowledge.KnowledgeHosting.AddKnowledgeCommon(services, configuration);
         await using var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
         await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
+        await Knowledge.BundledKnowledge.IngestIfEmptyAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
         return await action(provider, cancellationToken);
     }
 }

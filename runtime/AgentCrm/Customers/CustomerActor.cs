@@ -102,7 +102,7 @@ public sealed partial class CustomerActor(
             var cooldownKey = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
             if (!assessment.Fired || InCooldown(state, cooldownKey, manifest, assessment, asOf))
                 continue;
-            var brief = composer.Compose(live.Record, snapshot, outcome.Seen, assessment, triggerId);
+            var brief = await composer.ComposeAsync(live.Record, snapshot, outcome.Seen, assessment, triggerId, cancellationToken);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();

@@ -81,6 +81,9 @@ public sealed class RuntimeMetrics : IDisposable
         }
     }
 
+    /// <summary>A brief written by the template because the configured model failed.</summary>
+    public void DegradedBrief(string agentId, string version) => Interlocked.Increment(ref Agent(agentId, version).Degraded);
+
     public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd($"{agentId}@{version}", _ => new AgentCounters());
 
     public void Dispose() => _meter.Dispose();
@@ -94,6 +97,7 @@ public sealed class RuntimeMetrics : IDisposable
         public long OnlyShadowFired;
         public long OnlyActiveFired;
         public long NeitherFired;
+        public long Degraded;
     }
 }
 

@@ -4,6 +4,8 @@ using AgentCrm.Audit;
 using AgentCrm.Briefs;
 using AgentCrm.Customers;
 using AgentCrm.Intake;
+using AgentCrm.Knowledge;
+using AgentCrm.Knowledge.Stores.Qdrant;
 using AgentCrm.Sandbox;
 using Serilog;
 using Serilog.Formatting.Json;
@@ -39,6 +41,7 @@ public static class AgentCrmServer
         builder.AddAgentRuntime();
         builder.AddIntake();
         builder.AddSandbox();
+        builder.AddKnowledgeRuntime();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
@@ -57,6 +60,7 @@ public static class AgentCrmServer
         app.MapBriefsApi();
         app.MapCustomersApi();
         app.MapSandboxApi();
+        app.MapKnowledgeApi();
         return app;
     }
 
@@ -86,6 +90,14 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<RuntimeMetrics>();
         builder.Services.AddHostedService<StartupInitializer>();
         builder.Services.AddHostedService<RegistryWatcher>();
+    }
+
+    /// <summary>The knowledge store (embedded by default, Qdrant when configured), citations, and the optional chat model for briefs.</summary>
+    private static void AddKnowledgeRuntime(this WebApplicationBuilder builder)
+    {
+        if (string.Equals(builder.Configuration["Knowledge:Provider"], "Qdrant", StringComparison.OrdinalIgnoreCase))
+            builder.Services.AddQdrantKnowledgeStore();
+        KnowledgeHosting.AddKnowledgeCommon(builder.Services, builder.Configuration);
     }
 
     private static void AddSandbox(this WebApplicationBuilder builder)

@@ -2,13 +2,16 @@ using AgentCrm.Agents;
 
 namespace AgentCrm.Server;
 
-/// <summary>Loads the agent registry and registers the built-in agents and case sets on a first start, before events are dispatched.</summary>
-internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets) : IHostedService
+/// <summary>Loads the agent registry and registers the built-in agents, case sets and knowledge documents on a first start, before events are dispatched.</summary>
+internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets, Knowledge.Retrieval.KnowledgeService knowledge, IConfiguration configuration) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await registry.InitializeAsync(cancellationToken);
         await caseSets.SeedBuiltInsAsync(cancellationToken);
+        // Knowledge:IngestBundled = false starts with an empty library (tests that do not need it).
+        if (configuration.GetValue("Knowledge:IngestBundled", true))
+            await Knowledge.BundledKnowledge.IngestIfEmptyAsync(knowledge, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+using Markdig;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
+
+namespace AgentCrm.Knowledge.Ingest;
+
+/// <summary>Walks the Markdig AST: headings open sections, every other leaf block becomes a paragraph of plain text.</summary>
+internal static class MarkdownSectioner
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().Build();
+
+    public static (string? Title, IReadOnlyList<Section> Sections) Parse(string markdown)
+    {
+        var builder = new SectionBuilder();
+        var document = Markdown.Parse(markdown, Pipeline);
+        foreach (var block in document)
+        {
+            Visit(block, builder, markdown);
+        }
+
+        return (builder.Title, builder.Build());
+    }
+
+    private static void Visit(Block block, SectionBuilder builder, string source)
+    {
+        switch (block)
+        {
+            case HeadingBlock heading:
+                builder.Heading(heading.Level, InlineText(heading.Inline));
+                break;
+            case HtmlBlock html:
+                builder.Paragraph(HtmlSectioner.StripTags(source.Substring(html.Span.Start, html.Span.Length)));
+                break;
+            case CodeBlock code:
+                builder.Paragraph(code.Lines.ToString());
+                break;
+            case LeafBlock leaf when leaf.Inline is not null:
+                builder.Paragraph(InlineText(leaf.Inline));
+                break;
+            case ContainerBlock container:
+                foreach (var child in container)
+                {
+                    Visit(child, builder, source);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    internal static string InlineText(ContainerInline? container)
+    {
+        if (container is null)
+        {
+            return string.Empty;
+        }
+
+        var text = new StringBuilder();
+        Append(container, text);
+
+        // Kramdown attribute lists such as {:.guide-highlight} are styling, not prose.
+        return WebUtility.HtmlDecode(text.ToString().Replace("{:.guide-highlight}", string.Empty, StringComparison.Ordinal));
+    }
+
+    private static void Append(Inline inline, StringBuilder text)
+    {
+        switch (inline)
+        {
+            case LiteralInline literal:
+                text.Append(literal.Content.AsSpan());
+                break;
+            case CodeInline code:
+                text.Append(code.Content);
+                break;
+            case LineBreakInline:
+                text.Append(' ');
+                break;
+            case HtmlEntityInline entity:
+                text.Append(entity.Transcoded.AsSpan());
+                break;
+            case HtmlInline html when html.Tag.StartsWith("<br", StringComparison.OrdinalIgnoreCase):
+                text.Append(' ');
+                break;
+            case ContainerInline container:
+                foreach (var child in container)
+                {
+                    Append(child, text);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge.Options;
+
+/// <summary>Reports every invalid "Knowledge" setting at start, naming the exact key to fix.</summary>
+public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KnowledgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        const string Prefix = KnowledgeOptions.SectionName + ":";
+        if (!Enum.IsDefined(options.Provider))
+        {
+            failures.Add($"{Prefix}Provider must be Embedded or Qdrant.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            failures.Add($"{Prefix}DataDirectory must be set (default '{KnowledgeOptions.DefaultDataDirectory}').");
+        }
+
+        if (options.Dimension is < 8 or > 8192)
+        {
+            failures.Add($"{Prefix}Dimension must be between 8 and 8192 (was {options.Dimension}).");
+        }
+
+        if (options.ChunkSize < 100)
+        {
+            failures.Add($"{Prefix}ChunkSize must be at least 100 characters (was {options.ChunkSize}).");
+        }
+
+        if (options.ChunkMaxSize < options.ChunkSize)
+        {
+            failures.Add($"{Prefix}ChunkMaxSize must be at least {Prefix}ChunkSize (was {options.ChunkMaxSize} < {options.ChunkSize}).");
+        }
+
+        if (options.ChunkOverlap < 0 || options.ChunkOverlap * 2 > options.ChunkSize)
+        {
+            failures.Add($"{Prefix}ChunkOverlap must be between 0 and half of {Prefix}ChunkSize (was {options.ChunkOverlap}).");
+        }
+
+        if (options.MaxDocumentBytes <= 0)
+        {
+            failures.Add($"{Prefix}MaxDocumentBytes must be positive (was {options.MaxDocumentBytes}).");
+        }
+
+        if (options.MinScore is < -1 or > 1)
+        {
+            failures.Add($"{Prefix}MinScore must be a cosine similarity between -1 and 1 (was {options.MinScore}).");
+        }
+
+        if (options.Provider == KnowledgeProvider.Qdrant)
+        {
+            if (!Uri.TryCreate(options.Qdrant.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                failures.Add($"{Prefix}Qdrant:Url must be an absolute http(s) URL when {Prefix}Provider is Qdrant.");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Qdrant.Collection))
+            {
+                failures.Add($"{Prefix}Qdrant:Collection must be set when {Prefix}Provider is Qdrant.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,138 @@
+using AgentCrm.Knowledge.Stores;
+using Microsoft.Extensions.AI;
+
+namespace AgentCrm.Knowledge.Retrieval;
+
+/// <summary>
+/// Hybrid retrieval by reciprocal rank fusion (k = 60) of three rankings: the vector store's nearest units, BM25 over
+/// unit texts, and BM25 over section headings (credited to every unit of the section). The lexical side runs over the
+/// service's own copy of the unit texts, so it works with any store. One hit per section.
+/// </summary>
+public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
+{
+    public const int RrfK = 60;
+    private const int MinCandidates = 50;
+    private const int SnippetLength = 320;
+
+    private volatile LexicalIndex _lexical = new([]);
+
+    /// <summary>
+    /// The text a unit is embedded and BM25-indexed as: its heading path, its own heading once more (a field boost: a
+    /// section's heading names its topic better than any sentence of it), then its text.
+    /// </summary>
+    public static string EmbeddingText(KnowledgeRecord unit) =>
+        $"{unit.Section}\n{LexicalIndex.LastHeading(unit.Section)}\n{unit.Text}";
+
+    internal void Reindex(IReadOnlyList<KnowledgeRecord> units) => _lexical = new LexicalIndex(units);
+
+    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter = null, double? minScore = null, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(query) || k <= 0)
+        {
+            return [];
+        }
+
+        var lexical = _lexical;
+        var candidates = Math.Max(MinCandidates, k * 5);
+        var queryVector = (await embedder.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
+        var vectorHits = await store.SearchAsync(queryVector, candidates, filter, cancellationToken: cancellationToken);
+
+        var fused = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+        for (var rank = 0; rank < vectorHits.Count; rank++)
+        {
+            Add(fused, vectorHits[rank].Record, rank, vectorHits[rank].Score);
+        }
+
+        var units = lexical.SearchUnits(query, candidates, filter);
+        for (var rank = 0; rank < units.Count; rank++)
+        {
+            Add(fused, units[rank], rank, null);
+        }
+
+        var headings = lexical.SearchHeadings(query, candidates, filter);
+        var headingRank = new Dictionary<(string, string), int>();
+        for (var rank = 0; rank < headings.Count; rank++)
+        {
+            headingRank[headings[rank].Key] = rank;
+            if (!fused.Values.Any(c => c.Unit.DocumentId == headings[rank].Key.DocumentId && c.Unit.Section == headings[rank].Key.Section))
+            {
+                fused[headings[rank].FirstUnit.Id] = new Candidate(headings[rank].FirstUnit, 0, null);
+            }
+        }
+
+        foreach (var candidate in fused.Values)
+        {
+            if (headingRank.TryGetValue((candidate.Unit.DocumentId, candidate.Unit.Section), out var rank))
+            {
+                candidate.Rrf += Contribution(rank);
+            }
+        }
+
+        var best = 3.0 / (RrfK + 1);
+        var hits = new List<KnowledgeHit>();
+        var sections = new HashSet<(string, string)>();
+        foreach (var candidate in fused.Values.OrderByDescending(f => f.Rrf).ThenBy(f => f.Unit.Id, StringComparer.Ordinal))
+        {
+            // One hit per section: several chunks of one long section are one citation, and would crowd out others.
+            if (!sections.Add((candidate.Unit.DocumentId, candidate.Unit.Section)))
+            {
+                continue;
+            }
+
+            var cosine = candidate.Similarity ?? await SimilarityAsync(queryVector, candidate.Unit, cancellationToken);
+            if (minScore is { } min && cosine < min)
+            {
+                continue;
+            }
+
+            hits.Add(ToHit(candidate.Unit, candidate.Rrf / best, cosine));
+            if (hits.Count == k)
+            {
+                break;
+            }
+        }
+
+        return hits;
+    }
+
+    private static double Contribution(int rank) => 1.0 / (RrfK + rank + 1);
+
+    private static void Add(Dictionary<string, Candidate> fused, KnowledgeRecord unit, int rank, double? similarity)
+    {
+        if (!fused.TryGetValue(unit.Id, out var candidate))
+        {
+            fused[unit.Id] = candidate = new Candidate(unit, 0, similarity);
+        }
+
+        candidate.Rrf += Contribution(rank);
+    }
+
+    private async Task<double> SimilarityAsync(float[] queryVector, KnowledgeRecord unit, CancellationToken cancellationToken)
+    {
+        var vector = (await embedder.GenerateAsync([EmbeddingText(unit)], cancellationToken: cancellationToken))[0].Vector.Span;
+        return System.Numerics.Tensors.TensorPrimitives.Dot(vector, queryVector);
+    }
+
+    private static KnowledgeHit ToHit(KnowledgeRecord unit, double score, double similarity) =>
+        new(unit.DocumentId, unit.Title, unit.Section, unit.SourceChunkId ?? unit.Id, unit.Kind, Math.Round(score, 4), Math.Round(similarity, 4), Snippet(unit.Text));
+
+    private static string Snippet(string text)
+    {
+        if (text.Length <= SnippetLength)
+        {
+            return text;
+        }
+
+        var cut = text.LastIndexOf(' ', SnippetLength);
+        return string.Concat(text.AsSpan(0, cut > SnippetLength / 2 ? cut : SnippetLength), "…");
+    }
+
+    private sealed class Candidate(KnowledgeRecord unit, double rrf, double? similarity)
+    {
+        public KnowledgeRecord Unit { get; } = unit;
+
+        public double Rrf { get; set; } = rrf;
+
+        public double? Similarity { get; } = similarity;
+    }
+}

@@ -1,0 +1,243 @@
+using System.Text.RegularExpressions;
+using AgentCrm.Knowledge.Distill;
+using AgentCrm.Knowledge.Documents;
+using AgentCrm.Knowledge.Embeddings;
+using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Options;
+using AgentCrm.Knowledge.Stores;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge.Retrieval;
+
+/// <summary>
+/// The facade the server and the CLI call: ingest (parse → chunk → distil → embed → store), list, delete, search.
+/// Writes are serialised; a failed ingest leaves the previous version in place.
+/// </summary>
+public sealed partial class KnowledgeService : IDisposable
+{
+    private readonly IKnowledgeStore _store;
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
+    private readonly KnowledgeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Distiller _distiller;
+    private readonly DocumentCatalog _catalog;
+    private readonly KnowledgeSearch _search;
+    private readonly IdfState _idf;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private Dictionary<string, KnowledgeDocument> _documents;
+    private List<KnowledgeRecord> _units;
+    private bool _ready;
+
+    public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _embedder = embedder;
+        _options = options.Value;
+        _time = time ?? TimeProvider.System;
+        _distiller = new Distiller(chatClient);
+        _catalog = new DocumentCatalog(Path.Combine(_options.DataDirectory, KnowledgeOptions.CatalogFileName));
+        _search = new KnowledgeSearch(store, embedder);
+        _documents = _catalog.Documents().ToDictionary(d => d.Id, StringComparer.Ordinal);
+        _units = _catalog.Units();
+        _idf = new IdfState(_catalog, embedder as LocalEmbeddingGenerator);
+        _search.Reindex(_units);
+    }
+
+    public KnowledgeOptions Options => _options;
+
+    /// <summary>A document's distilled units: key sentences, obligations and figures, each linked to its chunk, and the method used.</summary>
+    public IReadOnlyList<DistilledUnit> GetDistilledUnits(string documentId) => _catalog.DistilledUnits(documentId);
+
+    public IReadOnlyList<KnowledgeDocument> ListDocuments() => [.. _documents.Values.OrderBy(d => d.Id, StringComparer.Ordinal)];
+
+    public Task<IngestResult> IngestAsync(ReadOnlyMemory<byte> content, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default) =>
+        IngestAsync(DocumentParser.Decode(content.Span, _options.MaxDocumentBytes), type, id, title, tags, scenario, language, cancellationToken);
+
+    public async Task<IngestResult> IngestAsync(string text, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parsed = DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
+        var hash = DocumentParser.Hash(parsed.NormalisedText);
+        title = string.IsNullOrWhiteSpace(title) ? parsed.Title : title.Trim();
+        var documentId = ValidateId(id ?? Slug(title ?? string.Empty) ?? $"doc-{hash[..12]}");
+        title ??= documentId;
+        tags ??= [];
+        language ??= _options.DefaultDocumentLanguage;
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureReadyAsync(cancellationToken);
+            if (_documents.TryGetValue(documentId, out var existing) && existing.ContentHash == hash)
+            {
+                return new IngestResult(documentId, IngestStatus.Unchanged, existing.Chunks, existing.DistilledUnits);
+            }
+
+            var chunking = new ChunkingOptions(_options.ChunkSize, _options.ChunkMaxSize, _options.ChunkOverlap);
+            var (units, details) = await UnitBuilder.BuildAsync(documentId, title, parsed, tags, scenario, language, chunking, _distiller, cancellationToken);
+            var chunks = units.Count(u => u.Kind == UnitBuilder.ChunkKind);
+            var document = new KnowledgeDocument(documentId, title, type.ToString().ToLowerInvariant(), tags, scenario, language, hash, chunks, units.Count - chunks, _time.GetUtcNow());
+            await CommitAsync(documentId, document, units, details, cancellationToken);
+            return new IngestResult(documentId, existing is null ? IngestStatus.Created : IngestStatus.Replaced, document.Chunks, document.DistilledUnits);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Ingests every Markdown, HTML and text file under <paramref name="path"/> (recursively, in name order), id from the file name.</summary>
+    public async Task<IReadOnlyList<IngestResult>> IngestDirectoryAsync(string path, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(path))
+        {
+            throw new KnowledgeInputException($"The directory '{path}' does not exist.");
+        }
+
+        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => DocumentTypes.TryFromPath(f, out _) && !IsAttribution(f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var results = new List<IngestResult>();
+        progress?.Report((0, files.Count));
+        foreach (var file in files)
+        {
+            DocumentTypes.TryFromPath(file, out var type);
+            try
+            {
+                var bytes = await File.ReadAllBytesAsync(file, cancellationToken);
+                var id = Slug(Path.GetFileNameWithoutExtension(file)) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
+                results.Add(await IngestAsync(bytes, type, id, cancellationToken: cancellationToken));
+            }
+            catch (KnowledgeInputException exception)
+            {
+                throw new KnowledgeInputException($"{file}: {exception.Message}", exception);
+            }
+
+            progress?.Report((results.Count, files.Count));
+        }
+
+        return results;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await EnsureReadyAsync(cancellationToken);
+            if (!_documents.ContainsKey(id))
+            {
+                return false;
+            }
+
+            await CommitAsync(id, null, [], new Dictionary<string, DistilledUnit>(), cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold).</summary>
+    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, CancellationToken cancellationToken = default)
+    {
+        await EnsureReadyAsync(cancellationToken);
+        return await _search.SearchAsync(query, k, filter, minScore, cancellationToken);
+    }
+
+    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => _store.IsHealthyAsync(cancellationToken);
+
+    public void Dispose()
+    {
+        _catalog.Dispose();
+        _writeGate.Dispose();
+    }
+
+    private async Task CommitAsync(string documentId, KnowledgeDocument? document, List<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, CancellationToken cancellationToken)
+    {
+        var all = _units.Where(u => u.DocumentId != documentId).ToList();
+        all.AddRange(units);
+        if (_idf.Embedder is { } local && _idf.NeedsRefit(all.Count))
+        {
+            // The corpus moved enough that the IDF is refitted; every stored vector is recomputed under it.
+            var vectors = local.Refit([.. all.Select(KnowledgeSearch.EmbeddingText)]);
+            var embedded = all.Select((u, i) => u with { Vector = vectors[i] }).ToList();
+            foreach (var group in embedded.GroupBy(u => u.DocumentId, StringComparer.Ordinal).Where(g => g.Key != documentId))
+            {
+                await _store.ReplaceDocumentAsync(group.Key, [.. group], cancellationToken);
+            }
+
+            units = [.. embedded.Where(u => u.DocumentId == documentId)];
+        }
+        else
+        {
+            units = await EmbedAsync(units, cancellationToken);
+        }
+
+        if (document is null)
+        {
+            await _store.DeleteDocumentAsync(documentId, cancellationToken);
+        }
+        else
+        {
+            await _store.ReplaceDocumentAsync(documentId, units, cancellationToken);
+        }
+
+        _catalog.Save(documentId, document, units, details, _idf.Serialize());
+        var documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal);
+        documents.Remove(documentId);
+        if (document is not null)
+        {
+            documents[documentId] = document;
+        }
+
+        // The service keeps units without vectors: the store owns those.
+        _units = [.. all.Select(u => u.Vector.Length == 0 ? u : u with { Vector = [] })];
+        _documents = documents;
+        _search.Reindex(_units);
+    }
+
+    private async Task<List<KnowledgeRecord>> EmbedAsync(List<KnowledgeRecord> units, CancellationToken cancellationToken)
+    {
+        var embeddings = await _embedder.GenerateAsync(units.Select(KnowledgeSearch.EmbeddingText), cancellationToken: cancellationToken);
+        return [.. units.Select((u, i) => u with { Vector = embeddings[i].Vector.ToArray() })];
+    }
+
+    private async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    {
+        if (!_ready)
+        {
+            await _store.EnsureReadyAsync(_options.Dimension, cancellationToken);
+            _ready = true;
+        }
+    }
+
+    private static bool IsAttribution(string file) =>
+        Path.GetFileName(file) is "SOURCES.md" or "README.md" or "LICENSE.md";
+
+    private static string ValidateId(string id)
+    {
+        if (!IdPattern().IsMatch(id))
+        {
+            throw new KnowledgeInputException($"Document id '{id}' is invalid: use 1–100 characters of a–z, 0–9, '.', '_' or '-'.");
+        }
+
+        return id;
+    }
+
+    internal static string? Slug(string text)
+    {
+        var slug = NonSlug().Replace(text.ToLowerInvariant(), "-").Trim('-');
+        return slug.Length == 0 ? null : slug[..Math.Min(slug.Length, 64)].TrimEnd('-');
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,99}$")]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex("[^a-z0-9]+")]
+    private static partial Regex NonSlug();
+}

@@ -1,0 +1,42 @@
+using AgentCrm.Knowledge.Stores;
+
+namespace AgentCrm.Knowledge.Retrieval;
+
+/// <summary>
+/// The lexical side of hybrid search: BM25 over each unit's heading path and text, and BM25 over section headings
+/// alone (a title field: a heading names its section's topic better than any one sentence of it).
+/// </summary>
+internal sealed class LexicalIndex
+{
+    private readonly KnowledgeRecord[] _units;
+    private readonly Bm25Index _content;
+    private readonly Bm25Index _headings;
+    private readonly (string DocumentId, string Section)[] _sections;
+    private readonly Dictionary<(string, string), int> _firstUnit = [];
+
+    public LexicalIndex(IReadOnlyList<KnowledgeRecord> units)
+    {
+        _units = [.. units];
+        _content = new Bm25Index([.. _units.Select(KnowledgeSearch.EmbeddingText)]);
+        for (var i = 0; i < _units.Length; i++)
+        {
+            _firstUnit.TryAdd((_units[i].DocumentId, _units[i].Section), i);
+        }
+
+        _sections = [.. _firstUnit.Keys];
+        _headings = new Bm25Index([.. _sections.Select(s => LastHeading(s.Section))]);
+    }
+
+    public List<KnowledgeRecord> SearchUnits(string query, int k, SearchFilter? filter) =>
+        [.. _content.Search(query, k, i => filter.Matches(_units[i])).Select(i => _units[i])];
+
+    /// <summary>Best-matching sections by heading, each as (document, section, the section's first unit).</summary>
+    public List<((string DocumentId, string Section) Key, KnowledgeRecord FirstUnit)> SearchHeadings(string query, int k, SearchFilter? filter) =>
+        [.. _headings.Search(query, k, i => filter.Matches(_units[_firstUnit[_sections[i]]])).Select(i => (_sections[i], _units[_firstUnit[_sections[i]]]))];
+
+    internal static string LastHeading(string section)
+    {
+        var separator = section.LastIndexOf(Ingest.Section.PathSeparator, StringComparison.Ordinal);
+        return separator < 0 ? section : section[(separator + Ingest.Section.PathSeparator.Length)..];
+    }
+}

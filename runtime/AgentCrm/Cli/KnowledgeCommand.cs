@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Retrieval;
+
+namespace AgentCrm.Cli;
+
+/// <summary>`agentcrm knowledge ingest PATH…` · `search "QUERY" [--k N]` · `eval QUERIES.csv`.</summary>
+internal static class KnowledgeCommand
+{
+    private static readonly JsonSerializerOptions Output = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var knowledge = new Command("knowledge", "The knowledge store briefs cite.");
+
+        var paths = new Argument<string[]>("PATH") { Description = "Markdown, HTML or text files, or folders of them.", Arity = ArgumentArity.OneOrMore };
+        var ingest = new Command("ingest", "Ingest documents (same id and content: skipped; changed: replaced).") { paths };
+        ingest.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var service = services.GetRequiredService<KnowledgeService>();
+            var json = p.GetValue(AgentCrmCli.Json);
+            var results = new List<Knowledge.Documents.IngestResult>();
+            foreach (var path in p.GetValue(paths)!)
+            {
+                if (Directory.Exists(path))
+                {
+                    var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
+                    results.AddRange(await service.IngestDirectoryAsync(path, bar, token));
+                    bar?.Done();
+                }
+                else if (File.Exists(path))
+                {
+                    if (!DocumentTypes.TryFromPath(path, out var type))
+                        return AgentCrmCli.Fail($"{path}: unknown document type; use .md, .html or .txt");
+                    results.Add(await service.IngestAsync(await File.ReadAllBytesAsync(path, token), type, Path.GetFileNameWithoutExtension(path), cancellationToken: token));
+                }
+                else
+                    return AgentCrmCli.Fail($"no such file or folder: {path}");
+            }
+            if (json)
+                Console.WriteLine(JsonSerializer.Serialize(new { items = results }, Output));
+            else
+                foreach (var r in results)
+                    Console.WriteLine($"{r.DocumentId,-48} {r.Status.ToString().ToLowerInvariant(),-9} {r.Chunks,5} chunks {r.DistilledUnits,5} distilled");
+            return 0;
+        }));
+
+        var query = new Argument<string>("QUERY") { Description = "What to look for." };
+        var k = new Option<int>("--k") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
+        var search = new Command("search", "Hybrid search (vectors fused with BM25), with citations.") { query, k };
+        search.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(p.GetValue(query)!, Math.Clamp(p.GetValue(k), 1, 50), cancellationToken: token);
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
+            else
+                foreach (var (h, i) in hits.Select((h, i) => (h, i)))
+                    Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
+            return 0;
+        }));
+
+        var csv = new Argument<FileInfo>("QUERIES.csv") { Description = "Rows of query,document,expected_section." };
+        var eval = new Command("eval", "Retrieval quality: recall@5 and MRR.") { csv };
+        eval.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var file = p.GetValue(csv)!;
+            if (!file.Exists)
+                return AgentCrmCli.Fail($"no such file: {file.FullName}");
+            var report = await RetrievalEvaluation.RunAsync(services.GetRequiredService<KnowledgeService>(), file.FullName, token);
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { queries = report.Queries, recallAt5 = report.RecallAt5, mrr = report.Mrr, results = report.Results }, Output));
+            else
+            {
+                foreach (var r in report.Results)
+                    Console.WriteLine($"{(r.Rank is { } rank ? rank.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-"),3}  {r.Query}  → {r.TopSection}");
+                Console.WriteLine($"recall@5 {report.RecallAt5:0.000}  MRR {report.Mrr:0.000}  ({report.Queries} queries)");
+            }
+            return 0;
+        }));
+
+        knowledge.Subcommands.Add(ingest);
+        knowledge.Subcommands.Add(search);
+        knowledge.Subcommands.Add(eval);
+        return knowledge;
+    }
+}

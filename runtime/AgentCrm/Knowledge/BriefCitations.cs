@@ -1,0 +1,38 @@
+using AgentCrm.Agents;
+using AgentCrm.Briefs;
+using AgentCrm.Knowledge.Options;
+using AgentCrm.Knowledge.Retrieval;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge;
+
+/// <summary>
+/// What a brief cites: the knowledge store is asked with the agent's knowledgeQuery plus the assessment's
+/// top reasons; the best three hits at or above Knowledge:MinScore (cosine similarity) are attached. No hit
+/// above the minimum means no citation, rather than citing noise.
+/// </summary>
+public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
+{
+    public const int MaxCitations = 3;
+
+    public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, CancellationToken cancellationToken)
+    {
+        var query = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(assessment.Reasons.Take(3).Select(r => r.Explanation)).Where(s => !string.IsNullOrWhiteSpace(s)));
+        if (query.Length == 0)
+            return [];
+        try
+        {
+            var hits = await knowledge.SearchAsync(query, MaxCitations, minScore: options.Value.MinScore, cancellationToken: cancellationToken);
+            return hits.Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet)).ToList();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A knowledge outage must not stop briefs: the brief says it cites nothing.
+            LogSearchFailed(ex, manifest.Id);
+            return [];
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Knowledge search for a {AgentId} brief failed; the brief carries no citation")]
+    private partial void LogSearchFailed(Exception ex, string agentId);
+}

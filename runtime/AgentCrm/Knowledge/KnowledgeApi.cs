@@ -1,0 +1,87 @@
+using AgentCrm.Agents;
+using AgentCrm.Knowledge.Documents;
+using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Retrieval;
+using AgentCrm.Knowledge.Stores;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCrm.Knowledge;
+
+/// <summary>Knowledge over HTTP: ingest (raw or multipart), list, delete, search with citations.</summary>
+public static class KnowledgeApi
+{
+    private const long MaxUploadBytes = 32L * 1024 * 1024;
+
+    public static RouteGroupBuilder MapKnowledgeApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/knowledge").WithTags("Knowledge");
+        group.MapPost("/documents", Ingest).WithName("IngestDocument").DisableAntiforgery()
+            .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields.");
+        group.MapGet("/documents", (KnowledgeService knowledge) => TypedResults.Ok(new ItemsPage<KnowledgeDocument>(knowledge.ListDocuments(), null))).WithName("ListDocuments");
+        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument");
+        group.MapGet("/search", Search).WithName("SearchKnowledge");
+        return group;
+    }
+
+    public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(HttpRequest request, KnowledgeService knowledge, CancellationToken cancellationToken)
+    {
+        string? id = request.Query["id"], title = request.Query["title"], tags = request.Query["tags"], scenario = request.Query["scenario"];
+        byte[] content;
+        string typeHint;
+        if (request.HasFormContentType)
+        {
+            if (request.ContentLength > MaxUploadBytes)
+                return Problems.TooLarge($"An upload is at most {MaxUploadBytes} bytes.");
+            var form = await request.ReadFormAsync(cancellationToken);
+            if (form.Files["file"] is not { } file)
+                return Problems.Validation(new Dictionary<string, string[]> { ["file"] = ["`file` is required in a multipart upload."] });
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, cancellationToken);
+            content = buffer.ToArray();
+            typeHint = Path.GetExtension(file.FileName) is { Length: > 0 } ext ? ext : file.ContentType;
+            id ??= form["id"].FirstOrDefault() ?? Path.GetFileNameWithoutExtension(file.FileName);
+            title ??= form["title"].FirstOrDefault();
+            tags ??= form["tags"].FirstOrDefault();
+            scenario ??= form["scenario"].FirstOrDefault();
+        }
+        else
+        {
+            if (await RequestBody.ReadAsync(request, MaxUploadBytes, cancellationToken) is not { } body)
+                return Problems.TooLarge($"A document is at most {MaxUploadBytes} bytes.");
+            content = body.ToArray();
+            typeHint = request.ContentType ?? "";
+        }
+        try
+        {
+            var type = DocumentTypes.Parse(typeHint);
+            var result = await knowledge.IngestAsync(content, type, id, title, SplitTags(tags), scenario, cancellationToken: cancellationToken);
+            return result.Status == IngestStatus.Created
+                ? TypedResults.Created($"/v1/knowledge/documents/{result.DocumentId}", result)
+                : TypedResults.Ok(result);
+        }
+        catch (KnowledgeInputException ex)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { [request.HasFormContentType ? "file" : "$"] = [ex.Message] });
+        }
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, KnowledgeService knowledge, CancellationToken cancellationToken) =>
+        await knowledge.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"No knowledge document '{id}'.");
+
+    public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, int? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(q))
+            errors["q"] = ["q is required."];
+        if (k is < 1 or > 50)
+            errors["k"] = ["k must be between 1 and 50."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        var filter = new SearchFilter(documentId, SplitTags(tags), scenario);
+        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, k ?? 5, filter, cancellationToken: cancellationToken), null));
+    }
+
+    private static IReadOnlyList<string>? SplitTags(string? tags) =>
+        string.IsNullOrWhiteSpace(tags) ? null : tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

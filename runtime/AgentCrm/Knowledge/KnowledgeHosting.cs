@@ -1,0 +1,31 @@
+using AgentCrm.Knowledge.Chat;
+using AgentCrm.Knowledge.Options;
+using AgentCrm.Storage;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge;
+
+/// <summary>Knowledge registrations shared by the server and the CLI.</summary>
+public static class KnowledgeHosting
+{
+    public static void AddKnowledgeCommon(IServiceCollection services, IConfiguration configuration)
+    {
+        // The knowledge files live in the same data directory as everything else unless set apart.
+        services.AddOptions<KnowledgeOptions>().PostConfigure<IOptions<StorageOptions>>((k, storage) =>
+        {
+            if (k.DataDirectory == KnowledgeOptions.DefaultDataDirectory)
+                k.DataDirectory = storage.Value.DataDirectory;
+        });
+        services.AddOptions<ChatModelOptions>().BindConfiguration(ChatModelOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChatModelOptions>, ChatModelOptionsValidator>();
+        var chat = configuration.GetSection(ChatModelOptions.Section).Get<ChatModelOptions>();
+        if (chat?.Enabled == true)
+        {
+            services.AddSingleton<IChatClient>(sp => new OpenAiCompatibleChatClient(new HttpClient(), sp.GetRequiredService<IOptions<ChatModelOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<GroundedBriefWriter>();
+        }
+        services.AddKnowledge();
+        services.AddSingleton<BriefCitations>();
+    }
+}

@@ -1,0 +1,101 @@
+using AgentCrm.Knowledge.Ingest;
+
+namespace AgentCrm.Knowledge.Tests.Ingest;
+
+public sealed class SectioningTests
+{
+    private const string Markdown = """
+        # Handbook
+
+        Intro paragraph before any section.
+
+        ## CHAPTER III — Rights
+
+        ### Section 3 — Erasure
+
+        #### Article 17 — Right to erasure
+
+        The data subject shall have the right to obtain erasure. The controller must act within one month.
+
+        #### Article 18 — Restriction
+
+        Restriction text with **bold** and a [link](https://example.org).
+
+        ## CHAPTER IV — Controller
+
+        Controller text.
+        """;
+
+    [Fact]
+    public void Parse_Markdown_KeepsHeadingPathsAndTitle()
+    {
+        var document = DocumentParser.Parse(Markdown, DocumentType.Markdown, 1_000_000);
+
+        Assert.Equal("Handbook", document.Title);
+        Assert.Equal(
+            ["Handbook", "CHAPTER III — Rights › Section 3 — Erasure › Article 17 — Right to erasure", "CHAPTER III — Rights › Section 3 — Erasure › Article 18 — Restriction", "CHAPTER IV — Controller"],
+            document.Sections.Select(s => s.Path));
+        Assert.Equal("Restriction text with bold and a link.", document.Sections[2].Paragraphs[0]);
+    }
+
+    [Fact]
+    public void Parse_Html_UsesH1ToH6AsHeadingsAndStripsTags()
+    {
+        const string Html = "<html><head><title>x</title><style>p{}</style></head><body><h1>Guide</h1><p>Opening.</p><h2>Renewals</h2><p>Call the <b>customer</b> &amp; listen.</p><script>alert(1)</script><h3>Risk</h3><div>Watch usage.</div></body></html>";
+
+        var document = DocumentParser.Parse(Html, DocumentType.Html, 1_000_000);
+
+        Assert.Equal("Guide", document.Title);
+        Assert.Equal(["Guide", "Renewals", "Renewals › Risk"], document.Sections.Select(s => s.Path));
+        Assert.Equal("Call the customer & listen.", document.Sections[1].Paragraphs[0]);
+        Assert.DoesNotContain(document.Sections, s => s.Paragraphs.Any(p => p.Contains("alert", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Parse_PlainText_OneSectionWithBlankLineParagraphs()
+    {
+        var document = DocumentParser.Parse("First paragraph\nstill first.\n\nSecond paragraph.", DocumentType.Text, 1_000_000);
+
+        var section = Assert.Single(document.Sections);
+        Assert.Equal(["First paragraph still first.", "Second paragraph."], section.Paragraphs);
+    }
+
+    [Fact]
+    public void Split_LongSections_ChunksStayWithinTheirSectionAndBounds()
+    {
+        var text = File.ReadAllText(TestData.Bundled("gdpr_regulation_eu_2016_679_en.md"));
+        var options = new ChunkingOptions(800, 1200, 150);
+        var document = DocumentParser.Parse(text, DocumentType.Markdown, 10_000_000);
+
+        foreach (var section in document.Sections)
+        {
+            var sectionText = string.Join(' ', section.Paragraphs);
+            var chunks = Chunker.Split(section, options);
+            Assert.NotEmpty(chunks);
+            foreach (var chunk in chunks)
+            {
+                Assert.True(chunk.Length <= options.Max, $"chunk of {chunk.Length} chars in '{section.Path}'");
+                foreach (var sentence in Text.SentenceSplitter.Split(chunk))
+                {
+                    Assert.Contains(sentence, sectionText, StringComparison.Ordinal);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Split_AdjacentChunks_OverlapWithPreviousSentences()
+    {
+        var sentences = Enumerable.Range(1, 40).Select(i => $"Sentence number {i} says something about renewals and churn.");
+        var section = new Section(["S"], [string.Join(' ', sentences)]);
+
+        var chunks = Chunker.Split(section, new ChunkingOptions(300, 450, 120));
+
+        Assert.True(chunks.Count > 3);
+        for (var i = 1; i < chunks.Count; i++)
+        {
+            var lastOfPrevious = Text.SentenceSplitter.Split(chunks[i - 1])[^1];
+            Assert.StartsWith(lastOfPrevious, chunks[i], StringComparison.Ordinal);
+        }
+    }
+}

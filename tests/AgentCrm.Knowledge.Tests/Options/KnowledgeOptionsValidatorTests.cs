@@ -1,0 +1,62 @@
+using AgentCrm.Knowledge.Options;
+using AgentCrm.Knowledge.Retrieval;
+using AgentCrm.Knowledge.Stores;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Knowledge.Tests.Options;
+
+public sealed class KnowledgeOptionsValidatorTests
+{
+    [Fact]
+    public void Validate_Defaults_Succeed() =>
+        Assert.True(new KnowledgeOptionsValidator().Validate(null, new KnowledgeOptions()).Succeeded);
+
+    [Fact]
+    public void Validate_BadValues_NamesEveryKeyAtFault()
+    {
+        var options = new KnowledgeOptions { Dimension = 2, ChunkSize = 50, ChunkMaxSize = 10, ChunkOverlap = -1, MaxDocumentBytes = 0, MinScore = 2, Provider = KnowledgeProvider.Qdrant };
+
+        var result = new KnowledgeOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        foreach (var key in new[] { "Knowledge:Dimension", "Knowledge:ChunkSize", "Knowledge:ChunkMaxSize", "Knowledge:ChunkOverlap", "Knowledge:MaxDocumentBytes", "Knowledge:MinScore", "Knowledge:Qdrant:Url" })
+        {
+            Assert.Contains(result.Failures!, f => f.StartsWith(key + " ", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task AddKnowledge_EmbeddedProvider_ResolvesWorkingService()
+    {
+        using var data = new TestData();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Knowledge:DataDirectory"] = data.Directory, ["Knowledge:Dimension"] = "64" })
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+
+        services.AddKnowledge();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.IsType<EmbeddedKnowledgeStore>(provider.GetRequiredService<IKnowledgeStore>());
+        var service = provider.GetRequiredService<KnowledgeService>();
+        await service.IngestAsync("Adoption reviews happen within 14 days.", Knowledge.Ingest.DocumentType.Text, "notes");
+        Assert.Single(service.ListDocuments());
+    }
+
+    [Fact]
+    public void AddKnowledge_InvalidSetting_FailsWithKey()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Knowledge:ChunkOverlap"] = "5000" })
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddKnowledge();
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<KnowledgeOptions>>().Value);
+
+        Assert.Contains("Knowledge:ChunkOverlap", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,167 @@
+using AgentCrm.Knowledge.Documents;
+using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Stores;
+
+namespace AgentCrm.Knowledge.Tests.Retrieval;
+
+public sealed class KnowledgeServiceTests
+{
+    private const string Playbook = """
+        # Renewal playbook
+
+        ## Low product usage
+
+        When weekly active users fall by more than 30% in a quarter, the CSM must schedule an adoption review within 14 days.
+        Offer training sessions for the admins and agree on two usage goals.
+
+        ## Support escalations
+
+        Several open priority tickets before a renewal are a strong churn signal. Escalate to the support lead and call the
+        sponsor to acknowledge the problem.
+        """;
+
+    [Fact]
+    public async Task IngestAsync_SameContentTwice_SecondIsSkipped()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+
+        var first = await service.IngestAsync(Playbook, DocumentType.Markdown, "playbook", tags: ["renewal"], scenario: "renewal-risk");
+        var second = await service.IngestAsync(Playbook.Replace("\n", "\r\n", StringComparison.Ordinal) + "  \n", DocumentType.Markdown, "playbook");
+
+        Assert.Equal(IngestStatus.Created, first.Status);
+        Assert.Equal(IngestStatus.Unchanged, second.Status);
+        var document = Assert.Single(service.ListDocuments());
+        Assert.Equal("Renewal playbook", document.Title);
+        Assert.Equal(first.Chunks, document.Chunks);
+        Assert.Equal(["renewal"], document.Tags);
+    }
+
+    [Fact]
+    public async Task IngestAsync_ChangedContent_ReplacesAllChunks()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService(out var store);
+        using var _ = store;
+        await service.IngestAsync(Playbook, DocumentType.Markdown, "playbook");
+
+        var result = await service.IngestAsync("# Renewal playbook\n\n## Pricing\n\nDiscounts above 20% need approval from finance.", DocumentType.Markdown, "playbook");
+
+        Assert.Equal(IngestStatus.Replaced, result.Status);
+        Assert.All(store.Snapshot.Records, r => Assert.Equal("Pricing", r.Section));
+        Assert.Empty(await service.SearchAsync("adoption review weekly active users", 5, new SearchFilter(DocumentId: "playbook"), minScore: 0.2));
+        var hit = Assert.Single(await service.SearchAsync("discount approval finance", 1));
+        Assert.Equal("Pricing", hit.Section);
+    }
+
+    [Fact]
+    public async Task SearchAsync_RelevantQuery_HitCarriesCitationFields()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        await service.IngestAsync(Playbook, DocumentType.Markdown, "playbook", scenario: "renewal-risk");
+
+        var hits = await service.SearchAsync("usage dropped, what should the CSM do?", 3);
+
+        var top = hits[0];
+        Assert.Equal("playbook", top.DocumentId);
+        Assert.Equal("Renewal playbook", top.Title);
+        Assert.Equal("Low product usage", top.Section);
+        Assert.StartsWith("playbook#c", top.ChunkId, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(top.Snippet));
+        Assert.InRange(top.Score, 0, 1);
+        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    [Fact]
+    public async Task SearchAsync_FiltersAndMinScore_Respected()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        await service.IngestAsync(Playbook, DocumentType.Markdown, "playbook", tags: ["renewal"], scenario: "renewal-risk");
+        await service.IngestAsync("Data breaches must be reported to the authority within 72 hours.", DocumentType.Text, "breach", title: "Breach notes", tags: ["gdpr"]);
+
+        var tagged = await service.SearchAsync("reported within hours", 5, new SearchFilter(Tags: ["gdpr"]));
+        var scenario = await service.SearchAsync("reported within hours", 5, new SearchFilter(Scenario: "renewal-risk"));
+        var noise = await service.SearchAsync("zebra xylophone quantum", 5, minScore: 0.3);
+
+        Assert.All(tagged, h => Assert.Equal("breach", h.DocumentId));
+        Assert.NotEmpty(tagged);
+        Assert.All(scenario, h => Assert.Equal("playbook", h.DocumentId));
+        Assert.Empty(noise);
+    }
+
+    [Fact]
+    public async Task GetDistilledUnits_IngestedDocument_ExtractiveUnitsLinkedToChunks()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("gdpr_regulation_eu_2016_679_en.md")), DocumentType.Markdown, "gdpr");
+
+        var units = service.GetDistilledUnits("gdpr");
+        var article33 = units.Single(u => u.Section.EndsWith("Article 33 — Notification of a personal data breach to the supervisory authority", StringComparison.Ordinal));
+
+        Assert.All(units, u => Assert.Equal(Knowledge.Distill.DistilledUnit.Extractive, u.Method));
+        Assert.Contains(article33.Obligations, o => o.Text.Contains("72 hours", StringComparison.Ordinal) && o.ChunkId.StartsWith("gdpr#c", StringComparison.Ordinal));
+        var hits = await service.SearchAsync("breach notification 72 hours supervisory authority", 10, new SearchFilter(Kind: "distilled"));
+        Assert.All(hits, h => Assert.StartsWith("gdpr#c", h.ChunkId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task DeleteAsync_ExistingDocument_RemovesItEverywhere()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService(out var store);
+        using var _ = store;
+        await service.IngestAsync(Playbook, DocumentType.Markdown, "playbook");
+
+        Assert.True(await service.DeleteAsync("playbook"));
+
+        Assert.Empty(service.ListDocuments());
+        Assert.Equal(0, store.Count);
+        Assert.Empty(await service.SearchAsync("adoption review", 5));
+        Assert.False(await service.DeleteAsync("playbook"));
+    }
+
+    [Fact]
+    public async Task Restart_SameDataDirectory_SameDocumentsAndSearchResults()
+    {
+        using var data = new TestData();
+        IReadOnlyList<Knowledge.Retrieval.KnowledgeHit> before;
+        using (var service = data.CreateService(out var store))
+        {
+            using var _ = store;
+            await service.IngestAsync(Playbook, DocumentType.Markdown, "playbook");
+            before = await service.SearchAsync("support tickets escalation", 3);
+        }
+
+        using var restarted = data.CreateService(out var reopened);
+        using var __ = reopened;
+        var after = await restarted.SearchAsync("support tickets escalation", 3);
+
+        Assert.Single(restarted.ListDocuments());
+        Assert.Equal(before, after);
+        Assert.Equal(IngestStatus.Unchanged, (await restarted.IngestAsync(Playbook, DocumentType.Markdown, "playbook")).Status);
+    }
+
+    [Fact]
+    public async Task IngestDirectoryAsync_BundledFolder_IngestsDocumentsWithProgress()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        var reports = new List<(int Done, int Total)>();
+
+        var results = await service.IngestDirectoryAsync(TestData.BundledDirectory, new SynchronousProgress(reports.Add));
+
+        Assert.Contains("gdpr-regulation-eu-2016-679-en", results.Select(r => r.DocumentId));
+        Assert.Contains("18f-derisking-government-technology-federal-field-guide", results.Select(r => r.DocumentId));
+        Assert.DoesNotContain(results, r => r.DocumentId == "sources");
+        Assert.Equal((results.Count, results.Count), reports[^1]);
+        Assert.All(service.ListDocuments(), d => Assert.True(d.Chunks > 0, $"{d.Id}: {d.Chunks} chunks, {d.DistilledUnits} distilled"));
+    }
+
+    private sealed class SynchronousProgress(Action<(int, int)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
+    }
+}

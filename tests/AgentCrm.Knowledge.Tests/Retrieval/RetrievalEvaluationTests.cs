@@ -1,0 +1,29 @@
+using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Retrieval;
+using Xunit.Abstractions;
+
+namespace AgentCrm.Knowledge.Tests.Retrieval;
+
+public sealed class RetrievalEvaluationTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Run_BundledDocumentsAndDevQueries_MeetsRecallAndMrrTargets()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("gdpr_regulation_eu_2016_679_en.md")), DocumentType.Markdown, "gdpr");
+        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("18f_derisking_government_technology_federal_field_guide.md")), DocumentType.Markdown, "18f");
+
+        var report = await RetrievalEvaluation.RunAsync(service, TestData.Bundled("queries-dev.csv"));
+
+        foreach (var result in report.Results)
+        {
+            output.WriteLine($"{result.Rank?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",2} {result.Query} => {result.TopSection}");
+        }
+
+        output.WriteLine($"recall@5 {report.RecallAt5:F3}  MRR {report.Mrr:F3}  ({report.Queries} queries)");
+        Assert.Equal(24, report.Queries);
+        Assert.True(report.RecallAt5 >= 0.9, $"recall@5 {report.RecallAt5:F3} < 0.9");
+        Assert.True(report.Mrr >= 0.7, $"MRR {report.Mrr:F3} < 0.7");
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.EndToEnd;
+
+namespace AgentCrm.Runtime.Tests.Knowledge;
+
+public sealed class KnowledgeEndToEndTests
+{
+    private static Task<AgentCrmApp> StartWithBundledKnowledgeAsync() =>
+        AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Knowledge:IngestBundled"] = "true" });
+
+    [Fact]
+    public async Task Brief_ForCustomerAtRisk_CitesTheRenewalPlaybookSections()
+    {
+        await using var app = await StartWithBundledKnowledgeAsync();
+        var documents = await app.GetJsonAsync("/v1/knowledge/documents");
+        Assert.Contains(documents.GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetString() == "renewal-playbook");
+
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var brief = (await app.BriefsAsync("&customerId=acme"))[0];
+        var citations = brief.GetProperty("citations").EnumerateArray().ToList();
+        Assert.InRange(citations.Count, 1, 3);
+        Assert.All(citations, c => Assert.Equal("renewal-playbook", c.GetProperty("documentId").GetString()));
+        var sections = citations.Select(c => c.GetProperty("section").GetString()!).ToList();
+        Assert.Contains(sections, s => s.Contains("Contract ending soon", StringComparison.Ordinal) || s.Contains("Falling usage", StringComparison.Ordinal) || s.Contains("Failed payments", StringComparison.Ordinal));
+        Assert.Contains("Sources:", brief.GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.False(brief.GetProperty("degraded").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Knowledge_IngestSearchDelete_OverHttp_BadInputIs400AndStoresNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string doc = "# Data retention policy\n\n## Deletion\n\nCustomer data must be deleted within 30 days of contract end.\n\n## Export\n\nCustomers may export their data at any time in CSV format.";
+        var created = await app.Client.PostAsync("/v1/knowledge/documents?id=retention&tags=policy,privacy", new StringContent(doc, Encoding.UTF8, "text/markdown"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var again = await app.Client.PostAsync("/v1/knowledge/documents?id=retention&tags=policy,privacy", new StringContent(doc, Encoding.UTF8, "text/markdown"));
+        Assert.Equal("unchanged", JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+
+        var hits = (await app.GetJsonAsync("/v1/knowledge/search?q=how%20long%20until%20data%20is%20deleted&k=3")).GetProperty("items");
+        Assert.Equal("retention", hits[0].GetProperty("documentId").GetString());
+        Assert.Contains("Deletion", hits[0].GetProperty("section").GetString(), StringComparison.Ordinal);
+
+        foreach (var (body, type) in new[] { ("", "text/markdown"), ("\0\0binary", "text/plain"), ("hello", "application/pdf") })
+        {
+            var bad = await app.Client.PostAsync("/v1/knowledge/documents?id=bad", new StringContent(body, Encoding.UTF8, type));
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Client.GetAsync("/v1/knowledge/search?k=3")).StatusCode);
+        var listed = (await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetString()).ToList();
+        Assert.Equal(["retention"], listed);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync("/v1/knowledge/documents/retention")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.DeleteAsync("/v1/knowledge/documents/retention")).StatusCode);
+        Assert.Empty((await app.GetJsonAsync("/v1/knowledge/search?q=deleted")).GetProperty("items").EnumerateArray());
+    }
+}
