@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace AgentCrm.Runtime.Tests;
 
-/// <summary>Dependencies point one way: contract ← agents ← sandbox ← runtime; the actor host knows no agent.</summary>
+/// <summary>Dependencies point one way: contract ← agents ← sandbox ← runtime, contract ← knowledge ← runtime; the actor host knows no agent.</summary>
 public sealed class DependencyDirectionTests
 {
     [Theory]
@@ -10,6 +10,7 @@ public sealed class DependencyDirectionTests
     [InlineData("AgentCrm.Agents", new[] { "AgentCrm.Agents.Contract" })]
     [InlineData("AgentCrm.Sandbox", new[] { "AgentCrm.Agents", "AgentCrm.Agents.Contract" })]
     [InlineData("AgentCrm.Actors", new string[0])]
+    [InlineData("AgentCrm.Knowledge", new[] { "AgentCrm.Agents.Contract" })]
     public void Assembly_ReferencesOnlyWhatIsBelowIt(string assembly, string[] allowed)
     {
         var ours = Assembly.Load(assembly).GetReferencedAssemblies()
