@@ -35,16 +35,21 @@ internal static class EvaluateCommand
 /// <summary>A one-line text progress bar on stderr (stdout stays clean for --json and pipes).</summary>
 internal sealed class ProgressBar(TextWriter output) : IProgress<(int Done, int Total)>
 {
+    private readonly Lock _gate = new();
     private int _lastPercent = -1;
 
+    /// <summary>Replay workers report from several threads; the bar only moves forward.</summary>
     public void Report((int Done, int Total) value)
     {
         var percent = value.Total == 0 ? 100 : value.Done * 100 / value.Total;
-        if (percent == _lastPercent)
-            return;
-        _lastPercent = percent;
-        var filled = percent * 30 / 100;
-        output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}%  {value.Done}/{value.Total} cases");
+        lock (_gate)
+        {
+            if (percent <= _lastPercent)
+                return;
+            _lastPercent = percent;
+            var filled = percent * 30 / 100;
+            output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}%  {value.Done}/{value.Total}");
+        }
     }
 
     public void Done() => output.WriteLine();

@@ -21,7 +21,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
         var total = set.Cases.Count;
         var scored = await Task.Run(() => ReplayEngine.Replay(agent, set.Cases, new ReplayOptions
         {
-            Progress = progress is null ? null : new Progress<int>(done => progress.Report((done, total))),
+            Progress = progress is null ? null : new SyncProgress<int>(done => progress.Report((done, total))),
         }, cancellationToken), cancellationToken);
         var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
         report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);

@@ -24,16 +24,22 @@ public sealed partial class SandboxJobs(Evaluator evaluator, SqliteDatabase data
             JobStatus final;
             try
             {
-                var progress = new Progress<(int Done, int Total)>(p => _running[job.Id] = _running[job.Id] with { Done = p.Done, Total = p.Total, UpdatedAt = time.GetUtcNow() });
+                // Synchronous progress: System.Progress posts late callbacks to the pool, which could outlive the job.
+                var progress = new SyncProgress<(int Done, int Total)>(p =>
+                {
+                    if (_running.TryGetValue(job.Id, out var current))
+                        _running.TryUpdate(job.Id, current with { Done = p.Done, Total = p.Total, UpdatedAt = time.GetUtcNow() }, current);
+                });
                 var (report, reportId) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress);
-                final = _running[job.Id] with { State = "succeeded", Done = report.Cases, Total = report.Cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = report.Cases, Total = report.Cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
             }
             catch (Exception ex)
             {
                 LogJobFailed(ex, job.Id);
-                final = _running[job.Id] with { State = "failed", Error = ex.Message, UpdatedAt = time.GetUtcNow() };
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Error = ex.Message, UpdatedAt = time.GetUtcNow() };
             }
             await SaveAsync(final);
+            _running[job.Id] = final;
             _running.TryRemove(job.Id, out _);
         });
         return job;
@@ -66,4 +72,10 @@ public sealed partial class SandboxJobs(Evaluator evaluator, SqliteDatabase data
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sandbox job {JobId} failed")]
     private partial void LogJobFailed(Exception ex, string jobId);
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order, and never after the work is done.</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }
