@@ -42,18 +42,4 @@ public sealed class KnowledgeOptions
     public double MinScore { get; set; } = DefaultMinScore;
 
     public string DefaultDocumentLanguage { get; set; } = DefaultLanguage;
-
-    public QdrantOptions Qdrant { get; set; } = new();
-}
-
-/// <summary>"Knowledge:Qdrant": used only when Provider is Qdrant.</summary>
-public sealed class QdrantOptions
-{
-    public const string DefaultCollection = "agentcrm-knowledge";
-
-    public string? Url { get; set; }
-
-    public string? ApiKey { get; set; }
-
-    public string Collection { get; set; } = DefaultCollection;
 }

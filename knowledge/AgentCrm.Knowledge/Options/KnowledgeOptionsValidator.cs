@@ -50,19 +50,7 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
             failures.Add($"{Prefix}MinScore must be a cosine similarity between -1 and 1 (was {options.MinScore}).");
         }
 
-        if (options.Provider == KnowledgeProvider.Qdrant)
-        {
-            if (!Uri.TryCreate(options.Qdrant.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            {
-                failures.Add($"{Prefix}Qdrant:Url must be an absolute http(s) URL when {Prefix}Provider is Qdrant.");
-            }
-
-            if (string.IsNullOrWhiteSpace(options.Qdrant.Collection))
-            {
-                failures.Add($"{Prefix}Qdrant:Collection must be set when {Prefix}Provider is Qdrant.");
-            }
-        }
-
+        // Knowledge:Qdrant:* is validated by the Qdrant store's own options (QdrantOptionsValidator) when it is registered.
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

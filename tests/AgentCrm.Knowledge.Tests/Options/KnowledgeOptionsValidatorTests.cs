@@ -21,7 +21,7 @@ public sealed class KnowledgeOptionsValidatorTests
         var result = new KnowledgeOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "Knowledge:Dimension", "Knowledge:ChunkSize", "Knowledge:ChunkMaxSize", "Knowledge:ChunkOverlap", "Knowledge:MaxDocumentBytes", "Knowledge:MinScore", "Knowledge:Qdrant:Url" })
+        foreach (var key in new[] { "Knowledge:Dimension", "Knowledge:ChunkSize", "Knowledge:ChunkMaxSize", "Knowledge:ChunkOverlap", "Knowledge:MaxDocumentBytes", "Knowledge:MinScore" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(key + " ", StringComparison.Ordinal));
         }
