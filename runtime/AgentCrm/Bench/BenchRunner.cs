@@ -25,6 +25,7 @@ internal static class BenchRunner
     public static readonly Option<int> Events = new("--events") { Description = "Events to send in the throughput phase.", DefaultValueFactory = _ => 200_000 };
     public static readonly Option<int> Customers = new("--customers") { Description = "Distinct customers.", DefaultValueFactory = _ => 2_000 };
     public static readonly Option<string> Sync = new("--sync") { Description = "SQLite synchronous mode: Full or Normal.", DefaultValueFactory = _ => "Full" };
+    public static readonly Option<bool> Knowledge = new("--knowledge") { Description = "Benchmark knowledge search (100,000 x 384) and ingest instead of the runtime." };
     public static readonly Option<bool> Replay = new("--replay") { Description = "Benchmark the sandbox replay of the shipped telco cases instead of the runtime." };
     public static readonly Option<bool> InProcess = new("--in-process") { Description = "Append through the intake service instead of HTTP (shows what HTTP costs)." };
     private const int BatchSize = 500;
@@ -32,6 +33,8 @@ internal static class BenchRunner
 
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        if (parse.GetValue(Knowledge))
+            return await KnowledgeBench.RunAsync(parse.GetValue(AgentCrmCli.Json));
         if (parse.GetValue(Replay))
             return ReplayBench.Run(parse.GetValue(AgentCrmCli.Json));
         var total = parse.GetValue(Events);

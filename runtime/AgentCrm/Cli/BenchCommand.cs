@@ -12,6 +12,7 @@ internal static class BenchCommand
         command.Options.Add(Bench.BenchRunner.Sync);
         command.Options.Add(Bench.BenchRunner.InProcess);
         command.Options.Add(Bench.BenchRunner.Replay);
+        command.Options.Add(Bench.BenchRunner.Knowledge);
         command.SetAction(Bench.BenchRunner.RunAsync);
         return command;
     }
