@@ -1,4 +1,5 @@
 using AgentCrm.Knowledge.Chat;
+using AgentCrm.Knowledge.Embeddings;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Storage;
 using Microsoft.Extensions.AI;
@@ -25,6 +26,12 @@ public static class KnowledgeHosting
             services.AddSingleton<IChatClient>(sp => new OpenAiCompatibleChatClient(new HttpClient(), sp.GetRequiredService<IOptions<ChatModelOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
             services.AddSingleton<GroundedBriefWriter>();
         }
+        services.AddOptions<HttpEmbeddingOptions>().BindConfiguration(HttpEmbeddingOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HttpEmbeddingOptions>, HttpEmbeddingOptionsValidator>();
+        if (configuration.GetSection(HttpEmbeddingOptions.Section).Get<HttpEmbeddingOptions>()?.Enabled == true)
+            // Registered before AddKnowledge, whose TryAdd then keeps it instead of the local embedder.
+            services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new HttpEmbeddingGenerator(
+                new HttpClient(), sp.GetRequiredService<IOptions<HttpEmbeddingOptions>>().Value, sp.GetRequiredService<IOptions<KnowledgeOptions>>().Value.Dimension));
         services.AddKnowledge();
         services.AddSingleton<BriefCitations>();
     }

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Numerics.Tensors;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace AgentCrm.Knowledge.Embeddings;
+
+/// <summary>An embeddings answer we cannot use (status, shape or dimension).</summary>
+public sealed class EmbeddingServiceException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over an OpenAI-compatible <c>POST {endpoint}/embeddings</c>,
+/// with a timeout per attempt and retries on 429/5xx/timeouts (Polly). Vectors are checked against the store's
+/// dimension (Knowledge:Dimension) and L2-normalised, so cosine scores mean the same as with the local embedder.
+/// </summary>
+public sealed class HttpEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    private readonly HttpClient _http;
+    private readonly HttpEmbeddingOptions _options;
+    private readonly int _dimension;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+
+    public HttpEmbeddingGenerator(HttpClient http, HttpEmbeddingOptions options, int dimension)
+    {
+        _http = http;
+        _options = options;
+        _dimension = dimension;
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (options.MaxRetries > 0)
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = options.MaxRetries,
+                Delay = TimeSpan.FromMilliseconds(200),
+                BackoffType = DelayBackoffType.Exponential,
+                ShouldHandle = args => new ValueTask<bool>(args.Outcome switch
+                {
+                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
+                    { Result: { } r } => r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)r.StatusCode >= 500,
+                    _ => false,
+                }),
+            });
+        _pipeline = builder.AddTimeout(options.Timeout).Build();
+    }
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var inputs = values.ToList();
+        var body = new JsonObject { ["model"] = _options.Model, ["input"] = new JsonArray(inputs.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) };
+        var url = _options.Endpoint!.TrimEnd('/') + "/embeddings";
+        using var response = await _pipeline.ExecuteAsync(async token =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+            if (!string.IsNullOrEmpty(_options.ApiKey))
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+            return await _http.SendAsync(request, token);
+        }, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)response.StatusCode}: {(text.Length > 200 ? text[..200] : text)}");
+        var vectors = new float[inputs.Count][];
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            foreach (var item in doc.RootElement.GetProperty("data").EnumerateArray())
+            {
+                var index = item.TryGetProperty("index", out var i) ? i.GetInt32() : Array.IndexOf(vectors, null);
+                var vector = item.GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+                if (vector.Length != _dimension)
+                    throw new EmbeddingServiceException($"The embeddings endpoint returned {vector.Length} dimensions; Knowledge:Dimension is {_dimension}.");
+                var norm = TensorPrimitives.Norm(vector);
+                if (norm > 0)
+                    TensorPrimitives.Divide(vector, norm, vector);
+                vectors[index] = vector;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException or FormatException)
+        {
+            throw new EmbeddingServiceException("The embeddings endpoint's answer is not an embeddings list.", ex);
+        }
+        if (vectors.Any(v => v is null))
+            throw new EmbeddingServiceException($"The embeddings endpoint returned fewer vectors than the {inputs.Count} inputs.");
+        return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v!) { ModelId = _options.Model }));
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+
+    public void Dispose()
+    {
+    }
+}
