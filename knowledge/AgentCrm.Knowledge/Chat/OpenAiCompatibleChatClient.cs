@@ -1,14 +1,11 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentCrm.Knowledge.Http;
 using Microsoft.Extensions.AI;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace AgentCrm.Knowledge.Chat;
 
@@ -51,13 +48,7 @@ public sealed class OpenAiCompatibleChatClient : IChatClient
             .Build();
     }
 
-    /// <summary>Transient: 408, 429, 5xx, timeouts and network errors.</summary>
-    private static ValueTask<bool> Transient(Outcome<HttpResponseMessage> outcome) => new(outcome switch
-    {
-        { Exception: HttpRequestException or TimeoutRejectedException or TaskCanceledException } => true,
-        { Result: { } r } => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)r.StatusCode >= 500,
-        _ => false,
-    });
+    private static ValueTask<bool> Transient(Outcome<HttpResponseMessage> outcome) => new(OpenAiCompatibleHttp.IsTransient(outcome));
 
     private static ValueTask<bool> Transient(CircuitBreakerPredicateArguments<HttpResponseMessage> args) => Transient(args.Outcome);
 
@@ -71,17 +62,9 @@ public sealed class OpenAiCompatibleChatClient : IChatClient
         };
         if (options?.MaxOutputTokens is { } max)
             body["max_tokens"] = max;
-        var url = _options.Endpoint!.TrimEnd('/') + "/chat/completions";
-        using var response = await _pipeline.ExecuteAsync(async token =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-            if (!string.IsNullOrEmpty(_options.ApiKey))
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
-            return await _http.SendAsync(request, token);
-        }, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new ChatModelException($"The chat model answered {(int)response.StatusCode}: {Shorten(text)}");
+        var (status, text) = await OpenAiCompatibleHttp.PostAsync(_http, _pipeline, _options.Endpoint!, "chat/completions", _options.ApiKey, body, cancellationToken);
+        if ((int)status is < 200 or > 299)
+            throw new ChatModelException($"The chat model answered {(int)status}: {Shorten(text)}");
         try
         {
             using var doc = JsonDocument.Parse(text);
@@ -109,5 +92,5 @@ public sealed class OpenAiCompatibleChatClient : IChatClient
     {
     }
 
-    private static string Shorten(string s) => s.Length <= 200 ? s : s[..200] + "…";
+    private static string Shorten(string s) => OpenAiCompatibleHttp.Shorten(s);
 }

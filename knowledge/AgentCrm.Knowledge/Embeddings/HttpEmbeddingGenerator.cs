@@ -1,13 +1,10 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Numerics.Tensors;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentCrm.Knowledge.Http;
 using Microsoft.Extensions.AI;
 using Polly;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace AgentCrm.Knowledge.Embeddings;
 
@@ -38,12 +35,7 @@ public sealed class HttpEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
                 MaxRetryAttempts = options.MaxRetries,
                 Delay = TimeSpan.FromMilliseconds(200),
                 BackoffType = DelayBackoffType.Exponential,
-                ShouldHandle = args => new ValueTask<bool>(args.Outcome switch
-                {
-                    { Exception: HttpRequestException or TimeoutRejectedException } => true,
-                    { Result: { } r } => r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || (int)r.StatusCode >= 500,
-                    _ => false,
-                }),
+                ShouldHandle = args => new ValueTask<bool>(OpenAiCompatibleHttp.IsTransient(args.Outcome)),
             });
         _pipeline = builder.AddTimeout(options.Timeout).Build();
     }
@@ -52,17 +44,9 @@ public sealed class HttpEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     {
         var inputs = values.ToList();
         var body = new JsonObject { ["model"] = _options.Model, ["input"] = new JsonArray(inputs.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) };
-        var url = _options.Endpoint!.TrimEnd('/') + "/embeddings";
-        using var response = await _pipeline.ExecuteAsync(async token =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-            if (!string.IsNullOrEmpty(_options.ApiKey))
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
-            return await _http.SendAsync(request, token);
-        }, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)response.StatusCode}: {(text.Length > 200 ? text[..200] : text)}");
+        var (status, text) = await OpenAiCompatibleHttp.PostAsync(_http, _pipeline, _options.Endpoint!, "embeddings", _options.ApiKey, body, cancellationToken);
+        if ((int)status is < 200 or > 299)
+            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)status}: {OpenAiCompatibleHttp.Shorten(text)}");
         var vectors = new float[inputs.Count][];
         try
         {
