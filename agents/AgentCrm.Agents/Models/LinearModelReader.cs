@@ -4,7 +4,7 @@ using AgentCrm.Agents.Customers;
 namespace AgentCrm.Agents.Models;
 
 /// <summary>Strict reading of <c>parameters.model</c>: collects every problem by JSON path, then throws once.</summary>
-internal sealed class LinearModelReader
+internal sealed class LinearModelReader : ModelJsonReader
 {
     public const double MaxWeight = 1000;
     public const int MaxFeatures = 2000;
@@ -14,18 +14,11 @@ internal sealed class LinearModelReader
     private static readonly string[] Kinds = ["numeric", "ratio", "product", "count", "categorical", "crossed", "bucket"];
     private static readonly string[] Transforms = [NumericFeature.None, NumericFeature.Log1p];
 
-    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
-
     public static LinearModel Read(JsonElement json, string path)
     {
         var reader = new LinearModelReader();
-        var model = reader.ReadModel(json, path);
-        if (reader._errors.Count > 0)
-            throw new ManifestException(reader._errors);
-        return model!;
+        return reader.Finish(reader.ReadModel(json, path));
     }
-
-    private void Error(string path, string message) => _errors.TryAdd(path, [message]);
 
     private LinearModel? ReadModel(JsonElement json, string path)
     {
@@ -68,7 +61,7 @@ internal sealed class LinearModelReader
             Error($"{path}.kind", $"must be one of {string.Join(", ", Kinds)}.");
             return null;
         }
-        var before = _errors.Count;
+        var before = ErrorCount;
         var when = f.TryGetProperty("when", out var w) ? Condition(w, $"{path}.when") : null;
         ModelFeature? feature = kind switch
         {
@@ -76,7 +69,7 @@ internal sealed class LinearModelReader
             "bucket" => Bucket(f, path, when),
             _ => Numeric(f, path, kind, when),
         };
-        return _errors.Count == before ? feature : null;
+        return ErrorCount == before ? feature : null;
     }
 
     private NumericFeature? Numeric(JsonElement f, string path, string kind, FeatureCondition? when)
@@ -245,26 +238,5 @@ internal sealed class LinearModelReader
             return d;
         Error(path, $"must be a number between -{MaxWeight} and {MaxWeight}.");
         return 0;
-    }
-
-    private double Number(JsonElement o, string key, string path, double min, double max, bool required)
-    {
-        if (!o.TryGetProperty(key, out var v))
-        {
-            if (required)
-                Error($"{path}.{key}", "is required.");
-            return 0;
-        }
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= min && d <= max)
-            return d;
-        Error($"{path}.{key}", $"must be a number between {min:G} and {max:G}.");
-        return 0;
-    }
-
-    private void OnlyKeys(JsonElement o, string path, string[] allowed)
-    {
-        foreach (var p in o.EnumerateObject())
-            if (!allowed.Contains(p.Name, StringComparer.Ordinal))
-                Error($"{path}.{p.Name}", $"unknown property; allowed: {string.Join(", ", allowed)}.");
     }
 }

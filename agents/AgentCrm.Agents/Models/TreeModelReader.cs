@@ -4,7 +4,7 @@ using AgentCrm.Agents.Customers;
 namespace AgentCrm.Agents.Models;
 
 /// <summary>Strict reading of a <c>type: trees</c> model: collects every problem by JSON path, then throws once.</summary>
-internal sealed class TreeModelReader
+internal sealed class TreeModelReader : ModelJsonReader
 {
     public const double MaxValue = 1000;
     public const double MaxBaseScore = 50;
@@ -16,18 +16,11 @@ internal sealed class TreeModelReader
     private static readonly string[] SplitKeys = ["field", "threshold", "categories", "missing", "left", "right", "value"];
     private static readonly string[] LeafKeys = ["value"];
 
-    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
-
     public static TreeModel Read(JsonElement json, string path)
     {
         var reader = new TreeModelReader();
-        var model = reader.ReadModel(json, path);
-        if (reader._errors.Count > 0)
-            throw new ManifestException(reader._errors);
-        return model!;
+        return reader.Finish(reader.ReadModel(json, path));
     }
-
-    private void Error(string path, string message) => _errors.TryAdd(path, [message]);
 
     private TreeModel? ReadModel(JsonElement json, string path)
     {
@@ -84,7 +77,7 @@ internal sealed class TreeModelReader
             Error(path, $"must be a list of 1 to {MaxNodesPerTree} nodes, the root first.");
             return null;
         }
-        var before = _errors.Count;
+        var before = ErrorCount;
         var count = t.GetArrayLength();
         var parents = new int[count];
         var nodes = new List<TreeNode>(count);
@@ -103,14 +96,14 @@ internal sealed class TreeModelReader
             }
             i++;
         }
-        if (_errors.Count != before)
+        if (ErrorCount != before)
             return null;
         if (nodes[0].Value != 0)
             Error($"{path}[0].value", "must be 0: a tree's mean belongs in baseScore, so contributions add up to logit − baseScore.");
         for (var k = 1; k < count; k++)
             if (parents[k] != 1)
                 Error($"{path}[{k}]", parents[k] == 0 ? "is not a child of any node." : "is the child of more than one node.");
-        return _errors.Count == before ? nodes : null;
+        return ErrorCount == before ? nodes : null;
     }
 
     private TreeNode? Node(JsonElement n, string path, int index, int count, int fieldCount)
@@ -120,18 +113,18 @@ internal sealed class TreeModelReader
             Error(path, "must be a split { field, threshold or categories, missing, left, right, value } or a leaf { value }.");
             return null;
         }
-        var before = _errors.Count;
+        var before = ErrorCount;
         var value = Number(n, "value", path, -MaxValue, MaxValue);
         if (!n.TryGetProperty("field", out _))
         {
             OnlyKeys(n, path, LeafKeys);
-            return _errors.Count == before ? TreeNode.Leaf(value) : null;
+            return ErrorCount == before ? TreeNode.Leaf(value) : null;
         }
         OnlyKeys(n, path, SplitKeys);
         var field = Index(n, "field", path, 0, fieldCount - 1, "an index into fields");
         var left = Index(n, "left", path, index + 1, count - 1, "the index of a later node in this tree");
         var right = Index(n, "right", path, index + 1, count - 1, "the index of a later node in this tree");
-        if (left == right && !_errors.ContainsKey($"{path}.left"))
+        if (left == right && !HasError($"{path}.left"))
             Error($"{path}.right", "must differ from left.");
         var missing = n.TryGetProperty("missing", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
         if (missing is not ("left" or "right"))
@@ -146,7 +139,7 @@ internal sealed class TreeModelReader
         if (hasThreshold)
         {
             var threshold = Number(n, "threshold", path, -1e15, 1e15);
-            return _errors.Count == before ? TreeNode.Numeric(field, threshold, missing == "left", left, right, value) : null;
+            return ErrorCount == before ? TreeNode.Numeric(field, threshold, missing == "left", left, right, value) : null;
         }
         var categories = new List<string>();
         if (cs.ValueKind != JsonValueKind.Array || cs.GetArrayLength() == 0)
@@ -157,7 +150,7 @@ internal sealed class TreeModelReader
                     categories.Add(c.GetString()!);
                 else
                     Error($"{path}.categories[{categories.Count}]", "must be a text.");
-        return _errors.Count == before ? TreeNode.Categorical(field, categories, missing == "left", left, right, value) : null;
+        return ErrorCount == before ? TreeNode.Categorical(field, categories, missing == "left", left, right, value) : null;
     }
 
     private int Index(JsonElement o, string key, string path, int min, int max, string what)
@@ -166,25 +159,5 @@ internal sealed class TreeModelReader
             return i;
         Error($"{path}.{key}", $"is required: {what} ({min} to {max}).");
         return -1;
-    }
-
-    private double Number(JsonElement o, string key, string path, double min, double max)
-    {
-        if (!o.TryGetProperty(key, out var v))
-        {
-            Error($"{path}.{key}", "is required.");
-            return 0;
-        }
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && d >= min && d <= max)
-            return d;
-        Error($"{path}.{key}", $"must be a number between {min:G} and {max:G}.");
-        return 0;
-    }
-
-    private void OnlyKeys(JsonElement o, string path, string[] allowed)
-    {
-        foreach (var p in o.EnumerateObject())
-            if (!allowed.Contains(p.Name, StringComparer.Ordinal))
-                Error($"{path}.{p.Name}", $"unknown property; allowed: {string.Join(", ", allowed)}.");
     }
 }

@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Knowledge.Tests.Chat;
 
@@ -33,12 +28,8 @@ public sealed class FakeChatServer : IAsyncDisposable
 
     public static async Task<FakeChatServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         FakeChatServer? server = null;
-        app.MapPost("/v1/chat/completions", async (HttpContext ctx) =>
+        var (app, address) = await LoopbackApp.StartAsync(app => app.MapPost("/v1/chat/completions", async (HttpContext ctx) =>
         {
             using var reader = new StreamReader(ctx.Request.Body);
             server!.Requests.Enqueue((ctx.Request.Headers.Authorization.ToString()) + "\n" + await reader.ReadToEndAsync());
@@ -55,10 +46,8 @@ public sealed class FakeChatServer : IAsyncDisposable
                     var text = server.Mode == "ungrounded" ? "Renewal risk 0.99 for ACME: they will leave in 7 days." : server.Answer;
                     return Results.Json(new { id = "x", choices = new[] { new { index = 0, message = new { role = "assistant", content = text } } } });
             }
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server = new FakeChatServer(app, new Uri(address + "/v1"));
+        }));
+        server = new FakeChatServer(app, new Uri(address, "/v1"));
         return server;
     }
 

@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using AgentCrm.Knowledge.Embeddings;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Knowledge.Tests.Embeddings;
 
@@ -15,12 +10,8 @@ public sealed class HttpEmbeddingGeneratorTests
     /// <summary>A local OpenAI-compatible /v1/embeddings server: the first <paramref name="failures"/> calls answer 503.</summary>
     private static async Task<(WebApplication App, Uri Endpoint, ConcurrentQueue<string> Requests)> StartAsync(int failures, int dimension)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
         var requests = new ConcurrentQueue<string>();
-        app.MapPost("/v1/embeddings", async (HttpContext ctx) =>
+        var (app, address) = await LoopbackApp.StartAsync(app => app.MapPost("/v1/embeddings", async (HttpContext ctx) =>
         {
             using var reader = new StreamReader(ctx.Request.Body);
             requests.Enqueue(ctx.Request.Headers.Authorization + "\n" + await reader.ReadToEndAsync());
@@ -35,10 +26,8 @@ public sealed class HttpEmbeddingGeneratorTests
                     new { index = 0, embedding = Enumerable.Range(0, dimension).Select(i => i == 0 ? 3f : 0f) },
                 },
             });
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(address + "/v1"), requests);
+        }));
+        return (app, new Uri(address, "/v1"), requests);
     }
 
     [Fact]
