@@ -26,6 +26,9 @@ public sealed record AgentManifest
     /// <summary>Snapshot fields the agent reads (the consent gate works on these).</summary>
     public IReadOnlyList<string> Reads { get; init; } = [];
 
+    /// <summary>Snapshot fields the agent uses when the customer allows them and does without otherwise.</summary>
+    public IReadOnlyList<string> OptionalReads { get; init; } = [];
+
     /// <summary>Why the agent processes customer data (matched against consent grants).</summary>
     public string Purpose { get; init; } = "";
 
@@ -40,6 +43,9 @@ public sealed record AgentManifest
 
     /// <summary>Whether briefs wait for a reviewer or are delivered and may be vetoed afterwards.</summary>
     public VetoPolicy VetoPolicy { get; init; } = VetoPolicy.DeliverThenVeto;
+
+    /// <summary>How long after delivery a reviewer may still retract a brief (<see cref="VetoPolicy.DeliverThenVeto"/>).</summary>
+    public double VetoWindowHours { get; init; } = 72;
 
     /// <summary>The query the brief composer sends to the knowledge store.</summary>
     public string KnowledgeQuery { get; init; } = "";

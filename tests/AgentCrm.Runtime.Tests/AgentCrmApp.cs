@@ -25,6 +25,22 @@ public sealed class AgentCrmApp : IAsyncDisposable
         Client = client;
     }
 
+    /// <summary>The server's address, for clients with other credentials.</summary>
+    public Uri Address => Client.BaseAddress!;
+
+    /// <summary>A new API key with <paramref name="role"/> (named <paramref name="name"/>, or a fresh name).</summary>
+    public async Task<string> CreateKeyAsync(string role, string? name = null) =>
+        (await Services.GetRequiredService<AgentCrm.Access.ApiKeyStore>().CreateAsync(name ?? $"{role}-{Guid.NewGuid():N}", role, "test")).Key;
+
+    /// <summary>An HTTP client for a new key of <paramref name="role"/>; without a role, a client with no credential.</summary>
+    public async Task<HttpClient> ClientAsync(string? role, string? name = null)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
+        if (role is not null)
+            client.DefaultRequestHeaders.Add("X-Api-Key", await CreateKeyAsync(role, name));
+        return client;
+    }
+
     public string DataDirectory { get; }
 
     public HttpClient Client { get; }
@@ -46,7 +62,11 @@ public sealed class AgentCrmApp : IAsyncDisposable
         var app = AgentCrmServer.Build([], overrides);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new AgentCrmApp(app, dataDirectory, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) });
+        // Client acts as an administrator (every role's rights); ClientAsync gives other roles.
+        var admin = await app.Services.GetRequiredService<AgentCrm.Access.ApiKeyStore>().CreateAsync($"test-admin-{Guid.NewGuid():N}", "admin", "test");
+        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", admin.Key);
+        return new AgentCrmApp(app, dataDirectory, client);
     }
 
     public Task<HttpResponseMessage> PostEventsAsync(IEnumerable<JsonObject> events) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentCrm.Agents.Consent;
 
 namespace AgentCrm.Agents.Pipeline;
 
@@ -6,6 +7,14 @@ namespace AgentCrm.Agents.Pipeline;
 public sealed record AssessOutcome(Assessment? Assessment, Exception? Error, TimeSpan Elapsed, CustomerSnapshot Seen, bool TimedOut = false)
 {
     public bool Failed => Error is not null || TimedOut;
+
+    /// <summary>Required fields the customer's consent withholds; when any, the agent was not run.</summary>
+    public IReadOnlyList<string> Withheld { get; init; } = [];
+
+    public bool Blocked => Withheld.Count > 0;
+
+    public static AssessOutcome BlockedBy(ConsentDecision decision, CustomerSnapshot snapshot) =>
+        new(null, null, TimeSpan.Zero, snapshot.Only([]), false) { Withheld = decision.Withheld };
 }
 
 /// <summary>
@@ -15,10 +24,23 @@ public sealed record AssessOutcome(Assessment? Assessment, Exception? Error, Tim
 /// </summary>
 public static class AssessmentPipeline
 {
+    /// <summary>
+    /// The consent gate, then the agent: a customer who withholds a field the agent requires is not
+    /// assessed at all (the agent never sees the value); otherwise the agent sees only allowed fields.
+    /// </summary>
+    public static AssessOutcome Assess(IAgent agent, CustomerSnapshot snapshot, ConsentPolicy consent, DateTimeOffset at, TimeSpan? timeout = null)
+    {
+        var decision = consent.Decide(agent.Manifest, at);
+        if (decision.Blocked)
+            return AssessOutcome.BlockedBy(decision, snapshot);
+        var allowed = snapshot.Only(decision.Allowed);
+        return timeout is { } t ? Assess(agent, allowed, t) : Assess(agent, allowed);
+    }
+
     /// <summary>Runs the agent inline; an exception is returned as the outcome's error, never thrown.</summary>
     public static AssessOutcome Assess(IAgent agent, CustomerSnapshot snapshot)
     {
-        var seen = snapshot.Only(agent.Manifest.Reads);
+        var seen = snapshot.Only(agent.Manifest.Reads.Concat(agent.Manifest.OptionalReads));
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -40,6 +62,6 @@ public static class AssessmentPipeline
         var task = Task.Run(() => Assess(agent, snapshot));
         if (task.Wait(timeout))
             return task.Result;
-        return new AssessOutcome(null, new TimeoutException($"{agent.Manifest.Id}@{agent.Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms."), timeout, snapshot.Only(agent.Manifest.Reads), TimedOut: true);
+        return new AssessOutcome(null, new TimeoutException($"{agent.Manifest.Id}@{agent.Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms."), timeout, snapshot.Only(agent.Manifest.Reads.Concat(agent.Manifest.OptionalReads)), TimedOut: true);
     }
 }

@@ -191,6 +191,38 @@ public sealed partial class AgentRegistry
         }
     }
 
+    /// <summary>
+    /// Stops a version delivering (active → suspended) and re-activates the version that was active before
+    /// it, if any; returns that fallback (null when none). The reason goes into the audit record.
+    /// </summary>
+    public async Task<AgentVersionRecord?> SuspendAsync(string agentId, string version, string actor, string reason, CancellationToken cancellationToken = default)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            var target = Find(agentId, version);
+            if (target.State != AgentState.Active)
+                return null;
+            var changes = new List<(AgentVersionRecord, AgentState, int)> { (target, AgentState.Suspended, target.CanaryPercent) };
+            AgentVersionRecord? fallback = null;
+            var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
+            // A suspended canary leaves the primary serving; a suspended primary hands over to the one before it.
+            if (!othersActive && PreviousActive(agentId, new HashSet<string>(StringComparer.Ordinal) { version }) is { } previous
+                && Find(agentId, previous) is { State: not AgentState.Active } prev)
+            {
+                changes.Add((prev, AgentState.Active, 100));
+                fallback = prev;
+            }
+            var applied = await ApplyAsync(changes, actor, cancellationToken, reason);
+            return fallback is null ? null : applied.Last();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
     private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, AgentState to, string actor, CancellationToken cancellationToken, AgentState? onlyFrom = null)
     {
         await _mutex.WaitAsync(cancellationToken);
@@ -269,7 +301,7 @@ public sealed partial class AgentRegistry
         }
     }
 
-    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To, int Canary)> changes, string actor, CancellationToken cancellationToken)
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To, int Canary)> changes, string actor, CancellationToken cancellationToken, string? reason = null)
     {
         var now = _time.GetUtcNow();
         await _writer.WriteAsync(ctx =>
@@ -278,7 +310,7 @@ public sealed partial class AgentRegistry
             {
                 ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
                     ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
-                Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary);
+                Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
             }
         }).WaitAsync(cancellationToken);
         var updated = new List<AgentVersionRecord>();
@@ -294,7 +326,7 @@ public sealed partial class AgentRegistry
         return updated;
     }
 
-    private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100)
+    private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100, string? reason = null)
     {
         var cmd = ctx.Command(
             "INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, $v, $f, $t, $w, $at)",
@@ -310,7 +342,7 @@ public sealed partial class AgentRegistry
         bump.Parameters["$k"].Value = VersionKey;
         bump.ExecuteNonQuery();
         _audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{Name(to)}", $"agent:{agentId}@{version}",
-            new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent }, at);
+            new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent, ["reason"] = reason }, at);
     }
 
     private void ReloadIfChangedLocked()

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentCrm.Access;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,17 +21,18 @@ public static class AgentsApi
     {
         var group = app.MapGroup("/v1/agents").WithTags("Agents");
         group.MapPost("/", Register).WithName("RegisterAgent").WithSummary("Register an agent version from a JSON or YAML manifest.")
-            .Accepts<AgentManifest>("application/json", "application/yaml");
+            .Accepts<AgentManifest>("application/json", "application/yaml").RequireRoles(Roles.Ops);
         group.MapGet("/", (AgentRegistry registry) => TypedResults.Ok(new ItemsPage<AgentDto>(
-            registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)).ToList(), null))).WithName("ListAgents");
-        group.MapGet("/{id}", GetAgent).WithName("GetAgent");
-        group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent");
-        group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion");
+            registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)).ToList(), null))).WithName("ListAgents")
+            .RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+        group.MapGet("/{id}", GetAgent).WithName("GetAgent").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+        group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent").RequireRoles(Roles.Ops);
+        group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion").RequireRoles(Roles.Ops);
         return group;
     }
 
     public static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> Register(
-        HttpRequest request, AgentRegistry registry, CancellationToken cancellationToken)
+        HttpRequest request, AgentRegistry registry, HttpContext context, CancellationToken cancellationToken)
     {
         var text = await RequestBody.ReadTextAsync(request, MaxManifestBytes, cancellationToken);
         if (text is null)
@@ -38,7 +40,7 @@ public static class AgentsApi
         try
         {
             var manifest = ManifestReader.Read(text, request.ContentType);
-            var result = await registry.RegisterAsync(manifest, "api", cancellationToken);
+            var result = await registry.RegisterAsync(manifest, Caller.From(context.User).AuditActor, cancellationToken);
             var dto = ToDto(result.Record);
             return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
         }
@@ -58,11 +60,11 @@ public static class AgentsApi
         return versions.Count == 0 ? Problems.NotFound($"No agent '{id}' is registered.") : TypedResults.Ok(ToDto(id, versions));
     }
 
-    public static async Task<Results<Ok<AgentDto>, ProblemHttpResult>> Unregister(string id, AgentRegistry registry, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AgentDto>, ProblemHttpResult>> Unregister(string id, AgentRegistry registry, HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
-            return TypedResults.Ok(ToDto(id, await registry.UnregisterAsync(id, "api", cancellationToken)));
+            return TypedResults.Ok(ToDto(id, await registry.UnregisterAsync(id, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {
@@ -72,7 +74,7 @@ public static class AgentsApi
 
     /// <summary>Activates a version through the promotion gate: 409 listing each unmet criterion without a passing report for its content hash.</summary>
     public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Promote(
-        string id, string version, HttpRequest request, Sandbox.Lifecycle lifecycle, CancellationToken cancellationToken)
+        string id, string version, HttpRequest request, Sandbox.Lifecycle lifecycle, HttpContext context, CancellationToken cancellationToken)
     {
         var text = await RequestBody.ReadTextAsync(request, 64 * 1024, cancellationToken) ?? "";
         var canary = 100;
@@ -95,7 +97,7 @@ public static class AgentsApi
         }
         try
         {
-            return TypedResults.Ok(ToDto(await lifecycle.PromoteAsync(id, version, canary, "api", cancellationToken)));
+            return TypedResults.Ok(ToDto(await lifecycle.PromoteAsync(id, version, canary, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {

@@ -78,6 +78,11 @@ public static partial class ManifestReader
         for (var i = 0; i < m.Reads.Count; i++)
             if (!FieldCatalog.IsValid(m.Reads[i]))
                 errors[$"reads[{i}]"] = [$"Unknown snapshot field '{m.Reads[i]}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."];
+        for (var i = 0; i < m.OptionalReads.Count; i++)
+            if (!FieldCatalog.IsValid(m.OptionalReads[i]))
+                errors[$"optionalReads[{i}]"] = [$"Unknown snapshot field '{m.OptionalReads[i]}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."];
+        if (m.VetoWindowHours is < 0 or > 24 * 90 || double.IsNaN(m.VetoWindowHours))
+            errors["vetoWindowHours"] = ["vetoWindowHours must be between 0 and 2160 (90 days)."];
         if (string.IsNullOrWhiteSpace(m.Purpose))
             errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
         if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))

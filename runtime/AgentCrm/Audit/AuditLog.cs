@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -5,14 +6,23 @@ using AgentCrm.Storage;
 
 namespace AgentCrm.Audit;
 
+public sealed record AuditRecord(long Seq, DateTimeOffset At, string Actor, string Action, string Subject, JsonElement Data, string PrevHash, string Hash);
+
+public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset? Since, int Limit, long? AfterSeq);
+
+/// <summary>The outcome of <see cref="AuditLog.Verify"/>: ok, or the first record that breaks the chain and why.</summary>
+public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null);
+
 /// <summary>
 /// Append-only audit records, each hash-chained to the one before it: hash = SHA-256 over the canonical
 /// line "seq|at|actor|action|subject|data|prevHash". Appends run inside group-commit operations and read
 /// the previous hash inside the same transaction, so a rolled-back operation never breaks the chain.
+/// The head (last seq and hash) is also kept in <c>meta</c>, so removing the newest records is detected too.
 /// </summary>
-public sealed class AuditLog
+public sealed class AuditLog(SqliteDatabase database)
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
+    private const string HeadKey = "audit.head";
     private static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web);
 
     public void Append(WriteContext ctx, string actor, string action, string subject, IReadOnlyDictionary<string, object?> data, DateTimeOffset at)
@@ -29,20 +39,104 @@ public sealed class AuditLog
         var when = at.ToUniversalTime().ToString("O");
         var json = JsonSerializer.Serialize(data, DataJson);
         var hash = Hash(seq, when, actor, action, subject, json, prev);
-        var insert = ctx.Command(
-            "INSERT INTO audit (seq, at, actor, action, subject, data, prev_hash, hash) VALUES ($s, $at, $a, $ac, $su, $d, $p, $h)",
-            "$s", "$at", "$a", "$ac", "$su", "$d", "$p", "$h");
-        insert.Parameters["$s"].Value = seq;
-        insert.Parameters["$at"].Value = when;
-        insert.Parameters["$a"].Value = actor;
-        insert.Parameters["$ac"].Value = action;
-        insert.Parameters["$su"].Value = subject;
-        insert.Parameters["$d"].Value = json;
-        insert.Parameters["$p"].Value = prev;
-        insert.Parameters["$h"].Value = hash;
-        insert.ExecuteNonQuery();
+        ctx.Execute("INSERT INTO audit (seq, at, actor, action, subject, data, prev_hash, hash) VALUES ($s, $at, $a, $ac, $su, $d, $p, $h)",
+            ("$s", seq), ("$at", when), ("$a", actor), ("$ac", action), ("$su", subject), ("$d", json), ("$p", prev), ("$h", hash));
+        ctx.Execute("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            ("$k", HeadKey), ("$v", $"{seq}:{hash}"));
     }
 
     public static string Hash(long seq, string at, string actor, string action, string subject, string data, string prev) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{seq}|{at}|{actor}|{action}|{subject}|{data}|{prev}")));
+
+    /// <summary>Records newest first, filtered; <c>subject</c> matches exactly or as a prefix ending in <c>*</c>.</summary>
+    public IReadOnlyList<AuditRecord> Query(AuditQuery q)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        var where = new List<string>();
+        if (q.Subject is { } subject)
+        {
+            if (subject.EndsWith('*'))
+            {
+                where.Add("substr(subject, 1, length($su)) = $su");
+                cmd.Parameters.AddWithValue("$su", subject[..^1]);
+            }
+            else
+            {
+                where.Add("subject = $su");
+                cmd.Parameters.AddWithValue("$su", subject);
+            }
+        }
+        if (q.Action is { } action)
+        {
+            where.Add("action = $ac");
+            cmd.Parameters.AddWithValue("$ac", action);
+        }
+        if (q.Since is { } since)
+        {
+            where.Add("at >= $since");
+            cmd.Parameters.AddWithValue("$since", since.ToUniversalTime().ToString("O"));
+        }
+        if (q.AfterSeq is { } after)
+        {
+            where.Add("seq < $after");
+            cmd.Parameters.AddWithValue("$after", after);
+        }
+        cmd.CommandText = $"SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
+        cmd.Parameters.AddWithValue("$limit", q.Limit);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<AuditRecord>();
+        while (reader.Read())
+        {
+            using var data = JsonDocument.Parse(reader.GetString(5));
+            list.Add(new AuditRecord(reader.GetInt64(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture), reader.GetString(2),
+                reader.GetString(3), reader.GetString(4), data.RootElement.Clone(), reader.GetString(6), reader.GetString(7)));
+        }
+        return list;
+    }
+
+    /// <summary>
+    /// Recomputes the chain from the first record: sequence numbers must be consecutive from 1, each
+    /// record must link to its predecessor's hash and hash to its stored value, and the last one must be
+    /// the recorded head. Reports the first record that breaks any of these.
+    /// </summary>
+    public AuditVerification Verify()
+    {
+        using var connection = database.Open();
+        using var tx = connection.BeginTransaction(deferred: true);
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit ORDER BY seq";
+        long expected = 1;
+        var prev = Genesis;
+        using (var reader = cmd.ExecuteReader())
+            while (reader.Read())
+            {
+                var seq = reader.GetInt64(0);
+                if (seq != expected)
+                    return new(false, expected - 1, expected, $"record {expected} is missing (the next stored record is {seq}).");
+                if (reader.GetString(6) != prev)
+                    return new(false, expected - 1, seq, $"record {seq} does not link to the hash of record {seq - 1} (a record was removed, reordered or changed).");
+                var hash = Hash(seq, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
+                if (hash != reader.GetString(7))
+                    return new(false, expected - 1, seq, $"record {seq} was changed after it was written (its content does not match its hash).");
+                prev = hash;
+                expected++;
+            }
+        var count = expected - 1;
+        using var head = connection.CreateCommand();
+        head.Transaction = tx;
+        head.CommandText = "SELECT value FROM meta WHERE key = $k";
+        head.Parameters.AddWithValue("$k", HeadKey);
+        var recorded = head.ExecuteScalar() as string;
+        if (recorded is null)
+            return count == 0 ? new(true, 0) : new(false, count, count, "the chain's head is not recorded.");
+        var parts = recorded.Split(':');
+        var headSeq = long.Parse(parts[0], CultureInfo.InvariantCulture);
+        if (headSeq != count || parts[1] != prev)
+            return new(false, count, Math.Min(headSeq, count + 1), headSeq > count
+                ? $"records {count + 1} to {headSeq} were removed (the chain's head is record {headSeq})."
+                : $"the last record {count} is not the recorded head.");
+        return new(true, count);
+    }
 }

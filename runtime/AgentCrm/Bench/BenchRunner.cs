@@ -59,6 +59,9 @@ internal static class BenchRunner
             var metrics = app.Services.GetRequiredService<RuntimeMetrics>();
             var dispatcher = app.Services.GetRequiredService<EventDispatcher>();
             using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
+            // The benchmark sends as an integrator would, with a key (authentication is part of the measured path).
+            var key = await app.Services.GetRequiredService<Access.ApiKeyStore>().CreateAsync("bench", Access.Roles.Integrator, "system:bench", cancellationToken);
+            http.DefaultRequestHeaders.Add(Access.CredentialHandler.ApiKeyHeader, key.Key);
             var now = DateTimeOffset.UtcNow;
             var random = new Random(7);
 

@@ -13,6 +13,9 @@ public enum BriefStatus
     [JsonStringEnumMemberName("shadow")] Shadow,
 }
 
+/// <summary>A reviewer's verdict on a brief.</summary>
+public sealed record BriefReview(string Verdict, string Reviewer, DateTimeOffset At, string? Reason, string? Note, bool? CorrectLabel);
+
 public sealed record Citation(string DocumentId, string Title, string Section, string ChunkId, double Score, string Snippet);
 
 /// <summary>A brief for a CSM (API.md, "Briefs"), with what the evidence endpoint needs to justify it.</summary>
@@ -34,6 +37,12 @@ public sealed record Brief
     public BriefStatus Status { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public bool Degraded { get; init; }
+
+    /// <summary>Until when a reviewer may still veto (retract) the delivered brief.</summary>
+    public DateTimeOffset? ReviewUntil { get; init; }
+
+    /// <summary>The reviewer's verdict, once there is one.</summary>
+    public BriefReview? Review { get; init; }
 
     /// <summary>The event whose arrival produced this brief.</summary>
     public required string TriggerEventId { get; init; }

@@ -20,6 +20,7 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, R
     public async Task<Brief> ComposeAsync(AgentVersionRecord agent, CustomerSnapshot snapshot, CustomerSnapshot seen, Assessment assessment, string triggerEventId, CancellationToken cancellationToken)
     {
         var m = agent.Manifest;
+        var now = time.GetUtcNow();
         var name = snapshot.Text("profile.name") ?? snapshot.CustomerId;
         var cited = await citations.FindAsync(m, assessment, cancellationToken);
         var (headline, body) = Template(m, name, assessment, cited);
@@ -54,7 +55,8 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, R
             Reasons = assessment.Reasons,
             Citations = cited,
             Status = m.VetoPolicy == VetoPolicy.ReviewBeforeDelivery ? BriefStatus.PendingReview : BriefStatus.Delivered,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
+            ReviewUntil = m.VetoPolicy == VetoPolicy.DeliverThenVeto ? now.AddHours(m.VetoWindowHours) : null,
             Degraded = degraded,
             TriggerEventId = triggerEventId,
             AsOf = snapshot.AsOf,

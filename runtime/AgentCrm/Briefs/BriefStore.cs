@@ -1,50 +1,206 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AgentCrm.Access;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Briefs;
 
-public sealed record BriefQuery(string? CustomerId, string? AgentId, string? Scenario, BriefStatus? Status, DateTimeOffset? Since, int Limit, long? AfterSeq);
+public sealed record BriefQuery(string? CustomerId, string? AgentId, string? Scenario, BriefStatus? Status, DateTimeOffset? Since, int Limit, long? AfterSeq)
+{
+    /// <summary>When set and the caller is a CSM: only delivered or retracted briefs of the caller's assigned accounts.</summary>
+    public Caller? VisibleTo { get; init; }
+}
 
 public sealed record BriefPage(IReadOnlyList<Brief> Items, string? NextCursor);
 
-/// <summary>Briefs in SQLite: the full brief as JSON plus the columns the filters use.</summary>
-public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit)
+public enum ReviewVerdict
+{
+    Veto,
+    Approve,
+}
+
+/// <summary>A reviewer's request: the verdict, and for a veto its reason and the true label if known.</summary>
+public sealed record ReviewRequest(ReviewVerdict Verdict, string Reviewer, string? Reason, string? Note, bool? CorrectLabel);
+
+/// <summary>What a review did: the brief afterwards, whether anything changed, or why it was refused (409).</summary>
+public sealed record ReviewOutcome(Brief? Brief, bool Changed, string? Conflict);
+
+/// <summary>Briefs in SQLite: the full brief as JSON plus the columns the filters use; reviews and their feedback cases beside them.</summary>
+public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>Raised after a brief was stored or changed state (committed), for the brief stream.</summary>
+    public event Action<Brief>? Changed;
+
     /// <summary>Stores a brief and its audit record in one transaction; a brief with the same id is left as it is.</summary>
     public Task<bool> AddAsync(Brief brief, IReadOnlyList<string> eventIds) => writer.WriteAsync(ctx =>
     {
-        var cmd = ctx.Command(
+        var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
-            "$id", "$c", "$a", "$v", "$s", "$st", "$at", "$b");
-        cmd.Parameters["$id"].Value = brief.Id;
-        cmd.Parameters["$c"].Value = brief.CustomerId;
-        cmd.Parameters["$a"].Value = brief.AgentId;
-        cmd.Parameters["$v"].Value = brief.AgentVersion;
-        cmd.Parameters["$s"].Value = brief.Scenario;
-        cmd.Parameters["$st"].Value = StatusName(brief.Status);
-        cmd.Parameters["$at"].Value = brief.CreatedAt.ToUniversalTime().ToString("O");
-        cmd.Parameters["$b"].Value = JsonSerializer.Serialize(brief, Json);
-        if (cmd.ExecuteNonQuery() == 0)
+            ("$id", brief.Id), ("$c", brief.CustomerId), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$s", brief.Scenario),
+            ("$st", StatusName(brief.Status)), ("$at", brief.CreatedAt.ToUniversalTime().ToString("O")), ("$b", JsonSerializer.Serialize(brief, Json)));
+        if (inserted == 0)
             return false;
+        if (brief.Status is BriefStatus.PendingReview or BriefStatus.Delivered)
+            ctx.Execute("INSERT OR IGNORE INTO brief_reviews (brief_id, agent_id, agent_version, review_until) VALUES ($id, $a, $v, $u)",
+                ("$id", brief.Id), ("$a", brief.AgentId), ("$v", brief.AgentVersion),
+                ("$u", (brief.ReviewUntil ?? brief.CreatedAt).ToUniversalTime().ToString("O")));
         audit.Append(ctx, $"agent:{brief.AgentId}@{brief.AgentVersion}", "brief.created", $"brief:{brief.Id}", new Dictionary<string, object?>
         {
             ["customerId"] = brief.CustomerId,
+            ["agentVersion"] = brief.AgentVersion,
             ["contentHash"] = brief.ContentHash,
             ["score"] = brief.Score,
             ["threshold"] = brief.Threshold,
             ["status"] = StatusName(brief.Status),
             ["eventIds"] = eventIds,
         }, brief.CreatedAt);
+        ctx.AfterCommit(() => Changed?.Invoke(brief));
         return true;
     });
+
+    /// <summary>
+    /// Applies a reviewer's verdict in one transaction: the brief's state, the review record, the labeled
+    /// feedback case for the agent, and the audit record. A repeated verdict changes nothing.
+    /// </summary>
+    public async Task<ReviewOutcome> ReviewAsync(string id, ReviewRequest request)
+    {
+        var now = time.GetUtcNow();
+        var outcome = await writer.WriteAsync(ctx =>
+        {
+            var read = ctx.Command("SELECT body FROM briefs WHERE id = $id", "$id");
+            read.Parameters["$id"].Value = id;
+            if (read.ExecuteScalar() is not string json)
+                return new ReviewOutcome(null, false, null);
+            var brief = JsonSerializer.Deserialize<Brief>(json, Json)!;
+            var inWindow = brief.ReviewUntil is { } until && now < until;
+            var (to, conflict, unchanged) = (request.Verdict, brief.Status) switch
+            {
+                (ReviewVerdict.Veto, BriefStatus.PendingReview) => (BriefStatus.Vetoed, null, false),
+                (ReviewVerdict.Veto, BriefStatus.Delivered) when inWindow => (BriefStatus.Retracted, null, false),
+                (ReviewVerdict.Veto, BriefStatus.Delivered) => (brief.Status, $"The veto window of brief '{id}' closed at {brief.ReviewUntil:O}; it can no longer be retracted.", false),
+                (ReviewVerdict.Veto, BriefStatus.Vetoed or BriefStatus.Retracted) => (brief.Status, null, true),
+                (ReviewVerdict.Approve, BriefStatus.PendingReview) => (BriefStatus.Delivered, null, false),
+                (ReviewVerdict.Approve, BriefStatus.Delivered) when brief.Review?.Verdict == "approved" => (brief.Status, null, true),
+                (ReviewVerdict.Approve, BriefStatus.Delivered) when inWindow => (BriefStatus.Delivered, null, false),
+                (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, $"The review window of brief '{id}' closed at {brief.ReviewUntil:O}.", false),
+                (_, var status) => (status, $"Brief '{id}' is {StatusName(status)}, a final state: it cannot be {(request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved")}.", false),
+            };
+            if (conflict is not null || unchanged)
+                return new ReviewOutcome(brief, false, conflict);
+            var verdict = request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved";
+            var updated = brief with
+            {
+                Status = to,
+                Review = new BriefReview(verdict, request.Reviewer, now, request.Reason, request.Note, request.CorrectLabel),
+            };
+            ctx.Execute("UPDATE briefs SET status = $st, body = $b WHERE id = $id",
+                ("$st", StatusName(to)), ("$b", JsonSerializer.Serialize(updated, Json)), ("$id", id));
+            ctx.Execute("UPDATE brief_reviews SET verdict = $v, reviewer = $r, decided_at = $t WHERE brief_id = $id",
+                ("$v", verdict), ("$r", request.Reviewer), ("$t", now.ToString("O")), ("$id", id));
+            // The verdict is the truth the agent is measured against: a veto says the brief should not have
+            // fired (unless the reviewer gives the correct label), an approval that it rightly did.
+            var label = request.Verdict == ReviewVerdict.Approve || request.CorrectLabel == true;
+            ctx.Execute(
+                """
+                INSERT INTO feedback_cases (agent_id, brief_id, customer_id, label, verdict, as_of, fields, created_at) VALUES ($a, $id, $c, $l, $v, $asof, $f, $t)
+                ON CONFLICT(brief_id) DO UPDATE SET label = excluded.label, verdict = excluded.verdict, created_at = excluded.created_at
+                """,
+                ("$a", brief.AgentId), ("$id", id), ("$c", brief.CustomerId), ("$l", label ? 1 : 0), ("$v", verdict),
+                ("$asof", brief.AsOf.ToUniversalTime().ToString("O")), ("$f", JsonSerializer.Serialize(brief.Inputs, Json)), ("$t", now.ToString("O")));
+            audit.Append(ctx, request.Reviewer, $"brief.{verdict}", $"brief:{id}", new Dictionary<string, object?>
+            {
+                ["from"] = StatusName(brief.Status),
+                ["to"] = StatusName(to),
+                ["agentId"] = brief.AgentId,
+                ["agentVersion"] = brief.AgentVersion,
+                ["contentHash"] = brief.ContentHash,
+                ["reason"] = request.Reason,
+                ["correctLabel"] = request.CorrectLabel,
+                ["label"] = label,
+            }, now);
+            ctx.AfterCommit(() => Changed?.Invoke(updated));
+            return new ReviewOutcome(updated, true, null);
+        });
+        return outcome;
+    }
+
+    /// <summary>The review queue, oldest first: briefs awaiting review, and delivered briefs still inside their veto window.</summary>
+    public BriefPage ReviewQueue(int limit, long? afterSeq)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT b.seq, b.body FROM briefs b JOIN brief_reviews r ON r.brief_id = b.id
+            WHERE r.verdict IS NULL AND (b.status = 'pendingReview' OR (b.status = 'delivered' AND r.review_until > $now)) AND b.seq > $after
+            ORDER BY b.seq LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToUniversalTime().ToString("O"));
+        cmd.Parameters.AddWithValue("$after", afterSeq ?? 0);
+        cmd.Parameters.AddWithValue("$limit", limit + 1);
+        return ReadPage(cmd, limit);
+    }
+
+    /// <summary>Vetoed or retracted share of a version's latest <paramref name="window"/> delivered-or-reviewed briefs, with their count.</summary>
+    public (double Rate, int Briefs) VetoRate(string agentId, string version, int window)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT count(*), coalesce(sum(status IN ('vetoed', 'retracted')), 0) FROM (
+                SELECT status FROM briefs WHERE agent_id = $a AND agent_version = $v AND status <> 'shadow' ORDER BY seq DESC LIMIT $n)
+            """;
+        cmd.Parameters.AddWithValue("$a", agentId);
+        cmd.Parameters.AddWithValue("$v", version);
+        cmd.Parameters.AddWithValue("$n", window);
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        var n = reader.GetInt32(0);
+        return (n == 0 ? 0 : (double)reader.GetInt32(1) / n, n);
+    }
+
+    /// <summary>Per version of an agent: briefs by status and how many have reasons and a citation.</summary>
+    public IReadOnlyDictionary<string, BriefCounts> CountsByVersion(string agentId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT agent_version, status, count(*),
+                   sum(json_array_length(body, '$.reasons') > 0 AND json_array_length(body, '$.citations') > 0)
+            FROM briefs WHERE agent_id = $a GROUP BY agent_version, status
+            """;
+        cmd.Parameters.AddWithValue("$a", agentId);
+        var counts = new Dictionary<string, BriefCounts>(StringComparer.Ordinal);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            var version = reader.GetString(0);
+            var c = counts.GetValueOrDefault(version) ?? new BriefCounts();
+            var n = reader.GetInt64(2);
+            var explained = reader.IsDBNull(3) ? 0 : reader.GetInt64(3);
+            counts[version] = reader.GetString(1) switch
+            {
+                "delivered" => c with { Delivered = c.Delivered + n, Explained = c.Explained + explained },
+                "pendingReview" => c with { Pending = c.Pending + n, Explained = c.Explained + explained },
+                "vetoed" => c with { Vetoed = c.Vetoed + n, Explained = c.Explained + explained },
+                "retracted" => c with { Retracted = c.Retracted + n, Explained = c.Explained + explained },
+                _ => c with { Shadow = c.Shadow + n },
+            };
+        }
+        using var approved = connection.CreateCommand();
+        approved.CommandText = "SELECT agent_version, count(*) FROM brief_reviews WHERE agent_id = $a AND verdict = 'approved' GROUP BY agent_version";
+        approved.Parameters.AddWithValue("$a", agentId);
+        using var r2 = approved.ExecuteReader();
+        while (r2.Read())
+            counts[r2.GetString(0)] = (counts.GetValueOrDefault(r2.GetString(0)) ?? new BriefCounts()) with { Approved = r2.GetInt64(1) };
+        return counts;
+    }
 
     public Brief? Get(string id)
     {
@@ -74,22 +230,36 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         // Shadow briefs are never delivered: they show only when asked for by status.
         if (q.Status is null)
             where.Add("status <> 'shadow'");
+        if (q.VisibleTo is { ScopedToAccounts: true } csm)
+        {
+            where.Add("status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)");
+            cmd.Parameters.AddWithValue("$csm", csm.Name);
+        }
         Filter("created_at >= $since", "$since", q.Since?.ToUniversalTime().ToString("O"));
         Filter("seq < $after", "$after", q.AfterSeq);
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
+        return ReadPage(cmd, q.Limit);
+    }
+
+    private static BriefPage ReadPage(Microsoft.Data.Sqlite.SqliteCommand cmd, int limit)
+    {
         var items = new List<Brief>();
         long lastSeq = 0;
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
-            if (items.Count == q.Limit)
+            if (items.Count == limit)
                 return new(items, EncodeCursor(lastSeq));
             lastSeq = reader.GetInt64(0);
             items.Add(JsonSerializer.Deserialize<Brief>(reader.GetString(1), Json)!);
         }
         return new(items, null);
     }
+
+    /// <summary>True when a CSM-scoped caller may see this brief (their account, and a state CSMs see).</summary>
+    public static bool IsVisible(Brief brief, Caller caller, AccountAssignments accounts) =>
+        !caller.ScopedToAccounts || (brief.Status is BriefStatus.Delivered or BriefStatus.Retracted && accounts.IsAssigned(caller.Name, brief.CustomerId));
 
     public long Count(string? agentId = null, string? version = null)
     {
@@ -120,4 +290,10 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             return false;
         }
     }
+}
+
+/// <summary>Briefs of one agent version by state; <see cref="Explained"/> = non-shadow briefs with reasons and at least one citation.</summary>
+public sealed record BriefCounts(long Delivered = 0, long Pending = 0, long Vetoed = 0, long Retracted = 0, long Shadow = 0, long Approved = 0, long Explained = 0)
+{
+    public long Total => Delivered + Pending + Vetoed + Retracted;
 }

@@ -1,4 +1,8 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
+using AgentCrm.Access;
 using AgentCrm.Intake;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,16 +23,52 @@ public static class BriefsApi
     public static RouteGroupBuilder MapBriefsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/briefs").WithTags("Briefs");
-        group.MapGet("/", List).WithName("ListBriefs");
-        group.MapGet("/{id}", (string id, BriefStore store) => store.Get(id) is { } b
-            ? (Results<Ok<Brief>, ProblemHttpResult>)TypedResults.Ok(b)
-            : Problems.NotFound($"No brief '{id}'.")).WithName("GetBrief");
-        group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence");
+        group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer);
+        group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
+            .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see.");
+        group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer);
+        group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer);
         return group;
     }
 
+    public static Results<Ok<Brief>, ProblemHttpResult> GetBrief(string id, BriefStore store, AccountAssignments accounts, HttpContext context)
+    {
+        if (store.Get(id) is not { } b)
+            return Problems.NotFound($"No brief '{id}'.");
+        return BriefStore.IsVisible(b, Caller.From(context.User), accounts) ? TypedResults.Ok(b) : Problems.Forbidden($"Brief '{id}' is not for one of your accounts.");
+    }
+
+    /// <summary>Every brief stored or changed from now on that the caller may see, as server-sent events.</summary>
+    public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(context.User);
+        var channel = Channel.CreateBounded<Brief>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
+        void OnChanged(Brief b)
+        {
+            if (b.Status != BriefStatus.Shadow)
+                channel.Writer.TryWrite(b);
+        }
+        store.Changed += OnChanged;
+        context.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.ServerSentEvents(Items(cancellationToken));
+
+        async IAsyncEnumerable<SseItem<Brief>> Items([EnumeratorCancellation] CancellationToken ct)
+        {
+            try
+            {
+                await foreach (var b in channel.Reader.ReadAllAsync(ct))
+                    if (BriefStore.IsVisible(b, caller, accounts))
+                        yield return new SseItem<Brief>(b, "brief") { EventId = b.Id };
+            }
+            finally
+            {
+                store.Changed -= OnChanged;
+            }
+        }
+    }
+
     public static Results<Ok<BriefPage>, ProblemHttpResult> List(
-        BriefStore store, string? customerId, string? agentId, string? scenario, string? status, string? since, int? limit, string? cursor)
+        BriefStore store, HttpContext context, string? customerId, string? agentId, string? scenario, string? status, string? since, int? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         BriefStatus? parsedStatus = null;
@@ -59,13 +99,18 @@ public static class BriefsApi
         }
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        return TypedResults.Ok(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, limit ?? DefaultLimit, after)));
+        return TypedResults.Ok(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, limit ?? DefaultLimit, after)
+        {
+            VisibleTo = Caller.From(context.User),
+        }));
     }
 
-    public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, EventStore events)
+    public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, EventStore events, AccountAssignments accounts, HttpContext context)
     {
         if (briefs.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
+        if (!BriefStore.IsVisible(b, Caller.From(context.User), accounts))
+            return Problems.Forbidden($"Brief '{id}' is not for one of your accounts.");
         var ids = b.Reasons.SelectMany(r => r.EventIds).Append(b.TriggerEventId);
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
             b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, events.GetRaw(ids)));

@@ -26,6 +26,7 @@ public static class AgentCrmCli
         root.Subcommands.Add(CasesCommand.Create());
         root.Subcommands.Add(KnowledgeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
 
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
@@ -39,7 +40,7 @@ public static class AgentCrmCli
         }
         catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
             or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or AgentCrm.Sandbox.Cases.CaseSetException
-            or Knowledge.Ingest.KnowledgeInputException)
+            or Knowledge.Ingest.KnowledgeInputException or Access.ApiKeyException)
         {
             return Fail(ex.Message);
         }

@@ -29,6 +29,9 @@ internal static class CliHost
         services.AddSingleton<ReportStore>();
         services.AddSingleton<Evaluator>();
         services.AddSingleton<Lifecycle>();
+        services.AddSingleton<Access.ApiKeyStore>();
+        services.AddSingleton<Customers.ConsentStore>();
+        services.AddOptions<Customers.ConsentOptions>().BindConfiguration(Customers.ConsentOptions.Section);
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         services.AddSingleton<IConfiguration>(configuration);
         Knowledge.KnowledgeHosting.AddKnowledgeCommon(services, configuration);

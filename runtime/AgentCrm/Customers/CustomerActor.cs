@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
+using AgentCrm.Audit;
 using AgentCrm.Agents.Pipeline;
 using AgentCrm.Briefs;
 
@@ -25,6 +26,8 @@ public sealed partial class CustomerActor(
     BriefComposer composer,
     BriefStore briefs,
     RuntimeMetrics metrics,
+    ConsentStore consent,
+    AssessmentAudit assessmentAudit,
     TimeProvider time,
     ILogger<CustomerActor> logger) : Actor
 {
@@ -81,6 +84,9 @@ public sealed partial class CustomerActor(
         if (runs.Count == 0)
             return (0, 0);
         var snapshot = SnapshotBuilder.Build(state, asOf);
+        // Consent is read once per turn: a revocation applies from the next turn on.
+        var policy = consent.For(Id.Id);
+        var now = time.GetUtcNow();
         var written = 0;
         var fired = new Dictionary<LiveAgent, bool>();
         // Delivering versions first, so each shadow run can be compared with the version serving this customer.
@@ -88,7 +94,13 @@ public sealed partial class CustomerActor(
         {
             var live = run.Agent;
             var manifest = live.Record.Manifest;
-            var outcome = AssessmentPipeline.Assess(live.Agent, snapshot);
+            var outcome = AssessmentPipeline.Assess(live.Agent, snapshot, policy, now);
+            if (outcome.Blocked)
+            {
+                metrics.ConsentBlocked(manifest.Id, manifest.Version);
+                await assessmentAudit.ConsentBlockedAsync(live.Record, Id.Id, outcome.Withheld, triggerId).WaitAsync(cancellationToken);
+                continue;
+            }
             if (outcome.Assessment is not { } assessment)
             {
                 metrics.AssessFailed(manifest.Id, manifest.Version);
@@ -100,8 +112,15 @@ public sealed partial class CustomerActor(
             if (run.Shadow)
                 metrics.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
             var cooldownKey = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
-            if (!assessment.Fired || InCooldown(state, cooldownKey, manifest, assessment, asOf))
+            if (!assessment.Fired)
                 continue;
+            if (InCooldown(state, cooldownKey, manifest, assessment, asOf))
+            {
+                if (!run.Shadow)
+                    await assessmentAudit.FiredWithoutBriefAsync(live.Record, Id.Id, assessment.Score,
+                        assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList(), "cooldown").WaitAsync(cancellationToken);
+                continue;
+            }
             var brief = await composer.ComposeAsync(live.Record, snapshot, outcome.Seen, assessment, triggerId, cancellationToken);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };

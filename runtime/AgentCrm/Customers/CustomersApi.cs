@@ -1,28 +1,101 @@
+using AgentCrm.Access;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Consent;
+using AgentCrm.Agents.Customers;
 using AgentCrm.Briefs;
+using AgentCrm.Intake;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Customers;
 
-public sealed record CustomerView(string Id, DateTimeOffset AsOf, IReadOnlyDictionary<string, SnapshotField> Fields, IReadOnlyList<Brief> OpenBriefs);
+public sealed record CustomerView(string Id, DateTimeOffset AsOf, IReadOnlyDictionary<string, SnapshotField> Fields, ConsentRecord Consent, IReadOnlyList<Brief> OpenBriefs);
 
-public static class CustomersApi
+public sealed record GrantRequest(string? Purpose, IReadOnlyList<string>? Categories, string? ExpiresAt);
+
+public sealed record ConsentRequest(IReadOnlyList<GrantRequest>? Grants);
+
+public static partial class CustomersApi
 {
+    public const int MaxGrants = 100;
+
     public static RouteGroupBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/customers").WithTags("Customers");
-        group.MapGet("/{id}", GetCustomer).WithName("GetCustomer").WithSummary("Snapshot features as agents see them, and open briefs.");
+        group.MapGet("/{id}", GetCustomer).WithName("GetCustomer").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .WithSummary("Snapshot features as agents see them, consent, and open briefs.");
+        group.MapPut("/{id}/consent", PutConsent).WithName("PutConsent").RequireRoles(Roles.Ops)
+            .WithSummary("Replace the customer's consent grants (purpose × data categories × expiry); revocation = a PUT without the grant.");
         return group;
     }
 
-    public static async Task<Results<Ok<CustomerView>, ProblemHttpResult>> GetCustomer(string id, IActorHost host, BriefStore briefs, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<CustomerView>, ProblemHttpResult>> GetCustomer(
+        string id, IActorHost host, BriefStore briefs, ConsentStore consent, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
     {
+        var caller = Caller.From(context.User);
+        if (!accounts.CanRead(caller, id))
+            return Problems.Forbidden($"Customer '{id}' is not one of your accounts.");
         if (await host.InvokeAsync(new ActorId(CustomerActor.TypeName, id), CustomerActor.SnapshotMethod, null, cancellationToken) is not CustomerSnapshot snapshot)
             return Problems.NotFound($"No events have been processed for customer '{id}'.");
-        var open = briefs.Query(new BriefQuery(id, null, null, null, null, BriefsApi.MaxLimit, null)).Items
+        var open = briefs.Query(new BriefQuery(id, null, null, null, null, BriefsApi.MaxLimit, null) { VisibleTo = caller }).Items
             .Where(b => b.Status is BriefStatus.Delivered or BriefStatus.PendingReview).ToList();
-        return TypedResults.Ok(new CustomerView(id, snapshot.AsOf, snapshot.Fields, open));
+        return TypedResults.Ok(new CustomerView(id, snapshot.AsOf, snapshot.Fields, consent.Get(id), open));
     }
+
+    public static async Task<Results<Ok<ConsentRecord>, ProblemHttpResult>> PutConsent(
+        string id, HttpRequest request, ConsentStore consent, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<ConsentRequest>(request, 256 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 128)
+            errors["id"] = ["A customer id is a non-empty string of at most 128 characters."];
+        if (body?.Grants is not { } grants)
+        {
+            errors["grants"] = ["grants is required (an empty list withdraws every consent)."];
+            return Problems.Validation(errors);
+        }
+        if (grants.Count > MaxGrants)
+            errors["grants"] = [$"At most {MaxGrants} grants."];
+        var categories = FieldCatalog.Categories.ToHashSet(StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        var parsed = new List<ConsentGrant>();
+        for (var i = 0; i < grants.Count && i < MaxGrants; i++)
+        {
+            var g = grants[i];
+            if (g is null)
+            {
+                errors[$"grants[{i}]"] = ["A grant is an object { purpose, categories, expiresAt }."];
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(g.Purpose) || !PurposePattern().IsMatch(g.Purpose))
+                errors[$"grants[{i}].purpose"] = ["purpose is required: lower-case letters, digits and dashes (as in agent manifests), or * for any purpose."];
+            if (g.Categories is null || g.Categories.Count == 0)
+                errors[$"grants[{i}].categories"] = [$"categories is required: one or more of {string.Join(", ", categories.Order())}, or *."];
+            else
+                for (var j = 0; j < g.Categories.Count; j++)
+                    if (g.Categories[j] != ConsentGrant.Any && !categories.Contains(g.Categories[j] ?? ""))
+                        errors[$"grants[{i}].categories[{j}]"] = [$"Unknown data category '{g.Categories[j]}'; allowed: {string.Join(", ", categories.Order())}, or *."];
+            DateTimeOffset? expires = null;
+            if (g.ExpiresAt is not null)
+            {
+                if (!EventParser.TryParseTimestamp(g.ExpiresAt, out var t))
+                    errors[$"grants[{i}].expiresAt"] = ["expiresAt must be an ISO 8601 timestamp with a time zone, e.g. 2027-12-31T00:00:00Z."];
+                else if (t <= now)
+                    errors[$"grants[{i}].expiresAt"] = ["expiresAt is in the past; leave the grant out to revoke it."];
+                else
+                    expires = t;
+            }
+            if (g.Purpose is not null && g.Categories is not null)
+                parsed.Add(new ConsentGrant(g.Purpose, g.Categories.ToList(), expires));
+        }
+        if (errors.Count > 0)
+            return Problems.Validation(errors, detail: "The consent is invalid; nothing was changed.");
+        return TypedResults.Ok(await consent.PutAsync(id, parsed, Caller.From(context.User).AuditActor, cancellationToken));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^(\\*|[a-z0-9][a-z0-9-]{0,63})$")]
+    private static partial System.Text.RegularExpressions.Regex PurposePattern();
 }

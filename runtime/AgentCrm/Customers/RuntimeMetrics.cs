@@ -59,6 +59,7 @@ public sealed class RuntimeMetrics : IDisposable
         Interlocked.Increment(ref c.Evaluations);
         if (fired)
             Interlocked.Increment(ref c.Fired);
+        c.Latency.Add(elapsed.TotalMilliseconds);
         _assessLatency.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("agent", $"{agentId}@{version}"));
     }
 
@@ -81,6 +82,9 @@ public sealed class RuntimeMetrics : IDisposable
         }
     }
 
+    /// <summary>The customer's consent withheld a field the agent requires: it was not run.</summary>
+    public void ConsentBlocked(string agentId, string version) => Interlocked.Increment(ref Agent(agentId, version).ConsentBlocked);
+
     /// <summary>A brief written by the template because the configured model failed.</summary>
     public void DegradedBrief(string agentId, string version) => Interlocked.Increment(ref Agent(agentId, version).Degraded);
 
@@ -98,6 +102,10 @@ public sealed class RuntimeMetrics : IDisposable
         public long OnlyActiveFired;
         public long NeitherFired;
         public long Degraded;
+        public long ConsentBlocked;
+
+        /// <summary>Recent Assess durations (ms) for the health percentiles.</summary>
+        public LatencyReservoir Latency { get; } = new(4096);
     }
 }
 

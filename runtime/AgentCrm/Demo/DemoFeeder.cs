@@ -14,6 +14,25 @@ public static class DemoFeeder
     public static void Attach(WebApplication app) =>
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => FeedAsync(app)));
 
+    /// <summary>A fresh key per role (<c>demo-ROLE</c>; the previous demo keys are revoked), and the CSM's demo accounts.</summary>
+    private static async Task<Dictionary<string, string>> DemoKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<Access.ApiKeyStore>();
+        var existing = store.List();
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var role in Access.Roles.All)
+        {
+            var name = $"demo-{role}-{DateTime.UtcNow:yyyyMMddHHmmss}";
+            foreach (var old in existing.Where(k => k.Role == role && k.Name.StartsWith($"demo-{role}-", StringComparison.Ordinal) && k.RevokedAt is null))
+                await store.RevokeAsync(old.Name, "system:demo", cancellationToken);
+            keys[role] = (await store.CreateAsync(name, role, "system:demo", cancellationToken)).Key;
+            if (role == Access.Roles.Csm)
+                await services.GetRequiredService<Access.AccountAssignments>().AssignAsync(name,
+                    Enumerable.Range(1, 10).Select(i => $"demo-{i:00}").ToList(), "system:demo", cancellationToken);
+        }
+        return keys;
+    }
+
     private static async Task FeedAsync(WebApplication app)
     {
         try
@@ -36,10 +55,15 @@ public static class DemoFeeder
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
             Console.WriteLine();
             Console.WriteLine($"Demo: fed {parsed.Events.Count} events for {DemoTimeline.CustomerCount} customers ({result.Accepted} new, {result.Duplicates} already stored); {briefs.Count()} briefs so far.");
-            Console.WriteLine("Look at the briefs:");
-            Console.WriteLine($"  curl -s '{address}/v1/briefs?limit=5'");
-            Console.WriteLine($"  curl -s {address}/v1/customers/demo-01");
-            Console.WriteLine($"  curl -s {address}/v1/agents");
+            var keys = await DemoKeysAsync(services, app.Lifetime.ApplicationStopping);
+            Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; new keys on every --demo start):");
+            foreach (var (role, key) in keys)
+                Console.WriteLine($"  {role,-10} {key}");
+            Console.WriteLine("Look at the briefs (the csm key sees its accounts demo-01 to demo-10 only):");
+            Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' '{address}/v1/briefs?limit=5'");
+            Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' {address}/v1/customers/demo-01");
+            Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["reviewer"]}' {address}/v1/reviews");
+            Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' {address}/v1/agents");
             Console.WriteLine("Press Ctrl+C to stop.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,3 +1,4 @@
+using AgentCrm.Access;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ public static class EventsApi
         var group = app.MapGroup("/v1/events").WithTags("Events");
         group.MapPost("/", PostEvents)
             .WithName("PostEvents")
+            .RequireRoles(Roles.Integrator, Roles.Ops)
             .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.")
             .Accepts<object>("application/json", "application/x-ndjson");
         return group;

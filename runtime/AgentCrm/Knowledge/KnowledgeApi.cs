@@ -1,3 +1,4 @@
+using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Ingest;
@@ -16,11 +17,11 @@ public static class KnowledgeApi
     public static RouteGroupBuilder MapKnowledgeApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/knowledge").WithTags("Knowledge");
-        group.MapPost("/documents", Ingest).WithName("IngestDocument").DisableAntiforgery()
+        group.MapPost("/documents", Ingest).WithName("IngestDocument").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields.");
-        group.MapGet("/documents", (KnowledgeService knowledge) => TypedResults.Ok(new ItemsPage<KnowledgeDocument>(knowledge.ListDocuments(), null))).WithName("ListDocuments");
-        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument");
-        group.MapGet("/search", Search).WithName("SearchKnowledge");
+        group.MapGet("/documents", (KnowledgeService knowledge) => TypedResults.Ok(new ItemsPage<KnowledgeDocument>(knowledge.ListDocuments(), null))).WithName("ListDocuments").RequireRoles(Roles.Ops);
+        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops);
+        group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         return group;
     }
 

@@ -1,4 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Agents;
 using System.Text.RegularExpressions;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Storage;
@@ -16,6 +21,10 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
 {
     private readonly ConcurrentDictionary<string, CaseSet> _parsed = new(StringComparer.Ordinal);
 
+    /// <summary>Case sets named <c>feedback:&lt;agentId&gt;</c> are made by reviewers' verdicts, not uploaded.</summary>
+    public const string FeedbackPrefix = "feedback:";
+    public const string FeedbackKind = "feedback";
+
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
     public Task<CaseSetInfo> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default) =>
@@ -28,6 +37,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     {
         if (!IsValidName(name))
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
+        if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
+            throw new CaseSetException(name, null, null, $"names starting with '{FeedbackPrefix}' are reserved for the case sets reviewers' verdicts make");
         var set = Parse(name, kind, data, dataName, aux, auxName);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
         await writer.WriteAsync(ctx => ctx.Execute(
@@ -45,6 +56,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// <summary>The parsed case set, or null when no set has that name.</summary>
     public CaseSet? Load(string name)
     {
+        if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
+            return LoadFeedback(name[FeedbackPrefix.Length..])?.ToCaseSet();
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT kind, hash, data_name, data, aux_name, aux FROM case_sets WHERE name = $n";
@@ -70,7 +83,60 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         while (reader.Read())
             list.Add(new CaseSetInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
                 DateTimeOffset.Parse(reader.GetString(5), System.Globalization.CultureInfo.InvariantCulture)));
+        reader.Close();
+        cmd.CommandText = "SELECT DISTINCT agent_id FROM feedback_cases ORDER BY agent_id";
+        using var agents = cmd.ExecuteReader();
+        var ids = new List<string>();
+        while (agents.Read())
+            ids.Add(agents.GetString(0));
+        foreach (var id in ids)
+            if (LoadFeedback(id) is { } set)
+                list.Add(new CaseSetInfo(set.Name, FeedbackKind, set.Hash, set.Cases.Count, set.Positives, set.CreatedAt));
         return list;
+    }
+
+    /// <summary>
+    /// The labeled cases reviewers' verdicts made for one agent: the snapshot fields the brief was written
+    /// from, labeled by the verdict (approval = positive; veto = negative unless it gave the correct label).
+    /// </summary>
+    private FeedbackCaseSet? LoadFeedback(string agentId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT brief_id, customer_id, label, verdict, as_of, fields, created_at FROM feedback_cases WHERE agent_id = $a ORDER BY seq";
+        cmd.Parameters.AddWithValue("$a", agentId);
+        using var reader = cmd.ExecuteReader();
+        var cases = new List<Case>();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var newest = DateTimeOffset.MinValue;
+        while (reader.Read())
+        {
+            var fields = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
+            using (var doc = JsonDocument.Parse(reader.GetString(5)))
+                foreach (var p in doc.RootElement.EnumerateObject())
+                    fields[p.Name] = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number => SnapshotField.Of(p.Name, p.Value.GetDouble()),
+                        JsonValueKind.String => SnapshotField.Of(p.Name, p.Value.GetString()!),
+                        JsonValueKind.True => SnapshotField.Of(p.Name, 1),
+                        JsonValueKind.False => SnapshotField.Of(p.Name, 0),
+                        _ => new SnapshotField(p.Name, null, null, []),
+                    };
+            var asOf = DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture);
+            cases.Add(new Case(reader.GetString(0), new CustomerSnapshot(reader.GetString(1), asOf, fields), reader.GetInt64(2) == 1, reader.GetString(3)));
+            hash.AppendData(Encoding.UTF8.GetBytes($"{reader.GetString(0)}|{reader.GetInt64(2)}|{reader.GetString(5)}\n"));
+            var created = DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture);
+            if (created > newest)
+                newest = created;
+        }
+        return cases.Count == 0 ? null : new FeedbackCaseSet(FeedbackPrefix + agentId, "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), cases, newest);
+    }
+
+    private sealed record FeedbackCaseSet(string Name, string Hash, IReadOnlyList<Case> Cases, DateTimeOffset CreatedAt)
+    {
+        public int Positives => Cases.Count(c => c.Label);
+
+        public CaseSet ToCaseSet() => new(Name, Hash, Cases, FeedbackKind);
     }
 
     /// <summary>Registers the case sets that ship with AgentCrm (sandbox/data + sandbox/mappings beside the executable) if missing.</summary>

@@ -9,7 +9,7 @@ namespace AgentCrm.Sandbox;
 public sealed class CaseSetNotFoundException(string name) : Exception($"No case set '{name}' is registered (agentcrm cases list).");
 
 /// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
-public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, ReportStore reports, TimeProvider time)
+public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, ReportStore reports, Customers.ConsentStore consent, TimeProvider time)
 {
     public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
         EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken);
@@ -22,6 +22,9 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
         var scored = await Task.Run(() => ReplayEngine.Replay(agent, set.Cases, new ReplayOptions
         {
             Progress = progress is null ? null : new SyncProgress<int>(done => progress.Report((done, total))),
+            // The same consent gate as live: a case's customer is judged by their record or the default policy.
+            Consent = consent.For,
+            ConsentAt = time.GetUtcNow(),
         }, cancellationToken), cancellationToken);
         var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
         report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);

@@ -1,3 +1,4 @@
+using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Customers;
 using AgentCrm.Sandbox.Cases;
@@ -10,7 +11,25 @@ namespace AgentCrm.Sandbox;
 public sealed record EvaluateRequest(string? CaseSet);
 
 public sealed record VersionHealth(string Version, string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
-    long Briefs, ShadowAgreement? Agreement);
+    long Briefs, ShadowAgreement? Agreement)
+{
+    public long BlockedByConsent { get; init; }
+    public AssessLatency? AssessLatencyMs { get; init; }
+    public Briefs.BriefCounts? BriefStates { get; init; }
+
+    /// <summary>Vetoed or retracted share of the version's reviewable briefs (null without any).</summary>
+    public double? VetoRate { get; init; }
+
+    /// <summary>Approved share of the version's reviewable briefs (null without any).</summary>
+    public double? ApprovalRate { get; init; }
+
+    /// <summary>Share of the version's briefs with reasons and at least one citation (null without briefs).</summary>
+    public double? Explainability { get; init; }
+
+    public long DegradedBriefs { get; init; }
+}
+
+public sealed record AssessLatency(double P50, double P95, double P99, long Samples);
 
 public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double AgreementRate);
 
@@ -24,23 +43,23 @@ public static class SandboxApi
     public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder app)
     {
         var agents = app.MapGroup("/v1/agents").WithTags("Agents");
-        agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion");
-        agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport");
-        agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion");
-        agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent");
-        agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth");
+        agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion").RequireRoles(Roles.Ops);
+        agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+        agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops);
+        agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops);
+        agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         app.MapGet("/v1/jobs/{jobId}", (string jobId, SandboxJobs jobs) => jobs.Get(jobId) is { } job
             ? (Results<Ok<JobStatus>, ProblemHttpResult>)TypedResults.Ok(job)
-            : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob");
+            : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
-        cases.MapGet("/", (CaseSetStore store) => TypedResults.Ok(new ItemsPage<CaseSetInfo>(store.List(), null))).WithName("ListCaseSets");
-        cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery()
+        cases.MapGet("/", (CaseSetStore store) => TypedResults.Ok(new ItemsPage<CaseSetInfo>(store.List(), null))).WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer);
+        cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).");
         return app;
     }
 
     public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Evaluate(
-        string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, CancellationToken cancellationToken)
+        string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
     {
         EvaluateRequest? body;
         try
@@ -63,7 +82,7 @@ public static class SandboxApi
         }
         if (!caseSets.List().Any(c => c.Name == body.CaseSet))
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
-        var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, "api");
+        var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
 
@@ -76,11 +95,11 @@ public static class SandboxApi
             : TypedResults.Ok(report);
     }
 
-    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Shadow(string id, string version, Lifecycle lifecycle, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Shadow(string id, string version, Lifecycle lifecycle, HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
-            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.ShadowAsync(id, version, "api", cancellationToken)));
+            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.ShadowAsync(id, version, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {
@@ -88,11 +107,11 @@ public static class SandboxApi
         }
     }
 
-    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Rollback(string id, Lifecycle lifecycle, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Rollback(string id, Lifecycle lifecycle, HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
-            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.RollbackAsync(id, "api", cancellationToken)));
+            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.RollbackAsync(id, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {
@@ -109,15 +128,28 @@ public static class SandboxApi
         var versions = registry.Versions(id);
         if (versions.Count == 0)
             return Problems.NotFound($"No agent '{id}' is registered.");
+        var counts = briefs.CountsByVersion(id);
         return TypedResults.Ok(new AgentHealth(id, versions.Select(v =>
         {
             var c = metrics.Agent(v.AgentId, v.Version);
             var runs = c.Evaluations + c.Errors;
             var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
+            var b = counts.GetValueOrDefault(v.Version) ?? new Briefs.BriefCounts();
+            var latency = c.Latency.Count == 0 ? null : new AssessLatency(
+                Math.Round(c.Latency.Percentile(50), 3), Math.Round(c.Latency.Percentile(95), 3), Math.Round(c.Latency.Percentile(99), 3), c.Latency.Count);
             return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
-                runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), briefs.Count(v.AgentId, v.Version),
+                runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), b.Total + b.Shadow,
                 compared == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
-                    Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4)));
+                    Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4)))
+            {
+                BlockedByConsent = c.ConsentBlocked,
+                AssessLatencyMs = latency,
+                BriefStates = b,
+                VetoRate = b.Total == 0 ? null : Math.Round((double)(b.Vetoed + b.Retracted) / b.Total, 4),
+                ApprovalRate = b.Total == 0 ? null : Math.Round((double)b.Approved / b.Total, 4),
+                Explainability = b.Total == 0 ? null : Math.Round((double)b.Explained / b.Total, 4),
+                DegradedBriefs = c.Degraded,
+            };
         }).ToList()));
     }
 

@@ -1,3 +1,4 @@
+using AgentCrm.Access;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
 using AgentCrm.Audit;
@@ -42,23 +43,29 @@ public static class AgentCrmServer
         builder.AddIntake();
         builder.AddSandbox();
         builder.AddKnowledgeRuntime();
+        builder.AddAccess();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.MaxDepth = JsonBody.MaxDepth;
         });
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAccess();
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEventsApi();
         app.MapAgentsApi();
         app.MapBriefsApi();
+        app.MapReviewsApi();
         app.MapCustomersApi();
+        app.MapCsmsApi();
+        app.MapAuditApi();
         app.MapSandboxApi();
         app.MapKnowledgeApi();
         return app;
@@ -87,6 +94,11 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<AgentRegistry>();
         builder.Services.AddSingleton<BriefComposer>();
         builder.Services.AddSingleton<BriefStore>();
+        builder.Services.AddSingleton<AssessmentAudit>();
+        builder.Services.AddSingleton<ConsentStore>();
+        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section);
+        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section);
+        builder.Services.AddSingleton<AutoSuspension>();
         builder.Services.AddSingleton<RuntimeMetrics>();
         builder.Services.AddHostedService<StartupInitializer>();
         builder.Services.AddHostedService<RegistryWatcher>();

@@ -102,5 +102,47 @@ public static class ServerSchema
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS api_keys (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS csm_accounts (
+            csm_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            PRIMARY KEY (csm_id, customer_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS csm_accounts_customer ON csm_accounts(customer_id);
+        CREATE TABLE IF NOT EXISTS consents (
+            customer_id TEXT PRIMARY KEY,
+            grants TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS brief_reviews (
+            brief_id TEXT PRIMARY KEY,
+            agent_id TEXT NOT NULL,
+            agent_version TEXT NOT NULL,
+            review_until TEXT NOT NULL,
+            verdict TEXT,
+            reviewer TEXT,
+            decided_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS brief_reviews_open ON brief_reviews(verdict, review_until);
+        CREATE TABLE IF NOT EXISTS feedback_cases (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent_id TEXT NOT NULL,
+            brief_id TEXT NOT NULL UNIQUE,
+            customer_id TEXT NOT NULL,
+            label INTEGER NOT NULL,
+            verdict TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS feedback_cases_agent ON feedback_cases(agent_id, seq);
+        CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject, seq);
         """;
 }

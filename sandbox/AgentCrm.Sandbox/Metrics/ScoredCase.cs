@@ -12,6 +12,9 @@ public sealed record ScoredCase(
 {
     // A NaN or infinite score would poison every mean and cannot be written as JSON, so it counts
     // as an error of the agent like a throw.
+    /// <summary>The customer's consent kept the agent from running on this case (counted as not fired).</summary>
+    public bool Blocked { get; init; }
+
     [JsonIgnore]
     public bool IsError => Error || !double.IsFinite(Score);
 }

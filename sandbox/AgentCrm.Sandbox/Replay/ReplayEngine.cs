@@ -1,4 +1,5 @@
 using AgentCrm.Agents;
+using AgentCrm.Agents.Consent;
 using AgentCrm.Agents.Pipeline;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Metrics;
@@ -14,6 +15,15 @@ public sealed record ReplayOptions
 
     /// <summary>Workers replaying in parallel (default: one per core).</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The consent in force per customer id, as live: a case whose customer withholds a field the agent
+    /// requires is not assessed (it counts as not fired, and as blocked). Null: no consent gate.
+    /// </summary>
+    public Func<string, ConsentPolicy>? Consent { get; init; }
+
+    /// <summary>The moment grant expiry is judged at (default: when the replay starts).</summary>
+    public DateTimeOffset? ConsentAt { get; init; }
 
     /// <summary>Told the number of cases done so far, now and then.</summary>
     public IProgress<int>? Progress { get; init; }
@@ -33,6 +43,7 @@ public static class ReplayEngine
         var results = new ScoredCase[cases.Count];
         var next = -1;
         var done = 0;
+        var consentAt = options.ConsentAt ?? DateTimeOffset.UtcNow;
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(options.Parallelism, cases.Count))).Select(_ => Task.Factory.StartNew(() =>
         {
             int i;
@@ -40,8 +51,12 @@ public static class ReplayEngine
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var c = cases[i];
-                var outcome = AssessmentPipeline.Assess(agent, c.Snapshot, options.PerCaseTimeout);
-                results[i] = outcome.Assessment is { } a
+                var outcome = options.Consent is { } consent
+                    ? AssessmentPipeline.Assess(agent, c.Snapshot, consent(c.Snapshot.CustomerId), consentAt, options.PerCaseTimeout)
+                    : AssessmentPipeline.Assess(agent, c.Snapshot, options.PerCaseTimeout);
+                results[i] = outcome.Blocked
+                    ? new ScoredCase(c.Id, c.Label, 0, false, c.Segment, 0, false) { Blocked = true }
+                    : outcome.Assessment is { } a
                     ? new ScoredCase(c.Id, c.Label, a.Score, a.Fired, c.Segment, outcome.Elapsed.TotalMilliseconds, false)
                     : new ScoredCase(c.Id, c.Label, 0, false, c.Segment, outcome.Elapsed.TotalMilliseconds, true);
                 var n = Interlocked.Increment(ref done);

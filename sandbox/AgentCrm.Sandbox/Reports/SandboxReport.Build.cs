@@ -30,6 +30,7 @@ public sealed partial record SandboxReport
             Threshold = threshold,
             Cases = cases.Count,
             Errors = cases.Count(c => c.IsError),
+            BlockedByConsent = cases.Count(c => c.Blocked),
             Confusion = ConfusionMatrix.From(cases),
             RocAuc = RankingMetrics.RocAuc(cases),
             PrAuc = RankingMetrics.AveragePrecision(cases),

@@ -28,6 +28,9 @@ public sealed partial record SandboxReport
     /// <summary>Cases where the agent threw, timed out or returned a non-finite score.</summary>
     public required int Errors { get; init; }
 
+    /// <summary>Cases not assessed because the customer's consent withholds a field the agent requires.</summary>
+    public int BlockedByConsent { get; init; }
+
     public int Scored => Cases - Errors;
 
     public double Precision => Confusion.Precision.Value;

@@ -16,7 +16,7 @@ public sealed class CrashRecoveryTests
 
         using (var server = await ServerProcess.StartAsync(dir))
         {
-            using var http = new HttpClient { BaseAddress = server.Address };
+            using var http = server.CreateClient();
             var next = -1;
             var killAt = batches.Count / 2;
             var ackCount = 0;
@@ -51,7 +51,7 @@ public sealed class CrashRecoveryTests
 
         using (var server = await ServerProcess.StartAsync(dir))
         {
-            using var http = new HttpClient { BaseAddress = server.Address };
+            using var http = server.CreateClient();
             // What the first run did not acknowledge is sent again, as any integrator would; some of it may already be stored.
             var duplicates = 0;
             for (var i = 0; i < batches.Count; i++)

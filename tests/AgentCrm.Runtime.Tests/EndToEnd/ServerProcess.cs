@@ -9,18 +9,46 @@ public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, Uri address)
+    private ServerProcess(Process process, Uri address, string adminKey)
     {
         _process = process;
         Address = address;
+        AdminKey = adminKey;
     }
 
     public Uri Address { get; }
+
+    /// <summary>An admin API key in the data directory (created before the first start, kept in <c>test-admin.key</c>).</summary>
+    public string AdminKey { get; }
+
+    public HttpClient CreateClient()
+    {
+        var client = new HttpClient { BaseAddress = Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        return client;
+    }
+
+    /// <summary>Creates the admin key the way `agentcrm keys create` does, directly in the data directory.</summary>
+    private static async Task<string> AdminKeyAsync(string dataDirectory)
+    {
+        var file = Path.Combine(dataDirectory, "test-admin.key");
+        if (File.Exists(file))
+            return await File.ReadAllTextAsync(file);
+        var options = Microsoft.Extensions.Options.Options.Create(new AgentCrm.Storage.StorageOptions { DataDirectory = dataDirectory });
+        var database = new AgentCrm.Storage.SqliteDatabase(options, [AgentCrm.Server.AgentCrmServer.Schema]);
+        await using (var writer = new AgentCrm.Storage.SqliteWriter(database, options, Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentCrm.Storage.SqliteWriter>.Instance))
+        {
+            var key = await new AgentCrm.Access.ApiKeyStore(database, writer, new AgentCrm.Audit.AuditLog(database), TimeProvider.System).CreateAsync("test-admin", "admin", "test");
+            await File.WriteAllTextAsync(file, key.Key);
+        }
+        return await File.ReadAllTextAsync(file);
+    }
 
     public int Id => _process.Id;
 
     public static async Task<ServerProcess> StartAsync(string dataDirectory)
     {
+        var adminKey = await AdminKeyAsync(dataDirectory);
         var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "agentcrm.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -40,7 +68,7 @@ public sealed class ServerProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
         using var http = new HttpClient { BaseAddress = server.Address };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

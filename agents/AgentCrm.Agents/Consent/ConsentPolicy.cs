@@ -1,0 +1,53 @@
+using AgentCrm.Agents.Customers;
+
+namespace AgentCrm.Agents.Consent;
+
+/// <summary>One grant: the customer allows processing of these data categories for this purpose, until it expires.</summary>
+/// <param name="Purpose">The purpose agents declare in their manifest (<c>*</c> = any purpose).</param>
+/// <param name="Categories">Data categories of <see cref="FieldCatalog"/> (<c>*</c> = every category).</param>
+/// <param name="ExpiresAt">When the grant lapses; null = until revoked.</param>
+public sealed record ConsentGrant(string Purpose, IReadOnlyList<string> Categories, DateTimeOffset? ExpiresAt = null)
+{
+    public const string Any = "*";
+
+    public bool Covers(string purpose, string category, DateTimeOffset at) =>
+        (Purpose == Any || string.Equals(Purpose, purpose, StringComparison.Ordinal))
+        && (ExpiresAt is null || at < ExpiresAt)
+        && Categories.Any(c => c == Any || string.Equals(c, category, StringComparison.Ordinal));
+}
+
+/// <summary>A customer's consent: the grants in force (an explicit record, or the configured default).</summary>
+public sealed record ConsentPolicy(IReadOnlyList<ConsentGrant> Grants, bool Explicit)
+{
+    /// <summary>Everything for every purpose (the default when none is configured).</summary>
+    public static ConsentPolicy AllowAll { get; } = new([new ConsentGrant(ConsentGrant.Any, [ConsentGrant.Any])], false);
+
+    public bool Allows(string purpose, string field, DateTimeOffset at) =>
+        FieldCatalog.CategoryOf(field) is { } category && Grants.Any(g => g.Covers(purpose, category, at));
+
+    /// <summary>
+    /// What the agent may see: every field it reads that the grants allow for its purpose. When a field
+    /// in <see cref="AgentManifest.Reads"/> is withheld the agent is blocked (it must not run on this
+    /// customer); withheld <see cref="AgentManifest.OptionalReads"/> are simply left out.
+    /// </summary>
+    public ConsentDecision Decide(AgentManifest manifest, DateTimeOffset at)
+    {
+        var allowed = new List<string>();
+        var withheld = new List<string>();
+        foreach (var field in manifest.Reads)
+            (Allows(manifest.Purpose, field, at) ? allowed : withheld).Add(field);
+        var dropped = new List<string>();
+        foreach (var field in manifest.OptionalReads)
+            (Allows(manifest.Purpose, field, at) ? allowed : dropped).Add(field);
+        return new ConsentDecision(allowed, withheld, dropped);
+    }
+}
+
+/// <summary>The consent gate's verdict for one agent and one customer.</summary>
+/// <param name="Allowed">Fields the agent may read.</param>
+/// <param name="Withheld">Required fields the customer withholds: the agent is not run.</param>
+/// <param name="Dropped">Optional fields withheld: the agent runs without them.</param>
+public sealed record ConsentDecision(IReadOnlyList<string> Allowed, IReadOnlyList<string> Withheld, IReadOnlyList<string> Dropped)
+{
+    public bool Blocked => Withheld.Count > 0;
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Access;
+
+/// <summary>Settings under <c>Auth</c>: optional JWT bearer validation and the per-credential rate limit.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    public JwtOptions Jwt { get; set; } = new();
+
+    /// <summary>Requests per second each credential (or each anonymous client address) may make.</summary>
+    public int RequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests a credential may burst above the steady rate.</summary>
+    public int Burst { get; set; } = 1000;
+}
+
+/// <summary>JWT bearer tokens are accepted when <see cref="Issuer"/> is set: issuer, audience, lifetime and signature are checked.</summary>
+public sealed class JwtOptions
+{
+    public string? Issuer { get; set; }
+
+    public string? Audience { get; set; }
+
+    /// <summary>HMAC keys (base64, at least 32 bytes) for HS256/384/512 tokens.</summary>
+    public List<string> SymmetricKeys { get; set; } = [];
+
+    /// <summary>RSA or EC public keys in PEM for RS*/PS*/ES* tokens.</summary>
+    public List<string> PublicKeysPem { get; set; } = [];
+
+    /// <summary>The claim holding the role (one of the five roles).</summary>
+    public string RoleClaim { get; set; } = "role";
+
+    /// <summary>The claim naming the caller (for a CSM: the CSM id that accounts are assigned to).</summary>
+    public string NameClaim { get; set; } = "sub";
+
+    public int ClockSkewSeconds { get; set; } = 60;
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(Issuer);
+}
+
+internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AuthOptions o)
+    {
+        var errors = new List<string>();
+        if (o.RequestsPerSecond < 1)
+            errors.Add("Auth:RequestsPerSecond must be at least 1.");
+        if (o.Burst < 1)
+            errors.Add("Auth:Burst must be at least 1.");
+        if (o.Jwt.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(o.Jwt.Audience))
+                errors.Add("Auth:Jwt:Audience is required when Auth:Jwt:Issuer is set.");
+            if (o.Jwt.SymmetricKeys.Count == 0 && o.Jwt.PublicKeysPem.Count == 0)
+                errors.Add("Auth:Jwt needs at least one signing key (Auth:Jwt:SymmetricKeys or Auth:Jwt:PublicKeysPem).");
+            for (var i = 0; i < o.Jwt.SymmetricKeys.Count; i++)
+            {
+                var bytes = new byte[o.Jwt.SymmetricKeys[i].Length];
+                if (!Convert.TryFromBase64String(o.Jwt.SymmetricKeys[i], bytes, out var n) || n < 32)
+                    errors.Add($"Auth:Jwt:SymmetricKeys:{i} must be base64 of at least 32 bytes.");
+            }
+            for (var i = 0; i < o.Jwt.PublicKeysPem.Count; i++)
+                if (JwtValidator.ParsePem(o.Jwt.PublicKeysPem[i]) is null)
+                    errors.Add($"Auth:Jwt:PublicKeysPem:{i} is not an RSA or EC public key in PEM.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,46 @@
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCrm.Access;
+
+public sealed record AccountsRequest(IReadOnlyList<string>? Accounts);
+
+public sealed record CsmAccounts(string CsmId, IReadOnlyList<string> Accounts);
+
+/// <summary>Admin assigns customer accounts to CSMs; a CSM's reads are bounded by them.</summary>
+public static class CsmsApi
+{
+    public const int MaxAccounts = 10_000;
+
+    public static RouteGroupBuilder MapCsmsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/csms").WithTags("Customers");
+        group.MapPut("/{csmId}/accounts", Assign).WithName("AssignCsmAccounts").RequireRoles(Roles.Admin)
+            .WithSummary("Replace the accounts assigned to a CSM: { \"accounts\": [\"customerId\", …] }.");
+        group.MapGet("/{csmId}/accounts", (string csmId, AccountAssignments accounts) => TypedResults.Ok(new CsmAccounts(csmId, accounts.Accounts(csmId))))
+            .WithName("GetCsmAccounts").RequireRoles(Roles.Admin);
+        return group;
+    }
+
+    public static async Task<Results<Ok<CsmAccounts>, ProblemHttpResult>> Assign(
+        string csmId, HttpRequest request, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!ApiKeyStore.IsValidName(csmId))
+            return Problems.Validation(new Dictionary<string, string[]> { ["csmId"] = ["A CSM id is 1-64 characters: letters, digits and . _ @ -."] });
+        var (body, error) = await JsonBody.ReadAsync<AccountsRequest>(request, 1024 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        if (body?.Accounts is not { } list)
+            return Problems.Validation(new Dictionary<string, string[]> { ["accounts"] = ["accounts is required: the customer ids assigned to this CSM (an empty list unassigns all)."] });
+        var errors = new Dictionary<string, string[]>();
+        if (list.Count > MaxAccounts)
+            errors["accounts"] = [$"At most {MaxAccounts} accounts per CSM."];
+        for (var i = 0; i < list.Count && errors.Count < 20; i++)
+            if (string.IsNullOrWhiteSpace(list[i]) || list[i].Length > 128)
+                errors[$"accounts[{i}]"] = ["A customer id is a non-empty string of at most 128 characters."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        await accounts.AssignAsync(csmId, list, Caller.From(context.User).AuditActor, cancellationToken);
+        return TypedResults.Ok(new CsmAccounts(csmId, accounts.Accounts(csmId)));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AgentCrm.Access;
+
+/// <summary>
+/// Validates bearer tokens with Microsoft.IdentityModel (the ASP.NET Core JwtBearer package is not
+/// available here): signature against the configured keys, issuer, audience, lifetime; then the role
+/// claim must name one of the five roles.
+/// </summary>
+public sealed class JwtValidator
+{
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly TokenValidationParameters? _parameters;
+    private readonly JwtOptions _options;
+
+    public JwtValidator(IOptions<AuthOptions> options)
+    {
+        _options = options.Value.Jwt;
+        if (!_options.Enabled)
+            return;
+        var keys = new List<SecurityKey>();
+        keys.AddRange(_options.SymmetricKeys.Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k))));
+        keys.AddRange(_options.PublicKeysPem.Select(ParsePem).OfType<SecurityKey>());
+        _parameters = new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Audience,
+            IssuerSigningKeys = keys,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = TimeSpan.FromSeconds(_options.ClockSkewSeconds),
+        };
+    }
+
+    public bool Enabled => _parameters is not null;
+
+    /// <summary>The caller's name and role, or the reason the token is refused (never echoing the token).</summary>
+    public async Task<(string? Name, string? Role, string? Error)> ValidateAsync(string token)
+    {
+        if (_parameters is null)
+            return (null, null, "Bearer tokens are not accepted by this server (Auth:Jwt is not configured).");
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (!result.IsValid)
+            return (null, null, result.Exception switch
+            {
+                SecurityTokenExpiredException => "The bearer token has expired.",
+                SecurityTokenInvalidAudienceException => "The bearer token is for another audience.",
+                SecurityTokenInvalidIssuerException => "The bearer token is from an untrusted issuer.",
+                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "The bearer token's signature is not valid.",
+                _ => "The bearer token is not valid.",
+            });
+        var name = result.Claims.TryGetValue(_options.NameClaim, out var n) ? n?.ToString() : null;
+        var role = result.Claims.TryGetValue(_options.RoleClaim, out var r) ? r?.ToString() : null;
+        if (string.IsNullOrEmpty(name))
+            return (null, null, $"The bearer token has no '{_options.NameClaim}' claim.");
+        if (role is null || !Roles.IsKnown(role))
+            return (null, null, $"The bearer token's '{_options.RoleClaim}' claim must be one of: {string.Join(", ", Roles.All)}.");
+        return (name, role, null);
+    }
+
+    public static SecurityKey? ParsePem(string pem)
+    {
+        try
+        {
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            return new RsaSecurityKey(rsa);
+        }
+        catch (ArgumentException)
+        {
+        }
+        catch (CryptographicException)
+        {
+        }
+        try
+        {
+            var ec = ECDsa.Create();
+            ec.ImportFromPem(pem);
+            return new ECDsaSecurityKey(ec);
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using AgentCrm.Access;
+using AgentCrm.Agents;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Briefs;
+
+public sealed record VetoRequest(string? Reason, bool? CorrectLabel, string? Note);
+
+public sealed record ApproveRequest(string? Note);
+
+/// <summary>
+/// Settings under <c>Reviews</c>: an agent version is suspended automatically when more than
+/// <see cref="MaxVetoRate"/> of its latest <see cref="Window"/> briefs were vetoed or retracted, once it
+/// has at least <see cref="MinBriefs"/> briefs.
+/// </summary>
+public sealed class ReviewOptions
+{
+    public const string Section = "Reviews";
+
+    public double MaxVetoRate { get; set; } = 0.5;
+
+    public int Window { get; set; } = 20;
+
+    public int MinBriefs { get; set; } = 10;
+}
+
+/// <summary>The human veto (API.md, "Reviews"): the queue, veto and approve, for reviewers.</summary>
+public static partial class ReviewsApi
+{
+    public const int MaxReasonLength = 2000;
+    public const int MaxNoteLength = 4000;
+
+    public static IEndpointRouteBuilder MapReviewsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/reviews", Queue).WithTags("Reviews").WithName("ReviewQueue").RequireRoles(Roles.Reviewer)
+            .WithSummary("Briefs awaiting review and delivered briefs still inside their veto window, oldest first.");
+        app.MapPost("/v1/briefs/{id}/veto", Veto).WithTags("Reviews").WithName("VetoBrief").RequireRoles(Roles.Reviewer);
+        app.MapPost("/v1/briefs/{id}/approve", Approve).WithTags("Reviews").WithName("ApproveBrief").RequireRoles(Roles.Reviewer);
+        return app;
+    }
+
+    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, int? limit, string? cursor)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (limit is < 1 or > BriefsApi.MaxLimit)
+            errors["limit"] = [$"limit must be between 1 and {BriefsApi.MaxLimit}."];
+        long? after = null;
+        if (cursor is not null)
+        {
+            if (BriefStore.TryDecodeCursor(cursor, out var seq))
+                after = seq;
+            else
+                errors["cursor"] = ["cursor is not one this server issued."];
+        }
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(limit ?? BriefsApi.DefaultLimit, after));
+    }
+
+    public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Veto(
+        string id, HttpRequest request, BriefStore store, AutoSuspension suspension, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<VetoRequest>(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body?.Reason))
+            errors["reason"] = ["reason is required: why the brief is wrong."];
+        else if (body.Reason.Length > MaxReasonLength)
+            errors["reason"] = [$"reason is at most {MaxReasonLength} characters."];
+        if (body?.Note is { Length: > MaxNoteLength })
+            errors["note"] = [$"note is at most {MaxNoteLength} characters."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Veto, Caller.From(context.User).AuditActor, body!.Reason, body.Note, body.CorrectLabel), store, suspension, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Approve(
+        string id, HttpRequest request, BriefStore store, AutoSuspension suspension, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<ApproveRequest>(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        if (body?.Note is { Length: > MaxNoteLength })
+            return Problems.Validation(new Dictionary<string, string[]> { ["note"] = [$"note is at most {MaxNoteLength} characters."] });
+        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Approve, Caller.From(context.User).AuditActor, null, body?.Note, null), store, suspension, cancellationToken);
+    }
+
+    private static async Task<Results<Ok<Brief>, ProblemHttpResult>> ApplyAsync(
+        string id, ReviewRequest request, BriefStore store, AutoSuspension suspension, CancellationToken cancellationToken)
+    {
+        var outcome = await store.ReviewAsync(id, request).WaitAsync(cancellationToken);
+        if (outcome.Brief is null)
+            return Problems.NotFound($"No brief '{id}'.");
+        if (outcome.Conflict is not null)
+            return Problems.Conflict(outcome.Conflict);
+        if (outcome.Changed && request.Verdict == ReviewVerdict.Veto)
+            await suspension.CheckAsync(outcome.Brief.AgentId, outcome.Brief.AgentVersion, cancellationToken);
+        return TypedResults.Ok(outcome.Brief);
+    }
+}
+
+/// <summary>Suspends an agent version whose veto rate crosses <see cref="ReviewOptions.MaxVetoRate"/>; the previous active version takes over.</summary>
+public sealed partial class AutoSuspension(BriefStore briefs, AgentRegistry registry, IOptions<ReviewOptions> options, ILogger<AutoSuspension> logger)
+{
+    public async Task CheckAsync(string agentId, string version, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var (rate, count) = briefs.VetoRate(agentId, version, o.Window);
+        if (count < o.MinBriefs || rate <= o.MaxVetoRate)
+            return;
+        try
+        {
+            if (registry.Find(agentId, version).State != AgentState.Active)
+                return;
+            var reason = $"veto rate {rate:0.00} over its latest {count} briefs exceeds {o.MaxVetoRate:0.00}";
+            var fallback = await registry.SuspendAsync(agentId, version, "system:auto-suspension", reason, cancellationToken);
+            LogSuspended(agentId, version, reason, fallback?.Version ?? "none");
+        }
+        catch (AgentNotFoundException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} suspended automatically: {Reason}; now serving: {Fallback}")]
+    private partial void LogSuspended(string agentId, string version, string reason, string fallback);
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Access;
+
+namespace AgentCrm.Cli;
+
+/// <summary>`agentcrm keys create --role ROLE --name NAME` (prints the key once) · `keys revoke NAME` · `keys list`.</summary>
+internal static class KeysCommand
+{
+    private static readonly JsonSerializerOptions Output = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var keys = new Command("keys", "API keys: each carries one role; only its hash is stored.");
+        var role = new Option<string>("--role") { Description = $"One of {string.Join(", ", Roles.All)}.", Required = true };
+        role.AcceptOnlyFromAmong([.. Roles.All]);
+        var name = new Option<string>("--name") { Description = "Unique key name (for a CSM: the CSM id accounts are assigned to).", Required = true };
+        var create = new Command("create", "Create a key and print it once.") { role, name };
+        create.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var created = await services.GetRequiredService<ApiKeyStore>().CreateAsync(p.GetValue(name)!, p.GetValue(role)!, $"cli:{Environment.UserName}", token);
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { key = created.Key, name = created.Info.Name, role = created.Info.Role }, Output));
+            else
+            {
+                Console.WriteLine(created.Key);
+                Console.Error.WriteLine($"Key '{created.Info.Name}' ({created.Info.Role}) created. It is shown only now: store it; send it as the X-Api-Key header.");
+            }
+            return 0;
+        }));
+        var revokeName = new Argument<string>("NAME") { Description = "The key to revoke." };
+        var revoke = new Command("revoke", "Revoke a key (a running server stops accepting it within 2 s).") { revokeName };
+        revoke.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var info = await services.GetRequiredService<ApiKeyStore>().RevokeAsync(p.GetValue(revokeName)!, $"cli:{Environment.UserName}", token);
+            Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(info, Output) : $"Key '{info.Name}' revoked at {info.RevokedAt:O}.");
+            return 0;
+        }));
+        var list = new Command("list", "Keys with their role and state (never the secret).");
+        list.SetAction((p, ct) => CliHost.RunAsync(p, ct, (services, _) =>
+        {
+            var all = services.GetRequiredService<ApiKeyStore>().List();
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { items = all }, Output));
+            else
+                foreach (var k in all)
+                    Console.WriteLine($"{k.Name,-24} {k.Role,-10} {k.Prefix}…  {(k.RevokedAt is null ? "active" : $"revoked {k.RevokedAt:O}")}");
+            return Task.FromResult(0);
+        }));
+        keys.Subcommands.Add(create);
+        keys.Subcommands.Add(revoke);
+        keys.Subcommands.Add(list);
+        return keys;
+    }
+}

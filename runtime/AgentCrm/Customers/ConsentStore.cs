@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AgentCrm.Agents.Consent;
+using AgentCrm.Audit;
+using AgentCrm.Storage;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Customers;
+
+/// <summary>
+/// The consent policy for customers without an explicit record (<c>Consent:DefaultGrants</c>). Unset, it
+/// allows every category for every purpose; a stricter organisation configures e.g. only
+/// <c>{ purpose: customer-success, categories: [contract, usage, support, billing] }</c>.
+/// </summary>
+public sealed class ConsentOptions
+{
+    public const string Section = "Consent";
+
+    public List<ConsentGrantOptions>? DefaultGrants { get; set; }
+
+    public ConsentPolicy DefaultPolicy => DefaultGrants is null
+        ? ConsentPolicy.AllowAll
+        : new ConsentPolicy(DefaultGrants.Select(g => new ConsentGrant(g.Purpose, g.Categories)).ToList(), false);
+}
+
+public sealed class ConsentGrantOptions
+{
+    public string Purpose { get; set; } = "";
+
+    public List<string> Categories { get; set; } = [];
+}
+
+public sealed record ConsentRecord(string CustomerId, IReadOnlyList<ConsentGrant> Grants, bool Explicit, DateTimeOffset? UpdatedAt);
+
+/// <summary>
+/// Customers' consent records. Reads come from memory (every actor turn asks); a PUT is durable before it
+/// answers and replaces the cached policy, so revocation applies from the next turn.
+/// </summary>
+public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time, IOptions<ConsentOptions> options)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly ConcurrentDictionary<string, ConsentPolicy> _cache = new(StringComparer.Ordinal);
+
+    public ConsentPolicy Default => options.Value.DefaultPolicy;
+
+    public ConsentPolicy For(string customerId)
+    {
+        if (_cache.TryGetValue(customerId, out var cached))
+            return cached;
+        var record = Read(customerId);
+        var policy = record is null ? Default : new ConsentPolicy(record.Grants, true);
+        if (_cache.Count > 200_000)
+            _cache.Clear();
+        _cache[customerId] = policy;
+        return policy;
+    }
+
+    public ConsentRecord Get(string customerId) =>
+        Read(customerId) ?? new ConsentRecord(customerId, Default.Grants, false, null);
+
+    public async Task<ConsentRecord> PutAsync(string customerId, IReadOnlyList<ConsentGrant> grants, string actor, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var json = JsonSerializer.Serialize(grants, Json);
+        await writer.WriteAsync(ctx =>
+        {
+            ctx.Execute("INSERT INTO consents (customer_id, grants, updated_at) VALUES ($c, $g, $u) ON CONFLICT(customer_id) DO UPDATE SET grants = excluded.grants, updated_at = excluded.updated_at",
+                ("$c", customerId), ("$g", json), ("$u", now.ToString("O")));
+            audit.Append(ctx, actor, "consent.updated", $"customer:{customerId}", new Dictionary<string, object?> { ["grants"] = grants }, now);
+            ctx.AfterCommit(() => _cache[customerId] = new ConsentPolicy(grants, true));
+        }).WaitAsync(cancellationToken);
+        return new ConsentRecord(customerId, grants, true, now);
+    }
+
+    private ConsentRecord? Read(string customerId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT grants, updated_at FROM consents WHERE customer_id = $c";
+        cmd.Parameters.AddWithValue("$c", customerId);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read())
+            return null;
+        return new ConsentRecord(customerId, JsonSerializer.Deserialize<List<ConsentGrant>>(reader.GetString(0), Json)!, true,
+            DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

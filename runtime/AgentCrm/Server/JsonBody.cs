@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCrm.Server;
+
+/// <summary>
+/// Strict JSON request bodies for the write endpoints: a size limit, a nesting limit, no unknown fields,
+/// enums by name only, and every failure as a 4xx ProblemDetails naming the JSON path at fault.
+/// </summary>
+internal static class JsonBody
+{
+    public const int MaxDepth = 16;
+
+    public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
+    {
+        MaxDepth = MaxDepth,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+        AllowTrailingCommas = false,
+        NumberHandling = JsonNumberHandling.Strict,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    /// <summary>The body as <typeparamref name="T"/>; an empty body is null (the caller decides whether that is allowed).</summary>
+    public static async Task<(T? Value, ProblemHttpResult? Error)> ReadAsync<T>(HttpRequest request, long limit, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !type.Contains("+json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"Send application/json, not {type}."] }, StatusCodes.Status415UnsupportedMediaType));
+        var bytes = await RequestBody.ReadAsync(request, limit, cancellationToken);
+        if (bytes is null)
+            return (null, Problems.TooLarge($"The body is larger than {limit} bytes."));
+        if (bytes.Value.Length == 0 || bytes.Value.Span.Trim(" \t\r\n"u8).IsEmpty)
+            return (null, null);
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(bytes.Value.Span, Strict), null);
+        }
+        catch (JsonException ex)
+        {
+            var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
+            var message = ex.Message.Split(" Path:")[0].Split(" LineNumber:")[0];
+            message = Readable(message);
+            return (null, Problems.Validation(new Dictionary<string, string[]> { [path] = [message] }));
+        }
+    }
+
+    /// <summary>System.Text.Json's message without .NET type names (no internals in responses).</summary>
+    public static string Readable(string message)
+    {
+        if (message.Contains("maximum configured depth", StringComparison.Ordinal))
+            return $"The JSON is nested deeper than {MaxDepth} levels.";
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+            return "Unknown field" + (message.Split('\'') is { Length: >= 2 } parts ? $" '{parts[1]}'" : "") + "; remove it.";
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+            return "The value has the wrong type or is not one of the allowed values for this field.";
+        if (message.Contains("missing required properties", StringComparison.Ordinal) || message.Contains("non-nullable", StringComparison.Ordinal))
+            return "A required field is missing or null.";
+        return message.Contains("AgentCrm.", StringComparison.Ordinal) || message.Contains("System.", StringComparison.Ordinal)
+            ? "The body is not valid JSON for this endpoint."
+            : message;
+    }
+}
