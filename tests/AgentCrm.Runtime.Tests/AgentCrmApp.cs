@@ -47,7 +47,7 @@ public sealed class AgentCrmApp : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<AgentCrmApp> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    public static async Task<AgentCrmApp> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         dataDirectory ??= TempDirectory.Create();
         var overrides = new Dictionary<string, string?>
@@ -59,7 +59,7 @@ public sealed class AgentCrmApp : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             overrides[k] = v;
-        var app = AgentCrmServer.Build([], overrides);
+        var app = AgentCrmServer.Build([], overrides, configure);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         // Client acts as an administrator (every role's rights); ClientAsync gives other roles.

@@ -84,12 +84,14 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             {
                 (ReviewVerdict.Veto, BriefStatus.PendingReview) => (BriefStatus.Vetoed, null, false),
                 (ReviewVerdict.Veto, BriefStatus.Delivered) when inWindow => (BriefStatus.Retracted, null, false),
-                (ReviewVerdict.Veto, BriefStatus.Delivered) => (brief.Status, $"The veto window of brief '{id}' closed at {brief.ReviewUntil:O}; it can no longer be retracted.", false),
+                (ReviewVerdict.Veto, BriefStatus.Delivered) => (brief.Status, brief.ReviewUntil is { } closed
+                    ? $"The veto window of brief '{id}' closed at {closed:O}; it can no longer be retracted."
+                    : $"Brief '{id}' was approved before delivery; it can no longer be retracted.", false),
                 (ReviewVerdict.Veto, BriefStatus.Vetoed or BriefStatus.Retracted) => (brief.Status, null, true),
                 (ReviewVerdict.Approve, BriefStatus.PendingReview) => (BriefStatus.Delivered, null, false),
                 (ReviewVerdict.Approve, BriefStatus.Delivered) when brief.Review?.Verdict == "approved" => (brief.Status, null, true),
                 (ReviewVerdict.Approve, BriefStatus.Delivered) when inWindow => (BriefStatus.Delivered, null, false),
-                (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, $"The review window of brief '{id}' closed at {brief.ReviewUntil:O}.", false),
+                (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, $"The review window of brief '{id}' has closed.", false),
                 (_, var status) => (status, $"Brief '{id}' is {StatusName(status)}, a final state: it cannot be {(request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved")}.", false),
             };
             if (conflict is not null || unchanged)

@@ -21,7 +21,10 @@ public static class AgentCrmServer
     /// <summary>The server's tables, created with the actor host's when the database opens.</summary>
     public static readonly Storage.SchemaScript Schema = new("server", ServerSchema.Sql);
 
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    /// <param name="args">Command-line configuration.</param>
+    /// <param name="overrides">Settings that win over every other source.</param>
+    /// <param name="configure">Extra services (e.g. an agent kind an embedding application or a test adds).</param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null)
     {
         // Content root = the app's folder: appsettings.json ships there, and the file watcher that reloads it
         // must not watch the working directory, where ./data takes thousands of writes a second.
@@ -45,6 +48,7 @@ public static class AgentCrmServer
         builder.AddKnowledgeRuntime();
         builder.AddAccess();
 
+        configure?.Invoke(builder.Services);
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>

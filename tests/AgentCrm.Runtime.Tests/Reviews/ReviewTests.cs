@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.EndToEnd;
+
+namespace AgentCrm.Runtime.Tests.Reviews;
+
+/// <summary>The human veto end to end: queue, veto and approve transitions, what the CSM sees, feedback cases, suspension.</summary>
+public sealed class ReviewTests
+{
+    /// <summary>Feeds an at-risk history and returns the customer's newest brief (the built-in re-briefs as the score rises).</summary>
+    private static async Task<JsonElement> NewestBriefAsync(AgentCrmApp app, string customerId, int? expected = null)
+    {
+        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var briefs = await app.BriefsAsync($"&customerId={customerId}");
+        Assert.NotEmpty(briefs);
+        if (expected is { } n)
+            Assert.Equal(n, briefs.Count);
+        return briefs[0];
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string path, string json)
+    {
+        using var response = await client.PostAsync(path, Variants.Json(json));
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private static async Task<JsonElement> GetAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Veto_OfDeliveredBrief_RetractsIt_ForTheCsm_OnceOnly_AndBecomesAFeedbackCase()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var reviewer = await app.ClientAsync("reviewer", "rita");
+        using var csm = await app.ClientAsync("csm", "carla");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}"""))).StatusCode);
+        var brief = await NewestBriefAsync(app, "acme");
+        var id = brief.GetProperty("id").GetString()!;
+        Assert.Equal("delivered", brief.GetProperty("status").GetString());
+        Assert.True(brief.GetProperty("reviewUntil").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddHours(71));
+
+        var queue = await GetAsync(reviewer, "/v1/reviews");
+        Assert.Contains(queue.GetProperty("items").EnumerateArray(), b => b.GetProperty("id").GetString() == id);
+
+        // The reason is required; a refused veto changes nothing.
+        var (status, problem) = await PostAsync(reviewer, $"/v1/briefs/{id}/veto", """{"note":"no reason"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("reason", out _));
+        Assert.Equal("delivered", (await GetAsync(csm, $"/v1/briefs/{id}")).GetProperty("status").GetString());
+
+        var (vetoStatus, vetoed) = await PostAsync(reviewer, $"/v1/briefs/{id}/veto", """{"reason":"Customer renewed last week","correctLabel":false}""");
+        Assert.Equal(HttpStatusCode.OK, vetoStatus);
+        Assert.Equal("retracted", vetoed.GetProperty("status").GetString());
+        Assert.Equal("key:rita", vetoed.GetProperty("review").GetProperty("reviewer").GetString());
+
+        // Idempotent: the same veto again answers the same brief and changes nothing; approving a retracted brief is refused.
+        var (againStatus, again) = await PostAsync(reviewer, $"/v1/briefs/{id}/veto", """{"reason":"twice"}""");
+        Assert.Equal(HttpStatusCode.OK, againStatus);
+        Assert.Equal("Customer renewed last week", again.GetProperty("review").GetProperty("reason").GetString());
+        var (approveStatus, conflict) = await PostAsync(reviewer, $"/v1/briefs/{id}/approve", "{}");
+        Assert.Equal(HttpStatusCode.Conflict, approveStatus);
+        Assert.Contains("final state", conflict.GetProperty("detail").GetString());
+
+        // The CSM sees it retracted, with the reason; the queue no longer holds it.
+        var seen = await GetAsync(csm, $"/v1/briefs/{id}");
+        Assert.Equal("retracted", seen.GetProperty("status").GetString());
+        Assert.Equal("Customer renewed last week", seen.GetProperty("review").GetProperty("reason").GetString());
+        Assert.DoesNotContain((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray(), b => b.GetProperty("id").GetString() == id);
+
+        // The veto is one labeled case (negative) for the agent, and evaluate can replay it.
+        var sets = await app.GetJsonAsync("/v1/cases");
+        var feedback = sets.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "feedback:renewal-risk");
+        Assert.Equal(1, feedback.GetProperty("cases").GetInt32());
+        Assert.Equal(0, feedback.GetProperty("positives").GetInt32());
+        var version = brief.GetProperty("agentVersion").GetString()!;
+        var report = await app.EvaluateAsync("renewal-risk", version, "feedback:renewal-risk");
+        Assert.Equal(1, report.GetProperty("cases").GetInt32());
+        Assert.Equal("feedback:renewal-risk", report.GetProperty("caseSet").GetString());
+        // The agent fired on it live, so replayed on the same inputs it fires again: one false positive.
+        Assert.Equal(1, report.GetProperty("confusion").GetProperty("falsePositives").GetInt32());
+    }
+
+    [Fact]
+    public async Task ReviewBeforeDelivery_HoldsBriefsUntilApproved_AndVetoedOnesNeverReachTheCsm()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
+        using var reviewer = await app.ClientAsync("reviewer");
+        using var csm = await app.ClientAsync("csm", "carl");
+        await app.Client.PutAsync("/v1/csms/carl/accounts", Variants.Json("""{"accounts":["initech","umbrella"]}"""));
+
+        var held = await NewestBriefAsync(app, "initech", expected: 1);
+        var dropped = await NewestBriefAsync(app, "umbrella", expected: 1);
+        Assert.All(new[] { held, dropped }, b => Assert.Equal("pendingReview", b.GetProperty("status").GetString()));
+        var heldId = held.GetProperty("id").GetString()!;
+        var droppedId = dropped.GetProperty("id").GetString()!;
+        Assert.Empty((await GetAsync(csm, "/v1/briefs")).GetProperty("items").EnumerateArray());
+        Assert.Equal(HttpStatusCode.Forbidden, (await csm.GetAsync($"/v1/briefs/{heldId}")).StatusCode);
+        var queue = (await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()).ToList();
+        Assert.Equal([heldId, droppedId], queue);
+
+        var (approved, body) = await PostAsync(reviewer, $"/v1/briefs/{heldId}/approve", """{"note":"checked with the account team"}""");
+        Assert.Equal(HttpStatusCode.OK, approved);
+        Assert.Equal("delivered", body.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{heldId}/approve", "{}")).Status);
+        // Approved before delivery: there is no veto window afterwards.
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(reviewer, $"/v1/briefs/{heldId}/veto", """{"reason":"late"}""")).Status);
+
+        var (vetoStatus, vetoed) = await PostAsync(reviewer, $"/v1/briefs/{droppedId}/veto", """{"reason":"Duplicate of an open escalation","correctLabel":true}""");
+        Assert.Equal(HttpStatusCode.OK, vetoStatus);
+        Assert.Equal("vetoed", vetoed.GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(reviewer, $"/v1/briefs/{droppedId}/approve", "{}")).Status);
+
+        var visible = (await GetAsync(csm, "/v1/briefs")).GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()).ToList();
+        Assert.Equal([heldId], visible);
+        Assert.Equal(HttpStatusCode.Forbidden, (await csm.GetAsync($"/v1/briefs/{droppedId}")).StatusCode);
+        Assert.Empty((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray());
+
+        // Both verdicts are positive cases: the approval, and the veto that said the customer really is at risk.
+        var feedback = (await app.GetJsonAsync("/v1/cases")).GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "feedback:renewal-risk");
+        Assert.Equal(2, feedback.GetProperty("cases").GetInt32());
+        Assert.Equal(2, feedback.GetProperty("positives").GetInt32());
+
+        var audit = await app.GetJsonAsync($"/v1/audit?subject=brief:{droppedId}");
+        Assert.Equal(["brief.vetoed", "brief.created"], audit.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("action").GetString()).ToList());
+    }
+
+    [Fact]
+    public async Task AVersionVetoedTooOften_IsSuspended_AndThePreviousVersionTakesOver()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Reviews:MinBriefs"] = "3",
+            ["Reviews:Window"] = "4",
+            ["Reviews:MaxVetoRate"] = "0.5",
+        });
+        await Variants.RegisterAsync(app, "1.1.0");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0");
+        using var reviewer = await app.ClientAsync("reviewer");
+        var ids = new List<string>();
+        foreach (var customer in new[] { "a1", "a2", "a3", "a4" })
+        {
+            var b = await NewestBriefAsync(app, customer, expected: 1);
+            Assert.Equal("1.1.0", b.GetProperty("agentVersion").GetString());
+            ids.Add(b.GetProperty("id").GetString()!);
+        }
+        // Two vetoes of four briefs is a rate of 0.5, not above the limit: still active.
+        foreach (var id in ids.Take(2))
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{id}/veto", """{"reason":"wrong"}""")).Status);
+        Assert.Equal("1.1.0", (await app.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("activeVersion").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{ids[2]}/veto", """{"reason":"wrong again"}""")).Status);
+        var agent = await app.GetJsonAsync("/v1/agents/renewal-risk");
+        var states = agent.GetProperty("versions").EnumerateArray().ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
+        Assert.Equal("suspended", states["1.1.0"]);
+        Assert.Equal("active", states["1.0.0"]);
+
+        var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
+        var suspended = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.1.0");
+        Assert.Equal("suspended", suspended.GetProperty("state").GetString());
+        Assert.Equal(0.75, suspended.GetProperty("vetoRate").GetDouble());
+        var log = await app.GetJsonAsync("/v1/audit?subject=agent:renewal-risk@1.1.0&action=agent.suspended");
+        var record = Assert.Single(log.GetProperty("items").EnumerateArray());
+        Assert.Equal("system:auto-suspension", record.GetProperty("actor").GetString());
+        Assert.Contains("veto rate", record.GetProperty("data").GetProperty("reason").GetString());
+
+        var next = await NewestBriefAsync(app, "a5");
+        Assert.Equal("1.0.0", next.GetProperty("agentVersion").GetString());
+    }
+}
