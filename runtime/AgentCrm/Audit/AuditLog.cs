@@ -27,15 +27,18 @@ public sealed class AuditLog(SqliteDatabase database)
 
     public void Append(WriteContext ctx, string actor, string action, string subject, IReadOnlyDictionary<string, object?> data, DateTimeOffset at)
     {
-        var last = ctx.Command("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+        // Chain from the recorded head, not from whatever row is last: if someone removed the newest
+        // records, the next record still links to the removed one and verify reports the gap.
+        var head = ctx.Command("SELECT value FROM meta WHERE key = $k", "$k");
+        head.Parameters["$k"].Value = HeadKey;
         long seq = 1;
         var prev = Genesis;
-        using (var reader = last.ExecuteReader())
-            if (reader.Read())
-            {
-                seq = reader.GetInt64(0) + 1;
-                prev = reader.GetString(1);
-            }
+        if (head.ExecuteScalar() is string recorded)
+        {
+            var parts = recorded.Split(':');
+            seq = long.Parse(parts[0], CultureInfo.InvariantCulture) + 1;
+            prev = parts[1];
+        }
         var when = at.ToUniversalTime().ToString("O");
         var json = JsonSerializer.Serialize(data, DataJson);
         var hash = Hash(seq, when, actor, action, subject, json, prev);
