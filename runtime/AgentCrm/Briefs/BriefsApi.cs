@@ -56,6 +56,8 @@ public static class BriefsApi
         {
             try
             {
+                // Send the 200 and headers now: a client must know it is subscribed before the first brief.
+                await context.Response.Body.FlushAsync(ct);
                 await foreach (var b in channel.Reader.ReadAllAsync(ct))
                     if (BriefStore.IsVisible(b, caller, accounts))
                         yield return new SseItem<Brief>(b, "brief") { EventId = b.Id };
