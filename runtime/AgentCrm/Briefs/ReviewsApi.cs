@@ -125,3 +125,18 @@ public sealed partial class AutoSuspension(BriefStore briefs, AgentRegistry regi
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} suspended automatically: {Reason}; now serving: {Fallback}")]
     private partial void LogSuspended(string agentId, string version, string reason, string fallback);
 }
+
+internal sealed class ReviewOptionsValidator : IValidateOptions<ReviewOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReviewOptions o)
+    {
+        var errors = new List<string>();
+        if (o.MaxVetoRate is < 0 or > 1 || double.IsNaN(o.MaxVetoRate))
+            errors.Add($"Reviews:MaxVetoRate must be between 0 and 1 (got {o.MaxVetoRate}).");
+        if (o.Window < 1)
+            errors.Add($"Reviews:Window must be at least 1 (got {o.Window}).");
+        if (o.MinBriefs < 1 || o.MinBriefs > o.Window)
+            errors.Add($"Reviews:MinBriefs must be between 1 and Reviews:Window (got {o.MinBriefs}).");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

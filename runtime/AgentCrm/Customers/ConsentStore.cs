@@ -85,3 +85,23 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
             DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture));
     }
 }
+
+internal sealed class ConsentOptionsValidator : IValidateOptions<ConsentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ConsentOptions o)
+    {
+        var errors = new List<string>();
+        var categories = Agents.Customers.FieldCatalog.Categories.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < (o.DefaultGrants?.Count ?? 0); i++)
+        {
+            var g = o.DefaultGrants![i];
+            if (string.IsNullOrWhiteSpace(g.Purpose))
+                errors.Add($"Consent:DefaultGrants:{i}:Purpose is required (a manifest purpose, or * for any).");
+            if (g.Categories.Count == 0)
+                errors.Add($"Consent:DefaultGrants:{i}:Categories needs at least one category.");
+            foreach (var c in g.Categories.Where(c => c != ConsentGrant.Any && !categories.Contains(c)))
+                errors.Add($"Consent:DefaultGrants:{i}:Categories has unknown category '{c}'; allowed: {string.Join(", ", categories.Order())}, or *.");
+        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

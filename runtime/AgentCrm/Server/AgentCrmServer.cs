@@ -100,8 +100,10 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<BriefStore>();
         builder.Services.AddSingleton<AssessmentAudit>();
         builder.Services.AddSingleton<ConsentStore>();
-        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section);
-        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section);
+        builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ConsentOptions>, ConsentOptionsValidator>();
+        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ReviewOptions>, ReviewOptionsValidator>();
         builder.Services.AddSingleton<AutoSuspension>();
         builder.Services.AddSingleton<RuntimeMetrics>();
         builder.Services.AddHostedService<StartupInitializer>();

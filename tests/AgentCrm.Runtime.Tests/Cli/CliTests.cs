@@ -20,10 +20,14 @@ public sealed class CliTests
         {
             ["Intake__MaxEventsPerRequest"] = "0",
             ["Actors__IdleTimeout"] = "-00:00:01",
+            ["Reviews__MaxVetoRate"] = "2",
+            ["Consent__DefaultGrants__0__Purpose"] = "customer-success",
+            ["Consent__DefaultGrants__0__Categories__0"] = "horoscope",
+            ["Auth__Jwt__Issuer"] = "https://id.example.com",
         });
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("Intake:MaxEventsPerRequest", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("Actors:IdleTimeout", result.Stderr, StringComparison.Ordinal);
+        foreach (var key in new[] { "Intake:MaxEventsPerRequest", "Actors:IdleTimeout", "Reviews:MaxVetoRate", "Consent:DefaultGrants:0:Categories", "Auth:Jwt:Audience" })
+            Assert.Contains(key, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr + result.Stdout, StringComparison.Ordinal);
     }
 
