@@ -39,6 +39,16 @@ public sealed class AuditLog(SqliteDatabase database)
             seq = long.Parse(parts[0], CultureInfo.InvariantCulture) + 1;
             prev = parts[1];
         }
+        else
+        {
+            // A log written before the head was recorded: continue from its last row.
+            using var reader = ctx.Command("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").ExecuteReader();
+            if (reader.Read())
+            {
+                seq = reader.GetInt64(0) + 1;
+                prev = reader.GetString(1);
+            }
+        }
         var when = at.ToUniversalTime().ToString("O");
         var json = JsonSerializer.Serialize(data, DataJson);
         var hash = Hash(seq, when, actor, action, subject, json, prev);
