@@ -26,6 +26,14 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["untimer"] = typeof(string),
     };
 
+    /// <summary>Result types, so callers under the Dapr host read answers back as the embedded host returns them.</summary>
+    public static readonly IReadOnlyDictionary<string, Type?> Results = new Dictionary<string, Type?>
+    {
+        ["serial"] = typeof(int),
+        ["increment"] = typeof(int),
+        ["get"] = typeof(string),
+    };
+
     public static ActorId For(string id) => new(TypeName, id);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
