@@ -91,13 +91,16 @@ public sealed partial class FakeDaprd : IAsyncDisposable
         return fake;
     }
 
-    /// <summary>What daprd does once the app's port is open: one GET /dapr/config, and GET /dapr/subscribe.</summary>
-    public async Task ConnectAppAsync(Uri app, bool subscribe = false)
+    /// <summary>
+    /// What daprd does once the app's port is open: one GET /dapr/config, and GET /dapr/subscribe.
+    /// <paramref name="hostActors"/> false plays a sidecar whose placement never got the app's types.
+    /// </summary>
+    public async Task ConnectAppAsync(Uri app, bool subscribe = false, bool hostActors = true)
     {
         App = app;
         using var config = await _toApp.SendAsync(ToApp(HttpMethod.Get, "dapr/config"));
         Config = config.StatusCode == HttpStatusCode.OK ? JsonNode.Parse(await config.Content.ReadAsStringAsync())!.AsObject() : null;
-        _entities = Config?["entities"]?.AsArray().Select(e => e!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
+        _entities = hostActors ? Config?["entities"]?.AsArray().Select(e => e!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [] : [];
         if (!subscribe)
             return;
         using var subs = await _toApp.SendAsync(ToApp(HttpMethod.Get, "dapr/subscribe"));
