@@ -68,13 +68,13 @@ internal sealed class ProbeActor(Probe probe) : Actor
 
     public override Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
     {
-        probe.Reminded(Id, name);
+        probe.Reminded(Id, name, data?.GetRawText());
         return Task.CompletedTask;
     }
 
     public override Task ReceiveTimerAsync(string name, JsonElement? data, CancellationToken cancellationToken)
     {
-        probe.TimerFired(Id, name);
+        probe.TimerFired(Id, name, data?.GetRawText());
         return Task.CompletedTask;
     }
 

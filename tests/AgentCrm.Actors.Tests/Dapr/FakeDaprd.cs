@@ -110,6 +110,9 @@ public sealed partial class FakeDaprd : IAsyncDisposable
             .ToList();
     }
 
+    /// <summary>Marks an actor active in this sidecar's table, as daprd does while it runs a turn, for tests that call the app directly.</summary>
+    public void MarkActive(ActorId actor) => _active[actor] = _time.GetUtcNow();
+
     public byte[]? StateOf(ActorId actor, string key) => _state.TryGetValue((actor, key), out var v) ? v : null;
 
     public bool HasReminder(ActorId actor, string name) => _reminders.ContainsKey((actor, name));
