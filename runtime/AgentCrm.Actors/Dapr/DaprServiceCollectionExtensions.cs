@@ -9,8 +9,6 @@ namespace AgentCrm.Dapr;
 
 public static class DaprServiceCollectionExtensions
 {
-    public const string HttpClientName = "daprd";
-
     /// <summary>
     /// The Dapr actor host (<c>Runtime:Host = Dapr</c>): <see cref="IActorHost"/> calls go through daprd, and
     /// <see cref="DaprActorRuntime"/> runs the turns daprd sends to this app (map them with
@@ -30,10 +28,10 @@ public static class DaprServiceCollectionExtensions
         services.TryAddSingleton<SqliteDatabase>();
         services.TryAddSingleton<SqliteWriter>();
         services.TryAddSingleton<ActorTypeRegistry>();
-        // No HttpClient timeout of our own beyond the default: daprd has none per call either (sheet §3.2).
-        services.AddHttpClient(HttpClientName);
+        // One pooled client for the process (recycling connections so DNS changes of DAPR_HTTP_ENDPOINT are seen);
+        // HttpClient's default 100 s timeout bounds a call, as daprd sets none per call (sheet §3.2).
         services.TryAddSingleton(sp => new DaprSidecarClient(
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName),
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
             sp.GetRequiredService<IOptions<DaprOptions>>().Value,
             sp.GetRequiredService<ILogger<DaprSidecarClient>>(),
             sp.GetRequiredService<TimeProvider>()));

@@ -35,7 +35,7 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptio
                 }
                 catch (DaprApiException ex) when (!stopping.IsCancellationRequested)
                 {
-                    LogPublishFailed(ex, e.Event.Id, backoff);
+                    LogPublishFailed(e.Event.Id, ex.Message, backoff);
                     await Task.Delay(backoff, time, stopping);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                 }
@@ -56,6 +56,6 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptio
         ["data"] = JsonSerializer.SerializeToNode(e.Event, EventSubscriptionApi.Json),
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} to Dapr pub/sub failed; retrying in {Delay}")]
-    private partial void LogPublishFailed(Exception ex, string eventId, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} to Dapr pub/sub failed ({Reason}); retrying in {Delay}")]
+    private partial void LogPublishFailed(string eventId, string reason, TimeSpan delay);
 }
