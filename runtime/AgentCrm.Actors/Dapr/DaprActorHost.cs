@@ -8,7 +8,9 @@ namespace AgentCrm.Dapr;
 /// <see cref="IActorHost"/> under <c>Runtime:Host = Dapr</c>: every call goes through daprd
 /// (<c>POST /v1.0/actors/{type}/{id}/method/{method}</c>), which routes it to whichever instance hosts
 /// the actor (maybe this one) and runs it there as one turn. The argument travels as JSON; the answer is
-/// read back as the method's declared result type (a JsonElement when none is declared).
+/// read back as the method's declared result type (a JsonElement when none is declared). Unlike the
+/// embedded host, calls started one after another without awaiting race over HTTP to daprd's per-actor
+/// FIFO, so their order is not guaranteed; await a call before the next when order matters.
 /// </summary>
 public sealed class DaprActorHost(DaprSidecarClient sidecar, ActorTypeRegistry registry) : IActorHost
 {

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace AgentCrm.Dapr;
 
 /// <summary>
-/// What daprd calls on the app (sheet §2, route table §6): <c>GET /dapr/config</c>, actor methods,
+/// What daprd calls on the app (protocol sheet ../shared/protocols/dapr-actors.md §2, route table §6): <c>GET /dapr/config</c>, actor methods,
 /// reminder and timer callbacks, deactivation. Every route checks the app API token when one is set;
 /// <c>/healthz</c> (mapped by the server) stays anonymous because daprd's health probe carries no token.
 /// </summary>

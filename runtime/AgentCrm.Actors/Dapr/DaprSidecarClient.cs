@@ -13,7 +13,7 @@ namespace AgentCrm.Dapr;
 public sealed record DaprInvokeResponse(HttpStatusCode Status, byte[] Body, string? ContentType, bool IsAppError);
 
 /// <summary>
-/// The app's calls to daprd's HTTP API (protocol sheet §3), over plain HttpClient: actor state get and
+/// The app's calls to daprd's HTTP API (protocol sheet ../shared/protocols/dapr-actors.md §3), over plain HttpClient: actor state get and
 /// transaction, reminders and timers, actor invocation, pub/sub publish, and waiting for the sidecar.
 /// Transient failures (connection refused, 408, 429, 502, 503, 504) are retried with exponential
 /// backoff; any other non-success throws <see cref="DaprApiException"/> carrying daprd's errorCode.
