@@ -73,6 +73,19 @@ public sealed partial class FakeDaprd : IAsyncDisposable
     public int DeliveryAttempts => Volatile.Read(ref _deliveryAttempts);
 
     private int _deliveryAttempts;
+    private int _healthPolls;
+
+    /// <summary>Waits until the app has polled outbound health at least <paramref name="count"/> times.</summary>
+    public async Task WaitForOutboundHealthPollsAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Volatile.Read(ref _healthPolls) < count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Expected {count} polls of /v1.0/healthz/outbound within 10 s; saw {_healthPolls}.");
+            await Task.Delay(10);
+        }
+    }
 
     public IReadOnlyCollection<ActorId> ActiveActors => [.. _active.Keys];
 
@@ -230,7 +243,11 @@ public sealed partial class FakeDaprd : IAsyncDisposable
     private void Map(WebApplication web)
     {
         web.MapGet("/v1.0/healthz", () => Results.NoContent());
-        web.MapGet("/v1.0/healthz/outbound", () => Ready ? Results.NoContent() : Results.StatusCode(500));
+        web.MapGet("/v1.0/healthz/outbound", () =>
+        {
+            Interlocked.Increment(ref _healthPolls);
+            return Ready ? Results.NoContent() : Results.StatusCode(500);
+        });
         web.MapGet("/v1.0/metadata", () => Results.Json(new { id = "agentcrm", actors = _entities.Select(e => new { type = e, count = 0 }) }));
         var api = web.MapGroup("/v1.0").AddEndpointFilter(async (context, next) =>
         {

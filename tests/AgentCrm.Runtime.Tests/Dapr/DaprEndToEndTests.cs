@@ -124,6 +124,20 @@ public sealed class DaprEndToEndTests
         Assert.Equal("application/problem+json", direct.Content.Headers.ContentType?.MediaType);
     }
 
+    [Fact]
+    public async Task Start_DaprHostWithBadSettings_FailsNamingTheKeys()
+    {
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = "daprd-without-scheme",
+            ["Dapr:PubSubName"] = "",
+        }));
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Dapr:HttpEndpoint", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Dapr:PubSubName", StringComparison.Ordinal));
+    }
+
     private static Task<HttpResponseMessage> DeliverAsync(AgentCrmApp app, string cloudEvent, string? token)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/dapr/events") { Content = new StringContent(cloudEvent, Encoding.UTF8, "application/cloudevents+json") };
