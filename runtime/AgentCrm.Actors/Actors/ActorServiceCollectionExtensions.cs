@@ -25,14 +25,17 @@ public static class ActorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers an actor type under <paramref name="typeName"/> with the argument type of each method.</summary>
-    public static IServiceCollection AddActor<TActor>(this IServiceCollection services, string typeName, IReadOnlyDictionary<string, Type?> methods)
+    /// <summary>
+    /// Registers an actor type under <paramref name="typeName"/> with the argument type of each method and,
+    /// optionally, the result types callers read back (used when calls travel as JSON, under Dapr).
+    /// </summary>
+    public static IServiceCollection AddActor<TActor>(this IServiceCollection services, string typeName, IReadOnlyDictionary<string, Type?> methods, IReadOnlyDictionary<string, Type?>? results = null)
         where TActor : Actor
     {
         ArgumentException.ThrowIfNullOrEmpty(typeName);
         ArgumentNullException.ThrowIfNull(methods);
         // Plain Add: TryAddEnumerable would keep only the first ActorTypeInfo instance.
-        services.AddSingleton(new ActorTypeInfo(typeName, typeof(TActor), methods));
+        services.AddSingleton(new ActorTypeInfo(typeName, typeof(TActor), methods, results));
         services.TryAddSingleton<ActorTypeRegistry>();
         return services;
     }

@@ -44,6 +44,13 @@ public sealed partial class CustomerActor(
         [SnapshotMethod] = null,
     };
 
+    /// <summary>What callers read back; under Dapr the answer travels as JSON and is read as these types.</summary>
+    public static readonly IReadOnlyDictionary<string, Type?> Results = new Dictionary<string, Type?>
+    {
+        [ApplyMethod] = typeof(ApplyOutcome),
+        [SnapshotMethod] = typeof(CustomerSnapshot),
+    };
+
     public override async Task<object?> InvokeAsync(string method, object? argument, CancellationToken cancellationToken) => method switch
     {
         ApplyMethod => await ApplyAsync((ApplyEvents)argument!, cancellationToken),

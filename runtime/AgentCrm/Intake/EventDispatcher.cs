@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using AgentCrm.Actors;
-using AgentCrm.Customers;
 using AgentCrm.Storage;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +12,8 @@ namespace AgentCrm.Intake;
 /// before a restart, or more than the in-memory queue holds) is read back from the inbox. A persisted
 /// watermark marks the prefix of the inbox that is fully processed; after a crash everything above it is
 /// delivered again and the actor's sequence check drops what it already applied, so every accepted
-/// event is processed exactly once.
+/// event is processed exactly once. Where events go is the <see cref="IEventDelivery"/>'s business: the
+/// customer actors directly (embedded host), or a Dapr pub/sub topic (Dapr host).
 /// </summary>
 public sealed partial class EventDispatcher : BackgroundService
 {
@@ -25,7 +24,7 @@ public sealed partial class EventDispatcher : BackgroundService
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentQueue<StoredEvent> _live = new();
     private readonly EventStore _store;
-    private readonly IActorHost _host;
+    private readonly IEventDelivery _delivery;
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly SemaphoreSlim _gate;
@@ -34,10 +33,10 @@ public sealed partial class EventDispatcher : BackgroundService
     private int _liveCount;
     private long _watermark;
 
-    public EventDispatcher(EventStore store, IActorHost host, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
+    public EventDispatcher(EventStore store, IEventDelivery delivery, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
     {
         _store = store;
-        _host = host;
+        _delivery = delivery;
         _database = database;
         _writer = writer;
         _time = time;
@@ -178,8 +177,7 @@ public sealed partial class EventDispatcher : BackgroundService
     {
         try
         {
-            var message = new ApplyEvents(events.Select(e => new ApplyEvent(e.Seq, e.Event, e.ReceivedAt)).ToList());
-            await _host.InvokeAsync(new ActorId(CustomerActor.TypeName, events[0].Event.CustomerId), CustomerActor.ApplyMethod, message, CancellationToken.None);
+            await _delivery.DeliverAsync(events, stoppingToken);
             return true;
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)

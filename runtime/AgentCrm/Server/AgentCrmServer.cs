@@ -4,6 +4,7 @@ using AgentCrm.Agents;
 using AgentCrm.Audit;
 using AgentCrm.Briefs;
 using AgentCrm.Customers;
+using AgentCrm.Dapr;
 using AgentCrm.Intake;
 using AgentCrm.Knowledge;
 using AgentCrm.Knowledge.Stores.Qdrant;
@@ -39,11 +40,16 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
 
         // Actors first: their host must be running before anything sends them messages, and stops last.
+        // Runtime:Host picks the host; the actor classes, agents and pipeline are the same under both.
+        var dapr = string.Equals(builder.Configuration[$"{RuntimeOptions.Section}:Host"], nameof(ActorHostKind.Dapr), StringComparison.OrdinalIgnoreCase);
         builder.Services.AddSingleton(Schema);
-        builder.Services.AddEmbeddedActorHost();
-        builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods);
+        if (dapr)
+            builder.Services.AddDaprActorHost();
+        else
+            builder.Services.AddEmbeddedActorHost();
+        builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods, CustomerActor.Results);
         builder.AddAgentRuntime();
-        builder.AddIntake();
+        builder.AddIntake(dapr);
         builder.AddSandbox();
         builder.AddKnowledgeRuntime();
         builder.AddAccess();
@@ -72,6 +78,12 @@ public static class AgentCrmServer
         app.MapAuditApi();
         app.MapSandboxApi();
         app.MapKnowledgeApi();
+        if (dapr)
+        {
+            // daprd's calls into the app: actor config, turns, reminders, timers, deactivation, and event deliveries.
+            app.MapDaprActors();
+            app.MapEventSubscription();
+        }
         return app;
     }
 
@@ -127,8 +139,13 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<Sandbox.Lifecycle>();
     }
 
-    private static void AddIntake(this WebApplicationBuilder builder)
+    /// <summary>The inbox and its dispatcher; under Dapr the dispatcher publishes to pub/sub instead of calling actors.</summary>
+    private static void AddIntake(this WebApplicationBuilder builder, bool dapr)
     {
+        if (dapr)
+            builder.Services.AddSingleton<IEventDelivery, DaprEventPublisher>();
+        else
+            builder.Services.AddSingleton<IEventDelivery, ActorEventDelivery>();
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IntakeOptions>, IntakeOptionsValidator>();
         builder.Services.AddSingleton<EventStore>();

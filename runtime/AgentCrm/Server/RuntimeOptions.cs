@@ -27,7 +27,7 @@ public sealed class RuntimeOptions
 public sealed class RuntimeOptionsValidator : IValidateOptions<RuntimeOptions>
 {
     public ValidateOptionsResult Validate(string? name, RuntimeOptions options) =>
-        options.Host == ActorHostKind.Dapr
-            ? ValidateOptionsResult.Fail("Runtime:Host = Dapr is not available in this build yet; set Runtime:Host to Embedded.")
-            : ValidateOptionsResult.Success;
+        Enum.IsDefined(options.Host)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Runtime:Host must be Embedded or Dapr (got {options.Host}).");
 }

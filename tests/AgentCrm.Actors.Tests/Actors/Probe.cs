@@ -15,6 +15,7 @@ internal sealed class Probe
     private readonly ConcurrentDictionary<ActorId, ConcurrentQueue<int>> _appended = new();
     private readonly ConcurrentDictionary<ActorId, ConcurrentQueue<string>> _reminders = new();
     private readonly ConcurrentDictionary<ActorId, ConcurrentQueue<string>> _timers = new();
+    private readonly ConcurrentQueue<string?> _callbackData = new();
     private readonly TaskCompletionSource _rendezvous = NewSignal();
     private TaskCompletionSource _changed = NewSignal();
     private int _running;
@@ -56,6 +57,9 @@ internal sealed class Probe
 
     public string[] Timers(ActorId id) => [.. _timers.GetOrAdd(id, _ => new())];
 
+    /// <summary>The raw JSON of the data each reminder or timer callback carried (null when it had none), in arrival order.</summary>
+    public string?[] CallbackData => [.. _callbackData];
+
     public void EnterTurn(ActorId id)
     {
         Max(ref _maxInTurn, _inTurn.AddOrUpdate(id, 1, (_, n) => n + 1));
@@ -90,14 +94,16 @@ internal sealed class Probe
 
     public void Append(ActorId id, int value) => _appended.GetOrAdd(id, _ => new()).Enqueue(value);
 
-    public void Reminded(ActorId id, string name)
+    public void Reminded(ActorId id, string name, string? data = null)
     {
+        _callbackData.Enqueue(data);
         _reminders.GetOrAdd(id, _ => new()).Enqueue(name);
         Pulse();
     }
 
-    public void TimerFired(ActorId id, string name)
+    public void TimerFired(ActorId id, string name, string? data = null)
     {
+        _callbackData.Enqueue(data);
         _timers.GetOrAdd(id, _ => new()).Enqueue(name);
         Pulse();
     }

@@ -26,6 +26,14 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["untimer"] = typeof(string),
     };
 
+    /// <summary>Result types, so callers under the Dapr host read answers back as the embedded host returns them.</summary>
+    public static readonly IReadOnlyDictionary<string, Type?> Results = new Dictionary<string, Type?>
+    {
+        ["serial"] = typeof(int),
+        ["increment"] = typeof(int),
+        ["get"] = typeof(string),
+    };
+
     public static ActorId For(string id) => new(TypeName, id);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -60,13 +68,13 @@ internal sealed class ProbeActor(Probe probe) : Actor
 
     public override Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
     {
-        probe.Reminded(Id, name);
+        probe.Reminded(Id, name, data?.GetRawText());
         return Task.CompletedTask;
     }
 
     public override Task ReceiveTimerAsync(string name, JsonElement? data, CancellationToken cancellationToken)
     {
-        probe.TimerFired(Id, name);
+        probe.TimerFired(Id, name, data?.GetRawText());
         return Task.CompletedTask;
     }
 

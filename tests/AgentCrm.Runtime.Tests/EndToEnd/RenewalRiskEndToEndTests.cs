@@ -9,11 +9,17 @@ public sealed class RenewalRiskEndToEndTests
     public async Task Timeline_CustomerAtRisk_GetsBriefWithReasons_HealthyCustomerGetsNone()
     {
         await using var app = await AgentCrmApp.StartAsync();
+        await AtRiskScenarioAsync(app, () => app.WaitForProcessingAsync());
+    }
+
+    /// <summary>The foundation scenario: events in, customer actors, a brief with its reasons out. Run on both actor hosts.</summary>
+    internal static async Task AtRiskScenarioAsync(AgentCrmApp app, Func<Task> waitForProcessing)
+    {
         var now = DateTimeOffset.UtcNow;
         var risky = Timelines.AtRisk("acme", now);
         Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync(risky)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync(Timelines.Healthy("globex", now))).StatusCode);
-        await app.WaitForProcessingAsync();
+        await waitForProcessing();
 
         Assert.Empty(await app.BriefsAsync("&customerId=globex"));
         var briefs = await app.BriefsAsync("&customerId=acme&agentId=renewal-risk");

@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using AgentCrm.Actors;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AgentCrm.Dapr;
+
+/// <summary>How an actor method call ended on this app.</summary>
+public enum DaprCallStatus
+{
+    Ok,
+    UnknownType,
+    UnknownMethod,
+    BadArgument,
+    Failed,
+}
+
+public sealed record DaprCallResult(DaprCallStatus Status, byte[]? Body = null, Exception? Error = null, string? Problem = null);
+
+/// <summary>
+/// The app side of Dapr's actor protocol: the activations daprd asked this app to host. daprd already
+/// guarantees one activation per id across the cluster and one turn at a time per actor; a per-actor
+/// lock here keeps that true inside the process too (a cheap guard, sheet §4). Each turn reads state
+/// through daprd and saves the turn's changes as one daprd transaction before it answers, so a turn's
+/// state is durable before its caller hears back — as with the embedded host.
+/// </summary>
+public sealed partial class DaprActorRuntime(
+    IServiceProvider services,
+    ActorTypeRegistry registry,
+    DaprSidecarClient sidecar,
+    ILogger<DaprActorRuntime> logger)
+{
+    private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
+    private readonly DaprActorStateStore _store = new(sidecar);
+    private int _active;
+    private long _turns;
+
+    /// <summary>Actors activated on this app and not yet deactivated.</summary>
+    public int ActiveActivations => Volatile.Read(ref _active);
+
+    /// <summary>Turns run since start (calls, reminders, timers; failed ones included).</summary>
+    public long TurnsRun => Interlocked.Read(ref _turns);
+
+    public ActorTypeRegistry Registry => registry;
+
+    /// <summary>A method call from daprd: deserializes the argument by the method's declared type and runs one turn.</summary>
+    public async Task<DaprCallResult> InvokeAsync(string typeName, string actorId, string method, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(typeName, out var type))
+            return new DaprCallResult(DaprCallStatus.UnknownType, Problem: $"This app hosts no actor type '{typeName}'.");
+        if (!type.Methods.TryGetValue(method, out var argumentType))
+            return new DaprCallResult(DaprCallStatus.UnknownMethod, Problem: $"Actor type '{typeName}' has no method '{method}'.");
+        object? argument = null;
+        if (argumentType is not null && !body.IsEmpty)
+        {
+            try
+            {
+                argument = JsonSerializer.Deserialize(body.Span, argumentType, ActorStateManager.Json);
+            }
+            catch (JsonException ex)
+            {
+                return new DaprCallResult(DaprCallStatus.BadArgument, Problem: $"The body is not a {argumentType.Name} for {typeName}.{method}: {ex.Message}");
+            }
+        }
+        try
+        {
+            var result = await RunTurnAsync(new ActorId(typeName, actorId), type, (actor, ct) => actor.InvokeAsync(method, argument, ct), cancellationToken).ConfigureAwait(false);
+            return new DaprCallResult(DaprCallStatus.Ok, result is null ? null : JsonSerializer.SerializeToUtf8Bytes(result, result.GetType(), ActorStateManager.Json));
+        }
+        catch (Exception ex)
+        {
+            LogTurnFailed(ex, typeName, actorId, $"call {method}");
+            return new DaprCallResult(DaprCallStatus.Failed, Error: ex);
+        }
+    }
+
+    /// <summary>A reminder fired by daprd (activating the actor if needed); throws if the turn failed, so daprd sees a non-200.</summary>
+    public Task ReceiveReminderAsync(string typeName, string actorId, string name, JsonElement? data, CancellationToken cancellationToken) =>
+        RunCallbackAsync(typeName, actorId, $"reminder {name}", (actor, ct) => Wrap(actor.ReceiveReminderAsync(name, data, ct)), cancellationToken);
+
+    /// <summary>A timer tick from daprd.</summary>
+    public Task ReceiveTimerAsync(string typeName, string actorId, string name, JsonElement? data, CancellationToken cancellationToken) =>
+        RunCallbackAsync(typeName, actorId, $"timer {name}", (actor, ct) => Wrap(actor.ReceiveTimerAsync(name, data, ct)), cancellationToken);
+
+    /// <summary>daprd's DELETE: runs OnDeactivateAsync after any turn in progress and forgets the actor. Idempotent; false if it was not active.</summary>
+    public async Task<bool> DeactivateAsync(string typeName, string actorId)
+    {
+        var id = new ActorId(typeName, actorId);
+        if (!_activations.TryGetValue(id, out var activation))
+            return false;
+        await activation.Lock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (activation.Closed)
+                return false;
+            activation.Closed = true;
+            _activations.TryRemove(KeyValuePair.Create(id, activation));
+            if (activation.Actor is not { } actor)
+                return false;
+            try
+            {
+                await actor.OnDeactivateAsync(CancellationToken.None).ConfigureAwait(false);
+                // daprd has already dropped the actor from its table (sheet §2.6): a state transaction now would be refused.
+                if (activation.State!.HasChanges)
+                    LogDeactivationStateLost(typeName, actorId);
+            }
+            catch (Exception ex)
+            {
+                LogTurnFailed(ex, typeName, actorId, "deactivation");
+            }
+            await DisposeAsync(actor).ConfigureAwait(false);
+            Interlocked.Decrement(ref _active);
+            return true;
+        }
+        finally
+        {
+            activation.Lock.Release();
+        }
+    }
+
+    private static async Task<object?> Wrap(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task RunCallbackAsync(string typeName, string actorId, string what, Func<Actor, CancellationToken, Task<object?>> turn, CancellationToken cancellationToken)
+    {
+        var type = registry.Get(typeName);
+        try
+        {
+            await RunTurnAsync(new ActorId(typeName, actorId), type, turn, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogTurnFailed(ex, typeName, actorId, what);
+            throw;
+        }
+    }
+
+    private async Task<object?> RunTurnAsync(ActorId id, ActorTypeInfo type, Func<Actor, CancellationToken, Task<object?>> turn, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var activation = _activations.GetOrAdd(id, static i => new Activation());
+            await activation.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Deactivated while this call waited for the lock: start over on a fresh activation.
+                if (activation.Closed)
+                    continue;
+                if (activation.Actor is null)
+                    await ActivateAsync(id, type, activation, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _turns);
+                var state = activation.State!;
+                var scheduler = activation.Scheduler!;
+                object? result;
+                IReadOnlyList<StateChange> changes;
+                try
+                {
+                    result = await turn(activation.Actor!, cancellationToken).ConfigureAwait(false);
+                    changes = state.TakeChanges();
+                }
+                catch
+                {
+                    state.DiscardChanges();
+                    scheduler.Discard();
+                    throw;
+                }
+                try
+                {
+                    await _store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch
+                {
+                    state.Forget(changes);
+                    scheduler.Discard();
+                    throw;
+                }
+                await scheduler.FlushAsync().ConfigureAwait(false);
+                return result;
+            }
+            finally
+            {
+                activation.Lock.Release();
+            }
+        }
+    }
+
+    private async Task ActivateAsync(ActorId id, ActorTypeInfo type, Activation activation, CancellationToken cancellationToken)
+    {
+        var state = new ActorStateManager(id, _store);
+        var scheduler = new DaprActorScheduler(id, sidecar);
+        var actor = (Actor)ActivatorUtilities.CreateInstance(services, type.ClrType);
+        actor.Attach(new ActorContext(id, state, scheduler));
+        try
+        {
+            await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The next call activates afresh.
+            activation.Closed = true;
+            _activations.TryRemove(KeyValuePair.Create(id, activation));
+            await DisposeAsync(actor).ConfigureAwait(false);
+            throw;
+        }
+        activation.Actor = actor;
+        activation.State = state;
+        activation.Scheduler = scheduler;
+        Interlocked.Increment(ref _active);
+    }
+
+    private async ValueTask DisposeAsync(Actor actor)
+    {
+        try
+        {
+            if (actor is IAsyncDisposable asyncDisposable)
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            else if (actor is IDisposable disposable)
+                disposable.Dispose();
+        }
+        catch (Exception ex)
+        {
+            LogTurnFailed(ex, actor.Id.Type, actor.Id.Id, "dispose");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Type}/{Id} failed; its state changes were discarded")]
+    private partial void LogTurnFailed(Exception ex, string type, string id, string turn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Type}/{Id} changed state in OnDeactivateAsync; under Dapr that change is not saved (daprd has already released the actor)")]
+    private partial void LogDeactivationStateLost(string type, string id);
+
+    private sealed class Activation
+    {
+        public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        public bool Closed { get; set; }
+
+        public Actor? Actor { get; set; }
+
+        public ActorStateManager? State { get; set; }
+
+        public DaprActorScheduler? Scheduler { get; set; }
+    }
+}

@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentCrm.Actors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Dapr;
+
+/// <summary>
+/// What daprd calls on the app (protocol sheet ../shared/protocols/dapr-actors.md §2, route table §6): <c>GET /dapr/config</c>, actor methods,
+/// reminder and timer callbacks, deactivation. Every route checks the app API token when one is set;
+/// <c>/healthz</c> (mapped by the server) stays anonymous because daprd's health probe carries no token.
+/// </summary>
+public static class DaprActorsApi
+{
+    private static readonly string[] CallVerbs = ["PUT", "POST"];
+
+    public static RouteGroupBuilder MapDaprActors(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").RequireDaprAppToken().ExcludeFromDescription();
+        group.MapGet("/dapr/config", Config);
+        // Literal segments outrank the {methodName} parameter, so remind/ and timer/ never reach the method route.
+        group.MapMethods("/actors/{actorType}/{actorId}/method/remind/{reminderName}", CallVerbs, Reminder);
+        group.MapMethods("/actors/{actorType}/{actorId}/method/timer/{timerName}", CallVerbs, Timer);
+        group.MapMethods("/actors/{actorType}/{actorId}/method/{methodName}", CallVerbs, Method);
+        group.MapDelete("/actors/{actorType}/{actorId}", Deactivate);
+        return group;
+    }
+
+    /// <summary>The config daprd reads once at start (sheet §2.2): the fixed actor types and their idle, drain and reentrancy settings.</summary>
+    public static JsonObject BuildConfig(ActorTypeRegistry registry, ActorOptions options) => new()
+    {
+        ["entities"] = new JsonArray(registry.Types.Select(t => t.Name).Order(StringComparer.Ordinal).Select(n => (JsonNode)n).ToArray()),
+        ["actorIdleTimeout"] = GoDuration.Format(options.IdleTimeout),
+        // Ignored by daprd since v1.14, still documented; harmless to send.
+        ["actorScanInterval"] = GoDuration.Format(options.ScanInterval),
+        ["drainOngoingCallTimeout"] = GoDuration.Format(options.DrainTimeout),
+        ["drainRebalancedActors"] = true,
+        ["reentrancy"] = new JsonObject { ["enabled"] = false },
+    };
+
+    private static IResult Config(DaprActorRuntime runtime, IOptions<ActorOptions> options) =>
+        Results.Text(BuildConfig(runtime.Registry, options.Value).ToJsonString(), "application/json", Encoding.UTF8, StatusCodes.Status200OK);
+
+    private static async Task<IResult> Method(string actorType, string actorId, string methodName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(request, cancellationToken);
+        var result = await runtime.InvokeAsync(actorType, actorId, methodName, body, cancellationToken);
+        switch (result.Status)
+        {
+            case DaprCallStatus.Ok:
+                return result.Body is null ? Results.Ok() : Results.Bytes(result.Body, "application/json");
+            case DaprCallStatus.UnknownType:
+            case DaprCallStatus.UnknownMethod:
+                // 404 = "method not found", a permanent error for daprd (sheet §2.3).
+                return Results.Problem(result.Problem, statusCode: StatusCodes.Status404NotFound);
+            case DaprCallStatus.BadArgument:
+                return Results.Problem(result.Problem, statusCode: StatusCodes.Status400BadRequest);
+            default:
+                // 200 + X-DaprErrorResponseHeader: daprd relays the app's own error payload to the caller unchanged (sheet §2.3).
+                request.HttpContext.Response.Headers[DaprSidecarClient.ErrorResponseHeader] = "true";
+                var error = new JsonObject { ["exceptionType"] = result.Error!.GetType().FullName, ["message"] = result.Error.Message };
+                return Results.Text(error.ToJsonString(), "application/json", Encoding.UTF8, StatusCodes.Status200OK);
+        }
+    }
+
+    private static Task<IResult> Reminder(string actorType, string actorId, string reminderName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken) =>
+        CallbackAsync(actorType, actorId, request, runtime, (data, ct) => runtime.ReceiveReminderAsync(actorType, actorId, reminderName, data, ct), cancellationToken);
+
+    private static Task<IResult> Timer(string actorType, string actorId, string timerName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken) =>
+        CallbackAsync(actorType, actorId, request, runtime, (data, ct) => runtime.ReceiveTimerAsync(actorType, actorId, timerName, data, ct), cancellationToken);
+
+    /// <summary>Reminder and timer callbacks: body <c>{"data":…,"dueTime":"","period":""}</c>; only <c>data</c> matters (sheet §2.4, §2.5).</summary>
+    private static async Task<IResult> CallbackAsync(string actorType, string actorId, HttpRequest request, DaprActorRuntime runtime, Func<JsonElement?, CancellationToken, Task> run, CancellationToken cancellationToken)
+    {
+        if (!runtime.Registry.TryGet(actorType, out _))
+            return Results.Problem($"This app hosts no actor type '{actorType}'.", statusCode: StatusCodes.Status404NotFound);
+        var body = await ReadBodyAsync(request, cancellationToken);
+        JsonElement? data = null;
+        if (!body.IsEmpty)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(body);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("data", out var d))
+                    data = d.Clone();
+            }
+            catch (JsonException ex)
+            {
+                return Results.Problem($"The callback body is not JSON: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
+            }
+        }
+        try
+        {
+            await run(data, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Non-200: daprd counts the fire as failed (the runtime logged the turn's exception).
+            return Results.Problem($"The callback of {actorType}/{actorId} failed: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError);
+        }
+        return Results.Ok();
+    }
+
+    /// <summary>Always 200 (sheet §2.6): a non-2xx DELETE can leave a sidecar disconnected from placement.</summary>
+    private static async Task<IResult> Deactivate(string actorType, string actorId, DaprActorRuntime runtime)
+    {
+        await runtime.DeactivateAsync(actorType, actorId);
+        return Results.Ok();
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    /// <summary>Refuses (401) calls without daprd's app API token when APP_API_TOKEN / Dapr:AppApiToken is set.</summary>
+    public static TBuilder RequireDaprAppToken<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.AddEndpointFilter(CheckAppToken);
+
+    private static async ValueTask<object?> CheckAppToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<DaprOptions>>().Value.AppApiToken;
+        if (expected is not null)
+        {
+            var given = context.HttpContext.Request.Headers[DaprSidecarClient.ApiTokenHeader].ToString();
+            if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+                return Results.Problem("The dapr-api-token header is missing or does not match APP_API_TOKEN.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+        }
+        return await next(context);
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Dapr;
+
+/// <summary>
+/// Settings of the Dapr actor host (section "Dapr"). The sidecar address and tokens default to the
+/// variables daprd and the Dapr CLI set: DAPR_HTTP_ENDPOINT, DAPR_HTTP_PORT, DAPR_API_TOKEN, APP_API_TOKEN.
+/// Idle timeout, scan interval and drain timeout come from section "Actors", as for the embedded host.
+/// </summary>
+public sealed class DaprOptions
+{
+    public const string Section = "Dapr";
+    public const int DefaultHttpPort = 3500;
+    public const string DefaultPubSubName = "pubsub";
+    public const string DefaultTopic = "crm-events";
+    public const string DefaultDeadLetterTopic = "crm-events-dead";
+    public static readonly TimeSpan DefaultSidecarWaitTimeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromMilliseconds(200);
+    public const int DefaultMaxRetries = 4;
+
+    /// <summary>daprd's HTTP API, e.g. http://127.0.0.1:3500 (default: DAPR_HTTP_ENDPOINT, else http://127.0.0.1:$DAPR_HTTP_PORT, else port 3500).</summary>
+    public string? HttpEndpoint { get; set; }
+
+    /// <summary>Sent as dapr-api-token on every call to daprd (default: DAPR_API_TOKEN).</summary>
+    public string? ApiToken { get; set; }
+
+    /// <summary>daprd's calls to this app must carry it as dapr-api-token (default: APP_API_TOKEN); unset = not checked.</summary>
+    public string? AppApiToken { get; set; }
+
+    /// <summary>The pub/sub component accepted events are published to.</summary>
+    public string PubSubName { get; set; } = DefaultPubSubName;
+
+    public string Topic { get; set; } = DefaultTopic;
+
+    /// <summary>Where daprd moves an event whose delivery kept failing (declared in the subscription).</summary>
+    public string DeadLetterTopic { get; set; } = DefaultDeadLetterTopic;
+
+    /// <summary>How long the first call to daprd waits for the sidecar's outbound health before failing.</summary>
+    public TimeSpan SidecarWaitTimeout { get; set; } = DefaultSidecarWaitTimeout;
+
+    /// <summary>Retries of a call to daprd that failed transiently (connection refused, 408, 429, 502, 503, 504).</summary>
+    public int MaxRetries { get; set; } = DefaultMaxRetries;
+
+    public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
+
+    internal Uri Endpoint => new(HttpEndpoint!.EndsWith('/') ? HttpEndpoint : HttpEndpoint + "/");
+}
+
+/// <summary>Fills unset settings from the variables daprd and the Dapr CLI set for the app.</summary>
+internal sealed class DaprOptionsSetup(IConfiguration configuration) : IPostConfigureOptions<DaprOptions>
+{
+    public void PostConfigure(string? name, DaprOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.HttpEndpoint))
+        {
+            var endpoint = configuration["DAPR_HTTP_ENDPOINT"];
+            var port = configuration["DAPR_HTTP_PORT"];
+            options.HttpEndpoint = !string.IsNullOrWhiteSpace(endpoint) ? endpoint
+                : $"http://127.0.0.1:{(string.IsNullOrWhiteSpace(port) ? DaprOptions.DefaultHttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) : port.Trim())}";
+        }
+        if (string.IsNullOrEmpty(options.ApiToken))
+            options.ApiToken = NullIfEmpty(configuration["DAPR_API_TOKEN"]);
+        if (string.IsNullOrEmpty(options.AppApiToken))
+            options.AppApiToken = NullIfEmpty(configuration["APP_API_TOKEN"]);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}
+
+public sealed class DaprOptionsValidator : IValidateOptions<DaprOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DaprOptions options)
+    {
+        var failures = new List<string>();
+        if (!Uri.TryCreate(options.HttpEndpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            failures.Add($"Dapr:HttpEndpoint must be an absolute http(s) URL of daprd's HTTP API (got '{options.HttpEndpoint}'; or set DAPR_HTTP_PORT).");
+        foreach (var (key, value) in new[] { ("PubSubName", options.PubSubName), ("Topic", options.Topic), ("DeadLetterTopic", options.DeadLetterTopic) })
+            if (string.IsNullOrWhiteSpace(value) || value.IndexOfAny(['/', '?', '#']) >= 0)
+                failures.Add($"Dapr:{key} must be a non-empty name without '/', '?' or '#' (got '{value}').");
+        if (options.SidecarWaitTimeout <= TimeSpan.Zero)
+            failures.Add($"Dapr:SidecarWaitTimeout must be positive (got {options.SidecarWaitTimeout}, default {DaprOptions.DefaultSidecarWaitTimeout}).");
+        if (options.MaxRetries is < 0 or > 20)
+            failures.Add($"Dapr:MaxRetries must be between 0 and 20 (got {options.MaxRetries}, default {DaprOptions.DefaultMaxRetries}).");
+        if (options.RetryBaseDelay <= TimeSpan.Zero)
+            failures.Add($"Dapr:RetryBaseDelay must be positive (got {options.RetryBaseDelay}, default {DaprOptions.DefaultRetryBaseDelay}).");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,267 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentCrm.Actors;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace AgentCrm.Dapr;
+
+/// <summary>daprd's answer to an actor method call: status, body and whether the app flagged it as its own error.</summary>
+public sealed record DaprInvokeResponse(HttpStatusCode Status, byte[] Body, string? ContentType, bool IsAppError);
+
+/// <summary>
+/// The app's calls to daprd's HTTP API (protocol sheet ../shared/protocols/dapr-actors.md §3), over plain HttpClient: actor state get and
+/// transaction, reminders and timers, actor invocation, pub/sub publish, and waiting for the sidecar.
+/// Transient failures (connection refused, 408, 429, 502, 503, 504) are retried with exponential
+/// backoff; any other non-success throws <see cref="DaprApiException"/> carrying daprd's errorCode.
+/// </summary>
+public sealed partial class DaprSidecarClient
+{
+    /// <summary>Response header an app sets on a 200 to say "this is my error payload" (sheet §2.3); daprd relays it.</summary>
+    public const string ErrorResponseHeader = "X-DaprErrorResponseHeader";
+    public const string ApiTokenHeader = "dapr-api-token";
+    internal static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly HttpClient _http;
+    private readonly DaprOptions _options;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly Lock _readyGate = new();
+    private Task? _sidecarReady;
+
+    public DaprSidecarClient(HttpClient http, DaprOptions options, ILogger<DaprSidecarClient> logger, TimeProvider? time = null)
+    {
+        _http = http;
+        _options = options;
+        _logger = logger;
+        Time = time ?? TimeProvider.System;
+        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = Time }
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = Math.Max(1, options.MaxRetries),
+                Delay = options.RetryBaseDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = args => new ValueTask<bool>(options.MaxRetries > 0 && IsTransient(args.Outcome, args.Context.CancellationToken)),
+                OnRetry = args =>
+                {
+                    LogRetry(args.Outcome.Exception?.Message ?? $"status {(int)args.Outcome.Result!.StatusCode}", args.AttemptNumber + 1, args.RetryDelay);
+                    args.Outcome.Result?.Dispose();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Completes once daprd's outbound health answered 2xx. Polled once per process; a wait that timed out
+    /// (Dapr:SidecarWaitTimeout) fails its callers and the next caller starts a new one.
+    /// </summary>
+    public Task SidecarReady
+    {
+        get
+        {
+            lock (_readyGate)
+            {
+                if (_sidecarReady is null || _sidecarReady.IsFaulted)
+                    _sidecarReady = WaitForSidecarAsync(_options.SidecarWaitTimeout, CancellationToken.None);
+                return _sidecarReady;
+            }
+        }
+    }
+
+    /// <summary>Polls <c>GET /v1.0/healthz/outbound</c> until daprd answers 2xx: its components are up and it can serve our calls.</summary>
+    public async Task WaitForSidecarAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = Time.GetTimestamp();
+        string last = "no answer yet";
+        while (true)
+        {
+            try
+            {
+                using var request = NewRequest(HttpMethod.Get, "v1.0/healthz/outbound");
+                using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                    return;
+                last = $"status {(int)response.StatusCode}";
+            }
+            catch (HttpRequestException ex)
+            {
+                last = ex.Message;
+            }
+            if (Time.GetElapsedTime(started) >= timeout)
+                throw new DaprApiException($"daprd at {_options.HttpEndpoint} was not ready within {timeout} (Dapr:SidecarWaitTimeout); last answer to GET /v1.0/healthz/outbound: {last}. Is the app running under `dapr run`?");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary><c>GET /v1.0/actors/{type}/{id}/state/{key}</c>: the stored JSON bytes, or null on 204 (no such key).</summary>
+    public async Task<byte[]?> GetStateAsync(ActorId actor, string key, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Get, ActorPath(actor, "state", key)), "get actor state", cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+            return null;
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return body.Length == 0 ? null : body;
+    }
+
+    /// <summary><c>POST /v1.0/actors/{type}/{id}/state</c> with the turn's upserts and deletes as one transaction (204).</summary>
+    public async Task SaveStateAsync(ActorId actor, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+            return;
+        var operations = new JsonArray();
+        foreach (var change in changes)
+        {
+            var request = new JsonObject { ["key"] = change.Key };
+            if (change.Value is { } value)
+                request["value"] = JsonNode.Parse(value);
+            operations.Add(new JsonObject { ["operation"] = change.Value is null ? "delete" : "upsert", ["request"] = request });
+        }
+        var body = JsonSerializer.SerializeToUtf8Bytes(operations);
+        using var _ = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, "state"), body), "save actor state", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /v1.0/actors/{type}/{id}/reminders/{name}</c>; a null period fires once. Days are sent as hours (Scheduler rejects ISO days).</summary>
+    public Task RegisterReminderAsync(ActorId actor, string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data, CancellationToken cancellationToken) =>
+        PostScheduleAsync(actor, "reminders", name, ScheduleBody(dueTime, period, data, callback: null), "create reminder", cancellationToken);
+
+    /// <summary><c>DELETE /v1.0/actors/{type}/{id}/reminders/{name}</c> (204, also when absent).</summary>
+    public async Task UnregisterReminderAsync(ActorId actor, string name, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(() => NewRequest(HttpMethod.Delete, ActorPath(actor, "reminders", name)), "delete reminder", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /v1.0/actors/{type}/{id}/timers/{name}</c>: in memory in the hosting sidecar, gone with the activation.</summary>
+    public Task RegisterTimerAsync(ActorId actor, string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data, CancellationToken cancellationToken) =>
+        PostScheduleAsync(actor, "timers", name, ScheduleBody(dueTime, period, data, callback: null), "create timer", cancellationToken);
+
+    public async Task UnregisterTimerAsync(ActorId actor, string name, CancellationToken cancellationToken)
+    {
+        using var _ = await SendAsync(() => NewRequest(HttpMethod.Delete, ActorPath(actor, "timers", name)), "delete timer", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>POST /v1.0/actors/{type}/{id}/method/{method}</c> with a JSON body. daprd routes it to the
+    /// hosting app; a 200 carrying <see cref="ErrorResponseHeader"/> is the app's own error payload.
+    /// </summary>
+    public async Task<DaprInvokeResponse> InvokeActorMethodAsync(ActorId actor, string method, byte[] body, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, "method", method), body), "invoke actor method", cancellationToken).ConfigureAwait(false);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return new DaprInvokeResponse(response.StatusCode, bytes, response.Content.Headers.ContentType?.MediaType, response.Headers.Contains(ErrorResponseHeader));
+    }
+
+    /// <summary><c>POST /v1.0/publish/{pubsub}/{topic}</c> with a whole CloudEvent (application/cloudevents+json); 204 once the broker took it.</summary>
+    public async Task PublishCloudEventAsync(string pubsub, string topic, byte[] cloudEvent, IReadOnlyDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    {
+        var path = $"v1.0/publish/{Uri.EscapeDataString(pubsub)}/{Uri.EscapeDataString(topic)}";
+        if (metadata is { Count: > 0 })
+            path += "?" + string.Join('&', metadata.Select(m => $"metadata.{Uri.EscapeDataString(m.Key)}={Uri.EscapeDataString(m.Value)}"));
+        using var _ = await SendAsync(() =>
+        {
+            var request = NewRequest(HttpMethod.Post, path, cloudEvent);
+            request.Content!.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
+            return request;
+        }, "publish", cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static string ActorPath(ActorId actor, string kind, string? name = null) =>
+        $"v1.0/actors/{Uri.EscapeDataString(actor.Type)}/{Uri.EscapeDataString(actor.Id)}/{kind}" + (name is null ? "" : "/" + Uri.EscapeDataString(name));
+
+    private static byte[] ScheduleBody(TimeSpan dueTime, TimeSpan? period, JsonElement? data, string? callback)
+    {
+        var body = new JsonObject { ["dueTime"] = GoDuration.Format(dueTime) };
+        if (period is { } p)
+            body["period"] = GoDuration.Format(p);
+        if (data is { ValueKind: not JsonValueKind.Undefined } d)
+            body["data"] = JsonNode.Parse(d.GetRawText());
+        if (callback is not null)
+            body["callback"] = callback;
+        return JsonSerializer.SerializeToUtf8Bytes(body);
+    }
+
+    private async Task PostScheduleAsync(ActorId actor, string kind, string name, byte[] body, string operation, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        using var _ = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, kind, name), body), operation, cancellationToken).ConfigureAwait(false);
+    }
+
+    private HttpRequestMessage NewRequest(HttpMethod method, string path, byte[]? body = null)
+    {
+        var request = new HttpRequestMessage(method, new Uri(_options.Endpoint, path));
+        if (_options.ApiToken is { } token)
+            request.Headers.TryAddWithoutValidation(ApiTokenHeader, token);
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(body);
+            request.Content.Headers.ContentType = Json;
+        }
+        return request;
+    }
+
+    /// <summary>Sends with retries; returns a success response (the caller disposes it) or throws <see cref="DaprApiException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await _pipeline.ExecuteAsync(async ct =>
+            {
+                using var request = build();
+                return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new DaprApiException($"daprd at {_options.HttpEndpoint} could not be reached to {operation}: {ex.Message}", ex);
+        }
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var (code, message) = ParseError(text);
+            throw new DaprApiException(operation, response.StatusCode, code, message);
+        }
+    }
+
+    /// <summary>daprd's error body <c>{"errorCode":"ERR_…","message":"…"}</c>, read leniently (newer errors add "details").</summary>
+    internal static (string? ErrorCode, string? Message) ParseError(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return (null, Shorten(text));
+            var code = root.TryGetProperty("errorCode", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+            var message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : Shorten(text);
+            return (code, message);
+        }
+        catch (JsonException)
+        {
+            return (null, string.IsNullOrEmpty(text) ? null : Shorten(text));
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 500 ? text : text[..500] + "…";
+
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken) => outcome switch
+    {
+        { Exception: HttpRequestException } => true,
+        // HttpClient's own timeout, not the caller's cancellation.
+        { Exception: TaskCanceledException } => !cancellationToken.IsCancellationRequested,
+        { Result: { } r } => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
+            or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
+        _ => false,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A call to daprd failed transiently ({Reason}); retry {Attempt} in {Delay}")]
+    private partial void LogRetry(string reason, int attempt, TimeSpan delay);
+}

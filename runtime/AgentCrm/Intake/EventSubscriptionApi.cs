@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentCrm.Actors;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Customers;
+using AgentCrm.Dapr;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Intake;
+
+/// <summary>
+/// Dapr host: the programmatic subscription (<c>GET /dapr/subscribe</c>) and its delivery route. Each
+/// delivered CloudEvent goes to its customer's actor without an inbox sequence, so the actor's event-id
+/// check makes a redelivery harmless. Answers per Dapr's pub/sub contract: 200 SUCCESS when applied,
+/// 200 DROP for a message that can never apply (not an event), and a 500 when the actor failed, which
+/// makes daprd retry and, once its retries run out, move the message to the dead-letter topic.
+/// </summary>
+public static partial class EventSubscriptionApi
+{
+    public const string DeliveryRoute = "/dapr/events";
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static RouteGroupBuilder MapEventSubscription(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/dapr").RequireDaprAppToken().ExcludeFromDescription();
+        group.MapGet("/subscribe", (IOptions<DaprOptions> options) => Results.Text(Subscriptions(options.Value).ToJsonString(), "application/json"));
+        group.MapPost("/events", ReceiveAsync);
+        return group;
+    }
+
+    public static JsonArray Subscriptions(DaprOptions o) =>
+    [
+        new JsonObject { ["pubsubname"] = o.PubSubName, ["topic"] = o.Topic, ["route"] = DeliveryRoute, ["deadLetterTopic"] = o.DeadLetterTopic },
+    ];
+
+    private static async Task<IResult> ReceiveAsync(HttpRequest request, IActorHost host, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(typeof(EventSubscriptionApi).FullName!);
+        CrmEvent? e;
+        DateTimeOffset receivedAt;
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            (e, receivedAt) = Read(doc.RootElement, time.GetUtcNow());
+        }
+        catch (JsonException ex)
+        {
+            e = null;
+            receivedAt = default;
+            LogDropped(logger, ex.Message);
+        }
+        if (e is null)
+            return Status("DROP");
+        try
+        {
+            await host.InvokeAsync(new ActorId(CustomerActor.TypeName, e.CustomerId), CustomerActor.ApplyMethod, new ApplyEvents([new ApplyEvent(0, e, receivedAt)]), cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRetry(logger, ex, e.Id, e.CustomerId);
+            return Results.Problem($"Event {e.Id} could not be applied to customer {e.CustomerId}: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError);
+        }
+        return Status("SUCCESS");
+    }
+
+    /// <summary>The event in a CloudEvent's <c>data</c>, or null (logged) when it is not one.</summary>
+    private static (CrmEvent? Event, DateTimeOffset ReceivedAt) Read(JsonElement cloudEvent, DateTimeOffset now)
+    {
+        if (cloudEvent.ValueKind != JsonValueKind.Object || !cloudEvent.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
+            throw new JsonException("the CloudEvent has no JSON object in 'data'");
+        var e = data.Deserialize<CrmEvent>(Json) ?? throw new JsonException("'data' is null");
+        if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.CustomerId) || string.IsNullOrEmpty(e.Type))
+            throw new JsonException("'data' lacks id, customerId or type");
+        var receivedAt = cloudEvent.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at) ? at : now;
+        return (e, receivedAt);
+    }
+
+    private static IResult Status(string status) => Results.Text(new JsonObject { ["status"] = status }.ToJsonString(), "application/json");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A pub/sub message is not a CRM event ({Reason}); dropped")]
+    private static partial void LogDropped(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} for customer {CustomerId} failed in its actor; daprd will redeliver it")]
+    private static partial void LogRetry(ILogger logger, Exception ex, string eventId, string customerId);
+}

@@ -1,0 +1,206 @@
+using AgentCrm.Actors.Tests.Actors;
+
+namespace AgentCrm.Actors.Tests.Dapr;
+
+/// <summary>
+/// One behaviour suite, two hosts: turns, state, reminders, timers and deactivation as an actor sees them,
+/// run against the embedded host and against the Dapr host behind an in-process daprd stand-in.
+/// </summary>
+public abstract class ActorBehaviourSuite : IAsyncLifetime
+{
+    private readonly TestDirectory _directory = new();
+    private IHostUnderTest? _host;
+
+    private protected ManualTimeProvider Time { get; } = new();
+
+    private protected IHostUnderTest Host => _host!;
+
+    private protected abstract Task<IHostUnderTest> StartAsync(TestDirectory directory, ManualTimeProvider time, Probe probe);
+
+    public async Task InitializeAsync() => _host = await StartAsync(_directory, Time, new Probe { RendezvousTarget = 20 });
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+            await _host.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    [Fact]
+    public async Task Turns_ConcurrentCallsToOneActor_RunOneAtATimeWhileOtherActorsRunInParallel()
+    {
+        var hot = ProbeActor.For("hot");
+
+        var hotCalls = Enumerable.Range(0, 200).Select(_ => Task.Run(() => Host.InvokeAsync(hot, "serial"))).ToArray();
+        var otherCalls = Enumerable.Range(0, 20).Select(i => Task.Run(() => Host.InvokeAsync(ProbeActor.For($"other-{i}"), "rendezvous"))).ToArray();
+        await Task.WhenAll(hotCalls.Concat(otherCalls)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, Host.Probe.MaxInTurn);
+        Assert.Equal(201, await Host.InvokeAsync(hot, "increment"));
+        // Every "rendezvous" turn waits until all 20 are inside, so this only passes if they ran at once.
+        Assert.True(Host.Probe.MaxRunning >= 20, $"expected the 20 other actors to run concurrently, saw at most {Host.Probe.MaxRunning}");
+        Assert.Equal(21, Host.ActiveActivations);
+    }
+
+    [Fact]
+    public async Task Turns_TurnThrows_CallerSeesTheErrorAndTheTurnsStateIsDiscarded()
+    {
+        var id = ProbeActor.For("fails");
+        await Host.InvokeAsync(id, "set", "kept");
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "set-then-throw", "lost"));
+
+        Assert.Equal("The turn failed on purpose.", ex.Message);
+        Assert.Equal("kept", await Host.InvokeAsync(id, "get"));
+        Assert.Equal(1, await Host.InvokeAsync(id, "increment"));
+    }
+
+    [Fact]
+    public async Task State_SetInTurns_RestartedHostSeesIt()
+    {
+        var id = ProbeActor.For("durable");
+        await Host.InvokeAsync(id, "set", "renewal at risk");
+        await Host.InvokeAsync(id, "increment");
+
+        _host = await Host.RestartAsync();
+
+        Assert.Equal("renewal at risk", await Host.InvokeAsync(id, "get"));
+        Assert.Equal(2, await Host.InvokeAsync(id, "increment"));
+    }
+
+    [Fact]
+    public async Task State_Removed_RestartedHostSeesNoValue()
+    {
+        var id = ProbeActor.For("removed");
+        await Host.InvokeAsync(id, "set", "temporary");
+        await Host.InvokeAsync(id, "remove");
+
+        _host = await Host.RestartAsync();
+
+        Assert.Null(await Host.InvokeAsync(id, "get"));
+    }
+
+    [Fact]
+    public async Task Deactivation_NextCall_ActivatesAgainWithItsState()
+    {
+        var id = ProbeActor.For("idle");
+        await Host.InvokeAsync(id, "set", "remembered");
+
+        Assert.True(await Host.DeactivateAsync(id));
+
+        Assert.Equal(1, Host.Probe.Deactivations(id));
+        Assert.Equal(0, Host.ActiveActivations);
+        Assert.Equal("remembered", await Host.InvokeAsync(id, "get"));
+        Assert.Equal(2, Host.Probe.Activations(id));
+        Assert.Equal(1, Host.ActiveActivations);
+    }
+
+    [Fact]
+    public async Task Activation_Throws_CallFailsAndNextCallActivatesAgain()
+    {
+        var id = ProbeActor.For("flaky");
+        Host.Probe.FailActivations = 1;
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "increment"));
+
+        Assert.Equal("Activation failed on purpose.", ex.Message);
+        Assert.Equal(1, await Host.InvokeAsync(id, "increment"));
+        Assert.Equal(1, Host.Probe.Activations(id));
+        Assert.Equal(1, Host.ActiveActivations);
+    }
+
+    [Fact]
+    public async Task Reminders_OneShotOnInactiveActor_ActivatesItAndFiresOnce()
+    {
+        var id = ProbeActor.For("once");
+        await Host.InvokeAsync(id, "remind", new ReminderRequest("nudge", TimeSpan.FromHours(1), null));
+        Assert.True(await Host.DeactivateAsync(id));
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+
+        await Host.AdvanceAsync(TimeSpan.FromHours(2));
+
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+        Assert.Equal(["nudge"], Host.Probe.Reminders(id));
+        Assert.Equal(2, Host.Probe.Activations(id));
+    }
+
+    [Fact]
+    public async Task Reminders_Periodic_FireOncePerPeriodAndStopWhenUnregistered()
+    {
+        var id = ProbeActor.For("periodic");
+        await Host.InvokeAsync(id, "remind", new ReminderRequest("tick", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)));
+
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+        // Three missed periods fold into one firing.
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+
+        await Host.InvokeAsync(id, "unremind", "tick");
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+        Assert.Equal(["tick", "tick"], Host.Probe.Reminders(id));
+    }
+
+    [Fact]
+    public async Task Reminders_RegisteredBeforeRestart_FireAfterIt()
+    {
+        var id = ProbeActor.For("renewal");
+        await Host.InvokeAsync(id, "remind", new ReminderRequest("rescore", TimeSpan.FromDays(30), null));
+
+        _host = await Host.RestartAsync();
+        await Host.AdvanceAsync(TimeSpan.FromDays(31));
+
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        Assert.Equal(["rescore"], Host.Probe.Reminders(id));
+        Assert.Equal(2, Host.Probe.Activations(id));
+    }
+
+    [Fact]
+    public async Task Timers_WhileActive_FireEveryPeriodAndStopWhenUnregistered()
+    {
+        var id = ProbeActor.For("timed");
+        await Host.InvokeAsync(id, "timer", new ReminderRequest("poll", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+
+        await Host.AdvanceAsync(TimeSpan.FromSeconds(10));
+        await Host.Probe.WaitUntilAsync(() => Host.Probe.Timers(id).Length == 1, "the first tick of timer poll");
+        await Host.AdvanceAsync(TimeSpan.FromSeconds(10));
+        await Host.Probe.WaitUntilAsync(() => Host.Probe.Timers(id).Length == 2, "the second tick of timer poll");
+
+        await Host.InvokeAsync(id, "untimer", "poll");
+        await Host.AdvanceAsync(TimeSpan.FromSeconds(30));
+        // A tick queued by that advance would run before this call.
+        await Host.InvokeAsync(id, "get");
+
+        Assert.Equal(["poll", "poll"], Host.Probe.Timers(id));
+    }
+
+    [Fact]
+    public async Task Timers_ActorDeactivated_AreGone()
+    {
+        var id = ProbeActor.For("timer-gone");
+        await Host.InvokeAsync(id, "timer", new ReminderRequest("poll", TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10)));
+
+        Assert.True(await Host.DeactivateAsync(id));
+        await Host.AdvanceAsync(TimeSpan.FromSeconds(30));
+        await Host.InvokeAsync(id, "get");
+
+        Assert.Empty(Host.Probe.Timers(id));
+    }
+}
+
+public sealed class EmbeddedHostBehaviourTests : ActorBehaviourSuite
+{
+    private protected override Task<IHostUnderTest> StartAsync(TestDirectory directory, ManualTimeProvider time, Probe probe) =>
+        EmbeddedHostUnderTest.StartAsync(directory, time, probe);
+}
+
+public sealed class DaprHostBehaviourTests : ActorBehaviourSuite
+{
+    private protected override async Task<IHostUnderTest> StartAsync(TestDirectory directory, ManualTimeProvider time, Probe probe) =>
+        await DaprHostUnderTest.StartAsync(directory, time, probe);
+}

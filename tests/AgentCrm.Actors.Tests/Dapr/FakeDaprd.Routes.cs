@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentCrm.Actors.Tests.Dapr;
+
+/// <summary>The daprd HTTP API routes the app calls (sheet §3), and pub/sub delivery to the app.</summary>
+public sealed partial class FakeDaprd
+{
+    private void Map(WebApplication web)
+    {
+        web.MapGet("/v1.0/healthz", () => Results.NoContent());
+        web.MapGet("/v1.0/healthz/outbound", () =>
+        {
+            Interlocked.Increment(ref _healthPolls);
+            return Ready ? Results.NoContent() : Results.StatusCode(500);
+        });
+        web.MapGet("/v1.0/metadata", () => Results.Json(new { id = "agentcrm", actors = _entities.Select(e => new { type = e, count = 0 }) }));
+        var api = web.MapGroup("/v1.0").AddEndpointFilter(async (context, next) =>
+        {
+            var request = context.HttpContext.Request;
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+            var token = request.Headers["dapr-api-token"].FirstOrDefault();
+            _received.Enqueue((request.Method, request.Path + request.QueryString, token, request.ContentType, body));
+            if (ApiToken is not null && token != ApiToken)
+                return Error(401, "ERR_UNAUTHORIZED", "authorization failed");
+            return await next(context);
+        });
+        api.MapMethods("/actors/{type}/{id}/method/{method}", ["GET", "POST", "PUT", "DELETE"], InvokeAsync);
+        api.MapGet("/actors/{type}/{id}/state/{key}", (string type, string id, string key) =>
+            _state.TryGetValue((new ActorId(type, id), key), out var value) ? Results.Bytes(value, "application/json") : Results.NoContent());
+        api.MapMethods("/actors/{type}/{id}/state", ["POST", "PUT"], TransactionAsync);
+        api.MapMethods("/actors/{type}/{id}/reminders/{name}", ["POST", "PUT"], (string type, string id, string name, HttpRequest request) => CreateScheduleAsync(type, id, name, request, _reminders, "ERR_ACTOR_REMINDER_CREATE"));
+        api.MapDelete("/actors/{type}/{id}/reminders/{name}", (string type, string id, string name) =>
+        {
+            _reminders.TryRemove((new ActorId(type, id), name), out _);
+            return Results.NoContent();
+        });
+        api.MapMethods("/actors/{type}/{id}/timers/{name}", ["POST", "PUT"], (string type, string id, string name, HttpRequest request) => CreateScheduleAsync(type, id, name, request, _timers, "ERR_ACTOR_TIMER_CREATE"));
+        api.MapDelete("/actors/{type}/{id}/timers/{name}", (string type, string id, string name) =>
+        {
+            _timers.TryRemove((new ActorId(type, id), name), out _);
+            return Results.NoContent();
+        });
+        api.MapPost("/publish/{pubsub}/{topic}", PublishAsync);
+    }
+
+    private async Task<IResult> InvokeAsync(string type, string id, string method, HttpRequest request)
+    {
+        if (!_entities.Contains(type))
+            return Error(500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: did not find address for actor {type}/{id}");
+        var body = await new StreamReader(request.Body).ReadToEndAsync();
+        var actor = new ActorId(type, id);
+        var contentType = request.ContentType;
+        using var response = await TurnAsync(actor, () =>
+        {
+            // daprd always calls the app with PUT, whatever verb the caller used (sheet §2.3).
+            var call = ToApp(HttpMethod.Put, $"actors/{Esc(type)}/{Esc(id)}/method/{Esc(method)}", body);
+            if (contentType is not null)
+                call.Content!.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            return call;
+        });
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (response.StatusCode != HttpStatusCode.OK)
+            return Error(500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: error from actor service: ({(int)response.StatusCode}) {Encoding.UTF8.GetString(bytes)}");
+        return new RelayResult(bytes, response.Content.Headers.ContentType?.ToString(), response.Headers.Contains("X-DaprErrorResponseHeader"));
+    }
+
+    private async Task<IResult> TransactionAsync(string type, string id, HttpRequest request)
+    {
+        var actor = new ActorId(type, id);
+        if (!_active.ContainsKey(actor))
+            return Error(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing");
+        JsonArray operations;
+        try
+        {
+            operations = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!.AsArray();
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NullReferenceException)
+        {
+            return Error(400, "ERR_MALFORMED_REQUEST", $"failed deserializing HTTP body: {ex.Message}");
+        }
+        var staged = new List<(string Key, byte[]? Value)>();
+        foreach (var op in operations)
+        {
+            var kind = op?["operation"]?.GetValue<string>();
+            var key = op?["request"]?["key"]?.GetValue<string>();
+            if (kind is not ("upsert" or "delete") || string.IsNullOrEmpty(key))
+                return Error(400, "ERR_MALFORMED_REQUEST", "failed deserializing HTTP body: bad operation");
+            staged.Add((key, kind == "upsert" ? Encoding.UTF8.GetBytes(op!["request"]!["value"]?.ToJsonString() ?? "null") : null));
+        }
+        foreach (var (key, value) in staged)
+        {
+            if (value is null)
+                _state.TryRemove((actor, key), out _);
+            else
+                _state[(actor, key)] = value;
+        }
+        return Results.NoContent();
+    }
+
+    private async Task<IResult> CreateScheduleAsync(string type, string id, string name, HttpRequest request, ConcurrentDictionary<(ActorId, string), Schedule> table, string errorCode)
+    {
+        if (!_entities.Contains(type))
+            return table == _reminders ? Error(403, "ERR_ACTOR_REMINDER_NON_HOSTED", "operations on actor reminders are only supported for hosted actor types") : Error(500, errorCode, "actor type not registered");
+        var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!.AsObject();
+        var dueText = body["dueTime"]?.GetValue<string>() ?? "";
+        var periodText = body["period"]?.GetValue<string>() ?? "";
+        if (!TryParseGoDuration(dueText, out var due) || (periodText.Length > 0 && !TryParseGoDuration(periodText, out _)))
+            return Error(500, errorCode, $"error parsing time: {dueText} / {periodText}");
+        TimeSpan? period = periodText.Length > 0 && TryParseGoDuration(periodText, out var p) ? p : null;
+        table[(new ActorId(type, id), name)] = new Schedule(_time.GetUtcNow() + due, period, body["data"]?.ToJsonString(), dueText, periodText);
+        return Results.NoContent();
+    }
+
+    private async Task<IResult> PublishAsync(string pubsub, string topic, HttpRequest request)
+    {
+        var text = await new StreamReader(request.Body).ReadToEndAsync();
+        var message = JsonNode.Parse(text)!.AsObject();
+        Published.Enqueue(message);
+        var subscription = _subscriptions.FirstOrDefault(s => s.PubSub == pubsub && s.Topic == topic);
+        if (subscription.Route is not null)
+            lock (_deliveries)
+                _deliveries.Add(Task.Run(() => DeliverAsync(subscription.Route, message)));
+        return Results.NoContent();
+    }
+
+    /// <summary>Dapr's subscriber contract: 2xx + SUCCESS/DROP settles it; RETRY or any other non-2xx but 404 retries.</summary>
+    private async Task DeliverAsync(string route, JsonObject message)
+    {
+        for (var attempt = 1; attempt <= MaxDeliveryAttempts; attempt++)
+        {
+            Interlocked.Increment(ref _deliveryAttempts);
+            using var response = await _toApp.SendAsync(ToApp(HttpMethod.Post, route.TrimStart('/'), message.ToJsonString(), "application/cloudevents+json"));
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return;
+            if (response.IsSuccessStatusCode)
+            {
+                var text = await response.Content.ReadAsStringAsync();
+                var status = text.Length == 0 ? "SUCCESS" : JsonNode.Parse(text)?["status"]?.GetValue<string>()?.ToUpperInvariant() ?? "SUCCESS";
+                if (status is "SUCCESS" or "DROP")
+                    return;
+            }
+            await Task.Delay(20);
+        }
+        DeadLettered.Enqueue(message);
+    }
+}

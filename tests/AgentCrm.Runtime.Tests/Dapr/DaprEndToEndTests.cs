@@ -1,0 +1,148 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using AgentCrm.Actors;
+using AgentCrm.Actors.Tests.Dapr;
+using AgentCrm.Runtime.Tests.EndToEnd;
+
+namespace AgentCrm.Runtime.Tests.Dapr;
+
+/// <summary>
+/// The real server under <c>Runtime:Host = Dapr</c>, over loopback HTTP, beside an in-process daprd stand-in:
+/// intake publishes CloudEvents, daprd delivers them to the subscription route, the route calls the
+/// customer actor through daprd, and daprd runs the turn on the app's actor routes with state in "daprd".
+/// </summary>
+public sealed class DaprEndToEndTests
+{
+    private const string AppToken = "app-secret";
+    private const string ApiToken = "dapr-secret";
+
+    private static async Task<(AgentCrmApp App, FakeDaprd Daprd)> StartAsync()
+    {
+        var daprd = await FakeDaprd.StartAsync(apiToken: ApiToken, appToken: AppToken);
+        var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
+            ["Dapr:ApiToken"] = ApiToken,
+            ["Dapr:AppApiToken"] = AppToken,
+        });
+        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
+        return (app, daprd);
+    }
+
+    private static async Task SettleAsync(AgentCrmApp app, FakeDaprd daprd)
+    {
+        // Published up to the inbox's end, then every publication delivered and applied.
+        await app.WaitForProcessingAsync();
+        await daprd.WaitForDeliveriesAsync();
+    }
+
+    [Fact]
+    public async Task FoundationScenario_UnderDaprHost_CustomerAtRiskGetsBriefWithReasons()
+    {
+        var (app, daprd) = await StartAsync();
+        await using var _ = daprd;
+        await using var __ = app;
+
+        await RenewalRiskEndToEndTests.AtRiskScenarioAsync(app, () => SettleAsync(app, daprd));
+
+        // It really went through daprd: config read, events published and delivered, state held by "daprd".
+        Assert.Equal(["CustomerActor"], daprd.Config!["entities"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.NotEmpty(daprd.Published);
+        Assert.All(daprd.Published, e => Assert.Equal("1.0", e["specversion"]!.GetValue<string>()));
+        Assert.NotNull(daprd.StateOf(new ActorId("CustomerActor", "acme"), "customer"));
+        Assert.Empty(daprd.DeadLettered);
+        Assert.All(daprd.Received, r => Assert.Equal(ApiToken, r.Token));
+    }
+
+    [Fact]
+    public async Task Delivery_SameCloudEventTwice_IsAppliedOnce()
+    {
+        var (app, daprd) = await StartAsync();
+        await using var _ = daprd;
+        await using var __ = app;
+        await app.PostEventsAsync([Ev.Make("initech", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 9 })]);
+        await SettleAsync(app, daprd);
+        var first = daprd.Published.Single();
+
+        using var again = await DeliverAsync(app, first.ToJsonString(), AppToken);
+
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("SUCCESS", JsonNode.Parse(await again.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        var state = JsonNode.Parse(daprd.StateOf(new ActorId("CustomerActor", "initech"), "customer")!)!;
+        Assert.Equal(1, state["eventsApplied"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Delivery_NotAnEvent_IsDroppedAndWithoutAppTokenIsRefused()
+    {
+        var (app, daprd) = await StartAsync();
+        await using var _ = daprd;
+        await using var __ = app;
+
+        using var notAnEvent = await DeliverAsync(app, """{"specversion":"1.0","id":"x","data":"hello"}""", AppToken);
+        using var noToken = await DeliverAsync(app, """{"specversion":"1.0","id":"x","data":{}}""", token: null);
+        using var subscribe = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dapr/subscribe") { Headers = { { "dapr-api-token", AppToken } } });
+
+        Assert.Equal(HttpStatusCode.OK, notAnEvent.StatusCode);
+        Assert.Equal("DROP", JsonNode.Parse(await notAnEvent.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
+        var subscription = JsonNode.Parse(await subscribe.Content.ReadAsStringAsync())!.AsArray().Single()!;
+        Assert.Equal("pubsub", subscription["pubsubname"]!.GetValue<string>());
+        Assert.Equal("crm-events", subscription["topic"]!.GetValue<string>());
+        Assert.Equal("/dapr/events", subscription["route"]!.GetValue<string>());
+        Assert.Equal("crm-events-dead", subscription["deadLetterTopic"]!.GetValue<string>());
+        // daprd's health probe carries no token: /healthz stays open.
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Delivery_ActorCallFails_AnswersNon2xxSoDaprdRetriesThenDeadLetters()
+    {
+        var daprd = await FakeDaprd.StartAsync(apiToken: ApiToken, appToken: AppToken);
+        await using var _ = daprd;
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
+            ["Dapr:ApiToken"] = ApiToken,
+            ["Dapr:AppApiToken"] = AppToken,
+        });
+        // Placement never got the app's actor types: every call to the customer actor fails in daprd.
+        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true, hostActors: false);
+        daprd.MaxDeliveryAttempts = 3;
+
+        await app.PostEventsAsync([Ev.Make("hooli", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 5 })]);
+        await SettleAsync(app, daprd);
+
+        Assert.Equal(3, daprd.DeliveryAttempts);
+        var dead = Assert.Single(daprd.DeadLettered);
+        Assert.Equal("hooli", dead["subject"]!.GetValue<string>());
+        using var direct = await DeliverAsync(app, dead.ToJsonString(), AppToken);
+        Assert.Equal(HttpStatusCode.InternalServerError, direct.StatusCode);
+        Assert.Equal("application/problem+json", direct.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Start_DaprHostWithBadSettings_FailsNamingTheKeys()
+    {
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = "daprd-without-scheme",
+            ["Dapr:PubSubName"] = "",
+        }));
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Dapr:HttpEndpoint", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Dapr:PubSubName", StringComparison.Ordinal));
+    }
+
+    private static Task<HttpResponseMessage> DeliverAsync(AgentCrmApp app, string cloudEvent, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/dapr/events") { Content = new StringContent(cloudEvent, Encoding.UTF8, "application/cloudevents+json") };
+        if (token is not null)
+            request.Headers.Add("dapr-api-token", token);
+        return app.Client.SendAsync(request);
+    }
+}
