@@ -34,7 +34,8 @@ public static class KnowledgeApi
         {
             if (request.ContentLength > MaxUploadBytes)
                 return Problems.TooLarge($"An upload is at most {MaxUploadBytes} bytes.");
-            var form = await request.ReadFormAsync(cancellationToken);
+            if (await RequestBody.ReadFormAsync(request, cancellationToken) is not { } form)
+                return Problems.Validation(new Dictionary<string, string[]> { ["$"] = [RequestBody.MalformedForm] });
             if (form.Files["file"] is not { } file)
                 return Problems.Validation(new Dictionary<string, string[]> { ["file"] = ["`file` is required in a multipart upload."] });
             using var buffer = new MemoryStream();

@@ -45,7 +45,7 @@ public static class AgentCrmServer
         builder.AddKnowledgeRuntime();
         builder.AddAccess();
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

@@ -30,6 +30,21 @@ internal static class RequestBody
         return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    public const string MalformedForm = "The multipart/form-data body is malformed (a part or the closing boundary is missing).";
+
+    /// <summary>The form, or null when the multipart body is malformed.</summary>
+    public static async Task<IFormCollection?> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     public static async Task<string?> ReadTextAsync(HttpRequest request, long limit, CancellationToken cancellationToken) =>
         await ReadAsync(request, limit, cancellationToken) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes.Span) : null;
 }
