@@ -231,6 +231,64 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         Assert.Equal(before, after);
     }
 
+    public static TheoryData<string> WriteEndpoints() => new(Endpoints.Keys);
+
+    /// <summary>A client announcing 100 MB, more than any write endpoint takes (the largest, case sets, take 64 MB): 413 before the body arrives.</summary>
+    [Theory]
+    [MemberData(nameof(WriteEndpoints))]
+    public async Task WriteEndpoint_DeclaredLengthOverItsLimit_Is413WithoutWaitingForTheBody(string endpoint)
+    {
+        var (method, path) = Endpoints[endpoint];
+        var contentType = endpoint is "knowledge" or "cases" ? "multipart/form-data; boundary=xyz" : "application/json";
+        var before = await server.StateAsync();
+
+        var (status, body) = await DeclareOversizedAsync(method.Method, path.Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal), contentType, 100L * 1024 * 1024);
+
+        Assert.True(status == 413, $"{endpoint}: expected 413, got {status}: {Clip(body)}");
+        Assert.Contains("\"status\":413", body, StringComparison.Ordinal);
+        Assert.Null(AccessHttp.Leak(body));
+        Assert.Equal(before, await server.StateAsync());
+    }
+
+    /// <summary>Sends the headers and a first slice of a body of <paramref name="length"/> bytes over a raw socket, and reads the answer.</summary>
+    private async Task<(int Status, string Body)> DeclareOversizedAsync(string method, string path, string contentType, long length)
+    {
+        var address = server.App.Address;
+        var key = server.App.Client.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await tcp.ConnectAsync(address.Host, address.Port, timeout.Token);
+        var stream = tcp.GetStream();
+        var head = $"{method} {path} HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: {key}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), timeout.Token);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("{\"" + new string('x', 4096)), timeout.Token);
+        var received = new MemoryStream();
+        var chunk = new byte[8192];
+        while (!Complete(received.ToArray()))
+        {
+            var n = await stream.ReadAsync(chunk, timeout.Token);
+            if (n == 0)
+                break;
+            received.Write(chunk, 0, n);
+        }
+        var text = Encoding.UTF8.GetString(received.ToArray());
+        var status = int.Parse(text.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        return (status, text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+    }
+
+    /// <summary>True once the response's headers and its whole body (by Content-Length or the last chunk) are in.</summary>
+    private static bool Complete(byte[] bytes)
+    {
+        var text = Encoding.ASCII.GetString(bytes);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+            return false;
+        var headers = text[..end].Split("\r\n").Skip(1).Select(h => h.Split(':', 2)).ToDictionary(h => h[0].Trim(), h => h[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        if (headers.TryGetValue("Content-Length", out var n))
+            return bytes.Length - (end + 4) >= int.Parse(n, System.Globalization.CultureInfo.InvariantCulture);
+        return headers.TryGetValue("Transfer-Encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase) && text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
+    }
+
     private static string Clip(string text) => text.Length > 600 ? text[..600] + "…" : text;
 
     /// <summary>
