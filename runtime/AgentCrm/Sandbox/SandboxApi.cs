@@ -151,10 +151,9 @@ public static class SandboxApi
     {
         if (!request.HasFormContentType)
             return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `file` and `mapping`, or `events` and `labels`."] });
-        if (request.ContentLength > MaxCaseSetBytes)
-            return Problems.TooLarge($"A case set upload is at most {MaxCaseSetBytes} bytes.");
-        if (await RequestBody.ReadFormAsync(request, cancellationToken) is not { } form)
-            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = [RequestBody.MalformedForm] });
+        var (form, error) = await RequestBody.ReadFormAsync(request, MaxCaseSetBytes, cancellationToken);
+        if (form is null)
+            return error!;
         var tabular = form.Files["file"] is not null;
         var (dataPart, auxPart) = tabular ? ("file", "mapping") : ("events", "labels");
         var errors = new Dictionary<string, string[]>();

@@ -250,6 +250,61 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         Assert.Equal(before, await server.StateAsync());
     }
 
+    /// <summary>An upload streamed in chunks (no Content-Length) past the endpoint's limit: 413 once the limit is crossed, nothing stored.</summary>
+    [Theory]
+    [InlineData("knowledge", 32)]
+    [InlineData("cases", 64)]
+    public async Task Upload_ChunkedPastItsLimit_Is413(string endpoint, int limitMegabytes)
+    {
+        var (method, path) = Endpoints[endpoint];
+        var before = await server.StateAsync();
+        var address = server.App.Address;
+        var key = server.App.Client.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await tcp.ConnectAsync(address.Host, address.Port, timeout.Token);
+        var stream = tcp.GetStream();
+        var head = $"{method.Method} {path} HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: {key}\r\nContent-Type: multipart/form-data; boundary=xyz\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(head), timeout.Token);
+                await WriteChunkAsync(Encoding.ASCII.GetBytes("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.md\"\r\n\r\n"));
+                var block = Encoding.ASCII.GetBytes(new string('x', 1024 * 1024));
+                for (var i = 0; i < limitMegabytes + 2; i++)
+                    await WriteChunkAsync(block);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The server may close the connection once it has answered.
+            }
+        });
+
+        int status;
+        string body;
+        try
+        {
+            (status, body) = await ReadResponseAsync(stream, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{endpoint}: expected a 413 once {limitMegabytes} MB had streamed in; no answer within 60 s (the server kept reading).");
+        }
+        await writer;
+
+        Assert.True(status == 413, $"{endpoint}: expected 413, got {status}: {Clip(body)}");
+        Assert.Null(AccessHttp.Leak(body));
+        Assert.Equal(before, await server.StateAsync());
+
+        async Task WriteChunkAsync(byte[] data)
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"), timeout.Token);
+            await stream.WriteAsync(data, timeout.Token);
+            await stream.WriteAsync("\r\n"u8.ToArray(), timeout.Token);
+        }
+    }
+
     /// <summary>Sends the headers and a first slice of a body of <paramref name="length"/> bytes over a raw socket, and reads the answer.</summary>
     private async Task<(int Status, string Body)> DeclareOversizedAsync(string method, string path, string contentType, long length)
     {
@@ -262,16 +317,22 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         var head = $"{method} {path} HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: {key}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head), timeout.Token);
         await stream.WriteAsync(Encoding.ASCII.GetBytes("{\"" + new string('x', 4096)), timeout.Token);
+        return await ReadResponseAsync(stream, timeout.Token);
+    }
+
+    private static async Task<(int Status, string Body)> ReadResponseAsync(Stream stream, CancellationToken cancellationToken)
+    {
         var received = new MemoryStream();
         var chunk = new byte[8192];
         while (!Complete(received.ToArray()))
         {
-            var n = await stream.ReadAsync(chunk, timeout.Token);
+            var n = await stream.ReadAsync(chunk, cancellationToken);
             if (n == 0)
                 break;
             received.Write(chunk, 0, n);
         }
         var text = Encoding.UTF8.GetString(received.ToArray());
+        Assert.True(text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal), $"No HTTP response: '{Clip(text)}'");
         var status = int.Parse(text.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
         return (status, text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
     }
