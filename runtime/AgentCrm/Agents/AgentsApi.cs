@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AgentCrm.Access;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -76,24 +75,15 @@ public static class AgentsApi
     public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Promote(
         string id, string version, HttpRequest request, Sandbox.Lifecycle lifecycle, HttpContext context, CancellationToken cancellationToken)
     {
-        var text = await RequestBody.ReadTextAsync(request, 64 * 1024, cancellationToken) ?? "";
+        var (body, error) = await JsonBody.ReadAsync<PromoteRequest>(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
         var canary = 100;
-        if (!string.IsNullOrWhiteSpace(text))
+        if (body?.CanaryPercent is { } c)
         {
-            try
-            {
-                var body = JsonSerializer.Deserialize<PromoteRequest>(text, ManifestReader.Json);
-                if (body?.CanaryPercent is { } c)
-                {
-                    if (c is < 1 or > 100)
-                        return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = ["canaryPercent must be between 1 and 100."] });
-                    canary = c;
-                }
-            }
-            catch (JsonException ex)
-            {
-                return Problems.Validation(new Dictionary<string, string[]> { [string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path.Replace("$.", "", StringComparison.Ordinal)] = [ex.Message.Split(" Path:")[0]] });
-            }
+            if (c is < 1 or > 100)
+                return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = ["canaryPercent must be between 1 and 100."] });
+            canary = c;
         }
         try
         {

@@ -51,7 +51,7 @@ public static partial class ManifestReader
             var path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
             var message = ex.Message.Contains("missing required properties", StringComparison.Ordinal)
                 ? "missing required fields: " + string.Join(", ", MissingRequired((JsonObject)node))
-                : ex.Message.Split(" Path:")[0];
+                : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
             throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
         }
         return Validate(manifest!);

@@ -32,9 +32,9 @@ public static class KnowledgeApi
         string typeHint;
         if (request.HasFormContentType)
         {
-            if (request.ContentLength > MaxUploadBytes)
-                return Problems.TooLarge($"An upload is at most {MaxUploadBytes} bytes.");
-            var form = await request.ReadFormAsync(cancellationToken);
+            var (form, error) = await RequestBody.ReadFormAsync(request, MaxUploadBytes, cancellationToken);
+            if (form is null)
+                return error!;
             if (form.Files["file"] is not { } file)
                 return Problems.Validation(new Dictionary<string, string[]> { ["file"] = ["`file` is required in a multipart upload."] });
             using var buffer = new MemoryStream();

@@ -61,15 +61,9 @@ public static class SandboxApi
     public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Evaluate(
         string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
     {
-        EvaluateRequest? body;
-        try
-        {
-            body = await request.ReadFromJsonAsync<EvaluateRequest>(ManifestReader.Json, cancellationToken);
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
-        {
-            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"Send {{ \"caseSet\": \"<name>\" }} as application/json ({ex.Message.Split(" Path:")[0]})."] });
-        }
+        var (body, error) = await JsonBody.ReadAsync<EvaluateRequest>(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
         if (string.IsNullOrWhiteSpace(body?.CaseSet))
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = ["caseSet is required: the name of a registered case set (GET /v1/cases)."] });
         try
@@ -157,9 +151,9 @@ public static class SandboxApi
     {
         if (!request.HasFormContentType)
             return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `file` and `mapping`, or `events` and `labels`."] });
-        if (request.ContentLength > MaxCaseSetBytes)
-            return Problems.TooLarge($"A case set upload is at most {MaxCaseSetBytes} bytes.");
-        var form = await request.ReadFormAsync(cancellationToken);
+        var (form, error) = await RequestBody.ReadFormAsync(request, MaxCaseSetBytes, cancellationToken);
+        if (form is null)
+            return error!;
         var tabular = form.Files["file"] is not null;
         var (dataPart, auxPart) = tabular ? ("file", "mapping") : ("events", "labels");
         var errors = new Dictionary<string, string[]>();

@@ -55,7 +55,7 @@ public static class AgentCrmServer
         builder.AddAccess();
 
         configure?.Invoke(builder.Services);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

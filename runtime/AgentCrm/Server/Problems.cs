@@ -29,6 +29,30 @@ internal static class Problems
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable", type: TypeFor(503));
 
+    /// <summary>
+    /// Problems the framework writes (no route, wrong method or content type, an unhandled error) get a
+    /// detail too, as API.md promises for every error; a refused content type names the body under errors.
+    /// </summary>
+    public static void FillDetail(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (!string.IsNullOrEmpty(problem.Detail))
+            return;
+        var request = context.HttpContext.Request;
+        problem.Detail = problem.Status switch
+        {
+            StatusCodes.Status404NotFound => "No endpoint matches this path; see /openapi/v1.json.",
+            StatusCodes.Status405MethodNotAllowed => $"This path does not accept {request.Method}; see /openapi/v1.json.",
+            StatusCodes.Status415UnsupportedMediaType => $"This endpoint does not accept the content type '{Clip(request.ContentType ?? "(none)")}'; see /openapi/v1.json for the ones it does.",
+            StatusCodes.Status500InternalServerError => "The server could not complete the request; it was logged under this traceId.",
+            _ => problem.Title,
+        };
+        if (problem.Status == StatusCodes.Status415UnsupportedMediaType && !problem.Extensions.ContainsKey("errors"))
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { ["$"] = [problem.Detail!] };
+    }
+
+    private static string Clip(string text) => text.Length > 100 ? text[..100] + "…" : text;
+
     private static string TypeFor(int status) => status switch
     {
         400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",

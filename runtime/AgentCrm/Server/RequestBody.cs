@@ -30,6 +30,28 @@ internal static class RequestBody
         return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>The form, or 413 past <paramref name="limit"/> bytes (declared or streamed in chunks), or 400 when the multipart body is malformed.</summary>
+    public static async Task<(IFormCollection? Form, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Error)> ReadFormAsync(
+        HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+            return (null, Problems.TooLarge($"An upload is at most {limit} bytes."));
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+            feature.MaxRequestBodySize = limit;
+        try
+        {
+            return (await request.ReadFormAsync(cancellationToken), null);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge($"An upload is at most {limit} bytes."));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["The multipart/form-data body is malformed (a part or the closing boundary is missing)."] }));
+        }
+    }
+
     public static async Task<string?> ReadTextAsync(HttpRequest request, long limit, CancellationToken cancellationToken) =>
         await ReadAsync(request, limit, cancellationToken) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes.Span) : null;
 }

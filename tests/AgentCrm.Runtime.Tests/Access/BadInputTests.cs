@@ -1,0 +1,415 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Intake;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Runtime.Tests.Sandbox;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Access;
+
+/// <summary>
+/// Every write endpoint × malformed, mistyped, oversized, deeply nested, unknown-field, bad-date and
+/// bad-enum requests: a 4xx ProblemDetails naming the field at fault, nothing internal in the body, and
+/// no change to events, agents, briefs, consent, accounts, knowledge, case sets or the audit log. The
+/// targets are chosen so that a request wrongly accepted would change state: the promoted version has a
+/// passing report, the vetoed and approved brief is pending review.
+/// </summary>
+public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<BadInputTests.Server>
+{
+    private const int EventBodyLimit = 64 * 1024;
+
+    /// <summary>The error is about the body as a whole (where parsing stopped); any key will do.</summary>
+    private const string AnyField = "";
+
+    /// <summary>One bad request: the endpoint, what is wrong, the status and the <c>errors</c> key expected (<see cref="AnyField"/>: any key).</summary>
+    public sealed record Row(string Endpoint, string Defect, Func<HttpContent?> Body, int Status, string Field);
+
+    private static readonly Dictionary<string, (HttpMethod Method, string Path)> Endpoints = new()
+    {
+        ["events"] = (HttpMethod.Post, "/v1/events"),
+        ["agents"] = (HttpMethod.Post, "/v1/agents"),
+        ["promote"] = (HttpMethod.Post, "/v1/agents/gate-agent/versions/1.0.0/promote"),
+        ["evaluate"] = (HttpMethod.Post, "/v1/agents/gate-agent/versions/1.0.0/evaluate"),
+        ["veto"] = (HttpMethod.Post, "/v1/briefs/{pending}/veto"),
+        ["approve"] = (HttpMethod.Post, "/v1/briefs/{pending}/approve"),
+        ["consent"] = (HttpMethod.Put, "/v1/customers/acme/consent"),
+        ["csm accounts"] = (HttpMethod.Put, "/v1/csms/csm-anna/accounts"),
+        ["knowledge"] = (HttpMethod.Post, "/v1/knowledge/documents?id=playbook&title=Playbook"),
+        ["cases"] = (HttpMethod.Post, "/v1/cases/new-cases"),
+    };
+
+    private static Func<HttpContent?> Json(string body, string? contentType = "application/json") => () =>
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    };
+
+    private static string Nested(int depth, string inner = "1") => new string('[', depth) + inner + new string(']', depth);
+
+    private static string Big(int bytes) => new('x', bytes);
+
+    private static string Event(string occurredAt = "\"2026-01-05T10:00:00Z\"", string type = "\"nps\"", string id = "\"bad-ev-1\"", string attributes = "{\"score\":3}", string extra = "") =>
+        $$"""{"id":{{id}},"customerId":"acme","type":{{type}},"occurredAt":{{occurredAt}},"source":"test","attributes":{{attributes}}{{extra}}}""";
+
+    private static string Manifest(string threshold = "0.5", string vetoPolicy = "\"deliverThenVeto\"", string subscribes = "[\"nps\"]", string purpose = "\"customer-success\"", string extra = "") =>
+        $$"""{"id":"bad-agent","version":"1.0.0","kind":"renewal-risk","scenario":"renewal-risk","subscribes":{{subscribes}},"reads":["nps.latest"],"purpose":{{purpose}},"threshold":{{threshold}},"vetoPolicy":{{vetoPolicy}}{{extra}}}""";
+
+    private static Func<HttpContent?> Form(params (string Name, string FileName, string Body)[] parts) => () =>
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (name, fileName, body) in parts)
+            form.Add(new StringContent(body, Encoding.UTF8, "text/plain"), name, fileName);
+        return form;
+    };
+
+    /// <summary>A multipart body whose closing boundary never comes.</summary>
+    private static Func<HttpContent?> BrokenMultipart() => () =>
+    {
+        var content = new StringContent("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.md\"\r\n\r\n# Title\r\nbody without an end", Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+        return content;
+    };
+
+    public static readonly IReadOnlyList<Row> Table =
+    [
+        // POST /v1/events
+        new("events", "malformed JSON", Json("""{"id":"bad-ev-1","customerId":"""), 400, "$"),
+        new("events", "wrong content type", Json(Event(), "application/xml"), 415, "$"),
+        new("events", "oversized body", Json(Event(attributes: $$"""{"note":"{{Big(EventBodyLimit)}}"}""")), 413, "$"),
+        new("events", "nested 40 deep", Json(Event(attributes: $$"""{"deep":{{Nested(40)}}}""")), 400, AnyField),
+        new("events", "wrongly typed id", Json(Event(id: "5")), 400, "id"),
+        new("events", "wrongly typed attributes", Json(Event(attributes: "\"score 3\"")), 400, "attributes"),
+        new("events", "unknown field", Json(Event(extra: ",\"colour\":\"red\"")), 400, "colour"),
+        new("events", "bad date", Json(Event(occurredAt: "\"yesterday\"")), 400, "occurredAt"),
+        new("events", "date without a zone", Json(Event(occurredAt: "\"2026-01-05T10:00:00\"")), 400, "occurredAt"),
+        new("events", "bad event type", Json(Event(type: "\"tweet\"")), 400, "type"),
+        new("events", "one bad event in a batch", Json($"[{Event(id: "\"bad-ev-2\"")},{Event(id: "\"bad-ev-3\"", type: "\"tweet\"")}]"), 400, "[1].type"),
+        new("events", "empty body", Json(""), 400, "$"),
+
+        // POST /v1/agents
+        new("agents", "malformed JSON", Json("""{"id":"bad-agent","version":"""), 400, "$"),
+        new("agents", "malformed YAML", Json("id: bad-agent\nversion: [1.0.0\n", "application/yaml"), 400, "$"),
+        new("agents", "wrong content type", Json(Manifest(), "application/xml"), 415, "$"),
+        new("agents", "oversized body", Json(Manifest(purpose: $"\"{Big(1024 * 1024)}\"")), 413, "$"),
+        new("agents", "nested 40 deep", Json(Manifest(extra: $",\"parameters\":{{\"weights\":{Nested(40)}}}")), 400, AnyField),
+        new("agents", "wrongly typed threshold", Json(Manifest(threshold: "\"high\"")), 400, "threshold"),
+        new("agents", "unknown field", Json(Manifest(extra: ",\"colour\":\"red\"")), 400, "colour"),
+        new("agents", "wrongly typed kind parameter", Json(Manifest(extra: ",\"parameters\":{\"weights\":\"heavy\"}")), 400, "parameters"),
+        new("agents", "bad veto policy", Json(Manifest(vetoPolicy: "\"never\"")), 400, "vetoPolicy"),
+        new("agents", "veto policy as a number", Json(Manifest(vetoPolicy: "1")), 400, "vetoPolicy"),
+        new("agents", "bad event type", Json(Manifest(subscribes: "[\"tweet\"]")), 400, "subscribes[0]"),
+        new("agents", "empty body", Json(""), 400, "$"),
+
+        // POST /v1/agents/{id}/versions/{version}/promote (the version has a passing report: a wrongly accepted request promotes it)
+        new("promote", "malformed JSON", Json("""{"canaryPercent":"""), 400, AnyField),
+        new("promote", "wrong content type", Json("""{"canaryPercent":100}""", "text/plain"), 415, "$"),
+        new("promote", "oversized body", Json($$"""{"canaryPercent":100,"note":"{{Big(64 * 1024)}}"}"""), 413, "$"),
+        new("promote", "nested 17 deep", Json($$"""{"canaryPercent":{{Nested(17)}}}"""), 400, AnyField),
+        new("promote", "wrongly typed canary", Json("""{"canaryPercent":"all"}"""), 400, "canaryPercent"),
+        new("promote", "canary as a string number", Json("""{"canaryPercent":"50"}"""), 400, "canaryPercent"),
+        new("promote", "unknown field", Json("""{"canary":50}"""), 400, "canary"),
+        new("promote", "canary out of range", Json("""{"canaryPercent":0}"""), 400, "canaryPercent"),
+
+        // POST /v1/agents/{id}/versions/{version}/evaluate
+        new("evaluate", "malformed JSON", Json("""{"caseSet":"""), 400, AnyField),
+        new("evaluate", "wrong content type", Json("""{"caseSet":"bad-input-cases"}""", "text/plain"), 415, "$"),
+        new("evaluate", "oversized body", Json($$"""{"caseSet":"{{Big(64 * 1024)}}"}"""), 413, "$"),
+        new("evaluate", "nested 17 deep", Json($$"""{"caseSet":{{Nested(17, "\"bad-input-cases\"")}}}"""), 400, AnyField),
+        new("evaluate", "wrongly typed case set", Json("""{"caseSet":5}"""), 400, "caseSet"),
+        new("evaluate", "unknown field", Json("""{"caseSet":"bad-input-cases","priority":1}"""), 400, "priority"),
+        new("evaluate", "unknown case set", Json("""{"caseSet":"no-such-cases"}"""), 400, "caseSet"),
+        new("evaluate", "empty body", Json(""), 400, "caseSet"),
+
+        // POST /v1/briefs/{id}/veto (on a pendingReview brief)
+        new("veto", "malformed JSON", Json("""{"reason":"""), 400, AnyField),
+        new("veto", "wrong content type", Json("""{"reason":"wrong"}""", "text/plain"), 415, "$"),
+        new("veto", "form instead of JSON", () => new FormUrlEncodedContent([new("reason", "wrong")]), 415, "$"),
+        new("veto", "oversized body", Json($$"""{"reason":"{{Big(64 * 1024)}}"}"""), 413, "$"),
+        new("veto", "nested 17 deep", Json($$"""{"reason":"wrong","note":{{Nested(17)}}}"""), 400, AnyField),
+        new("veto", "wrongly typed reason", Json("""{"reason":5}"""), 400, "reason"),
+        new("veto", "wrongly typed correctLabel", Json("""{"reason":"wrong","correctLabel":"yes"}"""), 400, "correctLabel"),
+        new("veto", "unknown field", Json("""{"reason":"wrong","severity":1}"""), 400, "severity"),
+        new("veto", "missing reason", Json("""{"note":"no reason given"}"""), 400, "reason"),
+        new("veto", "array instead of object", Json("""[{"reason":"wrong"}]"""), 400, "$"),
+        new("veto", "empty body", Json(""), 400, "reason"),
+
+        // POST /v1/briefs/{id}/approve (on the same pendingReview brief)
+        new("approve", "malformed JSON", Json("""{"note":"""), 400, AnyField),
+        new("approve", "wrong content type", Json("""{"note":"fine"}""", "text/plain"), 415, "$"),
+        new("approve", "oversized body", Json($$"""{"note":"{{Big(64 * 1024)}}"}"""), 413, "$"),
+        new("approve", "nested 17 deep", Json($$"""{"note":{{Nested(17)}}}"""), 400, AnyField),
+        new("approve", "wrongly typed note", Json("""{"note":5}"""), 400, "note"),
+        new("approve", "unknown field", Json("""{"comment":"fine"}"""), 400, "comment"),
+
+        // PUT /v1/customers/{id}/consent
+        new("consent", "malformed JSON", Json("""{"grants":[{"purpose":"""), 400, AnyField),
+        new("consent", "wrong content type", Json("""{"grants":[]}""", "text/plain"), 415, "$"),
+        new("consent", "oversized body", Json($$"""{"grants":[{"purpose":"{{Big(256 * 1024)}}","categories":["*"]}]}"""), 413, "$"),
+        new("consent", "nested 17 deep", Json($$"""{"grants":[{"purpose":"*","categories":{{Nested(15, "\"*\"")}}}]}"""), 400, AnyField),
+        new("consent", "wrongly typed grants", Json("""{"grants":"all"}"""), 400, "grants"),
+        new("consent", "wrongly typed categories", Json("""{"grants":[{"purpose":"*","categories":"usage"}]}"""), 400, "grants[0].categories"),
+        new("consent", "unknown field", Json("""{"grants":[],"mode":"strict"}"""), 400, "mode"),
+        new("consent", "unknown grant field", Json("""{"grants":[{"purpose":"*","categories":["*"],"scope":"all"}]}"""), 400, "scope"),
+        new("consent", "bad date", Json("""{"grants":[{"purpose":"*","categories":["*"],"expiresAt":"next year"}]}"""), 400, "grants[0].expiresAt"),
+        new("consent", "expiry in the past", Json("""{"grants":[{"purpose":"*","categories":["*"],"expiresAt":"2020-01-01T00:00:00Z"}]}"""), 400, "grants[0].expiresAt"),
+        new("consent", "unknown category", Json("""{"grants":[{"purpose":"*","categories":["dna"]}]}"""), 400, "grants[0].categories[0]"),
+        new("consent", "bad purpose", Json("""{"grants":[{"purpose":"Marketing Emails!","categories":["*"]}]}"""), 400, "grants[0].purpose"),
+        new("consent", "missing grants", Json("{}"), 400, "grants"),
+
+        // PUT /v1/csms/{csmId}/accounts
+        new("csm accounts", "malformed JSON", Json("""{"accounts":["""), 400, AnyField),
+        new("csm accounts", "wrong content type", Json("""{"accounts":[]}""", "text/csv"), 415, "$"),
+        new("csm accounts", "oversized body", Json($$"""{"accounts":["{{Big(1024 * 1024)}}"]}"""), 413, "$"),
+        new("csm accounts", "nested 17 deep", Json($$"""{"accounts":{{Nested(17, "\"acme\"")}}}"""), 400, AnyField),
+        new("csm accounts", "wrongly typed accounts", Json("""{"accounts":"acme"}"""), 400, "accounts"),
+        new("csm accounts", "wrongly typed account", Json("""{"accounts":[5]}"""), 400, "accounts"),
+        new("csm accounts", "unknown field", Json("""{"accounts":[],"all":true}"""), 400, "all"),
+        new("csm accounts", "missing accounts", Json("{}"), 400, "accounts"),
+
+        // POST /v1/knowledge/documents
+        new("knowledge", "malformed multipart", BrokenMultipart(), 400, AnyField),
+        new("knowledge", "wrong content type", () => new ByteArrayContent([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A]) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }, 400, "$"),
+        new("knowledge", "multipart without file", Form(("title", "notes.md", "# Notes")), 400, "file"),
+        new("knowledge", "unsupported file type", Form(("file", "playbook.exe", "MZ")), 400, "file"),
+        new("knowledge", "empty document", Json("", "text/markdown"), 400, "$"),
+
+        // POST /v1/cases/{name}
+        new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),
+        new("cases", "wrong content type", Json("""{"events":[]}"""), 400, "$"),
+        new("cases", "events without labels", Form(("events", "events.ndjson", Event())), 400, "labels"),
+        new("cases", "malformed timeline", Form(("events", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, AnyField),
+        new("cases", "bad label date", Form(("events", "events.ndjson", Event()), ("labels", "labels.csv", "customerId,cutoff,label\nacme,someday,1\n")), 400, "labels"),
+    ];
+
+    public static TheoryData<string, string> Rows()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var r in Table)
+            data.Add(r.Endpoint, r.Defect);
+        return data;
+    }
+
+    [Fact]
+    public void Table_CoversEveryWriteEndpointWithEveryKindOfDefect()
+    {
+        foreach (var endpoint in Endpoints.Keys)
+            Assert.Contains(Table, r => r.Endpoint == endpoint);
+        foreach (var json in new[] { "events", "agents", "promote", "evaluate", "veto", "approve", "consent", "csm accounts" })
+            foreach (var defect in new[] { "malformed JSON", "wrong content type", "oversized body", "nested", "wrongly typed", "unknown field" })
+                Assert.True(Table.Any(r => r.Endpoint == json && r.Defect.StartsWith(defect, StringComparison.Ordinal)), $"{json}: no '{defect}' row");
+        Assert.Equal(Table.Count, Table.Select(r => (r.Endpoint, r.Defect)).Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public async Task WriteEndpoint_BadInput_Is4xxProblemNamingTheField_AndChangesNothing(string endpoint, string defect)
+    {
+        var row = Table.Single(r => r.Endpoint == endpoint && r.Defect == defect);
+        var (method, path) = Endpoints[endpoint];
+        var before = await server.StateAsync();
+
+        using var request = new HttpRequestMessage(method, path.Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal)) { Content = row.Body() };
+        using var response = await server.App.Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var code = (int)response.StatusCode;
+
+        Assert.True(code is >= 400 and < 500, $"{endpoint} / {defect}: expected 4xx, got {code}: {Clip(body)}");
+        Assert.True(code == row.Status, $"{endpoint} / {defect}: expected {row.Status}, got {code}: {Clip(body)}");
+        Assert.Null(AccessHttp.ProblemError(response.StatusCode, response.Content.Headers.ContentType?.MediaType, body));
+        Assert.True(AccessHttp.Leak(body) is null, $"{endpoint} / {defect}: the body reveals internals ('{AccessHttp.Leak(body)}'): {Clip(body)}");
+        var errors = JsonDocument.Parse(body).RootElement.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object
+            ? e.EnumerateObject().Select(p => p.Name).ToList()
+            : [];
+        Assert.True(errors.Count > 0, $"{endpoint} / {defect}: no errors entry: {Clip(body)}");
+        if (row.Field is { Length: > 0 } field)
+            Assert.True(errors.Any(k => k.Contains(field, StringComparison.Ordinal)), $"{endpoint} / {defect}: expected an error naming '{field}', got [{string.Join(", ", errors)}]");
+
+        var after = await server.StateAsync();
+        Assert.Equal(before, after);
+    }
+
+    public static TheoryData<string> WriteEndpoints() => new(Endpoints.Keys);
+
+    /// <summary>A client announcing 100 MB, more than any write endpoint takes (the largest, case sets, take 64 MB): 413 before the body arrives.</summary>
+    [Theory]
+    [MemberData(nameof(WriteEndpoints))]
+    public async Task WriteEndpoint_DeclaredLengthOverItsLimit_Is413WithoutWaitingForTheBody(string endpoint)
+    {
+        var (method, path) = Endpoints[endpoint];
+        var contentType = endpoint is "knowledge" or "cases" ? "multipart/form-data; boundary=xyz" : "application/json";
+        var before = await server.StateAsync();
+
+        var (status, body) = await DeclareOversizedAsync(method.Method, path.Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal), contentType, 100L * 1024 * 1024);
+
+        Assert.True(status == 413, $"{endpoint}: expected 413, got {status}: {Clip(body)}");
+        Assert.Contains("\"status\":413", body, StringComparison.Ordinal);
+        Assert.Null(AccessHttp.Leak(body));
+        Assert.Equal(before, await server.StateAsync());
+    }
+
+    /// <summary>An upload streamed in chunks (no Content-Length) past the endpoint's limit: 413 once the limit is crossed, nothing stored.</summary>
+    [Theory]
+    [InlineData("knowledge", 32)]
+    [InlineData("cases", 64)]
+    public async Task Upload_ChunkedPastItsLimit_Is413(string endpoint, int limitMegabytes)
+    {
+        var (method, path) = Endpoints[endpoint];
+        var before = await server.StateAsync();
+        var address = server.App.Address;
+        var key = server.App.Client.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await tcp.ConnectAsync(address.Host, address.Port, timeout.Token);
+        var stream = tcp.GetStream();
+        var head = $"{method.Method} {path} HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: {key}\r\nContent-Type: multipart/form-data; boundary=xyz\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(head), timeout.Token);
+                await WriteChunkAsync(Encoding.ASCII.GetBytes("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.md\"\r\n\r\n"));
+                var block = Encoding.ASCII.GetBytes(new string('x', 1024 * 1024));
+                for (var i = 0; i < limitMegabytes + 2; i++)
+                    await WriteChunkAsync(block);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The server may close the connection once it has answered.
+            }
+        });
+
+        int status;
+        string body;
+        try
+        {
+            (status, body) = await ReadResponseAsync(stream, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{endpoint}: expected a 413 once {limitMegabytes} MB had streamed in; no answer within 60 s (the server kept reading).");
+        }
+        await writer;
+
+        Assert.True(status == 413, $"{endpoint}: expected 413, got {status}: {Clip(body)}");
+        Assert.Null(AccessHttp.Leak(body));
+        Assert.Equal(before, await server.StateAsync());
+
+        async Task WriteChunkAsync(byte[] data)
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"{data.Length:x}\r\n"), timeout.Token);
+            await stream.WriteAsync(data, timeout.Token);
+            await stream.WriteAsync("\r\n"u8.ToArray(), timeout.Token);
+        }
+    }
+
+    /// <summary>Sends the headers and a first slice of a body of <paramref name="length"/> bytes over a raw socket, and reads the answer.</summary>
+    private async Task<(int Status, string Body)> DeclareOversizedAsync(string method, string path, string contentType, long length)
+    {
+        var address = server.App.Address;
+        var key = server.App.Client.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await tcp.ConnectAsync(address.Host, address.Port, timeout.Token);
+        var stream = tcp.GetStream();
+        var head = $"{method} {path} HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: {key}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head), timeout.Token);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("{\"" + new string('x', 4096)), timeout.Token);
+        return await ReadResponseAsync(stream, timeout.Token);
+    }
+
+    private static async Task<(int Status, string Body)> ReadResponseAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var received = new MemoryStream();
+        var chunk = new byte[8192];
+        while (!Complete(received.ToArray()))
+        {
+            var n = await stream.ReadAsync(chunk, cancellationToken);
+            if (n == 0)
+                break;
+            received.Write(chunk, 0, n);
+        }
+        var text = Encoding.UTF8.GetString(received.ToArray());
+        Assert.True(text.StartsWith("HTTP/1.1 ", StringComparison.Ordinal), $"No HTTP response: '{Clip(text)}'");
+        var status = int.Parse(text.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
+        return (status, text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
+    }
+
+    /// <summary>True once the response's headers and its whole body (by Content-Length or the last chunk) are in.</summary>
+    private static bool Complete(byte[] bytes)
+    {
+        var text = Encoding.ASCII.GetString(bytes);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0)
+            return false;
+        var headers = text[..end].Split("\r\n").Skip(1).Select(h => h.Split(':', 2)).ToDictionary(h => h[0].Trim(), h => h[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        if (headers.TryGetValue("Content-Length", out var n))
+            return bytes.Length - (end + 4) >= int.Parse(n, System.Globalization.CultureInfo.InvariantCulture);
+        return headers.TryGetValue("Transfer-Encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase) && text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
+    }
+
+    private static string Clip(string text) => text.Length > 600 ? text[..600] + "…" : text;
+
+    /// <summary>
+    /// The server: a case set, a version with a passing report (not promoted), a review-first agent whose
+    /// pendingReview brief the veto and approve rows aim at, and a CSM with one account.
+    /// </summary>
+    public sealed class Server : IAsyncLifetime
+    {
+        private const string GateAgent = """
+            {"id":"gate-agent","version":"1.0.0","kind":"renewal-risk","scenario":"renewal-risk","subscribes":["nps"],
+             "reads":["nps.latest"],"purpose":"customer-success","threshold":0,"gate":{"minCases":1,"minPrecision":0,"minRecall":0}}
+            """;
+
+        private const string ReviewFirstAgent = """
+            {"id":"review-first","version":"1.0.0","kind":"renewal-risk","scenario":"renewal-risk-review","subscribes":["nps"],
+             "reads":["nps.latest"],"purpose":"customer-success","threshold":0,"cooldownDays":0,"vetoPolicy":"reviewBeforeDelivery",
+             "gate":{"minCases":1,"minPrecision":0,"minRecall":0}}
+            """;
+
+        public AgentCrmApp App { get; private set; } = null!;
+
+        public string PendingBriefId { get; private set; } = "";
+
+        public async Task InitializeAsync()
+        {
+            App = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Intake:MaxBodyBytes"] = EventBodyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            var (ndjson, labels) = CaseFiles.Timeline(6, DateTimeOffset.UtcNow.AddDays(-1));
+            using (var cases = await App.Client.PostAsync("/v1/cases/bad-input-cases", CaseFiles.Upload(ndjson, labels)))
+                Assert.Equal(HttpStatusCode.Created, cases.StatusCode);
+            foreach (var manifest in new[] { GateAgent, ReviewFirstAgent })
+                using (var registered = await App.Client.PostAsync("/v1/agents", new StringContent(manifest, Encoding.UTF8, "application/json")))
+                    Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+            Assert.True((await App.EvaluateAsync("gate-agent", "1.0.0", "bad-input-cases")).GetProperty("passed").GetBoolean());
+            await App.EvaluateAndPromoteAsync("review-first", "1.0.0", "bad-input-cases");
+            using (var assigned = await App.Client.PutAsync("/v1/csms/csm-anna/accounts", new StringContent("""{"accounts":["acme"]}""", Encoding.UTF8, "application/json")))
+                Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+            Assert.Equal(HttpStatusCode.Accepted, (await App.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow))).StatusCode);
+            await App.WaitForProcessingAsync();
+            PendingBriefId = (await App.BriefsAsync("&status=pendingReview")).First().GetProperty("id").GetString()!;
+        }
+
+        /// <summary>Everything a write endpoint could change, as one comparable string.</summary>
+        public async Task<string> StateAsync()
+        {
+            await App.WaitForProcessingAsync();
+            var parts = new List<string>
+            {
+                "events=" + App.Services.GetRequiredService<EventStore>().Count(),
+                "agents=" + (await App.GetJsonAsync("/v1/agents")).GetRawText(),
+                "briefs=" + string.Join(",", (await App.BriefsAsync()).Select(b => $"{b.GetProperty("id").GetString()}:{b.GetProperty("status").GetString()}")),
+                "consent=" + (await App.GetJsonAsync("/v1/customers/acme")).GetProperty("consent").GetRawText(),
+                "accounts=" + (await App.GetJsonAsync("/v1/csms/csm-anna/accounts")).GetRawText(),
+                "knowledge=" + (await App.GetJsonAsync("/v1/knowledge/documents")).GetRawText(),
+                "cases=" + (await App.GetJsonAsync("/v1/cases")).GetRawText(),
+            };
+            using var verify = await App.Client.PostAsync("/v1/audit/verify", null);
+            parts.Add("audit=" + await verify.Content.ReadAsStringAsync());
+            return string.Join("\n", parts);
+        }
+
+        public async Task DisposeAsync() => await App.DisposeAsync();
+    }
+}
