@@ -57,6 +57,7 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
         var lexical = _lexical;
         var candidates = Math.Max(MinCandidates, k * 5);
+        query = Text.QueryExpansion.Expand(query);
         var queryVector = (await embedder.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
         var vectorHits = await store.SearchAsync(queryVector, candidates, filter, cancellationToken: cancellationToken);
 
