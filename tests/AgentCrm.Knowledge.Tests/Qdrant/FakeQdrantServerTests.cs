@@ -95,6 +95,20 @@ public sealed class FakeQdrantServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cosine_VectorsNormalisedOnTheWayIn_ScoreIsCosine()
+    {
+        await SendOkAsync(HttpMethod.Put, "/collections/cos", """{"vectors":{"size":4,"distance":"Cosine"}}""");
+        await SendOkAsync(HttpMethod.Put, "/collections/cos/points?wait=true", """{"points":[{"id":"5c56c793-69f3-4fbf-87e6-c4bf54c28c26","vector":[3,4,0,0],"payload":{"k":"v"}}]}""");
+
+        var point = Assert.Single((JsonArray)(await SendOkAsync(HttpMethod.Post, "/collections/cos/points/query", """{"query":[0,2,0,0],"with_vector":true,"with_payload":["k"]}"""))["result"]!["points"]!)!;
+
+        Assert.Equal(0.8, point["score"]!.GetValue<double>(), 5);
+        Assert.Equal([0.6, 0.8, 0, 0], point["vector"]!.AsArray().Select(v => Math.Round(v!.GetValue<double>(), 5)));
+        Assert.Equal("5c56c793-69f3-4fbf-87e6-c4bf54c28c26", point["id"]!.GetValue<string>());
+        Assert.Equal("v", point["payload"]!["k"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Delete_ByHasIdFilterThenByIds_NineThenFiveLeft()
     {
         await SendOkAsync(HttpMethod.Post, "/collections/test_collection/points/delete?wait=true", """{"filter":{"must":[{"has_id":[5]}]}}""");
