@@ -163,6 +163,18 @@ public abstract class KnowledgeStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replace_Rejected_PreviousVersionStaysWhole()
+    {
+        var store = await SeededAsync();
+
+        // A vector of the wrong dimension: the embedded store refuses it, Qdrant answers 400.
+        await Assert.ThrowsAnyAsync<Exception>(() => store.ReplaceDocumentAsync("a", [Record("a#9", "a", [1, 0, 0])]));
+
+        var hits = await store.SearchAsync(Unit(1, 1, 1, 1), 10, new SearchFilter("a"));
+        Assert.Equal(["a#1", "a#2"], hits.Select(h => h.Record.Id).Order());
+    }
+
+    [Fact]
     public async Task Replace_RecordOfAnotherDocument_Throws()
     {
         var store = await SeededAsync();
