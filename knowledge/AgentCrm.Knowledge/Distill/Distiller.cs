@@ -14,14 +14,32 @@ public sealed partial class Distiller(IChatClient? chatClient = null)
     public const int MaxObligations = 5;
     private const int MaxSentences = 120;
 
+    /// <summary>True when a chat model may write summaries (calls go out over the network, one section at a time).</summary>
+    public bool UsesModel => chatClient is not null;
+
     /// <summary>Distils one section from its chunks, given in order as (chunk id, text).</summary>
     public async Task<DistilledUnit?> DistillAsync(string section, IReadOnlyList<(string Id, string Text)> chunks, CancellationToken cancellationToken = default)
     {
+        var unit = Extract(section, [.. chunks.Select(c => (c.Id, (IReadOnlyList<string>)SentenceSplitter.Split(c.Text)))]);
+        if (unit is not null && chatClient is not null && await SummariseWithModelAsync(section, chunks, cancellationToken) is { } written)
+        {
+            return unit with { Summary = [new KeySentence(written, unit.Summary[0].ChunkId)], Method = DistilledUnit.Llm };
+        }
+
+        return unit;
+    }
+
+    /// <summary>
+    /// The extractive distillation of a section whose chunks are already split into sentences (in order, as (chunk id,
+    /// sentences)): pure and thread-safe, so sections can be distilled in parallel and a chunk split once.
+    /// </summary>
+    internal static DistilledUnit? Extract(string section, IReadOnlyList<(string Id, IReadOnlyList<string> Sentences)> chunks)
+    {
         var sentences = new List<KeySentence>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (id, text) in chunks)
+        foreach (var (id, split) in chunks)
         {
-            foreach (var sentence in SentenceSplitter.Split(text))
+            foreach (var sentence in split)
             {
                 // Overlap repeats sentences across chunks; keep the first occurrence.
                 if (sentence.Length >= 20 && seen.Add(sentence) && sentences.Count < MaxSentences)
@@ -38,14 +56,7 @@ public sealed partial class Distiller(IChatClient? chatClient = null)
 
         var summary = ExtractiveSummarizer.Select([.. sentences.Select(s => s.Text)], SummarySentences).Select(i => sentences[i]).ToList();
         var obligations = sentences.Where(s => Obligation().IsMatch(s.Text)).Take(MaxObligations).ToList();
-        var method = DistilledUnit.Extractive;
-        if (chatClient is not null && await SummariseWithModelAsync(section, chunks, cancellationToken) is { } written)
-        {
-            summary = [new KeySentence(written, summary[0].ChunkId)];
-            method = DistilledUnit.Llm;
-        }
-
-        return new DistilledUnit(section, summary, obligations, method, summary[0].ChunkId);
+        return new DistilledUnit(section, summary, obligations, DistilledUnit.Extractive, summary[0].ChunkId);
     }
 
     private async Task<string?> SummariseWithModelAsync(string section, IReadOnlyList<(string Id, string Text)> chunks, CancellationToken cancellationToken)

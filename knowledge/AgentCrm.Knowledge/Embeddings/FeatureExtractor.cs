@@ -23,8 +23,12 @@ internal static class FeatureExtractor
     [ThreadStatic]
     private static FeatureCounts? _scratch;
 
-    /// <summary>The per-thread counts of <paramref name="text"/>'s features; valid until the next call on this thread.</summary>
-    public static FeatureCounts Extract(string text)
+    /// <summary>
+    /// The per-thread counts of <paramref name="text"/>'s features; valid until the next call on this thread. When
+    /// <paramref name="words"/> is given, the scanned words are appended to it too (the same tokens BM25 indexes), so a
+    /// text is tokenised once for both.
+    /// </summary>
+    public static FeatureCounts Extract(string text, List<string>? words = null)
     {
         var counts = _scratch ??= new FeatureCounts();
         counts.Clear();
@@ -35,6 +39,7 @@ internal static class FeatureExtractor
         var first = true;
         while (scanner.Next(out var token))
         {
+            words?.Add(token.ToString());
             var hash = Hash(FnvOffset, token);
             counts.Add(Id(WordGroup, hash));
             if (!first)

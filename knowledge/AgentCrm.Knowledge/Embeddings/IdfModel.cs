@@ -2,7 +2,7 @@ namespace AgentCrm.Knowledge.Embeddings;
 
 /// <summary>
 /// Document frequencies of hashed features over the indexed units, fitted by
-/// <see cref="LocalEmbeddingGenerator.Refit"/> and frozen until the next refit (see <see cref="IdfState"/>).
+/// <see cref="LocalEmbeddingGenerator.Refit(IReadOnlyList{string})"/> and frozen until the next refit (see <see cref="IdfState"/>).
 /// </summary>
 public sealed class IdfModel
 {

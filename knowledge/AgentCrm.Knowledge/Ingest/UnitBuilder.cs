@@ -1,5 +1,6 @@
 using AgentCrm.Knowledge.Distill;
 using AgentCrm.Knowledge.Stores;
+using AgentCrm.Knowledge.Text;
 
 namespace AgentCrm.Knowledge.Ingest;
 
@@ -9,15 +10,18 @@ internal static class UnitBuilder
     public const string ChunkKind = "chunk";
     public const string DistilledKind = "distilled";
 
-    /// <summary>The document's units (chunks first, then distilled units) and each distilled unit's detail by record id.</summary>
+    /// <summary>
+    /// The document's units (chunks first, then distilled units) and each distilled unit's detail by record id. Without a
+    /// chat model, sections are distilled in parallel (up to <paramref name="parallelism"/> threads) with each chunk split
+    /// into sentences once; units are numbered in document order either way, so the result does not depend on it.
+    /// </summary>
     public static async Task<(List<KnowledgeRecord> Units, Dictionary<string, DistilledUnit> Details)> BuildAsync(
         string documentId, string title, ParsedDocument document, IReadOnlyList<string> tags, string? scenario, string language,
-        ChunkingOptions chunking, Distiller distiller, CancellationToken cancellationToken)
+        ChunkingOptions chunking, Distiller distiller, CancellationToken cancellationToken, int parallelism = 1)
     {
         var chunks = new List<KnowledgeRecord>();
-        var distilled = new List<KnowledgeRecord>();
-        var details = new Dictionary<string, DistilledUnit>(StringComparer.Ordinal);
         var bySection = new List<(Section Section, List<(string Id, string Text)> Chunks)>();
+        var jobs = new List<(string Path, List<(string Id, string Text)> Chunks, bool OwnSection)>();
         foreach (var section in document.Sections)
         {
             var path = section.Headings.Count == 0 ? title : section.Path;
@@ -30,20 +34,38 @@ internal static class UnitBuilder
             }
 
             bySection.Add((section, sectionChunks));
-            var unit = await distiller.DistillAsync(path, sectionChunks, cancellationToken);
-            if (unit is not null && sectionChunks.Sum(c => c.Text.Length) > unit.ToText().Length)
-            {
-                distilled.Add(Distilled(documentId, title, path, unit, distilled.Count, tags, scenario, language));
-                details[distilled[^1].Id] = unit;
-            }
+            jobs.Add((path, sectionChunks, true));
         }
 
         // A heading with sub-sections also gets a unit distilled from its whole subtree, so a question about
         // "Article 28" or a guide chapter can land on the heading itself, not only on one of its parts.
-        foreach (var (path, subtree) in Subtrees(bySection))
+        jobs.AddRange(Subtrees(bySection).Select(s => (s.Path, s.Chunks, false)));
+
+        var results = new DistilledUnit?[jobs.Count];
+        if (distiller.UsesModel)
         {
-            var unit = await distiller.DistillAsync(path, subtree, cancellationToken);
-            if (unit is not null)
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                results[i] = await distiller.DistillAsync(jobs[i].Path, jobs[i].Chunks, cancellationToken);
+            }
+        }
+        else
+        {
+            var sentences = new IReadOnlyList<string>[chunks.Count];
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken };
+            Parallel.For(0, chunks.Count, options, i => sentences[i] = SentenceSplitter.Split(chunks[i].Text));
+            var ordinal = chunks.Select((c, i) => (c.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
+            Parallel.For(0, jobs.Count, options, i =>
+                results[i] = Distiller.Extract(jobs[i].Path, [.. jobs[i].Chunks.Select(c => (c.Id, sentences[ordinal[c.Id]]))]));
+        }
+
+        var distilled = new List<KnowledgeRecord>();
+        var details = new Dictionary<string, DistilledUnit>(StringComparer.Ordinal);
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var (path, sectionChunks, ownSection) = jobs[i];
+            // A section's own unit is kept only when it is shorter than the section it distils.
+            if (results[i] is { } unit && (!ownSection || sectionChunks.Sum(c => c.Text.Length) > unit.ToText().Length))
             {
                 distilled.Add(Distilled(documentId, title, path, unit, distilled.Count, tags, scenario, language));
                 details[distilled[^1].Id] = unit;

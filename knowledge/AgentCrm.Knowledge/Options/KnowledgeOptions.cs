@@ -42,4 +42,10 @@ public sealed class KnowledgeOptions
     public double MinScore { get; set; } = DefaultMinScore;
 
     public string DefaultDocumentLanguage { get; set; } = DefaultLanguage;
+
+    /// <summary>
+    /// Threads an ingest may use for distilling sections and embedding units with the local embedder (results do not
+    /// depend on it; 1 = sequential). Default: the number of cores.
+    /// </summary>
+    public int IngestParallelism { get; set; } = Environment.ProcessorCount;
 }

@@ -50,6 +50,11 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
             failures.Add($"{Prefix}MinScore must be a cosine similarity between -1 and 1 (was {options.MinScore}).");
         }
 
+        if (options.IngestParallelism is < 1 or > 256)
+        {
+            failures.Add($"{Prefix}IngestParallelism must be between 1 and 256 threads (was {options.IngestParallelism}).");
+        }
+
         // Knowledge:Qdrant:* is validated by the Qdrant store's own options (QdrantOptionsValidator) when it is registered.
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -13,11 +13,17 @@ internal sealed class Bm25Index
     private readonly double _averageLength;
 
     public Bm25Index(IReadOnlyList<string> texts)
+        : this([.. texts.Select(Tokenizer.Words)])
     {
-        _lengths = new int[texts.Count];
-        for (var i = 0; i < texts.Count; i++)
+    }
+
+    /// <summary>An index over texts already tokenised by <see cref="Tokenizer"/> (or the embedder's identical scan).</summary>
+    public Bm25Index(IReadOnlyList<List<string>> tokenised)
+    {
+        _lengths = new int[tokenised.Count];
+        for (var i = 0; i < tokenised.Count; i++)
         {
-            var words = Tokenizer.Words(texts[i]);
+            var words = tokenised[i];
             _lengths[i] = words.Count;
             foreach (var group in words.GroupBy(w => w, StringComparer.Ordinal))
             {
@@ -30,7 +36,7 @@ internal sealed class Bm25Index
             }
         }
 
-        _averageLength = texts.Count == 0 ? 0 : Math.Max(1, _lengths.Average());
+        _averageLength = tokenised.Count == 0 ? 0 : Math.Max(1, _lengths.Average());
     }
 
     /// <summary>Indices of the best <paramref name="k"/> texts that pass <paramref name="include"/>, best first.</summary>

@@ -15,6 +15,7 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
     private const int SnippetLength = 320;
 
     private volatile LexicalIndex _lexical = new([]);
+    private Dictionary<string, (string Text, List<string> Words)> _words = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The text a unit is embedded and BM25-indexed as: its heading path, its own heading once more (a field boost: a
@@ -23,7 +24,29 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
     public static string EmbeddingText(KnowledgeRecord unit) =>
         $"{unit.Section}\n{LexicalIndex.LastHeading(unit.Section)}\n{unit.Text}";
 
-    internal void Reindex(IReadOnlyList<KnowledgeRecord> units) => _lexical = new LexicalIndex(units);
+    /// <summary>
+    /// Rebuilds the lexical index over <paramref name="units"/>. A unit's words come from <paramref name="fresh"/> (scanned
+    /// while it was embedded), else from the previous index when its text is unchanged, else from a new scan: an ingest
+    /// tokenises each text once, and units of other documents are not tokenised again.
+    /// </summary>
+    internal void Reindex(IReadOnlyList<KnowledgeRecord> units, IReadOnlyDictionary<string, List<string>>? fresh = null)
+    {
+        var previous = _words;
+        var words = new Dictionary<string, (string Text, List<string> Words)>(units.Count, StringComparer.Ordinal);
+        var lists = new List<string>[units.Count];
+        for (var i = 0; i < units.Count; i++)
+        {
+            var unit = units[i];
+            var text = EmbeddingText(unit);
+            lists[i] = fresh is not null && fresh.TryGetValue(unit.Id, out var scanned) ? scanned
+                : previous.TryGetValue(unit.Id, out var known) && known.Text == text ? known.Words
+                : Text.Tokenizer.Words(text);
+            words[unit.Id] = (text, lists[i]);
+        }
+
+        _lexical = new LexicalIndex(units, lists);
+        _words = words;
+    }
 
     public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter = null, double? minScore = null, CancellationToken cancellationToken = default)
     {
@@ -34,6 +57,7 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
         var lexical = _lexical;
         var candidates = Math.Max(MinCandidates, k * 5);
+        query = Text.QueryExpansion.Expand(query);
         var queryVector = (await embedder.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
         var vectorHits = await store.SearchAsync(queryVector, candidates, filter, cancellationToken: cancellationToken);
 

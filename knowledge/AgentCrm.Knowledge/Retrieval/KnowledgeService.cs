@@ -42,6 +42,11 @@ public sealed partial class KnowledgeService : IDisposable
         _documents = _catalog.Documents().ToDictionary(d => d.Id, StringComparer.Ordinal);
         _units = _catalog.Units();
         _idf = new IdfState(_catalog, embedder as LocalEmbeddingGenerator);
+        if (_idf.Embedder is { } local)
+        {
+            local.MaxParallelism = _options.IngestParallelism;
+        }
+
         _search.Reindex(_units);
     }
 
@@ -76,7 +81,7 @@ public sealed partial class KnowledgeService : IDisposable
             }
 
             var chunking = new ChunkingOptions(_options.ChunkSize, _options.ChunkMaxSize, _options.ChunkOverlap);
-            var (units, details) = await UnitBuilder.BuildAsync(documentId, title, parsed, tags, scenario, language, chunking, _distiller, cancellationToken);
+            var (units, details) = await UnitBuilder.BuildAsync(documentId, title, parsed, tags, scenario, language, chunking, _distiller, cancellationToken, _options.IngestParallelism);
             var chunks = units.Count(u => u.Kind == UnitBuilder.ChunkKind);
             var document = new KnowledgeDocument(documentId, title, type.ToString().ToLowerInvariant(), tags, scenario, language, hash, chunks, units.Count - chunks, _time.GetUtcNow());
             await CommitAsync(documentId, document, units, details, cancellationToken);
@@ -161,17 +166,36 @@ public sealed partial class KnowledgeService : IDisposable
     {
         var all = _units.Where(u => u.DocumentId != documentId).ToList();
         all.AddRange(units);
+        // Words scanned while embedding with the local embedder, reused by the lexical index (one tokenisation per text).
+        var scanned = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (_idf.Embedder is { } local && _idf.NeedsRefit(all.Count))
         {
             // The corpus moved enough that the IDF is refitted; every stored vector is recomputed under it.
-            var vectors = local.Refit([.. all.Select(KnowledgeSearch.EmbeddingText)]);
+            var words = new List<string>[all.Count];
+            var vectors = local.Refit([.. all.Select(KnowledgeSearch.EmbeddingText)], words);
             var embedded = all.Select((u, i) => u with { Vector = vectors[i] }).ToList();
+            for (var i = 0; i < all.Count; i++)
+            {
+                scanned[all[i].Id] = words[i];
+            }
+
             foreach (var group in embedded.GroupBy(u => u.DocumentId, StringComparer.Ordinal).Where(g => g.Key != documentId))
             {
                 await _store.ReplaceDocumentAsync(group.Key, [.. group], cancellationToken);
             }
 
             units = [.. embedded.Where(u => u.DocumentId == documentId)];
+        }
+        else if (_idf.Embedder is { } frozen)
+        {
+            var words = new List<string>[units.Count];
+            var vectors = frozen.EmbedAll([.. units.Select(KnowledgeSearch.EmbeddingText)], words, cancellationToken);
+            for (var i = 0; i < units.Count; i++)
+            {
+                scanned[units[i].Id] = words[i];
+            }
+
+            units = [.. units.Select((u, i) => u with { Vector = vectors[i] })];
         }
         else
         {
@@ -198,7 +222,7 @@ public sealed partial class KnowledgeService : IDisposable
         // The service keeps units without vectors: the store owns those.
         _units = [.. all.Select(u => u.Vector.Length == 0 ? u : u with { Vector = [] })];
         _documents = documents;
-        _search.Reindex(_units);
+        _search.Reindex(_units, scanned);
     }
 
     private async Task<List<KnowledgeRecord>> EmbedAsync(List<KnowledgeRecord> units, CancellationToken cancellationToken)

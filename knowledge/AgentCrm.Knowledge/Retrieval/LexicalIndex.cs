@@ -1,4 +1,5 @@
 using AgentCrm.Knowledge.Stores;
+using AgentCrm.Knowledge.Text;
 
 namespace AgentCrm.Knowledge.Retrieval;
 
@@ -15,9 +16,15 @@ internal sealed class LexicalIndex
     private readonly Dictionary<(string, string), int> _firstUnit = [];
 
     public LexicalIndex(IReadOnlyList<KnowledgeRecord> units)
+        : this(units, [.. units.Select(u => Tokenizer.Words(KnowledgeSearch.EmbeddingText(u)))])
+    {
+    }
+
+    /// <summary>An index whose content side reuses <paramref name="words"/>: each unit's embedding text, already tokenised.</summary>
+    public LexicalIndex(IReadOnlyList<KnowledgeRecord> units, IReadOnlyList<List<string>> words)
     {
         _units = [.. units];
-        _content = new Bm25Index([.. _units.Select(KnowledgeSearch.EmbeddingText)]);
+        _content = new Bm25Index(words);
         for (var i = 0; i < _units.Length; i++)
         {
             _firstUnit.TryAdd((_units[i].DocumentId, _units[i].Section), i);

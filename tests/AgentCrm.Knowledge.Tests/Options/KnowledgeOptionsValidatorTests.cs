@@ -16,12 +16,12 @@ public sealed class KnowledgeOptionsValidatorTests
     [Fact]
     public void Validate_BadValues_NamesEveryKeyAtFault()
     {
-        var options = new KnowledgeOptions { Dimension = 2, ChunkSize = 50, ChunkMaxSize = 10, ChunkOverlap = -1, MaxDocumentBytes = 0, MinScore = 2, Provider = KnowledgeProvider.Qdrant };
+        var options = new KnowledgeOptions { Dimension = 2, ChunkSize = 50, ChunkMaxSize = 10, ChunkOverlap = -1, MaxDocumentBytes = 0, MinScore = 2, IngestParallelism = 0, Provider = KnowledgeProvider.Qdrant };
 
         var result = new KnowledgeOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        foreach (var key in new[] { "Knowledge:Dimension", "Knowledge:ChunkSize", "Knowledge:ChunkMaxSize", "Knowledge:ChunkOverlap", "Knowledge:MaxDocumentBytes", "Knowledge:MinScore" })
+        foreach (var key in new[] { "Knowledge:Dimension", "Knowledge:ChunkSize", "Knowledge:ChunkMaxSize", "Knowledge:ChunkOverlap", "Knowledge:MaxDocumentBytes", "Knowledge:MinScore", "Knowledge:IngestParallelism" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(key + " ", StringComparison.Ordinal));
         }

@@ -66,7 +66,6 @@ public sealed class QdrantDifferentialTests : IAsyncLifetime
         };
         foreach (var field in new[] { "document_id", "tags", "scenario", "language", "kind" })
             calls.Add(Call("createPayloadIndex", false, "\"kb\"", $$"""{"wait":true,"field_name":"{{field}}","field_schema":"keyword"}"""));
-        calls.Add(Call("delete", false, "\"kb\"", $$"""{"wait":true,"filter":{{documentFilter}}}"""));
         calls.Add(Call("upsert", false, "\"kb\"", """
             {"wait":true,"points":[
               {"id":"9d937f7d-8d42-5c42-9f07-6db7b5fbcd2b","vector":[0.5,0.25,-0.125,0.0625],
@@ -77,6 +76,10 @@ public sealed class QdrantDifferentialTests : IAsyncLifetime
                "payload":{"record_id":"gdpr#d0007","document_id":"gdpr","title":"GDPR","section":"CHAPTER III › Article 17 — Right to erasure",
                           "kind":"distilled","text":"The data subject shall have the right to obtain erasure.","tags":["privacy"],
                           "scenario":"renewal-risk","language":"en","source_chunk_id":"gdpr#c0042"}}]}
+            """));
+        calls.Add(Call("delete", false, "\"kb\"", """
+            {"wait":true,"filter":{"must":[{"key":"document_id","match":{"value":"gdpr"}}],
+                                   "must_not":[{"has_id":["9d937f7d-8d42-5c42-9f07-6db7b5fbcd2b","468b57c7-9b3f-5a1d-97dd-5767fff97c33"]}]}}
             """));
         calls.Add(Call("query", false, "\"kb\"", """
             {"query":[0.5,0.25,-0.125,0.0625],

@@ -75,7 +75,7 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ReplaceDocument_DeletesByFilterThenUpsertsInBatchesWithWait()
+    public async Task ReplaceDocument_UpsertsInBatchesWithWait_ThenDeletesTheDocumentsOtherPoints()
     {
         var store = QdrantTestStore.Create(_server);
         var records = Enumerable.Range(0, 300).Select(i => QdrantTestStore.Record($"gdpr#c{i:0000}", tags: "privacy")).ToList();
@@ -84,11 +84,14 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
 
         var requests = _server.Requests;
         Assert.Equal(
-            ["POST /collections/kb/points/delete?wait=true", "PUT /collections/kb/points?wait=true", "PUT /collections/kb/points?wait=true"],
+            ["PUT /collections/kb/points?wait=true", "PUT /collections/kb/points?wait=true", "POST /collections/kb/points/delete?wait=true"],
             requests.Select(r => $"{r.Method} {r.Path}{r.Query}"));
-        AssertJson("""{"filter":{"must":[{"key":"document_id","match":{"value":"gdpr"}}]}}""", requests[0].Json);
-        Assert.Equal(256, requests[1].Json!["points"]!.AsArray().Count);
-        Assert.Equal(44, requests[2].Json!["points"]!.AsArray().Count);
+        Assert.Equal(256, requests[0].Json!["points"]!.AsArray().Count);
+        Assert.Equal(44, requests[1].Json!["points"]!.AsArray().Count);
+        var filter = requests[2].Json!["filter"]!;
+        AssertJson("""[{"key":"document_id","match":{"value":"gdpr"}}]""", filter["must"]);
+        var kept = filter["must_not"]![0]!["has_id"]!.AsArray().Select(id => id!.GetValue<string>()).ToList();
+        Assert.Equal(requests[0].Json!["points"]!.AsArray().Concat(requests[1].Json!["points"]!.AsArray()).Select(p => p!["id"]!.GetValue<string>()), kept);
     }
 
     [Fact]
@@ -103,7 +106,7 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
               "payload":{"record_id":"gdpr#d0007","document_id":"gdpr","title":"GDPR","section":"CHAPTER III › Article 17 — Right to erasure",
                          "kind":"distilled","text":"The data subject shall have the right to obtain erasure.","tags":["privacy","eu"],
                          "scenario":"renewal-risk","language":"en","source_chunk_id":"gdpr#c0042"}}]}
-            """, _server.Requests[1].Json);
+            """, _server.Requests[0].Json);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class QdrantSchemaValidationTests : IAsyncLifetime
 
         Assert.Equal(
             ["CreateCollection", "CreateFieldIndex", "CreateFieldIndex", "CreateFieldIndex", "CreateFieldIndex", "CreateFieldIndex",
-             "PointsSelector", "PointInsertOperations", "QueryRequest", "PointsSelector"],
+             "PointInsertOperations", "PointsSelector", "QueryRequest", "PointsSelector"],
             results.Select(r => (string?)r["schema"]));
     }
 

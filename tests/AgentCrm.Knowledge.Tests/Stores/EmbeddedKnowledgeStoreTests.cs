@@ -2,73 +2,10 @@ using AgentCrm.Knowledge.Stores;
 
 namespace AgentCrm.Knowledge.Tests.Stores;
 
+/// <summary>Embedded-store specifics; the behaviour shared with the Qdrant store is in <see cref="KnowledgeStoreContractTests"/>.</summary>
 public sealed class EmbeddedKnowledgeStoreTests
 {
     private const int Dimension = 4;
-
-    [Fact]
-    public async Task SearchAsync_TopK_OrderedByCosineBestFirst()
-    {
-        using var data = new TestData();
-        using var store = await CreateAsync(data);
-
-        var hits = await store.SearchAsync(Unit(1, 0, 0, 0), 3);
-
-        Assert.Equal(["a#1", "a#2", "b#1"], hits.Select(h => h.Record.Id));
-        Assert.Equal(1.0, hits[0].Score, 5);
-        Assert.True(hits[0].Score >= hits[1].Score && hits[1].Score >= hits[2].Score);
-    }
-
-    [Fact]
-    public async Task SearchAsync_ScoreThreshold_DropsWeakerHits()
-    {
-        using var data = new TestData();
-        using var store = await CreateAsync(data);
-
-        var hits = await store.SearchAsync(Unit(1, 0, 0, 0), 10, scoreThreshold: 0.9);
-
-        Assert.Equal(["a#1", "a#2"], hits.Select(h => h.Record.Id));
-    }
-
-    [Theory]
-    [InlineData("b", null, null, null, new[] { "b#1", "b#2" })]
-    [InlineData(null, "gdpr", null, null, new[] { "b#1", "b#2" })]
-    [InlineData(null, null, "renewal-risk", null, new[] { "a#1", "a#2" })]
-    [InlineData(null, null, null, "de", new[] { "b#2" })]
-    public async Task SearchAsync_Filter_OnlyMatchingRecords(string? document, string? tag, string? scenario, string? language, string[] expected)
-    {
-        using var data = new TestData();
-        using var store = await CreateAsync(data);
-        var filter = new SearchFilter(document, tag is null ? null : [tag], scenario, language);
-
-        var hits = await store.SearchAsync(Unit(1, 1, 1, 1), 10, filter);
-
-        Assert.Equal(expected.Order(), hits.Select(h => h.Record.Id).Order());
-    }
-
-    [Fact]
-    public async Task SearchAsync_KindFilter_OnlyDistilled()
-    {
-        using var data = new TestData();
-        using var store = await CreateAsync(data);
-
-        var hits = await store.SearchAsync(Unit(1, 1, 1, 1), 10, new SearchFilter(Kind: "distilled"));
-
-        Assert.Equal("a#2", Assert.Single(hits).Record.Id);
-        Assert.Equal("a#1", hits[0].Record.SourceChunkId);
-    }
-
-    [Fact]
-    public async Task ReplaceDocumentAsync_NewRecords_OldOnesGone()
-    {
-        using var data = new TestData();
-        using var store = await CreateAsync(data);
-
-        await store.ReplaceDocumentAsync("a", [Record("a#9", "a", Unit(0, 0, 0, 1))]);
-
-        var hits = await store.SearchAsync(Unit(1, 0, 0, 0), 10, new SearchFilter("a"));
-        Assert.Equal("a#9", Assert.Single(hits).Record.Id);
-    }
 
     [Fact]
     public async Task ReplaceDocumentAsync_WrongDimension_ThrowsAndKeepsPreviousRecords()

@@ -5,8 +5,14 @@ namespace AgentCrm.Knowledge.Stores.Qdrant;
 /// <summary>Builds Qdrant <c>Filter</c> objects (<c>must</c> = all hold, <c>should</c> = at least one holds).</summary>
 internal static class QdrantFilter
 {
-    public static JsonObject ForDocument(string documentId) =>
-        new() { ["must"] = new JsonArray(Match(QdrantPayload.DocumentId, documentId)) };
+    /// <summary>The document's points, but for the point ids in <paramref name="except"/> (none: all of them).</summary>
+    public static JsonObject ForDocument(string documentId, IReadOnlyList<string>? except = null)
+    {
+        var filter = new JsonObject { ["must"] = new JsonArray(Match(QdrantPayload.DocumentId, documentId)) };
+        if (except is { Count: > 0 })
+            filter["must_not"] = new JsonArray(new JsonObject { ["has_id"] = new JsonArray([.. except.Select(id => (JsonNode)id)]) });
+        return filter;
+    }
 
     /// <summary>Null when nothing is filtered; an empty tag list means "no tag condition", not "match nothing".</summary>
     public static JsonObject? From(SearchFilter? filter)

@@ -79,8 +79,10 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
     }
 
     /// <summary>
-    /// Deletes the document's points by filter, then upserts the new ones in batches. Qdrant has no multi-request
-    /// transaction, so a reader can briefly see the document missing or partly written; each step waits until applied.
+    /// Upserts the new points in batches (same record id = same point, overwritten), then deletes the document's points
+    /// that are not among them by filter. Qdrant has no multi-request transaction, so a reader can briefly see old and
+    /// new points side by side, but never the document missing; a rejected first batch (e.g. a wrong dimension) leaves
+    /// the previous version whole. Each step waits until applied.
     /// </summary>
     public async Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default)
     {
@@ -95,7 +97,6 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
                 throw new ArgumentException($"Record id '{record.Id}' appears twice.", nameof(records));
         }
 
-        await DeleteDocumentAsync(documentId, cancellationToken);
         foreach (var batch in records.Chunk(UpsertBatchSize))
         {
             var reply = await _rest.SendAsync($"upsert {batch.Length} points", HttpMethod.Put, _collectionPath + "/points?wait=true", w =>
@@ -109,21 +110,28 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
             }, cancellationToken);
             EnsureCompleted("upsert", reply);
         }
+
+        var stale = QdrantFilter.ForDocument(documentId, except: [.. records.Select(r => QdrantPointId.From(r.Id))]);
+        await DeleteAsync("delete stale document points", stale, cancellationToken);
         _logger.DocumentReplaced(_collection, documentId, records.Count);
     }
 
-    public async Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
+    public Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
-        var filter = QdrantFilter.ForDocument(documentId);
-        var reply = await _rest.SendAsync("delete document points", HttpMethod.Post, _collectionPath + "/points/delete?wait=true", w =>
+        return DeleteAsync("delete document points", QdrantFilter.ForDocument(documentId), cancellationToken);
+    }
+
+    private async Task DeleteAsync(string operation, System.Text.Json.Nodes.JsonObject filter, CancellationToken cancellationToken)
+    {
+        var reply = await _rest.SendAsync(operation, HttpMethod.Post, _collectionPath + "/points/delete?wait=true", w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("filter");
             filter.WriteTo(w);
             w.WriteEndObject();
         }, cancellationToken);
-        EnsureCompleted("delete document points", reply);
+        EnsureCompleted(operation, reply);
     }
 
     public async Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default)
