@@ -4,7 +4,8 @@ namespace AgentCrm.Agents.Models;
 
 /// <summary>
 /// A fitted model stored under a manifest's <c>parameters.model</c>: <c>type: logistic</c> (the
-/// default, <see cref="LinearModel"/>) or <c>type: trees</c> (<see cref="TreeModel"/>). Either way
+/// default, <see cref="LinearModel"/>), <c>type: trees</c> (<see cref="TreeModel"/>) or <c>type: ensemble</c>
+/// (<see cref="EnsembleModel"/>, a weighted average of the others' logits). Either way
 /// it reports a logit and per-field contributions that add up to <c>logit − </c><see cref="Bias"/>.
 /// </summary>
 public abstract class RiskModel
@@ -34,8 +35,10 @@ public abstract class RiskModel
             var name = type.ValueKind == JsonValueKind.String ? type.GetString() : null;
             if (name == TreeModel.TypeName)
                 return TreeModel.FromJson(json, path);
+            if (name == EnsembleModel.TypeName)
+                return EnsembleModel.FromJson(json, path);
             if (name != LinearModel.TypeName)
-                throw new ManifestException($"{path}.type", $"must be \"{LinearModel.TypeName}\" (the default) or \"{TreeModel.TypeName}\".");
+                throw new ManifestException($"{path}.type", $"must be \"{LinearModel.TypeName}\" (the default), \"{TreeModel.TypeName}\" or \"{EnsembleModel.TypeName}\".");
         }
         return LinearModel.FromJson(json, path);
     }

@@ -39,6 +39,12 @@ public sealed record FitOptions
         new TreeOptions { Name = "trees-d5", Depth = 5, LearningRate = 0.1 },
     ];
 
+    /// <summary>
+    /// Weights of the best logistic candidate in blends with the best trees candidate (logits averaged),
+    /// each scored out of fold beside the single models (empty: no blends).
+    /// </summary>
+    public IReadOnlyList<double> BlendWeights { get; init; } = [0.25, 0.5, 0.75];
+
     /// <summary>Which fields trees may split on (only its excluded fields and category limit apply).</summary>
     public FeatureOptions TreeFeatures { get; init; } = FeatureOptions.Engineered;
 

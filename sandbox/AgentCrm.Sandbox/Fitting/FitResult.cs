@@ -23,7 +23,7 @@ public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetri
 
     public required int TestCases { get; init; }
 
-    /// <summary>The chosen model's type: <c>logistic</c> or <c>trees</c>.</summary>
+    /// <summary>The chosen model's type: <c>logistic</c>, <c>trees</c> or <c>ensemble</c>.</summary>
     public string ModelType { get; init; } = LinearModel.TypeName;
 
     /// <summary>The chosen feature set or tree setting.</summary>
@@ -31,7 +31,7 @@ public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetri
 
     public required double L2 { get; init; }
 
-    /// <summary>Number of trees (chosen by early stopping in the folds) when the model is trees; 0 otherwise.</summary>
+    /// <summary>Number of trees (chosen by early stopping in the folds) when the model is trees or an ensemble with trees; 0 otherwise.</summary>
     public int Trees { get; init; }
 
     /// <summary>Every candidate tried, with its out-of-fold scores.</summary>
@@ -43,6 +43,7 @@ public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetri
 /// <summary>
 /// One candidate scored out of fold on the training part: a logistic feature set and L2 strength
 /// (<see cref="Inputs"/> = weights), or a trees setting (<see cref="Inputs"/> = fields, <see cref="L2"/> = leaf L2,
-/// <see cref="Trees"/> = the number early stopping chose).
+/// <see cref="Trees"/> = the number early stopping chose), or a blend of the best of each (<see cref="Features"/> names both and their weights,
+/// <see cref="L2"/> = the logistic member's L2).
 /// </summary>
 public sealed record FitCandidate(string Features, int Inputs, double L2, double LogLoss, double RocAuc, double F1, string Type = LinearModel.TypeName, int Trees = 0);

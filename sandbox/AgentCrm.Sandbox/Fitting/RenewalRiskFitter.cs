@@ -13,14 +13,15 @@ namespace AgentCrm.Sandbox.Fitting;
 /// <item>Stratified hold-out: <see cref="FitOptions.TestFraction"/> (30%) of each class is the test part, shuffled with <see cref="FitOptions.Seed"/>. It is used only for the final figures.</item>
 /// <item>Features (categories, means, quantiles, crosses) are built from the training part (70%) alone.</item>
 /// <item>Inside the 70%, stratified k-fold (5) cross-validation scores every logistic feature set × L2 strength and every gradient-boosted tree setting (its number of trees chosen by early stopping on the folds' held-out log-loss) by out-of-fold log-loss; the best is chosen, and the threshold that maximises F1 on its out-of-fold scores.</item>
-/// <item>The chosen candidate is refitted on the whole 70% (L2-regularised logistic regression by Newton's method, intercept unpenalised; or the same trees setting with the chosen number of trees).</item>
+/// <item>Blends of the best logistic and the best trees candidate (their out-of-fold logits averaged with each of <see cref="FitOptions.BlendWeights"/>) are scored the same way and compete with the single models.</item>
+/// <item>The chosen candidate is refitted on the whole 70% (L2-regularised logistic regression by Newton's method, intercept unpenalised; or the same trees setting with the chosen number of trees; a blend refits both and stores an <see cref="EnsembleModel"/>).</item>
 /// <item>Both the fitted version and a plain baseline (one-hot categoricals and standardised numerics, fixed L2, threshold picked on the training part) are scored on the 30% through the renewal-risk agent itself.</item>
 /// </list>
 /// </summary>
 public static class RenewalRiskFitter
 {
     public const string Protocol =
-        "stratified 70/30 hold-out (seeded shuffle per class); features and tree bins built on the 70%; 5-fold stratified CV inside the 70% picks the model (logistic feature set and L2, or gradient-boosted tree setting with its number of trees by early stopping in the folds) by out-of-fold log-loss and the threshold by out-of-fold F1; refit on the 70%; figures on the 30%";
+        "stratified 70/30 hold-out (seeded shuffle per class); features and tree bins built on the 70%; 5-fold stratified CV inside the 70% picks the model (logistic feature set and L2, gradient-boosted tree setting with its number of trees by early stopping in the folds, or a blend averaging the best logistic and best trees logits) by out-of-fold log-loss and the threshold by out-of-fold F1; refit on the 70%; figures on the 30%";
 
     private const int WeightDecimals = 6;
 
@@ -39,22 +40,32 @@ public static class RenewalRiskFitter
         var folds = StratifiedSplit.Folds(trainLabels, options.Folds, options.Seed + 1);
 
         var candidates = new List<FitCandidate>();
-        (FitCandidate Score, double[] Oof, Func<RiskModel> Refit)? best = null;
-        void Consider(FitCandidate candidate, double[] oof, Func<RiskModel> refit)
+        Scored? best = null, bestLinear = null, bestTrees = null;
+        void Consider(FitCandidate candidate, double[] logits, Func<RiskModel> refit)
         {
             candidates.Add(candidate);
-            if (best is null || candidate.LogLoss < best.Value.Score.LogLoss)
-                best = (candidate, oof, refit);
+            var scored = new Scored(candidate, logits, Probabilities(logits), refit);
+            if (best is null || candidate.LogLoss < best.Score.LogLoss)
+                best = scored;
+            if (candidate.Type == LinearModel.TypeName && (bestLinear is null || candidate.LogLoss < bestLinear.Score.LogLoss))
+                bestLinear = scored;
+            if (candidate.Type == TreeModel.TypeName && (bestTrees is null || candidate.LogLoss < bestTrees.Score.LogLoss))
+                bestTrees = scored;
+        }
+        FitMetrics OutOfFold(double[] logits)
+        {
+            var oof = Probabilities(logits);
+            return FitScoring.Measure(oof, trainLabels, FitScoring.BestF1Threshold(oof, trainLabels));
         }
 
         foreach (var features in options.FeatureCandidates)
         {
             var template = FeatureRecipe.Build(train, features);
             var design = Design.Encode(template, trainSnapshots);
-            foreach (var (lambda, oof) in CrossValidate(design, trainLabels, folds, options))
+            foreach (var (lambda, logits) in CrossValidate(design, trainLabels, folds, options))
             {
-                var m = FitScoring.Measure(oof, trainLabels, FitScoring.BestF1Threshold(oof, trainLabels));
-                Consider(new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1), oof,
+                var m = OutOfFold(logits);
+                Consider(new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1), logits,
                     () => FitModel(template, design, trainLabels, lambda));
             }
         }
@@ -65,27 +76,41 @@ public static class RenewalRiskFitter
             foreach (var settings in options.TreeCandidates)
             {
                 var boosting = new GradientBoosting(inputs, x, trainLabels, settings);
-                var (rounds, oof) = CrossValidateTrees(boosting, trainLabels, folds, options.Folds, settings);
-                var m = FitScoring.Measure(oof, trainLabels, FitScoring.BestF1Threshold(oof, trainLabels));
-                Consider(new FitCandidate(settings.Name, inputs.Count, settings.L2, m.LogLoss, m.RocAuc, m.F1, TreeModel.TypeName, rounds), oof, () =>
+                var (rounds, logits) = CrossValidateTrees(boosting, trainLabels, folds, options.Folds, settings);
+                var m = OutOfFold(logits);
+                Consider(new FitCandidate(settings.Name, inputs.Count, settings.L2, m.LogLoss, m.RocAuc, m.F1, TreeModel.TypeName, rounds), logits, () =>
                 {
                     var rows = Enumerable.Range(0, trainLabels.Length).ToArray();
                     return boosting.ToModel(boosting.BaseScore(rows), boosting.Fit(rows, rounds), WeightDecimals);
                 });
             }
         }
+        // Blends of the best logistic and the best trees candidate, scored out of fold like any other:
+        // each fold's blended logit is the weighted average of the two models fitted without that fold.
+        if (bestLinear is { } linear && bestTrees is { } trees)
+            foreach (var w in options.BlendWeights)
+            {
+                var logits = linear.Logits.Select((l, i) => Math.Round(w * l + (1 - w) * trees.Logits[i], 10)).ToArray();
+                var m = OutOfFold(logits);
+                var name = FormattableString.Invariant($"{w:0.##} × {linear.Score.Features} (L2 {linear.Score.L2}) + {1 - w:0.##} × {trees.Score.Features} ({trees.Score.Trees} trees)");
+                Consider(new FitCandidate(name, linear.Score.Inputs + trees.Score.Inputs, linear.Score.L2, m.LogLoss, m.RocAuc, m.F1, EnsembleModel.TypeName, trees.Score.Trees), logits,
+                    () => new EnsembleModel([(w, linear.Refit()), (Math.Round(1 - w, 6), trees.Refit())]));
+            }
         if (best is null)
             throw new ArgumentException("No candidate to fit: give at least one feature set or tree setting.", nameof(options));
-        var chosen = best.Value;
+        var chosen = best;
         var threshold = FitScoring.BestF1Threshold(chosen.Oof, trainLabels);
         var validation = FitScoring.Measure(chosen.Oof, trainLabels, threshold);
 
         var fitted = chosen.Refit();
         var baseManifest = options.Base ?? new RenewalRiskKind().BuiltIn;
         var version = options.Version ?? NextMinor(baseManifest.Version);
-        var what = chosen.Score.Type == TreeModel.TypeName
-            ? FormattableString.Invariant($"gradient-boosted trees {chosen.Score.Features}: {chosen.Score.Trees} trees, leaf L2 {chosen.Score.L2}")
-            : FormattableString.Invariant($"logistic, {chosen.Score.Features} features, L2 {chosen.Score.L2}");
+        var what = chosen.Score.Type switch
+        {
+            TreeModel.TypeName => FormattableString.Invariant($"gradient-boosted trees {chosen.Score.Features}: {chosen.Score.Trees} trees, leaf L2 {chosen.Score.L2}"),
+            EnsembleModel.TypeName => FormattableString.Invariant($"ensemble, logits averaged: {chosen.Score.Features}"),
+            _ => FormattableString.Invariant($"logistic, {chosen.Score.Features} features, L2 {chosen.Score.L2}"),
+        };
         var manifest = ToManifest(baseManifest, version, fitted, threshold,
             $"Fitted renewal-risk model ({what}) on case set {cases.Name} ({cases.Hash}), {train.Length} training cases; {Protocol}.");
 
@@ -112,8 +137,8 @@ public static class RenewalRiskFitter
         };
     }
 
-    /// <summary>Out-of-fold scores per L2 strength; strongest first, each fold warm-started from the previous strength.</summary>
-    private static IEnumerable<(double Lambda, double[] Oof)> CrossValidate(Design design, bool[] labels, int[] folds, FitOptions options)
+    /// <summary>Out-of-fold logits per L2 strength; strongest first, each fold warm-started from the previous strength.</summary>
+    private static IEnumerable<(double Lambda, double[] Logits)> CrossValidate(Design design, bool[] labels, int[] folds, FitOptions options)
     {
         var k = options.Folds;
         var parts = Enumerable.Range(0, k).Select(f => (
@@ -130,7 +155,7 @@ public static class RenewalRiskFitter
                 fits[f] = LogisticRegression.Fit(design.Subset(trainRows), trainRows.Select(i => labels[i]).ToArray(), lambda, fits[f]);
                 var (b, w) = fits[f]!.Value;
                 foreach (var i in held)
-                    oof[i] = Math.Round(LogisticRegression.Sigmoid(design.Logit(i, b, w)), 4);
+                    oof[i] = design.Logit(i, b, w);
             });
             yield return (lambda, oof);
         }
@@ -139,9 +164,9 @@ public static class RenewalRiskFitter
     /// <summary>
     /// Early stopping inside the folds, as xgboost's cv: the folds boost in step, and the number of trees
     /// with the lowest summed held-out log-loss is chosen once it has not improved for
-    /// <see cref="TreeOptions.EarlyStoppingRounds"/> rounds (or at the maximum); the out-of-fold scores are those at that number.
+    /// <see cref="TreeOptions.EarlyStoppingRounds"/> rounds (or at the maximum); the out-of-fold logits are those at that number.
     /// </summary>
-    private static (int Rounds, double[] Oof) CrossValidateTrees(GradientBoosting boosting, bool[] labels, int[] folds, int k, TreeOptions settings)
+    private static (int Rounds, double[] Logits) CrossValidateTrees(GradientBoosting boosting, bool[] labels, int[] folds, int k, TreeOptions settings)
     {
         var held = new int[k][];
         var rounds = new IEnumerator<double[]>[k];
@@ -171,13 +196,18 @@ public static class RenewalRiskFitter
                 bestRounds = m;
                 for (var f = 0; f < k; f++)
                     for (var j = 0; j < held[f].Length; j++)
-                        oof[held[f][j]] = Math.Round(LogisticRegression.Sigmoid(rounds[f].Current[j]), 4);
+                        oof[held[f][j]] = rounds[f].Current[j];
             }
         }
         foreach (var r in rounds)
             r.Dispose();
         return (bestRounds, oof);
     }
+
+    private sealed record Scored(FitCandidate Score, double[] Logits, double[] Oof, Func<RiskModel> Refit);
+
+    /// <summary>Scores as the agent reports them (rounded to 4 decimals).</summary>
+    private static double[] Probabilities(double[] logits) => logits.Select(l => Math.Round(LogisticRegression.Sigmoid(l), 4)).ToArray();
 
     private static LinearModel FitModel(LinearModel template, Design design, bool[] labels, double lambda)
     {
