@@ -3,6 +3,9 @@ namespace AgentCrm.Agents.Customers;
 /// <summary>Derives the agent-facing <see cref="CustomerSnapshot"/> from <see cref="CustomerState"/> at a moment.</summary>
 public static class SnapshotBuilder
 {
+    /// <summary>The windows of <c>events.countNd.TYPE[.CATEGORY]</c>; every event type has a count, categories once seen.</summary>
+    public static readonly IReadOnlyList<int> CountWindows = [7, 30, 90];
+
     /// <summary>Every field this builder derives from events (all of them valid <see cref="FieldCatalog"/> names).</summary>
     public static readonly IReadOnlyList<string> Fields =
     [
@@ -13,7 +16,18 @@ public static class SnapshotBuilder
         "billing.paymentFailures90d", "billing.overdueInvoices", "billing.openAmount",
         "nps.latest", "nps.daysSince", "web.visits30d", "web.pricingVisits30d", "web.distinctVisitors30d",
         "events.total", "events.daysSinceLast",
+        .. CountWindows.SelectMany(w => EventTypes.All.Select(t => $"events.count{w}d.{t}")),
     ];
+
+    /// <summary>True for a field this builder derives: one of <see cref="Fields"/> or a per-category count (<c>events.count30d.email.inquiry</c>).</summary>
+    public static bool Derives(string field)
+    {
+        if (Fields.Contains(field))
+            return true;
+        var parts = field.Split('.');
+        return parts.Length == 4 && parts[0] == "events" && CountWindows.Any(w => parts[1] == $"count{w}d") && EventTypes.IsKnown(parts[2])
+            && CustomerTimeline.CategoryKey(parts[3]) == parts[3];
+    }
 
     public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf)
     {
@@ -86,10 +100,33 @@ public static class SnapshotBuilder
             Num("web.distinctVisitors30d", visits.Select(v => v.VisitorId).Where(v => v is not null).Distinct().Count(), []);
         }
 
+        WindowedCounts(s, today, Num);
         Num("events.total", s.EventsApplied, []);
         if (s.LastEventAt is { } lastAt)
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
         return new CustomerSnapshot(s.CustomerId, asOf, f);
+    }
+
+    /// <summary><c>events.count7d.email</c>, <c>events.count30d.email.inquiry</c>, …: events per type (and category) in a window ending at the snapshot's day.</summary>
+    private static void WindowedCounts(CustomerState s, int today, Action<string, double, IReadOnlyList<string>> num)
+    {
+        foreach (var type in EventTypes.All)
+            if (!s.EventsByDay.ContainsKey(type))
+                foreach (var w in CountWindows)
+                    num($"events.count{w}d.{type}", 0, []);
+        foreach (var (key, days) in s.EventsByDay)
+        {
+            var latest = s.LatestEventIds.TryGetValue(key, out var id) ? id : null;
+            var newestDay = days.Count > 0 ? days.Keys.Last() : int.MinValue;
+            foreach (var w in CountWindows)
+            {
+                var count = 0;
+                foreach (var (day, n) in days)
+                    if (day > today - w && day <= today)
+                        count += n;
+                num($"events.count{w}d.{key}", count, latest is not null && count > 0 && newestDay <= today ? [latest] : []);
+            }
+        }
     }
 
     private static double Sum(SortedDictionary<int, double> days, int from, int to)
