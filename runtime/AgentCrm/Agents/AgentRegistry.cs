@@ -291,7 +291,16 @@ public sealed partial class AgentRegistry
         }
         _loadedVersion = ReadVersion();
         await DrainAsync(Publish());
+        ReleaseUnused();
         return updated;
+    }
+
+    /// <summary>Lets kinds that hold resources per version (plugin load contexts) drop those of retired versions; runs once no turn uses the previous set.</summary>
+    private void ReleaseUnused()
+    {
+        var inUse = _records.Values.Where(r => r.State != AgentState.Retired).Select(r => r.Manifest).ToList();
+        foreach (var kind in _kinds.Values.OfType<IRetainingKind>())
+            kind.Retain(inUse);
     }
 
     private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100)

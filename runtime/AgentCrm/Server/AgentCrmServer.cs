@@ -1,5 +1,6 @@
 using AgentCrm.Actors;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Plugins;
 using AgentCrm.Audit;
 using AgentCrm.Briefs;
 using AgentCrm.Customers;
@@ -56,7 +57,7 @@ public static class AgentCrmServer
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEventsApi();
-        app.MapAgentsApi();
+        app.MapAgentsApi().MapPluginsApi();
         app.MapBriefsApi();
         app.MapCustomersApi();
         app.MapSandboxApi();
@@ -83,6 +84,7 @@ public static class AgentCrmServer
     {
         foreach (var kind in BuiltInKinds.All)
             builder.Services.AddSingleton(kind);
+        builder.Services.AddAgentPlugins();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AgentRegistry>();
         builder.Services.AddSingleton<BriefComposer>();
