@@ -379,7 +379,15 @@ public sealed partial class AgentRegistry
                 LogUnknownKind(r.AgentId, r.Version, r.Manifest.Kind);
                 continue;
             }
-            live.Add(new LiveAgent(kind.Create(r.Manifest), r));
+            try
+            {
+                live.Add(new LiveAgent(kind.Create(r.Manifest), r));
+            }
+            catch (ManifestException ex)
+            {
+                // E.g. a plugin whose stored assembly is gone: that version does not run, the others do.
+                LogCannotRun(r.AgentId, r.Version, ex.Message);
+            }
         }
         return Interlocked.Exchange(ref _current, new AgentSet(live));
     }
@@ -394,6 +402,9 @@ public sealed partial class AgentRegistry
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turns on the previous agent set did not finish within {Seconds} s; the change is in effect for new turns")]
     private partial void LogDrainTimeout(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId}@{Version} cannot be created and does not run: {Reason}")]
+    private partial void LogCannotRun(string agentId, string version, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} has kind {Kind}, which this build does not have; it does not run")]
     private partial void LogUnknownKind(string agentId, string version, string kind);
