@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using AgentCrm.Agents;
 
@@ -38,4 +39,44 @@ public sealed class ManifestSchemaTests
     }
 
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
+
+    /// <summary>An editor's view: ajv (draft 2020-12, via npm) accepts the shipped example and refuses a broken manifest.</summary>
+    [Fact]
+    public async Task Ajv_AcceptsTheExample_RefusesAMissingWhenAndAnUnknownPolicy()
+    {
+        var root = RepositoryRoot();
+        var scripts = Path.Combine(root, "tests", "AgentCrm.Runtime.Tests", "schema-js");
+        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
+        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+
+        var dir = TempDirectory.Create();
+        var example = ManifestReader.Parse(File.ReadAllText(Path.Combine(root, "agents/examples/expansion-opportunity.yaml")), "application/yaml").Manifest;
+        var good = Path.Combine(dir, "good.json");
+        File.WriteAllText(good, JsonSerializer.Serialize(example, ManifestReader.Json));
+        var bad = Path.Combine(dir, "bad.json");
+        File.WriteAllText(bad, """
+            {"id":"x-1","version":"1.0.0","kind":"rules","vetoPolicy":"sometimes",
+             "rules":{"conditions":[{"name":"a","weight":0.5}]}}
+            """);
+        var run = await RunAsync("node", scripts, Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), good, bad);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var results = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.True(results[0].GetProperty("valid").GetBoolean(), results[0].ToString());
+        Assert.False(results[1].GetProperty("valid").GetBoolean());
+        var errors = results[1].GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(errors, e => e.Contains("/rules/conditions/0", StringComparison.Ordinal) && e.Contains("'when'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("/vetoPolicy", StringComparison.Ordinal));
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (process.ExitCode, await stdout, await stderr);
+    }
 }
