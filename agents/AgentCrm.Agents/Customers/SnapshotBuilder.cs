@@ -31,7 +31,7 @@ public static class SnapshotBuilder
 
     public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf)
     {
-        var f = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
+        var f = new Dictionary<string, SnapshotField>(96, StringComparer.Ordinal);
         void Num(string name, double value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
         void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
 
@@ -100,7 +100,7 @@ public static class SnapshotBuilder
             Num("web.distinctVisitors30d", visits.Select(v => v.VisitorId).Where(v => v is not null).Distinct().Count(), []);
         }
 
-        WindowedCounts(s, today, Num);
+        WindowedCounts(s, today, f);
         Num("events.total", s.EventsApplied, []);
         if (s.LastEventAt is { } lastAt)
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
@@ -108,25 +108,46 @@ public static class SnapshotBuilder
     }
 
     /// <summary><c>events.count7d.email</c>, <c>events.count30d.email.inquiry</c>, …: events per type (and category) in a window ending at the snapshot's day.</summary>
-    private static void WindowedCounts(CustomerState s, int today, Action<string, double, IReadOnlyList<string>> num)
+    private static void WindowedCounts(CustomerState s, int today, Dictionary<string, SnapshotField> f)
     {
+        // Hot path (every event builds a snapshot): names and zero fields are shared, one pass per key.
         foreach (var type in EventTypes.All)
             if (!s.EventsByDay.ContainsKey(type))
-                foreach (var w in CountWindows)
-                    num($"events.count{w}d.{type}", 0, []);
+                foreach (var zero in ZeroCounts[type])
+                    f[zero.Name] = zero;
+        Span<int> counts = stackalloc int[3];
         foreach (var (key, days) in s.EventsByDay)
         {
-            var latest = s.LatestEventIds.TryGetValue(key, out var id) ? id : null;
-            var newestDay = days.Count > 0 ? days.Keys.Last() : int.MinValue;
-            foreach (var w in CountWindows)
+            counts.Clear();
+            foreach (var (day, n) in days)
             {
-                var count = 0;
-                foreach (var (day, n) in days)
-                    if (day > today - w && day <= today)
-                        count += n;
-                num($"events.count{w}d.{key}", count, latest is not null && count > 0 && newestDay <= today ? [latest] : []);
+                if (day > today)
+                    break;
+                for (var w = 0; w < 3; w++)
+                    if (today - day < CountWindows[w])
+                        counts[w] += n;
             }
+            var names = CountNames(key);
+            string[] latest = s.LatestEventIds.TryGetValue(key, out var id) && days.Count > 0 && days.Keys.Last() <= today ? [id] : [];
+            for (var w = 0; w < 3; w++)
+                f[names[w]] = new SnapshotField(names[w], counts[w], null, counts[w] > 0 ? latest : []);
         }
+    }
+
+    private static readonly Dictionary<string, SnapshotField[]> ZeroCounts = EventTypes.All.ToDictionary(
+        t => t, t => CountWindows.Select(w => new SnapshotField($"events.count{w}d.{t}", 0, null, [])).ToArray(), StringComparer.Ordinal);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> CountNameCache = new(StringComparer.Ordinal);
+
+    private static string[] CountNames(string key)
+    {
+        if (CountNameCache.TryGetValue(key, out var names))
+            return names;
+        names = CountWindows.Select(w => $"events.count{w}d.{key}").ToArray();
+        // Category keys come from event data: cache a bounded number, build the rest each time.
+        if (CountNameCache.Count < 4096)
+            CountNameCache.TryAdd(key, names);
+        return names;
     }
 
     private static double Sum(SortedDictionary<int, double> days, int from, int to)
