@@ -30,6 +30,7 @@ internal static class KindsBench
             Rate(states, agent, now, TimeSpan.FromMilliseconds(300)); // warm-up
         var rates = rows.Select(r => (r.Name, PerSecond: Enumerable.Range(0, 3).Max(_ => Rate(states, r.Agent, now, TimeSpan.FromSeconds(1))))).ToList();
         var baseline = rates[1].PerSecond;
+        Console.Error.WriteLine($"plugin threads started: {PluginThreads.Threads}");
         if (json)
             Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(rates.Select(r => new { r.Name, assessmentsPerSecond = Math.Round(r.PerSecond), costVsCompiled = Math.Round(baseline / r.PerSecond, 2) })));
         else

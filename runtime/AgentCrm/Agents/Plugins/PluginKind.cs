@@ -119,24 +119,33 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
         if (kinds.Count == 0)
             throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
         var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-        var candidates = kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).ToList();
+        var candidates = Bounded(() => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).ToList(), "constructing its kinds");
         var kind = wanted is null
             ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
             : candidates.FirstOrDefault(c => c.Name == wanted) ?? throw new ManifestException("parameters.kind", $"The assembly has no kind '{wanted}'; it has {string.Join(", ", candidates.Select(c => c.Name))}.");
-        IAgent agent;
+        var agent = Bounded(() => kind.Create(manifest), $"{kind.Name}.Create");
+        return new TimeLimitedAgent(agent, options.Value.CallTimeout, options.Value.MaxHungCalls);
+    }
+
+    /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>
+    private T Bounded<T>(Func<T> work, string what)
+    {
+        var timeout = options.Value.CallTimeout;
+        var task = PluginThreads.Run(work);
         try
         {
-            agent = kind.Create(manifest);
+            if (task.Wait(timeout))
+                return task.Result;
         }
-        catch (ManifestException)
+        catch (AggregateException ex) when (ex.InnerException is ManifestException manifest)
         {
-            throw;
+            throw new ManifestException(manifest.Errors);
         }
-        catch (Exception ex)
+        catch (AggregateException ex) when (ex.InnerException is { } e)
         {
-            throw new ManifestException("parameters", $"The plugin's kind {kind.Name} refused the manifest: {ex.GetType().Name}: {ex.Message}");
+            throw new ManifestException("assembly", $"The plugin failed while {what}: {e.GetType().Name}: {e.Message}");
         }
-        return new TimeLimitedAgent(agent, options.Value.CallTimeout, options.Value.MaxHungCalls);
+        throw new ManifestException("assembly", $"The plugin did not finish {what} within {timeout.TotalMilliseconds:0} ms.");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} loaded into its own collectible context")]

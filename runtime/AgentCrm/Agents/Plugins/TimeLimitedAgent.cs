@@ -4,7 +4,7 @@ namespace AgentCrm.Agents.Plugins;
 public sealed class PluginFailedException(string message) : Exception(message);
 
 /// <summary>
-/// Runs a plugin's <c>Assess</c> with a time limit. A call past the limit is reported as a
+/// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit. A call past the limit is reported as a
 /// <see cref="TimeoutException"/> (the pipeline counts it as an error); the call itself cannot be
 /// aborted and finishes in the background. Once <c>maxHung</c> calls are still running, further calls
 /// fail at once instead of tying up more threads. Results are copied so nothing of the plugin's own
@@ -22,7 +22,7 @@ internal sealed class TimeLimitedAgent(IAgent inner, TimeSpan timeout, int maxHu
     {
         if (Volatile.Read(ref _hung) >= maxHung)
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
-        var call = Task.Run(() => inner.Assess(snapshot));
+        var call = PluginThreads.Run(() => inner.Assess(snapshot));
         bool finished;
         try
         {
