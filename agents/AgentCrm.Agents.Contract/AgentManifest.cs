@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace AgentCrm.Agents;
 
@@ -55,6 +56,10 @@ public sealed record AgentManifest
 
     /// <summary>Kind-specific parameters (weights, horizons…), validated by the kind.</summary>
     public IReadOnlyDictionary<string, JsonElement> Parameters { get; init; } = new Dictionary<string, JsonElement>();
+
+    /// <summary>The conditions, weights and brief template of a declarative agent (kind <c>rules</c>); absent for other kinds.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RuleSet? Rules { get; init; }
 }
 
 /// <summary>The promotion gate: a report on at least <see cref="MinCases"/> cases whose precision and recall lower bounds reach the minimums.</summary>

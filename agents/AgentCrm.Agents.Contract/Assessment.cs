@@ -9,6 +9,9 @@ public sealed record Assessment(double Score, bool Fired, IReadOnlyList<Reason> 
 {
     /// <summary>An assessment that does not fire and explains nothing.</summary>
     public static Assessment None { get; } = new(0, false, []);
+
+    /// <summary>The brief's headline when the agent writes its own (e.g. a declarative agent's template); empty for the default one.</summary>
+    public string Headline { get; init; } = "";
 }
 
 /// <summary>One factor of an assessment.</summary>

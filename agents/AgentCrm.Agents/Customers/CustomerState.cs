@@ -50,6 +50,18 @@ public sealed class CustomerState
 
     public List<VisitInfo> WebVisits { get; set; } = [];
 
+    /// <summary>
+    /// Events per day number by type (<c>email</c>) and by type and category (<c>email.inquiry</c>), the last
+    /// <see cref="CountWindowDays"/> days, for the windowed counts <c>events.count30d.*</c>; at most <see cref="MaxCountKeys"/> keys.
+    /// </summary>
+    public Dictionary<string, SortedDictionary<int, int>> EventsByDay { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The newest event id per <see cref="EventsByDay"/> key (the evidence behind a count).</summary>
+    public Dictionary<string, string> LatestEventIds { get; set; } = new(StringComparer.Ordinal);
+
+    public const int CountWindowDays = 90;
+    public const int MaxCountKeys = 64;
+
     /// <summary>Last brief per agent id, for the cooldown.</summary>
     public Dictionary<string, BriefMark> LastBriefs { get; set; } = new(StringComparer.Ordinal);
 }

@@ -42,6 +42,7 @@ public static class CustomerTimeline
             case "web_visit": state.WebVisits.Add(new(e.OccurredAt, VisitCategory(e), e.Str("visitorId"), e.Id)); break;
             default: break;
         }
+        CountEvent(state, e);
         Trim(state);
         return true;
     }
@@ -140,10 +141,51 @@ public static class CustomerTimeline
             ids.RemoveAt(0);
     }
 
+    /// <summary>Counts the event per day under its type and, when it has a category, under type.category.</summary>
+    private static void CountEvent(CustomerState s, CrmEvent e)
+    {
+        var category = e.Type == "web_visit" ? VisitCategory(e) : e.Str("category");
+        Count(s, e.Type, e);
+        if (CategoryKey(category) is { } key)
+            Count(s, $"{e.Type}.{key}", e);
+    }
+
+    private static void Count(CustomerState s, string key, CrmEvent e)
+    {
+        if (!s.EventsByDay.TryGetValue(key, out var days))
+        {
+            if (s.EventsByDay.Count >= CustomerState.MaxCountKeys)
+                return;
+            s.EventsByDay[key] = days = [];
+        }
+        var day = Day(e.OccurredAt);
+        days[day] = days.GetValueOrDefault(day) + 1;
+        if (days.Keys.Last() == day)
+            s.LatestEventIds[key] = e.Id;
+    }
+
+    /// <summary>A category as a field-name segment (lower-case letters, digits, underscores), or null.</summary>
+    public static string? CategoryKey(string? category)
+    {
+        if (string.IsNullOrWhiteSpace(category))
+            return null;
+        var key = new string(category.Trim().ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').Take(40).ToArray());
+        return key.Trim('_') is { Length: > 0 } k ? k : null;
+    }
+
     private static void Trim(CustomerState s)
     {
         if (s.LastEventAt is not { } last)
             return;
+        foreach (var (key, days) in s.EventsByDay.ToList())
+        {
+            TrimDays(days, Day(last) - CustomerState.CountWindowDays);
+            if (days.Count == 0)
+            {
+                s.EventsByDay.Remove(key);
+                s.LatestEventIds.Remove(key);
+            }
+        }
         var oldestDay = Day(last) - CustomerState.WindowDays;
         var oldest = last.AddDays(-CustomerState.WindowDays);
         TrimDays(s.UsageByDay, oldestDay);

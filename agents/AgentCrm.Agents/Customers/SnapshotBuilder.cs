@@ -3,6 +3,9 @@ namespace AgentCrm.Agents.Customers;
 /// <summary>Derives the agent-facing <see cref="CustomerSnapshot"/> from <see cref="CustomerState"/> at a moment.</summary>
 public static class SnapshotBuilder
 {
+    /// <summary>The windows of <c>events.countNd.TYPE[.CATEGORY]</c>; every event type has a count, categories once seen.</summary>
+    public static readonly IReadOnlyList<int> CountWindows = [7, 30, 90];
+
     /// <summary>Every field this builder derives from events (all of them valid <see cref="FieldCatalog"/> names).</summary>
     public static readonly IReadOnlyList<string> Fields =
     [
@@ -13,11 +16,22 @@ public static class SnapshotBuilder
         "billing.paymentFailures90d", "billing.overdueInvoices", "billing.openAmount",
         "nps.latest", "nps.daysSince", "web.visits30d", "web.pricingVisits30d", "web.distinctVisitors30d",
         "events.total", "events.daysSinceLast",
+        .. CountWindows.SelectMany(w => EventTypes.All.Select(t => $"events.count{w}d.{t}")),
     ];
+
+    /// <summary>True for a field this builder derives: one of <see cref="Fields"/> or a per-category count (<c>events.count30d.email.inquiry</c>).</summary>
+    public static bool Derives(string field)
+    {
+        if (Fields.Contains(field))
+            return true;
+        var parts = field.Split('.');
+        return parts.Length == 4 && parts[0] == "events" && CountWindows.Any(w => parts[1] == $"count{w}d") && EventTypes.IsKnown(parts[2])
+            && CustomerTimeline.CategoryKey(parts[3]) == parts[3];
+    }
 
     public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf)
     {
-        var f = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
+        var f = new Dictionary<string, SnapshotField>(96, StringComparer.Ordinal);
         void Num(string name, double value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
         void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
 
@@ -86,10 +100,54 @@ public static class SnapshotBuilder
             Num("web.distinctVisitors30d", visits.Select(v => v.VisitorId).Where(v => v is not null).Distinct().Count(), []);
         }
 
+        WindowedCounts(s, today, f);
         Num("events.total", s.EventsApplied, []);
         if (s.LastEventAt is { } lastAt)
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
         return new CustomerSnapshot(s.CustomerId, asOf, f);
+    }
+
+    /// <summary><c>events.count7d.email</c>, <c>events.count30d.email.inquiry</c>, …: events per type (and category) in a window ending at the snapshot's day.</summary>
+    private static void WindowedCounts(CustomerState s, int today, Dictionary<string, SnapshotField> f)
+    {
+        // Hot path (every event builds a snapshot): names and zero fields are shared, one pass per key.
+        foreach (var type in EventTypes.All)
+            if (!s.EventsByDay.ContainsKey(type))
+                foreach (var zero in ZeroCounts[type])
+                    f[zero.Name] = zero;
+        Span<int> counts = stackalloc int[3];
+        foreach (var (key, days) in s.EventsByDay)
+        {
+            counts.Clear();
+            foreach (var (day, n) in days)
+            {
+                if (day > today)
+                    break;
+                for (var w = 0; w < 3; w++)
+                    if (today - day < CountWindows[w])
+                        counts[w] += n;
+            }
+            var names = CountNames(key);
+            string[] latest = s.LatestEventIds.TryGetValue(key, out var id) && days.Count > 0 && days.Keys.Last() <= today ? [id] : [];
+            for (var w = 0; w < 3; w++)
+                f[names[w]] = new SnapshotField(names[w], counts[w], null, counts[w] > 0 ? latest : []);
+        }
+    }
+
+    private static readonly Dictionary<string, SnapshotField[]> ZeroCounts = EventTypes.All.ToDictionary(
+        t => t, t => CountWindows.Select(w => new SnapshotField($"events.count{w}d.{t}", 0, null, [])).ToArray(), StringComparer.Ordinal);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> CountNameCache = new(StringComparer.Ordinal);
+
+    private static string[] CountNames(string key)
+    {
+        if (CountNameCache.TryGetValue(key, out var names))
+            return names;
+        names = CountWindows.Select(w => $"events.count{w}d.{key}").ToArray();
+        // Category keys come from event data: cache a bounded number, build the rest each time.
+        if (CountNameCache.Count < 4096)
+            CountNameCache.TryAdd(key, names);
+        return names;
     }
 
     private static double Sum(SortedDictionary<int, double> days, int from, int to)

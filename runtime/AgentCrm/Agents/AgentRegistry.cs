@@ -323,7 +323,16 @@ public sealed partial class AgentRegistry
         }
         _loadedVersion = ReadVersion();
         await DrainAsync(Publish());
+        ReleaseUnused();
         return updated;
+    }
+
+    /// <summary>Lets kinds that hold resources per version (plugin load contexts) drop those of retired versions; runs once no turn uses the previous set.</summary>
+    private void ReleaseUnused()
+    {
+        var inUse = _records.Values.Where(r => r.State != AgentState.Retired).Select(r => r.Manifest).ToList();
+        foreach (var kind in _kinds.Values.OfType<IRetainingKind>())
+            kind.Retain(inUse);
     }
 
     private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100, string? reason = null)
@@ -402,7 +411,15 @@ public sealed partial class AgentRegistry
                 LogUnknownKind(r.AgentId, r.Version, r.Manifest.Kind);
                 continue;
             }
-            live.Add(new LiveAgent(kind.Create(r.Manifest), r));
+            try
+            {
+                live.Add(new LiveAgent(kind.Create(r.Manifest), r));
+            }
+            catch (ManifestException ex)
+            {
+                // E.g. a plugin whose stored assembly is gone: that version does not run, the others do.
+                LogCannotRun(r.AgentId, r.Version, ex.Message);
+            }
         }
         return Interlocked.Exchange(ref _current, new AgentSet(live));
     }
@@ -417,6 +434,9 @@ public sealed partial class AgentRegistry
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turns on the previous agent set did not finish within {Seconds} s; the change is in effect for new turns")]
     private partial void LogDrainTimeout(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId}@{Version} cannot be created and does not run: {Reason}")]
+    private partial void LogCannotRun(string agentId, string version, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} has kind {Kind}, which this build does not have; it does not run")]
     private partial void LogUnknownKind(string agentId, string version, string kind);

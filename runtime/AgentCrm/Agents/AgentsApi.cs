@@ -36,16 +36,19 @@ public static class AgentsApi
         var text = await RequestBody.ReadTextAsync(request, MaxManifestBytes, cancellationToken);
         if (text is null)
             return Problems.TooLarge($"A manifest is at most {MaxManifestBytes} bytes.");
+        var lines = ManifestLines.None;
         try
         {
-            var manifest = ManifestReader.Read(text, request.ContentType);
-            var result = await registry.RegisterAsync(manifest, Caller.From(context.User).AuditActor, cancellationToken);
+            var source = ManifestReader.Parse(text, request.ContentType);
+            lines = source.Lines;
+            var result = await registry.RegisterAsync(source.Manifest, Caller.From(context.User).AuditActor, cancellationToken);
             var dto = ToDto(result.Record);
             return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
         }
         catch (ManifestException ex)
         {
-            return Problems.Validation(ex.Errors.ToDictionary(e => e.Key, e => e.Value), detail: "The manifest is invalid; nothing was registered.");
+            // Kind errors (e.g. a rule's expression) come from the registry; they get their line here.
+            return Problems.Validation(lines.Annotate(ex.Errors), detail: "The manifest is invalid; nothing was registered.");
         }
         catch (AgentConflictException ex)
         {

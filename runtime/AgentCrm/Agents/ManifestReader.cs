@@ -20,15 +20,43 @@ public static partial class ManifestReader
     };
 
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
-    public static AgentManifest Read(string body, string? contentType)
+    public static AgentManifest Read(string body, string? contentType) => Parse(body, contentType).Manifest;
+
+    /// <summary>
+    /// Parses and checks <paramref name="body"/> and keeps the line of every field, so errors found later
+    /// (by the kind, at registration) can name their line too: <see cref="ManifestLines.Annotate"/>.
+    /// Errors thrown here already carry their lines.
+    /// </summary>
+    public static ManifestSource Parse(string body, string? contentType)
     {
+        var lines = ManifestLines.None;
+        try
+        {
+            var manifest = Read(body, contentType, out lines);
+            return new ManifestSource(manifest, lines);
+        }
+        catch (ManifestException ex)
+        {
+            throw new ManifestException(lines.Annotate(ex.Errors));
+        }
+    }
+
+    private static AgentManifest Read(string body, string? contentType, out ManifestLines lines)
+    {
+        lines = ManifestLines.None;
         var yaml = contentType is not null && (contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) || contentType.Contains("yml", StringComparison.OrdinalIgnoreCase));
         if (!yaml && !body.TrimStart().StartsWith('{'))
             yaml = !body.TrimStart().StartsWith('[');
         JsonNode? node;
         try
         {
-            node = yaml ? YamlToJson(body) : JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+            if (yaml)
+                (node, lines) = YamlToJson(body);
+            else
+            {
+                node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+                lines = ManifestLines.FromJson(body);
+            }
         }
         catch (JsonException ex)
         {
@@ -93,6 +121,8 @@ public static partial class ManifestReader
             errors["gate.minCases"] = ["gate.minCases must be at least 1."];
         if (m.Gate.MinPrecision is < 0 or > 1)
             errors["gate.minPrecision"] = ["gate.minPrecision must be between 0 and 1."];
+        if (m.Rules is not null && m.Kind != Rules.RulesKind.KindName)
+            errors["rules"] = [$"rules belongs to kind {Rules.RulesKind.KindName}; kind {m.Kind} takes parameters."];
         if (m.Gate.MinRecall is < 0 or > 1)
             errors["gate.minRecall"] = ["gate.minRecall must be between 0 and 1."];
         if (errors.Count > 0)
@@ -116,13 +146,14 @@ public static partial class ManifestReader
         _ => node.DeepClone(),
     };
 
-    private static JsonNode? YamlToJson(string text)
+    private static (JsonNode?, ManifestLines) YamlToJson(string text)
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(text));
         if (stream.Documents.Count == 0)
             throw new ManifestException("$", "The YAML document is empty.");
-        return ToNode(stream.Documents[0].RootNode);
+        var root = stream.Documents[0].RootNode;
+        return (ToNode(root), ManifestLines.FromYaml(root));
     }
 
     private static JsonNode? ToNode(YamlNode node) => node switch

@@ -27,6 +27,7 @@ internal static class BenchRunner
     public static readonly Option<string> Sync = new("--sync") { Description = "SQLite synchronous mode: Full or Normal.", DefaultValueFactory = _ => "Full" };
     public static readonly Option<bool> Knowledge = new("--knowledge") { Description = "Benchmark knowledge search (100,000 x 384) and ingest instead of the runtime." };
     public static readonly Option<bool> Replay = new("--replay") { Description = "Benchmark the sandbox replay of the shipped telco cases instead of the runtime." };
+    public static readonly Option<bool> Kinds = new("--kinds") { Description = "Benchmark the rules agent and the plugin call path against the compiled built-in agent instead of the runtime." };
     public static readonly Option<bool> InProcess = new("--in-process") { Description = "Append through the intake service instead of HTTP (shows what HTTP costs)." };
     private const int BatchSize = 500;
     private const int Senders = 4;
@@ -35,6 +36,8 @@ internal static class BenchRunner
     {
         if (parse.GetValue(Knowledge))
             return await KnowledgeBench.RunAsync(parse.GetValue(AgentCrmCli.Json));
+        if (parse.GetValue(Kinds))
+            return KindsBench.Run(parse.GetValue(AgentCrmCli.Json));
         if (parse.GetValue(Replay))
             return ReplayBench.Run(parse.GetValue(AgentCrmCli.Json));
         var total = parse.GetValue(Events);
@@ -173,7 +176,7 @@ internal static class BenchRunner
         return n / sw.Elapsed.TotalSeconds;
     }
 
-    private static List<string> Generate(int count, int customers, DateTimeOffset now, Random random, string prefix)
+    internal static List<string> Generate(int count, int customers, DateTimeOffset now, Random random, string prefix)
     {
         string[] types = ["usage", "usage", "usage", "login", "login", "support_ticket", "payment", "invoice", "nps", "web_visit", "contract"];
         var batches = new List<string>();

@@ -69,7 +69,8 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, R
         var title = Capitalize(m.Scenario.Replace('-', ' ').Replace('_', ' '));
         var top = assessment.Reasons.Take(2).Select(r => r.Explanation).ToList();
         var score = assessment.Score.ToString("0.00", CultureInfo.InvariantCulture);
-        var headline = top.Count == 0 ? $"{title} {score} for {name}" : $"{title} {score} for {name} — {string.Join(", ", top)}";
+        var headline = assessment.Headline.Length > 0 ? assessment.Headline
+            : top.Count == 0 ? $"{title} {score} for {name}" : $"{title} {score} for {name} — {string.Join(", ", top)}";
 
         var body = new StringBuilder();
         body.Append(CultureInfo.InvariantCulture, $"{name} scored {score} on {m.Id} {m.Version} (threshold {m.Threshold.ToString("0.00", CultureInfo.InvariantCulture)}).");

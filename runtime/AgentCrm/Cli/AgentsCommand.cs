@@ -33,8 +33,17 @@ internal static class AgentsCommand
             var file = p.GetValue(manifestArg)!;
             if (!file.Exists)
                 return AgentCrmCli.Fail($"no such file: {file.FullName}");
-            var manifest = ManifestReader.Read(await File.ReadAllTextAsync(file.FullName, token), file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
-            var result = await r.RegisterAsync(manifest, "cli", token);
+            var source = ManifestReader.Parse(await File.ReadAllTextAsync(file.FullName, token), file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
+            var manifest = source.Manifest;
+            RegisterResult result;
+            try
+            {
+                result = await r.RegisterAsync(manifest, "cli", token);
+            }
+            catch (ManifestException ex)
+            {
+                throw new ManifestException(source.Lines.Annotate(ex.Errors));
+            }
             Print(p, AgentsApi.ToDto(result.Record), $"{manifest.Id}@{manifest.Version} {(result.Created ? "registered" : "already registered")} ({result.Record.ContentHash})");
             return 0;
         }));

@@ -13,6 +13,7 @@ internal static class BenchCommand
         command.Options.Add(Bench.BenchRunner.InProcess);
         command.Options.Add(Bench.BenchRunner.Replay);
         command.Options.Add(Bench.BenchRunner.Knowledge);
+        command.Options.Add(Bench.BenchRunner.Kinds);
         command.SetAction(Bench.BenchRunner.RunAsync);
         return command;
     }

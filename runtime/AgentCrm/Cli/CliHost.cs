@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Plugins;
 using AgentCrm.Audit;
 using AgentCrm.Sandbox;
 using AgentCrm.Server;
@@ -23,6 +24,7 @@ internal static class CliHost
         services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         foreach (var kind in BuiltInKinds.All)
             services.AddSingleton(kind);
+        services.AddAgentPlugins();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AgentRegistry>();
         services.AddSingleton<CaseSetStore>();

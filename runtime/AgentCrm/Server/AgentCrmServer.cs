@@ -1,6 +1,7 @@
 using AgentCrm.Access;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Plugins;
 using AgentCrm.Audit;
 using AgentCrm.Briefs;
 using AgentCrm.Customers;
@@ -70,7 +71,7 @@ public static class AgentCrmServer
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEventsApi();
-        app.MapAgentsApi();
+        app.MapAgentsApi().MapPluginsApi();
         app.MapBriefsApi();
         app.MapReviewsApi();
         app.MapCustomersApi();
@@ -106,6 +107,7 @@ public static class AgentCrmServer
     {
         foreach (var kind in BuiltInKinds.All)
             builder.Services.AddSingleton(kind);
+        builder.Services.AddAgentPlugins();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AgentRegistry>();
         builder.Services.AddSingleton<BriefComposer>();

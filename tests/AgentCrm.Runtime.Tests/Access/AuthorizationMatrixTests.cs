@@ -53,6 +53,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/agents", Readers, () => Get("/v1/agents"), 200),
         new("GET", "/v1/agents/{id}", Readers, () => Get("/v1/agents/renewal-risk"), 200),
         new("DELETE", "/v1/agents/{id}", [Roles.Ops], () => Delete("/v1/agents/no-such-agent"), 404),
+        new("POST", "/v1/agents/plugins", [Roles.Ops], () => Post("/v1/agents/plugins", "{}"), 400),
         new("POST", "/v1/agents/{id}/versions/{version}/promote", [Roles.Ops], () => Post("/v1/agents/no-such-agent/versions/1.0.0/promote", """{"canaryPercent":100}"""), 404),
         new("POST", "/v1/agents/{id}/versions/{version}/evaluate", [Roles.Ops], () => Post("/v1/agents/no-such-agent/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}"""), 404),
         new("GET", "/v1/agents/{id}/versions/{version}/reports/latest", Readers, () => Get("/v1/agents/no-such-agent/versions/1.0.0/reports/latest"), 404),

@@ -86,4 +86,23 @@ public sealed class CliTests
         Assert.Contains("subscribes[0]", result.Stderr, StringComparison.Ordinal);
         Assert.Equal("", result.Stdout);
     }
+
+    [Fact]
+    public async Task Agents_RegisterRulesManifest_BadRuleNamesItsLine_TheExampleRegisters()
+    {
+        var dir = TempDirectory.Create();
+        var example = Path.Combine(Rules.ManifestSchemaTests.RepositoryRoot(), "agents/examples/expansion-opportunity.yaml");
+        var bad = Path.Combine(dir, "bad.yaml");
+        var text = (await File.ReadAllTextAsync(example)).Replace("events.count30d.email.inquiry >= 2", "events.count30d.email.inquiry >= 2 and tickets.open > 0", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(bad, text);
+        var line = text[..text.IndexOf("tickets.open > 0", StringComparison.Ordinal)].Count(c => c == '\n') + 1;
+        var result = await CliRunner.RunAsync(["agents", "register", bad, "--data", dir]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains($"rules.conditions[0].when: line {line}: at character 40: 'tickets.open' is not in reads", result.Stderr, StringComparison.Ordinal);
+
+        var ok = await CliRunner.RunAsync(["agents", "register", example, "--data", dir, "--json"]);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Equal("rules", JsonDocument.Parse(ok.Stdout).RootElement.GetProperty("kind").GetString());
+    }
 }

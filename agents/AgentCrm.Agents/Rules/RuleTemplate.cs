@@ -1,0 +1,71 @@
+using System.Text;
+using AgentCrm.Agents.Rules.Expressions;
+
+namespace AgentCrm.Agents.Rules;
+
+/// <summary>A text with <c>{expression}</c> placeholders (<c>{{</c> and <c>}}</c> for literal braces), parsed and checked once.</summary>
+internal sealed class RuleTemplate
+{
+    private readonly List<(string? Text, Expr? Expr)> _parts;
+
+    private RuleTemplate(List<(string?, Expr?)> parts) => _parts = parts;
+
+    public static readonly RuleTemplate Empty = new([]);
+
+    public bool IsEmpty => _parts.Count == 0;
+
+    public static RuleTemplate Parse(string text, Func<string, string?> fieldAllowed, List<string> fields)
+    {
+        var parts = new List<(string?, Expr?)>();
+        var literal = new StringBuilder();
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if ((c == '{' || c == '}') && i + 1 < text.Length && text[i + 1] == c)
+            {
+                literal.Append(c);
+                i++;
+                continue;
+            }
+            if (c == '}')
+                throw new ExpressionException("'}' without '{'; write '}}' for a literal brace.", i);
+            if (c != '{')
+            {
+                literal.Append(c);
+                continue;
+            }
+            var end = text.IndexOf('}', i + 1);
+            if (end < 0)
+                throw new ExpressionException("'{' without a closing '}'.", i);
+            if (literal.Length > 0)
+                parts.Add((literal.ToString(), null));
+            literal.Clear();
+            Expr expr;
+            try
+            {
+                expr = ExpressionParser.Parse(text[(i + 1)..end]);
+                ExpressionChecker.Check(expr, fieldAllowed, fields);
+            }
+            catch (ExpressionException ex)
+            {
+                throw new ExpressionException(ex.Message, i + 1 + ex.Position);
+            }
+            parts.Add((null, expr));
+            i = end;
+        }
+        if (literal.Length > 0)
+            parts.Add((literal.ToString(), null));
+        return new RuleTemplate(parts);
+    }
+
+    public string Render(ExpressionEvaluator evaluator)
+    {
+        var sb = new StringBuilder();
+        foreach (var (text, expr) in _parts)
+        {
+            sb.Append(text ?? ExpressionEvaluator.Format(evaluator.Evaluate(expr!)));
+            evaluator.CheckText(sb.Length);
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,156 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Agents.Plugins;
+
+/// <summary>
+/// The <c>plugin</c> kind: the agent is an <see cref="IAgentKind"/> inside an uploaded assembly, named by
+/// <c>parameters.assembly</c> (its SHA-256, so the version's content hash covers the bytes) and, when the
+/// assembly holds several kinds, <c>parameters.kind</c>. One collectible load context per assembly, shared
+/// by the versions that use it and unloaded once none of them is live or waiting for promotion
+/// (<see cref="Retain"/>, called by the registry after every change).
+/// </summary>
+public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions> options, ILogger<PluginKind> logger) : IAgentKind, IRetainingKind
+{
+    public const string KindName = "plugin";
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, PluginLoadContext> _contexts = new(StringComparer.Ordinal);
+
+    public string Name => KindName;
+
+    public AgentManifest? BuiltIn => null;
+
+    public static string HashOf(byte[] bytes) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>The hashes whose load context is loaded now.</summary>
+    public IReadOnlyList<string> Loaded
+    {
+        get
+        {
+            lock (_lock)
+                return _contexts.Keys.ToList();
+        }
+    }
+
+    public IAgent Create(AgentManifest manifest)
+    {
+        var hash = AssemblyHash(manifest);
+        var context = Context(hash, () => store.Load(hash) ?? throw new ManifestException("parameters.assembly", $"No plugin assembly {hash} is stored; upload it with POST /v1/agents/plugins."));
+        return Instantiate(context, manifest);
+    }
+
+    /// <summary>Loads <paramref name="bytes"/> (before they are stored) and creates the agent, so a bad upload is refused with its reason.</summary>
+    public IAgent Create(AgentManifest manifest, byte[] bytes) => Instantiate(Context(AssemblyHash(manifest), () => bytes), manifest);
+
+    /// <summary>Unloads every context no version in <paramref name="inUse"/> refers to.</summary>
+    public void Retain(IEnumerable<AgentManifest> inUse)
+    {
+        var keep = inUse.Where(m => m.Kind == KindName && m.Parameters.TryGetValue("assembly", out _)).Select(AssemblyHash).ToHashSet(StringComparer.Ordinal);
+        List<PluginLoadContext> unload;
+        lock (_lock)
+        {
+            unload = _contexts.Where(c => !keep.Contains(c.Key)).Select(c => c.Value).ToList();
+            foreach (var c in unload)
+                _contexts.Remove(c.Hash);
+        }
+        foreach (var c in unload)
+        {
+            // Unloading completes when nothing references the context any more (calls in flight finish first).
+            c.Unload();
+            LogUnloaded(c.Hash);
+        }
+    }
+
+    /// <summary>A weak reference to the load context of <paramref name="hash"/>, to watch it being collected.</summary>
+    internal WeakReference? Watch(string hash)
+    {
+        lock (_lock)
+            return _contexts.TryGetValue(hash, out var c) ? new WeakReference(c) : null;
+    }
+
+    private static string AssemblyHash(AgentManifest manifest)
+    {
+        if (!manifest.Parameters.TryGetValue("assembly", out var a) || a.ValueKind != JsonValueKind.String || a.GetString() is not { Length: 71 } hash || !hash.StartsWith("sha256:", StringComparison.Ordinal))
+            throw new ManifestException("parameters.assembly", "parameters.assembly must be the sha256:… hash of an uploaded plugin assembly (POST /v1/agents/plugins sets it).");
+        return hash;
+    }
+
+    private PluginLoadContext Context(string hash, Func<byte[]> bytes)
+    {
+        lock (_lock)
+        {
+            if (_contexts.TryGetValue(hash, out var existing))
+                return existing;
+            var data = bytes();
+            if (HashOf(data) != hash)
+                throw new ManifestException("parameters.assembly", $"The stored assembly does not hash to {hash}.");
+            var context = new PluginLoadContext(hash);
+            try
+            {
+                using var stream = new MemoryStream(data, writable: false);
+                context.LoadFromStream(stream);
+            }
+            catch (BadImageFormatException ex)
+            {
+                context.Unload();
+                throw new ManifestException("assembly", $"Not a .NET assembly: {ex.Message}");
+            }
+            _contexts[hash] = context;
+            LogLoaded(hash);
+            return context;
+        }
+    }
+
+    private TimeLimitedAgent Instantiate(PluginLoadContext context, AgentManifest manifest)
+    {
+        var assembly = context.Assemblies.Single();
+        Type[] types;
+        try
+        {
+            types = assembly.GetExportedTypes();
+        }
+        catch (Exception ex) when (ex is ReflectionTypeLoadException or FileNotFoundException or TypeLoadException)
+        {
+            throw new ManifestException("assembly", $"The assembly's types cannot be loaded (plugins may depend only on AgentCrm.Agents.Contract and the framework): {ex.Message}");
+        }
+        var kinds = types.Where(t => typeof(IAgentKind).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false } && t.GetConstructor(Type.EmptyTypes) is not null).ToList();
+        if (kinds.Count == 0)
+            throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
+        var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
+        var candidates = Bounded(() => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).ToList(), "constructing its kinds");
+        var kind = wanted is null
+            ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
+            : candidates.FirstOrDefault(c => c.Name == wanted) ?? throw new ManifestException("parameters.kind", $"The assembly has no kind '{wanted}'; it has {string.Join(", ", candidates.Select(c => c.Name))}.");
+        var agent = Bounded(() => kind.Create(manifest), $"{kind.Name}.Create");
+        return new TimeLimitedAgent(agent, options.Value.CallTimeout, options.Value.MaxHungCalls);
+    }
+
+    /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>
+    private T Bounded<T>(Func<T> work, string what)
+    {
+        var timeout = options.Value.CallTimeout;
+        var task = PluginThreads.Run(work);
+        try
+        {
+            if (task.Wait(timeout))
+                return task.Result;
+        }
+        catch (AggregateException ex) when (ex.InnerException is ManifestException manifest)
+        {
+            throw new ManifestException(manifest.Errors);
+        }
+        catch (AggregateException ex) when (ex.InnerException is { } e)
+        {
+            throw new ManifestException("assembly", $"The plugin failed while {what}: {e.GetType().Name}: {e.Message}");
+        }
+        throw new ManifestException("assembly", $"The plugin did not finish {what} within {timeout.TotalMilliseconds:0} ms.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} loaded into its own collectible context")]
+    private partial void LogLoaded(string hash);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} unloaded: no registered version uses it")]
+    private partial void LogUnloaded(string hash);
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Agents.Plugins;
+
+/// <summary>Limits for plugin assemblies (section <c>Plugins</c>).</summary>
+public sealed class PluginOptions
+{
+    public const string Section = "Plugins";
+    public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(2);
+    public const long DefaultMaxAssemblyBytes = 16 * 1024 * 1024;
+    public const int DefaultMaxHungCalls = 4;
+
+    /// <summary>How long one <c>Assess</c> call may take before it counts as an error.</summary>
+    public TimeSpan CallTimeout { get; set; } = DefaultCallTimeout;
+
+    /// <summary>Largest assembly an upload may carry.</summary>
+    public long MaxAssemblyBytes { get; set; } = DefaultMaxAssemblyBytes;
+
+    /// <summary>Calls of one plugin version still running past their time limit before further calls fail at once.</summary>
+    public int MaxHungCalls { get; set; } = DefaultMaxHungCalls;
+}
+
+public sealed class PluginOptionsValidator : IValidateOptions<PluginOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PluginOptions o)
+    {
+        var failures = new List<string>();
+        if (o.CallTimeout < TimeSpan.FromMilliseconds(10) || o.CallTimeout > TimeSpan.FromMinutes(5))
+            failures.Add($"Plugins:CallTimeout must be between 00:00:00.010 and 00:05:00 (got {o.CallTimeout}).");
+        if (o.MaxAssemblyBytes is < 1024 or > 256L * 1024 * 1024)
+            failures.Add($"Plugins:MaxAssemblyBytes must be between 1024 and 268435456 (got {o.MaxAssemblyBytes}).");
+        if (o.MaxHungCalls is < 1 or > 64)
+            failures.Add($"Plugins:MaxHungCalls must be between 1 and 64 (got {o.MaxHungCalls}).");
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+}

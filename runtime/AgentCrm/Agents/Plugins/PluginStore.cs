@@ -1,0 +1,32 @@
+using AgentCrm.Storage;
+
+namespace AgentCrm.Agents.Plugins;
+
+/// <summary>Plugin assemblies by content hash, in the data directory's SQLite file, so registered plugins survive a restart.</summary>
+public sealed class PluginStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+{
+    public static readonly SchemaScript Schema = new("plugins", """
+        CREATE TABLE IF NOT EXISTS agent_plugins (
+            hash TEXT PRIMARY KEY,
+            bytes BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            file_name TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """);
+
+    /// <summary>Stores the bytes (idempotent: the hash is the key); returns once committed.</summary>
+    public Task SaveAsync(string hash, byte[] bytes, string fileName, CancellationToken cancellationToken = default) =>
+        writer.WriteAsync(ctx => ctx.Execute(
+            "INSERT INTO agent_plugins (hash, bytes, size, file_name, created_at) VALUES ($h, $b, $s, $f, $c) ON CONFLICT(hash) DO NOTHING",
+            ("$h", hash), ("$b", bytes), ("$s", bytes.Length), ("$f", fileName), ("$c", time.GetUtcNow().ToString("O")))).WaitAsync(cancellationToken);
+
+    public byte[]? Load(string hash)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT bytes FROM agent_plugins WHERE hash = $h";
+        cmd.Parameters.AddWithValue("$h", hash);
+        return cmd.ExecuteScalar() as byte[];
+    }
+}

@@ -1,0 +1,96 @@
+using AgentCrm.Access;
+using System.Text.Json;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Agents.Plugins;
+
+/// <summary><c>POST /v1/agents/plugins</c>: register an agent version from an uploaded assembly.</summary>
+public static class PluginsApi
+{
+    private const long ManifestAllowance = 1024 * 1024;
+
+    public static RouteGroupBuilder MapPluginsApi(this RouteGroupBuilder agents)
+    {
+        // Ops only (API.md): this endpoint loads code that runs with the server's trust.
+        agents.MapPost("/plugins", Upload).WithName("UploadAgentPlugin").RequireRoles(Roles.Ops)
+            .WithSummary("Register an agent version from a plugin assembly (multipart: assembly, manifest).")
+            .DisableAntiforgery();
+        return agents;
+    }
+
+    public static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> Upload(
+        HttpRequest request, HttpContext context, AgentRegistry registry, PluginKind kind, PluginStore store, IOptions<PluginOptions> options, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxAssemblyBytes;
+        if (!request.HasFormContentType)
+            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin)."] });
+        if (request.ContentLength > max + ManifestAllowance)
+            return Problems.TooLarge($"A plugin upload is at most {max} bytes of assembly plus its manifest.");
+        var form = await request.ReadFormAsync(cancellationToken);
+        var file = form.Files["assembly"];
+        var manifestFile = form.Files["manifest"];
+        if (manifestFile?.Length > ManifestAllowance)
+            return Problems.TooLarge($"A manifest is at most {ManifestAllowance} bytes.");
+        var manifestText = manifestFile is not null ? await ReadTextAsync(manifestFile, cancellationToken) : form["manifest"].ToString();
+        var errors = new Dictionary<string, string[]>();
+        if (file is null || file.Length == 0)
+            errors["assembly"] = ["`assembly` is required: the plugin .dll, compiled against AgentCrm.Agents.Contract."];
+        if (string.IsNullOrWhiteSpace(manifestText))
+            errors["manifest"] = ["`manifest` is required (a file or a field): the version's manifest with kind: plugin."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        if (file!.Length > max)
+            return Problems.TooLarge($"The assembly is {file.Length} bytes; Plugins:MaxAssemblyBytes is {max}.");
+
+        var bytes = new byte[file.Length];
+        await using (var stream = file.OpenReadStream())
+            await stream.ReadExactlyAsync(bytes, cancellationToken);
+        var hash = PluginKind.HashOf(bytes);
+        var lines = ManifestLines.None;
+        try
+        {
+            var yaml = manifestFile?.FileName is { } name && (name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase));
+            var source = ManifestReader.Parse(manifestText, yaml ? "application/yaml" : manifestFile?.ContentType);
+            lines = source.Lines;
+            var manifest = WithAssembly(source.Manifest, hash);
+            // Loaded and instantiated before anything is stored: a bad assembly is refused with its reason.
+            kind.Create(manifest, bytes);
+            await store.SaveAsync(hash, bytes, Path.GetFileName(file.FileName), cancellationToken);
+            var result = await registry.RegisterAsync(manifest, Caller.From(context.User).AuditActor, cancellationToken);
+            var dto = AgentsApi.ToDto(result.Record);
+            return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
+        }
+        catch (ManifestException ex)
+        {
+            Release(kind, registry);
+            return Problems.Validation(lines.Annotate(ex.Errors), detail: "The plugin was refused; nothing was registered.");
+        }
+        catch (AgentConflictException ex)
+        {
+            Release(kind, registry);
+            return Problems.Conflict(ex.Message);
+        }
+    }
+
+    /// <summary>The manifest bound to the uploaded bytes: <c>parameters.assembly</c> is their hash, so the version's content hash covers them.</summary>
+    private static AgentManifest WithAssembly(AgentManifest manifest, string hash)
+    {
+        if (manifest.Kind != PluginKind.KindName)
+            throw new ManifestException("kind", $"A plugin's manifest has kind: {PluginKind.KindName} (got '{manifest.Kind}').");
+        if (manifest.Parameters.TryGetValue("assembly", out var given) && (given.ValueKind != JsonValueKind.String || given.GetString() != hash))
+            throw new ManifestException("parameters.assembly", $"parameters.assembly does not match the uploaded assembly ({hash}); leave it out and the server sets it.");
+        var parameters = new Dictionary<string, JsonElement>(manifest.Parameters, StringComparer.Ordinal) { ["assembly"] = JsonSerializer.SerializeToElement(hash) };
+        return ManifestReader.Validate(manifest with { Parameters = parameters });
+    }
+
+    private static void Release(PluginKind kind, AgentRegistry registry) =>
+        kind.Retain(registry.List().Where(r => r.State != AgentState.Retired).Select(r => r.Manifest));
+
+    private static async Task<string> ReadTextAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(file.OpenReadStream());
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,54 @@
+namespace AgentCrm.Agents.Plugins;
+
+/// <summary>A plugin's failure, with the plugin's exception type and message but no reference into its load context.</summary>
+public sealed class PluginFailedException(string message) : Exception(message);
+
+/// <summary>
+/// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit. A call past the limit is reported as a
+/// <see cref="TimeoutException"/> (the pipeline counts it as an error); the call itself cannot be
+/// aborted and finishes in the background. Once <c>maxHung</c> calls are still running, further calls
+/// fail at once instead of tying up more threads. Results are copied so nothing of the plugin's own
+/// types outlives the call (the load context must be collectible after unregister).
+/// </summary>
+internal sealed class TimeLimitedAgent(IAgent inner, TimeSpan timeout, int maxHung) : IAgent
+{
+    private int _hung;
+
+    public AgentManifest Manifest { get; } = inner.Manifest;
+
+    public int HungCalls => Volatile.Read(ref _hung);
+
+    public Assessment Assess(CustomerSnapshot snapshot)
+    {
+        if (Volatile.Read(ref _hung) >= maxHung)
+            throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
+        var call = PluginThreads.Run(() => inner.Assess(snapshot));
+        bool finished;
+        try
+        {
+            finished = call.Wait(timeout);
+        }
+        catch (AggregateException ex) when (ex.InnerException is { } e)
+        {
+            throw e is ManifestException or PluginFailedException ? e : new PluginFailedException($"{e.GetType().FullName}: {e.Message}");
+        }
+        if (!finished)
+        {
+            Interlocked.Increment(ref _hung);
+            _ = call.ContinueWith(_ => Interlocked.Decrement(ref _hung), TaskScheduler.Default);
+            throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
+        }
+        var a = call.Result ?? throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned no assessment.");
+        if (!double.IsFinite(a.Score))
+            throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned the score {a.Score}.");
+        return new Assessment(a.Score, a.Fired, (a.Reasons ?? []).Select(Copy).ToList(), a.NextStep ?? "") { Headline = a.Headline ?? "" };
+    }
+
+    private static Reason Copy(Reason r) => new(r.Field ?? "", r.Value switch
+    {
+        null => null,
+        double or string or bool => r.Value,
+        IConvertible c when r.Value.GetType().IsPrimitive => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture),
+        _ => r.Value.ToString(),
+    }, r.Weight, (r.EventIds ?? []).ToList(), r.Explanation ?? "");
+}

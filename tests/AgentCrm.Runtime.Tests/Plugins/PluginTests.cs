@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Agents.Plugins;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Runtime.Tests.Sandbox;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Plugins;
+
+public sealed class PluginTests
+{
+    private static readonly string PluginPath = Path.Combine(AppContext.BaseDirectory, "plugins", "AgentCrm.SamplePlugin.dll");
+
+    private static string TicketSurge(string id = "ticket-surge", string version = "1.0.0") => $"""
+        id: {id}
+        version: {version}
+        kind: plugin
+        scenario: support-escalation
+        subscribes: [support_ticket]
+        reads: [profile.name, tickets.open, tickets.openHighPriority]
+        purpose: customer-success
+        threshold: 0.6
+        parameters:
+          kind: ticket-surge
+          minOpen: 2
+        """;
+
+    private static string Misbehaving(string id, string mode) => $$$"""
+        {"id":"{{{id}}}","version":"1.0.0","kind":"plugin","scenario":"test","subscribes":["support_ticket","nps"],
+         "reads":["tickets.open"],"purpose":"customer-success","threshold":0.5,
+         "parameters":{"kind":"misbehaving","mode":"{{{mode}}}","hangMs":1500}}
+        """;
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(AgentCrmApp app, string manifest, byte[]? assembly = null, string manifestName = "manifest.yaml")
+    {
+        using var form = new MultipartFormDataContent();
+        var dll = new ByteArrayContent(assembly ?? File.ReadAllBytes(PluginPath));
+        dll.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(dll, "assembly", "AgentCrm.SamplePlugin.dll");
+        form.Add(new StringContent(manifest, Encoding.UTF8, "application/yaml"), "manifest", manifestName);
+        using var response = await app.Client.PostAsync("/v1/agents/plugins", form);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private static async Task<AgentCrmApp> StartWithCasesAsync(string? dataDirectory = null, Dictionary<string, string?>? settings = null)
+    {
+        var app = await AgentCrmApp.StartAsync(dataDirectory, settings);
+        var (ndjson, labels) = CaseFiles.Timeline(240, DateTimeOffset.UtcNow.AddDays(-1));
+        var added = await app.Client.PostAsync("/v1/cases/hand-timeline", CaseFiles.Upload(ndjson, labels));
+        Assert.True(added.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, await added.Content.ReadAsStringAsync());
+        return app;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference Watch(AgentCrmApp app, string hash) =>
+        app.Services.GetRequiredService<PluginKind>().Watch(hash) ?? throw new InvalidOperationException($"Expected the load context of {hash} to be loaded.");
+
+    [Fact]
+    public async Task Plugin_Upload_PassesGate_Briefs_Unregister_LoadContextIsCollected()
+    {
+        await using var app = await StartWithCasesAsync();
+        var (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(PluginPath)));
+        Assert.Equal(hash, body.GetProperty("manifest").GetProperty("parameters").GetProperty("assembly").GetString());
+        Assert.Equal("plugin", body.GetProperty("kind").GetString());
+        Assert.Equal("registered", body.GetProperty("state").GetString());
+
+        // The same upload again is the same version; the gate refuses promotion without a report.
+        Assert.Equal(HttpStatusCode.OK, (await UploadAsync(app, TicketSurge())).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await app.Client.PostAsync("/v1/agents/ticket-surge/versions/1.0.0/promote", new StringContent("{}", Encoding.UTF8, "application/json"))).StatusCode);
+
+        var report = await app.EvaluateAsync("ticket-surge", "1.0.0", "hand-timeline");
+        Assert.True(report.GetProperty("passed").GetBoolean(), report.ToString());
+        Assert.Equal(0, report.GetProperty("errors").GetInt32());
+        await app.EvaluateAndPromoteAsync("ticket-surge", "1.0.0", "hand-timeline");
+
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Timelines.AtRisk("plug-1", now));
+        await app.PostEventsAsync(Timelines.Healthy("plug-2", now));
+        await app.WaitForProcessingAsync();
+        var brief = Assert.Single(await app.BriefsAsync("&agentId=ticket-surge"));
+        Assert.Equal("plug-1", brief.GetProperty("customerId").GetString());
+        Assert.Contains(brief.GetProperty("reasons").EnumerateArray(), r => r.GetProperty("explanation").GetString() == "2 open tickets");
+
+        var context = Watch(app, hash);
+        Assert.True(context.IsAlive);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/ticket-surge")).StatusCode);
+        Assert.DoesNotContain(hash, app.Services.GetRequiredService<PluginKind>().Loaded);
+        for (var i = 0; i < 50 && context.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(20);
+        }
+        Assert.False(context.IsAlive, "Expected the plugin's load context to be collected after unregister.");
+
+        await app.PostEventsAsync(Timelines.AtRisk("plug-3", now));
+        await app.WaitForProcessingAsync();
+        Assert.Empty(await app.BriefsAsync("&agentId=ticket-surge&customerId=plug-3"));
+    }
+
+    [Fact]
+    public async Task Plugin_SurvivesRestart_LoadedFromTheDataDirectory()
+    {
+        var data = TempDirectory.Create();
+        await using (var first = await AgentCrmApp.StartAsync(data))
+        {
+            var (status, body) = await UploadAsync(first, TicketSurge());
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+            Assert.Equal(HttpStatusCode.OK, (await first.Client.PostAsync("/v1/agents/ticket-surge/versions/1.0.0/shadow", null)).StatusCode);
+        }
+        await using var second = await AgentCrmApp.StartAsync(data);
+        Assert.Equal("shadow", (await second.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0].GetProperty("state").GetString());
+        await second.PostEventsAsync(Timelines.AtRisk("after-restart", DateTimeOffset.UtcNow));
+        await second.WaitForProcessingAsync();
+        var shadow = Assert.Single(await second.BriefsAsync("&status=shadow&agentId=ticket-surge"));
+        Assert.Equal("after-restart", shadow.GetProperty("customerId").GetString());
+    }
+
+    [Fact]
+    public async Task ThrowingAndHangingPlugins_AreContained_CountedInHealth_TheActorKeepsBriefing()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Plugins:CallTimeout"] = "00:00:00.200" });
+        foreach (var (id, mode) in new[] { ("thrower", "throw"), ("hanger", "hang") })
+        {
+            var (status, body) = await UploadAsync(app, Misbehaving(id, mode), manifestName: "manifest.json");
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync($"/v1/agents/{id}/versions/1.0.0/shadow", null)).StatusCode);
+        }
+
+        await app.PostEventsAsync(Timelines.AtRisk("victim", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+
+        // Two tickets and one NPS reach each plugin: three failures each, no assessment.
+        foreach (var id in new[] { "thrower", "hanger" })
+        {
+            var v = (await app.GetJsonAsync($"/v1/agents/{id}/health")).GetProperty("versions")[0];
+            Assert.Equal(3, v.GetProperty("errors").GetInt64());
+            Assert.Equal(0, v.GetProperty("evaluations").GetInt64());
+        }
+        // The same turns went on: the built-in agent briefed, every event was applied.
+        Assert.NotEmpty(await app.BriefsAsync("&agentId=renewal-risk&customerId=victim"));
+        Assert.Equal(Timelines.AtRisk("x", DateTimeOffset.UtcNow).Count, await app.CustomerFieldAsync("victim", "events.total"));
+    }
+
+    [Fact]
+    public async Task Upload_BadInput_Is400NamingThePart_NothingRegistered()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, body) = await UploadAsync(app, TicketSurge(), assembly: Encoding.UTF8.GetBytes("not an assembly"));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("Not a .NET assembly", body.GetProperty("errors").GetProperty("assembly")[0].GetString(), StringComparison.Ordinal);
+
+        (status, body) = await UploadAsync(app, TicketSurge().Replace("kind: plugin", "kind: rules", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("line 3: A plugin's manifest has kind: plugin", body.GetProperty("errors").GetProperty("kind")[0].GetString(), StringComparison.Ordinal);
+
+        (status, body) = await UploadAsync(app, TicketSurge().Replace("minOpen: 2", "minOpen: 0", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("line 11: minOpen must be a number between 1 and 1000.", body.GetProperty("errors").GetProperty("parameters.minOpen")[0].GetString());
+
+        (status, body) = await UploadAsync(app, TicketSurge().Replace("kind: ticket-surge", "kind: nothing-here", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("misbehaving", body.GetProperty("errors").GetProperty("parameters.kind")[0].GetString(), StringComparison.Ordinal);
+
+        using var noParts = new MultipartFormDataContent { { new StringContent("x"), "other" } };
+        var missing = await app.Client.PostAsync("/v1/agents/plugins", noParts);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        var errors = JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("assembly", out _) && errors.TryGetProperty("manifest", out _), errors.ToString());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/ticket-surge")).StatusCode);
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+    }
+}

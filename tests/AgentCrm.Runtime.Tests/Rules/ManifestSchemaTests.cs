@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AgentCrm.Agents;
+
+namespace AgentCrm.Runtime.Tests.Rules;
+
+public sealed class ManifestSchemaTests
+{
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentCrm.sln")))
+            dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Expected the tests to run inside the repository (AgentCrm.sln not found above the test output).");
+    }
+
+    [Fact]
+    public void CheckedInSchema_EqualsTheGeneratedOne()
+    {
+        var path = Path.Combine(RepositoryRoot(), ManifestSchema.RepositoryPath);
+        var generated = ManifestSchema.Generate();
+        // Regenerate after changing the manifest types: AGENTCRM_UPDATE_SCHEMA=1 dotnet test --filter CheckedInSchema
+        if (Environment.GetEnvironmentVariable("AGENTCRM_UPDATE_SCHEMA") == "1")
+            File.WriteAllText(path, generated);
+        Assert.True(File.Exists(path), $"Expected the schema at {ManifestSchema.RepositoryPath}; generate it with AGENTCRM_UPDATE_SCHEMA=1.");
+        Assert.Equal(generated, File.ReadAllText(path).ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Schema_DescribesRulesConditions_AndRequiresIdVersionKind()
+    {
+        var schema = JsonDocument.Parse(ManifestSchema.Generate()).RootElement;
+        Assert.Equal(["id", "kind", "version"], Strings(schema.GetProperty("required")).Order(StringComparer.Ordinal));
+        var rules = schema.GetProperty("properties").GetProperty("rules");
+        var condition = rules.GetProperty("properties").GetProperty("conditions").GetProperty("items");
+        Assert.Equal(["name", "when"], Strings(condition.GetProperty("required")).Order(StringComparer.Ordinal));
+        Assert.Contains("true/false expression", condition.GetProperty("properties").GetProperty("when").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["deliverThenVeto", "reviewBeforeDelivery"], Strings(schema.GetProperty("properties").GetProperty("vetoPolicy").GetProperty("enum")));
+    }
+
+    private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
+
+    /// <summary>An editor's view: ajv (draft 2020-12, via npm) accepts the shipped example and refuses a broken manifest.</summary>
+    [Fact]
+    public async Task Ajv_AcceptsTheExample_RefusesAMissingWhenAndAnUnknownPolicy()
+    {
+        var root = RepositoryRoot();
+        var scripts = Path.Combine(root, "tests", "AgentCrm.Runtime.Tests", "schema-js");
+        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
+        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+
+        var dir = TempDirectory.Create();
+        var example = ManifestReader.Parse(File.ReadAllText(Path.Combine(root, "agents/examples/expansion-opportunity.yaml")), "application/yaml").Manifest;
+        var good = Path.Combine(dir, "good.json");
+        File.WriteAllText(good, JsonSerializer.Serialize(example, ManifestReader.Json));
+        var bad = Path.Combine(dir, "bad.json");
+        File.WriteAllText(bad, """
+            {"id":"x-1","version":"1.0.0","kind":"rules","vetoPolicy":"sometimes",
+             "rules":{"conditions":[{"name":"a","weight":0.5}]}}
+            """);
+        var run = await RunAsync("node", scripts, Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), good, bad);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var results = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.True(results[0].GetProperty("valid").GetBoolean(), results[0].ToString());
+        Assert.False(results[1].GetProperty("valid").GetBoolean());
+        var errors = results[1].GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
+        Assert.Contains(errors, e => e.Contains("/rules/conditions/0", StringComparison.Ordinal) && e.Contains("'when'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("/vetoPolicy", StringComparison.Ordinal));
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
