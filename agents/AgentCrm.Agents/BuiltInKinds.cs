@@ -1,9 +1,11 @@
+using AgentCrm.Agents.Compliance;
 using AgentCrm.Agents.RenewalRisk;
+using AgentCrm.Agents.Tender;
 
 namespace AgentCrm.Agents;
 
 /// <summary>The agent kinds compiled into AgentCrm.</summary>
 public static class BuiltInKinds
 {
-    public static IReadOnlyList<IAgentKind> All { get; } = [new RenewalRiskKind()];
+    public static IReadOnlyList<IAgentKind> All { get; } = [new RenewalRiskKind(), new ComplianceCheckKind(), new TenderDetectionKind()];
 }
