@@ -25,7 +25,7 @@ public sealed class ComplianceCheckKind : IAgentKind
         Threshold = 0.5,
         CooldownDays = 30,
         VetoPolicy = VetoPolicy.DeliverThenVeto,
-        KnowledgeQuery = "unfair terms consumer contract clause regulation",
+        KnowledgeQuery = "unfair contract terms clause fix playbook",
     };
 
     private static readonly Lazy<AgentManifest> Shipped = new(() => BuiltInManifests.Load("compliance-check.json", Template));

@@ -36,7 +36,13 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
             var title = s.Text("news.title") ?? text;
             var buyer = s.Text("news.buyer");
             var terms = string.Join(", ", model.TopTerms(c, x, 3).Select(t => t.Term[2..].Trim()));
-            var when = age is { } d ? d == 0 ? "today" : string.Create(CultureInfo.InvariantCulture, $"{d:0} days ago") : "recently";
+            var when = age switch
+            {
+                null => "recently",
+                0 => "today",
+                1 => "yesterday",
+                var d => string.Create(CultureInfo.InvariantCulture, $"{d:0} days ago"),
+            };
             reasons.Add(new Reason("news.title", title, notice, s.EventIds("news.title"), string.Create(CultureInfo.InvariantCulture,
                 $"procurement notice \"{title}\"{(buyer is null ? "" : $" from {buyer}")}, published {when}, matches our product category (p {notice:0.00}{(terms.Length > 0 ? $"; on: {terms}" : "")})")));
         }

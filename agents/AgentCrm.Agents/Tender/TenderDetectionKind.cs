@@ -25,7 +25,7 @@ public sealed class TenderDetectionKind : IAgentKind
         Threshold = 0.5,
         CooldownDays = 14,
         VetoPolicy = VetoPolicy.DeliverThenVeto,
-        KnowledgeQuery = "procurement RFP evaluating proposals vendor market research",
+        KnowledgeQuery = "procurement notice tender bid what to prepare",
     };
 
     private static readonly Lazy<AgentManifest> Shipped = new(() => BuiltInManifests.Load("tender-detection.json", Template));
