@@ -101,4 +101,21 @@ public sealed class TextCaseSetsTests
         Assert.Equal(("cases.csv", 2, "cat"), (badValue.File, badValue.Line, badValue.Column));
         Assert.Contains("'7' is neither positive", badValue.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Cuad_LoadsOneCasePerContract_WithTheWholeTextAndALabelPerPolicyCategory()
+    {
+        var set = CaseSetLoader.LoadTabular(
+            Path.Combine(SampleData.Root, "sandbox", "data", "compliance", "cuad", "cuad_subset_documents.csv"),
+            Path.Combine(SampleData.Root, "sandbox", "mappings", "cuad.yaml"));
+
+        Assert.Equal(40, set.Cases.Count);
+        Assert.Equal(9, set.Positives);
+        Assert.Equal(16, set.Cases[0].Labels.Count);
+        Assert.Equal(26, set.Cases.Count(c => c.Labels["cap-on-liability"]));
+        Assert.All(set.Cases, c => Assert.Equal(c.Label, c.Labels["uncapped-liability"]));
+        var first = set.Cases.Single(c => c.Id == "ABILITYINC_06_15_2020-EX-4.25-SERVICES AGREEMENT.PDF");
+        var text = File.ReadAllText(Path.Combine(SampleData.Root, "sandbox", "data", "compliance", "cuad", "full_contract_txt_subset", "ABILITYINC_06_15_2020-EX-4.25-SERVICES AGREEMENT.txt"));
+        Assert.Equal(text.Trim(), first.Snapshot.Text("documents.text"));
+    }
 }
