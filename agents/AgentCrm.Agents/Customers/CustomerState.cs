@@ -8,6 +8,12 @@ public sealed class CustomerState
 {
     public const int RecentIdCapacity = 256;
     public const int WindowDays = 180;
+    public const int DocumentCapacity = 5;
+    public const int NewsCapacity = 20;
+    public const int VisitorCapacity = 1000;
+
+    /// <summary>Longest document text kept (characters); the rest is cut so a turn's state stays bounded.</summary>
+    public const int MaxDocumentChars = 200_000;
 
     public string CustomerId { get; set; } = "";
 
@@ -62,6 +68,15 @@ public sealed class CustomerState
     public const int CountWindowDays = 90;
     public const int MaxCountKeys = 64;
 
+    /// <summary>First visit per visitor id (bounded), for "new visitors from the customer's domain".</summary>
+    public Dictionary<string, VisitorInfo> Visitors { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The latest <see cref="DocumentCapacity"/> documents (contracts, terms), newest last.</summary>
+    public List<DocumentInfo> Documents { get; set; } = [];
+
+    /// <summary>The latest <see cref="NewsCapacity"/> news items (procurement notices, announcements), newest last.</summary>
+    public List<NewsInfo> News { get; set; } = [];
+
     /// <summary>Last brief per agent id, for the cooldown.</summary>
     public Dictionary<string, BriefMark> LastBriefs { get; set; } = new(StringComparer.Ordinal);
 }
@@ -77,5 +92,11 @@ public sealed record TicketInfo(string Status, string Priority, DateTimeOffset O
 public sealed record InvoiceInfo(string Status, double Amount, DateTimeOffset? DueDate, DateTimeOffset UpdatedAt, string EventId);
 
 public sealed record VisitInfo(DateTimeOffset At, string Category, string? VisitorId, string EventId);
+
+public sealed record VisitorInfo(DateTimeOffset FirstSeen, string? Domain, string EventId);
+
+public sealed record DocumentInfo(DateTimeOffset At, string? DocType, string? Title, string Text, string EventId);
+
+public sealed record NewsInfo(DateTimeOffset At, string? Title, string? Buyer, string? Description, string EventId);
 
 public sealed record BriefMark(DateTimeOffset At, double Score);

@@ -39,7 +39,9 @@ public static class CustomerTimeline
             case "invoice": ApplyInvoice(state, e); break;
             case "payment": ApplyPayment(state, e); break;
             case "nps" when e.Num("score") is { } score: state.Nps = new(score, e.OccurredAt, e.Id); break;
-            case "web_visit": state.WebVisits.Add(new(e.OccurredAt, VisitCategory(e), e.Str("visitorId"), e.Id)); break;
+            case "web_visit": ApplyVisit(state, e); break;
+            case "document": ApplyDocument(state, e); break;
+            case "news": ApplyNews(state, e); break;
             default: break;
         }
         CountEvent(state, e);
@@ -92,6 +94,49 @@ public static class CustomerTimeline
             s.PaymentFailures.Add(new(e.OccurredAt, e.Id));
         else if (e.Str("invoiceId") is { } invoice && s.Invoices.TryGetValue(invoice, out var inv))
             s.Invoices[invoice] = inv with { Status = "paid", UpdatedAt = e.OccurredAt };
+    }
+
+    private static void ApplyVisit(CustomerState s, CrmEvent e)
+    {
+        var visitor = e.Str("visitorId");
+        s.WebVisits.Add(new(e.OccurredAt, VisitCategory(e), visitor, e.Id));
+        if (visitor is null)
+            return;
+        var domain = e.Str("visitorDomain") ?? DomainOf(e.Str("visitorEmail") ?? e.Str("email"));
+        if (s.Visitors.TryGetValue(visitor, out var known))
+        {
+            if (e.OccurredAt < known.FirstSeen || (known.Domain is null && domain is not null))
+                s.Visitors[visitor] = new(e.OccurredAt < known.FirstSeen ? e.OccurredAt : known.FirstSeen, known.Domain ?? domain?.ToLowerInvariant(), known.EventId);
+            return;
+        }
+        s.Visitors[visitor] = new(e.OccurredAt, domain?.ToLowerInvariant(), e.Id);
+        if (s.Visitors.Count > CustomerState.VisitorCapacity)
+            s.Visitors.Remove(s.Visitors.MinBy(v => v.Value.FirstSeen).Key);
+    }
+
+    private static string? DomainOf(string? email) =>
+        email is not null && email.LastIndexOf('@') is var at and > 0 && at < email.Length - 1 ? email[(at + 1)..] : null;
+
+    private static void ApplyDocument(CustomerState s, CrmEvent e)
+    {
+        var text = e.Str("text") ?? "";
+        if (text.Length > CustomerState.MaxDocumentChars)
+            text = text[..CustomerState.MaxDocumentChars];
+        Keep(s.Documents, new DocumentInfo(e.OccurredAt, e.Str("docType")?.ToLowerInvariant(), e.Str("title"), text, e.Id), CustomerState.DocumentCapacity, d => d.At);
+    }
+
+    private static void ApplyNews(CustomerState s, CrmEvent e) =>
+        Keep(s.News, new NewsInfo(e.OccurredAt, e.Str("title"), e.Str("buyer"), e.Str("description"), e.Id), CustomerState.NewsCapacity, n => n.At);
+
+    /// <summary>Inserts in event-time order (late events land in place) and drops the oldest beyond the capacity.</summary>
+    private static void Keep<T>(List<T> list, T item, int capacity, Func<T, DateTimeOffset> at)
+    {
+        var i = list.Count;
+        while (i > 0 && at(list[i - 1]) > at(item))
+            i--;
+        list.Insert(i, item);
+        if (list.Count > capacity)
+            list.RemoveRange(0, list.Count - capacity);
     }
 
     /// <summary>Maps the many spellings CRMs use onto month-to-month, one-year, two-year.</summary>

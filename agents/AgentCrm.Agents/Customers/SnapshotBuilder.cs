@@ -15,6 +15,9 @@ public static class SnapshotBuilder
         "tickets.open", "tickets.openHighPriority", "tickets.opened90d",
         "billing.paymentFailures90d", "billing.overdueInvoices", "billing.openAmount",
         "nps.latest", "nps.daysSince", "web.visits30d", "web.pricingVisits30d", "web.distinctVisitors30d",
+        .. WebBaseline.Fields,
+        "documents.text", "documents.docType", "documents.title", "documents.count", "documents.daysSinceLast",
+        "news.title", "news.buyer", "news.description", "news.daysSince", "news.count30d",
         "events.total", "events.daysSinceLast",
         .. CountWindows.SelectMany(w => EventTypes.All.Select(t => $"events.count{w}d.{t}")),
     ];
@@ -101,6 +104,10 @@ public static class SnapshotBuilder
         }
 
         WindowedCounts(s, today, f);
+        WebBaseline.Add(s, asOf, f);
+        AddDocuments(s, asOf, f);
+        AddNews(s, asOf, f);
+
         Num("events.total", s.EventsApplied, []);
         if (s.LastEventAt is { } lastAt)
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
@@ -148,6 +155,33 @@ public static class SnapshotBuilder
         if (CountNameCache.Count < 4096)
             CountNameCache.TryAdd(key, names);
         return names;
+    }
+
+    private static void AddDocuments(CustomerState s, DateTimeOffset asOf, Dictionary<string, SnapshotField> f)
+    {
+        var docs = s.Documents.Where(d => d.At <= asOf).ToList();
+        if (docs.Count == 0)
+            return;
+        var latest = docs[^1];
+        if (latest.Text.Length > 0) f["documents.text"] = SnapshotField.Of("documents.text", latest.Text, latest.EventId);
+        if (latest.DocType is { } type) f["documents.docType"] = SnapshotField.Of("documents.docType", type, latest.EventId);
+        if (latest.Title is { } title) f["documents.title"] = SnapshotField.Of("documents.title", title, latest.EventId);
+        f["documents.count"] = SnapshotField.Of("documents.count", docs.Count, docs.Select(d => d.EventId).ToArray());
+        f["documents.daysSinceLast"] = SnapshotField.Of("documents.daysSinceLast", Math.Max(0, Math.Floor((asOf - latest.At).TotalDays)), latest.EventId);
+    }
+
+    private static void AddNews(CustomerState s, DateTimeOffset asOf, Dictionary<string, SnapshotField> f)
+    {
+        var news = s.News.Where(n => n.At <= asOf).ToList();
+        if (news.Count == 0)
+            return;
+        var latest = news[^1];
+        if (latest.Title is { } title) f["news.title"] = SnapshotField.Of("news.title", title, latest.EventId);
+        if (latest.Buyer is { } buyer) f["news.buyer"] = SnapshotField.Of("news.buyer", buyer, latest.EventId);
+        if (latest.Description is { } description) f["news.description"] = SnapshotField.Of("news.description", description, latest.EventId);
+        f["news.daysSince"] = SnapshotField.Of("news.daysSince", Math.Max(0, Math.Floor((asOf - latest.At).TotalDays)), latest.EventId);
+        var recent = news.Where(n => n.At > asOf.AddDays(-30)).ToList();
+        f["news.count30d"] = SnapshotField.Of("news.count30d", recent.Count, recent.Select(n => n.EventId).ToArray());
     }
 
     private static double Sum(SortedDictionary<int, double> days, int from, int to)

@@ -4,6 +4,7 @@ using AgentCrm.Agents;
 using AgentCrm.Agents.RenewalRisk;
 using AgentCrm.Sandbox;
 using AgentCrm.Sandbox.Fitting;
+using AgentCrm.Sandbox.Fitting.Text;
 using AgentCrm.Sandbox.Splits;
 
 namespace AgentCrm.Cli;
@@ -16,23 +17,29 @@ namespace AgentCrm.Cli;
 internal static class FitCommand
 {
     private static readonly Option<string?> Version = new("--version") { Description = "The new version (default: the next minor version)." };
+    private static readonly Option<FileInfo?> Out = new("--out") { Description = "Also write the fitted manifest (JSON) to this file." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the stratified 70/30 split.", DefaultValueFactory = _ => FitOptions.DefaultSeed };
 
     public static Command Create()
     {
-        var kind = new Argument<string>("KIND") { Description = "A trainable kind: renewal-risk." };
-        var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed };
+        var kind = new Argument<string>("KIND") { Description = $"A trainable kind: {RenewalRiskKind.KindName}, {string.Join(", ", TextFitTargets.Kinds)}." };
+        var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out };
         command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            if (p.GetValue(kind) != RenewalRiskKind.KindName)
-                return AgentCrmCli.Fail($"'{p.GetValue(kind)}' is not a trainable kind; trainable: {RenewalRiskKind.KindName}");
+            var kindName = p.GetValue(kind)!;
+            if (kindName != RenewalRiskKind.KindName && TextFitTargets.For(kindName) is null)
+                return AgentCrmCli.Fail($"'{kindName}' is not a trainable kind; trainable: {RenewalRiskKind.KindName}, {string.Join(", ", TextFitTargets.Kinds)}");
             var registry = services.GetRequiredService<AgentRegistry>();
             var set = services.GetRequiredService<CaseSetStore>().Load(p.GetValue(EvaluateCommand.Cases)!)
                 ?? throw new CaseSetNotFoundException(p.GetValue(EvaluateCommand.Cases)!);
-            var baseManifest = registry.Versions(RenewalRiskKind.KindName).LastOrDefault(v => v.State == AgentState.Active)?.Manifest
-                ?? new RenewalRiskKind().BuiltIn;
+            var template = kindName == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(kindName)!.Base;
+            var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == kindName)?.Manifest ?? template;
             var options = new FitOptions { Base = baseManifest, Seed = p.GetValue(Seed), Version = p.GetValue(Version) ?? NextVersion(registry, baseManifest.Id) };
-            var result = await Task.Run(() => RenewalRiskFitter.Fit(set, options), token);
+            var result = await Task.Run(() => TextFitTargets.For(kindName, baseManifest) is { } target
+                ? TextFitter.Fit(set, options, new TextFitOptions(), target)
+                : RenewalRiskFitter.Fit(set, options), token);
+            if (p.GetValue(Out) is { } outFile)
+                await File.WriteAllTextAsync(outFile.FullName, JsonSerializer.Serialize(result.Manifest, ManifestReader.Json), token);
             var registered = await registry.RegisterAsync(result.Manifest, "cli", token);
             var holdOut = HoldOutCases.Of(set, options);
             var (report, reportId) = await services.GetRequiredService<Evaluator>().EvaluateAsync(result.Manifest.Id, result.Manifest.Version, holdOut, "cli", null, token);
@@ -50,6 +57,7 @@ internal static class FitCommand
                     test = result.Test,
                     baseline = result.Baseline,
                     validation = result.Validation,
+                    perLabel = result.PerLabel,
                     report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet },
                 }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
             else
@@ -57,6 +65,8 @@ internal static class FitCommand
                 Console.WriteLine(agent);
                 Console.WriteLine($"  held-out {result.Test.Cases} cases: ROC-AUC {result.Test.RocAuc:0.000}  F1 {result.Test.F1:0.000}  precision {result.Test.Precision:0.000}  recall {result.Test.Recall:0.000}  (threshold {result.Test.Threshold:0.000})");
                 Console.WriteLine($"  baseline, same split: ROC-AUC {result.Baseline.RocAuc:0.000}  F1 {result.Baseline.F1:0.000}");
+                foreach (var l in result.PerLabel)
+                    Console.WriteLine($"  {l.Label,-26} held-out positives {l.Positives,4}  precision {l.Precision:0.000}  recall {l.Recall:0.000}  F1 {l.F1:0.000}");
                 Console.WriteLine($"  gate on {report.CaseSet}: {(report.Passed ? "passed" : "FAILED: " + string.Join("; ", report.Unmet))}  (report {reportId})");
                 Console.WriteLine($"  next: agentcrm agents promote {agent}");
             }

@@ -159,6 +159,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     [
         ("telco-churn", "sandbox/data/churn/ibm-telco/Telco-Customer-Churn.csv", "sandbox/mappings/telco-churn.yaml"),
         ("iranian-churn", "sandbox/data/churn/uci-iranian-churn/Customer_Churn.csv", "sandbox/mappings/iranian-churn.yaml"),
+        ("claudette-tos", "sandbox/data/compliance/claudette-tos/tos_unfair_clauses_en.csv", "sandbox/mappings/claudette-tos.yaml"),
+        ("canada-tenders", "sandbox/data/tender/canada-buyandsell/buyandsell_tenders_2010_2014.csv", "sandbox/mappings/canada-tenders.yaml"),
     ];
 
     private static CaseSet Parse(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName)

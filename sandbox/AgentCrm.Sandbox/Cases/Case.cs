@@ -7,4 +7,13 @@ namespace AgentCrm.Sandbox.Cases;
 /// <param name="Snapshot">The customer snapshot at the case's moment.</param>
 /// <param name="Label">The true outcome for the scenario (true = churned / positive).</param>
 /// <param name="Segment">The slice reports break metrics down by (e.g. contract type), if any.</param>
-public sealed record Case(string Id, CustomerSnapshot Snapshot, bool Label, string? Segment);
+public sealed record Case(string Id, CustomerSnapshot Snapshot, bool Label, string? Segment)
+{
+    /// <summary>The unit cases must be split by (e.g. the document a sentence comes from), when the mapping names one.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Further named labels the mapping declares (e.g. one per clause category), beside the primary <see cref="Label"/>.</summary>
+    public IReadOnlyDictionary<string, bool> Labels { get; init; } = EmptyLabels;
+
+    private static readonly IReadOnlyDictionary<string, bool> EmptyLabels = new Dictionary<string, bool>(StringComparer.Ordinal);
+}

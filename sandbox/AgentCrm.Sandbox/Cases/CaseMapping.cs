@@ -14,6 +14,12 @@ internal sealed record CaseMapping(
     DateTimeOffset AsOf,
     IReadOnlyList<FieldSpec> Fields)
 {
+    /// <summary>The column whose value groups cases that must stay on one side of a split (e.g. the document).</summary>
+    public ColumnRef? Group { get; init; }
+
+    /// <summary>Further named labels (e.g. per clause category), each a column and its positive values.</summary>
+    public IReadOnlyList<NamedLabelSpec> Labels { get; init; } = [];
+
     /// <summary>Snapshot time of tabular cases when the mapping gives none (fixed, so replays are deterministic).</summary>
     public static readonly DateTimeOffset DefaultAsOf = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 }
@@ -21,6 +27,8 @@ internal sealed record CaseMapping(
 internal sealed record ColumnRef(string Column, int Line);
 
 internal sealed record LabelSpec(string Column, IReadOnlySet<string> Positive, IReadOnlySet<string>? Negative, int Line);
+
+internal sealed record NamedLabelSpec(string Name, LabelSpec Label);
 
 internal sealed record SegmentSpec(string Column, IReadOnlyDictionary<string, string> Values, int Line);
 

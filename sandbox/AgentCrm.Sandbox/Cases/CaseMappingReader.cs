@@ -8,7 +8,7 @@ namespace AgentCrm.Sandbox.Cases;
 /// <summary>Parses and checks a tabular mapping (YAML); every problem names the mapping's line.</summary>
 internal static class CaseMappingReader
 {
-    private static readonly string[] TopKeys = ["name", "scenario", "description", "id", "label", "segment", "asOf", "fields"];
+    private static readonly string[] TopKeys = ["name", "scenario", "description", "id", "group", "label", "labels", "segment", "asOf", "fields"];
     private static readonly string[] LabelKeys = ["column", "positive", "negative"];
     private static readonly string[] SegmentKeys = ["column", "values"];
     private static readonly string[] FieldKeys = ["column", "field", "type", "values", "missing"];
@@ -42,7 +42,17 @@ internal static class CaseMappingReader
                 throw y.Error(node, $"field '{spec.Field}' is already mapped on line {twice.Line}.");
             fields.Add(spec);
         }
-        return new CaseMapping(name, scenario, id, label, segment, asOf.ToUniversalTime(), fields);
+        var group = y.Child(root, "group") is { } groupNode ? new ColumnRef(y.Scalar(groupNode, "group"), Line(groupNode)) : null;
+        var labels = new List<NamedLabelSpec>();
+        if (y.Child(root, "labels") is { } labelsNode)
+            foreach (var (key, value) in y.Map(labelsNode, "labels").Children)
+            {
+                var labelName = key is YamlScalarNode { Value: { Length: > 0 } k } ? k : throw y.Error(key, "labels must map a name to { column, positive }.");
+                if (!IsName(labelName))
+                    throw y.Error(key, $"label name '{labelName}' must be lower-case letters, digits and dashes.");
+                labels.Add(new NamedLabelSpec(labelName, ReadLabel(y, value)));
+            }
+        return new CaseMapping(name, scenario, id, label, segment, asOf.ToUniversalTime(), fields) { Group = group, Labels = labels };
     }
 
     private static YamlMappingNode Load(string text, string file)

@@ -17,6 +17,8 @@ internal static class TabularCaseReader
         var labelColumn = Column(mapping.Label.Column, mapping.Label.Line);
         var segmentColumn = mapping.Segment is { } seg ? Column(seg.Column, seg.Line) : -1;
         var fieldColumns = mapping.Fields.Select(f => Column(f.Column, f.Line)).ToArray();
+        var groupColumn = mapping.Group is { } group ? Column(group.Column, group.Line) : -1;
+        var namedColumns = mapping.Labels.Select(l => Column(l.Label.Column, l.Label.Line)).ToArray();
 
         var cases = new List<Case>(table.Rows.Count);
         var idLines = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -38,12 +40,24 @@ internal static class TabularCaseReader
                     throw Error(idColumn, $"duplicate id '{caseId}' (first on line {idLines[caseId]}).");
             }
 
-            var rawLabel = row.Values[labelColumn].Trim();
-            if (rawLabel.Length == 0)
-                throw Error(labelColumn, "missing label value.");
-            var label = mapping.Label.Positive.Contains(rawLabel);
-            if (!label && mapping.Label.Negative is { } negative && !negative.Contains(rawLabel))
-                throw Error(labelColumn, $"label value '{rawLabel}' is neither positive ({string.Join(", ", mapping.Label.Positive)}) nor negative ({string.Join(", ", negative)}).");
+            bool ReadLabel(LabelSpec spec, int column)
+            {
+                var rawLabel = row.Values[column].Trim();
+                if (rawLabel.Length == 0)
+                    throw Error(column, "missing label value.");
+                var positive = spec.Positive.Contains(rawLabel);
+                if (!positive && spec.Negative is { } negative && !negative.Contains(rawLabel))
+                    throw Error(column, $"label value '{rawLabel}' is neither positive ({string.Join(", ", spec.Positive)}) nor negative ({string.Join(", ", negative)}).");
+                return positive;
+            }
+
+            var label = ReadLabel(mapping.Label, labelColumn);
+            var named = new Dictionary<string, bool>(mapping.Labels.Count, StringComparer.Ordinal);
+            for (var l = 0; l < mapping.Labels.Count; l++)
+                named[mapping.Labels[l].Name] = ReadLabel(mapping.Labels[l].Label, namedColumns[l]);
+            string? groupValue = null;
+            if (groupColumn >= 0 && (groupValue = row.Values[groupColumn].Trim()).Length == 0)
+                throw Error(groupColumn, "missing group value.");
 
             var fields = new Dictionary<string, SnapshotField>(mapping.Fields.Count, StringComparer.Ordinal);
             for (var f = 0; f < mapping.Fields.Count; f++)
@@ -67,7 +81,7 @@ internal static class TabularCaseReader
             if (segmentColumn >= 0 && row.Values[segmentColumn].Trim() is { Length: > 0 } rawSegment)
                 segment = mapping.Segment!.Values.TryGetValue(rawSegment, out var s) ? s : rawSegment;
 
-            cases.Add(new Case(caseId, new CustomerSnapshot(caseId, mapping.AsOf, fields), label, segment));
+            cases.Add(new Case(caseId, new CustomerSnapshot(caseId, mapping.AsOf, fields), label, segment) { Group = groupValue, Labels = named });
         }
         return cases;
     }

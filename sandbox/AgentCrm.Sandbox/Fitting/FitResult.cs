@@ -38,6 +38,9 @@ public sealed record FitResult(AgentManifest Manifest, FitMetrics Test, FitMetri
     public required IReadOnlyList<FitCandidate> Candidates { get; init; }
 
     public required string Protocol { get; init; }
+
+    /// <summary>Text fits: each named label (e.g. clause category) on the held-out part.</summary>
+    public IReadOnlyList<Text.LabelMetrics> PerLabel { get; init; } = [];
 }
 
 /// <summary>

@@ -45,4 +45,31 @@ internal static class StratifiedSplit
         new Random(unchecked(seed * 2 + (cls ? 1 : 0))).Shuffle(members);
         return members;
     }
+
+    /// <summary>
+    /// Whole groups (e.g. documents) held out: the distinct groups, in order of first appearance, are shuffled
+    /// with the seed and the first <c>round(fraction · groups)</c> are the test part, so no group is on both sides.
+    /// </summary>
+    public static (int[] Train, int[] Test) GroupHoldOut(IReadOnlyList<string> groups, double fraction, int seed)
+    {
+        var distinct = groups.Distinct(StringComparer.Ordinal).ToArray();
+        new Random(seed).Shuffle(distinct);
+        var held = distinct.Take((int)Math.Round(fraction * distinct.Length, MidpointRounding.AwayFromZero)).ToHashSet(StringComparer.Ordinal);
+        var train = new List<int>();
+        var test = new List<int>();
+        for (var i = 0; i < groups.Count; i++)
+            (held.Contains(groups[i]) ? test : train).Add(i);
+        return ([.. train], [.. test]);
+    }
+
+    /// <summary>Fold number (0..k-1) per position, whole groups dealt round-robin after a seeded shuffle.</summary>
+    public static int[] GroupFolds(IReadOnlyList<string> groups, int k, int seed)
+    {
+        var distinct = groups.Distinct(StringComparer.Ordinal).ToArray();
+        new Random(seed).Shuffle(distinct);
+        var foldOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < distinct.Length; i++)
+            foldOf[distinct[i]] = i % k;
+        return groups.Select(g => foldOf[g]).ToArray();
+    }
 }

@@ -11,9 +11,18 @@ public static class HoldOutCases
 {
     public static CaseSet Of(CaseSet set, FitOptions options)
     {
-        var (_, test) = StratifiedSplit.HoldOut(set.Cases.Select(c => c.Label).ToArray(), options.TestFraction, options.Seed);
+        var (_, test) = Split(set, options);
         var name = $"{set.Name}:holdout-{options.Seed}";
         return new CaseSet(name, $"{set.Hash}:holdout:{options.TestFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{options.Seed}",
             test.Select(i => set.Cases[i]).ToList(), set.Kind) { Scenario = set.Scenario };
     }
+
+    /// <summary>
+    /// The fit's split: whole groups (documents) when every case has a group, so no document is on both
+    /// sides; otherwise stratified by label.
+    /// </summary>
+    public static (int[] Train, int[] Test) Split(CaseSet set, FitOptions options) =>
+        set.Cases.Count > 0 && set.Cases.All(c => c.Group is not null)
+            ? StratifiedSplit.GroupHoldOut(set.Cases.Select(c => c.Group!).ToArray(), options.TestFraction, options.Seed)
+            : StratifiedSplit.HoldOut(set.Cases.Select(c => c.Label).ToArray(), options.TestFraction, options.Seed);
 }

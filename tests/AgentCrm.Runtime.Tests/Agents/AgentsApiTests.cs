@@ -62,7 +62,7 @@ public sealed class AgentsApiTests
 
         var list = await app.GetJsonAsync("/v1/agents");
         var ids = list.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("id").GetString()).ToList();
-        Assert.Equal(["churn-watch", "renewal-risk"], ids);
+        Assert.Equal(["churn-watch", .. BuiltInIds], ids);
         var one = await app.GetJsonAsync("/v1/agents/churn-watch");
         Assert.Equal(JsonValueKind.Null, one.GetProperty("activeVersion").ValueKind);
     }
@@ -94,7 +94,7 @@ public sealed class AgentsApiTests
         var errors = JsonDocument.Parse(text).RootElement.GetProperty("errors");
         Assert.True(errors.TryGetProperty(field, out _), $"{name}: expected an error for '{field}' in {text}");
         var agents = await app.GetJsonAsync("/v1/agents");
-        Assert.Equal(["renewal-risk"], agents.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("id").GetString()));
+        Assert.Equal(BuiltInIds, agents.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("id").GetString()));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class AgentsApiTests
         Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/churn-watch")).StatusCode);
         agent = await app.GetJsonAsync("/v1/agents/churn-watch");
         Assert.All(agent.GetProperty("versions").EnumerateArray(), v => Assert.Equal("retired", v.GetProperty("state").GetString()));
-        Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("activeAgents").GetInt32());
+        Assert.Equal(BuiltInIds.Length, (await app.GetJsonAsync("/readyz")).GetProperty("activeAgents").GetInt32());
     }
 
     [Fact]
@@ -137,6 +137,10 @@ public sealed class AgentsApiTests
         await using var second = await AgentCrmApp.StartAsync(dir);
         Assert.Equal("1.0.0", (await second.GetJsonAsync("/v1/agents/churn-watch")).GetProperty("activeVersion").GetString());
         Assert.Equal("retired", (await second.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions")[0].GetProperty("state").GetString());
-        Assert.Equal(1, (await second.GetJsonAsync("/readyz")).GetProperty("activeAgents").GetInt32());
+        // churn-watch and the built-ins other than renewal-risk.
+        Assert.Equal(BuiltInIds.Length, (await second.GetJsonAsync("/readyz")).GetProperty("activeAgents").GetInt32());
     }
+
+    /// <summary>The agents every new install registers and activates (renewal-risk, compliance-check, tender-detection), sorted.</summary>
+    internal static string[] BuiltInIds => [.. global::AgentCrm.Agents.BuiltInKinds.All.Select(k => k.BuiltIn?.Id).OfType<string>().Order(StringComparer.Ordinal)];
 }

@@ -7,7 +7,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr);
 /// <summary>Runs the real `agentcrm` (the built agentcrm.dll beside the tests) as a process.</summary>
 public static class CliRunner
 {
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? environment = null, TimeSpan? timeLimit = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "agentcrm.dll"));
@@ -18,7 +18,7 @@ public static class CliRunner
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(timeLimit ?? TimeSpan.FromSeconds(60));
         await process.WaitForExitAsync(timeout.Token);
         return new CliResult(process.ExitCode, await stdout, await stderr);
     }

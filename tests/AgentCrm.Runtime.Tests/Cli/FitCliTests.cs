@@ -28,7 +28,8 @@ public sealed class FitCliTests
         var promote = await CliRunner.RunAsync(["agents", "promote", "renewal-risk@1.1.0", "--data", first]);
         Assert.True(promote.ExitCode == 0, promote.Stderr);
         var list = JsonDocument.Parse((await CliRunner.RunAsync(["agents", "list", "--data", first, "--json"])).Stdout).RootElement;
-        var states = list.GetProperty("items").EnumerateArray().ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
+        var states = list.GetProperty("items").EnumerateArray().Where(v => v.GetProperty("id").GetString() == "renewal-risk")
+            .ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
         Assert.Equal("active", states["1.1.0"]);
         Assert.Equal("retired", states["1.0.0"]);
     }
@@ -43,5 +44,28 @@ public sealed class FitCliTests
         var cases = await CliRunner.RunAsync(["agents", "fit", "renewal-risk", "--cases", "nope", "--data", dir]);
         Assert.Equal(1, cases.ExitCode);
         Assert.Contains("No case set 'nope'", cases.Stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>The text kinds fit the same way: a new version, gated on the held-out part, and the manifest written with --out.</summary>
+    [Fact]
+    public async Task Fit_TenderDetection_OnTheShippedTenders_RegistersAGatedVersion_AndWritesTheManifest()
+    {
+        var dir = TempDirectory.Create();
+        var manifestFile = Path.Combine(dir, "tender.json");
+        var fit = await CliRunner.RunAsync(["agents", "fit", "tender-detection", "--cases", "canada-tenders", "--data", dir, "--json", "--out", manifestFile], timeLimit: TimeSpan.FromMinutes(4));
+        Assert.True(fit.ExitCode == 0, fit.Stderr);
+        var r = JsonDocument.Parse(fit.Stdout).RootElement;
+        Assert.Equal("tender-detection@1.1.0", r.GetProperty("agent").GetString());
+        var report = r.GetProperty("report");
+        Assert.Equal("canada-tenders:holdout-20260101", report.GetProperty("caseSet").GetString());
+        Assert.Equal(1200, report.GetProperty("cases").GetInt32());
+        Assert.True(report.GetProperty("passed").GetBoolean(), report.ToString());
+        Assert.True(r.GetProperty("test").GetProperty("f1").GetDouble() > r.GetProperty("baseline").GetProperty("f1").GetDouble());
+
+        var written = JsonDocument.Parse(await File.ReadAllTextAsync(manifestFile)).RootElement;
+        Assert.Equal("tender-detection", written.GetProperty("kind").GetString());
+        Assert.Equal("text", written.GetProperty("parameters").GetProperty("model").GetProperty("type").GetString());
+        var promote = await CliRunner.RunAsync(["agents", "promote", "tender-detection@1.1.0", "--data", dir]);
+        Assert.True(promote.ExitCode == 0, promote.Stderr);
     }
 }

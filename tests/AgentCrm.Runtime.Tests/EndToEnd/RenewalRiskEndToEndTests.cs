@@ -89,7 +89,7 @@ public sealed class RenewalRiskEndToEndTests
         Assert.Equal("ok", (await app.GetJsonAsync("/healthz")).GetProperty("status").GetString());
         var ready = await app.GetJsonAsync("/readyz");
         Assert.Equal("ready", ready.GetProperty("status").GetString());
-        Assert.Equal(1, ready.GetProperty("activeAgents").GetInt32());
+        Assert.Equal(Agents.AgentsApiTests.BuiltInIds.Length, ready.GetProperty("activeAgents").GetInt32());
         var openApi = await app.GetJsonAsync("/openapi/v1.json");
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/events", out _));
     }

@@ -16,6 +16,21 @@ internal static class SampleData
 
     public static string IranianMapping => Path.Combine(Root, "sandbox", "mappings", "iranian-churn.yaml");
 
+    public static string ClaudetteCsv => Path.Combine(Root, "sandbox", "data", "compliance", "claudette-tos", "tos_unfair_clauses_en.csv");
+
+    public static string ClaudetteMapping => Path.Combine(Root, "sandbox", "mappings", "claudette-tos.yaml");
+
+    public static string TendersCsv => Path.Combine(Root, "sandbox", "data", "tender", "canada-buyandsell", "buyandsell_tenders_2010_2014.csv");
+
+    public static string TendersMapping => Path.Combine(Root, "sandbox", "mappings", "canada-tenders.yaml");
+
+    private static readonly Lazy<CaseSet> LazyClaudette = new(() => CaseSetLoader.LoadTabular(ClaudetteCsv, ClaudetteMapping));
+    private static readonly Lazy<CaseSet> LazyTenders = new(() => CaseSetLoader.LoadTabular(TendersCsv, TendersMapping));
+
+    public static CaseSet Claudette => LazyClaudette.Value;
+
+    public static CaseSet Tenders => LazyTenders.Value;
+
     private static readonly Lazy<CaseSet> LazyTelco = new(() => CaseSetLoader.LoadTabular(TelcoCsv, TelcoMapping));
     private static readonly Lazy<CaseSet> LazyIranian = new(() => CaseSetLoader.LoadTabular(IranianCsv, IranianMapping));
 

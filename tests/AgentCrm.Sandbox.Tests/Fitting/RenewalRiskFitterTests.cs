@@ -18,6 +18,7 @@ public sealed class ShippedFits
     public FitResult Iranian => _iranian.Value;
 }
 
+[Collection(Text.FitsCollection.Name)]
 public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper output) : IClassFixture<ShippedFits>
 {
     [Fact]

@@ -1,0 +1,38 @@
+using AgentCrm.Agents.Compliance;
+
+namespace AgentCrm.Agents.Tender;
+
+/// <summary>
+/// The built-in <c>tender-detection</c> kind. Its built-in version carries the notice model fitted on the
+/// Canadian tender notices (<c>agentcrm agents fit tender-detection --cases canada-tenders</c>), shipped as an
+/// embedded resource.
+/// </summary>
+public sealed class TenderDetectionKind : IAgentKind
+{
+    public const string KindName = "tender-detection";
+
+    /// <summary>The manifest a fit derives from: everything but the model.</summary>
+    public static AgentManifest Template { get; } = new AgentManifest
+    {
+        Id = "tender-detection",
+        Version = "1.0.0",
+        Kind = KindName,
+        Scenario = "tender-detection",
+        Description = "Procurement notices for our product category from customers, and buying-intent web bursts above the customer's baseline.",
+        Subscribes = ["news", "web_visit", "profile"],
+        Reads = [.. TenderAgent.NoticeFields, "news.daysSince", .. Customers.WebBaseline.Fields],
+        Purpose = "customer-success",
+        Threshold = 0.5,
+        CooldownDays = 14,
+        VetoPolicy = VetoPolicy.DeliverThenVeto,
+        KnowledgeQuery = "procurement notice tender bid what to prepare",
+    };
+
+    private static readonly Lazy<AgentManifest> Shipped = new(() => BuiltInManifests.Load("tender-detection.json", Template));
+
+    public string Name => KindName;
+
+    public AgentManifest BuiltIn => Shipped.Value;
+
+    public IAgent Create(AgentManifest manifest) => new TenderAgent(manifest, TenderParameters.From(manifest.Parameters));
+}

@@ -1,0 +1,33 @@
+using AgentCrm.Agents.Text;
+
+namespace AgentCrm.Sandbox.Fitting.Text;
+
+/// <summary>What a text fit searches: the terms (fixed), and by cross-validation the L2 strength and the weight of positives.</summary>
+public sealed record TextFitOptions
+{
+    public TextFeaturizer Featurizer { get; init; } = TextFeaturizer.Default;
+
+    /// <summary>A term must occur in at least this many training texts.</summary>
+    public int MinDf { get; init; } = 2;
+
+    /// <summary>When cases are grouped (documents), a term must occur in at least this many groups: one company's name does not generalise.</summary>
+    public int MinGroups { get; init; } = 3;
+
+    /// <summary>Most word terms (uni- and bigrams) kept, by document frequency.</summary>
+    public int MaxWords { get; init; } = 12000;
+
+    /// <summary>Most character n-grams kept, by document frequency.</summary>
+    public int MaxChars { get; init; } = 12000;
+
+    /// <summary>L2 strengths tried (λ in Σ log-loss + λ/2·‖w‖²).</summary>
+    public IReadOnlyList<double> L2Strengths { get; init; } = [0.1, 0.3];
+
+    /// <summary>Weights of positive cases tried (rare classes gain recall from more than 1).</summary>
+    public IReadOnlyList<double> PositiveWeights { get; init; } = [1, 2];
+
+    /// <summary>The baseline measured in the same run: word uni- and bigrams only, this L2, positives unweighted.</summary>
+    public double BaselineL2 { get; init; } = 1;
+}
+
+/// <summary>One named label's figures on the held-out part (e.g. a clause category), at its class threshold.</summary>
+public sealed record LabelMetrics(string Label, int Positives, int TruePositives, int FalsePositives, double Threshold, double Precision, double Recall, double F1);

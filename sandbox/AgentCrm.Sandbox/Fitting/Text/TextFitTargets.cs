@@ -1,0 +1,21 @@
+using AgentCrm.Agents;
+using AgentCrm.Agents.Compliance;
+using AgentCrm.Agents.Tender;
+
+namespace AgentCrm.Sandbox.Fitting.Text;
+
+/// <summary>The trainable text kinds and what their fits read.</summary>
+public static class TextFitTargets
+{
+    public static readonly IReadOnlyList<string> Kinds = [ComplianceCheckKind.KindName, TenderDetectionKind.KindName];
+
+    /// <summary>The target for a kind, deriving from <paramref name="baseManifest"/> (the kind's template when null); null for a kind that is not a text kind.</summary>
+    public static TextTarget? For(string kind, AgentManifest? baseManifest = null) => kind switch
+    {
+        ComplianceCheckKind.KindName => new TextTarget(UnfairCategories.Unfair, s => s.Text(ComplianceAgent.TextField) ?? "", true,
+            new ComplianceCheckKind(), baseManifest ?? ComplianceCheckKind.Template, CanEnsemble: true),
+        TenderDetectionKind.KindName => new TextTarget(TenderParameters.MatchClass, TenderAgent.NoticeText, false,
+            new TenderDetectionKind(), baseManifest ?? TenderDetectionKind.Template),
+        _ => null,
+    };
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using AgentCrm.Agents.Compliance;
+using AgentCrm.Agents.Tests.Text;
+using AgentCrm.Agents.Text;
+
+namespace AgentCrm.Agents.Tests.Compliance;
+
+public sealed class ComplianceAgentTests
+{
+    private static readonly ComplianceCheckKind Kind = new();
+
+    private static TextModel Unfair() => TinyModels.Words(
+        ("unfair", -3, [("arbitration", 6), ("terminate", 5), ("discretion", 2)]),
+        ("arbitration", -3, [("arbitration", 6)]),
+        ("unilateral-termination", -3, [("terminate", 6)]));
+
+    private static AgentManifest Manifest(params (string Key, object Value)[] extra) => ComplianceCheckKind.Template with
+    {
+        Threshold = 0.6,
+        Parameters = TinyModels.Parameters([("model", Unfair()), .. extra]),
+    };
+
+    private const string Terms =
+        "Welcome to Acme. We provide the service as described. Any dispute shall be settled by binding arbitration in Delaware. " +
+        "We may terminate your account at our sole discretion. Thank you for reading.";
+
+    [Fact]
+    public void UnfairSentences_Fire_QuotedStrongestFirst_WithCategoryAndFix()
+    {
+        var agent = Kind.Create(Manifest());
+
+        var result = agent.Assess(TinyModels.Snapshot(("documents.text", Terms)));
+
+        Assert.True(result.Fired);
+        Assert.Equal(2, result.Reasons.Count);
+        var first = result.Reasons[0];
+        Assert.Equal("documents.text", first.Field);
+        Assert.Equal("Any dispute shall be settled by binding arbitration in Delaware.", first.Value);
+        Assert.StartsWith("arbitration clause (p ", first.Explanation, StringComparison.Ordinal);
+        Assert.Equal(["ev-1"], first.EventIds);
+        Assert.Equal("We may terminate your account at our sole discretion.", result.Reasons[1].Value);
+        Assert.StartsWith("unilateral termination clause", result.Reasons[1].Explanation, StringComparison.Ordinal);
+        Assert.True(first.Weight > result.Reasons[1].Weight);
+        Assert.Equal(first.Weight, result.Score);
+        Assert.Contains("arbitration optional", result.NextStep, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FairText_DoesNotFire_AndQuotesNothing()
+    {
+        var result = Kind.Create(Manifest()).Assess(TinyModels.Snapshot(("documents.text", "Welcome to Acme. You can cancel at any time and get a refund.")));
+
+        Assert.False(result.Fired);
+        Assert.Empty(result.Reasons);
+        Assert.True(result.Score < 0.6);
+    }
+
+    [Fact]
+    public void NoDocument_DoesNotFire()
+    {
+        Assert.Equal(Assessment.None, Kind.Create(Manifest()).Assess(TinyModels.Snapshot(("documents.docType", "terms"))));
+    }
+
+    [Fact]
+    public void Ensemble_AveragesUnfairWithTheBestCategory()
+    {
+        var plain = Kind.Create(Manifest()).Assess(TinyModels.Snapshot(("documents.text", "We may terminate at our discretion.")));
+        var ensemble = Kind.Create(Manifest(("ensemble", true))).Assess(TinyModels.Snapshot(("documents.text", "We may terminate at our discretion.")));
+
+        var unfair = 1 / (1 + Math.Exp(-(-3 + (5 + 2) / Math.Sqrt(2))));
+        var termination = 1 / (1 + Math.Exp(-(-3 + 6 / Math.Sqrt(2))));
+        Assert.Equal(Math.Round(unfair, 4), plain.Score);
+        Assert.Equal(Math.Round((unfair + termination) / 2, 4), ensemble.Score);
+    }
+
+    [Fact]
+    public void Policy_FlagsMissingRequiredClauses_AndQuotesRiskyOnes()
+    {
+        var clauses = TinyModels.Words(("cap-on-liability", -3, [("cap", 6)]), ("non-compete", -3, [("compete", 6)]));
+        var agent = Kind.Create(Manifest(("clauseModel", clauses), ("policy", new { require = new[] { "cap-on-liability" }, flag = new[] { "non-compete" } })));
+
+        var result = agent.Assess(TinyModels.Snapshot(("documents.text", "The parties agree as follows. Supplier shall not compete with Customer for five years.")));
+
+        Assert.True(result.Fired);
+        Assert.Contains(result.Reasons, r => r.Explanation == "required clause missing: cap-on-liability (policy)");
+        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: non-compete", StringComparison.Ordinal));
+        Assert.Equal("Supplier shall not compete with Customer for five years.", risky.Value);
+
+        var compliant = agent.Assess(TinyModels.Snapshot(("documents.text", "Liability is subject to a cap of the fees paid.")));
+        Assert.False(compliant.Fired);
+        Assert.Empty(compliant.Reasons);
+    }
+
+    [Fact]
+    public void BadParameters_AreRejectedWithTheirPaths()
+    {
+        var noUnfair = TinyModels.Words(("arbitration", 0, [("arbitration", 1)]));
+        var manifest = ComplianceCheckKind.Template with
+        {
+            Parameters = TinyModels.Parameters(("model", noUnfair), ("policy", new { require = new[] { "cap-on-liability" } }), ("maxQuotes", 0), ("colour", "red")),
+        };
+
+        var ex = Assert.Throws<ManifestException>(() => Kind.Create(manifest));
+
+        Assert.Contains("parameters.model.classes", ex.Errors.Keys);
+        Assert.Contains("parameters.policy.require[0]", ex.Errors.Keys);
+        Assert.Contains("parameters.maxQuotes", ex.Errors.Keys);
+        Assert.Contains("parameters.colour", ex.Errors.Keys);
+        Assert.Throws<ManifestException>(() => Kind.Create(Manifest() with { Reads = ["documents.title"] }));
+        Assert.Contains("parameters.model", Assert.Throws<ManifestException>(() => Kind.Create(ComplianceCheckKind.Template)).Errors.Keys);
+    }
+
+    [Fact]
+    public void BuiltIn_CarriesTheFittedModel_AndFindsAClassicUnfairClause()
+    {
+        var builtIn = Kind.BuiltIn;
+        Assert.Equal("compliance-check", builtIn.Id);
+        Assert.Equal("1.0.0", builtIn.Version);
+        var model = TextModel.FromJson(builtIn.Parameters["model"]);
+        Assert.Contains(model.Classes, c => c.Name == "unfair");
+        Assert.Contains(model.Classes, c => c.Name == "limitation-of-liability");
+
+        var agent = Kind.Create(builtIn);
+        var result = agent.Assess(TinyModels.Snapshot(("documents.text",
+            "Welcome to our service. To the fullest extent permitted by law, we shall not be liable for any indirect, incidental or consequential damages, loss of data or profits. " +
+            "We may modify these terms at any time without notice and your continued use constitutes acceptance.")));
+        Assert.True(result.Fired, $"score {result.Score} at threshold {builtIn.Threshold}");
+        Assert.Contains(result.Reasons, r => r.Explanation.StartsWith("limitation of liability clause", StringComparison.Ordinal));
+        Assert.False(agent.Assess(TinyModels.Snapshot(("documents.text", "Welcome to our service. We hope you enjoy the music."))).Fired);
+        Assert.True(JsonSerializer.Serialize(builtIn.Parameters).Length < 3_000_000);
+    }
+}
