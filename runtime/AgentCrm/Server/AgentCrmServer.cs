@@ -61,7 +61,6 @@ public static class AgentCrmServer
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));
-            o.SerializerOptions.MaxDepth = JsonBody.MaxDepth;
         });
 
         var app = builder.Build();
