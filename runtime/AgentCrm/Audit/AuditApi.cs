@@ -1,7 +1,6 @@
 using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Briefs;
-using AgentCrm.Intake;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -23,27 +22,10 @@ public static class AuditApi
     public static Results<Ok<ItemsPage<AuditRecord>>, ProblemHttpResult> List(AuditLog audit, string? subject, string? action, string? since, int? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
-        DateTimeOffset? parsedSince = null;
-        if (since is not null)
-        {
-            if (EventParser.TryParseTimestamp(since, out var t))
-                parsedSince = t;
-            else
-                errors["since"] = ["since must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z."];
-        }
-        if (limit is < 1 or > BriefsApi.MaxLimit)
-            errors["limit"] = [$"limit must be between 1 and {BriefsApi.MaxLimit}."];
-        long? after = null;
-        if (cursor is not null)
-        {
-            if (BriefStore.TryDecodeCursor(cursor, out var seq))
-                after = seq;
-            else
-                errors["cursor"] = ["cursor is not one this server issued."];
-        }
+        var parsedSince = Paging.Since(since, errors);
+        var (take, after) = Paging.Read(limit, cursor, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        var take = limit ?? BriefsApi.DefaultLimit;
         var rows = audit.Query(new AuditQuery(subject, action, parsedSince, take + 1, after));
         var items = rows.Take(take).ToList();
         return TypedResults.Ok(new ItemsPage<AuditRecord>(items, rows.Count > take ? BriefStore.EncodeCursor(items[^1].Seq) : null));

@@ -17,8 +17,8 @@ public sealed record BriefEvidence(
 
 public static class BriefsApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 500;
+    public const int DefaultLimit = Paging.DefaultLimit;
+    public const int MaxLimit = Paging.MaxLimit;
 
     public static RouteGroupBuilder MapBriefsApi(this IEndpointRouteBuilder app)
     {
@@ -81,27 +81,11 @@ public static class BriefsApi
             else
                 errors["status"] = [$"Unknown status '{status}'; allowed: {string.Join(", ", Enum.GetValues<BriefStatus>().Select(BriefStore.StatusName))}."];
         }
-        DateTimeOffset? parsedSince = null;
-        if (since is not null)
-        {
-            if (EventParser.TryParseTimestamp(since, out var t))
-                parsedSince = t;
-            else
-                errors["since"] = ["since must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z."];
-        }
-        if (limit is < 1 or > MaxLimit)
-            errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
-        long? after = null;
-        if (cursor is not null)
-        {
-            if (BriefStore.TryDecodeCursor(cursor, out var seq))
-                after = seq;
-            else
-                errors["cursor"] = ["cursor is not one this server issued."];
-        }
+        var parsedSince = Paging.Since(since, errors);
+        var (take, after) = Paging.Read(limit, cursor, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        return TypedResults.Ok(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, limit ?? DefaultLimit, after)
+        return TypedResults.Ok(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
         {
             VisibleTo = Caller.From(context.User),
         }));

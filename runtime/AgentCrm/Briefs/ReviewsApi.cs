@@ -44,17 +44,8 @@ public static partial class ReviewsApi
     public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, int? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
-        if (limit is < 1 or > BriefsApi.MaxLimit)
-            errors["limit"] = [$"limit must be between 1 and {BriefsApi.MaxLimit}."];
-        long? after = null;
-        if (cursor is not null)
-        {
-            if (BriefStore.TryDecodeCursor(cursor, out var seq))
-                after = seq;
-            else
-                errors["cursor"] = ["cursor is not one this server issued."];
-        }
-        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(limit ?? BriefsApi.DefaultLimit, after));
+        var (take, after) = Paging.Read(limit, cursor, errors);
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(take, after));
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Veto(
