@@ -10,7 +10,8 @@ namespace AgentCrm.Server;
 /// </summary>
 internal static class JsonBody
 {
-    public const int MaxDepth = 16;
+    /// <summary>The one nesting rule for every body, JSON and YAML alike.</summary>
+    public const int MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth;
 
     public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
     {
