@@ -23,8 +23,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     /// <summary>The error is about the body as a whole (where parsing stopped); any key will do.</summary>
     private const string AnyField = "";
 
-    /// <summary>One bad request: the endpoint, what is wrong, the status and the <c>errors</c> key expected (<see cref="AnyField"/>: any key).</summary>
-    public sealed record Row(string Endpoint, string Defect, Func<HttpContent?> Body, int Status, string Field);
+    /// <summary>One bad request: the endpoint, what is wrong, the status and the <c>errors</c> key expected (<see cref="AnyField"/>: any key); <c>Path</c> overrides the endpoint's path.</summary>
+    public sealed record Row(string Endpoint, string Defect, Func<HttpContent?> Body, int Status, string Field, string? Path = null);
 
     private static readonly Dictionary<string, (HttpMethod Method, string Path)> Endpoints = new()
     {
@@ -73,6 +73,31 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         return content;
     };
 
+    private const string UploadCsv = "id,tenure,churned\nu1,3,1\nu2,40,0\n";
+
+    private const string UploadMapping = """
+        name: upload-cases
+        id: id
+        label: { column: churned, positive: "1" }
+        fields:
+          - { column: tenure, field: tenure.months, type: number }
+        """;
+
+    /// <summary>Aliases that expand to 10^6 nodes ("billion laughs", smaller).</summary>
+    private const string AliasBomb = """
+        id: bomb
+        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        """;
+
+    /// <summary>A YAML mapping of mappings <paramref name="depth"/> deep, one key per line.</summary>
+    private static string DeepYaml(int depth) =>
+        string.Concat(Enumerable.Range(0, depth).Select(i => new string(' ', 2 * i) + $"k{i}:\n")) + new string(' ', 2 * depth) + "leaf\n";
+
     public static readonly IReadOnlyList<Row> Table =
     [
         // POST /v1/events
@@ -102,6 +127,9 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "veto policy as a number", Json(Manifest(vetoPolicy: "1")), 400, "vetoPolicy"),
         new("agents", "bad event type", Json(Manifest(subscribes: "[\"tweet\"]")), 400, "subscribes[0]"),
         new("agents", "empty body", Json(""), 400, "$"),
+        new("agents", "YAML nested 33 deep", Json(DeepYaml(33), "application/yaml"), 400, "$"),
+        new("agents", "YAML of 100000 open brackets", Json("id: " + new string('[', 100_000), "application/yaml"), 400, "$"),
+        new("agents", "YAML alias bomb", Json(AliasBomb, "application/yaml"), 400, "$"),
 
         // POST /v1/agents/{id}/versions/{version}/promote (the version has a passing report: a wrongly accepted request promotes it)
         new("promote", "malformed JSON", Json("""{"canaryPercent":"""), 400, AnyField),
@@ -122,6 +150,13 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("evaluate", "unknown field", Json("""{"caseSet":"bad-input-cases","priority":1}"""), 400, "priority"),
         new("evaluate", "unknown case set", Json("""{"caseSet":"no-such-cases"}"""), 400, "caseSet"),
         new("evaluate", "empty body", Json(""), 400, "caseSet"),
+        new("evaluate", "upload without mapping", Form(("cases", "cases.csv", UploadCsv)), 400, "mapping"),
+        new("evaluate", "upload without cases", Form(("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
+        new("evaluate", "upload with mapping and labels", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping), ("labels", "labels.csv", "customerId,cutoff,label\n")), 400, "labels"),
+        new("evaluate", "upload with a bad CSV line", Form(("cases", "cases.csv", UploadCsv + "u3,forty,0\n"), ("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
+        new("evaluate", "upload with a mapping nested 33 deep", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", DeepYaml(33))), 400, "mapping"),
+        new("evaluate", "upload with an alias bomb mapping", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
+        new("evaluate", "upload with a malformed timeline", Form(("cases", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, "cases"),
 
         // POST /v1/briefs/{id}/veto (on a pendingReview brief)
         new("veto", "malformed JSON", Json("""{"reason":"""), 400, AnyField),
@@ -181,6 +216,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("cases", "wrong content type", Json("""{"events":[]}"""), 400, "$"),
         new("cases", "events without labels", Form(("events", "events.ndjson", Event())), 400, "labels"),
         new("cases", "malformed timeline", Form(("events", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, AnyField),
+        new("cases", "alias bomb mapping", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
+        new("cases", "reserved upload: name", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping)), 400, "name", "/v1/cases/upload:0123456789ab"),
         new("cases", "bad label date", Form(("events", "events.ndjson", Event()), ("labels", "labels.csv", "customerId,cutoff,label\nacme,someday,1\n")), 400, "labels"),
     ];
 
@@ -211,7 +248,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         var (method, path) = Endpoints[endpoint];
         var before = await server.StateAsync();
 
-        using var request = new HttpRequestMessage(method, path.Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal)) { Content = row.Body() };
+        using var request = new HttpRequestMessage(method, (row.Path ?? path).Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal)) { Content = row.Body() };
         using var response = await server.App.Client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         var code = (int)response.StatusCode;
