@@ -15,9 +15,11 @@ internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, str
         store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, cancellationToken);
 
     /// <summary>400 naming the part at fault; the message names the file and line.</summary>
-    public ProblemHttpResult Invalid(CaseSetException ex) =>
-        Problems.Validation(new Dictionary<string, string[]> { [ex.File == AuxName ? AuxPart : DataPart] = [ex.Message] },
-            detail: $"{(ex.File == AuxName ? AuxPart : DataPart)}: {ex.Message} Nothing was stored.");
+    public ProblemHttpResult Invalid(CaseSetException ex)
+    {
+        var part = ex.File == AuxName ? AuxPart : DataPart;
+        return Problems.Validation(new Dictionary<string, string[]> { [part] = [ex.Message] }, detail: $"{part}: {ex.Message} Nothing was stored.");
+    }
 }
 
 /// <summary>
