@@ -1,6 +1,7 @@
 using AgentCrm.Access;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Agents;
 
@@ -14,8 +15,6 @@ public sealed record PromoteRequest(int? CanaryPercent);
 
 public static class AgentsApi
 {
-    private const long MaxManifestBytes = 1024 * 1024;
-
     public static RouteGroupBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/agents").WithTags("Agents");
@@ -31,11 +30,12 @@ public static class AgentsApi
     }
 
     public static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> Register(
-        HttpRequest request, AgentRegistry registry, HttpContext context, CancellationToken cancellationToken)
+        HttpRequest request, AgentRegistry registry, IOptions<AgentsOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
-        var text = await RequestBody.ReadTextAsync(request, MaxManifestBytes, cancellationToken);
+        var limit = options.Value.MaxManifestBytes;
+        var text = await RequestBody.ReadTextAsync(request, limit, cancellationToken);
         if (text is null)
-            return Problems.TooLarge($"A manifest is at most {MaxManifestBytes} bytes.");
+            return Problems.TooLarge($"A manifest is at most {limit} bytes (the setting Agents:MaxManifestBytes).");
         var lines = ManifestLines.None;
         try
         {

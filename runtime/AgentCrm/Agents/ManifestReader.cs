@@ -16,7 +16,7 @@ public static partial class ManifestReader
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
-        MaxDepth = 32,
+        MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth,
     };
 
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
@@ -54,7 +54,7 @@ public static partial class ManifestReader
                 (node, lines) = YamlToJson(body);
             else
             {
-                node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 32 });
+                node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth });
                 lines = ManifestLines.FromJson(body);
             }
         }
@@ -148,8 +148,7 @@ public static partial class ManifestReader
 
     private static (JsonNode?, ManifestLines) YamlToJson(string text)
     {
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        var stream = AgentCrm.Sandbox.Cases.SafeYaml.Load(text);
         if (stream.Documents.Count == 0)
             throw new ManifestException("$", "The YAML document is empty.");
         var root = stream.Documents[0].RootNode;

@@ -8,20 +8,27 @@ namespace AgentCrm.Cli;
 internal static class EvaluateCommand
 {
     public static readonly Option<string> Cases = new("--cases") { Description = "A registered case set (agentcrm cases list).", Required = true };
+    private static readonly Option<string?> CaseSet = new("--cases") { Description = "A registered case set (agentcrm cases list)." };
+    private static readonly Option<FileInfo?> CasesFile = new("--cases-file") { Description = "A case file to evaluate on instead: a CSV (with --mapping) or NDJSON events (with --labels); stored as case set upload:<hash prefix>." };
+    private static readonly Option<FileInfo?> Mapping = new("--mapping") { Description = "YAML mapping of the --cases-file CSV (see sandbox/mappings/)." };
+    private static readonly Option<FileInfo?> Labels = new("--labels") { Description = "Labels CSV (customerId,cutoff,label) of the --cases-file NDJSON timeline." };
     private static readonly Option<FileInfo?> Html = new("--html") { Description = "Also write the HTML report to this file." };
 
     public static Command Create(Argument<string> versionArg)
     {
-        var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, Cases, Html };
+        var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html };
         command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var value = p.GetValue(versionArg)!;
             var at = value.IndexOf('@', StringComparison.Ordinal);
             if (at <= 0)
                 return AgentCrmCli.Fail($"'{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0)");
+            var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), token);
+            if (caseSet is null)
+                return AgentCrmCli.Fail(problem!);
             var json = p.GetValue(AgentCrmCli.Json);
             var progress = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
-            var (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(value[..at], value[(at + 1)..], p.GetValue(Cases)!, "cli", progress, token);
+            var (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(value[..at], value[(at + 1)..], caseSet, "cli", progress, token);
             progress?.Done();
             if (p.GetValue(Html) is { } html)
                 await File.WriteAllTextAsync(html.FullName, HtmlReport.Render(report), token);
@@ -29,6 +36,29 @@ internal static class EvaluateCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The case set to evaluate on: --cases NAME, or --cases-file stored as an upload (the same rules as the API's upload).</summary>
+    private static async Task<(string? Name, string? Problem)> CaseSetAsync(ParseResult p, CaseSetStore store, CancellationToken cancellationToken)
+    {
+        var (name, file, mapping, labels) = (p.GetValue(CaseSet), p.GetValue(CasesFile), p.GetValue(Mapping), p.GetValue(Labels));
+        if (file is null)
+            return name is null
+                ? (null, "give --cases NAME (a registered case set) or --cases-file FILE with --mapping or --labels")
+                : mapping is not null || labels is not null
+                    ? (null, "--mapping and --labels go with --cases-file, not --cases")
+                    : (name, null);
+        if (name is not null)
+            return (null, "give either --cases or --cases-file, not both");
+        if ((mapping is null) == (labels is null))
+            return (null, "--cases-file needs exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)");
+        var aux = (mapping ?? labels)!;
+        foreach (var f in new[] { file, aux })
+            if (!f.Exists)
+                return (null, $"no such file: {f.FullName}");
+        var info = await store.AddUploadAsync(mapping is not null ? Sandbox.Cases.CaseSetKinds.Tabular : Sandbox.Cases.CaseSetKinds.Timeline,
+            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, cancellationToken);
+        return (info.Name, null);
     }
 }
 

@@ -19,7 +19,7 @@ public static partial class EventParser
 {
     private const int MaxIdLength = 200;
     private static readonly HashSet<string> KnownProperties = ["id", "customerId", "type", "occurredAt", "source", "attributes"];
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth };
 
     public static ParsedEvents Parse(ReadOnlyMemory<byte> body, bool ndjson, IntakeOptions options, DateTimeOffset now)
     {

@@ -25,7 +25,26 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     public const string FeedbackPrefix = "feedback:";
     public const string FeedbackKind = "feedback";
 
+    /// <summary>Case sets named <c>upload:&lt;first 12 hex of the hash&gt;</c> are case files uploaded to evaluate on.</summary>
+    public const string UploadPrefix = "upload:";
+
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    /// <summary>
+    /// Stores an uploaded case file (tabular CSV + mapping, or NDJSON timeline + labels) under its content
+    /// name, <c>upload:</c> and the first 12 hex digits of its hash: the same content again reuses the stored
+    /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>.
+    /// </summary>
+    public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken = default)
+    {
+        var hash = CaseSetHash.Of(data, aux);
+        var name = UploadPrefix + hash["sha256:".Length..][..12];
+        if (Find(name) is { } stored)
+            return stored.Hash == hash
+                ? stored
+                : throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
+        return await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true);
+    }
 
     public Task<CaseSetInfo> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default) =>
         AddAsync(name, CaseSetKinds.Tabular, csv, csvName, mapping, mappingName, cancellationToken);
@@ -33,12 +52,14 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     public Task<CaseSetInfo> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
         AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
 
-    private async Task<CaseSetInfo> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken)
+    private async Task<CaseSetInfo> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken, bool upload = false)
     {
         if (!IsValidName(name))
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{FeedbackPrefix}' are reserved for the case sets reviewers' verdicts make");
+        if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
+            throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
         var set = Parse(name, kind, data, dataName, aux, auxName);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
         await writer.WriteAsync(ctx => ctx.Execute(
@@ -71,6 +92,20 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4));
         _parsed[hash] = set;
         return set;
+    }
+
+    /// <summary>A stored (uploaded or named) set's summary, or null.</summary>
+    public CaseSetInfo? Find(string name)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name, kind, hash, cases, positives, created_at FROM case_sets WHERE name = $n";
+        cmd.Parameters.AddWithValue("$n", name);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read()
+            ? new CaseSetInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture))
+            : null;
     }
 
     public IReadOnlyList<CaseSetInfo> List()
@@ -175,3 +210,6 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     [GeneratedRegex("^[a-z0-9][a-z0-9._:-]{0,63}$")]
     private static partial Regex NamePattern();
 }
+
+/// <summary>An uploaded case file whose content name is taken by a different content.</summary>
+public sealed class CaseSetConflictException(string message) : Exception(message);

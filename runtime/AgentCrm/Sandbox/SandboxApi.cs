@@ -38,12 +38,11 @@ public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Version
 /// <summary>The sandbox over HTTP: case sets, evaluation jobs, reports, and the lifecycle actions around the gate.</summary>
 public static class SandboxApi
 {
-    private const long MaxCaseSetBytes = 64L * 1024 * 1024;
-
     public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder app)
     {
         var agents = app.MapGroup("/v1/agents").WithTags("Agents");
-        agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion").RequireRoles(Roles.Ops);
+        agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion").DisableAntiforgery().RequireRoles(Roles.Ops)
+            .WithSummary("JSON `{ \"caseSet\": NAME }`, or multipart/form-data: `cases` + `mapping` (tabular CSV and YAML mapping) or `cases` + `labels` (NDJSON timeline and labels CSV), stored as case set `upload:<hash prefix>`.");
         agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops);
         agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops);
@@ -61,6 +60,8 @@ public static class SandboxApi
     public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Evaluate(
         string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
     {
+        if (request.HasFormContentType)
+            return await EvaluateUploadAsync(id, version, request, registry, caseSets, jobs, context, cancellationToken);
         var (body, error) = await JsonBody.ReadAsync<EvaluateRequest>(request, 64 * 1024, cancellationToken);
         if (error is not null)
             return error;
@@ -77,6 +78,38 @@ public static class SandboxApi
         if (!caseSets.List().Any(c => c.Name == body.CaseSet))
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
         var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);
+        return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
+    }
+
+    /// <summary>Evaluates on an uploaded case file, stored durably under its content name (<c>upload:…</c>) like a named set.</summary>
+    private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> EvaluateUploadAsync(
+        string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (upload, error) = await CaseUploads.ReadAsync(request, "cases", [], cancellationToken);
+        if (upload is null)
+            return error!;
+        try
+        {
+            registry.Find(id, version);
+        }
+        catch (AgentNotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+        CaseSetInfo set;
+        try
+        {
+            set = await upload.AddUploadAsync(caseSets, cancellationToken);
+        }
+        catch (CaseSetException ex)
+        {
+            return upload.Invalid(ex);
+        }
+        catch (CaseSetConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+        var job = await jobs.StartEvaluateAsync(id, version, set.Name, Caller.From(context.User).AuditActor);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
 
@@ -149,41 +182,23 @@ public static class SandboxApi
 
     public static async Task<Results<Created<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
     {
-        if (!request.HasFormContentType)
-            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `file` and `mapping`, or `events` and `labels`."] });
-        var (form, error) = await RequestBody.ReadFormAsync(request, MaxCaseSetBytes, cancellationToken);
-        if (form is null)
-            return error!;
-        var tabular = form.Files["file"] is not null;
-        var (dataPart, auxPart) = tabular ? ("file", "mapping") : ("events", "labels");
         var errors = new Dictionary<string, string[]>();
-        if (form.Files[dataPart] is null)
-            errors[dataPart] = [$"`{dataPart}` is required."];
-        if (form.Files[auxPart] is null)
-            errors[auxPart] = [$"`{auxPart}` is required with `{dataPart}`."];
         if (!CaseSetStore.IsValidName(name))
             errors["name"] = ["A case set name is 1-64 characters: lower-case letters, digits and . _ : -"];
-        if (errors.Count > 0)
-            return Problems.Validation(errors);
-        var data = await ReadAllAsync(form.Files[dataPart]!, cancellationToken);
-        var aux = await ReadAllAsync(form.Files[auxPart]!, cancellationToken);
+        var (upload, error) = await CaseUploads.ReadAsync(request, "file", errors, cancellationToken);
+        if (upload is null)
+            return error!;
         try
         {
-            var info = tabular
-                ? await store.AddTabularAsync(name, data, form.Files[dataPart]!.FileName, aux, form.Files[auxPart]!.FileName, cancellationToken)
-                : await store.AddTimelineAsync(name, data, form.Files[dataPart]!.FileName, aux, form.Files[auxPart]!.FileName, cancellationToken);
-            return TypedResults.Created($"/v1/cases/{name}", info);
+            return TypedResults.Created($"/v1/cases/{name}", await upload.AddAsync(store, name, cancellationToken));
+        }
+        catch (CaseSetException ex) when (ex.File == name)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { ["name"] = [ex.Problem] });
         }
         catch (CaseSetException ex)
         {
-            return Problems.Validation(new Dictionary<string, string[]> { [ex.File == form.Files[auxPart]!.FileName ? auxPart : dataPart] = [ex.Message] });
+            return upload.Invalid(ex);
         }
-    }
-
-    private static async Task<byte[]> ReadAllAsync(IFormFile file, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        await file.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
     }
 }

@@ -107,6 +107,8 @@ public static class AgentCrmServer
         foreach (var kind in BuiltInKinds.All)
             builder.Services.AddSingleton(kind);
         builder.Services.AddAgentPlugins();
+        builder.Services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<AgentRegistry>();
         builder.Services.AddSingleton<BriefComposer>();

@@ -10,7 +10,8 @@ namespace AgentCrm.Server;
 /// </summary>
 internal static class JsonBody
 {
-    public const int MaxDepth = 16;
+    /// <summary>The one nesting rule for every body, JSON and YAML alike.</summary>
+    public const int MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth;
 
     public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
     {
@@ -33,6 +34,8 @@ internal static class JsonBody
             return (null, Problems.TooLarge($"The body is larger than {limit} bytes."));
         if (bytes.Value.Length == 0 || bytes.Value.Span.Trim(" \t\r\n"u8).IsEmpty)
             return (null, null);
+        if (TooDeep(bytes.Value.Span) is { } line)
+            return (null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"The JSON is nested deeper than {MaxDepth} levels (line {line})."] }));
         try
         {
             return (JsonSerializer.Deserialize<T>(bytes.Value.Span, Strict), null);
@@ -44,6 +47,30 @@ internal static class JsonBody
             message = Readable(message);
             return (null, Problems.Validation(new Dictionary<string, string[]> { [path] = [message] }));
         }
+    }
+
+    /// <summary>
+    /// The line where the body passes <see cref="MaxDepth"/>, or null. Checked over the whole text first, so
+    /// the nesting rule holds even where the typed read would stop earlier at a mistyped value.
+    /// </summary>
+    private static long? TooDeep(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException ex) when (ex.Message.Contains("maximum configured depth", StringComparison.Ordinal))
+        {
+            return (ex.LineNumber ?? 0) + 1;
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON: the typed read reports it with its path.
+        }
+        return null;
     }
 
     /// <summary>System.Text.Json's message without .NET type names (no internals in responses).</summary>

@@ -57,10 +57,10 @@ internal static class CaseMappingReader
 
     private static YamlMappingNode Load(string text, string file)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = SafeYaml.Load(text);
         }
         catch (YamlException ex)
         {

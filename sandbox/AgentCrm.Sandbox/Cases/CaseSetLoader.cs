@@ -44,9 +44,9 @@ public static class CaseSetLoader
     }
 
     private static string CheckName(string name) =>
-        name.Length is >= 1 and <= 64 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+        name.Length is >= 1 and <= 64 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.' or '_' or ':')
             ? name
-            : throw new CaseSetException("case set name", null, null, $"'{name}' must be 1-64 lower-case letters, digits and dashes.");
+            : throw new CaseSetException("case set name", null, null, $"'{name}' must be 1-64 lower-case letters, digits and . _ : -");
 
     private static FileStream Open(string path)
     {

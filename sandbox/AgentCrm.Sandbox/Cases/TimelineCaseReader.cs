@@ -101,7 +101,7 @@ internal static partial class TimelineCaseReader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 32 });
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = SafeYaml.MaxDepth });
         }
         catch (JsonException ex)
         {

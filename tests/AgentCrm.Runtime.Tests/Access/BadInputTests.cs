@@ -23,8 +23,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     /// <summary>The error is about the body as a whole (where parsing stopped); any key will do.</summary>
     private const string AnyField = "";
 
-    /// <summary>One bad request: the endpoint, what is wrong, the status and the <c>errors</c> key expected (<see cref="AnyField"/>: any key).</summary>
-    public sealed record Row(string Endpoint, string Defect, Func<HttpContent?> Body, int Status, string Field);
+    /// <summary>One bad request: the endpoint, what is wrong, the status and the <c>errors</c> key expected (<see cref="AnyField"/>: any key); <c>Path</c> overrides the endpoint's path.</summary>
+    public sealed record Row(string Endpoint, string Defect, Func<HttpContent?> Body, int Status, string Field, string? Path = null);
 
     private static readonly Dictionary<string, (HttpMethod Method, string Path)> Endpoints = new()
     {
@@ -73,6 +73,31 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         return content;
     };
 
+    private const string UploadCsv = "id,tenure,churned\nu1,3,1\nu2,40,0\n";
+
+    private const string UploadMapping = """
+        name: upload-cases
+        id: id
+        label: { column: churned, positive: "1" }
+        fields:
+          - { column: tenure, field: tenure.months, type: number }
+        """;
+
+    /// <summary>Aliases that expand to 10^6 nodes ("billion laughs", smaller).</summary>
+    private const string AliasBomb = """
+        id: bomb
+        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+        """;
+
+    /// <summary>A YAML mapping of mappings <paramref name="depth"/> deep, one key per line.</summary>
+    private static string DeepYaml(int depth) =>
+        string.Concat(Enumerable.Range(0, depth).Select(i => new string(' ', 2 * i) + $"k{i}:\n")) + new string(' ', 2 * depth) + "leaf\n";
+
     public static readonly IReadOnlyList<Row> Table =
     [
         // POST /v1/events
@@ -93,7 +118,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "malformed JSON", Json("""{"id":"bad-agent","version":"""), 400, "$"),
         new("agents", "malformed YAML", Json("id: bad-agent\nversion: [1.0.0\n", "application/yaml"), 400, "$"),
         new("agents", "wrong content type", Json(Manifest(), "application/xml"), 415, "$"),
-        new("agents", "oversized body", Json(Manifest(purpose: $"\"{Big(1024 * 1024)}\"")), 413, "$"),
+        new("agents", "oversized body", Json(Manifest(purpose: $"\"{Big(8 * 1024 * 1024)}\"")), 413, "$"),
         new("agents", "nested 40 deep", Json(Manifest(extra: $",\"parameters\":{{\"weights\":{Nested(40)}}}")), 400, AnyField),
         new("agents", "wrongly typed threshold", Json(Manifest(threshold: "\"high\"")), 400, "threshold"),
         new("agents", "unknown field", Json(Manifest(extra: ",\"colour\":\"red\"")), 400, "colour"),
@@ -102,12 +127,15 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "veto policy as a number", Json(Manifest(vetoPolicy: "1")), 400, "vetoPolicy"),
         new("agents", "bad event type", Json(Manifest(subscribes: "[\"tweet\"]")), 400, "subscribes[0]"),
         new("agents", "empty body", Json(""), 400, "$"),
+        new("agents", "YAML nested 33 deep", Json(DeepYaml(33), "application/yaml"), 400, "$"),
+        new("agents", "YAML of 100000 open brackets", Json("id: " + new string('[', 100_000), "application/yaml"), 400, "$"),
+        new("agents", "YAML alias bomb", Json(AliasBomb, "application/yaml"), 400, "$"),
 
         // POST /v1/agents/{id}/versions/{version}/promote (the version has a passing report: a wrongly accepted request promotes it)
         new("promote", "malformed JSON", Json("""{"canaryPercent":"""), 400, AnyField),
         new("promote", "wrong content type", Json("""{"canaryPercent":100}""", "text/plain"), 415, "$"),
         new("promote", "oversized body", Json($$"""{"canaryPercent":100,"note":"{{Big(64 * 1024)}}"}"""), 413, "$"),
-        new("promote", "nested 17 deep", Json($$"""{"canaryPercent":{{Nested(17)}}}"""), 400, AnyField),
+        new("promote", "nested 33 deep", Json($$"""{"canaryPercent":{{Nested(32)}}}"""), 400, AnyField),
         new("promote", "wrongly typed canary", Json("""{"canaryPercent":"all"}"""), 400, "canaryPercent"),
         new("promote", "canary as a string number", Json("""{"canaryPercent":"50"}"""), 400, "canaryPercent"),
         new("promote", "unknown field", Json("""{"canary":50}"""), 400, "canary"),
@@ -117,18 +145,25 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("evaluate", "malformed JSON", Json("""{"caseSet":"""), 400, AnyField),
         new("evaluate", "wrong content type", Json("""{"caseSet":"bad-input-cases"}""", "text/plain"), 415, "$"),
         new("evaluate", "oversized body", Json($$"""{"caseSet":"{{Big(64 * 1024)}}"}"""), 413, "$"),
-        new("evaluate", "nested 17 deep", Json($$"""{"caseSet":{{Nested(17, "\"bad-input-cases\"")}}}"""), 400, AnyField),
+        new("evaluate", "nested 33 deep", Json($$"""{"caseSet":{{Nested(32, "\"bad-input-cases\"")}}}"""), 400, AnyField),
         new("evaluate", "wrongly typed case set", Json("""{"caseSet":5}"""), 400, "caseSet"),
         new("evaluate", "unknown field", Json("""{"caseSet":"bad-input-cases","priority":1}"""), 400, "priority"),
         new("evaluate", "unknown case set", Json("""{"caseSet":"no-such-cases"}"""), 400, "caseSet"),
         new("evaluate", "empty body", Json(""), 400, "caseSet"),
+        new("evaluate", "upload without mapping", Form(("cases", "cases.csv", UploadCsv)), 400, "mapping"),
+        new("evaluate", "upload without cases", Form(("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
+        new("evaluate", "upload with mapping and labels", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping), ("labels", "labels.csv", "customerId,cutoff,label\n")), 400, "labels"),
+        new("evaluate", "upload with a bad CSV line", Form(("cases", "cases.csv", UploadCsv + "u3,forty,0\n"), ("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
+        new("evaluate", "upload with a mapping nested 33 deep", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", DeepYaml(33))), 400, "mapping"),
+        new("evaluate", "upload with an alias bomb mapping", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
+        new("evaluate", "upload with a malformed timeline", Form(("cases", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, "cases"),
 
         // POST /v1/briefs/{id}/veto (on a pendingReview brief)
         new("veto", "malformed JSON", Json("""{"reason":"""), 400, AnyField),
         new("veto", "wrong content type", Json("""{"reason":"wrong"}""", "text/plain"), 415, "$"),
         new("veto", "form instead of JSON", () => new FormUrlEncodedContent([new("reason", "wrong")]), 415, "$"),
         new("veto", "oversized body", Json($$"""{"reason":"{{Big(64 * 1024)}}"}"""), 413, "$"),
-        new("veto", "nested 17 deep", Json($$"""{"reason":"wrong","note":{{Nested(17)}}}"""), 400, AnyField),
+        new("veto", "nested 33 deep", Json($$"""{"reason":"wrong","note":{{Nested(32)}}}"""), 400, AnyField),
         new("veto", "wrongly typed reason", Json("""{"reason":5}"""), 400, "reason"),
         new("veto", "wrongly typed correctLabel", Json("""{"reason":"wrong","correctLabel":"yes"}"""), 400, "correctLabel"),
         new("veto", "unknown field", Json("""{"reason":"wrong","severity":1}"""), 400, "severity"),
@@ -140,7 +175,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("approve", "malformed JSON", Json("""{"note":"""), 400, AnyField),
         new("approve", "wrong content type", Json("""{"note":"fine"}""", "text/plain"), 415, "$"),
         new("approve", "oversized body", Json($$"""{"note":"{{Big(64 * 1024)}}"}"""), 413, "$"),
-        new("approve", "nested 17 deep", Json($$"""{"note":{{Nested(17)}}}"""), 400, AnyField),
+        new("approve", "nested 33 deep", Json($$"""{"note":{{Nested(32)}}}"""), 400, AnyField),
         new("approve", "wrongly typed note", Json("""{"note":5}"""), 400, "note"),
         new("approve", "unknown field", Json("""{"comment":"fine"}"""), 400, "comment"),
 
@@ -148,7 +183,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("consent", "malformed JSON", Json("""{"grants":[{"purpose":"""), 400, AnyField),
         new("consent", "wrong content type", Json("""{"grants":[]}""", "text/plain"), 415, "$"),
         new("consent", "oversized body", Json($$"""{"grants":[{"purpose":"{{Big(256 * 1024)}}","categories":["*"]}]}"""), 413, "$"),
-        new("consent", "nested 17 deep", Json($$"""{"grants":[{"purpose":"*","categories":{{Nested(15, "\"*\"")}}}]}"""), 400, AnyField),
+        new("consent", "nested 33 deep", Json($$"""{"grants":[{"purpose":"*","categories":{{Nested(30, "\"*\"")}}}]}"""), 400, AnyField),
         new("consent", "wrongly typed grants", Json("""{"grants":"all"}"""), 400, "grants"),
         new("consent", "wrongly typed categories", Json("""{"grants":[{"purpose":"*","categories":"usage"}]}"""), 400, "grants[0].categories"),
         new("consent", "unknown field", Json("""{"grants":[],"mode":"strict"}"""), 400, "mode"),
@@ -163,7 +198,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("csm accounts", "malformed JSON", Json("""{"accounts":["""), 400, AnyField),
         new("csm accounts", "wrong content type", Json("""{"accounts":[]}""", "text/csv"), 415, "$"),
         new("csm accounts", "oversized body", Json($$"""{"accounts":["{{Big(1024 * 1024)}}"]}"""), 413, "$"),
-        new("csm accounts", "nested 17 deep", Json($$"""{"accounts":{{Nested(17, "\"acme\"")}}}"""), 400, AnyField),
+        new("csm accounts", "nested 33 deep", Json($$"""{"accounts":{{Nested(32, "\"acme\"")}}}"""), 400, AnyField),
         new("csm accounts", "wrongly typed accounts", Json("""{"accounts":"acme"}"""), 400, "accounts"),
         new("csm accounts", "wrongly typed account", Json("""{"accounts":[5]}"""), 400, "accounts"),
         new("csm accounts", "unknown field", Json("""{"accounts":[],"all":true}"""), 400, "all"),
@@ -181,6 +216,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("cases", "wrong content type", Json("""{"events":[]}"""), 400, "$"),
         new("cases", "events without labels", Form(("events", "events.ndjson", Event())), 400, "labels"),
         new("cases", "malformed timeline", Form(("events", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, AnyField),
+        new("cases", "alias bomb mapping", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
+        new("cases", "reserved upload: name", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping)), 400, "name", "/v1/cases/upload:0123456789ab"),
         new("cases", "bad label date", Form(("events", "events.ndjson", Event()), ("labels", "labels.csv", "customerId,cutoff,label\nacme,someday,1\n")), 400, "labels"),
     ];
 
@@ -211,7 +248,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         var (method, path) = Endpoints[endpoint];
         var before = await server.StateAsync();
 
-        using var request = new HttpRequestMessage(method, path.Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal)) { Content = row.Body() };
+        using var request = new HttpRequestMessage(method, (row.Path ?? path).Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal)) { Content = row.Body() };
         using var response = await server.App.Client.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         var code = (int)response.StatusCode;

@@ -1,0 +1,91 @@
+using AgentCrm.Sandbox.Cases;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace AgentCrm.Sandbox;
+
+/// <summary>An uploaded case file: the data part (CSV or NDJSON) and its mapping or labels, with the part names errors refer to.</summary>
+internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, string DataName, string AuxPart, byte[] Aux, string AuxName)
+{
+    public Task<CaseSetInfo> AddAsync(CaseSetStore store, string name, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
+        ? store.AddTabularAsync(name, Data, DataName, Aux, AuxName, cancellationToken)
+        : store.AddTimelineAsync(name, Data, DataName, Aux, AuxName, cancellationToken);
+
+    public Task<CaseSetInfo> AddUploadAsync(CaseSetStore store, CancellationToken cancellationToken) =>
+        store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, cancellationToken);
+
+    /// <summary>400 naming the part at fault; the message names the file and line.</summary>
+    public ProblemHttpResult Invalid(CaseSetException ex)
+    {
+        var part = ex.File == AuxName ? AuxPart : DataPart;
+        return Problems.Validation(new Dictionary<string, string[]> { [part] = [ex.Message] }, detail: $"{part}: {ex.Message} Nothing was stored.");
+    }
+}
+
+/// <summary>
+/// Reads case files sent as multipart/form-data, for <c>POST /v1/cases/{name}</c> and for evaluating on an
+/// uploaded file. The data part is <c>cases</c> (or <c>file</c>, a tabular CSV; or <c>events</c>, an NDJSON
+/// timeline); beside it <c>mapping</c> (YAML) makes it tabular and <c>labels</c> (CSV) a timeline.
+/// </summary>
+internal static class CaseUploads
+{
+    public const long MaxBytes = 64L * 1024 * 1024;
+
+    private static readonly string[] DataParts = ["cases", "file", "events"];
+
+    /// <summary>
+    /// The upload, or a 4xx naming the part at fault. <paramref name="dataPart"/> is the name the errors use
+    /// when no data part was sent; <paramref name="errors"/> holds what the caller already found (e.g. in the
+    /// route), reported together with the parts'.
+    /// </summary>
+    public static async Task<(CaseUpload? Upload, ProblemHttpResult? Error)> ReadAsync(
+        HttpRequest request, string dataPart, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            errors["$"] = [$"Send multipart/form-data with `{dataPart}` and `mapping` (a tabular CSV and its YAML mapping) or `labels` (an NDJSON timeline and its labels CSV)."];
+            return (null, Problems.Validation(errors));
+        }
+        var (form, error) = await RequestBody.ReadFormAsync(request, MaxBytes, cancellationToken);
+        if (form is null)
+            return (null, error);
+        var data = DataParts.FirstOrDefault(p => form.Files[p] is not null);
+        var mapping = form.Files["mapping"] is not null;
+        var labels = form.Files["labels"] is not null;
+        if (data is null)
+            errors[dataPart] = [$"`{dataPart}` is required: the case file (a CSV with `mapping`, or NDJSON events with `labels`)."];
+        string? aux = (data, mapping, labels) switch
+        {
+            (_, true, true) => null,
+            ("file", _, _) => "mapping",
+            ("events", _, _) => "labels",
+            (_, _, true) => "labels",
+            _ => "mapping",
+        };
+        if (aux is null)
+            errors["labels"] = ["Send `mapping` (tabular CSV) or `labels` (NDJSON timeline), not both."];
+        else if (form.Files[aux] is null)
+            errors[aux] = data == "cases" || data is null
+                ? [$"`mapping` (the YAML mapping of a tabular CSV) or `labels` (the labels CSV of an NDJSON timeline) is required with `{data ?? dataPart}`."]
+                : [$"`{aux}` is required with `{data}`."];
+        if (errors.Count > 0)
+            return (null, Problems.Validation(errors));
+
+        var dataFile = form.Files[data!]!;
+        var auxFile = form.Files[aux!]!;
+        var (dataName, auxName) = (Named(dataFile, data!), Named(auxFile, aux!));
+        if (dataName == auxName)
+            (dataName, auxName) = (data!, aux!);
+        return (new CaseUpload(aux == "mapping" ? CaseSetKinds.Tabular : CaseSetKinds.Timeline,
+            data!, await ReadAllAsync(dataFile, cancellationToken), dataName, aux!, await ReadAllAsync(auxFile, cancellationToken), auxName), null);
+    }
+
+    private static string Named(IFormFile file, string part) => string.IsNullOrWhiteSpace(file.FileName) ? part : Path.GetFileName(file.FileName);
+
+    private static async Task<byte[]> ReadAllAsync(IFormFile file, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+}

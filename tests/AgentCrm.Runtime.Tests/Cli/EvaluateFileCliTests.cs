@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.Cli;
+
+/// <summary>`agentcrm agents evaluate ID@VERSION --cases-file F (--mapping M | --labels L)` and YAML limits through the CLI.</summary>
+public sealed class EvaluateFileCliTests
+{
+    private const string Mapping = """
+        name: cli-upload
+        id: id
+        label: { column: churned, positive: "1" }
+        fields:
+          - { column: tenure, field: tenure.months, type: number }
+        """;
+
+    private static async Task<(string Dir, string Csv, string Mapping)> FilesAsync()
+    {
+        var dir = TempDirectory.Create();
+        var csv = Path.Combine(dir, "cases.csv");
+        await File.WriteAllTextAsync(csv, "id,tenure,churned\n" + string.Concat(Enumerable.Range(0, 9).Select(i => $"k{i},{(i % 3 == 0 ? 2 : 50)},{(i % 3 == 0 ? 1 : 0)}\n")));
+        var mapping = Path.Combine(dir, "mapping.yaml");
+        await File.WriteAllTextAsync(mapping, Mapping);
+        return (dir, csv, mapping);
+    }
+
+    private static void AssertOneLineFailure(CliResult result, string expected)
+    {
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("agentcrm: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_CasesFileWithMapping_ReportsOnTheStoredUpload()
+    {
+        var (dir, csv, mapping) = await FilesAsync();
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--json"]);
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        var report = JsonDocument.Parse(evaluate.Stdout).RootElement;
+        Assert.Equal(9, report.GetProperty("cases").GetInt32());
+        var name = report.GetProperty("caseSet").GetString()!;
+        Assert.Matches("^upload:[0-9a-f]{12}$", name);
+
+        var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
+        var stored = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
+        Assert.Equal(9, stored.GetProperty("cases").GetInt32());
+    }
+
+    [Fact]
+    public async Task Evaluate_CaseOptionsMisused_FailsWithOneLine()
+    {
+        var (dir, csv, mapping) = await FilesAsync();
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-file", csv, "--mapping", mapping, "--data", dir]),
+            "not both");
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--data", dir]),
+            "--mapping");
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--data", dir]),
+            "--cases-file");
+    }
+
+    [Fact]
+    public async Task YamlPastTheLimits_ThroughTheCli_FailWithTheLine()
+    {
+        var (dir, csv, _) = await FilesAsync();
+        var deep = Path.Combine(dir, "deep.yaml");
+        await File.WriteAllTextAsync(deep, "name: deep\nfields: " + new string('[', 100_000) + "\n");
+        AssertOneLineFailure(await CliRunner.RunAsync(["cases", "add", "deep-cases", csv, "--mapping", deep, "--data", dir]), "deep.yaml line 2");
+
+        var bomb = Path.Combine(dir, "bomb.yaml");
+        await File.WriteAllTextAsync(bomb, "id: bomb\nversion: 1.0.0\na: &a [lol, lol, lol]\nb: [*a, *a, *a]\n");
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "register", bomb, "--data", dir]), "line 3");
+    }
+}
