@@ -6,11 +6,12 @@ namespace AgentCrm.Agents.Compliance;
 /// <summary>
 /// <c>parameters</c> of a compliance-check manifest: <c>model</c> (a <see cref="TextModel"/> with an <c>unfair</c>
 /// class and optionally one class per unfair-clause category; with <c>ensemble: true</c> a sentence scores the mean of
-/// its <c>unfair</c> probability and its most likely category's), an optional <c>clauseModel</c> (one class per
+/// its <c>unfair</c> probability and its most likely category's, with <c>ensemble: "logit"</c> the sigmoid of the mean of
+/// their logits), an optional <c>clauseModel</c> (one class per
 /// contract clause category, e.g. CUAD's) with a <c>policy</c> of clauses to <c>require</c> and clauses to
 /// <c>flag</c>, how many sentences a brief quotes, and the re-brief rise.
 /// </summary>
-internal sealed record ComplianceParameters(TextModel Model, bool Ensemble, TextModel? ClauseModel, IReadOnlyList<string> Require, IReadOnlyList<string> Flag, int MaxQuotes, double RescoreRise)
+internal sealed record ComplianceParameters(TextModel Model, ComplianceEnsemble Ensemble, TextModel? ClauseModel, IReadOnlyList<string> Require, IReadOnlyList<string> Flag, int MaxQuotes, double RescoreRise)
 {
     private static readonly string[] Known = ["model", "ensemble", "clauseModel", "policy", "maxQuotes", "rescoreRise"];
 
@@ -57,12 +58,12 @@ internal sealed record ComplianceParameters(TextModel Model, bool Ensemble, Text
                 flag = Categories(policy, "flag", clauses, errors);
             }
         }
-        var ensemble = false;
+        var ensemble = ComplianceEnsemble.None;
         if (p.TryGetValue("ensemble", out var en))
         {
-            if (en.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                errors["parameters.ensemble"] = ["must be true or false"];
-            else if ((ensemble = en.GetBoolean()) && model is not null && model.Classes.Count < 2)
+            if (ComplianceEnsembles.FromJson(en) is not { } mode)
+                errors["parameters.ensemble"] = ["must be true (mean of probabilities), \"logit\" (mean of logits) or false"];
+            else if ((ensemble = mode) != ComplianceEnsemble.None && model is not null && model.Classes.Count < 2)
                 errors["parameters.ensemble"] = ["needs category classes in parameters.model beside 'unfair'."];
         }
         var maxQuotes = 5;
