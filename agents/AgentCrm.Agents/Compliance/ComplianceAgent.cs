@@ -31,7 +31,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         {
             var x = p.Model.Vectorize(sentence);
             var category = categories.Select(c => (c.Name, Z: TextModel.Logit(c, x))).OrderByDescending(c => c.Z).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
-            var prob = Math.Round(category.Name is null ? TextModel.Probability(unfair, x) : ComplianceEnsembles.Blend(p.Ensemble, TextModel.Logit(unfair, x), category.Z), 4);
+            var prob = Math.Round(category.Name is null ? TextModel.Probability(unfair, x) : ComplianceEnsembles.Blend(p.Ensemble, TextModel.Logit(unfair, x), category.Z, p.EnsembleShare), 4);
             score = Math.Max(score, prob);
             if (prob < Manifest.Threshold)
                 continue;

@@ -4,7 +4,7 @@ using AgentCrm.Agents.Models;
 namespace AgentCrm.Agents.Compliance;
 
 /// <summary>How a sentence's <c>unfair</c> score and its most likely category's are combined (<c>parameters.ensemble</c>).</summary>
-internal enum ComplianceEnsemble
+public enum ComplianceEnsemble
 {
     /// <summary><c>false</c>: the unfair class alone.</summary>
     None,
@@ -12,16 +12,17 @@ internal enum ComplianceEnsemble
     /// <summary><c>true</c>: the mean of the two probabilities.</summary>
     Probability,
 
-    /// <summary><c>"logit"</c>: the sigmoid of the mean of the two logits.</summary>
+    /// <summary><c>"logit"</c>: the sigmoid of the weighted mean of the two logits (<c>parameters.ensembleShare</c> the unfair logit's share, 0.5 by default).</summary>
     Logit,
 }
 
 internal static class ComplianceEnsembles
 {
-    public static double Blend(ComplianceEnsemble mode, double unfairLogit, double categoryLogit) => mode switch
+    /// <summary>The sentence score; <paramref name="unfairShare"/> is the unfair logit's share of a logit blend (the category's is the rest).</summary>
+    public static double Blend(ComplianceEnsemble mode, double unfairLogit, double categoryLogit, double unfairShare = 0.5) => mode switch
     {
         ComplianceEnsemble.Probability => (LinearModel.Sigmoid(unfairLogit) + LinearModel.Sigmoid(categoryLogit)) / 2,
-        ComplianceEnsemble.Logit => LinearModel.Sigmoid((unfairLogit + categoryLogit) / 2),
+        ComplianceEnsemble.Logit => LinearModel.Sigmoid(unfairShare * unfairLogit + (1 - unfairShare) * categoryLogit),
         _ => LinearModel.Sigmoid(unfairLogit),
     };
 

@@ -26,6 +26,11 @@ public sealed record TextFitOptions
     /// <summary>Weights of positive cases tried (rare classes gain recall from more than 1).</summary>
     public IReadOnlyList<double> PositiveWeights { get; init; } = [1, 2];
 
+    /// <summary>The ensembles of the primary class with the most likely category tried out of fold (kinds that can ensemble): mode and the primary logit's share.</summary>
+    public IReadOnlyList<(AgentCrm.Agents.Compliance.ComplianceEnsemble Mode, double UnfairShare)> Ensembles { get; init; } =
+        [(AgentCrm.Agents.Compliance.ComplianceEnsemble.Probability, 0.5), (AgentCrm.Agents.Compliance.ComplianceEnsemble.Logit, 0.35),
+         (AgentCrm.Agents.Compliance.ComplianceEnsemble.Logit, 0.5), (AgentCrm.Agents.Compliance.ComplianceEnsemble.Logit, 0.65)];
+
     /// <summary>Whether the same terms without the lexicon and shape cues compete by out-of-fold F1 (the cues are kept only if they win).</summary>
     public bool TryWithoutCues { get; init; } = true;
 

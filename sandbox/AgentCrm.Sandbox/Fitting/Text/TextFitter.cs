@@ -83,16 +83,17 @@ public static class TextFitter
         // The ensembles (the primary class with the most likely named class: mean of probabilities, or mean of logits) are kept only if they win out of fold.
         var scores = chosenOof;
         var ensemble = ComplianceEnsemble.None;
+        var share = 0.5;
         if (target.CanEnsemble && named.Count > 0)
         {
             var bestF1 = chosen.Score.F1;
-            foreach (var mode in (ComplianceEnsemble[])[ComplianceEnsemble.Probability, ComplianceEnsemble.Logit])
+            foreach (var (mode, unfairShare) in text.Ensembles)
             {
-                var blended = chosen.Logits.Select((z, i) => Math.Round(ComplianceEnsembles.Blend(mode, z, bestNamed[i]), 4)).ToArray();
+                var blended = chosen.Logits.Select((z, i) => Math.Round(ComplianceEnsembles.Blend(mode, z, bestNamed[i], unfairShare), 4)).ToArray();
                 var f1 = FitScoring.Measure(blended, labels, FitScoring.BestF1Threshold(blended, labels)).F1;
-                candidates.Add(chosen.Score with { Features = chosen.Score.Features + $", ensemble with categories ({ComplianceEnsembles.Name(mode)})", F1 = f1 });
+                candidates.Add(chosen.Score with { Features = chosen.Score.Features + string.Create(CultureInfo.InvariantCulture, $", ensemble with categories ({ComplianceEnsembles.Name(mode)}{(mode == ComplianceEnsemble.Logit ? $", unfair share {unfairShare}" : "")})"), F1 = f1 });
                 if (f1 > bestF1 + 1e-12)
-                    (scores, ensemble, bestF1) = (blended, mode, f1);
+                    (scores, ensemble, share, bestF1) = (blended, mode, unfairShare, f1);
             }
         }
         var threshold = Math.Round(FitScoring.BestF1Threshold(scores, labels), 4);
@@ -101,12 +102,14 @@ public static class TextFitter
         var model = new TextModel(vocabulary, classes);
         var version = options.Version ?? NextMinor(target.Base.Version);
         var manifest = ToManifest(target.Base, version, model, threshold, string.Create(CultureInfo.InvariantCulture,
-            $"Fitted text model (L2 {chosen.Lambda}, positives ×{chosen.Weight}, {vocabulary.Count} terms{Cues(featurizer)}{(ensemble != ComplianceEnsemble.None ? $", ensemble with categories ({ComplianceEnsembles.Name(ensemble)})" : "")}) on case set {set.Name} ({set.Hash}), {train.Length} training cases; {Protocol}."));
+            $"Fitted text model (L2 {chosen.Lambda}, positives ×{chosen.Weight}, {vocabulary.Count} terms{Cues(featurizer)}{(ensemble != ComplianceEnsemble.None ? $", ensemble with categories ({ComplianceEnsembles.Name(ensemble)}{(ensemble == ComplianceEnsemble.Logit ? $", unfair share {share}" : "")})" : "")}) on case set {set.Name} ({set.Hash}), {train.Length} training cases; {Protocol}."));
         if (target.CanEnsemble)
             manifest = manifest with { Parameters = new Dictionary<string, System.Text.Json.JsonElement>(manifest.Parameters, StringComparer.Ordinal) { ["ensemble"] = ComplianceEnsembles.ToJson(ensemble) } };
+        if (ensemble == ComplianceEnsemble.Logit && share != 0.5)
+            manifest = manifest with { Parameters = new Dictionary<string, System.Text.Json.JsonElement>(manifest.Parameters, StringComparer.Ordinal) { ["ensembleShare"] = System.Text.Json.JsonSerializer.SerializeToElement(share) } };
 
         var plainVocabulary = VocabularyBuilder.Build(texts, new TextFeaturizer(2, 0, 0), text.MinDf, text.MaxWords, 0);
-        var baseParameters = target.Base.Parameters.Where(p => p.Key is not ("model" or "ensemble")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var baseParameters = target.Base.Parameters.Where(p => p.Key is not ("model" or "ensemble" or "ensembleShare")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var plainRows = texts.Select(plainVocabulary.Vectorize).ToArray();
         var plain = Refit(target.PrimaryClass, plainRows, labels, plainVocabulary.Count, text.BaselineL2, 1, 0.5);
         var plainTrainScores = plainRows.Select(r => Math.Round(TextModel.Probability(plain, r), 4)).ToArray();
@@ -224,7 +227,7 @@ public static class TextFitter
 
     private static AgentManifest ToManifest(AgentManifest based, string version, TextModel model, double threshold, string description)
     {
-        var parameters = based.Parameters.Where(p => p.Key is not ("model" or "ensemble")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var parameters = based.Parameters.Where(p => p.Key is not ("model" or "ensemble" or "ensembleShare")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         parameters["model"] = model.ToJson();
         return based with { Version = version, Threshold = threshold, Description = description, Parameters = parameters };
     }
