@@ -30,8 +30,8 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         foreach (var sentence in sentences)
         {
             var x = p.Model.Vectorize(sentence);
-            var category = categories.Select(c => (c.Name, P: TextModel.Probability(c, x))).OrderByDescending(c => c.P).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
-            var prob = Math.Round(SentenceScore(TextModel.Probability(unfair, x), category.Name is null ? 0 : category.P), 4);
+            var category = categories.Select(c => (c.Name, Z: TextModel.Logit(c, x))).OrderByDescending(c => c.Z).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
+            var prob = Math.Round(category.Name is null ? TextModel.Probability(unfair, x) : ComplianceEnsembles.Blend(p.Ensemble, TextModel.Logit(unfair, x), category.Z, p.EnsembleShare), 4);
             score = Math.Max(score, prob);
             if (prob < Manifest.Threshold)
                 continue;
@@ -76,9 +76,6 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             + (kept.Skip(1).Select(f => f.Fix).Distinct().Take(2).ToList() is { Count: > 0 } more ? "; also " + string.Join("; ", more) : "") + ".";
         return new Assessment(Math.Round(score, 4), fired, kept.Select(f => f.Reason).ToList(), next);
     }
-
-    /// <summary>The unfair-class probability, or with <c>ensemble</c> its mean with the most likely category's.</summary>
-    private double SentenceScore(double unfair, double bestCategory) => p.Ensemble ? (unfair + bestCategory) / 2 : unfair;
 
     private static string Quote(string sentence) =>
         sentence.Length <= QuoteLength ? sentence : sentence[..QuoteLength].TrimEnd() + "…";

@@ -6,13 +6,14 @@ namespace AgentCrm.Agents.Compliance;
 /// <summary>
 /// <c>parameters</c> of a compliance-check manifest: <c>model</c> (a <see cref="TextModel"/> with an <c>unfair</c>
 /// class and optionally one class per unfair-clause category; with <c>ensemble: true</c> a sentence scores the mean of
-/// its <c>unfair</c> probability and its most likely category's), an optional <c>clauseModel</c> (one class per
+/// its <c>unfair</c> probability and its most likely category's, with <c>ensemble: "logit"</c> the sigmoid of the mean of
+/// their logits, weighted by <c>ensembleShare</c>), an optional <c>clauseModel</c> (one class per
 /// contract clause category, e.g. CUAD's) with a <c>policy</c> of clauses to <c>require</c> and clauses to
 /// <c>flag</c>, how many sentences a brief quotes, and the re-brief rise.
 /// </summary>
-internal sealed record ComplianceParameters(TextModel Model, bool Ensemble, TextModel? ClauseModel, IReadOnlyList<string> Require, IReadOnlyList<string> Flag, int MaxQuotes, double RescoreRise)
+internal sealed record ComplianceParameters(TextModel Model, ComplianceEnsemble Ensemble, double EnsembleShare, TextModel? ClauseModel, IReadOnlyList<string> Require, IReadOnlyList<string> Flag, int MaxQuotes, double RescoreRise)
 {
-    private static readonly string[] Known = ["model", "ensemble", "clauseModel", "policy", "maxQuotes", "rescoreRise"];
+    private static readonly string[] Known = ["model", "ensemble", "ensembleShare", "clauseModel", "policy", "maxQuotes", "rescoreRise"];
 
     public static ComplianceParameters From(IReadOnlyDictionary<string, JsonElement> p)
     {
@@ -57,14 +58,17 @@ internal sealed record ComplianceParameters(TextModel Model, bool Ensemble, Text
                 flag = Categories(policy, "flag", clauses, errors);
             }
         }
-        var ensemble = false;
+        var ensemble = ComplianceEnsemble.None;
         if (p.TryGetValue("ensemble", out var en))
         {
-            if (en.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-                errors["parameters.ensemble"] = ["must be true or false"];
-            else if ((ensemble = en.GetBoolean()) && model is not null && model.Classes.Count < 2)
+            if (ComplianceEnsembles.FromJson(en) is not { } mode)
+                errors["parameters.ensemble"] = ["must be true (mean of probabilities), \"logit\" (mean of logits) or false"];
+            else if ((ensemble = mode) != ComplianceEnsemble.None && model is not null && model.Classes.Count < 2)
                 errors["parameters.ensemble"] = ["needs category classes in parameters.model beside 'unfair'."];
         }
+        var share = 0.5;
+        if (p.TryGetValue("ensembleShare", out var es) && (es.ValueKind != JsonValueKind.Number || (share = es.GetDouble()) is < 0 or > 1))
+            errors["parameters.ensembleShare"] = ["must be a number between 0 and 1 (the unfair logit's share of the logit blend)"];
         var maxQuotes = 5;
         if (p.TryGetValue("maxQuotes", out var mq) && (mq.ValueKind != JsonValueKind.Number || !mq.TryGetInt32(out maxQuotes) || maxQuotes is < 1 or > 50))
             errors["parameters.maxQuotes"] = ["must be a whole number between 1 and 50"];
@@ -73,7 +77,7 @@ internal sealed record ComplianceParameters(TextModel Model, bool Ensemble, Text
             errors["parameters.rescoreRise"] = ["must be a number between 0 and 1"];
         if (errors.Count > 0)
             throw new ManifestException(errors);
-        return new(model!, ensemble, clauses, require, flag, maxQuotes, rise);
+        return new(model!, ensemble, share, clauses, require, flag, maxQuotes, rise);
     }
 
     private static List<string> Categories(JsonElement policy, string key, TextModel? clauses, Dictionary<string, string[]> errors)

@@ -9,6 +9,22 @@ namespace AgentCrm.Agents.Text;
 /// </summary>
 public sealed record TextFeaturizer(int WordNgrams, int CharMin, int CharMax)
 {
+    /// <summary>Cue phrases by category (<see cref="TextLexicon"/>): terms <c>l category</c>; none when null.</summary>
+    public TextLexicon? Lexicon { get; init; }
+
+    /// <summary>Sentence-shape terms (<c>s …</c>): length bucket, mostly capitals, who the modal verbs bind (the provider's "may" or the user's).</summary>
+    public bool Shape { get; init; }
+
+    /// <summary>Length of the cue block (lexicon and shape terms, L2-normalised on its own) beside the word and character blocks.</summary>
+    public double CueWeight { get; init; } = 0.5;
+
+    public bool HasCues => Lexicon is not null || Shape;
+
+    /// <summary>Subjects whose modal verbs bind the user rather than the provider.</summary>
+    private static readonly HashSet<string> UserSubjects = new(["you", "user", "users", "i", "customer", "customers", "member", "members"], StringComparer.Ordinal);
+
+    private static readonly HashSet<string> Modals = new(["may", "might", "can", "could", "shall", "will", "reserve", "reserves", "must"], StringComparer.Ordinal);
+
     /// <summary>Words longer than this are cut before character n-grams are taken (URLs, hashes).</summary>
     public const int MaxWordLength = 30;
 
@@ -57,6 +73,40 @@ public sealed record TextFeaturizer(int WordNgrams, int CharMin, int CharMax)
                     Add(c, "c " + padded.Substring(s, n));
         }
         return (w, c);
+    }
+
+    /// <summary>Lexicon and shape term counts of one text (empty without cues).</summary>
+    public Dictionary<string, int> Cues(string text)
+    {
+        var cues = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!HasCues)
+            return cues;
+        var words = Words(text);
+        Lexicon?.Count(words, cues);
+        if (!Shape || words.Count == 0)
+            return cues;
+        Add(cues, words.Count switch
+        {
+            <= 5 => "s len 1-5",
+            <= 12 => "s len 6-12",
+            <= 25 => "s len 13-25",
+            <= 50 => "s len 26-50",
+            _ => "s len 51+",
+        });
+        int letters = 0, upper = 0;
+        foreach (var ch in text)
+            if (char.IsLetter(ch))
+            {
+                letters++;
+                if (char.IsUpper(ch))
+                    upper++;
+            }
+        if (letters >= 20 && upper >= 0.6 * letters)
+            Add(cues, "s caps");
+        for (var i = 0; i < words.Count; i++)
+            if (Modals.Contains(words[i]))
+                Add(cues, i > 0 && UserSubjects.Contains(words[i - 1]) ? "s user modal" : "s provider modal");
+        return cues;
     }
 
     private static void Add(Dictionary<string, int> counts, string term) =>

@@ -6,7 +6,9 @@ namespace AgentCrm.Agents.Text;
 /// <summary>
 /// A fitted text classifier stored under a manifest's <c>parameters.model</c> (<c>type: text</c>): a
 /// vocabulary with idf shared by one or more named logistic classes (e.g. <c>unfair</c> and one per
-/// clause category), each <c>p = sigmoid(bias + w · x)</c> over <see cref="TextVocabulary.Vectorize"/>.
+/// clause category), each <c>p = sigmoid(bias + w · x)</c> over <see cref="TextVocabulary.Vectorize"/>. Optional
+/// <c>cues</c> (<c>{ lexicon, shape, weight }</c>) add lexicon and sentence-shape terms; a class's <c>weights</c> are either
+/// one per term or, with <c>at</c> (ascending term indices), only the non-zero ones.
 /// Used by the compliance-check and tender-detection kinds; fitted by the sandbox.
 /// </summary>
 public sealed class TextModel
@@ -31,7 +33,10 @@ public sealed class TextModel
     public SparseVector Vectorize(string text) => Vocabulary.Vectorize(text);
 
     /// <summary>The class's probability for an already vectorised text.</summary>
-    public static double Probability(TextClass c, SparseVector x) => LinearModel.Sigmoid(c.Bias + x.Dot(c.Weights));
+    public static double Probability(TextClass c, SparseVector x) => LinearModel.Sigmoid(Logit(c, x));
+
+    /// <summary>The class's logit (<c>bias + w · x</c>) for an already vectorised text.</summary>
+    public static double Logit(TextClass c, SparseVector x) => c.Bias + x.Dot(c.Weights);
 
     /// <summary>The terms that pushed the class's score up most, strongest first (what a brief can show).</summary>
     public IReadOnlyList<(string Term, double Contribution)> TopTerms(TextClass c, SparseVector x, int count)
@@ -56,6 +61,15 @@ public sealed class TextModel
         w.WriteNumberValue(f.CharMin);
         w.WriteNumberValue(f.CharMax);
         w.WriteEndArray();
+        if (f.HasCues)
+        {
+            w.WriteStartObject("cues");
+            if (f.Lexicon is not null)
+                w.WriteString("lexicon", f.Lexicon.Name);
+            w.WriteBoolean("shape", f.Shape);
+            w.WriteNumber("weight", f.CueWeight);
+            w.WriteEndObject();
+        }
         w.WriteStartArray("terms");
         foreach (var t in Vocabulary.Terms)
             w.WriteStringValue(t);
@@ -70,10 +84,26 @@ public sealed class TextModel
             w.WriteStartObject(c.Name);
             w.WriteNumber("bias", Math.Round(c.Bias, 6));
             w.WriteNumber("threshold", Math.Round(c.Threshold, 4));
-            w.WriteStartArray("weights");
-            foreach (var v in c.Weights)
-                w.WriteNumberValue(Math.Round(v, 4));
-            w.WriteEndArray();
+            // Mostly-zero weights (pruned category classes) are stored sparsely: the term indices, then their weights.
+            var nonZero = Enumerable.Range(0, c.Weights.Length).Where(i => Math.Round(c.Weights[i], 4) != 0).ToList();
+            if (nonZero.Count * 2 < c.Weights.Length)
+            {
+                w.WriteStartArray("at");
+                foreach (var i in nonZero)
+                    w.WriteNumberValue(i);
+                w.WriteEndArray();
+                w.WriteStartArray("weights");
+                foreach (var i in nonZero)
+                    w.WriteNumberValue(Math.Round(c.Weights[i], 4));
+                w.WriteEndArray();
+            }
+            else
+            {
+                w.WriteStartArray("weights");
+                foreach (var v in c.Weights)
+                    w.WriteNumberValue(Math.Round(v, 4));
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         w.WriteEndObject();

@@ -6,7 +6,7 @@ namespace AgentCrm.Agents.Text;
 /// <summary>Strict reader of <see cref="TextModel"/> JSON: every problem is collected under its JSON path.</summary>
 internal sealed class TextModelReader : ModelJsonReader
 {
-    private static readonly string[] Keys = ["type", "words", "chars", "terms", "idf", "classes"];
+    private static readonly string[] Keys = ["type", "words", "chars", "cues", "terms", "idf", "classes"];
 
     public TextModel Read(JsonElement o, string path)
     {
@@ -26,6 +26,29 @@ internal sealed class TextModelReader : ModelJsonReader
                 || !chars[0].TryGetInt32(out charMin) || !chars[1].TryGetInt32(out charMax) || charMin < 0 || charMax > 8 || (charMin > 0 && charMax < charMin))
                 Error($"{path}.chars", "must be [min, max] character n-gram lengths (0 ≤ min ≤ max ≤ 8; [0, 0] for none).");
         }
+        TextLexicon? lexicon = null;
+        var shape = false;
+        var cueWeight = 0.5;
+        if (o.TryGetProperty("cues", out var cues))
+        {
+            var cp = $"{path}.cues";
+            if (cues.ValueKind != JsonValueKind.Object)
+                Error(cp, "must be { lexicon, shape, weight }.");
+            else
+            {
+                OnlyKeys(cues, cp, ["lexicon", "shape", "weight"]);
+                if (cues.TryGetProperty("lexicon", out var lx) && (lx.ValueKind != JsonValueKind.String || (lexicon = TextLexicon.Load(lx.GetString()!)) is null))
+                    Error($"{cp}.lexicon", $"must name a shipped lexicon: {string.Join(", ", TextLexicon.Names)}.");
+                if (cues.TryGetProperty("shape", out var sh))
+                {
+                    if (sh.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                        Error($"{cp}.shape", "must be true or false.");
+                    else
+                        shape = sh.GetBoolean();
+                }
+                cueWeight = Number(cues, "weight", cp, 0, 10);
+            }
+        }
         var terms = Strings(o, "terms", path);
         var idf = Numbers(o, "idf", path, 0, 100);
         if (terms is not null && idf is not null && terms.Length != idf.Length)
@@ -44,18 +67,34 @@ internal sealed class TextModelReader : ModelJsonReader
                     Error(cp, "must be { bias, weights }.");
                     continue;
                 }
-                OnlyKeys(c.Value, cp, ["bias", "threshold", "weights"]);
+                OnlyKeys(c.Value, cp, ["bias", "threshold", "at", "weights"]);
                 var bias = Number(c.Value, "bias", cp, -100, 100);
                 var threshold = c.Value.TryGetProperty("threshold", out _) ? Number(c.Value, "threshold", cp, 0, 1) : 0.5;
                 var weights = Numbers(c.Value, "weights", cp, -1000, 1000);
-                if (weights is not null && terms is not null && weights.Length != terms.Length)
+                if (c.Value.TryGetProperty("at", out _))
+                {
+                    // Sparse: weights[k] belongs to term at[k]; the indices ascend and name terms.
+                    var at = Numbers(c.Value, "at", cp, 0, terms?.Length - 1 ?? int.MaxValue);
+                    if (at is not null && at.Where((v, k) => v != Math.Floor(v) || (k > 0 && v <= at[k - 1])).Any())
+                        Error($"{cp}.at", "must be whole term indices in ascending order.");
+                    else if (at is not null && weights is not null && at.Length != weights.Length)
+                        Error($"{cp}.weights", $"must have one weight per index in at ({at.Length}), has {weights.Length}.");
+                    else if (at is not null && weights is not null && terms is not null)
+                    {
+                        var dense = new double[terms.Length];
+                        for (var k = 0; k < at.Length; k++)
+                            dense[(int)at[k]] = weights[k];
+                        weights = dense;
+                    }
+                }
+                else if (weights is not null && terms is not null && weights.Length != terms.Length)
                     Error($"{cp}.weights", $"must have one weight per term ({terms.Length}), has {weights.Length}.");
-                else if (weights is not null)
+                if (weights is not null && terms is not null && weights.Length == terms.Length)
                     classes.Add(new TextClass(c.Name, bias, weights, threshold));
             }
         if (ErrorCount > 0)
             return Finish<TextModel>(null);
-        return new TextModel(new TextVocabulary(new TextFeaturizer(words, charMin, charMax), terms!, idf!), classes);
+        return new TextModel(new TextVocabulary(new TextFeaturizer(words, charMin, charMax) { Lexicon = lexicon, Shape = shape, CueWeight = cueWeight }, terms!, idf!), classes);
     }
 
     private string[]? Strings(JsonElement o, string key, string path)

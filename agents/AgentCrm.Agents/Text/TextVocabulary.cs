@@ -3,7 +3,8 @@ namespace AgentCrm.Agents.Text;
 /// <summary>
 /// The terms a text model knows, each with its inverse document frequency. A text becomes sub-linear
 /// term frequency × idf, L2-normalised per block (words, characters), the blocks scaled so the whole
-/// vector has unit length: long and short sentences compare, and neither block drowns the other.
+/// text has unit length: long and short sentences compare, and neither block drowns the other. Lexicon and shape
+/// cues, when the featurizer has them, are a third block of length <see cref="TextFeaturizer.CueWeight"/>.
 /// </summary>
 public sealed class TextVocabulary
 {
@@ -40,14 +41,22 @@ public sealed class TextVocabulary
             blocks++;
         if (Block(chars, entries))
             blocks++;
-        if (entries.Count == 0)
-            return SparseVector.Empty;
         if (blocks == 2)
         {
             var scale = 1 / Math.Sqrt(2);
             for (var i = 0; i < entries.Count; i++)
                 entries[i] = (entries[i].Index, entries[i].Value * scale);
         }
+        if (Featurizer.HasCues)
+        {
+            // The cue block keeps its own length (CueWeight) beside the unit-length text blocks.
+            var start = entries.Count;
+            if (Block(Featurizer.Cues(text), entries))
+                for (var i = start; i < entries.Count; i++)
+                    entries[i] = (entries[i].Index, entries[i].Value * Featurizer.CueWeight);
+        }
+        if (entries.Count == 0)
+            return SparseVector.Empty;
         entries.Sort((a, b) => a.Index.CompareTo(b.Index));
         return new SparseVector(entries.Select(e => e.Index).ToArray(), entries.Select(e => e.Value).ToArray());
     }

@@ -58,6 +58,7 @@ internal static class FitCommand
                     baseline = result.Baseline,
                     validation = result.Validation,
                     perLabel = result.PerLabel,
+                    candidates = result.Candidates,
                     report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet },
                 }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
             else

@@ -74,6 +74,22 @@ public sealed class ComplianceAgentTests
     }
 
     [Fact]
+    public void LogitEnsemble_WeighsTheUnfairLogitByItsShare_AndRejectsABadShare()
+    {
+        var snapshot = TinyModels.Snapshot(("documents.text", "We may terminate at our discretion."));
+        var even = Kind.Create(Manifest(("ensemble", "logit"))).Assess(snapshot);
+        var weighted = Kind.Create(Manifest(("ensemble", "logit"), ("ensembleShare", 0.25))).Assess(snapshot);
+
+        var unfair = -3 + (5 + 2) / Math.Sqrt(2);
+        var termination = -3 + 6 / Math.Sqrt(2);
+        Assert.Equal(Math.Round(1 / (1 + Math.Exp(-(unfair + termination) / 2)), 4), even.Score);
+        Assert.Equal(Math.Round(1 / (1 + Math.Exp(-(0.25 * unfair + 0.75 * termination))), 4), weighted.Score);
+        Assert.StartsWith("unilateral termination clause", weighted.Reasons[0].Explanation, StringComparison.Ordinal);
+        Assert.Contains("parameters.ensembleShare", Assert.Throws<ManifestException>(() => Kind.Create(Manifest(("ensemble", "logit"), ("ensembleShare", 2)))).Errors.Keys);
+        Assert.Contains("parameters.ensemble", Assert.Throws<ManifestException>(() => Kind.Create(Manifest(("ensemble", "median")))).Errors.Keys);
+    }
+
+    [Fact]
     public void Policy_FlagsMissingRequiredClauses_AndQuotesRiskyOnes()
     {
         var clauses = TinyModels.Words(("cap-on-liability", -3, [("cap", 6)]), ("non-compete", -3, [("compete", 6)]));

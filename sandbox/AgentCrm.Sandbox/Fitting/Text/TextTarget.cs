@@ -1,4 +1,5 @@
 using AgentCrm.Agents;
+using AgentCrm.Agents.Text;
 
 namespace AgentCrm.Sandbox.Fitting.Text;
 
@@ -9,4 +10,6 @@ namespace AgentCrm.Sandbox.Fitting.Text;
 /// <param name="Kind">Creates agents of the kind (the fit measures through the agent itself).</param>
 /// <param name="Base">The manifest the fitted version derives from.</param>
 /// <param name="CanEnsemble">Whether the kind can score the mean of the primary class and the best named class (<c>parameters.ensemble</c>); cross-validation decides.</param>
-public sealed record TextTarget(string PrimaryClass, Func<CustomerSnapshot, string> TextOf, bool FitNamedLabels, IAgentKind Kind, AgentManifest Base, bool CanEnsemble = false);
+/// <param name="Featurizer">The terms the kind's fits count (its lexicon and shape cues included) unless <see cref="TextFitOptions.Featurizer"/> says otherwise.</param>
+public sealed record TextTarget(string PrimaryClass, Func<CustomerSnapshot, string> TextOf, bool FitNamedLabels, IAgentKind Kind, AgentManifest Base, bool CanEnsemble = false,
+    TextFeaturizer? Featurizer = null);

@@ -5,7 +5,7 @@ namespace AgentCrm.Sandbox.Fitting.Text;
 /// <summary>
 /// Chooses a vocabulary on training texts only, without looking at labels (so cross-validation inside the
 /// training part is not biased): terms in at least <c>minDf</c> texts, the most frequent <c>maxWords</c>
-/// word terms and <c>maxChars</c> character n-grams (ties by term), idf = ln((1 + n) / (1 + df)) + 1.
+/// word terms and <c>maxChars</c> character n-grams (ties by term) and every lexicon or shape cue, idf = ln((1 + n) / (1 + df)) + 1.
 /// </summary>
 internal static class VocabularyBuilder
 {
@@ -20,7 +20,7 @@ internal static class VocabularyBuilder
             HashSet<string>? groupTerms = null;
             if (groups is not null && !termsOfGroup.TryGetValue(groups[i], out groupTerms))
                 termsOfGroup[groups[i]] = groupTerms = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var t in words.Keys.Concat(chars.Keys))
+            foreach (var t in words.Keys.Concat(chars.Keys).Concat(featurizer.Cues(texts[i]).Keys))
             {
                 df[t] = df.GetValueOrDefault(t) + 1;
                 groupTerms?.Add(t);
@@ -33,10 +33,13 @@ internal static class VocabularyBuilder
                 spread[t] = spread.GetValueOrDefault(t) + 1;
         bool Spread(string term) => groups is null || spread.GetValueOrDefault(term) >= minGroups;
         IEnumerable<KeyValuePair<string, int>> Top(bool chars, int max) => df
-            .Where(e => e.Value >= minDf && e.Key.StartsWith('c') == chars && Spread(e.Key))
+            .Where(e => e.Value >= minDf && e.Key.StartsWith('c') == chars && !IsCue(e.Key) && Spread(e.Key))
             .OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Take(max);
-        var chosen = Top(false, maxWords).Concat(Top(true, maxChars)).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+        // Lexicon and shape cues are few and generic: every one seen in minDf texts is kept.
+        var cues = df.Where(e => e.Value >= minDf && IsCue(e.Key));
+        var chosen = Top(false, maxWords).Concat(Top(true, maxChars)).Concat(cues).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
         var n = texts.Count;
+        static bool IsCue(string term) => term.StartsWith("l ", StringComparison.Ordinal) || term.StartsWith("s ", StringComparison.Ordinal);
         return new TextVocabulary(featurizer, chosen.Select(e => e.Key).ToArray(),
             chosen.Select(e => Math.Round(Math.Log((1.0 + n) / (1.0 + e.Value)) + 1, 4)).ToArray());
     }
