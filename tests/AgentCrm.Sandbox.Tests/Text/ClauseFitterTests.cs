@@ -72,7 +72,7 @@ public sealed class ClauseFitterTests
 
     private static readonly Lazy<ClauseSpans> LazySpans = new(() => ClauseSpans.Load(Path.Combine(SampleData.Root, "sandbox", "data", "compliance", "cuad", "master_clauses.csv")));
 
-    private static readonly ClauseFitOptions Quick = new() { Categories = ["cap-on-liability", "most-favored-nation"], L2Strengths = [1], MaxWords = 2000, MaxChars = 2000 };
+    private static readonly ClauseFitOptions Quick = new() { Categories = ["cap-on-liability", "most-favored-nation"], L2Strengths = [1], PositiveWeights = [1], MaxWords = 2000, MaxChars = 2000 };
 
     [Fact]
     public void ShippedSpans_CoverTheShippedContracts_AndMostSpansMatchASentence()

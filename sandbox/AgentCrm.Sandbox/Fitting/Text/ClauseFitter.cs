@@ -184,25 +184,26 @@ public static class ClauseFitter
             var c = categories[k];
             var truth = train.Select(d => d.Labels[c]).ToArray();
             var folds = StratifiedSplit.Folds(truth, options.Folds, options.Seed + 1);
-            (double F1, double Lambda, double[] Oof)? best = null;
+            (double F1, double Lambda, double Weight, double[] Oof)? best = null;
+            foreach (var weight in clause.PositiveWeights)
             foreach (var lambda in clause.L2Strengths)
             {
                 var oof = new double[train.Count];
                 for (var f = 0; f < options.Folds; f++)
                 {
                     var inFold = Enumerable.Range(0, train.Count).Where(i => folds[i] != f).ToArray();
-                    var cls = FitClass(c, inFold, train, docRows, sentenceRows, vocabulary.Count, lambda, mode, clause);
+                    var cls = FitClass(c, inFold, train, docRows, sentenceRows, vocabulary.Count, lambda, weight, mode, clause);
                     for (var i = 0; i < train.Count; i++)
                         if (folds[i] == f)
                             oof[i] = cls is null ? 0 : Score(cls, i, docRows, sentenceRows, mode);
                 }
                 var f1 = FitScoring.Measure(oof, truth, FitScoring.BestF1Threshold(oof, truth)).F1;
                 if (best is null || f1 > best.Value.F1 + 1e-12)
-                    best = (f1, lambda, oof);
+                    best = (f1, lambda, weight, oof);
             }
             var chosen = best!.Value;
             var all = Enumerable.Range(0, train.Count).ToArray();
-            var refit = FitClass(c, all, train, docRows, sentenceRows, vocabulary.Count, chosen.Lambda, mode, clause)!;
+            var refit = FitClass(c, all, train, docRows, sentenceRows, vocabulary.Count, chosen.Lambda, chosen.Weight, mode, clause)!;
             classes[k] = refit with { Threshold = Math.Round(FitScoring.BestF1Threshold(chosen.Oof, truth), 4) };
             oofs[k] = chosen.Oof;
             lambdas[k] = chosen.Lambda;
@@ -214,7 +215,7 @@ public static class ClauseFitter
 
     /// <summary>Fits one category on the given training contracts; null when they hold no positive row.</summary>
     private static TextClass? FitClass(string category, int[] docs, IReadOnlyList<Document> train, SparseVector[] docRows, SparseVector[][] sentenceRows,
-        int dimension, double lambda, Mode mode, ClauseFitOptions clause)
+        int dimension, double lambda, double weight, Mode mode, ClauseFitOptions clause)
     {
         var rows = new List<SparseVector>();
         var labels = new List<bool>();
@@ -235,7 +236,7 @@ public static class ClauseFitter
         }
         if (!labels.Contains(true) || !labels.Contains(false))
             return null;
-        var (bias, weights) = SparseLogistic.Fit(rows, labels, dimension, lambda, clause.PositiveWeight, clause.MaxIterations, clause.Tolerance);
+        var (bias, weights) = SparseLogistic.Fit(rows, labels, dimension, lambda, weight, clause.MaxIterations, clause.Tolerance);
         // Pruned and rounded as stored in the manifest, so every figure is the shipped model's.
         return new TextClass(category, Math.Round(bias, 6), weights.Select(w => Math.Abs(w) < clause.Prune ? 0 : Math.Round(w, 3)).ToArray());
     }
@@ -304,10 +305,11 @@ public sealed record ClauseFitOptions
 
     public int MaxChars { get; init; } = 4000;
 
-    /// <summary>L2 strengths tried per category (document-level F1 out of fold picks one).</summary>
+    /// <summary>L2 strengths tried per category (document-level F1 out of fold picks one, with the positive weight).</summary>
     public IReadOnlyList<double> L2Strengths { get; init; } = [0.3, 3];
 
-    public double PositiveWeight { get; init; } = 1;
+    /// <summary>Weights of positive rows tried per category (with the L2 strengths; document-level F1 out of fold picks).</summary>
+    public IReadOnlyList<double> PositiveWeights { get; init; } = [1, 5];
 
     public int MaxIterations { get; init; } = 150;
 
