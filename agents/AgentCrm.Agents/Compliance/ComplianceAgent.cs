@@ -52,8 +52,9 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                     continue;
                 var missing = Math.Round(1 - best, 4);
                 score = Math.Max(score, missing);
-                findings.Add((missing, new Reason(TextField, null, missing, ids, $"required clause missing: {name} (policy)"),
-                    $"add a {name} clause as the contract policy requires"));
+                findings.Add((missing, new Reason(TextField, null, missing, ids,
+                    $"required clause missing: {ClauseCategories.LabelOf(name)} (policy; {ClauseCategories.SectionOf(name)})"),
+                    ClauseCategories.AddFixOf(name)));
             }
             foreach (var name in p.Flag)
             {
@@ -64,8 +65,8 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 var prob = Math.Round(best, 4);
                 score = Math.Max(score, prob);
                 findings.Add((prob, new Reason(TextField, Quote(sentences[at]), prob, ids,
-                    string.Create(CultureInfo.InvariantCulture, $"risky clause present: {name} (p {prob:0.00}): \"{Quote(sentences[at])}\"")),
-                    $"negotiate the {name} clause out or limit it"));
+                    string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (p {prob:0.00}; {ClauseCategories.SectionOf(name)}): \"{Quote(sentences[at])}\"")),
+                    ClauseCategories.FlagFixOf(name)));
             }
         }
 

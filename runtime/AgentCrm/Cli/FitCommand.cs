@@ -18,12 +18,15 @@ internal static class FitCommand
 {
     private static readonly Option<string?> Version = new("--version") { Description = "The new version (default: the next minor version)." };
     private static readonly Option<FileInfo?> Out = new("--out") { Description = "Also write the fitted manifest (JSON) to this file." };
+    private static readonly Option<FileInfo?> Spans = new("--spans") { Description = "compliance-check on document-level clause cases (cuad): CUAD master_clauses.csv whose annotated spans supervise the clause model per sentence (without it: document labels)." };
+    private static readonly Option<string?> Categories = new("--categories") { Description = "compliance-check clause model: only these clause categories (comma-separated label names, e.g. cap-on-liability,non-compete)." };
+    private static readonly Option<bool> CrossValidate = new("--cv") { Description = "compliance-check clause model: also report document-level 5-fold cross-validation over all contracts, beside a document-level baseline." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the stratified 70/30 split.", DefaultValueFactory = _ => FitOptions.DefaultSeed };
 
     public static Command Create()
     {
         var kind = new Argument<string>("KIND") { Description = $"A trainable kind: {RenewalRiskKind.KindName}, {string.Join(", ", TextFitTargets.Kinds)}." };
-        var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out };
+        var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out, Spans, Categories, CrossValidate };
         command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var kindName = p.GetValue(kind)!;
@@ -35,9 +38,27 @@ internal static class FitCommand
             var template = kindName == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(kindName)!.Base;
             var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == kindName)?.Manifest ?? template;
             var options = new FitOptions { Base = baseManifest, Seed = p.GetValue(Seed), Version = p.GetValue(Version) ?? NextVersion(registry, baseManifest.Id) };
-            var result = await Task.Run(() => TextFitTargets.For(kindName, baseManifest) is { } target
-                ? TextFitter.Fit(set, options, new TextFitOptions(), target)
-                : RenewalRiskFitter.Fit(set, options), token);
+            var clauses = kindName == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
+            if (!clauses && (p.GetValue(Spans) is not null || p.GetValue(Categories) is not null || p.GetValue(CrossValidate)))
+                return AgentCrmCli.Fail("--spans, --categories and --cv apply to compliance-check on document-level clause cases (e.g. --cases cuad)");
+            var spans = p.GetValue(Spans) is { } spansFile ? ClauseSpans.Load(spansFile.FullName) : null;
+            var clauseOptions = new ClauseFitOptions { Categories = p.GetValue(Categories)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [] };
+            FitResult result;
+            ClauseCrossValidation? cv = null;
+            try
+            {
+                result = await Task.Run(() => clauses
+                    ? ClauseFitter.Fit(set, options, clauseOptions, spans, baseManifest)
+                    : TextFitTargets.For(kindName, baseManifest) is { } target
+                        ? TextFitter.Fit(set, options, new TextFitOptions(), target)
+                        : RenewalRiskFitter.Fit(set, options), token);
+                if (clauses && p.GetValue(CrossValidate))
+                    cv = await Task.Run(() => ClauseFitter.CrossValidate(set, options, clauseOptions, spans), token);
+            }
+            catch (ArgumentException ex) when (clauses)
+            {
+                return AgentCrmCli.Fail(ex.Message);
+            }
             if (p.GetValue(Out) is { } outFile)
                 await File.WriteAllTextAsync(outFile.FullName, JsonSerializer.Serialize(result.Manifest, ManifestReader.Json), token);
             var registered = await registry.RegisterAsync(result.Manifest, "cli", token);
@@ -59,6 +80,7 @@ internal static class FitCommand
                     validation = result.Validation,
                     perLabel = result.PerLabel,
                     candidates = result.Candidates,
+                    crossValidation = cv,
                     report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet },
                 }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
             else
@@ -68,6 +90,10 @@ internal static class FitCommand
                 Console.WriteLine($"  baseline, same split: ROC-AUC {result.Baseline.RocAuc:0.000}  F1 {result.Baseline.F1:0.000}");
                 foreach (var l in result.PerLabel)
                     Console.WriteLine($"  {l.Label,-26} held-out positives {l.Positives,4}  precision {l.Precision:0.000}  recall {l.Recall:0.000}  F1 {l.F1:0.000}");
+                foreach (var c in cv?.Categories ?? [])
+                    Console.WriteLine($"  CV {c.Category,-34} positives {c.Positives,3}  spans F1 {c.Spans?.F1 ?? double.NaN:0.000}  document labels F1 {c.DocumentLabels.F1:0.000}  baseline F1 {c.Baseline.F1:0.000}");
+                if (cv is not null)
+                    Console.WriteLine($"  CV mean F1: spans {cv.MeanF1Spans ?? double.NaN:0.000}  document labels {cv.MeanF1DocumentLabels:0.000}  baseline {cv.MeanF1Baseline:0.000}");
                 Console.WriteLine($"  gate on {report.CaseSet}: {(report.Passed ? "passed" : "FAILED: " + string.Join("; ", report.Unmet))}  (report {reportId})");
                 Console.WriteLine($"  next: agentcrm agents promote {agent}");
             }

@@ -98,13 +98,30 @@ public sealed class ComplianceAgentTests
         var result = agent.Assess(TinyModels.Snapshot(("documents.text", "The parties agree as follows. Supplier shall not compete with Customer for five years.")));
 
         Assert.True(result.Fired);
-        Assert.Contains(result.Reasons, r => r.Explanation == "required clause missing: cap-on-liability (policy)");
-        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: non-compete", StringComparison.Ordinal));
+        Assert.Contains(result.Reasons, r => r.Value is null && r.Explanation == "required clause missing: Cap on Liability (policy; contract terms playbook §11 Cap on liability)");
+        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Non-Compete (p ", StringComparison.Ordinal));
         Assert.Equal("Supplier shall not compete with Customer for five years.", risky.Value);
+        Assert.EndsWith("; contract terms playbook §14 Non-compete): \"Supplier shall not compete with Customer for five years.\"", risky.Explanation, StringComparison.Ordinal);
+        Assert.Contains("add the standard cap on liability", result.NextStep, StringComparison.Ordinal);
+        Assert.Contains("limit it to the contract's product line", result.NextStep, StringComparison.Ordinal);
 
         var compliant = agent.Assess(TinyModels.Snapshot(("documents.text", "Liability is subject to a cap of the fees paid.")));
         Assert.False(compliant.Fired);
         Assert.Empty(compliant.Reasons);
+    }
+
+    [Fact]
+    public void Policy_OnACategoryWithoutItsOwnPlaybookSection_CitesTheGeneralPolicySection()
+    {
+        var clauses = TinyModels.Words(("audit-rights", -3, [("audit", 6)]), ("exclusivity", -3, [("exclusive", 6)]));
+        var agent = Kind.Create(Manifest(("clauseModel", clauses), ("policy", new { require = new[] { "audit-rights" }, flag = new[] { "exclusivity" } })));
+
+        var result = agent.Assess(TinyModels.Snapshot(("documents.text", "Distributor is the exclusive reseller in France. Prices are in euros.")));
+
+        Assert.Contains(result.Reasons, r => r.Explanation == "required clause missing: Audit Rights (policy; contract terms playbook §10 Policy checks on business contracts)");
+        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Exclusivity (p ", StringComparison.Ordinal));
+        Assert.Equal("Distributor is the exclusive reseller in France.", risky.Value);
+        Assert.Contains("add the standard Audit Rights clause from the clause library", result.NextStep, StringComparison.Ordinal);
     }
 
     [Fact]
