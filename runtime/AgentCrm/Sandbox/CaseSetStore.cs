@@ -196,6 +196,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         ("iranian-churn", "sandbox/data/churn/uci-iranian-churn/Customer_Churn.csv", "sandbox/mappings/iranian-churn.yaml"),
         ("claudette-tos", "sandbox/data/compliance/claudette-tos/tos_unfair_clauses_en.csv", "sandbox/mappings/claudette-tos.yaml"),
         ("canada-tenders", "sandbox/data/tender/canada-buyandsell/buyandsell_tenders_2010_2014.csv", "sandbox/mappings/canada-tenders.yaml"),
+        ("cuad", "sandbox/data/compliance/cuad/cuad_subset_documents.csv", "sandbox/mappings/cuad.yaml"),
     ];
 
     private static CaseSet Parse(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName)
