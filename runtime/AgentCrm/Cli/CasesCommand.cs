@@ -4,7 +4,7 @@ using AgentCrm.Sandbox;
 
 namespace AgentCrm.Cli;
 
-/// <summary>`agentcrm cases add NAME FILE --mapping M` (tabular) or `--labels L` (NDJSON timeline) · `cases list`.</summary>
+/// <summary>`agentcrm cases add NAME FILE --mapping M` (tabular) or `--labels L` (NDJSON timeline) · `cases list` · `cases remove NAME`.</summary>
 internal static class CasesCommand
 {
     public static Command Create()
@@ -46,8 +46,26 @@ internal static class CasesCommand
                     Console.WriteLine($"{s.Name,-24} {s.Kind,-9} {s.Cases,7} cases {s.Positives,7} positive  {s.Hash[..19]}");
             return Task.FromResult(0);
         }));
+        var removeName = new Argument<string>("NAME") { Description = "Case set name, e.g. upload:3f2a9c0d41be." };
+        var remove = new Command("remove", "Remove a stored case set (shipped and feedback: sets cannot be removed).") { removeName };
+        remove.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var target = p.GetValue(removeName)!;
+            try
+            {
+                if (!await services.GetRequiredService<CaseSetStore>().RemoveAsync(target, token))
+                    return AgentCrmCli.Fail($"no case set '{target}' is registered");
+            }
+            catch (CaseSetProtectedException ex)
+            {
+                return AgentCrmCli.Fail(ex.Message);
+            }
+            Console.WriteLine($"removed {target}");
+            return 0;
+        }));
         cases.Subcommands.Add(add);
         cases.Subcommands.Add(list);
+        cases.Subcommands.Add(remove);
         return cases;
     }
 

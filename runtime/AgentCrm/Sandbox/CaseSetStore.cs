@@ -74,6 +74,24 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         return info;
     }
 
+    /// <summary>
+    /// Removes a stored case set (uploaded files pile up otherwise); false when no set has that name. Reports made
+    /// on it keep its name and hash. Sets made from reviewers' verdicts and the shipped sets (registered again at
+    /// every start) cannot be removed: <see cref="CaseSetProtectedException"/>.
+    /// </summary>
+    public async Task<bool> RemoveAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
+            throw new CaseSetProtectedException($"Case set '{name}' is made from reviewers' verdicts; it cannot be removed.");
+        if (BuiltIns.Any(b => b.Name == name))
+            throw new CaseSetProtectedException($"Case set '{name}' ships with AgentCrm and is registered again at every start; it cannot be removed.");
+        var removed = await writer.WriteAsync(ctx => ctx.Execute("DELETE FROM case_sets WHERE name = $n", ("$n", name)) > 0).WaitAsync(cancellationToken);
+        foreach (var (hash, set) in _parsed)
+            if (set.Name == name)
+                _parsed.TryRemove(hash, out _);
+        return removed;
+    }
+
     /// <summary>The parsed case set, or null when no set has that name.</summary>
     public CaseSet? Load(string name)
     {
@@ -211,6 +229,9 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     [GeneratedRegex("^[a-z0-9][a-z0-9._:-]{0,63}$")]
     private static partial Regex NamePattern();
 }
+
+/// <summary>A case set that cannot be removed: a shipped one or one made from reviewers' verdicts.</summary>
+public sealed class CaseSetProtectedException(string message) : Exception(message);
 
 /// <summary>An uploaded case file whose content name is taken by a different content.</summary>
 public sealed class CaseSetConflictException(string message) : Exception(message);

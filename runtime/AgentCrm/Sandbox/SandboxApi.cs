@@ -54,6 +54,8 @@ public static class SandboxApi
         cases.MapGet("/", (CaseSetStore store) => TypedResults.Ok(new ItemsPage<CaseSetInfo>(store.List(), null))).WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer);
         cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).");
+        cases.MapDelete("/{name}", RemoveCaseSet).WithName("RemoveCaseSet").RequireRoles(Roles.Ops)
+            .WithSummary("Removes a stored case set (e.g. an uploaded `upload:…` file); shipped and `feedback:` sets → 409. Reports made on it keep its name and hash.");
         return app;
     }
 
@@ -178,6 +180,18 @@ public static class SandboxApi
                 DegradedBriefs = c.Degraded,
             };
         }).ToList()));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveCaseSet(string name, CaseSetStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.RemoveAsync(name, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"No case set '{name}' is registered.");
+        }
+        catch (CaseSetProtectedException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
     }
 
     public static async Task<Results<Created<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)

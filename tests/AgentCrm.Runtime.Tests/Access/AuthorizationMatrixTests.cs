@@ -76,6 +76,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
 
         new("GET", "/v1/cases", [Roles.Ops, Roles.Reviewer], () => Get("/v1/cases"), 200),
         new("POST", "/v1/cases/{name}", [Roles.Ops], () => Post("/v1/cases/matrix-cases", "{}"), 400),
+        new("DELETE", "/v1/cases/{name}", [Roles.Ops], () => Delete("/v1/cases/no-such-set"), 404),
 
         new("GET", "/v1/briefs", Readers, () => Get("/v1/briefs"), 200),
         new("GET", "/v1/briefs/stream", Readers, () => Get("/v1/briefs/stream"), 200),

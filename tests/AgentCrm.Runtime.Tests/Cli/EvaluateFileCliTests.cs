@@ -46,6 +46,14 @@ public sealed class EvaluateFileCliTests
         var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
         var stored = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name);
         Assert.Equal(9, stored.GetProperty("cases").GetInt32());
+
+        // The upload can be removed; shipped sets and unknown names fail with one line.
+        var remove = await CliRunner.RunAsync(["cases", "remove", name, "--data", dir]);
+        Assert.True(remove.ExitCode == 0, remove.Stderr);
+        var after = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
+        Assert.DoesNotContain(JsonDocument.Parse(after.Stdout).RootElement.GetProperty("items").EnumerateArray(), s => s.GetProperty("name").GetString() == name);
+        AssertOneLineFailure(await CliRunner.RunAsync(["cases", "remove", name, "--data", dir]), "no case set");
+        AssertOneLineFailure(await CliRunner.RunAsync(["cases", "remove", "telco-churn", "--data", dir]), "ships with AgentCrm");
     }
 
     [Fact]

@@ -85,6 +85,38 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     }
 
     [Fact]
+    public async Task Remove_UploadedSet_LeavesTheList_ItsReportStays_AndASecondRemoveIs404()
+    {
+        var csv = Csv(15, "remove");
+        var (_, report) = await RunAsync(Form(("cases", "cases.csv", csv), ("mapping", "mapping.yaml", Mapping)));
+        var name = UploadName(csv, Mapping);
+
+        using var removed = await server.App.Client.DeleteAsync($"/v1/cases/{name}");
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+
+        Assert.DoesNotContain(await UploadedSetsAsync(), s => s.GetProperty("name").GetString() == name);
+        var kept = await server.App.GetJsonAsync("/v1/agents/upload-agent/versions/1.0.0/reports/latest");
+        Assert.Equal(report.GetProperty("caseSetHash").GetString(), kept.GetProperty("caseSetHash").GetString());
+        using var evaluate = await server.App.Client.PostAsync("/v1/agents/upload-agent/versions/1.0.0/evaluate",
+            new StringContent($$"""{"caseSet":"{{name}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal("caseSet", (await ProblemAsync(evaluate, HttpStatusCode.BadRequest)).GetProperty("errors").EnumerateObject().Single().Name);
+        using var again = await server.App.Client.DeleteAsync($"/v1/cases/{name}");
+        await ProblemAsync(again, HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("telco-churn", "ships with AgentCrm")]
+    [InlineData("feedback:upload-agent", "reviewers' verdicts")]
+    public async Task Remove_ShippedOrFeedbackSet_Is409_AndTheSetStays(string name, string reason)
+    {
+        using var response = await server.App.Client.DeleteAsync($"/v1/cases/{name}");
+
+        Assert.Contains(reason, (await ProblemAsync(response, HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        if (name == "telco-churn")
+            Assert.Contains((await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").EnumerateArray(), s => s.GetProperty("name").GetString() == name);
+    }
+
+    [Fact]
     public async Task Evaluate_SameUploadTwice_ReusesTheStoredSet()
     {
         var csv = Csv(12, "twice");
