@@ -88,6 +88,9 @@ public static partial class ManifestReader
     private static IEnumerable<string> MissingRequired(JsonObject o) =>
         new[] { "id", "version", "kind" }.Where(k => o[k] is null);
 
+    /// <summary>Whether a version string has the shape every manifest's version must have (1.2.3 or 1.2.3-suffix).</summary>
+    public static bool IsValidVersion(string version) => VersionPattern().IsMatch(version);
+
     /// <summary>Checks every generic field and collects all problems.</summary>
     public static AgentManifest Validate(AgentManifest m)
     {

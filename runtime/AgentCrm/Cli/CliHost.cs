@@ -30,6 +30,7 @@ internal static class CliHost
         services.AddSingleton<CaseSetStore>();
         services.AddSingleton<ReportStore>();
         services.AddSingleton<Evaluator>();
+        services.AddSingleton<AgentFitter>();
         services.AddSingleton<Lifecycle>();
         services.AddSingleton<Access.ApiKeyStore>();
         services.AddSingleton<Customers.ConsentStore>();

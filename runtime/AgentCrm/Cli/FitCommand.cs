@@ -5,7 +5,6 @@ using AgentCrm.Agents.RenewalRisk;
 using AgentCrm.Sandbox;
 using AgentCrm.Sandbox.Fitting;
 using AgentCrm.Sandbox.Fitting.Text;
-using AgentCrm.Sandbox.Splits;
 
 namespace AgentCrm.Cli;
 
@@ -29,49 +28,34 @@ internal static class FitCommand
         var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out, Spans, Categories, CrossValidate };
         command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            var kindName = p.GetValue(kind)!;
-            if (kindName != RenewalRiskKind.KindName && TextFitTargets.For(kindName) is null)
-                return AgentCrmCli.Fail($"'{kindName}' is not a trainable kind; trainable: {RenewalRiskKind.KindName}, {string.Join(", ", TextFitTargets.Kinds)}");
-            var registry = services.GetRequiredService<AgentRegistry>();
-            var set = services.GetRequiredService<CaseSetStore>().Load(p.GetValue(EvaluateCommand.Cases)!)
-                ?? throw new CaseSetNotFoundException(p.GetValue(EvaluateCommand.Cases)!);
-            var template = kindName == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(kindName)!.Base;
-            var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == kindName)?.Manifest ?? template;
-            var options = new FitOptions { Base = baseManifest, Seed = p.GetValue(Seed), Version = p.GetValue(Version) ?? NextVersion(registry, baseManifest.Id) };
-            var clauses = kindName == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
-            if (!clauses && (p.GetValue(Spans) is not null || p.GetValue(Categories) is not null || p.GetValue(CrossValidate)))
-                return AgentCrmCli.Fail("--spans, --categories and --cv apply to compliance-check on document-level clause cases (e.g. --cases cuad)");
-            var spans = p.GetValue(Spans) is { } spansFile ? ClauseSpans.Load(spansFile.FullName) : null;
-            var clauseOptions = new ClauseFitOptions { Categories = p.GetValue(Categories)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [] };
-            FitResult result;
-            ClauseCrossValidation? cv = null;
+            FitOutcome outcome;
             try
             {
-                result = await Task.Run(() => clauses
-                    ? ClauseFitter.Fit(set, options, clauseOptions, spans, baseManifest)
-                    : TextFitTargets.For(kindName, baseManifest) is { } target
-                        ? TextFitter.Fit(set, options, new TextFitOptions(), target)
-                        : RenewalRiskFitter.Fit(set, options), token);
-                if (clauses && p.GetValue(CrossValidate))
-                    cv = await Task.Run(() => ClauseFitter.CrossValidate(set, options, clauseOptions, spans), token);
+                var fitter = services.GetRequiredService<AgentFitter>();
+                var fit = fitter.Prepare(new FitRequest(p.GetValue(kind)!, p.GetValue(EvaluateCommand.Cases)!)
+                {
+                    Version = p.GetValue(Version),
+                    Seed = p.GetValue(Seed),
+                    Spans = p.GetValue(Spans) is { } spansFile ? ClauseSpans.Load(spansFile.FullName) : null,
+                    Categories = p.GetValue(Categories)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
+                    CrossValidate = p.GetValue(CrossValidate),
+                });
+                outcome = await fitter.FitAsync(fit, "cli", token);
             }
-            catch (ArgumentException ex) when (clauses)
+            catch (FitRequestException ex)
             {
                 return AgentCrmCli.Fail(ex.Message);
             }
+            var (agent, result, registered, report, reportId, cv) = (outcome.Agent, outcome.Result, outcome.Registered, outcome.Report, outcome.ReportId, outcome.CrossValidation);
             if (p.GetValue(Out) is { } outFile)
                 await File.WriteAllTextAsync(outFile.FullName, JsonSerializer.Serialize(result.Manifest, ManifestReader.Json), token);
-            var registered = await registry.RegisterAsync(result.Manifest, "cli", token);
-            var holdOut = HoldOutCases.Of(set, options);
-            var (report, reportId) = await services.GetRequiredService<Evaluator>().EvaluateAsync(result.Manifest.Id, result.Manifest.Version, holdOut, "cli", null, token);
-            var agent = $"{result.Manifest.Id}@{result.Manifest.Version}";
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     agent,
                     contentHash = registered.Record.ContentHash,
                     created = registered.Created,
-                    caseSet = set.Name,
+                    caseSet = p.GetValue(EvaluateCommand.Cases),
                     protocol = result.Protocol,
                     features = result.Features,
                     l2 = result.L2,
@@ -100,15 +84,5 @@ internal static class FitCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>One minor version above the highest registered version of the agent.</summary>
-    private static string NextVersion(AgentRegistry registry, string agentId)
-    {
-        var highest = registry.Versions(agentId)
-            .Select(v => System.Version.TryParse(v.Version.Split('-')[0], out var parsed) ? parsed : new System.Version(0, 0, 0))
-            .DefaultIfEmpty(new System.Version(1, 0, 0))
-            .Max()!;
-        return $"{highest.Major}.{highest.Minor + 1}.0";
     }
 }

@@ -10,6 +10,9 @@ namespace AgentCrm.Sandbox;
 
 public sealed record EvaluateRequest(string? CaseSet);
 
+/// <summary>POST /v1/agents/fit: a trainable kind and a registered case set; the rest as `agentcrm agents fit` (span supervision is CLI-only: it reads a file).</summary>
+public sealed record FitHttpRequest(string? Kind, string? CaseSet, string? Version, int? Seed, string[]? Categories, bool? CrossValidate);
+
 public sealed record VersionHealth(string Version, string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
     long Briefs, ShadowAgreement? Agreement)
 {
@@ -43,6 +46,8 @@ public static class SandboxApi
         var agents = app.MapGroup("/v1/agents").WithTags("Agents");
         agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("JSON `{ \"caseSet\": NAME }`, or multipart/form-data: `cases` + `mapping` (tabular CSV and YAML mapping) or `cases` + `labels` (NDJSON timeline and labels CSV), stored as case set `upload:<hash prefix>`.");
+        agents.MapPost("/fit", Fit).WithName("FitAgent").RequireRoles(Roles.Ops)
+            .WithSummary("`{ \"kind\": KIND, \"caseSet\": NAME }` (optional `version`, `seed`, and for compliance-check on clause cases `categories`, `crossValidate`) → 202 with a job whose subject names the new version; done, the version is registered and its report is on the held-out part.");
         agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops);
         agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops);
@@ -80,6 +85,42 @@ public static class SandboxApi
         if (!caseSets.List().Any(c => c.Name == body.CaseSet))
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
         var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);
+        return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
+    }
+
+    /// <summary>Fits a trainable kind on a case set as a job; everything a fit can be refused for is answered here, before it starts.</summary>
+    public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Fit(HttpRequest request, AgentFitter fitter, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<FitHttpRequest>(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body?.Kind))
+            errors["kind"] = [$"kind is required: a trainable kind ({string.Join(", ", AgentFitter.TrainableKinds)})."];
+        if (string.IsNullOrWhiteSpace(body?.CaseSet))
+            errors["caseSet"] = ["caseSet is required: the name of a registered case set (GET /v1/cases)."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        PreparedFit fit;
+        try
+        {
+            fit = fitter.Prepare(new FitRequest(body!.Kind!, body.CaseSet!)
+            {
+                Version = body.Version,
+                Seed = body.Seed ?? Fitting.FitOptions.DefaultSeed,
+                Categories = body.Categories ?? [],
+                CrossValidate = body.CrossValidate ?? false,
+            });
+        }
+        catch (FitRequestException ex) when (ex.Conflict)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+        catch (FitRequestException ex)
+        {
+            return Problems.Validation(new Dictionary<string, string[]> { [ex.Property] = [ex.Message] });
+        }
+        var job = await jobs.StartFitAsync(fit, Caller.From(context.User).AuditActor);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
 

@@ -9,14 +9,29 @@ public sealed record JobStatus(string Id, string Kind, string Subject, string St
 /// Sandbox runs as background jobs: 202 with a job id, progress while running, the report id when done.
 /// Finished jobs are kept in SQLite; a job that was running when the server stopped shows as interrupted.
 /// </summary>
-public sealed partial class SandboxJobs(Evaluator evaluator, SqliteDatabase database, SqliteWriter writer, TimeProvider time, ILogger<SandboxJobs> logger)
+public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter, SqliteDatabase database, SqliteWriter writer, TimeProvider time, ILogger<SandboxJobs> logger)
 {
     private readonly ConcurrentDictionary<string, JobStatus> _running = new(StringComparer.Ordinal);
 
-    public async Task<JobStatus> StartEvaluateAsync(string agentId, string version, string caseSet, string actor)
+    public Task<JobStatus> StartEvaluateAsync(string agentId, string version, string caseSet, string actor) =>
+        StartAsync("evaluate", $"{agentId}@{version} on {caseSet}", async progress =>
+        {
+            var (report, reportId) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress);
+            return (report.Cases, reportId);
+        });
+
+    /// <summary>A fit as a job: its subject names the new version (held since <see cref="AgentFitter.Prepare"/>); done, the report on the held-out part.</summary>
+    public Task<JobStatus> StartFitAsync(PreparedFit fit, string actor) =>
+        StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", async _ =>
+        {
+            var outcome = await fitter.FitAsync(fit, actor);
+            return (outcome.Report.Cases, outcome.ReportId);
+        });
+
+    private async Task<JobStatus> StartAsync(string kind, string subject, Func<IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work)
     {
         var now = time.GetUtcNow();
-        var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], "evaluate", $"{agentId}@{version} on {caseSet}", "running", 0, 0, null, null, now, now);
+        var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now);
         _running[job.Id] = job;
         await SaveAsync(job);
         _ = Task.Run(async () =>
@@ -30,8 +45,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, SqliteDatabase data
                     if (_running.TryGetValue(job.Id, out var current))
                         _running.TryUpdate(job.Id, current with { Done = p.Done, Total = p.Total, UpdatedAt = time.GetUtcNow() }, current);
                 });
-                var (report, reportId) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress);
-                final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = report.Cases, Total = report.Cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
+                var (cases, reportId) = await work(progress);
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = cases, Total = cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
             }
             catch (Exception ex)
             {

@@ -138,6 +138,7 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<Sandbox.CaseSetStore>();
         builder.Services.AddSingleton<Sandbox.ReportStore>();
         builder.Services.AddSingleton<Sandbox.Evaluator>();
+        builder.Services.AddSingleton<Sandbox.AgentFitter>();
         builder.Services.AddSingleton<Sandbox.SandboxJobs>();
         builder.Services.AddSingleton<Sandbox.Lifecycle>();
     }

@@ -65,6 +65,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/agents/{id}", Readers, () => Get("/v1/agents/renewal-risk"), 200),
         new("DELETE", "/v1/agents/{id}", [Roles.Ops], () => Delete("/v1/agents/no-such-agent"), 404),
         new("POST", "/v1/agents/plugins", [Roles.Ops], () => Post("/v1/agents/plugins", "{}"), 400),
+        new("POST", "/v1/agents/fit", [Roles.Ops], () => Post("/v1/agents/fit", "{}"), 400),
         new("POST", "/v1/agents/{id}/versions/{version}/promote", [Roles.Ops], () => Post("/v1/agents/no-such-agent/versions/1.0.0/promote", """{"canaryPercent":100}"""), 404),
         new("POST", "/v1/agents/{id}/versions/{version}/evaluate", [Roles.Ops], () => Post("/v1/agents/no-such-agent/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}"""), 404),
         new("POST", "/v1/agents/{id}/versions/{version}/evaluate", [Roles.Ops], () => new HttpRequestMessage(HttpMethod.Post, "/v1/agents/no-such-agent/versions/1.0.0/evaluate") { Content = Upload() }, 404) { Variant = "case file upload" },

@@ -61,9 +61,16 @@ public sealed class ClauseFitCliTests
         Assert.Equal(1, spans.ExitCode);
         Assert.Contains("does not exist", spans.Stderr, StringComparison.Ordinal);
 
+        var strangers = Path.Combine(dir, "strangers.csv");
+        await File.WriteAllTextAsync(strangers, "Filename,Cap On Liability\nnot-a-shipped-contract.pdf,\"['Liability is capped at the fees paid.']\"\n");
+        var noMatch = await CliRunner.RunAsync(["agents", "fit", "compliance-check", "--cases", "cuad", "--spans", strangers, "--categories", "cap-on-liability", "--data", dir]);
+        Assert.Equal(1, noMatch.ExitCode);
+        Assert.Contains("names none of case set 'cuad'", noMatch.Stderr, StringComparison.Ordinal);
+        Assert.Single(noMatch.Stderr.Trim().Split('\n'));
+
         var notClauses = await CliRunner.RunAsync(["agents", "fit", "tender-detection", "--cases", "canada-tenders", "--spans", Cuad("master_clauses.csv"), "--data", dir]);
         Assert.Equal(1, notClauses.ExitCode);
-        Assert.Contains("--spans", notClauses.Stderr, StringComparison.Ordinal);
+        Assert.Contains("spans, categories and cross-validation apply only to compliance-check", notClauses.Stderr, StringComparison.Ordinal);
 
         var list = await CliRunner.RunAsync(["agents", "list", "--data", dir]);
         Assert.DoesNotContain("1.1.0", list.Stdout, StringComparison.Ordinal);

@@ -130,7 +130,14 @@ public static class ClauseFitter
 
     internal sealed record Fitted(TextModel Model, IReadOnlyDictionary<string, double[]> OutOfFold, IReadOnlyDictionary<string, double> Lambdas);
 
-    internal static Document[] Documents(CaseSet set, ClauseSpans? spans) => set.Cases.Select(c =>
+    internal static Document[] Documents(CaseSet set, ClauseSpans? spans)
+    {
+        if (spans is not null && !set.Cases.Any(c => spans.Has(c.Id)))
+            throw new ArgumentException($"the spans file names none of case set '{set.Name}''s contracts (its Filename column must match the case ids).", nameof(spans));
+        return set.Cases.Select(c => ToDocument(c, spans)).ToArray();
+    }
+
+    private static Document ToDocument(Case c, ClauseSpans? spans)
     {
         var text = c.Snapshot.Text(ComplianceAgent.TextField) ?? "";
         var sentences = SentenceSplitter.Split(text);
@@ -146,7 +153,7 @@ public static class ClauseFitter
             }
         }
         return new Document(c.Id, text, sentences, c.Labels, inside);
-    }).ToArray();
+    }
 
     private static List<string> Categories(CaseSet set, ClauseFitOptions clause, IReadOnlyList<Document> train, int folds)
     {
@@ -176,6 +183,10 @@ public static class ClauseFitter
         var docRows = train.Select(d => vocabulary.Vectorize(d.Text)).ToArray();
         var sentenceRows = train.Select(d => d.Sentences.Select(vocabulary.Vectorize).ToArray()).ToArray();
 
+        if (mode == Mode.Spans)
+            foreach (var c in categories)
+                if (!train.Any(d => d.Inside.GetValueOrDefault(c) is { } inside && inside.Contains(true)))
+                    throw new ArgumentException($"category {c}: no training contract has a sentence inside its spans, so the clause model cannot learn it; check that the spans file names this case set's contracts, or leave the category out with --categories.", "spans");
         var classes = new TextClass[categories.Count];
         var oofs = new double[categories.Count][];
         var lambdas = new double[categories.Count];

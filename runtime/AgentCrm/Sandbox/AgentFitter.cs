@@ -1,0 +1,133 @@
+using AgentCrm.Agents;
+using AgentCrm.Agents.RenewalRisk;
+using AgentCrm.Sandbox.Cases;
+using AgentCrm.Sandbox.Fitting;
+using AgentCrm.Sandbox.Fitting.Text;
+using AgentCrm.Sandbox.Reports;
+using AgentCrm.Sandbox.Splits;
+
+namespace AgentCrm.Sandbox;
+
+/// <summary>What to fit: a trainable kind on a registered case set; the clause options apply to compliance-check on document-level clause cases.</summary>
+public sealed record FitRequest(string Kind, string CaseSet)
+{
+    /// <summary>The new version; null → one minor version above the agent's highest.</summary>
+    public string? Version { get; init; }
+
+    public int Seed { get; init; } = FitOptions.DefaultSeed;
+
+    public ClauseSpans? Spans { get; init; }
+
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
+    public bool CrossValidate { get; init; }
+}
+
+/// <summary>A fit that was checked and holds its version: run it with <see cref="AgentFitter.FitAsync"/>.</summary>
+public sealed record PreparedFit(FitRequest Request, CaseSet Set, AgentManifest Base, FitOptions Options, bool Clauses)
+{
+    public string Agent => $"{Base.Id}@{Options.Version}";
+}
+
+public sealed record FitOutcome(string Agent, FitResult Result, RegisterResult Registered, SandboxReport Report, string ReportId, ClauseCrossValidation? CrossValidation);
+
+/// <summary>A fit refused before it starts, naming the request field at fault; <see cref="Conflict"/> when the version is taken.</summary>
+public sealed class FitRequestException(string property, string message, bool conflict = false) : Exception(message)
+{
+    public string Property { get; } = property;
+
+    public bool Conflict { get; } = conflict;
+}
+
+/// <summary>
+/// Fits a trainable agent on a case set (the CLI's `agents fit` and `POST /v1/agents/fit` both come here): learns the
+/// model on the training part, registers it as a new version, and evaluates that version on the part the fit held out,
+/// so its gate report is on cases it never saw. Fits are CPU-bound: they run one at a time.
+/// </summary>
+public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, Evaluator evaluator)
+{
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+    private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+
+    public static IReadOnlyList<string> TrainableKinds { get; } = [RenewalRiskKind.KindName, .. TextFitTargets.Kinds];
+
+    /// <summary>Checks everything a fit can be refused for before it spends minutes, and reserves its version until <see cref="FitAsync"/> ends.</summary>
+    public PreparedFit Prepare(FitRequest request)
+    {
+        if (!TrainableKinds.Contains(request.Kind, StringComparer.Ordinal))
+            throw new FitRequestException("kind", $"'{request.Kind}' is not a trainable kind; trainable: {string.Join(", ", TrainableKinds)}.");
+        var set = caseSets.Load(request.CaseSet) ?? throw new FitRequestException("caseSet", $"No case set '{request.CaseSet}' is registered.");
+        var template = request.Kind == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(request.Kind)!.Base;
+        var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == request.Kind)?.Manifest ?? template;
+        var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
+        if (!clauses && (request.Spans is not null || request.Categories.Count > 0 || request.CrossValidate))
+            throw new FitRequestException("categories", "spans, categories and cross-validation apply only to compliance-check on document-level clause cases (e.g. cuad).");
+        if (clauses && request.Categories.Count > 0)
+        {
+            var labels = set.Cases.Count == 0 ? [] : set.Cases[0].Labels.Keys.Order(StringComparer.Ordinal).ToList();
+            var unknown = request.Categories.Where(c => !labels.Contains(c, StringComparer.Ordinal)).ToList();
+            if (unknown.Count > 0)
+                throw new FitRequestException("categories", $"unknown categor{(unknown.Count == 1 ? "y" : "ies")} {string.Join(", ", unknown)}; case set '{set.Name}' labels: {string.Join(", ", labels)}.");
+        }
+        if (request.Version is { } wanted && !ManifestReader.IsValidVersion(wanted))
+            throw new FitRequestException("version", "version must look like 1.2.3 or 1.2.3-suffix.");
+        lock (_reserved)
+        {
+            var taken = registry.Versions(baseManifest.Id).Select(v => v.Version).Concat(_reserved.Where(r => r.StartsWith(baseManifest.Id + "@", StringComparison.Ordinal)).Select(r => r[(baseManifest.Id.Length + 1)..])).ToList();
+            var version = request.Version ?? NextVersion(taken);
+            if (taken.Contains(version, StringComparer.Ordinal))
+                throw new FitRequestException("version", $"{baseManifest.Id}@{version} is already registered or being fitted; versions are immutable, choose another.", conflict: true);
+            var fit = new PreparedFit(request, set, baseManifest, new FitOptions { Base = baseManifest, Seed = request.Seed, Version = version }, clauses);
+            _reserved.Add(fit.Agent);
+            return fit;
+        }
+    }
+
+    /// <summary>Fits, registers the new version and evaluates it on the held-out part. Releases the version's reservation either way.</summary>
+    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _oneAtATime.WaitAsync(cancellationToken);
+            try
+            {
+                var clauseOptions = new ClauseFitOptions { Categories = fit.Request.Categories };
+                var result = await Task.Run(() => fit.Clauses
+                    ? ClauseFitter.Fit(fit.Set, fit.Options, clauseOptions, fit.Request.Spans, fit.Base)
+                    : TextFitTargets.For(fit.Request.Kind, fit.Base) is { } target
+                        ? TextFitter.Fit(fit.Set, fit.Options, new TextFitOptions(), target)
+                        : RenewalRiskFitter.Fit(fit.Set, fit.Options), cancellationToken);
+                var cv = fit.Clauses && fit.Request.CrossValidate
+                    ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options, clauseOptions, fit.Request.Spans), cancellationToken)
+                    : null;
+                var registered = await registry.RegisterAsync(result.Manifest, actor, cancellationToken);
+                var (report, reportId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor, null, cancellationToken);
+                return new FitOutcome(fit.Agent, result, registered, report, reportId, cv);
+            }
+            catch (ArgumentException ex) when (fit.Clauses)
+            {
+                // The clause fitter's refusals (e.g. a spans file that matches no contract) are about the request.
+                throw new FitRequestException(ex.ParamName ?? "caseSet", ex.Message);
+            }
+            finally
+            {
+                _oneAtATime.Release();
+            }
+        }
+        finally
+        {
+            lock (_reserved)
+                _reserved.Remove(fit.Agent);
+        }
+    }
+
+    /// <summary>One minor version above the highest of <paramref name="taken"/> (1.1.0 when none).</summary>
+    private static string NextVersion(IEnumerable<string> taken)
+    {
+        var highest = taken
+            .Select(v => System.Version.TryParse(v.Split('-')[0], out var parsed) ? parsed : new System.Version(0, 0, 0))
+            .DefaultIfEmpty(new System.Version(1, 0, 0))
+            .Max()!;
+        return $"{highest.Major}.{highest.Minor + 1}.0";
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.Sandbox;
+
+/// <summary>POST /v1/agents/fit: the CLI's `agents fit` as a job over HTTP.</summary>
+public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitApiTests.Server>
+{
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private async Task<JsonElement> ProblemAsync(string body, HttpStatusCode status)
+    {
+        using var response = await server.App.Client.PostAsync("/v1/agents/fit", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private async Task<IReadOnlyList<string>> VersionsAsync() =>
+        (await server.App.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetString()!).ToList();
+
+    [Fact]
+    public async Task Fit_OnARegisteredCaseSet_RegistersTheNextVersion_WithItsReportOnTheHeldOutPart()
+    {
+        using var start = await server.App.Client.PostAsync("/v1/agents/fit", Json("""{"kind":"renewal-risk","caseSet":"fit-cases"}"""));
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+        var accepted = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("fit", accepted.GetProperty("kind").GetString());
+        Assert.Equal("renewal-risk@1.1.0 on fit-cases", accepted.GetProperty("subject").GetString());
+
+        var job = await WaitAsync(start.Headers.Location!.OriginalString);
+
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        var version = (await server.App.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions").EnumerateArray()
+            .Single(v => v.GetProperty("version").GetString() == "1.1.0");
+        Assert.Equal("evaluated", version.GetProperty("state").GetString());
+        var report = await server.App.GetJsonAsync("/v1/agents/renewal-risk/versions/1.1.0/reports/latest");
+        Assert.Equal("fit-cases:holdout-20260101", report.GetProperty("caseSet").GetString());
+        // 30% of each class held out: 60 of 200 customers, never seen by the fit.
+        Assert.Equal(60, report.GetProperty("cases").GetInt32());
+        Assert.Equal(60, job.GetProperty("done").GetInt32());
+        // The fitted model separates the clear pattern in the data (low NPS and short tenure churn).
+        Assert.True(report.GetProperty("rocAuc").GetDouble() > 0.9, report.GetRawText());
+    }
+
+    [Fact]
+    public async Task Fit_BadRequests_AreProblemsNamingTheField_AndRegisterNothing()
+    {
+        var before = await VersionsAsync();
+
+        var missing = (await ProblemAsync("{}", HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.True(missing.TryGetProperty("kind", out _), missing.GetRawText());
+        Assert.True(missing.TryGetProperty("caseSet", out _), missing.GetRawText());
+        Assert.Contains("not a trainable kind", (await ProblemAsync("""{"kind":"rules","caseSet":"fit-cases"}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("kind")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("No case set 'nope'", (await ProblemAsync("""{"kind":"renewal-risk","caseSet":"nope"}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
+        Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"one"}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("version", out _));
+        Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","categories":["non-compete"]}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("categories", out _));
+        Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","learner":"trees"}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("learner", out _));
+        Assert.Contains("cuad' labels", (await ProblemAsync("""{"kind":"compliance-check","caseSet":"cuad","categories":["telepathy"]}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("categories")[0].GetString(), StringComparison.Ordinal);
+        // Versions are immutable: fitting onto a registered one is a conflict, refused before any work.
+        Assert.Contains("renewal-risk@1.0.0", (await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.0.0"}""", HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        Assert.Equal(before, await VersionsAsync());
+    }
+
+    private async Task<JsonElement> WaitAsync(string location)
+    {
+        for (var i = 0; i < 2400; i++)
+        {
+            var job = await server.App.GetJsonAsync(location);
+            if (job.GetProperty("state").GetString() != "running")
+                return job;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Expected the fit job {location} to finish within 2 minutes.");
+    }
+
+    public sealed class Server : IAsyncLifetime
+    {
+        public AgentCrmApp App { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            App = await AgentCrmApp.StartAsync();
+            // 200 customers: short tenure and low NPS churn, with some noise so the classes overlap a little.
+            var rows = Enumerable.Range(0, 200).Select(i =>
+            {
+                var churned = i % 4 == 0;
+                var noisy = i % 25 == 1;
+                var tenure = churned ^ noisy ? 2 + i % 7 : 20 + i % 30;
+                var nps = churned ^ noisy ? i % 4 : 7 + i % 4;
+                return $"c{i},{tenure},{nps},{(churned ? 1 : 0)}";
+            });
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent("id,tenure,nps,churned\n" + string.Join("\n", rows) + "\n"), "file", "cases.csv" },
+                { new StringContent("""
+                    name: fit-cases
+                    id: id
+                    label: { column: churned, positive: "1" }
+                    fields:
+                      - { column: tenure, field: tenure.months, type: number }
+                      - { column: nps, field: nps.latest, type: number }
+                    """), "mapping", "mapping.yaml" },
+            };
+            using var added = await App.Client.PostAsync("/v1/cases/fit-cases", form);
+            Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        }
+
+        public async Task DisposeAsync() => await App.DisposeAsync();
+    }
+}
