@@ -32,7 +32,8 @@ public sealed class TextLexicon
         .Select(n => n[(n.IndexOf(".Lexicons.", StringComparison.Ordinal) + ".Lexicons.".Length)..^4]).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>A shipped lexicon by name; null when there is none of that name.</summary>
-    public static TextLexicon? Load(string name) => Shipped.GetOrAdd(name, n =>
+    /// <remarks>Only shipped names are cached, so a manifest naming many unknown lexicons cannot grow the cache.</remarks>
+    public static TextLexicon? Load(string name) => !Names.Contains(name, StringComparer.Ordinal) ? null : Shipped.GetOrAdd(name, n =>
     {
         var assembly = typeof(TextLexicon).Assembly;
         var resource = assembly.GetManifestResourceNames().SingleOrDefault(r => r.EndsWith(".Lexicons." + n + ".txt", StringComparison.Ordinal));

@@ -59,6 +59,13 @@ public static class AgentCrmCli
         }
     }
 
+    /// <summary>A usage error the parser cannot see (options that go together or exclude each other): one line, exit 2.</summary>
+    public static int Usage(string message)
+    {
+        Console.Error.WriteLine($"agentcrm: {message.ReplaceLineEndings(" ")} (see agentcrm --help)");
+        return 2;
+    }
+
     public static int Fail(string message)
     {
         Console.Error.WriteLine($"agentcrm: {message.ReplaceLineEndings(" ")}");

@@ -21,7 +21,7 @@ internal static class CasesCommand
             var data = p.GetValue(file)!;
             var aux = p.GetValue(mapping) ?? p.GetValue(labels);
             if (aux is null || (p.GetValue(mapping) is not null && p.GetValue(labels) is not null))
-                return AgentCrmCli.Fail("give exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)");
+                return AgentCrmCli.Usage("give exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)");
             foreach (var f in new[] { data, aux })
                 if (!f.Exists)
                     return AgentCrmCli.Fail($"no such file: {f.FullName}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AgentCrm.Agents;
 using AgentCrm.Sandbox;
 using AgentCrm.Sandbox.Reports;
 
@@ -22,7 +23,11 @@ internal static class EvaluateCommand
             var value = p.GetValue(versionArg)!;
             var at = value.IndexOf('@', StringComparison.Ordinal);
             if (at <= 0)
-                return AgentCrmCli.Fail($"'{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0)");
+                return AgentCrmCli.Usage($"'{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0)");
+            if (UsageProblem(p) is { } usage)
+                return AgentCrmCli.Usage(usage);
+            // The version first: an uploaded case file is stored only for a version that exists.
+            services.GetRequiredService<AgentRegistry>().Find(value[..at], value[(at + 1)..]);
             var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
@@ -38,20 +43,27 @@ internal static class EvaluateCommand
         return command;
     }
 
+    /// <summary>Options that go together or exclude each other: --cases NAME, or --cases-file with exactly one of --mapping and --labels.</summary>
+    private static string? UsageProblem(ParseResult p)
+    {
+        var (name, file, mapping, labels) = (p.GetValue(CaseSet), p.GetValue(CasesFile), p.GetValue(Mapping), p.GetValue(Labels));
+        if (file is null)
+            return name is null
+                ? "give --cases NAME (a registered case set) or --cases-file FILE with --mapping or --labels"
+                : mapping is not null || labels is not null
+                    ? "--mapping and --labels go with --cases-file, not --cases"
+                    : null;
+        if (name is not null)
+            return "give either --cases or --cases-file, not both";
+        return (mapping is null) == (labels is null) ? "--cases-file needs exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)" : null;
+    }
+
     /// <summary>The case set to evaluate on: --cases NAME, or --cases-file stored as an upload (the same rules as the API's upload).</summary>
     private static async Task<(string? Name, string? Problem)> CaseSetAsync(ParseResult p, CaseSetStore store, CancellationToken cancellationToken)
     {
         var (name, file, mapping, labels) = (p.GetValue(CaseSet), p.GetValue(CasesFile), p.GetValue(Mapping), p.GetValue(Labels));
         if (file is null)
-            return name is null
-                ? (null, "give --cases NAME (a registered case set) or --cases-file FILE with --mapping or --labels")
-                : mapping is not null || labels is not null
-                    ? (null, "--mapping and --labels go with --cases-file, not --cases")
-                    : (name, null);
-        if (name is not null)
-            return (null, "give either --cases or --cases-file, not both");
-        if ((mapping is null) == (labels is null))
-            return (null, "--cases-file needs exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)");
+            return (name, null);
         var aux = (mapping ?? labels)!;
         foreach (var f in new[] { file, aux })
             if (!f.Exists)

@@ -23,9 +23,9 @@ public sealed class EvaluateFileCliTests
         return (dir, csv, mapping);
     }
 
-    private static void AssertOneLineFailure(CliResult result, string expected)
+    private static void AssertOneLineFailure(CliResult result, string expected, int exitCode = 1)
     {
-        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
+        Assert.True(result.ExitCode == exitCode, $"exit {result.ExitCode}: {result.Stderr}");
         Assert.Single(result.Stderr.Trim().Split('\n'));
         Assert.StartsWith("agentcrm: ", result.Stderr, StringComparison.Ordinal);
         Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
@@ -57,15 +57,21 @@ public sealed class EvaluateFileCliTests
     }
 
     [Fact]
-    public async Task Evaluate_CaseOptionsMisused_FailsWithOneLine()
+    public async Task Evaluate_CaseOptionsMisused_IsAUsageError_ExitTwo_AndStoresNothing()
     {
         var (dir, csv, mapping) = await FilesAsync();
         AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-file", csv, "--mapping", mapping, "--data", dir]),
-            "not both");
+            "not both", exitCode: 2);
         AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--data", dir]),
-            "--mapping");
+            "--mapping", exitCode: 2);
         AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--data", dir]),
-            "--cases-file");
+            "--cases-file", exitCode: 2);
+        // A version that does not exist: refused before the case file is stored.
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "nosuch@9.9.9", "--cases-file", csv, "--mapping", mapping, "--data", dir]),
+            "nosuch");
+        var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
+        Assert.DoesNotContain(JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray(),
+            s => s.GetProperty("name").GetString()!.StartsWith("upload:", StringComparison.Ordinal));
     }
 
     [Fact]

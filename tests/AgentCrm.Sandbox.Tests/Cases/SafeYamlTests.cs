@@ -61,7 +61,9 @@ public sealed class SafeYamlTests
     [Fact]
     public void Load_AliasWithoutAnchor_IsRefusedToo()
     {
-        Assert.Throws<YamlException>(() => SafeYaml.Load("a: 1\nb: *a\n"));
+        var ex = Assert.Throws<YamlException>(() => SafeYaml.Load("a: 1\nb: *a\n"));
+        Assert.Equal(2, ex.Start.Line);
+        Assert.Contains("aliases (*a) are not allowed", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
