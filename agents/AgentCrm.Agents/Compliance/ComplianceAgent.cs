@@ -7,11 +7,18 @@ namespace AgentCrm.Agents.Compliance;
 /// Reads the customer's latest contract or terms text, scores every sentence with the fitted unfair-clause
 /// model, and fires when a sentence reaches the threshold: the reasons quote the offending sentences with
 /// their category, strongest first. With a clause model and a policy it also fires on required clauses
-/// the text lacks and on flagged clauses it contains. The score is the strongest finding.
+/// the text lacks and on flagged clauses it contains, each at its own class threshold. The document type
+/// routes the checks: a business contract (<see cref="ContractTypes"/>) gets the policy checks only (the
+/// unfair-clause model judges consumer terms); other typed documents (terms of service…) the unfair-clause
+/// model only; an untyped document both. The score is the strongest finding on the agent's scale.
 /// </summary>
 internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParameters p) : IAgent
 {
     public const string TextField = "documents.text";
+    public const string DocTypeField = "documents.docType";
+
+    /// <summary>Document types (lower case, as the timeline keeps them) read as business contracts.</summary>
+    public static readonly IReadOnlySet<string> ContractTypes = new HashSet<string>(["contract", "agreement", "msa", "sow", "order-form", "dpa"], StringComparer.Ordinal);
     private const int QuoteLength = 240;
 
     public AgentManifest Manifest { get; } = manifest;
@@ -22,12 +29,17 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             return Assessment.None;
         var ids = s.EventIds(TextField);
         var sentences = SentenceSplitter.Split(text);
+        var docType = s.Text(DocTypeField);
+        var policy = p.ClauseModel is not null && (p.Require.Count > 0 || p.Flag.Count > 0);
+        var contract = docType is not null && ContractTypes.Contains(docType);
+        var checkUnfair = !(contract && policy);
+        var checkPolicy = policy && (docType is null || contract);
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
 
         var findings = new List<(double Score, Reason Reason, string Fix)>();
         double score = 0;
-        foreach (var sentence in sentences)
+        foreach (var sentence in checkUnfair ? sentences : [])
         {
             var x = p.Model.Vectorize(sentence);
             var category = categories.Select(c => (c.Name, Z: TextModel.Logit(c, x))).OrderByDescending(c => c.Z).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -41,17 +53,17 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 category.Name is null ? UnfairCategories.FixOf("") : UnfairCategories.FixOf(category.Name)));
         }
 
-        if (p.ClauseModel is { } clauses && (p.Require.Count > 0 || p.Flag.Count > 0))
+        if (checkPolicy && p.ClauseModel is { } clauses)
         {
             var vectors = sentences.Select(clauses.Vectorize).ToList();
             foreach (var name in p.Require)
             {
                 var c = clauses.Class(name)!;
                 var best = vectors.Count == 0 ? 0 : vectors.Max(x => TextModel.Probability(c, x));
+                var missing = Math.Round(OnAgentScale(1 - best, 1 - c.Threshold), 4);
+                score = Math.Max(score, best >= c.Threshold ? Math.Min(missing, Math.BitDecrement(Manifest.Threshold)) : missing);
                 if (best >= c.Threshold)
                     continue;
-                var missing = Math.Round(1 - best, 4);
-                score = Math.Max(score, missing);
                 findings.Add((missing, new Reason(TextField, null, missing, ids,
                     $"required clause missing: {ClauseCategories.LabelOf(name)} (policy; {ClauseCategories.SectionOf(name)})"),
                     ClauseCategories.AddFixOf(name)));
@@ -60,11 +72,12 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             {
                 var c = clauses.Class(name)!;
                 var (best, at) = vectors.Select((x, i) => (TextModel.Probability(c, x), i)).DefaultIfEmpty((0, -1)).MaxBy(t => t.Item1);
+                var scaled = Math.Round(OnAgentScale(best, c.Threshold), 4);
+                score = Math.Max(score, best < c.Threshold ? Math.Min(scaled, Math.BitDecrement(Manifest.Threshold)) : scaled);
                 if (best < c.Threshold || at < 0)
                     continue;
                 var prob = Math.Round(best, 4);
-                score = Math.Max(score, prob);
-                findings.Add((prob, new Reason(TextField, Quote(sentences[at]), prob, ids,
+                findings.Add((scaled, new Reason(TextField, Quote(sentences[at]), scaled, ids,
                     string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (p {prob:0.00}; {ClauseCategories.SectionOf(name)}): \"{Quote(sentences[at])}\"")),
                     ClauseCategories.FlagFixOf(name)));
             }
@@ -76,6 +89,22 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var next = kept.Count == 0 ? "" : $"Send the document back to legal: {kept[0].Fix}"
             + (kept.Skip(1).Select(f => f.Fix).Distinct().Take(2).ToList() is { Count: > 0 } more ? "; also " + string.Join("; ", more) : "") + ".";
         return new Assessment(Math.Round(score, 4), fired, kept.Select(f => f.Reason).ToList(), next);
+    }
+
+    /// <summary>
+    /// A policy class's probability on the agent's scale: monotone, with the class's own threshold landing on the
+    /// agent's threshold, so a policy finding fires exactly when its class does and reports still rank by the score.
+    /// </summary>
+    private double OnAgentScale(double probability, double classThreshold)
+    {
+        var t = Manifest.Threshold;
+        if (classThreshold <= 0)
+            return t + (1 - t) * probability;
+        if (classThreshold >= 1)
+            return probability >= 1 ? 1 : t * probability;
+        return probability < classThreshold
+            ? t * probability / classThreshold
+            : t + (1 - t) * (probability - classThreshold) / (1 - classThreshold);
     }
 
     private static string Quote(string sentence) =>

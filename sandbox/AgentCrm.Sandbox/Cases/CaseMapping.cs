@@ -38,11 +38,18 @@ internal enum FieldType
     Text,
 }
 
-/// <summary>One column → one snapshot field. Cells are trimmed; <c>missing</c> values leave the field out.</summary>
+/// <summary>
+/// One column → one snapshot field. Cells are trimmed; <c>missing</c> values leave the field out. With
+/// <see cref="Constant"/> (<c>value:</c> instead of <c>column:</c>) every case gets that value, e.g. the
+/// document type a whole file shares.
+/// </summary>
 internal sealed record FieldSpec(
     string Column,
     string Field,
     FieldType Type,
     IReadOnlyDictionary<string, string> Values,
     IReadOnlySet<string> Missing,
-    int Line);
+    int Line)
+{
+    public string? Constant { get; init; }
+}

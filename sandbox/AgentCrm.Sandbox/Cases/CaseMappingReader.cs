@@ -11,7 +11,7 @@ internal static class CaseMappingReader
     private static readonly string[] TopKeys = ["name", "scenario", "description", "id", "group", "label", "labels", "segment", "asOf", "fields"];
     private static readonly string[] LabelKeys = ["column", "positive", "negative"];
     private static readonly string[] SegmentKeys = ["column", "values"];
-    private static readonly string[] FieldKeys = ["column", "field", "type", "values", "missing"];
+    private static readonly string[] FieldKeys = ["column", "value", "field", "type", "values", "missing"];
 
     public static CaseMapping Read(string text, string file)
     {
@@ -100,7 +100,12 @@ internal static class CaseMappingReader
     {
         var map = y.Map(node, "a fields entry");
         y.OnlyKeys(map, FieldKeys, "a fields entry");
-        var column = y.RequiredScalar(map, "column");
+        var constant = y.OptionalScalar(map, "value");
+        if (constant is not null && (y.Child(map, "column") is not null || y.Child(map, "values") is not null || y.Child(map, "missing") is not null))
+            throw y.Error(map, "a fields entry with value: (the same value for every case) takes no column, values or missing.");
+        if (constant is { Length: 0 })
+            throw y.Error(map, "value must not be empty.");
+        var column = constant is null ? y.RequiredScalar(map, "column") : "";
         var field = y.RequiredScalar(map, "field");
         if (!FieldCatalog.IsValid(field))
             throw y.Error(map, $"'{field}' is not a snapshot field: use prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}.");
@@ -115,8 +120,10 @@ internal static class CaseMappingReader
             foreach (var (from, to) in values)
                 if (!TabularCaseReader.TryNumber(to, out _))
                     throw y.Error(y.Child(map, "values")!, $"values maps '{from}' to '{to}', which is not a number (the field's type is number).");
+        if (type == FieldType.Number && constant is not null && !TabularCaseReader.TryNumber(constant, out _))
+            throw y.Error(map, $"value '{constant}' is not a number (the field's type is number).");
         var missing = y.Child(map, "missing") is { } m ? y.Values(m, "missing") : new HashSet<string>(StringComparer.Ordinal);
-        return new FieldSpec(column, field, type, values, missing, Line(node));
+        return new FieldSpec(column, field, type, values, missing, Line(node)) { Constant = constant };
     }
 
     private static bool IsName(string s) =>

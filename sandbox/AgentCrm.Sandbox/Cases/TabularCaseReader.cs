@@ -16,7 +16,7 @@ internal static class TabularCaseReader
         var idColumn = mapping.Id is { } id ? Column(id.Column, id.Line) : -1;
         var labelColumn = Column(mapping.Label.Column, mapping.Label.Line);
         var segmentColumn = mapping.Segment is { } seg ? Column(seg.Column, seg.Line) : -1;
-        var fieldColumns = mapping.Fields.Select(f => Column(f.Column, f.Line)).ToArray();
+        var fieldColumns = mapping.Fields.Select(f => f.Constant is null ? Column(f.Column, f.Line) : -1).ToArray();
         var groupColumn = mapping.Group is { } group ? Column(group.Column, group.Line) : -1;
         var namedColumns = mapping.Labels.Select(l => Column(l.Label.Column, l.Label.Line)).ToArray();
 
@@ -63,7 +63,7 @@ internal static class TabularCaseReader
             for (var f = 0; f < mapping.Fields.Count; f++)
             {
                 var spec = mapping.Fields[f];
-                var raw = row.Values[fieldColumns[f]].Trim();
+                var raw = spec.Constant ?? row.Values[fieldColumns[f]].Trim();
                 if (spec.Missing.Contains(raw))
                     continue;
                 var value = spec.Values.TryGetValue(raw, out var mapped) ? mapped : raw;

@@ -110,6 +110,52 @@ public sealed class ComplianceAgentTests
         Assert.Empty(compliant.Reasons);
     }
 
+    [Theory]
+    [InlineData("contract", false, true)]
+    [InlineData("MSA", false, true)]
+    [InlineData("terms", true, false)]
+    [InlineData(null, true, true)]
+    public void DocumentType_RoutesTheChecks_ContractsGetThePolicy_TermsTheUnfairClauseModel(string? docType, bool unfairChecked, bool policyChecked)
+    {
+        var clauses = TinyModels.Words(("non-compete", -3, [("compete", 6)]));
+        var agent = Kind.Create(Manifest(("clauseModel", clauses), ("policy", new { flag = new[] { "non-compete" } })));
+        var text = "Any dispute shall be settled by binding arbitration in Delaware. Supplier shall not compete with Customer for five years.";
+        // The timeline keeps document types in lower case; the snapshot field is what the agent sees.
+        var snapshot = docType is null
+            ? TinyModels.Snapshot(("documents.text", text))
+            : TinyModels.Snapshot(("documents.text", text), ("documents.docType", docType.ToLowerInvariant()));
+
+        var result = agent.Assess(snapshot);
+
+        Assert.True(result.Fired);
+        Assert.Equal(unfairChecked, result.Reasons.Any(r => r.Explanation.StartsWith("arbitration clause", StringComparison.Ordinal)));
+        Assert.Equal(policyChecked, result.Reasons.Any(r => r.Explanation.StartsWith("risky clause present: Non-Compete", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Policy_AFlaggedClauseFiresAtItsClassThreshold_EvenBelowTheAgentThreshold()
+    {
+        // "compete" alone: logit -3 + 2 = -1, p 0.269 — under the agent's 0.6, over a class threshold of 0.1.
+        static TextModel Clauses(double threshold)
+        {
+            var words = TinyModels.Words(("non-compete", -3, [("compete", 2)]));
+            return new TextModel(words.Vocabulary, words.Classes.Select(c => c with { Threshold = threshold }).ToList());
+        }
+        var contract = TinyModels.Snapshot(("documents.text", "Supplier shall not compete."), ("documents.docType", "contract"));
+        var p = 1 / (1 + Math.Exp(1));
+
+        var flagged = Kind.Create(Manifest(("clauseModel", Clauses(0.1)), ("policy", new { flag = new[] { "non-compete" } }))).Assess(contract);
+        var below = Kind.Create(Manifest(("clauseModel", Clauses(0.3)), ("policy", new { flag = new[] { "non-compete" } }))).Assess(contract);
+
+        Assert.True(flagged.Fired);
+        Assert.Equal(Math.Round(0.6 + 0.4 * (p - 0.1) / 0.9, 4), flagged.Score);
+        Assert.Contains("(p 0.27;", Assert.Single(flagged.Reasons).Explanation, StringComparison.Ordinal);
+        Assert.False(below.Fired);
+        Assert.Empty(below.Reasons);
+        // Still ranked by the same scale for reports: under the agent's threshold, in proportion.
+        Assert.Equal(Math.Round(0.6 * p / 0.3, 4), below.Score);
+    }
+
     [Fact]
     public void Policy_OnACategoryWithoutItsOwnPlaybookSection_CitesTheGeneralPolicySection()
     {

@@ -47,6 +47,17 @@ public sealed class TabularCasesTests
     }
 
     [Fact]
+    public void LoadTabular_AFieldWithAValue_GivesEveryCaseThatValue_WithoutAColumn()
+    {
+        var mapping = Mapping + "\n  - { value: contract, field: documents.docType, type: text }\n  - { value: 12, field: usage.seats, type: number }\n";
+
+        var set = SampleData.Tabular(Header + "c1,2,Month-to-month,40.5,Yes,Yes\nc2,30,One year,10,No,No\n", mapping);
+
+        Assert.All(set.Cases, c => Assert.Equal("contract", c.Snapshot.Text("documents.docType")));
+        Assert.All(set.Cases, c => Assert.Equal(12, c.Snapshot.Number("usage.seats")));
+    }
+
+    [Fact]
     public void LoadTabular_SameMappingLoadsAnyFileWithTheColumns_InAnyOrder()
     {
         var set = SampleData.Tabular("Churn,Partner,Total,Plan,tenure,id,extra\nNo,No,10,One year,5,z9,ignored\n", Mapping);
@@ -98,6 +109,8 @@ public sealed class TabularCasesTests
     [InlineData("asOf: 2026-03-01T00:00:00Z", "asOf: soon", "mapping.yaml line 6: asOf must be an ISO 8601 timestamp, e.g. 2026-01-01T00:00:00Z.")]
     [InlineData("name: small-churn", "name: Small Churn", "mapping.yaml line 1: name must be lower-case letters, digits and dashes (e.g. telco-churn).")]
     [InlineData("- { column: Total", "- { column: Total, ]", "mapping.yaml line 10: malformed YAML")]
+    [InlineData("- { column: tenure, field: tenure.months, type: number }", "- { value: many, field: tenure.months, type: number }", "mapping.yaml line 8: value 'many' is not a number")]
+    [InlineData("- { column: tenure, field: tenure.months, type: number }", "- { column: tenure, value: 3, field: tenure.months, type: number }", "mapping.yaml line 8: a fields entry with value: (the same value for every case) takes no column")]
     public void LoadTabular_BadMapping_NamesTheMappingLine(string find, string replace, string message)
     {
         var mapping = Mapping.Replace(find, replace, StringComparison.Ordinal);
