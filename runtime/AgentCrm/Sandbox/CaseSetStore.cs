@@ -117,25 +117,26 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT name, kind, hash, cases, positives, created_at FROM case_sets WHERE name = $n";
+        cmd.CommandText = $"{InfoColumns} WHERE name = $n";
         cmd.Parameters.AddWithValue("$n", name);
         using var reader = cmd.ExecuteReader();
-        return reader.Read()
-            ? new CaseSetInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture))
-            : null;
+        return reader.Read() ? ReadInfo(reader) : null;
     }
+
+    private const string InfoColumns = "SELECT name, kind, hash, cases, positives, created_at FROM case_sets";
+
+    private static CaseSetInfo ReadInfo(Microsoft.Data.Sqlite.SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetInt32(4), DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture));
 
     public IReadOnlyList<CaseSetInfo> List()
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT name, kind, hash, cases, positives, created_at FROM case_sets ORDER BY name";
+        cmd.CommandText = $"{InfoColumns} ORDER BY name";
         using var reader = cmd.ExecuteReader();
         var list = new List<CaseSetInfo>();
         while (reader.Read())
-            list.Add(new CaseSetInfo(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
-                DateTimeOffset.Parse(reader.GetString(5), System.Globalization.CultureInfo.InvariantCulture)));
+            list.Add(ReadInfo(reader));
         reader.Close();
         cmd.CommandText = "SELECT DISTINCT agent_id FROM feedback_cases ORDER BY agent_id";
         using var agents = cmd.ExecuteReader();

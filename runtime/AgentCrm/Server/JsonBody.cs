@@ -55,16 +55,13 @@ internal static class JsonBody
     /// </summary>
     private static long? TooDeep(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        // One level of headroom so the reader itself never stops on depth: the check is ours, not its message text.
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
         try
         {
             while (reader.Read())
-            {
-            }
-        }
-        catch (JsonException ex) when (ex.Message.Contains("maximum configured depth", StringComparison.Ordinal))
-        {
-            return (ex.LineNumber ?? 0) + 1;
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= MaxDepth)
+                    return json[..(int)reader.TokenStartIndex].Count((byte)'\n') + 1;
         }
         catch (JsonException)
         {
