@@ -61,7 +61,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == request.Kind)?.Manifest ?? template;
         var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
         if (!clauses && (request.Spans is not null || request.Categories.Count > 0 || request.CrossValidate))
-            throw new FitRequestException("categories", "spans, categories and cross-validation apply only to compliance-check on document-level clause cases (e.g. cuad).");
+            throw new FitRequestException("categories", "spans, categories and cross-validation apply only to compliance-check on contract case sets (every case mapped with documents.docType contract, e.g. cuad).");
         if (clauses && request.Categories.Count > 0)
         {
             var labels = set.Cases.Count == 0 ? [] : set.Cases[0].Labels.Keys.Order(StringComparer.Ordinal).ToList();

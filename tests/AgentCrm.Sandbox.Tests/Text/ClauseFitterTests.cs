@@ -75,6 +75,19 @@ public sealed class ClauseFitterTests
     private static readonly ClauseFitOptions Quick = new() { Categories = ["cap-on-liability", "most-favored-nation"], L2Strengths = [1], PositiveWeights = [1], MaxWords = 2000, MaxChars = 2000 };
 
     [Fact]
+    public void Applies_ToContractCaseSets_NotToSentenceSetsOrUntypedDocuments()
+    {
+        Assert.True(ClauseFitter.Applies(LazyCuad.Value));
+        Assert.False(ClauseFitter.Applies(SampleData.Claudette));
+        // The same contracts without the mapping's document type are not known to be contracts.
+        var mapping = File.ReadAllText(Path.Combine(SampleData.Root, "sandbox", "mappings", "cuad.yaml"));
+        var untyped = string.Join('\n', mapping.Split('\n').Where(l => !l.Contains("documents.docType", StringComparison.Ordinal)));
+        Assert.NotEqual(mapping, untyped);
+        using var csv = File.OpenRead(Path.Combine(SampleData.Root, "sandbox", "data", "compliance", "cuad", "cuad_subset_documents.csv"));
+        Assert.False(ClauseFitter.Applies(CaseSetLoader.LoadTabular(csv, "cuad_subset_documents.csv", SampleData.Stream(untyped), "cuad.yaml", "cuad-untyped")));
+    }
+
+    [Fact]
     public void ShippedSpans_CoverTheShippedContracts_AndMostSpansMatchASentence()
     {
         var docs = ClauseFitter.Documents(LazyCuad.Value, LazySpans.Value);
