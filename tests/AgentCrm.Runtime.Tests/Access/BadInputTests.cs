@@ -32,6 +32,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         ["agents"] = (HttpMethod.Post, "/v1/agents"),
         ["promote"] = (HttpMethod.Post, "/v1/agents/gate-agent/versions/1.0.0/promote"),
         ["evaluate"] = (HttpMethod.Post, "/v1/agents/gate-agent/versions/1.0.0/evaluate"),
+        ["fit"] = (HttpMethod.Post, "/v1/agents/fit"),
         ["veto"] = (HttpMethod.Post, "/v1/briefs/{pending}/veto"),
         ["approve"] = (HttpMethod.Post, "/v1/briefs/{pending}/approve"),
         ["consent"] = (HttpMethod.Put, "/v1/customers/acme/consent"),
@@ -140,6 +141,20 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("promote", "canary as a string number", Json("""{"canaryPercent":"50"}"""), 400, "canaryPercent"),
         new("promote", "unknown field", Json("""{"canary":50}"""), 400, "canary"),
         new("promote", "canary out of range", Json("""{"canaryPercent":0}"""), 400, "canaryPercent"),
+
+        // POST /v1/agents/fit
+        new("fit", "malformed JSON", Json("""{"kind":"""), 400, AnyField),
+        new("fit", "wrong content type", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases"}""", "text/plain"), 415, "$"),
+        new("fit", "oversized body", Json($$"""{"kind":"{{Big(64 * 1024)}}","caseSet":"bad-input-cases"}"""), 413, "$"),
+        new("fit", "nested 33 deep", Json($$"""{"kind":{{Nested(32, "\"renewal-risk\"")}},"caseSet":"bad-input-cases"}"""), 400, AnyField),
+        new("fit", "wrongly typed kind", Json("""{"kind":5,"caseSet":"bad-input-cases"}"""), 400, "kind"),
+        new("fit", "wrongly typed seed", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","seed":"one"}"""), 400, "seed"),
+        new("fit", "unknown field", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","priority":1}"""), 400, "priority"),
+        new("fit", "empty body", Json(""), 400, "kind"),
+        new("fit", "kind that is not trainable", Json("""{"kind":"rules","caseSet":"bad-input-cases"}"""), 400, "kind"),
+        new("fit", "unknown case set", Json("""{"kind":"renewal-risk","caseSet":"no-such-cases"}"""), 400, "caseSet"),
+        new("fit", "bad version", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","version":"v2"}"""), 400, "version"),
+        new("fit", "clause options on renewal risk", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","crossValidate":true}"""), 400, "categories"),
 
         // POST /v1/agents/{id}/versions/{version}/evaluate
         new("evaluate", "malformed JSON", Json("""{"caseSet":"""), 400, AnyField),
