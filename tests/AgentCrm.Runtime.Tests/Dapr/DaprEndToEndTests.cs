@@ -45,7 +45,7 @@ public sealed class DaprEndToEndTests
         await using var _ = daprd;
         await using var __ = app;
 
-        await RenewalRiskEndToEndTests.AtRiskScenarioAsync(app, () => SettleAsync(app, daprd));
+        await RenewalRiskEndToEndTests.AtRiskScenarioAsync(app, () => SettleAsync(app, daprd), ordered: false);
 
         // It really went through daprd: config read, events published and delivered, state held by "daprd".
         Assert.Equal(["CustomerActor"], daprd.Config!["entities"]!.AsArray().Select(e => e!.GetValue<string>()));
