@@ -60,9 +60,10 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             {
                 var c = clauses.Class(name)!;
                 var best = vectors.Count == 0 ? 0 : vectors.Max(x => TextModel.Probability(c, x));
-                var missing = Math.Round(OnAgentScale(1 - best, 1 - c.Threshold), 4);
-                score = Math.Max(score, best >= c.Threshold ? Math.Min(missing, Math.BitDecrement(Manifest.Threshold)) : missing);
-                if (best >= c.Threshold)
+                var fires = best < c.Threshold;
+                var missing = OnAgentScale(1 - best, 1 - c.Threshold, fires);
+                score = Math.Max(score, missing);
+                if (!fires)
                     continue;
                 findings.Add((missing, new Reason(TextField, null, missing, ids,
                     $"required clause missing: {ClauseCategories.LabelOf(name)} (policy; {ClauseCategories.SectionOf(name)})"),
@@ -72,9 +73,10 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             {
                 var c = clauses.Class(name)!;
                 var (best, at) = vectors.Select((x, i) => (TextModel.Probability(c, x), i)).DefaultIfEmpty((0, -1)).MaxBy(t => t.Item1);
-                var scaled = Math.Round(OnAgentScale(best, c.Threshold), 4);
-                score = Math.Max(score, best < c.Threshold ? Math.Min(scaled, Math.BitDecrement(Manifest.Threshold)) : scaled);
-                if (best < c.Threshold || at < 0)
+                var fires = best >= c.Threshold && at >= 0;
+                var scaled = OnAgentScale(best, c.Threshold, fires);
+                score = Math.Max(score, scaled);
+                if (!fires)
                     continue;
                 var prob = Math.Round(best, 4);
                 findings.Add((scaled, new Reason(TextField, Quote(sentences[at]), scaled, ids,
@@ -92,19 +94,19 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     }
 
     /// <summary>
-    /// A policy class's probability on the agent's scale: monotone, with the class's own threshold landing on the
-    /// agent's threshold, so a policy finding fires exactly when its class does and reports still rank by the score.
+    /// A policy class's probability on the agent's scale, rounded as briefs show it: monotone, with the class's own
+    /// threshold landing on the agent's threshold, so a policy finding fires exactly when its class does (one that does
+    /// not fire stays under the agent's threshold after rounding too) and reports still rank by the score.
     /// </summary>
-    private double OnAgentScale(double probability, double classThreshold)
+    private double OnAgentScale(double probability, double classThreshold, bool fires)
     {
         var t = Manifest.Threshold;
-        if (classThreshold <= 0)
-            return t + (1 - t) * probability;
-        if (classThreshold >= 1)
-            return probability >= 1 ? 1 : t * probability;
-        return probability < classThreshold
-            ? t * probability / classThreshold
+        var scaled = classThreshold <= 0 ? t + (1 - t) * probability
+            : classThreshold >= 1 ? (probability >= 1 ? 1 : t * probability)
+            : probability < classThreshold ? t * probability / classThreshold
             : t + (1 - t) * (probability - classThreshold) / (1 - classThreshold);
+        var rounded = Math.Round(scaled, 4);
+        return fires ? rounded : Math.Min(rounded, Math.Round(t - 0.0001, 4));
     }
 
     private static string Quote(string sentence) =>

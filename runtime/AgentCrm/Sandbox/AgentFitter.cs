@@ -47,7 +47,7 @@ public sealed class FitRequestException(string property, string message, bool co
 public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, Evaluator evaluator)
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
-    private readonly HashSet<string> _reserved = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Id, string Version)> _reserved = [];
 
     public static IReadOnlyList<string> TrainableKinds { get; } = [RenewalRiskKind.KindName, .. TextFitTargets.Kinds];
 
@@ -62,23 +62,27 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
         if (!clauses && (request.Spans is not null || request.Categories.Count > 0 || request.CrossValidate))
             throw new FitRequestException("categories", "spans, categories and cross-validation apply only to compliance-check on contract case sets (every case mapped with documents.docType contract, e.g. cuad).");
-        if (clauses && request.Categories.Count > 0)
+        if (clauses)
         {
-            var labels = set.Cases.Count == 0 ? [] : set.Cases[0].Labels.Keys.Order(StringComparer.Ordinal).ToList();
-            var unknown = request.Categories.Where(c => !labels.Contains(c, StringComparer.Ordinal)).ToList();
-            if (unknown.Count > 0)
-                throw new FitRequestException("categories", $"unknown categor{(unknown.Count == 1 ? "y" : "ies")} {string.Join(", ", unknown)}; case set '{set.Name}' labels: {string.Join(", ", labels)}.");
+            try
+            {
+                ClauseFitter.CheckCategories(set, request.Categories);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new FitRequestException("categories", ex.Message);
+            }
         }
         if (request.Version is { } wanted && !ManifestReader.IsValidVersion(wanted))
             throw new FitRequestException("version", "version must look like 1.2.3 or 1.2.3-suffix.");
         lock (_reserved)
         {
-            var taken = registry.Versions(baseManifest.Id).Select(v => v.Version).Concat(_reserved.Where(r => r.StartsWith(baseManifest.Id + "@", StringComparison.Ordinal)).Select(r => r[(baseManifest.Id.Length + 1)..])).ToList();
+            var taken = registry.Versions(baseManifest.Id).Select(v => v.Version).Concat(_reserved.Where(r => r.Id == baseManifest.Id).Select(r => r.Version)).ToList();
             var version = request.Version ?? NextVersion(taken);
             if (taken.Contains(version, StringComparer.Ordinal))
                 throw new FitRequestException("version", $"{baseManifest.Id}@{version} is already registered or being fitted; versions are immutable, choose another.", conflict: true);
             var fit = new PreparedFit(request, set, baseManifest, new FitOptions { Base = baseManifest, Seed = request.Seed, Version = version }, clauses);
-            _reserved.Add(fit.Agent);
+            _reserved.Add((baseManifest.Id, version));
             return fit;
         }
     }
@@ -117,7 +121,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         finally
         {
             lock (_reserved)
-                _reserved.Remove(fit.Agent);
+                _reserved.Remove((fit.Base.Id, fit.Options.Version!));
         }
     }
 

@@ -84,16 +84,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
           - { column: tenure, field: tenure.months, type: number }
         """;
 
-    /// <summary>Aliases that expand to 10^6 nodes ("billion laughs", smaller).</summary>
-    private const string AliasBomb = """
-        id: bomb
-        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
-        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
-        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
-        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
-        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
-        """;
+    private static readonly string AliasBomb = YamlBombs.Aliases("id: bomb");
 
     /// <summary>A YAML mapping of mappings <paramref name="depth"/> deep, one key per line.</summary>
     private static string DeepYaml(int depth) =>

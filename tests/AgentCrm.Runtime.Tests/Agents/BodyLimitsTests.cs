@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentCrm.Agents;
 using AgentCrm.Runtime.Tests.EndToEnd;
@@ -16,17 +15,7 @@ public sealed class BodyLimitsTests
          "reads":["nps.latest"],"purpose":"customer-success","threshold":0.5}
         """;
 
-    /// <summary>Aliases that would expand to 10^6 nodes.</summary>
-    private const string AliasBomb = """
-        id: bomb-agent
-        version: 1.0.0
-        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
-        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
-        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
-        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
-        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
-        """;
+    private static readonly string AliasBomb = YamlBombs.Aliases("id: bomb-agent\nversion: 1.0.0");
 
     private static readonly string HundredThousandBrackets = "id: deep-agent\nparameters: " + new string('[', 100_000) + "\n";
 
@@ -49,14 +38,6 @@ public sealed class BodyLimitsTests
         return node.ToJsonString();
     }
 
-    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {(body.Length > 400 ? body[..400] : body)}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
     [Fact]
     public async Task RegisterAgent_TheShippedTwoMegabyteManifest_IsAcceptedWithTheDefaultLimit()
     {
@@ -76,7 +57,7 @@ public sealed class BodyLimitsTests
         await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Agents:MaxManifestBytes"] = "2048" });
         var padded = SmallManifest.Replace("\"threshold\":0.5}", $"\"threshold\":0.5,\"description\":\"{new string('x', 2048)}\"}}", StringComparison.Ordinal);
 
-        var problem = await ProblemAsync(await app.Client.PostAsync("/v1/agents", Json(padded)), HttpStatusCode.RequestEntityTooLarge);
+        var problem = await (await app.Client.PostAsync("/v1/agents", Json(padded))).ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("Agents:MaxManifestBytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("2048", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         using (var missing = await app.Client.GetAsync("/v1/agents/limit-agent"))
@@ -102,15 +83,15 @@ public sealed class BodyLimitsTests
         await using var app = await AgentCrmApp.StartAsync();
         using (var accepted = await app.Client.PostAsync("/v1/events", Json(EventsAtDepth(JsonBody.MaxDepth, "deep-32"))))
             Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
-        var events = await ProblemAsync(await app.Client.PostAsync("/v1/events", Json(EventsAtDepth(JsonBody.MaxDepth + 1, "deep-33"))), HttpStatusCode.BadRequest);
+        var events = await (await app.Client.PostAsync("/v1/events", Json(EventsAtDepth(JsonBody.MaxDepth + 1, "deep-33")))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("depth of 32", events.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
 
         var manifest = SmallManifest.Replace("\"threshold\":0.5}", $"\"threshold\":0.5,\"parameters\":{{\"weights\":{new string('[', 31)}{new string(']', 31)}}}}}", StringComparison.Ordinal);
-        var problem = await ProblemAsync(await app.Client.PostAsync("/v1/agents", Json(manifest)), HttpStatusCode.BadRequest);
+        var problem = await (await app.Client.PostAsync("/v1/agents", Json(manifest))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("line 2", problem.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
 
-        var evaluate = await ProblemAsync(await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate",
-            Json($$"""{"caseSet":{{new string('[', 32)}}"telco-churn"{{new string(']', 32)}}}""")), HttpStatusCode.BadRequest);
+        var evaluate = await (await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate",
+            Json($$"""{"caseSet":{{new string('[', 32)}}"telco-churn"{{new string(']', 32)}}}"""))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("32 levels", evaluate.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
@@ -133,16 +114,16 @@ public sealed class BodyLimitsTests
         using var server = await ServerProcess.StartAsync(dir);
         using var http = server.CreateClient();
 
-        var deep = await ProblemAsync(await http.PostAsync("/v1/agents", Yaml(HundredThousandBrackets)), HttpStatusCode.BadRequest);
+        var deep = await (await http.PostAsync("/v1/agents", Yaml(HundredThousandBrackets))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("line 2", deep.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
-        var bomb = await ProblemAsync(await http.PostAsync("/v1/agents", Yaml(AliasBomb)), HttpStatusCode.BadRequest);
+        var bomb = await (await http.PostAsync("/v1/agents", Yaml(AliasBomb))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("line 3", bomb.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
         var mapping = new MultipartFormDataContent
         {
             { new StringContent("id,tenure,churned\nd1,3,1\n", Encoding.UTF8, "text/csv"), "cases", "cases.csv" },
             { new StringContent("name: deep\nfields: " + new string('[', 100_000) + "\n", Encoding.UTF8, "application/yaml"), "mapping", "mapping.yaml" },
         };
-        var upload = await ProblemAsync(await http.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", mapping), HttpStatusCode.BadRequest);
+        var upload = await (await http.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", mapping)).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("mapping.yaml line 2", upload.GetProperty("errors").GetProperty("mapping")[0].GetString(), StringComparison.Ordinal);
 
         using var health = await http.GetAsync("/healthz");

@@ -58,14 +58,6 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
         (await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").EnumerateArray()
             .Where(s => s.GetProperty("name").GetString()!.StartsWith("upload:", StringComparison.Ordinal)).ToList();
 
-    private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
     [Fact]
     public async Task Evaluate_TabularUpload_JobCompletes_ReportNamesTheStoredSet()
     {
@@ -99,9 +91,9 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
         Assert.Equal(report.GetProperty("caseSetHash").GetString(), kept.GetProperty("caseSetHash").GetString());
         using var evaluate = await server.App.Client.PostAsync("/v1/agents/upload-agent/versions/1.0.0/evaluate",
             new StringContent($$"""{"caseSet":"{{name}}"}""", Encoding.UTF8, "application/json"));
-        Assert.Equal("caseSet", (await ProblemAsync(evaluate, HttpStatusCode.BadRequest)).GetProperty("errors").EnumerateObject().Single().Name);
+        Assert.Equal("caseSet", (await evaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").EnumerateObject().Single().Name);
         using var again = await server.App.Client.DeleteAsync($"/v1/cases/{name}");
-        await ProblemAsync(again, HttpStatusCode.NotFound);
+        await again.ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Theory]
@@ -111,7 +103,7 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     {
         using var response = await server.App.Client.DeleteAsync($"/v1/cases/{name}");
 
-        Assert.Contains(reason, (await ProblemAsync(response, HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(reason, (await response.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
         if (name == "telco-churn")
             Assert.Contains((await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").EnumerateArray(), s => s.GetProperty("name").GetString() == name);
     }
@@ -149,7 +141,7 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
         var csv = Csv(5, "bad").Replace("badc1,40,9,0", "badc1,forty,9,0", StringComparison.Ordinal);
         using var response = await EvaluateAsync(Form(("cases", "cases.csv", csv), ("mapping", "mapping.yaml", Mapping)));
 
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         var message = problem.GetProperty("errors").GetProperty("cases")[0].GetString()!;
         Assert.Contains("cases.csv line 3", message, StringComparison.Ordinal);
         Assert.Contains("tenure", message, StringComparison.Ordinal);
@@ -160,7 +152,7 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     public async Task Evaluate_UploadWithoutMapping_Is400NamingMapping()
     {
         using var response = await EvaluateAsync(Form(("cases", "cases.csv", Csv(3))));
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("labels", problem.GetProperty("errors").GetProperty("mapping")[0].GetString(), StringComparison.Ordinal);
     }
 
@@ -169,7 +161,7 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     {
         var before = await UploadedSetsAsync();
         using var response = await server.App.Client.PostAsync("/v1/agents/upload-agent/versions/9.9.9/evaluate", Form(("cases", "cases.csv", Csv(4, "unknown")), ("mapping", "mapping.yaml", Mapping)));
-        await ProblemAsync(response, HttpStatusCode.NotFound);
+        await response.ProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal(before.Count, (await UploadedSetsAsync()).Count);
     }
 
@@ -181,7 +173,7 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     {
         using var refused = await server.App.ClientAsync(role);
         using var response = await EvaluateAsync(Form(("cases", "cases.csv", Csv(6, role)), ("mapping", "mapping.yaml", Mapping)), refused);
-        await ProblemAsync(response, HttpStatusCode.Forbidden);
+        await response.ProblemAsync(HttpStatusCode.Forbidden);
 
         using var ops = await server.App.ClientAsync(Roles.Ops);
         var (_, report) = await RunAsync(Form(("cases", "cases.csv", Csv(6, role)), ("mapping", "mapping.yaml", Mapping)), ops);
@@ -192,7 +184,7 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     public async Task CaseSets_UploadPrefix_IsReservedForUploads()
     {
         using var response = await server.App.Client.PostAsync("/v1/cases/upload:0123456789ab", Form(("file", "cases.csv", Csv(3)), ("mapping", "mapping.yaml", Mapping)));
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("reserved", problem.GetProperty("errors").GetProperty("name")[0].GetString(), StringComparison.Ordinal);
     }
 

@@ -12,10 +12,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
     private async Task<JsonElement> ProblemAsync(string body, HttpStatusCode status)
     {
         using var response = await server.App.Client.PostAsync("/v1/agents/fit", Json(body));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(text).RootElement.Clone();
+        return await response.ProblemAsync(status);
     }
 
     private async Task<IReadOnlyList<string>> VersionsAsync() =>

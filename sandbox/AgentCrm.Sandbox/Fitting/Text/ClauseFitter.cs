@@ -21,6 +21,8 @@ namespace AgentCrm.Sandbox.Fitting.Text;
 /// </summary>
 public static class ClauseFitter
 {
+    private static readonly ComplianceCheckKind Kind = new();
+
     public const string Protocol =
         "30% of the contracts held out (stratified by the primary label; seeded); vocabulary from the training contracts only; per category an L2 logistic model over sentences (span-supervised) or documents (no spans); contract score = max sentence probability; L2 and threshold by document-level F1 in k-fold CV over the training contracts; weights pruned; figures on the held-out contracts";
 
@@ -44,7 +46,7 @@ public static class ClauseFitter
     public static FitResult Fit(CaseSet set, FitOptions options, ClauseFitOptions clause, ClauseSpans? spans, AgentManifest baseManifest)
     {
         if (!baseManifest.Parameters.ContainsKey("model"))
-            baseManifest = new ComplianceCheckKind().BuiltIn; // the clause model rides beside the unfair-clause model
+            baseManifest = Kind.BuiltIn; // the clause model rides beside the unfair-clause model
         var (trainIndex, testIndex) = HoldOutCases.Split(set, options);
         var docs = Documents(set, spans);
         var train = trainIndex.Select(i => docs[i]).ToArray();
@@ -65,7 +67,7 @@ public static class ClauseFitter
             ? FitScoring.Measure([], [], 0.5)
             : FitScoring.Measure(fitted.OutOfFold[primary], train.Select(d => d.Labels[primary]).ToArray(), fitted.Model.Class(primary)!.Threshold);
         var testCases = testIndex.Select(i => set.Cases[i]).ToArray();
-        return new FitResult(manifest, MeasureAgent(manifest, testCases), MeasureAgent(baselineManifest, testCases))
+        return new FitResult(manifest, TextFitter.MeasureAgent(Kind, manifest, testCases), TextFitter.MeasureAgent(Kind, baselineManifest, testCases))
         {
             BaselineManifest = baselineManifest,
             Validation = validation,
@@ -160,14 +162,24 @@ public static class ClauseFitter
         return new Document(c.Id, text, sentences, c.Labels, inside);
     }
 
+    /// <summary>The case set's clause categories (its named labels), sorted.</summary>
+    private static List<string> LabelsOf(CaseSet set) => set.Cases.Count == 0 ? [] : set.Cases[0].Labels.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Throws <see cref="ArgumentException"/> (parameter <c>categories</c>) naming the wanted categories the case set does not label.</summary>
+    public static void CheckCategories(CaseSet set, IReadOnlyList<string> wanted)
+    {
+        var all = LabelsOf(set);
+        var unknown = wanted.Where(w => !all.Contains(w, StringComparer.Ordinal)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"unknown categor{(unknown.Count == 1 ? "y" : "ies")} {string.Join(", ", unknown)}; case set '{set.Name}' labels: {string.Join(", ", all)}.", "categories");
+    }
+
     private static List<string> Categories(CaseSet set, ClauseFitOptions clause, IReadOnlyList<Document> train, int folds)
     {
-        var all = set.Cases.Count == 0 ? [] : set.Cases[0].Labels.Keys.Order(StringComparer.Ordinal).ToList();
+        var all = LabelsOf(set);
         if (clause.Categories is { Count: > 0 } wanted)
         {
-            var unknown = wanted.Where(w => !all.Contains(w, StringComparer.Ordinal)).ToList();
-            if (unknown.Count > 0)
-                throw new ArgumentException($"unknown categor{(unknown.Count == 1 ? "y" : "ies")} {string.Join(", ", unknown)}; case set '{set.Name}' labels: {string.Join(", ", all)}.", "categories");
+            CheckCategories(set, wanted);
             all = all.Where(wanted.Contains).ToList();
         }
         var fittable = all.Where(c => train.Count(d => d.Labels[c]) >= 2 && train.Count(d => !d.Labels[c]) >= 2).ToList();
@@ -267,28 +279,9 @@ public static class ClauseFitter
         Math.Round(d.Sentences.Select(s => TextModel.Probability(c, model.Vectorize(s))).DefaultIfEmpty(0).Max(), 4);
 
     private static LabelMetrics Measure(string category, double[] scores, IReadOnlyList<Document> docs, double threshold) =>
-        Counts(category, scores.Select(s => s >= threshold).ToArray(), docs.Select(d => d.Labels[category]).ToArray()) with { Threshold = threshold };
+        LabelMetrics.Of(category, scores.Select(s => s >= threshold).ToArray(), docs.Select(d => d.Labels[category]).ToArray(), threshold);
 
-    private static LabelMetrics Counts(string category, bool[] fired, bool[] truth)
-    {
-        int tp = 0, fp = 0, fn = 0;
-        for (var i = 0; i < fired.Length; i++)
-        {
-            if (fired[i] && truth[i]) tp++;
-            else if (fired[i]) fp++;
-            else if (truth[i]) fn++;
-        }
-        var precision = tp + fp == 0 ? 0 : (double)tp / (tp + fp);
-        var recall = tp + fn == 0 ? 0 : (double)tp / (tp + fn);
-        return new LabelMetrics(category, tp + fn, tp, fp, 0, Math.Round(precision, 4), Math.Round(recall, 4), tp == 0 ? 0 : Math.Round(2.0 * tp / (2.0 * tp + fp + fn), 4));
-    }
-
-    private static FitMetrics MeasureAgent(AgentManifest manifest, IReadOnlyList<Case> cases)
-    {
-        var agent = new ComplianceCheckKind().Create(manifest);
-        var scores = cases.Select(c => agent.Assess(c.Snapshot.Only(manifest.Reads)).Score).ToArray();
-        return FitScoring.Measure(scores, cases.Select(c => c.Label).ToArray(), manifest.Threshold);
-    }
+    private static LabelMetrics Counts(string category, bool[] fired, bool[] truth) => LabelMetrics.Of(category, fired, truth, 0);
 
     private static AgentManifest ToManifest(AgentManifest based, string version, TextModel model, string description)
     {

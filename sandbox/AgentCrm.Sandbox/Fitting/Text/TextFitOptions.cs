@@ -42,4 +42,20 @@ public sealed record TextFitOptions
 }
 
 /// <summary>One named label's figures on the held-out part (e.g. a clause category), at its class threshold.</summary>
-public sealed record LabelMetrics(string Label, int Positives, int TruePositives, int FalsePositives, double Threshold, double Precision, double Recall, double F1);
+public sealed record LabelMetrics(string Label, int Positives, int TruePositives, int FalsePositives, double Threshold, double Precision, double Recall, double F1)
+{
+    /// <summary>The figures of one label from what fired and what was true, case by case.</summary>
+    public static LabelMetrics Of(string label, IReadOnlyList<bool> fired, IReadOnlyList<bool> truth, double threshold)
+    {
+        int tp = 0, fp = 0, fn = 0;
+        for (var i = 0; i < fired.Count; i++)
+        {
+            if (fired[i] && truth[i]) tp++;
+            else if (fired[i]) fp++;
+            else if (truth[i]) fn++;
+        }
+        var precision = tp + fp == 0 ? 0 : (double)tp / (tp + fp);
+        var recall = tp + fn == 0 ? 0 : (double)tp / (tp + fn);
+        return new LabelMetrics(label, tp + fn, tp, fp, threshold, Math.Round(precision, 4), Math.Round(recall, 4), tp == 0 ? 0 : Math.Round(2.0 * tp / (2.0 * tp + fp + fn), 4));
+    }
+}

@@ -202,23 +202,13 @@ public static class TextFitter
         return new TextClass(name, Math.Round(b, 6), w.Select(v => Math.Round(v, WeightDecimals)).ToArray(), threshold);
     }
 
-    private static LabelMetrics LabelOnTest(TextModel model, TextClass c, IReadOnlyList<Case> test, TextTarget target)
-    {
-        int tp = 0, fp = 0, fn = 0;
-        foreach (var t in test)
-        {
-            var fired = TextModel.Probability(c, model.Vectorize(target.TextOf(t.Snapshot))) >= c.Threshold;
-            var truth = t.Labels.GetValueOrDefault(c.Name);
-            if (fired && truth) tp++;
-            else if (fired) fp++;
-            else if (truth) fn++;
-        }
-        var precision = tp + fp == 0 ? 0 : (double)tp / (tp + fp);
-        var recall = tp + fn == 0 ? 0 : (double)tp / (tp + fn);
-        return new LabelMetrics(c.Name, tp + fn, tp, fp, c.Threshold, Math.Round(precision, 4), Math.Round(recall, 4), tp == 0 ? 0 : Math.Round(2.0 * tp / (2.0 * tp + fp + fn), 4));
-    }
+    private static LabelMetrics LabelOnTest(TextModel model, TextClass c, IReadOnlyList<Case> test, TextTarget target) =>
+        LabelMetrics.Of(c.Name,
+            test.Select(t => TextModel.Probability(c, model.Vectorize(target.TextOf(t.Snapshot))) >= c.Threshold).ToArray(),
+            test.Select(t => t.Labels.GetValueOrDefault(c.Name)).ToArray(), c.Threshold);
 
-    private static FitMetrics MeasureAgent(IAgentKind kind, AgentManifest manifest, IReadOnlyList<Case> cases)
+    /// <summary>Scores the cases through the kind's agent built from the manifest (the production path, fed only the fields it reads).</summary>
+    internal static FitMetrics MeasureAgent(IAgentKind kind, AgentManifest manifest, IReadOnlyList<Case> cases)
     {
         var agent = kind.Create(manifest);
         var scores = cases.Select(c => agent.Assess(c.Snapshot.Only(manifest.Reads)).Score).ToArray();
