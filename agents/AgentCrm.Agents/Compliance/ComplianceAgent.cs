@@ -8,8 +8,9 @@ namespace AgentCrm.Agents.Compliance;
 /// model, and fires when a sentence reaches the threshold: the reasons quote the offending sentences with
 /// their category, strongest first. With a clause model and a policy it also fires on required clauses
 /// the text lacks and on flagged clauses it contains, each at its own class threshold. The document type
-/// routes the checks: a business contract (<see cref="ContractTypes"/>) gets the policy checks only (the
-/// unfair-clause model judges consumer terms); other typed documents (terms of service…) the unfair-clause
+/// routes the checks: a business contract (<see cref="ContractTypes"/>) gets the policy checks only — the
+/// unfair-clause model was fitted and gated on consumer terms, so a version without a policy leaves contracts
+/// alone rather than judge them as terms; other typed documents (terms of service…) the unfair-clause
 /// model only; an untyped document both. The score is the strongest finding on the agent's scale.
 /// </summary>
 internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParameters p) : IAgent
@@ -32,7 +33,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var docType = s.Text(DocTypeField);
         var policy = p.ClauseModel is not null && (p.Require.Count > 0 || p.Flag.Count > 0);
         var contract = docType is not null && ContractTypes.Contains(docType);
-        var checkUnfair = !(contract && policy);
+        var checkUnfair = !contract;
         var checkPolicy = policy && (docType is null || contract);
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
@@ -61,7 +62,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 var c = clauses.Class(name)!;
                 var best = vectors.Count == 0 ? 0 : vectors.Max(x => TextModel.Probability(c, x));
                 var fires = best < c.Threshold;
-                var missing = OnAgentScale(1 - best, 1 - c.Threshold, fires);
+                var missing = OnAgentScale(1 - best, 1 - c.Threshold, fires, Manifest.Threshold);
                 score = Math.Max(score, missing);
                 if (!fires)
                     continue;
@@ -74,7 +75,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 var c = clauses.Class(name)!;
                 var (best, at) = vectors.Select((x, i) => (TextModel.Probability(c, x), i)).DefaultIfEmpty((0, -1)).MaxBy(t => t.Item1);
                 var fires = best >= c.Threshold && at >= 0;
-                var scaled = OnAgentScale(best, c.Threshold, fires);
+                var scaled = OnAgentScale(best, c.Threshold, fires, Manifest.Threshold);
                 score = Math.Max(score, scaled);
                 if (!fires)
                     continue;
@@ -98,9 +99,8 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     /// threshold landing on the agent's threshold, so a policy finding fires exactly when its class does (one that does
     /// not fire stays under the agent's threshold after rounding too) and reports still rank by the score.
     /// </summary>
-    private double OnAgentScale(double probability, double classThreshold, bool fires)
+    internal static double OnAgentScale(double probability, double classThreshold, bool fires, double t)
     {
-        var t = Manifest.Threshold;
         var scaled = classThreshold <= 0 ? t + (1 - t) * probability
             : classThreshold >= 1 ? (probability >= 1 ? 1 : t * probability)
             : probability < classThreshold ? t * probability / classThreshold

@@ -132,6 +132,26 @@ public sealed class ComplianceAgentTests
         Assert.Equal(policyChecked, result.Reasons.Any(r => r.Explanation.StartsWith("risky clause present: Non-Compete", StringComparison.Ordinal)));
     }
 
+    /// <summary>A version without a policy (the built-in) was gated on consumer terms only: it does not judge business contracts as terms.</summary>
+    [Theory]
+    [InlineData("contract", false)]
+    [InlineData("msa", false)]
+    [InlineData("terms", true)]
+    [InlineData(null, true)]
+    public void WithoutAPolicy_ContractsAreLeftAlone_TermsAndUntypedDocumentsAreJudged(string? docType, bool judged)
+    {
+        var agent = Kind.Create(Manifest());
+        const string text = "Any dispute shall be settled by binding arbitration in Delaware.";
+        var snapshot = docType is null
+            ? TinyModels.Snapshot(("documents.text", text))
+            : TinyModels.Snapshot(("documents.text", text), ("documents.docType", docType));
+
+        var result = agent.Assess(snapshot);
+
+        Assert.Equal(judged, result.Fired);
+        Assert.Equal(judged, result.Reasons.Any(r => r.Explanation.StartsWith("arbitration clause", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Policy_AFlaggedClauseFiresAtItsClassThreshold_EvenBelowTheAgentThreshold()
     {
