@@ -78,6 +78,8 @@ internal static class FitCommand
                     Console.WriteLine($"  CV {c.Category,-34} positives {c.Positives,3}  spans F1 {c.Spans?.F1 ?? double.NaN:0.000}  document labels F1 {c.DocumentLabels.F1:0.000}  baseline F1 {c.Baseline.F1:0.000}");
                 if (cv is not null)
                     Console.WriteLine($"  CV mean F1: spans {cv.MeanF1Spans ?? double.NaN:0.000}  document labels {cv.MeanF1DocumentLabels:0.000}  baseline {cv.MeanF1Baseline:0.000}");
+                if (cv?.Policy is { } policy && cv.PolicyBaseline is { } policyBaseline)
+                    Console.WriteLine($"  CV policy decision vs the primary label ({policy.Positives} positive): precision {policy.Precision:0.000}  recall {policy.Recall:0.000}  F1 {policy.F1:0.000}  baseline F1 {policyBaseline.F1:0.000}");
                 Console.WriteLine($"  gate on {report.CaseSet}: {(report.Passed ? "passed" : "FAILED: " + string.Join("; ", report.Unmet))}  (report {reportId})");
                 Console.WriteLine($"  next: agentcrm agents promote {agent}");
             }

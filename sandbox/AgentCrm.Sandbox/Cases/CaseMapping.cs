@@ -26,7 +26,15 @@ internal sealed record CaseMapping(
 
 internal sealed record ColumnRef(string Column, int Line);
 
-internal sealed record LabelSpec(string Column, IReadOnlySet<string> Positive, IReadOnlySet<string>? Negative, int Line);
+/// <summary>
+/// A label: a column and its positive (and, optionally, negative) values; or, with <see cref="Any"/>
+/// (<c>label: { any: [ … ] }</c>), positive when any of those column labels is, e.g. "breaks the policy" as
+/// "cap missing or uncapped liability or most favored nation".
+/// </summary>
+internal sealed record LabelSpec(string Column, IReadOnlySet<string> Positive, IReadOnlySet<string>? Negative, int Line)
+{
+    public IReadOnlyList<LabelSpec> Any { get; init; } = [];
+}
 
 internal sealed record NamedLabelSpec(string Name, LabelSpec Label);
 

@@ -10,6 +10,7 @@ internal static class CaseMappingReader
 {
     private static readonly string[] TopKeys = ["name", "scenario", "description", "id", "group", "label", "labels", "segment", "asOf", "fields"];
     private static readonly string[] LabelKeys = ["column", "positive", "negative"];
+    private static readonly string[] AnyLabelKeys = ["any"];
     private static readonly string[] SegmentKeys = ["column", "values"];
     private static readonly string[] FieldKeys = ["column", "value", "field", "type", "values", "missing"];
 
@@ -24,7 +25,7 @@ internal static class CaseMappingReader
             throw y.Error(root.Children[new YamlScalarNode("name")], "name must be lower-case letters, digits and dashes (e.g. telco-churn).");
         var scenario = y.OptionalScalar(root, "scenario") ?? "renewal-risk";
         var id = y.Child(root, "id") is { } idNode ? new ColumnRef(y.Scalar(idNode, "id"), Line(idNode)) : null;
-        var label = ReadLabel(y, y.Child(root, "label") ?? throw y.Error(root, "label is required: { column: COLUMN, positive: VALUE }."));
+        var label = ReadLabel(y, y.Child(root, "label") ?? throw y.Error(root, "label is required: { column: COLUMN, positive: VALUE }."), allowAny: true);
         var segment = y.Child(root, "segment") is { } seg ? ReadSegment(y, seg) : null;
 
         var asOf = CaseMapping.DefaultAsOf;
@@ -72,11 +73,19 @@ internal static class CaseMappingReader
             ?? throw new CaseSetException(file, Line(stream.Documents[0].RootNode), null, "a mapping must be a YAML object with name, label and fields.");
     }
 
-    private static LabelSpec ReadLabel(Reader y, YamlNode node)
+    /// <summary>A label spec; the primary label (<paramref name="allowAny"/>) may instead be <c>{ any: [ spec, … ] }</c>.</summary>
+    private static LabelSpec ReadLabel(Reader y, YamlNode node, bool allowAny = false)
     {
         if (node is YamlScalarNode)
             throw y.Error(node, "label must be { column: COLUMN, positive: VALUE }.");
         var map = y.Map(node, "label");
+        if (allowAny && y.Child(map, "any") is { } anyNode)
+        {
+            y.OnlyKeys(map, AnyLabelKeys, "a label with any");
+            if (anyNode is not YamlSequenceNode { Children.Count: > 0 } members)
+                throw y.Error(anyNode, "label.any must be a list of { column, positive, negative } labels (positive when any of them is).");
+            return new LabelSpec("", new HashSet<string>(StringComparer.Ordinal), null, Line(node)) { Any = members.Select(m => ReadLabel(y, m)).ToList() };
+        }
         y.OnlyKeys(map, LabelKeys, "label");
         var column = y.RequiredScalar(map, "column");
         var positive = y.Values(y.Child(map, "positive") ?? throw y.Error(map, "label.positive is required (the value that means churned)."), "label.positive");

@@ -14,7 +14,7 @@ internal static class TabularCaseReader
                 $"column '{column}' is not in {csvFile}; its columns are {string.Join(", ", table.Header.Select(h => $"'{h}'"))}.");
 
         var idColumn = mapping.Id is { } id ? Column(id.Column, id.Line) : -1;
-        var labelColumn = Column(mapping.Label.Column, mapping.Label.Line);
+        var labelParts = (mapping.Label.Any.Count > 0 ? mapping.Label.Any : [mapping.Label]).Select(l => (Spec: l, Column: Column(l.Column, l.Line))).ToArray();
         var segmentColumn = mapping.Segment is { } seg ? Column(seg.Column, seg.Line) : -1;
         var fieldColumns = mapping.Fields.Select(f => f.Constant is null ? Column(f.Column, f.Line) : -1).ToArray();
         var groupColumn = mapping.Group is { } group ? Column(group.Column, group.Line) : -1;
@@ -51,7 +51,10 @@ internal static class TabularCaseReader
                 return positive;
             }
 
-            var label = ReadLabel(mapping.Label, labelColumn);
+            // Every part is read (and checked) even once one is positive: a bad value never hides behind a good one.
+            var label = false;
+            foreach (var (spec, column) in labelParts)
+                label |= ReadLabel(spec, column);
             var named = new Dictionary<string, bool>(mapping.Labels.Count, StringComparer.Ordinal);
             for (var l = 0; l < mapping.Labels.Count; l++)
                 named[mapping.Labels[l].Name] = ReadLabel(mapping.Labels[l].Label, namedColumns[l]);

@@ -3,6 +3,7 @@ using AgentCrm.Agents.Text;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Fitting;
 using AgentCrm.Sandbox.Fitting.Text;
+using AgentCrm.Sandbox.Splits;
 using AgentCrm.Sandbox.Tests.Cases;
 
 namespace AgentCrm.Sandbox.Tests.Text;
@@ -137,6 +138,39 @@ public sealed class ClauseFitterTests
         // With a cap and without the MFN clause, the policy finds nothing.
         var capped = contract.Replace("3. Most Favored Customer. " + mfn, "3. Limitation of Liability. In no event shall either party's total liability under this Agreement exceed the fees paid by Customer in the twelve months preceding the claim.", StringComparison.Ordinal);
         Assert.DoesNotContain(agent.Assess(Contract(capped)).Reasons, r => r.Explanation.Contains("clause missing", StringComparison.Ordinal) || r.Explanation.StartsWith("risky clause", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The fit's policy score (used for its out-of-fold validation and the cross-validated policy figures) is the agent's:
+    /// on every held-out contract both fire alike, and the validation is that decision against the primary label
+    /// ("breaks the default policy") over the training contracts.
+    /// </summary>
+    [Fact]
+    public void PolicyScore_DecidesAsTheFittedAgentDoes_AndTheValidationMeasuresThatDecision()
+    {
+        var set = LazyCuad.Value;
+        var r = ClauseFitter.Fit(set, new FitOptions(), Quick, LazySpans.Value, new ComplianceCheckKind().BuiltIn);
+        var model = TextModel.FromJson(r.Manifest.Parameters["clauseModel"], "parameters.clauseModel");
+        var (require, flag) = ClauseFitter.PolicyOf(model);
+        var agent = new ComplianceCheckKind().Create(r.Manifest);
+        var docs = ClauseFitter.Documents(set, null);
+        var (train, test) = HoldOutCases.Split(set, new FitOptions());
+
+        Assert.Equal(["cap-on-liability"], require);
+        Assert.Equal(["most-favored-nation"], flag);
+        var fired = 0;
+        foreach (var i in test)
+        {
+            var byAgent = agent.Assess(set.Cases[i].Snapshot.Only(r.Manifest.Reads));
+            var byFit = ClauseFitter.PolicyScore(model, require, flag, c => docs[i].Sentences.Max(x => TextModel.Probability(model.Class(c)!, model.Vectorize(x))), r.Manifest.Threshold);
+            Assert.Equal(byAgent.Fired, byFit >= r.Manifest.Threshold);
+            Assert.Equal(byAgent.Score, byFit);
+            fired += byAgent.Fired ? 1 : 0;
+        }
+        Assert.Equal((test.Length, test.Count(i => set.Cases[i].Label)), (r.Test.Cases, r.Test.Positives));
+        Assert.InRange(fired, 1, test.Length);
+        Assert.Equal((train.Length, train.Count(i => set.Cases[i].Label)), (r.Validation.Cases, r.Validation.Positives));
+        Assert.Equal(r.Manifest.Threshold, r.Validation.Threshold);
     }
 
     private static Agents.CustomerSnapshot Contract(string text) => new("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, Agents.SnapshotField>

@@ -103,6 +103,60 @@ public sealed class TextCaseSetsTests
     }
 
     [Fact]
+    public void Mapping_AnyLabel_IsPositiveWhenAnyPartIs_AndEveryPartIsChecked()
+    {
+        const string mapping = """
+            name: t
+            label:
+              any:
+                - { column: cap, positive: "No", negative: "Yes" }
+                - { column: mfn, positive: "Yes", negative: "No" }
+            fields:
+              - { column: text, field: documents.text }
+            """;
+        var set = SampleData.Tabular("text,cap,mfn\na,Yes,No\nb,No,No\nc,Yes,Yes\nd,No,Yes\n", mapping);
+        Assert.Equal([false, true, true, true], set.Cases.Select(c => c.Label));
+
+        // A bad value in a later part fails the load even when an earlier part is already positive.
+        var badValue = Assert.Throws<CaseSetException>(() => SampleData.Tabular("text,cap,mfn\na,No,Maybe\n", mapping));
+        Assert.Equal(("cases.csv", 2, "mfn"), (badValue.File, badValue.Line, badValue.Column));
+        Assert.Contains("'Maybe' is neither positive", badValue.Message, StringComparison.Ordinal);
+
+        var missingColumn = Assert.Throws<CaseSetException>(() => SampleData.Tabular("text,cap\na,No\n", mapping));
+        Assert.Equal(("mapping.yaml", 5), (missingColumn.File, missingColumn.Line));
+        Assert.Contains("column 'mfn' is not in cases.csv", missingColumn.Message, StringComparison.Ordinal);
+
+        var empty = Assert.Throws<CaseSetException>(() => SampleData.Tabular("text,cap\na,No\n", """
+            name: t
+            label: { any: [] }
+            fields:
+              - { column: text, field: documents.text }
+            """));
+        Assert.Equal(2, empty.Line);
+        Assert.Contains("label.any must be a list", empty.Message, StringComparison.Ordinal);
+
+        var mixed = Assert.Throws<CaseSetException>(() => SampleData.Tabular("text,cap\na,No\n", """
+            name: t
+            label: { column: cap, positive: "No", any: [{ column: cap, positive: "No" }] }
+            fields:
+              - { column: text, field: documents.text }
+            """));
+        Assert.Contains("unknown key 'column' in a label with any", mixed.Message, StringComparison.Ordinal);
+
+        // Named labels stay one column each.
+        var named = Assert.Throws<CaseSetException>(() => SampleData.Tabular("text,cap\na,No\n", """
+            name: t
+            label: { column: cap, positive: "No" }
+            labels:
+              breach: { any: [{ column: cap, positive: "No" }] }
+            fields:
+              - { column: text, field: documents.text }
+            """));
+        Assert.Equal(4, named.Line);
+        Assert.Contains("unknown key 'any' in label", named.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cuad_LoadsOneCasePerContract_WithTheWholeTextAndALabelPerPolicyCategory()
     {
         var set = CaseSetLoader.LoadTabular(
@@ -110,10 +164,13 @@ public sealed class TextCaseSetsTests
             Path.Combine(SampleData.Root, "sandbox", "mappings", "cuad.yaml"));
 
         Assert.Equal(40, set.Cases.Count);
-        Assert.Equal(9, set.Positives);
+        // The primary label: breaks the default policy (no cap, or uncapped liability, MFN or non-compete present).
+        Assert.Equal(30, set.Positives);
         Assert.Equal(16, set.Cases[0].Labels.Count);
         Assert.Equal(26, set.Cases.Count(c => c.Labels["cap-on-liability"]));
-        Assert.All(set.Cases, c => Assert.Equal(c.Label, c.Labels["uncapped-liability"]));
+        Assert.Equal(9, set.Cases.Count(c => c.Labels["uncapped-liability"]));
+        Assert.All(set.Cases, c => Assert.Equal(c.Label,
+            !c.Labels["cap-on-liability"] || c.Labels["uncapped-liability"] || c.Labels["most-favored-nation"] || c.Labels["non-compete"]));
         var first = set.Cases.Single(c => c.Id == "ABILITYINC_06_15_2020-EX-4.25-SERVICES AGREEMENT.PDF");
         var text = File.ReadAllText(Path.Combine(SampleData.Root, "sandbox", "data", "compliance", "cuad", "full_contract_txt_subset", "ABILITYINC_06_15_2020-EX-4.25-SERVICES AGREEMENT.txt"));
         Assert.Equal(text.Trim(), first.Snapshot.Text("documents.text"));

@@ -62,10 +62,13 @@ public static class ClauseFitter
         var baselineManifest = ToManifest(baseManifest, version + "-baseline", fallback.Model,
             $"Document-label clause model (no spans) on case set {set.Name} ({set.Hash}).");
 
-        var primary = PrimaryCategory(set, categories);
-        var validation = primary is null
+        // Out of fold, what the version decides (its policy over the categories' out-of-fold scores) against the primary label.
+        var (require, flag) = PolicyOf(fitted.Model);
+        var trainLabels = trainIndex.Select(i => set.Cases[i].Label).ToArray();
+        var validation = require.Length + flag.Length == 0
             ? FitScoring.Measure([], [], 0.5)
-            : FitScoring.Measure(fitted.OutOfFold[primary], train.Select(d => d.Labels[primary]).ToArray(), fitted.Model.Class(primary)!.Threshold);
+            : FitScoring.Measure(Enumerable.Range(0, train.Length).Select(i => PolicyScore(fitted.Model, require, flag, c => fitted.OutOfFold[c][i], manifest.Threshold)).ToArray(),
+                trainLabels, manifest.Threshold);
         var testCases = testIndex.Select(i => set.Cases[i]).ToArray();
         return new FitResult(manifest, TextFitter.MeasureAgent(Kind, manifest, testCases), TextFitter.MeasureAgent(Kind, baselineManifest, testCases))
         {
@@ -98,6 +101,9 @@ public static class ClauseFitter
         var spanHit = categories.ToDictionary(c => c, _ => new bool[docs.Length]);
         var docHit = categories.ToDictionary(c => c, _ => new bool[docs.Length]);
         var baseHit = categories.ToDictionary(c => c, _ => new bool[docs.Length]);
+        var policyHit = new bool[docs.Length];
+        var policyBaseHit = new bool[docs.Length];
+        const double agentThreshold = 0.5;
         for (var f = 0; f < options.Folds; f++)
         {
             var train = docs.Where((_, i) => folds[i] != f).ToArray();
@@ -118,16 +124,29 @@ public static class ClauseFitter
                         spanHit[c][i] = spanScores[c][i] >= bySpans.Model.Class(c)!.Threshold;
                     }
                 }
+            // What the version would decide: its policy over the shipped model's contract scores (max sentence), and the baseline's over whole-text scores.
+            var shipped = bySpans ?? byDocs;
+            var (require, flag) = PolicyOf(shipped.Model);
+            foreach (var i in testIdx)
+            {
+                policyHit[i] = PolicyScore(shipped.Model, require, flag, c => MaxSentence(shipped.Model, shipped.Model.Class(c)!, docs[i]), agentThreshold) >= agentThreshold;
+                policyBaseHit[i] = PolicyScore(baseline.Model, require, flag, c => Math.Round(TextModel.Probability(baseline.Model.Class(c)!, baseline.Model.Vectorize(docs[i].Text)), 4), agentThreshold) >= agentThreshold;
+            }
         }
         var rows = categories.Select(c =>
         {
             var truth = docs.Select(d => d.Labels[c]).ToArray();
             return new ClauseCategoryFigures(c, truth.Count(t => t), spans is null ? null : Counts(c, spanHit[c], truth), Counts(c, docHit[c], truth), Counts(c, baseHit[c], truth));
         }).ToList();
+        var primary = set.Cases.Select(c => c.Label).ToArray();
         return new ClauseCrossValidation(set.Name, set.Hash, docs.Length, options.Folds, options.Seed, CrossValidationProtocol, rows,
             spans is null ? null : Math.Round(rows.Average(r => r.Spans!.F1), 4),
             Math.Round(rows.Average(r => r.DocumentLabels.F1), 4),
-            Math.Round(rows.Average(r => r.Baseline.F1), 4));
+            Math.Round(rows.Average(r => r.Baseline.F1), 4))
+        {
+            Policy = LabelMetrics.Of("policy", policyHit, primary, 0),
+            PolicyBaseline = LabelMetrics.Of("policy", policyBaseHit, primary, 0),
+        };
     }
 
     internal enum Mode { Spans, Documents, WholeDocuments }
@@ -188,8 +207,33 @@ public static class ClauseFitter
         return fittable;
     }
 
-    private static string? PrimaryCategory(CaseSet set, IReadOnlyList<string> categories) =>
-        categories.FirstOrDefault(c => set.Cases.All(x => x.Labels[c] == x.Label));
+    /// <summary>The default policy as far as the model's categories allow: what a fitted version requires and flags.</summary>
+    internal static (string[] Require, string[] Flag) PolicyOf(TextModel model)
+    {
+        var names = model.Classes.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        return (DefaultRequire.Where(names.Contains).ToArray(), DefaultFlag.Where(names.Contains).ToArray());
+    }
+
+    /// <summary>
+    /// A contract's policy score on the agent's scale from each category's contract score (its best sentence), as the
+    /// agent computes it: a required clause scoring under its threshold or a flagged one at or over it fires, and the
+    /// score is the strongest finding (at or over <paramref name="agentThreshold"/> exactly when one fires).
+    /// </summary>
+    internal static double PolicyScore(TextModel model, IReadOnlyList<string> require, IReadOnlyList<string> flag, Func<string, double> best, double agentThreshold)
+    {
+        double score = 0;
+        foreach (var c in require)
+        {
+            var (p, t) = (best(c), model.Class(c)!.Threshold);
+            score = Math.Max(score, ComplianceAgent.OnAgentScale(1 - p, 1 - t, p < t, agentThreshold));
+        }
+        foreach (var c in flag)
+        {
+            var (p, t) = (best(c), model.Class(c)!.Threshold);
+            score = Math.Max(score, ComplianceAgent.OnAgentScale(p, t, p >= t, agentThreshold));
+        }
+        return score;
+    }
 
     internal static Fitted FitModel(IReadOnlyList<Document> train, IReadOnlyList<string> categories, ClauseFitOptions clause, Mode mode, FitOptions options)
     {
@@ -287,12 +331,8 @@ public static class ClauseFitter
     {
         var parameters = based.Parameters.Where(p => p.Key is not ("clauseModel" or "policy")).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         parameters["clauseModel"] = model.ToJson();
-        var names = model.Classes.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        parameters["policy"] = JsonSerializer.SerializeToElement(new
-        {
-            require = DefaultRequire.Where(names.Contains).ToArray(),
-            flag = DefaultFlag.Where(names.Contains).ToArray(),
-        });
+        var (require, flag) = PolicyOf(model);
+        parameters["policy"] = JsonSerializer.SerializeToElement(new { require, flag });
         return based with { Version = version, Description = description, Parameters = parameters };
     }
 }
@@ -335,4 +375,14 @@ public sealed record ClauseFitOptions
 public sealed record ClauseCategoryFigures(string Category, int Positives, LabelMetrics? Spans, LabelMetrics DocumentLabels, LabelMetrics Baseline);
 
 public sealed record ClauseCrossValidation(string CaseSet, string CaseSetHash, int Documents, int Folds, int Seed, string Protocol,
-    IReadOnlyList<ClauseCategoryFigures> Categories, double? MeanF1Spans, double MeanF1DocumentLabels, double MeanF1Baseline);
+    IReadOnlyList<ClauseCategoryFigures> Categories, double? MeanF1Spans, double MeanF1DocumentLabels, double MeanF1Baseline)
+{
+    /// <summary>
+    /// The default policy's decision (require / flag over the fitted categories, as the version decides) against the case
+    /// set's primary label, pooled over the test folds: span-supervised when spans are given, else document labels (max sentence).
+    /// </summary>
+    public LabelMetrics? Policy { get; init; }
+
+    /// <summary>The same policy over the whole-text baseline's category scores.</summary>
+    public LabelMetrics? PolicyBaseline { get; init; }
+}
