@@ -52,11 +52,40 @@ public static class AgentCrmCli
         {
             return Fail("invalid configuration: " + string.Join(" ", ex.Failures));
         }
+        catch (InvalidOperationException ex) when (ConfigurationValueProblem(ex) is { } problem)
+        {
+            return Fail("invalid configuration: " + problem);
+        }
         catch (Exception ex)
         {
             // Never a stack trace to the user: the message, and the exception type for a bug report.
             return Fail($"{ex.Message} ({ex.GetType().Name})");
         }
+    }
+
+    /// <summary>
+    /// A setting the configuration binder could not convert ("Failed to convert configuration value 'x' at 'Key' to type
+    /// 'T'"), told as the key, the value and what it takes — not the .NET type name. Null for any other exception.
+    /// </summary>
+    internal static string? ConfigurationValueProblem(InvalidOperationException ex)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(ex.Message, "^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'");
+        if (!m.Success)
+            return null;
+        var typeName = m.Groups["type"].Value;
+        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        var takes = type switch
+        {
+            { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
+            _ when type == typeof(TimeSpan) => "a time span such as 00:00:30 (hh:mm:ss)",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(int) || type == typeof(long) => "a whole number",
+            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
+            _ when type == typeof(Uri) => "an absolute URL",
+            _ => "a value of another form",
+        };
+        return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; it takes {takes}.";
     }
 
     /// <summary>A usage error the parser cannot see (options that go together or exclude each other): one line, exit 2.</summary>

@@ -24,9 +24,30 @@ internal static class ServeCommand
         var app = AgentCrmServer.Build([], overrides);
         // Bad settings fail here with one line naming the key, before the host would log a stack trace.
         app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
+        if (BadListenAddress(app.Configuration["urls"]) is { } bad)
+            return parse.GetValue(Urls) is not null
+                ? AgentCrmCli.Usage($"--urls: '{bad}' is not a listen address such as {AgentCrmServer.DefaultUrls}.")
+                : AgentCrmCli.Fail($"invalid configuration: urls: '{bad}' is not a listen address such as {AgentCrmServer.DefaultUrls}.");
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app);
         await app.RunAsync(cancellationToken);
         return 0;
+    }
+
+    /// <summary>The first of the ';'-separated listen addresses Kestrel would refuse, or null.</summary>
+    private static string? BadListenAddress(string? urls)
+    {
+        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                return url;
+            }
+        }
+        return null;
     }
 }

@@ -23,7 +23,14 @@ internal sealed class RegistryWatcher(AgentRegistry registry, TimeProvider time)
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-            await registry.ReloadIfChangedAsync(stoppingToken);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await registry.ReloadIfChangedAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (also when the host failed to start and is disposed): not a failure.
+        }
     }
 }

@@ -32,6 +32,27 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Serve_ASettingOfTheWrongForm_IsOneLineNamingTheKeyAndWhatItTakes()
+    {
+        var sync = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string> { ["Storage__Synchronous"] = "Bogus" });
+        var idle = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string> { ["Actors__IdleTimeout"] = "abc" });
+
+        Assert.Equal((1, "agentcrm: invalid configuration: Storage:Synchronous: 'Bogus' is not valid; it takes one of Normal, Full."), (sync.ExitCode, sync.Stderr.Trim()));
+        Assert.Equal((1, "agentcrm: invalid configuration: Actors:IdleTimeout: 'abc' is not valid; it takes a time span such as 00:00:30 (hh:mm:ss)."), (idle.ExitCode, idle.Stderr.Trim()));
+    }
+
+    [Fact]
+    public async Task Serve_ABadListenAddress_IsOneLine_WithoutStackTraces()
+    {
+        var option = await CliRunner.RunAsync(["serve", "--urls", "notaurl", "--data", TempDirectory.Create()]);
+        var setting = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:5999;notaurl" });
+
+        Assert.Equal((2, "agentcrm: --urls: 'notaurl' is not a listen address such as http://127.0.0.1:5080. (see agentcrm --help)"), (option.ExitCode, option.Stderr.Trim()));
+        Assert.Equal((1, "agentcrm: invalid configuration: urls: 'notaurl' is not a listen address such as http://127.0.0.1:5080."), (setting.ExitCode, setting.Stderr.Trim()));
+        Assert.DoesNotContain("   at ", option.Stdout + setting.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Agents_RegisterPromoteListUnregister_OnTheDataDirectory()
     {
         var dir = TempDirectory.Create();
