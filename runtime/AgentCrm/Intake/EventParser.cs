@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
+using AgentCrm.Server;
 
 namespace AgentCrm.Intake;
 
@@ -54,6 +55,11 @@ public static partial class EventParser
             return new(events, errors);
         }
 
+        if (JsonText.Find(span) is { } fault)
+        {
+            errors[fault.Path] = [fault.Message];
+            return new(events, errors);
+        }
         JsonDocument document;
         try
         {
@@ -98,6 +104,11 @@ public static partial class EventParser
 
     private static void ParseDocument(ReadOnlyMemory<byte> json, string path, string where, List<IncomingEvent> events, Dictionary<string, string[]> errors, IntakeOptions options, DateTimeOffset now)
     {
+        if (JsonText.Find(json.Span) is { } fault)
+        {
+            errors[path + fault.Path[1..]] = [where + fault.Message];
+            return;
+        }
         try
         {
             using var doc = JsonDocument.Parse(json, DocumentOptions);

@@ -36,6 +36,8 @@ internal static class JsonBody
             return (null, null);
         if (TooDeep(bytes.Value.Span) is { } line)
             return (null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"The JSON is nested deeper than {MaxDepth} levels (line {line})."] }));
+        if (JsonText.Find(bytes.Value.Span) is { } fault)
+            return (null, Problems.Validation(new Dictionary<string, string[]> { [fault.Field] = [fault.Message] }));
         try
         {
             return (JsonSerializer.Deserialize<T>(bytes.Value.Span, Strict), null);
