@@ -112,7 +112,10 @@ public static partial class EventParser
         try
         {
             using var doc = JsonDocument.Parse(json, DocumentOptions);
-            ReadEvent(doc.RootElement, path, events, errors, options, now);
+            var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            ReadEvent(doc.RootElement, path, events, found, options, now);
+            foreach (var (key, messages) in found)
+                errors[key] = [.. messages.Select(m => where + m)];
         }
         catch (JsonException ex)
         {
@@ -167,6 +170,9 @@ public static partial class EventParser
             else
                 attributes = a.Clone();
         }
+        if (type is not null && attributes.ValueKind == JsonValueKind.Object)
+            foreach (var (name, problem) in EventAttributes.Problems(type, attributes))
+                errors[$"{path}.attributes.{name}"] = [problem];
         if (errors.Count != before)
             return;
         if (attributes.ValueKind == JsonValueKind.Undefined)

@@ -133,6 +133,9 @@ internal static partial class TimelineCaseReader
             var attributes = EmptyObject;
             if (e.TryGetProperty("attributes", out var a) && a.ValueKind != JsonValueKind.Null)
                 attributes = a.ValueKind == JsonValueKind.Object ? a.Clone() : throw Error("attributes must be a JSON object.");
+            // The same attribute rules as intake: a replay must not read what intake would refuse.
+            if (EventAttributes.Problems(type, attributes).FirstOrDefault() is { Problem: { } problem })
+                throw Error($"attributes.{problem}");
             return new CrmEvent(id, customerId, type, occurredAt, source, attributes);
         }
     }
