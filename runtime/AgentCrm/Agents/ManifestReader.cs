@@ -17,6 +17,7 @@ public static partial class ManifestReader
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth,
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>

@@ -12,9 +12,11 @@ internal sealed record JsonFault(string Path, long Line, string Message)
 
 /// <summary>
 /// One pass over a JSON text, before any parser turns it into values, for what System.Text.Json lets
-/// through to a later crash: a string that is not UTF-8 (raw bytes or an unpaired <c>\u</c> surrogate:
-/// reading it throws InvalidOperationException, a 500). Malformed JSON is left to the parser, which
-/// reports it with its own position.
+/// through: a string that is not UTF-8 (raw bytes or an unpaired <c>\u</c> surrogate: reading it throws
+/// InvalidOperationException, a 500 later) and a property given twice in one object (the parsers keep the
+/// last one silently, so <c>{"id":"a","id":"b"}</c> would be stored as b). Both with the JSON path at fault,
+/// which the parsers' own duplicate check (<c>AllowDuplicateProperties = false</c>) does not give for
+/// documents. Malformed JSON is left to the parser, which reports it with its own position.
 /// </summary>
 internal static class JsonText
 {
@@ -37,10 +39,14 @@ internal static class JsonText
                             return Fault(json, reader, path, "A property name is not valid UTF-8 text.");
                         }
                         path[^1] = path[^1] with { Name = name };
+                        if (!path[^1].Names!.Add(name!))
+                            return Fault(json, reader, path, $"Duplicate property '{name}'; send each field once.");
                         break;
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
                         Advance(path);
-                        path.Add(new Frame(reader.TokenType == JsonTokenType.StartArray, -1, null));
+                        path.Add(reader.TokenType == JsonTokenType.StartArray
+                            ? new Frame(true, -1, null, null)
+                            : new Frame(false, -1, null, new HashSet<string>(StringComparer.Ordinal)));
                         break;
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
                         path.RemoveAt(path.Count - 1);
@@ -106,5 +112,5 @@ internal static class JsonText
     }
 
     /// <summary>An open object (the property being read) or array (the index of the latest value).</summary>
-    private readonly record struct Frame(bool Array, int Index, string? Name);
+    private readonly record struct Frame(bool Array, int Index, string? Name, HashSet<string>? Names);
 }

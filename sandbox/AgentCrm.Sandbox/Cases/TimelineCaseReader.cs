@@ -101,7 +101,7 @@ internal static partial class TimelineCaseReader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = SafeYaml.MaxDepth });
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = SafeYaml.MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {

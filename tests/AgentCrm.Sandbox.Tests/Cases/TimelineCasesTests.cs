@@ -64,6 +64,15 @@ public sealed class TimelineCasesTests
         Assert.DoesNotContain('\n', ex.Message);
     }
 
+    [Fact]
+    public void LoadTimeline_DuplicateProperty_IsRefusedNotLastWins()
+    {
+        const string ndjson = "{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"customerId\":\"b\"}";
+        var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
+        Assert.StartsWith("events.ndjson line 1: malformed JSON", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'customerId'", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,1\nacme,June,0\n", "labels.csv line 3, column 'cutoff': 'June' is not an ISO 8601 timestamp")]
     [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,\n", "labels.csv line 2, column 'label': missing label value.")]
