@@ -33,9 +33,9 @@ public static class AgentsApi
         HttpRequest request, AgentRegistry registry, IOptions<AgentsOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxManifestBytes;
-        var text = await RequestBody.ReadTextAsync(request, limit, cancellationToken);
-        if (text is null)
-            return Problems.TooLarge($"A manifest is at most {limit} bytes (the setting Agents:MaxManifestBytes).");
+        var (text, error) = await RequestBody.ReadTextAsync(request, limit, $"A manifest is at most {limit} bytes (the setting Agents:MaxManifestBytes).", cancellationToken);
+        if (error is not null)
+            return error;
         var lines = ManifestLines.None;
         try
         {

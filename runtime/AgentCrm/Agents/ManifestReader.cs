@@ -17,6 +17,7 @@ public static partial class ManifestReader
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth,
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
@@ -54,6 +55,8 @@ public static partial class ManifestReader
                 (node, lines) = YamlToJson(body);
             else
             {
+                if (AgentCrm.Server.JsonText.Find(Encoding.UTF8.GetBytes(body)) is { } fault)
+                    throw new ManifestException(fault.Field, $"line {fault.Line}: {fault.Message}");
                 node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth });
                 lines = ManifestLines.FromJson(body);
             }

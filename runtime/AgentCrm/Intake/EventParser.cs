@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
+using AgentCrm.Server;
 
 namespace AgentCrm.Intake;
 
@@ -54,6 +55,11 @@ public static partial class EventParser
             return new(events, errors);
         }
 
+        if (JsonText.Find(span) is { } fault)
+        {
+            errors[fault.Path] = [fault.Message];
+            return new(events, errors);
+        }
         JsonDocument document;
         try
         {
@@ -98,10 +104,18 @@ public static partial class EventParser
 
     private static void ParseDocument(ReadOnlyMemory<byte> json, string path, string where, List<IncomingEvent> events, Dictionary<string, string[]> errors, IntakeOptions options, DateTimeOffset now)
     {
+        if (JsonText.Find(json.Span) is { } fault)
+        {
+            errors[path + fault.Path[1..]] = [where + fault.Message];
+            return;
+        }
         try
         {
             using var doc = JsonDocument.Parse(json, DocumentOptions);
-            ReadEvent(doc.RootElement, path, events, errors, options, now);
+            var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            ReadEvent(doc.RootElement, path, events, found, options, now);
+            foreach (var (key, messages) in found)
+                errors[key] = [.. messages.Select(m => where + m)];
         }
         catch (JsonException ex)
         {
@@ -156,6 +170,9 @@ public static partial class EventParser
             else
                 attributes = a.Clone();
         }
+        if (type is not null && attributes.ValueKind == JsonValueKind.Object)
+            foreach (var (name, problem) in EventAttributes.Problems(type, attributes))
+                errors[$"{path}.attributes.{name}"] = [problem];
         if (errors.Count != before)
             return;
         if (attributes.ValueKind == JsonValueKind.Undefined)

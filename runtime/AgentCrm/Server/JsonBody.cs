@@ -6,7 +6,8 @@ namespace AgentCrm.Server;
 
 /// <summary>
 /// Strict JSON request bodies for the write endpoints: a size limit, a nesting limit, no unknown fields,
-/// enums by name only, and every failure as a 4xx ProblemDetails naming the JSON path at fault.
+/// no field given twice, UTF-8 strings only, enums by name only, and every failure as a 4xx ProblemDetails
+/// naming the JSON path at fault.
 /// </summary>
 internal static class JsonBody
 {
@@ -20,6 +21,8 @@ internal static class JsonBody
         RespectNullableAnnotations = true,
         AllowTrailingCommas = false,
         NumberHandling = JsonNumberHandling.Strict,
+        // JsonText refuses exact repeats with their path; this catches spellings that bind to one member (canaryPercent, CanaryPercent).
+        AllowDuplicateProperties = false,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 
@@ -36,6 +39,8 @@ internal static class JsonBody
             return (null, null);
         if (TooDeep(bytes.Value.Span) is { } line)
             return (null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"The JSON is nested deeper than {MaxDepth} levels (line {line})."] }));
+        if (JsonText.Find(bytes.Value.Span) is { } fault)
+            return (null, Problems.Validation(new Dictionary<string, string[]> { [fault.Field] = [fault.Message] }));
         try
         {
             return (JsonSerializer.Deserialize<T>(bytes.Value.Span, Strict), null);
@@ -77,6 +82,8 @@ internal static class JsonBody
             return $"The JSON is nested deeper than {MaxDepth} levels.";
         if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
             return "Unknown field" + (message.Split('\'') is { Length: >= 2 } parts ? $" '{parts[1]}'" : "") + "; remove it.";
+        if (message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+            return "Duplicate field" + (message.Split('\'') is { Length: >= 2 } names ? $" '{names[1]}'" : "") + "; send each field once.";
         if (message.Contains("could not be converted", StringComparison.Ordinal))
             return "The value has the wrong type or is not one of the allowed values for this field.";
         if (message.Contains("missing required properties", StringComparison.Ordinal) || message.Contains("non-nullable", StringComparison.Ordinal))

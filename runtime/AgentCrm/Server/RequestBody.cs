@@ -52,6 +52,25 @@ internal static class RequestBody
         }
     }
 
-    public static async Task<string?> ReadTextAsync(HttpRequest request, long limit, CancellationToken cancellationToken) =>
-        await ReadAsync(request, limit, cancellationToken) is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes.Span) : null;
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// The body as text; or, with an empty text, 413 (<paramref name="tooLarge"/>) past <paramref name="limit"/> bytes
+    /// or 400 naming the line when it is not UTF-8: bytes are never silently replaced by U+FFFD.
+    /// </summary>
+    public static async Task<(string Text, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Error)> ReadTextAsync(
+        HttpRequest request, long limit, string tooLarge, CancellationToken cancellationToken)
+    {
+        if (await ReadAsync(request, limit, cancellationToken) is not { } bytes)
+            return ("", Problems.TooLarge(tooLarge));
+        try
+        {
+            return (StrictUtf8.GetString(bytes.Span), null);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            var line = 1 + bytes.Span[..Math.Clamp(ex.Index, 0, bytes.Length)].Count((byte)'\n');
+            return ("", Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"line {line}: the body is not valid UTF-8 text."] }));
+        }
+    }
 }

@@ -101,7 +101,7 @@ internal static partial class TimelineCaseReader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = SafeYaml.MaxDepth });
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = SafeYaml.MaxDepth, AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {
@@ -133,6 +133,9 @@ internal static partial class TimelineCaseReader
             var attributes = EmptyObject;
             if (e.TryGetProperty("attributes", out var a) && a.ValueKind != JsonValueKind.Null)
                 attributes = a.ValueKind == JsonValueKind.Object ? a.Clone() : throw Error("attributes must be a JSON object.");
+            // The same attribute rules as intake: a replay must not read what intake would refuse.
+            if (EventAttributes.Problems(type, attributes).FirstOrDefault() is { Problem: { } problem })
+                throw Error($"attributes.{problem}");
             return new CrmEvent(id, customerId, type, occurredAt, source, attributes);
         }
     }

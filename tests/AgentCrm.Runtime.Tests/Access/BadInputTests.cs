@@ -48,6 +48,13 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         return content;
     };
 
+    /// <summary><paramref name="body"/> as UTF-8 with each <c>¤</c> replaced by the byte 0xFF, which is never valid UTF-8.</summary>
+    private static Func<HttpContent?> InvalidUtf8(string body, string contentType = "application/json") => () =>
+    {
+        var bytes = body.Split('¤').Select(Encoding.UTF8.GetBytes).Aggregate((a, b) => [.. a, 0xFF, .. b]);
+        return new ByteArrayContent(bytes) { Headers = { ContentType = MediaTypeHeaderValue.Parse(contentType) } };
+    };
+
     private static string Nested(int depth, string inner = "1") => new string('[', depth) + inner + new string(']', depth);
 
     private static string Big(int bytes) => new('x', bytes);
@@ -105,6 +112,15 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("events", "bad event type", Json(Event(type: "\"tweet\"")), 400, "type"),
         new("events", "one bad event in a batch", Json($"[{Event(id: "\"bad-ev-2\"")},{Event(id: "\"bad-ev-3\"", type: "\"tweet\"")}]"), 400, "[1].type"),
         new("events", "empty body", Json(""), 400, "$"),
+        new("events", "duplicate field", Json(Event(extra: ",\"id\":\"bad-ev-9\"")), 400, "$.id"),
+        new("events", "duplicate attribute", Json(Event(attributes: "{\"score\":3,\"score\":11}")), 400, "$.attributes.score"),
+        new("events", "duplicate field in a batch", Json($"[{Event(id: "\"bad-ev-2\"")},{Event(id: "\"bad-ev-3\"", extra: ",\"type\":\"login\"")}]"), 400, "$[1].type"),
+        new("events", "invalid UTF-8 in customerId", InvalidUtf8(Event().Replace("acme", "ac¤me", StringComparison.Ordinal)), 400, "$.customerId"),
+        new("events", "invalid UTF-8 in an attribute", InvalidUtf8(Event(attributes: "{\"score\":3,\"note\":\"so¤so\"}")), 400, "$.attributes.note"),
+        new("events", "invalid UTF-8 in an attribute name", InvalidUtf8(Event(attributes: "{\"sc¤ore\":3}")), 400, "$.attributes"),
+        new("events", "unpaired surrogate escape", Json(Event(id: "\"bad-\\ud800\"")), 400, "$.id"),
+        new("events", "invalid UTF-8 in a batch", InvalidUtf8($"[{Event(id: "\"bad-ev-2\"")},{Event(id: "\"bad-¤\"")}]"), 400, "$[1].id"),
+        new("events", "invalid UTF-8 on an NDJSON line", InvalidUtf8($"{Event(id: "\"bad-ev-2\"")}\n{Event(attributes: "{\"score\":3,\"note\":\"¤\"}")}\n", "application/x-ndjson"), 400, "$[1].attributes.note"),
 
         // POST /v1/agents
         new("agents", "malformed JSON", Json("""{"id":"bad-agent","version":"""), 400, "$"),
@@ -119,6 +135,11 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "veto policy as a number", Json(Manifest(vetoPolicy: "1")), 400, "vetoPolicy"),
         new("agents", "bad event type", Json(Manifest(subscribes: "[\"tweet\"]")), 400, "subscribes[0]"),
         new("agents", "empty body", Json(""), 400, "$"),
+        new("agents", "duplicate field", Json(Manifest(extra: ",\"id\":\"other-agent\"")), 400, "id"),
+        new("agents", "duplicate field in another case", Json(Manifest(extra: ",\"Threshold\":0.9")), 400, "hreshold"),
+        new("agents", "invalid UTF-8 in JSON", InvalidUtf8(Manifest(purpose: "\"customer-¤success\"")), 400, "$"),
+        new("agents", "invalid UTF-8 in YAML", InvalidUtf8("id: bad-agent\npurpose: customer-¤success\n", "application/yaml"), 400, "$"),
+        new("agents", "unpaired surrogate escape", Json(Manifest(purpose: "\"customer-\\udc00\"")), 400, "purpose"),
         new("agents", "YAML nested 33 deep", Json(DeepYaml(33), "application/yaml"), 400, "$"),
         new("agents", "YAML of 100000 open brackets", Json("id: " + new string('[', 100_000), "application/yaml"), 400, "$"),
         new("agents", "YAML alias bomb", Json(AliasBomb, "application/yaml"), 400, "$"),
@@ -132,6 +153,9 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("promote", "canary as a string number", Json("""{"canaryPercent":"50"}"""), 400, "canaryPercent"),
         new("promote", "unknown field", Json("""{"canary":50}"""), 400, "canary"),
         new("promote", "canary out of range", Json("""{"canaryPercent":0}"""), 400, "canaryPercent"),
+        new("promote", "duplicate field", Json("""{"canaryPercent":10,"canaryPercent":100}"""), 400, "canaryPercent"),
+        new("promote", "duplicate field in another case", Json("""{"canaryPercent":10,"CanaryPercent":100}"""), 400, "anaryPercent"),
+        new("promote", "invalid UTF-8 in a string", InvalidUtf8("""{"canaryPercent":100,"note":"¤"}"""), 400, "note"),
 
         // POST /v1/agents/fit
         new("fit", "malformed JSON", Json("""{"kind":"""), 400, AnyField),
@@ -142,6 +166,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("fit", "wrongly typed seed", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","seed":"one"}"""), 400, "seed"),
         new("fit", "unknown field", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","priority":1}"""), 400, "priority"),
         new("fit", "empty body", Json(""), 400, "kind"),
+        new("fit", "duplicate field", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","caseSet":"no-such-cases"}"""), 400, "caseSet"),
+        new("fit", "invalid UTF-8 in a string", InvalidUtf8("""{"kind":"renewal-risk","caseSet":"bad-input-¤cases"}"""), 400, "caseSet"),
         new("fit", "kind that is not trainable", Json("""{"kind":"rules","caseSet":"bad-input-cases"}"""), 400, "kind"),
         new("fit", "unknown case set", Json("""{"kind":"renewal-risk","caseSet":"no-such-cases"}"""), 400, "caseSet"),
         new("fit", "bad version", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","version":"v2"}"""), 400, "version"),
@@ -156,6 +182,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("evaluate", "unknown field", Json("""{"caseSet":"bad-input-cases","priority":1}"""), 400, "priority"),
         new("evaluate", "unknown case set", Json("""{"caseSet":"no-such-cases"}"""), 400, "caseSet"),
         new("evaluate", "empty body", Json(""), 400, "caseSet"),
+        new("evaluate", "duplicate field", Json("""{"caseSet":"bad-input-cases","caseSet":"bad-input-cases"}"""), 400, "caseSet"),
+        new("evaluate", "invalid UTF-8 in a string", InvalidUtf8("""{"caseSet":"bad-input-¤cases"}"""), 400, "caseSet"),
         new("evaluate", "upload without mapping", Form(("cases", "cases.csv", UploadCsv)), 400, "mapping"),
         new("evaluate", "upload without cases", Form(("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
         new("evaluate", "upload with mapping and labels", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping), ("labels", "labels.csv", "customerId,cutoff,label\n")), 400, "labels"),
@@ -176,6 +204,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("veto", "missing reason", Json("""{"note":"no reason given"}"""), 400, "reason"),
         new("veto", "array instead of object", Json("""[{"reason":"wrong"}]"""), 400, "$"),
         new("veto", "empty body", Json(""), 400, "reason"),
+        new("veto", "duplicate field", Json("""{"reason":"wrong","reason":"right"}"""), 400, "reason"),
+        new("veto", "invalid UTF-8 in a string", InvalidUtf8("""{"reason":"wr¤ong"}"""), 400, "reason"),
 
         // POST /v1/briefs/{id}/approve (on the same pendingReview brief)
         new("approve", "malformed JSON", Json("""{"note":"""), 400, AnyField),
@@ -184,6 +214,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("approve", "nested 33 deep", Json($$"""{"note":{{Nested(32)}}}"""), 400, AnyField),
         new("approve", "wrongly typed note", Json("""{"note":5}"""), 400, "note"),
         new("approve", "unknown field", Json("""{"comment":"fine"}"""), 400, "comment"),
+        new("approve", "duplicate field", Json("""{"note":"fine","note":"not fine"}"""), 400, "note"),
+        new("approve", "invalid UTF-8 in a string", InvalidUtf8("""{"note":"fi¤ne"}"""), 400, "note"),
 
         // PUT /v1/customers/{id}/consent
         new("consent", "malformed JSON", Json("""{"grants":[{"purpose":"""), 400, AnyField),
@@ -199,6 +231,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("consent", "unknown category", Json("""{"grants":[{"purpose":"*","categories":["dna"]}]}"""), 400, "grants[0].categories[0]"),
         new("consent", "bad purpose", Json("""{"grants":[{"purpose":"Marketing Emails!","categories":["*"]}]}"""), 400, "grants[0].purpose"),
         new("consent", "missing grants", Json("{}"), 400, "grants"),
+        new("consent", "duplicate field", Json("""{"grants":[{"purpose":"*","categories":["*"],"purpose":"marketing"}]}"""), 400, "grants[0].purpose"),
+        new("consent", "invalid UTF-8 in a string", InvalidUtf8("""{"grants":[{"purpose":"*","categories":["us¤age"]}]}"""), 400, "grants[0].categories[0]"),
 
         // PUT /v1/csms/{csmId}/accounts
         new("csm accounts", "malformed JSON", Json("""{"accounts":["""), 400, AnyField),
@@ -209,6 +243,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("csm accounts", "wrongly typed account", Json("""{"accounts":[5]}"""), 400, "accounts"),
         new("csm accounts", "unknown field", Json("""{"accounts":[],"all":true}"""), 400, "all"),
         new("csm accounts", "missing accounts", Json("{}"), 400, "accounts"),
+        new("csm accounts", "duplicate field", Json("""{"accounts":["acme"],"accounts":[]}"""), 400, "accounts"),
+        new("csm accounts", "invalid UTF-8 in a string", InvalidUtf8("""{"accounts":["ac¤me"]}"""), 400, "accounts[0]"),
 
         // POST /v1/knowledge/documents
         new("knowledge", "malformed multipart", BrokenMultipart(), 400, AnyField),
@@ -241,7 +277,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         foreach (var endpoint in Endpoints.Keys)
             Assert.Contains(Table, r => r.Endpoint == endpoint);
         foreach (var json in new[] { "events", "agents", "promote", "evaluate", "veto", "approve", "consent", "csm accounts" })
-            foreach (var defect in new[] { "malformed JSON", "wrong content type", "oversized body", "nested", "wrongly typed", "unknown field" })
+            foreach (var defect in new[] { "malformed JSON", "wrong content type", "oversized body", "nested", "wrongly typed", "unknown field", "invalid UTF-8", "duplicate field" })
                 Assert.True(Table.Any(r => r.Endpoint == json && r.Defect.StartsWith(defect, StringComparison.Ordinal)), $"{json}: no '{defect}' row");
         Assert.Equal(Table.Count, Table.Select(r => (r.Endpoint, r.Defect)).Distinct().Count());
     }

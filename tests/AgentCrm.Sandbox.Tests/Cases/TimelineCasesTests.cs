@@ -54,12 +54,23 @@ public sealed class TimelineCasesTests
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"colour\":1}", "events.ndjson line 1: unknown property 'colour'")]
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}\n{\"id\":", "events.ndjson line 2: malformed JSON")]
     [InlineData("{\"id\":\"e1\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", "events.ndjson line 1: customerId is required and must be a non-empty string.")]
+    [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}\n{\"id\":\"e2\",\"customerId\":\"a\",\"type\":\"nps\",\"occurredAt\":\"2026-01-02T00:00:00Z\",\"attributes\":{\"score\":11}}",
+        "events.ndjson line 2: attributes.score must be a number from 0 to 10, not the number 11.")]
     [InlineData("\n\n", "events.ndjson: the file is empty; expected one JSON event per line.")]
     public void LoadTimeline_BadEvent_NamesTheLine(string ndjson, string message)
     {
         var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
         Assert.StartsWith(message, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void LoadTimeline_DuplicateProperty_IsRefusedNotLastWins()
+    {
+        const string ndjson = "{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"customerId\":\"b\"}";
+        var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
+        Assert.StartsWith("events.ndjson line 1: malformed JSON", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'customerId'", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

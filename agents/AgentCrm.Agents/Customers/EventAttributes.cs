@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// The attributes <see cref="CustomerTimeline"/> reads, per event type (README, "Events"), and the values it
+/// can use. Intake refuses a known attribute whose value the timeline would otherwise drop or misread
+/// (a score of 11, an end date of "notadate"); attributes it does not know stay allowed, for forward compatibility.
+/// </summary>
+public static partial class EventAttributes
+{
+    private static readonly string[] ContractTypes = ["month-to-month", "one-year", "two-year"];
+
+    private static readonly Dictionary<string, Dictionary<string, Rule>> ByType = new(StringComparer.Ordinal)
+    {
+        ["profile"] = new() { ["name"] = Rule.Text, ["segment"] = Rule.Text, ["domain"] = Rule.Text, ["customerSince"] = Rule.Date },
+        ["contract"] = new()
+        {
+            ["contractType"] = Rule.ContractType, ["startDate"] = Rule.Date, ["endDate"] = Rule.Date,
+            ["value"] = Rule.Number, ["autoRenew"] = Rule.Flag, ["status"] = Rule.Text,
+        },
+        ["usage"] = new() { ["quantity"] = Rule.Number },
+        ["support_ticket"] = new() { ["ticketId"] = Rule.Text, ["status"] = Rule.OneOf("open", "resolved", "closed", "solved"), ["priority"] = Rule.OneOf("low", "normal", "high", "urgent", "critical") },
+        ["invoice"] = new() { ["invoiceId"] = Rule.Text, ["amount"] = Rule.Number, ["dueDate"] = Rule.Date, ["status"] = Rule.OneOf("open", "paid", "overdue") },
+        ["payment"] = new() { ["invoiceId"] = Rule.Text, ["amount"] = Rule.Number, ["status"] = Rule.OneOf("succeeded", "failed", "declined", "error") },
+        ["nps"] = new() { ["score"] = Rule.Between(0, 10) },
+        ["web_visit"] = new() { ["url"] = Rule.Text, ["category"] = Rule.Text, ["visitorId"] = Rule.Text, ["visitorDomain"] = Rule.Text, ["visitorEmail"] = Rule.Text, ["email"] = Rule.Text },
+        ["document"] = new() { ["text"] = Rule.Text, ["docType"] = Rule.Text, ["title"] = Rule.Text },
+        ["news"] = new() { ["title"] = Rule.Text, ["buyer"] = Rule.Text, ["description"] = Rule.Text },
+    };
+
+    /// <summary>Every event's <c>category</c> is counted (<c>events.count30d.TYPE.CATEGORY</c>), so it is text on every type.</summary>
+    private static readonly Dictionary<string, Rule> Common = new(StringComparer.Ordinal) { ["category"] = Rule.Text };
+
+    /// <summary>Each known attribute of <paramref name="attributes"/> the timeline could not use: (name, problem). Null values count as absent.</summary>
+    public static IEnumerable<(string Name, string Problem)> Problems(string type, JsonElement attributes)
+    {
+        if (attributes.ValueKind != JsonValueKind.Object)
+            yield break;
+        var rules = ByType.GetValueOrDefault(type);
+        foreach (var p in attributes.EnumerateObject())
+        {
+            if (p.Value.ValueKind == JsonValueKind.Null)
+                continue;
+            if ((rules?.GetValueOrDefault(p.Name) ?? Common.GetValueOrDefault(p.Name)) is { } rule && rule.Check(p.Value) is { } problem)
+                yield return (p.Name, $"{p.Name} {problem}");
+        }
+    }
+
+    /// <summary>A date as the timeline reads it: ISO 8601, a date or a date and time (no offset means UTC).</summary>
+    private static bool IsDate(string s) =>
+        IsoDate().IsMatch(s) && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
+
+    /// <summary>A number as <see cref="CrmEvent.Num"/> reads it: a JSON number or a numeric string.</summary>
+    private static double? Number(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Number => v.GetDouble(),
+        JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => d,
+        _ => null,
+    };
+
+    private static string? Text(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => v.GetString(),
+        JsonValueKind.Number => v.GetRawText(),
+        _ => null,
+    };
+
+    private static string Describe(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Number => $"the number {v.GetRawText()}",
+        _ => $"'{Truncate(v.GetString() ?? "")}'",
+    };
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    /// <summary>One attribute's check: null when the value is usable, else what is wrong with it.</summary>
+    private sealed record Rule(Func<JsonElement, string?> Check)
+    {
+        public static readonly Rule Text = new(v => EventAttributes.Text(v) is null ? $"must be text, not {Describe(v)}." : null);
+
+        public static readonly Rule Number = new(v => EventAttributes.Number(v) is null ? $"must be a number, not {Describe(v)}." : null);
+
+        public static readonly Rule Date = new(v => v.ValueKind == JsonValueKind.String && IsDate(v.GetString()!)
+            ? null
+            : $"must be an ISO 8601 date such as 2026-12-31 or 2026-12-31T00:00:00Z, not {Describe(v)}.");
+
+        public static readonly Rule Flag = new(v => v.ValueKind is JsonValueKind.True or JsonValueKind.False || EventAttributes.Number(v) is 0 or 1
+            ? null
+            : $"must be true or false, not {Describe(v)}.");
+
+        public static readonly Rule ContractType = new(v => EventAttributes.Text(v) is { } s && ContractTypes.Contains(CustomerTimeline.NormalizeContractType(s))
+            ? null
+            : $"must be one of {string.Join(", ", ContractTypes)} (common spellings such as monthly, annual or 2 year are accepted), not {Describe(v)}.");
+
+        public static Rule Between(double min, double max) => new(v => EventAttributes.Number(v) is { } d && d >= min && d <= max
+            ? null
+            : $"must be a number from {min} to {max}, not {Describe(v)}.");
+
+        /// <summary>Compared case-insensitively, as the timeline lower-cases these values.</summary>
+        public static Rule OneOf(params string[] values) => new(v => EventAttributes.Text(v) is { } s && values.Contains(s.ToLowerInvariant())
+            ? null
+            : $"must be one of {string.Join(", ", values)}, not {Describe(v)}.");
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})?)?$")]
+    private static partial Regex IsoDate();
+}
