@@ -139,17 +139,18 @@ public sealed partial class AgentRegistry
             var target = Find(agentId, version);
             if (target.State == AgentState.Active && target.CanaryPercent == canaryPercent)
                 return target;
+            AgentTransitions.Ensure(LifecycleAction.Promote, target);
             var others = _records.Values.Where(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active).ToList();
-            var changes = new List<(AgentVersionRecord, AgentState, int)>();
+            var changes = new List<Change>();
             if (canaryPercent >= 100)
-                changes.AddRange(others.Select(r => (r, AgentState.Retired, r.CanaryPercent)));
+                changes.AddRange(others.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             else
             {
                 if (!others.Any(r => r.CanaryPercent >= 100))
                     throw new AgentConflictException($"{agentId} has no active version to share customers with; promote {version} with canaryPercent 100.");
-                changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => (r, AgentState.Retired, r.CanaryPercent)));
+                changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             }
-            changes.Add((target, AgentState.Active, Math.Clamp(canaryPercent, 1, 100)));
+            changes.Add(new Change(target, LifecycleAction.Promote, Math.Clamp(canaryPercent, 1, 100)));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
         finally
@@ -158,15 +159,15 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>Runs a version live without delivering its briefs.</summary>
+    /// <summary>Runs a version live without delivering its briefs; refused (409) for an active or retired version.</summary>
     public Task<AgentVersionRecord> ShadowAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default) =>
-        TransitionAsync(agentId, version, AgentState.Shadow, actor, cancellationToken);
+        TransitionAsync(agentId, version, LifecycleAction.Shadow, actor, cancellationToken);
 
     /// <summary>Records that a version has a sandbox report (registered → evaluated; other states keep theirs).</summary>
     public async Task MarkEvaluatedAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default)
     {
-        if (Find(agentId, version).State == AgentState.Registered)
-            await TransitionAsync(agentId, version, AgentState.Evaluated, actor, cancellationToken, onlyFrom: AgentState.Registered);
+        if (AgentTransitions.Allows(LifecycleAction.Evaluate, Find(agentId, version).State))
+            await TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, cancellationToken, onlyIfAllowed: true);
     }
 
     /// <summary>Re-activates the version that was active before the current one; the current one is retired.</summary>
@@ -181,8 +182,8 @@ public sealed partial class AgentRegistry
             var actives = _records.Values.Where(r => r.AgentId == agentId && r.State == AgentState.Active).ToList();
             var previous = PreviousActive(agentId, actives.Select(a => a.Version).ToHashSet(StringComparer.Ordinal))
                 ?? throw new AgentConflictException($"{agentId} has no previously active version to roll back to.");
-            var changes = actives.Select(r => (r, AgentState.Retired, r.CanaryPercent)).ToList();
-            changes.Add((Find(agentId, previous), AgentState.Active, 100));
+            var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
+            changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
         finally
@@ -202,16 +203,17 @@ public sealed partial class AgentRegistry
         {
             ReloadIfChangedLocked();
             var target = Find(agentId, version);
-            if (target.State != AgentState.Active)
+            // Auto-suspension may race with ops: a version no longer active has nothing to suspend.
+            if (!AgentTransitions.Allows(LifecycleAction.Suspend, target.State))
                 return null;
-            var changes = new List<(AgentVersionRecord, AgentState, int)> { (target, AgentState.Suspended, target.CanaryPercent) };
+            var changes = new List<Change> { new(target, LifecycleAction.Suspend, target.CanaryPercent) };
             AgentVersionRecord? fallback = null;
             var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
             // A suspended canary leaves the primary serving; a suspended primary hands over to the one before it.
             if (!othersActive && PreviousActive(agentId, new HashSet<string>(StringComparer.Ordinal) { version }) is { } previous
-                && Find(agentId, previous) is { State: not AgentState.Active } prev)
+                && Find(agentId, previous) is var prev && AgentTransitions.Allows(LifecycleAction.Rollback, prev.State))
             {
-                changes.Add((prev, AgentState.Active, 100));
+                changes.Add(new Change(prev, LifecycleAction.Rollback, 100));
                 fallback = prev;
             }
             var applied = await ApplyAsync(changes, actor, cancellationToken, reason);
@@ -223,16 +225,17 @@ public sealed partial class AgentRegistry
         }
     }
 
-    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, AgentState to, string actor, CancellationToken cancellationToken, AgentState? onlyFrom = null)
+    /// <summary>One version, one action; already in the action's state is a no-op, <paramref name="onlyIfAllowed"/> makes a disallowed start one too.</summary>
+    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, LifecycleAction action, string actor, CancellationToken cancellationToken, bool onlyIfAllowed = false)
     {
         await _mutex.WaitAsync(cancellationToken);
         try
         {
             ReloadIfChangedLocked();
             var target = Find(agentId, version);
-            if (target.State == to || (onlyFrom is { } from && target.State != from))
+            if (target.State == AgentTransitions.Target(action) || (onlyIfAllowed && !AgentTransitions.Allows(action, target.State)))
                 return target;
-            return (await ApplyAsync([(target, to, target.CanaryPercent)], actor, cancellationToken)).Last();
+            return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor, cancellationToken)).Last();
         }
         finally
         {
@@ -264,7 +267,7 @@ public sealed partial class AgentRegistry
             var versions = _records.Values.Where(r => r.AgentId == agentId).ToList();
             if (versions.Count == 0)
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
-            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => (r, AgentState.Retired, r.CanaryPercent)).ToList();
+            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
             await ApplyAsync(changes, actor, cancellationToken);
             return Versions(agentId);
         }
@@ -301,12 +304,21 @@ public sealed partial class AgentRegistry
         }
     }
 
-    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To, int Canary)> changes, string actor, CancellationToken cancellationToken, string? reason = null)
+    /// <summary>One version's part in a lifecycle change: the action it undergoes and its canary share afterwards.</summary>
+    private sealed record Change(AgentVersionRecord Record, LifecycleAction Action, int Canary)
     {
+        public AgentState To => AgentTransitions.Target(Action);
+    }
+
+    /// <summary>Checks every change against the transition table, then writes them in one transaction, in order.</summary>
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<Change> changes, string actor, CancellationToken cancellationToken, string? reason = null)
+    {
+        foreach (var change in changes)
+            AgentTransitions.Ensure(change.Action, change.Record);
         var now = _time.GetUtcNow();
         await _writer.WriteAsync(ctx =>
         {
-            foreach (var (r, to, canary) in changes)
+            foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
             {
                 ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
                     ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
@@ -314,7 +326,7 @@ public sealed partial class AgentRegistry
             }
         }).WaitAsync(cancellationToken);
         var updated = new List<AgentVersionRecord>();
-        foreach (var (r, to, canary) in changes)
+        foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
         {
             var u = r with { State = to, UpdatedAt = now, CanaryPercent = canary };
             _records[(r.AgentId, r.Version)] = u;

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Text;
+using AgentCrm.Runtime.Tests.EndToEnd;
+
+namespace AgentCrm.Runtime.Tests.Sandbox;
+
+/// <summary>
+/// Lifecycle actions refused from the wrong state (409 saying why, nothing changed), and what rollback and
+/// unregister leave behind, over HTTP. Versions are copies of the built-in renewal-risk that pass the gate
+/// on a hand-written timeline.
+/// </summary>
+public sealed class LifecycleTransitionTests
+{
+    private const string Id = "renewal-risk";
+
+    private static string Manifest(string version) => $$$"""
+        {"id":"{{{Id}}}","version":"{{{version}}}","kind":"renewal-risk","scenario":"renewal-risk",
+         "subscribes":["contract","usage","support_ticket","payment","nps","profile"],
+         "reads":["profile.name","tenure.days","contract.type","contract.daysToEnd","contract.autoRenew","usage.trend30d","tickets.open","tickets.openHighPriority","billing.paymentFailures90d","billing.overdueInvoices","nps.latest"],
+         "purpose":"customer-success","threshold":0.6,
+         "gate":{"minCases":200,"minPrecision":0.8,"minRecall":0.8}}
+        """;
+
+    private static async Task<AgentCrmApp> StartWithCasesAsync()
+    {
+        var app = await AgentCrmApp.StartAsync();
+        var (ndjson, labels) = CaseFiles.Timeline(240, DateTimeOffset.UtcNow.AddDays(-1));
+        using var added = await app.Client.PostAsync("/v1/cases/hand-timeline", CaseFiles.Upload(ndjson, labels));
+        Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        return app;
+    }
+
+    private static async Task RegisterAsync(AgentCrmApp app, string version)
+    {
+        using var response = await app.Client.PostAsync("/v1/agents", new StringContent(Manifest(version), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(AgentCrmApp app, string path, string? json = null) =>
+        await app.Client.PostAsync(path, json is null ? null : new StringContent(json, Encoding.UTF8, "application/json"));
+
+    private static async Task<Dictionary<string, (string State, int Canary)>> VersionsAsync(AgentCrmApp app) =>
+        (await app.GetJsonAsync($"/v1/agents/{Id}")).GetProperty("versions").EnumerateArray()
+            .ToDictionary(v => v.GetProperty("version").GetString()!, v => (v.GetProperty("state").GetString()!, v.GetProperty("canaryPercent").GetInt32()));
+
+    private static async Task<string> ConflictDetailAsync(HttpResponseMessage response)
+    {
+        using (response)
+            return (await response.ProblemAsync(HttpStatusCode.Conflict)).GetProperty("detail").GetString()!;
+    }
+
+    [Fact]
+    public async Task Shadow_OnTheActiveOrARetiredVersion_Is409SayingWhy_AndChangesNothing()
+    {
+        await using var app = await StartWithCasesAsync();
+        var before = (await app.GetJsonAsync($"/v1/agents/{Id}")).ToString();
+
+        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/shadow"));
+        Assert.Contains("renewal-risk@1.0.0 is active", detail, StringComparison.Ordinal);
+        Assert.Equal(before, (await app.GetJsonAsync($"/v1/agents/{Id}")).ToString());
+        // The agent has not gone dark: the next turn still delivers.
+        await app.PostEventsAsync(Timelines.AtRisk("still-served", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var delivered = await app.BriefsAsync($"&customerId=still-served&agentId={Id}");
+        Assert.NotEmpty(delivered);
+        Assert.All(delivered, b => Assert.Equal(("1.0.0", "delivered"), (b.GetProperty("agentVersion").GetString(), b.GetProperty("status").GetString())));
+
+        // 1.1.0 replaces it: 1.0.0 is retired, and neither shadow nor promote brings it back.
+        await RegisterAsync(app, "1.1.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        Assert.Contains("renewal-risk@1.0.0 is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/shadow")), StringComparison.Ordinal);
+        Assert.Contains("renewal-risk@1.0.0 is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/promote", "{}")), StringComparison.Ordinal);
+        var versions = await VersionsAsync(app);
+        Assert.Equal("retired", versions["1.0.0"].State);
+        Assert.Equal("active", versions["1.1.0"].State);
+
+        // A version that delivers nothing still goes to shadow, and asking twice is the same answer.
+        await RegisterAsync(app, "1.2.0");
+        foreach (var _ in new[] { 1, 2 })
+        {
+            using var shadow = await PostAsync(app, $"/v1/agents/{Id}/versions/1.2.0/shadow");
+            Assert.Equal(HttpStatusCode.OK, shadow.StatusCode);
+        }
+        Assert.Equal("shadow", (await VersionsAsync(app))["1.2.0"].State);
+    }
+}
