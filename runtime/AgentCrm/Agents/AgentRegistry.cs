@@ -170,7 +170,11 @@ public sealed partial class AgentRegistry
             await TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, cancellationToken, onlyIfAllowed: true);
     }
 
-    /// <summary>Re-activates the version that was active before the current one; the current one is retired.</summary>
+    /// <summary>
+    /// Undoes the latest promotion. During a canary that is the canary: it is retired and the primary version
+    /// keeps serving every customer (returned). Otherwise the version the current one replaced is re-activated
+    /// (returned) and the current one is retired.
+    /// </summary>
     public async Task<AgentVersionRecord> RollbackAsync(string agentId, string actor, CancellationToken cancellationToken = default)
     {
         await _mutex.WaitAsync(cancellationToken);
@@ -180,7 +184,14 @@ public sealed partial class AgentRegistry
             if (!_records.Keys.Any(k => k.Item1 == agentId))
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
             var actives = _records.Values.Where(r => r.AgentId == agentId && r.State == AgentState.Active).ToList();
-            var previous = PreviousActive(agentId, actives.Select(a => a.Version).ToHashSet(StringComparer.Ordinal))
+            var primary = actives.FirstOrDefault(r => r.CanaryPercent >= 100);
+            var canaries = actives.Where(r => r.CanaryPercent < 100).ToList();
+            if (primary is not null && canaries.Count > 0)
+            {
+                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList(), actor, cancellationToken);
+                return _records[(agentId, primary.Version)];
+            }
+            var previous = PreviousActive(agentId, primary)
                 ?? throw new AgentConflictException($"{agentId} has no previously active version to roll back to.");
             var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
@@ -209,12 +220,11 @@ public sealed partial class AgentRegistry
             var changes = new List<Change> { new(target, LifecycleAction.Suspend, target.CanaryPercent) };
             AgentVersionRecord? fallback = null;
             var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
-            // A suspended canary leaves the primary serving; a suspended primary hands over to the one before it.
-            if (!othersActive && PreviousActive(agentId, new HashSet<string>(StringComparer.Ordinal) { version }) is { } previous
-                && Find(agentId, previous) is var prev && AgentTransitions.Allows(LifecycleAction.Rollback, prev.State))
+            // A suspended canary leaves the primary serving; a suspended primary hands over to the one it replaced.
+            if (!othersActive && PreviousActive(agentId, target) is { } previous)
             {
-                changes.Add(new Change(prev, LifecycleAction.Rollback, 100));
-                fallback = prev;
+                fallback = Find(agentId, previous);
+                changes.Add(new Change(fallback, LifecycleAction.Rollback, 100));
             }
             var applied = await ApplyAsync(changes, actor, cancellationToken, reason);
             return fallback is null ? null : applied.Last();
@@ -243,16 +253,30 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>The newest version, other than <paramref name="exclude"/>, that left the active state.</summary>
-    private string? PreviousActive(string agentId, HashSet<string> exclude)
+    /// <summary>
+    /// The version <paramref name="current"/> replaced: the newest retired version that left the active state
+    /// before <paramref name="current"/> was last promoted (any time when null). Re-activations by a rollback
+    /// (from retired) do not count as promotions, and a promotion writes what it retires before its activation,
+    /// so a rolled-back version or a pulled canary is never a later rollback's target: repeated rollbacks walk
+    /// back through the promotions, and stop at the first.
+    /// </summary>
+    private string? PreviousActive(string agentId, AgentVersionRecord? current)
     {
         using var connection = _database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT version FROM agent_transitions WHERE agent_id = $a AND from_state = 'active' AND to_state <> 'active' ORDER BY seq DESC";
+        cmd.CommandText = """
+            SELECT version FROM agent_transitions
+            WHERE agent_id = $a AND from_state = 'active' AND to_state <> 'active'
+              AND seq < coalesce((SELECT max(seq) FROM agent_transitions
+                                  WHERE agent_id = $a AND version = $v AND to_state = 'active' AND from_state <> 'retired'), 9223372036854775807)
+            ORDER BY seq DESC
+            """;
         cmd.Parameters.AddWithValue("$a", agentId);
+        cmd.Parameters.AddWithValue("$v", (object?)current?.Version ?? DBNull.Value);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
-            if (!exclude.Contains(reader.GetString(0)) && _records.ContainsKey((agentId, reader.GetString(0))))
+            if (reader.GetString(0) != current?.Version && _records.TryGetValue((agentId, reader.GetString(0)), out var r)
+                && AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
                 return reader.GetString(0);
         return null;
     }

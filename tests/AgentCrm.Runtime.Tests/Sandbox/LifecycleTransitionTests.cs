@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
+using AgentCrm.Agents;
 using AgentCrm.Runtime.Tests.EndToEnd;
 
 namespace AgentCrm.Runtime.Tests.Sandbox;
@@ -82,5 +84,42 @@ public sealed class LifecycleTransitionTests
             Assert.Equal(HttpStatusCode.OK, shadow.StatusCode);
         }
         Assert.Equal("shadow", (await VersionsAsync(app))["1.2.0"].State);
+    }
+
+    [Fact]
+    public async Task Rollback_DuringACanary_PullsOnlyTheCanary_ThenWalksBackThroughThePromotions()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await RegisterAsync(app, "1.2.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        await app.EvaluateAndPromoteAsync(Id, "1.2.0", "hand-timeline", canaryPercent: 10);
+
+        using (var rollback = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+        {
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+            var serving = JsonDocument.Parse(await rollback.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(("1.1.0", "active", 100), (serving.GetProperty("version").GetString(), serving.GetProperty("state").GetString(), serving.GetProperty("canaryPercent").GetInt32()));
+        }
+        var versions = await VersionsAsync(app);
+        Assert.Equal("retired", versions["1.0.0"].State);
+        Assert.Equal(("active", 100), versions["1.1.0"]);
+        Assert.Equal("retired", versions["1.2.0"].State);
+        Assert.Equal("1.1.0", (await app.GetJsonAsync($"/v1/agents/{Id}")).GetProperty("activeVersion").GetString());
+        // A customer in the canary's share is served by 1.1.0 again.
+        var inCanary = Enumerable.Range(0, 1000).Select(i => $"bucket-{i}").First(c => AgentSet.CanaryBucket(c) < 10);
+        await app.PostEventsAsync(Timelines.AtRisk(inCanary, DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var briefs = await app.BriefsAsync($"&customerId={inCanary}&agentId={Id}");
+        Assert.NotEmpty(briefs);
+        Assert.All(briefs, b => Assert.Equal("1.1.0", b.GetProperty("agentVersion").GetString()));
+
+        // The next rollback undoes the promotion of 1.1.0 (not back to the pulled canary); then nothing is left to undo.
+        using (var rollback = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        versions = await VersionsAsync(app);
+        Assert.Equal([("active", 100), ("retired", 100), ("retired", 10)], new[] { versions["1.0.0"], versions["1.1.0"], versions["1.2.0"] });
+        Assert.Contains("no previously active version", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
+        Assert.Equal(versions, await VersionsAsync(app));
     }
 }
