@@ -132,6 +132,8 @@ public sealed partial class AgentRegistry
     /// </summary>
     public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default, int canaryPercent = 100)
     {
+        if (CanaryPercentError(canaryPercent, nameof(canaryPercent)) is { } error)
+            throw new ArgumentOutOfRangeException(nameof(canaryPercent), canaryPercent, error);
         await _mutex.WaitAsync(cancellationToken);
         try
         {
@@ -150,7 +152,7 @@ public sealed partial class AgentRegistry
                     throw new AgentConflictException($"{agentId} has no active version to share customers with; promote {version} with canaryPercent 100.");
                 changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             }
-            changes.Add(new Change(target, LifecycleAction.Promote, Math.Clamp(canaryPercent, 1, 100)));
+            changes.Add(new Change(target, LifecycleAction.Promote, canaryPercent));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
         finally
@@ -158,6 +160,9 @@ public sealed partial class AgentRegistry
             _mutex.Release();
         }
     }
+
+    /// <summary>The one rule for a canary share (the API, the CLI and the registry apply it); <paramref name="name"/> is the field or flag to name.</summary>
+    public static string? CanaryPercentError(int percent, string name) => percent is >= 1 and <= 100 ? null : $"{name} must be between 1 and 100.";
 
     /// <summary>Runs a version live without delivering its briefs; refused (409) for an active or retired version.</summary>
     public Task<AgentVersionRecord> ShadowAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default) =>

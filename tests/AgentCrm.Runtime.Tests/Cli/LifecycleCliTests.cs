@@ -28,4 +28,45 @@ public sealed class LifecycleCliTests
         Assert.Empty(shadow.Stdout);
         Assert.Equal(before, await StatesAsync(dir));
     }
+
+    [Fact]
+    public async Task Promote_CanaryOutOfRange_IsAUsageError_AndPromotesNothing()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = Path.Combine(dir, "watch.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            id: nps-watch
+            version: 2.0.0
+            kind: renewal-risk
+            scenario: renewal-risk
+            subscribes: [nps]
+            reads: [nps.latest]
+            purpose: customer-success
+            threshold: 0.5
+            gate: { minCases: 100, minPrecision: 0, minRecall: 0 }
+            """);
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir])).ExitCode);
+        // A passing report: a wrongly accepted promote would activate the version.
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--data", dir]);
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        var before = await StatesAsync(dir);
+        Assert.Equal("evaluated", before["nps-watch@2.0.0"].State);
+
+        foreach (var share in new[] { "0", "101", "-5" })
+        {
+            var promote = await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--canary", share, "--data", dir]);
+            Assert.Equal(2, promote.ExitCode);
+            Assert.Single(promote.Stderr.Trim().Split('\n'));
+            Assert.StartsWith("agentcrm: --canary must be between 1 and 100.", promote.Stderr, StringComparison.Ordinal);
+            Assert.Empty(promote.Stdout);
+        }
+        var notANumber = await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--canary", "all", "--data", dir]);
+        Assert.Equal(2, notANumber.ExitCode);
+        Assert.Single(notANumber.Stderr.Trim().Split('\n'));
+        Assert.Equal(before, await StatesAsync(dir));
+
+        var full = await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--canary", "100", "--data", dir]);
+        Assert.True(full.ExitCode == 0, full.Stderr);
+        Assert.Equal(("active", 100), (await StatesAsync(dir))["nps-watch@2.0.0"]);
+    }
 }

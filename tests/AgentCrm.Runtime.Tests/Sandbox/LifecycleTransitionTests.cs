@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using AgentCrm.Agents;
 using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Sandbox;
 
@@ -121,5 +122,29 @@ public sealed class LifecycleTransitionTests
         Assert.Equal([("active", 100), ("retired", 100), ("retired", 10)], new[] { versions["1.0.0"], versions["1.1.0"], versions["1.2.0"] });
         Assert.Contains("no previously active version", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
         Assert.Equal(versions, await VersionsAsync(app));
+    }
+
+    [Fact]
+    public async Task Promote_CanaryOutOfRange_Is400NamingTheField_AndTheRegistryRefusesItToo()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await app.EvaluateAsync(Id, "1.1.0", "hand-timeline");
+        foreach (var share in new[] { 0, 101 })
+        {
+            using var response = await PostAsync(app, $"/v1/agents/{Id}/versions/1.1.0/promote", $$"""{"canaryPercent":{{share}}}""");
+            var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Equal(["canaryPercent must be between 1 and 100."], problem.GetProperty("errors").GetProperty("canaryPercent").EnumerateArray().Select(e => e.GetString()));
+        }
+        // Below the front doors, one rule too: no clamping into range.
+        var registry = app.Services.GetRequiredService<AgentRegistry>();
+        foreach (var share in new[] { 0, 101 })
+        {
+            var refused = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => registry.PromoteAsync(Id, "1.1.0", "test", canaryPercent: share));
+            Assert.StartsWith("canaryPercent must be between 1 and 100.", refused.Message, StringComparison.Ordinal);
+        }
+        var versions = await VersionsAsync(app);
+        Assert.Equal("evaluated", versions["1.1.0"].State);
+        Assert.Equal(("active", 100), versions["1.0.0"]);
     }
 }
