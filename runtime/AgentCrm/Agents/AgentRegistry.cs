@@ -196,8 +196,10 @@ public sealed partial class AgentRegistry
                 await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList(), actor, cancellationToken);
                 return _records[(agentId, primary.Version)];
             }
-            var previous = PreviousActive(agentId, primary)
-                ?? throw new AgentConflictException($"{agentId} has no previously active version to roll back to.");
+            var previous = PreviousActive(agentId, primary, out var unregistered)
+                ?? throw new AgentConflictException(unregistered
+                    ? $"{agentId} was unregistered, and unregister is final: rollback re-activates none of the versions from before it. Register a new version to run the agent again."
+                    : $"{agentId} has no previously active version to roll back to.");
             var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
@@ -226,7 +228,7 @@ public sealed partial class AgentRegistry
             AgentVersionRecord? fallback = null;
             var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
             // A suspended canary leaves the primary serving; a suspended primary hands over to the one it replaced.
-            if (!othersActive && PreviousActive(agentId, target) is { } previous)
+            if (!othersActive && PreviousActive(agentId, target, out _) is { } previous)
             {
                 fallback = Find(agentId, previous);
                 changes.Add(new Change(fallback, LifecycleAction.Rollback, 100));
@@ -263,15 +265,16 @@ public sealed partial class AgentRegistry
     /// before <paramref name="current"/> was last promoted (any time when null). Re-activations by a rollback
     /// (from retired) do not count as promotions, and a promotion writes what it retires before its activation,
     /// so a rolled-back version or a pulled canary is never a later rollback's target: repeated rollbacks walk
-    /// back through the promotions, and stop at the first.
+    /// back through the promotions, and stop at the first. History stops at an unregister (<paramref name="unregistered"/>).
     /// </summary>
-    private string? PreviousActive(string agentId, AgentVersionRecord? current)
+    private string? PreviousActive(string agentId, AgentVersionRecord? current, out bool unregistered)
     {
+        unregistered = false;
         using var connection = _database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT version FROM agent_transitions
-            WHERE agent_id = $a AND from_state = 'active' AND to_state <> 'active'
+            WHERE agent_id = $a AND ((from_state = 'active' AND to_state <> 'active') OR version IS NULL)
               AND seq < coalesce((SELECT max(seq) FROM agent_transitions
                                   WHERE agent_id = $a AND version = $v AND to_state = 'active' AND from_state <> 'retired'), 9223372036854775807)
             ORDER BY seq DESC
@@ -280,13 +283,21 @@ public sealed partial class AgentRegistry
         cmd.Parameters.AddWithValue("$v", (object?)current?.Version ?? DBNull.Value);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
-            if (reader.GetString(0) != current?.Version && _records.TryGetValue((agentId, reader.GetString(0)), out var r)
+            if (reader.IsDBNull(0))
+            {
+                unregistered = true;
+                return null;
+            }
+            else if (reader.GetString(0) != current?.Version && _records.TryGetValue((agentId, reader.GetString(0)), out var r)
                 && AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
                 return reader.GetString(0);
         return null;
     }
 
-    /// <summary>Retires every version of an agent: no further briefs; turns in flight finish.</summary>
+    /// <summary>
+    /// Retires every version of an agent: no further briefs; turns in flight finish. Final: an agent-level
+    /// transition (no version) ends its rollback history, so no rollback re-activates what ran before.
+    /// </summary>
     public async Task<IReadOnlyList<AgentVersionRecord>> UnregisterAsync(string agentId, string actor, CancellationToken cancellationToken = default)
     {
         await _mutex.WaitAsync(cancellationToken);
@@ -297,7 +308,8 @@ public sealed partial class AgentRegistry
             if (versions.Count == 0)
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
             var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
-            await ApplyAsync(changes, actor, cancellationToken);
+            var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended) is null && ended;
+            await ApplyAsync(changes, actor, cancellationToken, also: alreadyUnregistered ? null : (ctx, at) => Unregistered(ctx, agentId, actor, at));
             return Versions(agentId);
         }
         finally
@@ -340,7 +352,7 @@ public sealed partial class AgentRegistry
     }
 
     /// <summary>Checks every change against the transition table, then writes them in one transaction, in order.</summary>
-    private async Task<List<AgentVersionRecord>> ApplyAsync(List<Change> changes, string actor, CancellationToken cancellationToken, string? reason = null)
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<Change> changes, string actor, CancellationToken cancellationToken, string? reason = null, Action<WriteContext, DateTimeOffset>? also = null)
     {
         foreach (var change in changes)
             AgentTransitions.Ensure(change.Action, change.Record);
@@ -353,6 +365,7 @@ public sealed partial class AgentRegistry
                     ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
                 Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
             }
+            also?.Invoke(ctx, now);
         }).WaitAsync(cancellationToken);
         var updated = new List<AgentVersionRecord>();
         foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
@@ -393,6 +406,14 @@ public sealed partial class AgentRegistry
         bump.ExecuteNonQuery();
         _audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{Name(to)}", $"agent:{agentId}@{version}",
             new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent, ["reason"] = reason }, at);
+    }
+
+    /// <summary>The agent-level transition an unregister writes (no version): where rollback history ends.</summary>
+    private void Unregistered(WriteContext ctx, string agentId, string actor, DateTimeOffset at)
+    {
+        ctx.Execute("INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, NULL, NULL, $t, $w, $at)",
+            ("$a", agentId), ("$t", Name(AgentState.Retired)), ("$w", actor), ("$at", at.ToString("O")));
+        _audit.Append(ctx, actor, "agent.unregistered", $"agent:{agentId}", new Dictionary<string, object?>(), at);
     }
 
     private void ReloadIfChangedLocked()

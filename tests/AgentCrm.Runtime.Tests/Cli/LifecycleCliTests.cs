@@ -69,4 +69,16 @@ public sealed class LifecycleCliTests
         Assert.True(full.ExitCode == 0, full.Stderr);
         Assert.Equal(("active", 100), (await StatesAsync(dir))["nps-watch@2.0.0"]);
     }
+
+    [Fact]
+    public async Task Rollback_AfterUnregister_ExitsOneWithOneLine_AndNothingComesBack()
+    {
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "unregister", "renewal-risk", "--data", dir])).ExitCode);
+        var rollback = await CliRunner.RunAsync(["agents", "rollback", "renewal-risk", "--data", dir]);
+        Assert.Equal(1, rollback.ExitCode);
+        Assert.Single(rollback.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("agentcrm: renewal-risk was unregistered", rollback.Stderr, StringComparison.Ordinal);
+        Assert.Equal(("retired", 100), (await StatesAsync(dir))["renewal-risk@1.0.0"]);
+    }
 }

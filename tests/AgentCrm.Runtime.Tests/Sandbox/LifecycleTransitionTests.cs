@@ -147,4 +147,37 @@ public sealed class LifecycleTransitionTests
         Assert.Equal("evaluated", versions["1.1.0"].State);
         Assert.Equal(("active", 100), versions["1.0.0"]);
     }
+
+    [Fact]
+    public async Task Unregister_IsFinal_RollbackAfterwardsIs409_ANewVersionStartsAFreshHistory()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        using (var deleted = await app.Client.DeleteAsync($"/v1/agents/{Id}"))
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+
+        Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
+        Assert.Contains("is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.1.0/promote", "{}")), StringComparison.Ordinal);
+        Assert.Contains("is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/shadow")), StringComparison.Ordinal);
+        using (var again = await app.Client.DeleteAsync($"/v1/agents/{Id}"))
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
+        var agent = await app.GetJsonAsync($"/v1/agents/{Id}");
+        Assert.Equal(JsonValueKind.Null, agent.GetProperty("activeVersion").ValueKind);
+        Assert.All(agent.GetProperty("versions").EnumerateArray(), v => Assert.Equal("retired", v.GetProperty("state").GetString()));
+        await app.PostEventsAsync(Timelines.AtRisk("after-unregister", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        Assert.Empty(await app.BriefsAsync($"&customerId=after-unregister&agentId={Id}"));
+
+        // A new version may start the agent again; rollback still does not reach back past the unregister.
+        await RegisterAsync(app, "2.0.0");
+        await app.EvaluateAndPromoteAsync(Id, "2.0.0", "hand-timeline");
+        Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
+        var versions = await VersionsAsync(app);
+        Assert.Equal(("active", 100), versions["2.0.0"]);
+        Assert.Equal(["retired", "retired"], new[] { versions["1.0.0"].State, versions["1.1.0"].State });
+        var audit = await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}&action=agent.unregistered");
+        Assert.Single(audit.GetProperty("items").EnumerateArray());
+    }
 }
