@@ -132,6 +132,8 @@ public sealed partial class AgentRegistry
     /// </summary>
     public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default, int canaryPercent = 100)
     {
+        if (CanaryPercentError(canaryPercent, nameof(canaryPercent)) is { } error)
+            throw new ArgumentOutOfRangeException(nameof(canaryPercent), canaryPercent, error);
         await _mutex.WaitAsync(cancellationToken);
         try
         {
@@ -139,17 +141,18 @@ public sealed partial class AgentRegistry
             var target = Find(agentId, version);
             if (target.State == AgentState.Active && target.CanaryPercent == canaryPercent)
                 return target;
+            AgentTransitions.Ensure(LifecycleAction.Promote, target);
             var others = _records.Values.Where(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active).ToList();
-            var changes = new List<(AgentVersionRecord, AgentState, int)>();
+            var changes = new List<Change>();
             if (canaryPercent >= 100)
-                changes.AddRange(others.Select(r => (r, AgentState.Retired, r.CanaryPercent)));
+                changes.AddRange(others.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             else
             {
                 if (!others.Any(r => r.CanaryPercent >= 100))
                     throw new AgentConflictException($"{agentId} has no active version to share customers with; promote {version} with canaryPercent 100.");
-                changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => (r, AgentState.Retired, r.CanaryPercent)));
+                changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             }
-            changes.Add((target, AgentState.Active, Math.Clamp(canaryPercent, 1, 100)));
+            changes.Add(new Change(target, LifecycleAction.Promote, canaryPercent));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
         finally
@@ -158,18 +161,25 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>Runs a version live without delivering its briefs.</summary>
+    /// <summary>The one rule for a canary share (the API, the CLI and the registry apply it); <paramref name="name"/> is the field or flag to name.</summary>
+    public static string? CanaryPercentError(int percent, string name) => percent is >= 1 and <= 100 ? null : $"{name} must be between 1 and 100.";
+
+    /// <summary>Runs a version live without delivering its briefs; refused (409) for an active or retired version.</summary>
     public Task<AgentVersionRecord> ShadowAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default) =>
-        TransitionAsync(agentId, version, AgentState.Shadow, actor, cancellationToken);
+        TransitionAsync(agentId, version, LifecycleAction.Shadow, actor, cancellationToken);
 
     /// <summary>Records that a version has a sandbox report (registered → evaluated; other states keep theirs).</summary>
     public async Task MarkEvaluatedAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default)
     {
-        if (Find(agentId, version).State == AgentState.Registered)
-            await TransitionAsync(agentId, version, AgentState.Evaluated, actor, cancellationToken, onlyFrom: AgentState.Registered);
+        if (AgentTransitions.Allows(LifecycleAction.Evaluate, Find(agentId, version).State))
+            await TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, cancellationToken, onlyIfAllowed: true);
     }
 
-    /// <summary>Re-activates the version that was active before the current one; the current one is retired.</summary>
+    /// <summary>
+    /// Undoes the latest promotion. During a canary that is the canary: it is retired and the primary version
+    /// keeps serving every customer (returned). Otherwise the version the current one replaced is re-activated
+    /// (returned) and the current one is retired.
+    /// </summary>
     public async Task<AgentVersionRecord> RollbackAsync(string agentId, string actor, CancellationToken cancellationToken = default)
     {
         await _mutex.WaitAsync(cancellationToken);
@@ -179,10 +189,19 @@ public sealed partial class AgentRegistry
             if (!_records.Keys.Any(k => k.Item1 == agentId))
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
             var actives = _records.Values.Where(r => r.AgentId == agentId && r.State == AgentState.Active).ToList();
-            var previous = PreviousActive(agentId, actives.Select(a => a.Version).ToHashSet(StringComparer.Ordinal))
-                ?? throw new AgentConflictException($"{agentId} has no previously active version to roll back to.");
-            var changes = actives.Select(r => (r, AgentState.Retired, r.CanaryPercent)).ToList();
-            changes.Add((Find(agentId, previous), AgentState.Active, 100));
+            var primary = actives.FirstOrDefault(r => r.CanaryPercent >= 100);
+            var canaries = actives.Where(r => r.CanaryPercent < 100).ToList();
+            if (primary is not null && canaries.Count > 0)
+            {
+                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList(), actor, cancellationToken);
+                return _records[(agentId, primary.Version)];
+            }
+            var previous = PreviousActive(agentId, primary, out var unregistered)
+                ?? throw new AgentConflictException(unregistered
+                    ? $"{agentId} was unregistered, and unregister is final: rollback re-activates none of the versions from before it. Register a new version to run the agent again."
+                    : $"{agentId} has no previously active version to roll back to.");
+            var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
+            changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
         finally
@@ -202,17 +221,17 @@ public sealed partial class AgentRegistry
         {
             ReloadIfChangedLocked();
             var target = Find(agentId, version);
-            if (target.State != AgentState.Active)
+            // Auto-suspension may race with ops: a version no longer active has nothing to suspend.
+            if (!AgentTransitions.Allows(LifecycleAction.Suspend, target.State))
                 return null;
-            var changes = new List<(AgentVersionRecord, AgentState, int)> { (target, AgentState.Suspended, target.CanaryPercent) };
+            var changes = new List<Change> { new(target, LifecycleAction.Suspend, target.CanaryPercent) };
             AgentVersionRecord? fallback = null;
             var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
-            // A suspended canary leaves the primary serving; a suspended primary hands over to the one before it.
-            if (!othersActive && PreviousActive(agentId, new HashSet<string>(StringComparer.Ordinal) { version }) is { } previous
-                && Find(agentId, previous) is { State: not AgentState.Active } prev)
+            // A suspended canary leaves the primary serving; a suspended primary hands over to the one it replaced.
+            if (!othersActive && PreviousActive(agentId, target, out _) is { } previous)
             {
-                changes.Add((prev, AgentState.Active, 100));
-                fallback = prev;
+                fallback = Find(agentId, previous);
+                changes.Add(new Change(fallback, LifecycleAction.Rollback, 100));
             }
             var applied = await ApplyAsync(changes, actor, cancellationToken, reason);
             return fallback is null ? null : applied.Last();
@@ -223,16 +242,17 @@ public sealed partial class AgentRegistry
         }
     }
 
-    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, AgentState to, string actor, CancellationToken cancellationToken, AgentState? onlyFrom = null)
+    /// <summary>One version, one action; already in the action's state is a no-op, <paramref name="onlyIfAllowed"/> makes a disallowed start one too.</summary>
+    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, LifecycleAction action, string actor, CancellationToken cancellationToken, bool onlyIfAllowed = false)
     {
         await _mutex.WaitAsync(cancellationToken);
         try
         {
             ReloadIfChangedLocked();
             var target = Find(agentId, version);
-            if (target.State == to || (onlyFrom is { } from && target.State != from))
+            if (target.State == AgentTransitions.Target(action) || (onlyIfAllowed && !AgentTransitions.Allows(action, target.State)))
                 return target;
-            return (await ApplyAsync([(target, to, target.CanaryPercent)], actor, cancellationToken)).Last();
+            return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor, cancellationToken)).Last();
         }
         finally
         {
@@ -240,21 +260,44 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>The newest version, other than <paramref name="exclude"/>, that left the active state.</summary>
-    private string? PreviousActive(string agentId, HashSet<string> exclude)
+    /// <summary>
+    /// The version <paramref name="current"/> replaced: the newest retired version that left the active state
+    /// before <paramref name="current"/> was last promoted (any time when null). Re-activations by a rollback
+    /// (from retired) do not count as promotions, and a promotion writes what it retires before its activation,
+    /// so a rolled-back version or a pulled canary is never a later rollback's target: repeated rollbacks walk
+    /// back through the promotions, and stop at the first. History stops at an unregister (<paramref name="unregistered"/>).
+    /// </summary>
+    private string? PreviousActive(string agentId, AgentVersionRecord? current, out bool unregistered)
     {
+        unregistered = false;
         using var connection = _database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT version FROM agent_transitions WHERE agent_id = $a AND from_state = 'active' AND to_state <> 'active' ORDER BY seq DESC";
+        cmd.CommandText = """
+            SELECT version FROM agent_transitions
+            WHERE agent_id = $a AND ((from_state = 'active' AND to_state <> 'active') OR version IS NULL)
+              AND seq < coalesce((SELECT max(seq) FROM agent_transitions
+                                  WHERE agent_id = $a AND version = $v AND to_state = 'active' AND from_state <> 'retired'), 9223372036854775807)
+            ORDER BY seq DESC
+            """;
         cmd.Parameters.AddWithValue("$a", agentId);
+        cmd.Parameters.AddWithValue("$v", (object?)current?.Version ?? DBNull.Value);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
-            if (!exclude.Contains(reader.GetString(0)) && _records.ContainsKey((agentId, reader.GetString(0))))
+            if (reader.IsDBNull(0))
+            {
+                unregistered = true;
+                return null;
+            }
+            else if (reader.GetString(0) != current?.Version && _records.TryGetValue((agentId, reader.GetString(0)), out var r)
+                && AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
                 return reader.GetString(0);
         return null;
     }
 
-    /// <summary>Retires every version of an agent: no further briefs; turns in flight finish.</summary>
+    /// <summary>
+    /// Retires every version of an agent: no further briefs; turns in flight finish. Final: an agent-level
+    /// transition (no version) ends its rollback history, so no rollback re-activates what ran before.
+    /// </summary>
     public async Task<IReadOnlyList<AgentVersionRecord>> UnregisterAsync(string agentId, string actor, CancellationToken cancellationToken = default)
     {
         await _mutex.WaitAsync(cancellationToken);
@@ -264,8 +307,9 @@ public sealed partial class AgentRegistry
             var versions = _records.Values.Where(r => r.AgentId == agentId).ToList();
             if (versions.Count == 0)
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
-            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => (r, AgentState.Retired, r.CanaryPercent)).ToList();
-            await ApplyAsync(changes, actor, cancellationToken);
+            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
+            var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended) is null && ended;
+            await ApplyAsync(changes, actor, cancellationToken, also: alreadyUnregistered ? null : (ctx, at) => Unregistered(ctx, agentId, actor, at));
             return Versions(agentId);
         }
         finally
@@ -301,20 +345,30 @@ public sealed partial class AgentRegistry
         }
     }
 
-    private async Task<List<AgentVersionRecord>> ApplyAsync(List<(AgentVersionRecord Record, AgentState To, int Canary)> changes, string actor, CancellationToken cancellationToken, string? reason = null)
+    /// <summary>One version's part in a lifecycle change: the action it undergoes and its canary share afterwards.</summary>
+    private sealed record Change(AgentVersionRecord Record, LifecycleAction Action, int Canary)
     {
+        public AgentState To => AgentTransitions.Target(Action);
+    }
+
+    /// <summary>Checks every change against the transition table, then writes them in one transaction, in order.</summary>
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<Change> changes, string actor, CancellationToken cancellationToken, string? reason = null, Action<WriteContext, DateTimeOffset>? also = null)
+    {
+        foreach (var change in changes)
+            AgentTransitions.Ensure(change.Action, change.Record);
         var now = _time.GetUtcNow();
         await _writer.WriteAsync(ctx =>
         {
-            foreach (var (r, to, canary) in changes)
+            foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
             {
                 ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
                     ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
                 Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
             }
+            also?.Invoke(ctx, now);
         }).WaitAsync(cancellationToken);
         var updated = new List<AgentVersionRecord>();
-        foreach (var (r, to, canary) in changes)
+        foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
         {
             var u = r with { State = to, UpdatedAt = now, CanaryPercent = canary };
             _records[(r.AgentId, r.Version)] = u;
@@ -352,6 +406,14 @@ public sealed partial class AgentRegistry
         bump.ExecuteNonQuery();
         _audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{Name(to)}", $"agent:{agentId}@{version}",
             new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent, ["reason"] = reason }, at);
+    }
+
+    /// <summary>The agent-level transition an unregister writes (no version): where rollback history ends.</summary>
+    private void Unregistered(WriteContext ctx, string agentId, string actor, DateTimeOffset at)
+    {
+        ctx.Execute("INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, NULL, NULL, $t, $w, $at)",
+            ("$a", agentId), ("$t", Name(AgentState.Retired)), ("$w", actor), ("$at", at.ToString("O")));
+        _audit.Append(ctx, actor, "agent.unregistered", $"agent:{agentId}", new Dictionary<string, object?>(), at);
     }
 
     private void ReloadIfChangedLocked()

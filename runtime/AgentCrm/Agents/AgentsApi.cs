@@ -84,8 +84,8 @@ public static class AgentsApi
         var canary = 100;
         if (body?.CanaryPercent is { } c)
         {
-            if (c is < 1 or > 100)
-                return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = ["canaryPercent must be between 1 and 100."] });
+            if (AgentRegistry.CanaryPercentError(c, "canaryPercent") is { } invalid)
+                return Problems.Validation(new Dictionary<string, string[]> { ["canaryPercent"] = [invalid] });
             canary = c;
         }
         try

@@ -35,8 +35,18 @@ public static class BriefsApi
     {
         if (store.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
-        return BriefStore.IsVisible(b, Caller.From(context.User), accounts) ? TypedResults.Ok(b) : Problems.Forbidden($"Brief '{id}' is not for one of your accounts.");
+        return Refusal(id, b, Caller.From(context.User), accounts) is { } refused ? refused : TypedResults.Ok(b);
     }
+
+    /// <summary>
+    /// Why the caller may not read this brief, or null when they may: another account's brief is 403; on their
+    /// own account a brief CSMs never see (shadow, pending review, vetoed) is 404 as if it did not exist, as the
+    /// list leaves it out.
+    /// </summary>
+    private static ProblemHttpResult? Refusal(string id, Brief b, Caller caller, AccountAssignments accounts) =>
+        BriefStore.IsVisible(b, caller, accounts) ? null
+        : accounts.IsAssigned(caller.Name, b.CustomerId) ? Problems.NotFound($"No brief '{id}'.")
+        : Problems.Forbidden($"Brief '{id}' is not for one of your accounts.");
 
     /// <summary>Every brief stored or changed from now on that the caller may see, as server-sent events.</summary>
     public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
@@ -95,8 +105,8 @@ public static class BriefsApi
     {
         if (briefs.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
-        if (!BriefStore.IsVisible(b, Caller.From(context.User), accounts))
-            return Problems.Forbidden($"Brief '{id}' is not for one of your accounts.");
+        if (Refusal(id, b, Caller.From(context.User), accounts) is { } refused)
+            return refused;
         var ids = b.Reasons.SelectMany(r => r.EventIds).Append(b.TriggerEventId);
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
             b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, events.GetRaw(ids)));

@@ -59,6 +59,14 @@ internal static class AgentsCommand
 
         var versionArg = new Argument<string>("ID@VERSION") { Description = "Agent version, e.g. renewal-risk@1.0.0." };
         var canary = new Option<int>("--canary") { Description = "Share of customers (1-100) the version serves beside the current one.", DefaultValueFactory = _ => 100 };
+        // A parse error: exit 2 with one line before anything is opened, by the rule the API and the registry apply.
+        canary.Validators.Add(r =>
+        {
+            // A token that is not a number is the parser's own error; the default (no token) is 100.
+            if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[^1].Value, System.Globalization.CultureInfo.InvariantCulture, out var share)
+                && AgentRegistry.CanaryPercentError(share, "--canary") is { } invalid)
+                r.AddError(invalid);
+        });
         var promote = new Command("promote", "Activate an agent version (needs a passing sandbox report for its content hash).") { versionArg, canary };
         promote.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {

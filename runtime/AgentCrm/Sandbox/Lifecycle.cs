@@ -26,6 +26,8 @@ public sealed class Lifecycle(AgentRegistry registry, ReportStore reports)
 
     public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, int canaryPercent, string actor, CancellationToken cancellationToken = default)
     {
+        // A version that may not be promoted from its state (retired) is refused for that, whatever its report says.
+        AgentTransitions.Ensure(LifecycleAction.Promote, registry.Find(agentId, version));
         var gate = Check(agentId, version);
         if (!gate.Passed)
             throw new GateRefusedException(agentId, version, gate.Unmet);

@@ -175,6 +175,10 @@ public static class SandboxApi
         {
             return Problems.NotFound(ex.Message);
         }
+        catch (AgentConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
     }
 
     public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Rollback(string id, Lifecycle lifecycle, HttpContext context, CancellationToken cancellationToken)

@@ -11,7 +11,8 @@ namespace AgentCrm.Runtime.Tests.Access;
 /// A CSM reads only the accounts assigned to them (PUT /v1/csms/{id}/accounts), and only briefs a CSM may
 /// see (delivered or retracted): not by id, list, evidence, customer view or stream. Anna has acme and
 /// umbrella, Ben has initech and hooli; each customer is at risk, so the built-in renewal-risk agent
-/// delivers a brief for each, and a review-first agent adds a pendingReview brief for each.
+/// delivers a brief for each, a review-first agent adds a pendingReview brief for each, and a shadow agent a
+/// shadow brief for each.
 /// </summary>
 public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixture<CsmScopingTests.Server>
 {
@@ -33,12 +34,28 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
         gate: { minCases: 1, minPrecision: 0, minRecall: 0 }
         """;
 
+    /// <summary>Runs in shadow: a brief for every NPS event, never delivered.</summary>
+    private const string ShadowAgent = """
+        id: shadow-watch
+        version: 1.0.0
+        kind: renewal-risk
+        scenario: renewal-risk-shadow
+        subscribes: [nps]
+        reads: [contract.daysToEnd, usage.trend30d, tickets.open, nps.latest]
+        purpose: customer-success
+        threshold: 0
+        cooldownDays: 0
+        """;
+
     private JsonElement Delivered(string customerId) =>
         server.All.First(b => b.GetProperty("customerId").GetString() == customerId && b.GetProperty("agentId").GetString() == "renewal-risk"
             && b.GetProperty("status").GetString() == "delivered");
 
     private JsonElement Pending(string customerId) =>
         server.All.First(b => b.GetProperty("customerId").GetString() == customerId && b.GetProperty("agentId").GetString() == "review-first");
+
+    private JsonElement Shadow(string customerId) =>
+        server.Shadows.First(b => b.GetProperty("customerId").GetString() == customerId && b.GetProperty("agentId").GetString() == "shadow-watch");
 
     private static string Id(JsonElement brief) => brief.GetProperty("id").GetString()!;
 
@@ -127,18 +144,44 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
     }
 
     [Fact]
+    public async Task ShadowBriefs_OnOwnAccounts_AreNotFoundForTheCsm_AsInTheList_OpsAndReviewersStillSeeThem()
+    {
+        var shadow = Id(Shadow("acme"));
+        foreach (var path in new[] { $"/v1/briefs/{shadow}", $"/v1/briefs/{shadow}/evidence" })
+        {
+            using var response = await server.Anna.GetAsync(path);
+            // The same answer as for a brief that does not exist: not a claim that the account is someone else's.
+            Assert.Equal($"No brief '{shadow}'.", (await response.ProblemAsync(HttpStatusCode.NotFound)).GetProperty("detail").GetString());
+        }
+        Assert.Empty(await ItemsAsync(server.Anna, "/v1/briefs?status=shadow&limit=500"));
+        Assert.DoesNotContain(shadow, (await ItemsAsync(server.Anna, "/v1/briefs?limit=500")).Select(Id));
+        // Another CSM's account: still 403, shadow or not.
+        using (var ben = await server.Ben.GetAsync($"/v1/briefs/{shadow}"))
+            Assert.Equal(HttpStatusCode.Forbidden, ben.StatusCode);
+
+        foreach (var client in new[] { server.Ops, server.Reviewer })
+        {
+            using var response = await client.GetAsync($"/v1/briefs/{shadow}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("shadow", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+            Assert.Contains(shadow, (await ItemsAsync(client, "/v1/briefs?status=shadow&limit=500")).Select(Id));
+        }
+    }
+
+    [Fact]
     public async Task PendingAndVetoedBriefs_StayHidden_ApprovedBriefBecomesVisible()
     {
+        // Never delivered to a CSM: 404 on their own account, as for shadow briefs.
         var pending = Id(Pending("acme"));
         using (var response = await server.Anna.GetAsync($"/v1/briefs/{pending}"))
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         using (var response = await server.Anna.GetAsync($"/v1/briefs/{pending}/evidence"))
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
 
         using (var veto = await server.Reviewer.PostAsync($"/v1/briefs/{pending}/veto", Json("""{"reason":"already handled by phone"}""")))
             Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
         using (var response = await server.Anna.GetAsync($"/v1/briefs/{pending}"))
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.DoesNotContain(pending, (await ItemsAsync(server.Anna, "/v1/briefs?limit=500")).Select(Id));
 
         var approved = Id(Pending("umbrella"));
@@ -184,6 +227,8 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
 
         public List<JsonElement> All { get; private set; } = [];
 
+        public List<JsonElement> Shadows { get; private set; } = [];
+
         public bool StreamsReady { get; private set; }
 
         public async Task InitializeAsync()
@@ -202,6 +247,10 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
             using (var registered = await _app.Client.PostAsync("/v1/agents", new StringContent(ReviewFirstAgent, Encoding.UTF8, "application/yaml")))
                 Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
             await _app.EvaluateAndPromoteAsync("review-first", "1.0.0", "scoping-cases");
+            using (var registered = await _app.Client.PostAsync("/v1/agents", new StringContent(ShadowAgent, Encoding.UTF8, "application/yaml")))
+                Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+            using (var shadowed = await _app.Client.PostAsync("/v1/agents/shadow-watch/versions/1.0.0/shadow", null))
+                Assert.Equal(HttpStatusCode.OK, shadowed.StatusCode);
 
             await OpenStreamAsync(Anna, AnnaStream);
             await OpenStreamAsync(Ben, BenStream);
@@ -215,6 +264,7 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
                 await _app.WaitForProcessingAsync();
             }
             All = await _app.BriefsAsync();
+            Shadows = await _app.BriefsAsync("&status=shadow");
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (!(Has(AnnaStream, "umbrella") && Has(BenStream, "hooli")) && DateTime.UtcNow < deadline)
                 await Task.Delay(20);
