@@ -7,7 +7,7 @@ namespace AgentCrm.Sandbox;
 /// <summary>An uploaded case file: the data part (CSV or NDJSON) and its mapping or labels, with the part names errors refer to.</summary>
 internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, string DataName, string AuxPart, byte[] Aux, string AuxName)
 {
-    public Task<CaseSetInfo> AddAsync(CaseSetStore store, string name, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
+    public Task<CaseSetAdded> AddAsync(CaseSetStore store, string name, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
         ? store.AddTabularAsync(name, Data, DataName, Aux, AuxName, cancellationToken)
         : store.AddTimelineAsync(name, Data, DataName, Aux, AuxName, cancellationToken);
 

@@ -235,7 +235,8 @@ public static class SandboxApi
         }
     }
 
-    public static async Task<Results<Created<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
+    /// <summary>201 with the new set; 200 when the name already holds this content; 409 naming <c>name</c> when it holds another.</summary>
+    public static async Task<Results<Created<CaseSetInfo>, Ok<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (!CaseSetStore.IsValidName(name))
@@ -245,7 +246,12 @@ public static class SandboxApi
             return error!;
         try
         {
-            return TypedResults.Created($"/v1/cases/{name}", await upload.AddAsync(store, name, cancellationToken));
+            var added = await upload.AddAsync(store, name, cancellationToken);
+            return added.Unchanged ? TypedResults.Ok(added.Set) : TypedResults.Created($"/v1/cases/{name}", added.Set);
+        }
+        catch (CaseSetConflictException ex)
+        {
+            return Problems.Conflict(ex.Message, new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [ex.Message] } });
         }
         catch (CaseSetException ex) when (ex.File == name)
         {
