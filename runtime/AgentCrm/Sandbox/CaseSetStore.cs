@@ -33,17 +33,28 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// <summary>
     /// Stores an uploaded case file (tabular CSV + mapping, or NDJSON timeline + labels) under its content
     /// name, <c>upload:</c> and the first 12 hex digits of its hash: the same content again reuses the stored
-    /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>.
+    /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>. Uploaded to evaluate an
+    /// agent of <paramref name="agentKind"/>, a file of another scenario is refused before it is stored (<see cref="CaseSetScenarioException"/>).
     /// </summary>
-    public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken = default)
+    public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default)
     {
         var hash = CaseSetHash.Of(data, aux);
         var name = UploadPrefix + hash["sha256:".Length..][..12];
         if (Find(name) is { } stored)
-            return stored.Hash == hash
-                ? stored
-                : throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
-        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true)).Set;
+        {
+            if (stored.Hash != hash)
+                throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
+            if (agentKind is not null && Load(name) is { } set)
+                CheckScenario(agentKind, set);
+            return stored;
+        }
+        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, agentKind)).Set;
+    }
+
+    private static void CheckScenario(string? agentKind, CaseSet set)
+    {
+        if (agentKind is not null && CaseSetScenario.Mismatch(agentKind, set) is { } mismatch)
+            throw new CaseSetScenarioException(mismatch);
     }
 
     /// <summary>
@@ -58,7 +69,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     public Task<CaseSetAdded> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
         AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
 
-    private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken, bool upload = false)
+    private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken, bool upload = false, string? agentKind = null)
     {
         if (!IsValidName(name))
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
@@ -67,6 +78,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
         var set = Parse(name, kind, data, dataName, aux, auxName);
+        CheckScenario(agentKind, set);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
         // Insert-if-absent and the read of what holds the name are one write, so two adds of one name cannot both win.
         var stored = await writer.WriteAsync(ctx =>

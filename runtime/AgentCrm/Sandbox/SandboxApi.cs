@@ -74,16 +74,19 @@ public static class SandboxApi
             return error;
         if (string.IsNullOrWhiteSpace(body?.CaseSet))
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = ["caseSet is required: the name of a registered case set (GET /v1/cases)."] });
+        AgentVersionRecord record;
         try
         {
-            registry.Find(id, version);
+            record = registry.Find(id, version);
         }
         catch (AgentNotFoundException ex)
         {
             return Problems.NotFound(ex.Message);
         }
-        if (!caseSets.List().Any(c => c.Name == body.CaseSet))
+        if (caseSets.Load(body.CaseSet) is not { } set)
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
+        if (CaseSetScenario.Mismatch(record.Manifest.Kind, set) is { } mismatch)
+            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [mismatch] });
         var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
@@ -131,9 +134,10 @@ public static class SandboxApi
         var (upload, error) = await CaseUploads.ReadAsync(request, "cases", [], cancellationToken);
         if (upload is null)
             return error!;
+        AgentVersionRecord record;
         try
         {
-            registry.Find(id, version);
+            record = registry.Find(id, version);
         }
         catch (AgentNotFoundException ex)
         {
@@ -142,7 +146,12 @@ public static class SandboxApi
         CaseSetInfo set;
         try
         {
-            set = await upload.AddUploadAsync(caseSets, cancellationToken);
+            set = await upload.AddUploadAsync(caseSets, record.Manifest.Kind, cancellationToken);
+        }
+        catch (CaseSetScenarioException ex)
+        {
+            // The scenario is the mapping's (timelines declare none).
+            return Problems.Validation(new Dictionary<string, string[]> { [upload.AuxPart] = [ex.Message] }, detail: $"{upload.AuxPart}: {ex.Message} Nothing was stored.");
         }
         catch (CaseSetException ex)
         {
