@@ -70,17 +70,16 @@ public static class KnowledgeApi
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, KnowledgeService knowledge, CancellationToken cancellationToken) =>
         await knowledge.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"No knowledge document '{id}'.");
 
-    public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, int? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, string? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(q))
             errors["q"] = ["q is required."];
-        if (k is < 1 or > 50)
-            errors["k"] = ["k must be between 1 and 50."];
+        var take = QueryNumbers.Read(k, "k", 1, 50, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var filter = new SearchFilter(documentId, SplitTags(tags), scenario);
-        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, k ?? 5, filter, cancellationToken: cancellationToken), null));
+        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, take ?? 5, filter, cancellationToken: cancellationToken), null));
     }
 
     private static IReadOnlyList<string>? SplitTags(string? tags) =>
