@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using AgentCrm.Knowledge;
 using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Retrieval;
 
@@ -47,18 +48,17 @@ internal static class KnowledgeCommand
         }));
 
         var query = new Argument<string>("QUERY") { Description = "What to look for." };
-        var k = new Option<int>("--k") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
+        var k = new Option<string?>("--k") { Description = $"How many hits, 1-{SearchRules.MaxHits} (default {SearchRules.DefaultHits})." };
         var search = new Command("search", "Hybrid search (vectors fused with BM25), with citations.") { query, k };
-        search.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        search.SetAction((p, ct) =>
         {
-            var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(p.GetValue(query)!, Math.Clamp(p.GetValue(k), 1, 50), cancellationToken: token);
-            if (p.GetValue(AgentCrmCli.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
-            else
-                foreach (var (h, i) in hits.Select((h, i) => (h, i)))
-                    Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
-            return 0;
-        }));
+            // The API's rules (q required, k in range), checked before the data directory is opened.
+            var errors = new Dictionary<string, string[]>();
+            var take = SearchRules.Read(p.GetValue(query), p.GetValue(k), errors, "QUERY", "--k");
+            return errors.Count > 0
+                ? Task.FromResult(AgentCrmCli.Usage(string.Join(" ", errors.Values.SelectMany(v => v))))
+                : SearchAsync(p, p.GetValue(query)!, take, ct);
+        });
 
         var csv = new Argument<FileInfo>("QUERIES.csv") { Description = "Rows of query,document,expected_section." };
         var eval = new Command("eval", "Retrieval quality: recall@5 and MRR.") { csv };
@@ -84,4 +84,15 @@ internal static class KnowledgeCommand
         knowledge.Subcommands.Add(eval);
         return knowledge;
     }
+
+    private static Task<int> SearchAsync(ParseResult p, string query, int take, CancellationToken ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+    {
+        var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(query, take, cancellationToken: token);
+        if (p.GetValue(AgentCrmCli.Json))
+            Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
+        else
+            foreach (var (h, i) in hits.Select((h, i) => (h, i)))
+                Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
+        return 0;
+    });
 }

@@ -73,13 +73,11 @@ public static class KnowledgeApi
     public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, string? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(q))
-            errors["q"] = ["q is required."];
-        var take = QueryNumbers.Read(k, "k", 1, 50, errors);
+        var take = SearchRules.Read(q, k, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var filter = new SearchFilter(documentId, SplitTags(tags), scenario);
-        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, take ?? 5, filter, cancellationToken: cancellationToken), null));
+        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, take, filter, cancellationToken: cancellationToken), null));
     }
 
     private static IReadOnlyList<string>? SplitTags(string? tags) =>
