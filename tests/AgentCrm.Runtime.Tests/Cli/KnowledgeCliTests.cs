@@ -27,6 +27,31 @@ public sealed class KnowledgeCliTests
     }
 
     [Fact]
+    public async Task Ingest_FolderWithAnEmptyFile_ExitsOne_StoresNone_ThenTheGoodFolderNamesWhatItSkipped()
+    {
+        var dir = TempDirectory.Create();
+        var docs = Directory.CreateDirectory(Path.Combine(dir, "docs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(docs, "a.md"), "# Zebra care\n\nZebras need quarterly hoof trimming.\n");
+        await File.WriteAllTextAsync(Path.Combine(docs, "c.txt"), "");
+        await File.WriteAllTextAsync(Path.Combine(docs, "d.csv"), "id,value\n1,2\n");
+
+        var refused = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir]);
+
+        AssertOneLine(refused, 1, "c.txt");
+        var search = await CliRunner.RunAsync(["knowledge", "search", "zebra hoof trimming", "--k", "50", "--data", dir, "--json"]);
+        Assert.DoesNotContain(JsonDocument.Parse(search.Stdout).RootElement.GetProperty("items").EnumerateArray(), h => h.GetProperty("documentId").GetString() == "a");
+
+        File.Delete(Path.Combine(docs, "c.txt"));
+        var ingested = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir, "--json"]);
+        Assert.True(ingested.ExitCode == 0, ingested.Stderr);
+        var output = JsonDocument.Parse(ingested.Stdout).RootElement;
+        Assert.Equal(["a"], output.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("documentId").GetString()));
+        Assert.Equal([Path.Combine(docs, "d.csv")], output.GetProperty("skipped").EnumerateArray().Select(s => s.GetProperty("path").GetString()));
+        var human = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir]);
+        Assert.Contains($"skipped {Path.Combine(docs, "d.csv")}: unsupported extension", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Search_KInRange_ReturnsAtMostKHits()
     {
         var dir = TempDirectory.Create();
