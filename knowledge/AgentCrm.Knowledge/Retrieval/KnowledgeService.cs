@@ -291,15 +291,11 @@ public sealed partial class KnowledgeService : IDisposable
     private static bool IsAttribution(string file) =>
         Path.GetFileName(file) is "SOURCES.md" or "README.md" or "LICENSE.md";
 
-    private static string ValidateId(string id)
-    {
-        if (!IdPattern().IsMatch(id))
-        {
-            throw new KnowledgeInputException($"Document id '{id}' is invalid: use 1–100 characters of a–z, 0–9, '.', '_' or '-'.");
-        }
+    /// <summary>Why <paramref name="id"/> cannot be a document id as given (ids are never rewritten), or null when it can.</summary>
+    public static string? IdProblem(string id) =>
+        IdPattern().IsMatch(id) ? null : $"Document id '{id}' is invalid: use 1–100 characters of a–z, 0–9, '.', '_' or '-'.";
 
-        return id;
-    }
+    private static string ValidateId(string id) => IdProblem(id) is { } problem ? throw new KnowledgeInputException(problem) : id;
 
     internal static string? Slug(string text)
     {

@@ -41,7 +41,8 @@ public static class KnowledgeApi
             await file.CopyToAsync(buffer, cancellationToken);
             content = buffer.ToArray();
             typeHint = Path.GetExtension(file.FileName) is { Length: > 0 } ext ? ext : file.ContentType;
-            id ??= form["id"].FirstOrDefault() ?? Path.GetFileNameWithoutExtension(file.FileName);
+            // An id derived from the file name is normalised (README.md → readme); one given is taken as is, or refused below.
+            id ??= form["id"].FirstOrDefault() ?? KnowledgeService.IdFromFileName(file.FileName);
             title ??= form["title"].FirstOrDefault();
             tags ??= form["tags"].FirstOrDefault();
             scenario ??= form["scenario"].FirstOrDefault();
@@ -53,6 +54,8 @@ public static class KnowledgeApi
             content = body.ToArray();
             typeHint = request.ContentType ?? "";
         }
+        if (id is not null && KnowledgeService.IdProblem(id) is { } idProblem)
+            return Problems.Validation(new Dictionary<string, string[]> { ["id"] = [idProblem] });
         try
         {
             var type = DocumentTypes.Parse(typeHint);

@@ -223,6 +223,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("knowledge", "multipart without file", Form(("title", "notes.md", "# Notes")), 400, "file"),
         new("knowledge", "unsupported file type", Form(("file", "playbook.exe", "MZ")), 400, "file"),
         new("knowledge", "empty document", Json("", "text/markdown"), 400, "$"),
+        new("knowledge", "invalid id", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=Play%20Book"),
 
         // POST /v1/cases/{name}
         new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),
