@@ -93,39 +93,87 @@ public sealed partial class KnowledgeService : IDisposable
         }
     }
 
-    /// <summary>Ingests every Markdown, HTML and text file under <paramref name="path"/> (recursively, in name order), id from the file name.</summary>
-    public async Task<IReadOnlyList<IngestResult>> IngestDirectoryAsync(string path, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>Ingests every Markdown, HTML and text file under <paramref name="path"/> (recursively, in name order), id from the file name; all or nothing.</summary>
+    public Task<IReadOnlyList<IngestResult>> IngestDirectoryAsync(string path, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
+        IngestFilesAsync(ListDirectory(path).Files, progress, cancellationToken);
+
+    /// <summary>The files under <paramref name="path"/> (recursively, in name order) a folder ingest takes, and those it skips with why.</summary>
+    public static DocumentFolder ListDirectory(string path)
     {
         if (!Directory.Exists(path))
         {
             throw new KnowledgeInputException($"The directory '{path}' does not exist.");
         }
 
-        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => DocumentTypes.TryFromPath(f, out _) && !IsAttribution(f))
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var results = new List<IngestResult>();
-        progress?.Report((0, files.Count));
+        var files = new List<string>();
+        var skipped = new List<SkippedFile>();
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            if (IsAttribution(file))
+            {
+                skipped.Add(new SkippedFile(file, "attribution or licence file, not a document"));
+            }
+            else if (DocumentTypes.TryFromPath(file, out _))
+            {
+                files.Add(file);
+            }
+            else
+            {
+                skipped.Add(new SkippedFile(file, "unsupported extension; documents are .md, .html or .txt"));
+            }
+        }
+
+        return new DocumentFolder(files, skipped);
+    }
+
+    /// <summary>
+    /// Ingests files, each under the id its name gives (<see cref="IdFromFileName"/>). Every file is read and parsed
+    /// before any is stored, so one bad file (empty, binary, unknown type, an id another file also gives) stores nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var documents = new List<(string Text, DocumentType Type, string Id)>();
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            DocumentTypes.TryFromPath(file, out var type);
             try
             {
-                var bytes = await File.ReadAllBytesAsync(file, cancellationToken);
-                var id = Slug(Path.GetFileNameWithoutExtension(file)) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
-                results.Add(await IngestAsync(bytes, type, id, cancellationToken: cancellationToken));
+                if (!DocumentTypes.TryFromPath(file, out var type))
+                {
+                    throw new KnowledgeInputException("Unknown document type; use .md, .html or .txt.");
+                }
+
+                var id = IdFromFileName(file) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
+                if (ids.TryGetValue(id, out var other))
+                {
+                    throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
+                }
+
+                var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), _options.MaxDocumentBytes);
+                DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
+                ids[id] = file;
+                documents.Add((text, type, id));
             }
             catch (KnowledgeInputException exception)
             {
-                throw new KnowledgeInputException($"{file}: {exception.Message}", exception);
+                throw new KnowledgeInputException($"{file}: {exception.Message} Nothing was ingested.", exception);
             }
+        }
 
-            progress?.Report((results.Count, files.Count));
+        var results = new List<IngestResult>();
+        progress?.Report((0, documents.Count));
+        foreach (var (text, type, id) in documents)
+        {
+            results.Add(await IngestAsync(text, type, id, cancellationToken: cancellationToken));
+            progress?.Report((results.Count, documents.Count));
         }
 
         return results;
     }
+
+    /// <summary>The document id a file name gives: the name without its extension, lower-cased, other characters as '-'; null when nothing is left.</summary>
+    public static string? IdFromFileName(string fileName) => Slug(Path.GetFileNameWithoutExtension(fileName));
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -243,15 +291,11 @@ public sealed partial class KnowledgeService : IDisposable
     private static bool IsAttribution(string file) =>
         Path.GetFileName(file) is "SOURCES.md" or "README.md" or "LICENSE.md";
 
-    private static string ValidateId(string id)
-    {
-        if (!IdPattern().IsMatch(id))
-        {
-            throw new KnowledgeInputException($"Document id '{id}' is invalid: use 1–100 characters of a–z, 0–9, '.', '_' or '-'.");
-        }
+    /// <summary>Why <paramref name="id"/> cannot be a document id as given (ids are never rewritten), or null when it can.</summary>
+    public static string? IdProblem(string id) =>
+        IdPattern().IsMatch(id) ? null : $"Document id '{id}' is invalid: use 1–100 characters of a–z, 0–9, '.', '_' or '-'.";
 
-        return id;
-    }
+    private static string ValidateId(string id) => IdProblem(id) is { } problem ? throw new KnowledgeInputException(problem) : id;
 
     internal static string? Slug(string text)
     {

@@ -19,7 +19,7 @@ public static class AuditApi
         return group;
     }
 
-    public static Results<Ok<ItemsPage<AuditRecord>>, ProblemHttpResult> List(AuditLog audit, string? subject, string? action, string? since, int? limit, string? cursor)
+    public static Results<Ok<ItemsPage<AuditRecord>>, ProblemHttpResult> List(AuditLog audit, string? subject, string? action, string? since, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         var parsedSince = Paging.Since(since, errors);

@@ -80,7 +80,7 @@ public static class BriefsApi
     }
 
     public static Results<Ok<BriefPage>, ProblemHttpResult> List(
-        BriefStore store, HttpContext context, string? customerId, string? agentId, string? scenario, string? status, string? since, int? limit, string? cursor)
+        BriefStore store, HttpContext context, string? customerId, string? agentId, string? scenario, string? status, string? since, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         BriefStatus? parsedStatus = null;

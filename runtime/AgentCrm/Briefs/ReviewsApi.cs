@@ -41,7 +41,7 @@ public static partial class ReviewsApi
         return app;
     }
 
-    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, int? limit, string? cursor)
+    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         var (take, after) = Paging.Read(limit, cursor, errors);

@@ -39,7 +39,7 @@ public static class AgentCrmCli
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
-            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or AgentCrm.Sandbox.Cases.CaseSetException
+            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or Sandbox.CaseSetScenarioException or AgentCrm.Sandbox.Cases.CaseSetException
             or Knowledge.Ingest.KnowledgeInputException or Access.ApiKeyException)
         {
             return Fail(ex.Message);

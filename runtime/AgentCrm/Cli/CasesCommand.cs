@@ -14,7 +14,7 @@ internal static class CasesCommand
         var file = new Argument<FileInfo>("FILE") { Description = "A CSV (with --mapping) or NDJSON events (with --labels)." };
         var mapping = new Option<FileInfo?>("--mapping") { Description = "YAML mapping of a tabular CSV (see sandbox/mappings/)." };
         var labels = new Option<FileInfo?>("--labels") { Description = "Labels CSV (customerId,cutoff,label) for an NDJSON timeline." };
-        var add = new Command("add", "Register (or replace) a case set.") { name, file, mapping, labels };
+        var add = new Command("add", "Register a case set; the same content again is unchanged, other content under a taken name is refused (cases remove it first).") { name, file, mapping, labels };
         add.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var store = services.GetRequiredService<CaseSetStore>();
@@ -27,12 +27,17 @@ internal static class CasesCommand
                     return AgentCrmCli.Fail($"no such file: {f.FullName}");
             var bytes = await File.ReadAllBytesAsync(data.FullName, token);
             var auxBytes = await File.ReadAllBytesAsync(aux.FullName, token);
-            var info = p.GetValue(mapping) is not null
+            var (info, unchanged) = p.GetValue(mapping) is not null
                 ? await store.AddTabularAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token)
                 : await store.AddTimelineAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token);
-            Console.WriteLine(p.GetValue(AgentCrmCli.Json)
-                ? JsonSerializer.Serialize(info, Output)
-                : $"{info.Name}: {info.Cases} cases, {info.Positives} positive ({info.Kind}, {info.Hash[..19]})");
+            if (p.GetValue(AgentCrmCli.Json))
+            {
+                var json = JsonSerializer.SerializeToNode(info, Output)!.AsObject();
+                json["unchanged"] = unchanged;
+                Console.WriteLine(json.ToJsonString(Output));
+            }
+            else
+                Console.WriteLine($"{info.Name}: {(unchanged ? "unchanged, " : "")}{info.Cases} cases, {info.Positives} positive ({info.Kind}, {info.Hash[..19]})");
             return 0;
         }));
         var list = new Command("list", "Registered case sets.");

@@ -27,8 +27,8 @@ internal static class EvaluateCommand
             if (UsageProblem(p) is { } usage)
                 return AgentCrmCli.Usage(usage);
             // The version first: an uploaded case file is stored only for a version that exists.
-            services.GetRequiredService<AgentRegistry>().Find(value[..at], value[(at + 1)..]);
-            var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), token);
+            var record = services.GetRequiredService<AgentRegistry>().Find(value[..at], value[(at + 1)..]);
+            var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest.Kind, token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
             var json = p.GetValue(AgentCrmCli.Json);
@@ -59,7 +59,7 @@ internal static class EvaluateCommand
     }
 
     /// <summary>The case set to evaluate on: --cases NAME, or --cases-file stored as an upload (the same rules as the API's upload).</summary>
-    private static async Task<(string? Name, string? Problem)> CaseSetAsync(ParseResult p, CaseSetStore store, CancellationToken cancellationToken)
+    private static async Task<(string? Name, string? Problem)> CaseSetAsync(ParseResult p, CaseSetStore store, string agentKind, CancellationToken cancellationToken)
     {
         var (name, file, mapping, labels) = (p.GetValue(CaseSet), p.GetValue(CasesFile), p.GetValue(Mapping), p.GetValue(Labels));
         if (file is null)
@@ -69,7 +69,7 @@ internal static class EvaluateCommand
             if (!f.Exists)
                 return (null, $"no such file: {f.FullName}");
         var info = await store.AddUploadAsync(mapping is not null ? Sandbox.Cases.CaseSetKinds.Tabular : Sandbox.Cases.CaseSetKinds.Timeline,
-            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, cancellationToken);
+            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agentKind, cancellationToken);
         return (info.Name, null);
     }
 }

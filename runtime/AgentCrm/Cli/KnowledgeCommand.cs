@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using AgentCrm.Knowledge;
 using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Retrieval;
 
@@ -15,50 +16,57 @@ internal static class KnowledgeCommand
         var knowledge = new Command("knowledge", "The knowledge store briefs cite.");
 
         var paths = new Argument<string[]>("PATH") { Description = "Markdown, HTML or text files, or folders of them.", Arity = ArgumentArity.OneOrMore };
-        var ingest = new Command("ingest", "Ingest documents (same id and content: skipped; changed: replaced).") { paths };
+        var ingest = new Command("ingest", "Ingest documents, all or nothing (same id and content: unchanged; changed: replaced); a folder's other files are listed as skipped.") { paths };
         ingest.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            var service = services.GetRequiredService<KnowledgeService>();
-            var json = p.GetValue(AgentCrmCli.Json);
-            var results = new List<Knowledge.Documents.IngestResult>();
+            // Every path is listed, then every file checked, before anything is stored.
+            var files = new List<string>();
+            var skipped = new List<SkippedFile>();
             foreach (var path in p.GetValue(paths)!)
             {
                 if (Directory.Exists(path))
                 {
-                    var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
-                    results.AddRange(await service.IngestDirectoryAsync(path, bar, token));
-                    bar?.Done();
+                    var folder = KnowledgeService.ListDirectory(path);
+                    files.AddRange(folder.Files);
+                    skipped.AddRange(folder.Skipped);
                 }
                 else if (File.Exists(path))
                 {
-                    if (!DocumentTypes.TryFromPath(path, out var type))
-                        return AgentCrmCli.Fail($"{path}: unknown document type; use .md, .html or .txt");
-                    results.Add(await service.IngestAsync(await File.ReadAllBytesAsync(path, token), type, Path.GetFileNameWithoutExtension(path), cancellationToken: token));
+                    if (!DocumentTypes.TryFromPath(path, out _))
+                        return AgentCrmCli.Fail($"{path}: unknown document type; use .md, .html or .txt. Nothing was ingested.");
+                    files.Add(path);
                 }
                 else
-                    return AgentCrmCli.Fail($"no such file or folder: {path}");
+                    return AgentCrmCli.Fail($"no such file or folder: {path}. Nothing was ingested.");
             }
+            var json = p.GetValue(AgentCrmCli.Json);
+            var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
+            var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token);
+            bar?.Done();
             if (json)
-                Console.WriteLine(JsonSerializer.Serialize(new { items = results }, Output));
+                Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));
             else
+            {
                 foreach (var r in results)
                     Console.WriteLine($"{r.DocumentId,-48} {r.Status.ToString().ToLowerInvariant(),-9} {r.Chunks,5} chunks {r.DistilledUnits,5} distilled");
+                foreach (var s in skipped)
+                    Console.WriteLine($"skipped {s.Path}: {s.Reason}");
+            }
             return 0;
         }));
 
         var query = new Argument<string>("QUERY") { Description = "What to look for." };
-        var k = new Option<int>("--k") { Description = "How many hits.", DefaultValueFactory = _ => 5 };
+        var k = new Option<string?>("--k") { Description = $"How many hits, 1-{SearchRules.MaxHits} (default {SearchRules.DefaultHits})." };
         var search = new Command("search", "Hybrid search (vectors fused with BM25), with citations.") { query, k };
-        search.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        search.SetAction((p, ct) =>
         {
-            var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(p.GetValue(query)!, Math.Clamp(p.GetValue(k), 1, 50), cancellationToken: token);
-            if (p.GetValue(AgentCrmCli.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
-            else
-                foreach (var (h, i) in hits.Select((h, i) => (h, i)))
-                    Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
-            return 0;
-        }));
+            // The API's rules (q required, k in range), checked before the data directory is opened.
+            var errors = new Dictionary<string, string[]>();
+            var take = SearchRules.Read(p.GetValue(query), p.GetValue(k), errors, "QUERY", "--k");
+            return errors.Count > 0
+                ? Task.FromResult(AgentCrmCli.Usage(string.Join(" ", errors.Values.SelectMany(v => v))))
+                : SearchAsync(p, p.GetValue(query)!, take, ct);
+        });
 
         var csv = new Argument<FileInfo>("QUERIES.csv") { Description = "Rows of query,document,expected_section." };
         var eval = new Command("eval", "Retrieval quality: recall@5 and MRR.") { csv };
@@ -84,4 +92,15 @@ internal static class KnowledgeCommand
         knowledge.Subcommands.Add(eval);
         return knowledge;
     }
+
+    private static Task<int> SearchAsync(ParseResult p, string query, int take, CancellationToken ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+    {
+        var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(query, take, cancellationToken: token);
+        if (p.GetValue(AgentCrmCli.Json))
+            Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
+        else
+            foreach (var (h, i) in hits.Select((h, i) => (h, i)))
+                Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
+        return 0;
+    });
 }

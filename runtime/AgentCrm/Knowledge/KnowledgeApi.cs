@@ -41,7 +41,8 @@ public static class KnowledgeApi
             await file.CopyToAsync(buffer, cancellationToken);
             content = buffer.ToArray();
             typeHint = Path.GetExtension(file.FileName) is { Length: > 0 } ext ? ext : file.ContentType;
-            id ??= form["id"].FirstOrDefault() ?? Path.GetFileNameWithoutExtension(file.FileName);
+            // An id derived from the file name is normalised (README.md → readme); one given is taken as is, or refused below.
+            id ??= form["id"].FirstOrDefault() ?? KnowledgeService.IdFromFileName(file.FileName);
             title ??= form["title"].FirstOrDefault();
             tags ??= form["tags"].FirstOrDefault();
             scenario ??= form["scenario"].FirstOrDefault();
@@ -53,6 +54,8 @@ public static class KnowledgeApi
             content = body.ToArray();
             typeHint = request.ContentType ?? "";
         }
+        if (id is not null && KnowledgeService.IdProblem(id) is { } idProblem)
+            return Problems.Validation(new Dictionary<string, string[]> { ["id"] = [idProblem] });
         try
         {
             var type = DocumentTypes.Parse(typeHint);
@@ -70,17 +73,14 @@ public static class KnowledgeApi
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, KnowledgeService knowledge, CancellationToken cancellationToken) =>
         await knowledge.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"No knowledge document '{id}'.");
 
-    public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, int? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, string? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(q))
-            errors["q"] = ["q is required."];
-        if (k is < 1 or > 50)
-            errors["k"] = ["k must be between 1 and 50."];
+        var take = SearchRules.Read(q, k, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var filter = new SearchFilter(documentId, SplitTags(tags), scenario);
-        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, k ?? 5, filter, cancellationToken: cancellationToken), null));
+        return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, take, filter, cancellationToken: cancellationToken), null));
     }
 
     private static IReadOnlyList<string>? SplitTags(string? tags) =>

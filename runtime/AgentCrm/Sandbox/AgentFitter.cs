@@ -57,6 +57,8 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         if (!TrainableKinds.Contains(request.Kind, StringComparer.Ordinal))
             throw new FitRequestException("kind", $"'{request.Kind}' is not a trainable kind; trainable: {string.Join(", ", TrainableKinds)}.");
         var set = caseSets.Load(request.CaseSet) ?? throw new FitRequestException("caseSet", $"No case set '{request.CaseSet}' is registered.");
+        if (CaseSetScenario.Mismatch(request.Kind, set) is { } mismatch)
+            throw new FitRequestException("caseSet", mismatch);
         var template = request.Kind == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(request.Kind)!.Base;
         var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == request.Kind)?.Manifest ?? template;
         var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);

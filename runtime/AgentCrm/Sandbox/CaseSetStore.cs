@@ -33,26 +33,43 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// <summary>
     /// Stores an uploaded case file (tabular CSV + mapping, or NDJSON timeline + labels) under its content
     /// name, <c>upload:</c> and the first 12 hex digits of its hash: the same content again reuses the stored
-    /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>.
+    /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>. Uploaded to evaluate an
+    /// agent of <paramref name="agentKind"/>, a file of another scenario is refused before it is stored (<see cref="CaseSetScenarioException"/>).
     /// </summary>
-    public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken = default)
+    public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default)
     {
         var hash = CaseSetHash.Of(data, aux);
         var name = UploadPrefix + hash["sha256:".Length..][..12];
         if (Find(name) is { } stored)
-            return stored.Hash == hash
-                ? stored
-                : throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
-        return await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true);
+        {
+            if (stored.Hash != hash)
+                throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
+            if (agentKind is not null && Load(name) is { } set)
+                CheckScenario(agentKind, set);
+            return stored;
+        }
+        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, agentKind)).Set;
     }
 
-    public Task<CaseSetInfo> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default) =>
+    private static void CheckScenario(string? agentKind, CaseSet set)
+    {
+        if (agentKind is not null && CaseSetScenario.Mismatch(agentKind, set) is { } mismatch)
+            throw new CaseSetScenarioException(mismatch);
+    }
+
+    /// <summary>
+    /// Registers a named case set. A name holds one content for good (reports name the set's hash and must stay
+    /// replayable): the same content again is <see cref="CaseSetAdded.Unchanged"/>; another content under a taken
+    /// name throws <see cref="CaseSetConflictException"/> (remove the set first, where it can be removed).
+    /// </summary>
+    public Task<CaseSetAdded> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default) =>
         AddAsync(name, CaseSetKinds.Tabular, csv, csvName, mapping, mappingName, cancellationToken);
 
-    public Task<CaseSetInfo> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
+    /// <inheritdoc cref="AddTabularAsync"/>
+    public Task<CaseSetAdded> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
         AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
 
-    private async Task<CaseSetInfo> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken, bool upload = false)
+    private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken, bool upload = false, string? agentKind = null)
     {
         if (!IsValidName(name))
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
@@ -61,17 +78,37 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
         var set = Parse(name, kind, data, dataName, aux, auxName);
+        CheckScenario(agentKind, set);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
-        await writer.WriteAsync(ctx => ctx.Execute(
-            """
-            INSERT INTO case_sets (name, kind, hash, cases, positives, data_name, data, aux_name, aux, created_at) VALUES ($n, $k, $h, $c, $p, $dn, $d, $an, $a, $t)
-            ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, hash = excluded.hash, cases = excluded.cases, positives = excluded.positives,
-                data_name = excluded.data_name, data = excluded.data, aux_name = excluded.aux_name, aux = excluded.aux, created_at = excluded.created_at
-            """,
-            ("$n", name), ("$k", kind), ("$h", set.Hash), ("$c", set.Cases.Count), ("$p", set.Positives), ("$dn", dataName), ("$d", data),
-            ("$an", auxName), ("$a", aux), ("$t", info.CreatedAt.ToString("O")))).WaitAsync(cancellationToken);
-        _parsed[set.Hash] = set;
-        return info;
+        // Insert-if-absent and the read of what holds the name are one write, so two adds of one name cannot both win.
+        var stored = await writer.WriteAsync(ctx =>
+        {
+            var inserted = ctx.Execute(
+                """
+                INSERT INTO case_sets (name, kind, hash, cases, positives, data_name, data, aux_name, aux, created_at) VALUES ($n, $k, $h, $c, $p, $dn, $d, $an, $a, $t)
+                ON CONFLICT(name) DO NOTHING
+                """,
+                ("$n", name), ("$k", kind), ("$h", set.Hash), ("$c", set.Cases.Count), ("$p", set.Positives), ("$dn", dataName), ("$d", data),
+                ("$an", auxName), ("$a", aux), ("$t", info.CreatedAt.ToString("O")));
+            if (inserted == 1)
+                return null;
+            var read = ctx.Command($"{InfoColumns} WHERE name = $n", "$n");
+            read.Parameters["$n"].Value = name;
+            using var reader = read.ExecuteReader();
+            reader.Read();
+            return ReadInfo(reader);
+        }).WaitAsync(cancellationToken);
+        if (stored is null)
+        {
+            _parsed[set.Hash] = set;
+            return new CaseSetAdded(info, Unchanged: false);
+        }
+        if (stored.Hash == set.Hash)
+            return new CaseSetAdded(stored, Unchanged: true);
+        throw new CaseSetConflictException(BuiltIns.Any(b => b.Name == name)
+            ? $"Case set '{name}' ships with AgentCrm ({stored.Hash}, {stored.Cases} cases) and cannot be replaced; this content is {set.Hash}: register it under another name."
+            : $"Case set '{name}' already holds other content ({stored.Hash}, {stored.Cases} cases; reports name that hash); this content is {set.Hash}: "
+              + $"remove the set first (`agentcrm cases remove {name}` or DELETE /v1/cases/{name}) or register it under another name.");
     }
 
     /// <summary>
@@ -234,5 +271,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
 /// <summary>A case set that cannot be removed: a shipped one or one made from reviewers' verdicts.</summary>
 public sealed class CaseSetProtectedException(string message) : Exception(message);
 
-/// <summary>An uploaded case file whose content name is taken by a different content.</summary>
+/// <summary>A case set name (a registered one, or an uploaded file's content name) taken by a different content.</summary>
 public sealed class CaseSetConflictException(string message) : Exception(message);
+
+/// <summary>What adding a named case set did: stored it, or found the same content already under that name.</summary>
+public sealed record CaseSetAdded(CaseSetInfo Set, bool Unchanged);

@@ -7,12 +7,12 @@ namespace AgentCrm.Sandbox;
 /// <summary>An uploaded case file: the data part (CSV or NDJSON) and its mapping or labels, with the part names errors refer to.</summary>
 internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, string DataName, string AuxPart, byte[] Aux, string AuxName)
 {
-    public Task<CaseSetInfo> AddAsync(CaseSetStore store, string name, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
+    public Task<CaseSetAdded> AddAsync(CaseSetStore store, string name, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
         ? store.AddTabularAsync(name, Data, DataName, Aux, AuxName, cancellationToken)
         : store.AddTimelineAsync(name, Data, DataName, Aux, AuxName, cancellationToken);
 
-    public Task<CaseSetInfo> AddUploadAsync(CaseSetStore store, CancellationToken cancellationToken) =>
-        store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, cancellationToken);
+    public Task<CaseSetInfo> AddUploadAsync(CaseSetStore store, string agentKind, CancellationToken cancellationToken) =>
+        store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, agentKind, cancellationToken);
 
     /// <summary>400 naming the part at fault; the message names the file and line.</summary>
     public ProblemHttpResult Invalid(CaseSetException ex)

@@ -74,16 +74,19 @@ public static class SandboxApi
             return error;
         if (string.IsNullOrWhiteSpace(body?.CaseSet))
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = ["caseSet is required: the name of a registered case set (GET /v1/cases)."] });
+        AgentVersionRecord record;
         try
         {
-            registry.Find(id, version);
+            record = registry.Find(id, version);
         }
         catch (AgentNotFoundException ex)
         {
             return Problems.NotFound(ex.Message);
         }
-        if (!caseSets.List().Any(c => c.Name == body.CaseSet))
+        if (caseSets.Load(body.CaseSet) is not { } set)
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
+        if (CaseSetScenario.Mismatch(record.Manifest.Kind, set) is { } mismatch)
+            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [mismatch] });
         var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
@@ -131,9 +134,10 @@ public static class SandboxApi
         var (upload, error) = await CaseUploads.ReadAsync(request, "cases", [], cancellationToken);
         if (upload is null)
             return error!;
+        AgentVersionRecord record;
         try
         {
-            registry.Find(id, version);
+            record = registry.Find(id, version);
         }
         catch (AgentNotFoundException ex)
         {
@@ -142,7 +146,12 @@ public static class SandboxApi
         CaseSetInfo set;
         try
         {
-            set = await upload.AddUploadAsync(caseSets, cancellationToken);
+            set = await upload.AddUploadAsync(caseSets, record.Manifest.Kind, cancellationToken);
+        }
+        catch (CaseSetScenarioException ex)
+        {
+            // The scenario is the mapping's (timelines declare none).
+            return Problems.Validation(new Dictionary<string, string[]> { [upload.AuxPart] = [ex.Message] }, detail: $"{upload.AuxPart}: {ex.Message} Nothing was stored.");
         }
         catch (CaseSetException ex)
         {
@@ -239,7 +248,8 @@ public static class SandboxApi
         }
     }
 
-    public static async Task<Results<Created<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
+    /// <summary>201 with the new set; 200 when the name already holds this content; 409 naming <c>name</c> when it holds another.</summary>
+    public static async Task<Results<Created<CaseSetInfo>, Ok<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (!CaseSetStore.IsValidName(name))
@@ -249,7 +259,12 @@ public static class SandboxApi
             return error!;
         try
         {
-            return TypedResults.Created($"/v1/cases/{name}", await upload.AddAsync(store, name, cancellationToken));
+            var added = await upload.AddAsync(store, name, cancellationToken);
+            return added.Unchanged ? TypedResults.Ok(added.Set) : TypedResults.Created($"/v1/cases/{name}", added.Set);
+        }
+        catch (CaseSetConflictException ex)
+        {
+            return Problems.Conflict(ex.Message, new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [ex.Message] } });
         }
         catch (CaseSetException ex) when (ex.File == name)
         {

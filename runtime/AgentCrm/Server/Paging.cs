@@ -10,10 +10,9 @@ internal static class Paging
     public const int MaxLimit = 500;
 
     /// <summary>How many to return and the sequence to continue after; problems go into <paramref name="errors"/>.</summary>
-    public static (int Take, long? After) Read(int? limit, string? cursor, IDictionary<string, string[]> errors)
+    public static (int Take, long? After) Read(string? limit, string? cursor, IDictionary<string, string[]> errors)
     {
-        if (limit is < 1 or > MaxLimit)
-            errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+        var take = QueryNumbers.Read(limit, "limit", 1, MaxLimit, errors);
         long? after = null;
         if (cursor is not null)
         {
@@ -22,7 +21,7 @@ internal static class Paging
             else
                 errors["cursor"] = ["cursor is not one this server issued."];
         }
-        return (limit ?? DefaultLimit, after);
+        return (take ?? DefaultLimit, after);
     }
 
     public static DateTimeOffset? Since(string? since, IDictionary<string, string[]> errors)

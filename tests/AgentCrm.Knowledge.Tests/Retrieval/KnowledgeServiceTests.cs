@@ -1,5 +1,6 @@
 using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Knowledge.Stores;
 
 namespace AgentCrm.Knowledge.Tests.Retrieval;
@@ -158,6 +159,52 @@ public sealed class KnowledgeServiceTests
         Assert.DoesNotContain(results, r => r.DocumentId == "sources");
         Assert.Equal((results.Count, results.Count), reports[^1]);
         Assert.All(service.ListDocuments(), d => Assert.True(d.Chunks > 0, $"{d.Id}: {d.Chunks} chunks, {d.DistilledUnits} distilled"));
+    }
+
+    [Fact]
+    public async Task IngestDirectoryAsync_OneEmptyFile_StoresNothing_AndNamesTheFile()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        var folder = System.IO.Directory.CreateDirectory(Path.Combine(data.Directory, "docs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "a.md"), Playbook);
+        await File.WriteAllTextAsync(Path.Combine(folder, "c.txt"), "");
+
+        var refused = await Assert.ThrowsAsync<KnowledgeInputException>(() => service.IngestDirectoryAsync(folder));
+
+        Assert.Contains("c.txt", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(service.ListDocuments());
+        Assert.Empty(await service.SearchAsync("adoption review", 3));
+    }
+
+    [Fact]
+    public async Task IngestFilesAsync_TwoFilesGivingOneId_StoresNothing()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        var (md, txt) = (Path.Combine(data.Directory, "Notes.md"), Path.Combine(data.Directory, "notes.txt"));
+        await File.WriteAllTextAsync(md, Playbook);
+        await File.WriteAllTextAsync(txt, "Plain notes about renewals.");
+
+        var refused = await Assert.ThrowsAsync<KnowledgeInputException>(() => service.IngestFilesAsync([md, txt]));
+
+        Assert.Contains("'notes'", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(service.ListDocuments());
+    }
+
+    [Fact]
+    public async Task ListDirectory_NamesTheFilesItSkips()
+    {
+        using var data = new TestData();
+        var folder = System.IO.Directory.CreateDirectory(Path.Combine(data.Directory, "docs")).FullName;
+        foreach (var name in new[] { "a.md", "b.html", "c.txt", "d.csv", "SOURCES.md" })
+            await File.WriteAllTextAsync(Path.Combine(folder, name), "# x\n\ntext\n");
+
+        var listed = KnowledgeService.ListDirectory(folder);
+
+        Assert.Equal(["a.md", "b.html", "c.txt"], listed.Files.Select(Path.GetFileName));
+        Assert.Equal(["SOURCES.md", "d.csv"], listed.Skipped.Select(s => Path.GetFileName(s.Path)));
+        Assert.Contains("unsupported extension", listed.Skipped.Single(s => s.Path.EndsWith("d.csv", StringComparison.Ordinal)).Reason, StringComparison.Ordinal);
     }
 
     private sealed class SynchronousProgress(Action<(int, int)> report) : IProgress<(int Done, int Total)>

@@ -14,7 +14,8 @@ namespace AgentCrm.Runtime.Tests.Access;
 /// bad-enum requests: a 4xx ProblemDetails naming the field at fault, nothing internal in the body, and
 /// no change to events, agents, briefs, consent, accounts, knowledge, case sets or the audit log. The
 /// targets are chosen so that a request wrongly accepted would change state: the promoted version has a
-/// passing report, the vetoed and approved brief is pending review.
+/// passing report, the vetoed and approved brief is pending review. The list endpoints' query parameters
+/// (<c>limit</c>, <c>k</c>) are held to the same answer.
 /// </summary>
 public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<BadInputTests.Server>
 {
@@ -39,7 +40,13 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         ["csm accounts"] = (HttpMethod.Put, "/v1/csms/csm-anna/accounts"),
         ["knowledge"] = (HttpMethod.Post, "/v1/knowledge/documents?id=playbook&title=Playbook"),
         ["cases"] = (HttpMethod.Post, "/v1/cases/new-cases"),
+        ["briefs"] = (HttpMethod.Get, "/v1/briefs"),
+        ["audit"] = (HttpMethod.Get, "/v1/audit"),
+        ["reviews"] = (HttpMethod.Get, "/v1/reviews"),
+        ["knowledge search"] = (HttpMethod.Get, "/v1/knowledge/search?q=refund"),
     };
+
+    private static readonly Func<HttpContent?> NoBody = () => null;
 
     private static Func<HttpContent?> Json(string body, string? contentType = "application/json") => () =>
     {
@@ -252,6 +259,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("knowledge", "multipart without file", Form(("title", "notes.md", "# Notes")), 400, "file"),
         new("knowledge", "unsupported file type", Form(("file", "playbook.exe", "MZ")), 400, "file"),
         new("knowledge", "empty document", Json("", "text/markdown"), 400, "$"),
+        new("knowledge", "invalid id", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=Play%20Book"),
 
         // POST /v1/cases/{name}
         new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),
@@ -261,6 +269,16 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("cases", "alias bomb mapping", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
         new("cases", "reserved upload: name", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping)), 400, "name", "/v1/cases/upload:0123456789ab"),
         new("cases", "bad label date", Form(("events", "events.ndjson", Event()), ("labels", "labels.csv", "customerId,cutoff,label\nacme,someday,1\n")), 400, "labels"),
+
+        // GET lists: limit and k are whole numbers in range
+        new("briefs", "non-numeric limit", NoBody, 400, "limit", "/v1/briefs?limit=abc"),
+        new("briefs", "fractional limit", NoBody, 400, "limit", "/v1/briefs?limit=2.5"),
+        new("briefs", "limit out of range", NoBody, 400, "limit", "/v1/briefs?limit=501"),
+        new("audit", "non-numeric limit", NoBody, 400, "limit", "/v1/audit?limit=abc"),
+        new("audit", "limit past int", NoBody, 400, "limit", "/v1/audit?limit=99999999999"),
+        new("reviews", "non-numeric limit", NoBody, 400, "limit", "/v1/reviews?limit=abc"),
+        new("knowledge search", "non-numeric k", NoBody, 400, "k", "/v1/knowledge/search?q=refund&k=abc"),
+        new("knowledge search", "k out of range", NoBody, 400, "k", "/v1/knowledge/search?q=refund&k=0"),
     ];
 
     public static TheoryData<string, string> Rows()
@@ -310,7 +328,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         Assert.Equal(before, after);
     }
 
-    public static TheoryData<string> WriteEndpoints() => new(Endpoints.Keys);
+    public static TheoryData<string> WriteEndpoints() => new(Endpoints.Where(e => e.Value.Method != HttpMethod.Get).Select(e => e.Key));
 
     /// <summary>A client announcing 100 MB, more than any write endpoint takes (the largest, case sets, take 64 MB): 413 before the body arrives.</summary>
     [Theory]

@@ -46,6 +46,24 @@ public sealed class FitCliTests
         Assert.Contains("No case set 'nope'", cases.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FitOrEvaluate_OnAnotherScenariosCaseSet_ExitsOneWithOneLine_AndRegistersNothing()
+    {
+        var dir = TempDirectory.Create();
+        foreach (var args in new[] { new[] { "agents", "fit", "renewal-risk", "--cases", "canada-tenders" }, ["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "claudette-tos"] })
+        {
+            var refused = await CliRunner.RunAsync([.. args, "--data", dir]);
+            Assert.True(refused.ExitCode == 1, $"exit {refused.ExitCode}: {refused.Stderr}");
+            Assert.Single(refused.Stderr.Trim().Split('\n'));
+            Assert.Contains("cases only", refused.Stderr, StringComparison.Ordinal);
+        }
+        var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"]);
+        var versions = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
+            .Where(v => v.GetProperty("id").GetString() == "renewal-risk").ToList();
+        Assert.Equal(["1.0.0"], versions.Select(v => v.GetProperty("version").GetString()));
+        Assert.Equal("active", versions[0].GetProperty("state").GetString());
+    }
+
     /// <summary>The text kinds fit the same way: a new version, gated on the held-out part, and the manifest written with --out.</summary>
     [Fact]
     public async Task Fit_TenderDetection_OnTheShippedTenders_RegistersAGatedVersion_AndWritesTheManifest()

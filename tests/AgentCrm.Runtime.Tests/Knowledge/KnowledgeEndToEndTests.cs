@@ -57,4 +57,35 @@ public sealed class KnowledgeEndToEndTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.DeleteAsync("/v1/knowledge/documents/retention")).StatusCode);
         Assert.Empty((await app.GetJsonAsync("/v1/knowledge/search?q=deleted")).GetProperty("items").EnumerateArray());
     }
+
+    [Theory]
+    [InlineData("README.md", "readme")]
+    [InlineData("Renewal Playbook (v2).md", "renewal-playbook-v2")]
+    public async Task Knowledge_MultipartUpload_IdFromTheFileName_IsNormalised(string fileName, string expectedId)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var form = new MultipartFormDataContent { { new StringContent("# Read me\n\nRenewals are reviewed every quarter.\n", Encoding.UTF8, "text/markdown"), "file", fileName } };
+
+        using var response = await app.Client.PostAsync("/v1/knowledge/documents", form);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        Assert.Equal(expectedId, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("documentId").GetString());
+        Assert.Equal([expectedId], (await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public async Task Knowledge_MultipartUpload_AGivenIdIsNotRewritten_AnInvalidOneIs400NamingId()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("# Read me\n\nRenewals are reviewed every quarter.\n", Encoding.UTF8, "text/markdown"), "file", "readme.md" },
+            { new StringContent("README"), "id" },
+        };
+
+        using var response = await app.Client.PostAsync("/v1/knowledge/documents", form);
+
+        Assert.Contains("README", (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("id")[0].GetString(), StringComparison.Ordinal);
+        Assert.Empty((await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray());
+    }
 }

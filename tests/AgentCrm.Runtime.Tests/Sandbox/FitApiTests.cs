@@ -62,6 +62,44 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.Equal(before, await VersionsAsync());
     }
 
+    [Theory]
+    [InlineData("renewal-risk", "canada-tenders", "tender-detection")]
+    [InlineData("tender-detection", "telco-churn", "renewal-risk")]
+    [InlineData("compliance-check", "iranian-churn", "renewal-risk")]
+    public async Task Fit_OnAnotherScenariosCaseSet_Is400NamingCaseSet_AndBurnsNoVersion(string kind, string caseSet, string heldScenario)
+    {
+        var before = (await server.App.GetJsonAsync($"/v1/agents/{kind}")).GetProperty("versions").GetRawText();
+
+        var message = (await ProblemAsync($$"""{"kind":"{{kind}}","caseSet":"{{caseSet}}"}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString()!;
+
+        Assert.Contains($"holds {heldScenario} cases", message, StringComparison.Ordinal);
+        Assert.Equal(before, (await server.App.GetJsonAsync($"/v1/agents/{kind}")).GetProperty("versions").GetRawText());
+    }
+
+    [Fact]
+    public async Task Evaluate_OnAnotherScenariosCaseSet_Is400NamingCaseSet_NamedOrUploaded_StoresNothing()
+    {
+        using var named = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Json("""{"caseSet":"canada-tenders"}"""));
+        Assert.Contains("holds tender-detection cases", (await named.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
+
+        var setsBefore = (await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").GetArrayLength();
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("id,text,unfair\nd1,we may end this at any time,1\nd2,you may cancel,0\n"), "cases", "clauses.csv" },
+            { new StringContent("""
+                name: clauses
+                scenario: compliance-check
+                id: id
+                label: { column: unfair, positive: "1" }
+                fields:
+                  - { column: text, field: documents.text, type: text }
+                """), "mapping", "clauses.yaml" },
+        };
+        using var uploaded = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", form);
+        Assert.Contains("holds compliance-check cases", (await uploaded.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("mapping")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(setsBefore, (await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").GetArrayLength());
+    }
+
     private async Task<JsonElement> WaitAsync(string location)
     {
         for (var i = 0; i < 2400; i++)
