@@ -17,6 +17,13 @@ public static class CaseSetScenario
             ? $"Case set '{set.Name}' holds {scenario} cases; a {kind} agent is fitted and evaluated on {expected} cases only."
             : null;
 
+    /// <summary>Throws <see cref="CaseSetScenarioException"/> when <paramref name="set"/> cannot serve an agent of <paramref name="kind"/>.</summary>
+    public static void Ensure(string kind, CaseSet set)
+    {
+        if (Mismatch(kind, set) is { } mismatch)
+            throw new CaseSetScenarioException(mismatch);
+    }
+
     private static string? ScenarioOf(string kind) => BuiltInKinds.All.FirstOrDefault(k => k.Name == kind)?.BuiltIn?.Scenario;
 }
 

@@ -45,16 +45,10 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             if (stored.Hash != hash)
                 throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
             if (agentKind is not null && Load(name) is { } set)
-                CheckScenario(agentKind, set);
+                CaseSetScenario.Ensure(agentKind, set);
             return stored;
         }
         return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, agentKind)).Set;
-    }
-
-    private static void CheckScenario(string? agentKind, CaseSet set)
-    {
-        if (agentKind is not null && CaseSetScenario.Mismatch(agentKind, set) is { } mismatch)
-            throw new CaseSetScenarioException(mismatch);
     }
 
     /// <summary>
@@ -78,7 +72,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
         var set = Parse(name, kind, data, dataName, aux, auxName);
-        CheckScenario(agentKind, set);
+        if (agentKind is not null)
+            CaseSetScenario.Ensure(agentKind, set);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
         // Insert-if-absent and the read of what holds the name are one write, so two adds of one name cannot both win.
         var stored = await writer.WriteAsync(ctx =>

@@ -17,8 +17,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
     public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         var record = registry.Find(agentId, version);
-        if (CaseSetScenario.Mismatch(record.Manifest.Kind, set) is { } mismatch)
-            throw new CaseSetScenarioException(mismatch);
+        CaseSetScenario.Ensure(record.Manifest.Kind, set);
         var agent = registry.CreateAgent(record);
         var total = set.Cases.Count;
         var scored = await Task.Run(() => ReplayEngine.Replay(agent, set.Cases, new ReplayOptions

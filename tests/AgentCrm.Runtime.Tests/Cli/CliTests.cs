@@ -4,6 +4,24 @@ namespace AgentCrm.Runtime.Tests.Cli;
 
 public sealed class CliTests
 {
+    /// <summary>A renewal-risk version on NPS only (nps-watch@2.0.0) whose gate any telco report passes, written to DIR/watch.yaml.</summary>
+    internal static async Task<string> NpsWatchManifestAsync(string dir)
+    {
+        var manifest = Path.Combine(dir, "watch.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            id: nps-watch
+            version: 2.0.0
+            kind: renewal-risk
+            scenario: renewal-risk
+            subscribes: [nps]
+            reads: [nps.latest]
+            purpose: customer-success
+            threshold: 0.5
+            gate: { minCases: 100, minPrecision: 0, minRecall: 0 }
+            """);
+        return manifest;
+    }
+
     [Fact]
     public async Task UsageError_ExitsTwoWithOneLine()
     {
@@ -56,18 +74,7 @@ public sealed class CliTests
     public async Task Agents_RegisterPromoteListUnregister_OnTheDataDirectory()
     {
         var dir = TempDirectory.Create();
-        var manifest = Path.Combine(dir, "watch.yaml");
-        await File.WriteAllTextAsync(manifest, """
-            id: nps-watch
-            version: 2.0.0
-            kind: renewal-risk
-            scenario: renewal-risk
-            subscribes: [nps]
-            reads: [nps.latest]
-            purpose: customer-success
-            threshold: 0.5
-            gate: { minCases: 100, minPrecision: 0, minRecall: 0 }
-            """);
+        var manifest = await CliTests.NpsWatchManifestAsync(dir);
 
         var register = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir, "--json"]);
         Assert.Equal(0, register.ExitCode);

@@ -33,18 +33,7 @@ public sealed class LifecycleCliTests
     public async Task Promote_CanaryOutOfRange_IsAUsageError_AndPromotesNothing()
     {
         var dir = TempDirectory.Create();
-        var manifest = Path.Combine(dir, "watch.yaml");
-        await File.WriteAllTextAsync(manifest, """
-            id: nps-watch
-            version: 2.0.0
-            kind: renewal-risk
-            scenario: renewal-risk
-            subscribes: [nps]
-            reads: [nps.latest]
-            purpose: customer-success
-            threshold: 0.5
-            gate: { minCases: 100, minPrecision: 0, minRecall: 0 }
-            """);
+        var manifest = await CliTests.NpsWatchManifestAsync(dir);
         Assert.Equal(0, (await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir])).ExitCode);
         // A passing report: a wrongly accepted promote would activate the version.
         var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--data", dir]);
