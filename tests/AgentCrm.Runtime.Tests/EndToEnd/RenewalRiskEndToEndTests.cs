@@ -107,5 +107,18 @@ public sealed class RenewalRiskEndToEndTests
         Assert.Equal(Agents.AgentsApiTests.BuiltInIds.Length, ready.GetProperty("activeAgents").GetInt32());
         var openApi = await app.GetJsonAsync("/openapi/v1.json");
         Assert.True(openApi.GetProperty("paths").TryGetProperty("/v1/events", out _));
+        // limit and k bind as strings (to name them in errors) but are documented as the integers they are.
+        AssertIntegerQuery(openApi, "/v1/briefs", "limit", 1, 500);
+        AssertIntegerQuery(openApi, "/v1/knowledge/search", "k", 1, 50);
+    }
+
+    private static void AssertIntegerQuery(JsonElement openApi, string path, string name, int min, int max)
+    {
+        var parameter = openApi.GetProperty("paths").GetProperty(path).GetProperty("get").GetProperty("parameters")
+            .EnumerateArray().Single(p => p.GetProperty("name").GetString() == name);
+        var schema = parameter.GetProperty("schema");
+        Assert.Equal("integer", schema.GetProperty("type").GetString());
+        Assert.Equal(min, schema.GetProperty("minimum").GetInt32());
+        Assert.Equal(max, schema.GetProperty("maximum").GetInt32());
     }
 }
