@@ -129,11 +129,13 @@ public sealed partial class KnowledgeService : IDisposable
     /// <summary>
     /// Ingests files, each under the id its name gives (<see cref="IdFromFileName"/>). Every file is read and parsed
     /// before any is stored, so one bad file (empty, binary, unknown type, an id another file also gives) stores nothing.
+    /// Documents are then stored one by one: a store failure halfway throws <see cref="KnowledgeIngestIncompleteException"/>
+    /// naming those already stored.
     /// </summary>
     public async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(files);
-        var documents = new List<(string Text, DocumentType Type, string Id)>();
+        var documents = new List<(string File, string Text, DocumentType Type, string Id)>();
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
@@ -153,7 +155,7 @@ public sealed partial class KnowledgeService : IDisposable
                 var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), _options.MaxDocumentBytes);
                 DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
                 ids[id] = file;
-                documents.Add((text, type, id));
+                documents.Add((file, text, type, id));
             }
             catch (KnowledgeInputException exception)
             {
@@ -163,9 +165,18 @@ public sealed partial class KnowledgeService : IDisposable
 
         var results = new List<IngestResult>();
         progress?.Report((0, documents.Count));
-        foreach (var (text, type, id) in documents)
+        foreach (var (file, text, type, id) in documents)
         {
-            results.Add(await IngestAsync(text, type, id, cancellationToken: cancellationToken));
+            try
+            {
+                results.Add(await IngestAsync(text, type, id, cancellationToken: cancellationToken));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException and not KnowledgeInputException)
+            {
+                // Each document is stored on its own, so a store failure halfway leaves the earlier ones: say which.
+                throw new KnowledgeIngestIncompleteException(file, [.. results.Select(r => r.DocumentId)], documents.Count, exception);
+            }
+
             progress?.Report((results.Count, documents.Count));
         }
 

@@ -40,7 +40,7 @@ public static class AgentCrmCli
         }
         catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
             or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or Sandbox.CaseSetScenarioException or AgentCrm.Sandbox.Cases.CaseSetException
-            or Knowledge.Ingest.KnowledgeInputException or Access.ApiKeyException)
+            or Knowledge.Ingest.KnowledgeInputException or Knowledge.Ingest.KnowledgeIngestIncompleteException or Access.ApiKeyException)
         {
             return Fail(ex.Message);
         }

@@ -193,6 +193,33 @@ public sealed class KnowledgeServiceTests
     }
 
     [Fact]
+    public async Task IngestFilesAsync_StoreFailsHalfway_NamesWhatWasStored_AndARerunFinishes()
+    {
+        using var data = new TestData();
+        var (first, second) = (Path.Combine(data.Directory, "a.md"), Path.Combine(data.Directory, "b.md"));
+        await File.WriteAllTextAsync(first, Playbook);
+        await File.WriteAllTextAsync(second, "# Pricing\n\nDiscounts above 20% need approval from finance.");
+        using (var service = data.CreateService(out var store))
+        {
+            // The store goes away once the first document is stored (a disk or Qdrant failing mid-ingest).
+            var failed = await Assert.ThrowsAsync<KnowledgeIngestIncompleteException>(() => service.IngestFilesAsync([first, second], new SynchronousProgress(p =>
+            {
+                if (p.Item1 == 1)
+                    store.Dispose();
+            })));
+
+            Assert.Equal(["a"], failed.Stored);
+            Assert.Contains("b.md", failed.Message, StringComparison.Ordinal);
+            Assert.Contains("1 of 2 documents were stored (a)", failed.Message, StringComparison.Ordinal);
+        }
+
+        using var reopened = data.CreateService();
+        Assert.Equal(["a"], reopened.ListDocuments().Select(d => d.Id));
+        var rerun = await reopened.IngestFilesAsync([first, second]);
+        Assert.Equal([IngestStatus.Unchanged, IngestStatus.Created], rerun.Select(r => r.Status));
+    }
+
+    [Fact]
     public async Task ListDirectory_NamesTheFilesItSkips()
     {
         using var data = new TestData();
