@@ -5,7 +5,7 @@ namespace AgentCrm.Actors;
 /// <summary>
 /// The state of one activation. Values are cached as objects after the first read; a turn's sets and
 /// removes go straight into the cache and are remembered as dirty until the host takes them (turn
-/// succeeded) or discards them (turn failed, which also forgets the cached values they replaced).
+/// succeeded) or discards them (turn failed, which also forgets every cached value).
 /// </summary>
 internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IActorStateManager
 {
@@ -67,11 +67,14 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
         return changes;
     }
 
-    /// <summary>Drops the failed turn's changes and the cached values they overwrote: the next read reloads them.</summary>
+    /// <summary>
+    /// Drops the failed turn's changes and every cached value: values are handed out by reference, so a turn may
+    /// have changed one in place before it failed (without a <see cref="Set{T}"/>). The next read reloads from the store,
+    /// so a redelivered message meets the state as it was saved, not as the failed turn left it.
+    /// </summary>
     public void DiscardChanges()
     {
-        foreach (var key in _dirty)
-            _cache.Remove(key);
+        _cache.Clear();
         _dirty.Clear();
     }
 

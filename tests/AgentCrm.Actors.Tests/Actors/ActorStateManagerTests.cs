@@ -48,6 +48,26 @@ public sealed class ActorStateManagerTests
         Assert.Empty(state.TakeChanges());
     }
 
+    [Fact]
+    public async Task DiscardChanges_AfterInPlaceChangeWithoutSet_ReloadsStoredValue()
+    {
+        // A turn changes the object it read, then fails before Set: the redelivery must see the saved state.
+        var store = new MemoryStore();
+        store.Values["timeline"] = """{"applied":["e1"]}"""u8.ToArray();
+        var state = new ActorStateManager(Id, store);
+        var timeline = await state.GetAsync<Timeline>("timeline");
+        timeline!.Applied.Add("e2");
+
+        state.DiscardChanges();
+
+        Assert.Equal(["e1"], (await state.GetAsync<Timeline>("timeline"))!.Applied);
+    }
+
+    private sealed class Timeline
+    {
+        public List<string> Applied { get; set; } = [];
+    }
+
     private sealed record Score(double Value, string Reason);
 
     private sealed class MemoryStore : IActorStateStore

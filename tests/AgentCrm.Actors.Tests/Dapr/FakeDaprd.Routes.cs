@@ -12,6 +12,11 @@ namespace AgentCrm.Actors.Tests.Dapr;
 /// <summary>The daprd HTTP API routes the app calls (sheet §3), and pub/sub delivery to the app.</summary>
 public sealed partial class FakeDaprd
 {
+    private int _failReminderCreates;
+
+    /// <summary>The next <paramref name="count"/> reminder creations answer 500 <c>ERR_ACTOR_REMINDER_CREATE</c>, as a daprd whose placement or store fails.</summary>
+    public void FailReminderCreates(int count) => Volatile.Write(ref _failReminderCreates, count);
+
     private void Map(WebApplication web)
     {
         web.MapGet("/v1.0/healthz", () => Results.NoContent());
@@ -37,7 +42,10 @@ public sealed partial class FakeDaprd
         api.MapGet("/actors/{type}/{id}/state/{key}", (string type, string id, string key) =>
             _state.TryGetValue((new ActorId(type, id), key), out var value) ? Results.Bytes(value, "application/json") : Results.NoContent());
         api.MapMethods("/actors/{type}/{id}/state", ["POST", "PUT"], TransactionAsync);
-        api.MapMethods("/actors/{type}/{id}/reminders/{name}", ["POST", "PUT"], (string type, string id, string name, HttpRequest request) => CreateScheduleAsync(type, id, name, request, _reminders, "ERR_ACTOR_REMINDER_CREATE"));
+        api.MapMethods("/actors/{type}/{id}/reminders/{name}", ["POST", "PUT"], (string type, string id, string name, HttpRequest request) =>
+            Interlocked.Decrement(ref _failReminderCreates) >= 0
+                ? Task.FromResult(Error(500, "ERR_ACTOR_REMINDER_CREATE", "injected failure"))
+                : CreateScheduleAsync(type, id, name, request, _reminders, "ERR_ACTOR_REMINDER_CREATE"));
         api.MapDelete("/actors/{type}/{id}/reminders/{name}", (string type, string id, string name) =>
         {
             _reminders.TryRemove((new ActorId(type, id), name), out _);

@@ -98,6 +98,30 @@ public sealed class DaprEndToEndTests
     }
 
     [Fact]
+    public async Task Delivery_TurnFailsOnce_RedeliveryAppliesTheEventAndRegistersTheReminder()
+    {
+        var (app, daprd) = await StartAsync();
+        await using var _ = daprd;
+        await using var __ = app;
+        var customer = new ActorId("CustomerActor", "globex");
+        await app.PostEventsAsync([Ev.Make("globex", "nps", DateTimeOffset.UtcNow.AddHours(-2), new { score = 9 })]);
+        await SettleAsync(app, daprd);
+
+        // The contract's turn fails once in daprd (the re-score reminder cannot be created); daprd redelivers.
+        daprd.FailReminderCreates(1);
+        var end = DateTimeOffset.UtcNow.AddDays(200).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await app.PostEventsAsync([Ev.Make("globex", "contract", DateTimeOffset.UtcNow.AddHours(-1), new { contractType = "annual", startDate = "2025-01-01", endDate = end, value = 1000 })]);
+        await SettleAsync(app, daprd);
+
+        // The redelivery is not mistaken for a duplicate of the failed turn: the contract is saved, the reminder set.
+        Assert.Empty(daprd.DeadLettered);
+        var state = JsonNode.Parse(daprd.StateOf(customer, "customer")!)!;
+        Assert.Equal(2, state["eventsApplied"]!.GetValue<int>());
+        Assert.Equal(end, state["contract"]!["end"]!.GetValue<DateTimeOffset>().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(daprd.HasReminder(customer, "renewal-rescore"));
+    }
+
+    [Fact]
     public async Task Delivery_ActorCallFails_AnswersNon2xxSoDaprdRetriesThenDeadLetters()
     {
         var daprd = await FakeDaprd.StartAsync(apiToken: ApiToken, appToken: AppToken);
