@@ -137,8 +137,9 @@ public static partial class EventParser
 
         var id = RequiredString(e, "id", path, errors);
         var customerId = RequiredString(e, "customerId", path, errors);
-        if (customerId is not null && InvalidActorId().IsMatch(customerId))
-            errors[$"{path}.customerId"] = ["customerId must not contain / \\ ? # or control characters."];
+        // The customer id becomes a URL path segment (the actor id under Dapr): "." and ".." would be collapsed away.
+        if (customerId is not null && (InvalidActorId().IsMatch(customerId) || customerId is "." or ".."))
+            errors[$"{path}.customerId"] = ["customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."];
         var type = RequiredString(e, "type", path, errors);
         if (type is not null && !EventTypes.IsKnown(type))
             errors[$"{path}.type"] = [$"Unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}."];

@@ -45,6 +45,7 @@ public sealed class IntakeTests
         { "attributes not an object", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"attributes\":[1]}", HttpStatusCode.BadRequest, "$.attributes" },
         { "unknown field", "application/json", "{\"id\":\"x\",\"customerId\":\"c\",\"type\":\"usage\",\"occuredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.occuredAt" },
         { "customer id with slash", "application/json", "{\"id\":\"x\",\"customerId\":\"a/b\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.customerId" },
+        { "customer id a dot segment", "application/json", "{\"id\":\"x\",\"customerId\":\"..\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "$.customerId" },
         { "empty body", "application/json", "", HttpStatusCode.BadRequest, "$" },
         { "empty array", "application/json", "[]", HttpStatusCode.BadRequest, "$" },
         { "not an object", "application/json", "[42]", HttpStatusCode.BadRequest, "$[0]" },
