@@ -57,6 +57,7 @@ public static class AgentCrmServer
 
         configure?.Invoke(builder.Services);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
+        builder.Services.AddExceptionHandler<DependencyFailureHandler>();
         builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>());
         builder.Services.ConfigureHttpJsonOptions(o =>
         {

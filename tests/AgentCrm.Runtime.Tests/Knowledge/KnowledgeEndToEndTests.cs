@@ -30,6 +30,34 @@ public sealed class KnowledgeEndToEndTests
     }
 
     [Fact]
+    public async Task Knowledge_QdrantDown_Answers503NamingQdrant_NotA500()
+    {
+        // Nothing listens on the port: every Qdrant call fails after its retries.
+        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Knowledge:Provider"] = "Qdrant",
+            ["Knowledge:Qdrant:Url"] = $"http://127.0.0.1:{port}",
+        });
+
+        using var search = await app.Client.GetAsync("/v1/knowledge/search?q=renewal");
+        using var ingest = await app.Client.PostAsync("/v1/knowledge/documents?id=retention", new StringContent("# Retention\n\nDelete data within 30 days.", Encoding.UTF8, "text/markdown"));
+
+        foreach (var answer in new[] { search, ingest })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
+            var problem = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+            Assert.Contains("Qdrant", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.True(problem.TryGetProperty("traceId", out _));
+        }
+    }
+
+    [Fact]
     public async Task Knowledge_IngestSearchDelete_OverHttp_BadInputIs400AndStoresNothing()
     {
         await using var app = await AgentCrmApp.StartAsync();
