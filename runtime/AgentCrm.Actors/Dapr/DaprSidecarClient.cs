@@ -221,6 +221,12 @@ public sealed partial class DaprSidecarClient
         {
             throw new DaprApiException($"daprd at {_options.HttpEndpoint} could not be reached to {operation}: {ex.Message}", ex);
         }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient's timeout, not the caller's cancellation: a daprd that hangs is a failed call like one that refuses,
+            // so callers that retry DaprApiException (the publisher) keep the event instead of treating it as poison.
+            throw new DaprApiException($"daprd at {_options.HttpEndpoint} did not answer {operation} within {_http.Timeout.TotalSeconds:0.#} s: {ex.Message}", ex);
+        }
         if (response.IsSuccessStatusCode)
             return response;
         using (response)

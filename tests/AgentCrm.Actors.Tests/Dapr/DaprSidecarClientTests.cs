@@ -179,6 +179,30 @@ public sealed class DaprSidecarClientTests
     }
 
     [Fact]
+    public async Task SidecarHangsPastTheHttpTimeout_RetriesThenFailsAsADaprCall()
+    {
+        // HttpClient's timeout surfaces as TaskCanceledException; the publisher retries only DaprApiException, so a
+        // hanging daprd must fail like a refusing one, or an accepted event would be dead-lettered as poison.
+        var (client, daprd) = Create((_, _) => throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout.", new TimeoutException()));
+
+        var ex = await Assert.ThrowsAsync<DaprApiException>(() => client.PublishCloudEventAsync("pubsub", "crm-events", "{}"u8.ToArray(), new Dictionary<string, string>(), CancellationToken.None));
+
+        Assert.Contains("did not answer", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:3500", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(3, daprd.Requests.Count);
+    }
+
+    [Fact]
+    public async Task CallerCancels_IsACancellationNotADaprFailure()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var (client, _) = Create((_, _) => throw new TaskCanceledException());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetStateAsync(Customer, "k", cancelled.Token));
+    }
+
+    [Fact]
     public async Task WaitForSidecar_PollsOutboundHealthUntil2xx()
     {
         var calls = 0;
