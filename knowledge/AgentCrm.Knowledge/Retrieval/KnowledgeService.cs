@@ -294,8 +294,37 @@ public sealed partial class KnowledgeService : IDisposable
     {
         if (!_ready)
         {
-            await _store.EnsureReadyAsync(_options.Dimension, cancellationToken);
+            if (await _store.EnsureReadyAsync(_options.Dimension, cancellationToken) && _units.Count > 0)
+            {
+                await RestoreAsync(cancellationToken);
+            }
+
             _ready = true;
+        }
+    }
+
+    /// <summary>
+    /// The vector store came up empty (a new Qdrant collection, a wiped store) while the catalog holds documents: their
+    /// units are embedded again from the catalog's text and stored, so the content hashes that make a re-ingest
+    /// "unchanged" never hide an empty vector side.
+    /// </summary>
+    private async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        foreach (var group in _units.GroupBy(u => u.DocumentId, StringComparer.Ordinal))
+        {
+            var units = group.ToList();
+            List<KnowledgeRecord> embedded;
+            if (_idf.Embedder is { } local)
+            {
+                var vectors = local.EmbedAll([.. units.Select(KnowledgeSearch.EmbeddingText)], null, cancellationToken);
+                embedded = [.. units.Select((u, i) => u with { Vector = vectors[i] })];
+            }
+            else
+            {
+                embedded = await EmbedAsync(units, cancellationToken);
+            }
+
+            await _store.ReplaceDocumentAsync(group.Key, embedded, cancellationToken);
         }
     }
 

@@ -40,7 +40,7 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
 
     public int Count => _index.Records.Length;
 
-    public Task EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default)
+    public Task<bool> EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         lock (_writeLock)
@@ -53,7 +53,7 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
             _dimension = dimension;
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(_index.Records.Length == 0);
     }
 
     public Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default)

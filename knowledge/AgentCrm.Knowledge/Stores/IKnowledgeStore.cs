@@ -36,8 +36,11 @@ public sealed record VectorHit(KnowledgeRecord Record, double Score);
 /// </summary>
 public interface IKnowledgeStore
 {
-    /// <summary>Creates what the store needs for vectors of this dimension (collection, indexes) if missing.</summary>
-    Task EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Creates what the store needs for vectors of this dimension (collection, indexes) if missing. True when the store
+    /// holds no records yet (created now, or emptied), so the caller can store again what its catalog says it holds.
+    /// </summary>
+    Task<bool> EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces every record of a document with these, atomically as far as the store allows.</summary>
     Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default);

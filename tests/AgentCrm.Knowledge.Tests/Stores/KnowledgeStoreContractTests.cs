@@ -1,3 +1,4 @@
+using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Knowledge.Stores;
 using AgentCrm.Knowledge.Stores.Qdrant;
 using AgentCrm.Knowledge.Tests.Qdrant;
@@ -34,6 +35,19 @@ public abstract class KnowledgeStoreContractTests : IAsyncLifetime
         var store = await OpenAsync();
 
         Assert.Empty(await store.SearchAsync(Unit(1, 0, 0, 0), 5));
+    }
+
+    [Fact]
+    public async Task EnsureReady_SaysWhetherTheStoreIsEmpty()
+    {
+        var first = await OpenStoreAsync();
+        _opened.Add(first);
+        Assert.True(await first.EnsureReadyAsync(Dimension));
+        await first.ReplaceDocumentAsync("a", [Record("a#1", "a", Unit(1, 0, 0, 0))]);
+
+        var second = await OpenStoreAsync();
+        _opened.Add(second);
+        Assert.False(await second.EnsureReadyAsync(Dimension));
     }
 
     [Fact]
@@ -294,6 +308,34 @@ public sealed class QdrantKnowledgeStoreContractTests : KnowledgeStoreContractTe
         await OpenAsync();
 
         Assert.Equal(["GET /collections/contract"], _server.Requests.Skip(before));
+    }
+
+    [Fact]
+    public async Task Service_CollectionDeletedBehindItsBack_IsFilledAgainFromTheCatalogOnStart()
+    {
+        using var data = new TestData();
+        var options = Microsoft.Extensions.Options.Options.Create(new AgentCrm.Knowledge.Options.KnowledgeOptions { DataDirectory = data.Directory });
+        KnowledgeService Start() => new(new QdrantKnowledgeStore(new PlainHttpClientFactory(),
+            new QdrantOptions { Url = _server!.Url, ApiKey = QdrantTestStore.ApiKey, Collection = "service", Timeout = TimeSpan.FromSeconds(10) },
+            NullLogger.Instance, TimeProvider.System, new QdrantRetry(0, TimeSpan.Zero)), new AgentCrm.Knowledge.Embeddings.LocalEmbeddingGenerator(options.Value.Dimension), options);
+        using (var service = Start())
+            await service.IngestAsync("# Retention\n\n## Deletion\n\nCustomer data must be deleted within 30 days of contract end.", AgentCrm.Knowledge.Ingest.DocumentType.Markdown, "retention");
+        var stored = _server!.PointCount("service");
+        Assert.True(stored > 0);
+
+        // Someone re-creates the collection (or Qdrant lost its storage); the catalog still says "retention" is ingested.
+        using (var http = new HttpClient())
+        {
+            http.DefaultRequestHeaders.Add("api-key", QdrantTestStore.ApiKey);
+            (await http.DeleteAsync($"{_server.Url}/collections/service")).EnsureSuccessStatusCode();
+        }
+
+        using var restarted = Start();
+        var hits = await restarted.SearchAsync("deleted within 30 days", 3, minScore: 0.1);
+
+        Assert.Equal(stored, _server.PointCount("service"));
+        Assert.Contains(hits, h => h.DocumentId == "retention");
+        Assert.Equal(AgentCrm.Knowledge.Documents.IngestStatus.Unchanged, (await restarted.IngestAsync("# Retention\n\n## Deletion\n\nCustomer data must be deleted within 30 days of contract end.", AgentCrm.Knowledge.Ingest.DocumentType.Markdown, "retention")).Status);
     }
 
     [Fact]

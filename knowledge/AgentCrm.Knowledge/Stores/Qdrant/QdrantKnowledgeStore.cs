@@ -36,14 +36,15 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
         _collectionPath = "collections/" + QdrantRestClient.Escape(options.Collection);
     }
 
-    public async Task EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default)
+    public async Task<bool> EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimension);
         var info = await _rest.SendAsync("get collection", HttpMethod.Get, _collectionPath, null, cancellationToken, HttpStatusCode.NotFound);
         var indexed = new HashSet<string>(StringComparer.Ordinal);
+        var created = info.StatusCode == HttpStatusCode.NotFound;
         if (info.StatusCode == HttpStatusCode.NotFound)
         {
-            var created = await _rest.SendAsync("create collection", HttpMethod.Put, _collectionPath, w =>
+            var creation = await _rest.SendAsync("create collection", HttpMethod.Put, _collectionPath, w =>
             {
                 w.WriteStartObject();
                 w.WriteStartObject("vectors");
@@ -52,7 +53,7 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
                 w.WriteEndObject();
                 w.WriteEndObject();
             }, cancellationToken, HttpStatusCode.Conflict);
-            if (created.StatusCode == HttpStatusCode.Conflict)
+            if (creation.StatusCode == HttpStatusCode.Conflict)
                 _logger.CollectionCreateRace(_collection);
             else
                 _logger.CollectionCreated(_collection, dimension);
@@ -76,6 +77,10 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
             EnsureCompleted($"create index on {field}", reply);
             _logger.IndexCreated(_collection, field);
         }
+
+        // Created now, or there but holding no points (collection info's points_count is approximate, but 0 only when empty).
+        return created || (info.Result.ValueKind == JsonValueKind.Object && info.Result.TryGetProperty("points_count", out var points)
+            && points.ValueKind == JsonValueKind.Number && points.TryGetInt64(out var count) && count == 0);
     }
 
     /// <summary>
