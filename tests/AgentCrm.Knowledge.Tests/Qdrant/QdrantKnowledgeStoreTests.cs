@@ -37,13 +37,27 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
     [Fact]
     public async Task EnsureReady_CreateRace409_IsFineAndIndexesAreStillCreated()
     {
+        // Another instance creates the collection between our GET and PUT.
+        _server.Script("GET", "/collections/kb", QdrantExamples.NotFound("kb"), new(200, QdrantExamples.CollectionInfo(4, [])));
         _server.Script("PUT", "/collections/kb", QdrantExamples.AlreadyExists("kb"));
         var store = QdrantTestStore.Create(_server);
 
         await store.EnsureReadyAsync(4);
 
-        Assert.Equal(7, _server.Requests.Count);
+        Assert.Equal(["GET /collections/kb", "PUT /collections/kb", "GET /collections/kb"], _server.Requests.Take(3).Select(r => $"{r.Method} {r.Path}"));
         Assert.Equal(5, _server.Requests.Count(r => r.Path == "/collections/kb/index"));
+    }
+
+    [Fact]
+    public async Task EnsureReady_CreateRaceLostToOtherVectors_ThrowsNamingTheMismatch()
+    {
+        _server.Script("GET", "/collections/kb", QdrantExamples.NotFound("kb"), new(200, QdrantExamples.CollectionInfo(8, [])));
+        _server.Script("PUT", "/collections/kb", QdrantExamples.AlreadyExists("kb"));
+        var store = QdrantTestStore.Create(_server);
+
+        var ex = await Assert.ThrowsAsync<QdrantException>(() => store.EnsureReadyAsync(4));
+
+        Assert.Contains("8-dimensional", ex.Message);
     }
 
     [Fact]

@@ -40,6 +40,7 @@ public sealed class QdrantSchemaValidationTests : IAsyncLifetime
     [Fact]
     public async Task EveryCannedJsonAnswer_ValidatesAgainstQdrantOpenApiSchemas()
     {
+        _server.Script("GET", "/collections/kb", QdrantExamples.NotFound("kb"), new CannedResponse(200, QdrantExamples.CollectionInfo(4, [])));
         _server.Script("PUT", "/collections/kb", QdrantExamples.AlreadyExists("kb"));
         _server.Script("PUT", "/collections/kb/points", new CannedResponse(200, QdrantExamples.UpdateResult("wait_timeout")));
         var store = QdrantTestStore.Create(_server);

@@ -54,7 +54,11 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
                 w.WriteEndObject();
             }, cancellationToken, HttpStatusCode.Conflict);
             if (creation.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Someone else created it in between: it must still hold vectors this store can use.
                 _logger.CollectionCreateRace(_collection);
+                CheckVectors((await _rest.SendAsync("get collection", HttpMethod.Get, _collectionPath, null, cancellationToken)).Result, dimension);
+            }
             else
                 _logger.CollectionCreated(_collection, dimension);
         }
