@@ -23,6 +23,12 @@ public sealed class CustomerState
     /// <summary>Ids of the latest events applied, for dedupe when delivery has no sequence (pub/sub).</summary>
     public List<string> RecentEventIds { get; set; } = [];
 
+    /// <summary>
+    /// Per delivering source (an intake instance under Dapr), the delivery numbers applied (<see cref="DeliveredRanges"/>):
+    /// pub/sub redelivers at least once and in any order, and a source republishes from its watermark after a crash.
+    /// </summary>
+    public Dictionary<string, List<SeqRange>> Delivered { get; set; } = new(StringComparer.Ordinal);
+
     public long EventsApplied { get; set; }
 
     public DateTimeOffset? FirstEventAt { get; set; }

@@ -6,12 +6,27 @@ namespace AgentCrm.Agents.Customers;
 /// </summary>
 public static class CustomerTimeline
 {
+    /// <summary>Who numbered a pub/sub delivery (an intake instance) and its number among that customer's events there (1, 2, 3, …).</summary>
+    public sealed record Delivery(string Source, long Seq);
+
     /// <summary>True when the event was applied; false when it was seen before (duplicate delivery).</summary>
-    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0)
+    /// <param name="state">The customer's state, changed in place.</param>
+    /// <param name="e">The event.</param>
+    /// <param name="inboxSeq">The embedded inbox's sequence (in order per customer), or 0 for pub/sub deliveries.</param>
+    /// <param name="delivery">Under pub/sub: the source that numbered the event and its number for this customer, when known.</param>
+    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null)
     {
-        // The embedded inbox delivers each customer's events in sequence order, so one number dedupes;
-        // deliveries without a sequence (pub/sub) are checked against the ids of the latest events.
-        if (inboxSeq > 0 ? inboxSeq <= state.LastInboxSeq : state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal))
+        // The embedded inbox delivers each customer's events in sequence order, so one number dedupes.
+        // Pub/sub deliveries come at least once and in any order: a numbered delivery is checked exactly against the
+        // ranges applied from its source; every pub/sub delivery also against the ids of the latest events (the same
+        // event accepted by two intake instances has two numbers).
+        if (inboxSeq > 0)
+        {
+            if (inboxSeq <= state.LastInboxSeq)
+                return false;
+        }
+        else if (state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal)
+            || (delivery is { } d && state.Delivered.TryGetValue(d.Source, out var seen) && DeliveredRanges.Contains(seen, d.Seq)))
             return false;
 
         state.CustomerId = e.CustomerId;
@@ -22,6 +37,12 @@ public static class CustomerTimeline
             state.RecentEventIds.Add(e.Id);
             if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
                 state.RecentEventIds.RemoveRange(0, state.RecentEventIds.Count - CustomerState.RecentIdCapacity);
+            if (delivery is { } numbered)
+            {
+                if (!state.Delivered.TryGetValue(numbered.Source, out var ranges))
+                    state.Delivered[numbered.Source] = ranges = [];
+                DeliveredRanges.Add(ranges, numbered.Seq);
+            }
         }
         state.EventsApplied++;
         if (state.FirstEventAt is null || e.OccurredAt < state.FirstEventAt)

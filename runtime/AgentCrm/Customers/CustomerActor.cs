@@ -8,8 +8,11 @@ using AgentCrm.Briefs;
 
 namespace AgentCrm.Customers;
 
-/// <summary>A delivery of one stored event to its customer's actor.</summary>
-public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt);
+/// <summary>
+/// A delivery of one stored event to its customer's actor: with its embedded inbox sequence, or (pub/sub) with the
+/// source that numbered it and its number among the customer's events there, when known.
+/// </summary>
+public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt, CustomerTimeline.Delivery? Delivery = null);
 
 /// <summary>One or more of a customer's events, in inbox order: one turn, one state save.</summary>
 public sealed record ApplyEvents(IReadOnlyList<ApplyEvent> Events);
@@ -67,7 +70,7 @@ public sealed partial class CustomerActor(
         int applied = 0, assessed = 0, written = 0;
         foreach (var e in message.Events)
         {
-            if (!CustomerTimeline.Apply(state, e.Event, e.Seq))
+            if (!CustomerTimeline.Apply(state, e.Event, e.Seq, e.Delivery))
             {
                 metrics.DuplicateDelivery();
                 continue;

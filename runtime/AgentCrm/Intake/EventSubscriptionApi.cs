@@ -10,14 +10,17 @@ namespace AgentCrm.Intake;
 
 /// <summary>
 /// Dapr host: the programmatic subscription (<c>GET /dapr/subscribe</c>) and its delivery route. Each
-/// delivered CloudEvent goes to its customer's actor without an inbox sequence, so the actor's event-id
-/// check makes a redelivery harmless. Answers per Dapr's pub/sub contract: 200 SUCCESS when applied,
+/// delivered CloudEvent goes to its customer's actor with the delivery number its inbox gave it, so the actor's
+/// check makes a redelivery of any age harmless (events published by others: the ids of the latest events). Answers per Dapr's pub/sub contract: 200 SUCCESS when applied,
 /// 200 DROP for a message that can never apply (not an event), and a 500 when the actor failed, which
 /// makes daprd retry and, once its retries run out, move the message to the dead-letter topic.
 /// </summary>
 public static partial class EventSubscriptionApi
 {
     public const string DeliveryRoute = "/dapr/events";
+
+    /// <summary>The property of a CloudEvent's <c>data</c> that numbers the delivery (<see cref="DaprEventPublisher.ToCloudEvent"/>).</summary>
+    public const string DeliveryProperty = "delivery";
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static RouteGroupBuilder MapEventSubscription(this IEndpointRouteBuilder app)
@@ -38,22 +41,24 @@ public static partial class EventSubscriptionApi
         var logger = loggers.CreateLogger(typeof(EventSubscriptionApi).FullName!);
         CrmEvent? e;
         DateTimeOffset receivedAt;
+        CustomerTimeline.Delivery? delivery;
         try
         {
             using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            (e, receivedAt) = Read(doc.RootElement, time.GetUtcNow());
+            (e, receivedAt, delivery) = Read(doc.RootElement, time.GetUtcNow());
         }
         catch (JsonException ex)
         {
             e = null;
             receivedAt = default;
+            delivery = null;
             LogDropped(logger, ex.Message);
         }
         if (e is null)
             return Status("DROP");
         try
         {
-            await host.InvokeAsync(new ActorId(CustomerActor.TypeName, e.CustomerId), CustomerActor.ApplyMethod, new ApplyEvents([new ApplyEvent(0, e, receivedAt)]), cancellationToken);
+            await host.InvokeAsync(new ActorId(CustomerActor.TypeName, e.CustomerId), CustomerActor.ApplyMethod, new ApplyEvents([new ApplyEvent(0, e, receivedAt, delivery)]), cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -63,8 +68,8 @@ public static partial class EventSubscriptionApi
         return Status("SUCCESS");
     }
 
-    /// <summary>The event in a CloudEvent's <c>data</c>, or null (logged) when it is not one.</summary>
-    private static (CrmEvent? Event, DateTimeOffset ReceivedAt) Read(JsonElement cloudEvent, DateTimeOffset now)
+    /// <summary>The event in a CloudEvent's <c>data</c> and its delivery number when it carries one; throws when it is not an event.</summary>
+    private static (CrmEvent? Event, DateTimeOffset ReceivedAt, CustomerTimeline.Delivery? Delivery) Read(JsonElement cloudEvent, DateTimeOffset now)
     {
         if (cloudEvent.ValueKind != JsonValueKind.Object || !cloudEvent.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
             throw new JsonException("the CloudEvent has no JSON object in 'data'");
@@ -72,7 +77,13 @@ public static partial class EventSubscriptionApi
         if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.CustomerId) || string.IsNullOrEmpty(e.Type))
             throw new JsonException("'data' lacks id, customerId or type");
         var receivedAt = cloudEvent.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at) ? at : now;
-        return (e, receivedAt);
+        // Events published by others carry no number: the actor then dedupes on the ids of the latest events only.
+        CustomerTimeline.Delivery? delivery = data.TryGetProperty(DeliveryProperty, out var d) && d.ValueKind == JsonValueKind.Object
+            && d.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.String && source.GetString() is { Length: > 0 } sourceId
+            && d.TryGetProperty("seq", out var seq) && seq.ValueKind == JsonValueKind.Number && seq.TryGetInt64(out var n) && n > 0
+                ? new CustomerTimeline.Delivery(sourceId, n)
+                : null;
+        return (e, receivedAt, delivery);
     }
 
     private static IResult Status(string status) => Results.Text(new JsonObject { ["status"] = status }.ToJsonString(), "application/json");

@@ -17,6 +17,14 @@ public static class ServerSchema
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS customer_seqs (
+            customer_id TEXT PRIMARY KEY,
+            last INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS event_customer_seqs (
+            seq INTEGER PRIMARY KEY,
+            customer_seq INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS agent_versions (
             agent_id TEXT NOT NULL,
             version TEXT NOT NULL,

@@ -61,6 +61,43 @@ public sealed class CustomerTimelineTests
     }
 
     [Fact]
+    public void Apply_NumberedPubSubDeliveries_OldRedeliveriesOutOfOrder_AreAppliedExactlyOnce()
+    {
+        // 600 events numbered 1..600 by one intake, delivered out of order (in blocks of 100: evens, then odds), then every
+        // one of them redelivered, far beyond the window of recent ids: each applies once.
+        var s = new CustomerState();
+        var events = Enumerable.Range(1, 600).Select(i => (Seq: (long)i, Event: E("login", Now.AddMinutes(-i)))).ToList();
+        var order = events.Chunk(100).SelectMany(block => block.Where(x => x.Seq % 2 == 0).Concat(block.Where(x => x.Seq % 2 == 1))).ToList();
+        Assert.All(order, x => Assert.True(CustomerTimeline.Apply(s, x.Event, delivery: new("intake-a", x.Seq))));
+
+        Assert.All(events, x => Assert.False(CustomerTimeline.Apply(s, x.Event, delivery: new("intake-a", x.Seq))));
+        Assert.Equal(600, s.EventsApplied);
+        Assert.Equal([new SeqRange(1, 600)], s.Delivered["intake-a"]);
+
+        // Another intake numbers its own events from 1: not confused with the first's.
+        Assert.True(CustomerTimeline.Apply(s, E("login", Now), delivery: new("intake-b", 1)));
+        Assert.Equal(601, s.EventsApplied);
+    }
+
+    [Fact]
+    public void DeliveredRanges_MergeAcrossGaps_AndForgetTheOldestBeyondTheCap()
+    {
+        var ranges = new List<SeqRange>();
+        foreach (var n in new long[] { 5, 3, 4, 10, 1, 2, 9 })
+            DeliveredRanges.Add(ranges, n);
+        Assert.Equal([new SeqRange(1, 5), new SeqRange(9, 10)], ranges);
+        Assert.True(DeliveredRanges.Contains(ranges, 4));
+        Assert.False(DeliveredRanges.Contains(ranges, 7));
+
+        var gappy = new List<SeqRange>();
+        for (var n = 1L; n <= 2 * (DeliveredRanges.MaxRanges + 1); n += 2)
+            DeliveredRanges.Add(gappy, n);
+        Assert.Equal(DeliveredRanges.MaxRanges, gappy.Count);
+        Assert.False(DeliveredRanges.Contains(gappy, 1));
+        Assert.True(DeliveredRanges.Contains(gappy, 2 * (DeliveredRanges.MaxRanges + 1) - 1));
+    }
+
+    [Fact]
     public void Only_KeepsJustTheNamedFields()
     {
         var s = new CustomerState();

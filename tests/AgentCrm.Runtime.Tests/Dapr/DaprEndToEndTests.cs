@@ -122,6 +122,32 @@ public sealed class DaprEndToEndTests
     }
 
     [Fact]
+    public async Task Delivery_OldEventRedeliveredAfterHundredsOfNewer_IsNotAppliedTwice()
+    {
+        var (app, daprd) = await StartAsync();
+        await using var _ = daprd;
+        await using var __ = app;
+        var customer = new ActorId("CustomerActor", "umbrella");
+        var at = DateTimeOffset.UtcNow.AddDays(-2);
+        var events = Enumerable.Range(0, 300).Select(i => Ev.Make("umbrella", "login", at.AddMinutes(i))).ToList();
+        await app.PostEventsAsync(events);
+        await SettleAsync(app, daprd);
+
+        // A broker redelivers the first and the 100th CloudEvents (a consumer crash; a republish from the watermark),
+        // long after the window of recent event ids has moved on.
+        var published = daprd.Published.Where(p => p["subject"]!.GetValue<string>() == "umbrella").ToList();
+        Assert.Equal(Enumerable.Range(1, 300), published.Select(p => p["data"]!["delivery"]!["seq"]!.GetValue<int>()).Order());
+        foreach (var id in new[] { events[0]["id"]!.GetValue<string>(), events[99]["id"]!.GetValue<string>() })
+        {
+            using var again = await DeliverAsync(app, published.Single(p => p["id"]!.GetValue<string>() == id).ToJsonString(), AppToken);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+
+        var state = JsonNode.Parse(daprd.StateOf(customer, "customer")!)!;
+        Assert.Equal(300, state["eventsApplied"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Delivery_ActorCallFails_AnswersNon2xxSoDaprdRetriesThenDeadLetters()
     {
         var daprd = await FakeDaprd.StartAsync(apiToken: ApiToken, appToken: AppToken);
