@@ -5,11 +5,12 @@ namespace AgentCrm.Audit;
 
 /// <summary>
 /// Audit records for what agents decided outside a brief: an assessment that fired but wrote no brief
-/// (cooldown), and an agent the customer's consent kept from running. Briefs carry their own record.
+/// (cooldown), and an agent the customer's consent kept from running. Briefs carry their own record. Each is written once per
+/// agent version, customer and triggering event, like a brief: a turn repeated after a crash does not record it twice.
 /// </summary>
 public sealed class AssessmentAudit(SqliteWriter writer, AuditLog audit, TimeProvider time)
 {
-    public Task FiredWithoutBriefAsync(AgentVersionRecord agent, string customerId, double score, IReadOnlyList<string> eventIds, string why) =>
+    public Task FiredWithoutBriefAsync(AgentVersionRecord agent, string customerId, double score, IReadOnlyList<string> eventIds, string why, string triggerEventId) =>
         writer.WriteAsync(ctx => audit.Append(ctx, $"agent:{agent.AgentId}@{agent.Version}", "assessment.fired", $"customer:{customerId}", new Dictionary<string, object?>
         {
             ["agentVersion"] = agent.Version,
@@ -19,7 +20,7 @@ public sealed class AssessmentAudit(SqliteWriter writer, AuditLog audit, TimePro
             ["eventIds"] = eventIds,
             ["brief"] = null,
             ["suppressedBy"] = why,
-        }, time.GetUtcNow()));
+        }, time.GetUtcNow(), OnceKey("assessment.fired", agent, customerId, triggerEventId)));
 
     public Task ConsentBlockedAsync(AgentVersionRecord agent, string customerId, IReadOnlyList<string> withheld, string triggerEventId) =>
         writer.WriteAsync(ctx => audit.Append(ctx, $"agent:{agent.AgentId}@{agent.Version}", "consent.blocked", $"customer:{customerId}", new Dictionary<string, object?>
@@ -29,5 +30,8 @@ public sealed class AssessmentAudit(SqliteWriter writer, AuditLog audit, TimePro
             ["purpose"] = agent.Manifest.Purpose,
             ["withheldFields"] = withheld,
             ["eventIds"] = new[] { triggerEventId },
-        }, time.GetUtcNow()));
+        }, time.GetUtcNow(), OnceKey("consent.blocked", agent, customerId, triggerEventId)));
+
+    private static string OnceKey(string action, AgentVersionRecord agent, string customerId, string triggerEventId) =>
+        string.Join('\u001f', action, agent.AgentId, agent.Version, customerId, triggerEventId);
 }

@@ -25,8 +25,14 @@ public sealed class AuditLog(SqliteDatabase database)
     private const string HeadKey = "audit.head";
     private static readonly JsonSerializerOptions DataJson = new(JsonSerializerDefaults.Web);
 
-    public void Append(WriteContext ctx, string actor, string action, string subject, IReadOnlyDictionary<string, object?> data, DateTimeOffset at)
+    /// <summary>
+    /// Appends a record in the caller's transaction. With <paramref name="onceKey"/>, a record already written under that key
+    /// is not written again (a redelivered event after a crash repeats the turn that recorded it); returns whether it was written.
+    /// </summary>
+    public bool Append(WriteContext ctx, string actor, string action, string subject, IReadOnlyDictionary<string, object?> data, DateTimeOffset at, string? onceKey = null)
     {
+        if (onceKey is not null && ctx.Execute("INSERT OR IGNORE INTO audit_once (key) VALUES ($k)", ("$k", onceKey)) == 0)
+            return false;
         // Chain from the recorded head, not from whatever row is last: if someone removed the newest
         // records, the next record still links to the removed one and verify reports the gap.
         var head = ctx.Command("SELECT value FROM meta WHERE key = $k", "$k");
@@ -56,6 +62,7 @@ public sealed class AuditLog(SqliteDatabase database)
             ("$s", seq), ("$at", when), ("$a", actor), ("$ac", action), ("$su", subject), ("$d", json), ("$p", prev), ("$h", hash));
         ctx.Execute("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             ("$k", HeadKey), ("$v", $"{seq}:{hash}"));
+        return true;
     }
 
     public static string Hash(long seq, string at, string actor, string action, string subject, string data, string prev) =>

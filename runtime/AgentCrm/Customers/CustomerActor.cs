@@ -128,7 +128,7 @@ public sealed partial class CustomerActor(
             {
                 if (!run.Shadow)
                     await assessmentAudit.FiredWithoutBriefAsync(live.Record, Id.Id, assessment.Score,
-                        assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList(), "cooldown").WaitAsync(cancellationToken);
+                        assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList(), "cooldown", triggerId).WaitAsync(cancellationToken);
                 continue;
             }
             var brief = await composer.ComposeAsync(live.Record, snapshot, outcome.Seen, assessment, triggerId, cancellationToken);

@@ -69,6 +69,9 @@ public static class ServerSchema
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS audit_once (
+            key TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS dead_letters (
             seq INTEGER PRIMARY KEY,
             event_id TEXT NOT NULL,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Audit;
 
@@ -68,6 +69,28 @@ public sealed class AuditTests
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         Assert.True(cmd.ExecuteNonQuery() > 0, $"the tampering statement changed nothing: {sql}");
+    }
+
+    [Fact]
+    public async Task AssessmentRecords_ATurnRepeatedForTheSameEvent_RecordsOnce()
+    {
+        // After a crash, the inbox redelivers events whose turn had already written its audit records (the state save
+        // did not happen): the repeated turn must not write them twice. Another triggering event is another record.
+        await using var app = await AgentCrmApp.StartAsync();
+        var audit = app.Services.GetRequiredService<AgentCrm.Audit.AssessmentAudit>();
+        var agent = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>().Find("renewal-risk", "1.0.0");
+        foreach (var trigger in new[] { "e-1", "e-1", "e-2" })
+        {
+            await audit.FiredWithoutBriefAsync(agent, "acme", 0.8, [trigger], "cooldown", trigger);
+            await audit.ConsentBlockedAsync(agent, "acme", ["usage.last30d"], trigger);
+        }
+
+        foreach (var action in new[] { "assessment.fired", "consent.blocked" })
+        {
+            var records = (await app.GetJsonAsync($"/v1/audit?subject=customer:acme&action={action}")).GetProperty("items").EnumerateArray().ToList();
+            Assert.Equal(["e-1", "e-2"], records.Select(r => r.GetProperty("data").GetProperty("eventIds")[0].GetString()).Order());
+        }
+        Assert.True((await VerifyAsync(app)).GetProperty("ok").GetBoolean());
     }
 
     [Fact]
