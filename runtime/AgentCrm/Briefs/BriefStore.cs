@@ -94,6 +94,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, $"The review window of brief '{id}' has closed.", false),
                 (_, var status) => (status, $"Brief '{id}' is {StatusName(status)}, a final state: it cannot be {(request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved")}.", false),
             };
+            // A held brief reaches the CSM only while its version still delivers: one unregistered, rolled back or
+            // suspended since must not start delivering again through its queue.
+            if (conflict is null && !unchanged && request.Verdict == ReviewVerdict.Approve && brief.Status == BriefStatus.PendingReview
+                && VersionState(ctx, brief.AgentId, brief.AgentVersion) is { } state && state != "active")
+                conflict = $"Agent version '{brief.AgentId}@{brief.AgentVersion}' is {state}: its held briefs are no longer delivered. A veto still records the brief as a wrong call.";
             if (conflict is not null || unchanged)
                 return new ReviewOutcome(brief, false, conflict);
             var verdict = request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved";
@@ -133,14 +138,27 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return outcome;
     }
 
-    /// <summary>The review queue, oldest first: briefs awaiting review, and delivered briefs still inside their veto window.</summary>
+    private static string? VersionState(WriteContext ctx, string agentId, string version)
+    {
+        var read = ctx.Command("SELECT state FROM agent_versions WHERE agent_id = $a AND version = $v", "$a", "$v");
+        read.Parameters["$a"].Value = agentId;
+        read.Parameters["$v"].Value = version;
+        return read.ExecuteScalar() as string;
+    }
+
+    /// <summary>
+    /// The review queue, oldest first: briefs awaiting review whose version still delivers (active), and delivered briefs
+    /// still inside their veto window.
+    /// </summary>
     public BriefPage ReviewQueue(int limit, long? afterSeq)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT b.seq, b.body FROM briefs b JOIN brief_reviews r ON r.brief_id = b.id
-            WHERE r.verdict IS NULL AND (b.status = 'pendingReview' OR (b.status = 'delivered' AND r.review_until > $now)) AND b.seq > $after
+            WHERE r.verdict IS NULL AND b.seq > $after
+              AND ((b.status = 'pendingReview' AND EXISTS (SELECT 1 FROM agent_versions v WHERE v.agent_id = r.agent_id AND v.version = r.agent_version AND v.state = 'active'))
+                OR (b.status = 'delivered' AND r.review_until > $now))
             ORDER BY b.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToUniversalTime().ToString("O"));

@@ -134,6 +134,28 @@ public sealed class ReviewTests
     }
 
     [Fact]
+    public async Task HeldBriefs_OfAVersionRolledBack_AreNotDelivered_AndLeaveTheQueue()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
+        using var reviewer = await app.ClientAsync("reviewer");
+        var held = (await NewestBriefAsync(app, "initech", expected: 1)).GetProperty("id").GetString()!;
+
+        using var rollback = await app.Client.PostAsync("/v1/agents/renewal-risk/rollback", null);
+        Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+
+        // The retired version's held brief must not reach the CSM through the queue.
+        var (status, problem) = await PostAsync(reviewer, $"/v1/briefs/{held}/approve", "{}");
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("retired", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray());
+        Assert.Equal("pendingReview", (await GetAsync(reviewer, $"/v1/briefs/{held}")).GetProperty("status").GetString());
+        // A veto still records it as a wrong call.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{held}/veto", """{"reason":"stale"}""")).Status);
+    }
+
+    [Fact]
     public async Task AVersionVetoedTooOften_IsSuspended_AndThePreviousVersionTakesOver()
     {
         await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
