@@ -21,14 +21,18 @@ public sealed class RuntimeMetrics : IDisposable
     private long _eventsApplied;
     private long _duplicateDeliveries;
 
-    public RuntimeMetrics()
+    public RuntimeMetrics(TimeProvider? time = null)
     {
+        Since = (time ?? TimeProvider.System).GetUtcNow();
         _applied = _meter.CreateCounter<long>("agentcrm.events.applied");
         _duplicates = _meter.CreateCounter<long>("agentcrm.events.duplicate_deliveries");
         _eventLatency = _meter.CreateHistogram<double>("agentcrm.event_to_assessment", "ms");
         _assessLatency = _meter.CreateHistogram<double>("agentcrm.assess.duration", "ms");
         _assessErrors = _meter.CreateCounter<long>("agentcrm.assess.errors");
     }
+
+    /// <summary>When these counters started (the process's start): they are not persisted.</summary>
+    public DateTimeOffset Since { get; }
 
     public long EventsApplied => Interlocked.Read(ref _eventsApplied);
 
@@ -75,8 +79,9 @@ public sealed class RuntimeMetrics : IDisposable
         var c = Agent(agentId, version);
         switch (shadowFired, servingFired)
         {
+            case (_, null): Interlocked.Increment(ref c.WithoutBaseline); break;
             case (true, true): Interlocked.Increment(ref c.BothFired); break;
-            case (true, _): Interlocked.Increment(ref c.OnlyShadowFired); break;
+            case (true, false): Interlocked.Increment(ref c.OnlyShadowFired); break;
             case (false, true): Interlocked.Increment(ref c.OnlyActiveFired); break;
             default: Interlocked.Increment(ref c.NeitherFired); break;
         }
@@ -101,6 +106,7 @@ public sealed class RuntimeMetrics : IDisposable
         public long OnlyShadowFired;
         public long OnlyActiveFired;
         public long NeitherFired;
+        public long WithoutBaseline;
         public long Degraded;
         public long ConsentBlocked;
 

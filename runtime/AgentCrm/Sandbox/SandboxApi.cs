@@ -34,9 +34,20 @@ public sealed record VersionHealth(string Version, string State, int CanaryPerce
 
 public sealed record AssessLatency(double P50, double P95, double P99, long Samples);
 
-public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double AgreementRate);
+/// <summary>
+/// A shadow version's verdicts next to the delivering version's on the same customers. <see cref="WithoutBaseline"/> counts
+/// assessments where no version delivered for that customer (nothing to agree with); they are not in the rate.
+/// </summary>
+public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double? AgreementRate, long WithoutBaseline = 0);
 
-public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Versions);
+/// <summary>
+/// An agent's health. Run counters (evaluations, fired, errors, latency, consent blocks, shadow agreement, degraded briefs)
+/// are this process's since <see cref="CountersSince"/>; brief counts and rates come from the database and survive restarts.
+/// </summary>
+public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Versions)
+{
+    public DateTimeOffset CountersSince { get; init; }
+}
 
 /// <summary>The sandbox over HTTP: case sets, evaluation jobs, reports, and the lifecycle actions around the gate.</summary>
 public static class SandboxApi
@@ -217,13 +228,14 @@ public static class SandboxApi
             var c = metrics.Agent(v.AgentId, v.Version);
             var runs = c.Evaluations + c.Errors;
             var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
+            var shadowRuns = compared + c.WithoutBaseline;
             var b = counts.GetValueOrDefault(v.Version) ?? new Briefs.BriefCounts();
             var latency = c.Latency.Count == 0 ? null : new AssessLatency(
                 Math.Round(c.Latency.Percentile(50), 3), Math.Round(c.Latency.Percentile(95), 3), Math.Round(c.Latency.Percentile(99), 3), c.Latency.Count);
             return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
                 runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), b.Total + b.Shadow,
-                compared == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
-                    Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4)))
+                shadowRuns == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
+                    compared == 0 ? null : Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4), c.WithoutBaseline))
             {
                 BlockedByConsent = c.ConsentBlocked,
                 AssessLatencyMs = latency,
@@ -233,7 +245,7 @@ public static class SandboxApi
                 Explainability = b.Total == 0 ? null : Math.Round((double)b.Explained / b.Total, 4),
                 DegradedBriefs = c.Degraded,
             };
-        }).ToList()));
+        }).ToList()) { CountersSince = metrics.Since });
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveCaseSet(string name, CaseSetStore store, CancellationToken cancellationToken)

@@ -122,6 +122,28 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Shadow_WithNoDeliveringVersion_IsNotCountedAsDisagreement()
+    {
+        await using var app = await StartWithCasesAsync();
+        // A new agent in shadow before any version of it is active: there is nothing to agree with.
+        await RegisterAsync(app, Manifest("1.0.0", 0.5, id: "renewal-risk-next"));
+        using var shadow = await app.Client.PostAsync("/v1/agents/renewal-risk-next/versions/1.0.0/shadow", null);
+        Assert.Equal(HttpStatusCode.OK, shadow.StatusCode);
+
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+
+        var health = await app.GetJsonAsync("/v1/agents/renewal-risk-next/health");
+        Assert.True(health.GetProperty("countersSince").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
+        var version = health.GetProperty("versions")[0];
+        var agreement = version.GetProperty("agreement");
+        Assert.True(version.GetProperty("evaluations").GetInt64() > 0);
+        Assert.Equal(version.GetProperty("evaluations").GetInt64(), agreement.GetProperty("withoutBaseline").GetInt64());
+        Assert.Equal(0, agreement.GetProperty("onlyShadowFired").GetInt64());
+        Assert.Equal(JsonValueKind.Null, agreement.GetProperty("agreementRate").ValueKind);
+    }
+
+    [Fact]
     public void CanaryBucket_RoutesTheShareWithinTolerance_AndIsStablePerCustomer()
     {
         var ids = Enumerable.Range(0, 10_000).Select(i => $"customer-{i}").ToList();
