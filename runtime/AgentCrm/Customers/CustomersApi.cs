@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Customers;
 
-public sealed record CustomerView(string Id, DateTimeOffset AsOf, IReadOnlyDictionary<string, SnapshotField> Fields, ConsentRecord Consent, IReadOnlyList<Brief> OpenBriefs);
+/// <summary>A customer as agents see it; <see cref="AsOf"/> is null (and <see cref="Fields"/> empty) before any of its events was processed.</summary>
+public sealed record CustomerView(string Id, DateTimeOffset? AsOf, IReadOnlyDictionary<string, SnapshotField> Fields, ConsentRecord Consent, IReadOnlyList<Brief> OpenBriefs);
 
 public sealed record GrantRequest(string? Purpose, IReadOnlyList<string>? Categories, string? ExpiresAt);
 
@@ -36,11 +37,14 @@ public static partial class CustomersApi
         var caller = Caller.From(context.User);
         if (!accounts.CanRead(caller, id))
             return Problems.Forbidden($"Customer '{id}' is not one of your accounts.");
-        if (await host.InvokeAsync(new ActorId(CustomerActor.TypeName, id), CustomerActor.SnapshotMethod, null, cancellationToken) is not CustomerSnapshot snapshot)
-            return Problems.NotFound($"No events have been processed for customer '{id}'.");
+        var snapshot = await host.InvokeAsync(new ActorId(CustomerActor.TypeName, id), CustomerActor.SnapshotMethod, null, cancellationToken) as CustomerSnapshot;
+        var consentInForce = consent.Get(id);
+        // A customer known only by the consent recorded for it: that consent can be read before its first event.
+        if (snapshot is null && !consentInForce.Explicit)
+            return Problems.NotFound($"No events have been processed for customer '{id}', and no consent is recorded for it.");
         var open = briefs.Query(new BriefQuery(id, null, null, null, null, BriefsApi.MaxLimit, null) { VisibleTo = caller }).Items
             .Where(b => b.Status is BriefStatus.Delivered or BriefStatus.PendingReview).ToList();
-        return TypedResults.Ok(new CustomerView(id, snapshot.AsOf, snapshot.Fields, consent.Get(id), open));
+        return TypedResults.Ok(new CustomerView(id, snapshot?.AsOf, snapshot?.Fields ?? new Dictionary<string, SnapshotField>(), consentInForce, open));
     }
 
     public static async Task<Results<Ok<ConsentRecord>, ProblemHttpResult>> PutConsent(

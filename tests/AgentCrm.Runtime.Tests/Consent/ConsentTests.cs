@@ -120,6 +120,22 @@ public sealed class ConsentTests
     }
 
     [Fact]
+    public async Task ConsentRecordedBeforeAnyEvent_CanBeReadBack_AnUnknownCustomerIs404()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await PutConsentAsync(app, "newco", "\"usage\"");
+
+        var view = await app.GetJsonAsync("/v1/customers/newco");
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("asOf").ValueKind);
+        Assert.Empty(view.GetProperty("fields").EnumerateObject());
+        Assert.True(view.GetProperty("consent").GetProperty("explicit").GetBoolean());
+        Assert.Equal(["usage"], view.GetProperty("consent").GetProperty("grants")[0].GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
+
+        using var unknown = await app.Client.GetAsync("/v1/customers/nobody");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task BadConsent_IsRefusedWithTheFieldAtFault_AndChangesNothing()
     {
         var (app, _) = await StartAsync();
