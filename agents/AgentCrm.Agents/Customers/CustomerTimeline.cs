@@ -14,13 +14,17 @@ public static class CustomerTimeline
     /// <param name="e">The event.</param>
     /// <param name="inboxSeq">The embedded inbox's sequence (in order per customer), or 0 for pub/sub deliveries.</param>
     /// <param name="delivery">Under pub/sub: the source that numbered the event and its number for this customer, when known.</param>
-    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null)
+    /// <param name="replay">
+    /// An inbox event delivered again after its turn failed (retry, or ops replaying a dead letter): it may come after later
+    /// events of the customer, so it is checked by id instead of by sequence.
+    /// </param>
+    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false)
     {
         // The embedded inbox delivers each customer's events in sequence order, so one number dedupes.
         // Pub/sub deliveries come at least once and in any order: a numbered delivery is checked exactly against the
         // ranges applied from its source; every pub/sub delivery also against the ids of the latest events (the same
-        // event accepted by two intake instances has two numbers).
-        if (inboxSeq > 0)
+        // event accepted by two intake instances has two numbers). A replay is checked against those ids too.
+        if (inboxSeq > 0 && !replay)
         {
             if (inboxSeq <= state.LastInboxSeq)
                 return false;
@@ -31,8 +35,8 @@ public static class CustomerTimeline
 
         state.CustomerId = e.CustomerId;
         if (inboxSeq > 0)
-            state.LastInboxSeq = inboxSeq;
-        else
+            state.LastInboxSeq = Math.Max(state.LastInboxSeq, inboxSeq);
+        if (inboxSeq == 0 || replay)
         {
             state.RecentEventIds.Add(e.Id);
             if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)

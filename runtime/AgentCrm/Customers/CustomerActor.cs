@@ -10,9 +10,10 @@ namespace AgentCrm.Customers;
 
 /// <summary>
 /// A delivery of one stored event to its customer's actor: with its embedded inbox sequence, or (pub/sub) with the
-/// source that numbered it and its number among the customer's events there, when known.
+/// source that numbered it and its number among the customer's events there, when known. <see cref="Replay"/>: delivered
+/// again after its turn failed, possibly after later events of the customer.
 /// </summary>
-public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt, CustomerTimeline.Delivery? Delivery = null);
+public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt, CustomerTimeline.Delivery? Delivery = null, bool Replay = false);
 
 /// <summary>One or more of a customer's events, in inbox order: one turn, one state save.</summary>
 public sealed record ApplyEvents(IReadOnlyList<ApplyEvent> Events);
@@ -70,7 +71,7 @@ public sealed partial class CustomerActor(
         int applied = 0, assessed = 0, written = 0;
         foreach (var e in message.Events)
         {
-            if (!CustomerTimeline.Apply(state, e.Event, e.Seq, e.Delivery))
+            if (!CustomerTimeline.Apply(state, e.Event, e.Seq, e.Delivery, e.Replay))
             {
                 metrics.DuplicateDelivery();
                 continue;

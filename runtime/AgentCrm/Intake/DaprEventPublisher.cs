@@ -18,7 +18,7 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
     public const string CloudEventSource = "agentcrm/intake";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping)
+    public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false)
     {
         var o = options.Value;
         foreach (var e in events)

@@ -18,6 +18,9 @@ namespace AgentCrm.Intake;
 public sealed partial class EventDispatcher : BackgroundService
 {
     private const string WatermarkKey = "dispatch.watermark";
+
+    /// <summary>Waits before each retry of an event whose turn failed, before it becomes a dead letter.</summary>
+    internal static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
     private const int WindowSize = 4096;
     private const int LiveCapacity = 100_000;
     private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(100);
@@ -172,12 +175,17 @@ public sealed partial class EventDispatcher : BackgroundService
         }
     }
 
-    /// <summary>True when the event is settled (applied, or a poison event recorded); false when it must be redelivered.</summary>
-    private async Task<bool> DeliverAsync(List<StoredEvent> events, CancellationToken stoppingToken)
+    /// <summary>
+    /// True when the event is settled (applied, or recorded as a dead letter); false when it must be redelivered. A group
+    /// whose turn failed is retried event by event; an event whose turn keeps failing is retried after
+    /// <see cref="RetryDelays"/>, then recorded in <c>dead_letters</c> for ops to replay (<see cref="DeadLetterStore"/>).
+    /// Retries are replays: later events of the customer may have been applied meanwhile.
+    /// </summary>
+    private async Task<bool> DeliverAsync(List<StoredEvent> events, CancellationToken stoppingToken, bool replay = false)
     {
         try
         {
-            await _delivery.DeliverAsync(events, stoppingToken);
+            await _delivery.DeliverAsync(events, stoppingToken, replay);
             return true;
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -194,7 +202,7 @@ public sealed partial class EventDispatcher : BackgroundService
                 foreach (var e in events)
                 {
                     await _gate.WaitAsync(CancellationToken.None);
-                    if (!await DeliverAsync([e], stoppingToken))
+                    if (!await DeliverAsync([e], stoppingToken, replay: true))
                         return false;
                 }
                 return true;
@@ -207,10 +215,31 @@ public sealed partial class EventDispatcher : BackgroundService
         catch (Exception ex)
         {
             var e = events[0];
-            LogPoison(ex, e.Event.Id, e.Seq, e.Event.CustomerId);
+            var last = ex;
+            foreach (var delay in RetryDelays)
+            {
+                try
+                {
+                    // The failure may pass (a busy disk, a store restarting).
+                    LogRetry(last, e.Event.Id, e.Seq, delay);
+                    await Task.Delay(delay, _time, stoppingToken);
+                    await _delivery.DeliverAsync(events, stoppingToken, replay: true);
+                    return true;
+                }
+                catch (Exception retry)
+                {
+                    if (retry is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                        last = retry;
+                    // Stopping: recorded below rather than left above the watermark, since later events of this customer
+                    // may be applied already and a plain redelivery after the restart would be taken for a duplicate.
+                    if (stoppingToken.IsCancellationRequested)
+                        break;
+                }
+            }
+            LogPoison(last, e.Event.Id, e.Seq, e.Event.CustomerId);
             await _writer.WriteAsync(ctx => ctx.Execute(
                 "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
-                ("$s", e.Seq), ("$id", e.Event.Id), ("$e", ex.GetType().Name + ": " + ex.Message), ("$at", _time.GetUtcNow().ToString("O"))));
+                ("$s", e.Seq), ("$id", e.Event.Id), ("$e", last.GetType().Name + ": " + last.Message), ("$at", _time.GetUtcNow().ToString("O"))));
             return true;
         }
         finally
@@ -241,6 +270,9 @@ public sealed partial class EventDispatcher : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events for customer {CustomerId} failed; retrying them one by one")]
     private partial void LogGroupRetry(Exception ex, string customerId, int count);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} (seq {Seq}) failed in its actor; retrying in {Delay}")]
+    private partial void LogRetry(Exception ex, string eventId, long seq, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
     private partial void LogPoison(Exception ex, string eventId, long seq, string customerId);
 }

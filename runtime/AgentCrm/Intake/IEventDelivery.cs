@@ -7,15 +7,18 @@ namespace AgentCrm.Intake;
 public interface IEventDelivery
 {
     /// <summary>Completes once the events are settled where they went; throws if they could not be.</summary>
-    Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping);
+    /// <param name="events">One customer's events, in inbox order.</param>
+    /// <param name="stopping">The app is stopping.</param>
+    /// <param name="replay">Delivered again after a failed turn: later events of the customer may have been applied since.</param>
+    Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false);
 }
 
 /// <summary>Embedded host: one call to the customer's actor per group (one turn, one state save).</summary>
 public sealed class ActorEventDelivery(IActorHost host) : IEventDelivery
 {
-    public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping)
+    public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false)
     {
-        var message = new ApplyEvents(events.Select(e => new ApplyEvent(e.Seq, e.Event, e.ReceivedAt)).ToList());
+        var message = new ApplyEvents(events.Select(e => new ApplyEvent(e.Seq, e.Event, e.ReceivedAt, Replay: replay)).ToList());
         // Not cancelled by shutdown: a turn that started finishes, so its progress is recorded.
         await host.InvokeAsync(new ActorId(CustomerActor.TypeName, events[0].Event.CustomerId), CustomerActor.ApplyMethod, message, CancellationToken.None);
     }

@@ -71,6 +71,7 @@ public static class AgentCrmServer
         app.MapOpenApi();
         app.MapHealthApi();
         app.MapEventsApi();
+        app.MapDeadLettersApi();
         app.MapAgentsApi().MapPluginsApi();
         app.MapBriefsApi();
         app.MapReviewsApi();
@@ -156,6 +157,7 @@ public static class AgentCrmServer
         builder.Services.AddSingleton(new EventNumbering(PerCustomer: dapr));
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<EventDispatcher>();
+        builder.Services.AddSingleton<DeadLetterStore>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventDispatcher>());
     }
 }

@@ -80,6 +80,20 @@ public sealed class CustomerTimelineTests
     }
 
     [Fact]
+    public void Apply_ReplayOfAnOlderInboxEvent_AppliesOnce_AfterLaterEvents()
+    {
+        var s = new CustomerState();
+        var failed = E("nps", Now.AddHours(-2), """{"score":3}""");
+        Assert.True(CustomerTimeline.Apply(s, E("login", Now.AddHours(-1)), inboxSeq: 11));
+
+        Assert.True(CustomerTimeline.Apply(s, failed, inboxSeq: 10, replay: true));
+        Assert.False(CustomerTimeline.Apply(s, failed, inboxSeq: 10, replay: true));
+        Assert.False(CustomerTimeline.Apply(s, failed, inboxSeq: 10));
+        Assert.Equal(2, s.EventsApplied);
+        Assert.Equal(11, s.LastInboxSeq);
+    }
+
+    [Fact]
     public void DeliveredRanges_MergeAcrossGaps_AndForgetTheOldestBeyondTheCap()
     {
         var ranges = new List<SeqRange>();

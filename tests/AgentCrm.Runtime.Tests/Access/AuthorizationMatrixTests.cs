@@ -59,6 +59,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
     public static readonly IReadOnlyList<Row> Table =
     [
         new("POST", "/v1/events", [Roles.Integrator, Roles.Ops], () => Post("/v1/events", NewEvent()), 202),
+        new("GET", "/v1/dead-letters", [Roles.Ops], () => Get("/v1/dead-letters"), 200),
+        new("POST", "/v1/dead-letters/replay", [Roles.Ops], () => Post("/v1/dead-letters/replay", """{"seqs":[999999999]}"""), 200),
 
         new("POST", "/v1/agents", [Roles.Ops], () => Post("/v1/agents", Manifest), 200, 201),
         new("GET", "/v1/agents", Readers, () => Get("/v1/agents"), 200),

@@ -1,0 +1,87 @@
+using AgentCrm.Audit;
+using AgentCrm.Storage;
+
+namespace AgentCrm.Intake;
+
+/// <summary>An accepted event whose turn kept failing: kept in the inbox, listed here until it is replayed.</summary>
+public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At);
+
+/// <summary>What a replay did: the events applied, and those that failed again (they stay dead letters).</summary>
+public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed);
+
+public sealed record ReplayFailure(long Seq, string EventId, string Error);
+
+/// <summary>
+/// The dispatcher's dead letters (events whose turn failed after its retries) for ops: list them, and replay them once the
+/// cause is fixed. A replay goes through the same delivery as live events, marked as a replay so the customer's actor
+/// checks it by event id (later events of the customer were applied meanwhile); an event applied leaves the list.
+/// </summary>
+public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer, EventStore inbox, IEventDelivery delivery, AuditLog audit, TimeProvider time)
+{
+    public const int MaxReplay = 1000;
+
+    public long Count()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM dead_letters";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>Dead letters in inbox order after <paramref name="afterSeq"/>, one more than <paramref name="limit"/> when there are more.</summary>
+    public List<DeadLetter> List(int limit, long afterSeq = 0, IReadOnlyCollection<long>? seqs = null)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        var only = seqs is { Count: > 0 } ? $" AND d.seq IN ({string.Join(",", seqs.Select((_, i) => $"$q{i}"))})" : "";
+        cmd.CommandText = $"""
+            SELECT d.seq, d.event_id, e.customer_id, e.type, d.error, d.at FROM dead_letters d JOIN events e ON e.seq = d.seq
+            WHERE d.seq > $after{only} ORDER BY d.seq LIMIT $limit
+            """;
+        cmd.Parameters.AddWithValue("$after", afterSeq);
+        cmd.Parameters.AddWithValue("$limit", limit + 1);
+        var i = 0;
+        foreach (var seq in seqs ?? [])
+            cmd.Parameters.AddWithValue($"$q{i++}", seq);
+        using var r = cmd.ExecuteReader();
+        var list = new List<DeadLetter>();
+        while (r.Read())
+            list.Add(new DeadLetter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+                DateTimeOffset.Parse(r.GetString(5), System.Globalization.CultureInfo.InvariantCulture)));
+        return list;
+    }
+
+    /// <summary>Replays the given dead letters (all, up to <see cref="MaxReplay"/>, when none are given), one at a time in inbox order.</summary>
+    public async Task<ReplayOutcome> ReplayAsync(IReadOnlyCollection<long>? seqs, string actor, CancellationToken cancellationToken)
+    {
+        var letters = List(MaxReplay, seqs: seqs).Take(MaxReplay).ToList();
+        var replayed = 0;
+        var failed = new List<ReplayFailure>();
+        foreach (var letter in letters)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var stored = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq);
+            try
+            {
+                await delivery.DeliverAsync(stored, cancellationToken, replay: true);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failed.Add(new ReplayFailure(letter.Seq, letter.EventId, ex.GetType().Name + ": " + ex.Message));
+                continue;
+            }
+            replayed++;
+            await writer.WriteAsync(ctx =>
+            {
+                ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", letter.Seq));
+                audit.Append(ctx, actor, "event.replayed", $"customer:{letter.CustomerId}", new Dictionary<string, object?>
+                {
+                    ["eventId"] = letter.EventId,
+                    ["seq"] = letter.Seq,
+                    ["error"] = letter.Error,
+                }, time.GetUtcNow());
+            });
+        }
+        return new ReplayOutcome(replayed, failed);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Actors;
+using AgentCrm.Runtime.Tests.Reviews;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentCrm.Runtime.Tests.Intake;
+
+/// <summary>
+/// The real SQLite actor state store with a fault switch per customer: the next N saves of that customer's state fail,
+/// as a full disk or an I/O error would. Everything else is the real server.
+/// </summary>
+internal sealed class FlakyStateStore(IActorStateStore inner) : IActorStateStore
+{
+    private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+
+    public void FailNextSaves(string customerId, int count) => _failures[customerId] = count;
+
+    public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken) => inner.LoadAsync(id, key, cancellationToken);
+
+    public Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
+    {
+        if (_failures.TryGetValue(id.Id, out var left) && left > 0 && _failures.TryUpdate(id.Id, left - 1, left))
+            throw new IOException("disk I/O error (injected)");
+        return inner.SaveAsync(id, changes, cancellationToken);
+    }
+}
+
+public sealed class DeadLetterTests
+{
+    private static async Task<(AgentCrmApp App, FlakyStateStore Store)> StartAsync()
+    {
+        FlakyStateStore? flaky = null;
+        var app = await AgentCrmApp.StartAsync(configure: s => s.Replace(ServiceDescriptor.Singleton<IActorStateStore>(sp =>
+            flaky = new FlakyStateStore(ActivatorUtilities.CreateInstance<SqliteActorStateStore>(sp)))));
+        _ = app.Services.GetRequiredService<IActorStateStore>();
+        return (app, flaky!);
+    }
+
+    private static async Task<JsonElement> ReplayAsync(AgentCrmApp app, string body = "")
+    {
+        using var response = await app.Client.PostAsync("/v1/dead-letters/replay", body.Length == 0 ? null : Variants.Json(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task ATurnThatFailsOnce_IsRetried_AndTheEventApplied()
+    {
+        var (app, store) = await StartAsync();
+        await using var _ = app;
+        store.FailNextSaves("fragile", 1);
+
+        await app.PostEventsAsync([Ev.Make("fragile", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 4 })]);
+        await app.WaitForProcessingAsync();
+
+        Assert.Equal(1, await app.CustomerFieldAsync("fragile", "events.total"));
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ATurnThatKeepsFailing_BecomesADeadLetter_ThatOpsReplayOnceFixed_AfterLaterEvents()
+    {
+        var (app, store) = await StartAsync();
+        await using var _ = app;
+        var now = DateTimeOffset.UtcNow;
+        // The first attempt and every retry fail.
+        store.FailNextSaves("fragile", 1 + 3);
+        var lost = Ev.Make("fragile", "nps", now.AddHours(-3), new { score = 4 });
+        await app.PostEventsAsync([lost]);
+        await app.WaitForProcessingAsync(TimeSpan.FromSeconds(60));
+
+        var letters = (await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray().ToList();
+        var letter = Assert.Single(letters);
+        Assert.Equal(lost["id"]!.GetValue<string>(), letter.GetProperty("eventId").GetString());
+        Assert.Equal("fragile", letter.GetProperty("customerId").GetString());
+        Assert.Contains("disk I/O error", letter.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // The customer's later events are applied meanwhile (its inbox sequence moves past the dead letter).
+        await app.PostEventsAsync([Ev.Make("fragile", "login", now.AddHours(-2))]);
+        await app.WaitForProcessingAsync();
+        Assert.Equal(1, await app.CustomerFieldAsync("fragile", "events.total"));
+
+        var replay = await ReplayAsync(app);
+        Assert.Equal(1, replay.GetProperty("replayed").GetInt32());
+        Assert.Empty(replay.GetProperty("failed").EnumerateArray());
+        Assert.Equal(2, await app.CustomerFieldAsync("fragile", "events.total"));
+        Assert.Equal(4, await app.CustomerFieldAsync("fragile", "nps.latest"));
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(0, (await ReplayAsync(app)).GetProperty("replayed").GetInt32());
+        var audit = await app.GetJsonAsync("/v1/audit?action=event.replayed");
+        Assert.Equal(lost["id"]!.GetValue<string>(), audit.GetProperty("items")[0].GetProperty("data").GetProperty("eventId").GetString());
+    }
+
+    [Fact]
+    public async Task Replay_BadSeqs_Is400NamingTheField()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var response = await app.Client.PostAsync("/v1/dead-letters/replay", Variants.Json("""{"seqs":[0]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("seqs", out _));
+    }
+}
