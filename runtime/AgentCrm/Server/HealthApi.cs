@@ -7,7 +7,8 @@ namespace AgentCrm.Server;
 
 public sealed record HealthStatus(string Status);
 
-public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark);
+/// <summary>Readiness; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters).</summary>
+public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters);
 
 public static class HealthApi
 {
@@ -18,21 +19,20 @@ public static class HealthApi
         return app;
     }
 
-    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(SqliteDatabase database, AgentRegistry registry, EventDispatcher dispatcher)
+    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(SqliteDatabase database, AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters)
     {
         bool storage;
+        long dead = 0;
         try
         {
-            using var connection = database.Open();
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT 1";
-            storage = cmd.ExecuteScalar() is long;
+            dead = deadLetters.Count();
+            storage = true;
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {
             storage = false;
         }
-        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark);
+        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark, dead);
         return storage && registry.Loaded ? TypedResults.Ok(status) : TypedResults.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

@@ -77,6 +77,7 @@ public sealed class DeadLetterTests
         Assert.Equal(lost["id"]!.GetValue<string>(), letter.GetProperty("eventId").GetString());
         Assert.Equal("fragile", letter.GetProperty("customerId").GetString());
         Assert.Contains("disk I/O error", letter.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
 
         // The customer's later events are applied meanwhile (its inbox sequence moves past the dead letter).
         await app.PostEventsAsync([Ev.Make("fragile", "login", now.AddHours(-2))]);
@@ -89,6 +90,7 @@ public sealed class DeadLetterTests
         Assert.Equal(2, await app.CustomerFieldAsync("fragile", "events.total"));
         Assert.Equal(4, await app.CustomerFieldAsync("fragile", "nps.latest"));
         Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
         Assert.Equal(0, (await ReplayAsync(app)).GetProperty("replayed").GetInt32());
         var audit = await app.GetJsonAsync("/v1/audit?action=event.replayed");
         Assert.Equal(lost["id"]!.GetValue<string>(), audit.GetProperty("items")[0].GetProperty("data").GetProperty("eventId").GetString());
