@@ -1,6 +1,5 @@
 using AgentCrm.Agents;
 using AgentCrm.Intake;
-using AgentCrm.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Server;
@@ -19,7 +18,7 @@ public static class HealthApi
         return app;
     }
 
-    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(SqliteDatabase database, AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters)
+    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters)
     {
         bool storage;
         long dead = 0;
