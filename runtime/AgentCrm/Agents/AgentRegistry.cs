@@ -193,14 +193,14 @@ public sealed partial class AgentRegistry
             var canaries = actives.Where(r => r.CanaryPercent < 100).ToList();
             if (primary is not null && canaries.Count > 0)
             {
-                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList(), actor, cancellationToken);
+                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList(), actor, cancellationToken);
                 return _records[(agentId, primary.Version)];
             }
             var previous = PreviousActive(agentId, primary, out var unregistered)
                 ?? throw new AgentConflictException(unregistered
                     ? $"{agentId} was unregistered, and unregister is final: rollback re-activates none of the versions from before it. Register a new version to run the agent again."
                     : $"{agentId} has no previously active version to roll back to.");
-            var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
+            var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList();
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
             return (await ApplyAsync(changes, actor, cancellationToken)).Last();
         }
@@ -307,9 +307,16 @@ public sealed partial class AgentRegistry
             var versions = _records.Values.Where(r => r.AgentId == agentId).ToList();
             if (versions.Count == 0)
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
-            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList();
+            var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList();
+            // Versions superseded earlier are withdrawn too: after an unregister the agent delivers nothing more.
+            var superseded = versions.Where(r => r.State == AgentState.Retired).ToList();
             var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended) is null && ended;
-            await ApplyAsync(changes, actor, cancellationToken, also: alreadyUnregistered ? null : (ctx, at) => Unregistered(ctx, agentId, actor, at));
+            await ApplyAsync(changes, actor, cancellationToken, also: alreadyUnregistered ? null : (ctx, at) =>
+            {
+                Unregistered(ctx, agentId, actor, at);
+                foreach (var r in superseded)
+                    ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", at.ToString("O")));
+            });
             return Versions(agentId);
         }
         finally
@@ -346,7 +353,14 @@ public sealed partial class AgentRegistry
     }
 
     /// <summary>One version's part in a lifecycle change: the action it undergoes and its canary share afterwards.</summary>
-    private sealed record Change(AgentVersionRecord Record, LifecycleAction Action, int Canary)
+    /// <param name="Record">The version.</param>
+    /// <param name="Action">What happens to it.</param>
+    /// <param name="Canary">Its canary share afterwards.</param>
+    /// <param name="Withdraw">
+    /// The version is taken back, not superseded (rolled back, unregistered, suspended): its briefs held for review are no
+    /// longer delivered (<c>withdrawn_versions</c>, read by the review queue). A superseded version's held briefs stay.
+    /// </param>
+    private sealed record Change(AgentVersionRecord Record, LifecycleAction Action, int Canary, bool Withdraw = false)
     {
         public AgentState To => AgentTransitions.Target(Action);
     }
@@ -359,11 +373,16 @@ public sealed partial class AgentRegistry
         var now = _time.GetUtcNow();
         await _writer.WriteAsync(ctx =>
         {
-            foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
+            foreach (var change in changes)
             {
+                var (r, to, canary) = (change.Record, change.To, change.Canary);
                 ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
                     ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
                 Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
+                if (change.Withdraw || to == AgentState.Suspended)
+                    ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", now.ToString("O")));
+                else if (to == AgentState.Active)
+                    ctx.Execute("DELETE FROM withdrawn_versions WHERE agent_id = $a AND version = $v", ("$a", r.AgentId), ("$v", r.Version));
             }
             also?.Invoke(ctx, now);
         }).WaitAsync(cancellationToken);

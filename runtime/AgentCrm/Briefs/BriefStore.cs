@@ -94,11 +94,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, $"The review window of brief '{id}' has closed.", false),
                 (_, var status) => (status, $"Brief '{id}' is {StatusName(status)}, a final state: it cannot be {(request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved")}.", false),
             };
-            // A held brief reaches the CSM only while its version still delivers: one unregistered, rolled back or
-            // suspended since must not start delivering again through its queue.
+            // A version taken back (rolled back, unregistered, suspended) must not start delivering again through its held
+            // briefs; one superseded by a promotion keeps them (they are still its findings, and a reviewer decides).
             if (conflict is null && !unchanged && request.Verdict == ReviewVerdict.Approve && brief.Status == BriefStatus.PendingReview
-                && VersionState(ctx, brief.AgentId, brief.AgentVersion) is { } state && state != "active")
-                conflict = $"Agent version '{brief.AgentId}@{brief.AgentVersion}' is {state}: its held briefs are no longer delivered. A veto still records the brief as a wrong call.";
+                && IsWithdrawn(ctx, brief.AgentId, brief.AgentVersion))
+                conflict = $"Agent version '{brief.AgentId}@{brief.AgentVersion}' was rolled back, unregistered or suspended: its held briefs are no longer delivered. A veto still records the brief as a wrong call.";
             if (conflict is not null || unchanged)
                 return new ReviewOutcome(brief, false, conflict);
             var verdict = request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved";
@@ -138,17 +138,17 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return outcome;
     }
 
-    private static string? VersionState(WriteContext ctx, string agentId, string version)
+    private static bool IsWithdrawn(WriteContext ctx, string agentId, string version)
     {
-        var read = ctx.Command("SELECT state FROM agent_versions WHERE agent_id = $a AND version = $v", "$a", "$v");
+        var read = ctx.Command("SELECT 1 FROM withdrawn_versions WHERE agent_id = $a AND version = $v", "$a", "$v");
         read.Parameters["$a"].Value = agentId;
         read.Parameters["$v"].Value = version;
-        return read.ExecuteScalar() as string;
+        return read.ExecuteScalar() is not null;
     }
 
     /// <summary>
-    /// The review queue, oldest first: briefs awaiting review whose version still delivers (active), and delivered briefs
-    /// still inside their veto window.
+    /// The review queue, oldest first: briefs awaiting review (unless their version was rolled back, unregistered or
+    /// suspended), and delivered briefs still inside their veto window.
     /// </summary>
     public BriefPage ReviewQueue(int limit, long? afterSeq)
     {
@@ -157,7 +157,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         cmd.CommandText = """
             SELECT b.seq, b.body FROM briefs b JOIN brief_reviews r ON r.brief_id = b.id
             WHERE r.verdict IS NULL AND b.seq > $after
-              AND ((b.status = 'pendingReview' AND EXISTS (SELECT 1 FROM agent_versions v WHERE v.agent_id = r.agent_id AND v.version = r.agent_version AND v.state = 'active'))
+              AND ((b.status = 'pendingReview' AND NOT EXISTS (SELECT 1 FROM withdrawn_versions w WHERE w.agent_id = r.agent_id AND w.version = r.agent_version))
                 OR (b.status = 'delivered' AND r.review_until > $now))
             ORDER BY b.seq LIMIT $limit
             """;

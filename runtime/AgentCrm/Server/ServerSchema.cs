@@ -69,6 +69,12 @@ public static class ServerSchema
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS withdrawn_versions (
+            agent_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (agent_id, version)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS audit_once (
             key TEXT PRIMARY KEY
         ) WITHOUT ROWID;

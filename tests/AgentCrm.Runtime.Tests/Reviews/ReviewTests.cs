@@ -148,11 +148,34 @@ public sealed class ReviewTests
         // The retired version's held brief must not reach the CSM through the queue.
         var (status, problem) = await PostAsync(reviewer, $"/v1/briefs/{held}/approve", "{}");
         Assert.Equal(HttpStatusCode.Conflict, status);
-        Assert.Contains("retired", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("rolled back", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray());
         Assert.Equal("pendingReview", (await GetAsync(reviewer, $"/v1/briefs/{held}")).GetProperty("status").GetString());
         // A veto still records it as a wrong call.
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{held}/veto", """{"reason":"stale"}""")).Status);
+    }
+
+    [Fact]
+    public async Task HeldBriefs_OfAVersionSupersededByAPromotion_StayInTheQueue_AndCanBeApproved()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
+        using var reviewer = await app.ClientAsync("reviewer");
+        var held = (await NewestBriefAsync(app, "initech", expected: 1)).GetProperty("id").GetString()!;
+
+        // A routine promotion of the next version retires 1.1.0; its findings still await a reviewer.
+        await Variants.RegisterAsync(app, "1.2.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "1.2.0-review");
+
+        Assert.Equal([held], (await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()));
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{held}/approve", "{}")).Status);
+
+        // Unregistering the agent takes back every version, superseded ones included.
+        var another = (await NewestBriefAsync(app, "umbrella", expected: 1)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/renewal-risk")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(reviewer, $"/v1/briefs/{another}/approve", "{}")).Status);
+        Assert.Empty((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray());
     }
 
     [Fact]
