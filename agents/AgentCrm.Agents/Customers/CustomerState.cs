@@ -24,10 +24,11 @@ public sealed class CustomerState
     public List<string> RecentEventIds { get; set; } = [];
 
     /// <summary>
-    /// Per delivering source (an intake instance under Dapr), the delivery numbers applied (<see cref="DeliveredRanges"/>):
-    /// pub/sub redelivers at least once and in any order, and a source republishes from its watermark after a crash.
+    /// Per delivering source (an inbox, under the id it draws at each start), the delivery numbers applied
+    /// (<see cref="DeliveredRanges"/>): redeliveries after a crash, a retry or a replay, and pub/sub's at-least-once in any
+    /// order, are recognised exactly. At most <see cref="DeliveredRanges.MaxSources"/> sources.
     /// </summary>
-    public Dictionary<string, List<SeqRange>> Delivered { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DeliverySource> Delivered { get; set; } = new(StringComparer.Ordinal);
 
     public long EventsApplied { get; set; }
 

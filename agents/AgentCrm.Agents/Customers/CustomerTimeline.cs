@@ -6,47 +6,40 @@ namespace AgentCrm.Agents.Customers;
 /// </summary>
 public static class CustomerTimeline
 {
-    /// <summary>Who numbered a pub/sub delivery (an intake instance) and its number among that customer's events there (1, 2, 3, …).</summary>
+    /// <summary>Who numbered a delivery (an inbox, under the id it drew at start) and its number among that customer's events there (1, 2, 3, …).</summary>
     public sealed record Delivery(string Source, long Seq);
 
     /// <summary>True when the event was applied; false when it was seen before (duplicate delivery).</summary>
-    /// <param name="state">The customer's state, changed in place.</param>
+    /// <param name="state">The customer's state, changed in place (also for a duplicate whose number was not yet recorded).</param>
     /// <param name="e">The event.</param>
-    /// <param name="inboxSeq">The embedded inbox's sequence (in order per customer), or 0 for pub/sub deliveries.</param>
-    /// <param name="delivery">Under pub/sub: the source that numbered the event and its number for this customer, when known.</param>
+    /// <param name="inboxSeq">The embedded inbox's sequence, or 0 for pub/sub deliveries.</param>
+    /// <param name="delivery">The source that numbered the event and its number for this customer, when known.</param>
     /// <param name="replay">
-    /// An inbox event delivered again after its turn failed (retry, or ops replaying a dead letter): it may come after later
-    /// events of the customer, so it is checked by id instead of by sequence.
+    /// An inbox event without a number (stored before numbering) delivered again after its turn failed: it may come after
+    /// later events of the customer, so it is checked by id instead of by sequence.
     /// </param>
     public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false)
     {
-        // The embedded inbox delivers each customer's events in sequence order, so one number dedupes.
-        // Pub/sub deliveries come at least once and in any order: a numbered delivery is checked exactly against the
-        // ranges applied from its source; every pub/sub delivery also against the ids of the latest events (the same
-        // event accepted by two intake instances has two numbers). A replay is checked against those ids too.
-        if (inboxSeq > 0 && !replay)
-        {
-            if (inboxSeq <= state.LastInboxSeq)
-                return false;
-        }
-        else if (state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal)
-            || (delivery is { } d && state.Delivered.TryGetValue(d.Source, out var seen) && DeliveredRanges.Contains(seen, d.Seq)))
+        // A numbered delivery is checked exactly against the ranges applied from its source, whatever its order. Under
+        // pub/sub every delivery is also checked against the ids of the latest events (the same event accepted by two
+        // intake instances has two numbers). Events without a number: by inbox sequence (delivered in order), or by id.
+        var known = delivery is { } d && state.Delivered.TryGetValue(d.Source, out var source) && DeliveredRanges.Contains(source.Ranges, d.Seq);
+        var seen = known
+            || (delivery is null && inboxSeq > 0 && !replay && inboxSeq <= state.LastInboxSeq)
+            || ((inboxSeq == 0 || (replay && delivery is null)) && state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal));
+        if (delivery is { } numbered && !known)
+            Record(state, numbered);
+        if (seen)
             return false;
 
         state.CustomerId = e.CustomerId;
         if (inboxSeq > 0)
             state.LastInboxSeq = Math.Max(state.LastInboxSeq, inboxSeq);
-        if (inboxSeq == 0 || replay)
+        if (inboxSeq == 0 || (replay && delivery is null))
         {
             state.RecentEventIds.Add(e.Id);
             if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
                 state.RecentEventIds.RemoveRange(0, state.RecentEventIds.Count - CustomerState.RecentIdCapacity);
-            if (delivery is { } numbered)
-            {
-                if (!state.Delivered.TryGetValue(numbered.Source, out var ranges))
-                    state.Delivered[numbered.Source] = ranges = [];
-                DeliveredRanges.Add(ranges, numbered.Seq);
-            }
         }
         state.EventsApplied++;
         if (state.FirstEventAt is null || e.OccurredAt < state.FirstEventAt)
@@ -72,6 +65,18 @@ public static class CustomerTimeline
         CountEvent(state, e);
         Trim(state);
         return true;
+    }
+
+    private static void Record(CustomerState state, Delivery delivery)
+    {
+        if (!state.Delivered.TryGetValue(delivery.Source, out var source))
+        {
+            if (state.Delivered.Count >= DeliveredRanges.MaxSources)
+                state.Delivered.Remove(state.Delivered.MinBy(s => s.Value.LastUsed).Key);
+            state.Delivered[delivery.Source] = source = new DeliverySource();
+        }
+        DeliveredRanges.Add(source.Ranges, delivery.Seq);
+        source.LastUsed = state.EventsApplied + 1;
     }
 
     private static void ApplyProfile(CustomerState s, CrmEvent e)

@@ -3,15 +3,27 @@ namespace AgentCrm.Agents.Customers;
 /// <summary>A closed range of delivery numbers, <see cref="From"/> to <see cref="To"/>.</summary>
 public sealed record SeqRange(long From, long To);
 
+/// <summary>What a customer's actor applied from one source: the numbers' ranges, and when it last applied one (its event count then).</summary>
+public sealed class DeliverySource
+{
+    public List<SeqRange> Ranges { get; set; } = [];
+
+    public long LastUsed { get; set; }
+}
+
 /// <summary>
-/// The delivery numbers a customer's actor has applied from one source (an intake instance numbering each customer's
-/// events 1, 2, 3, … as it accepts them), kept as sorted, merged ranges: exact duplicate detection for redeliveries of any
-/// age, in a few bytes as long as deliveries are roughly in order (every gap is one more range).
+/// The delivery numbers a customer's actor has applied from one source (an inbox numbering each customer's events 1, 2,
+/// 3, … as it accepts them, under an id it draws at every start), kept as sorted, merged ranges: exact duplicate detection
+/// for redeliveries of any age and in any order, in a few bytes as long as deliveries come roughly in order (every gap is
+/// one more range).
 /// </summary>
 public static class DeliveredRanges
 {
-    /// <summary>Most ranges kept per source; beyond it the oldest is forgotten (a redelivery that old would apply again).</summary>
+    /// <summary>Most ranges kept per source; beyond it the shortest is forgotten (a redelivery of one of its numbers would apply again).</summary>
     public const int MaxRanges = 256;
+
+    /// <summary>Most sources kept per customer; beyond it the one used least recently is forgotten.</summary>
+    public const int MaxSources = 16;
 
     public static bool Contains(List<SeqRange> ranges, long n)
     {
@@ -59,7 +71,15 @@ public static class DeliveredRanges
         {
             ranges.Insert(next, new SeqRange(n, n));
             if (ranges.Count > MaxRanges)
-                ranges.RemoveAt(0);
+            {
+                // Forgetting can only let an old redelivery apply twice, never drop a new event: forget the least,
+                // the shortest range (the oldest among equals), not the long run of everything delivered in order.
+                var shortest = 0;
+                for (var i = 1; i < ranges.Count; i++)
+                    if (ranges[i].To - ranges[i].From < ranges[shortest].To - ranges[shortest].From)
+                        shortest = i;
+                ranges.RemoveAt(shortest);
+            }
         }
     }
 }

@@ -85,7 +85,8 @@ public sealed partial class CustomerActor(
             if (e.Event.Type == "contract")
                 await ScheduleRescoreAsync(state, cancellationToken);
         }
-        if (applied > 0)
+        // A duplicate may still teach the state a delivery number (the same event accepted under another number).
+        if (applied > 0 || message.Events.Any(e => e.Delivery is not null))
             State.Set(StateKey, state);
         return new ApplyOutcome(applied, assessed, written);
     }

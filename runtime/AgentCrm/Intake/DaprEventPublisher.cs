@@ -12,7 +12,7 @@ namespace AgentCrm.Intake;
 /// backoff until it succeeds or the app stops; the inbox watermark holds until then, so nothing
 /// accepted is lost (a restart publishes again from the watermark; the actor's event-id check drops repeats).
 /// </summary>
-public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventStore inbox, IOptions<DaprOptions> options, TimeProvider time, ILogger<DaprEventPublisher> logger) : IEventDelivery
+public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptions<DaprOptions> options, TimeProvider time, ILogger<DaprEventPublisher> logger) : IEventDelivery
 {
     public const string CloudEventType = "com.agentcrm.crm-event";
     public const string CloudEventSource = "agentcrm/intake";
@@ -23,7 +23,7 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
         var o = options.Value;
         foreach (var e in events)
         {
-            var body = JsonSerializer.SerializeToUtf8Bytes(ToCloudEvent(e, inbox.SourceId));
+            var body = JsonSerializer.SerializeToUtf8Bytes(ToCloudEvent(e));
             var metadata = new Dictionary<string, string> { ["partitionKey"] = e.Event.CustomerId };
             var backoff = o.RetryBaseDelay;
             while (true)
@@ -44,14 +44,14 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
     }
 
     /// <summary>
-    /// CloudEvents 1.0 envelope; <c>data</c> is the event as intake accepted it, plus <c>delivery</c> — this inbox's source id
-    /// and the event's number among the customer's events here — so the actor dedupes redeliveries of any age exactly.
+    /// CloudEvents 1.0 envelope; <c>data</c> is the event as intake accepted it, plus <c>delivery</c> — the source id of the run
+    /// that accepted it and its number among the customer's events — so the actor dedupes redeliveries of any age exactly.
     /// </summary>
-    public static JsonObject ToCloudEvent(StoredEvent e, string sourceId)
+    public static JsonObject ToCloudEvent(StoredEvent e)
     {
         var data = JsonSerializer.SerializeToNode(e.Event, EventSubscriptionApi.Json)!.AsObject();
-        if (e.CustomerSeq > 0)
-            data[EventSubscriptionApi.DeliveryProperty] = new JsonObject { ["source"] = sourceId, ["seq"] = e.CustomerSeq };
+        if (e.Delivery is { } delivery)
+            data[EventSubscriptionApi.DeliveryProperty] = new JsonObject { ["source"] = delivery.Source, ["seq"] = delivery.Seq };
         return new JsonObject
         {
             ["specversion"] = "1.0",

@@ -45,6 +45,8 @@ public static class DeadLettersApi
             seqs = body?.Seqs;
             if (seqs is { Count: > DeadLetterStore.MaxReplay })
                 return Problems.Validation(new Dictionary<string, string[]> { ["seqs"] = [$"At most {DeadLetterStore.MaxReplay} seqs per replay."] });
+            if (seqs is { Count: 0 })
+                return Problems.Validation(new Dictionary<string, string[]> { ["seqs"] = ["seqs is empty: leave it out to replay every dead letter, or name the ones to replay."] });
             if (seqs is not null && seqs.Any(s => s <= 0))
                 return Problems.Validation(new Dictionary<string, string[]> { ["seqs"] = ["seqs are positive inbox sequences, as GET /v1/dead-letters lists them."] });
         }

@@ -36,6 +36,9 @@ public sealed partial class EventDispatcher : BackgroundService
     private int _liveCount;
     private long _watermark;
 
+    /// <summary>Inbox sequences recorded as dead letters (few): one delivered later after all leaves the list.</summary>
+    private readonly HashSet<long> _deadLetters = [];
+
     public EventDispatcher(EventStore store, IEventDelivery delivery, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
     {
         _store = store;
@@ -66,6 +69,8 @@ public sealed partial class EventDispatcher : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _watermark = ReadWatermark();
+        lock (_deadLetters)
+            _deadLetters.UnionWith(ReadDeadLetters());
         var cursor = _watermark;
         var inFlight = new Queue<(long Seq, Task<bool> Settled)>();
         var persisted = _watermark;
@@ -186,6 +191,7 @@ public sealed partial class EventDispatcher : BackgroundService
         try
         {
             await _delivery.DeliverAsync(events, stoppingToken, replay);
+            await ForgetDeadLettersAsync(events);
             return true;
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -224,6 +230,7 @@ public sealed partial class EventDispatcher : BackgroundService
                     LogRetry(last, e.Event.Id, e.Seq, delay);
                     await Task.Delay(delay, _time, stoppingToken);
                     await _delivery.DeliverAsync(events, stoppingToken, replay: true);
+                    await ForgetDeadLettersAsync(events);
                     return true;
                 }
                 catch (Exception retry)
@@ -240,6 +247,8 @@ public sealed partial class EventDispatcher : BackgroundService
             await _writer.WriteAsync(ctx => ctx.Execute(
                 "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
                 ("$s", e.Seq), ("$id", e.Event.Id), ("$e", last.GetType().Name + ": " + last.Message), ("$at", _time.GetUtcNow().ToString("O"))));
+            lock (_deadLetters)
+                _deadLetters.Add(e.Seq);
             return true;
         }
         finally
@@ -257,6 +266,40 @@ public sealed partial class EventDispatcher : BackgroundService
     private Task PersistAsync(long watermark) => _writer.WriteAsync(ctx => ctx.Execute(
         "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         ("$k", WatermarkKey), ("$v", watermark.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    /// <summary>
+    /// A dead letter delivered after all (redelivered above the watermark after a restart) is applied: numbered events are
+    /// recognised exactly, so a delivery that succeeds means the event is in the customer's state. It leaves the list.
+    /// </summary>
+    private Task ForgetDeadLettersAsync(IReadOnlyList<StoredEvent> events)
+    {
+        List<long>? delivered = null;
+        lock (_deadLetters)
+        {
+            if (_deadLetters.Count == 0)
+                return Task.CompletedTask;
+            foreach (var e in events)
+                if (e.Delivery is not null && _deadLetters.Remove(e.Seq))
+                    (delivered ??= []).Add(e.Seq);
+        }
+        return delivered is null ? Task.CompletedTask : _writer.WriteAsync(ctx =>
+        {
+            foreach (var seq in delivered)
+                ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", seq));
+        });
+    }
+
+    private List<long> ReadDeadLetters()
+    {
+        using var connection = _database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq FROM dead_letters";
+        using var reader = cmd.ExecuteReader();
+        var seqs = new List<long>();
+        while (reader.Read())
+            seqs.Add(reader.GetInt64(0));
+        return seqs;
+    }
 
     private long ReadWatermark()
     {

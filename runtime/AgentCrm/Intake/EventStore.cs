@@ -5,17 +5,11 @@ using AgentCrm.Storage;
 namespace AgentCrm.Intake;
 
 /// <summary>
-/// An event as stored in the inbox, with its delivery sequence and, when the inbox numbers each customer's events
-/// (<see cref="EventNumbering"/>), its number among that customer's events here (1, 2, 3, …; 0 when not numbered).
+/// An event as stored in the inbox, with its delivery sequence and its number among the customer's events
+/// (<see cref="CustomerTimeline.Delivery"/>: the inbox's source id of that run, and 1, 2, 3, …), null for events stored before
+/// numbering.
 /// </summary>
-public sealed record StoredEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt, long CustomerSeq = 0);
-
-/// <summary>
-/// Under Dapr the inbox numbers each customer's events as it accepts them, so the actor can tell any redelivery from
-/// pub/sub (at least once, any order, a republish from the watermark after a crash) from a new event, exactly.
-/// The embedded host delivers in inbox order and needs no numbering.
-/// </summary>
-public sealed record EventNumbering(bool PerCustomer);
+public sealed record StoredEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt, CustomerTimeline.Delivery? Delivery = null);
 
 public sealed record AppendResult(int Accepted, int Duplicates, long LastSeq);
 
@@ -23,18 +17,39 @@ public sealed record AppendResult(int Accepted, int Duplicates, long LastSeq);
 /// The durable inbox. Append is one group-commit operation per request (all of a request's events or
 /// none); the unique event id makes redelivery by a client harmless.
 /// </summary>
-public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, EventNumbering? numbering = null)
+public sealed class EventStore
 {
     private const string InsertSql =
         "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b) RETURNING seq";
 
-    private const string NextCustomerSeqSql =
-        "INSERT INTO customer_seqs (customer_id, last) VALUES ($c, 1) ON CONFLICT(customer_id) DO UPDATE SET last = last + 1 RETURNING last";
+    private const string NextNumberSql =
+        "INSERT INTO customer_numbers (customer_id, last) VALUES ($c, 1) ON CONFLICT(customer_id) DO UPDATE SET last = last + 1 RETURNING last";
 
-    private const string CustomerSeqSql = "INSERT INTO event_customer_seqs (seq, customer_seq) VALUES ($s, $n)";
+    private const string NumberSql = "INSERT INTO event_numbers (seq, source, number) VALUES ($s, $src, $n)";
 
-    private readonly bool _numbered = numbering?.PerCustomer ?? false;
-    private string? _sourceId;
+    private readonly SqliteDatabase database;
+    private readonly SqliteWriter writer;
+    private readonly TimeProvider time;
+
+    /// <summary>
+    /// Numbers each customer's events as they are accepted, in the same transaction, under a source id drawn at every start
+    /// (the counters of earlier runs are dropped): an actor recognises any redelivery exactly, in any order, and a data
+    /// directory restored from a backup never numbers new events like ones the actors already applied.
+    /// </summary>
+    public EventStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+    {
+        this.database = database;
+        this.writer = writer;
+        this.time = time;
+        SourceId = Guid.NewGuid().ToString("N")[..16];
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "DELETE FROM customer_numbers";
+        cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>This run's source id for the numbers it gives.</summary>
+    public string SourceId { get; }
 
     /// <summary>Raised on the writer thread, in sequence order, for the events of each commit (the dispatcher's fast path).</summary>
     public event Action<IReadOnlyList<StoredEvent>>? Committed;
@@ -59,8 +74,8 @@ public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, Tim
         return await writer.WriteAsync(ctx =>
         {
             var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
-            var next = _numbered ? ctx.Command(NextCustomerSeqSql, "$c") : null;
-            var number = _numbered ? ctx.Command(CustomerSeqSql, "$s", "$n") : null;
+            var next = ctx.Command(NextNumberSql, "$c");
+            var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
@@ -74,17 +89,14 @@ public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, Tim
                 if (cmd.ExecuteScalar() is long seq)
                 {
                     accepted++;
-                    long customerSeq = 0;
-                    if (next is not null && number is not null)
-                    {
-                        // In the same transaction as the event: a number is never lost or given twice.
-                        next.Parameters["$c"].Value = e.Event.CustomerId;
-                        customerSeq = (long)next.ExecuteScalar()!;
-                        number.Parameters["$s"].Value = seq;
-                        number.Parameters["$n"].Value = customerSeq;
-                        number.ExecuteNonQuery();
-                    }
-                    stored.Add(new StoredEvent(seq, e.Event, now, customerSeq));
+                    // In the same transaction as the event: a number is never lost or given twice.
+                    next.Parameters["$c"].Value = e.Event.CustomerId;
+                    var n = (long)next.ExecuteScalar()!;
+                    number.Parameters["$s"].Value = seq;
+                    number.Parameters["$src"].Value = SourceId;
+                    number.Parameters["$n"].Value = n;
+                    number.ExecuteNonQuery();
+                    stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(SourceId, n)));
                 }
                 else
                     duplicates++;
@@ -106,7 +118,7 @@ public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, Tim
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT e.seq, e.body, e.received_at, coalesce(n.customer_seq, 0) FROM events e LEFT JOIN event_customer_seqs n ON n.seq = e.seq
+            SELECT e.seq, e.body, e.received_at, n.source, n.number FROM events e LEFT JOIN event_numbers n ON n.seq = e.seq
             WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$after", afterSeq);
@@ -115,7 +127,8 @@ public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, Tim
         using var reader = cmd.ExecuteReader();
         var list = new List<StoredEvent>(limit);
         while (reader.Read())
-            list.Add(new StoredEvent(reader.GetInt64(0), ParseStored(reader.GetString(1)), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt64(3)));
+            list.Add(new StoredEvent(reader.GetInt64(0), ParseStored(reader.GetString(1)), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture),
+                reader.IsDBNull(3) ? null : new CustomerTimeline.Delivery(reader.GetString(3), reader.GetInt64(4))));
         return list;
     }
 
@@ -139,26 +152,6 @@ public sealed class EventStore(SqliteDatabase database, SqliteWriter writer, Tim
             list.Add(doc.RootElement.Clone());
         }
         return list;
-    }
-
-    /// <summary>
-    /// This inbox's identity as a source of numbered deliveries: made once, kept in its database. Each instance's data
-    /// directory must be its own (a copy would number events the actors already count as delivered from the original).
-    /// </summary>
-    public string SourceId
-    {
-        get
-        {
-            if (Volatile.Read(ref _sourceId) is { } id)
-                return id;
-            using var connection = database.Open();
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "INSERT OR IGNORE INTO meta (key, value) VALUES ('inbox.source', $v); SELECT value FROM meta WHERE key = 'inbox.source'";
-            cmd.Parameters.AddWithValue("$v", Guid.NewGuid().ToString("N"));
-            id = (string)cmd.ExecuteScalar()!;
-            Volatile.Write(ref _sourceId, id);
-            return id;
-        }
     }
 
     public long Count() => Scalar("SELECT count(*) FROM events");

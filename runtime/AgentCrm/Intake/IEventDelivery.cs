@@ -18,7 +18,7 @@ public sealed class ActorEventDelivery(IActorHost host) : IEventDelivery
 {
     public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false)
     {
-        var message = new ApplyEvents(events.Select(e => new ApplyEvent(e.Seq, e.Event, e.ReceivedAt, Replay: replay)).ToList());
+        var message = new ApplyEvents(events.Select(e => new ApplyEvent(e.Seq, e.Event, e.ReceivedAt, e.Delivery, replay)).ToList());
         // Not cancelled by shutdown: a turn that started finishes, so its progress is recorded.
         await host.InvokeAsync(new ActorId(CustomerActor.TypeName, events[0].Event.CustomerId), CustomerActor.ApplyMethod, message, CancellationToken.None);
     }

@@ -154,7 +154,6 @@ public static class AgentCrmServer
             builder.Services.AddSingleton<IEventDelivery, ActorEventDelivery>();
         builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IntakeOptions>, IntakeOptionsValidator>();
-        builder.Services.AddSingleton(new EventNumbering(PerCustomer: dapr));
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<EventDispatcher>();
         builder.Services.AddSingleton<DeadLetterStore>();

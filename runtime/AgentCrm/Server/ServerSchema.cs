@@ -17,13 +17,14 @@ public static class ServerSchema
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS customer_seqs (
+        CREATE TABLE IF NOT EXISTS customer_numbers (
             customer_id TEXT PRIMARY KEY,
             last INTEGER NOT NULL
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS event_customer_seqs (
+        CREATE TABLE IF NOT EXISTS event_numbers (
             seq INTEGER PRIMARY KEY,
-            customer_seq INTEGER NOT NULL
+            source TEXT NOT NULL,
+            number INTEGER NOT NULL
         );
         CREATE TABLE IF NOT EXISTS agent_versions (
             agent_id TEXT NOT NULL,

@@ -72,7 +72,7 @@ public sealed class CustomerTimelineTests
 
         Assert.All(events, x => Assert.False(CustomerTimeline.Apply(s, x.Event, delivery: new("intake-a", x.Seq))));
         Assert.Equal(600, s.EventsApplied);
-        Assert.Equal([new SeqRange(1, 600)], s.Delivered["intake-a"]);
+        Assert.Equal([new SeqRange(1, 600)], s.Delivered["intake-a"].Ranges);
 
         // Another intake numbers its own events from 1: not confused with the first's.
         Assert.True(CustomerTimeline.Apply(s, E("login", Now), delivery: new("intake-b", 1)));
@@ -103,12 +103,54 @@ public sealed class CustomerTimelineTests
         Assert.True(DeliveredRanges.Contains(ranges, 4));
         Assert.False(DeliveredRanges.Contains(ranges, 7));
 
+        // Past the cap the shortest range is forgotten, never the long run delivered in order.
         var gappy = new List<SeqRange>();
-        for (var n = 1L; n <= 2 * (DeliveredRanges.MaxRanges + 1); n += 2)
+        for (var n = 1L; n <= 1000; n++)
+            DeliveredRanges.Add(gappy, n);
+        for (var n = 1002L; n <= 1000 + 2 * DeliveredRanges.MaxRanges; n += 2)
             DeliveredRanges.Add(gappy, n);
         Assert.Equal(DeliveredRanges.MaxRanges, gappy.Count);
-        Assert.False(DeliveredRanges.Contains(gappy, 1));
-        Assert.True(DeliveredRanges.Contains(gappy, 2 * (DeliveredRanges.MaxRanges + 1) - 1));
+        Assert.Equal(new SeqRange(1, 1000), gappy[0]);
+        Assert.False(DeliveredRanges.Contains(gappy, 1002));
+        Assert.True(DeliveredRanges.Contains(gappy, 1000 + 2 * DeliveredRanges.MaxRanges));
+    }
+
+    [Fact]
+    public void Apply_DuplicateById_UnderAnotherNumber_StillRecordsThatNumber()
+    {
+        // The same event accepted by two intake instances: applied once, and the second number is remembered, so no gap
+        // is left in that source's ranges.
+        var s = new CustomerState();
+        var e = E("login", Now);
+        Assert.True(CustomerTimeline.Apply(s, e, delivery: new("intake-a", 1)));
+        Assert.False(CustomerTimeline.Apply(s, e, delivery: new("intake-b", 1)));
+        Assert.Equal([new SeqRange(1, 1)], s.Delivered["intake-b"].Ranges);
+        Assert.Equal(1, s.EventsApplied);
+    }
+
+    [Fact]
+    public void Apply_ManySources_KeepsTheMostRecentlyUsed()
+    {
+        // A source per inbox run: a customer who has seen many restarts keeps the latest sources' ranges.
+        var s = new CustomerState();
+        for (var run = 0; run < DeliveredRanges.MaxSources + 4; run++)
+            Assert.True(CustomerTimeline.Apply(s, E("login", Now.AddMinutes(run)), inboxSeq: run + 1, delivery: new($"run-{run}", 1)));
+        Assert.Equal(DeliveredRanges.MaxSources, s.Delivered.Count);
+        Assert.DoesNotContain("run-0", s.Delivered.Keys);
+        Assert.Contains($"run-{DeliveredRanges.MaxSources + 3}", s.Delivered.Keys);
+    }
+
+    [Fact]
+    public void Apply_NumberedInboxEvent_RedeliveredAfterLaterEvents_IsRecognisedExactly()
+    {
+        // Embedded: a failed turn's event comes again after the customer's later events (a retry, a crash, a replay).
+        var s = new CustomerState();
+        var late = E("nps", Now.AddHours(-2), """{"score":3}""");
+        Assert.True(CustomerTimeline.Apply(s, E("login", Now.AddHours(-1)), inboxSeq: 11, delivery: new("run", 2)));
+        Assert.True(CustomerTimeline.Apply(s, late, inboxSeq: 10, delivery: new("run", 1)));
+        Assert.False(CustomerTimeline.Apply(s, late, inboxSeq: 10, delivery: new("run", 1)));
+        Assert.False(CustomerTimeline.Apply(s, late, inboxSeq: 10, delivery: new("run", 1), replay: true));
+        Assert.Equal(2, s.EventsApplied);
     }
 
     [Fact]

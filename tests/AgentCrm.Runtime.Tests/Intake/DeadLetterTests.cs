@@ -97,11 +97,46 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
+    public async Task ADeadLetterRedeliveredAfterACrash_IsAppliedOnce_AndLeavesTheList()
+    {
+        var dir = TempDirectory.Create();
+        FlakyStateStore? flaky = null;
+        await using (var app = await AgentCrmApp.StartAsync(dir, configure: s => s.Replace(ServiceDescriptor.Singleton<IActorStateStore>(sp =>
+            flaky = new FlakyStateStore(ActivatorUtilities.CreateInstance<SqliteActorStateStore>(sp))))))
+        {
+            _ = app.Services.GetRequiredService<IActorStateStore>();
+            flaky!.FailNextSaves("fragile", 1 + 3);
+            await app.PostEventsAsync([Ev.Make("fragile", "login", DateTimeOffset.UtcNow.AddHours(-3))]);
+            await app.WaitForProcessingAsync(TimeSpan.FromSeconds(60));
+            Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        }
+        // As after a kill -9 within 100 ms of the dead letter: the watermark was not saved, the event comes again.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE meta SET value = '0' WHERE key = 'dispatch.watermark'";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        await using var again = await AgentCrmApp.StartAsync(dir);
+        await again.WaitForProcessingAsync();
+        Assert.Equal(1, await again.CustomerFieldAsync("fragile", "events.total"));
+        Assert.Empty((await again.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(0, (await ReplayAsync(again)).GetProperty("replayed").GetInt32());
+        Assert.Equal(1, await again.CustomerFieldAsync("fragile", "events.total"));
+    }
+
+    [Fact]
     public async Task Replay_BadSeqs_Is400NamingTheField()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        using var response = await app.Client.PostAsync("/v1/dead-letters/replay", Variants.Json("""{"seqs":[0]}"""));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("seqs", out _));
+        foreach (var body in new[] { """{"seqs":[0]}""", """{"seqs":[]}""" })
+        {
+            using var response = await app.Client.PostAsync("/v1/dead-letters/replay", Variants.Json(body));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("seqs", out _), body);
+        }
     }
 }
