@@ -106,6 +106,18 @@ internal sealed class DocumentCatalog : IDisposable
         return command.ExecuteScalar() as byte[];
     }
 
+    /// <summary>Writes (or, with null, removes) one meta value.</summary>
+    public void SetMeta(string key, byte[]? value)
+    {
+        using var scope = _lock.EnterScope();
+        using var command = _connection.CreateCommand();
+        command.CommandText = value is null ? "DELETE FROM meta WHERE key = $key;" : "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value);";
+        command.Parameters.AddWithValue("$key", key);
+        if (value is not null)
+            command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
+    }
+
     /// <summary>Replaces (or, with a null document, deletes) one document and its units and writes the meta values, in one transaction.</summary>
     public void Save(string documentId, KnowledgeDocument? document, IReadOnlyList<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, IReadOnlyDictionary<string, byte[]> meta)
     {

@@ -27,6 +27,7 @@ public sealed partial class KnowledgeService : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private Dictionary<string, KnowledgeDocument> _documents;
     private List<KnowledgeRecord> _units;
+    private const string RestorePendingKey = "store.restore-pending";
     private bool _ready;
 
     public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null)
@@ -209,7 +210,7 @@ public sealed partial class KnowledgeService : IDisposable
     /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold).</summary>
     public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, CancellationToken cancellationToken = default)
     {
-        await EnsureReadyAsync(cancellationToken);
+        await EnsureReadyAsync(cancellationToken, gateHeld: false);
         return await _search.SearchAsync(query, k, filter, minScore, cancellationToken);
     }
 
@@ -290,16 +291,46 @@ public sealed partial class KnowledgeService : IDisposable
         return [.. units.Select((u, i) => u with { Vector = embeddings[i].Vector.ToArray() })];
     }
 
-    private async Task EnsureReadyAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Once per service: the store's collection and indexes, and a restore when it came up empty while the catalog holds
+    /// documents. The restore runs under the write gate (no ingest or delete interleaves, concurrent first searches wait
+    /// for it) and is marked in the catalog until it finishes, so one interrupted halfway resumes on the next start or call.
+    /// </summary>
+    private async Task EnsureReadyAsync(CancellationToken cancellationToken, bool gateHeld = true)
     {
-        if (!_ready)
+        if (Volatile.Read(ref _ready))
         {
-            if (await _store.EnsureReadyAsync(_options.Dimension, cancellationToken) && _units.Count > 0)
+            return;
+        }
+
+        if (!gateHeld)
+        {
+            await _writeGate.WaitAsync(cancellationToken);
+        }
+
+        try
+        {
+            if (_ready)
             {
-                await RestoreAsync(cancellationToken);
+                return;
             }
 
-            _ready = true;
+            var empty = await _store.EnsureReadyAsync(_options.Dimension, cancellationToken);
+            if ((empty && _units.Count > 0) || _catalog.Meta(RestorePendingKey) is not null)
+            {
+                _catalog.SetMeta(RestorePendingKey, [1]);
+                await RestoreAsync(cancellationToken);
+                _catalog.SetMeta(RestorePendingKey, null);
+            }
+
+            Volatile.Write(ref _ready, true);
+        }
+        finally
+        {
+            if (!gateHeld)
+            {
+                _writeGate.Release();
+            }
         }
     }
 

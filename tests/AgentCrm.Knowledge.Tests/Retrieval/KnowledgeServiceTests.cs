@@ -220,6 +220,51 @@ public sealed class KnowledgeServiceTests
     }
 
     [Fact]
+    public async Task Restore_OfAnEmptiedStore_InterruptedHalfway_IsResumedOnTheNextCall()
+    {
+        using var data = new TestData();
+        int total;
+        using (var service = data.CreateService(out var first))
+        {
+            using var _ = first;
+            await service.IngestAsync("# Alpha\n\nAlpha renewals need a CFO sign-off.", DocumentType.Markdown, "alpha");
+            await service.IngestAsync("# Beta\n\nBeta discounts above 20% need finance.", DocumentType.Markdown, "beta");
+            await service.IngestAsync("# Gamma\n\nGamma data is deleted within 30 days.", DocumentType.Markdown, "gamma");
+            total = first.Count;
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(data.StorePath); // the vector side is lost; the catalog stays
+
+        // The store goes down while the second document is restored, then comes back.
+        var options = new AgentCrm.Knowledge.Options.KnowledgeOptions { DataDirectory = data.Directory };
+        using var embedded = new EmbeddedKnowledgeStore(data.StorePath);
+        using var restarted = new KnowledgeService(new FailingReplace(embedded, failAt: 2), new AgentCrm.Knowledge.Embeddings.LocalEmbeddingGenerator(options.Dimension), Microsoft.Extensions.Options.Options.Create(options));
+        await Assert.ThrowsAsync<HttpRequestException>(() => restarted.SearchAsync("discounts", 3));
+        await restarted.SearchAsync("discounts", 3);
+
+        Assert.Equal(total, embedded.Count);
+        Assert.Equal(IngestStatus.Unchanged, (await restarted.IngestAsync("# Beta\n\nBeta discounts above 20% need finance.", DocumentType.Markdown, "beta")).Status);
+    }
+
+    /// <summary>The real embedded store, whose Nth document write fails as a store going down would.</summary>
+    private sealed class FailingReplace(IKnowledgeStore inner, int failAt) : IKnowledgeStore
+    {
+        private int _replaces;
+
+        public Task<bool> EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default) => inner.EnsureReadyAsync(dimension, cancellationToken);
+
+        public Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default) =>
+            ++_replaces == failAt ? throw new HttpRequestException("store down (injected)") : inner.ReplaceDocumentAsync(documentId, records, cancellationToken);
+
+        public Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default) => inner.DeleteDocumentAsync(documentId, cancellationToken);
+
+        public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default) =>
+            inner.SearchAsync(query, k, filter, scoreThreshold, cancellationToken);
+
+        public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => inner.IsHealthyAsync(cancellationToken);
+    }
+
+    [Fact]
     public async Task ListDirectory_NamesTheFilesItSkips()
     {
         using var data = new TestData();

@@ -2,6 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace AgentCrm.Runtime.Tests.Knowledge;
 
@@ -54,7 +57,37 @@ public sealed class KnowledgeEndToEndTests
             Assert.Contains("Qdrant", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.DoesNotContain(port.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.True(problem.TryGetProperty("traceId", out _));
+            Assert.True(answer.Headers.Contains("Retry-After"));
         }
+    }
+
+    [Fact]
+    public async Task Knowledge_QdrantRefusesTheKey_Answers502_WithoutRetryAfter()
+    {
+        // Qdrant's answer to a wrong api-key: 401 with a plain-text body. Retrying cannot help: 502, not 503.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var qdrant = builder.Build();
+        qdrant.Run(async ctx =>
+        {
+            ctx.Response.StatusCode = 401;
+            ctx.Response.ContentType = "text/plain; charset=utf-8";
+            await ctx.Response.WriteAsync("Must provide an API key or an Authorization bearer token");
+        });
+        await qdrant.StartAsync();
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Knowledge:Provider"] = "Qdrant",
+            ["Knowledge:Qdrant:Url"] = qdrant.Urls.Single(),
+            ["Knowledge:Qdrant:ApiKey"] = "wrong",
+        });
+
+        using var search = await app.Client.GetAsync("/v1/knowledge/search?q=renewal");
+
+        Assert.Equal(HttpStatusCode.BadGateway, search.StatusCode);
+        Assert.False(search.Headers.Contains("Retry-After"));
+        var problem = JsonDocument.Parse(await search.Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains("Qdrant", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
