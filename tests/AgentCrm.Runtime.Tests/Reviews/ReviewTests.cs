@@ -19,6 +19,20 @@ public sealed class ReviewTests
         return briefs[0];
     }
 
+    /// <summary>Promotes a copy of the built-in that holds its briefs for review.</summary>
+    private static async Task PromoteReviewVersionAsync(AgentCrmApp app, string version)
+    {
+        await Variants.RegisterAsync(app, version, m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", version);
+    }
+
+    /// <summary>Promotes a review-before-delivery version and returns the id of the brief it holds for the customer.</summary>
+    private static async Task<string> HeldBriefOfReviewVersionAsync(AgentCrmApp app, string version, string customerId)
+    {
+        await PromoteReviewVersionAsync(app, version);
+        return (await NewestBriefAsync(app, customerId, expected: 1)).GetProperty("id").GetString()!;
+    }
+
     private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string path, string json)
     {
         using var response = await client.PostAsync(path, Variants.Json(json));
@@ -90,8 +104,7 @@ public sealed class ReviewTests
     public async Task ReviewBeforeDelivery_HoldsBriefsUntilApproved_AndVetoedOnesNeverReachTheCsm()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
-        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
+        await PromoteReviewVersionAsync(app, "1.1.0-review");
         using var reviewer = await app.ClientAsync("reviewer");
         using var csm = await app.ClientAsync("csm", "carl");
         await app.Client.PutAsync("/v1/csms/carl/accounts", Variants.Json("""{"accounts":["initech","umbrella"]}"""));
@@ -137,10 +150,8 @@ public sealed class ReviewTests
     public async Task HeldBriefs_OfAVersionRolledBack_AreNotDelivered_AndLeaveTheQueue()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
-        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
         using var reviewer = await app.ClientAsync("reviewer");
-        var held = (await NewestBriefAsync(app, "initech", expected: 1)).GetProperty("id").GetString()!;
+        var held = await HeldBriefOfReviewVersionAsync(app, "1.1.0-review", "initech");
 
         using var rollback = await app.Client.PostAsync("/v1/agents/renewal-risk/rollback", null);
         Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
@@ -159,14 +170,11 @@ public sealed class ReviewTests
     public async Task HeldBriefs_OfAVersionSupersededByAPromotion_StayInTheQueue_AndCanBeApproved()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
-        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
         using var reviewer = await app.ClientAsync("reviewer");
-        var held = (await NewestBriefAsync(app, "initech", expected: 1)).GetProperty("id").GetString()!;
+        var held = await HeldBriefOfReviewVersionAsync(app, "1.1.0-review", "initech");
 
         // A routine promotion of the next version retires 1.1.0; its findings still await a reviewer.
-        await Variants.RegisterAsync(app, "1.2.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
-        await app.EvaluateAndPromoteAsync("renewal-risk", "1.2.0-review");
+        await PromoteReviewVersionAsync(app, "1.2.0-review");
 
         Assert.Equal([held], (await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()));
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{held}/approve", "{}")).Status);
