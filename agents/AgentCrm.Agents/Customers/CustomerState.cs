@@ -24,7 +24,7 @@ public sealed class CustomerState
     public List<string> RecentEventIds { get; set; } = [];
 
     /// <summary>
-    /// Per delivering source (an inbox, under the id it draws at each start), the delivery numbers applied
+    /// Per delivering source (an inbox, under the id its process draws when it starts), the delivery numbers applied
     /// (<see cref="DeliveredRanges"/>): redeliveries after a crash, a retry or a replay, and pub/sub's at-least-once in any
     /// order, are recognised exactly. At most <see cref="DeliveredRanges.MaxSources"/> sources.
     /// </summary>

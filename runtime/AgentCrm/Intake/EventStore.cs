@@ -22,19 +22,21 @@ public sealed class EventStore
     private const string InsertSql =
         "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b) RETURNING seq";
 
-    private const string NextNumberSql =
-        "INSERT INTO customer_numbers (customer_id, last) VALUES ($c, 1) ON CONFLICT(customer_id) DO UPDATE SET last = last + 1 RETURNING last";
-
-    private const string NumberSql = "INSERT INTO event_numbers (seq, source, number) VALUES ($s, $src, $n)";
+    // The customer's next number under this run's source, from the index (source, customer, number), in the intake transaction.
+    private const string NumberSql = """
+        INSERT INTO event_numbering (seq, source, customer_id, number)
+        VALUES ($s, $src, $c, (SELECT coalesce(max(number), 0) + 1 FROM event_numbering WHERE source = $src AND customer_id = $c))
+        RETURNING number
+        """;
 
     private readonly SqliteDatabase database;
     private readonly SqliteWriter writer;
     private readonly TimeProvider time;
 
     /// <summary>
-    /// Numbers each customer's events as they are accepted, in the same transaction, under a source id drawn at every start
-    /// (the counters of earlier runs are dropped): an actor recognises any redelivery exactly, in any order, and a data
-    /// directory restored from a backup never numbers new events like ones the actors already applied.
+    /// Numbers each customer's events as they are accepted, in the same transaction, under a source id drawn by every
+    /// process (nothing shared with another process opening the same data directory): an actor recognises any redelivery
+    /// exactly, in any order, and a data directory restored from a backup never numbers new events like applied ones.
     /// </summary>
     public EventStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
     {
@@ -42,10 +44,6 @@ public sealed class EventStore
         this.writer = writer;
         this.time = time;
         SourceId = Guid.NewGuid().ToString("N")[..16];
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "DELETE FROM customer_numbers";
-        cmd.ExecuteNonQuery();
     }
 
     /// <summary>This run's source id for the numbers it gives.</summary>
@@ -74,8 +72,7 @@ public sealed class EventStore
         return await writer.WriteAsync(ctx =>
         {
             var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
-            var next = ctx.Command(NextNumberSql, "$c");
-            var number = ctx.Command(NumberSql, "$s", "$src", "$n");
+            var number = ctx.Command(NumberSql, "$s", "$src", "$c");
             int accepted = 0, duplicates = 0;
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
@@ -90,12 +87,10 @@ public sealed class EventStore
                 {
                     accepted++;
                     // In the same transaction as the event: a number is never lost or given twice.
-                    next.Parameters["$c"].Value = e.Event.CustomerId;
-                    var n = (long)next.ExecuteScalar()!;
                     number.Parameters["$s"].Value = seq;
                     number.Parameters["$src"].Value = SourceId;
-                    number.Parameters["$n"].Value = n;
-                    number.ExecuteNonQuery();
+                    number.Parameters["$c"].Value = e.Event.CustomerId;
+                    var n = (long)number.ExecuteScalar()!;
                     stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(SourceId, n)));
                 }
                 else
@@ -118,7 +113,7 @@ public sealed class EventStore
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT e.seq, e.body, e.received_at, n.source, n.number FROM events e LEFT JOIN event_numbers n ON n.seq = e.seq
+            SELECT e.seq, e.body, e.received_at, n.source, n.number FROM events e LEFT JOIN event_numbering n ON n.seq = e.seq
             WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$after", afterSeq);

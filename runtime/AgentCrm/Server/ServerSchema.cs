@@ -17,15 +17,13 @@ public static class ServerSchema
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS customer_numbers (
-            customer_id TEXT PRIMARY KEY,
-            last INTEGER NOT NULL
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS event_numbers (
+        CREATE TABLE IF NOT EXISTS event_numbering (
             seq INTEGER PRIMARY KEY,
             source TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
             number INTEGER NOT NULL
         );
+        CREATE UNIQUE INDEX IF NOT EXISTS event_numbering_customer ON event_numbering (source, customer_id, number);
         CREATE TABLE IF NOT EXISTS agent_versions (
             agent_id TEXT NOT NULL,
             version TEXT NOT NULL,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using AgentCrm.Actors;
+using AgentCrm.Intake;
 using AgentCrm.Runtime.Tests.Reviews;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -126,6 +127,25 @@ public sealed class DeadLetterTests
         Assert.Empty((await again.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
         Assert.Equal(0, (await ReplayAsync(again)).GetProperty("replayed").GetInt32());
         Assert.Equal(1, await again.CustomerFieldAsync("fragile", "events.total"));
+    }
+
+    [Fact]
+    public async Task AnotherProcessAppendingToTheSameInbox_NumbersItsOwnEvents_AndNothingIsDropped()
+    {
+        // As a second process opening the data directory would: its own inbox object over the same database.
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync([Ev.Make("shared", "login", now.AddMinutes(-4)), Ev.Make("shared", "login", now.AddMinutes(-3))]);
+        await app.WaitForProcessingAsync();
+        var other = new EventStore(app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>(), app.Services.GetRequiredService<AgentCrm.Storage.SqliteWriter>(), TimeProvider.System);
+        var parsed = EventParser.Parse(System.Text.Encoding.UTF8.GetBytes(Ev.Make("shared", "login", now.AddMinutes(-2)).ToJsonString()), ndjson: false, new IntakeOptions(), now);
+        Assert.Empty(parsed.Errors);
+        await other.AppendAsync(parsed.Events);
+
+        await app.PostEventsAsync([Ev.Make("shared", "login", now.AddMinutes(-1))]);
+        await app.WaitForProcessingAsync();
+
+        Assert.Equal(4, await app.CustomerFieldAsync("shared", "events.total"));
     }
 
     [Fact]
