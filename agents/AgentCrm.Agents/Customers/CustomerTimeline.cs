@@ -9,7 +9,24 @@ public static class CustomerTimeline
     /// <summary>Who numbered a delivery (an inbox, under the id it drew at start) and its number among that customer's events there (1, 2, 3, …).</summary>
     public sealed record Delivery(string Source, long Seq);
 
+    /// <summary>What a delivery did to the state.</summary>
+    public enum Outcome
+    {
+        /// <summary>Applied.</summary>
+        Applied,
+
+        /// <summary>Seen before; the state is unchanged.</summary>
+        Duplicate,
+
+        /// <summary>Seen before under another number, which the state now records (save it).</summary>
+        DuplicateNumberRecorded,
+    }
+
     /// <summary>True when the event was applied; false when it was seen before (duplicate delivery).</summary>
+    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false) =>
+        Deliver(state, e, inboxSeq, delivery, replay) == Outcome.Applied;
+
+    /// <summary>Applies the event unless it was seen before, and says which.</summary>
     /// <param name="state">The customer's state, changed in place (also for a duplicate whose number was not yet recorded).</param>
     /// <param name="e">The event.</param>
     /// <param name="inboxSeq">The embedded inbox's sequence, or 0 for pub/sub deliveries.</param>
@@ -18,7 +35,7 @@ public static class CustomerTimeline
     /// An inbox event without a number (stored before numbering) delivered again after its turn failed: it may come after
     /// later events of the customer, so it is checked by id instead of by sequence.
     /// </param>
-    public static bool Apply(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false)
+    public static Outcome Deliver(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false)
     {
         // A numbered delivery is checked exactly against the ranges applied from its source, whatever its order. Under
         // pub/sub every delivery is also checked against the ids of the latest events (the same event accepted by two
@@ -30,12 +47,13 @@ public static class CustomerTimeline
         if (delivery is { } numbered && !known)
             Record(state, numbered);
         if (seen)
-            return false;
+            return delivery is not null && !known ? Outcome.DuplicateNumberRecorded : Outcome.Duplicate;
 
         state.CustomerId = e.CustomerId;
         if (inboxSeq > 0)
             state.LastInboxSeq = Math.Max(state.LastInboxSeq, inboxSeq);
-        if (inboxSeq == 0 || (replay && delivery is null))
+        // Ids are remembered for pub/sub deliveries, and for inbox events stored before numbering (a replay of one checks them).
+        if (inboxSeq == 0 || delivery is null)
         {
             state.RecentEventIds.Add(e.Id);
             if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
@@ -64,7 +82,7 @@ public static class CustomerTimeline
         }
         CountEvent(state, e);
         Trim(state);
-        return true;
+        return Outcome.Applied;
     }
 
     private static void Record(CustomerState state, Delivery delivery)

@@ -74,9 +74,10 @@ public static class DeliveredRanges
             {
                 // Forgetting can only let an old redelivery apply twice, never drop a new event: forget the least,
                 // the shortest range (the oldest among equals), not the long run of everything delivered in order.
-                var shortest = 0;
-                for (var i = 1; i < ranges.Count; i++)
-                    if (ranges[i].To - ranges[i].From < ranges[shortest].To - ranges[shortest].From)
+                // Never the range just added: that number is being applied now.
+                var shortest = -1;
+                for (var i = 0; i < ranges.Count; i++)
+                    if (i != next && (shortest < 0 || ranges[i].To - ranges[i].From < ranges[shortest].To - ranges[shortest].From))
                         shortest = i;
                 ranges.RemoveAt(shortest);
             }

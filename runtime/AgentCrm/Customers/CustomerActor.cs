@@ -69,10 +69,13 @@ public sealed partial class CustomerActor(
         using var lease = registry.Enter();
         var set = lease.Set;
         int applied = 0, assessed = 0, written = 0;
+        var numbersRecorded = false;
         foreach (var e in message.Events)
         {
-            if (!CustomerTimeline.Apply(state, e.Event, e.Seq, e.Delivery, e.Replay))
+            var outcome = CustomerTimeline.Deliver(state, e.Event, e.Seq, e.Delivery, e.Replay);
+            if (outcome != CustomerTimeline.Outcome.Applied)
             {
+                numbersRecorded |= outcome == CustomerTimeline.Outcome.DuplicateNumberRecorded;
                 metrics.DuplicateDelivery();
                 continue;
             }
@@ -86,7 +89,7 @@ public sealed partial class CustomerActor(
                 await ScheduleRescoreAsync(state, cancellationToken);
         }
         // A duplicate may still teach the state a delivery number (the same event accepted under another number).
-        if (applied > 0 || message.Events.Any(e => e.Delivery is not null))
+        if (applied > 0 || numbersRecorded)
             State.Set(StateKey, state);
         return new ApplyOutcome(applied, assessed, written);
     }

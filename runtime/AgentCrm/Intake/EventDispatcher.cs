@@ -237,10 +237,15 @@ public sealed partial class EventDispatcher : BackgroundService
                 {
                     if (retry is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                         last = retry;
-                    // Stopping: recorded below rather than left above the watermark, since later events of this customer
-                    // may be applied already and a plain redelivery after the restart would be taken for a duplicate.
                     if (stoppingToken.IsCancellationRequested)
+                    {
+                        // Stopping: a numbered event stays above the watermark and is delivered again after the restart
+                        // (recognised exactly). One stored before numbering becomes a dead letter instead: later events of
+                        // the customer may be applied already, and a plain redelivery would be taken for a duplicate.
+                        if (e.Delivery is not null)
+                            return false;
                         break;
+                    }
                 }
             }
             LogPoison(last, e.Event.Id, e.Seq, e.Event.CustomerId);

@@ -116,6 +116,24 @@ public sealed class CustomerTimelineTests
     }
 
     [Fact]
+    public void DeliveredRanges_AtTheCap_WithGapsThatNeverFill_StillRecognisesEveryNewEvent()
+    {
+        // 256 gaps that never fill (dead letters left alone): 1, 2 applied, 3 missing, 4, 5 applied, 6 missing, …
+        var s = new CustomerState();
+        long n = 1;
+        for (var i = 0; i < DeliveredRanges.MaxRanges; i++, n += 3)
+        {
+            Assert.True(CustomerTimeline.Apply(s, E("login", Now), inboxSeq: n, delivery: new("run", n)));
+            Assert.True(CustomerTimeline.Apply(s, E("login", Now), inboxSeq: n + 1, delivery: new("run", n + 1)));
+        }
+        // Later events, each redelivered (a retry, a crash above the watermark): none applies twice.
+        var later = Enumerable.Range(1, 50).Select(i => (Seq: n + i, Event: E("login", Now))).ToList();
+        Assert.All(later, x => Assert.True(CustomerTimeline.Apply(s, x.Event, inboxSeq: x.Seq, delivery: new("run", x.Seq))));
+        Assert.All(later, x => Assert.False(CustomerTimeline.Apply(s, x.Event, inboxSeq: x.Seq, delivery: new("run", x.Seq))));
+        Assert.Equal(DeliveredRanges.MaxRanges, s.Delivered["run"].Ranges.Count);
+    }
+
+    [Fact]
     public void Apply_DuplicateById_UnderAnotherNumber_StillRecordsThatNumber()
     {
         // The same event accepted by two intake instances: applied once, and the second number is remembered, so no gap
@@ -123,8 +141,9 @@ public sealed class CustomerTimelineTests
         var s = new CustomerState();
         var e = E("login", Now);
         Assert.True(CustomerTimeline.Apply(s, e, delivery: new("intake-a", 1)));
-        Assert.False(CustomerTimeline.Apply(s, e, delivery: new("intake-b", 1)));
+        Assert.Equal(CustomerTimeline.Outcome.DuplicateNumberRecorded, CustomerTimeline.Deliver(s, e, delivery: new("intake-b", 1)));
         Assert.Equal([new SeqRange(1, 1)], s.Delivered["intake-b"].Ranges);
+        Assert.Equal(CustomerTimeline.Outcome.Duplicate, CustomerTimeline.Deliver(s, e, delivery: new("intake-b", 1)));
         Assert.Equal(1, s.EventsApplied);
     }
 
