@@ -10,7 +10,11 @@ using Polly.Retry;
 namespace AgentCrm.Knowledge.Chat;
 
 /// <summary>A model answer we cannot use (malformed JSON, no choices, empty text).</summary>
-public sealed class ChatModelException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ChatModelException(string message, Exception? inner = null, System.Net.HttpStatusCode? statusCode = null) : Exception(message, inner)
+{
+    /// <summary>The endpoint's HTTP status when it answered with an error; null when its answer was unusable.</summary>
+    public System.Net.HttpStatusCode? StatusCode { get; } = statusCode;
+}
 
 /// <summary>
 /// <see cref="IChatClient"/> over an OpenAI-compatible <c>POST {endpoint}/chat/completions</c> (the
@@ -64,7 +68,7 @@ public sealed class OpenAiCompatibleChatClient : IChatClient
             body["max_tokens"] = max;
         var (status, text) = await OpenAiCompatibleHttp.PostAsync(_http, _pipeline, _options.Endpoint!, "chat/completions", _options.ApiKey, body, cancellationToken);
         if ((int)status is < 200 or > 299)
-            throw new ChatModelException($"The chat model answered {(int)status}: {Shorten(text)}");
+            throw new ChatModelException($"The chat model answered {(int)status}: {Shorten(text)}", statusCode: status);
         try
         {
             using var doc = JsonDocument.Parse(text);

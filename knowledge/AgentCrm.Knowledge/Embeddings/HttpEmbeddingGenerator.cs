@@ -9,7 +9,11 @@ using Polly.Retry;
 namespace AgentCrm.Knowledge.Embeddings;
 
 /// <summary>An embeddings answer we cannot use (status, shape or dimension).</summary>
-public sealed class EmbeddingServiceException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class EmbeddingServiceException(string message, Exception? inner = null, System.Net.HttpStatusCode? statusCode = null) : Exception(message, inner)
+{
+    /// <summary>The endpoint's HTTP status when it answered with an error; null when its answer was unusable (shape, dimension).</summary>
+    public System.Net.HttpStatusCode? StatusCode { get; } = statusCode;
+}
 
 /// <summary>
 /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over an OpenAI-compatible <c>POST {endpoint}/embeddings</c>,
@@ -46,7 +50,7 @@ public sealed class HttpEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         var body = new JsonObject { ["model"] = _options.Model, ["input"] = new JsonArray(inputs.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) };
         var (status, text) = await OpenAiCompatibleHttp.PostAsync(_http, _pipeline, _options.Endpoint!, "embeddings", _options.ApiKey, body, cancellationToken);
         if ((int)status is < 200 or > 299)
-            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)status}: {OpenAiCompatibleHttp.Shorten(text)}");
+            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)status}: {OpenAiCompatibleHttp.Shorten(text)}", statusCode: status);
         var vectors = new float[inputs.Count][];
         try
         {

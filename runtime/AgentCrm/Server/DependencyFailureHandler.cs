@@ -19,10 +19,10 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
     {
         if (Classify(exception) is not var (service, transient) || httpContext.Response.HasStarted)
             return false;
-        LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path);
         // Down or overloaded: 503, worth retrying. Refusing what this server sends (a key, a collection of the wrong shape):
         // 502 without Retry-After, since retrying cannot help until its configuration is fixed.
         var status = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway;
+        LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path, status);
         httpContext.Response.StatusCode = status;
         if (transient)
             httpContext.Response.Headers.RetryAfter = "5";
@@ -47,16 +47,16 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
     {
         QdrantException q => ("Qdrant, the knowledge store,", q.StatusCode is null ? q.InnerException is not null : IsTransient(q.StatusCode.Value)),
         DaprApiException d => ("The Dapr sidecar (daprd)", d.StatusCode is not { } code || IsTransient(code)),
-        EmbeddingServiceException => ("The embedding endpoint", true),
-        ChatModelException => ("The chat model endpoint", true),
+        EmbeddingServiceException em => ("The embedding endpoint", em.StatusCode is { } code && IsTransient(code)),
+        ChatModelException chat => ("The chat model endpoint", chat.StatusCode is { } code && IsTransient(code)),
         TimeoutRejectedException => ("A service this server depends on", true),
-        HttpRequestException => ("A service this server depends on", true),
+        HttpRequestException http => ("A service this server depends on", http.StatusCode is not { } code || IsTransient(code)),
         _ => null,
     };
 
     private static bool IsTransient(System.Net.HttpStatusCode code) =>
         (int)code >= 500 || code is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.RequestTimeout;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: a dependency failed; answered 503")]
-    private partial void LogUnavailable(Exception exception, string method, string path);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: a dependency failed; answered {Status}")]
+    private partial void LogUnavailable(Exception exception, string method, string path, int status);
 }
