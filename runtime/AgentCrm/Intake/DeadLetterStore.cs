@@ -20,6 +20,11 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
 {
     public const int MaxReplay = 1000;
 
+    /// <summary>How long one event's replay may take before it counts as failed (a Dapr publish retries until daprd answers).</summary>
+    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly SemaphoreSlim _replaying = new(1, 1);
+
     public long Count()
     {
         using var connection = database.Open();
@@ -52,36 +57,52 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
     }
 
     /// <summary>Replays the given dead letters (all, up to <see cref="MaxReplay"/>, when none are given), one at a time in inbox order.</summary>
+    /// <remarks>One replay at a time; an event that takes longer than <see cref="DeliveryTimeout"/> counts as failed and stays listed.</remarks>
     public async Task<ReplayOutcome> ReplayAsync(IReadOnlyCollection<long>? seqs, string actor, CancellationToken cancellationToken)
     {
-        var letters = List(MaxReplay, seqs: seqs).Take(MaxReplay).ToList();
-        var replayed = 0;
-        var failed = new List<ReplayFailure>();
-        foreach (var letter in letters)
+        await _replaying.WaitAsync(cancellationToken);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var stored = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq);
-            try
+            var letters = List(MaxReplay, seqs: seqs).Take(MaxReplay).ToList();
+            var replayed = 0;
+            var failed = new List<ReplayFailure>();
+            foreach (var letter in letters)
             {
-                await delivery.DeliverAsync(stored, cancellationToken, replay: true);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                failed.Add(new ReplayFailure(letter.Seq, letter.EventId, ex.GetType().Name + ": " + ex.Message));
-                continue;
-            }
-            replayed++;
-            await writer.WriteAsync(ctx =>
-            {
-                ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", letter.Seq));
-                audit.Append(ctx, actor, "event.replayed", $"customer:{letter.CustomerId}", new Dictionary<string, object?>
+                cancellationToken.ThrowIfCancellationRequested();
+                var stored = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq);
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(DeliveryTimeout);
+                try
                 {
-                    ["eventId"] = letter.EventId,
-                    ["seq"] = letter.Seq,
-                    ["error"] = letter.Error,
-                }, time.GetUtcNow());
-            });
+                    await delivery.DeliverAsync(stored, bounded.Token, replay: true);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    var error = ex is OperationCanceledException ? $"not delivered within {DeliveryTimeout.TotalSeconds:0} s" : ex.GetType().Name + ": " + ex.Message;
+                    failed.Add(new ReplayFailure(letter.Seq, letter.EventId, error));
+                    continue;
+                }
+                // The dispatcher may have removed it meanwhile (delivered after all): audited once, by whoever removes it here.
+                var removed = await writer.WriteAsync(ctx =>
+                {
+                    if (ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", letter.Seq)) == 0)
+                        return false;
+                    audit.Append(ctx, actor, "event.replayed", $"customer:{letter.CustomerId}", new Dictionary<string, object?>
+                    {
+                        ["eventId"] = letter.EventId,
+                        ["seq"] = letter.Seq,
+                        ["error"] = letter.Error,
+                    }, time.GetUtcNow());
+                    return true;
+                });
+                if (removed)
+                    replayed++;
+            }
+            return new ReplayOutcome(replayed, failed);
         }
-        return new ReplayOutcome(replayed, failed);
+        finally
+        {
+            _replaying.Release();
+        }
     }
 }

@@ -74,6 +74,14 @@ public static class ServerSchema
             at TEXT NOT NULL,
             PRIMARY KEY (agent_id, version)
         ) WITHOUT ROWID;
+        -- Once, for a database from before the table: versions suspended, and every version of an agent unregistered
+        -- (retired no later than its unregister). Rollbacks then were not told apart from promotions: not backfilled.
+        INSERT OR IGNORE INTO withdrawn_versions (agent_id, version, at)
+            SELECT agent_id, version, updated_at FROM agent_versions v
+            WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'withdrawn_versions.backfilled')
+              AND (v.state = 'suspended' OR (v.state = 'retired' AND EXISTS (SELECT 1 FROM agent_transitions t
+                   WHERE t.agent_id = v.agent_id AND t.version IS NULL AND t.at >= v.updated_at)));
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('withdrawn_versions.backfilled', '1');
         CREATE TABLE IF NOT EXISTS audit_once (
             key TEXT PRIMARY KEY
         ) WITHOUT ROWID;

@@ -187,6 +187,32 @@ public sealed class ReviewTests
     }
 
     [Fact]
+    public async Task ADatabaseFromBeforeWithdrawnVersions_IsBackfilled_ForUnregisteredAgents()
+    {
+        var dir = TempDirectory.Create();
+        string held;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            held = await HeldBriefOfReviewVersionAsync(app, "1.1.0-review", "initech");
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/renewal-risk")).StatusCode);
+        }
+        // As the database was before the table existed.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "DELETE FROM withdrawn_versions; DELETE FROM meta WHERE key = 'withdrawn_versions.backfilled';";
+            cmd.ExecuteNonQuery();
+        }
+
+        await using var again = await AgentCrmApp.StartAsync(dir);
+        using var reviewer = await again.ClientAsync("reviewer");
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(reviewer, $"/v1/briefs/{held}/approve", "{}")).Status);
+        Assert.Empty((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task AVersionVetoedTooOften_IsSuspended_AndThePreviousVersionTakesOver()
     {
         await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
