@@ -28,6 +28,8 @@ public sealed partial class KnowledgeService : IDisposable
     private Dictionary<string, KnowledgeDocument> _documents;
     private List<KnowledgeRecord> _units;
     private const string RestorePendingKey = "store.restore-pending";
+    private readonly Lock _readinessLock = new();
+    private Task? _readiness;
     private bool _ready;
 
     public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null)
@@ -293,16 +295,34 @@ public sealed partial class KnowledgeService : IDisposable
 
     /// <summary>
     /// Once per service: the store's collection and indexes, and a restore when it came up empty while the catalog holds
-    /// documents. The restore runs under the write gate (no ingest or delete interleaves, concurrent first searches wait
-    /// for it) and is marked in the catalog until it finishes, so one interrupted halfway resumes on the next start or call.
+    /// documents. The restore runs under the write gate (no ingest or delete interleaves) and is marked in the catalog
+    /// until it finishes, so one interrupted halfway resumes on the next start or call. Searches arriving while it is
+    /// not done share one attempt (a store that hangs costs them one timeout, not one each); a failed attempt is retried
+    /// by the next call.
     /// </summary>
-    private async Task EnsureReadyAsync(CancellationToken cancellationToken, bool gateHeld = true)
+    private Task EnsureReadyAsync(CancellationToken cancellationToken, bool gateHeld = true)
     {
         if (Volatile.Read(ref _ready))
         {
-            return;
+            return Task.CompletedTask;
         }
 
+        if (gateHeld)
+        {
+            return MakeReadyAsync(cancellationToken, gateHeld: true);
+        }
+
+        Task attempt;
+        lock (_readinessLock)
+        {
+            attempt = _readiness is { IsCompleted: false } running ? running : _readiness = MakeReadyAsync(CancellationToken.None, gateHeld: false);
+        }
+
+        return attempt.WaitAsync(cancellationToken);
+    }
+
+    private async Task MakeReadyAsync(CancellationToken cancellationToken, bool gateHeld)
+    {
         if (!gateHeld)
         {
             await _writeGate.WaitAsync(cancellationToken);

@@ -246,6 +246,52 @@ public sealed class KnowledgeServiceTests
         Assert.Equal(IngestStatus.Unchanged, (await restarted.IngestAsync("# Beta\n\nBeta discounts above 20% need finance.", DocumentType.Markdown, "beta")).Status);
     }
 
+    [Fact]
+    public async Task StoreNotAnsweringAtStart_ConcurrentSearches_ShareOneAttempt_AndTheNextCallTriesAgain()
+    {
+        using var data = new TestData();
+        var options = new AgentCrm.Knowledge.Options.KnowledgeOptions { DataDirectory = data.Directory };
+        using var embedded = new EmbeddedKnowledgeStore(data.StorePath);
+        var store = new WaitingStore(embedded);
+        using var service = new KnowledgeService(store, new AgentCrm.Knowledge.Embeddings.LocalEmbeddingGenerator(options.Dimension), Microsoft.Extensions.Options.Options.Create(options));
+
+        // Five brief turns cite at once while the store does not answer: one probe, not five in a row.
+        var searches = Enumerable.Range(0, 5).Select(_ => service.SearchAsync("discounts", 3)).ToList();
+        store.Answer.SetException(new HttpRequestException("no answer (injected)"));
+        foreach (var search in searches)
+            await Assert.ThrowsAsync<HttpRequestException>(() => search);
+        Assert.Equal(1, store.Probes);
+
+        store.Answer = new TaskCompletionSource<bool>();
+        store.Answer.SetResult(true);
+        Assert.Empty(await service.SearchAsync("discounts", 3));
+        Assert.Equal(2, store.Probes);
+    }
+
+    /// <summary>The real embedded store, whose readiness probe waits for the test's answer.</summary>
+    private sealed class WaitingStore(IKnowledgeStore inner) : IKnowledgeStore
+    {
+        public TaskCompletionSource<bool> Answer { get; set; } = new();
+
+        public int Probes { get; private set; }
+
+        public async Task<bool> EnsureReadyAsync(int dimension, CancellationToken cancellationToken = default)
+        {
+            Probes++;
+            await Answer.Task;
+            return await inner.EnsureReadyAsync(dimension, cancellationToken);
+        }
+
+        public Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default) => inner.ReplaceDocumentAsync(documentId, records, cancellationToken);
+
+        public Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default) => inner.DeleteDocumentAsync(documentId, cancellationToken);
+
+        public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default) =>
+            inner.SearchAsync(query, k, filter, scoreThreshold, cancellationToken);
+
+        public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => inner.IsHealthyAsync(cancellationToken);
+    }
+
     /// <summary>The real embedded store, whose Nth document write fails as a store going down would.</summary>
     private sealed class FailingReplace(IKnowledgeStore inner, int failAt) : IKnowledgeStore
     {
