@@ -22,12 +22,10 @@ public sealed class EventStore
     private const string InsertSql =
         "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b) RETURNING seq";
 
-    // The customer's next number under this run's source, from the index (source, customer, number), in the intake transaction.
-    private const string NumberSql = """
-        INSERT INTO event_numbering (seq, source, customer_id, number)
-        VALUES ($s, $src, $c, (SELECT coalesce(max(number), 0) + 1 FROM event_numbering WHERE source = $src AND customer_id = $c))
-        RETURNING number
-        """;
+    private const string NumberSql = "INSERT INTO event_numbers_v2 (seq, source, number) VALUES ($s, $src, $n)";
+
+    /// <summary>The last number given to each customer under <see cref="SourceId"/>: the source is this process's, so every count starts at 0.</summary>
+    private readonly Dictionary<string, long> _lastNumbers = new(StringComparer.Ordinal);
 
     private readonly SqliteDatabase database;
     private readonly SqliteWriter writer;
@@ -72,7 +70,7 @@ public sealed class EventStore
         return await writer.WriteAsync(ctx =>
         {
             var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
-            var number = ctx.Command(NumberSql, "$s", "$src", "$c");
+            var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
@@ -86,11 +84,13 @@ public sealed class EventStore
                 if (cmd.ExecuteScalar() is long seq)
                 {
                     accepted++;
-                    // In the same transaction as the event: a number is never lost or given twice.
+                    // Stored with the event, in its transaction; counted on the single writer thread. A rolled-back
+                    // batch leaves a gap in the numbers (one more range in the actor), never a number given twice.
+                    var n = _lastNumbers[e.Event.CustomerId] = _lastNumbers.GetValueOrDefault(e.Event.CustomerId) + 1;
                     number.Parameters["$s"].Value = seq;
                     number.Parameters["$src"].Value = SourceId;
-                    number.Parameters["$c"].Value = e.Event.CustomerId;
-                    var n = (long)number.ExecuteScalar()!;
+                    number.Parameters["$n"].Value = n;
+                    number.ExecuteNonQuery();
                     stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(SourceId, n)));
                 }
                 else
@@ -113,7 +113,7 @@ public sealed class EventStore
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT e.seq, e.body, e.received_at, n.source, n.number FROM events e LEFT JOIN event_numbering n ON n.seq = e.seq
+            SELECT e.seq, e.body, e.received_at, n.source, n.number FROM events e LEFT JOIN event_numbers_v2 n ON n.seq = e.seq
             WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$after", afterSeq);

@@ -17,13 +17,11 @@ public static class ServerSchema
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        CREATE TABLE IF NOT EXISTS event_numbering (
+        CREATE TABLE IF NOT EXISTS event_numbers_v2 (
             seq INTEGER PRIMARY KEY,
             source TEXT NOT NULL,
-            customer_id TEXT NOT NULL,
             number INTEGER NOT NULL
         );
-        CREATE UNIQUE INDEX IF NOT EXISTS event_numbering_customer ON event_numbering (source, customer_id, number);
         CREATE TABLE IF NOT EXISTS agent_versions (
             agent_id TEXT NOT NULL,
             version TEXT NOT NULL,
