@@ -150,7 +150,7 @@ internal sealed class ActorActivation
             _actor.Attach(new ActorContext(Id, _state, _scheduler));
             await _actor.OnActivateAsync(_host.AbortToken).ConfigureAwait(false);
             var changes = _state.TakeChanges();
-            if (changes.Count > 0)
+            if (!changes.IsEmpty)
                 await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -177,7 +177,7 @@ internal sealed class ActorActivation
         var state = _state!;
         _host.OnTurnRun();
         object? result;
-        IReadOnlyList<StateChange> changes;
+        TurnChanges changes;
         try
         {
             result = await item.RunAsync(this, linked?.Token ?? _host.AbortToken).ConfigureAwait(false);
@@ -190,7 +190,7 @@ internal sealed class ActorActivation
         }
         try
         {
-            if (changes.Count > 0)
+            if (!changes.IsEmpty)
                 await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
@@ -223,7 +223,7 @@ internal sealed class ActorActivation
         {
             await Actor.OnDeactivateAsync(_host.AbortToken).ConfigureAwait(false);
             var changes = _state!.TakeChanges();
-            if (changes.Count > 0)
+            if (!changes.IsEmpty)
                 await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)

@@ -1,11 +1,13 @@
 using System.Text.Json;
+using AgentCrm.Storage;
 
 namespace AgentCrm.Actors;
 
 /// <summary>
 /// The state of one activation. Values are cached as objects after the first read; a turn's sets and
 /// removes go straight into the cache and are remembered as dirty until the host takes them (turn
-/// succeeded) or discards them (turn failed, which also forgets every cached value).
+/// succeeded) or discards them (turn failed, which also forgets every cached value). Writes the turn enlisted
+/// travel with its changes.
 /// </summary>
 internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IActorStateManager
 {
@@ -13,8 +15,9 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
 
     private readonly Dictionary<string, Entry> _cache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private List<Action<WriteContext>>? _writes;
 
-    public bool HasChanges => _dirty.Count > 0;
+    public bool HasChanges => _dirty.Count > 0 || _writes is not null;
 
     public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
     {
@@ -52,19 +55,27 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
         _dirty.Add(key);
     }
 
-    /// <summary>Serializes the turn's changes and clears the dirty set; throws (leaving it intact) if a value cannot be serialized.</summary>
-    public IReadOnlyList<StateChange> TakeChanges()
+    public void Enlist(Action<WriteContext> write)
     {
-        if (_dirty.Count == 0)
-            return [];
+        ArgumentNullException.ThrowIfNull(write);
+        (_writes ??= []).Add(write);
+    }
+
+    /// <summary>Serializes the turn's changes and takes its enlisted writes; throws (leaving both intact) if a value cannot be serialized.</summary>
+    public TurnChanges TakeChanges()
+    {
+        if (_dirty.Count == 0 && _writes is null)
+            return TurnChanges.None;
         var changes = new List<StateChange>(_dirty.Count);
         foreach (var key in _dirty)
         {
             var entry = _cache[key];
             changes.Add(new StateChange(key, entry.Exists ? JsonSerializer.SerializeToUtf8Bytes(entry.Value, entry.Type, Json) : null));
         }
+        var taken = new TurnChanges(changes, (IReadOnlyList<Action<WriteContext>>?)_writes ?? []);
         _dirty.Clear();
-        return changes;
+        _writes = null;
+        return taken;
     }
 
     /// <summary>
@@ -76,12 +87,13 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
     {
         _cache.Clear();
         _dirty.Clear();
+        _writes = null;
     }
 
     /// <summary>Forgets cached values whose save failed, so the cache never runs ahead of the store.</summary>
-    public void Forget(IReadOnlyList<StateChange> changes)
+    public void Forget(TurnChanges changes)
     {
-        foreach (var change in changes)
+        foreach (var change in changes.State)
             _cache.Remove(change.Key);
     }
 

@@ -1,7 +1,17 @@
+using AgentCrm.Storage;
+
 namespace AgentCrm.Actors;
 
 /// <summary>One change of a turn: a new JSON value for a key, or its removal (<see cref="Value"/> null).</summary>
 public readonly record struct StateChange(string Key, byte[]? Value);
+
+/// <summary>What one turn leaves to save: its state changes and the database writes it enlisted (<see cref="IActorStateManager.Enlist"/>).</summary>
+public sealed record TurnChanges(IReadOnlyList<StateChange> State, IReadOnlyList<Action<WriteContext>> Writes)
+{
+    public static readonly TurnChanges None = new([], []);
+
+    public bool IsEmpty => State.Count == 0 && Writes.Count == 0;
+}
 
 /// <summary>Where actor state lives: SQLite (embedded) or daprd's actor state API.</summary>
 public interface IActorStateStore
@@ -9,6 +19,6 @@ public interface IActorStateStore
     /// <summary>The stored JSON bytes of a key, or null when absent.</summary>
     Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken);
 
-    /// <summary>Saves every change of one turn atomically; completes when durable.</summary>
-    Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken);
+    /// <summary>Saves one turn's state changes atomically, with its enlisted writes committed no later; completes when durable.</summary>
+    Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken);
 }

@@ -6,8 +6,8 @@ namespace AgentCrm.Actors;
 
 /// <summary>
 /// Actor state in the embedded SQLite file: point reads on a small pool of reader connections (WAL lets
-/// them run beside the writer), and each turn's changes as one group-commit operation, so they land
-/// together or not at all.
+/// them run beside the writer), and each turn's changes, with the writes it enlisted, as one group-commit operation,
+/// so they land together or not at all.
 /// </summary>
 public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter writer) : IActorStateStore, IDisposable
 {
@@ -43,16 +43,21 @@ public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter 
         return Task.FromResult(value);
     }
 
-    public Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
+    public Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken)
     {
-        if (changes.Count == 0)
+        if (changes.IsEmpty)
             return Task.CompletedTask;
         cancellationToken.ThrowIfCancellationRequested();
+        // One operation: the turn's enlisted writes and its state land in the same transaction, or neither does.
         return writer.WriteAsync(ctx =>
         {
+            foreach (var write in changes.Writes)
+                write(ctx);
+            if (changes.State.Count == 0)
+                return;
             var upsert = ctx.Command(UpsertSql, "$type", "$id", "$key", "$value");
             var delete = ctx.Command(DeleteSql, "$type", "$id", "$key");
-            foreach (var change in changes)
+            foreach (var change in changes.State)
             {
                 var command = change.Value is null ? delete : upsert;
                 command.Parameters["$type"].Value = id.Type;

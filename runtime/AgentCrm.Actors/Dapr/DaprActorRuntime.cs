@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using AgentCrm.Actors;
+using AgentCrm.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -29,10 +30,11 @@ public sealed partial class DaprActorRuntime(
     IServiceProvider services,
     ActorTypeRegistry registry,
     DaprSidecarClient sidecar,
+    SqliteWriter writer,
     ILogger<DaprActorRuntime> logger)
 {
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
-    private readonly DaprActorStateStore _store = new(sidecar);
+    private readonly DaprActorStateStore _store = new(sidecar, writer);
     private int _active;
     private long _turns;
 
@@ -156,7 +158,7 @@ public sealed partial class DaprActorRuntime(
                 var state = activation.State!;
                 var scheduler = activation.Scheduler!;
                 object? result;
-                IReadOnlyList<StateChange> changes;
+                TurnChanges changes;
                 try
                 {
                     result = await turn(activation.Actor!, cancellationToken).ConfigureAwait(false);

@@ -38,8 +38,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
     /// <summary>Raised after a brief was stored or changed state (committed), for the brief stream.</summary>
     public event Action<Brief>? Changed;
 
-    /// <summary>Stores a brief and its audit record in one transaction; a brief with the same id is left as it is.</summary>
-    public Task<bool> AddAsync(Brief brief, IReadOnlyList<string> eventIds) => writer.WriteAsync(ctx =>
+    /// <summary>
+    /// Stores a brief and its audit record in the caller's transaction (the customer actor enlists it in its turn's state
+    /// save); a brief with the same id is left as it is. Returns whether it was stored.
+    /// </summary>
+    public bool Add(WriteContext ctx, Brief brief, IReadOnlyList<string> eventIds)
     {
         var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
@@ -63,7 +66,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         }, brief.CreatedAt);
         ctx.AfterCommit(() => Changed?.Invoke(brief));
         return true;
-    });
+    }
 
     /// <summary>
     /// Applies a reviewer's verdict in one transaction: the brief's state, the review record, the labeled

@@ -18,6 +18,7 @@ public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset Receive
 /// <summary>One or more of a customer's events, in inbox order: one turn, one state save.</summary>
 public sealed record ApplyEvents(IReadOnlyList<ApplyEvent> Events);
 
+/// <summary>A turn's counts: events applied, agent runs, and briefs written with the turn's state (a repeated turn's briefs are not stored twice).</summary>
 public sealed record ApplyOutcome(int Applied, int Assessed, int Briefs);
 
 /// <summary>
@@ -113,7 +114,8 @@ public sealed partial class CustomerActor(
             if (outcome.Blocked)
             {
                 metrics.ConsentBlocked(manifest.Id, manifest.Version);
-                await assessmentAudit.ConsentBlockedAsync(live.Record, Id.Id, outcome.Withheld, triggerId).WaitAsync(cancellationToken);
+                var blocked = live.Record;
+                State.Enlist(ctx => assessmentAudit.ConsentBlocked(ctx, blocked, Id.Id, outcome.Withheld, triggerId));
                 continue;
             }
             if (outcome.Assessment is not { } assessment)
@@ -132,16 +134,20 @@ public sealed partial class CustomerActor(
             if (InCooldown(state, cooldownKey, manifest, assessment, asOf))
             {
                 if (!run.Shadow)
-                    await assessmentAudit.FiredWithoutBriefAsync(live.Record, Id.Id, assessment.Score,
-                        assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList(), "cooldown", triggerId).WaitAsync(cancellationToken);
+                {
+                    var record = live.Record;
+                    var evidence = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
+                    State.Enlist(ctx => assessmentAudit.FiredWithoutBrief(ctx, record, Id.Id, assessment.Score, evidence, "cooldown", triggerId));
+                }
                 continue;
             }
             var brief = await composer.ComposeAsync(live.Record, snapshot, outcome.Seen, assessment, triggerId, cancellationToken);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
-            if (await briefs.AddAsync(brief, eventIds).WaitAsync(cancellationToken))
-                written++;
+            // Stored with the turn's state, in one commit: the brief and the cooldown mark that records it land together.
+            State.Enlist(ctx => briefs.Add(ctx, brief, eventIds));
+            written++;
             state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
         }
         return (runs.Count, written);

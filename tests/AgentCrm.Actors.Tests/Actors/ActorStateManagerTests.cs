@@ -24,11 +24,11 @@ public sealed class ActorStateManagerTests
         state.Set("score", new Score(0.75, "renewal"));
         state.Remove("old");
 
-        var changes = state.TakeChanges();
+        var changes = state.TakeChanges().State;
 
         Assert.Equal("""{"value":0.75,"reason":"renewal"}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "score").Value!));
         Assert.Null(changes.Single(c => c.Key == "old").Value);
-        Assert.Empty(state.TakeChanges());
+        Assert.True(state.TakeChanges().IsEmpty);
         Assert.Equal(new Score(0.75, "renewal"), await state.GetAsync<Score>("score"));
     }
 
@@ -45,7 +45,27 @@ public sealed class ActorStateManagerTests
 
         Assert.Equal("gold", await state.GetAsync<string>("plan"));
         Assert.Equal(2, store.Loads);
-        Assert.Empty(state.TakeChanges());
+        Assert.True(state.TakeChanges().IsEmpty);
+    }
+
+    [Fact]
+    public void Enlist_WritesTravelWithTheTurnsChanges_AndAFailedTurnDropsThem()
+    {
+        var state = new ActorStateManager(Id, new MemoryStore());
+        Action<AgentCrm.Storage.WriteContext> first = _ => { }, second = _ => { };
+        state.Enlist(first);
+        state.Set("score", new Score(0.5, "renewal"));
+        state.Enlist(second);
+
+        var taken = state.TakeChanges();
+        Assert.Equal([first, second], taken.Writes);
+        Assert.Single(taken.State);
+        Assert.True(state.TakeChanges().IsEmpty);
+
+        state.Enlist(first);
+        Assert.True(state.HasChanges);
+        state.DiscardChanges();
+        Assert.True(state.TakeChanges().IsEmpty);
     }
 
     [Fact]
@@ -82,6 +102,6 @@ public sealed class ActorStateManagerTests
             return Task.FromResult(Values.GetValueOrDefault(key));
         }
 
-        public Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -18,6 +18,9 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["get"] = null,
         ["remove"] = null,
         ["set-then-throw"] = typeof(string),
+        ["log"] = typeof(string),
+        ["log-then-throw"] = typeof(string),
+        ["log-failing-write"] = typeof(string),
         ["increment"] = null,
         ["wait"] = null,
         ["remind"] = typeof(ReminderRequest),
@@ -104,6 +107,22 @@ internal sealed class ProbeActor(Probe probe) : Actor
             case "set-then-throw":
                 State.Set("value", (string)argument!);
                 throw new InvalidOperationException("The turn failed on purpose.");
+            case "log":
+                // A record in the application's database that must land exactly when the turn's state does.
+                State.Set("value", (string)argument!);
+                State.Enlist(ctx => AppendLog(ctx, (string)argument!));
+                return null;
+            case "log-then-throw":
+                State.Enlist(ctx => AppendLog(ctx, (string)argument!));
+                throw new InvalidOperationException("The turn failed on purpose.");
+            case "log-failing-write":
+                State.Set("value", (string)argument!);
+                State.Enlist(ctx =>
+                {
+                    AppendLog(ctx, (string)argument!);
+                    throw new InvalidOperationException("The enlisted write failed on purpose.");
+                });
+                return null;
             case "wait":
                 probe.EnteredGate();
                 await probe.Gate.Task.WaitAsync(Probe.Timeout, cancellationToken);
@@ -125,5 +144,14 @@ internal sealed class ProbeActor(Probe probe) : Actor
             default:
                 throw new NotSupportedException($"Unknown method {method}.");
         }
+    }
+
+    /// <summary>The table the "log" methods write to (<see cref="IActorStateManager.Enlist"/>).</summary>
+    public const string LogTable = "probe_log";
+
+    private static void AppendLog(AgentCrm.Storage.WriteContext ctx, string text)
+    {
+        ctx.Execute($"CREATE TABLE IF NOT EXISTS {LogTable} (text TEXT NOT NULL)");
+        ctx.Execute($"INSERT INTO {LogTable} (text) VALUES ($t)", ("$t", text));
     }
 }

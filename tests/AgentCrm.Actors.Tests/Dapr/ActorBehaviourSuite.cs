@@ -56,6 +56,37 @@ public abstract class ActorBehaviourSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EnlistedWrites_LandWithTheTurnsState_AndNotAtAllWhenTheTurnOrTheWriteFails()
+    {
+        var id = ProbeActor.For("ledger");
+        await Host.InvokeAsync(id, "log", "first");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "log-then-throw", "lost with the turn"));
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "log-failing-write", "lost with the write"));
+        Assert.Contains("failed on purpose", failed.Message, StringComparison.Ordinal);
+
+        Assert.Equal(["first"], ReadLog());
+        Assert.Equal("first", await Host.InvokeAsync(id, "get"));
+        _host = await Host.RestartAsync();
+        Assert.Equal("first", await Host.InvokeAsync(id, "get"));
+        await Host.InvokeAsync(id, "log", "second");
+        Assert.Equal(["first", "second"], ReadLog());
+    }
+
+    private List<string> ReadLog()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory.Path, "agentcrm.db")};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT text FROM {ProbeActor.LogTable} ORDER BY rowid";
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+            rows.Add(reader.GetString(0));
+        return rows;
+    }
+
+    [Fact]
     public async Task State_SetInTurns_RestartedHostSeesIt()
     {
         var id = ProbeActor.For("durable");

@@ -78,11 +78,12 @@ public sealed class AuditTests
         // did not happen): the repeated turn must not write them twice. Another triggering event is another record.
         await using var app = await AgentCrmApp.StartAsync();
         var audit = app.Services.GetRequiredService<AgentCrm.Audit.AssessmentAudit>();
+        var writer = app.Services.GetRequiredService<AgentCrm.Storage.SqliteWriter>();
         var agent = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>().Find("renewal-risk", "1.0.0");
         foreach (var trigger in new[] { "e-1", "e-1", "e-2" })
         {
-            await audit.FiredWithoutBriefAsync(agent, "acme", 0.8, [trigger], "cooldown", trigger);
-            await audit.ConsentBlockedAsync(agent, "acme", ["usage.last30d"], trigger);
+            await writer.WriteAsync(ctx => audit.FiredWithoutBrief(ctx, agent, "acme", 0.8, [trigger], "cooldown", trigger));
+            await writer.WriteAsync(ctx => audit.ConsentBlocked(ctx, agent, "acme", ["usage.last30d"], trigger));
         }
 
         foreach (var action in new[] { "assessment.fired", "consent.blocked" })

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -10,8 +11,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace AgentCrm.Runtime.Tests.Intake;
 
 /// <summary>
-/// The real SQLite actor state store with a fault switch per customer: the next N saves of that customer's state fail,
-/// as a full disk or an I/O error would. Everything else is the real server.
+/// The real SQLite actor state store with a fault switch per customer: the next N saves of that customer's state fail
+/// inside the real transaction, after the turn's enlisted writes (briefs, audit records) ran, as a full disk or an I/O
+/// error on the state row would. Everything else is the real server.
 /// </summary>
 internal sealed class FlakyStateStore(IActorStateStore inner) : IActorStateStore
 {
@@ -21,10 +23,10 @@ internal sealed class FlakyStateStore(IActorStateStore inner) : IActorStateStore
 
     public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken) => inner.LoadAsync(id, key, cancellationToken);
 
-    public Task SaveAsync(ActorId id, IReadOnlyList<StateChange> changes, CancellationToken cancellationToken)
+    public Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken)
     {
         if (_failures.TryGetValue(id.Id, out var left) && left > 0 && _failures.TryUpdate(id.Id, left - 1, left))
-            throw new IOException("disk I/O error (injected)");
+            changes = changes with { Writes = [.. changes.Writes, _ => throw new IOException("disk I/O error (injected)")] };
         return inner.SaveAsync(id, changes, cancellationToken);
     }
 }
@@ -95,6 +97,44 @@ public sealed class DeadLetterTests
         Assert.Equal(0, (await ReplayAsync(app)).GetProperty("replayed").GetInt32());
         var audit = await app.GetJsonAsync("/v1/audit?action=event.replayed");
         Assert.Equal(lost["id"]!.GetValue<string>(), audit.GetProperty("items")[0].GetProperty("data").GetProperty("eventId").GetString());
+    }
+
+    [Fact]
+    public async Task ABriefIsStoredWithItsTurnsState_NoneWhileTheEventsAreDeadLetters_AndEachOnceAfterTheReplay()
+    {
+        var (app, store) = await StartAsync();
+        await using var _ = app;
+        var now = DateTimeOffset.UtcNow;
+        // The same short at-risk history for two customers (each failing event costs the retries' 6 s); every save of
+        // "fragile" fails until ops replay its dead letters.
+        List<JsonObject> AtRisk(string customer) =>
+        [
+            Ev.Make(customer, "contract", now.AddDays(-9), new { contractType = "Month-to-month", endDate = now.AddDays(20).ToString("O"), autoRenew = false }),
+            Ev.Make(customer, "payment", now.AddDays(-3), new { status = "failed", amount = 990 }),
+            Ev.Make(customer, "nps", now.AddDays(-2), new { score = 2 }),
+        ];
+        store.FailNextSaves("fragile", int.MaxValue);
+        await app.PostEventsAsync(AtRisk("fragile"));
+        await app.PostEventsAsync(AtRisk("steady"));
+        await app.WaitForProcessingAsync(TimeSpan.FromSeconds(90));
+
+        var expected = (await app.BriefsAsync("&customerId=steady")).Count;
+        Assert.True(expected > 0, "the at-risk history should brief the steady customer");
+        Assert.NotEmpty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        // A brief, its audit record and an assessment record are written in the turn's state save: none while it fails.
+        Assert.Empty(await app.BriefsAsync("&customerId=fragile"));
+        Assert.Empty((await app.GetJsonAsync("/v1/audit?subject=customer:fragile")).GetProperty("items").EnumerateArray());
+
+        store.FailNextSaves("fragile", 0);
+        Assert.Empty((await ReplayAsync(app)).GetProperty("failed").EnumerateArray());
+        Assert.Equal(await app.CustomerFieldAsync("steady", "events.total"), await app.CustomerFieldAsync("fragile", "events.total"));
+        var briefs = await app.BriefsAsync("&customerId=fragile");
+        Assert.Equal(expected, briefs.Count);
+        foreach (var brief in briefs)
+        {
+            var records = (await app.GetJsonAsync($"/v1/audit?subject=brief:{brief.GetProperty("id").GetString()}&action=brief.created")).GetProperty("items");
+            Assert.Equal(1, records.GetArrayLength());
+        }
     }
 
     [Fact]
