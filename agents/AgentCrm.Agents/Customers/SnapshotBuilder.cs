@@ -32,8 +32,10 @@ public static class SnapshotBuilder
             && CustomerTimeline.CategoryKey(parts[3]) == parts[3];
     }
 
-    public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf)
+    /// <summary>Every field the state allows at <paramref name="asOf"/> (or, with a <paramref name="plan"/>, at least the fields it was made for).</summary>
+    public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf, SnapshotPlan? plan = null)
     {
+        plan ??= SnapshotPlan.All;
         var f = new Dictionary<string, SnapshotField>(96, StringComparer.Ordinal);
         void Num(string name, double value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
         void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
@@ -54,7 +56,7 @@ public static class SnapshotBuilder
         }
 
         var today = CustomerTimeline.Day(asOf);
-        if (s.UsageByDay.Count > 0)
+        if (plan.Usage && s.UsageByDay.Count > 0)
         {
             var usageIds = s.RecentUsageEventIds.ToArray();
             var last30 = Sum(s.UsageByDay, today - 29, today);
@@ -71,9 +73,9 @@ public static class SnapshotBuilder
         if (s.LoginsByDay.Count > 0)
             Num("logins.last30d", s.LoginsByDay.Where(d => d.Key > today - 30 && d.Key <= today).Sum(d => d.Value), []);
 
-        var open = s.Tickets.Values.Where(CustomerTimeline.IsOpen).OrderBy(t => t.OpenedAt).ToList();
-        if (s.Tickets.Count > 0 || s.EventsApplied > 0)
+        if (plan.TicketsAndBilling && (s.Tickets.Count > 0 || s.EventsApplied > 0))
         {
+            var open = s.Tickets.Values.Where(CustomerTimeline.IsOpen).OrderBy(t => t.OpenedAt).ToList();
             Num("tickets.open", open.Count, open.Select(t => t.EventId).ToArray());
             var high = open.Where(t => t.Priority is "high" or "urgent" or "critical").ToList();
             Num("tickets.openHighPriority", high.Count, high.Select(t => t.EventId).ToArray());
@@ -94,7 +96,7 @@ public static class SnapshotBuilder
             Num("nps.daysSince", Math.Floor((asOf - nps.At).TotalDays), [nps.EventId]);
         }
 
-        if (s.WebVisits.Count > 0)
+        if (plan.WebVisits && s.WebVisits.Count > 0)
         {
             var visits = s.WebVisits.Where(v => v.At > asOf.AddDays(-30) && v.At <= asOf).ToList();
             Num("web.visits30d", visits.Count, visits.TakeLast(10).Select(v => v.EventId).ToArray());
@@ -103,10 +105,14 @@ public static class SnapshotBuilder
             Num("web.distinctVisitors30d", visits.Select(v => v.VisitorId).Where(v => v is not null).Distinct().Count(), []);
         }
 
-        WindowedCounts(s, today, f);
-        WebBaseline.Add(s, asOf, f);
-        AddDocuments(s, asOf, f);
-        AddNews(s, asOf, f);
+        if (plan.WindowedCounts)
+            WindowedCounts(s, today, f);
+        if (plan.WebBaseline)
+            WebBaseline.Add(s, asOf, f);
+        if (plan.Documents)
+            AddDocuments(s, asOf, f);
+        if (plan.News)
+            AddNews(s, asOf, f);
 
         Num("events.total", s.EventsApplied, []);
         if (s.LastEventAt is { } lastAt)

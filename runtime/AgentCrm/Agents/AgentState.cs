@@ -1,3 +1,5 @@
+using AgentCrm.Agents.Customers;
+
 namespace AgentCrm.Agents;
 
 /// <summary>Lifecycle states of an agent version (API.md).</summary>
@@ -47,6 +49,9 @@ public sealed class AgentSet(IReadOnlyList<LiveAgent> live)
         .GroupBy(x => x.Type, StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.Select(x => x.Agent).ToArray(), StringComparer.Ordinal);
 
+    /// <summary>Per event type, the snapshot groups the agents subscribed to it read (and the customer's name, for the brief).</summary>
+    private Dictionary<string, SnapshotPlan>? _plans;
+
     private readonly Dictionary<string, LiveAgent[]> _activeById = live
         .Where(a => a.Record.State == AgentState.Active)
         .GroupBy(a => a.Record.AgentId, StringComparer.Ordinal)
@@ -71,6 +76,16 @@ public sealed class AgentSet(IReadOnlyList<LiveAgent> live)
                 runs.Add(new AgentRun(agent, false, null));
         }
         return runs;
+    }
+
+    /// <summary>What a snapshot for the agents that run on <paramref name="eventType"/> must derive: every field any of them reads.</summary>
+    public SnapshotPlan PlanFor(string eventType)
+    {
+        var plans = _plans ??= _byEventType.ToDictionary(
+            p => p.Key,
+            p => SnapshotPlan.For(p.Value.SelectMany(a => a.Record.Manifest.Reads.Concat(a.Record.Manifest.OptionalReads)).Append("profile.name").Distinct(StringComparer.Ordinal).ToList()),
+            StringComparer.Ordinal);
+        return plans.TryGetValue(eventType, out var plan) ? plan : SnapshotPlan.All;
     }
 
     /// <summary>The active version of an agent that serves this customer, if any.</summary>

@@ -82,7 +82,7 @@ public sealed partial class CustomerActor(
             }
             applied++;
             var runs = set.For(e.Event.Type, Id.Id);
-            var (a, w) = await AssessAsync(state, runs, state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
+            var (a, w) = await AssessAsync(state, runs, set.PlanFor(e.Event.Type), state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
             assessed += a;
             written += w;
             metrics.EventApplied(time.GetUtcNow() - e.ReceivedAt, a > 0);
@@ -95,11 +95,12 @@ public sealed partial class CustomerActor(
         return new ApplyOutcome(applied, assessed, written);
     }
 
-    private async Task<(int Assessed, int Briefs)> AssessAsync(CustomerState state, IReadOnlyList<AgentRun> runs, DateTimeOffset asOf, string triggerId, CancellationToken cancellationToken)
+    private async Task<(int Assessed, int Briefs)> AssessAsync(CustomerState state, IReadOnlyList<AgentRun> runs, SnapshotPlan plan, DateTimeOffset asOf, string triggerId, CancellationToken cancellationToken)
     {
         if (runs.Count == 0)
             return (0, 0);
-        var snapshot = SnapshotBuilder.Build(state, asOf);
+        // Only the fields these agents read are derived (each sees only those anyway).
+        var snapshot = SnapshotBuilder.Build(state, asOf, plan);
         // Consent is read once per turn: a revocation applies from the next turn on.
         var policy = consent.For(Id.Id);
         var now = time.GetUtcNow();
@@ -188,7 +189,7 @@ public sealed partial class CustomerActor(
             return;
         var now = time.GetUtcNow();
         using var lease = registry.Enter();
-        await AssessAsync(state, lease.Set.For("contract", Id.Id), now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
+        await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
         State.Set(StateKey, state);
     }
