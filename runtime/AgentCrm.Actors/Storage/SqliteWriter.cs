@@ -106,6 +106,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
             foreach (var op in batch)
             {
                 context.Exec("SAVEPOINT op");
+                var mark = context.Mark();
                 try
                 {
                     op.Run(context);
@@ -115,6 +116,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
                 {
                     context.Exec("ROLLBACK TO op");
                     context.Exec("RELEASE op");
+                    context.Undo(mark);
                     op.Fail(ex);
                 }
             }

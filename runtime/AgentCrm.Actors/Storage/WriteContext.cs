@@ -53,6 +53,21 @@ public sealed class WriteContext
     /// <summary>Runs if the transaction is rolled back as a whole (undo in-memory state prepared by an operation).</summary>
     public void OnRollbackOf(Action action) => (_onRollback ??= []).Add(action);
 
+    /// <summary>How many callbacks are registered, before an operation runs (see <see cref="Undo"/>).</summary>
+    internal (int AfterCommit, int OnRollback) Mark() => (_afterCommit?.Count ?? 0, _onRollback?.Count ?? 0);
+
+    /// <summary>
+    /// Drops the callbacks an operation registered before it failed: its savepoint was rolled back, so what it announced
+    /// (a brief for the stream, a new chain head) never happened, even though the rest of the batch commits.
+    /// </summary>
+    internal void Undo((int AfterCommit, int OnRollback) mark)
+    {
+        if (_afterCommit is { } after && after.Count > mark.AfterCommit)
+            after.RemoveRange(mark.AfterCommit, after.Count - mark.AfterCommit);
+        if (_onRollback is { } undo && undo.Count > mark.OnRollback)
+            undo.RemoveRange(mark.OnRollback, undo.Count - mark.OnRollback);
+    }
+
     internal void Exec(string sql)
     {
         var command = Command(sql);
