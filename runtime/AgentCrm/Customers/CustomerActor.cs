@@ -18,7 +18,7 @@ public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset Receive
 /// <summary>One or more of a customer's events, in inbox order: one turn, one state save.</summary>
 public sealed record ApplyEvents(IReadOnlyList<ApplyEvent> Events);
 
-/// <summary>A turn's counts: events applied, agent runs, and briefs written with the turn's state (a repeated turn's briefs are not stored twice).</summary>
+/// <summary>A turn's counts: events applied, agent runs, and briefs composed (enlisted with the turn's state; one a repeated turn composes again is not stored twice).</summary>
 public sealed record ApplyOutcome(int Applied, int Assessed, int Briefs);
 
 /// <summary>
