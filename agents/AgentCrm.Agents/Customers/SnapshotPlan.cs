@@ -3,50 +3,26 @@ namespace AgentCrm.Agents.Customers;
 /// <summary>
 /// Which groups of snapshot fields a build derives. The customer actor builds one snapshot per event for the agents that
 /// run on it, and each agent sees only the fields its manifest reads, so groups no agent reads (web baselines, windowed
-/// counts, documents, news, …) are not derived at all. <see cref="All"/> derives every field.
+/// counts, documents, news, …) are not derived at all. <see cref="All"/> derives every field; the cheap groups (profile,
+/// contract, logins, NPS, totals) are always derived.
 /// </summary>
-public sealed class SnapshotPlan
+public sealed record SnapshotPlan(bool Usage, bool TicketsAndBilling, bool WebVisits, bool WebBaseline, bool WindowedCounts, bool Documents, bool News)
 {
-    public static readonly SnapshotPlan All = new(usage: true, ticketsAndBilling: true, webVisits: true, webBaseline: true, windowedCounts: true, documents: true, news: true);
+    public static readonly SnapshotPlan All = new(true, true, true, true, true, true, true);
 
-    private SnapshotPlan(bool usage, bool ticketsAndBilling, bool webVisits, bool webBaseline, bool windowedCounts, bool documents, bool news)
-    {
-        Usage = usage;
-        TicketsAndBilling = ticketsAndBilling;
-        WebVisits = webVisits;
-        WebBaseline = webBaseline;
-        WindowedCounts = windowedCounts;
-        Documents = documents;
-        News = news;
-    }
-
-    /// <summary>A plan deriving at least <paramref name="fields"/> (the cheap groups — profile, contract, logins, NPS, totals — always).</summary>
+    /// <summary>A plan deriving at least <paramref name="fields"/>.</summary>
     public static SnapshotPlan For(IEnumerable<string> fields)
     {
         var list = fields as IReadOnlyCollection<string> ?? fields.ToList();
         bool Any(string prefix) => list.Any(f => f.StartsWith(prefix, StringComparison.Ordinal));
-        var baseline = list.Any(f => Customers.WebBaseline.Fields.Contains(f, StringComparer.Ordinal));
+        bool IsBaseline(string field) => Customers.WebBaseline.Fields.Contains(field, StringComparer.Ordinal);
         return new SnapshotPlan(
-            usage: Any("usage."),
-            ticketsAndBilling: Any("tickets.") || Any("billing."),
-            webVisits: list.Any(f => f.StartsWith("web.", StringComparison.Ordinal) && !Customers.WebBaseline.Fields.Contains(f, StringComparer.Ordinal)),
-            webBaseline: baseline,
-            windowedCounts: Any("events.count"),
-            documents: Any("documents."),
-            news: Any("news."));
+            Usage: Any("usage."),
+            TicketsAndBilling: Any("tickets.") || Any("billing."),
+            WebVisits: list.Any(f => f.StartsWith("web.", StringComparison.Ordinal) && !IsBaseline(f)),
+            WebBaseline: list.Any(IsBaseline),
+            WindowedCounts: Any("events.count"),
+            Documents: Any("documents."),
+            News: Any("news."));
     }
-
-    public bool Usage { get; }
-
-    public bool TicketsAndBilling { get; }
-
-    public bool WebVisits { get; }
-
-    public bool WebBaseline { get; }
-
-    public bool WindowedCounts { get; }
-
-    public bool Documents { get; }
-
-    public bool News { get; }
 }
