@@ -47,11 +47,11 @@ public sealed class CustomerState
     public ContractInfo? Contract { get; set; }
 
     /// <summary>Usage quantity per day number (days since 1970-01-01), last <see cref="WindowDays"/> days.</summary>
-    public SortedDictionary<int, double> UsageByDay { get; set; } = [];
+    public DaySeries<double> UsageByDay { get; set; } = new();
 
     public List<string> RecentUsageEventIds { get; set; } = [];
 
-    public SortedDictionary<int, int> LoginsByDay { get; set; } = [];
+    public DaySeries<int> LoginsByDay { get; set; } = new();
 
     public Dictionary<string, TicketInfo> Tickets { get; set; } = new(StringComparer.Ordinal);
 
@@ -67,7 +67,7 @@ public sealed class CustomerState
     /// Events per day number by type (<c>email</c>) and by type and category (<c>email.inquiry</c>), the last
     /// <see cref="CountWindowDays"/> days, for the windowed counts <c>events.count30d.*</c>; at most <see cref="MaxCountKeys"/> keys.
     /// </summary>
-    public Dictionary<string, SortedDictionary<int, int>> EventsByDay { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DaySeries<int>> EventsByDay { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The newest event id per <see cref="EventsByDay"/> key (the evidence behind a count).</summary>
     public Dictionary<string, string> LatestEventIds { get; set; } = new(StringComparer.Ordinal);

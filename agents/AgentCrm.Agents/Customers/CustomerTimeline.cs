@@ -69,8 +69,8 @@ public static class CustomerTimeline
         {
             case "profile": ApplyProfile(state, e); break;
             case "contract": ApplyContract(state, e); break;
-            case "usage": Bump(state.UsageByDay, Day(e.OccurredAt), e.Num("quantity") ?? 1); Remember(state.RecentUsageEventIds, e.Id, 20); break;
-            case "login": state.LoginsByDay[Day(e.OccurredAt)] = state.LoginsByDay.GetValueOrDefault(Day(e.OccurredAt)) + 1; break;
+            case "usage": state.UsageByDay.Add(Day(e.OccurredAt), e.Num("quantity") ?? 1); Remember(state.RecentUsageEventIds, e.Id, 20); break;
+            case "login": state.LoginsByDay.Add(Day(e.OccurredAt), 1); break;
             case "support_ticket": ApplyTicket(state, e); break;
             case "invoice": ApplyInvoice(state, e); break;
             case "payment": ApplyPayment(state, e); break;
@@ -224,8 +224,6 @@ public static class CustomerTimeline
 
     internal static int Day(DateTimeOffset t) => (int)(t.ToUniversalTime().Ticks / TimeSpan.TicksPerDay - 719162);
 
-    private static void Bump(SortedDictionary<int, double> days, int day, double amount) =>
-        days[day] = days.GetValueOrDefault(day) + amount;
 
     private static void Remember(List<string> ids, string id, int capacity)
     {
@@ -249,11 +247,11 @@ public static class CustomerTimeline
         {
             if (s.EventsByDay.Count >= CustomerState.MaxCountKeys)
                 return;
-            s.EventsByDay[key] = days = [];
+            s.EventsByDay[key] = days = new();
         }
         var day = Day(e.OccurredAt);
-        days[day] = days.GetValueOrDefault(day) + 1;
-        if (days.Keys.Last() == day)
+        days.Add(day, 1);
+        if (days.LastDay == day)
             s.LatestEventIds[key] = e.Id;
     }
 
@@ -272,7 +270,7 @@ public static class CustomerTimeline
             return;
         foreach (var (key, days) in s.EventsByDay.ToList())
         {
-            TrimDays(days, Day(last) - CustomerState.CountWindowDays);
+            days.TrimBefore(Day(last) - CustomerState.CountWindowDays);
             if (days.Count == 0)
             {
                 s.EventsByDay.Remove(key);
@@ -281,8 +279,8 @@ public static class CustomerTimeline
         }
         var oldestDay = Day(last) - CustomerState.WindowDays;
         var oldest = last.AddDays(-CustomerState.WindowDays);
-        TrimDays(s.UsageByDay, oldestDay);
-        TrimDays(s.LoginsByDay, oldestDay);
+        s.UsageByDay.TrimBefore(oldestDay);
+        s.LoginsByDay.TrimBefore(oldestDay);
         s.PaymentFailures.RemoveAll(p => p.At < oldest);
         s.WebVisits.RemoveAll(v => v.At < oldest);
         if (s.WebVisits.Count > 2000)
@@ -291,17 +289,6 @@ public static class CustomerTimeline
             s.Tickets.Remove(id);
         foreach (var (id, _) in s.Invoices.Where(i => i.Value.Status == "paid" && i.Value.UpdatedAt < oldest).ToList())
             s.Invoices.Remove(id);
-    }
-
-    private static void TrimDays<T>(SortedDictionary<int, T> days, int oldestDay)
-    {
-        while (days.Count > 0)
-        {
-            var first = days.Keys.First();
-            if (first >= oldestDay)
-                break;
-            days.Remove(first);
-        }
     }
 
     internal static bool IsOpen(TicketInfo t) => t.Status is not ("resolved" or "closed" or "solved");

@@ -59,10 +59,10 @@ public static class SnapshotBuilder
         if (plan.Usage && s.UsageByDay.Count > 0)
         {
             var usageIds = s.RecentUsageEventIds.ToArray();
-            var last30 = Sum(s.UsageByDay, today - 29, today);
-            var prev30 = Sum(s.UsageByDay, today - 59, today - 30);
-            var last90 = Sum(s.UsageByDay, today - 89, today);
-            var prev90 = Sum(s.UsageByDay, today - 179, today - 90);
+            var last30 = s.UsageByDay.Sum(today - 29, today);
+            var prev30 = s.UsageByDay.Sum(today - 59, today - 30);
+            var last90 = s.UsageByDay.Sum(today - 89, today);
+            var prev90 = s.UsageByDay.Sum(today - 179, today - 90);
             Num("usage.last30d", last30, usageIds);
             Num("usage.prev30d", prev30, usageIds);
             if (prev30 > 0) Num("usage.trend30d", Math.Round((last30 - prev30) / prev30, 4), usageIds);
@@ -71,7 +71,7 @@ public static class SnapshotBuilder
             if (prev90 > 0) Num("usage.trend90d", Math.Round((last90 - prev90) / prev90, 4), usageIds);
         }
         if (s.LoginsByDay.Count > 0)
-            Num("logins.last30d", s.LoginsByDay.Where(d => d.Key > today - 30 && d.Key <= today).Sum(d => d.Value), []);
+            Num("logins.last30d", s.LoginsByDay.Sum(today - 29, today), []);
 
         if (plan.TicketsAndBilling && (s.Tickets.Count > 0 || s.EventsApplied > 0))
         {
@@ -141,7 +141,7 @@ public static class SnapshotBuilder
                         counts[w] += n;
             }
             var names = CountNames(key);
-            string[] latest = s.LatestEventIds.TryGetValue(key, out var id) && days.Count > 0 && days.Keys.Last() <= today ? [id] : [];
+            string[] latest = s.LatestEventIds.TryGetValue(key, out var id) && days.Count > 0 && days.LastDay <= today ? [id] : [];
             for (var w = 0; w < 3; w++)
                 f[names[w]] = new SnapshotField(names[w], counts[w], null, counts[w] > 0 ? latest : []);
         }
@@ -188,18 +188,5 @@ public static class SnapshotBuilder
         f["news.daysSince"] = SnapshotField.Of("news.daysSince", Math.Max(0, Math.Floor((asOf - latest.At).TotalDays)), latest.EventId);
         var recent = news.Where(n => n.At > asOf.AddDays(-30)).ToList();
         f["news.count30d"] = SnapshotField.Of("news.count30d", recent.Count, recent.Select(n => n.EventId).ToArray());
-    }
-
-    private static double Sum(SortedDictionary<int, double> days, int from, int to)
-    {
-        double total = 0;
-        foreach (var (day, value) in days)
-        {
-            if (day > to)
-                break;
-            if (day >= from)
-                total += value;
-        }
-        return total;
     }
 }

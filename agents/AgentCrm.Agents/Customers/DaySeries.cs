@@ -1,0 +1,149 @@
+using System.Buffers.Text;
+using System.Collections;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// A value per day number (days since 1970-01-01), kept in day order in two arrays. The series are most of a customer's
+/// state, which every turn folds into and saves: a sorted dictionary cost ~180 ns per entry to walk (half the time of
+/// serializing a state of 100 events), this a few. Its JSON is the dictionary's, <c>{"20699":25,"20700":33}</c>, so state
+/// saved before reads back unchanged.
+/// </summary>
+[JsonConverter(typeof(DaySeriesConverterFactory))]
+public sealed class DaySeries<T> : IEnumerable<KeyValuePair<int, T>>
+    where T : struct, INumber<T>
+{
+    private readonly List<int> _days = [];
+    private readonly List<T> _values = [];
+
+    public int Count => _days.Count;
+
+    /// <summary>The latest day with a value (the series must not be empty).</summary>
+    public int LastDay => _days[^1];
+
+    /// <summary>The value of a day, 0 when it has none.</summary>
+    public T this[int day]
+    {
+        get
+        {
+            var i = _days.BinarySearch(day);
+            return i >= 0 ? _values[i] : T.Zero;
+        }
+        set
+        {
+            var i = _days.BinarySearch(day);
+            if (i >= 0)
+                _values[i] = value;
+            else if (~i == _days.Count)
+            {
+                _days.Add(day);
+                _values.Add(value);
+            }
+            else
+            {
+                _days.Insert(~i, day);
+                _values.Insert(~i, value);
+            }
+        }
+    }
+
+    /// <summary>Adds <paramref name="amount"/> to the day's value.</summary>
+    public void Add(int day, T amount) => this[day] += amount;
+
+    /// <summary>The sum over the days in [<paramref name="from"/>, <paramref name="to"/>].</summary>
+    public T Sum(int from, int to)
+    {
+        var total = T.Zero;
+        var i = _days.BinarySearch(from);
+        for (i = i >= 0 ? i : ~i; i < _days.Count && _days[i] <= to; i++)
+            total += _values[i];
+        return total;
+    }
+
+    /// <summary>Drops the days before <paramref name="oldestDay"/>.</summary>
+    public void TrimBefore(int oldestDay)
+    {
+        var i = _days.BinarySearch(oldestDay);
+        var cut = i >= 0 ? i : ~i;
+        if (cut == 0)
+            return;
+        _days.RemoveRange(0, cut);
+        _values.RemoveRange(0, cut);
+    }
+
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<KeyValuePair<int, T>> IEnumerable<KeyValuePair<int, T>>.GetEnumerator() => GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>The days in order, without allocating.</summary>
+    public struct Enumerator(DaySeries<T> series) : IEnumerator<KeyValuePair<int, T>>
+    {
+        private int _index = -1;
+
+        public readonly KeyValuePair<int, T> Current => new(series._days[_index], series._values[_index]);
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext() => ++_index < series._days.Count;
+
+        public void Reset() => _index = -1;
+
+        public readonly void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>The JSON of <see cref="DaySeries{T}"/>: an object from day number to value (numbers as strings are read too, as the Web defaults do).</summary>
+public sealed class DaySeriesConverterFactory : JsonConverterFactory
+{
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(DaySeries<>);
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert.GetGenericArguments()[0]))!;
+
+    private sealed class Converter<T> : JsonConverter<DaySeries<T>>
+        where T : struct, INumber<T>
+    {
+        public override DaySeries<T> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+                throw new JsonException("A day series must be a JSON object from day number to value.");
+            var series = new DaySeries<T>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var day = !reader.ValueIsEscaped && Utf8Parser.TryParse(reader.ValueSpan, out int parsed, out var used) && used == reader.ValueSpan.Length
+                    ? parsed
+                    : int.Parse(reader.GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                reader.Read();
+                var value = reader.TokenType == JsonTokenType.String
+                    ? double.Parse(reader.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)
+                    : reader.GetDouble();
+                series[day] = T.CreateChecked(value);
+            }
+            return series;
+        }
+
+        public override void Write(Utf8JsonWriter writer, DaySeries<T> value, JsonSerializerOptions options)
+        {
+            Span<byte> name = stackalloc byte[11];
+            writer.WriteStartObject();
+            foreach (var (day, amount) in value)
+            {
+                Utf8Formatter.TryFormat(day, name, out var length);
+                writer.WritePropertyName(name[..length]);
+                if (typeof(T) == typeof(int))
+                    writer.WriteNumberValue((int)(object)amount);
+                else
+                    writer.WriteNumberValue(double.CreateChecked(amount));
+            }
+            writer.WriteEndObject();
+        }
+    }
+}
