@@ -100,7 +100,11 @@ public sealed class DaySeries<T> : IEnumerable<KeyValuePair<int, T>>
     }
 }
 
-/// <summary>The JSON of <see cref="DaySeries{T}"/>: an object from day number to value (numbers as strings are read too, as the Web defaults do).</summary>
+/// <summary>
+/// The JSON of <see cref="DaySeries{T}"/>: an object from day number to value, read as strictly as the Web defaults read a
+/// <c>SortedDictionary&lt;int, T&gt;</c> (numbers written as strings too; anything else is a JsonException). Customer state is
+/// only ever serialized with those defaults, so the converter does not consult the options.
+/// </summary>
 public sealed class DaySeriesConverterFactory : JsonConverterFactory
 {
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(DaySeries<>);
@@ -118,16 +122,37 @@ public sealed class DaySeriesConverterFactory : JsonConverterFactory
             var series = new DaySeries<T>();
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                var day = !reader.ValueIsEscaped && Utf8Parser.TryParse(reader.ValueSpan, out int parsed, out var used) && used == reader.ValueSpan.Length
-                    ? parsed
-                    : int.Parse(reader.GetString()!, NumberStyles.Integer, CultureInfo.InvariantCulture);
+                int day;
+                if (reader.ValueIsEscaped || reader.HasValueSequence
+                    ? !int.TryParse(reader.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out day)
+                    : !Utf8Parser.TryParse(reader.ValueSpan, out day, out var used) || used != reader.ValueSpan.Length)
+                    throw new JsonException($"'{reader.GetString()}' is not a day number.");
                 reader.Read();
-                var value = reader.TokenType == JsonTokenType.String
-                    ? double.Parse(reader.GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture)
-                    : reader.GetDouble();
-                series[day] = T.CreateChecked(value);
+                series[day] = ReadValue(ref reader);
             }
             return series;
+        }
+
+        /// <summary>As the Web defaults read a number: a JSON number of the type, or one written as a string; else a JsonException.</summary>
+        private static T ReadValue(ref Utf8JsonReader reader)
+        {
+            var integer = typeof(T) == typeof(int);
+            if (reader.TokenType == JsonTokenType.Number)
+            {
+                if (!integer)
+                    return T.CreateChecked(reader.GetDouble());
+                if (reader.TryGetInt32(out var count))
+                    return T.CreateChecked(count);
+            }
+            else if (reader.TokenType == JsonTokenType.String)
+            {
+                var text = reader.GetString();
+                if (integer && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsedCount))
+                    return T.CreateChecked(parsedCount);
+                if (!integer && double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var parsedAmount))
+                    return T.CreateChecked(parsedAmount);
+            }
+            throw new JsonException($"A day's value must be {(integer ? "a whole number" : "a number")}.");
         }
 
         public override void Write(Utf8JsonWriter writer, DaySeries<T> value, JsonSerializerOptions options)

@@ -47,6 +47,27 @@ public sealed class DaySeriesTests
         Assert.Equal(3, JsonSerializer.Deserialize<DaySeries<int>>("""{"4":"3"}""", Web)![4]);
     }
 
+    [Theory]
+    [InlineData("""{"a":1}""")]
+    [InlineData("""{"":1}""")]
+    [InlineData("""{"99999999999":1}""")]
+    [InlineData("""{"1":1.5}""")]
+    [InlineData("""{"1":"2.5"}""")]
+    [InlineData("""{"1":1E+20}""")]
+    [InlineData("""{"1":"0x10"}""")]
+    [InlineData("""{"1":null}""")]
+    [InlineData("""[1]""")]
+    public void MalformedCounts_AreAJsonException(string json) =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DaySeries<int>>(json, Web));
+
+    [Theory]
+    [InlineData("""{"1":"1,000"}""")]
+    [InlineData("""{"1":" 3"}""")]
+    [InlineData("""{" 1":3}""")]
+    [InlineData("""{"1":true}""")]
+    public void MalformedAmounts_AreAJsonException(string json) =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DaySeries<double>>(json, Web));
+
     [Fact]
     public void AStateRoundTripsThroughJson_WithTheSameSnapshot()
     {
