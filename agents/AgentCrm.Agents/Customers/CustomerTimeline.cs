@@ -224,7 +224,6 @@ public static class CustomerTimeline
 
     internal static int Day(DateTimeOffset t) => (int)(t.ToUniversalTime().Ticks / TimeSpan.TicksPerDay - 719162);
 
-
     private static void Remember(List<string> ids, string id, int capacity)
     {
         ids.Add(id);

@@ -33,26 +33,24 @@ public sealed class DaySeries<T> : IEnumerable<KeyValuePair<int, T>>
             var i = _days.BinarySearch(day);
             return i >= 0 ? _values[i] : T.Zero;
         }
-        set
-        {
-            var i = _days.BinarySearch(day);
-            if (i >= 0)
-                _values[i] = value;
-            else if (~i == _days.Count)
-            {
-                _days.Add(day);
-                _values.Add(value);
-            }
-            else
-            {
-                _days.Insert(~i, day);
-                _values.Insert(~i, value);
-            }
-        }
+        set => Add(day, value, replace: true);
     }
 
     /// <summary>Adds <paramref name="amount"/> to the day's value.</summary>
-    public void Add(int day, T amount) => this[day] += amount;
+    public void Add(int day, T amount) => Add(day, amount, replace: false);
+
+    /// <summary>One search: the day's value set or increased, or the day inserted in order (appended when it is the latest).</summary>
+    private void Add(int day, T value, bool replace)
+    {
+        var i = _days.Count > 0 && day > _days[^1] ? ~_days.Count : _days.BinarySearch(day);
+        if (i >= 0)
+            _values[i] = replace ? value : _values[i] + value;
+        else
+        {
+            _days.Insert(~i, day);
+            _values.Insert(~i, value);
+        }
+    }
 
     /// <summary>The sum over the days in [<paramref name="from"/>, <paramref name="to"/>].</summary>
     public T Sum(int from, int to)

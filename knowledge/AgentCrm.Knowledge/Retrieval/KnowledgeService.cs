@@ -248,20 +248,14 @@ public sealed partial class KnowledgeService : IDisposable
 
             units = [.. embedded.Where(u => u.DocumentId == documentId)];
         }
-        else if (_idf.Embedder is { } frozen)
+        else
         {
-            var words = new List<string>[units.Count];
-            var vectors = frozen.EmbedAll([.. units.Select(KnowledgeSearch.EmbeddingText)], words, cancellationToken);
-            for (var i = 0; i < units.Count; i++)
+            var words = _idf.Embedder is null ? null : new List<string>[units.Count];
+            units = await EmbedAsync(units, words, cancellationToken);
+            for (var i = 0; words is not null && i < units.Count; i++)
             {
                 scanned[units[i].Id] = words[i];
             }
-
-            units = [.. units.Select((u, i) => u with { Vector = vectors[i] })];
-        }
-        else
-        {
-            units = await EmbedAsync(units, cancellationToken);
         }
 
         if (document is null)
@@ -287,8 +281,18 @@ public sealed partial class KnowledgeService : IDisposable
         _search.Reindex(_units, scanned);
     }
 
-    private async Task<List<KnowledgeRecord>> EmbedAsync(List<KnowledgeRecord> units, CancellationToken cancellationToken)
+    /// <summary>
+    /// The units with their vectors: from the local embedder under its current IDF (filling <paramref name="words"/>, when
+    /// given, with the words it scanned per unit), or from the configured embeddings endpoint.
+    /// </summary>
+    private async Task<List<KnowledgeRecord>> EmbedAsync(List<KnowledgeRecord> units, List<string>[]? words, CancellationToken cancellationToken)
     {
+        if (_idf.Embedder is { } local)
+        {
+            var vectors = local.EmbedAll([.. units.Select(KnowledgeSearch.EmbeddingText)], words, cancellationToken);
+            return [.. units.Select((u, i) => u with { Vector = vectors[i] })];
+        }
+
         var embeddings = await _embedder.GenerateAsync(units.Select(KnowledgeSearch.EmbeddingText), cancellationToken: cancellationToken);
         return [.. units.Select((u, i) => u with { Vector = embeddings[i].Vector.ToArray() })];
     }
@@ -363,18 +367,7 @@ public sealed partial class KnowledgeService : IDisposable
     {
         foreach (var group in _units.GroupBy(u => u.DocumentId, StringComparer.Ordinal))
         {
-            var units = group.ToList();
-            List<KnowledgeRecord> embedded;
-            if (_idf.Embedder is { } local)
-            {
-                var vectors = local.EmbedAll([.. units.Select(KnowledgeSearch.EmbeddingText)], null, cancellationToken);
-                embedded = [.. units.Select((u, i) => u with { Vector = vectors[i] })];
-            }
-            else
-            {
-                embedded = await EmbedAsync(units, cancellationToken);
-            }
-
+            var embedded = await EmbedAsync(group.ToList(), null, cancellationToken);
             await _store.ReplaceDocumentAsync(group.Key, embedded, cancellationToken);
         }
     }

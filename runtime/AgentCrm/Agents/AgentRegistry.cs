@@ -315,7 +315,7 @@ public sealed partial class AgentRegistry
             {
                 Unregistered(ctx, agentId, actor, at);
                 foreach (var r in superseded)
-                    ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", at.ToString("O")));
+                    Withdraw(ctx, r, at);
             });
             return Versions(agentId);
         }
@@ -352,6 +352,10 @@ public sealed partial class AgentRegistry
         }
     }
 
+    /// <summary>Records a version as taken back: its briefs held for review are no longer delivered.</summary>
+    private static void Withdraw(WriteContext ctx, AgentVersionRecord r, DateTimeOffset at) =>
+        ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", at.ToString("O")));
+
     /// <summary>One version's part in a lifecycle change: the action it undergoes and its canary share afterwards.</summary>
     /// <param name="Record">The version.</param>
     /// <param name="Action">What happens to it.</param>
@@ -380,7 +384,7 @@ public sealed partial class AgentRegistry
                     ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
                 Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
                 if (change.Withdraw || to == AgentState.Suspended)
-                    ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", now.ToString("O")));
+                    Withdraw(ctx, r, now);
                 else if (to == AgentState.Active)
                     ctx.Execute("DELETE FROM withdrawn_versions WHERE agent_id = $a AND version = $v", ("$a", r.AgentId), ("$v", r.Version));
             }

@@ -33,6 +33,31 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
         return (long)cmd.ExecuteScalar()!;
     }
 
+    /// <summary>The inbox sequences of every dead letter (few).</summary>
+    public List<long> Seqs()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq FROM dead_letters";
+        using var reader = cmd.ExecuteReader();
+        var seqs = new List<long>();
+        while (reader.Read())
+            seqs.Add(reader.GetInt64(0));
+        return seqs;
+    }
+
+    /// <summary>Records an event whose turn kept failing (again, when it was one already).</summary>
+    public Task RecordAsync(StoredEvent e, Exception error) => writer.WriteAsync(ctx => ctx.Execute(
+        "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
+        ("$s", e.Seq), ("$id", e.Event.Id), ("$e", error.GetType().Name + ": " + error.Message), ("$at", time.GetUtcNow().ToString("O"))));
+
+    /// <summary>Takes dead letters that were applied after all off the list.</summary>
+    public Task ForgetAsync(IReadOnlyList<long> seqs) => writer.WriteAsync(ctx =>
+    {
+        foreach (var seq in seqs)
+            ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", seq));
+    });
+
     /// <summary>Dead letters in inbox order after <paramref name="afterSeq"/>, one more than <paramref name="limit"/> when there are more.</summary>
     public List<DeadLetter> List(int limit, long afterSeq = 0, IReadOnlyCollection<long>? seqs = null)
     {

@@ -28,6 +28,7 @@ public sealed partial class EventDispatcher : BackgroundService
     private readonly ConcurrentQueue<StoredEvent> _live = new();
     private readonly EventStore _store;
     private readonly IEventDelivery _delivery;
+    private readonly DeadLetterStore _deadLetterStore;
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly SemaphoreSlim _gate;
@@ -39,10 +40,11 @@ public sealed partial class EventDispatcher : BackgroundService
     /// <summary>Inbox sequences recorded as dead letters (few): one delivered later after all leaves the list.</summary>
     private readonly HashSet<long> _deadLetters = [];
 
-    public EventDispatcher(EventStore store, IEventDelivery delivery, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
+    public EventDispatcher(EventStore store, IEventDelivery delivery, DeadLetterStore deadLetters, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
     {
         _store = store;
         _delivery = delivery;
+        _deadLetterStore = deadLetters;
         _database = database;
         _writer = writer;
         _time = time;
@@ -70,7 +72,7 @@ public sealed partial class EventDispatcher : BackgroundService
     {
         _watermark = ReadWatermark();
         lock (_deadLetters)
-            _deadLetters.UnionWith(ReadDeadLetters());
+            _deadLetters.UnionWith(_deadLetterStore.Seqs());
         var cursor = _watermark;
         var inFlight = new Queue<(long Seq, Task<bool> Settled)>();
         var persisted = _watermark;
@@ -249,9 +251,7 @@ public sealed partial class EventDispatcher : BackgroundService
                 }
             }
             LogPoison(last, e.Event.Id, e.Seq, e.Event.CustomerId);
-            await _writer.WriteAsync(ctx => ctx.Execute(
-                "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
-                ("$s", e.Seq), ("$id", e.Event.Id), ("$e", last.GetType().Name + ": " + last.Message), ("$at", _time.GetUtcNow().ToString("O"))));
+            await _deadLetterStore.RecordAsync(e, last);
             lock (_deadLetters)
                 _deadLetters.Add(e.Seq);
             return true;
@@ -287,23 +287,7 @@ public sealed partial class EventDispatcher : BackgroundService
                 if (e.Delivery is not null && _deadLetters.Remove(e.Seq))
                     (delivered ??= []).Add(e.Seq);
         }
-        return delivered is null ? Task.CompletedTask : _writer.WriteAsync(ctx =>
-        {
-            foreach (var seq in delivered)
-                ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", seq));
-        });
-    }
-
-    private List<long> ReadDeadLetters()
-    {
-        using var connection = _database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT seq FROM dead_letters";
-        using var reader = cmd.ExecuteReader();
-        var seqs = new List<long>();
-        while (reader.Read())
-            seqs.Add(reader.GetInt64(0));
-        return seqs;
+        return delivered is null ? Task.CompletedTask : _deadLetterStore.ForgetAsync(delivered);
     }
 
     private long ReadWatermark()
