@@ -40,7 +40,7 @@ internal static class FitCommand
                     Categories = p.GetValue(Categories)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
                     CrossValidate = p.GetValue(CrossValidate),
                 });
-                outcome = await fitter.FitAsync(fit, "cli", token);
+                outcome = await fitter.FitAsync(fit, "cli", cancellationToken: token);
             }
             catch (FitRequestException ex)
             {

@@ -16,6 +16,9 @@ public sealed record FitRequest(string Kind, string CaseSet)
 
     public int Seed { get; init; } = FitOptions.DefaultSeed;
 
+    /// <summary>The version whose manifest the fit starts from; null → the kind's active version (else its built-in template).</summary>
+    public string? BaseVersion { get; init; }
+
     public ClauseSpans? Spans { get; init; }
 
     public IReadOnlyList<string> Categories { get; init; } = [];
@@ -51,8 +54,12 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
 
     public static IReadOnlyList<string> TrainableKinds { get; } = [RenewalRiskKind.KindName, .. TextFitTargets.Kinds];
 
-    /// <summary>Checks everything a fit can be refused for before it spends minutes, and reserves its version until <see cref="FitAsync"/> ends.</summary>
-    public PreparedFit Prepare(FitRequest request)
+    /// <summary>
+    /// Checks everything a fit can be refused for before it spends minutes, and reserves its version until <see cref="FitAsync"/> ends.
+    /// <c>resuming</c>: a fit accepted before the server stopped, run again; its version may already be registered (by that fit; a
+    /// different content is refused when it registers).
+    /// </summary>
+    public PreparedFit Prepare(FitRequest request, bool resuming = false)
     {
         if (!TrainableKinds.Contains(request.Kind, StringComparer.Ordinal))
             throw new FitRequestException("kind", $"'{request.Kind}' is not a trainable kind; trainable: {string.Join(", ", TrainableKinds)}.");
@@ -60,7 +67,10 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         if (CaseSetScenario.Mismatch(request.Kind, set) is { } mismatch)
             throw new FitRequestException("caseSet", mismatch);
         var template = request.Kind == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(request.Kind)!.Base;
-        var baseManifest = registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == request.Kind)?.Manifest ?? template;
+        var baseManifest = request.BaseVersion is { } baseVersion
+            ? registry.Versions(template.Id).FirstOrDefault(v => v.Version == baseVersion && v.Manifest.Kind == request.Kind)?.Manifest
+              ?? (template.Version == baseVersion ? template : throw new FitRequestException("baseVersion", $"{template.Id}@{baseVersion}, the version the fit starts from, is not registered."))
+            : registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == request.Kind)?.Manifest ?? template;
         var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
         if (!clauses && (request.Spans is not null || request.Categories.Count > 0 || request.CrossValidate))
             throw new FitRequestException("categories", "spans, categories and cross-validation apply only to compliance-check on contract case sets (every case mapped with documents.docType contract, e.g. cuad).");
@@ -79,7 +89,9 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             throw new FitRequestException("version", "version must look like 1.2.3 or 1.2.3-suffix.");
         lock (_reserved)
         {
-            var taken = registry.Versions(baseManifest.Id).Select(v => v.Version).Concat(_reserved.Where(r => r.Id == baseManifest.Id).Select(r => r.Version)).ToList();
+            // Resuming, the version may be registered already: by this very fit, before the stop.
+            var registered = resuming ? [] : registry.Versions(baseManifest.Id).Select(v => v.Version);
+            var taken = registered.Concat(_reserved.Where(r => r.Id == baseManifest.Id).Select(r => r.Version)).ToList();
             var version = request.Version ?? NextVersion(taken);
             if (taken.Contains(version, StringComparer.Ordinal))
                 throw new FitRequestException("version", $"{baseManifest.Id}@{version} is already registered or being fitted; versions are immutable, choose another.", conflict: true);
@@ -89,8 +101,8 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         }
     }
 
-    /// <summary>Fits, registers the new version and evaluates it on the held-out part. Releases the version's reservation either way.</summary>
-    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, CancellationToken cancellationToken = default)
+    /// <summary>Fits, registers the new version and evaluates it on the held-out part (the report under <paramref name="reportId"/> when given). Releases the version's reservation either way.</summary>
+    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -107,8 +119,8 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                     ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options, clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
                 var registered = await registry.RegisterAsync(result.Manifest, actor, cancellationToken);
-                var (report, reportId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor, null, cancellationToken);
-                return new FitOutcome(fit.Agent, result, registered, report, reportId, cv);
+                var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor, null, cancellationToken, reportId);
+                return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);
             }
             catch (ArgumentException ex) when (fit.Clauses)
             {

@@ -11,10 +11,11 @@ public sealed class CaseSetNotFoundException(string name) : Exception($"No case 
 /// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
 public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, ReportStore reports, Customers.ConsentStore consent, TimeProvider time)
 {
-    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
-        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken);
+    /// <summary>Evaluates on a registered case set by name; the report is stored under <c>reportId</c> (a job's, see <see cref="ReportStore.IdFor"/>), a new id when null.</summary>
+    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null) =>
+        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken, reportId);
 
-    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null)
     {
         var record = registry.Find(agentId, version);
         CaseSetScenario.Ensure(record.Manifest.Kind, set);
@@ -29,7 +30,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
         }, cancellationToken), cancellationToken);
         var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
         report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);
-        var id = await reports.AddAsync(report);
+        var id = await reports.AddAsync(report, reportId);
         await registry.MarkEvaluatedAsync(agentId, version, actor, cancellationToken);
         return (report, id);
     }

@@ -6,11 +6,15 @@ namespace AgentCrm.Sandbox;
 /// <summary>Sandbox reports, each for one exact version (content hash) and case set.</summary>
 public sealed class ReportStore(SqliteDatabase database, SqliteWriter writer)
 {
-    public async Task<string> AddAsync(SandboxReport report)
+    /// <summary>The id of the report a job writes: a job run again after a stop writes the same report once.</summary>
+    public static string IdFor(string jobId) => "rep_" + (jobId.StartsWith("job_", StringComparison.Ordinal) ? jobId[4..] : jobId);
+
+    /// <summary>Stores the report under <paramref name="id"/> (a new one when null); a report already stored under that id is kept as it is.</summary>
+    public async Task<string> AddAsync(SandboxReport report, string? id = null)
     {
-        var id = "rep_" + Guid.NewGuid().ToString("N")[..20];
+        id ??= "rep_" + Guid.NewGuid().ToString("N")[..20];
         await writer.WriteAsync(ctx => ctx.Execute(
-            "INSERT INTO sandbox_reports (id, agent_id, version, content_hash, case_set, passed, created_at, json) VALUES ($id, $a, $v, $h, $c, $p, $t, $j)",
+            "INSERT INTO sandbox_reports (id, agent_id, version, content_hash, case_set, passed, created_at, json) VALUES ($id, $a, $v, $h, $c, $p, $t, $j) ON CONFLICT(id) DO NOTHING",
             ("$id", id), ("$a", report.AgentId), ("$v", report.Version), ("$h", report.ContentHash), ("$c", report.CaseSet),
             ("$p", report.Passed ? 1 : 0), ("$t", report.CreatedAt.ToUniversalTime().ToString("O")), ("$j", SandboxReportJson.Serialize(report))));
         return id;

@@ -1,39 +1,145 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Sandbox;
 
-public sealed record JobStatus(string Id, string Kind, string Subject, string State, int Done, int Total, string? ReportId, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+public sealed record JobStatus(string Id, string Kind, string Subject, string State, int Done, int Total, string? ReportId, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>1 for the first run; one more each time the job was resumed after the server stopped while it ran.</summary>
+    public int Attempt { get; init; } = 1;
+}
+
+/// <summary>What a job runs, stored with it so that a job the server was running when it stopped resumes on the next start.</summary>
+public sealed record JobRequest(string Actor)
+{
+    public EvaluateJobRequest? Evaluate { get; init; }
+
+    public FitJobRequest? Fit { get; init; }
+}
+
+public sealed record EvaluateJobRequest(string AgentId, string Version, string CaseSet);
+
+/// <summary>A fit as accepted: the version it holds and the version whose parameters it starts from are fixed at acceptance.</summary>
+public sealed record FitJobRequest(string Kind, string CaseSet, string Version, string BaseVersion, int Seed, IReadOnlyList<string> Categories, bool CrossValidate);
 
 /// <summary>
 /// Sandbox runs as background jobs: 202 with a job id, progress while running, the report id when done.
-/// Finished jobs are kept in SQLite; a job that was running when the server stopped shows as interrupted.
+/// Jobs and what they run are kept in SQLite. A job that was running when the server stopped (a restart, a crash)
+/// runs again from the start on the next start, under the same id (evaluations and fits are deterministic, and its
+/// report id is derived from the job id, so a report written just before the stop is not written twice), at most
+/// <see cref="MaxAttempts"/> times in all; after that, or without a stored request, it shows as interrupted.
 /// </summary>
 public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter, SqliteDatabase database, SqliteWriter writer, TimeProvider time, ILogger<SandboxJobs> logger)
 {
+    /// <summary>Runs of one job at most (the first and the resumptions): a job that itself brings the server down is not resumed forever.</summary>
+    public const int MaxAttempts = 3;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private readonly ConcurrentDictionary<string, JobStatus> _running = new(StringComparer.Ordinal);
 
     public Task<JobStatus> StartEvaluateAsync(string agentId, string version, string caseSet, string actor) =>
-        StartAsync("evaluate", $"{agentId}@{version} on {caseSet}", async progress =>
-        {
-            var (report, reportId) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress);
-            return (report.Cases, reportId);
-        });
+        StartAsync("evaluate", $"{agentId}@{version} on {caseSet}", new JobRequest(actor) { Evaluate = new(agentId, version, caseSet) }, EvaluateWork(agentId, version, caseSet, actor));
 
     /// <summary>A fit as a job: its subject names the new version (held since <see cref="AgentFitter.Prepare"/>); done, the report on the held-out part.</summary>
-    public Task<JobStatus> StartFitAsync(PreparedFit fit, string actor) =>
-        StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", async _ =>
-        {
-            var outcome = await fitter.FitAsync(fit, actor);
-            return (outcome.Report.Cases, outcome.ReportId);
-        });
+    public Task<JobStatus> StartFitAsync(PreparedFit fit, string actor)
+    {
+        var r = fit.Request;
+        // A fit given a spans file (the CLI's) is not resumable: the file is not kept.
+        var request = r.Spans is null
+            ? new JobRequest(actor) { Fit = new(r.Kind, r.CaseSet, fit.Options.Version!, fit.Base.Version, r.Seed, r.Categories, r.CrossValidate) }
+            : null;
+        return StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", request, FitWork(fit, actor));
+    }
 
-    private async Task<JobStatus> StartAsync(string kind, string subject, Func<IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work)
+    /// <summary>
+    /// Runs again every job the server was running when it stopped (called once at start, after the registry and the
+    /// case sets are loaded). A job that cannot be prepared any more (its version or case set was removed meanwhile) fails
+    /// with the reason.
+    /// </summary>
+    public async Task ResumeAsync(CancellationToken cancellationToken = default)
+    {
+        var stopped = new List<(JobStatus Job, JobRequest? Request, int Attempts)>();
+        using (var connection = database.Open())
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = $"{SelectSql} WHERE j.state = 'running' ORDER BY j.created_at";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+                stopped.Add((Read(r) with { State = "running" }, r.IsDBNull(10) ? null : ReadRequest(r.GetString(10)), r.IsDBNull(11) ? 1 : r.GetInt32(11)));
+        }
+        foreach (var (job, request, attempts) in stopped)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (request is null)
+                continue; // Nothing to run it from (e.g. a job from before requests were kept): it shows as interrupted.
+            var now = time.GetUtcNow();
+            if (attempts >= MaxAttempts)
+            {
+                LogNotResumed(job.Id, attempts);
+                await SaveAsync(job with
+                {
+                    State = "interrupted", UpdatedAt = now, Attempt = attempts,
+                    Error = $"The server stopped while this job ran, {attempts} times; it is not resumed again. Start it anew.",
+                });
+                continue;
+            }
+            var resumed = job with { Done = 0, Total = 0, UpdatedAt = now, Attempt = attempts + 1 };
+            Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work;
+            try
+            {
+                work = request.Evaluate is { } e ? EvaluateWork(e.AgentId, e.Version, e.CaseSet, request.Actor)
+                    : request.Fit is { } f ? FitWork(fitter.Prepare(new FitRequest(f.Kind, f.CaseSet)
+                    {
+                        Version = f.Version,
+                        BaseVersion = f.BaseVersion,
+                        Seed = f.Seed,
+                        Categories = f.Categories,
+                        CrossValidate = f.CrossValidate,
+                    }, resuming: true), request.Actor)
+                    : throw new InvalidOperationException("The stored job request names no work.");
+            }
+            catch (Exception ex) when (ex is FitRequestException or InvalidOperationException)
+            {
+                LogJobFailed(ex, job.Id);
+                await SaveAsync(resumed with { State = "failed", Error = ex.Message }, attempts: resumed.Attempt);
+                continue;
+            }
+            LogResumed(job.Id, job.Subject, resumed.Attempt);
+            _running[job.Id] = resumed;
+            await SaveAsync(resumed, attempts: resumed.Attempt);
+            Run(resumed, work);
+        }
+    }
+
+    private Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> EvaluateWork(string agentId, string version, string caseSet, string actor) =>
+        async (reportId, progress) =>
+        {
+            var (report, id) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress, reportId: reportId);
+            return (report.Cases, id);
+        };
+
+    private Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> FitWork(PreparedFit fit, string actor) =>
+        async (reportId, _) =>
+        {
+            var outcome = await fitter.FitAsync(fit, actor, reportId);
+            return (outcome.Report.Cases, outcome.ReportId);
+        };
+
+    private async Task<JobStatus> StartAsync(string kind, string subject, JobRequest? request, Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work)
     {
         var now = time.GetUtcNow();
         var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now);
         _running[job.Id] = job;
-        await SaveAsync(job);
+        await SaveAsync(job, request);
+        Run(job, work);
+        return job;
+    }
+
+    /// <summary>Runs the work in the background; its report id is derived from the job id, so a run again after a stop writes the same report once.</summary>
+    private void Run(JobStatus job, Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work) =>
         _ = Task.Run(async () =>
         {
             JobStatus final;
@@ -45,7 +151,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     if (_running.TryGetValue(job.Id, out var current))
                         _running.TryUpdate(job.Id, current with { Done = p.Done, Total = p.Total, UpdatedAt = time.GetUtcNow() }, current);
                 });
-                var (cases, reportId) = await work(progress);
+                var (cases, reportId) = await work(ReportStore.IdFor(job.Id), progress);
                 final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = cases, Total = cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
             }
             catch (Exception ex)
@@ -57,8 +163,6 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             _running[job.Id] = final;
             _running.TryRemove(job.Id, out _);
         });
-        return job;
-    }
 
     public JobStatus? Get(string id)
     {
@@ -66,27 +170,64 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             return live;
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT id, kind, subject, state, done, total, report_id, error, created_at, updated_at FROM jobs WHERE id = $id";
+        cmd.CommandText = $"{SelectSql} WHERE j.id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         using var r = cmd.ExecuteReader();
         if (!r.Read())
             return null;
-        var state = r.GetString(3);
-        return new JobStatus(r.GetString(0), r.GetString(1), r.GetString(2), state == "running" ? "interrupted" : state, r.GetInt32(4), r.GetInt32(5),
-            r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
-            DateTimeOffset.Parse(r.GetString(8), System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse(r.GetString(9), System.Globalization.CultureInfo.InvariantCulture));
+        var job = Read(r);
+        // Running in the table but not here: the server stopped while it ran and it was not (or not yet) resumed.
+        return job.State == "running" ? job with { State = "interrupted" } : job;
     }
 
-    private Task SaveAsync(JobStatus j) => writer.WriteAsync(ctx => ctx.Execute(
-        """
-        INSERT INTO jobs (id, kind, subject, state, done, total, report_id, error, created_at, updated_at) VALUES ($id, $k, $s, $st, $d, $t, $r, $e, $c, $u)
-        ON CONFLICT(id) DO UPDATE SET state = excluded.state, done = excluded.done, total = excluded.total, report_id = excluded.report_id, error = excluded.error, updated_at = excluded.updated_at
-        """,
-        ("$id", j.Id), ("$k", j.Kind), ("$s", j.Subject), ("$st", j.State), ("$d", j.Done), ("$t", j.Total), ("$r", j.ReportId), ("$e", j.Error),
-        ("$c", j.CreatedAt.ToString("O")), ("$u", j.UpdatedAt.ToString("O"))));
+    /// <summary>A stored request, or null when it cannot be read (the job then shows as interrupted rather than stopping the start).</summary>
+    private static JobRequest? ReadRequest(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JobRequest>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private const string SelectSql =
+        "SELECT j.id, j.kind, j.subject, j.state, j.done, j.total, j.report_id, j.error, j.created_at, j.updated_at, r.request, r.attempts FROM jobs j LEFT JOIN job_requests r ON r.job_id = j.id";
+
+    private static JobStatus Read(Microsoft.Data.Sqlite.SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt32(4), r.GetInt32(5),
+            r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+            DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture), DateTimeOffset.Parse(r.GetString(9), CultureInfo.InvariantCulture))
+        {
+            Attempt = r.IsDBNull(11) ? 1 : r.GetInt32(11),
+        };
+
+    /// <summary>Saves the job's status; with <paramref name="request"/> (a new job) its request too, in the same transaction; with <paramref name="attempts"/> its run count.</summary>
+    private Task SaveAsync(JobStatus j, JobRequest? request = null, int? attempts = null) => writer.WriteAsync(ctx =>
+    {
+        ctx.Execute(
+            """
+            INSERT INTO jobs (id, kind, subject, state, done, total, report_id, error, created_at, updated_at) VALUES ($id, $k, $s, $st, $d, $t, $r, $e, $c, $u)
+            ON CONFLICT(id) DO UPDATE SET state = excluded.state, done = excluded.done, total = excluded.total, report_id = excluded.report_id, error = excluded.error, updated_at = excluded.updated_at
+            """,
+            ("$id", j.Id), ("$k", j.Kind), ("$s", j.Subject), ("$st", j.State), ("$d", j.Done), ("$t", j.Total), ("$r", j.ReportId), ("$e", j.Error),
+            ("$c", j.CreatedAt.ToString("O")), ("$u", j.UpdatedAt.ToString("O")));
+        if (request is not null)
+            ctx.Execute("INSERT INTO job_requests (job_id, request, attempts) VALUES ($id, $q, 1)", ("$id", j.Id), ("$q", JsonSerializer.Serialize(request, Json)));
+        if (attempts is { } n)
+            ctx.Execute("UPDATE job_requests SET attempts = $n WHERE job_id = $id", ("$id", j.Id), ("$n", n));
+    });
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sandbox job {JobId} failed")]
     private partial void LogJobFailed(Exception ex, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox job {JobId} ({Subject}) was running when the server stopped: resumed from the start (attempt {Attempt})")]
+    private partial void LogResumed(string jobId, string subject, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox job {JobId} was running when the server stopped, {Attempts} times: not resumed again (interrupted)")]
+    private partial void LogNotResumed(string jobId, int attempts);
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order, and never after the work is done.</summary>

@@ -124,6 +124,11 @@ public static class ServerSchema
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS job_requests (
+            job_id TEXT PRIMARY KEY,
+            request TEXT NOT NULL,
+            attempts INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS api_keys (
             name TEXT PRIMARY KEY,
             role TEXT NOT NULL,

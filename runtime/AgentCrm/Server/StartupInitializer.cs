@@ -3,7 +3,7 @@ using AgentCrm.Agents;
 namespace AgentCrm.Server;
 
 /// <summary>Loads the agent registry and registers the built-in agents, case sets and knowledge documents on a first start, before events are dispatched.</summary>
-internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets, Knowledge.Retrieval.KnowledgeService knowledge, IConfiguration configuration) : IHostedService
+internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets, Knowledge.Retrieval.KnowledgeService knowledge, Sandbox.SandboxJobs jobs, IConfiguration configuration) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -12,6 +12,8 @@ internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSet
         // Knowledge:IngestBundled = false starts with an empty library (tests that do not need it).
         if (configuration.GetValue("Knowledge:IngestBundled", true))
             await Knowledge.BundledKnowledge.IngestIfEmptyAsync(knowledge, cancellationToken);
+        // Sandbox jobs the server was running when it stopped run again (in the background).
+        await jobs.ResumeAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Runtime.Tests.Sandbox;
+
+/// <summary>A sandbox job accepted (202) is not lost when the server stops while it runs: it runs again on the next start.</summary>
+public sealed class JobResumeTests
+{
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnEvaluationTheServerStoppedDuring_RunsAgainOnTheNextStart_UnderItsJobId_WithOneReport(bool reportWritten)
+    {
+        var dir = TempDirectory.Create();
+        string jobId, reportId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            (jobId, var done) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+            reportId = done.GetProperty("reportId").GetString()!;
+        }
+        // What a stop during the job leaves: the job still running, its report written (stopped just before the end) or not (mid-replay).
+        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        if (!reportWritten)
+            Execute(dir, "DELETE FROM sandbox_reports WHERE id = $id", reportId);
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await WaitAsync(app.Client, jobId);
+
+            Assert.Equal("succeeded", job.GetProperty("state").GetString());
+            Assert.Equal(2, job.GetProperty("attempt").GetInt32());
+            Assert.Equal(reportId, job.GetProperty("reportId").GetString());
+            var report = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0/reports/latest");
+            Assert.Equal(job.GetProperty("total").GetInt32(), report.GetProperty("cases").GetInt32());
+            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'renewal-risk' AND version = '1.0.0'"));
+        }
+    }
+
+    [Fact]
+    public async Task AJobTheServerStoppedDuring_ThreeTimes_IsNotRunAgain_AndShowsInterruptedWithTheReason()
+    {
+        var dir = TempDirectory.Create();
+        string jobId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+        Execute(dir, "UPDATE jobs SET state = 'running', report_id = NULL WHERE id = $id", jobId);
+        Execute(dir, "UPDATE job_requests SET attempts = 3 WHERE job_id = $id", jobId);
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await app.GetJsonAsync($"/v1/jobs/{jobId}");
+
+            Assert.Equal("interrupted", job.GetProperty("state").GetString());
+            Assert.Equal(3, job.GetProperty("attempt").GetInt32());
+            Assert.Contains("3 times", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal("interrupted", Scalar(dir, "SELECT state FROM jobs WHERE id = $id", jobId));
+        }
+    }
+
+    [Fact]
+    public async Task AFitKilledMidRun_RunsAgainAfterTheRestart_AndRegistersItsVersionOnce_WithTheHeldOutReport()
+    {
+        var dir = TempDirectory.Create();
+        string location;
+        using (var server = await ServerProcess.StartAsync(dir))
+        {
+            using var http = server.CreateClient();
+            using var start = await http.PostAsync("/v1/agents/fit", Json("""{"kind":"renewal-risk","caseSet":"telco-churn"}"""));
+            Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+            location = start.Headers.Location!.OriginalString;
+            // SIGKILL right after the 202: a telco fit takes seconds.
+            server.Kill();
+        }
+
+        using (var server = await ServerProcess.StartAsync(dir))
+        {
+            using var http = server.CreateClient();
+            var job = await WaitAsync(http, location[(location.LastIndexOf('/') + 1)..]);
+
+            Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
+            Assert.Equal(2, job.GetProperty("attempt").GetInt32());
+            Assert.Equal("renewal-risk@1.1.0 on telco-churn", job.GetProperty("subject").GetString());
+            var versions = JsonDocument.Parse(await http.GetStringAsync("/v1/agents/renewal-risk")).RootElement.GetProperty("versions").EnumerateArray()
+                .Select(v => (Version: v.GetProperty("version").GetString(), State: v.GetProperty("state").GetString())).ToList();
+            Assert.Equal([("1.0.0", "active"), ("1.1.0", "evaluated")], versions);
+            var report = JsonDocument.Parse(await http.GetStringAsync("/v1/agents/renewal-risk/versions/1.1.0/reports/latest")).RootElement;
+            Assert.Equal("telco-churn:holdout-20260101", report.GetProperty("caseSet").GetString());
+        }
+        Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'renewal-risk' AND version = '1.1.0'"));
+    }
+
+    private static async Task<(string JobId, JsonElement Job)> RunToEndAsync(HttpClient client, string path, string body)
+    {
+        using var start = await client.PostAsync(path, Json(body));
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+        var id = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var job = await WaitAsync(client, id);
+        Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
+        return (id, job);
+    }
+
+    /// <summary>Polls the job until it is no longer running (two minutes at most).</summary>
+    private static async Task<JsonElement> WaitAsync(HttpClient client, string jobId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var job = JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{jobId}")).RootElement.Clone();
+            if (job.GetProperty("state").GetString() != "running")
+                return job;
+            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} still running after two minutes: {job}");
+            await Task.Delay(100);
+        }
+    }
+
+    private static SqliteConnection Open(string dir)
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
+    private static void Execute(string dir, string sql, string id)
+    {
+        using var connection = Open(dir);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddWithValue("$id", id);
+        Assert.Equal(1, cmd.ExecuteNonQuery());
+    }
+
+    private static object? Scalar(string dir, string sql, string? id = null)
+    {
+        using var connection = Open(dir);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        if (id is not null)
+            cmd.Parameters.AddWithValue("$id", id);
+        return cmd.ExecuteScalar();
+    }
+}
