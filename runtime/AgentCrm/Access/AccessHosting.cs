@@ -14,6 +14,7 @@ public static class AccessHosting
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<AccountAssignments>();
         builder.Services.AddSingleton<JwtValidator>();
+        builder.Services.AddSingleton<Credentials>();
         builder.Services.AddAuthentication(CredentialHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, CredentialHandler>(CredentialHandler.SchemeName, null);
         builder.Services.AddAuthorization();

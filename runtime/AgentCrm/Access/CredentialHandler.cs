@@ -11,28 +11,19 @@ namespace AgentCrm.Access;
 /// </summary>
 public sealed class CredentialHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ApiKeyStore keys, JwtValidator jwt, IProblemDetailsService problems)
+    Credentials credentials, IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "AgentCrm";
-    public const string ApiKeyHeader = "X-Api-Key";
+    public const string ApiKeyHeader = Credentials.ApiKeyHeader;
     private const string FailureItem = "agentcrm:auth-failure";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (Request.Headers.TryGetValue(ApiKeyHeader, out var presented))
-        {
-            if (presented.Count != 1 || keys.Find(presented[0]!) is not { } key)
-                return Fail($"The {ApiKeyHeader} header does not carry a valid, unrevoked API key.");
-            return Success(Caller.Principal(key.Name, key.Role, "key", SchemeName));
-        }
-        var authorization = Request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            var (name, role, error) = await jwt.ValidateAsync(authorization["Bearer ".Length..].Trim());
-            return error is null ? Success(Caller.Principal(name!, role!, "jwt", SchemeName)) : Fail(error);
-        }
-        return AuthenticateResult.NoResult();
+        var check = await credentials.CheckAsync(Request.Headers);
+        return check.Error is { } error ? Fail(error)
+            : check.Valid ? Success(Caller.Principal(check.Name!, check.Role!, check.Kind!, SchemeName))
+            : AuthenticateResult.NoResult();
     }
 
     private AuthenticateResult Success(System.Security.Claims.ClaimsPrincipal principal) =>

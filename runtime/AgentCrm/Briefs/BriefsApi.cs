@@ -48,8 +48,14 @@ public static class BriefsApi
         : accounts.IsAssigned(caller.Name, b.CustomerId) ? Problems.NotFound($"No brief '{id}'.")
         : Problems.Forbidden($"Brief '{id}' is not for one of your accounts.");
 
-    /// <summary>Every brief stored or changed from now on that the caller may see, as server-sent events.</summary>
-    public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
+    /// <summary>How often an open stream checks its credential again while no brief is sent (before each brief it always does).</summary>
+    public static readonly TimeSpan StreamCredentialRecheck = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Every brief stored or changed from now on that the caller may see, as server-sent events. The credential is
+    /// checked again before each brief and every few seconds: a revoked key, an expired token or a changed role ends the stream.
+    /// </summary>
+    public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var channel = Channel.CreateBounded<Brief>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -68,14 +74,39 @@ public static class BriefsApi
             {
                 // Send the 200 and headers now: a client must know it is subscribed before the first brief.
                 await context.Response.Body.FlushAsync(ct);
-                await foreach (var b in channel.Reader.ReadAllAsync(ct))
-                    if (BriefStore.IsVisible(b, caller, accounts))
-                        yield return new SseItem<Brief>(b, "brief") { EventId = b.Id };
+                while (await credentials.StillValidAsync(context.Request, caller))
+                {
+                    if (!await BriefArrivedAsync(channel.Reader, StreamCredentialRecheck, time, ct))
+                        continue;
+                    while (channel.Reader.TryPeek(out var b))
+                    {
+                        if (!await credentials.StillValidAsync(context.Request, caller))
+                            yield break;
+                        channel.Reader.TryRead(out _);
+                        if (BriefStore.IsVisible(b, caller, accounts))
+                            yield return new SseItem<Brief>(b, "brief") { EventId = b.Id };
+                    }
+                }
             }
             finally
             {
                 store.Changed -= OnChanged;
             }
+        }
+    }
+
+    /// <summary>Waits until a brief can be read or <paramref name="wait"/> passes (false); the client leaving cancels.</summary>
+    private static async Task<bool> BriefArrivedAsync(ChannelReader<Brief> reader, TimeSpan wait, TimeProvider time, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(wait, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            return await reader.WaitToReadAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -1,0 +1,41 @@
+namespace AgentCrm.Access;
+
+/// <summary>What a request's credential proves: the caller's name, role and credential kind, or why it proves nothing.</summary>
+public sealed record CredentialCheck(string? Name, string? Role, string? Kind, string? Error)
+{
+    /// <summary>No credential was presented at all.</summary>
+    public static CredentialCheck None { get; } = new(null, null, null, null);
+
+    public bool Valid => Error is null && Name is not null;
+}
+
+/// <summary>
+/// Validates the credentials of API.md: <c>X-Api-Key</c> (looked up by hash; revoked keys fail) and
+/// <c>Authorization: Bearer</c> (a JWT, when configured). The authentication handler checks a request with it, and a
+/// long-lived response (the brief stream) checks it again while it runs, so a revoked key or an expired token stops it.
+/// </summary>
+public sealed class Credentials(ApiKeyStore keys, JwtValidator jwt)
+{
+    public const string ApiKeyHeader = "X-Api-Key";
+
+    public async Task<CredentialCheck> CheckAsync(IHeaderDictionary headers)
+    {
+        if (headers.TryGetValue(ApiKeyHeader, out var presented))
+        {
+            if (presented.Count != 1 || keys.Find(presented[0]!) is not { } key)
+                return new(null, null, null, $"The {ApiKeyHeader} header does not carry a valid, unrevoked API key.");
+            return new(key.Name, key.Role, "key", null);
+        }
+        var authorization = headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var (name, role, error) = await jwt.ValidateAsync(authorization["Bearer ".Length..].Trim());
+            return error is null ? new(name, role, "jwt", null) : new(null, null, null, error);
+        }
+        return CredentialCheck.None;
+    }
+
+    /// <summary>Whether the request's credential still proves the same caller with the same role (not revoked, not expired).</summary>
+    public async Task<bool> StillValidAsync(HttpRequest request, Caller caller) =>
+        await CheckAsync(request.Headers) is { Valid: true } check && check.Name == caller.Name && check.Role == caller.Role;
+}
