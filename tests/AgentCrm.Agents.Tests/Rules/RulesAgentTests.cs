@@ -215,6 +215,17 @@ public sealed class RulesAgentTests
         });
         Assert.Contains("exceeds the limit of 4096", Assert.Throws<RuleLimitExceededException>(() => bigBudget.Assess(snapshot)).Message, StringComparison.Ordinal);
 
+        // A count so large that length × count overflows a long is refused too, not wrapped into a small (or negative) charge.
+        foreach (var count in new[] { "4611686018428411904", "9223372036854775807", "10 * 4611686018428411904" })
+        {
+            var overflow = Create(runaway.Manifest with
+            {
+                Rules = new RuleSet { MaxSteps = 1_000_000, Conditions = [new RuleCondition { Name = "blowup", When = $"len(repeat('ab', {count})) > 0" }] },
+            });
+            var refused = Assert.Throws<RuleLimitExceededException>(() => overflow.Assess(snapshot)).Message;
+            Assert.True(refused.Contains("exceeds the limit of 4096", StringComparison.Ordinal) || refused.Contains("stopped after", StringComparison.Ordinal), refused);
+        }
+
         // The pipeline contains it: an error outcome, never an exception out of the turn.
         var outcome = AssessmentPipeline.Assess(runaway, snapshot);
         Assert.True(outcome.Failed);

@@ -31,7 +31,9 @@ public sealed class ExpressionEvaluator(Func<string, object?> field, long maxSte
 
     public void Charge(long steps)
     {
-        _steps += steps;
+        ArgumentOutOfRangeException.ThrowIfNegative(steps);
+        // Saturating: a huge charge cannot wrap the counter below the budget.
+        _steps = steps > long.MaxValue - _steps ? long.MaxValue : _steps + steps;
         if (_steps > maxSteps)
             throw new RuleLimitExceededException($"stopped after {maxSteps} steps (rules.maxSteps).");
     }

@@ -140,9 +140,12 @@ public static class Functions
     {
         if (Txt(e, a[0]) is not { } s || Num(e, a[1]) is not { } n)
             return null;
-        var times = (long)Math.Max(0, Math.Floor(n));
-        var length = s.Length * times;
-        // Charged and checked before anything is allocated: the budget bounds memory as well as time.
+        var times = Math.Floor(n);
+        if (!(times > 0) || s.Length == 0)
+            return "";
+        // Charged and checked before anything is allocated: the budget bounds memory as well as time. The count is
+        // capped just past the text limit first, so the length cannot overflow (a huge count is refused, never wrapped).
+        var length = s.Length * (long)Math.Min(times, ExpressionLimits.MaxTextLength + 1);
         e.Charge(length);
         e.CheckText(length);
         return string.Concat(Enumerable.Repeat(s, (int)times));
