@@ -101,14 +101,20 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         }
     }
 
-    /// <summary>Fits, registers the new version and evaluates it on the held-out part (the report under <paramref name="reportId"/> when given). Releases the version's reservation either way.</summary>
-    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Fits, registers the new version and evaluates it on the held-out part (the report under <paramref name="reportId"/> when
+    /// given). Fits run one at a time: <paramref name="begins"/> is called when this one's turn comes. Releases the version's
+    /// reservation either way.
+    /// </summary>
+    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, CancellationToken cancellationToken = default)
     {
         try
         {
             await _oneAtATime.WaitAsync(cancellationToken);
             try
             {
+                if (begins is not null)
+                    await begins();
                 var clauseOptions = new ClauseFitOptions { Categories = fit.Request.Categories };
                 var result = await Task.Run(() => fit.Clauses
                     ? ClauseFitter.Fit(fit.Set, fit.Options, clauseOptions, fit.Request.Spans, fit.Base)

@@ -56,79 +56,106 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
 
     /// <summary>
     /// Runs again every job the server was running when it stopped (called once at start, after the registry and the
-    /// case sets are loaded). A job that cannot be prepared any more (its version or case set was removed meanwhile) fails
-    /// with the reason.
+    /// case sets are loaded, before the server listens). A job that cannot be run any more (its version or case set was
+    /// removed meanwhile, its stored request is unreadable) ends failed or interrupted with the reason; nothing one job
+    /// stored can stop the server from starting.
     /// </summary>
     public async Task ResumeAsync(CancellationToken cancellationToken = default)
     {
-        var stopped = new List<(JobStatus Job, JobRequest? Request, int Attempts)>();
+        var stopped = new List<(JobStatus Job, string? Request, int Begun)>();
         using (var connection = database.Open())
         using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = $"{SelectSql} WHERE j.state = 'running' ORDER BY j.created_at";
             using var r = cmd.ExecuteReader();
             while (r.Read())
-                stopped.Add((Read(r) with { State = "running" }, r.IsDBNull(10) ? null : ReadRequest(r.GetString(10)), r.IsDBNull(11) ? 1 : r.GetInt32(11)));
+                stopped.Add((Read(r) with { State = "running" }, r.IsDBNull(10) ? null : r.GetString(10), r.IsDBNull(11) ? 0 : r.GetInt32(11)));
         }
-        foreach (var (job, request, attempts) in stopped)
+        foreach (var (job, request, begun) in stopped)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (request is null)
-                continue; // Nothing to run it from (e.g. a job from before requests were kept): it shows as interrupted.
             var now = time.GetUtcNow();
-            if (attempts >= MaxAttempts)
-            {
-                LogNotResumed(job.Id, attempts);
-                await SaveAsync(job with
-                {
-                    State = "interrupted", UpdatedAt = now, Attempt = attempts,
-                    Error = $"The server stopped while this job ran, {attempts} times; it is not resumed again. Start it anew.",
-                });
-                continue;
-            }
-            var resumed = job with { Done = 0, Total = 0, UpdatedAt = now, Attempt = attempts + 1 };
-            Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work;
             try
             {
-                work = request.Evaluate is { } e ? EvaluateWork(e.AgentId, e.Version, e.CaseSet, request.Actor)
-                    : request.Fit is { } f ? FitWork(fitter.Prepare(new FitRequest(f.Kind, f.CaseSet)
-                    {
-                        Version = f.Version,
-                        BaseVersion = f.BaseVersion,
-                        Seed = f.Seed,
-                        Categories = f.Categories,
-                        CrossValidate = f.CrossValidate,
-                    }, resuming: true), request.Actor)
-                    : throw new InvalidOperationException("The stored job request names no work.");
+                if (ResumeWork(request, out var reason) is not { } work)
+                {
+                    LogNotResumed(job.Id, reason);
+                    await SaveAsync(job with { State = "interrupted", UpdatedAt = now, Attempt = Math.Max(1, begun), Error = reason });
+                    continue;
+                }
+                if (begun >= MaxAttempts)
+                {
+                    reason = $"The server stopped while this job ran, {begun} times; it is not resumed again. Start it anew.";
+                    LogNotResumed(job.Id, reason);
+                    await SaveAsync(job with { State = "interrupted", UpdatedAt = now, Attempt = begun, Error = reason });
+                    continue;
+                }
+                var resumed = job with { Done = 0, Total = 0, UpdatedAt = now, Attempt = begun + 1 };
+                LogResumed(job.Id, job.Subject, resumed.Attempt);
+                _running[job.Id] = resumed;
+                await SaveAsync(resumed);
+                Run(resumed, work);
             }
-            catch (Exception ex) when (ex is FitRequestException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogJobFailed(ex, job.Id);
-                await SaveAsync(resumed with { State = "failed", Error = ex.Message }, attempts: resumed.Attempt);
-                continue;
+                _running.TryRemove(job.Id, out _);
+                await SaveAsync(job with { State = "failed", UpdatedAt = now, Attempt = Math.Max(1, begun), Error = $"Not resumed after the server stopped: {ex.Message}" });
             }
-            LogResumed(job.Id, job.Subject, resumed.Attempt);
-            _running[job.Id] = resumed;
-            await SaveAsync(resumed, attempts: resumed.Attempt);
-            Run(resumed, work);
         }
     }
 
-    private Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> EvaluateWork(string agentId, string version, string caseSet, string actor) =>
-        async (reportId, progress) =>
+    /// <summary>The work a stored request describes (a fit is prepared again, holding its version), or null with the reason it cannot run.</summary>
+    private JobWork? ResumeWork(string? stored, out string reason)
+    {
+        reason = "The server stopped while this job ran, and it was accepted by a build that did not keep what jobs run. Start it anew.";
+        if (stored is null)
+            return null;
+        JobRequest? request;
+        try
         {
+            request = JsonSerializer.Deserialize<JobRequest>(stored, Json);
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+        reason = "The server stopped while this job ran, and what it ran could not be read back. Start it anew.";
+        if (request is null || string.IsNullOrEmpty(request.Actor))
+            return null;
+        if (request.Evaluate is { AgentId.Length: > 0, Version.Length: > 0, CaseSet.Length: > 0 } e)
+            return EvaluateWork(e.AgentId, e.Version, e.CaseSet, request.Actor);
+        if (request.Fit is { Kind.Length: > 0, CaseSet.Length: > 0, Version.Length: > 0, BaseVersion.Length: > 0 } f)
+            return FitWork(fitter.Prepare(new FitRequest(f.Kind, f.CaseSet)
+            {
+                Version = f.Version,
+                BaseVersion = f.BaseVersion,
+                Seed = f.Seed,
+                Categories = f.Categories ?? [],
+                CrossValidate = f.CrossValidate,
+            }, resuming: true), request.Actor);
+        return null;
+    }
+
+    /// <summary>A job's work: given the report id to store under, its progress and a callback to call once the work really begins (a fit may wait for another first).</summary>
+    private delegate Task<(int Cases, string ReportId)> JobWork(string reportId, IProgress<(int Done, int Total)> progress, Func<Task> begins);
+
+    private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor) =>
+        async (reportId, progress, begins) =>
+        {
+            await begins();
             var (report, id) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress, reportId: reportId);
             return (report.Cases, id);
         };
 
-    private Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> FitWork(PreparedFit fit, string actor) =>
-        async (reportId, _) =>
+    private JobWork FitWork(PreparedFit fit, string actor) =>
+        async (reportId, _, begins) =>
         {
-            var outcome = await fitter.FitAsync(fit, actor, reportId);
+            var outcome = await fitter.FitAsync(fit, actor, reportId, begins);
             return (outcome.Report.Cases, outcome.ReportId);
         };
 
-    private async Task<JobStatus> StartAsync(string kind, string subject, JobRequest? request, Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work)
+    private async Task<JobStatus> StartAsync(string kind, string subject, JobRequest? request, JobWork work)
     {
         var now = time.GetUtcNow();
         var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now);
@@ -138,8 +165,12 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         return job;
     }
 
-    /// <summary>Runs the work in the background; its report id is derived from the job id, so a run again after a stop writes the same report once.</summary>
-    private void Run(JobStatus job, Func<string, IProgress<(int Done, int Total)>, Task<(int Cases, string ReportId)>> work) =>
+    /// <summary>
+    /// Runs the work in the background; its report id is derived from the job id, so a run again after a stop writes the
+    /// same report once. When the work begins, the job's count of begun runs goes up (durably): the limit on resumptions
+    /// counts runs that began, not starts of the server a queued job waited through.
+    /// </summary>
+    private void Run(JobStatus job, JobWork work) =>
         _ = Task.Run(async () =>
         {
             JobStatus final;
@@ -151,7 +182,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     if (_running.TryGetValue(job.Id, out var current))
                         _running.TryUpdate(job.Id, current with { Done = p.Done, Total = p.Total, UpdatedAt = time.GetUtcNow() }, current);
                 });
-                var (cases, reportId) = await work(ReportStore.IdFor(job.Id), progress);
+                var (cases, reportId) = await work(ReportStore.IdFor(job.Id), progress, () => BeginsAsync(job.Id));
                 final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = cases, Total = cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
             }
             catch (Exception ex)
@@ -163,6 +194,11 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             _running[job.Id] = final;
             _running.TryRemove(job.Id, out _);
         });
+
+    private Task BeginsAsync(string jobId) => writer.WriteAsync(ctx =>
+    {
+        ctx.Execute("UPDATE job_requests SET attempts = attempts + 1 WHERE job_id = $id", ("$id", jobId));
+    });
 
     public JobStatus? Get(string id)
     {
@@ -180,19 +216,6 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         return job.State == "running" ? job with { State = "interrupted" } : job;
     }
 
-    /// <summary>A stored request, or null when it cannot be read (the job then shows as interrupted rather than stopping the start).</summary>
-    private static JobRequest? ReadRequest(string json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<JobRequest>(json, Json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
     private const string SelectSql =
         "SELECT j.id, j.kind, j.subject, j.state, j.done, j.total, j.report_id, j.error, j.created_at, j.updated_at, r.request, r.attempts FROM jobs j LEFT JOIN job_requests r ON r.job_id = j.id";
 
@@ -201,11 +224,11 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
             DateTimeOffset.Parse(r.GetString(8), CultureInfo.InvariantCulture), DateTimeOffset.Parse(r.GetString(9), CultureInfo.InvariantCulture))
         {
-            Attempt = r.IsDBNull(11) ? 1 : r.GetInt32(11),
+            Attempt = r.IsDBNull(11) ? 1 : Math.Max(1, r.GetInt32(11)),
         };
 
-    /// <summary>Saves the job's status; with <paramref name="request"/> (a new job) its request too, in the same transaction; with <paramref name="attempts"/> its run count.</summary>
-    private Task SaveAsync(JobStatus j, JobRequest? request = null, int? attempts = null) => writer.WriteAsync(ctx =>
+    /// <summary>Saves the job's status; with <paramref name="request"/> (a new job) its request too, in the same transaction (no run begun yet).</summary>
+    private Task SaveAsync(JobStatus j, JobRequest? request = null) => writer.WriteAsync(ctx =>
     {
         ctx.Execute(
             """
@@ -215,9 +238,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             ("$id", j.Id), ("$k", j.Kind), ("$s", j.Subject), ("$st", j.State), ("$d", j.Done), ("$t", j.Total), ("$r", j.ReportId), ("$e", j.Error),
             ("$c", j.CreatedAt.ToString("O")), ("$u", j.UpdatedAt.ToString("O")));
         if (request is not null)
-            ctx.Execute("INSERT INTO job_requests (job_id, request, attempts) VALUES ($id, $q, 1)", ("$id", j.Id), ("$q", JsonSerializer.Serialize(request, Json)));
-        if (attempts is { } n)
-            ctx.Execute("UPDATE job_requests SET attempts = $n WHERE job_id = $id", ("$id", j.Id), ("$n", n));
+            ctx.Execute("INSERT INTO job_requests (job_id, request, attempts) VALUES ($id, $q, 0)", ("$id", j.Id), ("$q", JsonSerializer.Serialize(request, Json)));
     });
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sandbox job {JobId} failed")]
@@ -226,8 +247,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox job {JobId} ({Subject}) was running when the server stopped: resumed from the start (attempt {Attempt})")]
     private partial void LogResumed(string jobId, string subject, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox job {JobId} was running when the server stopped, {Attempts} times: not resumed again (interrupted)")]
-    private partial void LogNotResumed(string jobId, int attempts);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox job {JobId} was running when the server stopped and is not resumed (interrupted): {Reason}")]
+    private partial void LogNotResumed(string jobId, string reason);
 }
 
 /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order, and never after the work is done.</summary>

@@ -44,6 +44,8 @@ public static class AgentCrmServer
         // Runtime:Host picks the host; the actor classes, agents and pipeline are the same under both.
         var dapr = string.Equals(builder.Configuration[$"{RuntimeOptions.Section}:Host"], nameof(ActorHostKind.Dapr), StringComparison.OrdinalIgnoreCase);
         builder.Services.AddSingleton(Schema);
+        // Before anything that touches the data directory: one server per directory.
+        builder.Services.AddHostedService<DataDirectoryLock>();
         if (dapr)
             builder.Services.AddDaprActorHost();
         else

@@ -41,6 +41,106 @@ public sealed class JobResumeTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AFitThatRegisteredItsVersionBeforeTheStop_RunsAgain_WithOneVersionOneReportAndOneTransitionEach(bool reportWritten)
+    {
+        var dir = TempDirectory.Create();
+        string jobId, reportId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            (jobId, var done) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
+            reportId = done.GetProperty("reportId").GetString()!;
+        }
+        // Stopped after registering 1.1.0, and after (or before) its held-out report and the evaluated transition.
+        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        if (!reportWritten)
+        {
+            Execute(dir, "DELETE FROM sandbox_reports WHERE id = $id", reportId);
+            Execute(dir, "UPDATE agent_versions SET state = 'registered' WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND $id IS NOT NULL", jobId);
+            Execute(dir, "DELETE FROM agent_transitions WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND to_state = 'evaluated' AND $id IS NOT NULL", jobId);
+        }
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await WaitAsync(app.Client, jobId);
+
+            Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
+            Assert.Equal(2, job.GetProperty("attempt").GetInt32());
+            Assert.Equal(reportId, job.GetProperty("reportId").GetString());
+            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '1.1.0'"));
+            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'renewal-risk' AND version = '1.1.0'"));
+            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM agent_transitions WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND to_state = 'registered'"));
+            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM agent_transitions WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND to_state = 'evaluated'"));
+        }
+    }
+
+    [Fact]
+    public async Task ARunIsCountedWhenItBegins_SoAJobThatNeverBegan_RunsAsItsFirstAttempt()
+    {
+        var dir = TempDirectory.Create();
+        string jobId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+        Assert.Equal(1L, Scalar(dir, "SELECT attempts FROM job_requests WHERE job_id = $id", jobId));
+        // As a fit queued behind another is left by a stop: accepted, no run begun.
+        Execute(dir, "UPDATE jobs SET state = 'running', report_id = NULL WHERE id = $id", jobId);
+        Execute(dir, "UPDATE job_requests SET attempts = 0 WHERE job_id = $id", jobId);
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await WaitAsync(app.Client, jobId);
+
+            Assert.Equal("succeeded", job.GetProperty("state").GetString());
+            Assert.Equal(1, job.GetProperty("attempt").GetInt32());
+            Assert.Equal(1L, Scalar(dir, "SELECT attempts FROM job_requests WHERE job_id = $id", jobId));
+        }
+    }
+
+    [Theory]
+    [InlineData(null, "did not keep what jobs run")]
+    [InlineData("[1,2]", "could not be read back")]
+    [InlineData("""{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"telco-churn","baseVersion":"1.0.0","seed":1}}""", "could not be read back")]
+    [InlineData("""{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"gone","version":"1.1.0","baseVersion":"1.0.0","seed":1}}""", "No case set 'gone'")]
+    [InlineData("""{"actor":"ops","evaluate":{"agentId":"renewal-risk","version":"9.9.9","caseSet":"telco-churn"}}""", "has no version '9.9.9'")]
+    public async Task AStoredJobThatCannotRun_EndsWithTheReason_AndTheServerStarts(string? request, string reason)
+    {
+        var dir = TempDirectory.Create();
+        string jobId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+        Execute(dir, "UPDATE jobs SET state = 'running', report_id = NULL WHERE id = $id", jobId);
+        if (request is null)
+            Execute(dir, "DELETE FROM job_requests WHERE job_id = $id", jobId); // a job from a build that kept no requests
+        else
+            Execute(dir, $"UPDATE job_requests SET request = '{request.Replace("'", "''", StringComparison.Ordinal)}' WHERE job_id = $id", jobId);
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await WaitAsync(app.Client, jobId);
+
+            Assert.True(job.GetProperty("state").GetString() is "interrupted" or "failed", job.GetRawText());
+            Assert.Contains(reason, job.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(job.GetProperty("state").GetString(), Scalar(dir, "SELECT state FROM jobs WHERE id = $id", jobId));
+            // Nothing was fitted from a request without a version.
+            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version <> '1.0.0'"));
+        }
+    }
+
+    [Fact]
+    public async Task ASecondServerOnTheSameDataDirectory_RefusesToStart_AndTheFirstKeepsItsJobs()
+    {
+        var dir = TempDirectory.Create();
+        await using var first = await AgentCrmApp.StartAsync(dir);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AgentCrmApp.StartAsync(dir));
+
+        Assert.Contains("Another agentcrm server is using the data directory", refused.Message, StringComparison.Ordinal);
+        var (_, job) = await RunToEndAsync(first.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+        Assert.Equal(1, job.GetProperty("attempt").GetInt32());
+    }
+
     [Fact]
     public async Task AJobTheServerStoppedDuring_ThreeTimes_IsNotRunAgain_AndShowsInterruptedWithTheReason()
     {

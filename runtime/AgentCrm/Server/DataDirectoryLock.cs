@@ -1,0 +1,45 @@
+using AgentCrm.Storage;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Server;
+
+/// <summary>
+/// One server per data directory: <c>serve.lock</c> in it is held exclusively (an OS file lock, released when the process
+/// ends, even by <c>kill -9</c>) from the first thing the server starts until it stops. A second `agentcrm serve` on the
+/// same directory refuses to start instead of delivering the same inbox and resuming the same sandbox jobs twice.
+/// The CLI's other commands do not take it: they may run beside a server.
+/// </summary>
+internal sealed class DataDirectoryLock(IOptions<StorageOptions> storage) : IHostedService, IDisposable
+{
+    public const string FileName = "serve.lock";
+
+    private FileStream? _lock;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var directory = Path.GetFullPath(storage.Value.DataDirectory);
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, FileName);
+        try
+        {
+            _lock = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new InvalidOperationException($"Another agentcrm server is using the data directory {directory} (it holds {FileName}); stop it or choose another --data.");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+}
