@@ -19,10 +19,10 @@ public sealed record CrmEvent(string Id, string CustomerId, string Type, DateTim
     {
         if (Attributes.ValueKind != JsonValueKind.Object || !Attributes.TryGetProperty(name, out var v))
             return null;
+        // Numbers past EventAttributes.MaxMagnitude (refused at intake; an event stored before that rule) read as absent.
         return v.ValueKind switch
         {
-            JsonValueKind.Number => v.GetDouble(),
-            JsonValueKind.String when double.TryParse(v.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
+            JsonValueKind.Number or JsonValueKind.String => EventAttributes.Number(v),
             JsonValueKind.True => 1,
             JsonValueKind.False => 0,
             _ => null,

@@ -34,7 +34,16 @@ public static partial class EventAttributes
     /// <summary>Every event's <c>category</c> is counted (<c>events.count30d.TYPE.CATEGORY</c>), so it is text on every type.</summary>
     private static readonly Dictionary<string, Rule> Common = new(StringComparer.Ordinal) { ["category"] = Rule.Text };
 
-    /// <summary>Each known attribute of <paramref name="attributes"/> the timeline could not use: (name, problem). Null values count as absent.</summary>
+    /// <summary>
+    /// The largest magnitude a number may have (10^15, past any real quantity or amount and within the integers a
+    /// double holds exactly): sums over a customer's history stay finite, so no snapshot carries an infinity.
+    /// </summary>
+    public const double MaxMagnitude = 1e15;
+
+    /// <summary>
+    /// Each attribute of <paramref name="attributes"/> the timeline could not use: (name, problem) — a known attribute's
+    /// value of the wrong kind, or any top-level number past <see cref="MaxMagnitude"/> (1e400 reads as infinity). Null values count as absent.
+    /// </summary>
     public static IEnumerable<(string Name, string Problem)> Problems(string type, JsonElement attributes)
     {
         if (attributes.ValueKind != JsonValueKind.Object)
@@ -44,8 +53,13 @@ public static partial class EventAttributes
         {
             if (p.Value.ValueKind == JsonValueKind.Null)
                 continue;
-            if ((rules?.GetValueOrDefault(p.Name) ?? Common.GetValueOrDefault(p.Name)) is { } rule && rule.Check(p.Value) is { } problem)
-                yield return (p.Name, $"{p.Name} {problem}");
+            if ((rules?.GetValueOrDefault(p.Name) ?? Common.GetValueOrDefault(p.Name)) is { } rule)
+            {
+                if (rule.Check(p.Value) is { } problem)
+                    yield return (p.Name, $"{p.Name} {problem}");
+            }
+            else if (p.Value.ValueKind == JsonValueKind.Number && Number(p.Value) is null)
+                yield return (p.Name, $"{p.Name} must be a number of at most {MaxMagnitude:0e0} in magnitude, not {Describe(p.Value)}.");
         }
     }
 
@@ -53,13 +67,15 @@ public static partial class EventAttributes
     private static bool IsDate(string s) =>
         IsoDate().IsMatch(s) && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _);
 
-    /// <summary>A number as <see cref="CrmEvent.Num"/> reads it: a JSON number or a numeric string.</summary>
-    private static double? Number(JsonElement v) => v.ValueKind switch
+    /// <summary>A number as <see cref="CrmEvent.Num"/> reads it: a JSON number or a numeric string, finite and within <see cref="MaxMagnitude"/>.</summary>
+    internal static double? Number(JsonElement v) => v.ValueKind switch
     {
-        JsonValueKind.Number => v.GetDouble(),
-        JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) => d,
+        JsonValueKind.Number when v.TryGetDouble(out var d) && Usable(d) => d,
+        JsonValueKind.String when double.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && Usable(d) => d,
         _ => null,
     };
+
+    private static bool Usable(double d) => double.IsFinite(d) && Math.Abs(d) <= MaxMagnitude;
 
     private static string? Text(JsonElement v) => v.ValueKind switch
     {
@@ -84,7 +100,7 @@ public static partial class EventAttributes
     {
         public static readonly Rule Text = new(v => EventAttributes.Text(v) is null ? $"must be text, not {Describe(v)}." : null);
 
-        public static readonly Rule Number = new(v => EventAttributes.Number(v) is null ? $"must be a number, not {Describe(v)}." : null);
+        public static readonly Rule Number = new(v => EventAttributes.Number(v) is null ? $"must be a number of at most {MaxMagnitude:0e0} in magnitude, not {Describe(v)}." : null);
 
         public static readonly Rule Date = new(v => v.ValueKind == JsonValueKind.String && IsDate(v.GetString()!)
             ? null

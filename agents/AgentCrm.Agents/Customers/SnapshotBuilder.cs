@@ -37,7 +37,12 @@ public static class SnapshotBuilder
     {
         plan ??= SnapshotPlan.All;
         var f = new Dictionary<string, SnapshotField>(96, StringComparer.Ordinal);
-        void Num(string name, double value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
+        // A non-finite value (a sum over numbers stored before intake bounded them) is left out rather than poisoning the snapshot.
+        void Num(string name, double value, IReadOnlyList<string> ids)
+        {
+            if (double.IsFinite(value))
+                f[name] = SnapshotField.Of(name, value, ids);
+        }
         void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
 
         if (s.Name is { } n) Txt("profile.name", n.Value, [n.EventId]);

@@ -183,3 +183,28 @@ public sealed class CustomerTimelineTests
         Assert.All(full.Fields.Keys, k => Assert.True(FieldCatalog.IsValid(k) && SnapshotBuilder.Derives(k), $"{k} is not a listed field with a data category"));
     }
 }
+
+/// <summary>Numbers past 10^15 (refused at intake since; stored by an earlier build) never reach a snapshot as infinity.</summary>
+public sealed class HugeNumberTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void AnEventsHugeQuantity_ReadsAsAbsent_AndAStateWhoseSumsOverflow_LeavesTheFieldOut()
+    {
+        var s = new CustomerState();
+        CustomerTimeline.Apply(s, new CrmEvent("e1", "c-1", "usage", Now.AddDays(-1), "test", JsonSerializer.SerializeToElement(new { quantity = 1e308 })));
+        CustomerTimeline.Apply(s, new CrmEvent("e2", "c-1", "usage", Now.AddDays(-1), "test", JsonSerializer.SerializeToElement(new { quantity = 7 })));
+        // Read as a usage event without a quantity, which counts as one use.
+        Assert.Equal(8, SnapshotBuilder.Build(s, Now).Fields["usage.last30d"].Number);
+
+        // A state saved before the bound, holding 1e308 and 1.7e308 on two days: the sum is infinite.
+        s.UsageByDay.Add(CustomerTimeline.Day(Now) - 2, 1e308);
+        s.UsageByDay.Add(CustomerTimeline.Day(Now) - 3, 1.7e308);
+        var snapshot = SnapshotBuilder.Build(s, Now);
+
+        Assert.False(snapshot.Fields.ContainsKey("usage.last30d"));
+        Assert.All(snapshot.Fields.Values, f => Assert.True(f.Number is null || double.IsFinite(f.Number.Value), f.Name));
+        JsonSerializer.Serialize(snapshot);
+    }
+}

@@ -60,6 +60,11 @@ public sealed class EventHardeningTests(EventHardeningTests.Server server) : ICl
         { "support_ticket", """{"priority":"p1"}""", "priority" },
         { "profile", """{"customerSince":"forever"}""", "customerSince" },
         { "web_visit", """{"url":["https://x.example/pricing"]}""", "url" },
+        // Past 10^15 (1e400 reads as infinity; two 1e308 would sum to it): refused, never a poisoned customer.
+        { "usage", """{"quantity":1e400}""", "quantity" },
+        { "usage", """{"quantity":1e308}""", "quantity" },
+        { "invoice", """{"amount":"-2e15"}""", "amount" },
+        { "usage", """{"quantity":3,"custom":1e400}""", "custom" },
     };
 
     [Theory]
