@@ -21,23 +21,33 @@ public sealed class ReportStore(SqliteDatabase database, SqliteWriter writer)
     }
 
     /// <summary>The newest report of a version (any content hash).</summary>
-    public SandboxReport? Latest(string agentId, string version) =>
-        One("SELECT json FROM sandbox_reports WHERE agent_id = $a AND version = $v ORDER BY created_at DESC LIMIT 1", ("$a", agentId), ("$v", version));
+    public SandboxReport? Latest(string agentId, string version) => LatestStored(agentId, version)?.Report;
+
+    /// <summary>The newest report of a version (any content hash), with the id it is stored under.</summary>
+    public StoredReport? LatestStored(string agentId, string version) =>
+        One("SELECT id, json FROM sandbox_reports WHERE agent_id = $a AND version = $v ORDER BY created_at DESC LIMIT 1", ("$a", agentId), ("$v", version));
 
     /// <summary>The newest passing report for exactly this content, else the newest for it, else null.</summary>
     public SandboxReport? ForGate(string agentId, string version, string contentHash) =>
-        One("SELECT json FROM sandbox_reports WHERE agent_id = $a AND version = $v AND content_hash = $h ORDER BY passed DESC, created_at DESC LIMIT 1",
-            ("$a", agentId), ("$v", version), ("$h", contentHash));
+        One("SELECT id, json FROM sandbox_reports WHERE agent_id = $a AND version = $v AND content_hash = $h ORDER BY passed DESC, created_at DESC LIMIT 1",
+            ("$a", agentId), ("$v", version), ("$h", contentHash))?.Report;
 
-    public SandboxReport? Get(string id) => One("SELECT json FROM sandbox_reports WHERE id = $id", ("$id", id));
+    public SandboxReport? Get(string id) => GetStored(id)?.Report;
 
-    private SandboxReport? One(string sql, params (string Name, object Value)[] args)
+    /// <summary>The report a job names (<c>reportId</c>), with its id.</summary>
+    public StoredReport? GetStored(string id) => One("SELECT id, json FROM sandbox_reports WHERE id = $id", ("$id", id));
+
+    private StoredReport? One(string sql, params (string Name, object Value)[] args)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (name, value) in args)
             cmd.Parameters.AddWithValue(name, value);
-        return cmd.ExecuteScalar() is string json ? SandboxReportJson.Deserialize(json) : null;
+        using var reader = cmd.ExecuteReader();
+        return reader.Read() ? new StoredReport(reader.GetString(0), SandboxReportJson.Deserialize(reader.GetString(1))) : null;
     }
 }
+
+/// <summary>A report and the id it is stored under (a column, not part of the report's JSON).</summary>
+public sealed record StoredReport(string Id, SandboxReport Report);

@@ -4,7 +4,12 @@ using AgentCrm.Customers;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Reports;
 using AgentCrm.Server;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace AgentCrm.Sandbox;
 
@@ -59,7 +64,13 @@ public static class SandboxApi
             .WithSummary("JSON `{ \"caseSet\": NAME }`, or multipart/form-data: `cases` + `mapping` (tabular CSV and YAML mapping) or `cases` + `labels` (NDJSON timeline and labels CSV), stored as case set `upload:<hash prefix>`.");
         agents.MapPost("/fit", Fit).WithName("FitAgent").RequireRoles(Roles.Ops)
             .WithSummary("`{ \"kind\": KIND, \"caseSet\": NAME }` (optional `version`, `seed`, and for compliance-check on clause cases `categories`, `crossValidate`) → 202 with a job whose subject names the new version; done, the version is registered and its report is on the held-out part.");
-        agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+        // The JSON is the report with its id added (a JsonObject to the handler); documented as the report.
+        agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .Produces<SandboxReport>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("The version's newest sandbox report: JSON with its `id`, or the self-contained HTML report when `Accept` prefers text/html.");
+        app.MapGet("/v1/reports/{reportId}", Report).WithTags("Sandbox").WithName("GetReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .Produces<SandboxReport>(StatusCodes.Status200OK, "application/json")
+            .WithSummary("A sandbox report by id (a job's `reportId`): JSON, or the self-contained HTML report when `Accept` prefers text/html.");
         agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops);
         agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops);
         agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
@@ -176,13 +187,57 @@ public static class SandboxApi
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
 
-    public static Results<ContentHttpResult, Ok<SandboxReport>, ProblemHttpResult> LatestReport(string id, string version, HttpRequest request, ReportStore reports)
+    public static Results<ContentHttpResult, Ok<JsonObject>, ProblemHttpResult> LatestReport(
+        string id, string version, HttpContext context, ReportStore reports, IOptions<JsonOptions> json) =>
+        reports.LatestStored(id, version) is { } stored
+            ? Represent(stored, context, json.Value)
+            : Problems.NotFound($"{id}@{version} has no sandbox report yet (POST …/evaluate).");
+
+    /// <summary>The report a job names (<c>GET /v1/jobs/{jobId}</c> → <c>reportId</c>), in the same forms as <c>reports/latest</c>.</summary>
+    public static Results<ContentHttpResult, Ok<JsonObject>, ProblemHttpResult> Report(string reportId, HttpContext context, ReportStore reports, IOptions<JsonOptions> json) =>
+        reports.GetStored(reportId) is { } stored
+            ? Represent(stored, context, json.Value)
+            : Problems.NotFound($"No sandbox report '{reportId}'.");
+
+    /// <summary>
+    /// JSON (the report with its <c>id</c> first) unless the caller prefers HTML: its <c>Accept</c> gives text/html a
+    /// higher quality than JSON, the most specific range deciding each (RFC 9110 §12.5.1), so <c>text/html;q=0</c> or
+    /// <c>application/json, text/html;q=0.5</c> get JSON and a browser's <c>text/html, …, */*;q=0.8</c> gets HTML.
+    /// </summary>
+    private static Results<ContentHttpResult, Ok<JsonObject>, ProblemHttpResult> Represent(StoredReport stored, HttpContext context, JsonOptions json)
     {
-        if (reports.Latest(id, version) is not { } report)
-            return Problems.NotFound($"{id}@{version} has no sandbox report yet (POST …/evaluate).");
-        return request.Headers.Accept.Any(a => a?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true)
-            ? TypedResults.Content(HtmlReport.Render(report), "text/html; charset=utf-8")
-            : TypedResults.Ok(report);
+        context.Response.Headers.Vary = "Accept";
+        if (PrefersHtml(context.Request))
+            return TypedResults.Content(HtmlReport.Render(stored.Report), "text/html; charset=utf-8");
+        var body = JsonSerializer.SerializeToNode(stored.Report, json.SerializerOptions)!.AsObject();
+        body.Insert(0, "id", stored.Id);
+        return TypedResults.Ok(body);
+    }
+
+    private static bool PrefersHtml(HttpRequest request)
+    {
+        // An Accept that does not parse gets the default, JSON.
+        if (request.Headers.Accept.Count == 0 || !MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var ranges))
+            return false;
+        var html = Quality(ranges, "text", "html");
+        return html > 0 && html > Quality(ranges, "application", "json");
+    }
+
+    /// <summary>The quality the most specific matching range gives <paramref name="type"/>/<paramref name="subtype"/>; 0 when none matches.</summary>
+    private static double Quality(IList<MediaTypeHeaderValue> ranges, string type, string subtype)
+    {
+        var best = (Specificity: -1, Quality: 0.0);
+        foreach (var range in ranges)
+        {
+            var specificity = range.MediaType.Equals($"{type}/{subtype}", StringComparison.OrdinalIgnoreCase) ? 2
+                : range.MediaType.Equals($"{type}/*", StringComparison.OrdinalIgnoreCase) ? 1
+                : range.MediaType.Equals("*/*", StringComparison.Ordinal) ? 0
+                : -1;
+            var quality = range.Quality ?? 1.0;
+            if (specificity > best.Specificity || (specificity == best.Specificity && specificity >= 0 && quality > best.Quality))
+                best = (specificity, quality);
+        }
+        return best.Quality;
     }
 
     public static async Task<Results<Ok<AgentVersionDto>, ProblemHttpResult>> Shadow(string id, string version, Lifecycle lifecycle, HttpContext context, CancellationToken cancellationToken)
