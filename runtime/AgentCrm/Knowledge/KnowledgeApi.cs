@@ -19,7 +19,8 @@ public static class KnowledgeApi
         var group = app.MapGroup("/v1/knowledge").WithTags("Knowledge");
         group.MapPost("/documents", Ingest).WithName("IngestDocument").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields.");
-        group.MapGet("/documents", (KnowledgeService knowledge) => TypedResults.Ok(new ItemsPage<KnowledgeDocument>(knowledge.ListDocuments(), null))).WithName("ListDocuments").RequireRoles(Roles.Ops);
+        group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor))
+            .WithName("ListDocuments").RequireRoles(Roles.Ops);
         group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops);
         group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         return group;

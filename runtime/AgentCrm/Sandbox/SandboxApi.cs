@@ -78,7 +78,8 @@ public static class SandboxApi
             ? (Results<Ok<JobStatus>, ProblemHttpResult>)TypedResults.Ok(job)
             : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
         var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
-        cases.MapGet("/", (CaseSetStore store) => TypedResults.Ok(new ItemsPage<CaseSetInfo>(store.List(), null))).WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer);
+        cases.MapGet("/", (CaseSetStore store, string? limit, string? cursor) => NamedPage.Of(store.List(), s => s.Name, limit, cursor))
+            .WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer);
         cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).");
         cases.MapDelete("/{name}", RemoveCaseSet).WithName("RemoveCaseSet").RequireRoles(Roles.Ops)
