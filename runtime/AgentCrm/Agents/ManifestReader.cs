@@ -157,6 +157,8 @@ public static partial class ManifestReader
         var stream = AgentCrm.Sandbox.Cases.SafeYaml.Load(text);
         if (stream.Documents.Count == 0)
             throw new ManifestException("$", "The YAML document is empty.");
+        if (stream.Documents.Count > 1)
+            throw new ManifestException("$", $"One manifest per request: the YAML holds {stream.Documents.Count} documents (separated by ---); register each on its own.");
         var root = stream.Documents[0].RootNode;
         return (ToNode(root), ManifestLines.FromYaml(root));
     }
@@ -182,7 +184,8 @@ public static partial class ManifestReader
             return JsonValue.Create(false);
         if (long.TryParse(v, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l))
             return JsonValue.Create(l);
-        if (double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d))
+        // NaN, Infinity and 1e400 stay text: no field takes a non-finite number, and the typed read then names the field.
+        if (double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
             return JsonValue.Create(d);
         return JsonValue.Create(v);
     }

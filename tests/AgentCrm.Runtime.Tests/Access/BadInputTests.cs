@@ -44,6 +44,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         ["audit"] = (HttpMethod.Get, "/v1/audit"),
         ["reviews"] = (HttpMethod.Get, "/v1/reviews"),
         ["knowledge search"] = (HttpMethod.Get, "/v1/knowledge/search?q=refund"),
+        ["plugins"] = (HttpMethod.Post, "/v1/agents/plugins"),
     };
 
     private static readonly Func<HttpContent?> NoBody = () => null;
@@ -150,6 +151,15 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "YAML nested 33 deep", Json(DeepYaml(33), "application/yaml"), 400, "$"),
         new("agents", "YAML of 100000 open brackets", Json("id: " + new string('[', 100_000), "application/yaml"), 400, "$"),
         new("agents", "YAML alias bomb", Json(AliasBomb, "application/yaml"), 400, "$"),
+        new("agents", "YAML threshold NaN", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: NaN\n", "application/yaml"), 400, "threshold"),
+        new("agents", "YAML threshold Infinity", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: Infinity\n", "application/yaml"), 400, "threshold"),
+        new("agents", "YAML threshold 1e400", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: 1e400\n", "application/yaml"), 400, "threshold"),
+        new("agents", "two YAML documents", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\n---\nid: other-agent\n", "application/yaml"), 400, "$"),
+
+        // POST /v1/agents/plugins
+        new("plugins", "multipart without a boundary", Json("--x\r\n", "multipart/form-data"), 400, "$"),
+        new("plugins", "malformed multipart", BrokenMultipart(), 400, "$"),
+        new("plugins", "more than 1,024 form fields", Form([.. Enumerable.Range(0, 1100).Select(i => ($"f{i}", $"f{i}.txt", "x"))]), 400, "$"),
 
         // POST /v1/agents/{id}/versions/{version}/promote (the version has a passing report: a wrongly accepted request promotes it)
         new("promote", "malformed JSON", Json("""{"canaryPercent":"""), 400, AnyField),
@@ -336,7 +346,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     public async Task WriteEndpoint_DeclaredLengthOverItsLimit_Is413WithoutWaitingForTheBody(string endpoint)
     {
         var (method, path) = Endpoints[endpoint];
-        var contentType = endpoint is "knowledge" or "cases" ? "multipart/form-data; boundary=xyz" : "application/json";
+        var contentType = endpoint is "knowledge" or "cases" or "plugins" ? "multipart/form-data; boundary=xyz" : "application/json";
         var before = await server.StateAsync();
 
         var (status, body) = await DeclareOversizedAsync(method.Method, path.Replace("{pending}", server.PendingBriefId, StringComparison.Ordinal), contentType, 100L * 1024 * 1024);
@@ -351,6 +361,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     [Theory]
     [InlineData("knowledge", 32)]
     [InlineData("cases", 64)]
+    [InlineData("plugins", 17)]
     public async Task Upload_ChunkedPastItsLimit_Is413(string endpoint, int limitMegabytes)
     {
         var (method, path) = Endpoints[endpoint];

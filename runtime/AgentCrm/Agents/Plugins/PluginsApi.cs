@@ -28,7 +28,10 @@ public static class PluginsApi
             return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin)."] });
         if (request.ContentLength > max + ManifestAllowance)
             return Problems.TooLarge($"A plugin upload is at most {max} bytes of assembly plus its manifest.");
-        var form = await request.ReadFormAsync(cancellationToken);
+        // The guarded read: a chunked body past the limit is 413, a broken multipart (no boundary, no end, too many fields) 400.
+        var (form, formError) = await RequestBody.ReadFormAsync(request, max + ManifestAllowance, cancellationToken);
+        if (form is null)
+            return formError!;
         var file = form.Files["assembly"];
         var manifestFile = form.Files["manifest"];
         if (manifestFile?.Length > ManifestAllowance)
