@@ -12,6 +12,13 @@ public static class AgentCrmCli
     public static readonly Option<string> Data = new("--data") { Description = "Data directory (default ./data).", DefaultValueFactory = _ => "./data", Recursive = true };
     public static readonly Option<bool> Json = new("--json") { Description = "Machine-readable output on stdout.", Recursive = true };
 
+    /// <summary>What --json prints with: camelCase, indented, and enums by name (camelCase) as the HTTP API writes them.</summary>
+    internal static readonly System.Text.Json.JsonSerializerOptions JsonOutput = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) },
+    };
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("AgentCrm: scenario agents that turn CRM signals into briefs for customer-success managers.");

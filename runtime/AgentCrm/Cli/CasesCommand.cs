@@ -74,5 +74,5 @@ internal static class CasesCommand
         return cases;
     }
 
-    private static readonly JsonSerializerOptions Output = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
 }

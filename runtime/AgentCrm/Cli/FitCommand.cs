@@ -66,7 +66,7 @@ internal static class FitCommand
                     candidates = result.Candidates,
                     crossValidation = cv,
                     report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet },
-                }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+                }, AgentCrmCli.JsonOutput));
             else
             {
                 Console.WriteLine(agent);

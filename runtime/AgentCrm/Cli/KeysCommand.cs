@@ -7,7 +7,7 @@ namespace AgentCrm.Cli;
 /// <summary>`agentcrm keys create --role ROLE --name NAME` (prints the key once) · `keys revoke NAME` · `keys list`.</summary>
 internal static class KeysCommand
 {
-    private static readonly JsonSerializerOptions Output = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
 
     public static Command Create()
     {

@@ -9,7 +9,7 @@ namespace AgentCrm.Cli;
 /// <summary>`agentcrm knowledge ingest PATH…` · `search "QUERY" [--k N]` · `eval QUERIES.csv`.</summary>
 internal static class KnowledgeCommand
 {
-    private static readonly JsonSerializerOptions Output = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
 
     public static Command Create()
     {
