@@ -65,7 +65,7 @@ internal static class CasesCommand
             {
                 return AgentCrmCli.Fail(ex.Message);
             }
-            Console.WriteLine($"removed {target}");
+            Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(new { removed = target }, Output) : $"removed {target}");
             return 0;
         }));
         cases.Subcommands.Add(add);

@@ -20,4 +20,26 @@ public sealed class ContractCliTests
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Equal("unchanged", JsonDocument.Parse(again.Stdout).RootElement.GetProperty("items")[0].GetProperty("status").GetString());
     }
+
+    [Fact]
+    public async Task CasesRemove_Json_PrintsJson()
+    {
+        var dir = TempDirectory.Create();
+        var csv = Path.Combine(dir, "cases.csv");
+        await File.WriteAllTextAsync(csv, "id,tenure,churned\n" + string.Concat(Enumerable.Range(0, 9).Select(i => $"k{i},{(i % 3 == 0 ? 2 : 50)},{(i % 3 == 0 ? 1 : 0)}\n")));
+        var mapping = Path.Combine(dir, "mapping.yaml");
+        await File.WriteAllTextAsync(mapping, """
+            name: cli-remove
+            id: id
+            label: { column: churned, positive: "1" }
+            fields:
+              - { column: tenure, field: tenure.months, type: number }
+            """);
+        Assert.Equal(0, (await CliRunner.RunAsync(["cases", "add", "to-remove", csv, "--mapping", mapping, "--data", dir])).ExitCode);
+
+        var remove = await CliRunner.RunAsync(["cases", "remove", "to-remove", "--data", dir, "--json"]);
+
+        Assert.True(remove.ExitCode == 0, remove.Stderr);
+        Assert.Equal("to-remove", JsonDocument.Parse(remove.Stdout).RootElement.GetProperty("removed").GetString());
+    }
 }
