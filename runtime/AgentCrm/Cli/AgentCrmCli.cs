@@ -35,11 +35,12 @@ public static class AgentCrmCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
 
-        var result = root.Parse(args);
+        // No response files: an argument starting with '@' (a search for "@acme", a mistyped version) is that text, not a file to read.
+        var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (result.Errors.Count > 0)
         {
-            Console.Error.WriteLine($"agentcrm: {result.Errors[0].Message} (see agentcrm --help)");
-            return 2;
+            var (message, command) = ParseErrors.Describe(result);
+            return Usage(message, command);
         }
         try
         {
@@ -82,23 +83,32 @@ public static class AgentCrmCli
         var typeName = m.Groups["type"].Value;
         var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
         type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
-        var takes = type switch
-        {
-            { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
-            _ when type == typeof(TimeSpan) => "a time span such as 00:00:30 (hh:mm:ss)",
-            _ when type == typeof(bool) => "true or false",
-            _ when type == typeof(int) || type == typeof(long) => "a whole number",
-            _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
-            _ when type == typeof(Uri) => "an absolute URL",
-            _ => "a value of another form",
-        };
-        return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; it takes {takes}.";
+        return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; it takes {Takes(type)}.";
     }
 
-    /// <summary>A usage error the parser cannot see (options that go together or exclude each other): one line, exit 2.</summary>
-    public static int Usage(string message)
+    /// <summary>What <see cref="Takes"/> says of a type it has no words for.</summary>
+    internal const string OtherForm = "a value of another form";
+
+    /// <summary>What a value of <paramref name="type"/> looks like, in words (a setting's or an option's): never the .NET type name.</summary>
+    internal static string Takes(Type? type) => type switch
     {
-        Console.Error.WriteLine($"agentcrm: {message.ReplaceLineEndings(" ")} (see agentcrm --help)");
+        { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
+        _ when type == typeof(TimeSpan) => "a time span such as 00:00:30 (hh:mm:ss)",
+        _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(int) || type == typeof(long) => "a whole number",
+        _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
+        _ when type == typeof(Uri) => "an absolute URL",
+        _ when type == typeof(FileInfo) => "a file path",
+        _ when type == typeof(DirectoryInfo) => "a folder path",
+        _ => OtherForm,
+    };
+
+    /// <summary>A usage error (the parser's, or options that go together or exclude each other): one line, exit 2.</summary>
+    /// <param name="message">What is wrong, naming the option or argument.</param>
+    /// <param name="command">The command whose help to point at (default: agentcrm's).</param>
+    public static int Usage(string message, string command = "agentcrm")
+    {
+        Console.Error.WriteLine($"agentcrm: {message.ReplaceLineEndings(" ")} (see {command} --help)");
         return 2;
     }
 

@@ -5,6 +5,16 @@ namespace AgentCrm.Runtime.Tests.Cli;
 /// <summary>The CLI contract (API.md): --json is JSON with the API's names; every usage error is one line naming what is wrong and what it takes, exit 2.</summary>
 public sealed class ContractCliTests
 {
+    private static void AssertUsageError(CliResult result, string expected)
+    {
+        Assert.True(result.ExitCode == 2, $"exit {result.ExitCode}: {result.Stderr}");
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("agentcrm: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
     [Fact]
     public async Task KnowledgeIngest_Json_NamesTheStatus_AsTheApiDoes()
     {
@@ -41,5 +51,28 @@ public sealed class ContractCliTests
 
         Assert.True(remove.ExitCode == 0, remove.Stderr);
         Assert.Equal("to-remove", JsonDocument.Parse(remove.Stdout).RootElement.GetProperty("removed").GetString());
+    }
+
+    [Theory]
+    [InlineData("keys create --name n --role wizard", "--role: 'wizard' is not valid; it takes one of admin, csm, integrator, ops, reviewer")]
+    [InlineData("keys create --name n", "--role is required: one of admin, csm, integrator, ops, reviewer")]
+    [InlineData("keys create --name n --role", "--role needs a value: one of admin")]
+    [InlineData("agents promote x@1.0.0 --canary abc", "--canary: 'abc' is not valid; it takes a whole number")]
+    [InlineData("agents promote x@1.0.0 --canary", "--canary needs a value: a whole number")]
+    [InlineData("bench --events 1e9x", "--events: '1e9x' is not valid; it takes a whole number")]
+    [InlineData("agents bogus", "'bogus' is not a command of 'agentcrm agents'; use one of list, register, unregister, promote, shadow, rollback, evaluate, fit")]
+    [InlineData("agents", "'agentcrm agents' needs a command: one of list, register")]
+    [InlineData("frobnicate", "'frobnicate' is not a command of 'agentcrm'; use one of serve, agents, cases")]
+    [InlineData("agents list --bogus", "'--bogus' is not an option of 'agentcrm agents list'; its options: --help, --data, --json")]
+    [InlineData("agents list extra", "'agentcrm agents list' takes no argument; 'extra' is unexpected")]
+    [InlineData("agents register", "'agentcrm agents register' needs MANIFEST: a file path")]
+    [InlineData("agents register a.yaml b.yaml", "'agentcrm agents register' takes MANIFEST; 'b.yaml' is one too many")]
+    [InlineData("agents fit renewal-risk", "--cases is required: A registered case set")]
+    public async Task EveryParseError_IsOneLine_NamingTheOptionAndWhatItTakes_ExitTwo(string commandLine, string expected)
+    {
+        var dir = TempDirectory.Create();
+        AssertUsageError(await CliRunner.RunAsync(["--data", dir, .. commandLine.Split(' ')]), expected);
+        // Nothing was opened: a parse error comes before the data directory.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
     }
 }
