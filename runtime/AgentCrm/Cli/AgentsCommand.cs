@@ -58,6 +58,12 @@ internal static class AgentsCommand
         }));
 
         var versionArg = new Argument<string>("ID@VERSION") { Description = "Agent version, e.g. renewal-risk@1.0.0." };
+        // A usage error (exit 2, one line) for promote, shadow and evaluate alike, before the data directory is opened.
+        versionArg.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && VersionProblem(r.Tokens[0].Value) is { } problem)
+                r.AddError(problem);
+        });
         var canary = new Option<int>("--canary") { Description = "Share of customers (1-100) the version serves beside the current one.", DefaultValueFactory = _ => 100 };
         // A parse error: exit 2 with one line before anything is opened, by the rule the API and the registry apply.
         canary.Validators.Add(r =>
@@ -104,11 +110,19 @@ internal static class AgentsCommand
         return agents;
     }
 
-    private static (string Id, string Version) Split(string value)
+    /// <summary>Why <paramref name="value"/> is not an ID@VERSION, or null.</summary>
+    private static string? VersionProblem(string value)
     {
         var at = value.IndexOf('@', StringComparison.Ordinal);
-        if (at <= 0 || at == value.Length - 1)
-            throw new ManifestException("ID@VERSION", $"'{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0).");
+        return at <= 0 || at == value.Length - 1 ? $"ID@VERSION: '{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0)." : null;
+    }
+
+    /// <summary>ID@VERSION, split; the argument's validator has refused any other form at parse time.</summary>
+    internal static (string Id, string Version) Split(string value)
+    {
+        if (VersionProblem(value) is { } problem)
+            throw new InvalidOperationException(problem);
+        var at = value.IndexOf('@', StringComparison.Ordinal);
         return (value[..at], value[(at + 1)..]);
     }
 

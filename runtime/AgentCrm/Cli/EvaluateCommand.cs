@@ -20,20 +20,17 @@ internal static class EvaluateCommand
         var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html };
         command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            var value = p.GetValue(versionArg)!;
-            var at = value.IndexOf('@', StringComparison.Ordinal);
-            if (at <= 0)
-                return AgentCrmCli.Usage($"'{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0)");
+            var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
             if (UsageProblem(p) is { } usage)
                 return AgentCrmCli.Usage(usage);
             // The version first: an uploaded case file is stored only for a version that exists.
-            var record = services.GetRequiredService<AgentRegistry>().Find(value[..at], value[(at + 1)..]);
+            var record = services.GetRequiredService<AgentRegistry>().Find(agentId, version);
             var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest.Kind, token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
             var json = p.GetValue(AgentCrmCli.Json);
             var progress = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
-            var (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(value[..at], value[(at + 1)..], caseSet, "cli", progress, token);
+            var (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, "cli", progress, token);
             progress?.Done();
             if (p.GetValue(Html) is { } html)
                 await File.WriteAllTextAsync(html.FullName, HtmlReport.Render(report), token);

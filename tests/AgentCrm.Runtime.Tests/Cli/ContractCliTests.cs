@@ -54,6 +54,20 @@ public sealed class ContractCliTests
     }
 
     [Theory]
+    [InlineData("promote")]
+    [InlineData("shadow")]
+    [InlineData("evaluate")]
+    public async Task AMalformedVersion_IsAUsageError_ForEveryVerbThatTakesOne(string verb)
+    {
+        var dir = TempDirectory.Create();
+        foreach (var version in new[] { "renewal-risk", "renewal-risk@", "@1.0.0" })
+        {
+            string[] args = verb == "evaluate" ? ["agents", verb, version, "--cases", "telco-churn"] : ["agents", verb, version];
+            AssertUsageError(await CliRunner.RunAsync([.. args, "--data", dir]), $"ID@VERSION: '{version}' is not of the form ID@VERSION");
+        }
+    }
+
+    [Theory]
     [InlineData("keys create --name n --role wizard", "--role: 'wizard' is not valid; it takes one of admin, csm, integrator, ops, reviewer")]
     [InlineData("keys create --name n", "--role is required: one of admin, csm, integrator, ops, reviewer")]
     [InlineData("keys create --name n --role", "--role needs a value: one of admin")]
