@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 
 namespace AgentCrm.Runtime.Tests.Cli;
@@ -88,5 +90,20 @@ public sealed class ContractCliTests
         AssertUsageError(await CliRunner.RunAsync(["--data", dir, .. commandLine.Split(' ')]), expected);
         // Nothing was opened: a parse error comes before the data directory.
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public async Task Serve_OnAPortInUse_IsOneLine_WithoutTheHostsStackTrace()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var serve = await CliRunner.RunAsync(["serve", "--urls", $"http://127.0.0.1:{port}", "--data", TempDirectory.Create()]);
+
+        Assert.Equal(1, serve.ExitCode);
+        Assert.Equal($"agentcrm: Failed to bind to address http://127.0.0.1:{port}: address already in use.", serve.Stderr.Trim());
+        Assert.DoesNotContain("   at ", serve.Stdout + serve.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hosting failed to start", serve.Stdout, StringComparison.Ordinal);
     }
 }
