@@ -14,7 +14,16 @@ internal static class MarkdownSectioner
     public static (string? Title, IReadOnlyList<Section> Sections) Parse(string markdown)
     {
         var builder = new SectionBuilder();
-        var document = Markdown.Parse(markdown, Pipeline);
+        MarkdownDocument document;
+        try
+        {
+            document = Markdown.Parse(markdown, Pipeline);
+        }
+        catch (ArgumentException ex) when (ex.Message.Contains("nested", StringComparison.OrdinalIgnoreCase))
+        {
+            // Markdig stops past its depth limit (e.g. 200 nested quotes): the document is refused, not a server error.
+            throw new KnowledgeInputException("The Markdown is nested too deeply (quotes, lists or emphasis inside each other) to index.", ex);
+        }
         foreach (var block in document)
         {
             Visit(block, builder, markdown);

@@ -269,6 +269,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("knowledge", "multipart without file", Form(("title", "notes.md", "# Notes")), 400, "file"),
         new("knowledge", "unsupported file type", Form(("file", "playbook.exe", "MZ")), 400, "file"),
         new("knowledge", "empty document", Json("", "text/markdown"), 400, "$"),
+        new("knowledge", "200 nested quotes", Json(string.Concat(Enumerable.Repeat("> ", 200)) + "x\n", "text/markdown"), 400, AnyField),
+        new("knowledge", "3,000 nested list items", Json(string.Concat(Enumerable.Repeat("- ", 3000)) + "x\n", "text/markdown"), 400, AnyField),
         new("knowledge", "invalid id", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=Play%20Book"),
 
         // POST /v1/cases/{name}
