@@ -121,13 +121,21 @@ public static class DaprActorsApi
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
-    /// <summary>Refuses (401) calls without daprd's app API token when APP_API_TOKEN / Dapr:AppApiToken is set.</summary>
+    /// <summary>
+    /// Refuses (401) calls without daprd's app API token when APP_API_TOKEN / Dapr:AppApiToken is set. Without a token only
+    /// calls from this machine's loopback are taken (where the sidecar calls from, self-hosted and in a pod alike): the
+    /// actor and pub/sub routes carry no API key, so an open port must not make them reachable from the network.
+    /// </summary>
     public static TBuilder RequireDaprAppToken<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.AddEndpointFilter(CheckAppToken);
 
-    private static async ValueTask<object?> CheckAppToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> CheckAppToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<DaprOptions>>().Value.AppApiToken;
+        if (expected is null && context.HttpContext.Connection.RemoteIpAddress is { } remote
+            && !System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+            return Results.Problem("Without APP_API_TOKEN (Dapr:AppApiToken) the Dapr routes take calls from the loopback only; set the token to call them from elsewhere.",
+                statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
         if (expected is not null)
         {
             var given = context.HttpContext.Request.Headers[DaprSidecarClient.ApiTokenHeader].ToString();

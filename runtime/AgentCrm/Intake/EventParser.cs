@@ -136,13 +136,14 @@ public static partial class EventParser
                 errors[$"{path}.{p.Name}"] = [$"Unknown field; an event has {string.Join(", ", KnownProperties)}."];
 
         var id = RequiredString(e, "id", path, errors);
+        if (id is not null && IdProblem(id) is { } idProblem)
+            errors[$"{path}.id"] = [idProblem];
         var customerId = RequiredString(e, "customerId", path, errors);
-        // The customer id becomes a URL path segment (the actor id under Dapr): "." and ".." would be collapsed away.
-        if (customerId is not null && (InvalidActorId().IsMatch(customerId) || customerId is "." or ".."))
-            errors[$"{path}.customerId"] = ["customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."];
+        if (customerId is not null && CustomerIdProblem(customerId) is { } customerProblem)
+            errors[$"{path}.customerId"] = [customerProblem];
         var type = RequiredString(e, "type", path, errors);
-        if (type is not null && !EventTypes.IsKnown(type))
-            errors[$"{path}.type"] = [$"Unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}."];
+        if (type is not null && TypeProblem(type) is { } typeProblem)
+            errors[$"{path}.type"] = [typeProblem];
 
         DateTimeOffset occurredAt = default;
         if (RequiredString(e, "occurredAt", path, errors) is { } raw)
@@ -180,6 +181,26 @@ public static partial class EventParser
             attributes = EmptyObject;
         events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText()));
     }
+
+    /// <summary>Why a customer id cannot be one: it becomes a URL path segment (the actor id under Dapr), where "." and ".." would be collapsed away.</summary>
+    public static string? CustomerIdProblem(string customerId) =>
+        InvalidActorId().IsMatch(customerId) || customerId is "." or ".."
+            ? "customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."
+            : null;
+
+    /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
+    public static string? IdProblem(string id) => ControlCharacters().IsMatch(id) ? "id must not contain control characters." : null;
+
+    private static string? TypeProblem(string type) =>
+        EventTypes.IsKnown(type) ? null : $"Unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}.";
+
+    /// <summary>
+    /// The first rule of intake an already-read event breaks (its ids, its type, its attributes), or null: for events that
+    /// arrive another way than <c>POST /v1/events</c> (Dapr pub/sub, where anyone who can publish to the topic can send one).
+    /// </summary>
+    public static string? Refusal(CrmEvent e) =>
+        IdProblem(e.Id) ?? CustomerIdProblem(e.CustomerId) ?? TypeProblem(e.Type)
+        ?? (e.Attributes.ValueKind == JsonValueKind.Object ? EventAttributes.Problems(e.Type, e.Attributes).Select(p => p.Problem).FirstOrDefault() : null);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
@@ -237,6 +258,9 @@ public static partial class EventParser
 
     [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f]")]
     private static partial Regex InvalidActorId();
+
+    [GeneratedRegex(@"[\x00-\x1f\x7f]")]
+    private static partial Regex ControlCharacters();
 
     internal static bool IsNdjson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase)

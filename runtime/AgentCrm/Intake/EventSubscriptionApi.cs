@@ -76,6 +76,9 @@ public static partial class EventSubscriptionApi
         var e = data.Deserialize<CrmEvent>(Json) ?? throw new JsonException("'data' is null");
         if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.CustomerId) || string.IsNullOrEmpty(e.Type))
             throw new JsonException("'data' lacks id, customerId or type");
+        // The same rules as POST /v1/events: anyone who can publish to the topic can send a message.
+        if (EventParser.Refusal(e) is { } refusal)
+            throw new JsonException(refusal);
         var receivedAt = cloudEvent.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at) ? at : now;
         // Events published by others carry no number: the actor then dedupes on the ids of the latest events only.
         CustomerTimeline.Delivery? delivery = data.TryGetProperty(DeliveryProperty, out var d) && d.ValueKind == JsonValueKind.Object

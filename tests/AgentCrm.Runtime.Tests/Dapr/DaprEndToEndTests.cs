@@ -82,6 +82,21 @@ public sealed class DaprEndToEndTests
         await using var __ = app;
 
         using var notAnEvent = await DeliverAsync(app, """{"specversion":"1.0","id":"x","data":"hello"}""", AppToken);
+        // Published by someone else than our intake: the same rules as POST /v1/events, else dropped, never applied.
+        var now = DateTimeOffset.UtcNow.ToString("O");
+        var refused = new[]
+        {
+            $$"""{"id":"e1","customerId":"x/../y\u0001","type":"login","occurredAt":"{{now}}"}""",
+            $$"""{"id":"e\u0000","customerId":"initech","type":"login","occurredAt":"{{now}}"}""",
+            $$"""{"id":"e2","customerId":"initech","type":"anything","occurredAt":"{{now}}"}""",
+            $$"""{"id":"e3","customerId":"initech","type":"usage","occurredAt":"{{now}}","attributes":{"quantity":1e400} }""",
+        };
+        foreach (var data in refused)
+        {
+            using var dropped = await DeliverAsync(app, $$$"""{"specversion":"1.0","id":"x","data":{{{data}}}}""", AppToken);
+            Assert.Equal("DROP", JsonNode.Parse(await dropped.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        }
+        Assert.Null(daprd.StateOf(new ActorId("CustomerActor", "initech"), "customer"));
         using var noToken = await DeliverAsync(app, """{"specversion":"1.0","id":"x","data":{}}""", token: null);
         using var subscribe = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dapr/subscribe") { Headers = { { "dapr-api-token", AppToken } } });
 
