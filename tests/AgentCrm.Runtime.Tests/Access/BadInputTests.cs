@@ -108,6 +108,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     public static readonly IReadOnlyList<Row> Table =
     [
         // POST /v1/events
+        new("events", "NUL in the event id", Json(Event(id: "\"bad\\u0000ev\"")), 400, "id"),
         new("events", "malformed JSON", Json("""{"id":"bad-ev-1","customerId":"""), 400, "$"),
         new("events", "wrong content type", Json(Event(), "application/xml"), 415, "$"),
         new("events", "oversized body", Json(Event(attributes: $$"""{"note":"{{Big(EventBodyLimit)}}"}""")), 413, "$"),
