@@ -188,12 +188,16 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             catch (Exception ex)
             {
                 LogJobFailed(ex, job.Id);
-                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Error = ex.Message, UpdatedAt = time.GetUtcNow() };
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Error = Readable(ex), UpdatedAt = time.GetUtcNow() };
             }
             await SaveAsync(final);
             _running[job.Id] = final;
             _running.TryRemove(job.Id, out _);
         });
+
+    /// <summary>What a user reads of a failure: the message, without .NET's parameter-name suffix.</summary>
+    private static string Readable(Exception ex) =>
+        ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message;
 
     private Task BeginsAsync(string jobId) => writer.WriteAsync(ctx =>
     {

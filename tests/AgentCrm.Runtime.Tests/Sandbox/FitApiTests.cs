@@ -62,6 +62,27 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.Equal(before, await VersionsAsync());
     }
 
+    [Fact]
+    public async Task Fit_OnACaseSetWithTooFewPositives_Is400NamingCaseSet_BeforeAnyWork_AndRegistersNothing()
+    {
+        // 40 customers, 6 of them churned: 4 positives in the 70% a fit trains on, where 5-fold cross-validation needs 10.
+        var rows = Enumerable.Range(0, 40).Select(i => $"f{i},{i % 30},{i % 10},{(i % 7 == 0 ? 1 : 0)}");
+        using (var form = new MultipartFormDataContent
+        {
+            { new StringContent("id,tenure,nps,churned\n" + string.Join("\n", rows) + "\n"), "file", "cases.csv" },
+            { new StringContent("name: few-positives\nid: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: number }\n  - { column: nps, field: nps.latest, type: number }\n"), "mapping", "mapping.yaml" },
+        })
+        using (var added = await server.App.Client.PostAsync("/v1/cases/few-positives", form))
+            Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        var before = await VersionsAsync();
+
+        var message = (await ProblemAsync("""{"kind":"renewal-risk","caseSet":"few-positives"}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString()!;
+
+        Assert.Contains("a fit needs at least 10 of each", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Parameter", message, StringComparison.Ordinal);
+        Assert.Equal(before, await VersionsAsync());
+    }
+
     [Theory]
     [InlineData("renewal-risk", "canada-tenders", "tender-detection")]
     [InlineData("tender-detection", "telco-churn", "renewal-risk")]
