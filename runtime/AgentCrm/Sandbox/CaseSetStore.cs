@@ -69,6 +69,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{FeedbackPrefix}' are reserved for the case sets reviewers' verdicts make");
+        if (HoldOutName().IsMatch(name))
+            throw new CaseSetException(name, null, null, "names ending in ':holdout-<seed>' are reserved for the part of a case set a fit held out");
         if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
         var set = Parse(name, kind, data, dataName, aux, auxName);
@@ -124,9 +126,15 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         return removed;
     }
 
-    /// <summary>The parsed case set, or null when no set has that name.</summary>
+    /// <summary>
+    /// The parsed case set, or null when no set has that name. <c>NAME:holdout-SEED</c> is the part of NAME a fit with
+    /// that seed held out (what its report names): derived again, the same cases and hash, so it can be replayed.
+    /// </summary>
     public CaseSet? Load(string name)
     {
+        if (HoldOutName().Match(name) is { Success: true } holdOut
+            && int.TryParse(holdOut.Groups["seed"].Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seed))
+            return Load(holdOut.Groups["base"].Value) is { } whole ? Splits.HoldOutCases.Of(whole, new Fitting.FitOptions { Seed = seed }) : null;
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
             return LoadFeedback(name[FeedbackPrefix.Length..])?.ToCaseSet();
         using var connection = database.Open();
@@ -261,6 +269,9 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._:-]{0,63}$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex(@"^(?<base>.+):holdout-(?<seed>-?[0-9]{1,10})$")]
+    private static partial Regex HoldOutName();
 }
 
 /// <summary>A case set that cannot be removed: a shipped one or one made from reviewers' verdicts.</summary>

@@ -83,6 +83,29 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.Equal(before, await VersionsAsync());
     }
 
+    [Fact]
+    public async Task TheHeldOutSetAFitReportNames_CanBeReplayed_ToTheSameCasesAndHash_AndItsNameIsReserved()
+    {
+        using var start = await server.App.Client.PostAsync("/v1/agents/fit", Json("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"3.0.0"}"""));
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+        Assert.Equal("succeeded", (await WaitAsync(start.Headers.Location!.OriginalString)).GetProperty("state").GetString());
+        var fitted = await server.App.GetJsonAsync("/v1/agents/renewal-risk/versions/3.0.0/reports/latest");
+        Assert.Equal("fit-cases:holdout-20260101", fitted.GetProperty("caseSet").GetString());
+
+        var replayed = await server.App.EvaluateAsync("renewal-risk", "3.0.0", "fit-cases:holdout-20260101");
+
+        Assert.Equal(fitted.GetProperty("caseSetHash").GetString(), replayed.GetProperty("caseSetHash").GetString());
+        Assert.Equal(fitted.GetProperty("cases").GetInt32(), replayed.GetProperty("cases").GetInt32());
+        Assert.Equal(fitted.GetProperty("f1").GetDouble(), replayed.GetProperty("f1").GetDouble());
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("id,tenure,churned\nc1,3,1\n"), "file", "cases.csv" },
+            { new StringContent("id: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: number }\n"), "mapping", "mapping.yaml" },
+        };
+        using var reserved = await server.App.Client.PostAsync("/v1/cases/fit-cases:holdout-7", form);
+        Assert.Contains("reserved", (await reserved.ProblemAsync(HttpStatusCode.BadRequest)).GetRawText(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("renewal-risk", "canada-tenders", "tender-detection")]
     [InlineData("tender-detection", "telco-churn", "renewal-risk")]
