@@ -26,12 +26,12 @@ public static class GateEvaluator
         }
 
         var unmet = new List<string>();
-        // Errored cases produced no decision, so they are no evidence for the minimum.
+        // Errored and consent-blocked cases produced no decision, so they are no evidence for the minimum.
         if (report.Scored < gate.MinCases)
         {
-            unmet.Add(report.Errors == 0
+            unmet.Add(report.Errors == 0 && report.BlockedByConsent == 0
                 ? Invariant($"cases {report.Scored} < minimum {gate.MinCases}")
-                : Invariant($"scored cases {report.Scored} < minimum {gate.MinCases} ({report.Cases} cases, {report.Errors} errors)"));
+                : Invariant($"scored cases {report.Scored} < minimum {gate.MinCases} ({report.Cases} cases, {report.Errors} errors{(report.BlockedByConsent > 0 ? $", {report.BlockedByConsent} blocked by consent" : "")})"));
         }
 
         AddIfBelow(unmet, "precision", report.PrecisionInterval.Lower, gate.MinPrecision);

@@ -10,7 +10,7 @@ public static class Calibration
     {
         double sum = 0;
         var count = 0;
-        foreach (var c in cases.Where(c => !c.IsError))
+        foreach (var c in cases.Where(c => !c.Unscored))
         {
             var error = c.Score - (c.Label ? 1 : 0);
             sum += error * error;
@@ -27,7 +27,7 @@ public static class Calibration
         var counts = new int[bins];
         var scoreSums = new double[bins];
         var positives = new int[bins];
-        foreach (var c in cases.Where(c => !c.IsError))
+        foreach (var c in cases.Where(c => !c.Unscored))
         {
             var bin = Math.Clamp((int)Math.Floor(c.Score * bins), 0, bins - 1);
             counts[bin]++;

@@ -41,13 +41,13 @@ public sealed record ConfusionMatrix(int TruePositives, int FalsePositives, int 
         }
     }
 
-    /// <summary>Counts the cases that were scored; errors are left out.</summary>
+    /// <summary>Counts the cases that were scored; errors and cases consent blocked are left out.</summary>
     public static ConfusionMatrix From(IEnumerable<ScoredCase> cases)
     {
         int tp = 0, fp = 0, fn = 0, tn = 0;
         foreach (var c in cases)
         {
-            if (c.IsError)
+            if (c.Unscored)
             {
                 continue;
             }

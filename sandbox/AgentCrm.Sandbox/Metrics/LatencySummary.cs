@@ -3,10 +3,10 @@ namespace AgentCrm.Sandbox.Metrics;
 /// <summary>Assess latency percentiles in milliseconds by the nearest-rank method (an observed value, never interpolated).</summary>
 public sealed record LatencySummary(double P50, double P95, double P99)
 {
-    /// <summary>Over every case, errors included (a timeout is the slowest answer); null when there is no finite latency.</summary>
+    /// <summary>Over every case the agent ran on, errors included (a timeout is the slowest answer; consent-blocked cases never ran); null when there is no finite latency.</summary>
     public static LatencySummary? From(IEnumerable<ScoredCase> cases)
     {
-        var sorted = cases.Select(c => c.LatencyMs).Where(double.IsFinite).Order().ToArray();
+        var sorted = cases.Where(c => !c.Blocked).Select(c => c.LatencyMs).Where(double.IsFinite).Order().ToArray();
         return sorted.Length == 0
             ? null
             : new LatencySummary(NearestRank(sorted, 50), NearestRank(sorted, 95), NearestRank(sorted, 99));

@@ -12,9 +12,13 @@ public sealed record ScoredCase(
 {
     // A NaN or infinite score would poison every mean and cannot be written as JSON, so it counts
     // as an error of the agent like a throw.
-    /// <summary>The customer's consent kept the agent from running on this case (counted as not fired).</summary>
+    /// <summary>The customer's consent kept the agent from running on this case: no score, left out of every metric and counted apart.</summary>
     public bool Blocked { get; init; }
 
     [JsonIgnore]
     public bool IsError => Error || !double.IsFinite(Score);
+
+    /// <summary>Left out of the metrics: the agent failed on the case (an error) or did not run on it (blocked by consent).</summary>
+    [JsonIgnore]
+    public bool Unscored => IsError || Blocked;
 }

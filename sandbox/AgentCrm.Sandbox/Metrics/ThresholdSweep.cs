@@ -11,7 +11,7 @@ public static class ThresholdSweep
 
     public static IReadOnlyList<SweepPoint> Run(IEnumerable<ScoredCase> cases)
     {
-        var scored = cases.Where(c => !c.IsError).ToList();
+        var scored = cases.Where(c => !c.Unscored).ToList();
         var positives = scored.Count(c => c.Label);
         var negatives = scored.Count - positives;
         var points = new List<SweepPoint>(Steps + 1);

@@ -13,7 +13,7 @@ public static class ReportText
         var text = new StringBuilder();
         Line(text, $"{report.AgentId}@{report.Version}  {report.ContentHash}");
         Line(text, $"case set {report.CaseSet}  {report.CaseSetHash}");
-        Line(text, $"cases {report.Cases}  scored {report.Scored}  errors {report.Errors}  threshold {Number(report.Threshold)}");
+        Line(text, $"cases {report.Cases}  scored {report.Scored}  errors {report.Errors}  blocked by consent {report.BlockedByConsent}  threshold {Number(report.Threshold)}");
         text.Append('\n');
         Line(text, $"{"metric",-18} {"value",7}  95% interval");
         Metric(text, "precision", report.PrecisionInterval);

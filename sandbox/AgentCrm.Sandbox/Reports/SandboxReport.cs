@@ -31,7 +31,7 @@ public sealed partial record SandboxReport
     /// <summary>Cases not assessed because the customer's consent withholds a field the agent requires.</summary>
     public int BlockedByConsent { get; init; }
 
-    public int Scored => Cases - Errors;
+    public int Scored => Cases - Errors - BlockedByConsent;
 
     public double Precision => Confusion.Precision.Value;
 

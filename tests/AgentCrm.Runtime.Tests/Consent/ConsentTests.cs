@@ -116,6 +116,9 @@ public sealed class ConsentTests
         var report = await app.EvaluateAsync("probe", "1.0.0");
         var cases = report.GetProperty("cases").GetInt32();
         Assert.Equal(cases - 1, report.GetProperty("blockedByConsent").GetInt32());
+        // The blocked cases are left out of the metrics: the one consenting customer is the only case counted.
+        var confusion = report.GetProperty("confusion");
+        Assert.Equal(1, confusion.EnumerateObject().Sum(p => p.Value.GetInt32()));
         Assert.Equal(["7590-VHVEG"], probe.Seen.Select(s => s.CustomerId).Distinct().ToList());
     }
 

@@ -16,7 +16,7 @@ public sealed class ReportTextTests
         var lines = text.Split('\n');
 
         Assert.Equal("renewal-risk@1.2.0  sha256:1111", lines[0]);
-        Assert.Contains("cases 10  scored 9  errors 1  threshold 0.500", lines);
+        Assert.Contains("cases 10  scored 9  errors 1  blocked by consent 0  threshold 0.500", lines);
         Assert.Contains(lines, l => l.StartsWith("precision", StringComparison.Ordinal) && l.Contains("0.750  [", StringComparison.Ordinal));
         Assert.Contains("roc-auc              0.850", lines);
         Assert.Contains("actual positive         TP 3      FN 1", lines);

@@ -8,6 +8,37 @@ namespace AgentCrm.Sandbox.Tests.Reports;
 public sealed class SandboxReportTests
 {
     [Fact]
+    public void Build_CasesBlockedByConsent_AreLeftOutOfEveryMetric_AndCountedApart()
+    {
+        var plain = ReportFixtures.SmallCaseList();
+        // The same cases plus three the customer's consent kept the agent from (no score, no latency): one positive, two negative.
+        var blocked = plain.Concat(
+        [
+            new ScoredCase("b1", true, 0, false, "two-year", 0, false) { Blocked = true },
+            new ScoredCase("b2", false, 0, false, "two-year", 0, false) { Blocked = true },
+            new ScoredCase("b3", false, 0, false, null, 0, false) { Blocked = true },
+        ]).ToList();
+
+        var without = ReportFixtures.Build(plain);
+        var with = ReportFixtures.Build(blocked);
+
+        Assert.Equal(13, with.Cases);
+        Assert.Equal(3, with.BlockedByConsent);
+        Assert.Equal(without.Scored, with.Scored);
+        Assert.Equal(without.Confusion, with.Confusion);
+        Assert.Equal(without.RocAuc, with.RocAuc);
+        Assert.Equal(without.PrAuc, with.PrAuc);
+        Assert.Equal(without.Brier, with.Brier);
+        Assert.Equal(without.Calibration, with.Calibration);
+        Assert.Equal(without.LatencyMs, with.LatencyMs);
+        // At threshold 0 every scored case fires; the blocked ones never do (they had no score).
+        Assert.Equal(JsonSerializer.Serialize(without.Sweep), JsonSerializer.Serialize(with.Sweep));
+        Assert.Equal(without.PerSegment["two-year"].Confusion, with.PerSegment["two-year"].Confusion);
+        var gated = AgentCrm.Sandbox.Gate.GateEvaluator.Apply(with, new AgentCrm.Agents.GateCriteria { MinCases = 10, MinPrecision = 0, MinRecall = 0 }, ReportFixtures.Hash);
+        Assert.Contains(gated.Unmet, u => u.Contains("3 blocked by consent", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Build_SmallCaseList_CountsMetricsAndSegments()
     {
         var report = ReportFixtures.Build(ReportFixtures.SmallCaseList());
