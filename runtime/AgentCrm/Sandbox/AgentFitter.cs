@@ -73,7 +73,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             : registry.Versions(template.Id).LastOrDefault(v => v.State == AgentState.Active && v.Manifest.Kind == request.Kind)?.Manifest ?? template;
         var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
         if (!clauses && (request.Spans is not null || request.Categories.Count > 0 || request.CrossValidate))
-            throw new FitRequestException("categories", "spans, categories and cross-validation apply only to compliance-check on contract case sets (every case mapped with documents.docType contract, e.g. cuad).");
+            throw new FitRequestException(request.Categories.Count > 0 ? "categories" : request.CrossValidate ? "crossValidate" : "spans", "spans, categories and cross-validation apply only to compliance-check on contract case sets (every case mapped with documents.docType contract, e.g. cuad).");
         if (!clauses)
         {
             // Refused now, not minutes later in the job: the cross-validation needs two cases of each class per fold in the training part.

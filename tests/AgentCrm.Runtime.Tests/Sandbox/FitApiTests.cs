@@ -54,6 +54,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.Contains("No case set 'nope'", (await ProblemAsync("""{"kind":"renewal-risk","caseSet":"nope"}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
         Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"one"}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("version", out _));
         Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","categories":["non-compete"]}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("categories", out _));
+        Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","crossValidate":true}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("crossValidate", out _));
         Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","learner":"trees"}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("learner", out _));
         Assert.Contains("cuad' labels", (await ProblemAsync("""{"kind":"compliance-check","caseSet":"cuad","categories":["telepathy"]}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("categories")[0].GetString(), StringComparison.Ordinal);
         // Versions are immutable: fitting onto a registered one is a conflict, refused before any work.
