@@ -74,16 +74,6 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         var clauses = request.Kind == Agents.Compliance.ComplianceCheckKind.KindName && ClauseFitter.Applies(set);
         if (!clauses && (request.Spans is not null || request.Categories.Count > 0 || request.CrossValidate))
             throw new FitRequestException(request.Categories.Count > 0 ? "categories" : request.CrossValidate ? "crossValidate" : "spans", "spans, categories and cross-validation apply only to compliance-check on contract case sets (every case mapped with documents.docType contract, e.g. cuad).");
-        if (!clauses)
-        {
-            // Refused now, not minutes later in the job: the cross-validation needs two cases of each class per fold in the training part.
-            var options = new FitOptions { Seed = request.Seed };
-            var (train, _) = HoldOutCases.Split(set, options);
-            var positives = train.Count(i => set.Cases[i].Label);
-            var needed = options.Folds * 2;
-            if (positives < needed || train.Length - positives < needed)
-                throw new FitRequestException("caseSet", $"Case set '{set.Name}' has {positives} positive and {train.Length - positives} negative cases in the part a fit trains on (70%); a fit needs at least {needed} of each.");
-        }
         if (clauses)
         {
             try
@@ -97,6 +87,16 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         }
         if (request.Version is { } wanted && !ManifestReader.IsValidVersion(wanted))
             throw new FitRequestException("version", "version must look like 1.2.3 or 1.2.3-suffix.");
+        if (!clauses)
+        {
+            // Refused now, not minutes later in the job: the cross-validation needs two cases of each class per fold in the training part.
+            var options = new FitOptions { Seed = request.Seed };
+            var (train, _) = HoldOutCases.Split(set, options);
+            var positives = train.Count(i => set.Cases[i].Label);
+            var needed = options.Folds * 2;
+            if (positives < needed || train.Length - positives < needed)
+                throw new FitRequestException("caseSet", $"Case set '{set.Name}' has {positives} positive and {train.Length - positives} negative cases in the part a fit trains on (70%); a fit needs at least {needed} of each.");
+        }
         lock (_reserved)
         {
             // Resuming, the version may be registered already: by this very fit, before the stop.

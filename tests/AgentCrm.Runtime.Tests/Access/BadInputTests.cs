@@ -189,7 +189,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("fit", "kind that is not trainable", Json("""{"kind":"rules","caseSet":"bad-input-cases"}"""), 400, "kind"),
         new("fit", "unknown case set", Json("""{"kind":"renewal-risk","caseSet":"no-such-cases"}"""), 400, "caseSet"),
         new("fit", "bad version", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","version":"v2"}"""), 400, "version"),
-        new("fit", "clause options on renewal risk", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","crossValidate":true}"""), 400, "categories"),
+        new("fit", "clause options on renewal risk", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases","crossValidate":true}"""), 400, "crossValidate"),
 
         // POST /v1/agents/{id}/versions/{version}/evaluate
         new("evaluate", "malformed JSON", Json("""{"caseSet":"""), 400, AnyField),
@@ -203,6 +203,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("evaluate", "duplicate field", Json("""{"caseSet":"bad-input-cases","caseSet":"bad-input-cases"}"""), 400, "caseSet"),
         new("evaluate", "invalid UTF-8 in a string", InvalidUtf8("""{"caseSet":"bad-input-¤cases"}"""), 400, "caseSet"),
         new("evaluate", "upload without mapping", Form(("cases", "cases.csv", UploadCsv)), 400, "mapping"),
+        new("evaluate", "upload with an unknown part", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping), ("caseSet", "x.txt", "telco-churn")), 400, "caseSet"),
         new("evaluate", "upload without cases", Form(("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
         new("evaluate", "upload with mapping and labels", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping), ("labels", "labels.csv", "customerId,cutoff,label\n")), 400, "labels"),
         new("evaluate", "upload with a bad CSV line", Form(("cases", "cases.csv", UploadCsv + "u3,forty,0\n"), ("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
