@@ -36,8 +36,8 @@ public static class CsmsApi
         if (list.Count > MaxAccounts)
             errors["accounts"] = [$"At most {MaxAccounts} accounts per CSM."];
         for (var i = 0; i < list.Count && errors.Count < 20; i++)
-            if (string.IsNullOrWhiteSpace(list[i]) || list[i].Length > 128)
-                errors[$"accounts[{i}]"] = ["A customer id is a non-empty string of at most 128 characters."];
+            if (Customers.CustomersApi.CustomerIdProblem(list[i]) is { } problem)
+                errors[$"accounts[{i}]"] = [problem];
         if (errors.Count > 0)
             return Problems.Validation(errors);
         await accounts.AssignAsync(csmId, list, Caller.From(context.User).AuditActor, cancellationToken);

@@ -119,6 +119,8 @@ public static partial class ManifestReader
             errors["vetoWindowHours"] = ["vetoWindowHours must be between 0 and 2160 (90 days)."];
         if (string.IsNullOrWhiteSpace(m.Purpose))
             errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
+        else if (!IsPurpose(m.Purpose))
+            errors["purpose"] = ["purpose must be 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success."];
         if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))
             errors["threshold"] = ["threshold must be between 0 and 1."];
         if (m.CooldownDays is < 0 or > 365)
@@ -192,6 +194,15 @@ public static partial class ManifestReader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
     private static partial Regex IdPattern();
+
+    /// <summary>
+    /// Whether <paramref name="purpose"/> is a purpose name: what a manifest declares and a consent grant names (a grant
+    /// may also say * for any purpose). A purpose no grant can name would leave the agent to the default grants alone.
+    /// </summary>
+    public static bool IsPurpose(string purpose) => PurposePattern().IsMatch(purpose);
+
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}\z")]
+    private static partial Regex PurposePattern();
 
     [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}(-[A-Za-z0-9.]{1,40})?$")]
     private static partial Regex VersionPattern();

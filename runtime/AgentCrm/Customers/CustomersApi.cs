@@ -17,7 +17,7 @@ public sealed record GrantRequest(string? Purpose, IReadOnlyList<string>? Catego
 
 public sealed record ConsentRequest(IReadOnlyList<GrantRequest>? Grants);
 
-public static partial class CustomersApi
+public static class CustomersApi
 {
     public const int MaxGrants = 100;
 
@@ -54,8 +54,8 @@ public static partial class CustomersApi
         if (error is not null)
             return error;
         var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(id) || id.Length > 128)
-            errors["id"] = ["A customer id is a non-empty string of at most 128 characters."];
+        if (CustomerIdProblem(id) is { } idProblem)
+            errors["customerId"] = [idProblem];
         if (body?.Grants is not { } grants)
         {
             errors["grants"] = ["grants is required (an empty list withdraws every consent)."];
@@ -74,7 +74,7 @@ public static partial class CustomersApi
                 errors[$"grants[{i}]"] = ["A grant is an object { purpose, categories, expiresAt }."];
                 continue;
             }
-            if (string.IsNullOrWhiteSpace(g.Purpose) || !PurposePattern().IsMatch(g.Purpose))
+            if (string.IsNullOrWhiteSpace(g.Purpose) || (g.Purpose != ConsentGrant.Any && !ManifestReader.IsPurpose(g.Purpose)))
                 errors[$"grants[{i}].purpose"] = ["purpose is required: lower-case letters, digits and dashes (as in agent manifests), or * for any purpose."];
             if (g.Categories is null || g.Categories.Count == 0)
                 errors[$"grants[{i}].categories"] = [$"categories is required: one or more of {string.Join(", ", categories.Order())}, or *."];
@@ -100,6 +100,15 @@ public static partial class CustomersApi
         return TypedResults.Ok(await consent.PutAsync(id, parsed, Caller.From(context.User).AuditActor, cancellationToken));
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("^(\\*|[a-z0-9][a-z0-9-]{0,63})$")]
-    private static partial System.Text.RegularExpressions.Regex PurposePattern();
+    /// <summary>The longest customer id intake takes; consent and CSM accounts take the same ids.</summary>
+    public const int MaxCustomerIdLength = 200;
+
+    /// <summary>
+    /// Why <paramref name="id"/> cannot be a customer id, or null: intake's rules (<see cref="EventParser.CustomerIdProblem"/>),
+    /// so that consent and CSM accounts are never recorded for a customer no event can name.
+    /// </summary>
+    public static string? CustomerIdProblem(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? "A customer id must not be empty."
+        : id.Length > MaxCustomerIdLength ? $"A customer id is at most {MaxCustomerIdLength} characters."
+        : EventParser.CustomerIdProblem(id);
 }

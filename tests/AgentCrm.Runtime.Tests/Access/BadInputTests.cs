@@ -156,6 +156,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "YAML threshold Infinity", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: Infinity\n", "application/yaml"), 400, "threshold"),
         new("agents", "YAML threshold 1e400", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: 1e400\n", "application/yaml"), 400, "threshold"),
         new("agents", "two YAML documents", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\n---\nid: other-agent\n", "application/yaml"), 400, "$"),
+        new("agents", "purpose no consent grant can name", Json(Manifest(purpose: "\"../x\"")), 400, "purpose"),
 
         // POST /v1/agents/plugins
         new("plugins", "multipart without a boundary", Json("--x\r\n", "multipart/form-data"), 400, "$"),
@@ -252,6 +253,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("consent", "missing grants", Json("{}"), 400, "grants"),
         new("consent", "duplicate field", Json("""{"grants":[{"purpose":"*","categories":["*"],"purpose":"marketing"}]}"""), 400, "grants[0].purpose"),
         new("consent", "invalid UTF-8 in a string", InvalidUtf8("""{"grants":[{"purpose":"*","categories":["us¤age"]}]}"""), 400, "grants[0].categories[0]"),
+        new("consent", "control character in the customer id", Json("""{"grants":[{"purpose":"*","categories":["*"]}]}"""), 400, "customerId", "/v1/customers/qa%01x/consent"),
 
         // PUT /v1/csms/{csmId}/accounts
         new("csm accounts", "malformed JSON", Json("""{"accounts":["""), 400, AnyField),
@@ -264,6 +266,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("csm accounts", "missing accounts", Json("{}"), 400, "accounts"),
         new("csm accounts", "duplicate field", Json("""{"accounts":["acme"],"accounts":[]}"""), 400, "accounts"),
         new("csm accounts", "invalid UTF-8 in a string", InvalidUtf8("""{"accounts":["ac¤me"]}"""), 400, "accounts[0]"),
+        new("csm accounts", "account intake refuses", Json("""{"accounts":["acme","../x","a\u0000b"]}"""), 400, "accounts[1]"),
 
         // POST /v1/knowledge/documents
         new("knowledge", "malformed multipart", BrokenMultipart(), 400, AnyField),
