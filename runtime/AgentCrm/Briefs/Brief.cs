@@ -13,8 +13,11 @@ public enum BriefStatus
     [JsonStringEnumMemberName("shadow")] Shadow,
 }
 
-/// <summary>A reviewer's verdict on a brief.</summary>
-public sealed record BriefReview(string Verdict, string Reviewer, DateTimeOffset At, string? Reason, string? Note, bool? CorrectLabel);
+/// <summary>
+/// A reviewer's verdict on a brief. A CSM reads only the verdict, when, and its reason: <see cref="Reviewer"/>,
+/// <see cref="Note"/> and <see cref="CorrectLabel"/> are null for them (<see cref="BriefStore.AsSeenBy"/>).
+/// </summary>
+public sealed record BriefReview(string Verdict, string? Reviewer, DateTimeOffset At, string? Reason, string? Note, bool? CorrectLabel);
 
 public sealed record Citation(string DocumentId, string Title, string Section, string ChunkId, double Score, string Snippet);
 

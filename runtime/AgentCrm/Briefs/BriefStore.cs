@@ -262,7 +262,8 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         Filter("seq < $after", "$after", q.AfterSeq);
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
-        return ReadPage(cmd, q.Limit);
+        var page = ReadPage(cmd, q.Limit);
+        return q.VisibleTo is { } caller ? page with { Items = page.Items.Select(b => AsSeenBy(b, caller)).ToList() } : page;
     }
 
     private static BriefPage ReadPage(Microsoft.Data.Sqlite.SqliteCommand cmd, int limit)
@@ -279,6 +280,15 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         }
         return new(items, null);
     }
+
+    /// <summary>
+    /// The brief as the caller may read it: a CSM sees a review's verdict, time and reason (README: retracted, with the
+    /// reason), never the reviewer's identity, note or label, which are for reviewers, ops and admins.
+    /// </summary>
+    public static Brief AsSeenBy(Brief brief, Caller caller) =>
+        caller.ScopedToAccounts && brief.Review is { } review
+            ? brief with { Review = review with { Reviewer = null, Note = null, CorrectLabel = null } }
+            : brief;
 
     /// <summary>True when a CSM-scoped caller may see this brief (their account, and a state CSMs see).</summary>
     public static bool IsVisible(Brief brief, Caller caller, AccountAssignments accounts) =>

@@ -35,7 +35,8 @@ public static class BriefsApi
     {
         if (store.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
-        return Refusal(id, b, Caller.From(context.User), accounts) is { } refused ? refused : TypedResults.Ok(b);
+        var caller = Caller.From(context.User);
+        return Refusal(id, b, caller, accounts) is { } refused ? refused : TypedResults.Ok(BriefStore.AsSeenBy(b, caller));
     }
 
     /// <summary>
