@@ -74,6 +74,14 @@ public sealed class IdRulesTests
     }
 
     [Fact]
+    public async Task AssignAccounts_CsmIdWithATrailingNewline_Is400()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var response = await app.Client.PutAsync("/v1/csms/anna%0A/accounts", Json("""{"accounts":["acme"]}"""));
+        await ProblemAsync(response, "csmId");
+    }
+
+    [Fact]
     public async Task RegisterAgent_PurposeNoGrantCanName_Is400NamingPurpose_NotRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();
