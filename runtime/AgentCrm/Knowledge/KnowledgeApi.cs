@@ -2,17 +2,20 @@ using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Knowledge.Stores;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Knowledge;
 
 /// <summary>Knowledge over HTTP: ingest (raw or multipart), list, delete, search with citations.</summary>
 public static class KnowledgeApi
 {
-    private const long MaxUploadBytes = 32L * 1024 * 1024;
+    /// <summary>What a multipart upload may carry beside the document: boundaries, part headers and the id, title and tags fields.</summary>
+    private const long FormAllowance = 64 * 1024;
 
     public static RouteGroupBuilder MapKnowledgeApi(this IEndpointRouteBuilder app)
     {
@@ -26,18 +29,26 @@ public static class KnowledgeApi
         return group;
     }
 
-    public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(HttpRequest request, KnowledgeService knowledge, CancellationToken cancellationToken)
+    public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(
+        HttpRequest request, KnowledgeService knowledge, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
     {
         string? id = request.Query["id"], title = request.Query["title"], tags = request.Query["tags"], scenario = request.Query["scenario"];
+        // The document limit bounds the body read, so an oversized document is a 413 before the rest of it arrives.
+        var limit = options.Value.MaxDocumentBytes;
+        var tooLarge = $"A document is at most {limit} bytes (Knowledge:MaxDocumentBytes).";
         byte[] content;
         string typeHint;
         if (request.HasFormContentType)
         {
-            var (form, error) = await RequestBody.ReadFormAsync(request, MaxUploadBytes, cancellationToken);
+            if (request.ContentLength > limit + FormAllowance)
+                return Problems.TooLarge(tooLarge);
+            var (form, error) = await RequestBody.ReadFormAsync(request, limit + FormAllowance, cancellationToken);
             if (form is null)
                 return error!;
             if (form.Files["file"] is not { } file)
                 return Problems.Validation(new Dictionary<string, string[]> { ["file"] = ["`file` is required in a multipart upload."] });
+            if (file.Length > limit)
+                return Problems.TooLarge(tooLarge);
             using var buffer = new MemoryStream();
             await file.CopyToAsync(buffer, cancellationToken);
             content = buffer.ToArray();
@@ -50,8 +61,8 @@ public static class KnowledgeApi
         }
         else
         {
-            if (await RequestBody.ReadAsync(request, MaxUploadBytes, cancellationToken) is not { } body)
-                return Problems.TooLarge($"A document is at most {MaxUploadBytes} bytes.");
+            if (await RequestBody.ReadAsync(request, limit, cancellationToken) is not { } body)
+                return Problems.TooLarge(tooLarge);
             content = body.ToArray();
             typeHint = request.ContentType ?? "";
         }

@@ -277,6 +277,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("knowledge", "200 nested quotes", Json(string.Concat(Enumerable.Repeat("> ", 200)) + "x\n", "text/markdown"), 400, AnyField),
         new("knowledge", "3,000 nested list items", Json(string.Concat(Enumerable.Repeat("- ", 3000)) + "x\n", "text/markdown"), 400, AnyField),
         new("knowledge", "invalid id", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=Play%20Book"),
+        new("knowledge", "document over Knowledge:MaxDocumentBytes", Json("# Playbook\n\n" + Big(5 * 1024 * 1024), "text/markdown"), 413, "$"),
+        new("knowledge", "multipart document over Knowledge:MaxDocumentBytes", Form(("file", "playbook.md", "# Playbook\n\n" + Big(5 * 1024 * 1024))), 413, "$"),
 
         // POST /v1/cases/{name}
         new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),
