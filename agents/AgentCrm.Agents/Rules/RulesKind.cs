@@ -127,6 +127,6 @@ public sealed partial class RulesKind : IAgentKind
         }
     }
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,63}$")]
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]{0,63}\z")]
     private static partial Regex NamePattern();
 }

@@ -387,7 +387,7 @@ public sealed partial class KnowledgeService : IDisposable
         return slug.Length == 0 ? null : slug[..Math.Min(slug.Length, 64)].TrimEnd('-');
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,99}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,99}\z")]
     private static partial Regex IdPattern();
 
     [GeneratedRegex("[^a-z0-9]+")]

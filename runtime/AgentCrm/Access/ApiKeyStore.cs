@@ -26,21 +26,6 @@ public sealed partial class ApiKeyStore
     public const string Prefix = "acrm_";
     public static readonly TimeSpan CacheTime = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// <c>api_keys</c> keeps one row per name (its primary key in every existing data directory): the name's newest key.
-    /// A revoked key whose name takes a new key moves here, where it is still listed and never found by its secret.
-    /// </summary>
-    private const string ReplacedKeysSchema = """
-        CREATE TABLE IF NOT EXISTS api_keys_replaced (
-            key_hash TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            role TEXT NOT NULL,
-            prefix TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            revoked_at TEXT NOT NULL
-        ) WITHOUT ROWID;
-        """;
-
     private const string Columns = "name, role, prefix, created_at, revoked_at";
 
     private readonly ConcurrentDictionary<string, (ApiKeyInfo? Key, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
@@ -49,14 +34,8 @@ public sealed partial class ApiKeyStore
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
 
-    public ApiKeyStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
-    {
+    public ApiKeyStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time) =>
         (_database, _writer, _audit, _time) = (database, writer, audit, time);
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = ReplacedKeysSchema;
-        cmd.ExecuteNonQuery();
-    }
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 

@@ -192,7 +192,8 @@ public static partial class ManifestReader
         return JsonValue.Create(v);
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
+    // \z, not $: $ also matches before a final newline, and "x\n" would travel into URLs and headers.
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{1,63}\z")]
     private static partial Regex IdPattern();
 
     /// <summary>
@@ -204,6 +205,6 @@ public static partial class ManifestReader
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}\z")]
     private static partial Regex PurposePattern();
 
-    [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}(-[A-Za-z0-9.]{1,40})?$")]
+    [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}(-[A-Za-z0-9.]{1,40})?\z")]
     private static partial Regex VersionPattern();
 }

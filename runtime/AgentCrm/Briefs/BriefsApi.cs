@@ -85,7 +85,7 @@ public static class BriefsApi
                             yield break;
                         channel.Reader.TryRead(out _);
                         if (BriefStore.IsVisible(b, caller, accounts))
-                            yield return new SseItem<Brief>(b, "brief") { EventId = b.Id };
+                            yield return new SseItem<Brief>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
                     }
                 }
             }

@@ -267,10 +267,10 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             : CaseSetLoader.LoadTabular(d, dataName, a, auxName, name);
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._:-]{0,63}$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9._:-]{0,63}\z")]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex(@"^(?<base>.+):holdout-(?<seed>-?[0-9]{1,10})$")]
+    [GeneratedRegex(@"^(?<base>.+):holdout-(?<seed>-?[0-9]{1,10})\z")]
     private static partial Regex HoldOutName();
 }
 

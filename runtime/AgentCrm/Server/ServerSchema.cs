@@ -137,6 +137,16 @@ public static class ServerSchema
             created_at TEXT NOT NULL,
             revoked_at TEXT
         );
+        -- api_keys keeps one row per name (its primary key in every existing data directory): the name's newest key.
+        -- A revoked key whose name takes a new key moves here, where it is still listed and never found by its secret.
+        CREATE TABLE IF NOT EXISTS api_keys_replaced (
+            key_hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            prefix TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS csm_accounts (
             csm_id TEXT NOT NULL,
             customer_id TEXT NOT NULL,

@@ -155,6 +155,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "YAML threshold NaN", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: NaN\n", "application/yaml"), 400, "threshold"),
         new("agents", "YAML threshold Infinity", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: Infinity\n", "application/yaml"), 400, "threshold"),
         new("agents", "YAML threshold 1e400", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\nthreshold: 1e400\n", "application/yaml"), 400, "threshold"),
+        new("agents", "id ending in a newline", Json(Manifest().Replace("\"id\":\"bad-agent\"", "\"id\":\"bad-agent\\n\"", StringComparison.Ordinal)), 400, "id"),
+        new("agents", "version ending in a newline", Json(Manifest().Replace("\"version\":\"1.0.0\"", "\"version\":\"1.0.0\\n\"", StringComparison.Ordinal)), 400, "version"),
         new("agents", "two YAML documents", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\n---\nid: other-agent\n", "application/yaml"), 400, "$"),
         new("agents", "purpose no consent grant can name", Json(Manifest(purpose: "\"../x\"")), 400, "purpose"),
 
@@ -274,6 +276,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("knowledge", "multipart without file", Form(("title", "notes.md", "# Notes")), 400, "file"),
         new("knowledge", "unsupported file type", Form(("file", "playbook.exe", "MZ")), 400, "file"),
         new("knowledge", "empty document", Json("", "text/markdown"), 400, "$"),
+        new("knowledge", "id ending in a newline", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=playbook%0A"),
         new("knowledge", "200 nested quotes", Json(string.Concat(Enumerable.Repeat("> ", 200)) + "x\n", "text/markdown"), 400, AnyField),
         new("knowledge", "3,000 nested list items", Json(string.Concat(Enumerable.Repeat("- ", 3000)) + "x\n", "text/markdown"), 400, AnyField),
         new("knowledge", "invalid id", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=Play%20Book"),
@@ -282,6 +285,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/cases/{name}
         new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),
+        new("cases", "name ending in a newline", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping)), 400, "name", "/v1/cases/new-cases%0A"),
         new("cases", "wrong content type", Json("""{"events":[]}"""), 400, "$"),
         new("cases", "events without labels", Form(("events", "events.ndjson", Event())), 400, "labels"),
         new("cases", "malformed timeline", Form(("events", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, AnyField),
