@@ -97,6 +97,8 @@ internal sealed class ConsentOptionsValidator : IValidateOptions<ConsentOptions>
             var g = o.DefaultGrants![i];
             if (string.IsNullOrWhiteSpace(g.Purpose))
                 errors.Add($"Consent:DefaultGrants:{i}:Purpose is required (a manifest purpose, or * for any).");
+            else if (g.Purpose != ConsentGrant.Any && !Agents.ManifestReader.IsPurpose(g.Purpose))
+                errors.Add($"Consent:DefaultGrants:{i}:Purpose '{g.Purpose}' is not a purpose name (lower-case letters, digits and -, as manifests declare), or * for any.");
             if (g.Categories.Count == 0)
                 errors.Add($"Consent:DefaultGrants:{i}:Categories needs at least one category.");
             foreach (var c in g.Categories.Where(c => c != ConsentGrant.Any && !categories.Contains(c)))

@@ -41,10 +41,12 @@ public sealed class CliTests
             ["Reviews__MaxVetoRate"] = "2",
             ["Consent__DefaultGrants__0__Purpose"] = "customer-success",
             ["Consent__DefaultGrants__0__Categories__0"] = "horoscope",
+            ["Consent__DefaultGrants__1__Purpose"] = "../x",
+            ["Consent__DefaultGrants__1__Categories__0"] = "usage",
             ["Auth__Jwt__Issuer"] = "https://id.example.com",
         });
         Assert.Equal(1, result.ExitCode);
-        foreach (var key in new[] { "Intake:MaxEventsPerRequest", "Actors:IdleTimeout", "Reviews:MaxVetoRate", "Consent:DefaultGrants:0:Categories", "Auth:Jwt:Audience" })
+        foreach (var key in new[] { "Intake:MaxEventsPerRequest", "Actors:IdleTimeout", "Reviews:MaxVetoRate", "Consent:DefaultGrants:0:Categories", "Consent:DefaultGrants:1:Purpose '../x'", "Auth:Jwt:Audience" })
             Assert.Contains(key, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr + result.Stdout, StringComparison.Ordinal);
     }

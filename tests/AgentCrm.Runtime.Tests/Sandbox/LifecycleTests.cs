@@ -156,6 +156,21 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Canary_OfTheVersionServingEveryone_IsRefused_SayingWhatACanaryIs()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, Manifest("1.0.0", 0.6, id: "renewal-risk").Replace("\"1.0.0\"", "\"1.5.0\"", StringComparison.Ordinal));
+        await EvaluateAsync(app, "renewal-risk", "1.5.0");
+        var (promoted, _) = await PromoteAsync(app, "renewal-risk", "1.5.0");
+        Assert.Equal(HttpStatusCode.OK, promoted);
+
+        var (status, body) = await PromoteAsync(app, "renewal-risk", "1.5.0", canary: 50);
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Contains("renewal-risk@1.5.0 is the active version", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Canary_ServesItsShareOfCustomers_Rollback_RestoresThePreviousVersionForTheNextTurn()
     {
         await using var app = await StartWithCasesAsync();
