@@ -21,6 +21,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
         CaseSetScenario.Ensure(record.Manifest.Kind, set);
         var agent = registry.CreateAgent(record);
         var total = set.Cases.Count;
+        progress?.Report((0, total));
         var scored = await Task.Run(() => ReplayEngine.Replay(agent, set.Cases, new ReplayOptions
         {
             Progress = progress is null ? null : new SyncProgress<int>(done => progress.Report((done, total))),

@@ -179,8 +179,11 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 // Synchronous progress: System.Progress posts late callbacks to the pool, which could outlive the job.
                 var progress = new SyncProgress<(int Done, int Total)>(p =>
                 {
-                    if (_running.TryGetValue(job.Id, out var current))
-                        _running.TryUpdate(job.Id, current with { Done = p.Done, Total = p.Total, UpdatedAt = time.GetUtcNow() }, current);
+                    // Parallel replay workers may report out of order: progress only moves forward.
+                    while (_running.TryGetValue(job.Id, out var current) && (p.Done > current.Done || p.Total != current.Total)
+                           && !_running.TryUpdate(job.Id, current with { Done = Math.Max(p.Done, current.Done), Total = p.Total, UpdatedAt = time.GetUtcNow() }, current))
+                    {
+                    }
                 });
                 var (cases, reportId) = await work(ReportStore.IdFor(job.Id), progress, () => BeginsAsync(job.Id));
                 final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = cases, Total = cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
