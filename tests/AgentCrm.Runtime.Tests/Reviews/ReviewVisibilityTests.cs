@@ -40,10 +40,50 @@ public sealed class ReviewVisibilityTests
             Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
         var retracted = await DeliveredBriefAsync(app, "acme");
         var approved = await DeliveredBriefAsync(app, "initech");
+        // The CSM's brief stream, open while the reviewer decides: it shows the retraction as the other reads do.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var stream = await csm.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        var streamed = new List<string>();
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await using var body = await stream.Content.ReadAsStreamAsync(cancel.Token);
+                await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(body).EnumerateAsync(cancel.Token))
+                    lock (streamed)
+                        streamed.Add(item.Data);
+            }
+            catch (OperationCanceledException)
+            {
+                // The test closes the stream when it has what it needs.
+            }
+        });
         using (var veto = await reviewer.PostAsync($"/v1/briefs/{retracted}/veto", Variants.Json($$"""{"reason":"{{Reason}}","note":"{{Note}}","correctLabel":false}""")))
             Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
         using (var approve = await reviewer.PostAsync($"/v1/briefs/{approved}/approve", Variants.Json($$"""{"note":"{{Note}}"}""")))
             Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!HasBoth())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "expected the retraction and the approval on the CSM's stream within 30 s");
+            await Task.Delay(20);
+        }
+        await cancel.CancelAsync();
+        await reader;
+        lock (streamed)
+            Assert.All(streamed, data =>
+            {
+                Assert.DoesNotContain(Note, data, StringComparison.Ordinal);
+                Assert.DoesNotContain("rita", data, StringComparison.Ordinal);
+            });
+
+        bool HasBoth()
+        {
+            lock (streamed)
+                return streamed.Any(d => d.Contains(retracted, StringComparison.Ordinal) && d.Contains("\"retracted\"", StringComparison.Ordinal))
+                    && streamed.Any(d => d.Contains(approved, StringComparison.Ordinal) && d.Contains("approved", StringComparison.Ordinal));
+        }
 
         // The CSM: by id, the list, the customer view and the evidence never carry the note, the reviewer or the label.
         foreach (var path in new[]
