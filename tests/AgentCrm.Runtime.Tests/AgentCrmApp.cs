@@ -60,7 +60,15 @@ public sealed class AgentCrmApp : IAsyncDisposable
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             overrides[k] = v;
         var app = AgentCrmServer.Build([], overrides, configure);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         // Client acts as an administrator (every role's rights); ClientAsync gives other roles.
         var admin = await app.Services.GetRequiredService<AgentCrm.Access.ApiKeyStore>().CreateAsync($"test-admin-{Guid.NewGuid():N}", "admin", "test");

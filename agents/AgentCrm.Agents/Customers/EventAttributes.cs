@@ -42,7 +42,9 @@ public static partial class EventAttributes
 
     /// <summary>
     /// Each attribute of <paramref name="attributes"/> the timeline could not use: (name, problem) — a known attribute's
-    /// value of the wrong kind, or any top-level number past <see cref="MaxMagnitude"/> (1e400 reads as infinity). Null values count as absent.
+    /// value of the wrong kind (a known number past <see cref="MaxMagnitude"/> included), or a top-level number of another
+    /// attribute that is not finite as a double (1e400). Other attributes' large numbers (64-bit CRM ids, epoch
+    /// microseconds) pass: the timeline never sums them. Null values count as absent.
     /// </summary>
     public static IEnumerable<(string Name, string Problem)> Problems(string type, JsonElement attributes)
     {
@@ -58,8 +60,8 @@ public static partial class EventAttributes
                 if (rule.Check(p.Value) is { } problem)
                     yield return (p.Name, $"{p.Name} {problem}");
             }
-            else if (p.Value.ValueKind == JsonValueKind.Number && Number(p.Value) is null)
-                yield return (p.Name, $"{p.Name} must be a number of at most {MaxMagnitude:0e0} in magnitude, not {Describe(p.Value)}.");
+            else if (p.Value.ValueKind == JsonValueKind.Number && !(p.Value.TryGetDouble(out var d) && double.IsFinite(d)))
+                yield return (p.Name, $"{p.Name} must be a finite number, not {Describe(p.Value)}.");
         }
     }
 

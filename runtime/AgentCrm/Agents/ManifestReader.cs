@@ -85,7 +85,12 @@ public static partial class ManifestReader
                 : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
             throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
         }
-        return Validate(manifest!);
+        var valid = Validate(manifest!);
+        // Checked on manifests submitted from now on, not in Validate: a version registered by an earlier build with a
+        // looser purpose (and the versions fitted from it, which inherit it) must still register.
+        if (!IsPurpose(valid.Purpose))
+            throw new ManifestException("purpose", "purpose must be 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
+        return valid;
     }
 
     private static IEnumerable<string> MissingRequired(JsonObject o) =>
@@ -119,8 +124,6 @@ public static partial class ManifestReader
             errors["vetoWindowHours"] = ["vetoWindowHours must be between 0 and 2160 (90 days)."];
         if (string.IsNullOrWhiteSpace(m.Purpose))
             errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
-        else if (!IsPurpose(m.Purpose))
-            errors["purpose"] = ["purpose must be 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success."];
         if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))
             errors["threshold"] = ["threshold must be between 0 and 1."];
         if (m.CooldownDays is < 0 or > 365)
@@ -157,11 +160,13 @@ public static partial class ManifestReader
     private static (JsonNode?, ManifestLines) YamlToJson(string text)
     {
         var stream = AgentCrm.Sandbox.Cases.SafeYaml.Load(text);
-        if (stream.Documents.Count == 0)
+        // Empty documents (a leading or trailing ---) do not count.
+        var documents = stream.Documents.Where(d => d.RootNode is not YamlScalarNode { Value: null or "" }).ToList();
+        if (documents.Count == 0)
             throw new ManifestException("$", "The YAML document is empty.");
-        if (stream.Documents.Count > 1)
-            throw new ManifestException("$", $"One manifest per request: the YAML holds {stream.Documents.Count} documents (separated by ---); register each on its own.");
-        var root = stream.Documents[0].RootNode;
+        if (documents.Count > 1)
+            throw new ManifestException("$", $"One manifest per request: the YAML holds {documents.Count} documents (separated by ---); register each on its own.");
+        var root = documents[0].RootNode;
         return (ToNode(root), ManifestLines.FromYaml(root));
     }
 

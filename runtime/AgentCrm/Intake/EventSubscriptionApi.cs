@@ -76,9 +76,9 @@ public static partial class EventSubscriptionApi
         var e = data.Deserialize<CrmEvent>(Json) ?? throw new JsonException("'data' is null");
         if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.CustomerId) || string.IsNullOrEmpty(e.Type))
             throw new JsonException("'data' lacks id, customerId or type");
-        // The same rules as POST /v1/events: anyone who can publish to the topic can send a message.
-        if (EventParser.Refusal(e) is { } refusal)
-            throw new JsonException(refusal);
+        // The customer id becomes the actor id (a URL path segment under Dapr): its rule holds for every message.
+        if (EventParser.CustomerIdProblem(e.CustomerId) is { } customerProblem)
+            throw new JsonException(customerProblem);
         var receivedAt = cloudEvent.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at) ? at : now;
         // Events published by others carry no number: the actor then dedupes on the ids of the latest events only.
         CustomerTimeline.Delivery? delivery = data.TryGetProperty(DeliveryProperty, out var d) && d.ValueKind == JsonValueKind.Object
@@ -86,6 +86,10 @@ public static partial class EventSubscriptionApi
             && d.TryGetProperty("seq", out var seq) && seq.ValueKind == JsonValueKind.Number && seq.TryGetInt64(out var n) && n > 0
                 ? new CustomerTimeline.Delivery(sourceId, n)
                 : null;
+        // Events our intake published (numbered) passed its rules when they were accepted, perhaps by an earlier build
+        // whose rules were looser: they apply as accepted. Events published by others pass the same rules as POST /v1/events.
+        if (delivery is null && EventParser.Refusal(e) is { } refusal)
+            throw new JsonException(refusal);
         return (e, receivedAt, delivery);
     }
 

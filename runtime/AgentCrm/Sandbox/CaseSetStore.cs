@@ -132,9 +132,17 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// </summary>
     public CaseSet? Load(string name)
     {
+        // A set stored under such a name (by an earlier build, before the names were reserved) keeps its content.
+        if (LoadStored(name) is { } stored)
+            return stored;
         if (HoldOutName().Match(name) is { Success: true } holdOut
             && int.TryParse(holdOut.Groups["seed"].Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seed))
             return Load(holdOut.Groups["base"].Value) is { } whole ? Splits.HoldOutCases.Of(whole, new Fitting.FitOptions { Seed = seed }) : null;
+        return null;
+    }
+
+    private CaseSet? LoadStored(string name)
+    {
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
             return LoadFeedback(name[FeedbackPrefix.Length..])?.ToCaseSet();
         using var connection = database.Open();

@@ -26,7 +26,7 @@ internal sealed class DataDirectoryLock(IOptions<StorageOptions> storage) : IHos
         }
         catch (IOException)
         {
-            throw new InvalidOperationException($"Another agentcrm server is using the data directory {directory} (it holds {FileName}); stop it or choose another --data.");
+            throw new DataDirectoryInUseException($"Another agentcrm server is using the data directory {directory} (it holds {FileName}); stop it or choose another --data.");
         }
         return Task.CompletedTask;
     }
@@ -43,3 +43,6 @@ internal sealed class DataDirectoryLock(IOptions<StorageOptions> storage) : IHos
         _lock = null;
     }
 }
+
+/// <summary>A second server on a data directory a server holds: a user's mistake, told in one line.</summary>
+public sealed class DataDirectoryInUseException(string message) : InvalidOperationException(message);

@@ -40,6 +40,17 @@ public sealed class ManifestSchemaTests
 
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
 
+    /// <summary>Empty documents (a leading or trailing ---) do not count; a second manifest does.</summary>
+    [Fact]
+    public void AManifestBetweenDocumentMarkers_ReadsAsOne_TwoManifestsAreRefused()
+    {
+        var example = File.ReadAllText(Path.Combine(RepositoryRoot(), "agents/examples/expansion-opportunity.yaml"));
+
+        Assert.Equal("expansion-opportunity", ManifestReader.Parse("---\n" + example + "\n---\n", "application/yaml").Manifest.Id);
+        var two = Assert.Throws<ManifestException>(() => ManifestReader.Parse(example + "\n---\n" + example, "application/yaml"));
+        Assert.Contains("2 documents", two.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>An editor's view: ajv (draft 2020-12, via npm) accepts the shipped example and refuses a broken manifest.</summary>
     [Fact]
     public async Task Ajv_AcceptsTheExample_RefusesAMissingWhenAndAnUnknownPolicy()

@@ -101,10 +101,34 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         using var form = new MultipartFormDataContent
         {
             { new StringContent("id,tenure,churned\nc1,3,1\n"), "file", "cases.csv" },
-            { new StringContent("id: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: number }\n"), "mapping", "mapping.yaml" },
+            { new StringContent("name: fit-cases:holdout-7\nid: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: number }\n"), "mapping", "mapping.yaml" },
         };
         using var reserved = await server.App.Client.PostAsync("/v1/cases/fit-cases:holdout-7", form);
         Assert.Contains("reserved", (await reserved.ProblemAsync(HttpStatusCode.BadRequest)).GetRawText(), StringComparison.Ordinal);
+        // A held-out part with no case (a set too small to split) is refused, not evaluated on nothing.
+        using var tiny = new MultipartFormDataContent
+        {
+            { new StringContent("id,tenure,churned\nt1,3,1\nt2,30,0\n"), "file", "cases.csv" },
+            { new StringContent("name: tiny-cases\nid: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: number }\n"), "mapping", "mapping.yaml" },
+        };
+        using (var added = await server.App.Client.PostAsync("/v1/cases/tiny-cases", tiny))
+            Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        using var empty = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Json("""{"caseSet":"tiny-cases:holdout-1"}"""));
+        Assert.Contains("has no cases", (await empty.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
+        // A stored set that no longer reads (stored by an earlier build with looser rules): 400 naming it, not a 500.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.App.DataDirectory, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE case_sets SET aux = $m, hash = 'sha256:stored-by-an-earlier-build' WHERE name = 'tiny-cases'";
+            cmd.Parameters.AddWithValue("$m", System.Text.Encoding.UTF8.GetBytes("name: tiny-cases\nid: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: horoscope }\n"));
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        foreach (var (path, body) in new[] { ("/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"tiny-cases"}"""), ("/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"tiny-cases"}""") })
+        {
+            using var unreadable = await server.App.Client.PostAsync(path, Json(body));
+            Assert.Contains("no longer reads", (await unreadable.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
+        }
     }
 
     [Theory]

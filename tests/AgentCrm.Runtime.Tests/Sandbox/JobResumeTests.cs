@@ -134,7 +134,7 @@ public sealed class JobResumeTests
         var dir = TempDirectory.Create();
         await using var first = await AgentCrmApp.StartAsync(dir);
 
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => AgentCrmApp.StartAsync(dir));
+        var refused = await Assert.ThrowsAsync<AgentCrm.Server.DataDirectoryInUseException>(() => AgentCrmApp.StartAsync(dir));
 
         Assert.Contains("Another agentcrm server is using the data directory", refused.Message, StringComparison.Ordinal);
         var (_, job) = await RunToEndAsync(first.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
