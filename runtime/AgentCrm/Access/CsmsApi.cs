@@ -16,7 +16,10 @@ public static class CsmsApi
     {
         var group = app.MapGroup("/v1/csms").WithTags("Customers");
         group.MapPut("/{csmId}/accounts", Assign).WithName("AssignCsmAccounts").RequireRoles(Roles.Admin)
-            .WithSummary("Replace the accounts assigned to a CSM: { \"accounts\": [\"customerId\", …] }.");
+            .WithSummary("Replace the accounts assigned to a CSM: { \"accounts\": [\"customerId\", …] }.")
+            .Accepts<AccountsRequest>("application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/{csmId}/accounts", (string csmId, AccountAssignments accounts) => TypedResults.Ok(new CsmAccounts(csmId, accounts.Accounts(csmId))))
             .WithName("GetCsmAccounts").RequireRoles(Roles.Admin);
         return group;

@@ -68,13 +68,21 @@ public static class AgentsApi
     {
         var group = app.MapGroup("/v1/agents").WithTags("Agents");
         group.MapPost("/", Register).WithName("RegisterAgent").WithSummary("Register an agent version from a JSON or YAML manifest.")
-            .Accepts<AgentManifest>("application/json", "application/yaml").RequireRoles(Roles.Ops);
+            .Accepts<AgentManifest>("application/json", "application/yaml").RequireRoles(Roles.Ops)
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/", (AgentRegistry registry, string? limit, string? cursor) =>
             NamedPage.Of(registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)), a => a.Id, limit, cursor)).WithName("ListAgents")
-            .RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
-        group.MapGet("/{id}", GetAgent).WithName("GetAgent").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
-        group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent").RequireRoles(Roles.Ops);
-        group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion").RequireRoles(Roles.Ops);
+            .RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer).ProducesValidationProblem();
+        group.MapGet("/{id}", GetAgent).WithName("GetAgent").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent").RequireRoles(Roles.Ops)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion").RequireRoles(Roles.Ops)
+            .Accepts<PromoteRequest>(isOptional: true, "application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 

@@ -13,7 +13,8 @@ public static class AuditApi
     {
         var group = app.MapGroup("/v1/audit").WithTags("Audit");
         group.MapGet("/", List).WithName("ListAudit").RequireRoles(Roles.Reviewer)
-            .WithSummary("Hash-chained audit records, newest first; filters subject (exact, or prefix*), action, since.");
+            .WithSummary("Hash-chained audit records, newest first; filters subject (exact, or prefix*), action, since.")
+            .ProducesValidationProblem();
         group.MapPost("/verify", (AuditLog audit) => TypedResults.Ok(audit.Verify())).WithName("VerifyAudit").RequireRoles(Roles.Reviewer)
             .WithSummary("Recomputes the chain: { ok, records } or the first broken record.");
         return group;

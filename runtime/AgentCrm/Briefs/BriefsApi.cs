@@ -23,11 +23,14 @@ public static class BriefsApi
     public static RouteGroupBuilder MapBriefsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/briefs").WithTags("Briefs");
-        group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer);
+        group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
+            .ProducesValidationProblem();
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see.");
-        group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer);
-        group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer);
+        group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

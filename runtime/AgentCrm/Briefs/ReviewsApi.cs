@@ -35,9 +35,18 @@ public static partial class ReviewsApi
     public static IEndpointRouteBuilder MapReviewsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/reviews", Queue).WithTags("Reviews").WithName("ReviewQueue").RequireRoles(Roles.Reviewer)
-            .WithSummary("Briefs awaiting review and delivered briefs still inside their veto window, oldest first.");
-        app.MapPost("/v1/briefs/{id}/veto", Veto).WithTags("Reviews").WithName("VetoBrief").RequireRoles(Roles.Reviewer);
-        app.MapPost("/v1/briefs/{id}/approve", Approve).WithTags("Reviews").WithName("ApproveBrief").RequireRoles(Roles.Reviewer);
+            .WithSummary("Briefs awaiting review and delivered briefs still inside their veto window, oldest first.")
+            .ProducesValidationProblem();
+        app.MapPost("/v1/briefs/{id}/veto", Veto).WithTags("Reviews").WithName("VetoBrief").RequireRoles(Roles.Reviewer)
+            .Accepts<VetoRequest>("application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        app.MapPost("/v1/briefs/{id}/approve", Approve).WithTags("Reviews").WithName("ApproveBrief").RequireRoles(Roles.Reviewer)
+            .Accepts<ApproveRequest>(isOptional: true, "application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

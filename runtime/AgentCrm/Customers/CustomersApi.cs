@@ -25,9 +25,13 @@ public static class CustomersApi
     {
         var group = app.MapGroup("/v1/customers").WithTags("Customers");
         group.MapGet("/{id}", GetCustomer).WithName("GetCustomer").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
-            .WithSummary("Snapshot features as agents see them, consent, and open briefs.");
+            .WithSummary("Snapshot features as agents see them, consent, and open briefs.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("/{id}/consent", PutConsent).WithName("PutConsent").RequireRoles(Roles.Ops)
-            .WithSummary("Replace the customer's consent grants (purpose × data categories × expiry); revocation = a PUT without the grant.");
+            .WithSummary("Replace the customer's consent grants (purpose × data categories × expiry); revocation = a PUT without the grant.")
+            .Accepts<ConsentRequest>("application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 

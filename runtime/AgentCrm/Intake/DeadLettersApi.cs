@@ -15,9 +15,11 @@ public static class DeadLettersApi
     {
         var group = app.MapGroup("/v1/dead-letters").WithTags("Events");
         group.MapGet("/", List).WithName("ListDeadLetters").RequireRoles(Roles.Ops)
-            .WithSummary("Accepted events whose turn failed after its retries, in inbox order.");
+            .WithSummary("Accepted events whose turn failed after its retries, in inbox order.")
+            .ProducesValidationProblem();
         group.MapPost("/replay", ReplayAsync).WithName("ReplayDeadLetters").RequireRoles(Roles.Ops)
-            .WithSummary("Deliver dead letters again (all, or the given seqs); applied ones leave the list.");
+            .WithSummary("Deliver dead letters again (all, or the given seqs); applied ones leave the list.")
+            .DescribesOptionalBody<ReplayRequest>("application/json").ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge).ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 

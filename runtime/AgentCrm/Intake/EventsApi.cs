@@ -16,7 +16,8 @@ public static class EventsApi
             .WithName("PostEvents")
             .RequireRoles(Roles.Integrator, Roles.Ops)
             .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.")
-            .Accepts<object>("application/json", "application/x-ndjson", "application/ndjson", "application/jsonl");
+            .Accepts<object>("application/json", "application/x-ndjson", "application/ndjson", "application/jsonl")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge).ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 

@@ -21,11 +21,16 @@ public static class KnowledgeApi
     {
         var group = app.MapGroup("/v1/knowledge").WithTags("Knowledge");
         group.MapPost("/documents", Ingest).WithName("IngestDocument").DisableAntiforgery().RequireRoles(Roles.Ops)
-            .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields.");
+            .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields.")
+            .DescribesBody<string>("text/markdown", "text/x-markdown", "text/html", "application/xhtml+xml", "text/plain")
+            .DescribesBody<KnowledgeDocumentForm>("multipart/form-data")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor))
-            .WithName("ListDocuments").RequireRoles(Roles.Ops);
-        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops);
-        group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+            .WithName("ListDocuments").RequireRoles(Roles.Ops).ProducesValidationProblem();
+        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .ProducesValidationProblem();
         return group;
     }
 

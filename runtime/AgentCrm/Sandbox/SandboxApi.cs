@@ -61,29 +61,46 @@ public static class SandboxApi
     {
         var agents = app.MapGroup("/v1/agents").WithTags("Agents");
         agents.MapPost("/{id}/versions/{version}/evaluate", Evaluate).WithName("EvaluateAgentVersion").DisableAntiforgery().RequireRoles(Roles.Ops)
-            .WithSummary("JSON `{ \"caseSet\": NAME }`, or multipart/form-data: `cases` + `mapping` (tabular CSV and YAML mapping) or `cases` + `labels` (NDJSON timeline and labels CSV), stored as case set `upload:<hash prefix>`.");
+            .WithSummary("JSON `{ \"caseSet\": NAME }`, or multipart/form-data: `cases` + `mapping` (tabular CSV and YAML mapping) or `cases` + `labels` (NDJSON timeline and labels CSV), stored as case set `upload:<hash prefix>`.")
+            .DescribesBody<EvaluateRequest>("application/json").DescribesBody<CaseUploadForm>("multipart/form-data")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         agents.MapPost("/fit", Fit).WithName("FitAgent").RequireRoles(Roles.Ops)
-            .WithSummary("`{ \"kind\": KIND, \"caseSet\": NAME }` (optional `version`, `seed`, and for compliance-check on clause cases `categories`, `crossValidate`) → 202 with a job whose subject names the new version; done, the version is registered and its report is on the held-out part.");
+            .WithSummary("`{ \"kind\": KIND, \"caseSet\": NAME }` (optional `version`, `seed`, and for compliance-check on clause cases `categories`, `crossValidate`) → 202 with a job whose subject names the new version; done, the version is registered and its report is on the held-out part.")
+            .Accepts<FitHttpRequest>("application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status409Conflict);
         // The JSON is the report with its id added (a JsonObject to the handler); documented as the report.
         agents.MapGet("/{id}/versions/{version}/reports/latest", LatestReport).WithName("GetLatestReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
-            .Produces<SandboxReport>(StatusCodes.Status200OK, "application/json")
+            .Produces<string>(StatusCodes.Status200OK, "text/html").Produces<SandboxReport>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The version's newest sandbox report: JSON with its `id`, or the self-contained HTML report when `Accept` prefers text/html.");
         app.MapGet("/v1/reports/{reportId}", Report).WithTags("Sandbox").WithName("GetReport").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
-            .Produces<SandboxReport>(StatusCodes.Status200OK, "application/json")
+            .Produces<string>(StatusCodes.Status200OK, "text/html").Produces<SandboxReport>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A sandbox report by id (a job's `reportId`): JSON, or the self-contained HTML report when `Accept` prefers text/html.");
-        agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops);
-        agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops);
-        agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+        agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapGet("/v1/jobs/{jobId}", (string jobId, SandboxJobs jobs) => jobs.Get(jobId) is { } job
             ? (Results<Ok<JobStatus>, ProblemHttpResult>)TypedResults.Ok(job)
-            : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer);
+            : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
         cases.MapGet("/", (CaseSetStore store, string? limit, string? cursor) => NamedPage.Of(store.List(), s => s.Name, limit, cursor))
-            .WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer);
+            .WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer).ProducesValidationProblem();
         cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery().RequireRoles(Roles.Ops)
-            .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).");
+            .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).")
+            .DescribesBody<CaseUploadForm>("multipart/form-data")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         cases.MapDelete("/{name}", RemoveCaseSet).WithName("RemoveCaseSet").RequireRoles(Roles.Ops)
-            .WithSummary("Removes a stored case set (e.g. an uploaded `upload:…` file); shipped and `feedback:` sets → 409. Reports made on it keep its name and hash.");
+            .WithSummary("Removes a stored case set (e.g. an uploaded `upload:…` file); shipped and `feedback:` sets → 409. Reports made on it keep its name and hash.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

@@ -60,7 +60,7 @@ public static class AgentCrmServer
         configure?.Invoke(builder.Services);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
         builder.Services.AddExceptionHandler<DependencyFailureHandler>();
-        builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>());
+        builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>().AddOperationTransformer<OpenApiDescriptionsTransformer>());
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));

@@ -16,6 +16,9 @@ public static class PluginsApi
         // Ops only (API.md): this endpoint loads code that runs with the server's trust.
         agents.MapPost("/plugins", Upload).WithName("UploadAgentPlugin").RequireRoles(Roles.Ops)
             .WithSummary("Register an agent version from a plugin assembly (multipart: assembly, manifest).")
+            .DescribesBody<PluginUploadForm>("multipart/form-data")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .DisableAntiforgery();
         return agents;
     }

@@ -1,0 +1,154 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace AgentCrm.Server;
+
+/// <summary>
+/// A request body the OpenAPI document describes without routing enforcing its content types. <c>.Accepts</c>
+/// makes routing answer 415 to any other type before the handler runs; the endpoints that carry this instead
+/// answer such bodies themselves (400 naming the part, or — for an optional body — nothing to read), and keep
+/// doing so. Each entry gives its content types the schema of <see cref="Type"/>.
+/// </summary>
+internal sealed record DescribedBody(Type Type, bool IsOptional, params string[] ContentTypes);
+
+/// <summary>The multipart parts of <c>POST /v1/cases/{name}</c> and of an evaluation on an uploaded file: a data part (<c>cases</c>, <c>file</c> or <c>events</c>) and <c>mapping</c> or <c>labels</c>.</summary>
+internal sealed class CaseUploadForm
+{
+    /// <summary>The case file: a tabular CSV (with <c>mapping</c>) or an NDJSON timeline (with <c>labels</c>).</summary>
+    public IFormFile? Cases { get; init; }
+
+    /// <summary>A tabular CSV (another name for the data part).</summary>
+    public IFormFile? File { get; init; }
+
+    /// <summary>An NDJSON timeline (another name for the data part).</summary>
+    public IFormFile? Events { get; init; }
+
+    /// <summary>The YAML mapping of a tabular CSV.</summary>
+    public IFormFile? Mapping { get; init; }
+
+    /// <summary>The labels CSV of an NDJSON timeline.</summary>
+    public IFormFile? Labels { get; init; }
+}
+
+/// <summary>The multipart parts of <c>POST /v1/agents/plugins</c>.</summary>
+internal sealed class PluginUploadForm
+{
+    /// <summary>The plugin .dll, compiled against AgentCrm.Agents.Contract.</summary>
+    public required IFormFile Assembly { get; init; }
+
+    /// <summary>The version's manifest (JSON or YAML, kind: plugin), as a file or a plain field.</summary>
+    public required IFormFile Manifest { get; init; }
+}
+
+/// <summary>The multipart parts of <c>POST /v1/knowledge/documents</c>; the fields may also be query parameters.</summary>
+internal sealed class KnowledgeDocumentForm
+{
+    /// <summary>The document: Markdown, HTML or plain text, its type from the file name's extension.</summary>
+    public required IFormFile File { get; init; }
+
+    public string? Id { get; init; }
+
+    public string? Title { get; init; }
+
+    /// <summary>Comma-separated.</summary>
+    public string? Tags { get; init; }
+
+    public string? Scenario { get; init; }
+}
+
+/// <summary>What the OpenAPI document says beyond what the endpoint metadata gives it.</summary>
+internal static class OpenApiDescriptions
+{
+    public const string ProblemJson = "application/problem+json";
+
+    /// <summary>Describes a request body of <typeparamref name="T"/> in <paramref name="contentTypes"/> (documentation only; see <see cref="DescribedBody"/>).</summary>
+    public static TBuilder DescribesBody<TBuilder, T>(this TBuilder builder, bool isOptional, params string[] contentTypes) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new DescribedBody(typeof(T), isOptional, contentTypes));
+
+    /// <inheritdoc cref="DescribesBody{TBuilder, T}(TBuilder, bool, string[])"/>
+    public static RouteHandlerBuilder DescribesBody<T>(this RouteHandlerBuilder builder, params string[] contentTypes) =>
+        builder.DescribesBody<RouteHandlerBuilder, T>(false, contentTypes);
+
+    /// <inheritdoc cref="DescribesBody{TBuilder, T}(TBuilder, bool, string[])"/>
+    public static RouteHandlerBuilder DescribesOptionalBody<T>(this RouteHandlerBuilder builder, params string[] contentTypes) =>
+        builder.DescribesBody<RouteHandlerBuilder, T>(true, contentTypes);
+}
+
+/// <summary>
+/// Completes what the endpoint metadata gives the OpenAPI document: the request bodies of <see cref="DescribedBody"/>;
+/// every content type a status's <c>.Produces</c> entries name (the generator keeps the last entry per status only);
+/// and on every <c>/v1</c> operation the answers no handler declares — 401 and 403 from authentication and roles,
+/// 429 from the per-credential rate limit — as ProblemDetails.
+/// </summary>
+internal sealed class OpenApiDescriptionsTransformer : IOpenApiOperationTransformer
+{
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var bodies = metadata.OfType<DescribedBody>().ToList();
+        if (bodies.Count > 0)
+        {
+            var body = operation.RequestBody as OpenApiRequestBody ?? new OpenApiRequestBody();
+            body.Content ??= new Dictionary<string, OpenApiMediaType>(StringComparer.OrdinalIgnoreCase);
+            body.Required = bodies.Any(b => !b.IsOptional);
+            foreach (var described in bodies)
+            {
+                var schema = await context.GetOrCreateSchemaAsync(described.Type, null, cancellationToken);
+                foreach (var contentType in described.ContentTypes)
+                    body.Content[contentType] = new OpenApiMediaType { Schema = schema };
+            }
+            operation.RequestBody = body;
+        }
+
+        operation.Responses ??= [];
+        foreach (var produces in metadata.OfType<IProducesResponseTypeMetadata>())
+        {
+            if (produces.Type is not { } type || type == typeof(void)
+                || !operation.Responses.TryGetValue(Key(produces.StatusCode), out var existing) || existing is not OpenApiResponse response)
+                continue;
+            foreach (var contentType in produces.ContentTypes)
+            {
+                response.Content ??= new Dictionary<string, OpenApiMediaType>(StringComparer.OrdinalIgnoreCase);
+                if (!response.Content.ContainsKey(contentType))
+                    response.Content[contentType] = new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(type, null, cancellationToken) };
+            }
+        }
+
+        if (context.Description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) != true)
+            return;
+        var problem = await ProblemSchemaAsync(context, cancellationToken);
+        if (metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<AuthorizationPolicy>().Any())
+        {
+            Add(operation, problem, StatusCodes.Status401Unauthorized, "No valid credential (X-Api-Key or a bearer token).");
+            Add(operation, problem, StatusCodes.Status403Forbidden, "The credential's role may not do this.");
+        }
+        Add(operation, problem, StatusCodes.Status429TooManyRequests, "The credential exceeded its request rate (Auth:RequestsPerSecond); retry after Retry-After seconds.");
+    }
+
+    /// <summary>A reference to the document's ProblemDetails schema, registering it when no endpoint has yet.</summary>
+    private static async Task<IOpenApiSchema> ProblemSchemaAsync(OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        const string id = nameof(ProblemDetails);
+        if (context.Document is not { } document)
+            return await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken);
+        if (document.Components?.Schemas?.ContainsKey(id) != true)
+            document.AddComponent(id, await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
+        return new OpenApiSchemaReference(id, document);
+    }
+
+    private static string Key(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void Add(OpenApiOperation operation, IOpenApiSchema schema, int status, string description)
+    {
+        if (operation.Responses!.ContainsKey(Key(status)))
+            return;
+        operation.Responses[Key(status)] = new OpenApiResponse
+        {
+            Description = description,
+            Content = new Dictionary<string, OpenApiMediaType> { [OpenApiDescriptions.ProblemJson] = new() { Schema = schema } },
+        };
+    }
+}

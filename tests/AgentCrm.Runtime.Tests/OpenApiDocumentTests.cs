@@ -1,0 +1,177 @@
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests;
+
+/// <summary>
+/// <c>GET /openapi/v1.json</c> describes what the write endpoints read and how every <c>/v1</c> endpoint refuses:
+/// the 415 answer sends callers to this document for the content types an endpoint takes.
+/// </summary>
+public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document) : IClassFixture<OpenApiDocumentTests.Document>
+{
+    private const string ProblemJson = "application/problem+json";
+
+    /// <summary>Actions that read no body at all (the handler takes none), so the document declares none.</summary>
+    private static readonly HashSet<string> Bodiless = new(StringComparer.Ordinal)
+    {
+        "POST /v1/agents/{id}/versions/{version}/shadow",
+        "POST /v1/agents/{id}/rollback",
+        "POST /v1/audit/verify",
+    };
+
+    /// <summary>Each write endpoint: the content types of its body and the 4xx answers its handler gives (besides 401, 403 and 429).</summary>
+    public static readonly TheoryData<string, string[], int[]> Writes = new()
+    {
+        { "POST /v1/events", ["application/json", "application/x-ndjson", "application/ndjson", "application/jsonl"], [400, 413, 415] },
+        { "POST /v1/dead-letters/replay", ["application/json"], [400, 413, 415] },
+        { "POST /v1/agents", ["application/json", "application/yaml"], [400, 409, 413, 415] },
+        { "POST /v1/agents/plugins", ["multipart/form-data"], [400, 409, 413] },
+        { "POST /v1/agents/{id}/versions/{version}/promote", ["application/json"], [400, 404, 409, 413, 415] },
+        { "POST /v1/agents/{id}/versions/{version}/evaluate", ["application/json", "multipart/form-data"], [400, 404, 409, 413, 415] },
+        { "POST /v1/agents/fit", ["application/json"], [400, 409, 413, 415] },
+        { "POST /v1/briefs/{id}/veto", ["application/json"], [400, 404, 409, 413, 415] },
+        { "POST /v1/briefs/{id}/approve", ["application/json"], [400, 404, 409, 413, 415] },
+        { "PUT /v1/customers/{id}/consent", ["application/json"], [400, 413, 415] },
+        { "PUT /v1/csms/{csmId}/accounts", ["application/json"], [400, 413, 415] },
+        { "POST /v1/cases/{name}", ["multipart/form-data"], [400, 409, 413] },
+        { "POST /v1/knowledge/documents", ["text/markdown", "text/html", "text/plain", "multipart/form-data"], [400, 413] },
+    };
+
+    [Fact]
+    public void EveryV1Write_DeclaresItsRequestBody()
+    {
+        var writes = Operations().Where(o => o.Method is "POST" or "PUT").ToList();
+        Assert.NotEmpty(writes);
+        foreach (var (method, path, operation) in writes)
+        {
+            var name = $"{method} {path}";
+            if (Bodiless.Contains(name))
+            {
+                Assert.False(operation.TryGetProperty("requestBody", out _), $"{name} reads no body but documents one");
+                continue;
+            }
+            Assert.True(operation.TryGetProperty("requestBody", out var body), $"{name} has no requestBody");
+            Assert.True(body.TryGetProperty("content", out var content) && content.EnumerateObject().Any(), $"{name} has a requestBody without a content type");
+        }
+        Assert.All(Bodiless, name => Assert.Contains(writes, w => $"{w.Method} {w.Path}" == name));
+    }
+
+    [Fact]
+    public void EveryV1Operation_ListsAuthRateLimitAndProblemResponses()
+    {
+        var operations = Operations().ToList();
+        Assert.True(operations.Count > 30, $"only {operations.Count} /v1 operations documented");
+        foreach (var (method, path, operation) in operations)
+        {
+            var responses = operation.GetProperty("responses");
+            foreach (var status in new[] { "401", "403", "429" })
+                Assert.True(HasProblem(responses, status), $"{method} {path} does not list {status} as {ProblemJson}");
+            // Every 4xx an operation lists is a ProblemDetails.
+            foreach (var response in responses.EnumerateObject().Where(r => r.Name.StartsWith('4')))
+                Assert.True(HasProblem(responses, response.Name), $"{method} {path}: {response.Name} is not {ProblemJson}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Writes))]
+    public void Write_DocumentsItsContentTypesAndErrors(string endpoint, string[] contentTypes, int[] statuses)
+    {
+        var operation = Operation(endpoint);
+        var content = operation.GetProperty("requestBody").GetProperty("content");
+        foreach (var type in contentTypes)
+            Assert.True(content.TryGetProperty(type, out var media) && media.TryGetProperty("schema", out _), $"{endpoint}: no {type} body with a schema");
+        var responses = operation.GetProperty("responses");
+        foreach (var status in statuses)
+            Assert.True(HasProblem(responses, status.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"{endpoint}: no {status} {ProblemJson}");
+    }
+
+    [Fact]
+    public void JsonBodies_AreTheRecordsTheHandlersRead()
+    {
+        Assert.Equal("#/components/schemas/FitHttpRequest", BodySchema("POST /v1/agents/fit", "application/json").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/PromoteRequest", BodySchema("POST /v1/agents/{id}/versions/{version}/promote", "application/json").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/VetoRequest", BodySchema("POST /v1/briefs/{id}/veto", "application/json").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/ConsentRequest", BodySchema("PUT /v1/customers/{id}/consent", "application/json").GetProperty("$ref").GetString());
+        Assert.True(BodySchema("POST /v1/agents/{id}/versions/{version}/evaluate", "application/json").GetProperty("properties").TryGetProperty("caseSet", out _));
+        Assert.True(BodySchema("POST /v1/dead-letters/replay", "application/json").GetProperty("properties").TryGetProperty("seqs", out _));
+        // Optional bodies: promote (canary 100), approve (no note) and replay (every dead letter) take none.
+        foreach (var endpoint in new[] { "POST /v1/agents/{id}/versions/{version}/promote", "POST /v1/briefs/{id}/approve", "POST /v1/dead-letters/replay" })
+            Assert.False(Operation(endpoint).GetProperty("requestBody").TryGetProperty("required", out var required) && required.GetBoolean(), $"{endpoint}: body documented as required");
+        Assert.True(Operation("POST /v1/agents/fit").GetProperty("requestBody").GetProperty("required").GetBoolean());
+    }
+
+    [Fact]
+    public void MultipartBodies_NameTheirParts()
+    {
+        AssertParts("POST /v1/agents/plugins", "assembly", "manifest");
+        AssertParts("POST /v1/cases/{name}", "file", "events", "cases", "mapping", "labels");
+        AssertParts("POST /v1/agents/{id}/versions/{version}/evaluate", "cases", "mapping", "labels");
+        AssertParts("POST /v1/knowledge/documents", "file", "id", "title", "tags", "scenario");
+        var assembly = BodySchema("POST /v1/agents/plugins", "multipart/form-data").GetProperty("properties").GetProperty("assembly");
+        Assert.Equal("binary", assembly.GetProperty("format").GetString());
+    }
+
+    [Theory]
+    [InlineData("/v1/agents/{id}/versions/{version}/reports/latest")]
+    [InlineData("/v1/reports/{reportId}")]
+    public void Reports_DocumentJsonAndHtml(string path)
+    {
+        var operation = Operation($"GET {path}");
+        var ok = operation.GetProperty("responses").GetProperty("200").GetProperty("content");
+        Assert.Equal("#/components/schemas/SandboxReport", ok.GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.Equal("string", ok.GetProperty("text/html").GetProperty("schema").GetProperty("type").GetString());
+        Assert.True(HasProblem(operation.GetProperty("responses"), "404"));
+    }
+
+    [Fact]
+    public void OperationsEndpoints_AreNotGivenAuthResponses()
+    {
+        var health = document.Json.GetProperty("paths").GetProperty("/healthz").GetProperty("get").GetProperty("responses");
+        Assert.False(health.TryGetProperty("401", out _));
+        Assert.False(health.TryGetProperty("429", out _));
+    }
+
+    private void AssertParts(string endpoint, params string[] parts)
+    {
+        var properties = BodySchema(endpoint, "multipart/form-data").GetProperty("properties");
+        foreach (var part in parts)
+            Assert.True(properties.TryGetProperty(part, out _), $"{endpoint}: multipart part '{part}' not documented");
+    }
+
+    private JsonElement BodySchema(string endpoint, string contentType) =>
+        Operation(endpoint).GetProperty("requestBody").GetProperty("content").GetProperty(contentType).GetProperty("schema");
+
+    private JsonElement Operation(string endpoint)
+    {
+        var (method, path) = (endpoint[..endpoint.IndexOf(' ')], endpoint[(endpoint.IndexOf(' ') + 1)..]);
+        Assert.True(document.Json.GetProperty("paths").TryGetProperty(path, out var item), $"{path} is not documented");
+        Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out var operation), $"{endpoint} is not documented");
+        return operation;
+    }
+
+    private IEnumerable<(string Method, string Path, JsonElement Operation)> Operations() =>
+        from path in document.Json.GetProperty("paths").EnumerateObject()
+        where path.Name.StartsWith("/v1/", StringComparison.Ordinal)
+        from operation in path.Value.EnumerateObject()
+        where operation.Name is "get" or "post" or "put" or "delete" or "patch"
+        select (operation.Name.ToUpperInvariant(), path.Name, operation.Value);
+
+    private static bool HasProblem(JsonElement responses, string status) =>
+        responses.TryGetProperty(status, out var response)
+        && response.TryGetProperty("content", out var content)
+        && content.TryGetProperty(ProblemJson, out var media)
+        && media.TryGetProperty("schema", out _);
+
+    /// <summary>The document, fetched once over HTTP from a real server.</summary>
+    public sealed class Document : IAsyncLifetime
+    {
+        public JsonElement Json { get; private set; }
+
+        public async Task InitializeAsync()
+        {
+            await using var app = await AgentCrmApp.StartAsync();
+            Json = await app.GetJsonAsync("/openapi/v1.json");
+        }
+
+        public Task DisposeAsync() => Task.CompletedTask;
+    }
+}
