@@ -1,4 +1,3 @@
-using System.Text;
 using AgentCrm.Access;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,54 +10,6 @@ public sealed record AgentVersionDto(string Id, string Version, string Kind, str
 public sealed record AgentDto(string Id, string? ActiveVersion, IReadOnlyList<AgentVersionDto> Versions);
 
 public sealed record ItemsPage<T>(IReadOnlyList<T> Items, string? NextCursor);
-
-/// <summary>
-/// Pages a list keyed by a unique name (agents, case sets, knowledge documents) with the limits and errors of
-/// <see cref="Paging.Read"/>; its cursor is the last name returned, so adding or removing entries between pages
-/// neither skips nor repeats the others.
-/// </summary>
-internal static class NamedPage
-{
-    private const string Prefix = "n:";
-
-    public static Results<Ok<ItemsPage<T>>, ProblemHttpResult> Of<T>(IEnumerable<T> items, Func<T, string> name, string? limit, string? cursor)
-    {
-        var errors = new Dictionary<string, string[]>();
-        var (take, _) = Paging.Read(limit, null, errors);
-        string? after = null;
-        if (cursor is not null && !TryDecode(cursor, out after))
-            errors["cursor"] = ["cursor is not one this server issued."];
-        if (errors.Count > 0)
-            return Problems.Validation(errors);
-        var page = items.Where(i => after is null || string.CompareOrdinal(name(i), after) > 0)
-            .OrderBy(name, StringComparer.Ordinal).Take(take + 1).ToList();
-        var more = page.Count > take;
-        if (more)
-            page.RemoveAt(page.Count - 1);
-        return TypedResults.Ok(new ItemsPage<T>(page, more ? Encode(name(page[^1])) : null));
-    }
-
-    private static string Encode(string name) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(Prefix + name)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static bool TryDecode(string cursor, out string? name)
-    {
-        name = null;
-        try
-        {
-            var s = cursor.Replace('-', '+').Replace('_', '/');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=')));
-            if (!text.StartsWith(Prefix, StringComparison.Ordinal) || text.Length == Prefix.Length)
-                return false;
-            name = text[Prefix.Length..];
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-}
 
 public sealed record PromoteRequest(int? CanaryPercent);
 

@@ -1,8 +1,9 @@
-using System.Text;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentCrm.Access;
 using AgentCrm.Audit;
+using AgentCrm.Server;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Briefs;
@@ -306,22 +307,12 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
     public static string StatusName(BriefStatus s) => JsonNamingPolicy.CamelCase.ConvertName(s.ToString());
 
-    public static string EncodeCursor(long seq) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"b:{seq}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string EncodeCursor(long seq) => Paging.EncodeCursor("b:", seq.ToString(CultureInfo.InvariantCulture));
 
     public static bool TryDecodeCursor(string cursor, out long seq)
     {
         seq = 0;
-        try
-        {
-            var s = cursor.Replace('-', '+').Replace('_', '/');
-            s = s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=');
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(s));
-            return text.StartsWith("b:", StringComparison.Ordinal) && long.TryParse(text[2..], out seq) && seq > 0;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
+        return Paging.TryDecodeCursor(cursor, "b:", out var position) && long.TryParse(position, CultureInfo.InvariantCulture, out seq) && seq > 0;
     }
 }
 

@@ -63,19 +63,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     {
         if (!TrainableKinds.Contains(request.Kind, StringComparer.Ordinal))
             throw new FitRequestException("kind", $"'{request.Kind}' is not a trainable kind; trainable: {string.Join(", ", TrainableKinds)}.");
-        CaseSet? loaded;
-        try
-        {
-            loaded = caseSets.Load(request.CaseSet);
-        }
-        catch (CaseSetException ex)
-        {
-            // Stored by an earlier build whose rules were looser: named, not a server error.
-            throw new FitRequestException("caseSet", $"The stored case set '{request.CaseSet}' no longer reads: {ex.Message} Add it again, corrected.");
-        }
-        var set = loaded ?? throw new FitRequestException("caseSet", $"No case set '{request.CaseSet}' is registered.");
-        if (set.Cases.Count == 0)
-            throw new FitRequestException("caseSet", $"Case set '{request.CaseSet}' has no cases.");
+        var set = caseSets.LoadToRun(request.CaseSet, out var problem) ?? throw new FitRequestException("caseSet", problem);
         if (CaseSetScenario.Mismatch(request.Kind, set) is { } mismatch)
             throw new FitRequestException("caseSet", mismatch);
         var template = request.Kind == RenewalRiskKind.KindName ? new RenewalRiskKind().BuiltIn : TextFitTargets.For(request.Kind)!.Base;

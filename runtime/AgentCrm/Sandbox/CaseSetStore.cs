@@ -141,6 +141,30 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         return null;
     }
 
+    /// <summary>
+    /// A case set to run on (evaluate, fit), or null with the reason: no such set, a stored set that no longer reads
+    /// (stored by an earlier build whose rules were looser), or a set without cases (e.g. the held-out part of a tiny set).
+    /// </summary>
+    public CaseSet? LoadToRun(string name, out string problem)
+    {
+        problem = "";
+        CaseSet? set;
+        try
+        {
+            set = Load(name);
+        }
+        catch (CaseSetException ex)
+        {
+            problem = $"The stored case set '{name}' no longer reads: {ex.Message} Add it again, corrected.";
+            return null;
+        }
+        if (set is null)
+            problem = $"No case set '{name}' is registered.";
+        else if (set.Cases.Count == 0)
+            problem = $"Case set '{name}' has no cases.";
+        return set is { Cases.Count: > 0 } ? set : null;
+    }
+
     private CaseSet? LoadStored(string name)
     {
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))

@@ -123,20 +123,8 @@ public static class SandboxApi
         {
             return Problems.NotFound(ex.Message);
         }
-        CaseSet? loaded;
-        try
-        {
-            loaded = caseSets.Load(body.CaseSet);
-        }
-        catch (CaseSetException ex)
-        {
-            // Stored by an earlier build whose rules were looser: named, not a server error.
-            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"The stored case set '{body.CaseSet}' no longer reads: {ex.Message} Add it again, corrected."] });
-        }
-        if (loaded is { Cases.Count: 0 })
-            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"Case set '{body.CaseSet}' has no cases to evaluate on."] });
-        if (loaded is not { } set)
-            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [$"No case set '{body.CaseSet}' is registered."] });
+        if (caseSets.LoadToRun(body.CaseSet, out var problem) is not { } set)
+            return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [problem] });
         if (CaseSetScenario.Mismatch(record.Manifest.Kind, set) is { } mismatch)
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [mismatch] });
         var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);

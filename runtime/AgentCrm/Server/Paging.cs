@@ -1,5 +1,9 @@
+using System.Buffers.Text;
+using System.Text;
+using AgentCrm.Agents;
 using AgentCrm.Briefs;
 using AgentCrm.Intake;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Server;
 
@@ -24,6 +28,27 @@ internal static class Paging
         return (take ?? DefaultLimit, after);
     }
 
+    /// <summary>A cursor: <paramref name="prefix"/> (which list it belongs to) and the position, as unpadded base64url.</summary>
+    public static string EncodeCursor(string prefix, string position) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(prefix + position));
+
+    /// <summary>The position in a cursor this server issued for the list of <paramref name="prefix"/>; false for any other text.</summary>
+    public static bool TryDecodeCursor(string cursor, string prefix, out string position)
+    {
+        position = "";
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            if (!text.StartsWith(prefix, StringComparison.Ordinal) || text.Length == prefix.Length)
+                return false;
+            position = text[prefix.Length..];
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     public static DateTimeOffset? Since(string? since, IDictionary<string, string[]> errors)
     {
         if (since is null)
@@ -32,5 +57,32 @@ internal static class Paging
             return t;
         errors["since"] = ["since must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z."];
         return null;
+    }
+}
+
+/// <summary>
+/// Pages a list keyed by a unique name (agents, case sets, knowledge documents) with the limits and errors of
+/// <see cref="Paging.Read"/>; its cursor is the last name returned, so adding or removing entries between pages
+/// neither skips nor repeats the others.
+/// </summary>
+internal static class NamedPage
+{
+    private const string Prefix = "n:";
+
+    public static Results<Ok<ItemsPage<T>>, ProblemHttpResult> Of<T>(IEnumerable<T> items, Func<T, string> name, string? limit, string? cursor)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var (take, _) = Paging.Read(limit, null, errors);
+        string? after = null;
+        if (cursor is not null && !Paging.TryDecodeCursor(cursor, Prefix, out after))
+            errors["cursor"] = ["cursor is not one this server issued."];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        var page = items.Where(i => after is null || string.CompareOrdinal(name(i), after) > 0)
+            .OrderBy(name, StringComparer.Ordinal).Take(take + 1).ToList();
+        var more = page.Count > take;
+        if (more)
+            page.RemoveAt(page.Count - 1);
+        return TypedResults.Ok(new ItemsPage<T>(page, more ? Paging.EncodeCursor(Prefix, name(page[^1])) : null));
     }
 }
