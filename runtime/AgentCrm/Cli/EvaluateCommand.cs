@@ -71,8 +71,8 @@ internal static class EvaluateCommand
     }
 }
 
-/// <summary>A one-line text progress bar on stderr (stdout stays clean for --json and pipes).</summary>
-internal sealed class ProgressBar(TextWriter output) : IProgress<(int Done, int Total)>
+/// <summary>A one-line text progress bar on stderr (stdout stays clean for --json and pipes), after an optional label.</summary>
+internal sealed class ProgressBar(TextWriter output, string label = "") : IProgress<(int Done, int Total)>
 {
     private readonly Lock _gate = new();
     private int _lastPercent = -1;
@@ -87,9 +87,31 @@ internal sealed class ProgressBar(TextWriter output) : IProgress<(int Done, int 
                 return;
             _lastPercent = percent;
             var filled = percent * 30 / 100;
-            output.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}%  {value.Done}/{value.Total}");
+            output.Write($"\r{label}[{new string('#', filled)}{new string('.', 30 - filled)}] {percent,3}%  {value.Done}/{value.Total}");
         }
     }
 
     public void Done() => output.WriteLine();
+}
+
+/// <summary>A fit's progress on stderr: one bar per stage (fitting, cross-validating, evaluating), each on its own line.</summary>
+internal sealed class StageProgressBars(TextWriter output) : IProgress<Sandbox.JobProgress>
+{
+    private string? _stage;
+    private ProgressBar? _bar;
+
+    public void Report(Sandbox.JobProgress value)
+    {
+        if (value.Stage == Sandbox.JobProgress.Queued)
+            return;
+        if (value.Stage != _stage)
+        {
+            _bar?.Done();
+            _stage = value.Stage;
+            _bar = new ProgressBar(output, $"{value.Stage,-17}");
+        }
+        _bar!.Report((value.Done, value.Total));
+    }
+
+    public void Done() => _bar?.Done();
 }

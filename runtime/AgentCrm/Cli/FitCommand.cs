@@ -40,7 +40,15 @@ internal static class FitCommand
                     Categories = p.GetValue(Categories)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
                     CrossValidate = p.GetValue(CrossValidate),
                 });
-                outcome = await fitter.FitAsync(fit, "cli", cancellationToken: token);
+                var bars = p.GetValue(AgentCrmCli.Json) || Console.IsErrorRedirected ? null : new StageProgressBars(Console.Error);
+                try
+                {
+                    outcome = await fitter.FitAsync(fit, "cli", progress: bars, cancellationToken: token);
+                }
+                finally
+                {
+                    bars?.Done();
+                }
             }
             catch (FitRequestException ex)
             {

@@ -32,6 +32,20 @@ public sealed record PreparedFit(FitRequest Request, CaseSet Set, AgentManifest 
     public string Agent => $"{Base.Id}@{Options.Version}";
 }
 
+/// <summary>Where a sandbox job is: its <see cref="Stage"/> and the steps of that stage done of its total.</summary>
+/// <remarks>
+/// Stages: <c>queued</c> (a fit waiting for the one before it), <c>fitting</c> (steps: candidates scored in cross-validation,
+/// classes fitted, the final refit), <c>cross-validating</c> (a clause fit with cross-validation: models fitted over the
+/// folds), <c>evaluating</c> (cases replayed).
+/// </remarks>
+public readonly record struct JobProgress(string Stage, int Done, int Total)
+{
+    public const string Queued = "queued";
+    public const string Fitting = "fitting";
+    public const string CrossValidating = "cross-validating";
+    public const string Evaluating = "evaluating";
+}
+
 public sealed record FitOutcome(string Agent, FitResult Result, RegisterResult Registered, SandboxReport Report, string ReportId, ClauseCrossValidation? CrossValidation);
 
 /// <summary>A fit refused before it starts, naming the request field at fault; <see cref="Conflict"/> when the version is taken.</summary>
@@ -116,26 +130,29 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     /// given). Fits run one at a time: <paramref name="begins"/> is called when this one's turn comes. Releases the version's
     /// reservation either way.
     /// </summary>
-    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, CancellationToken cancellationToken = default)
+    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         try
         {
+            progress?.Report(new(JobProgress.Queued, 0, 0));
             await _oneAtATime.WaitAsync(cancellationToken);
             try
             {
                 if (begins is not null)
                     await begins();
                 var clauseOptions = new ClauseFitOptions { Categories = fit.Request.Categories };
+                var options = fit.Options with { Progress = Stage(progress, JobProgress.Fitting) };
                 var result = await Task.Run(() => fit.Clauses
-                    ? ClauseFitter.Fit(fit.Set, fit.Options, clauseOptions, fit.Request.Spans, fit.Base)
+                    ? ClauseFitter.Fit(fit.Set, options, clauseOptions, fit.Request.Spans, fit.Base)
                     : TextFitTargets.For(fit.Request.Kind, fit.Base) is { } target
-                        ? TextFitter.Fit(fit.Set, fit.Options, new TextFitOptions(), target)
-                        : RenewalRiskFitter.Fit(fit.Set, fit.Options), cancellationToken);
+                        ? TextFitter.Fit(fit.Set, options, new TextFitOptions(), target)
+                        : RenewalRiskFitter.Fit(fit.Set, options), cancellationToken);
                 var cv = fit.Clauses && fit.Request.CrossValidate
-                    ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options, clauseOptions, fit.Request.Spans), cancellationToken)
+                    ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options with { Progress = Stage(progress, JobProgress.CrossValidating) }, clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
                 var registered = await registry.RegisterAsync(result.Manifest, actor, cancellationToken);
-                var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor, null, cancellationToken, reportId);
+                var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor,
+                    Stage(progress, JobProgress.Evaluating), cancellationToken, reportId);
                 return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);
             }
             catch (ArgumentException ex) when (fit.Clauses)
@@ -154,6 +171,10 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                 _reserved.Remove((fit.Base.Id, fit.Options.Version!));
         }
     }
+
+    /// <summary>The steps of one stage as <see cref="JobProgress"/> (reported on the fitting thread, in order).</summary>
+    private static SyncProgress<(int Done, int Total)>? Stage(IProgress<JobProgress>? progress, string stage) =>
+        progress is null ? null : new(p => progress.Report(new(stage, p.Done, p.Total)));
 
     /// <summary>One minor version above the highest of <paramref name="taken"/> (1.1.0 when none).</summary>
     private static string NextVersion(IEnumerable<string> taken)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Sandbox;
@@ -9,6 +10,10 @@ public sealed record JobStatus(string Id, string Kind, string Subject, string St
 {
     /// <summary>1 for the first run; one more each time the job was resumed after the server stopped while it ran.</summary>
     public int Attempt { get; init; } = 1;
+
+    /// <summary>While running, what it does (<see cref="JobProgress"/>); <see cref="Done"/> and <see cref="Total"/> count that stage's steps. Absent once ended.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Stage { get; init; }
 }
 
 /// <summary>What a job runs, stored with it so that a job the server was running when it stopped resumes on the next start.</summary>
@@ -138,27 +143,28 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     }
 
     /// <summary>A job's work: given the report id to store under, its progress and a callback to call once the work really begins (a fit may wait for another first).</summary>
-    private delegate Task<(int Cases, string ReportId)> JobWork(string reportId, IProgress<(int Done, int Total)> progress, Func<Task> begins);
+    private delegate Task<(int Cases, string ReportId)> JobWork(string reportId, IProgress<JobProgress> progress, Func<Task> begins);
 
     private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor) =>
         async (reportId, progress, begins) =>
         {
             await begins();
-            var (report, id) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor, progress, reportId: reportId);
+            var (report, id) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor,
+                new SyncProgress<(int Done, int Total)>(p => progress.Report(new(JobProgress.Evaluating, p.Done, p.Total))), reportId: reportId);
             return (report.Cases, id);
         };
 
     private JobWork FitWork(PreparedFit fit, string actor) =>
-        async (reportId, _, begins) =>
+        async (reportId, progress, begins) =>
         {
-            var outcome = await fitter.FitAsync(fit, actor, reportId, begins);
+            var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress);
             return (outcome.Report.Cases, outcome.ReportId);
         };
 
     private async Task<JobStatus> StartAsync(string kind, string subject, JobRequest? request, JobWork work)
     {
         var now = time.GetUtcNow();
-        var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now);
+        var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now) { Stage = JobProgress.Queued };
         _running[job.Id] = job;
         await SaveAsync(job, request);
         Run(job, work);
@@ -177,21 +183,28 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             try
             {
                 // Synchronous progress: System.Progress posts late callbacks to the pool, which could outlive the job.
-                var progress = new SyncProgress<(int Done, int Total)>(p =>
+                var progress = new SyncProgress<JobProgress>(p =>
                 {
-                    // Parallel replay workers may report out of order: progress only moves forward.
-                    while (_running.TryGetValue(job.Id, out var current) && (p.Done > current.Done || p.Total != current.Total)
-                           && !_running.TryUpdate(job.Id, current with { Done = Math.Max(p.Done, current.Done), Total = p.Total, UpdatedAt = time.GetUtcNow() }, current))
+                    // Parallel replay workers may report out of order: within a stage, progress only moves forward.
+                    while (_running.TryGetValue(job.Id, out var current)
+                           && (p.Stage != current.Stage || p.Done > current.Done || p.Total != current.Total)
+                           && !_running.TryUpdate(job.Id, current with
+                           {
+                               Stage = p.Stage,
+                               Done = p.Stage == current.Stage && p.Total == current.Total ? Math.Max(p.Done, current.Done) : p.Done,
+                               Total = p.Total,
+                               UpdatedAt = time.GetUtcNow(),
+                           }, current))
                     {
                     }
                 });
                 var (cases, reportId) = await work(ReportStore.IdFor(job.Id), progress, () => BeginsAsync(job.Id));
-                final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Done = cases, Total = cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Stage = null, Done = cases, Total = cases, ReportId = reportId, UpdatedAt = time.GetUtcNow() };
             }
             catch (Exception ex)
             {
                 LogJobFailed(ex, job.Id);
-                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Error = Readable(ex), UpdatedAt = time.GetUtcNow() };
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Stage = null, Error = Readable(ex), UpdatedAt = time.GetUtcNow() };
             }
             await SaveAsync(final);
             _running[job.Id] = final;

@@ -56,4 +56,10 @@ public sealed record FitOptions
 
     /// <summary>The new version; by default the base version with its minor number raised.</summary>
     public string? Version { get; init; }
+
+    /// <summary>
+    /// Told the fit's steps done of those planned when it starts (candidates scored in cross-validation, classes
+    /// fitted, the final refit), so a caller can show how far a fit of minutes is; null: not told.
+    /// </summary>
+    public IProgress<(int Done, int Total)>? Progress { get; init; }
 }

@@ -40,6 +40,8 @@ public static class RenewalRiskFitter
         var folds = StratifiedSplit.Folds(trainLabels, options.Folds, options.Seed + 1);
 
         var candidates = new List<FitCandidate>();
+        // One step per logistic (feature set, L2) and per trees candidate scored out of fold, one for the refit and baseline.
+        var steps = new FitSteps(options.Progress, options.FeatureCandidates.Count * options.L2Strengths.Count + options.TreeCandidates.Count + 1);
         Scored? best = null, bestLinear = null, bestTrees = null;
         void Consider(FitCandidate candidate, double[] logits, Func<RiskModel> refit)
         {
@@ -67,6 +69,7 @@ public static class RenewalRiskFitter
                 var m = OutOfFold(logits);
                 Consider(new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1), logits,
                     () => FitModel(template, design, trainLabels, lambda));
+                steps.Step();
             }
         }
         if (options.TreeCandidates.Count > 0)
@@ -83,6 +86,7 @@ public static class RenewalRiskFitter
                     var rows = Enumerable.Range(0, trainLabels.Length).ToArray();
                     return boosting.ToModel(boosting.BaseScore(rows), boosting.Fit(rows, rounds), WeightDecimals);
                 });
+                steps.Step();
             }
         }
         // Blends of the best logistic and the best trees candidate, scored out of fold like any other:
@@ -120,7 +124,7 @@ public static class RenewalRiskFitter
         var baselineManifest = ToManifest(baseManifest, version + "-baseline", baselineModel, FitScoring.BestF1Threshold(baselineTrainScores, trainLabels),
             $"Plain baseline (one-hot categoricals, standardised numerics, L2 {options.BaselineL2.ToString(CultureInfo.InvariantCulture)}, threshold on the training part) on case set {cases.Name} ({cases.Hash}).");
 
-        return new FitResult(manifest, MeasureAgent(manifest, test), MeasureAgent(baselineManifest, test))
+        var result = new FitResult(manifest, MeasureAgent(manifest, test), MeasureAgent(baselineManifest, test))
         {
             BaselineManifest = baselineManifest,
             Validation = validation,
@@ -135,6 +139,8 @@ public static class RenewalRiskFitter
             Candidates = candidates,
             Protocol = Protocol,
         };
+        steps.Step();
+        return result;
     }
 
     /// <summary>Out-of-fold logits per L2 strength; strongest first, each fold warm-started from the previous strength.</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using AgentCrm.Sandbox;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Sandbox;
 
@@ -26,10 +28,12 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         var accepted = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("fit", accepted.GetProperty("kind").GetString());
         Assert.Equal("renewal-risk@1.1.0 on fit-cases", accepted.GetProperty("subject").GetString());
+        Assert.Equal("queued", accepted.GetProperty("stage").GetString());
 
         var job = await WaitAsync(start.Headers.Location!.OriginalString);
 
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        Assert.False(job.TryGetProperty("stage", out _), job.GetRawText());
         var version = (await server.App.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions").EnumerateArray()
             .Single(v => v.GetProperty("version").GetString() == "1.1.0");
         Assert.Equal("evaluated", version.GetProperty("state").GetString());
@@ -40,6 +44,32 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.Equal(60, job.GetProperty("done").GetInt32());
         // The fitted model separates the clear pattern in the data (low NPS and short tenure churn).
         Assert.True(report.GetProperty("rocAuc").GetDouble() > 0.9, report.GetRawText());
+    }
+
+    [Fact]
+    public async Task Fit_ReportsItsStages_Queued_Fitting_Evaluating_EachStepOnce_EndingAtItsTotal()
+    {
+        var fitter = server.App.Services.GetRequiredService<AgentFitter>();
+        // 1.0.7: below the next minor version the other tests' fits expect (1.1.0).
+        var fit = fitter.Prepare(new FitRequest("renewal-risk", "fit-cases") { Version = "1.0.7" });
+        var seen = new List<JobProgress>();
+
+        await fitter.FitAsync(fit, "test", progress: new SyncProgress<JobProgress>(p =>
+        {
+            lock (seen)
+                seen.Add(p);
+        }));
+
+        // Each stage once, in this order.
+        Assert.Equal([JobProgress.Queued, JobProgress.Fitting, JobProgress.Evaluating], seen.Select(p => p.Stage).Distinct());
+        Assert.Equal(seen.Select(p => p.Stage).Distinct().Count(), seen.Select(p => p.Stage).Where((s, i) => i == 0 || s != seen[i - 1].Stage).Count());
+        // Fitting: every planned step once, in order (3 feature sets × 7 L2 strengths + 3 tree settings + the refit).
+        var fitting = seen.Where(p => p.Stage == JobProgress.Fitting).ToList();
+        Assert.Equal(Enumerable.Range(1, 25).Select(d => (d, 25)), fitting.Select(p => (p.Done, p.Total)));
+        // Evaluating: the 60 held-out cases.
+        var evaluating = seen.Where(p => p.Stage == JobProgress.Evaluating).ToList();
+        Assert.All(evaluating, p => Assert.Equal(60, p.Total));
+        Assert.Equal(60, evaluating.Max(p => p.Done));
     }
 
     [Fact]

@@ -33,6 +33,29 @@ public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper o
         Assert.Equal(a.Test, b.Test);
     }
 
+    [Fact]
+    public void Fit_ReportsEachStepItPlanned_InOrder_EndingAtTheTotal()
+    {
+        var steps = new List<(int Done, int Total)>();
+        // Two logistic candidates (one feature set × two L2 strengths), no trees, and the refit: three steps.
+        RenewalRiskFitter.Fit(SampleData.Telco, new FitOptions
+        {
+            FeatureCandidates = [FeatureOptions.Engineered], L2Strengths = [3, 30], TreeCandidates = [], Progress = new Recorder(steps),
+        });
+
+        Assert.Equal([(1, 3), (2, 3), (3, 3)], steps);
+    }
+
+    /// <summary>Records on the reporting thread, in order (System.Progress would post to the pool).</summary>
+    internal sealed class Recorder(List<(int Done, int Total)> into) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value)
+        {
+            lock (into)
+                into.Add(value);
+        }
+    }
+
     /// <summary>
     /// The telco figures on the 30% held out by the fixed seed. The targets (AUC ≥ 0.86,
     /// F1 ≥ 0.66) are not reached on this split: see the fit report; the floors here stop regressions.

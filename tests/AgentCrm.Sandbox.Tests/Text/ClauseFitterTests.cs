@@ -181,7 +181,11 @@ public sealed class ClauseFitterTests
     [Fact]
     public void WithoutSpans_FitsOnDocumentLabels_AndUnknownCategoriesAreRefused()
     {
-        var r = ClauseFitter.Fit(LazyCuad.Value, new FitOptions(), Quick with { Categories = ["cap-on-liability"] }, null, new ComplianceCheckKind().BuiltIn);
+        var steps = new List<(int Done, int Total)>();
+        var r = ClauseFitter.Fit(LazyCuad.Value, new FitOptions { Progress = new Fitting.RenewalRiskFitterTests.Recorder(steps) }, Quick with { Categories = ["cap-on-liability"] }, null, new ComplianceCheckKind().BuiltIn);
+
+        // One category fitted, then the figures.
+        Assert.Equal([(1, 2), (2, 2)], steps);
 
         Assert.Contains("document-label", r.Manifest.Description, StringComparison.Ordinal);
         Assert.Equal(["cap-on-liability"], TextModel.FromJson(r.Manifest.Parameters["clauseModel"], "parameters.clauseModel").Classes.Select(c => c.Name));

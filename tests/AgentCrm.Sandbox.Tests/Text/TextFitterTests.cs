@@ -27,6 +27,17 @@ public sealed class TextFitterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TenderFit_ReportsEachCandidateAndTheRefit_EndingAtTheTotal()
+    {
+        var steps = new List<(int Done, int Total)>();
+        // Two L2 strengths × the featurizer with and without its cues, then the refit: five steps.
+        TextFitter.Fit(SampleData.Tenders, new FitOptions { Progress = new Fitting.RenewalRiskFitterTests.Recorder(steps) }, Quick with { L2Strengths = [0.3, 1] },
+            TextFitTargets.For(TenderDetectionKind.KindName)!);
+
+        Assert.Equal([(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)], steps);
+    }
+
+    [Fact]
     public void ComplianceFit_Twice_GivesTheSameModelEnsembleAndFigures()
     {
         var documents = SampleData.Claudette.Cases.Select(c => c.Group).Distinct().Take(12).ToHashSet();

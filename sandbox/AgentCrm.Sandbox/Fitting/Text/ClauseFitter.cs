@@ -53,8 +53,10 @@ public static class ClauseFitter
         var test = testIndex.Select(i => docs[i]).ToArray();
         var categories = Categories(set, clause, train, options.Folds);
 
-        var fitted = FitModel(train, categories, clause, spans is not null ? Mode.Spans : Mode.Documents, options);
-        var fallback = spans is null ? fitted : FitModel(train, categories, clause, Mode.Documents, options);
+        // One step per category of each model fitted (the span-supervised one and its document-label baseline), one for the figures.
+        var steps = new FitSteps(options.Progress, categories.Count * (spans is null ? 1 : 2) + 1);
+        var fitted = FitModel(train, categories, clause, spans is not null ? Mode.Spans : Mode.Documents, options, steps);
+        var fallback = spans is null ? fitted : FitModel(train, categories, clause, Mode.Documents, options, steps);
 
         var version = options.Version ?? "1.1.0";
         var manifest = ToManifest(baseManifest, version, fitted.Model, string.Create(CultureInfo.InvariantCulture,
@@ -70,7 +72,7 @@ public static class ClauseFitter
             : FitScoring.Measure(Enumerable.Range(0, train.Length).Select(i => PolicyScore(fitted.Model, require, flag, c => fitted.OutOfFold[c][i], manifest.Threshold)).ToArray(),
                 trainLabels, manifest.Threshold);
         var testCases = testIndex.Select(i => set.Cases[i]).ToArray();
-        return new FitResult(manifest, TextFitter.MeasureAgent(Kind, manifest, testCases), TextFitter.MeasureAgent(Kind, baselineManifest, testCases))
+        var result = new FitResult(manifest, TextFitter.MeasureAgent(Kind, manifest, testCases), TextFitter.MeasureAgent(Kind, baselineManifest, testCases))
         {
             BaselineManifest = baselineManifest,
             Validation = validation,
@@ -85,6 +87,8 @@ public static class ClauseFitter
             Protocol = Protocol,
             PerLabel = categories.Select(c => Measure(c, test.Select(d => MaxSentence(fitted.Model, fitted.Model.Class(c)!, d)).ToArray(), test, fitted.Model.Class(c)!.Threshold)).ToList(),
         };
+        steps.Step();
+        return result;
     }
 
     /// <summary>
@@ -104,14 +108,16 @@ public static class ClauseFitter
         var policyHit = new bool[docs.Length];
         var policyBaseHit = new bool[docs.Length];
         const double agentThreshold = 0.5;
+        // One step per category of each model fitted in each fold (document labels, spans when given, whole-text baseline).
+        var steps = new FitSteps(options.Progress, options.Folds * (spans is null ? 2 : 3) * categories.Count);
         for (var f = 0; f < options.Folds; f++)
         {
             var train = docs.Where((_, i) => folds[i] != f).ToArray();
             var testIdx = Enumerable.Range(0, docs.Length).Where(i => folds[i] == f).ToArray();
             var inner = options with { Seed = options.Seed + 3 + f };
-            var byDocs = FitModel(train, categories, clause, Mode.Documents, inner);
-            var bySpans = spans is null ? null : FitModel(train, categories, clause, Mode.Spans, inner);
-            var baseline = FitModel(train, categories, clause, Mode.WholeDocuments, inner);
+            var byDocs = FitModel(train, categories, clause, Mode.Documents, inner, steps);
+            var bySpans = spans is null ? null : FitModel(train, categories, clause, Mode.Spans, inner, steps);
+            var baseline = FitModel(train, categories, clause, Mode.WholeDocuments, inner, steps);
             foreach (var c in categories)
                 foreach (var i in testIdx)
                 {
@@ -235,7 +241,7 @@ public static class ClauseFitter
         return score;
     }
 
-    internal static Fitted FitModel(IReadOnlyList<Document> train, IReadOnlyList<string> categories, ClauseFitOptions clause, Mode mode, FitOptions options)
+    internal static Fitted FitModel(IReadOnlyList<Document> train, IReadOnlyList<string> categories, ClauseFitOptions clause, Mode mode, FitOptions options, FitSteps? steps = null)
     {
         var sentenceLevel = mode == Mode.Spans;
         var texts = sentenceLevel ? train.SelectMany(d => d.Sentences).ToArray() : train.Select(d => d.Text).ToArray();
@@ -279,6 +285,7 @@ public static class ClauseFitter
             classes[k] = refit with { Threshold = Math.Round(FitScoring.BestF1Threshold(chosen.Oof, truth), 4) };
             oofs[k] = chosen.Oof;
             lambdas[k] = chosen.Lambda;
+            steps?.Step();
         });
         return new Fitted(new TextModel(vocabulary, classes),
             categories.Select((c, k) => (c, k)).ToDictionary(x => x.c, x => oofs[x.k], StringComparer.Ordinal),

@@ -43,6 +43,9 @@ public static class TextFitter
         var featurizer = text.Featurizer ?? target.Featurizer ?? TextFeaturizer.Default;
         // The kind's cues are kept only if they win out of fold against the same terms without them.
         var variants = featurizer.HasCues && text.TryWithoutCues ? [featurizer, featurizer with { Lexicon = null, Shape = false }] : new[] { featurizer };
+        var named = target.FitNamedLabels ? NamedLabels(train) : [];
+        // One step per candidate scored out of fold, one per named class fitted, one for the refit, baseline and figures.
+        var steps = new FitSteps(options.Progress, variants.Length * text.PositiveWeights.Count * text.L2Strengths.Count + named.Count + 1);
         var candidates = new List<FitCandidate>();
         (FitCandidate Score, double Lambda, double Weight, double[] Logits, TextVocabulary Vocabulary, SparseVector[] Rows)? best = null;
         foreach (var variant in variants)
@@ -59,6 +62,7 @@ public static class TextFitter
                     candidates.Add(candidate);
                     if (best is null || m.F1 > best.Value.Score.F1 + 1e-12)
                         best = (candidate, lambda, weight, logits, variantVocabulary, variantRows);
+                    steps.Step();
                 }
         }
         var chosen = best!.Value;
@@ -68,7 +72,6 @@ public static class TextFitter
         var primaryThreshold = Math.Round(FitScoring.BestF1Threshold(chosenOof, labels), 4);
 
         var classes = new List<TextClass> { Refit(target.PrimaryClass, rows, labels, vocabulary.Count, chosen.Lambda, chosen.Weight, primaryThreshold) };
-        var named = target.FitNamedLabels ? NamedLabels(train) : [];
         var bestNamed = Enumerable.Repeat(double.NegativeInfinity, rows.Length).ToArray();
         foreach (var name in named)
         {
@@ -78,6 +81,7 @@ public static class TextFitter
                 bestNamed[i] = Math.Max(bestNamed[i], logits[i]);
             var full = Refit(name, rows, y, vocabulary.Count, chosen.Lambda, chosen.Weight, Math.Round(FitScoring.BestF1Threshold(Probabilities(logits), y), 4));
             classes.Add(Prune(full, rows, y, chosen.Lambda, chosen.Weight, text.PruneCategoryWeights));
+            steps.Step();
         }
 
         // The ensembles (the primary class with the most likely named class: mean of probabilities, or mean of logits) are kept only if they win out of fold.
@@ -117,7 +121,7 @@ public static class TextFitter
             Math.Round(FitScoring.BestF1Threshold(plainTrainScores, labels), 4),
             $"Plain baseline (word uni/bigrams, L2 {text.BaselineL2.ToString(CultureInfo.InvariantCulture)}, threshold on the training part) on case set {set.Name} ({set.Hash}).");
 
-        return new FitResult(manifest, MeasureAgent(target.Kind, manifest, test), MeasureAgent(target.Kind, baselineManifest, test))
+        var result = new FitResult(manifest, MeasureAgent(target.Kind, manifest, test), MeasureAgent(target.Kind, baselineManifest, test))
         {
             BaselineManifest = baselineManifest,
             Validation = validation,
@@ -132,6 +136,8 @@ public static class TextFitter
             Protocol = Protocol,
             PerLabel = named.Select(name => LabelOnTest(model, model.Class(name)!, test, target)).ToList(),
         };
+        steps.Step();
+        return result;
     }
 
     /// <summary>The named labels with enough positives in the training part to fit and threshold (two per fold).</summary>
