@@ -32,20 +32,6 @@ public sealed record PreparedFit(FitRequest Request, CaseSet Set, AgentManifest 
     public string Agent => $"{Base.Id}@{Options.Version}";
 }
 
-/// <summary>Where a sandbox job is: its <see cref="Stage"/> and the steps of that stage done of its total.</summary>
-/// <remarks>
-/// Stages: <c>queued</c> (a fit waiting for the one before it), <c>fitting</c> (steps: candidates scored in cross-validation,
-/// classes fitted, the final refit), <c>cross-validating</c> (a clause fit with cross-validation: models fitted over the
-/// folds), <c>evaluating</c> (cases replayed).
-/// </remarks>
-public readonly record struct JobProgress(string Stage, int Done, int Total)
-{
-    public const string Queued = "queued";
-    public const string Fitting = "fitting";
-    public const string CrossValidating = "cross-validating";
-    public const string Evaluating = "evaluating";
-}
-
 public sealed record FitOutcome(string Agent, FitResult Result, RegisterResult Registered, SandboxReport Report, string ReportId, ClauseCrossValidation? CrossValidation);
 
 /// <summary>A fit refused before it starts, naming the request field at fault; <see cref="Conflict"/> when the version is taken.</summary>
