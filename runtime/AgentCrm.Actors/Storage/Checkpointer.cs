@@ -5,20 +5,34 @@ namespace AgentCrm.Storage;
 /// <summary>
 /// Moves the WAL back into the database file from a connection of its own, so the group-commit writer
 /// never pays for checkpoints (copying pages and the fsync) inside its COMMITs. PASSIVE checkpoints
-/// never block the writer or readers; a TRUNCATE checkpoint on dispose leaves a small file behind.
+/// never block the writer or readers. But under steady writes a PASSIVE checkpoint never catches the log's
+/// end, and the log is only started over once one has: it would grow for as long as the writes last (hundreds
+/// of MB per burst). So once the log holds more than <c>maxWalBytes</c>, this asks the writer
+/// (<see cref="RestartWanted"/>) to restart it between two commits (<see cref="SqliteWriter"/>); the writer's
+/// next commit then starts the log over and truncates the file to the limit (<c>journal_size_limit</c>). A
+/// TRUNCATE checkpoint on dispose leaves a small file behind.
 /// </summary>
 internal sealed class Checkpointer : IAsyncDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
     private readonly SqliteConnection _connection;
+    private readonly long _maxWalPages;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public Checkpointer(SqliteDatabase database)
+    public Checkpointer(SqliteDatabase database, long maxWalBytes)
     {
         _connection = database.Open();
+        using (var cmd = _connection.CreateCommand())
+        {
+            cmd.CommandText = "PRAGMA page_size";
+            _maxWalPages = Math.Max(1, maxWalBytes / Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
         _loop = Task.Run(RunAsync);
     }
+
+    /// <summary>Set when the log has outgrown its limit; the writer restarts it after its next commit and clears this.</summary>
+    public volatile bool RestartWanted;
 
     private async Task RunAsync()
     {
@@ -26,24 +40,29 @@ internal sealed class Checkpointer : IAsyncDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                Checkpoint("PASSIVE");
+                if (Checkpoint("PASSIVE") > _maxWalPages)
+                    RestartWanted = true;
         }
         catch (OperationCanceledException)
         {
         }
     }
 
-    private void Checkpoint(string mode)
+    /// <summary>Runs a checkpoint; the frames in the log when it ran, or -1 if it could not run (busy or locked).</summary>
+    private long Checkpoint(string mode)
     {
         try
         {
             using var cmd = _connection.CreateCommand();
             cmd.CommandText = $"PRAGMA wal_checkpoint({mode})";
-            cmd.ExecuteNonQuery();
+            using var row = cmd.ExecuteReader();
+            // (busy, frames in the log, frames checkpointed).
+            return row.Read() ? row.GetInt64(1) : -1;
         }
         catch (SqliteException)
         {
             // Busy or locked: the next tick tries again; the WAL only grows meanwhile.
+            return -1;
         }
     }
 

@@ -21,6 +21,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private readonly ILogger<SqliteWriter> _logger;
     private readonly Task _loop;
     private readonly Checkpointer _checkpointer;
+    private readonly SqliteCommand _restart;
     private long _busyTicks;
     private long _commitTicks;
 
@@ -30,14 +31,20 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         // Checkpoints run on their own connection and thread (below), not inside this writer's COMMITs.
         using (var pragma = _connection.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA wal_autocheckpoint=0";
+            // The log is reset by this connection's first commit after a complete checkpoint: truncated then to the limit.
+            pragma.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={options.Value.MaxWalBytes}";
             pragma.ExecuteNonQuery();
         }
-        _checkpointer = new Checkpointer(database);
+        _checkpointer = new Checkpointer(database, options.Value.MaxWalBytes);
+        _restart = _connection.CreateCommand();
+        _restart.CommandText = "PRAGMA wal_checkpoint(RESTART)";
         _maxBatch = options.Value.MaxBatch;
         _logger = logger;
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
+
+    /// <summary>Times the writer restarted an overgrown log (for the benchmark and tests).</summary>
+    public long Restarts { get; private set; }
 
     /// <summary>Commits counted since start (for the benchmark and health).</summary>
     public long Commits { get; private set; }
@@ -138,6 +145,43 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         context.OnCommit();
         foreach (var op in batch)
             op.Complete();
+        if (_checkpointer.RestartWanted)
+            RestartLog();
+    }
+
+    /// <summary>
+    /// The log has outgrown its limit while writes went on: only the writer can bring it back, between two of its
+    /// commits (the checkpointer's own connection would race it for the write lock and lose). A RESTART checkpoint
+    /// copies what the checkpointer has not yet copied, waits (at most 100 ms) for readers to leave the log, and
+    /// makes the next commit start the log over, truncated to its limit.
+    /// </summary>
+    private void RestartLog()
+    {
+        // The busy wait is the connection's: short while restarting, the usual one for everything else.
+        SetBusyTimeout(100);
+        try
+        {
+            using var row = _restart.ExecuteReader();
+            // (busy, frames in the log, frames checkpointed): busy when readers stayed past the wait; the checkpointer asks again.
+            if (row.Read() && row.GetInt64(0) == 0)
+                Restarts++;
+        }
+        catch (SqliteException)
+        {
+            // Busy or locked: the checkpointer asks again on its next tick.
+        }
+        finally
+        {
+            SetBusyTimeout(SqliteDatabase.BusyTimeoutMs);
+            _checkpointer.RestartWanted = false;
+        }
+    }
+
+    private void SetBusyTimeout(int milliseconds)
+    {
+        using var pragma = _connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA busy_timeout={milliseconds}";
+        pragma.ExecuteNonQuery();
     }
 
     public async ValueTask DisposeAsync()
@@ -146,6 +190,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         await _loop.ConfigureAwait(false);
         foreach (var command in _commands.Values)
             command.Dispose();
+        _restart.Dispose();
         await _connection.DisposeAsync().ConfigureAwait(false);
         await _checkpointer.DisposeAsync().ConfigureAwait(false);
     }

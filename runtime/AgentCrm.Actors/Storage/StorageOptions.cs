@@ -15,6 +15,7 @@ public sealed class StorageOptions
     public const string Section = "Storage";
     public const string DefaultDataDirectory = "./data";
     public const int DefaultMaxBatch = 4096;
+    public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
 
     /// <summary>Directory holding agentcrm.db (inbox, actor state, reminders, registry, briefs, audit).</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory;
@@ -23,6 +24,12 @@ public sealed class StorageOptions
 
     /// <summary>Most write operations folded into one group-commit transaction.</summary>
     public int MaxBatch { get; set; } = DefaultMaxBatch;
+
+    /// <summary>
+    /// Size the write-ahead log is held to: past it a checkpoint waits for the writer and readers once and restarts the log,
+    /// and a log restarted after a burst is truncated back to it.
+    /// </summary>
+    public long MaxWalBytes { get; set; } = DefaultMaxWalBytes;
 
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "agentcrm.db");
 }
@@ -36,6 +43,8 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             failures.Add("Storage:DataDirectory must name a directory (default ./data).");
         if (options.MaxBatch is < 1 or > 100_000)
             failures.Add($"Storage:MaxBatch must be between 1 and 100000 (got {options.MaxBatch}).");
+        if (options.MaxWalBytes is < 1024 * 1024 or > 64L * 1024 * 1024 * 1024)
+            failures.Add($"Storage:MaxWalBytes must be between 1048576 (1 MiB) and 68719476736 (64 GiB) (got {options.MaxWalBytes}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -79,6 +79,27 @@ internal static class BenchRunner
             var writer = app.Services.GetRequiredService<Storage.SqliteWriter>();
             var (commits0, ops0, busy0, commit0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            // The write-ahead log's size, sampled through both phases: held to Storage:MaxWalBytes by the checkpointer.
+            var wal = new FileInfo(app.Services.GetRequiredService<Storage.SqliteDatabase>().FilePath + "-wal");
+            using var stopSampling = new CancellationTokenSource();
+            var walPeak = Task.Run(async () =>
+            {
+                long peak = 0;
+                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+                try
+                {
+                    do
+                    {
+                        wal.Refresh();
+                        peak = Math.Max(peak, wal.Exists ? wal.Length : 0);
+                    }
+                    while (await timer.WaitForNextTickAsync(stopSampling.Token));
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return peak;
+            }, CancellationToken.None);
             var sw = Stopwatch.StartNew();
             if (parse.GetValue(InProcess))
                 await AppendInProcessAsync(app.Services.GetRequiredService<EventStore>(), batches, cancellationToken);
@@ -102,6 +123,10 @@ internal static class BenchRunner
             await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
             var q = (P50: metrics.EventToAssessment.Percentile(50), P95: metrics.EventToAssessment.Percentile(95), P99: metrics.EventToAssessment.Percentile(99));
             var briefs = app.Services.GetRequiredService<BriefStore>().Count();
+            await stopSampling.CancelAsync();
+            var walPeakBytes = await walPeak;
+            wal.Refresh();
+            var walEndBytes = wal.Exists ? wal.Length : 0;
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
 
@@ -126,6 +151,8 @@ internal static class BenchRunner
                 writerCommitShare = Math.Round(inCommit, 2),
                 commits,
                 writeOperations = ops,
+                walPeakBytes,
+                walEndBytes,
             };
             if (json)
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
@@ -138,6 +165,7 @@ internal static class BenchRunner
                 Console.WriteLine($"briefs written  {briefs,10:N0}");
                 Console.WriteLine($"cpu             {cpu,10:0.00} cores busy of {Environment.ProcessorCount}; {commits:N0} group commits for {ops:N0} write operations ({(double)ops / Math.Max(1, commits):0.0} per commit)");
                 Console.WriteLine($"writer          {writerBusy,10:P0} of the time busy, {inCommit:P0} in COMMIT (the single SQLite writer is the limit when this nears 100%)");
+                Console.WriteLine($"write-ahead log {walPeakBytes / 1048576.0,10:N0} MB at most while measuring, {walEndBytes / 1048576.0:N0} MB at the end");
             }
             return 0;
         }

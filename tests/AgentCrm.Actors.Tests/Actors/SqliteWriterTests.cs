@@ -12,6 +12,36 @@ public sealed class SqliteWriterTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    public async Task AfterABurstOfWrites_TheWriteAheadLogShrinksBackToItsLimit()
+    {
+        const long limit = 2 * 1024 * 1024;
+        var options = Options.Create(new StorageOptions { DataDirectory = _directory.Path, Synchronous = SyncMode.Normal, MaxWalBytes = limit });
+        var database = new SqliteDatabase(options);
+        await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
+        await writer.WriteAsync(ctx => ctx.Execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"));
+        var blob = new byte[256 * 1024];
+        new Random(1).NextBytes(blob);
+        var wal = new FileInfo(database.FilePath + "-wal");
+
+        // A burst: 32 MB queued at once, so the log grows far past its limit before any checkpoint runs.
+        await Task.WhenAll(Enumerable.Range(0, 128).Select(_ => writer.WriteAsync(ctx => ctx.Execute("INSERT INTO blobs (data) VALUES ($d)", ("$d", blob)))));
+        wal.Refresh();
+        Assert.True(wal.Length > 8 * limit, $"the burst should have gone to the log first (log {wal.Length:N0} bytes)");
+
+        // Writes go on at a slow pace: once a checkpoint has caught up, the next commit starts the log over and truncates it.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        do
+        {
+            await writer.WriteAsync(ctx => ctx.Execute("INSERT INTO blobs (data) VALUES (x'00')"));
+            await Task.Delay(50);
+            wal.Refresh();
+        }
+        while (wal.Length > limit && DateTime.UtcNow < deadline);
+
+        Assert.True(wal.Length <= limit, $"the log should be back under Storage:MaxWalBytes ({limit:N0}) within 20 s, is {wal.Length:N0} bytes");
+    }
+
+    [Fact]
     public async Task AFailingOperation_FailsOnlyItsCaller_AndWhatItAnnouncedAfterCommitNeverRuns()
     {
         var options = Options.Create(new StorageOptions { DataDirectory = _directory.Path, Synchronous = SyncMode.Normal });
