@@ -1,16 +1,33 @@
+using System.Text.Json.Serialization;
+
 namespace AgentCrm.Agents.Customers;
 
 /// <summary>
 /// The derived, bounded state a customer actor keeps: aggregates rather than the raw timeline (raw
 /// events stay in the event store), so a turn saves a few kilobytes whatever the customer's history.
 /// </summary>
-public sealed class CustomerState
+public sealed class CustomerState : IJsonOnDeserialized
 {
     public const int RecentIdCapacity = 256;
     public const int WindowDays = 180;
     public const int DocumentCapacity = 5;
     public const int NewsCapacity = 20;
     public const int VisitorCapacity = 1000;
+
+    /// <summary>Web visits kept (the newest by event time); the web fields count at most these.</summary>
+    public const int VisitCapacity = 2000;
+
+    /// <summary>
+    /// Tickets and invoices kept: past it the least recently updated closed ticket (paid invoice) is forgotten first, then
+    /// the least recently updated open one, so one customer's thousands of open tickets cannot grow every turn's write.
+    /// </summary>
+    public const int TicketCapacity = 200;
+
+    /// <inheritdoc cref="TicketCapacity"/>
+    public const int InvoiceCapacity = 200;
+
+    /// <summary>Payments seen before their invoice, kept (the oldest dropped first) to settle the invoice when it arrives.</summary>
+    public const int PendingPaymentCapacity = 100;
 
     /// <summary>Longest document text kept (characters); the rest is cut so a turn's state stays bounded.</summary>
     public const int MaxDocumentChars = 200_000;
@@ -42,7 +59,11 @@ public sealed class CustomerState
 
     public Stamped<string>? Domain { get; set; }
 
+    /// <summary>The profile's <c>customerSince</c>.</summary>
     public Stamped<DateTimeOffset>? CustomerSince { get; set; }
+
+    /// <summary>The earliest contract start seen: the tenure when no profile states <see cref="CustomerSince"/>.</summary>
+    public Stamped<DateTimeOffset>? FirstContractStart { get; set; }
 
     public ContractInfo? Contract { get; set; }
 
@@ -55,7 +76,24 @@ public sealed class CustomerState
 
     public Dictionary<string, TicketInfo> Tickets { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The latest failed payments by event time (at most <see cref="SnapshotBuilder.MaxEvidenceIds"/>, newest last): the evidence behind the count.</summary>
     public List<EventStamp> PaymentFailures { get; set; } = [];
+
+    /// <summary>Failed payments per day number, last <see cref="WindowDays"/> days: the exact count however many there are.</summary>
+    public DaySeries<int> PaymentFailuresByDay { get; set; } = new();
+
+    /// <summary>Successful payments per invoice id whose invoice has not arrived yet (at most <see cref="PendingPaymentCapacity"/>).</summary>
+    public Dictionary<string, EventStamp> PendingPayments { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>State saved before failed payments were counted per day lists each failure: count them, keep the latest.</summary>
+    void IJsonOnDeserialized.OnDeserialized()
+    {
+        if (PaymentFailuresByDay.Count > 0 || PaymentFailures.Count == 0)
+            return;
+        foreach (var failure in PaymentFailures)
+            PaymentFailuresByDay.Add(CustomerTimeline.Day(failure.At), 1);
+        PaymentFailures = [.. PaymentFailures.OrderBy(p => p.At).TakeLast(SnapshotBuilder.MaxEvidenceIds)];
+    }
 
     public Dictionary<string, InvoiceInfo> Invoices { get; set; } = new(StringComparer.Ordinal);
 
@@ -71,6 +109,9 @@ public sealed class CustomerState
 
     /// <summary>The newest event id per <see cref="EventsByDay"/> key (the evidence behind a count).</summary>
     public Dictionary<string, string> LatestEventIds { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The event time of each <see cref="LatestEventIds"/> entry, so a late older event does not replace it.</summary>
+    public Dictionary<string, DateTimeOffset> LatestEventAt { get; set; } = new(StringComparer.Ordinal);
 
     public const int CountWindowDays = 90;
     public const int MaxCountKeys = 64;
@@ -92,11 +133,21 @@ public sealed record Stamped<T>(T Value, DateTimeOffset At, string EventId);
 
 public sealed record EventStamp(DateTimeOffset At, string EventId);
 
-public sealed record ContractInfo(string? Type, DateTimeOffset? Start, DateTimeOffset? End, double? Value, bool? AutoRenew, string? Status, string EventId);
+/// <summary>
+/// The contract as its events state it. <paramref name="At"/>: the newest contract event's time (its id is
+/// <paramref name="EventId"/>); <paramref name="Stated"/>: when each field was last stated (field → event time), so an older
+/// event arriving late changes only what no newer event stated. Both are null in state saved before they were kept: every
+/// event then counts as newer, as it did.
+/// </summary>
+public sealed record ContractInfo(
+    string? Type, DateTimeOffset? Start, DateTimeOffset? End, double? Value, bool? AutoRenew, string? Status, string EventId,
+    DateTimeOffset? At = null, Dictionary<string, DateTimeOffset>? Stated = null);
 
-public sealed record TicketInfo(string Status, string Priority, DateTimeOffset OpenedAt, DateTimeOffset UpdatedAt, string EventId);
+/// <summary>A ticket: <paramref name="Status"/> from its newest event, <paramref name="Priority"/> as last stated, at <paramref name="PriorityAt"/> (null: never stated, or saved before).</summary>
+public sealed record TicketInfo(string Status, string Priority, DateTimeOffset OpenedAt, DateTimeOffset UpdatedAt, string EventId, DateTimeOffset? PriorityAt = null);
 
-public sealed record InvoiceInfo(string Status, double Amount, DateTimeOffset? DueDate, DateTimeOffset UpdatedAt, string EventId);
+/// <summary>An invoice; <paramref name="Stated"/> as for <see cref="ContractInfo"/> (a payment states the status <c>paid</c>).</summary>
+public sealed record InvoiceInfo(string Status, double Amount, DateTimeOffset? DueDate, DateTimeOffset UpdatedAt, string EventId, Dictionary<string, DateTimeOffset>? Stated = null);
 
 public sealed record VisitInfo(DateTimeOffset At, string Category, string? VisitorId, string EventId);
 

@@ -67,14 +67,14 @@ public static class CustomerTimeline
 
         switch (e.Type)
         {
-            case "profile": ApplyProfile(state, e); break;
-            case "contract": ApplyContract(state, e); break;
+            case "profile": RecordFolds.Profile(state, e); break;
+            case "contract": RecordFolds.Contract(state, e); break;
             case "usage": state.UsageByDay.Add(Day(e.OccurredAt), e.Num("quantity") ?? 1); Remember(state.RecentUsageEventIds, e.Id, 20); break;
             case "login": state.LoginsByDay.Add(Day(e.OccurredAt), 1); break;
-            case "support_ticket": ApplyTicket(state, e); break;
-            case "invoice": ApplyInvoice(state, e); break;
-            case "payment": ApplyPayment(state, e); break;
-            case "nps" when e.Num("score") is { } score: state.Nps = new(score, e.OccurredAt, e.Id); break;
+            case "support_ticket": RecordFolds.Ticket(state, e); break;
+            case "invoice": RecordFolds.Invoice(state, e); break;
+            case "payment": RecordFolds.Payment(state, e); break;
+            case "nps": RecordFolds.Nps(state, e); break;
             case "web_visit": ApplyVisit(state, e); break;
             case "document": ApplyDocument(state, e); break;
             case "news": ApplyNews(state, e); break;
@@ -97,64 +97,19 @@ public static class CustomerTimeline
         source.LastUsed = state.EventsApplied + 1;
     }
 
-    private static void ApplyProfile(CustomerState s, CrmEvent e)
-    {
-        if (e.Str("name") is { } name) s.Name = new(name, e.OccurredAt, e.Id);
-        if (e.Str("segment") is { } segment) s.Segment = new(segment, e.OccurredAt, e.Id);
-        if (e.Str("domain") is { } domain) s.Domain = new(domain, e.OccurredAt, e.Id);
-        if (e.Date("customerSince") is { } since) s.CustomerSince = new(since, e.OccurredAt, e.Id);
-    }
-
-    private static void ApplyContract(CustomerState s, CrmEvent e)
-    {
-        var old = s.Contract;
-        s.Contract = new(
-            NormalizeContractType(e.Str("contractType")) ?? old?.Type,
-            e.Date("startDate") ?? old?.Start,
-            e.Date("endDate") ?? old?.End,
-            e.Num("value") ?? old?.Value,
-            e.Num("autoRenew") is { } a ? a != 0 : old?.AutoRenew,
-            e.Str("status") ?? old?.Status ?? "active",
-            e.Id);
-        if (s.CustomerSince is null && s.Contract.Start is { } start)
-            s.CustomerSince = new(start, e.OccurredAt, e.Id);
-    }
-
-    private static void ApplyTicket(CustomerState s, CrmEvent e)
-    {
-        var id = e.Str("ticketId") ?? e.Id;
-        var status = (e.Str("status") ?? "open").ToLowerInvariant();
-        var priority = (e.Str("priority") ?? "normal").ToLowerInvariant();
-        var opened = s.Tickets.TryGetValue(id, out var old) ? old.OpenedAt : e.OccurredAt;
-        s.Tickets[id] = new(status, old is not null && e.Str("priority") is null ? old.Priority : priority, opened, e.OccurredAt, e.Id);
-    }
-
-    private static void ApplyInvoice(CustomerState s, CrmEvent e)
-    {
-        var id = e.Str("invoiceId") ?? e.Id;
-        s.Invoices[id] = new((e.Str("status") ?? "open").ToLowerInvariant(), e.Num("amount") ?? 0, e.Date("dueDate"), e.OccurredAt, e.Id);
-    }
-
-    private static void ApplyPayment(CustomerState s, CrmEvent e)
-    {
-        var status = (e.Str("status") ?? "succeeded").ToLowerInvariant();
-        if (status is "failed" or "declined" or "error")
-            s.PaymentFailures.Add(new(e.OccurredAt, e.Id));
-        else if (e.Str("invoiceId") is { } invoice && s.Invoices.TryGetValue(invoice, out var inv))
-            s.Invoices[invoice] = inv with { Status = "paid", UpdatedAt = e.OccurredAt };
-    }
-
     private static void ApplyVisit(CustomerState s, CrmEvent e)
     {
         var visitor = e.Str("visitorId");
-        s.WebVisits.Add(new(e.OccurredAt, VisitCategory(e), visitor, e.Id));
+        Keep(s.WebVisits, new VisitInfo(e.OccurredAt, VisitCategory(e), visitor, e.Id), CustomerState.VisitCapacity, v => v.At);
         if (visitor is null)
             return;
         var domain = e.Str("visitorDomain") ?? DomainOf(e.Str("visitorEmail") ?? e.Str("email"));
         if (s.Visitors.TryGetValue(visitor, out var known))
         {
             if (e.OccurredAt < known.FirstSeen || (known.Domain is null && domain is not null))
-                s.Visitors[visitor] = new(e.OccurredAt < known.FirstSeen ? e.OccurredAt : known.FirstSeen, known.Domain ?? domain?.ToLowerInvariant(), known.EventId);
+                s.Visitors[visitor] = e.OccurredAt < known.FirstSeen
+                    ? new(e.OccurredAt, known.Domain ?? domain?.ToLowerInvariant(), e.Id)
+                    : known with { Domain = domain!.ToLowerInvariant() };
             return;
         }
         s.Visitors[visitor] = new(e.OccurredAt, domain?.ToLowerInvariant(), e.Id);
@@ -250,8 +205,12 @@ public static class CustomerTimeline
         }
         var day = Day(e.OccurredAt);
         days.Add(day, 1);
-        if (days.LastDay == day)
+        // The newest by event time (ties: the later arrival); state saved before the times were kept: the latest day's last arrival.
+        if (s.LatestEventAt.TryGetValue(key, out var latest) ? e.OccurredAt >= latest : days.LastDay == day)
+        {
             s.LatestEventIds[key] = e.Id;
+            s.LatestEventAt[key] = e.OccurredAt;
+        }
     }
 
     /// <summary>A category as a field-name segment (lower-case letters, digits, underscores), or null.</summary>
@@ -274,16 +233,19 @@ public static class CustomerTimeline
             {
                 s.EventsByDay.Remove(key);
                 s.LatestEventIds.Remove(key);
+                s.LatestEventAt.Remove(key);
             }
         }
         var oldestDay = Day(last) - CustomerState.WindowDays;
         var oldest = last.AddDays(-CustomerState.WindowDays);
         s.UsageByDay.TrimBefore(oldestDay);
         s.LoginsByDay.TrimBefore(oldestDay);
+        s.PaymentFailuresByDay.TrimBefore(oldestDay);
         s.PaymentFailures.RemoveAll(p => p.At < oldest);
+        if (s.PendingPayments.Count > 0)
+            foreach (var (invoice, _) in s.PendingPayments.Where(p => p.Value.At < oldest).ToList())
+                s.PendingPayments.Remove(invoice);
         s.WebVisits.RemoveAll(v => v.At < oldest);
-        if (s.WebVisits.Count > 2000)
-            s.WebVisits.RemoveRange(0, s.WebVisits.Count - 2000);
         foreach (var (id, t) in s.Tickets.Where(t => !IsOpen(t.Value) && t.Value.UpdatedAt < oldest).ToList())
             s.Tickets.Remove(id);
         foreach (var (id, _) in s.Invoices.Where(i => i.Value.Status == "paid" && i.Value.UpdatedAt < oldest).ToList())

@@ -3,6 +3,12 @@ namespace AgentCrm.Agents.Customers;
 /// <summary>Derives the agent-facing <see cref="CustomerSnapshot"/> from <see cref="CustomerState"/> at a moment.</summary>
 public static class SnapshotBuilder
 {
+    /// <summary>
+    /// The most event ids a field names as its evidence (the newest): a count over thousands of open tickets stays exact while
+    /// the ids it carries into every brief and audit record stay few.
+    /// </summary>
+    public const int MaxEvidenceIds = 10;
+
     /// <summary>The windows of <c>events.countNd.TYPE[.CATEGORY]</c>; every event type has a count, categories once seen.</summary>
     public static readonly IReadOnlyList<int> CountWindows = [7, 30, 90];
 
@@ -41,14 +47,14 @@ public static class SnapshotBuilder
         void Num(string name, double value, IReadOnlyList<string> ids)
         {
             if (double.IsFinite(value))
-                f[name] = SnapshotField.Of(name, value, ids);
+                f[name] = SnapshotField.Of(name, value, Newest(ids));
         }
-        void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, ids);
+        void Txt(string name, string value, IReadOnlyList<string> ids) => f[name] = SnapshotField.Of(name, value, Newest(ids));
 
         if (s.Name is { } n) Txt("profile.name", n.Value, [n.EventId]);
         if (s.Segment is { } seg) Txt("profile.segment", seg.Value, [seg.EventId]);
         if (s.Domain is { } dom) Txt("profile.domain", dom.Value, [dom.EventId]);
-        if (s.CustomerSince is { } since)
+        if ((s.CustomerSince ?? s.FirstContractStart) is { } since)
             Num("tenure.days", Math.Max(0, Math.Floor((asOf - since.Value).TotalDays)), [since.EventId]);
 
         if (s.Contract is { } c)
@@ -80,19 +86,20 @@ public static class SnapshotBuilder
 
         if (plan.TicketsAndBilling && (s.Tickets.Count > 0 || s.EventsApplied > 0))
         {
-            var open = s.Tickets.Values.Where(CustomerTimeline.IsOpen).OrderBy(t => t.OpenedAt).ToList();
-            Num("tickets.open", open.Count, open.Select(t => t.EventId).ToArray());
+            var open = s.Tickets.Values.Where(CustomerTimeline.IsOpen).ToList();
+            Num("tickets.open", open.Count, Latest(open, t => t.UpdatedAt, t => t.EventId));
             var high = open.Where(t => t.Priority is "high" or "urgent" or "critical").ToList();
-            Num("tickets.openHighPriority", high.Count, high.Select(t => t.EventId).ToArray());
+            Num("tickets.openHighPriority", high.Count, Latest(high, t => t.UpdatedAt, t => t.EventId));
             var recent = s.Tickets.Values.Where(t => t.OpenedAt > asOf.AddDays(-90)).ToList();
-            Num("tickets.opened90d", recent.Count, recent.Select(t => t.EventId).ToArray());
+            Num("tickets.opened90d", recent.Count, Latest(recent, t => t.UpdatedAt, t => t.EventId));
 
-            var failures = s.PaymentFailures.Where(p => p.At > asOf.AddDays(-90) && p.At <= asOf).ToList();
-            Num("billing.paymentFailures90d", failures.Count, failures.Select(p => p.EventId).ToArray());
+            var failures = s.PaymentFailuresByDay.Sum(today - 89, today);
+            Num("billing.paymentFailures90d", failures,
+                failures > 0 ? s.PaymentFailures.Where(p => CustomerTimeline.Day(p.At) is var day && day > today - 90 && day <= today).Select(p => p.EventId).ToArray() : []);
             var overdue = s.Invoices.Values.Where(i => i.Status == "overdue" || (i.Status == "open" && i.DueDate < asOf)).ToList();
-            Num("billing.overdueInvoices", overdue.Count, overdue.Select(i => i.EventId).ToArray());
+            Num("billing.overdueInvoices", overdue.Count, Latest(overdue, i => i.UpdatedAt, i => i.EventId));
             var unpaid = s.Invoices.Values.Where(i => i.Status is "open" or "overdue").ToList();
-            Num("billing.openAmount", unpaid.Sum(i => i.Amount), unpaid.Select(i => i.EventId).ToArray());
+            Num("billing.openAmount", unpaid.Sum(i => i.Amount), Latest(unpaid, i => i.UpdatedAt, i => i.EventId));
         }
 
         if (s.Nps is { } nps)
@@ -124,6 +131,14 @@ public static class SnapshotBuilder
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
         return new CustomerSnapshot(s.CustomerId, asOf, f);
     }
+
+    /// <summary>The newest <see cref="MaxEvidenceIds"/> of ids listed oldest first.</summary>
+    internal static IReadOnlyList<string> Newest(IReadOnlyList<string> ids) =>
+        ids.Count <= MaxEvidenceIds ? ids : ids.Skip(ids.Count - MaxEvidenceIds).ToArray();
+
+    /// <summary>The ids of the newest <see cref="MaxEvidenceIds"/> records by time (ties by id), oldest first: the same whatever order they were stored in.</summary>
+    private static string[] Latest<T>(List<T> records, Func<T, DateTimeOffset> at, Func<T, string> id) =>
+        records.OrderByDescending(at).ThenByDescending(id, StringComparer.Ordinal).Take(MaxEvidenceIds).Reverse().Select(id).ToArray();
 
     /// <summary><c>events.count7d.email</c>, <c>events.count30d.email.inquiry</c>, …: events per type (and category) in a window ending at the snapshot's day.</summary>
     private static void WindowedCounts(CustomerState s, int today, Dictionary<string, SnapshotField> f)
@@ -177,7 +192,7 @@ public static class SnapshotBuilder
         if (latest.Text.Length > 0) f["documents.text"] = SnapshotField.Of("documents.text", latest.Text, latest.EventId);
         if (latest.DocType is { } type) f["documents.docType"] = SnapshotField.Of("documents.docType", type, latest.EventId);
         if (latest.Title is { } title) f["documents.title"] = SnapshotField.Of("documents.title", title, latest.EventId);
-        f["documents.count"] = SnapshotField.Of("documents.count", docs.Count, docs.Select(d => d.EventId).ToArray());
+        f["documents.count"] = SnapshotField.Of("documents.count", docs.Count, Newest(docs.Select(d => d.EventId).ToArray()));
         f["documents.daysSinceLast"] = SnapshotField.Of("documents.daysSinceLast", Math.Max(0, Math.Floor((asOf - latest.At).TotalDays)), latest.EventId);
     }
 
@@ -192,6 +207,6 @@ public static class SnapshotBuilder
         if (latest.Description is { } description) f["news.description"] = SnapshotField.Of("news.description", description, latest.EventId);
         f["news.daysSince"] = SnapshotField.Of("news.daysSince", Math.Max(0, Math.Floor((asOf - latest.At).TotalDays)), latest.EventId);
         var recent = news.Where(n => n.At > asOf.AddDays(-30)).ToList();
-        f["news.count30d"] = SnapshotField.Of("news.count30d", recent.Count, recent.Select(n => n.EventId).ToArray());
+        f["news.count30d"] = SnapshotField.Of("news.count30d", recent.Count, Newest(recent.Select(n => n.EventId).ToArray()));
     }
 }

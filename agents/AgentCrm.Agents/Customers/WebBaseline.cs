@@ -55,7 +55,7 @@ public static class WebBaseline
             var own = domain.ToLowerInvariant();
             var fresh = s.Visitors.Values.Where(v => v.FirstSeen > asOf.AddDays(-NewVisitorDays) && v.FirstSeen <= asOf
                 && v.Domain is { } d && (d == own || d.EndsWith("." + own, StringComparison.Ordinal))).OrderBy(v => v.FirstSeen).ToList();
-            f["web.newDomainVisitors14d"] = SnapshotField.Of("web.newDomainVisitors14d", fresh.Count, fresh.Select(v => v.EventId).ToArray());
+            f["web.newDomainVisitors14d"] = SnapshotField.Of("web.newDomainVisitors14d", fresh.Count, SnapshotBuilder.Newest(fresh.Select(v => v.EventId).ToArray()));
         }
     }
 }

@@ -1,0 +1,172 @@
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// Folds the events that update a record in place (profile, contract, ticket, invoice, payment, NPS). Each keeps what the
+/// newest event by <c>occurredAt</c> states (ties: the later arrival), and an update keeps what it does not state, so the
+/// result does not depend on arrival order: the actor (events as they arrive) and the sandbox (events sorted by time)
+/// derive the same state. Tickets and invoices are bounded by <see cref="CustomerState.TicketCapacity"/> and
+/// <see cref="CustomerState.InvoiceCapacity"/>.
+/// </summary>
+internal static class RecordFolds
+{
+    /// <summary>True when an event at <paramref name="at"/> is at least as new as the field's last statement (none: always).</summary>
+    private static bool Newer(Dictionary<string, DateTimeOffset>? stated, string field, DateTimeOffset at) =>
+        stated is null || !stated.TryGetValue(field, out var last) || at >= last;
+
+    private static bool Newer<T>(Stamped<T>? current, DateTimeOffset at) => current is null || at >= current.At;
+
+    public static void Profile(CustomerState s, CrmEvent e)
+    {
+        var at = e.OccurredAt;
+        if (e.Str("name") is { } name && Newer(s.Name, at)) s.Name = new(name, at, e.Id);
+        if (e.Str("segment") is { } segment && Newer(s.Segment, at)) s.Segment = new(segment, at, e.Id);
+        if (e.Str("domain") is { } domain && Newer(s.Domain, at)) s.Domain = new(domain, at, e.Id);
+        if (e.Date("customerSince") is { } since && Newer(s.CustomerSince, at)) s.CustomerSince = new(since, at, e.Id);
+    }
+
+    public static void Nps(CustomerState s, CrmEvent e)
+    {
+        if (e.Num("score") is { } score && Newer(s.Nps, e.OccurredAt))
+            s.Nps = new(score, e.OccurredAt, e.Id);
+    }
+
+    public static void Contract(CustomerState s, CrmEvent e)
+    {
+        var old = s.Contract;
+        var at = e.OccurredAt;
+        var stated = old?.Stated is { } previous ? new Dictionary<string, DateTimeOffset>(previous, StringComparer.Ordinal) : new(StringComparer.Ordinal);
+        bool Take(string field)
+        {
+            if (!Newer(old?.Stated, field, at))
+                return false;
+            stated[field] = at;
+            return true;
+        }
+        var newest = old?.At is not { } oldAt || at >= oldAt;
+        s.Contract = new(
+            CustomerTimeline.NormalizeContractType(e.Str("contractType")) is { } type && Take("type") ? type : old?.Type,
+            e.Date("startDate") is { } start && Take("start") ? start : old?.Start,
+            e.Date("endDate") is { } end && Take("end") ? end : old?.End,
+            e.Num("value") is { } value && Take("value") ? value : old?.Value,
+            e.Num("autoRenew") is { } auto && Take("autoRenew") ? auto != 0 : old?.AutoRenew,
+            e.Str("status") is { } status && Take("status") ? status : old?.Status ?? "active",
+            newest ? e.Id : old!.EventId,
+            newest ? at : old!.At,
+            stated);
+        if (e.Date("startDate") is { } first && (s.FirstContractStart is not { } known || first < known.Value))
+            s.FirstContractStart = new(first, at, e.Id);
+    }
+
+    public static void Ticket(CustomerState s, CrmEvent e)
+    {
+        var id = e.Str("ticketId") ?? e.Id;
+        var at = e.OccurredAt;
+        s.Tickets.TryGetValue(id, out var old);
+        var newest = old is null || at >= old.UpdatedAt;
+        var (priority, priorityAt) = e.Str("priority") is { } stated && (old?.PriorityAt is not { } last || at >= last)
+            ? (stated.ToLowerInvariant(), at)
+            : (old?.Priority ?? "normal", old?.PriorityAt);
+        s.Tickets[id] = new(
+            newest ? (e.Str("status") ?? "open").ToLowerInvariant() : old!.Status,
+            priority,
+            old is null || at < old.OpenedAt ? at : old.OpenedAt,
+            newest ? at : old!.UpdatedAt,
+            newest ? e.Id : old!.EventId,
+            priorityAt);
+        if (s.Tickets.Count > CustomerState.TicketCapacity)
+            Evict(s.Tickets, t => !CustomerTimeline.IsOpen(t), t => t.UpdatedAt);
+    }
+
+    public static void Invoice(CustomerState s, CrmEvent e)
+    {
+        var id = e.Str("invoiceId") ?? e.Id;
+        var at = e.OccurredAt;
+        s.Invoices.TryGetValue(id, out var old);
+        var stated = old?.Stated is { } previous ? new Dictionary<string, DateTimeOffset>(previous, StringComparer.Ordinal) : new(StringComparer.Ordinal);
+        bool Take(string field)
+        {
+            if (!Newer(old?.Stated, field, at))
+                return false;
+            stated[field] = at;
+            return true;
+        }
+        var newest = old is null || at >= old.UpdatedAt;
+        var invoice = new InvoiceInfo(
+            e.Str("status") is { } status && Take("status") ? status.ToLowerInvariant() : old?.Status ?? "open",
+            e.Num("amount") is { } amount && Take("amount") ? amount : old?.Amount ?? 0,
+            e.Date("dueDate") is { } due && Take("dueDate") ? due : old?.DueDate,
+            newest ? at : old!.UpdatedAt,
+            newest ? e.Id : old!.EventId,
+            stated);
+        // A payment that arrived before its invoice settles it now, as it would have had the invoice come first.
+        if (s.PendingPayments.Remove(id, out var payment))
+            invoice = Settle(invoice, payment.At);
+        s.Invoices[id] = invoice;
+        if (s.Invoices.Count > CustomerState.InvoiceCapacity)
+            Evict(s.Invoices, i => i.Status == "paid", i => i.UpdatedAt);
+    }
+
+    public static void Payment(CustomerState s, CrmEvent e)
+    {
+        var status = (e.Str("status") ?? "succeeded").ToLowerInvariant();
+        if (status is "failed" or "declined" or "error")
+        {
+            s.PaymentFailuresByDay.Add(CustomerTimeline.Day(e.OccurredAt), 1);
+            KeepLatest(s.PaymentFailures, new EventStamp(e.OccurredAt, e.Id), SnapshotBuilder.MaxEvidenceIds);
+        }
+        else if (e.Str("invoiceId") is { } invoice)
+        {
+            if (s.Invoices.TryGetValue(invoice, out var inv))
+                s.Invoices[invoice] = Settle(inv, e.OccurredAt);
+            else
+            {
+                if (!s.PendingPayments.TryGetValue(invoice, out var earlier) || e.OccurredAt > earlier.At)
+                    s.PendingPayments[invoice] = new(e.OccurredAt, e.Id);
+                if (s.PendingPayments.Count > CustomerState.PendingPaymentCapacity)
+                    EvictOldest(s.PendingPayments);
+            }
+        }
+    }
+
+    /// <summary>A payment at <paramref name="at"/> states the status <c>paid</c>, unless a newer event stated another.</summary>
+    private static InvoiceInfo Settle(InvoiceInfo invoice, DateTimeOffset at)
+    {
+        if (!Newer(invoice.Stated, "status", at))
+            return invoice;
+        var stated = invoice.Stated is { } previous ? new Dictionary<string, DateTimeOffset>(previous, StringComparer.Ordinal) : new(StringComparer.Ordinal);
+        stated["status"] = at;
+        return invoice with { Status = "paid", UpdatedAt = at > invoice.UpdatedAt ? at : invoice.UpdatedAt, Stated = stated };
+    }
+
+    /// <summary>Forgets one record: the least recently updated of those <paramref name="done"/> says are settled, else of all.</summary>
+    private static void Evict<T>(Dictionary<string, T> records, Func<T, bool> done, Func<T, DateTimeOffset> updated)
+    {
+        string? oldest = null, oldestDone = null;
+        DateTimeOffset oldestAt = default, oldestDoneAt = default;
+        static bool Before(DateTimeOffset at, string key, DateTimeOffset thanAt, string? thanKey) =>
+            thanKey is null || at < thanAt || (at == thanAt && string.CompareOrdinal(key, thanKey) < 0);
+        foreach (var (key, record) in records)
+        {
+            var at = updated(record);
+            if (Before(at, key, oldestAt, oldest))
+                (oldest, oldestAt) = (key, at);
+            if (done(record) && Before(at, key, oldestDoneAt, oldestDone))
+                (oldestDone, oldestDoneAt) = (key, at);
+        }
+        records.Remove(oldestDone ?? oldest!);
+    }
+
+    /// <summary>Forgets the oldest pending payment.</summary>
+    private static void EvictOldest(Dictionary<string, EventStamp> pending) => Evict(pending, _ => false, p => p.At);
+
+    /// <summary>Inserts in event-time order and keeps the newest <paramref name="capacity"/>.</summary>
+    private static void KeepLatest(List<EventStamp> list, EventStamp item, int capacity)
+    {
+        var i = list.Count;
+        while (i > 0 && list[i - 1].At > item.At)
+            i--;
+        list.Insert(i, item);
+        if (list.Count > capacity)
+            list.RemoveRange(0, list.Count - capacity);
+    }
+}
