@@ -44,8 +44,8 @@ internal static partial class TimelineCaseReader
             var customerId = row.Values[customerColumn].Trim();
             if (customerId.Length == 0)
                 throw Error(customerColumn, "missing customer id.");
-            if (!byCustomer.TryGetValue(customerId, out var timeline))
-                throw Error(customerColumn, $"customer '{customerId}' has no events in {eventsFile}.");
+            // A customer without events is a case with an empty timeline, as is one whose events all come after the cutoff.
+            var timeline = byCustomer.GetValueOrDefault(customerId) ?? [];
             var rawCutoff = row.Values[cutoffColumn].Trim();
             if (!TryTimestamp(rawCutoff, out var cutoff) && !TryDate(rawCutoff, out cutoff))
                 throw Error(cutoffColumn, $"'{rawCutoff}' is not an ISO 8601 timestamp with a time zone (or a date, meaning midnight UTC).");
@@ -56,7 +56,8 @@ internal static partial class TimelineCaseReader
                 "" => throw Error(labelColumn, "missing label value."),
                 var other => throw Error(labelColumn, $"label '{other}' is not 1/0, true/false or yes/no."),
             };
-            var caseId = $"{customerId}@{cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}";
+            // Exact to the tick: two cutoffs within one second are two cases (a whole second is written without a fraction).
+            var caseId = $"{customerId}@{cutoff.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)}";
             if (!seen.TryAdd(caseId, row.Line))
                 throw Error(cutoffColumn, $"customer '{customerId}' already has a label at this cutoff (line {seen[caseId]}).");
 

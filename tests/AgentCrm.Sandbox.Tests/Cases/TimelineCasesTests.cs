@@ -77,14 +77,37 @@ public sealed class TimelineCasesTests
     [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,1\nacme,June,0\n", "labels.csv line 3, column 'cutoff': 'June' is not an ISO 8601 timestamp")]
     [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,\n", "labels.csv line 2, column 'label': missing label value.")]
     [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,maybe\n", "labels.csv line 2, column 'label': label 'maybe' is not 1/0, true/false or yes/no.")]
-    [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,1\nnobody,2026-06-01T00:00:00Z,1\n", "labels.csv line 3, column 'customerId': customer 'nobody' has no events in events.ndjson.")]
     [InlineData("customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,1\nacme,2026-06-01T00:00:00Z,0\n", "labels.csv line 3, column 'cutoff': customer 'acme' already has a label at this cutoff (line 2).")]
+    [InlineData("customerId,cutoff,label\nacme,2026-06-01,1\nacme,2026-06-01T02:00:00+02:00,0\n", "labels.csv line 3, column 'cutoff': customer 'acme' already has a label at this cutoff (line 2).")]
     [InlineData("customer,cutoff,label\nacme,2026-06-01T00:00:00Z,1\n", "labels.csv line 1, column 'customer': unknown column")]
     [InlineData("customerId,cutoff,label\n", "labels.csv: the file has a header but no rows.")]
     public void LoadTimeline_BadLabels_NamesTheLine(string labels, string message)
     {
         var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(Events, labels));
         Assert.StartsWith(message, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadTimeline_TwoCutoffsWithinOneSecond_AreTwoCases()
+    {
+        var set = SampleData.Timeline(Events, "customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,1\nacme,2026-06-01T00:00:00.5Z,0\n");
+
+        Assert.Equal(["acme@2026-06-01T00:00:00Z", "acme@2026-06-01T00:00:00.5Z"], set.Cases.Select(c => c.Id));
+        Assert.Equal(new DateTimeOffset(2026, 6, 1, 0, 0, 0, 500, TimeSpan.Zero), set.Cases[1].Snapshot.AsOf);
+    }
+
+    [Fact]
+    public void LoadTimeline_CustomerWithoutEvents_IsACaseWithAnEmptyTimeline_LikeOneWhoseEventsAllComeLater()
+    {
+        var set = SampleData.Timeline(Events, "customerId,cutoff,label\nnobody,2026-06-01T00:00:00Z,1\nacme,2025-06-01T00:00:00Z,0\n");
+
+        Assert.Equal(2, set.Cases.Count);
+        var (nobody, early) = (set.Cases[0].Snapshot, set.Cases[1].Snapshot);
+        Assert.Equal("nobody", nobody.CustomerId);
+        Assert.Equal(0, nobody.Number("events.total"));
+        Assert.Null(nobody.Number("contract.daysToEnd"));
+        Assert.Equal(early.Fields.Keys.Order(StringComparer.Ordinal), nobody.Fields.Keys.Order(StringComparer.Ordinal));
+        Assert.All(early.Fields, f => Assert.Equal(f.Value.Value, nobody.Fields[f.Key].Value));
     }
 
     [Fact]
