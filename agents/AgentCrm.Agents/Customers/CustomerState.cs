@@ -4,7 +4,8 @@ namespace AgentCrm.Agents.Customers;
 
 /// <summary>
 /// The derived, bounded state a customer actor keeps: aggregates rather than the raw timeline (raw
-/// events stay in the event store), so a turn saves a few kilobytes whatever the customer's history.
+/// events stay in the event store), so what a turn saves is bounded whatever the customer's history: a few kilobytes for
+/// most customers, and the capacities below for the rest (tickets, invoices, visits, documents).
 /// </summary>
 public sealed class CustomerState : IJsonOnDeserialized
 {
