@@ -12,6 +12,13 @@ public sealed record Assessment(double Score, bool Fired, IReadOnlyList<Reason> 
 
     /// <summary>The brief's headline when the agent writes its own (e.g. a declarative agent's template); empty for the default one.</summary>
     public string Headline { get; init; } = "";
+
+    /// <summary>
+    /// What the finding is, when the agent can name it (e.g. the clauses quoted, the notice): the cooldown is then kept per
+    /// finding, so the same finding again is not re-briefed while a different one is. Empty (the default): one cooldown
+    /// per agent and customer, whatever the finding.
+    /// </summary>
+    public string FindingKey { get; init; } = "";
 }
 
 /// <summary>One factor of an assessment.</summary>

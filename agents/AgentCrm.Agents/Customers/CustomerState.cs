@@ -126,7 +126,7 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// <summary>The latest <see cref="NewsCapacity"/> news items (procurement notices, announcements), newest last.</summary>
     public List<NewsInfo> News { get; set; } = [];
 
-    /// <summary>Last brief per agent id, for the cooldown.</summary>
+    /// <summary>Last brief per agent id, or per agent id and finding (<c>id|hash</c>) when the agent names its findings, for the cooldown.</summary>
     public Dictionary<string, BriefMark> LastBriefs { get; set; } = new(StringComparer.Ordinal);
 }
 

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
@@ -129,7 +131,9 @@ public sealed partial class CustomerActor(
             fired[live] = assessment.Fired;
             if (run.Shadow)
                 metrics.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
-            var cooldownKey = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
+            // Shadow runs keep their own marks, so a shadow brief never silences the delivering version (nor the reverse).
+            var cooldownAgent = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
+            var cooldownKey = CooldownKey(cooldownAgent, assessment.FindingKey);
             if (!assessment.Fired)
                 continue;
             if (InCooldown(state, cooldownKey, manifest, assessment, asOf))
@@ -150,11 +154,33 @@ public sealed partial class CustomerActor(
             State.Enlist(ctx => briefs.Add(ctx, brief, eventIds));
             written++;
             state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
+            ForgetExpiredMarks(state, cooldownAgent, manifest, asOf);
         }
         return (runs.Count, written);
     }
 
-    /// <summary>One brief per agent and customer per cooldown, unless the score rose by the agent's re-brief margin.</summary>
+    /// <summary>Most cooldown marks kept per agent and customer; past it the oldest go first (a mark outlives its cooldown only while unseen).</summary>
+    public const int MaxMarksPerAgent = 32;
+
+    /// <summary>
+    /// The mark a brief leaves: per agent when the assessment names no finding (renewal risk, rules, plugins), else per
+    /// agent and finding (the finding's hash: keys stay short whatever the agent puts in it), so only the same finding
+    /// waits out the cooldown; a vetoed brief's mark stays too (the reviewer said no to that finding).
+    /// </summary>
+    internal static string CooldownKey(string agent, string findingKey) => findingKey.Length == 0 ? agent
+        : $"{agent}|{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(findingKey)))[..16]}";
+
+    /// <summary>Drops the agent's marks whose cooldown is over (they can no longer suppress anything) and keeps at most <see cref="MaxMarksPerAgent"/>.</summary>
+    internal static void ForgetExpiredMarks(CustomerState state, string agent, AgentManifest manifest, DateTimeOffset asOf)
+    {
+        var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
+        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(manifest.CooldownDays));
+        var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent);
+        foreach (var key in expired.Concat(surplus).Select(m => m.Key).ToList())
+            state.LastBriefs.Remove(key);
+    }
+
+    /// <summary>One brief per mark (agent, or agent and finding) per cooldown, unless the score rose by the agent's re-brief margin.</summary>
     private static bool InCooldown(CustomerState state, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
     {
         if (!state.LastBriefs.TryGetValue(key, out var last))

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Customers;
+
+namespace AgentCrm.Runtime.Tests.Customers;
+
+/// <summary>Cooldown marks per agent and finding: saved state of earlier builds still counts, and the marks stay bounded.</summary>
+public sealed class CooldownMarksTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void SavedStateWithPerAgentMarks_StillLoads_AndAnAgentWithoutFindingsKeepsItsMark()
+    {
+        var json = """{"customerId":"acme","lastBriefs":{"renewal-risk":{"at":"2026-11-28T00:00:00+00:00","score":0.81},"compliance-check":{"at":"2026-11-20T00:00:00+00:00","score":0.9}}}""";
+
+        var state = JsonSerializer.Deserialize<CustomerState>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        Assert.Equal(0.81, state.LastBriefs[CustomerActor.CooldownKey("renewal-risk", "")].Score);
+        Assert.Equal("compliance-check", CustomerActor.CooldownKey("compliance-check", ""));
+        Assert.StartsWith("compliance-check|", CustomerActor.CooldownKey("compliance-check", "unfair:arbitration:disputes go to arbitration."), StringComparison.Ordinal);
+        Assert.NotEqual(CustomerActor.CooldownKey("compliance-check", "a"), CustomerActor.CooldownKey("compliance-check", "b"));
+        Assert.NotEqual(CustomerActor.CooldownKey("compliance-check", "a"), CustomerActor.CooldownKey("compliance-check@2.0.0#shadow", "a"));
+    }
+
+    [Fact]
+    public void ExpiredMarks_AreForgotten_AndAnAgentKeepsAtMostItsCap_OtherAgentsUntouched()
+    {
+        var manifest = new AgentManifest { Id = "compliance-check", Version = "1.0.0", Kind = "compliance-check", CooldownDays = 30 };
+        var state = new CustomerState();
+        state.LastBriefs["compliance-check"] = new BriefMark(Now.AddDays(-31), 0.9);
+        for (var i = 0; i < 40; i++)
+            state.LastBriefs[CustomerActor.CooldownKey("compliance-check", $"finding {i}")] = new BriefMark(Now.AddHours(-i), 0.9);
+        state.LastBriefs[CustomerActor.CooldownKey("compliance-check", "old")] = new BriefMark(Now.AddDays(-30), 0.9);
+        state.LastBriefs[CustomerActor.CooldownKey("compliance-check@2.0.0#shadow", "old")] = new BriefMark(Now.AddDays(-60), 0.9);
+        state.LastBriefs["renewal-risk"] = new BriefMark(Now.AddDays(-60), 0.7);
+
+        CustomerActor.ForgetExpiredMarks(state, "compliance-check", manifest, Now);
+
+        Assert.DoesNotContain("compliance-check", state.LastBriefs.Keys);
+        Assert.DoesNotContain(CustomerActor.CooldownKey("compliance-check", "old"), state.LastBriefs.Keys);
+        var mine = state.LastBriefs.Keys.Where(k => k.StartsWith("compliance-check|", StringComparison.Ordinal)).ToList();
+        Assert.Equal(CustomerActor.MaxMarksPerAgent, mine.Count);
+        Assert.Contains(CustomerActor.CooldownKey("compliance-check", "finding 0"), mine);
+        Assert.DoesNotContain(CustomerActor.CooldownKey("compliance-check", "finding 39"), mine);
+        Assert.Contains("renewal-risk", state.LastBriefs.Keys);
+        Assert.Contains(CustomerActor.CooldownKey("compliance-check@2.0.0#shadow", "old"), state.LastBriefs.Keys);
+    }
+}
