@@ -38,7 +38,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
 
-        var findings = new List<(double Score, Reason Reason, string Fix)>();
+        var findings = new List<(double Score, Reason Reason, string Fix, string Label, string Identity)>();
         double score = 0;
         foreach (var sentence in checkUnfair ? sentences : [])
         {
@@ -51,7 +51,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             var label = category.Name is null ? "potentially unfair" : UnfairCategories.LabelOf(category.Name);
             findings.Add((prob, new Reason(TextField, Quote(sentence), prob, ids,
                 string.Create(CultureInfo.InvariantCulture, $"{label} clause (p {prob:0.00}): \"{Quote(sentence)}\"")),
-                category.Name is null ? UnfairCategories.FixOf("") : UnfairCategories.FixOf(category.Name)));
+                category.Name is null ? UnfairCategories.FixOf("") : UnfairCategories.FixOf(category.Name), label, $"unfair:{label}:{Normalize(sentence)}"));
         }
 
         if (checkPolicy && p.ClauseModel is { } clauses)
@@ -68,7 +68,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                     continue;
                 findings.Add((missing, new Reason(TextField, null, missing, ids,
                     $"required clause missing: {ClauseCategories.LabelOf(name)} (policy; {ClauseCategories.SectionOf(name)})"),
-                    ClauseCategories.AddFixOf(name)));
+                    ClauseCategories.AddFixOf(name), $"missing {ClauseCategories.LabelOf(name)}", $"missing:{name}"));
             }
             foreach (var name in p.Flag)
             {
@@ -82,17 +82,33 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 var prob = Math.Round(best, 4);
                 findings.Add((scaled, new Reason(TextField, Quote(sentences[at]), scaled, ids,
                     string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (p {prob:0.00}; {ClauseCategories.SectionOf(name)}): \"{Quote(sentences[at])}\"")),
-                    ClauseCategories.FlagFixOf(name)));
+                    ClauseCategories.FlagFixOf(name), ClauseCategories.LabelOf(name), $"flag:{name}:{Normalize(sentences[at])}"));
             }
         }
 
         findings.Sort((a, b) => b.Score.CompareTo(a.Score));
-        var kept = findings.Take(p.MaxQuotes).ToList();
-        var fired = score >= Manifest.Threshold && kept.Count > 0;
-        var next = kept.Count == 0 ? "" : $"Send the document back to legal: {kept[0].Fix}"
-            + (kept.Skip(1).Select(f => f.Fix).Distinct().Take(2).ToList() is { Count: > 0 } more ? "; also " + string.Join("; ", more) : "") + ".";
-        return new Assessment(Math.Round(score, 4), fired, kept.Select(f => f.Reason).ToList(), next);
+        // At most maxQuotes findings are quoted; the rest are counted by category, never dropped silently, and the
+        // next step proposes a fix for every category found.
+        var reasons = findings.Take(p.MaxQuotes).Select(f => f.Reason).ToList();
+        if (findings.Skip(p.MaxQuotes).ToList() is { Count: > 0 } rest)
+        {
+            var byCategory = rest.GroupBy(f => f.Label, StringComparer.Ordinal)
+                .Select(g => g.Count() == 1 ? g.Key : string.Create(CultureInfo.InvariantCulture, $"{g.Key} ×{g.Count()}"));
+            reasons.Add(new Reason(TextField, rest.Count, rest[0].Score, ids, string.Create(CultureInfo.InvariantCulture,
+                $"+{rest.Count} more finding{(rest.Count == 1 ? "" : "s")} not quoted (categories: {string.Join(", ", byCategory)})")));
+        }
+        var fired = score >= Manifest.Threshold && findings.Count > 0;
+        var fixes = findings.Select(f => f.Fix).Distinct(StringComparer.Ordinal).ToList();
+        var next = fixes.Count == 0 ? "" : $"Send the document back to legal: {fixes[0]}"
+            + (fixes.Count > 1 ? "; also " + string.Join("; ", fixes.Skip(1)) : "") + ".";
+        // The finding is the set of clauses found, whatever document carries them: the same terms sent again wait out the
+        // cooldown, terms with a clause not briefed before are a new finding.
+        var finding = string.Join("\n", findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        return new Assessment(Math.Round(score, 4), fired, reasons, next) { FindingKey = finding };
     }
+
+    /// <summary>A sentence as a finding's identity: lower case, runs of white space as one space.</summary>
+    private static string Normalize(string sentence) => string.Join(' ', sentence.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>
     /// A policy class's probability on the agent's scale, rounded as briefs show it: monotone, with the class's own
