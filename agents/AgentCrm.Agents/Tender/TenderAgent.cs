@@ -7,12 +7,17 @@ namespace AgentCrm.Agents.Tender;
 /// <summary>
 /// Two signals that a customer is about to buy: (a) a recent procurement notice (title, buyer, description)
 /// whose text the fitted model matches to our product category; (b) buying-intent web behaviour far above the
-/// customer's own weekly baseline, and new visitors from its domain. The score is the stronger signal; the
-/// reasons say what was seen and since when.
+/// customer's own weekly baseline (once there is one), and new visitors from its domain. The score is the stronger
+/// signal; the reasons say what was seen and since when. A notice that is no open call from this customer (an award
+/// or result notice; a buyer plainly not the customer) scores nothing and says why. The finding is the notice (title
+/// and buyer) or the web burst, so the cooldown holds the same notice back but not the customer's next one.
 /// </summary>
 internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : IAgent
 {
     public static readonly string[] NoticeFields = ["news.title", "news.buyer", "news.description"];
+
+    /// <summary>The customer's name, compared with a notice's buyer.</summary>
+    public const string CustomerNameField = "profile.name";
 
     public AgentManifest Manifest { get; } = manifest;
 
@@ -24,30 +29,12 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
     {
         var reasons = new List<Reason>();
         double notice = 0, web = 0;
-        string next = "";
+        string next = "", noticeKey = "";
 
-        var text = NoticeText(s);
-        var age = s.Number("news.daysSince");
-        if (p.Model is { } model && text.Length > 0 && (age is null || age <= p.NoticeDays))
-        {
-            var c = model.Class(TenderParameters.MatchClass)!;
-            var x = model.Vectorize(text);
-            notice = Math.Round(TextModel.Probability(c, x), 4);
-            var title = s.Text("news.title") ?? text;
-            var buyer = s.Text("news.buyer");
-            var terms = string.Join(", ", model.TopTerms(c, x, 3).Select(t => t.Term[2..].Trim()));
-            var when = age switch
-            {
-                null => "recently",
-                0 => "today",
-                1 => "yesterday",
-                var d => string.Create(CultureInfo.InvariantCulture, $"{d:0} days ago"),
-            };
-            reasons.Add(new Reason("news.title", title, notice, s.EventIds("news.title"), string.Create(CultureInfo.InvariantCulture,
-                $"procurement notice \"{title}\"{(buyer is null ? "" : $" from {buyer}")}, published {when}, matches our product category (p {notice:0.00}{(terms.Length > 0 ? $"; on: {terms}" : "")})")));
-        }
+        if (p.Model is { } model)
+            (notice, noticeKey) = Notice(s, model, reasons);
 
-        if (s.Number("web.intentVisits7d") is { } visits && visits >= p.MinVisits)
+        if (s.Number("web.intentVisits7d") is { } visits && visits >= p.MinVisits && (s.Number("web.intentBaselineWeeks") ?? 0) >= p.MinBaselineWeeks)
         {
             var baseline = s.Number("web.intentWeeklyBaseline") ?? 0;
             var fresh = Math.Min(5, s.Number("web.newDomainVisitors14d") ?? 0);
@@ -70,6 +57,45 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
                 ? "Prepare a bid: get the solicitation documents, check the closing date and mandatory requirements, line up references and a compliant price, and tell the account team."
                 : "Call the sponsor this week: they are evaluating. Prepare the security questionnaire answers, an integration plan and a priced proposal.";
         reasons.Sort((a, b) => b.Weight.CompareTo(a.Weight));
-        return new Assessment(score, score >= Manifest.Threshold, reasons, next);
+        // A burst lasts days and shifts its start as they pass, so the burst is one finding per cooldown; a notice is its title and buyer.
+        return new Assessment(score, score >= Manifest.Threshold, reasons, next) { FindingKey = notice >= web && noticeKey.Length > 0 ? noticeKey : "web-burst" };
+    }
+
+    /// <summary>The latest notice's match probability and its finding key; nothing when there is none, it is stale, or it is no open call from this customer.</summary>
+    private (double Score, string Key) Notice(CustomerSnapshot s, TextModel model, List<Reason> reasons)
+    {
+        var text = NoticeText(s);
+        var age = s.Number("news.daysSince");
+        if (text.Length == 0 || age > p.NoticeDays)
+            return (0, "");
+        var title = s.Text("news.title") ?? text;
+        var buyer = s.Text("news.buyer");
+        var customer = s.Text(CustomerNameField);
+        if (NoticeChecks.IsAward(string.Join(" \n ", s.Text("news.title"), s.Text("news.description"))))
+        {
+            reasons.Add(new Reason("news.title", title, 0, s.EventIds("news.title"),
+                $"procurement notice \"{title}\" is a contract award or result notice, not an open call: nothing to bid on"));
+            return (0, "");
+        }
+        if (buyer is not null && customer is not null && !NoticeChecks.SameOrganisation(buyer, customer))
+        {
+            reasons.Add(new Reason("news.buyer", buyer, 0, [.. s.EventIds("news.buyer"), .. s.EventIds(CustomerNameField)],
+                $"procurement notice \"{title}\" is from {buyer}, not {customer}: not this customer's notice"));
+            return (0, "");
+        }
+        var c = model.Class(TenderParameters.MatchClass)!;
+        var x = model.Vectorize(text);
+        var score = Math.Round(TextModel.Probability(c, x), 4);
+        var terms = string.Join(", ", model.TopTerms(c, x, 3).Select(t => t.Term[2..].Trim()));
+        var when = age switch
+        {
+            null => "recently",
+            0 => "today",
+            1 => "yesterday",
+            var d => string.Create(CultureInfo.InvariantCulture, $"{d:0} days ago"),
+        };
+        reasons.Add(new Reason("news.title", title, score, s.EventIds("news.title"), string.Create(CultureInfo.InvariantCulture,
+            $"procurement notice \"{title}\"{(buyer is null ? "" : $" from {buyer}")}, published {when}, matches our product category (p {score:0.00}{(terms.Length > 0 ? $"; on: {terms}" : "")})")));
+        return (score, $"notice:{NoticeChecks.Normalize(title)}|{NoticeChecks.Normalize(buyer ?? "")}");
     }
 }

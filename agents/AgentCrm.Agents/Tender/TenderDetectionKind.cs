@@ -21,6 +21,8 @@ public sealed class TenderDetectionKind : IAgentKind
         Description = "Procurement notices for our product category from customers, and buying-intent web bursts above the customer's baseline.",
         Subscribes = ["news", "web_visit", "profile"],
         Reads = [.. TenderAgent.NoticeFields, "news.daysSince", .. Customers.WebBaseline.Fields],
+        // The customer's name, to tell a notice from another buyer filed under this customer; without it the check is skipped.
+        OptionalReads = [TenderAgent.CustomerNameField],
         Purpose = "customer-success",
         Threshold = 0.5,
         CooldownDays = 14,

@@ -8,14 +8,18 @@ namespace AgentCrm.Agents.Tender;
 /// <c>match</c> says a notice is for our product category), how old a notice may be, and the web-behaviour
 /// score: <c>web.intercept</c> + <c>web.burst</c> × ln((1 + visits this week) / (1 + weekly baseline)) +
 /// <c>web.newVisitors</c> × new visitors from the customer's domain (at most 5), counted only from
-/// <c>web.minVisits</c> intent visits in the week.
+/// <c>web.minVisits</c> intent visits in the week, and only once the customer's web history covers
+/// <c>web.minBaselineWeeks</c> whole weeks before it (without a baseline, a first ordinary week looks like a burst).
 /// </summary>
-internal sealed record TenderParameters(TextModel? Model, double NoticeDays, double WebIntercept, double WebBurst, double WebNewVisitors, double MinVisits, double RescoreRise)
+internal sealed record TenderParameters(TextModel? Model, double NoticeDays, double WebIntercept, double WebBurst, double WebNewVisitors, double MinVisits, double MinBaselineWeeks, double RescoreRise)
 {
     public const string MatchClass = "match";
 
+    /// <summary>Whole weeks of web history before this week that a burst is measured against, at least (of the 12 the baseline reads).</summary>
+    public const double DefaultMinBaselineWeeks = 4;
+
     private static readonly string[] Known = ["model", "noticeDays", "web", "rescoreRise"];
-    private static readonly string[] WebKnown = ["intercept", "burst", "newVisitors", "minVisits"];
+    private static readonly string[] WebKnown = ["intercept", "burst", "newVisitors", "minVisits", "minBaselineWeeks"];
 
     public static TenderParameters From(IReadOnlyDictionary<string, JsonElement> p)
     {
@@ -56,7 +60,7 @@ internal sealed record TenderParameters(TextModel? Model, double NoticeDays, dou
         if (p.TryGetValue("web", out var w))
         {
             if (w.ValueKind != JsonValueKind.Object)
-                errors["parameters.web"] = ["must be { intercept, burst, newVisitors, minVisits }."];
+                errors["parameters.web"] = ["must be { intercept, burst, newVisitors, minVisits, minBaselineWeeks }."];
             else
             {
                 web = w;
@@ -68,8 +72,9 @@ internal sealed record TenderParameters(TextModel? Model, double NoticeDays, dou
         var burst = Number(web, "burst", "parameters.web.burst", 2.0, -50, 50);
         var newVisitors = Number(web, "newVisitors", "parameters.web.newVisitors", 0.8, -50, 50);
         var minVisits = Number(web, "minVisits", "parameters.web.minVisits", 5, 0, 1000);
+        var minBaselineWeeks = Number(web, "minBaselineWeeks", "parameters.web.minBaselineWeeks", DefaultMinBaselineWeeks, 0, Customers.WebBaseline.BaselineWeeks);
         if (errors.Count > 0)
             throw new ManifestException(errors);
-        return new(model, noticeDays, intercept, burst, newVisitors, minVisits, rise);
+        return new(model, noticeDays, intercept, burst, newVisitors, minVisits, minBaselineWeeks, rise);
     }
 }
