@@ -72,6 +72,21 @@ public sealed class TenderNoticeChecksTests
         Assert.True(result.Fired);
     }
 
+    [Fact]
+    public void NoTitleOfTheCanadianTenderCaseSet_IsAnAwardNotice_SoItsReplayFiguresStand()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentCrm.sln")))
+            dir = dir.Parent;
+        Assert.True(dir is not null, "expected the repository root (AgentCrm.sln) above the test binaries");
+        var lines = File.ReadLines(Path.Combine(dir.FullName, "sandbox", "data", "tender", "canada-buyandsell", "buyandsell_tenders_2010_2014.csv")).Skip(1).ToList();
+
+        // The title is the third column; an award pattern anywhere in the line would be found too, so the check is conservative.
+        Assert.Equal(4000, lines.Count(l => l.Length > 0));
+        Assert.Empty(lines.Where(l => AgentCrm.Agents.Tender.NoticeChecks.IsAward(l)).ToList());
+        Assert.Equal(5, lines.Count(l => l.Contains("Advance Contract Award Notice", StringComparison.OrdinalIgnoreCase)));
+    }
+
     [Theory]
     [InlineData(0, false)]
     [InlineData(3, false)]
