@@ -8,12 +8,15 @@ namespace AgentCrm.Knowledge;
 
 /// <summary>
 /// What a brief cites: the knowledge store is asked with the agent's knowledgeQuery plus the assessment's
-/// top reasons; the best three hits at or above Knowledge:MinScore (cosine similarity) are attached. No hit
-/// above the minimum means no citation, rather than citing noise.
+/// top reasons; the best three hits at or above Knowledge:MinScore (cosine similarity) among the documents of the
+/// agent's scenario (<see cref="CitationScope"/>) are attached. No such hit means no citation, rather than citing noise.
 /// </summary>
 public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
 {
     public const int MaxCitations = 3;
+
+    /// <summary>Hits read before keeping those in scope (the search's own maximum).</summary>
+    public const int Candidates = 50;
 
     public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, CancellationToken cancellationToken)
     {
@@ -22,8 +25,11 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             return [];
         try
         {
-            var hits = await knowledge.SearchAsync(query, MaxCitations, minScore: options.Value.MinScore, cancellationToken: cancellationToken);
-            return hits.Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet)).ToList();
+            var scope = CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments());
+            if (scope.Count == 0)
+                return [];
+            var hits = await knowledge.SearchAsync(query, Candidates, minScore: options.Value.MinScore, cancellationToken: cancellationToken);
+            return hits.Where(h => scope.Contains(h.DocumentId)).Take(MaxCitations).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet)).ToList();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
