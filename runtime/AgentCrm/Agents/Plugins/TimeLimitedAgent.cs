@@ -41,7 +41,7 @@ internal sealed class TimeLimitedAgent(IAgent inner, TimeSpan timeout, int maxHu
         var a = call.Result ?? throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned no assessment.");
         if (!double.IsFinite(a.Score))
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned the score {a.Score}.");
-        return new Assessment(a.Score, a.Fired, (a.Reasons ?? []).Select(Copy).ToList(), a.NextStep ?? "") { Headline = a.Headline ?? "" };
+        return new Assessment(a.Score, a.Fired, (a.Reasons ?? []).Select(Copy).ToList(), a.NextStep ?? "") { Headline = a.Headline ?? "", FindingKey = a.FindingKey ?? "" };
     }
 
     private static Reason Copy(Reason r) => new(r.Field ?? "", r.Value switch
