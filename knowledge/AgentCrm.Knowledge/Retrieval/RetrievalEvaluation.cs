@@ -1,44 +1,55 @@
 using System.Text;
+using AgentCrm.Knowledge.Ingest;
 
 namespace AgentCrm.Knowledge.Retrieval;
 
 /// <summary>One query's outcome: the 1-based rank of the first relevant hit, or null when none of the top 10 is.</summary>
 public sealed record QueryEvaluation(string Query, string Document, string ExpectedSection, int? Rank, string? TopSection);
 
-public sealed record EvaluationReport(int Queries, double RecallAt5, double Mrr, IReadOnlyList<QueryEvaluation> Results);
+/// <summary>The scores, each query's outcome, and warnings (e.g. an expected document the store does not hold).</summary>
+public sealed record EvaluationReport(int Queries, double RecallAt5, double Mrr, IReadOnlyList<QueryEvaluation> Results, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Recall@5 and MRR over <c>query,document,expected_section</c> rows. A hit is relevant when its document is the
-/// expected one (equal, or a file-derived id that starts with it and a '-') and the last heading of its section
-/// path begins with expected_section followed by a space, a dash or the end.
+/// Recall@5 and MRR over <c>query,document,expected_section</c> rows. A hit is relevant when its document id is exactly
+/// the expected one and the last heading of its section path begins with expected_section followed by a space, a dash
+/// or the end. A file that is not such a table (a missing column, an unterminated quote, no rows) is refused with the
+/// line and column at fault, so a broken file never reports "0 queries" as if it were a result.
 /// </summary>
 public static class RetrievalEvaluation
 {
     public const int Depth = 10;
 
+    private static readonly string[] Columns = ["query", "document", "expected_section"];
+
     public static async Task<EvaluationReport> RunAsync(KnowledgeService service, string csvPath, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(service);
+        var rows = ReadRows(await File.ReadAllTextAsync(csvPath, cancellationToken), Path.GetFileName(csvPath));
+        var known = service.ListDocuments().Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        var warnings = rows.Where(r => !known.Contains(r.Document)).GroupBy(r => r.Document, StringComparer.Ordinal)
+            .Select(g => $"{Path.GetFileName(csvPath)}: document '{g.Key}' (line {g.First().Line}, {g.Count()} {(g.Count() == 1 ? "query" : "queries")}) is not in the knowledge store; those queries count as misses.")
+            .ToList();
         var results = new List<QueryEvaluation>();
-        foreach (var (query, document, expected) in ReadRows(await File.ReadAllTextAsync(csvPath, cancellationToken)))
+        foreach (var row in rows)
         {
-            var hits = await service.SearchAsync(query, Depth, cancellationToken: cancellationToken);
-            var index = hits.ToList().FindIndex(h => IsRelevant(h, document, expected));
-            results.Add(new QueryEvaluation(query, document, expected, index < 0 ? null : index + 1, hits.FirstOrDefault()?.Section));
+            var hits = await service.SearchAsync(row.Query, Depth, cancellationToken: cancellationToken);
+            var index = hits.ToList().FindIndex(h => IsRelevant(h, row.Document, row.ExpectedSection));
+            results.Add(new QueryEvaluation(row.Query, row.Document, row.ExpectedSection, index < 0 ? null : index + 1, hits.FirstOrDefault()?.Section));
         }
 
-        var count = Math.Max(1, results.Count);
         return new EvaluationReport(
             results.Count,
-            results.Count(r => r.Rank <= 5) / (double)count,
-            results.Sum(r => r.Rank is { } rank ? 1.0 / rank : 0) / count,
-            results);
+            results.Count(r => r.Rank <= 5) / (double)results.Count,
+            results.Sum(r => r.Rank is { } rank ? 1.0 / rank : 0) / results.Count,
+            results,
+            warnings);
     }
 
     public static bool IsRelevant(KnowledgeHit hit, string document, string expectedSection)
     {
         ArgumentNullException.ThrowIfNull(hit);
-        if (hit.DocumentId != document && !hit.DocumentId.StartsWith(document + "-", StringComparison.Ordinal))
+        // Exact: "onboarding" must not be credited with hits from "onboarding-playbook".
+        if (!string.Equals(hit.DocumentId, document, StringComparison.Ordinal))
         {
             return false;
         }
@@ -53,45 +64,88 @@ public static class RetrievalEvaluation
         return last.Length == expectedSection.Length || last[expectedSection.Length] is ' ' or '-' or '—' or '–';
     }
 
-    internal static IEnumerable<(string Query, string Document, string ExpectedSection)> ReadRows(string csv)
+    /// <summary>
+    /// The rows of the table; the header (<c>query,document,expected_section</c>, columns in any order, others ignored) is
+    /// optional, and without it the first three columns are taken in that order. Throws <see cref="KnowledgeInputException"/>
+    /// naming the file, line and column of the first problem.
+    /// </summary>
+    internal static List<(int Line, string Query, string Document, string ExpectedSection)> ReadRows(string csv, string fileName = "queries")
     {
-        var first = true;
-        foreach (var line in csv.Split('\n'))
+        var records = ParseCsv(csv, fileName);
+        int[] positions = [0, 1, 2];
+        var rows = new List<(int, string, string, string)>();
+        for (var r = 0; r < records.Count; r++)
         {
-            if (string.IsNullOrWhiteSpace(line))
+            var (line, fields) = records[r];
+            if (r == 0 && fields[0].Equals(Columns[0], StringComparison.OrdinalIgnoreCase))
             {
+                positions = [.. Columns.Select(c => fields.FindIndex(f => f.Equals(c, StringComparison.OrdinalIgnoreCase)))];
+                if (Array.IndexOf(positions, -1) is var missing and >= 0)
+                {
+                    throw new KnowledgeInputException($"{fileName}: line {line}: the header has no '{Columns[missing]}' column; it must name query,document,expected_section.");
+                }
+
                 continue;
             }
 
-            var fields = SplitCsvLine(line.TrimEnd('\r'));
-            if (first && fields[0].Equals("query", StringComparison.OrdinalIgnoreCase))
+            var values = new string[Columns.Length];
+            for (var c = 0; c < Columns.Length; c++)
             {
-                first = false;
-                continue;
+                if (positions[c] >= fields.Count)
+                {
+                    throw new KnowledgeInputException($"{fileName}: line {line}: column {positions[c] + 1} ({Columns[c]}) is missing; each row is query,document,expected_section.");
+                }
+
+                values[c] = fields[positions[c]];
+                if (values[c].Length == 0)
+                {
+                    throw new KnowledgeInputException($"{fileName}: line {line}: column {positions[c] + 1} ({Columns[c]}) is empty.");
+                }
             }
 
-            first = false;
-            if (fields.Count >= 3)
-            {
-                yield return (fields[0], fields[1], fields[2]);
-            }
+            rows.Add((line, values[0], values[1], values[2]));
         }
+
+        return rows.Count > 0 ? rows : throw new KnowledgeInputException($"{fileName}: no queries to evaluate; each row is query,document,expected_section.");
     }
 
-    private static List<string> SplitCsvLine(string line)
+    /// <summary>RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks), blank lines skipped, each with the line it starts on.</summary>
+    private static List<(int Line, List<string> Fields)> ParseCsv(string csv, string fileName)
     {
+        var records = new List<(int, List<string>)>();
         var fields = new List<string>();
         var field = new StringBuilder();
+        var line = 1;
+        var recordLine = 1;
+        var column = 1;
         var quoted = false;
-        for (var i = 0; i < line.Length; i++)
+        var quoteLine = 0;
+        var quoteColumn = 0;
+        var blank = true;
+
+        void EndRecord()
         {
-            var c = line[i];
+            fields.Add(field.ToString().Trim());
+            field.Clear();
+            if (!blank)
+            {
+                records.Add((recordLine, fields));
+            }
+
+            fields = [];
+            blank = true;
+        }
+
+        for (var i = 0; i < csv.Length; i++, column++)
+        {
+            var c = csv[i];
             if (quoted)
             {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                if (c == '"' && i + 1 < csv.Length && csv[i + 1] == '"')
                 {
                     field.Append('"');
                     i++;
+                    column++;
                 }
                 else if (c == '"')
                 {
@@ -100,24 +154,45 @@ public static class RetrievalEvaluation
                 else
                 {
                     field.Append(c);
+                    if (c == '\n')
+                    {
+                        line++;
+                        column = 0;
+                    }
                 }
             }
             else if (c == '"')
             {
                 quoted = true;
+                blank = false;
+                (quoteLine, quoteColumn) = (line, column);
             }
             else if (c == ',')
             {
+                blank = false;
                 fields.Add(field.ToString().Trim());
                 field.Clear();
             }
-            else
+            else if (c == '\n')
             {
+                EndRecord();
+                line++;
+                column = 0;
+                recordLine = line;
+            }
+            else if (c != '\r')
+            {
+                blank &= char.IsWhiteSpace(c);
                 field.Append(c);
             }
         }
 
-        fields.Add(field.ToString().Trim());
-        return fields;
+        if (quoted)
+        {
+            throw new KnowledgeInputException($"{fileName}: line {quoteLine}, column {quoteColumn}: the quote opened here is never closed.");
+        }
+
+        EndRecord();
+        return records;
     }
 }

@@ -76,8 +76,11 @@ internal static class KnowledgeCommand
             if (!file.Exists)
                 return AgentCrmCli.Fail($"no such file: {file.FullName}");
             var report = await RetrievalEvaluation.RunAsync(services.GetRequiredService<KnowledgeService>(), file.FullName, token);
+            // Warnings (an expected document the store does not hold) go to stderr, so --json stdout stays one document.
+            foreach (var warning in report.Warnings)
+                Console.Error.WriteLine($"agentcrm: warning: {warning}");
             if (p.GetValue(AgentCrmCli.Json))
-                Console.WriteLine(JsonSerializer.Serialize(new { queries = report.Queries, recallAt5 = report.RecallAt5, mrr = report.Mrr, results = report.Results }, Output));
+                Console.WriteLine(JsonSerializer.Serialize(new { queries = report.Queries, recallAt5 = report.RecallAt5, mrr = report.Mrr, results = report.Results, warnings = report.Warnings }, Output));
             else
             {
                 foreach (var r in report.Results)

@@ -36,8 +36,8 @@ public sealed class RetrievalEvaluationTests(ITestOutputHelper output)
     {
         using var data = new TestData();
         using var service = data.CreateService();
-        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("gdpr_regulation_eu_2016_679_en.md")), DocumentType.Markdown, "gdpr");
-        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("18f_derisking_government_technology_federal_field_guide.md")), DocumentType.Markdown, "18f");
+        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("gdpr_regulation_eu_2016_679_en.md")), DocumentType.Markdown, "gdpr-regulation-eu-2016-679-en");
+        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("18f_derisking_government_technology_federal_field_guide.md")), DocumentType.Markdown, "18f-derisking-government-technology-federal-field-guide");
 
         var report = await RetrievalEvaluation.RunAsync(service, TestData.Bundled(queries));
 
