@@ -1,15 +1,20 @@
 using System.Net;
 using System.Text;
 using Markdig;
+using Markdig.Extensions.Yaml;
 using Markdig.Syntax;
 using Markdig.Syntax.Inlines;
 
 namespace AgentCrm.Knowledge.Ingest;
 
-/// <summary>Walks the Markdig AST: headings open sections, every other leaf block becomes a paragraph of plain text.</summary>
-internal static class MarkdownSectioner
+/// <summary>
+/// Walks the Markdig AST: headings open sections, every other leaf block becomes a paragraph of plain text. YAML front
+/// matter (<c>---</c> … <c>---</c> at the very start) is metadata, not text: it is never indexed or cited, and its
+/// <c>title:</c> is the document's title (before the first H1).
+/// </summary>
+internal static partial class MarkdownSectioner
 {
-    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UsePipeTables().Build();
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder().UseYamlFrontMatter().UsePipeTables().Build();
 
     public static (string? Title, IReadOnlyList<Section> Sections) Parse(string markdown)
     {
@@ -24,13 +29,47 @@ internal static class MarkdownSectioner
             // Markdig stops past its depth limit (e.g. 200 nested quotes): the document is refused, not a server error.
             throw new KnowledgeInputException("The Markdown is nested too deeply (quotes, lists or emphasis inside each other) to index.", ex);
         }
+        string? frontMatterTitle = null;
         foreach (var block in document)
         {
+            if (block is YamlFrontMatterBlock frontMatter)
+            {
+                frontMatterTitle = FrontMatterTitle(frontMatter);
+                continue;
+            }
+
             Visit(block, builder, markdown);
         }
 
-        return (builder.Title, builder.Build());
+        return (frontMatterTitle ?? builder.Title, builder.Build());
     }
+
+    /// <summary>A plain one-line <c>title:</c> (quoted or not); anything fancier (block scalars, nesting) is left alone.</summary>
+    private static string? FrontMatterTitle(YamlFrontMatterBlock block)
+    {
+        foreach (var line in block.Lines.Lines.Take(block.Lines.Count))
+        {
+            var match = TitleLine().Match(line.Slice.ToString());
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            var value = match.Groups[1].Value.Trim();
+            if (value.Length >= 2 && value[0] == value[^1] && value[0] is '"' or '\'')
+            {
+                value = value[0] == '\'' ? value[1..^1].Replace("''", "'", StringComparison.Ordinal) : value[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal);
+            }
+
+            value = Whitespace.Collapse(value);
+            return value.Length == 0 || value[0] is '|' or '>' ? null : value;
+        }
+
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^title:\s*(.*)$")]
+    private static partial System.Text.RegularExpressions.Regex TitleLine();
 
     private static void Visit(Block block, SectionBuilder builder, string source)
     {
