@@ -144,6 +144,19 @@ internal sealed class DocumentCatalog : IDisposable
         transaction.Commit();
     }
 
+    /// <summary>Sets a document's metadata on its row and its units' rows, in one transaction; texts stay.</summary>
+    public void UpdateMetadata(KnowledgeDocument document)
+    {
+        using var scope = _lock.EnterScope();
+        using var transaction = _connection.BeginTransaction();
+        var tags = JsonSerializer.Serialize(document.Tags);
+        Run(transaction, "UPDATE documents SET title = $title, tags = $tags, scenario = $scenario, language = $language WHERE id = $id;",
+            ("$id", document.Id), ("$title", document.Title), ("$tags", tags), ("$scenario", document.Scenario), ("$language", document.Language));
+        Run(transaction, "UPDATE units SET title = $title, tags = $tags, scenario = $scenario, language = $language WHERE document_id = $id;",
+            ("$id", document.Id), ("$title", document.Title), ("$tags", tags), ("$scenario", document.Scenario), ("$language", document.Language));
+        transaction.Commit();
+    }
+
     public void Dispose() => _connection.Dispose();
 
     private void InsertUnits(IReadOnlyList<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, SqliteTransaction transaction)

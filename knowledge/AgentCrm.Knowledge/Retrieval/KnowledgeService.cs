@@ -66,29 +66,53 @@ public sealed partial class KnowledgeService : IDisposable
     public async Task<IngestResult> IngestAsync(string text, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
+        // Null tags, scenario or language: keep what the document has (a re-ingest from the CLI keeps tags given over HTTP);
+        // given, they replace it, an empty list or "" clearing it.
+        var givenTags = tags is null ? null : DocumentRules.NormaliseTags(tags);
+        var givenScenario = scenario is null ? null : scenario.Trim();
+        var givenTitle = string.IsNullOrWhiteSpace(title) ? null : title.Trim();
+        if (DocumentRules.Problems(givenTitle, givenTags, givenScenario is { Length: > 0 } s ? s : null) is { Count: > 0 } problems)
+        {
+            throw new KnowledgeInputException(string.Join(" ", problems.Values.SelectMany(v => v)));
+        }
+
         var parsed = DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
         var hash = DocumentParser.Hash(parsed.NormalisedText);
-        title = string.IsNullOrWhiteSpace(title) ? parsed.Title : title.Trim();
-        var documentId = ValidateId(id ?? Slug(title ?? string.Empty) ?? $"doc-{hash[..12]}");
-        title ??= documentId;
-        tags ??= [];
-        language ??= _options.DefaultDocumentLanguage;
+        var documentId = ValidateId(id ?? Slug(givenTitle ?? parsed.Title ?? string.Empty) ?? $"doc-{hash[..12]}");
+        var typeName = type.ToString().ToLowerInvariant();
 
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
             await EnsureReadyAsync(cancellationToken);
-            if (_documents.TryGetValue(documentId, out var existing) && existing.ContentHash == hash)
+            var existing = _documents.GetValueOrDefault(documentId);
+            var sameContent = existing is not null && existing.ContentHash == hash && existing.Type == typeName;
+            // A title not given is the document's own (front matter or first H1; cut to the rule rather than refused), kept while the content is the same.
+            var derivedTitle = parsed.Title is { } t ? t[..Math.Min(t.Length, DocumentRules.MaxTitleLength)].TrimEnd() : documentId;
+            var metadata = new DocumentMetadata(
+                givenTitle ?? (sameContent ? existing!.Title : derivedTitle),
+                givenTags ?? existing?.Tags ?? [],
+                givenScenario is null ? existing?.Scenario : givenScenario.Length == 0 ? null : givenScenario,
+                language ?? existing?.Language ?? _options.DefaultDocumentLanguage);
+            if (sameContent)
             {
-                return new IngestResult(documentId, IngestStatus.Unchanged, existing.Chunks, existing.DistilledUnits);
+                // Same content: only the metadata can differ, and it is set on the stored units without embedding them again.
+                var changed = MetadataChanges(existing!, metadata);
+                if (changed.Count == 0)
+                {
+                    return new IngestResult(documentId, IngestStatus.Unchanged, existing!.Chunks, existing.DistilledUnits, hash);
+                }
+
+                await UpdateMetadataAsync(existing!, metadata, cancellationToken);
+                return new IngestResult(documentId, IngestStatus.MetadataUpdated, existing!.Chunks, existing.DistilledUnits, hash, changed);
             }
 
             var chunking = new ChunkingOptions(_options.ChunkSize, _options.ChunkMaxSize, _options.ChunkOverlap);
-            var (units, details) = await UnitBuilder.BuildAsync(documentId, title, parsed, tags, scenario, language, chunking, _distiller, cancellationToken, _options.IngestParallelism);
+            var (units, details) = await UnitBuilder.BuildAsync(documentId, metadata.Title, parsed, metadata.Tags, metadata.Scenario, metadata.Language, chunking, _distiller, cancellationToken, _options.IngestParallelism);
             var chunks = units.Count(u => u.Kind == UnitBuilder.ChunkKind);
-            var document = new KnowledgeDocument(documentId, title, type.ToString().ToLowerInvariant(), tags, scenario, language, hash, chunks, units.Count - chunks, _time.GetUtcNow());
+            var document = new KnowledgeDocument(documentId, metadata.Title, typeName, metadata.Tags, metadata.Scenario, metadata.Language, hash, chunks, units.Count - chunks, _time.GetUtcNow());
             await CommitAsync(documentId, document, units, details, cancellationToken);
-            return new IngestResult(documentId, existing is null ? IngestStatus.Created : IngestStatus.Replaced, document.Chunks, document.DistilledUnits);
+            return new IngestResult(documentId, existing is null ? IngestStatus.Created : IngestStatus.Replaced, document.Chunks, document.DistilledUnits, hash);
         }
         finally
         {
@@ -189,24 +213,51 @@ public sealed partial class KnowledgeService : IDisposable
     /// <summary>The document id a file name gives: the name without its extension, lower-cased, other characters as '-'; null when nothing is left.</summary>
     public static string? IdFromFileName(string fileName) => Slug(Path.GetFileNameWithoutExtension(fileName));
 
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        await DeleteDocumentAsync(id, cancellationToken) is not null;
+
+    /// <summary>Deletes a document; returns what it was (for the audit record), or null when there was none.</summary>
+    public async Task<KnowledgeDocument?> DeleteDocumentAsync(string id, CancellationToken cancellationToken = default)
     {
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
             await EnsureReadyAsync(cancellationToken);
-            if (!_documents.ContainsKey(id))
+            if (!_documents.TryGetValue(id, out var existing))
             {
-                return false;
+                return null;
             }
 
             await CommitAsync(id, null, [], new Dictionary<string, DistilledUnit>(), cancellationToken);
-            return true;
+            return existing;
         }
         finally
         {
             _writeGate.Release();
         }
+    }
+
+    /// <summary>A document's metadata and its sections in reading order, each with its heading path and chunk ids; null when unknown.</summary>
+    public KnowledgeDocumentDetails? GetDocument(string id)
+    {
+        var units = _units;
+        if (!_documents.TryGetValue(id, out var document))
+        {
+            return null;
+        }
+
+        var sections = new List<(string Heading, List<string> ChunkIds)>();
+        foreach (var unit in units.Where(u => u.DocumentId == id && u.Kind == UnitBuilder.ChunkKind))
+        {
+            if (sections.Count == 0 || sections[^1].Heading != unit.Section)
+            {
+                sections.Add((unit.Section, []));
+            }
+
+            sections[^1].ChunkIds.Add(unit.Id);
+        }
+
+        return KnowledgeDocumentDetails.From(document, [.. sections.Select(s => new DocumentSection(s.Heading, s.ChunkIds))]);
     }
 
     /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold).</summary>
@@ -279,6 +330,44 @@ public sealed partial class KnowledgeService : IDisposable
         _units = [.. all.Select(u => u.Vector.Length == 0 ? u : u with { Vector = [] })];
         _documents = documents;
         _search.Reindex(_units, scanned);
+    }
+
+    private static List<string> MetadataChanges(KnowledgeDocument existing, DocumentMetadata metadata)
+    {
+        var changed = new List<string>();
+        if (existing.Title != metadata.Title)
+        {
+            changed.Add("title");
+        }
+
+        if (!existing.Tags.SequenceEqual(metadata.Tags, StringComparer.Ordinal))
+        {
+            changed.Add("tags");
+        }
+
+        if (existing.Scenario != metadata.Scenario)
+        {
+            changed.Add("scenario");
+        }
+
+        if (existing.Language != metadata.Language)
+        {
+            changed.Add("language");
+        }
+
+        return changed;
+    }
+
+    /// <summary>New metadata on unchanged content: the store's records, the catalog and the in-memory units take it; nothing is embedded.</summary>
+    private async Task UpdateMetadataAsync(KnowledgeDocument existing, DocumentMetadata metadata, CancellationToken cancellationToken)
+    {
+        await _store.UpdateDocumentMetadataAsync(existing.Id, metadata, cancellationToken);
+        var document = existing with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language };
+        _catalog.UpdateMetadata(document);
+        _units = [.. _units.Select(u => u.DocumentId != existing.Id ? u
+            : u with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })];
+        _documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal) { [existing.Id] = document };
+        _search.Reindex(_units);
     }
 
     /// <summary>

@@ -106,6 +106,34 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
         return Task.CompletedTask;
     }
 
+    public Task UpdateDocumentMetadataAsync(string documentId, DocumentMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        lock (_writeLock)
+        {
+            using (var transaction = _connection.BeginTransaction())
+            using (var command = _connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "UPDATE records SET title = $title, tags = $tags, scenario = $scenario, language = $language WHERE document_id = $document;";
+                command.Parameters.AddWithValue("$title", metadata.Title);
+                command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(metadata.Tags));
+                command.Parameters.AddWithValue("$scenario", (object?)metadata.Scenario ?? DBNull.Value);
+                command.Parameters.AddWithValue("$language", metadata.Language);
+                command.Parameters.AddWithValue("$document", documentId);
+                command.ExecuteNonQuery();
+                transaction.Commit();
+            }
+
+            var records = _index.Records.Where(r => r.DocumentId == documentId)
+                .Select(r => r with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })
+                .ToList();
+            _index = _index.Replace(documentId, records, _dimension);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);

@@ -25,6 +25,9 @@ public sealed record KnowledgeRecord(
     float[] Vector,
     string? SourceChunkId = null);
 
+/// <summary>What a document's records carry of the document itself: changing it never needs a new embedding.</summary>
+public sealed record DocumentMetadata(string Title, IReadOnlyList<string> Tags, string? Scenario, string Language);
+
 /// <summary>Payload filters; every non-null condition must hold (tags: any of them).</summary>
 public sealed record SearchFilter(string? DocumentId = null, IReadOnlyList<string>? Tags = null, string? Scenario = null, string? Language = null, string? Kind = null);
 
@@ -46,6 +49,12 @@ public interface IKnowledgeStore
     Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default);
 
     Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the document-level fields on every record of a document (its metadata changed, its content did not): texts and
+    /// vectors stay as stored, so nothing is embedded again.
+    /// </summary>
+    Task UpdateDocumentMetadataAsync(string documentId, DocumentMetadata metadata, CancellationToken cancellationToken = default);
 
     /// <summary>The top <paramref name="k"/> records by cosine similarity, best first, at or above <paramref name="scoreThreshold"/>.</summary>
     Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default);

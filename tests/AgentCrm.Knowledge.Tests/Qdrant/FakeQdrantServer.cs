@@ -18,7 +18,7 @@ namespace AgentCrm.Knowledge.Tests.Qdrant;
 /// <c>points/query</c> (filter, <c>limit</c>, <c>offset</c>, <c>score_threshold</c>, <c>with_payload</c>,
 /// <c>with_vector</c>, points without the dense vector skipped); §7 filters (<c>must</c>/<c>should</c>/<c>must_not</c>,
 /// unknown clause 400, match value/any/except, range, has_id, is_empty, is_null, nested filters, arrays match on any
-/// element); §8 delete by ids or filter; §11 scoring (Cosine normalises on the way in, Dot raw, Euclid/Manhattan
+/// element); §8 delete by ids or filter; set payload by ids or filter; §11 scoring (Cosine normalises on the way in, Dot raw, Euclid/Manhattan
 /// distances, smaller better). State lives as long as the server, so a second store instance sees the first one's writes.
 /// </summary>
 internal sealed class FakeQdrantServer : IAsyncDisposable
@@ -131,6 +131,7 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
         ("PUT", ["collections", var name, "points"]) => Upsert(Get(name), body, query),
         ("POST", ["collections", var name, "points", "query"]) => Query(Get(name), body),
         ("POST", ["collections", var name, "points", "delete"]) => Delete(Get(name), body, query),
+        ("POST", ["collections", var name, "points", "payload"]) => SetPayload(Get(name), body, query),
         _ => throw new QdrantError(404, $"Not found: {method} /{string.Join('/', segments)}"),
     };
 
@@ -254,6 +255,27 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
             throw new QdrantError(400, "Format error in JSON body: data did not match any variant of untagged enum PointsSelector");
         }
 
+        return Updated(query);
+    }
+
+    /// <summary>§5 set payload: the given keys are merged into each selected point's payload (by <c>points</c> ids or <c>filter</c>); vectors stay.</summary>
+    private Reply SetPayload(Collection c, JsonNode? body, IQueryCollection query)
+    {
+        if (body is not JsonObject o || o["payload"] is not JsonObject payload)
+            throw new QdrantError(400, "Format error in JSON body: missing field `payload`");
+        IEnumerable<Point> selected;
+        if (o["points"] is JsonArray ids)
+            selected = ids.Select(id => PointId(id!)).Where(c.Points.ContainsKey).Select(id => c.Points[id]);
+        else if (o["filter"] is JsonObject filter)
+        {
+            ValidateFilter(filter);
+            selected = c.Points.Values.Where(p => Matches(filter, p));
+        }
+        else
+            throw new QdrantError(400, "Format error in JSON body: either `points` or `filter` is required");
+        foreach (var point in selected.ToList())
+            foreach (var (key, value) in payload)
+                point.Payload[key] = value?.DeepClone();
         return Updated(query);
     }
 

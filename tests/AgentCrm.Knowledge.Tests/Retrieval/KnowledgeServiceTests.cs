@@ -286,6 +286,8 @@ public sealed class KnowledgeServiceTests
 
         public Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default) => inner.DeleteDocumentAsync(documentId, cancellationToken);
 
+        public Task UpdateDocumentMetadataAsync(string documentId, DocumentMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateDocumentMetadataAsync(documentId, metadata, cancellationToken);
+
         public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default) =>
             inner.SearchAsync(query, k, filter, scoreThreshold, cancellationToken);
 
@@ -303,6 +305,8 @@ public sealed class KnowledgeServiceTests
             ++_replaces == failAt ? throw new HttpRequestException("store down (injected)") : inner.ReplaceDocumentAsync(documentId, records, cancellationToken);
 
         public Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default) => inner.DeleteDocumentAsync(documentId, cancellationToken);
+
+        public Task UpdateDocumentMetadataAsync(string documentId, DocumentMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateDocumentMetadataAsync(documentId, metadata, cancellationToken);
 
         public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default) =>
             inner.SearchAsync(query, k, filter, scoreThreshold, cancellationToken);

@@ -224,6 +224,29 @@ public abstract class KnowledgeStoreContractTests : IAsyncLifetime
         Assert.True(await reopened.IsHealthyAsync());
     }
 
+    [Fact]
+    public async Task UpdateMetadata_SetsDocumentFieldsOnItsRecordsOnly_VectorsAndTextsStay_AndPersist()
+    {
+        var store = await SeededAsync();
+        var before = await store.SearchAsync(Unit(1, 0.5f, 0.2f, 0), 10);
+
+        await store.UpdateDocumentMetadataAsync("a", new DocumentMetadata("New title", ["faq", "security"], null, "de"));
+
+        var reopened = await OpenAsync();
+        var after = await reopened.SearchAsync(Unit(1, 0.5f, 0.2f, 0), 10);
+        Assert.Equal(before.Select(h => (h.Record.Id, h.Record.Text, h.Record.Section, Math.Round(h.Score, 4))), after.Select(h => (h.Record.Id, h.Record.Text, h.Record.Section, Math.Round(h.Score, 4))));
+        Assert.All(after.Where(h => h.Record.DocumentId == "a"), h =>
+        {
+            Assert.Equal("New title", h.Record.Title);
+            Assert.Equal(["faq", "security"], h.Record.Tags);
+            Assert.Null(h.Record.Scenario);
+            Assert.Equal("de", h.Record.Language);
+        });
+        Assert.All(after.Where(h => h.Record.DocumentId == "b"), h => Assert.Equal("Title b", h.Record.Title));
+        Assert.Equal(["a#1", "a#2"], (await reopened.SearchAsync(Unit(1, 0, 0, 0), 10, new SearchFilter(Tags: ["security"]))).Select(h => h.Record.Id).Order());
+        Assert.Empty(await reopened.SearchAsync(Unit(1, 0, 0, 0), 10, new SearchFilter(Scenario: "renewal-risk")));
+    }
+
     private static IEnumerable<string> Describe(IEnumerable<VectorHit> hits) =>
         hits.Select(h => $"{h.Record.Id}|{h.Record.Section}|{string.Join(',', h.Record.Tags)}|{h.Record.Scenario}|{h.Record.SourceChunkId}|{h.Score:0.0000}");
 

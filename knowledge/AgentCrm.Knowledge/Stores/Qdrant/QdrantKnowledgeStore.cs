@@ -131,6 +131,24 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
         return DeleteAsync("delete document points", QdrantFilter.ForDocument(documentId), cancellationToken);
     }
 
+    /// <summary>Sets the document-level payload keys on the document's points by filter (Qdrant merges them into each payload); vectors stay.</summary>
+    public async Task UpdateDocumentMetadataAsync(string documentId, DocumentMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var filter = QdrantFilter.ForDocument(documentId);
+        var reply = await _rest.SendAsync("set document payload", HttpMethod.Post, _collectionPath + "/points/payload?wait=true", w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("payload");
+            QdrantPayload.WriteDocumentMetadata(w, metadata);
+            w.WritePropertyName("filter");
+            filter.WriteTo(w);
+            w.WriteEndObject();
+        }, cancellationToken);
+        EnsureCompleted("set document payload", reply);
+    }
+
     private async Task DeleteAsync(string operation, System.Text.Json.Nodes.JsonObject filter, CancellationToken cancellationToken)
     {
         var reply = await _rest.SendAsync(operation, HttpMethod.Post, _collectionPath + "/points/delete?wait=true", w =>

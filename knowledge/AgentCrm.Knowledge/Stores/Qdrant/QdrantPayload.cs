@@ -45,6 +45,20 @@ internal static class QdrantPayload
         writer.WriteEndObject();
     }
 
+    /// <summary>Writes the payload keys a document's metadata sets on each of its points (nulls written, as in <see cref="WritePoint"/>).</summary>
+    public static void WriteDocumentMetadata(Utf8JsonWriter writer, DocumentMetadata metadata)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(Title, metadata.Title);
+        writer.WriteStartArray(Tags);
+        foreach (var tag in metadata.Tags)
+            writer.WriteStringValue(tag);
+        writer.WriteEndArray();
+        WriteNullable(writer, Scenario, metadata.Scenario);
+        writer.WriteString(Language, metadata.Language);
+        writer.WriteEndObject();
+    }
+
     public static void WriteVector(Utf8JsonWriter writer, float[] vector)
     {
         writer.WriteStartArray();
