@@ -16,7 +16,7 @@ internal static class KnowledgeCommand
         var knowledge = new Command("knowledge", "The knowledge store briefs cite.");
 
         var paths = new Argument<string[]>("PATH") { Description = "Markdown, HTML or text files, or folders of them.", Arity = ArgumentArity.OneOrMore };
-        var ingest = new Command("ingest", "Ingest documents, all or nothing (same id and content: unchanged; changed: replaced); a folder's other files are listed as skipped.") { paths };
+        var ingest = new Command("ingest", "Ingest documents, all or nothing (same id and content: unchanged; changed: replaced), each under the id its file name gives; a folder's other files are listed as skipped.") { paths };
         ingest.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             // Every path is listed, then every file checked, before anything is stored.
@@ -43,12 +43,13 @@ internal static class KnowledgeCommand
             var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token);
             bar?.Done();
+            await services.GetRequiredService<KnowledgeAudit>().IngestedAsync($"cli:{Environment.UserName}", results, token);
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));
             else
             {
                 foreach (var r in results)
-                    Console.WriteLine($"{r.DocumentId,-48} {r.Status.ToString().ToLowerInvariant(),-9} {r.Chunks,5} chunks {r.DistilledUnits,5} distilled");
+                    Console.WriteLine($"{r.DocumentId,-48} {JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()),-9} {r.Chunks,5} chunks {r.DistilledUnits,5} distilled{(r.Changed is { } changed ? $" ({string.Join(", ", changed)} changed)" : "")}");
                 foreach (var s in skipped)
                     Console.WriteLine($"skipped {s.Path}: {s.Reason}");
             }

@@ -8,10 +8,11 @@ using AgentCrm.Knowledge.Stores;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace AgentCrm.Knowledge;
 
-/// <summary>Knowledge over HTTP: ingest (raw or multipart), list, delete, search with citations.</summary>
+/// <summary>Knowledge over HTTP: ingest (raw or multipart), list, get, delete, search with citations. Changes are audited.</summary>
 public static class KnowledgeApi
 {
     /// <summary>What a multipart upload may carry beside the document: boundaries, part headers and the id, title and tags fields.</summary>
@@ -21,12 +22,15 @@ public static class KnowledgeApi
     {
         var group = app.MapGroup("/v1/knowledge").WithTags("Knowledge");
         group.MapPost("/documents", Ingest).WithName("IngestDocument").DisableAntiforgery().RequireRoles(Roles.Ops)
-            .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields.")
+            .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields. Without `id`: from the file name (the multipart part's, or a raw body's Content-Disposition filename), else from the title. The same id and content with other metadata: 200 `metadataUpdated`, nothing embedded again.")
             .DescribesBody<string>("text/markdown", "text/x-markdown", "text/html", "application/xhtml+xml", "text/plain")
             .DescribesBody<KnowledgeDocumentForm>("multipart/form-data")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor))
             .WithName("ListDocuments").RequireRoles(Roles.Ops).ProducesValidationProblem();
+        group.MapGet("/documents/{id}", Get).WithName("GetDocument").RequireRoles(Roles.Ops)
+            .WithSummary("One document: its metadata and its sections in reading order, each with its heading path and chunk ids (positional: a replaced document that gained a section numbers later chunks anew).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
@@ -35,7 +39,7 @@ public static class KnowledgeApi
     }
 
     public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(
-        HttpRequest request, KnowledgeService knowledge, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, KnowledgeService knowledge, KnowledgeAudit audit, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
     {
         string? id = request.Query["id"], title = request.Query["title"], tags = request.Query["tags"], scenario = request.Query["scenario"];
         // The document limit bounds the body read, so an oversized document is a 413 before the rest of it arrives.
@@ -70,13 +74,22 @@ public static class KnowledgeApi
                 return Problems.TooLarge(tooLarge);
             content = body.ToArray();
             typeHint = request.ContentType ?? "";
+            // A raw body that names its file (Content-Disposition: attachment; filename=…) gets the id the CLI gives that file.
+            if (ContentDispositionHeaderValue.TryParse(request.Headers.ContentDisposition.ToString(), out var disposition)
+                && (disposition.FileNameStar.Value ?? disposition.FileName.Value) is { Length: > 0 } fileName)
+                id ??= KnowledgeService.IdFromFileName(HeaderUtilities.RemoveQuotes(fileName).ToString());
         }
+        var errors = DocumentRules.Problems(string.IsNullOrWhiteSpace(title) ? null : title.Trim(), DocumentRules.NormaliseTags(SplitTags(tags)), string.IsNullOrWhiteSpace(scenario) ? null : scenario.Trim());
         if (id is not null && KnowledgeService.IdProblem(id) is { } idProblem)
-            return Problems.Validation(new Dictionary<string, string[]> { ["id"] = [idProblem] });
+            errors["id"] = [idProblem];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
         try
         {
             var type = DocumentTypes.Parse(typeHint);
-            var result = await knowledge.IngestAsync(content, type, id, title, SplitTags(tags), scenario, cancellationToken: cancellationToken);
+            // Tags or scenario not sent keep what a re-uploaded document has; sent empty (`tags=`), they clear it.
+            var result = await knowledge.IngestAsync(content, type, id, title, tags is null ? null : SplitTags(tags) ?? [], scenario, cancellationToken: cancellationToken);
+            await audit.IngestedAsync(Caller.From(request.HttpContext.User).AuditActor, [result], cancellationToken);
             return result.Status == IngestStatus.Created
                 ? TypedResults.Created($"/v1/knowledge/documents/{result.DocumentId}", result)
                 : TypedResults.Ok(result);
@@ -87,8 +100,16 @@ public static class KnowledgeApi
         }
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, KnowledgeService knowledge, CancellationToken cancellationToken) =>
-        await knowledge.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"No knowledge document '{id}'.");
+    public static Results<Ok<KnowledgeDocumentDetails>, ProblemHttpResult> Get(string id, KnowledgeService knowledge) =>
+        knowledge.GetDocument(id) is { } document ? TypedResults.Ok(document) : Problems.NotFound($"No knowledge document '{id}'.");
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext context, KnowledgeService knowledge, KnowledgeAudit audit, CancellationToken cancellationToken)
+    {
+        if (await knowledge.DeleteDocumentAsync(id, cancellationToken) is not { } deleted)
+            return Problems.NotFound($"No knowledge document '{id}'.");
+        await audit.DeletedAsync(Caller.From(context.User).AuditActor, deleted, cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, string? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)
     {

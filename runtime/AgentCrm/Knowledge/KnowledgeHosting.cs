@@ -34,5 +34,6 @@ public static class KnowledgeHosting
                 new HttpClient(), sp.GetRequiredService<IOptions<HttpEmbeddingOptions>>().Value, sp.GetRequiredService<IOptions<KnowledgeOptions>>().Value.Dimension));
         services.AddKnowledge();
         services.AddSingleton<BriefCitations>();
+        services.AddSingleton<KnowledgeAudit>();
     }
 }

@@ -101,6 +101,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
 
         new("POST", "/v1/knowledge/documents", [Roles.Ops], () => Post("/v1/knowledge/documents?id=matrix-doc&title=Matrix", "# Renewals\n\nCall the customer before the contract ends.", "text/markdown"), 200, 201),
         new("GET", "/v1/knowledge/documents", [Roles.Ops], () => Get("/v1/knowledge/documents"), 200),
+        new("GET", "/v1/knowledge/documents/{id}", [Roles.Ops], () => Get("/v1/knowledge/documents/no-such-doc"), 404),
         new("DELETE", "/v1/knowledge/documents/{id}", [Roles.Ops], () => Delete("/v1/knowledge/documents/no-such-doc"), 404),
         new("GET", "/v1/knowledge/search", Readers, () => Get("/v1/knowledge/search?q=renewal"), 200),
     ];

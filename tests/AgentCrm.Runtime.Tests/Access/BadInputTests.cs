@@ -282,6 +282,12 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("knowledge", "invalid id", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "id", "/v1/knowledge/documents?id=Play%20Book"),
         new("knowledge", "document over Knowledge:MaxDocumentBytes", Json("# Playbook\n\n" + Big(5 * 1024 * 1024), "text/markdown"), 413, "$"),
         new("knowledge", "multipart document over Knowledge:MaxDocumentBytes", Form(("file", "playbook.md", "# Playbook\n\n" + Big(5 * 1024 * 1024))), 413, "$"),
+        new("knowledge", "6,000-character title", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "title", "/v1/knowledge/documents?id=playbook&title=" + new string('t', 6000)),
+        new("knowledge", "title with a newline", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "title", "/v1/knowledge/documents?id=playbook&title=Play%0Abook"),
+        new("knowledge", "3,000 tags", () => new MultipartFormDataContent { { new StringContent("# Playbook\n\nCall the sponsor.\n"), "file", "playbook.md" }, { new StringContent(string.Join(",", Enumerable.Range(0, 3000).Select(i => $"t{i}"))), "tags" } }, 400, "tags"),
+        new("knowledge", "tag with a slash", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "tags", "/v1/knowledge/documents?id=playbook&tags=faq,a/b"),
+        new("knowledge", "scenario as a path", Json("# Playbook\n\nCall the sponsor.\n", "text/markdown"), 400, "scenario", "/v1/knowledge/documents?id=playbook&scenario=..%2F..%2Fetc"),
+        new("knowledge", "multipart title with a newline", () => new MultipartFormDataContent { { new StringContent("# Playbook\n\nCall the sponsor.\n"), "file", "playbook.md" }, { new StringContent("Play\nbook"), "title" } }, 400, "title", "/v1/knowledge/documents"),
 
         // POST /v1/cases/{name}
         new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),

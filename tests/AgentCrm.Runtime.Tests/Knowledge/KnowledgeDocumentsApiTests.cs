@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.Knowledge;
+
+/// <summary>Documents over HTTP: re-uploads that change only metadata, one document by id, ids from file names, and the audit trail.</summary>
+public sealed class KnowledgeDocumentsApiTests
+{
+    private const string Faq = "# Security FAQ\n\n## Passwords\n\nPasswords are stored as salted hashes.\n\n## Sessions\n\nSessions expire after 30 minutes of inactivity.\n";
+
+    private static StringContent Markdown(string text) => new(text, Encoding.UTF8, "text/markdown");
+
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    [Fact]
+    public async Task Reupload_SameBytesWithOtherTagsAndTitle_AppliesThem_SaysMetadataUpdated_AndIsAudited()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var created = await app.Client.PostAsync("/v1/knowledge/documents?id=faq&tags=security,faq", Markdown(Faq));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var hash = (await JsonOf(created)).GetProperty("contentHash").GetString();
+
+        using var relabelled = await app.Client.PostAsync("/v1/knowledge/documents?id=faq&tags=other&title=Security%20questions", Markdown(Faq));
+
+        Assert.Equal(HttpStatusCode.OK, relabelled.StatusCode);
+        var answer = await JsonOf(relabelled);
+        Assert.Equal("metadataUpdated", answer.GetProperty("status").GetString());
+        Assert.Equal(["title", "tags"], answer.GetProperty("changed").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(hash, answer.GetProperty("contentHash").GetString());
+        var listed = (await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray().Single(d => d.GetProperty("id").GetString() == "faq");
+        Assert.Equal(["other"], listed.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("Security questions", listed.GetProperty("title").GetString());
+        // Search filters and citations see the new metadata too.
+        var tagged = (await app.GetJsonAsync("/v1/knowledge/search?q=passwords%20hashes&tags=other")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(tagged, h => h.GetProperty("documentId").GetString() == "faq" && h.GetProperty("title").GetString() == "Security questions");
+        Assert.DoesNotContain((await app.GetJsonAsync("/v1/knowledge/search?q=passwords%20hashes&tags=security")).GetProperty("items").EnumerateArray(), h => h.GetProperty("documentId").GetString() == "faq");
+
+        using var again = await app.Client.PostAsync("/v1/knowledge/documents?id=faq&tags=other&title=Security%20questions", Markdown(Faq));
+        Assert.Equal("unchanged", (await JsonOf(again)).GetProperty("status").GetString());
+
+        var audit = (await app.GetJsonAsync("/v1/audit?subject=knowledge:faq")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["metadataUpdated", "created"], audit.Select(r => r.GetProperty("data").GetProperty("status").GetString()));
+        Assert.All(audit, r =>
+        {
+            Assert.Equal("knowledge.ingested", r.GetProperty("action").GetString());
+            Assert.Equal(hash, r.GetProperty("data").GetProperty("contentHash").GetString());
+            Assert.StartsWith("key:", r.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        });
+
+        // Tags not sent are kept; sent empty, they are cleared.
+        using var untagged = await app.Client.PostAsync("/v1/knowledge/documents?id=faq", Markdown(Faq));
+        Assert.Equal("unchanged", (await JsonOf(untagged)).GetProperty("status").GetString());
+        using var cleared = await app.Client.PostAsync("/v1/knowledge/documents?id=faq&tags=", Markdown(Faq));
+        Assert.Equal(["tags"], (await JsonOf(cleared)).GetProperty("changed").EnumerateArray().Select(c => c.GetString()));
+        Assert.Empty((await app.GetJsonAsync("/v1/knowledge/documents/faq")).GetProperty("tags").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Get_TheCreatedLocation_AnswersTheDocumentWithSectionsAndChunkIds_UnknownIs404Problem()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var created = await app.Client.PostAsync("/v1/knowledge/documents?id=faq&tags=security", Markdown(Faq));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        using var got = await app.Client.GetAsync(created.Headers.Location);
+
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        var document = await JsonOf(got);
+        Assert.Equal("faq", document.GetProperty("id").GetString());
+        Assert.Equal("Security FAQ", document.GetProperty("title").GetString());
+        Assert.Equal(["security"], document.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        var sections = document.GetProperty("sections").EnumerateArray().ToList();
+        Assert.Equal(["Passwords", "Sessions"], sections.Select(s => s.GetProperty("heading").GetString()));
+        var chunkIds = sections.SelectMany(s => s.GetProperty("chunkIds").EnumerateArray().Select(c => c.GetString())).ToList();
+        Assert.Equal(document.GetProperty("chunks").GetInt32(), chunkIds.Count);
+        // The ids a search cites are the ids listed here.
+        var hit = (await app.GetJsonAsync("/v1/knowledge/search?q=session%20inactivity")).GetProperty("items")[0];
+        Assert.Contains(hit.GetProperty("chunkId").GetString(), chunkIds);
+
+        using var unknown = await app.Client.GetAsync("/v1/knowledge/documents/no-such-doc");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no-such-doc", (await JsonOf(unknown)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var csm = await app.ClientAsync("csm");
+        Assert.Equal(HttpStatusCode.Forbidden, (await csm.GetAsync("/v1/knowledge/documents/faq")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Delete_IsAudited_WithTheDeletedContentHash()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var created = await app.Client.PostAsync("/v1/knowledge/documents?id=faq", Markdown(Faq));
+        var hash = (await JsonOf(created)).GetProperty("contentHash").GetString();
+
+        using var deleted = await app.Client.DeleteAsync("/v1/knowledge/documents/faq");
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        var record = (await app.GetJsonAsync("/v1/audit?action=knowledge.deleted")).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal("knowledge:faq", record.GetProperty("subject").GetString());
+        Assert.Equal(hash, record.GetProperty("data").GetProperty("contentHash").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/knowledge/documents/faq")).StatusCode);
+        Assert.True((await app.Client.PostAsync("/v1/audit/verify", null)).IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task RawUpload_WithAFileName_TakesTheIdTheCliGivesThatFile_WithoutOne_FromTheTitle()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var named = Markdown("# Onboarding playbook\n\nThe kick-off call names the customer's goals.\n");
+        named.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment") { FileName = "\"Onboarding.md\"" };
+
+        using var withName = await app.Client.PostAsync("/v1/knowledge/documents", named);
+        using var withoutName = await app.Client.PostAsync("/v1/knowledge/documents", Markdown("# Onboarding playbook\n\nThe kick-off call names the customer's goals.\n"));
+
+        Assert.Equal("onboarding", (await JsonOf(withName)).GetProperty("documentId").GetString());
+        Assert.Equal("/v1/knowledge/documents/onboarding", withName.Headers.Location?.OriginalString);
+        Assert.Equal("onboarding-playbook", (await JsonOf(withoutName)).GetProperty("documentId").GetString());
+    }
+}
