@@ -11,6 +11,7 @@ namespace AgentCrm.Knowledge.Documents;
 /// </summary>
 internal sealed class DocumentCatalog : IDisposable
 {
+    private const string VersionKey = "catalog.version";
     private readonly SqliteConnection _connection;
 
     // One connection is not safe for concurrent use; reads (listing, details) can race a write.
@@ -97,6 +98,19 @@ internal sealed class DocumentCatalog : IDisposable
         return units;
     }
 
+    /// <summary>
+    /// Counts committed changes to documents (ingest, replace, metadata, delete), by any process on this data directory: a
+    /// server compares it with the count it loaded to notice what the CLI changed.
+    /// </summary>
+    public long Version()
+    {
+        using var scope = _lock.EnterScope();
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT value FROM meta WHERE key = $key;";
+        command.Parameters.AddWithValue("$key", VersionKey);
+        return command.ExecuteScalar() is long version ? version : 0;
+    }
+
     public byte[]? Meta(string key)
     {
         using var scope = _lock.EnterScope();
@@ -118,8 +132,8 @@ internal sealed class DocumentCatalog : IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Replaces (or, with a null document, deletes) one document and its units and writes the meta values, in one transaction.</summary>
-    public void Save(string documentId, KnowledgeDocument? document, IReadOnlyList<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, IReadOnlyDictionary<string, byte[]> meta)
+    /// <summary>Replaces (or, with a null document, deletes) one document and its units and writes the meta values, in one transaction; returns the new <see cref="Version"/>.</summary>
+    public long Save(string documentId, KnowledgeDocument? document, IReadOnlyList<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, IReadOnlyDictionary<string, byte[]> meta)
     {
         using var scope = _lock.EnterScope();
         using var transaction = _connection.BeginTransaction();
@@ -141,11 +155,13 @@ internal sealed class DocumentCatalog : IDisposable
             Run(transaction, "INSERT OR REPLACE INTO meta (key, value) VALUES ($key, $value);", ("$key", key), ("$value", value));
         }
 
+        var version = Increment(transaction);
         transaction.Commit();
+        return version;
     }
 
-    /// <summary>Sets a document's metadata on its row and its units' rows, in one transaction; texts stay.</summary>
-    public void UpdateMetadata(KnowledgeDocument document)
+    /// <summary>Sets a document's metadata on its row and its units' rows, in one transaction; texts stay. Returns the new <see cref="Version"/>.</summary>
+    public long UpdateMetadata(KnowledgeDocument document)
     {
         using var scope = _lock.EnterScope();
         using var transaction = _connection.BeginTransaction();
@@ -154,7 +170,21 @@ internal sealed class DocumentCatalog : IDisposable
             ("$id", document.Id), ("$title", document.Title), ("$tags", tags), ("$scenario", document.Scenario), ("$language", document.Language));
         Run(transaction, "UPDATE units SET title = $title, tags = $tags, scenario = $scenario, language = $language WHERE document_id = $id;",
             ("$id", document.Id), ("$title", document.Title), ("$tags", tags), ("$scenario", document.Scenario), ("$language", document.Language));
+        var version = Increment(transaction);
         transaction.Commit();
+        return version;
+    }
+
+    private long Increment(SqliteTransaction transaction)
+    {
+        using var command = _connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT INTO meta (key, value) VALUES ($key, 1) ON CONFLICT(key) DO UPDATE SET value = value + 1;
+            SELECT value FROM meta WHERE key = $key;
+            """;
+        command.Parameters.AddWithValue("$key", VersionKey);
+        return (long)command.ExecuteScalar()!;
     }
 
     public void Dispose() => _connection.Dispose();

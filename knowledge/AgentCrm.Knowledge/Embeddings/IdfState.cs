@@ -16,9 +16,15 @@ internal sealed class IdfState
     public IdfState(DocumentCatalog catalog, LocalEmbeddingGenerator? embedder)
     {
         Embedder = embedder;
-        if (embedder is not null && catalog.Meta(SnapshotKey) is { } snapshot)
+        Load(catalog);
+    }
+
+    /// <summary>Takes the IDF the catalog holds (fitted by this process or, after a refit, by another on the same data directory).</summary>
+    public void Load(DocumentCatalog catalog)
+    {
+        if (Embedder is not null && catalog.Meta(SnapshotKey) is { } snapshot)
         {
-            embedder.Idf = IdfModel.Deserialize(snapshot);
+            Embedder.Idf = IdfModel.Deserialize(snapshot);
         }
     }
 

@@ -31,6 +31,7 @@ public sealed partial class KnowledgeService : IDisposable
     private readonly Lock _readinessLock = new();
     private Task? _readiness;
     private bool _ready;
+    private long _loadedVersion;
 
     public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null)
     {
@@ -42,6 +43,7 @@ public sealed partial class KnowledgeService : IDisposable
         _distiller = new Distiller(chatClient);
         _catalog = new DocumentCatalog(Path.Combine(_options.DataDirectory, KnowledgeOptions.CatalogFileName));
         _search = new KnowledgeSearch(store, embedder);
+        _loadedVersion = _catalog.Version();
         _documents = _catalog.Documents().ToDictionary(d => d.Id, StringComparer.Ordinal);
         _units = _catalog.Units();
         _idf = new IdfState(_catalog, embedder as LocalEmbeddingGenerator);
@@ -85,6 +87,7 @@ public sealed partial class KnowledgeService : IDisposable
         try
         {
             await EnsureReadyAsync(cancellationToken);
+            await ReloadIfChangedLockedAsync(cancellationToken);
             var existing = _documents.GetValueOrDefault(documentId);
             var sameContent = existing is not null && existing.ContentHash == hash && existing.Type == typeName;
             // A title not given is the document's own (front matter or first H1; cut to the rule rather than refused), kept while the content is the same.
@@ -223,6 +226,7 @@ public sealed partial class KnowledgeService : IDisposable
         try
         {
             await EnsureReadyAsync(cancellationToken);
+            await ReloadIfChangedLockedAsync(cancellationToken);
             if (!_documents.TryGetValue(id, out var existing))
             {
                 return null;
@@ -230,6 +234,29 @@ public sealed partial class KnowledgeService : IDisposable
 
             await CommitAsync(id, null, [], new Dictionary<string, DistilledUnit>(), cancellationToken);
             return existing;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes in documents another process (the CLI) ingested, re-labelled or deleted in the same data directory since
+    /// this service loaded them: the catalog counts its changes, so an unchanged count costs one read. Returns whether
+    /// anything was reloaded. Writes through this service check the same way before they change anything.
+    /// </summary>
+    public async Task<bool> ReloadIfChangedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_catalog.Version() == Volatile.Read(ref _loadedVersion))
+        {
+            return false;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await ReloadIfChangedLockedAsync(cancellationToken);
         }
         finally
         {
@@ -318,7 +345,7 @@ public sealed partial class KnowledgeService : IDisposable
             await _store.ReplaceDocumentAsync(documentId, units, cancellationToken);
         }
 
-        _catalog.Save(documentId, document, units, details, _idf.Serialize());
+        Committed(_catalog.Save(documentId, document, units, details, _idf.Serialize()));
         var documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal);
         documents.Remove(documentId);
         if (document is not null)
@@ -330,6 +357,34 @@ public sealed partial class KnowledgeService : IDisposable
         _units = [.. all.Select(u => u.Vector.Length == 0 ? u : u with { Vector = [] })];
         _documents = documents;
         _search.Reindex(_units, scanned);
+    }
+
+    private async Task<bool> ReloadIfChangedLockedAsync(CancellationToken cancellationToken)
+    {
+        // The count is read before the data: a change landing in between is loaded now and loaded again on the next check.
+        var version = _catalog.Version();
+        if (version == _loadedVersion)
+        {
+            return false;
+        }
+
+        await _store.ReloadAsync(cancellationToken);
+        _idf.Load(_catalog);
+        var documents = _catalog.Documents().ToDictionary(d => d.Id, StringComparer.Ordinal);
+        var units = _catalog.Units();
+        _search.Reindex(units);
+        (_units, _documents) = (units, documents);
+        Volatile.Write(ref _loadedVersion, version);
+        return true;
+    }
+
+    /// <summary>After this service's own change: the new count is taken as loaded only when no other process changed anything since the last load.</summary>
+    private void Committed(long version)
+    {
+        if (version == _loadedVersion + 1)
+        {
+            Volatile.Write(ref _loadedVersion, version);
+        }
     }
 
     private static List<string> MetadataChanges(KnowledgeDocument existing, DocumentMetadata metadata)
@@ -363,7 +418,7 @@ public sealed partial class KnowledgeService : IDisposable
     {
         await _store.UpdateDocumentMetadataAsync(existing.Id, metadata, cancellationToken);
         var document = existing with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language };
-        _catalog.UpdateMetadata(document);
+        Committed(_catalog.UpdateMetadata(document));
         _units = [.. _units.Select(u => u.DocumentId != existing.Id ? u
             : u with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })];
         _documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal) { [existing.Id] = document };

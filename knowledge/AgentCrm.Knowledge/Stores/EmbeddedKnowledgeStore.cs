@@ -134,6 +134,17 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Reads every record again from the SQLite file (another process, the CLI, may have written it) and swaps the in-memory snapshot.</summary>
+    public Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_writeLock)
+        {
+            Load();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -193,7 +204,7 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
                 reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
-        _dimension = records.Count > 0 ? records[0].Vector.Length : 0;
+        _dimension = records.Count > 0 ? records[0].Vector.Length : _dimension;
         _index = VectorIndex.Build(_dimension, records);
     }
 

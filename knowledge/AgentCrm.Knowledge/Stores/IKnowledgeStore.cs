@@ -59,6 +59,12 @@ public interface IKnowledgeStore
     /// <summary>The top <paramref name="k"/> records by cosine similarity, best first, at or above <paramref name="scoreThreshold"/>.</summary>
     Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Takes in what another process (the CLI) wrote to the same storage since this instance loaded it. A store whose
+    /// every read goes to its server (Qdrant) has nothing to do.
+    /// </summary>
+    Task ReloadAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>True when the store answers.</summary>
     Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default);
 }

@@ -35,5 +35,7 @@ public static class KnowledgeHosting
         services.AddKnowledge();
         services.AddSingleton<BriefCitations>();
         services.AddSingleton<KnowledgeAudit>();
+        // Started only by the server's host (the CLI runs no hosted services): picks up what the CLI changes beside it.
+        services.AddHostedService<KnowledgeWatcher>();
     }
 }
