@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentCrm.Knowledge.Stores;
 using AgentCrm.Knowledge.Stores.Qdrant;
 
 namespace AgentCrm.Knowledge.Tests.Qdrant;
@@ -57,6 +58,20 @@ public sealed class QdrantSchemaValidationTests : IAsyncLifetime
         Assert.Contains(results, r => (string?)r["schema"] == "ErrorResponse");
         Assert.Contains(results, r => (string?)r["operation"] == "GET /collections/{collection_name}" && r["name"]!.ToString().EndsWith("-> 200", StringComparison.Ordinal));
         Assert.Contains(results, r => (string?)r["operation"] == "POST /collections/{collection_name}/points/query");
+    }
+
+    [Fact]
+    public async Task SetDocumentPayload_ValidatesAgainstQdrantOpenApiSchemas()
+    {
+        var store = QdrantTestStore.Create(_server);
+        await store.EnsureReadyAsync(4);
+        await store.UpdateDocumentMetadataAsync("gdpr", new DocumentMetadata("GDPR", ["privacy", "eu"], null, "en"));
+        var request = _server.Requests.Last();
+
+        var results = await ValidateAsync([Item("set payload", request, "request", null, request.Json)]);
+
+        Assert.Equal("POST /collections/kb/points/payload", $"{request.Method} {request.Path}");
+        Assert.Equal(["SetPayload"], results.Select(r => (string?)r["schema"]));
     }
 
     [Fact]

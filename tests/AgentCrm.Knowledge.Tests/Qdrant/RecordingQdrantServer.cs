@@ -132,6 +132,7 @@ internal sealed class RecordingQdrantServer : IAsyncDisposable
             ("PUT", ["collections", _, "index"]) => new(200, QdrantExamples.UpdateResult("completed")),
             ("PUT", ["collections", _, "points"]) => new(200, QdrantExamples.UpdateResult("completed")),
             ("POST", ["collections", _, "points", "delete"]) => new(200, QdrantExamples.UpdateResult("completed")),
+            ("POST", ["collections", _, "points", "payload"]) => new(200, QdrantExamples.UpdateResult("completed")),
             ("POST", ["collections", _, "points", "query"]) => new(200, QueryResult),
             _ => new(404, """{"status":{"error":"Not found: no such route in the recording server"},"time":0.0}"""),
         };
