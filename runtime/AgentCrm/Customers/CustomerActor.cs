@@ -136,7 +136,7 @@ public sealed partial class CustomerActor(
             var cooldownKey = CooldownKey(cooldownAgent, assessment.FindingKey);
             if (!assessment.Fired)
                 continue;
-            if (InCooldown(state, cooldownKey, manifest, assessment, asOf))
+            if (InCooldown(state, cooldownAgent, cooldownKey, manifest, assessment, asOf))
             {
                 if (!run.Shadow)
                 {
@@ -180,13 +180,17 @@ public sealed partial class CustomerActor(
             state.LastBriefs.Remove(key);
     }
 
-    /// <summary>One brief per mark (agent, or agent and finding) per cooldown, unless the score rose by the agent's re-brief margin.</summary>
-    private static bool InCooldown(CustomerState state, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
+    /// <summary>
+    /// One brief per mark (agent, or agent and finding) per cooldown, unless the score rose by the agent's re-brief margin.
+    /// A mark of the whole agent (<paramref name="agent"/>: saved before findings were named, or by a version that names
+    /// none) covers every finding while it lasts, so an upgrade does not re-brief what was just briefed or vetoed.
+    /// </summary>
+    internal static bool InCooldown(CustomerState state, string agent, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
     {
-        if (!state.LastBriefs.TryGetValue(key, out var last))
-            return false;
         var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
-        return asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
+        bool Holds(string mark) => state.LastBriefs.TryGetValue(mark, out var last)
+            && asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
+        return Holds(key) || (key != agent && Holds(agent));
     }
 
     private async Task ScheduleRescoreAsync(CustomerState state, CancellationToken cancellationToken)

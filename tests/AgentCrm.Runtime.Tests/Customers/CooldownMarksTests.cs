@@ -25,6 +25,24 @@ public sealed class CooldownMarksTests
     }
 
     [Fact]
+    public void AWholeAgentMarkSavedBeforeFindingsWereNamed_HoldsEveryFindingWhileItLasts()
+    {
+        // The previous build marked the agent itself; this build names findings (id|hash) and must still honour that mark.
+        var json = """{"customerId":"acme","lastBriefs":{"compliance-check":{"at":"2026-11-30T00:00:00+00:00","score":0.9}}}""";
+        var state = JsonSerializer.Deserialize<CustomerState>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var manifest = new AgentManifest { Id = "compliance-check", Version = "1.0.0", Kind = "compliance-check", CooldownDays = 30 };
+        var assessment = new Assessment(0.9, true, []) { FindingKey = "unfair:arbitration:disputes go to arbitration." };
+        var key = CustomerActor.CooldownKey(manifest.Id, assessment.FindingKey);
+
+        Assert.True(CustomerActor.InCooldown(state, manifest.Id, key, manifest, assessment, Now));
+        // Once its cooldown is over it holds nothing; a score risen by the re-brief margin passes it, as with any mark.
+        Assert.False(CustomerActor.InCooldown(state, manifest.Id, key, manifest, assessment, Now.AddDays(30)));
+        Assert.False(CustomerActor.InCooldown(state, manifest.Id, key, manifest, assessment with { Score = 1.06 }, Now));
+        // Another agent's whole mark does not hold this one.
+        Assert.False(CustomerActor.InCooldown(state, "tender-detection", CustomerActor.CooldownKey("tender-detection", "notice"), manifest with { Id = "tender-detection" }, assessment, Now));
+    }
+
+    [Fact]
     public void ExpiredMarks_AreForgotten_AndAnAgentKeepsAtMostItsCap_OtherAgentsUntouched()
     {
         var manifest = new AgentManifest { Id = "compliance-check", Version = "1.0.0", Kind = "compliance-check", CooldownDays = 30 };
