@@ -7,9 +7,10 @@ namespace AgentCrm.Storage;
 /// never pays for checkpoints (copying pages and the fsync) inside its COMMITs. PASSIVE checkpoints
 /// never block the writer or readers. But under steady writes a PASSIVE checkpoint never catches the log's
 /// end, and the log is only started over once one has: it would grow for as long as the writes last (hundreds
-/// of MB per burst). So once the log holds more than <c>maxWalBytes</c>, this asks the writer
-/// (<see cref="RestartWanted"/>) to restart it between two commits (<see cref="SqliteWriter"/>); the writer's
-/// next commit then starts the log over and truncates the file to the limit (<c>journal_size_limit</c>). A
+/// of MB per burst). So once the log holds more than <c>maxWalBytes</c> and a checkpoint has nearly caught up, this
+/// asks the writer (<see cref="RestartWanted"/>) to restart it between two commits (<see cref="SqliteWriter"/>); the
+/// writer's next commit then starts the log over and truncates the file to the limit (<c>journal_size_limit</c>).
+/// The log overshoots the limit by what is written between two ticks; a long read holds it back meanwhile. A
 /// TRUNCATE checkpoint on dispose leaves a small file behind.
 /// </summary>
 internal sealed class Checkpointer : IAsyncDisposable
@@ -40,16 +41,21 @@ internal sealed class Checkpointer : IAsyncDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-                if (Checkpoint("PASSIVE") > _maxWalPages)
+            {
+                // Only once this checkpoint has nearly caught up: the writer's restart then copies little, and a reader
+                // that holds the log back (a long read) does not make the writer wait at every tick for nothing.
+                var (log, copied) = Checkpoint("PASSIVE");
+                if (log > _maxWalPages && log - copied <= _maxWalPages / 4)
                     RestartWanted = true;
+            }
         }
         catch (OperationCanceledException)
         {
         }
     }
 
-    /// <summary>Runs a checkpoint; the frames in the log when it ran, or -1 if it could not run (busy or locked).</summary>
-    private long Checkpoint(string mode)
+    /// <summary>Runs a checkpoint: the frames in the log and those copied into the database, or (-1, -1) if it could not run (busy or locked).</summary>
+    private (long Log, long Copied) Checkpoint(string mode)
     {
         try
         {
@@ -57,12 +63,12 @@ internal sealed class Checkpointer : IAsyncDisposable
             cmd.CommandText = $"PRAGMA wal_checkpoint({mode})";
             using var row = cmd.ExecuteReader();
             // (busy, frames in the log, frames checkpointed).
-            return row.Read() ? row.GetInt64(1) : -1;
+            return row.Read() ? (row.GetInt64(1), row.GetInt64(2)) : (-1, -1);
         }
         catch (SqliteException)
         {
             // Busy or locked: the next tick tries again; the WAL only grows meanwhile.
-            return -1;
+            return (-1, -1);
         }
     }
 

@@ -24,6 +24,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private readonly SqliteCommand _restart;
     private long _busyTicks;
     private long _commitTicks;
+    private long _restartTicks;
 
     public SqliteWriter(SqliteDatabase database, IOptions<StorageOptions> options, ILogger<SqliteWriter> logger)
     {
@@ -45,6 +46,9 @@ public sealed partial class SqliteWriter : IAsyncDisposable
 
     /// <summary>Times the writer restarted an overgrown log (for the benchmark and tests).</summary>
     public long Restarts { get; private set; }
+
+    /// <summary>Time the writer spent restarting the log (part of <see cref="BusyTime"/>).</summary>
+    public TimeSpan RestartTime => Stopwatch.GetElapsedTime(0, _restartTicks);
 
     /// <summary>Commits counted since start (for the benchmark and health).</summary>
     public long Commits { get; private set; }
@@ -152,13 +156,14 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     /// <summary>
     /// The log has outgrown its limit while writes went on: only the writer can bring it back, between two of its
     /// commits (the checkpointer's own connection would race it for the write lock and lose). A RESTART checkpoint
-    /// copies what the checkpointer has not yet copied, waits (at most 100 ms) for readers to leave the log, and
+    /// copies what the checkpointer has not yet copied, waits (at most 50 ms) for readers to leave the log, and
     /// makes the next commit start the log over, truncated to its limit.
     /// </summary>
     private void RestartLog()
     {
+        var started = Stopwatch.GetTimestamp();
         // The busy wait is the connection's: short while restarting, the usual one for everything else.
-        SetBusyTimeout(100);
+        SetBusyTimeout(50);
         try
         {
             using var row = _restart.ExecuteReader();
@@ -174,6 +179,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         {
             SetBusyTimeout(SqliteDatabase.BusyTimeoutMs);
             _checkpointer.RestartWanted = false;
+            _restartTicks += Stopwatch.GetTimestamp() - started;
         }
     }
 

@@ -77,7 +77,7 @@ internal static class BenchRunner
             metrics.EventToAssessment.Reset();
             var batches = Generate(total, customers, now, random, "t");
             var writer = app.Services.GetRequiredService<Storage.SqliteWriter>();
-            var (commits0, ops0, busy0, commit0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime);
+            var (commits0, ops0, busy0, commit0, restarts0, restartTime0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime, writer.Restarts, writer.RestartTime);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             // The write-ahead log's size, sampled through both phases: held to Storage:MaxWalBytes by the checkpointer.
             var wal = new FileInfo(app.Services.GetRequiredService<Storage.SqliteDatabase>().FilePath + "-wal");
@@ -125,6 +125,7 @@ internal static class BenchRunner
             var briefs = app.Services.GetRequiredService<BriefStore>().Count();
             await stopSampling.CancelAsync();
             var walPeakBytes = await walPeak;
+            var (walRestarts, walRestartSeconds) = (writer.Restarts - restarts0, (writer.RestartTime - restartTime0).TotalSeconds);
             wal.Refresh();
             var walEndBytes = wal.Exists ? wal.Length : 0;
             await app.StopAsync(CancellationToken.None);
@@ -153,6 +154,8 @@ internal static class BenchRunner
                 writeOperations = ops,
                 walPeakBytes,
                 walEndBytes,
+                walRestarts,
+                walRestartSeconds = Math.Round(walRestartSeconds, 3),
             };
             if (json)
                 Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
@@ -165,7 +168,7 @@ internal static class BenchRunner
                 Console.WriteLine($"briefs written  {briefs,10:N0}");
                 Console.WriteLine($"cpu             {cpu,10:0.00} cores busy of {Environment.ProcessorCount}; {commits:N0} group commits for {ops:N0} write operations ({(double)ops / Math.Max(1, commits):0.0} per commit)");
                 Console.WriteLine($"writer          {writerBusy,10:P0} of the time busy, {inCommit:P0} in COMMIT (the single SQLite writer is the limit when this nears 100%)");
-                Console.WriteLine($"write-ahead log {walPeakBytes / 1048576.0,10:N0} MB at most while measuring, {walEndBytes / 1048576.0:N0} MB at the end");
+                Console.WriteLine($"write-ahead log {walPeakBytes / 1048576.0,10:N0} MB at most while measuring, {walEndBytes / 1048576.0:N0} MB at the end; restarted {walRestarts} times by the writer, {walRestartSeconds:0.00} s in all");
             }
             return 0;
         }

@@ -42,6 +42,32 @@ public sealed class SqliteWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task UnderSteadyWrites_TheWriterRestartsTheLog_SoItDoesNotGrowForAsLongAsTheWritesLast()
+    {
+        const long limit = 2 * 1024 * 1024;
+        var options = Options.Create(new StorageOptions { DataDirectory = _directory.Path, Synchronous = SyncMode.Normal, MaxWalBytes = limit });
+        var database = new SqliteDatabase(options);
+        await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
+        await writer.WriteAsync(ctx => ctx.Execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)"));
+        var blob = new byte[16 * 1024];
+        new Random(1).NextBytes(blob);
+        var wal = new FileInfo(database.FilePath + "-wal");
+
+        // Commits back to back, with no pause in which a checkpoint could reach the log's end on its own; far more than the limit in all.
+        var written = 0L;
+        var started = DateTime.UtcNow;
+        while ((written < 40 * limit || (writer.Restarts == 0 && written < 100 * limit)) && DateTime.UtcNow - started < TimeSpan.FromSeconds(30))
+        {
+            await writer.WriteAsync(ctx => ctx.Execute("INSERT INTO blobs (data) VALUES ($d)", ("$d", blob)));
+            written += blob.Length;
+        }
+        wal.Refresh();
+
+        Assert.True(writer.Restarts > 0, $"the writer should have restarted the log while {written:N0} bytes were written (log now {wal.Length:N0} bytes)");
+        Assert.True(wal.Length < written / 4, $"the log ({wal.Length:N0} bytes) should not hold most of the {written:N0} bytes written");
+    }
+
+    [Fact]
     public async Task AFailingOperation_FailsOnlyItsCaller_AndWhatItAnnouncedAfterCommitNeverRuns()
     {
         var options = Options.Create(new StorageOptions { DataDirectory = _directory.Path, Synchronous = SyncMode.Normal });
