@@ -137,8 +137,21 @@ public static class SnapshotBuilder
         ids.Count <= MaxEvidenceIds ? ids : ids.Skip(ids.Count - MaxEvidenceIds).ToArray();
 
     /// <summary>The ids of the newest <see cref="MaxEvidenceIds"/> records by time (ties by id), oldest first: the same whatever order they were stored in.</summary>
-    private static string[] Latest<T>(List<T> records, Func<T, DateTimeOffset> at, Func<T, string> id) =>
-        records.OrderByDescending(at).ThenByDescending(id, StringComparer.Ordinal).Take(MaxEvidenceIds).Reverse().Select(id).ToArray();
+    private static string[] Latest<T>(List<T> records, Func<T, DateTimeOffset> at, Func<T, string> id)
+    {
+        if (records.Count == 0)
+            return [];
+        // Every snapshot takes this for five fields: a plain array sort, not a LINQ ordering (its keys, enumerators and buffers).
+        var keyed = new (DateTimeOffset At, string Id)[records.Count];
+        for (var i = 0; i < keyed.Length; i++)
+            keyed[i] = (at(records[i]), id(records[i]));
+        Array.Sort(keyed, static (a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.Id, b.Id));
+        var take = Math.Min(MaxEvidenceIds, keyed.Length);
+        var ids = new string[take];
+        for (var i = 0; i < take; i++)
+            ids[i] = keyed[keyed.Length - take + i].Id;
+        return ids;
+    }
 
     /// <summary><c>events.count7d.email</c>, <c>events.count30d.email.inquiry</c>, …: events per type (and category) in a window ending at the snapshot's day.</summary>
     private static void WindowedCounts(CustomerState s, int today, Dictionary<string, SnapshotField> f)
