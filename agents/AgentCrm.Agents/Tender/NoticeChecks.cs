@@ -17,8 +17,8 @@ internal static partial class NoticeChecks
          "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "pty", "oy", "ab", "as", "kg", "ulc"], StringComparer.Ordinal);
 
     /// <summary>
-    /// True for a contract award or result notice ("Contract award notice", "Notice of award", "… awarded to …", "Tender
-    /// results"). An advance contract award notice (ACAN) is not one: it announces an intended award that suppliers may
+    /// True for a contract award or result notice ("Contract award notice", "Notice of award", "… has been awarded to …",
+    /// "Tender results" as a title). An advance contract award notice (ACAN) is not one: it announces an intended award that suppliers may
     /// still challenge, so it stays an open notice.
     /// </summary>
     public static bool IsAward(string text) => Award().IsMatch(text);
@@ -33,7 +33,21 @@ internal static partial class NoticeChecks
         var b = Normalize(customer);
         if (a.Length == 0 || b.Length == 0)
             return true;
-        return a == b || $" {a} ".Contains($" {b} ", StringComparison.Ordinal) || $" {b} ".Contains($" {a} ", StringComparison.Ordinal);
+        return a == b || $" {a} ".Contains($" {b} ", StringComparison.Ordinal) || $" {b} ".Contains($" {a} ", StringComparison.Ordinal)
+            || Abbreviates(a, b) || Abbreviates(b, a);
+    }
+
+    /// <summary>One word that is the other name's initials, its small words ("and", "of", "the", "for") skipped or not: "pwgsc" for "public works and government services canada".</summary>
+    private static bool Abbreviates(string acronym, string name)
+    {
+        if (acronym.Length < 2 || acronym.Contains(' ', StringComparison.Ordinal))
+            return false;
+        var words = name.Split(' ');
+        if (words.Length < 2)
+            return false;
+        var all = string.Concat(words.Select(w => w[0]));
+        var content = string.Concat(words.Where(w => w is not ("and" or "of" or "the" or "for")).Select(w => w[0]));
+        return acronym == all || acronym == content;
     }
 
     /// <summary>An organisation name as words: lower case, accents folded, letters and digits only ("&amp;" as "and"), no leading "the", no trailing legal suffixes.</summary>
@@ -56,7 +70,10 @@ internal static partial class NoticeChecks
         return string.Join(' ', words);
     }
 
-    [GeneratedRegex(@"(?<!\badvance\s+(contract\s+)?)\b(contract\s+)?award\s+notice\b|\bnotice\s+of\s+(contract\s+)?award\b|\bawarded\s+to\b|\bcontract\s+awarded\b|\baward\s+of\s+contract\b|\b(tender|award|bid|procurement)\s+results?\b|\bresults?\s+notice\b",
+    // What reports an award already made: an award notice (not an advance one), an award stated in the past or present
+    // ("has been awarded to", "contract awarded to"), or a results notice by its title (the text's start). An open call's own wording of what
+    // will happen ("will be awarded to the highest-ranked bidder", "bid results will be posted") is not one.
+    [GeneratedRegex(@"(?<!\badvance\s+(contract\s+)?)\b(contract\s+)?award\s+notice\b(?!\s+will\b)|\bnotice\s+of\s+(contract\s+)?award\b(?!\s+will\b)|\b(has|have)\s+been\s+awarded\s+to\b|\b(was|were|is\s+hereby)\s+awarded\s+to\b|\bcontract\s+awarded\s+to\b|\A\s*awarded\s+to\b|\A\s*(tender|award|bid|procurement|contract)\s+results?\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Award();
 }

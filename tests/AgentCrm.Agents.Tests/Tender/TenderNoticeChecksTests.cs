@@ -64,6 +64,28 @@ public sealed class TenderNoticeChecksTests
         Assert.Contains("contract award or result notice, not an open call", Assert.Single(result.Reasons).Explanation, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Request for Proposal - network software", "The contract will be awarded to the highest-ranked compliant bidder.")]
+    [InlineData("Invitation to tender: network software", "Bid results will be posted after closing.")]
+    [InlineData("RFP for network software", "Evaluation and award results notice will follow.")]
+    [InlineData("RFP for network software", "A notice of award will be published once the evaluation is complete.")]
+    public void OpenCall_SayingHowItWillBeAwarded_StillFires(string title, string description)
+    {
+        var result = Agent().Assess(TinyModels.Snapshot(("news.title", title), ("news.description", description), ("news.daysSince", 1)));
+
+        Assert.True(result.Fired, string.Join("; ", result.Reasons.Select(r => r.Explanation)));
+    }
+
+    [Theory]
+    [InlineData("Public Works and Government Services Canada", "PWGSC")]
+    [InlineData("Canada Border Services Agency", "CBSA")]
+    public void NoticeFromTheCustomer_UnderItsAcronym_Fires(string customer, string buyer)
+    {
+        var result = Agent().Assess(TinyModels.Snapshot(("profile.name", customer), ("news.title", "Network software"), ("news.buyer", buyer), ("news.daysSince", 2)));
+
+        Assert.True(result.Fired);
+    }
+
     [Fact]
     public void AdvanceContractAwardNotice_IsStillAnOpenNotice()
     {
