@@ -7,7 +7,8 @@ namespace AgentCrm.Runtime.Tests.Briefs;
 /// <summary>
 /// Briefs cite only documents of their agent's scenario, over real HTTP with the bundled library: a compliance brief
 /// cites the contract-terms playbook (never the renewal playbook or the GDPR), a tender brief the tender documents;
-/// with the playbook deleted a compliance brief cites nothing, and a document uploaded under the scenario is cited.
+/// with the playbook deleted a compliance brief cites nothing, a document uploaded under the scenario is cited, and so is one
+/// filed under none.
 /// </summary>
 public sealed class CitationScopeTests
 {
@@ -61,5 +62,16 @@ public sealed class CitationScopeTests
         Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([Ev.Make("initech", "document", now, new { docType = "terms", text = ChoiceOfLawTerms })])).StatusCode);
         await app.WaitForProcessingAsync();
         Assert.Equal(["house-rules"], (await CitationsAsync(app, "initech", "compliance-check")).Select(c => c.Document).Distinct());
+
+        // A document filed under no scenario serves every agent, as before scenarios limited citations (an operator's library
+        // ingested before keeps being cited); the bundled GDPR text, filed under none by design, stays out.
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync("/v1/knowledge/documents/house-rules")).StatusCode);
+        var unfiled = await app.Client.PostAsync("/v1/knowledge/documents?id=legal-notes", new StringContent(house.Replace("Acme legal house rules", "Legal notes", StringComparison.Ordinal), Encoding.UTF8, "text/markdown"));
+        Assert.Equal(HttpStatusCode.Created, unfiled.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([Ev.Make("umbrella", "document", now, new { docType = "terms", text = ChoiceOfLawTerms })])).StatusCode);
+        await app.WaitForProcessingAsync();
+        var cited = (await CitationsAsync(app, "umbrella", "compliance-check")).Select(c => c.Document).Distinct().ToList();
+        Assert.Contains("legal-notes", cited);
+        Assert.DoesNotContain("gdpr-regulation-eu-2016-679-en", cited);
     }
 }
