@@ -86,9 +86,18 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// <summary>Successful payments per invoice id whose invoice has not arrived yet (at most <see cref="PendingPaymentCapacity"/>).</summary>
     public Dictionary<string, EventStamp> PendingPayments { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>State saved before failed payments were counted per day lists each failure: count them, keep the latest.</summary>
+    /// <summary>
+    /// State saved before failed payments were counted per day lists each failure: count them, keep the latest. State saved
+    /// before intent visits were counted per day has only the visits kept: count those.
+    /// </summary>
     void IJsonOnDeserialized.OnDeserialized()
     {
+        if (IntentVisitsByDay.Count == 0 && WebVisits.Count > 0)
+        {
+            foreach (var visit in WebVisits.Where(v => WebBaseline.IntentCategories.Contains(v.Category, StringComparer.Ordinal)))
+                IntentVisitsByDay.Add(CustomerTimeline.Day(visit.At), 1);
+            FirstWebVisitAt ??= WebVisits.Min(v => v.At);
+        }
         if (PaymentFailuresByDay.Count > 0 || PaymentFailures.Count == 0)
             return;
         foreach (var failure in PaymentFailures)
@@ -101,6 +110,15 @@ public sealed class CustomerState : IJsonOnDeserialized
     public Stamped<double>? Nps { get; set; }
 
     public List<VisitInfo> WebVisits { get; set; } = [];
+
+    /// <summary>
+    /// Visits to intent pages (<see cref="WebBaseline.IntentCategories"/>) per day number, last <see cref="WindowDays"/> days:
+    /// exact however many there are, so a busy site's baseline does not shrink to the <see cref="VisitCapacity"/> visits kept.
+    /// </summary>
+    public DaySeries<int> IntentVisitsByDay { get; set; } = new();
+
+    /// <summary>The first web visit seen (event time): how much history the baseline has, whatever was forgotten since.</summary>
+    public DateTimeOffset? FirstWebVisitAt { get; set; }
 
     /// <summary>
     /// Events per day number by type (<c>email</c>) and by type and category (<c>email.inquiry</c>), the last

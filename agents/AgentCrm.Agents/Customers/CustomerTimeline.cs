@@ -100,7 +100,12 @@ public static class CustomerTimeline
     private static void ApplyVisit(CustomerState s, CrmEvent e)
     {
         var visitor = e.Str("visitorId");
-        Keep(s.WebVisits, new VisitInfo(e.OccurredAt, VisitCategory(e), visitor, e.Id), CustomerState.VisitCapacity, v => v.At);
+        var category = VisitCategory(e);
+        Keep(s.WebVisits, new VisitInfo(e.OccurredAt, category, visitor, e.Id), CustomerState.VisitCapacity, v => v.At);
+        if (WebBaseline.IntentCategories.Contains(category, StringComparer.Ordinal))
+            s.IntentVisitsByDay.Add(Day(e.OccurredAt), 1);
+        if (s.FirstWebVisitAt is not { } first || e.OccurredAt < first)
+            s.FirstWebVisitAt = e.OccurredAt;
         if (visitor is null)
             return;
         var domain = e.Str("visitorDomain") ?? DomainOf(e.Str("visitorEmail") ?? e.Str("email"));
@@ -241,6 +246,7 @@ public static class CustomerTimeline
         s.UsageByDay.TrimBefore(oldestDay);
         s.LoginsByDay.TrimBefore(oldestDay);
         s.PaymentFailuresByDay.TrimBefore(oldestDay);
+        s.IntentVisitsByDay.TrimBefore(oldestDay);
         s.PaymentFailures.RemoveAll(p => p.At < oldest);
         if (s.PendingPayments.Count > 0)
             foreach (var (invoice, _) in s.PendingPayments.Where(p => p.Value.At < oldest).ToList())

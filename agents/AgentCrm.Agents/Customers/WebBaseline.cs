@@ -33,13 +33,19 @@ public static class WebBaseline
 
         // The baseline covers the whole weeks of history before this week (at most 12), so a young
         // account's baseline is not diluted by weeks before its first visit.
-        var firstVisit = s.WebVisits.Min(v => v.At);
+        var kept = s.WebVisits.Min(v => v.At);
+        // Once visits have been forgotten (a busy site past the visits kept), the history and the weekly counts come from
+        // the first visit seen and the intent visits counted per day; before that, from the visits themselves, to the second.
+        var forgotten = s.WebVisits.Count >= CustomerState.VisitCapacity && s.FirstWebVisitAt is { } seen && seen < kept;
+        var firstVisit = forgotten ? s.FirstWebVisitAt!.Value : kept;
         var weeks = Math.Clamp((int)Math.Floor((weekStart - firstVisit).TotalDays / 7), 0, BaselineWeeks);
         f["web.intentBaselineWeeks"] = SnapshotField.Of("web.intentBaselineWeeks", weeks);
         if (weeks > 0)
         {
             var from = weekStart.AddDays(-7 * weeks);
-            var before = intent.Count(v => v.At > from && v.At <= weekStart);
+            var before = forgotten
+                ? s.IntentVisitsByDay.Sum(CustomerTimeline.Day(from) + 1, CustomerTimeline.Day(weekStart))
+                : intent.Count(v => v.At > from && v.At <= weekStart);
             f["web.intentWeeklyBaseline"] = SnapshotField.Of("web.intentWeeklyBaseline", Math.Round((double)before / weeks, 4));
         }
         if (recent.Count > 0)
