@@ -48,7 +48,9 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
         _words = words;
     }
 
-    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter = null, double? minScore = null, CancellationToken cancellationToken = default)
+    // documents: only hits of the documents it accepts count (e.g. what a brief may cite); the others are passed over before
+    // their similarity is computed, so asking for k hits in scope costs about what k hits cost.
+    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(query) || k <= 0)
         {
@@ -97,6 +99,11 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
         var sections = new HashSet<(string, string)>();
         foreach (var candidate in fused.Values.OrderByDescending(f => f.Rrf).ThenBy(f => f.Unit.Id, StringComparer.Ordinal))
         {
+            if (documents is not null && !documents(candidate.Unit.DocumentId))
+            {
+                continue;
+            }
+
             // One hit per section: several chunks of one long section are one citation, and would crowd out others.
             if (!sections.Add((candidate.Unit.DocumentId, candidate.Unit.Section)))
             {

@@ -287,11 +287,11 @@ public sealed partial class KnowledgeService : IDisposable
         return KnowledgeDocumentDetails.From(document, [.. sections.Select(s => new DocumentSection(s.Heading, s.ChunkIds))]);
     }
 
-    /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold).</summary>
-    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, CancellationToken cancellationToken = default)
+    /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold); <paramref name="documents"/>: only hits of the documents it accepts.</summary>
+    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default)
     {
         await EnsureReadyAsync(cancellationToken, gateHeld: false);
-        return await _search.SearchAsync(query, k, filter, minScore, cancellationToken);
+        return await _search.SearchAsync(query, k, filter, minScore, documents, cancellationToken);
     }
 
     public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => _store.IsHealthyAsync(cancellationToken);

@@ -15,9 +15,6 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
 {
     public const int MaxCitations = 3;
 
-    /// <summary>Hits read before keeping those in scope (the search's own maximum).</summary>
-    public const int Candidates = 50;
-
     public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, CancellationToken cancellationToken)
     {
         var query = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(assessment.Reasons.Take(3).Select(r => r.Explanation)).Where(s => !string.IsNullOrWhiteSpace(s)));
@@ -28,8 +25,10 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             var scope = CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments());
             if (scope.Count == 0)
                 return [];
-            var hits = await knowledge.SearchAsync(query, Candidates, minScore: options.Value.MinScore, cancellationToken: cancellationToken);
-            return hits.Where(h => scope.Contains(h.DocumentId)).Take(MaxCitations).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet)).ToList();
+            // Out-of-scope hits are passed over inside the search, before their similarity is computed: reading 50 hits and
+            // keeping those in scope cost a quarter of the runtime's CPU at the bench's rate of briefs.
+            var hits = await knowledge.SearchAsync(query, MaxCitations, minScore: options.Value.MinScore, documents: scope.Contains, cancellationToken: cancellationToken);
+            return hits.Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet)).ToList();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
