@@ -94,7 +94,7 @@ public sealed class CustomerState : IJsonOnDeserialized
     {
         if (IntentVisitsByDay.Count == 0 && WebVisits.Count > 0)
         {
-            foreach (var visit in WebVisits.Where(v => WebBaseline.IntentCategories.Contains(v.Category, StringComparer.Ordinal)))
+            foreach (var visit in WebVisits.Where(v => WebBaseline.IsIntent(v.Category)))
                 IntentVisitsByDay.Add(CustomerTimeline.Day(visit.At), 1);
             FirstWebVisitAt ??= WebVisits.Min(v => v.At);
         }

@@ -102,7 +102,7 @@ public static class CustomerTimeline
         var visitor = e.Str("visitorId");
         var category = VisitCategory(e);
         Keep(s.WebVisits, new VisitInfo(e.OccurredAt, category, visitor, e.Id), CustomerState.VisitCapacity, v => v.At);
-        if (WebBaseline.IntentCategories.Contains(category, StringComparer.Ordinal))
+        if (WebBaseline.IsIntent(category))
             s.IntentVisitsByDay.Add(Day(e.OccurredAt), 1);
         if (s.FirstWebVisitAt is not { } first || e.OccurredAt < first)
             s.FirstWebVisitAt = e.OccurredAt;

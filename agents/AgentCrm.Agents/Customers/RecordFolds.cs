@@ -34,25 +34,18 @@ internal static class RecordFolds
     {
         var old = s.Contract;
         var at = e.OccurredAt;
-        var stated = old?.Stated is { } previous ? new Dictionary<string, DateTimeOffset>(previous, StringComparer.Ordinal) : new(StringComparer.Ordinal);
-        bool Take(string field)
-        {
-            if (!Newer(old?.Stated, field, at))
-                return false;
-            stated[field] = at;
-            return true;
-        }
+        var stated = new Statements(old?.Stated, at);
         var newest = old?.At is not { } oldAt || at >= oldAt;
         s.Contract = new(
-            CustomerTimeline.NormalizeContractType(e.Str("contractType")) is { } type && Take("type") ? type : old?.Type,
-            e.Date("startDate") is { } start && Take("start") ? start : old?.Start,
-            e.Date("endDate") is { } end && Take("end") ? end : old?.End,
-            e.Num("value") is { } value && Take("value") ? value : old?.Value,
-            e.Num("autoRenew") is { } auto && Take("autoRenew") ? auto != 0 : old?.AutoRenew,
-            e.Str("status") is { } status && Take("status") ? status : old?.Status ?? "active",
+            CustomerTimeline.NormalizeContractType(e.Str("contractType")) is { } type && stated.Take("type") ? type : old?.Type,
+            e.Date("startDate") is { } start && stated.Take("start") ? start : old?.Start,
+            e.Date("endDate") is { } end && stated.Take("end") ? end : old?.End,
+            e.Num("value") is { } value && stated.Take("value") ? value : old?.Value,
+            e.Num("autoRenew") is { } auto && stated.Take("autoRenew") ? auto != 0 : old?.AutoRenew,
+            e.Str("status") is { } status && stated.Take("status") ? status : old?.Status ?? "active",
             newest ? e.Id : old!.EventId,
             newest ? at : old!.At,
-            stated);
+            stated.Times);
         if (e.Date("startDate") is { } first && (s.FirstContractStart is not { } known || first < known.Value))
             s.FirstContractStart = new(first, at, e.Id);
     }
@@ -82,22 +75,15 @@ internal static class RecordFolds
         var id = e.Str("invoiceId") ?? e.Id;
         var at = e.OccurredAt;
         s.Invoices.TryGetValue(id, out var old);
-        var stated = old?.Stated is { } previous ? new Dictionary<string, DateTimeOffset>(previous, StringComparer.Ordinal) : new(StringComparer.Ordinal);
-        bool Take(string field)
-        {
-            if (!Newer(old?.Stated, field, at))
-                return false;
-            stated[field] = at;
-            return true;
-        }
+        var stated = new Statements(old?.Stated, at);
         var newest = old is null || at >= old.UpdatedAt;
         var invoice = new InvoiceInfo(
-            e.Str("status") is { } status && Take("status") ? status.ToLowerInvariant() : old?.Status ?? "open",
-            e.Num("amount") is { } amount && Take("amount") ? amount : old?.Amount ?? 0,
-            e.Date("dueDate") is { } due && Take("dueDate") ? due : old?.DueDate,
+            e.Str("status") is { } status && stated.Take("status") ? status.ToLowerInvariant() : old?.Status ?? "open",
+            e.Num("amount") is { } amount && stated.Take("amount") ? amount : old?.Amount ?? 0,
+            e.Date("dueDate") is { } due && stated.Take("dueDate") ? due : old?.DueDate,
             newest ? at : old!.UpdatedAt,
             newest ? e.Id : old!.EventId,
-            stated);
+            stated.Times);
         // A payment that arrived before its invoice settles it now, as it would have had the invoice come first.
         if (s.PendingPayments.Remove(id, out var payment))
             invoice = Settle(invoice, payment.At);
@@ -131,11 +117,8 @@ internal static class RecordFolds
     /// <summary>A payment at <paramref name="at"/> states the status <c>paid</c>, unless a newer event stated another.</summary>
     private static InvoiceInfo Settle(InvoiceInfo invoice, DateTimeOffset at)
     {
-        if (!Newer(invoice.Stated, "status", at))
-            return invoice;
-        var stated = invoice.Stated is { } previous ? new Dictionary<string, DateTimeOffset>(previous, StringComparer.Ordinal) : new(StringComparer.Ordinal);
-        stated["status"] = at;
-        return invoice with { Status = "paid", UpdatedAt = at > invoice.UpdatedAt ? at : invoice.UpdatedAt, Stated = stated };
+        var stated = new Statements(invoice.Stated, at);
+        return stated.Take("status") ? invoice with { Status = "paid", UpdatedAt = at > invoice.UpdatedAt ? at : invoice.UpdatedAt, Stated = stated.Times } : invoice;
     }
 
     /// <summary>Forgets one record: the least recently updated of those <paramref name="done"/> says are settled, else of all.</summary>
@@ -168,5 +151,22 @@ internal static class RecordFolds
         list.Insert(i, item);
         if (list.Count > capacity)
             list.RemoveRange(0, list.Count - capacity);
+    }
+
+    /// <summary>
+    /// The times a record's fields were stated, as one event updates them: a field is taken when the event is at least as
+    /// new as its last statement, and its time recorded (on a copy; the stored record is not changed).
+    /// </summary>
+    private sealed class Statements(Dictionary<string, DateTimeOffset>? previous, DateTimeOffset at)
+    {
+        public Dictionary<string, DateTimeOffset> Times { get; } = previous is null ? new(StringComparer.Ordinal) : new(previous, StringComparer.Ordinal);
+
+        public bool Take(string field)
+        {
+            if (!Newer(previous, field, at))
+                return false;
+            Times[field] = at;
+            return true;
+        }
     }
 }

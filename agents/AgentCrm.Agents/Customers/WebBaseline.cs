@@ -14,6 +14,9 @@ public static class WebBaseline
 
     public const int BaselineWeeks = 12;
 
+    /// <summary>Whether a visit's page category shows buying intent (<see cref="IntentCategories"/>).</summary>
+    public static bool IsIntent(string category) => IntentCategories.Contains(category, StringComparer.Ordinal);
+
     public const int NewVisitorDays = 14;
 
     public static readonly IReadOnlyList<string> Fields =
@@ -26,7 +29,7 @@ public static class WebBaseline
     {
         if (s.WebVisits.Count == 0)
             return;
-        var intent = s.WebVisits.Where(v => v.At <= asOf && IntentCategories.Contains(v.Category, StringComparer.Ordinal)).ToList();
+        var intent = s.WebVisits.Where(v => v.At <= asOf && IsIntent(v.Category)).ToList();
         var weekStart = asOf.AddDays(-7);
         var recent = intent.Where(v => v.At > weekStart).OrderBy(v => v.At).ToList();
         f["web.intentVisits7d"] = SnapshotField.Of("web.intentVisits7d", recent.Count, recent.TakeLast(10).Select(v => v.EventId).ToArray());

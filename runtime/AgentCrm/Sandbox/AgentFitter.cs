@@ -127,18 +127,18 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                 if (begins is not null)
                     await begins();
                 var clauseOptions = new ClauseFitOptions { Categories = fit.Request.Categories };
-                var options = fit.Options with { Progress = Stage(progress, JobProgress.Fitting) };
+                var options = fit.Options with { Progress = JobProgress.Of(progress, JobProgress.Fitting) };
                 var result = await Task.Run(() => fit.Clauses
                     ? ClauseFitter.Fit(fit.Set, options, clauseOptions, fit.Request.Spans, fit.Base)
                     : TextFitTargets.For(fit.Request.Kind, fit.Base) is { } target
                         ? TextFitter.Fit(fit.Set, options, new TextFitOptions(), target)
                         : RenewalRiskFitter.Fit(fit.Set, options), cancellationToken);
                 var cv = fit.Clauses && fit.Request.CrossValidate
-                    ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options with { Progress = Stage(progress, JobProgress.CrossValidating) }, clauseOptions, fit.Request.Spans), cancellationToken)
+                    ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options with { Progress = JobProgress.Of(progress, JobProgress.CrossValidating) }, clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
                 var registered = await registry.RegisterAsync(result.Manifest, actor, cancellationToken);
                 var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor,
-                    Stage(progress, JobProgress.Evaluating), cancellationToken, reportId);
+                    JobProgress.Of(progress, JobProgress.Evaluating), cancellationToken, reportId);
                 return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);
             }
             catch (ArgumentException ex) when (fit.Clauses)
@@ -157,10 +157,6 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                 _reserved.Remove((fit.Base.Id, fit.Options.Version!));
         }
     }
-
-    /// <summary>The steps of one stage as <see cref="JobProgress"/> (reported on the fitting thread, in order).</summary>
-    private static SyncProgress<(int Done, int Total)>? Stage(IProgress<JobProgress>? progress, string stage) =>
-        progress is null ? null : new(p => progress.Report(new(stage, p.Done, p.Total)));
 
     /// <summary>One minor version above the highest of <paramref name="taken"/> (1.1.0 when none).</summary>
     private static string NextVersion(IEnumerable<string> taken)

@@ -12,4 +12,8 @@ public readonly record struct JobProgress(string Stage, int Done, int Total)
     public const string Fitting = "fitting";
     public const string CrossValidating = "cross-validating";
     public const string Evaluating = "evaluating";
+
+    /// <summary>The steps of one stage reported as <see cref="JobProgress"/> (on the reporting thread, in order); null when nobody listens.</summary>
+    public static SyncProgress<(int Done, int Total)>? Of(IProgress<JobProgress>? progress, string stage) =>
+        progress is null ? null : new(p => progress.Report(new(stage, p.Done, p.Total)));
 }

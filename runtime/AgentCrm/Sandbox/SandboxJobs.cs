@@ -150,7 +150,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         {
             await begins();
             var (report, id) = await evaluator.EvaluateAsync(agentId, version, caseSet, actor,
-                new SyncProgress<(int Done, int Total)>(p => progress.Report(new(JobProgress.Evaluating, p.Done, p.Total))), reportId: reportId);
+                JobProgress.Of(progress, JobProgress.Evaluating), reportId: reportId);
             return (report.Cases, id);
         };
 
