@@ -35,6 +35,8 @@ public static class AgentCrmServer
             builder.Configuration.AddInMemoryCollection(overrides);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrls);
+        // Kestrel's limits on the request line and headers are raised to a ceiling; ours answer ProblemDetails below it.
+        builder.WebHost.ConfigureKestrel(RequestHeadLimits.RaiseKestrelLimits);
 
         builder.AddLogging();
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration(RuntimeOptions.Section).ValidateOnStart();
@@ -69,6 +71,8 @@ public static class AgentCrmServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: a request with too long a URL or too many headers is refused without looking further.
+        app.UseMiddleware<RequestHeadLimits>();
         app.UseAccess();
         app.MapOpenApi();
         app.MapHealthApi();
