@@ -9,6 +9,7 @@ internal static class BenchCommand
         var command = new Command("bench", "The runtime benchmark: intake → actor → agent → brief with durability on.");
         command.Options.Add(Bench.BenchRunner.Events);
         command.Options.Add(Bench.BenchRunner.Customers);
+        command.Options.Add(Bench.BenchRunner.Warmup);
         command.Options.Add(Bench.BenchRunner.Sync);
         command.Options.Add(Bench.BenchRunner.InProcess);
         command.Options.Add(Bench.BenchRunner.Replay);

@@ -92,6 +92,18 @@ public sealed class ContractCliTests
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
     }
 
+    [Theory]
+    [InlineData("--warmup -1", "agentcrm: --warmup must be 0 or more")]
+    [InlineData("--events 999", "agentcrm: --events must be at least 1000 and --customers at least 1")]
+    public async Task Bench_OutOfRangeSizes_AreOneLine_BeforeAnyWork(string options, string expected)
+    {
+        var result = await CliRunner.RunAsync(["bench", .. options.Split(' ')]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(expected, result.Stderr.Trim());
+        Assert.Equal("", result.Stdout);
+    }
+
     [Fact]
     public async Task Serve_OnAPortInUse_IsOneLine_WithoutTheHostsStackTrace()
     {
