@@ -25,6 +25,13 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private long _busyTicks;
     private long _commitTicks;
     private long _restartTicks;
+    private long _lastStorageFailure;
+    private long _lastCleanCommit;
+    private long _lastFailureLog;
+    private int _unloggedFailures;
+
+    /// <summary>How often at most a failed group commit is logged with its stack trace (a full disk fails every commit).</summary>
+    internal static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
 
     public SqliteWriter(SqliteDatabase database, IOptions<StorageOptions> options, ILogger<SqliteWriter> logger)
     {
@@ -55,6 +62,40 @@ public sealed partial class SqliteWriter : IAsyncDisposable
 
     /// <summary>Operations committed since start.</summary>
     public long Operations { get; private set; }
+
+    /// <summary>
+    /// Time since the last write that failed for want of storage (<see cref="IsStorageFailure"/>: a full disk, an I/O
+    /// error), as long as no commit has succeeded without one since; null while writes succeed (for readiness).
+    /// </summary>
+    public TimeSpan? SinceStorageFailure
+    {
+        get
+        {
+            var failed = Interlocked.Read(ref _lastStorageFailure);
+            return failed != 0 && failed > Interlocked.Read(ref _lastCleanCommit) ? Stopwatch.GetElapsedTime(failed) : null;
+        }
+    }
+
+    /// <summary>
+    /// True for a failure of the storage itself rather than of the statement: SQLite's SQLITE_FULL (a full disk or database),
+    /// SQLITE_IOERR and its extended codes, SQLITE_CANTOPEN, and an <see cref="IOException"/> for a full disk (ENOSPC).
+    /// </summary>
+    public static bool IsStorageFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) is SqliteFull or SqliteIoErr or SqliteCantOpen)
+                return true;
+            // ENOSPC on Linux (28) and macOS; ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows.
+            if (e is IOException { HResult: 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027) })
+                return true;
+        }
+        return false;
+    }
+
+    private const int SqliteIoErr = 10;
+    private const int SqliteFull = 13;
+    private const int SqliteCantOpen = 14;
 
     /// <summary>Runs <paramref name="work"/> inside the next group-commit transaction; completes once it is durable.</summary>
     public Task<T> WriteAsync<T>(Func<WriteContext, T> work)
@@ -114,6 +155,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
                 begin.CommandText = "BEGIN IMMEDIATE";
                 begin.ExecuteNonQuery();
             }
+            var storageFailed = false;
             foreach (var op in batch)
             {
                 context.Exec("SAVEPOINT op");
@@ -125,6 +167,11 @@ public sealed partial class SqliteWriter : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
+                    storageFailed |= IsStorageFailure(ex);
+                    // SQLITE_FULL and I/O errors may roll the whole transaction back: the batch then fails with that
+                    // cause (not "no such savepoint"), every operation in it undone.
+                    if (IsStorageFailure(ex) && SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0)
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
                     context.Exec("ROLLBACK TO op");
                     context.Exec("RELEASE op");
                     context.Undo(mark);
@@ -136,10 +183,13 @@ public sealed partial class SqliteWriter : IAsyncDisposable
             _commitTicks += Stopwatch.GetTimestamp() - commitStarted;
             Commits++;
             Operations += batch.Count;
+            Interlocked.Exchange(ref storageFailed ? ref _lastStorageFailure : ref _lastCleanCommit, Stopwatch.GetTimestamp());
         }
         catch (Exception ex)
         {
-            LogCommitFailed(ex, batch.Count);
+            if (IsStorageFailure(ex))
+                Interlocked.Exchange(ref _lastStorageFailure, Stopwatch.GetTimestamp());
+            LogCommitFailedThrottled(ex, batch.Count);
             try { context.Exec("ROLLBACK"); } catch (SqliteException) { /* no transaction left to roll back */ }
             foreach (var op in batch)
                 op.Fail(ex);
@@ -201,8 +251,22 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         await _checkpointer.DisposeAsync().ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Group commit of {Count} operations failed; every caller was told")]
-    private partial void LogCommitFailed(Exception ex, int count);
+    /// <summary>The stack trace once per <see cref="FailureLogInterval"/>, with the count of failures not logged since.</summary>
+    private void LogCommitFailedThrottled(Exception ex, int count)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (_lastFailureLog != 0 && Stopwatch.GetElapsedTime(_lastFailureLog, now) < FailureLogInterval)
+        {
+            _unloggedFailures++;
+            return;
+        }
+        LogCommitFailed(ex, count, _unloggedFailures, FailureLogInterval.TotalSeconds);
+        _lastFailureLog = now;
+        _unloggedFailures = 0;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Group commit of {Count} operations failed; every caller was told ({Unlogged} more failed commits since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogCommitFailed(Exception ex, int count, int unlogged, double interval);
 
     private abstract class WriteOp
     {

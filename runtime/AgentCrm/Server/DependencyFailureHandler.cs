@@ -2,6 +2,7 @@ using AgentCrm.Dapr;
 using AgentCrm.Knowledge.Chat;
 using AgentCrm.Knowledge.Embeddings;
 using AgentCrm.Knowledge.Stores.Qdrant;
+using AgentCrm.Storage;
 using Polly.Timeout;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -11,10 +12,18 @@ namespace AgentCrm.Server;
 /// A request that fails because a service the server depends on is down (Qdrant, the Dapr sidecar, an embedding or chat
 /// endpoint) is answered 503 naming that service, with Retry-After, not a bare 500; one that the service refuses (a
 /// wrong key, a collection of another shape) 502 without it. The cause goes to the log under the request's traceId; the
-/// answer carries no internal addresses.
+/// answer carries no internal addresses. A write that fails for want of storage (a full disk, an I/O error:
+/// <see cref="SqliteWriter.IsStorageFailure"/>) is a 503 naming storage too: one status for full and failing alike, the one
+/// every client and load balancer retries after Retry-After (507 is WebDAV's, and a full disk is not the request's fault).
+/// A failing dependency fails every request: its stack trace is logged once per <see cref="LogInterval"/> per service,
+/// with the count of failures not logged since.
 /// </summary>
-internal sealed partial class DependencyFailureHandler(IProblemDetailsService problems, ILogger<DependencyFailureHandler> logger) : IExceptionHandler
+internal sealed partial class DependencyFailureHandler(IProblemDetailsService problems, ILogger<DependencyFailureHandler> logger, TimeProvider time) : IExceptionHandler
 {
+    internal const string StorageService = "Storage (the server's database in its data directory)";
+    internal static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+    private readonly Dictionary<string, (long LoggedAt, int Unlogged)> _logged = new(StringComparer.Ordinal);
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (Classify(exception) is not var (service, transient) || httpContext.Response.HasStarted)
@@ -22,10 +31,12 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         // Down or overloaded: 503, worth retrying. Refusing what this server sends (a key, a collection of the wrong shape):
         // 502 without Retry-After, since retrying cannot help until its configuration is fixed.
         var status = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway;
-        LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path, status);
+        if (ShouldLog(service, out var unlogged))
+            LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path, status, unlogged, LogInterval.TotalSeconds);
         httpContext.Response.StatusCode = status;
+        var storage = service == StorageService;
         if (transient)
-            httpContext.Response.Headers.RetryAfter = "5";
+            httpContext.Response.Headers.RetryAfter = storage ? "10" : "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -35,7 +46,9 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
                 Status = status,
                 Title = transient ? "Unavailable" : "Bad gateway",
                 Type = transient ? "https://tools.ietf.org/html/rfc9110#section-15.6.4" : "https://tools.ietf.org/html/rfc9110#section-15.6.3",
-                Detail = transient
+                Detail = storage
+                    ? $"{service} could not write: the disk is full or failing. The failed write was not stored; try again later. The cause is in the server log under this traceId."
+                    : transient
                     ? $"{service} did not complete the request; try again later. The cause is in the server log under this traceId."
                     : $"{service} refused the request: its configuration or this server's needs attention. The cause is in the server log under this traceId.",
             },
@@ -51,12 +64,32 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         ChatModelException chat => ("The chat model endpoint", chat.StatusCode is { } code && IsTransient(code)),
         TimeoutRejectedException => ("A service this server depends on", true),
         HttpRequestException http => ("A service this server depends on", http.StatusCode is not { } code || IsTransient(code)),
+        _ when SqliteWriter.IsStorageFailure(exception) => (StorageService, true),
         _ => null,
     };
+
+    /// <summary>True for the first failure of <paramref name="service"/> in each <see cref="LogInterval"/>, with the count since the last one logged.</summary>
+    private bool ShouldLog(string service, out int unlogged)
+    {
+        var now = time.GetTimestamp();
+        lock (_logged)
+        {
+            var (loggedAt, count) = _logged.GetValueOrDefault(service);
+            if (loggedAt != 0 && time.GetElapsedTime(loggedAt, now) < LogInterval)
+            {
+                _logged[service] = (loggedAt, count + 1);
+                unlogged = 0;
+                return false;
+            }
+            _logged[service] = (now, 0);
+            unlogged = count;
+            return true;
+        }
+    }
 
     private static bool IsTransient(System.Net.HttpStatusCode code) =>
         (int)code >= 500 || code is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.RequestTimeout;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: a dependency failed; answered {Status}")]
-    private partial void LogUnavailable(Exception exception, string method, string path, int status);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: a dependency failed; answered {Status} ({Unlogged} more such failures since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogUnavailable(Exception exception, string method, string path, int status, int unlogged, double interval);
 }

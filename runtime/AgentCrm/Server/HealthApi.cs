@@ -1,16 +1,24 @@
 using AgentCrm.Agents;
 using AgentCrm.Intake;
+using AgentCrm.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Server;
 
 public sealed record HealthStatus(string Status);
 
-/// <summary>Readiness; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters).</summary>
+/// <summary>
+/// Readiness; <see cref="Storage"/> is false when the database cannot be read, or while writes fail for want of storage (a
+/// full disk, an I/O error) — until a commit succeeds again, or <see cref="HealthApi.StorageFailureWindow"/> passes without
+/// another failure; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters).
+/// </summary>
 public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters);
 
 public static class HealthApi
 {
+    /// <summary>How long a storage failure keeps the server not ready when no write has tried since (nothing would, behind a load balancer).</summary>
+    public static readonly TimeSpan StorageFailureWindow = TimeSpan.FromSeconds(10);
+
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok"))).WithTags("Operations").WithName("Healthz");
@@ -18,14 +26,14 @@ public static class HealthApi
         return app;
     }
 
-    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters)
+    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters, SqliteWriter writer)
     {
         bool storage;
         long dead = 0;
         try
         {
             dead = deadLetters.Count();
-            storage = true;
+            storage = writer.SinceStorageFailure is not { } since || since >= StorageFailureWindow;
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {
