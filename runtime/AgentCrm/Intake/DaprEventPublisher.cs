@@ -65,6 +65,6 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptio
         };
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {EventId} to Dapr pub/sub failed ({Reason}); retrying in {Delay}")]
-    private partial void LogPublishFailed(string eventId, string reason, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {CrmEventId} to Dapr pub/sub failed ({Reason}); retrying in {Delay}")]
+    private partial void LogPublishFailed(string crmEventId, string reason, TimeSpan delay);
 }

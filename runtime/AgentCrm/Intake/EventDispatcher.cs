@@ -302,9 +302,10 @@ public sealed partial class EventDispatcher : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events for customer {CustomerId} failed; retrying them one by one")]
     private partial void LogGroupRetry(Exception ex, string customerId, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} (seq {Seq}) failed in its actor; retrying in {Delay}")]
-    private partial void LogRetry(Exception ex, string eventId, long seq, TimeSpan delay);
+    // {CrmEventId}, not {EventId}: Microsoft.Extensions.Logging's own EventId (the log method's id) would take that name's place.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor; retrying in {Delay}")]
+    private partial void LogRetry(Exception ex, string crmEventId, long seq, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event {EventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
-    private partial void LogPoison(Exception ex, string eventId, long seq, string customerId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
+    private partial void LogPoison(Exception ex, string crmEventId, long seq, string customerId);
 }

@@ -98,6 +98,6 @@ public static partial class EventSubscriptionApi
     [LoggerMessage(Level = LogLevel.Warning, Message = "A pub/sub message is not a CRM event ({Reason}); dropped")]
     private static partial void LogDropped(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {EventId} for customer {CustomerId} failed in its actor; daprd will redeliver it")]
-    private static partial void LogRetry(ILogger logger, Exception ex, string eventId, string customerId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} for customer {CustomerId} failed in its actor; daprd will redeliver it")]
+    private static partial void LogRetry(ILogger logger, Exception ex, string crmEventId, string customerId);
 }
