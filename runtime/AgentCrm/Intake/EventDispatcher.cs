@@ -21,6 +21,12 @@ public sealed partial class EventDispatcher : BackgroundService
 
     /// <summary>Waits before each retry of an event whose turn failed, before it becomes a dead letter.</summary>
     internal static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
+
+    /// <summary>
+    /// Writes that settle an event (its dead letter, or taking it off the list) are retried until durable: 0.2 s, doubling
+    /// up to this. The event is not settled until then, so the watermark stays below it.
+    /// </summary>
+    internal static readonly TimeSpan DurableRetryCap = TimeSpan.FromSeconds(5);
     private const int WindowSize = 4096;
     private const int LiveCapacity = 100_000;
     private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(100);
@@ -76,7 +82,7 @@ public sealed partial class EventDispatcher : BackgroundService
         var cursor = _watermark;
         var inFlight = new Queue<(long Seq, Task<bool> Settled)>();
         var persisted = _watermark;
-        var persisting = Task.CompletedTask;
+        var persisting = Task.FromResult(true);
         var lastPersist = _time.GetTimestamp();
         try
         {
@@ -112,6 +118,9 @@ public sealed partial class EventDispatcher : BackgroundService
                 var progressed = window.Count > 0;
 
                 Advance(inFlight);
+                // A save that failed (a full disk) is made again, even if the watermark does not move meanwhile.
+                if (persisting.IsCompleted && !persisting.Result)
+                    (persisted, persisting) = (-1, Task.FromResult(true));
                 if (Watermark != persisted && persisting.IsCompleted && _time.GetElapsedTime(lastPersist) >= PersistEvery)
                 {
                     persisted = Watermark;
@@ -130,8 +139,7 @@ public sealed partial class EventDispatcher : BackgroundService
             // Let delivered turns finish so their progress is recorded; undelivered events stay above the watermark.
             await Task.WhenAll(inFlight.Select(f => f.Settled)).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
             Advance(inFlight);
-            await persisting.ContinueWith(_ => { }, TaskScheduler.Default);
-            if (Watermark != persisted)
+            if (!await persisting || Watermark != persisted)
                 await PersistAsync(Watermark);
         }
     }
@@ -183,7 +191,7 @@ public sealed partial class EventDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// True when the event is settled (applied, or recorded as a dead letter); false when it must be redelivered. A group
+    /// True when the event is settled (applied, or durably recorded as a dead letter); false when it must be redelivered. A group
     /// whose turn failed is retried event by event; an event whose turn keeps failing is retried after
     /// <see cref="RetryDelays"/>, then recorded in <c>dead_letters</c> for ops to replay (<see cref="DeadLetterStore"/>).
     /// Retries are replays: later events of the customer may have been applied meanwhile.
@@ -193,8 +201,7 @@ public sealed partial class EventDispatcher : BackgroundService
         try
         {
             await _delivery.DeliverAsync(events, stoppingToken, replay);
-            await ForgetDeadLettersAsync(events);
-            return true;
+            return await ForgetDeadLettersAsync(events, stoppingToken);
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
@@ -232,8 +239,7 @@ public sealed partial class EventDispatcher : BackgroundService
                     LogRetry(last, e.Event.Id, e.Seq, delay);
                     await Task.Delay(delay, _time, stoppingToken);
                     await _delivery.DeliverAsync(events, stoppingToken, replay: true);
-                    await ForgetDeadLettersAsync(events);
-                    return true;
+                    return await ForgetDeadLettersAsync(events, stoppingToken);
                 }
                 catch (Exception retry)
                 {
@@ -250,10 +256,15 @@ public sealed partial class EventDispatcher : BackgroundService
                     }
                 }
             }
-            LogPoison(last, e.Event.Id, e.Seq, e.Event.CustomerId);
-            await _deadLetterStore.RecordAsync(e, last);
+            // Settled only once the dead letter is durable (a full disk fails this write too); logged after it is.
+            if (!await UntilDurableAsync(() => _deadLetterStore.RecordAsync(e, last), ex => LogDeadLetterNotRecorded(e.Event.Id, e.Seq, ex.Message), stoppingToken))
+            {
+                LogDeadLetterLeft(e.Event.Id, e.Seq);
+                return false;
+            }
             lock (_deadLetters)
                 _deadLetters.Add(e.Seq);
+            LogPoison(last, e.Event.Id, e.Seq, e.Event.CustomerId);
             return true;
         }
         finally
@@ -268,26 +279,75 @@ public sealed partial class EventDispatcher : BackgroundService
             Interlocked.Exchange(ref _watermark, inFlight.Dequeue().Seq);
     }
 
-    private Task PersistAsync(long watermark) => _writer.WriteAsync(ctx => ctx.Execute(
-        "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        ("$k", WatermarkKey), ("$v", watermark.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+    /// <summary>Saves the watermark; false when the write failed (a full disk): the loop saves it again.</summary>
+    private async Task<bool> PersistAsync(long watermark)
+    {
+        try
+        {
+            await _writer.WriteAsync(ctx => ctx.Execute(
+                "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                ("$k", WatermarkKey), ("$v", watermark.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            return true;
+        }
+        catch (Exception)
+        {
+            // Saved again by the loop; meanwhile a restart redelivers above the saved watermark, recognised exactly.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> until it is durable, waiting 0.2 s, doubling up to <see cref="DurableRetryCap"/>, between
+    /// attempts (the first failure is reported to <paramref name="firstFailure"/>); false when the server stops first.
+    /// </summary>
+    private async Task<bool> UntilDurableAsync(Func<Task> write, Action<Exception> firstFailure, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await write();
+                return true;
+            }
+            catch (Exception ex)
+            {
+                if (attempt == 0)
+                    firstFailure(ex);
+                try
+                {
+                    await Task.Delay(delay, _time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+                delay = delay * 2 < DurableRetryCap ? delay * 2 : DurableRetryCap;
+            }
+        }
+    }
 
     /// <summary>
     /// A dead letter delivered after all (redelivered above the watermark after a restart) is applied: numbered events are
-    /// recognised exactly, so a delivery that succeeds means the event is in the customer's state. It leaves the list.
+    /// recognised exactly, so a delivery that succeeds means the event is in the customer's state. It leaves the list, durably
+    /// before the event counts as settled; false when the server stops first (it is delivered again after the restart).
     /// </summary>
-    private Task ForgetDeadLettersAsync(IReadOnlyList<StoredEvent> events)
+    private async Task<bool> ForgetDeadLettersAsync(IReadOnlyList<StoredEvent> events, CancellationToken stoppingToken)
     {
         List<long>? delivered = null;
         lock (_deadLetters)
         {
             if (_deadLetters.Count == 0)
-                return Task.CompletedTask;
+                return true;
             foreach (var e in events)
                 if (e.Delivery is not null && _deadLetters.Remove(e.Seq))
                     (delivered ??= []).Add(e.Seq);
         }
-        return delivered is null ? Task.CompletedTask : _deadLetterStore.ForgetAsync(delivered);
+        if (delivered is null || await UntilDurableAsync(() => _deadLetterStore.ForgetAsync(delivered), ex => LogForgetFailed(delivered.Count, ex.Message), stoppingToken))
+            return true;
+        lock (_deadLetters)
+            _deadLetters.UnionWith(delivered);
+        return false;
     }
 
     private long ReadWatermark()
@@ -308,4 +368,13 @@ public sealed partial class EventDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
     private partial void LogPoison(Exception ex, string crmEventId, long seq, string customerId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) kept failing in its actor, and its dead letter could not be recorded ({Reason}); retrying until it is, the dispatch watermark stays below it")]
+    private partial void LogDeadLetterNotRecorded(string crmEventId, long seq, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping before the dead letter of event {CrmEventId} (seq {Seq}) was recorded; it stays above the watermark and is delivered again after the restart")]
+    private partial void LogDeadLetterLeft(string crmEventId, long seq);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} dead letter(s) applied after all could not be taken off the list ({Reason}); retrying until they are")]
+    private partial void LogForgetFailed(int count, string reason);
 }

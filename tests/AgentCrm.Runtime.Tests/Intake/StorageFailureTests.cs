@@ -8,36 +8,40 @@ using AgentCrm.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Extensions.Logging;
+using Serilog.Formatting.Display;
 
 namespace AgentCrm.Runtime.Tests.Intake;
 
-/// <summary>Every log entry the server writes, as rendered (what an operator reads), beside its real providers.</summary>
-internal sealed class CapturedLogs : ILoggerProvider
+/// <summary>
+/// Every log entry the server writes, through a second Serilog logger beside the server's own: rendered as its console
+/// shows them (<c>{Message:lj}</c>), with Serilog's own properties (its EventId from Microsoft.Extensions.Logging's).
+/// </summary>
+internal sealed class CapturedLogs : ILogEventSink
 {
-    public sealed record Entry(string Category, LogLevel Level, string Message, Exception? Exception);
+    private static readonly MessageTemplateTextFormatter Rendered = new("{Message:lj}", System.Globalization.CultureInfo.InvariantCulture);
+
+    public sealed record Entry(string Category, string Message, Exception? Exception);
 
     public ConcurrentQueue<Entry> Entries { get; } = new();
 
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+    public ILoggerProvider Provider() => new SerilogLoggerProvider(new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(this).CreateLogger(), dispose: true);
 
-    public void Dispose()
+    public void Emit(LogEvent logEvent)
     {
-    }
-
-    private sealed class Logger(CapturedLogs logs, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            logs.Entries.Enqueue(new Entry(category, logLevel, formatter(state, exception), exception));
+        using var message = new StringWriter();
+        Rendered.Format(logEvent, message);
+        var category = logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name } ? name : "";
+        Entries.Enqueue(new Entry(category, message.ToString(), logEvent.Exception));
     }
 }
 
 /// <summary>
 /// Storage that fails for real under the server: the writer's own SQLite connection capped by <c>PRAGMA max_page_count</c>
-/// (SQLITE_FULL, as a full disk).
+/// (SQLITE_FULL, as a full disk), and a trigger on the real dead_letters table that refuses inserts until it is dropped.
 /// </summary>
 public sealed class StorageFailureTests
 {
@@ -47,7 +51,7 @@ public sealed class StorageFailureTests
         FlakyStateStore? flaky = null;
         var app = await AgentCrmApp.StartAsync(configure: s =>
         {
-            s.AddSingleton<ILoggerProvider>(logs);
+            s.AddSingleton(logs.Provider());
             s.Replace(ServiceDescriptor.Singleton<IActorStateStore>(sp => flaky = new FlakyStateStore(ActivatorUtilities.CreateInstance<SqliteActorStateStore>(sp))));
         });
         _ = app.Services.GetRequiredService<IActorStateStore>();
@@ -148,5 +152,87 @@ public sealed class StorageFailureTests
             Assert.Equal(2000, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("duplicates").GetInt32());
         Assert.Equal(before + 2000, store.Count());
         await app.WaitForProcessingAsync();
+    }
+
+    [Fact]
+    public async Task ADeadLetterThatCannotBeRecorded_IsRetriedUntilDurable_AndTheWatermarkPassesIt_WithoutARestart()
+    {
+        var (app, logs, store) = await StartAsync();
+        await using var _app = app;
+        var database = app.Services.GetRequiredService<SqliteDatabase>();
+        var dispatcher = app.Services.GetRequiredService<EventDispatcher>();
+        var now = DateTimeOffset.UtcNow;
+        using (var connection = database.Open())
+        using (var create = connection.CreateCommand())
+        {
+            create.CommandText = "CREATE TRIGGER test_refuse_dead_letters BEFORE INSERT ON dead_letters BEGIN SELECT RAISE(FAIL, 'disk I/O error (injected on dead_letters)'); END";
+            create.ExecuteNonQuery();
+        }
+        // The first attempt and every retry of its turn fail, then its dead letter cannot be written.
+        store.FailNextSaves("fragile", int.MaxValue);
+        var lost = Ev.Make("fragile", "nps", now.AddHours(-3), new { score = 4 });
+        var lostId = lost["id"]!.GetValue<string>();
+        using (var posted = await app.PostEventsAsync([lost]))
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        var lostSeq = app.Services.GetRequiredService<EventStore>().MaxSeq();
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.Contains("could not be recorded", StringComparison.Ordinal)), "the failed dead-letter write to be logged");
+
+        // Meanwhile another customer's event applies, but the watermark stays below the unsettled event; nothing is listed,
+        // and nothing claims the dead letter was recorded.
+        using (var posted = await app.PostEventsAsync([Ev.Make("steady", "login", now.AddHours(-1))]))
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        await WaitUntilAsync(async () => await app.CustomerFieldAsync("steady", "events.total") == 1, "the later event to apply");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.True(dispatcher.Watermark < lostSeq, $"watermark {dispatcher.Watermark}, unsettled seq {lostSeq}");
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("recorded in dead_letters", StringComparison.Ordinal));
+
+        // The fault clears: the dead letter is recorded by a retry, the watermark passes it, all without a restart.
+        using (var connection = database.Open())
+        using (var drop = connection.CreateCommand())
+        {
+            drop.CommandText = "DROP TRIGGER test_refuse_dead_letters";
+            drop.ExecuteNonQuery();
+        }
+        await app.WaitForProcessingAsync(TimeSpan.FromSeconds(30));
+        var letter = Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(lostId, letter.GetProperty("eventId").GetString());
+        Assert.Equal(lostSeq, letter.GetProperty("seq").GetInt64());
+        Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+        await WaitUntilAsync(() => SavedWatermark(database) >= lostSeq, "the watermark to be saved past the dead letter");
+
+        // The log names the CRM event (not Microsoft.Extensions.Logging's EventId) in each line about it.
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) failed in its actor; retrying", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) kept failing", StringComparison.Ordinal));
+        Assert.Single(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) for customer fragile failed in its actor; recorded in dead_letters", StringComparison.Ordinal));
+
+        // Replayed once the turn works again: applied once, and the later customer's event was not applied twice.
+        store.FailNextSaves("fragile", 0);
+        using var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null);
+        Assert.Equal(1, JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("replayed").GetInt32());
+        Assert.Equal(1, await app.CustomerFieldAsync("fragile", "events.total"));
+        Assert.Equal(1, await app.CustomerFieldAsync("steady", "events.total"));
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+    }
+
+    private static long SavedWatermark(SqliteDatabase database)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE key = 'dispatch.watermark'";
+        return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Expected {what} within 30 s.");
+            await Task.Delay(50);
+        }
     }
 }
