@@ -256,6 +256,31 @@ public sealed partial class EventDispatcher : BackgroundService
                     }
                 }
             }
+            // A full or failing disk is not the event's fault, and every turn fails alike until it recovers: the turn is
+            // retried until storage comes back (the watermark waits), instead of leaving ops to replay each event of the outage.
+            if (!stoppingToken.IsCancellationRequested && SqliteWriter.IsStorageFailure(last))
+            {
+                LogWaitingForStorage(e.Event.Id, e.Seq, last.Message);
+                while (SqliteWriter.IsStorageFailure(last))
+                {
+                    try
+                    {
+                        await Task.Delay(DurableRetryCap, _time, stoppingToken);
+                        await _delivery.DeliverAsync(events, stoppingToken, replay: true);
+                        return await ForgetDeadLettersAsync(events, stoppingToken);
+                    }
+                    catch (Exception retry)
+                    {
+                        if (stoppingToken.IsCancellationRequested)
+                        {
+                            if (e.Delivery is not null)
+                                return false;
+                            break;
+                        }
+                        last = retry;
+                    }
+                }
+            }
             // Settled only once the dead letter is durable (a full disk fails this write too); logged after it is.
             if (!await UntilDurableAsync(() => _deadLetterStore.RecordAsync(e, last), ex => LogDeadLetterNotRecorded(e.Event.Id, e.Seq, ex.Message), stoppingToken))
             {
@@ -358,6 +383,9 @@ public sealed partial class EventDispatcher : BackgroundService
         cmd.Parameters.AddWithValue("$k", WatermarkKey);
         return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor for want of storage ({Reason}); retrying every 5 s until storage recovers, not dead-lettered")]
+    private partial void LogWaitingForStorage(string crmEventId, long seq, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events for customer {CustomerId} failed; retrying them one by one")]
     private partial void LogGroupRetry(Exception ex, string customerId, int count);

@@ -18,15 +18,26 @@ namespace AgentCrm.Runtime.Tests.Intake;
 internal sealed class FlakyStateStore(IActorStateStore inner) : IActorStateStore
 {
     private readonly ConcurrentDictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private Func<Exception> _failure = () => new IOException("disk I/O error (injected)");
 
     public void FailNextSaves(string customerId, int count) => _failures[customerId] = count;
+
+    /// <summary>The failure the next saves throw (by default an I/O error that is not a storage failure, so the event is dead-lettered).</summary>
+    public void FailNextSaves(string customerId, int count, Func<Exception> failure)
+    {
+        _failure = failure;
+        _failures[customerId] = count;
+    }
 
     public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken) => inner.LoadAsync(id, key, cancellationToken);
 
     public Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken)
     {
         if (_failures.TryGetValue(id.Id, out var left) && left > 0 && _failures.TryUpdate(id.Id, left - 1, left))
-            changes = changes with { Writes = [.. changes.Writes, _ => throw new IOException("disk I/O error (injected)")] };
+        {
+            var failure = _failure();
+            changes = changes with { Writes = [.. changes.Writes, _ => throw failure] };
+        }
         return inner.SaveAsync(id, changes, cancellationToken);
     }
 }

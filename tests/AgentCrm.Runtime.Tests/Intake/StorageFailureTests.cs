@@ -215,6 +215,31 @@ public sealed class StorageFailureTests
         Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
     }
 
+    [Fact]
+    public async Task ATurnThatFailsForWantOfStorage_WaitsForItToRecover_AndAppliesOnce_WithoutADeadLetter()
+    {
+        var (app, logs, store) = await StartAsync();
+        await using var _app = app;
+        var dispatcher = app.Services.GetRequiredService<EventDispatcher>();
+        // The first attempt, the three retries and the first wait for storage fail as a full disk does; the next save works.
+        store.FailNextSaves("starved", 5, () => new Microsoft.Data.Sqlite.SqliteException("SQLite Error 13: 'database or disk is full'.", 13));
+        var waiting = Ev.Make("starved", "nps", DateTimeOffset.UtcNow.AddHours(-2), new { score = 3 });
+        var waitingId = waiting["id"]!.GetValue<string>();
+        using (var posted = await app.PostEventsAsync([waiting]))
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        var seq = app.Services.GetRequiredService<EventStore>().MaxSeq();
+
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith($"Event {waitingId} (seq {seq}) failed in its actor for want of storage", StringComparison.Ordinal)),
+            "the turn to wait for storage");
+        Assert.True(dispatcher.Watermark < seq, $"watermark {dispatcher.Watermark} passed the waiting event {seq}");
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+
+        await WaitUntilAsync(() => dispatcher.Watermark >= seq, "the waiting event to apply once storage recovered");
+        Assert.Equal(1, await app.CustomerFieldAsync("starved", "events.total"));
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("recorded in dead_letters", StringComparison.Ordinal));
+    }
+
     private static long SavedWatermark(SqliteDatabase database)
     {
         using var connection = database.Open();
