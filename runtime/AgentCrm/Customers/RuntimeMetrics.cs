@@ -6,29 +6,49 @@ namespace AgentCrm.Customers;
 /// <summary>
 /// Runtime counters and latency histograms (System.Diagnostics.Metrics, meter "AgentCrm"), plus an
 /// in-process reservoir of event-to-assessment latencies that the benchmark and health read.
+/// Per-agent labels are the agent's id and version, never a customer's or an event's.
 /// </summary>
 public sealed class RuntimeMetrics : IDisposable
 {
     public const string MeterName = "AgentCrm";
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
     private readonly Counter<long> _applied;
     private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _eventLatency;
     private readonly Histogram<double> _assessLatency;
     private readonly Counter<long> _assessErrors;
-    private readonly ConcurrentDictionary<string, AgentCounters> _agents = new(StringComparer.Ordinal);
+    // Keyed by (id, version): no string is built per assessment.
+    private readonly ConcurrentDictionary<(string AgentId, string Version), AgentCounters> _agents = new();
     private readonly LatencyReservoir _eventToAssessment = new(1 << 20);
     private long _eventsApplied;
     private long _duplicateDeliveries;
 
+    /// <summary>A meter of its own (tests and tools that build no host).</summary>
     public RuntimeMetrics(TimeProvider? time = null)
+        : this(new Meter(MeterName), time ?? TimeProvider.System)
     {
-        Since = (time ?? TimeProvider.System).GetUtcNow();
-        _applied = _meter.CreateCounter<long>("agentcrm.events.applied");
-        _duplicates = _meter.CreateCounter<long>("agentcrm.events.duplicate_deliveries");
-        _eventLatency = _meter.CreateHistogram<double>("agentcrm.event_to_assessment", "ms");
-        _assessLatency = _meter.CreateHistogram<double>("agentcrm.assess.duration", "ms");
-        _assessErrors = _meter.CreateCounter<long>("agentcrm.assess.errors");
+    }
+
+    /// <summary>The host's: the meter belongs to this service provider, so two servers in one process export only their own.</summary>
+    public RuntimeMetrics(IMeterFactory meters, TimeProvider time)
+        : this(meters.Create(MeterName), time)
+    {
+    }
+
+    private RuntimeMetrics(Meter meter, TimeProvider time)
+    {
+        _meter = meter;
+        Since = time.GetUtcNow();
+        _applied = _meter.CreateCounter<long>("agentcrm.events.applied", description: "Events applied by their customer actor.");
+        _duplicates = _meter.CreateCounter<long>("agentcrm.events.duplicate_deliveries", description: "Deliveries of an event its actor had already applied.");
+        _eventLatency = _meter.CreateHistogram<double>("agentcrm.event_to_assessment", "ms", "From an event's acceptance to its assessment.");
+        _assessLatency = _meter.CreateHistogram<double>("agentcrm.assess.duration", "ms", "One agent version's Assess call.");
+        _assessErrors = _meter.CreateCounter<long>("agentcrm.assess.errors", description: "Assess calls that threw.");
+        _meter.CreateObservableCounter("agentcrm.agent.assessments", () => PerAgent(static c => Interlocked.Read(ref c.Evaluations)), description: "Assessments per agent version.");
+        _meter.CreateObservableCounter("agentcrm.agent.fired", () => PerAgent(static c => Interlocked.Read(ref c.Fired)), description: "Assessments that fired, per agent version.");
+        _meter.CreateObservableCounter("agentcrm.agent.consent_blocked", () => PerAgent(static c => Interlocked.Read(ref c.ConsentBlocked)), description: "Runs skipped because consent withheld a required field.");
+        _meter.CreateObservableCounter("agentcrm.agent.degraded_briefs", () => PerAgent(static c => Interlocked.Read(ref c.Degraded)), description: "Briefs written by the template because the model failed.");
+        _meter.CreateObservableCounter("agentcrm.agent.shadow_comparisons", ShadowComparisons, description: "A shadow version's verdict against the serving version's.");
     }
 
     /// <summary>When these counters started (the process's start): they are not persisted.</summary>
@@ -64,13 +84,13 @@ public sealed class RuntimeMetrics : IDisposable
         if (fired)
             Interlocked.Increment(ref c.Fired);
         c.Latency.Add(elapsed.TotalMilliseconds);
-        _assessLatency.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("agent", $"{agentId}@{version}"));
+        _assessLatency.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("agent", agentId), new KeyValuePair<string, object?>("version", version));
     }
 
     public void AssessFailed(string agentId, string version)
     {
         Interlocked.Increment(ref Agent(agentId, version).Errors);
-        _assessErrors.Add(1, new KeyValuePair<string, object?>("agent", $"{agentId}@{version}"));
+        _assessErrors.Add(1, new KeyValuePair<string, object?>("agent", agentId), new KeyValuePair<string, object?>("version", version));
     }
 
     /// <summary>A shadow version's verdict next to the delivering version's (null when none served the customer).</summary>
@@ -93,9 +113,31 @@ public sealed class RuntimeMetrics : IDisposable
     /// <summary>A brief written by the template because the configured model failed.</summary>
     public void DegradedBrief(string agentId, string version) => Interlocked.Increment(ref Agent(agentId, version).Degraded);
 
-    public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd($"{agentId}@{version}", _ => new AgentCounters());
+    public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd((agentId, version), static _ => new AgentCounters());
 
     public void Dispose() => _meter.Dispose();
+
+    private IEnumerable<Measurement<long>> PerAgent(Func<AgentCounters, long> read)
+    {
+        foreach (var ((agentId, version), c) in _agents)
+            yield return new Measurement<long>(read(c), Labels(agentId, version));
+    }
+
+    private IEnumerable<Measurement<long>> ShadowComparisons()
+    {
+        foreach (var ((agentId, version), c) in _agents)
+        {
+            if (c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired + c.WithoutBaseline == 0)
+                continue;
+            yield return new Measurement<long>(Interlocked.Read(ref c.BothFired), [.. Labels(agentId, version), new("outcome", "both_fired")]);
+            yield return new Measurement<long>(Interlocked.Read(ref c.OnlyShadowFired), [.. Labels(agentId, version), new("outcome", "only_shadow_fired")]);
+            yield return new Measurement<long>(Interlocked.Read(ref c.OnlyActiveFired), [.. Labels(agentId, version), new("outcome", "only_active_fired")]);
+            yield return new Measurement<long>(Interlocked.Read(ref c.NeitherFired), [.. Labels(agentId, version), new("outcome", "neither_fired")]);
+            yield return new Measurement<long>(Interlocked.Read(ref c.WithoutBaseline), [.. Labels(agentId, version), new("outcome", "no_baseline")]);
+        }
+    }
+
+    private static KeyValuePair<string, object?>[] Labels(string agentId, string version) => [new("agent", agentId), new("version", version)];
 
     public sealed class AgentCounters
     {
