@@ -58,6 +58,7 @@ public static class AgentCrmServer
         builder.AddSandbox();
         builder.AddKnowledgeRuntime();
         builder.AddAccess();
+        Observability.MetricsHosting.AddMetricsExport(builder);
 
         configure?.Invoke(builder.Services);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
@@ -76,6 +77,7 @@ public static class AgentCrmServer
         app.UseAccess();
         app.MapOpenApi();
         app.MapHealthApi();
+        Observability.MetricsHosting.MapMetrics(app);
         app.MapEventsApi();
         app.MapDeadLettersApi();
         app.MapAgentsApi().MapPluginsApi();

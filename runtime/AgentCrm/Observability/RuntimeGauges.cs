@@ -1,0 +1,110 @@
+using System.Diagnostics.Metrics;
+using AgentCrm.Actors;
+using AgentCrm.Agents;
+using AgentCrm.Briefs;
+using AgentCrm.Customers;
+using AgentCrm.Intake;
+using AgentCrm.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Observability;
+
+/// <summary>
+/// The instruments an on-call engineer needs beside <see cref="RuntimeMetrics"/>'s. They read what the runtime already
+/// keeps (the inbox head and the dispatcher's watermark, the writer's counters, the log's size, the registry, the actor
+/// host) when a collection asks, so the event path is unchanged; the two queries count small tables (dead letters,
+/// running jobs). Briefs are counted as their commits are announced.
+/// </summary>
+internal sealed class RuntimeGauges : IDisposable
+{
+    private static readonly string[] StatusNames = Enum.GetValues<BriefStatus>().Select(BriefStore.StatusName).ToArray();
+    private readonly BriefStore _briefs;
+    private readonly Counter<long> _written;
+    private readonly Counter<long> _reviewed;
+
+    public RuntimeGauges(IMeterFactory meters, EventStore inbox, EventDispatcher dispatcher, DeadLetterStore deadLetters,
+        SqliteDatabase database, SqliteWriter writer, AgentRegistry registry, BriefStore briefs, IActorHost actors)
+    {
+        var meter = meters.Create(RuntimeMetrics.MeterName);
+        meter.CreateObservableCounter("agentcrm.events.accepted", () => inbox.LastCommittedSeq,
+            description: "Events accepted into the inbox since the data directory was created (the inbox's last sequence).");
+        meter.CreateObservableGauge("agentcrm.inbox.lag", () => Math.Max(0, inbox.LastCommittedSeq - dispatcher.Watermark),
+            description: "Accepted events not yet processed (inbox head minus the dispatcher's watermark, in sequence numbers).");
+        meter.CreateObservableGauge("agentcrm.dead_letters", () => Query(deadLetters.Count),
+            description: "Accepted events whose turn kept failing (GET /v1/dead-letters).");
+        meter.CreateObservableCounter("agentcrm.storage.commits", () => writer.Commits, description: "Group commits of the single writer.");
+        meter.CreateObservableCounter("agentcrm.storage.operations", () => writer.Operations, description: "Write operations committed (several per commit).");
+        meter.CreateObservableCounter("agentcrm.storage.busy", () => writer.BusyTime.TotalSeconds, "s", "Time the writer spent running batches: near 1 s per second means writes queue.");
+        meter.CreateObservableCounter("agentcrm.storage.commit_time", () => writer.CommitTime.TotalSeconds, "s", "Time spent in COMMIT (the log write and its fsync).");
+        meter.CreateObservableCounter("agentcrm.storage.log_restarts", () => writer.Restarts, description: "Times the writer restarted an overgrown write-ahead log.");
+        meter.CreateObservableGauge("agentcrm.storage.wal_size", () => FileSize(database.FilePath + "-wal"), "By", "Size of the SQLite write-ahead log.");
+        meter.CreateObservableGauge("agentcrm.storage.database_size", () => FileSize(database.FilePath), "By", "Size of the SQLite database file.");
+        meter.CreateObservableGauge("agentcrm.agents.live", () => LiveAgents(registry), description: "Agent versions running, by state.");
+        if (actors is EmbeddedActorHost host)
+        {
+            meter.CreateObservableGauge("agentcrm.actors.active", () => host.ActiveActivations, description: "Actor activations held in memory by the embedded host.");
+            meter.CreateObservableCounter("agentcrm.actors.turns", () => host.TurnsRun, description: "Actor turns run by the embedded host.");
+        }
+        meter.CreateObservableGauge("agentcrm.jobs.running", () => RunningJobs(database), description: "Sandbox jobs (evaluations, fits) running, by kind.");
+        _written = meter.CreateCounter<long>("agentcrm.briefs.written", description: "Briefs stored, by agent version and the status they were stored with.");
+        _reviewed = meter.CreateCounter<long>("agentcrm.briefs.reviewed", description: "Reviewer verdicts that changed a brief, by agent version and verdict.");
+        _briefs = briefs;
+        _briefs.Changed += OnBriefChanged;
+    }
+
+    public void Dispose() => _briefs.Changed -= OnBriefChanged;
+
+    // On the writer's thread, after the commit: a counter add, no allocation.
+    private void OnBriefChanged(Brief brief)
+    {
+        KeyValuePair<string, object?> agent = new("agent", brief.AgentId), version = new("version", brief.AgentVersion);
+        if (brief.Review is { } review)
+            _reviewed.Add(1, agent, version, new("verdict", review.Verdict));
+        else
+            _written.Add(1, agent, version, new("status", StatusNames[(int)brief.Status]));
+    }
+
+    private static IEnumerable<Measurement<long>> Query(Func<long> count)
+    {
+        long value;
+        try
+        {
+            value = count();
+        }
+        catch (SqliteException)
+        {
+            // Storage unavailable: no sample this time (GET /readyz says why).
+            yield break;
+        }
+        yield return new Measurement<long>(value);
+    }
+
+    private static long FileSize(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists ? file.Length : 0;
+    }
+
+    private static IEnumerable<Measurement<int>> LiveAgents(AgentRegistry registry) =>
+        registry.Current.Live.GroupBy(a => AgentRegistry.Name(a.Record.State))
+            .Select(g => new Measurement<int>(g.Count(), new KeyValuePair<string, object?>("state", g.Key)));
+
+    private static List<Measurement<long>> RunningJobs(SqliteDatabase database)
+    {
+        var running = new List<Measurement<long>>();
+        try
+        {
+            using var connection = database.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT kind, count(*) FROM jobs WHERE state = 'running' GROUP BY kind";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read())
+                running.Add(new Measurement<long>(reader.GetInt64(1), new KeyValuePair<string, object?>("kind", reader.GetString(0))));
+        }
+        catch (SqliteException)
+        {
+            // As above: no sample.
+        }
+        return running;
+    }
+}
