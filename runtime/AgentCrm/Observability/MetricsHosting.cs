@@ -51,7 +51,9 @@ public static class MetricsHosting
     {
         if (!ScrapeEnabled(app.Configuration))
             return;
+        // The exporter maps every verb; a scrape is a GET (HEAD too), anything else is 405.
         var endpoint = app.MapPrometheusScrapingEndpoint(MetricsEndpointOptions.Path)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .DisableHttpMetrics()
             .WithTags("Operations")
             .WithName("Metrics")

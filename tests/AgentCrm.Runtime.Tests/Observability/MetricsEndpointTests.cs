@@ -73,6 +73,7 @@ public sealed class MetricsEndpointTests
         {
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.NotEmpty(response.Headers.WwwAuthenticate);
             Assert.DoesNotContain("agentcrm_", await response.Content.ReadAsStringAsync());
         }
         foreach (var other in new[] { csm, reviewer, integrator })
@@ -87,6 +88,12 @@ public sealed class MetricsEndpointTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
             Assert.Contains("version=0.0.4", response.Content.Headers.ContentType?.ToString());
+        }
+
+        using (var posted = await ops.PostAsync("/metrics", null))
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, posted.StatusCode);
+            Assert.DoesNotContain("agentcrm_", await posted.Content.ReadAsStringAsync());
         }
 
         using var bearer = new HttpClient { BaseAddress = app.Address };
