@@ -26,6 +26,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private long _commitTicks;
     private long _restartTicks;
     private long _lastStorageFailure;
+    private long _failedCommits;
     private long _lastCleanCommit;
     private long _lastFailureLog;
     private int _unloggedFailures;
@@ -62,6 +63,9 @@ public sealed partial class SqliteWriter : IAsyncDisposable
 
     /// <summary>Operations committed since start.</summary>
     public long Operations { get; private set; }
+
+    /// <summary>Group commits that failed as a whole since start (every caller in them was told; a full disk fails each).</summary>
+    public long FailedCommits => Interlocked.Read(ref _failedCommits);
 
     /// <summary>
     /// Time since the last write that failed for want of storage (<see cref="IsStorageFailure"/>: a full disk, an I/O
@@ -189,6 +193,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         {
             if (IsStorageFailure(ex))
                 Interlocked.Exchange(ref _lastStorageFailure, Stopwatch.GetTimestamp());
+            Interlocked.Increment(ref _failedCommits);
             LogCommitFailedThrottled(ex, batch.Count);
             try { context.Exec("ROLLBACK"); } catch (SqliteException) { /* no transaction left to roll back */ }
             foreach (var op in batch)

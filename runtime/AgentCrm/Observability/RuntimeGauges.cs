@@ -33,6 +33,7 @@ internal sealed class RuntimeGauges : IDisposable
         meter.CreateObservableGauge("agentcrm.dead_letters", () => Query(deadLetters.Count),
             description: "Accepted events whose turn kept failing (GET /v1/dead-letters).");
         meter.CreateObservableCounter("agentcrm.storage.commits", () => writer.Commits, description: "Group commits of the single writer.");
+        meter.CreateObservableCounter("agentcrm.storage.failed_commits", () => writer.FailedCommits, description: "Group commits that failed as a whole (a full or failing disk fails each); their callers were answered with an error.");
         meter.CreateObservableCounter("agentcrm.storage.operations", () => writer.Operations, description: "Write operations committed (several per commit).");
         meter.CreateObservableCounter("agentcrm.storage.busy", () => writer.BusyTime.TotalSeconds, "s", "Time the writer spent running batches: near 1 s per second means writes queue.");
         meter.CreateObservableCounter("agentcrm.storage.commit_time", () => writer.CommitTime.TotalSeconds, "s", "Time spent in COMMIT (the log write and its fsync).");

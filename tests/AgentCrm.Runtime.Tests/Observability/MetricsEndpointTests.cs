@@ -36,6 +36,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, metrics.Single("agentcrm_inbox_lag"));
         Assert.Equal(0, metrics.Single("agentcrm_dead_letters"));
         Assert.True(metrics.Sum("agentcrm_storage_commits_total") > 0, "commits");
+        Assert.True(metrics.Has("agentcrm_storage_failed_commits_total") && metrics.Sum("agentcrm_storage_failed_commits_total") == 0, "no failed commits");
         Assert.True(metrics.Sum("agentcrm_storage_operations_total") >= metrics.Sum("agentcrm_storage_commits_total"), "operations >= commits");
         Assert.True(metrics.Sum("agentcrm_storage_busy_seconds_total") > 0, "writer busy seconds");
         Assert.True(metrics.Has("agentcrm_storage_wal_size_bytes"), "WAL size");
