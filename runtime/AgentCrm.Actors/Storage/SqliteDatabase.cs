@@ -4,19 +4,44 @@ using Microsoft.Extensions.Options;
 namespace AgentCrm.Storage;
 
 /// <summary>Tables another part of the application adds to the same file; applied when the database opens.</summary>
-public sealed record SchemaScript(string Name, string Sql);
+public sealed record SchemaScript(string Name, string Sql)
+{
+    /// <summary>
+    /// The data format these tables are at. The file is stamped with the highest of its scripts' (<c>PRAGMA user_version</c>,
+    /// which any SQLite tool reads) when it opens, and a file stamped higher — written by a newer build — is refused. 0: no claim.
+    /// </summary>
+    public int FormatVersion { get; init; }
 
-/// <summary>The one SQLite file of an embedded deployment: opens connections with the right pragmas and owns the schema.</summary>
+    /// <summary>
+    /// Other SQLite files the application keeps in the same directory (file names), which exist only once this database has
+    /// been used: a newer format in them is refused too, and their content beside an empty or missing database means the
+    /// database was lost, not that the directory is new.
+    /// </summary>
+    public IReadOnlyList<string> CompanionFiles { get; init; } = [];
+}
+
+/// <summary>
+/// The one SQLite file of an embedded deployment: opens connections with the right pragmas and owns the schema.
+/// Opening it checks the file first — a newer data format, or an empty database beside files showing the directory was
+/// used, is refused before anything is written — then applies every schema script and the format stamp in one transaction.
+/// </summary>
 public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
     private readonly SyncMode _sync;
 
+    /// <summary>The database files the latest <see cref="SqliteDatabase"/> of this process opens, for <see cref="DescribeFailure(SqliteException)"/>.</summary>
+    private static volatile DataFiles? s_lastOpened;
+
     public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<SchemaScript>? scripts = null)
     {
         var o = options.Value;
-        Directory.CreateDirectory(Path.GetDirectoryName(o.DatabasePath)!);
+        var all = (scripts ?? []).ToList();
         FilePath = o.DatabasePath;
+        var directory = Path.GetDirectoryName(FilePath)!;
+        FormatVersion = all.Count == 0 ? 0 : all.Max(s => s.FormatVersion);
+        var files = new DataFiles(directory, [FilePath, .. all.SelectMany(s => s.CompanionFiles).Distinct().Select(f => Path.Combine(directory, f))]);
+        s_lastOpened = files;
         _sync = o.Synchronous;
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -26,16 +51,50 @@ public sealed class SqliteDatabase
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode=WAL;" + Schema.Sql + string.Concat((scripts ?? []).Select(s => s.Sql));
-        command.ExecuteNonQuery();
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DatabaseFileException($"cannot create the data directory {directory}: {ex.Message} Create it, writable by the user running agentcrm, or choose another --data.");
+        }
+        try
+        {
+            CheckBeforeWriting(files);
+            using var connection = Open();
+            using (var wal = connection.CreateCommand())
+            {
+                wal.CommandText = "PRAGMA journal_mode=WAL;";
+                wal.ExecuteNonQuery();
+            }
+            // One transaction: a start interrupted halfway leaves the file as it was, unstamped, and the next start does it all.
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "PRAGMA user_version;";
+            var stamped = Convert.ToInt32(command.ExecuteScalar());
+            if (stamped > FormatVersion)
+                throw new DatabaseFileException(NewerFormat(FilePath, stamped));
+            command.CommandText = Schema.Sql + string.Concat(all.Select(s => s.Sql)) + (stamped < FormatVersion ? $"PRAGMA user_version = {FormatVersion};" : "");
+            command.ExecuteNonQuery();
+            transaction.Commit();
+            foreach (var companion in files.Paths.Skip(1))
+                StampCompanion(companion);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DatabaseFileException(Describe(ex, files));
+        }
     }
 
     /// <summary>How long a connection waits for a lock before SQLITE_BUSY.</summary>
     public const int BusyTimeoutMs = 30_000;
 
     public string FilePath { get; }
+
+    /// <summary>The data format this build writes (<c>PRAGMA user_version</c> of the file once it has opened); 0 when no script claims one.</summary>
+    public int FormatVersion { get; }
 
     public SqliteConnection Open()
     {
@@ -46,4 +105,159 @@ public sealed class SqliteDatabase
         command.ExecuteNonQuery();
         return connection;
     }
+
+    /// <summary>
+    /// Reads only: refuses a file (or a companion) of a newer format, and an empty or missing database whose directory
+    /// shows it was used (a companion holds data) — a truncated or deleted file would otherwise start as a fresh install.
+    /// </summary>
+    private void CheckBeforeWriting(DataFiles files)
+    {
+        foreach (var companion in files.Paths.Skip(1).Where(HoldsData))
+        {
+            var version = Read(companion, "PRAGMA user_version;");
+            if (version > FormatVersion)
+                throw new DatabaseFileException(NewerFormat(companion, version));
+        }
+        long tables = 0;
+        if (File.Exists(FilePath))
+        {
+            var version = Read(FilePath, "PRAGMA user_version;");
+            if (version > FormatVersion)
+                throw new DatabaseFileException(NewerFormat(FilePath, version));
+            tables = Read(FilePath, "SELECT count(*) FROM sqlite_master WHERE type = 'table';");
+        }
+        if (tables > 0)
+            return;
+        var used = files.Paths.Skip(1).Where(HoldsData).Select(Path.GetFileName).ToList();
+        if (used.Count == 0)
+            return; // a new directory (or only this file, never written): initialised below
+        var state = !File.Exists(FilePath) ? "is missing" : new FileInfo(FilePath).Length == 0 ? "is empty (0 bytes)" : "holds no tables";
+        throw new DatabaseFileException(
+            $"{FilePath} {state}, but {string.Join(" and ", used)} beside it hold data: the database was lost or truncated, not new, and starting would begin a fresh one " +
+            "(built-in agents registered again, every API key unknown). Restore the data directory from a backup, or move the directory away to start afresh.");
+    }
+
+    /// <summary>One number from <paramref name="path"/>, on a connection of its own that is closed (not pooled) afterwards.</summary>
+    private static long Read(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs};";
+        command.ExecuteNonQuery();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    /// <summary>A companion holding data gets this build's format stamp too (a write only when it changes).</summary>
+    private void StampCompanion(string path)
+    {
+        if (FormatVersion == 0 || !HoldsData(path) || Read(path, "PRAGMA user_version;") >= FormatVersion)
+            return;
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs};";
+        command.ExecuteNonQuery();
+        command.CommandText = $"PRAGMA user_version = {FormatVersion};";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The file or its write-ahead log has content (a database in WAL mode may keep everything in the log until a checkpoint).</summary>
+    private static bool HoldsData(string path) =>
+        (File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0) > 0;
+
+    private string NewerFormat(string path, long version) =>
+        $"{path} is in data format {version}, newer than this build's ({FormatVersion}): a newer agentcrm wrote it, and this build would damage it. " +
+        "Run that build (or a newer one), or restore the backup taken before the upgrade; nothing was changed.";
+
+    /// <summary>
+    /// A SQLite failure told in one line naming the file and the cause in plain words, for the latest database this process
+    /// opened (its directory and companion files); the exception's own text when none was opened.
+    /// </summary>
+    public static string DescribeFailure(SqliteException ex) =>
+        s_lastOpened is { } files ? Describe(ex, files) : ex.Message;
+
+    private static string Describe(SqliteException ex, DataFiles files)
+    {
+        var sqlite = ex.Message.TrimEnd('.');
+        var directory = files.Directory;
+        switch (ex.SqliteErrorCode & 0xFF)
+        {
+            case 11 or 26: // SQLITE_CORRUPT, SQLITE_NOTADB
+                var damaged = files.Paths.Where(Damaged).ToList();
+                var which = damaged.Count > 0 ? string.Join(" and ", damaged) + (damaged.Count > 1 ? " are" : " is") : $"a database file in {directory} is";
+                return $"{which} damaged ({sqlite}): restore the data directory from a backup (README: Upgrades, backups and restores).";
+            case 8 or 14: // SQLITE_READONLY, SQLITE_CANTOPEN
+                if (!DirectoryWritable(directory))
+                    return $"cannot write in the data directory {directory} ({sqlite}): it is missing or read-only for this user; make it writable by the user running agentcrm (SQLite creates -wal and -shm files beside each database), or choose another --data.";
+                var readOnly = files.Paths.SelectMany(p => new[] { p, p + "-wal", p + "-shm" }).Where(p => File.Exists(p) && !FileWritable(p)).ToList();
+                return readOnly.Count > 0
+                    ? $"{string.Join(" and ", readOnly)} {(readOnly.Count > 1 ? "are" : "is")} read-only for this user ({sqlite}): make the data directory's files writable by the user running agentcrm."
+                    : $"cannot open or write the database files in {directory} ({sqlite}): check that the directory and its files are writable by the user running agentcrm and that the file system is not mounted read-only.";
+            case 13: // SQLITE_FULL
+                return $"the disk holding {directory} is full ({sqlite}): free space, then start again.";
+            case 10: // SQLITE_IOERR
+                return $"an I/O error on the data directory {directory} ({sqlite}): check the disk and the file system.";
+            case 5 or 6: // SQLITE_BUSY, SQLITE_LOCKED
+                return $"a database file in {directory} stayed locked by another process ({sqlite}).";
+            default:
+                return $"the database in {directory} failed ({sqlite}).";
+        }
+    }
+
+    /// <summary>Whether SQLite finds <paramref name="path"/> damaged: not a database, or its quick check fails. Only on a failure's path: it reads the whole file.</summary>
+    private static bool Damaged(string path)
+    {
+        if (!File.Exists(path))
+            return false;
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check(1);";
+            return command.ExecuteScalar() as string != "ok";
+        }
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 11 or 26)
+        {
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private static bool DirectoryWritable(string directory)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.Combine(directory, $".agentcrm-write-probe-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool FileWritable(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A directory and its database files, the main one first.</summary>
+    private sealed record DataFiles(string Directory, IReadOnlyList<string> Paths);
 }
+
+/// <summary>A database file that cannot be used as it is (a newer format, lost, damaged, not writable): a user's problem, told in one line naming the file.</summary>
+public sealed class DatabaseFileException(string message) : InvalidOperationException(message);

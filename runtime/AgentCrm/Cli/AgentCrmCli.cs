@@ -46,6 +46,15 @@ public static class AgentCrmCli
         {
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
+        catch (Storage.DatabaseFileException ex)
+        {
+            return Fail(ex.Message);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            // The data directory's files (not writable, damaged, a full disk), named with the cause in plain words.
+            return Fail(Storage.SqliteDatabase.DescribeFailure(ex));
+        }
         catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
             or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or Sandbox.CaseSetScenarioException or AgentCrm.Sandbox.Cases.CaseSetException
             or Knowledge.Ingest.KnowledgeInputException or Knowledge.Ingest.KnowledgeIngestIncompleteException or Access.ApiKeyException

@@ -20,8 +20,12 @@ public static class AgentCrmServer
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
-    /// <summary>The server's tables, created with the actor host's when the database opens.</summary>
-    public static readonly Storage.SchemaScript Schema = new("server", ServerSchema.Sql);
+    /// <summary>The server's tables, created with the actor host's when the database opens; the data format and the knowledge files are checked and stamped with it.</summary>
+    public static readonly Storage.SchemaScript Schema = new("server", ServerSchema.Sql)
+    {
+        FormatVersion = ServerSchema.FormatVersion,
+        CompanionFiles = [Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName],
+    };
 
     /// <param name="args">Command-line configuration.</param>
     /// <param name="overrides">Settings that win over every other source.</param>
@@ -46,8 +50,15 @@ public static class AgentCrmServer
         // Runtime:Host picks the host; the actor classes, agents and pipeline are the same under both.
         var dapr = string.Equals(builder.Configuration[$"{RuntimeOptions.Section}:Host"], nameof(ActorHostKind.Dapr), StringComparison.OrdinalIgnoreCase);
         builder.Services.AddSingleton(Schema);
-        // Before anything that touches the data directory: one server per directory.
-        builder.Services.AddHostedService<DataDirectoryLock>();
+        // Before anything that touches the data directory: one server per directory. The first hosted service, so the
+        // first created: the lock, then the database (checked, migrated, stamped), then the services that use it.
+        builder.Services.AddSingleton<DataDirectoryLock>();
+        builder.Services.AddHostedService(sp =>
+        {
+            var directoryLock = sp.GetRequiredService<DataDirectoryLock>();
+            sp.GetRequiredService<Storage.SqliteDatabase>();
+            return directoryLock;
+        });
         if (dapr)
             builder.Services.AddDaprActorHost();
         else

@@ -3,6 +3,15 @@ namespace AgentCrm.Server;
 /// <summary>Tables the server adds to the embedded store beside the actor host's.</summary>
 public static class ServerSchema
 {
+    /// <summary>
+    /// The data format of a data directory this build writes, stamped in <c>agentcrm.db</c> (<c>PRAGMA user_version</c>)
+    /// and in the knowledge files beside it; a directory stamped higher is refused at start (a newer build wrote it).
+    /// Raise it with any change an older build would misread or damage: a table or column it must honour (as it ignored
+    /// withdrawn_versions), state it would rewrite without the new fields. Unstamped (0): a build from before the stamp.
+    /// 1: the first stamped format (2026-12-03).
+    /// </summary>
+    public const int FormatVersion = 1;
+
     public const string Sql = """
         CREATE TABLE IF NOT EXISTS events (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,197 @@
+using System.Security.Cryptography;
+using AgentCrm.Runtime.Tests.Cli;
+using AgentCrm.Server;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Runtime.Tests.Server;
+
+/// <summary>
+/// What `agentcrm serve` (and the other commands) do with the data directory before anything else: the data format stamp
+/// (a newer one is refused, an older build's directory is migrated and stamped), a lost database beside used knowledge
+/// files, damaged or unusable files named in one line. The real process, on real files.
+/// </summary>
+public sealed class DataDirectoryStartTests
+{
+    private static readonly string[] DatabaseFiles = ["agentcrm.db", "knowledge.db", "knowledge-catalog.db"];
+
+    /// <summary>A data directory a server has used (every database file present, closed cleanly, logs checkpointed).</summary>
+    private static async Task<string> UsedDirectoryAsync()
+    {
+        var dir = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+        }
+        SqliteConnection.ClearAllPools();
+        foreach (var file in DatabaseFiles)
+        {
+            Assert.True(File.Exists(Path.Combine(dir, file)), $"expected the server to have created {file}");
+            Execute(Path.Combine(dir, file), "PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        return dir;
+    }
+
+    private static long UserVersion(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
+
+    /// <summary>One line on stderr, starting "agentcrm: ", no stack trace, exit 1.</summary>
+    internal static string OneLineFailure(CliResult result)
+    {
+        Assert.True(result.ExitCode == 1, $"expected exit 1, got {result.ExitCode}: {result.Stderr}");
+        var lines = result.Stderr.Trim().Split('\n');
+        Assert.True(lines.Length == 1, $"expected one line on stderr: {result.Stderr}");
+        Assert.StartsWith("agentcrm: ", lines[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr + result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", lines[0], StringComparison.Ordinal);
+        return lines[0];
+    }
+
+    private static Task<CliResult> ServeAsync(string dir) =>
+        CliRunner.RunAsync(["serve", "--data", dir, "--urls", "http://127.0.0.1:0"], new Dictionary<string, string> { ["Knowledge__IngestBundled"] = "false" });
+
+    [Fact]
+    public async Task FreshDirectory_IsStampedWithThisBuildsFormat_DatabaseAndKnowledgeFiles()
+    {
+        var dir = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            Assert.Equal(ServerSchema.FormatVersion, UserVersion(Path.Combine(dir, "agentcrm.db")));
+        }
+        // The knowledge files are created after the database opens: stamped by the next start (or CLI command).
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            foreach (var file in DatabaseFiles)
+                Assert.True(UserVersion(Path.Combine(dir, file)) == ServerSchema.FormatVersion, $"{file} stamped {UserVersion(Path.Combine(dir, file))}");
+        }
+    }
+
+    [Fact]
+    public async Task AnOlderBuildsUnstampedDirectory_StartsMigratedAndIsStamped()
+    {
+        var dir = await UsedDirectoryAsync();
+        // As a build from before the stamp (and before withdrawn_versions) left it.
+        Execute(Path.Combine(dir, "agentcrm.db"), "DROP TABLE withdrawn_versions; DELETE FROM meta WHERE key = 'withdrawn_versions.backfilled'; PRAGMA user_version = 0;");
+        foreach (var file in DatabaseFiles)
+            Execute(Path.Combine(dir, file), "PRAGMA user_version = 0;");
+
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        Assert.Equal(ServerSchema.FormatVersion, UserVersion(Path.Combine(dir, "agentcrm.db")));
+        Assert.Equal(ServerSchema.FormatVersion, UserVersion(Path.Combine(dir, "knowledge.db")));
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE name = 'withdrawn_versions'";
+        Assert.Equal(1L, (long)command.ExecuteScalar()!);
+    }
+
+    [Theory]
+    [InlineData("agentcrm.db")]
+    [InlineData("knowledge-catalog.db")]
+    public async Task ANewerDataFormat_IsRefusedInOneLine_AndTheFileIsLeftAsItWas(string file)
+    {
+        var dir = await UsedDirectoryAsync();
+        var newer = ServerSchema.FormatVersion + 1;
+        Execute(Path.Combine(dir, file), $"PRAGMA user_version = {newer};");
+        var before = DatabaseFiles.ToDictionary(f => f, f => Hash(Path.Combine(dir, f)));
+
+        var line = OneLineFailure(await ServeAsync(dir));
+        Assert.Contains($"{Path.Combine(dir, file)} is in data format {newer}, newer than this build's ({ServerSchema.FormatVersion})", line);
+        foreach (var f in DatabaseFiles)
+            Assert.True(before[f] == Hash(Path.Combine(dir, f)), $"{f} was changed by a refused start");
+        Assert.False(File.Exists(Path.Combine(dir, "agentcrm.db-wal")), "a refused start left a write-ahead log");
+
+        // The other commands refuse it the same way.
+        var keys = OneLineFailure(await CliRunner.RunAsync(["keys", "list", "--data", dir]));
+        Assert.Contains($"data format {newer}", keys);
+    }
+
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("deleted")]
+    public async Task ALostDatabase_BesideUsedKnowledgeFiles_IsRefused_NotStartedAsAFreshInstall(string how)
+    {
+        var dir = await UsedDirectoryAsync();
+        var database = Path.Combine(dir, "agentcrm.db");
+        if (how == "truncated")
+            File.WriteAllBytes(database, []);
+        else
+            File.Delete(database);
+
+        var line = OneLineFailure(await ServeAsync(dir));
+        Assert.Contains(database, line);
+        Assert.Contains(how == "truncated" ? "is empty (0 bytes)" : "is missing", line);
+        Assert.Contains("knowledge", line);
+        Assert.Contains("Restore the data directory from a backup, or move the directory away", line);
+        Assert.True(how == "truncated" ? new FileInfo(database).Length == 0 : !File.Exists(database), "the refused start wrote the database");
+    }
+
+    /// <summary>
+    /// A b-tree page header no SQLite accepts (a leaf claiming 65,535 cells) on the first page — found when the file is
+    /// checked — or on every later page, found only when a store reads its rows.
+    /// </summary>
+    [Theory]
+    [InlineData("agentcrm.db", true)]
+    [InlineData("knowledge.db", true)]
+    [InlineData("knowledge.db", false)]
+    public async Task ADamagedDatabaseFile_IsNamed_WithWhatToDo(string file, bool firstPage)
+    {
+        var dir = await UsedDirectoryAsync();
+        var path = Path.Combine(dir, file);
+        const int pageSize = 4096;
+        byte[] badHeader = [0x0D, 0, 0, 0xFF, 0xFF, 0, 0, 0];
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            foreach (var offset in firstPage ? [100L] : Enumerable.Range(1, (int)(stream.Length / pageSize) - 1).Select(p => (long)p * pageSize))
+            {
+                stream.Position = offset;
+                stream.Write(badHeader);
+            }
+        }
+
+        var line = OneLineFailure(await ServeAsync(dir));
+        Assert.Contains($"{path} is damaged", line);
+        Assert.Contains("restore the data directory from a backup", line);
+    }
+
+    [Fact]
+    public async Task ADataDirectoryThatCannotBeCreated_IsNamed()
+    {
+        var file = Path.Combine(TempDirectory.Create(), "a-file");
+        await File.WriteAllTextAsync(file, "not a directory");
+        var line = OneLineFailure(await ServeAsync(Path.Combine(file, "data")));
+        Assert.Contains($"cannot create the data directory {Path.Combine(file, "data")}", line);
+    }
+
+    [Fact]
+    public void ConnectionsOpen_WithEveryPragma()
+    {
+        var dir = TempDirectory.Create();
+        var database = new AgentCrm.Storage.SqliteDatabase(Microsoft.Extensions.Options.Options.Create(new AgentCrm.Storage.StorageOptions { DataDirectory = dir }), [AgentCrmServer.Schema]);
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal((long)AgentCrm.Storage.SqliteDatabase.BusyTimeoutMs, (long)command.ExecuteScalar()!);
+        command.CommandText = "PRAGMA cache_size";
+        Assert.Equal(-65536L, (long)command.ExecuteScalar()!);
+        command.CommandText = "PRAGMA foreign_keys";
+        Assert.Equal(1L, (long)command.ExecuteScalar()!);
+        command.CommandText = "PRAGMA synchronous";
+        Assert.Equal(2L, (long)command.ExecuteScalar()!); // FULL, the default
+    }
+}
