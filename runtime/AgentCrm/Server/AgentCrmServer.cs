@@ -81,6 +81,8 @@ public static class AgentCrmServer
         });
 
         var app = builder.Build();
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentCrm.Server").LogInformation("agentcrm {Version} (data format {Format}), data directory {DataDirectory}",
+            BuildVersion, ServerSchema.FormatVersion, Path.GetFullPath(app.Configuration["Storage:DataDirectory"] ?? Storage.StorageOptions.DefaultDataDirectory));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before authentication: a request with too long a URL or too many headers is refused without looking further.
@@ -108,20 +110,74 @@ public static class AgentCrmServer
         return app;
     }
 
+    /// <summary>
+    /// Serilog to the console: text (with the request's <c>traceId=</c> when there is one, as a 5xx ProblemDetails shows it)
+    /// or JSON (<c>Runtime:LogFormat</c>). Levels from <c>Serilog:MinimumLevel</c> (or <c>…:Default</c>) and
+    /// <c>Serilog:MinimumLevel:Override:&lt;namespace&gt;</c>, else <c>Logging:LogLevel:Default</c> and
+    /// <c>Logging:LogLevel:&lt;namespace&gt;</c>; by default Information, and Warning for Microsoft.AspNetCore.
+    /// </summary>
     private static void AddLogging(this WebApplicationBuilder builder)
     {
         var json = string.Equals(builder.Configuration["Runtime:LogFormat"], "json", StringComparison.OrdinalIgnoreCase);
-        var config = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting", Serilog.Events.LogEventLevel.Information)
-            .Enrich.FromLogContext();
+        var (minimum, overrides) = LogLevels(builder.Configuration);
+        var config = new LoggerConfiguration().MinimumLevel.Is(minimum).Enrich.FromLogContext();
+        foreach (var (prefix, level) in overrides)
+            config = config.MinimumLevel.Override(prefix, level);
         config = json
             ? config.WriteTo.Console(new JsonFormatter(renderMessage: true))
-            : config.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+            : config.Enrich.With<TraceIdText>().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{TraceIdText:l}{NewLine}{Exception}");
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(config.CreateLogger(), dispose: true);
     }
+
+    /// <summary>Below this, Microsoft.AspNetCore logs a line per request: kept at Warning unless set.</summary>
+    private const Serilog.Events.LogEventLevel AspNetCoreDefault = Serilog.Events.LogEventLevel.Warning;
+
+    /// <summary>The minimum level and the per-namespace overrides the configuration sets (see <see cref="AddLogging"/>).</summary>
+    internal static (Serilog.Events.LogEventLevel Minimum, IReadOnlyList<(string Prefix, Serilog.Events.LogEventLevel Level)> Overrides) LogLevels(IConfiguration configuration)
+    {
+        var serilog = configuration.GetSection("Serilog:MinimumLevel");
+        var logging = configuration.GetSection("Logging:LogLevel");
+        var minimumKey = serilog.Value is not null ? serilog.Path : serilog["Default"] is not null ? serilog.Path + ":Default" : logging["Default"] is not null ? logging.Path + ":Default" : null;
+        var minimum = minimumKey is null ? Serilog.Events.LogEventLevel.Information : ParseLevel(minimumKey, configuration[minimumKey]);
+        var overrides = new Dictionary<string, Serilog.Events.LogEventLevel>(StringComparer.Ordinal);
+        foreach (var entry in logging.GetChildren().Where(c => c.Key != "Default" && c.Value is not null))
+            overrides[entry.Key] = ParseLevel(entry.Path, entry.Value);
+        foreach (var entry in serilog.GetSection("Override").GetChildren().Where(c => c.Value is not null))
+            overrides[entry.Key] = ParseLevel(entry.Path, entry.Value);
+        if (!overrides.ContainsKey("Microsoft.AspNetCore") && !overrides.ContainsKey("Microsoft") && minimum < AspNetCoreDefault)
+            overrides["Microsoft.AspNetCore"] = AspNetCoreDefault;
+        return (minimum, overrides.Select(o => (o.Key, o.Value)).ToList());
+    }
+
+    /// <summary>A level by Serilog's name or Microsoft's (Trace, Critical; None silences).</summary>
+    private static Serilog.Events.LogEventLevel ParseLevel(string key, string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "verbose" or "trace" => Serilog.Events.LogEventLevel.Verbose,
+        "debug" => Serilog.Events.LogEventLevel.Debug,
+        "information" => Serilog.Events.LogEventLevel.Information,
+        "warning" => Serilog.Events.LogEventLevel.Warning,
+        "error" => Serilog.Events.LogEventLevel.Error,
+        "fatal" or "critical" => Serilog.Events.LogEventLevel.Fatal,
+        "none" => Serilog.Events.LogEventLevel.Fatal + 1,
+        _ => throw new Microsoft.Extensions.Options.OptionsValidationException(key, typeof(Serilog.Events.LogEventLevel),
+            [$"{key}: '{value}' is not valid; it takes one of Verbose (Trace), Debug, Information, Warning, Error, Fatal (Critical), None."]),
+    };
+
+    /// <summary>" traceId=&lt;id&gt;" for a line logged within a request (the id its ProblemDetails carry); nothing otherwise.</summary>
+    private sealed class TraceIdText : Serilog.Core.ILogEventEnricher
+    {
+        public void Enrich(Serilog.Events.LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory)
+        {
+            if (System.Diagnostics.Activity.Current?.Id is { } id)
+                logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty(nameof(TraceIdText), " traceId=" + id));
+        }
+    }
+
+    /// <summary>The build, as <c>--version</c> prints it: the version and the commit it was built from.</summary>
+    public static string BuildVersion =>
+        typeof(AgentCrmServer).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
 
     private static void AddAgentRuntime(this WebApplicationBuilder builder)
     {
