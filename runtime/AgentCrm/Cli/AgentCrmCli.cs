@@ -42,9 +42,38 @@ public static class AgentCrmCli
             var (message, command) = ParseErrors.Describe(result);
             return Usage(message, command);
         }
+        // SIGTERM or Ctrl+C: System.CommandLine cancels the command's token once the command is running (from its first
+        // await); noted here to tell that cancellation from a failure. Before (while the server is still being built, nothing
+        // written yet), nothing handles the signal and the runtime ends the process (exit 143): the line is written here.
+        var serving = result.CommandResult.Command is RootCommand || result.CommandResult.Command.Name == "serve";
+        string? stopSignal = null;
+        var commandHandlesSignals = false;
+        var told = 0;
+        void TellStopped()
+        {
+            if (Interlocked.Exchange(ref told, 1) == 0)
+                Console.Error.WriteLine(serving ? $"agentcrm: stopped by {stopSignal} during start-up." : $"agentcrm: interrupted by {stopSignal}.");
+        }
+        void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            stopSignal ??= context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
+            if (!Volatile.Read(ref commandHandlesSignals))
+                TellStopped();
+        }
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
         try
         {
-            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var invocation = result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Volatile.Write(ref commandHandlesSignals, true);
+            return await invocation;
+        }
+        catch (Exception ex) when (stopSignal is not null && (ex is OperationCanceledException || ex is AggregateException a && a.InnerExceptions.All(e => e is OperationCanceledException)))
+        {
+            // Stopped before the command finished. The server stopped during start-up does so cleanly (what it had written
+            // is committed; the next start carries on), as it does once started: exit 0. Another command was interrupted.
+            TellStopped();
+            return serving ? 0 : 128 + (stopSignal == "SIGTERM" ? 15 : 2);
         }
         catch (Storage.DatabaseFileException ex)
         {
