@@ -62,8 +62,13 @@ public sealed class DataDirectoryStartTests
         return lines[0];
     }
 
-    private static Task<CliResult> ServeAsync(string dir) =>
-        CliRunner.RunAsync(["serve", "--data", dir, "--urls", "http://127.0.0.1:0"], new Dictionary<string, string> { ["Knowledge__IngestBundled"] = "false" });
+    /// <summary>`agentcrm serve` expected to refuse; one that serves instead fails the test and is killed, not left running.</summary>
+    private static async Task<CliResult> ServeAsync(string dir)
+    {
+        using var server = ServeProcess.Start(dir, new() { ["Knowledge__IngestBundled"] = "false" });
+        var exit = await server.WaitForExitAsync();
+        return new CliResult(exit, server.Stdout, server.Stderr);
+    }
 
     [Fact]
     public async Task FreshDirectory_IsStampedWithThisBuildsFormat_DatabaseAndKnowledgeFiles()
