@@ -33,12 +33,13 @@ public static class MetricsHosting
             var mine = sp.GetRequiredService<IMeterFactory>();
             metrics.AddView(i => i.Meter.Scope is null || ReferenceEquals(i.Meter.Scope, mine) ? null : MetricStreamConfiguration.Drop);
         });
+        // Its instruments are created when the host starts (see RuntimeGauges.StartAsync), not when the exporter is built.
+        builder.Services.AddHostedService<RuntimeGauges>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("agentcrm"))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter([RuntimeMetrics.MeterName, .. BuiltInMeters]);
-                metrics.AddInstrumentation(sp => ActivatorUtilities.CreateInstance<RuntimeGauges>(sp));
                 if (scrape)
                     metrics.AddPrometheusExporter(o => o.ScrapeEndpointPath = MetricsEndpointOptions.Path);
                 if (push)

@@ -15,16 +15,26 @@ namespace AgentCrm.Observability;
 /// host) when a collection asks, so the event path is unchanged; the two queries count small tables (dead letters,
 /// running jobs). Briefs are counted as their commits are announced.
 /// </summary>
-internal sealed class RuntimeGauges : IDisposable
+internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider services) : IHostedService
 {
     private static readonly string[] StatusNames = Enum.GetValues<BriefStatus>().Select(BriefStore.StatusName).ToArray();
-    private readonly BriefStore _briefs;
-    private readonly Counter<long> _written;
-    private readonly Counter<long> _reviewed;
+    private BriefStore? _briefs;
+    private Counter<long> _written = null!;
+    private Counter<long> _reviewed = null!;
 
-    public RuntimeGauges(IMeterFactory meters, EventStore inbox, EventDispatcher dispatcher, DeadLetterStore deadLetters,
-        SqliteDatabase database, SqliteWriter writer, AgentRegistry registry, BriefStore briefs, IActorHost actors)
+    /// <summary>
+    /// Creates the instruments once the host starts, after its options are validated: resolving the services they read any
+    /// earlier (when the exporter is built, as the app is) would construct them first, and one bad setting would be reported
+    /// alone instead of every bad setting at once. Listeners see instruments published late.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
+        var inbox = services.GetRequiredService<EventStore>();
+        var dispatcher = services.GetRequiredService<EventDispatcher>();
+        var deadLetters = services.GetRequiredService<DeadLetterStore>();
+        var database = services.GetRequiredService<SqliteDatabase>();
+        var writer = services.GetRequiredService<SqliteWriter>();
+        var registry = services.GetRequiredService<AgentRegistry>();
         var meter = meters.Create(RuntimeMetrics.MeterName);
         meter.CreateObservableCounter("agentcrm.events.accepted", () => inbox.LastCommittedSeq,
             description: "Events accepted into the inbox since the data directory was created (the inbox's last sequence).");
@@ -41,7 +51,7 @@ internal sealed class RuntimeGauges : IDisposable
         meter.CreateObservableGauge("agentcrm.storage.wal_size", () => FileSize(database.FilePath + "-wal"), "By", "Size of the SQLite write-ahead log.");
         meter.CreateObservableGauge("agentcrm.storage.database_size", () => FileSize(database.FilePath), "By", "Size of the SQLite database file.");
         meter.CreateObservableGauge("agentcrm.agents.live", () => LiveAgents(registry), description: "Agent versions running, by state.");
-        if (actors is EmbeddedActorHost host)
+        if (services.GetRequiredService<IActorHost>() is EmbeddedActorHost host)
         {
             meter.CreateObservableGauge("agentcrm.actors.active", () => host.ActiveActivations, description: "Actor activations held in memory by the embedded host.");
             meter.CreateObservableCounter("agentcrm.actors.turns", () => host.TurnsRun, description: "Actor turns run by the embedded host.");
@@ -49,11 +59,17 @@ internal sealed class RuntimeGauges : IDisposable
         meter.CreateObservableGauge("agentcrm.jobs.running", () => RunningJobs(database), description: "Sandbox jobs (evaluations, fits) running, by kind.");
         _written = meter.CreateCounter<long>("agentcrm.briefs.written", description: "Briefs stored, by agent version and the status they were stored with.");
         _reviewed = meter.CreateCounter<long>("agentcrm.briefs.reviewed", description: "Reviewer verdicts that changed a brief, by agent version and verdict.");
-        _briefs = briefs;
+        _briefs = services.GetRequiredService<BriefStore>();
         _briefs.Changed += OnBriefChanged;
+        return Task.CompletedTask;
     }
 
-    public void Dispose() => _briefs.Changed -= OnBriefChanged;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_briefs is { } briefs)
+            briefs.Changed -= OnBriefChanged;
+        return Task.CompletedTask;
+    }
 
     // On the writer's thread, after the commit: a counter add, no allocation.
     private void OnBriefChanged(Brief brief)
