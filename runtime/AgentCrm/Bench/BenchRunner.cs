@@ -27,7 +27,7 @@ internal static class BenchRunner
     public static readonly Option<int> Warmup = new("--warmup")
     {
         Description = "Events sent at full rate before measuring, so the JIT has tiered up the hot paths (0: only one event per customer).",
-        DefaultValueFactory = _ => 100_000,
+        DefaultValueFactory = _ => 200_000,
     };
     public static readonly Option<string> Sync = new("--sync") { Description = "SQLite synchronous mode: Full or Normal.", DefaultValueFactory = _ => "Full" };
     public static readonly Option<bool> Knowledge = new("--knowledge") { Description = "Benchmark knowledge search (100,000 x 384) and ingest instead of the runtime." };
