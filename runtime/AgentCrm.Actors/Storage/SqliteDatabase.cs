@@ -140,13 +140,21 @@ public sealed class SqliteDatabase
     /// <summary>One number from <paramref name="path"/>, on a connection of its own that is closed (not pooled) afterwards.</summary>
     private static long Read(string path, string sql)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        using var connection = OpenUnpooled(path);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    /// <summary>A connection to <paramref name="path"/> of its own, closed (not pooled) when disposed, waiting for locks as ours do.</summary>
+    private static SqliteConnection OpenUnpooled(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs};";
         command.ExecuteNonQuery();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar());
+        return connection;
     }
 
     /// <summary>A companion holding data gets this build's format stamp too (a write only when it changes).</summary>
@@ -154,11 +162,8 @@ public sealed class SqliteDatabase
     {
         if (FormatVersion == 0 || !HoldsData(path) || Read(path, "PRAGMA user_version;") >= FormatVersion)
             return;
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
-        connection.Open();
+        using var connection = OpenUnpooled(path);
         using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs};";
-        command.ExecuteNonQuery();
         command.CommandText = $"PRAGMA user_version = {FormatVersion};";
         command.ExecuteNonQuery();
     }

@@ -28,8 +28,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private long _lastStorageFailure;
     private long _failedCommits;
     private long _lastCleanCommit;
-    private long _lastFailureLog;
-    private int _unloggedFailures;
+    private readonly LogThrottle _failureLog = new(FailureLogInterval);
 
     /// <summary>How often at most a failed group commit is logged with its stack trace (a full disk fails every commit).</summary>
     internal static readonly TimeSpan FailureLogInterval = TimeSpan.FromSeconds(10);
@@ -259,15 +258,8 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     /// <summary>The stack trace once per <see cref="FailureLogInterval"/>, with the count of failures not logged since.</summary>
     private void LogCommitFailedThrottled(Exception ex, int count)
     {
-        var now = Stopwatch.GetTimestamp();
-        if (_lastFailureLog != 0 && Stopwatch.GetElapsedTime(_lastFailureLog, now) < FailureLogInterval)
-        {
-            _unloggedFailures++;
-            return;
-        }
-        LogCommitFailed(ex, count, _unloggedFailures, FailureLogInterval.TotalSeconds);
-        _lastFailureLog = now;
-        _unloggedFailures = 0;
+        if (_failureLog.ShouldLog("commit", out var unlogged))
+            LogCommitFailed(ex, count, unlogged, FailureLogInterval.TotalSeconds);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Group commit of {Count} operations failed; every caller was told ({Unlogged} more failed commits since the last one logged; logged at most once per {Interval} s)")]

@@ -57,8 +57,8 @@ public static class AccessHosting
         });
     }
 
-    public static void UseAccess(this WebApplication app)
-    {
+    /// <summary>The security headers on every answer, first in the pipeline so answers refused before authentication carry them too.</summary>
+    public static void UseSecurityHeaders(this WebApplication app) =>
         app.Use(static (context, next) =>
         {
             var headers = context.Response.Headers;
@@ -70,6 +70,9 @@ public static class AccessHosting
                 headers.CacheControl = "no-store";
             return next(context);
         });
+
+    public static void UseAccess(this WebApplication app)
+    {
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -231,12 +231,27 @@ public sealed partial class EventDispatcher : BackgroundService
         {
             var e = events[0];
             var last = ex;
-            foreach (var delay in RetryDelays)
+            // The first retries are for a failure that may pass (a busy disk, a store restarting). A full or failing disk is
+            // not the event's fault, and every turn fails alike until it recovers: such a turn is retried every 5 s until
+            // storage comes back (the watermark waits), instead of leaving ops to replay each event of the outage.
+            for (var attempt = 0; ; attempt++)
             {
+                TimeSpan delay;
+                if (attempt < RetryDelays.Length)
+                {
+                    delay = RetryDelays[attempt];
+                    LogRetry(last, e.Event.Id, e.Seq, delay);
+                }
+                else if (SqliteWriter.IsStorageFailure(last))
+                {
+                    delay = DurableRetryCap;
+                    if (attempt == RetryDelays.Length)
+                        LogWaitingForStorage(e.Event.Id, e.Seq, last.Message);
+                }
+                else
+                    break;
                 try
                 {
-                    // The failure may pass (a busy disk, a store restarting).
-                    LogRetry(last, e.Event.Id, e.Seq, delay);
                     await Task.Delay(delay, _time, stoppingToken);
                     await _delivery.DeliverAsync(events, stoppingToken, replay: true);
                     return await ForgetDeadLettersAsync(events, stoppingToken);
@@ -253,31 +268,6 @@ public sealed partial class EventDispatcher : BackgroundService
                         if (e.Delivery is not null)
                             return false;
                         break;
-                    }
-                }
-            }
-            // A full or failing disk is not the event's fault, and every turn fails alike until it recovers: the turn is
-            // retried until storage comes back (the watermark waits), instead of leaving ops to replay each event of the outage.
-            if (!stoppingToken.IsCancellationRequested && SqliteWriter.IsStorageFailure(last))
-            {
-                LogWaitingForStorage(e.Event.Id, e.Seq, last.Message);
-                while (SqliteWriter.IsStorageFailure(last))
-                {
-                    try
-                    {
-                        await Task.Delay(DurableRetryCap, _time, stoppingToken);
-                        await _delivery.DeliverAsync(events, stoppingToken, replay: true);
-                        return await ForgetDeadLettersAsync(events, stoppingToken);
-                    }
-                    catch (Exception retry)
-                    {
-                        if (stoppingToken.IsCancellationRequested)
-                        {
-                            if (e.Delivery is not null)
-                                return false;
-                            break;
-                        }
-                        last = retry;
                     }
                 }
             }

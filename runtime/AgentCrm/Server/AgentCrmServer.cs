@@ -86,6 +86,7 @@ public static class AgentCrmServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before authentication: a request with too long a URL or too many headers is refused without looking further.
+        app.UseSecurityHeaders();
         app.UseMiddleware<RequestHeadLimits>();
         app.UseAccess();
         app.MapOpenApi();

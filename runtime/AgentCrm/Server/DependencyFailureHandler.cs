@@ -22,7 +22,7 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
 {
     internal const string StorageService = "Storage (the server's database in its data directory)";
     internal static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
-    private readonly Dictionary<string, (long LoggedAt, int Unlogged)> _logged = new(StringComparer.Ordinal);
+    private readonly LogThrottle _log = new(LogInterval, time);
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -31,7 +31,7 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         // Down or overloaded: 503, worth retrying. Refusing what this server sends (a key, a collection of the wrong shape):
         // 502 without Retry-After, since retrying cannot help until its configuration is fixed.
         var status = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway;
-        if (ShouldLog(service, out var unlogged))
+        if (_log.ShouldLog(service, out var unlogged))
             LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path, status, unlogged, LogInterval.TotalSeconds);
         httpContext.Response.StatusCode = status;
         var storage = service == StorageService;
@@ -67,25 +67,6 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         _ when SqliteWriter.IsStorageFailure(exception) => (StorageService, true),
         _ => null,
     };
-
-    /// <summary>True for the first failure of <paramref name="service"/> in each <see cref="LogInterval"/>, with the count since the last one logged.</summary>
-    private bool ShouldLog(string service, out int unlogged)
-    {
-        var now = time.GetTimestamp();
-        lock (_logged)
-        {
-            var (loggedAt, count) = _logged.GetValueOrDefault(service);
-            if (loggedAt != 0 && time.GetElapsedTime(loggedAt, now) < LogInterval)
-            {
-                _logged[service] = (loggedAt, count + 1);
-                unlogged = 0;
-                return false;
-            }
-            _logged[service] = (now, 0);
-            unlogged = count;
-            return true;
-        }
-    }
 
     private static bool IsTransient(System.Net.HttpStatusCode code) =>
         (int)code >= 500 || code is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.RequestTimeout;

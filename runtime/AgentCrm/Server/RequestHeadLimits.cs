@@ -57,8 +57,6 @@ internal sealed class RequestHeadLimits(RequestDelegate next)
     {
         // Like Kestrel's own answer, the connection is not kept: a client sending this much may be sending more.
         context.Response.Headers.Connection = "close";
-        context.Response.Headers.XContentTypeOptions = "nosniff";
-        context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [detail] })
         {
             Status = status,
