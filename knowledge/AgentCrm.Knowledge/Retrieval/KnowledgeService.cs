@@ -87,6 +87,7 @@ public sealed partial class KnowledgeService : IDisposable
         try
         {
             await EnsureReadyAsync(cancellationToken);
+            using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
             await ReloadIfChangedLockedAsync(cancellationToken);
             var existing = _documents.GetValueOrDefault(documentId);
             var sameContent = existing is not null && existing.ContentHash == hash && existing.Type == typeName;
@@ -226,6 +227,7 @@ public sealed partial class KnowledgeService : IDisposable
         try
         {
             await EnsureReadyAsync(cancellationToken);
+            using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
             await ReloadIfChangedLockedAsync(cancellationToken);
             if (!_documents.TryGetValue(id, out var existing))
             {
@@ -486,6 +488,7 @@ public sealed partial class KnowledgeService : IDisposable
             var empty = await _store.EnsureReadyAsync(_options.Dimension, cancellationToken);
             if ((empty && _units.Count > 0) || _catalog.Meta(RestorePendingKey) is not null)
             {
+                using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
                 _catalog.SetMeta(RestorePendingKey, [1]);
                 await RestoreAsync(cancellationToken);
                 _catalog.SetMeta(RestorePendingKey, null);
