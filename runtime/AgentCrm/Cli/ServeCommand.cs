@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using AgentCrm.Demo;
 using AgentCrm.Server;
 
@@ -8,6 +9,16 @@ internal static class ServeCommand
 {
     private static readonly Option<bool> Demo = new("--demo") { Description = "Feed the bundled demo timeline and print where to look." };
     private static readonly Option<string?> Urls = new("--urls") { Description = $"Listen addresses (default {AgentCrmServer.DefaultUrls})." };
+
+    static ServeCommand()
+    {
+        // A usage error (exit 2, one line naming --urls) before anything is opened.
+        Urls.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && ListenAddressProblem(r.Tokens[^1].Value, "--urls") is { } problem)
+                r.AddError(problem);
+        });
+    }
 
     public static Command Create()
     {
@@ -19,8 +30,8 @@ internal static class ServeCommand
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var overrides = AgentCrmCli.StorageOverrides(parse);
-        if (parse.GetValue(Urls) is { } urls)
-            overrides["urls"] = urls;
+        if (parse.GetValue(Urls) is { } given)
+            overrides["urls"] = given;
         // A host that fails to start (e.g. its port is taken) logs the exception with its stack trace before RunAsync
         // throws it; the CLI tells that exception in one line, so the host's copy is dropped until it has started.
         // Later failures (a faulting background service) are still logged in full.
@@ -32,13 +43,21 @@ internal static class ServeCommand
         app.Lifetime.ApplicationStarted.Register(() => started.Value = true);
         // Bad settings fail here with one line naming the key, before the host would log a stack trace.
         app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
-        if (BadListenAddress(app.Configuration["urls"]) is { } bad)
-            return parse.GetValue(Urls) is not null
-                ? AgentCrmCli.Usage($"--urls: '{bad}' is not a listen address such as {AgentCrmServer.DefaultUrls}.")
-                : AgentCrmCli.Fail($"invalid configuration: urls: '{bad}' is not a listen address such as {AgentCrmServer.DefaultUrls}.");
+        // --urls was checked by its validator; the setting (urls, ASPNETCORE_URLS) is checked here. Empty: the default.
+        var name = parse.GetValue(Urls) is not null ? "--urls" : "urls";
+        var urls = app.Configuration["urls"];
+        if (name == "urls" && !string.IsNullOrWhiteSpace(urls) && ListenAddressProblem(urls, name) is { } problem)
+            return AgentCrmCli.Fail("invalid configuration: " + problem);
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app);
-        await app.RunAsync(cancellationToken);
+        try
+        {
+            await app.RunAsync(cancellationToken);
+        }
+        catch (Exception ex) when (BindProblem(ex, string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name) is { } bind)
+        {
+            return AgentCrmCli.Fail(bind);
+        }
         return 0;
     }
 
@@ -52,20 +71,91 @@ internal static class ServeCommand
         public bool Value { get => _value; set => _value = value; }
     }
 
-    /// <summary>The first of the ';'-separated listen addresses Kestrel would refuse, or null.</summary>
-    private static string? BadListenAddress(string? urls)
+    /// <summary>
+    /// What is wrong with ';'-separated listen addresses that can be told before listening (none given, not a URL, a port
+    /// out of range, a path, a scheme Kestrel does not serve), in one line naming <paramref name="name"/>; null when none.
+    /// </summary>
+    internal static string? ListenAddressProblem(string urls, string name)
     {
-        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (addresses.Length == 0)
+            return $"{name}: give at least one listen address, such as {AgentCrmServer.DefaultUrls}.";
+        foreach (var url in addresses)
         {
+            Microsoft.AspNetCore.Http.BindingAddress address;
             try
             {
-                Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+                address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
             }
             catch (FormatException)
             {
-                return url;
+                return $"{name}: '{url}' is not a listen address such as {AgentCrmServer.DefaultUrls}.";
             }
+            if (!address.Scheme.Equals("http", StringComparison.OrdinalIgnoreCase) && !address.Scheme.Equals("https", StringComparison.OrdinalIgnoreCase))
+                return $"{name}: '{url}': only http:// and https:// listen addresses are supported.";
+            if (!address.IsUnixPipe && address.Port is < 0 or > 65535)
+                return $"{name}: '{url}': the port must be from 0 to 65535 (0: any free port).";
+            if (!string.IsNullOrEmpty(address.PathBase) && address.PathBase != "/")
+                return $"{name}: '{url}': paths are not supported in listen addresses; give scheme://host:port, such as {AgentCrmServer.DefaultUrls}.";
         }
         return null;
+    }
+
+    /// <summary>
+    /// A start-up failure to listen that is about the addresses, told in one line naming the address: an IP address that is
+    /// not one of this machine's, or https:// without a certificate. Null for any other exception (told as it is).
+    /// </summary>
+    private static string? BindProblem(Exception ex, string urls, string name)
+    {
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (ex is InvalidOperationException && ex.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal))
+        {
+            // An https:// address in the listen addresses, or else an endpoint of Kestrel's own settings (Kestrel:Endpoints).
+            var https = addresses.FirstOrDefault(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
+            return (https is null ? "" : $"{name}: '{https}': ") + "HTTPS needs a certificate: set Kestrel:Certificates:Default:Path "
+                + "(and Kestrel:Certificates:Default:Password), or listen on http:// behind a TLS-terminating proxy.";
+        }
+        // EADDRNOTAVAIL (an address no interface has), EINVAL (e.g. a link-local IPv6 address without its interface).
+        if ((ex as System.Net.Sockets.SocketException ?? ex.InnerException as System.Net.Sockets.SocketException)?.SocketErrorCode
+            is System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.InvalidArgument)
+        {
+            var local = LocalAddresses();
+            foreach (var url in addresses)
+                if (TryHostAddress(url, out var ip) && !IPAddress.IsLoopback(ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any)
+                    && !local.Contains(Convert.ToHexString(ip.GetAddressBytes())))
+                    return $"{name}: '{url}': {ip} is not an address of this machine; listen on one of its addresses, 127.0.0.1, or 0.0.0.0 (every interface).";
+        }
+        return null;
+    }
+
+    private static bool TryHostAddress(string url, out IPAddress ip)
+    {
+        ip = IPAddress.None;
+        try
+        {
+            var host = Microsoft.AspNetCore.Http.BindingAddress.Parse(url).Host;
+            return IPAddress.TryParse(host.Trim('[', ']'), out ip!);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>This machine's interface addresses (their bytes, in hex: an IPv6 scope does not count); empty when unknown.</summary>
+    private static HashSet<string> LocalAddresses()
+    {
+        var addresses = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                    addresses.Add(Convert.ToHexString(unicast.Address.GetAddressBytes()));
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            // Unknown: every IP address in the list is then named as not this machine's.
+        }
+        return addresses;
     }
 }

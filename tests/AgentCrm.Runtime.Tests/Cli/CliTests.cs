@@ -67,7 +67,7 @@ public sealed class CliTests
         var option = await CliRunner.RunAsync(["serve", "--urls", "notaurl", "--data", TempDirectory.Create()]);
         var setting = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:5999;notaurl" });
 
-        Assert.Equal((2, "agentcrm: --urls: 'notaurl' is not a listen address such as http://127.0.0.1:5080. (see agentcrm --help)"), (option.ExitCode, option.Stderr.Trim()));
+        Assert.Equal((2, "agentcrm: --urls: 'notaurl' is not a listen address such as http://127.0.0.1:5080. (see agentcrm serve --help)"), (option.ExitCode, option.Stderr.Trim()));
         Assert.Equal((1, "agentcrm: invalid configuration: urls: 'notaurl' is not a listen address such as http://127.0.0.1:5080."), (setting.ExitCode, setting.Stderr.Trim()));
         Assert.DoesNotContain("   at ", option.Stdout + setting.Stdout, StringComparison.Ordinal);
     }
