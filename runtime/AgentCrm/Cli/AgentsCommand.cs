@@ -31,9 +31,21 @@ internal static class AgentsCommand
         register.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
         {
             var file = p.GetValue(manifestArg)!;
+            // The file as given names every problem with its content ("watch.yaml: subscribes[0] (line 5): …").
+            var shown = p.GetResult(manifestArg)!.Tokens[0].Value;
+            if (Directory.Exists(file.FullName))
+                return AgentCrmCli.Fail($"{shown}: is a folder, not a manifest file");
             if (!file.Exists)
                 return AgentCrmCli.Fail($"no such file: {file.FullName}");
-            var source = ManifestReader.Parse(await File.ReadAllTextAsync(file.FullName, token), file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
+            ManifestSource source;
+            try
+            {
+                source = ManifestReader.Parse(await File.ReadAllTextAsync(file.FullName, token), file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
+            }
+            catch (ManifestException ex)
+            {
+                return AgentCrmCli.Fail(InFile(shown, ex.Errors));
+            }
             var manifest = source.Manifest;
             RegisterResult result;
             try
@@ -42,7 +54,7 @@ internal static class AgentsCommand
             }
             catch (ManifestException ex)
             {
-                throw new ManifestException(source.Lines.Annotate(ex.Errors));
+                return AgentCrmCli.Fail(InFile(shown, source.Lines.Annotate(ex.Errors)));
             }
             Print(p, AgentsApi.ToDto(result.Record), $"{manifest.Id}@{manifest.Version} {(result.Created ? "registered" : "already registered")} ({result.Record.ContentHash})");
             return 0;
@@ -109,6 +121,10 @@ internal static class AgentsCommand
         agents.Subcommands.Add(FitCommand.Create());
         return agents;
     }
+
+    /// <summary>A manifest's problems, after the file's name; the whole document's ("$") without a path.</summary>
+    private static string InFile(string file, IReadOnlyDictionary<string, string[]> errors) =>
+        $"{file}: " + string.Join("; ", errors.Select(e => (e.Key == "$" ? "" : e.Key + ": ") + string.Join(", ", e.Value)));
 
     /// <summary>Why <paramref name="value"/> is not an ID@VERSION, or null.</summary>
     private static string? VersionProblem(string value)

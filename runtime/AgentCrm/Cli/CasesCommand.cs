@@ -15,13 +15,14 @@ internal static class CasesCommand
         var mapping = new Option<FileInfo?>("--mapping") { Description = "YAML mapping of a tabular CSV (see sandbox/mappings/)." };
         var labels = new Option<FileInfo?>("--labels") { Description = "Labels CSV (customerId,cutoff,label) for an NDJSON timeline." };
         var add = new Command("add", "Register a case set; the same content again is unchanged, other content under a taken name is refused (cases remove it first).") { name, file, mapping, labels };
-        add.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        // Exactly one of --mapping and --labels: a usage error before the data directory is opened.
+        add.SetAction((p, ct) => (p.GetValue(mapping) is null) == (p.GetValue(labels) is null)
+            ? Task.FromResult(AgentCrmCli.Usage("give exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)", ParseErrors.CommandPath(p)))
+            : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var store = services.GetRequiredService<CaseSetStore>();
             var data = p.GetValue(file)!;
-            var aux = p.GetValue(mapping) ?? p.GetValue(labels);
-            if (aux is null || (p.GetValue(mapping) is not null && p.GetValue(labels) is not null))
-                return AgentCrmCli.Usage("give exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)");
+            var aux = (p.GetValue(mapping) ?? p.GetValue(labels))!;
             foreach (var f in new[] { data, aux })
                 if (!f.Exists)
                     return AgentCrmCli.Fail($"no such file: {f.FullName}");

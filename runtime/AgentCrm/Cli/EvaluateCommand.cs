@@ -18,11 +18,10 @@ internal static class EvaluateCommand
     public static Command Create(Argument<string> versionArg)
     {
         var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html };
-        command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        // Options that do not go together: a usage error before the data directory is opened.
+        command.SetAction((p, ct) => UsageProblem(p) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p))) : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
-            if (UsageProblem(p) is { } usage)
-                return AgentCrmCli.Usage(usage);
             // The version first: an uploaded case file is stored only for a version that exists.
             var record = services.GetRequiredService<AgentRegistry>().Find(agentId, version);
             var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest.Kind, token);

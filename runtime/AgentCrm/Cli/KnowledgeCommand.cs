@@ -65,7 +65,7 @@ internal static class KnowledgeCommand
             var errors = new Dictionary<string, string[]>();
             var take = SearchRules.Read(p.GetValue(query), p.GetValue(k), errors, "QUERY", "--k");
             return errors.Count > 0
-                ? Task.FromResult(AgentCrmCli.Usage(string.Join(" ", errors.Values.SelectMany(v => v))))
+                ? Task.FromResult(AgentCrmCli.Usage(string.Join(" ", errors.Values.SelectMany(v => v)), ParseErrors.CommandPath(p)))
                 : SearchAsync(p, p.GetValue(query)!, take, ct);
         });
 

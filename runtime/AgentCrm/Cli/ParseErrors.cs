@@ -34,16 +34,54 @@ internal static class ParseErrors
     private static string Unmatched(string token, Command command, string path, ParseResult result)
     {
         if (token.Length > 1 && token.StartsWith('-'))
-            return $"'{token}' is not an option of '{path}'; its options: {string.Join(", ", OptionsOf(result.CommandResult).Select(o => o.Name))}";
+        {
+            var options = OptionsOf(result.CommandResult).ToList();
+            var names = options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith('-'));
+            return $"'{token}' is not an option of '{path}'{DidYouMean(token, names)}; its options: {string.Join(", ", options.Select(o => o.Name))}";
+        }
         var arguments = command.Arguments.Where(a => !a.Hidden).ToList();
         var argumentsGiven = arguments.All(a => result.GetResult(a) is { Tokens.Count: > 0 });
         var subcommands = command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
         if (subcommands.Count > 0 && argumentsGiven)
-            return $"'{token}' is not a command of '{path}'; use one of {string.Join(", ", subcommands)}";
+            return $"'{token}' is not a command of '{path}'{DidYouMean(token, subcommands)}; use one of {string.Join(", ", subcommands)}";
         return arguments.Count == 0
             ? $"'{path}' takes no argument; '{token}' is unexpected"
             : $"'{path}' takes {string.Join(" ", arguments.Select(a => a.Name))}; '{token}' is one too many";
     }
+
+    /// <summary>" (did you mean X?)" for the known name closest to a mistyped one (at most 2 edits, fewer than its length); else "".</summary>
+    internal static string DidYouMean(string token, IEnumerable<string> known)
+    {
+        var best = known.Distinct(StringComparer.Ordinal)
+            .Select(name => (Name: name, Distance: EditDistance(token, name)))
+            .Where(c => c.Distance <= 2 && c.Distance < token.TrimStart('-').Length)
+            .OrderBy(c => c.Distance)
+            .FirstOrDefault();
+        return best.Name is null ? "" : $" (did you mean {best.Name}?)";
+    }
+
+    /// <summary>Edits (insert, delete, replace, swap of neighbours) between two words, ignoring case.</summary>
+    internal static int EditDistance(string a, string b)
+    {
+        (a, b) = (a.ToLowerInvariant(), b.ToLowerInvariant());
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+            d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++)
+            d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>The command a parse result is about, as typed ("agentcrm agents evaluate"): whose --help a usage error points to.</summary>
+    internal static string CommandPath(ParseResult result) => CommandPath(result.CommandResult);
 
     private static string OptionProblem(OptionResult result, string parserMessage)
     {

@@ -63,5 +63,79 @@ public sealed class CliErgonomicsTests
         Assert.DoesNotContain("dev-certs", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Register_AFileThatIsNotAManifest_NamesTheFile()
+    {
+        var dir = TempDirectory.Create();
+        var text = Path.Combine(dir, "hostname");
+        await File.WriteAllTextAsync(text, "build-host-7\n");
+        var yaml = Path.Combine(dir, "broken.yaml");
+        await File.WriteAllTextAsync(yaml, "id: [\n");
+
+        var notAnObject = await CliRunner.RunAsync(["agents", "register", text, "--data", dir]);
+        var malformed = await CliRunner.RunAsync(["agents", "register", yaml, "--data", dir]);
+        var folder = await CliRunner.RunAsync(["agents", "register", dir, "--data", dir]);
+
+        Assert.Equal((1, $"agentcrm: {text}: A manifest must be an object."), (notAnObject.ExitCode, notAnObject.Stderr.Trim()));
+        Assert.Equal(1, malformed.ExitCode);
+        Assert.StartsWith($"agentcrm: {yaml}: Malformed YAML (line 2", malformed.Stderr, StringComparison.Ordinal);
+        Assert.Equal((1, $"agentcrm: {dir}: is a folder, not a manifest file"), (folder.ExitCode, folder.Stderr.Trim()));
+    }
+
+    [Fact]
+    public async Task Register_AManifestWithABadField_NamesTheFileAndTheField()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = Path.Combine(dir, "bad.json");
+        await File.WriteAllTextAsync(manifest, """{ "id": "x-y", "version": "1.0.0", "kind": "renewal-risk", "scenario": "s", "subscribes": ["nope"], "purpose": "p" }""");
+
+        var result = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"agentcrm: {manifest}: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("subscribes[0]", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0" }, "agentcrm agents evaluate")]
+    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-file", "x.csv", "--mapping", "m.yaml" }, "agentcrm agents evaluate")]
+    [InlineData(new[] { "cases", "add", "mine", "x.csv" }, "agentcrm cases add")]
+    [InlineData(new[] { "knowledge", "search", "" }, "agentcrm knowledge search")]
+    public async Task UsageErrors_PointToTheVerbsOwnHelp_BeforeTheDataDirectoryIsOpened(string[] args, string command)
+    {
+        var data = Path.Combine(TempDirectory.Create(), "data");
+
+        var result = await CliRunner.RunAsync([.. args, "--data", data]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.EndsWith($"(see {command} --help)", result.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(data), "the data directory was opened before the usage error");
+    }
+
+    [Theory]
+    [InlineData(new[] { "agents", "regster", "x.yaml" }, "'regster' is not a command of 'agentcrm agents' (did you mean register?)")]
+    [InlineData(new[] { "agnts", "list" }, "'agnts' is not a command of 'agentcrm' (did you mean agents?)")]
+    [InlineData(new[] { "agents", "list", "--jsn" }, "'--jsn' is not an option of 'agentcrm agents list' (did you mean --json?)")]
+    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0", "--case", "telco-churn" }, "'--case' is not an option of 'agentcrm agents evaluate' (did you mean --cases?)")]
+    [InlineData(new[] { "serve", "--url", "http://127.0.0.1:5080" }, "'--url' is not an option of 'agentcrm serve' (did you mean --urls?)")]
+    public async Task AMistypedVerbOrOption_GetsADidYouMean(string[] args, string expected)
+    {
+        var result = await CliRunner.RunAsync([.. args, "--data", TempDirectory.Create()]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"agentcrm: {expected}", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task AWordFarFromEveryVerb_GetsNoSuggestion()
+    {
+        var result = await CliRunner.RunAsync(["agents", "frobnicate", "--data", TempDirectory.Create()]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("did you mean", result.Stderr, StringComparison.Ordinal);
+    }
+
     private static string LastLine(string text) => text.Trim().Split('\n')[^1].Trim();
 }
