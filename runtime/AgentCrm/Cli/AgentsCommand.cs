@@ -21,8 +21,7 @@ internal static class AgentsCommand
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { items = rows }, Output));
             else
-                foreach (var v in rows)
-                    Console.WriteLine($"{v.Id}@{v.Version,-10} {v.State,-10} {v.Kind,-16} {v.ContentHash[..19]}");
+                Console.Write(Columns.Render(rows.Select(v => new[] { $"{v.Id}@{v.Version}", v.State, v.Kind, v.ContentHash[..19] })));
             return Task.FromResult(0);
         }));
 
@@ -147,4 +146,31 @@ internal static class AgentsCommand
 
     private static Task<int> WithRegistry(ParseResult p, CancellationToken ct, Func<AgentRegistry, CancellationToken, Task<int>> action) =>
         CliHost.RunAsync(p, ct, (services, token) => action(services.GetRequiredService<AgentRegistry>(), token));
+}
+
+/// <summary>
+/// Plain-text columns for the CLI's lists, each as wide as its longest value (a long agent id or key name does not shift
+/// the rest); no escape codes, so a pipe gets the same text. The last column is not padded.
+/// </summary>
+internal static class Columns
+{
+    /// <summary>The rows, one line each; the columns in <paramref name="rightAligned"/> (numbers) are aligned right.</summary>
+    public static string Render(IEnumerable<string[]> rows, params int[] rightAligned)
+    {
+        var all = rows.ToList();
+        if (all.Count == 0)
+            return "";
+        var widths = new int[all.Max(r => r.Length)];
+        foreach (var row in all)
+            for (var i = 0; i < row.Length; i++)
+                widths[i] = Math.Max(widths[i], row[i].Length);
+        var text = new System.Text.StringBuilder();
+        foreach (var row in all)
+        {
+            var cells = row.Select((cell, i) => i == row.Length - 1 && !rightAligned.Contains(i) ? cell
+                : rightAligned.Contains(i) ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]));
+            text.Append(string.Join("  ", cells).TrimEnd()).Append('\n');
+        }
+        return text.ToString();
+    }
 }

@@ -48,8 +48,7 @@ internal static class CasesCommand
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { items = sets }, Output));
             else
-                foreach (var s in sets)
-                    Console.WriteLine($"{s.Name,-24} {s.Kind,-9} {s.Cases,7} cases {s.Positives,7} positive  {s.Hash[..19]}");
+                Console.Write(Columns.Render(sets.Select(s => new[] { s.Name, s.Kind, $"{s.Cases} cases", $"{s.Positives} positive", s.Hash[..19] }), 2, 3));
             return Task.FromResult(0);
         }));
         var removeName = new Argument<string>("NAME") { Description = "Case set name, e.g. upload:3f2a9c0d41be." };

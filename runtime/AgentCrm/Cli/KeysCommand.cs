@@ -43,8 +43,7 @@ internal static class KeysCommand
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { items = all }, Output));
             else
-                foreach (var k in all)
-                    Console.WriteLine($"{k.Name,-24} {k.Role,-10} {k.Prefix}…  {(k.RevokedAt is null ? "active" : $"revoked {k.RevokedAt:O}")}");
+                Console.Write(Columns.Render(all.Select(k => new[] { k.Name, k.Role, $"{k.Prefix}…", k.RevokedAt is null ? "active" : $"revoked {k.RevokedAt:O}" })));
             return Task.FromResult(0);
         }));
         keys.Subcommands.Add(create);

@@ -48,8 +48,11 @@ internal static class KnowledgeCommand
                 Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));
             else
             {
-                foreach (var r in results)
-                    Console.WriteLine($"{r.DocumentId,-48} {JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()),-9} {r.Chunks,5} chunks {r.DistilledUnits,5} distilled{(r.Changed is { } changed ? $" ({string.Join(", ", changed)} changed)" : "")}");
+                Console.Write(Columns.Render(results.Select(r => new[]
+                {
+                    r.DocumentId, JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()), $"{r.Chunks} chunks",
+                    $"{r.DistilledUnits} distilled", r.Changed is { } changed ? $"({string.Join(", ", changed)} changed)" : "",
+                }), 2, 3));
                 foreach (var s in skipped)
                     Console.WriteLine($"skipped {s.Path}: {s.Reason}");
             }

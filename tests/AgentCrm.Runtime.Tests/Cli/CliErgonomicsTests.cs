@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AgentCrm.Runtime.Tests.Server;
 
 namespace AgentCrm.Runtime.Tests.Cli;
@@ -135,6 +136,45 @@ public sealed class CliErgonomicsTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.DoesNotContain("did you mean", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentsAndKeysLists_KeepTheirColumnsAligned_WithLongNames_AndNoEscapeCodes()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = Path.Combine(dir, "long.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            id: nps-watch-for-the-enterprise-accounts-of-emea
+            version: 2.0.0-beta.1
+            kind: renewal-risk
+            scenario: renewal-risk
+            subscribes: [nps]
+            reads: [nps.latest]
+            purpose: customer-success
+            threshold: 0.5
+            """);
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir])).ExitCode);
+        foreach (var (name, role) in new[] { ("ops", "ops"), ("csm-with-a-very-long-name-for-the-nordics-team", "csm"), ("reviewer-1", "reviewer") })
+            Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", role, "--name", name, "--data", dir])).ExitCode);
+
+        var agents = await CliRunner.RunAsync(["agents", "list", "--data", dir]);
+        var keys = await CliRunner.RunAsync(["keys", "list", "--data", dir]);
+
+        Assert.Equal(0, agents.ExitCode);
+        Assert.Equal(0, keys.ExitCode);
+        AssertAligned(agents.Stdout, 4, 4);
+        AssertAligned(keys.Stdout, 4, 3);
+    }
+
+    /// <summary>Every line has <paramref name="columns"/> cells (2+ spaces apart), each starting at the same place on every line.</summary>
+    private static void AssertAligned(string stdout, int columns, int lines)
+    {
+        Assert.DoesNotContain('\u001b', stdout);
+        var rows = stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(lines, rows.Length);
+        var starts = rows.Select(row => Regex.Matches(row, @"(?<=^|\s{2})\S").Select(m => m.Index).ToArray()).ToList();
+        Assert.All(starts, s => Assert.Equal(columns, s.Length));
+        Assert.All(starts, s => Assert.Equal(starts[0], s));
     }
 
     private static string LastLine(string text) => text.Trim().Split('\n')[^1].Trim();
