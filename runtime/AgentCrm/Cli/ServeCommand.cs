@@ -73,7 +73,7 @@ internal static class ServeCommand
 
     /// <summary>
     /// What is wrong with ';'-separated listen addresses that can be told before listening (none given, not a URL, a port
-    /// out of range, a path, a scheme Kestrel does not serve), in one line naming <paramref name="name"/>; null when none.
+    /// out of range, localhost:0, a path, a scheme Kestrel does not serve), in one line naming <paramref name="name"/>; null when none.
     /// </summary>
     internal static string? ListenAddressProblem(string urls, string name)
     {
@@ -95,6 +95,8 @@ internal static class ServeCommand
                 return $"{name}: '{url}': only http:// and https:// listen addresses are supported.";
             if (!address.IsUnixPipe && address.Port is < 0 or > 65535)
                 return $"{name}: '{url}': the port must be from 0 to 65535 (0: any free port).";
+            if (address.Port == 0 && address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+                return $"{name}: '{url}': port 0 (any free port) needs an IP address: use 127.0.0.1:0 or [::1]:0.";
             if (!string.IsNullOrEmpty(address.PathBase) && address.PathBase != "/")
                 return $"{name}: '{url}': paths are not supported in listen addresses; give scheme://host:port, such as {AgentCrmServer.DefaultUrls}.";
         }

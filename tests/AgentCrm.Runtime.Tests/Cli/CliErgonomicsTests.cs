@@ -15,6 +15,7 @@ public sealed class CliErgonomicsTests
     [InlineData("http://127.0.0.1:99999", "--urls: 'http://127.0.0.1:99999': the port must be from 0 to 65535 (0: any free port).")]
     [InlineData("http://127.0.0.1:-1", "--urls: 'http://127.0.0.1:-1': the port must be from 0 to 65535 (0: any free port).")]
     [InlineData("http://127.0.0.1:5080/app", "--urls: 'http://127.0.0.1:5080/app': paths are not supported in listen addresses; give scheme://host:port, such as http://127.0.0.1:5080.")]
+    [InlineData("http://localhost:0", "--urls: 'http://localhost:0': port 0 (any free port) needs an IP address: use 127.0.0.1:0 or [::1]:0.")]
     [InlineData("ftp://127.0.0.1:21", "--urls: 'ftp://127.0.0.1:21': only http:// and https:// listen addresses are supported.")]
     public async Task Serve_AListenAddressKestrelWouldRefuse_IsAUsageErrorNamingUrls_BeforeTheDataDirectoryIsOpened(string urls, string expected)
     {
