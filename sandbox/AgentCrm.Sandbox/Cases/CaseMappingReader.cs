@@ -88,12 +88,16 @@ internal static class CaseMappingReader
         }
         y.OnlyKeys(map, LabelKeys, "label");
         var column = y.RequiredScalar(map, "column");
-        var positive = y.Values(y.Child(map, "positive") ?? throw y.Error(map, "label.positive is required (the value that means churned)."), "label.positive");
-        var negative = y.Child(map, "negative") is { } neg ? y.Values(neg, "label.negative") : null;
+        // Label values match ignoring case and surrounding spaces (Yes, yes and " YES " are one label), as timeline labels do.
+        var positive = LabelValues(y.Values(y.Child(map, "positive") ?? throw y.Error(map, "label.positive is required (the value that means churned)."), "label.positive"));
+        var negative = y.Child(map, "negative") is { } neg ? LabelValues(y.Values(neg, "label.negative")) : null;
         if (negative is not null && negative.Overlaps(positive))
             throw y.Error(map, "label.positive and label.negative share a value.");
         return new LabelSpec(column, positive, negative, Line(node));
     }
+
+    private static HashSet<string> LabelValues(HashSet<string> values) =>
+        new(values.Select(v => v.Trim()), StringComparer.OrdinalIgnoreCase);
 
     private static SegmentSpec ReadSegment(Reader y, YamlNode node)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
 
 namespace AgentCrm.Sandbox.Cases;
 
@@ -73,7 +74,7 @@ internal static class TabularCaseReader
                 if (value.Length == 0)
                     throw Error(fieldColumns[f], "empty value (list \"\" under the field's missing: to allow it).");
                 if (spec.Type == FieldType.Text)
-                    fields[spec.Field] = SnapshotField.Of(spec.Field, value);
+                    fields[spec.Field] = SnapshotField.Of(spec.Field, LikeIntake(spec.Field, value));
                 else if (TryNumber(value, out var number))
                     fields[spec.Field] = SnapshotField.Of(spec.Field, number);
                 else
@@ -88,6 +89,13 @@ internal static class TabularCaseReader
         }
         return cases;
     }
+
+    /// <summary>
+    /// A text value as the live path would hold it, so a replay sees what production sees: intake keeps at most
+    /// <see cref="CustomerState.MaxDocumentChars"/> characters of a document's text and cuts the rest (it refuses none).
+    /// </summary>
+    internal static string LikeIntake(string field, string value) =>
+        field == "documents.text" && value.Length > CustomerState.MaxDocumentChars ? value[..CustomerState.MaxDocumentChars] : value;
 
     /// <summary>Invariant-culture decimal or exponent notation; no thousands separators, NaN or infinities.</summary>
     public static bool TryNumber(string s, out double value) =>

@@ -91,6 +91,50 @@ public sealed class TabularCasesTests
     }
 
     [Fact]
+    public void LoadTabular_LabelValues_MatchIgnoringCaseAndSurroundingSpaces()
+    {
+        var set = SampleData.Tabular(Header + "c1,2,One year,1,No,yes\nc2,2,One year,1,No, YES \nc3,2,One year,1,No,no\nc4,2,One year,1,No,No\n", Mapping);
+
+        Assert.Equal([true, true, false, false], set.Cases.Select(c => c.Label));
+        // The mapping's own values are trimmed too; an unknown value is still refused with its line and column.
+        var spaced = Mapping.Replace("positive: \"Yes\"", "positive: \" Yes \"", StringComparison.Ordinal);
+        Assert.True(SampleData.Tabular(Header + "c1,2,One year,1,No,yes\n", spaced).Cases[0].Label);
+        var ex = Assert.Throws<CaseSetException>(() => SampleData.Tabular(Header + "c1,2,One year,1,No,yess\n", Mapping));
+        Assert.Equal("cases.csv line 2, column 'Churn': label value 'yess' is neither positive (Yes) nor negative (No).", ex.Message);
+    }
+
+    [Fact]
+    public void LoadTabular_PositiveAndNegativeDifferingOnlyInCase_AreRefused()
+    {
+        var mapping = Mapping.Replace("negative: \"No\"", "negative: \"yes\"", StringComparison.Ordinal);
+
+        var ex = Assert.Throws<CaseSetException>(() => SampleData.Tabular(Header + "c1,2,One year,1,No,Yes\n", mapping));
+
+        Assert.Contains("label.positive and label.negative share a value", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadTabular_DocumentText_IsCutLikeIntake_OtherTextKept()
+    {
+        const string mapping = """
+            name: long-texts
+            scenario: compliance-check
+            id: id
+            label: { column: unfair, positive: "1", negative: "0" }
+            fields:
+              - { column: text, field: documents.text, type: text }
+              - { column: title, field: documents.title, type: text }
+            """;
+        var longText = new string('a', Agents.Customers.CustomerState.MaxDocumentChars + 5_000);
+
+        var set = SampleData.Tabular($"id,text,title,unfair\nd1,{longText},{longText},1\nd2,short,short,0\n", mapping);
+
+        Assert.Equal(Agents.Customers.CustomerState.MaxDocumentChars, set.Cases[0].Snapshot.Text("documents.text")!.Length);
+        Assert.Equal(longText.Length, set.Cases[0].Snapshot.Text("documents.title")!.Length);
+        Assert.Equal("short", set.Cases[1].Snapshot.Text("documents.text"));
+    }
+
+    [Fact]
     public void LoadTabular_BadRowAfterManyGoodOnes_ReturnsNothing()
     {
         var rows = string.Concat(Enumerable.Range(1, 500).Select(i => $"c{i},{i % 70},One year,{i},No,No\n"));
