@@ -62,17 +62,39 @@ public sealed record AgentManifest
     public RuleSet? Rules { get; init; }
 }
 
-/// <summary>The promotion gate: a report on at least <see cref="MinCases"/> cases whose precision and recall lower bounds reach the minimums.</summary>
+/// <summary>
+/// The promotion gate: a report on at least <see cref="MinCases"/> cases whose precision and recall lower bounds reach the
+/// minimums, whose precision lower bound beats the case set's positive share (firing on every case; whenever
+/// <see cref="MinPrecision"/> is above 0), with at most
+/// <see cref="MaxErrorRate"/> of the cases errored and, when set, a ROC-AUC of at least <see cref="MinRocAuc"/>.
+/// </summary>
 public sealed record GateCriteria
 {
+    /// <summary>The share of errored cases a passing report may have when the manifest names none.</summary>
+    public const double DefaultMaxErrorRate = 0.01;
+
     /// <summary>Fewest replayed cases a passing report may have.</summary>
     public int MinCases { get; init; } = 200;
 
-    /// <summary>Lowest acceptable precision (lower bound of the 95% interval).</summary>
+    /// <summary>Lowest acceptable precision (lower bound of the 95% interval); above 0, the lower bound must also be above the positive share of the cases.</summary>
     public double MinPrecision { get; init; } = 0.5;
 
     /// <summary>Lowest acceptable recall (lower bound of the 95% interval).</summary>
     public double MinRecall { get; init; } = 0.5;
+
+    // Both optional and left out of the JSON when absent, so the content hash of every manifest written before they existed is unchanged.
+
+    /// <summary>Highest acceptable share of errored cases (the agent threw or timed out on them) among the cases it ran on; absent: <see cref="DefaultMaxErrorRate"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? MaxErrorRate { get; init; }
+
+    /// <summary>Lowest acceptable ROC-AUC of the report (a point estimate); absent: not checked.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? MinRocAuc { get; init; }
+
+    /// <summary><see cref="MaxErrorRate"/>, or its default when absent.</summary>
+    [JsonIgnore]
+    public double EffectiveMaxErrorRate => MaxErrorRate ?? DefaultMaxErrorRate;
 }
 
 /// <summary>How a reviewer may stop a brief.</summary>

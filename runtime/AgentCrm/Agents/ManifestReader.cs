@@ -136,6 +136,10 @@ public static partial class ManifestReader
             errors["rules"] = [$"rules belongs to kind {Rules.RulesKind.KindName}; kind {m.Kind} takes parameters."];
         if (m.Gate.MinRecall is < 0 or > 1)
             errors["gate.minRecall"] = ["gate.minRecall must be between 0 and 1."];
+        if (m.Gate.MaxErrorRate is { } maxErrorRate && (maxErrorRate is < 0 or > 1 || double.IsNaN(maxErrorRate)))
+            errors["gate.maxErrorRate"] = ["gate.maxErrorRate must be between 0 and 1 (a share of the cases, e.g. 0.01)."];
+        if (m.Gate.MinRocAuc is { } minRocAuc && (minRocAuc is < 0 or > 1 || double.IsNaN(minRocAuc)))
+            errors["gate.minRocAuc"] = ["gate.minRocAuc must be between 0 and 1."];
         if (errors.Count > 0)
             throw new ManifestException(errors);
         return m;

@@ -7,7 +7,10 @@ namespace AgentCrm.Sandbox.Gate;
 /// <summary>
 /// The promotion gate: a report for exactly this content hash, on at least the minimum number of scored
 /// cases, whose precision and recall reach their minimums on the lower bound of the 95% Wilson interval
-/// (a small lucky sample cannot pass on its point estimate).
+/// (a small lucky sample cannot pass on its point estimate), whose precision lower bound is above the
+/// positive share of the scored cases (the precision of firing on every case: an agent that knows nothing
+/// must not pass because positives are common; checked whenever minPrecision is above 0), with at most the manifest's share of errored cases, and,
+/// when the manifest sets one, a ROC-AUC of at least its minimum.
 /// </summary>
 public static class GateEvaluator
 {
@@ -36,6 +39,45 @@ public static class GateEvaluator
 
         AddIfBelow(unmet, "precision", report.PrecisionInterval.Lower, gate.MinPrecision);
         AddIfBelow(unmet, "recall", report.RecallInterval.Lower, gate.MinRecall);
+
+        // Firing on every scored case has precision = the positive share; a precision not surely above it shows no skill.
+        // Part of asking for precision: a gate with minPrecision 0 asks nothing of precision, this included.
+        var m = report.Confusion;
+        if (gate.MinPrecision > 0 && m.Total > 0)
+        {
+            var positiveShare = (double)(m.TruePositives + m.FalseNegatives) / m.Total;
+            if (!(report.PrecisionInterval.Lower > positiveShare))
+            {
+                var (bound, share) = Format(report.PrecisionInterval.Lower, positiveShare);
+                unmet.Add($"precision lower bound {bound} is not above the positive share {share}: firing on every case would do as well");
+            }
+        }
+
+        // The agent ran on every case consent did not block; an error there is a case it could not decide.
+        var ran = report.Cases - report.BlockedByConsent;
+        if (ran > 0 && report.Errors > 0)
+        {
+            var rate = (double)report.Errors / ran;
+            var max = gate.EffectiveMaxErrorRate;
+            if (rate > max)
+            {
+                unmet.Add(Invariant($"errors {report.Errors} of {ran} cases ({rate:0.0##%}) > maximum {max:0.0##%} (gate.maxErrorRate); the report lists the first errored cases and why"));
+            }
+        }
+
+        if (gate.MinRocAuc is { } minRocAuc)
+        {
+            if (report.RocAuc is not { } auc)
+            {
+                unmet.Add(Invariant($"ROC-AUC undefined (the scored cases need positives and negatives) < minimum {minRocAuc:0.000}"));
+            }
+            else if (auc < minRocAuc)
+            {
+                var (value, min) = Format(auc, minRocAuc);
+                unmet.Add($"ROC-AUC {value} < minimum {min}");
+            }
+        }
+
         return new GateResult(unmet.Count == 0, unmet);
     }
 

@@ -15,8 +15,17 @@ public sealed record ScoredCase(
     /// <summary>The customer's consent kept the agent from running on this case: no score, left out of every metric and counted apart.</summary>
     public bool Blocked { get; init; }
 
+    /// <summary>Why the case is an error (the exception's type and message, or the time-out), when it is one.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ErrorReason { get; init; }
+
     [JsonIgnore]
     public bool IsError => Error || !double.IsFinite(Score);
+
+    /// <summary><see cref="ErrorReason"/>, or what made the case an error when none was given.</summary>
+    [JsonIgnore]
+    public string? Why => !IsError ? null
+        : ErrorReason ?? (Error ? "failed" : $"the score is not a finite number ({Score.ToString(System.Globalization.CultureInfo.InvariantCulture)})");
 
     /// <summary>Left out of the metrics: the agent failed on the case (an error) or did not run on it (blocked by consent).</summary>
     [JsonIgnore]

@@ -32,6 +32,7 @@ public static class HtmlReport
         AppendConfusion(html, report.Confusion);
         AppendCharts(html, report);
         AppendSegments(html, report);
+        AppendErrors(html, report);
         AppendCalibration(html, report.Calibration);
         html.Append($"<footer>Created {E(report.CreatedAt.ToString("O", CultureInfo.InvariantCulture))}</footer>\n</body>\n</html>\n");
         return html.ToString();
@@ -112,6 +113,23 @@ public static class HtmlReport
             var m = s.Confusion;
             html.Append($"<tr><td>{E(name)}</td>").Append(Inv($"<td>{s.Cases}</td><td>{s.Errors}</td><td>{m.TruePositives}</td><td>{m.FalsePositives}</td><td>{m.FalseNegatives}</td><td>{m.TrueNegatives}</td>"));
             html.Append($"<td>{E(ReportText.WithInterval(s.PrecisionInterval))}</td><td>{E(ReportText.WithInterval(s.RecallInterval))}</td><td>{E(ReportText.WithInterval(s.F1Interval))}</td></tr>\n");
+        }
+
+        html.Append("</table>\n");
+    }
+
+    private static void AppendErrors(StringBuilder html, SandboxReport report)
+    {
+        if (report.ErroredCases.Count == 0)
+        {
+            return;
+        }
+
+        var which = report.ErroredCases.Count < report.Errors ? Inv($"the first {report.ErroredCases.Count} of {report.Errors}") : "all";
+        html.Append($"<h2>Errored cases ({E(which)})</h2>\n<table>\n<tr><th>case</th><th>reason</th></tr>\n");
+        foreach (var e in report.ErroredCases)
+        {
+            html.Append($"<tr><td>{E(e.CaseId)}</td><td style=\"text-align:left\">{E(e.Reason)}</td></tr>\n");
         }
 
         html.Append("</table>\n");

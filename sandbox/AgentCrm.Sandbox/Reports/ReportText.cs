@@ -40,6 +40,16 @@ public static class ReportText
             }
         }
 
+        if (report.ErroredCases.Count > 0)
+        {
+            text.Append('\n');
+            Line(text, $"errored cases ({(report.ErroredCases.Count < report.Errors ? $"the first {report.ErroredCases.Count} of {report.Errors}" : "all")}):");
+            foreach (var e in report.ErroredCases)
+            {
+                Line(text, $"  {e.CaseId}: {e.Reason}");
+            }
+        }
+
         text.Append('\n');
         Line(text, $"gate: {GateOutcome(report).Text}");
         foreach (var unmet in report.Unmet)

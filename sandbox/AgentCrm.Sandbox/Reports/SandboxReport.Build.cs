@@ -7,6 +7,9 @@ public sealed partial record SandboxReport
     /// <summary>The <see cref="PerSegment"/> key of cases without a segment.</summary>
     public const string NoSegment = "(none)";
 
+    /// <summary>How many errored cases <see cref="ErroredCases"/> lists.</summary>
+    public const int MaxErroredCases = 20;
+
     /// <summary>Computes every metric from the replayed cases; the report is not yet gated.</summary>
     public static SandboxReport Build(
         IReadOnlyList<ScoredCase> cases,
@@ -30,6 +33,7 @@ public sealed partial record SandboxReport
             Threshold = threshold,
             Cases = cases.Count,
             Errors = cases.Count(c => c.IsError),
+            ErroredCases = [.. cases.Where(c => c.IsError).Take(MaxErroredCases).Select(c => new ErroredCase(c.CaseId, c.Why!))],
             BlockedByConsent = cases.Count(c => c.Blocked),
             Confusion = ConfusionMatrix.From(cases),
             RocAuc = RankingMetrics.RocAuc(cases),

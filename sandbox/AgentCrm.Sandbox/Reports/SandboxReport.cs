@@ -28,6 +28,9 @@ public sealed partial record SandboxReport
     /// <summary>Cases where the agent threw, timed out or returned a non-finite score.</summary>
     public required int Errors { get; init; }
 
+    /// <summary>The first <see cref="MaxErroredCases"/> errored cases in case order, each with why, for diagnosis; empty without errors.</summary>
+    public IReadOnlyList<ErroredCase> ErroredCases { get; init; } = [];
+
     /// <summary>Cases not assessed because the customer's consent withholds a field the agent requires.</summary>
     public int BlockedByConsent { get; init; }
 
@@ -84,3 +87,6 @@ public sealed partial record SandboxReport
 
     public required DateTimeOffset CreatedAt { get; init; }
 }
+
+/// <summary>A case the agent could not decide: its id and why (the exception's type and message, or the time-out).</summary>
+public sealed record ErroredCase(string CaseId, string Reason);

@@ -47,7 +47,10 @@ public sealed class GateEvaluatorTests
     {
         var result = GateEvaluator.Evaluate(Report(tp: 60, fp: 40, fn: 10, tn: 80, errors: 20), new GateCriteria(), Hash);
 
-        Assert.Equal(["scored cases 190 < minimum 200 (210 cases, 20 errors)"], result.Unmet);
+        Assert.Equal(
+            ["scored cases 190 < minimum 200 (210 cases, 20 errors)",
+             "errors 20 of 210 cases (9.524%) > maximum 1.0% (gate.maxErrorRate); the report lists the first errored cases and why"],
+            result.Unmet);
     }
 
     [Fact]
@@ -94,6 +97,60 @@ public sealed class GateEvaluatorTests
         Assert.False(gated.Passed);
         Assert.Equal(["precision lower bound 0.531 < minimum 0.550"], gated.Unmet);
         Assert.True(GateEvaluator.Apply(Report(), new GateCriteria(), Hash).Passed);
+    }
+
+    [Fact]
+    public void Evaluate_FiringOnEveryCase_WhenPositivesAreCommon_FailsOnThePositiveShare()
+    {
+        // 600 positives, 400 negatives, fired on all: precision 0.6, Wilson lower bound 0.569 ≥ 0.5, recall 1.0.
+        var result = GateEvaluator.Evaluate(Report(tp: 600, fp: 400, fn: 0, tn: 0), new GateCriteria(), Hash);
+
+        Assert.False(result.Passed);
+        Assert.Equal(["precision lower bound 0.569 is not above the positive share 0.600: firing on every case would do as well"], result.Unmet);
+        // A gate that asks nothing of precision (minPrecision 0) does not ask this either.
+        Assert.True(GateEvaluator.Evaluate(Report(tp: 600, fp: 400, fn: 0, tn: 0), new GateCriteria { MinPrecision = 0 }, Hash).Passed);
+    }
+
+    [Fact]
+    public void Evaluate_RandomDecisions_AbovePrecisionMinimumOnlyByBaseRate_Fail()
+    {
+        // Fires on a random 80% of cases where 70% are positive: precision ≈ the positive share.
+        var result = GateEvaluator.Evaluate(Report(tp: 560, fp: 240, fn: 140, tn: 60), new GateCriteria(), Hash);
+
+        Assert.Equal(["precision lower bound 0.667 is not above the positive share 0.700: firing on every case would do as well"], result.Unmet);
+    }
+
+    [Fact]
+    public void Evaluate_PrecisionLowerBoundClearlyAboveThePositiveShare_Passes()
+    {
+        // Positive share 140/400 = 0.35; precision lower bound 0.531.
+        Assert.True(GateEvaluator.Evaluate(Report(), new GateCriteria(), Hash).Passed);
+    }
+
+    [Fact]
+    public void Evaluate_ErrorRateAboveTheDefaultMaximum_Fails_AtOrBelow_Passes()
+    {
+        // 4 errors of 404 cases: 0.99% ≤ 1%; 5 of 405: 1.23% > 1%.
+        Assert.True(GateEvaluator.Evaluate(Report(errors: 4), new GateCriteria(), Hash).Passed);
+
+        var result = GateEvaluator.Evaluate(Report(errors: 5), new GateCriteria(), Hash);
+
+        Assert.Equal(["errors 5 of 405 cases (1.235%) > maximum 1.0% (gate.maxErrorRate); the report lists the first errored cases and why"], result.Unmet);
+        Assert.True(GateEvaluator.Evaluate(Report(errors: 5), new GateCriteria { MaxErrorRate = 0.05 }, Hash).Passed);
+        Assert.False(GateEvaluator.Evaluate(Report(errors: 1), new GateCriteria { MaxErrorRate = 0 }, Hash).Passed);
+    }
+
+    [Fact]
+    public void Evaluate_MinRocAuc_CheckedOnlyWhenSet()
+    {
+        // Fired cases score 0.9, the others 0.1: ROC-AUC = (0.857 + 0.692) / 2 ≈ 0.774.
+        var report = Report();
+        Assert.True(GateEvaluator.Evaluate(report, new GateCriteria(), Hash).Passed);
+        Assert.True(GateEvaluator.Evaluate(report, new GateCriteria { MinRocAuc = 0.7 }, Hash).Passed);
+
+        var result = GateEvaluator.Evaluate(report, new GateCriteria { MinRocAuc = 0.8 }, Hash);
+
+        Assert.Equal([$"ROC-AUC {report.RocAuc!.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)} < minimum 0.800"], result.Unmet);
     }
 
     [Fact]
