@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Consent;
 using AgentCrm.Agents.Pipeline;
@@ -10,7 +11,10 @@ public sealed record ReplayOptions
 {
     public const int DefaultTimeoutMs = 1000;
 
-    /// <summary>Longest one Assess call may take before the case counts as an error.</summary>
+    /// <summary>
+    /// Longest one Assess call may run, clocked from when the call starts on its worker's thread (waiting for
+    /// a thread is not counted); a call past it is tried once more before the case counts as an error.
+    /// </summary>
     public TimeSpan PerCaseTimeout { get; init; } = TimeSpan.FromMilliseconds(DefaultTimeoutMs);
 
     /// <summary>Workers replaying in parallel (default: one per core).</summary>
@@ -31,9 +35,13 @@ public sealed record ReplayOptions
 
 /// <summary>
 /// Replays labeled cases through <see cref="AssessmentPipeline"/>, the same snapshot → Assess path the
-/// customer actors run. Deterministic: results come back in case order whatever the parallelism, and the
-/// snapshot time is the case's own. An agent that throws or runs out of time on a case makes that case an
-/// error in the report, never a crash of the replay.
+/// customer actors run. Deterministic: results come back in case order whatever the parallelism, the
+/// snapshot time is the case's own, and the outcome does not depend on how busy the machine is. Each worker
+/// runs the agent on a thread of its own (never the shared pool) and calls it once untimed before its first
+/// case (the JIT's first compile is not the agent's time); the per-case limit clocks only the call itself,
+/// from the moment it starts running; a call past the limit is tried once more (on a fresh thread) before
+/// the case counts as an error. An agent that throws or hangs makes that case an error in the report, with
+/// why, never a crash or a stall of the replay: a hanging call is left behind on its thread.
 /// </summary>
 public static class ReplayEngine
 {
@@ -44,27 +52,133 @@ public static class ReplayEngine
         var next = -1;
         var done = 0;
         var consentAt = options.ConsentAt ?? DateTimeOffset.UtcNow;
+        var timeout = options.PerCaseTimeout;
+
+        AssessOutcome Run(Case c) => options.Consent is { } consent
+            ? AssessmentPipeline.Assess(agent, c.Snapshot, consent(c.Snapshot.CustomerId), consentAt)
+            : AssessmentPipeline.Assess(agent, c.Snapshot);
+
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(options.Parallelism, cases.Count))).Select(_ => Task.Factory.StartNew(() =>
         {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < cases.Count)
+            var runner = new CallRunner();
+            var warm = false;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var c = cases[i];
-                var outcome = options.Consent is { } consent
-                    ? AssessmentPipeline.Assess(agent, c.Snapshot, consent(c.Snapshot.CustomerId), consentAt, options.PerCaseTimeout)
-                    : AssessmentPipeline.Assess(agent, c.Snapshot, options.PerCaseTimeout);
-                results[i] = outcome.Blocked
-                    ? new ScoredCase(c.Id, c.Label, 0, false, c.Segment, 0, false) { Blocked = true }
-                    : outcome.Assessment is { } a
-                    ? new ScoredCase(c.Id, c.Label, a.Score, a.Fired, c.Segment, outcome.Elapsed.TotalMilliseconds, false)
-                    : new ScoredCase(c.Id, c.Label, 0, false, c.Segment, outcome.Elapsed.TotalMilliseconds, true);
-                var n = Interlocked.Increment(ref done);
-                if (n % 100 == 0 || n == cases.Count)
-                    options.Progress?.Report(n);
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < cases.Count)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var c = cases[i];
+                    if (!warm)
+                    {
+                        // Untimed, result discarded: agents are functions of the snapshot, so a second call on the same case is harmless.
+                        // Bounded like a case (twice over) so an agent that hangs does not stall the worker here either.
+                        warm = true;
+                        if (runner.Call(() => Run(c), timeout + timeout, cancellationToken) is null)
+                            runner = runner.Abandon();
+                    }
+
+                    var outcome = runner.Call(() => Run(c), timeout, cancellationToken);
+                    if (outcome is null)
+                    {
+                        // Past the limit: once more on a fresh thread (the first may be stuck) before it counts.
+                        runner = runner.Abandon();
+                        outcome = runner.Call(() => Run(c), timeout, cancellationToken);
+                        if (outcome is null)
+                            runner = runner.Abandon();
+                    }
+
+                    results[i] = outcome is null
+                        ? new ScoredCase(c.Id, c.Label, 0, false, c.Segment, timeout.TotalMilliseconds, true)
+                        {
+                            ErrorReason = $"timed out: the agent did not answer within {timeout.TotalMilliseconds:0} ms (tried twice)",
+                        }
+                        : outcome.Blocked
+                        ? new ScoredCase(c.Id, c.Label, 0, false, c.Segment, 0, false) { Blocked = true }
+                        : outcome.Assessment is { } a
+                        ? new ScoredCase(c.Id, c.Label, a.Score, a.Fired, c.Segment, outcome.Elapsed.TotalMilliseconds, false)
+                        : new ScoredCase(c.Id, c.Label, 0, false, c.Segment, outcome.Elapsed.TotalMilliseconds, true)
+                        {
+                            ErrorReason = outcome.Error is { } ex ? $"{ex.GetType().FullName}: {ex.Message}" : "failed",
+                        };
+                    var n = Interlocked.Increment(ref done);
+                    if (n % 100 == 0 || n == cases.Count)
+                        options.Progress?.Report(n);
+                }
+            }
+            finally
+            {
+                runner.Dispose();
             }
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         Task.WaitAll(workers, cancellationToken);
         return results;
+    }
+
+    /// <summary>
+    /// One dedicated background thread that runs a worker's calls one at a time. The time limit of a call
+    /// counts from when the thread starts it, so neither thread-pool starvation nor the wait for this thread
+    /// to be scheduled is charged to the agent.
+    /// </summary>
+    private sealed class CallRunner : IDisposable
+    {
+        private readonly SemaphoreSlim _work = new(0);
+        private readonly ManualResetEventSlim _started = new();
+        private readonly ManualResetEventSlim _finished = new();
+        private Func<AssessOutcome>? _call;
+        private AssessOutcome? _result;
+        private long _startedAt;
+        private volatile bool _stopped;
+
+        public CallRunner()
+        {
+            new Thread(Loop) { IsBackground = true, Name = "replay-call" }.Start();
+        }
+
+        /// <summary>The outcome, or null when the call ran past <paramref name="limit"/> (it is then still running: <see cref="Abandon"/> this runner).</summary>
+        public AssessOutcome? Call(Func<AssessOutcome> call, TimeSpan limit, CancellationToken cancellationToken)
+        {
+            _started.Reset();
+            _finished.Reset();
+            _call = call;
+            _work.Release();
+            _started.Wait(cancellationToken);
+            while (true)
+            {
+                var left = limit - Stopwatch.GetElapsedTime(Volatile.Read(ref _startedAt));
+                if (left <= TimeSpan.Zero)
+                    return _finished.IsSet ? _result : null;
+                if (_finished.Wait(left, cancellationToken))
+                    return _result;
+            }
+        }
+
+        /// <summary>Leaves this runner's thread to finish its stuck call on its own (it then ends) and returns a fresh runner.</summary>
+        public CallRunner Abandon()
+        {
+            _stopped = true;
+            _work.Release();
+            return new CallRunner();
+        }
+
+        public void Dispose()
+        {
+            _stopped = true;
+            _work.Release();
+        }
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _work.Wait();
+                if (_stopped)
+                    return;
+                Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
+                _started.Set();
+                _result = _call!();
+                _finished.Set();
+            }
+        }
     }
 }
