@@ -42,38 +42,67 @@ public static class AgentCrmCli
             var (message, command) = ParseErrors.Describe(result);
             return Usage(message, command);
         }
-        // SIGTERM or Ctrl+C: System.CommandLine cancels the command's token once the command is running (from its first
-        // await); noted here to tell that cancellation from a failure. Before (while the server is still being built, nothing
-        // written yet), nothing handles the signal and the runtime ends the process (exit 143): the line is written here.
+        // SIGTERM or Ctrl+C. The server: System.CommandLine cancels the command's token once the command is running (from
+        // its first await), and the host drains; noted here to tell that cancellation from a failure. Before (while the server
+        // is still being built, nothing written yet), nothing handles the signal and the runtime ends the process (exit 143):
+        // the line is written here. Another verb: the signal is ours from the start (System.CommandLine's own handler was not
+        // there while a verb ran synchronous work, and the runtime ended it silently): its token is cancelled, and a verb
+        // that has not stopped within VerbStopTimeout is left (its writes are transactions: none is half-done).
         var serving = result.CommandResult.Command is RootCommand || result.CommandResult.Command.Name == "serve";
         string? stopSignal = null;
         var commandHandlesSignals = false;
         var told = 0;
+        using var interrupt = new CancellationTokenSource();
+        var abandoned = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         void TellStopped()
         {
             if (Interlocked.Exchange(ref told, 1) == 0)
-                Console.Error.WriteLine(serving ? $"agentcrm: stopped by {stopSignal} during start-up." : $"agentcrm: interrupted by {stopSignal}.");
+                Console.Error.WriteLine(serving ? $"agentcrm: stopped by {stopSignal} during start-up." : $"agentcrm: interrupted by {stopSignal}; {Interrupted(result.CommandResult.Command)}.");
         }
+        int SignalExitCode() => 128 + (stopSignal == "SIGTERM" ? 15 : 2);
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
             stopSignal ??= context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
-            if (!Volatile.Read(ref commandHandlesSignals))
+            if (!serving)
+            {
+                context.Cancel = true;
+                interrupt.Cancel();
+                _ = Task.Delay(VerbStopTimeout).ContinueWith(_ => abandoned.TrySetResult(SignalExitCode()), TaskScheduler.Default);
+            }
+            else if (!Volatile.Read(ref commandHandlesSignals))
                 TellStopped();
         }
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
         try
         {
-            var invocation = result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var invocation = serving
+                ? result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false })
+                // Off the main thread: a verb blocked in synchronous work (a file that never finishes arriving) must not keep
+                // the process from ending once VerbStopTimeout has passed.
+                : Task.Run(() => result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, interrupt.Token));
             Volatile.Write(ref commandHandlesSignals, true);
-            return await invocation;
+            var code = serving ? await invocation : await await Task.WhenAny(invocation, abandoned.Task);
+            // A verb the signal stopped (or one that ended with 130/143 of its own): told in one line.
+            if (stopSignal is not null && !serving && (abandoned.Task.IsCompleted || code is (130 or 143)))
+            {
+                TellStopped();
+                return SignalExitCode();
+            }
+            return code;
         }
         catch (Exception ex) when (stopSignal is not null && (ex is OperationCanceledException || ex is AggregateException a && a.InnerExceptions.All(e => e is OperationCanceledException)))
         {
             // Stopped before the command finished. The server stopped during start-up does so cleanly (what it had written
             // is committed; the next start carries on), as it does once started: exit 0. Another command was interrupted.
             TellStopped();
-            return serving ? 0 : 128 + (stopSignal == "SIGTERM" ? 15 : 2);
+            return serving ? 0 : SignalExitCode();
+        }
+        catch (Exception) when (stopSignal is not null && !serving)
+        {
+            // A verb that stopped on the cancelled token with another exception than OperationCanceledException (one wrapped).
+            TellStopped();
+            return SignalExitCode();
         }
         catch (Storage.DatabaseFileException ex)
         {
@@ -93,11 +122,17 @@ public static class AgentCrmCli
         }
         catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is Microsoft.Extensions.Options.OptionsValidationException))
         {
-            return Fail("invalid configuration: " + string.Join(" ", ex.InnerExceptions.SelectMany(e => ((Microsoft.Extensions.Options.OptionsValidationException)e).Failures)));
+            // Distinct: an options type validated on start by two registrations (Storage) would tell each problem twice.
+            return Fail("invalid configuration: " + string.Join(" ", ex.InnerExceptions.SelectMany(e => ((Microsoft.Extensions.Options.OptionsValidationException)e).Failures).Distinct()));
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
-            return Fail("invalid configuration: " + string.Join(" ", ex.Failures));
+            return Fail("invalid configuration: " + string.Join(" ", ex.Failures.Distinct()));
+        }
+        catch (InvalidDataException ex) when (ex.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal))
+        {
+            // appsettings.json that is not JSON, is empty, or repeats a key: the file and the reason (line and position).
+            return Fail("invalid configuration: " + ConfigurationFileProblem(ex));
         }
         catch (InvalidOperationException ex) when (ConfigurationValueProblem(ex) is { } problem)
         {
@@ -123,6 +158,36 @@ public static class AgentCrmCli
         var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
         type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
         return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; it takes {Takes(type)}.";
+    }
+
+    /// <summary>How long a verb other than serve has to stop after SIGINT or SIGTERM before the process ends without it.</summary>
+    private static readonly TimeSpan VerbStopTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>What an interrupted verb left behind, for the line that tells the interruption.</summary>
+    private static string Interrupted(Command command) => command.Name switch
+    {
+        "evaluate" => "no report was stored",
+        "fit" => "no version was registered",
+        "ingest" => "nothing was ingested",
+        "add" when command.Parents.OfType<Command>().Any(c => c.Name == "cases") => "the case set was not added",
+        _ => "what it had written before is kept, nothing half-written",
+    };
+
+    /// <summary>"File '…/appsettings.json': &lt;reason&gt;", the reason being the JSON reader's (with its line and position) or the duplicate key.</summary>
+    internal static string ConfigurationFileProblem(InvalidDataException ex)
+    {
+        var file = System.Text.RegularExpressions.Regex.Match(ex.Message, "from file '(?<file>[^']*)'") is { Success: true } m ? m.Groups["file"].Value : "?";
+        var inner = ex.InnerException;
+        while (inner?.InnerException is not null && inner is not System.Text.Json.JsonException)
+            inner = inner.InnerException;
+        var reason = inner switch
+        {
+            System.Text.Json.JsonException json when json.LineNumber is { } line =>
+                $"{System.Text.RegularExpressions.Regex.Replace(json.Message, @"\s*(Path|LineNumber|BytePositionInLine): .*$", "").TrimEnd('.', ' ')} (line {line + 1}, position {(json.BytePositionInLine ?? 0) + 1})",
+            null => "it is not a JSON object",
+            _ => inner.Message.TrimEnd('.'),
+        };
+        return $"{file}: {reason}.";
     }
 
     /// <summary>What <see cref="Takes"/> says of a type it has no words for.</summary>

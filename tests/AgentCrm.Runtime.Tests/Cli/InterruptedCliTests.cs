@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace AgentCrm.Runtime.Tests.Cli;
+
+/// <summary>A verb stopped by Ctrl+C or SIGTERM says so in one line (which signal, what was not stored) and exits 130 / 143.</summary>
+public sealed class InterruptedCliTests
+{
+    private const string Mapping = "name: piped\nid: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: number }\n";
+
+    [Theory]
+    [InlineData(2, "SIGINT", 130)]
+    [InlineData(15, "SIGTERM", 143)]
+    public async Task AnEvaluateStoppedMidRun_SaysSoInOneLine_AndStoresNoReportNorCaseSet(int signal, string name, int exitCode)
+    {
+        var dir = TempDirectory.Create();
+        var mapping = Path.Combine(dir, "mapping.yaml");
+        await File.WriteAllTextAsync(mapping, Mapping);
+        // A case file that never finishes arriving (a pipe nobody writes): the verb is running, reading its input, when signalled.
+        var cases = Fifo(dir, "cases.csv");
+        var result = await RunAndSignalAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", cases, "--mapping", mapping, "--data", dir, "--json"], signal);
+        Assert.Equal((exitCode, $"agentcrm: interrupted by {name}; no report was stored.", ""), (result.ExitCode, result.Stderr.Trim(), result.Stdout.Trim()));
+
+        var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        Assert.DoesNotContain(JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray(),
+            s => s.GetProperty("name").GetString()!.StartsWith("upload:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AKnowledgeIngestStoppedMidRun_SaysNothingWasIngested()
+    {
+        var dir = TempDirectory.Create();
+        var document = Fifo(dir, "policy.md");
+        var result = await RunAndSignalAsync(["knowledge", "ingest", document, "--data", dir], 15);
+        Assert.Equal((143, "agentcrm: interrupted by SIGTERM; nothing was ingested."), (result.ExitCode, result.Stderr.Trim()));
+    }
+
+    private static string Fifo(string dir, string name)
+    {
+        var path = Path.Combine(dir, name);
+        using var mkfifo = Process.Start("mkfifo", [path])!;
+        mkfifo.WaitForExit();
+        Assert.Equal(0, mkfifo.ExitCode);
+        return path;
+    }
+
+    /// <summary>Starts the verb, waits until it is running (blocked reading its pipe), sends the signal, and waits for the end.</summary>
+    private static async Task<CliResult> RunAndSignalAsync(string[] args, int signal)
+    {
+        // env(1) execs dotnet (same pid) with SIGINT at its default: a parent may run its children with SIGINT ignored,
+        // as a shell does a background job, and an ignored SIGINT never reaches the process.
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "agentcrm.dll") }.Concat(args))
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        if (process.HasExited)
+            Assert.Fail($"the verb ended before the signal: {await stderr}");
+        using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            Assert.Fail($"the verb did not end within 30 s of the signal: {await stderr}");
+        }
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}
