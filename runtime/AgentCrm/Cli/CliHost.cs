@@ -14,8 +14,16 @@ internal static class CliHost
 {
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action)
     {
+        // The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment
+        // variables), --data only when given: a verb works on the directory the server would, and refuses what it refuses.
+        var builder = new ConfigurationBuilder();
+        AgentCrmServer.AddConfiguration(builder, AgentCrmServer.EnvironmentName, [], AgentCrmCli.StorageOverrides(parse), reloadOnChange: false);
+        var configuration = builder.Build();
+        SettingsChecker.ThrowIfInvalid(configuration);
         var services = new ServiceCollection();
-        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DataDirectory = parse.GetValue(AgentCrmCli.Data)! }));
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton(AgentCrmServer.Schema);
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<SqliteWriter>();
@@ -35,10 +43,10 @@ internal static class CliHost
         services.AddSingleton<Access.ApiKeyStore>();
         services.AddSingleton<Customers.ConsentStore>();
         services.AddOptions<Customers.ConsentOptions>().BindConfiguration(Customers.ConsentOptions.Section);
-        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        services.AddSingleton<IConfiguration>(configuration);
         Knowledge.KnowledgeHosting.AddKnowledgeCommon(services, configuration);
         await using var provider = services.BuildServiceProvider();
+        // Bad Storage settings end the verb here in one line (OptionsValidationException), before any file is touched.
+        _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
         await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
         await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
         await Knowledge.BundledKnowledge.IngestIfEmptyAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);

@@ -151,8 +151,9 @@ public static partial class EventParser
             if (!TryParseTimestamp(raw, out occurredAt))
                 errors[$"{path}.occurredAt"] = [$"'{Truncate(raw)}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z."];
             else if (occurredAt < options.Earliest)
-                errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is before {options.Earliest:yyyy-MM-dd}."];
-            else if (occurredAt > now + options.MaxFutureSkew)
+                errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is before {options.Earliest.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} (Intake:Earliest)."];
+            // The difference, not now + skew: that sum overflows past year 9999 for a large skew (an ArgumentOutOfRangeException, a 500).
+            else if (occurredAt - now > options.MaxFutureSkew)
                 errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is in the future (more than {options.MaxFutureSkew.TotalMinutes:0} minutes ahead of the server clock)."];
         }
 

@@ -35,20 +35,24 @@ public static class AgentCrmServer
         // Content root = the app's folder: appsettings.json ships there, and the file watcher that reloads it
         // must not watch the working directory, where ./data takes thousands of writes a second.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (overrides is not null)
-            builder.Configuration.AddInMemoryCollection(overrides);
+        // The same sources, in the same order, as the CLI verbs read (AddConfiguration): one configuration for both.
+        builder.Configuration.Sources.Clear();
+        AddConfiguration(builder.Configuration, builder.Environment.EnvironmentName, args, overrides, reloadOnChange: true);
+        // Before anything reads a setting: a misspelt key, an enum given a number, a time past its maximum end the start here.
+        SettingsChecker.ThrowIfInvalid(builder.Configuration);
+        var runtime = builder.Configuration.GetSection(RuntimeOptions.Section).Get<RuntimeOptions>() ?? new RuntimeOptions();
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
             builder.WebHost.UseUrls(DefaultUrls);
         // Kestrel's limits on the request line and headers are raised to a ceiling; ours answer ProblemDetails below it.
         builder.WebHost.ConfigureKestrel(RequestHeadLimits.RaiseKestrelLimits);
 
-        builder.AddLogging();
+        builder.AddLogging(runtime.LogFormat);
         builder.Services.AddOptions<RuntimeOptions>().BindConfiguration(RuntimeOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RuntimeOptions>, RuntimeOptionsValidator>();
 
         // Actors first: their host must be running before anything sends them messages, and stops last.
         // Runtime:Host picks the host; the actor classes, agents and pipeline are the same under both.
-        var dapr = string.Equals(builder.Configuration[$"{RuntimeOptions.Section}:Host"], nameof(ActorHostKind.Dapr), StringComparison.OrdinalIgnoreCase);
+        var dapr = runtime.Host == ActorHostKind.Dapr;
         builder.Services.AddSingleton(Schema);
         // Before anything that touches the data directory: one server per directory. The first hosted service, so the
         // first created: the lock, then the database (checked, migrated, stamped), then the services that use it.
@@ -117,18 +121,56 @@ public static class AgentCrmServer
     /// <c>Serilog:MinimumLevel:Override:&lt;namespace&gt;</c>, else <c>Logging:LogLevel:Default</c> and
     /// <c>Logging:LogLevel:&lt;namespace&gt;</c>; by default Information, and Warning for Microsoft.AspNetCore.
     /// </summary>
-    private static void AddLogging(this WebApplicationBuilder builder)
+    private static void AddLogging(this WebApplicationBuilder builder, LogFormat format)
     {
-        var json = string.Equals(builder.Configuration["Runtime:LogFormat"], "json", StringComparison.OrdinalIgnoreCase);
+        var json = format == LogFormat.Json;
         var (minimum, overrides) = LogLevels(builder.Configuration);
         var config = new LoggerConfiguration().MinimumLevel.Is(minimum).Enrich.FromLogContext();
         foreach (var (prefix, level) in overrides)
             config = config.MinimumLevel.Override(prefix, level);
+        // Timestamps in UTC with the date and the zone (2026-12-03T17:42:00.123Z), whatever the server's time zone.
         config = json
-            ? config.WriteTo.Console(new JsonFormatter(renderMessage: true))
-            : config.Enrich.With<TraceIdText>().WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{TraceIdText:l}{NewLine}{Exception}");
+            ? config.WriteTo.Console(new UtcTimestamps(new JsonFormatter(renderMessage: true)))
+            : config.Enrich.With<TraceIdText>().WriteTo.Console(new UtcTimestamps(new Serilog.Formatting.Display.MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture)));
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(config.CreateLogger(), dispose: true);
+    }
+
+    /// <summary>
+    /// The configuration the server and every CLI verb read, in this order (a later source wins): DOTNET_- and
+    /// ASPNETCORE_-prefixed environment variables, appsettings.json and appsettings.{environment}.json beside the binary
+    /// (<see cref="AppContext.BaseDirectory"/>, not the working directory), environment variables, the command line,
+    /// and <paramref name="overrides"/> (e.g. --data, --urls given explicitly).
+    /// </summary>
+    public static void AddConfiguration(IConfigurationBuilder configuration, string environmentName, string[] args, IDictionary<string, string?>? overrides, bool reloadOnChange)
+    {
+        configuration.AddEnvironmentVariables("DOTNET_");
+        configuration.AddEnvironmentVariables("ASPNETCORE_");
+        var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(AppContext.BaseDirectory);
+        configuration.AddJsonFile(files, "appsettings.json", optional: true, reloadOnChange);
+        configuration.AddJsonFile(files, $"appsettings.{environmentName}.json", optional: true, reloadOnChange);
+        configuration.AddEnvironmentVariables();
+        if (args.Length > 0)
+            configuration.AddCommandLine(args);
+        if (overrides is not null)
+            configuration.AddInMemoryCollection(overrides);
+    }
+
+    /// <summary>The environment (appsettings.{environment}.json) as the web host picks it: ASPNETCORE_ENVIRONMENT, DOTNET_ENVIRONMENT, else Production.</summary>
+    public static string EnvironmentName =>
+        Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } aspnet ? aspnet
+        : Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } dotnet ? dotnet
+        : Environments.Production;
+
+    /// <summary>A Text log line: <c>[2026-12-03T17:42:00.123Z INF] Source: message traceId=…</c>.</summary>
+    internal const string TextTemplate = "[{Timestamp:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} {Level:u3}] {SourceContext}: {Message:lj}{TraceIdText:l}{NewLine}{Exception}";
+
+    /// <summary>Formats each event with its timestamp converted to UTC (Serilog stamps local time).</summary>
+    private sealed class UtcTimestamps(Serilog.Formatting.ITextFormatter inner) : Serilog.Formatting.ITextFormatter
+    {
+        public void Format(Serilog.Events.LogEvent logEvent, TextWriter output) =>
+            inner.Format(new Serilog.Events.LogEvent(logEvent.Timestamp.ToUniversalTime(), logEvent.Level, logEvent.Exception, logEvent.MessageTemplate,
+                logEvent.Properties.Select(p => new Serilog.Events.LogEventProperty(p.Key, p.Value)), logEvent.TraceId ?? default, logEvent.SpanId ?? default), output);
     }
 
     /// <summary>Below this, Microsoft.AspNetCore logs a line per request: kept at Warning unless set.</summary>
@@ -206,7 +248,8 @@ public static class AgentCrmServer
     /// <summary>The knowledge store (embedded by default, Qdrant when configured), citations, and the optional chat model for briefs.</summary>
     private static void AddKnowledgeRuntime(this WebApplicationBuilder builder)
     {
-        if (string.Equals(builder.Configuration["Knowledge:Provider"], "Qdrant", StringComparison.OrdinalIgnoreCase))
+        var knowledge = builder.Configuration.GetSection(Knowledge.Options.KnowledgeOptions.SectionName).Get<Knowledge.Options.KnowledgeOptions>();
+        if (knowledge?.Provider == Knowledge.Options.KnowledgeProvider.Qdrant)
             builder.Services.AddQdrantKnowledgeStore();
         KnowledgeHosting.AddKnowledgeCommon(builder.Services, builder.Configuration);
     }
@@ -228,7 +271,13 @@ public static class AgentCrmServer
             builder.Services.AddSingleton<IEventDelivery, DaprEventPublisher>();
         else
             builder.Services.AddSingleton<IEventDelivery, ActorEventDelivery>();
-        builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<IntakeOptions>().BindConfiguration(IntakeOptions.Section).ValidateOnStart()
+            .PostConfigure<IConfiguration>((o, configuration) =>
+            {
+                // The binder reads a date without an offset in the server's time zone; the setting means UTC.
+                if (SettingsChecker.ParseDate(configuration[$"{IntakeOptions.Section}:{nameof(IntakeOptions.Earliest)}"]) is { } earliest)
+                    o.Earliest = earliest;
+            });
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<IntakeOptions>, IntakeOptionsValidator>();
         builder.Services.AddSingleton<EventStore>();
         builder.Services.AddSingleton<EventDispatcher>();

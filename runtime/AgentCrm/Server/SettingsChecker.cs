@@ -1,0 +1,283 @@
+using System.Globalization;
+using System.Numerics;
+using System.Reflection;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Server;
+
+/// <summary>
+/// Checks the settings of the sections this product owns before anything binds them, for the server and the CLI alike:
+/// a key no options type has (a typo would otherwise be ignored), a section given a value or a list, a value given a
+/// section, an enum given a number (the binder would take "2" as the third name), a number out of its type's range, a
+/// time span past its maximum (.NET's timers end at ~49.7 days), an empty data directory, an unparseable date.
+/// Dictionaries stay free-form; sections of others (Serilog, Logging, Kestrel, AllowedHosts, urls, …) are not looked at.
+/// </summary>
+public static class SettingsChecker
+{
+    /// <summary>The sections this product owns and the options type bound at each (a nested one is checked as its own).</summary>
+    public static readonly IReadOnlyList<(string Path, Type Type)> Sections =
+    [
+        (RuntimeOptions.Section, typeof(RuntimeOptions)),
+        (Storage.StorageOptions.Section, typeof(Storage.StorageOptions)),
+        (Actors.ActorOptions.Section, typeof(Actors.ActorOptions)),
+        (Dapr.DaprOptions.Section, typeof(Dapr.DaprOptions)),
+        (Intake.IntakeOptions.Section, typeof(Intake.IntakeOptions)),
+        (Agents.AgentsOptions.Section, typeof(Agents.AgentsOptions)),
+        (Agents.Plugins.PluginOptions.Section, typeof(Agents.Plugins.PluginOptions)),
+        (Customers.ConsentOptions.Section, typeof(Customers.ConsentOptions)),
+        (Briefs.ReviewOptions.Section, typeof(Briefs.ReviewOptions)),
+        (Access.AuthOptions.Section, typeof(Access.AuthOptions)),
+        (Observability.TelemetryOptions.Section, typeof(Observability.TelemetryOptions)),
+        (Knowledge.Options.KnowledgeOptions.SectionName, typeof(Knowledge.Options.KnowledgeOptions)),
+        (Knowledge.Embeddings.HttpEmbeddingOptions.Section, typeof(Knowledge.Embeddings.HttpEmbeddingOptions)),
+        (Knowledge.Stores.Qdrant.QdrantOptions.Section, typeof(Knowledge.Stores.Qdrant.QdrantOptions)),
+        (Knowledge.Chat.ChatModelOptions.Section, typeof(Knowledge.Chat.ChatModelOptions)),
+    ];
+
+    /// <summary>Settings read directly rather than through an options type, and what they take.</summary>
+    private static readonly IReadOnlyDictionary<string, Type> Direct = new Dictionary<string, Type>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Knowledge:IngestBundled"] = typeof(bool),
+    };
+
+    /// <summary>Sections that only hold other sections (Models:Chat): no settings of their own.</summary>
+    private static readonly string[] Parents = ["Models"];
+
+    /// <summary>
+    /// The longest each time-span setting may be (README, "Configuration"); one not listed here may be at most
+    /// <see cref="DefaultMaxTime"/>. Timers take at most ~49.7 days; these are far below, at what still makes sense.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, TimeSpan> MaxTimes = new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Actors:IdleTimeout"] = TimeSpan.FromDays(30),
+        ["Actors:ScanInterval"] = TimeSpan.FromHours(1),
+        ["Actors:ReminderPollInterval"] = TimeSpan.FromMinutes(1),
+        ["Actors:DrainTimeout"] = TimeSpan.FromHours(1),
+        ["Dapr:SidecarWaitTimeout"] = TimeSpan.FromHours(1),
+        ["Dapr:RetryBaseDelay"] = TimeSpan.FromMinutes(1),
+        ["Intake:MaxFutureSkew"] = Intake.IntakeOptionsValidator.MaxFutureSkewLimit,
+        ["Plugins:CallTimeout"] = TimeSpan.FromMinutes(10),
+        ["Knowledge:Embeddings:Timeout"] = TimeSpan.FromMinutes(10),
+        ["Knowledge:Qdrant:Timeout"] = TimeSpan.FromMinutes(10),
+        ["Models:Chat:Timeout"] = TimeSpan.FromMinutes(10),
+        ["Models:Chat:BreakDuration"] = TimeSpan.FromDays(1),
+    };
+
+    public static readonly TimeSpan DefaultMaxTime = TimeSpan.FromDays(1);
+
+    /// <summary>Directory settings that may be left out but not set empty.</summary>
+    private static readonly string[] Directories = ["Storage:DataDirectory", "Knowledge:DataDirectory"];
+
+    /// <summary>What a date setting looks like (Intake:Earliest).</summary>
+    public const string DateForm = "a date such as 2020-01-01 or 2020-01-01T00:00:00Z (UTC unless an offset is given)";
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> listing every problem, one sentence each naming the key.</summary>
+    public static void ThrowIfInvalid(IConfiguration configuration)
+    {
+        var problems = Check(configuration);
+        if (problems.Count > 0)
+            throw new OptionsValidationException("configuration", typeof(SettingsChecker), problems);
+    }
+
+    public static IReadOnlyList<string> Check(IConfiguration configuration)
+    {
+        var problems = new List<string>();
+        foreach (var (path, type) in Sections)
+        {
+            var section = configuration.GetSection(path);
+            if (section.Value is not null || section.GetChildren().Any())
+                CheckNode(section, path, type, problems);
+        }
+        foreach (var parent in Parents)
+        {
+            var section = configuration.GetSection(parent);
+            if (section.Value is not null)
+                problems.Add($"{parent}: '{section.Value}' is not valid; it takes a section of settings ({string.Join(", ", Owned(parent))}).");
+            foreach (var child in section.GetChildren().Where(c => !Sections.Any(s => string.Equals(s.Path, c.Path, StringComparison.OrdinalIgnoreCase))))
+                problems.Add(Unknown(child.Path, Owned(parent)));
+        }
+        foreach (var key in Directories)
+            if (configuration[key] is { } value && string.IsNullOrWhiteSpace(value))
+                problems.Add($"{key}: an empty value is not valid; it takes a folder path (leave the setting out for the default).");
+        return problems;
+    }
+
+    private static void CheckNode(IConfigurationSection node, string path, Type type, List<string> problems)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        var children = node.GetChildren().ToList();
+        if (IsDictionary(type))
+            return;
+        if (ElementType(type) is { } element)
+        {
+            if (node.Value is { Length: > 0 } listValue)
+                problems.Add($"{path}: '{listValue}' is not valid; it takes a list ({path}:0, {path}:1, …).");
+            foreach (var child in children)
+            {
+                if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                    problems.Add($"{child.Path}: not valid; {path} is a list, its entries are {path}:0, {path}:1, ….");
+                else
+                    CheckNode(child, child.Path, element, problems);
+            }
+            return;
+        }
+        if (IsScalar(type))
+        {
+            if (children.Count > 0)
+                problems.Add($"{path}: a {(IsList(children) ? "list" : "section")} is not valid here; it takes {Takes(path, type)}.");
+            else if (node.Value is { } value)
+                CheckValue(path, value, type, problems);
+            return;
+        }
+        // A section of settings: an options type's properties.
+        var properties = Settable(type);
+        // A value or a list where a section is expected (one source's "Intake": 5 beside another's "Intake": { … }).
+        if (node.Value is { Length: > 0 } scalar)
+        {
+            problems.Add($"{path}: '{scalar}' is not valid; it takes a section of settings ({string.Join(", ", properties.Select(p => path + ":" + p.Name))}).");
+            return;
+        }
+        if (children.Any(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            problems.Add($"{path}: a list is not valid here; it takes a section of settings ({string.Join(", ", properties.Select(p => path + ":" + p.Name))}).");
+            return;
+        }
+        foreach (var child in children)
+        {
+            var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is not null)
+                CheckNode(child, child.Path, property.PropertyType, problems);
+            else if (Direct.TryGetValue(child.Path, out var directType))
+                CheckNode(child, child.Path, directType, problems);
+            else if (!Sections.Any(s => string.Equals(s.Path, child.Path, StringComparison.OrdinalIgnoreCase)))
+                problems.Add(Unknown(child.Path, properties.Select(p => path + ":" + p.Name).Concat(Direct.Keys.Where(k => IsChildOf(k, path))).Concat(Sections.Where(s => IsChildOf(s.Path, path)).Select(s => s.Path))));
+        }
+    }
+
+    private static void CheckValue(string path, string value, Type type, List<string> problems)
+    {
+        var text = value.Trim();
+        if (type.IsEnum)
+        {
+            // Names only: Enum.Parse (the binder) also takes "2" or "Normal, Full".
+            if (!Enum.GetNames(type).Any(n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase)))
+                problems.Add($"{path}: '{value}' is not valid; it takes one of {string.Join(", ", Enum.GetNames(type))}.");
+        }
+        else if (type == typeof(int) || type == typeof(long))
+        {
+            var (min, max) = type == typeof(int) ? ((BigInteger)int.MinValue, (BigInteger)int.MaxValue) : (long.MinValue, long.MaxValue);
+            if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+                problems.Add($"{path}: '{value}' is not valid; it takes a whole number.");
+            else if (number < min || number > max)
+                problems.Add($"{path}: '{value}' is out of range; it takes a whole number from {min} to {max} (and the setting's own limits, README \"Configuration\").");
+        }
+        else if (type == typeof(double))
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
+                problems.Add($"{path}: '{value}' is not valid; it takes a number such as 0.5.");
+        }
+        else if (type == typeof(bool))
+        {
+            if (!bool.TryParse(text, out _))
+                problems.Add($"{path}: '{value}' is not valid; it takes true or false.");
+        }
+        else if (type == typeof(TimeSpan))
+        {
+            var max = MaxTime(path);
+            if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
+                problems.Add($"{path}: '{value}' is not valid; it takes {Takes(path, type)}.");
+            else if (span > max)
+                problems.Add($"{path}: '{value}' is too long; it takes at most {max:c}.");
+        }
+        else if (type == typeof(DateTimeOffset))
+        {
+            if (ParseDate(text) is null)
+                problems.Add($"{path}: '{value}' is not valid; it takes {DateForm}.");
+        }
+    }
+
+    /// <summary>The longest <paramref name="path"/> may be (<see cref="MaxTimes"/>, else <see cref="DefaultMaxTime"/>).</summary>
+    public static TimeSpan MaxTime(string path) => MaxTimes.TryGetValue(path, out var max) ? max : DefaultMaxTime;
+
+    /// <summary>A date setting: ISO 8601, read as UTC when it carries no offset (never the server's time zone). Null when unparseable.</summary>
+    /// ISO 8601 only: 01/02/2020 would be January or February depending on who reads it.
+    public static DateTimeOffset? ParseDate(string? text) =>
+        DateTimeOffset.TryParseExact(text?.Trim(), DateForms, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date) ? date : null;
+
+    private static readonly string[] DateForms =
+        ["yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", "yyyy-MM-dd'T'HH:mmzzz", "yyyy-MM-dd'T'HH:mm:sszzz",
+         "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mm'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'"];
+
+    private static string Takes(string path, Type type) => type switch
+    {
+        _ when type == typeof(DateTimeOffset) => DateForm,
+        _ when type == typeof(string) => "a text value",
+        _ => Cli.AgentCrmCli.Takes(type) is var words && words != Cli.AgentCrmCli.OtherForm ? words : "a single value",
+    };
+
+    private static string Unknown(string path, IEnumerable<string> known)
+    {
+        var key = path[(path.LastIndexOf(':') + 1)..];
+        var parent = path[..Math.Max(0, path.LastIndexOf(':'))];
+        var best = known.Select(k => (Key: k, Distance: Distance(key.ToLowerInvariant(), k[(k.LastIndexOf(':') + 1)..].ToLowerInvariant())))
+            .OrderBy(k => k.Distance).FirstOrDefault();
+        return best.Key is not null && best.Distance <= Math.Max(2, key.Length / 3)
+            ? $"{path}: not a setting; did you mean {best.Key}?"
+            : $"{path}: not a setting; {parent} has {string.Join(", ", known)}.";
+    }
+
+    private static IEnumerable<string> Owned(string parent) => Sections.Where(s => IsChildOf(s.Path, parent)).Select(s => s.Path);
+
+    private static bool IsChildOf(string path, string parent) =>
+        path.StartsWith(parent + ":", StringComparison.OrdinalIgnoreCase) && path.IndexOf(':', parent.Length + 1) < 0;
+
+    private static bool IsList(List<IConfigurationSection> children) =>
+        children.All(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _));
+
+    /// <summary>What the binder sets: public properties with a public setter, and get-only collections it fills.</summary>
+    private static List<PropertyInfo> Settable(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetIndexParameters().Length == 0 && (p.SetMethod is { IsPublic: true } || (p.GetMethod is { IsPublic: true } && (IsDictionary(p.PropertyType) || ElementType(p.PropertyType) is not null))))
+            .ToList();
+
+    private static bool IsScalar(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan) || type == typeof(DateTimeOffset)
+        || type == typeof(DateTime) || type == typeof(Uri) || type == typeof(Guid);
+
+    private static bool IsDictionary(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() is var d && (d == typeof(Dictionary<,>) || d == typeof(IDictionary<,>) || d == typeof(IReadOnlyDictionary<,>))
+        || type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+
+    private static Type? ElementType(Type type)
+    {
+        if (type == typeof(string) || IsDictionary(type))
+            return null;
+        if (type.IsArray)
+            return type.GetElementType();
+        var enumerable = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IEnumerable<>)
+            ? type
+            : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
+        return enumerable?.GetGenericArguments()[0];
+    }
+
+    /// <summary>Edit distance (insertions, deletions, substitutions, and a swap of two neighbours counted as one).</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+            d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++)
+            d[0, j] = j;
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+}
