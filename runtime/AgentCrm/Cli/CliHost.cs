@@ -36,6 +36,8 @@ internal static class CliHost
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AgentRegistry>();
         services.AddSingleton<CaseSetStore>();
+        services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
         services.AddSingleton<ReportStore>();
         services.AddSingleton<Evaluator>();
         services.AddSingleton<AgentFitter>();

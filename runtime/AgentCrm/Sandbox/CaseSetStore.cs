@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,6 +6,7 @@ using AgentCrm.Agents;
 using System.Text.RegularExpressions;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Storage;
+using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Sandbox;
 
@@ -15,11 +15,20 @@ public sealed record CaseSetInfo(string Name, string Kind, string Hash, int Case
 /// <summary>
 /// Named case sets. The source files are kept (a tabular CSV and its mapping, or NDJSON events and a
 /// labels CSV) and parsed again on use, so a case set is exactly what was uploaded. A set is parsed in
-/// full before it is stored: a bad file stores nothing.
+/// full before it is stored: a bad file stores nothing. A parsed case takes some 4 KB, two orders of magnitude more
+/// than its row, so sets are parsed one at a time (an add or a load waits for the parse before it) and only
+/// <see cref="SandboxOptions.ParsedCasesKept"/> cases of them stay parsed between uses (<see cref="ParsedCaseSets"/>).
 /// </summary>
-public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<SandboxOptions> options)
 {
-    private readonly ConcurrentDictionary<string, CaseSet> _parsed = new(StringComparer.Ordinal);
+    private readonly ParsedCaseSets _parsed = new(options.Value.ParsedCasesKept, BuiltIns.Select(b => b.Name));
+    private readonly SemaphoreSlim _parsing = new(1, 1);
+
+    /// <summary>The largest case set (its two files together), <see cref="SandboxOptions.MaxCaseSetBytes"/>.</summary>
+    public long MaxBytes { get; } = options.Value.MaxCaseSetBytes;
+
+    /// <summary>Cases kept parsed beside the shipped sets' (at most <see cref="SandboxOptions.ParsedCasesKept"/>).</summary>
+    public long ParsedCasesKept => _parsed.Cases;
 
     /// <summary>Case sets named <c>feedback:&lt;agentId&gt;</c> are made by reviewers' verdicts, not uploaded.</summary>
     public const string FeedbackPrefix = "feedback:";
@@ -38,6 +47,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// </summary>
     public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default)
     {
+        EnsureSize(data, dataName, aux);
         var hash = CaseSetHash.Of(data, aux);
         var name = UploadPrefix + hash["sha256:".Length..][..12];
         if (Find(name) is { } stored)
@@ -63,7 +73,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     public Task<CaseSetAdded> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
         AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
 
-    private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken, bool upload = false, string? agentKind = null)
+    private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken,
+        bool upload = false, string? agentKind = null, bool shipped = false)
     {
         if (!IsValidName(name))
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
@@ -73,7 +84,19 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             throw new CaseSetException(name, null, null, "names ending in ':holdout-<seed>' are reserved for the part of a case set a fit held out");
         if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
             throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
-        var set = Parse(name, kind, data, dataName, aux, auxName);
+        // The shipped sets are what they are, whatever the limit on uploads.
+        if (!shipped)
+            EnsureSize(data, dataName, aux);
+        CaseSet set;
+        await _parsing.WaitAsync(cancellationToken);
+        try
+        {
+            set = Parse(name, kind, data, dataName, aux, auxName);
+        }
+        finally
+        {
+            _parsing.Release();
+        }
         if (agentKind is not null)
             CaseSetScenario.Ensure(agentKind, set);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
@@ -97,7 +120,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         }).WaitAsync(cancellationToken);
         if (stored is null)
         {
-            _parsed[set.Hash] = set;
+            _parsed.Keep(set);
             return new CaseSetAdded(info, Unchanged: false);
         }
         if (stored.Hash == set.Hash)
@@ -120,24 +143,30 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         if (BuiltIns.Any(b => b.Name == name))
             throw new CaseSetProtectedException($"Case set '{name}' ships with AgentCrm and is registered again at every start; it cannot be removed.");
         var removed = await writer.WriteAsync(ctx => ctx.Execute("DELETE FROM case_sets WHERE name = $n", ("$n", name)) > 0).WaitAsync(cancellationToken);
-        foreach (var (hash, set) in _parsed)
-            if (set.Name == name)
-                _parsed.TryRemove(hash, out _);
+        _parsed.Forget(name);
         return removed;
     }
 
     /// <summary>
     /// The parsed case set, or null when no set has that name. <c>NAME:holdout-SEED</c> is the part of NAME a fit with
     /// that seed held out (what its report names): derived again, the same cases and hash, so it can be replayed.
+    /// A set not kept parsed waits for any other parse first; <see cref="LoadAsync"/> does so off the caller's thread, and
+    /// stops waiting when cancelled.
     /// </summary>
-    public CaseSet? Load(string name)
+    public CaseSet? Load(string name) => Load(name, CancellationToken.None);
+
+    /// <inheritdoc cref="Load(string)"/>
+    public Task<CaseSet?> LoadAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Load(name, cancellationToken), cancellationToken);
+
+    private CaseSet? Load(string name, CancellationToken cancellationToken)
     {
         // A set stored under such a name (by an earlier build, before the names were reserved) keeps its content.
-        if (LoadStored(name) is { } stored)
+        if (LoadStored(name, cancellationToken) is { } stored)
             return stored;
         if (HoldOutName().Match(name) is { Success: true } holdOut
             && int.TryParse(holdOut.Groups["seed"].Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var seed))
-            return Load(holdOut.Groups["base"].Value) is { } whole ? Splits.HoldOutCases.Of(whole, new Fitting.FitOptions { Seed = seed }) : null;
+            return Load(holdOut.Groups["base"].Value, cancellationToken) is { } whole ? Splits.HoldOutCases.Of(whole, new Fitting.FitOptions { Seed = seed }) : null;
         return null;
     }
 
@@ -165,23 +194,37 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         return set is { Cases.Count: > 0 } ? set : null;
     }
 
-    private CaseSet? LoadStored(string name)
+    /// <summary>A stored set: the parsed one kept, else parsed from its files once no other parse runs.</summary>
+    private CaseSet? LoadStored(string name, CancellationToken cancellationToken)
     {
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
             return LoadFeedback(name[FeedbackPrefix.Length..])?.ToCaseSet();
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT kind, hash, data_name, data, aux_name, aux FROM case_sets WHERE name = $n";
-        cmd.Parameters.AddWithValue("$n", name);
-        using var reader = cmd.ExecuteReader();
-        if (!reader.Read())
+        // The hash first: a set kept parsed is found without reading its files (up to MaxBytes) from the database.
+        if (Find(name) is not { } info)
             return null;
-        var hash = reader.GetString(1);
-        if (_parsed.TryGetValue(hash, out var cached) && cached.Name == name)
-            return cached;
-        var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4));
-        _parsed[hash] = set;
-        return set;
+        if (_parsed.Get(name, info.Hash) is { } kept)
+            return kept;
+        _parsing.Wait(cancellationToken);
+        try
+        {
+            // Parsed meanwhile by the load that had the turn before this one.
+            if (_parsed.Get(name, info.Hash) is { } parsed)
+                return parsed;
+            using var connection = database.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT kind, hash, data_name, data, aux_name, aux FROM case_sets WHERE name = $n";
+            cmd.Parameters.AddWithValue("$n", name);
+            using var reader = cmd.ExecuteReader();
+            if (!reader.Read())
+                return null;
+            var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4));
+            _parsed.Keep(set);
+            return set;
+        }
+        finally
+        {
+            _parsing.Release();
+        }
     }
 
     /// <summary>A stored (uploaded or named) set's summary, or null.</summary>
@@ -275,8 +318,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             var mappingPath = Path.Combine(AppContext.BaseDirectory, mapping);
             if (present.Contains(name) || !File.Exists(csvPath) || !File.Exists(mappingPath))
                 continue;
-            await AddTabularAsync(name, await File.ReadAllBytesAsync(csvPath, cancellationToken), Path.GetFileName(csvPath),
-                await File.ReadAllBytesAsync(mappingPath, cancellationToken), Path.GetFileName(mappingPath), cancellationToken);
+            await AddAsync(name, CaseSetKinds.Tabular, await File.ReadAllBytesAsync(csvPath, cancellationToken), Path.GetFileName(csvPath),
+                await File.ReadAllBytesAsync(mappingPath, cancellationToken), Path.GetFileName(mappingPath), cancellationToken, shipped: true);
         }
     }
 
@@ -289,6 +332,17 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         ("canada-tenders", "sandbox/data/tender/canada-buyandsell/buyandsell_tenders_2010_2014.csv", "sandbox/mappings/canada-tenders.yaml"),
         ("cuad", "sandbox/data/compliance/cuad/cuad_subset_documents.csv", "sandbox/mappings/cuad.yaml"),
     ];
+
+    /// <summary>Refuses a case set whose files together pass <see cref="MaxBytes"/>, before anything is parsed or stored.</summary>
+    private void EnsureSize(byte[] data, string dataName, byte[] aux)
+    {
+        if ((long)data.Length + aux.Length > MaxBytes)
+            throw new CaseSetException(dataName, null, null, TooLarge((long)data.Length + aux.Length, MaxBytes));
+    }
+
+    /// <summary>The refusal of a case set of <paramref name="bytes"/>, over HTTP (413) and in the CLI alike.</summary>
+    public static string TooLarge(long bytes, long max) =>
+        $"the case set is {bytes} bytes with its mapping or labels; a case set is at most {max} bytes (Sandbox:MaxCaseSetBytes). Nothing was stored.";
 
     private static CaseSet Parse(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName)
     {
@@ -314,3 +368,73 @@ public sealed class CaseSetConflictException(string message) : Exception(message
 
 /// <summary>What adding a named case set did: stored it, or found the same content already under that name.</summary>
 public sealed record CaseSetAdded(CaseSetInfo Set, bool Unchanged);
+
+/// <summary>
+/// The parsed case sets kept between uses, by name: the shipped ones always (a few thousand cases each), others up to
+/// <c>maxCases</c> cases in all, the least recently used dropped first; a set larger than that alone is not kept.
+/// </summary>
+internal sealed class ParsedCaseSets(int maxCases, IEnumerable<string> pinned)
+{
+    private readonly HashSet<string> _pinned = pinned.ToHashSet(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkedListNode<CaseSet>> _byName = new(StringComparer.Ordinal);
+    private readonly LinkedList<CaseSet> _recent = new();
+    private long _cases;
+
+    /// <summary>Cases kept beside the shipped sets (for tests and metrics).</summary>
+    public long Cases
+    {
+        get
+        {
+            lock (_recent)
+                return _cases;
+        }
+    }
+
+    /// <summary>The set kept under <paramref name="name"/> when it holds <paramref name="hash"/> (a name removed and added again holds another).</summary>
+    public CaseSet? Get(string name, string hash)
+    {
+        lock (_recent)
+        {
+            if (!_byName.TryGetValue(name, out var node) || node.Value.Hash != hash)
+                return null;
+            _recent.Remove(node);
+            _recent.AddFirst(node);
+            return node.Value;
+        }
+    }
+
+    public void Keep(CaseSet set)
+    {
+        lock (_recent)
+        {
+            RemoveLocked(set.Name);
+            if (!_pinned.Contains(set.Name) && set.Cases.Count > maxCases)
+                return;
+            _byName[set.Name] = _recent.AddFirst(set);
+            if (!_pinned.Contains(set.Name))
+                _cases += set.Cases.Count;
+            for (var oldest = _recent.Last; _cases > maxCases && oldest is not null;)
+            {
+                var previous = oldest.Previous;
+                if (!_pinned.Contains(oldest.Value.Name))
+                    RemoveLocked(oldest.Value.Name);
+                oldest = previous;
+            }
+        }
+    }
+
+    public void Forget(string name)
+    {
+        lock (_recent)
+            RemoveLocked(name);
+    }
+
+    private void RemoveLocked(string name)
+    {
+        if (!_byName.Remove(name, out var node))
+            return;
+        _recent.Remove(node);
+        if (!_pinned.Contains(name))
+            _cases -= node.Value.Cases.Count;
+    }
+}

@@ -1,5 +1,6 @@
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Sandbox;
@@ -29,24 +30,30 @@ internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, str
 /// </summary>
 internal static class CaseUploads
 {
-    public const long MaxBytes = 64L * 1024 * 1024;
+    /// <summary>Room in the body beside the files for the multipart framing: the files themselves are held to the case set limit.</summary>
+    private const long FramingBytes = 1024 * 1024;
 
     private static readonly string[] DataParts = ["cases", "file", "events"];
 
     /// <summary>
     /// The upload, or a 4xx naming the part at fault. <paramref name="dataPart"/> is the name the errors use
     /// when no data part was sent; <paramref name="errors"/> holds what the caller already found (e.g. in the
-    /// route), reported together with the parts'.
+    /// route), reported together with the parts'. Files together larger than <paramref name="maxBytes"/> (the case set limit,
+    /// <see cref="CaseSetStore.MaxBytes"/>) → 413 before they are read into memory.
     /// </summary>
     public static async Task<(CaseUpload? Upload, ProblemHttpResult? Error)> ReadAsync(
-        HttpRequest request, string dataPart, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
+        HttpRequest request, string dataPart, Dictionary<string, string[]> errors, long maxBytes, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
         {
             errors["$"] = [$"Send multipart/form-data with `{dataPart}` and `mapping` (a tabular CSV and its YAML mapping) or `labels` (an NDJSON timeline and its labels CSV)."];
             return (null, Problems.Validation(errors));
         }
-        var (form, error) = await RequestBody.ReadFormAsync(request, MaxBytes, cancellationToken);
+        if (request.ContentLength > maxBytes + FramingBytes)
+            return (null, TooLarge(request.ContentLength.Value, maxBytes));
+        // A part may be as large as the whole limit (the default multipart section limit is 128 MB).
+        request.HttpContext.Features.Set<IFormFeature>(new FormFeature(request, new FormOptions { MultipartBodyLengthLimit = maxBytes + FramingBytes }));
+        var (form, error) = await RequestBody.ReadFormAsync(request, maxBytes + FramingBytes, cancellationToken);
         if (form is null)
             return (null, error);
         // A part this endpoint does not read (a misspelt name, or `caseSet` sent as a form field) is refused, not ignored.
@@ -77,11 +84,19 @@ internal static class CaseUploads
 
         var dataFile = form.Files[data!]!;
         var auxFile = form.Files[aux!]!;
+        if (dataFile.Length + auxFile.Length > maxBytes)
+            return (null, TooLarge(dataFile.Length + auxFile.Length, maxBytes));
         var (dataName, auxName) = (Named(dataFile, data!), Named(auxFile, aux!));
         if (dataName == auxName)
             (dataName, auxName) = (data!, aux!);
         return (new CaseUpload(aux == "mapping" ? CaseSetKinds.Tabular : CaseSetKinds.Timeline,
             data!, await ReadAllAsync(dataFile, cancellationToken), dataName, aux!, await ReadAllAsync(auxFile, cancellationToken), auxName), null);
+    }
+
+    private static ProblemHttpResult TooLarge(long bytes, long maxBytes)
+    {
+        var message = CaseSetStore.TooLarge(bytes, maxBytes);
+        return Problems.TooLarge(char.ToUpperInvariant(message[0]) + message[1..]);
     }
 
     private static string Named(IFormFile file, string part) => string.IsNullOrWhiteSpace(file.FileName) ? part : Path.GetFileName(file.FileName);

@@ -171,7 +171,7 @@ public static class SandboxApi
     private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> EvaluateUploadAsync(
         string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
     {
-        var (upload, error) = await CaseUploads.ReadAsync(request, "cases", [], cancellationToken);
+        var (upload, error) = await CaseUploads.ReadAsync(request, "cases", [], caseSets.MaxBytes, cancellationToken);
         if (upload is null)
             return error!;
         AgentVersionRecord record;
@@ -339,7 +339,7 @@ public static class SandboxApi
         var errors = new Dictionary<string, string[]>();
         if (!CaseSetStore.IsValidName(name))
             errors["name"] = ["A case set name is 1-64 characters: lower-case letters, digits and . _ : -"];
-        var (upload, error) = await CaseUploads.ReadAsync(request, "file", errors, cancellationToken);
+        var (upload, error) = await CaseUploads.ReadAsync(request, "file", errors, store.MaxBytes, cancellationToken);
         if (upload is null)
             return error!;
         try

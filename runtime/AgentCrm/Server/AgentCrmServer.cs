@@ -256,6 +256,8 @@ public static class AgentCrmServer
 
     private static void AddSandbox(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<Sandbox.SandboxOptions>().BindConfiguration(Sandbox.SandboxOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Sandbox.SandboxOptions>, Sandbox.SandboxOptionsValidator>();
         builder.Services.AddSingleton<Sandbox.CaseSetStore>();
         builder.Services.AddSingleton<Sandbox.ReportStore>();
         builder.Services.AddSingleton<Sandbox.Evaluator>();
