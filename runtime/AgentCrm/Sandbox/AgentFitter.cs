@@ -116,29 +116,42 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     /// given). Fits run one at a time: <paramref name="begins"/> is called when this one's turn comes. Releases the version's
     /// reservation either way.
     /// </summary>
-    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, IProgress<JobProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// Cancelled (<paramref name="cancellationToken"/>) while it waits or fits, it ends at once with nothing registered: the
+    /// fitters take no token, so the fitting in progress stops at its next step (its progress callback throws) and the next fit's
+    /// turn comes once it has. <paramref name="beforeRegister"/> is the last chance to refuse (it throws). From the registration on,
+    /// the fit runs to its end — the version registered and evaluated — so a cancel never leaves a version without its report.
+    /// </remarks>
+    public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, IProgress<JobProgress>? progress = null,
+        CancellationToken cancellationToken = default, Func<Task>? beforeRegister = null)
     {
         try
         {
             progress?.Report(new(JobProgress.Queued, 0, 0));
             await _oneAtATime.WaitAsync(cancellationToken);
+            var turn = new Turn(_oneAtATime);
             try
             {
                 if (begins is not null)
                     await begins();
+                progress?.Report(new(JobProgress.Loading, 0, 0));
                 var clauseOptions = new ClauseFitOptions { Categories = fit.Request.Categories };
-                var options = fit.Options with { Progress = JobProgress.Of(progress, JobProgress.Fitting) };
-                var result = await Task.Run(() => fit.Clauses
+                var options = fit.Options with { Progress = Stopping(JobProgress.Of(progress, JobProgress.Fitting), cancellationToken) };
+                var result = await turn.RunAsync(() => fit.Clauses
                     ? ClauseFitter.Fit(fit.Set, options, clauseOptions, fit.Request.Spans, fit.Base)
                     : TextFitTargets.For(fit.Request.Kind, fit.Base) is { } target
                         ? TextFitter.Fit(fit.Set, options, new TextFitOptions(), target)
                         : RenewalRiskFitter.Fit(fit.Set, options), cancellationToken);
                 var cv = fit.Clauses && fit.Request.CrossValidate
-                    ? await Task.Run(() => ClauseFitter.CrossValidate(fit.Set, fit.Options with { Progress = JobProgress.Of(progress, JobProgress.CrossValidating) }, clauseOptions, fit.Request.Spans), cancellationToken)
+                    ? await turn.RunAsync(() => ClauseFitter.CrossValidate(fit.Set, fit.Options with { Progress = Stopping(JobProgress.Of(progress, JobProgress.CrossValidating), cancellationToken) },
+                        clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
-                var registered = await registry.RegisterAsync(result.Manifest, actor, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (beforeRegister is not null)
+                    await beforeRegister();
+                var registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None);
                 var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor,
-                    JobProgress.Of(progress, JobProgress.Evaluating), cancellationToken, reportId);
+                    JobProgress.Of(progress, JobProgress.Evaluating), CancellationToken.None, reportId);
                 return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);
             }
             catch (ArgumentException ex) when (fit.Clauses)
@@ -148,13 +161,48 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             }
             finally
             {
-                _oneAtATime.Release();
+                turn.Release();
             }
         }
         finally
         {
             lock (_reserved)
                 _reserved.Remove((fit.Base.Id, fit.Options.Version!));
+        }
+    }
+
+    /// <summary>A fitter's progress sink that also stops it, at its next step, once <paramref name="cancellationToken"/> is cancelled.</summary>
+    private static SyncProgress<(int Done, int Total)> Stopping(IProgress<(int Done, int Total)>? sink, CancellationToken cancellationToken) =>
+        new(p =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            sink?.Report(p);
+        });
+
+    /// <summary>A fit's turn: released when the fit ends, or — when it was cancelled while fitting — once the fitting stopped.</summary>
+    private sealed class Turn(SemaphoreSlim oneAtATime)
+    {
+        private int _released;
+
+        /// <summary>Runs CPU-bound fitting on the pool; cancelled, returns at once and hands the release to the fitting's end.</summary>
+        public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
+        {
+            var task = Task.Run(work, CancellationToken.None);
+            try
+            {
+                return await task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (!task.IsCompleted && Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                _ = task.ContinueWith(_ => oneAtATime.Release(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                throw;
+            }
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                oneAtATime.Release();
         }
     }
 

@@ -76,6 +76,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("POST", "/v1/agents/{id}/rollback", [Roles.Ops], () => Post("/v1/agents/no-such-agent/rollback", ""), 404),
         new("GET", "/v1/agents/{id}/health", Readers, () => Get("/v1/agents/renewal-risk/health"), 200),
         new("GET", "/v1/jobs/{jobId}", Readers, () => Get("/v1/jobs/job-nope"), 404),
+        new("GET", "/v1/jobs", [Roles.Ops], () => Get("/v1/jobs"), 200),
+        new("DELETE", "/v1/jobs/{jobId}", [Roles.Ops], () => Delete("/v1/jobs/job-nope"), 404),
         new("GET", "/v1/reports/{reportId}", Readers, () => Get("/v1/reports/rep_nope"), 404),
 
         new("GET", "/v1/cases", [Roles.Ops, Roles.Reviewer], () => Get("/v1/cases"), 200),

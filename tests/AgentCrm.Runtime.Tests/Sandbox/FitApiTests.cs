@@ -47,7 +47,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
     }
 
     [Fact]
-    public async Task Fit_ReportsItsStages_Queued_Fitting_Evaluating_EachStepOnce_EndingAtItsTotal()
+    public async Task Fit_ReportsItsStages_Queued_Loading_Fitting_Evaluating_EachStepOnce_EndingAtItsTotal()
     {
         var fitter = server.App.Services.GetRequiredService<AgentFitter>();
         // 1.0.7: below the next minor version the other tests' fits expect (1.1.0).
@@ -61,7 +61,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         }));
 
         // Each stage once, in this order.
-        Assert.Equal([JobProgress.Queued, JobProgress.Fitting, JobProgress.Evaluating], seen.Select(p => p.Stage).Distinct());
+        Assert.Equal([JobProgress.Queued, JobProgress.Loading, JobProgress.Fitting, JobProgress.Evaluating], seen.Select(p => p.Stage).Distinct());
         Assert.Equal(seen.Select(p => p.Stage).Distinct().Count(), seen.Select(p => p.Stage).Where((s, i) => i == 0 || s != seen[i - 1].Stage).Count());
         // Fitting: every planned step once, in order (3 feature sets × 7 L2 strengths + 3 tree settings + the refit).
         var fitting = seen.Where(p => p.Stage == JobProgress.Fitting).ToList();
