@@ -30,6 +30,36 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// <summary>Cases kept parsed beside the shipped sets' (at most <see cref="SandboxOptions.ParsedCasesKept"/>).</summary>
     public long ParsedCasesKept => _parsed.Cases;
 
+    /// <summary>How long after a large set's use the memory it held is given back (its user has let go of it by then).</summary>
+    private static readonly TimeSpan ReturnDelay = TimeSpan.FromSeconds(2);
+
+    private int _dropped;
+    private int _returning;
+
+    /// <summary>
+    /// Gives the memory of parsed sets not kept (too large, or dropped from the cache) back to the system, shortly, once
+    /// their users are done (after an add, and when a job ends). The GC runs only as the process allocates, so an idle server
+    /// kept hundreds of MB of parses it no longer referenced; one compacting collection after a large parse returns them.
+    /// </summary>
+    public void ReturnMemory()
+    {
+        if (Volatile.Read(ref _dropped) == 0 || Interlocked.Exchange(ref _returning, 1) == 1)
+            return;
+        Volatile.Write(ref _dropped, 0);
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(ReturnDelay, time);
+            Volatile.Write(ref _returning, 0);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        });
+    }
+
+    private void Keep(CaseSet set)
+    {
+        if (_parsed.Keep(set))
+            Volatile.Write(ref _dropped, 1);
+    }
+
     /// <summary>Case sets named <c>feedback:&lt;agentId&gt;</c> are made by reviewers' verdicts, not uploaded.</summary>
     public const string FeedbackPrefix = "feedback:";
     public const string FeedbackKind = "feedback";
@@ -120,9 +150,12 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         }).WaitAsync(cancellationToken);
         if (stored is null)
         {
-            _parsed.Keep(set);
+            Keep(set);
+            ReturnMemory();
             return new CaseSetAdded(info, Unchanged: false);
         }
+        Volatile.Write(ref _dropped, 1);
+        ReturnMemory();
         if (stored.Hash == set.Hash)
             return new CaseSetAdded(stored, Unchanged: true);
         throw new CaseSetConflictException(BuiltIns.Any(b => b.Name == name)
@@ -218,7 +251,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             if (!reader.Read())
                 return null;
             var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4));
-            _parsed.Keep(set);
+            Keep(set);
             return set;
         }
         finally
@@ -403,13 +436,15 @@ internal sealed class ParsedCaseSets(int maxCases, IEnumerable<string> pinned)
         }
     }
 
-    public void Keep(CaseSet set)
+    /// <summary>Keeps <paramref name="set"/>; true when a set was left out for it (it, being too large, or older ones).</summary>
+    public bool Keep(CaseSet set)
     {
         lock (_recent)
         {
             RemoveLocked(set.Name);
             if (!_pinned.Contains(set.Name) && set.Cases.Count > maxCases)
-                return;
+                return true;
+            var dropped = false;
             _byName[set.Name] = _recent.AddFirst(set);
             if (!_pinned.Contains(set.Name))
                 _cases += set.Cases.Count;
@@ -417,9 +452,13 @@ internal sealed class ParsedCaseSets(int maxCases, IEnumerable<string> pinned)
             {
                 var previous = oldest.Previous;
                 if (!_pinned.Contains(oldest.Value.Name))
+                {
                     RemoveLocked(oldest.Value.Name);
+                    dropped = true;
+                }
                 oldest = previous;
             }
+            return dropped;
         }
     }
 

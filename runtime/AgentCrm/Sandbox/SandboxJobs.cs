@@ -296,6 +296,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 _running.TryRemove(job.Id, out _);
                 _controls.TryRemove(job.Id, out _);
                 control.Ended.TrySetResult(final);
+                caseSets.ReturnMemory();
             }
         });
     }
