@@ -161,13 +161,46 @@ public sealed class AgentCrmApp : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// Data directories for tests, under one folder per test run that is deleted when the test process exits (servers the
+/// tests started are gone by then); folders of runs that could not clean up (killed) are swept after a day. They used to
+/// stay forever: a few dozen suite runs filled the disk.
+/// </summary>
 public static class TempDirectory
 {
+    private static readonly TimeSpan SweepAge = TimeSpan.FromDays(1);
+    private static readonly Lazy<string> RunRoot = new(CreateRunRoot);
+
     public static string Create()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "agentcrm-tests", Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(RunRoot.Value, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    private static string CreateRunRoot()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "agentcrm-tests");
+        Directory.CreateDirectory(parent);
+        foreach (var old in new DirectoryInfo(parent).EnumerateDirectories())
+            if (DateTime.UtcNow - old.LastWriteTimeUtc > SweepAge)
+                TryDelete(old.FullName);
+        var root = Path.Combine(parent, $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
+        return root;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Another run's folder still in use, or a file a test made read-only: left for the next sweep.
+        }
     }
 }
 

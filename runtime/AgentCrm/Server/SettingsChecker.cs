@@ -22,6 +22,7 @@ public static class SettingsChecker
         (Actors.ActorOptions.Section, typeof(Actors.ActorOptions)),
         (Dapr.DaprOptions.Section, typeof(Dapr.DaprOptions)),
         (Intake.IntakeOptions.Section, typeof(Intake.IntakeOptions)),
+        (Sandbox.SandboxOptions.Section, typeof(Sandbox.SandboxOptions)),
         (Agents.AgentsOptions.Section, typeof(Agents.AgentsOptions)),
         (Agents.Plugins.PluginOptions.Section, typeof(Agents.Plugins.PluginOptions)),
         (Customers.ConsentOptions.Section, typeof(Customers.ConsentOptions)),

@@ -56,6 +56,7 @@ public sealed class ConfigurationTests
     [InlineData("Intake__MaxFutureSkew", "10675199.00:00:00", "Intake:MaxFutureSkew: '10675199.00:00:00' is too long; it takes at most 7.00:00:00.")]
     [InlineData("Intake__MaxEventPerRequest", "5", "Intake:MaxEventPerRequest: not a setting; did you mean Intake:MaxEventsPerRequest?")]
     [InlineData("Runtime__Hots", "Dapr", "Runtime:Hots: not a setting; did you mean Runtime:Host?")]
+    [InlineData("Sandbox__MaxCaseSetByte", "1000", "Sandbox:MaxCaseSetByte: not a setting; did you mean Sandbox:MaxCaseSetBytes?")]
     [InlineData("Auth__Jwt__Enabled", "true", "Auth:Jwt:Enabled: not a setting; Auth:Jwt has Auth:Jwt:Issuer,")]
     [InlineData("Storage__DataDirectory", "", "Storage:DataDirectory: an empty value is not valid; it takes a folder path")]
     [InlineData("Intake__MaxEventsPerRequest", "99999999999", "Intake:MaxEventsPerRequest: '99999999999' is out of range; it takes a whole number from -2147483648 to 2147483647")]
