@@ -11,6 +11,9 @@ public sealed record ReplayOptions
 {
     public const int DefaultTimeoutMs = 1000;
 
+    /// <summary>Calls a replay leaves behind past their limit (each on its thread) before it stops calling an agent that hangs.</summary>
+    public const int MaxAbandonedCalls = 64;
+
     /// <summary>
     /// Longest one Assess call may run, clocked from when the call starts on its worker's thread (waiting for
     /// a thread is not counted); a call past it is tried once more before the case counts as an error.
@@ -54,9 +57,22 @@ public static class ReplayEngine
         var consentAt = options.ConsentAt ?? DateTimeOffset.UtcNow;
         var timeout = options.PerCaseTimeout;
 
-        AssessOutcome Run(Case c) => options.Consent is { } consent
-            ? AssessmentPipeline.Assess(agent, c.Snapshot, consent(c.Snapshot.CustomerId), consentAt)
+        // At most this many calls are left behind hanging (two per timed-out case); past it, an agent that hangs is not called
+        // again and the remaining cases count as errors, so a replay leaves a bounded number of stuck threads.
+        var abandonLimit = ReplayOptions.MaxAbandonedCalls;
+        var abandoned = 0;
+
+        // The consent in force is looked up on the worker (a store read is not the agent's time, and its failure fails the
+        // replay as before); the call thread runs only the pipeline: consent decision, field filter, Assess.
+        AssessOutcome Run(Case c, ConsentPolicy? consent) => consent is not null
+            ? AssessmentPipeline.Assess(agent, c.Snapshot, consent, consentAt)
             : AssessmentPipeline.Assess(agent, c.Snapshot);
+
+        CallRunner Abandon(CallRunner runner)
+        {
+            Interlocked.Increment(ref abandoned);
+            return runner.Abandon();
+        }
 
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(options.Parallelism, cases.Count))).Select(_ => Task.Factory.StartNew(() =>
         {
@@ -69,23 +85,34 @@ public static class ReplayEngine
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var c = cases[i];
+                    if (Volatile.Read(ref abandoned) >= abandonLimit)
+                    {
+                        results[i] = new ScoredCase(c.Id, c.Label, 0, false, c.Segment, 0, true)
+                        {
+                            ErrorReason = $"not run: the agent hung {abandonLimit} times in this replay (each past {timeout.TotalMilliseconds:0} ms)",
+                        };
+                        Report();
+                        continue;
+                    }
+
+                    var consent = options.Consent?.Invoke(c.Snapshot.CustomerId);
                     if (!warm)
                     {
                         // Untimed, result discarded: agents are functions of the snapshot, so a second call on the same case is harmless.
                         // Bounded like a case (twice over) so an agent that hangs does not stall the worker here either.
                         warm = true;
-                        if (runner.Call(() => Run(c), timeout + timeout, cancellationToken) is null)
-                            runner = runner.Abandon();
+                        if (runner.Call(() => Run(c, consent), timeout + timeout, cancellationToken) is null)
+                            runner = Abandon(runner);
                     }
 
-                    var outcome = runner.Call(() => Run(c), timeout, cancellationToken);
+                    var outcome = runner.Call(() => Run(c, consent), timeout, cancellationToken);
                     if (outcome is null)
                     {
                         // Past the limit: once more on a fresh thread (the first may be stuck) before it counts.
-                        runner = runner.Abandon();
-                        outcome = runner.Call(() => Run(c), timeout, cancellationToken);
+                        runner = Abandon(runner);
+                        outcome = runner.Call(() => Run(c, consent), timeout, cancellationToken);
                         if (outcome is null)
-                            runner = runner.Abandon();
+                            runner = Abandon(runner);
                     }
 
                     results[i] = outcome is null
@@ -101,9 +128,7 @@ public static class ReplayEngine
                         {
                             ErrorReason = outcome.Error is { } ex ? $"{ex.GetType().FullName}: {ex.Message}" : "failed",
                         };
-                    var n = Interlocked.Increment(ref done);
-                    if (n % 100 == 0 || n == cases.Count)
-                        options.Progress?.Report(n);
+                    Report();
                 }
             }
             finally
@@ -113,6 +138,13 @@ public static class ReplayEngine
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
         Task.WaitAll(workers, cancellationToken);
         return results;
+
+        void Report()
+        {
+            var n = Interlocked.Increment(ref done);
+            if (n % 100 == 0 || n == cases.Count)
+                options.Progress?.Report(n);
+        }
     }
 
     /// <summary>
@@ -127,6 +159,7 @@ public static class ReplayEngine
         private readonly ManualResetEventSlim _finished = new();
         private Func<AssessOutcome>? _call;
         private AssessOutcome? _result;
+        private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
         private long _startedAt;
         private volatile bool _stopped;
 
@@ -147,10 +180,16 @@ public static class ReplayEngine
             {
                 var left = limit - Stopwatch.GetElapsedTime(Volatile.Read(ref _startedAt));
                 if (left <= TimeSpan.Zero)
-                    return _finished.IsSet ? _result : null;
+                    return _finished.IsSet ? Outcome() : null;
                 if (_finished.Wait(left, cancellationToken))
-                    return _result;
+                    return Outcome();
             }
+        }
+
+        private AssessOutcome Outcome()
+        {
+            _error?.Throw();
+            return _result!;
         }
 
         /// <summary>Leaves this runner's thread to finish its stuck call on its own (it then ends) and returns a fresh runner.</summary>
@@ -176,7 +215,17 @@ public static class ReplayEngine
                     return;
                 Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
                 _started.Set();
-                _result = _call!();
+                // The pipeline returns an agent's exception as its outcome; anything else thrown here is rethrown on the
+                // worker (an exception left on this thread would end the process).
+                try
+                {
+                    (_result, _error) = (_call!(), null);
+                }
+                catch (Exception ex)
+                {
+                    (_result, _error) = (null, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex));
+                }
+
                 _finished.Set();
             }
         }

@@ -130,4 +130,48 @@ public sealed class ReplayEngineTests
         Assert.Contains("hang3: timed out", ReportText.Render(report), StringComparison.Ordinal);
         Assert.Contains("<td>throw7</td>", HtmlReport.Render(report), StringComparison.Ordinal);
     }
+    /// <summary>An agent whose manifest cannot be read: the pipeline reads it outside the agent's own try.</summary>
+    private sealed class BrokenManifestAgent : IAgent
+    {
+        private int _reads;
+
+        public AgentManifest Manifest => Interlocked.Increment(ref _reads) > 0 ? throw new InvalidOperationException("manifest unavailable") : ReplayEngineTests.Manifest;
+
+        public Assessment Assess(CustomerSnapshot snapshot) => new(0, false, []);
+    }
+
+    [Fact]
+    public void Replay_AFailureOutsideTheAgentsCall_FailsTheReplay_NotTheProcess()
+    {
+        // Thrown on a call thread of the replay's own, it would have ended the test process (and the server) outright.
+        var failure = Assert.ThrowsAny<Exception>(() => ReplayEngine.Replay(new BrokenManifestAgent(), Cases(10), new ReplayOptions { Parallelism = 2 }));
+        Assert.Contains("manifest unavailable", failure is AggregateException all ? string.Join(" ", all.Flatten().InnerExceptions.Select(e => e.Message)) : failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_AnAgentThatHangsOnEveryCase_StopsBeingCalledAfterTheLimit_AndEndsPromptly()
+    {
+        var agent = new TestAgent(hangs: _ => true);
+        var cases = Cases(500);
+        var clock = Stopwatch.StartNew();
+        var threadsBefore = Process.GetCurrentProcess().Threads.Count;
+        IReadOnlyList<ScoredCase> scored;
+        int threadsAfter;
+        try
+        {
+            scored = ReplayEngine.Replay(agent, cases, new ReplayOptions { PerCaseTimeout = TimeSpan.FromMilliseconds(20), Parallelism = 2 });
+            threadsAfter = Process.GetCurrentProcess().Threads.Count;
+        }
+        finally
+        {
+            agent.Release.Set();
+        }
+
+        // Without the limit: 500 cases x 2 tries x 20 ms on 2 workers (10 s), and a thousand threads left hanging.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
+        Assert.True(threadsAfter - threadsBefore <= ReplayOptions.MaxAbandonedCalls + 8, $"{threadsAfter - threadsBefore} threads more");
+        Assert.All(scored, c => Assert.True(c.IsError));
+        Assert.Contains(scored, c => c.ErrorReason!.StartsWith("timed out", StringComparison.Ordinal));
+        Assert.Contains(scored, c => c.ErrorReason!.StartsWith($"not run: the agent hung {ReplayOptions.MaxAbandonedCalls} times", StringComparison.Ordinal));
+    }
 }
