@@ -15,6 +15,8 @@ public sealed class ChatModelOptions
     public string? ApiKey { get; set; }
 
     /// <summary>Per attempt.</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMinutes(5);
+
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     public int MaxRetries { get; set; } = 2;
@@ -34,7 +36,7 @@ public sealed class ChatModelOptionsValidator : IValidateOptions<ChatModelOption
             failures.Add($"Models:Chat:Endpoint must be an absolute http(s) URL (got '{o.Endpoint}').");
         if (o.Enabled && string.IsNullOrWhiteSpace(o.Model))
             failures.Add("Models:Chat:Model must name the model.");
-        if (o.Timeout <= TimeSpan.Zero || o.Timeout > TimeSpan.FromMinutes(5))
+        if (o.Timeout <= TimeSpan.Zero || o.Timeout > ChatModelOptions.MaxTimeout)
             failures.Add("Models:Chat:Timeout must be between 0 and 5 minutes.");
         if (o.MaxRetries is < 0 or > 10)
             failures.Add("Models:Chat:MaxRetries must be between 0 and 10.");

@@ -26,6 +26,7 @@ internal static class CasesCommand
             foreach (var f in new[] { data, aux })
                 if (!f.Exists)
                     return AgentCrmCli.Fail($"no such file: {f.FullName}");
+            store.EnsureSize(data, aux);
             var bytes = await File.ReadAllBytesAsync(data.FullName, token);
             var auxBytes = await File.ReadAllBytesAsync(aux.FullName, token);
             var (info, unchanged) = p.GetValue(mapping) is not null

@@ -64,6 +64,7 @@ internal static class EvaluateCommand
         foreach (var f in new[] { file, aux })
             if (!f.Exists)
                 return (null, $"no such file: {f.FullName}");
+        store.EnsureSize(file, aux);
         var info = await store.AddUploadAsync(mapping is not null ? Sandbox.Cases.CaseSetKinds.Tabular : Sandbox.Cases.CaseSetKinds.Timeline,
             await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agentKind, cancellationToken);
         return (info.Name, null);

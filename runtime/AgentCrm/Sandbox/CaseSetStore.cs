@@ -33,32 +33,39 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// <summary>How long after a large set's use the memory it held is given back (its user has let go of it by then).</summary>
     private static readonly TimeSpan ReturnDelay = TimeSpan.FromSeconds(2);
 
-    private int _dropped;
+    /// <summary>Parsed cases let go of before their memory is worth a full collection (a small set's is not).</summary>
+    private const long ReturnAfterCases = 20_000;
+
+    /// <summary>At most one such collection per interval: it pauses every thread, the actors' included.</summary>
+    private static readonly TimeSpan ReturnInterval = TimeSpan.FromMinutes(1);
+
+    private long _droppedCases;
     private int _returning;
+    private DateTimeOffset _lastReturn = DateTimeOffset.MinValue;
 
     /// <summary>
     /// Gives the memory of parsed sets not kept (too large, or dropped from the cache) back to the system, shortly, once
     /// their users are done (after an add, and when a job ends). The GC runs only as the process allocates, so an idle server
-    /// kept hundreds of MB of parses it no longer referenced; one compacting collection after a large parse returns them.
+    /// kept hundreds of MB of parses it no longer referenced; one compacting collection after a large parse returns them —
+    /// only once at least <see cref="ReturnAfterCases"/> cases were let go of, and at most once per <see cref="ReturnInterval"/>.
     /// </summary>
     public void ReturnMemory()
     {
-        if (Volatile.Read(ref _dropped) == 0 || Interlocked.Exchange(ref _returning, 1) == 1)
+        if (Volatile.Read(ref _droppedCases) < ReturnAfterCases || Interlocked.Exchange(ref _returning, 1) == 1)
             return;
-        Volatile.Write(ref _dropped, 0);
         _ = Task.Run(async () =>
         {
-            await Task.Delay(ReturnDelay, time);
+            var sinceLast = time.GetUtcNow() - _lastReturn;
+            await Task.Delay(sinceLast < ReturnInterval ? ReturnInterval - sinceLast : ReturnDelay, time);
+            Interlocked.Exchange(ref _droppedCases, 0);
+            _lastReturn = time.GetUtcNow();
             Volatile.Write(ref _returning, 0);
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         });
     }
 
-    private void Keep(CaseSet set)
-    {
-        if (_parsed.Keep(set))
-            Volatile.Write(ref _dropped, 1);
-    }
+    private void Keep(CaseSet set) => Interlocked.Add(ref _droppedCases, _parsed.Keep(set));
 
     /// <summary>Case sets named <c>feedback:&lt;agentId&gt;</c> are made by reviewers' verdicts, not uploaded.</summary>
     public const string FeedbackPrefix = "feedback:";
@@ -154,7 +161,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             ReturnMemory();
             return new CaseSetAdded(info, Unchanged: false);
         }
-        Volatile.Write(ref _dropped, 1);
+        Interlocked.Add(ref _droppedCases, set.Cases.Count);
         ReturnMemory();
         if (stored.Hash == set.Hash)
             return new CaseSetAdded(stored, Unchanged: true);
@@ -367,10 +374,15 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     ];
 
     /// <summary>Refuses a case set whose files together pass <see cref="MaxBytes"/>, before anything is parsed or stored.</summary>
-    private void EnsureSize(byte[] data, string dataName, byte[] aux)
+    private void EnsureSize(byte[] data, string dataName, byte[] aux) => EnsureSize((long)data.Length + aux.Length, dataName);
+
+    /// <summary>The same refusal from the files' sizes, before they are read (the CLI: a file of gigabytes is not loaded to be refused).</summary>
+    public void EnsureSize(FileInfo data, FileInfo aux) => EnsureSize(data.Length + aux.Length, data.Name);
+
+    private void EnsureSize(long bytes, string dataName)
     {
-        if ((long)data.Length + aux.Length > MaxBytes)
-            throw new CaseSetException(dataName, null, null, TooLarge((long)data.Length + aux.Length, MaxBytes));
+        if (bytes > MaxBytes)
+            throw new CaseSetException(dataName, null, null, TooLarge(bytes, MaxBytes));
     }
 
     /// <summary>The refusal of a case set of <paramref name="bytes"/>, over HTTP (413) and in the CLI alike.</summary>
@@ -436,15 +448,15 @@ internal sealed class ParsedCaseSets(int maxCases, IEnumerable<string> pinned)
         }
     }
 
-    /// <summary>Keeps <paramref name="set"/>; true when a set was left out for it (it, being too large, or older ones).</summary>
-    public bool Keep(CaseSet set)
+    /// <summary>Keeps <paramref name="set"/>; returns the cases of the sets left out for it (it, being too large, or older ones).</summary>
+    public int Keep(CaseSet set)
     {
         lock (_recent)
         {
             RemoveLocked(set.Name);
             if (!_pinned.Contains(set.Name) && set.Cases.Count > maxCases)
-                return true;
-            var dropped = false;
+                return set.Cases.Count;
+            var dropped = 0;
             _byName[set.Name] = _recent.AddFirst(set);
             if (!_pinned.Contains(set.Name))
                 _cases += set.Cases.Count;
@@ -453,8 +465,8 @@ internal sealed class ParsedCaseSets(int maxCases, IEnumerable<string> pinned)
                 var previous = oldest.Previous;
                 if (!_pinned.Contains(oldest.Value.Name))
                 {
+                    dropped += oldest.Value.Cases.Count;
                     RemoveLocked(oldest.Value.Name);
-                    dropped = true;
                 }
                 oldest = previous;
             }

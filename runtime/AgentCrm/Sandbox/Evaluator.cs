@@ -32,7 +32,8 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
         var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
         report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);
         var id = await reports.AddAsync(report, reportId);
-        await registry.MarkEvaluatedAsync(agentId, version, actor, cancellationToken);
+        // Stored: the version is marked evaluated too, whatever stops the caller now (a report without the mark misleads).
+        await registry.MarkEvaluatedAsync(agentId, version, actor, CancellationToken.None);
         return (report, id);
     }
 }

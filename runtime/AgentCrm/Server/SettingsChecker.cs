@@ -57,10 +57,10 @@ public static class SettingsChecker
         ["Dapr:SidecarWaitTimeout"] = TimeSpan.FromHours(1),
         ["Dapr:RetryBaseDelay"] = TimeSpan.FromMinutes(1),
         ["Intake:MaxFutureSkew"] = Intake.IntakeOptionsValidator.MaxFutureSkewLimit,
-        ["Plugins:CallTimeout"] = TimeSpan.FromMinutes(10),
+        ["Plugins:CallTimeout"] = Agents.Plugins.PluginOptions.MaxCallTimeout,
         ["Knowledge:Embeddings:Timeout"] = TimeSpan.FromMinutes(10),
         ["Knowledge:Qdrant:Timeout"] = TimeSpan.FromMinutes(10),
-        ["Models:Chat:Timeout"] = TimeSpan.FromMinutes(10),
+        ["Models:Chat:Timeout"] = Knowledge.Chat.ChatModelOptions.MaxTimeout,
         ["Models:Chat:BreakDuration"] = TimeSpan.FromDays(1),
     };
 

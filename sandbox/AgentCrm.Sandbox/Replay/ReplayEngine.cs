@@ -11,7 +11,7 @@ public sealed record ReplayOptions
 {
     public const int DefaultTimeoutMs = 1000;
 
-    /// <summary>Calls a replay leaves behind past their limit (each on its thread) before it stops calling an agent that hangs.</summary>
+    /// <summary>Calls past their limit a replay lets hang at once (each on its thread) before it stops calling an agent that hangs.</summary>
     public const int MaxAbandonedCalls = 64;
 
     /// <summary>
@@ -57,8 +57,9 @@ public static class ReplayEngine
         var consentAt = options.ConsentAt ?? DateTimeOffset.UtcNow;
         var timeout = options.PerCaseTimeout;
 
-        // At most this many calls are left behind hanging (two per timed-out case); past it, an agent that hangs is not called
-        // again and the remaining cases count as errors, so a replay leaves a bounded number of stuck threads.
+        // At most this many calls left behind past their limit may be hanging at once (two per timed-out case; each ends its
+        // thread when it returns); past it, an agent that hangs is not called again and the remaining cases count as errors,
+        // so a replay of an agent that never returns leaves a bounded number of stuck threads.
         var abandonLimit = ReplayOptions.MaxAbandonedCalls;
         var abandoned = 0;
 
@@ -71,7 +72,7 @@ public static class ReplayEngine
         CallRunner Abandon(CallRunner runner)
         {
             Interlocked.Increment(ref abandoned);
-            return runner.Abandon();
+            return runner.Abandon(() => Interlocked.Decrement(ref abandoned));
         }
 
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(options.Parallelism, cases.Count))).Select(_ => Task.Factory.StartNew(() =>
@@ -89,7 +90,7 @@ public static class ReplayEngine
                     {
                         results[i] = new ScoredCase(c.Id, c.Label, 0, false, c.Segment, 0, true)
                         {
-                            ErrorReason = $"not run: the agent hung {abandonLimit} times in this replay (each past {timeout.TotalMilliseconds:0} ms)",
+                            ErrorReason = $"not run: {abandonLimit} calls of the agent past {timeout.TotalMilliseconds:0} ms have not returned",
                         };
                         Report();
                         continue;
@@ -162,6 +163,7 @@ public static class ReplayEngine
         private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
         private long _startedAt;
         private volatile bool _stopped;
+        private Action? _released;
 
         public CallRunner()
         {
@@ -192,9 +194,13 @@ public static class ReplayEngine
             return _result!;
         }
 
-        /// <summary>Leaves this runner's thread to finish its stuck call on its own (it then ends) and returns a fresh runner.</summary>
-        public CallRunner Abandon()
+        /// <summary>
+        /// Leaves this runner's thread to finish its stuck call on its own (it then ends, telling <paramref name="released"/>)
+        /// and returns a fresh runner.
+        /// </summary>
+        public CallRunner Abandon(Action released)
         {
+            _released = released;
             _stopped = true;
             _work.Release();
             return new CallRunner();
@@ -212,7 +218,10 @@ public static class ReplayEngine
             {
                 _work.Wait();
                 if (_stopped)
+                {
+                    _released?.Invoke();
                     return;
+                }
                 Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
                 _started.Set();
                 // The pipeline returns an agent's exception as its outcome; anything else thrown here is rethrown on the

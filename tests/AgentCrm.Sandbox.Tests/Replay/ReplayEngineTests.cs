@@ -149,7 +149,7 @@ public sealed class ReplayEngineTests
     }
 
     [Fact]
-    public void Replay_AnAgentThatHangsOnEveryCase_StopsBeingCalledAfterTheLimit_AndEndsPromptly()
+    public void Replay_AnAgentThatNeverReturns_StopsBeingCalledOnceTheLimitOfHangingCallsIsReached_AndEndsPromptly()
     {
         var agent = new TestAgent(hangs: _ => true);
         var cases = Cases(500);
@@ -167,11 +167,30 @@ public sealed class ReplayEngineTests
             agent.Release.Set();
         }
 
-        // Without the limit: 500 cases x 2 tries x 20 ms on 2 workers (10 s), and a thousand threads left hanging.
+        // Without the limit: 500 cases x 2 tries x 20 ms on 2 workers (10 s), and a thousand threads left hanging. (An
+        // agent whose calls return late, however late, is called for every case: its calls end their threads.)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"took {clock.Elapsed}");
         Assert.True(threadsAfter - threadsBefore <= ReplayOptions.MaxAbandonedCalls + 8, $"{threadsAfter - threadsBefore} threads more");
         Assert.All(scored, c => Assert.True(c.IsError));
         Assert.Contains(scored, c => c.ErrorReason!.StartsWith("timed out", StringComparison.Ordinal));
-        Assert.Contains(scored, c => c.ErrorReason!.StartsWith($"not run: the agent hung {ReplayOptions.MaxAbandonedCalls} times", StringComparison.Ordinal));
+        Assert.Contains(scored, c => c.ErrorReason!.StartsWith($"not run: {ReplayOptions.MaxAbandonedCalls} calls of the agent past 20 ms have not returned", StringComparison.Ordinal));
+    }
+    private sealed class LateAgent(int sleepMs) : IAgent
+    {
+        public AgentManifest Manifest => ReplayEngineTests.Manifest;
+
+        public Assessment Assess(CustomerSnapshot snapshot)
+        {
+            Thread.Sleep(sleepMs);
+            return new Assessment(0.9, true, []);
+        }
+    }
+
+    [Fact]
+    public void Replay_AnAgentWhoseCallsReturnLate_IsCalledForEveryCase_EachATimeOut()
+    {
+        // Its calls end their threads, so the limit of hanging calls is never reached: every case is tried, none skipped.
+        var scored = ReplayEngine.Replay(new LateAgent(60), Cases(100), new ReplayOptions { PerCaseTimeout = TimeSpan.FromMilliseconds(20), Parallelism = 2 });
+        Assert.All(scored, c => Assert.Equal("timed out: the agent did not answer within 20 ms (tried twice)", c.ErrorReason));
     }
 }

@@ -7,6 +7,7 @@ public sealed class PluginOptions
 {
     public const string Section = "Plugins";
     public static readonly TimeSpan DefaultCallTimeout = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan MaxCallTimeout = TimeSpan.FromMinutes(5);
     public const long DefaultMaxAssemblyBytes = 16 * 1024 * 1024;
     public const int DefaultMaxHungCalls = 4;
 
@@ -25,7 +26,7 @@ public sealed class PluginOptionsValidator : IValidateOptions<PluginOptions>
     public ValidateOptionsResult Validate(string? name, PluginOptions o)
     {
         var failures = new List<string>();
-        if (o.CallTimeout < TimeSpan.FromMilliseconds(10) || o.CallTimeout > TimeSpan.FromMinutes(5))
+        if (o.CallTimeout < TimeSpan.FromMilliseconds(10) || o.CallTimeout > PluginOptions.MaxCallTimeout)
             failures.Add($"Plugins:CallTimeout must be between 00:00:00.010 and 00:05:00 (got {o.CallTimeout}).");
         if (o.MaxAssemblyBytes is < 1024 or > 256L * 1024 * 1024)
             failures.Add($"Plugins:MaxAssemblyBytes must be between 1024 and 268435456 (got {o.MaxAssemblyBytes}).");
