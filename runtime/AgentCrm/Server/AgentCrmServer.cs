@@ -37,7 +37,8 @@ public static class AgentCrmServer
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         // The same sources, in the same order, as the CLI verbs read (AddConfiguration): one configuration for both.
         builder.Configuration.Sources.Clear();
-        AddConfiguration(builder.Configuration, builder.Environment.EnvironmentName, args, overrides, reloadOnChange: true);
+        // Read once at start (no file watcher: each would hold an inotify instance, of which a user has 128).
+        AddConfiguration(builder.Configuration, builder.Environment.EnvironmentName, args, overrides, reloadOnChange: false);
         // Before anything reads a setting: a misspelt key, an enum given a number, a time past its maximum end the start here.
         SettingsChecker.ThrowIfInvalid(builder.Configuration);
         var runtime = builder.Configuration.GetSection(RuntimeOptions.Section).Get<RuntimeOptions>() ?? new RuntimeOptions();
