@@ -53,31 +53,11 @@ internal static class ParseErrors
     internal static string DidYouMean(string token, IEnumerable<string> known)
     {
         var best = known.Distinct(StringComparer.Ordinal)
-            .Select(name => (Name: name, Distance: EditDistance(token, name)))
+            .Select(name => (Name: name, Distance: Server.EditDistance.Between(token, name)))
             .Where(c => c.Distance <= 2 && c.Distance < token.TrimStart('-').Length)
             .OrderBy(c => c.Distance)
             .FirstOrDefault();
         return best.Name is null ? "" : $" (did you mean {best.Name}?)";
-    }
-
-    /// <summary>Edits (insert, delete, replace, swap of neighbours) between two words, ignoring case.</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        (a, b) = (a.ToLowerInvariant(), b.ToLowerInvariant());
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-            d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++)
-            d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        return d[a.Length, b.Length];
     }
 
     /// <summary>The command a parse result is about, as typed ("agentcrm agents evaluate"): whose --help a usage error points to.</summary>

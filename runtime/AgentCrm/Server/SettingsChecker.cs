@@ -220,7 +220,7 @@ public static class SettingsChecker
     {
         var key = path[(path.LastIndexOf(':') + 1)..];
         var parent = path[..Math.Max(0, path.LastIndexOf(':'))];
-        var best = known.Select(k => (Key: k, Distance: Distance(key.ToLowerInvariant(), k[(k.LastIndexOf(':') + 1)..].ToLowerInvariant())))
+        var best = known.Select(k => (Key: k, Distance: EditDistance.Between(key, k[(k.LastIndexOf(':') + 1)..])))
             .OrderBy(k => k.Distance).FirstOrDefault();
         return best.Key is not null && best.Distance <= Math.Max(2, key.Length / 3)
             ? $"{path}: not a setting; did you mean {best.Key}?"
@@ -259,26 +259,5 @@ public static class SettingsChecker
             ? type
             : type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
         return enumerable?.GetGenericArguments()[0];
-    }
-
-    /// <summary>Edit distance (insertions, deletions, substitutions, and a swap of two neighbours counted as one).</summary>
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-            d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++)
-            d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-            }
-        }
-        return d[a.Length, b.Length];
     }
 }
