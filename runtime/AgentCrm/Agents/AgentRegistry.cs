@@ -80,8 +80,13 @@ public sealed partial class AgentRegistry
     public IReadOnlyList<AgentVersionRecord> Versions(string agentId) =>
         _records.Values.Where(r => r.AgentId == agentId).OrderBy(r => r.CreatedAt).ToList();
 
-    /// <summary>Validates the manifest with its kind and stores it as <c>registered</c>.</summary>
-    public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Validates the manifest with its kind and stores it as <c>registered</c>. With <paramref name="unlessUnregisteredAfter"/>
+    /// (a <see cref="TransitionsSeq"/> read when the work that produced the manifest began, e.g. a fit), a new version is refused
+    /// (<see cref="AgentConflictException"/>) if its agent was unregistered after that transition: checked in the transaction that
+    /// inserts it, so an unregister that commits meanwhile — from this process or another (the CLI) — is never missed.
+    /// </summary>
+    public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default, long? unlessUnregisteredAfter = null)
     {
         ManifestReader.Validate(manifest);
         if (!_kinds.TryGetValue(manifest.Kind, out var kind))
@@ -103,6 +108,8 @@ public sealed partial class AgentRegistry
             var record = new AgentVersionRecord(manifest, hash, AgentState.Registered, now, now);
             await _writer.WriteAsync(ctx =>
             {
+                if (unlessUnregisteredAfter is { } seq && UnregisteredAfter(ctx, manifest.Id, seq) is { } by)
+                    throw new AgentConflictException($"{manifest.Id} was unregistered by {by} after the work that produced {manifest.Id}@{manifest.Version} began; the version is not registered.");
                 var cmd = ctx.Command(
                     "INSERT INTO agent_versions (agent_id, version, kind, manifest, content_hash, state, created_at, updated_at) VALUES ($a, $v, $k, $m, $h, $s, $c, $c)",
                     "$a", "$v", "$k", "$m", "$h", "$s", "$c");
@@ -123,6 +130,24 @@ public sealed partial class AgentRegistry
         {
             _mutex.Release();
         }
+    }
+
+    /// <summary>The newest agent transition's seq (0 when none): pass it to <see cref="RegisterAsync"/> to refuse a version whose agent is unregistered after it.</summary>
+    public long TransitionsSeq()
+    {
+        using var connection = _database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT coalesce(max(seq), 0) FROM agent_transitions";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>Who unregistered <paramref name="agentId"/> after transition <paramref name="seq"/>, read in the writer's transaction (which holds the write lock); null if nobody did.</summary>
+    private static string? UnregisteredAfter(WriteContext ctx, string agentId, long seq)
+    {
+        var cmd = ctx.Command("SELECT actor FROM agent_transitions WHERE agent_id = $a AND version IS NULL AND seq > $s ORDER BY seq LIMIT 1", "$a", "$s");
+        cmd.Parameters["$a"].Value = agentId;
+        cmd.Parameters["$s"].Value = seq;
+        return cmd.ExecuteScalar() as string;
     }
 
     /// <summary>

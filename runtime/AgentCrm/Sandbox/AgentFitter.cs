@@ -30,6 +30,9 @@ public sealed record FitRequest(string Kind, string CaseSet)
 public sealed record PreparedFit(FitRequest Request, CaseSet Set, AgentManifest Base, FitOptions Options, bool Clauses)
 {
     public string Agent => $"{Base.Id}@{Options.Version}";
+
+    /// <summary>The newest agent transition when the fit was accepted: if its agent is unregistered after it, the fitted version is not registered.</summary>
+    public long TransitionsSeq { get; init; }
 }
 
 public sealed record FitOutcome(string Agent, FitResult Result, RegisterResult Registered, SandboxReport Report, string ReportId, ClauseCrossValidation? CrossValidation);
@@ -61,6 +64,8 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     /// </summary>
     public PreparedFit Prepare(FitRequest request, bool resuming = false)
     {
+        // Read first: an unregister that commits at any point after this refuses the fit's registration.
+        var transitionsSeq = registry.TransitionsSeq();
         if (!TrainableKinds.Contains(request.Kind, StringComparer.Ordinal))
             throw new FitRequestException("kind", $"'{request.Kind}' is not a trainable kind; trainable: {string.Join(", ", TrainableKinds)}.");
         var set = caseSets.LoadToRun(request.CaseSet, out var problem) ?? throw new FitRequestException("caseSet", problem);
@@ -105,7 +110,10 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             var version = request.Version ?? NextVersion(taken);
             if (taken.Contains(version, StringComparer.Ordinal))
                 throw new FitRequestException("version", $"{baseManifest.Id}@{version} is already registered or being fitted; versions are immutable, choose another.", conflict: true);
-            var fit = new PreparedFit(request, set, baseManifest, new FitOptions { Base = baseManifest, Seed = request.Seed, Version = version }, clauses);
+            var fit = new PreparedFit(request, set, baseManifest, new FitOptions { Base = baseManifest, Seed = request.Seed, Version = version }, clauses)
+            {
+                TransitionsSeq = transitionsSeq,
+            };
             _reserved.Add((baseManifest.Id, version));
             return fit;
         }
@@ -119,11 +127,13 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     /// <remarks>
     /// Cancelled (<paramref name="cancellationToken"/>) while it waits or fits, it ends at once with nothing registered: the
     /// fitters take no token, so the fitting in progress stops at its next step (its progress callback throws) and the next fit's
-    /// turn comes once it has. <paramref name="beforeRegister"/> is the last chance to refuse (it throws). From the registration on,
-    /// the fit runs to its end — the version registered and evaluated — so a cancel never leaves a version without its report.
+    /// turn comes once it has. The registration is refused (<see cref="AgentConflictException"/>) if the agent was unregistered
+    /// after <see cref="PreparedFit.TransitionsSeq"/>, in the registry's own transaction, so no unregister slips in between a check
+    /// and the registration. From the registration on, the fit runs to its end — the version registered and evaluated — so a
+    /// cancel never leaves a version without its report.
     /// </remarks>
     public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, IProgress<JobProgress>? progress = null,
-        CancellationToken cancellationToken = default, Func<Task>? beforeRegister = null)
+        CancellationToken cancellationToken = default)
     {
         try
         {
@@ -147,9 +157,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                         clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
                 cancellationToken.ThrowIfCancellationRequested();
-                if (beforeRegister is not null)
-                    await beforeRegister();
-                var registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None);
+                var registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq);
                 var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor,
                     JobProgress.Of(progress, JobProgress.Evaluating), CancellationToken.None, reportId);
                 return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AgentCrm.Agents;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
 
@@ -92,7 +93,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         var request = r.Spans is null
             ? new JobRequest(actor) { Fit = new(r.Kind, r.CaseSet, fit.Options.Version!, fit.Base.Version, r.Seed, r.Categories, r.CrossValidate) }
             : null;
-        return StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", request, control => FitWork(fit, actor, control));
+        return StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", request, control => FitWork(fit, actor, control), fit.TransitionsSeq);
     }
 
     /// <summary>
@@ -189,6 +190,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 Categories = f.Categories ?? [],
                 CrossValidate = f.CrossValidate,
             }, resuming: true);
+            // The unregister that refuses its registration is one after the fit was first accepted (older requests: after now).
+            fit = fit with { TransitionsSeq = request.TransitionsSeq ?? fit.TransitionsSeq };
             return control => FitWork(fit, request.Actor, control);
         }
         return null;
@@ -211,24 +214,25 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     private JobWork FitWork(PreparedFit fit, string actor, JobControl control) =>
         async (reportId, progress, begins) =>
         {
-            var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token, beforeRegister: () =>
+            try
             {
-                // The watcher may not have seen an unregister that came just now: a fit registers no version after it.
-                if (UnregisteredSince(control.AgentId, control.TransitionsSeq, control.CreatedAt) is { } by)
-                {
-                    control.Request(UnregisteredReason(by), by);
-                    control.Token.ThrowIfCancellationRequested();
-                }
-                return Task.CompletedTask;
-            });
-            return (outcome.Report.Cases, outcome.ReportId);
+                var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token);
+                return (outcome.Report.Cases, outcome.ReportId);
+            }
+            catch (AgentConflictException) when (UnregisteredSince(control.AgentId, control.TransitionsSeq, control.CreatedAt) is { } by)
+            {
+                // The registry refused the version: the agent was unregistered after the fit was accepted, before the watcher saw it.
+                control.Request(UnregisteredReason(by), by);
+                throw;
+            }
         };
 
-    private async Task<JobStatus> StartAsync(string kind, string subject, JobRequest? request, Func<JobControl, JobWork> work)
+    /// <summary>Stores and runs a new job; <paramref name="transitionsSeq"/>: the newest agent transition when its work was accepted (now when null).</summary>
+    private async Task<JobStatus> StartAsync(string kind, string subject, JobRequest? request, Func<JobControl, JobWork> work, long? transitionsSeq = null)
     {
         var now = time.GetUtcNow();
         var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now) { Stage = JobProgress.Queued };
-        var seq = TransitionsSeq();
+        var seq = transitionsSeq ?? TransitionsSeq();
         var control = new JobControl(AgentOf(subject), seq, now);
         _running[job.Id] = job;
         await SaveAsync(job, request is null ? null : request with { TransitionsSeq = seq });
