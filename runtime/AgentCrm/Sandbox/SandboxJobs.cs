@@ -30,7 +30,15 @@ public sealed record JobRequest(string Actor)
     /// the job. Absent in requests stored by earlier builds (then an unregister at or after the job's creation does).
     /// </summary>
     public long? TransitionsSeq { get; init; }
+
+    /// <summary>
+    /// A cancel asked while the job ran (<see cref="SandboxJobs.CancelAsync"/>), stored before it is answered: a job the server
+    /// stopped before storing its end (or whose end could not be stored) is not run again but ends cancelled on the next start.
+    /// </summary>
+    public JobCancel? Cancel { get; init; }
 }
+
+public sealed record JobCancel(string Actor, string Reason, DateTimeOffset At);
 
 public sealed record EvaluateJobRequest(string AgentId, string Version, string CaseSet);
 
@@ -54,7 +62,8 @@ public enum CancelOutcome
 /// report id is derived from the job id, so a report written just before the stop is not written twice), at most
 /// <see cref="MaxAttempts"/> times in all; after that, or without a stored request, it shows as interrupted.
 /// A job can be cancelled (<see cref="CancelAsync"/>): it stops at its next case or fitting step, ends <c>cancelled</c> with the
-/// reason, writes no report and registers no version, and is never resumed. Unregistering its agent cancels it too: the
+/// reason, writes no report and registers no version, and is never resumed (the cancel is stored before it is answered, so a
+/// stop before the job has ended does not resume it either). Unregistering its agent cancels it too: the
 /// unregister is noticed in the database (<see cref="WatchInterval"/>), so the CLI's is as well as the server's.
 /// </summary>
 public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter, CaseSetStore caseSets, SqliteDatabase database, SqliteWriter writer, AuditLog audit,
@@ -100,7 +109,9 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     /// Runs again every job the server was running when it stopped (called once at start, after the registry and the
     /// case sets are loaded, before the server listens). A job that cannot be run any more (its version or case set was
     /// removed meanwhile, its stored request is unreadable) ends failed or interrupted with the reason, one whose agent was
-    /// unregistered since it was accepted ends cancelled; nothing one job stored can stop the server from starting.
+    /// unregistered since it was accepted or that was asked to cancel (<see cref="JobRequest.Cancel"/>) ends cancelled — but a
+    /// fit that had registered its version runs to its end, as it would have without the stop; nothing one job stored can stop
+    /// the server from starting.
     /// </summary>
     public async Task ResumeAsync(CancellationToken cancellationToken = default)
     {
@@ -124,6 +135,12 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 {
                     LogNotResumed(job.Id, UnregisteredReason(by));
                     await SaveAsync(job with { State = Cancelled, Stage = null, UpdatedAt = now, Error = UnregisteredReason(by) }, cancelledBy: by);
+                    continue;
+                }
+                if (request?.Cancel is { } asked && !(request.Fit is { } f && VersionRegistered(AgentOf(job.Subject), f.Version)))
+                {
+                    LogNotResumed(job.Id, asked.Reason);
+                    await SaveAsync(job with { State = Cancelled, Stage = null, UpdatedAt = now, Error = asked.Reason }, cancelledBy: asked.Actor);
                     continue;
                 }
                 if (ResumeWork(stored.Request, request, out var reason) is not { } work)
@@ -291,7 +308,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             }
             catch (Exception ex)
             {
-                // Not stored (e.g. a full disk): the table keeps it running, so the next start runs it again (or ends it cancelled).
+                // Not stored (e.g. a full disk): the table keeps it running, so the next start runs it again, or ends it cancelled
+                // (its agent unregistered, or a cancel stored by CancelAsync).
                 LogJobFailed(ex, job.Id);
                 final = job;
             }
@@ -309,18 +327,49 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     /// Cancels a running job on behalf of <paramref name="actor"/> and waits up to <paramref name="wait"/> for it to stop:
     /// <see cref="CancelOutcome.Cancelled"/> with the job as it ended, <see cref="CancelOutcome.Stopping"/> with it still
     /// stopping (stage <c>cancelling</c>), <see cref="CancelOutcome.Ended"/> with a job that had ended (or ended otherwise
-    /// first), <see cref="CancelOutcome.NotFound"/>.
+    /// first), <see cref="CancelOutcome.NotFound"/>. The cancel is stored with the job's request before the job is told
+    /// (<see cref="JobRequest.Cancel"/>): whatever happens to this server before the job has stopped, it is not run again.
     /// </summary>
     public async Task<(CancelOutcome Outcome, JobStatus? Job)> CancelAsync(string id, string reason, string actor, TimeSpan wait)
     {
         if (!_controls.TryGetValue(id, out var control))
             return Get(id) is { } job ? (CancelOutcome.Ended, job) : (CancelOutcome.NotFound, null);
+        await StoreCancelAsync(id, new JobCancel(actor, reason, time.GetUtcNow()));
         control.Request(reason, actor);
         MarkCancelling(id);
         if (await Task.WhenAny(control.Ended.Task, Task.Delay(wait, time)) != control.Ended.Task)
             return (CancelOutcome.Stopping, Get(id));
         var ended = await control.Ended.Task;
+        // Still running: its end could not be stored; the stored cancel ends it on the next start.
+        if (ended.State == "running")
+            return (CancelOutcome.Stopping, Get(id));
         return (ended.State == Cancelled ? CancelOutcome.Cancelled : CancelOutcome.Ended, Get(id) ?? ended);
+    }
+
+    /// <summary>
+    /// Stores a cancel with a job still running in the table (a job stored as ended is left as it is); the first stored wins.
+    /// A job without a stored request (a build that kept none) gets one that holds only the cancel.
+    /// </summary>
+    private Task StoreCancelAsync(string id, JobCancel cancel) => writer.WriteAsync(ctx =>
+    {
+        ctx.Execute(
+            """
+            INSERT INTO job_requests (job_id, request, attempts)
+            SELECT $id, $q, 0 FROM jobs WHERE id = $id AND state = 'running'
+            ON CONFLICT(job_id) DO UPDATE SET request = json_set(request, '$.cancel', json($c)) WHERE json_extract(request, '$.cancel') IS NULL
+            """,
+            ("$id", id), ("$q", JsonSerializer.Serialize(new JobRequest(cancel.Actor) { Cancel = cancel }, Json)), ("$c", JsonSerializer.Serialize(cancel, Json)));
+    });
+
+    /// <summary>Whether <paramref name="agentId"/>@<paramref name="version"/> is registered (a fit that got that far).</summary>
+    private bool VersionRegistered(string agentId, string version)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT 1 FROM agent_versions WHERE agent_id = $a AND version = $v";
+        cmd.Parameters.AddWithValue("$a", agentId);
+        cmd.Parameters.AddWithValue("$v", version);
+        return cmd.ExecuteScalar() is not null;
     }
 
     private void MarkCancelling(string id)

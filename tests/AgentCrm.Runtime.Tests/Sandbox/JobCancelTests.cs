@@ -131,6 +131,52 @@ public sealed class JobCancelTests
         }
     }
 
+    private static void Execute(string dir, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "agentcrm.db"), Pooling = false }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public async Task ACancelAnswered_WhoseJobsEndWasNeverStored_EndsTheJobCancelledOnTheNextStart_NotRunAgain_NoReportNorVersion()
+    {
+        var dir = TempDirectory.Create();
+        string fit;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
+            // What a stop (or a failing disk) between the cancel's answer and the job's end leaves: the end never reaches the table.
+            Execute(dir, "CREATE TRIGGER lose_cancelled_end BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'cancelled' BEGIN SELECT RAISE(ABORT, 'the end of a cancelled job is lost (test)'); END");
+            using var ops = await app.ClientAsync("ops", "ops-canceller");
+
+            using (var cancel = await ops.DeleteAsync($"/v1/jobs/{fit}"))
+            {
+                // Not ended (its end is not stored), but the cancel is: 202.
+                Assert.True(cancel.StatusCode == HttpStatusCode.Accepted, $"{(int)cancel.StatusCode} {await cancel.Content.ReadAsStringAsync()}");
+            }
+            Assert.Equal("running", Scalar(dir, "SELECT state FROM jobs WHERE id = $id", fit));
+        }
+        Execute(dir, "DROP TRIGGER lose_cancelled_end");
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            // Resumed, the fit would run again from the start (attempt 2) and register 5.0.0.
+            var job = await JobAsync(app.Client, fit);
+            Assert.True(job.GetProperty("state").GetString() == "cancelled", job.GetRawText());
+            Assert.Equal("cancelled by ops-canceller", job.GetProperty("error").GetString());
+            Assert.Equal(1, job.GetProperty("attempt").GetInt32());
+            var audit = JsonDocument.Parse(await app.Client.GetStringAsync($"/v1/audit?subject=job:{fit}")).RootElement.GetProperty("items");
+            var entry = Assert.Single(audit.EnumerateArray());
+            Assert.Equal("job.cancelled", entry.GetProperty("action").GetString());
+            Assert.EndsWith(":ops-canceller", entry.GetProperty("actor").GetString(), StringComparison.Ordinal);
+            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.0'"));
+            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports"));
+        }
+    }
+
     [Fact]
     public async Task Unregister_CancelsTheAgentsRunningEvaluation_AndAFitOfIt_RegistersNoVersion_NorIsEitherResumed()
     {
