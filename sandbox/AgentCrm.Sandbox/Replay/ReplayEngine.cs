@@ -162,6 +162,7 @@ public static class ReplayEngine
         private AssessOutcome? _result;
         private System.Runtime.ExceptionServices.ExceptionDispatchInfo? _error;
         private long _startedAt;
+        private long _endedAt;
         private volatile bool _stopped;
         private Action? _released;
 
@@ -182,16 +183,20 @@ public static class ReplayEngine
             {
                 var left = limit - Stopwatch.GetElapsedTime(Volatile.Read(ref _startedAt));
                 if (left <= TimeSpan.Zero)
-                    return _finished.IsSet ? Outcome() : null;
+                    return _finished.IsSet ? Finished(limit) : null;
                 if (_finished.Wait(left, cancellationToken))
-                    return Outcome();
+                    return Finished(limit);
             }
         }
 
-        private AssessOutcome Outcome()
+        /// <summary>
+        /// The finished call's outcome, or null when it ran past the limit: judged by the call's own start and end on its
+        /// thread, not by when this worker woke up to look (under load that can be long after), so the same call counts the same.
+        /// </summary>
+        private AssessOutcome? Finished(TimeSpan limit)
         {
             _error?.Throw();
-            return _result!;
+            return Stopwatch.GetElapsedTime(Volatile.Read(ref _startedAt), Volatile.Read(ref _endedAt)) > limit ? null : _result!;
         }
 
         /// <summary>
@@ -235,6 +240,7 @@ public static class ReplayEngine
                     (_result, _error) = (null, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex));
                 }
 
+                Volatile.Write(ref _endedAt, Stopwatch.GetTimestamp());
                 _finished.Set();
             }
         }
