@@ -21,3 +21,9 @@ public readonly record struct JobProgress(string Stage, int Done, int Total)
     public static SyncProgress<(int Done, int Total)>? Of(IProgress<JobProgress>? progress, string stage) =>
         progress is null ? null : new(p => progress.Report(new(stage, p.Done, p.Total)));
 }
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order, and never after the work is done.</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace AgentCrm.Sandbox;
+
+public sealed record JobStatus(string Id, string Kind, string Subject, string State, int Done, int Total, string? ReportId, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    /// <summary>1 for the first run; one more each time the job was resumed after the server stopped while it ran.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>While running, what it does (<see cref="JobProgress"/>); <see cref="Done"/> and <see cref="Total"/> count that stage's steps. Absent once ended.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Stage { get; init; }
+}
+
+/// <summary>What a job runs, stored with it so that a job the server was running when it stopped resumes on the next start.</summary>
+public sealed record JobRequest(string Actor)
+{
+    public EvaluateJobRequest? Evaluate { get; init; }
+
+    public FitJobRequest? Fit { get; init; }
+
+    /// <summary>
+    /// The newest agent transition when the job was accepted: an unregister of its agent after it (a higher <c>seq</c>) cancels
+    /// the job. Absent in requests stored by earlier builds (then an unregister at or after the job's creation does).
+    /// </summary>
+    public long? TransitionsSeq { get; init; }
+
+    /// <summary>
+    /// A cancel asked while the job ran (<see cref="SandboxJobs.CancelAsync"/>), stored before it is answered: a job the server
+    /// stopped before storing its end (or whose end could not be stored) is not run again but ends cancelled on the next start.
+    /// </summary>
+    public JobCancel? Cancel { get; init; }
+}
+
+public sealed record JobCancel(string Actor, string Reason, DateTimeOffset At);
+
+public sealed record EvaluateJobRequest(string AgentId, string Version, string CaseSet);
+
+/// <summary>A fit as accepted: the version it holds and the version whose parameters it starts from are fixed at acceptance.</summary>
+public sealed record FitJobRequest(string Kind, string CaseSet, string Version, string BaseVersion, int Seed, IReadOnlyList<string> Categories, bool CrossValidate);
+
+/// <summary>What a cancel did: <see cref="Cancelled"/> (the job ended cancelled), <see cref="Stopping"/> (still stopping after the wait),
+/// <see cref="Ended"/> (it had ended, or ended otherwise before the cancel reached it), <see cref="NotFound"/>.</summary>
+public enum CancelOutcome
+{
+    Cancelled,
+    Stopping,
+    Ended,
+    NotFound,
+}
