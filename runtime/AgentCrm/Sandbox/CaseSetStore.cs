@@ -1,8 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using AgentCrm.Agents;
 using System.Text.RegularExpressions;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Storage;
@@ -10,7 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Sandbox;
 
-public sealed record CaseSetInfo(string Name, string Kind, string Hash, int Cases, int Positives, DateTimeOffset CreatedAt);
 
 /// <summary>
 /// Named case sets. The source files are kept (a tabular CSV and its mapping, or NDJSON events and a
@@ -238,7 +233,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     private CaseSet? LoadStored(string name, CancellationToken cancellationToken)
     {
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
-            return LoadFeedback(name[FeedbackPrefix.Length..])?.ToCaseSet();
+            return FeedbackCaseSet.Load(database, name[FeedbackPrefix.Length..])?.ToCaseSet();
         // The hash first: a set kept parsed is found without reading its files (up to MaxBytes) from the database.
         if (Find(name) is not { } info)
             return null;
@@ -299,53 +294,9 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         while (agents.Read())
             ids.Add(agents.GetString(0));
         foreach (var id in ids)
-            if (LoadFeedback(id) is { } set)
+            if (FeedbackCaseSet.Load(database, id) is { } set)
                 list.Add(new CaseSetInfo(set.Name, FeedbackKind, set.Hash, set.Cases.Count, set.Positives, set.CreatedAt));
         return list;
-    }
-
-    /// <summary>
-    /// The labeled cases reviewers' verdicts made for one agent: the snapshot fields the brief was written
-    /// from, labeled by the verdict (approval = positive; veto = negative unless it gave the correct label).
-    /// </summary>
-    private FeedbackCaseSet? LoadFeedback(string agentId)
-    {
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT brief_id, customer_id, label, verdict, as_of, fields, created_at FROM feedback_cases WHERE agent_id = $a ORDER BY seq";
-        cmd.Parameters.AddWithValue("$a", agentId);
-        using var reader = cmd.ExecuteReader();
-        var cases = new List<Case>();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var newest = DateTimeOffset.MinValue;
-        while (reader.Read())
-        {
-            var fields = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
-            using (var doc = JsonDocument.Parse(reader.GetString(5)))
-                foreach (var p in doc.RootElement.EnumerateObject())
-                    fields[p.Name] = p.Value.ValueKind switch
-                    {
-                        JsonValueKind.Number => SnapshotField.Of(p.Name, p.Value.GetDouble()),
-                        JsonValueKind.String => SnapshotField.Of(p.Name, p.Value.GetString()!),
-                        JsonValueKind.True => SnapshotField.Of(p.Name, 1),
-                        JsonValueKind.False => SnapshotField.Of(p.Name, 0),
-                        _ => new SnapshotField(p.Name, null, null, []),
-                    };
-            var asOf = DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture);
-            cases.Add(new Case(reader.GetString(0), new CustomerSnapshot(reader.GetString(1), asOf, fields), reader.GetInt64(2) == 1, reader.GetString(3)));
-            hash.AppendData(Encoding.UTF8.GetBytes($"{reader.GetString(0)}|{reader.GetInt64(2)}|{reader.GetString(5)}\n"));
-            var created = DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture);
-            if (created > newest)
-                newest = created;
-        }
-        return cases.Count == 0 ? null : new FeedbackCaseSet(FeedbackPrefix + agentId, "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset()), cases, newest);
-    }
-
-    private sealed record FeedbackCaseSet(string Name, string Hash, IReadOnlyList<Case> Cases, DateTimeOffset CreatedAt)
-    {
-        public int Positives => Cases.Count(c => c.Label);
-
-        public CaseSet ToCaseSet() => new(Name, Hash, Cases, FeedbackKind);
     }
 
     /// <summary>Registers the case sets that ship with AgentCrm (sandbox/data + sandbox/mappings beside the executable) if missing.</summary>
@@ -403,89 +354,4 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
 
     [GeneratedRegex(@"^(?<base>.+):holdout-(?<seed>-?[0-9]{1,10})\z")]
     private static partial Regex HoldOutName();
-}
-
-/// <summary>A case set that cannot be removed: a shipped one or one made from reviewers' verdicts.</summary>
-public sealed class CaseSetProtectedException(string message) : Exception(message);
-
-/// <summary>A case set name (a registered one, or an uploaded file's content name) taken by a different content.</summary>
-public sealed class CaseSetConflictException(string message) : Exception(message);
-
-/// <summary>What adding a named case set did: stored it, or found the same content already under that name.</summary>
-public sealed record CaseSetAdded(CaseSetInfo Set, bool Unchanged);
-
-/// <summary>
-/// The parsed case sets kept between uses, by name: the shipped ones always (a few thousand cases each), others up to
-/// <c>maxCases</c> cases in all, the least recently used dropped first; a set larger than that alone is not kept.
-/// </summary>
-internal sealed class ParsedCaseSets(int maxCases, IEnumerable<string> pinned)
-{
-    private readonly HashSet<string> _pinned = pinned.ToHashSet(StringComparer.Ordinal);
-    private readonly Dictionary<string, LinkedListNode<CaseSet>> _byName = new(StringComparer.Ordinal);
-    private readonly LinkedList<CaseSet> _recent = new();
-    private long _cases;
-
-    /// <summary>Cases kept beside the shipped sets (for tests and metrics).</summary>
-    public long Cases
-    {
-        get
-        {
-            lock (_recent)
-                return _cases;
-        }
-    }
-
-    /// <summary>The set kept under <paramref name="name"/> when it holds <paramref name="hash"/> (a name removed and added again holds another).</summary>
-    public CaseSet? Get(string name, string hash)
-    {
-        lock (_recent)
-        {
-            if (!_byName.TryGetValue(name, out var node) || node.Value.Hash != hash)
-                return null;
-            _recent.Remove(node);
-            _recent.AddFirst(node);
-            return node.Value;
-        }
-    }
-
-    /// <summary>Keeps <paramref name="set"/>; returns the cases of the sets left out for it (it, being too large, or older ones).</summary>
-    public int Keep(CaseSet set)
-    {
-        lock (_recent)
-        {
-            RemoveLocked(set.Name);
-            if (!_pinned.Contains(set.Name) && set.Cases.Count > maxCases)
-                return set.Cases.Count;
-            var dropped = 0;
-            _byName[set.Name] = _recent.AddFirst(set);
-            if (!_pinned.Contains(set.Name))
-                _cases += set.Cases.Count;
-            for (var oldest = _recent.Last; _cases > maxCases && oldest is not null;)
-            {
-                var previous = oldest.Previous;
-                if (!_pinned.Contains(oldest.Value.Name))
-                {
-                    dropped += oldest.Value.Cases.Count;
-                    RemoveLocked(oldest.Value.Name);
-                }
-                oldest = previous;
-            }
-            return dropped;
-        }
-    }
-
-    public void Forget(string name)
-    {
-        lock (_recent)
-            RemoveLocked(name);
-    }
-
-    private void RemoveLocked(string name)
-    {
-        if (!_byName.Remove(name, out var node))
-            return;
-        _recent.Remove(node);
-        if (!_pinned.Contains(name))
-            _cases -= node.Value.Cases.Count;
-    }
 }
