@@ -18,42 +18,6 @@ public sealed record EvaluateRequest(string? CaseSet);
 /// <summary>POST /v1/agents/fit: a trainable kind and a registered case set; the rest as `agentcrm agents fit` (span supervision is CLI-only: it reads a file).</summary>
 public sealed record FitHttpRequest(string? Kind, string? CaseSet, string? Version, int? Seed, string[]? Categories, bool? CrossValidate);
 
-public sealed record VersionHealth(string Version, string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
-    long Briefs, ShadowAgreement? Agreement)
-{
-    public long BlockedByConsent { get; init; }
-    public AssessLatency? AssessLatencyMs { get; init; }
-    public Briefs.BriefCounts? BriefStates { get; init; }
-
-    /// <summary>Vetoed or retracted share of the version's reviewable briefs (null without any).</summary>
-    public double? VetoRate { get; init; }
-
-    /// <summary>Approved share of the version's reviewable briefs (null without any).</summary>
-    public double? ApprovalRate { get; init; }
-
-    /// <summary>Share of the version's briefs with reasons and at least one citation (null without briefs).</summary>
-    public double? Explainability { get; init; }
-
-    public long DegradedBriefs { get; init; }
-}
-
-public sealed record AssessLatency(double P50, double P95, double P99, long Samples);
-
-/// <summary>
-/// A shadow version's verdicts next to the delivering version's on the same customers. <see cref="WithoutBaseline"/> counts
-/// assessments where no version delivered for that customer (nothing to agree with); they are not in the rate.
-/// </summary>
-public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double? AgreementRate, long WithoutBaseline = 0);
-
-/// <summary>
-/// An agent's health. Run counters (evaluations, fired, errors, latency, consent blocks, shadow agreement, degraded briefs)
-/// are this process's since <see cref="CountersSince"/>; brief counts and rates come from the database and survive restarts.
-/// </summary>
-public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Versions)
-{
-    public DateTimeOffset CountersSince { get; init; }
-}
-
 /// <summary>The sandbox over HTTP: case sets, evaluation jobs, reports, and the lifecycle actions around the gate.</summary>
 public static class SandboxApi
 {
@@ -86,15 +50,6 @@ public static class SandboxApi
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapGet("/v1/jobs/{jobId}", (string jobId, SandboxJobs jobs) => jobs.Get(jobId) is { } job
-            ? (Results<Ok<JobStatus>, ProblemHttpResult>)TypedResults.Ok(job)
-            : Problems.NotFound($"No job '{jobId}'.")).WithTags("Sandbox").WithName("GetJob").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        app.MapGet("/v1/jobs", ListJobs).WithTags("Sandbox").WithName("ListJobs").RequireRoles(Roles.Ops).ProducesValidationProblem()
-            .WithSummary("Jobs, newest first: `state` (running, succeeded, failed, interrupted, cancelled), `kind` (evaluate, fit), `agent`; `limit` and `cursor`.");
-        app.MapDelete("/v1/jobs/{jobId}", CancelJob).WithTags("Sandbox").WithName("CancelJob").RequireRoles(Roles.Ops)
-            .WithSummary("Cancels a running job: 200 with it `cancelled` once stopped (no report, no version, not resumed), 202 while still stopping; an ended job → 409.")
-            .Produces<JobStatus>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
         cases.MapGet("/", (CaseSetStore store, string? limit, string? cursor) => NamedPage.Of(store.List(), s => s.Name, limit, cursor))
             .WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer).ProducesValidationProblem();
@@ -107,50 +62,6 @@ public static class SandboxApi
             .WithSummary("Removes a stored case set (e.g. an uploaded `upload:…` file); shipped and `feedback:` sets → 409. Reports made on it keep its name and hash.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
-    }
-
-    /// <summary>How long a cancel waits for the job to stop before answering 202 (it still stops).</summary>
-    public static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(10);
-
-    private const string JobCursor = "j:";
-
-    public static Results<Ok<ItemsPage<JobStatus>>, ProblemHttpResult> ListJobs(SandboxJobs jobs, string? state, string? kind, string? agent, string? limit, string? cursor)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (state is not null && !SandboxJobs.States.Contains(state, StringComparer.Ordinal))
-            errors["state"] = [$"state is one of {string.Join(", ", SandboxJobs.States)}."];
-        if (kind is not null && !SandboxJobs.Kinds.Contains(kind, StringComparer.Ordinal))
-            errors["kind"] = [$"kind is one of {string.Join(", ", SandboxJobs.Kinds)}."];
-        if (agent is { Length: 0 or > 200 })
-            errors["agent"] = ["agent is an agent id (1-200 characters)."];
-        var (take, _) = Paging.Read(limit, null, errors);
-        (string, string)? after = null;
-        if (cursor is not null)
-        {
-            if (Paging.TryDecodeCursor(cursor, JobCursor, out var position) && position.Split('|') is [{ Length: > 0 } at, { Length: > 0 } id])
-                after = (at, id);
-            else
-                errors["cursor"] = ["cursor is not one this server issued."];
-        }
-        if (errors.Count > 0)
-            return Problems.Validation(errors);
-        var (items, next) = jobs.List(state, kind, agent, take, after);
-        return TypedResults.Ok(new ItemsPage<JobStatus>(items, next is { } n ? Paging.EncodeCursor(JobCursor, $"{n.CreatedAt}|{n.Id}") : null));
-    }
-
-    /// <summary>Cancels a running job (ops): 200 cancelled, 202 still stopping, 409 ended, 404 unknown.</summary>
-    public static async Task<Results<Ok<JobStatus>, Accepted<JobStatus>, ProblemHttpResult>> CancelJob(string jobId, SandboxJobs jobs, HttpContext context)
-    {
-        var caller = Caller.From(context.User);
-        var (outcome, job) = await jobs.CancelAsync(jobId, $"cancelled by {caller.Name}", caller.AuditActor, CancelWait);
-        return outcome switch
-        {
-            CancelOutcome.Cancelled => TypedResults.Ok(job!),
-            CancelOutcome.Stopping => TypedResults.Accepted($"/v1/jobs/{jobId}", job!),
-            CancelOutcome.Ended => Problems.Conflict($"Job '{jobId}' has ended ({job!.State}); only a running job can be cancelled.",
-                new Dictionary<string, object?> { ["state"] = job.State }),
-            _ => Problems.NotFound($"No job '{jobId}'."),
-        };
     }
 
     public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Evaluate(

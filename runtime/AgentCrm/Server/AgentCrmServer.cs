@@ -106,6 +106,7 @@ public static class AgentCrmServer
         app.MapCsmsApi();
         app.MapAuditApi();
         app.MapSandboxApi();
+        app.MapJobsApi();
         app.MapKnowledgeApi();
         if (dapr)
         {
