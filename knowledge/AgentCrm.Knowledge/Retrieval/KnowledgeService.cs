@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using AgentCrm.Knowledge.Distill;
 using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Embeddings;
@@ -14,7 +13,7 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// The facade the server and the CLI call: ingest (parse → chunk → distil → embed → store), list, delete, search.
 /// Writes are serialised; a failed ingest leaves the previous version in place.
 /// </summary>
-public sealed partial class KnowledgeService : IDisposable
+public sealed class KnowledgeService : IDisposable
 {
     private readonly IKnowledgeStore _store;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
@@ -80,7 +79,7 @@ public sealed partial class KnowledgeService : IDisposable
 
         var parsed = DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
         var hash = DocumentParser.Hash(parsed.NormalisedText);
-        var documentId = ValidateId(id ?? Slug(givenTitle ?? parsed.Title ?? string.Empty) ?? $"doc-{hash[..12]}");
+        var documentId = DocumentIds.Validate(id ?? DocumentIds.Slug(givenTitle ?? parsed.Title ?? string.Empty) ?? $"doc-{hash[..12]}");
         var typeName = type.ToString().ToLowerInvariant();
 
         await _writeGate.WaitAsync(cancellationToken);
@@ -126,39 +125,10 @@ public sealed partial class KnowledgeService : IDisposable
 
     /// <summary>Ingests every Markdown, HTML and text file under <paramref name="path"/> (recursively, in name order), id from the file name; all or nothing.</summary>
     public Task<IReadOnlyList<IngestResult>> IngestDirectoryAsync(string path, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
-        IngestFilesAsync(ListDirectory(path).Files, progress, cancellationToken);
-
-    /// <summary>The files under <paramref name="path"/> (recursively, in name order) a folder ingest takes, and those it skips with why.</summary>
-    public static DocumentFolder ListDirectory(string path)
-    {
-        if (!Directory.Exists(path))
-        {
-            throw new KnowledgeInputException($"The directory '{path}' does not exist.");
-        }
-
-        var files = new List<string>();
-        var skipped = new List<SkippedFile>();
-        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            if (IsAttribution(file))
-            {
-                skipped.Add(new SkippedFile(file, "attribution or licence file, not a document"));
-            }
-            else if (DocumentTypes.TryFromPath(file, out _))
-            {
-                files.Add(file);
-            }
-            else
-            {
-                skipped.Add(new SkippedFile(file, "unsupported extension; documents are .md, .html or .txt"));
-            }
-        }
-
-        return new DocumentFolder(files, skipped);
-    }
+        IngestFilesAsync(DocumentFolder.Of(path).Files, progress, cancellationToken);
 
     /// <summary>
-    /// Ingests files, each under the id its name gives (<see cref="IdFromFileName"/>). Every file is read and parsed
+    /// Ingests files, each under the id its name gives (<see cref="DocumentIds.FromFileName"/>). Every file is read and parsed
     /// before any is stored, so one bad file (empty, binary, unknown type, an id another file also gives) stores nothing.
     /// Documents are then stored one by one: a store failure halfway throws <see cref="KnowledgeIngestIncompleteException"/>
     /// naming those already stored.
@@ -177,7 +147,7 @@ public sealed partial class KnowledgeService : IDisposable
                     throw new KnowledgeInputException("Unknown document type; use .md, .html or .txt.");
                 }
 
-                var id = IdFromFileName(file) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
+                var id = DocumentIds.FromFileName(file) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
                 if (ids.TryGetValue(id, out var other))
                 {
                     throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
@@ -213,9 +183,6 @@ public sealed partial class KnowledgeService : IDisposable
 
         return results;
     }
-
-    /// <summary>The document id a file name gives: the name without its extension, lower-cased, other characters as '-'; null when nothing is left.</summary>
-    public static string? IdFromFileName(string fileName) => Slug(Path.GetFileNameWithoutExtension(fileName));
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         await DeleteDocumentAsync(id, cancellationToken) is not null;
@@ -518,25 +485,4 @@ public sealed partial class KnowledgeService : IDisposable
             await _store.ReplaceDocumentAsync(group.Key, embedded, cancellationToken);
         }
     }
-
-    private static bool IsAttribution(string file) =>
-        Path.GetFileName(file) is "SOURCES.md" or "README.md" or "LICENSE.md";
-
-    /// <summary>Why <paramref name="id"/> cannot be a document id as given (ids are never rewritten), or null when it can.</summary>
-    public static string? IdProblem(string id) =>
-        IdPattern().IsMatch(id) ? null : $"Document id '{id}' is invalid: use 1–100 characters of a–z, 0–9, '.', '_' or '-'.";
-
-    private static string ValidateId(string id) => IdProblem(id) is { } problem ? throw new KnowledgeInputException(problem) : id;
-
-    internal static string? Slug(string text)
-    {
-        var slug = NonSlug().Replace(text.ToLowerInvariant(), "-").Trim('-');
-        return slug.Length == 0 ? null : slug[..Math.Min(slug.Length, 64)].TrimEnd('-');
-    }
-
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9._-]{0,99}\z")]
-    private static partial Regex IdPattern();
-
-    [GeneratedRegex("[^a-z0-9]+")]
-    private static partial Regex NonSlug();
 }

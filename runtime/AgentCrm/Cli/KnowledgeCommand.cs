@@ -26,7 +26,7 @@ internal static class KnowledgeCommand
             {
                 if (Directory.Exists(path))
                 {
-                    var folder = KnowledgeService.ListDirectory(path);
+                    var folder = DocumentFolder.Of(path);
                     files.AddRange(folder.Files);
                     skipped.AddRange(folder.Skipped);
                 }

@@ -63,7 +63,7 @@ public static class KnowledgeApi
             content = buffer.ToArray();
             typeHint = Path.GetExtension(file.FileName) is { Length: > 0 } ext ? ext : file.ContentType;
             // An id derived from the file name is normalised (README.md → readme); one given is taken as is, or refused below.
-            id ??= form["id"].FirstOrDefault() ?? KnowledgeService.IdFromFileName(file.FileName);
+            id ??= form["id"].FirstOrDefault() ?? DocumentIds.FromFileName(file.FileName);
             title ??= form["title"].FirstOrDefault();
             tags ??= form["tags"].FirstOrDefault();
             scenario ??= form["scenario"].FirstOrDefault();
@@ -77,10 +77,10 @@ public static class KnowledgeApi
             // A raw body that names its file (Content-Disposition: attachment; filename=…) gets the id the CLI gives that file.
             if (ContentDispositionHeaderValue.TryParse(request.Headers.ContentDisposition.ToString(), out var disposition)
                 && (disposition.FileNameStar.Value ?? disposition.FileName.Value) is { Length: > 0 } fileName)
-                id ??= KnowledgeService.IdFromFileName(HeaderUtilities.RemoveQuotes(fileName).ToString());
+                id ??= DocumentIds.FromFileName(HeaderUtilities.RemoveQuotes(fileName).ToString());
         }
         var errors = DocumentRules.Problems(string.IsNullOrWhiteSpace(title) ? null : title.Trim(), DocumentRules.NormaliseTags(SplitTags(tags)), string.IsNullOrWhiteSpace(scenario) ? null : scenario.Trim());
-        if (id is not null && KnowledgeService.IdProblem(id) is { } idProblem)
+        if (id is not null && DocumentIds.Problem(id) is { } idProblem)
             errors["id"] = [idProblem];
         if (errors.Count > 0)
             return Problems.Validation(errors);

@@ -40,9 +40,9 @@ internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge,
         if (!Directory.Exists(BundledKnowledge.Directory))
             return hashes;
         var maxBytes = knowledge.Options.MaxDocumentBytes;
-        foreach (var file in KnowledgeService.ListDirectory(BundledKnowledge.Directory).Files)
+        foreach (var file in DocumentFolder.Of(BundledKnowledge.Directory).Files)
         {
-            if (KnowledgeService.IdFromFileName(file) is not { } id || !ids.Contains(id) || !DocumentTypes.TryFromPath(file, out var type))
+            if (DocumentIds.FromFileName(file) is not { } id || !ids.Contains(id) || !DocumentTypes.TryFromPath(file, out var type))
                 continue;
             try
             {

@@ -322,7 +322,7 @@ public sealed class KnowledgeServiceTests
         foreach (var name in new[] { "a.md", "b.html", "c.txt", "d.csv", "SOURCES.md" })
             await File.WriteAllTextAsync(Path.Combine(folder, name), "# x\n\ntext\n");
 
-        var listed = KnowledgeService.ListDirectory(folder);
+        var listed = DocumentFolder.Of(folder);
 
         Assert.Equal(["a.md", "b.html", "c.txt"], listed.Files.Select(Path.GetFileName));
         Assert.Equal(["SOURCES.md", "d.csv"], listed.Skipped.Select(s => Path.GetFileName(s.Path)));
