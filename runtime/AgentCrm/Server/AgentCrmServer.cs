@@ -78,6 +78,8 @@ public static class AgentCrmServer
 
         configure?.Invoke(builder.Services);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
+        // After the framework's writer, for the clients it declines (Accept: text/html): every error is ProblemDetails.
+        builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         builder.Services.AddExceptionHandler<DependencyFailureHandler>();
         builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>().AddOperationTransformer<OpenApiDescriptionsTransformer>());
         builder.Services.ConfigureHttpJsonOptions(o =>

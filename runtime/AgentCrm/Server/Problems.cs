@@ -53,7 +53,7 @@ internal static class Problems
 
     private static string Clip(string text) => text.Length > 100 ? text[..100] + "…" : text;
 
-    private static string TypeFor(int status) => status switch
+    public static string TypeFor(int status) => status switch
     {
         400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",
