@@ -71,7 +71,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
     /// <summary>
     /// Applies a reviewer's verdict in one transaction: the brief's state, the review record, the labeled
-    /// feedback case for the agent, and the audit record. A repeated verdict changes nothing.
+    /// feedback case for the agent, and the audit record. A verdict repeated by the same reviewer changes nothing; by another reviewer it is a conflict.
     /// </summary>
     public async Task<ReviewOutcome> ReviewAsync(string id, ReviewRequest request)
     {
@@ -103,6 +103,10 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             if (conflict is null && !unchanged && request.Verdict == ReviewVerdict.Approve && brief.Status == BriefStatus.PendingReview
                 && IsWithdrawn(ctx, brief.AgentId, brief.AgentVersion))
                 conflict = $"Agent version '{brief.AgentId}@{brief.AgentVersion}' was rolled back, unregistered or suspended: its held briefs are no longer delivered. A veto still records the brief as a wrong call.";
+            // A repeat is the same reviewer's retry; another reviewer's same verdict lost a race (or came late): their reason
+            // would not be recorded, so they are told who decided instead of being answered as if theirs had been.
+            if (unchanged && brief.Review is { } decided && decided.Reviewer != request.Reviewer)
+                conflict = $"Brief '{id}' was already {decided.Verdict} by {decided.Reviewer} at {decided.At:O}; your verdict was not recorded.";
             if (conflict is not null || unchanged)
                 return new ReviewOutcome(brief, false, conflict);
             var verdict = request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved";

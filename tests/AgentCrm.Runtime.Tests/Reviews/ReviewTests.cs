@@ -147,6 +147,41 @@ public sealed class ReviewTests
     }
 
     [Fact]
+    public async Task TwoReviewers_RacingOnOneBrief_OneVerdictWins_TheOtherGets409_TheWinnersRetryStill200()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await PromoteReviewVersionAsync(app, "1.1.0-review");
+        using var rita = await app.ClientAsync("reviewer", "rita");
+        using var bob = await app.ClientAsync("reviewer", "bob");
+        var vetoed = (await NewestBriefAsync(app, "initech", expected: 1)).GetProperty("id").GetString()!;
+        var approved = (await NewestBriefAsync(app, "umbrella", expected: 1)).GetProperty("id").GetString()!;
+
+        foreach (var (id, path, field) in new[] { (vetoed, "veto", "reason"), (approved, "approve", "note") })
+        {
+            var answers = await Task.WhenAll(new[] { (Client: rita, Name: "rita"), (Client: bob, Name: "bob") }.Select(async r =>
+            {
+                var (status, answer) = await PostAsync(r.Client, $"/v1/briefs/{id}/{path}", $$"""{"{{field}}":"from {{r.Name}}"}""");
+                return (r.Client, r.Name, Status: status, Answer: answer);
+            }));
+            var won = Assert.Single(answers, a => a.Status == HttpStatusCode.OK);
+            var lost = Assert.Single(answers, a => a.Status != HttpStatusCode.OK);
+            Assert.Equal(HttpStatusCode.Conflict, lost.Status);
+            Assert.Contains($"by key:{won.Name}", lost.Answer.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal($"key:{won.Name}", won.Answer.GetProperty("review").GetProperty("reviewer").GetString());
+
+            // One verdict, one audit record, by the winner.
+            var records = (await app.GetJsonAsync($"/v1/audit?subject=brief:{id}")).GetProperty("items").EnumerateArray()
+                .Where(r => r.GetProperty("action").GetString() != "brief.created").ToList();
+            Assert.Equal($"key:{won.Name}", Assert.Single(records).GetProperty("actor").GetString());
+
+            // The winner's retry is answered as before: the same brief, nothing changed.
+            Assert.Equal(HttpStatusCode.OK, (await PostAsync(won.Client, $"/v1/briefs/{id}/{path}", $$"""{"{{field}}":"again"}""")).Status);
+        }
+        using var verify = await app.Client.PostAsync("/v1/audit/verify", null);
+        Assert.True(JsonDocument.Parse(await verify.Content.ReadAsStringAsync()).RootElement.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
     public async Task HeldBriefs_OfAVersionRolledBack_AreNotDelivered_AndLeaveTheQueue()
     {
         await using var app = await AgentCrmApp.StartAsync();
