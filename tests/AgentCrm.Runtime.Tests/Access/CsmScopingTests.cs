@@ -60,13 +60,12 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
     private static string Id(JsonElement brief) => brief.GetProperty("id").GetString()!;
 
     [Fact]
-    public async Task GetBrief_OtherAccount_Is403_OwnAccount_Is200()
+    public async Task GetBrief_OtherAccount_Is404LikeAMissingOne_OwnAccount_Is200()
     {
         foreach (var other in BenAccounts)
         {
             using var response = await server.Anna.GetAsync($"/v1/briefs/{Id(Delivered(other))}");
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-            Assert.Null(AccessHttp.ProblemError(response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync()));
+            Assert.Equal($"No brief '{Id(Delivered(other))}'.", (await response.ProblemAsync(HttpStatusCode.NotFound)).GetProperty("detail").GetString());
         }
         foreach (var own in AnnaAccounts)
         {
@@ -74,14 +73,39 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
         using var ben = await server.Ben.GetAsync($"/v1/briefs/{Id(Delivered("acme"))}");
-        Assert.Equal(HttpStatusCode.Forbidden, ben.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, ben.StatusCode);
+    }
+
+    /// <summary>
+    /// A brief id is derived from the agent version, customer and triggering event id, which a CSM can guess (agents are
+    /// readable, event ids often follow a pattern their own evidence shows). Probing another account's computed ids must
+    /// answer exactly as for ids no brief has, or the CSM learns which events on that account made a brief.
+    /// </summary>
+    [Fact]
+    public async Task ProbingComputedBriefIds_OfAnotherAccount_AnswersAsForAMissingBrief()
+    {
+        foreach (var brief in new[] { Delivered("initech"), Pending("hooli") })
+        {
+            var probed = AgentCrm.Briefs.BriefComposer.BriefId(brief.GetProperty("agentId").GetString()!, brief.GetProperty("agentVersion").GetString()!,
+                brief.GetProperty("customerId").GetString()!, brief.GetProperty("triggerEventId").GetString()!);
+            var missing = AgentCrm.Briefs.BriefComposer.BriefId(brief.GetProperty("agentId").GetString()!, brief.GetProperty("agentVersion").GetString()!,
+                brief.GetProperty("customerId").GetString()!, "no-such-event");
+            Assert.Equal(Id(brief), probed);
+            foreach (var suffix in new[] { "", "/evidence" })
+            {
+                using var existing = await server.Anna.GetAsync($"/v1/briefs/{probed}{suffix}");
+                using var absent = await server.Anna.GetAsync($"/v1/briefs/{missing}{suffix}");
+                Assert.Equal($"No brief '{probed}'.", (await existing.ProblemAsync(HttpStatusCode.NotFound)).GetProperty("detail").GetString());
+                Assert.Equal($"No brief '{missing}'.", (await absent.ProblemAsync(HttpStatusCode.NotFound)).GetProperty("detail").GetString());
+            }
+        }
     }
 
     [Fact]
-    public async Task Evidence_OtherAccount_Is403_OwnAccount_Is200()
+    public async Task Evidence_OtherAccount_Is404LikeAMissingOne_OwnAccount_Is200()
     {
         using var other = await server.Anna.GetAsync($"/v1/briefs/{Id(Delivered("initech"))}/evidence");
-        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
         Assert.DoesNotContain("initech", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         using var own = await server.Anna.GetAsync($"/v1/briefs/{Id(Delivered("acme"))}/evidence");
         Assert.Equal(HttpStatusCode.OK, own.StatusCode);
@@ -155,9 +179,9 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
         }
         Assert.Empty(await ItemsAsync(server.Anna, "/v1/briefs?status=shadow&limit=500"));
         Assert.DoesNotContain(shadow, (await ItemsAsync(server.Anna, "/v1/briefs?limit=500")).Select(Id));
-        // Another CSM's account: still 403, shadow or not.
+        // Another CSM's account: not found either, shadow or not.
         using (var ben = await server.Ben.GetAsync($"/v1/briefs/{shadow}"))
-            Assert.Equal(HttpStatusCode.Forbidden, ben.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, ben.StatusCode);
 
         foreach (var client in new[] { server.Ops, server.Reviewer })
         {
@@ -191,9 +215,9 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
         using (var response = await server.Anna.GetAsync($"/v1/briefs/{approved}"))
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(approved, (await ItemsAsync(server.Anna, "/v1/briefs?limit=500")).Select(Id));
-        // Still not Ben's.
+        // Still not Ben's: for him it does not exist.
         using (var response = await server.Ben.GetAsync($"/v1/briefs/{approved}"))
-            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
