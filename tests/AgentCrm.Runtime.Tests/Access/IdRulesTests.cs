@@ -82,6 +82,17 @@ public sealed class IdRulesTests
     }
 
     [Fact]
+    public async Task ReadAccounts_CsmIdNoKeyCanHave_Is400NamingCsmId_NotAnEmptyList()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        foreach (var csmId in new[] { "anna%0A", "bad%20id", new string('c', 65) })
+        {
+            using var response = await app.Client.GetAsync($"/v1/csms/{csmId}/accounts");
+            await ProblemAsync(response, "csmId");
+        }
+    }
+
+    [Fact]
     public async Task RegisterAgent_PurposeNoGrantCanName_Is400NamingPurpose_NotRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();
