@@ -1,6 +1,5 @@
 using AgentCrm.Access;
 using AgentCrm.Agents;
-using AgentCrm.Briefs;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -24,11 +23,11 @@ public static class AuditApi
     {
         var errors = new Dictionary<string, string[]>();
         var parsedSince = Paging.Since(since, errors);
-        var (take, after) = Paging.Read(limit, cursor, errors);
+        var (take, after) = Paging.Read(limit, cursor, Paging.Audit, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var rows = audit.Query(new AuditQuery(subject, action, parsedSince, take + 1, after));
         var items = rows.Take(take).ToList();
-        return TypedResults.Ok(new ItemsPage<AuditRecord>(items, rows.Count > take ? BriefStore.EncodeCursor(items[^1].Seq) : null));
+        return TypedResults.Ok(new ItemsPage<AuditRecord>(items, rows.Count > take ? Paging.SeqCursor(Paging.Audit, items[^1].Seq) : null));
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentCrm.Access;
@@ -172,7 +171,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToUniversalTime().ToString("O"));
         cmd.Parameters.AddWithValue("$after", afterSeq ?? 0);
         cmd.Parameters.AddWithValue("$limit", limit + 1);
-        return ReadPage(cmd, limit);
+        return ReadPage(cmd, limit, Paging.Reviews);
     }
 
     /// <summary>Vetoed or retracted share of a version's latest <paramref name="window"/> delivered-or-reviewed briefs, with their count.</summary>
@@ -267,11 +266,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         Filter("seq < $after", "$after", q.AfterSeq);
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
-        var page = ReadPage(cmd, q.Limit);
+        var page = ReadPage(cmd, q.Limit, Paging.Briefs);
         return q.VisibleTo is { } caller ? page with { Items = page.Items.Select(b => AsSeenBy(b, caller)).ToList() } : page;
     }
 
-    private static BriefPage ReadPage(Microsoft.Data.Sqlite.SqliteCommand cmd, int limit)
+    private static BriefPage ReadPage(Microsoft.Data.Sqlite.SqliteCommand cmd, int limit, string list)
     {
         var items = new List<Brief>();
         long lastSeq = 0;
@@ -279,7 +278,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         while (reader.Read())
         {
             if (items.Count == limit)
-                return new(items, EncodeCursor(lastSeq));
+                return new(items, Paging.SeqCursor(list, lastSeq));
             lastSeq = reader.GetInt64(0);
             items.Add(JsonSerializer.Deserialize<Brief>(reader.GetString(1), Json)!);
         }
@@ -311,13 +310,6 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
     public static string StatusName(BriefStatus s) => JsonNamingPolicy.CamelCase.ConvertName(s.ToString());
 
-    public static string EncodeCursor(long seq) => Paging.EncodeCursor("b:", seq.ToString(CultureInfo.InvariantCulture));
-
-    public static bool TryDecodeCursor(string cursor, out long seq)
-    {
-        seq = 0;
-        return Paging.TryDecodeCursor(cursor, "b:", out var position) && long.TryParse(position, CultureInfo.InvariantCulture, out seq) && seq > 0;
-    }
 }
 
 /// <summary>Briefs of one agent version by state; <see cref="Explained"/> = non-shadow briefs with reasons and at least one citation.</summary>

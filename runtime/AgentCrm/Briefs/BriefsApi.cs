@@ -126,7 +126,7 @@ public static class BriefsApi
                 errors["status"] = [$"Unknown status '{status}'; allowed: {string.Join(", ", Enum.GetValues<BriefStatus>().Select(BriefStore.StatusName))}."];
         }
         var parsedSince = Paging.Since(since, errors);
-        var (take, after) = Paging.Read(limit, cursor, errors);
+        var (take, after) = Paging.Read(limit, cursor, Paging.Briefs, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
         return TypedResults.Ok(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)

@@ -53,7 +53,7 @@ public static partial class ReviewsApi
     public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
-        var (take, after) = Paging.Read(limit, cursor, errors);
+        var (take, after) = Paging.Read(limit, cursor, Paging.Reviews, errors);
         return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(take, after));
     }
 

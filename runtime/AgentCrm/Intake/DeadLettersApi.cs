@@ -1,6 +1,5 @@
 using AgentCrm.Access;
 using AgentCrm.Agents;
-using AgentCrm.Briefs;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -26,14 +25,14 @@ public static class DeadLettersApi
     public static Results<Ok<ItemsPage<DeadLetter>>, ProblemHttpResult> List(DeadLetterStore store, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
-        var (take, after) = Paging.Read(limit, cursor, errors);
+        var (take, after) = Paging.Read(limit, cursor, Paging.DeadLetters, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var items = store.List(take, after ?? 0);
         var more = items.Count > take;
         if (more)
             items.RemoveAt(items.Count - 1);
-        return TypedResults.Ok(new ItemsPage<DeadLetter>(items, more ? BriefStore.EncodeCursor(items[^1].Seq) : null));
+        return TypedResults.Ok(new ItemsPage<DeadLetter>(items, more ? Paging.SeqCursor(Paging.DeadLetters, items[^1].Seq) : null));
     }
 
     public static async Task<Results<Ok<ReplayOutcome>, ProblemHttpResult>> ReplayAsync(HttpRequest request, DeadLetterStore store, HttpContext context, CancellationToken cancellationToken)

@@ -37,7 +37,7 @@ public static class JobsApi
             errors["kind"] = [$"kind is one of {string.Join(", ", SandboxJobs.Kinds)}."];
         if (agent is { Length: 0 or > 200 })
             errors["agent"] = ["agent is an agent id (1-200 characters)."];
-        var (take, _) = Paging.Read(limit, null, errors);
+        var take = Paging.Limit(limit, errors);
         (string, string)? after = null;
         if (cursor is not null)
         {

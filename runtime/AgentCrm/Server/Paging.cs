@@ -1,7 +1,7 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using AgentCrm.Agents;
-using AgentCrm.Briefs;
 using AgentCrm.Intake;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,20 +13,33 @@ internal static class Paging
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    /// <summary>How many to return and the sequence to continue after; problems go into <paramref name="errors"/>.</summary>
-    public static (int Take, long? After) Read(string? limit, string? cursor, IDictionary<string, string[]> errors)
+    /// <summary>
+    /// The lists paged by a sequence number, each with its own cursor prefix: a cursor from one list given to another is
+    /// refused (naming <c>cursor</c>) instead of answering a page of the wrong list.
+    /// </summary>
+    public const string Briefs = "b:", Reviews = "r:", Audit = "a:", DeadLetters = "d:";
+
+    /// <summary>How many to return; problems go into <paramref name="errors"/>.</summary>
+    public static int Limit(string? limit, IDictionary<string, string[]> errors) =>
+        QueryNumbers.Read(limit, "limit", 1, MaxLimit, errors) ?? DefaultLimit;
+
+    /// <summary>How many to return and the sequence to continue after in the list of <paramref name="list"/>; problems go into <paramref name="errors"/>.</summary>
+    public static (int Take, long? After) Read(string? limit, string? cursor, string list, IDictionary<string, string[]> errors)
     {
-        var take = QueryNumbers.Read(limit, "limit", 1, MaxLimit, errors);
+        var take = Limit(limit, errors);
         long? after = null;
         if (cursor is not null)
         {
-            if (BriefStore.TryDecodeCursor(cursor, out var seq))
+            if (TryDecodeCursor(cursor, list, out var position) && long.TryParse(position, CultureInfo.InvariantCulture, out var seq) && seq > 0)
                 after = seq;
             else
-                errors["cursor"] = ["cursor is not one this server issued."];
+                errors["cursor"] = ["cursor is not one this server issued for this list."];
         }
-        return (take ?? DefaultLimit, after);
+        return (take, after);
     }
+
+    /// <summary>The cursor after sequence number <paramref name="seq"/> in the list of <paramref name="list"/>.</summary>
+    public static string SeqCursor(string list, long seq) => EncodeCursor(list, seq.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>A cursor: <paramref name="prefix"/> (which list it belongs to) and the position, as unpadded base64url.</summary>
     public static string EncodeCursor(string prefix, string position) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(prefix + position));
@@ -72,7 +85,7 @@ internal static class NamedPage
     public static Results<Ok<ItemsPage<T>>, ProblemHttpResult> Of<T>(IEnumerable<T> items, Func<T, string> name, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
-        var (take, _) = Paging.Read(limit, null, errors);
+        var take = Paging.Limit(limit, errors);
         string? after = null;
         if (cursor is not null && !Paging.TryDecodeCursor(cursor, Prefix, out after))
             errors["cursor"] = ["cursor is not one this server issued."];

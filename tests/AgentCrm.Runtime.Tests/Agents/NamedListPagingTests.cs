@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using AgentCrm.Briefs;
+using AgentCrm.Server;
 
 namespace AgentCrm.Runtime.Tests.Agents;
 
@@ -93,7 +93,7 @@ public sealed class NamedListPagingTests(NamedListPagingTests.Server server) : I
     public async Task List_AnotherListsCursor_400NamingCursor(string path, string key)
     {
         _ = key;
-        using var response = await server.App.Client.GetAsync($"{path}?cursor={BriefStore.EncodeCursor(3)}");
+        using var response = await server.App.Client.GetAsync($"{path}?cursor={Paging.SeqCursor(Paging.Briefs, 3)}");
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("cursor", out _), problem.GetRawText());
