@@ -72,7 +72,7 @@ public static partial class ReviewsApi
             errors["note"] = [$"note is at most {MaxNoteLength} characters."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Veto, Caller.From(context.User).AuditActor, body!.Reason, body.Note, body.CorrectLabel), store, suspension, cancellationToken);
+        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Veto, Caller.From(context.User).AuditActor, body!.Reason, body.Note, body.CorrectLabel), store, suspension);
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Approve(
@@ -83,19 +83,21 @@ public static partial class ReviewsApi
             return error;
         if (body?.Note is { Length: > MaxNoteLength })
             return Problems.Validation(new Dictionary<string, string[]> { ["note"] = [$"note is at most {MaxNoteLength} characters."] });
-        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Approve, Caller.From(context.User).AuditActor, null, body?.Note, null), store, suspension, cancellationToken);
+        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Approve, Caller.From(context.User).AuditActor, null, body?.Note, null), store, suspension);
     }
 
     private static async Task<Results<Ok<Brief>, ProblemHttpResult>> ApplyAsync(
-        string id, ReviewRequest request, BriefStore store, AutoSuspension suspension, CancellationToken cancellationToken)
+        string id, ReviewRequest request, BriefStore store, AutoSuspension suspension)
     {
-        var outcome = await store.ReviewAsync(id, request).WaitAsync(cancellationToken);
+        // Not the request's token: a verdict is stored whether or not its client stays to hear it, and so the veto rate it
+        // raises must be checked too (a client that went away used to leave the version running past its limit until the next veto).
+        var outcome = await store.ReviewAsync(id, request);
         if (outcome.Brief is null)
             return Problems.NotFound($"No brief '{id}'.");
         if (outcome.Conflict is not null)
             return Problems.Conflict(outcome.Conflict);
         if (outcome.Changed && request.Verdict == ReviewVerdict.Veto)
-            await suspension.CheckAsync(outcome.Brief.AgentId, outcome.Brief.AgentVersion, cancellationToken);
+            await suspension.CheckAsync(outcome.Brief.AgentId, outcome.Brief.AgentVersion, CancellationToken.None);
         return TypedResults.Ok(outcome.Brief);
     }
 }
