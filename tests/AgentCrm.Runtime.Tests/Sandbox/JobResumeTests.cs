@@ -173,7 +173,14 @@ public sealed class JobResumeTests
             using var start = await http.PostAsync("/v1/agents/fit", Json("""{"kind":"renewal-risk","caseSet":"telco-churn"}"""));
             Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
             location = start.Headers.Location!.OriginalString;
-            // SIGKILL right after the 202: a telco fit takes seconds.
+            // SIGKILL once its run has begun (counted durably before the stage leaves `queued`; on a busy machine the 202 can
+            // come well before that): a telco fit takes seconds, so it is killed mid-run.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((JsonDocument.Parse(await http.GetStringAsync(location)).RootElement.TryGetProperty("stage", out var stage) ? stage.GetString() : null) == "queued")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the fit did not begin within 60 s");
+                await Task.Delay(20);
+            }
             server.Kill();
         }
 
