@@ -50,15 +50,8 @@ internal static class ParseErrors
     }
 
     /// <summary>" (did you mean X?)" for the known name closest to a mistyped one (at most 2 edits, fewer than its length); else "".</summary>
-    internal static string DidYouMean(string token, IEnumerable<string> known)
-    {
-        var best = known.Distinct(StringComparer.Ordinal)
-            .Select(name => (Name: name, Distance: Server.EditDistance.Between(token, name)))
-            .Where(c => c.Distance <= 2 && c.Distance < token.TrimStart('-').Length)
-            .OrderBy(c => c.Distance)
-            .FirstOrDefault();
-        return best.Name is null ? "" : $" (did you mean {best.Name}?)";
-    }
+    internal static string DidYouMean(string token, IEnumerable<string> known) =>
+        Server.EditDistance.Closest(token, known) is { } best ? $" (did you mean {best}?)" : "";
 
     /// <summary>The command a parse result is about, as typed ("agentcrm agents evaluate"): whose --help a usage error points to.</summary>
     internal static string CommandPath(ParseResult result) => CommandPath(result.CommandResult);

@@ -38,6 +38,7 @@ public static class KnowledgeApi
         return group;
     }
 
+    [QueryParameters("id", "title", "tags", "scenario", MayBeEmpty = ["tags"])]
     public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(
         HttpRequest request, KnowledgeService knowledge, KnowledgeAudit audit, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
     {

@@ -96,6 +96,7 @@ public static class AgentCrmServer
         app.UseSecurityHeaders();
         app.UseMiddleware<RequestHeadLimits>();
         app.UseAccess();
+        app.UseMiddleware<QueryParameterCheck>();
         app.MapOpenApi();
         app.MapHealthApi();
         Observability.MetricsHosting.MapMetrics(app);

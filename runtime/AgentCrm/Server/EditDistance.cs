@@ -24,4 +24,12 @@ internal static class EditDistance
         }
         return d[a.Length, b.Length];
     }
+
+    /// <summary>The known name closest to a mistyped <paramref name="word"/> (at most 2 edits, fewer than its length), or null.</summary>
+    public static string? Closest(string word, IEnumerable<string> known) =>
+        known.Distinct(StringComparer.Ordinal)
+            .Select(name => (Name: name, Distance: Between(word, name)))
+            .Where(c => c.Distance <= 2 && c.Distance < word.TrimStart('-').Length)
+            .OrderBy(c => c.Distance)
+            .FirstOrDefault().Name;
 }
