@@ -54,6 +54,11 @@ public sealed partial class RulesKind : IAgentKind
         {
             var c = rules.Conditions[i];
             var path = $"rules.conditions[{i}]";
+            if (c is null)
+            {
+                Error(path, "a condition is an object with name, when and weight.");
+                continue;
+            }
             if (!NamePattern().IsMatch(c.Name ?? ""))
                 Error($"{path}.name", "name must be 1-64 letters, digits, dashes or underscores, starting with a letter.");
             else if (!names.Add(c.Name!))
@@ -100,7 +105,7 @@ public sealed partial class RulesKind : IAgentKind
         var headline = Template(rules.Brief.Headline ?? "", "rules.brief.headline", FieldAllowed, Error);
         var nextStep = Template(rules.Brief.NextStep ?? "", "rules.brief.nextStep", FieldAllowed, Error);
 
-        var reachable = Math.Min(1, rules.Conditions.Where(c => c.Weight > 0 && double.IsFinite(c.Weight)).Sum(c => c.Weight));
+        var reachable = Math.Min(1, rules.Conditions.Where(c => c is not null && c.Weight > 0 && double.IsFinite(c.Weight)).Sum(c => c.Weight));
         if (rules.Conditions.Count > 0 && Math.Round(reachable, 6) < manifest.Threshold)
             Error("threshold", $"threshold {manifest.Threshold} can never be reached: the positive weights add up to {Math.Round(reachable, 6)}.");
 

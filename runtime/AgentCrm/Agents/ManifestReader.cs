@@ -20,6 +20,10 @@ public static partial class ManifestReader
         AllowDuplicateProperties = false,
     };
 
+    // A submitted manifest may not set a non-nullable field to null (`gate:`, `reads: ~`, `"brief": null`): that is a
+    // 400 naming the field, not a null the checks after it trip over. Stored manifests are read with Json, as before.
+    private static readonly JsonSerializerOptions Submitted = new(Json) { RespectNullableAnnotations = true };
+
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
     public static AgentManifest Read(string body, string? contentType) => Parse(body, contentType).Manifest;
 
@@ -75,7 +79,7 @@ public static partial class ManifestReader
         AgentManifest? manifest;
         try
         {
-            manifest = node.Deserialize<AgentManifest>(Json);
+            manifest = node.Deserialize<AgentManifest>(Submitted);
         }
         catch (JsonException ex)
         {
@@ -115,10 +119,10 @@ public static partial class ManifestReader
             if (!EventTypes.IsKnown(m.Subscribes[i]))
                 errors[$"subscribes[{i}]"] = [$"Unknown event type '{m.Subscribes[i]}'; allowed: {string.Join(", ", EventTypes.All)}."];
         for (var i = 0; i < m.Reads.Count; i++)
-            if (!FieldCatalog.IsValid(m.Reads[i]))
+            if (m.Reads[i] is null || !FieldCatalog.IsValid(m.Reads[i]))
                 errors[$"reads[{i}]"] = [$"Unknown snapshot field '{m.Reads[i]}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."];
         for (var i = 0; i < m.OptionalReads.Count; i++)
-            if (!FieldCatalog.IsValid(m.OptionalReads[i]))
+            if (m.OptionalReads[i] is null || !FieldCatalog.IsValid(m.OptionalReads[i]))
                 errors[$"optionalReads[{i}]"] = [$"Unknown snapshot field '{m.OptionalReads[i]}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."];
         if (m.VetoWindowHours is < 0 or > 24 * 90 || double.IsNaN(m.VetoWindowHours))
             errors["vetoWindowHours"] = ["vetoWindowHours must be between 0 and 2160 (90 days)."];
@@ -126,15 +130,15 @@ public static partial class ManifestReader
             errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
         if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))
             errors["threshold"] = ["threshold must be between 0 and 1."];
-        if (m.CooldownDays is < 0 or > 365)
+        if (m.CooldownDays is < 0 or > 365 || double.IsNaN(m.CooldownDays))
             errors["cooldownDays"] = ["cooldownDays must be between 0 and 365."];
         if (m.Gate.MinCases < 1)
             errors["gate.minCases"] = ["gate.minCases must be at least 1."];
-        if (m.Gate.MinPrecision is < 0 or > 1)
+        if (m.Gate.MinPrecision is < 0 or > 1 || double.IsNaN(m.Gate.MinPrecision))
             errors["gate.minPrecision"] = ["gate.minPrecision must be between 0 and 1."];
         if (m.Rules is not null && m.Kind != Rules.RulesKind.KindName)
             errors["rules"] = [$"rules belongs to kind {Rules.RulesKind.KindName}; kind {m.Kind} takes parameters."];
-        if (m.Gate.MinRecall is < 0 or > 1)
+        if (m.Gate.MinRecall is < 0 or > 1 || double.IsNaN(m.Gate.MinRecall))
             errors["gate.minRecall"] = ["gate.minRecall must be between 0 and 1."];
         if (m.Gate.MaxErrorRate is { } maxErrorRate && (maxErrorRate is < 0 or > 1 || double.IsNaN(maxErrorRate)))
             errors["gate.maxErrorRate"] = ["gate.maxErrorRate must be between 0 and 1 (a share of the cases, e.g. 0.01)."];

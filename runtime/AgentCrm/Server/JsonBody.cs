@@ -86,7 +86,8 @@ internal static class JsonBody
             return "Duplicate field" + (message.Split('\'') is { Length: >= 2 } names ? $" '{names[1]}'" : "") + "; send each field once.";
         if (message.Contains("could not be converted", StringComparison.Ordinal))
             return "The value has the wrong type or is not one of the allowed values for this field.";
-        if (message.Contains("missing required properties", StringComparison.Ordinal) || message.Contains("non-nullable", StringComparison.Ordinal))
+        if (message.Contains("missing required properties", StringComparison.Ordinal) || message.Contains("non-nullable", StringComparison.Ordinal)
+            || message.Contains("doesn't allow setting null", StringComparison.Ordinal))
             return "A required field is missing or null.";
         return message.Contains("AgentCrm.", StringComparison.Ordinal) || message.Contains("System.", StringComparison.Ordinal)
             ? "The body is not valid JSON for this endpoint."

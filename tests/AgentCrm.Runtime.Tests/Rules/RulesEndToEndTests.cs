@@ -77,6 +77,36 @@ public sealed class RulesEndToEndTests
         Assert.StartsWith("line 4: Unknown snapshot field 'secret.x'", body.GetProperty("errors").GetProperty("reads[1]")[0].GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gate:", "gate")]
+    [InlineData("reads:", "reads")]
+    [InlineData("parameters: ~", "parameters")]
+    [InlineData("reads: [tickets.open, ~]", "reads[1]")]
+    [InlineData("rules: { brief: ~, conditions: [{ name: many, when: tickets.open > 3 }] }", "rules.brief")]
+    [InlineData("rules: { defaults: ~, conditions: [{ name: many, when: tickets.open > 3 }] }", "rules.defaults")]
+    [InlineData("rules: { conditions: ~ }", "rules.conditions")]
+    [InlineData("rules: { conditions: [~] }", "rules.conditions[0]")]
+    [InlineData("cooldownDays: NaN", "cooldownDays")]
+    [InlineData("gate: { minPrecision: NaN }", "gate.minPrecision")]
+    [InlineData("gate: { minRecall: NaN }", "gate.minRecall")]
+    public async Task Register_NullOrNaNField_Is400NamingIt_Not500(string line, string path)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var fields = new Dictionary<string, string>
+        {
+            ["reads"] = "reads: [tickets.open]",
+            ["rules"] = "rules: { conditions: [{ name: many, when: tickets.open > 3 }] }",
+        };
+        fields[line.Split(':')[0]] = line;
+        var yaml = "id: null-fields\nversion: 1.0.0\nkind: rules\nscenario: test\nsubscribes: [support_ticket]\npurpose: customer-success\n"
+            + string.Join("\n", fields.Values) + "\n";
+        var (status, body) = await RegisterAsync(app, yaml, "application/yaml");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(body.GetProperty("errors").TryGetProperty(path, out var messages), body.ToString());
+        Assert.DoesNotContain("not valid JSON", messages[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/null-fields")).StatusCode);
+    }
+
     [Fact]
     public async Task RulesAgent_HotRegister_Evaluate_Promote_Briefs_Unregister_WithoutRestart()
     {
