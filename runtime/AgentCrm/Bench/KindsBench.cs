@@ -23,7 +23,7 @@ internal static class KindsBench
         var compiled = renewal.Create(renewal.BuiltIn!);
         var example = ManifestReader.Read(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "agents/examples/expansion-opportunity.yaml")), "application/yaml");
         var rules = BuiltInKinds.All.First(k => k.Name == "rules").Create(example);
-        var plugin = new TimeLimitedAgent(compiled, PluginOptions.DefaultCallTimeout, PluginOptions.DefaultMaxHungCalls);
+        var plugin = new TimeLimitedAgent(compiled, compiled.Manifest, PluginOptions.DefaultCallTimeout, PluginOptions.DefaultMaxHungCalls);
 
         var rows = new (string Name, IAgent? Agent)[] { ("snapshot build (no agent)", null), ("renewal-risk (compiled)", compiled), ("expansion-opportunity (rules)", rules), ("renewal-risk via plugin path", plugin) };
         foreach (var (_, agent) in rows)

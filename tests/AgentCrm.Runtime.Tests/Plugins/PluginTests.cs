@@ -149,6 +149,32 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task PluginAgent_SeesOnlyTheRegisteredReads_WhateverManifestItReports_AndNoAgentIs400()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // Create returning null: refused with its reason, not a 500, and the context is released.
+        var (status, body) = await UploadAsync(app, Misbehaving("nothing", "null"), manifestName: "manifest.json");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("misbehaving.Create returned no agent.", body.GetProperty("errors").GetProperty("assembly")[0].GetString());
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+
+        // An agent that reports a manifest reading more: the consent gate still passes only the registered reads.
+        (status, body) = await UploadAsync(app, Misbehaving("widener", "widen"), manifestName: "manifest.json");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/widener/versions/1.0.0/shadow", null)).StatusCode);
+        await app.PostEventsAsync(Timelines.AtRisk("wide", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var briefs = await app.BriefsAsync("&status=shadow&agentId=widener");
+        Assert.NotEmpty(briefs);
+        foreach (var brief in briefs)
+        {
+            Assert.Equal(["tickets.open"], brief.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("field").GetString()));
+            Assert.Equal(["tickets.open"], brief.GetProperty("inputs").EnumerateObject().Select(p => p.Name));
+            Assert.Equal(0.5, brief.GetProperty("threshold").GetDouble());
+        }
+    }
+
+    [Fact]
     public async Task Upload_BadInput_Is400NamingThePart_NothingRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();

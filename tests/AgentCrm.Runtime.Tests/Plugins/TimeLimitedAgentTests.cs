@@ -17,7 +17,8 @@ public sealed class TimeLimitedAgentTests
     [Fact]
     public void ThePluginsHeadlineAndFinding_ReachTheActor_SoItsCooldownIsPerFinding()
     {
-        var agent = new TimeLimitedAgent(new Fixed(new Assessment(0.9, true, [], "call them") { Headline = "h", FindingKey = "notice-42" }), TimeSpan.FromSeconds(5), 4);
+        var inner = new Fixed(new Assessment(0.9, true, [], "call them") { Headline = "h", FindingKey = "notice-42" });
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
 
         var a = agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>()));
 

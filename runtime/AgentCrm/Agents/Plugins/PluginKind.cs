@@ -119,12 +119,15 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
         if (kinds.Count == 0)
             throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
         var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-        var candidates = Bounded(() => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).ToList(), "constructing its kinds");
-        var kind = wanted is null
+        // Names are plugin code too: read under the same limit as the constructors.
+        var candidates = Bounded(() => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
+        var (kind, name) = wanted is null
             ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
-            : candidates.FirstOrDefault(c => c.Name == wanted) ?? throw new ManifestException("parameters.kind", $"The assembly has no kind '{wanted}'; it has {string.Join(", ", candidates.Select(c => c.Name))}.");
-        var agent = Bounded(() => kind.Create(manifest), $"{kind.Name}.Create");
-        return new TimeLimitedAgent(agent, options.Value.CallTimeout, options.Value.MaxHungCalls);
+            : candidates.FirstOrDefault(c => c.Name == wanted) is { Kind: not null } found ? found : throw new ManifestException("parameters.kind", $"The assembly has no kind '{wanted}'; it has {string.Join(", ", candidates.Select(c => c.Name))}.");
+        var agent = Bounded(() => kind.Create(manifest), $"{name}.Create")
+            ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
+        // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
+        return new TimeLimitedAgent(agent, manifest, options.Value.CallTimeout, options.Value.MaxHungCalls);
     }
 
     /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>

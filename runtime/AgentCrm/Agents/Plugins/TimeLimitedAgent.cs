@@ -10,11 +10,12 @@ public sealed class PluginFailedException(string message) : Exception(message);
 /// fail at once instead of tying up more threads. Results are copied so nothing of the plugin's own
 /// types outlives the call (the load context must be collectible after unregister).
 /// </summary>
-internal sealed class TimeLimitedAgent(IAgent inner, TimeSpan timeout, int maxHung) : IAgent
+internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, TimeSpan timeout, int maxHung) : IAgent
 {
     private int _hung;
 
-    public AgentManifest Manifest { get; } = inner.Manifest;
+    /// <summary>The registered manifest (what the consent gate and the briefs go by), whatever the plugin's agent reports.</summary>
+    public AgentManifest Manifest { get; } = manifest;
 
     public int HungCalls => Volatile.Read(ref _hung);
 
