@@ -175,6 +175,26 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task Upload_ReferencingAnAssemblyTheServerLacks_Is400NamingIt_NothingRegistered()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // The sample with its System.Linq reference renamed to an assembly no one has: its types still load (LINQ is
+        // only called inside methods), so without the check it registered and then failed on every call.
+        var bytes = File.ReadAllBytes(PluginPath);
+        var from = Encoding.ASCII.GetBytes("System.Linq\0");
+        var at = bytes.AsSpan().IndexOf(from);
+        Assert.True(at >= 0);
+        Encoding.ASCII.GetBytes("System.Linx\0").CopyTo(bytes, at);
+        Assert.True(bytes.AsSpan().IndexOf(from) < 0);
+
+        var (status, body) = await UploadAsync(app, Misbehaving("dependent", "throw"), bytes, "manifest.json");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("AgentCrm.SamplePlugin references System.Linx ", body.GetProperty("errors").GetProperty("assembly")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/dependent")).StatusCode);
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+    }
+
+    [Fact]
     public async Task Upload_BadInput_Is400NamingThePart_NothingRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();

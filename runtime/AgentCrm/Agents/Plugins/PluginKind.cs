@@ -42,7 +42,32 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     }
 
     /// <summary>Loads <paramref name="bytes"/> (before they are stored) and creates the agent, so a bad upload is refused with its reason.</summary>
-    public IAgent Create(AgentManifest manifest, byte[] bytes) => Instantiate(Context(AssemblyHash(manifest), () => bytes), manifest);
+    public IAgent Create(AgentManifest manifest, byte[] bytes)
+    {
+        var context = Context(AssemblyHash(manifest), () => bytes);
+        RequireReferences(context);
+        return Instantiate(context, manifest);
+    }
+
+    /// <summary>
+    /// Every assembly the upload references must resolve here (the contract, the framework): one that does not would
+    /// register and then fail on every call, so it is refused at upload. Versions already stored are not checked again.
+    /// </summary>
+    private static void RequireReferences(PluginLoadContext context)
+    {
+        var assembly = context.Assemblies.Single();
+        foreach (var reference in assembly.GetReferencedAssemblies())
+        {
+            try
+            {
+                context.LoadFromAssemblyName(reference);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                throw new ManifestException("assembly", $"{assembly.GetName().Name} references {reference.Name} {reference.Version}, which the server does not have: plugins may depend only on AgentCrm.Agents.Contract and the framework (one assembly).");
+            }
+        }
+    }
 
     /// <summary>Unloads every context no version in <paramref name="inUse"/> refers to.</summary>
     public void Retain(IEnumerable<AgentManifest> inUse)
