@@ -24,4 +24,19 @@ public sealed class TimeLimitedAgentTests
 
         Assert.Equal(("h", "notice-42", "call them"), (a.Headline, a.FindingKey, a.NextStep));
     }
+
+    [Theory]
+    [InlineData(1e9)]
+    [InlineData(-0.5)]
+    [InlineData(1.0000001)]
+    [InlineData(double.NaN)]
+    public void AScoreOutsideZeroToOne_IsThePluginsFailure_NotABrief(double score)
+    {
+        var inner = new Fixed(new Assessment(score, true, []));
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
+
+        var error = Assert.Throws<PluginFailedException>(() => agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())));
+
+        Assert.Contains("returned the score", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -40,8 +40,9 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
         var a = call.Result ?? throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned no assessment.");
-        if (!double.IsFinite(a.Score))
-            throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned the score {a.Score}.");
+        // The contract's range: a score past it would be stored in briefs and replayed reports as it came.
+        if (a.Score is not (>= 0 and <= 1))
+            throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned the score {a.Score}, outside [0, 1].");
         return new Assessment(a.Score, a.Fired, (a.Reasons ?? []).Select(Copy).ToList(), a.NextStep ?? "") { Headline = a.Headline ?? "", FindingKey = a.FindingKey ?? "" };
     }
 
