@@ -180,7 +180,9 @@ public static partial class ManifestReader
 
     private static JsonNode? ToNode(YamlNode node) => node switch
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(((YamlScalarNode)c.Key).Value ?? "", ToNode(c.Value)))),
+        YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(
+            c.Key is YamlScalarNode key ? key.Value ?? "" : throw new YamlException(c.Key.Start, c.Key.End, "a key must be a name, not a list or a mapping."),
+            ToNode(c.Value)))),
         YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToNode).ToArray()),
         YamlScalarNode s => Scalar(s),
         _ => null,

@@ -107,6 +107,20 @@ public sealed class RulesEndToEndTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/null-fields")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("? [a, b]\n: 1\n", 7)]
+    [InlineData("{[a]: 1}: 2\n", 7)]
+    [InlineData("rules: { brief: { ? { headline: x } : y }, conditions: [{ name: many, when: tickets.open > 3 }] }\n", 7)]
+    public async Task Register_YamlKeyThatIsAListOrMapping_Is400NamingTheLine_Not500(string tail, int line)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var yaml = "id: complex-key\nversion: 1.0.0\nkind: rules\nscenario: test\nsubscribes: [support_ticket]\nreads: [tickets.open]\n" + tail;
+        var (status, body) = await RegisterAsync(app, yaml, "application/yaml");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith($"Malformed YAML (line {line}, ", body.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/complex-key")).StatusCode);
+    }
+
     [Fact]
     public async Task RulesAgent_HotRegister_Evaluate_Promote_Briefs_Unregister_WithoutRestart()
     {
