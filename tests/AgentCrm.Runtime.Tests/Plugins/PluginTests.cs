@@ -195,6 +195,25 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task Upload_ManifestPastTheAllowance_Is413_AsAFileAndAsAField()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var manifest = TicketSurge() + "\ndescription: " + new string('x', 1024 * 1024) + "\n";
+        foreach (var asFile in new[] { true, false })
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new ByteArrayContent(File.ReadAllBytes(PluginPath)), "assembly", "AgentCrm.SamplePlugin.dll");
+            if (asFile)
+                form.Add(new StringContent(manifest, Encoding.UTF8, "application/yaml"), "manifest", "manifest.yaml");
+            else
+                form.Add(new StringContent(manifest, Encoding.UTF8), "manifest");
+            using var response = await app.Client.PostAsync("/v1/agents/plugins", form);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/ticket-surge")).StatusCode);
+    }
+
+    [Fact]
     public async Task Upload_BadInput_Is400NamingThePart_NothingRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();

@@ -40,6 +40,9 @@ public static class PluginsApi
         if (manifestFile?.Length > ManifestAllowance)
             return Problems.TooLarge($"A manifest is at most {ManifestAllowance} bytes.");
         var manifestText = manifestFile is not null ? await ReadTextAsync(manifestFile, cancellationToken) : form["manifest"].ToString();
+        // The same allowance for a manifest sent as a form field as for one sent as a file.
+        if (manifestFile is null && System.Text.Encoding.UTF8.GetByteCount(manifestText) > ManifestAllowance)
+            return Problems.TooLarge($"A manifest is at most {ManifestAllowance} bytes.");
         var errors = new Dictionary<string, string[]>();
         if (file is null || file.Length == 0)
             errors["assembly"] = ["`assembly` is required: the plugin .dll, compiled against AgentCrm.Agents.Contract."];
