@@ -213,5 +213,42 @@ public sealed class RulesEndToEndTests
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/v1/customers/acme")).StatusCode);
     }
 
+    [Fact]
+    public async Task Contains_OfALongPatternInALongText_StaysWithinItsCharge_NotSeconds()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // Four searches of a 4,001-character pattern in a 200,000-character text: 816,000 steps, within the budget. Searched
+        // ignoring case directly, each took about half a second to two seconds (pattern × text), the actor's turn with it.
+        var manifest = """
+            id: long-contains
+            version: 1.0.0
+            kind: rules
+            scenario: test
+            subscribes: [document]
+            reads: [documents.text]
+            purpose: customer-success
+            threshold: 0.5
+            rules:
+              maxSteps: 1000000
+              conditions:
+                - name: found
+                  when: contains(documents.text, repeat('a', 4000) + 'b') or contains(documents.text, repeat('A', 4000) + 'B') or contains(documents.text, repeat('a', 4000) + 'x') or contains(documents.text, repeat('a', 4000) + 'C')
+                  weight: 0.5
+            """;
+        var (status, body) = await RegisterAsync(app, manifest, "application/yaml");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/long-contains/versions/1.0.0/shadow", null)).StatusCode);
+
+        await app.PostEventsAsync([Ev.Make("long-text", "document", DateTimeOffset.UtcNow.AddHours(-1), new { text = new string('a', 199_999) + "c", docType = "terms" })]);
+        await app.WaitForProcessingAsync();
+
+        var v = (await app.GetJsonAsync("/v1/agents/long-contains/health")).GetProperty("versions")[0];
+        Assert.Equal(1, v.GetProperty("evaluations").GetInt64());
+        Assert.Equal(0, v.GetProperty("errors").GetInt64());
+        // The last pattern ends in 'C', which the text ends with when case is ignored: found.
+        Assert.Equal(1, v.GetProperty("fired").GetInt64());
+        Assert.True(v.GetProperty("assessLatencyMs").GetProperty("p99").GetDouble() < 500, v.ToString());
+    }
+
     private static string CultureInfoInvariant(FormattableString s) => s.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
