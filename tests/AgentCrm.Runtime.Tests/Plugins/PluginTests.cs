@@ -214,6 +214,20 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task Upload_OfAnUnregisteredVersionAgain_AnswersItRetired_AndLeavesNothingLoaded()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(app, TicketSurge())).Status);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/ticket-surge")).StatusCode);
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+
+        var (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("retired", body.GetProperty("state").GetString());
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+    }
+
+    [Fact]
     public async Task Upload_BadInput_Is400NamingThePart_NothingRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();
