@@ -228,6 +228,23 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task HungCalls_AreCountedPerVersion_SoANewInstanceOfIt_DoesNotTieUpMoreThreads()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Plugins:CallTimeout"] = "00:00:00.100", ["Plugins:MaxHungCalls"] = "1" });
+        var (status, body) = await UploadAsync(app, Misbehaving("hung-per-version", "hang"), manifestName: "manifest.json");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var registry = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>();
+        var record = registry.Find("hung-per-version", "1.0.0");
+        var snapshot = new AgentCrm.Agents.CustomerSnapshot("c-1", DateTimeOffset.UtcNow, new Dictionary<string, AgentCrm.Agents.SnapshotField>());
+
+        // One instance (as a sandbox job or a rebuilt live set makes) leaves a call hanging past its limit (1.5 s)...
+        Assert.Throws<TimeoutException>(() => registry.CreateAgent(record).Assess(snapshot));
+        // ...so another instance of the same version fails at once instead of starting another call on another thread.
+        var error = Assert.Throws<PluginFailedException>(() => registry.CreateAgent(record).Assess(snapshot));
+        Assert.Contains("still running", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_BadInput_Is400NamingThePart_NothingRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();

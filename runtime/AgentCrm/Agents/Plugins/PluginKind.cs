@@ -18,6 +18,9 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PluginLoadContext> _contexts = new(StringComparer.Ordinal);
 
+    // Calls still running past their limit, per version (id@version), across every instance of it.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Runtime.CompilerServices.StrongBox<int>> _hung = new(StringComparer.Ordinal);
+
     public string Name => KindName;
 
     public AgentManifest? BuiltIn => null;
@@ -152,7 +155,8 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
         var agent = Bounded(() => kind.Create(manifest), $"{name}.Create")
             ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
         // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
-        return new TimeLimitedAgent(agent, manifest, options.Value.CallTimeout, options.Value.MaxHungCalls);
+        return new TimeLimitedAgent(agent, manifest, options.Value.CallTimeout, options.Value.MaxHungCalls,
+            _hung.GetOrAdd($"{manifest.Id}@{manifest.Version}", _ => new()));
     }
 
     /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AgentCrm.Agents.Plugins;
 
 /// <summary>A plugin's failure, with the plugin's exception type and message but no reference into its load context.</summary>
@@ -7,21 +9,22 @@ public sealed class PluginFailedException(string message) : Exception(message);
 /// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit. A call past the limit is reported as a
 /// <see cref="TimeoutException"/> (the pipeline counts it as an error); the call itself cannot be
 /// aborted and finishes in the background. Once <c>maxHung</c> calls are still running, further calls
-/// fail at once instead of tying up more threads. Results are copied so nothing of the plugin's own
-/// types outlives the call (the load context must be collectible after unregister).
+/// fail at once instead of tying up more threads. The count is the version's (<paramref name="hung"/>, shared by every
+/// instance of it: live sets are rebuilt on each registry change, each sandbox job makes its own), not the instance's.
+/// Results are copied so nothing of the plugin's own types outlives the call (the load context must be collectible after unregister).
 /// </summary>
-internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, TimeSpan timeout, int maxHung) : IAgent
+internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, TimeSpan timeout, int maxHung, StrongBox<int>? hung = null) : IAgent
 {
-    private int _hung;
+    private readonly StrongBox<int> _hung = hung ?? new StrongBox<int>();
 
     /// <summary>The registered manifest (what the consent gate and the briefs go by), whatever the plugin's agent reports.</summary>
     public AgentManifest Manifest { get; } = manifest;
 
-    public int HungCalls => Volatile.Read(ref _hung);
+    public int HungCalls => Volatile.Read(ref _hung.Value);
 
     public Assessment Assess(CustomerSnapshot snapshot)
     {
-        if (Volatile.Read(ref _hung) >= maxHung)
+        if (Volatile.Read(ref _hung.Value) >= maxHung)
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
         var call = PluginThreads.Run(() => inner.Assess(snapshot));
         bool finished;
@@ -35,8 +38,8 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         }
         if (!finished)
         {
-            Interlocked.Increment(ref _hung);
-            _ = call.ContinueWith(_ => Interlocked.Decrement(ref _hung), TaskScheduler.Default);
+            Interlocked.Increment(ref _hung.Value);
+            _ = call.ContinueWith(_ => Interlocked.Decrement(ref _hung.Value), TaskScheduler.Default);
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
         var a = call.Result ?? throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned no assessment.");
