@@ -39,4 +39,48 @@ public sealed class TimeLimitedAgentTests
 
         Assert.Contains("returned the score", error.Message, StringComparison.Ordinal);
     }
+
+    private static Reason Reason(string field = "f", object? value = null, double weight = 0.5, int eventIds = 1, string explanation = "why") =>
+        new(field, value, weight, Enumerable.Range(0, eventIds).Select(i => $"e-{i}").ToList(), explanation);
+
+    public static TheoryData<string, Assessment, string> Oversized() => new()
+    {
+        { "reasons", new Assessment(0.9, true, Enumerable.Range(0, TimeLimitedAgent.MaxReasons + 1).Select(_ => Reason()).ToList()), "101 reasons" },
+        { "next step", new Assessment(0.9, true, [], new string('x', TimeLimitedAgent.MaxText + 1)), "a nextStep of 4001 characters" },
+        { "headline", new Assessment(0.9, true, []) { Headline = new string('x', 5_000_000) }, "a headline of 5000000 characters" },
+        { "finding key", new Assessment(0.9, true, []) { FindingKey = new string('k', TimeLimitedAgent.MaxText + 1) }, "a findingKey of" },
+        { "reason value", new Assessment(0.9, true, [Reason(value: new string('v', TimeLimitedAgent.MaxText + 1))]), "a reason value of" },
+        { "reason explanation", new Assessment(0.9, true, [Reason(explanation: new string('e', TimeLimitedAgent.MaxText + 1))]), "a reason explanation of" },
+        { "event ids", new Assessment(0.9, true, [Reason(eventIds: TimeLimitedAgent.MaxEventIds + 1)]), "citing 101 events" },
+        { "NaN weight", new Assessment(0.9, true, [Reason(weight: double.NaN)]), "a reason weight of NaN" },
+        { "infinite value", new Assessment(0.9, true, [Reason(value: double.PositiveInfinity)]), "a reason value of" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Oversized))]
+    public void AnAnswerPastItsSizes_IsThePluginsFailure_NotAHugeBrief(string name, Assessment answer, string says)
+    {
+        var inner = new Fixed(answer);
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
+
+        var error = Assert.Throws<PluginFailedException>(() => agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())));
+
+        Assert.True(error.Message.Contains(says, StringComparison.Ordinal), $"{name}: {error.Message}");
+    }
+
+    [Fact]
+    public void AnAnswerAtItsSizes_IsCopiedWhole()
+    {
+        var reasons = Enumerable.Range(0, TimeLimitedAgent.MaxReasons)
+            .Select(i => Reason($"f{i}", new string('v', TimeLimitedAgent.MaxText), eventIds: TimeLimitedAgent.MaxEventIds)).ToList();
+        var inner = new Fixed(new Assessment(0.9, true, reasons, new string('n', TimeLimitedAgent.MaxText)) { Headline = new string('h', TimeLimitedAgent.MaxText) });
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
+
+        var a = agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>()));
+
+        Assert.Equal(TimeLimitedAgent.MaxReasons, a.Reasons.Count);
+        Assert.Equal(TimeLimitedAgent.MaxText, ((string)a.Reasons[^1].Value!).Length);
+        Assert.Equal(TimeLimitedAgent.MaxEventIds, a.Reasons[0].EventIds.Count);
+        Assert.Equal(TimeLimitedAgent.MaxText, a.Headline.Length);
+    }
 }

@@ -46,14 +46,50 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         // The contract's range: a score past it would be stored in briefs and replayed reports as it came.
         if (a.Score is not (>= 0 and <= 1))
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned the score {a.Score}, outside [0, 1].");
-        return new Assessment(a.Score, a.Fired, (a.Reasons ?? []).Select(Copy).ToList(), a.NextStep ?? "") { Headline = a.Headline ?? "", FindingKey = a.FindingKey ?? "" };
+        // An answer is stored in a brief, its audit record and replayed reports: one past these sizes (a 5 MB next step,
+        // 100,000 reasons) is the plugin's failure, not 37 MB of database.
+        var reasons = a.Reasons ?? [];
+        if (reasons.Count > MaxReasons)
+            throw Oversized($"{reasons.Count} reasons (at most {MaxReasons})");
+        var copied = new Assessment(a.Score, a.Fired, reasons.Select(Copy).ToList(), Text(a.NextStep, "nextStep"))
+        {
+            Headline = Text(a.Headline, "headline"),
+            FindingKey = Text(a.FindingKey, "findingKey"),
+        };
+        return copied;
     }
 
-    private static Reason Copy(Reason r) => new(r.Field ?? "", r.Value switch
+    /// <summary>The most reasons a plugin's assessment may give.</summary>
+    public const int MaxReasons = 100;
+
+    /// <summary>The longest text a plugin's assessment may give (headline, next step, finding key, a reason's field, value, explanation, event id).</summary>
+    public const int MaxText = 4_000;
+
+    /// <summary>The most event ids one reason may cite.</summary>
+    public const int MaxEventIds = 100;
+
+    private string Text(string? text, string name) =>
+        text is { Length: > MaxText } ? throw Oversized($"a {name} of {text.Length} characters (at most {MaxText})") : text ?? "";
+
+    private PluginFailedException Oversized(string what) => new($"{Manifest.Id}@{Manifest.Version} returned {what}.");
+
+    private Reason Copy(Reason r)
     {
-        null => null,
-        double or string or bool => r.Value,
-        IConvertible c when r.Value.GetType().IsPrimitive => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture),
-        _ => r.Value.ToString(),
-    }, r.Weight, (r.EventIds ?? []).ToList(), r.Explanation ?? "");
+        if (!double.IsFinite(r.Weight))
+            throw Oversized($"a reason weight of {r.Weight} (a finite number)");
+        var eventIds = r.EventIds ?? [];
+        if (eventIds.Count > MaxEventIds)
+            throw Oversized($"a reason citing {eventIds.Count} events (at most {MaxEventIds})");
+        object? value = r.Value switch
+        {
+            null => null,
+            double d when !double.IsFinite(d) => throw Oversized($"a reason value of {d} (a finite number)"),
+            double or bool => r.Value,
+            string text => Text(text, "reason value"),
+            IConvertible c when r.Value.GetType().IsPrimitive => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture) is var n && double.IsFinite(n)
+                ? n : throw Oversized($"a reason value of {n} (a finite number)"),
+            _ => Text(r.Value.ToString(), "reason value"),
+        };
+        return new(Text(r.Field, "reason field"), value, r.Weight, eventIds.Select(id => Text(id, "event id")).ToList(), Text(r.Explanation, "reason explanation"));
+    }
 }
