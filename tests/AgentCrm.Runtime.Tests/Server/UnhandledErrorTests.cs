@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -27,6 +28,39 @@ public sealed class UnhandledErrorTests
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
         // Never the exception's text: it may carry internals.
         Assert.DoesNotContain(ThrowingRoute.Secret, problem.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bug_AskedByABrowser_AnswersTheSameProblemAsAskedForJson()
+    {
+        await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddTransient<IStartupFilter, ThrowingRoute>());
+        async Task<JsonElement> AskAsync(string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, ThrowingRoute.Path);
+            request.Headers.Accept.ParseAdd(accept);
+            using var response = await app.Client.SendAsync(request);
+            return await response.ProblemAsync(HttpStatusCode.InternalServerError);
+        }
+
+        var json = await AskAsync("application/json");
+        var html = await AskAsync("text/html");
+
+        foreach (var field in new[] { "type", "title", "status", "detail" })
+            Assert.Equal(json.GetProperty(field).ToString(), html.GetProperty(field).ToString());
+        Assert.StartsWith("https://tools.ietf.org/html/rfc9110", html.GetProperty("type").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("integrator", HttpStatusCode.Forbidden)]
+    public async Task RefusedCredential_AskedByABrowser_AnswersProblemDetails(string? role, HttpStatusCode status)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var client = await app.ClientAsync(role);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/briefs");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var response = await client.SendAsync(request);
+        await response.ProblemAsync(status);
     }
 
     [Fact]
