@@ -47,6 +47,17 @@ public sealed class QueryParameterCheckTests : IClassFixture<QueryParameterCheck
     }
 
     [Fact]
+    public async Task ManyErrors_AreListedUpToTheLimit_WithTheCountOfTheRest()
+    {
+        var query = string.Join("&", Enumerable.Range(0, 150).Select(i => $"p{i}=1"));
+        using var response = await server.App.Client.GetAsync($"/v1/briefs?{query}");
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(AgentCrm.Server.Problems.MaxErrors, problem.GetProperty("errors").EnumerateObject().Count());
+        Assert.Equal(150 - AgentCrm.Server.Problems.MaxErrors, problem.GetProperty("errorsNotListed").GetInt32());
+        Assert.EndsWith("(and 50 more errors not listed)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithoutCredential_IsStill401_BeforeAnyParameterIsLookedAt()
     {
         using var anonymous = await server.App.ClientAsync(null);
