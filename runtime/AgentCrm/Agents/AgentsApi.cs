@@ -23,7 +23,7 @@ public static class AgentsApi
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/", (AgentRegistry registry, string? limit, string? cursor) =>
-            NamedPage.Of(registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)), a => a.Id, limit, cursor)).WithName("ListAgents")
+            NamedPage.Of(registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)), a => a.Id, limit, cursor, NamedPage.Agents)).WithName("ListAgents")
             .RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer).ProducesValidationProblem();
         group.MapGet("/{id}", GetAgent).WithName("GetAgent").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -26,7 +26,7 @@ public static class KnowledgeApi
             .DescribesBody<string>("text/markdown", "text/x-markdown", "text/html", "application/xhtml+xml", "text/plain")
             .DescribesBody<KnowledgeDocumentForm>("multipart/form-data")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge);
-        group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor))
+        group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor, NamedPage.Documents))
             .WithName("ListDocuments").RequireRoles(Roles.Ops).ProducesValidationProblem();
         group.MapGet("/documents/{id}", Get).WithName("GetDocument").RequireRoles(Roles.Ops)
             .WithSummary("One document: its metadata and its sections in reading order, each with its heading path and chunk ids (positional: a replaced document that gained a section numbers later chunks anew).")

@@ -3,7 +3,6 @@ namespace AgentCrm.Sandbox;
 /// <summary>A stored case set's summary.</summary>
 public sealed record CaseSetInfo(string Name, string Kind, string Hash, int Cases, int Positives, DateTimeOffset CreatedAt);
 
-
 /// <summary>A case set that cannot be removed: a shipped one or one made from reviewers' verdicts.</summary>
 public sealed class CaseSetProtectedException(string message) : Exception(message);
 

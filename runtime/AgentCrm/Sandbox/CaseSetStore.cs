@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Sandbox;
 
-
 /// <summary>
 /// Named case sets. The source files are kept (a tabular CSV and its mapping, or NDJSON events and a
 /// labels CSV) and parsed again on use, so a case set is exactly what was uploaded. A set is parsed in

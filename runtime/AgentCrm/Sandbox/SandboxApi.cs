@@ -51,7 +51,7 @@ public static class SandboxApi
         agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);
         var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
-        cases.MapGet("/", (CaseSetStore store, string? limit, string? cursor) => NamedPage.Of(store.List(), s => s.Name, limit, cursor))
+        cases.MapGet("/", (CaseSetStore store, string? limit, string? cursor) => NamedPage.Of(store.List(), s => s.Name, limit, cursor, NamedPage.CaseSets))
             .WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer).ProducesValidationProblem();
         cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).")

@@ -80,15 +80,16 @@ internal static class Paging
 /// </summary>
 internal static class NamedPage
 {
-    private const string Prefix = "n:";
+    /// <summary>The lists paged by name, each with its own cursor prefix (a cursor from one given to another is refused).</summary>
+    public const string Agents = "na:", CaseSets = "nc:", Documents = "nd:";
 
-    public static Results<Ok<ItemsPage<T>>, ProblemHttpResult> Of<T>(IEnumerable<T> items, Func<T, string> name, string? limit, string? cursor)
+    public static Results<Ok<ItemsPage<T>>, ProblemHttpResult> Of<T>(IEnumerable<T> items, Func<T, string> name, string? limit, string? cursor, string list)
     {
         var errors = new Dictionary<string, string[]>();
         var take = Paging.Limit(limit, errors);
         string? after = null;
-        if (cursor is not null && !Paging.TryDecodeCursor(cursor, Prefix, out after))
-            errors["cursor"] = ["cursor is not one this server issued."];
+        if (cursor is not null && !Paging.TryDecodeCursor(cursor, list, out after))
+            errors["cursor"] = ["cursor is not one this server issued for this list."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var page = items.Where(i => after is null || string.CompareOrdinal(name(i), after) > 0)
@@ -96,6 +97,6 @@ internal static class NamedPage
         var more = page.Count > take;
         if (more)
             page.RemoveAt(page.Count - 1);
-        return TypedResults.Ok(new ItemsPage<T>(page, more ? Paging.EncodeCursor(Prefix, name(page[^1])) : null));
+        return TypedResults.Ok(new ItemsPage<T>(page, more ? Paging.EncodeCursor(list, name(page[^1])) : null));
     }
 }

@@ -93,10 +93,17 @@ public sealed class NamedListPagingTests(NamedListPagingTests.Server server) : I
     public async Task List_AnotherListsCursor_400NamingCursor(string path, string key)
     {
         _ = key;
-        using var response = await server.App.Client.GetAsync($"{path}?cursor={Paging.SeqCursor(Paging.Briefs, 3)}");
-
-        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
-        Assert.True(problem.GetProperty("errors").TryGetProperty("cursor", out _), problem.GetRawText());
+        var own = path switch { "/v1/agents" => NamedPage.Agents, "/v1/cases" => NamedPage.CaseSets, _ => NamedPage.Documents };
+        var others = new[] { NamedPage.Agents, NamedPage.CaseSets, NamedPage.Documents }.Where(p => p != own)
+            .Select(p => Paging.EncodeCursor(p, "a")).Append(Paging.SeqCursor(Paging.Briefs, 3));
+        foreach (var cursor in others)
+        {
+            using var response = await server.App.Client.GetAsync($"{path}?cursor={cursor}");
+            var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty("cursor", out _), problem.GetRawText());
+        }
+        using var accepted = await server.App.Client.GetAsync($"{path}?cursor={Paging.EncodeCursor(own, "a")}");
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }
 
     [Theory]
