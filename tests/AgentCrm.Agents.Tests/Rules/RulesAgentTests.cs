@@ -192,6 +192,27 @@ public sealed class RulesAgentTests
         Assert.Equal("high", Run("if(tickets.open > 2, 'high', 'low')", new() { ["tickets.open"] = 3.0 }));
     }
 
+    [Theory]
+    [InlineData("lower")]
+    [InlineData("upper")]
+    [InlineData("trim")]
+    public void Assess_CopyOfALongText_IsHeldToTheTextLimit_LikeAnyTextBuilt(string function)
+    {
+        var agent = Create(new AgentManifest
+        {
+            Id = "copies", Version = "1.0.0", Kind = "rules", Scenario = "test", Subscribes = ["support_ticket"], Reads = ["profile.name"], Purpose = "test", Threshold = 0.5,
+            Rules = new RuleSet { MaxSteps = 1_000_000, Conditions = [new RuleCondition { Name = "copy", When = $"len({function}(profile.name)) > 0" }] },
+        });
+        CustomerSnapshot With(int length) => new("c-1", Now, new Dictionary<string, SnapshotField>
+        {
+            ["profile.name"] = SnapshotField.Of("profile.name", new string('a', length)),
+        });
+
+        Assert.True(agent.Assess(With(ExpressionLimits.MaxTextLength)).Fired);
+        var refused = Assert.Throws<RuleLimitExceededException>(() => agent.Assess(With(200_000)));
+        Assert.Contains("exceeds the limit of 4096", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Assess_RunawayText_IsStoppedBeforeAllocating_AndTheStepBudgetStopsLongWork()
     {

@@ -32,9 +32,9 @@ public static class Functions
         ["coalesce"] = new(2, 8, ValueType.Any, ValueType.Any, Coalesce),
         ["exists"] = new(1, 1, ValueType.Bool, ValueType.Any, (e, a) => e.Evaluate(a[0]) is not null),
         ["if"] = new(3, 3, ValueType.Any, ValueType.Any, (e, a) => ExpressionEvaluator.Truthy(e.Evaluate(a[0])) ? e.Evaluate(a[1]) : e.Evaluate(a[2])),
-        ["lower"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Charged(e, s).ToLowerInvariant() : null),
-        ["upper"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Charged(e, s).ToUpperInvariant() : null),
-        ["trim"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Charged(e, s).Trim() : null),
+        ["lower"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Copied(e, s).ToLowerInvariant() : null),
+        ["upper"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Copied(e, s).ToUpperInvariant() : null),
+        ["trim"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Copied(e, s).Trim() : null),
         ["len"] = new(1, 1, ValueType.Number, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? (double)s.Length : null),
         // Upper-cased, then searched ordinally: the same matches as OrdinalIgnoreCase, but in time linear in the text as
         // charged (OrdinalIgnoreCase searches a long text for a long pattern in time proportional to their product).
@@ -83,9 +83,11 @@ public static class Functions
         _ => "a value",
     };
 
-    private static string Charged(ExpressionEvaluator e, string s)
+    /// <summary>A text a function builds a copy of (lower, upper, trim): charged, and held to the text limit like any text built.</summary>
+    private static string Copied(ExpressionEvaluator e, string s)
     {
         e.Charge(s.Length);
+        e.CheckText(s.Length);
         return s;
     }
 
