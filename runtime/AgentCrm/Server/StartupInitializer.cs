@@ -3,11 +3,13 @@ using AgentCrm.Agents;
 namespace AgentCrm.Server;
 
 /// <summary>Loads the agent registry and registers the built-in agents, case sets and knowledge documents on a first start, before events are dispatched.</summary>
-internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets, Knowledge.Retrieval.KnowledgeService knowledge, Sandbox.SandboxJobs jobs, IConfiguration configuration) : IHostedService
+internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets, Knowledge.Retrieval.KnowledgeService knowledge, Sandbox.SandboxJobs jobs,
+    Agents.Plugins.PluginStore plugins, IConfiguration configuration) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await registry.InitializeAsync(cancellationToken);
+        await plugins.ForgetUnreferencedAsync(cancellationToken);
         await caseSets.SeedBuiltInsAsync(cancellationToken);
         // Knowledge:IngestBundled = false starts with an empty library (tests that do not need it).
         if (configuration.GetValue("Knowledge:IngestBundled", true))

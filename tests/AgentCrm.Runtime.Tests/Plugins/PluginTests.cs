@@ -175,6 +175,31 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task Start_ForgetsStoredAssembliesNoVersionNames_KeepsTheRegisteredOnes()
+    {
+        var data = TempDirectory.Create();
+        await using (var first = await AgentCrmApp.StartAsync(data))
+        {
+            var (status, body) = await UploadAsync(first, TicketSurge());
+            Assert.True(status == HttpStatusCode.Created, body.ToString());
+        }
+        // What an upload refused after its bytes were stored leaves behind (e.g. 409: the version exists with other content).
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "INSERT INTO agent_plugins (hash, bytes, size, file_name, created_at) VALUES ('sha256:orphan', x'00', 1, 'refused.dll', '2026-12-04T00:00:00Z')";
+            cmd.ExecuteNonQuery();
+        }
+
+        await using var second = await AgentCrmApp.StartAsync(data);
+        var stored = second.Services.GetRequiredService<PluginStore>();
+        Assert.Null(stored.Load("sha256:orphan"));
+        var version = (await second.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0];
+        Assert.NotNull(stored.Load(version.GetProperty("manifest").GetProperty("parameters").GetProperty("assembly").GetString()!));
+    }
+
+    [Fact]
     public async Task Upload_ReferencingAnAssemblyTheServerLacks_Is400NamingIt_NothingRegistered()
     {
         await using var app = await AgentCrmApp.StartAsync();

@@ -21,6 +21,19 @@ public sealed class PluginStore(SqliteDatabase database, SqliteWriter writer, Ti
             "INSERT INTO agent_plugins (hash, bytes, size, file_name, created_at) VALUES ($h, $b, $s, $f, $c) ON CONFLICT(hash) DO NOTHING",
             ("$h", hash), ("$b", bytes), ("$s", bytes.Length), ("$f", fileName), ("$c", time.GetUtcNow().ToString("O")))).WaitAsync(cancellationToken);
 
+    /// <summary>
+    /// Removes stored assemblies no registered version names (an upload refused after its bytes were stored, e.g. 409 for an
+    /// existing version with other content); returns how many. Called at start, before the server takes uploads: only the
+    /// server stores assemblies, so no upload can be between storing its bytes and registering its version.
+    /// </summary>
+    public Task<int> ForgetUnreferencedAsync(CancellationToken cancellationToken = default) =>
+        writer.WriteAsync(ctx => ctx.Execute(
+            """
+            DELETE FROM agent_plugins WHERE hash NOT IN (
+              SELECT json_extract(manifest, '$.parameters.assembly') FROM agent_versions
+              WHERE kind = 'plugin' AND json_extract(manifest, '$.parameters.assembly') IS NOT NULL)
+            """)).WaitAsync(cancellationToken);
+
     public byte[]? Load(string hash)
     {
         using var connection = database.Open();
