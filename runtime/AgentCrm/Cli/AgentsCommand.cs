@@ -123,7 +123,7 @@ internal static class AgentsCommand
 
     /// <summary>A manifest's problems, after the file's name; the whole document's ("$") without a path.</summary>
     private static string InFile(string file, IReadOnlyDictionary<string, string[]> errors) =>
-        $"{file}: " + string.Join("; ", errors.Select(e => (e.Key == "$" ? "" : e.Key + ": ") + string.Join(", ", e.Value)));
+        $"{file}: " + string.Join("; ", errors.Select(e => (e.Key == "$" ? "" : e.Key + ": ") + string.Join(", ", e.Value.Select(m => m.TrimEnd('.'))))) + ".";
 
     /// <summary>Why <paramref name="value"/> is not an ID@VERSION, or null.</summary>
     private static string? VersionProblem(string value)

@@ -141,7 +141,7 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
         }
         catch (Exception ex) when (ex is ReflectionTypeLoadException or FileNotFoundException or TypeLoadException)
         {
-            throw new ManifestException("assembly", $"The assembly's types cannot be loaded (plugins may depend only on AgentCrm.Agents.Contract and the framework): {ex.Message}");
+            throw new ManifestException("assembly", $"The assembly's types cannot be loaded (plugins may depend only on AgentCrm.Agents.Contract and the framework): {OneLine(ex.Message)}");
         }
         var kinds = types.Where(t => typeof(IAgentKind).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false } && t.GetConstructor(Type.EmptyTypes) is not null).ToList();
         if (kinds.Count == 0)
@@ -185,4 +185,7 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} unloaded: no registered version uses it")]
     private partial void LogUnloaded(string hash);
+
+    /// <summary>A loader's message on one line (a type-load failure lists its loader exceptions on lines of their own).</summary>
+    private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
