@@ -91,6 +91,34 @@ public sealed partial class AgentRegistry
         ManifestReader.Validate(manifest);
         if (!_kinds.TryGetValue(manifest.Kind, out var kind))
             throw new ManifestException("kind", $"Unknown kind '{manifest.Kind}'; registered kinds: {string.Join(", ", _kinds.Keys)}.");
+        if (kind is not IRetainingKind)
+            return await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter);
+        RegisterResult? result = null;
+        try
+        {
+            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter);
+        }
+        finally
+        {
+            // Checking the manifest may have loaded what the kind holds per version (a plugin's load context); a version refused,
+            // or one that exists retired, holds it for nobody: released now, not at the next registry change.
+            if (result is not { Created: true })
+            {
+                await _mutex.WaitAsync(CancellationToken.None);
+                try
+                {
+                    ReleaseUnused();
+                }
+                finally
+                {
+                    _mutex.Release();
+                }
+            }
+        }
+    }
+
+    private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter)
+    {
         kind.Create(manifest);
         var hash = ManifestReader.ContentHash(manifest);
 

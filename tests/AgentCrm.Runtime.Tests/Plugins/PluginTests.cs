@@ -239,6 +239,29 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task RegisteringAPluginManifest_Refused_LeavesNothingLoaded()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, uploaded) = await UploadAsync(app, TicketSurge());
+        Assert.True(status == HttpStatusCode.Created, uploaded.ToString());
+        var hash = (await app.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0].GetProperty("manifest").GetProperty("parameters").GetProperty("assembly").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/ticket-surge")).StatusCode);
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+
+        // A manifest naming the stored assembly through the plain endpoint: loaded to be checked, refused by the plugin's kind.
+        var refused = TicketSurge("ticket-surge", "2.0.0").Replace("minOpen: 2", $"minOpen: 0\n  assembly: \"{hash}\"", StringComparison.Ordinal);
+        using var response = await app.Client.PostAsync("/v1/agents", new StringContent(refused, Encoding.UTF8, "application/yaml"));
+        await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+
+        // The same manifest once more, of the retired version that exists: answered, and nothing left loaded either.
+        using var again = await app.Client.PostAsync("/v1/agents", new StringContent(
+            TicketSurge().Replace("minOpen: 2", $"minOpen: 2\n  assembly: \"{hash}\"", StringComparison.Ordinal), Encoding.UTF8, "application/yaml"));
+        Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
+        Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
+    }
+
+    [Fact]
     public async Task Upload_OfAnUnregisteredVersionAgain_AnswersItRetired_AndLeavesNothingLoaded()
     {
         await using var app = await AgentCrmApp.StartAsync();
