@@ -68,9 +68,6 @@ public static class PluginsApi
             kind.Create(manifest, bytes);
             await store.SaveAsync(hash, bytes, Path.GetFileName(file.FileName), cancellationToken);
             var result = await registry.RegisterAsync(manifest, Caller.From(context.User).AuditActor, cancellationToken);
-            // An existing version changes nothing in the registry, so nothing else releases the context loaded above (a retired one's).
-            if (!result.Created)
-                Release(kind, registry);
             var dto = AgentsApi.ToDto(result.Record);
             return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
         }
