@@ -70,16 +70,6 @@ public static class Functions
         }
         if (call.Function == "exists" && call.Arguments[0] is not FieldRef)
             throw new ExpressionException("exists takes a field, e.g. exists(nps.latest).", call.Position);
-        // if and coalesce give one of their values: their kind where those are known and agree (so `if(x > 1, 5, 6)` is
-        // known to be a number, and refused as a condition), nothing known where any of them may be anything.
-        var values = call.Function switch { "if" => arguments.Skip(1).ToList(), "coalesce" => arguments.ToList(), _ => null };
-        if (values is not null)
-        {
-            var known = values.Where(v => v != ValueType.Any).Distinct().ToList();
-            if (known.Count > 1)
-                throw new ExpressionException($"{call.Function} gives {Name(known[0])} or {Name(known[1])}; its values must be of one kind.", call.Position);
-            return known.Count == 1 && values.All(v => v != ValueType.Any) ? known[0] : ValueType.Any;
-        }
         return d.Result;
     }
 
