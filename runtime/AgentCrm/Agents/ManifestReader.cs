@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using AgentCrm.Agents.Customers;
 using YamlDotNet.Core;
@@ -20,9 +21,26 @@ public static partial class ManifestReader
         AllowDuplicateProperties = false,
     };
 
-    // A submitted manifest may not set a non-nullable field to null (`gate:`, `reads: ~`, `"brief": null`): that is a
-    // 400 naming the field, not a null the checks after it trip over. Stored manifests are read with Json, as before.
-    private static readonly JsonSerializerOptions Submitted = new(Json) { RespectNullableAnnotations = true };
+    // A submitted manifest may not set an object or list to null (`gate:`, `reads: ~`, `"brief": null`): that is a 400
+    // naming the field, not a null the checks after it trip over. A text given empty (`description:` in YAML is null)
+    // stays accepted as earlier builds accepted it — the same file registers again as `unchanged` (its stored JSON holds
+    // the null, so the content hash must not move). Stored manifests are read with Json, as before.
+    private static readonly JsonSerializerOptions Submitted = new(Json)
+    {
+        RespectNullableAnnotations = true,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    foreach (var property in info.Properties)
+                        if (property.PropertyType == typeof(string))
+                            property.IsSetNullable = true;
+                },
+            },
+        },
+    };
 
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
     public static AgentManifest Read(string body, string? contentType) => Parse(body, contentType).Manifest;

@@ -107,6 +107,20 @@ public sealed class RulesEndToEndTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/null-fields")).StatusCode);
     }
 
+    [Fact]
+    public async Task Register_EmptyTextFields_AreAcceptedAsBefore_AndTheSameFileAgainIsUnchanged()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // In YAML an empty value is null; earlier builds stored these versions with the nulls, so they must keep registering.
+        var yaml = "id: empty-texts\nversion: 1.0.0\nkind: rules\nscenario: test\nsubscribes: [support_ticket]\npurpose: customer-success\n"
+            + "reads: [tickets.open]\ndescription:\nknowledgeQuery:\n"
+            + "rules: { conditions: [{ name: many, when: tickets.open > 3, weight: 1, explain: ~ }], brief: { headline: ~ } }\n";
+        var (status, body) = await RegisterAsync(app, yaml, "application/yaml");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        (status, body) = await RegisterAsync(app, yaml, "application/yaml");
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+    }
+
     [Theory]
     [InlineData("? [a, b]\n: 1\n", 7)]
     [InlineData("{[a]: 1}: 2\n", 7)]
