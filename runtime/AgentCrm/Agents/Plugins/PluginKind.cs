@@ -53,8 +53,9 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     }
 
     /// <summary>
-    /// Every assembly the upload references must resolve here (the contract, the framework): one that does not would
-    /// register and then fail on every call, so it is refused at upload. Versions already stored are not checked again.
+    /// Every assembly the upload references must resolve here: one that does not would register and then fail on every
+    /// call, so it is refused at upload. Resolvable is all it checks (an assembly the server ships resolves too; only the
+    /// contract and the framework are supported). Versions already stored are not checked again.
     /// </summary>
     private static void RequireReferences(PluginLoadContext context)
     {
