@@ -49,7 +49,6 @@ public sealed class TimeLimitedAgentTests
         { "next step", new Assessment(0.9, true, [], new string('x', TimeLimitedAgent.MaxText + 1)), "a nextStep of 4001 characters" },
         { "headline", new Assessment(0.9, true, []) { Headline = new string('x', 5_000_000) }, "a headline of 5000000 characters" },
         { "finding key", new Assessment(0.9, true, []) { FindingKey = new string('k', TimeLimitedAgent.MaxText + 1) }, "a findingKey of" },
-        { "reason value", new Assessment(0.9, true, [Reason(value: new string('v', TimeLimitedAgent.MaxText + 1))]), "a reason value of" },
         { "reason explanation", new Assessment(0.9, true, [Reason(explanation: new string('e', TimeLimitedAgent.MaxText + 1))]), "a reason explanation of" },
         { "event ids", new Assessment(0.9, true, [Reason(eventIds: TimeLimitedAgent.MaxEventIds + 1)]), "citing 101 events" },
         { "NaN weight", new Assessment(0.9, true, [Reason(weight: double.NaN)]), "a reason weight of NaN" },
@@ -66,6 +65,20 @@ public sealed class TimeLimitedAgentTests
         var error = Assert.Throws<PluginFailedException>(() => agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())));
 
         Assert.True(error.Message.Contains(says, StringComparison.Ordinal), $"{name}: {error.Message}");
+    }
+
+    [Fact]
+    public void AReasonValueEchoingALongField_IsCut_NotRefused()
+    {
+        var document = new string('d', 200_000);
+        var inner = new Fixed(new Assessment(0.9, true, [Reason("documents.text", document)]));
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
+
+        var value = (string)agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())).Reasons[0].Value!;
+
+        Assert.Equal(TimeLimitedAgent.MaxText, value.Length);
+        Assert.StartsWith(document[..100], value, StringComparison.Ordinal);
+        Assert.EndsWith("…", value, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
     /// <summary>The most reasons a plugin's assessment may give.</summary>
     public const int MaxReasons = 100;
 
-    /// <summary>The longest text a plugin's assessment may give (headline, next step, finding key, a reason's field, value, explanation, event id).</summary>
+    /// <summary>The longest text a plugin's assessment may give (headline, next step, finding key, a reason's field, explanation, event id); a reason's value is cut to it.</summary>
     public const int MaxText = 4_000;
 
     /// <summary>The most event ids one reason may cite.</summary>
@@ -85,7 +85,9 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             null => null,
             double d when !double.IsFinite(d) => throw Oversized($"a reason value of {d} (a finite number)"),
             double or bool => r.Value,
-            string text => Text(text, "reason value"),
+            // A reason's value may echo the field it read (the built-in agents do), and a document's text has up to
+            // 200,000 characters: cut, not refused.
+            string text => text.Length > MaxText ? string.Concat(text.AsSpan(0, MaxText - 1), "…") : text,
             IConvertible c when r.Value.GetType().IsPrimitive => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture) is var n && double.IsFinite(n)
                 ? n : throw Oversized($"a reason value of {n} (a finite number)"),
             _ => Text(r.Value.ToString(), "reason value"),
