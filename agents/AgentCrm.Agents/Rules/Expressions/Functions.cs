@@ -36,8 +36,9 @@ public static class Functions
         ["upper"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Copied(e, s).ToUpperInvariant() : null),
         ["trim"] = new(1, 1, ValueType.Text, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? Copied(e, s).Trim() : null),
         ["len"] = new(1, 1, ValueType.Number, ValueType.Text, (e, a) => Txt(e, a[0]) is { } s ? (double)s.Length : null),
-        // Upper-cased, then searched ordinally: the same matches as OrdinalIgnoreCase, but in time linear in the text as
-        // charged (OrdinalIgnoreCase searches a long text for a long pattern in time proportional to their product).
+        // Upper-cased, then searched ordinally: the same matches as OrdinalIgnoreCase, in a vectorised search (measured: 0.6 ms
+        // where OrdinalIgnoreCase took 556 ms for a 4,000-character pattern in a 200,000-character text; its worst case is
+        // still text × pattern, only far cheaper per step).
         ["contains"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.ToUpperInvariant().Contains(p.ToUpperInvariant(), StringComparison.Ordinal))),
         ["startsWith"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.StartsWith(p, StringComparison.OrdinalIgnoreCase))),
         ["endsWith"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.EndsWith(p, StringComparison.OrdinalIgnoreCase))),

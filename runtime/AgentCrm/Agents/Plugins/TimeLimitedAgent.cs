@@ -85,6 +85,7 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             null => null,
             double d when !double.IsFinite(d) => throw Oversized($"a reason value of {d} (a finite number)"),
             double or bool => r.Value,
+            char c => c.ToString(),
             // A reason's value may echo the field it read (the built-in agents do), and a document's text has up to
             // 200,000 characters: cut, not refused.
             string text => text.Length > MaxText ? string.Concat(text.AsSpan(0, MaxText - 1), "…") : text,
