@@ -141,7 +141,10 @@ public static class BriefsApi
             return Problems.NotFound($"No brief '{id}'.");
         if (Refusal(id, b, Caller.From(context.User), accounts) is { } refused)
             return refused;
-        var ids = b.Reasons.SelectMany(r => r.EventIds).Append(b.TriggerEventId);
+        // The events the reasons cite, which the agent read through fields its consent allowed. Not the triggering event as
+        // such: an agent runs on every event type it subscribes to, so the trigger may hold data the customer withholds for
+        // the agent's purpose (an NPS score and comment for an agent allowed only usage); its id is in triggerEventId.
+        var ids = b.Reasons.SelectMany(r => r.EventIds);
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
             b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, events.GetRaw(ids)));
     }

@@ -101,6 +101,28 @@ public sealed class ConsentTests
     }
 
     [Fact]
+    public async Task TheEvidenceOfABrief_ShowsNoRawEventTheCustomerWithholds_AlsoWhenItTriggeredTheTurn()
+    {
+        var (app, _) = await StartAsync();
+        await using var __ = app;
+        await app.EvaluateAndPromoteAsync("probe", "1.0.0");
+        // The probe subscribes to nps events but the customer withholds feedback: an NPS event may start a turn, and the
+        // probe runs (it requires usage and billing only), yet the score and comment must not reach the CSM as evidence.
+        await PutConsentAsync(app, "quiet", "\"usage\",\"billing\"");
+        await SendAsync(app, ("quiet", "usage", new { quantity = 10 }), ("quiet", "payment", new { status = "failed", amount = 100 }),
+            ("quiet", "nps", new { score = 2, comment = "we are leaving" }));
+
+        var briefs = await app.BriefsAsync("&customerId=quiet");
+        Assert.Equal(3, briefs.Count);
+        foreach (var brief in briefs)
+        {
+            var evidence = await app.GetJsonAsync($"/v1/briefs/{brief.GetProperty("id").GetString()}/evidence");
+            Assert.DoesNotContain("we are leaving", evidence.GetRawText(), StringComparison.Ordinal);
+            Assert.All(evidence.GetProperty("events").EnumerateArray(), e => Assert.NotEqual("nps", e.GetProperty("type").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task TheSandbox_AppliesTheSameConsent_AsLiveTurns()
     {
         // Default: usage and contract only, so every churn case withholds billing (which the probe requires) ...
