@@ -23,7 +23,9 @@ public sealed record ConsentPolicy(IReadOnlyList<ConsentGrant> Grants, bool Expl
     public static ConsentPolicy AllowAll { get; } = new([new ConsentGrant(ConsentGrant.Any, [ConsentGrant.Any])], false);
 
     public bool Allows(string purpose, string field, DateTimeOffset at) =>
-        FieldCatalog.CategoryOf(field) is { } category && Grants.Any(g => g.Covers(purpose, category, at));
+        FieldCatalog.CategoryOf(field) is { } category && AllowsCategory(purpose, category, at);
+
+    public bool AllowsCategory(string purpose, string category, DateTimeOffset at) => Grants.Any(g => g.Covers(purpose, category, at));
 
     /// <summary>
     /// What the agent may see: every field it reads that the grants allow for its purpose. When a field

@@ -27,6 +27,27 @@ public static class FieldCatalog
         ["news"] = "news",
     };
 
+    /// <summary>
+    /// Event type → the data category its attributes hold: a raw event is shown (as a brief's evidence) only to the
+    /// extent consent allows that category, since it carries more than the fields counted from it (an NPS event cited
+    /// by <c>events.count30d.nps</c>, an activity count, holds the score and comment, which are feedback).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> EventCategories = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["profile"] = "identity",
+        ["contract"] = "contract",
+        ["invoice"] = "billing",
+        ["payment"] = "billing",
+        ["usage"] = "usage",
+        ["login"] = "usage",
+        ["support_ticket"] = "support",
+        ["nps"] = "feedback",
+        ["web_visit"] = "web",
+        ["email"] = "activity",
+        ["document"] = "documents",
+        ["news"] = "news",
+    };
+
     /// <summary>The data categories consent grants name.</summary>
     public static IEnumerable<string> Categories => Prefixes.Values.Distinct(StringComparer.Ordinal);
 

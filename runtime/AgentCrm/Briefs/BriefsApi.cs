@@ -3,6 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using AgentCrm.Access;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Customers;
 using AgentCrm.Intake;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -135,7 +138,8 @@ public static class BriefsApi
         }));
     }
 
-    public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, EventStore events, AccountAssignments accounts, HttpContext context)
+    public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, EventStore events, AccountAssignments accounts,
+        ConsentStore consent, AgentRegistry registry, TimeProvider time, HttpContext context)
     {
         if (briefs.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
@@ -144,8 +148,15 @@ public static class BriefsApi
         // The events the reasons cite, which the agent read through fields its consent allowed. Not the triggering event as
         // such: an agent runs on every event type it subscribes to, so the trigger may hold data the customer withholds for
         // the agent's purpose (an NPS score and comment for an agent allowed only usage); its id is in triggerEventId.
+        // A cited event is shown only when the customer's consent for the agent's purpose covers its type's category: an
+        // activity count cites the events it counted, whose bodies hold more (an NPS event's score and comment).
         var ids = b.Reasons.SelectMany(r => r.EventIds);
+        var policy = consent.For(b.CustomerId);
+        var purpose = registry.Versions(b.AgentId).FirstOrDefault(r => r.Version == b.AgentVersion)?.Manifest.Purpose;
+        var now = time.GetUtcNow();
+        List<JsonElement> shown = purpose is null ? [] : events.GetRaw(ids).Where(e => e.TryGetProperty("type", out var t) && t.GetString() is { } type
+            && FieldCatalog.EventCategories.TryGetValue(type, out var category) && policy.AllowsCategory(purpose, category, now)).ToList();
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
-            b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, events.GetRaw(ids)));
+            b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, shown));
     }
 }

@@ -123,6 +123,40 @@ public sealed class ConsentTests
     }
 
     [Fact]
+    public async Task TheEvidenceOfABrief_QuotesACitedEvent_OnlyWhenConsentCoversItsCategory()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // An activity count cites the NPS events it counted; their bodies hold the score and comment (feedback).
+        const string manifest = """
+            {"id":"nps-count","version":"1.0.0","kind":"rules","scenario":"nps-count","purpose":"customer-success",
+             "subscribes":["nps","usage"],"reads":["events.count30d.nps"],"threshold":0.5,"cooldownDays":0,
+             "gate":{"minCases":1,"minPrecision":0,"minRecall":0},
+             "rules":{"conditions":[{"name":"rated","when":"events.count30d.nps >= 1","weight":1,"explain":"{events.count30d.nps} NPS answers"}]}}
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await app.Client.PostAsync("/v1/agents", Variants.Json(manifest))).StatusCode);
+        await app.EvaluateAndPromoteAsync("nps-count", "1.0.0");
+        await PutConsentAsync(app, "counted", "\"activity\",\"usage\"");
+        foreach (var customer in new[] { "counted", "open" })
+            await SendAsync(app, (customer, "nps", new { score = 2, comment = "we are leaving" }), (customer, "usage", new { quantity = 10 }));
+
+        async Task<List<string?>> EvidenceTypes(string customer)
+        {
+            var briefs = await app.BriefsAsync($"&customerId={customer}");
+            Assert.Equal(2, briefs.Count);
+            var types = new List<string?>();
+            foreach (var brief in briefs)
+            {
+                var evidence = await app.GetJsonAsync($"/v1/briefs/{brief.GetProperty("id").GetString()}/evidence");
+                types.AddRange(evidence.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+            }
+            return types;
+        }
+
+        Assert.DoesNotContain("nps", await EvidenceTypes("counted"));
+        Assert.Contains("nps", await EvidenceTypes("open"));
+    }
+
+    [Fact]
     public async Task TheSandbox_AppliesTheSameConsent_AsLiveTurns()
     {
         // Default: usage and contract only, so every churn case withholds billing (which the probe requires) ...
