@@ -157,6 +157,30 @@ public sealed class ConsentTests
     }
 
     [Fact]
+    public async Task ABrief_NamesTheCustomer_OnlyWhenConsentCoversIdentityForTheAgentsPurpose()
+    {
+        var (app, _) = await StartAsync();
+        await using var __ = app;
+        await app.EvaluateAndPromoteAsync("probe", "1.0.0");
+        await PutConsentAsync(app, "anon", "\"usage\",\"billing\"");
+        await PutConsentAsync(app, "named", "\"usage\",\"billing\",\"identity\"");
+        foreach (var customer in new[] { "anon", "named" })
+            await SendAsync(app, (customer, "profile", new { name = $"Secret {customer} Ltd" }), (customer, "usage", new { quantity = 10 }),
+                (customer, "payment", new { status = "failed", amount = 100 }));
+
+        var anon = await app.BriefsAsync("&customerId=anon");
+        Assert.NotEmpty(anon);
+        Assert.All(anon, b =>
+        {
+            Assert.Equal(JsonValueKind.Null, b.GetProperty("customerName").ValueKind);
+            Assert.DoesNotContain("Secret anon Ltd", b.GetRawText(), StringComparison.Ordinal);
+        });
+        var named = await app.BriefsAsync("&customerId=named");
+        Assert.NotEmpty(named);
+        Assert.All(named, b => Assert.Equal("Secret named Ltd", b.GetProperty("customerName").GetString()));
+    }
+
+    [Fact]
     public async Task TheSandbox_AppliesTheSameConsent_AsLiveTurns()
     {
         // Default: usage and contract only, so every churn case withholds billing (which the probe requires) ...
