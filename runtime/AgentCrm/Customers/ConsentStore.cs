@@ -41,18 +41,24 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<string, ConsentPolicy> _cache = new(StringComparer.Ordinal);
 
+    // Counts committed PUTs: a policy read from the database before one committed must not be cached over the one it set
+    // (a turn's first read racing a revocation would otherwise put the old grants back until a restart).
+    private long _puts;
+
     public ConsentPolicy Default => options.Value.DefaultPolicy;
 
     public ConsentPolicy For(string customerId)
     {
         if (_cache.TryGetValue(customerId, out var cached))
             return cached;
+        var puts = Interlocked.Read(ref _puts);
         var record = Read(customerId);
         var policy = record is null ? Default : new ConsentPolicy(record.Grants, true);
         if (_cache.Count > 200_000)
             _cache.Clear();
-        _cache[customerId] = policy;
-        return policy;
+        if (Interlocked.Read(ref _puts) != puts)
+            return _cache.TryGetValue(customerId, out var newer) ? newer : policy;
+        return _cache.GetOrAdd(customerId, policy);
     }
 
     public ConsentRecord Get(string customerId) =>
@@ -67,7 +73,11 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
             ctx.Execute("INSERT INTO consents (customer_id, grants, updated_at) VALUES ($c, $g, $u) ON CONFLICT(customer_id) DO UPDATE SET grants = excluded.grants, updated_at = excluded.updated_at",
                 ("$c", customerId), ("$g", json), ("$u", now.ToString("O")));
             audit.Append(ctx, actor, "consent.updated", $"customer:{customerId}", new Dictionary<string, object?> { ["grants"] = grants }, now);
-            ctx.AfterCommit(() => _cache[customerId] = new ConsentPolicy(grants, true));
+            ctx.AfterCommit(() =>
+            {
+                _cache[customerId] = new ConsentPolicy(grants, true);
+                Interlocked.Increment(ref _puts);
+            });
         }).WaitAsync(cancellationToken);
         return new ConsentRecord(customerId, grants, true, now);
     }
