@@ -128,7 +128,8 @@ public sealed class EventStore
     }
 
     /// <summary>The raw events with these ids (evidence for a brief), in delivery order.</summary>
-    public List<JsonElement> GetRaw(IEnumerable<string> ids)
+    /// <summary>The stored bodies of the events among <paramref name="ids"/> that belong to <paramref name="customerId"/>, in inbox order.</summary>
+    public List<JsonElement> GetRaw(IEnumerable<string> ids, string customerId)
     {
         var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
         var list = new List<JsonElement>(wanted.Count);
@@ -137,7 +138,10 @@ public sealed class EventStore
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         var names = wanted.Select((_, i) => $"$p{i}").ToList();
-        cmd.CommandText = $"SELECT body FROM events WHERE id IN ({string.Join(",", names)}) ORDER BY seq";
+        // Only the customer's own: ids come from agents' reasons (a plugin's among them), and an id of another customer's
+        // event must not show that event in this customer's evidence.
+        cmd.CommandText = $"SELECT body FROM events WHERE customer_id = $customer AND id IN ({string.Join(",", names)}) ORDER BY seq";
+        cmd.Parameters.AddWithValue("$customer", customerId);
         for (var i = 0; i < wanted.Count; i++)
             cmd.Parameters.AddWithValue(names[i], wanted[i]);
         using var reader = cmd.ExecuteReader();

@@ -124,7 +124,8 @@ public sealed class StorageFailureTests
         }
         // All or nothing: not one event of the refused batches.
         Assert.Equal(before, store.Count());
-        Assert.Empty(store.GetRaw(batch.Select(e => e["id"]!.GetValue<string>())));
+        foreach (var customer in batch.GroupBy(e => e["customerId"]!.GetValue<string>()))
+            Assert.Empty(store.GetRaw(customer.Select(e => e["id"]!.GetValue<string>()), customer.Key));
 
         using (var notReady = await app.Client.GetAsync("/readyz"))
         {
