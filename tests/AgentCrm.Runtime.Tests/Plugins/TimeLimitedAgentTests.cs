@@ -67,6 +67,26 @@ public sealed class TimeLimitedAgentTests
         Assert.True(error.Message.Contains(says, StringComparison.Ordinal), $"{name}: {error.Message}");
     }
 
+    private sealed class SlowText
+    {
+        public override string ToString()
+        {
+            Thread.Sleep(2_000);
+            return "slow";
+        }
+    }
+
+    [Fact]
+    public void ReadingTheAnswer_RunsWithinTheCallsTime_NotOnTheCallersThread()
+    {
+        var inner = new Fixed(new Assessment(0.9, true, [Reason(value: new SlowText())]));
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromMilliseconds(200), 4);
+
+        var error = Assert.Throws<TimeoutException>(() => agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())));
+
+        Assert.Contains("did not answer within 200 ms", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AReasonValueEchoingALongField_IsCut_NotRefused()
     {

@@ -26,7 +26,9 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
     {
         if (Volatile.Read(ref _hung.Value) >= maxHung)
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
-        var call = PluginThreads.Run(() => inner.Assess(snapshot));
+        // The answer is checked and copied on the plugin's thread, within its time: reading it runs plugin code too (a
+        // reason value's ToString, its own list types).
+        var call = PluginThreads.Run(() => CopyOf(inner.Assess(snapshot)));
         bool finished;
         try
         {
@@ -42,7 +44,13 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             _ = call.ContinueWith(_ => Interlocked.Decrement(ref _hung.Value), TaskScheduler.Default);
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
-        var a = call.Result ?? throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned no assessment.");
+        return call.Result;
+    }
+
+    private Assessment CopyOf(Assessment? a)
+    {
+        if (a is null)
+            throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned no assessment.");
         // The contract's range: a score past it would be stored in briefs and replayed reports as it came.
         if (a.Score is not (>= 0 and <= 1))
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version} returned the score {a.Score}, outside [0, 1].");
