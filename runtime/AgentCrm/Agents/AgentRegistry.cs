@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
@@ -27,7 +28,9 @@ public sealed partial class AgentRegistry
     private readonly ILogger<AgentRegistry> _logger;
     private readonly Dictionary<string, IAgentKind> _kinds;
     private readonly SemaphoreSlim _mutex = new(1, 1);
-    private Dictionary<(string, string), AgentVersionRecord> _records = [];
+    // Changed under the mutex, read without it (lists, lookups, health): a concurrent dictionary, so a read during a
+    // registration never meets a dictionary being resized (a plain one could throw or lose entries to the reader).
+    private ConcurrentDictionary<(string, string), AgentVersionRecord> _records = new();
     private long _loadedVersion = -1;
     private AgentSet _current = AgentSet.Empty;
 
@@ -527,7 +530,7 @@ public sealed partial class AgentRegistry
                 records[(manifest.Id, manifest.Version)] = record;
             }
         }
-        _records = records;
+        _records = new ConcurrentDictionary<(string, string), AgentVersionRecord>(records);
         _loadedVersion = version;
         _ = DrainAsync(Publish());
     }
