@@ -34,4 +34,20 @@ public sealed class EventMediaTypeTests
         }
         Assert.Equal(stored, app.Services.GetRequiredService<EventStore>().Count());
     }
+
+    [Fact]
+    public async Task PostEvents_WithAUtf8ByteOrderMark_IsAccepted_AsJsonAndNdjson()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var bom = new UTF8Encoding(encoderShouldEmitUTF8Identifier: true);
+        foreach (var type in new[] { "application/json", "application/x-ndjson" })
+        {
+            var json = Ev.Make("bom", "nps", DateTimeOffset.UtcNow.AddDays(-1), new { score = 6 }).ToJsonString();
+            using var content = new ByteArrayContent([.. bom.GetPreamble(), .. bom.GetBytes(json)]);
+            content.Headers.ContentType = new(type);
+            using var response = await app.Client.PostAsync("/v1/events", content);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{type}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        Assert.Equal(2, app.Services.GetRequiredService<EventStore>().Count());
+    }
 }
