@@ -50,4 +50,26 @@ public sealed class EventMediaTypeTests
         }
         Assert.Equal(2, app.Services.GetRequiredService<EventStore>().Count());
     }
+
+    [Fact]
+    public async Task PostEvents_WithAContentEncoding_Is415NamingIt_AndStoresNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var json = Ev.Make("gzip", "nps", DateTimeOffset.UtcNow.AddDays(-1), new { score = 6 }).ToJsonString();
+        using var gzipped = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gz.Write(Encoding.UTF8.GetBytes(json));
+        foreach (var (encoding, bytes) in new[] { ("gzip", gzipped.ToArray()), ("br", Encoding.UTF8.GetBytes(json)) })
+        {
+            using var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new("application/json");
+            content.Headers.ContentEncoding.Add(encoding);
+            using var response = await app.Client.PostAsync("/v1/events", content);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{encoding}: {(int)response.StatusCode} {text}");
+            Assert.Null(AccessHttp.ProblemError(response.StatusCode, response.Content.Headers.ContentType?.MediaType, text));
+            Assert.Contains("\"Content-Encoding\"", text, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, app.Services.GetRequiredService<EventStore>().Count());
+    }
 }
