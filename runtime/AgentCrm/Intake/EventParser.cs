@@ -165,6 +165,8 @@ public static partial class EventParser
         {
             if (s.ValueKind != JsonValueKind.String)
                 errors[$"{path}.source"] = ["source must be a string."];
+            else if (SourceProblem(s.GetString()!) is { } sourceProblem)
+                errors[$"{path}.source"] = [sourceProblem];
             else
                 source = s.GetString();
         }
@@ -195,6 +197,11 @@ public static partial class EventParser
     /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
     public static string? IdProblem(string id) => ControlCharacters().IsMatch(id) ? "id must not contain control characters." : null;
 
+    /// <summary>A source is shown in evidence and numbers a customer's events with its id: the rules of an id (at most 200 characters, no control characters).</summary>
+    private static string? SourceProblem(string source) =>
+        source.Length > MaxIdLength ? $"source is longer than {MaxIdLength} characters."
+        : ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null;
+
     private static string? TypeProblem(string type) =>
         EventTypes.IsKnown(type) ? null : $"Unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}.";
 
@@ -203,7 +210,7 @@ public static partial class EventParser
     /// arrive another way than <c>POST /v1/events</c> (Dapr pub/sub, where anyone who can publish to the topic can send one).
     /// </summary>
     public static string? Refusal(CrmEvent e) =>
-        IdProblem(e.Id) ?? CustomerIdProblem(e.CustomerId) ?? TypeProblem(e.Type)
+        IdProblem(e.Id) ?? CustomerIdProblem(e.CustomerId) ?? TypeProblem(e.Type) ?? (e.Source is { } source ? SourceProblem(source) : null)
         ?? (e.Attributes.ValueKind == JsonValueKind.Object ? EventAttributes.Problems(e.Type, e.Attributes).Select(p => p.Problem).FirstOrDefault() : null);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();

@@ -109,6 +109,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     [
         // POST /v1/events
         new("events", "NUL in the event id", Json(Event(id: "\"bad\\u0000ev\"")), 400, "id"),
+        new("events", "NUL in the source", Json(Event(extra: "").Replace("\"source\":\"test\"", "\"source\":\"a\\u0000b\"", StringComparison.Ordinal)), 400, "source"),
+        new("events", "source over 200 characters", Json(Event().Replace("\"source\":\"test\"", $"\"source\":\"{Big(201)}\"", StringComparison.Ordinal)), 400, "source"),
         new("events", "malformed JSON", Json("""{"id":"bad-ev-1","customerId":"""), 400, "$"),
         new("events", "wrong content type", Json(Event(), "application/xml"), 415, "$"),
         new("events", "oversized body", Json(Event(attributes: $$"""{"note":"{{Big(EventBodyLimit)}}"}""")), 413, "$"),
