@@ -28,24 +28,26 @@ public static class FieldCatalog
     };
 
     /// <summary>
-    /// Event type → the data category its attributes hold: a raw event is shown (as a brief's evidence) only to the
-    /// extent consent allows that category, since it carries more than the fields counted from it (an NPS event cited
-    /// by <c>events.count30d.nps</c>, an activity count, holds the score and comment, which are feedback).
+    /// Event type → the data categories its attributes hold, all of which consent must allow before a raw event is shown
+    /// (as a brief's evidence): it carries more than the fields counted from it (an NPS event cited by
+    /// <c>events.count30d.nps</c>, an activity count, holds the score and comment, which are feedback). A profile holds
+    /// the customer's start (<c>tenure.*</c>, contract) beside identity; a web visit the visitor's e-mail; an e-mail's
+    /// subject, addresses and text are more than activity.
     /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> EventCategories = new Dictionary<string, string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, string[]> EventCategories = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["profile"] = "identity",
-        ["contract"] = "contract",
-        ["invoice"] = "billing",
-        ["payment"] = "billing",
-        ["usage"] = "usage",
-        ["login"] = "usage",
-        ["support_ticket"] = "support",
-        ["nps"] = "feedback",
-        ["web_visit"] = "web",
-        ["email"] = "activity",
-        ["document"] = "documents",
-        ["news"] = "news",
+        ["profile"] = ["identity", "contract"],
+        ["contract"] = ["contract"],
+        ["invoice"] = ["billing"],
+        ["payment"] = ["billing"],
+        ["usage"] = ["usage"],
+        ["login"] = ["usage"],
+        ["support_ticket"] = ["support"],
+        ["nps"] = ["feedback"],
+        ["web_visit"] = ["web", "identity"],
+        ["email"] = ["activity", "identity"],
+        ["document"] = ["documents"],
+        ["news"] = ["news"],
     };
 
     /// <summary>The data categories consent grants name.</summary>

@@ -155,7 +155,7 @@ public static class BriefsApi
         var purpose = registry.Versions(b.AgentId).FirstOrDefault(r => r.Version == b.AgentVersion)?.Manifest.Purpose;
         var now = time.GetUtcNow();
         List<JsonElement> shown = purpose is null ? [] : events.GetRaw(ids, b.CustomerId).Where(e => e.TryGetProperty("type", out var t) && t.GetString() is { } type
-            && FieldCatalog.EventCategories.TryGetValue(type, out var category) && policy.AllowsCategory(purpose, category, now)).ToList();
+            && FieldCatalog.EventCategories.TryGetValue(type, out var categories) && categories.All(c => policy.AllowsCategory(purpose, c, now))).ToList();
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
             b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, shown));
     }

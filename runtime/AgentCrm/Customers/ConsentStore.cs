@@ -58,7 +58,12 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
             _cache.Clear();
         if (Interlocked.Read(ref _puts) != puts)
             return _cache.TryGetValue(customerId, out var newer) ? newer : policy;
-        return _cache.GetOrAdd(customerId, policy);
+        var kept = _cache.GetOrAdd(customerId, policy);
+        // A PUT that committed meanwhile (its entry perhaps cleared with the rest of the cache before this add): take this
+        // read back out, only if it is still this read's, so the next turn reads the database again.
+        if (Interlocked.Read(ref _puts) != puts)
+            _cache.TryRemove(KeyValuePair.Create(customerId, policy));
+        return kept;
     }
 
     public ConsentRecord Get(string customerId) =>
@@ -75,8 +80,8 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
             audit.Append(ctx, actor, "consent.updated", $"customer:{customerId}", new Dictionary<string, object?> { ["grants"] = grants }, now);
             ctx.AfterCommit(() =>
             {
-                _cache[customerId] = new ConsentPolicy(grants, true);
                 Interlocked.Increment(ref _puts);
+                _cache[customerId] = new ConsentPolicy(grants, true);
             });
         }).WaitAsync(cancellationToken);
         return new ConsentRecord(customerId, grants, true, now);

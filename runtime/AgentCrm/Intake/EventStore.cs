@@ -127,7 +127,6 @@ public sealed class EventStore
         return list;
     }
 
-    /// <summary>The raw events with these ids (evidence for a brief), in delivery order.</summary>
     /// <summary>The stored bodies of the events among <paramref name="ids"/> that belong to <paramref name="customerId"/>, in inbox order.</summary>
     public List<JsonElement> GetRaw(IEnumerable<string> ids, string customerId)
     {
