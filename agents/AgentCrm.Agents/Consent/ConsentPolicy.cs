@@ -25,7 +25,11 @@ public sealed record ConsentPolicy(IReadOnlyList<ConsentGrant> Grants, bool Expl
     public bool Allows(string purpose, string field, DateTimeOffset at) =>
         FieldCatalog.CategoryOf(field) is { } category && AllowsCategory(purpose, category, at);
 
-    public bool AllowsCategory(string purpose, string category, DateTimeOffset at) => Grants.Any(g => g.Covers(purpose, category, at));
+    /// <summary>Whether an event of <paramref name="eventType"/> may be shown whole for <paramref name="purpose"/>: every category its body holds is allowed.</summary>
+    public bool AllowsEvent(string purpose, string eventType, DateTimeOffset at) =>
+        FieldCatalog.EventCategories.TryGetValue(eventType, out var categories) && categories.All(c => AllowsCategory(purpose, c, at));
+
+    private bool AllowsCategory(string purpose, string category, DateTimeOffset at) => Grants.Any(g => g.Covers(purpose, category, at));
 
     /// <summary>
     /// What the agent may see: every field it reads that the grants allow for its purpose. When a field

@@ -94,8 +94,6 @@ public sealed partial class AgentRegistry
         ManifestReader.Validate(manifest);
         if (!_kinds.TryGetValue(manifest.Kind, out var kind))
             throw new ManifestException("kind", $"Unknown kind '{manifest.Kind}'; registered kinds: {string.Join(", ", _kinds.Keys)}.");
-        if (kind is not IRetainingKind)
-            return await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter);
         RegisterResult? result = null;
         try
         {
@@ -105,20 +103,27 @@ public sealed partial class AgentRegistry
         {
             // Checking the manifest may have loaded what the kind holds per version (a plugin's load context); a version refused,
             // or one that exists retired, holds it for nobody: released now, not at the next registry change.
-            if (result is not { Created: true })
-            {
-                await _mutex.WaitAsync(CancellationToken.None);
-                try
-                {
-                    ReleaseUnused();
-                }
-                finally
-                {
-                    _mutex.Release();
-                }
-            }
+            if (result is not { Created: true } && kind is IRetainingKind)
+                await ReleaseUnusedAsync();
         }
     }
+
+    /// <summary>Lets kinds that hold resources per version drop those no version that is not retired needs, between registry changes.</summary>
+    public async Task ReleaseUnusedAsync()
+    {
+        await _mutex.WaitAsync(CancellationToken.None);
+        try
+        {
+            ReleaseUnused();
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>A registered version, or null.</summary>
+    public AgentVersionRecord? TryFind(string agentId, string version) => _records.GetValueOrDefault((agentId, version));
 
     private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter)
     {
@@ -390,7 +395,7 @@ public sealed partial class AgentRegistry
             : throw new ManifestException("kind", $"Kind '{record.Manifest.Kind}' is not in this build.");
 
     public AgentVersionRecord Find(string agentId, string version) =>
-        _records.TryGetValue((agentId, version), out var r)
+        TryFind(agentId, version) is { } r
             ? r
             : throw new AgentNotFoundException(_records.Keys.Any(k => k.Item1 == agentId)
                 ? $"Agent '{agentId}' has no version '{version}'."

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using AgentCrm.Access;
 using AgentCrm.Agents;
-using AgentCrm.Agents.Customers;
 using AgentCrm.Customers;
 using AgentCrm.Intake;
 using AgentCrm.Server;
@@ -152,10 +151,10 @@ public static class BriefsApi
         // activity count cites the events it counted, whose bodies hold more (an NPS event's score and comment).
         var ids = b.Reasons.SelectMany(r => r.EventIds);
         var policy = consent.For(b.CustomerId);
-        var purpose = registry.Versions(b.AgentId).FirstOrDefault(r => r.Version == b.AgentVersion)?.Manifest.Purpose;
+        var purpose = registry.TryFind(b.AgentId, b.AgentVersion)?.Manifest.Purpose;
         var now = time.GetUtcNow();
-        List<JsonElement> shown = purpose is null ? [] : events.GetRaw(ids, b.CustomerId).Where(e => e.TryGetProperty("type", out var t) && t.GetString() is { } type
-            && FieldCatalog.EventCategories.TryGetValue(type, out var categories) && categories.All(c => policy.AllowsCategory(purpose, c, now))).ToList();
+        List<JsonElement> shown = purpose is null ? [] : events.GetRaw(ids, b.CustomerId)
+            .Where(e => e.TryGetProperty("type", out var t) && t.GetString() is { } type && policy.AllowsEvent(purpose, type, now)).ToList();
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
             b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, shown));
     }

@@ -73,12 +73,12 @@ public static class PluginsApi
         }
         catch (ManifestException ex)
         {
-            Release(kind, registry);
+            await registry.ReleaseUnusedAsync();
             return Problems.Validation(lines.Annotate(ex.Errors), detail: "The plugin was refused; nothing was registered.");
         }
         catch (AgentConflictException ex)
         {
-            Release(kind, registry);
+            await registry.ReleaseUnusedAsync();
             return Problems.Conflict(ex.Message);
         }
     }
@@ -94,8 +94,6 @@ public static class PluginsApi
         return ManifestReader.Validate(manifest with { Parameters = parameters });
     }
 
-    private static void Release(PluginKind kind, AgentRegistry registry) =>
-        kind.Retain(registry.List().Where(r => r.State != AgentState.Retired).Select(r => r.Manifest));
 
     private static async Task<string> ReadTextAsync(IFormFile file, CancellationToken cancellationToken)
     {

@@ -59,12 +59,11 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         var reasons = a.Reasons ?? [];
         if (reasons.Count > MaxReasons)
             throw Oversized($"{reasons.Count} reasons (at most {MaxReasons})");
-        var copied = new Assessment(a.Score, a.Fired, reasons.Select(Copy).ToList(), Text(a.NextStep, "nextStep"))
+        return new Assessment(a.Score, a.Fired, reasons.Select(Copy).ToList(), Text(a.NextStep, "nextStep"))
         {
             Headline = Text(a.Headline, "headline"),
             FindingKey = Text(a.FindingKey, "findingKey"),
         };
-        return copied;
     }
 
     /// <summary>The most reasons a plugin's assessment may give.</summary>
