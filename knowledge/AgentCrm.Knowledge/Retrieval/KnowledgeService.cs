@@ -26,10 +26,7 @@ public sealed class KnowledgeService : IDisposable
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private Dictionary<string, KnowledgeDocument> _documents;
     private List<KnowledgeRecord> _units;
-    private const string RestorePendingKey = "store.restore-pending";
-    private readonly Lock _readinessLock = new();
-    private Task? _readiness;
-    private bool _ready;
+    private readonly StoreReadiness _readiness;
     private long _loadedVersion;
 
     public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null)
@@ -52,6 +49,7 @@ public sealed class KnowledgeService : IDisposable
         }
 
         _search.Reindex(_units);
+        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct));
     }
 
     public KnowledgeOptions Options => _options;
@@ -85,7 +83,7 @@ public sealed class KnowledgeService : IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await EnsureReadyAsync(cancellationToken);
+            await _readiness.EnsureAsync(cancellationToken);
             using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
             await ReloadIfChangedLockedAsync(cancellationToken);
             var existing = _documents.GetValueOrDefault(documentId);
@@ -100,7 +98,7 @@ public sealed class KnowledgeService : IDisposable
             if (sameContent)
             {
                 // Same content: only the metadata can differ, and it is set on the stored units without embedding them again.
-                var changed = MetadataChanges(existing!, metadata);
+                var changed = metadata.ChangesFrom(existing!);
                 if (changed.Count == 0)
                 {
                     return new IngestResult(documentId, IngestStatus.Unchanged, existing!.Chunks, existing.DistilledUnits, hash);
@@ -123,67 +121,6 @@ public sealed class KnowledgeService : IDisposable
         }
     }
 
-    /// <summary>Ingests every Markdown, HTML and text file under <paramref name="path"/> (recursively, in name order), id from the file name; all or nothing.</summary>
-    public Task<IReadOnlyList<IngestResult>> IngestDirectoryAsync(string path, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
-        IngestFilesAsync(DocumentFolder.Of(path).Files, progress, cancellationToken);
-
-    /// <summary>
-    /// Ingests files, each under the id its name gives (<see cref="DocumentIds.FromFileName"/>). Every file is read and parsed
-    /// before any is stored, so one bad file (empty, binary, unknown type, an id another file also gives) stores nothing.
-    /// Documents are then stored one by one: a store failure halfway throws <see cref="KnowledgeIngestIncompleteException"/>
-    /// naming those already stored.
-    /// </summary>
-    public async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        var documents = new List<(string File, string Text, DocumentType Type, string Id)>();
-        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in files)
-        {
-            try
-            {
-                if (!DocumentTypes.TryFromPath(file, out var type))
-                {
-                    throw new KnowledgeInputException("Unknown document type; use .md, .html or .txt.");
-                }
-
-                var id = DocumentIds.FromFileName(file) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
-                if (ids.TryGetValue(id, out var other))
-                {
-                    throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
-                }
-
-                var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), _options.MaxDocumentBytes);
-                DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
-                ids[id] = file;
-                documents.Add((file, text, type, id));
-            }
-            catch (KnowledgeInputException exception)
-            {
-                throw new KnowledgeInputException($"{file}: {exception.Message} Nothing was ingested.", exception);
-            }
-        }
-
-        var results = new List<IngestResult>();
-        progress?.Report((0, documents.Count));
-        foreach (var (file, text, type, id) in documents)
-        {
-            try
-            {
-                results.Add(await IngestAsync(text, type, id, cancellationToken: cancellationToken));
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException and not KnowledgeInputException)
-            {
-                // Each document is stored on its own, so a store failure halfway leaves the earlier ones: say which.
-                throw new KnowledgeIngestIncompleteException(file, [.. results.Select(r => r.DocumentId)], documents.Count, exception);
-            }
-
-            progress?.Report((results.Count, documents.Count));
-        }
-
-        return results;
-    }
-
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         await DeleteDocumentAsync(id, cancellationToken) is not null;
 
@@ -193,7 +130,7 @@ public sealed class KnowledgeService : IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await EnsureReadyAsync(cancellationToken);
+            await _readiness.EnsureAsync(cancellationToken);
             using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
             await ReloadIfChangedLockedAsync(cancellationToken);
             if (!_documents.TryGetValue(id, out var existing))
@@ -259,7 +196,7 @@ public sealed class KnowledgeService : IDisposable
     /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold); <paramref name="documents"/>: only hits of the documents it accepts.</summary>
     public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default)
     {
-        await EnsureReadyAsync(cancellationToken, gateHeld: false);
+        await _readiness.EnsureAsync(cancellationToken, gateHeld: false);
         return await _search.SearchAsync(query, k, filter, minScore, documents, cancellationToken);
     }
 
@@ -356,32 +293,6 @@ public sealed class KnowledgeService : IDisposable
         }
     }
 
-    private static List<string> MetadataChanges(KnowledgeDocument existing, DocumentMetadata metadata)
-    {
-        var changed = new List<string>();
-        if (existing.Title != metadata.Title)
-        {
-            changed.Add("title");
-        }
-
-        if (!existing.Tags.SequenceEqual(metadata.Tags, StringComparer.Ordinal))
-        {
-            changed.Add("tags");
-        }
-
-        if (existing.Scenario != metadata.Scenario)
-        {
-            changed.Add("scenario");
-        }
-
-        if (existing.Language != metadata.Language)
-        {
-            changed.Add("language");
-        }
-
-        return changed;
-    }
-
     /// <summary>New metadata on unchanged content: the store's records, the catalog and the in-memory units take it; nothing is embedded.</summary>
     private async Task UpdateMetadataAsync(KnowledgeDocument existing, DocumentMetadata metadata, CancellationToken cancellationToken)
     {
@@ -408,81 +319,5 @@ public sealed class KnowledgeService : IDisposable
 
         var embeddings = await _embedder.GenerateAsync(units.Select(KnowledgeSearch.EmbeddingText), cancellationToken: cancellationToken);
         return [.. units.Select((u, i) => u with { Vector = embeddings[i].Vector.ToArray() })];
-    }
-
-    /// <summary>
-    /// Once per service: the store's collection and indexes, and a restore when it came up empty while the catalog holds
-    /// documents. The restore runs under the write gate (no ingest or delete interleaves) and is marked in the catalog
-    /// until it finishes, so one interrupted halfway resumes on the next start or call. Searches arriving while it is
-    /// not done share one attempt (a store that hangs costs them one timeout, not one each); a failed attempt is retried
-    /// by the next call.
-    /// </summary>
-    private Task EnsureReadyAsync(CancellationToken cancellationToken, bool gateHeld = true)
-    {
-        if (Volatile.Read(ref _ready))
-        {
-            return Task.CompletedTask;
-        }
-
-        if (gateHeld)
-        {
-            return MakeReadyAsync(cancellationToken, gateHeld: true);
-        }
-
-        Task attempt;
-        lock (_readinessLock)
-        {
-            attempt = _readiness is { IsCompleted: false } running ? running : _readiness = MakeReadyAsync(CancellationToken.None, gateHeld: false);
-        }
-
-        return attempt.WaitAsync(cancellationToken);
-    }
-
-    private async Task MakeReadyAsync(CancellationToken cancellationToken, bool gateHeld)
-    {
-        if (!gateHeld)
-        {
-            await _writeGate.WaitAsync(cancellationToken);
-        }
-
-        try
-        {
-            if (_ready)
-            {
-                return;
-            }
-
-            var empty = await _store.EnsureReadyAsync(_options.Dimension, cancellationToken);
-            if ((empty && _units.Count > 0) || _catalog.Meta(RestorePendingKey) is not null)
-            {
-                using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
-                _catalog.SetMeta(RestorePendingKey, [1]);
-                await RestoreAsync(cancellationToken);
-                _catalog.SetMeta(RestorePendingKey, null);
-            }
-
-            Volatile.Write(ref _ready, true);
-        }
-        finally
-        {
-            if (!gateHeld)
-            {
-                _writeGate.Release();
-            }
-        }
-    }
-
-    /// <summary>
-    /// The vector store came up empty (a new Qdrant collection, a wiped store) while the catalog holds documents: their
-    /// units are embedded again from the catalog's text and stored, so the content hashes that make a re-ingest
-    /// "unchanged" never hide an empty vector side.
-    /// </summary>
-    private async Task RestoreAsync(CancellationToken cancellationToken)
-    {
-        foreach (var group in _units.GroupBy(u => u.DocumentId, StringComparer.Ordinal))
-        {
-            var embedded = await EmbedAsync(group.ToList(), null, cancellationToken);
-            await _store.ReplaceDocumentAsync(group.Key, embedded, cancellationToken);
-        }
     }
 }

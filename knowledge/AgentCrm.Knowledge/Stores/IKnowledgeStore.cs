@@ -1,3 +1,5 @@
+using AgentCrm.Knowledge.Documents;
+
 namespace AgentCrm.Knowledge.Stores;
 
 /// <summary>What is stored per searchable unit: a chunk of a document, or a distilled unit of a section.</summary>
@@ -26,7 +28,36 @@ public sealed record KnowledgeRecord(
     string? SourceChunkId = null);
 
 /// <summary>What a document's records carry of the document itself: changing it never needs a new embedding.</summary>
-public sealed record DocumentMetadata(string Title, IReadOnlyList<string> Tags, string? Scenario, string Language);
+public sealed record DocumentMetadata(string Title, IReadOnlyList<string> Tags, string? Scenario, string Language)
+{
+    /// <summary>The names of the fields (title, tags, scenario, language) in which this differs from <paramref name="document"/>.</summary>
+    public List<string> ChangesFrom(KnowledgeDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var changed = new List<string>();
+        if (document.Title != Title)
+        {
+            changed.Add("title");
+        }
+
+        if (!document.Tags.SequenceEqual(Tags, StringComparer.Ordinal))
+        {
+            changed.Add("tags");
+        }
+
+        if (document.Scenario != Scenario)
+        {
+            changed.Add("scenario");
+        }
+
+        if (document.Language != Language)
+        {
+            changed.Add("language");
+        }
+
+        return changed;
+    }
+}
 
 /// <summary>Payload filters; every non-null condition must hold (tags: any of them).</summary>
 public sealed record SearchFilter(string? DocumentId = null, IReadOnlyList<string>? Tags = null, string? Scenario = null, string? Language = null, string? Kind = null);

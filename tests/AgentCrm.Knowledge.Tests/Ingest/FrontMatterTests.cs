@@ -1,4 +1,5 @@
 using AgentCrm.Knowledge.Ingest;
+using AgentCrm.Knowledge.Retrieval;
 
 namespace AgentCrm.Knowledge.Tests.Ingest;
 

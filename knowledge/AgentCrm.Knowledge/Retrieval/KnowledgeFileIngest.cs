@@ -1,0 +1,70 @@
+using AgentCrm.Knowledge.Documents;
+using AgentCrm.Knowledge.Ingest;
+
+namespace AgentCrm.Knowledge.Retrieval;
+
+/// <summary>Ingesting files and folders, each document under the id its file name gives: every file checked before any is stored.</summary>
+public static class KnowledgeFileIngest
+{
+    /// <summary>Ingests every Markdown, HTML and text file under <paramref name="path"/> (recursively, in name order), id from the file name; all or nothing.</summary>
+    public static Task<IReadOnlyList<IngestResult>> IngestDirectoryAsync(this KnowledgeService service, string path, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
+        service.IngestFilesAsync(DocumentFolder.Of(path).Files, progress, cancellationToken);
+
+    /// <summary>
+    /// Ingests files, each under the id its name gives (<see cref="DocumentIds.FromFileName"/>). Every file is read and parsed
+    /// before any is stored, so one bad file (empty, binary, unknown type, an id another file also gives) stores nothing.
+    /// Documents are then stored one by one: a store failure halfway throws <see cref="KnowledgeIngestIncompleteException"/>
+    /// naming those already stored.
+    /// </summary>
+    public static async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(this KnowledgeService service, IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(files);
+        var documents = new List<(string File, string Text, DocumentType Type, string Id)>();
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            try
+            {
+                if (!DocumentTypes.TryFromPath(file, out var type))
+                {
+                    throw new KnowledgeInputException("Unknown document type; use .md, .html or .txt.");
+                }
+
+                var id = DocumentIds.FromFileName(file) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
+                if (ids.TryGetValue(id, out var other))
+                {
+                    throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
+                }
+
+                var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), service.Options.MaxDocumentBytes);
+                DocumentParser.Parse(text, type, service.Options.MaxDocumentBytes);
+                ids[id] = file;
+                documents.Add((file, text, type, id));
+            }
+            catch (KnowledgeInputException exception)
+            {
+                throw new KnowledgeInputException($"{file}: {exception.Message} Nothing was ingested.", exception);
+            }
+        }
+
+        var results = new List<IngestResult>();
+        progress?.Report((0, documents.Count));
+        foreach (var (file, text, type, id) in documents)
+        {
+            try
+            {
+                results.Add(await service.IngestAsync(text, type, id, cancellationToken: cancellationToken));
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException and not KnowledgeInputException)
+            {
+                // Each document is stored on its own, so a store failure halfway leaves the earlier ones: say which.
+                throw new KnowledgeIngestIncompleteException(file, [.. results.Select(r => r.DocumentId)], documents.Count, exception);
+            }
+
+            progress?.Report((results.Count, documents.Count));
+        }
+
+        return results;
+    }
+}
