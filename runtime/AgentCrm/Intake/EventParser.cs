@@ -188,10 +188,16 @@ public static partial class EventParser
         events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText()));
     }
 
-    /// <summary>Why a customer id cannot be one: it becomes a URL path segment (the actor id under Dapr), where "." and ".." would be collapsed away.</summary>
+    /// <summary>
+    /// Why a customer id cannot be one: it becomes a URL path segment (the actor id under Dapr), where "." and ".." would be
+    /// collapsed away; and white space at either end or an invisible character (zero-width space, a direction override)
+    /// would make one customer two that look the same, each with its own history, consent and CSM.
+    /// </summary>
     public static string? CustomerIdProblem(string customerId) =>
         InvalidActorId().IsMatch(customerId) || customerId is "." or ".."
             ? "customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."
+            : LookAlikeId().IsMatch(customerId)
+            ? "customerId must not start or end with white space nor contain invisible formatting characters (e.g. a zero-width space)."
             : null;
 
     /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
@@ -272,6 +278,9 @@ public static partial class EventParser
 
     [GeneratedRegex(@"[\x00-\x1f\x7f]")]
     private static partial Regex ControlCharacters();
+
+    [GeneratedRegex(@"^\s|\s$|\p{Cf}")]
+    private static partial Regex LookAlikeId();
 
     internal static bool IsNdjson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase)

@@ -35,6 +35,34 @@ public sealed class EventHardeningTests(EventHardeningTests.Server server) : ICl
         Assert.Contains("UTF-8", errors.GetProperty("$.customerId")[0].GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(" acme")]
+    [InlineData("acme ")]
+    [InlineData("acme\u00a0")]
+    [InlineData("ac\u200bme")]
+    [InlineData("acme\u202e")]
+    [InlineData("\ufeffacme")]
+    public async Task CustomerId_ThatLooksLikeAnother_IsA400NamingIt_AlsoForConsent(string customerId)
+    {
+        var body = JsonSerializer.Serialize(new { id = "look-1", customerId, type = "login", occurredAt = "2026-11-01T09:00:00Z" });
+        var errors = await RefusedAsync(body);
+        Assert.Contains("white space", errors.GetProperty("$.customerId")[0].GetString(), StringComparison.Ordinal);
+
+        using var consent = await server.App.Client.PutAsync(
+            $"/v1/customers/{Uri.EscapeDataString(customerId)}/consent",
+            new StringContent("""{"grants":[{"purpose":"*","categories":["*"]}]}""", Encoding.UTF8, "application/json"));
+        var problem = await consent.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("customerId", out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task CustomerId_WithInnerSpacesOrOtherScripts_IsAccepted()
+    {
+        var body = JsonSerializer.Serialize(new { id = "look-ok-1", customerId = "Müller & Söhne GmbH 東京", type = "login", occurredAt = "2026-11-01T09:00:00Z" });
+        using var response = await server.App.Client.PostAsync("/v1/events", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     [Fact]
     public async Task InvalidUtf8_OnAnNdjsonLine_NamesTheLineAndTheAttribute()
     {
