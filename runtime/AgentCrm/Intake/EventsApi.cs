@@ -25,10 +25,6 @@ public static class EventsApi
         HttpRequest request, EventStore store, IOptions<IntakeOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        // Nothing decodes a compressed body: read as JSON, gzip was "malformed JSON: '0x1F'" and brotli's header was ignored.
-        if (request.Headers.ContentEncoding.ToString() is { Length: > 0 } encoding && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
-            return Problems.Validation(new Dictionary<string, string[]> { ["Content-Encoding"] = [$"Content-Encoding '{Clip(encoding)}' is not supported; send the body uncompressed."] },
-                StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{Clip(encoding)}' is not supported; send the body uncompressed.");
         var body = await RequestBody.ReadAsync(request, o.MaxBodyBytes, cancellationToken);
         if (body is null)
             return Problems.TooLarge($"The body is larger than {o.MaxBodyBytes} bytes (setting Intake:MaxBodyBytes).");
@@ -44,6 +40,4 @@ public static class EventsApi
         var result = await store.AppendAsync(parsed.Events, cancellationToken);
         return TypedResults.Accepted((string?)null, new AcceptedEvents(result.Accepted, result.Duplicates));
     }
-
-    private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

@@ -97,6 +97,7 @@ public static class AgentCrmServer
         app.UseMiddleware<RequestHeadLimits>();
         app.UseAccess();
         app.UseMiddleware<QueryParameterCheck>();
+        app.UseMiddleware<ContentEncodingCheck>();
         app.MapOpenApi();
         app.MapHealthApi();
         Observability.MetricsHosting.MapMetrics(app);

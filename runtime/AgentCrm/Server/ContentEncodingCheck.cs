@@ -1,0 +1,21 @@
+namespace AgentCrm.Server;
+
+/// <summary>
+/// Refuses a <c>/v1</c> request whose body is sent compressed (a <c>Content-Encoding</c> other than <c>identity</c>) with
+/// 415 naming the header: nothing decodes one, so a gzipped event batch was "malformed JSON: '0x1F'", a brotli body was
+/// read as if plain, and a gzipped knowledge document or case file was refused as a bad file or, worse, stored as bytes.
+/// Runs after authorization, like <see cref="QueryParameterCheck"/>.
+/// </summary>
+internal sealed class ContentEncodingCheck(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.Headers.ContentEncoding.ToString() is not { Length: > 0 } encoding
+            || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase)
+            || !context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+            return next(context);
+        var message = $"Content-Encoding '{(encoding.Length <= 40 ? encoding : encoding[..40] + "…")}' is not supported; send the body uncompressed.";
+        return Problems.Validation(new Dictionary<string, string[]> { ["Content-Encoding"] = [message] }, StatusCodes.Status415UnsupportedMediaType, message)
+            .ExecuteAsync(context);
+    }
+}
