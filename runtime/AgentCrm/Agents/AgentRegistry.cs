@@ -5,10 +5,6 @@ using AgentCrm.Storage;
 
 namespace AgentCrm.Agents;
 
-public sealed class AgentNotFoundException(string message) : Exception(message);
-
-public sealed class AgentConflictException(string message) : Exception(message);
-
 public sealed record RegisterResult(AgentVersionRecord Record, bool Created);
 
 /// <summary>
@@ -19,46 +15,32 @@ public sealed record RegisterResult(AgentVersionRecord Record, bool Created);
 /// </summary>
 public sealed partial class AgentRegistry
 {
-    private const string VersionKey = "registry.version";
-    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
-    private readonly SqliteDatabase _database;
+    private readonly RegistryTables _tables;
     private readonly SqliteWriter _writer;
-    private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly ILogger<AgentRegistry> _logger;
     private readonly Dictionary<string, IAgentKind> _kinds;
+    private readonly LiveAgents _live;
     private readonly SemaphoreSlim _mutex = new(1, 1);
     // Changed under the mutex, read without it (lists, lookups, health): a concurrent dictionary, so a read during a
     // registration never meets a dictionary being resized (a plain one could throw or lose entries to the reader).
     private ConcurrentDictionary<(string, string), AgentVersionRecord> _records = new();
     private long _loadedVersion = -1;
-    private AgentSet _current = AgentSet.Empty;
 
     public AgentRegistry(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time, IEnumerable<IAgentKind> kinds, ILogger<AgentRegistry> logger)
     {
-        _database = database;
+        _tables = new RegistryTables(database, audit);
         _writer = writer;
-        _audit = audit;
         _time = time;
         _logger = logger;
         _kinds = kinds.ToDictionary(k => k.Name, StringComparer.Ordinal);
+        _live = new LiveAgents(_kinds, time, logger);
     }
 
-    public AgentSet Current => Volatile.Read(ref _current);
+    public AgentSet Current => _live.Current;
 
-    /// <summary>
-    /// The set a turn runs on, held until the lease is disposed. Registry changes wait for turns holding
-    /// the previous set, so when register, promote or unregister returns, no turn uses the old set any more.
-    /// </summary>
-    public AgentSetLease Enter()
-    {
-        while (true)
-        {
-            var set = Current;
-            if (set.TryEnter())
-                return new AgentSetLease(set);
-        }
-    }
+    /// <inheritdoc cref="LiveAgents.Enter"/>
+    public AgentSetLease Enter() => _live.Enter();
 
     public IReadOnlyCollection<string> Kinds => _kinds.Keys;
 
@@ -114,7 +96,7 @@ public sealed partial class AgentRegistry
         await _mutex.WaitAsync(CancellationToken.None);
         try
         {
-            ReleaseUnused();
+            _live.ReleaseUnused(_records.Values);
         }
         finally
         {
@@ -144,20 +126,10 @@ public sealed partial class AgentRegistry
             var record = new AgentVersionRecord(manifest, hash, AgentState.Registered, now, now);
             await _writer.WriteAsync(ctx =>
             {
-                if (unlessUnregisteredAfter is { } seq && UnregisteredAfter(ctx, manifest.Id, seq) is { } by)
+                if (unlessUnregisteredAfter is { } seq && RegistryTables.UnregisteredAfter(ctx, manifest.Id, seq) is { } by)
                     throw new AgentConflictException($"{manifest.Id} was unregistered by {by} after the work that produced {manifest.Id}@{manifest.Version} began; the version is not registered.");
-                var cmd = ctx.Command(
-                    "INSERT INTO agent_versions (agent_id, version, kind, manifest, content_hash, state, created_at, updated_at) VALUES ($a, $v, $k, $m, $h, $s, $c, $c)",
-                    "$a", "$v", "$k", "$m", "$h", "$s", "$c");
-                cmd.Parameters["$a"].Value = manifest.Id;
-                cmd.Parameters["$v"].Value = manifest.Version;
-                cmd.Parameters["$k"].Value = manifest.Kind;
-                cmd.Parameters["$m"].Value = JsonSerializer.Serialize(manifest, ManifestReader.Json);
-                cmd.Parameters["$h"].Value = hash;
-                cmd.Parameters["$s"].Value = Name(AgentState.Registered);
-                cmd.Parameters["$c"].Value = now.ToString("O");
-                cmd.ExecuteNonQuery();
-                Transition(ctx, manifest.Id, manifest.Version, null, AgentState.Registered, actor, now, hash);
+                RegistryTables.Insert(ctx, manifest, hash, now);
+                _tables.Transition(ctx, manifest.Id, manifest.Version, null, AgentState.Registered, actor, now, hash);
             });
             _records[(manifest.Id, manifest.Version)] = record;
             return new(record, true);
@@ -169,22 +141,7 @@ public sealed partial class AgentRegistry
     }
 
     /// <summary>The newest agent transition's seq (0 when none): pass it to <see cref="RegisterAsync"/> to refuse a version whose agent is unregistered after it.</summary>
-    public long TransitionsSeq()
-    {
-        using var connection = _database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT coalesce(max(seq), 0) FROM agent_transitions";
-        return (long)cmd.ExecuteScalar()!;
-    }
-
-    /// <summary>Who unregistered <paramref name="agentId"/> after transition <paramref name="seq"/>, read in the writer's transaction (which holds the write lock); null if nobody did.</summary>
-    private static string? UnregisteredAfter(WriteContext ctx, string agentId, long seq)
-    {
-        var cmd = ctx.Command("SELECT actor FROM agent_transitions WHERE agent_id = $a AND version IS NULL AND seq > $s ORDER BY seq LIMIT 1", "$a", "$s");
-        cmd.Parameters["$a"].Value = agentId;
-        cmd.Parameters["$s"].Value = seq;
-        return cmd.ExecuteScalar() as string;
-    }
+    public long TransitionsSeq() => _tables.TransitionsSeq();
 
     /// <summary>
     /// Makes a version active. With <paramref name="canaryPercent"/> 100 it becomes the agent's only
@@ -333,27 +290,14 @@ public sealed partial class AgentRegistry
     private string? PreviousActive(string agentId, AgentVersionRecord? current, out bool unregistered)
     {
         unregistered = false;
-        using var connection = _database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT version FROM agent_transitions
-            WHERE agent_id = $a AND ((from_state = 'active' AND to_state <> 'active') OR version IS NULL)
-              AND seq < coalesce((SELECT max(seq) FROM agent_transitions
-                                  WHERE agent_id = $a AND version = $v AND to_state = 'active' AND from_state <> 'retired'), 9223372036854775807)
-            ORDER BY seq DESC
-            """;
-        cmd.Parameters.AddWithValue("$a", agentId);
-        cmd.Parameters.AddWithValue("$v", (object?)current?.Version ?? DBNull.Value);
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-            if (reader.IsDBNull(0))
+        foreach (var left in _tables.LeftActiveBefore(agentId, current?.Version))
+            if (left is null)
             {
                 unregistered = true;
                 return null;
             }
-            else if (reader.GetString(0) != current?.Version && _records.TryGetValue((agentId, reader.GetString(0)), out var r)
-                && AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
-                return reader.GetString(0);
+            else if (left != current?.Version && _records.TryGetValue((agentId, left), out var r) && AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
+                return left;
         return null;
     }
 
@@ -376,9 +320,9 @@ public sealed partial class AgentRegistry
             var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended) is null && ended;
             await ApplyAsync(changes, actor, cancellationToken, also: alreadyUnregistered ? null : (ctx, at) =>
             {
-                Unregistered(ctx, agentId, actor, at);
+                _tables.Unregistered(ctx, agentId, actor, at);
                 foreach (var r in superseded)
-                    Withdraw(ctx, r, at);
+                    RegistryTables.Withdraw(ctx, r, at);
             });
             return Versions(agentId);
         }
@@ -415,10 +359,6 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>Records a version as taken back: its briefs held for review are no longer delivered.</summary>
-    private static void Withdraw(WriteContext ctx, AgentVersionRecord r, DateTimeOffset at) =>
-        ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", at.ToString("O")));
-
     /// <summary>One version's part in a lifecycle change: the action it undergoes and its canary share afterwards.</summary>
     /// <param name="Record">The version.</param>
     /// <param name="Action">What happens to it.</param>
@@ -443,13 +383,12 @@ public sealed partial class AgentRegistry
             foreach (var change in changes)
             {
                 var (r, to, canary) = (change.Record, change.To, change.Canary);
-                ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
-                    ("$s", Name(to)), ("$c", canary), ("$u", now.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
-                Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
+                RegistryTables.SetState(ctx, r, to, canary, now);
+                _tables.Transition(ctx, r.AgentId, r.Version, r.State, to, actor, now, r.ContentHash, canary, reason);
                 if (change.Withdraw || to == AgentState.Suspended)
-                    Withdraw(ctx, r, now);
+                    RegistryTables.Withdraw(ctx, r, now);
                 else if (to == AgentState.Active)
-                    ctx.Execute("DELETE FROM withdrawn_versions WHERE agent_id = $a AND version = $v", ("$a", r.AgentId), ("$v", r.Version));
+                    RegistryTables.Reinstate(ctx, r);
             }
             also?.Invoke(ctx, now);
         }).WaitAsync(cancellationToken);
@@ -461,115 +400,24 @@ public sealed partial class AgentRegistry
             updated.Add(u);
             LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
         }
-        _loadedVersion = ReadVersion();
-        await DrainAsync(Publish());
-        ReleaseUnused();
+        _loadedVersion = _tables.ReadVersion();
+        await _live.PublishAsync(_records.Values);
+        _live.ReleaseUnused(_records.Values);
         return updated;
-    }
-
-    /// <summary>Lets kinds that hold resources per version (plugin load contexts) drop those of retired versions; runs once no turn uses the previous set.</summary>
-    private void ReleaseUnused()
-    {
-        var inUse = _records.Values.Where(r => r.State != AgentState.Retired).Select(r => r.Manifest).ToList();
-        foreach (var kind in _kinds.Values.OfType<IRetainingKind>())
-            kind.Retain(inUse);
-    }
-
-    private void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100, string? reason = null)
-    {
-        var cmd = ctx.Command(
-            "INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, $v, $f, $t, $w, $at)",
-            "$a", "$v", "$f", "$t", "$w", "$at");
-        cmd.Parameters["$a"].Value = agentId;
-        cmd.Parameters["$v"].Value = version;
-        cmd.Parameters["$f"].Value = from is { } f ? Name(f) : DBNull.Value;
-        cmd.Parameters["$t"].Value = Name(to);
-        cmd.Parameters["$w"].Value = actor;
-        cmd.Parameters["$at"].Value = at.ToString("O");
-        cmd.ExecuteNonQuery();
-        var bump = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", "$k");
-        bump.Parameters["$k"].Value = VersionKey;
-        bump.ExecuteNonQuery();
-        _audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{Name(to)}", $"agent:{agentId}@{version}",
-            new Dictionary<string, object?> { ["from"] = from is { } f2 ? Name(f2) : null, ["to"] = Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent, ["reason"] = reason }, at);
-    }
-
-    /// <summary>The agent-level transition an unregister writes (no version): where rollback history ends.</summary>
-    private void Unregistered(WriteContext ctx, string agentId, string actor, DateTimeOffset at)
-    {
-        ctx.Execute("INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, NULL, NULL, $t, $w, $at)",
-            ("$a", agentId), ("$t", Name(AgentState.Retired)), ("$w", actor), ("$at", at.ToString("O")));
-        _audit.Append(ctx, actor, "agent.unregistered", $"agent:{agentId}", new Dictionary<string, object?>(), at);
     }
 
     private void ReloadIfChangedLocked()
     {
-        if (ReadVersion() != _loadedVersion)
+        if (_tables.ReadVersion() != _loadedVersion)
             Load();
-    }
-
-    private long ReadVersion()
-    {
-        using var connection = _database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", VersionKey);
-        return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
     }
 
     private void Load()
     {
-        var version = ReadVersion();
-        var records = new Dictionary<(string, string), AgentVersionRecord>();
-        using (var connection = _database.Open())
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT manifest, content_hash, state, created_at, updated_at, canary_percent FROM agent_versions";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-            {
-                var manifest = JsonSerializer.Deserialize<AgentManifest>(reader.GetString(0), ManifestReader.Json)!;
-                var record = new AgentVersionRecord(manifest, reader.GetString(1), Enum.Parse<AgentState>(reader.GetString(2), ignoreCase: true),
-                    DateTimeOffset.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
-                    DateTimeOffset.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture), reader.GetInt32(5));
-                records[(manifest.Id, manifest.Version)] = record;
-            }
-        }
-        _records = new ConcurrentDictionary<(string, string), AgentVersionRecord>(records);
+        var version = _tables.ReadVersion();
+        _records = new ConcurrentDictionary<(string, string), AgentVersionRecord>(_tables.ReadVersions());
         _loadedVersion = version;
-        _ = DrainAsync(Publish());
-    }
-
-    /// <summary>Waits (bounded) for turns still running on the replaced set.</summary>
-    private async Task DrainAsync(AgentSet replaced)
-    {
-        var drained = replaced.ReplaceAndDrainAsync();
-        if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, _time)) != drained)
-            LogDrainTimeout(DrainTimeout.TotalSeconds);
-    }
-
-    /// <summary>Swaps in the set of active versions; returns the one it replaced.</summary>
-    private AgentSet Publish()
-    {
-        var live = new List<LiveAgent>();
-        foreach (var r in _records.Values.Where(r => r.State is AgentState.Active or AgentState.Shadow).OrderBy(r => r.AgentId, StringComparer.Ordinal).ThenBy(r => r.Version, StringComparer.Ordinal))
-        {
-            if (!_kinds.TryGetValue(r.Manifest.Kind, out var kind))
-            {
-                LogUnknownKind(r.AgentId, r.Version, r.Manifest.Kind);
-                continue;
-            }
-            try
-            {
-                live.Add(new LiveAgent(kind.Create(r.Manifest), r));
-            }
-            catch (ManifestException ex)
-            {
-                // E.g. a plugin whose stored assembly is gone: that version does not run, the others do.
-                LogCannotRun(r.AgentId, r.Version, ex.Message);
-            }
-        }
-        return Interlocked.Exchange(ref _current, new AgentSet(live));
+        _ = _live.PublishAsync(_records.Values);
     }
 
     public static string Name(AgentState state) => JsonNamingPolicy.CamelCase.ConvertName(state.ToString());
@@ -579,13 +427,4 @@ public sealed partial class AgentRegistry
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId}@{Version}: {From} -> {To} by {Actor}")]
     private partial void LogTransition(string agentId, string version, string from, string to, string actor);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Turns on the previous agent set did not finish within {Seconds} s; the change is in effect for new turns")]
-    private partial void LogDrainTimeout(double seconds);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId}@{Version} cannot be created and does not run: {Reason}")]
-    private partial void LogCannotRun(string agentId, string version, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} has kind {Kind}, which this build does not have; it does not run")]
-    private partial void LogUnknownKind(string agentId, string version, string kind);
 }
