@@ -3,24 +3,31 @@ using System.Text.Json;
 namespace AgentCrm.Actors;
 
 /// <summary>
-/// What an activation sees as <see cref="IActorScheduler"/>: reminders go to the durable
-/// <see cref="ReminderScheduler"/>, timers stay with the activation.
+/// What an activation sees as <see cref="IActorScheduler"/>: reminder changes are enlisted with the turn's state (the
+/// durable <see cref="ReminderScheduler"/> fires them), timers stay with the activation.
 /// </summary>
 internal sealed class ActivationScheduler(ActorActivation activation, ReminderScheduler reminders) : IActorScheduler
 {
     private string? _firingReminder;
     private bool _firingReminderChanged;
 
+    // Enlisted with the turn's state (see ReminderScheduler.Register): saved in the same transaction, or not at all.
     public Task RegisterReminderAsync(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = reminders.Register(activation.Id, name, dueTime, period, data);
         Touch(name);
-        return reminders.RegisterAsync(activation.Id, name, dueTime, period, data, cancellationToken);
+        activation.State.Enlist(write);
+        return Task.CompletedTask;
     }
 
     public Task UnregisterReminderAsync(string name, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = ReminderScheduler.Unregister(activation.Id, name);
         Touch(name);
-        return reminders.UnregisterAsync(activation.Id, name, cancellationToken);
+        activation.State.Enlist(write);
+        return Task.CompletedTask;
     }
 
     public void RegisterTimer(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null)

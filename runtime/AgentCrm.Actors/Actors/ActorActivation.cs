@@ -40,6 +40,8 @@ internal sealed class ActorActivation
 
     public Actor Actor => _actor ?? throw new InvalidOperationException($"{Id} is not activated.");
 
+    public ActorStateManager State => _state ?? throw new InvalidOperationException($"{Id} is not activated.");
+
     public ActivationScheduler Scheduler => _scheduler ?? throw new InvalidOperationException($"{Id} is not activated.");
 
     public ActivationTimers Timers => _timers ?? throw new InvalidOperationException($"{Id} is not activated.");

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using AgentCrm.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Actors;
@@ -19,24 +20,30 @@ internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost h
     private ITimer? _tick;
     private Task _loop = Task.CompletedTask;
 
-    public async Task RegisterAsync(ActorId actor, string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data, CancellationToken cancellationToken)
+    /// <summary>
+    /// The write that registers or replaces a reminder. The registering turn enlists it with its state, so the reminder
+    /// changes exactly when that state is saved: a failed turn (or a crash before its commit) changes no reminder.
+    /// </summary>
+    public Action<WriteContext> Register(ActorId actor, string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
         if (period is { } p)
             ArgumentOutOfRangeException.ThrowIfLessThan(p, TimeSpan.FromMilliseconds(1), nameof(period));
-        cancellationToken.ThrowIfCancellationRequested();
         var due = (time.GetUtcNow() + dueTime).ToUnixTimeMilliseconds();
         var row = new ReminderRow(actor, name, due, (long?)period?.TotalMilliseconds, data is { ValueKind: not JsonValueKind.Undefined } json ? json.GetRawText() : null);
-        await table.UpsertAsync(row).ConfigureAwait(false);
-        Wake();
+        return ctx =>
+        {
+            ReminderTable.Upsert(ctx, row);
+            ctx.AfterCommit(Wake);
+        };
     }
 
-    public Task UnregisterAsync(ActorId actor, string name, CancellationToken cancellationToken)
+    /// <summary>The write that removes a reminder; enlisted like <see cref="Register"/>.</summary>
+    public static Action<WriteContext> Unregister(ActorId actor, string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        cancellationToken.ThrowIfCancellationRequested();
-        return table.DeleteAsync(actor, name);
+        return ctx => ReminderTable.Delete(ctx, actor, name);
     }
 
     public void Start(CancellationToken stopping)

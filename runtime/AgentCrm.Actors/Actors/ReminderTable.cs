@@ -21,7 +21,8 @@ internal sealed class ReminderTable(SqliteDatabase database, SqliteWriter writer
         WHERE due_at <= $now ORDER BY due_at LIMIT $limit
         """;
 
-    public Task UpsertAsync(ReminderRow row) => writer.WriteAsync(ctx =>
+    /// <summary>Registers or replaces <paramref name="row"/> inside the caller's operation (a turn enlists it with its state).</summary>
+    public static void Upsert(WriteContext ctx, ReminderRow row)
     {
         var command = ctx.Command(UpsertSql, "$type", "$id", "$name", "$due", "$period", "$data");
         command.Parameters["$type"].Value = row.Actor.Type;
@@ -31,16 +32,17 @@ internal sealed class ReminderTable(SqliteDatabase database, SqliteWriter writer
         command.Parameters["$period"].Value = row.PeriodMs is { } period ? period : DBNull.Value;
         command.Parameters["$data"].Value = row.Data is { } data ? data : DBNull.Value;
         command.ExecuteNonQuery();
-    });
+    }
 
-    public Task DeleteAsync(ActorId actor, string name) => writer.WriteAsync(ctx =>
+    /// <summary>Removes a reminder inside the caller's operation.</summary>
+    public static void Delete(WriteContext ctx, ActorId actor, string name)
     {
         var command = ctx.Command(DeleteSql, "$type", "$id", "$name");
         command.Parameters["$type"].Value = actor.Type;
         command.Parameters["$id"].Value = actor.Id;
         command.Parameters["$name"].Value = name;
         command.ExecuteNonQuery();
-    });
+    }
 
     /// <summary>After a successful reminder turn: moves a periodic reminder to <paramref name="nextDueMs"/>, deletes a one-shot.</summary>
     public Task CompleteAsync(ReminderRow fired, long? nextDueMs) => writer.WriteAsync(ctx =>

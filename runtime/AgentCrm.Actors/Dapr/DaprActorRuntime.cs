@@ -103,6 +103,8 @@ public sealed partial class DaprActorRuntime(
             try
             {
                 await actor.OnDeactivateAsync(CancellationToken.None).ConfigureAwait(false);
+                // Reminders do not need the actor active in daprd: those OnDeactivateAsync set are sent.
+                await activation.Scheduler!.FlushRemindersAsync().ConfigureAwait(false);
                 // daprd has already dropped the actor from its table (sheet §2.6): a state transaction now would be refused.
                 if (activation.State!.HasChanges)
                     LogDeactivationStateLost(typeName, actorId);
@@ -172,6 +174,7 @@ public sealed partial class DaprActorRuntime(
                 }
                 try
                 {
+                    await scheduler.FlushRemindersAsync().ConfigureAwait(false);
                     await _store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch
@@ -199,6 +202,8 @@ public sealed partial class DaprActorRuntime(
         try
         {
             await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
+            // As the embedded host saves what activation changed before the first turn: reminders set there are sent now.
+            await scheduler.FlushRemindersAsync().ConfigureAwait(false);
         }
         catch
         {

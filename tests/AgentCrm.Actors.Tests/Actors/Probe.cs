@@ -34,6 +34,9 @@ internal sealed class Probe
     /// <summary>How many of the next activations throw from OnActivateAsync.</summary>
     public int FailActivations { get; set; }
 
+    /// <summary>How many of the next turns of reminder "rearm" throw after re-registering it (30 days on).</summary>
+    public int FailRearms { get; set; }
+
     /// <summary>When set, OnDeactivateAsync waits for it.</summary>
     public TaskCompletionSource? DeactivationGate { get; set; }
 

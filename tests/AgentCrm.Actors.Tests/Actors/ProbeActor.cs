@@ -25,6 +25,8 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["wait"] = null,
         ["remind"] = typeof(ReminderRequest),
         ["unremind"] = typeof(string),
+        ["remind-then-throw"] = typeof(ReminderRequest),
+        ["remind-failing-write"] = typeof(ReminderRequest),
         ["timer"] = typeof(ReminderRequest),
         ["untimer"] = typeof(string),
     };
@@ -69,10 +71,15 @@ internal sealed class ProbeActor(Probe probe) : Actor
         }
     }
 
-    public override Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
+    public override async Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
     {
         probe.Reminded(Id, name, data?.GetRawText());
-        return Task.CompletedTask;
+        if (name != "rearm")
+            return;
+        // As the customer actor's renewal re-score does: the firing turn moves its own reminder on.
+        await Scheduler.RegisterReminderAsync(name, TimeSpan.FromDays(30), null, cancellationToken: cancellationToken);
+        if (probe.FailRearms-- > 0)
+            throw new InvalidOperationException("The reminder turn failed on purpose.");
     }
 
     public override Task ReceiveTimerAsync(string name, JsonElement? data, CancellationToken cancellationToken)
@@ -130,6 +137,16 @@ internal sealed class ProbeActor(Probe probe) : Actor
             case "remind":
                 var reminder = (ReminderRequest)argument!;
                 await Scheduler.RegisterReminderAsync(reminder.Name, reminder.DueTime, reminder.Period, cancellationToken: cancellationToken);
+                return null;
+            case "remind-then-throw":
+                var doomed = (ReminderRequest)argument!;
+                await Scheduler.RegisterReminderAsync(doomed.Name, doomed.DueTime, doomed.Period, cancellationToken: cancellationToken);
+                throw new InvalidOperationException("The turn failed on purpose.");
+            case "remind-failing-write":
+                var unsaved = (ReminderRequest)argument!;
+                await Scheduler.RegisterReminderAsync(unsaved.Name, unsaved.DueTime, unsaved.Period, cancellationToken: cancellationToken);
+                State.Set("value", unsaved.Name);
+                State.Enlist(_ => throw new InvalidOperationException("The enlisted write failed on purpose."));
                 return null;
             case "unremind":
                 await Scheduler.UnregisterReminderAsync((string)argument!, cancellationToken);

@@ -86,6 +86,21 @@ public sealed class ReminderTests : IDisposable
     }
 
     [Fact]
+    public async Task RegisterReminder_TurnsStateSaveFails_NeitherStateNorReminderIsStored()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("unsaved");
+
+        // The reminder is written in the turn's own transaction: no commit between it and the state (and briefs) a crash could split.
+        await Assert.ThrowsAnyAsync<Exception>(() => host.InvokeAsync(id, "remind-failing-write", new ReminderRequest("nudge", TimeSpan.FromMinutes(1), null)));
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, CountReminderRows(host));
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+        Assert.Null(await host.InvokeAsync(id, "get"));
+    }
+
+    [Fact]
     public async Task Timer_WhileActive_FiresEveryPeriodAndStopsWhenUnregistered()
     {
         await using var host = await TestHost.StartAsync(_directory, _time, start: false);

@@ -178,6 +178,36 @@ public abstract class ActorBehaviourSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reminders_RegisteredByATurnThatFails_AreNotRegistered()
+    {
+        var id = ProbeActor.For("remind-fails");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "remind-then-throw", new ReminderRequest("nudge", TimeSpan.FromMinutes(1), null)));
+        await Host.AdvanceAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+        Assert.Empty(Host.Probe.Reminders(id));
+    }
+
+    [Fact]
+    public async Task Reminders_FiringTurnMovesItsReminderOnThenFails_FiresAgainUntilATurnSucceeds()
+    {
+        var id = ProbeActor.For("rearmed");
+        await Host.InvokeAsync(id, "remind", new ReminderRequest("rearm", TimeSpan.FromHours(1), null));
+        Host.Probe.FailRearms = 1;
+        await Host.AdvanceAsync(TimeSpan.FromHours(2));
+
+        // The failed turn's re-registration is dropped with the rest of it, so the reminder is still due...
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        // ...and the turn that succeeded moved it 30 days on.
+        Assert.Equal(0, await Host.FireDueRemindersAsync());
+        await Host.AdvanceAsync(TimeSpan.FromDays(31));
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        Assert.Equal(["rearm", "rearm", "rearm"], Host.Probe.Reminders(id));
+    }
+
+    [Fact]
     public async Task Reminders_RegisteredBeforeRestart_FireAfterIt()
     {
         var id = ProbeActor.For("renewal");
