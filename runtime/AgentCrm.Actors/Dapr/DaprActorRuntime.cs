@@ -54,16 +54,19 @@ public sealed partial class DaprActorRuntime(
         if (!type.Methods.TryGetValue(method, out var argumentType))
             return new DaprCallResult(DaprCallStatus.UnknownMethod, Problem: $"Actor type '{typeName}' has no method '{method}'.");
         object? argument = null;
-        if (argumentType is not null && !body.IsEmpty)
+        if (argumentType is not null)
         {
             try
             {
-                argument = JsonSerializer.Deserialize(body.Span, argumentType, ActorStateManager.Json);
+                argument = body.IsEmpty ? null : JsonSerializer.Deserialize(body.Span, argumentType, ActorStateManager.Json);
             }
             catch (JsonException ex)
             {
                 return new DaprCallResult(DaprCallStatus.BadArgument, Problem: $"The body is not a {argumentType.Name} for {typeName}.{method}: {ex.Message}");
             }
+            // A method that declares an argument gets one: an empty body or JSON null would fail inside the turn.
+            if (argument is null)
+                return new DaprCallResult(DaprCallStatus.BadArgument, Problem: $"{typeName}.{method} takes a {argumentType.Name}; the body is empty or null.");
         }
         try
         {

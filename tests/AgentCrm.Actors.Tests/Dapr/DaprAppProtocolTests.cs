@@ -111,13 +111,17 @@ public sealed class DaprAppProtocolTests : IAsyncLifetime
         Assert.Null(_host.Daprd.StateOf(ProbeActor.For("m-3"), "value"));
     }
 
-    [Fact]
-    public async Task Method_ArgumentNotOfDeclaredType_Is400()
+    [Theory]
+    [InlineData("append", "\"not a number\"")]
+    [InlineData("remind", "null")]
+    [InlineData("remind", null)]
+    public async Task Method_ArgumentNotOfDeclaredTypeOrMissing_Is400(string method, string? body)
     {
-        using var response = await SendAsync("PUT", "/actors/probe/m-4/method/append", "\"not a number\"");
+        using var response = await SendAsync("PUT", $"/actors/probe/m-4/method/{method}", body);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(0, _host.Probe.Activations(ProbeActor.For("m-4")));
     }
 
     /// <summary>The reminder callback bodies of dapr/dapr tests/integration/suite/actors/reminders/hdata.go and data.go: data echoed verbatim.</summary>
