@@ -62,6 +62,16 @@ internal sealed class ActorActivation
         }
     }
 
+    /// <summary>When its last call or reminder ended (its creation before that).</summary>
+    public DateTimeOffset LastActivity
+    {
+        get
+        {
+            lock (_gate)
+                return _lastActivity;
+        }
+    }
+
     /// <summary>Closes the activation if nothing is queued or running and it has been idle for <paramref name="idleTimeout"/>.</summary>
     public bool TryCloseIfIdle(DateTimeOffset now, TimeSpan idleTimeout)
     {

@@ -19,6 +19,9 @@ internal static partial class ActorLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Deactivating {Count} idle actors")]
     public static partial void DeactivatingIdle(ILogger logger, int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deactivating {Count} least recently active actors: more than Actors:MaxActivations ({Max}) were active")]
+    public static partial void DeactivatingOverCap(ILogger logger, int count, int max);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Actor host drained: every actor deactivated")]
     public static partial void Drained(ILogger logger);
 

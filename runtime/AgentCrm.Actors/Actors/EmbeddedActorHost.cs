@@ -24,6 +24,7 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
     private volatile bool _stopping;
     private int _stopStarted;
     private int _activeActivations;
+    private int _capSweepRunning;
     private long _turnsRun;
 
     public EmbeddedActorHost(
@@ -148,7 +149,22 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
 
     internal void Remove(ActorActivation activation) => _activations.TryRemove(KeyValuePair.Create(activation.Id, activation));
 
-    internal void OnActivated() => Interlocked.Increment(ref _activeActivations);
+    internal void OnActivated()
+    {
+        // Past the cap the excess goes now, not at the next sweep: a burst of new customers would otherwise hold memory for a scan interval.
+        if (Interlocked.Increment(ref _activeActivations) > _options.MaxActivations && Interlocked.Exchange(ref _capSweepRunning, 1) == 0)
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    CloseOverCap();
+                }
+                finally
+                {
+                    Volatile.Write(ref _capSweepRunning, 0);
+                }
+            });
+    }
 
     internal void OnDeactivated() => Interlocked.Decrement(ref _activeActivations);
 
@@ -199,6 +215,28 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
                 closing.Add(activation.Completion);
         if (closing.Count > 0)
             ActorLog.DeactivatingIdle(Logger, closing.Count);
+        closing.AddRange(CloseOverCap());
+        return closing;
+    }
+
+    /// <summary>Past <see cref="ActorOptions.MaxActivations"/>: closes the least recently active actors with nothing queued, down to nine tenths of it.</summary>
+    private List<Task> CloseOverCap()
+    {
+        var closing = new List<Task>();
+        var active = ActiveActivations;
+        if (active <= _options.MaxActivations)
+            return closing;
+        var excess = active - (_options.MaxActivations - _options.MaxActivations / 10);
+        var now = Time.GetUtcNow();
+        foreach (var activation in _activations.Values.Select(a => (Activation: a, a.LastActivity)).OrderBy(a => a.LastActivity).Select(a => a.Activation))
+        {
+            if (closing.Count >= excess)
+                break;
+            if (activation.TryCloseIfIdle(now, TimeSpan.Zero))
+                closing.Add(activation.Completion);
+        }
+        if (closing.Count > 0)
+            ActorLog.DeactivatingOverCap(Logger, closing.Count, _options.MaxActivations);
         return closing;
     }
 

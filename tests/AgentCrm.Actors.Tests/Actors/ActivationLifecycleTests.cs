@@ -33,6 +33,30 @@ public sealed class ActivationLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task MaxActivations_Exceeded_DeactivatesTheLeastRecentlyActiveAtOnce_AndTheirStateSurvives()
+    {
+        var settings = new Dictionary<string, string?>(IdleSettings) { ["Actors:MaxActivations"] = "10" };
+        await using var host = await TestHost.StartAsync(_directory, _time, settings: settings, start: false);
+        for (var i = 0; i < 10; i++)
+        {
+            await host.InvokeAsync(ProbeActor.For($"cap-{i}"), "set", $"value-{i}");
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(10, host.Host.ActiveActivations);
+
+        // The eleventh goes past the cap: the oldest two go (down to nine), without waiting for a sweep or the idle timeout.
+        await host.InvokeAsync(ProbeActor.For("cap-10"), "set", "value-10");
+        await host.Probe.WaitUntilAsync(() => host.Host.ActiveActivations == 9, "nine actors active after the eleventh went past a cap of ten");
+        Assert.Equal(1, host.Probe.Deactivations(ProbeActor.For("cap-0")));
+        Assert.Equal(1, host.Probe.Deactivations(ProbeActor.For("cap-1")));
+        Assert.Equal(0, host.Probe.Deactivations(ProbeActor.For("cap-2")));
+        Assert.Equal(0, host.Probe.Deactivations(ProbeActor.For("cap-10")));
+
+        Assert.Equal("value-0", await host.InvokeAsync(ProbeActor.For("cap-0"), "get"));
+        Assert.Equal(2, host.Probe.Activations(ProbeActor.For("cap-0")));
+    }
+
+    [Fact]
     public async Task IdleSweep_TurnsKeepComing_DoesNotDeactivate()
     {
         await using var host = await TestHost.StartAsync(_directory, _time, settings: IdleSettings, start: false);
