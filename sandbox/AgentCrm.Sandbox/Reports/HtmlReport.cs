@@ -54,7 +54,7 @@ public static class HtmlReport
         Row(html, "agent", $"{report.AgentId}@{report.Version}");
         Row(html, "content hash", report.ContentHash);
         Row(html, "case set", $"{report.CaseSet} ({report.CaseSetHash})");
-        Row(html, "threshold", ReportText.Number(report.Threshold));
+        Row(html, "threshold", ReportText.Threshold(report.Threshold));
         Row(html, "cases / scored / errors / blocked by consent", Inv($"{report.Cases} / {report.Scored} / {report.Errors} / {report.BlockedByConsent}"));
         Row(html, "precision", ReportText.WithInterval(report.PrecisionInterval));
         Row(html, "recall", ReportText.WithInterval(report.RecallInterval));

@@ -13,7 +13,7 @@ public static class ReportText
         var text = new StringBuilder();
         Line(text, $"{report.AgentId}@{report.Version}  {report.ContentHash}");
         Line(text, $"case set {report.CaseSet}  {report.CaseSetHash}");
-        Line(text, $"cases {report.Cases}  scored {report.Scored}  errors {report.Errors}  blocked by consent {report.BlockedByConsent}  threshold {Number(report.Threshold)}");
+        Line(text, $"cases {report.Cases}  scored {report.Scored}  errors {report.Errors}  blocked by consent {report.BlockedByConsent}  threshold {Threshold(report.Threshold)}");
         text.Append('\n');
         Line(text, $"{"metric",-18} {"value",7}  95% interval");
         Metric(text, "precision", report.PrecisionInterval);
@@ -68,6 +68,9 @@ public static class ReportText
 
     internal static string Number(double? value) =>
         value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
+
+    // The threshold is the manifest's setting, not a measurement: rounded to three decimals a fitted 0.2987 read 0.299.
+    internal static string Threshold(double value) => value.ToString("0.000#######", CultureInfo.InvariantCulture);
 
     internal static string WithInterval(Estimate estimate) =>
         $"{Number(estimate.Value)} [{Number(estimate.Lower)}, {Number(estimate.Upper)}]";

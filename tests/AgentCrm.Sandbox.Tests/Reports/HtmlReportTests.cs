@@ -59,4 +59,13 @@ public sealed class HtmlReportTests
         Assert.Contains("undefined: needs positives and negatives", html, StringComparison.Ordinal);
         Assert.Contains("<title>ROC (AUC n/a)</title>", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_FittedThreshold_ShowsTheManifestValueUnrounded()
+    {
+        // A fitted manifest's threshold such as 0.2987 (tender-detection@1.0.0) read 0.299: not the threshold the agent fires at.
+        var html = HtmlReport.Render(ReportFixtures.Build(ReportFixtures.SmallCaseList()) with { Threshold = 0.2987 });
+
+        Assert.Contains("<tr><th>threshold</th><td>0.2987</td></tr>", html, StringComparison.Ordinal);
+    }
 }

@@ -26,6 +26,16 @@ public sealed class ReportTextTests
     }
 
     [Fact]
+    public void Render_FittedThreshold_ShowsTheManifestValueUnrounded()
+    {
+        var report = ReportFixtures.Build(ReportFixtures.SmallCaseList()) with { Threshold = 0.2411 };
+
+        var lines = ReportText.Render(report).Split('\n');
+
+        Assert.Contains("cases 10  scored 9  errors 1  blocked by consent 0  threshold 0.2411", lines);
+    }
+
+    [Fact]
     public void Render_FailedGate_ListsEachUnmetCriterion()
     {
         var report = GateEvaluator.Apply(ReportFixtures.Build(ReportFixtures.SmallCaseList()), new GateCriteria(), ReportFixtures.Hash);
