@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using AgentCrm.Agents;
 using AgentCrm.Sandbox;
 using AgentCrm.Sandbox.Reports;
@@ -33,10 +34,18 @@ internal static class EvaluateCommand
             progress?.Done();
             if (p.GetValue(Html) is { } html)
                 await File.WriteAllTextAsync(html.FullName, HtmlReport.Render(report), token);
-            Console.WriteLine(json ? SandboxReportJson.Serialize(report) : ReportText.Render(report) + $"\nreport {id}");
+            Console.WriteLine(json ? WithId(report, id) : ReportText.Render(report) + $"\nreport {id}");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The report as the API writes it (<c>GET /v1/reports/{id}</c>): its id first, so a script can fetch it again or its HTML.</summary>
+    private static string WithId(SandboxReport report, string id)
+    {
+        var body = JsonSerializer.SerializeToNode(report, SandboxReportJson.Options)!.AsObject();
+        body.Insert(0, "id", id);
+        return body.ToJsonString(SandboxReportJson.Options);
     }
 
     /// <summary>Options that go together or exclude each other: --cases NAME, or --cases-file with exactly one of --mapping and --labels.</summary>

@@ -57,6 +57,26 @@ public sealed class EvaluateFileCliTests
     }
 
     [Fact]
+    public async Task Evaluate_Json_NamesTheReportId_AsTheApiDoes_AndTheServerServesIt()
+    {
+        var (dir, csv, mapping) = await FilesAsync();
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--json"]);
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        var report = JsonDocument.Parse(evaluate.Stdout).RootElement;
+        // The id comes first, as GET /v1/reports/{id} writes it; without it --json named no report to fetch again.
+        var first = report.EnumerateObject().First();
+        Assert.Equal("id", first.Name);
+        var id = first.Value.GetString()!;
+
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        var served = await app.GetJsonAsync($"/v1/reports/{id}");
+
+        Assert.Equal(id, served.GetProperty("id").GetString());
+        Assert.Equal(report.GetProperty("caseSet").GetString(), served.GetProperty("caseSet").GetString());
+        Assert.Equal(report.GetProperty("createdAt").GetString(), served.GetProperty("createdAt").GetString());
+    }
+
+    [Fact]
     public async Task Evaluate_CaseOptionsMisused_IsAUsageError_ExitTwo_AndStoresNothing()
     {
         var (dir, csv, mapping) = await FilesAsync();
