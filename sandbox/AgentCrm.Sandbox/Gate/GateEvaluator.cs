@@ -81,11 +81,11 @@ public static class GateEvaluator
         return new GateResult(unmet.Count == 0, unmet);
     }
 
-    /// <summary>The report with <see cref="SandboxReport.Passed"/> and <see cref="SandboxReport.Unmet"/> filled.</summary>
+    /// <summary>The report with <see cref="SandboxReport.Passed"/>, <see cref="SandboxReport.Unmet"/> and the <see cref="SandboxReport.Criteria"/> it was judged by filled.</summary>
     public static SandboxReport Apply(SandboxReport report, GateCriteria gate, string expectedContentHash)
     {
         var result = Evaluate(report, gate, expectedContentHash);
-        return report with { Passed = result.Passed, Unmet = result.Unmet };
+        return report with { Passed = result.Passed, Unmet = result.Unmet, Criteria = gate };
     }
 
     private static void AddIfBelow(List<string> unmet, string metric, double lowerBound, double minimum)

@@ -46,6 +46,18 @@ public static class HtmlReport
         {
             html.Append("<ul>").AppendJoin("", report.Unmet.Select(u => $"<li>{E(u)}</li>")).Append("</ul>\n");
         }
+
+        var criteria = ReportText.Criteria(report);
+        if (criteria.Count > 0)
+        {
+            html.Append("<table>\n<tr><th>gate criterion</th><th>required</th><th>this report</th></tr>\n");
+            foreach (var (criterion, required, actual) in criteria)
+            {
+                html.Append($"<tr><td>{E(criterion)}</td><td>{E(required)}</td><td>{E(actual)}</td></tr>\n");
+            }
+
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendSummary(StringBuilder html, SandboxReport report)

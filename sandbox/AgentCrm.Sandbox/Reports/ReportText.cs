@@ -57,6 +57,11 @@ public static class ReportText
             Line(text, $"  - {unmet}");
         }
 
+        foreach (var (criterion, required, actual) in Criteria(report))
+        {
+            Line(text, $"  {criterion}: required {required}, this report {actual}");
+        }
+
         return text.ToString();
     }
 
@@ -65,6 +70,49 @@ public static class ReportText
         report.Passed ? ("passed", "passed")
         : report.Unmet.Count > 0 ? ("failed", "FAILED")
         : ("pending", "not evaluated");
+
+    /// <summary>
+    /// Each criterion of the gate the report was judged by, what it requires and this report's number, so a reviewer
+    /// sees what a passing report passed (the unmet ones are listed in the gate's words above). Empty when not gated.
+    /// </summary>
+    internal static IReadOnlyList<(string Criterion, string Required, string Actual)> Criteria(SandboxReport report)
+    {
+        if (report.Criteria is not { } gate)
+        {
+            return [];
+        }
+
+        var m = report.Confusion;
+        var ran = report.Cases - report.BlockedByConsent;
+        var rows = new List<(string, string, string)>
+        {
+            ("scored cases", $">= {gate.MinCases.ToString(CultureInfo.InvariantCulture)}", report.Scored.ToString(CultureInfo.InvariantCulture)),
+            Pair("precision lower bound", ">=", report.PrecisionInterval.Lower, gate.MinPrecision),
+        };
+        if (gate.MinPrecision > 0)
+        {
+            rows.Add(m.Total == 0
+                ? ("precision lower bound above positive share", "> n/a", Number(report.PrecisionInterval.Lower))
+                : Pair("precision lower bound above positive share", ">", report.PrecisionInterval.Lower, (double)(m.TruePositives + m.FalseNegatives) / m.Total));
+        }
+
+        rows.Add(Pair("recall lower bound", ">=", report.RecallInterval.Lower, gate.MinRecall));
+        rows.Add(("errored cases", string.Create(CultureInfo.InvariantCulture, $"<= {gate.EffectiveMaxErrorRate:0.0##%}"),
+            ran == 0 ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{(double)report.Errors / ran:0.0##%}")));
+        if (gate.MinRocAuc is { } minRocAuc)
+        {
+            rows.Add(report.RocAuc is { } auc ? Pair("ROC-AUC", ">=", auc, minRocAuc) : ("ROC-AUC", $">= {Number(minRocAuc)}", "n/a"));
+        }
+
+        return rows;
+
+        // The gate's own formatting where they differ: 0.4996 against 0.5 must not read "0.500" against "0.500".
+        static (string, string, string) Pair(string criterion, string relation, double actual, double required)
+        {
+            var (a, r) = actual == required ? (Number(actual), Number(required)) : Gate.GateEvaluator.Format(actual, required);
+            return (criterion, $"{relation} {r}", a);
+        }
+    }
 
     internal static string Number(double? value) =>
         value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AgentCrm.Sandbox.Metrics;
 
 namespace AgentCrm.Sandbox.Reports;
@@ -58,6 +59,10 @@ public sealed partial record SandboxReport
     public bool Passed { get; init; }
 
     public IReadOnlyList<string> Unmet { get; init; } = [];
+
+    /// <summary>The criteria the report was gated by (the manifest's <c>gate</c>), so a passing report shows what it passed; null until gated, and in reports stored before it was kept.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AgentCrm.Agents.GateCriteria? Criteria { get; init; }
 
     public required ConfusionMatrix Confusion { get; init; }
 

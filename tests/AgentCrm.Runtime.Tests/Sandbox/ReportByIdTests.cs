@@ -34,6 +34,25 @@ public sealed class ReportByIdTests(ReportByIdTests.Server server) : IClassFixtu
     }
 
     [Fact]
+    public async Task Report_Gated_NamesEachCriterionItWasJudgedBy_InJsonAndAtTheTopOfTheHtml()
+    {
+        var report = await server.App.GetJsonAsync($"/v1/reports/{server.ReportId}");
+        Assert.True(report.GetProperty("passed").GetBoolean(), report.GetRawText());
+        // A passing report said only "passed": not what it had to reach, nor its numbers against each minimum.
+        var criteria = report.GetProperty("criteria");
+        Assert.Equal(1, criteria.GetProperty("minCases").GetInt32());
+        Assert.Equal(0, criteria.GetProperty("minPrecision").GetDouble());
+
+        using var response = await GetAsync($"/v1/reports/{server.ReportId}", "text/html");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Contains("<tr><td>scored cases</td><td>&gt;= 1</td><td>30</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>recall lower bound</td><td>&gt;= 0.000</td><td>0.000</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>errored cases</td><td>&lt;= 1.0%</td><td>0.0%</td></tr>", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("gate criterion", StringComparison.Ordinal) is > 0 and var at && at < html.IndexOf("<h2>Summary</h2>", StringComparison.Ordinal), html);
+    }
+
+    [Fact]
     public async Task Report_UnknownId_Is404Problem()
     {
         using var response = await GetAsync("/v1/reports/rep_nope");

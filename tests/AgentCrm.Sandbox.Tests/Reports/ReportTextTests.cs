@@ -36,6 +36,23 @@ public sealed class ReportTextTests
     }
 
     [Fact]
+    public void Render_Gated_ShowsEachCriterionRequiredAgainstTheReport()
+    {
+        var gate = new GateCriteria { MinCases = 5, MinPrecision = 0.2, MinRecall = 0.5, MaxErrorRate = 0.2, MinRocAuc = 0.6 };
+        var report = GateEvaluator.Apply(ReportFixtures.Build(ReportFixtures.SmallCaseList()), gate, ReportFixtures.Hash);
+
+        var lines = ReportText.Render(report).Split('\n');
+
+        Assert.Contains("  - recall lower bound 0.301 < minimum 0.500", lines);
+        Assert.Contains("  scored cases: required >= 5, this report 9", lines);
+        Assert.Contains("  precision lower bound: required >= 0.200, this report 0.301", lines);
+        Assert.Contains("  precision lower bound above positive share: required > 0.444, this report 0.301", lines);
+        Assert.Contains("  recall lower bound: required >= 0.500, this report 0.301", lines);
+        Assert.Contains("  errored cases: required <= 20.0%, this report 10.0%", lines);
+        Assert.Contains("  ROC-AUC: required >= 0.600, this report 0.850", lines);
+    }
+
+    [Fact]
     public void Render_FailedGate_ListsEachUnmetCriterion()
     {
         var report = GateEvaluator.Apply(ReportFixtures.Build(ReportFixtures.SmallCaseList()), new GateCriteria(), ReportFixtures.Hash);
