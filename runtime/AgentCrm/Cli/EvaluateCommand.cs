@@ -25,6 +25,9 @@ internal static class EvaluateCommand
             var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
             // The version first: an uploaded case file is stored only for a version that exists.
             var record = services.GetRequiredService<AgentRegistry>().Find(agentId, version);
+            // Before the replay: a report stored and then an HTML file that cannot be written failed without the report's id.
+            if (p.GetValue(Html) is { } target && HtmlTargetProblem(target) is { } htmlProblem)
+                return AgentCrmCli.Fail(htmlProblem);
             var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest.Kind, token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
@@ -39,6 +42,11 @@ internal static class EvaluateCommand
         }));
         return command;
     }
+
+    private static string? HtmlTargetProblem(FileInfo target) =>
+        Directory.Exists(target.FullName) ? $"--html {target.FullName} is a directory; give the file to write"
+        : target.Directory is { Exists: false } parent ? $"--html {target.FullName}: no such directory {parent.FullName}"
+        : null;
 
     /// <summary>The report as the API writes it (<c>GET /v1/reports/{id}</c>): its id first, so a script can fetch it again or its HTML.</summary>
     private static string WithId(SandboxReport report, string id)

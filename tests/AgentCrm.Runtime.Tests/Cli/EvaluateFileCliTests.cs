@@ -77,6 +77,24 @@ public sealed class EvaluateFileCliTests
     }
 
     [Fact]
+    public async Task Evaluate_HtmlIntoAMissingDirectory_FailsNamingHtml_BeforeAnythingIsStored()
+    {
+        var (dir, csv, mapping) = await FilesAsync();
+        var target = Path.Combine(dir, "no-such-dir", "report.html");
+
+        // The replay ran and stored its report (and the upload) before the HTML failed to write, so the user got
+        // "Could not find a part of the path" and exit 1 for an evaluation that was stored, without its id.
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", target]),
+            "--html");
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", dir]),
+            "--html");
+
+        var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
+        Assert.DoesNotContain(JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray(),
+            s => s.GetProperty("name").GetString()!.StartsWith("upload:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Evaluate_CaseOptionsMisused_IsAUsageError_ExitTwo_AndStoresNothing()
     {
         var (dir, csv, mapping) = await FilesAsync();
