@@ -97,9 +97,15 @@ public static class GateEvaluator
         }
     }
 
-    // Three decimals read best, but 0.4996 < 0.5 must not print as "0.500 < minimum 0.500".
+    // Three decimals read best, but 0.4996 < 0.5 must not print as "0.500 < minimum 0.500"; equal values have no digit to show.
     internal static (string Bound, string Minimum) Format(double bound, double minimum)
     {
+        if (bound == minimum)
+        {
+            var same = bound.ToString("0.000", CultureInfo.InvariantCulture);
+            return (same, same);
+        }
+
         foreach (var format in new[] { "0.000", "0.000###" })
         {
             var (b, m) = (bound.ToString(format, CultureInfo.InvariantCulture), minimum.ToString(format, CultureInfo.InvariantCulture));

@@ -106,10 +106,10 @@ public static class ReportText
 
         return rows;
 
-        // The gate's own formatting where they differ: 0.4996 against 0.5 must not read "0.500" against "0.500".
+        // The gate's own formatting: 0.4996 against 0.5 must not read "0.500" against "0.500".
         static (string, string, string) Pair(string criterion, string relation, double actual, double required)
         {
-            var (a, r) = actual == required ? (Number(actual), Number(required)) : Gate.GateEvaluator.Format(actual, required);
+            var (a, r) = Gate.GateEvaluator.Format(actual, required);
             return (criterion, $"{relation} {r}", a);
         }
     }

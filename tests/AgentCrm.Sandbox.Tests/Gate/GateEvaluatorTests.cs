@@ -159,4 +159,12 @@ public sealed class GateEvaluatorTests
         Assert.Equal(("0.4996", "0.500"), GateEvaluator.Format(0.4996, 0.5));
         Assert.Equal(("0.412", "0.500"), GateEvaluator.Format(0.41234, 0.5));
     }
+
+    [Fact]
+    public void Format_EqualValues_ReadAtThreeDecimals()
+    {
+        // A set of one negative case: "precision lower bound 0 is not above the positive share 0" beside "0.000" elsewhere.
+        Assert.Equal(("0.000", "0.000"), GateEvaluator.Format(0, 0));
+        Assert.Equal(("0.250", "0.250"), GateEvaluator.Format(0.25, 0.25));
+    }
 }
