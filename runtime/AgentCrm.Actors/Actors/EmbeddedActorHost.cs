@@ -64,6 +64,8 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
 
     internal CancellationToken AbortToken => _abortTurns.Token;
 
+    internal bool Stopping => _stopping;
+
     /// <inheritdoc />
     /// <remarks>
     /// An unknown actor type (<see cref="KeyNotFoundException"/>) or a host that is stopping

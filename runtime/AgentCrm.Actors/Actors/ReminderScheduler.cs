@@ -14,6 +14,7 @@ namespace AgentCrm.Actors;
 internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost host, TimeProvider time, TimeSpan pollInterval, ILogger logger)
 {
     private const int BatchSize = 1000;
+    private static readonly TimeSpan UnknownTypeRetry = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<(ActorId Actor, string Name), ReminderTurn> _inFlight = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -66,6 +67,7 @@ internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost h
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var rows = table.LoadDue(now, BatchSize);
         var turns = new List<Task<bool>>();
+        var posted = 0;
         foreach (var row in rows)
         {
             var key = (row.Actor, row.Name);
@@ -75,11 +77,15 @@ internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost h
             if (!host.TryPost(row.Actor, turn))
             {
                 _inFlight.TryRemove(key, out _);
+                // Its actor type is not registered (the host logged it once): looked at again a minute later, not every poll.
+                if (!host.Stopping)
+                    turns.Add(RetryLaterAsync(row, now + (long)UnknownTypeRetry.TotalMilliseconds));
                 continue;
             }
+            posted++;
             turns.Add(FollowAsync(key, turn));
         }
-        if (rows.Count == BatchSize && turns.Count > 0)
+        if (rows.Count == BatchSize && posted > 0)
             Wake();
         return turns;
     }
@@ -101,6 +107,25 @@ internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost h
     }
 
     private void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>
+    /// A reminder that did not fire is due again at <paramref name="dueMs"/> (a failed turn: the time it was dispatched,
+    /// so still due, but behind every reminder that was due before): a thousand that fail forever (a poll reads the
+    /// thousand due first) never keep the others from firing. Returns false (it did not fire).
+    /// </summary>
+    private async Task<bool> RetryLaterAsync(ReminderRow row, long dueMs)
+    {
+        try
+        {
+            if (row.DueAtMs < dueMs)
+                await table.RetryLaterAsync(row, dueMs).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ActorLog.ReminderPollFailed(logger, ex);
+        }
+        return false;
+    }
 
     private async Task RunAsync(CancellationToken stopping)
     {
@@ -132,9 +157,9 @@ internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost h
         }
         catch (Exception)
         {
-            // The activation logged it; the row did not move, so the next poll retries it.
+            // The activation logged it; the next poll retries it.
             _inFlight.TryRemove(key, out _);
-            return false;
+            return await RetryLaterAsync(turn.Row, turn.FiredAtMs).ConfigureAwait(false);
         }
         _inFlight.TryRemove(key, out _);
         // A poll that skipped this reminder while it ran may have missed its next due time.

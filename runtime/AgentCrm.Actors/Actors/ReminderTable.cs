@@ -59,6 +59,12 @@ internal sealed class ReminderTable(SqliteDatabase database, SqliteWriter writer
         command.ExecuteNonQuery();
     });
 
+    /// <summary>
+    /// A reminder that could not fire (its turn failed, its actor type is not registered) is due again at
+    /// <paramref name="dueMs"/>, unless it was registered anew meanwhile: behind every reminder due before it.
+    /// </summary>
+    public Task RetryLaterAsync(ReminderRow row, long dueMs) => CompleteAsync(row, dueMs);
+
     public List<ReminderRow> LoadDue(long nowMs, int limit)
     {
         using var connection = database.Open();

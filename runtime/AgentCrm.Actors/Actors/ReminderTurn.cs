@@ -9,6 +9,10 @@ internal sealed class ReminderTurn(ReminderRow row, long firedAtMs, ReminderSche
 
     public Task Task => _completion.Task;
 
+    public ReminderRow Row => row;
+
+    public long FiredAtMs => firedAtMs;
+
     public override async Task<object?> RunAsync(ActorActivation activation, CancellationToken cancellationToken)
     {
         activation.Scheduler.BeginReminderTurn(row.Name);

@@ -134,6 +134,41 @@ public sealed class ReminderTests : IDisposable
         Assert.Empty(host.Probe.Timers(id));
     }
 
+    [Fact]
+    public async Task FireDueReminders_AThousandThatCannotFire_DoNotKeepALaterReminderFromFiring()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        host.Probe.FailRearms = int.MaxValue;
+        var now = _time.GetUtcNow();
+        // A poll reads the thousand reminders due first: here half belong to an actor type no longer registered, half fail every turn.
+        using (var connection = host.Services.GetRequiredService<SqliteDatabase>().Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO actor_reminders (actor_type, actor_id, name, due_at, period_ms, data) VALUES ($t, $i, $n, $d, NULL, NULL)";
+            insert.Parameters.AddWithValue("$t", "");
+            insert.Parameters.AddWithValue("$i", "");
+            insert.Parameters.AddWithValue("$n", "");
+            insert.Parameters.AddWithValue("$d", now.AddHours(-2).ToUnixTimeMilliseconds());
+            for (var i = 0; i < 1000; i++)
+            {
+                (insert.Parameters["$t"].Value, insert.Parameters["$n"].Value) = i % 2 == 0 ? ("retired-type", "old") : (ProbeActor.TypeName, "rearm");
+                insert.Parameters["$i"].Value = $"stuck-{i}";
+                insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        var healthy = ProbeActor.For("healthy");
+        await host.InvokeAsync(healthy, "remind", new ReminderRequest("nudge", TimeSpan.Zero, null));
+        _time.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(0, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(1, await host.Host.FireDueRemindersAsync());
+        Assert.Equal(["nudge"], host.Probe.Reminders(healthy));
+        // The failing ones are still due and tried again; those of the unknown type a minute later.
+        Assert.Equal(["rearm", "rearm"], host.Probe.Reminders(ProbeActor.For("stuck-1")));
+    }
+
     private static long CountReminderRows(TestHost host)
     {
         using var connection = host.Services.GetRequiredService<SqliteDatabase>().Open();
