@@ -129,6 +129,12 @@ public static class ReportText
     private static void Metric(StringBuilder text, string name, Estimate estimate) =>
         Line(text, $"{name,-18} {Number(estimate.Value),7}  [{Number(estimate.Lower)}, {Number(estimate.Upper)}]");
 
-    private static void Line(StringBuilder text, FormattableString line) =>
-        text.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
+    // Names come from case files (segments, case ids, error reasons): a control character in one (ESC starts a terminal
+    // escape sequence) is shown as U+FFFD, never sent to the terminal the table is printed on.
+    private static void Line(StringBuilder text, FormattableString line)
+    {
+        foreach (var c in line.ToString(CultureInfo.InvariantCulture))
+            text.Append(char.IsControl(c) ? '\uFFFD' : c);
+        text.Append('\n');
+    }
 }

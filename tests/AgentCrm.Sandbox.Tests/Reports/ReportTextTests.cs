@@ -2,6 +2,7 @@ using System.Globalization;
 using AgentCrm.Agents;
 using AgentCrm.Sandbox.Gate;
 using AgentCrm.Sandbox.Reports;
+using AgentCrm.Sandbox.Tests.Metrics;
 
 namespace AgentCrm.Sandbox.Tests.Reports;
 
@@ -82,5 +83,21 @@ public sealed class ReportTextTests
         {
             CultureInfo.CurrentCulture = previous;
         }
+    }
+
+    [Fact]
+    public void Render_ControlCharactersInCaseFileNames_AreNotSentToTheTerminal()
+    {
+        var report = ReportFixtures.Build(
+        [
+            CaseLists.Of(true, 0.9, segment: "\u001b]0;pwned\u0007two-year", id: "a"),
+            CaseLists.Of(true, 0, fired: false, error: true, id: "b\u001b[2J\r\nc"),
+        ]);
+
+        var text = ReportText.Render(report);
+
+        Assert.DoesNotContain(text, c => c != '\n' && char.IsControl(c));
+        Assert.Contains("\uFFFD]0;pwned\uFFFDtwo-year", text, StringComparison.Ordinal);
+        Assert.Contains("b\uFFFD[2J\uFFFD\uFFFDc", text, StringComparison.Ordinal);
     }
 }
