@@ -189,15 +189,21 @@ public static partial class EventParser
     }
 
     /// <summary>
-    /// Why a customer id cannot be one: it becomes a URL path segment (the actor id under Dapr), where "." and ".." would be
-    /// collapsed away; and white space at either end or an invisible character (zero-width space, a direction override)
-    /// would make one customer two that look the same, each with its own history, consent and CSM.
+    /// Why a customer id cannot be one: <see cref="CustomerIdPathProblem"/>; and white space at either end or an invisible
+    /// character (zero-width space, a direction override) would make one customer two that look the same, each with its
+    /// own history, consent and CSM. Checked on new events; consent and CSM accounts take what <see cref="CustomerIdPathProblem"/>
+    /// allows, so customers an earlier build accepted can still have their consent withdrawn.
     /// </summary>
     public static string? CustomerIdProblem(string customerId) =>
+        CustomerIdPathProblem(customerId)
+        ?? (LookAlikeId().IsMatch(customerId)
+            ? "customerId must not start or end with white space nor contain invisible formatting characters (e.g. a zero-width space)."
+            : null);
+
+    /// <summary>Why a customer id cannot be an actor id: it becomes a URL path segment (under Dapr), where "." and ".." would be collapsed away.</summary>
+    public static string? CustomerIdPathProblem(string customerId) =>
         InvalidActorId().IsMatch(customerId) || customerId is "." or ".."
             ? "customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."
-            : LookAlikeId().IsMatch(customerId)
-            ? "customerId must not start or end with white space nor contain invisible formatting characters (e.g. a zero-width space)."
             : null;
 
     /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
@@ -279,7 +285,8 @@ public static partial class EventParser
     [GeneratedRegex(@"[\x00-\x1f\x7f]")]
     private static partial Regex ControlCharacters();
 
-    [GeneratedRegex(@"^\s|\s$|\p{Cf}")]
+    // Format characters (ZWNJ and ZWJ excepted: Persian and Indic names need them), also those past the BMP (tag characters).
+    [GeneratedRegex(@"^\s|\s$|[\p{Cf}-[\u200C\u200D]]|\uDB40[\uDC00-\uDC7F]")]
     private static partial Regex LookAlikeId();
 
     internal static bool IsNdjson(string? contentType) =>
