@@ -28,11 +28,25 @@ public sealed class ContentEncodingTests
 
         using (var consent = await app.Client.PutAsync("/v1/customers/enc-1/consent", Encoded("""{"grants":[{"purpose":"*","categories":["*"]}]}""", "application/json", "deflate")))
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, consent.StatusCode);
+        // Routing ignores case: so does the check.
+        using (var upper = await app.Client.PostAsync("/V1/events", Encoded("""{"id":"e","customerId":"enc-1","type":"login","occurredAt":"2026-11-01T09:00:00Z"}""", "application/json", "gzip")))
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, upper.StatusCode);
 
         using var document = await app.Client.GetAsync("/v1/knowledge/documents/enc");
         Assert.Equal(HttpStatusCode.NotFound, document.StatusCode);
         using var customer = await app.Client.GetAsync("/v1/customers/enc-1");
         Assert.DoesNotContain("\"purpose\"", await customer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ContentEncoding_WithoutACredential_IsAnsweredAsWithoutTheHeader()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var anonymous = new HttpClient { BaseAddress = app.Client.BaseAddress };
+        using var response = await anonymous.PostAsync("/v1/events", Encoded("{}", "application/json", "gzip"));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var missing = await app.Client.PostAsync("/v1/no-such-thing", Encoded("{}", "application/json", "gzip"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
