@@ -401,7 +401,7 @@ public sealed partial class AgentRegistry
             LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
         }
         _loadedVersion = _tables.ReadVersion();
-        await _live.PublishAsync(_records.Values);
+        await _live.DrainAsync(_live.Publish(_records.Values));
         _live.ReleaseUnused(_records.Values);
         return updated;
     }
@@ -417,7 +417,7 @@ public sealed partial class AgentRegistry
         var version = _tables.ReadVersion();
         _records = new ConcurrentDictionary<(string, string), AgentVersionRecord>(_tables.ReadVersions());
         _loadedVersion = version;
-        _ = _live.PublishAsync(_records.Values);
+        _ = _live.DrainAsync(_live.Publish(_records.Values));
     }
 
     public static string Name(AgentState state) => JsonNamingPolicy.CamelCase.ConvertName(state.ToString());

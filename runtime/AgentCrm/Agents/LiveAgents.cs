@@ -26,10 +26,9 @@ internal sealed partial class LiveAgents(IReadOnlyDictionary<string, IAgentKind>
         }
     }
 
-    /// <summary>Swaps in the active and shadow versions of <paramref name="records"/> (before the first await), then waits for turns on the replaced set.</summary>
-    public async Task PublishAsync(IEnumerable<AgentVersionRecord> records)
+    /// <summary>Waits (bounded) for turns still running on <paramref name="replaced"/>, a set <see cref="Publish"/> returned.</summary>
+    public async Task DrainAsync(AgentSet replaced)
     {
-        var replaced = Publish(records);
         var drained = replaced.ReplaceAndDrainAsync();
         if (await Task.WhenAny(drained, Task.Delay(DrainTimeout, time)) != drained)
             LogDrainTimeout(DrainTimeout.TotalSeconds);
@@ -43,7 +42,8 @@ internal sealed partial class LiveAgents(IReadOnlyDictionary<string, IAgentKind>
             kind.Retain(inUse);
     }
 
-    private AgentSet Publish(IEnumerable<AgentVersionRecord> records)
+    /// <summary>Swaps in the active and shadow versions of <paramref name="records"/>; returns the set it replaced.</summary>
+    public AgentSet Publish(IEnumerable<AgentVersionRecord> records)
     {
         var live = new List<LiveAgent>();
         foreach (var r in records.Where(r => r.State is AgentState.Active or AgentState.Shadow).OrderBy(r => r.AgentId, StringComparer.Ordinal).ThenBy(r => r.Version, StringComparer.Ordinal))
