@@ -25,6 +25,7 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
     private int _stopStarted;
     private int _activeActivations;
     private int _capSweepRunning;
+    private long _lastCapSweep;
     private long _turnsRun;
 
     public EmbeddedActorHost(
@@ -154,18 +155,8 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
     internal void OnActivated()
     {
         // Past the cap the excess goes now, not at the next sweep: a burst of new customers would otherwise hold memory for a scan interval.
-        if (Interlocked.Increment(ref _activeActivations) > _options.MaxActivations && Interlocked.Exchange(ref _capSweepRunning, 1) == 0)
-            _ = Task.Run(() =>
-            {
-                try
-                {
-                    CloseOverCap();
-                }
-                finally
-                {
-                    Volatile.Write(ref _capSweepRunning, 0);
-                }
-            });
+        if (Interlocked.Increment(ref _activeActivations) > _options.MaxActivations)
+            _ = Task.Run(TryCloseOverCap);
     }
 
     internal void OnDeactivated() => Interlocked.Decrement(ref _activeActivations);
@@ -217,7 +208,31 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
                 closing.Add(activation.Completion);
         if (closing.Count > 0)
             ActorLog.DeactivatingIdle(Logger, closing.Count);
-        closing.AddRange(CloseOverCap());
+        closing.AddRange(TryCloseOverCap());
+        return closing;
+    }
+
+    /// <summary>
+    /// One cap sweep at a time, held until the actors it closed have deactivated (until then they still count), and at
+    /// most one a second: when the actors past the cap all have turns queued, nothing closes and activations go on.
+    /// </summary>
+    private List<Task> TryCloseOverCap()
+    {
+        var now = Time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastCapSweep);
+        if (ActiveActivations <= _options.MaxActivations || (last != 0 && Time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
+            || Interlocked.Exchange(ref _capSweepRunning, 1) == 1)
+            return [];
+        Interlocked.Exchange(ref _lastCapSweep, now);
+        List<Task> closing = [];
+        try
+        {
+            closing = CloseOverCap();
+        }
+        finally
+        {
+            _ = Task.WhenAll(closing).ContinueWith(_ => Volatile.Write(ref _capSweepRunning, 0), TaskScheduler.Default);
+        }
         return closing;
     }
 

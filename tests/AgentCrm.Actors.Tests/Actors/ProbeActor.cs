@@ -26,6 +26,7 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["remind"] = typeof(ReminderRequest),
         ["unremind"] = typeof(string),
         ["remind-then-throw"] = typeof(ReminderRequest),
+        ["remind-then-set"] = typeof(ReminderRequest),
         ["remind-failing-write"] = typeof(ReminderRequest),
         ["timer"] = typeof(ReminderRequest),
         ["untimer"] = typeof(string),
@@ -137,6 +138,11 @@ internal sealed class ProbeActor(Probe probe) : Actor
             case "remind":
                 var reminder = (ReminderRequest)argument!;
                 await Scheduler.RegisterReminderAsync(reminder.Name, reminder.DueTime, reminder.Period, cancellationToken: cancellationToken);
+                return null;
+            case "remind-then-set":
+                var kept = (ReminderRequest)argument!;
+                await Scheduler.RegisterReminderAsync(kept.Name, kept.DueTime, kept.Period, cancellationToken: cancellationToken);
+                State.Set("value", kept.Name);
                 return null;
             case "remind-then-throw":
                 var doomed = (ReminderRequest)argument!;

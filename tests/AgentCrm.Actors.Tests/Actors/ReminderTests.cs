@@ -135,6 +135,24 @@ public sealed class ReminderTests : IDisposable
     }
 
     [Fact]
+    public async Task Register_TurnThatAlsoSavesState_OneWriteOperation()
+    {
+        await using var host = await TestHost.StartAsync(_directory, _time, start: false);
+        var id = ProbeActor.For("one-commit");
+        await host.InvokeAsync(id, "get");
+        var writer = host.Services.GetRequiredService<SqliteWriter>();
+        var before = writer.Operations;
+
+        await host.InvokeAsync(id, "remind-then-set", new ReminderRequest("rescore", TimeSpan.FromDays(30), null));
+
+        // The registration travels in the turn's state save: the turn waits for one group commit, not two (the customer
+        // actor re-registers its re-score reminder on every contract event).
+        Assert.Equal(1, writer.Operations - before);
+        Assert.Equal(1, CountReminderRows(host));
+        Assert.Equal("rescore", await host.InvokeAsync(id, "get"));
+    }
+
+    [Fact]
     public async Task FireDueReminders_AThousandThatCannotFire_DoNotKeepALaterReminderFromFiring()
     {
         await using var host = await TestHost.StartAsync(_directory, _time, start: false);
