@@ -157,9 +157,18 @@ internal sealed class ReminderScheduler(ReminderTable table, EmbeddedActorHost h
         }
         catch (Exception)
         {
-            // The activation logged it; the next poll retries it.
-            _inFlight.TryRemove(key, out _);
-            return await RetryLaterAsync(turn.Row, turn.FiredAtMs).ConfigureAwait(false);
+            // The activation logged it; the next poll retries it. Moved back before it counts as no longer running, so a
+            // poll in between cannot fire it again under its old due time (which its completion would then not find).
+            try
+            {
+                if (!host.Stopping)
+                    await RetryLaterAsync(turn.Row, turn.FiredAtMs).ConfigureAwait(false);
+            }
+            finally
+            {
+                _inFlight.TryRemove(key, out _);
+            }
+            return false;
         }
         _inFlight.TryRemove(key, out _);
         // A poll that skipped this reminder while it ran may have missed its next due time.
