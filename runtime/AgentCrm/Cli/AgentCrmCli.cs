@@ -222,6 +222,18 @@ public static class AgentCrmCli
         return 1;
     }
 
+    /// <summary>
+    /// Why a file an option names (--out, --html) could not be written, or null: checked before the verb's work, so a fit does
+    /// not register a version (nor an evaluation store a report) and then fail on the file it was to write.
+    /// </summary>
+    internal static string? OutputFileProblem(FileInfo? file, string option) => file switch
+    {
+        null => null,
+        _ when Directory.Exists(file.FullName) => $"{option}: {file.FullName} is a folder; give a file path",
+        _ when !Directory.Exists(file.DirectoryName) => $"{option}: no such folder: {file.DirectoryName}",
+        _ => null,
+    };
+
     /// <summary>--data overrides Storage:DataDirectory only when given, so the setting and its environment variable still work.</summary>
     public static IDictionary<string, string?> StorageOverrides(ParseResult parse) =>
         parse.GetResult(Data) is { Implicit: false }

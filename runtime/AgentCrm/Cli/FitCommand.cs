@@ -26,7 +26,7 @@ internal static class FitCommand
     {
         var kind = new Argument<string>("KIND") { Description = $"A trainable kind: {RenewalRiskKind.KindName}, {string.Join(", ", TextFitTargets.Kinds)}." };
         var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out, Spans, Categories, CrossValidate };
-        command.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        command.SetAction((p, ct) => AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") is { } outProblem ? Task.FromResult(AgentCrmCli.Fail(outProblem)) : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             FitOutcome outcome;
             try
@@ -56,7 +56,17 @@ internal static class FitCommand
             }
             var (agent, result, registered, report, reportId, cv) = (outcome.Agent, outcome.Result, outcome.Registered, outcome.Report, outcome.ReportId, outcome.CrossValidation);
             if (p.GetValue(Out) is { } outFile)
-                await File.WriteAllTextAsync(outFile.FullName, JsonSerializer.Serialize(result.Manifest, ManifestReader.Json), token);
+            {
+                try
+                {
+                    await File.WriteAllTextAsync(outFile.FullName, JsonSerializer.Serialize(result.Manifest, ManifestReader.Json), CancellationToken.None);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The version is registered and evaluated by now: say so, so a script does not take the failure for a fit that did not happen.
+                    return AgentCrmCli.Fail($"--out: cannot write {outFile.FullName}: {ex.Message} {agent} was registered (report {reportId}).");
+                }
+            }
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {

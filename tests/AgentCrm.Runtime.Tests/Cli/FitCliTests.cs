@@ -64,6 +64,21 @@ public sealed class FitCliTests
         Assert.Equal("active", versions[0].GetProperty("state").GetString());
     }
 
+    /// <summary>An --out the fit could not write is told before fitting: no version registered behind a failed exit.</summary>
+    [Fact]
+    public async Task Fit_OutInAFolderThatDoesNotExist_FailsNamingOut_AndRegistersNothing()
+    {
+        var dir = TempDirectory.Create();
+        var missing = Path.Combine(dir, "missing");
+
+        var fit = await CliRunner.RunAsync(["agents", "fit", "renewal-risk", "--cases", "iranian-churn", "--version", "7.0.0", "--out", Path.Combine(missing, "m.json"), "--data", dir, "--json"],
+            timeLimit: TimeSpan.FromMinutes(4));
+
+        Assert.Equal((1, $"agentcrm: --out: no such folder: {missing}", ""), (fit.ExitCode, fit.Stderr.Trim(), fit.Stdout));
+        var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"]);
+        Assert.DoesNotContain(JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray(), v => v.GetProperty("version").GetString() == "7.0.0");
+    }
+
     /// <summary>The text kinds fit the same way: a new version, gated on the held-out part, and the manifest written with --out.</summary>
     [Fact]
     public async Task Fit_TenderDetection_OnTheShippedTenders_RegistersAGatedVersion_AndWritesTheManifest()
