@@ -87,7 +87,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             }
             catch (ArgumentException ex)
             {
-                throw new FitRequestException("categories", ex.Message);
+                throw new FitRequestException("categories", SandboxJobs.Readable(ex));
             }
         }
         if (request.Version is { } wanted && !ManifestReader.IsValidVersion(wanted))
@@ -165,7 +165,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             catch (ArgumentException ex) when (fit.Clauses)
             {
                 // The clause fitter's refusals (e.g. a spans file that matches no contract) are about the request.
-                throw new FitRequestException(ex.ParamName ?? "caseSet", ex.Message);
+                throw new FitRequestException(ex.ParamName ?? "caseSet", SandboxJobs.Readable(ex));
             }
             finally
             {

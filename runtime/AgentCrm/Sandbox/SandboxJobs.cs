@@ -317,7 +317,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     private static string AgentOf(string subject) => subject.IndexOf('@', StringComparison.Ordinal) is var at and > 0 ? subject[..at] : subject;
 
     /// <summary>What a user reads of a failure: the message, without .NET's parameter-name suffix.</summary>
-    private static string Readable(Exception ex) =>
+    internal static string Readable(Exception ex) =>
         ex is ArgumentException { ParamName: { } name } ? ex.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : ex.Message;
 
     public JobStatus? Get(string id)

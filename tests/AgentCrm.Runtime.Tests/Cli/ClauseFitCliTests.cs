@@ -56,6 +56,8 @@ public sealed class ClauseFitCliTests
         Assert.Equal(1, category.ExitCode);
         Assert.Contains("telepathy", category.Stderr, StringComparison.Ordinal);
         Assert.Single(category.Stderr.Trim().Split('\n'));
+        // Said in words, not with .NET's parameter suffix ("(Parameter 'categories')").
+        Assert.DoesNotContain("(Parameter", category.Stderr, StringComparison.Ordinal);
 
         var spans = await CliRunner.RunAsync(["agents", "fit", "compliance-check", "--cases", "cuad", "--spans", Path.Combine(dir, "missing.csv"), "--data", dir]);
         Assert.Equal(1, spans.ExitCode);
@@ -66,6 +68,7 @@ public sealed class ClauseFitCliTests
         var noMatch = await CliRunner.RunAsync(["agents", "fit", "compliance-check", "--cases", "cuad", "--spans", strangers, "--categories", "cap-on-liability", "--data", dir]);
         Assert.Equal(1, noMatch.ExitCode);
         Assert.Contains("names none of case set 'cuad'", noMatch.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", noMatch.Stderr, StringComparison.Ordinal);
         Assert.Single(noMatch.Stderr.Trim().Split('\n'));
 
         var notClauses = await CliRunner.RunAsync(["agents", "fit", "tender-detection", "--cases", "canada-tenders", "--spans", Cuad("master_clauses.csv"), "--data", dir]);
