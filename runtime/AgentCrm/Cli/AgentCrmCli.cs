@@ -57,7 +57,7 @@ public static class AgentCrmCli
         void TellStopped()
         {
             if (Interlocked.Exchange(ref told, 1) == 0)
-                Console.Error.WriteLine(serving ? $"agentcrm: stopped by {stopSignal} during start-up." : $"agentcrm: interrupted by {stopSignal}; {Interrupted(result.CommandResult.Command)}.");
+                Console.Error.WriteLine(serving ? $"agentcrm: stopped by {stopSignal} during start-up." : $"agentcrm: interrupted by {stopSignal}; {Volatile.Read(ref _kept) ?? Interrupted(result.CommandResult.Command)}.");
         }
         int SignalExitCode() => 128 + (stopSignal == "SIGTERM" ? 15 : 2);
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
@@ -67,7 +67,14 @@ public static class AgentCrmCli
             {
                 context.Cancel = true;
                 interrupt.Cancel();
-                _ = Task.Delay(VerbStopTimeout).ContinueWith(_ => abandoned.TrySetResult(SignalExitCode()), TaskScheduler.Default);
+                // A verb between Finishing and Kept is waited for: leaving it then would leave its work half-done.
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(VerbStopTimeout);
+                    while (Volatile.Read(ref _finishing) == 1)
+                        await Task.Delay(100);
+                    abandoned.TrySetResult(SignalExitCode());
+                });
             }
             else if (!Volatile.Read(ref commandHandlesSignals))
                 TellStopped();
@@ -162,6 +169,23 @@ public static class AgentCrmCli
 
     /// <summary>How long a verb other than serve has to stop after SIGINT or SIGTERM before the process ends without it.</summary>
     private static readonly TimeSpan VerbStopTimeout = TimeSpan.FromSeconds(5);
+
+    private static int _finishing;
+    private static string? _kept;
+
+    /// <summary>
+    /// Called by a verb once stopping it would leave its work half-done (a fit has registered its version and now writes its
+    /// report, whatever the token says): a signal is then not acted on before <see cref="Kept"/>, so the process never ends
+    /// between the version and its report.
+    /// </summary>
+    internal static void Finishing() => Volatile.Write(ref _finishing, 1);
+
+    /// <summary>The verb's work is stored: a signal from now on ends it saying <paramref name="whatIsKept"/> (not that nothing was).</summary>
+    internal static void Kept(string whatIsKept)
+    {
+        Volatile.Write(ref _kept, whatIsKept);
+        Volatile.Write(ref _finishing, 0);
+    }
 
     /// <summary>What an interrupted verb left behind, for the line that tells the interruption.</summary>
     private static string Interrupted(Command command) => command.Name switch

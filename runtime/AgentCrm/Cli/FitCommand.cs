@@ -43,7 +43,14 @@ internal static class FitCommand
                 var bars = p.GetValue(AgentCrmCli.Json) || Console.IsErrorRedirected ? null : new StageProgressBars(Console.Error);
                 try
                 {
-                    outcome = await fitter.FitAsync(fit, "cli", progress: bars, cancellationToken: token);
+                    // The evaluating stage begins once the version is registered: from then on the fit runs to its report.
+                    var progress = new SyncProgress<JobProgress>(value =>
+                    {
+                        if (value.Stage == JobProgress.Evaluating)
+                            AgentCrmCli.Finishing();
+                        bars?.Report(value);
+                    });
+                    outcome = await fitter.FitAsync(fit, "cli", progress: progress, cancellationToken: token);
                 }
                 finally
                 {
@@ -55,6 +62,7 @@ internal static class FitCommand
                 return AgentCrmCli.Fail(ex.Message);
             }
             var (agent, result, registered, report, reportId, cv) = (outcome.Agent, outcome.Result, outcome.Registered, outcome.Report, outcome.ReportId, outcome.CrossValidation);
+            AgentCrmCli.Kept($"{agent} was registered and evaluated (report {reportId}); its output was not all written");
             if (p.GetValue(Out) is { } outFile)
             {
                 try

@@ -36,6 +36,37 @@ public sealed class InterruptedCliTests
         Assert.Equal((143, "agentcrm: interrupted by SIGTERM; nothing was ingested."), (result.ExitCode, result.Stderr.Trim()));
     }
 
+    [Fact]
+    public async Task AFitStoppedAfterRegisteringItsVersion_SaysTheVersionWasRegisteredAndEvaluated()
+    {
+        var dir = TempDirectory.Create();
+        // 300 rows of the shipped Iranian churn file: a fit of seconds, whatever else the machine runs.
+        var csv = Path.Combine(dir, "small.csv");
+        await File.WriteAllLinesAsync(csv, File.ReadLines(Path.Combine(AppContext.BaseDirectory, "sandbox", "data", "churn", "uci-iranian-churn", "Customer_Churn.csv")).Take(301));
+        var add = await CliRunner.RunAsync(["cases", "add", "small", csv, "--mapping", Path.Combine(AppContext.BaseDirectory, "sandbox", "mappings", "iranian-churn.yaml"), "--data", dir]);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        // --out is a pipe nobody reads: once its version is registered and evaluated, the fit is held writing the manifest.
+        var manifest = Fifo(dir, "manifest.json");
+        async Task Evaluated()
+        {
+            // Generous: on a loaded machine, beside other fits, this fit has taken minutes.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+            while (true)
+            {
+                var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"], timeLimit: TimeSpan.FromMinutes(2));
+                if (list.ExitCode == 0 && JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
+                    .Any(v => v.GetProperty("version").GetString() == "7.1.0" && v.GetProperty("state").GetString() == "evaluated"))
+                    return;
+                await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+            }
+        }
+
+        var result = await RunAndSignalAsync(["agents", "fit", "renewal-risk", "--cases", "small", "--version", "7.1.0", "--out", manifest, "--data", dir, "--json"], 2, Evaluated);
+
+        Assert.Equal(130, result.ExitCode);
+        Assert.Matches(@"^agentcrm: interrupted by SIGINT; renewal-risk@7\.1\.0 was registered and evaluated \(report rep_\w+\); its output was not all written\.$", result.Stderr.Trim());
+    }
+
     private static string Fifo(string dir, string name)
     {
         var path = Path.Combine(dir, name);
@@ -45,8 +76,8 @@ public sealed class InterruptedCliTests
         return path;
     }
 
-    /// <summary>Starts the verb, waits until it is running (blocked reading its pipe), sends the signal, and waits for the end.</summary>
-    private static async Task<CliResult> RunAndSignalAsync(string[] args, int signal)
+    /// <summary>Starts the verb, waits until it is running (blocked on its pipe; <paramref name="running"/> tells when, else 3 s), sends the signal, and waits for the end.</summary>
+    private static async Task<CliResult> RunAndSignalAsync(string[] args, int signal, Func<Task>? running = null)
     {
         // env(1) execs dotnet (same pid) with SIGINT at its default: a parent may run its children with SIGINT ignored,
         // as a shell does a background job, and an ignored SIGINT never reaches the process.
@@ -56,7 +87,7 @@ public sealed class InterruptedCliTests
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await (running?.Invoke() ?? Task.Delay(TimeSpan.FromSeconds(3)));
         if (process.HasExited)
             Assert.Fail($"the verb ended before the signal: {await stderr}");
         using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
