@@ -35,6 +35,7 @@ internal static class EvaluateCommand
             var progress = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             var (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, "cli", progress, token);
             progress?.Done();
+            AgentCrmCli.Kept($"the report was stored as {id}; its output was not all written");
             if (p.GetValue(Html) is { } html)
                 await File.WriteAllTextAsync(html.FullName, HtmlReport.Render(report), token);
             Console.WriteLine(json ? WithId(report, id) : ReportText.Render(report) + $"\nreport {id}");

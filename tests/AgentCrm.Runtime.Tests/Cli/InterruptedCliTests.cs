@@ -67,6 +67,34 @@ public sealed class InterruptedCliTests
         Assert.Matches(@"^agentcrm: interrupted by SIGINT; renewal-risk@7\.1\.0 was registered and evaluated \(report rep_\w+\); its output was not all written\.$", result.Stderr.Trim());
     }
 
+    [Fact]
+    public async Task AnEvaluateStoppedAfterStoringItsReport_SaysTheReportWasStored()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = await CliTests.NpsWatchManifestAsync(dir);
+        var register = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir]);
+        Assert.True(register.ExitCode == 0, register.Stderr);
+        // --html is a pipe nobody reads: once the report is stored (the version is then evaluated), the verb is held writing it.
+        var html = Fifo(dir, "report.html");
+        async Task Evaluated()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            while (true)
+            {
+                var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"], timeLimit: TimeSpan.FromMinutes(2));
+                if (list.ExitCode == 0 && JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
+                    .Any(v => v.GetProperty("id").GetString() == "nps-watch" && v.GetProperty("state").GetString() == "evaluated"))
+                    return;
+                await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+            }
+        }
+
+        var result = await RunAndSignalAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--html", html, "--data", dir, "--json"], 15, Evaluated);
+
+        Assert.Equal(143, result.ExitCode);
+        Assert.Matches(@"^agentcrm: interrupted by SIGTERM; the report was stored as rep_\w+; its output was not all written\.$", result.Stderr.Trim());
+    }
+
     private static string Fifo(string dir, string name)
     {
         var path = Path.Combine(dir, name);
