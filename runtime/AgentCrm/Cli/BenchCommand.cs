@@ -10,6 +10,12 @@ internal static class BenchCommand
         command.Options.Add(Bench.BenchRunner.Events);
         command.Options.Add(Bench.BenchRunner.Customers);
         command.Options.Add(Bench.BenchRunner.Warmup);
+        // A usage error (exit 2) naming --sync, not the Storage:Synchronous setting the value is handed to.
+        Bench.BenchRunner.Sync.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && !Enum.GetNames<Storage.SyncMode>().Contains(r.Tokens[^1].Value, StringComparer.OrdinalIgnoreCase))
+                r.AddError($"--sync: '{r.Tokens[^1].Value}' is not valid; it takes {string.Join(" or ", Enum.GetNames<Storage.SyncMode>())}.");
+        });
         command.Options.Add(Bench.BenchRunner.Sync);
         command.Options.Add(Bench.BenchRunner.InProcess);
         command.Options.Add(Bench.BenchRunner.Replay);

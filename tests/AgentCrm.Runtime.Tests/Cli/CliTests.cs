@@ -32,6 +32,14 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Bench_ASyncModeItDoesNotHave_IsAUsageErrorNamingSync()
+    {
+        var result = await CliRunner.RunAsync(["bench", "--sync", "Fast", "--events", "1000", "--warmup", "0"]);
+
+        Assert.Equal((2, "agentcrm: --sync: 'Fast' is not valid; it takes Normal or Full. (see agentcrm bench --help)"), (result.ExitCode, result.Stderr.Trim()));
+    }
+
+    [Fact]
     public async Task Serve_InvalidConfiguration_ExitsOneNamingEachKey_WithoutStackTrace()
     {
         var result = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string>
