@@ -242,7 +242,10 @@ public static class AgentCrmCli
 
     public static int Fail(string message)
     {
-        Console.Error.WriteLine($"agentcrm: {message.ReplaceLineEndings(" ")}");
+        // A message may quote a file's content (a CSV cell, a label): a control character in it (ESC starts a terminal escape
+        // sequence) is shown as U+FFFD, never sent to the terminal.
+        var line = string.Concat(message.ReplaceLineEndings(" ").Select(c => c == '\t' ? ' ' : char.IsControl(c) ? '\uFFFD' : c));
+        Console.Error.WriteLine($"agentcrm: {line}");
         return 1;
     }
 

@@ -130,11 +130,11 @@ public static class ReportText
         Line(text, $"{name,-18} {Number(estimate.Value),7}  [{Number(estimate.Lower)}, {Number(estimate.Upper)}]");
 
     // Names come from case files (segments, case ids, error reasons): a control character in one (ESC starts a terminal
-    // escape sequence) is shown as U+FFFD, never sent to the terminal the table is printed on.
+    // escape sequence) is shown as U+FFFD, never sent to the terminal the table is printed on; a line break or tab as a space.
     private static void Line(StringBuilder text, FormattableString line)
     {
         foreach (var c in line.ToString(CultureInfo.InvariantCulture))
-            text.Append(char.IsControl(c) ? '\uFFFD' : c);
+            text.Append(c is '\n' or '\r' or '\t' ? ' ' : char.IsControl(c) ? '\uFFFD' : c);
         text.Append('\n');
     }
 }

@@ -124,4 +124,19 @@ public sealed class EvaluateFileCliTests
         await File.WriteAllTextAsync(bomb, "id: bomb\nversion: 1.0.0\na: &a [lol, lol, lol]\nb: [*a, *a, *a]\n");
         AssertOneLineFailure(await CliRunner.RunAsync(["agents", "register", bomb, "--data", dir]), "line 3");
     }
+
+    [Fact]
+    public async Task AFileQuotedInAFailure_ItsControlCharactersAreNotSentToTheTerminal()
+    {
+        var (dir, _, _) = await FilesAsync();
+        var events = Path.Combine(dir, "events.ndjson");
+        await File.WriteAllTextAsync(events, """{"id":"e1","customerId":"acme","type":"login","occurredAt":"2026-01-01T00:00:00Z"}""" + "\n");
+        var labels = Path.Combine(dir, "labels.csv");
+        await File.WriteAllTextAsync(labels, "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,\u001b]0;pwned\u0007\n");
+
+        var result = await CliRunner.RunAsync(["cases", "add", "escaped", events, "--labels", labels, "--data", dir]);
+
+        AssertOneLineFailure(result, "\uFFFD]0;pwned\uFFFD");
+        Assert.DoesNotContain(result.Stderr.TrimEnd(), char.IsControl);
+    }
 }

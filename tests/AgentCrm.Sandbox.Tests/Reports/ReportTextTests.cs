@@ -98,6 +98,6 @@ public sealed class ReportTextTests
 
         Assert.DoesNotContain(text, c => c != '\n' && char.IsControl(c));
         Assert.Contains("\uFFFD]0;pwned\uFFFDtwo-year", text, StringComparison.Ordinal);
-        Assert.Contains("b\uFFFD[2J\uFFFD\uFFFDc", text, StringComparison.Ordinal);
+        Assert.Contains("b\uFFFD[2J  c", text, StringComparison.Ordinal);
     }
 }
