@@ -17,14 +17,13 @@ namespace AgentCrm.Intake;
 /// </summary>
 public sealed partial class EventDispatcher : BackgroundService
 {
-    private const string WatermarkKey = "dispatch.watermark";
-
     /// <summary>Waits before each retry of an event whose turn failed, before it becomes a dead letter.</summary>
     internal static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5)];
 
     /// <summary>
     /// Writes that settle an event (its dead letter, or taking it off the list) are retried until durable: 0.2 s, doubling
-    /// up to this. The event is not settled until then, so the watermark stays below it.
+    /// up to this; a turn failing for want of storage is retried every this long. The event is not settled until then, so
+    /// the watermark stays below it.
     /// </summary>
     internal static readonly TimeSpan DurableRetryCap = TimeSpan.FromSeconds(5);
     private const int WindowSize = 4096;
@@ -34,25 +33,20 @@ public sealed partial class EventDispatcher : BackgroundService
     private readonly ConcurrentQueue<StoredEvent> _live = new();
     private readonly EventStore _store;
     private readonly IEventDelivery _delivery;
-    private readonly DeadLetterStore _deadLetterStore;
-    private readonly SqliteDatabase _database;
-    private readonly SqliteWriter _writer;
+    private readonly DeadLetterBook _deadLetters;
+    private readonly WatermarkTable _watermarks;
     private readonly SemaphoreSlim _gate;
     private readonly TimeProvider _time;
     private readonly ILogger<EventDispatcher> _logger;
     private int _liveCount;
     private long _watermark;
 
-    /// <summary>Inbox sequences recorded as dead letters (few): one delivered later after all leaves the list.</summary>
-    private readonly HashSet<long> _deadLetters = [];
-
     public EventDispatcher(EventStore store, IEventDelivery delivery, DeadLetterStore deadLetters, SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<IntakeOptions> options, ILogger<EventDispatcher> logger)
     {
         _store = store;
         _delivery = delivery;
-        _deadLetterStore = deadLetters;
-        _database = database;
-        _writer = writer;
+        _deadLetters = new DeadLetterBook(deadLetters, time, logger);
+        _watermarks = new WatermarkTable(database, writer);
         _time = time;
         _logger = logger;
         _gate = new SemaphoreSlim(options.Value.MaxInFlight);
@@ -76,9 +70,8 @@ public sealed partial class EventDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _watermark = ReadWatermark();
-        lock (_deadLetters)
-            _deadLetters.UnionWith(_deadLetterStore.Seqs());
+        _watermark = _watermarks.Read();
+        _deadLetters.Load();
         var cursor = _watermark;
         var inFlight = new Queue<(long Seq, Task<bool> Settled)>();
         var persisted = _watermark;
@@ -125,7 +118,7 @@ public sealed partial class EventDispatcher : BackgroundService
                 {
                     persisted = Watermark;
                     lastPersist = _time.GetTimestamp();
-                    persisting = PersistAsync(persisted);
+                    persisting = _watermarks.SaveAsync(persisted);
                 }
                 if (!progressed)
                     await WaitForWorkAsync(inFlight.Count > 0 ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromSeconds(1), stoppingToken);
@@ -140,7 +133,7 @@ public sealed partial class EventDispatcher : BackgroundService
             await Task.WhenAll(inFlight.Select(f => f.Settled)).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
             Advance(inFlight);
             if (!await persisting || Watermark != persisted)
-                await PersistAsync(Watermark);
+                await _watermarks.SaveAsync(Watermark);
         }
     }
 
@@ -201,7 +194,7 @@ public sealed partial class EventDispatcher : BackgroundService
         try
         {
             await _delivery.DeliverAsync(events, stoppingToken, replay);
-            return await ForgetDeadLettersAsync(events, stoppingToken);
+            return await _deadLetters.ForgetDeliveredAsync(events, stoppingToken);
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
@@ -254,7 +247,7 @@ public sealed partial class EventDispatcher : BackgroundService
                 {
                     await Task.Delay(delay, _time, stoppingToken);
                     await _delivery.DeliverAsync(events, stoppingToken, replay: true);
-                    return await ForgetDeadLettersAsync(events, stoppingToken);
+                    return await _deadLetters.ForgetDeliveredAsync(events, stoppingToken);
                 }
                 catch (Exception retry)
                 {
@@ -271,16 +264,7 @@ public sealed partial class EventDispatcher : BackgroundService
                     }
                 }
             }
-            // Settled only once the dead letter is durable (a full disk fails this write too); logged after it is.
-            if (!await UntilDurableAsync(() => _deadLetterStore.RecordAsync(e, last), ex => LogDeadLetterNotRecorded(e.Event.Id, e.Seq, ex.Message), stoppingToken))
-            {
-                LogDeadLetterLeft(e.Event.Id, e.Seq);
-                return false;
-            }
-            lock (_deadLetters)
-                _deadLetters.Add(e.Seq);
-            LogPoison(last, e.Event.Id, e.Seq, e.Event.CustomerId);
-            return true;
+            return await _deadLetters.RecordAsync(e, last, stoppingToken);
         }
         finally
         {
@@ -294,86 +278,6 @@ public sealed partial class EventDispatcher : BackgroundService
             Interlocked.Exchange(ref _watermark, inFlight.Dequeue().Seq);
     }
 
-    /// <summary>Saves the watermark; false when the write failed (a full disk): the loop saves it again.</summary>
-    private async Task<bool> PersistAsync(long watermark)
-    {
-        try
-        {
-            await _writer.WriteAsync(ctx => ctx.Execute(
-                "INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                ("$k", WatermarkKey), ("$v", watermark.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-            return true;
-        }
-        catch (Exception)
-        {
-            // Saved again by the loop; meanwhile a restart redelivers above the saved watermark, recognised exactly.
-            return false;
-        }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="write"/> until it is durable, waiting 0.2 s, doubling up to <see cref="DurableRetryCap"/>, between
-    /// attempts (the first failure is reported to <paramref name="firstFailure"/>); false when the server stops first.
-    /// </summary>
-    private async Task<bool> UntilDurableAsync(Func<Task> write, Action<Exception> firstFailure, CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await write();
-                return true;
-            }
-            catch (Exception ex)
-            {
-                if (attempt == 0)
-                    firstFailure(ex);
-                try
-                {
-                    await Task.Delay(delay, _time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-                delay = delay * 2 < DurableRetryCap ? delay * 2 : DurableRetryCap;
-            }
-        }
-    }
-
-    /// <summary>
-    /// A dead letter delivered after all (redelivered above the watermark after a restart) is applied: numbered events are
-    /// recognised exactly, so a delivery that succeeds means the event is in the customer's state. It leaves the list, durably
-    /// before the event counts as settled; false when the server stops first (it is delivered again after the restart).
-    /// </summary>
-    private async Task<bool> ForgetDeadLettersAsync(IReadOnlyList<StoredEvent> events, CancellationToken stoppingToken)
-    {
-        List<long>? delivered = null;
-        lock (_deadLetters)
-        {
-            if (_deadLetters.Count == 0)
-                return true;
-            foreach (var e in events)
-                if (e.Delivery is not null && _deadLetters.Remove(e.Seq))
-                    (delivered ??= []).Add(e.Seq);
-        }
-        if (delivered is null || await UntilDurableAsync(() => _deadLetterStore.ForgetAsync(delivered), ex => LogForgetFailed(delivered.Count, ex.Message), stoppingToken))
-            return true;
-        lock (_deadLetters)
-            _deadLetters.UnionWith(delivered);
-        return false;
-    }
-
-    private long ReadWatermark()
-    {
-        using var connection = _database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", WatermarkKey);
-        return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor for want of storage ({Reason}); retrying every 5 s until storage recovers, not dead-lettered")]
     private partial void LogWaitingForStorage(string crmEventId, long seq, string reason);
 
@@ -383,16 +287,4 @@ public sealed partial class EventDispatcher : BackgroundService
     // {CrmEventId}, not {EventId}: Microsoft.Extensions.Logging's own EventId (the log method's id) would take that name's place.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor; retrying in {Delay}")]
     private partial void LogRetry(Exception ex, string crmEventId, long seq, TimeSpan delay);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
-    private partial void LogPoison(Exception ex, string crmEventId, long seq, string customerId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) kept failing in its actor, and its dead letter could not be recorded ({Reason}); retrying until it is, the dispatch watermark stays below it")]
-    private partial void LogDeadLetterNotRecorded(string crmEventId, long seq, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping before the dead letter of event {CrmEventId} (seq {Seq}) was recorded; it stays above the watermark and is delivered again after the restart")]
-    private partial void LogDeadLetterLeft(string crmEventId, long seq);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} dead letter(s) applied after all could not be taken off the list ({Reason}); retrying until they are")]
-    private partial void LogForgetFailed(int count, string reason);
 }
