@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AgentCrm.Audit;
+using AgentCrm.Server;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Agents;
@@ -15,14 +16,7 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
     private const string VersionKey = "registry.version";
 
     /// <summary>The change counter: bumped by every transition.</summary>
-    public long ReadVersion()
-    {
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", VersionKey);
-        return cmd.ExecuteScalar() is string s ? long.Parse(s, CultureInfo.InvariantCulture) : 0;
-    }
+    public long ReadVersion() => MetaValues.ReadLong(database, VersionKey);
 
     public Dictionary<(string, string), AgentVersionRecord> ReadVersions()
     {

@@ -1,3 +1,4 @@
+using AgentCrm.Server;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Intake;
@@ -7,14 +8,7 @@ internal sealed class WatermarkTable(SqliteDatabase database, SqliteWriter write
 {
     private const string WatermarkKey = "dispatch.watermark";
 
-    public long Read()
-    {
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT value FROM meta WHERE key = $k";
-        cmd.Parameters.AddWithValue("$k", WatermarkKey);
-        return cmd.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
-    }
+    public long Read() => MetaValues.ReadLong(database, WatermarkKey);
 
     /// <summary>Saves the watermark; false when the write failed (a full disk): the loop saves it again.</summary>
     public async Task<bool> SaveAsync(long watermark)
