@@ -24,7 +24,9 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
     private volatile bool _stopping;
     private int _stopStarted;
     private int _activeActivations;
+    private static readonly TimeSpan CapSweepInterval = TimeSpan.FromSeconds(1);
     private int _capSweepRunning;
+    private int _capSweepScheduled;
     private long _lastCapSweep;
     private long _turnsRun;
 
@@ -214,14 +216,22 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
 
     /// <summary>
     /// One cap sweep at a time, held until the actors it closed have deactivated (until then they still count), and at
-    /// most one a second: when the actors past the cap all have turns queued, nothing closes and activations go on.
+    /// most one a second: when the actors past the cap all have turns queued, nothing closes and activations go on. A
+    /// sweep refused for either reason is not lost: the running one looks again when it is done, a refused one a second
+    /// after the last.
     /// </summary>
     private List<Task> TryCloseOverCap()
     {
+        if (ActiveActivations <= _options.MaxActivations)
+            return [];
         var now = Time.GetTimestamp();
         var last = Interlocked.Read(ref _lastCapSweep);
-        if (ActiveActivations <= _options.MaxActivations || (last != 0 && Time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1))
-            || Interlocked.Exchange(ref _capSweepRunning, 1) == 1)
+        if (last != 0 && Time.GetElapsedTime(last, now) < CapSweepInterval)
+        {
+            ScheduleCapSweep(CapSweepInterval - Time.GetElapsedTime(last, now));
+            return [];
+        }
+        if (Interlocked.Exchange(ref _capSweepRunning, 1) == 1)
             return [];
         Interlocked.Exchange(ref _lastCapSweep, now);
         List<Task> closing = [];
@@ -231,9 +241,26 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
         }
         finally
         {
-            _ = Task.WhenAll(closing).ContinueWith(_ => Volatile.Write(ref _capSweepRunning, 0), TaskScheduler.Default);
+            _ = Task.WhenAll(closing).ContinueWith(_ =>
+            {
+                Volatile.Write(ref _capSweepRunning, 0);
+                if (ActiveActivations > _options.MaxActivations)
+                    ScheduleCapSweep(CapSweepInterval);
+            }, TaskScheduler.Default);
         }
         return closing;
+    }
+
+    private void ScheduleCapSweep(TimeSpan delay)
+    {
+        if (_stopping || Interlocked.Exchange(ref _capSweepScheduled, 1) == 1)
+            return;
+        _ = Task.Delay(delay, Time).ContinueWith(_ =>
+        {
+            Volatile.Write(ref _capSweepScheduled, 0);
+            if (!_stopping)
+                TryCloseOverCap();
+        }, TaskScheduler.Default);
     }
 
     /// <summary>Past <see cref="ActorOptions.MaxActivations"/>: closes the least recently active actors with nothing queued, down to nine tenths of it.</summary>

@@ -7,7 +7,8 @@ public interface IActorScheduler
 {
     /// <summary>
     /// Registers or replaces a reminder. <paramref name="period"/> null fires once. The change takes effect with the
-    /// turn's state (embedded host: in its transaction; Dapr host: sent once the turn succeeded, before its state); a turn
+    /// turn's state (embedded host: in its transaction; Dapr host: sent once the turn succeeded, before its state, so a state
+    /// save failing after them leaves them changed); a turn
     /// that fails changes no reminder.
     /// </summary>
     Task RegisterReminderAsync(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null, CancellationToken cancellationToken = default);

@@ -58,6 +58,18 @@ public sealed class ActivationLifecycleTests : IDisposable
 
         Assert.Equal("value-0", await host.InvokeAsync(ProbeActor.For("cap-0"), "get"));
         Assert.Equal(2, host.Probe.Activations(ProbeActor.For("cap-0")));
+
+        // Three more within the same second: the sweep waits out its second, then runs without another activation.
+        for (var i = 11; i < 14; i++)
+            await host.InvokeAsync(ProbeActor.For($"cap-{i}"), "set", $"value-{i}");
+        Assert.Equal(13, host.Host.ActiveActivations);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await host.Probe.WaitUntilAsync(
+            () => host.Probe.Deactivations(ProbeActor.For("cap-2")) == 1 && host.Probe.Deactivations(ProbeActor.For("cap-5")) == 1,
+            "the deferred sweep to close the four least recently active after a second");
+        for (var waited = 0; host.Host.ActiveActivations != 9 && waited < 5000; waited += 10)
+            await Task.Delay(10);
+        Assert.Equal(9, host.Host.ActiveActivations);
     }
 
     [Fact]
