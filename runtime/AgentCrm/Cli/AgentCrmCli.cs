@@ -21,6 +21,9 @@ public static class AgentCrmCli
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // Per run: a run in the same process (tests) must not tell an earlier run's interruption.
+        Volatile.Write(ref _kept, null);
+        Volatile.Write(ref _finishing, 0);
         var root = new RootCommand("AgentCrm: scenario agents that turn CRM signals into briefs for customer-success managers.");
         root.Options.Add(Data);
         root.Options.Add(Json);
@@ -62,8 +65,17 @@ public static class AgentCrmCli
         int SignalExitCode() => 128 + (stopSignal == "SIGTERM" ? 15 : 2);
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
+            var again = stopSignal is not null;
             stopSignal ??= context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
-            if (!serving)
+            if (!serving && again)
+            {
+                // A second signal ends the verb whatever it is doing, even while it stores its work (which may take minutes).
+                context.Cancel = true;
+                if (Volatile.Read(ref _finishing) == 1)
+                    Volatile.Write(ref _kept, "a second signal left it while it was storing its work: see `agents list` and `cases list` for what was stored");
+                abandoned.TrySetResult(SignalExitCode());
+            }
+            else if (!serving)
             {
                 context.Cancel = true;
                 interrupt.Cancel();
