@@ -243,7 +243,8 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
         {
             _ = Task.WhenAll(closing).ContinueWith(_ =>
             {
-                Volatile.Write(ref _capSweepRunning, 0);
+                // A full fence: the count must be read after the flag is down, or an activation seeing it still up is missed.
+                Interlocked.Exchange(ref _capSweepRunning, 0);
                 if (ActiveActivations > _options.MaxActivations)
                     ScheduleCapSweep(CapSweepInterval);
             }, TaskScheduler.Default);
@@ -255,7 +256,7 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
     {
         if (_stopping || Interlocked.Exchange(ref _capSweepScheduled, 1) == 1)
             return;
-        _ = Task.Delay(delay, Time).ContinueWith(_ =>
+        _ = Task.Delay(delay, Time, _stopLoops.Token).ContinueWith(_ =>
         {
             Volatile.Write(ref _capSweepScheduled, 0);
             if (!_stopping)

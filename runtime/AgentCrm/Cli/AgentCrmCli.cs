@@ -55,6 +55,7 @@ public static class AgentCrmCli
         string? stopSignal = null;
         var commandHandlesSignals = false;
         var told = 0;
+        var signals = 0;
         using var interrupt = new CancellationTokenSource();
         var abandoned = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         void TellStopped()
@@ -65,8 +66,9 @@ public static class AgentCrmCli
         int SignalExitCode() => 128 + (stopSignal == "SIGTERM" ? 15 : 2);
         void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            var again = stopSignal is not null;
-            stopSignal ??= context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT";
+            // Each signal's handler runs on a thread of its own: which one came first is decided once.
+            var again = Interlocked.Increment(ref signals) > 1;
+            Interlocked.CompareExchange(ref stopSignal, context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT", null);
             if (!serving && again)
             {
                 // A second signal ends the verb whatever it is doing, even while it stores its work (which may take minutes).
@@ -78,7 +80,14 @@ public static class AgentCrmCli
             else if (!serving)
             {
                 context.Cancel = true;
-                interrupt.Cancel();
+                try
+                {
+                    interrupt.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The verb ended meanwhile.
+                }
                 // A verb between Finishing and Kept is waited for: leaving it then would leave its work half-done.
                 _ = Task.Run(async () =>
                 {
