@@ -226,9 +226,10 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
             return [];
         var now = Time.GetTimestamp();
         var last = Interlocked.Read(ref _lastCapSweep);
-        if (last != 0 && Time.GetElapsedTime(last, now) < CapSweepInterval)
+        var sinceLast = last == 0 ? CapSweepInterval : Time.GetElapsedTime(last, now);
+        if (sinceLast < CapSweepInterval)
         {
-            ScheduleCapSweep(CapSweepInterval - Time.GetElapsedTime(last, now));
+            ScheduleCapSweep(CapSweepInterval - sinceLast);
             return [];
         }
         if (Interlocked.Exchange(ref _capSweepRunning, 1) == 1)
@@ -268,10 +269,7 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
     private List<Task> CloseOverCap()
     {
         var closing = new List<Task>();
-        var active = ActiveActivations;
-        if (active <= _options.MaxActivations)
-            return closing;
-        var excess = active - (_options.MaxActivations - _options.MaxActivations / 10);
+        var excess = ActiveActivations - (_options.MaxActivations - _options.MaxActivations / 10);
         var now = Time.GetUtcNow();
         foreach (var activation in _activations.Values.Select(a => (Activation: a, a.LastActivity)).OrderBy(a => a.LastActivity).Select(a => a.Activation))
         {

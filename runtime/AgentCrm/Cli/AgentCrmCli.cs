@@ -263,10 +263,8 @@ public static class AgentCrmCli
 
     public static int Fail(string message)
     {
-        // A message may quote a file's content (a CSV cell, a label): a control character in it (ESC starts a terminal escape
-        // sequence) is shown as U+FFFD, never sent to the terminal.
-        var line = string.Concat(message.ReplaceLineEndings(" ").Select(c => c == '\t' ? ' ' : char.IsControl(c) ? '\uFFFD' : c));
-        Console.Error.WriteLine($"agentcrm: {line}");
+        // A message may quote a file's content (a CSV cell, a label): printed as the text report prints case-file names.
+        Console.Error.WriteLine($"agentcrm: {Sandbox.Reports.ReportText.Printable(message.ReplaceLineEndings(" "))}");
         return 1;
     }
 

@@ -129,12 +129,13 @@ public static class ReportText
     private static void Metric(StringBuilder text, string name, Estimate estimate) =>
         Line(text, $"{name,-18} {Number(estimate.Value),7}  [{Number(estimate.Lower)}, {Number(estimate.Upper)}]");
 
-    // Names come from case files (segments, case ids, error reasons): a control character in one (ESC starts a terminal
-    // escape sequence) is shown as U+FFFD, never sent to the terminal the table is printed on; a line break or tab as a space.
-    private static void Line(StringBuilder text, FormattableString line)
-    {
-        foreach (var c in line.ToString(CultureInfo.InvariantCulture))
-            text.Append(c is '\n' or '\r' or '\t' ? ' ' : char.IsControl(c) ? '\uFFFD' : c);
-        text.Append('\n');
-    }
+    private static void Line(StringBuilder text, FormattableString line) =>
+        text.Append(Printable(line.ToString(CultureInfo.InvariantCulture))).Append('\n');
+
+    /// <summary>
+    /// <paramref name="text"/> safe to print on a terminal: names come from case files (segments, case ids, error reasons),
+    /// and a control character in one (ESC starts a terminal escape sequence) is shown as U+FFFD; a line break or tab as a space.
+    /// </summary>
+    public static string Printable(string text) =>
+        string.Concat(text.Select(c => c is '\n' or '\r' or '\t' ? ' ' : char.IsControl(c) ? '\uFFFD' : c));
 }

@@ -49,10 +49,7 @@ public sealed class ActivationLifecycleTests : IDisposable
         await host.Probe.WaitUntilAsync(
             () => host.Probe.Deactivations(ProbeActor.For("cap-0")) == 1 && host.Probe.Deactivations(ProbeActor.For("cap-1")) == 1,
             "probe/cap-0 and probe/cap-1 deactivated after the eleventh went past a cap of ten");
-        // The host counts an actor out just after its OnDeactivateAsync, which the probe saw.
-        for (var waited = 0; host.Host.ActiveActivations != 9 && waited < 5000; waited += 10)
-            await Task.Delay(10);
-        Assert.Equal(9, host.Host.ActiveActivations);
+        Assert.Equal(9, await ActiveActivationsSettledAsync(host, 9));
         Assert.Equal(0, host.Probe.Deactivations(ProbeActor.For("cap-2")));
         Assert.Equal(0, host.Probe.Deactivations(ProbeActor.For("cap-10")));
 
@@ -72,9 +69,15 @@ public sealed class ActivationLifecycleTests : IDisposable
         await host.Probe.WaitUntilAsync(
             () => host.Probe.Deactivations(ProbeActor.For("cap-2")) == 1 && host.Probe.Deactivations(ProbeActor.For("cap-5")) == 1,
             "the deferred sweep to close the four least recently active after a second");
-        for (var waited = 0; host.Host.ActiveActivations != 9 && waited < 5000; waited += 10)
+        Assert.Equal(9, await ActiveActivationsSettledAsync(host, 9));
+    }
+
+    /// <summary>The host's count once it is <paramref name="expected"/> or 5 s have passed: it counts an actor out just after the OnDeactivateAsync the probe sees.</summary>
+    private static async Task<int> ActiveActivationsSettledAsync(TestHost host, int expected)
+    {
+        for (var waited = 0; host.Host.ActiveActivations != expected && waited < 5000; waited += 10)
             await Task.Delay(10);
-        Assert.Equal(9, host.Host.ActiveActivations);
+        return host.Host.ActiveActivations;
     }
 
     [Fact]

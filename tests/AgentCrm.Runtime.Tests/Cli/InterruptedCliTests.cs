@@ -47,19 +47,8 @@ public sealed class InterruptedCliTests
         Assert.True(add.ExitCode == 0, add.Stderr);
         // --out is a pipe nobody reads: once its version is registered and evaluated, the fit is held writing the manifest.
         var manifest = Fifo(dir, "manifest.json");
-        async Task Evaluated()
-        {
-            // Generous: on a loaded machine, beside other fits, this fit has taken minutes.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-            while (true)
-            {
-                var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"], timeLimit: TimeSpan.FromMinutes(2));
-                if (list.ExitCode == 0 && JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
-                    .Any(v => v.GetProperty("version").GetString() == "7.1.0" && v.GetProperty("state").GetString() == "evaluated"))
-                    return;
-                await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
-            }
-        }
+        // Generous: on a loaded machine, beside other fits, this fit has taken minutes.
+        Task Evaluated() => UntilEvaluatedAsync(dir, v => v.GetProperty("version").GetString() == "7.1.0", TimeSpan.FromMinutes(8));
 
         var result = await RunAndSignalAsync(["agents", "fit", "renewal-risk", "--cases", "small", "--version", "7.1.0", "--out", manifest, "--data", dir, "--json"], 2, Evaluated);
 
@@ -76,18 +65,7 @@ public sealed class InterruptedCliTests
         Assert.True(register.ExitCode == 0, register.Stderr);
         // --html is a pipe nobody reads: once the report is stored (the version is then evaluated), the verb is held writing it.
         var html = Fifo(dir, "report.html");
-        async Task Evaluated()
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-            while (true)
-            {
-                var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"], timeLimit: TimeSpan.FromMinutes(2));
-                if (list.ExitCode == 0 && JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
-                    .Any(v => v.GetProperty("id").GetString() == "nps-watch" && v.GetProperty("state").GetString() == "evaluated"))
-                    return;
-                await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
-            }
-        }
+        Task Evaluated() => UntilEvaluatedAsync(dir, v => v.GetProperty("id").GetString() == "nps-watch", TimeSpan.FromMinutes(4));
 
         var result = await RunAndSignalAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--html", html, "--data", dir, "--json"], 15, Evaluated);
 
@@ -134,5 +112,19 @@ public sealed class InterruptedCliTests
             Assert.Fail($"the verb did not end within 30 s of the signal: {await stderr}");
         }
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Polls <c>agents list</c> until a version <paramref name="matches"/> accepts is <c>evaluated</c>.</summary>
+    private static async Task UntilEvaluatedAsync(string dir, Func<JsonElement, bool> matches, TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        while (true)
+        {
+            var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"], timeLimit: TimeSpan.FromMinutes(2));
+            if (list.ExitCode == 0 && JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
+                .Any(v => matches(v) && v.GetProperty("state").GetString() == "evaluated"))
+                return;
+            await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+        }
     }
 }
