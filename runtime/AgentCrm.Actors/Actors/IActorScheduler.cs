@@ -7,9 +7,8 @@ public interface IActorScheduler
 {
     /// <summary>
     /// Registers or replaces a reminder. <paramref name="period"/> null fires once. The change takes effect with the
-    /// turn's state (embedded host: in its transaction; Dapr host: sent once the turn succeeded, before its state, so a state
-    /// save failing after them leaves them changed); a turn
-    /// that fails changes no reminder.
+    /// turn's state (embedded host: in its transaction; Dapr host: saved with its state and sent once it is saved, again
+    /// before the next turn if daprd refused them); a turn that fails, or whose save fails, changes no reminder.
     /// </summary>
     Task RegisterReminderAsync(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null, CancellationToken cancellationToken = default);
 

@@ -159,6 +159,8 @@ public sealed partial class DaprActorRuntime(
                     continue;
                 if (activation.Actor is null)
                     await ActivateAsync(id, type, activation, cancellationToken).ConfigureAwait(false);
+                // A saved turn's reminder calls that daprd has not confirmed go first: no turn runs ahead of them.
+                await SendOutboxAsync(id, activation).ConfigureAwait(false);
                 Interlocked.Increment(ref _turns);
                 var state = activation.State!;
                 var scheduler = activation.Scheduler!;
@@ -175,9 +177,13 @@ public sealed partial class DaprActorRuntime(
                     scheduler.Discard();
                     throw;
                 }
+                // daprd keeps reminders apart from state: the turn's reminder calls are saved with its state (one
+                // transaction) and sent once it is saved, so they change with the state or not at all.
+                var reminders = scheduler.TakeReminders();
+                if (reminders.Count > 0)
+                    changes = changes with { State = [.. changes.State, new StateChange(DaprActorScheduler.OutboxKey, JsonSerializer.SerializeToUtf8Bytes(reminders, ActorStateManager.Json))] };
                 try
                 {
-                    await scheduler.FlushRemindersAsync().ConfigureAwait(false);
                     await _store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch
@@ -185,6 +191,21 @@ public sealed partial class DaprActorRuntime(
                     state.Forget(changes);
                     scheduler.Discard();
                     throw;
+                }
+                if (reminders.Count > 0)
+                {
+                    activation.Outbox = reminders;
+                    try
+                    {
+                        await SendOutboxAsync(id, activation).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The caller hears of it and retries (daprd redelivers, the dispatcher calls again): the state is
+                        // saved, so the retry is a duplicate, and the outbox is sent again before it runs.
+                        scheduler.Discard();
+                        throw new DaprReminderOutboxException(ex);
+                    }
                 }
                 await scheduler.FlushAsync().ConfigureAwait(false);
                 return result;
@@ -207,6 +228,9 @@ public sealed partial class DaprActorRuntime(
             await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
             // As the embedded host saves what activation changed before the first turn: reminders set there are sent now.
             await scheduler.FlushRemindersAsync().ConfigureAwait(false);
+            // Reminder calls an earlier activation saved but could not confirm (sent before this activation's first turn).
+            var outbox = await _store.LoadAsync(id, DaprActorScheduler.OutboxKey, cancellationToken).ConfigureAwait(false);
+            activation.Outbox = outbox is null ? null : JsonSerializer.Deserialize<ReminderCall[]>(outbox, ActorStateManager.Json);
         }
         catch
         {
@@ -220,6 +244,16 @@ public sealed partial class DaprActorRuntime(
         activation.State = state;
         activation.Scheduler = scheduler;
         Interlocked.Increment(ref _active);
+    }
+
+    /// <summary>Sends the activation's unconfirmed reminder calls, then removes them from state; throws (keeping them) on failure.</summary>
+    private async Task SendOutboxAsync(ActorId id, Activation activation)
+    {
+        if (activation.Outbox is not { } outbox)
+            return;
+        await activation.Scheduler!.SendAsync(outbox).ConfigureAwait(false);
+        await _store.SaveAsync(id, new TurnChanges([new StateChange(DaprActorScheduler.OutboxKey, null)], []), CancellationToken.None).ConfigureAwait(false);
+        activation.Outbox = null;
     }
 
     private async ValueTask DisposeAsync(Actor actor)
@@ -237,7 +271,7 @@ public sealed partial class DaprActorRuntime(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Type}/{Id} failed; its state changes were discarded")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Type}/{Id} failed; its state changes were discarded unless the error says they were saved")]
     private partial void LogTurnFailed(Exception ex, string type, string id, string turn);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Type}/{Id} changed state in OnDeactivateAsync; under Dapr that change is not saved (daprd has already released the actor)")]
@@ -254,5 +288,8 @@ public sealed partial class DaprActorRuntime(
         public ActorStateManager? State { get; set; }
 
         public DaprActorScheduler? Scheduler { get; set; }
+
+        /// <summary>Reminder calls saved in state (<see cref="DaprActorScheduler.OutboxKey"/>) that daprd has not confirmed.</summary>
+        public IReadOnlyList<ReminderCall>? Outbox { get; set; }
     }
 }

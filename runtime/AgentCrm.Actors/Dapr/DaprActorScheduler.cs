@@ -4,14 +4,24 @@ using AgentCrm.Actors;
 namespace AgentCrm.Dapr;
 
 /// <summary>
-/// Reminders and timers of one activation, kept by daprd. The calls a turn makes are queued and sent, in order, once
-/// the turn succeeded (reminders just before its state is saved, timers just after), before the caller hears back:
-/// a failed turn changes no reminder and no timer.
+/// One reminder change a turn made: a registration due at <see cref="DueAt"/> (absolute, so a call sent late keeps its
+/// due time), or a removal (<see cref="DueAt"/> null). Kept in the actor's state as the reminder outbox.
+/// </summary>
+internal sealed record ReminderCall(string Name, DateTimeOffset? DueAt, TimeSpan? Period, JsonElement? Data);
+
+/// <summary>
+/// Reminders and timers of one activation, kept by daprd. A turn's calls are queued; the runtime saves its reminder
+/// calls with its state (the outbox, <see cref="OutboxKey"/>) and sends them once that state is saved, and its timer
+/// calls just after: a failed turn changes no reminder and no timer, and a saved turn's reminders reach daprd even if
+/// sending them fails then (they are sent again before the actor's next turn, from state).
 /// </summary>
 internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) : IActorScheduler
 {
+    /// <summary>The state key of the reminder calls saved but not yet confirmed by daprd; reserved on every actor.</summary>
+    public const string OutboxKey = "agentcrm.reminder-outbox";
+
     private readonly List<Func<Task>> _pending = [];
-    private readonly List<Func<Task>> _reminders = [];
+    private readonly List<ReminderCall> _reminders = [];
 
     public Task RegisterReminderAsync(string name, TimeSpan dueTime, TimeSpan? period, JsonElement? data = null, CancellationToken cancellationToken = default)
     {
@@ -20,8 +30,7 @@ internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) 
         if (period is { } p)
             ArgumentOutOfRangeException.ThrowIfLessThan(p, TimeSpan.FromMilliseconds(1), nameof(period));
         cancellationToken.ThrowIfCancellationRequested();
-        var copy = data?.Clone();
-        _reminders.Add(() => sidecar.RegisterReminderAsync(id, name, dueTime, period, copy, CancellationToken.None));
+        _reminders.Add(new ReminderCall(name, sidecar.Time.GetUtcNow() + dueTime, period, data?.Clone()));
         return Task.CompletedTask;
     }
 
@@ -29,7 +38,7 @@ internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) 
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         cancellationToken.ThrowIfCancellationRequested();
-        _reminders.Add(() => sidecar.UnregisterReminderAsync(id, name, CancellationToken.None));
+        _reminders.Add(new ReminderCall(name, null, null, null));
         return Task.CompletedTask;
     }
 
@@ -44,28 +53,52 @@ internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) 
 
     public void UnregisterTimer(string name) => _pending.Add(() => sidecar.UnregisterTimerAsync(id, name, CancellationToken.None));
 
+    /// <summary>Takes the reminder calls of a turn that succeeded, in order (empty when it made none).</summary>
+    public IReadOnlyList<ReminderCall> TakeReminders()
+    {
+        if (_reminders.Count == 0)
+            return [];
+        var taken = _reminders.ToArray();
+        _reminders.Clear();
+        return taken;
+    }
+
     /// <summary>
-    /// Sends the reminder calls of a turn that succeeded, in order, before its state is saved; throws the first failure
-    /// (the turn then fails and is retried, registering them again). A turn that failed sends none, so a reminder
-    /// moves on only with a turn that succeeded.
+    /// Sends reminder calls to daprd in order; throws the first failure. A registration keeps its due time: one past
+    /// due (sent late) is registered due at once.
     /// </summary>
-    public Task FlushRemindersAsync() => SendAsync(_reminders);
+    public async Task SendAsync(IReadOnlyList<ReminderCall> calls)
+    {
+        foreach (var call in calls)
+        {
+            if (call.DueAt is { } dueAt)
+            {
+                var dueTime = dueAt - sidecar.Time.GetUtcNow();
+                await sidecar.RegisterReminderAsync(id, call.Name, dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime, call.Period, call.Data, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await sidecar.UnregisterReminderAsync(id, call.Name, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Sends the reminder calls made outside a turn's save (activation, deactivation) at once; throws the first failure.</summary>
+    public Task FlushRemindersAsync() => SendAsync(TakeReminders());
 
     /// <summary>Sends the timer calls of the turn in the order they were made; throws the first failure.</summary>
-    public Task FlushAsync() => SendAsync(_pending);
+    public async Task FlushAsync()
+    {
+        var pending = _pending.ToArray();
+        _pending.Clear();
+        foreach (var call in pending)
+            await call().ConfigureAwait(false);
+    }
 
     /// <summary>A failed turn's reminder and timer calls are dropped with its state changes.</summary>
     public void Discard()
     {
         _pending.Clear();
         _reminders.Clear();
-    }
-
-    private static async Task SendAsync(List<Func<Task>> calls)
-    {
-        var pending = calls.ToArray();
-        calls.Clear();
-        foreach (var call in pending)
-            await call().ConfigureAwait(false);
     }
 }

@@ -190,6 +190,21 @@ public abstract class ActorBehaviourSuite : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reminders_RegisteredByATurnWhoseSaveFails_AreNotRegistered()
+    {
+        var id = ProbeActor.For("remind-unsaved");
+        await Host.InvokeAsync(id, "remind", new ReminderRequest("nudge", TimeSpan.FromHours(1), null));
+
+        // The turn moves the reminder a month on, then its save fails (an enlisted write throws): the reminder stays.
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "remind-failing-write", new ReminderRequest("nudge", TimeSpan.FromDays(30), null)));
+        await Host.AdvanceAsync(TimeSpan.FromHours(2));
+
+        Assert.Equal(1, await Host.FireDueRemindersAsync());
+        Assert.Equal(["nudge"], Host.Probe.Reminders(id));
+        Assert.Null(await Host.InvokeAsync(id, "get"));
+    }
+
+    [Fact]
     public async Task Reminders_FiringTurnMovesItsReminderOnThenFails_FiresAgainUntilATurnSucceeds()
     {
         var id = ProbeActor.For("rearmed");

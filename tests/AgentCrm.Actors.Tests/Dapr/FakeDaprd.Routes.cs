@@ -17,6 +17,11 @@ public sealed partial class FakeDaprd
     /// <summary>The next <paramref name="count"/> reminder creations answer 500 <c>ERR_ACTOR_REMINDER_CREATE</c>, as a daprd whose placement or store fails.</summary>
     public void FailReminderCreates(int count) => Volatile.Write(ref _failReminderCreates, count);
 
+    private int _failStateTransactions;
+
+    /// <summary>The next <paramref name="count"/> state transactions answer 500 <c>ERR_ACTOR_STATE_TRANSACTION_SAVE</c>, as a daprd whose state store fails.</summary>
+    public void FailStateTransactions(int count) => Volatile.Write(ref _failStateTransactions, count);
+
     private void Map(WebApplication web)
     {
         web.MapGet("/v1.0/healthz", () => Results.NoContent());
@@ -86,6 +91,8 @@ public sealed partial class FakeDaprd
         var actor = new ActorId(type, id);
         if (!_active.ContainsKey(actor))
             return Error(400, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing");
+        if (Interlocked.Decrement(ref _failStateTransactions) >= 0)
+            return Error(500, "ERR_ACTOR_STATE_TRANSACTION_SAVE", "injected failure");
         JsonArray operations;
         try
         {

@@ -85,7 +85,7 @@ internal sealed class DaprHostUnderTest : IHostUnderTest
 
     public int ActiveActivations => _app.Services.GetRequiredService<DaprActorRuntime>().ActiveActivations;
 
-    public static async Task<DaprHostUnderTest> StartAsync(TestDirectory directory, ManualTimeProvider time, Probe probe, FakeDaprd? daprd = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<DaprHostUnderTest> StartAsync(TestDirectory directory, ManualTimeProvider time, Probe probe, FakeDaprd? daprd = null, IReadOnlyDictionary<string, string?>? settings = null, bool sharedClock = false)
     {
         daprd ??= await FakeDaprd.StartAsync(time);
         var builder = WebApplication.CreateSlimBuilder();
@@ -99,6 +99,10 @@ internal sealed class DaprHostUnderTest : IHostUnderTest
         if (settings is not null)
             builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(probe);
+        // The app and "daprd" read one clock, as a sidecar and its app on one machine do (the app's waits then need the
+        // test to advance it: its polls for daprd's health wait on it).
+        if (sharedClock)
+            builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddDaprActorHost();
         builder.Services.AddActor<ProbeActor>(ProbeActor.TypeName, ProbeActor.Methods, ProbeActor.Results);
         var app = builder.Build();
