@@ -221,9 +221,27 @@ public sealed partial class CustomerActor(
             return;
         var now = time.GetUtcNow();
         using var lease = registry.Enter();
-        await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, $"reminder:{RescoreReminder}:{now:yyyyMMdd}", cancellationToken);
+        await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, RescoreTrigger(state, now), cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
         State.Set(StateKey, state);
+    }
+
+    /// <summary>
+    /// What a re-score firing is named after (its briefs' trigger, part of their id): the point it re-scores — the latest
+    /// of 90, 60 and 30 days before the contract's end that has passed — not the day it ran, so a firing repeated after a
+    /// failure (under Dapr the briefs of a turn whose state save failed are already written) names the same briefs.
+    /// </summary>
+    internal static string RescoreTrigger(CustomerState state, DateTimeOffset now)
+    {
+        if (state.Contract?.End is { } end)
+        {
+            foreach (var days in RescoreDaysBeforeEnd.Reverse())
+            {
+                if (end.AddDays(-days) <= now)
+                    return $"reminder:{RescoreReminder}:{end.UtcDateTime:yyyyMMdd}-{days}d";
+            }
+        }
+        return $"reminder:{RescoreReminder}:{now.UtcDateTime:yyyyMMdd}";
     }
 
     private async Task<CustomerSnapshot?> SnapshotAsync(CancellationToken cancellationToken)

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using AgentCrm.Actors;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Customers;
 using AgentCrm.Runtime.Tests.Intake;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +25,22 @@ public sealed class RenewalRescoreTests
           "rules": { "conditions": [ { "name": "ending", "when": "contract.daysToEnd >= 0", "weight": 1 } ] }
         }
         """;
+
+    [Fact]
+    public void RescoreTrigger_NamesThePointReScored_NotTheDayTheFiringRan()
+    {
+        var state = JsonSerializer.Deserialize<CustomerState>(
+            """{"customerId":"acme","contract":{"end":"2027-03-31T00:00:00+00:00","eventId":"c1"}}""", new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        var sixtyDaysBefore = new DateTimeOffset(2027, 1, 30, 23, 59, 0, TimeSpan.Zero);
+
+        // A firing retried after midnight (its first try's brief may already be written) names the same brief.
+        Assert.Equal("reminder:renewal-rescore:20270331-60d", CustomerActor.RescoreTrigger(state, sixtyDaysBefore));
+        Assert.Equal("reminder:renewal-rescore:20270331-60d", CustomerActor.RescoreTrigger(state, sixtyDaysBefore.AddMinutes(2)));
+        Assert.Equal("reminder:renewal-rescore:20270331-90d", CustomerActor.RescoreTrigger(state, new DateTimeOffset(2026, 12, 31, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal("reminder:renewal-rescore:20270331-30d", CustomerActor.RescoreTrigger(state, new DateTimeOffset(2027, 4, 2, 0, 0, 0, TimeSpan.Zero)));
+        // Without a contract end (removed since the reminder was set) the day names it, as before.
+        Assert.Equal("reminder:renewal-rescore:20270130", CustomerActor.RescoreTrigger(new CustomerState { CustomerId = "acme" }, sixtyDaysBefore));
+    }
 
     [Fact]
     public async Task RescoreReminder_ItsTurnFailsOnce_FiresAgainAndTheRescoreBriefIsWritten()
