@@ -33,6 +33,16 @@ public sealed partial class DaprActorRuntime(
     SqliteWriter writer,
     ILogger<DaprActorRuntime> logger)
 {
+    /// <summary>
+    /// Method arguments are read strictly: a constructor parameter missing or a non-nullable member null (<c>{}</c> for a
+    /// record of events) is a bad argument (400), not a failure inside the turn.
+    /// </summary>
+    private static readonly JsonSerializerOptions Arguments = new(ActorStateManager.Json)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
     private readonly DaprActorStateStore _store = new(sidecar, writer);
     private int _active;
@@ -58,7 +68,7 @@ public sealed partial class DaprActorRuntime(
         {
             try
             {
-                argument = body.IsEmpty ? null : JsonSerializer.Deserialize(body.Span, argumentType, ActorStateManager.Json);
+                argument = body.IsEmpty ? null : JsonSerializer.Deserialize(body.Span, argumentType, Arguments);
             }
             catch (JsonException ex)
             {

@@ -115,6 +115,9 @@ public sealed class DaprAppProtocolTests : IAsyncLifetime
     [InlineData("append", "\"not a number\"")]
     [InlineData("remind", "null")]
     [InlineData("remind", null)]
+    [InlineData("remind", "{}")]
+    [InlineData("remind", """{"name":null,"dueTime":"00:01:00","period":null}""")]
+    [InlineData("remind", """{"name":"nudge","period":null}""")]
     public async Task Method_ArgumentNotOfDeclaredTypeOrMissing_Is400(string method, string? body)
     {
         using var response = await SendAsync("PUT", $"/actors/probe/m-4/method/{method}", body);
