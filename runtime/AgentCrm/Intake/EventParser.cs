@@ -10,7 +10,8 @@ namespace AgentCrm.Intake;
 /// <summary>A parsed request: the events to store with their raw JSON, or every problem keyed by JSON path.</summary>
 public sealed record ParsedEvents(IReadOnlyList<IncomingEvent> Events, Dictionary<string, string[]> Errors);
 
-public sealed record IncomingEvent(CrmEvent Event, string Json);
+/// <summary>An accepted event, its JSON as sent, and where it sits in the request (<c>$</c>, <c>$[3]</c>) for answers naming it.</summary>
+public sealed record IncomingEvent(CrmEvent Event, string Json, string Path = "$");
 
 /// <summary>
 /// Strict parsing of POST /v1/events bodies: one event, a JSON array, or NDJSON. Collects every
@@ -185,7 +186,7 @@ public static partial class EventParser
             return;
         if (attributes.ValueKind == JsonValueKind.Undefined)
             attributes = EmptyObject;
-        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText()));
+        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText(), path));
     }
 
     /// <summary>

@@ -13,6 +13,16 @@ public sealed record StoredEvent(long Seq, CrmEvent Event, DateTimeOffset Receiv
 
 public sealed record AppendResult(int Accepted, int Duplicates, long LastSeq);
 
+/// <summary>What <see cref="EventStore.AppendAsync"/> does with an event whose id is stored with other content.</summary>
+public enum IdReuse
+{
+    /// <summary>Refuse the request (the API: a client that changed an event under its old id hears of it).</summary>
+    Refuse,
+
+    /// <summary>Keep the stored event and count the new one a duplicate (the demo, whose timeline moves with the clock).</summary>
+    KeepStored,
+}
+
 /// <summary>
 /// The durable inbox. Append is one group-commit operation per request (all of a request's events or
 /// none); the unique event id makes redelivery by a client harmless.
@@ -23,6 +33,8 @@ public sealed class EventStore
         "INSERT OR IGNORE INTO events (id, customer_id, type, occurred_at, received_at, body) VALUES ($id, $c, $t, $o, $r, $b) RETURNING seq";
 
     private const string NumberSql = "INSERT INTO event_numbers_v2 (seq, source, number) VALUES ($s, $src, $n)";
+
+    private const string StoredBodySql = "SELECT body FROM events WHERE id = $id";
 
     /// <summary>The last number given to each customer under <see cref="SourceId"/>: the source is this process's, so every count starts at 0.</summary>
     private readonly Dictionary<string, long> _lastNumbers = new(StringComparer.Ordinal);
@@ -63,7 +75,12 @@ public sealed class EventStore
         }
     }
 
-    public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores a request's events in one operation. An id stored before is a duplicate when the event is the same
+    /// (customer, type, instant, source, attributes; formatting aside); with other content the whole request is refused
+    /// (<see cref="EventIdReusedException"/>, nothing stored) unless <paramref name="reuse"/> keeps the stored one.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken = default, IdReuse reuse = IdReuse.Refuse)
     {
         var now = time.GetUtcNow();
         var receivedAt = now.ToString("O");
@@ -72,6 +89,7 @@ public sealed class EventStore
             var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
             var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
+            Dictionary<string, string[]>? reused = null;
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
             {
@@ -94,8 +112,15 @@ public sealed class EventStore
                     stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(SourceId, n)));
                 }
                 else
+                {
                     duplicates++;
+                    if (reuse == IdReuse.Refuse && ChangedFields(ctx, e.Event) is { } changed)
+                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] =
+                            [$"An event with this id was accepted before with a different {string.Join(", ", changed)}: the id is the event's idempotency key, so a changed event needs a new id."];
+                }
             }
+            if (reused is not null)
+                throw new EventIdReusedException(reused);
             if (stored.Count > 0)
                 ctx.AfterCommit(() =>
                 {
@@ -162,6 +187,26 @@ public sealed class EventStore
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>The fields in which <paramref name="incoming"/> differs from the stored event of its id, or null when it is the same event.</summary>
+    private static List<string>? ChangedFields(WriteContext ctx, CrmEvent incoming)
+    {
+        var cmd = ctx.Command(StoredBodySql, "$id");
+        cmd.Parameters["$id"].Value = incoming.Id;
+        var stored = ParseStored((string)cmd.ExecuteScalar()!);
+        var changed = new List<string>();
+        if (!string.Equals(stored.CustomerId, incoming.CustomerId, StringComparison.Ordinal))
+            changed.Add("customerId");
+        if (!string.Equals(stored.Type, incoming.Type, StringComparison.Ordinal))
+            changed.Add("type");
+        if (stored.OccurredAt != incoming.OccurredAt)
+            changed.Add("occurredAt");
+        if (!string.Equals(stored.Source, incoming.Source, StringComparison.Ordinal))
+            changed.Add("source");
+        if (!JsonElement.DeepEquals(stored.Attributes, incoming.Attributes))
+            changed.Add("attributes");
+        return changed.Count == 0 ? null : changed;
     }
 
     internal static CrmEvent ParseStored(string json)

@@ -17,7 +17,7 @@ public static class EventsApi
             .RequireRoles(Roles.Integrator, Roles.Ops)
             .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.")
             .Accepts<object>("application/json", "application/x-ndjson", "application/ndjson", "application/jsonl")
-            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge).ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge).ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 
@@ -37,7 +37,14 @@ public static class EventsApi
                 ? Problems.Validation(parsed.Errors, StatusCodes.Status413PayloadTooLarge, "Too many events in one request.")
                 : Problems.Validation(parsed.Errors, StatusCodes.Status400BadRequest, $"{parsed.Errors.Count} problem(s) in the request; nothing was stored.");
         }
-        var result = await store.AppendAsync(parsed.Events, cancellationToken);
-        return TypedResults.Accepted((string?)null, new AcceptedEvents(result.Accepted, result.Duplicates));
+        try
+        {
+            var result = await store.AppendAsync(parsed.Events, cancellationToken);
+            return TypedResults.Accepted((string?)null, new AcceptedEvents(result.Accepted, result.Duplicates));
+        }
+        catch (EventIdReusedException ex)
+        {
+            return Problems.Validation(ex.Errors.ToDictionary(), StatusCodes.Status409Conflict, ex.Message);
+        }
     }
 }

@@ -15,7 +15,7 @@ internal static class Problems
         var problem = new HttpValidationProblemDetails(listed)
         {
             Status = status,
-            Title = status switch { StatusCodes.Status413PayloadTooLarge => "Request too large", StatusCodes.Status415UnsupportedMediaType => "Unsupported media type", _ => "Invalid request" },
+            Title = status switch { StatusCodes.Status413PayloadTooLarge => "Request too large", StatusCodes.Status415UnsupportedMediaType => "Unsupported media type", StatusCodes.Status409Conflict => "Conflict", _ => "Invalid request" },
             Detail = detail ?? string.Join(" ", listed.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")) + (more > 0 ? $" (and {more} more errors not listed)" : ""),
             Type = TypeFor(status),
         };

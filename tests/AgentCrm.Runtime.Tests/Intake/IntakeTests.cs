@@ -96,6 +96,35 @@ public sealed class IntakeTests
     }
 
     [Fact]
+    public async Task PostEvents_KnownIdWithOtherContent_Is409NamingTheEvent_AndNothingInTheRequestIsStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var at = new DateTimeOffset(2026, 11, 30, 9, 30, 0, TimeSpan.Zero);
+        var stored = Ev.Make("reuse-1", "usage", at, new { quantity = 3, feature = "reports" }, id: "usage-42");
+        await app.PostEventsAsync([stored]);
+
+        // The same event, formatted otherwise (attribute order, the instant in another offset), is a plain duplicate.
+        var same = """{"id":"usage-42","customerId":"reuse-1","type":"usage","occurredAt":"2026-11-30T10:30:00+01:00","source":"test","attributes":{"feature":"reports","quantity":3}}""";
+        using (var duplicate = await app.Client.PostAsync("/v1/events", new StringContent(same, Encoding.UTF8, "application/json")))
+            Assert.Equal("{\"accepted\":0,\"duplicates\":1}", await duplicate.Content.ReadAsStringAsync());
+
+        // A corrected quantity under the old id, beside a new event: refused as a whole, the changed event named.
+        var fresh = Ev.Make("reuse-1", "login", at.AddHours(1), id: "login-7");
+        var changed = Ev.Make("reuse-1", "usage", at, new { quantity = 30, feature = "reports" }, id: "usage-42");
+        using var response = await app.PostEventsAsync([fresh, changed]);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var error = problem.GetProperty("errors").GetProperty("$[1].id")[0].GetString()!;
+        Assert.Contains("different attributes", error, StringComparison.Ordinal);
+        Assert.Single(problem.GetProperty("errors").EnumerateObject());
+        Assert.Equal(1, app.Services.GetRequiredService<EventStore>().Count());
+        await app.WaitForProcessingAsync();
+        Assert.Equal(3, await app.CustomerFieldAsync("reuse-1", "usage.last30d"));
+    }
+
+    [Fact]
     public async Task Restart_ProcessedEventsAreNotDeliveredAgain_AndStateSurvives()
     {
         var dir = TempDirectory.Create();
