@@ -43,6 +43,8 @@ public sealed partial class DaprActorRuntime(
         RespectRequiredConstructorParameters = true,
     };
 
+    private static readonly TurnChanges RemoveOutbox = new([new StateChange(DaprActorScheduler.OutboxKey, null)], []);
+
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
     private readonly DaprActorStateStore _store = new(sidecar, writer);
     private int _active;
@@ -202,6 +204,7 @@ public sealed partial class DaprActorRuntime(
                     scheduler.Discard();
                     throw;
                 }
+                Exception? unsent = null;
                 if (reminders.Count > 0)
                 {
                     activation.Outbox = reminders;
@@ -211,13 +214,15 @@ public sealed partial class DaprActorRuntime(
                     }
                     catch (Exception ex)
                     {
-                        // The caller hears of it and retries (daprd redelivers, the dispatcher calls again): the state is
-                        // saved, so the retry is a duplicate, and the outbox is sent again before it runs.
-                        scheduler.Discard();
-                        throw new DaprReminderOutboxException(ex);
+                        unsent = ex;
                     }
                 }
+                // The turn is saved: its timers are set whether or not daprd took its reminders.
                 await scheduler.FlushAsync().ConfigureAwait(false);
+                // The caller hears of it and retries (daprd redelivers, the dispatcher calls again): the state is saved,
+                // so the retry is a duplicate, and the outbox is sent again before it runs.
+                if (unsent is not null)
+                    throw new DaprReminderOutboxException(unsent);
                 return result;
             }
             finally
@@ -235,12 +240,17 @@ public sealed partial class DaprActorRuntime(
         actor.Attach(new ActorContext(id, state, scheduler));
         try
         {
+            // Reminder calls an earlier activation saved but daprd did not confirm: sent before anything newer (a failure
+            // fails the activation, and the next call tries again).
+            var unsent = await _store.LoadAsync(id, DaprActorScheduler.OutboxKey, cancellationToken).ConfigureAwait(false);
             await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
+            if (unsent is not null)
+            {
+                await scheduler.SendAsync(JsonSerializer.Deserialize<ReminderCall[]>(unsent, ActorStateManager.Json)!).ConfigureAwait(false);
+                await _store.SaveAsync(id, RemoveOutbox, CancellationToken.None).ConfigureAwait(false);
+            }
             // As the embedded host saves what activation changed before the first turn: reminders set there are sent now.
             await scheduler.FlushRemindersAsync().ConfigureAwait(false);
-            // Reminder calls an earlier activation saved but could not confirm (sent before this activation's first turn).
-            var outbox = await _store.LoadAsync(id, DaprActorScheduler.OutboxKey, cancellationToken).ConfigureAwait(false);
-            activation.Outbox = outbox is null ? null : JsonSerializer.Deserialize<ReminderCall[]>(outbox, ActorStateManager.Json);
         }
         catch
         {
@@ -262,9 +272,10 @@ public sealed partial class DaprActorRuntime(
         if (activation.Outbox is not { } outbox)
             return;
         await activation.Scheduler!.SendAsync(outbox).ConfigureAwait(false);
-        await _store.SaveAsync(id, new TurnChanges([new StateChange(DaprActorScheduler.OutboxKey, null)], []), CancellationToken.None).ConfigureAwait(false);
+        await _store.SaveAsync(id, RemoveOutbox, CancellationToken.None).ConfigureAwait(false);
         activation.Outbox = null;
     }
+
 
     private async ValueTask DisposeAsync(Actor actor)
     {

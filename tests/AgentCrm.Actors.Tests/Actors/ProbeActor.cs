@@ -28,6 +28,7 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["remind-then-throw"] = typeof(ReminderRequest),
         ["remind-then-set"] = typeof(ReminderRequest),
         ["remind-failing-write"] = typeof(ReminderRequest),
+        ["remind-and-timer"] = typeof(ReminderRequest),
         ["timer"] = typeof(ReminderRequest),
         ["untimer"] = typeof(string),
     };
@@ -153,6 +154,12 @@ internal sealed class ProbeActor(Probe probe) : Actor
                 await Scheduler.RegisterReminderAsync(unsaved.Name, unsaved.DueTime, unsaved.Period, cancellationToken: cancellationToken);
                 State.Set("value", unsaved.Name);
                 State.Enlist(_ => throw new InvalidOperationException("The enlisted write failed on purpose."));
+                return null;
+            case "remind-and-timer":
+                var both = (ReminderRequest)argument!;
+                await Scheduler.RegisterReminderAsync(both.Name, both.DueTime, both.Period, cancellationToken: cancellationToken);
+                Scheduler.RegisterTimer(both.Name, both.DueTime, both.Period);
+                State.Set("value", both.Name);
                 return null;
             case "unremind":
                 await Scheduler.UnregisterReminderAsync((string)argument!, cancellationToken);

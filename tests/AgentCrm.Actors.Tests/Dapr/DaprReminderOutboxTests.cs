@@ -64,6 +64,18 @@ public sealed class DaprReminderOutboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReminderRefusedAfterTheStateWasSaved_TheTurnsTimerIsStillSet()
+    {
+        var id = ProbeActor.For("timed");
+        Daprd.FailReminderCreates(1);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => _host.InvokeAsync(id, "remind-and-timer", new ReminderRequest("poll", TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1))));
+        await _host.AdvanceAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(["poll"], _host.Probe.Timers(id));
+    }
+
+    [Fact]
     public async Task OutboxOfADeactivatedActor_IsSentOnItsNextActivation_KeepingItsDueTime()
     {
         var id = ProbeActor.For("moved-away");
