@@ -12,10 +12,14 @@ public static class AgentCrmCli
     public static readonly Option<string> Data = new("--data") { Description = "Data directory (default ./data).", DefaultValueFactory = _ => "./data", Recursive = true };
     public static readonly Option<bool> Json = new("--json") { Description = "Machine-readable output on stdout.", Recursive = true };
 
-    /// <summary>What --json prints with: camelCase, indented, and enums by name (camelCase) as the HTTP API writes them.</summary>
+    /// <summary>
+    /// What --json prints with: camelCase, indented, and enums by name (camelCase) as the HTTP API writes them; text as it
+    /// is (<c>+00:00</c>, names in any script) rather than \u escapes, which are for JSON inside HTML, not a terminal or a pipe.
+    /// </summary>
     internal static readonly System.Text.Json.JsonSerializerOptions JsonOutput = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase) },
     };
 

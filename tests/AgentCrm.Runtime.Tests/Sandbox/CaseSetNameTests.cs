@@ -89,6 +89,9 @@ public sealed class CaseSetNameTests
         var again = await CliRunner.RunAsync(["cases", "add", "good1", a, "--mapping", mapping, "--data", dir, "--json"]);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.True(JsonDocument.Parse(again.Stdout).RootElement.GetProperty("unchanged").GetBoolean());
+        // Printed as it reads, not JSON-in-HTML escaped (\u002B for the offset's plus sign).
+        Assert.Contains("+00:00\"", again.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u002B", again.Stdout, StringComparison.Ordinal);
 
         var before = await CasesAsync(dir);
         foreach (var (name, expected) in new[] { ("good1", "cases remove good1"), ("iranian-churn", "ships with AgentCrm") })
