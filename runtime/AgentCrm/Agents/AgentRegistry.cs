@@ -167,9 +167,9 @@ public sealed partial class AgentRegistry
             else
             {
                 if (target.State == AgentState.Active && target.CanaryPercent >= 100)
-                    throw new AgentConflictException($"{agentId}@{version} is the active version, serving every customer; a canary shares customers between it and a newer version: promote that one with canaryPercent.");
+                    throw new AgentConflictException($"{agentId}@{version} is the active version, serving every customer; a canary shares customers between it and a newer version: promote that one with canaryPercent (the CLI's --canary).");
                 if (!others.Any(r => r.CanaryPercent >= 100))
-                    throw new AgentConflictException($"{agentId} has no active version to share customers with; promote {version} with canaryPercent 100.");
+                    throw new AgentConflictException($"{agentId} has no active version to share customers with; promote {version} with canaryPercent 100 (the CLI's default).");
                 changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             }
             changes.Add(new Change(target, LifecycleAction.Promote, canaryPercent));

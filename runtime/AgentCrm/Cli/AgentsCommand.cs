@@ -8,7 +8,7 @@ namespace AgentCrm.Cli;
 /// <summary>`agentcrm agents …`: the registry on the data directory, same rules as the HTTP API.</summary>
 internal static class AgentsCommand
 {
-    private static readonly JsonSerializerOptions Output = new(ManifestReader.Json) { WriteIndented = true, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
+    private static readonly JsonSerializerOptions Output = new(ManifestReader.Json) { WriteIndented = true, Encoder = AgentCrmCli.JsonOutput.Encoder, UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
 
     public static Command Create()
     {
@@ -21,7 +21,7 @@ internal static class AgentsCommand
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { items = rows }, Output));
             else
-                Console.Write(Columns.Render(rows.Select(v => new[] { $"{v.Id}@{v.Version}", v.State, v.Kind, v.ContentHash[..19] })));
+                Console.Write(Columns.Render(rows.Select(v => new[] { $"{v.Id}@{v.Version}", StateWithShare(v, rows), v.Kind, v.ContentHash[..19] })));
             return Task.FromResult(0);
         }));
 
@@ -119,6 +119,17 @@ internal static class AgentsCommand
         agents.Subcommands.Add(EvaluateCommand.Create(versionArg));
         agents.Subcommands.Add(FitCommand.Create());
         return agents;
+    }
+
+    /// <summary>The state, and during a canary each active version's share of customers (the canary's, and the rest for the version beside it).</summary>
+    internal static string StateWithShare(AgentVersionDto version, IReadOnlyList<AgentVersionDto> all)
+    {
+        if (version.State != "active")
+            return version.State;
+        if (version.CanaryPercent < 100)
+            return $"active (canary, {version.CanaryPercent}% of customers)";
+        var canary = all.FirstOrDefault(v => v.Id == version.Id && v.State == "active" && v.CanaryPercent < 100);
+        return canary is null ? "active" : $"active ({100 - canary.CanaryPercent}% of customers)";
     }
 
     /// <summary>A manifest's problems, after the file's name; the whole document's ("$") without a path.</summary>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Cli;
 
 namespace AgentCrm.Runtime.Tests.Cli;
 
@@ -57,6 +59,19 @@ public sealed class LifecycleCliTests
         var full = await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--canary", "100", "--data", dir]);
         Assert.True(full.ExitCode == 0, full.Stderr);
         Assert.Equal(("active", 100), (await StatesAsync(dir))["nps-watch@2.0.0"]);
+    }
+
+    [Fact]
+    public void ListTable_DuringACanary_ShowsEachActiveVersionsShareOfCustomers()
+    {
+        static AgentVersionDto Row(string version, string state, int canary) => new("nps-watch", version, "rules", "test", state, canary, new string('a', 64),
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new AgentManifest { Id = "nps-watch", Version = version, Kind = "rules" });
+        var rows = new[] { Row("1.0.0", "active", 100), Row("2.0.0", "active", 10), Row("0.9.0", "retired", 100) };
+
+        Assert.Equal("active (90% of customers)", AgentsCommand.StateWithShare(rows[0], rows));
+        Assert.Equal("active (canary, 10% of customers)", AgentsCommand.StateWithShare(rows[1], rows));
+        Assert.Equal("retired", AgentsCommand.StateWithShare(rows[2], rows));
+        Assert.Equal("active", AgentsCommand.StateWithShare(rows[0], [rows[0], rows[2]]));
     }
 
     [Fact]
