@@ -7,6 +7,9 @@ public sealed partial record SandboxReport
     /// <summary>The <see cref="PerSegment"/> key of cases without a segment.</summary>
     public const string NoSegment = "(none)";
 
+    /// <summary>Most rows the per-segment breakdown has; past it the smallest segments are merged into one "(other: N segments)" row.</summary>
+    public const int MaxSegments = 50;
+
     /// <summary>How many errored cases <see cref="ErroredCases"/> lists.</summary>
     public const int MaxErroredCases = 20;
 
@@ -58,9 +61,20 @@ public sealed partial record SandboxReport
             return segments;
         }
 
-        foreach (var group in cases.GroupBy(c => c.Segment ?? NoSegment, StringComparer.Ordinal))
+        // A segment column of many values (a customer id, an amount) would list thousands of rows: the largest keep
+        // their own, the rest are one row that says how many it holds.
+        var groups = cases.GroupBy(c => c.Segment ?? NoSegment, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var own = groups.Count > MaxSegments ? MaxSegments - 1 : groups.Count;
+        foreach (var group in groups.Take(own))
         {
             segments[group.Key] = new SegmentReport(group.Count(), group.Count(c => c.IsError), ConfusionMatrix.From(group));
+        }
+
+        if (groups.Count > own)
+        {
+            var rest = groups.Skip(own).SelectMany(g => g).ToList();
+            segments[$"(other: {groups.Count - own} segments)"] = new SegmentReport(rest.Count, rest.Count(c => c.IsError), ConfusionMatrix.From(rest));
         }
 
         return segments;

@@ -39,6 +39,31 @@ public sealed class SandboxReportTests
     }
 
     [Fact]
+    public void Build_SegmentColumnOfManyValues_KeepsTheLargestAndMergesTheRestIntoOneRow()
+    {
+        // 60 segments: "big" with 10 cases, "mid-00".."mid-09" with 3, and 49 singletons "one-00".."one-48".
+        var cases = new List<ScoredCase>();
+        for (var i = 0; i < 10; i++)
+            cases.Add(new ScoredCase($"b{i}", i % 2 == 0, 0.9, true, "big", 1, false));
+        for (var s = 0; s < 10; s++)
+            for (var i = 0; i < 3; i++)
+                cases.Add(new ScoredCase($"m{s}-{i}", false, 0.1, false, $"mid-{s:00}", 1, false));
+        for (var s = 0; s < 49; s++)
+            cases.Add(new ScoredCase($"o{s}", true, 0.1, false, $"one-{s:00}", 1, s == 0));
+
+        var report = ReportFixtures.Build(cases);
+
+        Assert.Equal(SandboxReport.MaxSegments, report.PerSegment.Count);
+        Assert.Equal(new SegmentReport(10, 0, new ConfusionMatrix(5, 5, 0, 0)), report.PerSegment["big"]);
+        Assert.Equal(3, report.PerSegment["mid-09"].Cases);
+        // 1 + 10 + 38 singletons keep their rows (ties by name); the last 11 are one row of 11 cases.
+        Assert.True(report.PerSegment.ContainsKey("one-37"));
+        Assert.False(report.PerSegment.ContainsKey("one-38"));
+        Assert.Equal(new SegmentReport(11, 0, new ConfusionMatrix(0, 0, 11, 0)), report.PerSegment["(other: 11 segments)"]);
+        Assert.Equal(cases.Count, report.PerSegment.Values.Sum(s => s.Cases));
+    }
+
+    [Fact]
     public void Build_SmallCaseList_CountsMetricsAndSegments()
     {
         var report = ReportFixtures.Build(ReportFixtures.SmallCaseList());
