@@ -52,7 +52,11 @@ internal static class BenchRunner
             return AgentCrmCli.Fail("--events must be at least 1000 and --customers at least 1");
         if (warmup < 0)
             return AgentCrmCli.Fail("--warmup must be 0 or more");
-        var dir = Path.Combine(Path.GetTempPath(), "agentcrm-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var (chosen, problem) = BenchData.Choose(parse);
+        if (chosen is not { } dir)
+            return AgentCrmCli.Fail(problem!);
+        Directory.CreateDirectory(dir);
+        var fileSystem = BenchData.FileSystemOf(dir);
         var json = parse.GetValue(AgentCrmCli.Json);
         var log = json ? TextWriter.Null : Console.Out;
         try
@@ -77,6 +81,9 @@ internal static class BenchRunner
             var random = new Random(7);
 
             log.WriteLine($"bench: {total:N0} events, {customers:N0} customers, synchronous={parse.GetValue(Sync)}, {Environment.ProcessorCount} cores, {warmup:N0} warm-up events");
+            log.WriteLine($"data in {dir} ({fileSystem}; removed afterwards)");
+            if (BenchData.Warning(fileSystem) is { } inMemory)
+                Console.Error.WriteLine($"agentcrm: warning: {inMemory}");
 
             // Warm-up: activate every customer once, then run the measured path at full rate: a server that has run
             // for a while has tiered its hot code up (the JIT's tier-1 and PGO recompiles take the first ~20-30 s of
@@ -158,6 +165,8 @@ internal static class BenchRunner
                 customers,
                 warmupEvents = warmup,
                 synchronous = parse.GetValue(Sync),
+                dataDirectory = dir,
+                fileSystem,
                 acceptSeconds = Math.Round(accepted.TotalSeconds, 3),
                 processSeconds = Math.Round(processed.TotalSeconds, 3),
                 eventsPerSecond = Math.Round(rate),

@@ -105,6 +105,38 @@ public sealed class ContractCliTests
     }
 
     [Fact]
+    public async Task Bench_RunsInAFolderInsideData_SaysWhichFileSystem_AndLeavesNothingBehind()
+    {
+        var dir = TempDirectory.Create();
+
+        var result = await CliRunner.RunAsync(["bench", "--events", "1000", "--customers", "10", "--warmup", "0", "--data", dir, "--json"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var report = JsonDocument.Parse(result.Stdout).RootElement;
+        Assert.StartsWith(Path.GetFullPath(dir) + Path.DirectorySeparatorChar, report.GetProperty("dataDirectory").GetString(), StringComparison.Ordinal);
+        Assert.NotEqual("", report.GetProperty("fileSystem").GetString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+
+        var missing = await CliRunner.RunAsync(["bench", "--events", "1000", "--data", Path.Combine(dir, "no-such-folder")]);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("agentcrm: --data: ", missing.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(dir, "no-such-folder")));
+    }
+
+    [Fact]
+    public void BenchData_NamesTheFileSystemOfTheLongestMountAbove_AndWarnsOfMemory()
+    {
+        if (!File.Exists("/proc/mounts"))
+            return;
+        Assert.Equal("proc", AgentCrm.Bench.BenchData.FileSystemOf("/proc/self/status"));
+        // A path that only starts like a mount point is not under it.
+        Assert.NotEqual("proc", AgentCrm.Bench.BenchData.FileSystemOf("/processes-elsewhere"));
+        Assert.NotNull(AgentCrm.Bench.BenchData.Warning("tmpfs"));
+        Assert.Null(AgentCrm.Bench.BenchData.Warning("ext4"));
+    }
+
+    [Fact]
     public async Task Serve_OnAPortInUse_IsOneLine_WithoutTheHostsStackTrace()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
