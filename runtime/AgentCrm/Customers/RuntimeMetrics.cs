@@ -115,6 +115,12 @@ public sealed class RuntimeMetrics : IDisposable
 
     public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd((agentId, version), static _ => new AgentCounters());
 
+    /// <summary>
+    /// The counters of a version that has run in this process, else zeros: a read (health) creates nothing, so it adds no
+    /// entry the process keeps and no series every later scrape exports for versions that never ran.
+    /// </summary>
+    public AgentCounters Read(string agentId, string version) => _agents.TryGetValue((agentId, version), out var c) ? c : AgentCounters.None;
+
     public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<long>> PerAgent(Func<AgentCounters, long> read)
@@ -141,6 +147,9 @@ public sealed class RuntimeMetrics : IDisposable
 
     public sealed class AgentCounters
     {
+        /// <summary>Zeros, for a version with no counters (<see cref="Read"/>); never counted into.</summary>
+        internal static readonly AgentCounters None = new();
+
         public long Evaluations;
         public long Fired;
         public long Errors;

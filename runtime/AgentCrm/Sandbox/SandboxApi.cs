@@ -258,7 +258,7 @@ public static class SandboxApi
         var counts = briefs.CountsByVersion(id);
         return TypedResults.Ok(new AgentHealth(id, versions.Select(v =>
         {
-            var c = metrics.Agent(v.AgentId, v.Version);
+            var c = metrics.Read(v.AgentId, v.Version);
             var runs = c.Evaluations + c.Errors;
             var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
             var shadowRuns = compared + c.WithoutBaseline;

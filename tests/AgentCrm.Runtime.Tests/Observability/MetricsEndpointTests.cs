@@ -171,6 +171,32 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, quiet.Single("agentcrm_dead_letters"));
     }
 
+    [Fact]
+    public async Task HealthRead_OfVersionsThatNeverRan_AddsNoSeriesToTheScrape()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // Registered versions that never ran (never promoted): a health read must report zeros, not create per-version
+        // counters that every later scrape exports and the process keeps for good.
+        foreach (var version in new[] { "1.0.0", "1.0.1", "1.0.2" })
+        {
+            var yaml = $"id: idle-watch\nversion: {version}\nkind: rules\nscenario: test\nsubscribes: [support_ticket]\npurpose: customer-success\n"
+                + "reads: [tickets.open]\nrules: { conditions: [{ name: many, when: tickets.open > 3, weight: 1 }] }\n";
+            using var registered = await app.Client.PostAsync("/v1/agents", new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"));
+            Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            var health = await app.GetJsonAsync("/v1/agents/idle-watch/health");
+            Assert.Equal(3, health.GetProperty("versions").GetArrayLength());
+            Assert.All(health.GetProperty("versions").EnumerateArray(), v => Assert.Equal(0, v.GetProperty("evaluations").GetInt64()));
+        }
+
+        // The first scrape of this server: nothing cached from before the reads.
+        var text = await ScrapeUntilAsync(app.Client, m => m.Has("agentcrm_inbox_lag"), "a scrape");
+        Assert.DoesNotContain("agent=\"idle-watch\"", text);
+    }
+
     /// <summary>Scrapes until <paramref name="done"/> holds (responses are cached for 300 ms, and counters settle after the turn).</summary>
     private static async Task<string> ScrapeUntilAsync(HttpClient client, Func<Prometheus, bool> done, string expected)
     {
