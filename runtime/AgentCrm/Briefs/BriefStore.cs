@@ -40,10 +40,15 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
     /// <summary>
     /// Stores a brief and its audit record in the caller's transaction (the customer actor enlists it in its turn's state
-    /// save); a brief with the same id is left as it is. Returns whether it was stored.
+    /// save); a brief with the same id is left as it is, and so is one whose version was taken back (unregistered, rolled
+    /// back, suspended) after its turn began. Returns whether it was stored.
     /// </summary>
     public bool Add(WriteContext ctx, Brief brief, IReadOnlyList<string> eventIds)
     {
+        // A turn's state is saved after it leaves the agent set an unregister waits for: without this check, a brief composed
+        // just before the unregister was stored after it had answered ("that agent writes nothing more").
+        if (IsTakenBack(ctx, brief.AgentId, brief.AgentVersion))
+            return false;
         var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
             ("$id", brief.Id), ("$c", brief.CustomerId), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$s", brief.Scenario),
@@ -143,6 +148,19 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             return new ReviewOutcome(updated, true, null);
         });
         return outcome;
+    }
+
+    /// <summary>Withdrawn and not running again: a suspended version put in shadow stays withdrawn (its held briefs stay out) but writes shadow briefs.</summary>
+    private static bool IsTakenBack(WriteContext ctx, string agentId, string version)
+    {
+        var read = ctx.Command(
+            """
+            SELECT 1 FROM withdrawn_versions w WHERE w.agent_id = $a AND w.version = $v
+              AND NOT EXISTS (SELECT 1 FROM agent_versions r WHERE r.agent_id = w.agent_id AND r.version = w.version AND r.state IN ('active', 'shadow'))
+            """, "$a", "$v");
+        read.Parameters["$a"].Value = agentId;
+        read.Parameters["$v"].Value = version;
+        return read.ExecuteScalar() is not null;
     }
 
     private static bool IsWithdrawn(WriteContext ctx, string agentId, string version)
