@@ -34,7 +34,8 @@ public sealed record ConsentRecord(string CustomerId, IReadOnlyList<ConsentGrant
 
 /// <summary>
 /// Customers' consent records. Reads come from memory (every actor turn asks); a PUT is durable before it
-/// answers and replaces the cached policy, so revocation applies from the next turn.
+/// answers and replaces the cached policy, so revocation applies from the next turn (and to the briefs of a turn in
+/// flight, checked again as they are stored: <see cref="For(WriteContext, string)"/>).
 /// </summary>
 public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time, IOptions<ConsentOptions> options)
 {
@@ -64,6 +65,17 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
         if (Interlocked.Read(ref _puts) != puts)
             _cache.TryRemove(KeyValuePair.Create(customerId, policy));
         return kept;
+    }
+
+    /// <summary>
+    /// The policy in force inside a write: a PUT that committed meanwhile, or that runs ahead in the same transaction, is
+    /// seen. A turn checks its briefs against it as they are stored, so a withdrawal that answered during the turn keeps them out.
+    /// </summary>
+    public ConsentPolicy For(WriteContext ctx, string customerId)
+    {
+        var read = ctx.Command("SELECT grants FROM consents WHERE customer_id = $c", "$c");
+        read.Parameters["$c"].Value = customerId;
+        return read.ExecuteScalar() is string json ? new ConsentPolicy(JsonSerializer.Deserialize<List<ConsentGrant>>(json, Json)!, true) : Default;
     }
 
     public ConsentRecord Get(string customerId) =>

@@ -153,7 +153,15 @@ public sealed partial class CustomerActor(
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
             // Stored with the turn's state, in one commit: the brief and the cooldown mark that records it land together.
-            State.Enlist(ctx => briefs.Add(ctx, brief, eventIds));
+            // Consent is checked again there: a withdrawal that answered while this turn ran keeps the brief out (audited as a block).
+            var version = live.Record;
+            State.Enlist(ctx =>
+            {
+                if (consent.For(ctx, Id.Id).Decide(manifest, now) is { Blocked: true } decision)
+                    assessmentAudit.ConsentBlocked(ctx, version, Id.Id, decision.Withheld, triggerId);
+                else
+                    briefs.Add(ctx, brief, eventIds);
+            });
             written++;
             state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
             ForgetExpiredMarks(state, cooldownAgent, manifest, asOf);
