@@ -173,7 +173,7 @@ public sealed partial class AgentRegistry
                 changes.AddRange(others.Where(r => r.CanaryPercent < 100).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
             }
             changes.Add(new Change(target, LifecycleAction.Promote, canaryPercent));
-            return (await ApplyAsync(changes, actor, cancellationToken)).Last();
+            return (await ApplyAsync(changes, actor)).Last();
         }
         finally
         {
@@ -213,7 +213,7 @@ public sealed partial class AgentRegistry
             var canaries = actives.Where(r => r.CanaryPercent < 100).ToList();
             if (primary is not null && canaries.Count > 0)
             {
-                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList(), actor, cancellationToken);
+                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList(), actor);
                 return _records[(agentId, primary.Version)];
             }
             var previous = PreviousActive(agentId, primary, out var unregistered)
@@ -222,7 +222,7 @@ public sealed partial class AgentRegistry
                     : $"{agentId} has no previously active version to roll back to.");
             var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList();
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
-            return (await ApplyAsync(changes, actor, cancellationToken)).Last();
+            return (await ApplyAsync(changes, actor)).Last();
         }
         finally
         {
@@ -253,7 +253,7 @@ public sealed partial class AgentRegistry
                 fallback = Find(agentId, previous);
                 changes.Add(new Change(fallback, LifecycleAction.Rollback, 100));
             }
-            var applied = await ApplyAsync(changes, actor, cancellationToken, reason);
+            var applied = await ApplyAsync(changes, actor, reason);
             return fallback is null ? null : applied.Last();
         }
         finally
@@ -272,7 +272,7 @@ public sealed partial class AgentRegistry
             var target = Find(agentId, version);
             if (target.State == AgentTransitions.Target(action) || (onlyIfAllowed && !AgentTransitions.Allows(action, target.State)))
                 return target;
-            return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor, cancellationToken)).Last();
+            return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor)).Last();
         }
         finally
         {
@@ -318,7 +318,7 @@ public sealed partial class AgentRegistry
             // Versions superseded earlier are withdrawn too: after an unregister the agent delivers nothing more.
             var superseded = versions.Where(r => r.State == AgentState.Retired).ToList();
             var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended) is null && ended;
-            await ApplyAsync(changes, actor, cancellationToken, also: alreadyUnregistered ? null : (ctx, at) =>
+            await ApplyAsync(changes, actor, also: alreadyUnregistered ? null : (ctx, at) =>
             {
                 _tables.Unregistered(ctx, agentId, actor, at);
                 foreach (var r in superseded)
@@ -373,11 +373,13 @@ public sealed partial class AgentRegistry
     }
 
     /// <summary>Checks every change against the transition table, then writes them in one transaction, in order.</summary>
-    private async Task<List<AgentVersionRecord>> ApplyAsync(List<Change> changes, string actor, CancellationToken cancellationToken, string? reason = null, Action<WriteContext, DateTimeOffset>? also = null)
+    private async Task<List<AgentVersionRecord>> ApplyAsync(List<Change> changes, string actor, string? reason = null, Action<WriteContext, DateTimeOffset>? also = null)
     {
         foreach (var change in changes)
             AgentTransitions.Ensure(change.Action, change.Record);
         var now = _time.GetUtcNow();
+        // Not the caller's token: a queued write commits whether or not its client stays, so the registry waits for it (and
+        // holds the mutex) until it has; the next change used to plan from the state before it (two versions left active).
         await _writer.WriteAsync(ctx =>
         {
             foreach (var change in changes)
@@ -391,7 +393,7 @@ public sealed partial class AgentRegistry
                     RegistryTables.Reinstate(ctx, r);
             }
             also?.Invoke(ctx, now);
-        }).WaitAsync(cancellationToken);
+        });
         var updated = new List<AgentVersionRecord>();
         foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
         {

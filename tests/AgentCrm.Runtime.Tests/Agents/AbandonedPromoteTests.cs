@@ -1,0 +1,55 @@
+using System.Net;
+using AgentCrm.Runtime.Tests.Reviews;
+using AgentCrm.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Agents;
+
+/// <summary>
+/// A lifecycle change whose client goes away while its write waits behind a busy writer: the write still commits, so the
+/// next change must see it. It used to stop waiting (the request's token) and free the registry for the next change,
+/// which then planned from the state before it.
+/// </summary>
+public sealed class AbandonedPromoteTests
+{
+    [Fact]
+    public async Task APromoteWhoseClientLeavesDuringItsWrite_AndAnotherPromote_LeaveOneActiveVersion_AfterARestartToo()
+    {
+        var data = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(data))
+        {
+            await Variants.RegisterAsync(app, "2.0.0");
+            await Variants.RegisterAsync(app, "3.0.0");
+            await app.EvaluateAsync("renewal-risk", "2.0.0");
+            await app.EvaluateAsync("renewal-risk", "3.0.0");
+
+            // The writer is busy (a slow disk): every write queues behind this one until the gate opens.
+            using var gate = new ManualResetEventSlim(false);
+            var writer = app.Services.GetRequiredService<SqliteWriter>();
+            var busy = writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(60)));
+            using var leaves = new CancellationTokenSource();
+            var abandoned = app.Client.PostAsync("/v1/agents/renewal-risk/versions/2.0.0/promote", null, leaves.Token);
+            // Time for the promote to pass the gate check and queue its write; then its client goes away.
+            await Task.Delay(1000);
+            await leaves.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
+            await Task.Delay(500);
+            var second = app.Client.PostAsync("/v1/agents/renewal-risk/versions/3.0.0/promote", null);
+            await Task.Delay(500);
+            gate.Set();
+            await busy;
+            using (var promoted = await second)
+                Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+            await AssertOneActiveAsync(app);
+        }
+        await using var restarted = await AgentCrmApp.StartAsync(data);
+        await AssertOneActiveAsync(restarted);
+    }
+
+    private static async Task AssertOneActiveAsync(AgentCrmApp app)
+    {
+        var agent = await app.GetJsonAsync("/v1/agents/renewal-risk");
+        var active = agent.GetProperty("versions").EnumerateArray().Where(v => v.GetProperty("state").GetString() == "active").Select(v => v.GetProperty("version").GetString()).ToList();
+        Assert.True(active.SequenceEqual(["3.0.0"]), $"expected only 3.0.0 active, got [{string.Join(", ", active)}]");
+    }
+}
