@@ -402,7 +402,10 @@ public sealed partial class AgentRegistry
             updated.Add(u);
             LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
         }
-        _loadedVersion = _tables.ReadVersion();
+        // Each change counts one; a count past ours is another process's change (the CLI) that committed with or right after this
+        // one: taking it as loaded hid that change for good, so it is left to the next check to load.
+        if (_tables.ReadVersion() is var version && version == _loadedVersion + changes.Count)
+            _loadedVersion = version;
         await _live.DrainAsync(_live.Publish(_records.Values));
         _live.ReleaseUnused(_records.Values);
         return updated;
