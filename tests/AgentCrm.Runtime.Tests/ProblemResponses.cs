@@ -14,6 +14,20 @@ public static class ProblemResponses
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return JsonDocument.Parse(body).RootElement.Clone();
     }
+
+    /// <summary>
+    /// What is wrong with the answers to requests that raced each other: a 5xx, or a refusal that is not a 404 or 409
+    /// ProblemDetails (a loser is told what it lost to); empty when every answer is fine.
+    /// </summary>
+    public static async Task<List<string>> RaceProblemsAsync(this IEnumerable<HttpResponseMessage> responses, string context)
+    {
+        var problems = new List<string>();
+        foreach (var r in responses)
+            if (!r.IsSuccessStatusCode && (r.StatusCode is not (HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+                || r.Content.Headers.ContentType?.MediaType != "application/problem+json"))
+                problems.Add($"{context}: {r.RequestMessage!.Method} {r.RequestMessage.RequestUri} → {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
+        return problems;
+    }
 }
 
 /// <summary>YAML that must be refused before it is expanded.</summary>
