@@ -27,10 +27,16 @@ internal sealed class JobControl(string agentId, long? transitionsSeq, DateTimeO
 
     public bool IsRequested => Cancel is not null;
 
-    public void Request(string reason, string actor)
+    /// <summary>Records this cancel unless one was asked before; returns the one that holds (the first).</summary>
+    public (string Reason, string Actor) Claim(string reason, string actor)
     {
         lock (_cts)
-            _cancel ??= (reason, actor);
+            return _cancel ??= (reason, actor);
+    }
+
+    public void Request(string reason, string actor)
+    {
+        Claim(reason, actor);
         _cts.Cancel();
     }
 }

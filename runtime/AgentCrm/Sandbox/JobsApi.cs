@@ -61,7 +61,7 @@ public static class JobsApi
         {
             CancelOutcome.Cancelled => TypedResults.Ok(job!),
             CancelOutcome.Stopping => TypedResults.Accepted($"/v1/jobs/{jobId}", job!),
-            CancelOutcome.Ended => Problems.Conflict($"Job '{jobId}' has ended ({job!.State}); only a running job can be cancelled.",
+            CancelOutcome.Ended => Problems.Conflict($"Job '{jobId}' has ended ({job!.State}{(job.Error is { } why ? $": {why}" : "")}); only a running job can be cancelled.",
                 new Dictionary<string, object?> { ["state"] = job.State }),
             _ => Problems.NotFound($"No job '{jobId}'."),
         };

@@ -254,23 +254,29 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     /// Cancels a running job on behalf of <paramref name="actor"/> and waits up to <paramref name="wait"/> for it to stop:
     /// <see cref="CancelOutcome.Cancelled"/> with the job as it ended, <see cref="CancelOutcome.Stopping"/> with it still
     /// stopping (stage <c>cancelling</c>), <see cref="CancelOutcome.Ended"/> with a job that had ended (or ended otherwise
-    /// first), <see cref="CancelOutcome.NotFound"/>. The cancel is stored with the job's request before the job is told
+    /// first, or was being cancelled by another actor first), <see cref="CancelOutcome.NotFound"/>. The cancel is stored with the job's request before the job is told
     /// (<see cref="JobRequest.Cancel"/>): whatever happens to this server before the job has stopped, it is not run again.
     /// </summary>
     public async Task<(CancelOutcome Outcome, JobStatus? Job)> CancelAsync(string id, string reason, string actor, TimeSpan wait)
     {
         if (!_controls.TryGetValue(id, out var control))
             return Get(id) is { } job ? (CancelOutcome.Ended, job) : (CancelOutcome.NotFound, null);
-        await _table.StoreCancelAsync(id, new JobCancel(actor, reason, time.GetUtcNow()));
-        control.Request(reason, actor);
-        MarkCancelling(id);
+        // The first cancel holds. Another racing it (another key's, or an unregister's) is not stored and is answered as for a job
+        // that ended so (409 naming who), not as its own: it used to get 200 while only the first was recorded and audited.
+        var first = control.Claim(reason, actor).Actor == actor;
+        if (first)
+        {
+            await _table.StoreCancelAsync(id, new JobCancel(actor, reason, time.GetUtcNow()));
+            control.Request(reason, actor);
+            MarkCancelling(id);
+        }
         if (await Task.WhenAny(control.Ended.Task, Task.Delay(wait, time)) != control.Ended.Task)
             return (CancelOutcome.Stopping, Get(id));
         var ended = await control.Ended.Task;
         // Still running: its end could not be stored; the stored cancel ends it on the next start.
         if (ended.State == "running")
             return (CancelOutcome.Stopping, Get(id));
-        return (ended.State == Cancelled ? CancelOutcome.Cancelled : CancelOutcome.Ended, Get(id) ?? ended);
+        return (first && ended.State == Cancelled ? CancelOutcome.Cancelled : CancelOutcome.Ended, Get(id) ?? ended);
     }
 
     private void MarkCancelling(string id)
