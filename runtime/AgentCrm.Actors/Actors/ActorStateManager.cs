@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Actors;
@@ -19,7 +20,15 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
 
     public bool HasChanges => _dirty.Count > 0 || _writes is not null;
 
-    public async ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default)
+    public ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default) => GetCoreAsync<T>(key, null, cancellationToken);
+
+    public ValueTask<T?> GetAsync<T>(string key, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        return GetCoreAsync(key, typeInfo, cancellationToken);
+    }
+
+    private async ValueTask<T?> GetCoreAsync<T>(string key, JsonTypeInfo<T>? typeInfo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (_cache.TryGetValue(key, out var entry))
@@ -36,15 +45,23 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
             _cache[key] = Entry.Absent;
             return default;
         }
-        var loaded = JsonSerializer.Deserialize<T>(bytes, Json);
-        _cache[key] = new Entry(loaded, typeof(T), Exists: true);
+        var loaded = typeInfo is null ? JsonSerializer.Deserialize<T>(bytes, Json) : JsonSerializer.Deserialize(bytes, typeInfo);
+        _cache[key] = new Entry(loaded, typeof(T), Exists: true, typeInfo);
         return loaded;
     }
 
-    public void Set<T>(string key, T value)
+    public void Set<T>(string key, T value) => SetCore(key, value, null);
+
+    public void Set<T>(string key, T value, JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        SetCore(key, value, typeInfo);
+    }
+
+    private void SetCore<T>(string key, T value, JsonTypeInfo? typeInfo)
     {
         ArgumentNullException.ThrowIfNull(key);
-        _cache[key] = new Entry(value, typeof(T), Exists: true);
+        _cache[key] = new Entry(value, typeof(T), Exists: true, typeInfo);
         _dirty.Add(key);
     }
 
@@ -70,7 +87,9 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
         foreach (var key in _dirty)
         {
             var entry = _cache[key];
-            changes.Add(new StateChange(key, entry.Exists ? JsonSerializer.SerializeToUtf8Bytes(entry.Value, entry.Type, Json) : null));
+            changes.Add(new StateChange(key, !entry.Exists ? null
+                : entry.TypeInfo is { } typeInfo ? JsonSerializer.SerializeToUtf8Bytes(entry.Value, typeInfo)
+                : JsonSerializer.SerializeToUtf8Bytes(entry.Value, entry.Type, Json)));
         }
         var taken = new TurnChanges(changes, (IReadOnlyList<Action<WriteContext>>?)_writes ?? []);
         _dirty.Clear();
@@ -80,7 +99,7 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
 
     /// <summary>
     /// Drops the failed turn's changes and every cached value: values are handed out by reference, so a turn may
-    /// have changed one in place before it failed (without a <see cref="Set{T}"/>). The next read reloads from the store,
+    /// have changed one in place before it failed (without a <see cref="Set{T}(string, T)"/>). The next read reloads from the store,
     /// so a redelivered message meets the state as it was saved, not as the failed turn left it.
     /// </summary>
     public void DiscardChanges()
@@ -97,7 +116,8 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
             _cache.Remove(change.Key);
     }
 
-    private readonly record struct Entry(object? Value, Type Type, bool Exists)
+    /// <summary><see cref="TypeInfo"/>: what the value is written with (null: reflection and <see cref="Json"/>).</summary>
+    private readonly record struct Entry(object? Value, Type Type, bool Exists, JsonTypeInfo? TypeInfo = null)
     {
         public static Entry Absent => new(null, typeof(object), Exists: false);
     }

@@ -1,16 +1,26 @@
+using System.Text.Json.Serialization.Metadata;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Actors;
 
 /// <summary>
 /// Key/value state of one actor (Dapr's model). Values are cached per activation after the first read.
-/// Mutating a value object does not mark it dirty: call <see cref="Set{T}"/> again.
+/// Mutating a value object does not mark it dirty: call <see cref="Set{T}(string, T)"/> again.
 /// </summary>
 public interface IActorStateManager
 {
     ValueTask<T?> GetAsync<T>(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads the stored JSON with <paramref name="typeInfo"/> (source-generated metadata, say) instead of reflection.</summary>
+    ValueTask<T?> GetAsync<T>(string key, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default);
+
     void Set<T>(string key, T value);
+
+    /// <summary>
+    /// The turn's save writes the value with <paramref name="typeInfo"/> instead of reflection (a source-generated context's
+    /// fast path costs less CPU per save); it must write what the Web defaults would, for the key's readers.
+    /// </summary>
+    void Set<T>(string key, T value, JsonTypeInfo<T> typeInfo);
 
     void Remove(string key);
 

@@ -67,7 +67,7 @@ public sealed partial class CustomerActor(
 
     private async Task<ApplyOutcome> ApplyAsync(ApplyEvents message, CancellationToken cancellationToken)
     {
-        var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken) ?? new CustomerState { CustomerId = Id.Id };
+        var state = await State.GetAsync(StateKey, CustomerStateJson.Default.CustomerState, cancellationToken) ?? new CustomerState { CustomerId = Id.Id };
         // The set is read once: the whole turn runs on the agent versions it started with.
         using var lease = registry.Enter();
         var set = lease.Set;
@@ -93,7 +93,7 @@ public sealed partial class CustomerActor(
         }
         // A duplicate may still teach the state a delivery number (the same event accepted under another number).
         if (applied > 0 || numbersRecorded)
-            State.Set(StateKey, state);
+            State.Set(StateKey, state, CustomerStateJson.Default.CustomerState);
         return new ApplyOutcome(applied, assessed, written);
     }
 
@@ -224,14 +224,14 @@ public sealed partial class CustomerActor(
     {
         if (name != RescoreReminder)
             return;
-        var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken);
+        var state = await State.GetAsync(StateKey, CustomerStateJson.Default.CustomerState, cancellationToken);
         if (state is null)
             return;
         var now = time.GetUtcNow();
         using var lease = registry.Enter();
         await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, RescoreTrigger(state, now), cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
-        State.Set(StateKey, state);
+        State.Set(StateKey, state, CustomerStateJson.Default.CustomerState);
     }
 
     /// <summary>
@@ -254,7 +254,7 @@ public sealed partial class CustomerActor(
 
     private async Task<CustomerSnapshot?> SnapshotAsync(CancellationToken cancellationToken)
     {
-        var state = await State.GetAsync<CustomerState>(StateKey, cancellationToken);
+        var state = await State.GetAsync(StateKey, CustomerStateJson.Default.CustomerState, cancellationToken);
         return state is null ? null : SnapshotBuilder.Build(state, state.LastEventAt ?? time.GetUtcNow());
     }
 

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
 namespace AgentCrm.Actors.Tests.Actors;
 
 public sealed class ActorStateManagerTests
@@ -82,6 +85,28 @@ public sealed class ActorStateManagerTests
 
         Assert.Equal(["e1"], (await state.GetAsync<Timeline>("timeline"))!.Applied);
     }
+
+    [Fact]
+    public async Task SetAndGetAsync_WithTypeInfo_WriteAndReadWithIt()
+    {
+        // Metadata that names properties otherwise than the Web defaults, so the test sees which one was used.
+        var snake = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        var typeInfo = (JsonTypeInfo<Risk>)snake.GetTypeInfo(typeof(Risk));
+        var store = new MemoryStore();
+        store.Values["saved"] = """{"risk_score":0.25}"""u8.ToArray();
+        var state = new ActorStateManager(Id, store);
+
+        Assert.Equal(0.25, (await state.GetAsync("saved", typeInfo))!.RiskScore);
+        state.Set("risk", new Risk(0.75), typeInfo);
+        state.Set("plain", new Risk(0.5));
+
+        var changes = state.TakeChanges().State;
+        Assert.Equal("""{"risk_score":0.75}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "risk").Value!));
+        Assert.Equal("""{"riskScore":0.5}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "plain").Value!));
+        Assert.Equal(new Risk(0.75), await state.GetAsync("risk", typeInfo));
+    }
+
+    private sealed record Risk(double RiskScore);
 
     private sealed class Timeline
     {
