@@ -60,16 +60,26 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
 
     private void SetCore<T>(string key, T value, JsonTypeInfo? typeInfo)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfReserved(key);
         _cache[key] = new Entry(value, typeof(T), Exists: true, typeInfo);
         _dirty.Add(key);
     }
 
     public void Remove(string key)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfReserved(key);
         _cache[key] = Entry.Absent;
         _dirty.Add(key);
+    }
+
+    /// <summary>Keys the hosts keep beside an actor's own (the Dapr host's reminder outbox) start with this.</summary>
+    public const string ReservedPrefix = "agentcrm.";
+
+    private static void ThrowIfReserved(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            throw new ArgumentException($"State keys starting with '{ReservedPrefix}' are the host's.", nameof(key));
     }
 
     public void Enlist(Action<WriteContext> write)

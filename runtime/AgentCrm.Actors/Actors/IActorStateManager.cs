@@ -5,7 +5,8 @@ namespace AgentCrm.Actors;
 
 /// <summary>
 /// Key/value state of one actor (Dapr's model). Values are cached per activation after the first read.
-/// Mutating a value object does not mark it dirty: call <see cref="Set{T}(string, T)"/> again.
+/// Mutating a value object does not mark it dirty: call <see cref="Set{T}(string, T)"/> again. Keys starting with
+/// <c>agentcrm.</c> are the host's (the Dapr host keeps a turn's reminder calls under one): setting or removing one throws.
 /// </summary>
 public interface IActorStateManager
 {

@@ -7,18 +7,6 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Dapr;
 
-/// <summary>How an actor method call ended on this app.</summary>
-public enum DaprCallStatus
-{
-    Ok,
-    UnknownType,
-    UnknownMethod,
-    BadArgument,
-    Failed,
-}
-
-public sealed record DaprCallResult(DaprCallStatus Status, byte[]? Body = null, Exception? Error = null, string? Problem = null);
-
 /// <summary>
 /// The app side of Dapr's actor protocol: the activations daprd asked this app to host. daprd already
 /// guarantees one activation per id across the cluster and one turn at a time per actor; a per-actor
@@ -42,8 +30,6 @@ public sealed partial class DaprActorRuntime(
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
     };
-
-    private static readonly TurnChanges RemoveOutbox = new([new StateChange(DaprActorScheduler.OutboxKey, null)], []);
 
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
     private readonly DaprActorStateStore _store = new(sidecar, writer);
@@ -171,8 +157,9 @@ public sealed partial class DaprActorRuntime(
                     continue;
                 if (activation.Actor is null)
                     await ActivateAsync(id, type, activation, cancellationToken).ConfigureAwait(false);
-                // A saved turn's reminder calls that daprd has not confirmed go first: no turn runs ahead of them.
-                await SendOutboxAsync(id, activation).ConfigureAwait(false);
+                // Reminder calls saved by an earlier turn that daprd has not taken go first (if daprd refuses them again,
+                // they stay saved and the turn runs: a sidecar that refuses reminders does not stop the actor).
+                await activation.Outbox!.TrySendAsync().ConfigureAwait(false);
                 Interlocked.Increment(ref _turns);
                 var state = activation.State!;
                 var scheduler = activation.Scheduler!;
@@ -192,11 +179,10 @@ public sealed partial class DaprActorRuntime(
                 // daprd keeps reminders apart from state: the turn's reminder calls are saved with its state (one
                 // transaction) and sent once it is saved, so they change with the state or not at all.
                 var reminders = scheduler.TakeReminders();
-                if (reminders.Count > 0)
-                    changes = changes with { State = [.. changes.State, new StateChange(DaprActorScheduler.OutboxKey, JsonSerializer.SerializeToUtf8Bytes(reminders, ActorStateManager.Json))] };
+                var (toSave, saved) = activation.Outbox!.With(changes, reminders);
                 try
                 {
-                    await _store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
+                    await _store.SaveAsync(id, toSave, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -204,13 +190,13 @@ public sealed partial class DaprActorRuntime(
                     scheduler.Discard();
                     throw;
                 }
+                saved();
                 Exception? unsent = null;
                 if (reminders.Count > 0)
                 {
-                    activation.Outbox = reminders;
                     try
                     {
-                        await SendOutboxAsync(id, activation).ConfigureAwait(false);
+                        await activation.Outbox.SendAsync().ConfigureAwait(false);
                     }
                     catch (Exception ex)
                     {
@@ -236,19 +222,15 @@ public sealed partial class DaprActorRuntime(
     {
         var state = new ActorStateManager(id, _store);
         var scheduler = new DaprActorScheduler(id, sidecar);
+        var outbox = new ReminderOutbox(id, scheduler, _store, logger);
         var actor = (Actor)ActivatorUtilities.CreateInstance(services, type.ClrType);
         actor.Attach(new ActorContext(id, state, scheduler));
         try
         {
-            // Reminder calls an earlier activation saved but daprd did not confirm: sent before anything newer (a failure
-            // fails the activation, and the next call tries again).
-            var unsent = await _store.LoadAsync(id, DaprActorScheduler.OutboxKey, cancellationToken).ConfigureAwait(false);
+            // Reminder calls an earlier activation saved but daprd may not have: sent before the ones activation makes.
+            await outbox.LoadAsync(cancellationToken).ConfigureAwait(false);
             await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
-            if (unsent is not null)
-            {
-                await scheduler.SendAsync(JsonSerializer.Deserialize<ReminderCall[]>(unsent, ActorStateManager.Json)!).ConfigureAwait(false);
-                await _store.SaveAsync(id, RemoveOutbox, CancellationToken.None).ConfigureAwait(false);
-            }
+            await outbox.TrySendAsync().ConfigureAwait(false);
             // As the embedded host saves what activation changed before the first turn: reminders set there are sent now.
             await scheduler.FlushRemindersAsync().ConfigureAwait(false);
         }
@@ -263,19 +245,9 @@ public sealed partial class DaprActorRuntime(
         activation.Actor = actor;
         activation.State = state;
         activation.Scheduler = scheduler;
+        activation.Outbox = outbox;
         Interlocked.Increment(ref _active);
     }
-
-    /// <summary>Sends the activation's unconfirmed reminder calls, then removes them from state; throws (keeping them) on failure.</summary>
-    private async Task SendOutboxAsync(ActorId id, Activation activation)
-    {
-        if (activation.Outbox is not { } outbox)
-            return;
-        await activation.Scheduler!.SendAsync(outbox).ConfigureAwait(false);
-        await _store.SaveAsync(id, RemoveOutbox, CancellationToken.None).ConfigureAwait(false);
-        activation.Outbox = null;
-    }
-
 
     private async ValueTask DisposeAsync(Actor actor)
     {
@@ -310,7 +282,6 @@ public sealed partial class DaprActorRuntime(
 
         public DaprActorScheduler? Scheduler { get; set; }
 
-        /// <summary>Reminder calls saved in state (<see cref="DaprActorScheduler.OutboxKey"/>) that daprd has not confirmed.</summary>
-        public IReadOnlyList<ReminderCall>? Outbox { get; set; }
+        public ReminderOutbox? Outbox { get; set; }
     }
 }

@@ -11,15 +11,12 @@ internal sealed record ReminderCall(string Name, DateTimeOffset? DueAt, TimeSpan
 
 /// <summary>
 /// Reminders and timers of one activation, kept by daprd. A turn's calls are queued; the runtime saves its reminder
-/// calls with its state (the outbox, <see cref="OutboxKey"/>) and sends them once that state is saved, and its timer
-/// calls just after: a failed turn changes no reminder and no timer, and a saved turn's reminders reach daprd even if
-/// sending them fails then (they are sent again before the actor's next turn, from state).
+/// calls with its state (<see cref="ReminderOutbox"/>) and sends them once that state is saved, and its timer calls just
+/// after: a failed turn changes no reminder and no timer. Due times and periods are refused past what daprd can parse
+/// (Go's longest duration, ~292 years), in the turn, before anything is saved.
 /// </summary>
 internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) : IActorScheduler
 {
-    /// <summary>The state key of the reminder calls saved but not yet confirmed by daprd; reserved on every actor.</summary>
-    public const string OutboxKey = "agentcrm.reminder-outbox";
-
     private readonly List<Func<Task>> _pending = [];
     private readonly List<ReminderCall> _reminders = [];
 
@@ -27,8 +24,12 @@ internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) 
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dueTime, GoDuration.Max);
         if (period is { } p)
+        {
             ArgumentOutOfRangeException.ThrowIfLessThan(p, TimeSpan.FromMilliseconds(1), nameof(period));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(p, GoDuration.Max, nameof(period));
+        }
         cancellationToken.ThrowIfCancellationRequested();
         _reminders.Add(new ReminderCall(name, sidecar.Time.GetUtcNow() + dueTime, period, data?.Clone()));
         return Task.CompletedTask;
@@ -46,8 +47,12 @@ internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) 
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dueTime, GoDuration.Max);
         if (period is { } p)
+        {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(p, TimeSpan.Zero, nameof(period));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(p, GoDuration.Max, nameof(period));
+        }
         _pending.Add(() => sidecar.RegisterTimerAsync(id, name, dueTime, period, data, CancellationToken.None));
     }
 

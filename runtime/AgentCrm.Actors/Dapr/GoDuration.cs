@@ -9,6 +9,9 @@ namespace AgentCrm.Dapr;
 /// </summary>
 public static class GoDuration
 {
+    /// <summary>The longest duration Go parses (2,562,047 h 47 m 16.854 s, ~292 years), in whole milliseconds as we write them.</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromMilliseconds(9_223_372_036_854);
+
     public static string Format(TimeSpan value)
     {
         if (value < TimeSpan.Zero)

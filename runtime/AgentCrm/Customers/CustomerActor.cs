@@ -44,6 +44,7 @@ public sealed partial class CustomerActor(
     public const string StateKey = "customer";
     private const string RescoreReminder = "renewal-rescore";
     private static readonly int[] RescoreDaysBeforeEnd = [90, 60, 30];
+    private static readonly TimeSpan MaxRescoreWait = TimeSpan.FromDays(365 * 100);
 
     public static readonly IReadOnlyDictionary<string, Type?> Methods = new Dictionary<string, Type?>
     {
@@ -211,7 +212,8 @@ public sealed partial class CustomerActor(
         foreach (var days in RescoreDaysBeforeEnd)
         {
             var due = end.AddDays(-days);
-            if (due > now)
+            // A contract said to end centuries away gets no re-score (daprd cannot hold a reminder due past ~292 years).
+            if (due > now && due - now <= MaxRescoreWait)
             {
                 await Scheduler.RegisterReminderAsync(RescoreReminder, due - now, null, null, cancellationToken);
                 return;

@@ -21,6 +21,19 @@ public sealed class ActorStateManagerTests
     }
 
     [Fact]
+    public void SetOrRemove_AKeyOfTheHost_Throws_AndChangesNothing()
+    {
+        var state = new ActorStateManager(Id, new MemoryStore());
+
+        Assert.Throws<ArgumentException>(() => state.Set("agentcrm.reminder-outbox", "[]"));
+        Assert.Throws<ArgumentException>(() => state.Remove("agentcrm.anything"));
+
+        Assert.True(state.TakeChanges().IsEmpty);
+        state.Set("agentcrm", "an actor's own key");
+        Assert.False(state.TakeChanges().IsEmpty);
+    }
+
+    [Fact]
     public async Task TakeChanges_SetAndRemove_SerializesWebJsonAndClears()
     {
         var state = new ActorStateManager(Id, new MemoryStore());

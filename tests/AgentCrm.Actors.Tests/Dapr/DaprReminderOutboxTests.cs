@@ -37,7 +37,7 @@ public sealed class DaprReminderOutboxTests : IAsyncLifetime
 
         Assert.Equal(1, await Daprd.FireDueRemindersAsync());
         Assert.Null(await _host.InvokeAsync(id, "get"));
-        Assert.Null(Daprd.StateOf(id, DaprActorScheduler.OutboxKey));
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
     }
 
     [Fact]
@@ -51,13 +51,13 @@ public sealed class DaprReminderOutboxTests : IAsyncLifetime
         // The state is saved with the reminder call beside it; daprd has no reminder yet.
         Assert.Contains("sent again before the actor's next turn", failed.Message, StringComparison.Ordinal);
         Assert.NotNull(Daprd.StateOf(id, "value"));
-        Assert.NotNull(Daprd.StateOf(id, DaprActorScheduler.OutboxKey));
+        Assert.NotNull(Daprd.StateOf(id, ReminderOutbox.Key));
         Assert.False(Daprd.HasReminder(id, "nudge"));
 
         // The sender's retry (any next turn) sends it before it runs, then clears the outbox.
         Assert.Equal("nudge", await _host.InvokeAsync(id, "get"));
         Assert.True(Daprd.HasReminder(id, "nudge"));
-        Assert.Null(Daprd.StateOf(id, DaprActorScheduler.OutboxKey));
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
         _time.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(1, await Daprd.FireDueRemindersAsync());
         Assert.Equal(["nudge"], _host.Probe.Reminders(id));
@@ -88,20 +88,69 @@ public sealed class DaprReminderOutboxTests : IAsyncLifetime
         Assert.Equal("nudge", await _host.InvokeAsync(id, "get"));
 
         Assert.Equal(1, await Daprd.FireDueRemindersAsync());
-        Assert.Null(Daprd.StateOf(id, DaprActorScheduler.OutboxKey));
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
     }
 
     [Fact]
-    public async Task OutboxCannotBeSent_NoTurnRunsAheadOfIt()
+    public async Task OutboxRefusedAgain_TheNextTurnStillRuns_AndALaterOneSendsIt()
     {
-        var id = ProbeActor.For("blocked");
+        var id = ProbeActor.For("refused-twice");
         Daprd.FailReminderCreates(2);
         await Assert.ThrowsAnyAsync<Exception>(() => _host.InvokeAsync(id, "remind-then-set", new ReminderRequest("first", TimeSpan.FromMinutes(1), null)));
 
-        // Still refused: the next call fails before its turn runs (its state change is not made).
-        await Assert.ThrowsAnyAsync<Exception>(() => _host.InvokeAsync(id, "set", "second"));
+        // Still refused before the next turn: that turn runs all the same (a sidecar refusing reminders does not stop the actor).
+        await _host.InvokeAsync(id, "set", "second");
+        Assert.False(Daprd.HasReminder(id, "first"));
+        Assert.NotNull(Daprd.StateOf(id, ReminderOutbox.Key));
 
-        Assert.Equal("first", await _host.InvokeAsync(id, "get"));
+        Assert.Equal("second", await _host.InvokeAsync(id, "get"));
         Assert.True(Daprd.HasReminder(id, "first"));
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
+    }
+
+    [Fact]
+    public async Task OutboxRemovalFails_TheOneShotReminderIsNotArmedAgainAfterItFired()
+    {
+        var id = ProbeActor.For("fired-once");
+        Daprd.FailOutboxRemovals(1);
+        await _host.InvokeAsync(id, "remind", new ReminderRequest("nudge", TimeSpan.FromMinutes(1), null));
+        Assert.NotNull(Daprd.StateOf(id, ReminderOutbox.Key));
+
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(1, await Daprd.FireDueRemindersAsync());
+        // The firing turn carried the owed removal; nothing re-registered the reminder it fired.
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
+        Assert.False(Daprd.HasReminder(id, "nudge"));
+        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(0, await Daprd.FireDueRemindersAsync());
+        Assert.Equal(["nudge"], _host.Probe.Reminders(id));
+    }
+
+    [Fact]
+    public async Task ReminderRefusedForGood_IsDropped_AndTheActorGoesOn()
+    {
+        var id = ProbeActor.For("bad-name");
+        Daprd.RefuseReminderCreates(1);
+
+        // A refusal that sending again cannot change is not an outbox failure: the call answers, nothing stays pending.
+        await _host.InvokeAsync(id, "remind-then-set", new ReminderRequest("nudge", TimeSpan.FromMinutes(1), null));
+
+        Assert.False(Daprd.HasReminder(id, "nudge"));
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
+        Assert.Equal("nudge", await _host.InvokeAsync(id, "get"));
+    }
+
+    [Fact]
+    public async Task DueTimeBeyondWhatDaprdParses_FailsTheTurnBeforeItsSave()
+    {
+        var id = ProbeActor.For("far-future");
+
+        // Go's longest duration is ~292 years: daprd would refuse the call for ever after the state was saved.
+        await Assert.ThrowsAnyAsync<Exception>(() => _host.InvokeAsync(id, "remind-then-set", new ReminderRequest("nudge", TimeSpan.FromDays(365 * 300), null)));
+
+        Assert.Null(Daprd.StateOf(id, "value"));
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
+        await _host.InvokeAsync(id, "remind-then-set", new ReminderRequest("nudge", TimeSpan.FromDays(365 * 200), null));
+        Assert.True(Daprd.HasReminder(id, "nudge"));
     }
 }

@@ -18,6 +18,14 @@ public sealed partial class FakeDaprd
     public void FailReminderCreates(int count) => Volatile.Write(ref _failReminderCreates, count);
 
     private int _failStateTransactions;
+    private int _failOutboxRemovals;
+    private int _refuseReminderCreates;
+
+    /// <summary>The next <paramref name="count"/> transactions that only remove the Dapr host's reminder outbox answer 500.</summary>
+    public void FailOutboxRemovals(int count) => Volatile.Write(ref _failOutboxRemovals, count);
+
+    /// <summary>The next <paramref name="count"/> reminder creations answer 400 <c>ERR_BAD_REQUEST</c>, as daprd does for a name it cannot take.</summary>
+    public void RefuseReminderCreates(int count) => Volatile.Write(ref _refuseReminderCreates, count);
 
     /// <summary>The next <paramref name="count"/> state transactions answer 500 <c>ERR_ACTOR_STATE_TRANSACTION_SAVE</c>, as a daprd whose state store fails.</summary>
     public void FailStateTransactions(int count) => Volatile.Write(ref _failStateTransactions, count);
@@ -50,6 +58,8 @@ public sealed partial class FakeDaprd
         api.MapMethods("/actors/{type}/{id}/reminders/{name}", ["POST", "PUT"], (string type, string id, string name, HttpRequest request) =>
             Interlocked.Decrement(ref _failReminderCreates) >= 0
                 ? Task.FromResult(Error(500, "ERR_ACTOR_REMINDER_CREATE", "injected failure"))
+                : Interlocked.Decrement(ref _refuseReminderCreates) >= 0
+                ? Task.FromResult(Error(400, "ERR_BAD_REQUEST", "invalid request: injected refusal"))
                 : CreateScheduleAsync(type, id, name, request, _reminders, "ERR_ACTOR_REMINDER_CREATE"));
         api.MapDelete("/actors/{type}/{id}/reminders/{name}", (string type, string id, string name) =>
         {
@@ -111,6 +121,8 @@ public sealed partial class FakeDaprd
                 return Error(400, "ERR_MALFORMED_REQUEST", "failed deserializing HTTP body: bad operation");
             staged.Add((key, kind == "upsert" ? Encoding.UTF8.GetBytes(op!["request"]!["value"]?.ToJsonString() ?? "null") : null));
         }
+        if (staged is [(AgentCrm.Dapr.ReminderOutbox.Key, null)] && Interlocked.Decrement(ref _failOutboxRemovals) >= 0)
+            return Error(500, "ERR_ACTOR_STATE_TRANSACTION_SAVE", "injected failure");
         foreach (var (key, value) in staged)
         {
             if (value is null)
