@@ -294,7 +294,7 @@ internal static class BenchRunner
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < batches.Count)
-                await store.AppendAsync(EventParser.Parse(Encoding.UTF8.GetBytes(batches[i]), ndjson: true, options, DateTimeOffset.UtcNow).Events, ct);
+                await store.AppendAsync(EventParser.Parse(Encoding.UTF8.GetBytes(batches[i]), ndjson: true, options, DateTimeOffset.UtcNow).Events, cancellationToken: ct);
         }));
     }
 

@@ -54,8 +54,11 @@ internal static class EvaluateCommand
     {
         var body = JsonSerializer.SerializeToNode(report, SandboxReportJson.Options)!.AsObject();
         body.Insert(0, "id", id);
-        return body.ToJsonString(SandboxReportJson.Options);
+        return body.ToJsonString(Output);
     }
+
+    /// <summary>The report's JSON as the API writes it, text as it is (as every --json prints: <see cref="AgentCrmCli.JsonOutput"/>).</summary>
+    private static readonly JsonSerializerOptions Output = new(SandboxReportJson.Options) { Encoder = AgentCrmCli.JsonOutput.Encoder };
 
     /// <summary>Options that go together or exclude each other: --cases NAME, or --cases-file with exactly one of --mapping and --labels.</summary>
     private static string? UsageProblem(ParseResult p)

@@ -49,7 +49,7 @@ public static class DemoFeeder
             if (parsed.Errors.Count > 0)
                 throw new InvalidOperationException("The demo timeline is invalid: " + JsonSerializer.Serialize(parsed.Errors));
             // The timeline is drawn relative to now: on a later start the events stored by an earlier one stand.
-            var result = await store.AppendAsync(parsed.Events, app.Lifetime.ApplicationStopping, IdReuse.KeepStored);
+            var result = await store.AppendAsync(parsed.Events, IdReuse.KeepStored, app.Lifetime.ApplicationStopping);
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (dispatcher.Watermark < store.MaxSeq() && DateTime.UtcNow < deadline && !app.Lifetime.ApplicationStopping.IsCancellationRequested)
                 await Task.Delay(100);

@@ -80,7 +80,7 @@ public sealed class EventStore
     /// (customer, type, instant, source, attributes; formatting aside); with other content the whole request is refused
     /// (<see cref="EventIdReusedException"/>, nothing stored) unless <paramref name="reuse"/> keeps the stored one.
     /// </summary>
-    public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, CancellationToken cancellationToken = default, IdReuse reuse = IdReuse.Refuse)
+    public async Task<AppendResult> AppendAsync(IReadOnlyList<IncomingEvent> events, IdReuse reuse = IdReuse.Refuse, CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var receivedAt = now.ToString("O");
@@ -90,6 +90,7 @@ public sealed class EventStore
             var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
             Dictionary<string, string[]>? reused = null;
+            var numbers = new Dictionary<string, long>(StringComparer.Ordinal);
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
             {
@@ -104,7 +105,7 @@ public sealed class EventStore
                     accepted++;
                     // Stored with the event, in its transaction; counted on the single writer thread. A rolled-back
                     // batch leaves a gap in the numbers (one more range in the actor), never a number given twice.
-                    var n = _lastNumbers[e.Event.CustomerId] = _lastNumbers.GetValueOrDefault(e.Event.CustomerId) + 1;
+                    var n = numbers[e.Event.CustomerId] = (numbers.TryGetValue(e.Event.CustomerId, out var prior) ? prior : _lastNumbers.GetValueOrDefault(e.Event.CustomerId)) + 1;
                     number.Parameters["$s"].Value = seq;
                     number.Parameters["$src"].Value = SourceId;
                     number.Parameters["$n"].Value = n;
@@ -116,11 +117,14 @@ public sealed class EventStore
                     duplicates++;
                     if (reuse == IdReuse.Refuse && ChangedFields(ctx, e.Event) is { } changed)
                         (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] =
-                            [$"An event with this id was accepted before with a different {string.Join(", ", changed)}: the id is the event's idempotency key, so a changed event needs a new id."];
+                            [$"An event with this id was accepted before (or comes earlier in this request) with a different {string.Join(", ", changed)}: the id is the event's idempotency key, so a changed event needs a new id."];
                 }
             }
             if (reused is not null)
                 throw new EventIdReusedException(reused);
+            // Taken only by a request that stores its events: a refused one leaves no gap in the customer's numbers.
+            foreach (var (customer, last) in numbers)
+                _lastNumbers[customer] = last;
             if (stored.Count > 0)
                 ctx.AfterCommit(() =>
                 {

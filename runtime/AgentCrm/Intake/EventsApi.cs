@@ -39,7 +39,7 @@ public static class EventsApi
         }
         try
         {
-            var result = await store.AppendAsync(parsed.Events, cancellationToken);
+            var result = await store.AppendAsync(parsed.Events, cancellationToken: cancellationToken);
             return TypedResults.Accepted((string?)null, new AcceptedEvents(result.Accepted, result.Duplicates));
         }
         catch (EventIdReusedException ex)

@@ -125,6 +125,38 @@ public sealed class IntakeTests
     }
 
     [Fact]
+    public async Task PostEvents_SameEventWrittenOtherwise_IsADuplicate_AndAChangeWithinOneRequestIsRefused()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        async Task<HttpResponseMessage> PostAsync(string body) => await app.Client.PostAsync("/v1/events", new StringContent(body, Encoding.UTF8, "application/json"));
+        using (var first = await PostAsync("""[{"id":"n-1","customerId":"same-1","type":"usage","occurredAt":"2026-11-30T09:30:00Z","attributes":{"quantity":3}},{"id":"n-2","customerId":"same-1","type":"login","occurredAt":"2026-11-30T09:31:00Z"}]"""))
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+
+        // 3.0 for 3, source null for absent, attributes {} or null for absent: the same events.
+        using (var again = await PostAsync("""[{"id":"n-1","customerId":"same-1","type":"usage","occurredAt":"2026-11-30T09:30:00.000Z","source":null,"attributes":{"quantity":3.0}},{"id":"n-2","customerId":"same-1","type":"login","occurredAt":"2026-11-30T09:31:00Z","attributes":{}},{"id":"n-2","customerId":"same-1","type":"login","occurredAt":"2026-11-30T09:31:00Z","attributes":null}]"""))
+            Assert.Equal("{\"accepted\":0,\"duplicates\":3}", await again.Content.ReadAsStringAsync());
+
+        // The same new id twice in one request with other content: refused, naming the second.
+        using var twice = await PostAsync("""[{"id":"n-3","customerId":"same-1","type":"nps","occurredAt":"2026-11-30T10:00:00Z","attributes":{"score":9}},{"id":"n-3","customerId":"same-1","type":"nps","occurredAt":"2026-11-30T10:00:00Z","attributes":{"score":2}}]""");
+        Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
+        Assert.Contains("earlier in this request", JsonDocument.Parse(await twice.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").GetProperty("$[1].id")[0].GetString(), StringComparison.Ordinal);
+
+        // A refused request took no delivery number: the customer's next event is numbered right after the first two.
+        using (var next = await PostAsync("""{"id":"n-4","customerId":"same-1","type":"login","occurredAt":"2026-11-30T11:00:00Z"}"""))
+            Assert.Equal(HttpStatusCode.Accepted, next.StatusCode);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
+        db.Open();
+        using var read = db.CreateCommand();
+        read.CommandText = "SELECT n.number FROM event_numbers_v2 n JOIN events e ON e.seq = n.seq WHERE e.customer_id = 'same-1' ORDER BY n.number";
+        using var rows = read.ExecuteReader();
+        var numbers = new List<long>();
+        while (rows.Read())
+            numbers.Add(rows.GetInt64(0));
+        Assert.Equal([1L, 2L, 3L], numbers);
+    }
+
+    [Fact]
     public async Task Restart_ProcessedEventsAreNotDeliveredAgain_AndStateSurvives()
     {
         var dir = TempDirectory.Create();
