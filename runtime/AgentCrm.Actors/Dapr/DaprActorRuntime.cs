@@ -104,7 +104,9 @@ public sealed partial class DaprActorRuntime(
             try
             {
                 await actor.OnDeactivateAsync(CancellationToken.None).ConfigureAwait(false);
-                // Reminders do not need the actor active in daprd: those OnDeactivateAsync set are sent.
+                // Reminders do not need the actor active in daprd: those OnDeactivateAsync set are sent (state cannot be
+                // saved now, so older saved calls of the same name, if daprd never took them, are re-sent after them on
+                // the next activation; no actor of ours sets reminders here).
                 await activation.Scheduler!.FlushRemindersAsync().ConfigureAwait(false);
                 // daprd has already dropped the actor from its table (sheet §2.6): a state transaction now would be refused.
                 if (activation.State!.HasChanges)
@@ -222,7 +224,7 @@ public sealed partial class DaprActorRuntime(
     {
         var state = new ActorStateManager(id, _store);
         var scheduler = new DaprActorScheduler(id, sidecar);
-        var outbox = new ReminderOutbox(id, scheduler, _store, logger);
+        var outbox = new ReminderOutbox(id, scheduler, _store, sidecar.Time, logger);
         var actor = (Actor)ActivatorUtilities.CreateInstance(services, type.ClrType);
         actor.Attach(new ActorContext(id, state, scheduler));
         try
@@ -231,8 +233,16 @@ public sealed partial class DaprActorRuntime(
             await outbox.LoadAsync(cancellationToken).ConfigureAwait(false);
             await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
             await outbox.TrySendAsync().ConfigureAwait(false);
-            // As the embedded host saves what activation changed before the first turn: reminders set there are sent now.
-            await scheduler.FlushRemindersAsync().ConfigureAwait(false);
+            // As the embedded host saves what activation changed before the first turn: reminders set there are saved and
+            // sent now, after (and over) any older saved ones.
+            var calls = scheduler.TakeReminders();
+            if (calls.Count > 0)
+            {
+                var (changes, saved) = outbox.With(TurnChanges.None, calls);
+                await _store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
+                saved();
+                await outbox.SendAsync().ConfigureAwait(false);
+            }
         }
         catch
         {

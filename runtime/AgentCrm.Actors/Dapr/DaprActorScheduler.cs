@@ -72,18 +72,18 @@ internal sealed class DaprActorScheduler(ActorId id, DaprSidecarClient sidecar) 
     /// Sends reminder calls to daprd in order; throws the first failure. A registration keeps its due time: one past
     /// due (sent late) is registered due at once.
     /// </summary>
-    public async Task SendAsync(IReadOnlyList<ReminderCall> calls)
+    public async Task SendAsync(IReadOnlyList<ReminderCall> calls, CancellationToken cancellationToken = default)
     {
         foreach (var call in calls)
         {
             if (call.DueAt is { } dueAt)
             {
                 var dueTime = dueAt - sidecar.Time.GetUtcNow();
-                await sidecar.RegisterReminderAsync(id, call.Name, dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime, call.Period, call.Data, CancellationToken.None).ConfigureAwait(false);
+                await sidecar.RegisterReminderAsync(id, call.Name, dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime, call.Period, call.Data, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await sidecar.UnregisterReminderAsync(id, call.Name, CancellationToken.None).ConfigureAwait(false);
+                await sidecar.UnregisterReminderAsync(id, call.Name, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -13,10 +13,14 @@ namespace AgentCrm.Dapr;
 /// sent they are removed from state at once or, if that fails, in the next save: never re-sent on this activation, so a
 /// one-shot reminder that fired is not armed again.
 /// </summary>
-internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler scheduler, IActorStateStore store, ILogger logger)
+internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler scheduler, IActorStateStore store, TimeProvider time, ILogger logger)
 {
     /// <summary>The state key; reserved on every actor (see <see cref="ActorStateManager"/>).</summary>
     public const string Key = "agentcrm.reminder-outbox";
+
+    /// <summary>How long a try before a turn may take (the turn waits for it), and the longest pause between tries.</summary>
+    private static readonly TimeSpan TryTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxPause = TimeSpan.FromMinutes(5);
 
     /// <summary>daprd's errors (protocol sheet §3.1) that the same call will always get.</summary>
     private static readonly HashSet<string> RefusedForGood = ["ERR_BAD_REQUEST", "ERR_MALFORMED_REQUEST", "ERR_ACTOR_REMINDER_NON_HOSTED", "ERR_ACTOR_TYPE_RESERVED"];
@@ -24,7 +28,11 @@ internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler sche
     private static readonly TurnChanges Removal = new([new StateChange(Key, null)], []);
 
     private IReadOnlyList<ReminderCall> _pending = [];
-    private bool _removalOwed;
+
+    /// <summary>State holds calls daprd has taken since: the next save writes what is pending (or removes the key).</summary>
+    private bool _stateBehind;
+    private int _failedTries;
+    private DateTimeOffset _nextTry = DateTimeOffset.MinValue;
 
     public bool HasPending => _pending.Count > 0;
 
@@ -36,46 +44,55 @@ internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler sche
     }
 
     /// <summary>
-    /// A turn's changes with the outbox they must carry: the pending calls and the turn's <paramref name="calls"/> (a turn
-    /// without calls carries an owed removal instead), and what to note once that save succeeded.
+    /// A turn's changes with the outbox they must carry — the pending calls and the turn's <paramref name="calls"/>, or,
+    /// when state holds calls daprd has taken since, what is still pending (no key when nothing is) — and what to note
+    /// once that save succeeded.
     /// </summary>
     public (TurnChanges Changes, Action Saved) With(TurnChanges changes, IReadOnlyList<ReminderCall> calls)
     {
-        if (calls.Count > 0)
-        {
-            var merged = Merge(_pending, calls);
-            var upsert = new StateChange(Key, JsonSerializer.SerializeToUtf8Bytes(merged, ActorStateManager.Json));
-            return (changes with { State = [.. changes.State, upsert] }, () => (_pending, _removalOwed) = (merged, false));
-        }
-        if (_removalOwed && _pending.Count == 0)
-            return (changes with { State = [.. changes.State, new StateChange(Key, null)] }, () => _removalOwed = false);
-        return (changes, static () => { });
+        if (calls.Count == 0 && !_stateBehind)
+            return (changes, static () => { });
+        var merged = Merge(_pending, calls);
+        var outbox = new StateChange(Key, merged.Length == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(merged, ActorStateManager.Json));
+        return (changes with { State = [.. changes.State, outbox] }, () => (_pending, _stateBehind) = (merged, false));
     }
 
-    /// <summary>Sends pending calls, if any; if daprd refuses them again they stay saved, for the next try (the actor's turns go on).</summary>
+    /// <summary>
+    /// Sends pending calls before a turn, if any and if the last try is not too recent; bounded in time, since the turn
+    /// waits. If daprd refuses them again they stay saved and the turn goes on; tries then pause (5 s, doubling, at most
+    /// 5 minutes).
+    /// </summary>
     public async Task TrySendAsync()
     {
-        if (_pending.Count == 0)
+        if (_pending.Count == 0 || time.GetUtcNow() < _nextTry)
             return;
+        using var timeout = new CancellationTokenSource(TryTimeout, time);
         try
         {
-            await SendAsync().ConfigureAwait(false);
+            await SendAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            _failedTries++;
+            _nextTry = time.GetUtcNow() + TimeSpan.FromTicks(Math.Min(MaxPause.Ticks, TryTimeout.Ticks << Math.Min(_failedTries - 1, 16)));
             LogNotSent(ex, id.Type, id.Id);
         }
     }
 
-    /// <summary>Sends the pending calls in order, then removes them from state; throws the first failure that is not a refusal for good, keeping what is unsent.</summary>
-    public async Task SendAsync()
+    /// <summary>
+    /// Sends the pending calls (each name once, so their order does not matter), then removes them from state; a call
+    /// refused for good is dropped and logged, an unregistration of a reminder daprd does not have is done. Throws the
+    /// first other failure after trying every call, keeping those that failed.
+    /// </summary>
+    public async Task SendAsync(CancellationToken cancellationToken = default)
     {
-        for (var i = 0; i < _pending.Count; i++)
+        var failed = new List<ReminderCall>();
+        Exception? first = null;
+        foreach (var call in _pending)
         {
-            var call = _pending[i];
             try
             {
-                await scheduler.SendAsync([call]).ConfigureAwait(false);
+                await scheduler.SendAsync([call], cancellationToken).ConfigureAwait(false);
             }
             catch (DaprApiException ex) when (RefusedForGood.Contains(ex.ErrorCode ?? ""))
             {
@@ -83,17 +100,27 @@ internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler sche
                 // (ERR_ACTOR_NO_PLACEMENT while the sidecar starts, ERR_ACTOR_NO_ADDRESS while placement rebalances).
                 LogRefused(ex, call.Name, id.Type, id.Id);
             }
-            catch
+            catch (DaprApiException ex) when (call.DueAt is null && ex.ErrorCode == "ERR_ACTOR_REMINDER_NOT_FOUND")
             {
-                _pending = _pending.Skip(i).ToArray();
-                throw;
+                // Already gone: what the unregistration wanted.
+            }
+            catch (Exception ex)
+            {
+                failed.Add(call);
+                first ??= ex;
             }
         }
-        (_pending, _removalOwed) = ([], true);
+        if (first is not null)
+        {
+            _stateBehind |= failed.Count < _pending.Count;
+            _pending = failed;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+        (_pending, _stateBehind, _failedTries, _nextTry) = ([], true, 0, DateTimeOffset.MinValue);
         try
         {
             await store.SaveAsync(id, Removal, CancellationToken.None).ConfigureAwait(false);
-            _removalOwed = false;
+            _stateBehind = false;
         }
         catch (Exception ex)
         {

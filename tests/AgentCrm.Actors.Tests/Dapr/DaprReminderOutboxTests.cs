@@ -103,10 +103,35 @@ public sealed class DaprReminderOutboxTests : IAsyncLifetime
         Assert.False(Daprd.HasReminder(id, "first"));
         Assert.NotNull(Daprd.StateOf(id, ReminderOutbox.Key));
 
+        // Tries before turns pause after a refusal (5 s, doubling), so a refusing sidecar does not slow every turn.
+        _time.Advance(TimeSpan.FromSeconds(6));
         Assert.Equal("second", await _host.InvokeAsync(id, "get"));
         Assert.True(Daprd.HasReminder(id, "first"));
         Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
     }
+
+    [Fact]
+    public async Task OutboxRefusedBeforeATurn_LaterTurnsDoNotTryAgainUntilThePauseIsOver()
+    {
+        var id = ProbeActor.For("paused");
+        Daprd.FailReminderCreates(100);
+        await Assert.ThrowsAnyAsync<Exception>(() => _host.InvokeAsync(id, "remind-then-set", new ReminderRequest("nudge", TimeSpan.FromMinutes(1), null)));
+        await _host.InvokeAsync(id, "set", "tried before this turn");
+        var tries = ReminderPosts(id);
+
+        for (var i = 0; i < 5; i++)
+            await _host.InvokeAsync(id, "increment");
+        Assert.Equal(tries, ReminderPosts(id));
+
+        Daprd.FailReminderCreates(0);
+        _time.Advance(TimeSpan.FromSeconds(6));
+        await _host.InvokeAsync(id, "increment");
+        Assert.Equal(tries + 1, ReminderPosts(id));
+        Assert.True(Daprd.HasReminder(id, "nudge"));
+    }
+
+    private int ReminderPosts(ActorId id) =>
+        Daprd.Received.Count(r => r.Method is "POST" or "PUT" && r.Path.Contains($"/{id.Id}/reminders/", StringComparison.Ordinal));
 
     [Fact]
     public async Task OutboxRemovalFails_TheOneShotReminderIsNotArmedAgainAfterItFired()
