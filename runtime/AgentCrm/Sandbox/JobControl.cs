@@ -27,11 +27,22 @@ internal sealed class JobControl(string agentId, long? transitionsSeq, DateTimeO
 
     public bool IsRequested => Cancel is not null;
 
-    /// <summary>Records this cancel unless one was asked before; returns the one that holds (the first).</summary>
-    public (string Reason, string Actor) Claim(string reason, string actor)
+    /// <summary>Records this cancel unless one was asked before; true only for the call that recorded it.</summary>
+    public bool TryClaim(string reason, string actor)
     {
         lock (_cts)
-            return _cancel ??= (reason, actor);
+        {
+            if (_cancel is not null)
+                return false;
+            _cancel = (reason, actor);
+            return true;
+        }
+    }
+
+    private void Claim(string reason, string actor)
+    {
+        lock (_cts)
+            _cancel ??= (reason, actor);
     }
 
     public void Request(string reason, string actor)

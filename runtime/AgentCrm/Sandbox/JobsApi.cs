@@ -61,6 +61,8 @@ public static class JobsApi
         {
             CancelOutcome.Cancelled => TypedResults.Ok(job!),
             CancelOutcome.Stopping => TypedResults.Accepted($"/v1/jobs/{jobId}", job!),
+            CancelOutcome.Ended when job!.State == "running" => Problems.Conflict($"Job '{jobId}' is already being {job.Error ?? "cancelled"}; it stops shortly.",
+                new Dictionary<string, object?> { ["state"] = job.State }),
             CancelOutcome.Ended => Problems.Conflict($"Job '{jobId}' has ended ({job!.State}{(job.Error is { } why ? $": {why}" : "")}); only a running job can be cancelled.",
                 new Dictionary<string, object?> { ["state"] = job.State }),
             _ => Problems.NotFound($"No job '{jobId}'."),

@@ -263,15 +263,23 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             return Get(id) is { } job ? (CancelOutcome.Ended, job) : (CancelOutcome.NotFound, null);
         // The first cancel holds. Another racing it (another key's, or an unregister's) is not stored and is answered as for a job
         // that ended so (409 naming who), not as its own: it used to get 200 while only the first was recorded and audited.
-        var first = control.Claim(reason, actor).Actor == actor;
+        var first = control.TryClaim(reason, actor);
         if (first)
         {
-            await _table.StoreCancelAsync(id, new JobCancel(actor, reason, time.GetUtcNow()));
-            control.Request(reason, actor);
-            MarkCancelling(id);
+            try
+            {
+                await _table.StoreCancelAsync(id, new JobCancel(actor, reason, time.GetUtcNow()));
+            }
+            finally
+            {
+                // Claimed is cancelled: even if the cancel could not be stored, the job stops (and the watcher, which skips
+                // claimed jobs, is not left waiting on one that runs on).
+                control.Request(reason, actor);
+                MarkCancelling(id);
+            }
         }
         if (await Task.WhenAny(control.Ended.Task, Task.Delay(wait, time)) != control.Ended.Task)
-            return (CancelOutcome.Stopping, Get(id));
+            return first ? (CancelOutcome.Stopping, Get(id)) : (CancelOutcome.Ended, Get(id) is { } stopping ? stopping with { Error = control.Cancel?.Reason } : null);
         var ended = await control.Ended.Task;
         // Still running: its end could not be stored; the stored cancel ends it on the next start.
         if (ended.State == "running")

@@ -41,4 +41,29 @@ public sealed class JobCancelRaceTests
         Assert.True(raced > 0, "Expected at least one job to be cancelled while it ran.");
         Assert.Empty(problems);
     }
+
+    [Fact]
+    public async Task OneKeyCancellingOneJobTwiceAtOnce_OneCancelHolds_TheOtherIs409()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await Variants.RegisterAsync(app, "2.0.0");
+        var ops = await app.ClientAsync("ops", "ops-a");
+        var problems = new List<string>();
+        var raced = 0;
+        for (var round = 0; round < 6; round++)
+        {
+            using var start = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/2.0.0/evaluate", Variants.Json("""{"caseSet":"telco-churn"}"""));
+            var job = start.Headers.Location!.OriginalString;
+            var answers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() => ops.DeleteAsync(job))));
+            if ((await app.GetJsonAsync(job)).GetProperty("state").GetString() != "cancelled")
+                continue;
+            raced++;
+            // Comparing who asked made both "first": both stored the cancel and both were answered 200.
+            var held = answers.Count(r => r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Accepted);
+            if (held != 1 || answers.Count(r => r.StatusCode == HttpStatusCode.Conflict) != 1)
+                problems.Add($"round {round}: answers {string.Join(", ", answers.Select(r => (int)r.StatusCode))}");
+        }
+        Assert.True(raced > 0, "Expected at least one job to be cancelled while it ran.");
+        Assert.Empty(problems);
+    }
 }
