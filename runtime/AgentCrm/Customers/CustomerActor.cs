@@ -7,6 +7,7 @@ using AgentCrm.Agents.Customers;
 using AgentCrm.Audit;
 using AgentCrm.Agents.Pipeline;
 using AgentCrm.Briefs;
+using AgentCrm.Storage;
 
 namespace AgentCrm.Customers;
 
@@ -45,6 +46,9 @@ public sealed partial class CustomerActor(
     private const string RescoreReminder = "renewal-rescore";
     private static readonly int[] RescoreDaysBeforeEnd = [90, 60, 30];
     private static readonly TimeSpan MaxRescoreWait = TimeSpan.FromDays(365 * 100);
+
+    /// <summary>A version that fails on every call (a plugin that throws) fails every event of every customer: one stack trace per version per interval, with the count since.</summary>
+    private static readonly LogThrottle AssessFailureLog = new(TimeSpan.FromSeconds(10));
 
     public static readonly IReadOnlyDictionary<string, Type?> Methods = new Dictionary<string, Type?>
     {
@@ -125,7 +129,8 @@ public sealed partial class CustomerActor(
             if (outcome.Assessment is not { } assessment)
             {
                 metrics.AssessFailed(manifest.Id, manifest.Version);
-                LogAssessFailed(outcome.Error!, manifest.Id, manifest.Version, Id.Id);
+                if (AssessFailureLog.ShouldLog(manifest.Id + "@" + manifest.Version, out var unlogged))
+                    LogAssessFailed(outcome.Error!, manifest.Id, manifest.Version, Id.Id, triggerId, unlogged, AssessFailureLog.Interval.TotalSeconds);
                 continue;
             }
             metrics.Assessed(manifest.Id, manifest.Version, outcome.Elapsed, assessment.Fired);
@@ -260,6 +265,6 @@ public sealed partial class CustomerActor(
         return state is null ? null : SnapshotBuilder.Build(state, state.LastEventAt ?? time.GetUtcNow());
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId}@{Version} failed on customer {CustomerId}; counted as an error")]
-    private partial void LogAssessFailed(Exception ex, string agentId, string version, string customerId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {AgentId}@{Version} failed on customer {CustomerId} at {Trigger}; counted as an error ({Unlogged} more failures of this version since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogAssessFailed(Exception ex, string agentId, string version, string customerId, string trigger, int unlogged, double interval);
 }

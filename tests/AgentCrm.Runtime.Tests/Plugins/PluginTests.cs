@@ -149,6 +149,30 @@ public sealed class PluginTests
     }
 
     [Fact]
+    public async Task APluginThatThrowsOnEveryCall_IsLoggedOncePerInterval_NamingVersionCustomerAndEvent()
+    {
+        var logs = new AgentCrm.Runtime.Tests.Intake.CapturedLogs();
+        await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton(logs.Provider()));
+        var (status, body) = await UploadAsync(app, Misbehaving("noisy-thrower", "throw"), manifestName: "manifest.json");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/noisy-thrower/versions/1.0.0/shadow", null)).StatusCode);
+
+        // 40 customers, one ticket each: 40 failed calls within a few seconds.
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var events = Enumerable.Range(0, 40).Select(i => Ev.Make($"noisy-{i}", "support_ticket", now, new { ticketId = $"T{i}", status = "open" }, id: $"noisy-ev-{i}")).ToList();
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync(events)).StatusCode);
+        await app.WaitForProcessingAsync();
+
+        var v = (await app.GetJsonAsync("/v1/agents/noisy-thrower/health")).GetProperty("versions")[0];
+        Assert.Equal(40, v.GetProperty("errors").GetInt64());
+        // One line with its stack trace, not forty: it names the version, the customer and the event it failed on.
+        var logged = logs.Entries.Where(e => e.Message.StartsWith("Agent noisy-thrower@1.0.0 failed", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(logged);
+        Assert.NotNull(line.Exception);
+        Assert.Matches(@"failed on customer noisy-(\d+) at noisy-ev-\1;", line.Message);
+    }
+
+    [Fact]
     public async Task PluginAgent_SeesOnlyTheRegisteredReads_WhateverManifestItReports_AndNoAgentIs400()
     {
         await using var app = await AgentCrmApp.StartAsync();
