@@ -2,6 +2,7 @@ using AgentCrm.Agents;
 using AgentCrm.Briefs;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
+using AgentCrm.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Knowledge;
@@ -14,6 +15,9 @@ namespace AgentCrm.Knowledge;
 public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
 {
     public const int MaxCitations = 3;
+
+    /// <summary>A knowledge store that is down fails every brief: its stack trace once per interval, with the count since.</summary>
+    private readonly LogThrottle _failureLog = new(TimeSpan.FromSeconds(10));
 
     public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, CancellationToken cancellationToken)
     {
@@ -33,11 +37,12 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A knowledge outage must not stop briefs: the brief says it cites nothing.
-            LogSearchFailed(ex, manifest.Id);
+            if (_failureLog.ShouldLog("search", out var unlogged))
+                LogSearchFailed(ex, manifest.Id, manifest.Version, unlogged, _failureLog.Interval.TotalSeconds);
             return [];
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Knowledge search for a {AgentId} brief failed; the brief carries no citation")]
-    private partial void LogSearchFailed(Exception ex, string agentId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Knowledge search for a {AgentId}@{Version} brief failed; the brief carries no citation ({Unlogged} more briefs without citations for this since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogSearchFailed(Exception ex, string agentId, string version, int unlogged, double interval);
 }

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentCrm.Runtime.Tests.Intake;
+using AgentCrm.Runtime.Tests.Server;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Briefs;
+
+/// <summary>
+/// A knowledge store that goes down fails the citation search of every brief: briefs are still written, citing nothing,
+/// and the log gets one warning with its stack trace per interval (with the count since), not one per brief.
+/// </summary>
+public sealed class CitationFailureLogTests
+{
+    private const string ChoiceOfLawTerms =
+        "Welcome to Acme Cloud. These terms govern your use of the service. " +
+        "These terms shall be governed by and construed in accordance with the laws of the State of California, without regard to its conflict of law provisions. " +
+        "We hope you enjoy the service.";
+
+    [Fact]
+    public async Task AnEmbeddingEndpointThatGoesDown_IsLoggedOncePerInterval_NotOncePerBrief()
+    {
+        using var embeddings = new FakeEmbeddings(384);
+        var logs = new CapturedLogs();
+        await using var app = await AgentCrmApp.StartAsync(
+            settings: new Dictionary<string, string?> { ["Knowledge:Embeddings:Endpoint"] = embeddings.Endpoint, ["Knowledge:Embeddings:MaxRetries"] = "0" },
+            configure: s => s.AddSingleton(logs.Provider()));
+        const string house = "# House rules\n\n## Governing law\n\nSend any choice of law clause to legal.";
+        var created = await app.Client.PostAsync("/v1/knowledge/documents?id=house-rules", new StringContent(house, Encoding.UTF8, "text/markdown"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        embeddings.Up = false;
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var events = Enumerable.Range(0, 12).Select(i => Ev.Make($"cite-{i}", "document", now, new { docType = "terms", text = ChoiceOfLawTerms })).ToList();
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync(events)).StatusCode);
+        await app.WaitForProcessingAsync();
+
+        var briefs = await app.BriefsAsync("&agentId=compliance-check");
+        Assert.Equal(12, briefs.Count);
+        Assert.All(briefs, b => Assert.Empty(b.GetProperty("citations").EnumerateArray()));
+        var warned = logs.Entries.Where(e => e.Message.StartsWith("Knowledge search for a compliance-check", StringComparison.Ordinal)).ToList();
+        var line = Assert.Single(warned);
+        Assert.NotNull(line.Exception);
+        Assert.StartsWith("Knowledge search for a compliance-check@1.0.0 brief failed", line.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An OpenAI-compatible embeddings endpoint on a loopback port: the same vector for every input while up, 503 while down.</summary>
+    private sealed class FakeEmbeddings : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly int _dimension;
+
+        public FakeEmbeddings(int dimension)
+        {
+            _dimension = dimension;
+            var port = ServeProcess.FreePort();
+            Endpoint = $"http://127.0.0.1:{port}/v1";
+            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            _listener.Start();
+            _ = Task.Run(ServeAsync);
+        }
+
+        public string Endpoint { get; }
+
+        public volatile bool Up = true;
+
+        private async Task ServeAsync()
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+                using var reader = new StreamReader(context.Request.InputStream);
+                var request = JsonNode.Parse(await reader.ReadToEndAsync())!;
+                if (!Up)
+                {
+                    context.Response.StatusCode = 503;
+                    context.Response.Close();
+                    continue;
+                }
+                var inputs = request["input"]!.AsArray().Count;
+                var vector = Enumerable.Repeat(1f, _dimension).ToArray();
+                var body = JsonSerializer.SerializeToUtf8Bytes(new { data = Enumerable.Range(0, inputs).Select(i => new { index = i, embedding = vector }) });
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        }
+
+        public void Dispose() => _listener.Close();
+    }
+}
