@@ -125,7 +125,7 @@ public static class AgentCrmServer
     /// Serilog to the console: text (with the request's <c>traceId=</c> when there is one, as a 5xx ProblemDetails shows it)
     /// or JSON (<c>Runtime:LogFormat</c>). Levels from <c>Serilog:MinimumLevel</c> (or <c>…:Default</c>) and
     /// <c>Serilog:MinimumLevel:Override:&lt;namespace&gt;</c>, else <c>Logging:LogLevel:Default</c> and
-    /// <c>Logging:LogLevel:&lt;namespace&gt;</c>; by default Information, and Warning for Microsoft.AspNetCore.
+    /// <c>Logging:LogLevel:&lt;namespace&gt;</c>; by default Information, and Warning for Microsoft.AspNetCore and System.Net.Http.HttpClient.
     /// </summary>
     private static void AddLogging(this WebApplicationBuilder builder, LogFormat format)
     {
@@ -179,8 +179,10 @@ public static class AgentCrmServer
                 logEvent.Properties.Select(p => new Serilog.Events.LogEventProperty(p.Key, p.Value)), logEvent.TraceId ?? default, logEvent.SpanId ?? default), output);
     }
 
-    /// <summary>Below this, Microsoft.AspNetCore logs a line per request: kept at Warning unless set.</summary>
+    /// <summary>Below this, Microsoft.AspNetCore logs a line per request, and <see cref="HttpClientCategory"/> one per outgoing request: both kept at Warning unless set.</summary>
     private const Serilog.Events.LogEventLevel AspNetCoreDefault = Serilog.Events.LogEventLevel.Warning;
+
+    private const string HttpClientCategory = "System.Net.Http.HttpClient";
 
     /// <summary>The minimum level and the per-namespace overrides the configuration sets (see <see cref="AddLogging"/>).</summary>
     internal static (Serilog.Events.LogEventLevel Minimum, IReadOnlyList<(string Prefix, Serilog.Events.LogEventLevel Level)> Overrides) LogLevels(IConfiguration configuration)
@@ -196,6 +198,10 @@ public static class AgentCrmServer
             overrides[entry.Key] = ParseLevel(entry.Path, entry.Value);
         if (!overrides.ContainsKey("Microsoft.AspNetCore") && !overrides.ContainsKey("Microsoft") && minimum < AspNetCoreDefault)
             overrides["Microsoft.AspNetCore"] = AspNetCoreDefault;
+        // IHttpClientFactory's clients (Qdrant's) log each request at Information, and each failed attempt with its stack
+        // trace: one dependency that is down would flood the log. Our own retry and failure lines say what happened.
+        if (!overrides.ContainsKey(HttpClientCategory) && !overrides.ContainsKey("System.Net.Http") && !overrides.ContainsKey("System") && minimum < AspNetCoreDefault)
+            overrides[HttpClientCategory] = AspNetCoreDefault;
         return (minimum, overrides.Select(o => (o.Key, o.Value)).ToList());
     }
 

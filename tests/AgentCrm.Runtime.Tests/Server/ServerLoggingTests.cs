@@ -70,6 +70,32 @@ public sealed class ServerLoggingTests
         Assert.True(logged.Any(l => l.Contains(" ERR] ", StringComparison.Ordinal)), $"no error line with traceId={traceId} in:\n{server.Stdout}");
     }
 
+    [Fact]
+    public async Task AQdrantThatIsDown_AtTheDefaultLevel_LogsNoLinePerOutgoingRequest()
+    {
+        var dir = TempDirectory.Create();
+        var key = await AdminKeyAsync(dir);
+        using var server = ServeProcess.Start(dir, new()
+        {
+            ["Knowledge__IngestBundled"] = "false",
+            ["Knowledge__Provider"] = "Qdrant",
+            ["Knowledge__Qdrant__Url"] = $"http://127.0.0.1:{ServeProcess.FreePort()}",
+        });
+        await server.WaitForReadyAsync();
+        using var client = new HttpClient { BaseAddress = server.Address };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync("/v1/knowledge/search?q=renewal");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        }
+        server.Signal(15);
+        await server.WaitForExitAsync();
+        // The failure is logged (throttled) by the server; HttpClient's own lines, one per attempt with a stack trace, are not.
+        Assert.Contains("DependencyFailureHandler: GET /v1/knowledge/search: a dependency failed", server.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("] System.Net.Http.HttpClient.", server.Stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>An admin key in <paramref name="dir"/>, created as `agentcrm keys create` would (without ingesting the bundled knowledge).</summary>
     private static async Task<string> AdminKeyAsync(string dir)
     {
