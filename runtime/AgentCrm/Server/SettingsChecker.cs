@@ -66,6 +66,15 @@ public static class SettingsChecker
 
     public static readonly TimeSpan DefaultMaxTime = TimeSpan.FromDays(1);
 
+    /// <summary>Settings that hold secrets: a refusal names them but never shows their value (it goes to the log).</summary>
+    private static readonly HashSet<string> Secrets = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Auth:Jwt:SymmetricKeys", "Dapr:ApiToken", "Dapr:AppApiToken", "Knowledge:Embeddings:ApiKey", "Knowledge:Qdrant:ApiKey", "Models:Chat:ApiKey",
+    };
+
+    /// <summary>A refused value as a message shows it: quoted, or for a secret only that it is one.</summary>
+    private static string Shown(string path, string value) => Secrets.Contains(path) ? "a value (not shown: a secret)" : $"'{value}'";
+
     /// <summary>Directory settings that may be left out but not set empty.</summary>
     private static readonly string[] Directories = ["Storage:DataDirectory", "Knowledge:DataDirectory"];
 
@@ -112,7 +121,7 @@ public static class SettingsChecker
         if (ElementType(type) is { } element)
         {
             if (node.Value is { Length: > 0 } listValue)
-                problems.Add($"{path}: '{listValue}' is not valid; it takes a list ({path}:0, {path}:1, …).");
+                problems.Add($"{path}: {Shown(path, listValue)} is not valid; it takes a list ({path}:0, {path}:1, …).");
             foreach (var child in children)
             {
                 if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))

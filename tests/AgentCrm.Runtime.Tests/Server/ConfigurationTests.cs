@@ -45,6 +45,27 @@ public sealed class ConfigurationTests
         Assert.False(Directory.Exists(Path.Combine(workingDirectory, "data")));
     }
 
+    [Fact]
+    public async Task ASigningKeyGivenAsOneValueInsteadOfAList_IsRefusedNamingTheKey_WithoutShowingTheSecret()
+    {
+        // Auth__Jwt__SymmetricKeys=<key> instead of Auth__Jwt__SymmetricKeys__0=<key>: the refusal goes to stderr, i.e. the log.
+        const string secret = "c2VjcmV0LXNpZ25pbmcta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMh";
+        var environment = new Dictionary<string, string>
+        {
+            ["Storage__DataDirectory"] = TempDirectory.Create(),
+            ["Auth__Jwt__Issuer"] = "issuer",
+            ["Auth__Jwt__Audience"] = "audience",
+            ["Auth__Jwt__SymmetricKeys"] = secret,
+        };
+        foreach (var args in new[] { new[] { "serve", "--urls", $"http://127.0.0.1:{ServeProcess.FreePort()}" }, ["keys", "list"] })
+        {
+            var result = await CliRunner.RunAsync(args, environment);
+            var line = DataDirectoryStartTests.OneLineFailure(result);
+            Assert.Contains("agentcrm: invalid configuration: Auth:Jwt:SymmetricKeys: a value (not shown: a secret) is not valid; it takes a list", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, result.Stdout + result.Stderr, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("Storage__Synchronous", "2", "Storage:Synchronous: '2' is not valid; it takes one of Normal, Full.")]
     [InlineData("Runtime__Host", "1", "Runtime:Host: '1' is not valid; it takes one of Embedded, Dapr.")]
