@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Knowledge.Chat;
 
@@ -22,8 +23,14 @@ public sealed record WrittenBrief(string Headline, string Body);
 /// number it contains must appear in the evidence. Any failure (outage, open circuit, malformed or
 /// ungrounded answer) returns null, and the caller writes the deterministic template instead.
 /// </summary>
-public sealed partial class GroundedBriefWriter(IChatClient chat)
+public sealed partial class GroundedBriefWriter(IChatClient chat, ILogger<GroundedBriefWriter> logger)
 {
+    /// <summary>A model that is down, refuses the key or keeps answering off the evidence fails every brief: one line per interval, with the count since.</summary>
+    public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+    private readonly object _logGate = new();
+    private long _loggedAt;
+    private int _unlogged;
+
     public const string Instructions = """
         You write short briefs for customer-success managers. Use ONLY the facts in the JSON evidence.
         Do not add numbers, dates, names, or claims that are not in the evidence. Keep every number exactly
@@ -45,13 +52,19 @@ public sealed partial class GroundedBriefWriter(IChatClient chat)
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            if (ShouldLog(out var unlogged))
+                LogModelFailed(ex, evidence.Scenario, unlogged, LogInterval.TotalSeconds);
             return null;
         }
         var lines = text.Split('\n', 2);
         var headline = lines[0].Trim();
         var body = lines.Length > 1 ? lines[1].Trim() : "";
         if (headline.Length == 0 || headline.Length > 300 || body.Length > 4000 || !Grounded(text, json))
+        {
+            if (ShouldLog(out var unlogged))
+                LogAnswerRefused(evidence.Scenario, unlogged, LogInterval.TotalSeconds);
             return null;
+        }
         return new WrittenBrief(headline, body);
     }
 
@@ -88,6 +101,28 @@ public sealed partial class GroundedBriefWriter(IChatClient chat)
         nextStep = e.NextStep,
         knowledge = e.Citations.Select(c => new { title = c.Title, section = c.Section, text = c.Snippet }),
     });
+
+    private bool ShouldLog(out int unlogged)
+    {
+        unlogged = 0;
+        lock (_logGate)
+        {
+            var now = Environment.TickCount64;
+            if (_loggedAt != 0 && now - _loggedAt < (long)LogInterval.TotalMilliseconds)
+            {
+                _unlogged++;
+                return false;
+            }
+            (_loggedAt, unlogged, _unlogged) = (now, _unlogged, 0);
+            return true;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The chat model failed on a {Scenario} brief; the brief uses the template and is marked degraded ({Unlogged} more degraded briefs since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogModelFailed(Exception ex, string scenario, int unlogged, double interval);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The chat model's answer for a {Scenario} brief was refused (empty, too long, or a number not in the evidence); the brief uses the template and is marked degraded ({Unlogged} more degraded briefs since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogAnswerRefused(string scenario, int unlogged, double interval);
 
     [GeneratedRegex(@"-?\d+(?:[.,]\d+)*")]
     private static partial Regex Number();

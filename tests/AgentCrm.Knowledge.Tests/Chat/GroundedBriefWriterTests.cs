@@ -16,7 +16,7 @@ public sealed class GroundedBriefWriterTests
     private static (GroundedBriefWriter, OpenAiCompatibleChatClient) Create(ChatModelOptions options)
     {
         var client = new OpenAiCompatibleChatClient(new HttpClient(), options);
-        return (new GroundedBriefWriter(client), client);
+        return (new GroundedBriefWriter(client, Microsoft.Extensions.Logging.Abstractions.NullLogger<GroundedBriefWriter>.Instance), client);
     }
 
     [Fact]
