@@ -125,7 +125,7 @@ public static class AgentCrmServer
     /// Serilog to the console: text (with the request's <c>traceId=</c> when there is one, as a 5xx ProblemDetails shows it)
     /// or JSON (<c>Runtime:LogFormat</c>). Levels from <c>Serilog:MinimumLevel</c> (or <c>…:Default</c>) and
     /// <c>Serilog:MinimumLevel:Override:&lt;namespace&gt;</c>, else <c>Logging:LogLevel:Default</c> and
-    /// <c>Logging:LogLevel:&lt;namespace&gt;</c>; by default Information, and Warning for Microsoft.AspNetCore and System.Net.Http.HttpClient.
+    /// <c>Logging:LogLevel:&lt;namespace&gt;</c>; by default Information, and Warning for Microsoft.AspNetCore, System.Net.Http.HttpClient and AgentCrm.Access.CredentialHandler.
     /// </summary>
     private static void AddLogging(this WebApplicationBuilder builder, LogFormat format)
     {
@@ -184,6 +184,8 @@ public static class AgentCrmServer
 
     private const string HttpClientCategory = "System.Net.Http.HttpClient";
 
+    private static readonly string CredentialHandlerCategory = typeof(Access.CredentialHandler).FullName!;
+
     /// <summary>The minimum level and the per-namespace overrides the configuration sets (see <see cref="AddLogging"/>).</summary>
     internal static (Serilog.Events.LogEventLevel Minimum, IReadOnlyList<(string Prefix, Serilog.Events.LogEventLevel Level)> Overrides) LogLevels(IConfiguration configuration)
     {
@@ -202,6 +204,10 @@ public static class AgentCrmServer
         // trace: one dependency that is down would flood the log. Our own retry and failure lines say what happened.
         if (!overrides.ContainsKey(HttpClientCategory) && !overrides.ContainsKey("System.Net.Http") && !overrides.ContainsKey("System") && minimum < AspNetCoreDefault)
             overrides[HttpClientCategory] = AspNetCoreDefault;
+        // ASP.NET Core's authentication handler logs every 401 and 403 (one or two lines) under our handler's name: any
+        // client, a scanner without a key included, would write to the log at will. The answer tells the client why.
+        if (!overrides.ContainsKey(CredentialHandlerCategory) && !overrides.ContainsKey("AgentCrm.Access") && !overrides.ContainsKey("AgentCrm") && minimum < AspNetCoreDefault)
+            overrides[CredentialHandlerCategory] = AspNetCoreDefault;
         return (minimum, overrides.Select(o => (o.Key, o.Value)).ToList());
     }
 

@@ -96,6 +96,28 @@ public sealed class ServerLoggingTests
         Assert.DoesNotContain("] System.Net.Http.HttpClient.", server.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RequestsWithoutAValidCredential_AtTheDefaultLevel_WriteNoLogLines()
+    {
+        var dir = TempDirectory.Create();
+        using var server = ServeProcess.Start(dir, new() { ["Knowledge__IngestBundled"] = "false" });
+        await server.WaitForReadyAsync();
+        using var anonymous = new HttpClient { BaseAddress = server.Address };
+        using var wrongKey = new HttpClient { BaseAddress = server.Address };
+        wrongKey.DefaultRequestHeaders.Add("X-Api-Key", "acrm_not-a-key");
+        for (var i = 0; i < 5; i++)
+        {
+            using var a = await anonymous.GetAsync("/v1/agents");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, a.StatusCode);
+            using var w = await wrongKey.GetAsync("/v1/agents");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, w.StatusCode);
+        }
+        server.Signal(15);
+        await server.WaitForExitAsync();
+        Assert.DoesNotContain("CredentialHandler", server.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("not authenticated", server.Stdout, StringComparison.Ordinal);
+    }
+
     /// <summary>An admin key in <paramref name="dir"/>, created as `agentcrm keys create` would (without ingesting the bundled knowledge).</summary>
     private static async Task<string> AdminKeyAsync(string dir)
     {
