@@ -9,9 +9,8 @@ namespace AgentCrm.Dapr;
 /// own transaction) but not yet taken by daprd, which keeps reminders apart from state. Per reminder name only the last
 /// call counts (each replaces the one before). They are sent after the save that holds them and, until daprd has them,
 /// before each later turn (again after a reactivation); a call daprd refuses for good (a bad request, a type it does
-/// not host) is dropped and logged. Once
-/// sent they are removed from state at once or, if that fails, in the next save: never re-sent on this activation, so a
-/// one-shot reminder that fired is not armed again.
+/// not host) is dropped and logged. Once sent they are removed from state at once or, if that fails, in the next save:
+/// never re-sent on this activation, so a one-shot reminder that fired is not armed again.
 /// </summary>
 internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler scheduler, IActorStateStore store, TimeProvider time, ILogger logger)
 {
@@ -40,7 +39,16 @@ internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler sche
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         var saved = await store.LoadAsync(id, Key, cancellationToken).ConfigureAwait(false);
-        _pending = saved is null ? [] : JsonSerializer.Deserialize<ReminderCall[]>(saved, ActorStateManager.Json) ?? [];
+        try
+        {
+            _pending = saved is null ? [] : JsonSerializer.Deserialize<ReminderCall[]>(saved, ActorStateManager.Json) ?? [];
+        }
+        catch (JsonException ex)
+        {
+            // Unreadable (written by hand or another program): dropped, not retried for ever; the next save removes it.
+            LogUnreadable(ex, id.Type, id.Id);
+            (_pending, _stateBehind) = ([], true);
+        }
     }
 
     /// <summary>
@@ -137,6 +145,9 @@ internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler sche
             last[all[i].Name] = i;
         return [.. all.Where((c, i) => last[c.Name] == i)];
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The saved reminder calls of {Type}/{Id} cannot be read; they are dropped")]
+    private partial void LogUnreadable(Exception ex, string type, string id);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "daprd refused reminder {Name} of {Type}/{Id} for good; it is dropped")]
     private partial void LogRefused(Exception ex, string name, string type, string id);

@@ -166,6 +166,20 @@ public sealed class DaprReminderOutboxTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnreadableOutboxInState_IsDropped_AndTheActorGoesOn()
+    {
+        var id = ProbeActor.For("garbled");
+        await _host.InvokeAsync(id, "set", "before");
+        Assert.True(await Daprd.DeactivateAsync(id));
+        Daprd.PutState(id, ReminderOutbox.Key, "{\"not\":\"a list\"}");
+
+        Assert.Equal("before", await _host.InvokeAsync(id, "get"));
+        await _host.InvokeAsync(id, "set", "after");
+
+        Assert.Null(Daprd.StateOf(id, ReminderOutbox.Key));
+    }
+
+    [Fact]
     public async Task DueTimeBeyondWhatDaprdParses_FailsTheTurnBeforeItsSave()
     {
         var id = ProbeActor.For("far-future");

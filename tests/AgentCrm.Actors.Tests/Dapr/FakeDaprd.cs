@@ -126,6 +126,9 @@ public sealed partial class FakeDaprd : IAsyncDisposable
 
     public byte[]? StateOf(ActorId actor, string key) => _state.TryGetValue((actor, key), out var v) ? v : null;
 
+    /// <summary>Writes a state value directly, as another program sharing the state store could.</summary>
+    public void PutState(ActorId actor, string key, string json) => _state[(actor, key)] = System.Text.Encoding.UTF8.GetBytes(json);
+
     public bool HasReminder(ActorId actor, string name) => _reminders.ContainsKey((actor, name));
 
     /// <summary>Fires every reminder due now (activating its actor if needed); returns how many the app answered 200.</summary>
