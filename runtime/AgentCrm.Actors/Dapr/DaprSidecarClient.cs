@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentCrm.Actors;
+using AgentCrm.Storage;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -28,6 +29,7 @@ public sealed partial class DaprSidecarClient
     private readonly HttpClient _http;
     private readonly DaprOptions _options;
     private readonly ILogger _logger;
+    private readonly LogThrottle _retryLog;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly Lock _readyGate = new();
     private Task? _sidecarReady;
@@ -38,6 +40,7 @@ public sealed partial class DaprSidecarClient
         _options = options;
         _logger = logger;
         Time = time ?? TimeProvider.System;
+        _retryLog = new LogThrottle(TimeSpan.FromSeconds(10), Time);
         _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = Time }
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
@@ -48,7 +51,10 @@ public sealed partial class DaprSidecarClient
                 ShouldHandle = args => new ValueTask<bool>(options.MaxRetries > 0 && IsTransient(args.Outcome, args.Context.CancellationToken)),
                 OnRetry = args =>
                 {
-                    LogRetry(args.Outcome.Exception?.Message ?? $"status {(int)args.Outcome.Result!.StatusCode}", args.AttemptNumber + 1, args.RetryDelay);
+                    // A sidecar that is down fails every call the same way: one line per reason and interval, not one per retry.
+                    var reason = args.Outcome.Exception?.Message ?? $"status {(int)args.Outcome.Result!.StatusCode}";
+                    if (_retryLog.ShouldLog(reason, out var unlogged))
+                        LogRetry(reason, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, unlogged, _retryLog.Interval.TotalSeconds);
                     args.Outcome.Result?.Dispose();
                     return ValueTask.CompletedTask;
                 },
@@ -268,6 +274,6 @@ public sealed partial class DaprSidecarClient
         _ => false,
     };
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A call to daprd failed transiently ({Reason}); retry {Attempt} in {Delay}")]
-    private partial void LogRetry(string reason, int attempt, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A call to daprd failed transiently ({Reason}); retry {Attempt} in {DelayMs:0} ms ({Unlogged} more retries for this reason since the last line; logged at most once per {Interval} s)")]
+    private partial void LogRetry(string reason, int attempt, double delayMs, int unlogged, double interval);
 }

@@ -157,6 +157,38 @@ public sealed class DaprSidecarClientTests
     }
 
     [Fact]
+    public async Task SidecarDown_RetriesAreLoggedOncePerInterval_NotOncePerRetry()
+    {
+        var log = new LineCounter();
+        var handler = new RecordingHandler((_, _) => Json(HttpStatusCode.ServiceUnavailable, """{"errorCode":"ERR_ACTOR_RUNTIME_CLOSED","message":"actor runtime is closed"}"""));
+        var options = new DaprOptions { HttpEndpoint = "http://127.0.0.1:3500", MaxRetries = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(1) };
+        var client = new DaprSidecarClient(new HttpClient(handler), options, log);
+
+        for (var i = 0; i < 5; i++)
+            await Assert.ThrowsAsync<DaprApiException>(() => client.UnregisterReminderAsync(Customer, "r", CancellationToken.None));
+
+        // 5 calls, 2 retries each: 10 retries, one line (each call used to write one per retry).
+        Assert.Equal(15, handler.Requests.Count);
+        Assert.Equal(1, log.Warnings);
+    }
+
+    private sealed class LineCounter : Microsoft.Extensions.Logging.ILogger<DaprSidecarClient>
+    {
+        public int Warnings;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+                Interlocked.Increment(ref Warnings);
+        }
+    }
+
+    [Fact]
     public async Task NonTransient500_IsNotRetried()
     {
         var (client, daprd) = Create((_, _) => Json(HttpStatusCode.InternalServerError, """{"errorCode":"ERR_ACTOR_STATE_GET","message":"fail"}"""));
