@@ -48,6 +48,7 @@ public sealed class RuntimeMetrics : IDisposable
         _meter.CreateObservableCounter("agentcrm.agent.fired", () => PerAgent(static c => Interlocked.Read(ref c.Fired)), description: "Assessments that fired, per agent version.");
         _meter.CreateObservableCounter("agentcrm.agent.consent_blocked", () => PerAgent(static c => Interlocked.Read(ref c.ConsentBlocked)), description: "Runs skipped because consent withheld a required field.");
         _meter.CreateObservableCounter("agentcrm.agent.degraded_briefs", () => PerAgent(static c => Interlocked.Read(ref c.Degraded)), description: "Briefs written by the template because the model failed.");
+        _meter.CreateObservableCounter("agentcrm.agent.citation_failures", () => PerAgent(static c => Interlocked.Read(ref c.CitationFailures)), description: "Briefs that cite nothing because the knowledge search failed.");
         _meter.CreateObservableCounter("agentcrm.agent.shadow_comparisons", ShadowComparisons, description: "A shadow version's verdict against the serving version's.");
     }
 
@@ -113,6 +114,9 @@ public sealed class RuntimeMetrics : IDisposable
     /// <summary>A brief written by the template because the configured model failed.</summary>
     public void DegradedBrief(string agentId, string version) => Interlocked.Increment(ref Agent(agentId, version).Degraded);
 
+    /// <summary>A brief that cites nothing because the knowledge search failed (the store or the embedding endpoint is down).</summary>
+    public void CitationFailed(string agentId, string version) => Interlocked.Increment(ref Agent(agentId, version).CitationFailures);
+
     public AgentCounters Agent(string agentId, string version) => _agents.GetOrAdd((agentId, version), static _ => new AgentCounters());
 
     /// <summary>
@@ -159,6 +163,7 @@ public sealed class RuntimeMetrics : IDisposable
         public long NeitherFired;
         public long WithoutBaseline;
         public long Degraded;
+        public long CitationFailures;
         public long ConsentBlocked;
 
         /// <summary>Recent Assess durations (ms) for the health percentiles.</summary>

@@ -1,5 +1,6 @@
 using AgentCrm.Agents;
 using AgentCrm.Briefs;
+using AgentCrm.Customers;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Storage;
@@ -12,7 +13,7 @@ namespace AgentCrm.Knowledge;
 /// top reasons; the best three hits at or above Knowledge:MinScore (cosine similarity) among the documents of the
 /// agent's scenario (<see cref="CitationScope"/>) are attached. No such hit means no citation, rather than citing noise.
 /// </summary>
-public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
+public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, RuntimeMetrics metrics, ILogger<BriefCitations> logger)
 {
     public const int MaxCitations = 3;
 
@@ -37,6 +38,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A knowledge outage must not stop briefs: the brief says it cites nothing.
+            metrics.CitationFailed(manifest.Id, manifest.Version);
             if (_failureLog.ShouldLog("search", out var unlogged))
                 LogSearchFailed(ex, manifest.Id, manifest.Version, unlogged, _failureLog.Interval.TotalSeconds);
             return [];

@@ -17,6 +17,9 @@ public sealed record VersionHealth(string Version, string State, int CanaryPerce
     public double? Explainability { get; init; }
 
     public long DegradedBriefs { get; init; }
+
+    /// <summary>Briefs that cite nothing because the knowledge search failed.</summary>
+    public long CitationFailures { get; init; }
 }
 
 public sealed record AssessLatency(double P50, double P95, double P99, long Samples);
@@ -28,7 +31,7 @@ public sealed record AssessLatency(double P50, double P95, double P99, long Samp
 public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double? AgreementRate, long WithoutBaseline = 0);
 
 /// <summary>
-/// An agent's health. Run counters (evaluations, fired, errors, latency, consent blocks, shadow agreement, degraded briefs)
+/// An agent's health. Run counters (evaluations, fired, errors, latency, consent blocks, shadow agreement, degraded briefs, citation failures)
 /// are this process's since <see cref="CountersSince"/>; brief counts and rates come from the database and survive restarts.
 /// </summary>
 public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Versions)

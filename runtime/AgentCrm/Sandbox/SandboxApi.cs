@@ -277,6 +277,7 @@ public static class SandboxApi
                 ApprovalRate = b.Total == 0 ? null : Math.Round((double)b.Approved / b.Total, 4),
                 Explainability = b.Total == 0 ? null : Math.Round((double)b.Explained / b.Total, 4),
                 DegradedBriefs = c.Degraded,
+                CitationFailures = c.CitationFailures,
             };
         }).ToList()) { CountersSince = metrics.Since });
     }

@@ -10,7 +10,8 @@ namespace AgentCrm.Runtime.Tests.Briefs;
 
 /// <summary>
 /// A knowledge store that goes down fails the citation search of every brief: briefs are still written, citing nothing,
-/// and the log gets one warning with its stack trace per interval (with the count since), not one per brief.
+/// and the log gets one warning with its stack trace per interval (with the count since), not one per brief; every such
+/// brief is counted (health's <c>citationFailures</c>, <c>agentcrm_agent_citation_failures_total</c>), so ops can alert on it.
 /// </summary>
 public sealed class CitationFailureLogTests
 {
@@ -44,6 +45,12 @@ public sealed class CitationFailureLogTests
         var line = Assert.Single(warned);
         Assert.NotNull(line.Exception);
         Assert.StartsWith("Knowledge search for a compliance-check@1.0.0 brief failed", line.Message, StringComparison.Ordinal);
+
+        using var health = JsonDocument.Parse(await app.Client.GetStringAsync("/v1/agents/compliance-check/health"));
+        var version = health.RootElement.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0");
+        Assert.Equal(12, version.GetProperty("citationFailures").GetInt64());
+        var metrics = Observability.Prometheus.Parse(await app.Client.GetStringAsync("/metrics"));
+        Assert.Equal(12, metrics.Sum("agentcrm_agent_citation_failures_total", ("agent", "compliance-check"), ("version", "1.0.0")));
     }
 
     /// <summary>An OpenAI-compatible embeddings endpoint on a loopback port: the same vector for every input while up, 503 while down.</summary>
