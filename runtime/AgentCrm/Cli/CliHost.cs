@@ -48,10 +48,15 @@ internal static class CliHost
         Knowledge.KnowledgeHosting.AddKnowledgeCommon(services, configuration);
         await using var provider = services.BuildServiceProvider();
         // Bad Storage settings end the verb here in one line (OptionsValidationException), before any file is touched.
-        _ = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
+        var storage = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
+        var created = !File.Exists(storage.DatabasePath);
         await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
         await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
         await Knowledge.BundledKnowledge.IngestIfEmptyAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
-        return await action(provider, cancellationToken);
+        var exit = await action(provider, cancellationToken);
+        // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
+        if (created && exit == 0)
+            Console.Error.WriteLine($"agentcrm: created a new data directory at {Path.GetDirectoryName(storage.DatabasePath)} (there was none)");
+        return exit;
     }
 }

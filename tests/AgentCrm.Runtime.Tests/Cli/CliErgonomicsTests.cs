@@ -28,6 +28,21 @@ public sealed class CliErgonomicsTests
     }
 
     [Fact]
+    public async Task AVerbOnADataDirectoryThatDidNotExist_SaysItCreatedOne_OnceAndOnStderr()
+    {
+        // A mistyped --data: without the notice it looks like a server with nothing on it yet.
+        var data = Path.Combine(TempDirectory.Create(), "typo");
+
+        var first = await CliRunner.RunAsync(["agents", "list", "--json", "--data", data]);
+        var second = await CliRunner.RunAsync(["agents", "list", "--json", "--data", data]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal($"agentcrm: created a new data directory at {data} (there was none)", first.Stderr.Trim());
+        Assert.Contains("\"renewal-risk\"", first.Stdout, StringComparison.Ordinal);
+        Assert.Equal((0, ""), (second.ExitCode, second.Stderr.Trim()));
+    }
+
+    [Fact]
     public async Task Serve_APortOutOfRangeInTheSetting_IsOneLineNamingTheSetting()
     {
         var result = await CliRunner.RunAsync(["serve", "--data", TempDirectory.Create()], new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:70000" },
