@@ -108,12 +108,12 @@ public static class CustomersApi
     public const int MaxCustomerIdLength = 200;
 
     /// <summary>
-    /// Why <paramref name="id"/> cannot be a customer id, or null: intake's length and path rules (<see cref="EventParser.CustomerIdPathProblem"/>).
+    /// Why <paramref name="id"/> cannot be a customer id, or null: intake's length and path rules (<see cref="EventIds.CustomerIdPathProblem"/>).
     /// Not the look-alike rule: a customer an earlier build accepted as <c>"acme "</c> can still have its consent withdrawn
     /// and its CSM changed (so consent may also be recorded for such an id that no new event can name).
     /// </summary>
     public static string? CustomerIdProblem(string? id) =>
         string.IsNullOrWhiteSpace(id) ? "A customer id must not be empty."
         : id.Length > MaxCustomerIdLength ? $"A customer id is at most {MaxCustomerIdLength} characters."
-        : EventParser.CustomerIdPathProblem(id);
+        : EventIds.CustomerIdPathProblem(id);
 }

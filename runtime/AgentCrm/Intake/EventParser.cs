@@ -19,7 +19,6 @@ public sealed record IncomingEvent(CrmEvent Event, string Json, string Path = "$
 /// </summary>
 public static partial class EventParser
 {
-    private const int MaxIdLength = 200;
     private static readonly HashSet<string> KnownProperties = ["id", "customerId", "type", "occurredAt", "source", "attributes"];
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth };
 
@@ -140,10 +139,10 @@ public static partial class EventParser
                 errors[$"{path}.{p.Name}"] = [$"Unknown field; an event has {string.Join(", ", KnownProperties)}."];
 
         var id = RequiredString(e, "id", path, errors);
-        if (id is not null && IdProblem(id) is { } idProblem)
+        if (id is not null && EventIds.IdProblem(id) is { } idProblem)
             errors[$"{path}.id"] = [idProblem];
         var customerId = RequiredString(e, "customerId", path, errors);
-        if (customerId is not null && CustomerIdProblem(customerId) is { } customerProblem)
+        if (customerId is not null && EventIds.CustomerIdProblem(customerId) is { } customerProblem)
             errors[$"{path}.customerId"] = [customerProblem];
         var type = RequiredString(e, "type", path, errors);
         if (type is not null && TypeProblem(type) is { } typeProblem)
@@ -166,7 +165,7 @@ public static partial class EventParser
         {
             if (s.ValueKind != JsonValueKind.String)
                 errors[$"{path}.source"] = ["source must be a string."];
-            else if (SourceProblem(s.GetString()!) is { } sourceProblem)
+            else if (EventIds.SourceProblem(s.GetString()!) is { } sourceProblem)
                 errors[$"{path}.source"] = [sourceProblem];
             else
                 source = s.GetString();
@@ -189,32 +188,6 @@ public static partial class EventParser
         events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText(), path));
     }
 
-    /// <summary>
-    /// Why a customer id cannot be one: <see cref="CustomerIdPathProblem"/>; and white space at either end or an invisible
-    /// character (zero-width space, a direction override) would make one customer two that look the same, each with its
-    /// own history, consent and CSM. Checked on new events; consent and CSM accounts take what <see cref="CustomerIdPathProblem"/>
-    /// allows, so customers an earlier build accepted can still have their consent withdrawn.
-    /// </summary>
-    public static string? CustomerIdProblem(string customerId) =>
-        CustomerIdPathProblem(customerId)
-        ?? (LookAlikeId().IsMatch(customerId)
-            ? "customerId must not start or end with white space nor contain invisible formatting characters (e.g. a zero-width space)."
-            : null);
-
-    /// <summary>Why a customer id cannot be an actor id: it becomes a URL path segment (under Dapr), where "." and ".." would be collapsed away.</summary>
-    public static string? CustomerIdPathProblem(string customerId) =>
-        InvalidActorId().IsMatch(customerId) || customerId is "." or ".."
-            ? "customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."
-            : null;
-
-    /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
-    public static string? IdProblem(string id) => ControlCharacters().IsMatch(id) ? "id must not contain control characters." : null;
-
-    /// <summary>A source is shown in evidence and numbers a customer's events with its id: the rules of an id (at most 200 characters, no control characters).</summary>
-    private static string? SourceProblem(string source) =>
-        source.Length > MaxIdLength ? $"source is longer than {MaxIdLength} characters."
-        : ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null;
-
     private static string? TypeProblem(string type) =>
         EventTypes.IsKnown(type) ? null : $"Unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}.";
 
@@ -223,7 +196,7 @@ public static partial class EventParser
     /// arrive another way than <c>POST /v1/events</c> (Dapr pub/sub, where anyone who can publish to the topic can send one).
     /// </summary>
     public static string? Refusal(CrmEvent e) =>
-        IdProblem(e.Id) ?? CustomerIdProblem(e.CustomerId) ?? TypeProblem(e.Type) ?? (e.Source is { } source ? SourceProblem(source) : null)
+        EventIds.IdProblem(e.Id) ?? EventIds.CustomerIdProblem(e.CustomerId) ?? TypeProblem(e.Type) ?? (e.Source is { } source ? EventIds.SourceProblem(source) : null)
         ?? (e.Attributes.ValueKind == JsonValueKind.Object ? EventAttributes.Problems(e.Type, e.Attributes).Select(p => p.Problem).FirstOrDefault() : null);
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
@@ -246,9 +219,9 @@ public static partial class EventParser
             errors[$"{path}.{name}"] = [$"{name} must not be empty."];
             return null;
         }
-        if (name != "occurredAt" && value.Length > MaxIdLength)
+        if (name != "occurredAt" && value.Length > EventIds.MaxLength)
         {
-            errors[$"{path}.{name}"] = [$"{name} is longer than {MaxIdLength} characters."];
+            errors[$"{path}.{name}"] = [$"{name} is longer than {EventIds.MaxLength} characters."];
             return null;
         }
         return value;
@@ -279,16 +252,6 @@ public static partial class EventParser
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$")]
     private static partial Regex Iso8601();
-
-    [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f]")]
-    private static partial Regex InvalidActorId();
-
-    [GeneratedRegex(@"[\x00-\x1f\x7f]")]
-    private static partial Regex ControlCharacters();
-
-    // Format characters (ZWNJ and ZWJ excepted: Persian and Indic names need them), also those past the BMP (tag characters).
-    [GeneratedRegex(@"^\s|\s$|[\p{Cf}-[\u200C\u200D]]|\uDB40[\uDC00-\uDC7F]")]
-    private static partial Regex LookAlikeId();
 
     internal static bool IsNdjson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase)

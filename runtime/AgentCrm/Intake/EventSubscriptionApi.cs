@@ -77,7 +77,7 @@ public static partial class EventSubscriptionApi
         if (string.IsNullOrEmpty(e.Id) || string.IsNullOrEmpty(e.CustomerId) || string.IsNullOrEmpty(e.Type))
             throw new JsonException("'data' lacks id, customerId or type");
         // The customer id becomes the actor id (a URL path segment under Dapr): its rule holds for every message.
-        if (EventParser.CustomerIdPathProblem(e.CustomerId) is { } customerProblem)
+        if (EventIds.CustomerIdPathProblem(e.CustomerId) is { } customerProblem)
             throw new JsonException(customerProblem);
         var receivedAt = cloudEvent.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String && t.TryGetDateTimeOffset(out var at) ? at : now;
         // Events published by others carry no number: the actor then dedupes on the ids of the latest events only.

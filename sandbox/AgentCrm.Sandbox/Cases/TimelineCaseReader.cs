@@ -120,8 +120,12 @@ internal static partial class TimelineCaseReader
                 e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { } s && s.Trim().Length > 0
                     ? s
                     : throw Error($"{name} is required and must be a non-empty string.");
-            var id = Required("id");
-            var customerId = Required("customerId");
+            // Intake's rules of ids: a customer id intake would refuse (" acme", a zero-width space) is no customer a replay can stand for.
+            string Checked(string name, Func<string, string?> rule) =>
+                Required(name) is var value && value.Length > EventIds.MaxLength ? throw Error($"{name} is longer than {EventIds.MaxLength} characters.")
+                : rule(value) is { } problem ? throw Error(problem) : value;
+            var id = Checked("id", EventIds.IdProblem);
+            var customerId = Checked("customerId", EventIds.CustomerIdProblem);
             var type = Required("type");
             if (!EventTypes.IsKnown(type))
                 throw Error($"unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}.");
@@ -130,7 +134,8 @@ internal static partial class TimelineCaseReader
                 throw Error($"occurredAt '{rawAt}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z.");
             string? source = null;
             if (e.TryGetProperty("source", out var src) && src.ValueKind != JsonValueKind.Null)
-                source = src.ValueKind == JsonValueKind.String ? src.GetString() : throw Error("source must be a string.");
+                source = src.ValueKind != JsonValueKind.String ? throw Error("source must be a string.")
+                    : EventIds.SourceProblem(src.GetString()!) is { } sourceProblem ? throw Error(sourceProblem) : src.GetString();
             var attributes = EmptyObject;
             if (e.TryGetProperty("attributes", out var a) && a.ValueKind != JsonValueKind.Null)
                 attributes = a.ValueKind == JsonValueKind.Object ? a.Clone() : throw Error("attributes must be a JSON object.");

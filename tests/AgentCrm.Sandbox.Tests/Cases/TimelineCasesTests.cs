@@ -57,11 +57,32 @@ public sealed class TimelineCasesTests
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}\n{\"id\":\"e2\",\"customerId\":\"a\",\"type\":\"nps\",\"occurredAt\":\"2026-01-02T00:00:00Z\",\"attributes\":{\"score\":11}}",
         "events.ndjson line 2: attributes.score must be a number from 0 to 10, not the number 11.")]
     [InlineData("\n\n", "events.ndjson: the file is empty; expected one JSON event per line.")]
+    // Intake's rules of ids: what POST /v1/events refuses, a case file may not hold either.
+    [InlineData("{\"id\":\"e1\",\"customerId\":\" a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}",
+        "events.ndjson line 1: customerId must not start or end with white space nor contain invisible formatting characters")]
+    [InlineData("{\"id\":\"e1\",\"customerId\":\"a\\u200B\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}",
+        "events.ndjson line 1: customerId must not start or end with white space nor contain invisible formatting characters")]
+    [InlineData("{\"id\":\"e1\",\"customerId\":\"a/b\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}",
+        "events.ndjson line 1: customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters.")]
+    [InlineData("{\"id\":\"e\\u00001\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}",
+        "events.ndjson line 1: id must not contain control characters.")]
+    [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"source\":\"crm\\u0007\"}",
+        "events.ndjson line 1: source must not contain control characters.")]
     public void LoadTimeline_BadEvent_NamesTheLine(string ndjson, string message)
     {
         var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
         Assert.StartsWith(message, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    [Fact]
+    public void LoadTimeline_AnIdLongerThanIntakeTakes_NamesTheLine()
+    {
+        var ndjson = $"{{\"id\":\"{new string('e', 201)}\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}}";
+
+        var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
+
+        Assert.Equal("events.ndjson line 1: id is longer than 200 characters.", ex.Message);
     }
 
     [Fact]

@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+
+namespace AgentCrm.Agents.Customers;
+
+/// <summary>
+/// The rules of an event's <c>id</c>, <c>customerId</c> and <c>source</c>, wherever the event comes from: <c>POST /v1/events</c>,
+/// Dapr pub/sub, a timeline case file. A replay must not read what intake would refuse.
+/// </summary>
+public static partial class EventIds
+{
+    /// <summary>The longest id, customer id or source (and any other string field of an event but its timestamp).</summary>
+    public const int MaxLength = 200;
+
+    /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
+    public static string? IdProblem(string id) => ControlCharacters().IsMatch(id) ? "id must not contain control characters." : null;
+
+    /// <summary>
+    /// Why a customer id cannot be one: <see cref="CustomerIdPathProblem"/>; and white space at either end or an invisible
+    /// character (zero-width space, a direction override) would make one customer two that look the same, each with its
+    /// own history, consent and CSM. Checked on new events; consent and CSM accounts take what <see cref="CustomerIdPathProblem"/>
+    /// allows, so customers an earlier build accepted can still have their consent withdrawn.
+    /// </summary>
+    public static string? CustomerIdProblem(string customerId) =>
+        CustomerIdPathProblem(customerId)
+        ?? (LookAlikeId().IsMatch(customerId)
+            ? "customerId must not start or end with white space nor contain invisible formatting characters (e.g. a zero-width space)."
+            : null);
+
+    /// <summary>Why a customer id cannot be an actor id: it becomes a URL path segment (under Dapr), where "." and ".." would be collapsed away.</summary>
+    public static string? CustomerIdPathProblem(string customerId) =>
+        InvalidActorId().IsMatch(customerId) || customerId is "." or ".."
+            ? "customerId must not be \".\" or \"..\" nor contain / \\ ? # or control characters."
+            : null;
+
+    /// <summary>A source is shown in evidence and numbers a customer's events with its id: the rules of an id (at most <see cref="MaxLength"/> characters, no control characters).</summary>
+    public static string? SourceProblem(string source) =>
+        source.Length > MaxLength ? $"source is longer than {MaxLength} characters."
+        : ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null;
+
+    [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f]")]
+    private static partial Regex InvalidActorId();
+
+    [GeneratedRegex(@"[\x00-\x1f\x7f]")]
+    private static partial Regex ControlCharacters();
+
+    // Format characters (ZWNJ and ZWJ excepted: Persian and Indic names need them), also those past the BMP (tag characters).
+    [GeneratedRegex(@"^\s|\s$|[\p{Cf}-[\u200C\u200D]]|\uDB40[\uDC00-\uDC7F]")]
+    private static partial Regex LookAlikeId();
+}
