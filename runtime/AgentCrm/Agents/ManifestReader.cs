@@ -24,7 +24,8 @@ public static partial class ManifestReader
     // A submitted manifest may not set an object or list to null (`gate:`, `reads: ~`, `"brief": null`): that is a 400
     // naming the field, not a null the checks after it trip over. A text given empty (`description:` in YAML is null)
     // stays accepted as earlier builds accepted it — the same file registers again as `unchanged` (its stored JSON holds
-    // the null, so the content hash must not move). Stored manifests are read with Json, as before.
+    // the null, so the content hash must not move) — except the required id, version and kind: no build accepted those
+    // null (they failed with a 500), and a null one is a 400 naming it. Stored manifests are read with Json, as before.
     private static readonly JsonSerializerOptions Submitted = new(Json)
     {
         RespectNullableAnnotations = true,
@@ -35,7 +36,7 @@ public static partial class ManifestReader
                 info =>
                 {
                     foreach (var property in info.Properties)
-                        if (property.PropertyType == typeof(string))
+                        if (property.PropertyType == typeof(string) && !property.IsRequired)
                             property.IsSetNullable = true;
                 },
             },

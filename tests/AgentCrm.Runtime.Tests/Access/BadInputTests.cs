@@ -161,6 +161,9 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("agents", "version ending in a newline", Json(Manifest().Replace("\"version\":\"1.0.0\"", "\"version\":\"1.0.0\\n\"", StringComparison.Ordinal)), 400, "version"),
         new("agents", "two YAML documents", Json("id: bad-agent\nversion: 1.0.0\nkind: renewal-risk\n---\nid: other-agent\n", "application/yaml"), 400, "$"),
         new("agents", "purpose no consent grant can name", Json(Manifest(purpose: "\"../x\"")), 400, "purpose"),
+        new("agents", "id given null", Json(Manifest().Replace("\"id\":\"bad-agent\"", "\"id\":null", StringComparison.Ordinal)), 400, "id"),
+        new("agents", "kind given null", Json(Manifest().Replace("\"kind\":\"renewal-risk\"", "\"kind\":null", StringComparison.Ordinal)), 400, "kind"),
+        new("agents", "YAML version left empty", Json("id: bad-agent\nversion:\nkind: renewal-risk\nscenario: renewal-risk\nsubscribes: [nps]\npurpose: customer-success\n", "application/yaml"), 400, "version"),
 
         // POST /v1/agents/plugins
         new("plugins", "multipart without a boundary", Json("--x\r\n", "multipart/form-data"), 400, "$"),
