@@ -217,6 +217,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("evaluate", "upload with a bad CSV line", Form(("cases", "cases.csv", UploadCsv + "u3,forty,0\n"), ("mapping", "mapping.yaml", UploadMapping)), 400, "cases"),
         new("evaluate", "upload with a mapping nested 33 deep", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", DeepYaml(33))), 400, "mapping"),
         new("evaluate", "upload with an alias bomb mapping", Form(("cases", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
+        new("evaluate", "upload with an unpaired surrogate escape in its timeline", Form(("cases", "events.ndjson", Event(id: "\"bad-\\ud800\"")), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, "cases"),
         new("evaluate", "upload with a malformed timeline", Form(("cases", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, "cases"),
 
         // POST /v1/briefs/{id}/veto (on a pendingReview brief)
@@ -302,6 +303,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("cases", "malformed timeline", Form(("events", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, AnyField),
         new("cases", "alias bomb mapping", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),
         new("cases", "reserved upload: name", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping)), 400, "name", "/v1/cases/upload:0123456789ab"),
+        new("cases", "unpaired surrogate escape in a timeline attribute", Form(("events", "events.ndjson", Event(attributes: "{\"score\":3,\"note\":\"\\udc00\"}")), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, "events"),
         new("cases", "bad label date", Form(("events", "events.ndjson", Event()), ("labels", "labels.csv", "customerId,cutoff,label\nacme,someday,1\n")), 400, "labels"),
 
         // GET lists: limit and k are whole numbers in range
