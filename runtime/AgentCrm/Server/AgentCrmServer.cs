@@ -80,6 +80,7 @@ public static class AgentCrmServer
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.FillDetail);
         // After the framework's writer, for the clients it declines (Accept: text/html): every error is ProblemDetails.
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
+        builder.Services.AddExceptionHandler<BadRequestBodyHandler>();
         builder.Services.AddExceptionHandler<DependencyFailureHandler>();
         builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>().AddOperationTransformer<OpenApiDescriptionsTransformer>());
         builder.Services.ConfigureHttpJsonOptions(o =>
