@@ -144,6 +144,8 @@ internal static class ParseErrors
             _ when type == typeof(bool) => bool.TryParse(value, out _),
             _ when type == typeof(TimeSpan) => TimeSpan.TryParse(value, c, out _),
             _ when type == typeof(Uri) => Uri.TryCreate(value, UriKind.RelativeOrAbsolute, out _),
+            // An empty path is the one the parser refuses (naming System.IO.FileInfo); any other is checked by the verb.
+            _ when type == typeof(FileInfo) || type == typeof(DirectoryInfo) => value.Length > 0,
             { IsEnum: true } => Enum.TryParse(type, value, ignoreCase: true, out _),
             _ => true,
         };

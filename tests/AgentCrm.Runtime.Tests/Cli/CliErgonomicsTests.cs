@@ -118,6 +118,8 @@ public sealed class CliErgonomicsTests
     [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-file", "x.csv", "--mapping", "m.yaml" }, "agentcrm agents evaluate")]
     [InlineData(new[] { "cases", "add", "mine", "x.csv" }, "agentcrm cases add")]
     [InlineData(new[] { "knowledge", "search", "" }, "agentcrm knowledge search")]
+    [InlineData(new[] { "agents", "register", "" }, "agentcrm agents register")]
+    [InlineData(new[] { "cases", "add", "mine", "x.ndjson", "--labels", "" }, "agentcrm cases add")]
     public async Task UsageErrors_PointToTheVerbsOwnHelp_BeforeTheDataDirectoryIsOpened(string[] args, string command)
     {
         var data = Path.Combine(TempDirectory.Create(), "data");
@@ -126,6 +128,7 @@ public sealed class CliErgonomicsTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.DoesNotContain("System.", result.Stderr, StringComparison.Ordinal);
         Assert.EndsWith($"(see {command} --help)", result.Stderr.Trim(), StringComparison.Ordinal);
         Assert.False(Directory.Exists(data), "the data directory was opened before the usage error");
     }
