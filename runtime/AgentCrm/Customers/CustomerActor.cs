@@ -214,7 +214,9 @@ public sealed partial class CustomerActor(
         if (state.Contract?.End is not { } end)
             return;
         var now = time.GetUtcNow();
-        foreach (var days in RescoreDaysBeforeEnd)
+        // An end already past has no re-score ahead; skipped, not computed, since days before an end in year 1
+        // (0001-01-01, a CRM export's empty date) are no date at all and failed the turn for good.
+        foreach (var days in end > now ? RescoreDaysBeforeEnd : [])
         {
             var due = end.AddDays(-days);
             // A contract said to end centuries away gets no re-score (daprd cannot hold a reminder due past ~292 years).

@@ -43,6 +43,22 @@ public sealed class RenewalRescoreTests
     }
 
     [Fact]
+    public async Task AContractEndingInYearOne_IsApplied_NotADeadLetter()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        // 0001-01-01 is what many exports write for an empty date; intake accepts it as a date.
+        using (var post = await app.PostEventsAsync([Ev.Make("year-one", "contract", DateTimeOffset.UtcNow.AddMinutes(-1),
+            new { contractType = "annual", endDate = "0001-01-01", value = 1000 })]))
+            Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        await app.WaitForProcessingAsync();
+
+        var deadLetters = await app.GetJsonAsync("/v1/dead-letters");
+        Assert.True(deadLetters.GetProperty("items").GetArrayLength() == 0, $"the event's turn failed: {deadLetters}");
+        Assert.True(await app.CustomerFieldAsync("year-one", "contract.daysToEnd") < 0);
+    }
+
+    [Fact]
     public async Task RescoreReminder_ItsTurnFailsOnce_FiresAgainAndTheRescoreBriefIsWritten()
     {
         FlakyStateStore? flaky = null;
