@@ -65,6 +65,7 @@ public static class DemoFeeder
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' {address}/v1/customers/demo-01");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["reviewer"]}' {address}/v1/reviews");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' {address}/v1/agents");
+            Console.WriteLine($"Or open {address}/console in a browser and sign in with the csm or reviewer key.");
             Console.WriteLine("Press Ctrl+C to stop.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

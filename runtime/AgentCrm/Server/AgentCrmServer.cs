@@ -113,6 +113,7 @@ public static class AgentCrmServer
         app.MapSandboxApi();
         app.MapJobsApi();
         app.MapKnowledgeApi();
+        WebConsole.ConsoleApi.MapConsole(app);
         if (dapr)
         {
             // daprd's calls into the app: actor config, turns, reminders, timers, deactivation, and event deliveries.

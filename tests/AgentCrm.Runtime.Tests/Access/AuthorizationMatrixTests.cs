@@ -109,7 +109,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
     ];
 
     /// <summary>Outside the scheme (API.md "Operations"): anyone may call them.</summary>
-    private static readonly string[] Open = ["/healthz", "/readyz", "/openapi/v1.json"];
+    private static readonly string[] Open = ["/healthz", "/readyz", "/openapi/v1.json", "/console", "/console/app.js", "/console/app.css"];
 
     public static TheoryData<string> Endpoints() => new(Table.Select(r => r.Name));
 

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using AgentCrm.Runtime.Tests;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.Playwright;
+
+namespace AgentCrm.Console.Tests;
+
+/// <summary>
+/// The web console in a real browser (Debian's chromium, headless) against a real server on loopback: what a CSM and a
+/// reviewer do with it, and that a brief's text, which quotes customer data, is shown as text and never runs.
+/// </summary>
+public sealed class ConsoleBrowserTests : IAsyncLifetime
+{
+    private const string ScriptName = "<img src=x onerror=\"window.__xss=1\">Acme";
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium.Path, Headless = true });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task ACsm_SeesTheBriefsOfTheirAccountsOnly_CustomerDataAsText_AndOpensOne()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        var acme = Timelines.AtRisk("acme-1", now);
+        acme[0]["attributes"]!["name"] = ScriptName;
+        await app.PostEventsAsync([.. acme, .. Timelines.AtRisk("other-2", now)]);
+        await app.WaitForProcessingAsync();
+        var key = await CsmKeyAsync(app, "ana", "acme-1");
+
+        var page = await SignedInAsync(app, key);
+
+        var customers = await page.Locator("#briefs-table tbody tr td:nth-child(2)").AllTextContentsAsync();
+        Assert.NotEmpty(customers);
+        Assert.All(customers, c => Assert.Equal($"{ScriptName} (acme-1)", c));
+        Assert.Equal(0, await page.Locator("#briefs-table img").CountAsync());
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"), "a customer name ran as script");
+        Assert.True(await page.Locator("#tab-reviews").IsHiddenAsync(), "a CSM was offered the review queue");
+
+        await page.Locator("#briefs-table tbody tr").First.ClickAsync();
+        await page.Locator("#detail").WaitForAsync();
+        // The newest first, in the console as in the API.
+        var brief = (await app.BriefsAsync("&customerId=acme-1"))[0];
+        Assert.Equal(brief.GetProperty("headline").GetString(), await page.Locator("#detail-headline").TextContentAsync());
+        Assert.Equal(brief.GetProperty("reasons").GetArrayLength(), await page.Locator("#detail-reasons tbody tr").CountAsync());
+        Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a CSM was offered veto and approve");
+    }
+
+    [Fact]
+    public async Task AReviewer_VetoesFromTheQueue_AndTheServerRecordsIt()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+
+        var page = await SignedInAsync(app, key);
+        await page.Locator("#tab-reviews").ClickAsync();
+        await page.Locator($"#reviews-table tr[data-brief-id='{id}']").ClickAsync();
+        await page.Locator("#veto-button").ClickAsync();
+        Assert.Equal("A veto needs a reason: why the brief is wrong.", await page.Locator("#review-error").TextContentAsync());
+        await page.Locator("#veto-reason").FillAsync("The customer renewed by phone yesterday.");
+        await page.Locator("#veto-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#review-result")).ToHaveTextAsync("Recorded: the brief is now retracted.");
+
+        var stored = await app.GetJsonAsync($"/v1/briefs/{id}");
+        Assert.Equal("retracted", stored.GetProperty("status").GetString());
+        Assert.Equal("The customer renewed by phone yesterday.", stored.GetProperty("review").GetProperty("reason").GetString());
+        Assert.Equal("key:rita", stored.GetProperty("review").GetProperty("reviewer").GetString());
+        Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a retracted brief still offered a veto");
+    }
+
+    [Fact]
+    public async Task AnUnknownCredential_IsRefusedWithAMessage_AndShowsNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(app.Address, "/console").ToString());
+
+        await page.Locator("#credential").FillAsync("acrm_not-a-key");
+        await page.Locator("#signin-button").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#signin-error")).ToHaveTextAsync("This credential is not known, or it has expired or been revoked.");
+        Assert.True(await page.Locator("#briefs").IsHiddenAsync());
+    }
+
+    [Fact]
+    public async Task Live_ANewBriefForTheCsmsAccountAppears_WithoutReloading()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
+        await app.WaitForProcessingAsync();
+        var key = await CsmKeyAsync(app, "ana", "acme-1", "beta-3");
+        var page = await SignedInAsync(app, key);
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+
+        await app.PostEventsAsync([.. Timelines.AtRisk("beta-3", now), .. Timelines.AtRisk("gamma-4", now)]);
+        await app.WaitForProcessingAsync();
+
+        await Assertions.Expect(page.Locator("#briefs-table tbody tr td:nth-child(2)", new PageLocatorOptions { HasTextString = "beta-3" }).First).ToBeVisibleAsync();
+        var customers = await page.Locator("#briefs-table tbody tr td:nth-child(2)").AllTextContentsAsync();
+        Assert.DoesNotContain(customers, c => c.Contains("gamma-4", StringComparison.Ordinal));
+    }
+
+    private static async Task<string> CsmKeyAsync(AgentCrmApp app, string csm, params string[] accounts)
+    {
+        using var assigned = await app.Client.PutAsJsonAsync($"/v1/csms/{csm}/accounts", new { accounts });
+        Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        return await app.CreateKeyAsync("csm", csm);
+    }
+
+    private async Task<IPage> SignedInAsync(AgentCrmApp app, string key)
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(app.Address, "/console").ToString());
+        await page.Locator("#credential").FillAsync(key);
+        await page.Locator("#signin-button").ClickAsync();
+        await page.Locator("#briefs-table tbody tr").First.WaitForAsync();
+        return page;
+    }
+}
+
+/// <summary>Debian's chromium (never Playwright's own download): <c>AGENTCRM_CHROMIUM</c>, else /usr/bin/chromium.</summary>
+internal static class Chromium
+{
+    public static string Path
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("AGENTCRM_CHROMIUM") ?? "/usr/bin/chromium";
+            return File.Exists(path)
+                ? path
+                : throw new InvalidOperationException($"No chromium at {path}: install Debian's (apt-get install chromium; .ci/run does) or set AGENTCRM_CHROMIUM.");
+        }
+    }
+}
