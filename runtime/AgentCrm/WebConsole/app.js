@@ -262,7 +262,7 @@ async function loadEvidence() {
     const events = evidence.events || [];
     $('detail-evidence').textContent = events.length === 0
       ? 'No event can be shown: the customer\'s consent does not cover them for this agent\'s purpose.'
-      : events.map((e) => JSON.stringify(e, null, 2)).join('\n\n');
+      : events.map((e) => JSON.stringify(e)).join('\n');
     $('detail-evidence').hidden = false;
   } catch (e) {
     setError('detail-error', e);
