@@ -173,19 +173,28 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
     /// <summary>
     /// The review queue, oldest first: briefs awaiting review (unless their version was rolled back, unregistered or
-    /// suspended), and delivered briefs still inside their veto window.
+    /// suspended), and delivered briefs still inside their veto window. Each part is read through its own index — held
+    /// briefs by <c>briefs_held</c>, delivered ones by the window's end (<c>brief_reviews_open</c>; CROSS JOIN fixes which
+    /// table leads, else the planner may start from every unreviewed row) — so a page costs what is open now, not every
+    /// unreviewed brief ever delivered (a delivered brief nobody reviews keeps a null verdict for good once its window closes).
     /// </summary>
+    internal const string ReviewQueueSql = """
+        SELECT seq, body FROM briefs WHERE seq IN (
+            SELECT b.seq FROM brief_reviews r CROSS JOIN briefs b ON b.id = r.brief_id
+            WHERE r.verdict IS NULL AND r.review_until > $now AND b.status = 'delivered' AND b.seq > $after
+            UNION ALL
+            SELECT b.seq FROM briefs b CROSS JOIN brief_reviews r ON r.brief_id = b.id
+            WHERE b.status = 'pendingReview' AND b.seq > $after AND r.verdict IS NULL
+              AND NOT EXISTS (SELECT 1 FROM withdrawn_versions w WHERE w.agent_id = r.agent_id AND w.version = r.agent_version)
+            ORDER BY 1 LIMIT $limit)
+        ORDER BY seq
+        """;
+
     public BriefPage ReviewQueue(int limit, long? afterSeq)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT b.seq, b.body FROM briefs b JOIN brief_reviews r ON r.brief_id = b.id
-            WHERE r.verdict IS NULL AND b.seq > $after
-              AND ((b.status = 'pendingReview' AND NOT EXISTS (SELECT 1 FROM withdrawn_versions w WHERE w.agent_id = r.agent_id AND w.version = r.agent_version))
-                OR (b.status = 'delivered' AND r.review_until > $now))
-            ORDER BY b.seq LIMIT $limit
-            """;
+        cmd.CommandText = ReviewQueueSql;
         cmd.Parameters.AddWithValue("$now", time.GetUtcNow().ToUniversalTime().ToString("O"));
         cmd.Parameters.AddWithValue("$after", afterSeq ?? 0);
         cmd.Parameters.AddWithValue("$limit", limit + 1);

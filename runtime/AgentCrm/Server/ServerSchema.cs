@@ -65,6 +65,9 @@ public static class ServerSchema
         );
         CREATE INDEX IF NOT EXISTS briefs_customer ON briefs(customer_id, seq);
         CREATE INDEX IF NOT EXISTS briefs_agent ON briefs(agent_id, seq);
+        -- The review queue's held briefs without walking every brief. Partial: a plain (status, seq) index drew the CSM's
+        -- list (status IN delivered, retracted) away from briefs_customer onto every delivered brief.
+        CREATE INDEX IF NOT EXISTS briefs_held ON briefs(seq) WHERE status = 'pendingReview';
         CREATE TABLE IF NOT EXISTS audit (
             seq INTEGER PRIMARY KEY,
             at TEXT NOT NULL,
