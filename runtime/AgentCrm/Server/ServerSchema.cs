@@ -193,5 +193,7 @@ public static class ServerSchema
         );
         CREATE INDEX IF NOT EXISTS feedback_cases_agent ON feedback_cases(agent_id, seq);
         CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject, seq);
+        -- GET /v1/audit?action=: a rare action (agent.promoted, key.created) otherwise read the whole log, newest first.
+        CREATE INDEX IF NOT EXISTS audit_action ON audit(action, seq);
         """;
 }
