@@ -65,6 +65,9 @@ public static class ServerSchema
         );
         CREATE INDEX IF NOT EXISTS briefs_customer ON briefs(customer_id, seq);
         CREATE INDEX IF NOT EXISTS briefs_agent ON briefs(agent_id, seq);
+        -- Health's brief counts per version and state, and how many are explained, read from this index alone (not every body).
+        CREATE INDEX IF NOT EXISTS briefs_version_counts ON briefs(agent_id, agent_version, status,
+            (json_array_length(body, '$.reasons') > 0 AND json_array_length(body, '$.citations') > 0));
         -- The review queue's held briefs without walking every brief. Partial: a plain (status, seq) index drew the CSM's
         -- list (status IN delivered, retracted) away from briefs_customer onto every delivered brief.
         CREATE INDEX IF NOT EXISTS briefs_held ON briefs(seq) WHERE status = 'pendingReview';
