@@ -35,7 +35,11 @@ public sealed class JwtOptions
     /// <summary>The claim naming the caller (for a CSM: the CSM id that accounts are assigned to).</summary>
     public string NameClaim { get; set; } = "sub";
 
+    /// <summary>Tolerance for a token's exp and nbf against this server's clock.</summary>
     public int ClockSkewSeconds { get; set; } = 60;
+
+    /// <summary>The largest <see cref="ClockSkewSeconds"/>: past an hour a token's lifetime means little.</summary>
+    public const int MaxClockSkewSeconds = 3600;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Issuer);
 }
@@ -49,6 +53,9 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             errors.Add("Auth:RequestsPerSecond must be at least 1.");
         if (o.Burst < 1)
             errors.Add("Auth:Burst must be at least 1.");
+        // Checked whether or not Jwt is on: a negative skew made every request, API keys' included, answer 500.
+        if (o.Jwt.ClockSkewSeconds is < 0 or > JwtOptions.MaxClockSkewSeconds)
+            errors.Add($"Auth:Jwt:ClockSkewSeconds must be between 0 and {JwtOptions.MaxClockSkewSeconds} (got {o.Jwt.ClockSkewSeconds}).");
         if (o.Jwt.Enabled)
         {
             if (string.IsNullOrWhiteSpace(o.Jwt.Audience))

@@ -66,6 +66,23 @@ public sealed class ConfigurationTests
         }
     }
 
+    [Fact]
+    public async Task AJwtClockSkewOutOfRange_IsRefusedAtStart_NotA500OnEveryRequest()
+    {
+        // IdentityModel throws on a negative ClockSkew when the validator is first built: the server started, then every
+        // request, with an API key or none, answered 500.
+        var environment = new Dictionary<string, string>
+        {
+            ["Storage__DataDirectory"] = TempDirectory.Create(),
+            ["Auth__Jwt__Issuer"] = "issuer",
+            ["Auth__Jwt__Audience"] = "audience",
+            ["Auth__Jwt__SymmetricKeys__0"] = "c2VjcmV0LXNpZ25pbmcta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMh",
+            ["Auth__Jwt__ClockSkewSeconds"] = "-5",
+        };
+        var result = await CliRunner.RunAsync(["serve", "--urls", $"http://127.0.0.1:{ServeProcess.FreePort()}"], environment, TimeSpan.FromSeconds(30));
+        Assert.Equal("agentcrm: invalid configuration: Auth:Jwt:ClockSkewSeconds must be between 0 and 3600 (got -5).", DataDirectoryStartTests.OneLineFailure(result));
+    }
+
     [Theory]
     [InlineData("Storage__Synchronous", "2", "Storage:Synchronous: '2' is not valid; it takes one of Normal, Full.")]
     [InlineData("Runtime__Host", "1", "Runtime:Host: '1' is not valid; it takes one of Embedded, Dapr.")]
