@@ -1,6 +1,7 @@
 using AgentCrm.Knowledge.Chat;
 using AgentCrm.Knowledge.Embeddings;
 using AgentCrm.Knowledge.Options;
+using AgentCrm.Knowledge.Stores.Qdrant;
 using AgentCrm.Storage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,9 @@ public static class KnowledgeHosting
             // Registered before AddKnowledge, whose TryAdd then keeps it instead of the local embedder.
             services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new HttpEmbeddingGenerator(
                 new HttpClient(), sp.GetRequiredService<IOptions<HttpEmbeddingOptions>>().Value, sp.GetRequiredService<IOptions<KnowledgeOptions>>().Value.Dimension));
+        // The CLI's verbs too: they ingest and search the store the server uses (and each opens it, for the bundled documents).
+        if (configuration.GetSection(KnowledgeOptions.SectionName).Get<KnowledgeOptions>()?.Provider == KnowledgeProvider.Qdrant)
+            services.AddQdrantKnowledgeStore();
         services.AddKnowledge();
         services.AddSingleton<BriefCitations>();
         services.AddSingleton<KnowledgeAudit>();

@@ -8,7 +8,6 @@ using AgentCrm.Customers;
 using AgentCrm.Dapr;
 using AgentCrm.Intake;
 using AgentCrm.Knowledge;
-using AgentCrm.Knowledge.Stores.Qdrant;
 using AgentCrm.Sandbox;
 using Serilog;
 using Serilog.Formatting.Json;
@@ -266,13 +265,8 @@ public static class AgentCrmServer
     }
 
     /// <summary>The knowledge store (embedded by default, Qdrant when configured), citations, and the optional chat model for briefs.</summary>
-    private static void AddKnowledgeRuntime(this WebApplicationBuilder builder)
-    {
-        var knowledge = builder.Configuration.GetSection(Knowledge.Options.KnowledgeOptions.SectionName).Get<Knowledge.Options.KnowledgeOptions>();
-        if (knowledge?.Provider == Knowledge.Options.KnowledgeProvider.Qdrant)
-            builder.Services.AddQdrantKnowledgeStore();
+    private static void AddKnowledgeRuntime(this WebApplicationBuilder builder) =>
         KnowledgeHosting.AddKnowledgeCommon(builder.Services, builder.Configuration);
-    }
 
     private static void AddSandbox(this WebApplicationBuilder builder)
     {
