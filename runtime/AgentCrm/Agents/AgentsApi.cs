@@ -5,7 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Agents;
 
-public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, int CanaryPercent, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, AgentManifest Manifest);
+/// <summary>
+/// An agent version. <see cref="Manifest"/> is there for one version (<c>GET /v1/agents/{id}/versions/{version}</c>, and the
+/// answers of register and the lifecycle actions), not in lists of versions: a fitted model's manifest runs to megabytes.
+/// </summary>
+public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, int CanaryPercent, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] AgentManifest? Manifest);
 
 public sealed record AgentDto(string Id, string? ActiveVersion, IReadOnlyList<AgentVersionDto> Versions);
 
@@ -26,6 +31,9 @@ public static class AgentsApi
             NamedPage.Of(registry.List().GroupBy(r => r.AgentId).Select(g => ToDto(g.Key, g)), a => a.Id, limit, cursor, NamedPage.Agents)).WithName("ListAgents")
             .RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer).ProducesValidationProblem();
         group.MapGet("/{id}", GetAgent).WithName("GetAgent").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/versions/{version}", GetVersion).WithName("GetAgentVersion").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .WithSummary("One agent version with its full manifest (lists of versions leave the manifest out).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent").RequireRoles(Roles.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -69,6 +77,11 @@ public static class AgentsApi
         var versions = registry.Versions(id);
         return versions.Count == 0 ? Problems.NotFound($"No agent '{id}' is registered.") : TypedResults.Ok(ToDto(id, versions));
     }
+
+    public static Results<Ok<AgentVersionDto>, ProblemHttpResult> GetVersion(string id, string version, AgentRegistry registry) =>
+        registry.Versions(id).FirstOrDefault(v => v.Version == version) is { } record
+            ? TypedResults.Ok(ToDto(record))
+            : Problems.NotFound($"No version '{version}' of agent '{id}' is registered.");
 
     public static async Task<Results<Ok<AgentDto>, ProblemHttpResult>> Unregister(string id, AgentRegistry registry, HttpContext context, CancellationToken cancellationToken)
     {
@@ -114,12 +127,16 @@ public static class AgentsApi
         }
     }
 
-    public static AgentVersionDto ToDto(AgentVersionRecord r) =>
-        new(r.AgentId, r.Version, r.Manifest.Kind, r.Manifest.Scenario, AgentRegistry.Name(r.State), r.CanaryPercent, r.ContentHash, r.CreatedAt, r.UpdatedAt, r.Manifest);
+    public static AgentVersionDto ToDto(AgentVersionRecord r) => ToDto(r, withManifest: true);
 
+    private static AgentVersionDto ToDto(AgentVersionRecord r, bool withManifest) =>
+        new(r.AgentId, r.Version, r.Manifest.Kind, r.Manifest.Scenario, AgentRegistry.Name(r.State), r.CanaryPercent, r.ContentHash, r.CreatedAt, r.UpdatedAt,
+            withManifest ? r.Manifest : null);
+
+    /// <summary>An agent and its versions, without their manifests: 30 versions of a fitted compliance model were 64 MB.</summary>
     private static AgentDto ToDto(string id, IEnumerable<AgentVersionRecord> versions)
     {
-        var list = versions.Select(ToDto).ToList();
+        var list = versions.Select(v => ToDto(v, withManifest: false)).ToList();
         return new AgentDto(id, list.FirstOrDefault(v => v.State == "active")?.Version, list);
     }
 }

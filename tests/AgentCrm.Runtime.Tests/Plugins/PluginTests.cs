@@ -219,7 +219,8 @@ public sealed class PluginTests
         await using var second = await AgentCrmApp.StartAsync(data);
         var stored = second.Services.GetRequiredService<PluginStore>();
         Assert.Null(stored.Load("sha256:orphan"));
-        var version = (await second.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0];
+        var listed = (await second.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0].GetProperty("version").GetString();
+        var version = await second.GetJsonAsync($"/v1/agents/ticket-surge/versions/{listed}");
         Assert.NotNull(stored.Load(version.GetProperty("manifest").GetProperty("parameters").GetProperty("assembly").GetString()!));
     }
 
@@ -268,7 +269,8 @@ public sealed class PluginTests
         await using var app = await AgentCrmApp.StartAsync();
         var (status, uploaded) = await UploadAsync(app, TicketSurge());
         Assert.True(status == HttpStatusCode.Created, uploaded.ToString());
-        var hash = (await app.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0].GetProperty("manifest").GetProperty("parameters").GetProperty("assembly").GetString();
+        var listed = (await app.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0].GetProperty("version").GetString();
+        var hash = (await app.GetJsonAsync($"/v1/agents/ticket-surge/versions/{listed}")).GetProperty("manifest").GetProperty("parameters").GetProperty("assembly").GetString();
         Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/ticket-surge")).StatusCode);
         Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
 
