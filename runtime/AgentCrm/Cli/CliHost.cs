@@ -12,7 +12,9 @@ namespace AgentCrm.Cli;
 /// <summary>What the CLI verbs use, composed over the data directory without the server: the same services, the same rules.</summary>
 internal static class CliHost
 {
-    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action)
+    // knowledge: the verb reads or writes the knowledge store (the knowledge verbs), so a store still empty gets the bundled
+    // documents first, as the server's start does. Other verbs do not touch it: a key can be made while Qdrant is down.
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action, bool knowledge = false)
     {
         // The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment
         // variables), --data only when given: a verb works on the directory the server would, and refuses what it refuses.
@@ -52,7 +54,8 @@ internal static class CliHost
         var created = !File.Exists(storage.DatabasePath);
         await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
         await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
-        await Knowledge.BundledKnowledge.IngestIfEmptyAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
+        if (knowledge)
+            await Knowledge.BundledKnowledge.IngestIfEmptyAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
         var exit = await action(provider, cancellationToken);
         // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
         if (created && exit == 0)

@@ -57,7 +57,7 @@ internal static class KnowledgeCommand
                     Console.WriteLine($"skipped {s.Path}: {s.Reason}");
             }
             return 0;
-        }));
+        }, knowledge: true));
 
         var query = new Argument<string>("QUERY") { Description = "What to look for." };
         var k = new Option<string?>("--k") { Description = $"How many hits, 1-{SearchRules.MaxHits} (default {SearchRules.DefaultHits})." };
@@ -92,7 +92,7 @@ internal static class KnowledgeCommand
                 Console.WriteLine($"recall@5 {report.RecallAt5:0.000}  MRR {report.Mrr:0.000}  ({report.Queries} queries)");
             }
             return 0;
-        }));
+        }, knowledge: true));
 
         knowledge.Subcommands.Add(ingest);
         knowledge.Subcommands.Add(search);
@@ -109,5 +109,5 @@ internal static class KnowledgeCommand
             foreach (var (h, i) in hits.Select((h, i) => (h, i)))
                 Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
         return 0;
-    });
+    }, knowledge: true);
 }

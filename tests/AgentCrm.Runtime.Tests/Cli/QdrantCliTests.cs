@@ -32,4 +32,26 @@ public sealed class QdrantCliTests
         Assert.Contains(qdrant.Requests, r => r.StartsWith("PUT /collections/", StringComparison.Ordinal) && r.Contains("/points", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(dir, "knowledge.db")), "the CLI wrote an embedded knowledge store beside a server that uses Qdrant");
     }
+
+    [Fact]
+    public async Task KeysCreate_OnANewDirectory_WhileQdrantIsDown_Works_TheKnowledgeVerbsSaySo()
+    {
+        // Only the knowledge verbs touch the knowledge store: a first key is made without it (the server's start ingests
+        // the bundled documents). Before, every verb ingested them first and failed while Qdrant was away.
+        var environment = new Dictionary<string, string>
+        {
+            ["Storage__DataDirectory"] = TempDirectory.Create(),
+            ["Knowledge__Provider"] = "Qdrant",
+            ["Knowledge__Qdrant__Url"] = $"http://127.0.0.1:{Server.ServeProcess.FreePort()}",
+        };
+
+        var created = await CliRunner.RunAsync(["keys", "create", "--role", "admin", "--name", "a"], environment);
+        var searched = await CliRunner.RunAsync(["knowledge", "search", "renewal"], environment);
+
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        Assert.StartsWith("acrm_", created.Stdout.Trim(), StringComparison.Ordinal);
+        Assert.Equal(1, searched.ExitCode);
+        Assert.Single(searched.Stderr.Trim().Split('\n'));
+        Assert.Contains("Qdrant", searched.Stderr, StringComparison.Ordinal);
+    }
 }
