@@ -166,7 +166,11 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     private T Bounded<T>(Func<T> work, string what)
     {
         var timeout = options.Value.CallTimeout;
-        var task = PluginThreads.Run(work);
+        var call = PluginThreads.Start(work);
+        // As for Assess: timed from the start of the call, not from the wait for a thread other plugins' slow calls hold.
+        if (!call.WaitStarted(timeout))
+            throw new ManifestException("assembly", $"The plugin was not run while {what}: no plugin thread was free within {timeout.TotalMilliseconds:0} ms.");
+        var task = call.Answer;
         try
         {
             if (task.Wait(timeout))

@@ -18,11 +18,24 @@ internal static class PluginThreads
     /// <summary>Threads started so far.</summary>
     public static int Threads => Math.Min(Volatile.Read(ref _threads), MaxThreads);
 
-    public static Task<T> Run<T>(Func<T> work)
+    public static Task<T> Run<T>(Func<T> work) => Start(work).Answer;
+
+    /// <summary>
+    /// Queues <paramref name="work"/> for a plugin thread. The caller times the call from <see cref="PluginCall{T}.WaitStarted"/> on,
+    /// so the wait for a free thread (other plugins' slow calls holding them all) is not charged to this plugin's limit.
+    /// </summary>
+    public static PluginCall<T> Start<T>(Func<T> work)
     {
-        var answer = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = new PluginCall<T>();
+        var answer = call.Source;
         Queue.Add(() =>
         {
+            if (!call.TryStart())
+            {
+                // Its caller gave up before a thread was free: never run (the caller already reported it).
+                Interlocked.Increment(ref _idle);
+                return;
+            }
             T result = default!;
             Exception? error = null;
             try
@@ -47,7 +60,7 @@ internal static class PluginThreads
             else
                 Interlocked.Decrement(ref _threads);
         }
-        return answer.Task;
+        return call;
     }
 
     private static void Loop()
@@ -64,5 +77,37 @@ internal static class PluginThreads
         var work = Queue.Take();
         Interlocked.Decrement(ref _idle);
         work();
+    }
+}
+
+/// <summary>A call queued for a plugin thread: started once a thread takes it, or abandoned by its caller before that (then never run).</summary>
+internal sealed class PluginCall<T>
+{
+    private const int Queued = 0, Running = 1, Abandoned = 2;
+    private readonly ManualResetEventSlim _started = new(false);
+    private int _state;
+
+    internal TaskCompletionSource<T> Source { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<T> Answer => Source.Task;
+
+    /// <summary>Waits until a plugin thread runs the call; false when none took it within <paramref name="timeout"/> (the call is then abandoned and never runs).</summary>
+    public bool WaitStarted(TimeSpan timeout)
+    {
+        if (_started.Wait(timeout))
+            return true;
+        if (Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued)
+            return false;
+        // A thread took it just as the wait ran out.
+        _started.Wait();
+        return true;
+    }
+
+    internal bool TryStart()
+    {
+        if (Interlocked.CompareExchange(ref _state, Running, Queued) != Queued)
+            return false;
+        _started.Set();
+        return true;
     }
 }

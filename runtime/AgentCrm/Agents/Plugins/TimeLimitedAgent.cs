@@ -6,7 +6,8 @@ namespace AgentCrm.Agents.Plugins;
 public sealed class PluginFailedException(string message) : Exception(message);
 
 /// <summary>
-/// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit. A call past the limit is reported as a
+/// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit, counted from when a thread starts the call (the wait
+/// for a free thread is bounded by the same limit, and a call that got none is never run). A call past the limit is reported as a
 /// <see cref="TimeoutException"/> (the pipeline counts it as an error); the call itself cannot be
 /// aborted and finishes in the background. Once <c>maxHung</c> calls are still running, further calls
 /// fail at once instead of tying up more threads. The count is the version's (<paramref name="hung"/>, shared by every
@@ -28,7 +29,12 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
         // The answer is checked and copied on the plugin's thread, within its time: reading it runs plugin code too (a
         // reason value's ToString, its own list types).
-        var call = PluginThreads.Run(() => CopyOf(inner.Assess(snapshot)));
+        var queued = PluginThreads.Start(() => CopyOf(inner.Assess(snapshot)));
+        // The limit counts from the moment a plugin thread runs the call: waiting while other versions' slow calls hold every
+        // thread is not this version's fault (it is neither timed out nor counted as hung), and is bounded by the limit too.
+        if (!queued.WaitStarted(timeout))
+            throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: no plugin thread was free within {timeout.TotalMilliseconds:0} ms (other plugin calls held all {PluginThreads.MaxThreads}).");
+        var call = queued.Answer;
         bool finished;
         try
         {

@@ -1,0 +1,86 @@
+using AgentCrm.Agents;
+using AgentCrm.Agents.Plugins;
+using AgentCrm.Agents.RenewalRisk;
+
+namespace AgentCrm.Runtime.Tests.Plugins;
+
+/// <summary>Alone: these tests hold every plugin thread (one pool for the process), which other tests' plugin calls would wait for, and the reverse.</summary>
+[CollectionDefinition(nameof(PluginThreadWaitTests), DisableParallelization = true)]
+public sealed class PluginThreadWaitCollection;
+
+/// <summary>A plugin call's time limit counts from when a plugin thread starts it, not from the wait for one.</summary>
+[Collection(nameof(PluginThreadWaitTests))]
+public sealed class PluginThreadWaitTests
+{
+    /// <summary>A plugin whose calls sleep, or wait for a gate first, counting the calls that started.</summary>
+    private sealed class Sleeper(int sleepMs, ManualResetEventSlim? gate = null) : IAgent
+    {
+        private int _started;
+
+        public int Started => Volatile.Read(ref _started);
+
+        public AgentManifest Manifest { get; } = new RenewalRiskKind().BuiltIn!;
+
+        public Assessment Assess(CustomerSnapshot snapshot)
+        {
+            Interlocked.Increment(ref _started);
+            gate?.Wait(TimeSpan.FromSeconds(30));
+            Thread.Sleep(sleepMs);
+            return new Assessment(0.9, true, []);
+        }
+    }
+
+    private static CustomerSnapshot Snapshot() => new("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>());
+
+    /// <summary>Holds every plugin thread with calls of another version (within its 30 s limit) until <paramref name="gate"/> is set; returns once they all run.</summary>
+    private static async Task<Task> HoldEveryPluginThreadAsync(ManualResetEventSlim gate)
+    {
+        var slow = new Sleeper(0, gate);
+        var version = new TimeLimitedAgent(slow, slow.Manifest, TimeSpan.FromSeconds(30), PluginThreads.MaxThreads);
+        var calls = Enumerable.Range(0, PluginThreads.MaxThreads).Select(_ => Task.Factory.StartNew(
+            () => version.Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (slow.Started < PluginThreads.MaxThreads)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"expected {PluginThreads.MaxThreads} calls holding the plugin threads, {slow.Started} started");
+            await Task.Delay(10);
+        }
+        return Task.WhenAll(calls);
+    }
+
+    [Fact]
+    public async Task AFastPlugin_WaitingForAThreadASlowPluginHolds_IsTimedFromItsStart_NotFailed()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var slowCalls = await HoldEveryPluginThreadAsync(gate);
+        var fast = new Sleeper(2_000);
+        var agent = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromMilliseconds(3_000), 4);
+
+        // It waits 2 s for a thread, then takes 2 s of its 3 s. Before, the wait counted against its limit: "did not answer
+        // within 3000 ms", an error in its health and, live, a brief lost to another plugin's slowness.
+        var call = Task.Factory.StartNew(() => agent.Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.Delay(2_000);
+        gate.Set();
+
+        Assert.True((await call).Fired);
+        Assert.Equal(0, agent.HungCalls);
+        await slowCalls;
+    }
+
+    [Fact]
+    public async Task APluginThatGetsNoThreadWithinItsLimit_IsNotCalled_NorCountedAsHung()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var slowCalls = await HoldEveryPluginThreadAsync(gate);
+        var fast = new Sleeper(0);
+        var agent = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromMilliseconds(300), 4);
+
+        var error = Assert.Throws<TimeoutException>(() => agent.Assess(Snapshot()));
+        gate.Set();
+        await slowCalls;
+        await Task.Delay(200);
+
+        Assert.Contains("was not called: no plugin thread was free within 300 ms", error.Message, StringComparison.Ordinal);
+        Assert.Equal((0, 0), (fast.Started, agent.HungCalls));
+    }
+}
