@@ -18,6 +18,9 @@ internal static class PluginThreads
     /// <summary>Threads started so far.</summary>
     public static int Threads => Math.Min(Volatile.Read(ref _threads), MaxThreads);
 
+    /// <summary>Threads waiting for a call.</summary>
+    public static int Idle => Volatile.Read(ref _idle);
+
     public static Task<T> Run<T>(Func<T> work) => Start(work).Answer;
 
     /// <summary>
