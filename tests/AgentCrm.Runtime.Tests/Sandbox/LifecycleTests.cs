@@ -149,10 +149,24 @@ public sealed class LifecycleTests
         var ids = Enumerable.Range(0, 10_000).Select(i => $"customer-{i}").ToList();
         foreach (var percent in new[] { 1, 10, 30, 50, 90 })
         {
-            var share = ids.Count(id => AgentSet.CanaryBucket(id) < percent) / (double)ids.Count;
+            var share = ids.Count(id => AgentSet.CanaryBucket("renewal-risk", id) < percent) / (double)ids.Count;
             Assert.InRange(share, percent / 100.0 - 0.015, percent / 100.0 + 0.015);
         }
-        Assert.All(ids.Take(100), id => Assert.Equal(AgentSet.CanaryBucket(id), AgentSet.CanaryBucket(new string(id.ToCharArray()))));
+        Assert.All(ids.Take(100), id => Assert.Equal(AgentSet.CanaryBucket("renewal-risk", id), AgentSet.CanaryBucket(new string("renewal-risk".ToCharArray()), new string(id.ToCharArray()))));
+    }
+
+    [Fact]
+    public void CanaryBucket_TwoAgentsCanaries_FallOnCustomersIndependently()
+    {
+        // By customer id alone, two 20% canaries fell on the very same fifth of the accounts (found by qa21c).
+        var ids = Enumerable.Range(0, 10_000).Select(i => $"customer-{i}").ToList();
+        var first = ids.Where(id => AgentSet.CanaryBucket("renewal-risk", id) < 20).ToHashSet();
+        var second = ids.Where(id => AgentSet.CanaryBucket("compliance-check", id) < 20).ToHashSet();
+
+        var both = first.Intersect(second).Count() / (double)ids.Count;
+
+        // Independent shares overlap on 20% × 20% = 4% of the customers.
+        Assert.InRange(both, 0.03, 0.05);
     }
 
     [Fact]
@@ -187,7 +201,7 @@ public sealed class LifecycleTests
         await app.WaitForProcessingAsync();
         foreach (var c in customers)
         {
-            var expected = AgentSet.CanaryBucket(c) < 50 ? "1.5.0" : "1.0.0";
+            var expected = AgentSet.CanaryBucket("renewal-risk", c) < 50 ? "1.5.0" : "1.0.0";
             var versions = (await app.BriefsAsync($"&customerId={c}")).Select(b => b.GetProperty("agentVersion").GetString()).Distinct().ToList();
             Assert.Equal([expected], versions);
         }

@@ -108,7 +108,7 @@ public sealed class LifecycleTransitionTests
         Assert.Equal("retired", versions["1.2.0"].State);
         Assert.Equal("1.1.0", (await app.GetJsonAsync($"/v1/agents/{Id}")).GetProperty("activeVersion").GetString());
         // A customer in the canary's share is served by 1.1.0 again.
-        var inCanary = Enumerable.Range(0, 1000).Select(i => $"bucket-{i}").First(c => AgentSet.CanaryBucket(c) < 10);
+        var inCanary = Enumerable.Range(0, 1000).Select(i => $"bucket-{i}").First(c => AgentSet.CanaryBucket(Id, c) < 10);
         await app.PostEventsAsync(Timelines.AtRisk(inCanary, DateTimeOffset.UtcNow));
         await app.WaitForProcessingAsync();
         var briefs = await app.BriefsAsync($"&customerId={inCanary}&agentId={Id}");
