@@ -42,12 +42,23 @@ internal sealed partial class LiveAgents(IReadOnlyDictionary<string, IAgentKind>
             kind.Retain(inUse);
     }
 
-    /// <summary>Swaps in the active and shadow versions of <paramref name="records"/>; returns the set it replaced.</summary>
+    /// <summary>
+    /// Swaps in the active and shadow versions of <paramref name="records"/>; returns the set it replaced. A version already
+    /// live with the same content keeps its agent: creating one anew on every registry change parsed each fitted model again
+    /// (megabytes for compliance-check) and ran each plugin's code again, where a failure (no free plugin thread) dropped
+    /// a running version from the set until the next change.
+    /// </summary>
     public AgentSet Publish(IEnumerable<AgentVersionRecord> records)
     {
+        var running = Current.Live.ToDictionary(a => (a.Record.AgentId, a.Record.Version));
         var live = new List<LiveAgent>();
         foreach (var r in records.Where(r => r.State is AgentState.Active or AgentState.Shadow).OrderBy(r => r.AgentId, StringComparer.Ordinal).ThenBy(r => r.Version, StringComparer.Ordinal))
         {
+            if (running.TryGetValue((r.AgentId, r.Version), out var same) && same.Record.ContentHash == r.ContentHash)
+            {
+                live.Add(same with { Record = r });
+                continue;
+            }
             if (!kinds.TryGetValue(r.Manifest.Kind, out var kind))
             {
                 LogUnknownKind(r.AgentId, r.Version, r.Manifest.Kind);
