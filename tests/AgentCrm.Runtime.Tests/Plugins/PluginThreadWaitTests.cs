@@ -39,9 +39,11 @@ public sealed class PluginThreadWaitTests
     private static async Task<Task> HoldEveryPluginThreadAsync(ManualResetEventSlim gate)
     {
         var slow = new Sleeper(0, gate);
-        var version = new TimeLimitedAgent(slow, slow.Manifest, TimeSpan.FromSeconds(30), PluginThreads.MaxThreads);
-        var calls = Enumerable.Range(0, PluginThreads.MaxThreads).Select(_ => Task.Factory.StartNew(
-            () => version.Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        // Several versions: one may hold only its share of the threads.
+        var versions = Enumerable.Range(0, PluginThreads.MaxThreads / PluginVersionCalls.MaxInFlight)
+            .Select(_ => new TimeLimitedAgent(slow, slow.Manifest, TimeSpan.FromSeconds(30), PluginThreads.MaxThreads)).ToList();
+        var calls = Enumerable.Range(0, PluginThreads.MaxThreads).Select(i => Task.Factory.StartNew(
+            () => versions[i % versions.Count].Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (slow.Started == 0 || PluginThreads.Threads < PluginThreads.MaxThreads || PluginThreads.Idle > 0)
         {
@@ -69,6 +71,46 @@ public sealed class PluginThreadWaitTests
         Assert.True((await call).Fired);
         Assert.Equal(0, agent.HungCalls);
         await slowCalls;
+    }
+
+    [Fact]
+    public async Task ASlowVersion_HoldsOnlyItsShareOfThePluginThreads_AnotherVersionsCallsStillRun()
+    {
+        // A version whose calls take long (within their limit) and a flood of them: before, they took every plugin thread
+        // and a healthy version's calls failed "no plugin thread was free" (qa21c: 250 errors, briefs lost).
+        using var gate = new ManualResetEventSlim(false);
+        var slow = new Sleeper(0, gate);
+        var slowVersion = new TimeLimitedAgent(slow, slow.Manifest, TimeSpan.FromMilliseconds(1_500), PluginThreads.MaxThreads);
+        var flood = Enumerable.Range(0, PluginThreads.MaxThreads).Select(_ => Task.Factory.StartNew(
+            () => slowVersion.Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (slow.Started < PluginVersionCalls.MaxInFlight)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{slow.Started} of the slow version's calls started");
+            await Task.Delay(10);
+        }
+        var fast = new Sleeper(0);
+        var healthy = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromMilliseconds(500), 4);
+
+        var answer = healthy.Assess(Snapshot());
+        var startedMeanwhile = slow.Started;
+        gate.Set();
+        var outcomes = await Task.WhenAll(flood.Select(async t =>
+        {
+            try
+            {
+                await t;
+                return "answered";
+            }
+            catch (Exception ex)
+            {
+                return ex.Message.Contains("calls of this version were running or waiting", StringComparison.Ordinal) ? "not called" : ex.Message;
+            }
+        }));
+
+        Assert.True(answer.Fired);
+        Assert.Equal(PluginVersionCalls.MaxInFlight, startedMeanwhile);
+        Assert.All(outcomes, o => Assert.True(o is "answered" or "not called", o));
     }
 
     [Fact]

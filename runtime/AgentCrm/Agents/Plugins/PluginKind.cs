@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     private readonly Dictionary<string, PluginLoadContext> _contexts = new(StringComparer.Ordinal);
 
     // Calls still running past their limit, per version (id@version), across every instance of it.
-    private readonly ConcurrentDictionary<string, StrongBox<int>> _hung = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PluginVersionCalls> _hung = new(StringComparer.Ordinal);
 
     public string Name => KindName;
 

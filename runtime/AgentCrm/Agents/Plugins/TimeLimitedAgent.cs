@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace AgentCrm.Agents.Plugins;
 
 /// <summary>A plugin's failure, with the plugin's exception type and message but no reference into its load context.</summary>
@@ -10,31 +8,54 @@ public sealed class PluginFailedException(string message) : Exception(message);
 /// for a free thread is bounded by the same limit, and a call that got none is never run). A call past the limit is reported as a
 /// <see cref="TimeoutException"/> (the pipeline counts it as an error); the call itself cannot be
 /// aborted and finishes in the background. Once <c>maxHung</c> calls are still running, further calls
-/// fail at once instead of tying up more threads. The count is the version's (<paramref name="hung"/>, shared by every
-/// instance of it: live sets are rebuilt on each registry change, each sandbox job makes its own), not the instance's.
+/// fail at once instead of tying up more threads; and at most <see cref="PluginVersionCalls.MaxInFlight"/> calls of a version
+/// run or wait for a thread at once, so a slow version (within its limit) cannot hold every plugin thread and fail the
+/// others' calls. The counts are the version's (<paramref name="calls"/>, shared by every instance of it: each sandbox job
+/// makes its own), not the instance's.
 /// Results are copied so nothing of the plugin's own types outlives the call (the load context must be collectible after unregister).
 /// </summary>
-internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, TimeSpan timeout, int maxHung, StrongBox<int>? hung = null) : IAgent
+internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, TimeSpan timeout, int maxHung, PluginVersionCalls? calls = null) : IAgent
 {
-    private readonly StrongBox<int> _hung = hung ?? new StrongBox<int>();
+    private readonly PluginVersionCalls _calls = calls ?? new PluginVersionCalls();
 
     /// <summary>The registered manifest (what the consent gate and the briefs go by), whatever the plugin's agent reports.</summary>
     public AgentManifest Manifest { get; } = manifest;
 
-    public int HungCalls => Volatile.Read(ref _hung.Value);
+    public int HungCalls => Volatile.Read(ref _calls.Hung);
 
     public Assessment Assess(CustomerSnapshot snapshot)
     {
-        if (Volatile.Read(ref _hung.Value) >= maxHung)
+        if (Volatile.Read(ref _calls.Hung) >= maxHung)
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
-        // The answer is checked and copied on the plugin's thread, within its time: reading it runs plugin code too (a
-        // reason value's ToString, its own list types).
-        var queued = PluginThreads.Start(() => CopyOf(inner.Assess(snapshot)));
+        // A slot of the version's share of the plugin threads, waited for within the limit (a fast version's slots free in
+        // microseconds; a slow one's callers wait here, not on threads the other versions need).
+        var waitedFrom = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!_calls.Slots.Wait(timeout))
+            throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: {PluginVersionCalls.MaxInFlight} calls of this version were running or waiting for a plugin thread for {timeout.TotalMilliseconds:0} ms.");
+        PluginCall<Assessment> queued;
+        try
+        {
+            // The answer is checked and copied on the plugin's thread, within its time: reading it runs plugin code too (a
+            // reason value's ToString, its own list types).
+            queued = PluginThreads.Start(() => CopyOf(inner.Assess(snapshot)));
+        }
+        catch
+        {
+            _calls.Slots.Release();
+            throw;
+        }
         // The limit counts from the moment a plugin thread runs the call: waiting while other versions' slow calls hold every
         // thread is not this version's fault (it is neither timed out nor counted as hung), and is bounded by the limit too.
-        if (!queued.WaitStarted(timeout))
+        // One wait in all for a slot and a thread: the caller (an actor turn) is held at most the limit before the call starts.
+        var left = timeout - System.Diagnostics.Stopwatch.GetElapsedTime(waitedFrom);
+        if (!queued.WaitStarted(left > TimeSpan.Zero ? left : TimeSpan.Zero))
+        {
+            _calls.Slots.Release();
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: no plugin thread was free within {timeout.TotalMilliseconds:0} ms (other plugin calls held all {PluginThreads.MaxThreads}).");
+        }
         var call = queued.Answer;
+        // The slot is the version's until the call ends, answered in time or not.
+        _ = call.ContinueWith(static (_, slots) => ((SemaphoreSlim)slots!).Release(), _calls.Slots, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         bool finished;
         try
         {
@@ -46,8 +67,8 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         }
         if (!finished)
         {
-            Interlocked.Increment(ref _hung.Value);
-            _ = call.ContinueWith(_ => Interlocked.Decrement(ref _hung.Value), TaskScheduler.Default);
+            Interlocked.Increment(ref _calls.Hung);
+            _ = call.ContinueWith(_ => Interlocked.Decrement(ref _calls.Hung), TaskScheduler.Default);
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
         }
         return call.Result;
@@ -108,4 +129,15 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         };
         return new(Text(r.Field, "reason field"), value, r.Weight, eventIds.Select(id => Text(id, "event id")).ToList(), Text(r.Explanation, "reason explanation"));
     }
+}
+
+/// <summary>One plugin version's calls, shared by every instance of it: those past the limit still running, and its slots.</summary>
+internal sealed class PluginVersionCalls
+{
+    /// <summary>The most calls of one version running or waiting for a plugin thread at once: a quarter of the threads.</summary>
+    public const int MaxInFlight = PluginThreads.MaxThreads / 4;
+
+    public int Hung;
+
+    public SemaphoreSlim Slots { get; } = new(MaxInFlight, MaxInFlight);
 }
