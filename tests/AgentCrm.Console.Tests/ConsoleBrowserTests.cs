@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using AgentCrm.Runtime.Tests;
@@ -114,6 +115,21 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("#briefs-table tbody tr td:nth-child(2)", new PageLocatorOptions { HasTextString = "beta-3" }).First).ToBeVisibleAsync();
         var customers = await page.Locator("#briefs-table tbody tr td:nth-child(2)").AllTextContentsAsync();
         Assert.DoesNotContain(customers, c => c.Contains("gamma-4", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Live_AnOpenStreamDoesNotHoldUpTheServerStopping()
+    {
+        var app = await AgentCrmApp.StartAsync();
+        using var client = new HttpClient { BaseAddress = app.Address, Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Add("X-Api-Key", await app.CreateKeyAsync("ops", "olga"));
+        using var stream = await client.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+
+        var stopping = Stopwatch.StartNew();
+        await app.DisposeAsync();
+
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the server took {stopping.Elapsed} to stop with a stream open");
     }
 
     private static async Task<string> CsmKeyAsync(AgentCrmApp app, string csm, params string[] accounts)

@@ -59,8 +59,11 @@ public static class BriefsApi
     /// <summary>
     /// Every brief stored or changed from now on that the caller may see, as server-sent events. The credential is
     /// checked again before each brief and every few seconds: a revoked key, an expired token or a changed role ends the stream.
+    /// So does the server stopping: an open stream held a stop up for the host's whole shutdown timeout (30 s), and the
+    /// actors' drain ran out of time behind it.
     /// </summary>
-    public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials, TimeProvider time, HttpContext context, CancellationToken cancellationToken)
+    public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials, TimeProvider time,
+        IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var channel = Channel.CreateBounded<Brief>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -79,9 +82,10 @@ public static class BriefsApi
             {
                 // Send the 200 and headers now: a client must know it is subscribed before the first brief.
                 await context.Response.Body.FlushAsync(ct);
-                while (await credentials.StillValidAsync(context.Request, caller))
+                var stopping = lifetime.ApplicationStopping;
+                while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
                 {
-                    if (!await BriefArrivedAsync(channel.Reader, StreamCredentialRecheck, time, ct))
+                    if (!await BriefArrivedAsync(channel.Reader, StreamCredentialRecheck, time, ct, stopping))
                         continue;
                     while (channel.Reader.TryPeek(out var b))
                     {
@@ -100,11 +104,11 @@ public static class BriefsApi
         }
     }
 
-    /// <summary>Waits until a brief can be read or <paramref name="wait"/> passes (false); the client leaving cancels.</summary>
-    private static async Task<bool> BriefArrivedAsync(ChannelReader<Brief> reader, TimeSpan wait, TimeProvider time, CancellationToken ct)
+    /// <summary>Waits until a brief can be read or <paramref name="wait"/> passes or the server stops (false); the client leaving cancels.</summary>
+    private static async Task<bool> BriefArrivedAsync(ChannelReader<Brief> reader, TimeSpan wait, TimeProvider time, CancellationToken ct, CancellationToken stopping)
     {
         using var timeout = new CancellationTokenSource(wait, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token, stopping);
         try
         {
             return await reader.WaitToReadAsync(linked.Token);
