@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using AgentCrm.Access;
 using AgentCrm.Runtime.Tests;
 using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace AgentCrm.Console.Tests;
@@ -118,6 +120,101 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task More_GivesExactlyTheApisPages_EvenClickedTwice_OrAfterAFilterWasTypedButNotShown()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Enumerable.Range(0, 25).SelectMany(i => Timelines.AtRisk($"c-{i:00}", now)));
+        await app.WaitForProcessingAsync();
+        var all = (await app.BriefsAsync()).Select(b => b.GetProperty("id").GetString()).ToList();
+        Assert.InRange(all.Count, 51, 100);
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+
+        // A filter typed but not shown (More continues the list shown), and More double-clicked (one page, not two copies).
+        await page.Locator("#filter-customer").FillAsync("c-00");
+        await page.Locator("#briefs-more").DblClickAsync();
+        await Assertions.Expect(page.Locator("#briefs-more")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#briefs-table tbody tr")).ToHaveCountAsync(all.Count);
+        var shown = await page.Locator("#briefs-table tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.briefId)");
+        Assert.Equal(all, shown);
+    }
+
+    [Fact]
+    public async Task Live_ABriefThatNoLongerMatchesTheFilterLeavesTheList_AndARevokedKeyIsToldPlainly()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync([.. Timelines.AtRisk("acme-1", now), .. Timelines.AtRisk("beta-2", now)]);
+        await app.WaitForProcessingAsync();
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        await page.Locator("#filter-status").SelectOptionAsync("delivered");
+        await page.Locator("#filters button[type=submit]").ClickAsync();
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+        var rows = page.Locator("#briefs-table tbody tr");
+        var before = await rows.CountAsync();
+        var id = await rows.First.GetAttributeAsync("data-brief-id");
+
+        using var vetoed = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "renewed by phone" });
+        Assert.Equal(HttpStatusCode.OK, vetoed.StatusCode);
+
+        await Assertions.Expect(rows).ToHaveCountAsync(before - 1);
+        Assert.Equal(0, await page.Locator($"#briefs-table tr[data-brief-id='{id}']").CountAsync());
+
+        await app.Services.GetRequiredService<ApiKeyStore>().RevokeAsync("rita", "test");
+        await page.Locator("#filters button[type=submit]").ClickAsync();
+        await Assertions.Expect(page.Locator("#briefs-error")).ToHaveTextAsync(
+            "Your credential is no longer accepted (it was revoked or has expired): sign out and sign in again.");
+    }
+
+    [Fact]
+    public async Task AReviewerWhoLostTheRace_SeesTheServersConflictAndTheVerdictThatWon_ByKeyboard()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#detail-headline")).ToBeFocusedAsync();
+
+        using var first = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "another reviewer was quicker" });
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await page.Locator("#veto-reason").FillAsync("Wrong customer.");
+        await page.Locator("#veto-button").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#review-error")).ToContainTextAsync("was already vetoed by");
+        await Assertions.Expect(page.Locator("#review-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#detail-meta")).ToContainTextAsync("retracted");
+        Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a retracted brief still offered a veto");
+
+        await page.Locator("#detail-close").ClickAsync();
+        await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}']")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}'] td.status")).ToHaveTextAsync("retracted");
+    }
+
+    [Fact]
+    public async Task OnAPhone_LongUnbrokenTextWraps_AndNothingScrollsSideways()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var events = Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow);
+        events[0]["attributes"]!["name"] = "Acme" + new string('x', 300);
+        await app.PostEventsAsync(events);
+        await app.WaitForProcessingAsync();
+        // A reviewer: the brief also shows the review form, whose longest choice used to widen the page.
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
+
+        await SignInAsync(page, app, key);
+        Assert.True(await FitsAsync(page), "the list is wider than the phone");
+        await page.Locator("#briefs-table tbody tr").First.ClickAsync();
+        await page.Locator("#detail").WaitForAsync();
+        Assert.True(await page.Locator("#veto-form").IsVisibleAsync());
+        Assert.True(await FitsAsync(page), "the brief is wider than the phone");
+    }
+
+    [Fact]
     public async Task Live_AnOpenStreamDoesNotHoldUpTheServerStopping()
     {
         var app = await AgentCrmApp.StartAsync();
@@ -132,6 +229,9 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"the server took {stopping.Elapsed} to stop with a stream open");
     }
 
+    private static Task<bool> FitsAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+
     private static async Task<string> CsmKeyAsync(AgentCrmApp app, string csm, params string[] accounts)
     {
         using var assigned = await app.Client.PutAsJsonAsync($"/v1/csms/{csm}/accounts", new { accounts });
@@ -142,11 +242,16 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     private async Task<IPage> SignedInAsync(AgentCrmApp app, string key)
     {
         var page = await _browser.NewPageAsync();
+        await SignInAsync(page, app, key);
+        return page;
+    }
+
+    private static async Task SignInAsync(IPage page, AgentCrmApp app, string key)
+    {
         await page.GotoAsync(new Uri(app.Address, "/console").ToString());
         await page.Locator("#credential").FillAsync(key);
         await page.Locator("#signin-button").ClickAsync();
         await page.Locator("#briefs-table tbody tr").First.WaitForAsync();
-        return page;
     }
 }
 

@@ -10,6 +10,10 @@ const state = {
   canReview: false,
   briefsCursor: null,
   reviewsCursor: null,
+  // The filters of the list shown (those of its first page, which More and live keep to), and which load is current.
+  briefsFilter: {},
+  briefsLoad: 0,
+  reviewsLoad: 0,
   view: 'briefs',
   live: null,
   current: null,
@@ -34,6 +38,7 @@ class ApiError extends Error {
 
 // The ProblemDetails of a refused request as one line: its detail, then each field at fault.
 async function problemText(response) {
+  if (response.status === 401) return 'Your credential is no longer accepted (it was revoked or has expired): sign out and sign in again.';
   try {
     const problem = await response.json();
     const parts = [problem.detail || problem.title || ('HTTP ' + response.status)];
@@ -46,13 +51,23 @@ async function problemText(response) {
   }
 }
 
+// fetch, with one clear line when the server cannot be reached (stopped, restarting, network down).
+async function reach(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(0, 'The server cannot be reached (stopped or restarting?): try again in a moment.');
+  }
+}
+
 async function api(method, path, body) {
   const init = { method, headers: { ...authHeaders(), Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  const response = await reach(path, init);
   if (!response.ok) {
     throw new ApiError(response.status, await problemText(response));
   }
@@ -116,9 +131,15 @@ async function signIn(credential) {
 
 function signOut() {
   stopLive();
+  $('live').checked = false;
   store.removeItem(credentialKey);
   state.canReview = false;
   $('credential').value = '';
+  // Forget what the credential could see, too.
+  state.current = null;
+  $('briefs-table').tBodies[0].replaceChildren();
+  $('reviews-table').tBodies[0].replaceChildren();
+  $('detail-body').textContent = '';
   show('signin', true);
   for (const id of ['tabs', 'signout', 'briefs', 'reviews', 'detail']) show(id, false);
   $('who').textContent = '';
@@ -136,61 +157,63 @@ async function enter() {
 // ---- lists ---------------------------------------------------------------------------------------------------------
 
 function briefRow(brief) {
-  const row = el('tr', { 'data-brief-id': brief.id, tabindex: '0', className: 'brief' },
-    el('td', null, when(brief.createdAt)),
-    el('td', null, brief.customerName ? brief.customerName + ' (' + brief.customerId + ')' : brief.customerId),
-    el('td', null, brief.scenario),
-    el('td', null, brief.headline),
-    el('td', null, Number(brief.score).toFixed(2) + ' / ' + Number(brief.threshold).toFixed(2)),
-    el('td', { className: 'status ' + brief.status }, brief.status));
+  // data-label names the column where a narrow screen stacks the cells (app.css).
+  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, tabindex: '0', className: 'brief' },
+    el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
+    el('td', { 'data-label': 'Customer' }, brief.customerName ? brief.customerName + ' (' + brief.customerId + ')' : brief.customerId),
+    el('td', { 'data-label': 'Scenario' }, brief.scenario),
+    el('td', { 'data-label': 'Headline' }, brief.headline),
+    el('td', { 'data-label': 'Score' }, Number(brief.score).toFixed(2) + ' / ' + Number(brief.threshold).toFixed(2)),
+    el('td', { className: 'status ' + brief.status, 'data-label': 'Status' }, brief.status));
   row.addEventListener('click', () => openBrief(brief.id));
   row.addEventListener('keydown', (e) => { if (e.key === 'Enter') openBrief(brief.id); });
   return row;
 }
 
-function briefsQuery() {
+function briefsFilter() {
+  return { status: $('filter-status').value, customerId: $('filter-customer').value.trim(), agentId: $('filter-agent').value.trim() };
+}
+
+function briefsQuery(filter) {
   const query = new URLSearchParams({ limit: '50' });
-  const status = $('filter-status').value;
-  const customer = $('filter-customer').value.trim();
-  const agent = $('filter-agent').value.trim();
-  if (status) query.set('status', status);
-  if (customer) query.set('customerId', customer);
-  if (agent) query.set('agentId', agent);
+  for (const [name, value] of Object.entries(filter)) if (value) query.set(name, value);
   return query;
 }
 
-async function loadBriefs(more) {
-  setError('briefs-error', null);
-  const query = briefsQuery();
-  if (more && state.briefsCursor) query.set('cursor', state.briefsCursor);
+// One page of a list into its table. More continues the list shown, with the filters of its first page (not what was
+// typed since) and once at a time (its button is disabled while it loads); a newer first page drops an older load's answer.
+async function loadPage(list, more, path) {
+  const load = more ? state[list + 'Load'] : ++state[list + 'Load'];
+  const button = $(list + '-more');
+  if (more) {
+    if (button.disabled || !state[list + 'Cursor']) return;
+    path += '&cursor=' + encodeURIComponent(state[list + 'Cursor']);
+  }
+  setError(list + '-error', null);
+  button.disabled = true;
   try {
-    const page = await api('GET', '/v1/briefs?' + query);
-    const body = $('briefs-table').tBodies[0];
+    const page = await api('GET', path);
+    if (load !== state[list + 'Load']) return;
+    const body = $(list + '-table').tBodies[0];
     if (!more) body.replaceChildren();
     for (const brief of page.items) body.append(briefRow(brief));
-    state.briefsCursor = page.nextCursor;
-    show('briefs-more', !!page.nextCursor);
-    show('briefs-empty', body.rows.length === 0);
+    state[list + 'Cursor'] = page.nextCursor;
+    show(list + '-more', !!page.nextCursor);
+    show(list + '-empty', body.rows.length === 0);
   } catch (e) {
-    setError('briefs-error', e);
+    if (load === state[list + 'Load']) setError(list + '-error', e);
+  } finally {
+    if (load === state[list + 'Load']) button.disabled = false;
   }
 }
 
+async function loadBriefs(more) {
+  if (!more) state.briefsFilter = briefsFilter();
+  await loadPage('briefs', more, '/v1/briefs?' + briefsQuery(state.briefsFilter));
+}
+
 async function loadReviews(more) {
-  setError('reviews-error', null);
-  const query = new URLSearchParams({ limit: '50' });
-  if (more && state.reviewsCursor) query.set('cursor', state.reviewsCursor);
-  try {
-    const page = await api('GET', '/v1/reviews?' + query);
-    const body = $('reviews-table').tBodies[0];
-    if (!more) body.replaceChildren();
-    for (const brief of page.items) body.append(briefRow(brief));
-    state.reviewsCursor = page.nextCursor;
-    show('reviews-more', !!page.nextCursor);
-    show('reviews-empty', body.rows.length === 0);
-  } catch (e) {
-    setError('reviews-error', e);
-  }
+  await loadPage('reviews', more, '/v1/reviews?limit=50');
 }
 
 async function showView(view) {
@@ -250,9 +273,21 @@ async function openBrief(id) {
     show('briefs', false);
     show('reviews', false);
     show('detail', true);
+    $('detail-headline').focus();
   } catch (e) {
     setError(state.view === 'briefs' ? 'briefs-error' : 'reviews-error', e);
   }
+}
+
+// Back to the list as it was (its pages, where it was), the brief's row as it is now.
+function closeBrief() {
+  show('detail', false);
+  show(state.view, true);
+  const old = [...$(state.view + '-table').tBodies[0].rows].find((r) => r.dataset.briefId === state.current?.id);
+  if (!old) return;
+  const row = briefRow(state.current);
+  old.replaceWith(row);
+  row.focus();
 }
 
 async function loadEvidence() {
@@ -294,35 +329,54 @@ async function review(verdict) {
     $('review-note').value = '';
     $('review-result').textContent = 'Recorded: the brief is now ' + updated.status + '.';
   } catch (e) {
+    // Another reviewer decided first (409): show the brief as it now is, with the server's word on it.
+    if (e.status === 409) {
+      try {
+        renderBrief(await api('GET', '/v1/briefs/' + encodeURIComponent(state.current.id)));
+      } catch {
+        // keep the brief as shown; the 409's message says what happened
+      }
+    }
     setError('review-error', e);
   }
 }
 
 // ---- live updates (server-sent events over fetch: EventSource cannot send the credential) ----------------------------
 
+// The list stays what the API would answer for its filters: a brief that no longer matches leaves it; one not shown goes
+// where the API's newest-first pages put it, or, older than the last row while More has pages left, waits for More.
 function upsertLive(brief) {
   const body = $('briefs-table').tBodies[0];
-  const existing = [...body.rows].find((r) => r.dataset.briefId === brief.id);
-  const status = $('filter-status').value;
-  const customer = $('filter-customer').value.trim();
-  const agent = $('filter-agent').value.trim();
-  const matches = (!status || brief.status === status) && (!customer || brief.customerId === customer) && (!agent || brief.agentId === agent);
+  const rows = [...body.rows];
+  const existing = rows.find((r) => r.dataset.briefId === brief.id);
+  const f = state.briefsFilter;
+  const matches = (!f.status || brief.status === f.status) && (!f.customerId || brief.customerId === f.customerId) && (!f.agentId || brief.agentId === f.agentId);
   const row = briefRow(brief);
   row.classList.add('fresh');
-  if (existing) existing.replaceWith(row);
-  else if (matches) body.prepend(row);
+  if (existing) {
+    if (matches) existing.replaceWith(row);
+    else existing.remove();
+  } else if (matches) {
+    const created = Date.parse(brief.createdAt);
+    const next = rows.find((r) => Date.parse(r.dataset.createdAt) < created);
+    if (next) next.before(row);
+    else if (!state.briefsCursor) body.append(row);
+  }
   show('briefs-empty', body.rows.length === 0);
 }
 
-async function startLive() {
+// Follows the stream; when it breaks (the server restarted, the network dropped) it tries again every 5 s and, once
+// back, reloads the list for the briefs written meanwhile. A refused credential stops it with the reason.
+async function startLive(reconnecting) {
   stopLive();
   const controller = new AbortController();
   state.live = controller;
-  $('live-state').textContent = 'connecting…';
+  $('live-state').textContent = reconnecting ? 'reconnecting…' : 'connecting…';
   try {
-    const response = await fetch('/v1/briefs/stream', { headers: { ...authHeaders(), Accept: 'text/event-stream' }, signal: controller.signal });
+    const response = await reach('/v1/briefs/stream', { headers: { ...authHeaders(), Accept: 'text/event-stream' }, signal: controller.signal });
     if (!response.ok) throw new ApiError(response.status, await problemText(response));
     $('live-state').textContent = 'live';
+    if (reconnecting) loadBriefs(false);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -338,10 +392,17 @@ async function startLive() {
         if (event === 'brief' && data) upsertLive(JSON.parse(data));
       }
     }
-    if (state.live === controller) $('live-state').textContent = 'the stream ended (credential changed?); untick and tick live to reconnect';
+    if (state.live === controller) retryLive(controller, 'the stream ended');
   } catch (e) {
-    if (state.live === controller && e.name !== 'AbortError') $('live-state').textContent = 'not live: ' + (e.message || e);
+    if (state.live !== controller || e.name === 'AbortError') return;
+    if (e.status === 401 || e.status === 403) $('live-state').textContent = 'not live: ' + e.message;
+    else retryLive(controller, e.message || String(e));
   }
+}
+
+function retryLive(controller, why) {
+  $('live-state').textContent = 'not live: ' + why + ' — reconnecting in 5 s…';
+  setTimeout(() => { if (state.live === controller) startLive(true); }, 5000);
 }
 
 function stopLive() {
@@ -369,11 +430,11 @@ document.addEventListener('DOMContentLoaded', () => {
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadBriefs(false); });
   $('briefs-more').addEventListener('click', () => loadBriefs(true));
   $('reviews-more').addEventListener('click', () => loadReviews(true));
-  $('detail-close').addEventListener('click', () => showView(state.view));
+  $('detail-close').addEventListener('click', closeBrief);
   $('detail-evidence-load').addEventListener('click', loadEvidence);
   $('veto-form').addEventListener('submit', (e) => { e.preventDefault(); review('veto'); });
   $('approve-button').addEventListener('click', () => review('approve'));
-  $('live').addEventListener('change', () => ($('live').checked ? startLive() : stopLive()));
+  $('live').addEventListener('change', () => ($('live').checked ? startLive(false) : stopLive()));
   if (store.getItem(credentialKey)) {
     signIn(store.getItem(credentialKey)).then(enter).catch((error) => { signOut(); setError('signin-error', error); });
   }
