@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using AgentCrm.Server;
 using AgentCrm.Storage;
 
 namespace AgentCrm.Audit;
@@ -85,7 +86,13 @@ public sealed class AuditLog(SqliteDatabase database)
         return list;
     }
 
-    /// <summary>The query <see cref="Query"/> runs: its text and parameters on <paramref name="cmd"/>.</summary>
+    /// <summary>Records of a subject prefix few enough to read from its index and sort, rather than walk the log for.</summary>
+    private const int FewRecords = Paging.SeqFloorProbe;
+
+    /// <summary>
+    /// The query <see cref="Query"/> runs: its text and parameters on <paramref name="cmd"/>, whose connection it may ask how
+    /// many records a subject prefix has (up to <see cref="FewRecords"/>) to choose how the list is read.
+    /// </summary>
     internal static void Prepare(Microsoft.Data.Sqlite.SqliteCommand cmd, AuditQuery q)
     {
         var where = new List<string>();
@@ -95,6 +102,21 @@ public sealed class AuditLog(SqliteDatabase database)
             {
                 where.Add("substr(subject, 1, length($su)) = $su");
                 cmd.Parameters.AddWithValue("$su", subject[..^1]);
+                // A prefix few records have (key:*) is read from its range of audit_subject and sorted, not found by walking
+                // the whole log; one many have (customer:*) is walked newest first, which its records end early. The range
+                // ends at the prefix with its last character raised by one (UTF-8 keeps that order below the surrogates).
+                if (subject.Length > 1 && subject[^2] < '\uD7FF')
+                {
+                    const string range = "SELECT seq FROM audit INDEXED BY audit_subject WHERE subject >= $sulo AND subject < $suhi";
+                    cmd.Parameters.AddWithValue("$sulo", subject[..^1]);
+                    cmd.Parameters.AddWithValue("$suhi", string.Concat(subject.AsSpan(0, subject.Length - 2), [(char)(subject[^2] + 1)]));
+                    using var probe = cmd.Connection!.CreateCommand();
+                    probe.CommandText = $"SELECT count(*) FROM ({range} LIMIT {FewRecords})";
+                    probe.Parameters.AddWithValue("$sulo", cmd.Parameters["$sulo"].Value);
+                    probe.Parameters.AddWithValue("$suhi", cmd.Parameters["$suhi"].Value);
+                    if ((long)probe.ExecuteScalar()! < FewRecords)
+                        where.Add($"seq IN ({range})");
+                }
             }
             else
             {
@@ -111,7 +133,8 @@ public sealed class AuditLog(SqliteDatabase database)
         }
         if (q.Since is { } since)
         {
-            where.Add("at >= $since");
+            // "+": the list walks by seq, audit_at only bounds that walk (a recent or future since otherwise reads the whole log).
+            where.Add("+at >= $since AND seq >= " + Paging.SeqFloor("audit", "audit_at", "at >= $since"));
             cmd.Parameters.AddWithValue("$since", since.ToUniversalTime().ToString("O"));
         }
         if (q.AfterSeq is { } after)

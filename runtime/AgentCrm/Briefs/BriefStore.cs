@@ -275,6 +275,14 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
+        Prepare(cmd, q);
+        var page = ReadPage(cmd, q.Limit, Paging.Briefs);
+        return q.VisibleTo is { } caller ? page with { Items = page.Items.Select(b => AsSeenBy(b, caller)).ToList() } : page;
+    }
+
+    /// <summary>The query <see cref="Query"/> runs: its text and parameters on <paramref name="cmd"/>.</summary>
+    internal static void Prepare(Microsoft.Data.Sqlite.SqliteCommand cmd, BriefQuery q)
+    {
         var where = new List<string>();
         void Filter(string sql, string name, object? value)
         {
@@ -283,24 +291,33 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             where.Add(sql);
             cmd.Parameters.AddWithValue(name, value);
         }
-        Filter("customer_id = $c", "$c", q.CustomerId);
-        Filter("agent_id = $a", "$a", q.AgentId);
-        Filter("scenario = $s", "$s", q.Scenario);
-        Filter("status = $st", "$st", q.Status is { } st ? StatusName(st) : null);
+        // One filter leads (reads its index); the others only test the rows it finds ("+" keeps them off their indexes), so
+        // the planner cannot trade a customer's few briefs for every delivered one. A CSM's accounts lead their list.
+        var csm = q.VisibleTo is { ScopedToAccounts: true } scoped ? scoped : null;
+        var statusName = q.Status is { } st ? StatusName(st) : null;
+        var lead = csm is not null || q.CustomerId is not null ? "customer_id"
+            : q.Status is BriefStatus.PendingReview or BriefStatus.Vetoed or BriefStatus.Retracted ? "status"
+            : q.AgentId is not null ? "agent_id"
+            : q.Scenario is not null ? "scenario"
+            : "status";
+        string Term(string column, string parameter) => $"{(column == lead ? "" : "+")}{column} = {parameter}";
+        Filter(Term("customer_id", "$c"), "$c", q.CustomerId);
+        Filter(Term("agent_id", "$a"), "$a", q.AgentId);
+        Filter(Term("scenario", "$s"), "$s", q.Scenario);
+        Filter(Term("status", "$st"), "$st", statusName);
         // Shadow briefs are never delivered: they show only when asked for by status.
         if (q.Status is null)
             where.Add("status <> 'shadow'");
-        if (q.VisibleTo is { ScopedToAccounts: true } csm)
+        if (csm is not null)
         {
-            where.Add("status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)");
+            where.Add("+status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)");
             cmd.Parameters.AddWithValue("$csm", csm.Name);
         }
-        Filter("created_at >= $since", "$since", q.Since?.ToUniversalTime().ToString("O"));
+        // "+": the list walks by seq, briefs_created only bounds that walk (a recent or future since otherwise reads every brief).
+        Filter("+created_at >= $since AND seq >= " + Paging.SeqFloor("briefs", "briefs_created", "created_at >= $since"), "$since", q.Since?.ToUniversalTime().ToString("O"));
         Filter("seq < $after", "$after", q.AfterSeq);
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
-        var page = ReadPage(cmd, q.Limit, Paging.Briefs);
-        return q.VisibleTo is { } caller ? page with { Items = page.Items.Select(b => AsSeenBy(b, caller)).ToList() } : page;
     }
 
     private static BriefPage ReadPage(Microsoft.Data.Sqlite.SqliteCommand cmd, int limit, string list)

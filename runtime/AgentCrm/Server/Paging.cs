@@ -19,6 +19,19 @@ internal static class Paging
     /// </summary>
     public const string Briefs = "b:", Reviews = "r:", Audit = "a:", DeadLetters = "d:";
 
+    /// <summary>Index entries a <see cref="SeqFloor"/> reads at most before it gives up bounding the list.</summary>
+    public const int SeqFloorProbe = 10_000;
+
+    /// <summary>
+    /// SQL for a lower bound on the <c>seq</c> of the rows of <paramref name="table"/> that meet <paramref name="condition"/>,
+    /// read through <paramref name="index"/>: a list filtered by a condition few recent rows meet (since a recent or future
+    /// time, a rare subject prefix) otherwise walks the whole table newest first. With fewer than <see cref="SeqFloorProbe"/>
+    /// matches it is their lowest seq (none: null, so nothing), with more 0 (no bound: the many matches end the walk early).
+    /// The list keeps the condition itself, so the bound only ever spares rows that cannot match.
+    /// </summary>
+    public static string SeqFloor(string table, string index, string condition) =>
+        $"(SELECT CASE WHEN count(*) < {SeqFloorProbe} THEN min(seq) ELSE 0 END FROM (SELECT seq FROM {table} INDEXED BY {index} WHERE {condition} LIMIT {SeqFloorProbe}))";
+
     /// <summary>How many to return; problems go into <paramref name="errors"/>.</summary>
     public static int Limit(string? limit, IDictionary<string, string[]> errors) =>
         QueryNumbers.Read(limit, "limit", 1, MaxLimit, errors) ?? DefaultLimit;

@@ -198,5 +198,12 @@ public static class ServerSchema
         CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject, seq);
         -- GET /v1/audit?action=: a rare action (agent.promoted, key.created) otherwise read the whole log, newest first.
         CREATE INDEX IF NOT EXISTS audit_action ON audit(action, seq);
+        -- GET /v1/audit?since= and GET /v1/briefs?since= find the lowest seq a recent since can match (Paging.SeqFloor).
+        CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
+        CREATE INDEX IF NOT EXISTS briefs_created ON briefs(created_at);
+        -- GET /v1/briefs?status= and ?scenario=: a rare state (vetoed) or scenario otherwise read every brief newest first.
+        -- BriefStore.Query lets one filter lead, so the CSM's list stays on briefs_customer.
+        CREATE INDEX IF NOT EXISTS briefs_status ON briefs(status, seq);
+        CREATE INDEX IF NOT EXISTS briefs_scenario ON briefs(scenario, seq);
         """;
 }

@@ -55,4 +55,36 @@ public sealed class AuditFilterScaleTests
         var subjectSteps = QuerySteps(app, new AuditQuery("customer:c-0", "consent.updated", null, 51, null));
         Assert.True(subjectSteps < records, $"the query took {subjectSteps} steps for 1 record of a subject: it walks every consent.updated record");
     }
+
+    [Fact]
+    public async Task AuditList_SinceARecentOrFutureTime_OrARareSubjectPrefix_DoesNotReadEveryRecord()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const int records = 300;
+        for (var i = 0; i < records; i++)
+            Assert.True((await app.Client.PutAsync($"/v1/customers/c-{i}/consent", Variants.Json("""{"grants":[{"purpose":"*","categories":["usage"]}]}"""))).IsSuccessStatusCode);
+
+        // The same answers as before: nothing since a future time, the newest records since a recent one, every key record.
+        var future = DateTimeOffset.UtcNow.AddDays(1);
+        Assert.Empty((await app.GetJsonAsync($"/v1/audit?since={Uri.EscapeDataString(future.ToString("O"))}")).GetProperty("items").EnumerateArray());
+        var newest = (await app.GetJsonAsync("/v1/audit?limit=1")).GetProperty("items")[0];
+        var recent = (await app.GetJsonAsync($"/v1/audit?since={Uri.EscapeDataString(newest.GetProperty("at").GetString()!)}")).GetProperty("items");
+        Assert.Contains(recent.EnumerateArray(), r => r.GetProperty("seq").GetInt64() == newest.GetProperty("seq").GetInt64());
+        Assert.All(recent.EnumerateArray(), r => Assert.True(r.GetProperty("at").GetDateTimeOffset() >= newest.GetProperty("at").GetDateTimeOffset()));
+        var keys = (await app.GetJsonAsync("/v1/audit?subject=key:*")).GetProperty("items");
+        Assert.Equal("key.created", Assert.Single(keys.EnumerateArray()).GetProperty("action").GetString());
+        Assert.Equal(records, (await app.GetJsonAsync("/v1/audit?subject=customer:c-*&limit=500")).GetProperty("items").GetArrayLength());
+
+        // Before, each walked the whole log newest first (some ten steps a record) to find the one record, or none.
+        foreach (var (name, q) in new[]
+        {
+            ("since a future time", new AuditQuery(null, null, future, 51, null)),
+            ("since the newest record", new AuditQuery(null, null, newest.GetProperty("at").GetDateTimeOffset(), 51, null)),
+            ("subject key:*", new AuditQuery("key:*", null, null, 51, null)),
+        })
+        {
+            var steps = QuerySteps(app, q);
+            Assert.True(steps < records, $"{name}: the query took {steps} steps among {records} records: it reads every record");
+        }
+    }
 }

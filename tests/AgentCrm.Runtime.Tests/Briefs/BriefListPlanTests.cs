@@ -1,0 +1,56 @@
+using AgentCrm.Access;
+using AgentCrm.Briefs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Briefs;
+
+/// <summary>
+/// GET /v1/briefs after months holds every brief ever written; a filter few briefs meet (a rare state such as vetoed, a
+/// rare scenario, a recent since) must read through an index, and a CSM's list must stay on their accounts' briefs.
+/// The plans are SQLite's own for the query the server runs, on the server's database, for every mix of filters.
+/// </summary>
+public sealed class BriefListPlanTests
+{
+    private static string Plan(AgentCrmApp app, BriefQuery q)
+    {
+        using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
+        using var cmd = connection.CreateCommand();
+        BriefStore.Prepare(cmd, q);
+        cmd.CommandText = "EXPLAIN QUERY PLAN " + cmd.CommandText;
+        using var reader = cmd.ExecuteReader();
+        var steps = new List<string>();
+        while (reader.Read())
+            steps.Add(reader.GetString(3));
+        return string.Join("; ", steps);
+    }
+
+    [Fact]
+    public async Task BriefList_EveryMixOfFilters_ReadsThroughTheLeadingFiltersIndex()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var csm = new Caller("csm-1", Roles.Csm, "key");
+        var ops = new Caller("ops-1", Roles.Ops, "key");
+        var failures = new List<string>();
+        foreach (var caller in new[] { ops, csm })
+            foreach (var customer in new[] { null, "c-1" })
+                foreach (var agent in new[] { null, "renewal-risk" })
+                    foreach (var scenario in new[] { null, "tender-detection" })
+                        foreach (var status in new BriefStatus?[] { null, BriefStatus.Vetoed, BriefStatus.Delivered })
+                            foreach (var since in new DateTimeOffset?[] { null, DateTimeOffset.UtcNow })
+                            {
+                                var q = new BriefQuery(customer, agent, scenario, status, since, 50, null) { VisibleTo = caller };
+                                var plan = Plan(app, q);
+                                var expected = caller.ScopedToAccounts || customer is not null ? "USING INDEX briefs_customer"
+                                    : status is BriefStatus.Vetoed ? "USING INDEX briefs_status"
+                                    : agent is not null ? "USING INDEX briefs_agent"
+                                    : scenario is not null ? "USING INDEX briefs_scenario"
+                                    : status is not null ? "USING INDEX briefs_status"
+                                    : since is not null ? "USING INTEGER PRIMARY KEY"
+                                    : "SCAN briefs";
+                                var first = plan.Split("; ")[0];
+                                if (!first.Contains(expected, StringComparison.Ordinal) || (since is not null && !plan.Contains("briefs_created", StringComparison.Ordinal)))
+                                    failures.Add($"{caller.Role} customer={customer} agent={agent} scenario={scenario} status={status} since={since is not null}: {plan} (expected {expected})");
+                            }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}
