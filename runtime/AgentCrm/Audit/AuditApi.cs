@@ -14,8 +14,9 @@ public static class AuditApi
         group.MapGet("/", List).WithName("ListAudit").RequireRoles(Roles.Reviewer)
             .WithSummary("Hash-chained audit records, newest first; filters subject (exact, or prefix*), action, since.")
             .ProducesValidationProblem();
-        group.MapPost("/verify", (AuditLog audit) => TypedResults.Ok(audit.Verify())).WithName("VerifyAudit").RequireRoles(Roles.Reviewer)
-            .WithSummary("Recomputes the chain: { ok, records } or the first broken record.");
+        group.MapPost("/verify", async (AuditLog audit, CancellationToken cancellationToken) => TypedResults.Ok(await audit.VerifyAsync().WaitAsync(cancellationToken)))
+            .WithName("VerifyAudit").RequireRoles(Roles.Reviewer)
+            .WithSummary("Recomputes the chain: { ok, records } or the first broken record; a call while a pass runs shares that pass and its answer.");
         return group;
     }
 

@@ -146,6 +146,27 @@ public sealed class AuditLog(SqliteDatabase database)
         cmd.Parameters.AddWithValue("$limit", q.Limit);
     }
 
+    private readonly Lock _verifyLock = new();
+    private Task<AuditVerification>? _verifying;
+    private long _verifyPasses;
+
+    /// <summary>Passes of <see cref="Verify"/> started since this log was built.</summary>
+    internal long VerifyPasses => Interlocked.Read(ref _verifyPasses);
+
+    /// <summary>
+    /// <see cref="Verify"/> off the caller's thread, one pass at a time: a caller arriving while a pass runs shares it (and
+    /// its answer, the chain as it stood when that pass began) instead of starting another full read of the log.
+    /// </summary>
+    public Task<AuditVerification> VerifyAsync()
+    {
+        lock (_verifyLock)
+        {
+            if (_verifying is null || _verifying.IsCompleted)
+                _verifying = Task.Run(Verify);
+            return _verifying;
+        }
+    }
+
     /// <summary>
     /// Recomputes the chain from the first record: sequence numbers must be consecutive from 1, each
     /// record must link to its predecessor's hash and hash to its stored value, and the last one must be
@@ -153,6 +174,7 @@ public sealed class AuditLog(SqliteDatabase database)
     /// </summary>
     public AuditVerification Verify()
     {
+        Interlocked.Increment(ref _verifyPasses);
         using var connection = database.Open();
         using var tx = connection.BeginTransaction(deferred: true);
         using var cmd = connection.CreateCommand();
