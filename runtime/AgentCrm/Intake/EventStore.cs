@@ -36,8 +36,19 @@ public sealed class EventStore
 
     private const string StoredBodySql = "SELECT body FROM events WHERE id = $id";
 
-    /// <summary>The last number given to each customer under <see cref="SourceId"/>: the source is this process's, so every count starts at 0.</summary>
-    private readonly Dictionary<string, long> _lastNumbers = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Customers whose last number is kept, per generation: past it the generation becomes the older one and the one before
+    /// is dropped, so the counts take at most twice this many entries (some 100 bytes each), not one per customer ever seen.
+    /// </summary>
+    internal const int NumbersKept = 65_536;
+
+    /// <summary>
+    /// The source and last number of each customer numbered lately (this generation and the one before; the sources are this
+    /// process's, so every count starts at 0). A customer in neither starts again at 1 under <see cref="SourceId"/>, which is
+    /// drawn anew whenever a generation is dropped: a source a dropped customer was numbered under is never theirs again, so
+    /// no number is given twice (their actor sees one more source, as after a restart), and no event costs a read.
+    /// </summary>
+    private Dictionary<string, (string Source, long Last)> _numbers = new(StringComparer.Ordinal), _olderNumbers = new(StringComparer.Ordinal);
 
     private readonly SqliteDatabase database;
     private readonly SqliteWriter writer;
@@ -53,11 +64,28 @@ public sealed class EventStore
         this.database = database;
         this.writer = writer;
         this.time = time;
-        SourceId = Guid.NewGuid().ToString("N")[..16];
+        SourceId = NewSourceId();
     }
 
-    /// <summary>This run's source id for the numbers it gives.</summary>
-    public string SourceId { get; }
+    /// <summary>The source id a customer not numbered lately is numbered under (drawn at start and when a generation is dropped).</summary>
+    public string SourceId { get; private set; }
+
+    /// <summary>Customers whose last number is held in memory now.</summary>
+    internal int CustomersCounted => _numbers.Count + _olderNumbers.Count;
+
+    private static string NewSourceId() => Guid.NewGuid().ToString("N")[..16];
+
+    private (string Source, long Last) LastNumber(string customerId) =>
+        _numbers.TryGetValue(customerId, out var last) || _olderNumbers.TryGetValue(customerId, out last) ? last : (SourceId, 0);
+
+    private void KeepNumber(string customerId, (string Source, long Last) last)
+    {
+        _numbers[customerId] = last;
+        if (_numbers.Count < NumbersKept)
+            return;
+        (_olderNumbers, _numbers) = (_numbers, new(StringComparer.Ordinal));
+        SourceId = NewSourceId();
+    }
 
     /// <summary>Raised on the writer thread, in sequence order, for the events of each commit (the dispatcher's fast path).</summary>
     public event Action<IReadOnlyList<StoredEvent>>? Committed;
@@ -90,7 +118,7 @@ public sealed class EventStore
             var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
             Dictionary<string, string[]>? reused = null;
-            var numbers = new Dictionary<string, long>(StringComparer.Ordinal);
+            var numbers = new Dictionary<string, (string Source, long Last)>(StringComparer.Ordinal);
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
             {
@@ -105,12 +133,14 @@ public sealed class EventStore
                     accepted++;
                     // Stored with the event, in its transaction; counted on the single writer thread. A rolled-back
                     // batch leaves a gap in the numbers (one more range in the actor), never a number given twice.
-                    var n = numbers[e.Event.CustomerId] = (numbers.TryGetValue(e.Event.CustomerId, out var prior) ? prior : _lastNumbers.GetValueOrDefault(e.Event.CustomerId)) + 1;
+                    var (source, prior) = numbers.TryGetValue(e.Event.CustomerId, out var inRequest) ? inRequest : LastNumber(e.Event.CustomerId);
+                    var n = prior + 1;
+                    numbers[e.Event.CustomerId] = (source, n);
                     number.Parameters["$s"].Value = seq;
-                    number.Parameters["$src"].Value = SourceId;
+                    number.Parameters["$src"].Value = source;
                     number.Parameters["$n"].Value = n;
                     number.ExecuteNonQuery();
-                    stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(SourceId, n)));
+                    stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(source, n)));
                 }
                 else
                 {
@@ -124,7 +154,7 @@ public sealed class EventStore
                 throw new EventIdReusedException(reused);
             // Taken only by a request that stores its events: a refused one leaves no gap in the customer's numbers.
             foreach (var (customer, last) in numbers)
-                _lastNumbers[customer] = last;
+                KeepNumber(customer, last);
             if (stored.Count > 0)
                 ctx.AfterCommit(() =>
                 {
