@@ -30,8 +30,9 @@ public sealed class PluginOptionsValidator : IValidateOptions<PluginOptions>
             failures.Add($"Plugins:CallTimeout must be between 00:00:00.010 and 00:05:00 (got {o.CallTimeout}).");
         if (o.MaxAssemblyBytes is < 1024 or > 256L * 1024 * 1024)
             failures.Add($"Plugins:MaxAssemblyBytes must be between 1024 and 268435456 (got {o.MaxAssemblyBytes}).");
-        if (o.MaxHungCalls is < 1 or > 64)
-            failures.Add($"Plugins:MaxHungCalls must be between 1 and 64 (got {o.MaxHungCalls}).");
+        // A hung call keeps its version's place among the plugin threads: past the version's share, further calls could only wait.
+        if (o.MaxHungCalls is < 1 or > PluginVersionCalls.MaxInFlight)
+            failures.Add($"Plugins:MaxHungCalls must be between 1 and {PluginVersionCalls.MaxInFlight}, a version's share of the plugin threads (got {o.MaxHungCalls}).");
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
 }

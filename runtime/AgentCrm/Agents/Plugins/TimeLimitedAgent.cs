@@ -32,12 +32,28 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         var waitedFrom = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!_calls.Slots.Wait(timeout))
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: {PluginVersionCalls.MaxInFlight} calls of this version were running or waiting for a plugin thread for {timeout.TotalMilliseconds:0} ms.");
+        var slots = _calls.Slots;
+        var state = new CallState();
         PluginCall<Assessment> queued;
         try
         {
             // The answer is checked and copied on the plugin's thread, within its time: reading it runs plugin code too (a
             // reason value's ToString, its own list types).
-            queued = PluginThreads.Start(() => CopyOf(inner.Assess(snapshot)));
+            queued = PluginThreads.Start(() =>
+            {
+                try
+                {
+                    return CopyOf(inner.Assess(snapshot));
+                }
+                finally
+                {
+                    // Here on the plugin thread, not in a continuation: callers block on pool threads (actor turns), and a
+                    // slot or a hung count waiting for the pool to run its continuation starved the very calls it held up.
+                    slots.Release();
+                    if (Interlocked.Exchange(ref state.Value, CallState.Done) == CallState.Hung)
+                        Interlocked.Decrement(ref _calls.Hung);
+                }
+            });
         }
         catch
         {
@@ -53,24 +69,29 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             _calls.Slots.Release();
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: no plugin thread was free within {timeout.TotalMilliseconds:0} ms (other plugin calls held all {PluginThreads.MaxThreads}).");
         }
-        var call = queued.Answer;
         // The slot is the version's until the call ends, answered in time or not.
-        _ = call.ContinueWith(static (_, slots) => ((SemaphoreSlim)slots!).Release(), _calls.Slots, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var call = queued.Answer;
         bool finished;
         try
         {
             finished = call.Wait(timeout);
+            if (!finished)
+            {
+                Interlocked.Increment(ref _calls.Hung);
+                // It may have ended just as the wait ran out: then it is answered, not hung.
+                if (Interlocked.CompareExchange(ref state.Value, CallState.Hung, CallState.Running) != CallState.Running)
+                {
+                    Interlocked.Decrement(ref _calls.Hung);
+                    finished = call.Wait(Timeout.Infinite);
+                }
+            }
         }
         catch (AggregateException ex) when (ex.InnerException is { } e)
         {
             throw e is ManifestException or PluginFailedException ? e : new PluginFailedException($"{e.GetType().FullName}: {e.Message}");
         }
         if (!finished)
-        {
-            Interlocked.Increment(ref _calls.Hung);
-            _ = call.ContinueWith(_ => Interlocked.Decrement(ref _calls.Hung), TaskScheduler.Default);
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
-        }
         return call.Result;
     }
 
@@ -140,4 +161,12 @@ internal sealed class PluginVersionCalls
     public int Hung;
 
     public SemaphoreSlim Slots { get; } = new(MaxInFlight, MaxInFlight);
+}
+
+/// <summary>Where one call is: running, done, or left running past its limit (hung); moved once each way, by compare-and-swap.</summary>
+internal sealed class CallState
+{
+    public const int Running = 0, Done = 1, Hung = 2;
+
+    public int Value;
 }
