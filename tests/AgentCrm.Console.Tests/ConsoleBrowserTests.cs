@@ -100,6 +100,25 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReloadWhileTheApiCannotBeReached_KeepsTheCredential_AndTheNextReloadSignsIn()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+
+        // The API unreachable (a restart) as the page loads again: before, the credential was forgotten and had to be pasted again.
+        await page.RouteAsync("**/v1/**", route => route.AbortAsync());
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("Reload the page to try again; you stay signed in.");
+        await page.UnrouteAsync("**/v1/**");
+        await page.ReloadAsync();
+
+        await page.Locator("#briefs-table tbody tr").First.WaitForAsync();
+        Assert.True(await page.Locator("#signin").IsHiddenAsync());
+    }
+
+    [Fact]
     public async Task Live_ANewBriefForTheCsmsAccountAppears_WithoutReloading()
     {
         await using var app = await AgentCrmApp.StartAsync();

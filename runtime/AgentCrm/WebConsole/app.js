@@ -115,7 +115,8 @@ async function signIn(credential) {
   try {
     await api('GET', '/v1/briefs?limit=1');
   } catch (e) {
-    store.removeItem(credentialKey);
+    // Only a refusal forgets the credential: a server that is restarting keeps it for the next try.
+    if (e.status === 401 || e.status === 403) store.removeItem(credentialKey);
     if (e.status === 401) throw new Error('This credential is not known, or it has expired or been revoked.');
     if (e.status === 403) throw new Error('This credential may not read briefs: the console is for CSMs, reviewers and ops.');
     throw e;
@@ -210,6 +211,11 @@ async function loadPage(list, more, path) {
 async function loadBriefs(more) {
   if (!more) state.briefsFilter = briefsFilter();
   await loadPage('briefs', more, '/v1/briefs?' + briefsQuery(state.briefsFilter));
+}
+
+// The first page again with the filters the list is shown with (not what is typed and not yet shown).
+async function reloadBriefs() {
+  await loadPage('briefs', false, '/v1/briefs?' + briefsQuery(state.briefsFilter));
 }
 
 async function loadReviews(more) {
@@ -376,7 +382,7 @@ async function startLive(reconnecting) {
     const response = await reach('/v1/briefs/stream', { headers: { ...authHeaders(), Accept: 'text/event-stream' }, signal: controller.signal });
     if (!response.ok) throw new ApiError(response.status, await problemText(response));
     $('live-state').textContent = 'live';
-    if (reconnecting) loadBriefs(false);
+    if (reconnecting) reloadBriefs();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -436,6 +442,10 @@ document.addEventListener('DOMContentLoaded', () => {
   $('approve-button').addEventListener('click', () => review('approve'));
   $('live').addEventListener('change', () => ($('live').checked ? startLive(false) : stopLive()));
   if (store.getItem(credentialKey)) {
-    signIn(store.getItem(credentialKey)).then(enter).catch((error) => { signOut(); setError('signin-error', error); });
+    signIn(store.getItem(credentialKey)).then(enter).catch((error) => {
+      // Refused: signed out. Unreachable: the credential stays, and reloading the page tries again.
+      if (!store.getItem(credentialKey)) signOut();
+      setError('signin-error', error.status === 0 ? new Error(error.message + ' Reload the page to try again; you stay signed in.') : error);
+    });
   }
 });
