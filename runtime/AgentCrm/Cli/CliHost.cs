@@ -52,6 +52,7 @@ internal static class CliHost
         // Bad Storage settings end the verb here in one line (OptionsValidationException), before any file is touched.
         var storage = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value;
         var created = !File.Exists(storage.DatabasePath);
+        var folderWasThere = Directory.Exists(Path.GetDirectoryName(storage.DatabasePath));
         await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
         await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
         if (knowledge)
@@ -59,7 +60,9 @@ internal static class CliHost
         var exit = await action(provider, cancellationToken);
         // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
         if (created && exit == 0)
-            Console.Error.WriteLine($"agentcrm: created a new data directory at {Path.GetDirectoryName(storage.DatabasePath)} (there was none)");
+            Console.Error.WriteLine(folderWasThere
+                ? $"agentcrm: started a new data directory in {Path.GetDirectoryName(storage.DatabasePath)} (it held no agentcrm.db)"
+                : $"agentcrm: created a new data directory at {Path.GetDirectoryName(storage.DatabasePath)} (there was none)");
         return exit;
     }
 }

@@ -45,7 +45,7 @@ public sealed class PluginThreadWaitTests
         var calls = Enumerable.Range(0, PluginThreads.MaxThreads).Select(i => Task.Factory.StartNew(
             () => versions[i % versions.Count].Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (slow.Started == 0 || PluginThreads.Threads < PluginThreads.MaxThreads || PluginThreads.Idle > 0)
+        while (slow.Started < PluginThreads.MaxThreads && (slow.Started == 0 || PluginThreads.Threads < PluginThreads.MaxThreads || PluginThreads.Idle > 0))
         {
             Assert.True(DateTime.UtcNow < deadline,
                 $"expected every plugin thread held: {slow.Started} of our calls started, {PluginThreads.Threads} threads, {PluginThreads.Idle} idle");

@@ -56,7 +56,8 @@ internal static class PluginThreads
             else
                 answer.SetException(error);
         });
-        if (Volatile.Read(ref _idle) == 0)
+        // More calls waiting than threads idle: another thread (a burst of calls that all saw the same idle thread started too few).
+        if (Queue.Count > Volatile.Read(ref _idle))
         {
             if (Interlocked.Increment(ref _threads) <= MaxThreads)
                 new Thread(Loop) { IsBackground = true, Name = "agentcrm-plugin" }.Start();
