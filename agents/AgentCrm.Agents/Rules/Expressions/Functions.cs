@@ -39,7 +39,7 @@ public static class Functions
         // Upper-cased, then searched ordinally: the same matches as OrdinalIgnoreCase, in a vectorised search (measured: 0.6 ms
         // where OrdinalIgnoreCase took 556 ms for a 4,000-character pattern in a 200,000-character text; its worst case is
         // still text × pattern, only far cheaper per step).
-        ["contains"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.Contains(p, StringComparison.OrdinalIgnoreCase))),
+        ["contains"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.ToUpperInvariant().Contains(p.ToUpperInvariant(), StringComparison.Ordinal))),
         ["startsWith"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.StartsWith(p, StringComparison.OrdinalIgnoreCase))),
         ["endsWith"] = new(2, 2, ValueType.Bool, ValueType.Text, (e, a) => TextTest(e, a, (s, p) => s.EndsWith(p, StringComparison.OrdinalIgnoreCase))),
         ["concat"] = new(2, 8, ValueType.Text, ValueType.Any, Concat),
