@@ -78,7 +78,7 @@ public static partial class ManifestReader
                 (node, lines) = YamlToJson(body);
             else
             {
-                if (AgentCrm.Server.JsonText.Find(Encoding.UTF8.GetBytes(body)) is { } fault)
+                if (AgentCrm.Sandbox.Cases.JsonText.Find(Encoding.UTF8.GetBytes(body)) is { } fault)
                     throw new ManifestException(fault.Field, $"line {fault.Line}: {fault.Message}");
                 node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth });
                 lines = ManifestLines.FromJson(body);

@@ -219,7 +219,6 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return (n == 0 ? 0 : (double)reader.GetInt32(1) / n, n);
     }
 
-    /// <summary>Per version of an agent: briefs by status and how many have reasons and a citation.</summary>
     /// <summary>
     /// The brief counts of an agent's versions by state, and how many have reasons and a citation: the expression is the
     /// one <c>briefs_version_counts</c> indexes, word for word, so the counts come from that index without reading a body.

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
-using AgentCrm.Server;
+using AgentCrm.Sandbox.Cases;
 
 namespace AgentCrm.Intake;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AgentCrm.Sandbox.Cases;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Server;

@@ -113,7 +113,7 @@ internal static partial class TimelineCaseReader
             var e = doc.RootElement;
             if (e.ValueKind != JsonValueKind.Object)
                 throw Error("an event must be a JSON object.");
-            if (!IsText(e))
+            if (JsonText.Find(System.Text.Encoding.UTF8.GetBytes(json)) is not null)
                 throw Error("a string or property name is not valid UTF-8 text (an unpaired \\u surrogate escape); send UTF-8.");
             foreach (var p in e.EnumerateObject())
                 if (!EventProperties.Contains(p.Name, StringComparer.Ordinal))
@@ -145,44 +145,6 @@ internal static partial class TimelineCaseReader
             if (EventAttributes.Problems(type, attributes).FirstOrDefault() is { Problem: { } problem })
                 throw Error($"attributes.{problem}");
             return new CrmEvent(id, customerId, type, occurredAt, source, attributes);
-        }
-    }
-
-    /// <summary>
-    /// Whether every string and property name in <paramref name="element"/> can be read: the parser accepts an unpaired
-    /// <c>\u</c> surrogate escape (<c>"\ud800"</c>) and reading it throws, a 500 or a failed job later. Intake refuses it too.
-    /// </summary>
-    private static bool IsText(JsonElement element)
-    {
-        try
-        {
-            Read(element);
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-
-        static void Read(JsonElement e)
-        {
-            switch (e.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    foreach (var p in e.EnumerateObject())
-                    {
-                        _ = p.Name;
-                        Read(p.Value);
-                    }
-                    break;
-                case JsonValueKind.Array:
-                    foreach (var item in e.EnumerateArray())
-                        Read(item);
-                    break;
-                case JsonValueKind.String:
-                    _ = e.GetString();
-                    break;
-            }
         }
     }
 

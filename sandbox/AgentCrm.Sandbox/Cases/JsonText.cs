@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace AgentCrm.Server;
+namespace AgentCrm.Sandbox.Cases;
 
 /// <summary>A fault in a JSON text: the JSON path at fault (<c>$.attributes.note</c>, <c>$[1].id</c>), its 1-based line and what is wrong.</summary>
-internal sealed record JsonFault(string Path, long Line, string Message)
+public sealed record JsonFault(string Path, long Line, string Message)
 {
     /// <summary>The path without the leading <c>$.</c>, as the typed bodies name their fields (<c>grants[0].purpose</c>).</summary>
     public string Field => Path.StartsWith("$.", StringComparison.Ordinal) ? Path[2..] : Path;
@@ -16,15 +16,16 @@ internal sealed record JsonFault(string Path, long Line, string Message)
 /// InvalidOperationException, a 500 later) and a property given twice in one object (the parsers keep the
 /// last one silently, so <c>{"id":"a","id":"b"}</c> would be stored as b). Both with the JSON path at fault,
 /// which the parsers' own duplicate check (<c>AllowDuplicateProperties = false</c>) does not give for
-/// documents. Malformed JSON is left to the parser, which reports it with its own position.
+/// documents. Malformed JSON is left to the parser, which reports it with its own position. Request bodies, manifests and
+/// the events of timeline case files all pass it.
 /// </summary>
-internal static class JsonText
+public static class JsonText
 {
     /// <summary>The first fault in <paramref name="json"/>, or null.</summary>
     public static JsonFault? Find(ReadOnlySpan<byte> json)
     {
         // Depth is checked by the callers' own rule; headroom here so this pass never stops on it first.
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = JsonBody.MaxDepth + 1 });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = SafeYaml.MaxDepth + 1 });
         var path = new List<Frame>();
         try
         {
