@@ -1,8 +1,6 @@
 using AgentCrm.Audit;
 using AgentCrm.Runtime.Tests.Reviews;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
-using SQLitePCL;
 
 namespace AgentCrm.Runtime.Tests.Audit;
 
@@ -18,21 +16,7 @@ public sealed class AuditFilterScaleTests
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
         using var cmd = connection.CreateCommand();
         AuditLog.Prepare(cmd, q);
-        Assert.Equal(raw.SQLITE_OK, raw.sqlite3_prepare_v2(connection.Handle!, cmd.CommandText, out sqlite3_stmt stmt));
-        using (stmt)
-        {
-            foreach (SqliteParameter p in cmd.Parameters)
-            {
-                var i = raw.sqlite3_bind_parameter_index(stmt, p.ParameterName);
-                Assert.Equal(raw.SQLITE_OK, p.Value is string text ? raw.sqlite3_bind_text(stmt, i, text) : raw.sqlite3_bind_int64(stmt, i, Convert.ToInt64(p.Value)));
-            }
-            int rc;
-            while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
-            {
-            }
-            Assert.Equal(raw.SQLITE_DONE, rc);
-            return raw.sqlite3_stmt_status(stmt, raw.SQLITE_STMTSTATUS_VM_STEP, 0);
-        }
+        return SqliteQueries.Steps(cmd);
     }
 
     [Fact]

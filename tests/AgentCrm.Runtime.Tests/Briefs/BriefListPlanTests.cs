@@ -16,12 +16,7 @@ public sealed class BriefListPlanTests
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
         using var cmd = connection.CreateCommand();
         BriefStore.Prepare(cmd, q);
-        cmd.CommandText = "EXPLAIN QUERY PLAN " + cmd.CommandText;
-        using var reader = cmd.ExecuteReader();
-        var steps = new List<string>();
-        while (reader.Read())
-            steps.Add(reader.GetString(3));
-        return string.Join("; ", steps);
+        return string.Join("; ", SqliteQueries.Plan(cmd));
     }
 
     [Fact]

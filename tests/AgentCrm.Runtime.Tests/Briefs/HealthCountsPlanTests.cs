@@ -20,16 +20,10 @@ public sealed class HealthCountsPlanTests
         await app.WaitForProcessingAsync();
 
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
-        using var plan = connection.CreateCommand();
-        plan.CommandText = "EXPLAIN QUERY PLAN " + BriefStore.CountsSql;
-        plan.Parameters.AddWithValue("$a", "renewal-risk");
-        var steps = new List<string>();
-        using (var reader = plan.ExecuteReader())
-        {
-            while (reader.Read())
-                steps.Add(reader.GetString(3));
-        }
-        Assert.Contains("SEARCH briefs USING COVERING INDEX briefs_version_counts (agent_id=?)", steps);
+        using var counts = connection.CreateCommand();
+        counts.CommandText = BriefStore.CountsSql;
+        counts.Parameters.AddWithValue("$a", "renewal-risk");
+        Assert.Contains("SEARCH briefs USING COVERING INDEX briefs_version_counts (agent_id=?)", SqliteQueries.Plan(counts));
 
         var briefs = await app.BriefsAsync("&agentId=renewal-risk");
         using var health = JsonDocument.Parse(await app.Client.GetStringAsync("/v1/agents/renewal-risk/health"));

@@ -1,7 +1,6 @@
 using AgentCrm.Briefs;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
-using SQLitePCL;
 
 namespace AgentCrm.Runtime.Tests.Reviews;
 
@@ -15,20 +14,12 @@ public sealed class ReviewQueueScaleTests
     private static int QueuePageSteps(AgentCrmApp app)
     {
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
-        var db = connection.Handle!;
-        Assert.Equal(raw.SQLITE_OK, raw.sqlite3_prepare_v2(db, BriefStore.ReviewQueueSql, out sqlite3_stmt stmt));
-        using (stmt)
-        {
-            raw.sqlite3_bind_text(stmt, raw.sqlite3_bind_parameter_index(stmt, "$now"), DateTimeOffset.UtcNow.ToString("O"));
-            raw.sqlite3_bind_int64(stmt, raw.sqlite3_bind_parameter_index(stmt, "$after"), 0);
-            raw.sqlite3_bind_int64(stmt, raw.sqlite3_bind_parameter_index(stmt, "$limit"), 51);
-            int rc;
-            while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
-            {
-            }
-            Assert.Equal(raw.SQLITE_DONE, rc);
-            return raw.sqlite3_stmt_status(stmt, raw.SQLITE_STMTSTATUS_VM_STEP, 0);
-        }
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = BriefStore.ReviewQueueSql;
+        cmd.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O"));
+        cmd.Parameters.AddWithValue("$after", 0L);
+        cmd.Parameters.AddWithValue("$limit", 51L);
+        return SqliteQueries.Steps(cmd);
     }
 
     [Fact]
