@@ -15,6 +15,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
     {
         "POST /v1/agents/{id}/versions/{version}/shadow",
         "POST /v1/agents/{id}/rollback",
+        "POST /v1/briefs/{id}/acknowledge",
         "POST /v1/audit/verify",
     };
 
@@ -30,6 +31,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         { "POST /v1/agents/fit", ["application/json"], [400, 409, 413, 415] },
         { "POST /v1/briefs/{id}/veto", ["application/json"], [400, 404, 409, 413, 415] },
         { "POST /v1/briefs/{id}/approve", ["application/json"], [400, 404, 409, 413, 415] },
+        { "POST /v1/briefs/{id}/feedback", ["application/json"], [400, 404, 409, 413, 415] },
         { "PUT /v1/customers/{id}/consent", ["application/json"], [400, 413, 415] },
         { "PUT /v1/csms/{csmId}/accounts", ["application/json"], [400, 413, 415] },
         { "POST /v1/cases/{name}", ["multipart/form-data"], [400, 409, 413] },

@@ -47,6 +47,13 @@ public sealed record Brief
     /// <summary>The reviewer's verdict, once there is one.</summary>
     public BriefReview? Review { get; init; }
 
+    /// <summary>
+    /// The reader's own acknowledgement and feedback (<see cref="BriefResponseStore"/>), filled in per request and never
+    /// stored with the brief; absent until the reader responds.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public BriefResponse? MyResponse { get; init; }
+
     /// <summary>The event whose arrival produced this brief.</summary>
     public required string TriggerEventId { get; init; }
 

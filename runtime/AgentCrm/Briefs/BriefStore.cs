@@ -11,6 +11,9 @@ public sealed record BriefQuery(string? CustomerId, string? AgentId, string? Sce
 {
     /// <summary>When set and the caller is a CSM: only delivered or retracted briefs of the caller's assigned accounts.</summary>
     public Caller? VisibleTo { get; init; }
+
+    /// <summary>When set: only briefs <see cref="VisibleTo"/> has (true) or has not (false) acknowledged.</summary>
+    public bool? Acknowledged { get; init; }
 }
 
 public sealed record BriefPage(IReadOnlyList<Brief> Items, string? NextCursor);
@@ -315,6 +318,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         // "+": the list walks by seq, briefs_created only bounds that walk (a recent or future since otherwise reads every brief).
         Filter("+created_at >= $since AND seq >= " + Paging.SeqFloor("briefs", "briefs_created", "created_at >= $since"), "$since", q.Since?.ToUniversalTime().ToString("O"));
         Filter("seq < $after", "$after", q.AfterSeq);
+        if (q.Acknowledged is { } acknowledged && q.VisibleTo is { } reader)
+        {
+            where.Add($"{(acknowledged ? "" : "NOT ")}EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me)");
+            cmd.Parameters.AddWithValue("$me", reader.Name);
+        }
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);
     }

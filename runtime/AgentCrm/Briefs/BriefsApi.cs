@@ -36,12 +36,12 @@ public static class BriefsApi
         return group;
     }
 
-    public static Results<Ok<Brief>, ProblemHttpResult> GetBrief(string id, BriefStore store, AccountAssignments accounts, HttpContext context)
+    public static Results<Ok<Brief>, ProblemHttpResult> GetBrief(string id, BriefStore store, BriefResponseStore responses, AccountAssignments accounts, HttpContext context)
     {
         if (store.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
         var caller = Caller.From(context.User);
-        return Refusal(id, b, caller, accounts) is { } refused ? refused : TypedResults.Ok(BriefStore.AsSeenBy(b, caller));
+        return Refusal(id, b, caller, accounts) is { } refused ? refused : TypedResults.Ok(responses.WithResponse(BriefStore.AsSeenBy(b, caller), caller));
     }
 
     /// <summary>
@@ -119,10 +119,19 @@ public static class BriefsApi
         }
     }
 
-    public static Results<Ok<BriefPage>, ProblemHttpResult> List(
-        BriefStore store, HttpContext context, string? customerId, string? agentId, string? scenario, string? status, string? since, string? limit, string? cursor)
+    public static Results<Ok<BriefPage>, ProblemHttpResult> List(BriefStore store, BriefResponseStore responses, HttpContext context,
+        string? customerId, string? agentId, string? scenario, string? status, string? since, string? acknowledged, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
+        bool? parsedAcknowledged = acknowledged switch
+        {
+            null => null,
+            "true" => true,
+            "false" => false,
+            _ => null,
+        };
+        if (acknowledged is not null && parsedAcknowledged is null)
+            errors["acknowledged"] = ["acknowledged is true (briefs you acknowledged) or false (briefs you have not)."];
         BriefStatus? parsedStatus = null;
         if (status is not null)
         {
@@ -135,10 +144,12 @@ public static class BriefsApi
         var (take, after) = Paging.Read(limit, cursor, Paging.Briefs, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        return TypedResults.Ok(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
+        var caller = Caller.From(context.User);
+        return TypedResults.Ok(responses.WithResponses(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
         {
-            VisibleTo = Caller.From(context.User),
-        }));
+            VisibleTo = caller,
+            Acknowledged = parsedAcknowledged,
+        }), caller));
     }
 
     public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, EventStore events, AccountAssignments accounts,

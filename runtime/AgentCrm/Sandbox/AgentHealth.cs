@@ -20,6 +20,12 @@ public sealed record VersionHealth(string Version, string State, int CanaryPerce
 
     /// <summary>Briefs that cite nothing because the knowledge search failed.</summary>
     public long CitationFailures { get; init; }
+
+    /// <summary>CSMs' acknowledgements and feedback on the version's briefs.</summary>
+    public Briefs.ResponseCounts? CsmResponses { get; init; }
+
+    /// <summary>Share of the CSM feedback that called a brief useful (null without any).</summary>
+    public double? UsefulRate { get; init; }
 }
 
 public sealed record AssessLatency(double P50, double P95, double P99, long Samples);

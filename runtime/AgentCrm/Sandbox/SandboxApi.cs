@@ -250,12 +250,14 @@ public static class SandboxApi
         }
     }
 
-    public static Results<Ok<AgentHealth>, ProblemHttpResult> Health(string id, AgentRegistry registry, RuntimeMetrics metrics, Briefs.BriefStore briefs)
+    public static Results<Ok<AgentHealth>, ProblemHttpResult> Health(string id, AgentRegistry registry, RuntimeMetrics metrics, Briefs.BriefStore briefs,
+        Briefs.BriefResponseStore responses)
     {
         var versions = registry.Versions(id);
         if (versions.Count == 0)
             return Problems.NotFound($"No agent '{id}' is registered.");
         var counts = briefs.CountsByVersion(id);
+        var responded = responses.CountsByVersion(id);
         return TypedResults.Ok(new AgentHealth(id, versions.Select(v =>
         {
             var c = metrics.Read(v.AgentId, v.Version);
@@ -263,6 +265,7 @@ public static class SandboxApi
             var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
             var shadowRuns = compared + c.WithoutBaseline;
             var b = counts.GetValueOrDefault(v.Version) ?? new Briefs.BriefCounts();
+            var r = responded.GetValueOrDefault(v.Version) ?? new Briefs.ResponseCounts();
             var latency = c.Latency.Count == 0 ? null : new AssessLatency(
                 Math.Round(c.Latency.Percentile(50), 3), Math.Round(c.Latency.Percentile(95), 3), Math.Round(c.Latency.Percentile(99), 3), c.Latency.Count);
             return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
@@ -278,6 +281,8 @@ public static class SandboxApi
                 Explainability = b.Total == 0 ? null : Math.Round((double)b.Explained / b.Total, 4),
                 DegradedBriefs = c.Degraded,
                 CitationFailures = c.CitationFailures,
+                CsmResponses = r,
+                UsefulRate = r.Useful + r.NotUseful == 0 ? null : Math.Round((double)r.Useful / (r.Useful + r.NotUseful), 4),
             };
         }).ToList()) { CountersSince = metrics.Since });
     }

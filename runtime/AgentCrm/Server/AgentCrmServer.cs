@@ -105,6 +105,7 @@ public static class AgentCrmServer
         app.MapDeadLettersApi();
         app.MapAgentsApi().MapPluginsApi();
         app.MapBriefsApi();
+        app.MapBriefResponsesApi();
         app.MapReviewsApi();
         app.MapCustomersApi();
         app.MapCsmsApi();
@@ -252,6 +253,7 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<AgentRegistry>();
         builder.Services.AddSingleton<BriefComposer>();
         builder.Services.AddSingleton<BriefStore>();
+        builder.Services.AddSingleton<BriefResponseStore>();
         builder.Services.AddSingleton<AssessmentAudit>();
         builder.Services.AddSingleton<ConsentStore>();
         builder.Services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.Section).ValidateOnStart();

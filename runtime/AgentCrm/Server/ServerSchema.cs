@@ -183,6 +183,19 @@ public static class ServerSchema
             decided_at TEXT
         );
         CREATE INDEX IF NOT EXISTS brief_reviews_open ON brief_reviews(verdict, review_until);
+        -- A CSM's own response to a brief they read: acknowledged (always, first time kept), and whether it was useful.
+        CREATE TABLE IF NOT EXISTS brief_responses (
+            brief_id TEXT NOT NULL,
+            responder TEXT NOT NULL,
+            agent_id TEXT NOT NULL,
+            agent_version TEXT NOT NULL,
+            acknowledged_at TEXT NOT NULL,
+            useful INTEGER,
+            note TEXT,
+            feedback_at TEXT,
+            PRIMARY KEY (brief_id, responder)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS brief_responses_version ON brief_responses(agent_id, agent_version);
         CREATE TABLE IF NOT EXISTS feedback_cases (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             agent_id TEXT NOT NULL,

@@ -93,6 +93,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/reviews", [Roles.Reviewer], () => Get("/v1/reviews"), 200),
         new("POST", "/v1/briefs/{id}/veto", [Roles.Reviewer], () => Post("/v1/briefs/brf_nope/veto", """{"reason":"wrong customer"}"""), 404),
         new("POST", "/v1/briefs/{id}/approve", [Roles.Reviewer], () => Post("/v1/briefs/brf_nope/approve", "{}"), 404),
+        new("POST", "/v1/briefs/{id}/acknowledge", [Roles.Csm], () => new HttpRequestMessage(HttpMethod.Post, "/v1/briefs/brf_nope/acknowledge"), 404),
+        new("POST", "/v1/briefs/{id}/feedback", [Roles.Csm], () => Post("/v1/briefs/brf_nope/feedback", """{"useful":true}"""), 404),
 
         new("GET", "/v1/customers/{id}", Readers, () => Get($"/v1/customers/{Customer}"), 200),
         new("PUT", "/v1/customers/{id}/consent", [Roles.Ops], () => Send(HttpMethod.Put, "/v1/customers/matrix-consent/consent", """{"grants":[{"purpose":"*","categories":["*"]}]}"""), 200),

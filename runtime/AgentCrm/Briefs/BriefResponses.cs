@@ -1,0 +1,135 @@
+using System.Globalization;
+using AgentCrm.Access;
+using AgentCrm.Audit;
+using AgentCrm.Storage;
+
+namespace AgentCrm.Briefs;
+
+/// <summary>
+/// The caller's own response to a brief: when they acknowledged it (the first time), and their feedback on it, if any
+/// (<see cref="Useful"/> null: none yet). Each CSM has their own; a brief shows only its reader's.
+/// </summary>
+public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt);
+
+/// <summary>CSM responses to one agent version's briefs: briefs acknowledged by anyone, and feedback given (one per CSM and brief).</summary>
+public sealed record ResponseCounts(long AcknowledgedBriefs = 0, long Useful = 0, long NotUseful = 0);
+
+/// <summary>
+/// CSMs' acknowledgements and feedback, one row per brief and reader, written through the single writer with their audit
+/// record. Not labels: "not useful" may be a right call the CSM already knew about, so feedback stays out of the agent's
+/// sandbox cases (a reviewer's veto is what labels a brief); it shows in the version's health.
+/// </summary>
+public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
+{
+    /// <summary>Acknowledges the brief for the caller; a repeat keeps the first time and writes nothing.</summary>
+    public Task<BriefResponse> AcknowledgeAsync(Brief brief, Caller caller) => RespondAsync(brief, caller, feedback: null);
+
+    /// <summary>Records the caller's feedback (acknowledging the brief too); the same feedback again writes nothing, other feedback replaces it.</summary>
+    public Task<BriefResponse> FeedbackAsync(Brief brief, Caller caller, bool useful, string? note) => RespondAsync(brief, caller, (useful, note));
+
+    private Task<BriefResponse> RespondAsync(Brief brief, Caller caller, (bool Useful, string? Note)? feedback)
+    {
+        var now = time.GetUtcNow();
+        return writer.WriteAsync(ctx =>
+        {
+            var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, caller.Name);
+            var acknowledged = before?.AcknowledgedAt ?? now;
+            if (feedback is not { } f)
+            {
+                if (before is not null)
+                    return before;
+                ctx.Execute(
+                    "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at) VALUES ($id, $r, $a, $v, $at)",
+                    ("$id", brief.Id), ("$r", caller.Name), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
+                Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
+                return new BriefResponse(now, null, null, null);
+            }
+            if (before is { Useful: { } was } && was == f.Useful && before.Note == f.Note)
+                return before;
+            ctx.Execute(
+                """
+                INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, useful, note, feedback_at)
+                VALUES ($id, $r, $a, $v, $at, $u, $n, $ft)
+                ON CONFLICT(brief_id, responder) DO UPDATE SET useful = excluded.useful, note = excluded.note, feedback_at = excluded.feedback_at
+                """,
+                ("$id", brief.Id), ("$r", caller.Name), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(acknowledged)),
+                ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)));
+            if (before is null)
+                Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
+            Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["note"] = f.Note, ["replaces"] = before?.Useful }, now);
+            return new BriefResponse(acknowledged, f.Useful, f.Note, now);
+        });
+    }
+
+    private void Audit(WriteContext ctx, string action, Brief brief, Caller caller, Dictionary<string, object?> data, DateTimeOffset at)
+    {
+        data["customerId"] = brief.CustomerId;
+        data["agentVersion"] = brief.AgentVersion;
+        audit.Append(ctx, caller.AuditActor, action, $"brief:{brief.Id}", data, at);
+    }
+
+    /// <summary>The reader's responses to these briefs, by brief id (a page of a list: one lookup per brief on the primary key).</summary>
+    public IReadOnlyDictionary<string, BriefResponse> Of(string responder, IReadOnlyCollection<string> briefIds)
+    {
+        var found = new Dictionary<string, BriefResponse>(StringComparer.Ordinal);
+        if (briefIds.Count == 0)
+            return found;
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = SelectOne;
+        var id = cmd.Parameters.Add("$id", Microsoft.Data.Sqlite.SqliteType.Text);
+        cmd.Parameters.AddWithValue("$r", responder);
+        foreach (var briefId in briefIds)
+        {
+            id.Value = briefId;
+            if (Read(cmd, briefId, responder) is { } response)
+                found[briefId] = response;
+        }
+        return found;
+    }
+
+    /// <summary>The brief with its reader's own response, as the API shows it.</summary>
+    public Brief WithResponse(Brief brief, Caller caller) =>
+        Of(caller.Name, [brief.Id]).TryGetValue(brief.Id, out var response) ? brief with { MyResponse = response } : brief;
+
+    /// <summary>A page of briefs, each with its reader's own response.</summary>
+    public BriefPage WithResponses(BriefPage page, Caller caller)
+    {
+        var responses = Of(caller.Name, page.Items.Select(b => b.Id).ToList());
+        return responses.Count == 0 ? page
+            : page with { Items = page.Items.Select(b => responses.TryGetValue(b.Id, out var r) ? b with { MyResponse = r } : b).ToList() };
+    }
+
+    public IReadOnlyDictionary<string, ResponseCounts> CountsByVersion(string agentId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT agent_version, count(DISTINCT brief_id), coalesce(sum(useful = 1), 0), coalesce(sum(useful = 0), 0)
+            FROM brief_responses WHERE agent_id = $a GROUP BY agent_version
+            """;
+        cmd.Parameters.AddWithValue("$a", agentId);
+        var counts = new Dictionary<string, ResponseCounts>(StringComparer.Ordinal);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+            counts[reader.GetString(0)] = new ResponseCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+        return counts;
+    }
+
+    private const string SelectOne = "SELECT acknowledged_at, useful, note, feedback_at FROM brief_responses WHERE brief_id = $id AND responder = $r";
+
+    private static BriefResponse? Read(Microsoft.Data.Sqlite.SqliteCommand cmd, string briefId, string responder)
+    {
+        cmd.Parameters["$id"].Value = briefId;
+        cmd.Parameters["$r"].Value = responder;
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read())
+            return null;
+        return new BriefResponse(Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetInt64(1) == 1,
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : Parse(reader.GetString(3)));
+    }
+
+    private static string Text(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Runtime.Tests.Reviews;
+
+namespace AgentCrm.Runtime.Tests.Briefs;
+
+/// <summary>
+/// A CSM's side of a brief over real HTTP: acknowledging it (their "not yet acknowledged" list is their inbox) and saying
+/// whether it was useful, each CSM for themselves; what the agent's health counts; what is refused and how.
+/// </summary>
+public sealed class BriefResponseTests
+{
+    private static async Task<string> DeliveredBriefAsync(AgentCrmApp app, string customerId)
+    {
+        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var brief = (await app.BriefsAsync($"&customerId={customerId}"))[0];
+        Assert.Equal("delivered", brief.GetProperty("status").GetString());
+        return brief.GetProperty("id").GetString()!;
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient client, HttpMethod method, string path, string? json = null)
+    {
+        var (status, body, _) = await SendWithTypeAsync(client, method, path, json);
+        return (status, body);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body, string? MediaType)> SendWithTypeAsync(HttpClient client, HttpMethod method, string path, string? json)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = json is null ? null : Variants.Json(json) };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static async Task<List<string>> ListAsync(HttpClient client, string query)
+    {
+        var (status, body) = await SendAsync(client, HttpMethod.Get, "/v1/briefs" + query);
+        Assert.True(status == HttpStatusCode.OK, $"GET /v1/briefs{query}: {(int)status} {body}");
+        return body.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()!).ToList();
+    }
+
+    private static async Task<int> AuditCountAsync(AgentCrmApp app, string action, string briefId)
+    {
+        var page = await app.GetJsonAsync($"/v1/audit?action={action}&subject=brief:{briefId}");
+        return page.GetProperty("items").GetArrayLength();
+    }
+
+    [Fact]
+    public async Task Acknowledge_IsTheCallersOwn_KeepsTheFirstTime_AndDrivesTheUnacknowledgedList()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var carla = await app.ClientAsync("csm", "carla");
+        using var dan = await app.ClientAsync("csm", "dan");
+        foreach (var csm in new[] { "carla", "dan" })
+            using (var assigned = await app.Client.PutAsync($"/v1/csms/{csm}/accounts", Variants.Json("""{"accounts":["acme","initech"]}""")))
+                Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        var read = await DeliveredBriefAsync(app, "acme");
+        var unread = await DeliveredBriefAsync(app, "initech");
+
+        var (status, first) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{read}/acknowledge");
+        Assert.True(status == HttpStatusCode.OK, first.ToString());
+        var at = first.GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset();
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("myResponse").GetProperty("useful").ValueKind);
+        await Task.Delay(20);
+        var (_, again) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{read}/acknowledge");
+        Assert.Equal(at, again.GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
+
+        // Carla's inbox: what she has not acknowledged (the timeline briefs each account more than once); Dan's responses are his own.
+        var all = await ListAsync(carla, "");
+        Assert.Contains(unread, all);
+        Assert.Equal(all.Where(b => b != read), await ListAsync(carla, "?acknowledged=false"));
+        Assert.Equal([read], await ListAsync(carla, "?acknowledged=true"));
+        Assert.Equal(all, await ListAsync(dan, "?acknowledged=false"));
+        Assert.Empty(await ListAsync(dan, "?acknowledged=true"));
+        var (_, byId) = await SendAsync(carla, HttpMethod.Get, $"/v1/briefs/{read}");
+        Assert.Equal(at, byId.GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
+        var (_, danSees) = await SendAsync(dan, HttpMethod.Get, $"/v1/briefs/{read}");
+        Assert.False(danSees.TryGetProperty("myResponse", out _), danSees.ToString());
+        var (_, listed) = await SendAsync(carla, HttpMethod.Get, "/v1/briefs?customerId=acme");
+        Assert.Equal(at, listed.GetProperty("items")[0].GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
+
+        // One audit record, by Carla, for the first acknowledgement only.
+        Assert.Equal(1, await AuditCountAsync(app, "brief.acknowledged", read));
+        var record = (await app.GetJsonAsync($"/v1/audit?action=brief.acknowledged&subject=brief:{read}")).GetProperty("items")[0];
+        Assert.Equal("key:carla", record.GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public async Task Feedback_ReplacesTheCallersEarlierFeedback_AndTheVersionsHealthCountsIt()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var carla = await app.ClientAsync("csm", "carla");
+        using var dan = await app.ClientAsync("csm", "dan");
+        foreach (var csm in new[] { "carla", "dan" })
+            using (var assigned = await app.Client.PutAsync($"/v1/csms/{csm}/accounts", Variants.Json("""{"accounts":["acme"]}""")))
+                Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        var id = await DeliveredBriefAsync(app, "acme");
+
+        var (status, body) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":false,"note":"We knew; renewal call already booked"}""");
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        var mine = body.GetProperty("myResponse");
+        Assert.Equal((false, "We knew; renewal call already booked"), (mine.GetProperty("useful").GetBoolean(), mine.GetProperty("note").GetString()));
+        // Feedback acknowledges too: the brief leaves Carla's inbox.
+        Assert.DoesNotContain(id, await ListAsync(carla, "?acknowledged=false"));
+        Assert.Equal([id], await ListAsync(carla, "?acknowledged=true"));
+        Assert.Equal((0L, 1L, 1L), await HealthAsync());
+
+        // The same feedback again changes nothing; other feedback replaces hers; Dan's is his own.
+        await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":false,"note":"We knew; renewal call already booked"}""");
+        Assert.Equal(1, await AuditCountAsync(app, "brief.feedback", id));
+        var (_, changed) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":true}""");
+        Assert.Equal((true, JsonValueKind.Null), (changed.GetProperty("myResponse").GetProperty("useful").GetBoolean(), changed.GetProperty("myResponse").GetProperty("note").ValueKind));
+        Assert.Equal((1L, 0L, 1L), await HealthAsync());
+        await SendAsync(dan, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":true}""");
+        Assert.Equal((2L, 0L, 1L), await HealthAsync());
+        Assert.Equal(3, await AuditCountAsync(app, "brief.feedback", id));
+        Assert.Equal(2, await AuditCountAsync(app, "brief.acknowledged", id));
+        var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
+        Assert.Equal(1.0, health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("usefulRate").GetDouble());
+
+        async Task<(long Useful, long NotUseful, long Briefs)> HealthAsync()
+        {
+            var h = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
+            var r = h.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("csmResponses");
+            return (r.GetProperty("useful").GetInt64(), r.GetProperty("notUseful").GetInt64(), r.GetProperty("acknowledgedBriefs").GetInt64());
+        }
+    }
+
+    [Fact]
+    public async Task Responses_BadInputOrABriefTheCallerCannotRespondTo_AreRefusedAndRecordNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var carla = await app.ClientAsync("csm", "carla");
+        using var ops = await app.ClientAsync("ops");
+        using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}""")))
+            Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        var own = await DeliveredBriefAsync(app, "acme");
+        var others = await DeliveredBriefAsync(app, "globex");
+
+        var cases = new (HttpClient Client, string Path, string? Json, HttpStatusCode Status, string? Field)[]
+        {
+            (carla, $"/v1/briefs/{own}/feedback", """{"note":"no verdict"}""", HttpStatusCode.BadRequest, "useful"),
+            (carla, $"/v1/briefs/{own}/feedback", """{"useful":"yes"}""", HttpStatusCode.BadRequest, "useful"),
+            (carla, $"/v1/briefs/{own}/feedback", $$"""{"useful":true,"note":"{{new string('x', 2001)}}"}""", HttpStatusCode.BadRequest, "note"),
+            (carla, $"/v1/briefs/{own}/feedback", """{"useful":true,"score":5}""", HttpStatusCode.BadRequest, "score"),
+            (carla, $"/v1/briefs/{others}/acknowledge", null, HttpStatusCode.NotFound, null),
+            (carla, $"/v1/briefs/{others}/feedback", """{"useful":true}""", HttpStatusCode.NotFound, null),
+            (carla, "/v1/briefs/no-such-brief/acknowledge", null, HttpStatusCode.NotFound, null),
+            (ops, $"/v1/briefs/{own}/acknowledge", null, HttpStatusCode.Forbidden, null),
+        };
+        foreach (var (client, path, json, expected, field) in cases)
+        {
+            var (status, body, mediaType) = await SendWithTypeAsync(client, HttpMethod.Post, path, json);
+            Assert.True(status == expected, $"POST {path} {json}: {(int)status} {body}");
+            Assert.Equal("application/problem+json", mediaType);
+            if (field is not null)
+                Assert.True(body.GetProperty("errors").TryGetProperty(field, out _), $"POST {path} {json}: expected an error naming {field}: {body}");
+        }
+        var (badFilter, problem) = await SendAsync(carla, HttpMethod.Get, "/v1/briefs?acknowledged=maybe");
+        Assert.Equal(HttpStatusCode.BadRequest, badFilter);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("acknowledged", out _), problem.ToString());
+        Assert.Equal(0, await AuditCountAsync(app, "brief.acknowledged", own) + await AuditCountAsync(app, "brief.feedback", own)
+            + await AuditCountAsync(app, "brief.acknowledged", others));
+
+        // A brief CSMs never get (held for review) cannot take a response, even from an admin who can read it.
+        await Variants.RegisterAsync(app, "2.0.0", m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "2.0.0");
+        var held = await HeldBriefAsync(app, "hooli");
+        var (heldStatus, heldBody) = await SendAsync(app.Client, HttpMethod.Post, $"/v1/briefs/{held}/acknowledge");
+        Assert.True(heldStatus == HttpStatusCode.Conflict, heldBody.ToString());
+        Assert.Contains("pendingReview", heldBody.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> HeldBriefAsync(AgentCrmApp app, string customerId)
+    {
+        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var brief = (await app.BriefsAsync($"&customerId={customerId}"))[0];
+        Assert.Equal("pendingReview", brief.GetProperty("status").GetString());
+        return brief.GetProperty("id").GetString()!;
+    }
+}
