@@ -79,7 +79,9 @@ public sealed class BriefResponseTests
         var (_, danSees) = await SendAsync(dan, HttpMethod.Get, $"/v1/briefs/{read}");
         Assert.False(danSees.TryGetProperty("myResponse", out _), danSees.ToString());
         var (_, listed) = await SendAsync(carla, HttpMethod.Get, "/v1/briefs?customerId=acme");
-        Assert.Equal(at, listed.GetProperty("items")[0].GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
+        Assert.Equal(at, listed.GetProperty("items").EnumerateArray().Single(b => b.GetProperty("id").GetString() == read).GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
+        var (_, customer) = await SendAsync(carla, HttpMethod.Get, "/v1/customers/acme");
+        Assert.Equal(at, customer.GetProperty("openBriefs").EnumerateArray().Single(b => b.GetProperty("id").GetString() == read).GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
 
         // One audit record, by Carla, for the first acknowledgement only.
         Assert.Equal(1, await AuditCountAsync(app, "brief.acknowledged", read));
