@@ -109,6 +109,7 @@ public static class AgentCrmServer
         app.MapReviewsApi();
         app.MapCustomersApi();
         app.MapCsmsApi();
+        app.MapMeApi();
         app.MapAuditApi();
         app.MapSandboxApi();
         app.MapJobsApi();

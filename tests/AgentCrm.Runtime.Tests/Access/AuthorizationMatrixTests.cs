@@ -100,6 +100,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("PUT", "/v1/customers/{id}/consent", [Roles.Ops], () => Send(HttpMethod.Put, "/v1/customers/matrix-consent/consent", """{"grants":[{"purpose":"*","categories":["*"]}]}"""), 200),
         new("PUT", "/v1/csms/{csmId}/accounts", [], () => Send(HttpMethod.Put, "/v1/csms/csm-other/accounts", """{"accounts":["someone"]}"""), 200),
         new("GET", "/v1/csms/{csmId}/accounts", [], () => Get("/v1/csms/csm-other/accounts"), 200),
+        new("GET", "/v1/me", Everyone, () => Get("/v1/me"), 200),
 
         new("GET", "/v1/audit", [Roles.Reviewer], () => Get("/v1/audit"), 200),
         new("POST", "/v1/audit/verify", [Roles.Reviewer], () => Post("/v1/audit/verify", ""), 200),

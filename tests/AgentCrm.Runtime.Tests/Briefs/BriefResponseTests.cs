@@ -183,4 +183,23 @@ public sealed class BriefResponseTests
         Assert.Equal("pendingReview", brief.GetProperty("status").GetString());
         return brief.GetProperty("id").GetString()!;
     }
+
+    [Fact]
+    public async Task Me_SaysWhoTheCredentialIs_AndACsmsAccounts()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var carla = await app.ClientAsync("csm", "carla");
+        using var rita = await app.ClientAsync("reviewer", "rita");
+        using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["initech","acme"]}""")))
+            Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+
+        var (_, csm) = await SendAsync(carla, HttpMethod.Get, "/v1/me");
+        Assert.Equal(("carla", "csm", "key"), (csm.GetProperty("name").GetString(), csm.GetProperty("role").GetString(), csm.GetProperty("credential").GetString()));
+        Assert.Equal(["acme", "initech"], csm.GetProperty("accounts").EnumerateArray().Select(a => a.GetString()!));
+        var (_, reviewer) = await SendAsync(rita, HttpMethod.Get, "/v1/me");
+        Assert.Equal(("rita", "reviewer", JsonValueKind.Null), (reviewer.GetProperty("name").GetString(), reviewer.GetProperty("role").GetString(), reviewer.GetProperty("accounts").ValueKind));
+        using var anonymous = await app.ClientAsync(null);
+        using var refused = await anonymous.GetAsync("/v1/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
 }
