@@ -21,6 +21,9 @@ public sealed record ResponseCounts(long AcknowledgedBriefs = 0, long Useful = 0
 /// </summary>
 public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
 {
+    /// <summary>Raised after a response was committed: the brief and what was recorded (<c>acknowledged</c>, <c>useful</c>, <c>notUseful</c>).</summary>
+    public event Action<Brief, string>? Responded;
+
     /// <summary>Acknowledges the brief for the caller; a repeat keeps the first time and writes nothing.</summary>
     public Task<BriefResponse> AcknowledgeAsync(Brief brief, Caller caller) => RespondAsync(brief, caller, feedback: null);
 
@@ -42,6 +45,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                     "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at) VALUES ($id, $r, $a, $v, $at)",
                     ("$id", brief.Id), ("$r", caller.Name), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
+                ctx.AfterCommit(() => Responded?.Invoke(brief, "acknowledged"));
                 return new BriefResponse(now, null, null, null);
             }
             if (before is { Useful: { } was } && was == f.Useful && before.Note == f.Note)
@@ -55,8 +59,12 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                 ("$id", brief.Id), ("$r", caller.Name), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(acknowledged)),
                 ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)));
             if (before is null)
+            {
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
+                ctx.AfterCommit(() => Responded?.Invoke(brief, "acknowledged"));
+            }
             Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["note"] = f.Note, ["replaces"] = before?.Useful }, now);
+            ctx.AfterCommit(() => Responded?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
             return new BriefResponse(acknowledged, f.Useful, f.Note, now);
         });
     }

@@ -19,8 +19,10 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
 {
     private static readonly string[] StatusNames = Enum.GetValues<BriefStatus>().Select(BriefStore.StatusName).ToArray();
     private BriefStore? _briefs;
+    private BriefResponseStore? _responses;
     private Counter<long> _written = null!;
     private Counter<long> _reviewed = null!;
+    private Counter<long> _responded = null!;
 
     /// <summary>
     /// Creates the instruments once the host starts, after its options are validated: resolving the services they read any
@@ -59,8 +61,11 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
         meter.CreateObservableGauge("agentcrm.jobs.running", () => RunningJobs(database), description: "Sandbox jobs (evaluations, fits) running, by kind.");
         _written = meter.CreateCounter<long>("agentcrm.briefs.written", description: "Briefs stored, by agent version and the status they were stored with.");
         _reviewed = meter.CreateCounter<long>("agentcrm.briefs.reviewed", description: "Reviewer verdicts that changed a brief, by agent version and verdict.");
+        _responded = meter.CreateCounter<long>("agentcrm.briefs.responses", description: "CSM responses to briefs, by agent version and kind: acknowledged, useful, notUseful (a changed feedback counts again).");
         _briefs = services.GetRequiredService<BriefStore>();
         _briefs.Changed += OnBriefChanged;
+        _responses = services.GetRequiredService<BriefResponseStore>();
+        _responses.Responded += OnResponded;
         return Task.CompletedTask;
     }
 
@@ -68,6 +73,8 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
     {
         if (_briefs is { } briefs)
             briefs.Changed -= OnBriefChanged;
+        if (_responses is { } responses)
+            responses.Responded -= OnResponded;
         return Task.CompletedTask;
     }
 
@@ -80,6 +87,9 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
         else
             _written.Add(1, agent, version, new("status", StatusNames[(int)brief.Status]));
     }
+
+    private void OnResponded(Brief brief, string kind) =>
+        _responded.Add(1, new("agent", brief.AgentId), new("version", brief.AgentVersion), new KeyValuePair<string, object?>("kind", kind));
 
     private static IEnumerable<Measurement<long>> Query(Func<long> count)
     {

@@ -122,6 +122,21 @@ public sealed class BriefResponseTests
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
         Assert.Equal(1.0, health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("usefulRate").GetDouble());
 
+        // The metric counts each response as it was given: two acknowledgements, one "not useful", then two "useful".
+        using var ops = await app.ClientAsync("ops");
+        var expected = (Acknowledged: 2.0, Useful: 2.0, NotUseful: 1.0);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        for (;;)
+        {
+            var metrics = Observability.Prometheus.Parse(await ops.GetStringAsync("/metrics"));
+            double Count(string kind) => metrics.Sum("agentcrm_briefs_responses_total", ("kind", kind));
+            var seen = (Count("acknowledged"), Count("useful"), Count("notUseful"));
+            if (seen == expected)
+                break;
+            Assert.True(DateTime.UtcNow < deadline, $"expected agentcrm_briefs_responses_total {expected} within 30 s, saw {seen}");
+            await Task.Delay(100);
+        }
+
         async Task<(long Useful, long NotUseful, long Briefs)> HealthAsync()
         {
             var h = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
