@@ -86,6 +86,41 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ACsm_AcknowledgesABriefAndSaysItWasNotUseful_AndItLeavesTheirUnacknowledgedList()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync([.. Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow), .. Timelines.AtRisk("acme-2", DateTimeOffset.UtcNow)]);
+        await app.WaitForProcessingAsync();
+        var key = await CsmKeyAsync(app, "ana", "acme-1", "acme-2");
+        var all = (await app.BriefsAsync("&customerId=acme-1")).Concat(await app.BriefsAsync("&customerId=acme-2")).Count();
+
+        var page = await SignedInAsync(app, key);
+        await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("signed in as ana (csm)");
+        Assert.Equal(all, await page.Locator("#briefs-table tbody tr.unacknowledged").CountAsync());
+        await page.Locator("#filter-unacknowledged").CheckAsync();
+        await page.Locator("#filters button[type=submit]").ClickAsync();
+        var first = page.Locator("#briefs-table tbody tr").First;
+        var id = await first.GetAttributeAsync("data-brief-id");
+        await first.ClickAsync();
+        await Assertions.Expect(page.Locator("#response-state")).ToHaveTextAsync("Not acknowledged yet.");
+        await page.Locator("#acknowledge-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#response-state")).ToContainTextAsync("Acknowledged ");
+        Assert.True(await page.Locator("#acknowledge-button").IsHiddenAsync(), "an acknowledged brief still offered Acknowledge");
+        await page.Locator("#feedback-note").FillAsync("We knew; the renewal call is booked.");
+        await page.Locator("#not-useful-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#response-state")).ToContainTextAsync("you found it not useful: We knew; the renewal call is booked.");
+        await page.Locator("#detail-close").ClickAsync();
+
+        Assert.Equal(0, await page.Locator($"#briefs-table tr[data-brief-id='{id}']").CountAsync());
+        Assert.Equal(all - 1, await page.Locator("#briefs-table tbody tr").CountAsync());
+        using var csm = new HttpClient { BaseAddress = app.Address };
+        csm.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var stored = await csm.GetFromJsonAsync<System.Text.Json.JsonElement>($"/v1/briefs/{id}");
+        Assert.False(stored.GetProperty("myResponse").GetProperty("useful").GetBoolean());
+        Assert.Equal("We knew; the renewal call is booked.", stored.GetProperty("myResponse").GetProperty("note").GetString());
+    }
+
+    [Fact]
     public async Task AnUnknownCredential_IsRefusedWithAMessage_AndShowsNothing()
     {
         await using var app = await AgentCrmApp.StartAsync();

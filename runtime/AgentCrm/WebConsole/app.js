@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 
 const state = {
   canReview: false,
+  // CSMs (and admins) acknowledge briefs and give feedback on them.
+  canRespond: false,
   briefsCursor: null,
   reviewsCursor: null,
   // The filters of the list shown (those of its first page, which More and live keep to), and which load is current.
@@ -121,13 +123,10 @@ async function signIn(credential) {
     if (e.status === 403) throw new Error('This credential may not read briefs: the console is for CSMs, reviewers and ops.');
     throw e;
   }
-  try {
-    await api('GET', '/v1/reviews?limit=1');
-    state.canReview = true;
-  } catch (e) {
-    if (e.status !== 403) throw e;
-    state.canReview = false;
-  }
+  const me = await api('GET', '/v1/me');
+  state.me = me;
+  state.canReview = me.role === 'reviewer' || me.role === 'admin';
+  state.canRespond = me.role === 'csm' || me.role === 'admin';
 }
 
 function signOut() {
@@ -135,6 +134,9 @@ function signOut() {
   $('live').checked = false;
   store.removeItem(credentialKey);
   state.canReview = false;
+  state.canRespond = false;
+  state.me = null;
+  $('filter-unacknowledged').checked = false;
   $('credential').value = '';
   // Forget what the credential could see, too.
   state.current = null;
@@ -151,7 +153,8 @@ async function enter() {
   show('tabs', true);
   show('signout', true);
   show('tab-reviews', state.canReview);
-  $('who').textContent = state.canReview ? 'signed in · may review' : 'signed in';
+  show('filter-unacknowledged-label', state.canRespond);
+  $('who').textContent = 'signed in as ' + state.me.name + ' (' + state.me.role + ')' + (state.canReview ? ' · may review' : '');
   await showView('briefs');
 }
 
@@ -159,7 +162,9 @@ async function enter() {
 
 function briefRow(brief) {
   // data-label names the column where a narrow screen stacks the cells (app.css).
-  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, tabindex: '0', className: 'brief' },
+  // Bold until the reader has acknowledged it (a CSM's unread brief).
+  const unacknowledged = state.canRespond && !brief.myResponse && (brief.status === 'delivered' || brief.status === 'retracted');
+  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, tabindex: '0', className: unacknowledged ? 'brief unacknowledged' : 'brief' },
     el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
     el('td', { 'data-label': 'Customer' }, brief.customerName ? brief.customerName + ' (' + brief.customerId + ')' : brief.customerId),
     el('td', { 'data-label': 'Scenario' }, brief.scenario),
@@ -172,7 +177,10 @@ function briefRow(brief) {
 }
 
 function briefsFilter() {
-  return { status: $('filter-status').value, customerId: $('filter-customer').value.trim(), agentId: $('filter-agent').value.trim() };
+  return {
+    status: $('filter-status').value, customerId: $('filter-customer').value.trim(), agentId: $('filter-agent').value.trim(),
+    acknowledged: state.canRespond && $('filter-unacknowledged').checked ? 'false' : '',
+  };
 }
 
 function briefsQuery(filter) {
@@ -269,6 +277,38 @@ function renderBrief(brief) {
   $('approve-button').hidden = brief.status !== 'pendingReview';
   $('veto-button').textContent = brief.status === 'delivered' ? 'Retract (veto)' : 'Veto';
   setError('review-error', null);
+  renderResponse(brief);
+}
+
+// The reader's own response: acknowledged when, and their feedback; only on briefs CSMs get.
+function renderResponse(brief) {
+  show('response-actions', state.canRespond && (brief.status === 'delivered' || brief.status === 'retracted'));
+  const r = brief.myResponse;
+  $('response-state').textContent = !r ? 'Not acknowledged yet.'
+    : 'Acknowledged ' + when(r.acknowledgedAt) + ' UTC' + (r.useful === null || r.useful === undefined ? '.'
+      : '; you found it ' + (r.useful ? 'useful' : 'not useful') + (r.note ? ': ' + r.note : '') + ' (' + when(r.feedbackAt) + ' UTC).');
+  $('acknowledge-button').hidden = !!r;
+  setError('response-error', null);
+}
+
+async function respond(useful) {
+  setError('response-error', null);
+  const path = '/v1/briefs/' + encodeURIComponent(state.current.id);
+  try {
+    let updated;
+    if (useful === undefined) {
+      updated = await api('POST', path + '/acknowledge');
+    } else {
+      const body = { useful };
+      const note = $('feedback-note').value.trim();
+      if (note) body.note = note;
+      updated = await api('POST', path + '/feedback', body);
+      $('feedback-note').value = '';
+    }
+    renderBrief(updated);
+  } catch (e) {
+    setError('response-error', e);
+  }
 }
 
 async function openBrief(id) {
@@ -291,6 +331,12 @@ function closeBrief() {
   show(state.view, true);
   const old = [...$(state.view + '-table').tBodies[0].rows].find((r) => r.dataset.briefId === state.current?.id);
   if (!old) return;
+  // Acknowledged from a "not yet acknowledged" list: it leaves the list, as the API would now answer it.
+  if (state.view === 'briefs' && state.briefsFilter.acknowledged === 'false' && state.current.myResponse) {
+    old.remove();
+    show('briefs-empty', $('briefs-table').tBodies[0].rows.length === 0);
+    return;
+  }
   const row = briefRow(state.current);
   old.replaceWith(row);
   row.focus();
@@ -359,6 +405,8 @@ function upsertLive(brief) {
   const matches = (!f.status || brief.status === f.status) && (!f.customerId || brief.customerId === f.customerId) && (!f.agentId || brief.agentId === f.agentId);
   const row = briefRow(brief);
   row.classList.add('fresh');
+  // The stream does not carry the reader's response: a row they had acknowledged stays so.
+  if (existing && !existing.classList.contains('unacknowledged')) row.classList.remove('unacknowledged');
   if (existing) {
     if (matches) existing.replaceWith(row);
     else existing.remove();
@@ -440,6 +488,9 @@ document.addEventListener('DOMContentLoaded', () => {
   $('detail-evidence-load').addEventListener('click', loadEvidence);
   $('veto-form').addEventListener('submit', (e) => { e.preventDefault(); review('veto'); });
   $('approve-button').addEventListener('click', () => review('approve'));
+  $('acknowledge-button').addEventListener('click', () => respond());
+  $('useful-button').addEventListener('click', () => respond(true));
+  $('not-useful-button').addEventListener('click', () => respond(false));
   $('live').addEventListener('change', () => ($('live').checked ? startLive(false) : stopLive()));
   if (store.getItem(credentialKey)) {
     signIn(store.getItem(credentialKey)).then(enter).catch((error) => {
