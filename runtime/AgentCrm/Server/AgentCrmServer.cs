@@ -265,6 +265,7 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<RuntimeMetrics>();
         builder.Services.AddHostedService<StartupInitializer>();
         builder.Services.AddHostedService<RegistryWatcher>();
+        builder.Services.AddHostedService<ReviewWindowSweep>();
     }
 
     /// <summary>The knowledge store (embedded by default, Qdrant when configured), citations, and the optional chat model for briefs.</summary>
