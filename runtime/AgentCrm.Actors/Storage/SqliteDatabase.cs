@@ -18,7 +18,17 @@ public sealed record SchemaScript(string Name, string Sql)
     /// database was lost, not that the directory is new.
     /// </summary>
     public IReadOnlyList<string> CompanionFiles { get; init; } = [];
+
+    /// <summary>
+    /// Columns these tables gained after a build had created them: added (<c>ALTER TABLE … ADD COLUMN</c>) to an existing
+    /// table that lacks one, before the script runs and in its transaction (<c>CREATE TABLE IF NOT EXISTS</c> leaves an
+    /// existing table as it is).
+    /// </summary>
+    public IReadOnlyList<AddedColumn> AddedColumns { get; init; } = [];
 }
+
+/// <summary>A column <see cref="SchemaScript.AddedColumns"/> adds: its table, name, and definition after the name.</summary>
+public sealed record AddedColumn(string Table, string Name, string Definition);
 
 /// <summary>
 /// The one SQLite file of an embedded deployment: opens connections with the right pragmas and owns the schema.
@@ -76,6 +86,8 @@ public sealed class SqliteDatabase
             var stamped = Convert.ToInt32(command.ExecuteScalar());
             if (stamped > FormatVersion)
                 throw new DatabaseFileException(NewerFormat(FilePath, stamped));
+            foreach (var column in all.SelectMany(s => s.AddedColumns))
+                AddIfMissing(command, column);
             command.CommandText = Schema.Sql + string.Concat(all.Select(s => s.Sql)) + (stamped < FormatVersion ? $"PRAGMA user_version = {FormatVersion};" : "");
             command.ExecuteNonQuery();
             transaction.Commit();
@@ -155,6 +167,20 @@ public sealed class SqliteDatabase
         command.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs};";
         command.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>Adds <paramref name="column"/> to its table when the table exists without it.</summary>
+    private static void AddIfMissing(SqliteCommand command, AddedColumn column)
+    {
+        command.CommandText = "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $t) = 1 AND NOT EXISTS (SELECT 1 FROM pragma_table_info($t) WHERE name = $c);";
+        command.Parameters.AddWithValue("$t", column.Table);
+        command.Parameters.AddWithValue("$c", column.Name);
+        var missing = Convert.ToInt64(command.ExecuteScalar()) == 1;
+        command.Parameters.Clear();
+        if (!missing)
+            return;
+        command.CommandText = $"ALTER TABLE {column.Table} ADD COLUMN {column.Name} {column.Definition};";
+        command.ExecuteNonQuery();
     }
 
     /// <summary>A companion holding data gets this build's format stamp too (a write only when it changes).</summary>

@@ -24,6 +24,7 @@ public static class AgentCrmServer
     {
         FormatVersion = ServerSchema.FormatVersion,
         CompanionFiles = [Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName],
+        AddedColumns = ServerSchema.AddedColumns,
     };
 
     /// <param name="args">Command-line configuration.</param>

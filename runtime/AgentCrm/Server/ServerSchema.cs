@@ -12,6 +12,13 @@ public static class ServerSchema
     /// </summary>
     public const int FormatVersion = 1;
 
+    /// <summary>
+    /// Columns added to the tables below after a build had created them (<c>CREATE TABLE IF NOT EXISTS</c> leaves an existing
+    /// table as it is): canary_percent came on 2026-11-22 (96cee7e); directories of the builds before it lack it.
+    /// </summary>
+    public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
+        [new("agent_versions", "canary_percent", "INTEGER NOT NULL DEFAULT 100")];
+
     public const string Sql = """
         CREATE TABLE IF NOT EXISTS events (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -105,6 +105,25 @@ public sealed class DataDirectoryStartTests
         Assert.Equal(1L, (long)command.ExecuteScalar()!);
     }
 
+    [Fact]
+    public async Task ADirectoryFromBeforeCanaries_GainsTheCanaryColumn_AndItsVersionsServeEveryCustomer()
+    {
+        var dir = await UsedDirectoryAsync();
+        // As the first builds (2026-11-22, before 02:42) left agent_versions: no canary_percent column, unstamped.
+        Execute(Path.Combine(dir, "agentcrm.db"), "ALTER TABLE agent_versions DROP COLUMN canary_percent; PRAGMA user_version = 0;");
+
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        var versions = (await app.GetJsonAsync("/v1/agents")).GetProperty("items").EnumerateArray()
+            .SelectMany(a => a.GetProperty("versions").EnumerateArray()).ToList();
+        Assert.NotEmpty(versions);
+        Assert.All(versions, v =>
+        {
+            Assert.Equal("active", v.GetProperty("state").GetString());
+            Assert.Equal(100, v.GetProperty("canaryPercent").GetInt32());
+        });
+        Assert.Equal(ServerSchema.FormatVersion, UserVersion(Path.Combine(dir, "agentcrm.db")));
+    }
+
     [Theory]
     [InlineData("agentcrm.db")]
     [InlineData("knowledge-catalog.db")]
