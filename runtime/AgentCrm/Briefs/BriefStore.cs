@@ -100,7 +100,9 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 (ReviewVerdict.Veto, BriefStatus.Delivered) when inWindow => (BriefStatus.Retracted, null, false),
                 (ReviewVerdict.Veto, BriefStatus.Delivered) => (brief.Status, brief.ReviewUntil is { } closed
                     ? $"The veto window of brief '{id}' closed at {closed:O}; it can no longer be retracted."
-                    : $"Brief '{id}' was approved before delivery; it can no longer be retracted.", false),
+                    : brief.Review is null // delivered by a build from before reviews (2026-11-22): never held, no window
+                        ? $"Brief '{id}' has no veto window (a build from before reviews delivered it); it cannot be retracted."
+                        : $"Brief '{id}' was approved before delivery; it can no longer be retracted.", false),
                 (ReviewVerdict.Veto, BriefStatus.Vetoed or BriefStatus.Retracted) => (brief.Status, null, true),
                 (ReviewVerdict.Approve, BriefStatus.PendingReview) => (BriefStatus.Delivered, null, false),
                 (ReviewVerdict.Approve, BriefStatus.Delivered) when brief.Review?.Verdict == "approved" => (brief.Status, null, true),

@@ -125,7 +125,9 @@ public sealed class ReviewTests
         Assert.Equal("delivered", body.GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(reviewer, $"/v1/briefs/{heldId}/approve", "{}")).Status);
         // Approved before delivery: there is no veto window afterwards.
-        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(reviewer, $"/v1/briefs/{heldId}/veto", """{"reason":"late"}""")).Status);
+        var (lateStatus, late) = await PostAsync(reviewer, $"/v1/briefs/{heldId}/veto", """{"reason":"late"}""");
+        Assert.Equal(HttpStatusCode.Conflict, lateStatus);
+        Assert.Contains("approved before delivery", late.GetProperty("detail").GetString());
 
         var (vetoStatus, vetoed) = await PostAsync(reviewer, $"/v1/briefs/{droppedId}/veto", """{"reason":"Duplicate of an open escalation","correctLabel":true}""");
         Assert.Equal(HttpStatusCode.OK, vetoStatus);
@@ -219,6 +221,34 @@ public sealed class ReviewTests
         Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/renewal-risk")).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(reviewer, $"/v1/briefs/{another}/approve", "{}")).Status);
         Assert.Empty((await GetAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ABriefDeliveredBeforeReviews_IsRefusedAVeto_SayingItHasNoWindow_NotThatItWasApproved()
+    {
+        var dir = TempDirectory.Create();
+        string id;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            id = (await NewestBriefAsync(app, "acme")).GetProperty("id").GetString()!;
+        // As the first builds (2026-11-22, before reviews) stored a delivered brief: no veto window, no review.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE briefs SET body = json_remove(body, '$.reviewUntil', '$.review') WHERE id = $id; DELETE FROM brief_reviews WHERE brief_id = $id;";
+            cmd.Parameters.AddWithValue("$id", id);
+            Assert.Equal(2, cmd.ExecuteNonQuery());
+        }
+
+        await using var again = await AgentCrmApp.StartAsync(dir);
+        using var reviewer = await again.ClientAsync("reviewer");
+        var (status, problem) = await PostAsync(reviewer, $"/v1/briefs/{id}/veto", """{"reason":"late"}""");
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains("no veto window", detail);
+        Assert.DoesNotContain("approved", detail);
+        Assert.Equal("delivered", (await GetAsync(reviewer, $"/v1/briefs/{id}")).GetProperty("status").GetString());
     }
 
     [Fact]
