@@ -37,11 +37,20 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
         {
             throw new DatabaseFileException($"cannot create or open {path}: the data directory or the file is read-only for this user; make them writable by the user running agentcrm, or choose another --data.");
         }
-        catch (IOException)
+        catch (IOException ex) when (HeldByAnother(ex))
         {
             throw new DataDirectoryInUseException($"Another agentcrm server is using the data directory {directory} (it holds {FileName}); stop it or choose another --data.");
         }
+        catch (IOException ex)
+        {
+            // A read-only mount (EROFS), a full disk (ENOSPC), an I/O error: not another server.
+            throw new DatabaseFileException($"cannot create or open {path} ({ex.Message.TrimEnd('.')}): the file system holding the data directory is read-only, full or failing; make it writable, with free space, or choose another --data.");
+        }
     }
+
+    /// <summary>The lock is taken: EWOULDBLOCK (Linux 11, macOS 35) from flock, or a sharing or lock violation on Windows.</summary>
+    private static bool HeldByAnother(IOException ex) =>
+        ex.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -202,6 +202,24 @@ public sealed class DataDirectoryStartTests
         Assert.Contains($"cannot create the data directory {Path.Combine(file, "data")}", line);
     }
 
+    /// <summary>
+    /// serve.lock failing to open for another reason than a server holding it — a read-only or full file system, an I/O
+    /// error — is told as such, not as "another server": here a lock file that is a symbolic link to itself (ELOOP), the
+    /// same IOException path a read-only mount (EROFS) or a full disk (ENOSPC) takes, without needing root to mount one.
+    /// </summary>
+    [Fact]
+    public async Task AServeLockThatCannotBeOpened_IsNamedWithItsCause_NotTakenForAnotherServer()
+    {
+        var dir = TempDirectory.Create();
+        var lockFile = Path.Combine(dir, DataDirectoryLock.FileName);
+        File.CreateSymbolicLink(lockFile, lockFile);
+
+        var line = OneLineFailure(await ServeAsync(dir));
+        Assert.DoesNotContain("Another agentcrm server", line, StringComparison.Ordinal);
+        Assert.Contains($"cannot create or open {lockFile}", line, StringComparison.Ordinal);
+        Assert.Contains("read-only, full or failing", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ConnectionsOpen_WithEveryPragma()
     {
