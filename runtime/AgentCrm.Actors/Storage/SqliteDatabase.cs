@@ -226,7 +226,10 @@ public sealed class SqliteDatabase
                 return readOnly.Count > 0
                     ? $"{string.Join(" and ", readOnly)} {(readOnly.Count > 1 ? "are" : "is")} read-only for this user ({sqlite}): make the data directory's files writable by the user running agentcrm."
                     : $"cannot open or write the database files in {directory} ({sqlite}): check that the directory and its files are writable by the user running agentcrm and that the file system is not mounted read-only.";
-            case 13: // SQLITE_FULL
+            // SQLITE_FULL; SQLITE_IOERR_SHMSIZE is how a full disk fails the opening of a database whose -shm is not there
+            // yet (after a clean stop): SQLite could not grow that file, so nothing — not even a read — can run.
+            case 13:
+            case 10 when ex.SqliteExtendedErrorCode == SqliteIoErrShmSize:
                 return $"the disk holding {directory} is full ({sqlite}): free space, then start again.";
             case 10: // SQLITE_IOERR
                 return $"an I/O error on the data directory {directory} ({sqlite}): check the disk and the file system.";
@@ -236,6 +239,8 @@ public sealed class SqliteDatabase
                 return $"the database in {directory} failed ({sqlite}).";
         }
     }
+
+    private const int SqliteIoErrShmSize = 10 | (19 << 8);
 
     /// <summary>Whether SQLite finds <paramref name="path"/> damaged: not a database, or its quick check fails. Only on a failure's path: it reads the whole file.</summary>
     private static bool Damaged(string path)

@@ -220,6 +220,27 @@ public sealed class DataDirectoryStartTests
         Assert.Contains("read-only, full or failing", line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// On a full disk, a database closed cleanly (no -shm left) fails to open with SQLITE_IOERR_SHMSIZE (4874: SQLite could
+    /// not grow the new -shm file), not SQLITE_FULL — as `agentcrm serve` and `keys create` did on a full tmpfs. It is told
+    /// as a full disk, not as an I/O error that sends the operator to check the hardware. (Filling a disk needs root.)
+    /// </summary>
+    [Fact]
+    public void AnOpenThatCouldNotGrowTheSharedMemoryFile_IsToldAsAFullDisk()
+    {
+        var dir = TempDirectory.Create();
+        var database = new AgentCrm.Storage.SqliteDatabase(Microsoft.Extensions.Options.Options.Create(new AgentCrm.Storage.StorageOptions { DataDirectory = dir }), [AgentCrmServer.Schema]);
+        using (database.Open())
+        {
+        }
+
+        var line = AgentCrm.Storage.SqliteDatabase.DescribeFailure(new SqliteException("SQLite Error 10: 'disk I/O error'.", 10, 4874));
+        Assert.Contains("is full (SQLite Error 10: 'disk I/O error')", line, StringComparison.Ordinal);
+        Assert.Contains("free space", line, StringComparison.Ordinal);
+        // Another I/O error stays one.
+        Assert.Contains("an I/O error on the data directory", AgentCrm.Storage.SqliteDatabase.DescribeFailure(new SqliteException("SQLite Error 10: 'disk I/O error'.", 10, 10 | (4 << 8))), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ConnectionsOpen_WithEveryPragma()
     {
