@@ -22,6 +22,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private readonly Task _loop;
     private readonly Checkpointer _checkpointer;
     private readonly SqliteCommand _restart;
+    private readonly string _path;
     private long _busyTicks;
     private long _commitTicks;
     private long _restartTicks;
@@ -36,6 +37,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     public SqliteWriter(SqliteDatabase database, IOptions<StorageOptions> options, ILogger<SqliteWriter> logger)
     {
         _connection = database.Open();
+        _path = database.FilePath;
         // Checkpoints run on their own connection and thread (below), not inside this writer's COMMITs.
         using (var pragma = _connection.CreateCommand())
         {
@@ -153,6 +155,10 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     {
         try
         {
+            // Deleted (or moved away) under the server: SQLite in WAL mode would go on committing into the unlinked file, and
+            // the next stop would lose everything acknowledged since. A stat per batch; fails it as storage that cannot be opened.
+            if (!File.Exists(_path))
+                throw new SqliteException($"SQLite Error 14: the database file {_path} was deleted or moved away while the server ran; nothing is written until it is back (restart the server to find out what the directory holds).", SqliteCantOpen);
             using (var begin = _connection.CreateCommand())
             {
                 begin.CommandText = "BEGIN IMMEDIATE";

@@ -241,6 +241,31 @@ public sealed class StorageFailureTests
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("recorded in dead_letters", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// agentcrm.db deleted under the running server (an operator freeing space, a cleanup script): SQLite in WAL mode goes on
+    /// committing into the unlinked file, so every 202 after it would be lost at the next stop (which then refuses the
+    /// directory). The writer refuses instead: 503 naming storage, nothing "accepted", and not ready.
+    /// </summary>
+    [Fact]
+    public async Task ADatabaseFileDeletedUnderTheServer_RefusesWrites_InsteadOfAcceptingWhatTheNextStopLoses()
+    {
+        var (app, _, _) = await StartAsync();
+        await using var _app = app;
+        using (var ok = await app.PostEventsAsync(Batch(3, "before")))
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+
+        File.Delete(Path.Combine(app.DataDirectory, "agentcrm.db"));
+
+        using (var refused = await app.PostEventsAsync(Batch(3, "after")))
+        {
+            var text = await refused.Content.ReadAsStringAsync();
+            Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode} {text}");
+            Assert.StartsWith("Storage", JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        using (var notReady = await app.Client.GetAsync("/readyz"))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+    }
+
     private static long SavedWatermark(SqliteDatabase database)
     {
         using var connection = database.Open();
