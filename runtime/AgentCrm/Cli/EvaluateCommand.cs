@@ -37,7 +37,17 @@ internal static class EvaluateCommand
             progress?.Done();
             AgentCrmCli.Kept($"the report was stored as {id}; its output was not all written");
             if (p.GetValue(Html) is { } html)
-                await File.WriteAllTextAsync(html.FullName, HtmlReport.Render(report), token);
+            {
+                try
+                {
+                    await File.WriteAllTextAsync(html.FullName, HtmlReport.Render(report), token);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A full disk, a read-only mount: the report is stored by now; say so, with its id, as fit's --out does.
+                    return AgentCrmCli.Fail($"--html: cannot write {html.FullName}: {ex.Message} The report was stored as {id}.");
+                }
+            }
             Console.WriteLine(json ? WithId(report, id) : ReportText.Render(report) + $"\nreport {id}");
             return 0;
         }));

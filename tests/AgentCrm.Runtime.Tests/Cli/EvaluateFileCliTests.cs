@@ -94,6 +94,27 @@ public sealed class EvaluateFileCliTests
             s => s.GetProperty("name").GetString()!.StartsWith("upload:", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// An HTML file that passes the checks before the replay but cannot be written after it — a full disk (as on a full
+    /// tmpfs: "Failed to create … because the disk was full."), a read-only mount, here a symbolic link to itself — failed
+    /// with the I/O message alone, exit 1, for an evaluation that was stored: the line now names --html and the report's id.
+    /// </summary>
+    [Fact]
+    public async Task Evaluate_HtmlThatCannotBeWrittenAfterTheReplay_FailsNamingHtml_AndTheStoredReportsId()
+    {
+        var (dir, csv, mapping) = await FilesAsync();
+        var target = Path.Combine(dir, "report.html");
+        File.CreateSymbolicLink(target, target);
+
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", target]);
+
+        AssertOneLineFailure(result, $"--html: cannot write {target}");
+        var id = System.Text.RegularExpressions.Regex.Match(result.Stderr, "report was stored as (rep_[0-9a-f]+)").Groups[1].Value;
+        Assert.True(id.Length > 0, result.Stderr);
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        Assert.Equal(id, (await app.GetJsonAsync($"/v1/reports/{id}")).GetProperty("id").GetString());
+    }
+
     [Fact]
     public async Task Evaluate_CaseOptionsMisused_IsAUsageError_ExitTwo_AndStoresNothing()
     {
