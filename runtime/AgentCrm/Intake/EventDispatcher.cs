@@ -38,6 +38,8 @@ public sealed partial class EventDispatcher : BackgroundService
     private readonly SemaphoreSlim _gate;
     private readonly TimeProvider _time;
     private readonly ILogger<EventDispatcher> _logger;
+    /// <summary>A full disk fails every turn in flight alike: their storage failures are logged once per interval per kind, not one stack trace per event and retry.</summary>
+    private readonly LogThrottle _storageLog;
     private int _liveCount;
     private long _watermark;
 
@@ -49,6 +51,7 @@ public sealed partial class EventDispatcher : BackgroundService
         _watermarks = new WatermarkTable(database, writer);
         _time = time;
         _logger = logger;
+        _storageLog = new LogThrottle(StorageLogInterval, time);
         _gate = new SemaphoreSlim(options.Value.MaxInFlight);
         _store.Committed += OnCommitted;
     }
@@ -201,7 +204,10 @@ public sealed partial class EventDispatcher : BackgroundService
         catch (Exception ex) when (events.Count > 1)
         {
             // One bad event must not sink its neighbours: retry them one by one, so only the culprit is dead-lettered.
-            LogGroupRetry(ex, events[0].Event.CustomerId, events.Count);
+            if (!SqliteWriter.IsStorageFailure(ex))
+                LogGroupRetry(ex, events[0].Event.CustomerId, events.Count);
+            else if (_storageLog.ShouldLog("retry", out var unlogged))
+                LogStorageRetry(ex, events[0].Event.Id, events[0].Seq, unlogged, StorageLogInterval.TotalSeconds);
             _gate.Release();
             try
             {
@@ -231,13 +237,16 @@ public sealed partial class EventDispatcher : BackgroundService
                 if (attempt < RetryDelays.Length)
                 {
                     delay = RetryDelays[attempt];
-                    LogRetry(last, e.Event.Id, e.Seq, delay);
+                    if (!SqliteWriter.IsStorageFailure(last))
+                        LogRetry(last, e.Event.Id, e.Seq, delay);
+                    else if (_storageLog.ShouldLog("retry", out var unlogged))
+                        LogStorageRetry(last, e.Event.Id, e.Seq, unlogged, StorageLogInterval.TotalSeconds);
                 }
                 else if (SqliteWriter.IsStorageFailure(last))
                 {
                     delay = DurableRetryCap;
-                    if (attempt == RetryDelays.Length)
-                        LogWaitingForStorage(e.Event.Id, e.Seq, last.Message);
+                    if (attempt == RetryDelays.Length && _storageLog.ShouldLog("waiting", out var unlogged))
+                        LogWaitingForStorage(e.Event.Id, e.Seq, last.Message, unlogged, StorageLogInterval.TotalSeconds);
                 }
                 else
                     break;
@@ -276,8 +285,13 @@ public sealed partial class EventDispatcher : BackgroundService
             Interlocked.Exchange(ref _watermark, inFlight.Dequeue().Seq);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor for want of storage ({Reason}); retrying every 5 s until storage recovers, not dead-lettered")]
-    private partial void LogWaitingForStorage(string crmEventId, long seq, string reason);
+    private static readonly TimeSpan StorageLogInterval = TimeSpan.FromSeconds(10);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor for want of storage ({Reason}); retrying every 5 s until storage recovers, not dead-lettered ({Unlogged} more events began waiting since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogWaitingForStorage(string crmEventId, long seq, string reason, int unlogged, double interval);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor for want of storage; retrying ({Unlogged} more turns failed so since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogStorageRetry(Exception ex, string crmEventId, long seq, int unlogged, double interval);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events for customer {CustomerId} failed; retrying them one by one")]
     private partial void LogGroupRetry(Exception ex, string customerId, int count);

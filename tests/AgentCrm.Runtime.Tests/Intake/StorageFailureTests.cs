@@ -242,6 +242,32 @@ public sealed class StorageFailureTests
     }
 
     /// <summary>
+    /// A full disk fails every turn in flight alike (up to Intake:MaxInFlight, 20,000 events): each used to log its own
+    /// stack trace at each of its three retries and its group's (some 79,000 lines, 9 MB, in 10 s for 2,000 events on a full
+    /// tmpfs — onto what is often the same full disk). Storage failures of turns are logged as the writer's are: a stack
+    /// trace at most once per 10 s per kind, with the count of those not logged; each event still applies once after.
+    /// </summary>
+    [Fact]
+    public async Task TurnsFailingForWantOfStorage_LogAStackTraceOncePerInterval_NotOnePerEventAndRetry()
+    {
+        var (app, logs, store) = await StartAsync();
+        await using var _app = app;
+        var customers = Enumerable.Range(0, 40).Select(i => $"starved-{i}").ToList();
+        foreach (var customer in customers)
+            store.FailNextSaves(customer, 2, () => new Microsoft.Data.Sqlite.SqliteException("SQLite Error 13: 'database or disk is full'.", 13));
+        var events = customers.SelectMany(c => new[] { Ev.Make(c, "nps", DateTimeOffset.UtcNow.AddHours(-2), new { score = 3 }), Ev.Make(c, "login", DateTimeOffset.UtcNow.AddHours(-1), new { }) }).ToList();
+        using (var posted = await app.PostEventsAsync(events))
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+
+        await app.WaitForProcessingAsync();
+
+        foreach (var customer in customers)
+            Assert.Equal(2, await app.CustomerFieldAsync(customer, "events.total"));
+        var traces = logs.Entries.Where(e => e.Category.EndsWith("EventDispatcher", StringComparison.Ordinal) && e.Exception is not null).ToList();
+        Assert.True(traces.Count <= 2, $"{traces.Count} stack traces for {events.Count} events: {string.Join(" | ", traces.Take(5).Select(t => t.Message))}");
+    }
+
+    /// <summary>
     /// agentcrm.db deleted under the running server (an operator freeing space, a cleanup script): SQLite in WAL mode goes on
     /// committing into the unlinked file, so every 202 after it would be lost at the next stop (which then refuses the
     /// directory). The writer refuses instead: 503 naming storage, nothing "accepted", and not ready.
