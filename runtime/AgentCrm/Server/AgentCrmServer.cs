@@ -9,6 +9,7 @@ using AgentCrm.Dapr;
 using AgentCrm.Intake;
 using AgentCrm.Knowledge;
 using AgentCrm.Sandbox;
+using AgentCrm.Webhooks;
 using Serilog;
 using Serilog.Formatting.Json;
 
@@ -74,6 +75,7 @@ public static class AgentCrmServer
         builder.AddSandbox();
         builder.AddKnowledgeRuntime();
         builder.AddAccess();
+        builder.AddWebhooks();
         Observability.MetricsHosting.AddMetricsExport(builder);
 
         configure?.Invoke(builder.Services);
@@ -112,6 +114,7 @@ public static class AgentCrmServer
         app.MapCsmsApi();
         app.MapMeApi();
         app.MapAuditApi();
+        app.MapWebhooksApi();
         app.MapSandboxApi();
         app.MapJobsApi();
         app.MapKnowledgeApi();

@@ -10,9 +10,11 @@ public sealed record HealthStatus(string Status);
 /// <summary>
 /// Readiness; <see cref="Storage"/> is false when the database cannot be read, or while writes fail for want of storage (a
 /// full disk, an I/O error) — until a commit succeeds again, or <see cref="HealthApi.StorageFailureWindow"/> passes without
-/// another failure; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters).
+/// another failure; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters);
+/// <see cref="WebhooksFailing"/> counts webhook subscriptions whose latest attempt failed (reported only: a receiver that
+/// is down does not make this server unready).
 /// </summary>
-public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters);
+public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters, int WebhooksFailing);
 
 public static class HealthApi
 {
@@ -26,7 +28,8 @@ public static class HealthApi
         return app;
     }
 
-    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters, SqliteWriter writer)
+    private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters, SqliteWriter writer,
+        Webhooks.WebhookDispatcher webhooks)
     {
         bool storage;
         long dead = 0;
@@ -39,7 +42,7 @@ public static class HealthApi
         {
             storage = false;
         }
-        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark, dead);
+        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark, dead, webhooks.Failing);
         return storage && registry.Loaded ? TypedResults.Ok(status) : TypedResults.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

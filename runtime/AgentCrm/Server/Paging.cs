@@ -94,7 +94,7 @@ internal static class Paging
 internal static class NamedPage
 {
     /// <summary>The lists paged by name, each with its own cursor prefix (a cursor from one given to another is refused).</summary>
-    public const string Agents = "na:", CaseSets = "nc:", Documents = "nd:";
+    public const string Agents = "na:", CaseSets = "nc:", Documents = "nd:", Webhooks = "nw:";
 
     public static Results<Ok<ItemsPage<T>>, ProblemHttpResult> Of<T>(IEnumerable<T> items, Func<T, string> name, string? limit, string? cursor, string list)
     {

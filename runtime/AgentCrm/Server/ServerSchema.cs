@@ -239,5 +239,23 @@ public static class ServerSchema
         -- BriefStore.Query lets one filter lead, so the CSM's list stays on briefs_customer.
         CREATE INDEX IF NOT EXISTS briefs_status ON briefs(status, seq);
         CREATE INDEX IF NOT EXISTS briefs_scenario ON briefs(scenario, seq);
+        -- Webhook subscriptions; delivered_seq is the audit sequence up to which a subscription is done (its feed is the
+        -- audit log's brief records: WebhookStore). An older build ignores the table: it delivers nothing, loses nothing.
+        CREATE TABLE IF NOT EXISTS webhooks (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            csm_id TEXT,
+            agent_id TEXT,
+            secret TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            delivered_seq INTEGER NOT NULL,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            last_success_at TEXT,
+            last_failure_at TEXT,
+            last_error TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT
+        ) WITHOUT ROWID;
         """;
 }

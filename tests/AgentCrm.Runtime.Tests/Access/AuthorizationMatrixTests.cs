@@ -103,6 +103,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/me", Everyone, () => Get("/v1/me"), 200),
 
         new("GET", "/v1/audit", [Roles.Reviewer], () => Get("/v1/audit"), 200),
+        new("POST", "/v1/webhooks", [Roles.Ops], () => Post("/v1/webhooks", """{"url":"ftp://matrix.invalid/hook"}"""), 400),
+        new("GET", "/v1/webhooks", [Roles.Ops], () => Get("/v1/webhooks"), 200),
+        new("GET", "/v1/webhooks/{id}", [Roles.Ops], () => Get("/v1/webhooks/wh_nope"), 404),
+        new("DELETE", "/v1/webhooks/{id}", [Roles.Ops], () => Delete("/v1/webhooks/wh_nope"), 404),
         new("POST", "/v1/audit/verify", [Roles.Reviewer], () => Post("/v1/audit/verify", ""), 200),
 
         new("POST", "/v1/knowledge/documents", [Roles.Ops], () => Post("/v1/knowledge/documents?id=matrix-doc&title=Matrix", "# Renewals\n\nCall the customer before the contract ends.", "text/markdown"), 200, 201),

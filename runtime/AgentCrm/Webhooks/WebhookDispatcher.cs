@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using AgentCrm.Access;
+using AgentCrm.Briefs;
+using AgentCrm.Customers;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Webhooks;
+
+/// <summary>
+/// Delivers each subscription's changes in order, at least once, with one loop per subscription: a failing or slow
+/// endpoint holds back only its own subscription, never another one or the event path (a stored brief only signals the
+/// loops, after its commit). The position is the subscription's cursor in SQLite, moved after the receiver's 2xx, so a
+/// restart or a crash resends at most the change in flight, under the same delivery id.
+/// </summary>
+public sealed partial class WebhookDispatcher : BackgroundService
+{
+    /// <summary>Changes read per query of the feed.</summary>
+    internal const int BatchSize = 100;
+
+    public const string SignatureHeader = "X-AgentCrm-Signature";
+    public const string DeliveryHeader = "X-AgentCrm-Delivery";
+    public const string EventHeader = "X-AgentCrm-Event";
+
+    /// <summary>The view every payload carries: a CSM's (a review's verdict and reason, never the reviewer, note or label).</summary>
+    private static readonly Caller CsmView = new("webhook", Roles.Csm, "webhook");
+
+    private readonly WebhookStore _store;
+    private readonly BriefStore _briefs;
+    private readonly WebhookOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly HttpClient _http;
+    private readonly ConcurrentDictionary<string, Loop> _loops = new(StringComparer.Ordinal);
+    private readonly Channel<bool> _resync = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Counter<long> _deliveries;
+    private readonly Histogram<double> _duration;
+
+    public WebhookDispatcher(WebhookStore store, BriefStore briefs, IOptions<WebhookOptions> options, TimeProvider time, IMeterFactory meters, ILogger<WebhookDispatcher> logger)
+    {
+        _store = store;
+        _briefs = briefs;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        // No redirects: a subscription's URL is the one ops registered; a 3xx is a failed delivery, not a new destination.
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = _options.RequestTimeout,
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("AgentCrm-Webhooks/1");
+        var meter = meters.Create(RuntimeMetrics.MeterName);
+        _deliveries = meter.CreateCounter<long>("agentcrm.webhooks.deliveries", description: "Webhook delivery attempts, by outcome (delivered, failed).");
+        _duration = meter.CreateHistogram<double>("agentcrm.webhooks.delivery.duration", "ms", "One webhook delivery attempt, by outcome.");
+        meter.CreateObservableGauge("agentcrm.webhooks.backlog", Backlogs, description: "Changes a subscription has yet to deliver (counted up to 100,000).");
+        meter.CreateObservableGauge("agentcrm.webhooks.consecutive_failures", Failures, description: "Failed attempts in a row, per subscription (0 once one succeeds).");
+    }
+
+    /// <summary>Subscriptions whose latest attempt failed (for readiness's report; they do not make the server unready).</summary>
+    public int Failing => _loops.Values.Count(l => Volatile.Read(ref l.Failures) > 0);
+
+    /// <summary>Starts loops for new subscriptions and stops those of deleted ones now, rather than at the next poll.</summary>
+    public void Resync() => _resync.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _briefs.Changed += OnBriefChanged;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    Sync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+                {
+                    LogSyncFailed(ex);
+                }
+                await WaitAsync(_resync.Reader, _options.PollInterval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _briefs.Changed -= OnBriefChanged;
+            foreach (var loop in _loops.Values)
+                await loop.Cancel.CancelAsync();
+            await Task.WhenAll(_loops.Values.Select(l => l.Task));
+        }
+    }
+
+    private void Sync(CancellationToken stoppingToken)
+    {
+        var hooks = _store.List().ToDictionary(h => h.Id, StringComparer.Ordinal);
+        foreach (var (id, loop) in _loops)
+            if (!hooks.ContainsKey(id) && _loops.TryRemove(id, out _))
+                loop.Cancel.Cancel();
+        foreach (var hook in hooks.Values)
+            if (!_loops.ContainsKey(hook.Id))
+            {
+                var loop = new Loop(hook.Id, CancellationTokenSource.CreateLinkedTokenSource(stoppingToken)) { Failures = hook.ConsecutiveFailures };
+                _loops[hook.Id] = loop;
+                loop.Task = Task.Run(() => RunAsync(loop, hook, loop.Cancel.Token), CancellationToken.None);
+            }
+    }
+
+    // On the writer's thread, after the commit: signals only.
+    private void OnBriefChanged(Brief brief)
+    {
+        if (brief.Status is not (BriefStatus.Delivered or BriefStatus.Retracted))
+            return;
+        foreach (var loop in _loops.Values)
+            loop.Wake.Writer.TryWrite(true);
+    }
+
+    private async Task RunAsync(Loop loop, WebhookRecord first, CancellationToken ct)
+    {
+        var cursor = first.DeliveredSeq;
+        var persisted = cursor;
+        var lastPersist = _time.GetTimestamp();
+        // A backoff in progress when the server stopped is waited out, not restarted from the first delay.
+        if (first.NextAttemptAt is { } due && due > _time.GetUtcNow())
+            await DelayAsync(due - _time.GetUtcNow(), ct);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (_store.Get(loop.Id) is not { } hook)
+                    return;
+                var head = _store.Head();
+                var changes = _store.Changes(hook, cursor, head, BatchSize);
+                foreach (var change in changes)
+                {
+                    if (!await DeliverAsync(loop, hook, change, ct))
+                        return;
+                    cursor = persisted = change.Seq;
+                    lastPersist = _time.GetTimestamp();
+                }
+                if (changes.Count == BatchSize)
+                    continue;
+                // Everything up to the head was looked at: changes not for this subscription are passed over. Saved now and
+                // then (a restart otherwise reads them again), not after every wake.
+                cursor = Math.Max(cursor, head);
+                if (cursor > persisted && _time.GetElapsedTime(lastPersist) >= _options.PollInterval)
+                {
+                    if (!await _store.AdvanceAsync(loop.Id, cursor, 0))
+                        return;
+                    persisted = cursor;
+                    lastPersist = _time.GetTimestamp();
+                }
+                await WaitAsync(loop.Wake.Reader, _options.PollInterval, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage trouble (a full disk): nothing was lost, the cursor did not move; try again after a pause.
+                LogLoopFailed(ex, loop.Id);
+                await DelayAsync(_options.PollInterval, ct);
+            }
+        }
+    }
+
+    /// <summary>Sends one change until the receiver accepts it; false when the subscription was deleted or the server stops.</summary>
+    private async Task<bool> DeliverAsync(Loop loop, WebhookRecord hook, WebhookChange change, CancellationToken ct)
+    {
+        var deliveryId = $"{hook.Id}-{change.Seq.ToString(CultureInfo.InvariantCulture)}";
+        var body = Payload(deliveryId, hook.Id, change);
+        while (!ct.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var error = await SendAsync(hook, deliveryId, change.Type, body, ct);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (error is null)
+            {
+                _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "delivered"));
+                _duration.Record(elapsed, new KeyValuePair<string, object?>("outcome", "delivered"));
+                var recovered = Volatile.Read(ref loop.Failures);
+                Volatile.Write(ref loop.Failures, 0);
+                if (recovered > 0)
+                    LogRecovered(hook.Id, recovered);
+                return await _store.AdvanceAsync(hook.Id, change.Seq, 1);
+            }
+            if (ct.IsCancellationRequested)
+                return false;
+            _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            _duration.Record(elapsed, new KeyValuePair<string, object?>("outcome", "failed"));
+            var failures = Interlocked.Increment(ref loop.Failures);
+            var delay = Backoff(failures, _options.RetryBaseDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
+            LogFailed(hook.Id, deliveryId, error, failures, delay.TotalSeconds);
+            if (!await _store.FailedAsync(hook.Id, error, failures, _time.GetUtcNow() + delay))
+                return false;
+            await DelayAsync(delay, ct);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Exponential backoff with jitter: the base delay doubled per failure after the first, capped, then scaled by a
+    /// factor between 0.5 and 1 (<paramref name="jitter"/> in [0, 1)), so receivers coming back are not hit in step.
+    /// </summary>
+    public static TimeSpan Backoff(int failures, TimeSpan baseDelay, TimeSpan maxDelay, double jitter)
+    {
+        var exponent = Math.Min(failures - 1, 30);
+        var ticks = Math.Min(maxDelay.Ticks, baseDelay.Ticks * Math.Pow(2, exponent));
+        return TimeSpan.FromTicks((long)(ticks * (0.5 + jitter / 2)));
+    }
+
+    /// <summary>The request body: the same bytes for every attempt of this change in this process.</summary>
+    private static byte[] Payload(string deliveryId, string hookId, WebhookChange change)
+    {
+        var brief = BriefStore.AsSeenBy(JsonSerializer.Deserialize<Brief>(change.BriefJson, BriefStore.Json)!, CsmView);
+        return JsonSerializer.SerializeToUtf8Bytes(new WebhookPayload(deliveryId, change.Type, change.At, hookId, change.Seq, brief), BriefStore.Json);
+    }
+
+    /// <summary>One attempt: null when the receiver answered 2xx, else why it failed.</summary>
+    private async Task<string?> SendAsync(WebhookRecord hook, string deliveryId, string type, byte[] body, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.Add(DeliveryHeader, deliveryId);
+        request.Headers.Add(EventHeader, type);
+        request.Headers.Add(SignatureHeader, Sign(hook.Secret, _time.GetUtcNow().ToUnixTimeSeconds(), body));
+        try
+        {
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            var status = (int)response.StatusCode;
+            return status is >= 200 and < 300 ? null : $"HTTP {status}{(status is >= 300 and < 400 ? " (redirects are not followed)" : "")}";
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return $"no answer within {_options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        }
+        catch (HttpRequestException ex)
+        {
+            return ex.HttpRequestError == HttpRequestError.Unknown ? "request failed" : $"request failed: {ex.HttpRequestError}";
+        }
+        catch (OperationCanceledException)
+        {
+            return "stopped";
+        }
+    }
+
+    /// <summary>
+    /// <c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 over "t.body" keyed with the secret's UTF-8 bytes&gt;</c>: the
+    /// receiver recomputes it from the raw body, compares in constant time, and refuses an old <c>t</c> (a replay).
+    /// </summary>
+    public static string Sign(string secret, long timestamp, ReadOnlySpan<byte> body)
+    {
+        var t = timestamp.ToString(CultureInfo.InvariantCulture);
+        var signed = new byte[t.Length + 1 + body.Length];
+        Encoding.ASCII.GetBytes(t, signed);
+        signed[t.Length] = (byte)'.';
+        body.CopyTo(signed.AsSpan(t.Length + 1));
+        return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed))}";
+    }
+
+    private async Task WaitAsync(ChannelReader<bool> signal, TimeSpan wait, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(wait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            await signal.WaitToReadAsync(linked.Token);
+            signal.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, ct);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private IEnumerable<Measurement<long>> Backlogs()
+    {
+        List<WebhookRecord> hooks;
+        try
+        {
+            hooks = [.. _store.List()];
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            yield break;
+        }
+        foreach (var hook in hooks)
+            yield return new Measurement<long>(_store.Backlog(hook), new KeyValuePair<string, object?>("webhook", hook.Id));
+    }
+
+    private IEnumerable<Measurement<int>> Failures()
+    {
+        foreach (var loop in _loops.Values)
+            yield return new Measurement<int>(Volatile.Read(ref loop.Failures), new KeyValuePair<string, object?>("webhook", loop.Id));
+    }
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    private sealed class Loop(string id, CancellationTokenSource cancel)
+    {
+        public string Id { get; } = id;
+        public CancellationTokenSource Cancel { get; } = cancel;
+        public Channel<bool> Wake { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        public Task Task { get; set; } = Task.CompletedTask;
+        public int Failures;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId}: delivery {DeliveryId} failed ({Error}); {Failures} failures in a row, next attempt in {Delay:0.#} s")]
+    private partial void LogFailed(string webhookId, string deliveryId, string error, int failures, double delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {WebhookId}: delivering again after {Failures} failed attempts")]
+    private partial void LogRecovered(string webhookId, int failures);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook {WebhookId}: its delivery loop failed; it resumes from its cursor")]
+    private partial void LogLoopFailed(Exception ex, string webhookId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhooks: reading the subscriptions failed; trying again")]
+    private partial void LogSyncFailed(Exception ex);
+}
+
+/// <summary>What a receiver gets: a delivery id stable across retries (dedupe on it), the event, and the brief as a CSM reads it.</summary>
+public sealed record WebhookPayload(string Id, string Type, DateTimeOffset OccurredAt, string WebhookId, long Sequence, Brief Brief);

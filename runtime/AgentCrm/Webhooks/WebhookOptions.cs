@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Webhooks;
+
+/// <summary>Settings under <c>Webhooks</c>: how deliveries are timed out and retried, how often idle subscriptions look for changes.</summary>
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    public static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one delivery may take (connect, send, the receiver's answer) before it counts as failed.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first retry's delay; each further failure doubles it, up to <see cref="RetryMaxDelay"/>, with jitter.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two attempts: a subscription never gives up, it retries at least this often.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How often a caught-up subscription looks for changes it was not told about (another process's, a missed signal).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most subscriptions at once (each has its own delivery loop).</summary>
+    public int MaxSubscriptions { get; set; } = 100;
+}
+
+internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions o)
+    {
+        var errors = new List<string>();
+        if (o.RequestTimeout < TimeSpan.FromMilliseconds(100) || o.RequestTimeout > WebhookOptions.MaxRequestTimeout)
+            errors.Add($"Webhooks:RequestTimeout must be between 00:00:00.100 and {WebhookOptions.MaxRequestTimeout:c} (got {o.RequestTimeout:c}).");
+        if (o.RetryBaseDelay < TimeSpan.FromMilliseconds(10) || o.RetryBaseDelay > TimeSpan.FromHours(1))
+            errors.Add($"Webhooks:RetryBaseDelay must be between 00:00:00.010 and 01:00:00 (got {o.RetryBaseDelay:c}).");
+        if (o.RetryMaxDelay < o.RetryBaseDelay || o.RetryMaxDelay > TimeSpan.FromDays(1))
+            errors.Add($"Webhooks:RetryMaxDelay must be between Webhooks:RetryBaseDelay and 1.00:00:00 (got {o.RetryMaxDelay:c}).");
+        if (o.PollInterval < TimeSpan.FromMilliseconds(100) || o.PollInterval > TimeSpan.FromHours(1))
+            errors.Add($"Webhooks:PollInterval must be between 00:00:00.100 and 01:00:00 (got {o.PollInterval:c}).");
+        if (o.MaxSubscriptions is < 1 or > 1000)
+            errors.Add($"Webhooks:MaxSubscriptions must be between 1 and 1000 (got {o.MaxSubscriptions}).");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using AgentCrm.Audit;
+using AgentCrm.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Webhooks;
+
+/// <summary>A subscription as stored: where to send, what to send (filters), the secret, and how far delivery got.</summary>
+public sealed record WebhookRecord(
+    string Id, string Url, string? CsmId, string? AgentId, string Secret, DateTimeOffset CreatedAt, string CreatedBy,
+    long DeliveredSeq, long Delivered, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt);
+
+/// <summary>One change a subscription is to receive: its position in the audit log, the event type, when, and the brief now.</summary>
+public sealed record WebhookChange(long Seq, string Type, DateTimeOffset At, string BriefJson);
+
+/// <summary>
+/// Subscriptions in SQLite, and the feed they deliver. The feed is derived from what a brief's change already writes in
+/// its own transaction, the hash-chained audit log (<c>brief.created</c>, <c>brief.approved</c>, <c>brief.vetoed</c>):
+/// its sequence is the durable change order, so the event path writes nothing more for webhooks, and a subscription's
+/// cursor is the audit sequence up to which it is done.
+/// </summary>
+public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
+{
+    public const string BriefDelivered = "brief.delivered";
+    public const string BriefRetracted = "brief.retracted";
+
+    /// <summary>Most changes a backlog count reads (GET, metrics): past it the count says "at least".</summary>
+    public const int BacklogCountCap = 100_000;
+
+    /// <summary>
+    /// The changes a CSM may see, of one subscription, after <c>$after</c> and up to <c>$upTo</c>: briefs stored as
+    /// delivered, held briefs approved (pendingReview → delivered), delivered briefs retracted by a veto. Never shadow,
+    /// pending or vetoed ones. The audit's primary key walks the range in order ("+" keeps the planner off audit_action,
+    /// which would read every brief record after the cursor and sort them for each batch of a large backlog); each record
+    /// finds its brief by id.
+    /// </summary>
+    private const string FeedFrom = """
+        FROM audit a JOIN briefs b ON b.id = substr(a.subject, 7)
+        WHERE a.seq > $after AND a.seq <= $upTo AND +a.action IN ('brief.created', 'brief.approved', 'brief.vetoed')
+          AND ((a.action = 'brief.created' AND json_extract(a.data, '$.status') = 'delivered')
+            OR (a.action = 'brief.approved' AND json_extract(a.data, '$.from') = 'pendingReview' AND json_extract(a.data, '$.to') = 'delivered')
+            OR (a.action = 'brief.vetoed' AND json_extract(a.data, '$.to') = 'retracted'))
+          AND ($agent IS NULL OR b.agent_id = $agent)
+          AND ($csm IS NULL OR b.customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm))
+        """;
+
+    private const string Columns = "id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq, delivered, last_success_at, last_failure_at, last_error, consecutive_failures, next_attempt_at";
+
+    /// <summary>A new secret: 32 random bytes, base64url, prefixed so it is recognisable in a secret store.</summary>
+    public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>
+    /// Stores a subscription and its audit record in one transaction; it starts at the audit log's head, so it receives
+    /// the changes from now on. Null when <paramref name="max"/> subscriptions exist already.
+    /// </summary>
+    public Task<WebhookRecord?> CreateAsync(string url, string? csmId, string? agentId, string secret, string actor, int max, CancellationToken cancellationToken) =>
+        writer.WriteAsync(ctx =>
+        {
+            var count = ctx.Command("SELECT count(*) FROM webhooks");
+            if ((long)count.ExecuteScalar()! >= max)
+                return null;
+            var head = ctx.Command("SELECT coalesce(max(seq), 0) FROM audit");
+            var seq = (long)head.ExecuteScalar()!;
+            var now = time.GetUtcNow();
+            var id = "wh_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+            ctx.Execute("INSERT INTO webhooks (id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq) VALUES ($id, $u, $c, $a, $s, $t, $by, $seq)",
+                ("$id", id), ("$u", url), ("$c", csmId), ("$a", agentId), ("$s", secret), ("$t", now.ToString("O")), ("$by", actor), ("$seq", seq));
+            // The audit record comes after the head is read: this subscription starts after it, never at its own record.
+            audit.Append(ctx, actor, "webhook.created", $"webhook:{id}", new Dictionary<string, object?>
+            {
+                ["url"] = url,
+                ["csmId"] = csmId,
+                ["agentId"] = agentId,
+                ["from"] = seq,
+            }, now);
+            return (WebhookRecord?)new WebhookRecord(id, url, csmId, agentId, secret, now, actor, seq, 0, null, null, null, 0, null);
+        }).WaitAsync(cancellationToken);
+
+    /// <summary>Removes a subscription (audited, with how far it had delivered); false when there is none.</summary>
+    public Task<bool> DeleteAsync(string id, string actor, CancellationToken cancellationToken) =>
+        writer.WriteAsync(ctx =>
+        {
+            var read = ctx.Command("SELECT delivered_seq, url FROM webhooks WHERE id = $id", "$id");
+            read.Parameters["$id"].Value = id;
+            long seq;
+            string url;
+            using (var reader = read.ExecuteReader())
+            {
+                if (!reader.Read())
+                    return false;
+                seq = reader.GetInt64(0);
+                url = reader.GetString(1);
+            }
+            ctx.Execute("DELETE FROM webhooks WHERE id = $id", ("$id", id));
+            audit.Append(ctx, actor, "webhook.deleted", $"webhook:{id}", new Dictionary<string, object?> { ["url"] = url, ["deliveredSeq"] = seq }, time.GetUtcNow());
+            return true;
+        }).WaitAsync(cancellationToken);
+
+    public IReadOnlyList<WebhookRecord> List()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM webhooks ORDER BY id";
+        return Read(cmd);
+    }
+
+    public WebhookRecord? Get(string id)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM webhooks WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return Read(cmd).FirstOrDefault();
+    }
+
+    private static List<WebhookRecord> Read(SqliteCommand cmd)
+    {
+        var list = new List<WebhookRecord>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+            list.Add(new WebhookRecord(reader.GetString(0), reader.GetString(1), Text(reader, 2), Text(reader, 3), reader.GetString(4),
+                Time(reader, 5)!.Value, reader.GetString(6), reader.GetInt64(7), reader.GetInt64(8), Time(reader, 9), Time(reader, 10), Text(reader, 11),
+                reader.GetInt32(12), Time(reader, 13)));
+        return list;
+    }
+
+    private static string? Text(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+
+    private static DateTimeOffset? Time(SqliteDataReader reader, int i) =>
+        reader.IsDBNull(i) ? null : DateTimeOffset.Parse(reader.GetString(i), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    /// <summary>The audit log's head: every change at or below it is committed (one writer at a time assigns the sequence).</summary>
+    public long Head()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT coalesce(max(seq), 0) FROM audit";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>The next changes of <paramref name="hook"/> after <paramref name="after"/> and up to <paramref name="upTo"/>, oldest first.</summary>
+    public IReadOnlyList<WebhookChange> Changes(WebhookRecord hook, long after, long upTo, int limit)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT a.seq, a.action, a.at, b.body {FeedFrom} ORDER BY a.seq LIMIT $limit";
+        Bind(cmd, hook, after, upTo);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        var list = new List<WebhookChange>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+            list.Add(new WebhookChange(reader.GetInt64(0), reader.GetString(1) == "brief.vetoed" ? BriefRetracted : BriefDelivered,
+                DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), reader.GetString(3)));
+        return list;
+    }
+
+    /// <summary>Changes <paramref name="hook"/> has yet to deliver, counted up to <see cref="BacklogCountCap"/>.</summary>
+    public long Backlog(WebhookRecord hook)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT count(*) FROM (SELECT 1 {FeedFrom} LIMIT {BacklogCountCap})";
+        Bind(cmd, hook, hook.DeliveredSeq, long.MaxValue);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private static void Bind(SqliteCommand cmd, WebhookRecord hook, long after, long upTo)
+    {
+        cmd.Parameters.AddWithValue("$after", after);
+        cmd.Parameters.AddWithValue("$upTo", upTo);
+        cmd.Parameters.AddWithValue("$agent", (object?)hook.AgentId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$csm", (object?)hook.CsmId ?? DBNull.Value);
+    }
+
+    /// <summary>
+    /// Records a delivery the receiver accepted (or, with <paramref name="delivered"/> 0, changes passed over as not this
+    /// subscription's): the cursor moves to <paramref name="seq"/>, never back, and failures are cleared. False when the
+    /// subscription was deleted meanwhile.
+    /// </summary>
+    public Task<bool> AdvanceAsync(string id, long seq, int delivered) =>
+        writer.WriteAsync(ctx => ctx.Execute(
+            """
+            UPDATE webhooks SET delivered_seq = max(delivered_seq, $seq), delivered = delivered + $n,
+                last_success_at = CASE WHEN $n > 0 THEN $t ELSE last_success_at END,
+                consecutive_failures = CASE WHEN $n > 0 THEN 0 ELSE consecutive_failures END,
+                next_attempt_at = CASE WHEN $n > 0 THEN NULL ELSE next_attempt_at END
+            WHERE id = $id
+            """,
+            ("$seq", seq), ("$n", delivered), ("$t", time.GetUtcNow().ToString("O")), ("$id", id)) > 0);
+
+    /// <summary>Records a failed attempt and when the next one is due.</summary>
+    public Task<bool> FailedAsync(string id, string error, int failures, DateTimeOffset next) =>
+        writer.WriteAsync(ctx => ctx.Execute(
+            "UPDATE webhooks SET last_failure_at = $t, last_error = $e, consecutive_failures = $f, next_attempt_at = $next WHERE id = $id",
+            ("$t", time.GetUtcNow().ToString("O")), ("$e", error), ("$f", failures), ("$next", next.ToString("O")), ("$id", id)) > 0);
+}

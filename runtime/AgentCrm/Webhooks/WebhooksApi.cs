@@ -1,0 +1,109 @@
+using AgentCrm.Access;
+using AgentCrm.Agents;
+using AgentCrm.Server;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace AgentCrm.Webhooks;
+
+public sealed record WebhookRequest(string? Url, string? CsmId, string? AgentId, string? Secret);
+
+/// <summary>A subscription and its delivery state, never its secret.</summary>
+public sealed record WebhookView(
+    string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
+    long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt)
+{
+    public static WebhookView Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
+        r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt);
+}
+
+/// <summary>The answer to a create: the subscription, and its secret this once.</summary>
+public sealed record WebhookCreated(string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy, long Cursor, string Secret);
+
+/// <summary>Ops manage webhook subscriptions: briefs CSMs may see, pushed as they are delivered or retracted.</summary>
+public static class WebhooksApi
+{
+    public const int MaxUrlLength = 2048;
+    public const int MinSecretLength = 16;
+    public const int MaxSecretLength = 256;
+
+    public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
+        group.MapPost("/", CreateAsync).WithName("CreateWebhook").RequireRoles(Roles.Ops)
+            .WithSummary("Subscribe a URL to delivered and retracted briefs (optionally one CSM's accounts, one agent); the secret is returned once.")
+            .Accepts<WebhookRequest>("application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/", List).WithName("ListWebhooks").RequireRoles(Roles.Ops).ProducesValidationProblem();
+        group.MapGet("/{id}", Get).WithName("GetWebhook").RequireRoles(Roles.Ops)
+            .WithSummary("One subscription's delivery state: delivered, backlog, last success, failures in a row, next attempt.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(Roles.Ops)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    public static async Task<Results<Created<WebhookCreated>, ProblemHttpResult>> CreateAsync(HttpRequest request, WebhookStore store, WebhookDispatcher dispatcher,
+        AgentRegistry registry, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<WebhookRequest>(request, 64 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        var errors = Validate(body, registry);
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        var secret = body!.Secret ?? WebhookStore.NewSecret();
+        var max = options.Value.MaxSubscriptions;
+        if (await store.CreateAsync(body.Url!, body.CsmId, body.AgentId, secret, Caller.From(context.User).AuditActor, max, cancellationToken) is not { } hook)
+            return Problems.Validation(new Dictionary<string, string[]> { ["url"] = [$"There are {max} subscriptions already (Webhooks:MaxSubscriptions); delete one first."] },
+                StatusCodes.Status409Conflict);
+        dispatcher.Resync();
+        return TypedResults.Created($"/v1/webhooks/{hook.Id}",
+            new WebhookCreated(hook.Id, hook.Url, hook.CsmId, hook.AgentId, hook.CreatedAt, hook.CreatedBy, hook.DeliveredSeq, secret));
+    }
+
+    /// <summary>Every field at fault, by name: an absolute http(s) URL without credentials, a CSM id, a registered agent, a secret of sane length.</summary>
+    internal static Dictionary<string, string[]> Validate(WebhookRequest? body, AgentRegistry registry)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (body?.Url is not { } url || url.Length == 0)
+            errors["url"] = ["url is required: the absolute http or https URL the briefs are posted to."];
+        else if (url.Length > MaxUrlLength)
+            errors["url"] = [$"url is at most {MaxUrlLength} characters."];
+        else if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.Host.Length == 0
+            || url.Any(char.IsWhiteSpace))
+            errors["url"] = ["url must be an absolute http or https URL (https://host/path)."];
+        else if (uri.UserInfo.Length > 0)
+            errors["url"] = ["url must not carry a user name or password (user:pass@host): the requests are signed with the secret instead."];
+        else if (uri.Fragment.Length > 0)
+            errors["url"] = ["url must not have a fragment (#…): it is never sent."];
+        if (body?.CsmId is { } csm && !ApiKeyStore.IsValidName(csm))
+            errors["csmId"] = ["A CSM id is 1-64 characters: letters, digits and . _ @ -."];
+        if (body?.AgentId is { } agent && (agent.Length > 64 || registry.Versions(agent).Count == 0))
+            errors["agentId"] = [$"No agent '{(agent.Length > 64 ? agent[..64] + "…" : agent)}' is registered (GET /v1/agents lists them)."];
+        if (body?.Secret is { } secret && (secret.Length is < MinSecretLength or > MaxSecretLength || secret.Any(c => c is < '!' or > '~')))
+            errors["secret"] = [$"secret is {MinSecretLength}-{MaxSecretLength} printable ASCII characters without spaces; leave it out to have one generated."];
+        return errors;
+    }
+
+    public static Results<Ok<ItemsPage<WebhookView>>, ProblemHttpResult> List(WebhookStore store, string? limit, string? cursor)
+    {
+        var page = NamedPage.Of(store.List(), h => h.Id, limit, cursor, NamedPage.Webhooks);
+        if (page.Result is not Ok<ItemsPage<WebhookRecord>> { Value: { } records })
+            return (ProblemHttpResult)page.Result;
+        return TypedResults.Ok(new ItemsPage<WebhookView>(records.Items.Select(r => WebhookView.Of(r, store.Backlog(r))).ToList(), records.NextCursor));
+    }
+
+    public static Results<Ok<WebhookView>, ProblemHttpResult> Get(string id, WebhookStore store) =>
+        store.Get(id) is { } hook ? TypedResults.Ok(WebhookView.Of(hook, store.Backlog(hook))) : Problems.NotFound($"No webhook '{id}'.");
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, WebhookStore store, WebhookDispatcher dispatcher, HttpContext context, CancellationToken cancellationToken)
+    {
+        if (!await store.DeleteAsync(id, Caller.From(context.User).AuditActor, cancellationToken))
+            return Problems.NotFound($"No webhook '{id}'.");
+        dispatcher.Resync();
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,259 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Runtime.Tests.Reviews;
+
+namespace AgentCrm.Runtime.Tests.Webhooks;
+
+/// <summary>Webhooks end to end: a real receiver on loopback, retries, a restart, signatures, CSM scoping, retractions, and the API's refusals.</summary>
+public sealed class WebhookTests
+{
+    /// <summary>Short retries and polls, so a test waits milliseconds where production waits seconds.</summary>
+    private static readonly Dictionary<string, string?> Fast = new()
+    {
+        ["Webhooks:RetryBaseDelay"] = "00:00:00.050",
+        ["Webhooks:RetryMaxDelay"] = "00:00:00.200",
+        ["Webhooks:PollInterval"] = "00:00:00.200",
+        ["Webhooks:RequestTimeout"] = "00:00:05",
+    };
+
+    private static async Task<(string Id, string Secret)> SubscribeAsync(AgentCrmApp app, string json)
+    {
+        using var response = await app.Client.PostAsync("/v1/webhooks", Variants.Json(json));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.Equal($"/v1/webhooks/{body.GetProperty("id").GetString()}", response.Headers.Location!.OriginalString);
+        return (body.GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);
+    }
+
+    private static async Task<List<string>> DeliveredBriefIdsAsync(AgentCrmApp app, string customerId) =>
+        (await app.BriefsAsync($"&customerId={customerId}&status=delivered")).Select(b => b.GetProperty("id").GetString()!).ToList();
+
+    [Fact]
+    public async Task Delivery_FailingEndpoint_IsRetriedUntilAccepted_SameIdAndBody_Signed_ThenVetoSendsRetracted()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.FailFirst = 3;
+        await using var app = await AgentCrmApp.StartAsync(settings: Fast);
+        var (id, secret) = await SubscribeAsync(app, $$"""{"url":"{{receiver.Url}}"}""");
+        Assert.StartsWith("whsec_", secret);
+
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var delivered = await DeliveredBriefIdsAsync(app, "acme");
+        Assert.NotEmpty(delivered);
+        var accepted = await receiver.WaitForAsync(delivered.Count);
+
+        // The first delivery failed three times and was retried with the same delivery id and the same bytes.
+        var first = accepted[0];
+        var attemptsOfFirst = receiver.Attempts.Where(a => a.DeliveryId == first.DeliveryId).ToList();
+        Assert.Equal(4, attemptsOfFirst.Count);
+        Assert.Equal([503, 503, 503, 200], attemptsOfFirst.Select(a => a.Answered).ToList());
+        Assert.All(attemptsOfFirst, a => Assert.Equal(first.Body, a.Body));
+        Assert.All(accepted, a => Assert.True(WebhookReceiver.Verifies(a, secret, TimeSpan.FromMinutes(5)), $"signature of {a.DeliveryId} does not verify"));
+        Assert.False(WebhookReceiver.Verifies(first, secret + "x", TimeSpan.FromMinutes(5)));
+        Assert.StartsWith("application/json", first.ContentType);
+
+        // Each delivered brief once, in the order they were stored (oldest first), as the API returns them.
+        Assert.Equal(delivered.AsEnumerable().Reverse().ToList(), accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!).ToList());
+        var json = first.Json;
+        Assert.Equal("brief.delivered", json.GetProperty("type").GetString());
+        Assert.Equal("brief.delivered", first.Event);
+        Assert.Equal(first.DeliveryId, json.GetProperty("id").GetString());
+        Assert.Equal(id, json.GetProperty("webhookId").GetString());
+        Assert.Equal("delivered", json.GetProperty("brief").GetProperty("status").GetString());
+        var sequences = accepted.Select(a => a.Json.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(sequences.Order().ToList(), sequences);
+
+        var state = await app.GetJsonAsync($"/v1/webhooks/{id}");
+        Assert.False(state.TryGetProperty("secret", out _));
+        Assert.Equal(delivered.Count, state.GetProperty("delivered").GetInt64());
+        Assert.Equal(0, state.GetProperty("backlog").GetInt64());
+        Assert.Equal(0, state.GetProperty("consecutiveFailures").GetInt32());
+        Assert.Equal(JsonValueKind.String, state.GetProperty("lastSuccessAt").ValueKind);
+        Assert.Equal("HTTP 503", state.GetProperty("lastError").GetString());
+
+        // A veto after delivery: brief.retracted, with the reason a CSM may read and without the reviewer's name or note.
+        using var reviewer = await app.ClientAsync("reviewer", "rita");
+        var vetoed = delivered[0];
+        using (var veto = await reviewer.PostAsync($"/v1/briefs/{vetoed}/veto", Variants.Json("""{"reason":"Renewed last week","note":"internal","correctLabel":false}""")))
+            Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
+        var retracted = (await receiver.WaitForAsync(delivered.Count + 1))[^1];
+        Assert.Equal("brief.retracted", retracted.Event);
+        var brief = retracted.Json.GetProperty("brief");
+        Assert.Equal(vetoed, brief.GetProperty("id").GetString());
+        Assert.Equal("retracted", brief.GetProperty("status").GetString());
+        Assert.Equal("Renewed last week", brief.GetProperty("review").GetProperty("reason").GetString());
+        Assert.Equal(JsonValueKind.Null, brief.GetProperty("review").GetProperty("reviewer").ValueKind);
+        Assert.Equal(JsonValueKind.Null, brief.GetProperty("review").GetProperty("note").ValueKind);
+        Assert.True(WebhookReceiver.Verifies(retracted, secret, TimeSpan.FromMinutes(5)));
+
+        var audit = await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}");
+        Assert.Equal("webhook.created", Assert.Single(audit.GetProperty("items").EnumerateArray()).GetProperty("action").GetString());
+        Assert.Equal(0, receiver.Redelivered);
+    }
+
+    [Fact]
+    public async Task Backlog_SurvivesARestart_AndIsDeliveredAfterIt_EachChangeOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var data = TempDirectory.Create();
+        string id;
+        List<string> before;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            (id, _) = await SubscribeAsync(app, $$"""{"url":"{{receiver.Url}}"}""");
+            await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+            await app.WaitForProcessingAsync();
+            await receiver.WaitForAsync((await DeliveredBriefIdsAsync(app, "acme")).Count);
+            // The receiver goes down; briefs keep coming and wait in the backlog.
+            receiver.Down = true;
+            await app.PostEventsAsync([.. Timelines.AtRisk("globex", DateTimeOffset.UtcNow), .. Timelines.AtRisk("initech", DateTimeOffset.UtcNow)]);
+            await app.WaitForProcessingAsync();
+            before = [.. await DeliveredBriefIdsAsync(app, "acme"), .. await DeliveredBriefIdsAsync(app, "globex"), .. await DeliveredBriefIdsAsync(app, "initech")];
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            JsonElement state;
+            while ((state = await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("consecutiveFailures").GetInt32() < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"expected failed attempts while the receiver is down: {state}");
+                await Task.Delay(20);
+            }
+            Assert.True(state.GetProperty("backlog").GetInt64() > 0, state.ToString());
+            Assert.Equal("HTTP 503", state.GetProperty("lastError").GetString());
+            // Reported by readiness, but a receiver that is down does not make the server unready.
+            var ready = await app.GetJsonAsync("/readyz");
+            Assert.Equal(1, ready.GetProperty("webhooksFailing").GetInt32());
+            Assert.Equal("ready", ready.GetProperty("status").GetString());
+        }
+
+        receiver.Down = false;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            var accepted = await receiver.WaitForAsync(before.Count);
+            var briefIds = accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!).ToList();
+            Assert.Equal(before.Order().ToList(), briefIds.Order().ToList());
+            Assert.Equal(briefIds.Count, briefIds.Distinct().Count());
+            var sequences = accepted.Select(a => a.Json.GetProperty("sequence").GetInt64()).ToList();
+            Assert.Equal(sequences.Order().ToList(), sequences);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            JsonElement state;
+            while ((state = await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("backlog").GetInt64() > 0 || state.GetProperty("delivered").GetInt64() < before.Count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"expected the backlog delivered: {state}");
+                await Task.Delay(20);
+            }
+            Assert.Equal(0, state.GetProperty("consecutiveFailures").GetInt32());
+            // Nothing more arrives: every change was delivered once (a redelivery would have the same id).
+            await Task.Delay(500);
+            Assert.Equal(before.Count, receiver.Accepted.Count);
+        }
+    }
+
+    [Fact]
+    public async Task CsmAndAgentFilters_SendOnlyThatCsmsAccounts_AndHeldBriefsOnlyOnceApproved()
+    {
+        await using var everything = await WebhookReceiver.StartAsync();
+        await using var carlas = await WebhookReceiver.StartAsync();
+        await using var otherAgent = await WebhookReceiver.StartAsync();
+        await using var app = await AgentCrmApp.StartAsync(settings: Fast);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}"""))).StatusCode);
+        await SubscribeAsync(app, $$"""{"url":"{{everything.Url}}"}""");
+        await SubscribeAsync(app, $$"""{"url":"{{carlas.Url}}","csmId":"carla","secret":"a-secret-of-our-own-0123"}""");
+        await SubscribeAsync(app, $$"""{"url":"{{otherAgent.Url}}","agentId":"compliance-check"}""");
+
+        // globex (not carla's) first, acme after: in-order delivery means carla's receiver saw acme only after globex was passed over.
+        await app.PostEventsAsync(Timelines.AtRisk("globex", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var globex = await DeliveredBriefIdsAsync(app, "globex");
+        var acme = await DeliveredBriefIdsAsync(app, "acme");
+        await everything.WaitForAsync(globex.Count + acme.Count);
+        var carla = await carlas.WaitForAsync(acme.Count);
+        Assert.All(carla, a => Assert.Equal("acme", a.Json.GetProperty("brief").GetProperty("customerId").GetString()));
+        Assert.Empty(otherAgent.Attempts);
+
+        // A version that holds its briefs: nothing is sent while a brief is pending review; its approval sends brief.delivered.
+        await Variants.RegisterAsync(app, "1.1.0-review", m => m["vetoPolicy"] = "reviewBeforeDelivery");
+        await app.EvaluateAndPromoteAsync("renewal-risk", "1.1.0-review");
+        var sent = everything.Accepted.Count;
+        await app.PostEventsAsync(Timelines.AtRisk("umbrella", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var held = Assert.Single(await app.BriefsAsync("&customerId=umbrella"));
+        Assert.Equal("pendingReview", held.GetProperty("status").GetString());
+        await Task.Delay(600);
+        Assert.Equal(sent, everything.Accepted.Count);
+        using var reviewer = await app.ClientAsync("reviewer");
+        using (var approve = await reviewer.PostAsync($"/v1/briefs/{held.GetProperty("id").GetString()}/approve", Variants.Json("{}")))
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+        var approved = (await everything.WaitForAsync(sent + 1))[^1];
+        Assert.Equal("brief.delivered", approved.Event);
+        Assert.Equal(held.GetProperty("id").GetString(), approved.Json.GetProperty("brief").GetProperty("id").GetString());
+        Assert.Equal("delivered", approved.Json.GetProperty("brief").GetProperty("status").GetString());
+        Assert.True(WebhookReceiver.Verifies(carla[0], "a-secret-of-our-own-0123", TimeSpan.FromMinutes(5)));
+    }
+
+    [Theory]
+    [InlineData("""{}""", "url")]
+    [InlineData("""{"url":""}""", "url")]
+    [InlineData("""{"url":"/relative/path"}""", "url")]
+    [InlineData("""{"url":"ftp://example.com/hook"}""", "url")]
+    [InlineData("""{"url":"https://user:pass@example.com/hook"}""", "url")]
+    [InlineData("""{"url":"https://example.com/hook#part"}""", "url")]
+    [InlineData("""{"url":"https://example.com/hook","csmId":"no spaces"}""", "csmId")]
+    [InlineData("""{"url":"https://example.com/hook","agentId":"no-such-agent"}""", "agentId")]
+    [InlineData("""{"url":"https://example.com/hook","secret":"short"}""", "secret")]
+    [InlineData("""{"url":"https://example.com/hook","urll":"x"}""", "urll")]
+    [InlineData("""{"url":5}""", "url")]
+    public async Task Create_BadInput_Is400NamingTheField_AndStoresNothing(string body, string field)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var response = await app.Client.PostAsync("/v1/webhooks", Variants.Json(body));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Empty((await app.GetJsonAsync("/v1/webhooks")).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Create_TooLongUrl_Is400()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var response = await app.Client.PostAsync("/v1/webhooks", Variants.Json($$"""{"url":"https://example.com/{{new string('a', 2100)}}"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("2048", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task OnlyOpsAndAdmin_ManageWebhooks_DeleteIsAuditedAnd404After()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        foreach (var role in new[] { "csm", "reviewer", "integrator" })
+        {
+            using var client = await app.ClientAsync(role);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/v1/webhooks", Variants.Json("""{"url":"https://example.com/hook"}"""))).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/v1/webhooks")).StatusCode);
+        }
+        using var anonymous = await app.ClientAsync(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/v1/webhooks")).StatusCode);
+
+        using var ops = await app.ClientAsync("ops", "olga");
+        using var created = await ops.PostAsync("/v1/webhooks", Variants.Json("""{"url":"https://example.com/hook","agentId":"renewal-risk"}"""));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var listed = Assert.Single((await app.GetJsonAsync("/v1/webhooks")).GetProperty("items").EnumerateArray());
+        Assert.Equal(id, listed.GetProperty("id").GetString());
+        Assert.Equal("renewal-risk", listed.GetProperty("agentId").GetString());
+        Assert.Equal("key:olga", listed.GetProperty("createdBy").GetString());
+        Assert.False(listed.TryGetProperty("secret", out _));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await ops.DeleteAsync($"/v1/webhooks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ops.DeleteAsync($"/v1/webhooks/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ops.GetAsync($"/v1/webhooks/{id}")).StatusCode);
+        var actions = (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray()
+            .Select(r => (r.GetProperty("action").GetString(), r.GetProperty("actor").GetString())).ToList();
+        Assert.Equal([("webhook.deleted", "key:olga"), ("webhook.created", "key:olga")], actions);
+    }
+}
