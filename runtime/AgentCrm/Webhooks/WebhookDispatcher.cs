@@ -180,7 +180,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Sends one change until the receiver accepts it; false when the subscription was deleted or the server stops.</summary>
     private async Task<bool> DeliverAsync(Loop loop, WebhookRecord hook, WebhookChange change, CancellationToken ct)
     {
-        var deliveryId = $"{hook.Id}-{change.Seq.ToString(CultureInfo.InvariantCulture)}";
+        // The same for every attempt, after a restart too; the record's hash keeps it unique should a restored backup reuse the seq.
+        var deliveryId = $"{hook.Id}-{change.Seq.ToString(CultureInfo.InvariantCulture)}-{change.Hash[..12]}";
         var body = Payload(deliveryId, hook.Id, change);
         while (!ct.IsCancellationRequested)
         {

@@ -12,8 +12,11 @@ public sealed record WebhookRecord(
     long DeliveredSeq, long Delivered, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt);
 
-/// <summary>One change a subscription is to receive: its position in the audit log, the event type, when, and the brief now.</summary>
-public sealed record WebhookChange(long Seq, string Type, DateTimeOffset At, string BriefJson);
+/// <summary>
+/// One change a subscription is to receive: its position in the audit log and that record's chain hash (together they
+/// name this change even if a restored backup reuses the position for another), the event type, when, and the brief now.
+/// </summary>
+public sealed record WebhookChange(long Seq, string Hash, string Type, DateTimeOffset At, string BriefJson);
 
 /// <summary>
 /// Subscriptions in SQLite, and the feed they deliver. The feed is derived from what a brief's change already writes in
@@ -39,9 +42,9 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     private const string FeedFrom = """
         FROM audit a JOIN briefs b ON b.id = substr(a.subject, 7)
         WHERE a.seq > $after AND a.seq <= $upTo AND +a.action IN ('brief.created', 'brief.approved', 'brief.vetoed')
-          AND ((a.action = 'brief.created' AND json_extract(a.data, '$.status') = 'delivered')
-            OR (a.action = 'brief.approved' AND json_extract(a.data, '$.from') = 'pendingReview' AND json_extract(a.data, '$.to') = 'delivered')
-            OR (a.action = 'brief.vetoed' AND json_extract(a.data, '$.to') = 'retracted'))
+          AND ((+a.action = 'brief.created' AND json_extract(a.data, '$.status') = 'delivered')
+            OR (+a.action = 'brief.approved' AND json_extract(a.data, '$.from') = 'pendingReview' AND json_extract(a.data, '$.to') = 'delivered')
+            OR (+a.action = 'brief.vetoed' AND json_extract(a.data, '$.to') = 'retracted'))
           AND ($agent IS NULL OR b.agent_id = $agent)
           AND ($csm IS NULL OR b.customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm))
         """;
@@ -145,15 +148,21 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT a.seq, a.action, a.at, b.body {FeedFrom} ORDER BY a.seq LIMIT $limit";
-        Bind(cmd, hook, after, upTo);
-        cmd.Parameters.AddWithValue("$limit", limit);
+        PrepareChanges(cmd, hook, after, upTo, limit);
         var list = new List<WebhookChange>();
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
-            list.Add(new WebhookChange(reader.GetInt64(0), reader.GetString(1) == "brief.vetoed" ? BriefRetracted : BriefDelivered,
+            list.Add(new WebhookChange(reader.GetInt64(0), reader.GetString(4), reader.GetString(1) == "brief.vetoed" ? BriefRetracted : BriefDelivered,
                 DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind), reader.GetString(3)));
         return list;
+    }
+
+    /// <summary>The query <see cref="Changes"/> runs: its text and parameters on <paramref name="cmd"/>.</summary>
+    internal static void PrepareChanges(SqliteCommand cmd, WebhookRecord hook, long after, long upTo, int limit)
+    {
+        cmd.CommandText = $"SELECT a.seq, a.action, a.at, b.body, a.hash {FeedFrom} ORDER BY a.seq LIMIT $limit";
+        Bind(cmd, hook, after, upTo);
+        cmd.Parameters.AddWithValue("$limit", limit);
     }
 
     /// <summary>Changes <paramref name="hook"/> has yet to deliver, counted up to <see cref="BacklogCountCap"/>.</summary>
