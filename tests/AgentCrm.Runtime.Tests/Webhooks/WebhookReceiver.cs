@@ -41,6 +41,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public volatile bool Down;
 
+    /// <summary>How long the receiver takes before it answers (a slow or hung endpoint).</summary>
+    public TimeSpan Delay { get; set; }
+
     public string Url { get; }
 
     private WebhookReceiver(WebApplication app, string url)
@@ -61,6 +64,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
             var r = receiver!;
+            if (r.Delay > TimeSpan.Zero)
+                await Task.Delay(r.Delay, context.RequestAborted);
             var attempt = Interlocked.Increment(ref r._attempts);
             var status = r.Down || attempt <= r.FailFirst ? 503 : 200;
             var got = new ReceivedWebhook(context.Request.Headers["X-AgentCrm-Delivery"], context.Request.Headers["X-AgentCrm-Event"],

@@ -27,6 +27,20 @@ public sealed class WebhookTests
         return (body.GetProperty("id").GetString()!, body.GetProperty("secret").GetString()!);
     }
 
+    /// <summary>Waits until the subscription's state meets <paramref name="done"/>, and returns it.</summary>
+    private static async Task<JsonElement> StateAsync(AgentCrmApp app, string id, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var state = await app.GetJsonAsync($"/v1/webhooks/{id}");
+            if (done(state))
+                return state;
+            Assert.True(DateTime.UtcNow < deadline, $"webhook {id} did not reach the expected state: {state}");
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<List<string>> DeliveredBriefIdsAsync(AgentCrmApp app, string customerId) =>
         (await app.BriefsAsync($"&customerId={customerId}&status=delivered")).Select(b => b.GetProperty("id").GetString()!).ToList();
 
@@ -192,6 +206,37 @@ public sealed class WebhookTests
         Assert.Equal(held.GetProperty("id").GetString(), approved.Json.GetProperty("brief").GetProperty("id").GetString());
         Assert.Equal("delivered", approved.Json.GetProperty("brief").GetProperty("status").GetString());
         Assert.True(WebhookReceiver.Verifies(carla[0], "a-secret-of-our-own-0123", TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public async Task FailingAndHungEndpoints_DoNotHoldBackAnotherSubscription_AndSayWhyTheyFail()
+    {
+        await using var healthy = await WebhookReceiver.StartAsync();
+        await using var hung = await WebhookReceiver.StartAsync();
+        hung.Delay = TimeSpan.FromSeconds(30);
+        // A port nothing listens on: bound and released at once.
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>(Fast) { ["Webhooks:RequestTimeout"] = "00:00:00.300" });
+        var (refusedId, _) = await SubscribeAsync(app, $$"""{"url":"http://127.0.0.1:{{closedPort}}/hook"}""");
+        var (hungId, _) = await SubscribeAsync(app, $$"""{"url":"{{hung.Url}}"}""");
+        await SubscribeAsync(app, $$"""{"url":"{{healthy.Url}}"}""");
+
+        await app.PostEventsAsync([.. Timelines.AtRisk("acme", DateTimeOffset.UtcNow), .. Timelines.AtRisk("globex", DateTimeOffset.UtcNow)]);
+        await app.WaitForProcessingAsync();
+        var delivered = (await DeliveredBriefIdsAsync(app, "acme")).Count + (await DeliveredBriefIdsAsync(app, "globex")).Count;
+        await healthy.WaitForAsync(delivered, TimeSpan.FromSeconds(10));
+
+        var refused = await StateAsync(app, refusedId, s => s.GetProperty("consecutiveFailures").GetInt32() >= 1);
+        Assert.StartsWith("request failed", refused.GetProperty("lastError").GetString());
+        Assert.True(refused.GetProperty("consecutiveFailures").GetInt32() >= 1, refused.ToString());
+        Assert.Equal(delivered, refused.GetProperty("backlog").GetInt64());
+        var slow = await StateAsync(app, hungId, s => s.GetProperty("consecutiveFailures").GetInt32() >= 1);
+        Assert.Equal("no answer within 0.3 s", slow.GetProperty("lastError").GetString());
+        Assert.Equal(0, slow.GetProperty("delivered").GetInt64());
+        Assert.Equal(2, (await app.GetJsonAsync("/readyz")).GetProperty("webhooksFailing").GetInt32());
     }
 
     [Theory]
