@@ -68,7 +68,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>Subscriptions whose latest attempt failed (for readiness's report; they do not make the server unready).</summary>
-    public int Failing => _loops.Values.Count(l => Volatile.Read(ref l.Failures) > 0);
+    public int Failing => _loops.Count(l => Volatile.Read(ref l.Value.Failures) > 0);
 
     /// <summary>Starts loops for new subscriptions and stops those of deleted ones now, rather than at the next poll.</summary>
     public void Resync() => _resync.Writer.TryWrite(true);
@@ -123,7 +123,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         if (brief.Status is not (BriefStatus.Delivered or BriefStatus.Retracted))
             return;
-        foreach (var loop in _loops.Values)
+        // Enumerating the dictionary itself takes no lock (its Values property would take all of them, on the writer's thread).
+        foreach (var (_, loop) in _loops)
             loop.Wake.Writer.TryWrite(true);
     }
 
@@ -316,7 +317,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     private IEnumerable<Measurement<int>> Failures()
     {
-        foreach (var loop in _loops.Values)
+        foreach (var (_, loop) in _loops)
             yield return new Measurement<int>(Volatile.Read(ref loop.Failures), new KeyValuePair<string, object?>("webhook", loop.Id));
     }
 
