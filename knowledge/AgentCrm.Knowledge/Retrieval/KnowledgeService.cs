@@ -57,6 +57,11 @@ public sealed class KnowledgeService : IDisposable
     /// <summary>A document's distilled units: key sentences, obligations and figures, each linked to its chunk, and the method used.</summary>
     public IReadOnlyList<DistilledUnit> GetDistilledUnits(string documentId) => _catalog.DistilledUnits(documentId);
 
+    /// <summary>A small value a host keeps beside the documents, in the same catalog (e.g. how far the bundled documents' first ingest got); null when unset.</summary>
+    public string? ReadMarker(string key) => _catalog.Meta("marker:" + key) is { } value ? System.Text.Encoding.UTF8.GetString(value) : null;
+
+    public void WriteMarker(string key, string value) => _catalog.SetMeta("marker:" + key, System.Text.Encoding.UTF8.GetBytes(value));
+
     public IReadOnlyList<KnowledgeDocument> ListDocuments() => [.. _documents.Values.OrderBy(d => d.Id, StringComparer.Ordinal)];
 
     public Task<IngestResult> IngestAsync(ReadOnlyMemory<byte> content, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default) =>

@@ -56,7 +56,7 @@ internal static class CliHost
         await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
         await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
         if (knowledge)
-            await Knowledge.BundledKnowledge.IngestIfEmptyAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
+            await Knowledge.BundledKnowledge.EnsureIngestedAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
         var exit = await action(provider, cancellationToken);
         // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
         if (created && exit == 0)

@@ -5,12 +5,35 @@ namespace AgentCrm.Knowledge;
 /// <summary>The documents that ship with AgentCrm (knowledge/data beside the executable), ingested on a first start.</summary>
 public static class BundledKnowledge
 {
+    /// <summary>"started" while the first ingest of the bundled documents runs, "done" once all were stored.</summary>
+    public const string Marker = "bundled-ingest";
+
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "knowledge", "data");
 
-    public static async Task IngestIfEmptyAsync(KnowledgeService knowledge, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Ingests the bundled documents into a new library, and finishes a first ingest a failure interrupted (a disk that
+    /// filled after some were stored left the rest out for good: the library was no longer empty). Once done, never again,
+    /// so a bundled document an operator deleted stays deleted. A library from before the marker had its first ingest.
+    /// </summary>
+    public static async Task EnsureIngestedAsync(KnowledgeService knowledge, CancellationToken cancellationToken = default)
     {
-        if (knowledge.ListDocuments().Count > 0 || !System.IO.Directory.Exists(Directory))
+        if (!System.IO.Directory.Exists(Directory))
             return;
-        await knowledge.IngestDirectoryAsync(Directory, cancellationToken: cancellationToken);
+        switch (knowledge.ReadMarker(Marker))
+        {
+            case "done":
+                return;
+            case null when knowledge.ListDocuments().Count > 0:
+                knowledge.WriteMarker(Marker, "done");
+                return;
+            case null:
+                knowledge.WriteMarker(Marker, "started");
+                break;
+        }
+        var stored = knowledge.ListDocuments().Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        var missing = DocumentFolder.Of(Directory).Files.Where(f => DocumentIds.FromFileName(f) is not { } id || !stored.Contains(id)).ToList();
+        if (missing.Count > 0)
+            await knowledge.IngestFilesAsync(missing, cancellationToken: cancellationToken);
+        knowledge.WriteMarker(Marker, "done");
     }
 }

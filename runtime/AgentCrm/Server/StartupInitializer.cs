@@ -13,7 +13,7 @@ internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSet
         await caseSets.SeedBuiltInsAsync(cancellationToken);
         // Knowledge:IngestBundled = false starts with an empty library (tests that do not need it).
         if (configuration.GetValue("Knowledge:IngestBundled", true))
-            await Knowledge.BundledKnowledge.IngestIfEmptyAsync(knowledge, cancellationToken);
+            await Knowledge.BundledKnowledge.EnsureIngestedAsync(knowledge, cancellationToken);
         // Sandbox jobs the server was running when it stopped run again (in the background).
         await jobs.ResumeAsync(cancellationToken);
     }
