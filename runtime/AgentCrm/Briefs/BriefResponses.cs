@@ -30,12 +30,20 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
     /// <summary>Records the caller's feedback (acknowledging the brief too); the same feedback again writes nothing, other feedback replaces it.</summary>
     public Task<BriefResponse> FeedbackAsync(Brief brief, Caller caller, bool useful, string? note) => RespondAsync(brief, caller, (useful, note));
 
+    /// <summary>
+    /// Whose row a response is: a CSM by their CSM id (key name or JWT subject alike, as account assignments), anyone else
+    /// by role and name, so an ops, reviewer or admin credential named like a CSM never reads or writes that CSM's response.
+    /// (A CSM id has no ':' — it must be assignable — so the two never meet.)
+    /// </summary>
+    public static string Responder(Caller caller) => caller.ScopedToAccounts ? caller.Name : $"{caller.Role}:{caller.Name}";
+
     private Task<BriefResponse> RespondAsync(Brief brief, Caller caller, (bool Useful, string? Note)? feedback)
     {
         var now = time.GetUtcNow();
+        var responder = Responder(caller);
         return writer.WriteAsync(ctx =>
         {
-            var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, caller.Name);
+            var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, responder);
             var acknowledged = before?.AcknowledgedAt ?? now;
             if (feedback is not { } f)
             {
@@ -43,7 +51,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                     return before;
                 ctx.Execute(
                     "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at) VALUES ($id, $r, $a, $v, $at)",
-                    ("$id", brief.Id), ("$r", caller.Name), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
+                    ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
                 ctx.AfterCommit(() => Responded?.Invoke(brief, "acknowledged"));
                 return new BriefResponse(now, null, null, null);
@@ -56,7 +64,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                 VALUES ($id, $r, $a, $v, $at, $u, $n, $ft)
                 ON CONFLICT(brief_id, responder) DO UPDATE SET useful = excluded.useful, note = excluded.note, feedback_at = excluded.feedback_at
                 """,
-                ("$id", brief.Id), ("$r", caller.Name), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(acknowledged)),
+                ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(acknowledged)),
                 ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)));
             if (before is null)
             {
@@ -98,12 +106,12 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
 
     /// <summary>The brief with its reader's own response, as the API shows it.</summary>
     public Brief WithResponse(Brief brief, Caller caller) =>
-        Of(caller.Name, [brief.Id]).TryGetValue(brief.Id, out var response) ? brief with { MyResponse = response } : brief;
+        Of(Responder(caller), [brief.Id]).TryGetValue(brief.Id, out var response) ? brief with { MyResponse = response } : brief;
 
     /// <summary>A page of briefs, each with its reader's own response.</summary>
     public BriefPage WithResponses(BriefPage page, Caller caller)
     {
-        var responses = Of(caller.Name, page.Items.Select(b => b.Id).ToList());
+        var responses = Of(Responder(caller), page.Items.Select(b => b.Id).ToList());
         return responses.Count == 0 ? page
             : page with { Items = page.Items.Select(b => responses.TryGetValue(b.Id, out var r) ? b with { MyResponse = r } : b).ToList() };
     }

@@ -352,7 +352,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         if (q.Acknowledged is { } acknowledged && q.VisibleTo is { } reader)
         {
             where.Add($"{(acknowledged ? "" : "NOT ")}EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me)");
-            cmd.Parameters.AddWithValue("$me", reader.Name);
+            cmd.Parameters.AddWithValue("$me", BriefResponseStore.Responder(reader));
         }
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";
         cmd.Parameters.AddWithValue("$limit", q.Limit + 1);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Briefs;
 
@@ -188,6 +189,43 @@ public sealed class BriefResponseTests
         var (heldStatus, heldBody) = await SendAsync(app.Client, HttpMethod.Post, $"/v1/briefs/{held}/acknowledge");
         Assert.True(heldStatus == HttpStatusCode.Conflict, heldBody.ToString());
         Assert.Contains("pendingReview", heldBody.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AResponse_IsTheCsms_NotAnotherRolesCredentialOfTheSameName()
+    {
+        // A name is one CSM across their credentials, but an ops or admin credential that bears a CSM's name (a JWT subject,
+        // or the name re-issued with another role after the CSM's key was revoked) is not that CSM: it neither sees nor
+        // changes her response.
+        await using var app = await AgentCrmApp.StartAsync();
+        var keys = app.Services.GetRequiredService<AgentCrm.Access.ApiKeyStore>();
+        using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}""")))
+            Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        var id = await DeliveredBriefAsync(app, "acme");
+        using (var carla = await app.ClientAsync("csm", "carla"))
+        {
+            var (status, body) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":false,"note":"private to carla"}""");
+            Assert.True(status == HttpStatusCode.OK, body.ToString());
+        }
+        await keys.RevokeAsync("carla", "test");
+        using (var ops = await app.ClientAsync("ops", "carla"))
+        {
+            var (_, seen) = await SendAsync(ops, HttpMethod.Get, $"/v1/briefs/{id}");
+            Assert.False(seen.TryGetProperty("myResponse", out _), seen.ToString());
+            Assert.Empty(await ListAsync(ops, "?acknowledged=true"));
+        }
+        await keys.RevokeAsync("carla", "test");
+        using (var admin = await app.ClientAsync("admin", "carla"))
+        {
+            var (_, acknowledged) = await SendAsync(admin, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":true}""");
+            Assert.True(acknowledged.GetProperty("myResponse").GetProperty("useful").GetBoolean(), acknowledged.ToString());
+        }
+        await keys.RevokeAsync("carla", "test");
+        using (var carla = await app.ClientAsync("csm", "carla"))
+        {
+            var (_, mine) = await SendAsync(carla, HttpMethod.Get, $"/v1/briefs/{id}");
+            Assert.Equal((false, "private to carla"), (mine.GetProperty("myResponse").GetProperty("useful").GetBoolean(), mine.GetProperty("myResponse").GetProperty("note").GetString()));
+        }
     }
 
     private static async Task<string> HeldBriefAsync(AgentCrmApp app, string customerId)
