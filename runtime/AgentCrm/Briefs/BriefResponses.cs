@@ -35,6 +35,8 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
     /// by role and name, so an ops, reviewer or admin credential named like a CSM never reads or writes that CSM's response.
     /// (A CSM id has no ':' — it must be assignable — so the two never meet.)
     /// </summary>
+    public static bool CanRespond(Caller caller) => caller.Role is Roles.Csm or Roles.Admin;
+
     public static string Responder(Caller caller) => caller.ScopedToAccounts ? caller.Name : $"{caller.Role}:{caller.Name}";
 
     private Task<BriefResponse> RespondAsync(Brief brief, Caller caller, (bool Useful, string? Note)? feedback)

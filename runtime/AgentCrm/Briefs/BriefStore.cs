@@ -349,7 +349,10 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         // "+": the list walks by seq, briefs_created only bounds that walk (a recent or future since otherwise reads every brief).
         Filter("+created_at >= $since AND seq >= " + Paging.SeqFloor("briefs", "briefs_created", "created_at >= $since"), "$since", q.Since?.ToUniversalTime().ToString("O"));
         Filter("seq < $after", "$after", q.AfterSeq);
-        if (q.Acknowledged is { } acknowledged && q.VisibleTo is { } reader)
+        // Ops and reviewers never respond: none of the briefs is acknowledged by them, and no walk is needed to say so.
+        if (q.Acknowledged is true && q.VisibleTo is { } nonResponder && !BriefResponseStore.CanRespond(nonResponder))
+            where.Add("0");
+        else if (q.Acknowledged is { } acknowledged && q.VisibleTo is { } reader && BriefResponseStore.CanRespond(reader))
         {
             where.Add($"{(acknowledged ? "" : "NOT ")}EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me)");
             cmd.Parameters.AddWithValue("$me", BriefResponseStore.Responder(reader));
