@@ -121,6 +121,38 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Live_ABriefTheCsmAcknowledged_StaysOutOfTheirUnacknowledgedList_WhenItChanges()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
+        await app.WaitForProcessingAsync();
+        var key = await CsmKeyAsync(app, "ana", "acme-1", "beta-3");
+        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        using (var csm = new HttpClient { BaseAddress = app.Address })
+        {
+            csm.DefaultRequestHeaders.Add("X-Api-Key", key);
+            using var acknowledged = await csm.PostAsync($"/v1/briefs/{id}/acknowledge", null);
+            Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+        }
+        var page = await SignedInAsync(app, key);
+        await page.Locator("#filter-unacknowledged").CheckAsync();
+        await page.Locator("#filters button[type=submit]").ClickAsync();
+        await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}']")).ToHaveCountAsync(0);
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+
+        // A reviewer retracts the brief Ana had read (the stream tells her), then a new brief comes for her other account.
+        using var vetoed = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "renewed by phone" });
+        Assert.Equal(HttpStatusCode.OK, vetoed.StatusCode);
+        await app.PostEventsAsync(Timelines.AtRisk("beta-3", now));
+        await app.WaitForProcessingAsync();
+
+        await Assertions.Expect(page.Locator("#briefs-table tbody tr td:nth-child(2)", new PageLocatorOptions { HasTextString = "beta-3" }).First).ToBeVisibleAsync();
+        Assert.Equal(0, await page.Locator($"#briefs-table tr[data-brief-id='{id}']").CountAsync());
+    }
+
+    [Fact]
     public async Task AnUnknownCredential_IsRefusedWithAMessage_AndShowsNothing()
     {
         await using var app = await AgentCrmApp.StartAsync();

@@ -398,6 +398,18 @@ async function review(verdict) {
 // The list stays what the API would answer for its filters: a brief that no longer matches leaves it; one not shown goes
 // where the API's newest-first pages put it, or, older than the last row while More has pages left, waits for More.
 function upsertLive(brief) {
+  // The stream does not carry the reader's response: in the "not yet acknowledged" list, a brief it does not show may be
+  // one the reader acknowledged (a retraction of it, say), so the API says whether it belongs there.
+  const filter = state.briefsFilter;
+  if (filter.acknowledged === 'false' && ![...$('briefs-table').tBodies[0].rows].some((r) => r.dataset.briefId === brief.id)) {
+    api('GET', '/v1/briefs/' + encodeURIComponent(brief.id))
+      .then((current) => { if (state.briefsFilter === filter && !current.myResponse) placeLive(current); }, () => {});
+    return;
+  }
+  placeLive(brief);
+}
+
+function placeLive(brief) {
   const body = $('briefs-table').tBodies[0];
   const rows = [...body.rows];
   const existing = rows.find((r) => r.dataset.briefId === brief.id);
