@@ -38,8 +38,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    /// <summary>Raised after a brief was stored or changed state (committed), for the brief stream.</summary>
-    public event Action<Brief>? Changed;
+    /// <summary>
+    /// Raised after a brief was stored or changed state (committed), for the brief stream, with the brief's seq: its place
+    /// in the list's order, which the stream's overflow notice (<see cref="BriefsApi.Stream"/>) turns into a list cursor.
+    /// </summary>
+    public event Action<Brief, long>? Changed;
 
     /// <summary>
     /// Stores a brief and its audit record in the caller's transaction (the customer actor enlists it in its turn's state
@@ -58,6 +61,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             ("$st", StatusName(brief.Status)), ("$at", brief.CreatedAt.ToUniversalTime().ToString("O")), ("$b", JsonSerializer.Serialize(brief, Json)));
         if (inserted == 0)
             return false;
+        var seq = (long)ctx.Command("SELECT last_insert_rowid()").ExecuteScalar()!;
         if (brief.Status is BriefStatus.PendingReview or BriefStatus.Delivered)
             ctx.Execute("INSERT OR IGNORE INTO brief_reviews (brief_id, agent_id, agent_version, review_until) VALUES ($id, $a, $v, $u)",
                 ("$id", brief.Id), ("$a", brief.AgentId), ("$v", brief.AgentVersion),
@@ -75,7 +79,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             ["status"] = StatusName(brief.Status),
             ["eventIds"] = eventIds,
         }, brief.CreatedAt);
-        ctx.AfterCommit(() => Changed?.Invoke(brief));
+        ctx.AfterCommit(() => Changed?.Invoke(brief, seq));
         return true;
     }
 
@@ -88,11 +92,17 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         var now = time.GetUtcNow();
         var outcome = await writer.WriteAsync(ctx =>
         {
-            var read = ctx.Command("SELECT body FROM briefs WHERE id = $id", "$id");
+            var read = ctx.Command("SELECT seq, body FROM briefs WHERE id = $id", "$id");
             read.Parameters["$id"].Value = id;
-            if (read.ExecuteScalar() is not string json)
-                return new ReviewOutcome(null, false, null);
-            var brief = JsonSerializer.Deserialize<Brief>(json, Json)!;
+            long seq;
+            Brief brief;
+            using (var row = read.ExecuteReader())
+            {
+                if (!row.Read())
+                    return new ReviewOutcome(null, false, null);
+                seq = row.GetInt64(0);
+                brief = JsonSerializer.Deserialize<Brief>(row.GetString(1), Json)!;
+            }
             var inWindow = brief.ReviewUntil is { } until && now < until;
             var (to, conflict, unchanged) = (request.Verdict, brief.Status) switch
             {
@@ -153,7 +163,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 ["correctLabel"] = request.CorrectLabel,
                 ["label"] = label,
             }, now);
-            ctx.AfterCommit(() => Changed?.Invoke(updated));
+            ctx.AfterCommit(() => Changed?.Invoke(updated, seq));
             return new ReviewOutcome(updated, true, null);
         });
         return outcome;

@@ -1,7 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
 using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Customers;
@@ -28,7 +27,7 @@ public static class BriefsApi
         group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesValidationProblem();
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
-            .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see.");
+            .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some.");
         group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
@@ -60,23 +59,25 @@ public static class BriefsApi
     /// Every brief stored or changed from now on that the caller may see, as server-sent events. The credential is
     /// checked again before each brief and every few seconds: a revoked key, an expired token or a changed role ends the stream.
     /// So does the server stopping: an open stream held a stop up for the host's whole shutdown timeout (30 s), and the
-    /// actors' drain ran out of time behind it.
+    /// actors' drain ran out of time behind it. A client too slow to take them loses the oldest of the briefs waiting
+    /// for it past <see cref="BriefStreamQueue.Capacity"/>, and is told so in-band (<c>event: overflow</c>, a <see cref="BriefOverflow"/>).
     /// </summary>
-    public static ServerSentEventsResult<Brief> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials, TimeProvider time,
+    public static ServerSentEventsResult<object> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials, TimeProvider time,
         IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
-        var channel = Channel.CreateBounded<Brief>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
-        void OnChanged(Brief b)
+        var queue = new BriefStreamQueue(b => BriefStore.IsVisible(b, caller, accounts));
+        void OnChanged(Brief b, long seq)
         {
-            if (b.Status != BriefStatus.Shadow)
-                channel.Writer.TryWrite(b);
+            // A CSM never sees a brief in another state (IsVisible), whatever their accounts: it takes no place in their queue.
+            if (b.Status != BriefStatus.Shadow && (!caller.ScopedToAccounts || b.Status is BriefStatus.Delivered or BriefStatus.Retracted))
+                queue.Add(b, seq);
         }
         store.Changed += OnChanged;
         context.Response.Headers.CacheControl = "no-cache";
         return TypedResults.ServerSentEvents(Items(cancellationToken));
 
-        async IAsyncEnumerable<SseItem<Brief>> Items([EnumeratorCancellation] CancellationToken ct)
+        async IAsyncEnumerable<SseItem<object>> Items([EnumeratorCancellation] CancellationToken ct)
         {
             try
             {
@@ -85,15 +86,17 @@ public static class BriefsApi
                 var stopping = lifetime.ApplicationStopping;
                 while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
                 {
-                    if (!await BriefArrivedAsync(channel.Reader, StreamCredentialRecheck, time, ct, stopping))
+                    if (!await BriefArrivedAsync(queue, StreamCredentialRecheck, time, ct, stopping))
                         continue;
-                    while (channel.Reader.TryPeek(out var b))
+                    while (queue.HasNext)
                     {
                         if (!await credentials.StillValidAsync(context.Request, caller))
                             yield break;
-                        channel.Reader.TryRead(out _);
-                        if (BriefStore.IsVisible(b, caller, accounts))
-                            yield return new SseItem<Brief>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
+                        var (overflow, b) = queue.Take();
+                        if (overflow is not null)
+                            yield return new SseItem<object>(overflow, "overflow");
+                        else if (b is not null && BriefStore.IsVisible(b, caller, accounts))
+                            yield return new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
                     }
                 }
             }
@@ -105,13 +108,13 @@ public static class BriefsApi
     }
 
     /// <summary>Waits until a brief can be read or <paramref name="wait"/> passes or the server stops (false); the client leaving cancels.</summary>
-    private static async Task<bool> BriefArrivedAsync(ChannelReader<Brief> reader, TimeSpan wait, TimeProvider time, CancellationToken ct, CancellationToken stopping)
+    private static async Task<bool> BriefArrivedAsync(BriefStreamQueue queue, TimeSpan wait, TimeProvider time, CancellationToken ct, CancellationToken stopping)
     {
         using var timeout = new CancellationTokenSource(wait, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token, stopping);
         try
         {
-            return await reader.WaitToReadAsync(linked.Token);
+            return await queue.WaitToReadAsync(linked.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

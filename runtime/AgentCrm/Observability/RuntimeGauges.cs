@@ -79,7 +79,7 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
     }
 
     // On the writer's thread, after the commit: a counter add, no allocation.
-    private void OnBriefChanged(Brief brief)
+    private void OnBriefChanged(Brief brief, long seq)
     {
         KeyValuePair<string, object?> agent = new("agent", brief.AgentId), version = new("version", brief.AgentVersion);
         if (brief.Review is { } review)
