@@ -16,6 +16,8 @@ const state = {
   briefsFilter: {},
   briefsLoad: 0,
   reviewsLoad: 0,
+  // Live briefs that arrived while a first page of briefs was loading: applied once it is in, not wiped by it.
+  briefsHeld: null,
   view: 'briefs',
   live: null,
   current: null,
@@ -200,6 +202,7 @@ async function loadPage(list, more, path) {
   }
   setError(list + '-error', null);
   button.disabled = true;
+  if (list === 'briefs' && !more) state.briefsHeld = state.briefsHeld || [];
   try {
     const page = await api('GET', path);
     if (load !== state[list + 'Load']) return;
@@ -212,7 +215,14 @@ async function loadPage(list, more, path) {
   } catch (e) {
     if (load === state[list + 'Load']) setError(list + '-error', e);
   } finally {
-    if (load === state[list + 'Load']) button.disabled = false;
+    if (load === state[list + 'Load']) {
+      button.disabled = false;
+      if (list === 'briefs' && !more) {
+        const held = state.briefsHeld || [];
+        state.briefsHeld = null;
+        for (const brief of held) upsertLive(brief);
+      }
+    }
   }
 }
 
@@ -395,6 +405,12 @@ async function review(verdict) {
 
 // ---- live updates (server-sent events over fetch: EventSource cannot send the credential) ----------------------------
 
+// A brief from the stream: held while the list's first page loads (that page would wipe it), else into the list.
+function liveBrief(brief) {
+  if (state.briefsHeld) state.briefsHeld.push(brief);
+  else upsertLive(brief);
+}
+
 // The list stays what the API would answer for its filters: a brief that no longer matches leaves it; one not shown goes
 // where the API's newest-first pages put it, or, older than the last row while More has pages left, waits for More.
 function upsertLive(brief) {
@@ -455,7 +471,7 @@ async function startLive(reconnecting) {
         buffer = buffer.slice(end + 2);
         const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
         const event = (block.split('\n').find((l) => l.startsWith('event:')) || 'event: message').slice(6).trim();
-        if (event === 'brief' && data) upsertLive(JSON.parse(data));
+        if (event === 'brief' && data) liveBrief(JSON.parse(data));
       }
     }
     if (state.live === controller) retryLive(controller, 'the stream ended');
