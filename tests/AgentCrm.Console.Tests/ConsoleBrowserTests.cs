@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using AgentCrm.Access;
 using AgentCrm.Runtime.Tests;
+using AgentCrm.Runtime.Tests.Briefs;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -338,6 +339,54 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}']")).ToBeVisibleAsync();
         // Every brief once (live rows are placed by creation time, which briefs of one turn share: the order is not checked).
         Assert.Equal((await app.BriefsAsync()).Select(b => b.GetProperty("id").GetString()!).Order(), (await ShownIdsAsync(page)).Order());
+    }
+
+    /// <summary>
+    /// A busy tab (its script runs without a pause) reads nothing from the stream while thousands of briefs are written:
+    /// the server drops the oldest past its queue and says so (event: overflow). The console then reloads the list, and
+    /// shows exactly the API's first page — not the briefs before the gap and after it with the dropped ones missing.
+    /// </summary>
+    [Fact]
+    public async Task Live_ABusyTabThatMissedBriefs_ReloadsTheList_AndShowsExactlyTheApisFirstPage()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await EveryNpsBriefs.PromoteAsync(app);
+        var customers = Enumerable.Range(0, EveryNpsBriefs.Customers).Select(i => $"nps-{i:000}").ToList();
+        await EveryNpsBriefs.WriteAsync(app, customers, 1);
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+        var page = await SignedInAsync(app, key);
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+
+        // Busy until a brief on "flag" exists, which the test writes after all the others (a synchronous request, so the
+        // stream's data waits meanwhile).
+        var busy = page.EvaluateAsync("""
+            (key) => {
+              for (;;) {
+                const until = Date.now() + 250;
+                while (Date.now() < until) { }
+                const request = new XMLHttpRequest();
+                request.open('GET', '/v1/briefs?limit=1&customerId=flag', false);
+                request.setRequestHeader('X-Api-Key', key);
+                request.send();
+                if (JSON.parse(request.responseText).items.length > 0) return;
+              }
+            }
+            """, key);
+        // 15,000: the browser takes in some 7,600 before it stops reading (its own buffers and a grown socket buffer).
+        await EveryNpsBriefs.WriteAsync(app, customers, 150);
+        await EveryNpsBriefs.WriteAsync(app, ["flag"], 1);
+        await busy.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var firstPage = (await app.BriefsAsync()).Take(50).Select(b => b.GetProperty("id").GetString()!).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string[] shown;
+        while (!(shown = await ShownIdsAsync(page)).SequenceEqual(firstPage) && DateTime.UtcNow < deadline)
+            await Task.Delay(250);
+        Assert.True(shown.SequenceEqual(firstPage), $"the list shows {shown.Length} briefs, not the API's first page of {firstPage.Count}");
+        await Assertions.Expect(page.Locator("#briefs-more")).ToBeVisibleAsync();
+        await Task.Delay(1000);
+        Assert.Equal(firstPage, await ShownIdsAsync(page));
     }
 
     private static Task<string[]> ShownIdsAsync(IPage page) =>

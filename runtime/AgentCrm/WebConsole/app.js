@@ -448,7 +448,10 @@ function placeLive(brief) {
 }
 
 // Follows the stream; when it breaks (the server restarted, the network dropped) it tries again every 5 s and, once
-// back, reloads the list for the briefs written meanwhile. A refused credential stops it with the reason.
+// back, reloads the list for the briefs written meanwhile. When the server says it dropped briefs this page read too
+// slowly (event: overflow) it does the same at once: the briefs still queued on the old stream are already in the list
+// it reloads, where some belong on a later page than the first (More), and a brief carries no place in the list's order
+// to tell them from new ones. A refused credential stops it with the reason.
 async function startLive(reconnecting) {
   stopLive();
   const controller = new AbortController();
@@ -467,11 +470,13 @@ async function startLive(reconnecting) {
       buffer += value.replace(/\r\n?/g, '\n');
       let end;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
+        if (state.live !== controller) return;
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
         const event = (block.split('\n').find((l) => l.startsWith('event:')) || 'event: message').slice(6).trim();
         if (event === 'brief' && data) liveBrief(JSON.parse(data));
+        else if (event === 'overflow') startLive(true);
       }
     }
     if (state.live === controller) retryLive(controller, 'the stream ended');
