@@ -119,7 +119,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     // On the writer's thread, after the commit: signals only.
-    private void OnBriefChanged(Brief brief)
+    private void OnBriefChanged(Brief brief, long seq)
     {
         if (brief.Status is not (BriefStatus.Delivered or BriefStatus.Retracted))
             return;
