@@ -73,7 +73,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
                 ctx.AfterCommit(() => Responded?.Invoke(brief, "acknowledged"));
             }
-            Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["note"] = f.Note, ["replaces"] = before?.Useful }, now);
+            Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["withNote"] = f.Note is not null, ["replaces"] = before?.Useful }, now);
             ctx.AfterCommit(() => Responded?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
             return new BriefResponse(acknowledged, f.Useful, f.Note, now);
         });

@@ -119,6 +119,10 @@ public sealed class BriefResponseTests
         await SendAsync(dan, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":true}""");
         Assert.Equal((2L, 0L, 1L), await HealthAsync());
         Assert.Equal(3, await AuditCountAsync(app, "brief.feedback", id));
+        // The audit log is permanent and reviewers read it: it says a note was given, not what it said (it may quote the customer).
+        var feedbackRecords = (await app.GetJsonAsync($"/v1/audit?action=brief.feedback&subject=brief:{id}")).GetProperty("items");
+        Assert.DoesNotContain("renewal call already booked", feedbackRecords.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains(feedbackRecords.EnumerateArray(), r => r.GetProperty("data").GetProperty("withNote").GetBoolean());
         Assert.Equal(2, await AuditCountAsync(app, "brief.acknowledged", id));
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
         Assert.Equal(1.0, health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("usefulRate").GetDouble());
