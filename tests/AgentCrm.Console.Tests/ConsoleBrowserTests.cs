@@ -207,6 +207,26 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Live_TickedAfterBriefsWereWrittenSinceTheListLoaded_ShowsThemToo()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
+        await app.WaitForProcessingAsync();
+        var page = await SignedInAsync(app, await CsmKeyAsync(app, "ana", "acme-1", "beta-3"));
+        // Written after the list was loaded and before live was ticked: on no stream the page listened to.
+        await app.PostEventsAsync(Timelines.AtRisk("beta-3", now));
+        await app.WaitForProcessingAsync();
+
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+
+        var expected = (await app.BriefsAsync("&customerId=acme-1")).Concat(await app.BriefsAsync("&customerId=beta-3")).Count();
+        await Assertions.Expect(page.Locator("#briefs-table tbody tr")).ToHaveCountAsync(expected);
+        await Assertions.Expect(page.Locator("#briefs-table tbody tr td:nth-child(2)", new PageLocatorOptions { HasTextString = "beta-3" }).First).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task More_GivesExactlyTheApisPages_EvenClickedTwice_OrAfterAFilterWasTypedButNotShown()
     {
         await using var app = await AgentCrmApp.StartAsync();

@@ -461,7 +461,9 @@ async function startLive(reconnecting) {
     const response = await reach('/v1/briefs/stream', { headers: { ...authHeaders(), Accept: 'text/event-stream' }, signal: controller.signal });
     if (!response.ok) throw new ApiError(response.status, await problemText(response));
     $('live-state').textContent = 'live';
-    if (reconnecting) reloadBriefs();
+    // The list again once subscribed: briefs written since it was loaded (before a reconnect, or before live was ticked)
+    // came on no stream.
+    reloadBriefs();
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
