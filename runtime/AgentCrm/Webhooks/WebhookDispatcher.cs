@@ -146,10 +146,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 var changes = _store.Changes(hook, cursor, head, BatchSize);
                 foreach (var change in changes)
                 {
-                    if (!await DeliverAsync(loop, hook, change, ct))
+                    if (await DeliverAsync(loop, hook, change, ct) is not { } delivered)
                         return;
-                    cursor = persisted = change.Seq;
-                    lastPersist = _time.GetTimestamp();
+                    cursor = change.Seq;
+                    if (delivered)
+                    {
+                        persisted = change.Seq;
+                        lastPersist = _time.GetTimestamp();
+                    }
                 }
                 if (changes.Count == BatchSize)
                     continue;
@@ -178,14 +182,22 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
-    /// <summary>Sends one change until the receiver accepts it; false when the subscription was deleted or the server stops.</summary>
-    private async Task<bool> DeliverAsync(Loop loop, WebhookRecord hook, WebhookChange change, CancellationToken ct)
+    /// <summary>
+    /// Sends one change until the receiver accepts it (true), or until it is no longer this subscription's (false: its
+    /// account was taken from the CSM); null when the subscription was deleted or the server stops.
+    /// </summary>
+    private async Task<bool?> DeliverAsync(Loop loop, WebhookRecord hook, WebhookChange change, CancellationToken ct)
     {
         // The same for every attempt, after a restart too; the record's hash keeps it unique should a restored backup reuse the seq.
         var deliveryId = $"{hook.Id}-{change.Seq.ToString(CultureInfo.InvariantCulture)}-{change.Hash[..12]}";
-        var body = Payload(deliveryId, hook.Id, change);
+        byte[]? body = null;
         while (!ct.IsCancellationRequested)
         {
+            // The CSM's accounts are checked as each attempt is sent, not when the batch was read (README), and the brief
+            // is read when the change is first sent.
+            if (_store.Current(hook, change.Seq) is not { } current)
+                return false;
+            body ??= Payload(deliveryId, hook.Id, current);
             var started = Stopwatch.GetTimestamp();
             var error = await SendAsync(hook, deliveryId, change.Type, body, ct);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -197,20 +209,20 @@ public sealed partial class WebhookDispatcher : BackgroundService
                 Volatile.Write(ref loop.Failures, 0);
                 if (recovered > 0)
                     LogRecovered(hook.Id, recovered);
-                return await _store.AdvanceAsync(hook.Id, change.Seq, 1);
+                return await _store.AdvanceAsync(hook.Id, change.Seq, 1) ? true : null;
             }
             if (ct.IsCancellationRequested)
-                return false;
+                return null;
             _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
             _duration.Record(elapsed, new KeyValuePair<string, object?>("outcome", "failed"));
             var failures = Interlocked.Increment(ref loop.Failures);
             var delay = Backoff(failures, _options.RetryBaseDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
             LogFailed(hook.Id, deliveryId, error, failures, delay.TotalSeconds);
             if (!await _store.FailedAsync(hook.Id, error, failures, _time.GetUtcNow() + delay))
-                return false;
+                return null;
             await DelayAsync(delay, ct);
         }
-        return false;
+        return null;
     }
 
     /// <summary>

@@ -157,6 +157,13 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         return list;
     }
 
+    /// <summary>
+    /// The change at <paramref name="seq"/> as it stands now, if it is still <paramref name="hook"/>'s (its CSM's accounts as
+    /// assigned now), with the brief as it is now; null when it no longer is. Checked before each attempt: a batch waits
+    /// while its earlier changes are sent or retried, and an assignment can change meanwhile.
+    /// </summary>
+    public WebhookChange? Current(WebhookRecord hook, long seq) => Changes(hook, seq - 1, seq, 1).FirstOrDefault();
+
     /// <summary>The query <see cref="Changes"/> runs: its text and parameters on <paramref name="cmd"/>.</summary>
     internal static void PrepareChanges(SqliteCommand cmd, WebhookRecord hook, long after, long upTo, int limit)
     {
