@@ -29,8 +29,12 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     public const string BriefDelivered = "brief.delivered";
     public const string BriefRetracted = "brief.retracted";
 
-    /// <summary>Most changes a backlog count reads (GET, metrics): past it the count says "at least".</summary>
-    public const int BacklogCountCap = 100_000;
+    /// <summary>
+    /// Most audit records a backlog count reads after the cursor (GET, metrics): past them it is a lower bound. Bounded by
+    /// records read, not changes found: a CSM's subscription far behind matched few of a million records and read them
+    /// all (~1 s each, per scrape and per subscription).
+    /// </summary>
+    public const int BacklogScanCap = 10_000;
 
     /// <summary>
     /// The changes a CSM may see, of one subscription, after <c>$after</c> and up to <c>$upTo</c>: briefs stored as
@@ -172,14 +176,19 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         cmd.Parameters.AddWithValue("$limit", limit);
     }
 
-    /// <summary>Changes <paramref name="hook"/> has yet to deliver, counted up to <see cref="BacklogCountCap"/>.</summary>
+    /// <summary>Changes <paramref name="hook"/> has yet to deliver among the <see cref="BacklogScanCap"/> audit records after its cursor.</summary>
     public long Backlog(WebhookRecord hook)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT count(*) FROM (SELECT 1 {FeedFrom} LIMIT {BacklogCountCap})";
-        Bind(cmd, hook, hook.DeliveredSeq, long.MaxValue);
+        PrepareBacklog(cmd, hook);
         return (long)cmd.ExecuteScalar()!;
+    }
+
+    internal static void PrepareBacklog(SqliteCommand cmd, WebhookRecord hook)
+    {
+        cmd.CommandText = $"SELECT count(*) {FeedFrom}";
+        Bind(cmd, hook, hook.DeliveredSeq, hook.DeliveredSeq + BacklogScanCap);
     }
 
     private static void Bind(SqliteCommand cmd, WebhookRecord hook, long after, long upTo)

@@ -27,4 +27,36 @@ public sealed class WebhookFeedPlanTests
             Assert.DoesNotContain("TEMP B-TREE", plan);
         }
     }
+
+    [Fact]
+    public async Task Backlog_OfASubscriptionFarBehind_ReadsABoundedNumberOfAuditRecords()
+    {
+        // A CSM's subscription whose receiver has been down: the records after its cursor are mostly other customers'.
+        // Counting them all read the whole tail for each scrape and each GET (~1 s per million records and subscription).
+        await using var app = await AgentCrmApp.StartAsync();
+        using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
+        var hook = new WebhookRecord("wh_backlog", "https://example.com/hook", "carla", "renewal-risk", "secret-secret-secret", DateTimeOffset.UtcNow, "test",
+            9_999_999, 0, null, null, null, 0, null);
+        int StepsAfter(int records)
+        {
+            using (var fill = connection.CreateCommand())
+            {
+                fill.CommandText = """
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $records)
+                    INSERT OR IGNORE INTO audit (seq, at, actor, action, subject, data, prev_hash, hash)
+                    SELECT 10000000 + i, '2026-12-05T00:00:00Z', 'test', 'brief.created', 'brief:none-' || i, '{"status":"delivered"}', '', '' FROM n
+                    """;
+                fill.Parameters.AddWithValue("$records", records);
+                fill.ExecuteNonQuery();
+            }
+            using var cmd = connection.CreateCommand();
+            WebhookStore.PrepareBacklog(cmd, hook);
+            return SqliteQueries.Steps(cmd);
+        }
+
+        var atTwelveThousand = StepsAfter(12_000);
+        var atFortyThousand = StepsAfter(40_000);
+
+        Assert.True(atFortyThousand <= atTwelveThousand * 1.05, $"{atTwelveThousand} steps with 12,000 records after the cursor, {atFortyThousand} with 40,000");
+    }
 }
