@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentCrm.Intake;
+using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -128,6 +129,16 @@ public sealed class AgentCrmApp : IAsyncDisposable
         var response = await Client.PostAsync($"/v1/agents/{id}/versions/{version}/promote", new StringContent($$"""{"canaryPercent":{{canaryPercent}}}""", Encoding.UTF8, "application/json"));
         Assert.True(response.IsSuccessStatusCode, $"promote {id}@{version}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return response;
+    }
+
+    /// <summary>Feeds an at-risk history for the customer and returns the id of its newest brief, which must have the status given.</summary>
+    public async Task<string> AtRiskBriefAsync(string customerId, string status)
+    {
+        await PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
+        await WaitForProcessingAsync();
+        var brief = (await BriefsAsync($"&customerId={customerId}"))[0];
+        Assert.Equal(status, brief.GetProperty("status").GetString());
+        return brief.GetProperty("id").GetString()!;
     }
 
     public async Task<List<JsonElement>> BriefsAsync(string query = "")

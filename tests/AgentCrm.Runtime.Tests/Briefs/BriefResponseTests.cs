@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,15 +11,6 @@ namespace AgentCrm.Runtime.Tests.Briefs;
 /// </summary>
 public sealed class BriefResponseTests
 {
-    private static async Task<string> DeliveredBriefAsync(AgentCrmApp app, string customerId)
-    {
-        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var brief = (await app.BriefsAsync($"&customerId={customerId}"))[0];
-        Assert.Equal("delivered", brief.GetProperty("status").GetString());
-        return brief.GetProperty("id").GetString()!;
-    }
-
     private static async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpClient client, HttpMethod method, string path, string? json = null)
     {
         var (status, body, _) = await SendWithTypeAsync(client, method, path, json);
@@ -57,8 +47,8 @@ public sealed class BriefResponseTests
         foreach (var csm in new[] { "carla", "dan" })
             using (var assigned = await app.Client.PutAsync($"/v1/csms/{csm}/accounts", Variants.Json("""{"accounts":["acme","initech"]}""")))
                 Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        var read = await DeliveredBriefAsync(app, "acme");
-        var unread = await DeliveredBriefAsync(app, "initech");
+        var read = await app.AtRiskBriefAsync("acme", "delivered");
+        var unread = await app.AtRiskBriefAsync("initech", "delivered");
 
         var (status, first) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{read}/acknowledge");
         Assert.True(status == HttpStatusCode.OK, first.ToString());
@@ -99,7 +89,7 @@ public sealed class BriefResponseTests
         foreach (var csm in new[] { "carla", "dan" })
             using (var assigned = await app.Client.PutAsync($"/v1/csms/{csm}/accounts", Variants.Json("""{"accounts":["acme"]}""")))
                 Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        var id = await DeliveredBriefAsync(app, "acme");
+        var id = await app.AtRiskBriefAsync("acme", "delivered");
 
         var (status, body) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":false,"note":"We knew; renewal call already booked"}""");
         Assert.True(status == HttpStatusCode.OK, body.ToString());
@@ -158,8 +148,8 @@ public sealed class BriefResponseTests
         using var ops = await app.ClientAsync("ops");
         using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}""")))
             Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        var own = await DeliveredBriefAsync(app, "acme");
-        var others = await DeliveredBriefAsync(app, "globex");
+        var own = await app.AtRiskBriefAsync("acme", "delivered");
+        var others = await app.AtRiskBriefAsync("globex", "delivered");
 
         var cases = new (HttpClient Client, string Path, string? Json, HttpStatusCode Status, string? Field)[]
         {
@@ -189,7 +179,7 @@ public sealed class BriefResponseTests
         // A brief CSMs never get (held for review) cannot take a response, even from an admin who can read it.
         await Variants.RegisterAsync(app, "2.0.0", m => m["vetoPolicy"] = "reviewBeforeDelivery");
         await app.EvaluateAndPromoteAsync("renewal-risk", "2.0.0");
-        var held = await HeldBriefAsync(app, "hooli");
+        var held = await app.AtRiskBriefAsync("hooli", "pendingReview");
         var (heldStatus, heldBody) = await SendAsync(app.Client, HttpMethod.Post, $"/v1/briefs/{held}/acknowledge");
         Assert.True(heldStatus == HttpStatusCode.Conflict, heldBody.ToString());
         Assert.Contains("pendingReview", heldBody.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -205,7 +195,7 @@ public sealed class BriefResponseTests
         var keys = app.Services.GetRequiredService<AgentCrm.Access.ApiKeyStore>();
         using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}""")))
             Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        var id = await DeliveredBriefAsync(app, "acme");
+        var id = await app.AtRiskBriefAsync("acme", "delivered");
         using (var carla = await app.ClientAsync("csm", "carla"))
         {
             var (status, body) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/feedback", """{"useful":false,"note":"private to carla"}""");
@@ -230,15 +220,6 @@ public sealed class BriefResponseTests
             var (_, mine) = await SendAsync(carla, HttpMethod.Get, $"/v1/briefs/{id}");
             Assert.Equal((false, "private to carla"), (mine.GetProperty("myResponse").GetProperty("useful").GetBoolean(), mine.GetProperty("myResponse").GetProperty("note").GetString()));
         }
-    }
-
-    private static async Task<string> HeldBriefAsync(AgentCrmApp app, string customerId)
-    {
-        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var brief = (await app.BriefsAsync($"&customerId={customerId}"))[0];
-        Assert.Equal("pendingReview", brief.GetProperty("status").GetString());
-        return brief.GetProperty("id").GetString()!;
     }
 
     [Fact]

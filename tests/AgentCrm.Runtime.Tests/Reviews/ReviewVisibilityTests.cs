@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using AgentCrm.Runtime.Tests.EndToEnd;
 
 namespace AgentCrm.Runtime.Tests.Reviews;
 
@@ -20,15 +19,6 @@ public sealed class ReviewVisibilityTests
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<string> DeliveredBriefAsync(AgentCrmApp app, string customerId)
-    {
-        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var brief = (await app.BriefsAsync($"&customerId={customerId}"))[0];
-        Assert.Equal("delivered", brief.GetProperty("status").GetString());
-        return brief.GetProperty("id").GetString()!;
-    }
-
     [Fact]
     public async Task RetractedOrApprovedBrief_CsmSeesVerdictAndReasonOnly_OthersSeeTheWholeReview()
     {
@@ -38,8 +28,8 @@ public sealed class ReviewVisibilityTests
         using var csm = await app.ClientAsync("csm", "carla");
         using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme","initech"]}""")))
             Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        var retracted = await DeliveredBriefAsync(app, "acme");
-        var approved = await DeliveredBriefAsync(app, "initech");
+        var retracted = await app.AtRiskBriefAsync("acme", "delivered");
+        var approved = await app.AtRiskBriefAsync("initech", "delivered");
         // The CSM's brief stream, open while the reviewer decides: it shows the retraction as the other reads do.
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         using var stream = await csm.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead, cancel.Token);
