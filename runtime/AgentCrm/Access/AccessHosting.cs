@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -18,43 +17,7 @@ public static class AccessHosting
         builder.Services.AddAuthentication(CredentialHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, CredentialHandler>(CredentialHandler.SchemeName, null);
         builder.Services.AddAuthorization();
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                // Operations and Dapr protocol endpoints are not rate limited: the platform polls them.
-                if (!context.Request.Path.StartsWithSegments("/v1"))
-                    return RateLimitPartition.GetNoLimiter("ops");
-                var settings = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
-                var caller = context.User.Identity?.IsAuthenticated == true
-                    ? "caller:" + Caller.From(context.User).AuditActor
-                    : "address:" + context.Connection.RemoteIpAddress;
-                return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = settings.Burst,
-                    TokensPerPeriod = settings.RequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-            o.OnRejected = async (context, cancellationToken) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "1";
-                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many requests",
-                        Detail = "This credential has exceeded its request rate (Auth:RequestsPerSecond); retry after a second.",
-                        Type = "https://tools.ietf.org/html/rfc6585#section-4",
-                    },
-                });
-            };
-        });
+        builder.Services.AddSingleton<CallerRateLimit>();
     }
 
     /// <summary>The security headers on every answer, first in the pipeline so answers refused before authentication carry them too.</summary>
@@ -74,7 +37,7 @@ public static class AccessHosting
     public static void UseAccess(this WebApplication app)
     {
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseMiddleware<CallerRateLimit>();
         app.UseAuthorization();
     }
 }

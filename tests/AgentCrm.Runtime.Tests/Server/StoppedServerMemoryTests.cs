@@ -1,0 +1,41 @@
+using System.Runtime.CompilerServices;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Server;
+
+/// <summary>
+/// A server stopped and disposed in a process that goes on (a test run starts hundreds; a host embedding the runtime may
+/// restart it) leaves nothing reachable. ASP.NET Core's rate-limiting middleware kept every stopped server alive through a
+/// timer (about 80 MB each, after serving a little): a full test run grew past 21 GB and the OOM killer ended it.
+/// </summary>
+public sealed class StoppedServerMemoryTests
+{
+    [Fact]
+    public async Task AServerStoppedAndDisposed_AfterServingRequests_IsCollected()
+    {
+        var writer = await ServeThenStopAsync();
+
+        for (var i = 0; i < 5 && writer.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            await Task.Delay(100);
+        }
+
+        Assert.False(writer.IsAlive, "Expected the stopped server's services (its SqliteWriter) to be collected; something still references them.");
+    }
+
+    /// <summary>Serves events, briefs and a rate-limited /v1 read, stops; returns a weak reference to one of its singletons.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> ServeThenStopAsync()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using (var posted = await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow)))
+            posted.EnsureSuccessStatusCode();
+        await app.WaitForProcessingAsync();
+        Assert.NotEmpty(await app.BriefsAsync());
+        return new WeakReference(app.Services.GetRequiredService<SqliteWriter>());
+    }
+}
