@@ -53,14 +53,20 @@ public sealed class SqliteDatabase
         var files = new DataFiles(directory, [FilePath, .. all.SelectMany(s => s.CompanionFiles).Distinct().Select(f => Path.Combine(directory, f))]);
         s_lastOpened = files;
         _sync = o.Synchronous;
-        _connectionString = new SqliteConnectionStringBuilder
+        var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = o.DatabasePath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Cache = SqliteCacheMode.Private,
             Pooling = true,
             DefaultTimeout = 30,
-        }.ToString();
+        };
+        // Only the first open below may create the file: a connection opened later (a read, the pool replacing one) on a file
+        // deleted under the server would create an empty one there, answer "no such table", and hide the deletion from the
+        // writer's check. Without create, it fails as storage that cannot be opened.
+        var createString = connectionString.ToString();
+        connectionString.Mode = SqliteOpenMode.ReadWrite;
+        _connectionString = connectionString.ToString();
         try
         {
             Directory.CreateDirectory(directory);
@@ -72,7 +78,7 @@ public sealed class SqliteDatabase
         try
         {
             CheckBeforeWriting(files);
-            using var connection = Open();
+            using var connection = Open(createString);
             using (var wal = connection.CreateCommand())
             {
                 wal.CommandText = "PRAGMA journal_mode=WAL;";
@@ -108,9 +114,11 @@ public sealed class SqliteDatabase
     /// <summary>The data format this build writes (<c>PRAGMA user_version</c> of the file once it has opened); 0 when no script claims one.</summary>
     public int FormatVersion { get; }
 
-    public SqliteConnection Open()
+    public SqliteConnection Open() => Open(_connectionString);
+
+    private SqliteConnection Open(string connectionString)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA synchronous={(_sync == SyncMode.Full ? "FULL" : "NORMAL")}; PRAGMA foreign_keys=ON; PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;";

@@ -292,6 +292,36 @@ public sealed class StorageFailureTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ADatabaseFileDeletedUnderTheServer_StaysRefused_WhenReadsOpenConnectionsOrAFileIsPutAtItsPath(bool putAnEmptyFileThere)
+    {
+        var (app, _, _) = await StartAsync();
+        await using var _app = app;
+        using (var ok = await app.PostEventsAsync(Batch(3, "before")))
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        var path = Path.Combine(app.DataDirectory, "agentcrm.db");
+
+        File.Delete(path);
+        if (putAnEmptyFileThere)
+            await File.WriteAllBytesAsync(path, []);
+        // Reads in parallel need connections the pool does not hold: opened with create, they put an empty database at the path.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 32).Select(async _ =>
+        {
+            using var response = await app.Client.GetAsync("/v1/briefs?limit=1");
+            return response.StatusCode;
+        }));
+
+        // Reads of a file someone put there find no tables (a 500 each); with none there, they are refused as storage is.
+        if (!putAnEmptyFileThere)
+            Assert.All(reads, status => Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{(int)status}"));
+        using var refused = await app.PostEventsAsync(Batch(3, "after"));
+        var text = await refused.Content.ReadAsStringAsync();
+        Assert.True(refused.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)refused.StatusCode} {text}");
+        Assert.Equal(putAnEmptyFileThere ? 0 : -1, File.Exists(path) ? new FileInfo(path).Length : -1);
+    }
+
     private static long SavedWatermark(SqliteDatabase database)
     {
         using var connection = database.Open();
