@@ -21,7 +21,7 @@ public sealed record ResponseCounts(long AcknowledgedBriefs = 0, long Useful = 0
 /// </summary>
 public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
 {
-    /// <summary>Raised after a response was committed: the brief and what was recorded (<c>acknowledged</c>, <c>useful</c>, <c>notUseful</c>).</summary>
+    /// <summary>Raised after a CSM's response was committed: the brief and what was recorded (<c>acknowledged</c>, <c>useful</c>, <c>notUseful</c>).</summary>
     public event Action<Brief, string>? Responded;
 
     /// <summary>Acknowledges the brief for the caller; a repeat keeps the first time and writes nothing.</summary>
@@ -43,6 +43,8 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
     {
         var now = time.GetUtcNow();
         var responder = Responder(caller);
+        // An admin may respond (trying the console, say): stored and shown to them, but neither counted nor measured as a CSM's.
+        var raise = caller.Role == Roles.Csm ? Responded : null;
         return writer.WriteAsync(ctx =>
         {
             var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, responder);
@@ -55,7 +57,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                     "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at) VALUES ($id, $r, $a, $v, $at)",
                     ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
-                ctx.AfterCommit(() => Responded?.Invoke(brief, "acknowledged"));
+                ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
                 return new BriefResponse(now, null, null, null);
             }
             if (before is { Useful: { } was } && was == f.Useful && before.Note == f.Note)
@@ -71,10 +73,10 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             if (before is null)
             {
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
-                ctx.AfterCommit(() => Responded?.Invoke(brief, "acknowledged"));
+                ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
             }
             Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["withNote"] = f.Note is not null, ["replaces"] = before?.Useful }, now);
-            ctx.AfterCommit(() => Responded?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
+            ctx.AfterCommit(() => raise?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
             return new BriefResponse(acknowledged, f.Useful, f.Note, now);
         });
     }
@@ -118,13 +120,14 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             : page with { Items = page.Items.Select(b => responses.TryGetValue(b.Id, out var r) ? b with { MyResponse = r } : b).ToList() };
     }
 
+    /// <summary>CSMs' responses only (a CSM's row is named by their id, which has no ':'; others' by <c>role:name</c>).</summary>
     public IReadOnlyDictionary<string, ResponseCounts> CountsByVersion(string agentId)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT agent_version, count(DISTINCT brief_id), coalesce(sum(useful = 1), 0), coalesce(sum(useful = 0), 0)
-            FROM brief_responses WHERE agent_id = $a GROUP BY agent_version
+            FROM brief_responses WHERE agent_id = $a AND instr(responder, ':') = 0 GROUP BY agent_version
             """;
         cmd.Parameters.AddWithValue("$a", agentId);
         var counts = new Dictionary<string, ResponseCounts>(StringComparer.Ordinal);

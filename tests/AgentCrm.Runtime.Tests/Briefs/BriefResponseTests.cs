@@ -220,6 +220,12 @@ public sealed class BriefResponseTests
             var (_, mine) = await SendAsync(carla, HttpMethod.Get, $"/v1/briefs/{id}");
             Assert.Equal((false, "private to carla"), (mine.GetProperty("myResponse").GetProperty("useful").GetBoolean(), mine.GetProperty("myResponse").GetProperty("note").GetString()));
         }
+        // The version's health counts CSMs' feedback: the admin's is theirs to see, not a CSM's verdict on the brief.
+        var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
+        var version = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0");
+        var counts = version.GetProperty("csmResponses");
+        Assert.Equal((1L, 0L, 1L), (counts.GetProperty("acknowledgedBriefs").GetInt64(), counts.GetProperty("useful").GetInt64(), counts.GetProperty("notUseful").GetInt64()));
+        Assert.Equal(0.0, version.GetProperty("usefulRate").GetDouble());
     }
 
     [Fact]
