@@ -70,7 +70,13 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Subscriptions whose latest attempt failed (for readiness's report; they do not make the server unready).</summary>
     public int Failing => _loops.Count(l => Volatile.Read(ref l.Value.Failures) > 0);
 
-    /// <summary>Starts loops for new subscriptions and stops those of deleted ones now, rather than at the next poll.</summary>
+    /// <summary>
+    /// How often the subscriptions' change counter is looked at, for subscriptions another process on the data directory
+    /// (`agentcrm webhooks add` / `remove`) added or removed: as often as the registry and knowledge watchers look at theirs.
+    /// </summary>
+    public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Starts loops for new subscriptions and stops those of deleted ones now, rather than at the next look at the change counter.</summary>
     public void Resync() => _resync.Writer.TryWrite(true);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -78,17 +84,26 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _briefs.Changed += OnBriefChanged;
         try
         {
+            long synced = -1;
+            var asked = true;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
-                    Sync(stoppingToken);
+                    // The counter is read before the subscriptions: a change committed between the two reads is synced
+                    // again at the next look, never missed.
+                    var version = _store.Version();
+                    if (asked || version != synced)
+                    {
+                        Sync(stoppingToken);
+                        synced = version;
+                    }
                 }
                 catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
                 {
                     LogSyncFailed(ex);
                 }
-                await WaitAsync(_resync.Reader, _options.PollInterval, stoppingToken);
+                asked = await WaitAsync(_resync.Reader, ChangeCheckInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -287,17 +302,19 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed))}";
     }
 
-    private async Task WaitAsync(ChannelReader<bool> signal, TimeSpan wait, CancellationToken ct)
+    /// <summary>Waits for the signal or for <paramref name="wait"/> to pass; true when it was signalled.</summary>
+    private async Task<bool> WaitAsync(ChannelReader<bool> signal, TimeSpan wait, CancellationToken ct)
     {
         using var timeout = new CancellationTokenSource(wait, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
             await signal.WaitToReadAsync(linked.Token);
-            signal.TryRead(out _);
+            return signal.TryRead(out _);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
+            return false;
         }
     }
 

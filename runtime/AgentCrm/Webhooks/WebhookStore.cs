@@ -53,6 +53,12 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
           AND ($csm IS NULL OR b.customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm))
         """;
 
+    /// <summary>
+    /// The <c>meta</c> counter every create and delete moves, in its transaction, as the registry's does for agents: a
+    /// running server's dispatcher notices subscriptions another process (the CLI) added or removed by it.
+    /// </summary>
+    private const string VersionKey = "webhooks.version";
+
     private const string Columns = "id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq, delivered, last_success_at, last_failure_at, last_error, consecutive_failures, next_attempt_at";
 
     /// <summary>A new secret: 32 random bytes, base64url, prefixed so it is recognisable in a secret store.</summary>
@@ -82,6 +88,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
                 ["agentId"] = agentId,
                 ["from"] = seq,
             }, now);
+            Bump(ctx);
             return (WebhookRecord?)new WebhookRecord(id, url, csmId, agentId, secret, now, actor, seq, 0, null, null, null, 0, null);
         }).WaitAsync(cancellationToken);
 
@@ -102,8 +109,15 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
             }
             ctx.Execute("DELETE FROM webhooks WHERE id = $id", ("$id", id));
             audit.Append(ctx, actor, "webhook.deleted", $"webhook:{id}", new Dictionary<string, object?> { ["url"] = url, ["deliveredSeq"] = seq }, time.GetUtcNow());
+            Bump(ctx);
             return true;
         }).WaitAsync(cancellationToken);
+
+    /// <summary>The subscriptions' change counter (0 before the first create): a new value means one was added or removed since.</summary>
+    public long Version() => Server.MetaValues.ReadLong(database, VersionKey);
+
+    private static void Bump(WriteContext ctx) =>
+        ctx.Execute("INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", ("$k", VersionKey));
 
     public IReadOnlyList<WebhookRecord> List()
     {
