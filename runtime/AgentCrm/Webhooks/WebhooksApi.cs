@@ -19,7 +19,28 @@ public sealed record WebhookView(
 }
 
 /// <summary>The answer to a create: the subscription, and its secret this once.</summary>
-public sealed record WebhookCreated(string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy, long Cursor, string Secret);
+public sealed record WebhookCreated(string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy, long Cursor, string Secret)
+{
+    public static WebhookCreated Of(WebhookRecord r) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy, r.DeliveredSeq, r.Secret);
+}
+
+/// <summary>
+/// How a caller names a subscription's fields, for the messages that name them: the JSON body's names over HTTP, the
+/// argument and options on the command line; <see cref="AgentList"/> is where the registered agents are listed.
+/// </summary>
+internal sealed record WebhookFields(string Url, string CsmId, string AgentId, string Secret, string AgentList)
+{
+    public static readonly WebhookFields Api = new("url", "csmId", "agentId", "secret", "GET /v1/agents");
+
+    /// <summary>The name of the API field <paramref name="key"/> (a key of the validation errors).</summary>
+    public string Of(string key) => key switch
+    {
+        "url" => Url,
+        "csmId" => CsmId,
+        "agentId" => AgentId,
+        _ => Secret,
+    };
+}
 
 /// <summary>Ops manage webhook subscriptions: briefs CSMs may see, pushed as they are delivered or retracted.</summary>
 public static class WebhooksApi
@@ -60,31 +81,41 @@ public static class WebhooksApi
             return Problems.Validation(new Dictionary<string, string[]> { ["url"] = [$"There are {max} subscriptions already (Webhooks:MaxSubscriptions); delete one first."] },
                 StatusCodes.Status409Conflict);
         dispatcher.Resync();
-        return TypedResults.Created($"/v1/webhooks/{hook.Id}",
-            new WebhookCreated(hook.Id, hook.Url, hook.CsmId, hook.AgentId, hook.CreatedAt, hook.CreatedBy, hook.DeliveredSeq, secret));
+        return TypedResults.Created($"/v1/webhooks/{hook.Id}", WebhookCreated.Of(hook));
     }
 
     /// <summary>Every field at fault, by name: an absolute http(s) URL without credentials, a CSM id, a registered agent, a secret of sane length.</summary>
-    internal static Dictionary<string, string[]> Validate(WebhookRequest? body, AgentRegistry registry)
+    internal static Dictionary<string, string[]> Validate(WebhookRequest? body, AgentRegistry registry, WebhookFields? fields = null)
+    {
+        fields ??= WebhookFields.Api;
+        var errors = ValidateForm(body, fields);
+        if (body?.AgentId is { } agent && (agent.Length > 64 || registry.Versions(agent).Count == 0))
+            errors["agentId"] = [$"No agent '{(agent.Length > 64 ? agent[..64] + "…" : agent)}' is registered ({fields.AgentList} lists them)."];
+        return errors;
+    }
+
+    /// <summary>
+    /// The fields whose fault the request itself shows (url, csmId, secret), without the registry: the CLI tells them as
+    /// usage errors before it opens the data directory. Keyed by the API's field names, worded with <paramref name="fields"/>.
+    /// </summary>
+    internal static Dictionary<string, string[]> ValidateForm(WebhookRequest? body, WebhookFields fields)
     {
         var errors = new Dictionary<string, string[]>();
         if (body?.Url is not { } url || url.Length == 0)
-            errors["url"] = ["url is required: the absolute http or https URL the briefs are posted to."];
+            errors["url"] = [$"{fields.Url} is required: the absolute http or https URL the briefs are posted to."];
         else if (url.Length > MaxUrlLength)
-            errors["url"] = [$"url is at most {MaxUrlLength} characters."];
+            errors["url"] = [$"{fields.Url} is at most {MaxUrlLength} characters."];
         else if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.Host.Length == 0
             || url.Any(char.IsWhiteSpace))
-            errors["url"] = ["url must be an absolute http or https URL (https://host/path)."];
+            errors["url"] = [$"{fields.Url} must be an absolute http or https URL (https://host/path)."];
         else if (uri.UserInfo.Length > 0)
-            errors["url"] = ["url must not carry a user name or password (user:pass@host): the requests are signed with the secret instead."];
+            errors["url"] = [$"{fields.Url} must not carry a user name or password (user:pass@host): the requests are signed with the secret instead."];
         else if (uri.Fragment.Length > 0)
-            errors["url"] = ["url must not have a fragment (#…): it is never sent."];
+            errors["url"] = [$"{fields.Url} must not have a fragment (#…): it is never sent."];
         if (body?.CsmId is { } csm && !ApiKeyStore.IsValidName(csm))
             errors["csmId"] = ["A CSM id is 1-64 characters: letters, digits and . _ @ -."];
-        if (body?.AgentId is { } agent && (agent.Length > 64 || registry.Versions(agent).Count == 0))
-            errors["agentId"] = [$"No agent '{(agent.Length > 64 ? agent[..64] + "…" : agent)}' is registered (GET /v1/agents lists them)."];
         if (body?.Secret is { } secret && (secret.Length is < MinSecretLength or > MaxSecretLength || secret.Any(c => c is < '!' or > '~')))
-            errors["secret"] = [$"secret is {MinSecretLength}-{MaxSecretLength} printable ASCII characters without spaces; leave it out to have one generated."];
+            errors["secret"] = [$"{fields.Secret} is {MinSecretLength}-{MaxSecretLength} printable ASCII characters without spaces; leave it out to have one generated."];
         return errors;
     }
 

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Webhooks;
+
+namespace AgentCrm.Cli;
+
+/// <summary>
+/// `agentcrm webhooks add URL [--csm ID] [--agent ID] [--secret S]` (prints the id and the secret once) · `webhooks list` ·
+/// `webhooks remove ID`: the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
+/// running server on the data directory starts or stops delivering within 2 s (its dispatcher watches the subscriptions'
+/// change counter, as the registry watcher watches the registry's).
+/// </summary>
+internal static class WebhooksCommand
+{
+    private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
+
+    /// <summary>The API's fields as the command line names them, in the messages that name them.</summary>
+    private static readonly WebhookFields Fields = new("URL", "--csm", "--agent", "--secret", "agentcrm agents list");
+
+    public static Command Create()
+    {
+        var webhooks = new Command("webhooks", "Webhook subscriptions: briefs CSMs may see, POSTed to a URL as they are delivered or retracted.");
+        var url = new Argument<string>("URL") { Description = "The absolute http or https URL the briefs are posted to." };
+        var csm = new Option<string?>("--csm") { Description = "Only briefs of the accounts assigned to this CSM id." };
+        var agent = new Option<string?>("--agent") { Description = "Only this agent's briefs (an agent id the registry knows)." };
+        var secret = new Option<string?>("--secret") { Description = "The signing secret, 16-256 printable ASCII characters without spaces; left out, one is generated." };
+        var add = new Command("add", "Subscribe a URL; prints the id and the secret once (a running server starts delivering within 2 s).") { url, csm, agent, secret };
+        add.SetAction((p, ct) =>
+        {
+            var request = new WebhookRequest(p.GetValue(url), p.GetValue(csm), p.GetValue(agent), p.GetValue(secret));
+            // What the command line itself shows wrong is a usage error, told before the data directory is opened.
+            return Problem(WebhooksApi.ValidateForm(request, Fields)) is { } usage
+                ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
+                : CliHost.RunAsync(p, ct, (services, token) => AddAsync(p, request, services, token));
+        });
+
+        var list = new Command("list", "Subscriptions and their delivery state (never the secret).");
+        list.SetAction((p, ct) => CliHost.RunAsync(p, ct, (services, _) =>
+        {
+            var store = Store(services);
+            var views = store.List().Select(h => WebhookView.Of(h, store.Backlog(h))).ToList();
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(new { items = views }, Output));
+            else
+                Console.Write(Columns.Render(views.Select(v => new[]
+                {
+                    v.Id, v.Url, v.CsmId is null ? "every csm" : $"csm {v.CsmId}", v.AgentId is null ? "every agent" : $"agent {v.AgentId}",
+                    $"{v.Delivered} delivered", $"{v.Backlog} backlog", $"{v.ConsecutiveFailures} failed in a row", v.LastError is null ? "" : $"last error: {v.LastError}",
+                }), 4, 5, 6));
+            return Task.FromResult(0);
+        }));
+
+        var removeId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
+        var remove = new Command("remove", "Delete a subscription: its backlog is not sent (a running server stops delivering within 2 s).") { removeId };
+        remove.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        {
+            var id = p.GetValue(removeId)!;
+            if (!await Store(services).DeleteAsync(id, Actor, token))
+                return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
+            Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(new { removed = id }, Output) : $"removed {id}");
+            return 0;
+        }));
+
+        webhooks.Subcommands.Add(add);
+        webhooks.Subcommands.Add(list);
+        webhooks.Subcommands.Add(remove);
+        return webhooks;
+    }
+
+    private static string Actor => $"cli:{Environment.UserName}";
+
+    private static async Task<int> AddAsync(ParseResult p, WebhookRequest request, IServiceProvider services, CancellationToken token)
+    {
+        var max = WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).MaxSubscriptions;
+        if (Problem(WebhooksApi.Validate(request, services.GetRequiredService<AgentRegistry>(), Fields)) is { } problem)
+            return AgentCrmCli.Fail(problem);
+        if (await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), Actor, max, token) is not { } hook)
+            return AgentCrmCli.Fail($"there are {max} subscriptions already (Webhooks:MaxSubscriptions); remove one first (agentcrm webhooks remove ID)");
+        var created = WebhookCreated.Of(hook);
+        if (p.GetValue(AgentCrmCli.Json))
+            Console.WriteLine(JsonSerializer.Serialize(created, Output));
+        else
+        {
+            Console.Write(Columns.Render([["id", created.Id], ["secret", created.Secret]]));
+            Console.Error.WriteLine($"Webhook {created.Id} created for {created.Url}. The secret is shown only now: the receiver checks {WebhookDispatcher.SignatureHeader} with it.");
+        }
+        return 0;
+    }
+
+    /// <summary>The store over the CLI's services (the server's own registration is in <see cref="WebhookHosting"/>).</summary>
+    private static WebhookStore Store(IServiceProvider services) => ActivatorUtilities.CreateInstance<WebhookStore>(services);
+
+    /// <summary>The first field at fault, in one line that names its argument or option; null when there is none.</summary>
+    private static string? Problem(Dictionary<string, string[]> errors)
+    {
+        if (errors.Count == 0)
+            return null;
+        var (key, messages) = errors.First();
+        var name = Fields.Of(key);
+        return messages[0].Contains(name, StringComparison.Ordinal) ? messages[0] : $"{name}: {messages[0]}";
+    }
+}

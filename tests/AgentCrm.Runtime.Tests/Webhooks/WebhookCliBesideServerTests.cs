@@ -1,0 +1,109 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.Cli;
+using AgentCrm.Runtime.Tests.EndToEnd;
+
+namespace AgentCrm.Runtime.Tests.Webhooks;
+
+/// <summary>
+/// `agentcrm webhooks add` / `remove` beside a running server on the same data directory: the server starts delivering to
+/// a subscription the CLI added, signed with the secret the CLI printed, and stops a removed one's loop, without a restart
+/// and without an API call. The poll is an hour here, so only the subscriptions' change counter can tell the server.
+/// </summary>
+public sealed class WebhookCliBesideServerTests
+{
+    private static readonly Dictionary<string, string?> HourlyPoll = new()
+    {
+        ["Webhooks:PollInterval"] = "01:00:00",
+        ["Webhooks:RetryBaseDelay"] = "00:00:00.050",
+        ["Webhooks:RetryMaxDelay"] = "00:00:00.200",
+    };
+
+    /// <summary>A failed attempt is retried after ten minutes: only the removal can end its loop within the test.</summary>
+    private static readonly Dictionary<string, string?> HourlyPollSlowRetries = new()
+    {
+        ["Webhooks:PollInterval"] = "01:00:00",
+        ["Webhooks:RetryBaseDelay"] = "00:10:00",
+        ["Webhooks:RetryMaxDelay"] = "00:10:00",
+    };
+
+    private static async Task<(string Id, string Secret)> AddAsync(string data, string url)
+    {
+        var added = await CliRunner.RunAsync(["webhooks", "add", url, "--data", data, "--json"]);
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        var created = JsonDocument.Parse(added.Stdout).RootElement;
+        return (created.GetProperty("id").GetString()!, created.GetProperty("secret").GetString()!);
+    }
+
+    private static async Task RemoveAsync(string data, string id)
+    {
+        var removed = await CliRunner.RunAsync(["webhooks", "remove", id, "--data", data]);
+        Assert.True(removed.ExitCode == 0, removed.Stderr);
+    }
+
+    private static async Task<List<string>> DeliveredBriefIdsAsync(AgentCrmApp app, string customerId) =>
+        (await app.BriefsAsync($"&customerId={customerId}&status=delivered")).Select(b => b.GetProperty("id").GetString()!).ToList();
+
+    private static async Task<int> FailingAsync(AgentCrmApp app) => (await app.GetJsonAsync("/readyz")).GetProperty("webhooksFailing").GetInt32();
+
+    [Fact]
+    public async Task AddedByTheCli_TheRunningServerDeliversSigned_RemovedByTheCli_LaterBriefsDoNotArrive()
+    {
+        await using var removedOne = await WebhookReceiver.StartAsync();
+        await using var keptOne = await WebhookReceiver.StartAsync();
+        await using var app = await AgentCrmApp.StartAsync(settings: HourlyPoll);
+
+        var (removed, secret) = await AddAsync(app.DataDirectory, removedOne.Url);
+        var (kept, _) = await AddAsync(app.DataDirectory, keptOne.Url);
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var acme = await DeliveredBriefIdsAsync(app, "acme");
+        Assert.NotEmpty(acme);
+
+        var accepted = await removedOne.WaitForAsync(acme.Count, TimeSpan.FromSeconds(20));
+        Assert.Equal(acme.AsEnumerable().Reverse(), accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!));
+        Assert.All(accepted, a => Assert.Equal(removed, a.Json.GetProperty("webhookId").GetString()));
+        Assert.All(accepted, a => Assert.True(WebhookReceiver.Verifies(a, secret, TimeSpan.FromMinutes(5)), $"delivery {a.DeliveryId} is not signed with the secret the CLI printed"));
+        await keptOne.WaitForAsync(acme.Count, TimeSpan.FromSeconds(20));
+
+        await RemoveAsync(app.DataDirectory, removed);
+        await app.PostEventsAsync(Timelines.AtRisk("globex", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var globex = await DeliveredBriefIdsAsync(app, "globex");
+        Assert.NotEmpty(globex);
+
+        // The kept subscription got globex's briefs, woken by the same signal: the removed one got none of them.
+        var keptGot = await keptOne.WaitForAsync(acme.Count + globex.Count, TimeSpan.FromSeconds(20));
+        Assert.All(keptGot, a => Assert.Equal(kept, a.Json.GetProperty("webhookId").GetString()));
+        Assert.Equal(acme.Count, removedOne.Attempts.Count);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync($"/v1/webhooks/{removed}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RemovedByTheCli_AFailingSubscriptionsLoopEnds_OnTheRunningServer()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Down = true;
+        await using var app = await AgentCrmApp.StartAsync(settings: HourlyPollSlowRetries);
+        var (id, _) = await AddAsync(app.DataDirectory, receiver.Url);
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        await WaitUntilAsync(async () => await FailingAsync(app) == 1, "the CLI's subscription to fail its first attempt on the running server");
+
+        await RemoveAsync(app.DataDirectory, id);
+
+        // Its loop, waiting ten minutes to retry, is stopped: readiness no longer counts it.
+        await WaitUntilAsync(async () => await FailingAsync(app) == 0, "the server to stop the loop of the subscription the CLI removed");
+        Assert.Single(receiver.Attempts);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> done, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await done())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Expected {what} within 20 s.");
+            await Task.Delay(50);
+        }
+    }
+}
