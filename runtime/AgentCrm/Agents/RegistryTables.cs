@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using AgentCrm.Audit;
+using AgentCrm.Briefs;
 using AgentCrm.Server;
 using AgentCrm.Storage;
 
@@ -96,13 +97,19 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
         ctx.Execute("UPDATE agent_versions SET state = $s, canary_percent = $c, updated_at = $u WHERE agent_id = $a AND version = $v",
             ("$s", AgentRegistry.Name(to)), ("$c", canary), ("$u", at.ToString("O")), ("$a", r.AgentId), ("$v", r.Version));
 
-    /// <summary>Records a version as taken back: its briefs held for review are no longer delivered.</summary>
-    public static void Withdraw(WriteContext ctx, AgentVersionRecord r, DateTimeOffset at) =>
+    /// <summary>Records a version as taken back: its briefs held for review are no longer delivered, and leave the review queue.</summary>
+    public static void Withdraw(WriteContext ctx, AgentVersionRecord r, DateTimeOffset at)
+    {
         ctx.Execute("INSERT OR REPLACE INTO withdrawn_versions (agent_id, version, at) VALUES ($a, $v, $at)", ("$a", r.AgentId), ("$v", r.Version), ("$at", at.ToString("O")));
+        HeldForReview.Withdraw(ctx, r.AgentId, r.Version);
+    }
 
-    /// <summary>A version active again: its held briefs are delivered again.</summary>
-    public static void Reinstate(WriteContext ctx, AgentVersionRecord r) =>
-        ctx.Execute("DELETE FROM withdrawn_versions WHERE agent_id = $a AND version = $v", ("$a", r.AgentId), ("$v", r.Version));
+    /// <summary>A version active again: its held briefs are delivered again, and those without a verdict are back in the review queue.</summary>
+    public static void Reinstate(WriteContext ctx, AgentVersionRecord r)
+    {
+        if (ctx.Execute("DELETE FROM withdrawn_versions WHERE agent_id = $a AND version = $v", ("$a", r.AgentId), ("$v", r.Version)) > 0)
+            HeldForReview.Reinstate(ctx, r.AgentId, r.Version);
+    }
 
     /// <summary>One version's transition: its row in <c>agent_transitions</c>, the change counter, and an audit record.</summary>
     public void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100, string? reason = null)

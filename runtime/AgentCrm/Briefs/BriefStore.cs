@@ -69,6 +69,8 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         if (brief.Status == BriefStatus.Delivered && brief.ReviewUntil is { } until && until > time.GetUtcNow())
             ctx.Execute("INSERT OR IGNORE INTO review_windows (seq, review_until) SELECT seq, $u FROM briefs WHERE id = $id",
                 ("$id", brief.Id), ("$u", until.ToUniversalTime().ToString("O")));
+        if (brief.Status == BriefStatus.PendingReview)
+            HeldForReview.Add(ctx, seq, brief.AgentId, brief.AgentVersion);
         audit.Append(ctx, $"agent:{brief.AgentId}@{brief.AgentVersion}", "brief.created", $"brief:{brief.Id}", new Dictionary<string, object?>
         {
             ["customerId"] = brief.CustomerId,
@@ -141,7 +143,8 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 ("$st", StatusName(to)), ("$b", JsonSerializer.Serialize(updated, Json)), ("$id", id));
             ctx.Execute("UPDATE brief_reviews SET verdict = $v, reviewer = $r, decided_at = $t WHERE brief_id = $id",
                 ("$v", verdict), ("$r", request.Reviewer), ("$t", now.ToString("O")), ("$id", id));
-            ctx.Execute("DELETE FROM review_windows WHERE seq = (SELECT seq FROM briefs WHERE id = $id)", ("$id", id));
+            ctx.Execute("DELETE FROM review_windows WHERE seq = $s", ("$s", seq));
+            HeldForReview.Remove(ctx, seq);
             // The verdict is the truth the agent is measured against: a veto says the brief should not have
             // fired (unless the reviewer gives the correct label), an approval that it rightly did.
             var label = request.Verdict == ReviewVerdict.Approve || request.CorrectLabel == true;
@@ -193,19 +196,22 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
     /// <summary>
     /// The review queue, oldest first: briefs awaiting review (unless their version was rolled back, unregistered or
     /// suspended), and delivered briefs still inside their veto window. Each part is walked in seq order through its own
-    /// index and the two are merged, so a page reads about what it returns: held briefs by state and seq, delivered
-    /// ones by <c>review_windows</c> (a row from delivery until a verdict or <see cref="SweepClosedWindowsAsync"/>; the
-    /// window's end is checked here, so a brief leaves the queue when its window closes, swept or not). Reading them by the
-    /// window's end and sorting took every brief in its window (57,700 briefs in a 72-hour window: 1,000,000 steps a page).
-    /// CROSS JOIN fixes which table leads.
+    /// table and the two are merged, so a page reads about what it returns: held briefs by <c>review_held</c> (a row while
+    /// held, unverdicted and of a version not withdrawn: <see cref="HeldForReview"/>), delivered ones by
+    /// <c>review_windows</c> (a row from delivery until a verdict or <see cref="SweepClosedWindowsAsync"/>; the window's end
+    /// is checked here, so a brief leaves the queue when its window closes, swept or not). Reading delivered briefs by the
+    /// window's end and sorting took every brief in its window (57,700 briefs in a 72-hour window: 1,000,000 steps a page);
+    /// reading held briefs by state and seq walked every held brief of a withdrawn version, which stays pendingReview for
+    /// good (20,000: 380,838 steps and 39 ms a page, against 875 and 0.1 ms). Each row's state, verdict and version are
+    /// still checked, a few steps a returned row: a row kept by mistake never shows a brief. CROSS JOIN fixes which table leads.
     /// </summary>
     internal const string ReviewQueueSql = """
         SELECT seq, body FROM briefs WHERE seq IN (
             SELECT q.seq FROM review_windows q CROSS JOIN briefs b ON b.seq = q.seq CROSS JOIN brief_reviews r ON r.brief_id = b.id
             WHERE q.seq > $after AND q.review_until > $now AND b.status = 'delivered' AND r.verdict IS NULL
             UNION ALL
-            SELECT b.seq FROM briefs b CROSS JOIN brief_reviews r ON r.brief_id = b.id
-            WHERE b.status = 'pendingReview' AND b.seq > $after AND r.verdict IS NULL
+            SELECT h.seq FROM review_held h CROSS JOIN briefs b ON b.seq = h.seq CROSS JOIN brief_reviews r ON r.brief_id = b.id
+            WHERE h.seq > $after AND b.status = 'pendingReview' AND r.verdict IS NULL
               AND NOT EXISTS (SELECT 1 FROM withdrawn_versions w WHERE w.agent_id = r.agent_id AND w.version = r.agent_version)
             ORDER BY 1 LIMIT $limit)
         ORDER BY seq
