@@ -119,7 +119,9 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 (ReviewVerdict.Approve, BriefStatus.PendingReview) => (BriefStatus.Delivered, null, false),
                 (ReviewVerdict.Approve, BriefStatus.Delivered) when brief.Review?.Verdict == "approved" => (brief.Status, null, true),
                 (ReviewVerdict.Approve, BriefStatus.Delivered) when inWindow => (BriefStatus.Delivered, null, false),
-                (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, $"The review window of brief '{id}' has closed.", false),
+                (ReviewVerdict.Approve, BriefStatus.Delivered) => (brief.Status, brief.ReviewUntil is null && brief.Review is null
+                    ? $"Brief '{id}' has no review window (a build from before reviews delivered it); there is nothing to approve."
+                    : $"The review window of brief '{id}' has closed.", false),
                 (_, var status) => (status, $"Brief '{id}' is {StatusName(status)}, a final state: it cannot be {(request.Verdict == ReviewVerdict.Veto ? "vetoed" : "approved")}.", false),
             };
             // A version taken back (rolled back, unregistered, suspended) must not start delivering again through its held

@@ -224,7 +224,7 @@ public sealed class ReviewTests
     }
 
     [Fact]
-    public async Task ABriefDeliveredBeforeReviews_IsRefusedAVeto_SayingItHasNoWindow_NotThatItWasApproved()
+    public async Task ABriefDeliveredBeforeReviews_IsRefusedAVetoOrApproval_SayingItHasNoWindow_NotThatItWasApproved()
     {
         var dir = TempDirectory.Create();
         string id;
@@ -248,6 +248,9 @@ public sealed class ReviewTests
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains("no veto window", detail);
         Assert.DoesNotContain("approved", detail);
+        var (approveStatus, approveProblem) = await PostAsync(reviewer, $"/v1/briefs/{id}/approve", "{}");
+        Assert.Equal(HttpStatusCode.Conflict, approveStatus);
+        Assert.Contains("has no review window", approveProblem.GetProperty("detail").GetString()!);
         Assert.Equal("delivered", (await GetAsync(reviewer, $"/v1/briefs/{id}")).GetProperty("status").GetString());
     }
 
