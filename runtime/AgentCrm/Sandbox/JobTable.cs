@@ -43,16 +43,17 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
     /// <summary>
     /// Jobs newest first, filtered by state, kind and agent (each optional), <paramref name="take"/> after the position
     /// <paramref name="after"/> (created at, id) of the previous page's last; with the position of this page's last when more
-    /// follow. A job stored as running that is not in <paramref name="live"/> shows (and filters) as interrupted.
+    /// follow. A job stored as running shows (and filters) as the state <paramref name="live"/> gives it (running; ended, its end
+    /// not stored yet), else as interrupted.
     /// </summary>
     public (IReadOnlyList<JobStatus> Items, (string CreatedAt, string Id)? Next) List(
-        string? state, string? kind, string? agent, int take, (string CreatedAt, string Id)? after, IEnumerable<string> live)
+        string? state, string? kind, string? agent, int take, (string CreatedAt, string Id)? after, IReadOnlyDictionary<string, string> live)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = $"""
             SELECT * FROM (SELECT j.id, j.kind, j.subject,
-                CASE WHEN j.state = 'running' AND j.id NOT IN (SELECT value FROM json_each($live)) THEN 'interrupted' ELSE j.state END AS state,
+                CASE WHEN j.state = 'running' THEN coalesce(json_extract($live, '$."' || j.id || '"'), 'interrupted') ELSE j.state END AS state,
                 j.done, j.total, j.report_id, j.error, j.created_at, j.updated_at, r.request, r.attempts
               FROM jobs j LEFT JOIN job_requests r ON r.job_id = j.id) j
             WHERE ($state IS NULL OR j.state = $state) AND ($kind IS NULL OR j.kind = $kind)
@@ -60,7 +61,7 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
               AND ($c IS NULL OR j.created_at < $c OR (j.created_at = $c AND j.id < $i))
             ORDER BY j.created_at DESC, j.id DESC LIMIT $take
             """;
-        cmd.Parameters.AddWithValue("$live", JsonSerializer.Serialize(live.Distinct()));
+        cmd.Parameters.AddWithValue("$live", JsonSerializer.Serialize(live));
         cmd.Parameters.AddWithValue("$state", (object?)state ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$kind", (object?)kind ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$agent", (object?)agent ?? DBNull.Value);
@@ -102,10 +103,11 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
 
     /// <summary>
     /// Saves the job's status; with <paramref name="request"/> (a new job) its request too, in the same transaction (no run begun
-    /// yet). A job ending cancelled (<paramref name="cancelledBy"/>) drops in that transaction what its run may have stored under
-    /// its report id (an evaluation cancelled between writing its report and marking the version), and is audited.
+    /// yet). A job ending cancelled (<paramref name="cancelledBy"/>, audited) or failed (<paramref name="dropReport"/>) drops in
+    /// that transaction what its run may have stored under its report id (an evaluation stopped between writing its report and
+    /// marking the version): the job's end and its report are stored together or not at all.
     /// </summary>
-    public Task SaveAsync(JobStatus j, JobRequest? request = null, string? cancelledBy = null) => writer.WriteAsync(ctx =>
+    public Task SaveAsync(JobStatus j, JobRequest? request = null, string? cancelledBy = null, bool dropReport = false) => writer.WriteAsync(ctx =>
     {
         ctx.Execute(
             """
@@ -116,9 +118,10 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
             ("$c", j.CreatedAt.ToString("O")), ("$u", j.UpdatedAt.ToString("O")));
         if (request is not null)
             ctx.Execute("INSERT INTO job_requests (job_id, request, attempts) VALUES ($id, $q, 0)", ("$id", j.Id), ("$q", JsonSerializer.Serialize(request, Json)));
+        if (cancelledBy is not null || dropReport)
+            ctx.Execute("DELETE FROM sandbox_reports WHERE id = $r", ("$r", ReportStore.IdFor(j.Id)));
         if (cancelledBy is not null)
         {
-            ctx.Execute("DELETE FROM sandbox_reports WHERE id = $r", ("$r", ReportStore.IdFor(j.Id)));
             audit.Append(ctx, cancelledBy, "job.cancelled", $"job:{j.Id}",
                 new Dictionary<string, object?> { ["kind"] = j.Kind, ["subject"] = j.Subject, ["reason"] = j.Error, ["done"] = j.Done, ["total"] = j.Total }, j.UpdatedAt);
         }

@@ -35,9 +35,17 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     private readonly JobTable _table = new(database, writer, audit);
     private readonly ConcurrentDictionary<string, JobStatus> _running = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, JobControl> _controls = new(StringComparer.Ordinal);
+
+    /// <summary>Jobs that ended but whose end could not be stored (a full disk): shown as ended, stored again every <see cref="StorageRetryInterval"/>.</summary>
+    private readonly ConcurrentDictionary<string, UnsavedEnd> _unsaved = new(StringComparer.Ordinal);
     private readonly Lock _watchLock = new();
     private ITimer? _watch;
+    private ITimer? _retry;
     private int _watching;
+    private int _retrying;
+
+    /// <summary>How often the end of a job that could not be stored for want of storage is stored again.</summary>
+    public static readonly TimeSpan StorageRetryInterval = TimeSpan.FromSeconds(5);
 
     public Task<JobStatus> StartEvaluateAsync(string agentId, string version, string caseSet, string actor) =>
         StartAsync("evaluate", $"{agentId}@{version} on {caseSet}", new JobRequest(actor) { Evaluate = new(agentId, version, caseSet) },
@@ -169,6 +177,13 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 control.Request(UnregisteredReason(by), by);
                 throw;
             }
+            catch (Exception ex) when (SqliteWriter.IsStorageFailure(ex) && _table.VersionRegistered(fit.Base.Id, fit.Options.Version!))
+            {
+                // The disk filled between the registration and the report: the version stays (versions are immutable), without its report.
+                throw new RunPartlyStoredException(
+                    $"{fit.Agent} was registered, but its report was not stored: once there is room, evaluate it (POST /v1/agents/{fit.Base.Id}/versions/{fit.Options.Version}/evaluate, " +
+                    "or agentcrm agents evaluate), as a promotion needs its report", ex);
+            }
         };
 
     /// <summary>Stores and runs a new job; <paramref name="transitionsSeq"/>: the newest agent transition when its work was accepted (now when null).</summary>
@@ -179,7 +194,16 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         var seq = transitionsSeq ?? _table.TransitionsSeq();
         var control = new JobControl(AgentOf(subject), seq, now);
         _running[job.Id] = job;
-        await _table.SaveAsync(job, request is null ? null : request with { TransitionsSeq = seq });
+        try
+        {
+            await _table.SaveAsync(job, request is null ? null : request with { TransitionsSeq = seq });
+        }
+        catch
+        {
+            // Not accepted (a full disk: 503): nothing runs, and nothing is shown as running.
+            _running.TryRemove(job.Id, out _);
+            throw;
+        }
         Run(job, work(control), control);
         return job;
     }
@@ -227,15 +251,26 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             catch (Exception ex)
             {
                 LogJobFailed(ex, job.Id);
-                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Stage = null, Error = Readable(ex), UpdatedAt = time.GetUtcNow() };
+                final = _running.GetValueOrDefault(job.Id, job) with { State = "failed", Stage = null, Error = JobFailures.Describe(ex), UpdatedAt = time.GetUtcNow() };
             }
+            // A failed run drops, in the transaction that stores its end, what it stored under its report id (a report whose version
+            // could not be marked evaluated): a job that failed leaves no report.
+            var end = new UnsavedEnd(final, final.State == Cancelled ? control.Cancel?.Actor : null, DropReport: final.State == "failed");
             try
             {
-                await _table.SaveAsync(final, cancelledBy: final.State == Cancelled ? control.Cancel?.Actor : null);
+                await _table.SaveAsync(end.Job, cancelledBy: end.CancelledBy, dropReport: end.DropReport);
+            }
+            catch (Exception ex) when (SqliteWriter.IsStorageFailure(ex))
+            {
+                // Not stored (a full disk): shown as it ended from now on, and stored once there is room again. If the server stops
+                // first, the table still holds it running: the next start takes it up again (runs it, or ends it cancelled).
+                LogEndNotStored(job.Id, final.State, StorageRetryInterval.TotalSeconds, ex.Message);
+                _unsaved[job.Id] = end;
+                EnsureRetrying();
             }
             catch (Exception ex)
             {
-                // Not stored (e.g. a full disk): the table keeps it running, so the next start runs it again, or ends it cancelled
+                // Not stored for another reason: the table keeps it running, so the next start runs it again, or ends it cancelled
                 // (its agent unregistered, or a cancel stored by CancelAsync).
                 LogJobFailed(ex, job.Id);
                 final = job;
@@ -295,6 +330,42 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         }
     }
 
+    /// <summary>Stores the ends that could not be stored, every <see cref="StorageRetryInterval"/>, until each is.</summary>
+    private void EnsureRetrying()
+    {
+        lock (_watchLock)
+            _retry ??= time.CreateTimer(_ => _ = StoreUnsavedAsync(), null, StorageRetryInterval, StorageRetryInterval);
+    }
+
+    private async Task StoreUnsavedAsync()
+    {
+        if (_unsaved.IsEmpty || Interlocked.Exchange(ref _retrying, 1) == 1)
+            return;
+        try
+        {
+            foreach (var (id, end) in _unsaved)
+            {
+                await _table.SaveAsync(end.Job, cancelledBy: end.CancelledBy, dropReport: end.DropReport);
+                _unsaved.TryRemove(id, out _);
+                LogEndStored(id, end.Job.State);
+            }
+        }
+        catch (Exception)
+        {
+            // Still no room (or the store is stopping): the next interval tries again; the first failure was logged.
+        }
+        finally
+        {
+            Volatile.Write(ref _retrying, 0);
+        }
+    }
+
+    /// <summary>A job as it ended whose end is not stored yet, with a word saying so (a succeeded job's needs none).</summary>
+    private static JobStatus Shown(UnsavedEnd end) => end.Job.State == "succeeded" ? end.Job : end.Job with
+    {
+        Error = $"{end.Job.Error} (This end is not stored yet: it is once the disk has room again; if the server stops before, its next start takes the job up again.)",
+    };
+
     /// <summary>Checks the running jobs for an unregister of their agent, every <see cref="WatchInterval"/> while any runs.</summary>
     private void EnsureWatching()
     {
@@ -338,6 +409,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     {
         if (_running.TryGetValue(id, out var live))
             return live;
+        if (_unsaved.TryGetValue(id, out var ended))
+            return Shown(ended);
         // Running in the table but not here: the server stopped while it ran and it was not (or not yet) resumed.
         var job = _table.Find(id);
         return job is { State: "running" } ? job with { State = "interrupted" } : job;
@@ -349,12 +422,26 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     /// </summary>
     public (IReadOnlyList<JobStatus> Items, (string CreatedAt, string Id)? Next) List(string? state, string? kind, string? agent, int take, (string CreatedAt, string Id)? after)
     {
-        // As Get: a job the table holds as running that this server does not run shows (and filters) as interrupted.
-        var (items, next) = _table.List(state, kind, agent, take, after, _controls.Keys.Concat(_running.Keys));
-        return (items.Select(job => job.State == "running" && _running.TryGetValue(job.Id, out var live) ? live : job).ToList(), next);
+        // As Get: a job the table holds as running that this server does not run shows (and filters) as interrupted, one whose
+        // end is not stored yet as it ended.
+        var live = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in _controls.Keys.Concat(_running.Keys))
+            live[id] = "running";
+        foreach (var (id, end) in _unsaved)
+            live[id] = end.Job.State;
+        var (items, next) = _table.List(state, kind, agent, take, after, live);
+        return (items.Select(job => _running.TryGetValue(job.Id, out var running) && job.State == "running" ? running
+            : _unsaved.TryGetValue(job.Id, out var ended) ? Shown(ended) : job).ToList(), next);
     }
 
-    public void Dispose() => _watch?.Dispose();
+    public void Dispose()
+    {
+        _watch?.Dispose();
+        _retry?.Dispose();
+    }
+
+    /// <summary>A job's end as it is to be stored: with who cancelled it (audited), and whether it drops what it stored under its report id.</summary>
+    private sealed record UnsavedEnd(JobStatus Job, string? CancelledBy, bool DropReport);
 
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sandbox job {JobId} failed")]
@@ -368,6 +455,12 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox job {JobId} ({Subject}) cancelled: {Reason}")]
     private partial void LogCancelled(string jobId, string subject, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sandbox job {JobId} ended {State}, but its end could not be stored for want of storage ({Reason}); shown as ended, stored again every {Interval} s")]
+    private partial void LogEndNotStored(string jobId, string state, double interval, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sandbox job {JobId}: its end ({State}) is stored now that storage is back")]
+    private partial void LogEndStored(string jobId, string state);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check running sandbox jobs for an unregister of their agent")]
     private partial void LogWatchFailed(Exception ex);
