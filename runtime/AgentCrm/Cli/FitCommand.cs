@@ -29,10 +29,11 @@ internal static class FitCommand
         command.SetAction((p, ct) => AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") is { } outProblem ? Task.FromResult(AgentCrmCli.Fail(outProblem)) : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             FitOutcome outcome;
+            PreparedFit? fit = null;
             try
             {
                 var fitter = services.GetRequiredService<AgentFitter>();
-                var fit = fitter.Prepare(new FitRequest(p.GetValue(kind)!, p.GetValue(EvaluateCommand.Cases)!)
+                fit = fitter.Prepare(new FitRequest(p.GetValue(kind)!, p.GetValue(EvaluateCommand.Cases)!)
                 {
                     Version = p.GetValue(Version),
                     Seed = p.GetValue(Seed),
@@ -60,6 +61,15 @@ internal static class FitCommand
             catch (FitRequestException ex)
             {
                 return AgentCrmCli.Fail(ex.Message);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex) when (Storage.SqliteWriter.IsStorageFailure(ex) && fit is not null
+                && services.GetRequiredService<AgentRegistry>().TryFind(fit.Base.Id, fit.Options.Version!) is not null)
+            {
+                // The disk filled between the registration and the report: the version stays (versions are immutable), without its report.
+                var directory = Path.GetDirectoryName(services.GetRequiredService<Storage.SqliteDatabase>().FilePath);
+                var what = JobFailures.IsDiskFull(ex) ? $"the disk holding {directory} is full" : $"the storage of {directory} failed";
+                return AgentCrmCli.Fail($"{what} ({ex.Message.TrimEnd('.')}): {fit.Agent} was registered, but its report was not stored. " +
+                    $"Free space, then evaluate it (agentcrm agents evaluate {fit.Agent} --cases {fit.Set.Name}): a promotion needs its report.");
             }
             var (agent, result, registered, report, reportId, cv) = (outcome.Agent, outcome.Result, outcome.Registered, outcome.Report, outcome.ReportId, outcome.CrossValidation);
             AgentCrmCli.Kept($"{agent} was registered and evaluated (report {reportId}); its output was not all written");
