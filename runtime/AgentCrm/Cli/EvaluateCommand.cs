@@ -33,8 +33,17 @@ internal static class EvaluateCommand
                 return AgentCrmCli.Fail(problem!);
             var json = p.GetValue(AgentCrmCli.Json);
             var progress = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
-            var (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, "cli", progress, token);
-            progress?.Done();
+            SandboxReport report;
+            string id;
+            try
+            {
+                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, "cli", progress, token);
+            }
+            finally
+            {
+                // Ended either way: a failure's line (a full disk) starts on a line of its own, not after the bar.
+                progress?.Done();
+            }
             AgentCrmCli.Kept($"the report was stored as {id}; its output was not all written");
             if (p.GetValue(Html) is { } html)
             {

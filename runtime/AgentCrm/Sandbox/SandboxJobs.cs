@@ -334,7 +334,13 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     private void EnsureRetrying()
     {
         lock (_watchLock)
-            _retry ??= time.CreateTimer(_ => _ = StoreUnsavedAsync(), null, StorageRetryInterval, StorageRetryInterval);
+        {
+            if (_retry is not null)
+                return;
+            // Not under the first failed job's trace: the retries log their own lines.
+            using (ExecutionContext.SuppressFlow())
+                _retry = time.CreateTimer(_ => _ = StoreUnsavedAsync(), null, StorageRetryInterval, StorageRetryInterval);
+        }
     }
 
     private async Task StoreUnsavedAsync()
