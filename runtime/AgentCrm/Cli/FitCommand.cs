@@ -69,7 +69,7 @@ internal static class FitCommand
                 var directory = Path.GetDirectoryName(services.GetRequiredService<Storage.SqliteDatabase>().FilePath);
                 var what = JobFailures.IsDiskFull(ex) ? $"the disk holding {directory} is full" : $"the storage of {directory} failed";
                 return AgentCrmCli.Fail($"{what} ({ex.Message.TrimEnd('.')}): {fit.Agent} was registered, but its report was not stored. " +
-                    $"Free space, then evaluate it (agentcrm agents evaluate {fit.Agent} --cases {fit.Set.Name}): a promotion needs its report.");
+                    $"Free space, then evaluate it on the part the fit held out (agentcrm agents evaluate {fit.Agent} --cases {fit.Set.Name}:holdout-{fit.Options.Seed}): a promotion needs its report.");
             }
             var (agent, result, registered, report, reportId, cv) = (outcome.Agent, outcome.Result, outcome.Registered, outcome.Report, outcome.ReportId, outcome.CrossValidation);
             AgentCrmCli.Kept($"{agent} was registered and evaluated (report {reportId}); its output was not all written");

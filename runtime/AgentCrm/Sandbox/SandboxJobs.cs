@@ -181,8 +181,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             {
                 // The disk filled between the registration and the report: the version stays (versions are immutable), without its report.
                 throw new RunPartlyStoredException(
-                    $"{fit.Agent} was registered, but its report was not stored: once there is room, evaluate it (POST /v1/agents/{fit.Base.Id}/versions/{fit.Options.Version}/evaluate, " +
-                    "or agentcrm agents evaluate), as a promotion needs its report", ex);
+                    $"{fit.Agent} was registered, but its report was not stored: once there is room, evaluate it on the part the fit held out (POST /v1/agents/{fit.Base.Id}/versions/{fit.Options.Version}/evaluate " +
+                    $"with caseSet {fit.Set.Name}:holdout-{fit.Options.Seed}), as a promotion needs its report", ex);
             }
         };
 

@@ -155,13 +155,16 @@ public sealed class JobStorageFailureTests
         Assert.True(job.GetProperty("state").GetString() == "failed", job.GetRawText());
         var error = job.GetProperty("error").GetString()!;
         Assert.StartsWith("The disk holding the server's data directory is full (SQLite Error 13: 'database or disk is full'): renewal-risk@1.1.0 was registered, but its report was not stored", error, StringComparison.Ordinal);
-        Assert.Contains("POST /v1/agents/renewal-risk/versions/1.1.0/evaluate", error, StringComparison.Ordinal);
+        Assert.Contains("POST /v1/agents/renewal-risk/versions/1.1.0/evaluate with caseSet telco-churn:holdout-", error, StringComparison.Ordinal);
+        var holdOut = System.Text.RegularExpressions.Regex.Match(error, "caseSet (?<set>telco-churn:holdout-[0-9-]+)").Groups["set"].Value;
 
         // Room again: evaluating the registered version gives it its report.
         await CapAsync(app, room: null);
         Unbloat(dir);
-        var evaluated = await RunAsync(app.Client, "/v1/agents/renewal-risk/versions/1.1.0/evaluate", """{"caseSet":"telco-churn"}""");
+        var evaluated = await RunAsync(app.Client, "/v1/agents/renewal-risk/versions/1.1.0/evaluate", $$"""{"caseSet":"{{holdOut}}"}""");
         Assert.True(evaluated.GetProperty("state").GetString() == "succeeded", evaluated.GetRawText());
+        var report = JsonDocument.Parse(await app.Client.GetStringAsync("/v1/agents/renewal-risk/versions/1.1.0/reports/latest")).RootElement;
+        Assert.Equal(holdOut, report.GetProperty("caseSet").GetString());
     }
 
     private const string Manifest = """
