@@ -16,10 +16,24 @@ internal static class SqliteFileMoved
     private const int SqliteOk = 0;
     private static readonly byte[] Main = "main\0"u8.ToArray();
     private static volatile bool s_unavailable;
+    private static volatile bool s_providerChecked;
 
     /// <summary>True when the file is no longer at the path; falls back to the path's existence where the call is unavailable.</summary>
     public static bool Check(SqliteConnection connection, string path)
     {
+        if (!s_providerChecked)
+        {
+            // Only into the library the provider itself loaded: another provider's connection handle means nothing to e_sqlite3.
+            try
+            {
+                s_unavailable |= SQLitePCL.raw.GetNativeLibraryName() != "e_sqlite3";
+            }
+            catch (Exception)
+            {
+                s_unavailable = true;
+            }
+            s_providerChecked = true;
+        }
         if (!s_unavailable)
         {
             try
