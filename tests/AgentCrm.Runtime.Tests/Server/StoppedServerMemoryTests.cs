@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Runtime.Tests.Reviews;
 using AgentCrm.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,6 +37,15 @@ public sealed class StoppedServerMemoryTests
             posted.EnsureSuccessStatusCode();
         await app.WaitForProcessingAsync();
         Assert.NotEmpty(await app.BriefsAsync());
+        // The other long-lived parts a server runs: a sandbox job, knowledge search, a webhook's delivery loop, the brief
+        // stream, a metrics scrape.
+        await app.EvaluateAsync("renewal-risk", "1.0.0");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await app.Client.GetAsync("/v1/knowledge/search?q=renewal%20risk")).StatusCode);
+        using (var hook = await app.Client.PostAsync("/v1/webhooks", Variants.Json("""{"url":"http://127.0.0.1:9/hook"}""")))
+            Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);
+        using (var stream = await app.Client.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead))
+            Assert.Equal(System.Net.HttpStatusCode.OK, stream.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await app.Client.GetAsync("/metrics")).StatusCode);
         return new WeakReference(app.Services.GetRequiredService<SqliteWriter>());
     }
 }
