@@ -30,7 +30,7 @@ public sealed class JobResumeTests
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            var job = await WaitAsync(app.Client, jobId);
+            var job = await JobPolling.WaitAsync(app.Client, jobId);
 
             Assert.Equal("succeeded", job.GetProperty("state").GetString());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
@@ -64,7 +64,7 @@ public sealed class JobResumeTests
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            var job = await WaitAsync(app.Client, jobId);
+            var job = await JobPolling.WaitAsync(app.Client, jobId);
 
             Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
@@ -90,7 +90,7 @@ public sealed class JobResumeTests
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            var job = await WaitAsync(app.Client, jobId);
+            var job = await JobPolling.WaitAsync(app.Client, jobId);
 
             Assert.Equal("succeeded", job.GetProperty("state").GetString());
             Assert.Equal(1, job.GetProperty("attempt").GetInt32());
@@ -118,7 +118,7 @@ public sealed class JobResumeTests
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            var job = await WaitAsync(app.Client, jobId);
+            var job = await JobPolling.WaitAsync(app.Client, jobId);
 
             Assert.True(job.GetProperty("state").GetString() is "interrupted" or "failed", job.GetRawText());
             Assert.Contains(reason, job.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -187,7 +187,7 @@ public sealed class JobResumeTests
         using (var server = await ServerProcess.StartAsync(dir))
         {
             using var http = server.CreateClient();
-            var job = await WaitAsync(http, location[(location.LastIndexOf('/') + 1)..]);
+            var job = await JobPolling.WaitAsync(http, location[(location.LastIndexOf('/') + 1)..]);
 
             Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
@@ -206,23 +206,9 @@ public sealed class JobResumeTests
         using var start = await client.PostAsync(path, Json(body));
         Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
         var id = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-        var job = await WaitAsync(client, id);
+        var job = await JobPolling.WaitAsync(client, id);
         Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
         return (id, job);
-    }
-
-    /// <summary>Polls the job until it is no longer running (two minutes at most).</summary>
-    private static async Task<JsonElement> WaitAsync(HttpClient client, string jobId)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var job = JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{jobId}")).RootElement.Clone();
-            if (job.GetProperty("state").GetString() != "running")
-                return job;
-            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} still running after two minutes: {job}");
-            await Task.Delay(100);
-        }
     }
 
     private static SqliteConnection Open(string dir)

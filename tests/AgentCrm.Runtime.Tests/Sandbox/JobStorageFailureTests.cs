@@ -114,7 +114,7 @@ public sealed class JobStorageFailureTests
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            var job = await WaitAsync(app.Client, id);
+            var job = await JobPolling.WaitAsync(app.Client, id);
 
             Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
@@ -180,20 +180,7 @@ public sealed class JobStorageFailureTests
         using var start = await client.PostAsync(path, Json(body));
         var text = await start.Content.ReadAsStringAsync();
         Assert.True(start.StatusCode == HttpStatusCode.Accepted, text);
-        return await WaitAsync(client, JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!);
-    }
-
-    private static async Task<JsonElement> WaitAsync(HttpClient client, string jobId)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (true)
-        {
-            var job = JsonDocument.Parse(await client.GetStringAsync($"/v1/jobs/{jobId}")).RootElement.Clone();
-            if (job.GetProperty("state").GetString() != "running")
-                return job;
-            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} still running after two minutes: {job}");
-            await Task.Delay(100);
-        }
+        return await JobPolling.WaitAsync(client, JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!);
     }
 
     private static SqliteConnection Open(string dir)
