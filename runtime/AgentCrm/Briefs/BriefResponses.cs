@@ -120,23 +120,6 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             : page with { Items = page.Items.Select(b => responses.TryGetValue(b.Id, out var r) ? b with { MyResponse = r } : b).ToList() };
     }
 
-    /// <summary>CSMs' responses only (a CSM's row is named by their id, which has no ':'; others' by <c>role:name</c>).</summary>
-    public IReadOnlyDictionary<string, ResponseCounts> CountsByVersion(string agentId)
-    {
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT agent_version, count(DISTINCT brief_id), coalesce(sum(useful = 1), 0), coalesce(sum(useful = 0), 0)
-            FROM brief_responses WHERE agent_id = $a AND instr(responder, ':') = 0 GROUP BY agent_version
-            """;
-        cmd.Parameters.AddWithValue("$a", agentId);
-        var counts = new Dictionary<string, ResponseCounts>(StringComparer.Ordinal);
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-            counts[reader.GetString(0)] = new ResponseCounts(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
-        return counts;
-    }
-
     private const string SelectOne = "SELECT acknowledged_at, useful, note, feedback_at FROM brief_responses WHERE brief_id = $id AND responder = $r";
 
     private static BriefResponse? Read(Microsoft.Data.Sqlite.SqliteCommand cmd, string briefId, string responder)

@@ -271,48 +271,6 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return (n == 0 ? 0 : (double)reader.GetInt32(1) / n, n);
     }
 
-    /// <summary>
-    /// The brief counts of an agent's versions by state, and how many have reasons and a citation: the expression is the
-    /// one <c>briefs_version_counts</c> indexes, word for word, so the counts come from that index without reading a body.
-    /// </summary>
-    public const string CountsSql = """
-        SELECT agent_version, status, count(*),
-               sum(json_array_length(body, '$.reasons') > 0 AND json_array_length(body, '$.citations') > 0)
-        FROM briefs WHERE agent_id = $a GROUP BY agent_version, status
-        """;
-
-    public IReadOnlyDictionary<string, BriefCounts> CountsByVersion(string agentId)
-    {
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = CountsSql;
-        cmd.Parameters.AddWithValue("$a", agentId);
-        var counts = new Dictionary<string, BriefCounts>(StringComparer.Ordinal);
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-        {
-            var version = reader.GetString(0);
-            var c = counts.GetValueOrDefault(version) ?? new BriefCounts();
-            var n = reader.GetInt64(2);
-            var explained = reader.IsDBNull(3) ? 0 : reader.GetInt64(3);
-            counts[version] = reader.GetString(1) switch
-            {
-                "delivered" => c with { Delivered = c.Delivered + n, Explained = c.Explained + explained },
-                "pendingReview" => c with { Pending = c.Pending + n, Explained = c.Explained + explained },
-                "vetoed" => c with { Vetoed = c.Vetoed + n, Explained = c.Explained + explained },
-                "retracted" => c with { Retracted = c.Retracted + n, Explained = c.Explained + explained },
-                _ => c with { Shadow = c.Shadow + n },
-            };
-        }
-        using var approved = connection.CreateCommand();
-        approved.CommandText = "SELECT agent_version, count(*) FROM brief_reviews WHERE agent_id = $a AND verdict = 'approved' GROUP BY agent_version";
-        approved.Parameters.AddWithValue("$a", agentId);
-        using var r2 = approved.ExecuteReader();
-        while (r2.Read())
-            counts[r2.GetString(0)] = (counts.GetValueOrDefault(r2.GetString(0)) ?? new BriefCounts()) with { Approved = r2.GetInt64(1) };
-        return counts;
-    }
-
     public Brief? Get(string id)
     {
         using var connection = database.Open();

@@ -250,22 +250,20 @@ public static class SandboxApi
         }
     }
 
-    public static Results<Ok<AgentHealth>, ProblemHttpResult> Health(string id, AgentRegistry registry, RuntimeMetrics metrics, Briefs.BriefStore briefs,
-        Briefs.BriefResponseStore responses)
+    /// <summary>Brief and response counts from <see cref="Briefs.BriefCounters"/>: a few rows a version, whatever the history.</summary>
+    public static Results<Ok<AgentHealth>, ProblemHttpResult> Health(string id, AgentRegistry registry, RuntimeMetrics metrics, Storage.SqliteDatabase database)
     {
         var versions = registry.Versions(id);
         if (versions.Count == 0)
             return Problems.NotFound($"No agent '{id}' is registered.");
-        var counts = briefs.CountsByVersion(id);
-        var responded = responses.CountsByVersion(id);
+        var counts = Briefs.BriefCounters.Read(database, id);
         return TypedResults.Ok(new AgentHealth(id, versions.Select(v =>
         {
             var c = metrics.Read(v.AgentId, v.Version);
             var runs = c.Evaluations + c.Errors;
             var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
             var shadowRuns = compared + c.WithoutBaseline;
-            var b = counts.GetValueOrDefault(v.Version) ?? new Briefs.BriefCounts();
-            var r = responded.GetValueOrDefault(v.Version) ?? new Briefs.ResponseCounts();
+            var (b, r) = counts.GetValueOrDefault(v.Version, (new Briefs.BriefCounts(), new Briefs.ResponseCounts()));
             var latency = c.Latency.Count == 0 ? null : new AssessLatency(
                 Math.Round(c.Latency.Percentile(50), 3), Math.Round(c.Latency.Percentile(95), 3), Math.Round(c.Latency.Percentile(99), 3), c.Latency.Count);
             return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
