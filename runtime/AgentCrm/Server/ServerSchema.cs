@@ -14,10 +14,16 @@ public static class ServerSchema
 
     /// <summary>
     /// Columns added to the tables below after a build had created them (<c>CREATE TABLE IF NOT EXISTS</c> leaves an existing
-    /// table as it is): canary_percent came on 2026-11-22 (96cee7e); directories of the builds before it lack it.
+    /// table as it is): canary_percent came on 2026-11-22 (96cee7e); directories of the builds before it lack it. The
+    /// webhooks' previous_secret and previous_secret_until (a rotation's overlap, WebhookStore.RotateSecretAsync) came on
+    /// 2026-12-05; an older build ignores them and signs with the current secret only.
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
-        [new("agent_versions", "canary_percent", "INTEGER NOT NULL DEFAULT 100")];
+    [
+        new("agent_versions", "canary_percent", "INTEGER NOT NULL DEFAULT 100"),
+        new("webhooks", "previous_secret", "TEXT"),
+        new("webhooks", "previous_secret_until", "TEXT"),
+    ];
 
     public const string Sql = """
         CREATE TABLE IF NOT EXISTS events (
@@ -276,7 +282,9 @@ public static class ServerSchema
             last_failure_at TEXT,
             last_error TEXT,
             consecutive_failures INTEGER NOT NULL DEFAULT 0,
-            next_attempt_at TEXT
+            next_attempt_at TEXT,
+            previous_secret TEXT,
+            previous_secret_until TEXT
         ) WITHOUT ROWID;
         -- Health's counts per agent version (BriefCounters), kept by these triggers in the transaction of every write to the
         -- tables they count, whichever code (or build) writes: a health request reads a version's few rows, not its history

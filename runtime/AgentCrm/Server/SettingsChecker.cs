@@ -62,6 +62,7 @@ public static class SettingsChecker
         ["Webhooks:RequestTimeout"] = Webhooks.WebhookOptions.MaxRequestTimeout,
         ["Webhooks:RetryBaseDelay"] = TimeSpan.FromHours(1),
         ["Webhooks:PollInterval"] = TimeSpan.FromHours(1),
+        ["Webhooks:SecretOverlap"] = Webhooks.WebhookOptions.MaxSecretOverlap,
         ["Knowledge:Embeddings:Timeout"] = TimeSpan.FromMinutes(10),
         ["Knowledge:Qdrant:Timeout"] = TimeSpan.FromMinutes(10),
         ["Models:Chat:Timeout"] = Knowledge.Chat.ChatModelOptions.MaxTimeout,

@@ -72,7 +72,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     /// <summary>
     /// How often the subscriptions' change counter is looked at, for subscriptions another process on the data directory
-    /// (`agentcrm webhooks add` / `remove`) added or removed: as often as the registry and knowledge watchers look at theirs.
+    /// (`agentcrm webhooks add` / `remove`) added or removed (a rotated secret needs no look: each attempt reads the secrets): as often as the registry and knowledge watchers look at theirs.
     /// </summary>
     public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(2);
 
@@ -212,9 +212,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
             // is read when the change is first sent.
             if (_store.Current(hook, change.Seq) is not { } current)
                 return false;
+            // The secrets as they are now: a rotation (this server's or the CLI's) signs the next attempt, not the next batch.
+            if (_store.Get(hook.Id) is not { } signing)
+                return null;
             body ??= Payload(deliveryId, hook.Id, current);
             var started = Stopwatch.GetTimestamp();
-            var error = await SendAsync(hook, deliveryId, change.Type, body, ct);
+            var error = await SendAsync(signing, deliveryId, change.Type, body, ct);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (error is null)
             {
@@ -267,7 +270,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add(DeliveryHeader, deliveryId);
         request.Headers.Add(EventHeader, type);
-        request.Headers.Add(SignatureHeader, Sign(hook.Secret, _time.GetUtcNow().ToUnixTimeSeconds(), body));
+        var now = _time.GetUtcNow();
+        request.Headers.Add(SignatureHeader, Sign(hook.SigningSecrets(now), now.ToUnixTimeSeconds(), body));
         try
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
@@ -292,14 +296,23 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256 over "t.body" keyed with the secret's UTF-8 bytes&gt;</c>: the
     /// receiver recomputes it from the raw body, compares in constant time, and refuses an old <c>t</c> (a replay).
     /// </summary>
-    public static string Sign(string secret, long timestamp, ReadOnlySpan<byte> body)
+    public static string Sign(string secret, long timestamp, ReadOnlySpan<byte> body) => Sign([secret], timestamp, body);
+
+    /// <summary>
+    /// <c>t=…,v1=…,v1=…</c>: one <c>v1</c> per secret, the current one first (during a rotation's overlap the previous one
+    /// follows), as Stripe's scheme has it: a receiver accepts the request when any <c>v1</c> matches a secret it holds.
+    /// </summary>
+    public static string Sign(IReadOnlyList<string> secrets, long timestamp, ReadOnlySpan<byte> body)
     {
         var t = timestamp.ToString(CultureInfo.InvariantCulture);
         var signed = new byte[t.Length + 1 + body.Length];
         Encoding.ASCII.GetBytes(t, signed);
         signed[t.Length] = (byte)'.';
         body.CopyTo(signed.AsSpan(t.Length + 1));
-        return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed))}";
+        var header = new StringBuilder("t=").Append(t);
+        foreach (var secret in secrets)
+            header.Append(",v1=").Append(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed)));
+        return header.ToString();
     }
 
     /// <summary>Waits for the signal or for <paramref name="wait"/> to pass; true when it was signalled.</summary>

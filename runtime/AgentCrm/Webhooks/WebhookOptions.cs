@@ -21,6 +21,15 @@ public sealed class WebhookOptions
     /// <summary>How often a caught-up subscription looks for changes it was not told about (another process's, a missed signal).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long after a secret rotation requests are still signed with the secret it replaced too (a second <c>v1</c>), so
+    /// receivers can move to the new secret without refusing a delivery; 0: the new secret only, at once.
+    /// </summary>
+    public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The longest <see cref="SecretOverlap"/>: a week, as Stripe allows for a rolled secret; a leaked secret should not sign for longer.</summary>
+    public static readonly TimeSpan MaxSecretOverlap = TimeSpan.FromDays(7);
+
     /// <summary>Most subscriptions at once (each has its own delivery loop).</summary>
     public int MaxSubscriptions { get; set; } = 100;
 }
@@ -38,6 +47,8 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add($"Webhooks:RetryMaxDelay must be between Webhooks:RetryBaseDelay and 1.00:00:00 (got {o.RetryMaxDelay:c}).");
         if (o.PollInterval < TimeSpan.FromMilliseconds(100) || o.PollInterval > TimeSpan.FromHours(1))
             errors.Add($"Webhooks:PollInterval must be between 00:00:00.100 and 01:00:00 (got {o.PollInterval:c}).");
+        if (o.SecretOverlap < TimeSpan.Zero || o.SecretOverlap > WebhookOptions.MaxSecretOverlap)
+            errors.Add($"Webhooks:SecretOverlap must be between 00:00:00 and {WebhookOptions.MaxSecretOverlap:c} (got {o.SecretOverlap:c}).");
         if (o.MaxSubscriptions is < 1 or > 1000)
             errors.Add($"Webhooks:MaxSubscriptions must be between 1 and 1000 (got {o.MaxSubscriptions}).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

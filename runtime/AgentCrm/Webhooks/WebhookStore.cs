@@ -6,11 +6,19 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Webhooks;
 
-/// <summary>A subscription as stored: where to send, what to send (filters), the secret, and how far delivery got.</summary>
+/// <summary>
+/// A subscription as stored: where to send, what to send (filters), the secret, and how far delivery got; after a rotation,
+/// the secret it replaced and until when requests are signed with that one too.
+/// </summary>
 public sealed record WebhookRecord(
     string Id, string Url, string? CsmId, string? AgentId, string Secret, DateTimeOffset CreatedAt, string CreatedBy,
     long DeliveredSeq, long Delivered, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
-    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt);
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string? PreviousSecret = null, DateTimeOffset? PreviousSecretUntil = null)
+{
+    /// <summary>The secrets a request sent at <paramref name="now"/> is signed with: the current one, then the previous one during its overlap.</summary>
+    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
+        PreviousSecret is { } previous && PreviousSecretUntil is { } until && now < until ? [Secret, previous] : [Secret];
+}
 
 /// <summary>
 /// One change a subscription is to receive: its position in the audit log and that record's chain hash (together they
@@ -54,12 +62,12 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         """;
 
     /// <summary>
-    /// The <c>meta</c> counter every create and delete moves, in its transaction, as the registry's does for agents: a
+    /// The <c>meta</c> counter every create, delete and secret rotation moves, in its transaction, as the registry's does for agents: a
     /// running server's dispatcher notices subscriptions another process (the CLI) added or removed by it.
     /// </summary>
     private const string VersionKey = "webhooks.version";
 
-    private const string Columns = "id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq, delivered, last_success_at, last_failure_at, last_error, consecutive_failures, next_attempt_at";
+    private const string Columns = "id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq, delivered, last_success_at, last_failure_at, last_error, consecutive_failures, next_attempt_at, previous_secret, previous_secret_until";
 
     /// <summary>A new secret: 32 random bytes, base64url, prefixed so it is recognisable in a secret store.</summary>
     public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -113,6 +121,34 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
             return true;
         }).WaitAsync(cancellationToken);
 
+    /// <summary>
+    /// Replaces a subscription's secret with <paramref name="secret"/>, in one transaction with its audit record (never a
+    /// secret in it) and the change counter; the cursor and the delivery state stay. The secret replaced is still signed
+    /// with for <paramref name="overlap"/> (each request carries both signatures), so receivers can move to the new one;
+    /// a rotation during an overlap drops the older secret, so a request carries two signatures at most. Null when there
+    /// is no such subscription.
+    /// </summary>
+    public Task<WebhookRecord?> RotateSecretAsync(string id, string secret, TimeSpan overlap, string actor, CancellationToken cancellationToken) =>
+        writer.WriteAsync(ctx =>
+        {
+            var now = time.GetUtcNow();
+            DateTimeOffset? until = overlap > TimeSpan.Zero ? now + overlap : null;
+            if (ctx.Execute("UPDATE webhooks SET previous_secret = CASE WHEN $until IS NULL THEN NULL ELSE secret END, previous_secret_until = $until, secret = $s WHERE id = $id",
+                    ("$until", until?.ToString("O")), ("$s", secret), ("$id", id)) == 0)
+                return null;
+            var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
+            read.Parameters["$id"].Value = id;
+            var hook = Read(read)[0];
+            audit.Append(ctx, actor, "webhook.secret_rotated", $"webhook:{id}", new Dictionary<string, object?>
+            {
+                ["url"] = hook.Url,
+                ["previousSecretValidUntil"] = until,
+                ["deliveredSeq"] = hook.DeliveredSeq,
+            }, now);
+            Bump(ctx);
+            return (WebhookRecord?)hook;
+        }).WaitAsync(cancellationToken);
+
     /// <summary>The subscriptions' change counter (0 before the first create): a new value means one was added or removed since.</summary>
     public long Version() => Server.MetaValues.ReadLong(database, VersionKey);
 
@@ -143,7 +179,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         while (reader.Read())
             list.Add(new WebhookRecord(reader.GetString(0), reader.GetString(1), Text(reader, 2), Text(reader, 3), reader.GetString(4),
                 Time(reader, 5)!.Value, reader.GetString(6), reader.GetInt64(7), reader.GetInt64(8), Time(reader, 9), Time(reader, 10), Text(reader, 11),
-                reader.GetInt32(12), Time(reader, 13)));
+                reader.GetInt32(12), Time(reader, 13), Text(reader, 14), Time(reader, 15)));
         return list;
     }
 
