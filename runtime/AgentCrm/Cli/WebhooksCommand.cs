@@ -7,7 +7,7 @@ namespace AgentCrm.Cli;
 
 /// <summary>
 /// `agentcrm webhooks add URL [--csm ID] [--agent ID] [--secret S]` (prints the id and the secret once) · `webhooks list` ·
-/// `webhooks remove ID`: the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
+/// `webhooks remove ID` · `webhooks rotate-secret ID [--secret S]` (prints the new secret once): the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
 /// running server on the data directory starts or stops delivering within 2 s (its dispatcher watches the subscriptions'
 /// change counter, as the registry watcher watches the registry's).
 /// </summary>
@@ -62,9 +62,22 @@ internal static class WebhooksCommand
             return 0;
         }));
 
+        var rotateId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
+        var newSecret = new Option<string?>("--secret") { Description = "The new signing secret, 16-256 printable ASCII characters without spaces; left out, one is generated." };
+        var rotate = new Command("rotate-secret",
+            "Replace a subscription's signing secret and print it once; the cursor stays, and the old secret still signs beside it for Webhooks:SecretOverlap.") { rotateId, newSecret };
+        rotate.SetAction((p, ct) =>
+        {
+            var given = p.GetValue(newSecret);
+            return WebhooksApi.SecretProblem(given, Fields) is { } usage
+                ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
+                : CliHost.RunAsync(p, ct, (services, token) => RotateAsync(p, p.GetValue(rotateId)!, given, services, token));
+        });
+
         webhooks.Subcommands.Add(add);
         webhooks.Subcommands.Add(list);
         webhooks.Subcommands.Add(remove);
+        webhooks.Subcommands.Add(rotate);
         return webhooks;
     }
 
@@ -84,6 +97,25 @@ internal static class WebhooksCommand
         {
             Console.Write(Columns.Render([["id", created.Id], ["secret", created.Secret]]));
             Console.Error.WriteLine($"Webhook {created.Id} created for {created.Url}. The secret is shown only now: the receiver checks {WebhookDispatcher.SignatureHeader} with it.");
+        }
+        return 0;
+    }
+
+    private static async Task<int> RotateAsync(ParseResult p, string id, string? secret, IServiceProvider services, CancellationToken token)
+    {
+        var overlap = WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).SecretOverlap;
+        var store = Store(services);
+        if (await store.RotateSecretAsync(id, secret ?? WebhookStore.NewSecret(), overlap, Actor, token) is not { } hook)
+            return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
+        var rotated = WebhookSecretRotated.Of(hook, store.Backlog(hook));
+        if (p.GetValue(AgentCrmCli.Json))
+            Console.WriteLine(JsonSerializer.Serialize(rotated, Output));
+        else
+        {
+            Console.Write(Columns.Render([["id", rotated.Id], ["secret", rotated.Secret]]));
+            Console.Error.WriteLine(rotated.PreviousSecretValidUntil is { } until
+                ? $"Webhook {rotated.Id}: new secret, shown only now. Until {until:u} each request carries a {WebhookDispatcher.SignatureHeader} v1 for the new and for the old secret; after that, the new one only."
+                : $"Webhook {rotated.Id}: new secret, shown only now; requests are signed with it alone (Webhooks:SecretOverlap is 0).");
         }
         return 0;
     }

@@ -24,6 +24,23 @@ public sealed record WebhookCreated(string Id, string Url, string? CsmId, string
     public static WebhookCreated Of(WebhookRecord r) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy, r.DeliveredSeq, r.Secret);
 }
 
+/// <summary>A secret rotation's body: the new secret, or none to have one generated.</summary>
+public sealed record WebhookSecretRequest(string? Secret);
+
+/// <summary>
+/// The answer to a secret rotation: the subscription and its delivery state (as <see cref="WebhookView"/>), the new secret
+/// this once, and until when requests are signed with the replaced one too (null: no overlap).
+/// </summary>
+public sealed record WebhookSecretRotated(
+    string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
+    long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string Secret, DateTimeOffset? PreviousSecretValidUntil)
+{
+    public static WebhookSecretRotated Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
+        r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
+        r.Secret, r.PreviousSecretUntil);
+}
+
 /// <summary>
 /// How a caller names a subscription's fields, for the messages that name them: the JSON body's names over HTTP, the
 /// argument and options on the command line; <see cref="AgentList"/> is where the registered agents are listed.
@@ -61,6 +78,11 @@ public static class WebhooksApi
         group.MapGet("/{id}", Get).WithName("GetWebhook").RequireRoles(Roles.Ops)
             .WithSummary("One subscription's delivery state: delivered, backlog, last success, failures in a row, next attempt.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/secret", RotateSecretAsync).WithName("RotateWebhookSecret").RequireRoles(Roles.Ops)
+            .WithSummary("Replace the signing secret (given, or generated); returned once. The cursor stays; the old secret still signs, beside the new, for Webhooks:SecretOverlap.")
+            .Accepts<WebhookSecretRequest>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(Roles.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
@@ -114,9 +136,34 @@ public static class WebhooksApi
             errors["url"] = [$"{fields.Url} must not have a fragment (#…): it is never sent."];
         if (body?.CsmId is { } csm && !ApiKeyStore.IsValidName(csm))
             errors["csmId"] = ["A CSM id is 1-64 characters: letters, digits and . _ @ -."];
-        if (body?.Secret is { } secret && (secret.Length is < MinSecretLength or > MaxSecretLength || secret.Any(c => c is < '!' or > '~')))
-            errors["secret"] = [$"{fields.Secret} is {MinSecretLength}-{MaxSecretLength} printable ASCII characters without spaces; leave it out to have one generated."];
+        if (SecretProblem(body?.Secret, fields) is { } secret)
+            errors["secret"] = [secret];
         return errors;
+    }
+
+    /// <summary>What is wrong with a secret given at creation or rotation (<paramref name="secret"/> null: none given, one is generated); null when nothing is.</summary>
+    internal static string? SecretProblem(string? secret, WebhookFields fields) =>
+        secret is not null && (secret.Length is < MinSecretLength or > MaxSecretLength || secret.Any(c => c is < '!' or > '~'))
+            ? $"{fields.Secret} is {MinSecretLength}-{MaxSecretLength} printable ASCII characters without spaces; leave it out to have one generated."
+            : null;
+
+    /// <summary>
+    /// A new secret for a subscription (a leaked one, a scheduled change) without deleting it: its cursor and delivery state
+    /// stay, so no brief is missed or sent again; the replaced secret still signs beside it for Webhooks:SecretOverlap.
+    /// </summary>
+    public static async Task<Results<Ok<WebhookSecretRotated>, ProblemHttpResult>> RotateSecretAsync(string id, HttpRequest request, WebhookStore store,
+        WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<WebhookSecretRequest>(request, 4 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        if (SecretProblem(body?.Secret, WebhookFields.Api) is { } problem)
+            return Problems.Validation(new Dictionary<string, string[]> { ["secret"] = [problem] });
+        if (await store.RotateSecretAsync(id, body?.Secret ?? WebhookStore.NewSecret(), options.Value.SecretOverlap, Caller.From(context.User).AuditActor, cancellationToken)
+            is not { } hook)
+            return Problems.NotFound($"No webhook '{id}'.");
+        dispatcher.Resync();
+        return TypedResults.Ok(WebhookSecretRotated.Of(hook, store.Backlog(hook)));
     }
 
     public static Results<Ok<ItemsPage<WebhookView>>, ProblemHttpResult> List(WebhookStore store, string? limit, string? cursor)

@@ -134,4 +134,72 @@ public sealed class WebhooksCliTests
         Assert.StartsWith("agentcrm: invalid configuration: Webhooks:MaxSubscriptions must be between 1 and 1000", misconfigured.Stderr, StringComparison.Ordinal);
         Assert.Equal(["https://example.com/a"], (await ListAsync(data)).Select(i => i.GetProperty("url").GetString()));
     }
+
+    [Fact]
+    public async Task RotateSecret_PrintsTheNewSecretOnce_JsonIsTheApisBody_CursorKept_UnknownIdFailsInOneLine()
+    {
+        var data = TempDirectory.Create();
+        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var created = JsonDocument.Parse(add.Stdout).RootElement;
+        var id = created.GetProperty("id").GetString()!;
+
+        var json = await RunAsync(data, "webhooks", "rotate-secret", id, "--secret", "a-rotated-secret-of-ours-0123", "--json");
+        var text = await RunAsync(data, "webhooks", "rotate-secret", id);
+        var unknown = await RunAsync(data, "webhooks", "rotate-secret", "wh_nosuchhook");
+        var bad = await RunAsync(data, "webhooks", "rotate-secret", id, "--secret", "short");
+
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var rotated = JsonDocument.Parse(json.Stdout).RootElement;
+        Assert.Equal(["id", "url", "csmId", "agentId", "createdAt", "createdBy", "delivered", "backlog", "cursor", "lastSuccessAt", "lastFailureAt", "lastError",
+            "consecutiveFailures", "nextAttemptAt", "secret", "previousSecretValidUntil"], rotated.EnumerateObject().Select(p => p.Name));
+        Assert.Equal((id, "a-rotated-secret-of-ours-0123", created.GetProperty("cursor").GetInt64()),
+            (rotated.GetProperty("id").GetString(), rotated.GetProperty("secret").GetString(), rotated.GetProperty("cursor").GetInt64()));
+        Assert.InRange(rotated.GetProperty("previousSecretValidUntil").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromHours(23.9), TimeSpan.FromHours(24));
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        var printed = text.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+        Assert.Equal([["id", id], ["secret", printed[1][1]]], printed);
+        Assert.StartsWith("whsec_", printed[1][1], StringComparison.Ordinal);
+        Assert.Contains("shown only now", text.Stderr, StringComparison.Ordinal);
+        Assert.Equal((1, "agentcrm: no webhook 'wh_nosuchhook' (webhooks list shows them)"), (unknown.ExitCode, unknown.Stderr.Trim()));
+        Assert.Empty(unknown.Stdout);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.StartsWith("agentcrm: --secret is 16-256 printable ASCII characters", bad.Stderr, StringComparison.Ordinal);
+        Assert.Single(bad.Stderr.Trim().Split('\n'));
+
+        // Listing never shows a secret; the API's audit log has both rotations by the CLI's user.
+        var table = await RunAsync(data, "webhooks", "list");
+        Assert.DoesNotContain(printed[1][1], table.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("a-rotated-secret-of-ours", table.Stdout, StringComparison.Ordinal);
+        await using var app = await AgentCrmApp.StartAsync(data, Still);
+        var actions = (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray()
+            .Select(r => (r.GetProperty("action").GetString(), r.GetProperty("actor").GetString())).ToList();
+        var cli = $"cli:{Environment.UserName}";
+        Assert.Equal([("webhook.secret_rotated", cli), ("webhook.secret_rotated", cli), ("webhook.created", cli)], actions);
+    }
+
+    [Fact]
+    public async Task RotateSecret_WebhooksSecretOverlap_ZeroMeansNoOverlap_OutOfRangeIsRefused()
+    {
+        var data = TempDirectory.Create();
+        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var id = JsonDocument.Parse(add.Stdout).RootElement.GetProperty("id").GetString()!;
+
+        var none = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--json", "--data", data],
+            new Dictionary<string, string> { ["Webhooks__SecretOverlap"] = "00:00:00" });
+        var negative = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--data", data],
+            new Dictionary<string, string> { ["Webhooks__SecretOverlap"] = "-00:00:01" });
+        var tooLong = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--data", data],
+            new Dictionary<string, string> { ["Webhooks__SecretOverlap"] = "8.00:00:00" });
+
+        Assert.True(none.ExitCode == 0, none.Stderr);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(none.Stdout).RootElement.GetProperty("previousSecretValidUntil").ValueKind);
+        foreach (var refused in new[] { negative, tooLong })
+        {
+            Assert.Equal(1, refused.ExitCode);
+            Assert.True(refused.Stderr.StartsWith("agentcrm: invalid configuration: Webhooks:SecretOverlap", StringComparison.Ordinal) && refused.Stderr.Contains("7.00:00:00", StringComparison.Ordinal), refused.Stderr);
+            Assert.Empty(refused.Stdout);
+        }
+    }
 }

@@ -99,18 +99,34 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return [.. Accepted];
     }
 
-    /// <summary>Checks the signature header as the README tells a receiver to: HMAC-SHA256 over "t.body" with the secret, compared in constant time.</summary>
+    /// <summary>
+    /// Checks the signature header as the README tells a receiver to: HMAC-SHA256 over "t.body" with the secret, compared in
+    /// constant time with each <c>v1</c> (during a secret rotation there are two); any match verifies.
+    /// </summary>
     public static bool Verifies(ReceivedWebhook got, string secret, TimeSpan tolerance)
     {
-        var parts = (got.Signature ?? "").Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
-        if (!parts.TryGetValue("t", out var t) || !parts.TryGetValue("v1", out var v1) || !long.TryParse(t, out var seconds))
+        if (Timestamp(got) is not { } seconds || Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - seconds) > tolerance.TotalSeconds)
             return false;
-        if (Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - seconds) > tolerance.TotalSeconds)
-            return false;
-        byte[] signed = [.. Encoding.ASCII.GetBytes(t + "."), .. got.Body];
-        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
-        return v1.Length == 64 && CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(v1));
+        var expected = Convert.FromHexString(Expected(got, secret));
+        return Signatures(got).Any(v1 => v1.Length == 64 && CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(v1)));
     }
+
+    /// <summary>The header's <c>t</c>, or null.</summary>
+    public static long? Timestamp(ReceivedWebhook got) =>
+        Parts(got).FirstOrDefault(p => p[0] == "t") is { } t && long.TryParse(t[1], out var seconds) ? seconds : null;
+
+    /// <summary>The header's <c>v1</c> values, in order.</summary>
+    public static List<string> Signatures(ReceivedWebhook got) => [.. Parts(got).Where(p => p[0] == "v1").Select(p => p[1])];
+
+    /// <summary>The <c>v1</c> that <paramref name="secret"/> gives for this request's <c>t</c> and body (hex).</summary>
+    public static string Expected(ReceivedWebhook got, string secret)
+    {
+        byte[] signed = [.. Encoding.ASCII.GetBytes(Timestamp(got) + "."), .. got.Body];
+        return Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
+    }
+
+    private static IEnumerable<string[]> Parts(ReceivedWebhook got) =>
+        (got.Signature ?? "").Split(',').Select(p => p.Split('=', 2)).Where(p => p.Length == 2);
 
     public async ValueTask DisposeAsync()
     {
