@@ -22,7 +22,7 @@ public sealed class WebhookSecretRotationTests
         ["Webhooks:RetryMaxDelay"] = "00:00:00.200",
         ["Webhooks:PollInterval"] = "00:00:00.200",
         ["Webhooks:RequestTimeout"] = "00:00:05",
-        ["Webhooks:SecretOverlap"] = "00:00:06",
+        ["Webhooks:SecretOverlap"] = "00:00:12",
     };
 
     private static async Task<JsonElement> PostAsync(HttpClient client, string path, string? json, HttpStatusCode expected)
@@ -85,7 +85,7 @@ public sealed class WebhookSecretRotationTests
         Assert.Equal(acme.Count, rotated.GetProperty("delivered").GetInt64());
         Assert.Equal(globex.Count, rotated.GetProperty("backlog").GetInt64());
         var until = rotated.GetProperty("previousSecretValidUntil").GetDateTimeOffset();
-        Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(6));
+        Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(12));
         var get = await app.GetJsonAsync($"/v1/webhooks/{id}");
         Assert.False(get.TryGetProperty("secret", out _));
 
