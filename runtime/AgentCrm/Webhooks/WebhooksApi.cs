@@ -8,14 +8,18 @@ namespace AgentCrm.Webhooks;
 
 public sealed record WebhookRequest(string? Url, string? CsmId, string? AgentId, string? Secret);
 
-/// <summary>A subscription and its delivery state, never its secret.</summary>
+/// <summary>
+/// A subscription and its delivery state, never its secret; <see cref="PreviousSecretValidUntil"/>: since its last rotation,
+/// until when requests are (or were) signed with the replaced secret too (null: never rotated, or rotated without overlap).
+/// </summary>
 public sealed record WebhookView(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
-    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt)
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, DateTimeOffset? PreviousSecretValidUntil)
 {
     public static WebhookView Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
-        r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt);
+        r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
+        r.PreviousSecret is null ? null : r.PreviousSecretUntil);
 }
 
 /// <summary>The answer to a create: the subscription, and its secret this once.</summary>

@@ -88,6 +88,9 @@ public sealed class WebhookSecretRotationTests
         Assert.InRange(until - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(12));
         var get = await app.GetJsonAsync($"/v1/webhooks/{id}");
         Assert.False(get.TryGetProperty("secret", out _));
+        // The subscription says a rotation's overlap is on, and until when; before any rotation it said none.
+        Assert.Equal(JsonValueKind.Null, state.GetProperty("previousSecretValidUntil").ValueKind);
+        Assert.Equal(until, get.GetProperty("previousSecretValidUntil").GetDateTimeOffset());
 
         // The backlog, sent after the rotation: the new secret's v1 first, the one it replaced after, each verifying.
         var attemptsBefore = receiver.Attempts.Count;
