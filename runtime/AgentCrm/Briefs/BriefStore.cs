@@ -304,7 +304,10 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         // the planner cannot trade a customer's few briefs for every delivered one. A CSM's accounts lead their list.
         var csm = q.VisibleTo is { ScopedToAccounts: true } scoped ? scoped : null;
         var statusName = q.Status is { } st ? StatusName(st) : null;
-        var lead = csm is not null || q.CustomerId is not null ? "customer_id"
+        // "Acknowledged": the reader's own responses lead (a few, where a walk by any column reads months of briefs).
+        var acknowledgedByReader = q.Acknowledged is true && q.VisibleTo is { } responder && BriefResponseStore.CanRespond(responder);
+        var lead = acknowledgedByReader ? "responses"
+            : csm is not null || q.CustomerId is not null ? "customer_id"
             : q.Status is BriefStatus.PendingReview or BriefStatus.Vetoed or BriefStatus.Retracted ? "status"
             : q.AgentId is not null ? "agent_id"
             : q.Scenario is not null ? "scenario"
@@ -319,7 +322,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             where.Add("status <> 'shadow'");
         if (csm is not null)
         {
-            where.Add("+status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)");
+            where.Add($"+status IN ('delivered', 'retracted') AND {(acknowledgedByReader ? "+" : "")}customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)");
             cmd.Parameters.AddWithValue("$csm", csm.Name);
         }
         // "+": the list walks by seq, briefs_created only bounds that walk (a recent or future since otherwise reads every brief).
@@ -330,7 +333,9 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             where.Add("0");
         else if (q.Acknowledged is { } acknowledged && q.VisibleTo is { } reader && BriefResponseStore.CanRespond(reader))
         {
-            where.Add($"{(acknowledged ? "" : "NOT ")}EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me)");
+            where.Add(acknowledged
+                ? "seq IN (SELECT b.seq FROM brief_responses r CROSS JOIN briefs b ON b.id = r.brief_id WHERE r.responder = $me)"
+                : "NOT EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me)");
             cmd.Parameters.AddWithValue("$me", BriefResponseStore.Responder(reader));
         }
         cmd.CommandText = $"SELECT seq, body FROM briefs {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY seq DESC LIMIT $limit";

@@ -209,6 +209,8 @@ public static class ServerSchema
             PRIMARY KEY (brief_id, responder)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS brief_responses_version ON brief_responses(agent_id, agent_version);
+        -- A reader's own responses, for their "acknowledged" list (BriefStore.Prepare).
+        CREATE INDEX IF NOT EXISTS brief_responses_responder ON brief_responses(responder, brief_id);
         -- The review queue's delivered briefs, by seq, from delivery until a verdict or the sweep after their window closed
         -- (BriefStore): a page walks these in the queue's order instead of every brief in its window. No column for it in
         -- brief_reviews: SQLite cannot add one only where it is missing, and this script runs at every start.

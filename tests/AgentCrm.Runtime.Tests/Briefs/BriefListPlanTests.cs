@@ -55,6 +55,67 @@ public sealed class BriefListPlanTests
     }
 
     [Fact]
+    public async Task AcknowledgedTrue_ForAReaderWhoAcknowledgedAFew_ReadsTheirResponses_NotEveryBrief()
+    {
+        // A CSM's (or an admin's) "acknowledged" list after months: a few briefs they answered among thousands of their
+        // accounts'. It used to test every brief of the accounts against the responses, on every page.
+        await using var app = await AgentCrmApp.StartAsync();
+        using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
+        using (var seed = connection.CreateCommand())
+        {
+            seed.CommandText = """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body)
+                SELECT 'brf_ack_' || i, 'ack-' || (i % 50), 'plan-agent', '1.0.0', 'plan', 'delivered', '2026-01-01T00:00:00Z', '{}' FROM n;
+                INSERT INTO csm_accounts (csm_id, customer_id) SELECT 'csm-1', 'ack-' || i FROM (WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 49) SELECT i FROM m);
+                INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at)
+                VALUES ('brf_ack_10', 'csm-1', 'plan-agent', '1.0.0', '2026-01-02T00:00:00Z'), ('brf_ack_4000', 'csm-1', 'plan-agent', '1.0.0', '2026-01-02T00:00:00Z'),
+                       ('brf_ack_20', 'admin:root', 'plan-agent', '1.0.0', '2026-01-02T00:00:00Z'), ('brf_ack_30', 'someone-else', 'plan-agent', '1.0.0', '2026-01-02T00:00:00Z');
+                """;
+            seed.ExecuteNonQuery();
+        }
+        int Steps(BriefQuery q)
+        {
+            using var cmd = connection.CreateCommand();
+            BriefStore.Prepare(cmd, q);
+            return SqliteQueries.Steps(cmd);
+        }
+        var readers = new[] { (new Caller("csm-1", Roles.Csm, "key"), new[] { "brf_ack_4000", "brf_ack_10" }), (new Caller("root", Roles.Admin, "key"), ["brf_ack_20"]) };
+        var before = readers.Select(r => Steps(new BriefQuery(null, null, null, null, null, 50, null) { VisibleTo = r.Item1, Acknowledged = true })).ToList();
+        using (var more = connection.CreateCommand())
+        {
+            more.CommandText = """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body)
+                SELECT 'brf_more_' || i, 'ack-' || (i % 50), 'plan-agent', '1.0.0', 'plan', 'delivered', '2026-01-01T00:00:00Z', '{}' FROM n;
+                """;
+            more.ExecuteNonQuery();
+        }
+        foreach (var ((caller, expected), i) in readers.Select((r, i) => (r, i)))
+        {
+            var q = new BriefQuery(null, null, null, null, null, 50, null) { VisibleTo = caller, Acknowledged = true };
+            // 5,000 more briefs of the reader's accounts, none answered: the page reads no more.
+            Assert.True(Steps(q) <= before[i] + 10, $"{caller.Role}: acknowledged=true took {before[i]} steps at 5,000 briefs, {Steps(q)} at 10,000");
+            // Newest first, the reader's own only (the seeded bodies are empty: compared by seq).
+            using var read = connection.CreateCommand();
+            BriefStore.Prepare(read, q);
+            var seqs = new List<long>();
+            using (var reader = read.ExecuteReader())
+                while (reader.Read())
+                    seqs.Add(reader.GetInt64(0));
+            Assert.Equal(expected.Select(id => SeqOf(connection, id)), seqs);
+        }
+    }
+
+    private static long SeqOf(Microsoft.Data.Sqlite.SqliteConnection connection, string id)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq FROM briefs WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    [Fact]
     public async Task AcknowledgedTrue_ForACallerWhoNeverResponds_ReadsNoBriefs()
     {
         // An ops or reviewer credential cannot acknowledge: "?acknowledged=true" is empty for it without testing every brief
