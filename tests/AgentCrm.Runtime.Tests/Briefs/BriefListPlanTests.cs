@@ -61,12 +61,10 @@ public sealed class BriefListPlanTests
         // accounts'. It used to test every brief of the accounts against the responses, on every page.
         await using var app = await AgentCrmApp.StartAsync();
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
+        SeedBriefs(connection, "brf_ack_", "ack-");
         using (var seed = connection.CreateCommand())
         {
             seed.CommandText = """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-                INSERT INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body)
-                SELECT 'brf_ack_' || i, 'ack-' || (i % 50), 'plan-agent', '1.0.0', 'plan', 'delivered', '2026-01-01T00:00:00Z', '{}' FROM n;
                 INSERT INTO csm_accounts (csm_id, customer_id) SELECT 'csm-1', 'ack-' || i FROM (WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 49) SELECT i FROM m);
                 INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at)
                 VALUES ('brf_ack_10', 'csm-1', 'plan-agent', '1.0.0', '2026-01-02T00:00:00Z'), ('brf_ack_4000', 'csm-1', 'plan-agent', '1.0.0', '2026-01-02T00:00:00Z'),
@@ -82,15 +80,7 @@ public sealed class BriefListPlanTests
         }
         var readers = new[] { (new Caller("csm-1", Roles.Csm, "key"), new[] { "brf_ack_4000", "brf_ack_10" }), (new Caller("root", Roles.Admin, "key"), ["brf_ack_20"]) };
         var before = readers.Select(r => Steps(new BriefQuery(null, null, null, null, null, 50, null) { VisibleTo = r.Item1, Acknowledged = true })).ToList();
-        using (var more = connection.CreateCommand())
-        {
-            more.CommandText = """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-                INSERT INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body)
-                SELECT 'brf_more_' || i, 'ack-' || (i % 50), 'plan-agent', '1.0.0', 'plan', 'delivered', '2026-01-01T00:00:00Z', '{}' FROM n;
-                """;
-            more.ExecuteNonQuery();
-        }
+        SeedBriefs(connection, "brf_more_", "ack-");
         foreach (var ((caller, expected), i) in readers.Select((r, i) => (r, i)))
         {
             var q = new BriefQuery(null, null, null, null, null, 50, null) { VisibleTo = caller, Acknowledged = true };
@@ -105,6 +95,20 @@ public sealed class BriefListPlanTests
                     seqs.Add(reader.GetInt64(0));
             Assert.Equal(expected.Select(id => SeqOf(connection, id)), seqs);
         }
+    }
+
+    /// <summary>5,000 delivered briefs of one agent over the customers <paramref name="customers"/>-0 … -49, ids <paramref name="ids"/>1 …</summary>
+    private static void SeedBriefs(Microsoft.Data.Sqlite.SqliteConnection connection, string ids, string customers)
+    {
+        using var seed = connection.CreateCommand();
+        seed.CommandText = """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+            INSERT INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body)
+            SELECT $ids || i, $customers || (i % 50), 'plan-agent', '1.0.0', 'plan', 'delivered', '2026-01-01T00:00:00Z', '{}' FROM n
+            """;
+        seed.Parameters.AddWithValue("$ids", ids);
+        seed.Parameters.AddWithValue("$customers", customers);
+        seed.ExecuteNonQuery();
     }
 
     private static long SeqOf(Microsoft.Data.Sqlite.SqliteConnection connection, string id)
@@ -122,15 +126,7 @@ public sealed class BriefListPlanTests
         // ever written against the responses (a walk of the whole table for each page), and "false" costs what no filter costs.
         await using var app = await AgentCrmApp.StartAsync();
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
-        using (var seed = connection.CreateCommand())
-        {
-            seed.CommandText = """
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
-                INSERT INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body)
-                SELECT 'brf_plan_' || i, 'plan-' || (i % 50), 'plan-agent', '1.0.0', 'plan', 'delivered', '2026-01-01T00:00:00Z', '{}' FROM n
-                """;
-            seed.ExecuteNonQuery();
-        }
+        SeedBriefs(connection, "brf_plan_", "plan-");
         int Steps(Caller caller, bool? acknowledged)
         {
             using var cmd = connection.CreateCommand();
