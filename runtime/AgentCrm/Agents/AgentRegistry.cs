@@ -188,11 +188,27 @@ public sealed partial class AgentRegistry
     public Task<AgentVersionRecord> ShadowAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default) =>
         TransitionAsync(agentId, version, LifecycleAction.Shadow, actor, cancellationToken);
 
-    /// <summary>Records that a version has a sandbox report (registered → evaluated; other states keep theirs).</summary>
-    public async Task MarkEvaluatedAsync(string agentId, string version, string actor, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stores a version's sandbox report (<paramref name="writeReport"/>) and, in the same transaction, marks the version
+    /// evaluated (registered → evaluated; other states keep theirs): a report is never stored without its mark, nor the mark
+    /// without its report. Not the caller's token: a report replayed is stored whether or not its client stays.
+    /// </summary>
+    public async Task RecordEvaluationAsync(string agentId, string version, string actor, Action<WriteContext> writeReport)
     {
-        if (AgentTransitions.Allows(LifecycleAction.Evaluate, Find(agentId, version).State))
-            await TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, cancellationToken, onlyIfAllowed: true);
+        await _mutex.WaitAsync(CancellationToken.None);
+        try
+        {
+            ReloadIfChangedLocked();
+            var target = Find(agentId, version);
+            if (AgentTransitions.Allows(LifecycleAction.Evaluate, target.State) && target.State != AgentTransitions.Target(LifecycleAction.Evaluate))
+                await ApplyAsync([new Change(target, LifecycleAction.Evaluate, target.CanaryPercent)], actor, also: (ctx, _) => writeReport(ctx));
+            else
+                await _writer.WriteAsync(writeReport);
+        }
+        finally
+        {
+            _mutex.Release();
+        }
     }
 
     /// <summary>

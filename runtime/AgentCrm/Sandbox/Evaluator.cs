@@ -9,7 +9,7 @@ namespace AgentCrm.Sandbox;
 public sealed class CaseSetNotFoundException(string name) : Exception($"No case set '{name}' is registered (agentcrm cases list).");
 
 /// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
-public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, ReportStore reports, Customers.ConsentStore consent, TimeProvider time)
+public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Customers.ConsentStore consent, TimeProvider time)
 {
     /// <summary>Evaluates on a registered case set by name; the report is stored under <c>reportId</c> (a job's, see <see cref="ReportStore.IdFor"/>), a new id when null.</summary>
     public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null) =>
@@ -31,9 +31,9 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Rep
         }, cancellationToken), cancellationToken);
         var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
         report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);
-        var id = await reports.AddAsync(report, reportId);
-        // Stored: the version is marked evaluated too, whatever stops the caller now (a report without the mark misleads).
-        await registry.MarkEvaluatedAsync(agentId, version, actor, CancellationToken.None);
+        var id = reportId ?? ReportStore.NewId();
+        // The report and the version's evaluated mark in one transaction: a full disk or a kill leaves both or neither.
+        await registry.RecordEvaluationAsync(agentId, version, actor, ctx => ReportStore.Insert(ctx, report, id));
         return (report, id);
     }
 }

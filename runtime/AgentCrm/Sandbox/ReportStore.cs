@@ -9,16 +9,23 @@ public sealed class ReportStore(SqliteDatabase database, SqliteWriter writer)
     /// <summary>The id of the report a job writes: a job run again after a stop writes the same report once.</summary>
     public static string IdFor(string jobId) => "rep_" + (jobId.StartsWith("job_", StringComparison.Ordinal) ? jobId[4..] : jobId);
 
+    /// <summary>A new report id.</summary>
+    public static string NewId() => "rep_" + Guid.NewGuid().ToString("N")[..20];
+
     /// <summary>Stores the report under <paramref name="id"/> (a new one when null); a report already stored under that id is kept as it is.</summary>
     public async Task<string> AddAsync(SandboxReport report, string? id = null)
     {
-        id ??= "rep_" + Guid.NewGuid().ToString("N")[..20];
-        await writer.WriteAsync(ctx => ctx.Execute(
-            "INSERT INTO sandbox_reports (id, agent_id, version, content_hash, case_set, passed, created_at, json) VALUES ($id, $a, $v, $h, $c, $p, $t, $j) ON CONFLICT(id) DO NOTHING",
-            ("$id", id), ("$a", report.AgentId), ("$v", report.Version), ("$h", report.ContentHash), ("$c", report.CaseSet),
-            ("$p", report.Passed ? 1 : 0), ("$t", report.CreatedAt.ToUniversalTime().ToString("O")), ("$j", SandboxReportJson.Serialize(report))));
+        id ??= NewId();
+        await writer.WriteAsync(ctx => Insert(ctx, report, id));
         return id;
     }
+
+    /// <summary>Stores the report under <paramref name="id"/> in the caller's transaction; a report already stored under that id is kept as it is.</summary>
+    public static void Insert(WriteContext ctx, SandboxReport report, string id) =>
+        ctx.Execute(
+            "INSERT INTO sandbox_reports (id, agent_id, version, content_hash, case_set, passed, created_at, json) VALUES ($id, $a, $v, $h, $c, $p, $t, $j) ON CONFLICT(id) DO NOTHING",
+            ("$id", id), ("$a", report.AgentId), ("$v", report.Version), ("$h", report.ContentHash), ("$c", report.CaseSet),
+            ("$p", report.Passed ? 1 : 0), ("$t", report.CreatedAt.ToUniversalTime().ToString("O")), ("$j", SandboxReportJson.Serialize(report)));
 
     /// <summary>The newest report of a version (any content hash).</summary>
     public SandboxReport? Latest(string agentId, string version) => LatestStored(agentId, version)?.Report;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using AgentCrm.Agents;
 using AgentCrm.Cli;
 
@@ -84,5 +85,50 @@ public sealed class LifecycleCliTests
         Assert.Single(rollback.Stderr.Trim().Split('\n'));
         Assert.StartsWith("agentcrm: renewal-risk was unregistered", rollback.Stderr, StringComparison.Ordinal);
         Assert.Equal(("retired", 100), (await StatesAsync(dir))["renewal-risk@1.0.0"]);
+    }
+
+    [Fact]
+    public async Task Evaluate_WhoseEvaluatedMarkCannotBeStored_StoresNoReport_AndAgainOnceItCan_StoresBoth()
+    {
+        var dir = TempDirectory.Create();
+        var manifest = await CliTests.NpsWatchManifestAsync(dir);
+        var register = await CliRunner.RunAsync(["agents", "register", manifest, "--data", dir]);
+        Assert.True(register.ExitCode == 0, register.Stderr);
+        // The disk fills between the report and the mark: the mark's write fails.
+        Execute(dir, "CREATE TRIGGER lose_mark BEFORE UPDATE OF state ON agent_versions WHEN NEW.state = 'evaluated' BEGIN SELECT RAISE(ABORT, 'disk I/O error (injected on agent_versions)'); END");
+
+        var failed = await CliRunner.RunAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--data", dir, "--json"]);
+
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Single(failed.Stderr.Trim().Split('\n'));
+        Assert.Equal((0L, "registered"), (Count(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'nps-watch'"), (await StatesAsync(dir))["nps-watch@2.0.0"].State));
+
+        Execute(dir, "DROP TRIGGER lose_mark");
+        var evaluated = await CliRunner.RunAsync(["agents", "evaluate", "nps-watch@2.0.0", "--cases", "telco-churn", "--data", dir, "--json"]);
+        Assert.True(evaluated.ExitCode == 0, evaluated.Stderr);
+        Assert.Equal((1L, "evaluated"), (Count(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'nps-watch'"), (await StatesAsync(dir))["nps-watch@2.0.0"].State));
+    }
+
+    private static void Execute(string dir, string sql)
+    {
+        using var connection = Open(dir);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private static long Count(string dir, string sql)
+    {
+        using var connection = Open(dir);
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    private static SqliteConnection Open(string dir)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "agentcrm.db"), Pooling = false }.ToString());
+        connection.Open();
+        return connection;
     }
 }
