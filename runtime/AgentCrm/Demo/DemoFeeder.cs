@@ -14,7 +14,11 @@ public static class DemoFeeder
     public static void Attach(WebApplication app) =>
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => FeedAsync(app)));
 
-    /// <summary>A fresh key per role (<c>demo-ROLE</c>; the previous demo keys are revoked), and the CSM's demo accounts.</summary>
+    /// <summary>
+    /// A fresh key per role under the same name on every start (<c>demo-ROLE</c>): the previous start's keys are revoked
+    /// (they were shown once and cannot be shown again), while the names, and so the CSM's identity, its accounts, its
+    /// acknowledgements and the webhooks made for it, stay. Keys of builds that named them <c>demo-ROLE-TIME</c> are revoked too.
+    /// </summary>
     private static async Task<Dictionary<string, string>> DemoKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var store = services.GetRequiredService<Access.ApiKeyStore>();
@@ -22,8 +26,8 @@ public static class DemoFeeder
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var role in Access.Roles.All)
         {
-            var name = $"demo-{role}-{DateTime.UtcNow:yyyyMMddHHmmss}";
-            foreach (var old in existing.Where(k => k.Role == role && k.Name.StartsWith($"demo-{role}-", StringComparison.Ordinal) && k.RevokedAt is null))
+            var name = $"demo-{role}";
+            foreach (var old in existing.Where(k => k.Role == role && k.RevokedAt is null && (k.Name == name || k.Name.StartsWith($"demo-{role}-", StringComparison.Ordinal))))
                 await store.RevokeAsync(old.Name, "system:demo", cancellationToken);
             keys[role] = (await store.CreateAsync(name, role, "system:demo", cancellationToken)).Key;
             if (role == Access.Roles.Csm)
@@ -57,10 +61,10 @@ public static class DemoFeeder
             Console.WriteLine();
             Console.WriteLine($"Demo: fed {parsed.Events.Count} events for {DemoTimeline.CustomerCount} customers ({result.Accepted} new, {result.Duplicates} already stored); {briefs.Count()} briefs so far.");
             var keys = await DemoKeysAsync(services, app.Lifetime.ApplicationStopping);
-            Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; new keys on every --demo start):");
+            Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; every --demo start revokes the previous start's keys and prints new ones):");
             foreach (var (role, key) in keys)
                 Console.WriteLine($"  {role,-10} {key}");
-            Console.WriteLine("Look at the briefs (the csm key sees its accounts demo-01 to demo-10 only):");
+            Console.WriteLine("Look at the briefs (the csm key, CSM demo-csm, sees its accounts demo-01 to demo-10 only):");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' '{address}/v1/briefs?limit=5'");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' {address}/v1/customers/demo-01");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["reviewer"]}' {address}/v1/reviews");

@@ -24,11 +24,11 @@ public sealed class ServeProcess : IDisposable
 
     public string Stderr => string.Join('\n', _stderr);
 
-    public static ServeProcess Start(string dir, Dictionary<string, string> environment)
+    public static ServeProcess Start(string dir, Dictionary<string, string> environment, params string[] extraArgs)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "agentcrm.dll"), "serve", "--data", dir, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "agentcrm.dll"), "serve", "--data", dir, "--urls", $"http://127.0.0.1:{port}" }.Concat(extraArgs))
             info.ArgumentList.Add(arg);
         info.Environment["Storage__Synchronous"] = "Normal";
         foreach (var (k, v) in environment)
