@@ -16,7 +16,6 @@ public sealed class RuntimeMetrics : IDisposable
     private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _eventLatency;
     private readonly Histogram<double> _assessLatency;
-    private readonly Counter<long> _assessErrors;
     // Keyed by (id, version): no string is built per assessment.
     private readonly ConcurrentDictionary<(string AgentId, string Version), AgentCounters> _agents = new();
     private readonly LatencyReservoir _eventToAssessment = new(1 << 20);
@@ -41,9 +40,13 @@ public sealed class RuntimeMetrics : IDisposable
         Since = time.GetUtcNow();
         _applied = _meter.CreateCounter<long>("agentcrm.events.applied", description: "Events applied by their customer actor.");
         _duplicates = _meter.CreateCounter<long>("agentcrm.events.duplicate_deliveries", description: "Deliveries of an event its actor had already applied.");
+        // Exported as 0 from the start: a counter appears in a scrape only once something was added to it.
+        _duplicates.Add(0);
+        _applied.Add(0);
         _eventLatency = _meter.CreateHistogram<double>("agentcrm.event_to_assessment", "ms", "From an event's acceptance to its assessment.");
         _assessLatency = _meter.CreateHistogram<double>("agentcrm.assess.duration", "ms", "One agent version's Assess call.");
-        _assessErrors = _meter.CreateCounter<long>("agentcrm.assess.errors", description: "Assess calls that threw.");
+        // Read from the per-version counters, as the run counters below: a version that has run exports 0 before its first error.
+        _meter.CreateObservableCounter("agentcrm.assess.errors", () => PerAgent(static c => Interlocked.Read(ref c.Errors)), description: "Assess calls that threw.");
         _meter.CreateObservableCounter("agentcrm.agent.assessments", () => PerAgent(static c => Interlocked.Read(ref c.Evaluations)), description: "Assessments per agent version.");
         _meter.CreateObservableCounter("agentcrm.agent.fired", () => PerAgent(static c => Interlocked.Read(ref c.Fired)), description: "Assessments that fired, per agent version.");
         _meter.CreateObservableCounter("agentcrm.agent.consent_blocked", () => PerAgent(static c => Interlocked.Read(ref c.ConsentBlocked)), description: "Runs skipped because consent withheld a required field.");
@@ -91,7 +94,6 @@ public sealed class RuntimeMetrics : IDisposable
     public void AssessFailed(string agentId, string version)
     {
         Interlocked.Increment(ref Agent(agentId, version).Errors);
-        _assessErrors.Add(1, new KeyValuePair<string, object?>("agent", agentId), new KeyValuePair<string, object?>("version", version));
     }
 
     /// <summary>A shadow version's verdict next to the delivering version's (null when none served the customer).</summary>

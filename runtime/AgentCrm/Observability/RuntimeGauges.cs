@@ -4,6 +4,7 @@ using AgentCrm.Agents;
 using AgentCrm.Briefs;
 using AgentCrm.Customers;
 using AgentCrm.Intake;
+using AgentCrm.Sandbox;
 using AgentCrm.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -124,9 +125,13 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
             using var connection = database.Open();
             using var cmd = connection.CreateCommand();
             cmd.CommandText = "SELECT kind, count(*) FROM jobs WHERE state = 'running' GROUP BY kind";
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read())
-                running.Add(new Measurement<long>(reader.GetInt64(1), new KeyValuePair<string, object?>("kind", reader.GetString(0))));
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            using (var reader = cmd.ExecuteReader())
+                while (reader.Read())
+                    counts[reader.GetString(0)] = reader.GetInt64(1);
+            // Every kind, 0 when none runs: an alert on `== 0` or `absent()` needs the series before the first job.
+            foreach (var kind in SandboxJobs.Kinds.Union(counts.Keys))
+                running.Add(new Measurement<long>(counts.GetValueOrDefault(kind), new KeyValuePair<string, object?>("kind", kind)));
         }
         catch (SqliteException)
         {

@@ -49,6 +49,11 @@ public sealed class MetricsEndpointTests
         Assert.True(metrics.Sum("agentcrm_agent_fired_total", ("agent", agent)) >= 1, $"{agent} fired");
         Assert.True(metrics.Sum("agentcrm_agent_assessments_total", ("agent", agent)) >= metrics.Sum("agentcrm_agent_fired_total", ("agent", agent)), "assessed >= fired");
         Assert.True(metrics.Has("agentcrm_assess_duration_milliseconds_bucket"), "assess duration histogram");
+        // Series an alert compares with 0 are there before their first count: no duplicate, no error, no job yet.
+        Assert.True(metrics.Has("agentcrm_events_duplicate_deliveries_total") && metrics.Sum("agentcrm_events_duplicate_deliveries_total") == 0, "duplicate deliveries 0");
+        Assert.True(metrics.Has("agentcrm_assess_errors_total", ("agent", agent)) && metrics.Sum("agentcrm_assess_errors_total", ("agent", agent)) == 0, $"{agent} assess errors 0");
+        foreach (var kind in new[] { "evaluate", "fit" })
+            Assert.True(metrics.Has("agentcrm_jobs_running", ("kind", kind)) && metrics.Sum("agentcrm_jobs_running", ("kind", kind)) == 0, $"{kind} jobs running 0");
         // .NET's own meters come along: request durations by route template, connections, the runtime.
         Assert.True(metrics.Has("http_server_request_duration_seconds_bucket"), "ASP.NET Core request durations");
         Assert.True(metrics.Has("kestrel_active_connections"), "Kestrel connections");
@@ -262,7 +267,8 @@ internal sealed class Prometheus
         return parsed;
     }
 
-    public bool Has(string name) => _samples.Any(s => s.Name == name);
+    public bool Has(string name, params (string Key, string Value)[] labels) =>
+        _samples.Any(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value));
 
     public double Sum(string name, params (string Key, string Value)[] labels) =>
         _samples.Where(s => s.Name == name && labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).Sum(s => s.Value);
