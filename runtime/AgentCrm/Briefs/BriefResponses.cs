@@ -16,8 +16,9 @@ public sealed record ResponseCounts(long AcknowledgedBriefs = 0, long Useful = 0
 
 /// <summary>
 /// CSMs' acknowledgements and feedback, one row per brief and reader, written through the single writer with their audit
-/// record. Not labels: "not useful" may be a right call the CSM already knew about, so feedback stays out of the agent's
-/// sandbox cases (a reviewer's veto is what labels a brief); it shows in the version's health.
+/// record and the brief's seq (<c>brief_seq</c>: the order a reader's "acknowledged" list walks them in, <see cref="BriefStore.Prepare"/>).
+/// Not labels: "not useful" may be a right call the CSM already knew about, so feedback stays out of the agent's sandbox
+/// cases (a reviewer's veto is what labels a brief); it shows in the version's health.
 /// </summary>
 public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
 {
@@ -54,7 +55,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                 if (before is not null)
                     return before;
                 ctx.Execute(
-                    "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at) VALUES ($id, $r, $a, $v, $at)",
+                    "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, brief_seq) VALUES ($id, $r, $a, $v, $at, (SELECT seq FROM briefs WHERE id = $id))",
                     ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
                 ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
@@ -64,8 +65,8 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                 return before;
             ctx.Execute(
                 """
-                INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, useful, note, feedback_at)
-                VALUES ($id, $r, $a, $v, $at, $u, $n, $ft)
+                INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, useful, note, feedback_at, brief_seq)
+                VALUES ($id, $r, $a, $v, $at, $u, $n, $ft, (SELECT seq FROM briefs WHERE id = $id))
                 ON CONFLICT(brief_id, responder) DO UPDATE SET useful = excluded.useful, note = excluded.note, feedback_at = excluded.feedback_at
                 """,
                 ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(acknowledged)),

@@ -16,13 +16,16 @@ public static class ServerSchema
     /// Columns added to the tables below after a build had created them (<c>CREATE TABLE IF NOT EXISTS</c> leaves an existing
     /// table as it is): canary_percent came on 2026-11-22 (96cee7e); directories of the builds before it lack it. The
     /// webhooks' previous_secret and previous_secret_until (a rotation's overlap, WebhookStore.RotateSecretAsync) came on
-    /// 2026-12-05; an older build ignores them and signs with the current secret only.
+    /// 2026-12-05; an older build ignores them and signs with the current secret only. brief_responses.brief_seq (the
+    /// brief's seq, for a reader's "acknowledged" list) came on 2026-12-05 too: filled once from briefs at the first start
+    /// that adds it, and by a trigger on every response an older build writes afterwards.
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
     [
         new("agent_versions", "canary_percent", "INTEGER NOT NULL DEFAULT 100"),
         new("webhooks", "previous_secret", "TEXT"),
         new("webhooks", "previous_secret_until", "TEXT"),
+        new("brief_responses", "brief_seq", "INTEGER"),
     ];
 
     public const string Sql = """
@@ -206,11 +209,27 @@ public static class ServerSchema
             useful INTEGER,
             note TEXT,
             feedback_at TEXT,
+            brief_seq INTEGER,
             PRIMARY KEY (brief_id, responder)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS brief_responses_version ON brief_responses(agent_id, agent_version);
-        -- A reader's own responses, for their "acknowledged" list (BriefStore.Prepare).
-        CREATE INDEX IF NOT EXISTS brief_responses_responder ON brief_responses(responder, brief_id);
+        -- A reader's own responses newest brief first, for their "acknowledged" list (BriefStore.Prepare): a page walks them
+        -- from its cursor and stops when full. brief_seq is the brief's seq (briefs.seq, which never changes): BriefResponseStore
+        -- writes it; the trigger fills it when a writer leaves it out (an older build, which knows no such column but runs the
+        -- triggers the file holds); the first start that adds the column fills the rows before it, once (gated by its LIMIT as
+        -- brief_counts below: a WHERE on the marker still walked every response at each start), before the index is built
+        -- (300,000 responses: 1.2 s, 3.2 s into the index). The index by brief id this replaces read all of a reader's
+        -- responses on every page; an older build makes it again, and the next start of this one drops it.
+        DROP INDEX IF EXISTS brief_responses_responder;
+        UPDATE brief_responses SET brief_seq = (SELECT seq FROM briefs WHERE id = brief_responses.brief_id)
+            WHERE (brief_id, responder) IN (SELECT brief_id, responder FROM brief_responses WHERE brief_seq IS NULL
+                LIMIT (SELECT CASE WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'brief_responses.seq_filled') THEN 0 ELSE -1 END));
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('brief_responses.seq_filled', '1');
+        CREATE INDEX IF NOT EXISTS brief_responses_reader ON brief_responses(responder, brief_seq);
+        CREATE TRIGGER IF NOT EXISTS brief_responses_seq AFTER INSERT ON brief_responses WHEN new.brief_seq IS NULL BEGIN
+            UPDATE brief_responses SET brief_seq = (SELECT seq FROM briefs WHERE id = new.brief_id)
+                WHERE brief_id = new.brief_id AND responder = new.responder;
+        END;
         -- The review queue's delivered briefs, by seq, from delivery until a verdict or the sweep after their window closed
         -- (BriefStore): a page walks these in the queue's order instead of every brief in its window. No column for it in
         -- brief_reviews: SQLite cannot add one only where it is missing, and this script runs at every start.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AgentCrm.Runtime.Tests.Reviews;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Briefs;
@@ -226,6 +227,101 @@ public sealed class BriefResponseTests
         var counts = version.GetProperty("csmResponses");
         Assert.Equal((1L, 0L, 1L), (counts.GetProperty("acknowledgedBriefs").GetInt64(), counts.GetProperty("useful").GetInt64(), counts.GetProperty("notUseful").GetInt64()));
         Assert.Equal(0.0, version.GetProperty("usefulRate").GetDouble());
+    }
+
+    [Fact]
+    public async Task AcknowledgedList_OnADirectoryFromBeforeBriefSeq_ListsEveryResponse_AndThoseAnOlderBuildWritesAfter()
+    {
+        // The acknowledged list walks the reader's responses by their copy of the brief's seq (brief_seq, 2026-12-05): the
+        // rows of a directory from before it are filled at the first start, and those an older build writes afterwards
+        // (leaving the column out, as it knows none) by the trigger the file holds.
+        var data = TempDirectory.Create();
+        string key;
+        var ids = new List<string>();
+        HttpClient Carla(AgentCrmApp app)
+        {
+            var client = new HttpClient { BaseAddress = app.Address };
+            client.DefaultRequestHeaders.Add("X-Api-Key", key);
+            return client;
+        }
+        async Task<List<string>> AcknowledgedAsync(AgentCrmApp app)
+        {
+            // Page by page (one brief each), through the cursors: the same briefs, newest first, as one page.
+            using var carla = Carla(app);
+            var all = await ListAsync(carla, "?acknowledged=true");
+            var paged = new List<string>();
+            for (var cursor = ""; ;)
+            {
+                var (_, page) = await SendAsync(carla, HttpMethod.Get, "/v1/briefs?acknowledged=true&limit=1" + cursor);
+                paged.AddRange(page.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()!));
+                if (page.GetProperty("nextCursor").ValueKind != JsonValueKind.String)
+                    break;
+                cursor = "&cursor=" + page.GetProperty("nextCursor").GetString();
+            }
+            Assert.Equal(all, paged);
+            return all;
+        }
+        void Sql(string sql, string? briefId = null)
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "agentcrm.db")};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            if (briefId is not null)
+                command.Parameters.AddWithValue("$id", briefId);
+            command.ExecuteNonQuery();
+        }
+        long Scalar(AgentCrmApp app, string sql)
+        {
+            using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return (long)command.ExecuteScalar()!;
+        }
+        await using (var app = await AgentCrmApp.StartAsync(data))
+        {
+            key = await app.CreateKeyAsync("csm", "carla");
+            using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme","initech","globex","hooli"]}""")))
+                Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+            foreach (var customer in new[] { "acme", "initech", "globex", "hooli" })
+                ids.Add(await app.AtRiskBriefAsync(customer, "delivered"));
+            using var carla = Carla(app);
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{ids[0]}/acknowledge")).Status);
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{ids[2]}/feedback", """{"useful":true}""")).Status);
+            Assert.Equal([ids[2], ids[0]], await AcknowledgedAsync(app));
+        }
+        // As the builds before the column left the directory: no brief_seq, its index and trigger, nor the fill's marker; the
+        // index by brief id those builds made.
+        Sql("""
+            DROP TRIGGER brief_responses_seq; DROP INDEX brief_responses_reader; ALTER TABLE brief_responses DROP COLUMN brief_seq;
+            DELETE FROM meta WHERE key = 'brief_responses.seq_filled'; CREATE INDEX brief_responses_responder ON brief_responses(responder, brief_id);
+            """);
+        await using (var app = await AgentCrmApp.StartAsync(data))
+        {
+            Assert.Equal([ids[2], ids[0]], await AcknowledgedAsync(app));
+            Assert.Equal(0, Scalar(app, "SELECT count(*) FROM brief_responses WHERE brief_seq IS NULL"));
+            Assert.Equal(0, Scalar(app, "SELECT count(*) FROM sqlite_master WHERE name = 'brief_responses_responder'"));
+            using var carla = Carla(app);
+            var unacknowledged = await ListAsync(carla, "?acknowledged=false");
+            Assert.Contains(ids[1], unacknowledged);
+            Assert.DoesNotContain(ids[0], unacknowledged);
+            Assert.DoesNotContain(ids[2], unacknowledged);
+        }
+        // An older build, started on the directory since, acknowledges a brief with the statement it has (no brief_seq); the
+        // fill's marker is set, so the start after it fills nothing: the trigger has.
+        Sql("""
+            INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at)
+            SELECT id, 'carla', agent_id, agent_version, '2026-12-05T00:00:00.0000000+00:00' FROM briefs WHERE id = $id
+            """, ids[1]);
+        await using (var app = await AgentCrmApp.StartAsync(data))
+        {
+            Assert.Equal([ids[2], ids[1], ids[0]], await AcknowledgedAsync(app));
+            // And this build's own responses carry it as written.
+            using var carla = Carla(app);
+            Assert.Equal(HttpStatusCode.OK, (await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{ids[3]}/acknowledge")).Status);
+            Assert.Equal([ids[3], ids[2], ids[1], ids[0]], await AcknowledgedAsync(app));
+            Assert.Equal(0, Scalar(app, "SELECT count(*) FROM brief_responses WHERE brief_seq IS NULL"));
+        }
     }
 
     [Fact]

@@ -137,7 +137,7 @@ public sealed class HealthCountsTests
         {
             connection.Open();
             using var drop = connection.CreateCommand();
-            drop.CommandText = "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('briefs', 'brief_reviews', 'brief_responses')";
+            drop.CommandText = "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'brief_counts_%'";
             var statements = new List<string>();
             using (var reader = drop.ExecuteReader())
                 while (reader.Read())
