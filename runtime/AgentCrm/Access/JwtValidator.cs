@@ -60,10 +60,22 @@ public sealed class JwtValidator
         var role = result.Claims.TryGetValue(_options.RoleClaim, out var r) ? r?.ToString() : null;
         if (string.IsNullOrEmpty(name))
             return (null, null, $"The bearer token has no '{_options.NameClaim}' claim.");
+        // The name is who the caller is (a CSM's id, an audit record's actor): blank, padded or control characters would be
+        // another caller's name to the eye, or none.
+        if (NameProblem(name) is { } problem)
+            return (null, null, $"The bearer token's '{_options.NameClaim}' claim {problem}.");
         if (role is null || !Roles.IsKnown(role))
             return (null, null, $"The bearer token's '{_options.RoleClaim}' claim must be one of: {string.Join(", ", Roles.All)}.");
         return (name, role, null);
     }
+
+    /// <summary>Why a token's name claim cannot name a caller, or null: blank, white space at either end, control characters, over 256 characters.</summary>
+    internal static string? NameProblem(string name) =>
+        string.IsNullOrWhiteSpace(name) ? "is blank"
+        : name.Length > 256 ? "is longer than 256 characters"
+        : name.Trim() != name ? "has white space at either end"
+        : name.Any(char.IsControl) ? "contains a control character"
+        : null;
 
     public static SecurityKey? ParsePem(string pem)
     {

@@ -56,6 +56,9 @@ public sealed class CredentialTests
             (Token("ops", audience: "someone-else"), "audience"),
             (Token("ops", key: Enumerable.Repeat((byte)9, 32).ToArray()), "signature"),
             (Token("superuser"), "role"),
+            (Token("csm", subject: "   "), "blank"),
+            (Token("csm", subject: " alice"), "white space"),
+            (Token("csm", subject: "ali\u0007ce"), "control character"),
             ("not.a.token", "valid"),
         })
         {
