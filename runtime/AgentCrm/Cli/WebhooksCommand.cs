@@ -7,7 +7,7 @@ namespace AgentCrm.Cli;
 
 /// <summary>
 /// `agentcrm webhooks add URL [--csm ID] [--agent ID] [--secret S]` (prints the id and the secret once) · `webhooks list` ·
-/// `webhooks remove ID` · `webhooks rotate-secret ID [--secret S]` (prints the new secret once): the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
+/// `webhooks remove ID` · `webhooks rotate-secret ID [--secret S] [--overlap T]` (prints the new secret once): the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
 /// running server on the data directory starts or stops delivering within 2 s (its dispatcher watches the subscriptions'
 /// change counter, as the registry watcher watches the registry's).
 /// </summary>
@@ -16,7 +16,7 @@ internal static class WebhooksCommand
     private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
 
     /// <summary>The API's fields as the command line names them, in the messages that name them.</summary>
-    private static readonly WebhookFields Fields = new("URL", "--csm", "--agent", "--secret", "agentcrm agents list");
+    private static readonly WebhookFields Fields = new("URL", "--csm", "--agent", "--secret", "agentcrm agents list", "--overlap");
 
     public static Command Create()
     {
@@ -64,14 +64,22 @@ internal static class WebhooksCommand
 
         var rotateId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
         var newSecret = new Option<string?>("--secret") { Description = "The new signing secret, 16-256 printable ASCII characters without spaces; left out, one is generated." };
+        var overlap = new Option<string?>("--overlap")
+        {
+            Description = "How long the old secret still signs beside the new one, 00:00:00 to 7.00:00:00 (0: not at all, e.g. after a leak); "
+                + "left out, Webhooks:SecretOverlap as this command's own configuration sets it (24 h by default), not the server's.",
+        };
         var rotate = new Command("rotate-secret",
-            "Replace a subscription's signing secret and print it once; the cursor stays, and the old secret still signs beside it for Webhooks:SecretOverlap.") { rotateId, newSecret };
+            "Replace a subscription's signing secret and print it once; the cursor stays, and the old secret still signs beside it for --overlap (default Webhooks:SecretOverlap).")
+            { rotateId, newSecret, overlap };
         rotate.SetAction((p, ct) =>
         {
             var given = p.GetValue(newSecret);
-            return WebhooksApi.SecretProblem(given, Fields) is { } usage
+            var overlapProblem = WebhooksApi.OverlapProblem(p.GetValue(overlap), Fields, out var asked);
+            var usage = WebhooksApi.SecretProblem(given, Fields) ?? overlapProblem;
+            return usage is not null
                 ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
-                : CliHost.RunAsync(p, ct, (services, token) => RotateAsync(p, p.GetValue(rotateId)!, given, services, token));
+                : CliHost.RunAsync(p, ct, (services, token) => RotateAsync(p, p.GetValue(rotateId)!, given, asked, services, token));
         });
 
         webhooks.Subcommands.Add(add);
@@ -101,9 +109,10 @@ internal static class WebhooksCommand
         return 0;
     }
 
-    private static async Task<int> RotateAsync(ParseResult p, string id, string? secret, IServiceProvider services, CancellationToken token)
+    private static async Task<int> RotateAsync(ParseResult p, string id, string? secret, TimeSpan? asked, IServiceProvider services, CancellationToken token)
     {
-        var overlap = WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).SecretOverlap;
+        // The setting as this process's configuration has it: a server's environment (a systemd unit's) is not ours.
+        var overlap = asked ?? WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).SecretOverlap;
         var store = Store(services);
         if (await store.RotateSecretAsync(id, secret ?? WebhookStore.NewSecret(), overlap, Actor, token) is not { } hook)
             return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
@@ -115,7 +124,7 @@ internal static class WebhooksCommand
             Console.Write(Columns.Render([["id", rotated.Id], ["secret", rotated.Secret]]));
             Console.Error.WriteLine(rotated.PreviousSecretValidUntil is { } until
                 ? $"Webhook {rotated.Id}: new secret, shown only now. Until {until:u} each request carries a {WebhookDispatcher.SignatureHeader} v1 for the new and for the old secret; after that, the new one only."
-                : $"Webhook {rotated.Id}: new secret, shown only now; requests are signed with it alone (Webhooks:SecretOverlap is 0).");
+                : $"Webhook {rotated.Id}: new secret, shown only now; requests are signed with it alone ({(asked is null ? "Webhooks:SecretOverlap" : "--overlap")} is 0).");
         }
         return 0;
     }

@@ -28,8 +28,11 @@ public sealed record WebhookCreated(string Id, string Url, string? CsmId, string
     public static WebhookCreated Of(WebhookRecord r) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy, r.DeliveredSeq, r.Secret);
 }
 
-/// <summary>A secret rotation's body: the new secret, or none to have one generated.</summary>
-public sealed record WebhookSecretRequest(string? Secret);
+/// <summary>
+/// A secret rotation's body: the new secret, or none to have one generated; how long the replaced secret still signs
+/// (a time span as the settings write them, "00:00:00" for not at all), or none for Webhooks:SecretOverlap.
+/// </summary>
+public sealed record WebhookSecretRequest(string? Secret, string? Overlap);
 
 /// <summary>
 /// The answer to a secret rotation: the subscription and its delivery state (as <see cref="WebhookView"/>), the new secret
@@ -49,9 +52,9 @@ public sealed record WebhookSecretRotated(
 /// How a caller names a subscription's fields, for the messages that name them: the JSON body's names over HTTP, the
 /// argument and options on the command line; <see cref="AgentList"/> is where the registered agents are listed.
 /// </summary>
-internal sealed record WebhookFields(string Url, string CsmId, string AgentId, string Secret, string AgentList)
+internal sealed record WebhookFields(string Url, string CsmId, string AgentId, string Secret, string AgentList, string Overlap)
 {
-    public static readonly WebhookFields Api = new("url", "csmId", "agentId", "secret", "GET /v1/agents");
+    public static readonly WebhookFields Api = new("url", "csmId", "agentId", "secret", "GET /v1/agents", "overlap");
 
     /// <summary>The name of the API field <paramref name="key"/> (a key of the validation errors).</summary>
     public string Of(string key) => key switch
@@ -59,6 +62,7 @@ internal sealed record WebhookFields(string Url, string CsmId, string AgentId, s
         "url" => Url,
         "csmId" => CsmId,
         "agentId" => AgentId,
+        "overlap" => Overlap,
         _ => Secret,
     };
 }
@@ -83,7 +87,7 @@ public static class WebhooksApi
             .WithSummary("One subscription's delivery state: delivered, backlog, last success, failures in a row, next attempt.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/secret", RotateSecretAsync).WithName("RotateWebhookSecret").RequireRoles(Roles.Ops)
-            .WithSummary("Replace the signing secret (given, or generated); returned once. The cursor stays; the old secret still signs, beside the new, for Webhooks:SecretOverlap.")
+            .WithSummary("Replace the signing secret (given, or generated); returned once. The cursor stays; the old secret still signs, beside the new, for the overlap given (hh:mm:ss, 0-7 days) or Webhooks:SecretOverlap.")
             .Accepts<WebhookSecretRequest>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -152,8 +156,31 @@ public static class WebhooksApi
             : null;
 
     /// <summary>
+    /// What is wrong with the overlap a rotation asks for (<paramref name="value"/> null: none given, Webhooks:SecretOverlap
+    /// applies), null when nothing is; <paramref name="overlap"/> is then the one asked for. The setting's form and range: a
+    /// time span hh:mm:ss or d.hh:mm:ss from 0 to 7 days, and "0" for none. Any other bare number is refused rather than
+    /// read as days, as the time span parser would ("30" meant as seconds would keep a leaked secret signing for a month).
+    /// </summary>
+    internal static string? OverlapProblem(string? value, WebhookFields fields, out TimeSpan? overlap)
+    {
+        overlap = null;
+        if (value is null)
+            return null;
+        if ((value.Contains(':', StringComparison.Ordinal) || value.Trim() == "0")
+            && TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+            && parsed >= TimeSpan.Zero && parsed <= WebhookOptions.MaxSecretOverlap)
+        {
+            overlap = parsed;
+            return null;
+        }
+        return $"{fields.Overlap} is a time span from 00:00:00 to {WebhookOptions.MaxSecretOverlap:c} (hh:mm:ss or d.hh:mm:ss) for which the replaced secret still signs; "
+            + $"00:00:00 (or 0): the new secret alone, at once; left out: Webhooks:SecretOverlap.";
+    }
+
+    /// <summary>
     /// A new secret for a subscription (a leaked one, a scheduled change) without deleting it: its cursor and delivery state
-    /// stay, so no brief is missed or sent again; the replaced secret still signs beside it for Webhooks:SecretOverlap.
+    /// stay, so no brief is missed or sent again; the replaced secret still signs beside it for the overlap the body asks for,
+    /// else Webhooks:SecretOverlap.
     /// </summary>
     public static async Task<Results<Ok<WebhookSecretRotated>, ProblemHttpResult>> RotateSecretAsync(string id, HttpRequest request, WebhookStore store,
         WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
@@ -161,9 +188,14 @@ public static class WebhooksApi
         var (body, error) = await JsonBody.ReadAsync<WebhookSecretRequest>(request, 4 * 1024, cancellationToken);
         if (error is not null)
             return error;
+        var errors = new Dictionary<string, string[]>();
         if (SecretProblem(body?.Secret, WebhookFields.Api) is { } problem)
-            return Problems.Validation(new Dictionary<string, string[]> { ["secret"] = [problem] });
-        if (await store.RotateSecretAsync(id, body?.Secret ?? WebhookStore.NewSecret(), options.Value.SecretOverlap, Caller.From(context.User).AuditActor, cancellationToken)
+            errors["secret"] = [problem];
+        if (OverlapProblem(body?.Overlap, WebhookFields.Api, out var overlap) is { } badOverlap)
+            errors["overlap"] = [badOverlap];
+        if (errors.Count > 0)
+            return Problems.Validation(errors);
+        if (await store.RotateSecretAsync(id, body?.Secret ?? WebhookStore.NewSecret(), overlap ?? options.Value.SecretOverlap, Caller.From(context.User).AuditActor, cancellationToken)
             is not { } hook)
             return Problems.NotFound($"No webhook '{id}'.");
         dispatcher.Resync();

@@ -202,4 +202,42 @@ public sealed class WebhooksCliTests
             Assert.Empty(refused.Stdout);
         }
     }
+
+    [Fact]
+    public async Task RotateSecret_Overlap_OverridesTheSetting_ZeroSignsWithTheNewSecretAlone_ABadOneIsAUsageError()
+    {
+        var data = TempDirectory.Create();
+        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var id = JsonDocument.Parse(add.Stdout).RootElement.GetProperty("id").GetString()!;
+        var hour = new Dictionary<string, string> { ["Webhooks__SecretOverlap"] = "01:00:00" };
+
+        var refused = new List<CliResult>();
+        foreach (var bad in new[] { "8.00:00:00", "-00:00:01", "30", "soon" })
+            refused.Add(await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--overlap", bad, "--data", data], hour));
+        var minute = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--overlap", "00:01:00", "--json", "--data", data], hour);
+        var none = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--overlap", "0", "--json", "--data", data], hour);
+        var text = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--overlap", "00:00:00", "--data", data], hour);
+
+        foreach (var result in refused)
+        {
+            Assert.Equal(2, result.ExitCode);
+            Assert.StartsWith("agentcrm: --overlap is a time span from 00:00:00 to 7.00:00:00 (hh:mm:ss or d.hh:mm:ss)", result.Stderr, StringComparison.Ordinal);
+            Assert.EndsWith("(see agentcrm webhooks rotate-secret --help)", result.Stderr.Trim(), StringComparison.Ordinal);
+            Assert.Single(result.Stderr.Trim().Split('\n'));
+            Assert.Empty(result.Stdout);
+        }
+        Assert.True(minute.ExitCode == 0, minute.Stderr);
+        Assert.InRange(JsonDocument.Parse(minute.Stdout).RootElement.GetProperty("previousSecretValidUntil").GetDateTimeOffset() - DateTimeOffset.UtcNow,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+        Assert.True(none.ExitCode == 0, none.Stderr);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(none.Stdout).RootElement.GetProperty("previousSecretValidUntil").ValueKind);
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        Assert.Contains("requests are signed with it alone (--overlap is 0)", text.Stderr, StringComparison.Ordinal);
+
+        // Three rotations, none by the refused commands.
+        await using var app = await AgentCrmApp.StartAsync(data, Still);
+        Assert.Equal(3, (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray()
+            .Count(r => r.GetProperty("action").GetString() == "webhook.secret_rotated"));
+    }
 }

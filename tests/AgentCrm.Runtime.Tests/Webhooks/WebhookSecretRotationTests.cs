@@ -139,11 +139,68 @@ public sealed class WebhookSecretRotationTests
         Assert.DoesNotContain("a-rotated-secret-of-ours", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RotateSecret_OverlapZero_TheReplacedSecretsSignatureIsNotSentOnTheNextDelivery_WhateverTheSetting()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        // The server's setting keeps a replaced secret signing for an hour; the request asks for less.
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>(Fast) { ["Webhooks:SecretOverlap"] = "01:00:00" });
+        using var ops = await app.ClientAsync("ops", "olga");
+        var created = await PostAsync(ops, "/v1/webhooks", $$"""{"url":"{{receiver.Url}}"}""", HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetString()!;
+        var first = created.GetProperty("secret").GetString()!;
+
+        // A minute asked for: the answer says so, not the setting's hour.
+        var minute = await PostAsync(ops, $"/v1/webhooks/{id}/secret", """{"overlap":"00:01:00"}""", HttpStatusCode.OK);
+        Assert.InRange(minute.GetProperty("previousSecretValidUntil").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
+        // Then a leak: no overlap at all. The secret the minute's rotation kept signing is dropped too.
+        var leaked = minute.GetProperty("secret").GetString()!;
+        var rotated = await PostAsync(ops, $"/v1/webhooks/{id}/secret", """{"secret":"a-rotated-secret-of-ours-0123","overlap":"00:00:00"}""", HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, rotated.GetProperty("previousSecretValidUntil").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("previousSecretValidUntil").ValueKind);
+
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var acme = await DeliveredBriefIdsAsync(app, "acme");
+        Assert.NotEmpty(acme);
+        Assert.All(await receiver.WaitForAsync(acme.Count), a =>
+        {
+            Assert.Equal([WebhookReceiver.Expected(a, "a-rotated-secret-of-ours-0123")], WebhookReceiver.Signatures(a));
+            Assert.False(WebhookReceiver.Verifies(a, leaked, TimeSpan.FromMinutes(5)));
+            Assert.False(WebhookReceiver.Verifies(a, first, TimeSpan.FromMinutes(5)));
+        });
+        // The audit record says there was no overlap.
+        var record = (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray().First();
+        Assert.Equal("webhook.secret_rotated", record.GetProperty("action").GetString());
+        Assert.DoesNotContain("a-rotated-secret-of-ours", record.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"overlap":"8.00:00:00"}""")]
+    [InlineData("""{"overlap":"-00:00:01"}""")]
+    [InlineData("""{"overlap":"30"}""")]
+    [InlineData("""{"overlap":"soon"}""")]
+    [InlineData("""{"overlap":""}""")]
+    public async Task RotateSecret_OverlapOutOfRangeOrNotATimeSpan_Is400SayingWhatItTakes(string body)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var id = (await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook"}""", HttpStatusCode.Created)).GetProperty("id").GetString()!;
+
+        var problem = await PostAsync(app.Client, $"/v1/webhooks/{id}/secret", body, HttpStatusCode.BadRequest);
+
+        var message = problem.GetProperty("errors").GetProperty("overlap")[0].GetString()!;
+        Assert.StartsWith("overlap is a time span from 00:00:00 to 7.00:00:00 (hh:mm:ss or d.hh:mm:ss)", message, StringComparison.Ordinal);
+        Assert.Equal(["webhook.created"], (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray()
+            .Select(r => r.GetProperty("action").GetString()));
+    }
+
     [Theory]
     [InlineData("""{"secret":"short"}""", "secret")]
     [InlineData("""{"secret":"has a space in it 0123"}""", "secret")]
     [InlineData("""{"secret":5}""", "secret")]
     [InlineData("""{"secrett":"a-rotated-secret-of-ours-0123"}""", "secrett")]
+    [InlineData("""{"overlap":0}""", "overlap")]
+    [InlineData("""{"secret":"short","overlap":"9.00:00:00"}""", "overlap")]
     public async Task RotateSecret_BadBody_Is400NamingTheField_AndRotatesNothing(string body, string field)
     {
         await using var app = await AgentCrmApp.StartAsync();
