@@ -39,10 +39,13 @@ public sealed partial class ApiKeyStore
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
+    /// <summary>What a key name is, for the messages that refuse one (the CLI's usage error and the store's own check).</summary>
+    internal const string NameRule = "1-64 characters, letters, digits and . _ @ -, starting with a letter or digit";
+
     public async Task<CreatedApiKey> CreateAsync(string name, string role, string actor, CancellationToken cancellationToken = default)
     {
         if (!IsValidName(name))
-            throw new ApiKeyException($"'{name}' is not a valid key name: 1-64 characters, letters, digits and . _ @ -, starting with a letter or digit.");
+            throw new ApiKeyException($"'{name}' is not a valid key name: {NameRule}.");
         if (!Roles.IsKnown(role))
             throw new ApiKeyException($"Unknown role '{role}'; roles: {string.Join(", ", Roles.All)}.");
         var key = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -14,7 +14,13 @@ internal static class KeysCommand
         var keys = new Command("keys", "API keys: each carries one role; only its hash is stored.");
         var role = new Option<string>("--role") { Description = $"One of {string.Join(", ", Roles.All)}.", Required = true };
         role.AcceptOnlyFromAmong([.. Roles.All]);
-        var name = new Option<string>("--name") { Description = "Unique key name (for a CSM: the CSM id accounts are assigned to).", Required = true };
+        var name = new Option<string>("--name") { Description = $"Unique key name, {ApiKeyStore.NameRule} (for a CSM: the CSM id accounts are assigned to).", Required = true };
+        // A value of the wrong form is a usage error, as a bad --role is: exit 2 with one line before the data directory is opened.
+        name.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && r.Tokens[^1].Value is var given && !ApiKeyStore.IsValidName(given))
+                r.AddError($"--name: '{given}' is not a valid key name: {ApiKeyStore.NameRule}");
+        });
         var create = new Command("create", "Create a key and print it once.") { role, name };
         create.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {

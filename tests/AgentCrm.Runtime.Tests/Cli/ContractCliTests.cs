@@ -72,6 +72,8 @@ public sealed class ContractCliTests
     [Theory]
     [InlineData("keys create --name n --role wizard", "--role: 'wizard' is not valid; it takes one of admin, csm, integrator, ops, reviewer")]
     [InlineData("keys create --name n", "--role is required: one of admin, csm, integrator, ops, reviewer")]
+    [InlineData("keys create --role csm --name bad/name", "--name: 'bad/name' is not a valid key name: 1-64 characters, letters, digits and . _ @ -, starting with a letter or digit (see agentcrm keys create --help)")]
+    [InlineData("keys create --role csm --name .dot", "--name: '.dot' is not a valid key name")]
     [InlineData("keys create --name n --role", "--role needs a value: one of admin")]
     [InlineData("agents promote x@1.0.0 --canary abc", "--canary: 'abc' is not valid; it takes a whole number")]
     [InlineData("agents promote x@1.0.0 --canary", "--canary needs a value: a whole number")]
@@ -90,6 +92,18 @@ public sealed class ContractCliTests
         AssertUsageError(await CliRunner.RunAsync(["--data", dir, .. commandLine.Split(' ')]), expected);
         // Nothing was opened: a parse error comes before the data directory.
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
+    }
+
+    [Fact]
+    public async Task KeysCreate_ANameWithASpace_IsAUsageError_AsABadRoleIs_NothingOpened()
+    {
+        var dir = Path.Combine(TempDirectory.Create(), "data");
+
+        var result = await CliRunner.RunAsync(["keys", "create", "--role", "csm", "--name", "bad name", "--data", dir]);
+
+        AssertUsageError(result, "agentcrm: --name: 'bad name' is not a valid key name: 1-64 characters");
+        Assert.EndsWith("(see agentcrm keys create --help)", result.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir), "the data directory was created for a key that was refused");
     }
 
     [Theory]
