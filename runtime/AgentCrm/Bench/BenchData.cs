@@ -10,6 +10,10 @@ namespace AgentCrm.Bench;
 /// </summary>
 internal static class BenchData
 {
+    /// <summary>What --data is to bench (its help): not a data directory it opens, the folder its own one is made in.</summary>
+    public const string OptionDescription = "An existing folder the benchmark makes its own data folder in, removed afterwards "
+        + "(default: the temp folder; give one on the disk the server will use). Storage:DataDirectory is not used.";
+
     /// <summary>File systems that keep data in memory.</summary>
     private static readonly HashSet<string> InMemory = ["tmpfs", "ramfs"];
 

@@ -9,7 +9,13 @@ namespace AgentCrm.Cli;
 /// </summary>
 public static class AgentCrmCli
 {
-    public static readonly Option<string> Data = new("--data") { Description = "Data directory (default ./data).", DefaultValueFactory = _ => "./data", Recursive = true };
+    /// <summary>
+    /// --data, for every verb (no default value of its own: without it, Storage:DataDirectory applies, ./data unless set).
+    /// Its description is <see cref="DataDescription"/>, or bench's, which runs in a folder of its own inside it.
+    /// </summary>
+    public static readonly Option<string> Data = new("--data") { Description = DataDescription, Recursive = true };
+
+    private const string DataDescription = "Data directory (default: the Storage:DataDirectory setting, ./data unless set).";
     public static readonly Option<bool> Json = new("--json") { Description = "Machine-readable output on stdout.", Recursive = true };
 
     /// <summary>
@@ -45,6 +51,8 @@ public static class AgentCrmCli
 
         // No response files: an argument starting with '@' (a search for "@acme", a mistyped version) is that text, not a file to read.
         var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        // One --data for every verb, so `agentcrm --data D verb` works; bench's help and messages say what it is there.
+        Data.Description = result.CommandResult.Command.Name == "bench" ? Bench.BenchData.OptionDescription : DataDescription;
         if (result.Errors.Count > 0)
         {
             var (message, command) = ParseErrors.Describe(result);

@@ -7,7 +7,7 @@ namespace AgentCrm.Cli;
 
 internal static class ServeCommand
 {
-    private static readonly Option<bool> Demo = new("--demo") { Description = "Feed the bundled demo timeline and print where to look." };
+    private static readonly Option<bool> Demo = new("--demo") { Description = "Feed the bundled demo timeline and print where to look (--json: as one JSON line, {\"demo\": …})." };
     private static readonly Option<string?> Urls = new("--urls") { Description = $"Listen addresses (default {AgentCrmServer.DefaultUrls})." };
 
     static ServeCommand()
@@ -32,6 +32,11 @@ internal static class ServeCommand
         var overrides = AgentCrmCli.StorageOverrides(parse);
         if (parse.GetValue(Urls) is { } given)
             overrides["urls"] = given;
+        // --json: what serve writes on stdout is machine-readable, as with every verb: the log as JSON lines
+        // (Runtime:LogFormat=Json) and --demo's summary as one more JSON line.
+        var json = parse.GetValue(AgentCrmCli.Json);
+        if (json)
+            overrides["Runtime:LogFormat"] = "Json";
         // A host that fails to start (e.g. its port is taken) logs the exception with its stack trace before RunAsync
         // throws it; the CLI tells that exception in one line, so the host's copy is dropped until it has started.
         // Later failures (a faulting background service) are still logged in full.
@@ -49,7 +54,7 @@ internal static class ServeCommand
         if (name == "urls" && !string.IsNullOrWhiteSpace(urls) && ListenAddressProblem(urls, name) is { } problem)
             return AgentCrmCli.Fail("invalid configuration: " + problem);
         if (parse.GetValue(Demo))
-            DemoFeeder.Attach(app);
+            DemoFeeder.Attach(app, json);
         try
         {
             await app.RunAsync(cancellationToken);

@@ -11,8 +11,19 @@ namespace AgentCrm.Demo;
 /// <summary>`serve --demo`: once the server listens, feeds the demo timeline through intake and prints where to look.</summary>
 public static class DemoFeeder
 {
-    public static void Attach(WebApplication app) =>
-        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => FeedAsync(app)));
+    /// <param name="app">The server, fed once it listens.</param>
+    /// <param name="json">Print the summary as one JSON line (`serve --json`, whose log lines are JSON too), not as text.</param>
+    public static void Attach(WebApplication app, bool json = false) =>
+        app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => FeedAsync(app, json)));
+
+    /// <summary>The accounts the demo's csm key is assigned.</summary>
+    private static readonly List<string> CsmAccounts = Enumerable.Range(1, 10).Select(i => $"demo-{i:00}").ToList();
+
+    /// <summary>The --json summary: the API's names, on one line.</summary>
+    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>
     /// A fresh key per role under the same name on every start (<c>demo-ROLE</c>): the previous start's keys are revoked
@@ -31,13 +42,12 @@ public static class DemoFeeder
                 await store.RevokeAsync(old.Name, "system:demo", cancellationToken);
             keys[role] = (await store.CreateAsync(name, role, "system:demo", cancellationToken)).Key;
             if (role == Access.Roles.Csm)
-                await services.GetRequiredService<Access.AccountAssignments>().AssignAsync(name,
-                    Enumerable.Range(1, 10).Select(i => $"demo-{i:00}").ToList(), "system:demo", cancellationToken);
+                await services.GetRequiredService<Access.AccountAssignments>().AssignAsync(name, CsmAccounts, "system:demo", cancellationToken);
         }
         return keys;
     }
 
-    private static async Task FeedAsync(WebApplication app)
+    private static async Task FeedAsync(WebApplication app, bool json)
     {
         try
         {
@@ -58,9 +68,23 @@ public static class DemoFeeder
             while (dispatcher.Watermark < store.MaxSeq() && DateTime.UtcNow < deadline && !app.Lifetime.ApplicationStopping.IsCancellationRequested)
                 await Task.Delay(100);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
-            Console.WriteLine();
-            Console.WriteLine($"Demo: fed {parsed.Events.Count} events for {DemoTimeline.CustomerCount} customers ({result.Accepted} new, {result.Duplicates} already stored); {briefs.Count()} briefs so far.");
+            var briefCount = briefs.Count();
             var keys = await DemoKeysAsync(services, app.Lifetime.ApplicationStopping);
+            if (json)
+            {
+                // One line among the log's JSON lines (jq 'select(.demo)'), written at once so no log line splits it.
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    demo = new
+                    {
+                        events = parsed.Events.Count, customers = DemoTimeline.CustomerCount, accepted = result.Accepted, duplicates = result.Duplicates,
+                        briefs = briefCount, address, console = $"{address}/console", keys, csmAccounts = CsmAccounts,
+                    },
+                }, JsonOutput));
+                return;
+            }
+            Console.WriteLine();
+            Console.WriteLine($"Demo: fed {parsed.Events.Count} events for {DemoTimeline.CustomerCount} customers ({result.Accepted} new, {result.Duplicates} already stored); {briefCount} briefs so far.");
             Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; every --demo start revokes the previous start's keys and prints new ones):");
             foreach (var (role, key) in keys)
                 Console.WriteLine($"  {role,-10} {key}");

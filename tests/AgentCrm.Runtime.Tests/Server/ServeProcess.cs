@@ -24,11 +24,11 @@ public sealed class ServeProcess : IDisposable
 
     public string Stderr => string.Join('\n', _stderr);
 
-    public static ServeProcess Start(string dir, Dictionary<string, string> environment, params string[] extraArgs)
+    public static ServeProcess Start(string dir, Dictionary<string, string> environment, params string[] moreArgs)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "agentcrm.dll"), "serve", "--data", dir, "--urls", $"http://127.0.0.1:{port}" }.Concat(extraArgs))
+        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "agentcrm.dll"), "serve", "--data", dir, "--urls", $"http://127.0.0.1:{port}", .. moreArgs])
             info.ArgumentList.Add(arg);
         info.Environment["Storage__Synchronous"] = "Normal";
         foreach (var (k, v) in environment)
