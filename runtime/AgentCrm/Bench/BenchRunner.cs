@@ -80,7 +80,7 @@ internal static class BenchRunner
             var now = DateTimeOffset.UtcNow;
             var random = new Random(7);
 
-            log.WriteLine($"bench: {total:N0} events, {customers:N0} customers, synchronous={parse.GetValue(Sync)}, {Environment.ProcessorCount} cores, {warmup:N0} warm-up events");
+            log.WriteLine($"bench: {total:N0} events, {Counted.Of(customers, "customer", format: "N0")}, synchronous={parse.GetValue(Sync)}, {Counted.Of(Environment.ProcessorCount, "core")}, {Counted.Of(warmup, "warm-up event", format: "N0")}");
             log.WriteLine($"data in {dir} ({fileSystem}; removed afterwards)");
             if (BenchData.Warning(fileSystem) is { } inMemory)
                 Console.Error.WriteLine($"agentcrm: warning: {inMemory}");

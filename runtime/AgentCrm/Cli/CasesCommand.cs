@@ -39,7 +39,7 @@ internal static class CasesCommand
                 Console.WriteLine(json.ToJsonString(Output));
             }
             else
-                Console.WriteLine($"{info.Name}: {(unchanged ? "unchanged, " : "")}{info.Cases} cases, {info.Positives} positive ({info.Kind}, {info.Hash[..19]})");
+                Console.WriteLine($"{info.Name}: {(unchanged ? "unchanged, " : "")}{Counted.Of(info.Cases, "case")}, {info.Positives} positive ({info.Kind}, {info.Hash[..19]})");
             return 0;
         }));
         var list = new Command("list", "Registered case sets.");
@@ -49,7 +49,7 @@ internal static class CasesCommand
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { items = sets }, Output));
             else
-                Console.Write(Columns.Render(sets.Select(s => new[] { s.Name, s.Kind, $"{s.Cases} cases", $"{s.Positives} positive", s.Hash[..19] }), 2, 3));
+                Console.Write(Columns.Render(sets.Select(s => new[] { s.Name, s.Kind, Counted.Cell(s.Cases, "case"), $"{s.Positives} positive", s.Hash[..19] }), 2, 3));
             return Task.FromResult(0);
         }));
         var removeName = new Argument<string>("NAME") { Description = "Case set name, e.g. upload:3f2a9c0d41be." };

@@ -106,7 +106,7 @@ internal static class FitCommand
             else
             {
                 Console.WriteLine(agent);
-                Console.WriteLine($"  held-out {result.Test.Cases} cases: ROC-AUC {result.Test.RocAuc:0.000}  F1 {result.Test.F1:0.000}  precision {result.Test.Precision:0.000}  recall {result.Test.Recall:0.000}  (threshold {result.Test.Threshold:0.000})");
+                Console.WriteLine($"  held-out {Counted.Of(result.Test.Cases, "case")}: ROC-AUC {result.Test.RocAuc:0.000}  F1 {result.Test.F1:0.000}  precision {result.Test.Precision:0.000}  recall {result.Test.Recall:0.000}  (threshold {result.Test.Threshold:0.000})");
                 Console.WriteLine($"  baseline, same split: ROC-AUC {result.Baseline.RocAuc:0.000}  F1 {result.Baseline.F1:0.000}");
                 foreach (var l in result.PerLabel)
                     Console.WriteLine($"  {l.Label,-26} held-out positives {l.Positives,4}  precision {l.Precision:0.000}  recall {l.Recall:0.000}  F1 {l.F1:0.000}");

@@ -50,7 +50,7 @@ internal static class KnowledgeCommand
             {
                 Console.Write(Columns.Render(results.Select(r => new[]
                 {
-                    r.DocumentId, JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()), $"{r.Chunks} chunks",
+                    r.DocumentId, JsonNamingPolicy.CamelCase.ConvertName(r.Status.ToString()), Counted.Cell(r.Chunks, "chunk"),
                     $"{r.DistilledUnits} distilled", r.Changed is { } changed ? $"({string.Join(", ", changed)} changed)" : "",
                 }), 2, 3));
                 foreach (var s in skipped)
@@ -89,7 +89,7 @@ internal static class KnowledgeCommand
             {
                 foreach (var r in report.Results)
                     Console.WriteLine($"{(r.Rank is { } rank ? rank.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-"),3}  {r.Query}  → {r.TopSection}");
-                Console.WriteLine($"recall@5 {report.RecallAt5:0.000}  MRR {report.Mrr:0.000}  ({report.Queries} queries)");
+                Console.WriteLine($"recall@5 {report.RecallAt5:0.000}  MRR {report.Mrr:0.000}  ({Counted.Of(report.Queries, "query", "queries")})");
             }
             return 0;
         }, knowledge: true));

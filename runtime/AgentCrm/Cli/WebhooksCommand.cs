@@ -97,7 +97,7 @@ internal static class WebhooksCommand
         if (Problem(WebhooksApi.Validate(request, services.GetRequiredService<AgentRegistry>(), Fields)) is { } problem)
             return AgentCrmCli.Fail(problem);
         if (await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), Actor, max, token) is not { } hook)
-            return AgentCrmCli.Fail($"there are {max} subscriptions already (Webhooks:MaxSubscriptions); remove one first (agentcrm webhooks remove ID)");
+            return AgentCrmCli.Fail($"the limit of {Counted.Of(max, "subscription")} (Webhooks:MaxSubscriptions) is reached; remove one first (agentcrm webhooks remove ID)");
         var created = WebhookCreated.Of(hook);
         if (p.GetValue(AgentCrmCli.Json))
             Console.WriteLine(JsonSerializer.Serialize(created, Output));

@@ -84,7 +84,7 @@ public static class DemoFeeder
                 return;
             }
             Console.WriteLine();
-            Console.WriteLine($"Demo: fed {parsed.Events.Count} events for {DemoTimeline.CustomerCount} customers ({result.Accepted} new, {result.Duplicates} already stored); {briefCount} briefs so far.");
+            Console.WriteLine($"Demo: fed {parsed.Events.Count} events for {DemoTimeline.CustomerCount} customers ({result.Accepted} new, {result.Duplicates} already stored); {Cli.Counted.Of(briefCount, "brief")} so far.");
             Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; every --demo start revokes the previous start's keys and prints new ones):");
             foreach (var (role, key) in keys)
                 Console.WriteLine($"  {role,-10} {key}");

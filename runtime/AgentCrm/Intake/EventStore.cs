@@ -146,8 +146,7 @@ public sealed class EventStore
                 {
                     duplicates++;
                     if (reuse == IdReuse.Refuse && ChangedFields(ctx, e.Event) is { } changed)
-                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] =
-                            [$"An event with this id was accepted before (or comes earlier in this request) with a different {string.Join(", ", changed)}: the id is the event's idempotency key, so a changed event needs a new id."];
+                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] = [ReusedIdMessage(changed)];
                 }
             }
             if (reused is not null)
@@ -221,6 +220,14 @@ public sealed class EventStore
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>"…, but its type and attributes differ: …": the fields of a reused id's event that changed, in a sentence.</summary>
+    internal static string ReusedIdMessage(List<string> changed)
+    {
+        var fields = changed.Count == 1 ? changed[0] : $"{string.Join(", ", changed[..^1])} and {changed[^1]}";
+        var verb = changed.Count > 1 || changed[0] == "attributes" ? "differ" : "differs";
+        return $"An event with this id was accepted before (or comes earlier in this request), but its {fields} {verb}: the id is the event's idempotency key, so a changed event needs a new id.";
     }
 
     /// <summary>The fields in which <paramref name="incoming"/> differs from the stored event of its id, or null when it is the same event.</summary>

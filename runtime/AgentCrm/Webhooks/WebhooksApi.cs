@@ -108,7 +108,7 @@ public static class WebhooksApi
         var secret = body!.Secret ?? WebhookStore.NewSecret();
         var max = options.Value.MaxSubscriptions;
         if (await store.CreateAsync(body.Url!, body.CsmId, body.AgentId, secret, Caller.From(context.User).AuditActor, max, cancellationToken) is not { } hook)
-            return Problems.Validation(new Dictionary<string, string[]> { ["url"] = [$"There are {max} subscriptions already (Webhooks:MaxSubscriptions); delete one first."] },
+            return Problems.Validation(new Dictionary<string, string[]> { ["url"] = [$"The limit of {Cli.Counted.Of(max, "subscription")} (Webhooks:MaxSubscriptions) is reached; delete one first."] },
                 StatusCodes.Status409Conflict);
         dispatcher.Resync();
         return TypedResults.Created($"/v1/webhooks/{hook.Id}", WebhookCreated.Of(hook));

@@ -49,6 +49,10 @@ public sealed class KnowledgeCliTests
         Assert.Equal([Path.Combine(docs, "d.csv")], output.GetProperty("skipped").EnumerateArray().Select(s => s.GetProperty("path").GetString()));
         var human = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir]);
         Assert.Contains($"skipped {Path.Combine(docs, "d.csv")}: unsupported extension", human.Stdout, StringComparison.Ordinal);
+        // One chunk is "1 chunk", not "1 chunks".
+        Assert.Equal(1, output.GetProperty("items")[0].GetProperty("chunks").GetInt32());
+        Assert.Contains(" 1 chunk ", human.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("1 chunks", human.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

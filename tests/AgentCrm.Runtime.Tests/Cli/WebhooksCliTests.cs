@@ -128,7 +128,7 @@ public sealed class WebhooksCliTests
             new Dictionary<string, string> { ["Webhooks__MaxSubscriptions"] = "0" });
 
         Assert.True(first.ExitCode == 0, first.Stderr);
-        Assert.Equal((1, "agentcrm: there are 1 subscriptions already (Webhooks:MaxSubscriptions); remove one first (agentcrm webhooks remove ID)"),
+        Assert.Equal((1, "agentcrm: the limit of 1 subscription (Webhooks:MaxSubscriptions) is reached; remove one first (agentcrm webhooks remove ID)"),
             (second.ExitCode, second.Stderr.Trim()));
         Assert.Equal(1, misconfigured.ExitCode);
         Assert.StartsWith("agentcrm: invalid configuration: Webhooks:MaxSubscriptions must be between 1 and 1000", misconfigured.Stderr, StringComparison.Ordinal);

@@ -117,9 +117,13 @@ public sealed class IntakeTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var error = problem.GetProperty("errors").GetProperty("$[1].id")[0].GetString()!;
-        Assert.Contains("different attributes", error, StringComparison.Ordinal);
+        Assert.Equal("An event with this id was accepted before (or comes earlier in this request), but its attributes differ: "
+            + "the id is the event's idempotency key, so a changed event needs a new id.", error);
         Assert.Single(problem.GetProperty("errors").EnumerateObject());
         Assert.Equal(1, app.Services.GetRequiredService<EventStore>().Count());
+        // Several fields changed: named together, in a sentence.
+        using (var two = await app.PostEventsAsync([Ev.Make("reuse-1", "login", at, new { quantity = 30, feature = "reports" }, id: "usage-42")]))
+            Assert.Contains("but its type and attributes differ:", await two.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await app.WaitForProcessingAsync();
         Assert.Equal(3, await app.CustomerFieldAsync("reuse-1", "usage.last30d"));
     }

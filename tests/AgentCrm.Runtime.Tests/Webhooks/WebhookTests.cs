@@ -308,6 +308,21 @@ public sealed class WebhookTests
         Assert.Contains("2048", await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("1", "The limit of 1 subscription (Webhooks:MaxSubscriptions) is reached; delete one first.")]
+    [InlineData("2", "The limit of 2 subscriptions (Webhooks:MaxSubscriptions) is reached; delete one first.")]
+    public async Task Create_PastWebhooksMaxSubscriptions_Is409NamingUrl_CountedInWords(string max, string expected)
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Webhooks:MaxSubscriptions"] = max });
+        for (var i = 0; i < int.Parse(max, System.Globalization.CultureInfo.InvariantCulture); i++)
+            await SubscribeAsync(app, $$"""{"url":"https://example.com/{{i}}"}""");
+
+        using var response = await app.Client.PostAsync("/v1/webhooks", Variants.Json("""{"url":"https://example.com/more"}"""));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(expected, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").GetProperty("url")[0].GetString());
+    }
+
     [Fact]
     public async Task OnlyOpsAndAdmin_ManageWebhooks_DeleteIsAuditedAnd404After()
     {
