@@ -22,37 +22,37 @@ public sealed class KnowledgeOptionsValidator : IValidateOptions<KnowledgeOption
 
         if (options.Dimension is < 8 or > 8192)
         {
-            failures.Add($"{Prefix}Dimension must be between 8 and 8192 (was {options.Dimension}).");
+            failures.Add($"{Prefix}Dimension must be between 8 and 8192 (got {options.Dimension}).");
         }
 
         if (options.ChunkSize < 100)
         {
-            failures.Add($"{Prefix}ChunkSize must be at least 100 characters (was {options.ChunkSize}).");
+            failures.Add($"{Prefix}ChunkSize must be at least 100 characters (got {options.ChunkSize}).");
         }
 
         if (options.ChunkMaxSize < options.ChunkSize)
         {
-            failures.Add($"{Prefix}ChunkMaxSize must be at least {Prefix}ChunkSize (was {options.ChunkMaxSize} < {options.ChunkSize}).");
+            failures.Add($"{Prefix}ChunkMaxSize must be at least {Prefix}ChunkSize (got {options.ChunkMaxSize} < {options.ChunkSize}).");
         }
 
         if (options.ChunkOverlap < 0 || options.ChunkOverlap * 2 > options.ChunkSize)
         {
-            failures.Add($"{Prefix}ChunkOverlap must be between 0 and half of {Prefix}ChunkSize (was {options.ChunkOverlap}).");
+            failures.Add($"{Prefix}ChunkOverlap must be between 0 and half of {Prefix}ChunkSize (got {options.ChunkOverlap}).");
         }
 
         if (options.MaxDocumentBytes <= 0)
         {
-            failures.Add($"{Prefix}MaxDocumentBytes must be positive (was {options.MaxDocumentBytes}).");
+            failures.Add($"{Prefix}MaxDocumentBytes must be positive (got {options.MaxDocumentBytes}).");
         }
 
         if (options.MinScore is < -1 or > 1)
         {
-            failures.Add($"{Prefix}MinScore must be a cosine similarity between -1 and 1 (was {options.MinScore}).");
+            failures.Add($"{Prefix}MinScore must be a cosine similarity between -1 and 1 (got {options.MinScore}).");
         }
 
         if (options.IngestParallelism is < 1 or > 256)
         {
-            failures.Add($"{Prefix}IngestParallelism must be between 1 and 256 threads (was {options.IngestParallelism}).");
+            failures.Add($"{Prefix}IngestParallelism must be between 1 and 256 threads (got {options.IngestParallelism}).");
         }
 
         // Knowledge:Qdrant:* is validated by the Qdrant store's own options (QdrantOptionsValidator) when it is registered.

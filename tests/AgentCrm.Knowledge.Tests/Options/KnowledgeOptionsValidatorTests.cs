@@ -28,6 +28,19 @@ public sealed class KnowledgeOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_BadValues_TellTheValueAsEverySectionDoes_Got()
+    {
+        var options = new KnowledgeOptions { Dimension = 2, ChunkSize = 50, ChunkMaxSize = 10, ChunkOverlap = -1, MaxDocumentBytes = 0, MinScore = 2, IngestParallelism = 0 };
+
+        var failures = new KnowledgeOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        // One wording with the other sections' validators ("Storage:MaxBatch must be between 1 and 100000 (got 0).").
+        Assert.Contains("Knowledge:ChunkSize must be at least 100 characters (got 50).", failures);
+        Assert.Contains("Knowledge:Dimension must be between 8 and 8192 (got 2).", failures);
+        Assert.All(failures.Where(f => f.Contains('(', StringComparison.Ordinal)), f => Assert.Contains("(got ", f, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AddKnowledge_EmbeddedProvider_ResolvesWorkingService()
     {
         using var data = new TestData();
