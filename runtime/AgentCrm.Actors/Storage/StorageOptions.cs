@@ -41,10 +41,38 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
             failures.Add("Storage:DataDirectory must name a directory (default ./data).");
+        else if (FileInTheWay(options.DataDirectory) is ({ } full, { } file))
+            failures.Add($"Storage:DataDirectory (--data): {(full == file ? "" : $"cannot create the data directory {full}: ")}{file} is a file, not a directory; "
+                + "choose a directory, or a path where one can be created.");
         if (options.MaxBatch is < 1 or > 100_000)
             failures.Add($"Storage:MaxBatch must be between 1 and 100000 (got {options.MaxBatch}).");
         if (options.MaxWalBytes is < 1024 * 1024 or > 64L * 1024 * 1024 * 1024)
             failures.Add($"Storage:MaxWalBytes must be between 1048576 (1 MiB) and 68719476736 (64 GiB) (got {options.MaxWalBytes}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// The data directory (full path) and the file that stands where it, or a folder above it, would be (--data /etc/passwd); null when none
+    /// does. Told as that at start, before the directory is created: creating it would fail saying the file "already exists".
+    /// </summary>
+    private static (string Directory, string File)? FileInTheWay(string directory)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(directory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return null;
+        }
+        for (var path = full; path is not null; path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+                return (full, path);
+            if (System.IO.Directory.Exists(path))
+                return null;
+        }
+        return null;
     }
 }

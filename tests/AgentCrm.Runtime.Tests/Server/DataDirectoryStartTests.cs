@@ -199,7 +199,7 @@ public sealed class DataDirectoryStartTests
         var file = Path.Combine(TempDirectory.Create(), "a-file");
         await File.WriteAllTextAsync(file, "not a directory");
         var line = OneLineFailure(await ServeAsync(Path.Combine(file, "data")));
-        Assert.Contains($"cannot create the data directory {Path.Combine(file, "data")}", line);
+        Assert.Contains($"cannot create the data directory {Path.Combine(file, "data")}: {file} is a file, not a directory", line);
     }
 
     /// <summary>
