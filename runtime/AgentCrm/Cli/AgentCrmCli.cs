@@ -173,9 +173,9 @@ public static class AgentCrmCli
         catch (InvalidDataException ex) when (ex.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal))
         {
             // appsettings.json that is not JSON, is empty, or repeats a key: the file and the reason (line and position).
-            return Fail("invalid configuration: " + ConfigurationFileProblem(ex));
+            return Fail("invalid configuration: " + ConfigurationProblems.OfFile(ex));
         }
-        catch (InvalidOperationException ex) when (ConfigurationValueProblem(ex) is { } problem)
+        catch (InvalidOperationException ex) when (ConfigurationProblems.OfValue(ex) is { } problem)
         {
             return Fail("invalid configuration: " + problem);
         }
@@ -184,21 +184,6 @@ public static class AgentCrmCli
             // Never a stack trace to the user: the message, and the exception type for a bug report.
             return Fail($"{ex.Message} ({ex.GetType().Name})");
         }
-    }
-
-    /// <summary>
-    /// A setting the configuration binder could not convert ("Failed to convert configuration value 'x' at 'Key' to type
-    /// 'T'"), told as the key, the value and what it takes — not the .NET type name. Null for any other exception.
-    /// </summary>
-    internal static string? ConfigurationValueProblem(InvalidOperationException ex)
-    {
-        var m = System.Text.RegularExpressions.Regex.Match(ex.Message, "^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'");
-        if (!m.Success)
-            return null;
-        var typeName = m.Groups["type"].Value;
-        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
-        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
-        return $"{m.Groups["key"].Value}: '{m.Groups["value"].Value}' is not valid; it takes {Takes(type)}.";
     }
 
     /// <summary>How long a verb other than serve has to stop after SIGINT or SIGTERM before the process ends without it.</summary>
@@ -230,23 +215,6 @@ public static class AgentCrmCli
         "add" when command.Parents.OfType<Command>().Any(c => c.Name == "cases") => "the case set was not added",
         _ => "what it had written before is kept, nothing half-written",
     };
-
-    /// <summary>"File '…/appsettings.json': &lt;reason&gt;", the reason being the JSON reader's (with its line and position) or the duplicate key.</summary>
-    internal static string ConfigurationFileProblem(InvalidDataException ex)
-    {
-        var file = System.Text.RegularExpressions.Regex.Match(ex.Message, "from file '(?<file>[^']*)'") is { Success: true } m ? m.Groups["file"].Value : "?";
-        var inner = ex.InnerException;
-        while (inner?.InnerException is not null && inner is not System.Text.Json.JsonException)
-            inner = inner.InnerException;
-        var reason = inner switch
-        {
-            System.Text.Json.JsonException json when json.LineNumber is { } line =>
-                $"{System.Text.RegularExpressions.Regex.Replace(json.Message, @"\s*(Path|LineNumber|BytePositionInLine): .*$", "").TrimEnd('.', ' ')} (line {line + 1}, position {(json.BytePositionInLine ?? 0) + 1})",
-            null => "it is not a JSON object",
-            _ => inner.Message.TrimEnd('.'),
-        };
-        return $"{file}: {reason}.";
-    }
 
     /// <summary>What <see cref="Takes"/> says of a type it has no words for.</summary>
     internal const string OtherForm = "a value of another form";

@@ -119,7 +119,8 @@ public sealed class ConfigurationTests
     [InlineData("""{"Intake": [1]}""", "Intake: a list is not valid here; it takes a section of settings")]
     [InlineData("""{"Intake": {"MaxEventsPerRequest": 5}""", "appsettings.")]
     [InlineData("", "The input does not contain any JSON tokens")]
-    [InlineData("""{"Intake": {"MaxEventsPerRequest": 5, "MaxEventsPerRequest": 6}}""", "A duplicate key 'Intake:MaxEventsPerRequest' was found.")]
+    [InlineData("""{"Intake": {"MaxEventsPerRequest": 5, "MaxEventsPerRequest": 6}}""", "A duplicate key 'Intake:MaxEventsPerRequest' was found (line 1, position 39).")]
+    [InlineData("{\n  \"Intake\": {\n    \"MaxBodyBytes\": 1,\n    // the same key, in other letters\n    \"maxbodybytes\": 2,\n  }\n}\n", "A duplicate key 'Intake:maxbodybytes' was found (line 5, position 5).")]
     public async Task ABadAppsettingsFile_IsRefusedInOneLineWithTheReason(string json, string expected)
     {
         using var settings = EnvironmentSettings.Write(json);
