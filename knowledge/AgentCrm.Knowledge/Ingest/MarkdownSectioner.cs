@@ -71,31 +71,40 @@ internal static partial class MarkdownSectioner
     [System.Text.RegularExpressions.GeneratedRegex(@"^title:\s*(.*)$")]
     private static partial System.Text.RegularExpressions.Regex TitleLine();
 
-    private static void Visit(Block block, SectionBuilder builder, string source)
+    /// <summary>
+    /// Depth first, in document order, with a stack of its own rather than the call stack: containers (quotes, lists)
+    /// nest as deep as Markdig lets them, and a document must never be able to overflow the server's stack.
+    /// </summary>
+    private static void Visit(Block root, SectionBuilder builder, string source)
     {
-        switch (block)
+        var pending = new Stack<Block>();
+        pending.Push(root);
+        while (pending.TryPop(out var block))
         {
-            case HeadingBlock heading:
-                builder.Heading(heading.Level, InlineText(heading.Inline));
-                break;
-            case HtmlBlock html:
-                builder.Paragraph(HtmlSectioner.StripTags(source.Substring(html.Span.Start, html.Span.Length)));
-                break;
-            case CodeBlock code:
-                builder.Paragraph(code.Lines.ToString());
-                break;
-            case LeafBlock leaf when leaf.Inline is not null:
-                builder.Paragraph(InlineText(leaf.Inline));
-                break;
-            case ContainerBlock container:
-                foreach (var child in container)
-                {
-                    Visit(child, builder, source);
-                }
+            switch (block)
+            {
+                case HeadingBlock heading:
+                    builder.Heading(heading.Level, InlineText(heading.Inline));
+                    break;
+                case HtmlBlock html:
+                    builder.Paragraph(HtmlSectioner.StripTags(source.Substring(html.Span.Start, html.Span.Length)));
+                    break;
+                case CodeBlock code:
+                    builder.Paragraph(code.Lines.ToString());
+                    break;
+                case LeafBlock leaf when leaf.Inline is not null:
+                    builder.Paragraph(InlineText(leaf.Inline));
+                    break;
+                case ContainerBlock container:
+                    for (var i = container.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push(container[i]);
+                    }
 
-                break;
-            default:
-                break;
+                    break;
+                default:
+                    break;
+            }
         }
     }
 
@@ -113,34 +122,43 @@ internal static partial class MarkdownSectioner
         return WebUtility.HtmlDecode(text.ToString().Replace("{:.guide-highlight}", string.Empty, StringComparison.Ordinal));
     }
 
-    private static void Append(Inline inline, StringBuilder text)
+    /// <summary>
+    /// The text of the inlines under <paramref name="root"/>, in order, with a stack of its own: Markdig accepts emphasis
+    /// nested some 25,000 deep (<c>*</c> × 50,000, the text, <c>*</c> × 50,000), which one call per level overflowed.
+    /// </summary>
+    private static void Append(Inline root, StringBuilder text)
     {
-        switch (inline)
+        var pending = new Stack<Inline>();
+        pending.Push(root);
+        while (pending.TryPop(out var inline))
         {
-            case LiteralInline literal:
-                text.Append(literal.Content.AsSpan());
-                break;
-            case CodeInline code:
-                text.Append(code.Content);
-                break;
-            case LineBreakInline:
-                text.Append(' ');
-                break;
-            case HtmlEntityInline entity:
-                text.Append(entity.Transcoded.AsSpan());
-                break;
-            case HtmlInline html when html.Tag.StartsWith("<br", StringComparison.OrdinalIgnoreCase):
-                text.Append(' ');
-                break;
-            case ContainerInline container:
-                foreach (var child in container)
-                {
-                    Append(child, text);
-                }
+            switch (inline)
+            {
+                case LiteralInline literal:
+                    text.Append(literal.Content.AsSpan());
+                    break;
+                case CodeInline code:
+                    text.Append(code.Content);
+                    break;
+                case LineBreakInline:
+                    text.Append(' ');
+                    break;
+                case HtmlEntityInline entity:
+                    text.Append(entity.Transcoded.AsSpan());
+                    break;
+                case HtmlInline html when html.Tag.StartsWith("<br", StringComparison.OrdinalIgnoreCase):
+                    text.Append(' ');
+                    break;
+                case ContainerInline container:
+                    for (var child = container.LastChild; child is not null; child = child.PreviousSibling)
+                    {
+                        pending.Push(child);
+                    }
 
-                break;
-            default:
-                break;
+                    break;
+                default:
+                    break;
+            }
         }
     }
 }
