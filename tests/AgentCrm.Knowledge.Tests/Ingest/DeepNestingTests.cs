@@ -1,3 +1,4 @@
+using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Ingest;
 
 namespace AgentCrm.Knowledge.Tests.Ingest;
@@ -18,6 +19,21 @@ public sealed class DeepNestingTests
 
         Assert.Equal("T", document.Title);
         Assert.Equal("a", Assert.Single(Assert.Single(document.Sections).Paragraphs));
+    }
+
+    [Fact]
+    public async Task IngestAsync_EmphasisNested25000Deep_StoresItsText()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService(out var store);
+        using var _ = store;
+        var markdown = "# Deep\n\n" + new string('*', 50_000) + "renewal risk" + new string('*', 50_000);
+
+        var result = await service.IngestAsync(markdown, DocumentType.Markdown, "deep");
+
+        Assert.Equal(IngestStatus.Created, result.Status);
+        Assert.Equal(1, result.Chunks);
+        Assert.Equal("deep", Assert.Single(service.ListDocuments()).Id);
     }
 
     [Fact]

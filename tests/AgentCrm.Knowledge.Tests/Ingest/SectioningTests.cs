@@ -98,4 +98,19 @@ public sealed class SectioningTests
             Assert.StartsWith(lastOfPrevious, chunks[i], StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Split_SentenceLongerThanTheMaximum_CutsAtSpacesElseAtTheMaximum()
+    {
+        var words = string.Join(' ', Enumerable.Range(1, 200_000).Select(i => $"w{i}"));
+        var letters = new string('x', 2_000_000);
+        var section = new Section(["S"], [words, letters]);
+
+        var chunks = Chunker.Split(section, new ChunkingOptions(800, 1200, 150));
+
+        Assert.All(chunks, c => Assert.InRange(c.Length, 1, 1200));
+        Assert.Equal(words, string.Join(' ', chunks.TakeWhile(c => c[0] == 'w')));
+        Assert.Equal(letters, string.Concat(chunks.SkipWhile(c => c[0] == 'w')));
+        Assert.Equal(1050, chunks[^2].Length);
+    }
 }
