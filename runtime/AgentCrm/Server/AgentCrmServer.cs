@@ -95,6 +95,9 @@ public static class AgentCrmServer
             BuildVersion, ServerSchema.FormatVersion, Path.GetFullPath(app.Configuration["Storage:DataDirectory"] ?? Storage.StorageOptions.DefaultDataDirectory));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before routing, which matches HEAD to no MapGet: HEAD is answered as GET, without the body.
+        app.UseMiddleware<HeadRequests>();
+        app.UseRouting();
         // Before authentication: a request with too long a URL or too many headers is refused without looking further.
         app.UseSecurityHeaders();
         app.UseMiddleware<RequestHeadLimits>();
