@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace AgentCrm.Agents;
 
 /// <summary>
-/// An agent version. <see cref="Manifest"/> is there for one version (<c>GET /v1/agents/{id}/versions/{version}</c>, and the
-/// answers of register and the lifecycle actions), not in lists of versions: a fitted model's manifest runs to megabytes.
+/// An agent version. <see cref="Manifest"/> is there only at the version's own address (<c>GET /v1/agents/{id}/versions/{version}</c>),
+/// not in lists of versions nor in the answers of register and the lifecycle actions: a fitted model's manifest runs to
+/// megabytes (a promote of the fitted compliance-check answered 2 MB).
 /// </summary>
 public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, int CanaryPercent, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] AgentManifest? Manifest);
@@ -58,7 +59,7 @@ public static class AgentsApi
             var source = ManifestReader.Parse(text, request.ContentType);
             lines = source.Lines;
             var result = await registry.RegisterAsync(source.Manifest, Caller.From(context.User).AuditActor, cancellationToken);
-            var dto = ToDto(result.Record);
+            var dto = Summary(result.Record);
             return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
         }
         catch (ManifestException ex)
@@ -111,7 +112,7 @@ public static class AgentsApi
         }
         try
         {
-            return TypedResults.Ok(ToDto(await lifecycle.PromoteAsync(id, version, canary, Caller.From(context.User).AuditActor, cancellationToken)));
+            return TypedResults.Ok(Summary(await lifecycle.PromoteAsync(id, version, canary, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {
@@ -127,7 +128,11 @@ public static class AgentsApi
         }
     }
 
+    /// <summary>The version with its full manifest: its own address only.</summary>
     public static AgentVersionDto ToDto(AgentVersionRecord r) => ToDto(r, withManifest: true);
+
+    /// <summary>The version without its manifest, as lists give it: what register and the lifecycle actions answer.</summary>
+    public static AgentVersionDto Summary(AgentVersionRecord r) => ToDto(r, withManifest: false);
 
     private static AgentVersionDto ToDto(AgentVersionRecord r, bool withManifest) =>
         new(r.AgentId, r.Version, r.Manifest.Kind, r.Manifest.Scenario, AgentRegistry.Name(r.State), r.CanaryPercent, r.ContentHash, r.CreatedAt, r.UpdatedAt,

@@ -222,7 +222,7 @@ public static class SandboxApi
     {
         try
         {
-            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.ShadowAsync(id, version, Caller.From(context.User).AuditActor, cancellationToken)));
+            return TypedResults.Ok(AgentsApi.Summary(await lifecycle.ShadowAsync(id, version, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {
@@ -238,7 +238,7 @@ public static class SandboxApi
     {
         try
         {
-            return TypedResults.Ok(AgentsApi.ToDto(await lifecycle.RollbackAsync(id, Caller.From(context.User).AuditActor, cancellationToken)));
+            return TypedResults.Ok(AgentsApi.Summary(await lifecycle.RollbackAsync(id, Caller.From(context.User).AuditActor, cancellationToken)));
         }
         catch (AgentNotFoundException ex)
         {

@@ -68,7 +68,7 @@ public static class PluginsApi
             kind.Create(manifest, bytes);
             await store.SaveAsync(hash, bytes, Path.GetFileName(file.FileName), cancellationToken);
             var result = await registry.RegisterAsync(manifest, Caller.From(context.User).AuditActor, cancellationToken);
-            var dto = AgentsApi.ToDto(result.Record);
+            var dto = AgentsApi.Summary(result.Record);
             return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
         }
         catch (ManifestException ex)
