@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AgentCrm.Agents;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Storage;
 using Microsoft.Extensions.Options;
@@ -76,7 +77,17 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>. Uploaded to evaluate an
     /// agent of <paramref name="agentKind"/>, a file of another scenario is refused before it is stored (<see cref="CaseSetScenarioException"/>).
     /// </summary>
-    public async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default)
+    public Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default) =>
+        AddUploadAsync(kind, data, dataName, aux, auxName, agentKind is null ? null : (Action<CaseSet>)(set => CaseSetScenario.Ensure(agentKind, set)), cancellationToken);
+
+    /// <summary>
+    /// As above, uploaded to evaluate the version of <paramref name="agent"/>: a file of another scenario than the one its
+    /// manifest states (or its kind's) is refused before it is stored.
+    /// </summary>
+    public Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, AgentManifest agent, CancellationToken cancellationToken) =>
+        AddUploadAsync(kind, data, dataName, aux, auxName, (Action<CaseSet>)(set => CaseSetScenario.Ensure(agent, set)), cancellationToken);
+
+    private async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, Action<CaseSet>? ensureScenario, CancellationToken cancellationToken)
     {
         EnsureSize(data, dataName, aux);
         var hash = CaseSetHash.Of(data, aux);
@@ -85,11 +96,11 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         {
             if (stored.Hash != hash)
                 throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
-            if (agentKind is not null && Load(name) is { } set)
-                CaseSetScenario.Ensure(agentKind, set);
+            if (ensureScenario is not null && Load(name) is { } set)
+                ensureScenario(set);
             return stored;
         }
-        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, agentKind)).Set;
+        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, ensureScenario)).Set;
     }
 
     /// <summary>
@@ -105,7 +116,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
 
     private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken,
-        bool upload = false, string? agentKind = null, bool shipped = false)
+        bool upload = false, Action<CaseSet>? ensureScenario = null, bool shipped = false)
     {
         if (!IsValidName(name))
             throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
@@ -128,8 +139,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         {
             _parsing.Release();
         }
-        if (agentKind is not null)
-            CaseSetScenario.Ensure(agentKind, set);
+        ensureScenario?.Invoke(set);
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
         // Insert-if-absent and the read of what holds the name are one write, so two adds of one name cannot both win.
         var stored = await writer.WriteAsync(ctx =>

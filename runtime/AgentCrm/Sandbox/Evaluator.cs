@@ -18,7 +18,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
     public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null)
     {
         var record = registry.Find(agentId, version);
-        CaseSetScenario.Ensure(record.Manifest.Kind, set);
+        CaseSetScenario.Ensure(record.Manifest, set);
         var agent = registry.CreateAgent(record);
         var total = set.Cases.Count;
         progress?.Report((0, total));

@@ -85,7 +85,7 @@ public static class SandboxApi
         }
         if (caseSets.LoadToRun(body.CaseSet, out var problem) is not { } set)
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [problem] });
-        if (CaseSetScenario.Mismatch(record.Manifest.Kind, set) is { } mismatch)
+        if (CaseSetScenario.Mismatch(record.Manifest, set) is { } mismatch)
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [mismatch] });
         var job = await jobs.StartEvaluateAsync(id, version, body.CaseSet, Caller.From(context.User).AuditActor);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
@@ -146,7 +146,7 @@ public static class SandboxApi
         CaseSetInfo set;
         try
         {
-            set = await upload.AddUploadAsync(caseSets, record.Manifest.Kind, cancellationToken);
+            set = await upload.AddUploadAsync(caseSets, record.Manifest, cancellationToken);
         }
         catch (CaseSetScenarioException ex)
         {
