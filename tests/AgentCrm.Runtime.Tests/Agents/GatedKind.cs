@@ -21,7 +21,7 @@ public sealed class GatedKind : IAgentKind
     public IAgent Create(AgentManifest manifest) => new Gated(manifest, this);
 
     public const string Manifest = """
-        {"id":"gated","version":"1.0.0","kind":"gated","scenario":"gated-probe","purpose":"customer-success",
+        {"id":"gated","version":"1.0.0","kind":"gated","scenario":"renewal-risk","purpose":"customer-success",
          "subscribes":["usage"],"reads":["usage.last30d"],
          "threshold":0.5,"cooldownDays":0,"gate":{"minCases":1,"minPrecision":0,"minRecall":0}}
         """;

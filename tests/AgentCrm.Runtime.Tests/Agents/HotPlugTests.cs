@@ -10,7 +10,7 @@ public sealed class HotPlugTests
         id: always-brief
         version: 1.0.0
         kind: renewal-risk
-        scenario: renewal-risk-test
+        scenario: renewal-risk
         subscribes: [usage, login, support_ticket, payment, nps]
         reads: [contract.daysToEnd, usage.trend30d, tickets.open, nps.latest]
         purpose: customer-success

@@ -34,7 +34,7 @@ public sealed class ProbeKind : IAgentKind
 public sealed class ConsentTests
 {
     private const string ProbeManifest = """
-        {"id":"probe","version":"1.0.0","kind":"probe","scenario":"consent-probe","purpose":"customer-success",
+        {"id":"probe","version":"1.0.0","kind":"probe","scenario":"renewal-risk","purpose":"customer-success",
          "subscribes":["usage","payment","nps","invoice"],"reads":["usage.last30d","billing.paymentFailures90d"],"optionalReads":["nps.latest"],
          "threshold":0.5,"cooldownDays":0,"gate":{"minCases":1,"minPrecision":0,"minRecall":0}}
         """;
@@ -128,7 +128,7 @@ public sealed class ConsentTests
         await using var app = await AgentCrmApp.StartAsync();
         // An activity count cites the NPS events it counted; their bodies hold the score and comment (feedback).
         const string manifest = """
-            {"id":"nps-count","version":"1.0.0","kind":"rules","scenario":"nps-count","purpose":"customer-success",
+            {"id":"nps-count","version":"1.0.0","kind":"rules","scenario":"renewal-risk","purpose":"customer-success",
              "subscribes":["nps","usage"],"reads":["events.count30d.nps"],"threshold":0.5,"cooldownDays":0,
              "gate":{"minCases":1,"minPrecision":0,"minRecall":0},
              "rules":{"conditions":[{"name":"rated","when":"events.count30d.nps >= 1","weight":1,"explain":"{events.count30d.nps} NPS answers"}]}}
