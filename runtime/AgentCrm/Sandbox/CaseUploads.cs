@@ -46,7 +46,7 @@ internal static class CaseUploads
     {
         if (!request.HasFormContentType)
         {
-            errors["$"] = [$"Send multipart/form-data with `{dataPart}` and `mapping` (a tabular CSV and its YAML mapping) or `labels` (an NDJSON timeline and its labels CSV)."];
+            errors["$"] = [$"Send multipart/form-data with {Forms(dataPart)}."];
             return (null, Problems.Validation(errors));
         }
         if (request.ContentLength > maxBytes + FramingBytes)
@@ -59,7 +59,7 @@ internal static class CaseUploads
         // A part this endpoint does not read (a misspelt name, or `caseSet` sent as a form field) is refused, not ignored.
         foreach (var unknown in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.Ordinal)
                      .Where(name => !DataParts.Contains(name, StringComparer.Ordinal) && name is not ("mapping" or "labels")))
-            errors[unknown] = [$"Unknown part '{unknown}'; a case upload has `{dataPart}` (or `file`/`events`) and `mapping` or `labels`."];
+            errors[unknown] = [$"Unknown part '{unknown}'; a case upload is {Forms(dataPart)}."];
         var data = DataParts.FirstOrDefault(p => form.Files[p] is not null);
         var mapping = form.Files["mapping"] is not null;
         var labels = form.Files["labels"] is not null;
@@ -92,6 +92,13 @@ internal static class CaseUploads
         return (new CaseUpload(aux == "mapping" ? CaseSetKinds.Tabular : CaseSetKinds.Timeline,
             data!, await ReadAllAsync(dataFile, cancellationToken), dataName, aux!, await ReadAllAsync(auxFile, cancellationToken), auxName), null);
     }
+
+    /// <summary>
+    /// The two forms a case upload takes, with the part names this endpoint documents: <c>file</c> + <c>mapping</c> or
+    /// <c>events</c> + <c>labels</c> for a named set, <c>cases</c> with either for an evaluation's upload.
+    /// </summary>
+    internal static string Forms(string dataPart) =>
+        $"`{dataPart}` + `mapping` (a tabular CSV and its YAML mapping) or `{(dataPart == "file" ? "events" : dataPart)}` + `labels` (an NDJSON timeline and its labels CSV)";
 
     private static ProblemHttpResult TooLarge(long bytes, long maxBytes)
     {

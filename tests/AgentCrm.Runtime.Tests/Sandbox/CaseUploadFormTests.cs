@@ -1,0 +1,34 @@
+using System.Net;
+using System.Text;
+
+namespace AgentCrm.Runtime.Tests.Sandbox;
+
+/// <summary>A case upload that is not one of its two forms is told both forms, with the part names the endpoint reads.</summary>
+public sealed class CaseUploadFormTests
+{
+    [Fact]
+    public async Task PostCases_WithAJsonBody_NamesBothForms_FileAndMapping_EventsAndLabels()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        using var response = await app.Client.PostAsync("/v1/cases/mine", new StringContent("""{"events":[]}""", Encoding.UTF8, "application/json"));
+
+        var message = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("$")[0].GetString()!;
+        Assert.Equal("Send multipart/form-data with `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).", message);
+    }
+
+    [Fact]
+    public async Task UnknownPart_NamesTheFormsOfItsEndpoint()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        static MultipartFormDataContent Form() => new() { { new StringContent("x"), "caseSet" } };
+
+        using var cases = await app.Client.PostAsync("/v1/cases/mine", Form());
+        using var evaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form());
+
+        Assert.Equal("Unknown part 'caseSet'; a case upload is `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).",
+            (await cases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString());
+        Assert.Equal("Unknown part 'caseSet'; a case upload is `cases` + `mapping` (a tabular CSV and its YAML mapping) or `cases` + `labels` (an NDJSON timeline and its labels CSV).",
+            (await evaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString());
+    }
+}
