@@ -86,7 +86,7 @@ public static partial class ManifestReader
         }
         catch (JsonException ex)
         {
-            throw new ManifestException("$", $"Malformed JSON (line {ex.LineNumber + 1}): {ex.Message.Split(" Path:")[0]}");
+            throw new ManifestException("$", AgentCrm.Server.JsonSyntax.Describe(ex, Encoding.UTF8.GetBytes(body)));
         }
         catch (YamlException ex)
         {

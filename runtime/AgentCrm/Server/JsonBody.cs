@@ -49,8 +49,7 @@ internal static class JsonBody
         catch (JsonException ex)
         {
             var path = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
-            var message = ex.Message.Split(" Path:")[0].Split(" LineNumber:")[0];
-            message = Readable(message);
+            var message = JsonSyntax.IsSyntax(ex) ? JsonSyntax.Describe(ex, bytes.Value.Span) : Readable(ex.Message.Split(" Path:")[0].Split(" LineNumber:")[0]);
             return (null, Problems.Validation(new Dictionary<string, string[]> { [path] = [message] }));
         }
     }
