@@ -112,7 +112,7 @@ public static partial class ManifestReader
         // Checked on manifests submitted from now on, not in Validate: a version registered by an earlier build with a
         // looser purpose (and the versions fitted from it, which inherit it) must still register.
         if (!IsPurpose(valid.Purpose))
-            throw new ManifestException("purpose", "purpose must be 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
+            throw new ManifestException("purpose", $"purpose '{valid.Purpose}' is not a purpose name: {PurposeFault(valid.Purpose)}. A purpose is 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
         return valid;
     }
 
@@ -235,6 +235,27 @@ public static partial class ManifestReader
     /// may also say * for any purpose). A purpose no grant can name would leave the agent to the default grants alone.
     /// </summary>
     public static bool IsPurpose(string purpose) => PurposePattern().IsMatch(purpose);
+
+    /// <summary>What keeps <paramref name="purpose"/> from being a purpose name ("it has upper-case letters and a space"); null when it is one.</summary>
+    public static string? PurposeFault(string purpose)
+    {
+        if (IsPurpose(purpose))
+            return null;
+        if (purpose.Length == 0)
+            return "it is empty";
+        var faults = new List<string>();
+        if (purpose.Length > 64)
+            faults.Add($"it is {purpose.Length} characters long (at most 64)");
+        if (purpose[0] == '-')
+            faults.Add("it starts with a dash");
+        if (purpose.Any(char.IsUpper))
+            faults.Add("it has upper-case letters");
+        var others = purpose.Where(c => !char.IsUpper(c) && !(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-')).Distinct()
+            .Select(c => c switch { ' ' => "a space", _ when char.IsWhiteSpace(c) || char.IsControl(c) => $"U+{(int)c:X4}", _ => $"'{c}'" }).ToList();
+        if (others.Count > 0)
+            faults.Add($"it has {string.Join(", ", others.Take(5))}{(others.Count > 5 ? " …" : "")}");
+        return string.Join("; ", faults);
+    }
 
     [GeneratedRegex(@"^[a-z0-9][a-z0-9-]{0,63}\z")]
     private static partial Regex PurposePattern();

@@ -21,6 +21,8 @@ public static class CustomersApi
 {
     public const int MaxGrants = 100;
 
+    private const string PurposeRule = "a manifest's purpose (1-64 lower-case letters, digits and dashes, starting with a letter or digit, e.g. customer-success), or * for any purpose.";
+
     public static RouteGroupBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/customers").WithTags("Customers");
@@ -79,8 +81,10 @@ public static class CustomersApi
                 errors[$"grants[{i}]"] = ["A grant is an object { purpose, categories, expiresAt }."];
                 continue;
             }
-            if (string.IsNullOrWhiteSpace(g.Purpose) || (g.Purpose != ConsentGrant.Any && !ManifestReader.IsPurpose(g.Purpose)))
-                errors[$"grants[{i}].purpose"] = ["purpose is required: lower-case letters, digits and dashes (as in agent manifests), or * for any purpose."];
+            if (string.IsNullOrWhiteSpace(g.Purpose))
+                errors[$"grants[{i}].purpose"] = ["purpose is required: " + PurposeRule];
+            else if (g.Purpose != ConsentGrant.Any && ManifestReader.PurposeFault(g.Purpose) is { } fault)
+                errors[$"grants[{i}].purpose"] = [$"purpose '{(g.Purpose.Length <= 80 ? g.Purpose : g.Purpose[..80] + "…")}' is not a purpose name: {fault}. {char.ToUpperInvariant(PurposeRule[0])}{PurposeRule[1..]}"];
             if (g.Categories is null || g.Categories.Count == 0)
                 errors[$"grants[{i}].categories"] = [$"categories is required: one or more of {string.Join(", ", categories.Order())}, or *."];
             else
