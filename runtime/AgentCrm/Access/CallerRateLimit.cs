@@ -49,7 +49,7 @@ public sealed class CallerRateLimit(IOptions<AuthOptions> options, IProblemDetai
             ProblemDetails =
             {
                 Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
+                Title = Server.Problems.TitleFor(StatusCodes.Status429TooManyRequests),
                 Detail = "This credential has exceeded its request rate (Auth:RequestsPerSecond); retry after a second.",
                 Type = "https://tools.ietf.org/html/rfc6585#section-4",
             },

@@ -25,7 +25,7 @@ internal sealed class BadRequestBodyHandler(IProblemDetailsService problems) : I
             ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["$"] = [detail] })
             {
                 Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status408RequestTimeout ? "Request timeout" : "Invalid request",
+                Title = Problems.TitleFor(bad.StatusCode),
                 Detail = detail,
                 Type = bad.StatusCode == StatusCodes.Status408RequestTimeout ? "https://tools.ietf.org/html/rfc9110#section-15.5.9" : "https://tools.ietf.org/html/rfc9110#section-15.5.1",
             },

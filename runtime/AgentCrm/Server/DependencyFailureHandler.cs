@@ -44,7 +44,7 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
             ProblemDetails =
             {
                 Status = status,
-                Title = transient ? "Unavailable" : "Bad gateway",
+                Title = Problems.TitleFor(status),
                 Type = transient ? "https://tools.ietf.org/html/rfc9110#section-15.6.4" : "https://tools.ietf.org/html/rfc9110#section-15.6.3",
                 Detail = storage
                     ? $"{service} could not write: the disk is full or failing. The failed write was not stored; try again later. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."

@@ -15,7 +15,7 @@ internal static class Problems
         var problem = new HttpValidationProblemDetails(listed)
         {
             Status = status,
-            Title = status switch { StatusCodes.Status413PayloadTooLarge => "Request too large", StatusCodes.Status415UnsupportedMediaType => "Unsupported media type", StatusCodes.Status409Conflict => "Conflict", _ => "Invalid request" },
+            Title = TitleFor(status),
             Detail = detail ?? string.Join(" ", listed.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")) + (more > 0 ? $" (and {more} more errors not listed)" : ""),
             Type = TypeFor(status),
         };
@@ -28,16 +28,16 @@ internal static class Problems
         Validation(new Dictionary<string, string[]> { ["$"] = [detail] }, StatusCodes.Status413PayloadTooLarge, detail);
 
     public static ProblemHttpResult NotFound(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found", type: TypeFor(404));
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: TitleFor(404), type: TypeFor(404));
 
     public static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict", type: TypeFor(409), extensions: extensions);
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: TitleFor(409), type: TypeFor(409), extensions: extensions);
 
     public static ProblemHttpResult Forbidden(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", type: TypeFor(403));
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: TitleFor(403), type: TypeFor(403));
 
     public static ProblemHttpResult Unavailable(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unavailable", type: TypeFor(503));
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: TitleFor(503), type: TypeFor(503));
 
     /// <summary>
     /// Problems the framework writes (no route, wrong method or content type, an unhandled error) get a
@@ -60,6 +60,12 @@ internal static class Problems
         if (problem.Status == StatusCodes.Status415UnsupportedMediaType && !problem.Extensions.ContainsKey("errors"))
             problem.Extensions["errors"] = new Dictionary<string, string[]> { ["$"] = [problem.Detail!] };
     }
+
+    /// <summary>
+    /// Every answer's title is its status's reason phrase (RFC 9110), as the framework titles the problems it writes
+    /// ("Not Found", "Unsupported Media Type"): ours said "Not found", "Unsupported media type", "Invalid request".
+    /// </summary>
+    public static string TitleFor(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 
     private static string Clip(string text) => text.Length > 100 ? text[..100] + "…" : text;
 

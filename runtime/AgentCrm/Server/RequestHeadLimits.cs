@@ -60,7 +60,7 @@ internal sealed class RequestHeadLimits(RequestDelegate next)
         return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [detail] })
         {
             Status = status,
-            Title = status == StatusCodes.Status414UriTooLong ? "URL too long" : "Request headers too large",
+            Title = Problems.TitleFor(status),
             Detail = detail,
             Type = status == StatusCodes.Status414UriTooLong
                 ? "https://tools.ietf.org/html/rfc9110#section-15.5.15"
