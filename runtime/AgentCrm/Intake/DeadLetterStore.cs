@@ -7,7 +7,10 @@ namespace AgentCrm.Intake;
 public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At);
 
 /// <summary>What a replay did: the events applied, and those that failed again (they stay dead letters).</summary>
-public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed);
+/// <param name="Replayed">Dead letters delivered and removed from the list.</param>
+/// <param name="Failed">Dead letters whose delivery failed again; they stay listed.</param>
+/// <param name="NotFound">The seqs asked for that are no dead letter (never one, or replayed or delivered since), in the order given; empty when every dead letter was asked for.</param>
+public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed, IReadOnlyList<long> NotFound);
 
 public sealed record ReplayFailure(long Seq, string EventId, string Error);
 
@@ -89,6 +92,8 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
         try
         {
             var letters = List(MaxReplay, seqs: seqs).Take(MaxReplay).ToList();
+            var listed = letters.Select(l => l.Seq).ToHashSet();
+            IReadOnlyList<long> notFound = seqs is null ? [] : seqs.Where(s => !listed.Contains(s)).Distinct().ToList();
             var replayed = 0;
             var failed = new List<ReplayFailure>();
             foreach (var letter in letters)
@@ -123,7 +128,7 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                 if (removed)
                     replayed++;
             }
-            return new ReplayOutcome(replayed, failed);
+            return new ReplayOutcome(replayed, failed, notFound);
         }
         finally
         {

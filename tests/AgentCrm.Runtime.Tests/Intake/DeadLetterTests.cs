@@ -106,6 +106,9 @@ public sealed class DeadLetterTests
         Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
         Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
         Assert.Equal(0, (await ReplayAsync(app)).GetProperty("replayed").GetInt32());
+        // Named again once replayed, it is reported as no dead letter, not silently skipped.
+        var again = await ReplayAsync(app, $$"""{"seqs":[{{letter.GetProperty("seq").GetInt64()}}]}""");
+        Assert.Equal([letter.GetProperty("seq").GetInt64()], again.GetProperty("notFound").EnumerateArray().Select(s => s.GetInt64()));
         var audit = await app.GetJsonAsync("/v1/audit?action=event.replayed");
         Assert.Equal(lost["id"]!.GetValue<string>(), audit.GetProperty("items")[0].GetProperty("data").GetProperty("eventId").GetString());
     }
@@ -208,6 +211,19 @@ public sealed class DeadLetterTests
         await app.WaitForProcessingAsync();
 
         Assert.Equal(4, await app.CustomerFieldAsync("shared", "events.total"));
+    }
+
+    [Fact]
+    public async Task Replay_SeqsThatAreNoDeadLetter_AreReportedAsNotFound_InTheOrderGiven()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        var replay = await ReplayAsync(app, """{"seqs":[99999,5,99999]}""");
+
+        Assert.Equal(0, replay.GetProperty("replayed").GetInt32());
+        Assert.Empty(replay.GetProperty("failed").EnumerateArray());
+        Assert.Equal([99999L, 5L], replay.GetProperty("notFound").EnumerateArray().Select(s => s.GetInt64()));
+        Assert.Empty((await ReplayAsync(app)).GetProperty("notFound").EnumerateArray());
     }
 
     [Fact]
