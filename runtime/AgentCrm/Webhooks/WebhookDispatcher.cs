@@ -50,12 +50,15 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _time = time;
         _logger = logger;
         // No redirects: a subscription's URL is the one ops registered; a 3xx is a failed delivery, not a new destination.
-        _http = new HttpClient(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = _options.RequestTimeout,
-        })
+        };
+        if (!_options.AllowPrivateAddresses)
+            handler.ConnectCallback = PrivateAddresses.ConnectPublicAsync;
+        _http = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -281,6 +284,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             return $"no answer within {_options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is PrivateAddressException refused)
+        {
+            return $"not sent: {refused.Message}";
         }
         catch (HttpRequestException ex)
         {

@@ -32,6 +32,13 @@ public sealed class WebhookOptions
 
     /// <summary>Most subscriptions at once (each has its own delivery loop).</summary>
     public int MaxSubscriptions { get; set; } = 100;
+
+    /// <summary>
+    /// Whether deliveries may go to loopback, private and link-local addresses (a receiver on the same host or network).
+    /// False: only public addresses are connected to, checked on each connection's resolved addresses, and the API refuses
+    /// a URL whose host is such an address or <c>localhost</c> — so an ops key cannot point the server at internal services.
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; } = true;
 }
 
 internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>

@@ -103,6 +103,8 @@ public static class WebhooksApi
         if (error is not null)
             return error;
         var errors = Validate(body, registry);
+        if (!errors.ContainsKey("url") && !options.Value.AllowPrivateAddresses && PrivateHost(body!.Url!) is { } host)
+            errors["url"] = [$"url: {host} is a private, loopback or link-local address, which Webhooks:AllowPrivateAddresses=false refuses."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var secret = body!.Secret ?? WebhookStore.NewSecret();
@@ -112,6 +114,15 @@ public static class WebhooksApi
                 StatusCodes.Status409Conflict);
         dispatcher.Resync();
         return TypedResults.Created($"/v1/webhooks/{hook.Id}", WebhookCreated.Of(hook));
+    }
+
+    /// <summary>The URL's host when it is <c>localhost</c> or an address literal <see cref="PrivateAddresses"/> refuses; names are checked at each delivery.</summary>
+    private static string? PrivateHost(string url)
+    {
+        var host = new Uri(url).Host;
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && PrivateAddresses.IsPrivate(address))
+            ? host : null;
     }
 
     /// <summary>Every field at fault, by name: an absolute http(s) URL without credentials, a CSM id, a registered agent, a secret of sane length.</summary>

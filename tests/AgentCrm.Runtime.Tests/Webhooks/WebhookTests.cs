@@ -277,6 +277,44 @@ public sealed class WebhookTests
     }
 
     [Theory]
+    [InlineData("http://127.0.0.1:9/hook")]
+    [InlineData("http://localhost/hook")]
+    [InlineData("http://[::1]/hook")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://10.1.2.3/hook")]
+    [InlineData("http://[::ffff:192.168.1.10]/hook")]
+    public async Task Create_APrivateAddress_WhenPrivateAddressesAreNotAllowed_Is400NamingTheUrl(string url)
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "false" });
+        using var response = await app.Client.PostAsync("/v1/webhooks", Variants.Json($$"""{"url":"{{url}}"}"""));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Webhooks:AllowPrivateAddresses", problem.GetProperty("errors").GetProperty("url")[0].GetString());
+        // A public host is taken (its addresses are checked when a delivery connects).
+        await SubscribeAsync(app, """{"url":"https://example.com/hook"}""");
+    }
+
+    [Fact]
+    public async Task Delivery_ToALoopbackReceiver_WhenPrivateAddressesAreNotAllowed_IsNotSent_AndSaysWhy()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var dir = TempDirectory.Create();
+        // Subscribed while private addresses were allowed (the default); the server then restarts with them refused.
+        await using (var before = await AgentCrmApp.StartAsync(dir, Fast))
+            await SubscribeAsync(before, $$"""{"url":"{{receiver.Url}}"}""");
+        await using var app = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?>(Fast) { ["Webhooks:AllowPrivateAddresses"] = "false" });
+        var id = (await app.GetJsonAsync("/v1/webhooks")).GetProperty("items")[0].GetProperty("id").GetString()!;
+
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        Assert.NotEmpty(await DeliveredBriefIdsAsync(app, "acme"));
+        var state = await StateAsync(app, id, s => s.GetProperty("consecutiveFailures").GetInt32() >= 2);
+
+        Assert.StartsWith("not sent: 127.0.0.1 resolves only to private, loopback or link-local addresses", state.GetProperty("lastError").GetString());
+        Assert.Empty(receiver.Attempts);
+    }
+
+    [Theory]
     [InlineData("""{}""", "url")]
     [InlineData("""{"url":""}""", "url")]
     [InlineData("""{"url":"/relative/path"}""", "url")]

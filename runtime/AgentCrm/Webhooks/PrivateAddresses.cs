@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AgentCrm.Webhooks;
+
+/// <summary>
+/// Addresses a webhook must not reach when <see cref="WebhookOptions.AllowPrivateAddresses"/> is false: loopback, private
+/// (RFC 1918, IPv6 unique local), link-local (cloud metadata services sit at 169.254.169.254), shared (100.64/10) and
+/// unspecified ones, IPv4-mapped IPv6 included. Checked on the addresses a host name resolves to at each connection, so a
+/// name that later resolves elsewhere (DNS rebinding) is caught too.
+/// </summary>
+internal static class PrivateAddresses
+{
+    public static bool IsPrivate(IPAddress address)
+    {
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
+            return true;
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal;
+        var b = address.GetAddressBytes();
+        return b[0] is 0 or 10 or 127
+            || (b[0] == 172 && b[1] is >= 16 and <= 31)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 169 && b[1] == 254)
+            || (b[0] == 100 && b[1] is >= 64 and <= 127);
+    }
+
+    /// <summary>Connects to the first public address <paramref name="context"/>'s host resolves to; none public → <see cref="PrivateAddressException"/>.</summary>
+    public static async ValueTask<Stream> ConnectPublicAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        var allowed = addresses.Where(a => !IsPrivate(a)).ToArray();
+        if (allowed.Length == 0)
+            throw new PrivateAddressException(host);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>A webhook's host resolved only to addresses <see cref="PrivateAddresses"/> refuses.</summary>
+internal sealed class PrivateAddressException(string host)
+    : Exception($"{host} resolves only to private, loopback or link-local addresses, which Webhooks:AllowPrivateAddresses=false refuses");
