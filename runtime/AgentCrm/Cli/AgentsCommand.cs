@@ -17,7 +17,7 @@ internal static class AgentsCommand
         var list = new Command("list", "List agents, their versions and states.");
         list.SetAction((p, ct) => WithRegistry(p, ct, (r, _) =>
         {
-            var rows = r.List().Select(AgentsApi.ToDto).ToList();
+            var rows = r.List().Select(AgentsApi.Summary).ToList();
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { items = rows }, Output));
             else
@@ -55,7 +55,7 @@ internal static class AgentsCommand
             {
                 return AgentCrmCli.Fail(InFile(shown, source.Lines.Annotate(ex.Errors)));
             }
-            Print(p, AgentsApi.ToDto(result.Record), $"{manifest.Id}@{manifest.Version} {(result.Created ? "registered" : "already registered")} ({result.Record.ContentHash})");
+            Print(p, AgentsApi.Summary(result.Record), $"{manifest.Id}@{manifest.Version} {(result.Created ? "registered" : "already registered")} ({result.Record.ContentHash})");
             return 0;
         }));
 
@@ -64,7 +64,7 @@ internal static class AgentsCommand
         unregister.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
         {
             var versions = await r.UnregisterAsync(p.GetValue(idArg)!, "cli", token);
-            Print(p, versions.Select(AgentsApi.ToDto).ToList(), $"{p.GetValue(idArg)} unregistered ({versions.Count} version(s) retired)");
+            Print(p, versions.Select(AgentsApi.Summary).ToList(), $"{p.GetValue(idArg)} unregistered ({versions.Count} version(s) retired)");
             return 0;
         }));
 
@@ -89,7 +89,7 @@ internal static class AgentsCommand
         {
             var (id, version) = Split(p.GetValue(versionArg)!);
             var record = await services.GetRequiredService<Lifecycle>().PromoteAsync(id, version, p.GetValue(canary), "cli", token);
-            Print(p, AgentsApi.ToDto(record), record.CanaryPercent < 100 ? $"{id}@{version} serves {record.CanaryPercent}% of customers" : $"{id}@{version} is active");
+            Print(p, AgentsApi.Summary(record), record.CanaryPercent < 100 ? $"{id}@{version} serves {record.CanaryPercent}% of customers" : $"{id}@{version} is active");
             return 0;
         }));
 
@@ -98,7 +98,7 @@ internal static class AgentsCommand
         {
             var (id, version) = Split(p.GetValue(versionArg)!);
             var record = await services.GetRequiredService<Lifecycle>().ShadowAsync(id, version, "cli", token);
-            Print(p, AgentsApi.ToDto(record), $"{id}@{version} runs in shadow");
+            Print(p, AgentsApi.Summary(record), $"{id}@{version} runs in shadow");
             return 0;
         }));
 
@@ -106,7 +106,7 @@ internal static class AgentsCommand
         rollback.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var record = await services.GetRequiredService<Lifecycle>().RollbackAsync(p.GetValue(idArg)!, "cli", token);
-            Print(p, AgentsApi.ToDto(record), $"{record.AgentId}@{record.Version} is active again");
+            Print(p, AgentsApi.Summary(record), $"{record.AgentId}@{record.Version} is active again");
             return 0;
         }));
 

@@ -28,7 +28,7 @@ internal static class EvaluateCommand
             // Before the replay: a report stored and then an HTML file that cannot be written failed without the report's id.
             if (p.GetValue(Html) is { } target && HtmlTargetProblem(target) is { } htmlProblem)
                 return AgentCrmCli.Fail(htmlProblem);
-            var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest.Kind, token);
+            var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest, token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
             var json = p.GetValue(AgentCrmCli.Json);
@@ -95,7 +95,7 @@ internal static class EvaluateCommand
     }
 
     /// <summary>The case set to evaluate on: --cases NAME, or --cases-file stored as an upload (the same rules as the API's upload).</summary>
-    private static async Task<(string? Name, string? Problem)> CaseSetAsync(ParseResult p, CaseSetStore store, string agentKind, CancellationToken cancellationToken)
+    private static async Task<(string? Name, string? Problem)> CaseSetAsync(ParseResult p, CaseSetStore store, AgentManifest agent, CancellationToken cancellationToken)
     {
         var (name, file, mapping, labels) = (p.GetValue(CaseSet), p.GetValue(CasesFile), p.GetValue(Mapping), p.GetValue(Labels));
         if (file is null)
@@ -106,7 +106,7 @@ internal static class EvaluateCommand
                 return (null, $"no such file: {f.FullName}");
         store.EnsureSize(file, aux);
         var info = await store.AddUploadAsync(mapping is not null ? Sandbox.Cases.CaseSetKinds.Tabular : Sandbox.Cases.CaseSetKinds.Timeline,
-            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agentKind, cancellationToken);
+            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agent, cancellationToken);
         return (info.Name, null);
     }
 }

@@ -88,5 +88,14 @@ public sealed class StatedScenarioTests
         Assert.Contains("expansion-opportunity cases only", refused.Stderr, StringComparison.Ordinal);
         var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"]);
         Assert.Contains("\"registered\"", list.Stdout, StringComparison.Ordinal);
+
+        // A case file of another scenario is refused before it is stored as an upload.
+        var sandbox = Path.Combine(AppContext.BaseDirectory, "sandbox");
+        var uploaded = await CliRunner.RunAsync(["agents", "evaluate", "expansion-opportunity@1.0.0", "--cases-file", Path.Combine(sandbox, "data", "churn", "uci-iranian-churn", "Customer_Churn.csv"),
+            "--mapping", Path.Combine(sandbox, "mappings", "iranian-churn.yaml"), "--data", dir]);
+        Assert.True(uploaded.ExitCode == 1, $"exit {uploaded.ExitCode}: {uploaded.Stdout} {uploaded.Stderr}");
+        Assert.Single(uploaded.Stderr.Trim().Split('\n'));
+        var cases = await CliRunner.RunAsync(["cases", "list", "--data", dir]);
+        Assert.DoesNotContain("upload:", cases.Stdout, StringComparison.Ordinal);
     }
 }
