@@ -158,7 +158,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
             // Deleted, moved away or replaced under the server: SQLite in WAL mode would go on committing into the file it holds,
             // and the next stop would lose everything acknowledged since. A stat per batch; fails it as storage that cannot be opened.
             if (SqliteFileMoved.Check(_connection, _path))
-                throw new SqliteException($"SQLite Error 14: the database file {_path} was deleted, moved away or replaced while the server ran; nothing is written until it is back (restart the server to find out what the directory holds).", SqliteCantOpen);
+                throw new DatabaseFileMovedException(_path);
             using (var begin = _connection.CreateCommand())
             {
                 begin.CommandText = "BEGIN IMMEDIATE";

@@ -46,13 +46,23 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
                 Status = status,
                 Title = Problems.TitleFor(status),
                 Type = transient ? "https://tools.ietf.org/html/rfc9110#section-15.6.4" : "https://tools.ietf.org/html/rfc9110#section-15.6.3",
-                Detail = storage
+                Detail = storage && Moved(exception)
+                    ? $"{service} could not write: its database file was deleted, moved away or replaced while the server ran. The failed write was not stored; nothing is written until the file is back at its path. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
+                    : storage
                     ? $"{service} could not write: the disk is full or failing. The failed write was not stored; try again later. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
                     : transient
                     ? $"{service} did not complete the request; try again later. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
                     : $"{service} refused the request: its configuration or this server's needs attention. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s).",
             },
         });
+    }
+
+    private static bool Moved(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is DatabaseFileMovedException)
+                return true;
+        return false;
     }
 
     /// <summary>The service a failure comes from and whether it is worth retrying; null for anything else (a bug: 500).</summary>
