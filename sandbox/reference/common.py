@@ -1,6 +1,8 @@
 """Shared helpers for the reference checks (scikit-learn; exploration only, not part of the product)."""
 import os
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import make_union
 from sklearn.metrics import precision_recall_curve, roc_auc_score, f1_score
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -21,3 +23,9 @@ def line(name, y, scores, threshold=None):
     if threshold is not None:
         text += f'  F1 at {threshold:g} {f1_score(y, scores > threshold):.3f}'
     print(text, flush=True)
+
+
+def words_and_characters(min_df):
+    """TF-IDF over word 1-2-grams beside character 2-5-grams (within word boundaries), terms in at least min_df texts."""
+    return make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True),
+                      TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 5), min_df=min_df, sublinear_tf=True))

@@ -4,9 +4,9 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline, make_union
+from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
-from common import data, line
+from common import data, line, words_and_characters
 
 frame = pd.read_csv(data('tender', 'canada-buyandsell', 'buyandsell_tenders_2010_2014.csv'), dtype=str).fillna('')
 y = (frame.is_ict_gsin == '1').astype(int).values
@@ -24,16 +24,12 @@ inputs = {
 }
 
 
-def words_and_characters():
-    return make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                      TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 5), min_df=2, sublinear_tf=True))
-
 
 models = [
     ('LR words', lambda: make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
                                        LogisticRegression(C=10, max_iter=3000))),
-    ('LR words+chars', lambda: make_pipeline(words_and_characters(), LogisticRegression(C=10, max_iter=3000))),
-    ('SVM words+chars', lambda: make_pipeline(words_and_characters(), LinearSVC(C=0.3))),
+    ('LR words+chars', lambda: make_pipeline(words_and_characters(2), LogisticRegression(C=10, max_iter=3000))),
+    ('SVM words+chars', lambda: make_pipeline(words_and_characters(2), LinearSVC(C=0.3))),
 ]
 for seed in (1, 2):
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
