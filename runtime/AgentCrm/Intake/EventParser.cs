@@ -70,7 +70,7 @@ public static partial class EventParser
         }
         catch (JsonException ex)
         {
-            errors["$"] = [$"Malformed JSON: {Clean(ex)}"];
+            errors["$"] = [Server.JsonSyntax.Describe(ex, span)];
             return new(events, errors);
         }
         using (document)
@@ -122,7 +122,7 @@ public static partial class EventParser
         }
         catch (JsonException ex)
         {
-            errors[path] = [$"{where}malformed JSON: {Clean(ex)}"];
+            errors[path] = [where + Server.JsonSyntax.DescribeLine(ex, json.Span)];
         }
     }
 
@@ -244,9 +244,6 @@ public static partial class EventParser
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    private static string Clean(JsonException ex) =>
-        $"{ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.')} (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}).";
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
 

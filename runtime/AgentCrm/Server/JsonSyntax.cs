@@ -18,6 +18,15 @@ internal static class JsonSyntax
             : $"Malformed JSON: {reason}";
     }
 
+    /// <summary>
+    /// One line of an NDJSON body, which is parsed alone (its own line is always 1): <c>malformed JSON at column 7: …</c>,
+    /// for the caller to prefix with the body's line number.
+    /// </summary>
+    public static string DescribeLine(JsonException ex, ReadOnlySpan<byte> line) =>
+        ex.LineNumber is { } l && ex.BytePositionInLine is { } bytes
+            ? $"malformed JSON at column {Column(line, l, bytes)}: {Reason(ex.Message)}"
+            : $"malformed JSON: {Reason(ex.Message)}";
+
     /// <summary>Whether a serializer's exception is the reader's (the text is not JSON), not a value that does not fit its field.</summary>
     public static bool IsSyntax(JsonException ex) => ex.InnerException is JsonException;
 

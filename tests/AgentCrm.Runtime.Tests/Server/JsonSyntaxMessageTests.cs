@@ -13,9 +13,9 @@ public sealed class JsonSyntaxMessageTests : IClassFixture<HeadRequestTests.Serv
 
     public JsonSyntaxMessageTests(HeadRequestTests.Server server) => this.server = server;
 
-    private async Task<(string Field, string Message)> ErrorAsync(string path, string body)
+    private async Task<(string Field, string Message)> ErrorAsync(string path, string body, string mediaType = "application/json")
     {
-        using var response = await server.App.Client.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await server.App.Client.PostAsync(path, new StringContent(body, Encoding.UTF8, mediaType));
         var errors = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         var first = Assert.Single(errors.EnumerateObject());
         return (first.Name, first.Value[0].GetString()!);
@@ -38,5 +38,24 @@ public sealed class JsonSyntaxMessageTests : IClassFixture<HeadRequestTests.Serv
         var (_, message) = await ErrorAsync("/v1/agents/renewal-risk/versions/1.0.0/promote", "{\"canaryPercent\":");
 
         Assert.Equal("Malformed JSON at line 1, column 18: the JSON ends before its value is complete (an object or array is not closed, or a value is missing).", message);
+    }
+
+    [Fact]
+    public async Task Events_MalformedJson_TellsTheLineAndColumnAsEveryEndpointDoes()
+    {
+        var (field, message) = await ErrorAsync("/v1/events", "[{\"id\":\"e1\",\n \"customerId\":");
+
+        Assert.Equal("$", field);
+        Assert.Equal("Malformed JSON at line 2, column 15: the JSON ends before its value is complete (an object or array is not closed, or a value is missing).", message);
+    }
+
+    [Fact]
+    public async Task Events_AMalformedNdjsonLine_IsToldByItsLineInTheBody_AndItsColumn()
+    {
+        var good = """{"id":"ndjson-ok-1","customerId":"acme","type":"usage","occurredAt":"2026-01-01T00:00:00Z","attributes":{}}""";
+
+        var (_, message) = await ErrorAsync("/v1/events", good + "\n{\"id\": ]", "application/x-ndjson");
+
+        Assert.Equal("line 2: malformed JSON at column 8: ']' is an invalid start of a value.", message);
     }
 }
