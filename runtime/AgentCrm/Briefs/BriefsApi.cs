@@ -83,6 +83,9 @@ public static class BriefsApi
             {
                 // Send the 200 and headers now: a client must know it is subscribed before the first brief.
                 await context.Response.Body.FlushAsync(ct);
+                // HEAD: the headers are the whole answer.
+                if (Server.HeadRequests.IsHead(context))
+                    yield break;
                 var stopping = lifetime.ApplicationStopping;
                 while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
                 {

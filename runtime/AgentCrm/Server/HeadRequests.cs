@@ -9,6 +9,11 @@ namespace AgentCrm.Server;
 /// </summary>
 internal sealed class HeadRequests(RequestDelegate next)
 {
+    private static readonly object Marker = new();
+
+    /// <summary>Whether the client sent HEAD (the endpoint sees GET): a stream, which never ends by itself, ends after its headers.</summary>
+    public static bool IsHead(HttpContext context) => context.Items.ContainsKey(Marker);
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (!HttpMethods.IsHead(context.Request.Method))
@@ -17,6 +22,7 @@ internal sealed class HeadRequests(RequestDelegate next)
             return;
         }
         context.Request.Method = HttpMethods.Get;
+        context.Items[Marker] = true;
         try
         {
             await next(context);
