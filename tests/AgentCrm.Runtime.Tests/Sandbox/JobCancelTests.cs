@@ -147,10 +147,11 @@ public sealed class JobCancelTests
         string fit;
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
             // What a stop (or a failing disk) between the cancel's answer and the job's end leaves: the end never reaches the table.
+            // Set up before the fit starts: done while it ran, this waited for the server's writes, and the fit could end first.
             Execute(dir, "CREATE TRIGGER lose_cancelled_end BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'cancelled' BEGIN SELECT RAISE(ABORT, 'the end of a cancelled job is lost (test)'); END");
             using var ops = await app.ClientAsync("ops", "ops-canceller");
+            fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
 
             using (var cancel = await ops.DeleteAsync($"/v1/jobs/{fit}"))
             {

@@ -237,6 +237,14 @@ public sealed class WebhookTests
             }
             // globex is taken from carla while its changes wait: none of them may reach her receiver.
             Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}"""))).StatusCode);
+            // An attempt in flight may have checked the scope before the change; attempts run one after another, so the second
+            // one from now began after it. Only then does the receiver come back.
+            var afterChange = receiver.Attempts.Count;
+            while (receiver.Attempts.Count < afterChange + 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "expected two attempts after the change");
+                await Task.Delay(20);
+            }
             receiver.Down = false;
             var accepted = await receiver.WaitForAsync(acme.Count);
             await Task.Delay(500);
