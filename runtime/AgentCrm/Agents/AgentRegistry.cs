@@ -193,23 +193,8 @@ public sealed partial class AgentRegistry
     /// evaluated (registered → evaluated; other states keep theirs): a report is never stored without its mark, nor the mark
     /// without its report. Not the caller's token: a report replayed is stored whether or not its client stays.
     /// </summary>
-    public async Task RecordEvaluationAsync(string agentId, string version, string actor, Action<WriteContext> writeReport)
-    {
-        await _mutex.WaitAsync(CancellationToken.None);
-        try
-        {
-            ReloadIfChangedLocked();
-            var target = Find(agentId, version);
-            if (AgentTransitions.Allows(LifecycleAction.Evaluate, target.State) && target.State != AgentTransitions.Target(LifecycleAction.Evaluate))
-                await ApplyAsync([new Change(target, LifecycleAction.Evaluate, target.CanaryPercent)], actor, also: (ctx, _) => writeReport(ctx));
-            else
-                await _writer.WriteAsync(writeReport);
-        }
-        finally
-        {
-            _mutex.Release();
-        }
-    }
+    public Task RecordEvaluationAsync(string agentId, string version, string actor, Action<WriteContext> writeReport) =>
+        TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, CancellationToken.None, onlyIfAllowed: true, also: writeReport);
 
     /// <summary>
     /// Undoes the latest promotion. During a canary that is the canary: it is retired and the primary version
@@ -278,8 +263,12 @@ public sealed partial class AgentRegistry
         }
     }
 
-    /// <summary>One version, one action; already in the action's state is a no-op, <paramref name="onlyIfAllowed"/> makes a disallowed start one too.</summary>
-    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, LifecycleAction action, string actor, CancellationToken cancellationToken, bool onlyIfAllowed = false)
+    /// <summary>
+    /// One version, one action; already in the action's state is a no-op, <paramref name="onlyIfAllowed"/> makes a disallowed
+    /// start one too. <paramref name="also"/> is written in the transition's transaction, or alone when there is none.
+    /// </summary>
+    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, LifecycleAction action, string actor, CancellationToken cancellationToken,
+        bool onlyIfAllowed = false, Action<WriteContext>? also = null)
     {
         await _mutex.WaitAsync(cancellationToken);
         try
@@ -287,8 +276,12 @@ public sealed partial class AgentRegistry
             ReloadIfChangedLocked();
             var target = Find(agentId, version);
             if (target.State == AgentTransitions.Target(action) || (onlyIfAllowed && !AgentTransitions.Allows(action, target.State)))
+            {
+                if (also is not null)
+                    await _writer.WriteAsync(also);
                 return target;
-            return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor)).Last();
+            }
+            return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor, also: also is null ? null : (ctx, _) => also(ctx))).Last();
         }
         finally
         {

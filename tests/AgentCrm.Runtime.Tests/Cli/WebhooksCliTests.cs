@@ -15,6 +15,14 @@ public sealed class WebhooksCliTests
     private static async Task<CliResult> RunAsync(string data, params string[] args) =>
         await CliRunner.RunAsync([.. args, "--data", data]);
 
+    /// <summary>`webhooks add` of one subscription with --json: its answer (id, secret, …).</summary>
+    private static async Task<JsonElement> AddedAsync(string data)
+    {
+        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        return JsonDocument.Parse(add.Stdout).RootElement;
+    }
+
     private static async Task<List<JsonElement>> ListAsync(string data)
     {
         var list = await RunAsync(data, "webhooks", "list", "--json");
@@ -139,9 +147,7 @@ public sealed class WebhooksCliTests
     public async Task RotateSecret_PrintsTheNewSecretOnce_JsonIsTheApisBody_CursorKept_UnknownIdFailsInOneLine()
     {
         var data = TempDirectory.Create();
-        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
-        Assert.True(add.ExitCode == 0, add.Stderr);
-        var created = JsonDocument.Parse(add.Stdout).RootElement;
+        var created = await AddedAsync(data);
         var id = created.GetProperty("id").GetString()!;
 
         var json = await RunAsync(data, "webhooks", "rotate-secret", id, "--secret", "a-rotated-secret-of-ours-0123", "--json");
@@ -182,9 +188,7 @@ public sealed class WebhooksCliTests
     public async Task RotateSecret_WebhooksSecretOverlap_ZeroMeansNoOverlap_OutOfRangeIsRefused()
     {
         var data = TempDirectory.Create();
-        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
-        Assert.True(add.ExitCode == 0, add.Stderr);
-        var id = JsonDocument.Parse(add.Stdout).RootElement.GetProperty("id").GetString()!;
+        var id = (await AddedAsync(data)).GetProperty("id").GetString()!;
 
         var none = await CliRunner.RunAsync(["webhooks", "rotate-secret", id, "--json", "--data", data],
             new Dictionary<string, string> { ["Webhooks__SecretOverlap"] = "00:00:00" });
@@ -207,9 +211,7 @@ public sealed class WebhooksCliTests
     public async Task RotateSecret_Overlap_OverridesTheSetting_ZeroSignsWithTheNewSecretAlone_ABadOneIsAUsageError()
     {
         var data = TempDirectory.Create();
-        var add = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--json");
-        Assert.True(add.ExitCode == 0, add.Stderr);
-        var id = JsonDocument.Parse(add.Stdout).RootElement.GetProperty("id").GetString()!;
+        var id = (await AddedAsync(data)).GetProperty("id").GetString()!;
         var hour = new Dictionary<string, string> { ["Webhooks__SecretOverlap"] = "01:00:00" };
 
         var refused = new List<CliResult>();
