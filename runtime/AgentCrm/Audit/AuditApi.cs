@@ -1,9 +1,15 @@
 using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Server;
+using AgentCrm.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Audit;
+
+/// <summary>The body of <c>POST /v1/audit/verify</c>, optional: heads of earlier verifies the log must still hold.</summary>
+public sealed record AuditVerifyRequest(IReadOnlyList<AuditAnchorRequest?>? Anchors);
+
+public sealed record AuditAnchorRequest(long? Seq, string? Hash);
 
 /// <summary>The audit log over HTTP (API.md, "Audit"): admin and reviewer read and verify it.</summary>
 public static class AuditApi
@@ -14,10 +20,55 @@ public static class AuditApi
         group.MapGet("/", List).WithName("ListAudit").RequireRoles(Roles.Reviewer)
             .WithSummary("Hash-chained audit records, newest first; filters subject (exact, or prefix*), action, since.")
             .ProducesValidationProblem();
-        group.MapPost("/verify", async (AuditLog audit, CancellationToken cancellationToken) => TypedResults.Ok(await audit.VerifyAsync().WaitAsync(cancellationToken)))
+        group.MapPost("/verify", Verify)
             .WithName("VerifyAudit").RequireRoles(Roles.Reviewer)
-            .WithSummary("Recomputes the chain: { ok, records } or the first broken record; a call while a pass runs shares that pass and its answer.");
+            .WithSummary("Recomputes the chain: { ok, records, head } or the first broken record; a call while a pass runs shares that pass and its answer. "
+                + "Optional body { anchors: [{ seq, hash }] }: heads of earlier verifies kept elsewhere, which the log must still hold.")
+            .Accepts<AuditVerifyRequest>("application/json")
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
+    }
+
+    /// <summary>The most anchors one verify takes.</summary>
+    public const int MaxAnchors = 1000;
+
+    public static async Task<Results<Ok<AuditVerification>, ProblemHttpResult>> Verify(
+        HttpRequest request, AuditLog audit, SqliteDatabase database, CancellationToken cancellationToken)
+    {
+        var (body, error) = await JsonBody.ReadAsync<AuditVerifyRequest>(request, 256 * 1024, cancellationToken);
+        if (error is not null)
+            return error;
+        var anchors = new List<AuditAnchor>();
+        var errors = new Dictionary<string, string[]>();
+        var given = body?.Anchors ?? [];
+        if (given.Count > MaxAnchors)
+            errors["anchors"] = [$"At most {MaxAnchors} anchors."];
+        for (var i = 0; i < given.Count && i < MaxAnchors; i++)
+        {
+            if (given[i] is not { } a)
+            {
+                errors[$"anchors[{i}]"] = ["An anchor is an object { seq, hash }: the head an earlier verify returned."];
+                continue;
+            }
+            if (a.Seq is not { } seq || seq < 1)
+                errors[$"anchors[{i}].seq"] = ["seq is required: the anchored record's number, 1 or more."];
+            if (AuditAnchor.HashProblem(a.Hash) is { } problem)
+                errors[$"anchors[{i}].hash"] = [char.ToUpperInvariant(problem[0]) + problem[1..]];
+            if (a.Seq is >= 1 && AuditAnchor.HashProblem(a.Hash) is null)
+                anchors.Add(new AuditAnchor(a.Seq.Value, a.Hash!.ToLowerInvariant()));
+        }
+        if (errors.Count > 0)
+            return Problems.Validation(errors, detail: "The anchors are invalid; nothing was verified.");
+        var pass = await audit.VerifyAsync().WaitAsync(cancellationToken);
+        // A pass shared with a caller that came first may have begun before this caller's newest anchor was written: one
+        // begun after this call came in covers every record the caller can have seen (unless records were removed).
+        if (anchors.Count > 0 && pass.Ok && anchors.Max(a => a.Seq) > pass.Records)
+            pass = await audit.VerifyAsync().WaitAsync(cancellationToken);
+        if (anchors.Count == 0)
+            return TypedResults.Ok(pass);
+        using var connection = database.Open();
+        return TypedResults.Ok(AuditLog.CheckAnchors(connection, pass, anchors));
     }
 
     public static Results<Ok<ItemsPage<AuditRecord>>, ProblemHttpResult> List(AuditLog audit, string? subject, string? action, string? since, string? limit, string? cursor)

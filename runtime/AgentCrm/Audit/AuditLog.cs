@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using AgentCrm.Server;
 using AgentCrm.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Audit;
 
@@ -11,8 +12,46 @@ public sealed record AuditRecord(long Seq, DateTimeOffset At, string Actor, stri
 
 public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset? Since, int Limit, long? AfterSeq);
 
-/// <summary>The outcome of <see cref="AuditLog.Verify"/>: ok, or the first record that breaks the chain and why.</summary>
-public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null);
+/// <summary>
+/// The outcome of <see cref="AuditLog.Verify()"/>: ok with the chain's head (its last record's seq and hash, null for an empty
+/// log), or the first record that breaks the chain and why.
+/// </summary>
+public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null, AuditAnchor? Head = null);
+
+/// <summary>
+/// A record's seq and hash as a verify reported them (its head), kept where the server cannot write. A later verify given
+/// the anchor proves the log up to that record unchanged, even against someone who rewrote the records and the head together.
+/// Written and read as <c>SEQ:HASH</c>, the form the head is printed in.
+/// </summary>
+public sealed record AuditAnchor(long Seq, string Hash)
+{
+    public override string ToString() => $"{Seq}:{Hash}";
+
+    /// <summary>Why <paramref name="text"/> is not an anchor (<c>SEQ:HASH</c>, HASH 64 hexadecimal digits), or null with the anchor.</summary>
+    public static string? Parse(string text, out AuditAnchor? anchor)
+    {
+        anchor = null;
+        var colon = text.IndexOf(':');
+        if (colon < 0)
+            return $"'{Shown(text)}' is not SEQ:HASH (the head a verify prints, e.g. 1234:9f86d0…).";
+        if (SeqProblem(text[..colon], out var seq) is { } seqProblem)
+            return seqProblem;
+        if (HashProblem(text[(colon + 1)..]) is { } hashProblem)
+            return hashProblem;
+        anchor = new AuditAnchor(seq, text[(colon + 1)..].ToLowerInvariant());
+        return null;
+    }
+
+    public static string? SeqProblem(string text, out long seq) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seq) && seq >= 1 ? null
+        : $"the record number '{Shown(text)}' is not a whole number of 1 or more.";
+
+    public static string? HashProblem(string? hash) =>
+        hash is { Length: 64 } && hash.All(char.IsAsciiHexDigit) ? null
+        : $"the hash '{Shown(hash ?? "")}' is not 64 hexadecimal digits (a SHA-256, as verify prints it).";
+
+    private static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
+}
 
 /// <summary>
 /// Append-only audit records, each hash-chained to the one before it: hash = SHA-256 over the canonical
@@ -150,11 +189,11 @@ public sealed class AuditLog(SqliteDatabase database)
     private Task<AuditVerification>? _verifying;
     private long _verifyPasses;
 
-    /// <summary>Passes of <see cref="Verify"/> started since this log was built.</summary>
+    /// <summary>Passes of <see cref="Verify()"/> started since this log was built.</summary>
     internal long VerifyPasses => Interlocked.Read(ref _verifyPasses);
 
     /// <summary>
-    /// <see cref="Verify"/> off the caller's thread, one pass at a time: a caller arriving while a pass runs shares it (and
+    /// <see cref="Verify()"/> off the caller's thread, one pass at a time: a caller arriving while a pass runs shares it (and
     /// its answer, the chain as it stood when that pass began) instead of starting another full read of the log.
     /// </summary>
     public Task<AuditVerification> VerifyAsync()
@@ -176,6 +215,12 @@ public sealed class AuditLog(SqliteDatabase database)
     {
         Interlocked.Increment(ref _verifyPasses);
         using var connection = database.Open();
+        return Verify(connection);
+    }
+
+    /// <summary><see cref="Verify()"/> on a connection of its own: the CLI opens a data directory, or a backup, read-only.</summary>
+    public static AuditVerification Verify(SqliteConnection connection)
+    {
         using var tx = connection.BeginTransaction(deferred: true);
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
@@ -210,6 +255,40 @@ public sealed class AuditLog(SqliteDatabase database)
             return new(false, count, Math.Min(headSeq, count + 1), headSeq > count
                 ? $"records {count + 1} to {headSeq} were removed (the chain's head is record {headSeq})."
                 : $"the last record {count} is not the recorded head.");
-        return new(true, count);
+        return new(true, count, Head: new AuditAnchor(count, prev));
+    }
+
+    /// <summary>
+    /// A verification that also holds the log to <paramref name="anchors"/>: on a chain that verified, the stored hash of each
+    /// anchored record must be the anchored one (the chain checked, a record's stored hash is the one recomputed from the
+    /// genesis up to it, so a different one means the log up to there was rewritten, head and all). An anchor past the
+    /// verified records means records were removed, unless they were written after <paramref name="pass"/> began: the
+    /// caller passes <paramref name="pass"/> from a verification begun after it obtained the anchors.
+    /// </summary>
+    public static AuditVerification CheckAnchors(SqliteConnection connection, AuditVerification pass, IReadOnlyCollection<AuditAnchor> anchors)
+    {
+        if (!pass.Ok || anchors.Count == 0)
+            return pass;
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT hash FROM audit WHERE seq = $s";
+        var seqParameter = cmd.Parameters.Add("$s", SqliteType.Integer);
+        foreach (var anchor in anchors.OrderBy(a => a.Seq))
+        {
+            if (anchor.Seq > pass.Records)
+                return pass with
+                {
+                    Ok = false, BrokenAt = pass.Records + 1, Head = null,
+                    Reason = $"record {anchor.Seq} is anchored but the log holds {pass.Records} records: records from {pass.Records + 1} on were removed, head and all.",
+                };
+            seqParameter.Value = anchor.Seq;
+            var stored = cmd.ExecuteScalar() as string;
+            if (!string.Equals(stored, anchor.Hash, StringComparison.OrdinalIgnoreCase))
+                return pass with
+                {
+                    Ok = false, BrokenAt = anchor.Seq, Head = null,
+                    Reason = $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash.ToLowerInvariant()}: the log up to record {anchor.Seq} was rewritten after the anchor was taken (records and head recomputed).",
+                };
+        }
+        return pass;
     }
 }

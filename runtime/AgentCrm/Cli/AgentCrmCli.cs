@@ -48,6 +48,7 @@ public static class AgentCrmCli
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(WebhooksCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
 
         // No response files: an argument starting with '@' (a search for "@acme", a mistyped version) is that text, not a file to read.
         var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

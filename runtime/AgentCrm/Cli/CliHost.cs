@@ -14,6 +14,22 @@ internal static class CliHost
 {
     // knowledge: the verb reads or writes the knowledge store (the knowledge verbs), so a store still empty gets the bundled
     // documents first, as the server's start does. Other verbs do not touch it: a key can be made while Qdrant is down.
+    /// <summary>
+    /// The database file a verb would open (the server's configuration, --data when given), its settings checked as
+    /// <see cref="RunAsync"/> checks them; nothing is opened or created.
+    /// </summary>
+    public static string DatabasePath(ParseResult parse)
+    {
+        var builder = new ConfigurationBuilder();
+        AgentCrmServer.AddConfiguration(builder, AgentCrmServer.EnvironmentName, [], AgentCrmCli.StorageOverrides(parse), reloadOnChange: false);
+        var configuration = builder.Build();
+        SettingsChecker.ThrowIfInvalid(configuration);
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (new StorageOptionsValidator().Validate(null, storage) is { Failed: true } invalid)
+            throw new Microsoft.Extensions.Options.OptionsValidationException(StorageOptions.Section, typeof(StorageOptions), invalid.Failures);
+        return storage.DatabasePath;
+    }
+
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action, bool knowledge = false)
     {
         // The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment

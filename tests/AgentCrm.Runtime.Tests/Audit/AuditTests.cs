@@ -47,11 +47,126 @@ public sealed class AuditTests
         return dir;
     }
 
-    private static async Task<JsonElement> VerifyAsync(AgentCrmApp app)
+    private static async Task<JsonElement> VerifyAsync(AgentCrmApp app, string? body = null)
     {
-        using var response = await app.Client.PostAsync("/v1/audit/verify", null);
+        using var response = await app.Client.PostAsync("/v1/audit/verify", body is null ? null : Variants.Json(body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// What someone with write access to the file can do that the chain alone cannot catch: after an edit, every hash
+    /// from the first record on and the recorded head are computed again, so the log is consistent with itself.
+    /// </summary>
+    internal static void RewriteChain(string dir)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
+        connection.Open();
+        using var tx = connection.BeginTransaction();
+        var rows = new List<(long Seq, string At, string Actor, string Action, string Subject, string Data)>();
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = tx;
+            read.CommandText = "SELECT seq, at, actor, action, subject, data FROM audit ORDER BY seq";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+        }
+        var prev = AgentCrm.Audit.AuditLog.Genesis;
+        foreach (var r in rows)
+        {
+            var hash = AgentCrm.Audit.AuditLog.Hash(r.Seq, r.At, r.Actor, r.Action, r.Subject, r.Data, prev);
+            using var update = connection.CreateCommand();
+            update.Transaction = tx;
+            update.CommandText = "UPDATE audit SET prev_hash = $p, hash = $h WHERE seq = $s";
+            update.Parameters.AddWithValue("$p", prev);
+            update.Parameters.AddWithValue("$h", hash);
+            update.Parameters.AddWithValue("$s", r.Seq);
+            update.ExecuteNonQuery();
+            prev = hash;
+        }
+        using (var head = connection.CreateCommand())
+        {
+            head.Transaction = tx;
+            head.CommandText = "UPDATE meta SET value = $v WHERE key = 'audit.head'";
+            head.Parameters.AddWithValue("$v", $"{rows[^1].Seq}:{prev}");
+            Assert.Equal(1, head.ExecuteNonQuery());
+        }
+        tx.Commit();
+    }
+
+    private static string Anchors(params JsonElement[] heads) =>
+        JsonSerializer.Serialize(new { anchors = heads.Select(h => new { seq = h.GetProperty("seq").GetInt64(), hash = h.GetProperty("hash").GetString() }) });
+
+    [Fact]
+    public async Task Verify_AnchoredToAnEarlierHead_CatchesALogRewrittenHeadAndAll()
+    {
+        var dir = await RealisticRunAsync();
+        JsonElement head;
+        long vetoSeq;
+        await using (var app = await AgentCrmApp.StartAsync(CopyOf(dir)))
+        {
+            var verified = await VerifyAsync(app);
+            head = verified.GetProperty("head");
+            Assert.Equal(verified.GetProperty("records").GetInt64(), head.GetProperty("seq").GetInt64());
+            Assert.Matches("^[0-9a-f]{64}$", head.GetProperty("hash").GetString());
+            vetoSeq = (await app.GetJsonAsync("/v1/audit?action=brief.vetoed")).GetProperty("items")[0].GetProperty("seq").GetInt64();
+            // The log goes on after the anchor was taken: an anchor still holds, whatever was appended since.
+            await Variants.RegisterAsync(app, "1.0.2");
+            var later = await VerifyAsync(app, Anchors(head));
+            Assert.True(later.GetProperty("ok").GetBoolean(), later.ToString());
+            Assert.True(later.GetProperty("records").GetInt64() > head.GetProperty("seq").GetInt64());
+        }
+
+        // The veto's reason edited, every hash and the head computed again: the chain alone is consistent...
+        var rewritten = CopyOf(dir);
+        Tamper(rewritten, "UPDATE audit SET data = replace(data, 'renewed already', 'never happened') WHERE action = 'brief.vetoed'");
+        RewriteChain(rewritten);
+        await using (var app = await AgentCrmApp.StartAsync(rewritten))
+        {
+            Assert.True((await VerifyAsync(app)).GetProperty("ok").GetBoolean());
+            // ...but not with the head an earlier verify gave.
+            var anchored = await VerifyAsync(app, Anchors(head));
+            Assert.False(anchored.GetProperty("ok").GetBoolean(), anchored.ToString());
+            Assert.Equal(head.GetProperty("seq").GetInt64(), anchored.GetProperty("brokenAt").GetInt64());
+            Assert.Contains("rewritten", anchored.GetProperty("reason").GetString());
+            Assert.Equal(JsonValueKind.Null, anchored.GetProperty("head").ValueKind);
+            // An anchor before the edited record still holds: the rewrite is placed between the two.
+            var before = JsonDocument.Parse($$"""{"seq":{{vetoSeq - 1}},"hash":"{{await HashOfAsync(dir, vetoSeq - 1)}}"}""").RootElement;
+            Assert.True((await VerifyAsync(app, Anchors(before))).GetProperty("ok").GetBoolean());
+        }
+
+        // The newest records removed and the head moved back to the last one kept.
+        var truncated = CopyOf(dir);
+        Tamper(truncated, $"DELETE FROM audit WHERE seq > {vetoSeq}");
+        RewriteChain(truncated);
+        await using (var app = await AgentCrmApp.StartAsync(truncated))
+        {
+            var anchored = await VerifyAsync(app, Anchors(head));
+            Assert.False(anchored.GetProperty("ok").GetBoolean(), anchored.ToString());
+            Assert.Contains("removed", anchored.GetProperty("reason").GetString());
+        }
+    }
+
+    private static async Task<string> HashOfAsync(string dir, long seq)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT hash FROM audit WHERE seq = {seq}";
+        return (string)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Verify_BadAnchors_Are400NamingEachOne()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var response = await app.Client.PostAsync("/v1/audit/verify",
+            Variants.Json("""{"anchors":[{"seq":3,"hash":"abc"},{"seq":0,"hash":"%%"},null]}""".Replace("%%", new string('a', 64))));
+        var errors = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        var fields = errors.EnumerateObject().Select(e => e.Name).ToList();
+        Assert.Equal(["anchors[0].hash", "anchors[1].seq", "anchors[2]"], fields.Order());
+        Assert.Contains("64 hexadecimal digits", errors.GetProperty("anchors[0].hash")[0].GetString());
     }
 
     private static string CopyOf(string dir)

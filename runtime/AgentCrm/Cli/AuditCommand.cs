@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Audit;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Cli;
+
+/// <summary>
+/// `agentcrm audit verify [--anchor SEQ:HASH]…`: the audit chain checked offline, read-only, on the data directory or a copy of
+/// a backup (nothing is created, migrated or registered in it); the head it prints is the anchor a later verify is given.
+/// </summary>
+internal static class AuditCommand
+{
+    public static Command Create()
+    {
+        var audit = new Command("audit", "The hash-chained audit log.");
+        var anchor = new Option<string[]>("--anchor")
+        {
+            Description = "SEQ:HASH, a head an earlier verify printed and you kept elsewhere: the log must still hold that record with that hash (repeatable).",
+        };
+        anchor.Validators.Add(r =>
+        {
+            foreach (var token in r.Tokens)
+                if (AuditAnchor.Parse(token.Value, out _) is { } problem)
+                    r.AddError($"--anchor: {problem}");
+        });
+        var verify = new Command("verify", "Recompute the audit chain, read-only; prints its head (SEQ:HASH). Exit 1 when it is broken.") { anchor };
+        verify.SetAction((p, ct) =>
+        {
+            var anchors = (p.GetValue(anchor) ?? []).Select(a => AuditAnchor.Parse(a, out var parsed) is null ? parsed! : throw new InvalidOperationException(a)).ToList();
+            var path = CliHost.DatabasePath(p);
+            if (!File.Exists(path))
+                return Task.FromResult(AgentCrmCli.Fail($"no agentcrm.db in {Path.GetDirectoryName(path)}: nothing to verify (give the data directory, or a copy of a backup, with --data)."));
+            AuditVerification result;
+            // Read-only and without the schema: a backup is checked as it is, and a running server's file is only read.
+            using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
+            {
+                connection.Open();
+                if (!HasAuditLog(connection))
+                    return Task.FromResult(AgentCrmCli.Fail($"{path} holds no audit log: it is not an AgentCrm database."));
+                result = AuditLog.CheckAnchors(connection, AuditLog.Verify(connection), anchors);
+            }
+            if (p.GetValue(AgentCrmCli.Json))
+                Console.WriteLine(JsonSerializer.Serialize(result, AgentCrmCli.JsonOutput));
+            else if (result.Ok)
+            {
+                Console.WriteLine($"Audit chain intact: {Counted.Of(result.Records, "record", format: "N0")}{(anchors.Count > 0 ? $", {Counted.Of(anchors.Count, "anchor")} held" : "")}.");
+                if (result.Head is { } head)
+                    Console.WriteLine($"head {head}");
+            }
+            if (!result.Ok)
+            {
+                if (!p.GetValue(AgentCrmCli.Json))
+                    AgentCrmCli.Fail($"the audit chain is broken at record {result.BrokenAt}: {result.Reason}");
+                return Task.FromResult(1);
+            }
+            return Task.FromResult(0);
+        });
+        audit.Subcommands.Add(verify);
+        return audit;
+    }
+
+    private static bool HasAuditLog(SqliteConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('audit', 'meta')";
+        return (long)cmd.ExecuteScalar()! == 2;
+    }
+}
