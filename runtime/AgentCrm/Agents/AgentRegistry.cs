@@ -217,7 +217,9 @@ public sealed partial class AgentRegistry
                 await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList(), actor);
                 return _records[(agentId, primary.Version)];
             }
-            var previous = PreviousActive(agentId, primary, out var unregistered)
+            // No primary beside a canary (a directory from a build that left a suspended primary's canary at its share): the
+            // canary is the latest promotion, and what ran before it is the target.
+            var previous = PreviousActive(agentId, primary ?? canaries.FirstOrDefault(), out var unregistered)
                 ?? throw new AgentConflictException(unregistered
                     ? $"{agentId} was unregistered, and unregister is final: rollback re-activates none of the versions from before it. Register a new version to run the agent again."
                     : $"{agentId} has no previously active version to roll back to.");
@@ -233,7 +235,8 @@ public sealed partial class AgentRegistry
 
     /// <summary>
     /// Stops a version delivering (active → suspended) and re-activates the version that was active before
-    /// it, if any; returns that fallback (null when none). The reason goes into the audit record.
+    /// it, if any, or else gives a canary every customer; returns that fallback (null when none). The reason goes into the
+    /// audit record.
     /// </summary>
     public async Task<AgentVersionRecord?> SuspendAsync(string agentId, string version, string actor, string reason, CancellationToken cancellationToken = default)
     {
@@ -248,11 +251,20 @@ public sealed partial class AgentRegistry
             var changes = new List<Change> { new(target, LifecycleAction.Suspend, target.CanaryPercent) };
             AgentVersionRecord? fallback = null;
             var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
-            // A suspended canary leaves the primary serving; a suspended primary hands over to the one it replaced.
+            var canary = _records.Values.Where(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent < 100)
+                .OrderByDescending(r => r.UpdatedAt).FirstOrDefault();
+            // A suspended canary leaves the primary serving; a suspended primary hands over to the one it replaced, beside
+            // which a canary keeps its share; without one, the canary takes every customer (it would anyway: routing sends
+            // a customer to the primary only while there is one), and says so in its share.
             if (!othersActive && PreviousActive(agentId, target, out _) is { } previous)
             {
                 fallback = Find(agentId, previous);
                 changes.Add(new Change(fallback, LifecycleAction.Rollback, 100));
+            }
+            else if (!othersActive && canary is not null)
+            {
+                fallback = canary;
+                changes.Add(new Change(canary, LifecycleAction.Promote, 100));
             }
             var applied = await ApplyAsync(changes, actor, reason);
             return fallback is null ? null : applied.Last();

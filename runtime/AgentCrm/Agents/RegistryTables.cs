@@ -56,9 +56,10 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
     }
 
     /// <summary>
-    /// Newest first, the versions of <paramref name="agentId"/> that left the active state before <paramref name="version"/>
-    /// was last promoted (any time when null; re-activations from retired by a rollback are not promotions), a null
-    /// standing for an unregister of the agent.
+    /// Newest first, the versions of <paramref name="agentId"/> that left the active state serving every customer before
+    /// <paramref name="version"/> was last promoted (any time when null; re-activations from retired by a rollback are not
+    /// promotions), a null standing for an unregister of the agent. A canary that left (pulled by a rollback, or retired
+    /// beside the primary by a promotion) never replaced anything, so it is not among them.
     /// </summary>
     public IEnumerable<string?> LeftActiveBefore(string agentId, string? version)
     {
@@ -66,7 +67,7 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT version FROM agent_transitions
-            WHERE agent_id = $a AND ((from_state = 'active' AND to_state <> 'active') OR version IS NULL)
+            WHERE agent_id = $a AND ((from_state = 'active' AND to_state <> 'active' AND coalesce(canary_percent, 100) >= 100) OR version IS NULL)
               AND seq < coalesce((SELECT max(seq) FROM agent_transitions
                                   WHERE agent_id = $a AND version = $v AND to_state = 'active' AND from_state <> 'retired'), 9223372036854775807)
             ORDER BY seq DESC
@@ -115,14 +116,15 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
     public void Transition(WriteContext ctx, string agentId, string version, AgentState? from, AgentState to, string actor, DateTimeOffset at, string hash, int canaryPercent = 100, string? reason = null)
     {
         var cmd = ctx.Command(
-            "INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, $v, $f, $t, $w, $at)",
-            "$a", "$v", "$f", "$t", "$w", "$at");
+            "INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at, canary_percent) VALUES ($a, $v, $f, $t, $w, $at, $c)",
+            "$a", "$v", "$f", "$t", "$w", "$at", "$c");
         cmd.Parameters["$a"].Value = agentId;
         cmd.Parameters["$v"].Value = version;
         cmd.Parameters["$f"].Value = from is { } f ? AgentRegistry.Name(f) : DBNull.Value;
         cmd.Parameters["$t"].Value = AgentRegistry.Name(to);
         cmd.Parameters["$w"].Value = actor;
         cmd.Parameters["$at"].Value = at.ToString("O");
+        cmd.Parameters["$c"].Value = canaryPercent;
         cmd.ExecuteNonQuery();
         var bump = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", "$k");
         bump.Parameters["$k"].Value = VersionKey;

@@ -18,7 +18,9 @@ public static class ServerSchema
     /// webhooks' previous_secret and previous_secret_until (a rotation's overlap, WebhookStore.RotateSecretAsync) came on
     /// 2026-12-05; an older build ignores them and signs with the current secret only. brief_responses.brief_seq (the
     /// brief's seq, for a reader's "acknowledged" list) came on 2026-12-05 too: filled once from briefs at the first start
-    /// that adds it, and by a trigger on every response an older build writes afterwards.
+    /// that adds it, and by a trigger on every response an older build writes afterwards. agent_transitions.canary_percent (the
+    /// share a version held when it changed state, so a pulled canary is never a rollback's target) came on 2026-12-05;
+    /// rows without it (older builds') count as a primary's.
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
     [
@@ -26,6 +28,7 @@ public static class ServerSchema
         new("webhooks", "previous_secret", "TEXT"),
         new("webhooks", "previous_secret_until", "TEXT"),
         new("brief_responses", "brief_seq", "INTEGER"),
+        new("agent_transitions", "canary_percent", "INTEGER"),
     ];
 
     public const string Sql = """
@@ -66,7 +69,8 @@ public static class ServerSchema
             from_state TEXT,
             to_state TEXT NOT NULL,
             actor TEXT NOT NULL,
-            at TEXT NOT NULL
+            at TEXT NOT NULL,
+            canary_percent INTEGER
         );
         CREATE TABLE IF NOT EXISTS briefs (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -125,6 +125,34 @@ public sealed class LifecycleTransitionTests
     }
 
     [Fact]
+    public async Task Suspension_OfThePrimaryDuringACanary_GivesTheCanaryEveryCustomer_AndRollbackNeverRevivesAPulledCanary()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await RegisterAsync(app, "1.2.0");
+        // 1.1.0 tried as a canary and pulled; then 1.2.0 as a canary beside 1.0.0.
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline", canaryPercent: 10);
+        using (var pulled = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+            Assert.Equal(HttpStatusCode.OK, pulled.StatusCode);
+        await app.EvaluateAndPromoteAsync(Id, "1.2.0", "hand-timeline", canaryPercent: 50);
+
+        // The veto rate suspends the primary (the auto-suspension's own call): nothing ran before it, so the canary serves
+        // every customer, and its share says so.
+        var registry = app.Services.GetRequiredService<AgentRegistry>();
+        var fallback = await registry.SuspendAsync(Id, "1.0.0", "system:auto-suspension", "veto rate 0.55 > 0.3");
+        Assert.Equal(("1.2.0", 100), (fallback?.Version, fallback?.CanaryPercent));
+        var versions = await VersionsAsync(app);
+        Assert.Equal([("suspended", 100), ("retired", 10), ("active", 100)], new[] { versions["1.0.0"], versions["1.1.0"], versions["1.2.0"] });
+        var takeover = (await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}@1.2.0&action=agent.active")).GetProperty("items")[0];
+        Assert.Equal("system:auto-suspension", takeover.GetProperty("actor").GetString());
+        Assert.Equal(100, takeover.GetProperty("data").GetProperty("canaryPercent").GetInt32());
+
+        // Undoing 1.2.0 would bring back what ran before it: 1.0.0 is suspended, and the pulled canary 1.1.0 replaced nothing.
+        Assert.Contains("no previously active version", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
+        Assert.Equal(versions, await VersionsAsync(app));
+    }
+
+    [Fact]
     public async Task Promote_CanaryOutOfRange_Is400NamingTheField_AndTheRegistryRefusesItToo()
     {
         await using var app = await StartWithCasesAsync();

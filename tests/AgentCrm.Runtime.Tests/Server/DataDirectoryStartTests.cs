@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using AgentCrm.Runtime.Tests.Cli;
 using AgentCrm.Server;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Server;
 
@@ -122,6 +123,25 @@ public sealed class DataDirectoryStartTests
             Assert.Equal(100, v.GetProperty("canaryPercent").GetInt32());
         });
         Assert.Equal(ServerSchema.FormatVersion, UserVersion(Path.Combine(dir, "agentcrm.db")));
+    }
+
+    [Fact]
+    public async Task ADirectoryFromBeforeTransitionShares_GainsTheColumn_AndLifecycleActionsStillWork()
+    {
+        var dir = await UsedDirectoryAsync();
+        // As builds before 2026-12-05 left agent_transitions: no canary_percent (the share a version held when it changed state).
+        Execute(Path.Combine(dir, "agentcrm.db"), "ALTER TABLE agent_transitions DROP COLUMN canary_percent;");
+
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        var registry = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>();
+        // A transition written now records the share; the older rows (none) count as a primary's.
+        await registry.SuspendAsync("renewal-risk", "1.0.0", "test", "checking the upgraded table");
+        Assert.Equal("suspended", (await app.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions")[0].GetProperty("state").GetString());
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT canary_percent FROM agent_transitions WHERE agent_id = 'renewal-risk' AND to_state = 'suspended'";
+        Assert.Equal(100L, (long)command.ExecuteScalar()!);
     }
 
     [Theory]
