@@ -155,10 +155,7 @@ public static class AgentCrmCli
             // The data directory's files (not writable, damaged, a full disk), named with the cause in plain words.
             return Fail(Storage.SqliteDatabase.DescribeFailure(ex));
         }
-        catch (Exception ex) when (ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
-            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or Sandbox.CaseSetScenarioException or AgentCrm.Sandbox.Cases.CaseSetException
-            or Knowledge.Ingest.KnowledgeInputException or Knowledge.Ingest.KnowledgeIngestIncompleteException or Access.ApiKeyException
-            or Server.DataDirectoryInUseException)
+        catch (Exception ex) when (IsToldByItsMessage(ex))
         {
             return Fail(ex.Message);
         }
@@ -186,6 +183,13 @@ public static class AgentCrmCli
             return Fail($"{ex.Message} ({ex.GetType().Name})");
         }
     }
+
+    /// <summary>A failure whose message says it all to the user, in one line (the verb was refused, or a file named was wrong).</summary>
+    internal static bool IsToldByItsMessage(Exception ex) =>
+        ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
+            or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or Sandbox.CaseSetScenarioException or AgentCrm.Sandbox.Cases.CaseSetException
+            or Knowledge.Ingest.KnowledgeInputException or Knowledge.Ingest.KnowledgeIngestIncompleteException or Access.ApiKeyException
+            or Server.DataDirectoryInUseException or Cli.NewDataDirectoryRefusedException;
 
     /// <summary>How long a verb other than serve has to stop after SIGINT or SIGTERM before the process ends without it.</summary>
     private static readonly TimeSpan VerbStopTimeout = TimeSpan.FromSeconds(5);

@@ -49,7 +49,7 @@ internal static class AgentsCommand
             RegisterResult result;
             try
             {
-                result = await r.RegisterAsync(manifest, "cli", token);
+                result = await r.RegisterAsync(manifest, CliHost.Actor, token);
             }
             catch (ManifestException ex)
             {
@@ -63,7 +63,7 @@ internal static class AgentsCommand
         var unregister = new Command("unregister", "Retire every version of an agent.") { idArg };
         unregister.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
         {
-            var versions = await r.UnregisterAsync(p.GetValue(idArg)!, "cli", token);
+            var versions = await r.UnregisterAsync(p.GetValue(idArg)!, CliHost.Actor, token);
             Print(p, versions.Select(AgentsApi.Summary).ToList(), $"{p.GetValue(idArg)} unregistered ({versions.Count} version(s) retired)");
             return 0;
         }));
@@ -88,7 +88,7 @@ internal static class AgentsCommand
         promote.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var (id, version) = Split(p.GetValue(versionArg)!);
-            var record = await services.GetRequiredService<Lifecycle>().PromoteAsync(id, version, p.GetValue(canary), "cli", token);
+            var record = await services.GetRequiredService<Lifecycle>().PromoteAsync(id, version, p.GetValue(canary), CliHost.Actor, token);
             Print(p, AgentsApi.Summary(record), record.CanaryPercent < 100 ? $"{id}@{version} serves {record.CanaryPercent}% of customers" : $"{id}@{version} is active");
             return 0;
         }));
@@ -97,7 +97,7 @@ internal static class AgentsCommand
         shadow.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var (id, version) = Split(p.GetValue(versionArg)!);
-            var record = await services.GetRequiredService<Lifecycle>().ShadowAsync(id, version, "cli", token);
+            var record = await services.GetRequiredService<Lifecycle>().ShadowAsync(id, version, CliHost.Actor, token);
             Print(p, AgentsApi.Summary(record), $"{id}@{version} runs in shadow");
             return 0;
         }));
@@ -105,7 +105,7 @@ internal static class AgentsCommand
         var rollback = new Command("rollback", "Re-activate the previously active version.") { idArg };
         rollback.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            var record = await services.GetRequiredService<Lifecycle>().RollbackAsync(p.GetValue(idArg)!, "cli", token);
+            var record = await services.GetRequiredService<Lifecycle>().RollbackAsync(p.GetValue(idArg)!, CliHost.Actor, token);
             Print(p, AgentsApi.Summary(record), $"{record.AgentId}@{record.Version} is active again");
             return 0;
         }));

@@ -60,7 +60,7 @@ internal static class CasesCommand
             try
             {
                 if (!await services.GetRequiredService<CaseSetStore>().RemoveAsync(target, token))
-                    return AgentCrmCli.Fail($"no case set '{target}' is registered");
+                    throw new CaseSetNotFoundException(target);
             }
             catch (CaseSetProtectedException ex)
             {

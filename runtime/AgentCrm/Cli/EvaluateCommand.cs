@@ -37,7 +37,7 @@ internal static class EvaluateCommand
             string id;
             try
             {
-                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, "cli", progress, token);
+                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, CliHost.Actor, progress, token);
             }
             finally
             {

@@ -51,7 +51,7 @@ internal static class FitCommand
                             AgentCrmCli.Finishing();
                         bars?.Report(value);
                     });
-                    outcome = await fitter.FitAsync(fit, "cli", progress: progress, cancellationToken: token);
+                    outcome = await fitter.FitAsync(fit, CliHost.Actor, progress: progress, cancellationToken: token);
                 }
                 finally
                 {

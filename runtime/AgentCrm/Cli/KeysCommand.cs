@@ -24,7 +24,7 @@ internal static class KeysCommand
         var create = new Command("create", "Create a key and print it once.") { role, name };
         create.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            var created = await services.GetRequiredService<ApiKeyStore>().CreateAsync(p.GetValue(name)!, p.GetValue(role)!, $"cli:{Environment.UserName}", token);
+            var created = await services.GetRequiredService<ApiKeyStore>().CreateAsync(p.GetValue(name)!, p.GetValue(role)!, CliHost.Actor, token);
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(new { key = created.Key, name = created.Info.Name, role = created.Info.Role }, Output));
             else
@@ -38,7 +38,7 @@ internal static class KeysCommand
         var revoke = new Command("revoke", "Revoke a key (a running server stops accepting it within 2 s).") { revokeName };
         revoke.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
-            var info = await services.GetRequiredService<ApiKeyStore>().RevokeAsync(p.GetValue(revokeName)!, $"cli:{Environment.UserName}", token);
+            var info = await services.GetRequiredService<ApiKeyStore>().RevokeAsync(p.GetValue(revokeName)!, CliHost.Actor, token);
             Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(info, Output) : $"Key '{info.Name}' revoked at {info.RevokedAt:O}.");
             return 0;
         }));

@@ -43,7 +43,7 @@ internal static class KnowledgeCommand
             var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token);
             bar?.Done();
-            await services.GetRequiredService<KnowledgeAudit>().IngestedAsync($"cli:{Environment.UserName}", results, token);
+            await services.GetRequiredService<KnowledgeAudit>().IngestedAsync(CliHost.Actor, results, token);
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));
             else

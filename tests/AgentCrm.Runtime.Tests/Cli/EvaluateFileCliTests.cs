@@ -52,7 +52,7 @@ public sealed class EvaluateFileCliTests
         Assert.True(remove.ExitCode == 0, remove.Stderr);
         var after = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
         Assert.DoesNotContain(JsonDocument.Parse(after.Stdout).RootElement.GetProperty("items").EnumerateArray(), s => s.GetProperty("name").GetString() == name);
-        AssertOneLineFailure(await CliRunner.RunAsync(["cases", "remove", name, "--data", dir]), "no case set");
+        AssertOneLineFailure(await CliRunner.RunAsync(["cases", "remove", name, "--data", dir]), "No case set");
         AssertOneLineFailure(await CliRunner.RunAsync(["cases", "remove", "telco-churn", "--data", dir]), "ships with AgentCrm");
     }
 

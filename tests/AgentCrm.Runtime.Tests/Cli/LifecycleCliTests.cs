@@ -60,6 +60,9 @@ public sealed class LifecycleCliTests
         var full = await CliRunner.RunAsync(["agents", "promote", "nps-watch@2.0.0", "--canary", "100", "--data", dir]);
         Assert.True(full.ExitCode == 0, full.Stderr);
         Assert.Equal(("active", 100), (await StatesAsync(dir))["nps-watch@2.0.0"]);
+        // Registered, evaluated and promoted from the command line: each audited with the user who ran it, as keys are.
+        Assert.Equal(3L, Count(dir, $"SELECT COUNT(*) FROM audit WHERE subject = 'agent:nps-watch@2.0.0' AND actor = 'cli:{Environment.UserName}'"));
+        Assert.Equal(0L, Count(dir, $"SELECT COUNT(*) FROM audit WHERE subject = 'agent:nps-watch@2.0.0' AND actor <> 'cli:{Environment.UserName}'"));
     }
 
     [Fact]
