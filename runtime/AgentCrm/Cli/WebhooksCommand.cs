@@ -7,7 +7,8 @@ namespace AgentCrm.Cli;
 
 /// <summary>
 /// `agentcrm webhooks add URL [--csm ID] [--agent ID] [--secret S]` (prints the id and the secret once) · `webhooks list` ·
-/// `webhooks remove ID` · `webhooks rotate-secret ID [--secret S] [--overlap T]` (prints the new secret once): the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
+/// `webhooks remove ID` · `webhooks rotate-secret ID [--secret S] [--overlap T]` (prints the new secret once) · `webhooks enable ID`
+/// (a subscription disabled for failing longer than Webhooks:DisableAfter): the subscriptions of <c>/v1/webhooks</c>, with its rules and its cap, audited as the CLI's user. A
 /// running server on the data directory starts or stops delivering within 2 s (its dispatcher watches the subscriptions'
 /// change counter, as the registry watcher watches the registry's).
 /// </summary>
@@ -46,7 +47,8 @@ internal static class WebhooksCommand
                 Console.Write(Columns.Render(views.Select(v => new[]
                 {
                     v.Id, v.Url, v.CsmId is null ? "every csm" : $"csm {v.CsmId}", v.AgentId is null ? "every agent" : $"agent {v.AgentId}",
-                    $"{v.Delivered} delivered", $"{v.Backlog} backlog", $"{v.ConsecutiveFailures} failed in a row", v.LastError is null ? "" : $"last error: {v.LastError}",
+                    $"{v.Delivered} delivered", $"{v.Backlog} backlog", $"{v.ConsecutiveFailures} failed in a row",
+                    v.DisabledAt is { } disabledAt ? $"disabled since {disabledAt:u}" : "", v.LastError is null ? "" : $"last error: {v.LastError}",
                 }), 4, 5, 6));
             return Task.FromResult(0);
         }));
@@ -82,10 +84,17 @@ internal static class WebhooksCommand
                 : CliHost.RunAsync(p, ct, (services, token) => RotateAsync(p, p.GetValue(rotateId)!, given, asked, services, token));
         });
 
+        var enableId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
+        var enable = new Command("enable",
+            "Enable a subscription disabled for failing longer than Webhooks:DisableAfter: it resumes from its cursor, its backlog in order (a running server within 2 s). An active one is left as it is.")
+            { enableId };
+        enable.SetAction((p, ct) => CliHost.RunAsync(p, ct, (services, token) => EnableAsync(p, p.GetValue(enableId)!, services, token)));
+
         webhooks.Subcommands.Add(add);
         webhooks.Subcommands.Add(list);
         webhooks.Subcommands.Add(remove);
         webhooks.Subcommands.Add(rotate);
+        webhooks.Subcommands.Add(enable);
         return webhooks;
     }
 
@@ -126,6 +135,21 @@ internal static class WebhooksCommand
                 ? $"Webhook {rotated.Id}: new secret, shown only now. Until {until:u} each request carries a {WebhookDispatcher.SignatureHeader} v1 for the new and for the old secret; after that, the new one only."
                 : $"Webhook {rotated.Id}: new secret, shown only now; requests are signed with it alone ({(asked is null ? "Webhooks:SecretOverlap" : "--overlap")} is 0).");
         }
+        return 0;
+    }
+
+    private static async Task<int> EnableAsync(ParseResult p, string id, IServiceProvider services, CancellationToken token)
+    {
+        var store = Store(services);
+        if (await store.EnableAsync(id, Actor, token) is not { } enabled)
+            return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
+        var view = WebhookView.Of(enabled.Hook, store.Backlog(enabled.Hook));
+        if (p.GetValue(AgentCrmCli.Json))
+            Console.WriteLine(JsonSerializer.Serialize(view, Output));
+        else
+            Console.WriteLine(enabled.Enabled
+                ? $"enabled {id}: it resumes after sequence {view.Cursor} ({Counted.Of(view.Backlog, "change")} to send)"
+                : $"{id} is already active (nothing changed)");
         return 0;
     }
 

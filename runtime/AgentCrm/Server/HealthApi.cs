@@ -12,9 +12,10 @@ public sealed record HealthStatus(string Status);
 /// full disk, an I/O error) — until a commit succeeds again, or <see cref="HealthApi.StorageFailureWindow"/> passes without
 /// another failure; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters);
 /// <see cref="WebhooksFailing"/> counts webhook subscriptions whose latest attempt failed (reported only: a receiver that
-/// is down does not make this server unready).
+/// is down does not make this server unready); <see cref="WebhooksDisabled"/> those disabled for failing longer than
+/// Webhooks:DisableAfter (reported only too: the server is fine, a receiver is not, and ops enable it once it is back).
 /// </summary>
-public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters, int WebhooksFailing);
+public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters, int WebhooksFailing, int WebhooksDisabled);
 
 public static class HealthApi
 {
@@ -29,20 +30,22 @@ public static class HealthApi
     }
 
     private static Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> Ready(AgentRegistry registry, EventDispatcher dispatcher, DeadLetterStore deadLetters, SqliteWriter writer,
-        Webhooks.WebhookDispatcher webhooks)
+        Webhooks.WebhookDispatcher webhooks, Webhooks.WebhookStore subscriptions)
     {
         bool storage;
         long dead = 0;
+        var disabled = 0;
         try
         {
             dead = deadLetters.Count();
+            disabled = subscriptions.DisabledCount();
             storage = writer.SinceStorageFailure is not { } since || since >= StorageFailureWindow;
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {
             storage = false;
         }
-        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark, dead, webhooks.Failing);
+        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark, dead, webhooks.Failing, disabled);
         return storage && registry.Loaded ? TypedResults.Ok(status) : TypedResults.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

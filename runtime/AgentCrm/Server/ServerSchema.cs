@@ -21,12 +21,19 @@ public static class ServerSchema
     /// that adds it, and by a trigger on every response an older build writes afterwards. agent_transitions.canary_percent (the
     /// share a version held when it changed state, so a pulled canary is never a rollback's target) came on 2026-12-05;
     /// rows without it (older builds') count as a primary's.
+    /// The webhooks' failing_since,
+    /// disabled_at and disabled_reason (Webhooks:DisableAfter) came on 2026-12-05 too: an older build ignores them and
+    /// delivers to a disabled subscription from its cursor (nothing lost, as after an enable); a failing_since it left
+    /// behind a success of its own is not trusted (WebhookStore.FailedAsync compares it with last_success_at).
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
     [
         new("agent_versions", "canary_percent", "INTEGER NOT NULL DEFAULT 100"),
         new("webhooks", "previous_secret", "TEXT"),
         new("webhooks", "previous_secret_until", "TEXT"),
+        new("webhooks", "failing_since", "TEXT"),
+        new("webhooks", "disabled_at", "TEXT"),
+        new("webhooks", "disabled_reason", "TEXT"),
         new("brief_responses", "brief_seq", "INTEGER"),
         new("agent_transitions", "canary_percent", "INTEGER"),
     ];
@@ -309,7 +316,10 @@ public static class ServerSchema
             consecutive_failures INTEGER NOT NULL DEFAULT 0,
             next_attempt_at TEXT,
             previous_secret TEXT,
-            previous_secret_until TEXT
+            previous_secret_until TEXT,
+            failing_since TEXT,
+            disabled_at TEXT,
+            disabled_reason TEXT
         ) WITHOUT ROWID;
         -- Health's counts per agent version (BriefCounters), kept by these triggers in the transaction of every write to the
         -- tables they count, whichever code (or build) writes: a health request reads a version's few rows, not its history

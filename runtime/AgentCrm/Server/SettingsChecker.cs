@@ -63,6 +63,7 @@ public static class SettingsChecker
         ["Webhooks:RetryBaseDelay"] = TimeSpan.FromHours(1),
         ["Webhooks:PollInterval"] = TimeSpan.FromHours(1),
         ["Webhooks:SecretOverlap"] = Webhooks.WebhookOptions.MaxSecretOverlap,
+        ["Webhooks:DisableAfter"] = Webhooks.WebhookOptions.MaxDisableAfter,
         ["Knowledge:Embeddings:Timeout"] = TimeSpan.FromMinutes(10),
         ["Knowledge:Qdrant:Timeout"] = TimeSpan.FromMinutes(10),
         ["Models:Chat:Timeout"] = Knowledge.Chat.ChatModelOptions.MaxTimeout,

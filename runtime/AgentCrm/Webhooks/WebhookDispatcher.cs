@@ -40,6 +40,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly ConcurrentDictionary<string, Loop> _loops = new(StringComparer.Ordinal);
     private readonly Channel<bool> _resync = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _disablements;
     private readonly Histogram<double> _duration;
 
     public WebhookDispatcher(WebhookStore store, BriefStore briefs, IOptions<WebhookOptions> options, TimeProvider time, IMeterFactory meters, ILogger<WebhookDispatcher> logger)
@@ -68,18 +69,20 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _duration = meter.CreateHistogram<double>("agentcrm.webhooks.delivery.duration", "ms", "One webhook delivery attempt, by outcome.");
         meter.CreateObservableGauge("agentcrm.webhooks.backlog", Backlogs, description: "Changes a subscription has yet to deliver (counted up to 100,000).");
         meter.CreateObservableGauge("agentcrm.webhooks.consecutive_failures", Failures, description: "Failed attempts in a row, per subscription (0 once one succeeds).");
+        _disablements = meter.CreateCounter<long>("agentcrm.webhooks.disablements", description: "Subscriptions disabled for failing longer than Webhooks:DisableAfter.");
+        meter.CreateObservableGauge("agentcrm.webhooks.disabled", DisabledNow, description: "Subscriptions disabled now (nothing is attempted until ops enable them).");
     }
 
-    /// <summary>Subscriptions whose latest attempt failed (for readiness's report; they do not make the server unready).</summary>
+    /// <summary>Active subscriptions whose latest attempt failed (for readiness's report; they do not make the server unready).</summary>
     public int Failing => _loops.Count(l => Volatile.Read(ref l.Value.Failures) > 0);
 
     /// <summary>
     /// How often the subscriptions' change counter is looked at, for subscriptions another process on the data directory
-    /// (`agentcrm webhooks add` / `remove`) added or removed (a rotated secret needs no look: each attempt reads the secrets): as often as the registry and knowledge watchers look at theirs.
+    /// (`agentcrm webhooks add` / `remove` / `enable`) added, removed or enabled (a rotated secret needs no look: each attempt reads the secrets): as often as the registry and knowledge watchers look at theirs.
     /// </summary>
     public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(2);
 
-    /// <summary>Starts loops for new subscriptions and stops those of deleted ones now, rather than at the next look at the change counter.</summary>
+    /// <summary>Starts loops for new and enabled subscriptions and stops those of deleted ones now, rather than at the next look at the change counter.</summary>
     public void Resync() => _resync.Writer.TryWrite(true);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -121,9 +124,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
+    /// <summary>One loop per active subscription: none for a disabled one (it is attempted again once enabled).</summary>
     private void Sync(CancellationToken stoppingToken)
     {
-        var hooks = _store.List().ToDictionary(h => h.Id, StringComparer.Ordinal);
+        var hooks = _store.List().Where(h => h.DisabledAt is null).ToDictionary(h => h.Id, StringComparer.Ordinal);
         foreach (var (id, loop) in _loops)
             if (!hooks.ContainsKey(id) && _loops.TryRemove(id, out _))
                 loop.Cancel.Cancel();
@@ -160,6 +164,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
             {
                 if (_store.Get(loop.Id) is not { } hook)
                     return;
+                if (hook.DisabledAt is not null)
+                {
+                    // Started by a look at the subscriptions taken just before it was disabled: it is not attempted.
+                    Leave(loop);
+                    return;
+                }
                 var head = _store.Head();
                 var changes = _store.Changes(hook, cursor, head, BatchSize);
                 foreach (var change in changes)
@@ -202,7 +212,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     /// <summary>
     /// Sends one change until the receiver accepts it (true), or until it is no longer this subscription's (false: its
-    /// account was taken from the CSM); null when the subscription was deleted or the server stops.
+    /// account was taken from the CSM); null when the subscription was deleted or disabled, or the server stops.
     /// </summary>
     private async Task<bool?> DeliverAsync(Loop loop, WebhookRecord hook, WebhookChange change, CancellationToken ct)
     {
@@ -239,11 +249,29 @@ public sealed partial class WebhookDispatcher : BackgroundService
             var failures = Interlocked.Increment(ref loop.Failures);
             var delay = Backoff(failures, _options.RetryBaseDelay, _options.RetryMaxDelay, Random.Shared.NextDouble());
             LogFailed(hook.Id, deliveryId, error, failures, delay.TotalSeconds);
-            if (!await _store.FailedAsync(hook.Id, error, failures, _time.GetUtcNow() + delay))
+            var (outcome, failed) = await _store.FailedAsync(hook.Id, error, failures, _time.GetUtcNow() + delay, _options.DisableAfter);
+            if (outcome == WebhookFailureOutcome.Gone)
                 return null;
+            if (outcome == WebhookFailureOutcome.Disabled)
+            {
+                _disablements.Add(1);
+                LogDisabled(hook.Id, failed!.FailingSince!.Value, failures, error, _options.DisableAfter);
+                Leave(loop);
+                return null;
+            }
             await DelayAsync(delay, ct);
         }
         return null;
+    }
+
+    /// <summary>
+    /// A loop that ends because its subscription is disabled: it leaves the loops (readiness no longer counts it as failing),
+    /// and the subscriptions are looked at again after that, so an enable that came meanwhile starts a new loop.
+    /// </summary>
+    private void Leave(Loop loop)
+    {
+        _loops.TryRemove(new KeyValuePair<string, Loop>(loop.Id, loop));
+        Resync();
     }
 
     /// <summary>
@@ -364,6 +392,20 @@ public sealed partial class WebhookDispatcher : BackgroundService
             yield return new Measurement<long>(_store.Backlog(hook), new KeyValuePair<string, object?>("webhook", hook.Id));
     }
 
+    private IEnumerable<Measurement<int>> DisabledNow()
+    {
+        int count;
+        try
+        {
+            count = _store.DisabledCount();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            yield break;
+        }
+        yield return new Measurement<int>(count);
+    }
+
     private IEnumerable<Measurement<int>> Failures()
     {
         foreach (var (_, loop) in _loops)
@@ -387,6 +429,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId}: delivery {DeliveryId} failed ({Error}); {Failures} failures in a row, next attempt in {Delay:0.#} s")]
     private partial void LogFailed(string webhookId, string deliveryId, string error, int failures, double delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId}: disabled, failing since {FailingSince:u} ({Failures} failed attempts in a row, last error: {Error}) for longer than Webhooks:DisableAfter ({DisableAfter}); nothing more is sent until ops enable it (POST /v1/webhooks/ID/enable, agentcrm webhooks enable ID), and its backlog waits from its cursor")]
+    private partial void LogDisabled(string webhookId, DateTimeOffset failingSince, int failures, string error, TimeSpan disableAfter);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {WebhookId}: delivering again after {Failures} failed attempts")]
     private partial void LogRecovered(string webhookId, int failures);

@@ -30,6 +30,20 @@ public sealed class WebhookOptions
     /// <summary>The longest <see cref="SecretOverlap"/>: a week, as Stripe allows for a rolled secret; a leaked secret should not sign for longer.</summary>
     public static readonly TimeSpan MaxSecretOverlap = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a subscription may fail without a single successful delivery before it is disabled: no more attempts until
+    /// ops enable it again (its cursor kept, so nothing is lost); 0: never disabled, retried forever. Three days, as Stripe's.
+    /// </summary>
+    public TimeSpan DisableAfter { get; set; } = DefaultDisableAfter;
+
+    public static readonly TimeSpan DefaultDisableAfter = TimeSpan.FromDays(3);
+
+    /// <summary>The shortest <see cref="DisableAfter"/> but 0: a receiver's restart or a deploy must not cost a subscription.</summary>
+    public static readonly TimeSpan MinDisableAfter = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest <see cref="DisableAfter"/>: past a month a receiver is not coming back, and its backlog only grows.</summary>
+    public static readonly TimeSpan MaxDisableAfter = TimeSpan.FromDays(30);
+
     /// <summary>Most subscriptions at once (each has its own delivery loop).</summary>
     public int MaxSubscriptions { get; set; } = 100;
 
@@ -56,6 +70,8 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             errors.Add($"Webhooks:PollInterval must be between 00:00:00.100 and 01:00:00 (got {o.PollInterval:c}).");
         if (o.SecretOverlap < TimeSpan.Zero || o.SecretOverlap > WebhookOptions.MaxSecretOverlap)
             errors.Add($"Webhooks:SecretOverlap must be between 00:00:00 and {WebhookOptions.MaxSecretOverlap:c} (got {o.SecretOverlap:c}).");
+        if (o.DisableAfter != TimeSpan.Zero && (o.DisableAfter < WebhookOptions.MinDisableAfter || o.DisableAfter > WebhookOptions.MaxDisableAfter))
+            errors.Add($"Webhooks:DisableAfter must be 0 (never disable) or between {WebhookOptions.MinDisableAfter:c} and {WebhookOptions.MaxDisableAfter:c} (got {o.DisableAfter:c}).");
         if (o.MaxSubscriptions is < 1 or > 1000)
             errors.Add($"Webhooks:MaxSubscriptions must be between 1 and 1000 (got {o.MaxSubscriptions}).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

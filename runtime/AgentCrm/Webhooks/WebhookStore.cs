@@ -7,26 +7,6 @@ using Microsoft.Data.Sqlite;
 namespace AgentCrm.Webhooks;
 
 /// <summary>
-/// A subscription as stored: where to send, what to send (filters), the secret, and how far delivery got; after a rotation,
-/// the secret it replaced and until when requests are signed with that one too.
-/// </summary>
-public sealed record WebhookRecord(
-    string Id, string Url, string? CsmId, string? AgentId, string Secret, DateTimeOffset CreatedAt, string CreatedBy,
-    long DeliveredSeq, long Delivered, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
-    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string? PreviousSecret = null, DateTimeOffset? PreviousSecretUntil = null)
-{
-    /// <summary>The secrets a request sent at <paramref name="now"/> is signed with: the current one, then the previous one during its overlap.</summary>
-    public IReadOnlyList<string> SigningSecrets(DateTimeOffset now) =>
-        PreviousSecret is { } previous && PreviousSecretUntil is { } until && now < until ? [Secret, previous] : [Secret];
-}
-
-/// <summary>
-/// One change a subscription is to receive: its position in the audit log and that record's chain hash (together they
-/// name this change even if a restored backup reuses the position for another), the event type, when, and the brief now.
-/// </summary>
-public sealed record WebhookChange(long Seq, string Hash, string Type, DateTimeOffset At, string BriefJson);
-
-/// <summary>
 /// Subscriptions in SQLite, and the feed they deliver. The feed is derived from what a brief's change already writes in
 /// its own transaction, the hash-chained audit log (<c>brief.created</c>, <c>brief.approved</c>, <c>brief.vetoed</c>):
 /// its sequence is the durable change order, so the event path writes nothing more for webhooks, and a subscription's
@@ -36,6 +16,9 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
 {
     public const string BriefDelivered = "brief.delivered";
     public const string BriefRetracted = "brief.retracted";
+
+    /// <summary>The audit actor of a subscription disabled for failing longer than Webhooks:DisableAfter (no one asked for it).</summary>
+    public const string DisableActor = "system:auto-disable";
 
     /// <summary>
     /// Most audit records a backlog count reads after the cursor (GET, metrics): past them it is a lower bound. Bounded by
@@ -62,12 +45,12 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         """;
 
     /// <summary>
-    /// The <c>meta</c> counter every create, delete and secret rotation moves, in its transaction, as the registry's does for agents: a
-    /// running server's dispatcher notices subscriptions another process (the CLI) added or removed by it.
+    /// The <c>meta</c> counter every create, delete, secret rotation, disable and enable moves, in its transaction, as the registry's
+    /// does for agents: a running server's dispatcher notices subscriptions another process (the CLI) added, removed or enabled by it.
     /// </summary>
     private const string VersionKey = "webhooks.version";
 
-    private const string Columns = "id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq, delivered, last_success_at, last_failure_at, last_error, consecutive_failures, next_attempt_at, previous_secret, previous_secret_until";
+    private const string Columns = "id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq, delivered, last_success_at, last_failure_at, last_error, consecutive_failures, next_attempt_at, previous_secret, previous_secret_until, failing_since, disabled_at, disabled_reason";
 
     /// <summary>A new secret: 32 random bytes, base64url, prefixed so it is recognisable in a secret store.</summary>
     public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
@@ -179,7 +162,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         while (reader.Read())
             list.Add(new WebhookRecord(reader.GetString(0), reader.GetString(1), Text(reader, 2), Text(reader, 3), reader.GetString(4),
                 Time(reader, 5)!.Value, reader.GetString(6), reader.GetInt64(7), reader.GetInt64(8), Time(reader, 9), Time(reader, 10), Text(reader, 11),
-                reader.GetInt32(12), Time(reader, 13), Text(reader, 14), Time(reader, 15)));
+                reader.GetInt32(12), Time(reader, 13), Text(reader, 14), Time(reader, 15), Time(reader, 16), Time(reader, 17), Text(reader, 18)));
         return list;
     }
 
@@ -251,8 +234,8 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
 
     /// <summary>
     /// Records a delivery the receiver accepted (or, with <paramref name="delivered"/> 0, changes passed over as not this
-    /// subscription's): the cursor moves to <paramref name="seq"/>, never back, and failures are cleared. False when the
-    /// subscription was deleted meanwhile.
+    /// subscription's): the cursor moves to <paramref name="seq"/>, never back, and failures are cleared (a delivery ends
+    /// the failing streak Webhooks:DisableAfter measures). False when the subscription was deleted meanwhile.
     /// </summary>
     public Task<bool> AdvanceAsync(string id, long seq, int delivered) =>
         writer.WriteAsync(ctx => ctx.Execute(
@@ -260,14 +243,85 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
             UPDATE webhooks SET delivered_seq = max(delivered_seq, $seq), delivered = delivered + $n,
                 last_success_at = CASE WHEN $n > 0 THEN $t ELSE last_success_at END,
                 consecutive_failures = CASE WHEN $n > 0 THEN 0 ELSE consecutive_failures END,
-                next_attempt_at = CASE WHEN $n > 0 THEN NULL ELSE next_attempt_at END
+                next_attempt_at = CASE WHEN $n > 0 THEN NULL ELSE next_attempt_at END,
+                failing_since = CASE WHEN $n > 0 THEN NULL ELSE failing_since END
             WHERE id = $id
             """,
             ("$seq", seq), ("$n", delivered), ("$t", time.GetUtcNow().ToString("O")), ("$id", id)) > 0);
 
-    /// <summary>Records a failed attempt and when the next one is due.</summary>
-    public Task<bool> FailedAsync(string id, string error, int failures, DateTimeOffset next) =>
-        writer.WriteAsync(ctx => ctx.Execute(
-            "UPDATE webhooks SET last_failure_at = $t, last_error = $e, consecutive_failures = $f, next_attempt_at = $next WHERE id = $id",
-            ("$t", time.GetUtcNow().ToString("O")), ("$e", error), ("$f", failures), ("$next", next.ToString("O")), ("$id", id)) > 0);
+    /// <summary>
+    /// Records a failed attempt and when the next one is due; the first failure since the last success starts the streak
+    /// (<c>failing_since</c>). When the streak is longer than <paramref name="disableAfter"/> (0: never), the subscription is
+    /// disabled in the same transaction, audited as the system's and counted for the change counter: no further attempt
+    /// until it is enabled, its cursor kept. <see cref="WebhookFailureOutcome.Gone"/> when it was deleted or disabled meanwhile.
+    /// </summary>
+    public Task<(WebhookFailureOutcome Outcome, WebhookRecord? Hook)> FailedAsync(string id, string error, int failures, DateTimeOffset next, TimeSpan disableAfter) =>
+        writer.WriteAsync<(WebhookFailureOutcome Outcome, WebhookRecord? Hook)>(ctx =>
+        {
+            var now = time.GetUtcNow();
+            // A failing_since older than the last success is a streak that success ended (an older build does not clear it).
+            if (ctx.Execute(
+                    """
+                    UPDATE webhooks SET last_failure_at = $t, last_error = $e, consecutive_failures = $f, next_attempt_at = $next,
+                        failing_since = CASE WHEN failing_since IS NULL OR last_success_at > failing_since THEN $t ELSE failing_since END
+                    WHERE id = $id AND disabled_at IS NULL
+                    """,
+                    ("$t", now.ToString("O")), ("$e", error), ("$f", failures), ("$next", next.ToString("O")), ("$id", id)) == 0)
+                return (WebhookFailureOutcome.Gone, null);
+            var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
+            read.Parameters["$id"].Value = id;
+            var hook = Read(read)[0];
+            if (disableAfter <= TimeSpan.Zero || hook.FailingSince is not { } since || now - since <= disableAfter)
+                return (WebhookFailureOutcome.Retrying, hook);
+            var reason = $"no successful delivery since its failures began at {since:u}: failing for longer than {disableAfter:c} (Webhooks:DisableAfter); last error: {error}";
+            ctx.Execute("UPDATE webhooks SET disabled_at = $t, disabled_reason = $r, next_attempt_at = NULL WHERE id = $id",
+                ("$t", now.ToString("O")), ("$r", reason), ("$id", id));
+            audit.Append(ctx, DisableActor, "webhook.disabled", $"webhook:{id}", new Dictionary<string, object?>
+            {
+                ["url"] = hook.Url,
+                ["failingSince"] = since,
+                ["consecutiveFailures"] = failures,
+                ["lastError"] = error,
+                ["disableAfter"] = disableAfter.ToString("c", CultureInfo.InvariantCulture),
+                ["deliveredSeq"] = hook.DeliveredSeq,
+            }, now);
+            Bump(ctx);
+            return (WebhookFailureOutcome.Disabled, hook with { DisabledAt = now, DisabledReason = reason, NextAttemptAt = null });
+        });
+
+    /// <summary>
+    /// Enables a disabled subscription (audited, with who did it and since when it was disabled): it resumes from its cursor,
+    /// its failures cleared, so the next attempt is at once and Webhooks:DisableAfter measures a new streak from its first
+    /// failure. <c>Enabled</c> is false when it was active already (nothing changed, nothing audited); null when there is none.
+    /// </summary>
+    public Task<(WebhookRecord Hook, bool Enabled)?> EnableAsync(string id, string actor, CancellationToken cancellationToken) =>
+        writer.WriteAsync(ctx =>
+        {
+            var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
+            read.Parameters["$id"].Value = id;
+            if (Read(read).FirstOrDefault() is not { } hook)
+                return null;
+            if (hook.DisabledAt is not { } disabledAt)
+                return ((WebhookRecord Hook, bool Enabled)?)(hook, false);
+            var now = time.GetUtcNow();
+            ctx.Execute("UPDATE webhooks SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, consecutive_failures = 0, next_attempt_at = NULL WHERE id = $id",
+                ("$id", id));
+            audit.Append(ctx, actor, "webhook.enabled", $"webhook:{id}", new Dictionary<string, object?>
+            {
+                ["url"] = hook.Url,
+                ["disabledAt"] = disabledAt,
+                ["deliveredSeq"] = hook.DeliveredSeq,
+            }, now);
+            Bump(ctx);
+            return (hook with { DisabledAt = null, DisabledReason = null, FailingSince = null, ConsecutiveFailures = 0, NextAttemptAt = null }, true);
+        }).WaitAsync(cancellationToken);
+
+    /// <summary>Subscriptions disabled for failing longer than Webhooks:DisableAfter (readiness's report, the metrics).</summary>
+    public int DisabledCount()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM webhooks WHERE disabled_at IS NOT NULL";
+        return (int)(long)cmd.ExecuteScalar()!;
+    }
 }

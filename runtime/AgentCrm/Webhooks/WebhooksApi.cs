@@ -11,15 +11,18 @@ public sealed record WebhookRequest(string? Url, string? CsmId, string? AgentId,
 /// <summary>
 /// A subscription and its delivery state, never its secret; <see cref="PreviousSecretValidUntil"/>: since its last rotation,
 /// until when requests are (or were) signed with the replaced secret too (null: never rotated, or rotated without overlap).
+/// <see cref="Status"/>: <c>active</c>, or <c>disabled</c> (since <see cref="DisabledAt"/>, for <see cref="DisabledReason"/>)
+/// for failing longer than Webhooks:DisableAfter; <see cref="FailingSince"/>: the first failure since the last success.
 /// </summary>
 public sealed record WebhookView(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
-    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, DateTimeOffset? PreviousSecretValidUntil)
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, DateTimeOffset? PreviousSecretValidUntil,
+    string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
 {
     public static WebhookView Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
         r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
-        r.PreviousSecret is null ? null : r.PreviousSecretUntil);
+        r.PreviousSecret is null ? null : r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason);
 }
 
 /// <summary>The answer to a create: the subscription, and its secret this once.</summary>
@@ -41,11 +44,12 @@ public sealed record WebhookSecretRequest(string? Secret, string? Overlap);
 public sealed record WebhookSecretRotated(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
-    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string Secret, DateTimeOffset? PreviousSecretValidUntil)
+    int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string Secret, DateTimeOffset? PreviousSecretValidUntil,
+    string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
 {
     public static WebhookSecretRotated Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
         r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
-        r.Secret, r.PreviousSecretUntil);
+        r.Secret, r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason);
 }
 
 /// <summary>
@@ -91,6 +95,9 @@ public static class WebhooksApi
             .Accepts<WebhookSecretRequest>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/{id}/enable", EnableAsync).WithName("EnableWebhook").RequireRoles(Roles.Ops)
+            .WithSummary("Enable a subscription disabled for failing longer than Webhooks:DisableAfter: it resumes from its cursor, every change since its last delivery in order. An active one: 200, nothing changed.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(Roles.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
@@ -223,6 +230,21 @@ public static class WebhooksApi
 
     public static Results<Ok<WebhookView>, ProblemHttpResult> Get(string id, WebhookStore store) =>
         store.Get(id) is { } hook ? TypedResults.Ok(WebhookView.Of(hook, store.Backlog(hook))) : Problems.NotFound($"No webhook '{id}'.");
+
+    /// <summary>
+    /// Enables a disabled subscription (audited as <c>webhook.enabled</c> with the caller): delivery resumes from its cursor at
+    /// once, the backlog in order, none missed or sent twice. Enabling an active one is a 200 that changes nothing, so a retried
+    /// request or a script that enables whatever it lists is harmless.
+    /// </summary>
+    public static async Task<Results<Ok<WebhookView>, ProblemHttpResult>> EnableAsync(string id, WebhookStore store, WebhookDispatcher dispatcher, HttpContext context,
+        CancellationToken cancellationToken)
+    {
+        if (await store.EnableAsync(id, Caller.From(context.User).AuditActor, cancellationToken) is not { } enabled)
+            return Problems.NotFound($"No webhook '{id}'.");
+        if (enabled.Enabled)
+            dispatcher.Resync();
+        return TypedResults.Ok(WebhookView.Of(enabled.Hook, store.Backlog(enabled.Hook)));
+    }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, WebhookStore store, WebhookDispatcher dispatcher, HttpContext context, CancellationToken cancellationToken)
     {
