@@ -16,6 +16,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         "POST /v1/agents/{id}/versions/{version}/shadow",
         "POST /v1/agents/{id}/rollback",
         "POST /v1/briefs/{id}/acknowledge",
+        "POST /v1/webhooks/{id}/enable",
     };
 
     /// <summary>Each write endpoint: the content types of its body and the 4xx answers its handler gives (besides 401, 403 and 429).</summary>

@@ -108,6 +108,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/webhooks/{id}", [Roles.Ops], () => Get("/v1/webhooks/wh_nope"), 404),
         new("DELETE", "/v1/webhooks/{id}", [Roles.Ops], () => Delete("/v1/webhooks/wh_nope"), 404),
         new("POST", "/v1/webhooks/{id}/secret", [Roles.Ops], () => Post("/v1/webhooks/wh_nope/secret", "{}"), 404),
+        new("POST", "/v1/webhooks/{id}/enable", [Roles.Ops], () => Post("/v1/webhooks/wh_nope/enable", ""), 404),
         new("POST", "/v1/audit/verify", [Roles.Reviewer], () => Post("/v1/audit/verify", ""), 200),
 
         new("POST", "/v1/knowledge/documents", [Roles.Ops], () => Post("/v1/knowledge/documents?id=matrix-doc&title=Matrix", "# Renewals\n\nCall the customer before the contract ends.", "text/markdown"), 200, 201),

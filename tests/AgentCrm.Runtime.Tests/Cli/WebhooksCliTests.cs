@@ -158,7 +158,8 @@ public sealed class WebhooksCliTests
         Assert.True(json.ExitCode == 0, json.Stderr);
         var rotated = JsonDocument.Parse(json.Stdout).RootElement;
         Assert.Equal(["id", "url", "csmId", "agentId", "createdAt", "createdBy", "delivered", "backlog", "cursor", "lastSuccessAt", "lastFailureAt", "lastError",
-            "consecutiveFailures", "nextAttemptAt", "secret", "previousSecretValidUntil"], rotated.EnumerateObject().Select(p => p.Name));
+            "consecutiveFailures", "nextAttemptAt", "secret", "previousSecretValidUntil", "status", "failingSince", "disabledAt", "disabledReason"],
+            rotated.EnumerateObject().Select(p => p.Name));
         Assert.Equal((id, "a-rotated-secret-of-ours-0123", created.GetProperty("cursor").GetInt64()),
             (rotated.GetProperty("id").GetString(), rotated.GetProperty("secret").GetString(), rotated.GetProperty("cursor").GetInt64()));
         Assert.InRange(rotated.GetProperty("previousSecretValidUntil").GetDateTimeOffset() - DateTimeOffset.UtcNow, TimeSpan.FromHours(23.9), TimeSpan.FromHours(24));

@@ -6,8 +6,8 @@ using AgentCrm.Runtime.Tests.EndToEnd;
 namespace AgentCrm.Runtime.Tests.Webhooks;
 
 /// <summary>
-/// `agentcrm webhooks add` / `remove` beside a running server on the same data directory: the server starts delivering to
-/// a subscription the CLI added, signed with the secret the CLI printed, and stops a removed one's loop, without a restart
+/// `agentcrm webhooks add` / `remove` / `enable` beside a running server on the same data directory: the server starts delivering to
+/// a subscription the CLI added or enabled, signed with the secret the CLI printed, and stops a removed one's loop, without a restart
 /// and without an API call. The poll is an hour here, so only the subscriptions' change counter can tell the server.
 /// </summary>
 public sealed class WebhookCliBesideServerTests
@@ -95,6 +95,44 @@ public sealed class WebhookCliBesideServerTests
         // Its loop, waiting ten minutes to retry, is stopped: readiness no longer counts it.
         await WaitUntilAsync(async () => await FailingAsync(app) == 0, "the server to stop the loop of the subscription the CLI removed");
         Assert.Single(receiver.Attempts);
+    }
+
+    [Fact]
+    public async Task EnabledByTheCli_ADisabledSubscription_TheRunningServerSendsItsBacklogInOrder_AuditedAsTheCliUser()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Down = true;
+        var clock = new WebhookDisableTests.ShiftedClock();
+        await using var app = await WebhookDisableTests.StartAsync(TempDirectory.Create(), clock, HourlyPoll);
+        var (id, _) = await AddAsync(app.DataDirectory, receiver.Url);
+        var delivered = await WebhookDisableTests.DeliveredBriefsAsync(app);
+        await WaitUntilAsync(async () => await FailingAsync(app) == 1, "the CLI's subscription to fail on the running server");
+        clock.Shift = TimeSpan.FromDays(3) + TimeSpan.FromMinutes(1);
+        await WebhookDisableTests.StateAsync(app, id, s => s.GetProperty("status").GetString() == "disabled", "disabled");
+        var listed = await CliRunner.RunAsync(["webhooks", "list", "--data", app.DataDirectory]);
+        Assert.Matches(@" +\d+ failed in a row +disabled since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +last error: HTTP 503$",
+            Assert.Single(listed.Stdout.Split('\n'), l => l.StartsWith(id, StringComparison.Ordinal)));
+
+        receiver.Down = false;
+        var enabled = await CliRunner.RunAsync(["webhooks", "enable", id, "--data", app.DataDirectory]);
+
+        Assert.True(enabled.ExitCode == 0, enabled.Stderr);
+        Assert.Equal($"enabled {id}: it resumes after sequence {(await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("cursor").GetInt64()} ({delivered.Count} changes to send)",
+            enabled.Stdout.Trim());
+        // The poll is an hour: only the change counter the enable moved can tell the running server.
+        var accepted = await receiver.WaitForAsync(delivered.Count, TimeSpan.FromSeconds(20));
+        Assert.Equal(delivered, accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!));
+        Assert.Equal(0, receiver.Redelivered);
+
+        var again = await CliRunner.RunAsync(["webhooks", "enable", id, "--data", app.DataDirectory, "--json"]);
+        var unknown = await CliRunner.RunAsync(["webhooks", "enable", "wh_nosuchhook", "--data", app.DataDirectory]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal("active", JsonDocument.Parse(again.Stdout).RootElement.GetProperty("status").GetString());
+        Assert.Equal((1, "agentcrm: no webhook 'wh_nosuchhook' (webhooks list shows them)"), (unknown.ExitCode, unknown.Stderr.Trim()));
+        var actions = (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray()
+            .Select(r => (r.GetProperty("action").GetString(), r.GetProperty("actor").GetString())).ToList();
+        var cli = $"cli:{Environment.UserName}";
+        Assert.Equal([("webhook.enabled", cli), ("webhook.disabled", "system:auto-disable"), ("webhook.created", cli)], actions);
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> done, string what)

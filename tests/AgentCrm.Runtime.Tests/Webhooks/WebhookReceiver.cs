@@ -20,7 +20,8 @@ public sealed record ReceivedWebhook(string? DeliveryId, string? Event, string? 
 
 /// <summary>
 /// A webhook receiver on a real loopback port, as a customer would run one: it answers 503 to the first
-/// <see cref="FailFirst"/> attempts (or while <see cref="Down"/>), 200 otherwise, and dedupes accepted deliveries by id.
+/// <see cref="FailFirst"/> attempts (or while <see cref="Down"/>, but for the requests <see cref="Pass"/> lets through), 200
+/// otherwise, and dedupes accepted deliveries by id.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -38,6 +39,24 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public int Redelivered;
 
     public int FailFirst { get; set; }
+
+    private int _passes;
+
+    /// <summary>Lets the next <paramref name="count"/> requests through while <see cref="Down"/> (a receiver that is up now and then).</summary>
+    public void Pass(int count) => Interlocked.Add(ref _passes, count);
+
+    private bool TakePass()
+    {
+        int left;
+        do
+        {
+            left = Volatile.Read(ref _passes);
+            if (left <= 0)
+                return false;
+        }
+        while (Interlocked.CompareExchange(ref _passes, left - 1, left) != left);
+        return true;
+    }
 
     public volatile bool Down;
 
@@ -67,7 +86,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             if (r.Delay > TimeSpan.Zero)
                 await Task.Delay(r.Delay, context.RequestAborted);
             var attempt = Interlocked.Increment(ref r._attempts);
-            var status = r.Down || attempt <= r.FailFirst ? 503 : 200;
+            var status = (r.Down && !r.TakePass()) || attempt <= r.FailFirst ? 503 : 200;
             var got = new ReceivedWebhook(context.Request.Headers["X-AgentCrm-Delivery"], context.Request.Headers["X-AgentCrm-Event"],
                 context.Request.Headers["X-AgentCrm-Signature"], context.Request.ContentType, buffer.ToArray(), status);
             r.Attempts.Enqueue(got);
