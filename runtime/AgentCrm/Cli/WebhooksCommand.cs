@@ -58,7 +58,7 @@ internal static class WebhooksCommand
         remove.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var id = p.GetValue(removeId)!;
-            if (!await Store(services).DeleteAsync(id, Actor, token))
+            if (!await Store(services).DeleteAsync(id, CliHost.Actor, token))
                 return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
             Console.WriteLine(p.GetValue(AgentCrmCli.Json) ? JsonSerializer.Serialize(new { removed = id }, Output) : $"removed {id}");
             return 0;
@@ -98,14 +98,12 @@ internal static class WebhooksCommand
         return webhooks;
     }
 
-    private static string Actor => $"cli:{Environment.UserName}";
-
     private static async Task<int> AddAsync(ParseResult p, WebhookRequest request, IServiceProvider services, CancellationToken token)
     {
         var max = WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).MaxSubscriptions;
         if (Problem(WebhooksApi.Validate(request, services.GetRequiredService<AgentRegistry>(), Fields)) is { } problem)
             return AgentCrmCli.Fail(problem);
-        if (await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), Actor, max, token) is not { } hook)
+        if (await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), CliHost.Actor, max, token) is not { } hook)
             return AgentCrmCli.Fail($"the limit of {Counted.Of(max, "subscription")} (Webhooks:MaxSubscriptions) is reached; remove one first (agentcrm webhooks remove ID)");
         var created = WebhookCreated.Of(hook);
         if (p.GetValue(AgentCrmCli.Json))
@@ -123,7 +121,7 @@ internal static class WebhooksCommand
         // The setting as this process's configuration has it: a server's environment (a systemd unit's) is not ours.
         var overlap = asked ?? WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).SecretOverlap;
         var store = Store(services);
-        if (await store.RotateSecretAsync(id, secret ?? WebhookStore.NewSecret(), overlap, Actor, token) is not { } hook)
+        if (await store.RotateSecretAsync(id, secret ?? WebhookStore.NewSecret(), overlap, CliHost.Actor, token) is not { } hook)
             return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
         var rotated = WebhookSecretRotated.Of(hook, store.Backlog(hook));
         if (p.GetValue(AgentCrmCli.Json))
@@ -141,7 +139,7 @@ internal static class WebhooksCommand
     private static async Task<int> EnableAsync(ParseResult p, string id, IServiceProvider services, CancellationToken token)
     {
         var store = Store(services);
-        if (await store.EnableAsync(id, Actor, token) is not { } enabled)
+        if (await store.EnableAsync(id, CliHost.Actor, token) is not { } enabled)
             return AgentCrmCli.Fail($"no webhook '{id}' (webhooks list shows them)");
         var view = WebhookView.Of(enabled.Hook, store.Backlog(enabled.Hook));
         if (p.GetValue(AgentCrmCli.Json))

@@ -20,9 +20,7 @@ public static class ServerSchema
     /// brief's seq, for a reader's "acknowledged" list) came on 2026-12-05 too: filled once from briefs at the first start
     /// that adds it, and by a trigger on every response an older build writes afterwards. agent_transitions.canary_percent (the
     /// share a version held when it changed state, so a pulled canary is never a rollback's target) came on 2026-12-05;
-    /// rows without it (older builds') count as a primary's.
-    /// The webhooks' failing_since,
-    /// disabled_at and disabled_reason (Webhooks:DisableAfter) came on 2026-12-05 too: an older build ignores them and
+    /// rows without it (older builds') count as a primary's. The webhooks' failing_since, disabled_at and disabled_reason (Webhooks:DisableAfter) came on 2026-12-05 too: an older build ignores them and
     /// delivers to a disabled subscription from its cursor (nothing lost, as after an enable); a failing_since it left
     /// behind a success of its own is not trusted (WebhookStore.FailedAsync compares it with last_success_at).
     /// </summary>
