@@ -24,7 +24,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
     {
         { "POST /v1/events", ["application/json", "application/x-ndjson", "application/ndjson", "application/jsonl"], [400, 413, 415] },
         { "POST /v1/dead-letters/replay", ["application/json"], [400, 413, 415] },
-        { "POST /v1/agents", ["application/json", "application/yaml"], [400, 409, 413, 415] },
+        { "POST /v1/agents", ["application/json", "application/yaml", "application/x-yaml", "text/yaml"], [400, 409, 413, 415] },
         { "POST /v1/agents/plugins", ["multipart/form-data"], [400, 409, 413] },
         { "POST /v1/agents/{id}/versions/{version}/promote", ["application/json"], [400, 404, 409, 413, 415] },
         { "POST /v1/agents/{id}/versions/{version}/evaluate", ["application/json", "multipart/form-data"], [400, 404, 409, 413, 415] },

@@ -25,7 +25,7 @@ public static class AgentsApi
     {
         var group = app.MapGroup("/v1/agents").WithTags("Agents");
         group.MapPost("/", Register).WithName("RegisterAgent").WithSummary("Register an agent version from a JSON or YAML manifest.")
-            .Accepts<AgentManifest>("application/json", "application/yaml").RequireRoles(Roles.Ops)
+            .Accepts<AgentManifest>("application/json", "application/yaml", "application/x-yaml", "text/yaml").RequireRoles(Roles.Ops)
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/", (AgentRegistry registry, string? limit, string? cursor) =>

@@ -34,6 +34,20 @@ public sealed class RulesEndToEndTests
         return events;
     }
 
+    [Theory]
+    [InlineData("application/yaml")]
+    [InlineData("application/x-yaml")]
+    [InlineData("text/yaml")]
+    public async Task Register_YamlUnderEachOfItsMediaTypes_IsRead(string contentType)
+    {
+        // YAML has had three media types in use (application/yaml since RFC 9512; text/yaml and application/x-yaml before it);
+        // StringContent adds "; charset=utf-8" to each.
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, body) = await RegisterAsync(app, Example(), contentType);
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        Assert.Equal("expansion-opportunity", body.GetProperty("id").GetString());
+    }
+
     [Fact]
     public async Task Register_BadRule_Is400NamingTheYamlLineAndReason_NothingStored()
     {
