@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Access;
 
-/// <summary>Authentication, roles, the per-credential rate limit and the security headers, wired into the server.</summary>
+/// <summary>Authentication, roles, the per-credential limits (request rate, open streams) and the security headers, wired into the server.</summary>
 public static class AccessHosting
 {
     public static void AddAccess(this WebApplicationBuilder builder)
@@ -18,6 +18,7 @@ public static class AccessHosting
             .AddScheme<AuthenticationSchemeOptions, CredentialHandler>(CredentialHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<CallerRateLimit>();
+        builder.Services.AddSingleton<StreamSlots>();
     }
 
     /// <summary>The security headers on every answer, first in the pipeline so answers refused before authentication carry them too.</summary>

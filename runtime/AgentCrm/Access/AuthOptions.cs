@@ -2,12 +2,14 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Access;
 
-/// <summary>Settings under <c>Auth</c>: optional JWT bearer validation and the per-credential rate limit.</summary>
+/// <summary>Settings under <c>Auth</c>: optional JWT bearer validation and what one credential may use — its request rate and its open streams.</summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
 
     public JwtOptions Jwt { get; set; } = new();
+
+    public StreamLimits Streams { get; set; } = new();
 
     /// <summary>Requests per second each credential (or each anonymous client address) may make.</summary>
     public int RequestsPerSecond { get; set; } = 500;
@@ -44,6 +46,28 @@ public sealed class JwtOptions
     public bool Enabled => !string.IsNullOrWhiteSpace(Issuer);
 }
 
+/// <summary>How many brief streams (<c>GET /v1/briefs/stream</c>) may be open at once: per credential and on the whole server.</summary>
+public sealed class StreamLimits
+{
+    /// <summary>
+    /// Streams one credential (an API key, or a JWT's name claim) may hold open. 16: a person's browser tabs and devices
+    /// and an integration or two sharing a key stay well inside it (a browser opens at most 6 HTTP/1.1 connections to a
+    /// server anyway), while a leaked key or a client that reconnects without closing stops there instead of at thousands.
+    /// </summary>
+    public int MaxPerCredential { get; set; } = DefaultMaxPerCredential;
+
+    public const int DefaultMaxPerCredential = 16;
+
+    /// <summary>
+    /// Streams the server holds open in all, whatever the credentials. Every brief written is offered to every open stream
+    /// on the writer's thread, and each holds up to 1,024 briefs for a slow reader: 1,024 streams are 64 credentials at
+    /// their limit, or a team of hundreds with a tab each.
+    /// </summary>
+    public int MaxTotal { get; set; } = DefaultMaxTotal;
+
+    public const int DefaultMaxTotal = 1024;
+}
+
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions o)
@@ -56,6 +80,12 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         // Checked whether or not Jwt is on: a negative skew made every request, API keys' included, answer 500.
         if (o.Jwt.ClockSkewSeconds is < 0 or > JwtOptions.MaxClockSkewSeconds)
             errors.Add($"Auth:Jwt:ClockSkewSeconds must be between 0 and {JwtOptions.MaxClockSkewSeconds} (got {o.Jwt.ClockSkewSeconds}).");
+        if (o.Streams.MaxPerCredential < 1)
+            errors.Add($"Auth:Streams:MaxPerCredential must be at least 1 (got {o.Streams.MaxPerCredential}).");
+        if (o.Streams.MaxTotal < 1)
+            errors.Add($"Auth:Streams:MaxTotal must be at least 1 (got {o.Streams.MaxTotal}).");
+        else if (o.Streams.MaxTotal < o.Streams.MaxPerCredential)
+            errors.Add($"Auth:Streams:MaxTotal ({o.Streams.MaxTotal}) must be at least Auth:Streams:MaxPerCredential ({o.Streams.MaxPerCredential}).");
         if (o.Jwt.Enabled)
         {
             if (string.IsNullOrWhiteSpace(o.Jwt.Audience))

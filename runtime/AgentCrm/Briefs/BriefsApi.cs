@@ -27,7 +27,8 @@ public static class BriefsApi
         group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesValidationProblem();
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
-            .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some.");
+            .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some. "
+                + "At most Auth:Streams:MaxPerCredential open per credential and Auth:Streams:MaxTotal in all: 429 beyond.");
         group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
@@ -61,11 +62,21 @@ public static class BriefsApi
     /// So does the server stopping: an open stream held a stop up for the host's whole shutdown timeout (30 s), and the
     /// actors' drain ran out of time behind it. A client too slow to take them loses the oldest of the briefs waiting
     /// for it past <see cref="BriefStreamQueue.Capacity"/>, and is told so in-band (<c>event: overflow</c>, a <see cref="BriefOverflow"/>).
+    /// A credential holds at most so many streams open, and the server so many in all (<see cref="StreamSlots"/>): 429 beyond.
     /// </summary>
-    public static ServerSentEventsResult<object> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials, TimeProvider time,
-        IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
+    public static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials,
+        StreamSlots slots, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
+        var (slot, refusal) = slots.TryTake(caller);
+        if (slot is null)
+        {
+            context.Response.Headers.RetryAfter = ((int)StreamSlots.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return refusal!;
+        }
+        // Given back when the request ends, however it ends: the stream ending, the client leaving (before the first brief
+        // too), the server stopping, an error.
+        context.Response.RegisterForDispose(slot);
         var queue = new BriefStreamQueue(b => BriefStore.IsVisible(b, caller, accounts));
         void OnChanged(Brief b, long seq)
         {
