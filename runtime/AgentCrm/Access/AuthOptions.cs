@@ -43,6 +43,19 @@ public sealed class JwtOptions
     /// <summary>The largest <see cref="ClockSkewSeconds"/>: past an hour a token's lifetime means little.</summary>
     public const int MaxClockSkewSeconds = 3600;
 
+    /// <summary>
+    /// The longest a token may be valid for: from its <c>iat</c> to its <c>exp</c>, and from now to its <c>exp</c> (a token
+    /// without <c>exp</c> is refused). A day by default: the usual identity providers' access tokens last minutes to an hour,
+    /// Auth0's a day, so each of their defaults passes, while a token minted for a year (a misconfigured issuer, a script's
+    /// "never expires") — which a leak would hand over for that year, with no revocation list for tokens — does not.
+    /// </summary>
+    public TimeSpan MaxLifetime { get; set; } = DefaultMaxLifetime;
+
+    public static readonly TimeSpan DefaultMaxLifetime = TimeSpan.FromHours(24);
+
+    /// <summary>The largest <see cref="MaxLifetime"/>: a credential that must last longer is an API key, which can be revoked.</summary>
+    public static readonly TimeSpan MaxMaxLifetime = TimeSpan.FromDays(30);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(Issuer);
 }
 
@@ -80,6 +93,8 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         // Checked whether or not Jwt is on: a negative skew made every request, API keys' included, answer 500.
         if (o.Jwt.ClockSkewSeconds is < 0 or > JwtOptions.MaxClockSkewSeconds)
             errors.Add($"Auth:Jwt:ClockSkewSeconds must be between 0 and {JwtOptions.MaxClockSkewSeconds} (got {o.Jwt.ClockSkewSeconds}).");
+        if (o.Jwt.MaxLifetime <= TimeSpan.Zero || o.Jwt.MaxLifetime > JwtOptions.MaxMaxLifetime)
+            errors.Add($"Auth:Jwt:MaxLifetime must be more than 00:00:00 and at most {JwtOptions.MaxMaxLifetime:c} (got {o.Jwt.MaxLifetime:c}).");
         if (o.Streams.MaxPerCredential < 1)
             errors.Add($"Auth:Streams:MaxPerCredential must be at least 1 (got {o.Streams.MaxPerCredential}).");
         if (o.Streams.MaxTotal < 1)

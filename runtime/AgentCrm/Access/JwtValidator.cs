@@ -7,17 +7,19 @@ namespace AgentCrm.Access;
 
 /// <summary>
 /// Validates bearer tokens with Microsoft.IdentityModel (the ASP.NET Core JwtBearer package is not
-/// available here): signature against the configured keys, issuer, audience, lifetime; then the role
-/// claim must name one of the five roles.
+/// available here): signature against the configured keys, issuer, audience, lifetime — an <c>exp</c> is required, and no
+/// longer than <see cref="JwtOptions.MaxLifetime"/> away; then the role claim must name one of the five roles.
 /// </summary>
 public sealed class JwtValidator
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters? _parameters;
     private readonly JwtOptions _options;
+    private readonly TimeProvider _time;
 
-    public JwtValidator(IOptions<AuthOptions> options)
+    public JwtValidator(IOptions<AuthOptions> options, TimeProvider time)
     {
+        _time = time;
         _options = options.Value.Jwt;
         if (!_options.Enabled)
             return;
@@ -51,11 +53,14 @@ public sealed class JwtValidator
             return (null, null, result.Exception switch
             {
                 SecurityTokenExpiredException => "The bearer token has expired.",
+                SecurityTokenNoExpirationException => $"The bearer token has no expiry (exp); this server takes tokens that expire within Auth:Jwt:MaxLifetime ({_options.MaxLifetime:c}).",
                 SecurityTokenInvalidAudienceException => "The bearer token is for another audience.",
                 SecurityTokenInvalidIssuerException => "The bearer token is from an untrusted issuer.",
                 SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "The bearer token's signature is not valid.",
                 _ => "The bearer token is not valid.",
             });
+        if (LifetimeProblem((JsonWebToken)result.SecurityToken) is { } tooLong)
+            return (null, null, tooLong);
         var name = result.Claims.TryGetValue(_options.NameClaim, out var n) ? n?.ToString() : null;
         var role = result.Claims.TryGetValue(_options.RoleClaim, out var r) ? r?.ToString() : null;
         if (string.IsNullOrEmpty(name))
@@ -68,6 +73,30 @@ public sealed class JwtValidator
             return (null, null, $"The bearer token's '{_options.RoleClaim}' claim must be one of: {string.Join(", ", Roles.All)}.");
         return (name, role, null);
     }
+
+    /// <summary>
+    /// Why a signed, unexpired token lives too long, or null. Its lifetime is measured from its <c>iat</c> when it has one, so
+    /// a token is refused or accepted for its whole life alike (measured from now only, a token minted for a year would be
+    /// refused until its last day and taken then); and from now as well, which is all there is without <c>iat</c> and
+    /// catches an <c>iat</c> set in the future. From now, the clock skew is allowed for: an issuer's clock a little ahead
+    /// of this server's must not refuse its tokens of exactly the longest lifetime.
+    /// </summary>
+    private string? LifetimeProblem(JsonWebToken token)
+    {
+        var max = _options.MaxLifetime;
+        // ValidTo is DateTime.MaxValue for an exp past the year 9999 (an exp of 10^12); DateTimeOffset arithmetic on it stays in range below.
+        var expires = new DateTimeOffset(token.ValidTo, TimeSpan.Zero);
+        var now = _time.GetUtcNow();
+        var declared = token.TryGetPayloadValue<object>(JwtRegisteredClaimNames.Iat, out _) ? expires - new DateTimeOffset(token.IssuedAt, TimeSpan.Zero) : TimeSpan.Zero;
+        if (declared > max)
+            return $"The bearer token is valid for longer than this server accepts: from its iat to its exp is {Span(declared)}, more than Auth:Jwt:MaxLifetime ({max:c}).";
+        if (expires - now > max + TimeSpan.FromSeconds(_options.ClockSkewSeconds))
+            return $"The bearer token is valid for longer than this server accepts: its exp is {Span(expires - now)} from now, more than Auth:Jwt:MaxLifetime ({max:c}).";
+        return null;
+    }
+
+    /// <summary>A lifetime as a message shows it: whole days and the time of day, without fractions of a second.</summary>
+    private static string Span(TimeSpan span) => TimeSpan.FromSeconds(Math.Floor(span.TotalSeconds)).ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Why a token's name claim cannot name a caller, or null: blank, white space at either end, control characters, over 256 characters.</summary>
     internal static string? NameProblem(string name) =>

@@ -64,6 +64,7 @@ public static class SettingsChecker
         ["Webhooks:PollInterval"] = TimeSpan.FromHours(1),
         ["Webhooks:SecretOverlap"] = Webhooks.WebhookOptions.MaxSecretOverlap,
         ["Webhooks:DisableAfter"] = Webhooks.WebhookOptions.MaxDisableAfter,
+        ["Auth:Jwt:MaxLifetime"] = Access.JwtOptions.MaxMaxLifetime,
         ["Knowledge:Embeddings:Timeout"] = TimeSpan.FromMinutes(10),
         ["Knowledge:Qdrant:Timeout"] = TimeSpan.FromMinutes(10),
         ["Models:Chat:Timeout"] = Knowledge.Chat.ChatModelOptions.MaxTimeout,
