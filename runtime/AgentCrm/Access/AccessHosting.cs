@@ -37,6 +37,8 @@ public static class AccessHosting
 
     public static void UseAccess(this WebApplication app)
     {
+        // Built now rather than at the first stream: its gauge and counters are exported from the start, at 0.
+        app.Services.GetRequiredService<StreamSlots>();
         app.UseAuthentication();
         app.UseMiddleware<CallerRateLimit>();
         app.UseAuthorization();

@@ -18,25 +18,28 @@ public sealed class StreamSlots
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _open = new(StringComparer.Ordinal);
-    private readonly StreamLimits _limits;
-    private readonly Counter<long> _refused;
+    private readonly IOptions<AuthOptions> _options;
     private int _total;
+    private long _refusedPerCredential, _refusedTotal;
 
     public StreamSlots(IOptions<AuthOptions> options, IMeterFactory meters)
     {
-        _limits = options.Value.Streams;
+        // Read when a stream asks, not here: this is built with the app (its instruments exported from the start), before
+        // the start validates every section's settings at once.
+        _options = options;
         var meter = meters.Create(RuntimeMetrics.MeterName);
         meter.CreateObservableGauge("agentcrm.streams.open", () => Open, description: "Brief streams open (GET /v1/briefs/stream).");
-        _refused = meter.CreateCounter<long>("agentcrm.streams.refused",
+        // Observed rather than added to: read at each collection, so both series are there from the start, at 0, whenever the
+        // exporter began listening (an Add before it did would be lost).
+        meter.CreateObservableCounter("agentcrm.streams.refused", Refusals,
             description: "Brief streams refused with 429, by the limit reached: per_credential (Auth:Streams:MaxPerCredential) or total (Auth:Streams:MaxTotal).");
-        // Exported as 0 from the start: a counter appears in a scrape only once something was added to it.
-        _refused.Add(0, PerCredentialTag);
-        _refused.Add(0, TotalTag);
     }
 
-    private static KeyValuePair<string, object?> PerCredentialTag => new("limit", "per_credential");
-
-    private static KeyValuePair<string, object?> TotalTag => new("limit", "total");
+    private IEnumerable<Measurement<long>> Refusals() =>
+    [
+        new(Interlocked.Read(ref _refusedPerCredential), new KeyValuePair<string, object?>("limit", "per_credential")),
+        new(Interlocked.Read(ref _refusedTotal), new KeyValuePair<string, object?>("limit", "total")),
+    ];
 
     /// <summary>Streams open on the server.</summary>
     public int Open
@@ -62,20 +65,21 @@ public sealed class StreamSlots
     public (IDisposable? Slot, ProblemHttpResult? Refusal) TryTake(Caller caller)
     {
         var key = caller.AuditActor;
+        var limits = _options.Value.Streams;
         lock (_gate)
         {
             var held = _open.GetValueOrDefault(key);
-            if (held >= _limits.MaxPerCredential)
+            if (held >= limits.MaxPerCredential)
             {
-                _refused.Add(1, PerCredentialTag);
-                return (null, Refused($"This credential already holds {_limits.MaxPerCredential} open brief streams, the most Auth:Streams:MaxPerCredential allows; close one and retry.",
-                    _limits.MaxPerCredential, "Auth:Streams:MaxPerCredential"));
+                Interlocked.Increment(ref _refusedPerCredential);
+                return (null, Refused($"This credential already holds {limits.MaxPerCredential} open brief streams, the most Auth:Streams:MaxPerCredential allows; close one and retry.",
+                    limits.MaxPerCredential, "Auth:Streams:MaxPerCredential"));
             }
-            if (_total >= _limits.MaxTotal)
+            if (_total >= limits.MaxTotal)
             {
-                _refused.Add(1, TotalTag);
-                return (null, Refused($"The server already holds {_limits.MaxTotal} open brief streams, the most Auth:Streams:MaxTotal allows; retry later.",
-                    _limits.MaxTotal, "Auth:Streams:MaxTotal"));
+                Interlocked.Increment(ref _refusedTotal);
+                return (null, Refused($"The server already holds {limits.MaxTotal} open brief streams, the most Auth:Streams:MaxTotal allows; retry later.",
+                    limits.MaxTotal, "Auth:Streams:MaxTotal"));
             }
             _open[key] = held + 1;
             _total++;

@@ -57,6 +57,9 @@ public sealed class StreamLimitTests
     public async Task Stream_PastTheServersLimit_Is429NamingMaxTotal_ForAFreshCredential()
     {
         await using var app = await AgentCrmApp.StartAsync(settings: Limits(perCredential: 1, total: 2));
+        // Exported from the start, before any stream: an alert on the refusals has a series to read.
+        var before = await ScrapeUntilAsync(app.Client, m => m.Has("agentcrm_streams_open"), "the open streams gauge");
+        Assert.True(before.Has("agentcrm_streams_refused_total", ("limit", "total")) && before.Sum("agentcrm_streams_refused_total") == 0, "refusals exported at 0");
         using var anna = await app.ClientAsync(Roles.Csm);
         using var bob = await app.ClientAsync(Roles.Reviewer);
         using var carol = await app.ClientAsync(Roles.Ops);
