@@ -79,6 +79,17 @@ public sealed class StreamLimits
     public int MaxTotal { get; set; } = DefaultMaxTotal;
 
     public const int DefaultMaxTotal = 1024;
+
+    /// <summary>
+    /// A stream with nothing to send for this long sends <c>event: heartbeat</c>: a proxy in front that closes a response
+    /// idle for a minute (nginx's proxy_read_timeout, load balancers' idle timeouts) keeps it, and a client can tell a quiet
+    /// stream from a dead one. Between 1 second and 5 minutes.
+    /// </summary>
+    public TimeSpan Heartbeat { get; set; } = DefaultHeartbeat;
+
+    public static readonly TimeSpan DefaultHeartbeat = TimeSpan.FromSeconds(15);
+
+    public static readonly TimeSpan MaxHeartbeat = TimeSpan.FromMinutes(5);
 }
 
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
@@ -95,6 +106,8 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             errors.Add($"Auth:Jwt:ClockSkewSeconds must be between 0 and {JwtOptions.MaxClockSkewSeconds} (got {o.Jwt.ClockSkewSeconds}).");
         if (o.Jwt.MaxLifetime <= TimeSpan.Zero || o.Jwt.MaxLifetime > JwtOptions.MaxMaxLifetime)
             errors.Add($"Auth:Jwt:MaxLifetime must be more than 00:00:00 and at most {JwtOptions.MaxMaxLifetime:c} (got {o.Jwt.MaxLifetime:c}).");
+        if (o.Streams.Heartbeat < TimeSpan.FromSeconds(1) || o.Streams.Heartbeat > StreamLimits.MaxHeartbeat)
+            errors.Add($"Auth:Streams:Heartbeat must be between 00:00:01 and {StreamLimits.MaxHeartbeat:c} (got {o.Streams.Heartbeat:c}).");
         if (o.Streams.MaxPerCredential < 1)
             errors.Add($"Auth:Streams:MaxPerCredential must be at least 1 (got {o.Streams.MaxPerCredential}).");
         if (o.Streams.MaxTotal < 1)

@@ -11,6 +11,9 @@ namespace AgentCrm.Briefs;
 /// </summary>
 public sealed record BriefOverflow(long Dropped, string Cursor, string OldestId);
 
+/// <summary><c>event: heartbeat</c> on a brief stream with nothing to send for <c>Auth:Streams:Heartbeat</c>: the server's time.</summary>
+public sealed record StreamHeartbeat(DateTimeOffset At);
+
 /// <summary>
 /// The briefs waiting for one stream client, at most <see cref="Capacity"/>: a client that reads too slowly loses the
 /// oldest, and what it lost is counted and handed to it, before the briefs still waiting, as one <see cref="BriefOverflow"/>.

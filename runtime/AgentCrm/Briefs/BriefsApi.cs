@@ -7,6 +7,7 @@ using AgentCrm.Customers;
 using AgentCrm.Intake;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Briefs;
 
@@ -63,9 +64,10 @@ public static class BriefsApi
     /// actors' drain ran out of time behind it. A client too slow to take them loses the oldest of the briefs waiting
     /// for it past <see cref="BriefStreamQueue.Capacity"/>, and is told so in-band (<c>event: overflow</c>, a <see cref="BriefOverflow"/>).
     /// A credential holds at most so many streams open, and the server so many in all (<see cref="StreamSlots"/>): 429 beyond.
+    /// A stream quiet for <see cref="StreamLimits.Heartbeat"/> sends <c>event: heartbeat</c> (<see cref="StreamHeartbeat"/>).
     /// </summary>
     public static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials,
-        StreamSlots slots, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
+        StreamSlots slots, IOptions<AuthOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var (slot, refusal) = slots.TryTake(caller);
@@ -85,7 +87,10 @@ public static class BriefsApi
                 queue.Add(b, seq);
         }
         store.Changed += OnChanged;
+        // Also when the stream's items are never asked for (the request ended before the body was written).
+        context.Response.RegisterForDispose(new Unsubscribe(() => store.Changed -= OnChanged));
         context.Response.Headers.CacheControl = "no-cache";
+        var heartbeat = options.Value.Streams.Heartbeat;
         return TypedResults.ServerSentEvents(Items(cancellationToken));
 
         async IAsyncEnumerable<SseItem<object>> Items([EnumeratorCancellation] CancellationToken ct)
@@ -98,9 +103,17 @@ public static class BriefsApi
                 if (Server.HeadRequests.IsHead(context))
                     yield break;
                 var stopping = lifetime.ApplicationStopping;
+                var lastSent = time.GetTimestamp();
                 while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
                 {
-                    if (!await BriefArrivedAsync(queue, StreamCredentialRecheck, time, ct, stopping))
+                    var quiet = time.GetElapsedTime(lastSent);
+                    if (quiet >= heartbeat)
+                    {
+                        yield return new SseItem<object>(new StreamHeartbeat(time.GetUtcNow()), "heartbeat");
+                        lastSent = time.GetTimestamp();
+                        continue;
+                    }
+                    if (!await BriefArrivedAsync(queue, TimeSpan.FromTicks(Math.Min(StreamCredentialRecheck.Ticks, (heartbeat - quiet).Ticks)), time, ct, stopping))
                         continue;
                     while (queue.HasNext)
                     {
@@ -111,6 +124,9 @@ public static class BriefsApi
                             yield return new SseItem<object>(overflow, "overflow");
                         else if (b is not null && BriefStore.IsVisible(b, caller, accounts))
                             yield return new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
+                        else
+                            continue;
+                        lastSent = time.GetTimestamp();
                     }
                 }
             }
@@ -119,6 +135,11 @@ public static class BriefsApi
                 store.Changed -= OnChanged;
             }
         }
+    }
+
+    private sealed class Unsubscribe(Action unsubscribe) : IDisposable
+    {
+        public void Dispose() => unsubscribe();
     }
 
     /// <summary>Waits until a brief can be read or <paramref name="wait"/> passes or the server stops (false); the client leaving cancels.</summary>

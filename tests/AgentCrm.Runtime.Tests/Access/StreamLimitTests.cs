@@ -142,6 +142,8 @@ public sealed class StreamLimitTests
     [InlineData("Auth:Streams:MaxPerCredential", "0", "Auth:Streams:MaxPerCredential must be at least 1 (got 0).")]
     [InlineData("Auth:Streams:MaxTotal", "-1", "Auth:Streams:MaxTotal must be at least 1 (got -1).")]
     [InlineData("Auth:Streams:MaxTotal", "8", "Auth:Streams:MaxTotal (8) must be at least Auth:Streams:MaxPerCredential (16).")]
+    [InlineData("Auth:Streams:Heartbeat", "00:00:00", "Auth:Streams:Heartbeat must be between 00:00:01 and 00:05:00 (got 00:00:00).")]
+    [InlineData("Auth:Streams:Heartbeat", "00:10:00", "Auth:Streams:Heartbeat must be between 00:00:01 and 00:05:00 (got 00:10:00).")]
     [InlineData("Auth:Streams:MaxPerCredentials", "8", "Auth:Streams:MaxPerCredentials: not a setting; did you mean Auth:Streams:MaxPerCredential?")]
     public async Task Start_WithABadStreamLimit_FailsNamingTheKey(string key, string value, string failure)
     {
