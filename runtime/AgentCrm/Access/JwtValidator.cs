@@ -46,8 +46,11 @@ public sealed class JwtValidator
     /// <summary>The caller's name and role, or the reason the token is refused (never echoing the token).</summary>
     public async Task<(string? Name, string? Role, string? Error)> ValidateAsync(string token)
     {
+        // An API key sent the way most APIs take theirs: say how this one takes it.
+        if (token.StartsWith(ApiKeyStore.Prefix, StringComparison.Ordinal))
+            return (null, null, $"An API key ({ApiKeyStore.Prefix}…) goes in the X-Api-Key header, not Authorization: Bearer.");
         if (_parameters is null)
-            return (null, null, "Bearer tokens are not accepted by this server (Auth:Jwt is not configured).");
+            return (null, null, "Bearer tokens are not accepted by this server (Auth:Jwt is not configured); send an API key as the X-Api-Key header.");
         var result = await _handler.ValidateTokenAsync(token, _parameters);
         if (!result.IsValid)
             return (null, null, result.Exception switch

@@ -76,6 +76,21 @@ public sealed class CredentialTests
         Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync(app, "/v1/customers/globex", Token("csm"))).Status);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnApiKeySentAsABearerToken_Is401SayingWhichHeaderTakesIt(bool jwtConfigured)
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: jwtConfigured ? AgentCrm.Runtime.Tests.Access.AccessHttp.JwtSettings() : null);
+        var key = await app.CreateKeyAsync("ops");
+        Assert.StartsWith("acrm_", key, StringComparison.Ordinal);
+        var (status, body) = await GetAsync(app, "/v1/agents", bearer: key);
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Contains("goes in the X-Api-Key header", JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(key, body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/v1/agents", apiKey: key)).Status);
+    }
+
     [Fact]
     public async Task KeysCreatedWithTheCli_WorkOnARunningServer_UntilRevoked()
     {
