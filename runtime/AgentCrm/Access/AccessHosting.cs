@@ -21,19 +21,38 @@ public static class AccessHosting
         builder.Services.AddSingleton<StreamSlots>();
     }
 
-    /// <summary>The security headers on every answer, first in the pipeline so answers refused before authentication carry them too.</summary>
+    /// <summary>
+    /// The security headers on every answer, first in the pipeline so answers refused before authentication carry them too;
+    /// set again as the answer starts where missing, since an exception handler clears the headers before it writes its
+    /// ProblemDetails (a body malformed at the HTTP level was answered without them).
+    /// </summary>
     public static void UseSecurityHeaders(this WebApplication app) =>
         app.Use(static (context, next) =>
         {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
-            if (context.Request.Path.StartsWithSegments("/v1"))
-                headers.CacheControl = "no-store";
+            SetSecurityHeaders(context, overwrite: true);
+            context.Response.OnStarting(static state =>
+            {
+                SetSecurityHeaders((HttpContext)state, overwrite: false);
+                return Task.CompletedTask;
+            }, context);
             return next(context);
         });
+
+    private static void SetSecurityHeaders(HttpContext context, bool overwrite)
+    {
+        var headers = context.Response.Headers;
+        void Set(string name, string value)
+        {
+            if (overwrite || !headers.ContainsKey(name))
+                headers[name] = value;
+        }
+        Set("X-Content-Type-Options", "nosniff");
+        Set("X-Frame-Options", "DENY");
+        Set("Referrer-Policy", "no-referrer");
+        Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'");
+        if (context.Request.Path.StartsWithSegments("/v1"))
+            Set("Cache-Control", "no-store");
+    }
 
     public static void UseAccess(this WebApplication app)
     {

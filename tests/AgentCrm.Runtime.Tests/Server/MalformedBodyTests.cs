@@ -21,10 +21,13 @@ public sealed class MalformedBodyTests
         await using var app = await AgentCrmApp.StartAsync();
         var key = await app.CreateKeyAsync("integrator");
 
-        var (status, mediaType, body) = await SendAsync(app, key, $"{Event.Length:x}\r\n{Event}\r\nzz\r\nabc\r\n0\r\n\r\n");
+        var (status, mediaType, body, head) = await SendAsync(app, key, $"{Event.Length:x}\r\n{Event}\r\nzz\r\nabc\r\n0\r\n\r\n");
 
         Assert.True(status == 400, $"expected 400, got {status}: {body}");
         AssertProblemNamingTheBody(status, mediaType, body);
+        // The exception handler clears the answer's headers before writing it: the security headers are set again.
+        foreach (var header in new[] { "X-Content-Type-Options: nosniff", "X-Frame-Options: DENY", "Referrer-Policy: no-referrer" })
+            Assert.Contains(header, head.Split("\r\n"));
         Assert.Equal(0, app.Services.GetRequiredService<EventStore>().MaxSeq());
     }
 
@@ -36,7 +39,7 @@ public sealed class MalformedBodyTests
         var half = Event[..(Event.Length / 2)];
 
         // Kestrel's minimum body rate (240 bytes/s after a 5 s grace) ends the wait, not the test.
-        var (status, mediaType, body) = await SendAsync(app, key, $"{half.Length:x}\r\n{half}\r\n");
+        var (status, mediaType, body, _) = await SendAsync(app, key, $"{half.Length:x}\r\n{half}\r\n");
 
         Assert.True(status == 408, $"expected 408, got {status}: {body}");
         AssertProblemNamingTheBody(status, mediaType, body);
@@ -51,7 +54,7 @@ public sealed class MalformedBodyTests
     }
 
     /// <summary>POST /v1/events with a chunked body written as given (framing included); the status, content type and body of the answer.</summary>
-    private static async Task<(int Status, string? MediaType, string Body)> SendAsync(AgentCrmApp app, string key, string chunkedBody)
+    private static async Task<(int Status, string? MediaType, string Body, string Head)> SendAsync(AgentCrmApp app, string key, string chunkedBody)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(app.Address.Host, app.Address.Port);
@@ -72,6 +75,6 @@ public sealed class MalformedBodyTests
         // The body is chunked: the JSON object is what lies between its first '{' and last '}'.
         var start = text.IndexOf('{', head.Length);
         var body = start < 0 ? "" : text[start..(text.LastIndexOf('}') + 1)];
-        return (status, mediaType, body);
+        return (status, mediaType, body, head);
     }
 }
