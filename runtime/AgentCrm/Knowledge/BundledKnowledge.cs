@@ -32,8 +32,18 @@ public static class BundledKnowledge
         }
         var stored = knowledge.ListDocuments().Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         var missing = DocumentFolder.Of(Directory).Files.Where(f => DocumentIds.FromFileName(f) is not { } id || !stored.Contains(id)).ToList();
-        if (missing.Count > 0)
-            await knowledge.IngestFilesAsync(missing, cancellationToken: cancellationToken);
+        try
+        {
+            if (missing.Count > 0)
+                await knowledge.IngestFilesAsync(missing, cancellationToken: cancellationToken);
+        }
+        catch (Ingest.KnowledgeIngestIncompleteException ex) when (ex.InnerException is { } cause)
+        {
+            // Not the user's ingest: "run the same ingest again" would send them looking for one. The marker stays "started".
+            throw new Ingest.KnowledgeIngestIncompleteException(
+                $"storing the bundled knowledge documents failed ({cause.Message.TrimEnd('.')}) after {ex.Stored.Count} of {missing.Count} were stored; "
+                + "the next start (or knowledge command) stores the rest once the knowledge store can be written.", cause);
+        }
         knowledge.WriteMarker(Marker, "done");
     }
 }

@@ -60,6 +60,21 @@ public sealed class BundledKnowledgeTests
     }
 
     [Fact]
+    public async Task AFirstStartWhoseKnowledgeStoreCannotBeWritten_SaysTheNextStartFinishes_NotToRunAnIngest()
+    {
+        // Qdrant configured but not listening: nothing a user ran was an ingest, so "run the same ingest again" misled.
+        var ex = await Assert.ThrowsAsync<AgentCrm.Knowledge.Ingest.KnowledgeIngestIncompleteException>(() => AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Knowledge:IngestBundled"] = "true",
+            ["Knowledge:Provider"] = "Qdrant",
+            ["Knowledge:Qdrant:Url"] = "http://127.0.0.1:9",
+        }));
+        Assert.StartsWith("storing the bundled knowledge documents failed (", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("the next start (or knowledge command) stores the rest", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ingest again", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ALibraryFromBeforeTheMarker_IsTakenAsIngested_ItsDeletionsKept()
     {
         var data = TempDirectory.Create();
