@@ -10,7 +10,9 @@ internal static class CasesCommand
     public static Command Create()
     {
         var cases = new Command("cases", "Labeled case sets for the sandbox.");
-        var name = new Argument<string>("NAME") { Description = "Case set name." };
+        var name = new Argument<string>("NAME") { Description = $"Case set name: {CaseSetStore.NameRule}." };
+        // A name that cannot be registered (its form, a reserved prefix) is a usage error before the data directory is opened.
+        ValueRules.Add(name, n => CaseSetStore.NameProblem(n));
         var file = new Argument<FileInfo>("FILE") { Description = "A CSV (with --mapping) or NDJSON events (with --labels)." };
         var mapping = new Option<FileInfo?>("--mapping") { Description = "YAML mapping of a tabular CSV (see sandbox/mappings/)." };
         var labels = new Option<FileInfo?>("--labels") { Description = "Labels CSV (customerId,cutoff,label) for an NDJSON timeline." };
@@ -53,6 +55,7 @@ internal static class CasesCommand
             return Task.FromResult(0);
         }));
         var removeName = new Argument<string>("NAME") { Description = "Case set name, e.g. upload:3f2a9c0d41be." };
+        ValueRules.Add(removeName, ValueRules.CaseSetName);
         var remove = new Command("remove", "Remove a stored case set (shipped and feedback: sets cannot be removed).") { removeName };
         remove.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {

@@ -16,6 +16,14 @@ internal static class EvaluateCommand
     private static readonly Option<FileInfo?> Labels = new("--labels") { Description = "Labels CSV (customerId,cutoff,label) of the --cases-file NDJSON timeline." };
     private static readonly Option<FileInfo?> Html = new("--html") { Description = "Also write the HTML report to this file." };
 
+    // Once per process (the options are static and the command tree is built per run): a --cases that cannot name a case set
+    // is a usage error, before the data directory is opened; one of the right form that is not registered exits 1.
+    static EvaluateCommand()
+    {
+        ValueRules.Add(Cases, ValueRules.CaseSetName);
+        ValueRules.Add(CaseSet, ValueRules.CaseSetName);
+    }
+
     public static Command Create(Argument<string> versionArg)
     {
         var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html };

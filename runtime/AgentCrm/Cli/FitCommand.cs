@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using AgentCrm.Agents;
-using AgentCrm.Agents.RenewalRisk;
 using AgentCrm.Sandbox;
 using AgentCrm.Sandbox.Fitting;
 using AgentCrm.Sandbox.Fitting.Text;
@@ -22,11 +21,21 @@ internal static class FitCommand
     private static readonly Option<bool> CrossValidate = new("--cv") { Description = "compliance-check clause model: also report document-level 5-fold cross-validation over all contracts, beside a document-level baseline." };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the stratified 70/30 split.", DefaultValueFactory = _ => FitOptions.DefaultSeed };
 
+    /// <summary>The options of the contract clause model, which only compliance-check fits.</summary>
+    private static readonly Option[] ClauseOptions = [Spans, Categories, CrossValidate];
+
+    // Once per process (the options are static and the command tree is built per run): a bad --version is a usage error
+    // naming it, before the data directory is opened, by the rule every manifest's version follows.
+    static FitCommand() => ValueRules.Add(Version, ValueRules.Version);
+
     public static Command Create()
     {
-        var kind = new Argument<string>("KIND") { Description = $"A trainable kind: {RenewalRiskKind.KindName}, {string.Join(", ", TextFitTargets.Kinds)}." };
+        var kind = new Argument<string>("KIND") { Description = $"A trainable kind: {string.Join(", ", AgentFitter.TrainableKinds)}." };
+        // A kind that cannot be fitted is a usage error naming the kinds that can (as a --role not in the list is).
+        kind.AcceptOnlyFromAmong([.. AgentFitter.TrainableKinds]);
         var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out, Spans, Categories, CrossValidate };
-        command.SetAction((p, ct) => AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") is { } outProblem ? Task.FromResult(AgentCrmCli.Fail(outProblem)) : CliHost.RunAsync(p, ct, async (services, token) =>
+        command.SetAction((p, ct) => UsageProblem(p, p.GetValue(kind)!) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
+            : AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") is { } outProblem ? Task.FromResult(AgentCrmCli.Fail(outProblem)) : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             FitOutcome outcome;
             PreparedFit? fit = null;
@@ -122,5 +131,17 @@ internal static class FitCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The clause model's options given for a kind that has none: a usage error naming them. (On compliance-check, whether the
+    /// case set is one of contracts is known only once it is read: that stays the fit's refusal, exit 1.)
+    /// </summary>
+    private static string? UsageProblem(ParseResult p, string kind)
+    {
+        var given = ValueRules.Given(p, ClauseOptions);
+        return given.Count == 0 || kind == Agents.Compliance.ComplianceCheckKind.KindName ? null
+            : $"{string.Join(", ", given)} {(given.Count == 1 ? "applies" : "apply")} only to {Agents.Compliance.ComplianceCheckKind.KindName} " +
+              $"(its clause model, on a contract case set such as cuad), not to {kind}";
     }
 }

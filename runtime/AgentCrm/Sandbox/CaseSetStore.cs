@@ -71,6 +71,21 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
 
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
+    /// <summary>The form of a case set name (<see cref="IsValidName"/>), in words.</summary>
+    public const string NameRule = "a case set name is 1-64 characters: lower-case letters, digits and . _ : -, starting with a letter or digit";
+
+    /// <summary>
+    /// Why a case set cannot be registered under <paramref name="name"/> (its form, or a name reserved for the sets the runtime
+    /// makes), or null. <paramref name="upload"/>: an uploaded case file, which is stored under an <c>upload:</c> name.
+    /// Known from the name alone, so the CLI refuses it before it opens the data directory.
+    /// </summary>
+    public static string? NameProblem(string name, bool upload = false) =>
+        !IsValidName(name) ? NameRule
+        : name.StartsWith(FeedbackPrefix, StringComparison.Ordinal) ? $"names starting with '{FeedbackPrefix}' are reserved for the case sets reviewers' verdicts make"
+        : HoldOutName().IsMatch(name) ? "names ending in ':holdout-<seed>' are reserved for the part of a case set a fit held out"
+        : !upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal) ? $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)"
+        : null;
+
     /// <summary>
     /// Stores an uploaded case file (tabular CSV + mapping, or NDJSON timeline + labels) under its content
     /// name, <c>upload:</c> and the first 12 hex digits of its hash: the same content again reuses the stored
@@ -118,14 +133,8 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken,
         bool upload = false, Action<CaseSet>? ensureScenario = null, bool shipped = false)
     {
-        if (!IsValidName(name))
-            throw new CaseSetException(name, null, null, "a case set name is 1-64 characters: lower-case letters, digits and . _ : -");
-        if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
-            throw new CaseSetException(name, null, null, $"names starting with '{FeedbackPrefix}' are reserved for the case sets reviewers' verdicts make");
-        if (HoldOutName().IsMatch(name))
-            throw new CaseSetException(name, null, null, "names ending in ':holdout-<seed>' are reserved for the part of a case set a fit held out");
-        if (!upload && name.StartsWith(UploadPrefix, StringComparison.Ordinal))
-            throw new CaseSetException(name, null, null, $"names starting with '{UploadPrefix}' are reserved for uploaded case files (POST …/evaluate with a case file)");
+        if (NameProblem(name, upload) is { } nameProblem)
+            throw new CaseSetException(name, null, null, nameProblem);
         // The shipped sets are what they are, whatever the limit on uploads.
         if (!shipped)
             EnsureSize(data, dataName, aux);

@@ -107,13 +107,13 @@ public sealed class ContractCliTests
     }
 
     [Theory]
-    [InlineData("--warmup -1", "agentcrm: --warmup must be 0 or more")]
-    [InlineData("--events 999", "agentcrm: --events must be at least 1000 and --customers at least 1")]
-    public async Task Bench_OutOfRangeSizes_AreOneLine_BeforeAnyWork(string options, string expected)
+    [InlineData("--warmup -1", "agentcrm: --warmup: '-1' is not valid; it takes a whole number, 0 or more (see agentcrm bench --help)")]
+    [InlineData("--events 999", "agentcrm: --events: '999' is not valid; it takes a whole number, 1,000 or more (see agentcrm bench --help)")]
+    public async Task Bench_OutOfRangeSizes_AreUsageErrors_BeforeAnyWork(string options, string expected)
     {
         var result = await CliRunner.RunAsync(["bench", .. options.Split(' ')]);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Equal(expected, result.Stderr.Trim());
         Assert.Equal("", result.Stdout);
     }

@@ -35,11 +35,12 @@ public sealed class FitCliTests
     }
 
     [Fact]
-    public async Task Fit_UnknownKindOrCaseSet_ExitsOneWithOneLine()
+    public async Task Fit_UnknownKindIsAUsageError_UnknownCaseSetExitsOne_OneLineEach()
     {
         var dir = TempDirectory.Create();
         var kind = await CliRunner.RunAsync(["agents", "fit", "crystal-ball", "--cases", "telco-churn", "--data", dir]);
-        Assert.Equal(1, kind.ExitCode);
+        Assert.Equal(2, kind.ExitCode);
+        Assert.StartsWith("agentcrm: KIND: 'crystal-ball' is not valid; it takes one of ", kind.Stderr, StringComparison.Ordinal);
         Assert.Single(kind.Stderr.Trim().Split('\n'));
         var cases = await CliRunner.RunAsync(["agents", "fit", "renewal-risk", "--cases", "nope", "--data", dir]);
         Assert.Equal(1, cases.ExitCode);

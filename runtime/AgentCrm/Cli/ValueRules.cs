@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace AgentCrm.Cli;
+
+/// <summary>
+/// Rules on the form of a value, checked while parsing: a value that breaks one is a usage error (exit 2, one line naming the
+/// option or argument and what it takes, see <see cref="ParseErrors"/>) before the data directory is opened.
+/// </summary>
+internal static class ValueRules
+{
+    /// <summary>Checks the value given to <paramref name="option"/>: <paramref name="problem"/> says what it takes when the value breaks the rule, else null.</summary>
+    public static void Add(Option option, Func<string, string?> problem) =>
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && problem(r.Tokens[^1].Value) is { } what)
+                r.AddError(Message(option.Name, r.Tokens[^1].Value, what));
+        });
+
+    /// <summary>Checks the value given to <paramref name="argument"/>, as <see cref="Add(Option, Func{string, string?})"/> does an option's.</summary>
+    public static void Add(Argument argument, Func<string, string?> problem) =>
+        argument.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && problem(r.Tokens[^1].Value) is { } what)
+                r.AddError(Message(argument.Name, r.Tokens[^1].Value, what));
+        });
+
+    /// <summary>A whole number of at least <paramref name="minimum"/> (one that is not a number at all is the parser's error).</summary>
+    public static Func<string, string?> AtLeast(int minimum) => value =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n < minimum
+            ? $"it takes a whole number, {minimum.ToString("N0", CultureInfo.InvariantCulture)} or more"
+            : null;
+
+    /// <summary>A version as every manifest's is (<see cref="Agents.ManifestReader.IsValidVersion"/>).</summary>
+    public static string? Version(string value) =>
+        Agents.ManifestReader.IsValidVersion(value) ? null : "it takes a version like 1.2.3 or 1.2.3-suffix";
+
+    /// <summary>The name of a case set to read (<see cref="Sandbox.CaseSetStore.IsValidName"/>).</summary>
+    public static string? CaseSetName(string value) =>
+        Sandbox.CaseSetStore.IsValidName(value) ? null : Sandbox.CaseSetStore.NameRule;
+
+    /// <summary>The options of <paramref name="options"/> given on the command line (not their defaults), by name.</summary>
+    public static List<string> Given(ParseResult parse, IEnumerable<Option> options) =>
+        [.. options.Where(o => parse.GetResult(o) is { Implicit: false } r && !(r.Option is Option<bool> && parse.GetValue((Option<bool>)r.Option) is false)).Select(o => o.Name)];
+
+    private static string Message(string name, string value, string problem) => $"{name}: '{value}' is not valid; {problem}";
+}
