@@ -18,16 +18,16 @@ internal static class CasesCommand
         var labels = new Option<FileInfo?>("--labels") { Description = "Labels CSV (customerId,cutoff,label) for an NDJSON timeline." };
         var add = new Command("add", "Register a case set; the same content again is unchanged, other content under a taken name is refused (cases remove it first).") { name, file, mapping, labels };
         // Exactly one of --mapping and --labels: a usage error before the data directory is opened.
+        // A file that is not there fails before the data directory is opened too.
         add.SetAction((p, ct) => (p.GetValue(mapping) is null) == (p.GetValue(labels) is null)
             ? Task.FromResult(AgentCrmCli.Usage("give exactly one of --mapping (tabular CSV) or --labels (NDJSON timeline)", ParseErrors.CommandPath(p)))
+            : ValueRules.MissingFile((p.GetValue(file), "FILE"), (p.GetValue(mapping), "--mapping"), (p.GetValue(labels), "--labels")) is { } missing
+            ? Task.FromResult(AgentCrmCli.Fail(missing))
             : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var store = services.GetRequiredService<CaseSetStore>();
             var data = p.GetValue(file)!;
             var aux = (p.GetValue(mapping) ?? p.GetValue(labels))!;
-            foreach (var f in new[] { data, aux })
-                if (!f.Exists)
-                    return AgentCrmCli.Fail($"no such file: {f.FullName}");
             store.EnsureSize(data, aux);
             var bytes = await File.ReadAllBytesAsync(data.FullName, token);
             var auxBytes = await File.ReadAllBytesAsync(aux.FullName, token);

@@ -28,14 +28,16 @@ internal static class EvaluateCommand
     {
         var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html };
         // Options that do not go together: a usage error before the data directory is opened.
-        command.SetAction((p, ct) => UsageProblem(p) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p))) : CliHost.RunAsync(p, ct, async (services, token) =>
+        // Files that are not there, or an HTML file that cannot be written, fail before it is opened (a report stored and then an
+        // HTML file that cannot be written failed without the report's id).
+        command.SetAction((p, ct) => UsageProblem(p) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
+            : (ValueRules.MissingFile((p.GetValue(CasesFile), "--cases-file"), (p.GetValue(Mapping), "--mapping"), (p.GetValue(Labels), "--labels"))
+               ?? (p.GetValue(Html) is { } target ? HtmlTargetProblem(target) : null)) is { } fileProblem ? Task.FromResult(AgentCrmCli.Fail(fileProblem))
+            : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
             // The version first: an uploaded case file is stored only for a version that exists.
             var record = services.GetRequiredService<AgentRegistry>().Find(agentId, version);
-            // Before the replay: a report stored and then an HTML file that cannot be written failed without the report's id.
-            if (p.GetValue(Html) is { } target && HtmlTargetProblem(target) is { } htmlProblem)
-                return AgentCrmCli.Fail(htmlProblem);
             var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest, token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
@@ -109,9 +111,6 @@ internal static class EvaluateCommand
         if (file is null)
             return (name, null);
         var aux = (mapping ?? labels)!;
-        foreach (var f in new[] { file, aux })
-            if (!f.Exists)
-                return (null, $"no such file: {f.FullName}");
         store.EnsureSize(file, aux);
         var info = await store.AddUploadAsync(mapping is not null ? Sandbox.Cases.CaseSetKinds.Tabular : Sandbox.Cases.CaseSetKinds.Timeline,
             await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agent, cancellationToken);

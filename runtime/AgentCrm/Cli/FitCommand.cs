@@ -24,9 +24,14 @@ internal static class FitCommand
     /// <summary>The options of the contract clause model, which only compliance-check fits.</summary>
     private static readonly Option[] ClauseOptions = [Spans, Categories, CrossValidate];
 
-    // Once per process (the options are static and the command tree is built per run): a bad --version is a usage error
-    // naming it, before the data directory is opened, by the rule every manifest's version follows.
-    static FitCommand() => ValueRules.Add(Version, ValueRules.Version);
+    // Once per process (the options are static and the command tree is built per run): a bad --version (by the rule every
+    // manifest's version follows) or a --categories naming none is a usage error naming it, before the data directory is opened.
+    static FitCommand()
+    {
+        ValueRules.Add(Version, ValueRules.Version);
+        ValueRules.Add(Categories, v => v.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Length > 0 ? null
+            : "it takes clause category names, comma-separated (e.g. cap-on-liability,non-compete)");
+    }
 
     public static Command Create()
     {
@@ -35,7 +40,8 @@ internal static class FitCommand
         kind.AcceptOnlyFromAmong([.. AgentFitter.TrainableKinds]);
         var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out, Spans, Categories, CrossValidate };
         command.SetAction((p, ct) => UsageProblem(p, p.GetValue(kind)!) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
-            : AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") is { } outProblem ? Task.FromResult(AgentCrmCli.Fail(outProblem)) : CliHost.RunAsync(p, ct, async (services, token) =>
+            : (AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") ?? ValueRules.MissingFile((p.GetValue(Spans), "--spans"))) is { } fileProblem ? Task.FromResult(AgentCrmCli.Fail(fileProblem))
+            : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             FitOutcome outcome;
             PreparedFit? fit = null;

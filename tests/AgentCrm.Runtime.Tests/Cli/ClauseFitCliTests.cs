@@ -61,7 +61,7 @@ public sealed class ClauseFitCliTests
 
         var spans = await CliRunner.RunAsync(["agents", "fit", "compliance-check", "--cases", "cuad", "--spans", Path.Combine(dir, "missing.csv"), "--data", dir]);
         Assert.Equal(1, spans.ExitCode);
-        Assert.Contains("does not exist", spans.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"agentcrm: --spans: no such file: {Path.Combine(dir, "missing.csv")}", spans.Stderr, StringComparison.Ordinal);
 
         var strangers = Path.Combine(dir, "strangers.csv");
         await File.WriteAllTextAsync(strangers, "Filename,Cap On Liability\nnot-a-shipped-contract.pdf,\"['Liability is capped at the fees paid.']\"\n");

@@ -12,6 +12,7 @@ public sealed class WrongFormCliTests
     [InlineData("agents fit rules --cases iranian-churn", "agentcrm: KIND: 'rules' is not valid; it takes one of compliance-check, renewal-risk, tender-detection")]
     [InlineData("agents fit renewal-risk --cases iranian-churn --cv", "agentcrm: --cv applies only to compliance-check")]
     [InlineData("agents fit tender-detection --cases canada-tenders --spans s.csv --categories a,b", "agentcrm: --spans, --categories apply only to compliance-check (its clause model, on a contract case set such as cuad), not to tender-detection")]
+    [InlineData("agents fit compliance-check --cases cuad --categories ,", "agentcrm: --categories: ',' is not valid; it takes clause category names")]
     [InlineData("agents fit renewal-risk --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
     [InlineData("agents evaluate renewal-risk@1.0.0 --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
     // cases: a name that cannot be registered, by its form or a prefix the runtime's own sets have.
@@ -40,6 +41,27 @@ public sealed class WrongFormCliTests
         Assert.Matches(@" \(see agentcrm [a-z ]+ --help\)$", result.Stderr.Trim());
         Assert.Equal("", result.Stdout);
         Assert.False(Directory.Exists(data), "the data directory was created for a command line that was refused");
+    }
+
+    [Theory]
+    [InlineData("cases add mine FILE --mapping MAPPING", "agentcrm: FILE: no such file: ")]
+    [InlineData("cases add mine FILE --labels MAPPING", "agentcrm: FILE: no such file: ")]
+    [InlineData("agents evaluate renewal-risk@1.0.0 --cases-file FILE --mapping MAPPING", "agentcrm: --cases-file: no such file: ")]
+    [InlineData("agents fit compliance-check --cases cuad --spans FILE", "agentcrm: --spans: no such file: ")]
+    public async Task Verb_AFileToReadThatIsNotThere_FailsNamingIt_NothingOpened(string commandLine, string expected)
+    {
+        var root = TempDirectory.Create();
+        var data = Path.Combine(root, "data");
+        var missing = Path.Combine(root, "missing.csv");
+        var mapping = Path.Combine(root, "m.yaml");
+        await File.WriteAllTextAsync(mapping, "");
+        var args = commandLine.Split(' ').Select(a => a switch { "FILE" => missing, "MAPPING" => mapping, _ => a });
+
+        var result = await CliRunner.RunAsync([.. args, "--data", data]);
+
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
+        Assert.Equal(expected + missing, result.Stderr.Trim());
+        Assert.False(Directory.Exists(data), "the data directory was created for a file that is not there");
     }
 
     [Fact]
