@@ -140,7 +140,10 @@ internal static class AgentsCommand
     private static string? VersionProblem(string value)
     {
         var at = value.IndexOf('@', StringComparison.Ordinal);
-        return at <= 0 || at == value.Length - 1 ? $"ID@VERSION: '{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0)." : null;
+        if (at <= 0 || at == value.Length - 1)
+            return $"ID@VERSION: '{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0).";
+        // A version no manifest can have names no version to find: said as such, not as "has no version".
+        return ManifestReader.IsValidVersion(value[(at + 1)..]) ? null : $"ID@VERSION: '{value}' is not valid; the version after @ looks like 1.2.3 or 1.2.3-suffix.";
     }
 
     /// <summary>ID@VERSION, split; the argument's validator has refused any other form at parse time.</summary>

@@ -15,6 +15,9 @@ public sealed class WrongFormCliTests
     [InlineData("agents fit compliance-check --cases cuad --categories ,", "agentcrm: --categories: ',' is not valid; it takes clause category names")]
     [InlineData("agents fit renewal-risk --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
     [InlineData("agents evaluate renewal-risk@1.0.0 --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
+    // ID@VERSION: a version no manifest can have (it was "has no version 'x'", exit 1, after opening the directory).
+    [InlineData("agents evaluate renewal-risk@x --cases telco-churn", "agentcrm: ID@VERSION: 'renewal-risk@x' is not valid; the version after @ looks like 1.2.3 or 1.2.3-suffix.")]
+    [InlineData("agents promote renewal-risk@1.0", "agentcrm: ID@VERSION: 'renewal-risk@1.0' is not valid; the version after @ looks like 1.2.3 or 1.2.3-suffix.")]
     // cases: a name that cannot be registered, by its form or a prefix the runtime's own sets have.
     [InlineData("cases add bad|name cases.csv --mapping m.yaml", "agentcrm: NAME: 'bad name' is not valid; a case set name is 1-64 characters: lower-case letters, digits and . _ : -, starting with a letter or digit")]
     [InlineData("cases add feedback:renewal-risk cases.csv --mapping m.yaml", "agentcrm: NAME: 'feedback:renewal-risk' is not valid; names starting with 'feedback:' are reserved")]
