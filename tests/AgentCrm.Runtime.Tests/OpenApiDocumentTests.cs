@@ -35,7 +35,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         { "PUT /v1/customers/{id}/consent", ["application/json"], [400, 413, 415] },
         { "PUT /v1/csms/{csmId}/accounts", ["application/json"], [400, 413, 415] },
         { "POST /v1/webhooks", ["application/json"], [400, 409, 413, 415] },
-        { "POST /v1/audit/verify", ["application/json"], [400, 413, 415] },
+        { "POST /v1/audit/verify", ["application/json", "application/x-www-form-urlencoded"], [400, 413, 415] },
         { "POST /v1/cases/{name}", ["multipart/form-data"], [400, 409, 413] },
         { "POST /v1/knowledge/documents", ["text/markdown", "text/html", "text/plain", "multipart/form-data"], [400, 413] },
     };

@@ -215,13 +215,22 @@ public sealed class AuditLog(SqliteDatabase database)
     {
         Interlocked.Increment(ref _verifyPasses);
         using var connection = database.Open();
-        return Verify(connection);
+        return Verify(connection, anchors: null);
     }
 
-    /// <summary><see cref="Verify()"/> on a connection of its own: the CLI opens a data directory, or a backup, read-only.</summary>
-    public static AuditVerification Verify(SqliteConnection connection)
+    /// <summary>
+    /// <see cref="Verify()"/> on a connection of its own (the CLI opens a data directory, or a backup, read-only), holding the
+    /// log to <paramref name="anchors"/> in the same read (<see cref="CheckAnchors"/>).
+    /// </summary>
+    public static AuditVerification Verify(SqliteConnection connection, IReadOnlyCollection<AuditAnchor>? anchors = null)
     {
         using var tx = connection.BeginTransaction(deferred: true);
+        var pass = Verify(connection, tx);
+        return anchors is { Count: > 0 } ? CheckAnchors(connection, pass, anchors, tx) : pass;
+    }
+
+    private static AuditVerification Verify(SqliteConnection connection, SqliteTransaction tx)
+    {
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit ORDER BY seq";
@@ -265,11 +274,12 @@ public sealed class AuditLog(SqliteDatabase database)
     /// verified records means records were removed, unless they were written after <paramref name="pass"/> began: the
     /// caller passes <paramref name="pass"/> from a verification begun after it obtained the anchors.
     /// </summary>
-    public static AuditVerification CheckAnchors(SqliteConnection connection, AuditVerification pass, IReadOnlyCollection<AuditAnchor> anchors)
+    public static AuditVerification CheckAnchors(SqliteConnection connection, AuditVerification pass, IReadOnlyCollection<AuditAnchor> anchors, SqliteTransaction? tx = null)
     {
         if (!pass.Ok || anchors.Count == 0)
             return pass;
         using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
         cmd.CommandText = "SELECT hash FROM audit WHERE seq = $s";
         var seqParameter = cmd.Parameters.Add("$s", SqliteType.Integer);
         foreach (var anchor in anchors.OrderBy(a => a.Seq))

@@ -32,13 +32,20 @@ internal static class AuditCommand
             if (!File.Exists(path))
                 return Task.FromResult(AgentCrmCli.Fail($"no agentcrm.db in {Path.GetDirectoryName(path)}: nothing to verify (give the data directory, or a copy of a backup, with --data)."));
             AuditVerification result;
-            // Read-only and without the schema: a backup is checked as it is, and a running server's file is only read.
-            using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
+            // Without the schema: a backup is checked as it is. A file with a write-ahead log beside it is in use (a running server)
+            // or was left by one: read through SQLite's read-only mode, which takes in the log. Without one (a backup, a stopped
+            // server's file) it is read as immutable: nothing is written beside it (no -shm), and a read-only folder or file
+            // (an auditor's account, a read-only mount) reads as well.
+            var live = File.Exists(path + "-wal");
+            var source = live
+                ? new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()
+                : $"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False";
+            using (var connection = new SqliteConnection(source))
             {
                 connection.Open();
                 if (!HasAuditLog(connection))
                     return Task.FromResult(AgentCrmCli.Fail($"{path} holds no audit log: it is not an AgentCrm database."));
-                result = AuditLog.CheckAnchors(connection, AuditLog.Verify(connection), anchors);
+                result = AuditLog.Verify(connection, anchors);
             }
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(result, AgentCrmCli.JsonOutput));

@@ -73,7 +73,6 @@ internal static class CliHost
         var created = !File.Exists(storage.DatabasePath);
         var directory = Path.GetDirectoryName(storage.DatabasePath)!;
         var folderWasThere = Directory.Exists(directory);
-        var made = created ? new MadeHere(directory) : null;
         int exit;
         try
         {
@@ -83,14 +82,12 @@ internal static class CliHost
                 await Knowledge.BundledKnowledge.EnsureIngestedAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
             exit = await action(provider, cancellationToken);
         }
-        catch (Exception ex) when (made is not null && AgentCrmCli.IsToldByItsMessage(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (created && AgentCrmCli.IsToldByItsMessage(ex) && !cancellationToken.IsCancellationRequested)
         {
-            // Refused in a directory this verb just made (a mistyped --data: `agents promote` of a version only the real directory
-            // has): nothing of it is left behind, and the one line says where the verb looked.
-            await provider.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            made.Remove();
-            throw new NewDataDirectoryRefusedException($"{ex.Message.TrimEnd()} ({directory} held no agentcrm.db: is --data right? Nothing was left there.)", ex);
+            // Refused in a directory that had no database (a mistyped --data: `agents promote` of a version only the real
+            // directory has): the one line says where the verb looked. What it made there is left: another process (a server
+            // starting, another verb) may be using that directory by now, and nothing tells its files from ours.
+            throw new NewDataDirectoryRefusedException($"{ex.Message.TrimEnd()} (there was no agentcrm.db in {directory}: is --data right? A new data directory was started there.)", ex);
         }
         // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
         if (created && exit == 0)
@@ -99,40 +96,7 @@ internal static class CliHost
                 : $"agentcrm: created a new data directory at {directory} (there was none)");
         return exit;
     }
-
-    /// <summary>What a verb is about to create for a data directory without a database: the folders missing on its path, or the files it will add.</summary>
-    private sealed class MadeHere
-    {
-        private readonly string? _highestMissing;
-        private readonly string _directory;
-        private readonly HashSet<string> _entriesBefore = new(StringComparer.Ordinal);
-
-        public MadeHere(string directory)
-        {
-            _directory = directory;
-            for (var d = Path.GetFullPath(directory); d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d))
-                _highestMissing = d;
-            if (_highestMissing is null)
-                _entriesBefore.UnionWith(Directory.GetFileSystemEntries(directory));
-        }
-
-        public void Remove()
-        {
-            try
-            {
-                if (_highestMissing is not null)
-                    Directory.Delete(_highestMissing, recursive: true);
-                else
-                    foreach (var entry in Directory.GetFiles(_directory).Where(f => !_entriesBefore.Contains(f)))
-                        File.Delete(entry);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Best effort: the refusal is what the user needs to read.
-            }
-        }
-    }
 }
 
-/// <summary>A verb refused in a data directory it had just made (no agentcrm.db was there): removed again, and said so.</summary>
+/// <summary>A verb refused in a data directory that had no agentcrm.db: its one line says so.</summary>
 public sealed class NewDataDirectoryRefusedException(string message, Exception inner) : InvalidOperationException(message, inner);

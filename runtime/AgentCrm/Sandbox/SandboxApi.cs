@@ -301,8 +301,8 @@ public static class SandboxApi
     public static async Task<Results<Created<CaseSetInfo>, Ok<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!CaseSetStore.IsValidName(name))
-            errors["name"] = ["A case set name is 1-64 characters: lower-case letters, digits and . _ : -"];
+        if (CaseSetStore.NameProblem(name) is { } nameProblem)
+            errors["name"] = [$"'{(name.Length <= 80 ? name : name[..80] + "…")}' is not a case set name you can register: {nameProblem}."];
         var (upload, error) = await CaseUploads.ReadAsync(request, "file", errors, store.MaxBytes, cancellationToken);
         if (upload is null)
             return error!;

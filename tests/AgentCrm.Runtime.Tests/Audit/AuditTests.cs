@@ -167,6 +167,12 @@ public sealed class AuditTests
         var fields = errors.EnumerateObject().Select(e => e.Name).ToList();
         Assert.Equal(["anchors[0].hash", "anchors[1].seq", "anchors[2]"], fields.Order());
         Assert.Contains("64 hexadecimal digits", errors.GetProperty("anchors[0].hash")[0].GetString());
+
+        // An empty body is no anchors, whatever type it declares (curl -d '' sends a form's): as before anchors existed.
+        using var empty = await app.Client.PostAsync("/v1/audit/verify", new StringContent("", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
+        using var form = await app.Client.PostAsync("/v1/audit/verify", new StringContent("anchors=1", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.Contains("Send application/json", (await form.ProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("errors").GetProperty("$")[0].GetString());
     }
 
     private static string CopyOf(string dir)

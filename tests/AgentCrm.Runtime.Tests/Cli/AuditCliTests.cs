@@ -48,8 +48,10 @@ public sealed class AuditCliTests
         var anchored = await Run("audit", "verify", "--data", dir, "--anchor", head, "--anchor", head.ToUpperInvariant());
         Assert.True(anchored.ExitCode == 0, anchored.Stderr);
         Assert.Contains("2 anchors held", anchored.Stdout);
-        // Read-only: no schema applied, no built-in registered, no record appended.
+        // Read-only: no schema applied, no built-in registered, no record appended; a file without a write-ahead log beside it
+        // is read as immutable, so nothing is written beside it either (a backup's folder may be read-only).
         Assert.Equal(before, Sha256Of(db));
+        Assert.Equal(["agentcrm.db"], Directory.GetFiles(dir, "agentcrm.db*").Select(Path.GetFileName));
     }
 
     [Fact]
