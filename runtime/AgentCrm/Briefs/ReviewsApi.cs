@@ -116,8 +116,12 @@ public sealed partial class AutoSuspension(BriefStore briefs, AgentRegistry regi
             if (registry.Find(agentId, version).State != AgentState.Active)
                 return;
             var reason = $"veto rate {rate:0.00} over its latest {count} briefs exceeds {o.MaxVetoRate:0.00}";
-            var fallback = await registry.SuspendAsync(agentId, version, "system:auto-suspension", reason, cancellationToken);
-            LogSuspended(agentId, version, reason, fallback?.Version ?? "none");
+            await registry.SuspendAsync(agentId, version, "system:auto-suspension", reason, cancellationToken);
+            // Who serves now, whatever the suspension changed: the version it handed over to, a canary that took every customer,
+            // or the primary a suspended canary leaves serving.
+            var serving = registry.Versions(agentId).Where(v => v.State == AgentState.Active)
+                .Select(v => v.CanaryPercent < 100 ? $"{v.Version} (canary, {v.CanaryPercent}%)" : v.Version).ToList();
+            LogSuspended(agentId, version, reason, serving.Count == 0 ? "none" : string.Join(", ", serving));
         }
         catch (AgentNotFoundException)
         {
