@@ -88,6 +88,10 @@ public static partial class ManifestReader
         {
             throw new ManifestException("$", AgentCrm.Server.JsonSyntax.Describe(ex, Encoding.UTF8.GetBytes(body)));
         }
+        catch (AgentCrm.Sandbox.Cases.YamlDuplicateKeyException ex)
+        {
+            throw new ManifestException(ex.Path, $"line {ex.Start.Line}: {ex.Reason}");
+        }
         catch (YamlException ex)
         {
             throw new ManifestException("$", $"Malformed YAML (line {ex.Start.Line}, column {ex.Start.Column}): {ex.InnerException?.Message ?? ex.Message}");

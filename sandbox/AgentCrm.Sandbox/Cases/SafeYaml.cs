@@ -21,8 +21,37 @@ public static class SafeYaml
     {
         var parser = new Parser(new StringReader(text));
         var depth = 0;
+        // Where the parser is, for a key given twice: named by its path (rules.conditions[1].when), as JSON bodies name theirs.
+        var frames = new Stack<Frame>();
         while (parser.MoveNext())
         {
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart:
+                    if (frames.TryPeek(out var holder))
+                        holder.NodeStarts();
+                    frames.Push(new Frame(parser.Current is MappingStart));
+                    break;
+                case MappingEnd or SequenceEnd:
+                    frames.Pop();
+                    if (frames.TryPeek(out var parent))
+                        parent.NodeEnded();
+                    break;
+                case Scalar scalar when frames.TryPeek(out var frame):
+                    if (frame.IsMapping && frame.ExpectsKey)
+                    {
+                        if (!frame.Keys.Add(scalar.Value))
+                            throw new YamlDuplicateKeyException(scalar.Start, scalar.End, Path(frames, scalar.Value), scalar.Value);
+                        frame.Key = scalar.Value;
+                        frame.ExpectsKey = false;
+                    }
+                    else
+                        frame.ValueDone();
+                    break;
+                case DocumentEnd:
+                    frames.Clear();
+                    break;
+            }
             switch (parser.Current)
             {
                 case AnchorAlias alias:
@@ -43,4 +72,65 @@ public static class SafeYaml
         stream.Load(new StringReader(text));
         return stream;
     }
+
+    private static string Path(Stack<Frame> frames, string key)
+    {
+        var path = new System.Text.StringBuilder();
+        // The stack enumerates from the top; the path reads from the root. The top frame is the mapping the key is in.
+        foreach (var f in frames.Reverse().SkipLast(1))
+            if (f.IsMapping)
+                path.Append(path.Length > 0 ? "." : "").Append(f.Key);
+            else
+                path.Append('[').Append(f.Index).Append(']');
+        return path.Append(path.Length > 0 ? "." : "").Append(key).ToString();
+    }
+
+    /// <summary>A mapping (its keys so far, the current one, whether a key comes next) or a sequence (the current index).</summary>
+    private sealed class Frame(bool isMapping)
+    {
+        public bool IsMapping { get; } = isMapping;
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        public string? Key { get; set; }
+        public bool ExpectsKey { get; set; } = true;
+        public int Index { get; private set; }
+
+        /// <summary>A key that is itself a mapping or a list (refused later, when the tree is read): its end is not a value's.</summary>
+        private bool _nodeIsKey;
+
+        public void ValueDone()
+        {
+            if (IsMapping)
+                ExpectsKey = true;
+            else
+                Index++;
+        }
+
+        public void NodeStarts()
+        {
+            if (IsMapping && ExpectsKey)
+            {
+                _nodeIsKey = true;
+                ExpectsKey = false;
+                Key = "?";
+            }
+        }
+
+        public void NodeEnded()
+        {
+            if (_nodeIsKey)
+                _nodeIsKey = false;
+            else
+                ValueDone();
+        }
+    }
+}
+
+/// <summary>A mapping that gives a key twice: <see cref="Path"/> is where (<c>rules.conditions[1].when</c>), the error's mark its line.</summary>
+public sealed class YamlDuplicateKeyException(Mark start, Mark end, string path, string key)
+    : YamlException(start, end, $"'{key}' is given twice; give each field once.")
+{
+    public string Path { get; } = path;
+
+    /// <summary>The reason without the marks YamlException puts in front of its message.</summary>
+    public string Reason { get; } = $"'{key}' is given twice; give each field once.";
 }

@@ -51,6 +51,20 @@ public sealed class ManifestSchemaTests
         Assert.Contains("2 documents", two.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A key given twice is named by its path and line, as a JSON manifest's duplicate is (it was under "$").</summary>
+    [Theory]
+    [InlineData("id: a\nversion: 1.0.0\nkind: rules\nversion: 1.0.1\n", "version", 4)]
+    [InlineData("id: a\nversion: 1.0.0\nkind: rules\nrules:\n  conditions:\n    - name: x\n      when: a == 1\n    - name: y\n      when: b == 1\n      when: c == 1\n", "rules.conditions[1].when", 10)]
+    [InlineData("id: a\nversion: 1.0.0\nkind: rules\nparameters: {k: 1, k: 2}\n", "parameters.k", 4)]
+    [InlineData("id: a\nversion: 1.0.0\nkind: rules\nreads: [x, y]\ngate:\n  minCases: 1\n  minCases: 2\n", "gate.minCases", 7)]
+    public void AKeyGivenTwice_IsNamedByItsPathAndLine(string yaml, string path, int line)
+    {
+        var ex = Assert.Throws<ManifestException>(() => ManifestReader.Parse(yaml, "application/yaml"));
+        var (field, messages) = Assert.Single(ex.Errors);
+        Assert.Equal(path, field);
+        Assert.Equal($"line {line}: '{path.Split('.')[^1].Split(']')[^1]}' is given twice; give each field once.", Assert.Single(messages));
+    }
+
     /// <summary>An editor's view: ajv (draft 2020-12, via npm) accepts the shipped example and refuses a broken manifest.</summary>
     [Fact]
     public async Task Ajv_AcceptsTheExample_RefusesAMissingWhenAndAnUnknownPolicy()
