@@ -34,6 +34,7 @@ public static class AgentCrmCli
         // Per run: a run in the same process (tests) must not tell an earlier run's interruption.
         Volatile.Write(ref _kept, null);
         Volatile.Write(ref _finishing, 0);
+        StartedDirectory = null;
         var root = new RootCommand("AgentCrm: scenario agents that turn CRM signals into briefs for customer-success managers.");
         root.Options.Add(Data);
         root.Options.Add(Json);
@@ -189,7 +190,7 @@ public static class AgentCrmCli
         ex is ManifestException or AgentNotFoundException or AgentConflictException or IOException or UnauthorizedAccessException
             or Sandbox.GateRefusedException or Sandbox.CaseSetNotFoundException or Sandbox.CaseSetConflictException or Sandbox.CaseSetScenarioException or AgentCrm.Sandbox.Cases.CaseSetException
             or Knowledge.Ingest.KnowledgeInputException or Knowledge.Ingest.KnowledgeIngestIncompleteException or Access.ApiKeyException
-            or Server.DataDirectoryInUseException or Cli.NewDataDirectoryRefusedException;
+            or Server.DataDirectoryInUseException;
 
     /// <summary>How long a verb other than serve has to stop after SIGINT or SIGTERM before the process ends without it.</summary>
     private static readonly TimeSpan VerbStopTimeout = TimeSpan.FromSeconds(5);
@@ -247,8 +248,19 @@ public static class AgentCrmCli
         return 2;
     }
 
+    /// <summary>The data directory this run's verb started (it held no agentcrm.db), or null: a failure there says so.</summary>
+    internal static string? StartedDirectory
+    {
+        get => Volatile.Read(ref _startedDirectory);
+        set => Volatile.Write(ref _startedDirectory, value);
+    }
+
+    private static string? _startedDirectory;
+
     public static int Fail(string message)
     {
+        if (StartedDirectory is { } started)
+            message = $"{message.TrimEnd()} (there was no agentcrm.db in {started}: is --data right? A new data directory was started there.)";
         // A message may quote a file's content (a CSV cell, a label): printed as the text report prints case-file names.
         Console.Error.WriteLine($"agentcrm: {Sandbox.Reports.ReportText.Printable(message.ReplaceLineEndings(" "))}");
         return 1;

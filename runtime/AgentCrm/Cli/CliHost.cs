@@ -73,22 +73,16 @@ internal static class CliHost
         var created = !File.Exists(storage.DatabasePath);
         var directory = Path.GetDirectoryName(storage.DatabasePath)!;
         var folderWasThere = Directory.Exists(directory);
-        int exit;
-        try
-        {
-            await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
-            await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
-            if (knowledge)
-                await Knowledge.BundledKnowledge.EnsureIngestedAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
-            exit = await action(provider, cancellationToken);
-        }
-        catch (Exception ex) when (created && AgentCrmCli.IsToldByItsMessage(ex) && !cancellationToken.IsCancellationRequested)
-        {
-            // Refused in a directory that had no database (a mistyped --data: `agents promote` of a version only the real
-            // directory has): the one line says where the verb looked. What it made there is left: another process (a server
-            // starting, another verb) may be using that directory by now, and nothing tells its files from ours.
-            throw new NewDataDirectoryRefusedException($"{ex.Message.TrimEnd()} (there was no agentcrm.db in {directory}: is --data right? A new data directory was started there.)", ex);
-        }
+        await provider.GetRequiredService<AgentRegistry>().InitializeAsync(cancellationToken);
+        // The database is there now. A verb refused in it (a mistyped --data: `agents promote` of a version only the real
+        // directory has) says where it looked, in its one line (AgentCrmCli.Fail). What it made is left: another process may be
+        // using the directory by then.
+        if (created)
+            AgentCrmCli.StartedDirectory = directory;
+        await provider.GetRequiredService<CaseSetStore>().SeedBuiltInsAsync(cancellationToken);
+        if (knowledge)
+            await Knowledge.BundledKnowledge.EnsureIngestedAsync(provider.GetRequiredService<Knowledge.Retrieval.KnowledgeService>(), cancellationToken);
+        var exit = await action(provider, cancellationToken);
         // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
         if (created && exit == 0)
             Console.Error.WriteLine(folderWasThere
@@ -98,5 +92,3 @@ internal static class CliHost
     }
 }
 
-/// <summary>A verb refused in a data directory that had no agentcrm.db: its one line says so.</summary>
-public sealed class NewDataDirectoryRefusedException(string message, Exception inner) : InvalidOperationException(message, inner);

@@ -89,6 +89,8 @@ public sealed class CliErgonomicsTests
         var yaml = Path.Combine(dir, "broken.yaml");
         await File.WriteAllTextAsync(yaml, "id: [\n");
 
+        // A data directory in use (a refusal in a new one also says where it looked).
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "list", "--data", dir])).ExitCode);
         var notAnObject = await CliRunner.RunAsync(["agents", "register", text, "--data", dir]);
         var malformed = await CliRunner.RunAsync(["agents", "register", yaml, "--data", dir]);
         var folder = await CliRunner.RunAsync(["agents", "register", dir, "--data", dir]);

@@ -14,6 +14,15 @@ public sealed class MistypedDataCliTests
     }
 
     [Fact]
+    public async Task AVerbsOwnFailure_InAMistypedDirectory_NamesItToo()
+    {
+        var typo = Path.Combine(TempDirectory.Create(), "dta");
+        var remove = await CliRunner.RunAsync(["webhooks", "remove", "wh_nope", "--data", typo]);
+        Assert.Equal(1, remove.ExitCode);
+        Assert.Equal($"agentcrm: no webhook 'wh_nope' (webhooks list shows them) (there was no agentcrm.db in {typo}: is --data right? A new data directory was started there.)\n", remove.Stderr);
+    }
+
+    [Fact]
     public async Task Refused_WhereTheDataIs_SaysNothingOfANewDirectory()
     {
         var dir = TempDirectory.Create();

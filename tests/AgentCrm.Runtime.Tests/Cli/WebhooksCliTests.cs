@@ -116,6 +116,7 @@ public sealed class WebhooksCliTests
     public async Task Add_AnAgentTheRegistryDoesNotKnow_FailsNamingAgent_NothingStored()
     {
         var data = TempDirectory.Create();
+        Assert.Equal(0, (await RunAsync(data, "webhooks", "list")).ExitCode);
 
         var result = await RunAsync(data, "webhooks", "add", "https://example.com/hook", "--agent", "no-such-agent");
 
