@@ -33,6 +33,12 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// <summary>Longest document text kept (characters); the rest is cut so a turn's state stays bounded.</summary>
     public const int MaxDocumentChars = 200_000;
 
+    /// <summary>A news item's or a document's title, and a news item's buyer, as kept (longer is cut): a headline, not a text.</summary>
+    public const int MaxTitleChars = 1_000;
+
+    /// <summary>A news item's description as kept (longer is cut): the 20 items kept stay within about 0.5 MB whatever is sent.</summary>
+    public const int MaxNewsDescriptionChars = 10_000;
+
     public string CustomerId { get; set; } = "";
 
     /// <summary>Highest inbox sequence applied (embedded intake delivers each customer's events in order).</summary>

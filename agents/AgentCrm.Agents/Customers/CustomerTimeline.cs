@@ -130,11 +130,19 @@ public static class CustomerTimeline
         var text = e.Str("text") ?? "";
         if (text.Length > CustomerState.MaxDocumentChars)
             text = text[..CustomerState.MaxDocumentChars];
-        Keep(s.Documents, new DocumentInfo(e.OccurredAt, e.Str("docType")?.ToLowerInvariant(), e.Str("title"), text, e.Id), CustomerState.DocumentCapacity, d => d.At);
+        Keep(s.Documents, new DocumentInfo(e.OccurredAt, Cut(e.Str("docType"), CustomerState.MaxTitleChars)?.ToLowerInvariant(), Cut(e.Str("title"), CustomerState.MaxTitleChars), text, e.Id),
+            CustomerState.DocumentCapacity, d => d.At);
     }
 
+    /// <summary>
+    /// What the state keeps of a news item is cut to a headline's and a summary's length: an integrator's 700,000-character
+    /// descriptions kept 17.5 MB per customer in its state, written back on every turn.
+    /// </summary>
     private static void ApplyNews(CustomerState s, CrmEvent e) =>
-        Keep(s.News, new NewsInfo(e.OccurredAt, e.Str("title"), e.Str("buyer"), e.Str("description"), e.Id), CustomerState.NewsCapacity, n => n.At);
+        Keep(s.News, new NewsInfo(e.OccurredAt, Cut(e.Str("title"), CustomerState.MaxTitleChars), Cut(e.Str("buyer"), CustomerState.MaxTitleChars),
+            Cut(e.Str("description"), CustomerState.MaxNewsDescriptionChars), e.Id), CustomerState.NewsCapacity, n => n.At);
+
+    private static string? Cut(string? text, int max) => text is { } t && t.Length > max ? t[..max] : text;
 
     /// <summary>Inserts in event-time order (late events land in place) and drops the oldest beyond the capacity.</summary>
     private static void Keep<T>(List<T> list, T item, int capacity, Func<T, DateTimeOffset> at)

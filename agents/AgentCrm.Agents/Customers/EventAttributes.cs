@@ -15,24 +15,31 @@ public static partial class EventAttributes
 
     private static readonly Dictionary<string, Dictionary<string, Rule>> ByType = new(StringComparer.Ordinal)
     {
-        ["profile"] = new() { ["name"] = Rule.Text, ["segment"] = Rule.Text, ["domain"] = Rule.Text, ["customerSince"] = Rule.Date },
+        ["profile"] = new() { ["name"] = Rule.TextUpTo(CustomerState.MaxTitleChars), ["segment"] = Rule.TextUpTo(CustomerState.MaxTitleChars), ["domain"] = Rule.TextUpTo(MaxDomainChars), ["customerSince"] = Rule.Date },
         ["contract"] = new()
         {
             ["contractType"] = Rule.ContractType, ["startDate"] = Rule.Date, ["endDate"] = Rule.Date,
-            ["value"] = Rule.Number, ["autoRenew"] = Rule.Flag, ["status"] = Rule.Text,
+            ["value"] = Rule.Number, ["autoRenew"] = Rule.Flag, ["status"] = Rule.TextUpTo(EventIds.MaxLength),
         },
         ["usage"] = new() { ["quantity"] = Rule.Number },
-        ["support_ticket"] = new() { ["ticketId"] = Rule.Text, ["status"] = Rule.OneOf("open", "resolved", "closed", "solved"), ["priority"] = Rule.OneOf("low", "normal", "high", "urgent", "critical") },
-        ["invoice"] = new() { ["invoiceId"] = Rule.Text, ["amount"] = Rule.Number, ["dueDate"] = Rule.Date, ["status"] = Rule.OneOf("open", "paid", "overdue") },
-        ["payment"] = new() { ["invoiceId"] = Rule.Text, ["amount"] = Rule.Number, ["status"] = Rule.OneOf("succeeded", "failed", "declined", "error") },
+        ["support_ticket"] = new() { ["ticketId"] = Rule.TextUpTo(EventIds.MaxLength), ["status"] = Rule.OneOf("open", "resolved", "closed", "solved"), ["priority"] = Rule.OneOf("low", "normal", "high", "urgent", "critical") },
+        ["invoice"] = new() { ["invoiceId"] = Rule.TextUpTo(EventIds.MaxLength), ["amount"] = Rule.Number, ["dueDate"] = Rule.Date, ["status"] = Rule.OneOf("open", "paid", "overdue") },
+        ["payment"] = new() { ["invoiceId"] = Rule.TextUpTo(EventIds.MaxLength), ["amount"] = Rule.Number, ["status"] = Rule.OneOf("succeeded", "failed", "declined", "error") },
         ["nps"] = new() { ["score"] = Rule.Between(0, 10) },
-        ["web_visit"] = new() { ["url"] = Rule.Text, ["category"] = Rule.Text, ["visitorId"] = Rule.Text, ["visitorDomain"] = Rule.Text, ["visitorEmail"] = Rule.Text, ["email"] = Rule.Text },
+        ["web_visit"] = new()
+        {
+            ["url"] = Rule.Text, ["category"] = Rule.TextUpTo(EventIds.MaxLength), ["visitorId"] = Rule.TextUpTo(EventIds.MaxLength), ["visitorDomain"] = Rule.TextUpTo(MaxDomainChars),
+            ["visitorEmail"] = Rule.TextUpTo(MaxDomainChars), ["email"] = Rule.TextUpTo(MaxDomainChars),
+        },
         ["document"] = new() { ["text"] = Rule.Text, ["docType"] = Rule.Text, ["title"] = Rule.Text },
         ["news"] = new() { ["title"] = Rule.Text, ["buyer"] = Rule.Text, ["description"] = Rule.Text },
     };
 
+    /// <summary>An e-mail address or a domain: 254 characters at most in SMTP, 253 in DNS; refused past 320.</summary>
+    public const int MaxDomainChars = 320;
+
     /// <summary>Every event's <c>category</c> is counted (<c>events.count30d.TYPE.CATEGORY</c>), so it is text on every type.</summary>
-    private static readonly Dictionary<string, Rule> Common = new(StringComparer.Ordinal) { ["category"] = Rule.Text };
+    private static readonly Dictionary<string, Rule> Common = new(StringComparer.Ordinal) { ["category"] = Rule.TextUpTo(EventIds.MaxLength) };
 
     /// <summary>
     /// The largest magnitude a number may have (10^15, past any real quantity or amount and within the integers a
@@ -101,6 +108,13 @@ public static partial class EventAttributes
     private sealed record Rule(Func<JsonElement, string?> Check)
     {
         public static readonly Rule Text = new(v => EventAttributes.Text(v) is null ? $"must be text, not {Describe(v)}." : null);
+
+        /// <summary>
+        /// Text the customer's state keeps as a key or beside every visit (a ticket's or invoice's id, a visitor, a domain): at
+        /// most <paramref name="max"/> characters, refused beyond, since cutting it would merge two ids into one.
+        /// </summary>
+        public static Rule TextUpTo(int max) => new(v => EventAttributes.Text(v) is not { } s ? $"must be text, not {Describe(v)}."
+            : s.Length > max ? $"is longer than {max:N0} characters." : null);
 
         public static readonly Rule Number = new(v => EventAttributes.Number(v) is null ? $"must be a number of at most {MaxMagnitude:0e0} in magnitude, not {Describe(v)}." : null);
 

@@ -39,6 +39,39 @@ public sealed class BoundedStateTests
     }
 
     [Fact]
+    public void NewsWithHugeTexts_AreKeptAsHeadlineAndSummary_StateStaysUnderAMegabyte()
+    {
+        // 20 items of 700,000 characters kept 17.5 MB in one customer's state, written back on every turn.
+        var s = new CustomerState();
+        var huge = new string('x', 700_000);
+        for (var i = 0; i < CustomerState.NewsCapacity + 5; i++)
+            CustomerTimeline.Apply(s, E($"news-{i}", "news", Start.AddMinutes(i), new { title = huge, buyer = huge, description = huge }));
+
+        Assert.Equal(CustomerState.NewsCapacity, s.News.Count);
+        Assert.All(s.News, n => Assert.Equal((CustomerState.MaxTitleChars, CustomerState.MaxTitleChars, CustomerState.MaxNewsDescriptionChars),
+            (n.Title!.Length, n.Buyer!.Length, n.Description!.Length)));
+        Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(s, Web).Length, 1, 1024 * 1024);
+    }
+
+    [Theory]
+    [InlineData("support_ticket", "ticketId", 200)]
+    [InlineData("invoice", "invoiceId", 200)]
+    [InlineData("web_visit", "visitorId", 200)]
+    [InlineData("web_visit", "visitorEmail", 320)]
+    [InlineData("profile", "domain", 320)]
+    [InlineData("profile", "name", 1000)]
+    [InlineData("usage", "category", 200)]
+    public void AKeyOrNameTheStateKeeps_LongerThanItsLimit_IsRefusedAtIntake(string type, string attribute, int max)
+    {
+        JsonElement Attributes(int length) => JsonSerializer.SerializeToElement(new Dictionary<string, string> { [attribute] = new string('a', length) });
+
+        Assert.Empty(EventAttributes.Problems(type, Attributes(max)));
+        var (name, problem) = Assert.Single(EventAttributes.Problems(type, Attributes(max + 1)));
+        Assert.Equal(attribute, name);
+        Assert.Equal($"{attribute} is longer than {max:N0} characters.", problem);
+    }
+
+    [Fact]
     public void ManyOpenTickets_ClosedOnesAreForgottenFirst()
     {
         var s = new CustomerState();
