@@ -14,9 +14,12 @@ public static class KnowledgeFileIngest
     /// Ingests files, each under the id its name gives (<see cref="DocumentIds.FromFileName"/>). Every file is read and parsed
     /// before any is stored, so one bad file (empty, binary, unknown type, an id another file also gives) stores nothing.
     /// Documents are then stored one by one: a store failure halfway throws <see cref="KnowledgeIngestIncompleteException"/>
-    /// naming those already stored.
+    /// naming those already stored. With <c>storing</c>, called once every file is read and checked and before the first
+    /// document is stored, the cancellation token is no longer heeded from then on, so a stop never leaves some documents
+    /// stored and the caller told none were (the CLI holds a signal off until its audit is written).
     /// </summary>
-    public static async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(this KnowledgeService service, IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(this KnowledgeService service, IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null,
+        CancellationToken cancellationToken = default, Action? storing = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(files);
@@ -49,12 +52,14 @@ public static class KnowledgeFileIngest
         }
 
         var results = new List<IngestResult>();
+        cancellationToken.ThrowIfCancellationRequested();
+        storing?.Invoke();
         progress?.Report((0, documents.Count));
         foreach (var (file, text, type, id) in documents)
         {
             try
             {
-                results.Add(await service.IngestAsync(text, type, id, cancellationToken: cancellationToken));
+                results.Add(await service.IngestAsync(text, type, id, cancellationToken: storing is null ? cancellationToken : CancellationToken.None));
             }
             catch (Exception exception) when (exception is not OperationCanceledException and not KnowledgeInputException)
             {

@@ -41,9 +41,12 @@ internal static class KnowledgeCommand
             }
             var json = p.GetValue(AgentCrmCli.Json);
             var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
-            var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token);
+            // Once storing begins, a signal waits for it and its audit (a stop between documents stored some, audited none, and
+            // said "nothing was ingested"); a second signal still ends the verb, and the next start audits what it stored.
+            var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token, storing: AgentCrmCli.Finishing);
             bar?.Done();
-            await services.GetRequiredService<KnowledgeAudit>().IngestedAsync(CliHost.Actor, results, token);
+            await services.GetRequiredService<KnowledgeAudit>().IngestedAsync(CliHost.Actor, results, CancellationToken.None);
+            AgentCrmCli.Kept($"{Counted.Of(results.Count, "document")} {(results.Count == 1 ? "was" : "were")} ingested and audited");
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));
             else

@@ -149,6 +149,9 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             _parsing.Release();
         }
         ensureScenario?.Invoke(set);
+        // Stopped while parsing (Ctrl+C, a client gone): nothing is stored. Past this point the write is queued and commits
+        // whoever waits for it, so it is waited for to the end: a caller told "not added" must not find it added.
+        cancellationToken.ThrowIfCancellationRequested();
         var info = new CaseSetInfo(name, kind, set.Hash, set.Cases.Count, set.Positives, time.GetUtcNow());
         // Insert-if-absent and the read of what holds the name are one write, so two adds of one name cannot both win.
         var stored = await writer.WriteAsync(ctx =>
@@ -167,7 +170,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             using var reader = read.ExecuteReader();
             reader.Read();
             return ReadInfo(reader);
-        }).WaitAsync(cancellationToken);
+        });
         if (stored is null)
         {
             Keep(set);

@@ -28,12 +28,70 @@ public sealed class InterruptedCliTests
     }
 
     [Fact]
+    public async Task ACasesAddStoppedWhileParsing_SaysWhatHappened_AndTheListAgrees()
+    {
+        // Stopped while a large timeline was parsed, it said "the case set was not added" and stored it anyway: the write went
+        // on after the signal. Whatever the moment, the line and the list must agree.
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["cases", "list", "--data", dir])).ExitCode);
+        var (ndjson, labels) = AgentCrm.Runtime.Tests.Sandbox.CaseFiles.Timeline(8_000, DateTimeOffset.UtcNow.AddDays(-1));
+        var events = Path.Combine(dir, "big.ndjson");
+        var labelsFile = Path.Combine(dir, "big.csv");
+        await File.WriteAllTextAsync(events, ndjson);
+        await File.WriteAllTextAsync(labelsFile, labels);
+
+        var result = await RunAndSignalAsync(["cases", "add", "big", events, "--labels", labelsFile, "--data", dir], 2, () => Task.Delay(TimeSpan.FromSeconds(1)));
+
+        var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
+        var stored = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray().Any(s => s.GetProperty("name").GetString() == "big");
+        if (result.ExitCode == 130)
+        {
+            Assert.Equal("agentcrm: interrupted by SIGINT; the case set was not added.", result.Stderr.Trim());
+            Assert.False(stored, "told the case set was not added, but it is listed");
+        }
+        else
+        {
+            Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
+            Assert.True(stored, "the add ended well but the set is not listed");
+        }
+    }
+
+    [Fact]
     public async Task AKnowledgeIngestStoppedMidRun_SaysNothingWasIngested()
     {
         var dir = TempDirectory.Create();
         var document = Fifo(dir, "policy.md");
         var result = await RunAndSignalAsync(["knowledge", "ingest", document, "--data", dir], 15);
         Assert.Equal((143, "agentcrm: interrupted by SIGTERM; nothing was ingested."), (result.ExitCode, result.Stderr.Trim()));
+    }
+
+    [Fact]
+    public async Task AKnowledgeIngestStoppedWhileStoring_SaysWhatWasIngested_AndAuditsIt()
+    {
+        // Stopped between documents it had stored some, audited none, and said "nothing was ingested".
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["keys", "list", "--data", dir])).ExitCode);
+        var folder = Path.Combine(dir, "docs");
+        Directory.CreateDirectory(folder);
+        var gdpr = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "knowledge", "data")).OrderByDescending(f => new FileInfo(f).Length).First();
+        for (var i = 0; i < 12; i++)
+            File.Copy(gdpr, Path.Combine(folder, $"copy-{i}{Path.GetExtension(gdpr)}"));
+
+        var result = await RunAndSignalAsync(["knowledge", "ingest", folder, "--data", dir], 2, () => Task.Delay(TimeSpan.FromSeconds(2)));
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM audit WHERE action = 'knowledge.ingested' AND subject LIKE 'knowledge:copy-%'";
+        var audited = (long)count.ExecuteScalar()!;
+        if (result.Stderr.Contains("nothing was ingested", StringComparison.Ordinal))
+            Assert.Equal(0, audited);
+        else if (result.ExitCode == 130)
+            Assert.Equal($"agentcrm: interrupted by SIGINT; 12 documents were ingested and audited.", result.Stderr.Trim());
+        else
+            Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
+        if (!result.Stderr.Contains("nothing was ingested", StringComparison.Ordinal))
+            Assert.Equal(12, audited);
     }
 
     [Fact]
