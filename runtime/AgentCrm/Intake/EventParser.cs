@@ -231,8 +231,20 @@ public static partial class EventParser
     public static bool TryParseTimestamp(string raw, out DateTimeOffset value)
     {
         value = default;
-        return Iso8601().IsMatch(raw)
-            && DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
+        if (!Iso8601().IsMatch(raw))
+            return false;
+        // Go's RFC3339Nano and Java's Instant write 8 or 9 fractional digits; a DateTimeOffset holds 7 (100 ns), and .NET
+        // refuses more: the digits past the seventh are dropped.
+        var dot = raw.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0)
+        {
+            var end = dot + 1;
+            while (end < raw.Length && char.IsAsciiDigit(raw[end]))
+                end++;
+            if (end - dot - 1 > 7)
+                raw = string.Concat(raw.AsSpan(0, dot + 8), raw.AsSpan(end));
+        }
+        return DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
     }
 
     private static string Describe(JsonValueKind kind) => kind switch
@@ -247,7 +259,7 @@ public static partial class EventParser
 
     private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$")]
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:\d{2})$")]
     private static partial Regex Iso8601();
 
     internal static bool IsNdjson(string? contentType) =>

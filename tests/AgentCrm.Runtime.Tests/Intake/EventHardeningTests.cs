@@ -28,6 +28,19 @@ public sealed class EventHardeningTests(EventHardeningTests.Server server) : ICl
         return problem.GetProperty("errors");
     }
 
+    [Theory]
+    [InlineData("2026-12-01T09:00:00.123456789Z", 1234567)]
+    [InlineData("2026-12-01T10:00:00.12345678+01:00", 1234567)]
+    [InlineData("2026-12-01T09:00:00.1234567Z", 1234567)]
+    [InlineData("2026-12-01T09:00:00.5Z", 5000000)]
+    public void Timestamps_WithUpTo9FractionalDigits_AreRead_PastTheSeventhDropped(string raw, long ticksInSecond)
+    {
+        // Go's time.RFC3339Nano and Java's Instant.toString() write 9 digits; they were refused as "not an ISO 8601 timestamp".
+        Assert.True(EventParser.TryParseTimestamp(raw, out var at));
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero).AddTicks(ticksInSecond), at.ToUniversalTime());
+        Assert.False(EventParser.TryParseTimestamp("2026-12-01T09:00:00.1234567890Z", out _));
+    }
+
     [Fact]
     public async Task InvalidUtf8_InCustomerId_IsA400NamingIt()
     {
