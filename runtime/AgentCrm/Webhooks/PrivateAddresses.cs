@@ -15,6 +15,8 @@ internal static class PrivateAddresses
     {
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
+        else if (Embedded(address) is { } inner)
+            return IsPrivate(inner);
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
             return true;
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
@@ -25,6 +27,22 @@ internal static class PrivateAddresses
             || (b[0] == 192 && b[1] == 168)
             || (b[0] == 169 && b[1] == 254)
             || (b[0] == 100 && b[1] is >= 64 and <= 127);
+    }
+
+    /// <summary>
+    /// The IPv4 address an IPv6 one carries to reach it through a translator: NAT64 (64:ff9b::/96, its last four bytes) and
+    /// 6to4 (2002::/16, the four after the prefix). 64:ff9b::a9fe:a9fe reaches 169.254.169.254 on a host with NAT64.
+    /// </summary>
+    private static IPAddress? Embedded(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            return null;
+        var b = address.GetAddressBytes();
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
+            return new IPAddress(b.AsSpan(12, 4));
+        if (b[0] == 0x20 && b[1] == 0x02)
+            return new IPAddress(b.AsSpan(2, 4));
+        return null;
     }
 
     /// <summary>Connects to the first public address <paramref name="context"/>'s host resolves to; none public → <see cref="PrivateAddressException"/>.</summary>

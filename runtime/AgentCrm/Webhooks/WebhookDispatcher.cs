@@ -313,7 +313,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             return $"no answer within {_options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
         }
-        catch (HttpRequestException ex) when (ex.InnerException is PrivateAddressException refused)
+        catch (HttpRequestException ex) when (Refusal(ex) is { } refused)
         {
             return $"not sent: {refused.Message}";
         }
@@ -325,6 +325,15 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             return "stopped";
         }
+    }
+
+    /// <summary>The refusal of a private address, however deep the client wrapped it (a host name's connection adds a layer).</summary>
+    private static PrivateAddressException? Refusal(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+            if (e is PrivateAddressException refused)
+                return refused;
+        return null;
     }
 
     /// <summary>

@@ -127,7 +127,9 @@ public static class WebhooksApi
     private static string? PrivateHost(string url)
     {
         var host = new Uri(url).Host;
-        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+        // "localhost." is the same name, fully qualified.
+        var name = host.TrimEnd('.');
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
             || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && PrivateAddresses.IsPrivate(address))
             ? host : null;
     }
@@ -156,6 +158,9 @@ public static class WebhooksApi
         else if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.Host.Length == 0
             || url.Any(char.IsWhiteSpace))
             errors["url"] = [$"{fields.Url} must be an absolute http or https URL (https://host/path)."];
+        else if (url.Any(char.IsControl))
+            // An escape sequence in a URL would be printed by `webhooks list` into an ops terminal, and a NUL cuts it in C clients.
+            errors["url"] = [$"{fields.Url} must not contain control characters; percent-encode them (%1B)."];
         else if (uri.UserInfo.Length > 0)
             errors["url"] = [$"{fields.Url} must not carry a user name or password (user:pass@host): the requests are signed with the secret instead."];
         else if (uri.Fragment.Length > 0)
