@@ -32,8 +32,8 @@ internal static class CasesCommand
             var bytes = await File.ReadAllBytesAsync(data.FullName, token);
             var auxBytes = await File.ReadAllBytesAsync(aux.FullName, token);
             var (info, unchanged) = p.GetValue(mapping) is not null
-                ? await store.AddTabularAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token)
-                : await store.AddTimelineAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token);
+                ? await store.AddTabularAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token, CliHost.Actor)
+                : await store.AddTimelineAsync(p.GetValue(name)!, bytes, data.Name, auxBytes, aux.Name, token, CliHost.Actor);
             if (p.GetValue(AgentCrmCli.Json))
             {
                 var json = JsonSerializer.SerializeToNode(info, Output)!.AsObject();
@@ -62,7 +62,7 @@ internal static class CasesCommand
             var target = p.GetValue(removeName)!;
             try
             {
-                if (!await services.GetRequiredService<CaseSetStore>().RemoveAsync(target, token))
+                if (!await services.GetRequiredService<CaseSetStore>().RemoveAsync(target, token, CliHost.Actor))
                     throw new CaseSetNotFoundException(target);
             }
             catch (CaseSetProtectedException ex)

@@ -14,7 +14,7 @@ namespace AgentCrm.Sandbox;
 /// than its row, so sets are parsed one at a time (an add or a load waits for the parse before it) and only
 /// <see cref="SandboxOptions.ParsedCasesKept"/> cases of them stay parsed between uses (<see cref="ParsedCaseSets"/>).
 /// </summary>
-public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<SandboxOptions> options)
+public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<SandboxOptions> options, Audit.AuditLog audit)
 {
     private readonly ParsedCaseSets _parsed = new(options.Value.ParsedCasesKept, BuiltIns.Select(b => b.Name));
     private readonly SemaphoreSlim _parsing = new(1, 1);
@@ -123,15 +123,16 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// replayable): the same content again is <see cref="CaseSetAdded.Unchanged"/>; another content under a taken
     /// name throws <see cref="CaseSetConflictException"/> (remove the set first, where it can be removed).
     /// </summary>
-    public Task<CaseSetAdded> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default) =>
-        AddAsync(name, CaseSetKinds.Tabular, csv, csvName, mapping, mappingName, cancellationToken);
+    public Task<CaseSetAdded> AddTabularAsync(string name, byte[] csv, string csvName, byte[] mapping, string mappingName, CancellationToken cancellationToken = default, string? actor = null) =>
+        AddAsync(name, CaseSetKinds.Tabular, csv, csvName, mapping, mappingName, cancellationToken, actor: actor);
 
     /// <inheritdoc cref="AddTabularAsync"/>
-    public Task<CaseSetAdded> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default) =>
-        AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken);
+    public Task<CaseSetAdded> AddTimelineAsync(string name, byte[] events, string eventsName, byte[] labels, string labelsName, CancellationToken cancellationToken = default, string? actor = null) =>
+        AddAsync(name, CaseSetKinds.Timeline, events, eventsName, labels, labelsName, cancellationToken, actor: actor);
 
+    /// <summary><paramref name="actor"/>: who added it, audited (<c>caseset.added</c>) in the write that stores it; null for the runtime's own sets.</summary>
     private async Task<CaseSetAdded> AddAsync(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken,
-        bool upload = false, Action<CaseSet>? ensureScenario = null, bool shipped = false)
+        bool upload = false, Action<CaseSet>? ensureScenario = null, bool shipped = false, string? actor = null)
     {
         if (NameProblem(name, upload) is { } nameProblem)
             throw new CaseSetException(name, null, null, nameProblem);
@@ -164,7 +165,12 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
                 ("$n", name), ("$k", kind), ("$h", set.Hash), ("$c", set.Cases.Count), ("$p", set.Positives), ("$dn", dataName), ("$d", data),
                 ("$an", auxName), ("$a", aux), ("$t", info.CreatedAt.ToString("O")));
             if (inserted == 1)
+            {
+                if (actor is not null)
+                    audit.Append(ctx, actor, "caseset.added", $"caseset:{name}",
+                        new Dictionary<string, object?> { ["kind"] = kind, ["hash"] = set.Hash, ["cases"] = set.Cases.Count, ["positives"] = set.Positives }, info.CreatedAt);
                 return null;
+            }
             var read = ctx.Command($"{InfoColumns} WHERE name = $n", "$n");
             read.Parameters["$n"].Value = name;
             using var reader = read.ExecuteReader();
@@ -192,13 +198,19 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// on it keep its name and hash. Sets made from reviewers' verdicts and the shipped sets (registered again at
     /// every start) cannot be removed: <see cref="CaseSetProtectedException"/>.
     /// </summary>
-    public async Task<bool> RemoveAsync(string name, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAsync(string name, CancellationToken cancellationToken = default, string? actor = null)
     {
         if (name.StartsWith(FeedbackPrefix, StringComparison.Ordinal))
             throw new CaseSetProtectedException($"Case set '{name}' is made from reviewers' verdicts; it cannot be removed.");
         if (BuiltIns.Any(b => b.Name == name))
             throw new CaseSetProtectedException($"Case set '{name}' ships with AgentCrm and is registered again at every start; it cannot be removed.");
-        var removed = await writer.WriteAsync(ctx => ctx.Execute("DELETE FROM case_sets WHERE name = $n", ("$n", name)) > 0).WaitAsync(cancellationToken);
+        var removed = await writer.WriteAsync(ctx =>
+        {
+            var deleted = ctx.Execute("DELETE FROM case_sets WHERE name = $n", ("$n", name)) > 0;
+            if (deleted && actor is not null)
+                audit.Append(ctx, actor, "caseset.removed", $"caseset:{name}", new Dictionary<string, object?>(), time.GetUtcNow());
+            return deleted;
+        });
         _parsed.Forget(name);
         return removed;
     }

@@ -8,9 +8,9 @@ namespace AgentCrm.Sandbox;
 /// <summary>An uploaded case file: the data part (CSV or NDJSON) and its mapping or labels, with the part names errors refer to.</summary>
 internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, string DataName, string AuxPart, byte[] Aux, string AuxName)
 {
-    public Task<CaseSetAdded> AddAsync(CaseSetStore store, string name, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
-        ? store.AddTabularAsync(name, Data, DataName, Aux, AuxName, cancellationToken)
-        : store.AddTimelineAsync(name, Data, DataName, Aux, AuxName, cancellationToken);
+    public Task<CaseSetAdded> AddAsync(CaseSetStore store, string name, string actor, CancellationToken cancellationToken) => Kind == CaseSetKinds.Tabular
+        ? store.AddTabularAsync(name, Data, DataName, Aux, AuxName, cancellationToken, actor)
+        : store.AddTimelineAsync(name, Data, DataName, Aux, AuxName, cancellationToken, actor);
 
     public Task<CaseSetInfo> AddUploadAsync(CaseSetStore store, Agents.AgentManifest agent, CancellationToken cancellationToken) =>
         store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, agent, cancellationToken);

@@ -285,11 +285,11 @@ public static class SandboxApi
         }).ToList()) { CountersSince = metrics.Since });
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveCaseSet(string name, CaseSetStore store, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveCaseSet(string name, CaseSetStore store, HttpContext context, CancellationToken cancellationToken)
     {
         try
         {
-            return await store.RemoveAsync(name, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"No case set '{name}' is registered.");
+            return await store.RemoveAsync(name, cancellationToken, Access.Caller.From(context.User).AuditActor) ? TypedResults.NoContent() : Problems.NotFound($"No case set '{name}' is registered.");
         }
         catch (CaseSetProtectedException ex)
         {
@@ -298,7 +298,7 @@ public static class SandboxApi
     }
 
     /// <summary>201 with the new set; 200 when the name already holds this content; 409 naming <c>name</c> when it holds another.</summary>
-    public static async Task<Results<Created<CaseSetInfo>, Ok<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Created<CaseSetInfo>, Ok<CaseSetInfo>, ProblemHttpResult>> AddCaseSet(string name, HttpRequest request, CaseSetStore store, HttpContext context, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (CaseSetStore.NameProblem(name) is { } nameProblem)
@@ -308,7 +308,7 @@ public static class SandboxApi
             return error!;
         try
         {
-            var added = await upload.AddAsync(store, name, cancellationToken);
+            var added = await upload.AddAsync(store, name, Access.Caller.From(context.User).AuditActor, cancellationToken);
             return added.Unchanged ? TypedResults.Ok(added.Set) : TypedResults.Created($"/v1/cases/{name}", added.Set);
         }
         catch (CaseSetConflictException ex)
