@@ -53,12 +53,14 @@ public static class AuditApi
                 errors[$"anchors[{i}]"] = ["An anchor is an object { seq, hash }: the head an earlier verify returned."];
                 continue;
             }
-            if (a.Seq is not { } seq || seq < 1)
+            var seqProblem = a.Seq is not >= 1;
+            if (seqProblem)
                 errors[$"anchors[{i}].seq"] = ["seq is required: the anchored record's number, 1 or more."];
-            if (AuditAnchor.HashProblem(a.Hash) is { } problem)
-                errors[$"anchors[{i}].hash"] = [char.ToUpperInvariant(problem[0]) + problem[1..]];
-            if (a.Seq is >= 1 && AuditAnchor.HashProblem(a.Hash) is null)
-                anchors.Add(new AuditAnchor(a.Seq.Value, a.Hash!.ToLowerInvariant()));
+            var hashProblem = AuditAnchor.HashProblem(a.Hash);
+            if (hashProblem is not null)
+                errors[$"anchors[{i}].hash"] = [char.ToUpperInvariant(hashProblem[0]) + hashProblem[1..]];
+            if (!seqProblem && hashProblem is null)
+                anchors.Add(new AuditAnchor(a.Seq!.Value, a.Hash!.ToLowerInvariant()));
         }
         if (errors.Count > 0)
             return Problems.Validation(errors, detail: "The anchors are invalid; nothing was verified.");

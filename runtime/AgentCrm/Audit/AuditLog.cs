@@ -292,11 +292,12 @@ public sealed class AuditLog(SqliteDatabase database)
                 };
             seqParameter.Value = anchor.Seq;
             var stored = cmd.ExecuteScalar() as string;
-            if (!string.Equals(stored, anchor.Hash, StringComparison.OrdinalIgnoreCase))
+            // Both lower-case: stored hashes are written so, anchors are read so (AuditAnchor.Parse, the API).
+            if (!string.Equals(stored, anchor.Hash, StringComparison.Ordinal))
                 return pass with
                 {
                     Ok = false, BrokenAt = anchor.Seq, Head = null,
-                    Reason = $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash.ToLowerInvariant()}: the log up to record {anchor.Seq} was rewritten after the anchor was taken (records and head recomputed).",
+                    Reason = $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash}: the log up to record {anchor.Seq} was rewritten after the anchor was taken (records and head recomputed).",
                 };
         }
         return pass;

@@ -87,7 +87,7 @@ public static class BriefsApi
                 queue.Add(b, seq);
         }
         store.Changed += OnChanged;
-        // Also when the stream's items are never asked for (the request ended before the body was written).
+        // When the request ends, however it ends: the stream ending, the client leaving, its items never asked for.
         context.Response.RegisterForDispose(new Unsubscribe(() => store.Changed -= OnChanged));
         context.Response.Headers.CacheControl = "no-cache";
         var heartbeat = options.Value.Streams.Heartbeat;
@@ -95,44 +95,37 @@ public static class BriefsApi
 
         async IAsyncEnumerable<SseItem<object>> Items([EnumeratorCancellation] CancellationToken ct)
         {
-            try
+            // Send the 200 and headers now: a client must know it is subscribed before the first brief.
+            await context.Response.Body.FlushAsync(ct);
+            // HEAD: the headers are the whole answer.
+            if (Server.HeadRequests.IsHead(context))
+                yield break;
+            var stopping = lifetime.ApplicationStopping;
+            var lastSent = time.GetTimestamp();
+            while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
             {
-                // Send the 200 and headers now: a client must know it is subscribed before the first brief.
-                await context.Response.Body.FlushAsync(ct);
-                // HEAD: the headers are the whole answer.
-                if (Server.HeadRequests.IsHead(context))
-                    yield break;
-                var stopping = lifetime.ApplicationStopping;
-                var lastSent = time.GetTimestamp();
-                while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
+                var quiet = time.GetElapsedTime(lastSent);
+                if (quiet >= heartbeat)
                 {
-                    var quiet = time.GetElapsedTime(lastSent);
-                    if (quiet >= heartbeat)
-                    {
-                        yield return new SseItem<object>(new StreamHeartbeat(time.GetUtcNow()), "heartbeat");
-                        lastSent = time.GetTimestamp();
-                        continue;
-                    }
-                    if (!await BriefArrivedAsync(queue, TimeSpan.FromTicks(Math.Min(StreamCredentialRecheck.Ticks, (heartbeat - quiet).Ticks)), time, ct, stopping))
-                        continue;
-                    while (queue.HasNext)
-                    {
-                        if (!await credentials.StillValidAsync(context.Request, caller))
-                            yield break;
-                        var (overflow, b) = queue.Take();
-                        if (overflow is not null)
-                            yield return new SseItem<object>(overflow, "overflow");
-                        else if (b is not null && BriefStore.IsVisible(b, caller, accounts))
-                            yield return new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
-                        else
-                            continue;
-                        lastSent = time.GetTimestamp();
-                    }
+                    yield return new SseItem<object>(new StreamHeartbeat(time.GetUtcNow()), "heartbeat");
+                    lastSent = time.GetTimestamp();
+                    continue;
                 }
-            }
-            finally
-            {
-                store.Changed -= OnChanged;
+                if (!await BriefArrivedAsync(queue, TimeSpan.FromTicks(Math.Min(StreamCredentialRecheck.Ticks, (heartbeat - quiet).Ticks)), time, ct, stopping))
+                    continue;
+                while (queue.HasNext)
+                {
+                    if (!await credentials.StillValidAsync(context.Request, caller))
+                        yield break;
+                    var (overflow, b) = queue.Take();
+                    if (overflow is not null)
+                        yield return new SseItem<object>(overflow, "overflow");
+                    else if (b is not null && BriefStore.IsVisible(b, caller, accounts))
+                        yield return new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
+                    else
+                        continue;
+                    lastSent = time.GetTimestamp();
+                }
             }
         }
     }

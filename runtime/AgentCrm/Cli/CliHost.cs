@@ -15,32 +15,37 @@ internal static class CliHost
     /// <summary>Who a verb's changes are audited as: <c>cli:</c> and the user running it (the API audits the key or token).</summary>
     public static string Actor => $"cli:{Environment.UserName}";
 
-    // knowledge: the verb reads or writes the knowledge store (the knowledge verbs), so a store still empty gets the bundled
-    // documents first, as the server's start does. Other verbs do not touch it: a key can be made while Qdrant is down.
     /// <summary>
     /// The database file a verb would open (the server's configuration, --data when given), its settings checked as
     /// <see cref="RunAsync"/> checks them; nothing is opened or created.
     /// </summary>
     public static string DatabasePath(ParseResult parse)
     {
-        var builder = new ConfigurationBuilder();
-        AgentCrmServer.AddConfiguration(builder, AgentCrmServer.EnvironmentName, [], AgentCrmCli.StorageOverrides(parse), reloadOnChange: false);
-        var configuration = builder.Build();
-        SettingsChecker.ThrowIfInvalid(configuration);
+        var configuration = Configuration(parse);
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (new StorageOptionsValidator().Validate(null, storage) is { Failed: true } invalid)
             throw new Microsoft.Extensions.Options.OptionsValidationException(StorageOptions.Section, typeof(StorageOptions), invalid.Failures);
         return storage.DatabasePath;
     }
 
-    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action, bool knowledge = false)
+    /// <summary>
+    /// The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment variables),
+    /// --data only when given, its settings checked: a verb works on the directory the server would, and refuses what it refuses.
+    /// </summary>
+    private static IConfigurationRoot Configuration(ParseResult parse)
     {
-        // The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment
-        // variables), --data only when given: a verb works on the directory the server would, and refuses what it refuses.
         var builder = new ConfigurationBuilder();
         AgentCrmServer.AddConfiguration(builder, AgentCrmServer.EnvironmentName, [], AgentCrmCli.StorageOverrides(parse), reloadOnChange: false);
         var configuration = builder.Build();
         SettingsChecker.ThrowIfInvalid(configuration);
+        return configuration;
+    }
+
+    // knowledge: the verb reads or writes the knowledge store (the knowledge verbs), so a store still empty gets the bundled
+    // documents first, as the server's start does. Other verbs do not touch it: a key can be made while Qdrant is down.
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action, bool knowledge = false)
+    {
+        var configuration = Configuration(parse);
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
@@ -91,4 +96,3 @@ internal static class CliHost
         return exit;
     }
 }
-

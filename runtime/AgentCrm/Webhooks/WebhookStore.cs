@@ -119,9 +119,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
             if (ctx.Execute("UPDATE webhooks SET previous_secret = CASE WHEN $until IS NULL THEN NULL ELSE secret END, previous_secret_until = $until, secret = $s WHERE id = $id",
                     ("$until", until?.ToString("O")), ("$s", secret), ("$id", id)) == 0)
                 return null;
-            var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
-            read.Parameters["$id"].Value = id;
-            var hook = Read(read)[0];
+            var hook = Find(ctx, id)!;
             audit.Append(ctx, actor, "webhook.secret_rotated", $"webhook:{id}", new Dictionary<string, object?>
             {
                 ["url"] = hook.Url,
@@ -153,6 +151,14 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         cmd.CommandText = $"SELECT {Columns} FROM webhooks WHERE id = $id";
         cmd.Parameters.AddWithValue("$id", id);
         return Read(cmd).FirstOrDefault();
+    }
+
+    /// <summary>One subscription as it stands inside a write's transaction, or null.</summary>
+    private static WebhookRecord? Find(WriteContext ctx, string id)
+    {
+        var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
+        read.Parameters["$id"].Value = id;
+        return Read(read).FirstOrDefault();
     }
 
     private static List<WebhookRecord> Read(SqliteCommand cmd)
@@ -268,9 +274,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
                     """,
                     ("$t", now.ToString("O")), ("$e", error), ("$f", failures), ("$next", next.ToString("O")), ("$id", id)) == 0)
                 return (WebhookFailureOutcome.Gone, null);
-            var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
-            read.Parameters["$id"].Value = id;
-            var hook = Read(read)[0];
+            var hook = Find(ctx, id)!;
             if (disableAfter <= TimeSpan.Zero || hook.FailingSince is not { } since || now - since <= disableAfter)
                 return (WebhookFailureOutcome.Retrying, hook);
             var reason = $"no successful delivery since its failures began at {since:u}: failing for longer than {disableAfter:c} (Webhooks:DisableAfter); last error: {error}";
@@ -297,9 +301,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     public Task<(WebhookRecord Hook, bool Enabled)?> EnableAsync(string id, string actor, CancellationToken cancellationToken) =>
         writer.WriteAsync(ctx =>
         {
-            var read = ctx.Command($"SELECT {Columns} FROM webhooks WHERE id = $id", "$id");
-            read.Parameters["$id"].Value = id;
-            if (Read(read).FirstOrDefault() is not { } hook)
+            if (Find(ctx, id) is not { } hook)
                 return null;
             if (hook.DisabledAt is not { } disabledAt)
                 return ((WebhookRecord Hook, bool Enabled)?)(hook, false);
