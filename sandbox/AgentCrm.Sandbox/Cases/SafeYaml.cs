@@ -20,14 +20,23 @@ public static class SafeYaml
     public static YamlStream Load(string text)
     {
         var parser = new Parser(new StringReader(text));
-        var depth = 0;
-        // Where the parser is, for a key given twice: named by its path (rules.conditions[1].when), as JSON bodies name theirs.
+        // Where the parser is: the open mappings and lists (their count is the depth), for a key given twice named by its
+        // path (rules.conditions[1].when), as JSON bodies name theirs.
         var frames = new Stack<Frame>();
         while (parser.MoveNext())
         {
             switch (parser.Current)
             {
+                case AnchorAlias alias:
+                    throw new YamlException(alias.Start, alias.End, $"aliases (*{alias.Value}) are not allowed; write the value out.");
+                case NodeEvent { Anchor.IsEmpty: false } anchored:
+                    throw new YamlException(anchored.Start, anchored.End, $"anchors (&{anchored.Anchor}) are not allowed; write the value out.");
+            }
+            switch (parser.Current)
+            {
                 case MappingStart or SequenceStart:
+                    if (frames.Count == MaxDepth)
+                        throw new YamlException(parser.Current!.Start, parser.Current.End, $"the document is nested deeper than {MaxDepth} levels.");
                     if (frames.TryPeek(out var holder))
                         holder.NodeStarts();
                     frames.Push(new Frame(parser.Current is MappingStart));
@@ -50,21 +59,6 @@ public static class SafeYaml
                     break;
                 case DocumentEnd:
                     frames.Clear();
-                    break;
-            }
-            switch (parser.Current)
-            {
-                case AnchorAlias alias:
-                    throw new YamlException(alias.Start, alias.End, $"aliases (*{alias.Value}) are not allowed; write the value out.");
-                case NodeEvent { Anchor.IsEmpty: false } anchored:
-                    throw new YamlException(anchored.Start, anchored.End, $"anchors (&{anchored.Anchor}) are not allowed; write the value out.");
-            }
-            switch (parser.Current)
-            {
-                case MappingStart or SequenceStart when ++depth > MaxDepth:
-                    throw new YamlException(parser.Current!.Start, parser.Current.End, $"the document is nested deeper than {MaxDepth} levels.");
-                case MappingEnd or SequenceEnd:
-                    depth--;
                     break;
             }
         }
