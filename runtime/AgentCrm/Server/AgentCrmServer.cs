@@ -103,7 +103,7 @@ public static class AgentCrmServer
         app.UseMiddleware<RequestHeadLimits>();
         app.UseAccess();
         app.UseMiddleware<QueryParameterCheck>();
-        app.UseMiddleware<ContentEncodingCheck>();
+        app.UseMiddleware<BodyEncodingCheck>();
         app.MapOpenApi();
         app.MapHealthApi();
         Observability.MetricsHosting.MapMetrics(app);

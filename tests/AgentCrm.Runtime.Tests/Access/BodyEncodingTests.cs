@@ -3,8 +3,11 @@ using System.Text;
 
 namespace AgentCrm.Runtime.Tests.Access;
 
-/// <summary>Nothing on /v1 decodes a compressed body: one sent with a Content-Encoding is refused with 415 naming it, and nothing is stored.</summary>
-public sealed class ContentEncodingTests
+/// <summary>
+/// Every /v1 body is read as plain UTF-8: one sent with a Content-Encoding, or declared in another charset, is refused with
+/// 415 naming the header, and nothing is stored.
+/// </summary>
+public sealed class BodyEncodingTests
 {
     private static StringContent Encoded(string body, string mediaType, string encoding)
     {
@@ -56,5 +59,43 @@ public sealed class ContentEncodingTests
         using var consent = await app.Client.PutAsync("/v1/customers/enc-2/consent", Encoded("""{"grants":[{"purpose":"*","categories":["*"]}]}""", "application/json", "identity"));
         Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
         Assert.Contains("\"purpose\"", await app.Client.GetStringAsync("/v1/customers/enc-2"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Event_DeclaredInAnotherCharset_Is415NamingContentType_AndIsNotStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string Event = """{"id":"cs-1","customerId":"charset-1","type":"login","occurredAt":"2026-11-01T09:00:00Z"}""";
+        // A .NET client's Encoding.Unicode: the body really is UTF-16; before, it was "malformed JSON" at its first byte.
+        using (var utf16 = await app.Client.PostAsync("/v1/events", new StringContent(Event, Encoding.Unicode, "application/json")))
+        {
+            var text = await utf16.Content.ReadAsStringAsync();
+            Assert.True(utf16.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{(int)utf16.StatusCode} {text}");
+            Assert.Null(AccessHttp.ProblemError(utf16.StatusCode, utf16.Content.Headers.ContentType?.MediaType, text));
+            Assert.Contains("\"Content-Type\"", text, StringComparison.Ordinal);
+            Assert.Contains("utf-16", text, StringComparison.Ordinal);
+        }
+        using (var latin1 = new StringContent("# Latin\n\nCaf\u00e9.", Encoding.Latin1, "text/markdown"))
+        using (var document = await app.Client.PostAsync("/v1/knowledge/documents?id=latin", latin1))
+            Assert.Equal(HttpStatusCode.UnsupportedMediaType, document.StatusCode);
+        // Refused, not stored: the same event in UTF-8 is new.
+        using var again = await app.Client.PostAsync("/v1/events", new StringContent(Event, Encoding.UTF8, "application/json"));
+        Assert.Contains("\"duplicates\":0", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var stored = await app.Client.GetAsync("/v1/knowledge/documents/latin");
+        Assert.Equal(HttpStatusCode.NotFound, stored.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=\"UTF-8\"")]
+    [InlineData("application/json;charset=utf8")]
+    [InlineData("application/json; charset=us-ascii")]
+    public async Task Event_DeclaredAsUtf8OrAscii_IsAccepted(string contentType)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"id":"cs-2","customerId":"charset-2","type":"login","occurredAt":"2026-11-01T09:00:00Z"}"""));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var response = await app.Client.PostAsync("/v1/events", content);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 }
