@@ -18,6 +18,7 @@ public static class BriefResponsesApi
     {
         var group = app.MapGroup("/v1/briefs").WithTags("Briefs");
         group.MapPost("/{id}/acknowledge", Acknowledge).WithName("AcknowledgeBrief").RequireRoles(Roles.Csm)
+            .TakesNoBody("Feedback ({ useful, note }) goes to POST /v1/briefs/{id}/feedback.")
             .WithSummary("Marks the brief read by the caller (a repeat keeps the first time).")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/feedback", Feedback).WithName("BriefFeedback").RequireRoles(Roles.Csm)

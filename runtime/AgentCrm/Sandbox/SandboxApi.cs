@@ -45,8 +45,10 @@ public static class SandboxApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A sandbox report by id (a job's `reportId`): JSON, or the self-contained HTML report when `Accept` prefers text/html.");
         agents.MapPost("/{id}/versions/{version}/shadow", Shadow).WithName("ShadowAgentVersion").RequireRoles(Roles.Ops)
+            .TakesNoBody("The version to shadow is the one in the path.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         agents.MapPost("/{id}/rollback", Rollback).WithName("RollbackAgent").RequireRoles(Roles.Ops)
+            .TakesNoBody("Rollback re-activates the version that was active before; to choose a version, promote it.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         agents.MapGet("/{id}/health", Health).WithName("GetAgentHealth").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);

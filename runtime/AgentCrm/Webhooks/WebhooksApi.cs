@@ -95,7 +95,7 @@ public static class WebhooksApi
             .Accepts<WebhookSecretRequest>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapPost("/{id}/enable", EnableAsync).WithName("EnableWebhook").RequireRoles(Roles.Ops)
+        group.MapPost("/{id}/enable", EnableAsync).WithName("EnableWebhook").RequireRoles(Roles.Ops).TakesNoBody()
             .WithSummary("Enable a subscription disabled for failing longer than Webhooks:DisableAfter: it resumes from its cursor, every change since its last delivery in order. An active one: 200, nothing changed.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(Roles.Ops)

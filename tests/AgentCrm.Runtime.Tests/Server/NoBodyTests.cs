@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.Reviews;
+
+namespace AgentCrm.Runtime.Tests.Server;
+
+/// <summary>
+/// Endpoints that read no body refuse one with content (400 naming the field, nothing changed) instead of answering 200 and
+/// dropping it; an empty body or <c>{}</c> is still fine.
+/// </summary>
+public sealed class NoBodyTests
+{
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string path, string? json)
+    {
+        using var response = await client.PostAsync(path, json is null ? null : Variants.Json(json));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task Acknowledge_WithFeedbackInTheBody_Is400NamingIt_AndTheBriefStaysUnacknowledged()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var carla = await app.ClientAsync("csm", "carla");
+        using (var assigned = await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}""")))
+            Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        var brief = await app.AtRiskBriefAsync("acme", "delivered");
+
+        // Before, 200 with "useful": null: the CSM's "not useful" was dropped without a word.
+        var (status, problem) = await PostAsync(carla, $"/v1/briefs/{brief}/acknowledge", """{"useful":false,"note":"wrong customer"}""");
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
+        var message = problem.GetProperty("errors").GetProperty("useful")[0].GetString()!;
+        Assert.Contains("/feedback", message, StringComparison.Ordinal);
+        var (_, unread) = await PostAsync(carla, "/v1/briefs/" + brief + "/acknowledge", "{ }");
+        Assert.Equal(JsonValueKind.Null, unread.GetProperty("myResponse").GetProperty("useful").ValueKind);
+        // The refused call recorded nothing: the acknowledgement above is the first, at one audit record.
+        var audit = await app.GetJsonAsync($"/v1/audit?action=brief.acknowledged&subject=brief:{brief}");
+        Assert.Equal(1, audit.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ShadowAndRollback_WithABody_Are400_AndNothingChanges()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, problem) = await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/shadow", """{"version":"0.9.0"}""");
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("version", out _), problem.ToString());
+        (status, problem) = await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", "[1]");
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("$", out _), problem.ToString());
+        // Without a body each is answered on its merits (the active version is not shadowed; nothing to roll back to).
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/shadow", null)).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", "")).Status);
+    }
+}
