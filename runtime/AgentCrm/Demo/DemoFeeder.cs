@@ -88,8 +88,9 @@ public static class DemoFeeder
             Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; every --demo start revokes the previous start's keys and prints new ones):");
             foreach (var (role, key) in keys)
                 Console.WriteLine($"  {role,-10} {key}");
-            Console.WriteLine("Look at the briefs (the csm key, CSM demo-csm, sees its accounts demo-01 to demo-10 only):");
+            Console.WriteLine("Look at the briefs: every account's with the ops key; the csm key (CSM demo-csm) sees its accounts demo-01 to demo-10 only:");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' '{address}/v1/briefs?limit=5'");
+            Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' '{address}/v1/briefs?limit=5'");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' {address}/v1/customers/demo-01");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["reviewer"]}' {address}/v1/reviews");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' {address}/v1/agents");
