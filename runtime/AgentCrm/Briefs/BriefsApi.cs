@@ -26,7 +26,7 @@ public static class BriefsApi
     {
         var group = app.MapGroup("/v1/briefs").WithTags("Briefs");
         group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
-            .ProducesValidationProblem();
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some. "
                 + "At most Auth:Streams:MaxPerCredential open per credential and Auth:Streams:MaxTotal in all: 429 beyond.");
@@ -150,7 +150,7 @@ public static class BriefsApi
         }
     }
 
-    public static Results<Ok<BriefPage>, ProblemHttpResult> List(BriefStore store, BriefResponseStore responses, HttpContext context,
+    public static Results<Ok<BriefPage>, ProblemHttpResult> List(BriefStore store, BriefResponseStore responses, AccountAssignments accounts, HttpContext context,
         string? customerId, string? agentId, string? scenario, string? status, string? since, string? acknowledged, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
@@ -176,6 +176,9 @@ public static class BriefsApi
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var caller = Caller.From(context.User);
+        // As GET /v1/customers/{id} (API.md: 403 with the wrong account): an empty page would read as "no briefs for them".
+        if (customerId is not null && !accounts.CanRead(caller, customerId))
+            return Problems.Forbidden($"Customer '{customerId}' is not one of your accounts.");
         return TypedResults.Ok(responses.WithResponses(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
         {
             VisibleTo = caller,

@@ -112,7 +112,7 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
     }
 
     [Fact]
-    public async Task ListBriefs_HoldsOnlyOwnAccountsDeliveredBriefs_EvenWhenFilteringForOthers()
+    public async Task ListBriefs_HoldsOnlyOwnAccountsDeliveredBriefs_AndFilteringForAnotherAccountIs403()
     {
         var items = await ItemsAsync(server.Anna, "/v1/briefs?limit=500");
         Assert.All(items, b => Assert.Contains(b.GetProperty("customerId").GetString(), AnnaAccounts));
@@ -120,7 +120,14 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
         foreach (var own in AnnaAccounts)
             Assert.Contains(Id(Delivered(own)), items.Select(Id));
 
-        Assert.Empty(await ItemsAsync(server.Anna, "/v1/briefs?customerId=initech"));
+        // Another account named in the filter: 403 as for GET /v1/customers/{id} (API.md), not an empty page that reads as
+        // "no briefs for them"; the detail names nothing the CSM did not send.
+        using (var foreign = await server.Anna.GetAsync("/v1/briefs?customerId=initech"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+            Assert.Contains("not one of your accounts", await foreign.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.NotEmpty(await ItemsAsync(server.Anna, $"/v1/briefs?customerId={AnnaAccounts[0]}"));
         Assert.Empty(await ItemsAsync(server.Anna, "/v1/briefs?status=pendingReview"));
         Assert.Empty(await ItemsAsync(server.Anna, "/v1/briefs?agentId=review-first&status=vetoed"));
 
