@@ -189,26 +189,36 @@ internal sealed class ActorActivation
         var state = _state!;
         _host.OnTurnRun();
         object? result;
-        TurnChanges changes;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            result = await item.RunAsync(this, linked?.Token ?? _host.AbortToken).ConfigureAwait(false);
-            changes = state.TakeChanges();
-        }
-        catch (Exception ex)
-        {
-            state.DiscardChanges();
-            return Failed(item, ex);
-        }
-        try
-        {
-            if (!changes.IsEmpty)
-                await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            state.Forget(changes);
-            return Failed(item, ex);
+            TurnChanges changes;
+            try
+            {
+                result = await item.RunAsync(this, linked?.Token ?? _host.AbortToken).ConfigureAwait(false);
+                changes = state.TakeChanges();
+            }
+            catch (Exception ex)
+            {
+                state.DiscardChanges();
+                return Failed(item, ex);
+            }
+            try
+            {
+                if (!changes.IsEmpty)
+                    await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
+                break;
+            }
+            catch (TurnConflictException) when (attempt < TurnConflictException.MaxAttempts)
+            {
+                // Nothing was saved: run the turn again on the state as saved (values were changed in place, so all are dropped).
+                state.DiscardChanges();
+                await Task.Delay(TurnConflictException.Backoff(attempt)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                state.Forget(changes);
+                return Failed(item, ex);
+            }
         }
         try
         {

@@ -166,33 +166,45 @@ public sealed partial class DaprActorRuntime(
                 var state = activation.State!;
                 var scheduler = activation.Scheduler!;
                 object? result;
-                TurnChanges changes;
-                try
+                IReadOnlyList<ReminderCall> reminders;
+                for (var attempt = 1; ; attempt++)
                 {
-                    result = await turn(activation.Actor!, cancellationToken).ConfigureAwait(false);
-                    changes = state.TakeChanges();
+                    TurnChanges changes;
+                    try
+                    {
+                        result = await turn(activation.Actor!, cancellationToken).ConfigureAwait(false);
+                        changes = state.TakeChanges();
+                    }
+                    catch
+                    {
+                        state.DiscardChanges();
+                        scheduler.Discard();
+                        throw;
+                    }
+                    // daprd keeps reminders apart from state: the turn's reminder calls are saved with its state (one
+                    // transaction) and sent once it is saved, so they change with the state or not at all.
+                    reminders = scheduler.TakeReminders();
+                    var (toSave, saved) = activation.Outbox!.With(changes, reminders);
+                    try
+                    {
+                        await _store.SaveAsync(id, toSave, CancellationToken.None).ConfigureAwait(false);
+                        saved();
+                        break;
+                    }
+                    catch (TurnConflictException) when (attempt < TurnConflictException.MaxAttempts)
+                    {
+                        // Refused by an enlisted write, before daprd saw the state: run the turn again on the state as saved.
+                        state.DiscardChanges();
+                        scheduler.Discard();
+                        await Task.Delay(TurnConflictException.Backoff(attempt), CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        state.Forget(changes);
+                        scheduler.Discard();
+                        throw;
+                    }
                 }
-                catch
-                {
-                    state.DiscardChanges();
-                    scheduler.Discard();
-                    throw;
-                }
-                // daprd keeps reminders apart from state: the turn's reminder calls are saved with its state (one
-                // transaction) and sent once it is saved, so they change with the state or not at all.
-                var reminders = scheduler.TakeReminders();
-                var (toSave, saved) = activation.Outbox!.With(changes, reminders);
-                try
-                {
-                    await _store.SaveAsync(id, toSave, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch
-                {
-                    state.Forget(changes);
-                    scheduler.Discard();
-                    throw;
-                }
-                saved();
                 Exception? unsent = null;
                 if (reminders.Count > 0)
                 {

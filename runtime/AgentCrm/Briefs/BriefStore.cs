@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AgentCrm.Actors;
 using AgentCrm.Access;
 using AgentCrm.Audit;
 using AgentCrm.Server;
@@ -46,15 +47,17 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
     /// <summary>
     /// Stores a brief and its audit record in the caller's transaction (the customer actor enlists it in its turn's state
-    /// save); a brief with the same id is left as it is, and so is one whose version was taken back (unregistered, rolled
-    /// back, suspended) after its turn began. Returns whether it was stored.
+    /// save); a brief with the same id is left as it is. Returns whether it was stored. A brief whose version was taken back
+    /// (unregistered, rolled back, suspended) after its turn began throws <see cref="TurnConflictException"/>: nothing of
+    /// that turn is saved, and the host runs it again on the agents serving now.
     /// </summary>
     public bool Add(WriteContext ctx, Brief brief, IReadOnlyList<string> eventIds)
     {
         // A turn's state is saved after it leaves the agent set an unregister waits for: without this check, a brief composed
-        // just before the unregister was stored after it had answered ("that agent writes nothing more").
+        // just before the unregister was stored after it had answered ("that agent writes nothing more"). Dropping the brief
+        // alone kept the turn, so a rollback under load left the events in flight assessed by no version (qa26a: 119 of 50,000).
         if (IsTakenBack(ctx, brief.AgentId, brief.AgentVersion))
-            return false;
+            throw new TurnConflictException($"{brief.AgentId}@{brief.AgentVersion} was taken back while a turn of customer {brief.CustomerId} ran it.");
         var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
             ("$id", brief.Id), ("$c", brief.CustomerId), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$s", brief.Scenario),

@@ -34,6 +34,12 @@ internal sealed class Probe
     /// <summary>How many of the next activations throw from OnActivateAsync.</summary>
     public int FailActivations { get; set; }
 
+    /// <summary>How many more runs of a <c>log-conflicting</c> turn the enlisted write refuses with <see cref="TurnConflictException"/>.</summary>
+    public int ConflictsLeft;
+
+    /// <summary>Runs of <c>log-conflicting</c> turns so far.</summary>
+    public int ConflictingRuns;
+
     /// <summary>How many of the next turns of reminder "rearm" throw after re-registering it (30 days on).</summary>
     public int FailRearms { get; set; }
 

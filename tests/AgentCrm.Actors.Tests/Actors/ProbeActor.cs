@@ -21,6 +21,7 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["log"] = typeof(string),
         ["log-then-throw"] = typeof(string),
         ["log-failing-write"] = typeof(string),
+        ["log-conflicting"] = typeof(string),
         ["increment"] = null,
         ["wait"] = null,
         ["remind"] = typeof(ReminderRequest),
@@ -124,6 +125,19 @@ internal sealed class ProbeActor(Probe probe) : Actor
             case "log-then-throw":
                 State.Enlist(ctx => AppendLog(ctx, (string)argument!));
                 throw new InvalidOperationException("The turn failed on purpose.");
+            case "log-conflicting":
+                // Each run counts itself in the state: only the run that is saved may leave its count behind.
+                var runs = await State.GetAsync<int>("count", cancellationToken) + 1;
+                State.Set("count", runs);
+                Interlocked.Increment(ref probe.ConflictingRuns);
+                var text = $"{argument} (run {Volatile.Read(ref probe.ConflictingRuns)})";
+                State.Enlist(ctx =>
+                {
+                    AppendLog(ctx, text);
+                    if (Interlocked.Decrement(ref probe.ConflictsLeft) >= 0)
+                        throw new TurnConflictException("What the turn ran on changed, on purpose.");
+                });
+                return null;
             case "log-failing-write":
                 State.Set("value", (string)argument!);
                 State.Enlist(ctx =>

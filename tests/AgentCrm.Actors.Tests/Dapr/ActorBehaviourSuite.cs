@@ -73,6 +73,25 @@ public abstract class ActorBehaviourSuite : IAsyncLifetime
         Assert.Equal(["first", "second"], ReadLog());
     }
 
+    [Fact]
+    public async Task EnlistedWrite_RefusingWithATurnConflict_RunsTheTurnAgainOnTheSavedState_UpToTheLimit()
+    {
+        var id = ProbeActor.For("conflicted");
+        Host.Probe.ConflictsLeft = 2;
+        await Host.InvokeAsync(id, "log-conflicting", "third time");
+        // Three runs; only the last was saved, its count counting from the state as saved (not from the refused runs').
+        Assert.Equal(3, Host.Probe.ConflictingRuns);
+        Assert.Equal(["third time (run 3)"], ReadLog());
+        Assert.Equal(2, await Host.InvokeAsync(id, "increment"));
+
+        Host.Probe.ConflictsLeft = int.MaxValue;
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "log-conflicting", "never"));
+        Assert.Contains("on purpose", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(3 + TurnConflictException.MaxAttempts, Host.Probe.ConflictingRuns);
+        Assert.Equal(["third time (run 3)"], ReadLog());
+        Assert.Equal(3, await Host.InvokeAsync(id, "increment"));
+    }
+
     private List<string> ReadLog()
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory.Path, "agentcrm.db")};Pooling=False");

@@ -1,0 +1,20 @@
+namespace AgentCrm.Actors;
+
+/// <summary>
+/// Thrown by a turn's enlisted write (<see cref="IActorStateManager.Enlist"/>) when something the turn ran on changed before
+/// its save: e.g. the agent version it assessed with was rolled back meanwhile, so its brief must not be stored, and the
+/// event must be assessed by the version serving now. Nothing of the turn is saved; the host runs the turn again on the state
+/// as saved (at most <see cref="MaxAttempts"/> times in all, then the turn fails as any other and its caller retries).
+/// </summary>
+public sealed class TurnConflictException(string message) : Exception(message)
+{
+    /// <summary>Runs of one turn, the first included, before a conflict fails it.</summary>
+    public const int MaxAttempts = 8;
+
+    /// <summary>
+    /// The pause before run <paramref name="attempt"/> + 1: what changed is usually published in memory a moment after it was
+    /// stored (the registry swaps its agent set right after its commit). Real time, not the host's clock: a test's frozen
+    /// clock must not hold the actor's mailbox.
+    /// </summary>
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(attempt switch { 1 => 1, 2 => 5, 3 => 20, 4 => 50, _ => 100 });
+}
