@@ -103,6 +103,37 @@ public sealed class EventStore
         }
     }
 
+    private long _acceptedTotal = -1;
+
+    /// <summary>
+    /// Events stored in the inbox since the data directory was created: its rows, counted once (by the first append, in its
+    /// transaction, or by the first read) and then per commit. Not the last sequence: an id sent again takes a sequence number
+    /// it never keeps, so every integrator retry inflated that (+14.6% in a QA run with replays).
+    /// </summary>
+    public long AcceptedTotal
+    {
+        get
+        {
+            // A count read here sees only committed appends, and each of those set the total (in its transaction) before
+            // it committed: so this only ever sets a total no append has.
+            if (Interlocked.Read(ref _acceptedTotal) < 0)
+                Interlocked.CompareExchange(ref _acceptedTotal, Scalar(CountSql), -1);
+            return Interlocked.Read(ref _acceptedTotal);
+        }
+    }
+
+    private const string CountSql = "SELECT count(*) FROM events";
+
+    /// <summary>Events stored after <paramref name="seq"/> (a range of the primary key: it reads about what it counts).</summary>
+    public long CountAfter(long seq)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM events WHERE seq > $s";
+        cmd.Parameters.AddWithValue("$s", seq);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     /// <summary>
     /// Stores a request's events in one operation. An id stored before is a duplicate when the event is the same
     /// (customer, type, instant, source, attributes; formatting aside); with other content the whole request is refused
@@ -114,6 +145,8 @@ public sealed class EventStore
         var receivedAt = now.ToString("O");
         return await writer.WriteAsync(ctx =>
         {
+            if (Interlocked.Read(ref _acceptedTotal) < 0)
+                Interlocked.CompareExchange(ref _acceptedTotal, (long)ctx.Command(CountSql).ExecuteScalar()!, -1);
             var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
             var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
@@ -159,6 +192,7 @@ public sealed class EventStore
                 {
                     _ = LastCommittedSeq;
                     Interlocked.Exchange(ref _lastCommittedSeq, stored[^1].Seq);
+                    Interlocked.Add(ref _acceptedTotal, stored.Count);
                     Committed?.Invoke(stored);
                 });
             return new AppendResult(accepted, duplicates, stored.Count > 0 ? stored[^1].Seq : 0);

@@ -39,10 +39,12 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
         var writer = services.GetRequiredService<SqliteWriter>();
         var registry = services.GetRequiredService<AgentRegistry>();
         var meter = meters.Create(RuntimeMetrics.MeterName);
-        meter.CreateObservableCounter("agentcrm.events.accepted", () => inbox.LastCommittedSeq,
-            description: "Events accepted into the inbox since the data directory was created (the inbox's last sequence).");
-        meter.CreateObservableGauge("agentcrm.inbox.lag", () => Math.Max(0, inbox.LastCommittedSeq - dispatcher.Watermark),
-            description: "Accepted events not yet processed (inbox head minus the dispatcher's watermark, in sequence numbers).");
+        meter.CreateObservableCounter("agentcrm.events.accepted", () => inbox.AcceptedTotal,
+            description: "Events stored in the inbox since the data directory was created (duplicates not counted).");
+        // Counted, not the head minus the watermark: a duplicate takes a sequence number it never keeps, so that difference
+        // read 47 with one event pending after a replay of 45.
+        meter.CreateObservableGauge("agentcrm.inbox.lag", () => Query(() => inbox.LastCommittedSeq <= dispatcher.Watermark ? 0 : inbox.CountAfter(dispatcher.Watermark)),
+            description: "Accepted events not yet processed (stored after the dispatcher's watermark).");
         meter.CreateObservableGauge("agentcrm.dead_letters", () => Query(deadLetters.Count),
             description: "Accepted events whose turn kept failing (GET /v1/dead-letters).");
         meter.CreateObservableCounter("agentcrm.storage.commits", () => writer.Commits, description: "Group commits of the single writer.");
