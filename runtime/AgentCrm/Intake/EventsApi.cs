@@ -15,7 +15,7 @@ public static class EventsApi
         group.MapPost("/", PostEvents)
             .WithName("PostEvents")
             .RequireRoles(Roles.Integrator, Roles.Ops)
-            .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.")
+            .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.").AnswersWithoutLocation()
             .Accepts<object>("application/json", "application/x-ndjson", "application/ndjson", "application/jsonl")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge).ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;

@@ -84,7 +84,8 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         builder.Services.AddExceptionHandler<BadRequestBodyHandler>();
         builder.Services.AddExceptionHandler<DependencyFailureHandler>();
-        builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>().AddOperationTransformer<OpenApiDescriptionsTransformer>());
+        builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>().AddOperationTransformer<OpenApiDescriptionsTransformer>()
+            .AddOperationTransformer<OpenApiV1Answers>().AddOperationTransformer<OpenApiStreams>().AddSchemaTransformer<OpenApiSchemas>());
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
@@ -13,6 +12,9 @@ namespace AgentCrm.Server;
 /// doing so. Each entry gives its content types the schema of <see cref="Type"/>.
 /// </summary>
 internal sealed record DescribedBody(Type Type, bool IsOptional, params string[] ContentTypes);
+
+/// <summary>Endpoint metadata: its 201 and 202 answers carry no <c>Location</c> (see <see cref="OpenApiDescriptions.AnswersWithoutLocation"/>).</summary>
+internal sealed record WithoutLocation;
 
 /// <summary>The multipart parts of <c>POST /v1/cases/{name}</c> and of an evaluation on an uploaded file: a data part (<c>cases</c>, <c>file</c> or <c>events</c>) and <c>mapping</c> or <c>labels</c>.</summary>
 internal sealed class CaseUploadForm
@@ -72,16 +74,18 @@ internal static class OpenApiDescriptions
     public static RouteHandlerBuilder DescribesBody<T>(this RouteHandlerBuilder builder, params string[] contentTypes) =>
         builder.DescribesBody<RouteHandlerBuilder, T>(false, contentTypes);
 
+    /// <summary>Says that the endpoint's 201 and 202 answers carry no <c>Location</c> (every other endpoint's point at what they made or started).</summary>
+    public static RouteHandlerBuilder AnswersWithoutLocation(this RouteHandlerBuilder builder) => builder.WithMetadata(new WithoutLocation());
+
     /// <inheritdoc cref="DescribesBody{TBuilder, T}(TBuilder, bool, string[])"/>
     public static RouteHandlerBuilder DescribesOptionalBody<T>(this RouteHandlerBuilder builder, params string[] contentTypes) =>
         builder.DescribesBody<RouteHandlerBuilder, T>(true, contentTypes);
 }
 
 /// <summary>
-/// Completes what the endpoint metadata gives the OpenAPI document: the request bodies of <see cref="DescribedBody"/>;
-/// every content type a status's <c>.Produces</c> entries name (the generator keeps the last entry per status only);
-/// and on every <c>/v1</c> operation the answers no handler declares — 401 and 403 from authentication and roles,
-/// 429 from the per-credential rate limit — as ProblemDetails.
+/// Completes what the endpoint metadata gives the OpenAPI document: the request bodies of <see cref="DescribedBody"/>,
+/// and every content type a status's <c>.Produces</c> entries name (the generator keeps the last entry per status only).
+/// The answers no handler declares are <see cref="OpenApiV1Answers"/>'.
 /// </summary>
 internal sealed class OpenApiDescriptionsTransformer : IOpenApiOperationTransformer
 {
@@ -116,39 +120,34 @@ internal sealed class OpenApiDescriptionsTransformer : IOpenApiOperationTransfor
                     response.Content[contentType] = new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(type, null, cancellationToken) };
             }
         }
-
-        if (context.Description.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) != true)
-            return;
-        var problem = await ProblemSchemaAsync(context, cancellationToken);
-        if (metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<AuthorizationPolicy>().Any())
-        {
-            Add(operation, problem, StatusCodes.Status401Unauthorized, "No valid credential (X-Api-Key or a bearer token).");
-            Add(operation, problem, StatusCodes.Status403Forbidden, "The credential's role may not do this.");
-        }
-        Add(operation, problem, StatusCodes.Status429TooManyRequests, "The credential exceeded its request rate (Auth:RequestsPerSecond); retry after Retry-After seconds.");
     }
 
-    /// <summary>A reference to the document's ProblemDetails schema, registering it when no endpoint has yet.</summary>
-    private static async Task<IOpenApiSchema> ProblemSchemaAsync(OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    /// <summary>A reference to the document's schema of <paramref name="type"/> (by default ProblemDetails), registering it when no endpoint has yet.</summary>
+    internal static async Task<IOpenApiSchema> ProblemSchemaAsync(OpenApiOperationTransformerContext context, CancellationToken cancellationToken, Type? type = null)
     {
-        const string id = nameof(ProblemDetails);
+        type ??= typeof(ProblemDetails);
+        var id = type.Name;
         if (context.Document is not { } document)
-            return await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken);
+            return await context.GetOrCreateSchemaAsync(type, null, cancellationToken);
         if (document.Components?.Schemas?.ContainsKey(id) != true)
-            document.AddComponent(id, await context.GetOrCreateSchemaAsync(typeof(ProblemDetails), null, cancellationToken));
+            document.AddComponent(id, await context.GetOrCreateSchemaAsync(type, null, cancellationToken));
         return new OpenApiSchemaReference(id, document);
     }
 
-    private static string Key(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    internal static string Key(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static void Add(OpenApiOperation operation, IOpenApiSchema schema, int status, string description)
+    /// <summary>Adds <paramref name="status"/> as a ProblemDetails answer unless the operation lists it; the response either way.</summary>
+    internal static OpenApiResponse? AddProblem(OpenApiOperation operation, IOpenApiSchema schema, int status, string description)
     {
-        if (operation.Responses!.ContainsKey(Key(status)))
-            return;
-        operation.Responses[Key(status)] = new OpenApiResponse
+        operation.Responses ??= [];
+        if (operation.Responses.TryGetValue(Key(status), out var existing))
+            return existing as OpenApiResponse;
+        var response = new OpenApiResponse
         {
             Description = description,
             Content = new Dictionary<string, OpenApiMediaType> { [OpenApiDescriptions.ProblemJson] = new() { Schema = schema } },
         };
+        operation.Responses[Key(status)] = response;
+        return response;
     }
 }

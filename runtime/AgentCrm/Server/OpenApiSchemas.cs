@@ -1,0 +1,50 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace AgentCrm.Server;
+
+/// <summary>
+/// Makes the document's schemas say what the answers send:
+/// <list type="bullet">
+/// <item>a property the serializer leaves out when it is null or default (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>,
+/// such as a version's <c>manifest</c> outside its own address) is not <c>required</c>: the generator listed every
+/// constructor parameter, so a validator refused every list of versions;</item>
+/// <item>a string property carrying <see cref="OpenApiValuesAttribute"/> gets its values as <c>enum</c>.</item>
+/// </list>
+/// </summary>
+internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
+{
+    public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonPropertyInfo is { } property)
+        {
+            if (Attribute<OpenApiValuesAttribute>(property.AttributeProvider) is { } values)
+                SetValues(schema, values.Values);
+        }
+        else if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
+        {
+            foreach (var omitted in context.JsonTypeInfo.Properties.Where(p => MayBeLeftOut(p, context.JsonTypeInfo.Options.DefaultIgnoreCondition)))
+                required.Remove(omitted.Name);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The <c>enum</c> of a string schema (and <c>null</c> when the schema allows it).</summary>
+    internal static void SetValues(OpenApiSchema schema, IEnumerable<string> values)
+    {
+        schema.Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+        if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
+            schema.Enum.Add(null!);
+    }
+
+    private static bool MayBeLeftOut(JsonPropertyInfo property, JsonIgnoreCondition defaultCondition) =>
+        property.ShouldSerialize is not null
+        || (Attribute<JsonIgnoreAttribute>(property.AttributeProvider)?.Condition ?? defaultCondition) is JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault;
+
+    private static T? Attribute<T>(ICustomAttributeProvider? provider) where T : Attribute =>
+        provider?.GetCustomAttributes(typeof(T), inherit: true).OfType<T>().FirstOrDefault();
+}
