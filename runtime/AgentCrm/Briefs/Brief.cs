@@ -17,7 +17,7 @@ public enum BriefStatus
 /// A reviewer's verdict on a brief. A CSM reads only the verdict, when, and its reason: <see cref="Reviewer"/>,
 /// <see cref="Note"/> and <see cref="CorrectLabel"/> are null for them (<see cref="BriefStore.AsSeenBy"/>).
 /// </summary>
-public sealed record BriefReview(string Verdict, string? Reviewer, DateTimeOffset At, string? Reason, string? Note, bool? CorrectLabel);
+public sealed record BriefReview([property: Server.OpenApiValues("vetoed", "approved")] string Verdict, string? Reviewer, DateTimeOffset At, string? Reason, string? Note, bool? CorrectLabel);
 
 public sealed record Citation(string DocumentId, string Title, string Section, string ChunkId, double Score, string Snippet);
 

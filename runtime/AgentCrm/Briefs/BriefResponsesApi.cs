@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Briefs;
 
-public sealed record FeedbackRequest(bool? Useful, string? Note);
+public sealed record FeedbackRequest(bool? Useful, string? Note = null);
 
 /// <summary>
 /// A CSM's side of a brief (DESIGN.md: CSMs read, acknowledge and give feedback): acknowledge it, say whether it was

@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Briefs;
 
-public sealed record VetoRequest(string? Reason, bool? CorrectLabel, string? Note);
+public sealed record VetoRequest(string? Reason, bool? CorrectLabel = null, string? Note = null);
 
-public sealed record ApproveRequest(string? Note);
+public sealed record ApproveRequest(string? Note = null);
 
 /// <summary>
 /// Settings under <c>Reviews</c>: an agent version is suspended automatically when more than
