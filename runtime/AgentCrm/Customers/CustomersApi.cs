@@ -13,7 +13,7 @@ namespace AgentCrm.Customers;
 /// <summary>A customer's snapshot fields, all of them (each agent gets only those its purpose's consent allows); <see cref="AsOf"/> is null (and <see cref="Fields"/> empty) before any of its events was processed.</summary>
 public sealed record CustomerView(string Id, DateTimeOffset? AsOf, IReadOnlyDictionary<string, SnapshotField> Fields, ConsentRecord Consent, IReadOnlyList<Brief> OpenBriefs);
 
-public sealed record GrantRequest(string? Purpose, IReadOnlyList<string>? Categories, string? ExpiresAt);
+public sealed record GrantRequest(string? Purpose, IReadOnlyList<string>? Categories, string? ExpiresAt = null);
 
 public sealed record ConsentRequest(IReadOnlyList<GrantRequest>? Grants);
 
