@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace AgentCrm.Access;
 
 /// <summary>Who the credential is: its name, role and kind, and for a CSM the accounts assigned to them.</summary>
-public sealed record Me(string Name, string Role, string Credential, IReadOnlyList<string>? Accounts);
+public sealed record Me(string Name, [property: Server.OpenApiValues(typeof(Roles), nameof(Roles.All))] string Role, [property: Server.OpenApiValues("key", "jwt")] string Credential, IReadOnlyList<string>? Accounts);
 
 /// <summary>
 /// The caller as the server sees them, for clients that adapt to the role (the web console shows review and response

@@ -10,14 +10,14 @@ namespace AgentCrm.Agents;
 /// not in lists of versions nor in the answers of register and the lifecycle actions: a fitted model's manifest runs to
 /// megabytes (a promote of the fitted compliance-check answered 2 MB).
 /// </summary>
-public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, string State, int CanaryPercent, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+public sealed record AgentVersionDto(string Id, string Version, string Kind, string Scenario, [property: OpenApiValues(typeof(AgentState))] string State, int CanaryPercent, string ContentHash, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] AgentManifest? Manifest);
 
 public sealed record AgentDto(string Id, string? ActiveVersion, IReadOnlyList<AgentVersionDto> Versions);
 
 public sealed record ItemsPage<T>(IReadOnlyList<T> Items, string? NextCursor);
 
-public sealed record PromoteRequest(int? CanaryPercent);
+public sealed record PromoteRequest(int? CanaryPercent = null);
 
 public static class AgentsApi
 {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace AgentCrm.Audit;
 
 /// <summary>The body of <c>POST /v1/audit/verify</c>, optional: heads of earlier verifies the log must still hold.</summary>
-public sealed record AuditVerifyRequest(IReadOnlyList<AuditAnchorRequest?>? Anchors);
+public sealed record AuditVerifyRequest(IReadOnlyList<AuditAnchorRequest?>? Anchors = null);
 
 public sealed record AuditAnchorRequest(long? Seq, string? Hash);
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Intake;
 
-public sealed record ReplayRequest(IReadOnlyList<long>? Seqs);
+public sealed record ReplayRequest(IReadOnlyList<long>? Seqs = null);
 
 /// <summary>Ops' view of accepted events whose turn kept failing, and their replay (<see cref="DeadLetterStore"/>).</summary>
 public static class DeadLettersApi

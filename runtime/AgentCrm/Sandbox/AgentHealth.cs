@@ -1,6 +1,6 @@
 namespace AgentCrm.Sandbox;
 
-public sealed record VersionHealth(string Version, string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
+public sealed record VersionHealth(string Version, [property: Server.OpenApiValues(typeof(Agents.AgentState))] string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
     long Briefs, ShadowAgreement? Agreement)
 {
     public long BlockedByConsent { get; init; }

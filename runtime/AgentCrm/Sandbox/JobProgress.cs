@@ -17,6 +17,9 @@ public readonly record struct JobProgress(string Stage, int Done, int Total)
     public const string Evaluating = "evaluating";
     public const string Cancelling = "cancelling";
 
+    /// <summary>Every stage, in the order a job goes through them.</summary>
+    public static readonly IReadOnlyList<string> Stages = [Queued, Loading, Fitting, CrossValidating, Evaluating, Cancelling];
+
     /// <summary>The steps of one stage reported as <see cref="JobProgress"/> (on the reporting thread, in order); null when nobody listens.</summary>
     public static SyncProgress<(int Done, int Total)>? Of(IProgress<JobProgress>? progress, string stage) =>
         progress is null ? null : new(p => progress.Report(new(stage, p.Done, p.Total)));

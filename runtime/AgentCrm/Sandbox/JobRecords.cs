@@ -2,13 +2,15 @@ using System.Text.Json.Serialization;
 
 namespace AgentCrm.Sandbox;
 
-public sealed record JobStatus(string Id, string Kind, string Subject, string State, int Done, int Total, string? ReportId, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record JobStatus(string Id, [property: Server.OpenApiValues(typeof(SandboxJobs), nameof(SandboxJobs.Kinds))] string Kind, string Subject,
+    [property: Server.OpenApiValues(typeof(SandboxJobs), nameof(SandboxJobs.States))] string State, int Done, int Total, string? ReportId, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {
     /// <summary>1 for the first run; one more each time the job was resumed after the server stopped while it ran.</summary>
     public int Attempt { get; init; } = 1;
 
     /// <summary>While running, what it does (<see cref="JobProgress"/>); <see cref="Done"/> and <see cref="Total"/> count that stage's steps. Absent once ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [Server.OpenApiValues(typeof(JobProgress), nameof(JobProgress.Stages))]
     public string? Stage { get; init; }
 }
 

@@ -28,7 +28,8 @@ public static class JobsApi
 
     private const string JobCursor = "j:";
 
-    public static Results<Ok<ItemsPage<JobStatus>>, ProblemHttpResult> ListJobs(SandboxJobs jobs, string? state, string? kind, string? agent, string? limit, string? cursor)
+    public static Results<Ok<ItemsPage<JobStatus>>, ProblemHttpResult> ListJobs(SandboxJobs jobs, [OpenApiValues(typeof(SandboxJobs), nameof(SandboxJobs.States))] string? state,
+        [OpenApiValues(typeof(SandboxJobs), nameof(SandboxJobs.Kinds))] string? kind, string? agent, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         if (state is not null && !SandboxJobs.States.Contains(state, StringComparer.Ordinal))

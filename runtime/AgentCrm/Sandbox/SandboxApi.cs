@@ -16,7 +16,7 @@ namespace AgentCrm.Sandbox;
 public sealed record EvaluateRequest(string? CaseSet);
 
 /// <summary>POST /v1/agents/fit: a trainable kind and a registered case set; the rest as `agentcrm agents fit` (span supervision is CLI-only: it reads a file).</summary>
-public sealed record FitHttpRequest(string? Kind, string? CaseSet, string? Version, int? Seed, string[]? Categories, bool? CrossValidate);
+public sealed record FitHttpRequest(string? Kind, string? CaseSet, string? Version = null, int? Seed = null, string[]? Categories = null, bool? CrossValidate = null);
 
 /// <summary>The sandbox over HTTP: case sets, evaluation jobs, reports, and the lifecycle actions around the gate.</summary>
 public static class SandboxApi

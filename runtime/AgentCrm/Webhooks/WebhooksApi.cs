@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Webhooks;
 
-public sealed record WebhookRequest(string? Url, string? CsmId, string? AgentId, string? Secret);
+public sealed record WebhookRequest(string? Url, string? CsmId = null, string? AgentId = null, string? Secret = null);
 
 /// <summary>
 /// A subscription and its delivery state, never its secret; <see cref="PreviousSecretValidUntil"/>: since its last rotation,
@@ -18,7 +18,7 @@ public sealed record WebhookView(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, DateTimeOffset? PreviousSecretValidUntil,
-    string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
+    [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
 {
     public static WebhookView Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
         r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
@@ -35,7 +35,7 @@ public sealed record WebhookCreated(string Id, string Url, string? CsmId, string
 /// A secret rotation's body: the new secret, or none to have one generated; how long the replaced secret still signs
 /// (a time span as the settings write them, "00:00:00" for not at all), or none for Webhooks:SecretOverlap.
 /// </summary>
-public sealed record WebhookSecretRequest(string? Secret, string? Overlap);
+public sealed record WebhookSecretRequest(string? Secret = null, string? Overlap = null);
 
 /// <summary>
 /// The answer to a secret rotation: the subscription and its delivery state (as <see cref="WebhookView"/>), the new secret
@@ -45,7 +45,7 @@ public sealed record WebhookSecretRotated(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string Secret, DateTimeOffset? PreviousSecretValidUntil,
-    string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
+    [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
 {
     public static WebhookSecretRotated Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
         r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
@@ -92,7 +92,7 @@ public static class WebhooksApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/secret", RotateSecretAsync).WithName("RotateWebhookSecret").RequireRoles(Roles.Ops)
             .WithSummary("Replace the signing secret (given, or generated); returned once. The cursor stays; the old secret still signs, beside the new, for the overlap given (hh:mm:ss, 0-7 days) or Webhooks:SecretOverlap.")
-            .Accepts<WebhookSecretRequest>("application/json")
+            .Accepts<WebhookSecretRequest>(isOptional: true, "application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapPost("/{id}/enable", EnableAsync).WithName("EnableWebhook").RequireRoles(Roles.Ops).TakesNoBody()
