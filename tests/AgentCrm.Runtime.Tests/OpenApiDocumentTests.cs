@@ -129,10 +129,98 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
     [Fact]
     public void OperationsEndpoints_AreNotGivenAuthResponses()
     {
-        var health = document.Json.GetProperty("paths").GetProperty("/healthz").GetProperty("get").GetProperty("responses");
-        Assert.False(health.TryGetProperty("401", out _));
-        Assert.False(health.TryGetProperty("429", out _));
+        var health = document.Json.GetProperty("paths").GetProperty("/healthz").GetProperty("get");
+        Assert.False(health.GetProperty("responses").TryGetProperty("401", out _));
+        Assert.False(health.GetProperty("responses").TryGetProperty("429", out _));
+        Assert.False(health.TryGetProperty("security", out _));
     }
+
+    [Fact]
+    public void Document_DeclaresApiKeyAndBearerSchemes_EveryV1OperationTakesEither()
+    {
+        var schemes = document.Json.GetProperty("components").GetProperty("securitySchemes");
+        var key = schemes.GetProperty("ApiKey");
+        Assert.Equal(("apiKey", "header", "X-Api-Key"), (key.GetProperty("type").GetString(), key.GetProperty("in").GetString(), key.GetProperty("name").GetString()));
+        var bearer = schemes.GetProperty("Bearer");
+        Assert.Equal(("http", "bearer", "JWT"), (bearer.GetProperty("type").GetString(), bearer.GetProperty("scheme").GetString(), bearer.GetProperty("bearerFormat").GetString()));
+        foreach (var (method, path, operation) in Operations())
+        {
+            // Two alternatives, each one scheme: either credential is enough.
+            Assert.True(operation.TryGetProperty("security", out var security), $"{method} {path} declares no security");
+            Assert.Equal(["ApiKey", "Bearer"], security.EnumerateArray().Select(r => Assert.Single(r.EnumerateObject()).Name).Order(StringComparer.Ordinal));
+        }
+        Assert.Contains("ops", Operation("GET /v1/jobs").GetProperty("responses").GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryV1Operation_ListsTheMiddlewaresRefusals()
+    {
+        foreach (var (method, path, operation) in Operations())
+        {
+            var responses = operation.GetProperty("responses");
+            foreach (var status in new[] { "400", "415" })
+                Assert.True(HasProblem(responses, status), $"{method} {path} does not list {status}");
+            Assert.True(responses.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _), $"{method} {path}: 429 without Retry-After");
+            foreach (var status in new[] { "201", "202" })
+                if (responses.TryGetProperty(status, out var created) && $"{method} {path}" != "POST /v1/events")
+                    Assert.True(created.TryGetProperty("headers", out var headers) && headers.TryGetProperty("Location", out _), $"{method} {path}: {status} without Location");
+        }
+        Assert.False(Operation("POST /v1/events").GetProperty("responses").GetProperty("202").TryGetProperty("headers", out _), "POST /v1/events answers 202 without Location");
+    }
+
+    /// <summary>Required is what the handler refuses without; everything else may be left out (the generator made every field required).</summary>
+    [Theory]
+    [InlineData("VetoRequest", "reason")]
+    [InlineData("ApproveRequest")]
+    [InlineData("FeedbackRequest", "useful")]
+    [InlineData("GrantRequest", "purpose", "categories")]
+    [InlineData("WebhookRequest", "url")]
+    [InlineData("WebhookSecretRequest")]
+    [InlineData("PromoteRequest")]
+    [InlineData("FitHttpRequest", "kind", "caseSet")]
+    [InlineData("AuditVerifyRequest")]
+    [InlineData("ConsentRequest", "grants")]
+    [InlineData("AccountsRequest", "accounts")]
+    public void RequestSchemas_RequireWhatTheHandlerRefusesWithout(string schema, params string[] required) =>
+        Assert.Equal(required.Order(StringComparer.Ordinal), Required(Schema(schema)));
+
+    [Fact]
+    public void ResponseSchemas_DoNotRequireWhatIsLeftOut_AndListTheValuesOfStates()
+    {
+        Assert.DoesNotContain("manifest", Required(Schema("AgentVersionDto")));
+        Assert.DoesNotContain("stage", Required(Schema("JobStatus")));
+        Assert.Contains("active", Values(Schema("AgentVersionDto"), "state"));
+        Assert.Contains("active", Values(Schema("VersionHealth"), "state"));
+        Assert.Equal(["cancelled", "failed", "interrupted", "running", "succeeded"], Values(Schema("JobStatus"), "state").Order(StringComparer.Ordinal));
+        Assert.Contains("cross-validating", Values(Schema("JobStatus"), "stage"));
+        Assert.Equal(["evaluate", "fit"], Values(Schema("JobStatus"), "kind"));
+        Assert.Equal(["approved", "vetoed"], Values(Schema("BriefReview"), "verdict").Order(StringComparer.Ordinal));
+        var jobs = Operation("GET /v1/jobs").GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Contains("succeeded", jobs["state"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("fit", jobs["kind"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        // A secret rotation may send no body (as promote, approve, replay and verify may).
+        Assert.False(Operation("POST /v1/webhooks/{id}/secret").GetProperty("requestBody").TryGetProperty("required", out var required) && required.GetBoolean());
+    }
+
+    [Fact]
+    public void BriefStream_IsTextNamingItsEvents_NotTheDotNetItemType()
+    {
+        var media = Operation("GET /v1/briefs/stream").GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/event-stream");
+        Assert.Equal("string", media.GetProperty("schema").GetProperty("type").GetString());
+        var events = media.GetProperty("x-events");
+        Assert.Equal("#/components/schemas/Brief", events.GetProperty("brief").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/BriefOverflow", events.GetProperty("overflow").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/StreamHeartbeat", events.GetProperty("heartbeat").GetProperty("$ref").GetString());
+        Assert.False(document.Json.GetProperty("components").GetProperty("schemas").TryGetProperty("SseItemOfObject", out _));
+    }
+
+    private JsonElement Schema(string name) => document.Json.GetProperty("components").GetProperty("schemas").GetProperty(name);
+
+    private static List<string> Required(JsonElement schema) =>
+        schema.TryGetProperty("required", out var required) ? [.. required.EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal)] : [];
+
+    private static List<string?> Values(JsonElement schema, string property) =>
+        [.. schema.GetProperty("properties").GetProperty(property).GetProperty("enum").EnumerateArray().Select(e => e.ValueKind == JsonValueKind.Null ? null : e.GetString())];
 
     private void AssertParts(string endpoint, params string[] parts)
     {

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using AgentCrm.Runtime.Tests.Rules;
+
+namespace AgentCrm.Runtime.Tests;
+
+/// <summary>
+/// The server's real answers validate against its own <c>GET /openapi/v1.json</c> with ajv (draft 2020-12), as a client
+/// generated from the document or a contract test reads them: the agent lifecycle (list, get, register, evaluate, promote,
+/// rollback, unregister), jobs, briefs, the review queue, webhooks, and ProblemDetails refusals; and the bodies sent,
+/// the smallest each handler takes, against the document's request schemas.
+/// </summary>
+public sealed class OpenApiAnswersTests
+{
+    [Fact]
+    public async Task RealAnswers_OfTheMainOperations_ValidateAgainstTheDocument()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Webhooks:AllowPrivateAddresses"] = "true" });
+        var document = await app.GetJsonAsync("/openapi/v1.json");
+        var log = new Exchanges(app.Client);
+
+        await log.SendAsync("list agents", HttpMethod.Get, "/v1/agents", "/v1/agents", HttpStatusCode.OK);
+        await log.SendAsync("get agent", HttpMethod.Get, "/v1/agents/{id}", "/v1/agents/renewal-risk", HttpStatusCode.OK);
+        var builtIn = await log.SendAsync("get version", HttpMethod.Get, "/v1/agents/{id}/versions/{version}", "/v1/agents/renewal-risk/versions/1.0.0", HttpStatusCode.OK);
+        var manifest = JsonNode.Parse(builtIn.GetProperty("manifest").GetRawText())!.AsObject();
+        manifest["version"] = "1.0.1";
+        manifest["gate"] = new JsonObject { ["minCases"] = 1, ["minPrecision"] = 0, ["minRecall"] = 0 };
+        await log.SendAsync("register", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.Created, manifest);
+        await log.SendAsync("register again", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.OK, manifest);
+        var job = await log.SendAsync("evaluate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/evaluate", "/v1/agents/renewal-risk/versions/1.0.1/evaluate",
+            HttpStatusCode.Accepted, new JsonObject { ["caseSet"] = "telco-churn" });
+        var jobId = job.GetProperty("id").GetString()!;
+        for (var i = 0; i < 1200 && job.GetProperty("state").GetString() == "running"; i++)
+        {
+            await Task.Delay(50);
+            job = await log.SendAsync("get job", HttpMethod.Get, "/v1/jobs/{jobId}", $"/v1/jobs/{jobId}", HttpStatusCode.OK);
+        }
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        await log.SendAsync("list jobs", HttpMethod.Get, "/v1/jobs", "/v1/jobs?state=succeeded&kind=evaluate", HttpStatusCode.OK);
+        await log.SendAsync("promote", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.1/promote",
+            HttpStatusCode.OK, new JsonObject { ["canaryPercent"] = 50 });
+        await log.SendAsync("health", HttpMethod.Get, "/v1/agents/{id}/health", "/v1/agents/renewal-risk/health", HttpStatusCode.OK);
+        await log.SendAsync("rollback", HttpMethod.Post, "/v1/agents/{id}/rollback", "/v1/agents/renewal-risk/rollback", HttpStatusCode.OK);
+
+        await log.SendAsync("post events", HttpMethod.Post, "/v1/events", "/v1/events", HttpStatusCode.Accepted, new JsonArray([.. Timelines.AtRisk("acme", DateTimeOffset.UtcNow)]));
+        await app.WaitForProcessingAsync();
+        var briefs = await log.SendAsync("list briefs", HttpMethod.Get, "/v1/briefs", "/v1/briefs?customerId=acme", HttpStatusCode.OK);
+        var briefId = briefs.GetProperty("items")[0].GetProperty("id").GetString()!;
+        await log.SendAsync("get brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK);
+        await log.SendAsync("review queue", HttpMethod.Get, "/v1/reviews", "/v1/reviews", HttpStatusCode.OK);
+        await log.SendAsync("veto", HttpMethod.Post, "/v1/briefs/{id}/veto", $"/v1/briefs/{briefId}/veto", HttpStatusCode.OK, new JsonObject { ["reason"] = "not at risk" });
+        await log.SendAsync("get vetoed brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK);
+        await log.SendAsync("me", HttpMethod.Get, "/v1/me", "/v1/me", HttpStatusCode.OK);
+
+        var hook = await log.SendAsync("create webhook", HttpMethod.Post, "/v1/webhooks", "/v1/webhooks", HttpStatusCode.Created, new JsonObject { ["url"] = "http://127.0.0.1:9/hook" });
+        var hookId = hook.GetProperty("id").GetString()!;
+        await log.SendAsync("list webhooks", HttpMethod.Get, "/v1/webhooks", "/v1/webhooks", HttpStatusCode.OK);
+        await log.SendAsync("rotate secret without a body", HttpMethod.Post, "/v1/webhooks/{id}/secret", $"/v1/webhooks/{hookId}/secret", HttpStatusCode.OK);
+
+        await log.SendAsync("unknown agent", HttpMethod.Get, "/v1/agents/{id}", "/v1/agents/nobody", HttpStatusCode.NotFound);
+        await log.SendAsync("unknown query parameter", HttpMethod.Get, "/v1/agents", "/v1/agents?limt=5", HttpStatusCode.BadRequest);
+        await log.SendAsync("gzipped manifest", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.UnsupportedMediaType, manifest, contentEncoding: "gzip");
+        using (var anonymous = await app.ClientAsync(role: null))
+            await log.SendAsync("no credential", HttpMethod.Get, "/v1/agents", "/v1/agents", HttpStatusCode.Unauthorized, client: anonymous);
+        using (var csm = await app.ClientAsync("csm"))
+            await log.SendAsync("wrong role", HttpMethod.Get, "/v1/jobs", "/v1/jobs", HttpStatusCode.Forbidden, client: csm);
+        await log.SendAsync("unregister", HttpMethod.Delete, "/v1/agents/{id}", "/v1/agents/renewal-risk", HttpStatusCode.OK);
+
+        var results = await ValidateAsync(document, log.Recorded);
+        Assert.Equal(log.Recorded.Count, results.Count);
+        var invalid = results.Where(r => !r.GetProperty("valid").GetBoolean()).Select(r => r.ToString()).ToList();
+        Assert.True(invalid.Count == 0, "answers the document does not describe:\n" + string.Join("\n", invalid));
+
+        // 201 and 202 answers carry Location where the document says so, and only there.
+        foreach (var (exchange, location) in log.Recorded.Zip(log.Locations))
+        {
+            if ((int)exchange["status"]! is not (201 or 202))
+                continue;
+            var declared = document.GetProperty("paths").GetProperty((string)exchange["path"]!).GetProperty(((string)exchange["method"]!).ToLowerInvariant())
+                .GetProperty("responses").GetProperty(((int)exchange["status"]!).ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .TryGetProperty("headers", out var headers) && headers.TryGetProperty("Location", out _);
+            Assert.True(declared == (location is not null), $"{exchange["name"]}: Location {(location is null ? "absent" : location)}, documented: {declared}");
+        }
+    }
+
+    /// <summary>Runs schema-js/openapi.js over the exchanges; one result per exchange.</summary>
+    private static async Task<List<JsonElement>> ValidateAsync(JsonElement document, IReadOnlyList<JsonObject> exchanges)
+    {
+        var scripts = Path.Combine(ManifestSchemaTests.RepositoryRoot(), "tests", "AgentCrm.Runtime.Tests", "schema-js");
+        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
+        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+        var dir = TempDirectory.Create();
+        var documentFile = Path.Combine(dir, "openapi.json");
+        await File.WriteAllTextAsync(documentFile, document.GetRawText());
+        var exchangesFile = Path.Combine(dir, "exchanges.json");
+        await File.WriteAllTextAsync(exchangesFile, new JsonArray([.. exchanges]).ToJsonString());
+        var run = await RunAsync("node", scripts, Path.Combine(scripts, "openapi.js"), documentFile, exchangesFile);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        return [.. run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Sends requests and records each exchange as openapi.js reads it (with the Location each answer carried).</summary>
+    private sealed class Exchanges(HttpClient admin)
+    {
+        public List<JsonObject> Recorded { get; } = [];
+
+        public List<string?> Locations { get; } = [];
+
+        public async Task<JsonElement> SendAsync(string name, HttpMethod method, string template, string url, HttpStatusCode expected,
+            JsonNode? body = null, HttpClient? client = null, string? contentEncoding = null)
+        {
+            using var request = new HttpRequestMessage(method, url);
+            if (body is not null)
+            {
+                request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+                if (contentEncoding is not null)
+                    request.Content.Headers.ContentEncoding.Add(contentEncoding);
+            }
+            using var response = await (client ?? admin).SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"{name}: {method} {url} answered {(int)response.StatusCode}, expected {(int)expected}: {text}");
+            var json = text.Length == 0 ? null : JsonNode.Parse(text);
+            var exchange = new JsonObject
+            {
+                ["name"] = name,
+                ["method"] = method.Method,
+                ["path"] = template,
+                ["status"] = (int)response.StatusCode,
+                ["contentType"] = response.Content.Headers.ContentType?.MediaType,
+                ["body"] = json,
+            };
+            // A refused body is not one the handler takes: only accepted ones are checked against the request schema.
+            if (body is not null && response.IsSuccessStatusCode)
+                exchange["request"] = new JsonObject { ["contentType"] = "application/json", ["body"] = body.DeepClone() };
+            Recorded.Add(exchange);
+            Locations.Add(response.Headers.Location?.OriginalString);
+            return json is null ? default : JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+}
