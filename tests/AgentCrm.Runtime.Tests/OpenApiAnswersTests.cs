@@ -11,8 +11,9 @@ namespace AgentCrm.Runtime.Tests;
 /// <summary>
 /// The server's real answers validate against its own <c>GET /openapi/v1.json</c> with ajv (draft 2020-12), as a client
 /// generated from the document or a contract test reads them: the agent lifecycle (list, get, register, evaluate, promote,
-/// rollback, unregister), jobs, briefs, the review queue, webhooks, and ProblemDetails refusals; and the bodies sent,
-/// the smallest each handler takes, against the document's request schemas.
+/// rollback, unregister), jobs, briefs (and a brief event of the stream), evidence, a customer, feedback, the review queue,
+/// audit, webhooks, and ProblemDetails refusals; and the bodies sent, the smallest each handler takes, against the
+/// document's request schemas.
 /// </summary>
 public sealed class OpenApiAnswersTests
 {
@@ -46,15 +47,29 @@ public sealed class OpenApiAnswersTests
         await log.SendAsync("health", HttpMethod.Get, "/v1/agents/{id}/health", "/v1/agents/renewal-risk/health", HttpStatusCode.OK);
         await log.SendAsync("rollback", HttpMethod.Post, "/v1/agents/{id}/rollback", "/v1/agents/renewal-risk/rollback", HttpStatusCode.OK);
 
+        using var csm = await app.ClientAsync("csm", "alice");
+        await log.SendAsync("assign accounts", HttpMethod.Put, "/v1/csms/{csmId}/accounts", "/v1/csms/alice/accounts", HttpStatusCode.OK, new JsonObject { ["accounts"] = new JsonArray("acme") });
+        using var stream = await app.Client.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        using var events = new StreamReader(await stream.Content.ReadAsStreamAsync());
         await log.SendAsync("post events", HttpMethod.Post, "/v1/events", "/v1/events", HttpStatusCode.Accepted, new JsonArray([.. Timelines.AtRisk("acme", DateTimeOffset.UtcNow)]));
         await app.WaitForProcessingAsync();
+        log.RecordEvent("stream", "/v1/briefs/stream", await NextEventAsync(events, "brief"));
         var briefs = await log.SendAsync("list briefs", HttpMethod.Get, "/v1/briefs", "/v1/briefs?customerId=acme", HttpStatusCode.OK);
         var briefId = briefs.GetProperty("items")[0].GetProperty("id").GetString()!;
         await log.SendAsync("get brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK);
+        await log.SendAsync("evidence", HttpMethod.Get, "/v1/briefs/{id}/evidence", $"/v1/briefs/{briefId}/evidence", HttpStatusCode.OK);
+        await log.SendAsync("customer", HttpMethod.Get, "/v1/customers/{id}", "/v1/customers/acme", HttpStatusCode.OK);
+        await log.SendAsync("feedback", HttpMethod.Post, "/v1/briefs/{id}/feedback", $"/v1/briefs/{briefId}/feedback", HttpStatusCode.OK, new JsonObject { ["useful"] = true }, client: csm);
+        await log.SendAsync("csm's brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK, client: csm);
         await log.SendAsync("review queue", HttpMethod.Get, "/v1/reviews", "/v1/reviews", HttpStatusCode.OK);
         await log.SendAsync("veto", HttpMethod.Post, "/v1/briefs/{id}/veto", $"/v1/briefs/{briefId}/veto", HttpStatusCode.OK, new JsonObject { ["reason"] = "not at risk" });
         await log.SendAsync("get vetoed brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK);
         await log.SendAsync("me", HttpMethod.Get, "/v1/me", "/v1/me", HttpStatusCode.OK);
+        await log.SendAsync("audit", HttpMethod.Get, "/v1/audit", "/v1/audit", HttpStatusCode.OK);
+        await log.SendAsync("verify audit", HttpMethod.Post, "/v1/audit/verify", "/v1/audit/verify", HttpStatusCode.OK);
+        await log.SendAsync("case sets", HttpMethod.Get, "/v1/cases", "/v1/cases", HttpStatusCode.OK);
+        await log.SendAsync("dead letters", HttpMethod.Get, "/v1/dead-letters", "/v1/dead-letters", HttpStatusCode.OK);
 
         var hook = await log.SendAsync("create webhook", HttpMethod.Post, "/v1/webhooks", "/v1/webhooks", HttpStatusCode.Created, new JsonObject { ["url"] = "http://127.0.0.1:9/hook" });
         var hookId = hook.GetProperty("id").GetString()!;
@@ -66,8 +81,7 @@ public sealed class OpenApiAnswersTests
         await log.SendAsync("gzipped manifest", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.UnsupportedMediaType, manifest, contentEncoding: "gzip");
         using (var anonymous = await app.ClientAsync(role: null))
             await log.SendAsync("no credential", HttpMethod.Get, "/v1/agents", "/v1/agents", HttpStatusCode.Unauthorized, client: anonymous);
-        using (var csm = await app.ClientAsync("csm"))
-            await log.SendAsync("wrong role", HttpMethod.Get, "/v1/jobs", "/v1/jobs", HttpStatusCode.Forbidden, client: csm);
+        await log.SendAsync("wrong role", HttpMethod.Get, "/v1/jobs", "/v1/jobs", HttpStatusCode.Forbidden, client: csm);
         await log.SendAsync("unregister", HttpMethod.Delete, "/v1/agents/{id}", "/v1/agents/renewal-risk", HttpStatusCode.OK);
 
         var results = await ValidateAsync(document, log.Recorded);
@@ -85,6 +99,21 @@ public sealed class OpenApiAnswersTests
                 .TryGetProperty("headers", out var headers) && headers.TryGetProperty("Location", out _);
             Assert.True(declared == (location is not null), $"{exchange["name"]}: Location {(location is null ? "absent" : location)}, documented: {declared}");
         }
+    }
+
+    /// <summary>The next server-sent event named <paramref name="name"/> (others, such as heartbeats, are skipped): its data.</summary>
+    private static async Task<(string Name, JsonNode Data)> NextEventAsync(StreamReader reader, string name)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        string? current = null;
+        while (await reader.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+                current = line["event: ".Length..];
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && current == name)
+                return (name, JsonNode.Parse(line["data: ".Length..])!);
+        }
+        throw new InvalidOperationException($"Expected a '{name}' event before the stream ended.");
     }
 
     /// <summary>Runs schema-js/openapi.js over the exchanges; one result per exchange.</summary>
@@ -121,6 +150,22 @@ public sealed class OpenApiAnswersTests
         public List<JsonObject> Recorded { get; } = [];
 
         public List<string?> Locations { get; } = [];
+
+        /// <summary>Records an event read from a <c>text/event-stream</c> answer of GET <paramref name="template"/>.</summary>
+        public void RecordEvent(string name, string template, (string Name, JsonNode Data) e)
+        {
+            Recorded.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["method"] = "GET",
+                ["path"] = template,
+                ["status"] = 200,
+                ["contentType"] = "text/event-stream",
+                ["event"] = e.Name,
+                ["body"] = e.Data,
+            });
+            Locations.Add(null);
+        }
 
         public async Task<JsonElement> SendAsync(string name, HttpMethod method, string template, string url, HttpStatusCode expected,
             JsonNode? body = null, HttpClient? client = null, string? contentEncoding = null)

@@ -1,7 +1,9 @@
 // Usage: node openapi.js OPENAPI.json EXCHANGES.json
 // Validates real HTTP exchanges against an OpenAPI 3.1 document with ajv (draft 2020-12), as a generated client or a
 // contract test would. EXCHANGES.json is an array of { name, method, path (the document's template), status,
-// contentType, body, request? } where request (optional) is { contentType, body } sent. Prints one JSON line per
+// contentType, body, request?, event? } where request (optional) is { contentType, body } sent, and event names a
+// server-sent event of a text/event-stream answer whose data is body (checked against the schema the media type's
+// x-events gives that event). Prints one JSON line per
 // exchange: { name, valid, errors }. An exchange the document does not describe (no such operation, status or content
 // type) is invalid, with the reason.
 const fs = require("fs");
@@ -25,7 +27,13 @@ function check(exchange) {
   if (!response) errors.push(`status ${exchange.status} is not documented`);
   else if (exchange.body !== undefined && exchange.body !== null) {
     const type = mediaType(exchange.contentType);
-    if (!(response.content || {})[type]) errors.push(`status ${exchange.status} does not document ${type}`);
+    const media = (response.content || {})[type];
+    if (!media) errors.push(`status ${exchange.status} does not document ${type}`);
+    else if (exchange.event) {
+      const item = (media["x-events"] || {})[exchange.event];
+      if (!item || !item.$ref) errors.push(`event ${exchange.event} of ${type} is not documented`);
+      else validate(`event ${exchange.event}`, item.$ref.slice(2).split("/").map(p => p.replace(/~1/g, "/").replace(/~0/g, "~")), exchange.body);
+    }
     else validate("response", ["paths", exchange.path, exchange.method.toLowerCase(), "responses", String(exchange.status), "content", type, "schema"], exchange.body);
   }
   if (exchange.request) {
