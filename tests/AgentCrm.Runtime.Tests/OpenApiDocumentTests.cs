@@ -202,6 +202,28 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         Assert.False(Operation("POST /v1/webhooks/{id}/secret").GetProperty("requestBody").TryGetProperty("required", out var required) && required.GetBoolean());
     }
 
+    /// <summary>Answers write numbers as numbers and request bodies refuse "50" for 50: no number is documented as a string too.</summary>
+    [Fact]
+    public void Numbers_AreDocumentedAsNumbersOnly()
+    {
+        var canary = Schema("PromoteRequest").GetProperty("properties").GetProperty("canaryPercent").GetProperty("type");
+        Assert.Equal(["integer", "null"], canary.EnumerateArray().Select(t => t.GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("number", Schema("AgentManifest").GetProperty("properties").GetProperty("threshold").GetProperty("type").GetString());
+        Assert.Empty(NumbersAsStrings(document.Json, "#"));
+    }
+
+    /// <summary>The JSON pointers of the schemas whose type is a number or a string.</summary>
+    private static IEnumerable<string> NumbersAsStrings(JsonElement node, string at) => node.ValueKind switch
+    {
+        JsonValueKind.Object => node.EnumerateObject().SelectMany(p =>
+            p is { Name: "type", Value.ValueKind: JsonValueKind.Array }
+            && p.Value.EnumerateArray().Select(t => t.GetString()).ToList() is var types && types.Contains("string") && (types.Contains("integer") || types.Contains("number"))
+                ? [at]
+                : NumbersAsStrings(p.Value, $"{at}/{p.Name}")),
+        JsonValueKind.Array => node.EnumerateArray().SelectMany((e, i) => NumbersAsStrings(e, $"{at}/{i}")),
+        _ => [],
+    };
+
     [Fact]
     public void BriefStream_IsTextNamingItsEvents_NotTheDotNetItemType()
     {

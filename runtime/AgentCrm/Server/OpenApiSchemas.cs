@@ -13,13 +13,22 @@ namespace AgentCrm.Server;
 /// <item>a property the serializer leaves out when it is null or default (<c>[JsonIgnore(Condition = WhenWritingNull)]</c>,
 /// such as a version's <c>manifest</c> outside its own address) is not <c>required</c>: the generator listed every
 /// constructor parameter, so a validator refused every list of versions;</item>
-/// <item>a string property carrying <see cref="OpenApiValuesAttribute"/> gets its values as <c>enum</c>.</item>
+/// <item>a string property carrying <see cref="OpenApiValuesAttribute"/> gets its values as <c>enum</c>;</item>
+/// <item>a number is a number: the web defaults the generator reads would also read one from a string (<c>"50"</c>), so
+/// it made every number <c>integer | string</c> with a pattern, but every answer writes numbers and <see cref="JsonBody"/>
+/// refuses strings (the manifest reader still takes them: the document asks for less than it accepts there).</item>
 /// </list>
 /// </summary>
 internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
 {
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
+        if (schema.Type is { } type && type.HasFlag(JsonSchemaType.String) && (type.HasFlag(JsonSchemaType.Integer) || type.HasFlag(JsonSchemaType.Number))
+            && schema.Pattern is not null)
+        {
+            schema.Type = type & ~JsonSchemaType.String;
+            schema.Pattern = null;
+        }
         if (context.JsonPropertyInfo is { } property)
         {
             if (Attribute<OpenApiValuesAttribute>(property.AttributeProvider) is { } values)
