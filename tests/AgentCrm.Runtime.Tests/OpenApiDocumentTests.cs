@@ -67,8 +67,10 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         foreach (var (method, path, operation) in operations)
         {
             var responses = operation.GetProperty("responses");
-            foreach (var status in new[] { "401", "403", "429" })
+            foreach (var status in new[] { "401", "429" })
                 Assert.True(HasProblem(responses, status), $"{method} {path} does not list {status} as {ProblemJson}");
+            // Every role may ask who it is: no 403 (a credential with an unknown role is a 401).
+            Assert.True(HasProblem(responses, "403") == (path != "/v1/me"), $"{method} {path}: 403 listed {HasProblem(responses, "403")}");
             // Every 4xx an operation lists is a ProblemDetails.
             foreach (var response in responses.EnumerateObject().Where(r => r.Name.StartsWith('4')))
                 Assert.True(HasProblem(responses, response.Name), $"{method} {path}: {response.Name} is not {ProblemJson}");

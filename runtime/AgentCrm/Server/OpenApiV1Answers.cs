@@ -12,7 +12,7 @@ namespace AgentCrm.Server;
 /// What every <c>/v1</c> operation may answer besides what its handler declares, from the middleware in front of it:
 /// <list type="bullet">
 /// <item>an operation that requires a role: the credentials it takes (<see cref="ApiKeyScheme"/> or <see cref="BearerScheme"/>,
-/// as <c>security</c>) and 401, and 403 naming the roles that may call it (<see cref="EndpointRoles.RequireRoles"/>);</item>
+/// as <c>security</c>) and 401, and 403 naming the roles that may call it (<see cref="EndpointRoles.RequireRoles"/>) unless every role may;</item>
 /// <item>400 for an unknown, repeated or empty query parameter (<see cref="QueryParameterCheck"/>);</item>
 /// <item>415 for a body sent compressed or in a charset other than UTF-8 (<see cref="BodyEncodingCheck"/>);</item>
 /// <item>429 with <c>Retry-After</c> beyond the credential's request rate (<see cref="CallerRateLimit"/>);</item>
@@ -48,8 +48,10 @@ internal sealed class OpenApiV1Answers : IOpenApiOperationTransformer
                 .SelectMany(r => r.AllowedRoles).Distinct(StringComparer.Ordinal).ToList();
             OpenApiDescriptionsTransformer.AddProblem(operation, problem, StatusCodes.Status401Unauthorized,
                 "No valid credential: an API key in X-Api-Key, or a bearer token (JWT) where Auth:Jwt is configured.");
-            OpenApiDescriptionsTransformer.AddProblem(operation, problem, StatusCodes.Status403Forbidden,
-                roles.Count == 0 ? "The credential's role may not do this." : $"The credential's role may not do this; roles that may: {string.Join(", ", roles)}.");
+            // Every credential carries a known role (others are refused as 401), so an operation open to all of them never answers 403.
+            if (!Roles.All.All(roles.Contains))
+                OpenApiDescriptionsTransformer.AddProblem(operation, problem, StatusCodes.Status403Forbidden,
+                    roles.Count == 0 ? "The credential's role may not do this." : $"The credential's role may not do this; roles that may: {string.Join(", ", roles)}.");
         }
 
         var validation = await OpenApiDescriptionsTransformer.ProblemSchemaAsync(context, cancellationToken, typeof(HttpValidationProblemDetails));
