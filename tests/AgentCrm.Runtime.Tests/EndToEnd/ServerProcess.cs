@@ -87,6 +87,30 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>SIGTERM, as `systemctl stop` sends: the server drains, then the process should end by itself.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-15", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+            throw new InvalidOperationException($"kill -15 {_process.Id} exited {kill.ExitCode}.");
+    }
+
+    /// <summary>The exit code once the process has ended, or null when it is still running after <paramref name="wait"/>.</summary>
+    public async Task<int?> ExitCodeAsync(TimeSpan wait)
+    {
+        using var timeout = new CancellationTokenSource(wait);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no drain.</summary>
     public void Kill()
     {
