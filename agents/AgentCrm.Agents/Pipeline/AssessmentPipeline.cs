@@ -20,7 +20,8 @@ public sealed record AssessOutcome(Assessment? Assessment, Exception? Error, Tim
 /// <summary>
 /// The one path from a customer snapshot to an assessment, shared by the customer actor (live) and the
 /// sandbox (replay), so a sandbox score predicts production: reduce the snapshot to the fields the
-/// manifest reads, call <see cref="IAgent.Assess"/>, and contain whatever the agent does wrong.
+/// manifest reads, call <see cref="IAgent.Assess"/>, and contain whatever the agent does wrong (an exception, or an
+/// answer <see cref="AnswerCheck"/> refuses, is the outcome's error).
 /// </summary>
 public static class AssessmentPipeline
 {
@@ -44,13 +45,24 @@ public static class AssessmentPipeline
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var assessment = agent.Assess(seen);
+            // The agent gets a read-only copy; the outcome keeps the runtime's (what the brief records as read): a field
+            // an agent added to its dictionary showed up in the brief's inputs as if the agent had been given it.
+            var assessment = AnswerCheck.Checked(agent.Manifest, agent.Assess(ReadOnlyCopy(seen)), seen);
             return new AssessOutcome(assessment, null, Stopwatch.GetElapsedTime(started), seen);
         }
         catch (Exception ex)
         {
             return new AssessOutcome(null, ex, Stopwatch.GetElapsedTime(started), seen);
         }
+    }
+
+    /// <summary>The snapshot as an agent gets it: its own dictionary, read-only, and the fields' event ids copied (nothing it changes reaches the runtime's).</summary>
+    private static CustomerSnapshot ReadOnlyCopy(CustomerSnapshot seen)
+    {
+        var fields = new Dictionary<string, SnapshotField>(seen.Fields.Count, StringComparer.Ordinal);
+        foreach (var (name, field) in seen.Fields)
+            fields[name] = field with { EventIds = Array.AsReadOnly((field.EventIds ?? []).ToArray()) };
+        return new CustomerSnapshot(seen.CustomerId, seen.AsOf, new System.Collections.ObjectModel.ReadOnlyDictionary<string, SnapshotField>(fields));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using AgentCrm.Agents;
+using AgentCrm.Agents.Pipeline;
 using AgentCrm.Agents.Plugins;
 using AgentCrm.Agents.RenewalRisk;
 
@@ -94,7 +95,8 @@ public sealed class TimeLimitedAgentTests
         var inner = new Fixed(new Assessment(0.9, true, [Reason("documents.text", document)]));
         var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
 
-        var value = (string)agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())).Reasons[0].Value!;
+        // Cut by the pipeline, as every kind's answer is.
+        var value = (string)AssessmentPipeline.Assess(agent, new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())).Assessment!.Reasons[0].Value!;
 
         Assert.Equal(TimeLimitedAgent.MaxText, value.Length);
         Assert.StartsWith(document[..100], value, StringComparison.Ordinal);

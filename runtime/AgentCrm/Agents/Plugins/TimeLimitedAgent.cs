@@ -1,3 +1,5 @@
+using AgentCrm.Agents.Pipeline;
+
 namespace AgentCrm.Agents.Plugins;
 
 /// <summary>A plugin's failure, with the plugin's exception type and message but no reference into its load context.</summary>
@@ -107,7 +109,8 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         var reasons = a.Reasons ?? [];
         if (reasons.Count > MaxReasons)
             throw Oversized($"{reasons.Count} reasons (at most {MaxReasons})");
-        return new Assessment(a.Score, a.Fired, reasons.Select(Copy).ToList(), Text(a.NextStep, "nextStep"))
+        // A null reason is kept as null: the pipeline refuses it by its place in the list, as for every kind.
+        return new Assessment(a.Score, a.Fired, reasons.Select(r => r is null ? null! : Copy(r)).ToList(), Text(a.NextStep, "nextStep"))
         {
             Headline = Text(a.Headline, "headline"),
             FindingKey = Text(a.FindingKey, "findingKey"),
@@ -117,8 +120,8 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
     /// <summary>The most reasons a plugin's assessment may give.</summary>
     public const int MaxReasons = 100;
 
-    /// <summary>The longest text a plugin's assessment may give (headline, next step, finding key, a reason's field, explanation, event id); a reason's value is cut to it.</summary>
-    public const int MaxText = 4_000;
+    /// <summary>The longest text a plugin's assessment may give (headline, next step, finding key, a reason's field, explanation, event id); a reason's value is cut to it (by the pipeline, for every kind).</summary>
+    public const int MaxText = AnswerCheck.MaxValueText;
 
     /// <summary>The most event ids one reason may cite.</summary>
     public const int MaxEventIds = 100;
@@ -142,11 +145,12 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
             double or bool => r.Value,
             char c => c.ToString(),
             // A reason's value may echo the field it read (the built-in agents do), and a document's text has up to
-            // 200,000 characters: cut, not refused.
-            string text => text.Length > MaxText ? string.Concat(text.AsSpan(0, MaxText - 1), "…") : text,
+            // 200,000 characters: cut by the pipeline (AnswerCheck), not refused.
+            string text => text,
             IConvertible c when r.Value.GetType().IsPrimitive => c.ToDouble(System.Globalization.CultureInfo.InvariantCulture) is var n && double.IsFinite(n)
                 ? n : throw Oversized($"a reason value of {n} (a finite number)"),
-            _ => Text(r.Value.ToString(), "reason value"),
+            // Its text, read here on the plugin's thread (ToString is plugin code), then cut like any other.
+            _ => r.Value.ToString(),
         };
         return new(Text(r.Field, "reason field"), value, r.Weight, eventIds.Select(id => Text(id, "event id")).ToList(), Text(r.Explanation, "reason explanation"));
     }

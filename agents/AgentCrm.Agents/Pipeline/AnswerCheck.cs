@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace AgentCrm.Agents.Pipeline;
+
+/// <summary>An answer the pipeline refuses: that call is an error of the agent (counted in its health, a sandbox case's error), never a brief.</summary>
+public sealed class AnswerRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// What any agent's answer may claim, whatever its kind (built-in, rules, plugin), checked live and in the sandbox alike:
+/// it fires exactly when its score reaches the manifest's threshold; every reason names its field and explains itself;
+/// it cites only events behind the fields it was given (others are dropped: they are not this customer's evidence); and a
+/// reason's text value — which may echo a long field such as a document's text — is cut to <see cref="MaxValueText"/>.
+/// </summary>
+public static class AnswerCheck
+{
+    /// <summary>The longest text value a reason keeps; longer ones are cut (ending with "…").</summary>
+    public const int MaxValueText = 4_000;
+
+    /// <summary>The answer as stored, or <see cref="AnswerRefusedException"/> naming what is wrong with it.</summary>
+    /// <param name="manifest">The registered manifest (its threshold), not what the agent reports.</param>
+    /// <param name="answer">What the agent returned.</param>
+    /// <param name="seen">The runtime's copy of the fields the agent was given.</param>
+    public static Assessment Checked(AgentManifest manifest, Assessment? answer, CustomerSnapshot seen)
+    {
+        var name = $"{manifest.Id}@{manifest.Version}";
+        if (answer is null)
+            throw new AnswerRefusedException($"{name} returned no assessment.");
+        if (answer.Score is not (>= 0 and <= 1))
+            throw new AnswerRefusedException($"{name} returned the score {Number(answer.Score)}, outside [0, 1].");
+        // One rule for the brief and the sandbox's count alike: a "fired" answer below its threshold was delivered as
+        // "scored 0.10 (threshold 0.60)" and counted positive in the report that gated it.
+        if (answer.Fired != answer.Score >= manifest.Threshold)
+            throw new AnswerRefusedException(answer.Fired
+                ? $"{name} fired with the score {Number(answer.Score)}, below its threshold {Number(manifest.Threshold)}: an answer fires exactly when its score reaches the threshold."
+                : $"{name} did not fire with the score {Number(answer.Score)}, at or above its threshold {Number(manifest.Threshold)}: an answer fires exactly when its score reaches the threshold.");
+        var reasons = answer.Reasons ?? [];
+        HashSet<string>? evidence = null;
+        var kept = new List<Reason>(reasons.Count);
+        var changed = answer.Reasons is null;
+        for (var i = 0; i < reasons.Count; i++)
+        {
+            var r = reasons[i] ?? throw new AnswerRefusedException($"{name} returned no reason at reasons[{i}] (null).");
+            if (string.IsNullOrWhiteSpace(r.Field))
+                throw new AnswerRefusedException($"{name} returned a reason naming no field at reasons[{i}].");
+            if (string.IsNullOrWhiteSpace(r.Explanation))
+                throw new AnswerRefusedException($"{name} returned a reason with no explanation at reasons[{i}] ({r.Field}).");
+            if (!double.IsFinite(r.Weight))
+                throw new AnswerRefusedException($"{name} returned the weight {r.Weight} at reasons[{i}] ({r.Field}), not a finite number.");
+            var ids = r.EventIds ?? [];
+            evidence ??= seen.Fields.Values.SelectMany(f => f.EventIds ?? []).ToHashSet(StringComparer.Ordinal);
+            var cited = ids.All(id => id is not null && evidence.Contains(id)) ? ids : ids.Where(id => id is not null && evidence.Contains(id)).ToList();
+            var value = r.Value is string { Length: > MaxValueText } text ? string.Concat(text.AsSpan(0, MaxValueText - 1), "…") : r.Value;
+            if (!ReferenceEquals(cited, r.EventIds) || !ReferenceEquals(value, r.Value))
+            {
+                r = r with { EventIds = cited, Value = value };
+                changed = true;
+            }
+            kept.Add(r);
+        }
+        return changed ? answer with { Reasons = kept } : answer;
+    }
+
+    private static string Number(double value) => value.ToString("0.0###", CultureInfo.InvariantCulture);
+}
