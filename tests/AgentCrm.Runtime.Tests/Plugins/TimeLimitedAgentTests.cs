@@ -68,6 +68,28 @@ public sealed class TimeLimitedAgentTests
         Assert.True(error.Message.Contains(says, StringComparison.Ordinal), $"{name}: {error.Message}");
     }
 
+    private sealed class Throwing : IAgent
+    {
+        public AgentManifest Manifest { get; } = new RenewalRiskKind().BuiltIn!;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        public Assessment Assess(CustomerSnapshot snapshot) => throw new InvalidOperationException("the plugin's own failure");
+    }
+
+    [Fact]
+    public void APluginsException_IsKeptAsTheInnerException_WithThePluginsFrames()
+    {
+        var inner = new Throwing();
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
+
+        var error = Assert.Throws<PluginFailedException>(() => agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>())));
+
+        Assert.Equal("System.InvalidOperationException: the plugin's own failure", error.Message);
+        var thrown = Assert.IsType<InvalidOperationException>(error.InnerException);
+        Assert.Contains($"{nameof(Throwing)}.{nameof(Throwing.Assess)}", thrown.StackTrace, StringComparison.Ordinal);
+        Assert.Contains($"{nameof(Throwing)}.{nameof(Throwing.Assess)}", error.ToString(), StringComparison.Ordinal);
+    }
+
     private sealed class SlowText
     {
         public override string ToString()

@@ -2,8 +2,12 @@ using AgentCrm.Agents.Pipeline;
 
 namespace AgentCrm.Agents.Plugins;
 
-/// <summary>A plugin's failure, with the plugin's exception type and message but no reference into its load context.</summary>
-public sealed class PluginFailedException(string message) : Exception(message);
+/// <summary>
+/// A plugin's failure, with the plugin's exception type and message; what the plugin threw is the inner exception, so the log
+/// shows the plugin's own frames. It refers into the plugin's load context only while it is handled (logged, counted): nothing
+/// keeps it.
+/// </summary>
+public sealed class PluginFailedException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit, counted from when a thread starts the call (the wait
@@ -90,7 +94,9 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         }
         catch (AggregateException ex) when (ex.InnerException is { } e)
         {
-            throw e is ManifestException or PluginFailedException ? e : new PluginFailedException($"{e.GetType().FullName}: {e.Message}");
+            if (e is ManifestException or PluginFailedException)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+            throw new PluginFailedException($"{e.GetType().FullName}: {e.Message}", e);
         }
         if (!finished)
             throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} did not answer within {timeout.TotalMilliseconds:0} ms.");
