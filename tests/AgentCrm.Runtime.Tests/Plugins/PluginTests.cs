@@ -171,6 +171,8 @@ public sealed class PluginTests
         var line = Assert.Single(logged);
         Assert.NotNull(line.Exception);
         Assert.Matches(@"failed on customer noisy-(\d+) at noisy-ev-\1;", line.Message);
+        // The plugin's own frames, not only the runtime's that rethrew its failure.
+        Assert.Contains("AgentCrm.SamplePlugin.MisbehavingAgent.Assess", line.Exception.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
