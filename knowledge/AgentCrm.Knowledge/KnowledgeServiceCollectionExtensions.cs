@@ -5,6 +5,7 @@ using AgentCrm.Knowledge.Stores;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Knowledge;
@@ -40,7 +41,8 @@ public static class KnowledgeServiceCollectionExtensions
             sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
             sp.GetRequiredService<IOptions<KnowledgeOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<IChatClient>()));
+            sp.GetService<IChatClient>(),
+            sp.GetService<ILogger<KnowledgeService>>()));
         return services;
     }
 }

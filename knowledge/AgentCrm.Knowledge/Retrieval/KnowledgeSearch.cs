@@ -50,7 +50,13 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
     // documents: only hits of the documents it accepts count (e.g. what a brief may cite); the others are passed over before
     // their similarity is computed, so asking for k hits in scope costs about what k hits cost.
-    public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default) =>
+        SearchAsync(query, k, filter, minScore, documents, checkStore: false, cancellationToken);
+
+    // checkStore: throw KnowledgeStoreLostException when the vector store returns nothing while the catalog holds units the
+    // filter accepts. The store is asked for its nearest points without a threshold, so it returns some whenever it holds
+    // any of them, and none means it lost them (Qdrant emptied while the server ran).
+    internal async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, SearchFilter? filter, double? minScore, Func<string, bool>? documents, bool checkStore, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(query) || k <= 0)
         {
@@ -61,12 +67,23 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
         var candidates = Math.Max(MinCandidates, k * 5);
         query = Text.QueryExpansion.Expand(query);
         var queryVector = (await embedder.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
+        // No score threshold here: minScore bounds the fused hits' cosine below, and the vector side's similarities spare
+        // re-embedding the lexical side's candidates; an unthresholded answer also tells an emptied store (checkStore).
         var vectorHits = await store.SearchAsync(queryVector, candidates, filter, cancellationToken: cancellationToken);
-
-        var fused = new Dictionary<string, Candidate>(StringComparer.Ordinal);
-        for (var rank = 0; rank < vectorHits.Count; rank++)
+        if (checkStore && vectorHits.Count == 0 && lexical.Holds(filter))
         {
-            Add(fused, vectorHits[rank].Record, rank, vectorHits[rank].Score);
+            throw new KnowledgeStoreLostException("The vector store returned no records although the catalog holds some the search accepts.");
+        }
+
+        // Only what the catalog holds is cited, as the catalog holds it: a record of a document or version it does not hold
+        // is passed over (ranks count the citable ones), and one record stored twice counts once.
+        var fused = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+        foreach (var hit in vectorHits)
+        {
+            if (lexical.Citable(hit.Record, filter) is { } unit && !fused.ContainsKey(unit.Id))
+            {
+                Add(fused, unit, fused.Count, hit.Score);
+            }
         }
 
         var units = lexical.SearchUnits(query, candidates, filter);

@@ -5,15 +5,19 @@ using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Stores;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Knowledge.Retrieval;
 
 /// <summary>
 /// The facade the server and the CLI call: ingest (parse → chunk → distil → embed → store), list, delete, search.
-/// Writes are serialised; a failed ingest leaves the previous version in place.
+/// Writes are serialised; a failed ingest leaves the previous version in place. The catalog is the truth and the vector
+/// store follows it: a write adds to the store what it needs, commits the catalog, then removes what the catalog no longer
+/// holds; searches cite only what the catalog holds.
 /// </summary>
-public sealed class KnowledgeService : IDisposable
+public sealed partial class KnowledgeService : IDisposable
 {
     private readonly IKnowledgeStore _store;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
@@ -27,9 +31,10 @@ public sealed class KnowledgeService : IDisposable
     private Dictionary<string, KnowledgeDocument> _documents;
     private List<KnowledgeRecord> _units;
     private readonly StoreReadiness _readiness;
+    private readonly ILogger _logger;
     private long _loadedVersion;
 
-    public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null)
+    public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null, ILogger<KnowledgeService>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -49,7 +54,8 @@ public sealed class KnowledgeService : IDisposable
         }
 
         _search.Reindex(_units);
-        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct));
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), _logger);
     }
 
     public KnowledgeOptions Options => _options;
@@ -85,12 +91,8 @@ public sealed class KnowledgeService : IDisposable
         var documentId = DocumentIds.Validate(id ?? DocumentIds.Slug(givenTitle ?? parsed.Title ?? string.Empty) ?? $"doc-{hash[..12]}");
         var typeName = type.ToString().ToLowerInvariant();
 
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        return await WriteAsync(async () =>
         {
-            await _readiness.EnsureAsync(cancellationToken);
-            using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
-            await ReloadIfChangedLockedAsync(cancellationToken);
             var existing = _documents.GetValueOrDefault(documentId);
             var sameContent = existing is not null && existing.ContentHash == hash && existing.Type == typeName;
             // A title not given is the document's own (front matter or first H1; cut to the rule rather than refused), kept while the content is the same.
@@ -119,25 +121,16 @@ public sealed class KnowledgeService : IDisposable
             var document = new KnowledgeDocument(documentId, metadata.Title, typeName, metadata.Tags, metadata.Scenario, metadata.Language, hash, chunks, units.Count - chunks, _time.GetUtcNow());
             await CommitAsync(documentId, document, units, details, cancellationToken);
             return new IngestResult(documentId, existing is null ? IngestStatus.Created : IngestStatus.Replaced, document.Chunks, document.DistilledUnits, hash);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
+        }, cancellationToken);
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         await DeleteDocumentAsync(id, cancellationToken) is not null;
 
     /// <summary>Deletes a document; returns what it was (for the audit record), or null when there was none.</summary>
-    public async Task<KnowledgeDocument?> DeleteDocumentAsync(string id, CancellationToken cancellationToken = default)
-    {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+    public Task<KnowledgeDocument?> DeleteDocumentAsync(string id, CancellationToken cancellationToken = default) =>
+        WriteAsync(async () =>
         {
-            await _readiness.EnsureAsync(cancellationToken);
-            using var writeLock = await KnowledgeWriteLock.AcquireAsync(_options.DataDirectory, cancellationToken);
-            await ReloadIfChangedLockedAsync(cancellationToken);
             if (!_documents.TryGetValue(id, out var existing))
             {
                 return null;
@@ -145,12 +138,7 @@ public sealed class KnowledgeService : IDisposable
 
             await CommitAsync(id, null, [], new Dictionary<string, DistilledUnit>(), cancellationToken);
             return existing;
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// Takes in documents another process (the CLI) ingested, re-labelled or deleted in the same data directory since
@@ -201,8 +189,21 @@ public sealed class KnowledgeService : IDisposable
     /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold); <paramref name="documents"/>: only hits of the documents it accepts.</summary>
     public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default)
     {
-        await _readiness.EnsureAsync(cancellationToken, gateHeld: false);
-        return await _search.SearchAsync(query, k, filter, minScore, documents, cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            await _readiness.EnsureAsync(cancellationToken, gateHeld: false);
+            var generation = _readiness.Generation;
+            try
+            {
+                return await _search.SearchAsync(query, k, filter, minScore, documents, checkStore: attempt == 0, cancellationToken);
+            }
+            catch (KnowledgeStoreLostException) when (attempt == 0)
+            {
+                // Qdrant lost its collection (or its points) while this server ran: it is made ready and restored once,
+                // the searches that saw it waiting for that, then asked again.
+                _readiness.Lost(generation);
+            }
+        }
     }
 
     public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => _store.IsHealthyAsync(cancellationToken);
@@ -211,63 +212,6 @@ public sealed class KnowledgeService : IDisposable
     {
         _catalog.Dispose();
         _writeGate.Dispose();
-    }
-
-    private async Task CommitAsync(string documentId, KnowledgeDocument? document, List<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, CancellationToken cancellationToken)
-    {
-        var all = _units.Where(u => u.DocumentId != documentId).ToList();
-        all.AddRange(units);
-        // Words scanned while embedding with the local embedder, reused by the lexical index (one tokenisation per text).
-        var scanned = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        if (_idf.Embedder is { } local && _idf.NeedsRefit(all.Count))
-        {
-            // The corpus moved enough that the IDF is refitted; every stored vector is recomputed under it.
-            var words = new List<string>[all.Count];
-            var vectors = local.Refit([.. all.Select(KnowledgeSearch.EmbeddingText)], words);
-            var embedded = all.Select((u, i) => u with { Vector = vectors[i] }).ToList();
-            for (var i = 0; i < all.Count; i++)
-            {
-                scanned[all[i].Id] = words[i];
-            }
-
-            foreach (var group in embedded.GroupBy(u => u.DocumentId, StringComparer.Ordinal).Where(g => g.Key != documentId))
-            {
-                await _store.ReplaceDocumentAsync(group.Key, [.. group], cancellationToken);
-            }
-
-            units = [.. embedded.Where(u => u.DocumentId == documentId)];
-        }
-        else
-        {
-            var words = _idf.Embedder is null ? null : new List<string>[units.Count];
-            units = await EmbedAsync(units, words, cancellationToken);
-            for (var i = 0; words is not null && i < units.Count; i++)
-            {
-                scanned[units[i].Id] = words[i];
-            }
-        }
-
-        if (document is null)
-        {
-            await _store.DeleteDocumentAsync(documentId, cancellationToken);
-        }
-        else
-        {
-            await _store.ReplaceDocumentAsync(documentId, units, cancellationToken);
-        }
-
-        Committed(_catalog.Save(documentId, document, units, details, _idf.Serialize()));
-        var documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal);
-        documents.Remove(documentId);
-        if (document is not null)
-        {
-            documents[documentId] = document;
-        }
-
-        // The service keeps units without vectors: the store owns those.
-        _units = [.. all.Select(u => u.Vector.Length == 0 ? u : u with { Vector = [] })];
-        _documents = documents;
-        _search.Reindex(_units, scanned);
     }
 
     private async Task<bool> ReloadIfChangedLockedAsync(CancellationToken cancellationToken)
@@ -287,42 +231,5 @@ public sealed class KnowledgeService : IDisposable
         (_units, _documents) = (units, documents);
         Volatile.Write(ref _loadedVersion, version);
         return true;
-    }
-
-    /// <summary>After this service's own change: the new count is taken as loaded only when no other process changed anything since the last load.</summary>
-    private void Committed(long version)
-    {
-        if (version == _loadedVersion + 1)
-        {
-            Volatile.Write(ref _loadedVersion, version);
-        }
-    }
-
-    /// <summary>New metadata on unchanged content: the store's records, the catalog and the in-memory units take it; nothing is embedded.</summary>
-    private async Task UpdateMetadataAsync(KnowledgeDocument existing, DocumentMetadata metadata, CancellationToken cancellationToken)
-    {
-        await _store.UpdateDocumentMetadataAsync(existing.Id, metadata, cancellationToken);
-        var document = existing with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language };
-        Committed(_catalog.UpdateMetadata(document));
-        _units = [.. _units.Select(u => u.DocumentId != existing.Id ? u
-            : u with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })];
-        _documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal) { [existing.Id] = document };
-        _search.Reindex(_units);
-    }
-
-    /// <summary>
-    /// The units with their vectors: from the local embedder under its current IDF (filling <paramref name="words"/>, when
-    /// given, with the words it scanned per unit), or from the configured embeddings endpoint.
-    /// </summary>
-    private async Task<List<KnowledgeRecord>> EmbedAsync(List<KnowledgeRecord> units, List<string>[]? words, CancellationToken cancellationToken)
-    {
-        if (_idf.Embedder is { } local)
-        {
-            var vectors = local.EmbedAll([.. units.Select(KnowledgeSearch.EmbeddingText)], words, cancellationToken);
-            return [.. units.Select((u, i) => u with { Vector = vectors[i] })];
-        }
-
-        var embeddings = await _embedder.GenerateAsync(units.Select(KnowledgeSearch.EmbeddingText), cancellationToken: cancellationToken);
-        return [.. units.Select((u, i) => u with { Vector = embeddings[i].Vector.ToArray() })];
     }
 }

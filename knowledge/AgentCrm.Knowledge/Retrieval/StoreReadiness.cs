@@ -1,34 +1,48 @@
+using System.Text.Json;
 using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Stores;
+using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Knowledge.Retrieval;
 
 /// <summary>
-/// Once per service: the store's collection and indexes, and a restore when it came up empty while the catalog holds
-/// documents. The restore runs under the service's write gate (no ingest or delete interleaves) and is marked in the
-/// catalog until it finishes, so one interrupted halfway resumes on the next start or call. Searches arriving while it
-/// is not done share one attempt (a store that hangs costs them one timeout, not one each); a failed attempt is retried
-/// by the next call.
+/// Keeps the vector store holding what the catalog holds. Before the first call, and again after the store reports its
+/// storage lost (<see cref="Lost"/>: Qdrant's collection deleted or emptied while the server ran): the store's collection
+/// and indexes, and a restore when it came up empty while the catalog holds documents. The restore runs under the
+/// service's write gate (no ingest or delete interleaves) and is marked in the catalog until it finishes, so one
+/// interrupted halfway resumes on the next start or call. Searches arriving while it is not done share one attempt (a
+/// store that hangs costs them one timeout, not one each); a failed attempt is retried by the next call.
+/// Besides, every document a write is about to change in the store is marked in the catalog until the store holds what the
+/// catalog does (<see cref="Mark"/>, <see cref="Unmark"/>); a write that fails halfway (Qdrant busy, a timeout, a crash)
+/// leaves its mark, and <see cref="TryRepairAsync"/> stores the catalog's version again, or deletes a document the catalog
+/// does not hold, so points a failed ingest left behind do not stay.
 /// </summary>
 /// <param name="store">The vector store made ready.</param>
-/// <param name="catalog">The catalog that marks a restore under way.</param>
+/// <param name="catalog">The catalog that marks a restore under way and the documents to repair.</param>
 /// <param name="options">The knowledge options (dimension, data directory).</param>
 /// <param name="writeGate">The service's write gate.</param>
 /// <param name="units">The catalog's units as the service holds them now (without vectors).</param>
 /// <param name="embed">Embeds units the way the service does.</param>
+/// <param name="logger">Logs repairs that failed (they are retried by the next write).</param>
 internal sealed class StoreReadiness(
     IKnowledgeStore store,
     DocumentCatalog catalog,
     KnowledgeOptions options,
     SemaphoreSlim writeGate,
     Func<IReadOnlyList<KnowledgeRecord>> units,
-    Func<List<KnowledgeRecord>, CancellationToken, Task<List<KnowledgeRecord>>> embed)
+    Func<List<KnowledgeRecord>, CancellationToken, Task<List<KnowledgeRecord>>> embed,
+    ILogger logger)
 {
     private const string RestorePendingKey = "store.restore-pending";
+    private const string RepairKey = "store.repair";
     private readonly Lock _lock = new();
     private Task? _attempt;
     private bool _ready;
+    private long _generation;
+
+    /// <summary>Counts the times the store was made ready; an operation notes it, so that only the first to see the store lost resets it.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     /// <param name="cancellationToken">Cancels this caller's wait (a search's shared attempt runs on).</param>
     /// <param name="gateHeld">Whether the caller holds the write gate (a write); a search does not and shares one attempt.</param>
@@ -53,6 +67,59 @@ internal sealed class StoreReadiness(
         return attempt.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// An operation begun when the store was made ready for the <paramref name="generation"/>th time found its storage gone:
+    /// the next <see cref="EnsureAsync"/> checks the store and restores it. Operations that saw the same loss reset it once.
+    /// </summary>
+    public void Lost(long generation)
+    {
+        lock (_lock)
+        {
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                Volatile.Write(ref _ready, false);
+            }
+        }
+    }
+
+    /// <summary>Marks documents whose store records are about to change (the caller holds the write lock).</summary>
+    public void Mark(IEnumerable<string> documentIds) => SaveMarks([.. Marked().Union(documentIds, StringComparer.Ordinal)]);
+
+    /// <summary>The store holds what the catalog holds of these documents again.</summary>
+    public void Unmark(IEnumerable<string> documentIds)
+    {
+        var marked = Marked();
+        if (marked.Count > 0)
+        {
+            SaveMarks([.. marked.Except(documentIds, StringComparer.Ordinal)]);
+        }
+    }
+
+    /// <summary>
+    /// Stores the catalog's version of each marked document again (or deletes one the catalog does not hold), unmarking
+    /// each when done; the caller holds the write gate and lock. A failure (the store still failing) is logged, leaves the
+    /// rest marked for the next write, and does not fail the caller: searches cite only what the catalog holds meanwhile.
+    /// </summary>
+    public async Task<bool> TryRepairAsync(CancellationToken cancellationToken)
+    {
+        var marked = Marked();
+        if (marked.Count == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            await RepairAsync(marked, cancellationToken);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            logger.RepairFailed(ex, marked.Count, string.Join(", ", marked.Take(10)));
+            return false;
+        }
+    }
+
     private async Task MakeReadyAsync(CancellationToken cancellationToken, bool gateHeld)
     {
         if (!gateHeld)
@@ -68,15 +135,26 @@ internal sealed class StoreReadiness(
             }
 
             var empty = await store.EnsureReadyAsync(options.Dimension, cancellationToken);
-            if ((empty && units().Count > 0) || catalog.Meta(RestorePendingKey) is not null)
+            var restore = (empty && units().Count > 0) || catalog.Meta(RestorePendingKey) is not null;
+            if (restore || Marked().Count > 0)
             {
                 using var writeLock = await KnowledgeWriteLock.AcquireAsync(options.DataDirectory, cancellationToken);
-                catalog.SetMeta(RestorePendingKey, [1]);
-                await RestoreAsync(cancellationToken);
-                catalog.SetMeta(RestorePendingKey, null);
+                if (restore)
+                {
+                    catalog.SetMeta(RestorePendingKey, [1]);
+                    await RestoreAsync(cancellationToken);
+                    catalog.SetMeta(RestorePendingKey, null);
+                    Unmark(units().Select(u => u.DocumentId));
+                }
+
+                await TryRepairAsync(cancellationToken);
             }
 
-            Volatile.Write(ref _ready, true);
+            lock (_lock)
+            {
+                Interlocked.Increment(ref _generation);
+                Volatile.Write(ref _ready, true);
+            }
         }
         finally
         {
@@ -100,4 +178,29 @@ internal sealed class StoreReadiness(
             await store.ReplaceDocumentAsync(group.Key, embedded, cancellationToken);
         }
     }
+
+    private async Task RepairAsync(IReadOnlyList<string> documentIds, CancellationToken cancellationToken)
+    {
+        var held = units().ToLookup(u => u.DocumentId, StringComparer.Ordinal);
+        foreach (var documentId in documentIds)
+        {
+            if (held[documentId].ToList() is { Count: > 0 } documentUnits)
+            {
+                await store.ReplaceDocumentAsync(documentId, await embed(documentUnits, cancellationToken), cancellationToken);
+            }
+            else
+            {
+                await store.DeleteDocumentAsync(documentId, cancellationToken);
+            }
+
+            Unmark([documentId]);
+            logger.Repaired(documentId, held[documentId].Any());
+        }
+    }
+
+    private List<string> Marked() =>
+        catalog.Meta(RepairKey) is { } value ? JsonSerializer.Deserialize<List<string>>(value) ?? [] : [];
+
+    private void SaveMarks(List<string> documentIds) =>
+        catalog.SetMeta(RepairKey, documentIds.Count == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(documentIds));
 }

@@ -79,6 +79,18 @@ public interface IKnowledgeStore
     /// <summary>Replaces every record of a document with these, atomically as far as the store allows.</summary>
     Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The first half of a replace its caller commits between: stores these records beside the document's current ones, so
+    /// a reader of the store may see both until <see cref="PruneDocumentAsync"/>; never fewer. A store whose replace is
+    /// one transaction (the embedded one) replaces here and has nothing left to prune.
+    /// </summary>
+    Task StageDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default) =>
+        ReplaceDocumentAsync(documentId, records, cancellationToken);
+
+    /// <summary>The second half: removes the document's records other than <paramref name="keep"/> (matched by id and content, vectors not needed).</summary>
+    Task PruneDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> keep, CancellationToken cancellationToken = default) =>
+        Task.CompletedTask;
+
     Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
 
     /// <summary>

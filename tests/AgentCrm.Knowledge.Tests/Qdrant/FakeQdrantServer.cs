@@ -20,6 +20,8 @@ namespace AgentCrm.Knowledge.Tests.Qdrant;
 /// unknown clause 400, match value/any/except, range, has_id, is_empty, is_null, nested filters, arrays match on any
 /// element); §8 delete by ids or filter; set payload by ids or filter; §11 scoring (Cosine normalises on the way in, Dot raw, Euclid/Manhattan
 /// distances, smaller better). State lives as long as the server, so a second store instance sees the first one's writes.
+/// A busy Qdrant (§5, 1.17+): with <see cref="DeferWrites"/>, point writes are queued and answered <c>wait_timeout</c>
+/// (accepted, not applied), until <see cref="ApplyDeferred"/> applies them in order, as Qdrant's WAL would.
 /// </summary>
 internal sealed class FakeQdrantServer : IAsyncDisposable
 {
@@ -30,6 +32,7 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Collection> _collections = new(StringComparer.Ordinal);
+    private readonly Queue<Func<Reply>> _deferred = new();
     private long _operationId;
 
     private FakeQdrantServer(WebApplication app, string? apiKey)
@@ -56,6 +59,56 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
         await app.StartAsync();
         server.Url = app.Urls.Single();
         return server;
+    }
+
+    /// <summary>Whether point writes (upsert, delete, set payload) are queued and answered <c>wait_timeout</c> instead of applied.</summary>
+    public bool DeferWrites { get; set; }
+
+    /// <summary>What a deferred write with <c>wait=true</c> is answered: <c>wait_timeout</c> (1.17+), or <c>acknowledged</c> as without wait.</summary>
+    public string DeferredStatus { get; set; } = "wait_timeout";
+
+    /// <summary>Forgets the queued writes (Qdrant lost them before applying them).</summary>
+    public void DropDeferred()
+    {
+        lock (_gate)
+            _deferred.Clear();
+    }
+
+    /// <summary>Applies up to <paramref name="count"/> queued writes, oldest first (a write that fails then is dropped, as it would be by Qdrant); returns how many.</summary>
+    public int ApplyDeferred(int count = int.MaxValue)
+    {
+        lock (_gate)
+        {
+            var applied = 0;
+            for (; applied < count && _deferred.TryDequeue(out var write); applied++)
+            {
+                try
+                {
+                    write();
+                }
+                catch (QdrantError)
+                {
+                }
+            }
+
+            return applied;
+        }
+    }
+
+    /// <summary>Qdrant loses a collection (deleted by someone, or its storage gone) while its clients run.</summary>
+    public bool DropCollection(string collection)
+    {
+        lock (_gate)
+            return _collections.Remove(collection);
+    }
+
+    /// <summary>A string payload key of every point of a collection, once per point (empty when it does not exist).</summary>
+    public List<string> PayloadValues(string collection, string key)
+    {
+        lock (_gate)
+            return _collections.TryGetValue(collection, out var c)
+                ? [.. c.Points.Values.Select(p => p.Payload[key] is JsonValue v && v.TryGetValue<string>(out var text) ? text : "")]
+                : [];
     }
 
     /// <summary>Point count of a collection (exact), or null when it does not exist.</summary>
@@ -128,12 +181,22 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
         ("GET", ["collections", var name]) => new Reply(200, Info(Get(name))),
         ("DELETE", ["collections", var name]) => new Reply(200, _collections.Remove(name)),
         ("PUT", ["collections", var name, "index"]) => CreateIndex(Get(name), body, query),
-        ("PUT", ["collections", var name, "points"]) => Upsert(Get(name), body, query),
+        ("PUT", ["collections", var name, "points"]) => Write(Get(name), c => Upsert(c, body, query), query),
         ("POST", ["collections", var name, "points", "query"]) => Query(Get(name), body),
-        ("POST", ["collections", var name, "points", "delete"]) => Delete(Get(name), body, query),
-        ("POST", ["collections", var name, "points", "payload"]) => SetPayload(Get(name), body, query),
+        ("POST", ["collections", var name, "points", "delete"]) => Write(Get(name), c => Delete(c, body, query), query),
+        ("POST", ["collections", var name, "points", "payload"]) => Write(Get(name), c => SetPayload(c, body, query), query),
         _ => throw new QdrantError(404, $"Not found: {method} /{string.Join('/', segments)}"),
     };
+
+    /// <summary>A point write, applied now or, while <see cref="DeferWrites"/>, queued and answered "accepted, not applied".</summary>
+    private Reply Write(Collection collection, Func<Collection, Reply> apply, IQueryCollection query)
+    {
+        if (!DeferWrites)
+            return apply(collection);
+        _deferred.Enqueue(() => apply(collection));
+        var wait = query.TryGetValue("wait", out var w) && w.ToString() == "true";
+        return new Reply(200, new JsonObject { ["operation_id"] = ++_operationId, ["status"] = wait ? DeferredStatus : "acknowledged" });
+    }
 
     private Collection Get(string name) =>
         _collections.TryGetValue(name, out var c) ? c : throw new QdrantError(404, $"Not found: Collection `{name}` doesn't exist!");

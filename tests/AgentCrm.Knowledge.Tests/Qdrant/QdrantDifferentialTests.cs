@@ -68,18 +68,18 @@ public sealed class QdrantDifferentialTests : IAsyncLifetime
             calls.Add(Call("createPayloadIndex", false, "\"kb\"", $$"""{"wait":true,"field_name":"{{field}}","field_schema":"keyword"}"""));
         calls.Add(Call("upsert", false, "\"kb\"", """
             {"wait":true,"points":[
-              {"id":"9d937f7d-8d42-5c42-9f07-6db7b5fbcd2b","vector":[0.5,0.25,-0.125,0.0625],
+              {"id":"240e4e8a-4143-5a70-910b-379a6a9abaea","vector":[0.5,0.25,-0.125,0.0625],
                "payload":{"record_id":"gdpr#c0042","document_id":"gdpr","title":"GDPR","section":"CHAPTER III › Article 17 — Right to erasure",
                           "kind":"chunk","text":"The data subject shall have the right to obtain erasure.","tags":["privacy","eu"],
                           "scenario":null,"language":"en","source_chunk_id":null}},
-              {"id":"468b57c7-9b3f-5a1d-97dd-5767fff97c33","vector":[0.5,0.25,-0.125,0.0625],
+              {"id":"18bbcc0e-dc27-58a7-9a35-d000b126e7d7","vector":[0.5,0.25,-0.125,0.0625],
                "payload":{"record_id":"gdpr#d0007","document_id":"gdpr","title":"GDPR","section":"CHAPTER III › Article 17 — Right to erasure",
                           "kind":"distilled","text":"The data subject shall have the right to obtain erasure.","tags":["privacy"],
                           "scenario":"renewal-risk","language":"en","source_chunk_id":"gdpr#c0042"}}]}
             """));
         calls.Add(Call("delete", false, "\"kb\"", """
             {"wait":true,"filter":{"must":[{"key":"document_id","match":{"value":"gdpr"}}],
-                                   "must_not":[{"has_id":["9d937f7d-8d42-5c42-9f07-6db7b5fbcd2b","468b57c7-9b3f-5a1d-97dd-5767fff97c33"]}]}}
+                                   "must_not":[{"has_id":["240e4e8a-4143-5a70-910b-379a6a9abaea","18bbcc0e-dc27-58a7-9a35-d000b126e7d7"]}]}}
             """));
         calls.Add(Call("query", false, "\"kb\"", """
             {"query":[0.5,0.25,-0.125,0.0625],

@@ -116,7 +116,7 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
         await store.ReplaceDocumentAsync("gdpr", [QdrantTestStore.Record("gdpr#d0007", "renewal-risk", "gdpr#c0042", "privacy", "eu")]);
 
         AssertJson("""
-            {"points":[{"id":"468b57c7-9b3f-5a1d-97dd-5767fff97c33","vector":[0.5,0.25,-0.125,0.0625],
+            {"points":[{"id":"18bbcc0e-dc27-58a7-9a35-d000b126e7d7","vector":[0.5,0.25,-0.125,0.0625],
               "payload":{"record_id":"gdpr#d0007","document_id":"gdpr","title":"GDPR","section":"CHAPTER III › Article 17 — Right to erasure",
                          "kind":"distilled","text":"The data subject shall have the right to obtain erasure.","tags":["privacy","eu"],
                          "scenario":"renewal-risk","language":"en","source_chunk_id":"gdpr#c0042"}}]}

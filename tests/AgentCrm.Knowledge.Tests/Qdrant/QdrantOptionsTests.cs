@@ -55,6 +55,19 @@ public sealed class QdrantOptionsTests
         Assert.Equal("468b57c7-9b3f-5a1d-97dd-5767fff97c33", QdrantPointId.From("gdpr#d0007"));
     }
 
+    [Fact]
+    public void PointIdFor_ARecordVersion_IsTheUuidOfItsIdAndContent_SoAnotherVersionIsAnotherPoint()
+    {
+        // Python: uuid.uuid5(ns, "\x1f".join([id, kind, section, text, source_chunk_id or ""])).
+        var distilled = QdrantTestStore.Record("gdpr#d0007", "renewal-risk", "gdpr#c0042", "privacy");
+
+        Assert.Equal("240e4e8a-4143-5a70-910b-379a6a9abaea", QdrantPointId.For(QdrantTestStore.Record("gdpr#c0042", tags: "privacy")));
+        Assert.Equal("18bbcc0e-dc27-58a7-9a35-d000b126e7d7", QdrantPointId.For(distilled));
+        // Metadata is not content: re-labelling keeps the point; another text under the same (positional) id does not.
+        Assert.Equal(QdrantPointId.For(distilled), QdrantPointId.For(distilled with { Title = "Other", Tags = ["x"], Scenario = null, Language = "de" }));
+        Assert.NotEqual(QdrantPointId.For(distilled), QdrantPointId.For(distilled with { Text = "Another passage." }));
+    }
+
     private static ServiceProvider Services(Dictionary<string, string?> settings)
     {
         var services = new ServiceCollection();

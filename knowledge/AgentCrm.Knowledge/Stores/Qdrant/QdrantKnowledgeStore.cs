@@ -88,12 +88,45 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
     }
 
     /// <summary>
-    /// Upserts the new points in batches (same record id = same point, overwritten), then deletes the document's points
-    /// that are not among them by filter. Qdrant has no multi-request transaction, so a reader can briefly see old and
-    /// new points side by side, but never the document missing; a rejected first batch (e.g. a wrong dimension) leaves
-    /// the previous version whole. Each step waits until applied.
+    /// <see cref="StageDocumentAsync"/> then <see cref="PruneDocumentAsync"/>: the new points, then the document's others
+    /// deleted by filter. Qdrant has no multi-request transaction, so a reader of the collection can briefly see old and
+    /// new points side by side, but never the document missing; a rejected batch leaves the previous version whole (its
+    /// points are not overwritten: <see cref="QdrantPointId.For"/>). Each step waits until applied.
     /// </summary>
     public async Task ReplaceDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default)
+    {
+        await StageDocumentAsync(documentId, records, cancellationToken);
+        await PruneDocumentAsync(documentId, records, cancellationToken);
+        _logger.DocumentReplaced(_collection, documentId, records.Count);
+    }
+
+    /// <summary>Upserts the records' points in batches (a passage unchanged since the current version keeps its point).</summary>
+    public async Task StageDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> records, CancellationToken cancellationToken = default)
+    {
+        CheckRecords(documentId, records);
+        foreach (var batch in records.Chunk(UpsertBatchSize))
+        {
+            var reply = await SendToCollectionAsync($"upsert {batch.Length} points", HttpMethod.Put, "/points?wait=true", w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("points");
+                foreach (var record in batch)
+                    QdrantPayload.WritePoint(w, record);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }, cancellationToken);
+            EnsureCompleted("upsert", reply);
+        }
+    }
+
+    /// <summary>Deletes the document's points but those of <paramref name="keep"/>, by filter.</summary>
+    public Task PruneDocumentAsync(string documentId, IReadOnlyList<KnowledgeRecord> keep, CancellationToken cancellationToken = default)
+    {
+        CheckRecords(documentId, keep);
+        return DeleteAsync("delete stale document points", QdrantFilter.ForDocument(documentId, except: [.. keep.Select(QdrantPointId.For)]), cancellationToken);
+    }
+
+    private static void CheckRecords(string documentId, IReadOnlyList<KnowledgeRecord> records)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
         ArgumentNullException.ThrowIfNull(records);
@@ -105,24 +138,6 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
             if (!ids.Add(record.Id))
                 throw new ArgumentException($"Record id '{record.Id}' appears twice.", nameof(records));
         }
-
-        foreach (var batch in records.Chunk(UpsertBatchSize))
-        {
-            var reply = await _rest.SendAsync($"upsert {batch.Length} points", HttpMethod.Put, _collectionPath + "/points?wait=true", w =>
-            {
-                w.WriteStartObject();
-                w.WriteStartArray("points");
-                foreach (var record in batch)
-                    QdrantPayload.WritePoint(w, record);
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }, cancellationToken);
-            EnsureCompleted("upsert", reply);
-        }
-
-        var stale = QdrantFilter.ForDocument(documentId, except: [.. records.Select(r => QdrantPointId.From(r.Id))]);
-        await DeleteAsync("delete stale document points", stale, cancellationToken);
-        _logger.DocumentReplaced(_collection, documentId, records.Count);
     }
 
     public Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default)
@@ -137,7 +152,7 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
         ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
         ArgumentNullException.ThrowIfNull(metadata);
         var filter = QdrantFilter.ForDocument(documentId);
-        var reply = await _rest.SendAsync("set document payload", HttpMethod.Post, _collectionPath + "/points/payload?wait=true", w =>
+        var reply = await SendToCollectionAsync("set document payload", HttpMethod.Post, "/points/payload?wait=true", w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("payload");
@@ -151,7 +166,7 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
 
     private async Task DeleteAsync(string operation, System.Text.Json.Nodes.JsonObject filter, CancellationToken cancellationToken)
     {
-        var reply = await _rest.SendAsync(operation, HttpMethod.Post, _collectionPath + "/points/delete?wait=true", w =>
+        var reply = await SendToCollectionAsync(operation, HttpMethod.Post, "/points/delete?wait=true", w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("filter");
@@ -161,13 +176,30 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
         EnsureCompleted(operation, reply);
     }
 
+    /// <summary>
+    /// An operation on the collection's points. Qdrant answers 404 there only when the collection does not exist (deleted,
+    /// or Qdrant lost its storage, while this server ran): the caller makes the store ready again and restores it.
+    /// </summary>
+    private async Task<QdrantReply> SendToCollectionAsync(string operation, HttpMethod method, string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _rest.SendAsync(operation, method, _collectionPath + path, writeBody, cancellationToken);
+        }
+        catch (QdrantException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            _logger.CollectionLost(_collection, operation, ex.ServerError);
+            throw new KnowledgeStoreLostException($"Qdrant collection '{_collection}' is gone: {operation} answered HTTP 404 ({ex.ServerError ?? "no error text"}).", ex);
+        }
+    }
+
     public async Task<IReadOnlyList<VectorHit>> SearchAsync(float[] query, int k, SearchFilter? filter = null, double? scoreThreshold = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (k <= 0)
             return [];
         var qdrantFilter = QdrantFilter.From(filter);
-        var reply = await _rest.SendAsync("query points", HttpMethod.Post, _collectionPath + "/points/query", w =>
+        var reply = await SendToCollectionAsync("query points", HttpMethod.Post, "/points/query", w =>
         {
             w.WriteStartObject();
             w.WritePropertyName("query");

@@ -25,4 +25,7 @@ internal static partial class QdrantLog
 
     [LoggerMessage(7, LogLevel.Information, "Replaced document {DocumentId} in Qdrant collection {Collection} with {Count} points")]
     public static partial void DocumentReplaced(this ILogger logger, string collection, string documentId, int count);
+
+    [LoggerMessage(8, LogLevel.Warning, "Qdrant collection {Collection} is gone ({Operation} answered 404: {ServerError}); it is created again and restored from the catalog")]
+    public static partial void CollectionLost(this ILogger logger, string collection, string operation, string? serverError);
 }

@@ -23,7 +23,7 @@ internal static class QdrantPayload
     public static void WritePoint(Utf8JsonWriter writer, KnowledgeRecord record)
     {
         writer.WriteStartObject();
-        writer.WriteString("id", QdrantPointId.From(record.Id));
+        writer.WriteString("id", QdrantPointId.For(record));
         writer.WritePropertyName("vector");
         WriteVector(writer, record.Vector);
         writer.WriteStartObject("payload");

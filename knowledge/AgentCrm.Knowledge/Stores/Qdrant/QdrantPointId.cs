@@ -5,11 +5,21 @@ namespace AgentCrm.Knowledge.Stores.Qdrant;
 
 /// <summary>
 /// Qdrant point ids must be an unsigned integer or a UUID; our record ids are strings like <c>gdpr#c0042</c>.
-/// A name-based UUID (RFC 9562 version 5) keeps the mapping deterministic, so re-ingesting overwrites the
-/// same points and any process computes the same id. The original id travels in the payload.
+/// A name-based UUID (RFC 9562 version 5) keeps the mapping deterministic, so any process computes the same id. The
+/// original id travels in the payload.
 /// </summary>
 internal static class QdrantPointId
 {
+    /// <summary>
+    /// The point of one version of a record: its id and its content (kind, section, text, source chunk). Chunk ids are
+    /// positional, so a new version of a document reuses them for other text; with the content in the point id, the new
+    /// version's changed passages are new points beside the old ones until the catalog commits it (a reader never sees
+    /// the document missing, nor a version the catalog does not hold), while an unchanged passage keeps its point.
+    /// Points stored before the content was part of the id are removed by the document's next write.
+    /// </summary>
+    public static string For(KnowledgeRecord record) =>
+        From(string.Join('\u001f', record.Id, record.Kind, record.Section, record.Text, record.SourceChunkId ?? ""));
+
     // Fixed namespace for AgentCrm knowledge record ids; changing it would orphan every stored point.
     private static readonly Guid Namespace = new("0f7f3d3c-5b86-4f0e-9a53-2b8f5f9a6c41");
 
