@@ -1,6 +1,7 @@
 using AgentCrm.Dapr;
 using AgentCrm.Knowledge.Chat;
 using AgentCrm.Knowledge.Embeddings;
+using AgentCrm.Knowledge.Stores;
 using AgentCrm.Knowledge.Stores.Qdrant;
 using AgentCrm.Storage;
 using Polly.Timeout;
@@ -11,7 +12,8 @@ namespace AgentCrm.Server;
 /// <summary>
 /// A request that fails because a service the server depends on is down (Qdrant, the Dapr sidecar, an embedding or chat
 /// endpoint) is answered 503 naming that service, with Retry-After, not a bare 500; one that the service refuses (a
-/// wrong key, a collection of another shape) 502 without it. The cause goes to the log under the request's traceId; the
+/// wrong key, a collection of another shape) 502 without it. Qdrant answering a write "accepted, not applied yet"
+/// (<c>wait_timeout</c>, <c>acknowledged</c>) is busy, not misconfigured: 503 too. The cause goes to the log under the request's traceId; the
 /// answer carries no internal addresses. A write that fails for want of storage (a full disk, an I/O error:
 /// <see cref="SqliteWriter.IsStorageFailure"/>) is a 503 naming storage too: one status for full and failing alike, the one
 /// every client and load balancer retries after Retry-After (507 is WebDAV's, and a full disk is not the request's fault).
@@ -46,7 +48,9 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
                 Status = status,
                 Title = Problems.TitleFor(status),
                 Type = transient ? "https://tools.ietf.org/html/rfc9110#section-15.6.4" : "https://tools.ietf.org/html/rfc9110#section-15.6.3",
-                Detail = storage && Moved(exception)
+                Detail = exception is QdrantException { UpdateStatus: { } updateStatus }
+                    ? $"{service} is busy: it accepted the write but had not applied it when it answered (\"{updateStatus}\"), so the write was not stored; what Qdrant applies of it later is never cited and is removed. Try again later. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
+                    : storage && Moved(exception)
                     ? $"{service} could not write: its database file was deleted, moved away or replaced while the server ran. The failed write was not stored; nothing is written until the file is back at its path. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
                     : storage
                     ? $"{service} could not write: the disk is full or failing. The failed write was not stored; try again later. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
@@ -68,7 +72,11 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
     /// <summary>The service a failure comes from and whether it is worth retrying; null for anything else (a bug: 500).</summary>
     internal static (string Service, bool Transient)? Classify(Exception exception) => exception switch
     {
-        QdrantException q => ("Qdrant, the knowledge store,", q.StatusCode is null ? q.InnerException is not null : IsTransient(q.StatusCode.Value)),
+        // An update status means a write was accepted but not applied in time (Qdrant busy); no status code and no inner
+        // exception, a collection this store cannot use.
+        QdrantException q => ("Qdrant, the knowledge store,", q.UpdateStatus is not null || (q.StatusCode is null ? q.InnerException is not null : IsTransient(q.StatusCode.Value))),
+        // Lost again right after it was restored: the next request restores it once more.
+        KnowledgeStoreLostException lost => ((lost.InnerException is { } inner ? Classify(inner)?.Service : null) ?? "The knowledge store", true),
         DaprApiException d => ("The Dapr sidecar (daprd)", d.StatusCode is not { } code || IsTransient(code)),
         EmbeddingServiceException em => ("The embedding endpoint", em.StatusCode is { } code && IsTransient(code)),
         ChatModelException chat => ("The chat model endpoint", chat.StatusCode is { } code && IsTransient(code)),

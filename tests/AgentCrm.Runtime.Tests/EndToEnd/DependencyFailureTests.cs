@@ -15,6 +15,8 @@ public sealed class DependencyFailureTests
         { "Qdrant unreachable", new QdrantException("failed after 3 attempts", innerException: new HttpRequestException("Connection refused")), true },
         { "Qdrant overloaded", new QdrantException("answered 503", HttpStatusCode.ServiceUnavailable), true },
         { "Qdrant wrong key", new QdrantException("answered 401", HttpStatusCode.Unauthorized), false },
+        { "Qdrant busy (write accepted, not applied)", new QdrantException("upsert not applied", HttpStatusCode.OK, updateStatus: "wait_timeout"), true },
+        { "Qdrant write only acknowledged", new QdrantException("upsert not applied", HttpStatusCode.OK, updateStatus: "acknowledged"), true },
         { "Qdrant collection of another size", new QdrantException("holds 8-dimensional vectors"), false },
         { "daprd unreachable", new DaprApiException("could not be reached", new HttpRequestException("Connection refused")), true },
         { "daprd refuses", new DaprApiException("invoke", HttpStatusCode.BadRequest, "ERR_ACTOR_INSTANCE_MISSING", "missing"), false },

@@ -254,7 +254,7 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
             throw new QdrantException($"Qdrant collection '{_collection}' uses {distance.GetString()} distance; this store needs Cosine. Use another {QdrantOptions.Section}:Collection.");
     }
 
-    /// <summary><c>wait=true</c> normally yields <c>completed</c>; <c>acknowledged</c> or <c>wait_timeout</c> means queued, not applied.</summary>
+    /// <summary><c>wait=true</c> normally yields <c>completed</c>; <c>acknowledged</c> or <c>wait_timeout</c> means queued, not applied (busy, transient).</summary>
     private static void EnsureCompleted(string operation, QdrantReply reply)
     {
         var status = reply.Result.ValueKind == JsonValueKind.Object && reply.Result.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String
@@ -264,7 +264,7 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
             return;
         if (status is "acknowledged" or "wait_timeout")
             throw new QdrantException(
-                $"Qdrant {operation} was accepted but not confirmed as applied (status \"{status}\"); it may still be applied later. Not treated as done.",
+                $"Qdrant {operation} was accepted but not confirmed as applied (status \"{status}\": Qdrant is busy); it may still be applied later. Not treated as done.",
                 reply.StatusCode,
                 updateStatus: status);
         throw new QdrantException($"Qdrant {operation} answered without an update status (expected \"completed\", got {(status is null ? "none" : $"\"{status}\"")}).", reply.StatusCode);
