@@ -55,7 +55,7 @@ public sealed partial class KnowledgeService : IDisposable
 
         _search.Reindex(_units);
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), _logger);
+        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), ReloadIfChangedLockedAsync, _logger);
     }
 
     public KnowledgeOptions Options => _options;

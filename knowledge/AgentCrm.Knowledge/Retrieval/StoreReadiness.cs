@@ -24,6 +24,7 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// <param name="writeGate">The service's write gate.</param>
 /// <param name="units">The catalog's units as the service holds them now (without vectors).</param>
 /// <param name="embed">Embeds units the way the service does.</param>
+/// <param name="reload">Takes in what another process (the CLI) committed since (the caller holds the write gate).</param>
 /// <param name="logger">Logs repairs that failed (they are retried by the next write).</param>
 internal sealed class StoreReadiness(
     IKnowledgeStore store,
@@ -32,6 +33,7 @@ internal sealed class StoreReadiness(
     SemaphoreSlim writeGate,
     Func<IReadOnlyList<KnowledgeRecord>> units,
     Func<List<KnowledgeRecord>, CancellationToken, Task<List<KnowledgeRecord>>> embed,
+    Func<CancellationToken, Task> reload,
     ILogger logger)
 {
     private const string RestorePendingKey = "store.restore-pending";
@@ -99,6 +101,7 @@ internal sealed class StoreReadiness(
     /// Stores the catalog's version of each marked document again (or deletes one the catalog does not hold), unmarking
     /// each when done; the caller holds the write gate and lock. A failure (the store still failing) is logged, leaves the
     /// rest marked for the next write, and does not fail the caller: searches cite only what the catalog holds meanwhile.
+    /// The caller has taken in the catalog as committed (what it holds decides between storing again and deleting).
     /// </summary>
     public async Task<bool> TryRepairAsync(CancellationToken cancellationToken)
     {
@@ -135,10 +138,12 @@ internal sealed class StoreReadiness(
             }
 
             var empty = await store.EnsureReadyAsync(options.Dimension, cancellationToken);
+            await reload(cancellationToken);
             var restore = (empty && units().Count > 0) || catalog.Meta(RestorePendingKey) is not null;
             if (restore || Marked().Count > 0)
             {
                 using var writeLock = await KnowledgeWriteLock.AcquireAsync(options.DataDirectory, cancellationToken);
+                await reload(cancellationToken);
                 if (restore)
                 {
                     catalog.SetMeta(RestorePendingKey, [1]);

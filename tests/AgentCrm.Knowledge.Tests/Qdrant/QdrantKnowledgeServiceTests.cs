@@ -165,12 +165,39 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
         Assert.Equal(["alpha", "policy"], _qdrant.PayloadValues(Collection, "document_id").Distinct().Order());
     }
 
+    [Fact]
+    public async Task FirstCall_AfterTheCliLeftADocumentToRepair_RepairsFromTheCatalogAsCommitted()
+    {
+        // A server and the CLI on one data directory; the server loaded the catalog before the CLI wrote to it.
+        var data = new TestData();
+        _owned.Add(data);
+        var server = Start(data);
+        var cli = Start(data);
+        await cli.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+        _qdrant.DeferWrites = true;
+        await Assert.ThrowsAsync<QdrantException>(() => cli.IngestAsync(PolicyV2, DocumentType.Markdown, "policy"));
+        _qdrant.DeferWrites = false;
+        _qdrant.ApplyDeferred();
+
+        var hits = await server.SearchAsync("how long until customer data is deleted", 5, minScore: 0.05);
+
+        // Its own view said "no such document": repairing from it would have deleted the policy's points.
+        Assert.Contains("30 days", Assert.Single(hits, h => h.Section.EndsWith("Deletion", StringComparison.Ordinal)).Snippet, StringComparison.Ordinal);
+        Assert.Contains(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        Assert.DoesNotContain(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
+    }
+
     private KnowledgeService Start()
     {
         var data = new TestData();
+        _owned.Add(data);
+        return Start(data);
+    }
+
+    private KnowledgeService Start(TestData data)
+    {
         var options = new KnowledgeOptions { DataDirectory = data.Directory };
         var service = new KnowledgeService(Store(), new LocalEmbeddingGenerator(options.Dimension), Microsoft.Extensions.Options.Options.Create(options));
-        _owned.Add(data);
         _owned.Add(service);
         return service;
     }
