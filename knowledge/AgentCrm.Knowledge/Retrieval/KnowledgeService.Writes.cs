@@ -140,8 +140,9 @@ public sealed partial class KnowledgeService
 
             _readiness.Unmark(touched);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
+            // Cancelled too: the write is committed, and its caller learns that rather than a failure.
             _logger.PruneFailed(ex, documentId);
         }
     }

@@ -67,6 +67,9 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
     /// <summary>What a deferred write with <c>wait=true</c> is answered: <c>wait_timeout</c> (1.17+), or <c>acknowledged</c> as without wait.</summary>
     public string DeferredStatus { get; set; } = "wait_timeout";
 
+    /// <summary>Whether deleting points fails (500 <c>Service internal error</c>), as a Qdrant failing between two requests would.</summary>
+    public bool RefuseDeletes { get; set; }
+
     /// <summary>Forgets the queued writes (Qdrant lost them before applying them).</summary>
     public void DropDeferred()
     {
@@ -183,7 +186,9 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
         ("PUT", ["collections", var name, "index"]) => CreateIndex(Get(name), body, query),
         ("PUT", ["collections", var name, "points"]) => Write(Get(name), c => Upsert(c, body, query), query),
         ("POST", ["collections", var name, "points", "query"]) => Query(Get(name), body),
-        ("POST", ["collections", var name, "points", "delete"]) => Write(Get(name), c => Delete(c, body, query), query),
+        ("POST", ["collections", var name, "points", "delete"]) => RefuseDeletes
+            ? throw new QdrantError(500, "Service internal error: delete refused (injected)")
+            : Write(Get(name), c => Delete(c, body, query), query),
         ("POST", ["collections", var name, "points", "payload"]) => Write(Get(name), c => SetPayload(c, body, query), query),
         _ => throw new QdrantError(404, $"Not found: {method} /{string.Join('/', segments)}"),
     };

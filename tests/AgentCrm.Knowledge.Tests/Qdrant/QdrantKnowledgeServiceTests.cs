@@ -121,6 +121,24 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replace_OldVersionNotRemovedAfterTheCommit_IsDone_NeverCitesTheOld_AndTheNextWriteRemovesIt()
+    {
+        var service = Start();
+        await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+        _qdrant.RefuseDeletes = true;
+
+        Assert.Equal(IngestStatus.Replaced, (await service.IngestAsync(PolicyV2, DocumentType.Markdown, "policy")).Status);
+
+        Assert.Contains(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        var hits = await service.SearchAsync("how long until customer data is deleted", 5, minScore: 0.05);
+        Assert.Contains("90 days", Assert.Single(hits, h => h.Section.EndsWith("Deletion", StringComparison.Ordinal)).Snippet, StringComparison.Ordinal);
+        Assert.DoesNotContain(hits, h => h.Snippet.Contains("30 days", StringComparison.Ordinal));
+        _qdrant.RefuseDeletes = false;
+        await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
+        Assert.DoesNotContain(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Search_CollectionDeletedWhileRunning_IsRestoredOnce_ConcurrentSearchesAnswer()
     {
         var service = Start();
