@@ -66,4 +66,19 @@ public static class FieldCatalog
     }
 
     public static bool IsValid(string field) => CategoryOf(field) is not null;
+
+    /// <summary>The fields the snapshot builder derives as texts; every other field it derives is a number (booleans 0/1).</summary>
+    private static readonly HashSet<string> TextFields = new(StringComparer.Ordinal)
+    {
+        "profile.name", "profile.segment", "profile.domain", "contract.type", "contract.status", "web.intentCategories7d",
+        "documents.text", "documents.docType", "documents.title", "news.title", "news.buyer", "news.description",
+    };
+
+    /// <summary>
+    /// The kind of value a field always holds when the snapshot builder derives it (and a case mapping that supplies it
+    /// must keep: <c>tickets.open</c> is a number, <c>profile.name</c> a text); null for a field only case mappings
+    /// supply (<c>services.internet</c>), whose kind each mapping declares.
+    /// </summary>
+    public static FieldKind? KindOf(string field) =>
+        !SnapshotBuilder.Derives(field) ? null : TextFields.Contains(field) ? FieldKind.Text : FieldKind.Number;
 }

@@ -3,7 +3,10 @@ using AgentCrm.Agents.Rules.Expressions;
 
 namespace AgentCrm.Agents.Rules;
 
-/// <summary>A text with <c>{expression}</c> placeholders (<c>{{</c> and <c>}}</c> for literal braces), parsed and checked once.</summary>
+/// <summary>
+/// A text with <c>{expression}</c> placeholders (<c>{{</c> and <c>}}</c> for literal braces), parsed and checked once.
+/// A placeholder ends at the first <c>}</c> outside the expression's quoted texts: <c>{concat('}', profile.name)}</c>.
+/// </summary>
 internal sealed class RuleTemplate
 {
     private readonly List<(string? Text, Expr? Expr)> _parts;
@@ -14,7 +17,7 @@ internal sealed class RuleTemplate
 
     public bool IsEmpty => _parts.Count == 0;
 
-    public static RuleTemplate Parse(string text, Func<string, string?> fieldAllowed, List<string> fields)
+    public static RuleTemplate Parse(string text, FieldScope scope, List<string> fields)
     {
         var parts = new List<(string?, Expr?)>();
         var literal = new StringBuilder();
@@ -34,7 +37,7 @@ internal sealed class RuleTemplate
                 literal.Append(c);
                 continue;
             }
-            var end = text.IndexOf('}', i + 1);
+            var end = PlaceholderEnd(text, i + 1);
             if (end < 0)
                 throw new ExpressionException("'{' without a closing '}'.", i);
             if (literal.Length > 0)
@@ -44,7 +47,7 @@ internal sealed class RuleTemplate
             try
             {
                 expr = ExpressionParser.Parse(text[(i + 1)..end]);
-                ExpressionChecker.Check(expr, fieldAllowed, fields);
+                ExpressionChecker.Check(expr, scope, fields);
             }
             catch (ExpressionException ex)
             {
@@ -56,6 +59,28 @@ internal sealed class RuleTemplate
         if (literal.Length > 0)
             parts.Add((literal.ToString(), null));
         return new RuleTemplate(parts);
+    }
+
+    /// <summary>The index of the <c>}</c> closing a placeholder that starts at <paramref name="start"/>, skipping quoted texts (as the parser reads them, with \ escapes); -1 when none.</summary>
+    private static int PlaceholderEnd(string text, int start)
+    {
+        char? quote = null;
+        for (var i = start; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote is { } q)
+            {
+                if (c == '\\')
+                    i++;
+                else if (c == q)
+                    quote = null;
+            }
+            else if (c is '\'' or '"')
+                quote = c;
+            else if (c == '}')
+                return i;
+        }
+        return -1;
     }
 
     public string Render(ExpressionEvaluator evaluator)

@@ -7,7 +7,8 @@ namespace AgentCrm.Agents.Rules;
 
 /// <summary>
 /// The <c>rules</c> kind: declarative agents written as a manifest. Everything is checked here, at
-/// registration — syntax, fields (known and in <c>reads</c>), operand kinds, weights, templates, limits —
+/// registration — syntax, fields (known and in <c>reads</c> or <c>optionalReads</c>), operand kinds (of literals and of
+/// fields whose kind is fixed), weights, templates, defaults, limits —
 /// so nothing about the manifest can fail at run time; only the step and text budgets are enforced there.
 /// </summary>
 public sealed partial class RulesKind : IAgentKind
@@ -35,11 +36,14 @@ public sealed partial class RulesKind : IAgentKind
         if (rules is null)
             throw new ManifestException("rules", "kind rules needs a rules section with at least one condition.");
 
-        var reads = new HashSet<string>(manifest.Reads, StringComparer.Ordinal);
+        // Fields in optionalReads are usable too: withheld by consent, they are absent (null, or their default) like any
+        // field the customer has no value for, so the agent still runs and a template can say coalesce(profile.name, 'this customer').
+        var reads = new HashSet<string>(manifest.Reads.Concat(manifest.OptionalReads), StringComparer.Ordinal);
         string? FieldAllowed(string name) =>
             !FieldCatalog.IsValid(name)
                 ? $"unknown snapshot field '{name}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."
-                : reads.Contains(name) ? null : $"'{name}' is not in reads; add it there (the consent gate passes an agent only the fields it reads).";
+                : reads.Contains(name) ? null : $"'{name}' is not in reads or optionalReads; add it to one of them (the consent gate passes an agent only the fields it reads).";
+        var scope = new FieldScope(FieldAllowed, KindOf);
 
         if (rules.Conditions.Count == 0)
             Error("rules.conditions", "rules.conditions needs at least one condition.");
@@ -70,15 +74,15 @@ public sealed partial class RulesKind : IAgentKind
             try
             {
                 when = ExpressionParser.Parse(c.When ?? "");
-                var type = ExpressionChecker.Check(when, FieldAllowed, fields);
-                if (type is Expressions.ValueType.Number or Expressions.ValueType.Text)
+                var type = ExpressionChecker.Check(when, scope, fields);
+                if (type is Expressions.ValueType.Number or Expressions.ValueType.Text && !ExpressionChecker.IsPresenceTest(when))
                     throw new ExpressionException($"a condition must be a true/false test, not {Functions.Name(type)} (e.g. compare it: ... > 0).", 0);
             }
             catch (ExpressionException ex)
             {
                 Error($"{path}.when", ex.Describe());
             }
-            var explain = Template(c.Explain ?? "", $"{path}.explain", FieldAllowed, Error);
+            var explain = Template(c.Explain ?? "", $"{path}.explain", scope, Error);
             if (when is not null)
                 compiled.Add(new CompiledCondition(c.Name ?? $"condition{i}", when, c.Weight, explain, fields));
         }
@@ -89,21 +93,19 @@ public sealed partial class RulesKind : IAgentKind
             var path = $"rules.defaults.{field}";
             if (FieldAllowed(field) is { } problem)
                 Error(path, problem);
-            else if (value.ValueKind switch
-                     {
-                         JsonValueKind.Number => (object?)value.GetDouble(),
-                         JsonValueKind.String => value.GetString(),
-                         JsonValueKind.True => true,
-                         JsonValueKind.False => false,
-                         _ => null,
-                     } is { } v)
-                defaults[field] = v is string s && s.Length > ExpressionLimits.MaxTextLength ? "" : v;
+            else if (Default(field, value) is { } fault)
+                Error(path, fault);
             else
-                Error(path, "a default is a number, a text or true/false.");
+                defaults[field] = value.ValueKind switch
+                {
+                    JsonValueKind.Number => value.GetDouble(),
+                    JsonValueKind.String => value.GetString()!,
+                    _ => value.ValueKind == JsonValueKind.True,
+                };
         }
 
-        var headline = Template(rules.Brief.Headline ?? "", "rules.brief.headline", FieldAllowed, Error);
-        var nextStep = Template(rules.Brief.NextStep ?? "", "rules.brief.nextStep", FieldAllowed, Error);
+        var headline = Template(rules.Brief.Headline ?? "", "rules.brief.headline", scope, Error);
+        var nextStep = Template(rules.Brief.NextStep ?? "", "rules.brief.nextStep", scope, Error);
 
         var reachable = Math.Min(1, rules.Conditions.Where(c => c is not null && c.Weight > 0 && double.IsFinite(c.Weight)).Sum(c => c.Weight));
         if (rules.Conditions.Count > 0 && Math.Round(reachable, 6) < manifest.Threshold)
@@ -114,7 +116,37 @@ public sealed partial class RulesKind : IAgentKind
         return new RulesAgent(manifest, compiled, defaults, headline, nextStep, rules.MaxSteps);
     }
 
-    private static RuleTemplate Template(string text, string path, Func<string, string?> fieldAllowed, Action<string, string> error)
+    /// <summary>The kind a field's values have wherever it comes from; <see cref="Expressions.ValueType.Any"/> when each case mapping declares its own.</summary>
+    private static Expressions.ValueType KindOf(string field) => FieldCatalog.KindOf(field) switch
+    {
+        FieldKind.Number => Expressions.ValueType.Number,
+        FieldKind.Text => Expressions.ValueType.Text,
+        _ => Expressions.ValueType.Any,
+    };
+
+    /// <summary>Why <paramref name="value"/> cannot be the default of <paramref name="field"/>, or null when it can.</summary>
+    private static string? Default(string field, JsonElement value)
+    {
+        var kind = value.ValueKind switch
+        {
+            JsonValueKind.Number => Expressions.ValueType.Number,
+            JsonValueKind.String => Expressions.ValueType.Text,
+            JsonValueKind.True or JsonValueKind.False => Expressions.ValueType.Bool,
+            _ => Expressions.ValueType.Any,
+        };
+        if (kind == Expressions.ValueType.Any)
+            return "a default is a number, a text or true/false.";
+        if (kind == Expressions.ValueType.Number && !(value.TryGetDouble(out var number) && double.IsFinite(number)))
+            return "a default number must be finite.";
+        if (kind == Expressions.ValueType.Text && value.GetString()!.Length > ExpressionLimits.MaxTextLength)
+            return $"a default text has at most {ExpressionLimits.MaxTextLength} characters (this one has {value.GetString()!.Length}).";
+        var fieldKind = KindOf(field);
+        return fieldKind != Expressions.ValueType.Any && fieldKind != kind
+            ? $"'{field}' holds {Functions.Name(fieldKind)}, so its default must be {Functions.Name(fieldKind)}, not {Functions.Name(kind)}{(fieldKind == Expressions.ValueType.Number && kind == Expressions.ValueType.Bool ? " (true/false fields are 1/0)" : "")}."
+            : null;
+    }
+
+    private static RuleTemplate Template(string text, string path, FieldScope scope, Action<string, string> error)
     {
         if (text.Length > ExpressionLimits.MaxSourceLength)
         {
@@ -123,7 +155,7 @@ public sealed partial class RulesKind : IAgentKind
         }
         try
         {
-            return RuleTemplate.Parse(text, fieldAllowed, []);
+            return RuleTemplate.Parse(text, scope, []);
         }
         catch (ExpressionException ex)
         {

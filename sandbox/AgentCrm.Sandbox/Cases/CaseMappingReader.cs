@@ -122,12 +122,18 @@ internal static class CaseMappingReader
         var field = y.RequiredScalar(map, "field");
         if (!FieldCatalog.IsValid(field))
             throw y.Error(map, $"'{field}' is not a snapshot field: use prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}.");
-        var type = (y.OptionalScalar(map, "type") ?? "text") switch
+        // A field the live snapshot derives keeps its kind here (tickets.open is a number, profile.name a text), so a replay
+        // sees what production sees and a rules agent's type checks hold for cases too; its type may be left out.
+        var known = FieldCatalog.KindOf(field) switch { FieldKind.Number => "number", FieldKind.Text => "text", _ => null };
+        var declared = y.OptionalScalar(map, "type");
+        var type = (declared ?? known ?? "text") switch
         {
             "number" => FieldType.Number,
             "text" => FieldType.Text,
             var other => throw y.Error(y.Child(map, "type")!, $"type '{other}' is not number or text."),
         };
+        if (known is not null && declared is not null && declared != known)
+            throw y.Error(y.Child(map, "type")!, $"'{field}' is a {known} wherever it comes from; give type: {known} (or leave type out).");
         var values = y.Child(map, "values") is { } v ? y.StringMap(v, "values") : new Dictionary<string, string>();
         if (type == FieldType.Number)
             foreach (var (from, to) in values)

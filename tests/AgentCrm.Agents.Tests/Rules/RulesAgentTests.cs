@@ -12,7 +12,7 @@ public sealed class RulesAgentTests
     private static int _n;
 
     private static readonly string[] ExpansionReads =
-        ["profile.name", "events.count30d.email.inquiry", "events.count30d.invoice", "events.count30d.web_visit.solutions"];
+        ["events.count30d.email.inquiry", "events.count30d.invoice", "events.count30d.web_visit.solutions"];
 
     /// <summary>The shipped example, agents/examples/expansion-opportunity.yaml, as the registry sees it.</summary>
     internal static AgentManifest Expansion(Func<RuleSet, RuleSet>? change = null, string[]? reads = null, double threshold = 1.0)
@@ -39,7 +39,7 @@ public sealed class RulesAgentTests
         return new AgentManifest
         {
             Id = "expansion-opportunity", Version = "1.0.0", Kind = RulesKind.KindName, Scenario = "expansion-opportunity",
-            Subscribes = ["email", "web_visit", "invoice"], Reads = reads ?? ExpansionReads, Purpose = "customer-success",
+            Subscribes = ["email", "web_visit", "invoice"], Reads = reads ?? ExpansionReads, OptionalReads = ["profile.name"], Purpose = "customer-success",
             Threshold = threshold, Rules = change is null ? rules : change(rules),
         };
     }

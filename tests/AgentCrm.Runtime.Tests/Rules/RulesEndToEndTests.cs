@@ -82,13 +82,30 @@ public sealed class RulesEndToEndTests
             """;
         (status, body) = await RegisterAsync(app, json, "application/json");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("line 11: at character 1: 'nps.latest' is not in reads; add it there (the consent gate passes an agent only the fields it reads).",
+        Assert.Equal("line 11: at character 1: 'nps.latest' is not in reads or optionalReads; add it to one of them (the consent gate passes an agent only the fields it reads).",
             body.GetProperty("errors").GetProperty("rules.conditions[1].when")[0].GetString());
 
         // Generic fields get their line as well.
         (status, body) = await RegisterAsync(app, json.Replace("\"tickets.open\"]", "\"tickets.open\", \"secret.x\"]", StringComparison.Ordinal), "application/json");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.StartsWith("line 4: Unknown snapshot field 'secret.x'", body.GetProperty("errors").GetProperty("reads[1]")[0].GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Register_FieldComparedWithAnotherKind_Is400NamingLineAndReason_NothingStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string Json = """
+            {"id":"kinds","version":"1.0.0","kind":"rules","scenario":"test","subscribes":["support_ticket"],
+             "reads":["tickets.open"],"purpose":"customer-success","threshold":0.5,
+             "rules":{"conditions":[
+               {"name":"many","when":"tickets.open > 'two'"}]}}
+            """;
+        var (status, body) = await RegisterAsync(app, Json, "application/json");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("line 4: at character 14: '>' compares a number with a text; it would always be false.",
+            body.GetProperty("errors").GetProperty("rules.conditions[0].when")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/kinds")).StatusCode);
     }
 
     [Theory]
@@ -197,6 +214,15 @@ public sealed class RulesEndToEndTests
         var inquiries = brief.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("field").GetString() == "events.count30d.email.inquiry");
         Assert.Equal("2 inquiries in 30 days", inquiries.GetProperty("explanation").GetString());
         Assert.Contains("live-yes-inq-1", inquiries.GetProperty("eventIds").EnumerateArray().Select(e => e.GetString()));
+
+        // The name is an optionalReads field: a customer who withholds identity still gets the brief, without the name.
+        using (var consent = await app.Client.PutAsync("/v1/customers/live-anon/consent",
+            new StringContent("""{"grants":[{"purpose":"customer-success","categories":["activity"]}]}""", Encoding.UTF8, "application/json")))
+            Assert.True(consent.StatusCode == HttpStatusCode.OK, await consent.Content.ReadAsStringAsync());
+        await app.PostEventsAsync(Expansion("live-anon", now, name: "Hidden Corp"));
+        await app.WaitForProcessingAsync();
+        var anon = Assert.Single(await app.BriefsAsync("&agentId=expansion-opportunity&customerId=live-anon"));
+        Assert.Equal("Expansion opportunity for this customer: 2 inquiries, no order yet", anon.GetProperty("headline").GetString());
 
         var deleted = await app.Client.DeleteAsync("/v1/agents/expansion-opportunity");
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);

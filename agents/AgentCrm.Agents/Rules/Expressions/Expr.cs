@@ -18,6 +18,12 @@ public sealed record Binary(string Op, Expr Left, Expr Right, int Position) : Ex
 /// <summary>A call of one of the built-in pure functions.</summary>
 public sealed record Call(string Function, IReadOnlyList<Expr> Arguments, int Position) : Expr(Position);
 
+/// <summary>
+/// The fields an expression may use: <see cref="Problem"/> is null for a usable field or says why it is not;
+/// <see cref="KindOf"/> is the kind of value a field holds (<see cref="ValueType.Any"/> when not fixed).
+/// </summary>
+public sealed record FieldScope(Func<string, string?> Problem, Func<string, ValueType> KindOf);
+
 /// <summary>The limits that keep parsing and evaluation bounded in time and memory.</summary>
 public static class ExpressionLimits
 {

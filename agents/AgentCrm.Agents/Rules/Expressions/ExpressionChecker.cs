@@ -3,12 +3,13 @@ namespace AgentCrm.Agents.Rules.Expressions;
 /// <summary>
 /// Checks a parsed expression before it may run: every field is a known snapshot field the manifest
 /// reads, and every operator and function gets the kinds of values it needs wherever they are known
-/// (literals, function results). Throws <see cref="ExpressionException"/> at the offending position.
+/// (literals, fields of a known kind, function results). Throws <see cref="ExpressionException"/> at the offending position.
+/// A bare field stays usable as a true/false test whatever its kind (a presence test: there and not 0, false or empty).
 /// </summary>
 public static class ExpressionChecker
 {
-    /// <summary>The expression's type; <paramref name="fieldAllowed"/> returns null for a usable field or the reason it is not.</summary>
-    public static ValueType Check(Expr expr, Func<string, string?> fieldAllowed, List<string>? fields = null)
+    /// <summary>The expression's type, checked against the fields <paramref name="scope"/> allows and their kinds.</summary>
+    public static ValueType Check(Expr expr, FieldScope scope, List<string>? fields = null)
     {
         switch (expr)
         {
@@ -17,25 +18,25 @@ public static class ExpressionChecker
             case Literal { Value: bool }: return ValueType.Bool;
             case Literal: return ValueType.Any;
             case FieldRef f:
-                if (fieldAllowed(f.Name) is { } problem)
+                if (scope.Problem(f.Name) is { } problem)
                     throw new ExpressionException(problem, f.Position);
                 if (fields is not null && !fields.Contains(f.Name))
                     fields.Add(f.Name);
-                return ValueType.Any;
+                return scope.KindOf(f.Name);
             case Unary u:
-                var operand = Check(u.Operand, fieldAllowed, fields);
+                var operand = Check(u.Operand, scope, fields);
                 if (u.Op == "-")
                 {
                     Need(operand, ValueType.Number, "'-'", u.Position);
                     return ValueType.Number;
                 }
-                if (operand is ValueType.Number or ValueType.Text)
+                if (operand is ValueType.Number or ValueType.Text && u.Operand is not FieldRef)
                     throw new ExpressionException($"'not' needs true/false, not {Functions.Name(operand)}.", u.Position);
                 return ValueType.Bool;
             case Binary b:
-                return CheckBinary(b, Check(b.Left, fieldAllowed, fields), Check(b.Right, fieldAllowed, fields));
+                return CheckBinary(b, Check(b.Left, scope, fields), Check(b.Right, scope, fields));
             case Call c:
-                return Functions.Check(c, c.Arguments.Select(a => Check(a, fieldAllowed, fields)).ToList());
+                return Functions.Check(c, c.Arguments.Select(a => Check(a, scope, fields)).ToList());
             default:
                 throw new ExpressionException($"unknown node {expr.GetType().Name}.", expr.Position);
         }
@@ -46,8 +47,8 @@ public static class ExpressionChecker
         switch (b.Op)
         {
             case "and" or "or":
-                foreach (var side in new[] { l, r })
-                    if (side is ValueType.Number or ValueType.Text)
+                foreach (var (side, operand) in new[] { (l, b.Left), (r, b.Right) })
+                    if (side is ValueType.Number or ValueType.Text && !IsPresenceTest(operand))
                         throw new ExpressionException($"'{b.Op}' joins true/false tests, not {Functions.Name(side)}; compare it first (e.g. x > 0).", b.Position);
                 return ValueType.Bool;
             case "==" or "!=":
@@ -72,6 +73,9 @@ public static class ExpressionChecker
                 return ValueType.Number;
         }
     }
+
+    /// <summary>Whether a value of a known kind may stand where true/false is wanted: a bare field, tested for presence.</summary>
+    public static bool IsPresenceTest(Expr expr) => expr is FieldRef;
 
     private static void Need(ValueType actual, ValueType wanted, string what, int position)
     {

@@ -71,6 +71,10 @@ public static class Functions
         }
         if (call.Function == "exists" && call.Arguments[0] is not FieldRef)
             throw new ExpressionException("exists takes a field, e.g. exists(nps.latest).", call.Position);
+        // coalesce and if give one of their values: when those are all of one known kind, so is the result.
+        var values = call.Function switch { "coalesce" => arguments, "if" => arguments.Skip(1).ToList(), _ => null };
+        if (values is not null && values.Distinct().ToList() is [var only] && only != ValueType.Any)
+            return only;
         return d.Result;
     }
 
