@@ -12,6 +12,12 @@ public sealed class ManifestLines
 {
     private readonly Dictionary<string, int> _lines = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// For a YAML text that spans lines (<c>when: &gt;-</c>, <c>|</c>, a plain or quoted text continued on the next line):
+    /// where each of its source lines starts in the value read, so a position in the value maps back to the line it is on.
+    /// </summary>
+    private readonly Dictionary<string, List<(int Offset, int Line, int Column)>> _spans = new(StringComparer.OrdinalIgnoreCase);
+
     public static readonly ManifestLines None = new();
 
     /// <summary>The line of <paramref name="path"/>, or of its nearest ancestor that has one.</summary>
@@ -30,10 +36,29 @@ public sealed class ManifestLines
     }
 
     /// <summary>The same errors, each message prefixed with the line of its path ("line 12: …").</summary>
+    /// <remarks>
+    /// A position in a text that spans lines ("at character 31: …" of a folded <c>when: &gt;-</c>) names the line and
+    /// column it is on instead ("line 14, column 9: …"): the key's line and an offset into the folded text point nowhere.
+    /// </remarks>
     public Dictionary<string, string[]> Annotate(IReadOnlyDictionary<string, string[]> errors) =>
         errors.ToDictionary(e => e.Key, e => LineOf(e.Key) is { } line
-            ? e.Value.Select(m => m.StartsWith("line ", StringComparison.Ordinal) ? m : $"line {line}: {m}").ToArray()
+            ? e.Value.Select(m => m.StartsWith("line ", StringComparison.Ordinal) ? m : InSpan(e.Key, m) ?? $"line {line}: {m}").ToArray()
             : e.Value.ToArray(), StringComparer.Ordinal);
+
+    private string? InSpan(string path, string message)
+    {
+        const string prefix = "at character ";
+        if (!_spans.TryGetValue(path, out var spans) || !message.StartsWith(prefix, StringComparison.Ordinal))
+            return null;
+        var colon = message.IndexOf(": ", prefix.Length, StringComparison.Ordinal);
+        if (colon < 0 || !int.TryParse(message.AsSpan(prefix.Length, colon - prefix.Length), out var character))
+            return null;
+        var offset = character - 1;
+        var span = spans.LastOrDefault(s => s.Offset <= offset);
+        if (span == default)
+            span = spans[0];
+        return $"line {span.Line}, column {span.Column + Math.Max(0, offset - span.Offset)}: {message[(colon + 2)..]}";
+    }
 
     internal void Add(string path, int line) => _lines.TryAdd(path, line);
 
@@ -96,8 +121,8 @@ public sealed class ManifestLines
         return lines;
     }
 
-    /// <summary>Lines of a YAML document (YamlDotNet marks are 1-based).</summary>
-    public static ManifestLines FromYaml(YamlNode root)
+    /// <summary>Lines of a YAML document read from <paramref name="text"/> (YamlDotNet marks are 1-based).</summary>
+    public static ManifestLines FromYaml(YamlNode root, string text)
     {
         var lines = new ManifestLines();
         void Walk(YamlNode node, string path)
@@ -110,6 +135,8 @@ public sealed class ManifestLines
                         var name = (key as YamlScalarNode)?.Value ?? "";
                         var child = path.Length == 0 ? name : $"{path}.{name}";
                         lines.Add(child, (int)key.Start.Line);
+                        if (value is YamlScalarNode scalar && scalar.End.Line > scalar.Start.Line)
+                            lines._spans.TryAdd(child, Spans(scalar, text));
                         Walk(value, child);
                     }
                     break;
@@ -126,6 +153,43 @@ public sealed class ManifestLines
         }
         Walk(root, "");
         return lines;
+    }
+
+    /// <summary>
+    /// Where each source line of a multi-line scalar starts in its value: each line's text (indentation stripped) is found,
+    /// in order, in the value read; a line not found as written (an escape in a quoted text) is skipped, its position
+    /// then counted from the line before.
+    /// </summary>
+    private static List<(int Offset, int Line, int Column)> Spans(YamlScalarNode scalar, string text)
+    {
+        var value = scalar.Value ?? "";
+        var spans = new List<(int, int, int)>();
+        var start = (int)Math.Min(scalar.Start.Index, text.Length);
+        var end = (int)Math.Min(scalar.End.Index, text.Length);
+        var block = scalar.Style is YamlDotNet.Core.ScalarStyle.Literal or YamlDotNet.Core.ScalarStyle.Folded;
+        var quoted = scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted;
+        var line = (int)scalar.Start.Line;
+        var cursor = 0;
+        var first = true;
+        foreach (var raw in text[start..end].Split('\n'))
+        {
+            var source = raw.TrimEnd('\r');
+            var skip = first ? (quoted ? 1 : 0) : source.Length - source.TrimStart(' ', '\t').Length;
+            var column = first ? (int)scalar.Start.Column + skip : skip + 1;
+            var content = source[Math.Min(skip, source.Length)..].TrimEnd();
+            if (quoted && content.Length > 0 && content[^1] == (scalar.Style == YamlDotNet.Core.ScalarStyle.SingleQuoted ? '\'' : '"'))
+                content = content[..^1];
+            if (!(first && block) && content.Length > 0 && value.IndexOf(content, cursor, StringComparison.Ordinal) is var at and >= 0)
+            {
+                spans.Add((at, line, column));
+                cursor = at + content.Length;
+            }
+            first = false;
+            line++;
+        }
+        if (spans.Count == 0)
+            spans.Add((0, (int)scalar.Start.Line, (int)scalar.Start.Column));
+        return spans;
     }
 }
 

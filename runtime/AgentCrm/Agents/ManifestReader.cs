@@ -15,6 +15,8 @@ public static partial class ManifestReader
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
+        // A number is a number: "0.5" or ".5" in quotes is a text, as the published schema says (the Web defaults read numbers from strings).
+        NumberHandling = JsonNumberHandling.Strict,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
         MaxDepth = AgentCrm.Sandbox.Cases.SafeYaml.MaxDepth,
@@ -22,26 +24,37 @@ public static partial class ManifestReader
     };
 
     // A submitted manifest may not set an object or list to null (`gate:`, `reads: ~`, `"brief": null`): that is a 400
-    // naming the field, not a null the checks after it trip over. A text given empty (`description:` in YAML is null)
-    // stays accepted as earlier builds accepted it — the same file registers again as `unchanged` (its stored JSON holds
-    // the null, so the content hash must not move) — except the required id, version and kind: no build accepted those
-    // null (they failed with a 500), and a null one is a 400 naming it. Stored manifests are read with Json, as before.
-    private static readonly JsonSerializerOptions Submitted = new(Json)
+    // naming the field, not a null the checks after it trip over. In JSON a text may not be null either (`"explain": null`;
+    // the schema says string). In YAML a text given empty (`description:` is YAML's null) stays accepted as earlier builds
+    // accepted it — the same file registers again as `unchanged` (its stored JSON holds the null, so the content hash must
+    // not move) — except the required id, version and kind. Stored manifests are read with Json, as before.
+    // Both read what the schema says and no more: enum names exactly as written (deliverThenVeto, not deliverthenveto), and
+    // an integer field takes any number without a fraction (5 or 5.0: JSON Schema's integer; YAML's 5.0 alike), never 5.5.
+    private static readonly JsonSerializerOptions SubmittedJson = Submitted(nullableTexts: false);
+    private static readonly JsonSerializerOptions SubmittedYaml = Submitted(nullableTexts: true);
+
+    private static JsonSerializerOptions Submitted(bool nullableTexts)
     {
-        RespectNullableAnnotations = true,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        var options = new JsonSerializerOptions(Json)
         {
-            Modifiers =
+            RespectNullableAnnotations = true,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver
             {
-                info =>
+                Modifiers =
                 {
-                    foreach (var property in info.Properties)
-                        if (property.PropertyType == typeof(string) && !property.IsRequired)
-                            property.IsSetNullable = true;
+                    info =>
+                    {
+                        foreach (var property in info.Properties)
+                            if (nullableTexts && property.PropertyType == typeof(string) && !property.IsRequired)
+                                property.IsSetNullable = true;
+                    },
                 },
             },
-        },
-    };
+        };
+        options.Converters.Insert(0, new ExactEnumConverter());
+        options.Converters.Insert(0, new WholeNumberConverter());
+        return options;
+    }
 
     /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
     public static AgentManifest Read(string body, string? contentType) => Parse(body, contentType).Manifest;
@@ -102,23 +115,37 @@ public static partial class ManifestReader
         AgentManifest? manifest;
         try
         {
-            manifest = node.Deserialize<AgentManifest>(Submitted);
+            manifest = node.Deserialize<AgentManifest>(yaml ? SubmittedYaml : SubmittedJson);
         }
         catch (JsonException ex)
         {
             var path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
             var message = ex.Message.Contains("missing required properties", StringComparison.Ordinal)
                 ? "missing required fields: " + string.Join(", ", MissingRequired((JsonObject)node))
-                : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
+                : ex.Message.Contains("doesn't allow setting null", StringComparison.Ordinal) && NullText(path)
+                    ? "null is not a text; give a text (\"\" for none) or leave the field out."
+                    : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
             throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
         }
         var valid = Validate(manifest!);
         // Checked on manifests submitted from now on, not in Validate: a version registered by an earlier build with a
-        // looser purpose (and the versions fitted from it, which inherit it) must still register.
+        // looser purpose, version or scenario (and the versions fitted from it, which inherit it) must still register.
         if (!IsPurpose(valid.Purpose))
             throw new ManifestException("purpose", $"purpose '{valid.Purpose}' is not a purpose name: {PurposeFault(valid.Purpose)}. A purpose is 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
+        if (ManifestNames.SemVerFault(valid.Version) is { } versionFault)
+            throw new ManifestException("version", $"version '{valid.Version}' is not a SemVer version: {versionFault}.");
+        if (ManifestNames.HiddenCharacters(valid.Scenario) is { } hidden)
+            throw new ManifestException("scenario", $"scenario has {hidden}: invisible or direction-changing characters make one name read as another; use printable text.");
         return valid;
     }
+
+    /// <summary>The names of the manifest's text fields (description, explain, headline…), none of them also an object's or list's.</summary>
+    private static readonly HashSet<string> TextFields = new[] { typeof(AgentManifest), typeof(GateCriteria), typeof(RuleSet), typeof(RuleCondition), typeof(RuleBrief) }
+        .SelectMany(t => t.GetProperties()).Where(p => p.PropertyType == typeof(string)).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name))
+        .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Whether the null at <paramref name="path"/> (the serializer's a.b[0].c) was given for a text field.</summary>
+    private static bool NullText(string path) => TextFields.Contains(path[(path.LastIndexOf('.') + 1)..]);
 
     private static IEnumerable<string> MissingRequired(JsonObject o) =>
         new[] { "id", "version", "kind" }.Where(k => o[k] is null);
@@ -198,10 +225,14 @@ public static partial class ManifestReader
         if (documents.Count > 1)
             throw new ManifestException("$", $"One manifest per request: the YAML holds {documents.Count} documents (separated by ---); register each on its own.");
         var root = documents[0].RootNode;
-        return (ToNode(root), ManifestLines.FromYaml(root));
+        return (ToNode(root), ManifestLines.FromYaml(root, text));
     }
 
-    private static JsonNode? ToNode(YamlNode node) => node switch
+    // A tag (!!null 0.5, !!binary, !custom) would make a value mean something other than it reads, and nothing here
+    // resolves tags: refused at its line rather than silently dropped. A value's kind comes from how it is written.
+    private static JsonNode? ToNode(YamlNode node) => !node.Tag.IsEmpty
+        ? throw new ManifestException("$", $"line {node.Start.Line}, column {node.Start.Column}: the tag {ShortTag(node.Tag.Value)} is not read; remove it (a value's kind comes from how it is written: 1, 'text', true, null).")
+        : node switch
     {
         YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(
             c.Key is YamlScalarNode key ? key.Value ?? "" : throw new YamlException(c.Key.Start, c.Key.End, "a key must be a name, not a list or a mapping."),
@@ -210,6 +241,9 @@ public static partial class ManifestReader
         YamlScalarNode s => Scalar(s),
         _ => null,
     };
+
+    private static string ShortTag(string tag) =>
+        tag.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal) ? "!!" + tag["tag:yaml.org,2002:".Length..] : tag;
 
     private static JsonNode? Scalar(YamlScalarNode s)
     {

@@ -2,13 +2,18 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Agents.Rules;
+using AgentCrm.Agents.Rules.Expressions;
 
 namespace AgentCrm.Agents;
 
 /// <summary>
 /// The JSON Schema of agent manifests, generated from the manifest types with the reader's own
-/// serializer options, so it cannot drift from what registration accepts. Checked in at
-/// <see cref="RepositoryPath"/> for editors (a test keeps the file equal to this output).
+/// serializer options, so it cannot drift from what registration accepts, then given the checks registration makes that a
+/// schema can state (required fields, name patterns, ranges, list sizes) from the same constants. Checked in at
+/// <see cref="RepositoryPath"/> for editors (a test keeps the file equal to this output; another runs ajv and registration
+/// on the same documents and wants the same verdict).
 /// </summary>
 public static class ManifestSchema
 {
@@ -43,6 +48,55 @@ public static class ManifestSchema
             schema.Remove(key);
             root[key] = value;
         }
+        Constrain(root);
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
+
+    private static void Constrain(JsonObject root)
+    {
+        root["required"] = new JsonArray("id", "version", "kind", "scenario", "subscribes", "purpose");
+        var field = $"^(?:{string.Join("|", FieldCatalog.Prefixes.Keys)})\\.[A-Za-z0-9._]+$";
+        var text = ExpressionLimits.MaxSourceLength;
+        (string Path, JsonObject Constraints)[] all =
+        [
+            ("id", new() { ["pattern"] = ManifestNames.IdPattern }),
+            ("version", new() { ["pattern"] = ManifestNames.VersionPattern }),
+            ("scenario", new() { ["pattern"] = ManifestNames.PrintablePattern }),
+            ("purpose", new() { ["pattern"] = ManifestNames.PurposePattern }),
+            ("subscribes", new() { ["minItems"] = 1 }),
+            ("subscribes.[]", new() { ["enum"] = new JsonArray(EventTypes.All.Select(t => (JsonNode)t).ToArray()) }),
+            ("reads.[]", new() { ["pattern"] = field }),
+            ("optionalReads.[]", new() { ["pattern"] = field }),
+            ("threshold", Range(0, 1)),
+            ("cooldownDays", Range(0, 365)),
+            ("vetoWindowHours", Range(0, 24 * 90)),
+            ("gate.minCases", new() { ["minimum"] = 1 }),
+            ("gate.minPrecision", Range(0, 1)),
+            ("gate.minRecall", Range(0, 1)),
+            ("gate.maxErrorRate", Range(0, 1)),
+            ("gate.minRocAuc", Range(0, 1)),
+            ("rules.conditions", new() { ["minItems"] = 1, ["maxItems"] = RulesKind.MaxConditions }),
+            ("rules.conditions.[].name", new() { ["pattern"] = "^[A-Za-z][A-Za-z0-9_-]{0,63}$" }),
+            ("rules.conditions.[].when", new() { ["minLength"] = 1, ["maxLength"] = text }),
+            ("rules.conditions.[].weight", Range(-1, 1)),
+            ("rules.conditions.[].explain", new() { ["maxLength"] = text }),
+            ("rules.defaults", new() { ["propertyNames"] = new JsonObject { ["pattern"] = field }, ["additionalProperties"] = new JsonObject { ["type"] = new JsonArray("number", "string", "boolean"), ["maxLength"] = ExpressionLimits.MaxTextLength } }),
+            ("rules.brief.headline", new() { ["maxLength"] = text }),
+            ("rules.brief.nextStep", new() { ["maxLength"] = text }),
+            ("rules.maxSteps", Range(1, ExpressionLimits.MaxSteps)),
+        ];
+        foreach (var (path, constraints) in all)
+        {
+            var node = root;
+            foreach (var part in path.Split('.'))
+                node = (JsonObject)(part == "[]" ? node["items"] : node["properties"]![part])!;
+            foreach (var (key, value) in constraints.ToList())
+            {
+                constraints.Remove(key);
+                node[key] = value;
+            }
+        }
+    }
+
+    private static JsonObject Range(double minimum, double maximum) => new() { ["minimum"] = minimum, ["maximum"] = maximum };
 }

@@ -38,6 +38,8 @@ internal static class JsonSyntax
             return "the JSON ends before its value is complete (an object or array is not closed, or a value is missing).";
         if (text.StartsWith("The input does not contain any JSON tokens", StringComparison.Ordinal))
             return "there is no JSON value.";
+        if (text.Contains("contains a trailing comma", StringComparison.Ordinal))
+            return $"a comma after the last {(text.Contains("JSON array", StringComparison.Ordinal) ? "item of a list" : "field of an object")}; remove it (JSON allows no trailing comma).";
         return text.EndsWith('.') ? text : text + ".";
     }
 

@@ -27,10 +27,10 @@ public sealed class ManifestSchemaTests
     }
 
     [Fact]
-    public void Schema_DescribesRulesConditions_AndRequiresIdVersionKind()
+    public void Schema_DescribesRulesConditions_AndRequiresWhatRegistrationRequires()
     {
         var schema = JsonDocument.Parse(ManifestSchema.Generate()).RootElement;
-        Assert.Equal(["id", "kind", "version"], Strings(schema.GetProperty("required")).Order(StringComparer.Ordinal));
+        Assert.Equal(["id", "kind", "purpose", "scenario", "subscribes", "version"], Strings(schema.GetProperty("required")).Order(StringComparer.Ordinal));
         var rules = schema.GetProperty("properties").GetProperty("rules");
         var condition = rules.GetProperty("properties").GetProperty("conditions").GetProperty("items");
         Assert.Equal(["name", "when"], Strings(condition.GetProperty("required")).Order(StringComparer.Ordinal));
@@ -91,6 +91,90 @@ public sealed class ManifestSchemaTests
         var errors = results[1].GetProperty("errors").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Contains(errors, e => e.Contains("/rules/conditions/0", StringComparison.Ordinal) && e.Contains("'when'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("/vetoPolicy", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The schema and registration give every document the same verdict: ajv (draft 2020-12) on one side, the reader and the
+    /// rules kind (what POST /v1/agents runs) on the other. Each case names the verdict both must reach.
+    /// </summary>
+    [Fact]
+    public async Task Ajv_AndRegistration_AgreeOnEveryDocument()
+    {
+        const string Base = """
+            {"id":"diff-1","version":"1.0.0","kind":"rules","scenario":"test","subscribes":["support_ticket"],"reads":["tickets.open"],
+             "purpose":"customer-success","threshold":0.5,"vetoPolicy":"deliverThenVeto","gate":{"minCases":5},
+             "rules":{"conditions":[{"name":"many","when":"tickets.open > 3","weight":1,"explain":"many"}],"maxSteps":1000}}
+            """;
+        (string Name, string Json, bool Valid)[] cases =
+        [
+            ("base", Base, true),
+            ("threshold .5 as text", Base.Replace("\"threshold\":0.5", "\"threshold\":\".5\"", StringComparison.Ordinal), false),
+            ("threshold 0.5 as text", Base.Replace("\"threshold\":0.5", "\"threshold\":\"0.5\"", StringComparison.Ordinal), false),
+            ("threshold 1.5", Base.Replace("\"threshold\":0.5", "\"threshold\":1.5", StringComparison.Ordinal), false),
+            ("explain null", Base.Replace("\"explain\":\"many\"", "\"explain\":null", StringComparison.Ordinal), false),
+            ("description null", Base.Replace("\"purpose\"", "\"description\":null,\"purpose\"", StringComparison.Ordinal), false),
+            ("vetoPolicy lower case", Base.Replace("deliverThenVeto", "deliverthenveto", StringComparison.Ordinal), false),
+            ("vetoPolicy review", Base.Replace("deliverThenVeto", "reviewBeforeDelivery", StringComparison.Ordinal), true),
+            ("minCases 5.0", Base.Replace("\"minCases\":5", "\"minCases\":5.0", StringComparison.Ordinal), true),
+            ("minCases 5.5", Base.Replace("\"minCases\":5", "\"minCases\":5.5", StringComparison.Ordinal), false),
+            ("minCases 0", Base.Replace("\"minCases\":5", "\"minCases\":0", StringComparison.Ordinal), false),
+            ("minCases as text", Base.Replace("\"minCases\":5", "\"minCases\":\"5\"", StringComparison.Ordinal), false),
+            ("maxSteps 1000.0", Base.Replace("\"maxSteps\":1000", "\"maxSteps\":1000.0", StringComparison.Ordinal), true),
+            ("maxSteps 0", Base.Replace("\"maxSteps\":1000", "\"maxSteps\":0", StringComparison.Ordinal), false),
+            ("maxSteps over the cap", Base.Replace("\"maxSteps\":1000", "\"maxSteps\":1000001", StringComparison.Ordinal), false),
+            ("no scenario", Base.Replace("\"scenario\":\"test\",", "", StringComparison.Ordinal), false),
+            ("no subscribes", Base.Replace("\"subscribes\":[\"support_ticket\"],", "", StringComparison.Ordinal), false),
+            ("no purpose", Base.Replace("\"purpose\":\"customer-success\",", "", StringComparison.Ordinal), false),
+            ("empty subscribes", Base.Replace("[\"support_ticket\"]", "[]", StringComparison.Ordinal), false),
+            ("unknown event type", Base.Replace("[\"support_ticket\"]", "[\"phone_call\"]", StringComparison.Ordinal), false),
+            ("unknown field prefix", Base.Replace("\"reads\":[\"tickets.open\"]", "\"reads\":[\"tickets.open\",\"secret.x\"]", StringComparison.Ordinal), false),
+            ("version with a leading zero", Base.Replace("\"1.0.0\"", "\"01.0.0\"", StringComparison.Ordinal), false),
+            ("version with a suffix", Base.Replace("\"1.0.0\"", "\"1.0.0-rc.1\"", StringComparison.Ordinal), true),
+            ("version suffix with a leading zero", Base.Replace("\"1.0.0\"", "\"1.0.0-rc.01\"", StringComparison.Ordinal), false),
+            ("scenario with a bidi override", Base.Replace("\"scenario\":\"test\"", "\"scenario\":\"te\\u202Est\"", StringComparison.Ordinal), false),
+            ("scenario blank", Base.Replace("\"scenario\":\"test\"", "\"scenario\":\"  \"", StringComparison.Ordinal), false),
+            ("purpose upper case", Base.Replace("customer-success", "Customer-Success", StringComparison.Ordinal), false),
+            ("id upper case", Base.Replace("diff-1", "Diff-1", StringComparison.Ordinal), false),
+            ("weight 2", Base.Replace("\"weight\":1", "\"weight\":2", StringComparison.Ordinal), false),
+            ("no conditions", Base.Replace("[{\"name\":\"many\",\"when\":\"tickets.open > 3\",\"weight\":1,\"explain\":\"many\"}]", "[]", StringComparison.Ordinal), false),
+            ("condition name with a space", Base.Replace("\"name\":\"many\"", "\"name\":\"many tickets\"", StringComparison.Ordinal), false),
+            ("default null", Base.Replace("\"maxSteps\"", "\"defaults\":{\"tickets.open\":null},\"maxSteps\"", StringComparison.Ordinal), false),
+            ("default a number", Base.Replace("\"maxSteps\"", "\"defaults\":{\"tickets.open\":0},\"maxSteps\"", StringComparison.Ordinal), true),
+            ("default of an unknown field", Base.Replace("\"maxSteps\"", "\"defaults\":{\"secret.x\":0},\"maxSteps\"", StringComparison.Ordinal), false),
+            ("default text over the limit", Base.Replace("\"maxSteps\"", $"\"defaults\":{{\"services.internet\":\"{new string('x', 4097)}\"}},\"maxSteps\"", StringComparison.Ordinal).Replace("[\"tickets.open\"]", "[\"tickets.open\",\"services.internet\"]", StringComparison.Ordinal), false),
+            ("unknown field", Base.Replace("\"purpose\"", "\"owner\":\"x\",\"purpose\"", StringComparison.Ordinal), false),
+            ("maxErrorRate null", Base.Replace("\"minCases\":5", "\"minCases\":5,\"maxErrorRate\":null", StringComparison.Ordinal), true),
+        ];
+        var root = RepositoryRoot();
+        var scripts = Path.Combine(root, "tests", "AgentCrm.Runtime.Tests", "schema-js");
+        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
+        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+        var dir = TempDirectory.Create();
+        var files = cases.Select((c, i) => Path.Combine(dir, $"case{i}.json")).ToArray();
+        for (var i = 0; i < cases.Length; i++)
+            File.WriteAllText(files[i], cases[i].Json);
+        var run = await RunAsync("node", scripts, [Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), .. files]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var ajv = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+
+        var disagreements = new List<string>();
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var (name, json, valid) = cases[i];
+            var schemaSays = ajv[i].GetProperty("valid").GetBoolean();
+            string? refusal = null;
+            try
+            {
+                new AgentCrm.Agents.Rules.RulesKind().Create(ManifestReader.Parse(json, "application/json").Manifest);
+            }
+            catch (ManifestException ex)
+            {
+                refusal = string.Join("; ", ex.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+            }
+            if (schemaSays != valid || (refusal is null) != valid)
+                disagreements.Add($"{name}: expected {(valid ? "valid" : "invalid")}; ajv {(schemaSays ? "valid" : "invalid: " + ajv[i].GetProperty("errors"))}; registration {refusal ?? "accepts"}");
+        }
+        Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string workingDirectory, params string[] args)
