@@ -25,7 +25,8 @@ public static class KnowledgeApi
             .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields. Without `id`: from the file name (the multipart part's, or a raw body's Content-Disposition filename), else from the title. The same id and content with other metadata: 200 `metadataUpdated`, nothing embedded again.")
             .DescribesBody<string>("text/markdown", "text/x-markdown", "text/html", "application/xhtml+xml", "text/plain")
             .DescribesBody<KnowledgeDocumentForm>("multipart/form-data")
-            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor, NamedPage.Documents))
             .WithName("ListDocuments").RequireRoles(Roles.Ops).ProducesValidationProblem();
         group.MapGet("/documents/{id}", Get).WithName("GetDocument").RequireRoles(Roles.Ops)
@@ -71,6 +72,17 @@ public static class KnowledgeApi
         }
         else
         {
+            // A raw body of a type no reader takes (application/json, application/pdf…) is the request's media type at fault:
+            // 415 naming Content-Type, as every other endpoint answers one, before its bytes are read.
+            try
+            {
+                DocumentTypes.Parse(request.ContentType ?? "");
+            }
+            catch (KnowledgeInputException ex)
+            {
+                return Problems.Validation(new Dictionary<string, string[]> { ["Content-Type"] = [ex.Message + " Or send multipart/form-data with a `file`."] },
+                    StatusCodes.Status415UnsupportedMediaType, ex.Message);
+            }
             if (await RequestBody.ReadAsync(request, limit, cancellationToken) is not { } body)
                 return Problems.TooLarge(tooLarge);
             content = body.ToArray();

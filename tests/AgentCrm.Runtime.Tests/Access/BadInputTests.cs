@@ -278,7 +278,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/knowledge/documents
         new("knowledge", "malformed multipart", BrokenMultipart(), 400, AnyField),
-        new("knowledge", "wrong content type", () => new ByteArrayContent([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A]) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }, 400, "$"),
+        new("knowledge", "wrong content type", () => new ByteArrayContent([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A]) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }, 415, "Content-Type"),
+        new("knowledge", "a JSON body", Json("{\"text\":\"# Playbook\"}", "application/json"), 415, "Content-Type"),
         new("knowledge", "multipart without file", Form(("title", "notes.md", "# Notes")), 400, "file"),
         new("knowledge", "unsupported file type", Form(("file", "playbook.exe", "MZ")), 400, "file"),
         new("knowledge", "empty document", Json("", "text/markdown"), 400, "$"),

@@ -104,10 +104,10 @@ public sealed class KnowledgeEndToEndTests
         Assert.Equal("retention", hits[0].GetProperty("documentId").GetString());
         Assert.Contains("Deletion", hits[0].GetProperty("section").GetString(), StringComparison.Ordinal);
 
-        foreach (var (body, type) in new[] { ("", "text/markdown"), ("\0\0binary", "text/plain"), ("hello", "application/pdf") })
+        foreach (var (body, type, status) in new[] { ("", "text/markdown", HttpStatusCode.BadRequest), ("\0\0binary", "text/plain", HttpStatusCode.BadRequest), ("hello", "application/pdf", HttpStatusCode.UnsupportedMediaType) })
         {
             var bad = await app.Client.PostAsync("/v1/knowledge/documents?id=bad", new StringContent(body, Encoding.UTF8, type));
-            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Equal(status, bad.StatusCode);
             Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
         }
         Assert.Equal(HttpStatusCode.BadRequest, (await app.Client.GetAsync("/v1/knowledge/search?k=3")).StatusCode);
