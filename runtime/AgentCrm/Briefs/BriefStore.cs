@@ -40,10 +40,19 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
     };
 
     /// <summary>
-    /// Raised after a brief was stored or changed state (committed), for the brief stream, with the brief's seq: its place
-    /// in the list's order, which the stream's overflow notice (<see cref="BriefsApi.Stream"/>) turns into a list cursor.
+    /// Raised after a brief was stored or changed state (committed), for the brief stream, with the brief's seq (its place
+    /// in the list's order, which the stream's overflow notice (<see cref="BriefsApi.Stream"/>) turns into a list cursor)
+    /// and the change's position in the stream's order (<c>change_seq</c>: the stream's event ids, <see cref="BriefStreamReplay"/>).
     /// </summary>
-    public event Action<Brief, long>? Changed;
+    public event Action<Brief, long, long>? Changed;
+
+    /// <summary>The position the triggers gave the brief's latest change (ServerSchema: <c>change_seq</c>), in the write that made it.</summary>
+    private static long ChangePosition(WriteContext ctx, long seq)
+    {
+        var read = ctx.Command("SELECT change_seq FROM briefs WHERE seq = $s", "$s");
+        read.Parameters["$s"].Value = seq;
+        return (long)read.ExecuteScalar()!;
+    }
 
     /// <summary>
     /// Stores a brief and its audit record in the caller's transaction (the customer actor enlists it in its turn's state
@@ -84,7 +93,8 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             ["status"] = StatusName(brief.Status),
             ["eventIds"] = eventIds,
         }, brief.CreatedAt);
-        ctx.AfterCommit(() => Changed?.Invoke(brief, seq));
+        var position = ChangePosition(ctx, seq);
+        ctx.AfterCommit(() => Changed?.Invoke(brief, seq, position));
         return true;
     }
 
@@ -171,7 +181,8 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 ["correctLabel"] = request.CorrectLabel,
                 ["label"] = label,
             }, now);
-            ctx.AfterCommit(() => Changed?.Invoke(updated, seq));
+            var position = ChangePosition(ctx, seq);
+            ctx.AfterCommit(() => Changed?.Invoke(updated, seq, position));
             return new ReviewOutcome(updated, true, null);
         });
         return outcome;

@@ -6,6 +6,7 @@ using AgentCrm.Agents;
 using AgentCrm.Customers;
 using AgentCrm.Intake;
 using AgentCrm.Server;
+using AgentCrm.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -29,6 +30,7 @@ public static class BriefsApi
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some. "
+                + "A reconnect with Last-Event-ID (or ?lastEventId=) is first sent what changed since that event; `resync` when the id is not one of this stream's. "
                 + "At most Auth:Streams:MaxPerCredential open per credential and Auth:Streams:MaxTotal in all: 429 beyond.");
         group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -65,9 +67,14 @@ public static class BriefsApi
     /// for it past <see cref="BriefStreamQueue.Capacity"/>, and is told so in-band (<c>event: overflow</c>, a <see cref="BriefOverflow"/>).
     /// A credential holds at most so many streams open, and the server so many in all (<see cref="StreamSlots"/>): 429 beyond.
     /// A stream quiet for <see cref="StreamLimits.Heartbeat"/> sends <c>event: heartbeat</c> (<see cref="StreamHeartbeat"/>).
+    /// Each brief's event id is its change's position (<see cref="BriefStreamReplay"/>): a client that reconnects with the
+    /// last it had, as every SSE client does (<c>Last-Event-ID</c>, or <paramref name="lastEventId"/> for a client that
+    /// cannot set it; the header wins, as an EventSource reconnects with the header and its first URL), is first sent what
+    /// it missed, then the live briefs, none twice and none skipped at the seam; an id it cannot place, <c>event: resync</c>.
     /// </summary>
     public static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials,
-        StreamSlots slots, IOptions<AuthOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken cancellationToken)
+        StreamSlots slots, IOptions<AuthOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, SqliteDatabase database, HttpContext context,
+        string? lastEventId, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         var (slot, refusal) = slots.TryTake(caller);
@@ -80,17 +87,19 @@ public static class BriefsApi
         // too), the server stopping, an error.
         context.Response.RegisterForDispose(slot);
         var queue = new BriefStreamQueue(b => BriefStore.IsVisible(b, caller, accounts));
-        void OnChanged(Brief b, long seq)
+        void OnChanged(Brief b, long seq, long position)
         {
             // A CSM never sees a brief in another state (IsVisible), whatever their accounts: it takes no place in their queue.
             if (b.Status != BriefStatus.Shadow && (!caller.ScopedToAccounts || b.Status is BriefStatus.Delivered or BriefStatus.Retracted))
-                queue.Add(b, seq);
+                queue.Add(b, seq, position);
         }
         store.Changed += OnChanged;
         // When the request ends, however it ends: the stream ending, the client leaving, its items never asked for.
         context.Response.RegisterForDispose(new Unsubscribe(() => store.Changed -= OnChanged));
         context.Response.Headers.CacheControl = "no-cache";
         var heartbeat = options.Value.Streams.Heartbeat;
+        var resumeFrom = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header
+            : string.IsNullOrEmpty(lastEventId) ? null : lastEventId;
         return TypedResults.ServerSentEvents(Items(cancellationToken));
 
         async IAsyncEnumerable<SseItem<object>> Items([EnumeratorCancellation] CancellationToken ct)
@@ -100,6 +109,19 @@ public static class BriefsApi
             // HEAD: the headers are the whole answer.
             if (Server.HeadRequests.IsHead(context))
                 yield break;
+            // Read after the queue was subscribed: what committed before is in this read, what commits after in the queue,
+            // which leaves out what this read sent.
+            var replay = BriefStreamReplay.Read(database, caller, resumeFrom);
+            queue.SkipThrough(replay.Head);
+            if (replay.Resync is { } resync)
+                yield return new SseItem<object>(resync, "resync") { EventId = BriefStreamReplay.EventId(replay.Head) };
+            foreach (var item in replay.Items)
+            {
+                if (!await credentials.StillValidAsync(context.Request, caller))
+                    yield break;
+                if (Event(item) is { } sent)
+                    yield return sent;
+            }
             var stopping = lifetime.ApplicationStopping;
             var lastSent = time.GetTimestamp();
             while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
@@ -117,17 +139,21 @@ public static class BriefsApi
                 {
                     if (!await credentials.StillValidAsync(context.Request, caller))
                         yield break;
-                    var (overflow, b) = queue.Take();
-                    if (overflow is not null)
-                        yield return new SseItem<object>(overflow, "overflow");
-                    else if (b is not null && BriefStore.IsVisible(b, caller, accounts))
-                        yield return new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = b.Id };
-                    else
+                    if (Event(queue.Take()) is not { } sent)
                         continue;
+                    yield return sent;
                     lastSent = time.GetTimestamp();
                 }
             }
         }
+
+        SseItem<object>? Event(StreamItem item) => item switch
+        {
+            { Overflow: { } overflow } => new SseItem<object>(overflow, "overflow") { EventId = BriefStreamReplay.EventId(item.Position) },
+            { Brief: { } b } when BriefStore.IsVisible(b, caller, accounts) =>
+                new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = BriefStreamReplay.EventId(item.Position) },
+            _ => null,
+        };
     }
 
     private sealed class Unsubscribe(Action unsubscribe) : IDisposable

@@ -82,7 +82,7 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
     }
 
     // On the writer's thread, after the commit: a counter add, no allocation.
-    private void OnBriefChanged(Brief brief, long seq)
+    private void OnBriefChanged(Brief brief, long seq, long position)
     {
         KeyValuePair<string, object?> agent = new("agent", brief.AgentId), version = new("version", brief.AgentVersion);
         if (brief.Review is { } review)

@@ -23,6 +23,8 @@ public static class ServerSchema
     /// rows without it (older builds') count as a primary's. The webhooks' failing_since, disabled_at and disabled_reason (Webhooks:DisableAfter) came on 2026-12-05 too: an older build ignores them and
     /// delivers to a disabled subscription from its cursor (nothing lost, as after an enable); a failing_since it left
     /// behind a success of its own is not trusted (WebhookStore.FailedAsync compares it with last_success_at).
+    /// briefs.change_seq (the brief stream's position, for a reconnect's Last-Event-ID) came on 2026-12-05: kept by triggers,
+    /// so an older build's writes get one too, and filled once from seq for the briefs before it.
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
     [
@@ -34,6 +36,7 @@ public static class ServerSchema
         new("webhooks", "disabled_reason", "TEXT"),
         new("brief_responses", "brief_seq", "INTEGER"),
         new("agent_transitions", "canary_percent", "INTEGER"),
+        new("briefs", "change_seq", "INTEGER"),
     ];
 
     public const string Sql = """
@@ -86,7 +89,8 @@ public static class ServerSchema
             scenario TEXT NOT NULL,
             status TEXT NOT NULL,
             created_at TEXT NOT NULL,
-            body TEXT NOT NULL
+            body TEXT NOT NULL,
+            change_seq INTEGER
         );
         CREATE INDEX IF NOT EXISTS briefs_customer ON briefs(customer_id, seq);
         CREATE INDEX IF NOT EXISTS briefs_agent ON briefs(agent_id, seq);
@@ -296,6 +300,23 @@ public static class ServerSchema
         -- BriefStore.Query lets one filter lead, so the CSM's list stays on briefs_customer.
         CREATE INDEX IF NOT EXISTS briefs_status ON briefs(status, seq);
         CREATE INDEX IF NOT EXISTS briefs_scenario ON briefs(scenario, seq);
+        -- The brief stream's order (BriefStreamReplay): change_seq is the position of a brief's latest change, one more than
+        -- any before it, given when the brief is stored and again whenever its state or body changes (a verdict), in the write
+        -- that does it, so positions follow commit order. A reconnecting stream client (Last-Event-ID) is sent the briefs whose
+        -- position is past its last event's. Triggers, not the store's statements: an older build, which knows no such column,
+        -- runs the triggers the file holds. The briefs from before the column take their seq, once (gated by its LIMIT as
+        -- brief_counts below), before the index is built. The trigger's own update sets only change_seq: no trigger on
+        -- status or body fires again.
+        UPDATE briefs SET change_seq = seq WHERE seq IN (SELECT seq FROM briefs WHERE change_seq IS NULL
+            LIMIT (SELECT CASE WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'briefs.change_seq_filled') THEN 0 ELSE -1 END));
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('briefs.change_seq_filled', '1');
+        CREATE INDEX IF NOT EXISTS briefs_changes ON briefs(change_seq);
+        CREATE TRIGGER IF NOT EXISTS briefs_change_added AFTER INSERT ON briefs BEGIN
+            UPDATE briefs SET change_seq = (SELECT coalesce(max(change_seq), 0) + 1 FROM briefs) WHERE seq = new.seq;
+        END;
+        CREATE TRIGGER IF NOT EXISTS briefs_change_changed AFTER UPDATE OF status, body ON briefs BEGIN
+            UPDATE briefs SET change_seq = (SELECT coalesce(max(change_seq), 0) + 1 FROM briefs) WHERE seq = new.seq;
+        END;
         -- Webhook subscriptions; delivered_seq is the audit sequence up to which a subscription is done (its feed is the
         -- audit log's brief records: WebhookStore). An older build ignores the table: it delivers nothing, loses nothing.
         CREATE TABLE IF NOT EXISTS webhooks (

@@ -141,7 +141,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     // On the writer's thread, after the commit: signals only.
-    private void OnBriefChanged(Brief brief, long seq)
+    private void OnBriefChanged(Brief brief, long seq, long position)
     {
         if (brief.Status is not (BriefStatus.Delivered or BriefStatus.Retracted))
             return;

@@ -119,7 +119,7 @@ public sealed class DeadLetterTests
         var (app, store) = await StartAsync();
         await using var _ = app;
         var streamed = new ConcurrentQueue<string>();
-        app.Services.GetRequiredService<AgentCrm.Briefs.BriefStore>().Changed += (b, _) => streamed.Enqueue(b.CustomerId);
+        app.Services.GetRequiredService<AgentCrm.Briefs.BriefStore>().Changed += (b, _, _) => streamed.Enqueue(b.CustomerId);
         var now = DateTimeOffset.UtcNow;
         // The same short at-risk history for two customers (each failing event costs the retries' 6 s): the third event
         // briefs, the fourth fires again inside the cooldown (an audit record on the customer). Every save of "fragile"

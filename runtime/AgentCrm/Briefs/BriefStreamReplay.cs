@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentCrm.Access;
+using AgentCrm.Server;
+using AgentCrm.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Briefs;
+
+/// <summary>
+/// <c>event: resync</c>: the stream could not place the <c>Last-Event-ID</c> it was given (not an id this stream sent
+/// from this data directory), so it cannot tell what the client missed; it continues live from here. The client reloads
+/// its list (<c>GET /v1/briefs</c>) as after a first connect.
+/// </summary>
+public sealed record StreamResync(string LastEventId, string Detail);
+
+/// <summary>What a reconnecting client missed: the briefs to send before the live ones, and a notice of any left out.</summary>
+internal sealed record StreamReplay(IReadOnlyList<StreamItem> Items, StreamResync? Resync, long Head);
+
+/// <summary>
+/// The brief stream's positions and a reconnect's replay. Every brief has the position of its latest change
+/// (<c>briefs.change_seq</c>, kept by triggers: ServerSchema), higher than any before it, and a stream event's id is the
+/// position of what it sent. A client that reconnects with the last id it had (<c>Last-Event-ID</c>) is sent, oldest
+/// change first, each brief it may see whose position is past that id, as it now is: a brief created and retracted
+/// meanwhile comes once, retracted. At most <see cref="BriefStreamQueue.Capacity"/> of them, the newest; the older ones
+/// are one <see cref="BriefOverflow"/> first, as for a slow reader.
+/// </summary>
+internal static class BriefStreamReplay
+{
+    /// <summary>An event id's prefix, as the lists' cursors have theirs: a list cursor given as an event id is not taken for one.</summary>
+    public const string Prefix = "e:";
+
+    public static string EventId(long position) => Paging.EncodeCursor(Prefix, position.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Reads, in one snapshot, the newest position and what the caller may see past <paramref name="lastEventId"/> (null:
+    /// nothing to replay). The snapshot is read after the live queue was subscribed: a change committed before it is here,
+    /// one after it in the queue too, which the stream skips up to <see cref="StreamReplay.Head"/>.
+    /// </summary>
+    public static StreamReplay Read(SqliteDatabase database, Caller caller, string? lastEventId)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        SqliteCommand Command(string sql, params (string Name, object Value)[] args)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            foreach (var (name, value) in args)
+                command.Parameters.AddWithValue(name, value);
+            return command;
+        }
+        object Scalar(string sql, params (string Name, object Value)[] args)
+        {
+            using var command = Command(sql, args);
+            return command.ExecuteScalar()!;
+        }
+        var head = Convert.ToInt64(Scalar("SELECT coalesce(max(change_seq), 0) FROM briefs"), CultureInfo.InvariantCulture);
+        if (lastEventId is null)
+            return new([], null, head);
+        if (!Paging.TryDecodeCursor(lastEventId, Prefix, out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after))
+            return new([], new(lastEventId, "Last-Event-ID is not an event id of this stream (a brief id from a build before event ids were stream positions, or another list's cursor)."), head);
+        if (after > head)
+            return new([], new(lastEventId, "Last-Event-ID is past this server's newest change: it came from another data directory."), head);
+
+        var (visible, args) = Visibility(caller);
+        List<StreamItem> items = [];
+        using (var read = Command(
+            $"SELECT seq, change_seq, body FROM briefs WHERE change_seq > $after AND change_seq <= $head AND {visible} ORDER BY change_seq DESC LIMIT $n",
+            [.. args, ("$after", after), ("$head", head), ("$n", BriefStreamQueue.Capacity + 1)]))
+        using (var row = read.ExecuteReader())
+            while (row.Read())
+                items.Add(new(null, JsonSerializer.Deserialize<Brief>(row.GetString(2), BriefStore.Json), row.GetInt64(1)));
+        if (items.Count <= BriefStreamQueue.Capacity)
+        {
+            items.Reverse();
+            return new(items, null, head);
+        }
+        // More than a queue holds: the newest are sent, the older ones counted into one notice before them.
+        items.RemoveAt(items.Count - 1);
+        items.Reverse();
+        var below = items[0].Position;
+        using var dropped = Command(
+            $"SELECT count(*), max(seq), min(seq), max(change_seq) FROM briefs WHERE change_seq > $after AND change_seq < $below AND {visible}",
+            [.. args, ("$after", after), ("$below", below)]);
+        using var counted = dropped.ExecuteReader();
+        counted.Read();
+        var (count, newestSeq, oldestSeq, through) = (counted.GetInt64(0), counted.GetInt64(1), counted.GetInt64(2), counted.GetInt64(3));
+        var oldestId = (string)Scalar("SELECT id FROM briefs WHERE seq = $s", ("$s", oldestSeq));
+        var notice = new BriefOverflow(count, Paging.SeqCursor(Paging.Briefs, newestSeq + 1), oldestId);
+        return new([new(notice, null, through), .. items], null, head);
+    }
+
+    /// <summary>What the caller may see, as the live stream sends it (<see cref="BriefsApi.Stream"/>) and the list shows it.</summary>
+    private static (string Sql, (string, object)[] Args) Visibility(Caller caller) => caller.ScopedToAccounts
+        ? ("status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)", [("$csm", caller.Name)])
+        : ("status <> 'shadow'", []);
+}
