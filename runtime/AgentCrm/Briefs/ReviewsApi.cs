@@ -35,7 +35,8 @@ public static partial class ReviewsApi
     public static IEndpointRouteBuilder MapReviewsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/reviews", Queue).WithTags("Reviews").WithName("ReviewQueue").RequireRoles(Roles.Reviewer)
-            .WithSummary("Briefs awaiting review and delivered briefs still inside their veto window, oldest first.")
+            .WithSummary("Briefs awaiting review and delivered briefs still inside their veto window, oldest first; "
+                + "status=pendingReview or status=delivered for one of the two.")
             .ProducesValidationProblem();
         app.MapPost("/v1/briefs/{id}/veto", Veto).WithTags("Reviews").WithName("VetoBrief").RequireRoles(Roles.Reviewer)
             .Accepts<VetoRequest>("application/json")
@@ -50,11 +51,25 @@ public static partial class ReviewsApi
         return app;
     }
 
-    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, string? limit, string? cursor)
+    /// <summary>
+    /// The queue, oldest first, keyset-paged by seq; <paramref name="status"/> narrows it to the briefs held for review
+    /// (<c>pendingReview</c>, which wait on a reviewer) or the delivered ones still inside their veto window
+    /// (<c>delivered</c>): held briefs sat behind pages of delivered ones. A cursor keeps its place under either filter.
+    /// </summary>
+    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, string? status, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
+        BriefStatus? only = status switch
+        {
+            null => null,
+            "pendingReview" => BriefStatus.PendingReview,
+            "delivered" => BriefStatus.Delivered,
+            _ => null,
+        };
+        if (status is not null && only is null)
+            errors["status"] = [$"Unknown status '{status}'; the queue holds pendingReview (held for review) and delivered (inside the veto window) briefs."];
         var (take, after) = Paging.Read(limit, cursor, Paging.Reviews, errors);
-        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(take, after));
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(take, after, only));
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Veto(

@@ -23,6 +23,8 @@ public sealed class ReviewQueueHeldTests
         using var connection = app.Services.GetRequiredService<SqliteDatabase>().Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = BriefStore.ReviewQueueSql;
+        cmd.Parameters.AddWithValue("$delivered", true);
+        cmd.Parameters.AddWithValue("$held", true);
         cmd.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O"));
         cmd.Parameters.AddWithValue("$after", 0L);
         cmd.Parameters.AddWithValue("$limit", 51L);

@@ -19,6 +19,8 @@ public sealed class ReviewQueueScaleTests
         using var connection = app.Services.GetRequiredService<AgentCrm.Storage.SqliteDatabase>().Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = BriefStore.ReviewQueueSql;
+        cmd.Parameters.AddWithValue("$delivered", true);
+        cmd.Parameters.AddWithValue("$held", true);
         cmd.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O"));
         cmd.Parameters.AddWithValue("$after", after);
         cmd.Parameters.AddWithValue("$limit", 51L);
