@@ -86,6 +86,34 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a retracted brief still offered a veto");
     }
 
+    /// <summary>Held briefs sat behind pages of delivered ones in the queue: the reviewer shows those awaiting review alone.</summary>
+    [Fact]
+    public async Task AReviewer_ShowsOnlyTheBriefsAwaitingReview_InTheQueue()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var store = app.Services.GetRequiredService<AgentCrm.Briefs.BriefStore>();
+        var template = store.Get((await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!)!;
+        string[] held = ["held-1", "held-2"];
+        await app.Services.GetRequiredService<AgentCrm.Storage.SqliteWriter>().WriteAsync(ctx =>
+        {
+            foreach (var id in held)
+                Assert.True(store.Add(ctx, template with { Id = id, CustomerId = id, Status = AgentCrm.Briefs.BriefStatus.PendingReview, ReviewUntil = null }, []));
+        });
+        var queued = (await app.GetJsonAsync("/v1/reviews?limit=500")).GetProperty("items").GetArrayLength();
+        Assert.True(queued > held.Length, "the delivered briefs are in the queue too");
+
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        await page.Locator("#tab-reviews").ClickAsync();
+        await Assertions.Expect(page.Locator("#reviews-table tbody tr")).ToHaveCountAsync(queued);
+        await page.Locator("#reviews-status").SelectOptionAsync("pendingReview");
+        await Assertions.Expect(page.Locator("#reviews-table tbody tr")).ToHaveCountAsync(held.Length);
+        var rows = page.Locator("#reviews-table tbody tr");
+        Assert.Equal(held[0], await rows.Nth(0).GetAttributeAsync("data-brief-id"));
+        Assert.Equal(held[1], await rows.Nth(1).GetAttributeAsync("data-brief-id"));
+    }
+
     [Fact]
     public async Task ACsm_AcknowledgesABriefAndSaysItWasNotUseful_AndItLeavesTheirUnacknowledgedList()
     {

@@ -12,6 +12,7 @@ const state = {
   canRespond: false,
   briefsCursor: null,
   reviewsCursor: null,
+  reviewsStatus: '',
   // The filters of the list shown (those of its first page, which More and live keep to), and which load is current.
   briefsFilter: {},
   briefsLoad: 0,
@@ -236,8 +237,10 @@ async function reloadBriefs() {
   await loadPage('briefs', false, '/v1/briefs?' + briefsQuery(state.briefsFilter));
 }
 
+// More pages keep the filter the queue is shown with; choosing another shows its first page.
 async function loadReviews(more) {
-  await loadPage('reviews', more, '/v1/reviews?limit=50');
+  if (!more) state.reviewsStatus = $('reviews-status').value;
+  await loadPage('reviews', more, '/v1/reviews?limit=50' + (state.reviewsStatus ? '&status=' + encodeURIComponent(state.reviewsStatus) : ''));
 }
 
 async function showView(view) {
@@ -519,6 +522,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('filters').addEventListener('submit', (e) => { e.preventDefault(); loadBriefs(false); });
   $('briefs-more').addEventListener('click', () => loadBriefs(true));
   $('reviews-more').addEventListener('click', () => loadReviews(true));
+  $('reviews-status').addEventListener('change', () => loadReviews(false));
+  $('reviews-filters').addEventListener('submit', (e) => e.preventDefault());
   $('detail-close').addEventListener('click', closeBrief);
   $('detail-evidence-load').addEventListener('click', loadEvidence);
   $('veto-form').addEventListener('submit', (e) => { e.preventDefault(); review('veto'); });
