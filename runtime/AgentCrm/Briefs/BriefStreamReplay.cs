@@ -66,7 +66,7 @@ internal static class BriefStreamReplay
         var (visible, args) = Visibility(caller);
         List<StreamItem> items = [];
         using (var read = Command(
-            $"SELECT seq, change_seq, body FROM briefs WHERE change_seq > $after AND change_seq <= $head AND {visible} ORDER BY change_seq DESC LIMIT $n",
+            ReplaySql(visible),
             [.. args, ("$after", after), ("$head", head), ("$n", BriefStreamQueue.Capacity + 1)]))
         using (var row = read.ExecuteReader())
             while (row.Read())
@@ -91,8 +91,16 @@ internal static class BriefStreamReplay
         return new([new(notice, null, through), .. items], null, head);
     }
 
-    /// <summary>What the caller may see, as the live stream sends it (<see cref="BriefsApi.Stream"/>) and the list shows it.</summary>
-    private static (string Sql, (string, object)[] Args) Visibility(Caller caller) => caller.ScopedToAccounts
-        ? ("status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)", [("$csm", caller.Name)])
+    /// <summary>The newest changes past <c>$after</c> up to <c>$head</c> that the caller may see (<paramref name="visible"/>), <c>$n</c> of them.</summary>
+    internal static string ReplaySql(string visible) =>
+        $"SELECT seq, change_seq, body FROM briefs WHERE change_seq > $after AND change_seq <= $head AND {visible} ORDER BY change_seq DESC LIMIT $n";
+
+    /// <summary>
+    /// What the caller may see, as the live stream sends it (<see cref="BriefsApi.Stream"/>) and the list shows it. A CSM's
+    /// accounts lead ("+" keeps the state off briefs_status): by state, a replay read every delivered brief of every
+    /// account (100,000 briefs: 96 ms for 30 of theirs, 1 ms by their accounts).
+    /// </summary>
+    internal static (string Sql, (string, object)[] Args) Visibility(Caller caller) => caller.ScopedToAccounts
+        ? ("+status IN ('delivered', 'retracted') AND customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm)", [("$csm", caller.Name)])
         : ("status <> 'shadow'", []);
 }

@@ -232,6 +232,25 @@ public sealed class BriefStreamResumeTests
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A CSM's replay is read through their accounts' briefs, never every brief in a state (briefs_status).</summary>
+    [Fact]
+    public async Task StreamReplay_ForACsm_ReadsTheirAccountsBriefs()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var connection = app.Services.GetRequiredService<SqliteDatabase>().Open();
+        using var cmd = connection.CreateCommand();
+        var (visible, args) = BriefStreamReplay.Visibility(new Caller("carla", Roles.Csm, "key"));
+        cmd.CommandText = BriefStreamReplay.ReplaySql(visible);
+        foreach (var (name, value) in args)
+            cmd.Parameters.AddWithValue(name, value);
+        cmd.Parameters.AddWithValue("$after", 0L);
+        cmd.Parameters.AddWithValue("$head", 100L);
+        cmd.Parameters.AddWithValue("$n", 1025L);
+        var plan = SqliteQueries.Plan(cmd);
+        Assert.DoesNotContain(plan, step => step.Contains("briefs_status", StringComparison.Ordinal));
+        Assert.Contains(plan, step => step.Contains("briefs_customer", StringComparison.Ordinal) || step.Contains("briefs_changes", StringComparison.Ordinal));
+    }
+
     /// <summary>Copies of <paramref name="template"/>, delivered, stored as the customer actor stores them, <paramref name="perWrite"/> a write; their ids in order.</summary>
     private static async Task<List<string>> AddDeliveredAsync(AgentCrmApp app, Brief template, string prefix, int count, int perWrite)
     {
