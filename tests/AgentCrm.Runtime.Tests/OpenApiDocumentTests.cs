@@ -235,6 +235,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         Assert.Equal("#/components/schemas/Brief", events.GetProperty("brief").GetProperty("$ref").GetString());
         Assert.Equal("#/components/schemas/BriefOverflow", events.GetProperty("overflow").GetProperty("$ref").GetString());
         Assert.Equal("#/components/schemas/StreamHeartbeat", events.GetProperty("heartbeat").GetProperty("$ref").GetString());
+        Assert.Equal("#/components/schemas/StreamResync", events.GetProperty("resync").GetProperty("$ref").GetString());
         Assert.False(document.Json.GetProperty("components").GetProperty("schemas").TryGetProperty("SseItemOfObject", out _));
     }
 

@@ -22,8 +22,11 @@ internal sealed class OpenApiStreams : IOpenApiOperationTransformer
     {
         ["StreamBriefs"] =
         [
-            new("brief", typeof(Brief), "a new or changed brief the caller may see, as GET /v1/briefs/{id} gives it; the event's id is the brief's"),
-            new("overflow", typeof(BriefOverflow), "the client read too slowly: dropped briefs it may see were left out; GET /v1/briefs?cursor=… lists them down to oldestId"),
+            new("brief", typeof(Brief), "a new or changed brief the caller may see, as GET /v1/briefs/{id} gives it; the event's id is an opaque stream position "
+                + "(the brief's id is in data): sent back as Last-Event-ID (or ?lastEventId=) on a reconnect, what changed since comes first"),
+            new("overflow", typeof(BriefOverflow), "the client read too slowly, or a reconnect missed more than 1,024: dropped briefs it may see were left out; "
+                + "GET /v1/briefs?cursor=… lists them down to oldestId; its id resumes after them"),
+            new("resync", typeof(StreamResync), "the Last-Event-ID given is not a position of this stream: reload the list (GET /v1/briefs); live from here, and its id places the next reconnect"),
             new("heartbeat", typeof(StreamHeartbeat), "the stream was quiet for Auth:Streams:Heartbeat"),
         ],
     };
