@@ -200,6 +200,10 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         var jobs = Operation("GET /v1/jobs").GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
         Assert.Contains("succeeded", jobs["state"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("fit", jobs["kind"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var briefs = Operation("GET /v1/briefs").GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal(["delivered", "pendingReview", "retracted", "shadow", "vetoed"],
+            briefs["status"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["false", "true"], briefs["acknowledged"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
         // A secret rotation may send no body (as promote, approve, replay and verify may).
         Assert.False(Operation("POST /v1/webhooks/{id}/secret").GetProperty("requestBody").TryGetProperty("required", out var required) && required.GetBoolean());
     }

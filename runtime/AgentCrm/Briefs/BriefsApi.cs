@@ -177,7 +177,8 @@ public static class BriefsApi
     }
 
     public static Results<Ok<BriefPage>, ProblemHttpResult> List(BriefStore store, BriefResponseStore responses, AccountAssignments accounts, HttpContext context,
-        string? customerId, string? agentId, string? scenario, string? status, string? since, string? acknowledged, string? limit, string? cursor)
+        string? customerId, string? agentId, string? scenario, [OpenApiValues(typeof(BriefStatus))] string? status, string? since,
+        [OpenApiValues("true", "false")] string? acknowledged, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         bool? parsedAcknowledged = acknowledged switch
