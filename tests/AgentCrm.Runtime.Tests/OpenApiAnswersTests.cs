@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -119,29 +118,15 @@ public sealed class OpenApiAnswersTests
     /// <summary>Runs schema-js/openapi.js over the exchanges; one result per exchange.</summary>
     private static async Task<List<JsonElement>> ValidateAsync(JsonElement document, IReadOnlyList<JsonObject> exchanges)
     {
-        var scripts = Path.Combine(ManifestSchemaTests.RepositoryRoot(), "tests", "AgentCrm.Runtime.Tests", "schema-js");
-        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
-        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+        var scripts = await SchemaJs.InstallAsync();
         var dir = TempDirectory.Create();
         var documentFile = Path.Combine(dir, "openapi.json");
         await File.WriteAllTextAsync(documentFile, document.GetRawText());
         var exchangesFile = Path.Combine(dir, "exchanges.json");
         await File.WriteAllTextAsync(exchangesFile, new JsonArray([.. exchanges]).ToJsonString());
-        var run = await RunAsync("node", scripts, Path.Combine(scripts, "openapi.js"), documentFile, exchangesFile);
+        var run = await SchemaJs.RunAsync("node", scripts, Path.Combine(scripts, "openapi.js"), documentFile, exchangesFile);
         Assert.True(run.ExitCode == 0, run.Stderr);
         return [.. run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>Sends requests and records each exchange as openapi.js reads it (with the Location each answer carried).</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AgentCrm.Agents;
 
@@ -70,9 +69,7 @@ public sealed class ManifestSchemaTests
     public async Task Ajv_AcceptsTheExample_RefusesAMissingWhenAndAnUnknownPolicy()
     {
         var root = RepositoryRoot();
-        var scripts = Path.Combine(root, "tests", "AgentCrm.Runtime.Tests", "schema-js");
-        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
-        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+        var scripts = await SchemaJs.InstallAsync();
 
         var dir = TempDirectory.Create();
         var example = ManifestReader.Parse(File.ReadAllText(Path.Combine(root, "agents/examples/expansion-opportunity.yaml")), "application/yaml").Manifest;
@@ -83,7 +80,7 @@ public sealed class ManifestSchemaTests
             {"id":"x-1","version":"1.0.0","kind":"rules","vetoPolicy":"sometimes",
              "rules":{"conditions":[{"name":"a","weight":0.5}]}}
             """);
-        var run = await RunAsync("node", scripts, Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), good, bad);
+        var run = await SchemaJs.RunAsync("node", scripts, Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), good, bad);
         Assert.True(run.ExitCode == 0, run.Stderr);
         var results = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
         Assert.True(results[0].GetProperty("valid").GetBoolean(), results[0].ToString());
@@ -146,14 +143,12 @@ public sealed class ManifestSchemaTests
             ("maxErrorRate null", Base.Replace("\"minCases\":5", "\"minCases\":5,\"maxErrorRate\":null", StringComparison.Ordinal), true),
         ];
         var root = RepositoryRoot();
-        var scripts = Path.Combine(root, "tests", "AgentCrm.Runtime.Tests", "schema-js");
-        var install = await RunAsync("bash", scripts, Path.Combine(scripts, "install.sh"));
-        Assert.True(install.ExitCode == 0, $"tests/AgentCrm.Runtime.Tests/schema-js/install.sh failed (needs node >= 20 and npm): {install.Stderr}");
+        var scripts = await SchemaJs.InstallAsync();
         var dir = TempDirectory.Create();
         var files = cases.Select((c, i) => Path.Combine(dir, $"case{i}.json")).ToArray();
         for (var i = 0; i < cases.Length; i++)
             File.WriteAllText(files[i], cases[i].Json);
-        var run = await RunAsync("node", scripts, [Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), .. files]);
+        var run = await SchemaJs.RunAsync("node", scripts, [Path.Combine(scripts, "validate.js"), Path.Combine(root, ManifestSchema.RepositoryPath), .. files]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         var ajv = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
 
@@ -175,17 +170,5 @@ public sealed class ManifestSchemaTests
                 disagreements.Add($"{name}: expected {(valid ? "valid" : "invalid")}; ajv {(schemaSays ? "valid" : "invalid: " + ajv[i].GetProperty("errors"))}; registration {refusal ?? "accepts"}");
         }
         Assert.True(disagreements.Count == 0, string.Join("\n", disagreements));
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
