@@ -11,7 +11,7 @@ namespace AgentCrm.Agents.Rules;
 /// fields whose kind is fixed), weights, templates, defaults, limits —
 /// so nothing about the manifest can fail at run time; only the step and text budgets are enforced there.
 /// </summary>
-public sealed partial class RulesKind : IAgentKind
+public sealed partial class RulesKind : IAgentKind, INewManifestCheck
 {
     public const string KindName = "rules";
     public const int MaxConditions = 100;
@@ -20,7 +20,17 @@ public sealed partial class RulesKind : IAgentKind
 
     public AgentManifest? BuiltIn => null;
 
-    public IAgent Create(AgentManifest manifest)
+    /// <summary>
+    /// The agent of a stored version: field kinds and default kinds are not held against it. Those checks came after some
+    /// versions were stored, and such a version (<c>events.count30d.invoice == false</c>) ran before (the comparison is false)
+    /// and must run after an upgrade, not drop out of the agent set while the registry shows it active.
+    /// </summary>
+    public IAgent Create(AgentManifest manifest) => Build(manifest, strict: false);
+
+    /// <summary>Every check, field kinds and defaults included: for a manifest being registered.</summary>
+    public void CheckNew(AgentManifest manifest) => Build(manifest, strict: true);
+
+    private static RulesAgent Build(AgentManifest manifest, bool strict)
     {
         var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         void Error(string path, string message)
@@ -43,7 +53,7 @@ public sealed partial class RulesKind : IAgentKind
             !FieldCatalog.IsValid(name)
                 ? $"unknown snapshot field '{name}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."
                 : reads.Contains(name) ? null : $"'{name}' is not in reads or optionalReads; add it to one of them (the consent gate passes an agent only the fields it reads).";
-        var scope = new FieldScope(FieldAllowed, KindOf);
+        var scope = new FieldScope(FieldAllowed, strict ? KindOf : _ => Expressions.ValueType.Any);
 
         if (rules.Conditions.Count == 0)
             Error("rules.conditions", "rules.conditions needs at least one condition.");
@@ -93,7 +103,7 @@ public sealed partial class RulesKind : IAgentKind
             var path = $"rules.defaults.{field}";
             if (FieldAllowed(field) is { } problem)
                 Error(path, problem);
-            else if (Default(field, value) is { } fault)
+            else if (strict && Default(field, value) is { } fault)
                 Error(path, fault);
             else
                 defaults[field] = value.ValueKind switch

@@ -109,7 +109,10 @@ public sealed partial class AgentRegistry
 
     private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter)
     {
-        kind.Create(manifest);
+        if (kind is INewManifestCheck check)
+            check.CheckNew(manifest);
+        else
+            kind.Create(manifest);
         var hash = ManifestReader.ContentHash(manifest);
 
         await _mutex.WaitAsync(cancellationToken);

@@ -61,7 +61,13 @@ public sealed class RulesAgentTests
         return SnapshotBuilder.Build(s, Now);
     }
 
-    private static IAgent Create(AgentManifest m) => new RulesKind().Create(m);
+    /// <summary>As registration and then a start do: every check of a new manifest, then the agent.</summary>
+    private static IAgent Create(AgentManifest m)
+    {
+        var kind = new RulesKind();
+        kind.CheckNew(m);
+        return kind.Create(m);
+    }
 
     private static Dictionary<string, string[]> Errors(AgentManifest m) =>
         Assert.Throws<ManifestException>(() => Create(m)).Errors.ToDictionary(e => e.Key, e => e.Value);

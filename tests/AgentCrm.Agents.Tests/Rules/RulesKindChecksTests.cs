@@ -24,7 +24,7 @@ public sealed class RulesKindChecksTests
     };
 
     private static Dictionary<string, string[]> Errors(AgentManifest m) =>
-        Assert.Throws<ManifestException>(() => new RulesKind().Create(m)).Errors.ToDictionary(e => e.Key, e => e.Value);
+        Assert.Throws<ManifestException>(() => new RulesKind().CheckNew(m)).Errors.ToDictionary(e => e.Key, e => e.Value);
 
     private static CustomerSnapshot Snapshot(params SnapshotField[] fields) =>
         new("c-1", Now, fields.ToDictionary(f => f.Name, StringComparer.Ordinal));
@@ -118,5 +118,16 @@ public sealed class RulesKindChecksTests
         var name = new string('x', 4096);
         var agent = new RulesKind().Create(Manifest("tickets.open > 2", headline: "{len(profile.name)}", defaults: new() { ["profile.name"] = JsonSerializer.SerializeToElement(name) }));
         Assert.Equal("4096", AssessmentPipeline.Assess(agent, Snapshot(SnapshotField.Of("tickets.open", 3))).Assessment!.Headline);
+    }
+
+    [Fact]
+    public void StoredVersion_WithAFieldComparedToAnotherKind_StillCreates_ButANewOneIsRefused()
+    {
+        // A version an earlier build stored (field kinds were not checked then): it ran, the comparison being false, and must
+        // keep running after an upgrade instead of dropping out of the agent set while the registry shows it active.
+        var stored = Manifest("tickets.open > 'two' or tickets.open > 2");
+        var agent = new RulesKind().Create(stored);
+        Assert.True(AssessmentPipeline.Assess(agent, Snapshot(SnapshotField.Of("tickets.open", 3))).Assessment!.Fired);
+        Assert.Contains(Errors(stored), e => e.Key.EndsWith(".when", StringComparison.Ordinal));
     }
 }

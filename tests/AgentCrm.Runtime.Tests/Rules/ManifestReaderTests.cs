@@ -16,7 +16,7 @@ public sealed class ManifestReaderTests
         {
             var source = ManifestReader.Parse(text, contentType);
             lines = source.Lines;
-            new RulesKind().Create(source.Manifest);
+            new RulesKind().CheckNew(source.Manifest);
             return null;
         }
         catch (ManifestException ex)

@@ -160,7 +160,7 @@ public sealed class ManifestSchemaTests
             string? refusal = null;
             try
             {
-                new AgentCrm.Agents.Rules.RulesKind().Create(ManifestReader.Parse(json, "application/json").Manifest);
+                new AgentCrm.Agents.Rules.RulesKind().CheckNew(ManifestReader.Parse(json, "application/json").Manifest);
             }
             catch (ManifestException ex)
             {
