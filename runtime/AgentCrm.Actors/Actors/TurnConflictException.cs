@@ -12,9 +12,10 @@ public sealed class TurnConflictException(string message) : Exception(message)
     public const int MaxAttempts = 8;
 
     /// <summary>
-    /// The pause before run <paramref name="attempt"/> + 1: what changed is usually published in memory a moment after it was
-    /// stored (the registry swaps its agent set right after its commit). Real time, not the host's clock: a test's frozen
+    /// The pause before run <paramref name="attempt"/> + 1 (about 1.2 s over all runs): what changed is usually published in
+    /// memory a moment after it was stored (the registry swaps its agent set right after its commit; a change another process
+    /// made, within the watcher's early reload). Real time, not the host's clock: a test's frozen
     /// clock must not hold the actor's mailbox.
     /// </summary>
-    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(attempt switch { 1 => 1, 2 => 5, 3 => 20, 4 => 50, _ => 100 });
+    public static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(attempt switch { 1 => 1, 2 => 5, 3 => 20, 4 => 50, 5 => 100, 6 => 200, _ => 400 });
 }

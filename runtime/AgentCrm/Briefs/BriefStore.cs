@@ -46,6 +46,9 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
     /// </summary>
     public event Action<Brief, long, long>? Changed;
 
+    /// <summary>Raised on the writer thread when a turn's brief meets its version taken back (<see cref="Add"/> throws then).</summary>
+    public event Action? VersionTakenBack;
+
     /// <summary>The position the triggers gave the brief's latest change (ServerSchema: <c>change_seq</c>), in the write that made it.</summary>
     private static long ChangePosition(WriteContext ctx, long seq)
     {
@@ -66,7 +69,12 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         // just before the unregister was stored after it had answered ("that agent writes nothing more"). Dropping the brief
         // alone kept the turn, so a rollback under load left the events in flight assessed by no version (qa26a: 119 of 50,000).
         if (IsTakenBack(ctx, brief.AgentId, brief.AgentVersion))
+        {
+            // Taken back by this process, its set is swapped a moment after; by another (the CLI), only once the registry
+            // reloads: the watcher does that now instead of at its next poll.
+            VersionTakenBack?.Invoke();
             throw new TurnConflictException($"{brief.AgentId}@{brief.AgentVersion} was taken back while a turn of customer {brief.CustomerId} ran it.");
+        }
         var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
             ("$id", brief.Id), ("$c", brief.CustomerId), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$s", brief.Scenario),

@@ -21,20 +21,59 @@ internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSet
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-/// <summary>Notices registry changes made by another process on the same data directory (the CLI).</summary>
-internal sealed class RegistryWatcher(AgentRegistry registry, TimeProvider time) : BackgroundService
+/// <summary>
+/// Notices registry changes made by another process on the same data directory (the CLI): every 2 s, and at once when a
+/// turn met a version taken back that this process still runs (its turn is re-run on the reloaded set; without the early
+/// reload it waited out the poll, failing and being retried meanwhile).
+/// </summary>
+internal sealed class RegistryWatcher(AgentRegistry registry, Briefs.BriefStore briefs, TimeProvider time) : BackgroundService
 {
+    private readonly SemaphoreSlim _wanted = new(0, 1);
+
+    private void Want()
+    {
+        try
+        {
+            _wanted.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A reload is already wanted.
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        briefs.VersionTakenBack += Want;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var wanted = _wanted.WaitAsync(stoppingToken);
+            while (true)
+            {
+                var woke = await Task.WhenAny(tick, wanted);
+                if (woke == tick)
+                {
+                    if (!await tick)
+                        return;
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await wanted;
+                    wanted = _wanted.WaitAsync(stoppingToken);
+                }
                 await registry.ReloadIfChangedAsync(stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping (also when the host failed to start and is disposed): not a failure.
+        }
+        finally
+        {
+            briefs.VersionTakenBack -= Want;
         }
     }
 }
