@@ -28,11 +28,11 @@ public static class AnswerCheck
         if (answer.Score is not (>= 0 and <= 1))
             throw new AnswerRefusedException($"{name} returned the score {Number(answer.Score)}, outside [0, 1].");
         // One rule for the brief and the sandbox's count alike: a "fired" answer below its threshold was delivered as
-        // "scored 0.10 (threshold 0.60)" and counted positive in the report that gated it.
-        if (answer.Fired != answer.Score >= manifest.Threshold)
-            throw new AnswerRefusedException(answer.Fired
-                ? $"{name} fired with the score {Number(answer.Score)}, below its threshold {Number(manifest.Threshold)}: an answer fires exactly when its score reaches the threshold."
-                : $"{name} did not fire with the score {Number(answer.Score)}, at or above its threshold {Number(manifest.Threshold)}: an answer fires exactly when its score reaches the threshold.");
+        // "scored 0.10 (threshold 0.60)" and counted positive in the report that gated it. Not the reverse: an agent may
+        // hold back at or above its threshold for a reason of its own (compliance-check with no clause found; any agent's
+        // Assessment.None under a threshold of 0).
+        if (answer.Fired && answer.Score < manifest.Threshold)
+            throw new AnswerRefusedException($"{name} fired with the score {Number(answer.Score)}, below its threshold {Number(manifest.Threshold)}: an answer fires only when its score reaches the threshold.");
         var reasons = answer.Reasons ?? [];
         HashSet<string>? evidence = null;
         var kept = new List<Reason>(reasons.Count);

@@ -25,7 +25,8 @@ internal sealed class BodyEncodingCheck(RequestDelegate next)
         if (context.Request.Headers.ContentEncoding.ToString() is { Length: > 0 } encoding
             && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
             return Refuse(context, "Content-Encoding", $"Content-Encoding '{Clip(encoding)}' is not supported; send the body uncompressed.");
-        if (Charset(context.Request.ContentType) is { } charset && !IsUtf8(charset))
+        // An empty body has no encoding to be wrong about (Apache's StringEntity labels even "" ISO-8859-1).
+        if (context.Request.ContentLength != 0 && Charset(context.Request.ContentType) is { } charset && !IsUtf8(charset))
             return Refuse(context, "Content-Type", $"charset '{Clip(charset)}' is not supported; send the body as UTF-8 (charset=utf-8, or no charset).");
         return next(context);
     }

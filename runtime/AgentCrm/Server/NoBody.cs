@@ -4,8 +4,8 @@ namespace AgentCrm.Server;
 
 /// <summary>
 /// Endpoints that read no body refuse one with content: a CSM's <c>{"useful":false}</c> sent to acknowledge was answered 200
-/// and dropped, and a shadow call's <c>{"version":"0.9.0"}</c> acted on the version in the path. An empty body, whitespace
-/// or <c>{}</c> (what generic clients send) is fine, whatever its declared type (curl <c>-d ''</c> sends a form type).
+/// and dropped, and a shadow call's <c>{"version":"0.9.0"}</c> acted on the version in the path. An empty body, whitespace,
+/// <c>null</c> or <c>{}</c> (what generic clients send) is fine, whatever its declared type (curl <c>-d ''</c> sends a form type).
 /// </summary>
 internal static class NoBody
 {
@@ -22,7 +22,7 @@ internal static class NoBody
         if (request.ContentLength == 0)
             return null;
         var bytes = await RequestBody.ReadAsync(request, Limit, cancellationToken);
-        if (bytes is { } read && read.Span.Trim(" \t\r\n"u8).IsEmpty)
+        if (bytes is { } read && (read.Span.Trim(" \t\r\n"u8) is var trimmed && (trimmed.IsEmpty || trimmed.SequenceEqual("null"u8))))
             return null;
         var (isObject, field) = bytes is { } b ? Shape(b) : (false, null);
         if (isObject && field is null)

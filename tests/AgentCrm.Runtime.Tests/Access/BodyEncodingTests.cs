@@ -98,4 +98,15 @@ public sealed class BodyEncodingTests
         using var response = await app.Client.PostAsync("/v1/events", content);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
+
+    [Fact]
+    public async Task EmptyBody_DeclaredInAnotherCharset_IsAccepted()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // Apache HttpClient's StringEntity labels even an empty body ISO-8859-1: there is nothing to mis-decode.
+        using var content = new ByteArrayContent([]);
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=ISO-8859-1");
+        using var response = await app.Client.PostAsync("/v1/audit/verify", content);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
 }

@@ -51,7 +51,7 @@ public sealed class PluginAnswerTests
             Assert.Empty(await app.BriefsAsync($"&status=shadow&agentId={id}"));
         }
         string Logged(string id) => Assert.Single(logs.Entries, e => e.Message.StartsWith($"Agent {id}@1.0.0 failed", StringComparison.Ordinal)).Exception!.Message;
-        Assert.Equal("low-fire@1.0.0 fired with the score 0.1, below its threshold 0.5: an answer fires exactly when its score reaches the threshold.", Logged("low-fire"));
+        Assert.Equal("low-fire@1.0.0 fired with the score 0.1, below its threshold 0.5: an answer fires only when its score reaches the threshold.", Logged("low-fire"));
         Assert.Equal("null-reason@1.0.0 returned no reason at reasons[1] (null).", Logged("null-reason"));
         Assert.Equal("empty-reason@1.0.0 returned a reason naming no field at reasons[0].", Logged("empty-reason"));
     }

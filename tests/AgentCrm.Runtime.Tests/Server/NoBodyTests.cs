@@ -51,5 +51,6 @@ public sealed class NoBodyTests
         // Without a body each is answered on its merits (the active version is not shadowed; nothing to roll back to).
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/shadow", null)).Status);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", "")).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", " null ")).Status);
     }
 }
