@@ -33,7 +33,7 @@ public sealed record AuditAnchor(long Seq, string Hash)
         anchor = null;
         var colon = text.IndexOf(':');
         if (colon < 0)
-            return $"'{Shown(text)}' is not SEQ:HASH (the head a verify prints, e.g. 1234:9f86d0…).";
+            return $"'{Server.Problems.Clip(text, 80)}' is not SEQ:HASH (the head a verify prints, e.g. 1234:9f86d0…).";
         if (SeqProblem(text[..colon], out var seq) is { } seqProblem)
             return seqProblem;
         if (HashProblem(text[(colon + 1)..]) is { } hashProblem)
@@ -44,13 +44,11 @@ public sealed record AuditAnchor(long Seq, string Hash)
 
     public static string? SeqProblem(string text, out long seq) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seq) && seq >= 1 ? null
-        : $"the record number '{Shown(text)}' is not a whole number of 1 or more.";
+        : $"the record number '{Server.Problems.Clip(text, 80)}' is not a whole number of 1 or more.";
 
     public static string? HashProblem(string? hash) =>
         hash is { Length: 64 } && hash.All(char.IsAsciiHexDigit) ? null
-        : $"the hash '{Shown(hash ?? "")}' is not 64 hexadecimal digits (a SHA-256, as verify prints it).";
-
-    private static string Shown(string text) => text.Length <= 80 ? text : text[..80] + "…";
+        : $"the hash '{Server.Problems.Clip(hash ?? "", 80)}' is not 64 hexadecimal digits (a SHA-256, as verify prints it).";
 }
 
 /// <summary>

@@ -84,7 +84,7 @@ public static class CustomersApi
             if (string.IsNullOrWhiteSpace(g.Purpose))
                 errors[$"grants[{i}].purpose"] = ["purpose is required: " + PurposeRule];
             else if (g.Purpose != ConsentGrant.Any && ManifestReader.PurposeFault(g.Purpose) is { } fault)
-                errors[$"grants[{i}].purpose"] = [$"purpose '{(g.Purpose.Length <= 80 ? g.Purpose : g.Purpose[..80] + "…")}' is not a purpose name: {fault}. {char.ToUpperInvariant(PurposeRule[0])}{PurposeRule[1..]}"];
+                errors[$"grants[{i}].purpose"] = [$"purpose '{Problems.Clip(g.Purpose, 80)}' is not a purpose name: {fault}. {char.ToUpperInvariant(PurposeRule[0])}{PurposeRule[1..]}"];
             if (g.Categories is null || g.Categories.Count == 0)
                 errors[$"grants[{i}].categories"] = [$"categories is required: one or more of {string.Join(", ", categories.Order())}, or *."];
             else

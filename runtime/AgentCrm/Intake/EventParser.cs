@@ -1,3 +1,4 @@
+using AgentCrm.Server;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -152,7 +153,7 @@ public static partial class EventParser
         if (RequiredString(e, "occurredAt", path, errors) is { } raw)
         {
             if (!TryParseTimestamp(raw, out occurredAt))
-                errors[$"{path}.occurredAt"] = [$"'{Truncate(raw)}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z."];
+                errors[$"{path}.occurredAt"] = [$"'{Problems.Clip(raw, 40)}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z."];
             else if (occurredAt < options.Earliest)
                 errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is before {options.Earliest.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} (Intake:Earliest)."];
             // The difference, not now + skew: that sum overflows past year 9999 for a large skew (an ArgumentOutOfRangeException, a 500).
@@ -256,8 +257,6 @@ public static partial class EventParser
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:\d{2})$")]
     private static partial Regex Iso8601();

@@ -125,14 +125,7 @@ public sealed class EventStore
     private const string CountSql = "SELECT count(*) FROM events";
 
     /// <summary>Events stored after <paramref name="seq"/> (a range of the primary key: it reads about what it counts).</summary>
-    public long CountAfter(long seq)
-    {
-        using var connection = database.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM events WHERE seq > $s";
-        cmd.Parameters.AddWithValue("$s", seq);
-        return (long)cmd.ExecuteScalar()!;
-    }
+    public long CountAfter(long seq) => Scalar("SELECT count(*) FROM events WHERE seq > $s", seq);
 
     /// <summary>
     /// Stores a request's events in one operation. An id stored before is a duplicate when the event is the same
@@ -248,11 +241,14 @@ public sealed class EventStore
 
     public long MaxSeq() => Scalar("SELECT coalesce(max(seq), 0) FROM events");
 
-    private long Scalar(string sql)
+    /// <summary>One number read from the inbox; <paramref name="seq"/> binds <c>$s</c> where the query has it.</summary>
+    private long Scalar(string sql, long? seq = null)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
+        if (seq is { } s)
+            cmd.Parameters.AddWithValue("$s", s);
         return (long)cmd.ExecuteScalar()!;
     }
 

@@ -304,7 +304,7 @@ public static class SandboxApi
     {
         var errors = new Dictionary<string, string[]>();
         if (CaseSetStore.NameProblem(name) is { } nameProblem)
-            errors["name"] = [$"'{(name.Length <= 80 ? name : name[..80] + "…")}' is not a case set name you can register: {nameProblem}."];
+            errors["name"] = [$"'{Problems.Clip(name, 80)}' is not a case set name you can register: {nameProblem}."];
         var (upload, error) = await CaseUploads.ReadAsync(request, "file", errors, store.MaxBytes, cancellationToken);
         if (upload is null)
             return error!;

@@ -24,10 +24,10 @@ internal sealed class BodyEncodingCheck(RequestDelegate next)
             return next(context);
         if (context.Request.Headers.ContentEncoding.ToString() is { Length: > 0 } encoding
             && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
-            return Refuse(context, "Content-Encoding", $"Content-Encoding '{Clip(encoding)}' is not supported; send the body uncompressed.");
+            return Refuse(context, "Content-Encoding", $"Content-Encoding '{Problems.Clip(encoding, 40)}' is not supported; send the body uncompressed.");
         // An empty body has no encoding to be wrong about (Apache's StringEntity labels even "" ISO-8859-1).
         if (context.Request.ContentLength != 0 && Charset(context.Request.ContentType) is { } charset && !IsUtf8(charset))
-            return Refuse(context, "Content-Type", $"charset '{Clip(charset)}' is not supported; send the body as UTF-8 (charset=utf-8, or no charset).");
+            return Refuse(context, "Content-Type", $"charset '{Problems.Clip(charset, 40)}' is not supported; send the body as UTF-8 (charset=utf-8, or no charset).");
         return next(context);
     }
 
@@ -41,8 +41,6 @@ internal sealed class BodyEncodingCheck(RequestDelegate next)
     private static bool IsUtf8(string charset) =>
         charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
         || charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase) || charset.Equals("ascii", StringComparison.OrdinalIgnoreCase);
-
-    private static string Clip(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
     private static Task Refuse(HttpContext context, string header, string message) =>
         Problems.Validation(new Dictionary<string, string[]> { [header] = [message] }, StatusCodes.Status415UnsupportedMediaType, message)

@@ -22,30 +22,31 @@ internal static class NoBody
         if (request.ContentLength == 0)
             return null;
         var bytes = await RequestBody.ReadAsync(request, Limit, cancellationToken);
-        if (bytes is { } read && (read.Span.Trim(" \t\r\n"u8) is var trimmed && (trimmed.IsEmpty || trimmed.SequenceEqual("null"u8))))
+        if (bytes is { } read && read.Span.Trim(" \t\r\n"u8).IsEmpty)
             return null;
-        var (isObject, field) = bytes is { } b ? Shape(b) : (false, null);
-        if (isObject && field is null)
+        var (empty, field) = bytes is { } b ? Shape(b) : (false, null);
+        if (empty)
             return null;
-        var message = (field is null ? "This endpoint takes no body." : $"'{Clip(field)}' is not read here: this endpoint takes no body.") + (instead is null ? "" : " " + instead);
-        return Problems.Validation(new Dictionary<string, string[]> { [field is null ? "$" : Clip(field)] = [message] }, detail: "Nothing was changed.");
+        var at = field is null ? "$" : Problems.Clip(field, 80);
+        var message = (field is null ? "This endpoint takes no body." : $"'{at}' is not read here: this endpoint takes no body.") + (instead is null ? "" : " " + instead);
+        return Problems.Validation(new Dictionary<string, string[]> { [at] = [message] }, detail: "Nothing was changed.");
     }
 
-    /// <summary>Whether the body is a JSON object, and its first property (what the caller meant to send).</summary>
-    private static (bool IsObject, string? FirstProperty) Shape(ReadOnlyMemory<byte> body)
+    /// <summary>Whether the body says nothing (<c>null</c>, <c>{}</c>), and else the first property of an object (what the caller meant to send).</summary>
+    private static (bool Empty, string? FirstProperty) Shape(ReadOnlyMemory<byte> body)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object
-                ? (true, document.RootElement.EnumerateObject().Select(p => p.Name).FirstOrDefault())
-                : (false, null);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Null)
+                return (true, null);
+            var first = root.ValueKind == JsonValueKind.Object ? root.EnumerateObject().Select(p => p.Name).FirstOrDefault() : null;
+            return (root.ValueKind == JsonValueKind.Object && first is null, first);
         }
         catch (JsonException)
         {
             return (false, null);
         }
     }
-
-    private static string Clip(string value) => value.Length <= 80 ? value : value[..80] + "…";
 }

@@ -67,7 +67,11 @@ internal static class Problems
     /// </summary>
     public static string TitleFor(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
 
-    private static string Clip(string text) => text.Length > 100 ? text[..100] + "…" : text;
+    /// <summary>
+    /// <paramref name="text"/> as an error message quotes it: at most <paramref name="max"/> characters, then "…" (so a
+    /// megabyte of input does not come back in its own refusal).
+    /// </summary>
+    public static string Clip(string text, int max = 100) => text.Length <= max ? text : text[..max] + "…";
 
     private static string TypeFor(int status) => status switch
     {

@@ -140,7 +140,7 @@ public static class WebhooksApi
         fields ??= WebhookFields.Api;
         var errors = ValidateForm(body, fields);
         if (body?.AgentId is { } agent && (agent.Length > 64 || registry.Versions(agent).Count == 0))
-            errors["agentId"] = [$"No agent '{(agent.Length > 64 ? agent[..64] + "…" : agent)}' is registered ({fields.AgentList} lists them)."];
+            errors["agentId"] = [$"No agent '{Problems.Clip(agent, 64)}' is registered ({fields.AgentList} lists them)."];
         return errors;
     }
 
