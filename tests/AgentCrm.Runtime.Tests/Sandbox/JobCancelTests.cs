@@ -185,13 +185,15 @@ public sealed class JobCancelTests
         string evaluation, fit;
         await using (var app = await StartWithHangingPluginAsync(dir))
         {
+            // The key first, and the fit's agent unregistered first: the fit takes about 8 s here, and an unregister waiting
+            // for the hanging plugin's turns (or a key written after the fit began) let it finish first in a CI run.
+            using var ops = await app.ClientAsync("ops", "ops-unregisterer");
             evaluation = await StartAsync(app.Client, "/v1/agents/hanger/versions/1.0.0/evaluate", """{"caseSet":"hand-timeline"}""");
             await WaitForAsync(app.Client, evaluation, Evaluating, "evaluating");
             fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
-            using var ops = await app.ClientAsync("ops", "ops-unregisterer");
 
-            Assert.Equal(HttpStatusCode.OK, (await ops.DeleteAsync("/v1/agents/hanger")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await ops.DeleteAsync("/v1/agents/renewal-risk")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await ops.DeleteAsync("/v1/agents/hanger")).StatusCode);
 
             foreach (var id in new[] { evaluation, fit })
             {
