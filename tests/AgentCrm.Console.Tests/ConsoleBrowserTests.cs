@@ -114,6 +114,40 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(held[1], await rows.Nth(1).GetAttributeAsync("data-brief-id"));
     }
 
+    /// <summary>
+    /// The console offered "Retract (veto)" on a held brief once approved, and on a brief whose window had closed: the
+    /// server refuses both (409), so the form must not be there.
+    /// </summary>
+    [Fact]
+    public async Task AReviewer_IsOfferedNoVeto_OnABriefApprovedFromTheQueue_OrOnePastItsWindow()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var store = app.Services.GetRequiredService<AgentCrm.Briefs.BriefStore>();
+        var template = store.Get((await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!)!;
+        await app.Services.GetRequiredService<AgentCrm.Storage.SqliteWriter>().WriteAsync(ctx =>
+        {
+            Assert.True(store.Add(ctx, template with { Id = "held-1", CustomerId = "held-1", Status = AgentCrm.Briefs.BriefStatus.PendingReview, ReviewUntil = null }, []));
+            Assert.True(store.Add(ctx, template with { Id = "closed-1", CustomerId = "closed-1", ReviewUntil = DateTimeOffset.UtcNow.AddHours(-1) }, []));
+        });
+
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        await page.Locator("#tab-reviews").ClickAsync();
+        await page.Locator("#reviews-table tr[data-brief-id='held-1']").ClickAsync();
+        await page.Locator("#approve-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#review-result")).ToHaveTextAsync("Recorded: the brief is now delivered.");
+        Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a brief approved from the held queue still offered a veto");
+        using (var veto = await app.Client.PostAsJsonAsync("/v1/briefs/held-1/veto", new { reason = "too late" }))
+            Assert.Equal(HttpStatusCode.Conflict, veto.StatusCode);
+
+        await page.Locator("#tab-briefs").ClickAsync();
+        await page.Locator("#briefs-table tr[data-brief-id='closed-1']").ClickAsync();
+        await Assertions.Expect(page.Locator("#detail-headline")).ToHaveTextAsync(template.Headline);
+        await Assertions.Expect(page.Locator("#detail-meta")).ToContainTextAsync("Veto window closed");
+        Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a brief past its veto window still offered a veto");
+    }
+
     [Fact]
     public async Task ACsm_AcknowledgesABriefAndSaysItWasNotUseful_AndItLeavesTheirUnacknowledgedList()
     {

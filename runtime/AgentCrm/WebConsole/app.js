@@ -260,6 +260,10 @@ function meta(label, value) {
   return [el('dt', null, label), el('dd', null, value)];
 }
 
+function inVetoWindow(brief) {
+  return !!brief.reviewUntil && Date.parse(brief.reviewUntil) > Date.now();
+}
+
 function renderBrief(brief) {
   state.current = brief;
   $('detail-headline').textContent = brief.headline;
@@ -270,7 +274,9 @@ function renderBrief(brief) {
     ...meta('Score', Number(brief.score).toFixed(3) + ' (fires at ' + Number(brief.threshold).toFixed(3) + ')'),
     ...meta('Created', when(brief.createdAt) + ' UTC, as of ' + when(brief.asOf) + ' UTC'),
   ];
-  if (brief.reviewUntil) rows.push(...meta('Veto window until', when(brief.reviewUntil) + ' UTC'));
+  if (brief.status === 'delivered' && brief.reviewUntil) {
+    rows.push(...meta(inVetoWindow(brief) ? 'Veto window until' : 'Veto window closed', when(brief.reviewUntil) + ' UTC'));
+  }
   if (brief.review) {
     const r = brief.review;
     rows.push(...meta('Review', r.verdict + (r.reviewer ? ' by ' + r.reviewer : '') + ' at ' + when(r.at) + ' UTC' + (r.reason ? ': ' + r.reason : '')));
@@ -285,7 +291,9 @@ function renderBrief(brief) {
     : citations.map((c) => el('li', null, el('strong', null, c.title + ' § ' + c.section), ' — ' + c.snippet))));
   $('detail-evidence').hidden = true;
   $('detail-evidence').textContent = '';
-  const reviewable = state.canReview && (brief.status === 'pendingReview' || brief.status === 'delivered');
+  // What the server would take: a held brief, or a delivered one inside its veto window (one approved from the held
+  // queue has none, and a closed window takes no veto).
+  const reviewable = state.canReview && (brief.status === 'pendingReview' || (brief.status === 'delivered' && inVetoWindow(brief)));
   show('review-actions', reviewable);
   $('approve-button').hidden = brief.status !== 'pendingReview';
   $('veto-button').textContent = brief.status === 'delivered' ? 'Retract (veto)' : 'Veto';
