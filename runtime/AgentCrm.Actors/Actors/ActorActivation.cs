@@ -164,6 +164,7 @@ internal sealed class ActorActivation
             var changes = _state.TakeChanges();
             if (!changes.IsEmpty)
                 await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
+            _state.Saved(_host.Logger);
         }
         catch (Exception ex)
         {
@@ -206,19 +207,22 @@ internal sealed class ActorActivation
             {
                 if (!changes.IsEmpty)
                     await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
-                break;
             }
             catch (TurnConflictException) when (attempt < TurnConflictException.MaxAttempts)
             {
                 // Nothing was saved: run the turn again on the state as saved (values were changed in place, so all are dropped).
                 state.DiscardChanges();
                 await Task.Delay(TurnConflictException.Backoff(attempt)).ConfigureAwait(false);
+                continue;
             }
             catch (Exception ex)
             {
                 state.Forget(changes);
                 return Failed(item, ex);
             }
+            // Saved: what this run counted in memory is counted now, once (the runs discarded above dropped theirs).
+            state.Saved(_host.Logger);
+            break;
         }
         try
         {
@@ -247,6 +251,7 @@ internal sealed class ActorActivation
             var changes = _state!.TakeChanges();
             if (!changes.IsEmpty)
                 await _host.Store.SaveAsync(Id, changes, CancellationToken.None).ConfigureAwait(false);
+            _state.Saved(_host.Logger);
         }
         catch (Exception ex)
         {

@@ -13,6 +13,9 @@ internal static partial class ActorLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Actor} failed; its state changes were discarded")]
     public static partial void TurnFailed(ILogger logger, Exception ex, ActorId actor, string turn);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "An action {Actor} queued for after its turn's save failed; the turn is saved")]
+    public static partial void SavedActionFailed(ILogger logger, Exception ex, ActorId actor);
+
     [LoggerMessage(Level = LogLevel.Critical, Message = "The mailbox loop of {Actor} failed")]
     public static partial void MailboxLoopFailed(ILogger logger, Exception ex, ActorId actor);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentCrm.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Actors;
 
@@ -8,7 +9,8 @@ namespace AgentCrm.Actors;
 /// The state of one activation. Values are cached as objects after the first read; a turn's sets and
 /// removes go straight into the cache and are remembered as dirty until the host takes them (turn
 /// succeeded) or discards them (turn failed, which also forgets every cached value). Writes the turn enlisted
-/// travel with its changes.
+/// travel with its changes; actions it queued for after the save stay here until the host reports the save (<see cref="Saved"/>)
+/// or drops them with the turn.
 /// </summary>
 internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IActorStateManager
 {
@@ -17,6 +19,8 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
     private readonly Dictionary<string, Entry> _cache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private List<Action<WriteContext>>? _writes;
+    // Kept across turns (cleared, not dropped): a turn that queues one action each time allocates nothing for it.
+    private List<Action>? _onSaved;
 
     public bool HasChanges => _dirty.Count > 0 || _writes is not null;
 
@@ -88,6 +92,40 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
         (_writes ??= []).Add(write);
     }
 
+    public void OnSaved(Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        (_onSaved ??= []).Add(action);
+    }
+
+    /// <summary>
+    /// The turn's state is saved: runs the actions it queued (<see cref="OnSaved"/>), in order, and forgets them. One that
+    /// throws is logged and the others still run.
+    /// </summary>
+    public void Saved(ILogger logger)
+    {
+        if (_onSaved is not { Count: > 0 } actions)
+            return;
+        try
+        {
+            for (var i = 0; i < actions.Count; i++)
+            {
+                try
+                {
+                    actions[i]();
+                }
+                catch (Exception ex)
+                {
+                    ActorLog.SavedActionFailed(logger, ex, id);
+                }
+            }
+        }
+        finally
+        {
+            actions.Clear();
+        }
+    }
+
     /// <summary>Serializes the turn's changes and takes its enlisted writes; throws (leaving both intact) if a value cannot be serialized.</summary>
     public TurnChanges TakeChanges()
     {
@@ -117,13 +155,15 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
         _cache.Clear();
         _dirty.Clear();
         _writes = null;
+        _onSaved?.Clear();
     }
 
-    /// <summary>Forgets cached values whose save failed, so the cache never runs ahead of the store.</summary>
+    /// <summary>Forgets cached values whose save failed, so the cache never runs ahead of the store, and the turn's after-save actions.</summary>
     public void Forget(TurnChanges changes)
     {
         foreach (var change in changes.State)
             _cache.Remove(change.Key);
+        _onSaved?.Clear();
     }
 
     /// <summary><see cref="TypeInfo"/>: what the value is written with (null: reflection and <see cref="Json"/>).</summary>

@@ -31,4 +31,13 @@ public interface IActorStateManager
     /// and not at all when the turn fails. A turn that writes a record and saves its state so waits for one commit, not two.
     /// </summary>
     void Enlist(Action<WriteContext> write);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> in the process once this turn's state is saved (embedded host: after its commit; Dapr
+    /// host: after daprd accepted its state transaction; a turn that changed nothing counts as saved), before its caller hears
+    /// back and before the actor's next turn. Dropped when the turn or its save fails, and with each run of a turn that is run
+    /// again (<see cref="TurnConflictException"/>). For what the process keeps in memory about a turn (metrics, health
+    /// counts), so a turn counts once, as saved; it adds no write. An action that throws is logged; the turn stays saved.
+    /// </summary>
+    void OnSaved(Action action);
 }

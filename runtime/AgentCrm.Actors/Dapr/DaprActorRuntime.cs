@@ -189,6 +189,9 @@ public sealed partial class DaprActorRuntime(
                     {
                         await _store.SaveAsync(id, toSave, CancellationToken.None).ConfigureAwait(false);
                         saved();
+                        // daprd took the state: what this run counted in memory is counted now, once (even if its reminders
+                        // are not sent below: the retry that follows is a duplicate of a saved turn).
+                        state.Saved(logger);
                         break;
                     }
                     catch (TurnConflictException) when (attempt < TurnConflictException.MaxAttempts)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentCrm.Actors.Tests.Actors;
 
@@ -82,6 +83,30 @@ public sealed class ActorStateManagerTests
         Assert.True(state.HasChanges);
         state.DiscardChanges();
         Assert.True(state.TakeChanges().IsEmpty);
+    }
+
+    [Fact]
+    public void OnSaved_IsNoChangeToSave_RunsOnceWhenSaved_AndAFailedTurnOrSaveDropsIt()
+    {
+        var state = new ActorStateManager(Id, new MemoryStore());
+        var runs = new List<string>();
+        state.OnSaved(() => runs.Add("first"));
+        state.OnSaved(() => throw new InvalidOperationException("An action failed on purpose."));
+        state.OnSaved(() => runs.Add("after the failing one"));
+
+        Assert.False(state.HasChanges);
+        Assert.True(state.TakeChanges().IsEmpty);
+        state.Saved(NullLogger.Instance);
+        state.Saved(NullLogger.Instance);
+        Assert.Equal(["first", "after the failing one"], runs);
+
+        state.OnSaved(() => runs.Add("failed turn"));
+        state.DiscardChanges();
+        state.OnSaved(() => runs.Add("failed save"));
+        state.Set("score", new Score(0.5, "renewal"));
+        state.Forget(state.TakeChanges());
+        state.Saved(NullLogger.Instance);
+        Assert.Equal(["first", "after the failing one"], runs);
     }
 
     [Fact]

@@ -40,6 +40,12 @@ internal sealed class Probe
     /// <summary>Runs of <c>log-conflicting</c> turns so far.</summary>
     public int ConflictingRuns;
 
+    /// <summary>Actions run after a turn's save (<see cref="IActorStateManager.OnSaved"/>) so far.</summary>
+    public int SavedRuns;
+
+    /// <summary>How many more saves of a <c>count-flaky</c> turn fail (its enlisted write throws).</summary>
+    public int FailSaves;
+
     /// <summary>How many of the next turns of reminder "rearm" throw after re-registering it (30 days on).</summary>
     public int FailRearms { get; set; }
 
@@ -100,6 +106,8 @@ internal sealed class Probe
         _deactivations.AddOrUpdate(id, 1, (_, n) => n + 1);
         Pulse();
     }
+
+    public void CountSaved() => Interlocked.Increment(ref SavedRuns);
 
     public void Append(ActorId id, int value) => _appended.GetOrAdd(id, _ => new()).Enqueue(value);
 

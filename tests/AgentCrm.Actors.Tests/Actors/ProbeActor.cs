@@ -22,6 +22,8 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["log-then-throw"] = typeof(string),
         ["log-failing-write"] = typeof(string),
         ["log-conflicting"] = typeof(string),
+        ["count-flaky"] = typeof(string),
+        ["count-only"] = null,
         ["increment"] = null,
         ["wait"] = null,
         ["remind"] = typeof(ReminderRequest),
@@ -124,12 +126,15 @@ internal sealed class ProbeActor(Probe probe) : Actor
                 return null;
             case "log-then-throw":
                 State.Enlist(ctx => AppendLog(ctx, (string)argument!));
+                State.OnSaved(probe.CountSaved);
                 throw new InvalidOperationException("The turn failed on purpose.");
             case "log-conflicting":
                 // Each run counts itself in the state: only the run that is saved may leave its count behind.
                 var runs = await State.GetAsync<int>("count", cancellationToken) + 1;
                 State.Set("count", runs);
                 Interlocked.Increment(ref probe.ConflictingRuns);
+                // Counted in memory as a turn's metrics are: only the run that is saved may count.
+                State.OnSaved(probe.CountSaved);
                 var text = $"{argument} (run {Volatile.Read(ref probe.ConflictingRuns)})";
                 State.Enlist(ctx =>
                 {
@@ -137,6 +142,20 @@ internal sealed class ProbeActor(Probe probe) : Actor
                     if (Interlocked.Decrement(ref probe.ConflictsLeft) >= 0)
                         throw new TurnConflictException("What the turn ran on changed, on purpose.");
                 });
+                return null;
+            case "count-flaky":
+                State.Set("value", (string)argument!);
+                State.OnSaved(probe.CountSaved);
+                State.Enlist(ctx =>
+                {
+                    AppendLog(ctx, (string)argument!);
+                    if (Interlocked.Decrement(ref probe.FailSaves) >= 0)
+                        throw new InvalidOperationException("The enlisted write failed on purpose.");
+                });
+                return null;
+            case "count-only":
+                // Nothing to save: the turn counts as saved.
+                State.OnSaved(probe.CountSaved);
                 return null;
             case "log-failing-write":
                 State.Set("value", (string)argument!);

@@ -92,6 +92,42 @@ public abstract class ActorBehaviourSuite : IAsyncLifetime
         Assert.Equal(3, await Host.InvokeAsync(id, "increment"));
     }
 
+    [Fact]
+    public async Task OnSaved_TurnRunAgainAfterAConflict_RunsOnceForTheSavedRunAndNotForATurnThatGivesUp()
+    {
+        var id = ProbeActor.For("counted-once");
+        Host.Probe.ConflictsLeft = 2;
+
+        await Host.InvokeAsync(id, "log-conflicting", "counted");
+
+        // Three runs, each queued its action; the two refused runs' were dropped with them. Run before the caller heard back.
+        Assert.Equal(3, Host.Probe.ConflictingRuns);
+        Assert.Equal(1, Host.Probe.SavedRuns);
+        Host.Probe.ConflictsLeft = int.MaxValue;
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "log-conflicting", "never"));
+        Assert.Equal(1, Host.Probe.SavedRuns);
+    }
+
+    [Fact]
+    public async Task OnSaved_TurnOrItsSaveFails_RunsNothingUntilATurnIsSaved()
+    {
+        var id = ProbeActor.For("counted-when-saved");
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "log-then-throw", "lost with the turn"));
+        Host.Probe.FailSaves = 2;
+        // A save that fails (a full disk, say) twice: the turn is retried later, as the dispatcher retries an event.
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "count-flaky", "retried"));
+        await Assert.ThrowsAnyAsync<Exception>(() => Host.InvokeAsync(id, "count-flaky", "retried"));
+        Assert.Equal(0, Host.Probe.SavedRuns);
+
+        await Host.InvokeAsync(id, "count-flaky", "retried");
+
+        Assert.Equal(1, Host.Probe.SavedRuns);
+        Assert.Equal(["retried"], ReadLog());
+        // A turn that changed nothing has nothing to save, and counts as saved.
+        await Host.InvokeAsync(id, "count-only");
+        Assert.Equal(2, Host.Probe.SavedRuns);
+    }
+
     private List<string> ReadLog()
     {
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_directory.Path, "agentcrm.db")};Pooling=False");
