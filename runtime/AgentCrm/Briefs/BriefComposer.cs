@@ -15,14 +15,15 @@ namespace AgentCrm.Briefs;
 /// The id is derived from agent version, customer and triggering event, so redelivery after a crash
 /// writes the same brief, never a second one.
 /// </summary>
-public sealed class BriefComposer(TimeProvider time, BriefCitations citations, RuntimeMetrics metrics, GroundedBriefWriter? writer = null)
+public sealed class BriefComposer(TimeProvider time, BriefCitations citations, GroundedBriefWriter? writer = null)
 {
-    public async Task<Brief> ComposeAsync(AgentVersionRecord agent, CustomerSnapshot snapshot, CustomerSnapshot seen, Assessment assessment, string triggerEventId, CancellationToken cancellationToken)
+    /// <summary>Degraded briefs and citation failures are counted in <paramref name="counts"/>, the turn's (counted if it is saved).</summary>
+    public async Task<Brief> ComposeAsync(AgentVersionRecord agent, CustomerSnapshot snapshot, CustomerSnapshot seen, Assessment assessment, string triggerEventId, TurnMetrics counts, CancellationToken cancellationToken)
     {
         var m = agent.Manifest;
         var now = time.GetUtcNow();
         var name = snapshot.Text("profile.name") ?? snapshot.CustomerId;
-        var cited = await citations.FindAsync(m, assessment, cancellationToken);
+        var cited = await citations.FindAsync(m, assessment, counts, cancellationToken);
         var (headline, body) = Template(m, name, assessment, cited);
         var degraded = false;
         if (writer is not null)
@@ -33,7 +34,7 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, R
             if (written is null)
             {
                 degraded = true;
-                metrics.DegradedBrief(m.Id, m.Version);
+                counts.DegradedBrief(m.Id, m.Version);
             }
             else
                 (headline, body) = (written.Headline, written.Body + Sources(cited));

@@ -39,6 +39,9 @@ public sealed partial class CustomerActor(
     TimeProvider time,
     ILogger<CustomerActor> logger) : Actor
 {
+    /// <summary>The running turn's counts, added to the runtime's metrics once its state is saved.</summary>
+    private readonly TurnMetrics _counts = new(metrics);
+
     public const string TypeName = "CustomerActor";
     public const string ApplyMethod = "apply";
     public const string SnapshotMethod = "snapshot";
@@ -73,6 +76,7 @@ public sealed partial class CustomerActor(
     private async Task<ApplyOutcome> ApplyAsync(ApplyEvents message, CancellationToken cancellationToken)
     {
         var state = await State.GetAsync(StateKey, CustomerStateJson.Default.CustomerState, cancellationToken) ?? new CustomerState { CustomerId = Id.Id };
+        _counts.Begin(State);
         // The set is read once: the whole turn runs on the agent versions it started with.
         using var lease = registry.Enter();
         var set = lease.Set;
@@ -84,7 +88,7 @@ public sealed partial class CustomerActor(
             if (outcome != CustomerTimeline.Outcome.Applied)
             {
                 numbersRecorded |= outcome == CustomerTimeline.Outcome.DuplicateNumberRecorded;
-                metrics.DuplicateDelivery();
+                _counts.DuplicateDelivery();
                 continue;
             }
             applied++;
@@ -92,7 +96,7 @@ public sealed partial class CustomerActor(
             var (a, w) = await AssessAsync(state, runs, set.PlanFor(e.Event.Type), state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
             assessed += a;
             written += w;
-            metrics.EventApplied(time.GetUtcNow() - e.ReceivedAt, a > 0);
+            _counts.EventApplied(time.GetUtcNow() - e.ReceivedAt, a > 0);
             if (e.Event.Type == "contract")
                 await ScheduleRescoreAsync(state, cancellationToken);
         }
@@ -121,22 +125,22 @@ public sealed partial class CustomerActor(
             var outcome = AssessmentPipeline.Assess(live.Agent, snapshot, policy, now);
             if (outcome.Blocked)
             {
-                metrics.ConsentBlocked(manifest.Id, manifest.Version);
+                _counts.ConsentBlocked(manifest.Id, manifest.Version);
                 var blocked = live.Record;
                 State.Enlist(ctx => assessmentAudit.ConsentBlocked(ctx, blocked, Id.Id, outcome.Withheld, triggerId));
                 continue;
             }
             if (outcome.Assessment is not { } assessment)
             {
-                metrics.AssessFailed(manifest.Id, manifest.Version);
+                _counts.AssessFailed(manifest.Id, manifest.Version);
                 if (AssessFailureLog.ShouldLog(manifest.Id + "@" + manifest.Version, out var unlogged))
                     LogAssessFailed(outcome.Error!, manifest.Id, manifest.Version, Id.Id, triggerId, unlogged, AssessFailureLog.Interval.TotalSeconds);
                 continue;
             }
-            metrics.Assessed(manifest.Id, manifest.Version, outcome.Elapsed, assessment.Fired);
+            _counts.Assessed(manifest.Id, manifest.Version, outcome.Elapsed, assessment.Fired);
             fired[live] = assessment.Fired;
             if (run.Shadow)
-                metrics.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
+                _counts.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
             // Shadow runs keep their own marks, so a shadow brief never silences the delivering version (nor the reverse).
             var cooldownAgent = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
             var cooldownKey = CooldownKey(cooldownAgent, assessment.FindingKey);
@@ -154,7 +158,7 @@ public sealed partial class CustomerActor(
             }
             // The brief (and a chat model writing it) names the customer only where consent lets this purpose see identity.
             var named = policy.Allows(manifest.Purpose, "profile.name", now) ? snapshot : outcome.Seen;
-            var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, assessment, triggerId, cancellationToken);
+            var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, assessment, triggerId, _counts, cancellationToken);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
@@ -237,6 +241,7 @@ public sealed partial class CustomerActor(
         if (state is null)
             return;
         var now = time.GetUtcNow();
+        _counts.Begin(State);
         using var lease = registry.Enter();
         await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, RescoreTrigger(state, now), cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);

@@ -6,7 +6,8 @@ namespace AgentCrm.Customers;
 /// <summary>
 /// Runtime counters and latency histograms (System.Diagnostics.Metrics, meter "AgentCrm"), plus an
 /// in-process reservoir of event-to-assessment latencies that the benchmark and health read.
-/// Per-agent labels are the agent's id and version, never a customer's or an event's.
+/// Per-agent labels are the agent's id and version, never a customer's or an event's. A customer turn counts through its
+/// <see cref="TurnMetrics"/>, into these once the turn's state is saved.
 /// </summary>
 public sealed class RuntimeMetrics : IDisposable
 {

@@ -13,14 +13,14 @@ namespace AgentCrm.Knowledge;
 /// top reasons; the best three hits at or above Knowledge:MinScore (cosine similarity) among the documents of the
 /// agent's scenario (<see cref="CitationScope"/>) are attached. No such hit means no citation, rather than citing noise.
 /// </summary>
-public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, RuntimeMetrics metrics, ILogger<BriefCitations> logger)
+public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
 {
     public const int MaxCitations = 3;
 
     /// <summary>A knowledge store that is down fails every brief: its stack trace once per interval, with the count since.</summary>
     private readonly LogThrottle _failureLog = new(TimeSpan.FromSeconds(10));
 
-    public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, TurnMetrics counts, CancellationToken cancellationToken)
     {
         var query = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(assessment.Reasons.Take(3).Select(r => r.Explanation)).Where(s => !string.IsNullOrWhiteSpace(s)));
         if (query.Length == 0)
@@ -38,7 +38,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A knowledge outage must not stop briefs: the brief says it cites nothing.
-            metrics.CitationFailed(manifest.Id, manifest.Version);
+            counts.CitationFailed(manifest.Id, manifest.Version);
             if (_failureLog.ShouldLog("search", out var unlogged))
                 LogSearchFailed(ex, manifest.Id, manifest.Version, unlogged, _failureLog.Interval.TotalSeconds);
             return [];
