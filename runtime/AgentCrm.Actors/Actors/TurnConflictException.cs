@@ -3,7 +3,7 @@ namespace AgentCrm.Actors;
 /// <summary>
 /// Thrown by a turn's enlisted write (<see cref="IActorStateManager.Enlist"/>) when something the turn ran on changed before
 /// its save: e.g. the agent version it assessed with was rolled back meanwhile, so its brief must not be stored, and the
-/// event must be assessed by the version serving now. Nothing of the turn is saved; the host runs the turn again on the state
+/// event must be assessed by the version serving now. Nothing of the turn is saved (nor counted: <see cref="IActorStateManager.OnSaved"/>); the host runs the turn again on the state
 /// as saved (at most <see cref="MaxAttempts"/> times in all, then the turn fails as any other and its caller retries).
 /// </summary>
 public sealed class TurnConflictException(string message) : Exception(message)
