@@ -75,6 +75,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             VersionTakenBack?.Invoke();
             throw new TurnConflictException($"{brief.AgentId}@{brief.AgentVersion} was taken back while a turn of customer {brief.CustomerId} ran it.");
         }
+        brief = InStoreOrder(ctx, brief);
         var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
             ("$id", brief.Id), ("$c", brief.CustomerId), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$s", brief.Scenario),
@@ -104,6 +105,35 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         var position = ChangePosition(ctx, seq);
         ctx.AfterCommit(() => Changed?.Invoke(brief, seq, position));
         return true;
+    }
+
+    private readonly Lock _createdGate = new();
+    private DateTimeOffset? _latestCreated;
+
+    /// <summary>
+    /// The brief with <see cref="Brief.CreatedAt"/> no earlier than any brief stored before it (its veto window moved
+    /// with it), so the list's order (by seq, newest first) is <c>createdAt</c>'s and a tool polling with <c>since</c> =
+    /// the newest <c>createdAt</c> it saw misses nothing. A turn stamps its brief when it composes it, before its citation
+    /// search and its commit: briefs of concurrent turns reached the store up to ~60 ms out of that order (qa27c: 31
+    /// inversions among 160), so one stored after a later-stamped one fell behind a poller's <c>since</c>. Adds run on the
+    /// writer thread, one transaction after another; a transaction that rolls back only leaves the floor a little higher.
+    /// </summary>
+    private Brief InStoreOrder(WriteContext ctx, Brief brief)
+    {
+        lock (_createdGate)
+        {
+            _latestCreated ??= ctx.Command("SELECT max(created_at) FROM briefs").ExecuteScalar() is string latest
+                ? DateTimeOffset.Parse(latest, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)
+                : DateTimeOffset.MinValue;
+            var floor = _latestCreated.Value;
+            if (brief.CreatedAt >= floor)
+            {
+                _latestCreated = brief.CreatedAt;
+                return brief;
+            }
+            var late = floor - brief.CreatedAt;
+            return brief with { CreatedAt = floor, ReviewUntil = brief.ReviewUntil + late };
+        }
     }
 
     /// <summary>
