@@ -9,8 +9,9 @@ namespace AgentCrm.Briefs;
 
 /// <summary>
 /// <c>event: resync</c>: the stream could not place the <c>Last-Event-ID</c> it was given (not an id this stream sent
-/// from this data directory), so it cannot tell what the client missed; it continues live from here. The client reloads
-/// its list (<c>GET /v1/briefs</c>) as after a first connect.
+/// from this data directory's history: another list's cursor, another directory's id, or one sent after the backup this
+/// directory was restored from was taken: <see cref="BriefStreamEpochs"/>), so it cannot tell what the client missed; it
+/// continues live from here. The client reloads its list (<c>GET /v1/briefs</c>) as after a first connect.
 /// </summary>
 public sealed record StreamResync(string LastEventId, string Detail);
 
@@ -20,24 +21,19 @@ internal sealed record StreamReplay(IReadOnlyList<StreamItem> Items, StreamResyn
 /// <summary>
 /// The brief stream's positions and a reconnect's replay. Every brief has the position of its latest change
 /// (<c>briefs.change_seq</c>, kept by triggers: ServerSchema), higher than any before it, and a stream event's id is the
-/// position of what it sent. A client that reconnects with the last id it had (<c>Last-Event-ID</c>) is sent, oldest
+/// position of what it sent, with its epoch (<see cref="BriefStreamEpochs"/>: which history of the data directory it is in). A client that reconnects with the last id it had (<c>Last-Event-ID</c>) is sent, oldest
 /// change first, each brief it may see whose position is past that id, as it now is: a brief created and retracted
 /// meanwhile comes once, retracted. At most <see cref="BriefStreamQueue.Capacity"/> of them, the newest; the older ones
 /// are one <see cref="BriefOverflow"/> first, as for a slow reader.
 /// </summary>
 internal static class BriefStreamReplay
 {
-    /// <summary>An event id's prefix, as the lists' cursors have theirs: a list cursor given as an event id is not taken for one.</summary>
-    public const string Prefix = "e:";
-
-    public static string EventId(long position) => Paging.EncodeCursor(Prefix, position.ToString(CultureInfo.InvariantCulture));
-
     /// <summary>
     /// Reads, in one snapshot, the newest position and what the caller may see past <paramref name="lastEventId"/> (null:
     /// nothing to replay). The snapshot is read after the live queue was subscribed: a change committed before it is here,
     /// one after it in the queue too, which the stream skips up to <see cref="StreamReplay.Head"/>.
     /// </summary>
-    public static StreamReplay Read(SqliteDatabase database, Caller caller, string? lastEventId)
+    public static StreamReplay Read(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, string? lastEventId)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -58,10 +54,9 @@ internal static class BriefStreamReplay
         var head = Convert.ToInt64(Scalar("SELECT coalesce(max(change_seq), 0) FROM briefs"), CultureInfo.InvariantCulture);
         if (lastEventId is null)
             return new([], null, head);
-        if (!Paging.TryDecodeCursor(lastEventId, Prefix, out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var after))
-            return new([], new(lastEventId, "Last-Event-ID is not an event id of this stream (a brief id from a build before event ids were stream positions, or another list's cursor)."), head);
-        if (after > head)
-            return new([], new(lastEventId, "Last-Event-ID is past this server's newest change: it came from another data directory."), head);
+        var (after, unplaced) = epochs.Place(lastEventId, head);
+        if (unplaced is not null)
+            return new([], new(lastEventId, unplaced), head);
 
         var (visible, args) = Visibility(caller);
         List<StreamItem> items = [];

@@ -67,13 +67,13 @@ public static class BriefsApi
     /// for it past <see cref="BriefStreamQueue.Capacity"/>, and is told so in-band (<c>event: overflow</c>, a <see cref="BriefOverflow"/>).
     /// A credential holds at most so many streams open, and the server so many in all (<see cref="StreamSlots"/>): 429 beyond.
     /// A stream quiet for <see cref="StreamLimits.Heartbeat"/> sends <c>event: heartbeat</c> (<see cref="StreamHeartbeat"/>).
-    /// Each brief's event id is its change's position (<see cref="BriefStreamReplay"/>): a client that reconnects with the
+    /// Each brief's event id is its change's position and that position's epoch (<see cref="BriefStreamReplay"/>, <see cref="BriefStreamEpochs"/>): a client that reconnects with the
     /// last it had, as every SSE client does (<c>Last-Event-ID</c>, or <paramref name="lastEventId"/> for a client that
     /// cannot set it; the header wins, as an EventSource reconnects with the header and its first URL), is first sent what
     /// it missed, then the live briefs, none twice and none skipped at the seam; an id it cannot place, <c>event: resync</c>.
     /// </summary>
     public static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials,
-        StreamSlots slots, IOptions<AuthOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, SqliteDatabase database, HttpContext context,
+        StreamSlots slots, IOptions<AuthOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, SqliteDatabase database, BriefStreamEpochs epochs, HttpContext context,
         string? lastEventId, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
@@ -111,10 +111,10 @@ public static class BriefsApi
                 yield break;
             // Read after the queue was subscribed: what committed before is in this read, what commits after in the queue,
             // which leaves out what this read sent.
-            var replay = BriefStreamReplay.Read(database, caller, resumeFrom);
+            var replay = BriefStreamReplay.Read(database, epochs, caller, resumeFrom);
             queue.SkipThrough(replay.Head);
             if (replay.Resync is { } resync)
-                yield return new SseItem<object>(resync, "resync") { EventId = BriefStreamReplay.EventId(replay.Head) };
+                yield return new SseItem<object>(resync, "resync") { EventId = epochs.EventId(replay.Head) };
             foreach (var item in replay.Items)
             {
                 if (!await credentials.StillValidAsync(context.Request, caller))
@@ -149,9 +149,9 @@ public static class BriefsApi
 
         SseItem<object>? Event(StreamItem item) => item switch
         {
-            { Overflow: { } overflow } => new SseItem<object>(overflow, "overflow") { EventId = BriefStreamReplay.EventId(item.Position) },
+            { Overflow: { } overflow } => new SseItem<object>(overflow, "overflow") { EventId = epochs.EventId(item.Position) },
             { Brief: { } b } when BriefStore.IsVisible(b, caller, accounts) =>
-                new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = BriefStreamReplay.EventId(item.Position) },
+                new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = epochs.EventId(item.Position) },
             _ => null,
         };
     }

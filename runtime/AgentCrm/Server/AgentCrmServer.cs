@@ -57,12 +57,15 @@ public static class AgentCrmServer
         var dapr = runtime.Host == ActorHostKind.Dapr;
         builder.Services.AddSingleton(Schema);
         // Before anything that touches the data directory: one server per directory. The first hosted service, so the
-        // first created: the lock, then the database (checked, migrated, stamped), then the services that use it.
+        // first created: the lock, then the database (checked, migrated, stamped), then the brief stream's epoch (before
+        // any brief is written: BriefStreamEpochs), then the services that use them.
         builder.Services.AddSingleton<DataDirectoryLock>();
+        builder.Services.AddSingleton<BriefStreamEpochs>();
         builder.Services.AddHostedService(sp =>
         {
             var directoryLock = sp.GetRequiredService<DataDirectoryLock>();
             sp.GetRequiredService<Storage.SqliteDatabase>();
+            sp.GetRequiredService<BriefStreamEpochs>();
             return directoryLock;
         });
         if (dapr)

@@ -317,6 +317,17 @@ public static class ServerSchema
         CREATE TRIGGER IF NOT EXISTS briefs_change_changed AFTER UPDATE OF status, body ON briefs BEGIN
             UPDATE briefs SET change_seq = (SELECT coalesce(max(change_seq), 0) + 1 FROM briefs) WHERE seq = new.seq;
         END;
+        -- The brief stream's epochs (BriefStreamEpochs): a row at each server start, before anything writes a brief, with the
+        -- first position it gives; an epoch holds the positions up to the next one's first. A stream event's id names its
+        -- position's epoch, so a directory restored from a backup (which knows its last epoch only up to where the backup ends)
+        -- or another directory cannot take an id of a history it does not have for one of its own. The CLI adds no rows (it
+        -- writes no briefs); an older build ignores the table: its writes fall in the last epoch, which the next start ends.
+        CREATE TABLE IF NOT EXISTS stream_epochs (
+            n INTEGER PRIMARY KEY,
+            epoch TEXT NOT NULL UNIQUE,
+            first_seq INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
         -- Webhook subscriptions; delivered_seq is the audit sequence up to which a subscription is done (its feed is the
         -- audit log's brief records: WebhookStore). An older build ignores the table: it delivers nothing, loses nothing.
         CREATE TABLE IF NOT EXISTS webhooks (
