@@ -30,7 +30,8 @@ public static class BriefsApi
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some. "
-                + "A reconnect with Last-Event-ID (or ?lastEventId=) is first sent what changed since that event; `resync` when the id is not one of this stream's. "
+                + "A reconnect with Last-Event-ID (or ?lastEventId=) is first sent what changed since that event; `resync` when the id is not one of this stream's "
+                + "in this data directory's history (another directory's, or sent after the backup it was restored from was taken). "
                 + "At most Auth:Streams:MaxPerCredential open per credential and Auth:Streams:MaxTotal in all: 429 beyond.");
         group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);

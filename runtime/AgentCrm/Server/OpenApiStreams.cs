@@ -26,7 +26,8 @@ internal sealed class OpenApiStreams : IOpenApiOperationTransformer
                 + "(the brief's id is in data): sent back as Last-Event-ID (or ?lastEventId=) on a reconnect, what changed since comes first"),
             new("overflow", typeof(BriefOverflow), "the client read too slowly, or a reconnect missed more than 1,024: dropped briefs it may see were left out; "
                 + "GET /v1/briefs?cursor=… lists them down to oldestId; its id resumes after them"),
-            new("resync", typeof(StreamResync), "the Last-Event-ID given is not a position of this stream: reload the list (GET /v1/briefs); live from here, and its id places the next reconnect"),
+            new("resync", typeof(StreamResync), "the Last-Event-ID given is not a position of this stream in this data directory's history (another directory's, or sent after the backup it was restored from was taken): "
+                + "reload the list (GET /v1/briefs); live from here, and its id places the next reconnect"),
             new("heartbeat", typeof(StreamHeartbeat), "the stream was quiet for Auth:Streams:Heartbeat"),
         ],
     };

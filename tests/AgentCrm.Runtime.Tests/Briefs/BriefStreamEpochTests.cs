@@ -215,6 +215,22 @@ public sealed class BriefStreamEpochTests
         }
     }
 
+    /// <summary>Only a server start begins an epoch: a CLI verb (which writes no briefs) adds none, beside a server or without one.</summary>
+    [Fact]
+    public async Task CliVerb_OnTheDataDirectory_BeginsNoEpoch()
+    {
+        var data = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(data))
+        {
+            var beside = await Cli.CliRunner.RunAsync(["keys", "create", "--name", "cli-beside", "--role", "ops", "--data", data]);
+            Assert.True(beside.ExitCode == 0, beside.Stderr);
+            Assert.Equal(1L, Scalar(data, "SELECT count(*) FROM stream_epochs"));
+        }
+        var alone = await Cli.CliRunner.RunAsync(["keys", "create", "--name", "cli-alone", "--role", "ops", "--data", data]);
+        Assert.True(alone.ExitCode == 0, alone.Stderr);
+        Assert.Equal(1L, Scalar(data, "SELECT count(*) FROM stream_epochs"));
+    }
+
     /// <summary>Creates the directory with an ops key and a delivered brief to copy (<see cref="AddDeliveredAsync"/>); the key and the brief's id.</summary>
     private static async Task<(string Key, string Template)> FirstStartAsync(string data)
     {
