@@ -25,7 +25,19 @@ public sealed record SchemaScript(string Name, string Sql)
     /// existing table as it is).
     /// </summary>
     public IReadOnlyList<AddedColumn> AddedColumns { get; init; } = [];
+
+    /// <summary>
+    /// Companion files this database shows must hold data: a missing or empty one beside a database that says so was lost
+    /// (a restore that forgot it, a deletion), not new, and the start is refused (unless <see cref="StorageOptions.AcceptLostCompanions"/>).
+    /// </summary>
+    public IReadOnlyList<CompanionUse> CompanionUses { get; init; } = [];
 }
+
+/// <summary>
+/// A companion file (<see cref="SchemaScript.CompanionFiles"/>) and a query over this database counting what it must hold
+/// (0: it may be empty), told as <paramref name="What"/> ("{count} {What}").
+/// </summary>
+public sealed record CompanionUse(string File, string CountSql, string What);
 
 /// <summary>A column <see cref="SchemaScript.AddedColumns"/> adds: its table, name, and definition after the name.</summary>
 public sealed record AddedColumn(string Table, string Name, string Definition);
@@ -39,6 +51,7 @@ public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
     private readonly SyncMode _sync;
+    private readonly DataFiles _files;
 
     /// <summary>The database files the latest <see cref="SqliteDatabase"/> of this process opens, for <see cref="DescribeFailure(SqliteException)"/>.</summary>
     private static volatile DataFiles? s_lastOpened;
@@ -52,6 +65,7 @@ public sealed class SqliteDatabase
         FormatVersion = all.Count == 0 ? 0 : all.Max(s => s.FormatVersion);
         var files = new DataFiles(directory, [FilePath, .. all.SelectMany(s => s.CompanionFiles).Distinct().Select(f => Path.Combine(directory, f))]);
         s_lastOpened = files;
+        _files = files;
         _sync = o.Synchronous;
         var connectionString = new SqliteConnectionStringBuilder
         {
@@ -78,6 +92,8 @@ public sealed class SqliteDatabase
         try
         {
             CheckBeforeWriting(files);
+            if (!o.AcceptLostCompanions)
+                CheckCompanionsKept(directory, all.SelectMany(s => s.CompanionUses));
             using var connection = Open(createString);
             using (var wal = connection.CreateCommand())
             {
@@ -155,6 +171,56 @@ public sealed class SqliteDatabase
         throw new DatabaseFileException(
             $"{FilePath} {state}, but {string.Join(" and ", used)} beside it hold data: the database was lost or truncated, not new, and starting would begin a fresh one " +
             "(built-in agents registered again, every API key unknown). Restore the data directory from a backup, or move the directory away to start afresh.");
+    }
+
+    /// <summary>
+    /// Refuses a used database whose companion is missing or empty although the database shows it held something: a start
+    /// would begin it afresh (a knowledge catalog: the bundled documents ingested again, ops' own documents gone and audited
+    /// as deleted by <c>system:recovered</c>), the mirror of an empty database beside companions that hold data.
+    /// </summary>
+    private void CheckCompanionsKept(string directory, IEnumerable<CompanionUse> uses)
+    {
+        if (!File.Exists(FilePath) || Read(FilePath, "SELECT count(*) FROM sqlite_master WHERE type = 'table';") == 0)
+            return;
+        foreach (var use in uses)
+        {
+            var path = Path.Combine(directory, use.File);
+            if (HoldsData(path))
+                continue;
+            long count;
+            try
+            {
+                count = Read(FilePath, use.CountSql);
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
+            {
+                continue; // a table the query reads is not there yet (a build before it): nothing to show
+            }
+            if (count == 0)
+                continue;
+            var state = File.Exists(path) ? "is empty (0 bytes)" : "is missing";
+            throw new DatabaseFileException(
+                $"{path} {state}, but {Path.GetFileName(FilePath)} beside it records {count} {use.What}: the file was lost (a restore without it, a deletion), not new, " +
+                "and starting would begin it afresh. Restore the data directory from a backup (all its files, taken together), or, to give up what it held, " +
+                "start once with Storage:AcceptLostCompanions=true (--Storage:AcceptLostCompanions=true).");
+        }
+    }
+
+    /// <summary>
+    /// Stamps the companion files that hold data with this build's format: those a start created after the database opened
+    /// (the knowledge files of a new directory) were otherwise unstamped until the next start.
+    /// </summary>
+    public void StampCompanions()
+    {
+        try
+        {
+            foreach (var companion in _files.Paths.Skip(1))
+                StampCompanion(companion);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DatabaseFileException(Describe(ex, _files));
+        }
     }
 
     /// <summary>One number from <paramref name="path"/>, on a connection of its own that is closed (not pooled) afterwards.</summary>

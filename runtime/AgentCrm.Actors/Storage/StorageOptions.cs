@@ -31,6 +31,12 @@ public sealed class StorageOptions
     /// </summary>
     public long MaxWalBytes { get; set; } = DefaultMaxWalBytes;
 
+    /// <summary>
+    /// Start although a companion file the database shows was used is missing or empty (<see cref="SchemaScript.CompanionUses"/>):
+    /// for one start, after deciding that what it held is to be given up. Off: such a start is refused.
+    /// </summary>
+    public bool AcceptLostCompanions { get; set; }
+
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "agentcrm.db");
 }
 

@@ -20,12 +20,23 @@ public static class AgentCrmServer
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
 
+    /// <summary>
+    /// Knowledge documents the audit log shows the catalog holds: subjects whose latest knowledge record is an ingest (over
+    /// the subject index, as <see cref="Knowledge.KnowledgeAudit"/> reads them).
+    /// </summary>
+    private const string KnowledgeDocumentsKeptSql = $"""
+        SELECT count(*) FROM audit WHERE action = '{Knowledge.KnowledgeAudit.Ingested}' AND seq IN (
+            SELECT MAX(seq) FROM audit WHERE subject >= 'knowledge:' AND subject < 'knowledge;'
+            AND action IN ('{Knowledge.KnowledgeAudit.Ingested}', '{Knowledge.KnowledgeAudit.Deleted}') GROUP BY subject)
+        """;
+
     /// <summary>The server's tables, created with the actor host's when the database opens; the data format and the knowledge files are checked and stamped with it.</summary>
     public static readonly Storage.SchemaScript Schema = new("server", ServerSchema.Sql)
     {
         FormatVersion = ServerSchema.FormatVersion,
         CompanionFiles = [Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName],
         AddedColumns = ServerSchema.AddedColumns,
+        CompanionUses = [new(Knowledge.Options.KnowledgeOptions.CatalogFileName, KnowledgeDocumentsKeptSql, "knowledge documents in its audit log (each one's latest knowledge record an ingest, not a deletion)")],
     };
 
     /// <param name="args">Command-line configuration.</param>

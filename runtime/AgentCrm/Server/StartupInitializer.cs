@@ -4,7 +4,7 @@ namespace AgentCrm.Server;
 
 /// <summary>Loads the agent registry and registers the built-in agents, case sets and knowledge documents on a first start, before events are dispatched.</summary>
 internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSetStore caseSets, Knowledge.Retrieval.KnowledgeService knowledge, Sandbox.SandboxJobs jobs,
-    Agents.Plugins.PluginStore plugins, IConfiguration configuration) : IHostedService
+    Agents.Plugins.PluginStore plugins, Storage.SqliteDatabase database, IConfiguration configuration) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -14,6 +14,8 @@ internal sealed class StartupInitializer(AgentRegistry registry, Sandbox.CaseSet
         // Knowledge:IngestBundled = false starts with an empty library (tests that do not need it).
         if (configuration.GetValue("Knowledge:IngestBundled", true))
             await Knowledge.BundledKnowledge.EnsureIngestedAsync(knowledge, cancellationToken);
+        // The knowledge files of a new directory were created after the database opened: stamped now, not at the next start.
+        database.StampCompanions();
         // Sandbox jobs the server was running when it stopped run again (in the background).
         await jobs.ResumeAsync(cancellationToken);
     }

@@ -71,19 +71,65 @@ public sealed class DataDirectoryStartTests
         return new CliResult(exit, server.Stdout, server.Stderr);
     }
 
+    /// <summary>
+    /// The knowledge files are created after the database opens; they were stamped only by the next start (or CLI command),
+    /// so a backup taken during a first run held unstamped knowledge files that no newer-format check protects (qa27b).
+    /// </summary>
     [Fact]
-    public async Task FreshDirectory_IsStampedWithThisBuildsFormat_DatabaseAndKnowledgeFiles()
+    public async Task FreshDirectory_IsStampedWithThisBuildsFormat_DatabaseAndKnowledgeFiles_DuringItsFirstRun()
+    {
+        var dir = TempDirectory.Create();
+        await using var app = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?> { ["Knowledge:IngestBundled"] = "true" });
+        foreach (var file in DatabaseFiles)
+            Assert.True(UserVersion(Path.Combine(dir, file)) == ServerSchema.FormatVersion, $"{file} stamped {UserVersion(Path.Combine(dir, file))}");
+    }
+
+    /// <summary>
+    /// A restore that forgot knowledge-catalog.db (or the file deleted): the start re-created the bundled documents, ops'
+    /// own documents were gone, and the audit log recorded their deletion by system:recovered (qa27b). Now refused in one
+    /// line, as a lost agentcrm.db beside used knowledge files is, unless ops give the documents up for one start.
+    /// </summary>
+    [Theory]
+    [InlineData("deleted")]
+    [InlineData("truncated")]
+    public async Task ALostKnowledgeCatalog_BesideADatabaseWhoseAuditShowsDocuments_IsRefused_UnlessGivenUp(string how)
     {
         var dir = TempDirectory.Create();
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            Assert.Equal(ServerSchema.FormatVersion, UserVersion(Path.Combine(dir, "agentcrm.db")));
+            using var kept = await app.Client.PostAsync("/v1/knowledge/documents?id=qa-playbook", new StringContent("# QA\n\nCall failed payers within 48 hours.\n", System.Text.Encoding.UTF8, "text/markdown"));
+            Assert.True(kept.IsSuccessStatusCode, await kept.Content.ReadAsStringAsync());
+            using var ingested = await app.Client.PostAsync("/v1/knowledge/documents?id=gone", new StringContent("# Gone\n\nDeleted before the loss.\n", System.Text.Encoding.UTF8, "text/markdown"));
+            Assert.True(ingested.IsSuccessStatusCode);
+            using var deleted = await app.Client.DeleteAsync("/v1/knowledge/documents/gone");
+            Assert.True(deleted.IsSuccessStatusCode);
         }
-        // The knowledge files are created after the database opens: stamped by the next start (or CLI command).
+        SqliteConnection.ClearAllPools();
+        var catalog = Path.Combine(dir, "knowledge-catalog.db");
+        foreach (var file in new[] { catalog, catalog + "-wal", catalog + "-shm" }.Where(File.Exists))
+            File.Delete(file);
+        if (how == "truncated")
+            File.WriteAllBytes(catalog, []);
+        var auditBefore = Hash(Path.Combine(dir, "agentcrm.db"));
+
+        var line = OneLineFailure(await ServeAsync(dir));
+        Assert.Contains(catalog, line);
+        Assert.Contains(how == "truncated" ? "is empty (0 bytes)" : "is missing", line);
+        Assert.Contains("records 1 knowledge documents", line);
+        Assert.Contains("Storage:AcceptLostCompanions=true", line);
+        Assert.Equal(auditBefore, Hash(Path.Combine(dir, "agentcrm.db")));
+        var cli = OneLineFailure(await CliRunner.RunAsync(["keys", "list", "--data", dir]));
+        Assert.Contains(catalog, cli);
+
+        // Given up on purpose: it starts, and the loss is audited as before.
+        await using (var app = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?> { ["Storage:AcceptLostCompanions"] = "true" }))
+        {
+            var audit = await app.GetJsonAsync("/v1/audit?subject=knowledge:qa-playbook");
+            Assert.Equal("knowledge.deleted", audit.GetProperty("items")[0].GetProperty("action").GetString());
+        }
+        // ... after which the audit no longer shows the document, and the next start is not refused.
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            foreach (var file in DatabaseFiles)
-                Assert.True(UserVersion(Path.Combine(dir, file)) == ServerSchema.FormatVersion, $"{file} stamped {UserVersion(Path.Combine(dir, file))}");
         }
     }
 
