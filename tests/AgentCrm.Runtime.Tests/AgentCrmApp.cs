@@ -174,13 +174,16 @@ public sealed class AgentCrmApp : IAsyncDisposable
 
 /// <summary>
 /// Data directories for tests, under one folder per test run that is deleted when the test process exits (servers the
-/// tests started are gone by then); folders of runs that could not clean up (killed) are swept after a day. They used to
-/// stay forever: a few dozen suite runs filled the disk.
+/// tests started are gone by then). A run killed before it could clean up leaves its folder: at first use each run sweeps
+/// the folders of runs whose process is gone (killed test hosts once left 76 GB in a few hours), and any folder older than
+/// a day.
 /// </summary>
 public static class TempDirectory
 {
     private static readonly TimeSpan SweepAge = TimeSpan.FromDays(1);
     private static readonly Lazy<string> RunRoot = new(CreateRunRoot);
+
+    private static readonly string Parent = Path.Combine(Path.GetTempPath(), "agentcrm-tests");
 
     public static string Create()
     {
@@ -189,14 +192,74 @@ public static class TempDirectory
         return dir;
     }
 
+    /// <summary>
+    /// The folder name of a run by process <paramref name="pid"/>: <c>run-PID-START-GUID</c>, START the process's start
+    /// (<see cref="StartOf"/>), so a later process given the same pid is not taken for the run that made it.
+    /// </summary>
+    internal static string RunFolderName(int pid) => $"run-{pid}-{StartOf(pid) ?? "0"}-{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Deletes the folders under <paramref name="parent"/> of runs whose process is gone (<see cref="IsOrphan"/>) and
+    /// any folder last written more than a day before <paramref name="now"/>.
+    /// </summary>
+    internal static void Sweep(string parent, DateTime now)
+    {
+        foreach (var folder in new DirectoryInfo(parent).EnumerateDirectories())
+            if (IsOrphan(folder.Name) || now - folder.LastWriteTimeUtc > SweepAge)
+                TryDelete(folder.FullName);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> is the folder of a run whose process is gone: no process has its pid, or the one
+    /// that has it started at another time (the pid was reused). Folders of the older form <c>run-PID-GUID</c> are orphans
+    /// when no process has the pid. Other names are not runs' folders: only the day rule applies to them.
+    /// </summary>
+    internal static bool IsOrphan(string name)
+    {
+        var parts = name.Split('-');
+        if (parts.Length is not (3 or 4) || parts[0] != "run" || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            return false;
+        var start = StartOf(pid);
+        return start is null || (parts.Length == 4 && parts[2] != start);
+    }
+
+    /// <summary>
+    /// When process <paramref name="pid"/> started, as a stable text, or null when there is no such process. On Linux the
+    /// start in clock ticks since boot (/proc/PID/stat, field 22), exact; elsewhere the start time in whole seconds.
+    /// </summary>
+    internal static string? StartOf(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText($"/proc/{pid}/stat");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields.Length > 19 ? fields[19] : null;
+        }
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return (process.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerSecond).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     private static string CreateRunRoot()
     {
-        var parent = Path.Combine(Path.GetTempPath(), "agentcrm-tests");
-        Directory.CreateDirectory(parent);
-        foreach (var old in new DirectoryInfo(parent).EnumerateDirectories())
-            if (DateTime.UtcNow - old.LastWriteTimeUtc > SweepAge)
-                TryDelete(old.FullName);
-        var root = Path.Combine(parent, $"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Parent);
+        Sweep(Parent, DateTime.UtcNow);
+        var root = Path.Combine(Parent, RunFolderName(Environment.ProcessId));
         Directory.CreateDirectory(root);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
         return root;
