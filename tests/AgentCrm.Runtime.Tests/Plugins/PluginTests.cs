@@ -13,9 +13,9 @@ namespace AgentCrm.Runtime.Tests.Plugins;
 
 public sealed class PluginTests
 {
-    private static readonly string PluginPath = Path.Combine(AppContext.BaseDirectory, "plugins", "AgentCrm.SamplePlugin.dll");
+    internal static readonly string PluginPath = Path.Combine(AppContext.BaseDirectory, "plugins", "AgentCrm.SamplePlugin.dll");
 
-    private static string TicketSurge(string id = "ticket-surge", string version = "1.0.0") => $"""
+    internal static string TicketSurge(string id = "ticket-surge", string version = "1.0.0") => $"""
         id: {id}
         version: {version}
         kind: plugin
@@ -35,7 +35,7 @@ public sealed class PluginTests
          "parameters":{"kind":"misbehaving","mode":"{{{mode}}}","hangMs":1500}}
         """;
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(AgentCrmApp app, string manifest, byte[]? assembly = null, string manifestName = "manifest.yaml")
+    internal static async Task<(HttpStatusCode Status, JsonElement Body)> UploadAsync(AgentCrmApp app, string manifest, byte[]? assembly = null, string manifestName = "manifest.yaml")
     {
         using var form = new MultipartFormDataContent();
         var dll = new ByteArrayContent(assembly ?? File.ReadAllBytes(PluginPath));

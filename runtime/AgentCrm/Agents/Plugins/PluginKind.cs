@@ -54,13 +54,16 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     }
 
     /// <summary>
-    /// Every assembly the upload references must resolve here: one that does not would register and then fail on every
-    /// call, so it is refused at upload. Resolvable is all it checks (an assembly the server ships resolves too; only the
-    /// contract and the framework are supported). Versions already stored are not checked again.
+    /// The contract the upload references must be of the server's major version (<see cref="PluginContract"/>), and every
+    /// assembly it references must resolve here: one that does not would register and then fail on every call, so it is
+    /// refused at upload. Resolvable is all it checks of other assemblies (an assembly the server ships resolves too; only
+    /// the contract and the framework are supported). Versions already stored are not checked again.
     /// </summary>
     private static void RequireReferences(PluginLoadContext context)
     {
         var assembly = context.Assemblies.Single();
+        if (PluginContract.Mismatch(assembly) is { } mismatch)
+            throw new ManifestException("assembly", mismatch);
         foreach (var reference in assembly.GetReferencedAssemblies())
         {
             try
