@@ -285,7 +285,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
             using var reader = cmd.ExecuteReader();
             if (!reader.Read())
                 return null;
-            var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4));
+            var set = Parse(name, reader.GetString(0), (byte[])reader[3], reader.GetString(2), (byte[])reader[5], reader.GetString(4), stored: true);
             Keep(set);
             return set;
         }
@@ -373,13 +373,14 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     public static string TooLarge(long bytes, long max) =>
         $"the case set is {bytes} bytes with its mapping or labels; a case set is at most {max} bytes (Sandbox:MaxCaseSetBytes). Nothing was stored.";
 
-    private static CaseSet Parse(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName)
+    /// <summary><paramref name="stored"/>: a set read back from the database, read leniently (<see cref="CaseSetLoader.LoadTabular(Stream, string, Stream, string, string?, bool)"/>).</summary>
+    private static CaseSet Parse(string name, string kind, byte[] data, string dataName, byte[] aux, string auxName, bool stored = false)
     {
         using var d = new MemoryStream(data, writable: false);
         using var a = new MemoryStream(aux, writable: false);
         return kind == CaseSetKinds.Timeline
             ? CaseSetLoader.LoadTimeline(d, dataName, a, auxName, name)
-            : CaseSetLoader.LoadTabular(d, dataName, a, auxName, name);
+            : CaseSetLoader.LoadTabular(d, dataName, a, auxName, name, stored);
     }
 
     [GeneratedRegex(@"^[a-z0-9][a-z0-9._:-]{0,63}\z")]

@@ -5,7 +5,11 @@ using YamlDotNet.RepresentationModel;
 
 namespace AgentCrm.Sandbox.Cases;
 
-/// <summary>Parses and checks a tabular mapping (YAML); every problem names the mapping's line.</summary>
+/// <summary>
+/// Parses and checks a tabular mapping (YAML); every problem names the mapping's line. A mapping stored with its case set
+/// (<c>stored</c>) is read as the build that stored it read it: a check added since (a derived field's kind) is applied to
+/// new mappings only, so a set that evaluated before an upgrade still does (as rules versions do with INewManifestCheck).
+/// </summary>
 internal static class CaseMappingReader
 {
     private static readonly string[] TopKeys = ["name", "scenario", "description", "id", "group", "label", "labels", "segment", "asOf", "fields"];
@@ -14,7 +18,7 @@ internal static class CaseMappingReader
     private static readonly string[] SegmentKeys = ["column", "values"];
     private static readonly string[] FieldKeys = ["column", "value", "field", "type", "values", "missing"];
 
-    public static CaseMapping Read(string text, string file)
+    public static CaseMapping Read(string text, string file, bool stored = false)
     {
         var root = Load(text, file);
         var y = new Reader(file);
@@ -38,7 +42,7 @@ internal static class CaseMappingReader
         var fields = new List<FieldSpec>();
         foreach (var node in fieldsNode)
         {
-            var spec = ReadField(y, node);
+            var spec = ReadField(y, node, stored);
             if (fields.FirstOrDefault(f => f.Field == spec.Field) is { } twice)
                 throw y.Error(node, $"field '{spec.Field}' is already mapped on line {twice.Line}.");
             fields.Add(spec);
@@ -109,7 +113,7 @@ internal static class CaseMappingReader
         return new SegmentSpec(y.RequiredScalar(map, "column"), values, Line(node));
     }
 
-    private static FieldSpec ReadField(Reader y, YamlNode node)
+    private static FieldSpec ReadField(Reader y, YamlNode node, bool stored)
     {
         var map = y.Map(node, "a fields entry");
         y.OnlyKeys(map, FieldKeys, "a fields entry");
@@ -132,7 +136,8 @@ internal static class CaseMappingReader
             "text" => FieldType.Text,
             var other => throw y.Error(y.Child(map, "type")!, $"type '{other}' is not number or text."),
         };
-        if (known is not null && declared is not null && declared != known)
+        // Refused in a new mapping; a stored one keeps the type it declares, as it was replayed when it was stored.
+        if (known is not null && declared is not null && declared != known && !stored)
             throw y.Error(y.Child(map, "type")!, $"'{field}' is a {known} wherever it comes from; give type: {known} (or leave type out).");
         var values = y.Child(map, "values") is { } v ? y.StringMap(v, "values") : new Dictionary<string, string>();
         if (type == FieldType.Number)

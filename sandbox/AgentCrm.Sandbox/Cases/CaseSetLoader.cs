@@ -15,11 +15,15 @@ public static class CaseSetLoader
         return LoadTabular(csv, Path.GetFileName(csvPath), mapping, Path.GetFileName(mappingPath), name);
     }
 
-    public static CaseSet LoadTabular(Stream csv, string csvFileName, Stream mapping, string mappingFileName, string? name = null)
+    /// <summary>
+    /// As above, from streams. <paramref name="stored"/>: the files of a set stored before (by this build or an earlier
+    /// one), read as when they were stored: checks added to mappings since apply to new sets only.
+    /// </summary>
+    public static CaseSet LoadTabular(Stream csv, string csvFileName, Stream mapping, string mappingFileName, string? name = null, bool stored = false)
     {
         var csvBytes = ReadAll(csv);
         var mappingBytes = ReadAll(mapping);
-        var spec = CaseMappingReader.Read(CsvReader.Decode(mappingBytes, mappingFileName), mappingFileName);
+        var spec = CaseMappingReader.Read(CsvReader.Decode(mappingBytes, mappingFileName), mappingFileName, stored);
         var table = CsvReader.Read(CsvReader.Decode(csvBytes, csvFileName), csvFileName);
         var cases = TabularCaseReader.Read(table, csvFileName, spec, mappingFileName);
         return new CaseSet(CheckName(name ?? spec.Name), CaseSetHash.Of(csvBytes, mappingBytes), cases, CaseSetKinds.Tabular) { Scenario = spec.Scenario };

@@ -26,6 +26,13 @@ public sealed class MappingFieldKindTests
     }
 
     [Fact]
+    public void Read_StoredMapping_KnownFieldDeclaredAsAnotherKind_KeepsTheDeclaredType()
+    {
+        var set = CaseSetLoader.LoadTabular(SampleData.Stream(Csv), "cases.csv", SampleData.Stream(Mapping("- { column: open, field: tickets.open, type: text }")), "mapping.yaml", stored: true);
+        Assert.Equal("3", set.Cases[0].Snapshot.Text("tickets.open"));
+    }
+
+    [Fact]
     public void Read_KnownFieldWithoutType_TakesItsKind_AnOtherFieldStaysText()
     {
         var set = SampleData.Tabular(Csv, Mapping("- { column: open, field: tickets.open }\n  - { column: name, field: services.plan }"));
