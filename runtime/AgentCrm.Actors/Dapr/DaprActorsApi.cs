@@ -49,6 +49,9 @@ public static class DaprActorsApi
 
     private static async Task<IResult> Method(string actorType, string actorId, string methodName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken)
     {
+        // Path: "", actors, {actorType}, {actorId}, method, {methodName}; each value decoded once (DaprRoutePath).
+        var path = DaprRoutePath.Segments(request);
+        (actorType, actorId, methodName) = (DaprRoutePath.Value(path, 2, actorType), DaprRoutePath.Value(path, 3, actorId), DaprRoutePath.Value(path, 5, methodName));
         var body = await ReadBodyAsync(request, cancellationToken);
         var result = await runtime.InvokeAsync(actorType, actorId, methodName, body, cancellationToken);
         switch (result.Status)
@@ -69,11 +72,20 @@ public static class DaprActorsApi
         }
     }
 
-    private static Task<IResult> Reminder(string actorType, string actorId, string reminderName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken) =>
-        CallbackAsync(actorType, actorId, request, runtime, (data, ct) => runtime.ReceiveReminderAsync(actorType, actorId, reminderName, data, ct), cancellationToken);
+    private static Task<IResult> Reminder(string actorType, string actorId, string reminderName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken)
+    {
+        // Path: "", actors, {actorType}, {actorId}, method, remind, {reminderName}.
+        var path = DaprRoutePath.Segments(request);
+        (actorType, actorId, reminderName) = (DaprRoutePath.Value(path, 2, actorType), DaprRoutePath.Value(path, 3, actorId), DaprRoutePath.Value(path, 6, reminderName));
+        return CallbackAsync(actorType, actorId, request, runtime, (data, ct) => runtime.ReceiveReminderAsync(actorType, actorId, reminderName, data, ct), cancellationToken);
+    }
 
-    private static Task<IResult> Timer(string actorType, string actorId, string timerName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken) =>
-        CallbackAsync(actorType, actorId, request, runtime, (data, ct) => runtime.ReceiveTimerAsync(actorType, actorId, timerName, data, ct), cancellationToken);
+    private static Task<IResult> Timer(string actorType, string actorId, string timerName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken)
+    {
+        var path = DaprRoutePath.Segments(request);
+        (actorType, actorId, timerName) = (DaprRoutePath.Value(path, 2, actorType), DaprRoutePath.Value(path, 3, actorId), DaprRoutePath.Value(path, 6, timerName));
+        return CallbackAsync(actorType, actorId, request, runtime, (data, ct) => runtime.ReceiveTimerAsync(actorType, actorId, timerName, data, ct), cancellationToken);
+    }
 
     /// <summary>Reminder and timer callbacks: body <c>{"data":…,"dueTime":"","period":""}</c>; only <c>data</c> matters (sheet §2.4, §2.5).</summary>
     private static async Task<IResult> CallbackAsync(string actorType, string actorId, HttpRequest request, DaprActorRuntime runtime, Func<JsonElement?, CancellationToken, Task> run, CancellationToken cancellationToken)
@@ -108,9 +120,10 @@ public static class DaprActorsApi
     }
 
     /// <summary>Always 200 (sheet §2.6): a non-2xx DELETE can leave a sidecar disconnected from placement.</summary>
-    private static async Task<IResult> Deactivate(string actorType, string actorId, DaprActorRuntime runtime)
+    private static async Task<IResult> Deactivate(string actorType, string actorId, HttpRequest request, DaprActorRuntime runtime)
     {
-        await runtime.DeactivateAsync(actorType, actorId);
+        var path = DaprRoutePath.Segments(request);
+        await runtime.DeactivateAsync(DaprRoutePath.Value(path, 2, actorType), DaprRoutePath.Value(path, 3, actorId));
         return Results.Ok();
     }
 

@@ -30,6 +30,11 @@ public sealed partial class FakeDaprd
     /// <summary>The next <paramref name="count"/> state transactions answer 500 <c>ERR_ACTOR_STATE_TRANSACTION_SAVE</c>, as a daprd whose state store fails.</summary>
     public void FailStateTransactions(int count) => Volatile.Write(ref _failStateTransactions, count);
 
+    private readonly ConcurrentQueue<string> _rawTargets = new();
+
+    /// <summary>The request targets of the app's calls to the API as sent, escapes undecoded (<see cref="Received"/> has the paths as the server decodes them).</summary>
+    public string[] RawTargets => [.. _rawTargets];
+
     private void Map(WebApplication web)
     {
         web.MapGet("/v1.0/healthz", () => Results.NoContent());
@@ -47,6 +52,7 @@ public sealed partial class FakeDaprd
             request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
             var token = request.Headers["dapr-api-token"].FirstOrDefault();
             _received.Enqueue((request.Method, request.Path + request.QueryString, token, request.ContentType, body));
+            _rawTargets.Enqueue(context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "");
             if (ApiToken is not null && token != ApiToken)
                 return Error(401, "ERR_UNAUTHORIZED", "authorization failed");
             return await next(context);
