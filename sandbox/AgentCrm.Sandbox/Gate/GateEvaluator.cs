@@ -81,11 +81,12 @@ public static class GateEvaluator
         return new GateResult(unmet.Count == 0, unmet);
     }
 
-    /// <summary>The report with <see cref="SandboxReport.Passed"/>, <see cref="SandboxReport.Unmet"/> and the <see cref="SandboxReport.Criteria"/> it was judged by filled.</summary>
+    /// <summary>The report with <see cref="SandboxReport.Passed"/>, <see cref="SandboxReport.Unmet"/> and the <see cref="SandboxReport.Criteria"/> it was judged by filled (every limit applied, defaults included).</summary>
     public static SandboxReport Apply(SandboxReport report, GateCriteria gate, string expectedContentHash)
     {
         var result = Evaluate(report, gate, expectedContentHash);
-        return report with { Passed = result.Passed, Unmet = result.Unmet, Criteria = gate };
+        // The error-rate limit it was judged by, also when the manifest left it to its default (a JSON reader saw none).
+        return report with { Passed = result.Passed, Unmet = result.Unmet, Criteria = gate with { MaxErrorRate = gate.EffectiveMaxErrorRate } };
     }
 
     private static void AddIfBelow(List<string> unmet, string metric, double lowerBound, double minimum)

@@ -42,6 +42,7 @@ public sealed class ReportByIdTests(ReportByIdTests.Server server) : IClassFixtu
         var criteria = report.GetProperty("criteria");
         Assert.Equal(1, criteria.GetProperty("minCases").GetInt32());
         Assert.Equal(0, criteria.GetProperty("minPrecision").GetDouble());
+        Assert.Equal(0.01, criteria.GetProperty("maxErrorRate").GetDouble());
 
         using var response = await GetAsync($"/v1/reports/{server.ReportId}", "text/html");
         var html = await response.Content.ReadAsStringAsync();

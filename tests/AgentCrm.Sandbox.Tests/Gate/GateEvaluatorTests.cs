@@ -89,6 +89,17 @@ public sealed class GateEvaluatorTests
         Assert.Empty(result.Unmet);
     }
 
+    /// <summary>The report's JSON named only the limits the manifest set: the default error-rate limit it was judged by was missing (qa27b).</summary>
+    [Fact]
+    public void Apply_ManifestWithoutAnErrorLimit_NamesTheDefaultItWasJudgedBy()
+    {
+        var gated = GateEvaluator.Apply(Report(), new GateCriteria(), Hash);
+
+        Assert.Equal(GateCriteria.DefaultMaxErrorRate, gated.Criteria!.MaxErrorRate);
+        Assert.Null(gated.Criteria.MinRocAuc);
+        Assert.Equal(0.05, GateEvaluator.Apply(Report(), new GateCriteria { MaxErrorRate = 0.05 }, Hash).Criteria!.MaxErrorRate);
+    }
+
     [Fact]
     public void Apply_FailingReport_FillsPassedAndUnmet()
     {
