@@ -38,9 +38,13 @@ internal static class EvaluateCommand
             var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
             // The version first: an uploaded case file is stored only for a version that exists.
             var record = services.GetRequiredService<AgentRegistry>().Find(agentId, version);
-            var (caseSet, problem) = await CaseSetAsync(p, services.GetRequiredService<CaseSetStore>(), record.Manifest, token);
+            var store = services.GetRequiredService<CaseSetStore>();
+            var (caseSet, problem) = await CaseSetAsync(p, store, record.Manifest, token);
             if (caseSet is null)
                 return AgentCrmCli.Fail(problem!);
+            // As the API answers (and fits check): a stored set that no longer reads is named as that, not by its file's line alone.
+            if (store.LoadToRun(caseSet, out var unusable) is null)
+                return AgentCrmCli.Fail(unusable);
             var json = p.GetValue(AgentCrmCli.Json);
             var progress = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             SandboxReport report;

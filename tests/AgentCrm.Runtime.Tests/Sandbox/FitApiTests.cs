@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using AgentCrm.Runtime.Tests.Cli;
 using AgentCrm.Sandbox;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -159,6 +160,11 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
             using var unreadable = await server.App.Client.PostAsync(path, Json(body));
             Assert.Contains("no longer reads", (await unreadable.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
         }
+        // The CLI says the same: it printed the stored file's line alone, which read as a problem with a file the user gave (qa27b).
+        var cli = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "tiny-cases", "--data", server.App.DataDirectory]);
+        Assert.Equal(1, cli.ExitCode);
+        Assert.StartsWith("agentcrm: The stored case set 'tiny-cases' no longer reads: ", cli.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith("Add it again, corrected.", cli.Stderr.Trim(), StringComparison.Ordinal);
     }
 
     [Theory]
