@@ -13,8 +13,6 @@ public sealed class RuntimeMetrics : IDisposable
 {
     public const string MeterName = "AgentCrm";
     private readonly Meter _meter;
-    private readonly Counter<long> _applied;
-    private readonly Counter<long> _duplicates;
     private readonly Histogram<double> _eventLatency;
     private readonly Histogram<double> _assessLatency;
     // Keyed by (id, version): no string is built per assessment.
@@ -39,11 +37,10 @@ public sealed class RuntimeMetrics : IDisposable
     {
         _meter = meter;
         Since = time.GetUtcNow();
-        _applied = _meter.CreateCounter<long>("agentcrm.events.applied", description: "Events applied by their customer actor.");
-        _duplicates = _meter.CreateCounter<long>("agentcrm.events.duplicate_deliveries", description: "Deliveries of an event its actor had already applied.");
-        // Exported as 0 from the start: a counter appears in a scrape only once something was added to it.
-        _duplicates.Add(0);
-        _applied.Add(0);
+        // Observed, not added to: a listener attached after an Add(0) never saw it, so the series were missing until the
+        // first event (these are built when first resolved, which the host's start now does: see RuntimeGauges.StartAsync).
+        _meter.CreateObservableCounter("agentcrm.events.applied", () => EventsApplied, description: "Events applied by their customer actor.");
+        _meter.CreateObservableCounter("agentcrm.events.duplicate_deliveries", () => DuplicateDeliveries, description: "Deliveries of an event its actor had already applied.");
         _eventLatency = _meter.CreateHistogram<double>("agentcrm.event_to_assessment", "ms", "From an event's acceptance to its assessment.");
         _assessLatency = _meter.CreateHistogram<double>("agentcrm.assess.duration", "ms", "One agent version's Assess call.");
         // Read from the per-version counters, as the run counters below: a version that has run exports 0 before its first error.
@@ -68,7 +65,6 @@ public sealed class RuntimeMetrics : IDisposable
     public void EventApplied(TimeSpan sinceReceived, bool assessed)
     {
         Interlocked.Increment(ref _eventsApplied);
-        _applied.Add(1);
         if (assessed)
         {
             _eventLatency.Record(sinceReceived.TotalMilliseconds);
@@ -79,7 +75,6 @@ public sealed class RuntimeMetrics : IDisposable
     public void DuplicateDelivery()
     {
         Interlocked.Increment(ref _duplicateDeliveries);
-        _duplicates.Add(1);
     }
 
     public void Assessed(string agentId, string version, TimeSpan elapsed, bool fired)

@@ -38,6 +38,9 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
         var database = services.GetRequiredService<SqliteDatabase>();
         var writer = services.GetRequiredService<SqliteWriter>();
         var registry = services.GetRequiredService<AgentRegistry>();
+        // Built now, not by the first customer turn: its series exported from the start (duplicate deliveries) are there
+        // before the first event.
+        _ = services.GetRequiredService<RuntimeMetrics>();
         var meter = meters.Create(RuntimeMetrics.MeterName);
         meter.CreateObservableCounter("agentcrm.events.accepted", () => inbox.AcceptedTotal,
             description: "Events stored in the inbox since the data directory was created (duplicates not counted).");

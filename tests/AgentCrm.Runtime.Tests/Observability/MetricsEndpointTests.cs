@@ -78,6 +78,22 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Scrape_OfAServerThatTookNoEventYet_HoldsTheSeriesTheReadmeExportsFromTheStart()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        // No event posted, no job started: an alert on `== 0` or `absent()` needs these before the first count.
+        var metrics = Prometheus.Parse(await ScrapeUntilAsync(app.Client, m => m.Has("agentcrm_inbox_lag"), "a scrape"));
+
+        Assert.True(metrics.Has("agentcrm_events_duplicate_deliveries_total") && metrics.Sum("agentcrm_events_duplicate_deliveries_total") == 0, "duplicate deliveries 0");
+        Assert.True(metrics.Has("agentcrm_events_applied_total") && metrics.Sum("agentcrm_events_applied_total") == 0, "events applied 0");
+        foreach (var kind in new[] { "evaluate", "fit" })
+            Assert.True(metrics.Has("agentcrm_jobs_running", ("kind", kind)) && metrics.Sum("agentcrm_jobs_running", ("kind", kind)) == 0, $"{kind} jobs running 0");
+        Assert.True(metrics.Has("agentcrm_dead_letters") && metrics.Single("agentcrm_dead_letters") == 0, "dead letters 0");
+        Assert.True(metrics.Has("agentcrm_storage_failed_commits_total") && metrics.Sum("agentcrm_storage_failed_commits_total") == 0, "failed commits 0");
+    }
+
+    [Fact]
     public async Task Scrape_NeedsOpsOrAdmin_AndAnswersOthersWithProblemDetails()
     {
         await using var app = await AgentCrmApp.StartAsync();
