@@ -14,8 +14,11 @@ public sealed record HealthStatus(string Status);
 /// <see cref="WebhooksFailing"/> counts webhook subscriptions whose latest attempt failed (reported only: a receiver that
 /// is down does not make this server unready); <see cref="WebhooksDisabled"/> those disabled for failing longer than
 /// Webhooks:DisableAfter (reported only too: the server is fine, a receiver is not, and ops enable it once it is back).
+/// <see cref="ActiveAgents"/> counts the versions that deliver (state active; one an agent, two while a canary shares its
+/// customers); <see cref="LiveVersions"/> every version that runs, by state (active, shadow), as <c>agentcrm_agents_live</c>.
 /// </summary>
-public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, long DispatchWatermark, long DeadLetters, int WebhooksFailing, int WebhooksDisabled);
+public sealed record ReadyStatus(string Status, bool Storage, bool Registry, int ActiveAgents, IReadOnlyDictionary<string, int> LiveVersions, long DispatchWatermark, long DeadLetters,
+    int WebhooksFailing, int WebhooksDisabled);
 
 public static class HealthApi
 {
@@ -45,7 +48,11 @@ public static class HealthApi
         {
             storage = false;
         }
-        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, registry.Current.Live.Count, dispatcher.Watermark, dead, webhooks.Failing, disabled);
+        var live = registry.Current.Live;
+        // Shadow versions run but deliver nothing: activeAgents counted them until qa27 (5 beside agentcrm_agents_live's 4 + 1).
+        var byState = new[] { AgentState.Active, AgentState.Shadow }.ToDictionary(AgentRegistry.Name, state => live.Count(a => a.Record.State == state), StringComparer.Ordinal);
+        var status = new ReadyStatus(storage && registry.Loaded ? "ready" : "not ready", storage, registry.Loaded, byState[AgentRegistry.Name(AgentState.Active)], byState,
+            dispatcher.Watermark, dead, webhooks.Failing, disabled);
         return storage && registry.Loaded ? TypedResults.Ok(status) : TypedResults.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }
