@@ -451,8 +451,16 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 
 }
 
-/// <summary>Briefs of one agent version by state; <see cref="Explained"/> = non-shadow briefs with reasons and at least one citation.</summary>
+/// <summary>
+/// Briefs of one agent version by state; <see cref="Pending"/> counts the status <c>pendingReview</c> (held for a reviewer).
+/// <see cref="Approved"/> and <see cref="Explained"/> (non-shadow briefs with reasons and at least one citation) are parts of
+/// the states, not states.
+/// </summary>
 public sealed record BriefCounts(long Delivered = 0, long Pending = 0, long Vetoed = 0, long Retracted = 0, long Shadow = 0, long Approved = 0, long Explained = 0)
 {
-    public long Total => Delivered + Pending + Vetoed + Retracted;
+    /// <summary>Every state shown, shadow included: the version's <c>briefs</c>.</summary>
+    public long Total => Reviewable + Shadow;
+
+    /// <summary>All but shadow briefs, which no reviewer or CSM sees: what the veto, approval and explainability rates divide by.</summary>
+    public long Reviewable => Delivered + Pending + Vetoed + Retracted;
 }

@@ -269,16 +269,16 @@ public static class SandboxApi
             var latency = c.Latency.Count == 0 ? null : new AssessLatency(
                 Math.Round(c.Latency.Percentile(50), 3), Math.Round(c.Latency.Percentile(95), 3), Math.Round(c.Latency.Percentile(99), 3), c.Latency.Count);
             return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
-                runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), b.Total + b.Shadow,
+                runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), b.Total,
                 shadowRuns == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
                     compared == 0 ? null : Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4), c.WithoutBaseline))
             {
                 BlockedByConsent = c.ConsentBlocked,
                 AssessLatencyMs = latency,
                 BriefStates = b,
-                VetoRate = b.Total == 0 ? null : Math.Round((double)(b.Vetoed + b.Retracted) / b.Total, 4),
-                ApprovalRate = b.Total == 0 ? null : Math.Round((double)b.Approved / b.Total, 4),
-                Explainability = b.Total == 0 ? null : Math.Round((double)b.Explained / b.Total, 4),
+                VetoRate = b.Reviewable == 0 ? null : Math.Round((double)(b.Vetoed + b.Retracted) / b.Reviewable, 4),
+                ApprovalRate = b.Reviewable == 0 ? null : Math.Round((double)b.Approved / b.Reviewable, 4),
+                Explainability = b.Reviewable == 0 ? null : Math.Round((double)b.Explained / b.Reviewable, 4),
                 DegradedBriefs = c.Degraded,
                 CitationFailures = c.CitationFailures,
                 CsmResponses = r,
