@@ -111,11 +111,36 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
         {
             if (stored.Hash != hash)
                 throw new CaseSetConflictException($"Case set '{name}' already holds another upload ({stored.Hash}); this one is {hash}.");
+            if (stored.Kind != kind)
+                await RefuseOtherKindAsync(stored, kind, data, dataName, aux, auxName, cancellationToken);
             if (ensureScenario is not null && Load(name) is { } set)
                 ensureScenario(set);
             return stored;
         }
         return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, ensureScenario)).Set;
+    }
+
+    /// <summary>
+    /// The same bytes stored as another kind (a timeline's labels sent as a tabular set's mapping, say): answered as if
+    /// nothing were stored, so the answer does not depend on what is. Parsed as what they were sent as, which names the
+    /// file at fault; in the unlikely case they are valid as both, the name is taken by the other kind.
+    /// </summary>
+    private async Task RefuseOtherKindAsync(CaseSetInfo stored, string kind, byte[] data, string dataName, byte[] aux, string auxName, CancellationToken cancellationToken)
+    {
+        CaseSet set;
+        await _parsing.WaitAsync(cancellationToken);
+        try
+        {
+            set = Parse(stored.Name, kind, data, dataName, aux, auxName);
+        }
+        finally
+        {
+            _parsing.Release();
+        }
+        Interlocked.Add(ref _droppedCases, set.Cases.Count);
+        ReturnMemory();
+        throw new CaseSetConflictException($"Case set '{stored.Name}' holds these files as a {stored.Kind} set; sent as {kind} files they are another set. "
+            + $"Send them as the {stored.Kind} set they are, or evaluate on '{stored.Name}' by name.");
     }
 
     /// <summary>

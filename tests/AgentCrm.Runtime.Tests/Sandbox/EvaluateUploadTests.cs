@@ -157,6 +157,25 @@ public sealed class EvaluateUploadTests(EvaluateUploadTests.Server server) : ICl
     }
 
     [Fact]
+    public async Task Evaluate_TimelineSentWithItsLabelsAsTheMapping_Is400NamingMapping_WhetherOrNotTheSameBytesAreStored()
+    {
+        var (ndjson, labels) = CaseFiles.Timeline(6, DateTimeOffset.UtcNow.AddDays(-2));
+        var wrongParts = () => Form(("cases", "ev.ndjson", ndjson), ("mapping", "labels.csv", labels));
+        using (var fresh = await EvaluateAsync(wrongParts()))
+            Assert.True((await fresh.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("mapping", out _), "a labels CSV is no mapping");
+
+        // The same bytes stored as what they are (events and labels): the wrong parts are still refused, as before, not
+        // answered with the stored timeline set because the bytes hash alike.
+        await RunAsync(Form(("cases", "ev.ndjson", ndjson), ("labels", "labels.csv", labels)));
+        var before = await UploadedSetsAsync();
+        using var again = await EvaluateAsync(wrongParts());
+
+        var problem = await again.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("mapping", out _), problem.ToString());
+        Assert.Equal(before.Count, (await UploadedSetsAsync()).Count);
+    }
+
+    [Fact]
     public async Task Evaluate_UploadForAnUnknownVersion_Is404_StoresNothing()
     {
         var before = await UploadedSetsAsync();
