@@ -123,7 +123,7 @@ public sealed partial class AgentRegistry
             {
                 if (existing.ContentHash == hash)
                     return new(existing, false);
-                throw new AgentConflictException($"{manifest.Id}@{manifest.Version} is already registered with different content ({existing.ContentHash}); versions are immutable, register a new version.");
+                throw new AgentConflictException($"{manifest.Id}@{manifest.Version} is already registered with different content ({existing.ContentHash}); versions are immutable, register a new version.", "version");
             }
             var now = _time.GetUtcNow();
             var record = new AgentVersionRecord(manifest, hash, AgentState.Registered, now, now);

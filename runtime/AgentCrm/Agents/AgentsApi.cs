@@ -69,7 +69,7 @@ public static class AgentsApi
         }
         catch (AgentConflictException ex)
         {
-            return Problems.Conflict(ex.Message);
+            return ex.Field is { } field ? Problems.Conflict(field, ex.Message) : Problems.Conflict(ex.Message);
         }
     }
 

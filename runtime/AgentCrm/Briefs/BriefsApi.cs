@@ -206,7 +206,10 @@ public static class BriefsApi
         var caller = Caller.From(context.User);
         // As GET /v1/customers/{id} (API.md: 403 with the wrong account): an empty page would read as "no briefs for them".
         if (customerId is not null && !accounts.CanRead(caller, customerId))
-            return Problems.Forbidden($"Customer '{customerId}' is not one of your accounts.");
+        {
+            var refused = $"Customer '{customerId}' is not one of your accounts.";
+            return Problems.Validation(new Dictionary<string, string[]> { ["customerId"] = [refused] }, StatusCodes.Status403Forbidden, refused);
+        }
         return TypedResults.Ok(responses.WithResponses(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
         {
             VisibleTo = caller,

@@ -119,7 +119,7 @@ public static class SandboxApi
         }
         catch (FitRequestException ex) when (ex.Conflict)
         {
-            return Problems.Conflict(ex.Message);
+            return Problems.Conflict(ex.Property, ex.Message);
         }
         catch (FitRequestException ex)
         {

@@ -33,6 +33,10 @@ internal static class Problems
     public static ProblemHttpResult Conflict(string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: TitleFor(409), type: TypeFor(409), extensions: extensions);
 
+    /// <summary>409 naming the field whose value conflicts with what is stored (a version that is taken), as a 400 names its field.</summary>
+    public static ProblemHttpResult Conflict(string field, string detail) =>
+        Validation(new Dictionary<string, string[]> { [field] = [detail] }, StatusCodes.Status409Conflict, detail);
+
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: TitleFor(403), type: TypeFor(403));
 

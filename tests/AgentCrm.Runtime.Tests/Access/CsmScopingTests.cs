@@ -125,7 +125,9 @@ public sealed class CsmScopingTests(CsmScopingTests.Server server) : IClassFixtu
         using (var foreign = await server.Anna.GetAsync("/v1/briefs?customerId=initech"))
         {
             Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
-            Assert.Contains("not one of your accounts", await foreign.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var refused = JsonDocument.Parse(await foreign.Content.ReadAsStringAsync()).RootElement;
+            Assert.Contains("not one of your accounts", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("not one of your accounts", refused.GetProperty("errors").GetProperty("customerId")[0].GetString(), StringComparison.Ordinal);
         }
         Assert.NotEmpty(await ItemsAsync(server.Anna, $"/v1/briefs?customerId={AnnaAccounts[0]}"));
         Assert.Empty(await ItemsAsync(server.Anna, "/v1/briefs?status=pendingReview"));

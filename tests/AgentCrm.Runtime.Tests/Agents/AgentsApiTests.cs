@@ -59,6 +59,9 @@ public sealed class AgentsApiTests
         var conflict = await app.Client.PostAsync("/v1/agents", new StringContent(changed, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
         Assert.Equal("application/problem+json", conflict.Content.Headers.ContentType?.MediaType);
+        // The field at fault is named: the version, which holds other content for good.
+        var conflictErrors = JsonDocument.Parse(await conflict.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.Contains("versions are immutable", conflictErrors.GetProperty("version")[0].GetString(), StringComparison.Ordinal);
 
         var list = await app.GetJsonAsync("/v1/agents");
         var ids = list.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("id").GetString()).ToList();

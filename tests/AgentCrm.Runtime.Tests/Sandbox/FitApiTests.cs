@@ -89,7 +89,9 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","learner":"trees"}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("learner", out _));
         Assert.Contains("cuad' labels", (await ProblemAsync("""{"kind":"compliance-check","caseSet":"cuad","categories":["telepathy"]}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("categories")[0].GetString(), StringComparison.Ordinal);
         // Versions are immutable: fitting onto a registered one is a conflict, refused before any work.
-        Assert.Contains("renewal-risk@1.0.0", (await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.0.0"}""", HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var taken = await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.0.0"}""", HttpStatusCode.Conflict);
+        Assert.Contains("renewal-risk@1.0.0", taken.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("renewal-risk@1.0.0", taken.GetProperty("errors").GetProperty("version")[0].GetString(), StringComparison.Ordinal);
 
         Assert.Equal(before, await VersionsAsync());
     }
