@@ -55,7 +55,7 @@ public static class AuditApi
             }
             var seqProblem = a.Seq is not >= 1;
             if (seqProblem)
-                errors[$"anchors[{i}].seq"] = ["seq is required: the anchored record's number, 1 or more."];
+                errors[$"anchors[{i}].seq"] = [a.Seq is null ? "seq is required: the anchored record's number, 1 or more." : "seq must be 1 or more: the anchored record's number."];
             var hashProblem = AuditAnchor.HashProblem(a.Hash);
             if (hashProblem is not null)
                 errors[$"anchors[{i}].hash"] = [char.ToUpperInvariant(hashProblem[0]) + hashProblem[1..]];

@@ -83,7 +83,8 @@ public static class SettingsChecker
     private static string Shown(string path, string value) => Secrets.Contains(path) ? "a value (not shown: a secret)" : $"'{value}'";
 
     /// <summary>Directory settings that may be left out but not set empty.</summary>
-    private static readonly string[] Directories = ["Storage:DataDirectory", "Knowledge:DataDirectory"];
+    private const string StorageDirectory = "Storage:DataDirectory";
+    private static readonly string[] Directories = [StorageDirectory, "Knowledge:DataDirectory"];
 
     /// <summary>What a date setting looks like (Intake:Earliest).</summary>
     public const string DateForm = "a date such as 2020-01-01 or 2020-01-01T00:00:00Z (UTC unless an offset is given)";
@@ -115,7 +116,10 @@ public static class SettingsChecker
         }
         foreach (var key in Directories)
             if (configuration[key] is { } value && string.IsNullOrWhiteSpace(value))
-                problems.Add($"{key}: an empty value is not valid; it takes a folder path (leave the setting out for the default).");
+                problems.Add(key == StorageDirectory
+                    // The CLI's --data sets it (`--data ''`): named as the other data directory messages name it.
+                    ? $"{key} (--data): an empty value is not valid; it takes a folder path (leave --data and the setting out for the default)."
+                    : $"{key}: an empty value is not valid; it takes a folder path (leave the setting out for the default).");
         return problems;
     }
 

@@ -167,6 +167,14 @@ public sealed class AuditTests
         var fields = errors.EnumerateObject().Select(e => e.Name).ToList();
         Assert.Equal(["anchors[0].hash", "anchors[1].seq", "anchors[2]"], fields.Order());
         Assert.Contains("64 hexadecimal digits", errors.GetProperty("anchors[0].hash")[0].GetString());
+        // A seq was given (0): it is not "required", it is out of range.
+        Assert.Equal("seq must be 1 or more: the anchored record's number.", errors.GetProperty("anchors[1].seq")[0].GetString());
+        using (var negative = await app.Client.PostAsync("/v1/audit/verify", Variants.Json("""{"anchors":[{"seq":-1,"hash":"%%"}]}""".Replace("%%", new string('a', 64)))))
+            Assert.Equal("seq must be 1 or more: the anchored record's number.",
+                (await negative.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("anchors[0].seq")[0].GetString());
+        using (var missing = await app.Client.PostAsync("/v1/audit/verify", Variants.Json("""{"anchors":[{"hash":"%%"}]}""".Replace("%%", new string('a', 64)))))
+            Assert.Equal("seq is required: the anchored record's number, 1 or more.",
+                (await missing.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("anchors[0].seq")[0].GetString());
 
         // An empty body is no anchors, whatever type it declares (curl -d '' sends a form's): as before anchors existed.
         using var empty = await app.Client.PostAsync("/v1/audit/verify", new StringContent("", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));

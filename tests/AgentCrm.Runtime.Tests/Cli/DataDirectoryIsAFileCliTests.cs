@@ -21,6 +21,15 @@ public sealed class DataDirectoryIsAFileCliTests
     }
 
     [Fact]
+    public async Task DataEmpty_NamesTheOptionAsTheFileMessageDoes()
+    {
+        var line = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["keys", "list", "--data", ""]));
+
+        Assert.Equal("agentcrm: invalid configuration: Storage:DataDirectory (--data): an empty value is not valid; it takes a folder path "
+            + "(leave --data and the setting out for the default).", line);
+    }
+
+    [Fact]
     public async Task DataUnderAFile_NamesTheFile()
     {
         var file = Path.Combine(TempDirectory.Create(), "notes.txt");

@@ -96,7 +96,7 @@ public sealed class ConfigurationTests
     [InlineData("Runtime__Hots", "Dapr", "Runtime:Hots: not a setting; did you mean Runtime:Host?")]
     [InlineData("Sandbox__MaxCaseSetByte", "1000", "Sandbox:MaxCaseSetByte: not a setting; did you mean Sandbox:MaxCaseSetBytes?")]
     [InlineData("Auth__Jwt__Enabled", "true", "Auth:Jwt:Enabled: not a setting; Auth:Jwt has Auth:Jwt:Issuer,")]
-    [InlineData("Storage__DataDirectory", "", "Storage:DataDirectory: an empty value is not valid; it takes a folder path")]
+    [InlineData("Storage__DataDirectory", "", "Storage:DataDirectory (--data): an empty value is not valid; it takes a folder path (leave --data and the setting out for the default).")]
     [InlineData("Intake__MaxEventsPerRequest", "99999999999", "Intake:MaxEventsPerRequest: '99999999999' is out of range; it takes a whole number from -2147483648 to 2147483647")]
     [InlineData("Intake__Earliest", "01/02/2020", "Intake:Earliest: '01/02/2020' is not valid; it takes a date such as 2020-01-01 or 2020-01-01T00:00:00Z (UTC unless an offset is given).")]
     [InlineData("Intake__Earliest", "2999-01-01", "Intake:Earliest must not be later than now (got 2999-01-01T00:00:00Z)")]
