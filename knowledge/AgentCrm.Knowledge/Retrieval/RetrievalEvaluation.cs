@@ -15,7 +15,7 @@ public sealed record EvaluationReport(int Queries, double RecallAt5, double Mrr,
 /// or the end. A file that is not such a table (a missing column, an unterminated quote, no rows) is refused with the
 /// line and column at fault, so a broken file never reports "0 queries" as if it were a result.
 /// </summary>
-public static class RetrievalEvaluation
+public static partial class RetrievalEvaluation
 {
     public const int Depth = 10;
 
@@ -26,6 +26,12 @@ public static class RetrievalEvaluation
         ArgumentNullException.ThrowIfNull(service);
         var rows = ReadRows(await File.ReadAllTextAsync(csvPath, cancellationToken), Path.GetFileName(csvPath));
         var known = service.ListDocuments().Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        // Every row a miss by construction is no result: another table (a case set's labels CSV) read as queries.
+        if (!rows.Any(r => known.Contains(r.Document)))
+        {
+            throw new KnowledgeInputException(NotAQueryTable(rows, Path.GetFileName(csvPath)));
+        }
+
         var warnings = rows.Where(r => !known.Contains(r.Document)).GroupBy(r => r.Document, StringComparer.Ordinal)
             .Select(g => $"{Path.GetFileName(csvPath)}: document '{g.Key}' (line {g.First().Line}, {g.Count()} {(g.Count() == 1 ? "query" : "queries")}) is not in the knowledge store; those queries count as misses.")
             .ToList();
@@ -77,7 +83,8 @@ public static class RetrievalEvaluation
         for (var r = 0; r < records.Count; r++)
         {
             var (line, fields) = records[r];
-            if (r == 0 && fields[0].Equals(Columns[0], StringComparison.OrdinalIgnoreCase))
+            // A header names the columns in any order: one that names any of them is taken as the header.
+            if (r == 0 && fields.Any(f => Columns.Contains(f, StringComparer.OrdinalIgnoreCase)))
             {
                 positions = [.. Columns.Select(c => fields.FindIndex(f => f.Equals(c, StringComparison.OrdinalIgnoreCase)))];
                 if (Array.IndexOf(positions, -1) is var missing and >= 0)
@@ -108,6 +115,22 @@ public static class RetrievalEvaluation
 
         return rows.Count > 0 ? rows : throw new KnowledgeInputException($"{fileName}: no queries to evaluate; each row is query,document,expected_section.");
     }
+
+    /// <summary>
+    /// Why rows none of which names a document of the store are refused: a first line of bare names (<c>customerId,cutoff,label</c>)
+    /// is another table's header.
+    /// </summary>
+    private static string NotAQueryTable(List<(int Line, string Query, string Document, string ExpectedSection)> rows, string fileName)
+    {
+        var first = rows[0];
+        string[] names = [first.Query, first.Document, first.ExpectedSection];
+        return names.All(n => HeaderName().IsMatch(n))
+            ? $"{fileName}: line {first.Line} reads as a header naming {string.Join(", ", names)}, not query,document,expected_section: this is not a query table."
+            : $"{fileName}: no row names a document of the knowledge store ({rows.Count} {(rows.Count == 1 ? "row" : "rows")}); is this a query table (query,document,expected_section)?";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial System.Text.RegularExpressions.Regex HeaderName();
 
     /// <summary>RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks), blank lines skipped, each with the line it starts on.</summary>
     private static List<(int Line, List<string> Fields)> ParseCsv(string csv, string fileName)
