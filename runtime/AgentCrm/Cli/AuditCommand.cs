@@ -40,12 +40,20 @@ internal static class AuditCommand
             var source = live
                 ? new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()
                 : $"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False";
-            using (var connection = new SqliteConnection(source))
+            try
             {
+                using var connection = new SqliteConnection(source);
                 connection.Open();
                 if (!HasAuditLog(connection))
                     return Task.FromResult(AgentCrmCli.Fail($"{path} holds no audit log: it is not an AgentCrm database."));
                 result = AuditLog.Verify(connection, anchors);
+            }
+            catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is 11 or 26)
+            {
+                // SQLITE_CORRUPT, SQLITE_NOTADB: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).
+                var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";
+                return Task.FromResult(AgentCrmCli.Fail(
+                    $"{path} is not a whole SQLite database ({ex.Message.TrimEnd('.')}){journal}: a copy cut short or damaged. Throw it away (with any -journal) and take the backup again, or verify another copy."));
             }
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(result, AgentCrmCli.JsonOutput));

@@ -105,6 +105,17 @@ public sealed class AuditCliTests
         Assert.Equal(1, foreign.ExitCode);
         Assert.Contains("not an AgentCrm database", foreign.Stderr);
 
+        // A backup killed midway (sqlite3 .backup): a partial file and its -journal. Was "agentcrm: SQLite Error 26: 'file is not a database'." (qa27b).
+        var partial = TempDirectory.Create();
+        File.WriteAllBytes(Path.Combine(partial, "agentcrm.db"), Enumerable.Repeat((byte)0x5A, 4096).ToArray());
+        File.WriteAllBytes(Path.Combine(partial, "agentcrm.db-journal"), new byte[512]);
+        var cut = await Run("audit", "verify", "--data", partial);
+        Assert.Equal(1, cut.ExitCode);
+        var line = Assert.Single(cut.Stderr.Trim('\n').Split('\n'));
+        Assert.StartsWith($"agentcrm: {Path.Combine(partial, "agentcrm.db")} is not a whole SQLite database", line);
+        Assert.Contains("agentcrm.db-journal beside it", line);
+        Assert.Contains("take the backup again", line);
+
         foreach (var bad in new[] { "12", "0:" + new string('a', 64), "x:" + new string('a', 64), "3:abc" })
         {
             var usage = await Run("audit", "verify", "--data", other, "--anchor", bad);
