@@ -34,8 +34,8 @@ public sealed record SchemaScript(string Name, string Sql)
 }
 
 /// <summary>
-/// A companion file (<see cref="SchemaScript.CompanionFiles"/>) and a query over this database counting what it must hold
-/// (0: it may be empty), told as <paramref name="What"/> ("{count} {What}").
+/// A companion file (a name in the database's directory, or a full path where it is kept elsewhere) and a query over this
+/// database counting what it must hold (0: it may be empty), told as <paramref name="What"/> ("{count} {What}").
 /// </summary>
 public sealed record CompanionUse(string File, string CountSql, string What);
 
@@ -200,7 +200,7 @@ public sealed class SqliteDatabase
                 continue;
             var state = File.Exists(path) ? "is empty (0 bytes)" : "is missing";
             throw new DatabaseFileException(
-                $"{path} {state}, but {Path.GetFileName(FilePath)} beside it records {count} {use.What}: the file was lost (a restore without it, a deletion), not new, " +
+                $"{path} {state}, but {FilePath} records {count} {use.What}: the file was lost (a restore without it, a deletion), not new, " +
                 "and starting would begin it afresh. Restore the data directory from a backup (all its files, taken together), or, to give up what it held, " +
                 "start once with Storage:AcceptLostCompanions=true (--Storage:AcceptLostCompanions=true).");
         }

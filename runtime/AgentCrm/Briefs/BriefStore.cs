@@ -107,32 +107,36 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return true;
     }
 
+    /// <summary>How far behind the brief stored before it a brief's <c>createdAt</c> is moved up (see <see cref="InStoreOrder"/>).</summary>
+    public static readonly TimeSpan MaxReorder = TimeSpan.FromMinutes(1);
+
     private readonly Lock _createdGate = new();
-    private DateTimeOffset? _latestCreated;
+    private DateTimeOffset? _lastCreated;
 
     /// <summary>
-    /// The brief with <see cref="Brief.CreatedAt"/> no earlier than any brief stored before it (its veto window moved
-    /// with it), so the list's order (by seq, newest first) is <c>createdAt</c>'s and a tool polling with <c>since</c> =
-    /// the newest <c>createdAt</c> it saw misses nothing. A turn stamps its brief when it composes it, before its citation
+    /// The brief with <see cref="Brief.CreatedAt"/> no earlier than that of the brief stored before it (its veto window
+    /// moved with it), so the list's order (by seq, newest first) is <c>createdAt</c>'s and a tool polling with <c>since</c>
+    /// = the newest <c>createdAt</c> it saw misses nothing. A turn stamps its brief when it composes it, before its citation
     /// search and its commit: briefs of concurrent turns reached the store up to ~60 ms out of that order (qa27c: 31
-    /// inversions among 160), so one stored after a later-stamped one fell behind a poller's <c>since</c>. Adds run on the
-    /// writer thread, one transaction after another; a transaction that rolls back only leaves the floor a little higher.
+    /// inversions among 160), so one stored after a later-stamped one fell behind a poller's <c>since</c>. Only a brief at
+    /// most <see cref="MaxReorder"/> behind is moved: further is a clock stepped back (or a restored directory from a host
+    /// whose clock ran ahead), and pinning every brief to a time ahead would stretch veto windows and mislead pollers; from
+    /// there the order follows the clock again. Adds run on the writer thread, one transaction after another; a
+    /// transaction that rolls back leaves the floor where its brief put it, which only moves later briefs up to it.
     /// </summary>
     private Brief InStoreOrder(WriteContext ctx, Brief brief)
     {
         lock (_createdGate)
         {
-            _latestCreated ??= ctx.Command("SELECT max(created_at) FROM briefs").ExecuteScalar() is string latest
+            _lastCreated ??= ctx.Command("SELECT created_at FROM briefs ORDER BY seq DESC LIMIT 1").ExecuteScalar() is string latest
                 ? DateTimeOffset.Parse(latest, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind)
                 : DateTimeOffset.MinValue;
-            var floor = _latestCreated.Value;
-            if (brief.CreatedAt >= floor)
-            {
-                _latestCreated = brief.CreatedAt;
-                return brief;
-            }
+            var floor = _lastCreated.Value;
             var late = floor - brief.CreatedAt;
-            return brief with { CreatedAt = floor, ReviewUntil = brief.ReviewUntil + late };
+            if (late > TimeSpan.Zero && late <= MaxReorder)
+                brief = brief with { CreatedAt = floor, ReviewUntil = brief.ReviewUntil + late };
+            _lastCreated = brief.CreatedAt;
+            return brief;
         }
     }
 

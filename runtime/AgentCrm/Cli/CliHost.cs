@@ -50,7 +50,7 @@ internal static class CliHost
         services.AddSingleton<IConfiguration>(configuration);
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<StorageOptions>, StorageOptionsValidator>();
-        services.AddSingleton(AgentCrmServer.Schema);
+        services.AddSingleton(AgentCrmServer.SchemaFor);
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<SqliteWriter>();
         services.AddSingleton(TimeProvider.System);

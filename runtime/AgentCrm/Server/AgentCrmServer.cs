@@ -36,7 +36,20 @@ public static class AgentCrmServer
         FormatVersion = ServerSchema.FormatVersion,
         CompanionFiles = [Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName],
         AddedColumns = ServerSchema.AddedColumns,
-        CompanionUses = [new(Knowledge.Options.KnowledgeOptions.CatalogFileName, KnowledgeDocumentsKeptSql, "knowledge documents in its audit log (each one's latest knowledge record an ingest, not a deletion)")],
+    };
+
+    /// <summary>
+    /// <see cref="Schema"/> with the knowledge catalog expected where this configuration keeps it (<c>Knowledge:DataDirectory</c>
+    /// may set it apart from the data directory): a lost catalog beside a database whose audit shows documents is refused.
+    /// </summary>
+    public static Storage.SchemaScript SchemaFor(IServiceProvider services) => Schema with
+    {
+        CompanionUses =
+        [
+            new(Path.Combine(Path.GetFullPath(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Knowledge.Options.KnowledgeOptions>>().Value.DataDirectory),
+                Knowledge.Options.KnowledgeOptions.CatalogFileName),
+                KnowledgeDocumentsKeptSql, "knowledge documents in its audit log (each one's latest knowledge record an ingest, not a deletion)"),
+        ],
     };
 
     /// <param name="args">Command-line configuration.</param>
@@ -66,7 +79,7 @@ public static class AgentCrmServer
         // Actors first: their host must be running before anything sends them messages, and stops last.
         // Runtime:Host picks the host; the actor classes, agents and pipeline are the same under both.
         var dapr = runtime.Host == ActorHostKind.Dapr;
-        builder.Services.AddSingleton(Schema);
+        builder.Services.AddSingleton(SchemaFor);
         // Before anything that touches the data directory: one server per directory. The first hosted service, so the
         // first created: the lock, then the database (checked, migrated, stamped), then the brief stream's epoch (before
         // any brief is written: BriefStreamEpochs), then the services that use them.

@@ -41,13 +41,39 @@ public sealed class BriefSincePollingTests
             Assert.Equal(listed.OrderByDescending(t => t), listed);
         }
 
-        // After a restart the floor is the newest stored brief, not the process's first.
+        // After a restart the floor is the last stored brief, not the process's first.
         await using (var app = await AgentCrmApp.StartAsync(data))
         {
             var newest = (await app.BriefsAsync())[0].GetProperty("createdAt").GetDateTimeOffset();
-            await AddAsync(app, template with { Id = "after-restart", CreatedAt = stamped.AddMinutes(-1), ReviewUntil = null, Status = BriefStatus.PendingReview });
+            await AddAsync(app, template with { Id = "after-restart", CreatedAt = newest.AddSeconds(-2), ReviewUntil = null, Status = BriefStatus.PendingReview });
             Assert.Contains(await PollAsync(app, newest), b => b.GetProperty("id").GetString() == "after-restart");
         }
+    }
+
+    /// <summary>
+    /// A clock stepped back (or a directory restored from a host whose clock ran ahead): briefs keep their own time rather
+    /// than all being pinned to one ahead of it, with veto windows stretched by the step (rev27), and the order follows the
+    /// clock again from there.
+    /// </summary>
+    [Fact]
+    public async Task Since_AfterTheClockSteppedBackMoreThanAMinute_BriefsKeepTheirOwnTimeAndWindow()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var template = app.Services.GetRequiredService<BriefStore>().Get((await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!)!;
+        var ahead = DateTimeOffset.UtcNow.AddDays(1);
+        await AddAsync(app, template with { Id = "ahead", CreatedAt = ahead, ReviewUntil = ahead.AddHours(72) });
+
+        var now = DateTimeOffset.UtcNow;
+        await AddAsync(app, template with { Id = "stepped-back", CreatedAt = now, ReviewUntil = now.AddHours(72) });
+        await AddAsync(app, template with { Id = "next", CreatedAt = now.AddMilliseconds(-50), ReviewUntil = now.AddMilliseconds(-50).AddHours(72) });
+
+        var briefs = (await app.BriefsAsync()).ToDictionary(b => b.GetProperty("id").GetString()!);
+        Assert.Equal(now, briefs["stepped-back"].GetProperty("createdAt").GetDateTimeOffset());
+        Assert.Equal(now.AddHours(72), briefs["stepped-back"].GetProperty("reviewUntil").GetDateTimeOffset());
+        // The order from there is the clock's again: the next brief, 50 ms behind, is moved up to the one before it.
+        Assert.Equal(now, briefs["next"].GetProperty("createdAt").GetDateTimeOffset());
     }
 
     private static Task AddAsync(AgentCrmApp app, Brief brief)

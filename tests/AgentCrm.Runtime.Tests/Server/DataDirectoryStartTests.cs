@@ -133,6 +133,33 @@ public sealed class DataDirectoryStartTests
         }
     }
 
+    /// <summary>
+    /// Knowledge:DataDirectory keeps the catalog apart: the check looked for it beside agentcrm.db, found none, and refused
+    /// every start (and CLI verb) after the first ingest (rev27). It looks where the configuration keeps it.
+    /// </summary>
+    [Fact]
+    public async Task AKnowledgeCatalogKeptApart_IsFoundThere_AndItsLossIsRefusedThere()
+    {
+        var dir = TempDirectory.Create();
+        var knowledge = TempDirectory.Create();
+        var apart = new Dictionary<string, string?> { ["Knowledge:DataDirectory"] = knowledge, ["Knowledge:IngestBundled"] = "true" };
+        for (var start = 0; start < 2; start++)
+        {
+            await using var app = await AgentCrmApp.StartAsync(dir, apart);
+            Assert.NotEmpty((await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray());
+        }
+        Assert.False(File.Exists(Path.Combine(dir, "knowledge-catalog.db")));
+        var keys = await CliRunner.RunAsync(["keys", "list", "--data", dir], new Dictionary<string, string> { ["Knowledge__DataDirectory"] = knowledge });
+        Assert.True(keys.ExitCode == 0, keys.Stderr);
+
+        SqliteConnection.ClearAllPools();
+        var catalog = Path.Combine(knowledge, "knowledge-catalog.db");
+        foreach (var file in new[] { catalog, catalog + "-wal", catalog + "-shm" }.Where(File.Exists))
+            File.Delete(file);
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => AgentCrmApp.StartAsync(dir, apart));
+        Assert.Contains($"{catalog} is missing", refused.Message);
+    }
+
     [Fact]
     public async Task AnOlderBuildsUnstampedDirectory_StartsMigratedAndIsStamped()
     {
