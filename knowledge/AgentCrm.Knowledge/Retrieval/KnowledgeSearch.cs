@@ -1,3 +1,4 @@
+using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Stores;
 using Microsoft.Extensions.AI;
 
@@ -6,7 +7,8 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// <summary>
 /// Hybrid retrieval by reciprocal rank fusion (k = 60) of three rankings: the vector store's nearest units, BM25 over
 /// unit texts, and BM25 over section headings (credited to every unit of the section). The lexical side runs over the
-/// service's own copy of the unit texts, so it works with any store. One hit per section.
+/// service's own copy of the unit texts, so it works with any store. One hit per section, and every hit a chunk: a
+/// distilled unit found is cited as a chunk it was distilled from.
 /// </summary>
 public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
 {
@@ -121,19 +123,30 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
                 continue;
             }
 
-            // One hit per section: several chunks of one long section are one citation, and would crowd out others.
-            if (!sections.Add((candidate.Unit.DocumentId, candidate.Unit.Section)))
+            // A distilled unit is found by its summary but cited as a passage of the document: the chunk under it that
+            // ranks best, quoted as it stands, with its own section (a summary stitches sentences of several chunks).
+            var (passage, similarity) = candidate.Unit.Kind == UnitBuilder.DistilledKind
+                ? Resolve(candidate.Unit, fused, lexical, query)
+                : (candidate.Unit, candidate.Similarity);
+            if (passage is null)
             {
                 continue;
             }
 
-            var cosine = candidate.Similarity ?? await SimilarityAsync(queryVector, candidate.Unit, cancellationToken);
+            // One hit per section: several chunks of one long section are one citation, and would crowd out others; and a
+            // passage found both by itself and by a summary of it is cited once.
+            if (!sections.Add((passage.DocumentId, passage.Section)))
+            {
+                continue;
+            }
+
+            var cosine = similarity ?? await SimilarityAsync(queryVector, passage, cancellationToken);
             if (minScore is { } min && cosine < min)
             {
                 continue;
             }
 
-            hits.Add(ToHit(candidate.Unit, candidate.Rrf / best, cosine));
+            hits.Add(ToHit(passage, candidate.Unit.Kind, candidate.Rrf / best, cosine));
             if (hits.Count == k)
             {
                 break;
@@ -141,6 +154,28 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
         }
 
         return hits;
+    }
+
+    /// <summary>
+    /// The chunk a distilled hit is cited as, with its cosine when known: of the chunks it was distilled from, the one the
+    /// fused rankings put first; when none of them is a candidate, the one BM25 ranks first among them; failing that, the
+    /// chunk of its first key sentence. Null when the catalog holds none of them.
+    /// </summary>
+    private static (KnowledgeRecord? Passage, double? Similarity) Resolve(KnowledgeRecord distilled, Dictionary<string, Candidate> fused, LexicalIndex lexical, string query)
+    {
+        var chunks = lexical.ChunksUnder(distilled);
+        Candidate? best = null;
+        foreach (var chunk in chunks)
+        {
+            // Reading order breaks ties, as the unit id does among candidates.
+            if (fused.TryGetValue(chunk.Id, out var candidate) && (best is null || candidate.Rrf > best.Rrf))
+            {
+                best = candidate;
+            }
+        }
+
+        return best is not null ? (best.Unit, best.Similarity)
+            : (lexical.BestMatch(query, chunks) ?? (distilled.SourceChunkId is { } source ? lexical.Unit(source) : null), null);
     }
 
     private static double Contribution(int rank) => 1.0 / (RrfK + rank + 1);
@@ -161,8 +196,8 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
         return System.Numerics.Tensors.TensorPrimitives.Dot(vector, queryVector);
     }
 
-    private static KnowledgeHit ToHit(KnowledgeRecord unit, double score, double similarity) =>
-        new(unit.DocumentId, unit.Title, unit.Section, unit.SourceChunkId ?? unit.Id, unit.Kind, Math.Round(score, 4), Math.Round(similarity, 4), Snippet(unit.Text));
+    private static KnowledgeHit ToHit(KnowledgeRecord passage, string kind, double score, double similarity) =>
+        new(passage.DocumentId, passage.Title, passage.Section, passage.Id, kind, Math.Round(score, 4), Math.Round(similarity, 4), Snippet(passage.Text));
 
     private static string Snippet(string text)
     {

@@ -68,6 +68,10 @@ public sealed partial class KnowledgeService : IDisposable
 
     public void WriteMarker(string key, string value) => _catalog.SetMeta("marker:" + key, System.Text.Encoding.UTF8.GetBytes(value));
 
+    /// <summary>A document's chunks as the catalog holds them, in reading order (what a hit may cite).</summary>
+    internal IReadOnlyList<KnowledgeRecord> Chunks(string documentId) =>
+        [.. _units.Where(u => u.DocumentId == documentId && u.Kind == UnitBuilder.ChunkKind)];
+
     public IReadOnlyList<KnowledgeDocument> ListDocuments() => [.. _documents.Values.OrderBy(d => d.Id, StringComparer.Ordinal)];
 
     public Task<IngestResult> IngestAsync(ReadOnlyMemory<byte> content, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default) =>

@@ -1,3 +1,4 @@
+using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Stores;
 using AgentCrm.Knowledge.Text;
 
@@ -16,6 +17,7 @@ internal sealed class LexicalIndex
     private readonly (string DocumentId, string Section)[] _sections;
     private readonly Dictionary<(string, string), int> _firstUnit = [];
     private readonly Dictionary<string, KnowledgeRecord> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<int>> _chunks = new(StringComparer.Ordinal);
 
     public LexicalIndex(IReadOnlyList<KnowledgeRecord> units)
         : this(units, [.. units.Select(u => Tokenizer.Words(KnowledgeSearch.EmbeddingText(u)))])
@@ -31,6 +33,10 @@ internal sealed class LexicalIndex
         {
             _firstUnit.TryAdd((_units[i].DocumentId, _units[i].Section), i);
             _byId[_units[i].Id] = _units[i];
+            if (_units[i].Kind == UnitBuilder.ChunkKind)
+            {
+                (_chunks.TryGetValue(_units[i].DocumentId, out var list) ? list : _chunks[_units[i].DocumentId] = []).Add(i);
+            }
         }
 
         _sections = [.. _firstUnit.Keys];
@@ -59,9 +65,31 @@ internal sealed class LexicalIndex
     public List<((string DocumentId, string Section) Key, KnowledgeRecord FirstUnit)> SearchHeadings(string query, int k, SearchFilter? filter) =>
         [.. _headings.Search(query, k, i => filter.Matches(_units[_firstUnit[_sections[i]]])).Select(i => (_sections[i], _units[_firstUnit[_sections[i]]]))];
 
+    /// <summary>
+    /// The chunks a distilled unit was distilled from, in reading order: those of its section and of every section under
+    /// it (a heading's unit distils its whole subtree).
+    /// </summary>
+    public List<KnowledgeRecord> ChunksUnder(KnowledgeRecord distilled)
+    {
+        var subtree = distilled.Section + Section.PathSeparator;
+        return _chunks.TryGetValue(distilled.DocumentId, out var chunks)
+            ? [.. chunks.Select(i => _units[i]).Where(c => c.Section == distilled.Section || c.Section.StartsWith(subtree, StringComparison.Ordinal))]
+            : [];
+    }
+
+    /// <summary>The one of <paramref name="chunks"/> whose text BM25 ranks first for the query; null when none shares a word with it.</summary>
+    public KnowledgeRecord? BestMatch(string query, IReadOnlyList<KnowledgeRecord> chunks)
+    {
+        var ids = chunks.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        return _content.Search(query, 1, i => ids.Contains(_units[i].Id)) is [var best] ? _units[best] : null;
+    }
+
+    /// <summary>The catalog's unit with this id, or null.</summary>
+    public KnowledgeRecord? Unit(string id) => _byId.GetValueOrDefault(id);
+
     internal static string LastHeading(string section)
     {
-        var separator = section.LastIndexOf(Ingest.Section.PathSeparator, StringComparison.Ordinal);
-        return separator < 0 ? section : section[(separator + Ingest.Section.PathSeparator.Length)..];
+        var separator = section.LastIndexOf(Section.PathSeparator, StringComparison.Ordinal);
+        return separator < 0 ? section : section[(separator + Section.PathSeparator.Length)..];
     }
 }
