@@ -40,7 +40,9 @@ internal sealed class LexicalIndex
         }
 
         _sections = [.. _firstUnit.Keys];
-        _headings = new Bm25Index([.. _sections.Select(s => LastHeading(s.Section))]);
+        // The text before a document's first heading is filed under the document's title, which names the whole document:
+        // indexed as that section's heading, it ranked the introduction first for any query on the document's topic.
+        _headings = new Bm25Index([.. _sections.Select(s => _units[_firstUnit[s]] is var first && first.Section == first.Title ? "" : LastHeading(s.Section))]);
     }
 
     /// <summary>

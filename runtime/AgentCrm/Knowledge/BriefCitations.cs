@@ -9,9 +9,11 @@ using Microsoft.Extensions.Options;
 namespace AgentCrm.Knowledge;
 
 /// <summary>
-/// What a brief cites: the knowledge store is asked with the agent's knowledgeQuery plus the assessment's
-/// top reasons; the best three hits at or above Knowledge:MinScore (cosine similarity) among the documents of the
-/// agent's scenario (<see cref="CitationScope"/>) are attached. No such hit means no citation, rather than citing noise.
+/// What a brief cites, among the documents of the agent's scenario (<see cref="CitationScope"/>) and at or above
+/// Knowledge:MinScore (cosine similarity): for each of the assessment's top three reasons, the passage that best matches
+/// that reason; slots left (reasons that share a passage, or none above the minimum) go to the reasons' next-best
+/// passages, then to a search with the agent's knowledgeQuery plus those reasons. Each passage and section is cited once,
+/// best score first. No such hit means no citation, rather than citing noise.
 /// </summary>
 public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
 {
@@ -22,18 +24,37 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
 
     public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, TurnMetrics counts, CancellationToken cancellationToken)
     {
-        var query = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(assessment.Reasons.Take(3).Select(r => r.Explanation)).Where(s => !string.IsNullOrWhiteSpace(s)));
-        if (query.Length == 0)
+        // Reasons are searched one by one: in one query with the knowledgeQuery, its words (the agent's whole topic) outweighed
+        // a short reason such as "NPS 3", and the passage that matched the topic (a playbook's introduction) was cited by nearly
+        // every brief while the section on the brief's own reason was not.
+        var reasons = assessment.Reasons.Take(MaxCitations).Select(r => r.Explanation).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
+        var fallback = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(reasons).Where(s => !string.IsNullOrWhiteSpace(s)));
+        if (fallback.Length == 0)
             return [];
         try
         {
             var scope = CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments());
             if (scope.Count == 0)
                 return [];
-            // Out-of-scope hits are passed over inside the search, before their similarity is computed: reading 50 hits and
-            // keeping those in scope cost a quarter of the runtime's CPU at the bench's rate of briefs.
-            var hits = await knowledge.SearchAsync(query, MaxCitations, minScore: options.Value.MinScore, documents: scope.Contains, cancellationToken: cancellationToken);
-            return hits.Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet)).ToList();
+            var cited = new List<KnowledgeHit>(MaxCitations);
+            var spare = new List<KnowledgeHit>();
+            foreach (var reason in reasons)
+            {
+                var fresh = (await SearchAsync(reason, MaxCitations, scope, cancellationToken)).Where(h => !Cites(cited, h)).ToList();
+                if (fresh.Count == 0)
+                    continue;
+                cited.Add(fresh[0]);
+                spare.AddRange(fresh.Skip(1));
+            }
+            foreach (var hit in spare.OrderByDescending(h => h.Similarity))
+                if (cited.Count < MaxCitations && !Cites(cited, hit))
+                    cited.Add(hit);
+            if (cited.Count < MaxCitations)
+                foreach (var hit in await SearchAsync(fallback, MaxCitations + cited.Count, scope, cancellationToken))
+                    if (cited.Count < MaxCitations && !Cites(cited, hit))
+                        cited.Add(hit);
+            // Shown best first by the score each citation shows (the order found followed the reasons, not the scores).
+            return [.. cited.OrderByDescending(h => h.Similarity).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet))];
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -44,6 +65,15 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             return [];
         }
     }
+
+    // Out-of-scope hits are passed over inside the search, before their similarity is computed: reading 50 hits and keeping
+    // those in scope cost a quarter of the runtime's CPU at the bench's rate of briefs.
+    private Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, IReadOnlySet<string> scope, CancellationToken cancellationToken) =>
+        knowledge.SearchAsync(query, k, minScore: options.Value.MinScore, documents: scope.Contains, cancellationToken: cancellationToken);
+
+    /// <summary>A passage, or another passage of its section, is cited already (a search gives one hit per section too).</summary>
+    private static bool Cites(List<KnowledgeHit> cited, KnowledgeHit hit) =>
+        cited.Any(c => c.DocumentId == hit.DocumentId && (c.ChunkId == hit.ChunkId || c.Section == hit.Section));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Knowledge search for a {AgentId}@{Version} brief failed; the brief carries no citation ({Unlogged} more briefs without citations for this since the last one logged; logged at most once per {Interval} s)")]
     private partial void LogSearchFailed(Exception ex, string agentId, string version, int unlogged, double interval);

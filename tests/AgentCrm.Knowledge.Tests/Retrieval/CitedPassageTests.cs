@@ -63,6 +63,21 @@ public sealed class CitedPassageTests
         Assert.True(distilledMatched > 0, "no hit came from a distilled unit");
     }
 
+    [Fact]
+    public async Task SearchAsync_QueryOnTheDocumentsTopic_PreambleGetsNoHeadingCredit()
+    {
+        using var data = new TestData();
+        using var service = data.CreateService();
+        await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("renewal-playbook.md")), DocumentType.Markdown, "renewal-playbook");
+
+        // The text before the first heading is filed under the document's title ("Renewal playbook"). The title names the
+        // whole document, so it must not rank the introduction first, as the introduction's heading, for every query on
+        // the document's topic: here the section on the query's own subject comes first.
+        var hits = await service.SearchAsync("renewal risk churn playbook next steps. NPS 3", 3);
+
+        Assert.Equal("5. Low NPS", hits[0].Section);
+    }
+
     private static void AssertRealPassages(KnowledgeService service, IReadOnlyList<KnowledgeHit> hits)
     {
         foreach (var hit in hits)
