@@ -4,7 +4,6 @@ using AgentCrm.Knowledge.Documents;
 using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
-using AgentCrm.Knowledge.Stores;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -39,7 +38,8 @@ public static class KnowledgeApi
         return group;
     }
 
-    [QueryParameters("id", "title", "tags", "scenario", MayBeEmpty = ["tags"])]
+    // Sent empty, tags and scenario clear what the document has (`tags=`, `scenario=`), in the query string as in a form.
+    [QueryParameters("id", "title", "tags", "scenario", MayBeEmpty = ["tags", "scenario"])]
     public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(
         HttpRequest request, KnowledgeService knowledge, KnowledgeAudit audit, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
     {
@@ -92,7 +92,7 @@ public static class KnowledgeApi
                 && (disposition.FileNameStar.Value ?? disposition.FileName.Value) is { Length: > 0 } fileName)
                 id ??= DocumentIds.FromFileName(HeaderUtilities.RemoveQuotes(fileName).ToString());
         }
-        var errors = DocumentRules.Problems(string.IsNullOrWhiteSpace(title) ? null : title.Trim(), DocumentRules.NormaliseTags(SplitTags(tags)), string.IsNullOrWhiteSpace(scenario) ? null : scenario.Trim());
+        var errors = DocumentRules.Problems(string.IsNullOrWhiteSpace(title) ? null : title.Trim(), DocumentRules.NormaliseTags(SearchRules.SplitTags(tags)), string.IsNullOrWhiteSpace(scenario) ? null : scenario.Trim());
         if (id is not null && DocumentIds.Problem(id) is { } idProblem)
             errors["id"] = [idProblem];
         if (errors.Count > 0)
@@ -101,7 +101,7 @@ public static class KnowledgeApi
         {
             var type = DocumentTypes.Parse(typeHint);
             // Tags or scenario not sent keep what a re-uploaded document has; sent empty (`tags=`), they clear it.
-            var result = await knowledge.IngestAsync(content, type, id, title, tags is null ? null : SplitTags(tags) ?? [], scenario, cancellationToken: cancellationToken);
+            var result = await knowledge.IngestAsync(content, type, id, title, tags is null ? null : SearchRules.SplitTags(tags) ?? [], scenario, cancellationToken: cancellationToken);
             await audit.IngestedAsync(Caller.From(request.HttpContext.User).AuditActor, [result], cancellationToken);
             return result.Status == IngestStatus.Created
                 ? TypedResults.Created($"/v1/knowledge/documents/{result.DocumentId}", result)
@@ -128,12 +128,9 @@ public static class KnowledgeApi
     {
         var errors = new Dictionary<string, string[]>();
         var take = SearchRules.Read(q, k, errors);
+        var filter = SearchRules.ReadFilter(tags, documentId, scenario, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        var filter = new SearchFilter(documentId, SplitTags(tags), scenario);
         return TypedResults.Ok(new ItemsPage<KnowledgeHit>(await knowledge.SearchAsync(q!, take, filter, cancellationToken: cancellationToken), null));
     }
-
-    private static IReadOnlyList<string>? SplitTags(string? tags) =>
-        string.IsNullOrWhiteSpace(tags) ? null : tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
