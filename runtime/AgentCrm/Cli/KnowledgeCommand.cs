@@ -3,10 +3,11 @@ using System.Text.Json;
 using AgentCrm.Knowledge;
 using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Retrieval;
+using AgentCrm.Knowledge.Stores;
 
 namespace AgentCrm.Cli;
 
-/// <summary>`agentcrm knowledge ingest PATH…` · `search "QUERY" [--k N]` · `eval QUERIES.csv`.</summary>
+/// <summary>`agentcrm knowledge ingest PATH…` · `search "QUERY" [--k N] [--tags T,…] [--documentId ID] [--scenario S]` · `eval QUERIES.csv`.</summary>
 internal static class KnowledgeCommand
 {
     private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
@@ -64,15 +65,19 @@ internal static class KnowledgeCommand
 
         var query = new Argument<string>("QUERY") { Description = "What to look for." };
         var k = new Option<string?>("--k") { Description = $"How many hits, 1-{SearchRules.MaxHits} (default {SearchRules.DefaultHits})." };
-        var search = new Command("search", "Hybrid search (vectors fused with BM25), with citations.") { query, k };
+        var tags = new Option<string?>("--tags") { Description = "Only documents with any of these tags (comma-separated)." };
+        var documentId = new Option<string?>("--documentId", "--document-id") { Description = "Only this document." };
+        var scenario = new Option<string?>("--scenario") { Description = "Only documents ingested with this scenario (the bundled ones have none)." };
+        var search = new Command("search", "Hybrid search (vectors fused with BM25), with citations.") { query, k, tags, documentId, scenario };
         search.SetAction((p, ct) =>
         {
-            // The API's rules (q required, k in range), checked before the data directory is opened.
+            // The API's rules (q required, k in range, filters under the document rules), checked before the data directory is opened.
             var errors = new Dictionary<string, string[]>();
             var take = SearchRules.Read(p.GetValue(query), p.GetValue(k), errors, "QUERY", "--k");
+            var filter = SearchRules.ReadFilter(p.GetValue(tags), p.GetValue(documentId), p.GetValue(scenario), errors, "--tags", "--documentId", "--scenario");
             return errors.Count > 0
                 ? Task.FromResult(AgentCrmCli.Usage(string.Join(" ", errors.Values.SelectMany(v => v)), ParseErrors.CommandPath(p)))
-                : SearchAsync(p, p.GetValue(query)!, take, ct);
+                : SearchAsync(p, p.GetValue(query)!, take, filter, ct);
         });
 
         var csv = new Argument<FileInfo>("QUERIES.csv") { Description = "Rows of query,document,expected_section." };
@@ -103,9 +108,9 @@ internal static class KnowledgeCommand
         return knowledge;
     }
 
-    private static Task<int> SearchAsync(ParseResult p, string query, int take, CancellationToken ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+    private static Task<int> SearchAsync(ParseResult p, string query, int take, SearchFilter filter, CancellationToken ct) => CliHost.RunAsync(p, ct, async (services, token) =>
     {
-        var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(query, take, cancellationToken: token);
+        var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(query, take, filter, cancellationToken: token);
         if (p.GetValue(AgentCrmCli.Json))
             Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
         else
