@@ -219,8 +219,12 @@ public static class TempDirectory
         var parts = name.Split('-');
         if (parts.Length is not (3 or 4) || parts[0] != "run" || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid))
             return false;
+        // Without a /proc of our own nothing can be told (hidepid, another kind of system): only the day rule applies.
+        if (OperatingSystem.IsLinux() && StartOf(Environment.ProcessId) is null)
+            return false;
         var start = StartOf(pid);
-        return start is null || (parts.Length == 4 && parts[2] != start);
+        // A run that could not read its own start ("0") is gone only when its pid is.
+        return start is null || (parts.Length == 4 && parts[2] != "0" && parts[2] != start);
     }
 
     /// <summary>

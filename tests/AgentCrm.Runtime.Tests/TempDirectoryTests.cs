@@ -19,6 +19,8 @@ public sealed class TempDirectoryTests : IDisposable
         var reused = Folder($"run-{Environment.ProcessId}-1-{Guid.NewGuid():N}");
         var live = Folder(TempDirectory.RunFolderName(Environment.ProcessId));
         var liveOldForm = Folder($"run-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        // A live run that could not read its own start: kept while its pid lives (rev27).
+        var liveUnknownStart = Folder($"run-{Environment.ProcessId}-0-{Guid.NewGuid():N}");
         var other = Folder("not-a-run");
         File.WriteAllText(Path.Combine(dead, "agentcrm.db"), "data");
 
@@ -29,6 +31,7 @@ public sealed class TempDirectoryTests : IDisposable
         Assert.False(Directory.Exists(reused));
         Assert.True(Directory.Exists(live));
         Assert.True(Directory.Exists(liveOldForm));
+        Assert.True(Directory.Exists(liveUnknownStart));
         Assert.True(Directory.Exists(other));
     }
 

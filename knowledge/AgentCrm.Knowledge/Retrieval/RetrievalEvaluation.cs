@@ -27,10 +27,10 @@ public static partial class RetrievalEvaluation
         var rows = ReadRows(await File.ReadAllTextAsync(csvPath, cancellationToken), Path.GetFileName(csvPath));
         var known = service.ListDocuments().Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         // Every row a miss by construction is no result: another table (a case set's labels CSV) read as queries.
+        if (known.Count == 0)
+            throw new KnowledgeInputException($"{Path.GetFileName(csvPath)}: the knowledge store holds no documents, so every query would be a miss: ingest the documents it names first (agentcrm knowledge ingest PATH).");
         if (!rows.Any(r => known.Contains(r.Document)))
-        {
             throw new KnowledgeInputException(NotAQueryTable(rows, Path.GetFileName(csvPath)));
-        }
 
         var warnings = rows.Where(r => !known.Contains(r.Document)).GroupBy(r => r.Document, StringComparer.Ordinal)
             .Select(g => $"{Path.GetFileName(csvPath)}: document '{g.Key}' (line {g.First().Line}, {g.Count()} {(g.Count() == 1 ? "query" : "queries")}) is not in the knowledge store; those queries count as misses.")

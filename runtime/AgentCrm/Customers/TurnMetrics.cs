@@ -6,7 +6,8 @@ namespace AgentCrm.Customers;
 /// What one customer turn counts, held until the turn's state is saved and then added to <see cref="RuntimeMetrics"/> in one
 /// go (<see cref="IActorStateManager.OnSaved"/>): a turn run again because a version was taken back meanwhile, or one that
 /// failed and is retried, counts once — as the run that was saved. One per activation, reused turn after turn (its lists
-/// keep their capacity and the action is built once), so counting allocates nothing per event.
+/// keep up to <see cref="KeptCapacity"/> entries of room and the action is built once), so counting allocates nothing per event
+/// in ordinary turns.
 /// </summary>
 public sealed class TurnMetrics
 {
@@ -67,12 +68,22 @@ public sealed class TurnMetrics
         Clear();
     }
 
+    /// <summary>Entries a list keeps room for between turns: a backfill turn of thousands of events gives its room back (rev27).</summary>
+    internal const int KeptCapacity = 64;
+
     private void Clear()
     {
         _events.Clear();
         _agents.Clear();
+        if (_events.Capacity > KeptCapacity)
+            _events.Capacity = KeptCapacity;
+        if (_agents.Capacity > KeptCapacity)
+            _agents.Capacity = KeptCapacity;
         _duplicates = 0;
     }
+
+    /// <summary>The room the lists hold now (for tests).</summary>
+    internal int Capacity => _events.Capacity + _agents.Capacity;
 
     private enum Counted : byte
     {

@@ -46,6 +46,27 @@ public sealed class KnowledgeEvalCliTests
         Assert.Equal("", result.Stdout);
     }
 
+    /// <summary>A real query file on an empty store was asked "is this a query table?" (rev27): the store is what is wrong.</summary>
+    [Fact]
+    public async Task Eval_OnAnEmptyStore_SaysTheStoreHoldsNoDocuments()
+    {
+        var dir = TempDirectory.Create();
+        // Every document deleted (the bundled ones stay deleted): the store is empty.
+        await using (var app = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?> { ["Knowledge:IngestBundled"] = "true" }))
+        {
+            foreach (var document in (await app.GetJsonAsync("/v1/knowledge/documents?limit=500")).GetProperty("items").EnumerateArray())
+                using (var deleted = await app.Client.DeleteAsync($"/v1/knowledge/documents/{document.GetProperty("id").GetString()}"))
+                    Assert.True(deleted.IsSuccessStatusCode);
+        }
+        var file = Path.Combine(dir, "queries.csv");
+        await File.WriteAllTextAsync(file, "query,document,expected_section\nkick-off call goals,onboarding-playbook,Kick-off call\n");
+
+        var result = await CliRunner.RunAsync(["knowledge", "eval", file, "--data", dir]);
+
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        Assert.Equal("agentcrm: queries.csv: the knowledge store holds no documents, so every query would be a miss: ingest the documents it names first (agentcrm knowledge ingest PATH).", result.Stderr.Trim());
+    }
+
     [Fact]
     public async Task Eval_DocumentIdIsMatchedExactly_AndAnIdNotInTheStoreIsReported()
     {
