@@ -37,10 +37,12 @@ public static partial class EventIds
         source.Length > MaxLength ? $"source is longer than {MaxLength} characters."
         : ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null;
 
-    [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f]")]
+    // Control characters are C0, DEL and C1 (NEL, CSI: line breaks and terminal escapes in some viewers), and the line and
+    // paragraph separators, which split a log line for tools that read Unicode line breaks (qa27d forged an ERR line so).
+    [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f-\x9f\u2028\u2029]")]
     private static partial Regex InvalidActorId();
 
-    [GeneratedRegex(@"[\x00-\x1f\x7f]")]
+    [GeneratedRegex(@"[\x00-\x1f\x7f-\x9f\u2028\u2029]")]
     private static partial Regex ControlCharacters();
 
     // Format characters (ZWNJ and ZWJ excepted: Persian and Indic names need them), also those past the BMP (tag characters).

@@ -109,6 +109,9 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
     [
         // POST /v1/events
         new("events", "NUL in the event id", Json(Event(id: "\"bad\\u0000ev\"")), 400, "id"),
+        new("events", "NEL (C1) in the event id", Json(Event(id: "\"bad\\u0085ev\"")), 400, "id"),
+        new("events", "a line separator in the customer id", Json(Event().Replace("\"customerId\":\"acme\"", "\"customerId\":\"ac\\u2028me\"", StringComparison.Ordinal)), 400, "customerId"),
+        new("events", "a paragraph separator in the source", Json(Event(extra: "").Replace("\"source\":\"test\"", "\"source\":\"a\\u2029b\"", StringComparison.Ordinal)), 400, "source"),
         new("events", "NUL in the source", Json(Event(extra: "").Replace("\"source\":\"test\"", "\"source\":\"a\\u0000b\"", StringComparison.Ordinal)), 400, "source"),
         new("events", "source over 200 characters", Json(Event().Replace("\"source\":\"test\"", $"\"source\":\"{Big(201)}\"", StringComparison.Ordinal)), 400, "source"),
         new("events", "malformed JSON", Json("""{"id":"bad-ev-1","customerId":"""), 400, "$"),
