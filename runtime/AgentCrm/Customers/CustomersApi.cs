@@ -43,7 +43,10 @@ public static class CustomersApi
     {
         var caller = Caller.From(context.User);
         if (!accounts.CanRead(caller, id))
-            return Problems.Forbidden($"Customer '{id}' is not one of your accounts.");
+        {
+            var refused = $"Customer '{Problems.Clip(id, 200)}' is not one of your accounts.";
+            return Problems.Validation(new Dictionary<string, string[]> { ["customerId"] = [refused] }, StatusCodes.Status403Forbidden, refused);
+        }
         var snapshot = await host.InvokeAsync(new ActorId(CustomerActor.TypeName, id), CustomerActor.SnapshotMethod, null, cancellationToken) as CustomerSnapshot;
         var consentInForce = consent.Get(id);
         // A customer known only by the consent recorded for it: that consent can be read before its first event.
