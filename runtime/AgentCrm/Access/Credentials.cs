@@ -20,14 +20,19 @@ public sealed class Credentials(ApiKeyStore keys, JwtValidator jwt)
 
     public async Task<CredentialCheck> CheckAsync(IHeaderDictionary headers)
     {
+        var authorization = headers.Authorization.ToString();
+        var bearer = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+        // Two credentials are refused, not ranked: with the key winning, a bad or expired token beside it went unnoticed,
+        // and the caller was whoever the key named whatever the token said.
+        if (bearer && headers.ContainsKey(ApiKeyHeader))
+            return new(null, null, null, $"The request carries two credentials, an {ApiKeyHeader} header and an Authorization: Bearer token; send one.");
         if (headers.TryGetValue(ApiKeyHeader, out var presented))
         {
             if (presented.Count != 1 || keys.Find(presented[0]!) is not { } key)
                 return new(null, null, null, $"The {ApiKeyHeader} header does not carry a valid, unrevoked API key.");
             return new(key.Name, key.Role, "key", null);
         }
-        var authorization = headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (bearer)
         {
             var (name, role, error) = await jwt.ValidateAsync(authorization["Bearer ".Length..].Trim());
             return error is null ? new(name, role, "jwt", null) : new(null, null, null, error);

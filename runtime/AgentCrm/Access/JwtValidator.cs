@@ -8,7 +8,8 @@ namespace AgentCrm.Access;
 /// <summary>
 /// Validates bearer tokens with Microsoft.IdentityModel (the ASP.NET Core JwtBearer package is not
 /// available here): signature against the configured keys, issuer, audience, lifetime — an <c>exp</c> is required, and no
-/// longer than <see cref="JwtOptions.MaxLifetime"/> away; then the role claim must name one of the five roles.
+/// longer than <see cref="JwtOptions.MaxLifetime"/> away; then the role claim must name one of the five roles. A header or payload
+/// that repeats a property, or a header with <c>crit</c>, is refused first (<see cref="JwtStructure"/>).
 /// </summary>
 public sealed class JwtValidator
 {
@@ -51,6 +52,8 @@ public sealed class JwtValidator
             return (null, null, $"An API key ({ApiKeyStore.Prefix}…) goes in the X-Api-Key header, not Authorization: Bearer.");
         if (_parameters is null)
             return (null, null, "Bearer tokens are not accepted by this server (Auth:Jwt is not configured); send an API key as the X-Api-Key header.");
+        if (JwtStructure.Problem(token) is { } structure)
+            return (null, null, structure);
         var result = await _handler.ValidateTokenAsync(token, _parameters);
         if (!result.IsValid)
             return (null, null, result.Exception switch
