@@ -77,7 +77,7 @@ internal static class Problems
     /// </summary>
     public static string Clip(string text, int max = 100) => text.Length <= max ? text : text[..max] + "…";
 
-    private static string TypeFor(int status) => status switch
+    internal static string TypeFor(int status) => status switch
     {
         400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",

@@ -10,6 +10,7 @@ public static class PluginHosting
         services.AddSingleton(PluginStore.Schema);
         services.AddSingleton<PluginStore>();
         services.AddSingleton<PluginKind>();
+        services.AddSingleton<PluginUploadAudit>();
         services.AddSingleton<IAgentKind>(sp => sp.GetRequiredService<PluginKind>());
         return services;
     }

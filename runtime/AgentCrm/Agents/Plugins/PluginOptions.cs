@@ -11,6 +11,14 @@ public sealed class PluginOptions
     public const long DefaultMaxAssemblyBytes = 16 * 1024 * 1024;
     public const int DefaultMaxHungCalls = 4;
 
+    /// <summary>
+    /// Whether <c>POST /v1/agents/plugins</c> takes uploads. True by default, as before the setting: plugins are how an ops
+    /// team adds an agent kind without a release. An upload runs its code in the server process (validating a plugin loads
+    /// it and calls its constructors and <c>Create</c>), so an ops credential that may upload controls the host; false
+    /// refuses every upload with 403, for servers whose agents are all built-in or declarative.
+    /// </summary>
+    public bool AllowUpload { get; set; } = true;
+
     /// <summary>How long one <c>Assess</c> call may take before it counts as an error.</summary>
     public TimeSpan CallTimeout { get; set; } = DefaultCallTimeout;
 

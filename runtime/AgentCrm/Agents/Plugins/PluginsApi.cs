@@ -18,15 +18,51 @@ public static class PluginsApi
             .WithSummary("Register an agent version from a plugin assembly (multipart: assembly, manifest).")
             .DescribesBody<PluginUploadForm>("multipart/form-data")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status403Forbidden)
             .DisableAntiforgery();
         return agents;
     }
 
+    /// <summary>
+    /// Every attempt is audited (<see cref="PluginUploadAudit"/>), the refused ones too: by then the plugin's code may have
+    /// run. With Plugins:AllowUpload false, none is taken (403 naming the setting).
+    /// </summary>
     public static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> Upload(
-        HttpRequest request, HttpContext context, AgentRegistry registry, PluginKind kind, PluginStore store, IOptions<PluginOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, HttpContext context, AgentRegistry registry, PluginKind kind, PluginStore store, PluginUploadAudit audit,
+        IOptions<PluginOptions> options, CancellationToken cancellationToken)
     {
-        var max = options.Value.MaxAssemblyBytes;
+        var actor = Caller.From(context.User).AuditActor;
+        var attempt = new PluginUploadAttempt();
+        Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult> answer;
+        try
+        {
+            answer = options.Value.AllowUpload
+                ? await ReceiveAsync(request, attempt, actor, registry, kind, store, options.Value.MaxAssemblyBytes, cancellationToken)
+                : TypedResults.Problem(
+                    $"Plugin uploads are switched off on this server (Plugins:AllowUpload is false): an upload runs the assembly's code in the server process. Versions of plugins uploaded before still register by manifest.",
+                    statusCode: StatusCodes.Status403Forbidden, title: Problems.TitleFor(403), type: Problems.TypeFor(403),
+                    extensions: new Dictionary<string, object?> { ["setting"] = $"{PluginOptions.Section}:{nameof(PluginOptions.AllowUpload)}" });
+        }
+        catch (Exception ex)
+        {
+            await audit.RecordAsync(actor, attempt, StatusCodes.Status500InternalServerError, "failed",
+                ex is OperationCanceledException ? "The request was aborted." : $"The upload failed: {ex.GetType().Name}.");
+            throw;
+        }
+        var status = (answer.Result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        var outcome = answer.Result switch
+        {
+            Created<AgentVersionDto> => "registered",
+            Ok<AgentVersionDto> => "unchanged",
+            _ => "refused",
+        };
+        await audit.RecordAsync(actor, attempt, status, outcome, PluginUploadAudit.Reason(answer.Result));
+        return answer;
+    }
+
+    private static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> ReceiveAsync(
+        HttpRequest request, PluginUploadAttempt attempt, string actor, AgentRegistry registry, PluginKind kind, PluginStore store, long max, CancellationToken cancellationToken)
+    {
         if (!request.HasFormContentType)
             return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin)."] });
         if (request.ContentLength > max + ManifestAllowance)
@@ -57,17 +93,21 @@ public static class PluginsApi
         await using (var stream = file.OpenReadStream())
             await stream.ReadExactlyAsync(bytes, cancellationToken);
         var hash = PluginKind.HashOf(bytes);
+        attempt.Hash = hash;
+        attempt.FileName = Path.GetFileName(file.FileName);
+        attempt.Size = bytes.Length;
         var lines = ManifestLines.None;
         try
         {
             var yaml = manifestFile?.FileName is { } name && (name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase));
             var source = ManifestReader.Parse(manifestText, yaml ? "application/yaml" : manifestFile?.ContentType);
             lines = source.Lines;
+            attempt.Agent = $"{source.Manifest.Id}@{source.Manifest.Version}";
             var manifest = WithAssembly(source.Manifest, hash);
             // Loaded and instantiated before anything is stored: a bad assembly is refused with its reason.
             kind.Create(manifest, bytes);
             await store.SaveAsync(hash, bytes, Path.GetFileName(file.FileName), cancellationToken);
-            var result = await registry.RegisterAsync(manifest, Caller.From(context.User).AuditActor, cancellationToken);
+            var result = await registry.RegisterAsync(manifest, actor, cancellationToken);
             var dto = AgentsApi.Summary(result.Record);
             return result.Created ? TypedResults.Created($"/v1/agents/{dto.Id}", dto) : TypedResults.Ok(dto);
         }
