@@ -24,8 +24,10 @@ public static class PluginsApi
     }
 
     /// <summary>
-    /// Every attempt is audited (<see cref="PluginUploadAudit"/>), the refused ones too: by then the plugin's code may have
-    /// run. With Plugins:AllowUpload false, none is taken (403 naming the setting).
+    /// Every attempt whose assembly was read is audited (<see cref="PluginUploadAudit"/>), the refused ones too: by then the
+    /// plugin's code may have run. With Plugins:AllowUpload false, none is taken (403 naming the setting, audited as well).
+    /// A request refused before an assembly was read (not multipart, too large, no <c>assembly</c>) carried no code to run,
+    /// and changes nothing, as bad input to any write.
     /// </summary>
     public static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> Upload(
         HttpRequest request, HttpContext context, AgentRegistry registry, PluginKind kind, PluginStore store, PluginUploadAudit audit,
@@ -39,16 +41,18 @@ public static class PluginsApi
             answer = options.Value.AllowUpload
                 ? await ReceiveAsync(request, attempt, actor, registry, kind, store, options.Value.MaxAssemblyBytes, cancellationToken)
                 : TypedResults.Problem(
-                    $"Plugin uploads are switched off on this server (Plugins:AllowUpload is false): an upload runs the assembly's code in the server process. Versions of plugins uploaded before still register by manifest.",
+                    "Plugin uploads are switched off on this server (Plugins:AllowUpload is false): an upload runs the assembly's code in the server process. Versions of plugins uploaded before still register by manifest.",
                     statusCode: StatusCodes.Status403Forbidden, title: Problems.TitleFor(403), type: Problems.TypeFor(403),
                     extensions: new Dictionary<string, object?> { ["setting"] = $"{PluginOptions.Section}:{nameof(PluginOptions.AllowUpload)}" });
         }
-        catch (Exception ex)
+        catch (Exception ex) when (attempt.Hash is not null)
         {
             await audit.RecordAsync(actor, attempt, StatusCodes.Status500InternalServerError, "failed",
                 ex is OperationCanceledException ? "The request was aborted." : $"The upload failed: {ex.GetType().Name}.");
             throw;
         }
+        if (attempt.Hash is null && options.Value.AllowUpload)
+            return answer;
         var status = (answer.Result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         var outcome = answer.Result switch
         {
