@@ -202,7 +202,7 @@ public sealed class SqliteDatabase
             throw new DatabaseFileException(
                 $"{path} {state}, but {FilePath} records {count} {use.What}: the file was lost (a restore without it, a deletion), not new, " +
                 "and starting would begin it afresh. Restore the data directory from a backup (all its files, taken together), or, to give up what it held, " +
-                "start once with Storage:AcceptLostCompanions=true (--Storage:AcceptLostCompanions=true).");
+                "start once with the setting Storage:AcceptLostCompanions=true (environment: Storage__AcceptLostCompanions=true).");
         }
     }
 

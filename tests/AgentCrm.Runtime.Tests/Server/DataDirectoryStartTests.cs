@@ -116,10 +116,13 @@ public sealed class DataDirectoryStartTests
         Assert.Contains(catalog, line);
         Assert.Contains(how == "truncated" ? "is empty (0 bytes)" : "is missing", line);
         Assert.Contains("records 1 knowledge documents", line);
-        Assert.Contains("Storage:AcceptLostCompanions=true", line);
+        Assert.Contains("Storage:AcceptLostCompanions=true (environment: Storage__AcceptLostCompanions=true)", line);
         Assert.Equal(auditBefore, Hash(Path.Combine(dir, "agentcrm.db")));
         var cli = OneLineFailure(await CliRunner.RunAsync(["keys", "list", "--data", dir]));
         Assert.Contains(catalog, cli);
+        // The way the message names works as given (a command-line flag of that form did not: serve takes --data and --urls).
+        var given = await CliRunner.RunAsync(["keys", "list", "--data", dir], new Dictionary<string, string> { ["Storage__AcceptLostCompanions"] = "true" });
+        Assert.True(given.ExitCode == 0, given.Stderr);
 
         // Given up on purpose: it starts, and the loss is audited as before.
         await using (var app = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?> { ["Storage:AcceptLostCompanions"] = "true" }))
