@@ -91,8 +91,8 @@ public sealed class SqliteDatabase
         }
         try
         {
-            CheckBeforeWriting(files);
-            if (!o.AcceptLostCompanions)
+            var used = CheckBeforeWriting(files);
+            if (used && !o.AcceptLostCompanions)
                 CheckCompanionsKept(directory, all.SelectMany(s => s.CompanionUses));
             using var connection = Open(createString);
             using (var wal = connection.CreateCommand())
@@ -146,7 +146,8 @@ public sealed class SqliteDatabase
     /// Reads only: refuses a file (or a companion) of a newer format, and an empty or missing database whose directory
     /// shows it was used (a companion holds data) — a truncated or deleted file would otherwise start as a fresh install.
     /// </summary>
-    private void CheckBeforeWriting(DataFiles files)
+    /// <returns>Whether the database holds tables (a used directory).</returns>
+    private bool CheckBeforeWriting(DataFiles files)
     {
         foreach (var companion in files.Paths.Skip(1).Where(HoldsData))
         {
@@ -163,10 +164,10 @@ public sealed class SqliteDatabase
             tables = Read(FilePath, "SELECT count(*) FROM sqlite_master WHERE type = 'table';");
         }
         if (tables > 0)
-            return;
+            return true;
         var used = files.Paths.Skip(1).Where(HoldsData).Select(Path.GetFileName).ToList();
         if (used.Count == 0)
-            return; // a new directory (or only this file, never written): initialised below
+            return false; // a new directory (or only this file, never written): initialised below
         var state = !File.Exists(FilePath) ? "is missing" : new FileInfo(FilePath).Length == 0 ? "is empty (0 bytes)" : "holds no tables";
         throw new DatabaseFileException(
             $"{FilePath} {state}, but {string.Join(" and ", used)} beside it hold data: the database was lost or truncated, not new, and starting would begin a fresh one " +
@@ -180,8 +181,6 @@ public sealed class SqliteDatabase
     /// </summary>
     private void CheckCompanionsKept(string directory, IEnumerable<CompanionUse> uses)
     {
-        if (!File.Exists(FilePath) || Read(FilePath, "SELECT count(*) FROM sqlite_master WHERE type = 'table';") == 0)
-            return;
         foreach (var use in uses)
         {
             var path = Path.Combine(directory, use.File);

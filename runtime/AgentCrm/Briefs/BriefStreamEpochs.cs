@@ -22,6 +22,8 @@ public sealed partial class BriefStreamEpochs
     /// <summary>An event id's prefix, as the lists' cursors have theirs: a list cursor given as an event id is not taken for one.</summary>
     public const string Prefix = "e:";
 
+    private const string NotAnEventId = "Last-Event-ID is not an event id of this stream (a brief id from a build before event ids were stream positions, or another list's cursor).";
+
     private readonly IReadOnlyList<(string Epoch, long FirstSeq)> _epochs;
 
     public BriefStreamEpochs(SqliteDatabase database, TimeProvider time, ILogger<BriefStreamEpochs> logger)
@@ -67,10 +69,10 @@ public sealed partial class BriefStreamEpochs
     internal (long After, string? Unplaced) Place(string lastEventId, long head)
     {
         if (!Server.Paging.TryDecodeCursor(lastEventId, Prefix, out var text))
-            return (0, "Last-Event-ID is not an event id of this stream (a brief id from a build before event ids were stream positions, or another list's cursor).");
+            return (0, NotAnEventId);
         var dash = text.LastIndexOf('-');
         if (!long.TryParse(text.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var position))
-            return (0, "Last-Event-ID is not an event id of this stream (a brief id from a build before event ids were stream positions, or another list's cursor).");
+            return (0, NotAnEventId);
         if (dash < 0)
         {
             // A build from before epochs sent the bare position: trusted, as it was, within the history that build left here.

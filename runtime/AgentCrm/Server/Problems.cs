@@ -37,8 +37,8 @@ internal static class Problems
     public static ProblemHttpResult Conflict(string field, string detail) =>
         Validation(new Dictionary<string, string[]> { [field] = [detail] }, StatusCodes.Status409Conflict, detail);
 
-    public static ProblemHttpResult Forbidden(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: TitleFor(403), type: TypeFor(403));
+    public static ProblemHttpResult Forbidden(string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: TitleFor(403), type: TypeFor(403), extensions: extensions);
 
     public static ProblemHttpResult Unavailable(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: TitleFor(503), type: TypeFor(503));
@@ -77,7 +77,7 @@ internal static class Problems
     /// </summary>
     public static string Clip(string text, int max = 100) => text.Length <= max ? text : text[..max] + "…";
 
-    internal static string TypeFor(int status) => status switch
+    private static string TypeFor(int status) => status switch
     {
         400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         403 => "https://tools.ietf.org/html/rfc9110#section-15.5.4",

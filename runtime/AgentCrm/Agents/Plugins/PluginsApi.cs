@@ -40,10 +40,9 @@ public static class PluginsApi
         {
             answer = options.Value.AllowUpload
                 ? await ReceiveAsync(request, attempt, actor, registry, kind, store, options.Value.MaxAssemblyBytes, cancellationToken)
-                : TypedResults.Problem(
+                : Problems.Forbidden(
                     "Plugin uploads are switched off on this server (Plugins:AllowUpload is false): an upload runs the assembly's code in the server process. Versions of plugins uploaded before still register by manifest.",
-                    statusCode: StatusCodes.Status403Forbidden, title: Problems.TitleFor(403), type: Problems.TypeFor(403),
-                    extensions: new Dictionary<string, object?> { ["setting"] = $"{PluginOptions.Section}:{nameof(PluginOptions.AllowUpload)}" });
+                    new Dictionary<string, object?> { ["setting"] = $"{PluginOptions.Section}:{nameof(PluginOptions.AllowUpload)}" });
         }
         catch (Exception ex) when (attempt.Hash is not null)
         {
