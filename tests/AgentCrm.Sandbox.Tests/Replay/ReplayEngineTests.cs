@@ -63,7 +63,9 @@ public sealed class ReplayEngineTests
 
         // Every pool thread, and each one the pool adds while the replay runs, is taken by a blocked work item:
         // a call that needed the pool would wait far past the 200 ms limit.
-        using var blocked = new ManualResetEventSlim();
+        // Not disposed: blocker items still queued when the replay ends start after Set and must find it set, not disposed
+        // (a disposed event threw on a pool thread and crashed the test host in CI).
+        var blocked = new ManualResetEventSlim();
         var blockers = 0;
         for (var i = 0; i < 200; i++)
             ThreadPool.UnsafeQueueUserWorkItem(_ => { Interlocked.Increment(ref blockers); blocked.Wait(); }, null);
