@@ -31,6 +31,9 @@ internal static partial class ActorLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Actor host drain timed out after {Timeout} with {Count} activations left; their turns were cancelled")]
     public static partial void DrainTimedOut(ILogger logger, TimeSpan timeout, int count);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Actor host drain cut short by the host's stop timeout (HostOptions.ShutdownTimeout; what stopped before the actors used it) with {Count} activations left; their turns were cancelled")]
+    public static partial void DrainCutShort(ILogger logger, int count);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading due reminders failed; retrying at the next poll")]
     public static partial void ReminderPollFailed(ILogger logger, Exception ex);
 

@@ -97,6 +97,7 @@ public static class BriefsApi
         store.Changed += OnChanged;
         // When the request ends, however it ends: the stream ending, the client leaving, its items never asked for.
         context.Response.RegisterForDispose(new Unsubscribe(() => store.Changed -= OnChanged));
+        context.Response.RegisterForDispose(new CloseWhenStopping(context, lifetime.ApplicationStopping, time));
         context.Response.Headers.CacheControl = "no-cache";
         var heartbeat = options.Value.Streams.Heartbeat;
         var resumeFrom = context.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header
@@ -160,6 +161,53 @@ public static class BriefsApi
     private sealed class Unsubscribe(Action unsubscribe) : IDisposable
     {
         public void Dispose() => unsubscribe();
+    }
+
+    /// <summary>How long a stream has, once the server stops, to end by itself before its connection is closed.</summary>
+    public static readonly TimeSpan StreamStopGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The stream ends by itself when the server stops, unless a write is pending: a client that stopped reading (its
+    /// socket buffers full) leaves the write waiting for the connection to close, and the stream held the stop up for the
+    /// host's whole shutdown timeout, cutting the actors' drain short (qa28b: 30.5 s and "501 activations left"). Such a
+    /// stream's connection is closed <see cref="StreamStopGrace"/> after the stop began. Disposed when the request ends, so
+    /// a context a later request reuses is never aborted.
+    /// </summary>
+    private sealed class CloseWhenStopping : IDisposable
+    {
+        private readonly Lock _gate = new();
+        private readonly HttpContext _context;
+        private readonly CancellationTokenRegistration _stopping;
+        private ITimer? _timer;
+        private bool _ended;
+
+        public CloseWhenStopping(HttpContext context, CancellationToken stopping, TimeProvider time)
+        {
+            _context = context;
+            _stopping = stopping.Register(() =>
+            {
+                lock (_gate)
+                    if (!_ended)
+                        _timer = time.CreateTimer(_ => Close(), null, StreamStopGrace, Timeout.InfiniteTimeSpan);
+            });
+        }
+
+        private void Close()
+        {
+            lock (_gate)
+                if (!_ended)
+                    _context.Abort();
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _ended = true;
+                _timer?.Dispose();
+            }
+            _stopping.Dispose();
+        }
     }
 
     /// <summary>Waits until a brief can be read or <paramref name="wait"/> passes or the server stops (false); the client leaving cancels.</summary>

@@ -10,6 +10,7 @@ using AgentCrm.Intake;
 using AgentCrm.Knowledge;
 using AgentCrm.Sandbox;
 using AgentCrm.Webhooks;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Formatting.Json;
 
@@ -19,6 +20,9 @@ namespace AgentCrm.Server;
 public static class AgentCrmServer
 {
     public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The part of the host's stop budget after the actors' drain: the writer's last commit, logs, the rest.</summary>
+    public static readonly TimeSpan StopAfterDrain = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Knowledge documents the audit log shows the catalog holds: subjects whose latest knowledge record is an ingest (over
@@ -96,6 +100,10 @@ public static class AgentCrmServer
             builder.Services.AddDaprActorHost();
         else
             builder.Services.AddEmbeddedActorHost();
+        // The host's stop budget covers the actors' drain (Actors:DrainTimeout) and the rest of the stop after it: with the
+        // default 30 s for everything, whatever ran first (a stream, a request) left the drain less than the README says.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<Actors.ActorOptions>>((host, actors) =>
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (actors.Value.DrainTimeout + StopAfterDrain).Ticks)));
         builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods, CustomerActor.Results);
         builder.AddAgentRuntime();
         builder.AddIntake(dapr);
