@@ -18,6 +18,16 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
     private volatile LexicalIndex _lexical = new([]);
     private Dictionary<string, (string Text, List<string> Words)> _words = new(StringComparer.Ordinal);
+    private long _version;
+
+    /// <summary>
+    /// Counts the changes to what a search can find (see <see cref="KnowledgeService.SearchVersion"/>): raised after each
+    /// change is in place, so a search that reads it and then searches finds that version or a later one, never an earlier.
+    /// </summary>
+    internal long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Something a search reads changed (the IDF the query is embedded under, the vector store's records) and is in place.</summary>
+    internal void Changed() => Interlocked.Increment(ref _version);
 
     /// <summary>
     /// The text a unit is embedded and BM25-indexed as: its heading path, its own heading once more (a field boost: a
@@ -48,6 +58,7 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
         _lexical = new LexicalIndex(units, lists);
         _words = words;
+        Changed();
     }
 
     // documents: only hits of the documents it accepts count (e.g. what a brief may cite); the others are passed over before

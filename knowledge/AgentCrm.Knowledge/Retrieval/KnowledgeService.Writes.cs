@@ -103,6 +103,8 @@ public sealed partial class KnowledgeService
             }
 
             await _readiness.TryRepairAsync(cancellationToken);
+            // Searches meanwhile embedded queries under the refitted IDF, or met vectors the store held for a moment.
+            _search.Changed();
             throw;
         }
 

@@ -55,10 +55,18 @@ public sealed partial class KnowledgeService : IDisposable
 
         _search.Reindex(_units);
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), ReloadIfChangedLockedAsync, _logger);
+        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), ReloadIfChangedLockedAsync, _search.Changed, _logger);
     }
 
     public KnowledgeOptions Options => _options;
+
+    /// <summary>
+    /// The version of what a search can find: it changes after every change to it is in place — an ingest, a re-label or a
+    /// delete (this process's, or another's on the same data directory once reloaded), an IDF refit or its rollback, a
+    /// vector store restored or repaired. A result kept under the version read before a search is therefore never older
+    /// than that version: once a write has returned, a reader of the version no longer gets results from before it.
+    /// </summary>
+    public long SearchVersion => _search.Version;
 
     /// <summary>A document's distilled units: key sentences, obligations and figures, each linked to its chunk, and the method used.</summary>
     public IReadOnlyList<DistilledUnit> GetDistilledUnits(string documentId) => _catalog.DistilledUnits(documentId);

@@ -25,6 +25,7 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// <param name="units">The catalog's units as the service holds them now (without vectors).</param>
 /// <param name="embed">Embeds units the way the service does.</param>
 /// <param name="reload">Takes in what another process (the CLI) committed since (the caller holds the write gate).</param>
+/// <param name="changed">Told after the store's records were restored or repaired (results found before may differ).</param>
 /// <param name="logger">Logs repairs that failed (they are retried by the next write).</param>
 internal sealed class StoreReadiness(
     IKnowledgeStore store,
@@ -34,6 +35,7 @@ internal sealed class StoreReadiness(
     Func<IReadOnlyList<KnowledgeRecord>> units,
     Func<List<KnowledgeRecord>, CancellationToken, Task<List<KnowledgeRecord>>> embed,
     Func<CancellationToken, Task> reload,
+    Action changed,
     ILogger logger)
 {
     private const string RestorePendingKey = "store.restore-pending";
@@ -121,6 +123,11 @@ internal sealed class StoreReadiness(
             logger.RepairFailed(ex, marked.Count, string.Join(", ", marked.Take(10)));
             return false;
         }
+        finally
+        {
+            // Some records may have changed even when the repair failed halfway.
+            changed();
+        }
     }
 
     private async Task MakeReadyAsync(CancellationToken cancellationToken, bool gateHeld)
@@ -147,7 +154,15 @@ internal sealed class StoreReadiness(
                 if (restore)
                 {
                     catalog.SetMeta(RestorePendingKey, [1]);
-                    await RestoreAsync(cancellationToken);
+                    try
+                    {
+                        await RestoreAsync(cancellationToken);
+                    }
+                    finally
+                    {
+                        changed();
+                    }
+
                     catalog.SetMeta(RestorePendingKey, null);
                     Unmark(units().Select(u => u.DocumentId));
                 }

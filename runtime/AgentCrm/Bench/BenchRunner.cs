@@ -101,6 +101,8 @@ internal static class BenchRunner
             var writer = app.Services.GetRequiredService<Storage.SqliteWriter>();
             var (commits0, ops0, busy0, commit0, restarts0, restartTime0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime, writer.Restarts, writer.RestartTime);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var citations = app.Services.GetRequiredService<Knowledge.BriefCitations>();
+            var (cacheHits0, cacheMisses0) = citations.CacheCounts;
             var (jitMethods0, jitTime0) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
             // The write-ahead log's size, sampled through both phases: held to Storage:MaxWalBytes by the checkpointer.
             var wal = new FileInfo(app.Services.GetRequiredService<Storage.SqliteDatabase>().FilePath + "-wal");
@@ -147,6 +149,7 @@ internal static class BenchRunner
             await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
             var q = (P50: metrics.EventToAssessment.Percentile(50), P95: metrics.EventToAssessment.Percentile(95), P99: metrics.EventToAssessment.Percentile(99));
             var briefs = app.Services.GetRequiredService<BriefStore>().Count();
+            var (cacheHits, citationSearches) = (citations.CacheCounts.Hits - cacheHits0, citations.CacheCounts.Hits + citations.CacheCounts.Misses - cacheHits0 - cacheMisses0);
             await stopSampling.CancelAsync();
             var walPeakBytes = await walPeak;
             var (walRestarts, walRestartSeconds) = (writer.Restarts - restarts0, (writer.RestartTime - restartTime0).TotalSeconds);
@@ -173,6 +176,8 @@ internal static class BenchRunner
                 directAssessPerSecond = Math.Round(direct),
                 runtimeOverheadRatio = Math.Round(direct / rate, 1),
                 briefs,
+                citationSearches,
+                citationCacheHits = cacheHits,
                 transport = parse.GetValue(InProcess) ? "in-process" : "http",
                 cpuCoresBusy = Math.Round(cpu, 2),
                 jitMethods,
@@ -195,6 +200,7 @@ internal static class BenchRunner
                 Console.WriteLine($"latency (half)  p50 {q.P50,7:0.00} ms  p95 {q.P95,7:0.00} ms  p99 {q.P99,7:0.00} ms   at {pacedRate:N0} events/s");
                 Console.WriteLine($"direct Assess   {direct,10:N0} assessments/s (snapshot + agent, same run)  → runtime costs {result.runtimeOverheadRatio}x per event");
                 Console.WriteLine($"briefs written  {briefs,10:N0}");
+                Console.WriteLine($"citations       {citationSearches,10:N0} searches while measuring, {(double)cacheHits / Math.Max(1, citationSearches):P1} answered from the cache (kept per knowledge version)");
                 Console.WriteLine($"cpu             {cpu,10:0.00} cores busy of {Environment.ProcessorCount}; {commits:N0} group commits for {ops:N0} write operations ({(double)ops / Math.Max(1, commits):0.0} per commit)");
                 Console.WriteLine($"jit             {jitMethods,10:N0} methods compiled while measuring throughput, {jitTime.TotalSeconds:0.00} s of compilation (near 0 once warm)");
                 Console.WriteLine($"writer          {writerBusy,10:P0} of the time busy, {inCommit:P0} in COMMIT (the single SQLite writer is the limit when this nears 100%)");

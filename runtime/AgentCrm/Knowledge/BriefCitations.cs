@@ -22,6 +22,8 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
     /// <summary>A knowledge store that is down fails every brief: its stack trace once per interval, with the count since.</summary>
     private readonly LogThrottle _failureLog = new(TimeSpan.FromSeconds(10));
 
+    private readonly CitationSearchCache _cache = new();
+
     public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, TurnMetrics counts, CancellationToken cancellationToken)
     {
         // Reasons are searched one by one: in one query with the knowledgeQuery, its words (the agent's whole topic) outweighed
@@ -33,14 +35,17 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             return [];
         try
         {
-            var scope = CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments());
-            if (scope.Count == 0)
+            // The version is read before anything is searched: what is kept under it was found at it or later, never earlier.
+            var version = knowledge.SearchVersion;
+            var scope = _cache.ScopeFor(version, manifest.Scenario,
+                () => new CitationSearchCache.Scope(manifest.Scenario, CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments())));
+            if (scope.Documents.Count == 0)
                 return [];
             var cited = new List<KnowledgeHit>(MaxCitations);
             var spare = new List<KnowledgeHit>();
             foreach (var reason in reasons)
             {
-                var fresh = (await SearchAsync(reason, MaxCitations, scope, cancellationToken)).Where(h => !Cites(cited, h)).ToList();
+                var fresh = (await SearchAsync(version, reason, MaxCitations, scope, cancellationToken)).Where(h => !Cites(cited, h)).ToList();
                 if (fresh.Count == 0)
                     continue;
                 cited.Add(fresh[0]);
@@ -50,7 +55,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
                 if (cited.Count < MaxCitations && !Cites(cited, hit))
                     cited.Add(hit);
             if (cited.Count < MaxCitations)
-                foreach (var hit in await SearchAsync(fallback, MaxCitations + cited.Count, scope, cancellationToken))
+                foreach (var hit in await SearchAsync(version, fallback, MaxCitations + cited.Count, scope, cancellationToken))
                     if (cited.Count < MaxCitations && !Cites(cited, hit))
                         cited.Add(hit);
             // Shown best first by the score each citation shows (the order found followed the reasons, not the scores).
@@ -68,8 +73,19 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
 
     // Out-of-scope hits are passed over inside the search, before their similarity is computed: reading 50 hits and keeping
     // those in scope cost a quarter of the runtime's CPU at the bench's rate of briefs.
-    private Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k, IReadOnlySet<string> scope, CancellationToken cancellationToken) =>
-        knowledge.SearchAsync(query, k, minScore: options.Value.MinScore, documents: scope.Contains, cancellationToken: cancellationToken);
+    // Briefs give the same few reasons again and again: a search's hits are kept for the knowledge version it was asked at.
+    private async ValueTask<KnowledgeHit[]> SearchAsync(long version, string query, int k, CitationSearchCache.Scope scope, CancellationToken cancellationToken)
+    {
+        var key = new CitationSearchCache.Key(query, k, options.Value.MinScore, scope);
+        if (_cache.TryGet(version, key, out var kept))
+            return kept;
+        var hits = (await knowledge.SearchAsync(query, k, minScore: key.MinScore, documents: scope.Documents.Contains, cancellationToken: cancellationToken)).ToArray();
+        _cache.Add(version, key, hits);
+        return hits;
+    }
+
+    /// <summary>Citation searches answered from the cache, and those that searched, since the start.</summary>
+    public (long Hits, long Misses) CacheCounts => (_cache.Hits, _cache.Misses);
 
     /// <summary>A passage, or another passage of its section, is cited already (a search gives one hit per section too).</summary>
     private static bool Cites(List<KnowledgeHit> cited, KnowledgeHit hit) =>
