@@ -239,8 +239,9 @@ public sealed partial class KnowledgeService : IDisposable
         _idf.Load(_catalog);
         var documents = _catalog.Documents().ToDictionary(d => d.Id, StringComparer.Ordinal);
         var units = _catalog.Units();
-        _search.Reindex(units);
+        // The documents first: reindexing raises the search version, and a reader of the new version lists the new documents.
         (_units, _documents) = (units, documents);
+        _search.Reindex(units);
         Volatile.Write(ref _loadedVersion, version);
         return true;
     }

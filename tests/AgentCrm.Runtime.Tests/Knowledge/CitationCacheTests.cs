@@ -47,6 +47,9 @@ public sealed class CitationCacheTests
         var now = DateTimeOffset.UtcNow.AddMinutes(-5);
         var before = await BriefAsync(app, "before", now);
         Assert.Contains("handbook", Cited(before));
+        // Asked again with nothing changed, the searches are answered from the cache, and cite what they found.
+        var twin = await BriefAsync(app, "twin", now);
+        Assert.Equal(before.GetProperty("citations").GetRawText(), twin.GetProperty("citations").GetRawText());
 
         Assert.Equal(HttpStatusCode.NoContent, (await app.Client.DeleteAsync("/v1/knowledge/documents/handbook")).StatusCode);
         var after = await BriefAsync(app, "after", now);
@@ -66,6 +69,33 @@ public sealed class CitationCacheTests
 
         // The same content under another scenario: only the metadata changes, nothing is embedded again.
         await UploadAsync(app, "handbook", Handbook, "renewal-risk", HttpStatusCode.OK);
+        var after = await BriefAsync(app, "after", now);
+
+        Assert.Equal(Reasons(before), Reasons(after));
+        Assert.Contains("handbook", Cited(after));
+    }
+
+    [Fact]
+    public async Task Brief_DocumentIngestedByTheCliBesideTheServerAfterAnEqualBrief_CitesIt()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await UploadAsync(app, "parking", "# Office notes\n## Parking\nVisitors park behind the building; the gate opens at eight.", "renewal-risk", HttpStatusCode.Created);
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var before = await BriefAsync(app, "before", now);
+        Assert.DoesNotContain("handbook", Cited(before));
+
+        // Filed under no scenario, as the CLI ingests it: every agent may cite it.
+        var docs = Directory.CreateDirectory(Path.Combine(TempDirectory.Create(), "docs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(docs, "handbook.md"), Handbook);
+        var ingested = await Cli.CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", app.DataDirectory]);
+        Assert.True(ingested.ExitCode == 0, ingested.Stderr);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!(await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray().Any(d => d.GetProperty("id").GetString() == "handbook"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the server did not take in the document the CLI ingested within 15 s");
+            await Task.Delay(200);
+        }
+
         var after = await BriefAsync(app, "after", now);
 
         Assert.Equal(Reasons(before), Reasons(after));
