@@ -5,7 +5,11 @@ namespace AgentCrm.Actors.Tests.Actors;
 /// <summary>What the test actors report to their test: one per host, shared across hosts of one test.</summary>
 internal sealed class Probe
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a test waits for what must happen (never for what must not): generous, for a shared CI machine where a
+    /// thousand calls on two busy cores can take seconds. A passing test never waits it out.
+    /// </summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentDictionary<ActorId, int> _inTurn = new();
     private readonly ConcurrentDictionary<ActorId, int> _live = new();

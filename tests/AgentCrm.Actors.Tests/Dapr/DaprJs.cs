@@ -54,7 +54,12 @@ internal static class DaprJs
                 throw new TimeoutException($"node {script} did not print 'ready' within 60 s");
             }
             if (line is null)
-                Assert.Fail($"node {script} exited before it was ready: {await stderr}");
+            {
+                var error = await stderr;
+                if (error.Contains("EADDRINUSE", StringComparison.Ordinal))
+                    throw new PortTakenException(error);
+                Assert.Fail($"node {script} exited before it was ready: {error}");
+            }
             if (line == "ready")
             {
                 _ = DrainAsync(process.StandardOutput);
@@ -62,6 +67,28 @@ internal static class DaprJs
             }
         }
     }
+
+    /// <summary>
+    /// Starts a long-running script that listens on the port given as its first argument (a free one) and waits until it
+    /// prints "ready". A port picked free is free only until the script binds it: another process may take it first, and the
+    /// script is then started again on another port.
+    /// </summary>
+    public static async Task<(Process Process, int Port)> StartServerOnFreePortAsync(string script, params string[] moreArgs)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort();
+            try
+            {
+                return (await StartServerAsync(script, [port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. moreArgs]), port);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private sealed class PortTakenException(string message) : Exception(message);
 
     public static int FreePort()
     {

@@ -63,8 +63,8 @@ public sealed class DaprJsDifferentialTests(ITestOutputHelper output)
         using var directory = new TestDirectory();
         await using var jsDaprd = await FakeDaprd.StartAsync(time);
         await using var ours = await DaprHostUnderTest.StartAsync(directory, time, new Probe());
-        var jsPort = DaprJs.FreePort();
-        using var jsApp = await DaprJs.StartServerAsync("app.js", jsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), jsDaprd.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (jsApp, jsPort) = await DaprJs.StartServerOnFreePortAsync("app.js", jsDaprd.Endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var jsAppProcess = jsApp;
         try
         {
             await jsDaprd.ConnectAppAsync(new Uri($"http://127.0.0.1:{jsPort}/"));

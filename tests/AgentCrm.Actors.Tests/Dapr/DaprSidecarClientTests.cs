@@ -240,7 +240,7 @@ public sealed class DaprSidecarClientTests
         var calls = 0;
         var (client, daprd) = Create((_, _) => new HttpResponseMessage(++calls < 3 ? HttpStatusCode.InternalServerError : HttpStatusCode.NoContent));
 
-        await client.SidecarReady.WaitAsync(TimeSpan.FromSeconds(10));
+        await client.SidecarReady.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(3, daprd.Requests.Count);
         Assert.All(daprd.Requests, r => Assert.Equal("GET http://127.0.0.1:3500/v1.0/healthz/outbound", $"{r.Method} {r.Uri}"));
