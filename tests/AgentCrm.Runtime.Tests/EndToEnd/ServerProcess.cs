@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace AgentCrm.Runtime.Tests.EndToEnd;
 
@@ -49,7 +48,6 @@ public sealed class ServerProcess : IDisposable
     public static async Task<ServerProcess> StartAsync(string dataDirectory)
     {
         var adminKey = await AdminKeyAsync(dataDirectory);
-        var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "agentcrm.dll");
         var info = new ProcessStartInfo("dotnet")
         {
@@ -58,31 +56,54 @@ public sealed class ServerProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = dataDirectory,
         };
-        foreach (var arg in new[] { dll, "serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}" })
+        // Port 0: the kernel picks the port as the server binds it (read back from /proc), so no other process can take it
+        // first, as could a port the test picked free and released for the server to bind.
+        foreach (var arg in new[] { dll, "serve", "--data", dataDirectory, "--urls", "http://127.0.0.1:0" })
             info.ArgumentList.Add(arg);
         info.Environment["Storage__Synchronous"] = "Normal";
         var process = Process.Start(info)!;
-        // The child's log goes to a file beside its data, for a failing run to be diagnosed.
-        var log = TextWriter.Synchronized(new StreamWriter(Path.Combine(dataDirectory, $"server-{port}.log"), append: true) { AutoFlush = true });
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.WriteLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
-        using var http = new HttpClient { BaseAddress = server.Address };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        // The child's log goes to a file beside its data, for a failing run to be diagnosed. The handlers run on pool threads
+        // for as long as the child writes: they must not throw (that would end the test host), so a write that fails is dropped.
+        var log = TextWriter.Synchronized(new StreamWriter(Path.Combine(dataDirectory, $"server-{process.Id}.log"), append: true) { AutoFlush = true });
+        void Write(string? line)
         {
             try
             {
-                if ((await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
-                    return server;
+                if (line is not null)
+                    log.WriteLine(line);
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
             }
+        }
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            if (Server.ListeningPort.Of(process.Id) is { } port)
+            {
+                var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
+                using var http = new HttpClient { BaseAddress = server.Address };
+                try
+                {
+                    if ((await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK)
+                        return server;
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
             if (process.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException($"agentcrm serve did not become ready on port {port} (exited: {process.HasExited}).");
+            {
+                var exited = process.HasExited;
+                if (!exited)
+                    process.Kill(entireProcessTree: true);
+                process.Dispose();
+                throw new InvalidOperationException($"agentcrm serve did not become ready (exited: {exited}); its log is server-*.log in {dataDirectory}.");
+            }
             await Task.Delay(100);
         }
     }
@@ -123,12 +144,5 @@ public sealed class ServerProcess : IDisposable
         if (!_process.HasExited)
             Kill();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
