@@ -62,14 +62,26 @@ public sealed class CitationFailureLogTests
         public FakeEmbeddings(int dimension)
         {
             _dimension = dimension;
-            var port = ServeProcess.FreePort();
-            Endpoint = $"http://127.0.0.1:{port}/v1";
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
+            // A port picked free may be taken before the listener binds it: another one then.
+            for (var attempt = 1; ; attempt++)
+            {
+                var port = ServeProcess.FreePort();
+                _listener.Prefixes.Clear();
+                _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+                try
+                {
+                    _listener.Start();
+                    Endpoint = $"http://127.0.0.1:{port}/v1";
+                    break;
+                }
+                catch (HttpListenerException) when (attempt < 3)
+                {
+                }
+            }
             _ = Task.Run(ServeAsync);
         }
 
-        public string Endpoint { get; }
+        public string Endpoint { get; } = "";
 
         public volatile bool Up = true;
 
@@ -86,21 +98,33 @@ public sealed class CitationFailureLogTests
                 {
                     return;
                 }
-                using var reader = new StreamReader(context.Request.InputStream);
-                var request = JsonNode.Parse(await reader.ReadToEndAsync())!;
-                if (!Up)
+                try
                 {
-                    context.Response.StatusCode = 503;
-                    context.Response.Close();
-                    continue;
+                    await AnswerAsync(context);
                 }
-                var inputs = request["input"]!.AsArray().Count;
-                var vector = Enumerable.Repeat(1f, _dimension).ToArray();
-                var body = JsonSerializer.SerializeToUtf8Bytes(new { data = Enumerable.Range(0, inputs).Select(i => new { index = i, embedding = vector }) });
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
+                catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+                {
+                    // The client went away (its own time limit): the next request is still served.
+                }
             }
+        }
+
+        private async Task AnswerAsync(HttpListenerContext context)
+        {
+            using var reader = new StreamReader(context.Request.InputStream);
+            var request = JsonNode.Parse(await reader.ReadToEndAsync())!;
+            if (!Up)
+            {
+                context.Response.StatusCode = 503;
+                context.Response.Close();
+                return;
+            }
+            var inputs = request["input"]!.AsArray().Count;
+            var vector = Enumerable.Repeat(1f, _dimension).ToArray();
+            var body = JsonSerializer.SerializeToUtf8Bytes(new { data = Enumerable.Range(0, inputs).Select(i => new { index = i, embedding = vector }) });
+            context.Response.ContentType = "application/json";
+            await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
         }
 
         public void Dispose() => _listener.Close();
