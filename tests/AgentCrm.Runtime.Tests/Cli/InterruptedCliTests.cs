@@ -40,7 +40,7 @@ public sealed class InterruptedCliTests
         await File.WriteAllTextAsync(events, ndjson);
         await File.WriteAllTextAsync(labelsFile, labels);
 
-        var result = await RunAndSignalAsync(["cases", "add", "big", events, "--labels", labelsFile, "--data", dir], 2, () => Task.Delay(TimeSpan.FromSeconds(1)));
+        var result = await RunAndSignalAsync(["cases", "add", "big", events, "--labels", labelsFile, "--data", dir], 2);
 
         var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
         var stored = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray().Any(s => s.GetProperty("name").GetString() == "big");
@@ -77,7 +77,7 @@ public sealed class InterruptedCliTests
         for (var i = 0; i < 12; i++)
             File.Copy(gdpr, Path.Combine(folder, $"copy-{i}{Path.GetExtension(gdpr)}"));
 
-        var result = await RunAndSignalAsync(["knowledge", "ingest", folder, "--data", dir], 2, () => Task.Delay(TimeSpan.FromSeconds(2)));
+        var result = await RunAndSignalAsync(["knowledge", "ingest", folder, "--data", dir], 2);
 
         using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
@@ -140,7 +140,10 @@ public sealed class InterruptedCliTests
         return path;
     }
 
-    /// <summary>Starts the verb, waits until it is running (blocked on its pipe; <paramref name="running"/> tells when, else 3 s), sends the signal, and waits for the end.</summary>
+    /// <summary>
+    /// Starts the verb, waits until it is running (<paramref name="running"/> tells when, else <see cref="UntilTheVerbRunsAsync"/>),
+    /// sends the signal, and waits for the end.
+    /// </summary>
     private static async Task<CliResult> RunAndSignalAsync(string[] args, int signal, Func<Task>? running = null)
     {
         // env(1) execs dotnet (same pid) with SIGINT at its default: a parent may run its children with SIGINT ignored,
@@ -151,7 +154,7 @@ public sealed class InterruptedCliTests
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await (running?.Invoke() ?? Task.Delay(TimeSpan.FromSeconds(3)));
+        await (running?.Invoke() ?? UntilTheVerbRunsAsync(process, args[Array.IndexOf(args, "--data") + 1], stderr));
         if (process.HasExited)
             Assert.Fail($"the verb ended before the signal: {await stderr}");
         using (var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
@@ -170,6 +173,54 @@ public sealed class InterruptedCliTests
             Assert.Fail($"the verb did not end within 30 s of the signal: {await stderr}");
         }
         return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>
+    /// Waits until the verb's own code runs: the process holds the data directory's database open. The CLI registers its
+    /// signal handlers before it runs any verb; a signal before them ends the process by the default action (exit 130 or 143
+    /// and nothing said), which is what a fixed delay gave when a busy machine started the process slowly.
+    /// </summary>
+    private static async Task UntilTheVerbRunsAsync(Process process, string dataDirectory, Task<string> stderr)
+    {
+        var database = Path.Combine(dataDirectory, "agentcrm.db");
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!HoldsOpen(process.Id, database))
+        {
+            if (process.HasExited)
+                Assert.Fail($"the verb ended before the signal: {await stderr}");
+            Assert.True(DateTime.UtcNow < deadline, $"the verb did not open {database} within 2 minutes");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>
+    /// Whether process <paramref name="pid"/> has <paramref name="path"/> open (its links in /proc/PID/fd, which name the file
+    /// by its real path: compared by the file's and its folder's names, a test's folder being a fresh GUID).
+    /// </summary>
+    private static bool HoldsOpen(int pid, string path)
+    {
+        static string Tail(string p) => Path.Combine(Path.GetFileName(Path.GetDirectoryName(p)) ?? "", Path.GetFileName(p));
+        var tail = Tail(path);
+        try
+        {
+            foreach (var fd in Directory.EnumerateFiles($"/proc/{pid}/fd"))
+            {
+                try
+                {
+                    if (new FileInfo(fd).LinkTarget is { } target && Tail(target) == tail)
+                        return true;
+                }
+                catch (IOException)
+                {
+                    // Closed meanwhile.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process has ended (its /proc folder is gone).
+        }
+        return false;
     }
 
     /// <summary>Polls <c>agents list</c> until a version <paramref name="matches"/> accepts is <c>evaluated</c>.</summary>
