@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -88,13 +87,12 @@ public sealed class JobCancelTests
             using var reviewer = await app.ClientAsync("reviewer");
 
             Assert.Equal(HttpStatusCode.Forbidden, (await reviewer.DeleteAsync($"/v1/jobs/{jobId}")).StatusCode);
-            var clock = Stopwatch.StartNew();
             using var cancel = await ops.DeleteAsync($"/v1/jobs/{jobId}");
-            var elapsed = clock.Elapsed;
 
+            // 200 (not 202, still stopping) says the job stopped within the cancel's wait (JobsApi.CancelWait): the replay did not
+            // sit out its hanging calls (1 s a try, for minutes of cases). No wall-clock bound of its own: a busy machine slows both.
             var body = await cancel.Content.ReadAsStringAsync();
             Assert.True(cancel.StatusCode == HttpStatusCode.OK, body);
-            Assert.True(elapsed < TimeSpan.FromSeconds(5), $"the cancel took {elapsed}");
             var cancelled = JsonDocument.Parse(body).RootElement;
             Assert.Equal("cancelled", cancelled.GetProperty("state").GetString());
             Assert.Equal("cancelled by ops-canceller", cancelled.GetProperty("error").GetString());
@@ -197,7 +195,7 @@ public sealed class JobCancelTests
 
             foreach (var id in new[] { evaluation, fit })
             {
-                var job = await WaitForAsync(app.Client, id, j => j.GetProperty("state").GetString() != "running", "ended", seconds: 15);
+                var job = await WaitForAsync(app.Client, id, j => j.GetProperty("state").GetString() != "running", "ended");
                 Assert.True(job.GetProperty("state").GetString() == "cancelled", job.GetRawText());
                 Assert.StartsWith("agent unregistered by ", job.GetProperty("error").GetString(), StringComparison.Ordinal);
                 Assert.EndsWith(":ops-unregisterer", job.GetProperty("error").GetString(), StringComparison.Ordinal);
