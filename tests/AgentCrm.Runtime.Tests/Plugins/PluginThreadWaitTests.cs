@@ -59,13 +59,14 @@ public sealed class PluginThreadWaitTests
     {
         using var gate = new ManualResetEventSlim(false);
         var slowCalls = await HoldEveryPluginThreadAsync(gate);
-        var fast = new Sleeper(2_000);
-        var agent = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromMilliseconds(3_000), 4);
+        var fast = new Sleeper(3_000);
+        var agent = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromMilliseconds(5_000), 4);
 
-        // It waits 2 s for a thread, then takes 2 s of its 3 s. Before, the wait counted against its limit: "did not answer
-        // within 3000 ms", an error in its health and, live, a brief lost to another plugin's slowness.
+        // It waits 3 s for a thread, then takes 3 s of its 5 s. Before, the wait counted against its limit: "did not answer
+        // within 5000 ms", an error in its health and, live, a brief lost to another plugin's slowness. Each part is 2 s inside
+        // the limit (a busy machine wakes threads late), the two together 1 s past it (the delay and the sleep are at least that).
         var call = Task.Factory.StartNew(() => agent.Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        await Task.Delay(2_000);
+        await Task.Delay(3_000);
         gate.Set();
 
         Assert.True((await call).Fired);
@@ -80,7 +81,9 @@ public sealed class PluginThreadWaitTests
         // and a healthy version's calls failed "no plugin thread was free" (qa21c: 250 errors, briefs lost).
         using var gate = new ManualResetEventSlim(false);
         var slow = new Sleeper(0, gate);
-        var slowVersion = new TimeLimitedAgent(slow, slow.Manifest, TimeSpan.FromMilliseconds(1_500), PluginThreads.MaxThreads);
+        // Its limit is generous: its started calls wait for the gate, which opens only after the healthy call; with a short
+        // limit a busy machine timed them out before it opened (the outcomes below allow only answered or not called).
+        var slowVersion = new TimeLimitedAgent(slow, slow.Manifest, TimeSpan.FromSeconds(30), PluginThreads.MaxThreads);
         var flood = Enumerable.Range(0, PluginThreads.MaxThreads).Select(_ => Task.Factory.StartNew(
             () => slowVersion.Assess(Snapshot()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -90,7 +93,8 @@ public sealed class PluginThreadWaitTests
             await Task.Delay(10);
         }
         var fast = new Sleeper(0);
-        var healthy = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromMilliseconds(500), 4);
+        // Generous (a busy machine starts a plugin thread late): before, no thread came at all until the gate opened, after this call.
+        var healthy = new TimeLimitedAgent(fast, fast.Manifest, TimeSpan.FromSeconds(10), 4);
 
         var answer = healthy.Assess(Snapshot());
         var startedMeanwhile = slow.Started;
