@@ -449,7 +449,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         var address = server.App.Address;
         var key = server.App.Client.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
         using var tcp = new System.Net.Sockets.TcpClient();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await tcp.ConnectAsync(address.Host, address.Port, timeout.Token);
         var stream = tcp.GetStream();
         var head = $"{method} {path} HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: {key}\r\nContent-Type: {contentType}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n";

@@ -40,11 +40,11 @@ public sealed class RegistryOtherProcessTests
             Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
         Assert.True((await register).Created);
 
-        // The server notices changes made elsewhere within 2 s (README).
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        // The server notices changes made elsewhere within 2 s (README); waited for generously, as a busy machine runs its timer late.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!(await app.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions").EnumerateArray().Any(v => v.GetProperty("version").GetString() == "3.0.0"))
         {
-            Assert.True(DateTime.UtcNow < deadline, "Expected the server to list renewal-risk@3.0.0, registered by another registry, within 10 s.");
+            Assert.True(DateTime.UtcNow < deadline, "Expected the server to list renewal-risk@3.0.0, registered by another registry, within 60 s.");
             await Task.Delay(100);
         }
     }

@@ -60,11 +60,11 @@ public sealed class WebhookCliBesideServerTests
         var acme = await DeliveredBriefIdsAsync(app, "acme");
         Assert.NotEmpty(acme);
 
-        var accepted = await removedOne.WaitForAsync(acme.Count, TimeSpan.FromSeconds(20));
+        var accepted = await removedOne.WaitForAsync(acme.Count, TimeSpan.FromSeconds(60));
         Assert.Equal(acme.AsEnumerable().Reverse(), accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!));
         Assert.All(accepted, a => Assert.Equal(removed, a.Json.GetProperty("webhookId").GetString()));
         Assert.All(accepted, a => Assert.True(WebhookReceiver.Verifies(a, secret, TimeSpan.FromMinutes(5)), $"delivery {a.DeliveryId} is not signed with the secret the CLI printed"));
-        await keptOne.WaitForAsync(acme.Count, TimeSpan.FromSeconds(20));
+        await keptOne.WaitForAsync(acme.Count, TimeSpan.FromSeconds(60));
 
         await RemoveAsync(app.DataDirectory, removed);
         await app.PostEventsAsync(Timelines.AtRisk("globex", DateTimeOffset.UtcNow));
@@ -73,7 +73,7 @@ public sealed class WebhookCliBesideServerTests
         Assert.NotEmpty(globex);
 
         // The kept subscription got globex's briefs, woken by the same signal: the removed one got none of them.
-        var keptGot = await keptOne.WaitForAsync(acme.Count + globex.Count, TimeSpan.FromSeconds(20));
+        var keptGot = await keptOne.WaitForAsync(acme.Count + globex.Count, TimeSpan.FromSeconds(60));
         Assert.All(keptGot, a => Assert.Equal(kept, a.Json.GetProperty("webhookId").GetString()));
         Assert.Equal(acme.Count, removedOne.Attempts.Count);
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync($"/v1/webhooks/{removed}")).StatusCode);
@@ -120,7 +120,7 @@ public sealed class WebhookCliBesideServerTests
         Assert.Equal($"enabled {id}: it resumes after sequence {(await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("cursor").GetInt64()} ({delivered.Count} changes to send)",
             enabled.Stdout.Trim());
         // The poll is an hour: only the change counter the enable moved can tell the running server.
-        var accepted = await receiver.WaitForAsync(delivered.Count, TimeSpan.FromSeconds(20));
+        var accepted = await receiver.WaitForAsync(delivered.Count, TimeSpan.FromSeconds(60));
         Assert.Equal(delivered, accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!));
         Assert.Equal(0, receiver.Redelivered);
 
@@ -137,10 +137,10 @@ public sealed class WebhookCliBesideServerTests
 
     private static async Task WaitUntilAsync(Func<Task<bool>> done, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!await done())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"Expected {what} within 20 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"Expected {what} within 60 s.");
             await Task.Delay(50);
         }
     }

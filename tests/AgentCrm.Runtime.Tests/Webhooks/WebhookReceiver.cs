@@ -108,7 +108,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>Waits until <paramref name="count"/> distinct deliveries were accepted.</summary>
     public async Task<List<ReceivedWebhook>> WaitForAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (Accepted.Count < count)
         {
             if (DateTime.UtcNow > deadline)
