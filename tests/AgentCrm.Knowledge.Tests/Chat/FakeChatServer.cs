@@ -36,7 +36,8 @@ public sealed class FakeChatServer : IAsyncDisposable
             switch (server.Mode)
             {
                 case "slow":
-                    await Task.Delay(TimeSpan.FromSeconds(5), ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    // Far longer than any client's time limit in the tests: only the client's own limit ends the call early.
+                    await Task.Delay(TimeSpan.FromSeconds(60), ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
                     return Results.Ok();
                 case "fail":
                     return Results.Json(new { error = new { message = "overloaded" } }, statusCode: 503);

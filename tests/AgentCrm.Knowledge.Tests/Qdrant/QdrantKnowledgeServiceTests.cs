@@ -222,7 +222,7 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
 
     private QdrantKnowledgeStore Store() => new(
         new PlainHttpClientFactory(),
-        new QdrantOptions { Url = _qdrant.Url, Collection = Collection, Timeout = TimeSpan.FromSeconds(10) },
+        new QdrantOptions { Url = _qdrant.Url, Collection = Collection, Timeout = TimeSpan.FromSeconds(30) },
         NullLogger.Instance,
         TimeProvider.System,
         new QdrantRetry(0, TimeSpan.Zero));

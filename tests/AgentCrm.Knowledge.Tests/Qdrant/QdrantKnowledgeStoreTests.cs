@@ -248,7 +248,7 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
         Assert.IsType<TimeoutRejectedException>(ex.InnerException);
         Assert.Contains("after 2 attempt(s)", ex.Message);
         // The second attempt may still be in flight on the server side when the client gives up.
-        await _server.WaitForRequestsAsync(2, TimeSpan.FromSeconds(10));
+        await _server.WaitForRequestsAsync(2, TimeSpan.FromSeconds(60));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ internal static class QdrantTestStore
 
     public static QdrantKnowledgeStore Create(RecordingQdrantServer server, string? apiKey = ApiKey, TimeSpan? timeout = null, int maxRetries = 3) =>
         new(new PlainHttpClientFactory(),
-            new QdrantOptions { Url = server.Url, ApiKey = apiKey, Collection = Collection, Timeout = timeout ?? TimeSpan.FromSeconds(10) },
+            new QdrantOptions { Url = server.Url, ApiKey = apiKey, Collection = Collection, Timeout = timeout ?? TimeSpan.FromSeconds(30) },
             NullLogger.Instance,
             TimeProvider.System,
             new QdrantRetry(maxRetries, TimeSpan.Zero));

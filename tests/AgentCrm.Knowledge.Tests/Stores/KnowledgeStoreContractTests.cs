@@ -310,7 +310,7 @@ public sealed class QdrantKnowledgeStoreContractTests : KnowledgeStoreContractTe
 
     protected override Task<IKnowledgeStore> OpenStoreAsync() => Task.FromResult<IKnowledgeStore>(new QdrantKnowledgeStore(
         new PlainHttpClientFactory(),
-        new QdrantOptions { Url = _server!.Url, ApiKey = QdrantTestStore.ApiKey, Collection = "contract", Timeout = TimeSpan.FromSeconds(10) },
+        new QdrantOptions { Url = _server!.Url, ApiKey = QdrantTestStore.ApiKey, Collection = "contract", Timeout = TimeSpan.FromSeconds(30) },
         NullLogger.Instance,
         TimeProvider.System,
         new QdrantRetry(0, TimeSpan.Zero)));
@@ -339,7 +339,7 @@ public sealed class QdrantKnowledgeStoreContractTests : KnowledgeStoreContractTe
         using var data = new TestData();
         var options = Microsoft.Extensions.Options.Options.Create(new AgentCrm.Knowledge.Options.KnowledgeOptions { DataDirectory = data.Directory });
         KnowledgeService Start() => new(new QdrantKnowledgeStore(new PlainHttpClientFactory(),
-            new QdrantOptions { Url = _server!.Url, ApiKey = QdrantTestStore.ApiKey, Collection = "service", Timeout = TimeSpan.FromSeconds(10) },
+            new QdrantOptions { Url = _server!.Url, ApiKey = QdrantTestStore.ApiKey, Collection = "service", Timeout = TimeSpan.FromSeconds(30) },
             NullLogger.Instance, TimeProvider.System, new QdrantRetry(0, TimeSpan.Zero)), new AgentCrm.Knowledge.Embeddings.LocalEmbeddingGenerator(options.Value.Dimension), options);
         using (var service = Start())
             await service.IngestAsync("# Retention\n\n## Deletion\n\nCustomer data must be deleted within 30 days of contract end.", AgentCrm.Knowledge.Ingest.DocumentType.Markdown, "retention");
