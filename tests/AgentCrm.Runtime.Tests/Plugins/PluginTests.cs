@@ -92,13 +92,15 @@ public sealed class PluginTests
         Assert.True(context.IsAlive);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/ticket-surge")).StatusCode);
         Assert.DoesNotContain(hash, app.Services.GetRequiredService<PluginKind>().Loaded);
-        for (var i = 0; i < 50 && context.IsAlive; i++)
+        // Generous (a call or turn still finishing on a busy machine holds it a moment); a leak holds it for good.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (context.IsAlive && DateTime.UtcNow < deadline)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             await Task.Delay(20);
         }
-        Assert.False(context.IsAlive, "Expected the plugin's load context to be collected after unregister.");
+        Assert.False(context.IsAlive, "Expected the plugin's load context to be collected within 30 s of the unregister.");
 
         await app.PostEventsAsync(Timelines.AtRisk("plug-3", now));
         await app.WaitForProcessingAsync();

@@ -18,14 +18,17 @@ public sealed class StoppedServerMemoryTests
     {
         var writer = await ServeThenStopAsync();
 
-        for (var i = 0; i < 5 && writer.IsAlive; i++)
+        // Work the stopped server left to finish (a timer's last tick, a continuation queued behind other tests' work on a busy
+        // machine) may hold it a moment: waited for generously, as a leak holds it for good.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (writer.IsAlive && DateTime.UtcNow < deadline)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             await Task.Delay(100);
         }
 
-        Assert.False(writer.IsAlive, "Expected the stopped server's services (its SqliteWriter) to be collected; something still references them.");
+        Assert.False(writer.IsAlive, "Expected the stopped server's services (its SqliteWriter) to be collected within 30 s; something still references them.");
     }
 
     /// <summary>Serves events, briefs and a rate-limited /v1 read, stops; returns a weak reference to one of its singletons.</summary>
