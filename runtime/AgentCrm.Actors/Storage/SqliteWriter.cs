@@ -203,10 +203,10 @@ public sealed partial class SqliteWriter : IAsyncDisposable
             try { context.Exec("ROLLBACK"); } catch (SqliteException) { /* no transaction left to roll back */ }
             foreach (var op in batch)
                 op.Fail(ex);
-            context.OnRollback();
+            context.OnRollback(LogCallbackFailed);
             return;
         }
-        context.OnCommit();
+        context.OnCommit(LogCallbackFailed);
         foreach (var op in batch)
             op.Complete();
         if (_checkpointer.RestartWanted)
@@ -267,6 +267,11 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         if (_failureLog.ShouldLog("commit", out var unlogged))
             LogCommitFailed(ex, count, unlogged, FailureLogInterval.TotalSeconds);
     }
+
+    private void LogCallbackFailed(Exception ex) => LogAfterWriteActionFailed(ex);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An action registered to run after a commit or a rollback failed; the write itself stands and its callers were answered")]
+    private partial void LogAfterWriteActionFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Group commit of {Count} operations failed; every caller was told ({Unlogged} more failed commits since the last one logged; logged at most once per {Interval} s)")]
     private partial void LogCommitFailed(Exception ex, int count, int unlogged, double interval);

@@ -74,21 +74,40 @@ public sealed class WriteContext
         command.ExecuteNonQuery();
     }
 
-    internal void OnCommit()
+    /// <summary>Runs the after-commit callbacks, each one whatever the others did; <paramref name="failed"/> hears of one that threw.</summary>
+    internal void OnCommit(Action<Exception> failed)
     {
-        if (_afterCommit is { } list)
-            foreach (var a in list)
-                a();
+        var list = _afterCommit;
         _afterCommit = null;
         _onRollback = null;
+        RunEach(list, failed);
     }
 
-    internal void OnRollback()
+    /// <summary>Runs the rollback callbacks, each one whatever the others did; <paramref name="failed"/> hears of one that threw.</summary>
+    internal void OnRollback(Action<Exception> failed)
     {
-        if (_onRollback is { } list)
-            foreach (var a in list)
-                a();
+        var list = _onRollback;
         _afterCommit = null;
         _onRollback = null;
+        RunEach(list, failed);
+    }
+
+    // A callback that throws must not leave the batch's callers waiting nor the writer's loop faulted (every later write
+    // would wait for good): the commit or rollback has happened either way.
+    private static void RunEach(List<Action>? list, Action<Exception> failed)
+    {
+        if (list is null)
+            return;
+        foreach (var a in list)
+        {
+            try
+            {
+                a();
+            }
+            catch (Exception ex)
+            {
+                failed(ex);
+            }
+        }
     }
 }

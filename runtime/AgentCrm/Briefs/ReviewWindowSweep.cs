@@ -20,7 +20,8 @@ internal sealed partial class ReviewWindowSweep(BriefStore briefs, TimeProvider 
                 {
                     await briefs.SweepClosedWindowsAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                // Anything but the stop (a cancellation from elsewhere too): an exception leaving ExecuteAsync stops the host.
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     LogSweepFailed(ex);
                 }

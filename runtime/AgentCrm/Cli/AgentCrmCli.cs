@@ -103,6 +103,11 @@ public static class AgentCrmCli
                 {
                     // The verb ended meanwhile.
                 }
+                catch (AggregateException)
+                {
+                    // A callback of the verb's token threw: on this signal thread it would end the process with a crash;
+                    // the verb is stopping either way.
+                }
                 // A verb between Finishing and Kept is waited for: leaving it then would leave its work half-done.
                 _ = Task.Run(async () =>
                 {

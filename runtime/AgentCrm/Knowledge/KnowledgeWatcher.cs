@@ -22,7 +22,8 @@ internal sealed partial class KnowledgeWatcher(KnowledgeService knowledge, TimeP
                     if (await knowledge.ReloadIfChangedAsync(stoppingToken))
                         LogReloaded(knowledge.ListDocuments().Count);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                // Anything but the stop (a cancellation from elsewhere too): an exception leaving ExecuteAsync stops the host.
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     // A busy or briefly unreadable file must not stop the server: the next tick tries again.
                     LogReloadFailed(ex);

@@ -392,8 +392,10 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     MarkCancelling(id);
                 }
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // A timer callback: whatever it throws (a cancellation callback of the job's token included) would end the
+            // process. The next tick looks again.
             LogWatchFailed(ex);
         }
         finally

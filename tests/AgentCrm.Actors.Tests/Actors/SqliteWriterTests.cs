@@ -79,6 +79,35 @@ public sealed class SqliteWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task AnAfterCommitActionThatThrows_LeavesTheWriteCommitted_TheOtherActionsRun_AndTheWriterGoesOn()
+    {
+        var options = Options.Create(new StorageOptions { DataDirectory = _directory.Path, Synchronous = SyncMode.Normal });
+        var database = new SqliteDatabase(options);
+        await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
+        await writer.WriteAsync(ctx => ctx.Execute("CREATE TABLE notes (text TEXT NOT NULL)"));
+        var announced = new ConcurrentQueue<string>();
+
+        // A subscriber to what was committed that throws: before, the exception left the writer's loop faulted, the
+        // batch's callers waiting for good, and every later write with them.
+        var write = writer.WriteAsync(ctx =>
+        {
+            ctx.Execute("INSERT INTO notes (text) VALUES ('kept')");
+            ctx.AfterCommit(() => throw new InvalidOperationException("a subscriber failed"));
+            ctx.AfterCommit(() => announced.Enqueue("kept"));
+        });
+        var answered = await Task.WhenAny(write, Task.Delay(TimeSpan.FromSeconds(60)));
+
+        Assert.Same(write, answered);
+        await write;
+        Assert.Equal(["kept"], announced);
+        await writer.WriteAsync(ctx => ctx.Execute("INSERT INTO notes (text) VALUES ('later')"));
+        using var connection = database.Open();
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT group_concat(text, ',') FROM (SELECT text FROM notes ORDER BY rowid)";
+        Assert.Equal("kept,later", read.ExecuteScalar());
+    }
+
+    [Fact]
     public async Task AFailingOperation_FailsOnlyItsCaller_AndWhatItAnnouncedAfterCommitNeverRuns()
     {
         var options = Options.Create(new StorageOptions { DataDirectory = _directory.Path, Synchronous = SyncMode.Normal });
