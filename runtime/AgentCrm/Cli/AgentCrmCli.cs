@@ -50,6 +50,7 @@ public static class AgentCrmCli
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(WebhooksCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(BackupCommand.Create());
 
         // No response files: an argument starting with '@' (a search for "@acme", a mistyped version) is that text, not a file to read.
         var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -223,6 +224,7 @@ public static class AgentCrmCli
         "evaluate" => "no report was stored",
         "fit" => "no version was registered",
         "ingest" => "nothing was ingested",
+        "backup" => "the backup folder is incomplete: throw it away and take the backup again",
         "add" when command.Parents.OfType<Command>().Any(c => c.Name == "cases") => "the case set was not added",
         _ => "what it had written before is kept, nothing half-written",
     };

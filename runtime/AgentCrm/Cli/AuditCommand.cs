@@ -31,30 +31,9 @@ internal static class AuditCommand
             var path = CliHost.DatabasePath(p);
             if (!File.Exists(path))
                 return Task.FromResult(AgentCrmCli.Fail($"no agentcrm.db in {Path.GetDirectoryName(path)}: nothing to verify (give the data directory, or a copy of a backup, with --data)."));
-            AuditVerification result;
-            // Without the schema: a backup is checked as it is. A file with a write-ahead log beside it is in use (a running server)
-            // or was left by one: read through SQLite's read-only mode, which takes in the log. Without one (a backup, a stopped
-            // server's file) it is read as immutable: nothing is written beside it (no -shm), and a read-only folder or file
-            // (an auditor's account, a read-only mount) reads as well.
-            var live = File.Exists(path + "-wal");
-            var source = live
-                ? new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()
-                : $"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False";
-            try
-            {
-                using var connection = new SqliteConnection(source);
-                connection.Open();
-                if (!HasAuditLog(connection))
-                    return Task.FromResult(AgentCrmCli.Fail($"{path} holds no audit log: it is not an AgentCrm database."));
-                result = AuditLog.Verify(connection, anchors);
-            }
-            catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is 11 or 26)
-            {
-                // SQLITE_CORRUPT, SQLITE_NOTADB: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).
-                var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";
-                return Task.FromResult(AgentCrmCli.Fail(
-                    $"{path} is not a whole SQLite database ({ex.Message.TrimEnd('.')}){journal}: a copy cut short or damaged. Throw it away (with any -journal) and take the backup again, or verify another copy."));
-            }
+            var (result, problem) = Verify(path, anchors);
+            if (result is null)
+                return Task.FromResult(AgentCrmCli.Fail(problem!));
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(result, AgentCrmCli.JsonOutput));
             else if (result.Ok)
@@ -73,6 +52,36 @@ internal static class AuditCommand
         });
         audit.Subcommands.Add(verify);
         return audit;
+    }
+
+    /// <summary>
+    /// The audit chain of the agentcrm.db at <paramref name="path"/> checked read-only, or why it could not be (not an AgentCrm
+    /// database, a copy cut short or damaged) in one sentence: what `audit verify` and `backup` check.
+    /// </summary>
+    internal static (AuditVerification? Result, string? Problem) Verify(string path, IReadOnlyList<AuditAnchor> anchors)
+    {
+        // Without the schema: a backup is checked as it is. A file with a write-ahead log beside it is in use (a running server)
+        // or was left by one: read through SQLite's read-only mode, which takes in the log. Without one (a backup, a stopped
+        // server's file) it is read as immutable: nothing is written beside it (no -shm), and a read-only folder or file
+        // (an auditor's account, a read-only mount) reads as well.
+        var live = File.Exists(path + "-wal");
+        var source = live
+            ? new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()
+            : $"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False";
+        try
+        {
+            using var connection = new SqliteConnection(source);
+            connection.Open();
+            if (!HasAuditLog(connection))
+                return (null, $"{path} holds no audit log: it is not an AgentCrm database.");
+            return (AuditLog.Verify(connection, anchors), null);
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is 11 or 26)
+        {
+            // SQLITE_CORRUPT, SQLITE_NOTADB: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).
+            var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";
+            return (null, $"{path} is not a whole SQLite database ({ex.Message.TrimEnd('.')}){journal}: a copy cut short or damaged. Throw it away (with any -journal) and take the backup again, or verify another copy.");
+        }
     }
 
     private static bool HasAuditLog(SqliteConnection connection)

@@ -29,6 +29,18 @@ internal static class CliHost
     }
 
     /// <summary>
+    /// The folder the knowledge files (knowledge-catalog.db, knowledge.db) are kept in, as the server's start puts them:
+    /// Knowledge:DataDirectory, or the data directory while that is left at its default.
+    /// </summary>
+    public static string KnowledgeDirectory(ParseResult parse)
+    {
+        var configuration = Configuration(parse);
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var knowledge = configuration.GetSection(Knowledge.Options.KnowledgeOptions.SectionName).Get<Knowledge.Options.KnowledgeOptions>() ?? new Knowledge.Options.KnowledgeOptions();
+        return Path.GetFullPath(knowledge.DataDirectory == Knowledge.Options.KnowledgeOptions.DefaultDataDirectory ? storage.DataDirectory : knowledge.DataDirectory);
+    }
+
+    /// <summary>
     /// The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment variables),
     /// --data only when given, its settings checked: a verb works on the directory the server would, and refuses what it refuses.
     /// </summary>

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Text.Json;
+using AgentCrm.Knowledge.Options;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Cli;
+
+/// <summary>
+/// `agentcrm backup --to FOLDER`: a consistent copy of each database file, safe while the server runs. Each is written with
+/// <c>VACUUM INTO</c> (one read transaction: a snapshot of what was committed when it began, whatever the server writes
+/// meanwhile) — SQLite's online backup (<c>sqlite3 .backup</c>) restarts whenever another connection writes, and on a server
+/// taking steady writes never finishes. Each copy gets a temporary name until it is whole and checked, so no file under its
+/// final name is ever partial.
+/// </summary>
+internal static class BackupCommand
+{
+    /// <summary>What a copy is called until it is whole, synced and checked.</summary>
+    internal const string PartialSuffix = ".partial";
+
+    public static Command Create()
+    {
+        var to = new Option<string>("--to") { Description = "An empty or new folder to write the copies into (agentcrm.db, knowledge-catalog.db, knowledge.db).", Required = true };
+        var backup = new Command("backup", "Copy the data directory's databases into an empty folder, consistently, also while the server runs; each copy is checked as `audit verify` checks it.") { to };
+        backup.SetAction((p, ct) => Task.FromResult(Run(p, p.GetValue(to)!, ct)));
+        return backup;
+    }
+
+    private static int Run(ParseResult parse, string to, CancellationToken cancellationToken)
+    {
+        var database = CliHost.DatabasePath(parse);
+        var dataDirectory = Path.GetDirectoryName(database)!;
+        var knowledge = CliHost.KnowledgeDirectory(parse);
+        if (string.IsNullOrWhiteSpace(to))
+            return AgentCrmCli.Usage("--to: give a folder to write the backup into.", "agentcrm backup");
+        var folder = Path.GetFullPath(to);
+        if (File.Exists(folder))
+            return AgentCrmCli.Fail($"--to: {folder} is a file; give an empty or new folder.");
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } held)
+            return AgentCrmCli.Fail(held.Any(IsBackupFile)
+                ? $"--to: {folder} holds a backup already ({string.Join(", ", held.Take(5))}); give an empty or new folder"
+                    + (held.Any(h => h!.EndsWith(PartialSuffix, StringComparison.Ordinal)) ? $" (a {PartialSuffix} file is what an interrupted backup leaves: throw that folder away)." : ".")
+                : $"--to: {folder} is not empty ({string.Join(", ", held.Take(5))}{(held.Count > 5 ? ", …" : "")}); give an empty or new folder.");
+        if (!File.Exists(database))
+            return AgentCrmCli.Fail($"no agentcrm.db in {dataDirectory}: nothing to back up (give the data directory with --data).");
+        // agentcrm.db first: a knowledge change made between two copies is then in the catalog's copy without its audit record,
+        // which the restored server records again at start (system:recovered), never the other way round.
+        var sources = new List<(string Name, string Path)>
+        {
+            ("agentcrm.db", database),
+            (KnowledgeOptions.CatalogFileName, Path.Combine(knowledge, KnowledgeOptions.CatalogFileName)),
+            (KnowledgeOptions.EmbeddedStoreFileName, Path.Combine(knowledge, KnowledgeOptions.EmbeddedStoreFileName)),
+        };
+        Directory.CreateDirectory(folder);
+        var copies = new List<BackupFile>();
+        foreach (var (name, source) in sources)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!File.Exists(source))
+            {
+                // knowledge.db under Knowledge:Provider=Qdrant, or knowledge files never written yet.
+                copies.Add(new BackupFile(name, source, null, $"none in {Path.GetDirectoryName(source)}: nothing to copy"));
+                continue;
+            }
+            var target = Path.Combine(folder, name);
+            var partial = target + PartialSuffix;
+            try
+            {
+                Copy(source, partial);
+                var (check, problem, records, head) = name == "agentcrm.db" ? CheckAudit(partial) : CheckIntegrity(partial);
+                if (problem is not null)
+                    return AgentCrmCli.Fail($"the copy of {source} fails its check ({problem}); the backup in {folder} is incomplete: throw the folder away and take it again.");
+                File.Move(partial, target);
+                copies.Add(new BackupFile(name, source, new FileInfo(target).Length, check, records, head));
+            }
+            finally
+            {
+                File.Delete(partial);
+            }
+        }
+        if (parse.GetValue(AgentCrmCli.Json))
+            Console.WriteLine(JsonSerializer.Serialize(new { folder, files = copies }, AgentCrmCli.JsonOutput));
+        else
+            foreach (var copy in copies)
+                Console.WriteLine(copy.Bytes is { } bytes
+                    ? $"{Path.Combine(folder, copy.Name)}: {bytes.ToString("N0", System.Globalization.CultureInfo.CurrentCulture)} bytes, {copy.Check}"
+                    : $"{copy.Name}: {copy.Check}");
+        return 0;
+    }
+
+    /// <summary>A backup's own files, whole or left by an interrupted backup: the folder is not to be written into again.</summary>
+    private static bool IsBackupFile(string? name) =>
+        name is not null && (name.StartsWith("agentcrm.db", StringComparison.Ordinal) || name.StartsWith("knowledge", StringComparison.Ordinal));
+
+    /// <summary>
+    /// <c>VACUUM INTO</c> from a read-only connection (nothing is written to the data directory; a running server's log is
+    /// read through its -shm), then the copy synced to disk before it is checked and renamed.
+    /// </summary>
+    private static void Copy(string source, string target)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = source,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        using (connection)
+        {
+            connection.Open();
+            using var vacuum = connection.CreateCommand();
+            vacuum.CommandText = "VACUUM INTO $target";
+            vacuum.Parameters.AddWithValue("$target", target);
+            vacuum.ExecuteNonQuery();
+        }
+        using var file = new FileStream(target, FileMode.Open, FileAccess.ReadWrite);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>What `audit verify` checks: the copy holds an audit log whose chain is intact.</summary>
+    private static (string Check, string? Problem, long? Records, string? Head) CheckAudit(string path)
+    {
+        var (result, problem) = AuditCommand.Verify(path, []);
+        if (result is null)
+            return ("", problem, null, null);
+        if (!result.Ok)
+            return ("", $"the audit chain is broken at record {result.BrokenAt}: {result.Reason}", null, null);
+        return ($"audit chain intact ({Counted.Of(result.Records, "record", format: "N0")}){(result.Head is { } head ? $", head {head}" : "")}", null, result.Records, result.Head?.ToString());
+    }
+
+    /// <summary>A knowledge file holds no audit log: SQLite's own check of the whole file.</summary>
+    private static (string Check, string? Problem, long? Records, string? Head) CheckIntegrity(string path)
+    {
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA quick_check";
+            var answer = check.ExecuteScalar() as string;
+            return answer == "ok" ? ("SQLite quick_check ok", null, null, null) : ("", $"SQLite quick_check: {answer}", null, null);
+        }
+        catch (SqliteException ex)
+        {
+            return ("", ex.Message.TrimEnd('.'), null, null);
+        }
+    }
+
+    private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null);
+}

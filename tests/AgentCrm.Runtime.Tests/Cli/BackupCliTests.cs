@@ -1,0 +1,108 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.Server;
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Runtime.Tests.Cli;
+
+/// <summary>`agentcrm backup --to FOLDER`: consistent copies taken while the server takes writes, that restore and verify.</summary>
+public sealed class BackupCliTests
+{
+    private static readonly Dictionary<string, string> Quiet = new() { ["Knowledge__IngestBundled"] = "false" };
+
+    private static long CountEvents(string dir)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "agentcrm.db"), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM events";
+        return (long)count.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public async Task Backup_WhileEventsArePosted_RestoresToAServerHoldingWhatWasAcceptedBeforeIt()
+    {
+        var dir = TempDirectory.Create();
+        var created = await CliRunner.RunAsync(["keys", "create", "--role", "integrator", "--name", "feed", "--data", dir]);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var key = created.Stdout.Split('\n', StringSplitOptions.TrimEntries).First(l => l.StartsWith("acrm_", StringComparison.Ordinal));
+        // accepted: answered 202; sent: posted, answered or not (a batch in flight when the backup ends may be in it).
+        long accepted = 0, sent = 0;
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+        long before, after;
+        using (var server = ServeProcess.Start(dir, Quiet))
+        {
+            await server.WaitForReadyAsync();
+            using var client = new HttpClient { BaseAddress = server.Address };
+            client.DefaultRequestHeaders.Add("X-Api-Key", key);
+            using var stop = new CancellationTokenSource();
+            var posting = Task.Run(async () =>
+            {
+                var batch = 0;
+                while (!stop.IsCancellationRequested)
+                {
+                    Interlocked.Add(ref sent, 50);
+                    var events = Enumerable.Range(0, 50).Select(i => $$"""{"id":"e-{{batch}}-{{i}}","customerId":"c-{{i % 7}}","type":"login","occurredAt":"2026-01-01T00:00:00Z"}""");
+                    using var response = await client.PostAsync("/v1/events", new StringContent($"[{string.Join(',', events)}]", Encoding.UTF8, "application/json"));
+                    Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+                    Interlocked.Add(ref accepted, 50);
+                    batch++;
+                }
+            });
+            while (Interlocked.Read(ref accepted) < 2_000)
+                await Task.Delay(20);
+
+            before = Interlocked.Read(ref accepted);
+            var backup = await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder, "--json"]);
+            after = Interlocked.Read(ref sent);
+            var acceptedMeanwhile = Interlocked.Read(ref accepted) - before;
+            await stop.CancelAsync();
+            await posting;
+
+            Assert.True(backup.ExitCode == 0, backup.Stderr);
+            // The posts went on during the backup: it did not wait for a quiet moment.
+            Assert.True(acceptedMeanwhile > 0, $"no event was accepted while the backup ran ({before} before it)");
+            var files = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("files").EnumerateArray().ToList();
+            Assert.Equal(["agentcrm.db", "knowledge-catalog.db", "knowledge.db"], files.Select(f => f.GetProperty("name").GetString()));
+            Assert.StartsWith("audit chain intact", files[0].GetProperty("check").GetString(), StringComparison.Ordinal);
+            server.Signal(15);
+            Assert.Equal(0, await server.WaitForExitAsync());
+        }
+        // Whole files under their final names only: no partial copy, no -journal, no -wal.
+        Assert.All(Directory.GetFiles(folder).Select(Path.GetFileName), f => Assert.EndsWith(".db", f, StringComparison.Ordinal));
+
+        var restored = TempDirectory.Create();
+        foreach (var file in Directory.GetFiles(folder))
+            File.Copy(file, Path.Combine(restored, Path.GetFileName(file)));
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", restored]);
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+        using (var server = ServeProcess.Start(restored, Quiet))
+        {
+            await server.WaitForReadyAsync();
+            server.Signal(15);
+            Assert.Equal(0, await server.WaitForExitAsync());
+        }
+        var events = CountEvents(restored);
+        Assert.True(events >= before && events <= after, $"restored {events} events; {before} were accepted before the backup began, {after} sent by its end");
+        Assert.Equal(0, (await CliRunner.RunAsync(["audit", "verify", "--data", restored])).ExitCode);
+    }
+
+    [Fact]
+    public async Task Backup_IntoAFolderThatIsNotEmpty_IsRefusedWritingNothing()
+    {
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", "csm", "--name", "ann", "--data", dir])).ExitCode);
+        var folder = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder])).ExitCode);
+
+        var again = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder]));
+        Assert.Equal($"agentcrm: --to: {folder} holds a backup already (agentcrm.db); give an empty or new folder.", again);
+
+        var other = TempDirectory.Create();
+        await File.WriteAllTextAsync(Path.Combine(other, "notes.txt"), "x");
+        var notEmpty = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", other]));
+        Assert.Equal($"agentcrm: --to: {other} is not empty (notes.txt); give an empty or new folder.", notEmpty);
+        Assert.Equal(["notes.txt"], Directory.GetFiles(other).Select(Path.GetFileName));
+    }
+}
