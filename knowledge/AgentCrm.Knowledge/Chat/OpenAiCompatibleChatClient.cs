@@ -96,5 +96,5 @@ public sealed class OpenAiCompatibleChatClient : IChatClient
     {
     }
 
-    private static string Shorten(string s) => OpenAiCompatibleHttp.Shorten(s);
+    private string Shorten(string s) => OpenAiCompatibleHttp.Quoted(s, _options.ApiKey);
 }

@@ -50,7 +50,7 @@ public sealed class HttpEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         var body = new JsonObject { ["model"] = _options.Model, ["input"] = new JsonArray(inputs.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) };
         var (status, text) = await OpenAiCompatibleHttp.PostAsync(_http, _pipeline, _options.Endpoint!, "embeddings", _options.ApiKey, body, cancellationToken);
         if ((int)status is < 200 or > 299)
-            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)status}: {OpenAiCompatibleHttp.Shorten(text)}", statusCode: status);
+            throw new EmbeddingServiceException($"The embeddings endpoint answered {(int)status}: {OpenAiCompatibleHttp.Quoted(text, _options.ApiKey)}", statusCode: status);
         var vectors = new float[inputs.Count][];
         try
         {

@@ -34,5 +34,17 @@ internal static class OpenAiCompatibleHttp
         return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
-    public static string Shorten(string s) => s.Length <= 200 ? s : s[..200] + "…";
+    /// <summary>The most of a provider's answer an exception message (and so the log) quotes.</summary>
+    public const int MaxQuoted = 200;
+
+    /// <summary>
+    /// A provider's answer as an exception message (and so the log) may quote it: <paramref name="apiKey"/>, the key sent,
+    /// replaced wherever the answer echoes it (a provider's 401 may quote the Authorization header), then cut to <see cref="MaxQuoted"/>.
+    /// </summary>
+    public static string Quoted(string text, string? apiKey)
+    {
+        if (!string.IsNullOrEmpty(apiKey))
+            text = text.Replace(apiKey, "[key not shown]", StringComparison.Ordinal);
+        return text.Length <= MaxQuoted ? text : text[..MaxQuoted] + "…";
+    }
 }
