@@ -37,7 +37,7 @@ public sealed class ChatModelOptionsValidator : IValidateOptions<ChatModelOption
         if (o.Enabled && string.IsNullOrWhiteSpace(o.Model))
             failures.Add("Models:Chat:Model must name the model.");
         if (o.Timeout <= TimeSpan.Zero || o.Timeout > ChatModelOptions.MaxTimeout)
-            failures.Add("Models:Chat:Timeout must be between 0 and 5 minutes.");
+            failures.Add($"Models:Chat:Timeout must be more than 00:00:00 and at most {ChatModelOptions.MaxTimeout:c}.");
         if (o.MaxRetries is < 0 or > 10)
             failures.Add("Models:Chat:MaxRetries must be between 0 and 10.");
         if (o.BreakDuration < TimeSpan.FromSeconds(1))

@@ -61,7 +61,7 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
     /// The data directory (full path) and the file that stands where it, or a folder above it, would be (--data /etc/passwd); null when none
     /// does. Told as that at start, before the directory is created: creating it would fail saying the file "already exists".
     /// </summary>
-    private static (string Directory, string File)? FileInTheWay(string directory)
+    public static (string Directory, string File)? FileInTheWay(string directory)
     {
         string full;
         try

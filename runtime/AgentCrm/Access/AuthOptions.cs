@@ -32,10 +32,14 @@ public sealed class JwtOptions
     public List<string> PublicKeysPem { get; set; } = [];
 
     /// <summary>The claim holding the role (one of the five roles).</summary>
-    public string RoleClaim { get; set; } = "role";
+    public string RoleClaim { get; set; } = DefaultRoleClaim;
+
+    public const string DefaultRoleClaim = "role";
 
     /// <summary>The claim naming the caller (for a CSM: the CSM id that accounts are assigned to).</summary>
-    public string NameClaim { get; set; } = "sub";
+    public string NameClaim { get; set; } = DefaultNameClaim;
+
+    public const string DefaultNameClaim = "sub";
 
     /// <summary>Tolerance for a token's exp and nbf against this server's clock.</summary>
     public int ClockSkewSeconds { get; set; } = 60;

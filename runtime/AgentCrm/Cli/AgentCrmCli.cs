@@ -169,11 +169,11 @@ public static class AgentCrmCli
         catch (AggregateException ex) when (ex.InnerExceptions.All(e => e is Microsoft.Extensions.Options.OptionsValidationException))
         {
             // Distinct: an options type validated on start by two registrations (Storage) would tell each problem twice.
-            return Fail("invalid configuration: " + string.Join(" ", ex.InnerExceptions.SelectMany(e => ((Microsoft.Extensions.Options.OptionsValidationException)e).Failures).Distinct()));
+            return Fail(InvalidConfiguration(ex.InnerExceptions.SelectMany(e => ((Microsoft.Extensions.Options.OptionsValidationException)e).Failures), result));
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
-            return Fail("invalid configuration: " + string.Join(" ", ex.Failures.Distinct()));
+            return Fail(InvalidConfiguration(ex.Failures, result));
         }
         catch (InvalidDataException ex) when (ex.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal))
         {
@@ -189,6 +189,13 @@ public static class AgentCrmCli
             // Never a stack trace to the user: the message, and the exception type for a bug report.
             return Fail($"{ex.Message} ({ex.GetType().Name})");
         }
+    }
+
+    /// <summary>The line for settings the options validators refused: each failure once, with the value it refused (<see cref="Server.SettingsChecker.WithRefusedValue"/>).</summary>
+    private static string InvalidConfiguration(IEnumerable<string> failures, ParseResult parse)
+    {
+        var configuration = CliHost.ConfigurationAsGiven(parse);
+        return "invalid configuration: " + string.Join(" ", failures.Distinct().Select(f => Server.SettingsChecker.WithRefusedValue(f, configuration)));
     }
 
     /// <summary>A failure whose message says it all to the user, in one line (the verb was refused, or a file named was wrong).</summary>

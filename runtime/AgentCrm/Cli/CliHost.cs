@@ -53,6 +53,21 @@ internal static class CliHost
         return configuration;
     }
 
+    /// <summary>The configuration as <see cref="Configuration"/> reads it, unchecked (to quote what a setting was given), or null when it cannot be read.</summary>
+    internal static IConfigurationRoot? ConfigurationAsGiven(ParseResult parse)
+    {
+        try
+        {
+            var builder = new ConfigurationBuilder();
+            AgentCrmServer.AddConfiguration(builder, AgentCrmServer.EnvironmentName, [], AgentCrmCli.StorageOverrides(parse), reloadOnChange: false);
+            return builder.Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException)
+        {
+            return null;
+        }
+    }
+
     // knowledge: the verb reads or writes the knowledge store (the knowledge verbs), so a store still empty gets the bundled
     // documents first, as the server's start does. Other verbs do not touch it: a key can be made while Qdrant is down.
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<IServiceProvider, CancellationToken, Task<int>> action, bool knowledge = false)

@@ -84,7 +84,19 @@ public static class SettingsChecker
 
     /// <summary>Directory settings that may be left out but not set empty.</summary>
     private const string StorageDirectory = "Storage:DataDirectory";
-    private static readonly string[] Directories = [StorageDirectory, "Knowledge:DataDirectory"];
+    private const string KnowledgeDirectory = "Knowledge:DataDirectory";
+    private static readonly string[] Directories = [StorageDirectory, KnowledgeDirectory];
+
+    /// <summary>
+    /// Text settings that may be left out but not set empty (<c>Auth__Jwt__RoleClaim=</c>), and their defaults: empty, every JWT
+    /// was refused for lacking a '' claim, and every document had no language.
+    /// </summary>
+    private static readonly IReadOnlyDictionary<string, string> NonEmptyTexts = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Auth:Jwt:RoleClaim"] = Access.JwtOptions.DefaultRoleClaim,
+        ["Auth:Jwt:NameClaim"] = Access.JwtOptions.DefaultNameClaim,
+        ["Knowledge:DefaultDocumentLanguage"] = Knowledge.Options.KnowledgeOptions.DefaultLanguage,
+    };
 
     /// <summary>What a date setting looks like (Intake:Earliest).</summary>
     public const string DateForm = "a date such as 2020-01-01 or 2020-01-01T00:00:00Z (UTC unless an offset is given)";
@@ -120,6 +132,15 @@ public static class SettingsChecker
                     // The CLI's --data sets it (`--data ''`): named as the other data directory messages name it.
                     ? $"{key} (--data): an empty value is not valid; it takes a folder path (leave --data and the setting out for the default)."
                     : $"{key}: an empty value is not valid; it takes a folder path (leave the setting out for the default).");
+        // Storage:DataDirectory's own validator tells a file in its way; the knowledge one is told the same, before anything is
+        // created (else agentcrm.db was made first, and the start failed saying the file "already exists").
+        if (configuration[KnowledgeDirectory] is { } knowledge && !string.IsNullOrWhiteSpace(knowledge)
+            && Storage.StorageOptionsValidator.FileInTheWay(knowledge) is ({ } full, { } file))
+            problems.Add($"{KnowledgeDirectory}: {(full == file ? "" : $"cannot create the knowledge directory {full}: ")}{file} is a file, not a directory; "
+                + "choose a directory, or a path where one can be created (leave the setting out to keep the knowledge files in the data directory).");
+        foreach (var (key, defaultValue) in NonEmptyTexts)
+            if (configuration[key] is { } text && string.IsNullOrWhiteSpace(text))
+                problems.Add($"{key}: an empty value is not valid; it takes a text value (leave the setting out for the default, '{defaultValue}').");
         return problems;
     }
 
@@ -215,6 +236,22 @@ public static class SettingsChecker
             if (ParseDate(text) is null)
                 problems.Add($"{path}: '{value}' is not valid; it takes {DateForm}.");
         }
+    }
+
+    /// <summary>
+    /// An options validator's failure as the start tells it: one that words a rule ("Auth:Burst must be at least 1.") without the
+    /// value it refused gets that value as configured, "(got '0')", quoted as every other refusal quotes it (a secret's is not
+    /// shown); a failure that already shows it, or whose key holds no value of its own (a default), is told as it is.
+    /// </summary>
+    public static string WithRefusedValue(string failure, IConfiguration? configuration)
+    {
+        var rule = System.Text.RegularExpressions.Regex.Match(failure, @"^(?<key>[A-Za-z]+(?::[A-Za-z]+)+) must ");
+        if (!rule.Success || failure.Contains("(got ", StringComparison.Ordinal) || configuration is null)
+            return failure;
+        var key = rule.Groups["key"].Value;
+        if (configuration.GetSection(key) is not { Value: { } value } section || section.GetChildren().Any())
+            return failure;
+        return $"{failure.TrimEnd().TrimEnd('.')} (got {Shown(key, value)}).";
     }
 
     /// <summary>The longest <paramref name="path"/> may be (<see cref="MaxTimes"/>, else <see cref="DefaultMaxTime"/>).</summary>
