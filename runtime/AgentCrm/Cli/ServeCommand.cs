@@ -55,6 +55,15 @@ internal static class ServeCommand
             return AgentCrmCli.Fail("invalid configuration: " + problem);
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app, json);
+        // A mistyped --data would otherwise start an empty server as if it were the real one: said once it has started, on
+        // stderr, as the other verbs say it (the database and its folder are made by the start).
+        var database = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Storage.StorageOptions>>().Value.DatabasePath;
+        var directory = Path.GetDirectoryName(database)!;
+        var folderWasThere = Directory.Exists(directory);
+        if (!File.Exists(database))
+            app.Lifetime.ApplicationStarted.Register(() => Console.Error.WriteLine(folderWasThere
+                ? $"agentcrm: started a new data directory in {directory} (it held no agentcrm.db)"
+                : $"agentcrm: created a new data directory at {directory} (there was none)"));
         try
         {
             await app.RunAsync(cancellationToken);

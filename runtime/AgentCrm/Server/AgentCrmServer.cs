@@ -127,7 +127,8 @@ public static class AgentCrmServer
         });
 
         var app = builder.Build();
-        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AgentCrm.Server").LogInformation("agentcrm {Version} (data format {Format}), data directory {DataDirectory}",
+        // A category of its own, so that a log kept at Warning can keep this line alone (README, Serilog:MinimumLevel).
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartCategory).LogInformation("agentcrm {Version} (data format {Format}), data directory {DataDirectory}",
             BuildVersion, ServerSchema.FormatVersion, Path.GetFullPath(app.Configuration["Storage:DataDirectory"] ?? Storage.StorageOptions.DefaultDataDirectory));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -213,6 +214,9 @@ public static class AgentCrmServer
         Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } aspnet ? aspnet
         : Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") is { Length: > 0 } dotnet ? dotnet
         : Environments.Production;
+
+    /// <summary>The category of the first log line (the build, the data format, the data directory).</summary>
+    internal const string StartCategory = "AgentCrm.Server.Start";
 
     /// <summary>A Text log line: <c>[2026-12-03T17:42:00.123Z INF] Source: message traceId=…</c>.</summary>
     internal const string TextTemplate = "[{Timestamp:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} {Level:u3}] {SourceContext}: {Message:lj}{TraceIdText:l}{NewLine}{Exception}";
