@@ -8,9 +8,13 @@ namespace AgentCrm.Runtime.Tests.Server;
 /// </summary>
 public sealed class StartRefusalTests
 {
-    private static Task<CliResult> ServeAsync(string dir, Dictionary<string, string> environment) =>
-        CliRunner.RunAsync(["serve", "--data", dir, "--urls", $"http://127.0.0.1:{ServeProcess.FreePort()}"],
-            new Dictionary<string, string>(environment) { ["Knowledge__IngestBundled"] = "false" }, TimeSpan.FromSeconds(60));
+    /// <summary>serve as a process that is killed if it has not exited within 60 s (a start that is not refused keeps running).</summary>
+    private static async Task<CliResult> ServeAsync(string dir, Dictionary<string, string> environment)
+    {
+        using var server = ServeProcess.Start(dir, new Dictionary<string, string>(environment) { ["Knowledge__IngestBundled"] = "false" });
+        var code = await server.WaitForExitAsync();
+        return new CliResult(code, server.Stdout, server.Stderr);
+    }
 
     [Theory]
     [InlineData("Auth__Jwt__RoleClaim", "Auth:Jwt:RoleClaim", "role")]
