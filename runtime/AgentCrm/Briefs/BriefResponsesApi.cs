@@ -31,17 +31,17 @@ public static class BriefResponsesApi
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Acknowledge(
-        string id, BriefStore briefs, BriefResponseStore responses, AccountAssignments accounts, HttpContext context)
+        string id, BriefStore briefs, BriefDisclosure disclosure, BriefResponseStore responses, AccountAssignments accounts, HttpContext context)
     {
         var caller = Caller.From(context.User);
         if (Respondable(id, briefs, accounts, caller, out var brief) is { } refused)
             return refused;
         var response = await responses.AcknowledgeAsync(brief, caller);
-        return TypedResults.Ok(BriefStore.AsSeenBy(brief, caller) with { MyResponse = response });
+        return TypedResults.Ok(disclosure.AsSeenBy(brief, caller) with { MyResponse = response });
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Feedback(
-        string id, HttpRequest request, BriefStore briefs, BriefResponseStore responses, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
+        string id, HttpRequest request, BriefStore briefs, BriefDisclosure disclosure, BriefResponseStore responses, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonBody.ReadAsync<FeedbackRequest>(request, 16 * 1024, cancellationToken);
         if (error is not null)
@@ -59,7 +59,7 @@ public static class BriefResponsesApi
         // Not the request's token: once the write is queued it is recorded whether or not the client stays to hear it.
         var note = string.IsNullOrWhiteSpace(body!.Note) ? null : body.Note;
         var response = await responses.FeedbackAsync(brief, caller, body.Useful!.Value, note);
-        return TypedResults.Ok(BriefStore.AsSeenBy(brief, caller) with { MyResponse = response });
+        return TypedResults.Ok(disclosure.AsSeenBy(brief, caller) with { MyResponse = response });
     }
 
     /// <summary>

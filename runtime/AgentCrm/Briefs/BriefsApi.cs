@@ -40,12 +40,12 @@ public static class BriefsApi
         return group;
     }
 
-    public static Results<Ok<Brief>, ProblemHttpResult> GetBrief(string id, BriefStore store, BriefResponseStore responses, AccountAssignments accounts, HttpContext context)
+    public static Results<Ok<Brief>, ProblemHttpResult> GetBrief(string id, BriefStore store, BriefDisclosure disclosure, BriefResponseStore responses, AccountAssignments accounts, HttpContext context)
     {
         if (store.Get(id) is not { } b)
             return Problems.NotFound($"No brief '{id}'.");
         var caller = Caller.From(context.User);
-        return Refusal(id, b, caller, accounts) is { } refused ? refused : TypedResults.Ok(responses.WithResponse(BriefStore.AsSeenBy(b, caller), caller));
+        return Refusal(id, b, caller, accounts) is { } refused ? refused : TypedResults.Ok(responses.WithResponse(disclosure.AsSeenBy(b, caller), caller));
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public static class BriefsApi
     /// cannot set it; the header wins, as an EventSource reconnects with the header and its first URL), is first sent what
     /// it missed, then the live briefs, none twice and none skipped at the seam; an id it cannot place, <c>event: resync</c>.
     /// </summary>
-    public static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(BriefStore store, AccountAssignments accounts, Credentials credentials,
+    public static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(BriefStore store, BriefDisclosure disclosure, AccountAssignments accounts, Credentials credentials,
         StreamSlots slots, IOptions<AuthOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, SqliteDatabase database, BriefStreamEpochs epochs, HttpContext context,
         string? lastEventId, CancellationToken cancellationToken)
     {
@@ -153,7 +153,7 @@ public static class BriefsApi
         {
             { Overflow: { } overflow } => new SseItem<object>(overflow, "overflow") { EventId = epochs.EventId(item.Position) },
             { Brief: { } b } when BriefStore.IsVisible(b, caller, accounts) =>
-                new SseItem<object>(BriefStore.AsSeenBy(b, caller), "brief") { EventId = epochs.EventId(item.Position) },
+                new SseItem<object>(disclosure.AsSeenBy(b, caller), "brief") { EventId = epochs.EventId(item.Position) },
             _ => null,
         };
     }
@@ -225,7 +225,7 @@ public static class BriefsApi
         }
     }
 
-    public static Results<Ok<BriefPage>, ProblemHttpResult> List(BriefStore store, BriefResponseStore responses, AccountAssignments accounts, HttpContext context,
+    public static Results<Ok<BriefPage>, ProblemHttpResult> List(BriefStore store, BriefDisclosure disclosure, BriefResponseStore responses, AccountAssignments accounts, HttpContext context,
         string? customerId, string? agentId, string? scenario, [OpenApiValues(typeof(BriefStatus))] string? status, string? since,
         [OpenApiValues("true", "false")] string? acknowledged, string? limit, string? cursor)
     {
@@ -258,20 +258,22 @@ public static class BriefsApi
             var refused = $"Customer '{customerId}' is not one of your accounts.";
             return Problems.Validation(new Dictionary<string, string[]> { ["customerId"] = [refused] }, StatusCodes.Status403Forbidden, refused);
         }
-        return TypedResults.Ok(responses.WithResponses(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
+        return TypedResults.Ok(responses.WithResponses(disclosure.AsConsented(store.Query(new BriefQuery(customerId, agentId, scenario, parsedStatus, parsedSince, take, after)
         {
             VisibleTo = caller,
             Acknowledged = parsedAcknowledged,
-        }), caller));
+        })), caller));
     }
 
-    public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, EventStore events, AccountAssignments accounts,
+    public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, BriefDisclosure disclosure, EventStore events, AccountAssignments accounts,
         ConsentStore consent, AgentRegistry registry, TimeProvider time, HttpContext context)
     {
-        if (briefs.Get(id) is not { } b)
+        if (briefs.Get(id) is not { } stored)
             return Problems.NotFound($"No brief '{id}'.");
-        if (Refusal(id, b, Caller.From(context.User), accounts) is { } refused)
+        if (Refusal(id, stored, Caller.From(context.User), accounts) is { } refused)
             return refused;
+        // The snapshot fields and reasons as the consent in force now lets them name the customer, as the brief itself reads.
+        var b = disclosure.AsConsented(stored);
         // The events the reasons cite, which the agent read through fields its consent allowed. Not the triggering event as
         // such: an agent runs on every event type it subscribes to, so the trigger may hold data the customer withholds for
         // the agent's purpose (an NPS score and comment for an agent allowed only usage); its id is in triggerEventId.

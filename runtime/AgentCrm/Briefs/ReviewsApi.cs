@@ -56,7 +56,7 @@ public static partial class ReviewsApi
     /// (<c>pendingReview</c>, which wait on a reviewer) or the delivered ones still inside their veto window
     /// (<c>delivered</c>): held briefs sat behind pages of delivered ones. A cursor keeps its place under either filter.
     /// </summary>
-    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, string? status, string? limit, string? cursor)
+    public static Results<Ok<BriefPage>, ProblemHttpResult> Queue(BriefStore store, BriefDisclosure disclosure, string? status, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         BriefStatus? only = status switch
@@ -69,11 +69,11 @@ public static partial class ReviewsApi
         if (status is not null && only is null)
             errors["status"] = [$"Unknown status '{status}'; the queue holds pendingReview (held for review) and delivered (inside the veto window) briefs."];
         var (take, after) = Paging.Read(limit, cursor, Paging.Reviews, errors);
-        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(store.ReviewQueue(take, after, only));
+        return errors.Count > 0 ? Problems.Validation(errors) : TypedResults.Ok(disclosure.AsConsented(store.ReviewQueue(take, after, only)));
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Veto(
-        string id, HttpRequest request, BriefStore store, AutoSuspension suspension, HttpContext context, CancellationToken cancellationToken)
+        string id, HttpRequest request, BriefStore store, BriefDisclosure disclosure, AutoSuspension suspension, HttpContext context, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonBody.ReadAsync<VetoRequest>(request, 64 * 1024, cancellationToken);
         if (error is not null)
@@ -87,22 +87,22 @@ public static partial class ReviewsApi
             errors["note"] = [$"note is at most {MaxNoteLength} characters."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Veto, Caller.From(context.User).AuditActor, body!.Reason, body.Note, body.CorrectLabel), store, suspension);
+        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Veto, Caller.From(context.User).AuditActor, body!.Reason, body.Note, body.CorrectLabel), store, disclosure, suspension);
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Approve(
-        string id, HttpRequest request, BriefStore store, AutoSuspension suspension, HttpContext context, CancellationToken cancellationToken)
+        string id, HttpRequest request, BriefStore store, BriefDisclosure disclosure, AutoSuspension suspension, HttpContext context, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonBody.ReadAsync<ApproveRequest>(request, 64 * 1024, cancellationToken);
         if (error is not null)
             return error;
         if (body?.Note is { Length: > MaxNoteLength })
             return Problems.Validation(new Dictionary<string, string[]> { ["note"] = [$"note is at most {MaxNoteLength} characters."] });
-        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Approve, Caller.From(context.User).AuditActor, null, body?.Note, null), store, suspension);
+        return await ApplyAsync(id, new ReviewRequest(ReviewVerdict.Approve, Caller.From(context.User).AuditActor, null, body?.Note, null), store, disclosure, suspension);
     }
 
     private static async Task<Results<Ok<Brief>, ProblemHttpResult>> ApplyAsync(
-        string id, ReviewRequest request, BriefStore store, AutoSuspension suspension)
+        string id, ReviewRequest request, BriefStore store, BriefDisclosure disclosure, AutoSuspension suspension)
     {
         // Not the request's token: a verdict is stored whether or not its client stays to hear it, and so the veto rate it
         // raises must be checked too (a client that went away used to leave the version running past its limit until the next veto).
@@ -113,7 +113,7 @@ public static partial class ReviewsApi
             return Problems.Conflict(outcome.Conflict);
         if (outcome.Changed && request.Verdict == ReviewVerdict.Veto)
             await suspension.CheckAsync(outcome.Brief.AgentId, outcome.Brief.AgentVersion, CancellationToken.None);
-        return TypedResults.Ok(outcome.Brief);
+        return TypedResults.Ok(disclosure.AsConsented(outcome.Brief));
     }
 }
 

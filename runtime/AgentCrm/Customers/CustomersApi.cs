@@ -38,7 +38,7 @@ public static class CustomersApi
     }
 
     public static async Task<Results<Ok<CustomerView>, ProblemHttpResult>> GetCustomer(
-        string id, IActorHost host, BriefStore briefs, BriefResponseStore responses, ConsentStore consent, AccountAssignments accounts, HttpContext context,
+        string id, IActorHost host, BriefStore briefs, BriefDisclosure disclosure, BriefResponseStore responses, ConsentStore consent, AccountAssignments accounts, HttpContext context,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
@@ -52,7 +52,7 @@ public static class CustomersApi
         // A customer known only by the consent recorded for it: that consent can be read before its first event.
         if (snapshot is null && !consentInForce.Explicit)
             return Problems.NotFound($"No events have been processed for customer '{id}', and no consent is recorded for it.");
-        var open = responses.WithResponses(briefs.Query(new BriefQuery(id, null, null, null, null, BriefsApi.MaxLimit, null) { VisibleTo = caller }), caller).Items
+        var open = responses.WithResponses(disclosure.AsConsented(briefs.Query(new BriefQuery(id, null, null, null, null, BriefsApi.MaxLimit, null) { VisibleTo = caller })), caller).Items
             .Where(b => b.Status is BriefStatus.Delivered or BriefStatus.PendingReview).ToList();
         return TypedResults.Ok(new CustomerView(id, snapshot?.AsOf, snapshot?.Fields ?? new Dictionary<string, SnapshotField>(), consentInForce, open));
     }

@@ -301,6 +301,7 @@ public static class AgentCrmServer
         builder.Services.AddSingleton<AgentRegistry>();
         builder.Services.AddSingleton<BriefComposer>();
         builder.Services.AddSingleton<BriefStore>();
+        builder.Services.AddSingleton<BriefDisclosure>();
         builder.Services.AddSingleton<BriefResponseStore>();
         builder.Services.AddSingleton<AssessmentAudit>();
         builder.Services.AddSingleton<ConsentStore>();

@@ -33,6 +33,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     private readonly WebhookStore _store;
     private readonly BriefStore _briefs;
+    private readonly BriefDisclosure _disclosure;
     private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
@@ -43,10 +44,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly Counter<long> _disablements;
     private readonly Histogram<double> _duration;
 
-    public WebhookDispatcher(WebhookStore store, BriefStore briefs, IOptions<WebhookOptions> options, TimeProvider time, IMeterFactory meters, ILogger<WebhookDispatcher> logger)
+    public WebhookDispatcher(WebhookStore store, BriefStore briefs, BriefDisclosure disclosure, IOptions<WebhookOptions> options, TimeProvider time, IMeterFactory meters, ILogger<WebhookDispatcher> logger)
     {
         _store = store;
         _briefs = briefs;
+        _disclosure = disclosure;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -218,7 +220,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         // The same for every attempt, after a restart too; the record's hash keeps it unique should a restored backup reuse the seq.
         var deliveryId = $"{hook.Id}-{change.Seq.ToString(CultureInfo.InvariantCulture)}-{change.Hash[..12]}";
-        byte[]? body = null;
+        Brief? brief = null;
         while (!ct.IsCancellationRequested)
         {
             // The CSM's accounts are checked as each attempt is sent, not when the batch was read (README), and the brief
@@ -228,7 +230,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
             // The secrets as they are now: a rotation (this server's or the CLI's) signs the next attempt, not the next batch.
             if (_store.Get(hook.Id) is not { } signing)
                 return null;
-            body ??= Payload(deliveryId, hook.Id, current);
+            brief ??= BriefStore.AsSeenBy(JsonSerializer.Deserialize<Brief>(current.BriefJson, BriefStore.Json)!, CsmView);
+            // Named as the customer's consent allows now, at each attempt: a withdrawal during a retry's backoff keeps the name out.
+            var body = Payload(deliveryId, hook.Id, current, _disclosure.AsConsented(brief));
             var started = Stopwatch.GetTimestamp();
             var error = await SendAsync(signing, deliveryId, change.Type, body, ct);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -285,12 +289,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
         return TimeSpan.FromTicks((long)(ticks * (0.5 + jitter / 2)));
     }
 
-    /// <summary>The request body: the same bytes for every attempt of this change in this process.</summary>
-    private static byte[] Payload(string deliveryId, string hookId, WebhookChange change)
-    {
-        var brief = BriefStore.AsSeenBy(JsonSerializer.Deserialize<Brief>(change.BriefJson, BriefStore.Json)!, CsmView);
-        return JsonSerializer.SerializeToUtf8Bytes(new WebhookPayload(deliveryId, change.Type, change.At, hookId, change.Seq, brief), BriefStore.Json);
-    }
+    /// <summary>
+    /// The request body: the brief as first read for this change in this process, so the same bytes for every attempt
+    /// unless the customer's consent changed meanwhile (<see cref="BriefDisclosure"/>).
+    /// </summary>
+    private static byte[] Payload(string deliveryId, string hookId, WebhookChange change, Brief brief) =>
+        JsonSerializer.SerializeToUtf8Bytes(new WebhookPayload(deliveryId, change.Type, change.At, hookId, change.Seq, brief), BriefStore.Json);
 
     /// <summary>One attempt: null when the receiver answered 2xx, else why it failed.</summary>
     private async Task<string?> SendAsync(WebhookRecord hook, string deliveryId, string type, byte[] body, CancellationToken ct)
@@ -452,5 +456,5 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private partial void LogSyncFailed(Exception ex);
 }
 
-/// <summary>What a receiver gets: a delivery id stable across retries (dedupe on it), the event, and the brief as a CSM reads it.</summary>
+/// <summary>What a receiver gets: a delivery id stable across retries (dedupe on it), the event, and the brief as a CSM reads it when it is sent.</summary>
 public sealed record WebhookPayload(string Id, string Type, DateTimeOffset OccurredAt, string WebhookId, long Sequence, Brief Brief);

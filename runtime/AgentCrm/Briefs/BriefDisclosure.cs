@@ -1,0 +1,33 @@
+using AgentCrm.Access;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Consent;
+using AgentCrm.Customers;
+
+namespace AgentCrm.Briefs;
+
+/// <summary>
+/// A brief as it may leave the server now: as the caller's role may read it (<see cref="BriefStore.AsSeenBy"/>), and
+/// naming the customer only while the customer's consent for the agent's purpose covers identity. The consent is judged
+/// when the brief is read or sent, not when it was written: a withdrawal takes the name out of every brief already
+/// stored (GET, list, stream, webhooks, the customer view, evidence, review answers), and granting identity again brings
+/// it back. The stored brief and the audit log stay as written. Consent is read from <see cref="ConsentStore"/>'s memory
+/// and the purpose from the registry's, so a page costs a few dictionary reads; a brief the consent lets name the
+/// customer is passed through as it is.
+/// </summary>
+public sealed class BriefDisclosure(ConsentStore consent, AgentRegistry registry, TimeProvider time)
+{
+    public Brief AsSeenBy(Brief brief, Caller caller) => AsConsented(BriefStore.AsSeenBy(brief, caller));
+
+    /// <summary>A page as <see cref="BriefStore.Query"/> or <see cref="BriefStore.ReviewQueue"/> read it (the role's view applied there), as consent lets it out.</summary>
+    public BriefPage AsConsented(BriefPage page) => page with { Items = [.. page.Items.Select(AsConsented)] };
+
+    /// <summary>
+    /// The brief as the customer's consent in force now lets it name them. A brief of a version this server does not know
+    /// (no purpose to judge by) names the customer only under a grant for any purpose (<c>*</c>).
+    /// </summary>
+    public Brief AsConsented(Brief brief)
+    {
+        var purpose = registry.TryFind(brief.AgentId, brief.AgentVersion)?.Manifest.Purpose ?? ConsentGrant.Any;
+        return consent.For(brief.CustomerId).Allows(purpose, BriefNaming.NameField, time.GetUtcNow()) ? brief : BriefNaming.Unnamed(brief);
+    }
+}

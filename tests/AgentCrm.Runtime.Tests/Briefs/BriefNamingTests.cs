@@ -1,0 +1,67 @@
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Briefs;
+
+namespace AgentCrm.Runtime.Tests.Briefs;
+
+/// <summary>A brief rendered without the customer's name, from what is stored (as a chat model or an agent's template may have written it).</summary>
+public sealed class BriefNamingTests
+{
+    private static Brief Stored(string? name, string headline, string body, IReadOnlyDictionary<string, object?>? inputs = null, IReadOnlyList<Reason>? reasons = null) => new()
+    {
+        Id = "brf_1",
+        CustomerId = "qa-0004",
+        CustomerName = name,
+        AgentId = "probe",
+        AgentVersion = "1.0.0",
+        ContentHash = "sha256:0",
+        Scenario = "renewal-risk",
+        Headline = headline,
+        Body = body,
+        TriggerEventId = "e-1",
+        Inputs = inputs ?? new Dictionary<string, object?>(),
+        Reasons = reasons ?? [],
+    };
+
+    [Fact]
+    public void Unnamed_TheNameInAnyCaseOrSpacing_IsReplacedByTheId_ALongerWordIsLeftAsItIs()
+    {
+        var brief = Stored("QA Co 4", "Renewal risk 0.91 for QA Co 4 — usage fell",
+            "qa  co\n4's usage fell. QA Co 40 and QA Co 4x are other customers. (QA Co 4)");
+
+        var unnamed = BriefNaming.Unnamed(brief);
+
+        Assert.Null(unnamed.CustomerName);
+        Assert.Equal("Renewal risk 0.91 for qa-0004 — usage fell", unnamed.Headline);
+        Assert.Equal("qa-0004's usage fell. QA Co 40 and QA Co 4x are other customers. (qa-0004)", unnamed.Body);
+    }
+
+    [Fact]
+    public void Unnamed_IdentityInputsAndReasonValues_AreLeftOut_OtherValuesScrubbed()
+    {
+        // As read back from SQLite: values are JSON elements.
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Acme","profile.segment":"smb","usage.last30d":3,"web.lastPage":"acme pricing"}""")!;
+        var brief = Stored("Acme", "Acme at risk", "Acme scored 0.9.", inputs,
+            [new Reason("profile.segment", "smb", 0.1, [], "Acme is small"), new Reason("usage.last30d", 3, 0.5, ["e-2"], "usage fell")]);
+
+        var unnamed = BriefNaming.Unnamed(brief);
+
+        Assert.Equal(["usage.last30d", "web.lastPage"], unnamed.Inputs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("qa-0004 pricing", unnamed.Inputs["web.lastPage"]);
+        Assert.Null(unnamed.Reasons[0].Value);
+        Assert.Equal("qa-0004 is small", unnamed.Reasons[0].Explanation);
+        Assert.Equal(3, unnamed.Reasons[1].Value);
+        Assert.Equal("qa-0004 at risk", unnamed.Headline);
+    }
+
+    [Fact]
+    public void Unnamed_ABriefWrittenWithoutAName_KeepsItsText()
+    {
+        var brief = Stored(null, "Renewal risk 0.91 for qa-0004", "qa-0004 scored 0.91.");
+
+        var unnamed = BriefNaming.Unnamed(brief);
+
+        Assert.Equal(brief.Headline, unnamed.Headline);
+        Assert.Equal(brief.Body, unnamed.Body);
+    }
+}

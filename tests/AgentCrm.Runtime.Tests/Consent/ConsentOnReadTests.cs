@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Briefs;
+using AgentCrm.Runtime.Tests.Briefs;
+using AgentCrm.Runtime.Tests.Reviews;
+using AgentCrm.Runtime.Tests.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Consent;
+
+/// <summary>
+/// Identity consent is judged when a brief is read or sent: once it is withdrawn, briefs stored with the customer's name
+/// leave the server without it by every way out (GET, list, stream, webhooks, customer view, evidence, review queue and
+/// verdict); the stored brief and the audit log stay as written, and granting identity again brings the name back.
+/// </summary>
+public sealed class ConsentOnReadTests
+{
+    private const string Customer = "qa-0004";
+    private const string Name = "QA Co 4";
+
+    private const string ProbeManifest = """
+        {"id":"probe","version":"1.0.0","kind":"probe","scenario":"renewal-risk","purpose":"customer-success",
+         "subscribes":["usage","payment","profile"],"reads":["usage.last30d","billing.paymentFailures90d"],"optionalReads":["profile.name"],
+         "threshold":0.5,"cooldownDays":0,"gate":{"minCases":1,"minPrecision":0,"minRecall":0}}
+        """;
+
+    private static readonly Dictionary<string, string?> FastWebhooks = new()
+    {
+        ["Webhooks:RetryBaseDelay"] = "00:00:00.050",
+        ["Webhooks:RetryMaxDelay"] = "00:00:00.200",
+        ["Webhooks:PollInterval"] = "00:00:00.200",
+    };
+
+    /// <summary>A server whose probe agent wrote briefs naming the customer (its consent covering identity), and the carla CSM client for that account.</summary>
+    private static async Task<(AgentCrmApp App, HttpClient Csm, List<JsonElement> Briefs)> StartWithNamedBriefsAsync(Func<AgentCrmApp, Task>? beforeEvents = null)
+    {
+        var app = await AgentCrmApp.StartAsync(settings: FastWebhooks, configure: s => s.AddSingleton<IAgentKind>(new ProbeKind()));
+        Assert.Equal(HttpStatusCode.Created, (await app.Client.PostAsync("/v1/agents", Variants.Json(ProbeManifest))).StatusCode);
+        await app.EvaluateAndPromoteAsync("probe", "1.0.0");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json($$"""{"accounts":["{{Customer}}"]}"""))).StatusCode);
+        await PutConsentAsync(app, "\"usage\",\"billing\",\"identity\"");
+        if (beforeEvents is not null)
+            await beforeEvents(app);
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([
+            Ev.Make(Customer, "profile", now.AddMinutes(-3), new { name = Name }),
+            Ev.Make(Customer, "usage", now.AddMinutes(-2), new { quantity = 10 }),
+            Ev.Make(Customer, "payment", now.AddMinutes(-1), new { status = "failed", amount = 100 }),
+        ])).StatusCode);
+        await app.WaitForProcessingAsync();
+        var csm = await app.ClientAsync("csm", "carla");
+        var briefs = await app.BriefsAsync($"&customerId={Customer}");
+        Assert.Equal(3, briefs.Count);
+        // As written: named, in the field and in the text.
+        Assert.All(briefs, b =>
+        {
+            Assert.Equal(Name, b.GetProperty("customerName").GetString());
+            Assert.Contains(Name, b.GetProperty("headline").GetString(), StringComparison.Ordinal);
+            Assert.Contains(Name, b.GetProperty("body").GetString(), StringComparison.Ordinal);
+        });
+        return (app, csm, briefs);
+    }
+
+    private static async Task PutConsentAsync(AgentCrmApp app, string categories)
+    {
+        using var response = await app.Client.PutAsync($"/v1/customers/{Customer}/consent",
+            Variants.Json($$"""{"grants":[{"purpose":"customer-success","categories":[{{categories}}]}]}"""));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The QA repro's withdrawal: every category but identity.</summary>
+    private static Task WithdrawIdentityAsync(AgentCrmApp app) => PutConsentAsync(app, "\"usage\",\"billing\",\"contract\",\"support\",\"feedback\"");
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>A brief as it left the server without the name: no customerName, the id where the name stood.</summary>
+    private static void AssertUnnamed(JsonElement brief, string where)
+    {
+        Assert.False(brief.GetRawText().Contains(Name, StringComparison.OrdinalIgnoreCase), $"{where} still names the customer: {brief}");
+        Assert.Equal(JsonValueKind.Null, brief.GetProperty("customerName").ValueKind);
+        Assert.Contains(Customer, brief.GetProperty("headline").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadingBriefs_AfterIdentityIsWithdrawn_LeavesTheNameOut_TheStoredBriefAndAuditStayAsWritten_RegrantingBringsItBack()
+    {
+        var (app, csm, briefs) = await StartWithNamedBriefsAsync();
+        await using var _ = app;
+        using var __ = csm;
+        var id = briefs[0].GetProperty("id").GetString()!;
+        var createdBefore = (await app.GetJsonAsync($"/v1/audit?subject=brief:{id}&action=brief.created")).GetProperty("items").GetRawText();
+
+        await WithdrawIdentityAsync(app);
+
+        AssertUnnamed(await GetJsonAsync(csm, $"/v1/briefs/{id}"), "GET /v1/briefs/{id}");
+        var listed = (await GetJsonAsync(csm, $"/v1/briefs?customerId={Customer}")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(3, listed.Count);
+        Assert.All(listed, b => AssertUnnamed(b, "GET /v1/briefs"));
+        var open = (await GetJsonAsync(csm, $"/v1/customers/{Customer}")).GetProperty("openBriefs").EnumerateArray().ToList();
+        Assert.Equal(3, open.Count);
+        Assert.All(open, b => AssertUnnamed(b, "the customer view's openBriefs"));
+        var evidence = await GetJsonAsync(csm, $"/v1/briefs/{id}/evidence");
+        Assert.DoesNotContain(Name, evidence.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        Assert.False(evidence.GetProperty("snapshotFields").TryGetProperty("profile.name", out var _), evidence.ToString());
+        using (var acknowledged = await csm.PostAsync($"/v1/briefs/{id}/acknowledge", null))
+            AssertUnnamed(JsonDocument.Parse(await acknowledged.Content.ReadAsStringAsync()).RootElement, "an acknowledgement's answer");
+
+        using var reviewer = await app.ClientAsync("reviewer", "rita");
+        var queue = (await GetJsonAsync(reviewer, "/v1/reviews")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(3, queue.Count);
+        Assert.All(queue, b => AssertUnnamed(b, "the review queue"));
+        using (var veto = await reviewer.PostAsync($"/v1/briefs/{id}/veto", Variants.Json("""{"reason":"wrong customer"}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
+            AssertUnnamed(JsonDocument.Parse(await veto.Content.ReadAsStringAsync()).RootElement, "a veto's answer");
+        }
+
+        // The stored brief keeps what was written, and the audit log is untouched by reading.
+        var stored = app.Services.GetRequiredService<BriefStore>().Get(id)!;
+        Assert.Equal(Name, stored.CustomerName);
+        Assert.Contains(Name, stored.Headline, StringComparison.Ordinal);
+        Assert.Equal(createdBefore, (await app.GetJsonAsync($"/v1/audit?subject=brief:{id}&action=brief.created")).GetProperty("items").GetRawText());
+        using (var verify = await app.Client.PostAsync("/v1/audit/verify", null))
+            Assert.Contains("\"ok\":true", await verify.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Identity granted again: the name is back.
+        await PutConsentAsync(app, "\"usage\",\"billing\",\"identity\"");
+        var again = await GetJsonAsync(csm, $"/v1/briefs/{id}");
+        Assert.Equal(Name, again.GetProperty("customerName").GetString());
+        Assert.Contains(Name, again.GetProperty("headline").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stream_AfterIdentityIsWithdrawn_SendsTheBriefWithoutTheName()
+    {
+        var (app, csm, briefs) = await StartWithNamedBriefsAsync();
+        await using var _ = app;
+        using var __ = csm;
+        await using var stream = await StreamEvents.OpenAsync(csm);
+        await WithdrawIdentityAsync(app);
+
+        var id = briefs[0].GetProperty("id").GetString()!;
+        using var reviewer = await app.ClientAsync("reviewer", "rita");
+        using (var veto = await reviewer.PostAsync($"/v1/briefs/{id}/veto", Variants.Json("""{"reason":"wrong customer"}""")))
+            Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
+
+        var sent = await stream.ThroughAsync(id);
+        Assert.Equal("retracted", sent.Data.GetProperty("status").GetString());
+        AssertUnnamed(sent.Data, "the stream");
+    }
+
+    [Fact]
+    public async Task Webhook_SentAfterIdentityIsWithdrawn_CarriesNoName()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var (app, csm, briefs) = await StartWithNamedBriefsAsync(async app =>
+        {
+            using var created = await app.Client.PostAsync("/v1/webhooks", Variants.Json($$"""{"url":"{{receiver.Url}}","csmId":"carla"}"""));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        });
+        await using var _ = app;
+        using var __ = csm;
+        // Sent before the withdrawal: named, as consent then allowed.
+        var delivered = await receiver.WaitForAsync(3);
+        Assert.All(delivered, d => Assert.Equal(Name, d.Json.GetProperty("brief").GetProperty("customerName").GetString()));
+
+        await WithdrawIdentityAsync(app);
+        var id = briefs[0].GetProperty("id").GetString()!;
+        using var reviewer = await app.ClientAsync("reviewer", "rita");
+        using (var veto = await reviewer.PostAsync($"/v1/briefs/{id}/veto", Variants.Json("""{"reason":"wrong customer"}""")))
+            Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
+
+        var retracted = (await receiver.WaitForAsync(4))[^1];
+        Assert.Equal("brief.retracted", retracted.Event);
+        var brief = retracted.Json.GetProperty("brief");
+        Assert.Equal(id, brief.GetProperty("id").GetString());
+        AssertUnnamed(brief, "the brief.retracted webhook");
+    }
+}
