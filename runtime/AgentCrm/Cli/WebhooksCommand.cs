@@ -48,7 +48,7 @@ internal static class WebhooksCommand
                 {
                     v.Id, v.Url, v.CsmId is null ? "every csm" : $"csm {v.CsmId}", v.AgentId is null ? "every agent" : $"agent {v.AgentId}",
                     $"{v.Delivered} delivered", $"{v.Backlog} backlog", $"{v.ConsecutiveFailures} failed in a row",
-                    v.DisabledAt is { } disabledAt ? $"disabled since {disabledAt:u}" : "", v.LastError is null ? "" : $"last error: {v.LastError}",
+                    v.DisabledAt is { } disabledAt ? $"disabled since {disabledAt:u}" : "", LastError(v),
                 }), 4, 5, 6));
             return Task.FromResult(0);
         }));
@@ -152,6 +152,15 @@ internal static class WebhooksCommand
     }
 
     /// <summary>The store over the CLI's services (the server's own registration is in <see cref="WebhookHosting"/>).</summary>
+    /// <summary>
+    /// The latest failed attempt's error, kept after a success: a past one (a success came after it) says so with its time,
+    /// so "0 failed in a row" beside it does not read as a failure now (an error of an earlier start, with other settings).
+    /// </summary>
+    internal static string LastError(WebhookView v) =>
+        v.LastError is not { } error ? ""
+        : v.LastSuccessAt > v.LastFailureAt ? $"delivering again; last error at {v.LastFailureAt:u}: {error}"
+        : $"last error: {error}";
+
     private static WebhookStore Store(IServiceProvider services) => ActivatorUtilities.CreateInstance<WebhookStore>(services);
 
     /// <summary>The first field at fault, in one line that names its argument or option; null when there is none.</summary>

@@ -13,6 +13,8 @@ public sealed record WebhookRequest(string? Url, string? CsmId = null, string? A
 /// until when requests are (or were) signed with the replaced secret too (null: never rotated, or rotated without overlap).
 /// <see cref="Status"/>: <c>active</c>, or <c>disabled</c> (since <see cref="DisabledAt"/>, for <see cref="DisabledReason"/>)
 /// for failing longer than Webhooks:DisableAfter; <see cref="FailingSince"/>: the first failure since the last success.
+/// <see cref="LastError"/> is the latest failed attempt's (at <see cref="LastFailureAt"/>), kept after a success as history:
+/// current while <see cref="ConsecutiveFailures"/> &gt; 0, past once <see cref="LastSuccessAt"/> is later.
 /// </summary>
 public sealed record WebhookView(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
