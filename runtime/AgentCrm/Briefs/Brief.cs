@@ -26,6 +26,10 @@ public sealed record Brief
 {
     public required string Id { get; init; }
     public required string CustomerId { get; init; }
+    /// <summary>
+    /// The customer's name as the brief was written with it; null where the customer's consent for the agent's purpose does
+    /// not cover identity, when written or now, as the brief is read or sent (<see cref="BriefDisclosure"/>).
+    /// </summary>
     public string? CustomerName { get; init; }
     public required string AgentId { get; init; }
     public required string AgentVersion { get; init; }
