@@ -39,6 +39,14 @@ public static class ManifestNames
         return "it must look like 1.2.3 or 1.2.3-suffix";
     }
 
+    /// <summary>
+    /// Why <paramref name="version"/> cannot be the version of a manifest registered now (<see cref="ManifestReader"/> refuses it, and
+    /// so do a fit's and the CLI's --version): "" when it has not even the shape 1.2.3 or 1.2.3-suffix, the SemVer rule it breaks when
+    /// it has; null when it is fine. Versions registered by an earlier build under the shape alone are still found by it.
+    /// </summary>
+    public static string? NewVersionFault(string version) =>
+        !ManifestReader.IsValidVersion(version) ? "" : SemVerFault(version);
+
     /// <summary>The hidden characters in <paramref name="text"/> ("U+202E"), or null when there are none.</summary>
     public static string? HiddenCharacters(string text)
     {

@@ -31,9 +31,9 @@ internal static class ValueRules
             ? $"it takes a whole number, {minimum.ToString("N0", CultureInfo.InvariantCulture)} or more"
             : null;
 
-    /// <summary>A version as every manifest's is (<see cref="Agents.ManifestReader.IsValidVersion"/>).</summary>
+    /// <summary>A new version, by the rule a manifest registered now must follow (<see cref="Agents.ManifestNames.NewVersionFault"/>).</summary>
     public static string? Version(string value) =>
-        Agents.ManifestReader.IsValidVersion(value) ? null : "it takes a version like 1.2.3 or 1.2.3-suffix";
+        Agents.ManifestNames.NewVersionFault(value) is { } fault ? $"it takes a version like 1.2.3 or 1.2.3-suffix{(fault.Length > 0 ? ": " + fault : "")}" : null;
 
     /// <summary>The name of a case set to read (<see cref="Sandbox.CaseSetStore.IsValidName"/>).</summary>
     public static string? CaseSetName(string value) =>

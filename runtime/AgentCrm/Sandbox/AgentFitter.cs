@@ -90,8 +90,11 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                 throw new FitRequestException("categories", SandboxJobs.Readable(ex));
             }
         }
-        if (request.Version is { } wanted && !ManifestReader.IsValidVersion(wanted))
-            throw new FitRequestException("version", "version must look like 1.2.3 or 1.2.3-suffix.");
+        // The rule a manifest registered now follows (the fitted version is registered as one); a fit resumed after a restart was
+        // accepted by the build before, under its rule, and may have registered its version already.
+        if (request.Version is { } wanted && (resuming ? ManifestReader.IsValidVersion(wanted) ? null : "" : ManifestNames.NewVersionFault(wanted)) is { } versionFault)
+            throw new FitRequestException("version", versionFault.Length == 0 ? "version must look like 1.2.3 or 1.2.3-suffix."
+                : $"version '{wanted}' is not a SemVer version: {versionFault}.");
         if (!clauses)
         {
             // Refused now, not minutes later in the job: the cross-validation needs two cases of each class per fold in the training part.
