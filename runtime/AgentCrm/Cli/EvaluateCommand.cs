@@ -68,11 +68,13 @@ internal static class EvaluateCommand
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     // A full disk, a read-only mount: the report is stored by now; say so, with its id, as fit's --out does.
-                    return AgentCrmCli.Fail($"--html: cannot write {html.FullName}: {ex.Message} The report was stored as {id}.");
+                    return AgentCrmCli.Fail($"--html: cannot write {html.FullName} ({ex.Message.TrimEnd('.')}). The report was stored as {id}.");
                 }
             }
             Console.WriteLine(json ? WithId(report, id) : ReportText.Render(report) + $"\nreport {id}");
-            return 0;
+            // A pipeline gates on the exit code: a version that did not pass fails the step (1, as a broken audit chain does), its
+            // report printed and stored as any other.
+            return report.Passed ? 0 : AgentCrmCli.Fail($"{agentId}@{version} did not pass its gate on {report.CaseSet}: {string.Join("; ", report.Unmet)} (report {id}).");
         }));
         return command;
     }

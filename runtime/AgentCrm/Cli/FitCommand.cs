@@ -97,7 +97,7 @@ internal static class FitCommand
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     // The version is registered and evaluated by now: say so, so a script does not take the failure for a fit that did not happen.
-                    return AgentCrmCli.Fail($"--out: cannot write {outFile.FullName}: {ex.Message} {agent} was registered (report {reportId}).");
+                    return AgentCrmCli.Fail($"--out: cannot write {outFile.FullName} ({ex.Message.TrimEnd('.')}). {agent} was registered (report {reportId}).");
                 }
             }
             if (p.GetValue(AgentCrmCli.Json))
