@@ -192,7 +192,7 @@ internal static class BenchRunner
                 walRestartSeconds = Math.Round(walRestartSeconds, 3),
             };
             if (json)
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(result, AgentCrmCli.JsonOutput));
             else
             {
                 Console.WriteLine($"throughput      {result.eventsPerSecond,10:N0} events/s  (accepted in {result.acceptSeconds:0.00} s, processed in {result.processSeconds:0.00} s)");

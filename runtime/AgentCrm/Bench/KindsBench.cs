@@ -32,7 +32,7 @@ internal static class KindsBench
         var baseline = rates[1].PerSecond;
         Console.Error.WriteLine($"plugin threads started: {PluginThreads.Threads}");
         if (json)
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(rates.Select(r => new { r.Name, assessmentsPerSecond = Math.Round(r.PerSecond), costVsCompiled = Math.Round(baseline / r.PerSecond, 2) })));
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(rates.Select(r => new { r.Name, assessmentsPerSecond = Math.Round(r.PerSecond), costVsCompiled = Math.Round(baseline / r.PerSecond, 2) }), Cli.AgentCrmCli.JsonOutput));
         else
             foreach (var (name, perSecond) in rates)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-32} {perSecond,12:N0} /s  ({baseline / perSecond:0.00}x the compiled agent's time per call)"));

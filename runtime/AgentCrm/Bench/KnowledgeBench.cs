@@ -46,7 +46,7 @@ internal static class KnowledgeBench
                     best = Math.Max(best, rate);
             }
             if (json)
-                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { scan, ingestUnitsPerSecond = Math.Round(best), ingestSequentialUnitsPerSecond = Math.Round(sequential), ingestThreads = parallelism, ingestUnits = chunks }));
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { scan, ingestUnitsPerSecond = Math.Round(best), ingestSequentialUnitsPerSecond = Math.Round(sequential), ingestThreads = parallelism, ingestUnits = chunks }, Cli.AgentCrmCli.JsonOutput));
             else
             {
                 Console.WriteLine($"search          top-10 over {scan.Vectors:N0} x {scan.Dimension}: p50 {scan.P50Milliseconds:0.00} ms  p95 {scan.P95Milliseconds:0.00} ms (one thread; int8 pass + exact re-score, {scan.RecallAgainstExact:P0} of the exact top-10)");

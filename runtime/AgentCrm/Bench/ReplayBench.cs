@@ -26,7 +26,7 @@ internal static class ReplayBench
         var replay = Enumerable.Range(0, 5).Select(_ => Time(() => ReplayEngine.Replay(agent, set.Cases))).Min();
         var plain = Enumerable.Range(0, 5).Select(_ => Time(() => PlainLoop(agent, set.Cases))).Min();
         if (json)
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { cases = set.Cases.Count, replayMs = Math.Round(replay.TotalMilliseconds, 1), plainLoopMs = Math.Round(plain.TotalMilliseconds, 2), ratio = Math.Round(replay / plain, 1) }));
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { cases = set.Cases.Count, replayMs = Math.Round(replay.TotalMilliseconds, 1), plainLoopMs = Math.Round(plain.TotalMilliseconds, 2), ratio = Math.Round(replay / plain, 1) }, Cli.AgentCrmCli.JsonOutput));
         else
         {
             Console.WriteLine($"replay          {set.Cases.Count:N0} {name} cases in {replay.TotalMilliseconds,8:0.0} ms ({set.Cases.Count / replay.TotalSeconds:N0} cases/s, {Environment.ProcessorCount} workers, per-case time limit)");
