@@ -53,6 +53,10 @@ internal static class ServeCommand
         var urls = app.Configuration["urls"];
         if (name == "urls" && !string.IsNullOrWhiteSpace(urls) && ListenAddressProblem(urls, name) is { } problem)
             return AgentCrmCli.Fail("invalid configuration: " + problem);
+        // What the listen would refuse, told now: the host's start opens the data directory (creating and initialising a new one)
+        // before Kestrel listens, so a start refused then left a directory behind.
+        if (ListenTargetProblem(string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name, app.Configuration) is { } target)
+            return AgentCrmCli.Fail(target);
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app, json);
         // A mistyped --data would otherwise start an empty server as if it were the real one: said once it has started, on
@@ -125,24 +129,88 @@ internal static class ServeCommand
     {
         var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (ex is InvalidOperationException && ex.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal))
-        {
             // An https:// address in the listen addresses, or else an endpoint of Kestrel's own settings (Kestrel:Endpoints).
-            var https = addresses.FirstOrDefault(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
-            return (https is null ? "" : $"{name}: '{https}': ") + "HTTPS needs a certificate: set Kestrel:Certificates:Default:Path "
-                + "(and Kestrel:Certificates:Default:Password), or listen on http:// behind a TLS-terminating proxy.";
-        }
+            return HttpsProblem(addresses.FirstOrDefault(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase)), name);
         // EADDRNOTAVAIL (an address no interface has), EINVAL (e.g. a link-local IPv6 address without its interface).
         if ((ex as System.Net.Sockets.SocketException ?? ex.InnerException as System.Net.Sockets.SocketException)?.SocketErrorCode
             is System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.InvalidArgument)
-        {
-            var local = LocalAddresses();
-            foreach (var url in addresses)
-                if (TryHostAddress(url, out var ip) && !IPAddress.IsLoopback(ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any)
-                    && !local.Contains(Convert.ToHexString(ip.GetAddressBytes())))
-                    return $"{name}: '{url}': {ip} is not an address of this machine; listen on one of its addresses, 127.0.0.1, or 0.0.0.0 (every interface).";
-        }
+            return NotThisMachine(addresses, name, LocalAddresses());
         return null;
     }
+
+    /// <summary>
+    /// What <see cref="BindProblem"/> would tell once the host had started, told before it starts (nothing opened yet): an IP
+    /// address that cannot be bound and is not this machine's, or an https:// address with no certificate anywhere Kestrel
+    /// looks (no Kestrel:Certificates or Kestrel:Endpoints settings, no ASP.NET Core development certificate). Null otherwise,
+    /// the listen then telling what it refuses as before.
+    /// </summary>
+    internal static string? ListenTargetProblem(string urls, string name, IConfiguration configuration)
+    {
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unbindable = addresses.Where(url => TryHostAddress(url, out var ip) && !CanBind(ip)).ToList();
+        if (unbindable.Count > 0 && NotThisMachine(unbindable, name, LocalAddresses()) is { } notHere)
+            return notHere;
+        var https = addresses.FirstOrDefault(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
+        return https is not null && !configuration.GetSection("Kestrel:Certificates").Exists() && !configuration.GetSection("Kestrel:Endpoints").Exists()
+            && !HasDevelopmentCertificate() ? HttpsProblem(https, name) : null;
+    }
+
+    private static string HttpsProblem(string? https, string name) =>
+        (https is null ? "" : $"{name}: '{https}': ") + "HTTPS needs a certificate: set Kestrel:Certificates:Default:Path "
+        + "(and Kestrel:Certificates:Default:Password), or listen on http:// behind a TLS-terminating proxy.";
+
+    private static string? NotThisMachine(IEnumerable<string> addresses, string name, HashSet<string> local)
+    {
+        foreach (var url in addresses)
+            if (TryHostAddress(url, out var ip) && !IPAddress.IsLoopback(ip) && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any)
+                && !local.Contains(Convert.ToHexString(ip.GetAddressBytes())))
+                return $"{name}: '{url}': {ip} is not an address of this machine; listen on one of its addresses, 127.0.0.1, or 0.0.0.0 (every interface).";
+        return null;
+    }
+
+    /// <summary>Whether a socket can be bound to <paramref name="ip"/> (on any free port): what Kestrel's listen will ask of it.</summary>
+    private static bool CanBind(IPAddress ip)
+    {
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(ip, 0));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.InvalidArgument)
+        {
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Another refusal (no IPv6 on this machine, permissions): left to the listen to tell.
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Whether the current user's store holds a valid ASP.NET Core development certificate (`dotnet dev-certs https`), which
+    /// Kestrel uses for https:// when no certificate is configured. A store that cannot be opened holds none Kestrel could use either.
+    /// </summary>
+    private static bool HasDevelopmentCertificate()
+    {
+        try
+        {
+            using var store = new System.Security.Cryptography.X509Certificates.X509Store(System.Security.Cryptography.X509Certificates.StoreName.My,
+                System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser);
+            store.Open(System.Security.Cryptography.X509Certificates.OpenFlags.ReadOnly | System.Security.Cryptography.X509Certificates.OpenFlags.OpenExistingOnly);
+            var now = DateTime.Now;
+            return store.Certificates.Any(c => c.Extensions[AspNetHttpsOid] is not null && c.NotBefore <= now && now <= c.NotAfter);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // No such store (OpenExistingOnly), or one that cannot be read: no certificate from it.
+            return false;
+        }
+    }
+
+    /// <summary>The extension that marks the ASP.NET Core HTTPS development certificate.</summary>
+    private const string AspNetHttpsOid = "1.3.6.1.4.1.311.84.1.1";
 
     private static bool TryHostAddress(string url, out IPAddress ip)
     {
