@@ -124,7 +124,8 @@ public static partial class RetrievalEvaluation
     {
         var first = rows[0];
         string[] names = [first.Query, first.Document, first.ExpectedSection];
-        return names.All(n => HeaderName().IsMatch(n))
+        // Line 1 only: a first row after the file's own header (query,document,expected_section) is a row, not another table's header.
+        return first.Line == 1 && names.All(n => HeaderName().IsMatch(n))
             ? $"{fileName}: line {first.Line} reads as a header naming {string.Join(", ", names)}, not query,document,expected_section: this is not a query table."
             : $"{fileName}: no row names a document of the knowledge store ({rows.Count} {(rows.Count == 1 ? "row" : "rows")}); is this a query table (query,document,expected_section)?";
     }
