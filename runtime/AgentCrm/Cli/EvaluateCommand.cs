@@ -46,7 +46,8 @@ internal static class EvaluateCommand
             if (store.LoadToRun(caseSet, out var unusable) is null)
                 return AgentCrmCli.Fail(unusable);
             var json = p.GetValue(AgentCrmCli.Json);
-            var progress = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
+            // On a terminal, --json or not: the bar is on stderr, the JSON alone on stdout.
+            var progress = Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             SandboxReport report;
             string id;
             try
@@ -130,12 +131,20 @@ internal sealed class ProgressBar(TextWriter output, string label = "") : IProgr
     private readonly Lock _gate = new();
     private int _lastPercent = -1;
 
-    /// <summary>Replay workers report from several threads; the bar only moves forward.</summary>
+    /// <summary>
+    /// Replay workers report from several threads; the bar only moves forward. Nothing counted yet (a total of 0, such as a
+    /// fit's loading stage) shows the label alone, not a bar full at 0/0.
+    /// </summary>
     public void Report((int Done, int Total) value)
     {
-        var percent = value.Total == 0 ? 100 : value.Done * 100 / value.Total;
+        var percent = value.Total == 0 ? -1 : value.Done * 100 / value.Total;
         lock (_gate)
         {
+            if (percent < 0 && _lastPercent < 0)
+            {
+                output.Write($"\r{label.TrimEnd()}");
+                return;
+            }
             if (percent <= _lastPercent)
                 return;
             _lastPercent = percent;

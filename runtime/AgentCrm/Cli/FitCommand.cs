@@ -56,7 +56,8 @@ internal static class FitCommand
                     Categories = p.GetValue(Categories)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
                     CrossValidate = p.GetValue(CrossValidate),
                 });
-                var bars = p.GetValue(AgentCrmCli.Json) || Console.IsErrorRedirected ? null : new StageProgressBars(Console.Error);
+                // On a terminal, --json or not: the bars are on stderr, the JSON alone on stdout.
+                var bars = Console.IsErrorRedirected ? null : new StageProgressBars(Console.Error);
                 try
                 {
                     // The evaluating stage begins once the version is registered: from then on the fit runs to its report.

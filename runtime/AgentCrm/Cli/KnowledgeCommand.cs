@@ -41,7 +41,7 @@ internal static class KnowledgeCommand
                     return AgentCrmCli.Fail($"no such file or folder: {path}. Nothing was ingested.");
             }
             var json = p.GetValue(AgentCrmCli.Json);
-            var bar = json || Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
+            var bar = Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             // Once storing begins, a signal waits for it and its audit (a stop between documents stored some, audited none, and
             // said "nothing was ingested"); a second signal still ends the verb, and the next start audits what it stored.
             var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token, storing: AgentCrmCli.Finishing);
