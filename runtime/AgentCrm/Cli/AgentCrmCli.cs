@@ -16,6 +16,11 @@ public static class AgentCrmCli
     public static readonly Option<string> Data = new("--data") { Description = DataDescription, Recursive = true };
 
     private const string DataDescription = "Data directory (default: the Storage:DataDirectory setting, ./data unless set).";
+
+    // Once per process: an empty --data names no folder, a usage error (exit 2) before anything is opened, not the storage
+    // settings' refusal of an empty Storage:DataDirectory (exit 1).
+    static AgentCrmCli() =>
+        ValueRules.Add(Data, value => string.IsNullOrWhiteSpace(value) ? "it takes a folder path (leave --data out for the Storage:DataDirectory setting)" : null);
     public static readonly Option<bool> Json = new("--json") { Description = "Machine-readable output on stdout.", Recursive = true };
 
     /// <summary>

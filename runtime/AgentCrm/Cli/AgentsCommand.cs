@@ -63,8 +63,14 @@ internal static class AgentsCommand
         var unregister = new Command("unregister", "Retire every version of an agent.") { idArg };
         unregister.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
         {
-            var versions = await r.UnregisterAsync(p.GetValue(idArg)!, CliHost.Actor, token);
-            Print(p, versions.Select(AgentsApi.Summary).ToList(), $"{p.GetValue(idArg)} unregistered ({versions.Count} version(s) retired)");
+            var id = p.GetValue(idArg)!;
+            // Every change an unregister makes (a version retired, the agent's own end) is a transition: none written, nothing changed.
+            var (before, seq) = (r.Versions(id).Where(v => v.State != AgentState.Retired).Select(v => v.Version).ToHashSet(StringComparer.Ordinal), r.TransitionsSeq());
+            var versions = await r.UnregisterAsync(id, CliHost.Actor, token);
+            var retired = versions.Count(v => before.Contains(v.Version) && v.State == AgentState.Retired);
+            // Exit 0 either way, as `webhooks enable` of an active subscription: the agent is unregistered, as asked.
+            Print(p, versions.Select(AgentsApi.Summary).ToList(), r.TransitionsSeq() == seq ? $"{id} is already unregistered (nothing changed)"
+                : $"{id} unregistered ({Counted.Of(retired, "version")} retired)");
             return 0;
         }));
 

@@ -82,11 +82,10 @@ internal static class KnowledgeCommand
 
         var csv = new Argument<FileInfo>("QUERIES.csv") { Description = "Rows of query,document,expected_section." };
         var eval = new Command("eval", "Retrieval quality: recall@5 and MRR.") { csv };
-        eval.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
+        // A file that is not there (or a folder) fails before the data directory is opened, as cases add's do.
+        eval.SetAction((p, ct) => ValueRules.MissingFile((p.GetValue(csv), csv.Name)) is { } missing ? Task.FromResult(AgentCrmCli.Fail(missing)) : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var file = p.GetValue(csv)!;
-            if (!file.Exists)
-                return AgentCrmCli.Fail($"no such file: {file.FullName}");
             var report = await RetrievalEvaluation.RunAsync(services.GetRequiredService<KnowledgeService>(), file.FullName, token);
             // Warnings (an expected document the store does not hold) go to stderr, so --json stdout stays one document.
             foreach (var warning in report.Warnings)

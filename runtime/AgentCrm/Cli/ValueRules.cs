@@ -44,11 +44,14 @@ internal static class ValueRules
         [.. options.Where(o => parse.GetResult(o) is { Implicit: false } r && !(r.Option is Option<bool> && parse.GetValue((Option<bool>)r.Option) is false)).Select(o => o.Name)];
 
     /// <summary>
-    /// The first of the files a verb reads that is not there, as "OPTION: no such file: PATH", or null: checked before the data
-    /// directory is opened, so a mistyped path leaves nothing behind (a failure, exit 1: the form of the value was right).
+    /// The first of the files a verb reads that is not there, as "OPTION: no such file: PATH" (or "OPTION: is a folder, not a
+    /// file: PATH", as `agents register` says of a folder), or null: checked before the data directory is opened, so a mistyped
+    /// path leaves nothing behind (a failure, exit 1: the form of the value was right).
     /// </summary>
     public static string? MissingFile(params (FileInfo? File, string Name)[] files) =>
-        files.FirstOrDefault(f => f.File is { Exists: false }) is { File: { } missing } named ? $"{named.Name}: no such file: {missing.FullName}" : null;
+        files.FirstOrDefault(f => f.File is { Exists: false }) is { File: { } missing } named
+            ? $"{named.Name}: {(Directory.Exists(missing.FullName) ? "is a folder, not a file" : "no such file")}: {missing.FullName}"
+            : null;
 
     private static string Message(string name, string value, string problem) => $"{name}: '{value}' is not valid; {problem}";
 }
