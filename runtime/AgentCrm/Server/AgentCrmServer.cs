@@ -10,7 +10,6 @@ using AgentCrm.Intake;
 using AgentCrm.Knowledge;
 using AgentCrm.Sandbox;
 using AgentCrm.Webhooks;
-using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Formatting.Json;
 
@@ -23,6 +22,13 @@ public static class AgentCrmServer
 
     /// <summary>The part of the host's stop budget after the actors' drain: the writer's last commit, logs, the rest.</summary>
     public static readonly TimeSpan StopAfterDrain = TimeSpan.FromSeconds(10);
+
+    /// <summary>Actors:DrainTimeout as configured when it is a valid one (positive, at most the hour the start's checks allow), else the default.</summary>
+    private static TimeSpan DrainTimeoutOf(IConfiguration configuration) =>
+        TimeSpan.TryParse(configuration[$"{Actors.ActorOptions.Section}:{nameof(Actors.ActorOptions.DrainTimeout)}"], System.Globalization.CultureInfo.InvariantCulture, out var drain)
+            && drain > TimeSpan.Zero && drain <= TimeSpan.FromHours(1)
+            ? drain
+            : Actors.ActorOptions.DefaultDrainTimeout;
 
     /// <summary>
     /// Knowledge documents the audit log shows the catalog holds: subjects whose latest knowledge record is an ingest (over
@@ -102,8 +108,10 @@ public static class AgentCrmServer
             builder.Services.AddEmbeddedActorHost();
         // The host's stop budget covers the actors' drain (Actors:DrainTimeout) and the rest of the stop after it: with the
         // default 30 s for everything, whatever ran first (a stream, a request) left the drain less than the README says.
-        builder.Services.AddOptions<HostOptions>().Configure<IOptions<Actors.ActorOptions>>((host, actors) =>
-            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (actors.Value.DrainTimeout + StopAfterDrain).Ticks)));
+        // Read from the configuration, not IOptions<ActorOptions>: reading that validates it, and the host reads HostOptions
+        // before the start's own checks, which name every bad setting at once (a bad value here counts as the default).
+        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (DrainTimeoutOf(configuration) + StopAfterDrain).Ticks)));
         builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods, CustomerActor.Results);
         builder.AddAgentRuntime();
         builder.AddIntake(dapr);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using AgentCrm.Access;
 using AgentCrm.Runtime.Tests.Intake;
 using AgentCrm.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,18 @@ public sealed class BriefStreamStopTests
     public async Task Stop_WithAStreamClientThatStoppedReading_EndsPromptly_AndTheActorsDrain()
     {
         var logs = new CapturedLogs();
-        var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton(logs.Provider()));
+        // The server's sockets get a small send buffer (accepted sockets take the listening socket's), so a few hundred
+        // unread briefs fill it whatever the kernel's own buffer sizes are (Linux grows a socket's up to tcp_wmem's 4 MiB).
+        var app = await AgentCrmApp.StartAsync(configure: s =>
+        {
+            s.AddSingleton(logs.Provider());
+            s.Configure<SocketTransportOptions>(o => o.CreateBoundListenSocket = endpoint =>
+            {
+                var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                socket.SendBufferSize = 8192;
+                return socket;
+            });
+        });
         // Open (and not reading) until after the stop: disposed, the client would close its connection and end the stream.
         HttpClient? reader = null;
         HttpResponseMessage? stream = null;
@@ -34,9 +46,9 @@ public sealed class BriefStreamStopTests
             stream = await reader.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
 
-            // More briefs than the socket buffers between server and client take (EveryNpsBriefs: some 2,800), none read:
-            // the server's write to this client is stuck when the stop begins.
-            await EveryNpsBriefs.WriteAsync(app, customers, 40);
+            // Far more briefs than the buffers between server and client take (the send buffer above, the 4 KiB receive
+            // buffer, the server's 64 KiB response buffer), none read: the write to this client is stuck when the stop begins.
+            await EveryNpsBriefs.WriteAsync(app, customers, 10);
         }
         finally
         {
