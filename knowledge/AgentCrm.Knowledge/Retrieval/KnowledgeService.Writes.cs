@@ -96,19 +96,20 @@ public sealed partial class KnowledgeService
         }
         catch
         {
-            // Nothing is committed: the embedder goes back to the IDF the catalog holds, and the store back to the catalog.
-            if (refit)
-            {
-                _idf.Embedder!.Idf = previousIdf!;
-            }
-
-            await _readiness.TryRepairAsync(cancellationToken);
-            // Searches meanwhile embedded queries under the refitted IDF, or met vectors the store held for a moment.
-            _search.Changed();
+            await RollBackAsync();
             throw;
         }
 
-        Committed(_catalog.Save(documentId, document, units, details, _idf.Serialize()));
+        try
+        {
+            Committed(_catalog.Save(documentId, document, units, details, _idf.Serialize()));
+        }
+        catch
+        {
+            // The store holds the new records already (and, after a refit, every document's new vectors): back to the catalog.
+            await RollBackAsync();
+            throw;
+        }
         var documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal);
         documents.Remove(documentId);
         if (document is not null)
@@ -121,6 +122,22 @@ public sealed partial class KnowledgeService
         _documents = documents;
         _search.Reindex(_units, scanned);
         await PruneAsync(documentId, document is null ? null : units, touched, cancellationToken);
+        // Searches between the reindex and the prune met the records pruned now among their candidates (ranked the rest
+        // differently): what was kept for the new version is dropped once more (rev28).
+        _search.Changed();
+
+        // Nothing is committed: the embedder goes back to the IDF the catalog holds, and the store back to the catalog.
+        async Task RollBackAsync()
+        {
+            if (refit)
+            {
+                _idf.Embedder!.Idf = previousIdf!;
+            }
+
+            await _readiness.TryRepairAsync(cancellationToken);
+            // Searches meanwhile embedded queries under the refitted IDF, or met vectors the store held for a moment.
+            _search.Changed();
+        }
     }
 
     /// <summary>
