@@ -87,7 +87,7 @@ public sealed class SqliteDatabase
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new DatabaseFileException($"cannot create the data directory {directory}: {ex.Message} Create it, writable by the user running agentcrm, or choose another --data.");
+            throw new DatabaseFileException($"cannot create the data directory {directory}: {ex.Message.TrimEnd().TrimEnd('.')}. Create it, writable by the user running agentcrm, or choose another --data.");
         }
         try
         {

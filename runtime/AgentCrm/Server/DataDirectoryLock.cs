@@ -26,7 +26,7 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new DatabaseFileException($"cannot create the data directory {directory}: {ex.Message} Create it, writable by the user running agentcrm, or choose another --data.");
+            throw new DatabaseFileException($"cannot create the data directory {directory}: {ex.Message.TrimEnd().TrimEnd('.')}. Create it, writable by the user running agentcrm, or choose another --data.");
         }
         var path = Path.Combine(directory, FileName);
         try
