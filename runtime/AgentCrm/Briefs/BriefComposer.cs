@@ -65,7 +65,8 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
         };
     }
 
-    private static (string Headline, string Body) Template(AgentManifest m, string name, Assessment assessment, IReadOnlyList<Citation> cited)
+    /// <summary>The deterministic text of a brief; <see cref="BriefNaming"/> renders it again with the customer's id for a brief read without the name.</summary>
+    internal static (string Headline, string Body) Template(AgentManifest m, string name, Assessment assessment, IReadOnlyList<Citation> cited)
     {
         var title = Capitalize(m.Scenario.Replace('-', ' ').Replace('_', ' '));
         var top = assessment.Reasons.Take(2).Select(r => r.Explanation).ToList();
@@ -79,11 +80,14 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
         foreach (var r in assessment.Reasons)
             body.Append(CultureInfo.InvariantCulture, $"- {Capitalize(r.Explanation)} (weight {r.Weight.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)})\n");
         if (!string.IsNullOrEmpty(assessment.NextStep))
-            body.Append(CultureInfo.InvariantCulture, $"\nNext step: {assessment.NextStep}");
+            body.Append(CultureInfo.InvariantCulture, $"{NextStepMark}{assessment.NextStep}");
         return (headline, body.ToString().TrimEnd() + Sources(cited));
     }
 
-    private static string Sources(IReadOnlyList<Citation> cited) => cited.Count == 0
+    /// <summary>What comes before the next step in a template body (after the reasons' lines).</summary>
+    internal const string NextStepMark = "\nNext step: ";
+
+    internal static string Sources(IReadOnlyList<Citation> cited) => cited.Count == 0
         ? "\n\nSources: no playbook or regulation section matched this finding closely enough to cite."
         : "\n\nSources:\n" + string.Join("\n", cited.Select(c => $"- {c.Title} › {c.Section}"));
 

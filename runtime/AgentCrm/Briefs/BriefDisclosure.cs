@@ -27,7 +27,7 @@ public sealed class BriefDisclosure(ConsentStore consent, AgentRegistry registry
     /// </summary>
     public Brief AsConsented(Brief brief)
     {
-        var purpose = registry.TryFind(brief.AgentId, brief.AgentVersion)?.Manifest.Purpose ?? ConsentGrant.Any;
-        return consent.For(brief.CustomerId).Allows(purpose, BriefNaming.NameField, time.GetUtcNow()) ? brief : BriefNaming.Unnamed(brief);
+        var manifest = registry.TryFind(brief.AgentId, brief.AgentVersion)?.Manifest;
+        return consent.For(brief.CustomerId).Allows(manifest?.Purpose ?? ConsentGrant.Any, BriefNaming.NameField, time.GetUtcNow()) ? brief : BriefNaming.Unnamed(brief, manifest);
     }
 }

@@ -54,6 +54,27 @@ public sealed class BriefNamingTests
         Assert.Equal("qa-0004 at risk", unnamed.Headline);
     }
 
+    [Theory]
+    [InlineData("Renewal")]
+    [InlineData("Usage")]
+    [InlineData("Risk")]
+    public void Unnamed_ATemplateBrief_WhoseNameIsAnOrdinaryWord_HasTheIdWhereTheNameStood_AndNowhereElse(string name)
+    {
+        // The composer's own text, as it stores it: the template rendered with the name (verify28: "Renewal" turned the
+        // headline into "v28-r risk 0.98 for v28-r", "Usage" the reason "usage down 40%" into "v28-u down 40%").
+        var manifest = new AgentManifest { Id = "renewal-risk", Version = "1.0.0", Kind = "renewal-risk", Scenario = "renewal-risk", Threshold = 0.6 };
+        Reason[] reasons = [new("usage.trend30d", -0.4, 0.8, ["e-1"], "usage down 40% in 30 days"), new("tickets.open", 4, 0.5, ["e-2"], "4 unresolved tickets, risk of churn")];
+        var assessment = new Assessment(0.98, true, reasons, "Call the sponsor about usage.");
+        Citation[] cited = [new("renewal-playbook", "Renewal playbook", "2. Usage decline", "c-1", 0.8, "…")];
+        var (headline, body) = BriefComposer.Template(manifest, name, assessment, cited);
+        var brief = Stored(name, headline, body, reasons: reasons) with { Score = 0.98, Threshold = 0.6, AgentId = "renewal-risk", Citations = cited };
+
+        var unnamed = BriefNaming.Unnamed(brief, manifest);
+
+        Assert.Equal(BriefComposer.Template(manifest, "qa-0004", assessment, cited), (unnamed.Headline, unnamed.Body));
+        Assert.Equal(reasons.Select(r => r.Explanation), unnamed.Reasons.Select(r => r.Explanation));
+    }
+
     [Fact]
     public void Unnamed_ABriefWrittenWithoutAName_KeepsItsText()
     {
