@@ -35,6 +35,11 @@ internal static class BackupCommand
         var folder = Path.GetFullPath(to);
         if (File.Exists(folder))
             return AgentCrmCli.Fail($"--to: {folder} is a file; give an empty or new folder.");
+        // Not the data directory, nor a folder in it or in the knowledge directory: a copy there is not apart from what it
+        // backs up, and later copies of the directory would carry it along (verify28).
+        foreach (var (source, what) in new[] { (dataDirectory, "data directory"), (knowledge, "knowledge directory") })
+            if (IsSameOrUnder(folder, Path.GetFullPath(source)))
+                return AgentCrmCli.Fail($"--to: {folder} is {(PathsEqual(folder, Path.GetFullPath(source)) ? "the" : "inside the")} {what} ({Path.GetFullPath(source)}); give a folder outside it.");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } held)
             return AgentCrmCli.Fail(held.Any(IsBackupFile)
                 ? $"--to: {folder} holds a backup already ({string.Join(", ", held.Take(5))}); give an empty or new folder"
@@ -146,4 +151,11 @@ internal static class BackupCommand
     }
 
     private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null);
+
+    private static bool PathsEqual(string a, string b) =>
+        string.Equals(Path.TrimEndingDirectorySeparator(a), Path.TrimEndingDirectorySeparator(b), StringComparison.Ordinal);
+
+    private static bool IsSameOrUnder(string folder, string directory) =>
+        PathsEqual(folder, directory)
+        || Path.TrimEndingDirectorySeparator(folder).StartsWith(Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

@@ -105,4 +105,20 @@ public sealed class BackupCliTests
         Assert.Equal($"agentcrm: --to: {other} is not empty (notes.txt); give an empty or new folder.", notEmpty);
         Assert.Equal(["notes.txt"], Directory.GetFiles(other).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public async Task Backup_IntoTheDataDirectoryOrAFolderInIt_IsRefusedWritingNothing()
+    {
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", "csm", "--name", "ann", "--data", dir])).ExitCode);
+        var before = Directory.GetFileSystemEntries(dir).Order(StringComparer.Ordinal).ToList();
+        var full = Path.GetFullPath(dir);
+
+        var itself = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", dir]));
+        var inside = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", Path.Combine(dir, "bk")]));
+
+        Assert.Equal($"agentcrm: --to: {full} is the data directory ({full}); give a folder outside it.", itself);
+        Assert.Equal($"agentcrm: --to: {Path.Combine(full, "bk")} is inside the data directory ({full}); give a folder outside it.", inside);
+        Assert.Equal(before, Directory.GetFileSystemEntries(dir).Order(StringComparer.Ordinal).ToList());
+    }
 }
