@@ -36,7 +36,7 @@ internal static class BriefNaming
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
             Explanation = Scrub(asWritten, r.Explanation),
         }).ToList();
-        var (headline, body) = name is not null && manifest is not null && Retemplated(brief, manifest, name, reasons, asWritten) is { } again
+        var (headline, body) = name is not null && anyCase is not null && manifest is not null && Retemplated(brief, manifest, name, reasons, anyCase, asWritten) is { } again
             ? again
             : (Scrub(anyCase, brief.Headline), Scrub(anyCase, brief.Body));
         return brief with
@@ -53,7 +53,7 @@ internal static class BriefNaming
     /// The template's headline and body rendered with the customer's id, for the parts of <paramref name="brief"/> that are
     /// the template's text rendered with <paramref name="name"/>; null when neither is (a chat model's or an agent's own).
     /// </summary>
-    private static (string Headline, string Body)? Retemplated(Brief brief, AgentManifest manifest, string name, IReadOnlyList<Reason> unnamedReasons, Regex? asWritten)
+    private static (string Headline, string Body)? Retemplated(Brief brief, AgentManifest manifest, string name, IReadOnlyList<Reason> unnamedReasons, Regex anyCase, Regex? asWritten)
     {
         var sources = BriefComposer.Sources(brief.Citations);
         if (!brief.Body.EndsWith(sources, StringComparison.Ordinal))
@@ -68,9 +68,8 @@ internal static class BriefNaming
             return null;
         var unnamed = BriefComposer.Template(manifest, brief.CustomerId,
             new Assessment(brief.Score, true, unnamedReasons, asWritten is null ? nextStep : asWritten.Replace(nextStep, _ => brief.CustomerId)), brief.Citations);
-        var anyCase = Pattern(name, RegexOptions.IgnoreCase);
-        return (headlineIsTemplate ? unnamed.Headline : anyCase!.Replace(brief.Headline, _ => brief.CustomerId),
-            bodyIsTemplate ? unnamed.Body : anyCase!.Replace(brief.Body, _ => brief.CustomerId));
+        return (headlineIsTemplate ? unnamed.Headline : anyCase.Replace(brief.Headline, _ => brief.CustomerId),
+            bodyIsTemplate ? unnamed.Body : anyCase.Replace(brief.Body, _ => brief.CustomerId));
     }
 
     private static bool IsIdentity(string field) => FieldCatalog.CategoryOf(field) == IdentityCategory;

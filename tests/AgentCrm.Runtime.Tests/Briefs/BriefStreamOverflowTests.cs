@@ -167,7 +167,8 @@ public sealed class BriefStreamOverflowTests
     private static string Id(JsonElement brief) => brief.GetProperty("id").GetString()!;
 
     /// <summary>A client whose socket takes in little unread data, so the server's writes to it stall soon.</summary>
-    private static async Task<HttpClient> SlowClientAsync(AgentCrmApp app, string role, string name)
+    /// <summary>A client with a 4 KiB receive buffer, so the server's writes stall soon once it stops reading.</summary>
+    internal static async Task<HttpClient> SlowClientAsync(AgentCrmApp app, string role, string name)
     {
         var handler = new SocketsHttpHandler
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using AgentCrm.Access;
 using AgentCrm.Runtime.Tests.Intake;
 using AgentCrm.Server;
@@ -42,7 +41,7 @@ public sealed class BriefStreamStopTests
         {
             await EveryNpsBriefs.PromoteAsync(app);
             var customers = Enumerable.Range(0, EveryNpsBriefs.Customers).Select(i => $"nps-{i:000}").ToList();
-            reader = await SlowClientAsync(app);
+            reader = await BriefStreamOverflowTests.SlowClientAsync(app, Roles.Ops, "ops-stopped-reading");
             stream = await reader.GetAsync("/v1/briefs/stream", HttpCompletionOption.ResponseHeadersRead);
             Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
 
@@ -73,22 +72,5 @@ public sealed class BriefStreamStopTests
             Assert.Equal(TimeSpan.FromSeconds(30) + AgentCrmServer.StopAfterDrain, app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
         await using (var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Actors:DrainTimeout"] = "00:02:00" }))
             Assert.Equal(TimeSpan.FromMinutes(2) + AgentCrmServer.StopAfterDrain, app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
-    }
-
-    /// <summary>A client with a 4 KiB receive buffer, so the server's writes stall soon once it stops reading.</summary>
-    private static async Task<HttpClient> SlowClientAsync(AgentCrmApp app)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, ct) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-                await socket.ConnectAsync(context.DnsEndPoint, ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-        };
-        var client = new HttpClient(handler) { BaseAddress = app.Address, Timeout = TimeSpan.FromMinutes(2) };
-        client.DefaultRequestHeaders.Add("X-Api-Key", await app.CreateKeyAsync(Roles.Ops, "ops-stopped-reading"));
-        return client;
     }
 }
