@@ -26,16 +26,23 @@ public sealed class AbandonedPromoteTests
             // The writer is busy (a slow disk): every write queues behind this one until the gate opens.
             using var gate = new ManualResetEventSlim(false);
             var writer = app.Services.GetRequiredService<SqliteWriter>();
-            var busy = writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(60)));
+            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var busy = writer.WriteAsync(_ =>
+            {
+                running.TrySetResult();
+                gate.Wait(TimeSpan.FromSeconds(60));
+            });
+            await running.Task.WaitAsync(TimeSpan.FromMinutes(1));
             using var leaves = new CancellationTokenSource();
             var abandoned = app.Client.PostAsync("/v1/agents/renewal-risk/versions/2.0.0/promote", null, leaves.Token);
-            // Time for the promote to pass the gate check and queue its write; then its client goes away.
-            await Task.Delay(1000);
+            // The promote passes the gate check and queues its write (waited for, not assumed after a delay: a busy machine
+            // may take longer); then its client goes away.
+            await QueuedAsync(writer, 1);
             await leaves.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
             await Task.Delay(500);
             var second = app.Client.PostAsync("/v1/agents/renewal-risk/versions/3.0.0/promote", null);
-            await Task.Delay(500);
+            await QueuedAsync(writer, 2);
             gate.Set();
             await busy;
             using (var promoted = await second)
@@ -44,6 +51,18 @@ public sealed class AbandonedPromoteTests
         }
         await using var restarted = await AgentCrmApp.StartAsync(data);
         await AssertOneActiveAsync(restarted);
+    }
+
+    /// <summary>Waits (at least <paramref name="atLeastMilliseconds"/>, at most a minute) until <paramref name="count"/> writes wait behind the busy one.</summary>
+    internal static async Task QueuedAsync(SqliteWriter writer, int count, int atLeastMilliseconds = 500)
+    {
+        await Task.Delay(atLeastMilliseconds);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (writer.Queued < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"expected {count} writes waiting behind the busy one, {writer.Queued} after a minute");
+            await Task.Delay(20);
+        }
     }
 
     private static async Task AssertOneActiveAsync(AgentCrmApp app)

@@ -29,11 +29,18 @@ public sealed class RegistryOtherProcessTests
 
         // The writer is busy, so both writes queue and commit in one transaction.
         using var gate = new ManualResetEventSlim(false);
-        var busy = writer.WriteAsync(_ => gate.Wait(TimeSpan.FromSeconds(60)));
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var busy = writer.WriteAsync(_ =>
+        {
+            running.TrySetResult();
+            gate.Wait(TimeSpan.FromSeconds(60));
+        });
+        await running.Task.WaitAsync(TimeSpan.FromMinutes(1));
         var promote = app.Client.PostAsync("/v1/agents/renewal-risk/versions/2.0.0/promote", null);
-        await Task.Delay(500);
+        // Each write queued before the gate opens (waited for, not assumed after a delay: a busy machine may take longer).
+        await AbandonedPromoteTests.QueuedAsync(writer, 1);
         var register = other.RegisterAsync(manifest, "cli");
-        await Task.Delay(200);
+        await AbandonedPromoteTests.QueuedAsync(writer, 2, 200);
         gate.Set();
         await busy;
         using (var promoted = await promote)
