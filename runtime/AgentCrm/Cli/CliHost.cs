@@ -37,7 +37,7 @@ internal static class CliHost
         var configuration = Configuration(parse);
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var knowledge = configuration.GetSection(Knowledge.Options.KnowledgeOptions.SectionName).Get<Knowledge.Options.KnowledgeOptions>() ?? new Knowledge.Options.KnowledgeOptions();
-        return Path.GetFullPath(knowledge.DataDirectory == Knowledge.Options.KnowledgeOptions.DefaultDataDirectory ? storage.DataDirectory : knowledge.DataDirectory);
+        return Path.GetFullPath(Knowledge.KnowledgeHosting.DataDirectoryOf(knowledge, storage));
     }
 
     /// <summary>
@@ -117,9 +117,12 @@ internal static class CliHost
         var exit = await action(provider, cancellationToken);
         // A mistyped --data would otherwise look like a server with nothing on it yet: say so once, on stderr (--json output stays clean).
         if (created && exit == 0)
-            Console.Error.WriteLine(folderWasThere
-                ? $"agentcrm: started a new data directory in {directory} (it held no agentcrm.db)"
-                : $"agentcrm: created a new data directory at {directory} (there was none)");
+            Console.Error.WriteLine(NewDirectoryLine(directory, folderWasThere));
         return exit;
     }
+
+    /// <summary>The line that says a verb (or serve) began a new data directory, so a mistyped --data is not taken for an empty server.</summary>
+    public static string NewDirectoryLine(string directory, bool folderWasThere) => folderWasThere
+        ? $"agentcrm: started a new data directory in {directory} (it held no agentcrm.db)"
+        : $"agentcrm: created a new data directory at {directory} (there was none)";
 }

@@ -65,9 +65,7 @@ internal static class ServeCommand
         var directory = Path.GetDirectoryName(database)!;
         var folderWasThere = Directory.Exists(directory);
         if (!File.Exists(database))
-            app.Lifetime.ApplicationStarted.Register(() => Console.Error.WriteLine(folderWasThere
-                ? $"agentcrm: started a new data directory in {directory} (it held no agentcrm.db)"
-                : $"agentcrm: created a new data directory at {directory} (there was none)"));
+            app.Lifetime.ApplicationStarted.Register(() => Console.Error.WriteLine(CliHost.NewDirectoryLine(directory, folderWasThere)));
         try
         {
             await app.RunAsync(cancellationToken);

@@ -11,14 +11,14 @@ namespace AgentCrm.Knowledge;
 /// <summary>Knowledge registrations shared by the server and the CLI.</summary>
 public static class KnowledgeHosting
 {
+    /// <summary>Where the knowledge files are kept: Knowledge:DataDirectory, or the data directory while that is left at its default.</summary>
+    public static string DataDirectoryOf(KnowledgeOptions knowledge, StorageOptions storage) =>
+        knowledge.DataDirectory == KnowledgeOptions.DefaultDataDirectory ? storage.DataDirectory : knowledge.DataDirectory;
+
     public static void AddKnowledgeCommon(IServiceCollection services, IConfiguration configuration)
     {
         // The knowledge files live in the same data directory as everything else unless set apart.
-        services.AddOptions<KnowledgeOptions>().PostConfigure<IOptions<StorageOptions>>((k, storage) =>
-        {
-            if (k.DataDirectory == KnowledgeOptions.DefaultDataDirectory)
-                k.DataDirectory = storage.Value.DataDirectory;
-        });
+        services.AddOptions<KnowledgeOptions>().PostConfigure<IOptions<StorageOptions>>((k, storage) => k.DataDirectory = DataDirectoryOf(k, storage.Value));
         services.AddOptions<ChatModelOptions>().BindConfiguration(ChatModelOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChatModelOptions>, ChatModelOptionsValidator>();
         var chat = configuration.GetSection(ChatModelOptions.Section).Get<ChatModelOptions>();
