@@ -14,7 +14,7 @@ public static class MeApi
     public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/me", Get).WithTags("Access").WithName("GetMe")
-            .RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer, Roles.Integrator)
+            .RequireRoles([.. Roles.All])
             .WithSummary("The caller: name, role, credential kind (key or jwt), and a CSM's assigned accounts.");
         return app;
     }

@@ -9,7 +9,13 @@ public static class Roles
     public const string Reviewer = "reviewer";
     public const string Integrator = "integrator";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Ops, Csm, Reviewer, Integrator];
+    /// <summary>
+    /// Reads <c>/metrics</c> (and <c>/v1/me</c>), nothing else: the credential for a Prometheus scraper, which an <see cref="Ops"/>
+    /// key must not be (ops can upload plugins, code that runs in the server). Not in API.md's list; added for scrapers.
+    /// </summary>
+    public const string Metrics = "metrics";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Ops, Csm, Reviewer, Integrator, Metrics];
 
     public static bool IsKnown(string role) => All.Contains(role, StringComparer.Ordinal);
 }

@@ -47,7 +47,7 @@ public static class MetricsHosting
             });
     }
 
-    /// <summary>Maps <c>GET /metrics</c> unless Telemetry:Metrics:Enabled is false; ops or admin only unless Telemetry:Metrics:Anonymous.</summary>
+    /// <summary>Maps <c>GET /metrics</c> unless Telemetry:Metrics:Enabled is false; ops, metrics or admin only unless Telemetry:Metrics:Anonymous.</summary>
     public static void MapMetrics(this WebApplication app)
     {
         if (!ScrapeEnabled(app.Configuration))
@@ -61,7 +61,7 @@ public static class MetricsHosting
             .WithDisplayName("Prometheus scrape");
         // A value that is not a boolean keeps it closed (and fails the start, from the options' binding).
         if (!(bool.TryParse(app.Configuration[$"{TelemetryOptions.Section}:Metrics:Anonymous"], out var anonymous) && anonymous))
-            endpoint.RequireRoles(Roles.Ops);
+            endpoint.RequireRoles(Roles.Ops, Roles.Metrics);
     }
 
     /// <summary>Read before the options are bound (the exporter is registered at build time); a bad value is reported by their validation.</summary>

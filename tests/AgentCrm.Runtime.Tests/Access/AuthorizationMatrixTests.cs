@@ -27,7 +27,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         public string Name => Variant is null ? Key : $"{Key} ({Variant})";
     }
 
-    private static readonly string[] Everyone = [Roles.Admin, Roles.Ops, Roles.Csm, Roles.Reviewer, Roles.Integrator];
+    private static readonly string[] Everyone = [Roles.Admin, Roles.Ops, Roles.Csm, Roles.Reviewer, Roles.Integrator, Roles.Metrics];
     private static readonly string[] Readers = [Roles.Ops, Roles.Csm, Roles.Reviewer];
 
     private static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);

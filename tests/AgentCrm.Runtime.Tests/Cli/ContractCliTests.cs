@@ -70,8 +70,8 @@ public sealed class ContractCliTests
     }
 
     [Theory]
-    [InlineData("keys create --name n --role wizard", "--role: 'wizard' is not valid; it takes one of admin, csm, integrator, ops, reviewer")]
-    [InlineData("keys create --name n", "--role is required: one of admin, csm, integrator, ops, reviewer")]
+    [InlineData("keys create --name n --role wizard", "--role: 'wizard' is not valid; it takes one of admin, csm, integrator, metrics, ops, reviewer")]
+    [InlineData("keys create --name n", "--role is required: one of admin, csm, integrator, metrics, ops, reviewer")]
     [InlineData("keys create --role csm --name bad/name", "--name: 'bad/name' is not a valid key name: 1-64 characters, letters, digits and . _ @ -, starting with a letter or digit (see agentcrm keys create --help)")]
     [InlineData("keys create --role csm --name .dot", "--name: '.dot' is not a valid key name")]
     [InlineData("keys create --name n --role", "--role needs a value: one of admin")]

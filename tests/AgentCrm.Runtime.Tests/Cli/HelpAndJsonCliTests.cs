@@ -52,7 +52,7 @@ public sealed class HelpAndJsonCliTests
         Assert.True(demo.GetProperty("events").GetInt32() > 0, demo.ToString());
         Assert.Equal(demo.GetProperty("events").GetInt32(), demo.GetProperty("accepted").GetInt32() + demo.GetProperty("duplicates").GetInt32());
         Assert.Equal(server.Address.ToString().TrimEnd('/'), demo.GetProperty("address").GetString());
-        Assert.Equal(["admin", "csm", "integrator", "ops", "reviewer"], demo.GetProperty("keys").EnumerateObject().Select(k => k.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["admin", "csm", "integrator", "metrics", "ops", "reviewer"], demo.GetProperty("keys").EnumerateObject().Select(k => k.Name).Order(StringComparer.Ordinal));
         Assert.Equal("demo-01", demo.GetProperty("csmAccounts")[0].GetString());
         using var http = new HttpClient { BaseAddress = server.Address };
         http.DefaultRequestHeaders.Add("X-Api-Key", demo.GetProperty("keys").GetProperty("ops").GetString());

@@ -58,6 +58,6 @@ public sealed partial class DemoCommandTests
         return http;
     }
 
-    [GeneratedRegex(@"^  (admin|ops|csm|reviewer|integrator)\s+(acrm_\S+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^  (admin|ops|csm|reviewer|integrator|metrics)\s+(acrm_\S+)$", RegexOptions.Multiline)]
     private static partial Regex KeyLine();
 }

@@ -94,7 +94,7 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
-    public async Task Scrape_NeedsOpsOrAdmin_AndAnswersOthersWithProblemDetails()
+    public async Task Scrape_NeedsMetricsOpsOrAdmin_AndAnswersOthersWithProblemDetails()
     {
         await using var app = await AgentCrmApp.StartAsync();
         using var anonymous = await app.ClientAsync(null);
@@ -102,6 +102,7 @@ public sealed class MetricsEndpointTests
         using var reviewer = await app.ClientAsync("reviewer");
         using var integrator = await app.ClientAsync("integrator");
         using var ops = await app.ClientAsync("ops");
+        using var scraper = await app.ClientAsync("metrics");
 
         using (var response = await anonymous.GetAsync("/metrics"))
         {
@@ -116,7 +117,7 @@ public sealed class MetricsEndpointTests
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
             Assert.DoesNotContain("agentcrm_", await response.Content.ReadAsStringAsync());
         }
-        foreach (var allowed in new[] { ops, app.Client })
+        foreach (var allowed in new[] { ops, scraper, app.Client })
         {
             using var response = await allowed.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -134,6 +135,28 @@ public sealed class MetricsEndpointTests
         bearer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessHttp.Token("scraper", "ops"));
         using var withoutJwt = await bearer.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.Unauthorized, withoutJwt.StatusCode);
+    }
+
+    [Fact]
+    public async Task MetricsKey_ReadsTheScrapeAndWhoItIs_AndIsRefusedEverywhereElse()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var scraper = await app.ClientAsync("metrics");
+
+        using (var scrape = await scraper.GetAsync("/metrics"))
+            Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+        using (var me = await scraper.GetAsync("/v1/me"))
+        {
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            Assert.Contains("\"role\":\"metrics\"", await me.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        foreach (var path in new[] { "/v1/briefs", "/v1/agents", "/v1/audit", "/v1/jobs", "/v1/webhooks", "/v1/knowledge/search?q=renewal", "/v1/dead-letters" })
+        {
+            using var response = await scraper.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{path}: {(int)response.StatusCode}");
+        }
+        using var events = await scraper.PostAsync("/v1/events", new StringContent("[]", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Forbidden, events.StatusCode);
     }
 
     [Fact]
