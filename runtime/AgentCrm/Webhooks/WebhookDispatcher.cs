@@ -89,6 +89,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Deliver)
+        {
+            LogDeliveriesOff();
+            return;
+        }
         _briefs.Changed += OnBriefChanged;
         try
         {
@@ -445,6 +450,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId}: disabled, failing since {FailingSince:u} ({Failures} failed attempts in a row, last error: {Error}) for longer than Webhooks:DisableAfter ({DisableAfter}); nothing more is sent until ops enable it (POST /v1/webhooks/ID/enable, agentcrm webhooks enable ID), and its backlog waits from its cursor")]
     private partial void LogDisabled(string webhookId, DateTimeOffset failingSince, int failures, string error, TimeSpan disableAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook deliveries are off (Webhooks:Deliver=false): nothing is sent; subscriptions, cursors and backlogs are kept for a server started with deliveries on")]
+    private partial void LogDeliveriesOff();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Webhook {WebhookId}: delivering again after {Failures} failed attempts")]
     private partial void LogRecovered(string webhookId, int failures);

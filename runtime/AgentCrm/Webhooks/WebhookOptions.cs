@@ -53,6 +53,13 @@ public sealed class WebhookOptions
     /// a URL whose host is such an address or <c>localhost</c> — so an ops key cannot point the server at internal services.
     /// </summary>
     public bool AllowPrivateAddresses { get; set; } = true;
+
+    /// <summary>
+    /// False: this server sends no webhook at all — subscriptions, their cursors and backlogs are kept (and can be managed),
+    /// so a copy started to check a backup, or a staging server on production data, does not post to the production
+    /// receivers. A server started with deliveries again sends every change since each cursor, in order.
+    /// </summary>
+    public bool Deliver { get; set; } = true;
 }
 
 internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
