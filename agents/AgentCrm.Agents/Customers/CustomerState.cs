@@ -83,11 +83,30 @@ public sealed class CustomerState : IJsonOnDeserialized
 
     public Dictionary<string, TicketInfo> Tickets { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The latest failed payments by event time (at most <see cref="SnapshotBuilder.MaxEvidenceIds"/>, newest last): the evidence behind the count.</summary>
+    /// <summary>
+    /// The latest failed payments that name no invoice, by event time (at most <see cref="SnapshotBuilder.MaxEvidenceIds"/>,
+    /// newest last): the evidence behind <see cref="PaymentFailuresByDay"/>.
+    /// </summary>
     public List<EventStamp> PaymentFailures { get; set; } = [];
 
-    /// <summary>Failed payments per day number, last <see cref="WindowDays"/> days: the exact count however many there are.</summary>
+    /// <summary>
+    /// Failed payments that name no invoice per day number, last <see cref="WindowDays"/> days: the exact count however many
+    /// there are. State saved before failures were kept per invoice holds every failure here (which invoice each was for was not
+    /// kept), as do the failures of an invoice forgotten from <see cref="FailuresByInvoice"/> while unpaid.
+    /// </summary>
     public DaySeries<int> PaymentFailuresByDay { get; set; } = new();
+
+    /// <summary>
+    /// Failed payments per invoice they were for (at most <see cref="FailedInvoiceCapacity"/> invoices): they count as an open
+    /// payment problem until the invoice is paid (a retry that succeeds settles them), whatever order the events arrive in.
+    /// </summary>
+    public Dictionary<string, InvoiceFailures> FailuresByInvoice { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Invoices whose failed payments are kept apart: past it a paid one is forgotten first (its failures no longer count),
+    /// else the one failing longest ago, whose failures then count with those naming no invoice (never to be settled).
+    /// </summary>
+    public const int FailedInvoiceCapacity = 100;
 
     /// <summary>Successful payments per invoice id whose invoice has not arrived yet (at most <see cref="PendingPaymentCapacity"/>).</summary>
     public Dictionary<string, EventStamp> PendingPayments { get; set; } = new(StringComparer.Ordinal);
@@ -157,6 +176,14 @@ public sealed class CustomerState : IJsonOnDeserialized
 public sealed record Stamped<T>(T Value, DateTimeOffset At, string EventId);
 
 public sealed record EventStamp(DateTimeOffset At, string EventId);
+
+/// <summary>The failed payments on one invoice: per day number (the exact count) and the latest by event time (the evidence, newest last).</summary>
+public sealed class InvoiceFailures
+{
+    public DaySeries<int> ByDay { get; set; } = new();
+
+    public List<EventStamp> Latest { get; set; } = [];
+}
 
 /// <summary>
 /// The contract as its events state it. <paramref name="At"/>: the newest contract event's time (its id is

@@ -256,6 +256,14 @@ public static class CustomerTimeline
         s.PaymentFailuresByDay.TrimBefore(oldestDay);
         s.IntentVisitsByDay.TrimBefore(oldestDay);
         s.PaymentFailures.RemoveAll(p => p.At < oldest);
+        if (s.FailuresByInvoice.Count > 0)
+            foreach (var (invoice, failures) in s.FailuresByInvoice.ToList())
+            {
+                failures.ByDay.TrimBefore(oldestDay);
+                failures.Latest.RemoveAll(p => p.At < oldest);
+                if (failures.ByDay.Count == 0)
+                    s.FailuresByInvoice.Remove(invoice);
+            }
         if (s.PendingPayments.Count > 0)
             foreach (var (invoice, _) in s.PendingPayments.Where(p => p.Value.At < oldest).ToList())
                 s.PendingPayments.Remove(invoice);
@@ -263,7 +271,7 @@ public static class CustomerTimeline
         foreach (var (id, t) in s.Tickets.Where(t => !IsOpen(t.Value) && t.Value.UpdatedAt < oldest).ToList())
             s.Tickets.Remove(id);
         foreach (var (id, _) in s.Invoices.Where(i => i.Value.Status == "paid" && i.Value.UpdatedAt < oldest).ToList())
-            s.Invoices.Remove(id);
+            RecordFolds.ForgetInvoice(s, id);
     }
 
     internal static bool IsOpen(TicketInfo t) => t.Status is not ("resolved" or "closed" or "solved");

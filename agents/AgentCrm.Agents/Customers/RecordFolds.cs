@@ -5,7 +5,8 @@ namespace AgentCrm.Agents.Customers;
 /// newest event by <c>occurredAt</c> states (ties: the later arrival), and an update keeps what it does not state, so the
 /// result does not depend on arrival order: the actor (events as they arrive) and the sandbox (events sorted by time)
 /// derive the same state. Tickets and invoices are bounded by <see cref="CustomerState.TicketCapacity"/> and
-/// <see cref="CustomerState.InvoiceCapacity"/>.
+/// <see cref="CustomerState.InvoiceCapacity"/>. A failed payment naming an invoice is kept with that invoice's id, so
+/// paying the invoice (before or after the failure arrives) settles it.
 /// </summary>
 internal static class RecordFolds
 {
@@ -89,16 +90,36 @@ internal static class RecordFolds
             invoice = Settle(invoice, payment.At);
         s.Invoices[id] = invoice;
         if (s.Invoices.Count > CustomerState.InvoiceCapacity)
-            Evict(s.Invoices, i => i.Status == "paid", i => i.UpdatedAt);
+            ForgetInvoice(s, Oldest(s.Invoices, i => i.Status == "paid", i => i.UpdatedAt));
     }
+
+    /// <summary>Forgets an invoice; a paid one with its failed payments (settled, they no longer count), which would read as unpaid without it.</summary>
+    internal static void ForgetInvoice(CustomerState s, string id)
+    {
+        if (s.Invoices.Remove(id, out var invoice) && invoice.Status == "paid")
+            s.FailuresByInvoice.Remove(id);
+    }
+
+    /// <summary>
+    /// True when the invoice is paid: its status says so, or a successful payment for it arrived before it did. Failed payments
+    /// on it are then settled; on an invoice not known to be paid (or not known at all) they are an open payment problem.
+    /// </summary>
+    internal static bool IsPaid(CustomerState s, string invoiceId) =>
+        s.Invoices.TryGetValue(invoiceId, out var invoice) ? invoice.Status == "paid" : s.PendingPayments.ContainsKey(invoiceId);
 
     public static void Payment(CustomerState s, CrmEvent e)
     {
         var status = (e.Str("status") ?? "succeeded").ToLowerInvariant();
         if (status is "failed" or "declined" or "error")
         {
-            s.PaymentFailuresByDay.Add(CustomerTimeline.Day(e.OccurredAt), 1);
-            KeepLatest(s.PaymentFailures, new EventStamp(e.OccurredAt, e.Id), SnapshotBuilder.MaxEvidenceIds);
+            var failure = new EventStamp(e.OccurredAt, e.Id);
+            if (e.Str("invoiceId") is { } failed)
+                FailOn(s, failed, failure);
+            else
+            {
+                s.PaymentFailuresByDay.Add(CustomerTimeline.Day(e.OccurredAt), 1);
+                KeepLatest(s.PaymentFailures, failure, SnapshotBuilder.MaxEvidenceIds);
+            }
         }
         else if (e.Str("invoiceId") is { } invoice)
         {
@@ -114,6 +135,26 @@ internal static class RecordFolds
         }
     }
 
+    /// <summary>Records a failed payment on an invoice (kept apart, so that paying the invoice settles it).</summary>
+    private static void FailOn(CustomerState s, string invoiceId, EventStamp failure)
+    {
+        if (!s.FailuresByInvoice.TryGetValue(invoiceId, out var failures))
+            s.FailuresByInvoice[invoiceId] = failures = new InvoiceFailures();
+        failures.ByDay.Add(CustomerTimeline.Day(failure.At), 1);
+        KeepLatest(failures.Latest, failure, SnapshotBuilder.MaxEvidenceIds);
+        if (s.FailuresByInvoice.Count <= CustomerState.FailedInvoiceCapacity)
+            return;
+        var forgotten = Oldest(s.FailuresByInvoice, (id, _) => IsPaid(s, id), f => f.Latest.Count > 0 ? f.Latest[^1].At : DateTimeOffset.MinValue);
+        s.FailuresByInvoice.Remove(forgotten, out var unpaid);
+        if (IsPaid(s, forgotten))
+            return;
+        // Still unpaid: its failures keep counting, with those that name no invoice.
+        foreach (var (day, n) in unpaid!.ByDay)
+            s.PaymentFailuresByDay.Add(day, n);
+        foreach (var stamp in unpaid.Latest)
+            KeepLatest(s.PaymentFailures, stamp, SnapshotBuilder.MaxEvidenceIds);
+    }
+
     /// <summary>A payment at <paramref name="at"/> states the status <c>paid</c>, unless a newer event stated another.</summary>
     private static InvoiceInfo Settle(InvoiceInfo invoice, DateTimeOffset at)
     {
@@ -122,7 +163,14 @@ internal static class RecordFolds
     }
 
     /// <summary>Forgets one record: the least recently updated of those <paramref name="done"/> says are settled, else of all.</summary>
-    private static void Evict<T>(Dictionary<string, T> records, Func<T, bool> done, Func<T, DateTimeOffset> updated)
+    private static void Evict<T>(Dictionary<string, T> records, Func<T, bool> done, Func<T, DateTimeOffset> updated) =>
+        records.Remove(Oldest(records, done, updated));
+
+    /// <summary>The record to forget (there is one): the least recently updated of those <paramref name="done"/> says are settled, else of all; ties by key.</summary>
+    private static string Oldest<T>(Dictionary<string, T> records, Func<T, bool> done, Func<T, DateTimeOffset> updated) =>
+        Oldest(records, (_, record) => done(record), updated);
+
+    private static string Oldest<T>(Dictionary<string, T> records, Func<string, T, bool> done, Func<T, DateTimeOffset> updated)
     {
         string? oldest = null, oldestDone = null;
         DateTimeOffset oldestAt = default, oldestDoneAt = default;
@@ -133,10 +181,10 @@ internal static class RecordFolds
             var at = updated(record);
             if (Before(at, key, oldestAt, oldest))
                 (oldest, oldestAt) = (key, at);
-            if (done(record) && Before(at, key, oldestDoneAt, oldestDone))
+            if (done(key, record) && Before(at, key, oldestDoneAt, oldestDone))
                 (oldestDone, oldestDoneAt) = (key, at);
         }
-        records.Remove(oldestDone ?? oldest!);
+        return oldestDone ?? oldest!;
     }
 
     /// <summary>Forgets the oldest pending payment.</summary>

@@ -93,9 +93,8 @@ public static class SnapshotBuilder
             var recent = s.Tickets.Values.Where(t => t.OpenedAt > asOf.AddDays(-90)).ToList();
             Num("tickets.opened90d", recent.Count, Latest(recent, t => t.UpdatedAt, t => t.EventId));
 
-            var failures = s.PaymentFailuresByDay.Sum(today - 89, today);
-            Num("billing.paymentFailures90d", failures,
-                failures > 0 ? s.PaymentFailures.Where(p => CustomerTimeline.Day(p.At) is var day && day > today - 90 && day <= today).Select(p => p.EventId).ToArray() : []);
+            var (failures, failureIds) = OpenPaymentFailures(s, today);
+            Num("billing.paymentFailures90d", failures, failureIds);
             var overdue = s.Invoices.Values.Where(i => i.Status == "overdue" || (i.Status == "open" && i.DueDate < asOf)).ToList();
             Num("billing.overdueInvoices", overdue.Count, Latest(overdue, i => i.UpdatedAt, i => i.EventId));
             var unpaid = s.Invoices.Values.Where(i => i.Status is "open" or "overdue").ToList();
@@ -130,6 +129,29 @@ public static class SnapshotBuilder
         if (s.LastEventAt is { } lastAt)
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
         return new CustomerSnapshot(s.CustomerId, asOf, f);
+    }
+
+    /// <summary>
+    /// <c>billing.paymentFailures90d</c>: the failed payments of the 90 days ending at <paramref name="today"/> that are still an
+    /// open payment problem, i.e. all but those on an invoice paid since (a retry that succeeded); with the newest as evidence.
+    /// </summary>
+    private static (int Count, string[] Ids) OpenPaymentFailures(CustomerState s, int today)
+    {
+        static bool InWindow(EventStamp p, int today) => CustomerTimeline.Day(p.At) is var day && day > today - 90 && day <= today;
+        var count = s.PaymentFailuresByDay.Sum(today - 89, today);
+        List<EventStamp>? evidence = count > 0 ? [.. s.PaymentFailures.Where(p => InWindow(p, today))] : null;
+        foreach (var (invoice, failures) in s.FailuresByInvoice)
+        {
+            var n = failures.ByDay.Sum(today - 89, today);
+            if (n == 0 || RecordFolds.IsPaid(s, invoice))
+                continue;
+            count += n;
+            (evidence ??= []).AddRange(failures.Latest.Where(p => InWindow(p, today)));
+        }
+        if (evidence is null)
+            return (count, []);
+        evidence.Sort(static (a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.EventId, b.EventId));
+        return (count, [.. evidence.Skip(Math.Max(0, evidence.Count - MaxEvidenceIds)).Select(p => p.EventId)]);
     }
 
     /// <summary>The newest <see cref="MaxEvidenceIds"/> of ids listed oldest first.</summary>

@@ -33,6 +33,7 @@ public sealed class CustomerStateJsonTests
             ("payment", 3500, new { invoiceId = "I9", status = "succeeded", amount = 10 }),
             ("invoice", 3000, new { invoiceId = "I1", amount = 99.99, status = "open", dueDate = "2026-12-01T00:00:00Z" }),
             ("payment", 2000, new { status = "failed", amount = 99.99 }),
+            ("payment", 1800, new { invoiceId = "I1", status = "declined", amount = 99.99 }),
             ("nps", 1500, new { score = 3 }),
             ("web_visit", 1000, new { url = "https://vendor.example/pricing", visitorId = "v1", visitorDomain = "acme.example" }),
             ("document", 900, new { docType = "terms", title = "Terms — v2", text = "Line one\nline \"two\"\t\u00e9\u4e2d\u0001 </script>" }),
