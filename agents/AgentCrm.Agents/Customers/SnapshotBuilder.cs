@@ -38,9 +38,11 @@ public static class SnapshotBuilder
             && CustomerTimeline.CategoryKey(parts[3]) == parts[3];
     }
 
-    /// <summary>Every field the state allows at <paramref name="asOf"/> (or, with a <paramref name="plan"/>, at least the fields it was made for).</summary>
+    /// <summary>Every field the state allows at <paramref name="asOf"/> (or, with a <paramref name="plan"/>, at least the fields it was made for); the snapshot's <see cref="CustomerSnapshot.AsOf"/> is that moment in UTC.</summary>
     public static CustomerSnapshot Build(CustomerState s, DateTimeOffset asOf, SnapshotPlan? plan = null)
     {
+        // The moment is the event's, in UTC whatever offset the event was sent with: every brief and audit record copies it.
+        asOf = asOf.ToUniversalTime();
         plan ??= SnapshotPlan.All;
         var f = new Dictionary<string, SnapshotField>(96, StringComparer.Ordinal);
         // A non-finite value (a sum over numbers stored before intake bounded them) is left out rather than poisoning the snapshot.
