@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using AgentCrm.Agents.Models;
 
@@ -6,7 +5,7 @@ namespace AgentCrm.Agents.RenewalRisk;
 
 /// <summary>
 /// Scores with a fitted <see cref="RiskModel"/> (logistic or trees). Reasons are the fields whose summed contribution
-/// raises the risk, strongest first: a brief explains why a customer is at risk, and listing what
+/// raises the risk (by at least 0.005, what a brief shows as +0.01), strongest first: a brief explains why a customer is at risk, and listing what
 /// lowers it ("two-year contract") next to that would read as a reason for alarm.
 /// </summary>
 internal static class ModelAssessment
@@ -18,7 +17,7 @@ internal static class ModelAssessment
         foreach (var c in evaluation.Contributions)
         {
             var weight = Math.Round(c.Contribution, 4);
-            if (weight <= 0)
+            if (weight <= 0 || ReasonText.Negligible(weight))
                 continue;
             var value = s.Fields.TryGetValue(c.Field, out var f) ? f.Value : null;
             reasons.Add(new Reason(c.Field, value, weight, s.EventIds(c.Field), Explain(c.Field, value, weight)));
@@ -27,16 +26,16 @@ internal static class ModelAssessment
         return (Math.Round(LinearModel.Sigmoid(evaluation.Logit), 4), reasons);
     }
 
-    /// <summary>E.g. "contract type month-to-month raises risk (+0.84)".</summary>
+    /// <summary>E.g. "contract type month-to-month raises risk (+0.84)", "usage trend30d -0.003 raises risk (+0.02)".</summary>
     internal static string Explain(string field, object? value, double weight)
     {
         var shown = value switch
         {
             null => "unknown",
-            double d => d.ToString("0.##", CultureInfo.InvariantCulture),
+            double d => ReasonText.Number(d),
             _ => value.ToString(),
         };
-        return $"{Label(field)} {shown} raises risk (+{weight.ToString("0.00", CultureInfo.InvariantCulture)})";
+        return $"{Label(field)} {shown} raises risk ({ReasonText.Weight(weight)})";
     }
 
     /// <summary><c>billing.monthlyCharges</c> → "billing monthly charges".</summary>
