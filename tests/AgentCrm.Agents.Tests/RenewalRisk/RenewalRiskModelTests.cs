@@ -35,7 +35,7 @@ public sealed class RenewalRiskModelTests
         var evaluation = model.Evaluate(AtRisk);
         Assert.Equal(Math.Round(LinearModel.Sigmoid(evaluation.Logit), 4), result.Score);
         Assert.True(result.Fired);
-        var raising = evaluation.Contributions.Where(c => Math.Round(c.Contribution, 4) > 0).OrderByDescending(c => c.Contribution).ToList();
+        var raising = evaluation.Contributions.Where(c => Math.Round(c.Contribution, 4) >= 0.005).OrderByDescending(c => c.Contribution).ToList();
         Assert.Equal(raising.Select(c => c.Field), result.Reasons.Select(r => r.Field));
         Assert.All(result.Reasons, r => Assert.True(r.Weight > 0));
         var contract = result.Reasons.Single(r => r.Field == "contract.type");

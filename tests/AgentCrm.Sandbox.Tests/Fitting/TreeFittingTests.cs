@@ -45,7 +45,8 @@ public sealed class TreeFittingTests(ITestOutputHelper output)
             Assert.Equal(e.Logit, model.Logit(c.Snapshot), 9);
             var result = agent.Assess(c.Snapshot);
             Assert.Equal(Math.Round(LinearModel.Sigmoid(e.Logit), 4), result.Score);
-            Assert.Equal(e.Contributions.Where(x => Math.Round(x.Contribution, 4) > 0).Select(x => x.Field).Order(StringComparer.Ordinal),
+            // Reasons are the fields raising risk by at least 0.005 (less would show as +0.00).
+            Assert.Equal(e.Contributions.Where(x => Math.Round(x.Contribution, 4) >= 0.005).Select(x => x.Field).Order(StringComparer.Ordinal),
                 result.Reasons.Select(x => x.Field).Order(StringComparer.Ordinal));
         }
     }
