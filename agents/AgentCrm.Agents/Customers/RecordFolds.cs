@@ -93,7 +93,10 @@ internal static class RecordFolds
             ForgetInvoice(s, Oldest(s.Invoices, i => i.Status == "paid", i => i.UpdatedAt));
     }
 
-    /// <summary>Forgets an invoice; a paid one with its failed payments (settled, they no longer count), which would read as unpaid without it.</summary>
+    /// <summary>
+    /// Forgets an invoice, and with a paid one its failed payments: settled, they must not count again once the invoice that
+    /// settled them is gone (a failure on an invoice not known to be paid counts).
+    /// </summary>
     internal static void ForgetInvoice(CustomerState s, string id)
     {
         if (s.Invoices.Remove(id, out var invoice) && invoice.Status == "paid")
