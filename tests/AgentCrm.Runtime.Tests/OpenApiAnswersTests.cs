@@ -11,7 +11,9 @@ namespace AgentCrm.Runtime.Tests;
 /// The server's real answers validate against its own <c>GET /openapi/v1.json</c> with ajv (draft 2020-12), as a client
 /// generated from the document or a contract test reads them: the agent lifecycle (list, get, register, evaluate, promote,
 /// rollback, unregister), jobs, briefs (and a brief event of the stream), evidence, a customer, feedback, the review queue,
-/// audit, webhooks, and ProblemDetails refusals; and the bodies sent, the smallest each handler takes, against the
+/// audit (and its anchors), webhooks, readiness, knowledge upload and search, sandbox reports, and ProblemDetails refusals with
+/// their own members (the gate's unmet, a job's state, a CSM's customerId); an answer member its schema does not name is
+/// drift too; and the bodies sent, the smallest each handler takes, against the
 /// document's request schemas.
 /// </summary>
 public sealed class OpenApiAnswersTests
@@ -41,6 +43,14 @@ public sealed class OpenApiAnswersTests
         }
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
         await log.SendAsync("list jobs", HttpMethod.Get, "/v1/jobs", "/v1/jobs?state=succeeded&kind=evaluate", HttpStatusCode.OK);
+        await log.SendAsync("cancel an ended job", HttpMethod.Delete, "/v1/jobs/{jobId}", $"/v1/jobs/{jobId}", HttpStatusCode.Conflict);
+        await log.SendAsync("latest report", HttpMethod.Get, "/v1/agents/{id}/versions/{version}/reports/latest", "/v1/agents/renewal-risk/versions/1.0.1/reports/latest", HttpStatusCode.OK);
+        await log.SendAsync("report by id", HttpMethod.Get, "/v1/reports/{reportId}", $"/v1/reports/{job.GetProperty("reportId").GetString()}", HttpStatusCode.OK);
+        var ungated = manifest.DeepClone().AsObject();
+        ungated["version"] = "1.0.2";
+        await log.SendAsync("register an unevaluated version", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.Created, ungated);
+        await log.SendAsync("promote refused by the gate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.2/promote",
+            HttpStatusCode.Conflict, new JsonObject());
         await log.SendAsync("promote", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.1/promote",
             HttpStatusCode.OK, new JsonObject { ["canaryPercent"] = 50 });
         await log.SendAsync("health", HttpMethod.Get, "/v1/agents/{id}/health", "/v1/agents/renewal-risk/health", HttpStatusCode.OK);
@@ -59,6 +69,8 @@ public sealed class OpenApiAnswersTests
         await log.SendAsync("get brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK);
         await log.SendAsync("evidence", HttpMethod.Get, "/v1/briefs/{id}/evidence", $"/v1/briefs/{briefId}/evidence", HttpStatusCode.OK);
         await log.SendAsync("customer", HttpMethod.Get, "/v1/customers/{id}", "/v1/customers/acme", HttpStatusCode.OK);
+        await log.SendAsync("csm's other customer", HttpMethod.Get, "/v1/customers/{id}", "/v1/customers/globex", HttpStatusCode.Forbidden, client: csm);
+        await log.SendAsync("csm's other customer's briefs", HttpMethod.Get, "/v1/briefs", "/v1/briefs?customerId=globex", HttpStatusCode.Forbidden, client: csm);
         await log.SendAsync("feedback", HttpMethod.Post, "/v1/briefs/{id}/feedback", $"/v1/briefs/{briefId}/feedback", HttpStatusCode.OK, new JsonObject { ["useful"] = true }, client: csm);
         await log.SendAsync("csm's brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK, client: csm);
         await log.SendAsync("review queue", HttpMethod.Get, "/v1/reviews", "/v1/reviews", HttpStatusCode.OK);
@@ -66,7 +78,15 @@ public sealed class OpenApiAnswersTests
         await log.SendAsync("get vetoed brief", HttpMethod.Get, "/v1/briefs/{id}", $"/v1/briefs/{briefId}", HttpStatusCode.OK);
         await log.SendAsync("me", HttpMethod.Get, "/v1/me", "/v1/me", HttpStatusCode.OK);
         await log.SendAsync("audit", HttpMethod.Get, "/v1/audit", "/v1/audit", HttpStatusCode.OK);
-        await log.SendAsync("verify audit", HttpMethod.Post, "/v1/audit/verify", "/v1/audit/verify", HttpStatusCode.OK);
+        var verified = await log.SendAsync("verify audit", HttpMethod.Post, "/v1/audit/verify", "/v1/audit/verify", HttpStatusCode.OK);
+        await log.SendAsync("verify audit with an anchor", HttpMethod.Post, "/v1/audit/verify", "/v1/audit/verify", HttpStatusCode.OK,
+            new JsonObject { ["anchors"] = new JsonArray(JsonNode.Parse(verified.GetProperty("head").GetRawText())) });
+        await log.SendAsync("anchor without a hash", HttpMethod.Post, "/v1/audit/verify", "/v1/audit/verify", HttpStatusCode.BadRequest,
+            new JsonObject { ["anchors"] = new JsonArray(new JsonObject { ["seq"] = 1 }) });
+        await log.SendAsync("readiness", HttpMethod.Get, "/readyz", "/readyz", HttpStatusCode.OK);
+        await log.SendAsync("upload a document", HttpMethod.Post, "/v1/knowledge/documents", "/v1/knowledge/documents?id=playbook&title=Playbook&tags=renewal",
+            HttpStatusCode.Created, content: new StringContent("# Playbook\n\nCall the sponsor before the renewal.\n", Encoding.UTF8, "text/markdown"));
+        await log.SendAsync("search", HttpMethod.Get, "/v1/knowledge/search", "/v1/knowledge/search?q=sponsor", HttpStatusCode.OK);
         await log.SendAsync("case sets", HttpMethod.Get, "/v1/cases", "/v1/cases", HttpStatusCode.OK);
         await log.SendAsync("dead letters", HttpMethod.Get, "/v1/dead-letters", "/v1/dead-letters", HttpStatusCode.OK);
 
@@ -78,6 +98,8 @@ public sealed class OpenApiAnswersTests
         await log.SendAsync("unknown agent", HttpMethod.Get, "/v1/agents/{id}", "/v1/agents/nobody", HttpStatusCode.NotFound);
         await log.SendAsync("unknown query parameter", HttpMethod.Get, "/v1/agents", "/v1/agents?limt=5", HttpStatusCode.BadRequest);
         await log.SendAsync("gzipped manifest", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.UnsupportedMediaType, manifest, contentEncoding: "gzip");
+        await log.SendAsync("JSON to an upload", HttpMethod.Post, "/v1/cases/{name}", "/v1/cases/mine", HttpStatusCode.UnsupportedMediaType, new JsonObject { ["events"] = new JsonArray() });
+        await log.SendAsync("a field in another case", HttpMethod.Post, "/v1/briefs/{id}/veto", $"/v1/briefs/{briefId}/veto", HttpStatusCode.BadRequest, new JsonObject { ["Reason"] = "a" });
         using (var anonymous = await app.ClientAsync(role: null))
             await log.SendAsync("no credential", HttpMethod.Get, "/v1/agents", "/v1/agents", HttpStatusCode.Unauthorized, client: anonymous);
         await log.SendAsync("wrong role", HttpMethod.Get, "/v1/jobs", "/v1/jobs", HttpStatusCode.Forbidden, client: csm);
@@ -153,9 +175,9 @@ public sealed class OpenApiAnswersTests
         }
 
         public async Task<JsonElement> SendAsync(string name, HttpMethod method, string template, string url, HttpStatusCode expected,
-            JsonNode? body = null, HttpClient? client = null, string? contentEncoding = null)
+            JsonNode? body = null, HttpClient? client = null, string? contentEncoding = null, HttpContent? content = null)
         {
-            using var request = new HttpRequestMessage(method, url);
+            using var request = new HttpRequestMessage(method, url) { Content = content };
             if (body is not null)
             {
                 request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");

@@ -35,7 +35,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         { "PUT /v1/customers/{id}/consent", ["application/json"], [400, 413, 415] },
         { "PUT /v1/csms/{csmId}/accounts", ["application/json"], [400, 413, 415] },
         { "POST /v1/webhooks", ["application/json"], [400, 409, 413, 415] },
-        { "POST /v1/audit/verify", ["application/json", "application/x-www-form-urlencoded"], [400, 413, 415] },
+        { "POST /v1/audit/verify", ["application/json"], [400, 413, 415] },
         { "POST /v1/cases/{name}", ["multipart/form-data"], [400, 409, 413] },
         { "POST /v1/knowledge/documents", ["text/markdown", "text/html", "text/plain", "multipart/form-data"], [400, 413] },
     };
@@ -97,8 +97,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         Assert.Equal("#/components/schemas/PromoteRequest", BodySchema("POST /v1/agents/{id}/versions/{version}/promote", "application/json").GetProperty("$ref").GetString());
         Assert.Equal("#/components/schemas/VetoRequest", BodySchema("POST /v1/briefs/{id}/veto", "application/json").GetProperty("$ref").GetString());
         Assert.Equal("#/components/schemas/ConsentRequest", BodySchema("PUT /v1/customers/{id}/consent", "application/json").GetProperty("$ref").GetString());
-        Assert.True(BodySchema("POST /v1/agents/{id}/versions/{version}/evaluate", "application/json").GetProperty("properties").TryGetProperty("caseSet", out _));
-        Assert.True(BodySchema("POST /v1/dead-letters/replay", "application/json").GetProperty("properties").TryGetProperty("seqs", out _));
+        Assert.True(Resolved(BodySchema("POST /v1/agents/{id}/versions/{version}/evaluate", "application/json")).GetProperty("properties").TryGetProperty("caseSet", out _));
+        Assert.True(Resolved(BodySchema("POST /v1/dead-letters/replay", "application/json")).GetProperty("properties").TryGetProperty("seqs", out _));
         // Optional bodies: promote (canary 100), approve (no note) and replay (every dead letter) take none.
         foreach (var endpoint in new[] { "POST /v1/agents/{id}/versions/{version}/promote", "POST /v1/briefs/{id}/approve", "POST /v1/dead-letters/replay" })
             Assert.False(Operation(endpoint).GetProperty("requestBody").TryGetProperty("required", out var required) && required.GetBoolean(), $"{endpoint}: body documented as required");
@@ -112,8 +112,31 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
         AssertParts("POST /v1/cases/{name}", "file", "events", "cases", "mapping", "labels");
         AssertParts("POST /v1/agents/{id}/versions/{version}/evaluate", "cases", "mapping", "labels");
         AssertParts("POST /v1/knowledge/documents", "file", "id", "title", "tags", "scenario");
-        var assembly = BodySchema("POST /v1/agents/plugins", "multipart/form-data").GetProperty("properties").GetProperty("assembly");
+        var assembly = Resolved(BodySchema("POST /v1/agents/plugins", "multipart/form-data")).GetProperty("properties").GetProperty("assembly");
         Assert.Equal("binary", assembly.GetProperty("format").GetString());
+    }
+
+    /// <summary>What the QA pass of api29 found missing: each is in the document now.</summary>
+    [Fact]
+    public void Document_DescribesWhatTheServerAnswersAndReads_BeyondItsHandlersMetadata()
+    {
+        Assert.Contains("metrics", Operation("GET /metrics").GetProperty("responses").GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(Operation("GET /readyz").GetProperty("responses").TryGetProperty("503", out _));
+        Assert.True(Operation("GET /v1/briefs").GetProperty("responses").GetProperty("503").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        Assert.Contains("roles that may: csm, ops, reviewer, admin", Operation("GET /v1/briefs").GetProperty("responses").GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("roles that may: ops, admin", Operation("POST /v1/agents/plugins").GetProperty("responses").GetProperty("403").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var search = Operation("GET /v1/knowledge/search").GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.True(search["q"].GetProperty("required").GetBoolean());
+        var upload = Operation("POST /v1/knowledge/documents").GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["id", "scenario", "tags", "title"], upload.Order(StringComparer.Ordinal));
+        Assert.Equal("#/components/schemas/Event", BodySchema("POST /v1/events", "application/x-ndjson").GetProperty("allOf")[0].GetProperty("$ref").GetString());
+        Assert.Equal(12, Schema("Event").GetProperty("properties").GetProperty("type").GetProperty("enum").GetArrayLength());
+        Assert.False(Schema("Event").GetProperty("additionalProperties").GetBoolean());
+        Assert.False(Schema("VetoRequest").GetProperty("additionalProperties").GetBoolean());
+        Assert.Equal("string", Schema("VetoRequest").GetProperty("properties").GetProperty("reason").GetProperty("type").GetString());
+        Assert.Contains("id", Required(Schema("SandboxReport")));
+        Assert.True(Schema("ProblemDetails").GetProperty("properties").TryGetProperty("traceId", out _));
+        Assert.True(Schema("GateRefusalProblem").GetProperty("properties").TryGetProperty("unmet", out _));
     }
 
     [Theory]
@@ -253,10 +276,14 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
 
     private void AssertParts(string endpoint, params string[] parts)
     {
-        var properties = BodySchema(endpoint, "multipart/form-data").GetProperty("properties");
+        var properties = Resolved(BodySchema(endpoint, "multipart/form-data")).GetProperty("properties");
         foreach (var part in parts)
             Assert.True(properties.TryGetProperty(part, out _), $"{endpoint}: multipart part '{part}' not documented");
     }
+
+    /// <summary>The component <paramref name="schema"/> refers to, or itself (a body described by its type is a component).</summary>
+    private JsonElement Resolved(JsonElement schema) =>
+        schema.TryGetProperty("$ref", out var reference) ? Schema(reference.GetString()!["#/components/schemas/".Length..]) : schema;
 
     private JsonElement BodySchema(string endpoint, string contentType) =>
         Operation(endpoint).GetProperty("requestBody").GetProperty("content").GetProperty(contentType).GetProperty("schema");

@@ -42,7 +42,8 @@ public static class AgentsApi
             .Accepts<PromoteRequest>(isOptional: true, "application/json")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status404NotFound).Produces<GateRefusalProblem>(StatusCodes.Status409Conflict, OpenApiDescriptions.ProblemJson)
+            .AlsoAnswers(StatusCodes.Status409Conflict, "The gate refuses the version (its unmet criteria under unmet), or its state does not allow a promotion.");
         return group;
     }
 

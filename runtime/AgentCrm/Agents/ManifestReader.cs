@@ -37,6 +37,8 @@ public static partial class ManifestReader
     {
         var options = new JsonSerializerOptions(Json)
         {
+            // Field names exactly as the schema writes them (`ID:` is an unknown field), as every request body reads them.
+            PropertyNameCaseInsensitive = false,
             RespectNullableAnnotations = true,
             TypeInfoResolver = new DefaultJsonTypeInfoResolver
             {

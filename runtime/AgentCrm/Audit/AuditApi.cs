@@ -23,9 +23,10 @@ public static class AuditApi
         group.MapPost("/verify", Verify)
             .WithName("VerifyAudit").RequireRoles(Roles.Reviewer)
             .WithSummary("Recomputes the chain: { ok, records, head } or the first broken record; a call while a pass runs shares that pass and its answer. "
-                + "Optional body { anchors: [{ seq, hash }] }: heads of earlier verifies kept elsewhere, which the log must still hold.")
-            // A form type too, for an empty body only (curl -d '' sends one; such calls worked before anchors): a form with content is 415.
-            .Accepts<AuditVerifyRequest>(isOptional: true, "application/json", "application/x-www-form-urlencoded")
+                + "Optional body { anchors: [{ seq, hash }] }: heads of earlier verifies kept elsewhere, which the log must still hold. "
+                + "An empty body of any type is no anchors (curl -d '' sends a form type); a body with content in another type than JSON is 415.")
+            // Documented, not enforced by routing: an empty body is taken whatever its declared type (such calls worked before anchors).
+            .DescribesOptionalBody<AuditVerifyRequest>("application/json")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
@@ -56,7 +57,7 @@ public static class AuditApi
             var seqProblem = a.Seq is not >= 1;
             if (seqProblem)
                 errors[$"anchors[{i}].seq"] = [a.Seq is null ? "seq is required: the anchored record's number, 1 or more." : "seq must be 1 or more: the anchored record's number."];
-            var hashProblem = AuditAnchor.HashProblem(a.Hash);
+            var hashProblem = a.Hash is null ? "hash is required: the anchored record's hash, 64 hexadecimal digits (a SHA-256, as verify prints it)." : AuditAnchor.HashProblem(a.Hash);
             if (hashProblem is not null)
                 errors[$"anchors[{i}].hash"] = [char.ToUpperInvariant(hashProblem[0]) + hashProblem[1..]];
             if (!seqProblem && hashProblem is null)

@@ -27,12 +27,15 @@ public static class BriefsApi
     {
         var group = app.MapGroup("/v1/briefs").WithTags("Briefs");
         group.MapGet("/", List).WithName("ListBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status403Forbidden)
+            .AlsoAnswers(StatusCodes.Status403Forbidden, "Or a CSM filtered by a customerId that is not one of their accounts: named under errors.customerId.");
         group.MapGet("/stream", Stream).WithName("StreamBriefs").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .WithSummary("Server-sent events (`brief`) of new and changed briefs the caller may see; `overflow` when a slow client missed some. "
                 + "A reconnect with Last-Event-ID (or ?lastEventId=) is first sent what changed since that event; `resync` when the id is not one of this stream's "
                 + "in this data directory's history (another directory's, or sent after the backup it was restored from was taken). "
-                + "At most Auth:Streams:MaxPerCredential open per credential and Auth:Streams:MaxTotal in all: 429 beyond.");
+                + "At most Auth:Streams:MaxPerCredential open per credential and Auth:Streams:MaxTotal in all: 429 beyond.")
+            .Produces<StreamLimitProblem>(StatusCodes.Status429TooManyRequests, OpenApiDescriptions.ProblemJson)
+            .AlsoAnswers(StatusCodes.Status429TooManyRequests, "Or the credential (or the server) holds as many streams open as allowed: limit and setting name the limit (Auth:Streams:MaxPerCredential or Auth:Streams:MaxTotal).");
         group.MapGet("/{id}", GetBrief).WithName("GetBrief").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/evidence", Evidence).WithName("GetBriefEvidence").RequireRoles(Roles.Csm, Roles.Ops, Roles.Reviewer)

@@ -28,7 +28,8 @@ public static class CustomersApi
         var group = app.MapGroup("/v1/customers").WithTags("Customers");
         group.MapGet("/{id}", GetCustomer).WithName("GetCustomer").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
             .WithSummary("Snapshot features as agents see them, consent, and open briefs.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status403Forbidden)
+            .AlsoAnswers(StatusCodes.Status403Forbidden, "Or a CSM asked for a customer that is not one of their accounts: named under errors.customerId.");
         group.MapPut("/{id}/consent", PutConsent).WithName("PutConsent").RequireRoles(Roles.Ops)
             .WithSummary("Replace the customer's consent grants (purpose × data categories × expiry); revocation = a PUT without the grant.")
             .Accepts<ConsentRequest>("application/json")

@@ -17,6 +17,7 @@ public static class EventsApi
             .RequireRoles(Roles.Integrator, Roles.Ops)
             .WithSummary("Accept one event, a JSON array of events, or NDJSON; 202 once durable.").AnswersWithoutLocation()
             .Accepts<object>("application/json", "application/x-ndjson", "application/ndjson", "application/jsonl")
+            .DescribesItems<Event>(["application/json"], ["application/x-ndjson", "application/ndjson", "application/jsonl"])
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge).ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }

@@ -24,6 +24,10 @@ public static class KnowledgeApi
             .WithSummary("Markdown, HTML or plain text: raw body (Content-Type text/markdown, text/html, text/plain) or multipart `file`; `id`, `title`, `tags` (comma-separated), `scenario` as query or form fields. Without `id`: from the file name (the multipart part's, or a raw body's Content-Disposition filename), else from the title. The same id and content with other metadata: 200 `metadataUpdated`, nothing embedded again.")
             .DescribesBody<string>("text/markdown", "text/x-markdown", "text/html", "application/xhtml+xml", "text/plain")
             .DescribesBody<KnowledgeDocumentForm>("multipart/form-data")
+            .DescribesQuery("id", "The document's id (a raw body's only way to give one besides Content-Disposition's filename); a multipart upload may send it as a form field instead.")
+            .DescribesQuery("title", "The document's title; a multipart upload may send it as a form field instead.")
+            .DescribesQuery("tags", "Comma-separated tags; a multipart upload may send them as a form field instead.")
+            .DescribesQuery("scenario", "The scenario the document serves (its passages are cited for that scenario's briefs); a multipart upload may send it as a form field instead.")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/documents", (KnowledgeService knowledge, string? limit, string? cursor) => NamedPage.Of(knowledge.ListDocuments(), d => d.Id, limit, cursor, NamedPage.Documents))
@@ -34,6 +38,7 @@ public static class KnowledgeApi
         group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
+            .DescribesQuery("q", "The search text (required: 400 naming q without it).", required: true)
             .ProducesValidationProblem();
         return group;
     }

@@ -46,8 +46,8 @@ internal static class CaseUploads
     {
         if (!request.HasFormContentType)
         {
-            errors["$"] = [$"Send multipart/form-data with {Forms(dataPart)}."];
-            return (null, Problems.Validation(errors));
+            // The request's media type is at fault, whatever else is: 415 naming Content-Type, as every endpoint answers one.
+            return (null, Problems.UnsupportedType($"This endpoint reads multipart/form-data with {Forms(dataPart)}, not '{Problems.Clip(request.ContentType ?? "(none)", 60)}'."));
         }
         if (request.ContentLength > maxBytes + FramingBytes)
             return (null, TooLarge(request.ContentLength.Value, maxBytes));

@@ -128,7 +128,8 @@ public static class AgentCrmServer
         builder.Services.AddExceptionHandler<BadRequestBodyHandler>();
         builder.Services.AddExceptionHandler<DependencyFailureHandler>();
         builder.Services.AddOpenApi(o => o.AddOperationTransformer<QueryNumbersOpenApi>().AddOperationTransformer<OpenApiDescriptionsTransformer>()
-            .AddOperationTransformer<OpenApiV1Answers>().AddOperationTransformer<OpenApiStreams>().AddSchemaTransformer<OpenApiSchemas>());
+            .AddOperationTransformer<OpenApiV1Answers>().AddOperationTransformer<OpenApiStreams>().AddSchemaTransformer<OpenApiSchemas>()
+            .AddDocumentTransformer<OpenApiDocumentTransformer>());
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase));

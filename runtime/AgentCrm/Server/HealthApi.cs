@@ -28,7 +28,9 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok"))).WithTags("Operations").WithName("Healthz");
-        app.MapGet("/readyz", Ready).WithTags("Operations").WithName("Readyz");
+        app.MapGet("/readyz", Ready).WithTags("Operations").WithName("Readyz")
+            .Produces<ReadyStatus>(StatusCodes.Status200OK).Produces<ReadyStatus>(StatusCodes.Status503ServiceUnavailable)
+            .AlsoAnswers(StatusCodes.Status503ServiceUnavailable, $"Not ready: storage fails (storage false: the database cannot be read, or writes failed in the last {StorageFailureWindow.TotalSeconds:0} seconds) or the agent registry is not loaded yet (registry false); the same body.");
         return app;
     }
 

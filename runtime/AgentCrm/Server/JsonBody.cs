@@ -6,7 +6,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace AgentCrm.Server;
 
 /// <summary>
-/// Strict JSON request bodies for the write endpoints: a size limit, a nesting limit, no unknown fields,
+/// Strict JSON request bodies for the write endpoints: a size limit, a nesting limit, field names exactly as
+/// documented (camelCase: <c>Reason</c> is an unknown field, as <c>/v1/events</c> and a manifest answer it), no unknown fields,
 /// no field given twice, UTF-8 strings only, enums by name only, and every failure as a 4xx ProblemDetails
 /// naming the JSON path at fault.
 /// </summary>
@@ -18,11 +19,13 @@ internal static class JsonBody
     public static readonly JsonSerializerOptions Strict = new(JsonSerializerDefaults.Web)
     {
         MaxDepth = MaxDepth,
+        // The Web defaults match names in any case; the contract (API.md) is camelCase, as every answer writes it.
+        PropertyNameCaseInsensitive = false,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         RespectNullableAnnotations = true,
         AllowTrailingCommas = false,
         NumberHandling = JsonNumberHandling.Strict,
-        // JsonText refuses exact repeats with their path; this catches spellings that bind to one member (canaryPercent, CanaryPercent).
+        // JsonText refuses exact repeats with their path; this catches any other way two entries bind to one member.
         AllowDuplicateProperties = false,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
@@ -32,7 +35,7 @@ internal static class JsonBody
         where T : class
     {
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !type.Contains("+json", StringComparison.OrdinalIgnoreCase))
-            return (null, Problems.Validation(new Dictionary<string, string[]> { ["$"] = [$"Send application/json, not {type}."] }, StatusCodes.Status415UnsupportedMediaType));
+            return (null, Problems.UnsupportedType($"This endpoint reads application/json, not '{Problems.Clip(type, 60)}'."));
         var bytes = await RequestBody.ReadAsync(request, limit, cancellationToken);
         if (bytes is null)
             return (null, Problems.TooLarge($"The body is larger than {limit} bytes."));

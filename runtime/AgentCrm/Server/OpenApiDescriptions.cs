@@ -13,6 +13,21 @@ namespace AgentCrm.Server;
 /// </summary>
 internal sealed record DescribedBody(Type Type, bool IsOptional, params string[] ContentTypes);
 
+/// <summary>
+/// A request body of one <see cref="Type"/> or a JSON array of them in <see cref="JsonTypes"/>, and one per line in
+/// <see cref="LineTypes"/> (NDJSON): documentation only, beside the <c>.Accepts</c> that routes the content types.
+/// </summary>
+internal sealed record DescribedItems(Type Type, string[] JsonTypes, string[] LineTypes);
+
+/// <summary>A query parameter the handler reads from the request itself (not a bound parameter), or one it requires though it binds it as optional (to answer its absence itself).</summary>
+internal sealed record DescribedQuery(string Name, string Description, bool Required = false);
+
+/// <summary>
+/// What else an answer of <see cref="Status"/> means on this endpoint, beyond what every <c>/v1</c> operation's says
+/// (<see cref="OpenApiV1Answers"/>): appended to that text, or the whole text of a status no middleware answers.
+/// </summary>
+internal sealed record AlsoAnswers(int Status, string Description);
+
 /// <summary>Endpoint metadata: its 201 and 202 answers carry no <c>Location</c> (see <see cref="OpenApiDescriptions.AnswersWithoutLocation"/>).</summary>
 internal sealed record WithoutLocation;
 
@@ -77,6 +92,18 @@ internal static class OpenApiDescriptions
     /// <summary>Says that the endpoint's 201 and 202 answers carry no <c>Location</c> (every other endpoint's point at what they made or started).</summary>
     public static RouteHandlerBuilder AnswersWithoutLocation(this RouteHandlerBuilder builder) => builder.WithMetadata(new WithoutLocation());
 
+    /// <summary>Describes a body of one <typeparamref name="T"/> or an array of them in <paramref name="jsonTypes"/>, one per line in <paramref name="lineTypes"/>.</summary>
+    public static RouteHandlerBuilder DescribesItems<T>(this RouteHandlerBuilder builder, string[] jsonTypes, string[] lineTypes) =>
+        builder.WithMetadata(new DescribedItems(typeof(T), jsonTypes, lineTypes));
+
+    /// <summary>Describes query parameter <paramref name="name"/> (see <see cref="DescribedQuery"/>).</summary>
+    public static RouteHandlerBuilder DescribesQuery(this RouteHandlerBuilder builder, string name, string description, bool required = false) =>
+        builder.WithMetadata(new DescribedQuery(name, description, required));
+
+    /// <summary>Says what else an answer of <paramref name="status"/> means here (see <see cref="AlsoAnswers"/>).</summary>
+    public static RouteHandlerBuilder AlsoAnswers(this RouteHandlerBuilder builder, int status, string description) =>
+        builder.WithMetadata(new AlsoAnswers(status, description));
+
     /// <inheritdoc cref="DescribesBody{TBuilder, T}(TBuilder, bool, string[])"/>
     public static RouteHandlerBuilder DescribesOptionalBody<T>(this RouteHandlerBuilder builder, params string[] contentTypes) =>
         builder.DescribesBody<RouteHandlerBuilder, T>(true, contentTypes);
@@ -100,14 +127,46 @@ internal sealed class OpenApiDescriptionsTransformer : IOpenApiOperationTransfor
             body.Required = bodies.Any(b => !b.IsOptional);
             foreach (var described in bodies)
             {
-                var schema = await context.GetOrCreateSchemaAsync(described.Type, null, cancellationToken);
+                // An object's schema is a component (a client names it), a text's is inline.
+                var schema = described.Type == typeof(string)
+                    ? await context.GetOrCreateSchemaAsync(described.Type, null, cancellationToken)
+                    : await ProblemSchemaAsync(context, cancellationToken, described.Type);
                 foreach (var contentType in described.ContentTypes)
                     body.Content[contentType] = new OpenApiMediaType { Schema = schema };
             }
             operation.RequestBody = body;
         }
+        foreach (var items in metadata.OfType<DescribedItems>())
+        {
+            var body = operation.RequestBody as OpenApiRequestBody ?? new OpenApiRequestBody { Required = true };
+            body.Content ??= new Dictionary<string, OpenApiMediaType>(StringComparer.OrdinalIgnoreCase);
+            var item = await ProblemSchemaAsync(context, cancellationToken, items.Type);
+            foreach (var contentType in items.JsonTypes)
+                body.Content[contentType] = new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema { OneOf = [item, new OpenApiSchema { Type = JsonSchemaType.Array, Items = item }], Description = "One event, or a JSON array of them." },
+                };
+            // OpenAPI 3.1 has no keyword for the items of a line-delimited body: the schema is each line's, as the description says.
+            foreach (var contentType in items.LineTypes)
+                body.Content[contentType] = new OpenApiMediaType { Schema = new OpenApiSchema { AllOf = [item], Description = "Each non-empty line is one JSON value of this schema (NDJSON)." } };
+            operation.RequestBody = body;
+        }
+        foreach (var query in metadata.OfType<DescribedQuery>())
+        {
+            operation.Parameters ??= [];
+            if (operation.Parameters.OfType<OpenApiParameter>().FirstOrDefault(p => p.In == ParameterLocation.Query && string.Equals(p.Name, query.Name, StringComparison.Ordinal)) is not { } parameter)
+            {
+                parameter = new OpenApiParameter { Name = query.Name, In = ParameterLocation.Query, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                operation.Parameters.Add(parameter);
+            }
+            parameter.Description = query.Description;
+            parameter.Required = query.Required;
+        }
 
         operation.Responses ??= [];
+        foreach (var also in metadata.OfType<AlsoAnswers>())
+            if (operation.Responses.TryGetValue(Key(also.Status), out var listed) && listed is OpenApiResponse bare && IsBare(bare, also.Status))
+                bare.Description = also.Description;
         foreach (var produces in metadata.OfType<IProducesResponseTypeMetadata>())
         {
             if (produces.Type is not { } type || type == typeof(void)
@@ -122,7 +181,7 @@ internal sealed class OpenApiDescriptionsTransformer : IOpenApiOperationTransfor
         }
     }
 
-    /// <summary>A reference to the document's schema of <paramref name="type"/> (by default ProblemDetails), registering it when no endpoint has yet.</summary>
+    /// <summary>A reference to the document's schema of <paramref name="type"/> (by default ProblemDetails), registering it in <c>components</c> when no endpoint has yet.</summary>
     internal static async Task<IOpenApiSchema> ProblemSchemaAsync(OpenApiOperationTransformerContext context, CancellationToken cancellationToken, Type? type = null)
     {
         type ??= typeof(ProblemDetails);
@@ -135,6 +194,24 @@ internal sealed class OpenApiDescriptionsTransformer : IOpenApiOperationTransfor
     }
 
     internal static string Key(int status) => status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Whether <paramref name="response"/> says no more than its status's reason phrase (what the generator writes for a <c>.Produces</c>).</summary>
+    internal static bool IsBare(OpenApiResponse response, int status) =>
+        string.IsNullOrEmpty(response.Description) || response.Description == Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    /// <summary>
+    /// Gives the operation's answer of <paramref name="status"/> the text <paramref name="description"/> (what every operation's
+    /// answer of that status means) followed by what the endpoint's <see cref="AlsoAnswers"/> adds; the response either way.
+    /// </summary>
+    internal static OpenApiResponse? Describe(OpenApiOperation operation, IList<object> metadata, IOpenApiSchema schema, int status, string description)
+    {
+        var response = AddProblem(operation, schema, status, description);
+        if (response is null)
+            return null;
+        var also = metadata.OfType<AlsoAnswers>().Where(a => a.Status == status).Select(a => a.Description).ToList();
+        response.Description = string.Join(" ", [description, .. also]);
+        return response;
+    }
 
     /// <summary>Adds <paramref name="status"/> as a ProblemDetails answer unless the operation lists it; the response either way.</summary>
     internal static OpenApiResponse? AddProblem(OpenApiOperation operation, IOpenApiSchema schema, int status, string description)

@@ -34,12 +34,47 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
             if (Attribute<OpenApiValuesAttribute>(property.AttributeProvider) is { } values)
                 SetValues(schema, values.Values);
         }
-        else if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
+        else
         {
-            foreach (var omitted in context.JsonTypeInfo.Properties.Where(p => MayBeLeftOut(p, context.JsonTypeInfo.Options.DefaultIgnoreCondition)))
-                required.Remove(omitted.Name);
+            if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Required is { Count: > 0 } required)
+            {
+                foreach (var omitted in context.JsonTypeInfo.Properties.Where(p => MayBeLeftOut(p, context.JsonTypeInfo.Options.DefaultIgnoreCondition)))
+                    required.Remove(omitted.Name);
+            }
+            AddWrittenMembers(schema, context.JsonTypeInfo.Type);
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The members an answer carries that its .NET type does not declare: every ProblemDetails' <c>traceId</c> (the framework
+    /// adds it), a validation problem's <c>errorsNotListed</c> (<see cref="Problems.MaxErrors"/>), and a sandbox report's <c>id</c>
+    /// (the handlers add it to the stored report).
+    /// </summary>
+    private static void AddWrittenMembers(OpenApiSchema schema, Type type)
+    {
+        if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(type))
+        {
+            schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+            schema.Properties["traceId"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "The request's trace id: the server log's lines about this request carry it (traceId=…).",
+            };
+            if (typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails).IsAssignableFrom(type))
+                schema.Properties["errorsNotListed"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Integer,
+                    Description = $"How many more fields were at fault than errors lists (it names at most {Problems.MaxErrors}); absent when it lists them all.",
+                };
+        }
+        else if (type == typeof(AgentCrm.Sandbox.Reports.SandboxReport))
+        {
+            schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+            schema.Properties["id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The report's id: GET /v1/reports/{id} gives it again; a job gives it as reportId." };
+            schema.Required ??= new HashSet<string>();
+            schema.Required.Add("id");
+        }
     }
 
     /// <summary>The <c>enum</c> of a string schema (and <c>null</c> when the schema allows it).</summary>

@@ -24,6 +24,16 @@ internal static class Problems
         return TypedResults.Problem(problem);
     }
 
+    /// <summary>
+    /// 415 naming <c>Content-Type</c>: the one answer to a body of a type the endpoint does not read (JSON to an upload, a
+    /// form to a JSON body, a type no reader takes), whether routing's <c>.Accepts</c> or the handler finds it.
+    /// </summary>
+    public static ProblemHttpResult UnsupportedType(string detail) =>
+        Validation(new Dictionary<string, string[]> { [ContentTypeField] = [detail] }, StatusCodes.Status415UnsupportedMediaType, detail);
+
+    /// <summary>The field a refused content type is named under.</summary>
+    public const string ContentTypeField = "Content-Type";
+
     public static ProblemHttpResult TooLarge(string detail) =>
         Validation(new Dictionary<string, string[]> { ["$"] = [detail] }, StatusCodes.Status413PayloadTooLarge, detail);
 
@@ -62,7 +72,7 @@ internal static class Problems
             _ => problem.Title,
         };
         if (problem.Status == StatusCodes.Status415UnsupportedMediaType && !problem.Extensions.ContainsKey("errors"))
-            problem.Extensions["errors"] = new Dictionary<string, string[]> { ["$"] = [problem.Detail!] };
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [ContentTypeField] = [problem.Detail!] };
     }
 
     /// <summary>

@@ -115,7 +115,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("events", "NUL in the source", Json(Event(extra: "").Replace("\"source\":\"test\"", "\"source\":\"a\\u0000b\"", StringComparison.Ordinal)), 400, "source"),
         new("events", "source over 200 characters", Json(Event().Replace("\"source\":\"test\"", $"\"source\":\"{Big(201)}\"", StringComparison.Ordinal)), 400, "source"),
         new("events", "malformed JSON", Json("""{"id":"bad-ev-1","customerId":"""), 400, "$"),
-        new("events", "wrong content type", Json(Event(), "application/xml"), 415, "$"),
+        new("events", "wrong content type", Json(Event(), "application/xml"), 415, "Content-Type"),
         new("events", "oversized body", Json(Event(attributes: $$"""{"note":"{{Big(EventBodyLimit)}}"}""")), 413, "$"),
         new("events", "nested 40 deep", Json(Event(attributes: $$"""{"deep":{{Nested(40)}}}""")), 400, AnyField),
         new("events", "wrongly typed id", Json(Event(id: "5")), 400, "id"),
@@ -139,7 +139,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         // POST /v1/agents
         new("agents", "malformed JSON", Json("""{"id":"bad-agent","version":"""), 400, "$"),
         new("agents", "malformed YAML", Json("id: bad-agent\nversion: [1.0.0\n", "application/yaml"), 400, "$"),
-        new("agents", "wrong content type", Json(Manifest(), "application/xml"), 415, "$"),
+        new("agents", "wrong content type", Json(Manifest(), "application/xml"), 415, "Content-Type"),
         new("agents", "oversized body", Json(Manifest(purpose: $"\"{Big(8 * 1024 * 1024)}\"")), 413, "$"),
         new("agents", "nested 40 deep", Json(Manifest(extra: $",\"parameters\":{{\"weights\":{Nested(40)}}}")), 400, AnyField),
         new("agents", "wrongly typed threshold", Json(Manifest(threshold: "\"high\"")), 400, "threshold"),
@@ -175,7 +175,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/agents/{id}/versions/{version}/promote (the version has a passing report: a wrongly accepted request promotes it)
         new("promote", "malformed JSON", Json("""{"canaryPercent":"""), 400, AnyField),
-        new("promote", "wrong content type", Json("""{"canaryPercent":100}""", "text/plain"), 415, "$"),
+        new("promote", "wrong content type", Json("""{"canaryPercent":100}""", "text/plain"), 415, "Content-Type"),
         new("promote", "oversized body", Json($$"""{"canaryPercent":100,"note":"{{Big(64 * 1024)}}"}"""), 413, "$"),
         new("promote", "nested 33 deep", Json($$"""{"canaryPercent":{{Nested(32)}}}"""), 400, AnyField),
         new("promote", "wrongly typed canary", Json("""{"canaryPercent":"all"}"""), 400, "canaryPercent"),
@@ -188,7 +188,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/agents/fit
         new("fit", "malformed JSON", Json("""{"kind":"""), 400, AnyField),
-        new("fit", "wrong content type", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases"}""", "text/plain"), 415, "$"),
+        new("fit", "wrong content type", Json("""{"kind":"renewal-risk","caseSet":"bad-input-cases"}""", "text/plain"), 415, "Content-Type"),
         new("fit", "oversized body", Json($$"""{"kind":"{{Big(64 * 1024)}}","caseSet":"bad-input-cases"}"""), 413, "$"),
         new("fit", "nested 33 deep", Json($$"""{"kind":{{Nested(32, "\"renewal-risk\"")}},"caseSet":"bad-input-cases"}"""), 400, AnyField),
         new("fit", "wrongly typed kind", Json("""{"kind":5,"caseSet":"bad-input-cases"}"""), 400, "kind"),
@@ -204,7 +204,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/agents/{id}/versions/{version}/evaluate
         new("evaluate", "malformed JSON", Json("""{"caseSet":"""), 400, AnyField),
-        new("evaluate", "wrong content type", Json("""{"caseSet":"bad-input-cases"}""", "text/plain"), 415, "$"),
+        new("evaluate", "wrong content type", Json("""{"caseSet":"bad-input-cases"}""", "text/plain"), 415, "Content-Type"),
         new("evaluate", "oversized body", Json($$"""{"caseSet":"{{Big(64 * 1024)}}"}"""), 413, "$"),
         new("evaluate", "nested 33 deep", Json($$"""{"caseSet":{{Nested(32, "\"bad-input-cases\"")}}}"""), 400, AnyField),
         new("evaluate", "wrongly typed case set", Json("""{"caseSet":5}"""), 400, "caseSet"),
@@ -225,8 +225,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/briefs/{id}/veto (on a pendingReview brief)
         new("veto", "malformed JSON", Json("""{"reason":"""), 400, AnyField),
-        new("veto", "wrong content type", Json("""{"reason":"wrong"}""", "text/plain"), 415, "$"),
-        new("veto", "form instead of JSON", () => new FormUrlEncodedContent([new("reason", "wrong")]), 415, "$"),
+        new("veto", "wrong content type", Json("""{"reason":"wrong"}""", "text/plain"), 415, "Content-Type"),
+        new("veto", "form instead of JSON", () => new FormUrlEncodedContent([new("reason", "wrong")]), 415, "Content-Type"),
         new("veto", "oversized body", Json($$"""{"reason":"{{Big(64 * 1024)}}"}"""), 413, "$"),
         new("veto", "nested 33 deep", Json($$"""{"reason":"wrong","note":{{Nested(32)}}}"""), 400, AnyField),
         new("veto", "wrongly typed reason", Json("""{"reason":5}"""), 400, "reason"),
@@ -240,7 +240,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // POST /v1/briefs/{id}/approve (on the same pendingReview brief)
         new("approve", "malformed JSON", Json("""{"note":"""), 400, AnyField),
-        new("approve", "wrong content type", Json("""{"note":"fine"}""", "text/plain"), 415, "$"),
+        new("approve", "wrong content type", Json("""{"note":"fine"}""", "text/plain"), 415, "Content-Type"),
         new("approve", "oversized body", Json($$"""{"note":"{{Big(64 * 1024)}}"}"""), 413, "$"),
         new("approve", "nested 33 deep", Json($$"""{"note":{{Nested(32)}}}"""), 400, AnyField),
         new("approve", "wrongly typed note", Json("""{"note":5}"""), 400, "note"),
@@ -250,7 +250,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // PUT /v1/customers/{id}/consent
         new("consent", "malformed JSON", Json("""{"grants":[{"purpose":"""), 400, AnyField),
-        new("consent", "wrong content type", Json("""{"grants":[]}""", "text/plain"), 415, "$"),
+        new("consent", "wrong content type", Json("""{"grants":[]}""", "text/plain"), 415, "Content-Type"),
         new("consent", "oversized body", Json($$"""{"grants":[{"purpose":"{{Big(256 * 1024)}}","categories":["*"]}]}"""), 413, "$"),
         new("consent", "nested 33 deep", Json($$"""{"grants":[{"purpose":"*","categories":{{Nested(30, "\"*\"")}}}]}"""), 400, AnyField),
         new("consent", "wrongly typed grants", Json("""{"grants":"all"}"""), 400, "grants"),
@@ -268,7 +268,7 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
 
         // PUT /v1/csms/{csmId}/accounts
         new("csm accounts", "malformed JSON", Json("""{"accounts":["""), 400, AnyField),
-        new("csm accounts", "wrong content type", Json("""{"accounts":[]}""", "text/csv"), 415, "$"),
+        new("csm accounts", "wrong content type", Json("""{"accounts":[]}""", "text/csv"), 415, "Content-Type"),
         new("csm accounts", "oversized body", Json($$"""{"accounts":["{{Big(1024 * 1024)}}"]}"""), 413, "$"),
         new("csm accounts", "nested 33 deep", Json($$"""{"accounts":{{Nested(32, "\"acme\"")}}}"""), 400, AnyField),
         new("csm accounts", "wrongly typed accounts", Json("""{"accounts":"acme"}"""), 400, "accounts"),
@@ -302,7 +302,8 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         // POST /v1/cases/{name}
         new("cases", "malformed multipart", BrokenMultipart(), 400, AnyField),
         new("cases", "name ending in a newline", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", UploadMapping)), 400, "name", "/v1/cases/new-cases%0A"),
-        new("cases", "wrong content type", Json("""{"events":[]}"""), 400, "$"),
+        new("cases", "wrong content type", Json("""{"events":[]}"""), 415, "Content-Type"),
+        new("plugins", "wrong content type", Json("""{"assembly":"x"}"""), 415, "Content-Type"),
         new("cases", "events without labels", Form(("events", "events.ndjson", Event())), 400, "labels"),
         new("cases", "malformed timeline", Form(("events", "events.ndjson", "{not json"), ("labels", "labels.csv", "customerId,cutoff,label\nacme,2026-01-06T00:00:00Z,1\n")), 400, AnyField),
         new("cases", "alias bomb mapping", Form(("file", "cases.csv", UploadCsv), ("mapping", "mapping.yaml", AliasBomb)), 400, "mapping"),

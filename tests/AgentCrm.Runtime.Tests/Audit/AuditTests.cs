@@ -180,7 +180,7 @@ public sealed class AuditTests
         using var empty = await app.Client.PostAsync("/v1/audit/verify", new StringContent("", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
         Assert.Equal(HttpStatusCode.OK, empty.StatusCode);
         using var form = await app.Client.PostAsync("/v1/audit/verify", new StringContent("anchors=1", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
-        Assert.Contains("Send application/json", (await form.ProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("errors").GetProperty("$")[0].GetString());
+        Assert.Contains("reads application/json", (await form.ProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("errors").GetProperty("Content-Type")[0].GetString());
     }
 
     private static string CopyOf(string dir)

@@ -13,8 +13,9 @@ public sealed class CaseUploadFormTests
 
         using var response = await app.Client.PostAsync("/v1/cases/mine", new StringContent("""{"events":[]}""", Encoding.UTF8, "application/json"));
 
-        var message = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("$")[0].GetString()!;
-        Assert.Equal("Send multipart/form-data with `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).", message);
+        // The media type is at fault: 415 naming Content-Type, as every endpoint answers a body of a type it does not read.
+        var message = (await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("errors").GetProperty("Content-Type")[0].GetString()!;
+        Assert.Equal("This endpoint reads multipart/form-data with `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV), not 'application/json; charset=utf-8'.", message);
     }
 
     [Fact]

@@ -5,7 +5,7 @@
 // server-sent event of a text/event-stream answer whose data is body (checked against the schema the media type's
 // x-events gives that event). Prints one JSON line per
 // exchange: { name, valid, errors }. An exchange the document does not describe (no such operation, status or content
-// type) is invalid, with the reason.
+// type) is invalid, with the reason, and so is an answer object with a member its schema does not name.
 const fs = require("fs");
 const Ajv2020 = require("ajv/dist/2020");
 const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
@@ -14,6 +14,20 @@ const id = "https://agentcrm.invalid/openapi.json";
 ajv.addSchema({ ...doc, $id: id });
 const pointer = (...parts) => "#/" + parts.map(p => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 const mediaType = t => (t || "").split(";")[0].trim().toLowerCase();
+
+// The top-level member names an object schema declares (through $ref, allOf, oneOf, anyOf), or null when it is not one.
+function declared(schema, seen) {
+  if (!schema || seen.has(schema)) return null;
+  seen.add(schema);
+  if (schema.$ref) return declared(schema.$ref.slice(2).split("/").reduce((o, p) => o && o[p.replace(/~1/g, "/").replace(/~0/g, "~")], doc), seen);
+  let names = schema.properties ? new Set(Object.keys(schema.properties)) : null;
+  for (const part of [...(schema.allOf || []), ...(schema.oneOf || []), ...(schema.anyOf || [])]) {
+    const more = declared(part, seen);
+    if (more) names = new Set([...(names || []), ...more]);
+  }
+  if (schema.additionalProperties && schema.additionalProperties !== false) return null;
+  return names;
+}
 
 function check(exchange) {
   const operation = (doc.paths[exchange.path] || {})[exchange.method.toLowerCase()];
@@ -34,7 +48,13 @@ function check(exchange) {
       if (!item || !item.$ref) errors.push(`event ${exchange.event} of ${type} is not documented`);
       else validate(`event ${exchange.event}`, item.$ref.slice(2).split("/").map(p => p.replace(/~1/g, "/").replace(/~0/g, "~")), exchange.body);
     }
-    else validate("response", ["paths", exchange.path, exchange.method.toLowerCase(), "responses", String(exchange.status), "content", type, "schema"], exchange.body);
+    else {
+      validate("response", ["paths", exchange.path, exchange.method.toLowerCase(), "responses", String(exchange.status), "content", type, "schema"], exchange.body);
+      // A member the schema does not name is drift too (a schema without additionalProperties: false lets it pass).
+      const names = declared(media.schema, new Set());
+      if (names && exchange.body && typeof exchange.body === "object" && !Array.isArray(exchange.body))
+        for (const key of Object.keys(exchange.body)) if (!names.has(key)) errors.push(`response member ${key} is not in the schema`);
+    }
   }
   if (exchange.request) {
     const type = mediaType(exchange.request.contentType);

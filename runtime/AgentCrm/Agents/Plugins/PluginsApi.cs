@@ -18,7 +18,8 @@ public static class PluginsApi
             .WithSummary("Register an agent version from a plugin assembly (multipart: assembly, manifest).")
             .DescribesBody<PluginUploadForm>("multipart/form-data")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict).Produces<SettingProblem>(StatusCodes.Status403Forbidden, OpenApiDescriptions.ProblemJson)
+            .AlsoAnswers(StatusCodes.Status403Forbidden, "Or uploads are switched off on this server (Plugins:AllowUpload is false): setting names it.")
             .DisableAntiforgery();
         return agents;
     }
@@ -67,7 +68,7 @@ public static class PluginsApi
         HttpRequest request, PluginUploadAttempt attempt, string actor, AgentRegistry registry, PluginKind kind, PluginStore store, long max, CancellationToken cancellationToken)
     {
         if (!request.HasFormContentType)
-            return Problems.Validation(new Dictionary<string, string[]> { ["$"] = ["Send multipart/form-data with `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin)."] });
+            return Problems.UnsupportedType($"This endpoint reads multipart/form-data with `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin), not '{Problems.Clip(request.ContentType ?? "(none)", 60)}'.");
         if (request.ContentLength > max + ManifestAllowance)
             return Problems.TooLarge($"A plugin upload is at most {max} bytes of assembly plus its manifest.");
         // The guarded read: a chunked body past the limit is 413, a broken multipart (no boundary, no end, too many fields) 400.
