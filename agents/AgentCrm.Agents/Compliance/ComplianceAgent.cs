@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentCrm.Agents.Customers;
 using AgentCrm.Agents.Text;
 
 namespace AgentCrm.Agents.Compliance;
@@ -7,20 +8,26 @@ namespace AgentCrm.Agents.Compliance;
 /// Reads the customer's latest contract or terms text, scores every sentence with the fitted unfair-clause
 /// model, and fires when a sentence reaches the threshold: the reasons quote the offending sentences with
 /// their category, strongest first. With a clause model and a policy it also fires on required clauses
-/// the text lacks and on flagged clauses it contains, each at its own class threshold. The document type
-/// routes the checks: a business contract (<see cref="ContractTypes"/>) gets the policy checks only — the
-/// unfair-clause model was fitted and gated on consumer terms, so a version without a policy leaves contracts
-/// alone rather than judge them as terms; other typed documents (terms of service…) the unfair-clause
-/// model only; an untyped document both. The score is the strongest finding on the agent's scale.
+/// the text lacks and on flagged clauses it contains, each at its own class threshold. The document's kind
+/// (<see cref="DocumentTypes"/>: its type, else its title, else its heading) routes the checks: a business contract
+/// gets the policy checks only — the unfair-clause model was fitted and gated on consumer terms, so a version without
+/// a policy leaves contracts alone rather than judge them as terms; terms and other typed documents the unfair-clause
+/// model only; a document of unknown kind both. A document not in English is not judged: the brief says so
+/// (<see cref="DocumentLanguage"/>). The score is the strongest finding on the agent's scale; the finding (for the
+/// cooldown) is the set of categories found, so rewording a clause is no new finding.
 /// </summary>
 internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParameters p) : IAgent
 {
     public const string TextField = "documents.text";
     public const string DocTypeField = "documents.docType";
+    public const string TitleField = "documents.title";
 
-    /// <summary>Document types (lower case, as the timeline keeps them) read as business contracts.</summary>
-    public static readonly IReadOnlySet<string> ContractTypes = new HashSet<string>(["contract", "agreement", "msa", "sow", "order-form", "dpa"], StringComparer.Ordinal);
     private const int QuoteLength = 240;
+
+    /// <summary>The longest headline the agent writes (a brief list shows it whole).</summary>
+    public const int MaxHeadline = 200;
+
+    private const int TitleLength = 80;
 
     public AgentManifest Manifest { get; } = manifest;
 
@@ -29,12 +36,17 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         if (s.Text(TextField) is not { Length: > 0 } text)
             return Assessment.None;
         var ids = s.EventIds(TextField);
-        var sentences = SentenceSplitter.Split(text);
-        var docType = s.Text(DocTypeField);
+        var title = s.Text(TitleField) is { } t && !string.IsNullOrWhiteSpace(t) ? Cut(t.Trim(), TitleLength) : null;
+        var kind = DocumentTypes.Of(s.Text(DocTypeField), title, text);
         var policy = p.ClauseModel is not null && (p.Require.Count > 0 || p.Flag.Count > 0);
-        var contract = docType is not null && ContractTypes.Contains(docType);
+        var contract = kind == DocumentKind.Contract;
         var checkUnfair = !contract;
-        var checkPolicy = policy && (docType is null || contract);
+        var checkPolicy = policy && kind is DocumentKind.Unknown or DocumentKind.Contract;
+        if (!checkUnfair && !checkPolicy)
+            return Assessment.None;
+        if (DocumentLanguage.NotEnglish(text) is { } language)
+            return NotRead(title, kind, language, ids);
+        var sentences = SentenceSplitter.Split(text);
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
 
@@ -51,7 +63,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             var label = category.Name is null ? "potentially unfair" : UnfairCategories.LabelOf(category.Name);
             findings.Add((prob, new Reason(TextField, Quote(sentence), prob, ids,
                 string.Create(CultureInfo.InvariantCulture, $"{label} clause (p {prob:0.00}): \"{Quote(sentence)}\"")),
-                category.Name is null ? UnfairCategories.FixOf("") : UnfairCategories.FixOf(category.Name), label, $"unfair:{label}:{Normalize(sentence)}"));
+                category.Name is null ? UnfairCategories.FixOf("") : UnfairCategories.FixOf(category.Name), label, $"unfair:{label}"));
         }
 
         if (checkPolicy && p.ClauseModel is { } clauses)
@@ -79,36 +91,93 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 score = Math.Max(score, scaled);
                 if (!fires)
                     continue;
-                var prob = Math.Round(best, 4);
+                // The class's own probability is not shown: its threshold is low (a contract has one such sentence among hundreds),
+                // so "p 0.07" would read as improbable while it is over the threshold. The score on the agent's scale reads
+                // as every other finding's: at or over the agent's threshold means found.
                 findings.Add((scaled, new Reason(TextField, Quote(sentences[at]), scaled, ids,
-                    string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (p {prob:0.00}; {ClauseCategories.SectionOf(name)}): \"{Quote(sentences[at])}\"")),
-                    ClauseCategories.FlagFixOf(name), ClauseCategories.LabelOf(name), $"flag:{name}:{Normalize(sentences[at])}"));
+                    string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (score {scaled:0.00}; {ClauseCategories.SectionOf(name)}): \"{Quote(sentences[at])}\"")),
+                    ClauseCategories.FlagFixOf(name), ClauseCategories.LabelOf(name), $"flag:{name}"));
             }
         }
 
         findings.Sort((a, b) => b.Score.CompareTo(a.Score));
         // At most maxQuotes findings are quoted; the rest are counted by category, never dropped silently, and the
-        // next step proposes a fix for every category found.
+        // next step proposes a fix for every category found. The count line adds nothing to the score (weight 0).
         var reasons = findings.Take(p.MaxQuotes).Select(f => f.Reason).ToList();
         if (findings.Skip(p.MaxQuotes).ToList() is { Count: > 0 } rest)
-        {
-            var byCategory = rest.GroupBy(f => f.Label, StringComparer.Ordinal)
-                .Select(g => g.Count() == 1 ? g.Key : string.Create(CultureInfo.InvariantCulture, $"{g.Key} ×{g.Count()}"));
-            reasons.Add(new Reason(TextField, rest.Count, rest[0].Score, ids, string.Create(CultureInfo.InvariantCulture,
-                $"+{rest.Count} more finding{(rest.Count == 1 ? "" : "s")} not quoted (categories: {string.Join(", ", byCategory)})")));
-        }
+            reasons.Add(new Reason(TextField, rest.Count, 0, ids, string.Create(CultureInfo.InvariantCulture,
+                $"+{rest.Count} more finding{(rest.Count == 1 ? "" : "s")} not quoted (categories: {Categories(rest.Select(f => f.Label), int.MaxValue)})")));
+        var partly = Unread(text, sentences.Count);
+        if (partly is not null)
+            reasons.Add(new Reason(TextField, text.Length, 0, ids, partly));
         var fired = score >= Manifest.Threshold && findings.Count > 0;
         var fixes = findings.Select(f => f.Fix).Distinct(StringComparer.Ordinal).ToList();
-        var next = fixes.Count == 0 ? "" : $"Send the document back to legal: {fixes[0]}"
+        var next = fixes.Count == 0 ? "" : $"Send the document back to legal{(title is null ? "" : $" (\"{title}\")")}: {fixes[0]}"
             + (fixes.Count > 1 ? "; also " + string.Join("; ", fixes.Skip(1)) : "") + ".";
-        // The finding is the set of clauses found, whatever document carries them: the same terms sent again wait out the
-        // cooldown, terms with a clause not briefed before are a new finding.
+        // The finding is the set of categories found, whatever document carries them and however their clauses are worded:
+        // the same terms sent again, or reworded, wait out the cooldown; terms with a category not briefed before are a new finding.
         var finding = string.Join("\n", findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-        return new Assessment(Math.Round(score, 4), fired, reasons, next) { FindingKey = finding };
+        var rounded = Math.Round(score, 4);
+        var headline = findings.Count == 0 ? "" : Headline(rounded, title, kind,
+            $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{(partly is null ? "" : " (checked in part)")}: ", findings.Select(f => f.Label));
+        return new Assessment(rounded, fired, reasons, next) { FindingKey = finding, Headline = headline };
     }
 
-    /// <summary>A sentence as a finding's identity: lower case, runs of white space as one space.</summary>
-    private static string Normalize(string sentence) => string.Join(' ', sentence.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+    /// <summary>
+    /// A document in a language the models were not fitted on: nothing in it is judged, and the brief says so at the
+    /// agent's threshold (it scores no clause), asking for a review by hand; one such brief per language per cooldown.
+    /// </summary>
+    private Assessment NotRead(string? title, DocumentKind kind, string language, IReadOnlyList<string> ids)
+    {
+        var what = title is null ? "the document" : $"\"{title}\"";
+        var reason = new Reason(TextField, language, 0, ids,
+            $"not checked: {what} reads as {language}, and the clause models were fitted on English text, so no clause in it was judged");
+        var headline = Cut($"{Title()} not checked — {what} ({DocumentTypes.NameOf(kind)}) reads as {language}; the models read English only", MaxHeadline);
+        return new Assessment(Manifest.Threshold, true, [reason], $"Have legal review {what} by hand, or ask the customer for its English version.")
+        {
+            FindingKey = $"unread:{language}",
+            Headline = headline,
+        };
+    }
+
+    /// <summary>What of the text was not judged: the part intake cut, or the sentences past the splitter's bound; null when all was.</summary>
+    internal static string? Unread(string text, int sentences) =>
+        text.Length >= CustomerState.MaxDocumentChars
+            ? string.Create(CultureInfo.InvariantCulture, $"checked in part: only the first {CustomerState.MaxDocumentChars:N0} characters were checked (the document reached the intake limit, and the rest of it was cut and not read)")
+            : sentences >= SentenceSplitter.MaxSentences
+                ? string.Create(CultureInfo.InvariantCulture, $"checked in part: only the first {SentenceSplitter.MaxSentences:N0} sentences were checked (the rest of the document was not read)")
+                : null;
+
+    /// <summary>A short headline: the scenario, the score, which document, then the categories found while they fit.</summary>
+    private string Headline(double score, string? title, DocumentKind kind, string lead, IEnumerable<string> labels)
+    {
+        var start = string.Create(CultureInfo.InvariantCulture,
+            $"{Title()} {score:0.00} — {(title is null ? "latest document" : $"\"{title}\"")} ({DocumentTypes.NameOf(kind)}), {lead}");
+        return start + Categories(labels, MaxHeadline - start.Length);
+    }
+
+    private string Title()
+    {
+        var t = Manifest.Scenario.Replace('-', ' ').Replace('_', ' ');
+        return t.Length == 0 ? t : char.ToUpperInvariant(t[0]) + t[1..];
+    }
+
+    /// <summary>Labels by count, in the order first met (strongest first): "arbitration ×3, jurisdiction"; past <paramref name="room"/> characters "+N more categories".</summary>
+    private static string Categories(IEnumerable<string> labels, int room)
+    {
+        var groups = labels.GroupBy(l => l, StringComparer.Ordinal)
+            .Select(g => g.Count() == 1 ? g.Key : string.Create(CultureInfo.InvariantCulture, $"{g.Key} ×{g.Count()}")).ToList();
+        var text = "";
+        for (var i = 0; i < groups.Count; i++)
+        {
+            var more = i + 1 < groups.Count ? $", +{groups.Count - i - 1} more categor{(groups.Count - i - 1 == 1 ? "y" : "ies")}" : "";
+            var next = (text.Length == 0 ? "" : text + ", ") + groups[i];
+            if (next.Length + more.Length > room && text.Length > 0)
+                return text + $", +{groups.Count - i} more categor{(groups.Count - i == 1 ? "y" : "ies")}";
+            text = next;
+        }
+        return text;
+    }
 
     /// <summary>
     /// A policy class's probability on the agent's scale, rounded as briefs show it: monotone, with the class's own
@@ -127,4 +196,6 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
 
     private static string Quote(string sentence) =>
         sentence.Length <= QuoteLength ? sentence : sentence[..QuoteLength].TrimEnd() + "…";
+
+    private static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)].TrimEnd() + "…";
 }

@@ -99,7 +99,7 @@ public sealed class ComplianceAgentTests
 
         Assert.True(result.Fired);
         Assert.Contains(result.Reasons, r => r.Value is null && r.Explanation == "required clause missing: Cap on Liability (policy; contract terms playbook §11 Cap on liability)");
-        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Non-Compete (p ", StringComparison.Ordinal));
+        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Non-Compete (score ", StringComparison.Ordinal));
         Assert.Equal("Supplier shall not compete with Customer for five years.", risky.Value);
         Assert.EndsWith("; contract terms playbook §14 Non-compete): \"Supplier shall not compete with Customer for five years.\"", risky.Explanation, StringComparison.Ordinal);
         Assert.Contains("add the standard cap on liability", result.NextStep, StringComparison.Ordinal);
@@ -169,7 +169,8 @@ public sealed class ComplianceAgentTests
 
         Assert.True(flagged.Fired);
         Assert.Equal(Math.Round(0.6 + 0.4 * (p - 0.1) / 0.9, 4), flagged.Score);
-        Assert.Contains("(p 0.27;", Assert.Single(flagged.Reasons).Explanation, StringComparison.Ordinal);
+        // The brief shows the score on the agent's scale, not the class's own probability (0.27 against its threshold 0.1).
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"(score {flagged.Score:0.00};"), Assert.Single(flagged.Reasons).Explanation, StringComparison.Ordinal);
         Assert.False(below.Fired);
         Assert.Empty(below.Reasons);
         // Still ranked by the same scale for reports: under the agent's threshold, in proportion.
@@ -185,7 +186,7 @@ public sealed class ComplianceAgentTests
         var result = agent.Assess(TinyModels.Snapshot(("documents.text", "Distributor is the exclusive reseller in France. Prices are in euros.")));
 
         Assert.Contains(result.Reasons, r => r.Explanation == "required clause missing: Audit Rights (policy; contract terms playbook §10 Policy checks on business contracts)");
-        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Exclusivity (p ", StringComparison.Ordinal));
+        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Exclusivity (score ", StringComparison.Ordinal));
         Assert.Equal("Distributor is the exclusive reseller in France.", risky.Value);
         Assert.Contains("add the standard Audit Rights clause from the clause library", result.NextStep, StringComparison.Ordinal);
     }

@@ -130,7 +130,7 @@ public sealed class ClauseFitterTests
 
         Assert.True(result.Fired);
         Assert.Contains(result.Reasons, r => r.Value is null && r.Explanation == "required clause missing: Cap on Liability (policy; contract terms playbook §11 Cap on liability)");
-        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Most Favored Nation (p ", StringComparison.Ordinal));
+        var risky = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("risky clause present: Most Favored Nation (score ", StringComparison.Ordinal));
         Assert.Equal(mfn, risky.Value);
         Assert.Contains("contract terms playbook §13 Most favored nation", risky.Explanation, StringComparison.Ordinal);
         Assert.Contains("most-favored-nation clause", result.NextStep, StringComparison.Ordinal);

@@ -36,12 +36,12 @@ public static class ClauseFitter
 
     /// <summary>
     /// Whether a case set is document-level clause cases — every case a business contract (its <c>documents.docType</c>
-    /// is a contract type, as <c>cuad.yaml</c> maps it), with named labels and no document groups — so the clause
+    /// names a contract, <see cref="DocumentTypes"/>, as <c>cuad.yaml</c> maps it), with named labels and no document groups — so the clause
     /// fitter's, not the sentence fitter's. The same document type makes the agent run its policy checks.
     /// </summary>
     public static bool Applies(CaseSet set) =>
         set.Cases.Count > 0 && set.Cases[0].Labels.Count > 0
-        && set.Cases.All(c => c.Group is null && c.Snapshot.Text(ComplianceAgent.DocTypeField) is { } type && ComplianceAgent.ContractTypes.Contains(type));
+        && set.Cases.All(c => c.Group is null && DocumentTypes.IsContract(c.Snapshot.Text(ComplianceAgent.DocTypeField)));
 
     public static FitResult Fit(CaseSet set, FitOptions options, ClauseFitOptions clause, ClauseSpans? spans, AgentManifest baseManifest)
     {

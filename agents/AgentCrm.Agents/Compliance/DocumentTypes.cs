@@ -1,0 +1,105 @@
+namespace AgentCrm.Agents.Compliance;
+
+/// <summary>What a document is, as far as the checks go.</summary>
+internal enum DocumentKind
+{
+    /// <summary>Neither the type, the title nor the heading says: both checks run.</summary>
+    Unknown,
+
+    /// <summary>A business contract (MSA, SOW, order form, DPA, NDA, licence agreement…): the policy checks only.</summary>
+    Contract,
+
+    /// <summary>Customer-facing terms (terms of service or use, EULA, user agreement…): the unfair-clause model only.</summary>
+    Terms,
+
+    /// <summary>Typed, but neither of the above: the unfair-clause model only, as for terms.</summary>
+    Other,
+}
+
+/// <summary>
+/// Reads a document's kind from its <c>docType</c>, else its title, else a heading in its first lines. A name is compared
+/// in lower case with hyphens, underscores, slashes and dots as spaces and <c>&amp;</c> as "and", so <c>Master-Services
+/// Agreement</c>, <c>master_services_agreement</c> and <c>MSA</c> are one type. Terms are tried first, because some of
+/// their names end in "agreement" (end user licence agreement, user agreement). A <c>docType</c> that is neither is
+/// <see cref="DocumentKind.Other"/>; a title or heading that is neither says nothing.
+/// </summary>
+internal static class DocumentTypes
+{
+    /// <summary>Phrases that make a name customer-facing terms, wherever they stand in it.</summary>
+    private static readonly string[] TermsPhrases =
+    [
+        "terms", "tos", "terms of service", "terms of use", "terms and conditions", "conditions of use", "general conditions",
+        "eula", "end user license agreement", "end user licence agreement", "user agreement", "acceptable use policy", "privacy policy",
+        "subscriber agreement", "customer terms",
+    ];
+
+    /// <summary>Names (whole) and words (anywhere in a name) of business contracts.</summary>
+    private static readonly HashSet<string> ContractWords = new(
+        ["contract", "contracts", "agreement", "msa", "sow", "dpa", "nda", "addendum", "amendment", "sla", "mou"], StringComparer.Ordinal);
+
+    private static readonly string[] ContractPhrases =
+    [
+        "order form", "statement of work", "purchase order", "master services", "master service", "data processing",
+        "non disclosure", "service level", "memorandum of understanding", "letter of intent",
+    ];
+
+    /// <summary>How many characters of the text are searched for a heading when neither type nor title says.</summary>
+    public const int HeadingWindow = 2_000;
+
+    /// <summary>The kind of the latest document: its type when given, else its title's, else its heading's.</summary>
+    public static DocumentKind Of(string? docType, string? title, string text)
+    {
+        if (Normalize(docType) is { Length: > 0 } type)
+            return Classify(type) ?? DocumentKind.Other;
+        if (Normalize(title) is { Length: > 0 } t && Classify(t) is { } fromTitle)
+            return fromTitle;
+        // A heading is a short line, with more text after it, that ends with the document's name ("MASTER SERVICES AGREEMENT",
+        // "Dropbox Terms of Service"); a text of one line (a sentence, as case sets of sentences hold) has none.
+        var lines = text[..Math.Min(text.Length, HeadingWindow)].Split('\n');
+        foreach (var line in lines.Take(lines.Length - 1))
+        {
+            var l = Normalize(line);
+            if (l.Length is 0 or > 80)
+                continue;
+            if (TermsPhrases.Any(p => p.Contains(' ', StringComparison.Ordinal) && l.EndsWith(p, StringComparison.Ordinal)))
+                return DocumentKind.Terms;
+            var last = l[(l.LastIndexOf(' ') + 1)..];
+            if (last is "agreement" or "contract" or "addendum" && !l.StartsWith("this ", StringComparison.Ordinal))
+                return DocumentKind.Contract;
+        }
+        return DocumentKind.Unknown;
+    }
+
+    /// <summary>Whether a <c>docType</c> names a business contract.</summary>
+    public static bool IsContract(string? docType) => Normalize(docType) is { Length: > 0 } t && Classify(t) == DocumentKind.Contract;
+
+    /// <summary>The kind a name says, or null when it says neither.</summary>
+    public static DocumentKind? Classify(string normalized)
+    {
+        var padded = " " + normalized + " ";
+        if (TermsPhrases.Any(p => padded.Contains(" " + p + " ", StringComparison.Ordinal)))
+            return DocumentKind.Terms;
+        if (normalized.Split(' ').Any(ContractWords.Contains) || ContractPhrases.Any(p => padded.Contains(" " + p + " ", StringComparison.Ordinal))
+            || normalized.Split(' ').Any(w => w is "license" or "licence" or "licensing"))
+            return DocumentKind.Contract;
+        return null;
+    }
+
+    /// <summary>Lower case; hyphens, underscores, slashes, dots and other punctuation as spaces; <c>&amp;</c> as "and"; single spaces.</summary>
+    public static string Normalize(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            return "";
+        var chars = name.ToLowerInvariant().Replace("&", " and ", StringComparison.Ordinal)
+            .Select(c => char.IsLetterOrDigit(c) ? c : ' ').ToArray();
+        return string.Join(' ', new string(chars).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>What a brief calls the kind.</summary>
+    public static string NameOf(DocumentKind kind) => kind switch
+    {
+        DocumentKind.Contract => "business contract",
+        DocumentKind.Terms => "customer-facing terms",
+        _ => "document",
+    };
+}
