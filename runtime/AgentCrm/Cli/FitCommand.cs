@@ -133,7 +133,10 @@ internal static class FitCommand
                 if (cv?.Policy is { } policy && cv.PolicyBaseline is { } policyBaseline)
                     Console.WriteLine($"  CV policy decision vs the primary label ({policy.Positives} positive): precision {policy.Precision:0.000}  recall {policy.Recall:0.000}  F1 {policy.F1:0.000}  baseline F1 {policyBaseline.F1:0.000}");
                 Console.WriteLine($"  gate on {report.CaseSet}: {(report.Passed ? "passed" : "FAILED: " + string.Join("; ", report.Unmet))}  (report {reportId})");
-                Console.WriteLine($"  next: agentcrm agents promote {agent}");
+                // Never suggest promoting a version whose gate failed: agents promote refuses it; shadow runs it without delivering.
+                Console.WriteLine(report.Passed
+                    ? $"  next: agentcrm agents promote {agent}"
+                    : $"  next: not promotable (its gate failed); run it live without delivering its briefs: agentcrm agents shadow {agent}");
             }
             return 0;
         }));
