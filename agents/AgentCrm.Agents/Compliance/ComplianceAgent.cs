@@ -132,7 +132,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var what = title is null ? "the document" : $"\"{title}\"";
         var reason = new Reason(TextField, language, 0, ids,
             $"not checked: {what} reads as {language}, and the clause models were fitted on English text, so no clause in it was judged");
-        var headline = Cut($"{Title()} not checked — {what} ({DocumentTypes.NameOf(kind)}) reads as {language}; the models read English only", MaxHeadline);
+        var headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) not checked — it reads as {language}, and the models read English only", MaxHeadline);
         return new Assessment(Manifest.Threshold, true, [reason], $"Have legal review {what} by hand, or ask the customer for its English version.")
         {
             FindingKey = $"unread:{language}",
