@@ -10,14 +10,17 @@ namespace AgentCrm.Knowledge;
 
 /// <summary>
 /// What a brief cites, among the documents of the agent's scenario (<see cref="CitationScope"/>) and at or above
-/// Knowledge:MinScore (cosine similarity): for each of the assessment's top three reasons, the passage that best matches
-/// that reason; slots left (reasons that share a passage, or none above the minimum) go to the reasons' next-best
-/// passages, then to a search with the agent's knowledgeQuery plus those reasons. Each passage and section is cited once,
-/// best score first. No such hit means no citation, rather than citing noise.
+/// Knowledge:MinScore (cosine similarity): one passage per reason, the one a search for that reason alone ranks first (its
+/// words without what it quotes, <see cref="CitationQuery"/>), for the reasons that raised the score, strongest first, until
+/// three passages are cited; a search with the agent's knowledgeQuery plus the reasons only when no reason found a passage.
+/// Each passage and section is cited once, best score first. No such hit means no citation, rather than citing noise.
 /// </summary>
 public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
 {
     public const int MaxCitations = 3;
+
+    /// <summary>How many reasons, strongest first, are searched at most to find <see cref="MaxCitations"/> passages.</summary>
+    public const int MaxReasonsSearched = 6;
 
     /// <summary>A knowledge store that is down fails every brief: its stack trace once per interval, with the count since.</summary>
     private readonly LogThrottle _failureLog = new(TimeSpan.FromSeconds(10));
@@ -28,9 +31,10 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
     {
         // Reasons are searched one by one: in one query with the knowledgeQuery, its words (the agent's whole topic) outweighed
         // a short reason such as "NPS 3", and the passage that matched the topic (a playbook's introduction) was cited by nearly
-        // every brief while the section on the brief's own reason was not.
-        var reasons = assessment.Reasons.Take(MaxCitations).Select(r => r.Explanation).Where(s => !string.IsNullOrWhiteSpace(s)).ToList();
-        var fallback = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(reasons).Where(s => !string.IsNullOrWhiteSpace(s)));
+        // every brief while the section on the brief's own reason was not. A reason that lowered the score or only notes
+        // something (weight 0: "the notice is a contract award") is not what the brief asks the CSM to act on.
+        var reasons = assessment.Reasons.Where(r => r.Weight > 0).Take(MaxReasonsSearched).Select(CitationQuery.Of).Where(s => s.Length > 0).ToList();
+        var fallback = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(reasons.Take(MaxCitations)).Where(s => !string.IsNullOrWhiteSpace(s)));
         if (fallback.Length == 0)
             return [];
         try
@@ -41,23 +45,22 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
                 () => new CitationSearchCache.Scope(manifest.Scenario, CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments())));
             if (scope.Documents.Count == 0)
                 return [];
+            // Only the passage a search ranks first: the next ones, used to fill three slots, were noise as often as not —
+            // a section sharing a number with the reason ("6. New customers", which reads "90 days", for "1 failed payment in 90
+            // days"), or one sharing its topic's words (the business-contract cap rules for a consumer limitation of liability),
+            // ranked as close to the first as a second passage on the reason itself would. Slots left go to the next reasons.
             var cited = new List<KnowledgeHit>(MaxCitations);
-            var spare = new List<KnowledgeHit>();
             foreach (var reason in reasons)
             {
-                var fresh = (await SearchAsync(version, reason, MaxCitations, scope, cancellationToken)).Where(h => !Cites(cited, h)).ToList();
-                if (fresh.Count == 0)
-                    continue;
-                cited.Add(fresh[0]);
-                spare.AddRange(fresh.Skip(1));
-            }
-            foreach (var hit in spare.OrderByDescending(h => h.Similarity))
-                if (cited.Count < MaxCitations && !Cites(cited, hit))
+                if (cited.Count == MaxCitations)
+                    break;
+                if (await FirstAsync(version, reason, scope, cancellationToken) is { } hit && !Cites(cited, hit))
                     cited.Add(hit);
-            if (cited.Count < MaxCitations)
-                foreach (var hit in await SearchAsync(version, fallback, MaxCitations + cited.Count, scope, cancellationToken))
-                    if (cited.Count < MaxCitations && !Cites(cited, hit))
-                        cited.Add(hit);
+            }
+            // The knowledgeQuery (the agent's topic) only for a brief none of whose reasons found a passage: as a filler it cited
+            // a playbook's introduction beside the sections on the brief's own reasons.
+            if (cited.Count == 0 && await FirstAsync(version, fallback, scope, cancellationToken) is { } topical)
+                cited.Add(topical);
             // Shown best first by the score each citation shows (the order found followed the reasons, not the scores).
             return [.. cited.OrderByDescending(h => h.Similarity).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet))];
         }
@@ -74,6 +77,9 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
     // Out-of-scope hits are passed over inside the search, before their similarity is computed: reading 50 hits and keeping
     // those in scope cost a quarter of the runtime's CPU at the bench's rate of briefs.
     // Briefs give the same few reasons again and again: a search's hits are kept for the knowledge version it was asked at.
+    private async ValueTask<KnowledgeHit?> FirstAsync(long version, string query, CitationSearchCache.Scope scope, CancellationToken cancellationToken) =>
+        (await SearchAsync(version, query, 1, scope, cancellationToken)).FirstOrDefault();
+
     private async ValueTask<KnowledgeHit[]> SearchAsync(long version, string query, int k, CitationSearchCache.Scope scope, CancellationToken cancellationToken)
     {
         var key = new CitationSearchCache.Key(query, k, options.Value.MinScore, scope);
