@@ -81,6 +81,12 @@ async function api(method, path, body) {
 
 // ---- DOM helpers ---------------------------------------------------------------------------------------------------
 
+// Where a citation's passage is: its document and section. The text before a document's first heading is filed under the
+// document's title, which named it twice ("Contract terms playbook § Contract terms playbook").
+function citedPlace(c) {
+  return c.section === c.title ? c.title + ' (opening text)' : c.title + ' § ' + c.section;
+}
+
 function el(tag, attributes, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes || {})) {
@@ -288,7 +294,7 @@ function renderBrief(brief) {
   const citations = brief.citations || [];
   $('detail-citations').replaceChildren(...(citations.length === 0
     ? [el('li', null, 'None: no knowledge passage matched closely enough.')]
-    : citations.map((c) => el('li', null, el('strong', null, c.title + ' § ' + c.section), ' — ' + c.snippet))));
+    : citations.map((c) => el('li', null, el('strong', null, citedPlace(c)), ' — ' + c.snippet))));
   $('detail-evidence').hidden = true;
   $('detail-evidence').textContent = '';
   // What the server would take: a held brief, or a delivered one inside its veto window (one approved from the held
