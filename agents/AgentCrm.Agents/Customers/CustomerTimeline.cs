@@ -132,7 +132,27 @@ public static class CustomerTimeline
             text = text[..CustomerState.MaxDocumentChars];
         Keep(s.Documents, new DocumentInfo(e.OccurredAt, Cut(e.Str("docType"), CustomerState.MaxTitleChars)?.ToLowerInvariant(), Cut(e.Str("title"), CustomerState.MaxTitleChars), text, e.Id),
             CustomerState.DocumentCapacity, d => d.At);
+        // A procurement notice sent as a document (issue 6: "a news or document event with title, buyer, description") is
+        // also filed among the notices, read as news.* like one sent as news: its description, else its text.
+        if (IsNotice(e))
+            Keep(s.News, new NewsInfo(e.OccurredAt, Cut(e.Str("title"), CustomerState.MaxTitleChars), Cut(e.Str("buyer"), CustomerState.MaxTitleChars),
+                Cut(e.Str("description") ?? e.Str("text"), CustomerState.MaxNewsDescriptionChars), e.Id), CustomerState.NewsCapacity, n => n.At);
     }
+
+    /// <summary>
+    /// A document that is a procurement notice: one naming its <c>buyer</c>, or typed as a notice or a solicitation
+    /// (<see cref="NoticeDocTypes"/>, compared without case, spaces or punctuation: <c>RFP</c>, <c>tender notice</c>, <c>call-for-tenders</c>).
+    /// </summary>
+    public static bool IsNotice(CrmEvent e) => e.Type == "document"
+        && (e.Str("buyer") is { Length: > 0 } || (e.Str("docType") is { } type && NoticeDocTypes.Contains(new string(type.ToLowerInvariant().Where(char.IsLetter).ToArray()))));
+
+    /// <summary>The document types of a procurement notice (letters only).</summary>
+    public static readonly IReadOnlySet<string> NoticeDocTypes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "rfp", "rfq", "rfi", "rfx", "rfso", "rft", "itt", "itb", "ifb", "eoi", "acan", "tender", "tendernotice", "notice", "procurementnotice",
+        "contractnotice", "procurement", "solicitation", "callfortender", "callfortenders", "invitationtotender", "requestforproposal",
+        "requestforproposals", "requestforquotation", "requestforinformation", "bid", "bidnotice",
+    };
 
     /// <summary>
     /// What the state keeps of a news item is cut to a headline's and a summary's length: an integrator's 700,000-character

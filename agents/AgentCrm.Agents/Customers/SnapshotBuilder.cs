@@ -23,7 +23,7 @@ public static class SnapshotBuilder
         "nps.latest", "nps.daysSince", "web.visits30d", "web.pricingVisits30d", "web.distinctVisitors30d",
         .. WebBaseline.Fields,
         "documents.text", "documents.docType", "documents.title", "documents.count", "documents.daysSinceLast",
-        "news.title", "news.buyer", "news.description", "news.daysSince", "news.count30d",
+        "news.title", "news.buyer", "news.description", "news.date", "news.daysSince", "news.count30d",
         "events.total", "events.daysSinceLast",
         .. CountWindows.SelectMany(w => EventTypes.All.Select(t => $"events.count{w}d.{t}")),
     ];
@@ -242,6 +242,8 @@ public static class SnapshotBuilder
         if (latest.Title is { } title) f["news.title"] = SnapshotField.Of("news.title", title, latest.EventId);
         if (latest.Buyer is { } buyer) f["news.buyer"] = SnapshotField.Of("news.buyer", buyer, latest.EventId);
         if (latest.Description is { } description) f["news.description"] = SnapshotField.Of("news.description", description, latest.EventId);
+        // The day it was published (UTC), so a brief read days later (or written from a backfill) says when, not only "today".
+        f["news.date"] = SnapshotField.Of("news.date", latest.At.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), latest.EventId);
         f["news.daysSince"] = SnapshotField.Of("news.daysSince", Math.Max(0, Math.Floor((asOf - latest.At).TotalDays)), latest.EventId);
         var recent = news.Where(n => n.At > asOf.AddDays(-30)).ToList();
         f["news.count30d"] = SnapshotField.Of("news.count30d", recent.Count, Newest(recent.Select(n => n.EventId).ToArray()));

@@ -17,11 +17,24 @@ internal static partial class NoticeChecks
          "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "pty", "oy", "ab", "as", "kg", "ulc"], StringComparer.Ordinal);
 
     /// <summary>
-    /// True for a contract award or result notice ("Contract award notice", "Notice of award", "… has been awarded to …",
-    /// "Tender results" as a title). An advance contract award notice (ACAN) is not one: it announces an intended award that suppliers may
-    /// still challenge, so it stays an open notice.
+    /// True for a text that reports a contract award or a tender's result: an award notice ("Contract award notice", "Notice
+    /// of award", "Avis d'attribution"); an award or a choice stated as made ("… has been awarded to …", "was awarded the
+    /// contract", "has selected Contoso", "has chosen", "was selected as the winning bidder", "Contoso is the successful
+    /// supplier"); a contract signed ("the contract was signed", "has signed a contract"); results ("Tender results" as a
+    /// title, "results of the tender"). What an open call says will happen is none ("the contract will be awarded to", "the
+    /// selected supplier will", "the successful bidder must", "suppliers who have been selected to submit a proposal",
+    /// "results of the tender will be posted"), nor is an advance contract award notice (ACAN): it announces an intended
+    /// award that suppliers may still challenge, so it stays an open notice.
     /// </summary>
-    public static bool IsAward(string text) => Award().IsMatch(text);
+    public static bool IsAward(string text) => Award().IsMatch(text) || Chosen().IsMatch(text);
+
+    /// <summary>
+    /// <see cref="IsAward(string)"/> for a notice's title and description, and a title that is a result's headline ("SSC selects
+    /// Contoso for CRM licences", "… awards CRM contract to …", "… signs contract with …"): read in the title only, where a
+    /// verb in the present tense reports news, not how an evaluation will go.
+    /// </summary>
+    public static bool IsAward(string title, string? description) =>
+        IsAward(description is null ? title : $"{title} \n {description}") || Headline().IsMatch(title);
 
     /// <summary>
     /// False only when both names are known and clearly differ: equal, or one's words a run of the other's, after
@@ -76,4 +89,25 @@ internal static partial class NoticeChecks
     [GeneratedRegex(@"(?<!\badvance\s+(contract\s+)?)\b(contract\s+)?award\s+notice\b(?!\s+will\b)|\bnotice\s+of\s+(contract\s+)?award\b(?!\s+will\b)|\b(has|have)\s+been\s+awarded\s+to\b|\b(was|were|is\s+hereby)\s+awarded\s+to\b|\bcontract\s+awarded\s+to\b|\A\s*awarded\s+to\b|\A\s*(tender|award|bid|procurement|contract)\s+results?\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Award();
+
+    // A choice or contract stated as made: active ("has selected", "had chosen"), passive with its role ("was selected as the
+    // winning bidder", "were chosen to supply" — not "have been selected to submit/bid/participate", a second phase's call),
+    // a named winner ("is the successful bidder"), a contract signed or concluded, awarded without "to" ("was awarded the
+    // contract"), results of a tender (not ones that will be posted), French award wording.
+    [GeneratedRegex(@"\b(has|have|had)\s+(now\s+|finally\s+|officially\s+)?(selected|chosen|picked)\b"
+        + @"|\b(was|were|has\s+been|have\s+been|had\s+been)\s+(selected|chosen|named|retained)\s+(as|to)\b(?!\s+(submit|bid|participate|respond|tender|propose|compete|proceed|move|advance|take\s+part)\b)"
+        + @"|\b(is|was|were|are)\s+(the\s+)?(winning|successful|preferred|selected)\s+(bidder|bid|supplier|vendor|proponent|tenderer|contractor|offeror|respondent|proposal)s?\b(?!\s+(will|shall|must|may)\b)"
+        + @"|\b(named|declared|announced)\s+(as\s+)?(the\s+)?(winning|successful|preferred)\s+(bidder|supplier|vendor|proponent|tenderer|contractor|offeror)\b"
+        + @"|\bcontracts?\s+(was|were|has\s+been|have\s+been|had\s+been)\s+(signed|concluded|executed|awarded|granted|let)\b"
+        + @"|\b(has|have|had)\s+(now\s+)?signed\s+(a|an|the)\s+([\w-]+\s+){0,4}(contract|agreement)\b"
+        + @"|\b(was|were|has\s+been|have\s+been|had\s+been)\s+awarded\s+(the|a|an)\s+([\w-]+\s+){0,4}(contract|tender|bid|standing\s+offer)\b"
+        + @"|\bresults?\s+of\s+(the\s+)?(tender|rfp|rfq|competition|procurement|solicitation|bidding|call\s+for\s+tenders?)\b(?!\s+(will|shall|are\s+to|is\s+to|to\s+be|may)\b)"
+        + @"|\bavis\s+d['’]attribution\b|\b(a|ont)\s+été\s+(attribu|adjug)é",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Chosen();
+
+    // A result's headline in a title: "<buyer> selects|chooses …", "… awards|signs|inks … contract|deal …" (the verb with its
+    // object only: "awards" and "signs" are also nouns of open calls, "Awards gala services", "Highway signs").
+    [GeneratedRegex(@"\b(selects|chooses)\b|\b(awards|signs|inks)\s+([\w$.,&-]+\s+){0,5}?(contract|deal|agreement)s?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Headline();
 }

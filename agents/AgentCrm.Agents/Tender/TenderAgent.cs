@@ -37,18 +37,17 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         if (s.Number("web.intentVisits7d") is { } visits && visits >= p.MinVisits && (s.Number("web.intentBaselineWeeks") ?? 0) >= p.MinBaselineWeeks)
         {
             var baseline = s.Number("web.intentWeeklyBaseline") ?? 0;
-            var fresh = Math.Min(5, s.Number("web.newDomainVisitors14d") ?? 0);
             var burst = Math.Log((1 + visits) / (1 + baseline));
-            var logit = p.WebIntercept + p.WebBurst * burst + p.WebNewVisitors * fresh;
+            var (fresh, beyond) = NewVisitors(s);
+            var logit = p.WebIntercept + p.WebBurst * burst + p.WebNewVisitors * beyond;
             web = Math.Round(LinearModel.Sigmoid(logit), 4);
-            var since = s.Number("web.intentBurstDays") is { } days ? s.AsOf.AddDays(-days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
-            var weeks = s.Number("web.intentBaselineWeeks") ?? 0;
-            var pages = s.Text("web.intentCategories7d") ?? "intent pages";
-            reasons.Add(new Reason("web.intentVisits7d", visits, Math.Round(p.WebBurst * burst, 4), s.EventIds("web.intentVisits7d"), string.Create(CultureInfo.InvariantCulture,
-                $"{visits:0} visits to buying pages ({pages}) in 7 days{(since is null ? "" : $", since {since}")}, vs {(weeks > 0 ? $"{baseline:0.#} a week over the {weeks:0} weeks before" : "no earlier history")}")));
-            if (fresh > 0)
-                reasons.Add(new Reason("web.newDomainVisitors14d", fresh, Math.Round(p.WebNewVisitors * fresh, 4), s.EventIds("web.newDomainVisitors14d"),
-                    string.Create(CultureInfo.InvariantCulture, $"{fresh:0} new visitor{(fresh == 1 ? "" : "s")} from the customer's own domain in 14 days")));
+            reasons.Add(new Reason("web.intentVisits7d", visits, Math.Round(p.WebBurst * burst, 4), s.EventIds("web.intentVisits7d"), VisitsSeen(s, visits, baseline)));
+            if (beyond > 0)
+            {
+                var usual = s.Number(UsualNewVisitorsField);
+                reasons.Add(new Reason("web.newDomainVisitors14d", fresh, Math.Round(p.WebNewVisitors * beyond, 4), s.EventIds("web.newDomainVisitors14d"),
+                    string.Create(CultureInfo.InvariantCulture, $"{fresh:0} new visitor{(fresh == 1 ? "" : "s")} from the customer's own domain in 14 days{(usual is not { } u ? "" : u < 0.05 ? ", none usually" : $", vs {u:0.#} usually")}")));
+            }
         }
 
         var score = Math.Max(notice, web);
@@ -61,6 +60,38 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         return new Assessment(score, score >= Manifest.Threshold, reasons, next) { FindingKey = notice >= web && noticeKey.Length > 0 ? noticeKey : "web-burst" };
     }
 
+    /// <summary>The customer's usual number of new visitors from its domain in 14 days (<see cref="Customers.WebBaseline"/>).</summary>
+    public const string UsualNewVisitorsField = "web.newDomainVisitorsBaseline14d";
+
+    /// <summary>
+    /// New visitors from the customer's domain in 14 days, and how many of them are beyond its own usual number (at most 5):
+    /// a big customer brings a few new people every fortnight, so only those past its usual rate and that rate's ordinary
+    /// spread (twice its square root, a count's noise) are a departure. Without a usual rate (a manifest that does not read
+    /// it) every new visitor counts.
+    /// </summary>
+    private static (double Fresh, double Beyond) NewVisitors(CustomerSnapshot s)
+    {
+        var fresh = s.Number("web.newDomainVisitors14d") ?? 0;
+        var usual = s.Number(UsualNewVisitorsField) is { } u and > 0 ? u + 2 * Math.Sqrt(u) : 0;
+        return (fresh, Math.Round(Math.Clamp(fresh - usual, 0, 5), 4));
+    }
+
+    /// <summary>
+    /// What the week's visits to buying pages were: when the burst began after the week did, the visits since it began and
+    /// on what pages (an ordinary visit earlier in the week is no part of it), then the week against the baseline.
+    /// </summary>
+    private static string VisitsSeen(CustomerSnapshot s, double visits, double baseline)
+    {
+        var since = s.Number("web.intentBurstDays") is { } days ? s.AsOf.AddDays(-days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+        var weeks = s.Number("web.intentBaselineWeeks") ?? 0;
+        var against = weeks > 0 ? string.Create(CultureInfo.InvariantCulture, $"{baseline:0.#} a week over the {weeks:0} weeks before") : "no earlier history";
+        if (since is not null && s.Number("web.intentBurstVisits") is { } inBurst && inBurst < visits)
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{inBurst:0} visits to buying pages since {since} ({s.Text("web.intentBurstCategories") ?? "intent pages"}); {visits:0} in 7 days, vs {against}");
+        var pages = s.Text("web.intentBurstCategories") ?? s.Text("web.intentCategories7d") ?? "intent pages";
+        return string.Create(CultureInfo.InvariantCulture, $"{visits:0} visits to buying pages ({pages}) in 7 days{(since is null ? "" : $", since {since}")}, vs {against}");
+    }
+
     /// <summary>The latest notice's match probability and its finding key; nothing when there is none, it is stale, or it is no open call from this customer.</summary>
     private (double Score, string Key) Notice(CustomerSnapshot s, TextModel model, List<Reason> reasons)
     {
@@ -71,7 +102,7 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         var title = s.Text("news.title") ?? text;
         var buyer = s.Text("news.buyer");
         var customer = s.Text(CustomerNameField);
-        if (NoticeChecks.IsAward(string.Join(" \n ", s.Text("news.title"), s.Text("news.description"))))
+        if (NoticeChecks.IsAward(s.Text("news.title") ?? "", s.Text("news.description")))
         {
             reasons.Add(new Reason("news.title", title, 0, s.EventIds("news.title"),
                 $"procurement notice \"{title}\" is a contract award or result notice, not an open call: nothing to bid on"));
@@ -86,16 +117,49 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         var c = model.Class(TenderParameters.MatchClass)!;
         var x = model.Vectorize(text);
         var score = Math.Round(TextModel.Probability(c, x), 4);
-        var terms = string.Join(", ", model.TopTerms(c, x, 3).Select(t => t.Term[2..].Trim()));
-        var when = age switch
+        var terms = string.Join(", ", Evidence(model.TopTerms(c, x, 40), buyer, customer));
+        var ago = age switch
         {
-            null => "recently",
+            null => null,
             0 => "today",
             1 => "yesterday",
             var d => string.Create(CultureInfo.InvariantCulture, $"{d:0} days ago"),
         };
+        // The date itself: a brief is read days after it was written, and one written from a backfill says "today" of another day.
+        var when = (s.Text("news.date"), ago) switch
+        {
+            ({ } date, { } rel) => $"{date} ({rel})",
+            ({ } date, null) => date,
+            (null, { } rel) => rel,
+            _ => "recently",
+        };
         reasons.Add(new Reason("news.title", title, score, s.EventIds("news.title"), string.Create(CultureInfo.InvariantCulture,
             $"procurement notice \"{title}\"{(buyer is null ? "" : $" from {buyer}")}, published {when}, matches our product category (p {score:0.00}{(terms.Length > 0 ? $"; on: {terms}" : "")})")));
         return (score, $"notice:{NoticeChecks.Normalize(title)}|{NoticeChecks.Normalize(buyer ?? "")}");
+    }
+
+    /// <summary>
+    /// The model's strongest terms that a CSM can read as evidence (at most 3): whole words and word pairs, not character
+    /// fragments; no term with a digit (a solicitation number such as W6369); none made only of the buyer's or the customer's
+    /// own name ("shared services"); no word already inside a pair shown.
+    /// </summary>
+    private static IEnumerable<string> Evidence(IReadOnlyList<(string Term, double Contribution)> top, string? buyer, string? customer)
+    {
+        var names = $"{NoticeChecks.Normalize(buyer ?? "")} {NoticeChecks.Normalize(customer ?? "")}".Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        var shown = new List<string>();
+        foreach (var (term, _) in top)
+        {
+            if (!(term.StartsWith("w ", StringComparison.Ordinal) || term.StartsWith("b ", StringComparison.Ordinal)))
+                continue;
+            var words = term[2..].Trim();
+            var parts = words.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 0 || words.Any(char.IsDigit) || parts.All(names.Contains)
+                || shown.Any(t => $" {t} ".Contains($" {words} ", StringComparison.Ordinal) || $" {words} ".Contains($" {t} ", StringComparison.Ordinal)))
+                continue;
+            shown.Add(words);
+            if (shown.Count == 3)
+                break;
+        }
+        return shown;
     }
 }
