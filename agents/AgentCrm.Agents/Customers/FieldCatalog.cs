@@ -70,7 +70,7 @@ public static class FieldCatalog
     /// <summary>The fields the snapshot builder derives as texts; every other field it derives is a number (booleans 0/1).</summary>
     private static readonly HashSet<string> TextFields = new(StringComparer.Ordinal)
     {
-        "profile.name", "profile.segment", "profile.domain", "contract.type", "contract.status", "web.intentCategories7d", "web.intentBurstCategories",
+        "profile.name", "profile.segment", "profile.domain", "contract.type", "contract.status", "web.intentCategories7d", "web.intentBurstCategories", "web.intentBurstSince",
         "documents.text", "documents.docType", "documents.title", "news.title", "news.buyer", "news.description", "news.date",
     };
 

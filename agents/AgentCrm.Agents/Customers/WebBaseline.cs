@@ -23,7 +23,7 @@ public static class WebBaseline
     public static readonly IReadOnlyList<string> Fields =
     [
         "web.intentVisits7d", "web.intentWeeklyBaseline", "web.intentBaselineWeeks", "web.intentBurstDays", "web.intentCategories7d",
-        "web.intentBurstVisits", "web.intentBurstCategories", "web.newDomainVisitors14d", "web.newDomainVisitorsBaseline14d",
+        "web.intentBurstSince", "web.intentBurstVisits", "web.intentBurstCategories", "web.newDomainVisitors14d", "web.newDomainVisitorsBaseline14d",
     ];
 
     internal static void Add(CustomerState s, DateTimeOffset asOf, Dictionary<string, SnapshotField> f)
@@ -62,6 +62,8 @@ public static class WebBaseline
             {
                 var burst = recent.Skip(start).ToList();
                 f["web.intentBurstDays"] = SnapshotField.Of("web.intentBurstDays", Math.Max(0, Math.Floor((asOf - burst[0].At).TotalDays)), burst[0].EventId);
+                // Its day (UTC): whole days back from the snapshot's moment can land on the day after (09:00 two days back at 08:00 is 1 day).
+                f["web.intentBurstSince"] = SnapshotField.Of("web.intentBurstSince", burst[0].At.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), burst[0].EventId);
                 f["web.intentBurstVisits"] = SnapshotField.Of("web.intentBurstVisits", burst.Count, burst.TakeLast(10).Select(v => v.EventId).ToArray());
                 f["web.intentBurstCategories"] = SnapshotField.Of("web.intentBurstCategories", Categories(burst), burst.TakeLast(10).Select(v => v.EventId).ToArray());
             }

@@ -7,7 +7,7 @@ namespace AgentCrm.Agents.Tender;
 /// <summary>
 /// Two signals that a customer is about to buy: (a) a recent procurement notice (title, buyer, description)
 /// whose text the fitted model matches to our product category; (b) buying-intent web behaviour far above the
-/// customer's own weekly baseline (once there is one), and new visitors from its domain. The score is the stronger
+/// customer's own weekly baseline (once there is one), and new visitors from its domain beyond its own usual rate. The score is the stronger
 /// signal; the reasons say what was seen and since when. A notice that is no open call from this customer (an award
 /// or result notice; a buyer plainly not the customer) scores nothing and says why. The finding is the notice (title
 /// and buyer) or the web burst, so the cooldown holds the same notice back but not the customer's next one.
@@ -82,7 +82,8 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
     /// </summary>
     private static string VisitsSeen(CustomerSnapshot s, double visits, double baseline)
     {
-        var since = s.Number("web.intentBurstDays") is { } days ? s.AsOf.AddDays(-days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+        var since = s.Text("web.intentBurstSince")
+            ?? (s.Number("web.intentBurstDays") is { } days ? s.AsOf.AddDays(-days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null);
         var weeks = s.Number("web.intentBaselineWeeks") ?? 0;
         var against = weeks > 0 ? string.Create(CultureInfo.InvariantCulture, $"{baseline:0.#} a week over the {weeks:0} weeks before") : "no earlier history";
         if (since is not null && s.Number("web.intentBurstVisits") is { } inBurst && inBurst < visits)

@@ -7,7 +7,7 @@ namespace AgentCrm.Agents.Tender;
 /// <c>parameters</c> of a tender-detection manifest: <c>model</c> (a <see cref="TextModel"/> whose class
 /// <c>match</c> says a notice is for our product category), how old a notice may be, and the web-behaviour
 /// score: <c>web.intercept</c> + <c>web.burst</c> × ln((1 + visits this week) / (1 + weekly baseline)) +
-/// <c>web.newVisitors</c> × new visitors from the customer's domain (at most 5), counted only from
+/// <c>web.newVisitors</c> × new visitors from the customer's domain beyond its own usual number (at most 5), counted only from
 /// <c>web.minVisits</c> intent visits in the week, and only once the customer's web history covers
 /// <c>web.minBaselineWeeks</c> whole weeks before it (without a baseline, a first ordinary week looks like a burst).
 /// </summary>

@@ -79,7 +79,8 @@ public sealed class TenderWebBaselineTests
         for (var k = 0; k < 10; k++)
             Visit(s, $"b{k}", new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero).AddHours(k * 5), k < 6 ? "security" : "integration", $"new{k % 3}", "acme.example");
 
-        var snapshot = SnapshotBuilder.Build(s, new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+        // 08:00 on 12-04: less than two whole days after the burst's first visit (12-02 09:00), still "since 2026-12-02".
+        var snapshot = SnapshotBuilder.Build(s, new DateTimeOffset(2026, 12, 4, 8, 0, 0, TimeSpan.Zero));
         var result = Agent.Assess(snapshot);
 
         Assert.True(result.Fired);
