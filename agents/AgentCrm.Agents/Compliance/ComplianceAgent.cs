@@ -40,7 +40,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var kind = DocumentTypes.Of(s.Text(DocTypeField), title, text);
         var policy = p.ClauseModel is not null && (p.Require.Count > 0 || p.Flag.Count > 0);
         var contract = kind == DocumentKind.Contract;
-        var checkUnfair = !contract;
+        var checkUnfair = kind is not (DocumentKind.Contract or DocumentKind.Notice);
         var checkPolicy = policy && kind is DocumentKind.Unknown or DocumentKind.Contract;
         if (!checkUnfair && !checkPolicy)
             return Assessment.None;

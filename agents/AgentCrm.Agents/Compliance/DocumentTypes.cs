@@ -14,6 +14,12 @@ internal enum DocumentKind
 
     /// <summary>Typed, but neither of the above: the unfair-clause model only, as for terms.</summary>
     Other,
+
+    /// <summary>
+    /// A procurement notice sent as a document (<c>docType</c> rfp, tender, solicitation… — <see cref="Customers.CustomerTimeline.NoticeDocTypes"/>):
+    /// tender-detection's to read; neither check runs (a call for tenders is no contract or terms to judge).
+    /// </summary>
+    Notice,
 }
 
 /// <summary>
@@ -49,6 +55,8 @@ internal static class DocumentTypes
     /// <summary>The kind of the latest document: its type when given, else its title's, else its heading's.</summary>
     public static DocumentKind Of(string? docType, string? title, string text)
     {
+        if (docType is not null && Customers.CustomerTimeline.NoticeDocTypes.Contains(new string(docType.ToLowerInvariant().Where(char.IsLetter).ToArray())))
+            return DocumentKind.Notice;
         if (Normalize(docType) is { Length: > 0 } type)
             return Classify(type) ?? DocumentKind.Other;
         if (Normalize(title) is { Length: > 0 } t && Classify(t) is { } fromTitle)
