@@ -51,6 +51,7 @@ public sealed partial class ApiKeyStore
         var key = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = _time.GetUtcNow();
         var info = new ApiKeyInfo(name, role, key[..(Prefix.Length + 6)], now, null);
+        var keyHash = Hash(key);
         var created = await _writer.WriteAsync(ctx =>
         {
             var read = ctx.Command("SELECT prefix, revoked_at FROM api_keys WHERE name = $n", "$n");
@@ -70,9 +71,9 @@ public sealed partial class ApiKeyStore
             }
             if (ctx.Execute(
                     "INSERT INTO api_keys (name, role, key_hash, prefix, created_at) VALUES ($n, $r, $h, $p, $c) ON CONFLICT(name) DO NOTHING",
-                    ("$n", name), ("$r", role), ("$h", Hash(key)), ("$p", info.Prefix), ("$c", now.ToString("O"))) == 0)
+                    ("$n", name), ("$r", role), ("$h", keyHash), ("$p", info.Prefix), ("$c", now.ToString("O"))) == 0)
                 return false;
-            var data = new Dictionary<string, object?> { ["role"] = role, ["prefix"] = info.Prefix };
+            var data = new Dictionary<string, object?> { ["role"] = role, ["prefix"] = info.Prefix, ["keyDigest"] = AuditedState.KeyDigest(name, role, keyHash) };
             if (replaced is not null)
                 data["replacesRevoked"] = replaced;
             _audit.Append(ctx, actor, "key.created", $"key:{name}", data, now);

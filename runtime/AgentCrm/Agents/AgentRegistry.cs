@@ -217,7 +217,8 @@ public sealed partial class AgentRegistry
             var canaries = actives.Where(r => r.CanaryPercent < 100).ToList();
             if (primary is not null && canaries.Count > 0)
             {
-                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList(), actor);
+                await ApplyAsync(canaries.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList(), actor,
+                    $"rollback: canary {string.Join(", ", canaries.Select(c => c.Version))} pulled, {primary.Version} keeps serving");
                 return _records[(agentId, primary.Version)];
             }
             // No primary beside a canary (a directory from a build that left a suspended primary's canary at its share): the
@@ -228,7 +229,8 @@ public sealed partial class AgentRegistry
                     : $"{agentId} has no previously active version to roll back to.");
             var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList();
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
-            return (await ApplyAsync(changes, actor)).Last();
+            var from = string.Join(", ", actives.Select(r => r.Version));
+            return (await ApplyAsync(changes, actor, $"rollback: {(from.Length > 0 ? from : "no version active")} rolled back to {previous}")).Last();
         }
         finally
         {

@@ -16,7 +16,18 @@ public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset?
 /// The outcome of <see cref="AuditLog.Verify()"/>: ok with the chain's head (its last record's seq and hash, null for an empty
 /// log), or the first record that breaks the chain and why.
 /// </summary>
-public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null, AuditAnchor? Head = null);
+/// <para>A chain intact whose records no longer match the rows they audited (a brief, its status, a live key edited in the
+/// database) is not ok either: <see cref="Differences"/> names each (at most <see cref="AuditedState.MaxDifferences"/>),
+/// <see cref="BrokenAt"/> is the record the first one differs from, and <see cref="Head"/> is still the chain's head.</para>
+public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null, AuditAnchor? Head = null,
+    IReadOnlyList<string>? Differences = null)
+{
+    /// <summary>What failed, in one sentence as the CLI prints it; null when ok.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? Problem => Ok ? null
+        : Differences is { Count: > 0 } ? $"the audit log does not match the database: {Reason}"
+        : $"the audit chain is broken at record {BrokenAt}: {Reason}";
+}
 
 /// <summary>
 /// A record's seq and hash as a verify reported them (its head), kept where the server cannot write. A later verify given
@@ -55,7 +66,9 @@ public sealed record AuditAnchor(long Seq, string Hash)
 /// Append-only audit records, each hash-chained to the one before it: hash = SHA-256 over the canonical
 /// line "seq|at|actor|action|subject|data|prevHash". Appends run inside group-commit operations and read
 /// the previous hash inside the same transaction, so a rolled-back operation never breaks the chain.
-/// The head (last seq and hash) is also kept in <c>meta</c>, so removing the newest records is detected too.
+/// The head (last seq and hash) is also kept in <c>meta</c>, so removing the newest records is detected too. What the records
+/// say about rows that change (a brief's body and status, a live key's role and secret hash) is held against those rows by
+/// <see cref="AuditedState"/> in the same read.
 /// </summary>
 public sealed class AuditLog(SqliteDatabase database)
 {
@@ -85,22 +98,43 @@ public sealed class AuditLog(SqliteDatabase database)
         }
         else
         {
-            // A log written before the head was recorded: continue from its last row.
+            // No head but records: someone removed the head (with the newest records, or alone, so that this write would
+            // continue from the last row left and verify pass again). The chain goes on, so the server keeps working, but first
+            // with a record that says so, which verify reports for good (HeadLostAction).
             using var reader = ctx.Command("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").ExecuteReader();
             if (reader.Read())
             {
-                seq = reader.GetInt64(0) + 1;
-                prev = reader.GetString(1);
+                var lastSeq = reader.GetInt64(0);
+                var lastHash = reader.GetString(1);
+                reader.Close();
+                var lostHash = Write(ctx, lastSeq + 1, lastHash, SystemActor, HeadLostAction, "audit",
+                    JsonSerializer.Serialize(new Dictionary<string, object?> { ["lastRecord"] = lastSeq, ["lastHash"] = lastHash }, DataJson), at);
+                (seq, prev) = (lastSeq + 2, lostHash);
             }
         }
+        Write(ctx, seq, prev, actor, action, subject, JsonSerializer.Serialize(data, DataJson), at);
+        return true;
+    }
+
+    /// <summary>The actor of the records the log writes about itself.</summary>
+    public const string SystemActor = "system:audit";
+
+    /// <summary>
+    /// The record written when a write found records but no head (<c>meta audit.head</c> deleted): verify reports the chain
+    /// broken at it, since the records that followed the last one left may have been removed with the head.
+    /// </summary>
+    public const string HeadLostAction = "audit.head_lost";
+
+    /// <summary>Writes one record after <paramref name="prev"/> and makes it the head; returns its hash.</summary>
+    private static string Write(WriteContext ctx, long seq, string prev, string actor, string action, string subject, string json, DateTimeOffset at)
+    {
         var when = at.ToUniversalTime().ToString("O");
-        var json = JsonSerializer.Serialize(data, DataJson);
         var hash = Hash(seq, when, actor, action, subject, json, prev);
         ctx.Execute("INSERT INTO audit (seq, at, actor, action, subject, data, prev_hash, hash) VALUES ($s, $at, $a, $ac, $su, $d, $p, $h)",
             ("$s", seq), ("$at", when), ("$a", actor), ("$ac", action), ("$su", subject), ("$d", json), ("$p", prev), ("$h", hash));
         ctx.Execute("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             ("$k", HeadKey), ("$v", $"{seq}:{hash}"));
-        return true;
+        return hash;
     }
 
     public static string Hash(long seq, string at, string actor, string action, string subject, string data, string prev) =>
@@ -116,12 +150,36 @@ public sealed class AuditLog(SqliteDatabase database)
         var list = new List<AuditRecord>();
         while (reader.Read())
         {
-            using var data = JsonDocument.Parse(reader.GetString(5));
-            list.Add(new AuditRecord(reader.GetInt64(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture), reader.GetString(2),
-                reader.GetString(3), reader.GetString(4), data.RootElement.Clone(), reader.GetString(6), reader.GetString(7)));
+            list.Add(new AuditRecord(reader.GetInt64(0), At(reader.GetString(1)), reader.GetString(2),
+                reader.GetString(3), reader.GetString(4), Data(reader.GetString(5)), reader.GetString(6), reader.GetString(7)));
         }
         return list;
     }
+
+    /// <summary>
+    /// A record's data as stored, or, when it is not JSON (someone edited the file: verify names the record), an object saying
+    /// so with the stored text's start: the list shows the record instead of failing for all the others.
+    /// </summary>
+    private static JsonElement Data(string stored)
+    {
+        try
+        {
+            using var data = JsonDocument.Parse(stored);
+            return data.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(new Dictionary<string, string>
+            {
+                ["unreadable"] = "The stored data is not JSON (the record was changed after it was written; audit verify names it).",
+                ["stored"] = Server.Problems.Clip(stored, 200),
+            });
+        }
+    }
+
+    /// <summary>A record's time, or the earliest time when the stored one was edited into something else (verify names the record).</summary>
+    private static DateTimeOffset At(string stored) =>
+        DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : DateTimeOffset.MinValue;
 
     /// <summary>Records of a subject prefix few enough to read from its index and sort, rather than walk the log for.</summary>
     private const int FewRecords = Paging.SeqFloorProbe;
@@ -223,7 +281,7 @@ public sealed class AuditLog(SqliteDatabase database)
     public static AuditVerification Verify(SqliteConnection connection, IReadOnlyCollection<AuditAnchor>? anchors = null)
     {
         using var tx = connection.BeginTransaction(deferred: true);
-        var pass = Verify(connection, tx);
+        var pass = AuditedState.Check(connection, tx, Verify(connection, tx));
         return anchors is { Count: > 0 } ? CheckAnchors(connection, pass, anchors, tx) : pass;
     }
 
@@ -245,6 +303,8 @@ public sealed class AuditLog(SqliteDatabase database)
                 var hash = Hash(seq, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
                 if (hash != reader.GetString(7))
                     return new(false, expected - 1, seq, $"record {seq} was changed after it was written (its content does not match its hash).");
+                if (reader.GetString(3) == HeadLostAction)
+                    return new(false, expected - 1, seq, $"record {seq} was written when the chain's head (meta audit.head) was missing: it had been deleted, and records after record {seq - 1} may have been removed with it.");
                 prev = hash;
                 expected++;
             }
@@ -286,7 +346,8 @@ public sealed class AuditLog(SqliteDatabase database)
                 return pass with
                 {
                     Ok = false, BrokenAt = pass.Records + 1, Head = null,
-                    Reason = $"record {anchor.Seq} is anchored but the log holds {pass.Records} records: records from {pass.Records + 1} on were removed, head and all.",
+                    Reason = $"record {anchor.Seq} is anchored but the log holds {pass.Records} records: records from {pass.Records + 1} on were removed, head and all, "
+                        + "or the data directory was restored from a backup taken before the anchor.",
                 };
             seqParameter.Value = anchor.Seq;
             var stored = cmd.ExecuteScalar() as string;
@@ -295,7 +356,9 @@ public sealed class AuditLog(SqliteDatabase database)
                 return pass with
                 {
                     Ok = false, BrokenAt = anchor.Seq, Head = null,
-                    Reason = $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash}: the log up to record {anchor.Seq} was rewritten after the anchor was taken (records and head recomputed).",
+                    Reason = $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash}: the log up to record {anchor.Seq} was rewritten after the anchor was taken "
+                        + "(records and head recomputed), or the data directory was restored from a backup taken before the anchor and written to since: "
+                        + "verify again with the backup's head as the only anchor, which holds after a restore (README, \"Restoring an older backup\").",
                 };
         }
         return pass;

@@ -76,10 +76,11 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             throw new TurnConflictException($"{brief.AgentId}@{brief.AgentVersion} was taken back while a turn of customer {brief.CustomerId} ran it.");
         }
         brief = InStoreOrder(ctx, brief);
+        var body = JsonSerializer.Serialize(brief, Json);
         var inserted = ctx.Execute(
             "INSERT OR IGNORE INTO briefs (id, customer_id, agent_id, agent_version, scenario, status, created_at, body) VALUES ($id, $c, $a, $v, $s, $st, $at, $b)",
             ("$id", brief.Id), ("$c", brief.CustomerId), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$s", brief.Scenario),
-            ("$st", StatusName(brief.Status)), ("$at", brief.CreatedAt.ToUniversalTime().ToString("O")), ("$b", JsonSerializer.Serialize(brief, Json)));
+            ("$st", StatusName(brief.Status)), ("$at", brief.CreatedAt.ToUniversalTime().ToString("O")), ("$b", body));
         if (inserted == 0)
             return false;
         var seq = (long)ctx.Command("SELECT last_insert_rowid()").ExecuteScalar()!;
@@ -101,6 +102,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             ["threshold"] = brief.Threshold,
             ["status"] = StatusName(brief.Status),
             ["eventIds"] = eventIds,
+            ["bodyHash"] = AuditedState.Digest(body),
         }, brief.CreatedAt);
         var position = ChangePosition(ctx, seq);
         ctx.AfterCommit(() => Changed?.Invoke(brief, seq, position));
@@ -196,8 +198,8 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 Status = to,
                 Review = new BriefReview(verdict, request.Reviewer, now, request.Reason, request.Note, request.CorrectLabel),
             };
-            ctx.Execute("UPDATE briefs SET status = $st, body = $b WHERE id = $id",
-                ("$st", StatusName(to)), ("$b", JsonSerializer.Serialize(updated, Json)), ("$id", id));
+            var body = JsonSerializer.Serialize(updated, Json);
+            ctx.Execute("UPDATE briefs SET status = $st, body = $b WHERE id = $id", ("$st", StatusName(to)), ("$b", body), ("$id", id));
             ctx.Execute("UPDATE brief_reviews SET verdict = $v, reviewer = $r, decided_at = $t WHERE brief_id = $id",
                 ("$v", verdict), ("$r", request.Reviewer), ("$t", now.ToString("O")), ("$id", id));
             ctx.Execute("DELETE FROM review_windows WHERE seq = $s", ("$s", seq));
@@ -222,6 +224,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
                 ["reason"] = request.Reason,
                 ["correctLabel"] = request.CorrectLabel,
                 ["label"] = label,
+                ["bodyHash"] = AuditedState.Digest(body),
             }, now);
             var position = ChangePosition(ctx, seq);
             ctx.AfterCommit(() => Changed?.Invoke(updated, seq, position));

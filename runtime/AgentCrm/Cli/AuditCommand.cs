@@ -45,7 +45,7 @@ internal static class AuditCommand
             if (!result.Ok)
             {
                 if (!p.GetValue(AgentCrmCli.Json))
-                    AgentCrmCli.Fail($"the audit chain is broken at record {result.BrokenAt}: {result.Reason}");
+                    AgentCrmCli.Fail(result.Problem + (result.Differences is { Count: > 1 } ? " (--json lists them)" : ""));
                 return Task.FromResult(1);
             }
             return Task.FromResult(0);

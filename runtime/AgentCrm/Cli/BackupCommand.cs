@@ -72,10 +72,17 @@ internal static class BackupCommand
             {
                 Copy(source, partial);
                 var (check, problem, records, head) = name == "agentcrm.db" ? CheckAudit(partial) : CheckIntegrity(partial);
+                string? sourceBroken = null;
+                // A copy whose chain is broken as its source's is (same record, same reason) is faithful: refusing it would
+                // refuse every backup of that directory for good, when a copy of the evidence is what is needed most.
+                if (problem is not null && name == "agentcrm.db" && BrokenAlike(partial, source) is { } broken)
+                    (sourceBroken, check, problem) = (broken, $"copied as it is: the source's audit log fails the same check ({broken})", null);
                 if (problem is not null)
                     return AgentCrmCli.Fail($"the copy of {source} fails its check ({problem}); the backup in {folder} is incomplete: throw the folder away and take it again.");
                 File.Move(partial, target);
-                copies.Add(new BackupFile(name, source, new FileInfo(target).Length, check, records, head));
+                copies.Add(new BackupFile(name, source, new FileInfo(target).Length, check, records, head, sourceBroken));
+                if (sourceBroken is not null)
+                    Console.Error.WriteLine($"agentcrm: warning: the backup is complete, but the audit log of {source} fails its check: {sourceBroken.TrimEnd('.')}. The copy holds it as it is; `agentcrm audit verify` reports it (exit 1).");
             }
             finally
             {
@@ -128,8 +135,21 @@ internal static class BackupCommand
         if (result is null)
             return ("", problem, null, null);
         if (!result.Ok)
-            return ("", $"the audit chain is broken at record {result.BrokenAt}: {result.Reason}", null, null);
+            return ("", result.Problem, null, null);
         return ($"audit chain intact ({Counted.Of(result.Records, "record", format: "N0")}){(result.Head is { } head ? $", head {head}" : "")}", null, result.Records, result.Head?.ToString());
+    }
+
+    /// <summary>
+    /// The copy's verification failure when the source, verified the same way after the copy, fails with the same one (a broken
+    /// chain, or rows that differ from their records, copied faithfully); null when the source passes or fails otherwise (the
+    /// copy is then what is at fault).
+    /// </summary>
+    private static string? BrokenAlike(string copy, string source)
+    {
+        var (ofCopy, _) = AuditCommand.Verify(copy, []);
+        var (ofSource, _) = AuditCommand.Verify(source, []);
+        return ofCopy is { Ok: false } && ofSource is { Ok: false } && ofCopy.BrokenAt == ofSource.BrokenAt && ofCopy.Reason == ofSource.Reason
+            ? ofCopy.Problem : null;
     }
 
     /// <summary>A knowledge file holds no audit log: SQLite's own check of the whole file.</summary>
@@ -150,7 +170,8 @@ internal static class BackupCommand
         }
     }
 
-    private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null);
+    /// <summary><paramref name="SourceAuditBroken"/>: the source's audit log fails verify as the copy's does (the copy is kept, exit 0).</summary>
+    private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null, string? SourceAuditBroken = null);
 
     private static bool PathsEqual(string a, string b) =>
         string.Equals(Path.TrimEndingDirectorySeparator(a), Path.TrimEndingDirectorySeparator(b), StringComparison.Ordinal);

@@ -120,7 +120,7 @@ internal static class EvaluateCommand
         var aux = (mapping ?? labels)!;
         store.EnsureSize(file, aux);
         var info = await store.AddUploadAsync(mapping is not null ? Sandbox.Cases.CaseSetKinds.Tabular : Sandbox.Cases.CaseSetKinds.Timeline,
-            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agent, cancellationToken);
+            await File.ReadAllBytesAsync(file.FullName, cancellationToken), file.Name, await File.ReadAllBytesAsync(aux.FullName, cancellationToken), aux.Name, agent, cancellationToken, CliHost.Actor);
         return (info.Name, null);
     }
 }

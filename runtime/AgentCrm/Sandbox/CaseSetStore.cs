@@ -92,17 +92,18 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
     /// set; another content whose hash starts the same throws <see cref="CaseSetConflictException"/>. Uploaded to evaluate an
     /// agent of <paramref name="agentKind"/>, a file of another scenario is refused before it is stored (<see cref="CaseSetScenarioException"/>).
     /// </summary>
-    public Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default) =>
-        AddUploadAsync(kind, data, dataName, aux, auxName, agentKind is null ? null : (Action<CaseSet>)(set => CaseSetScenario.Ensure(agentKind, set)), cancellationToken);
+    public Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, string? agentKind = null, CancellationToken cancellationToken = default, string? actor = null) =>
+        AddUploadAsync(kind, data, dataName, aux, auxName, agentKind is null ? null : (Action<CaseSet>)(set => CaseSetScenario.Ensure(agentKind, set)), cancellationToken, actor);
 
     /// <summary>
     /// As above, uploaded to evaluate the version of <paramref name="agent"/>: a file of another scenario than the one its
     /// manifest states (or its kind's) is refused before it is stored.
     /// </summary>
-    public Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, AgentManifest agent, CancellationToken cancellationToken) =>
-        AddUploadAsync(kind, data, dataName, aux, auxName, (Action<CaseSet>)(set => CaseSetScenario.Ensure(agent, set)), cancellationToken);
+    public Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, AgentManifest agent, CancellationToken cancellationToken, string? actor = null) =>
+        AddUploadAsync(kind, data, dataName, aux, auxName, (Action<CaseSet>)(set => CaseSetScenario.Ensure(agent, set)), cancellationToken, actor);
 
-    private async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, Action<CaseSet>? ensureScenario, CancellationToken cancellationToken)
+    /// <summary><paramref name="actor"/>: who uploaded it, audited (<c>caseset.added</c>) when the upload is stored (not when the same content is reused).</summary>
+    private async Task<CaseSetInfo> AddUploadAsync(string kind, byte[] data, string dataName, byte[] aux, string auxName, Action<CaseSet>? ensureScenario, CancellationToken cancellationToken, string? actor)
     {
         EnsureSize(data, dataName, aux);
         var hash = CaseSetHash.Of(data, aux);
@@ -117,7 +118,7 @@ public sealed partial class CaseSetStore(SqliteDatabase database, SqliteWriter w
                 ensureScenario(set);
             return stored;
         }
-        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, ensureScenario)).Set;
+        return (await AddAsync(name, kind, data, dataName, aux, auxName, cancellationToken, upload: true, ensureScenario, actor: actor)).Set;
     }
 
     /// <summary>

@@ -12,8 +12,8 @@ internal sealed record CaseUpload(string Kind, string DataPart, byte[] Data, str
         ? store.AddTabularAsync(name, Data, DataName, Aux, AuxName, cancellationToken, actor)
         : store.AddTimelineAsync(name, Data, DataName, Aux, AuxName, cancellationToken, actor);
 
-    public Task<CaseSetInfo> AddUploadAsync(CaseSetStore store, Agents.AgentManifest agent, CancellationToken cancellationToken) =>
-        store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, agent, cancellationToken);
+    public Task<CaseSetInfo> AddUploadAsync(CaseSetStore store, Agents.AgentManifest agent, string actor, CancellationToken cancellationToken) =>
+        store.AddUploadAsync(Kind, Data, DataName, Aux, AuxName, agent, cancellationToken, actor);
 
     /// <summary>400 naming the part at fault; the message names the file and line.</summary>
     public ProblemHttpResult Invalid(CaseSetException ex)

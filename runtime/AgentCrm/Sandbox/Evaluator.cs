@@ -9,8 +9,11 @@ namespace AgentCrm.Sandbox;
 public sealed class CaseSetNotFoundException(string name) : Exception($"No case set '{name}' is registered (agentcrm cases list).");
 
 /// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
-public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Customers.ConsentStore consent, TimeProvider time)
+public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Customers.ConsentStore consent, TimeProvider time, Audit.AuditLog audit)
 {
+    /// <summary>The audit action of a stored sandbox report: its case set, id and whether it passed the version's gate.</summary>
+    public const string ReportAction = "agent.report";
+
     /// <summary>Evaluates on a registered case set by name; the report is stored under <c>reportId</c> (a job's, see <see cref="ReportStore.IdFor"/>), a new id when null.</summary>
     public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null) =>
         EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken, reportId);
@@ -33,7 +36,22 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
         report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);
         var id = reportId ?? ReportStore.NewId();
         // The report and the version's evaluated mark in one transaction: a full disk or a kill leaves both or neither.
-        await registry.RecordEvaluationAsync(agentId, version, actor, ctx => ReportStore.Insert(ctx, report, id));
+        // With its audit record: the gate's evidence (case set, report, pass or fail) in the log, whether or not the version's
+        // state changes (agent.evaluated marks the first evaluation only, and says nothing of its outcome).
+        await registry.RecordEvaluationAsync(agentId, version, actor, ctx =>
+        {
+            ReportStore.Insert(ctx, report, id);
+            audit.Append(ctx, actor, ReportAction, $"agent:{agentId}@{version}", new Dictionary<string, object?>
+            {
+                ["reportId"] = id,
+                ["caseSet"] = report.CaseSet,
+                ["caseSetHash"] = report.CaseSetHash,
+                ["contentHash"] = report.ContentHash,
+                ["cases"] = report.Cases,
+                ["passed"] = report.Passed,
+                ["unmet"] = report.Unmet,
+            }, report.CreatedAt);
+        });
         return (report, id);
     }
 }

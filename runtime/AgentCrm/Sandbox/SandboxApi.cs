@@ -148,7 +148,7 @@ public static class SandboxApi
         CaseSetInfo set;
         try
         {
-            set = await upload.AddUploadAsync(caseSets, record.Manifest, cancellationToken);
+            set = await upload.AddUploadAsync(caseSets, record.Manifest, Caller.From(request.HttpContext.User).AuditActor, cancellationToken);
         }
         catch (CaseSetScenarioException ex)
         {
