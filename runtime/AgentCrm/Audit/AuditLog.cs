@@ -271,8 +271,15 @@ public sealed class AuditLog(SqliteDatabase database)
     {
         Interlocked.Increment(ref _verifyPasses);
         using var connection = database.Open();
-        return Verify(connection, anchors: null);
+        var pass = Verify(connection, anchors: null);
+        LastVerification = pass;
+        return pass;
     }
+
+    /// <summary>The answer of the latest <see cref="Verify()"/> pass of this log (in this process), or null before one ended.</summary>
+    public AuditVerification? LastVerification { get => Volatile.Read(ref _last); private set => Volatile.Write(ref _last, value); }
+
+    private AuditVerification? _last;
 
     /// <summary>
     /// <see cref="Verify()"/> on a connection of its own (the CLI opens a data directory, or a backup, read-only), holding the

@@ -323,6 +323,7 @@ public static class AgentCrmServer
         builder.Services.AddHostedService<StartupInitializer>();
         builder.Services.AddHostedService<RegistryWatcher>();
         builder.Services.AddHostedService<ReviewWindowSweep>();
+        builder.Services.AddHostedService<AuditWatch>();
     }
 
     /// <summary>The knowledge store (embedded by default, Qdrant when configured), citations, and the optional chat model for briefs.</summary>

@@ -1,0 +1,33 @@
+using Microsoft.Data.Sqlite;
+
+namespace AgentCrm.Runtime.Tests.Audit;
+
+/// <summary>A broken audit log was reported only when someone ran verify (qa29d): the server verifies it after start and shows it.</summary>
+public sealed class AuditWatchTests
+{
+    [Fact]
+    public async Task Start_OnADirectoryWhoseAuditLogWasEdited_ShowsItAsTheAuditIntactGauge()
+    {
+        var dir = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            await app.CreateKeyAsync("csm", "carl");
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE api_keys SET role = 'admin' WHERE name = 'carl'";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+        await using var started = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?> { ["Audit:BackgroundVerifyDelay"] = "00:00:00" });
+        // -1 until the background pass ends, then 0: the log no longer matches the key.
+        string? gauge = null;
+        for (var i = 0; i < 600 && gauge is not "0"; i++)
+        {
+            gauge = (await started.Client.GetStringAsync("/metrics")).Split('\n')
+                .FirstOrDefault(l => l.StartsWith("agentcrm_audit_intact", StringComparison.Ordinal))?.Split(' ')[^1];
+            if (gauge is not "0")
+                await Task.Delay(100);
+        }
+        Assert.True(gauge == "0", $"Expected agentcrm_audit_intact 0 within 60 s of the start; it was {gauge ?? "absent"}.");
+    }
+}
