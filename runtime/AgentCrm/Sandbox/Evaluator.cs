@@ -11,8 +11,11 @@ public sealed class CaseSetNotFoundException(string name) : Exception($"No case 
 /// <summary>Replays a case set through one agent version, writes the gated report, and marks the version evaluated.</summary>
 public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Customers.ConsentStore consent, TimeProvider time, Audit.AuditLog audit)
 {
-    /// <summary>The audit action of a stored sandbox report: its case set, id and whether it passed the version's gate.</summary>
-    public const string ReportAction = "agent.report";
+    /// <summary>
+    /// The audit action of a stored sandbox report (subject <c>report:ID</c>, not the version's, whose records are its
+    /// transitions): the version, its case set and whether it passed the version's gate.
+    /// </summary>
+    public const string ReportAction = "report.created";
 
     /// <summary>Evaluates on a registered case set by name; the report is stored under <c>reportId</c> (a job's, see <see cref="ReportStore.IdFor"/>), a new id when null.</summary>
     public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null) =>
@@ -41,9 +44,10 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
         await registry.RecordEvaluationAsync(agentId, version, actor, ctx =>
         {
             ReportStore.Insert(ctx, report, id);
-            audit.Append(ctx, actor, ReportAction, $"agent:{agentId}@{version}", new Dictionary<string, object?>
+            audit.Append(ctx, actor, ReportAction, $"report:{id}", new Dictionary<string, object?>
             {
-                ["reportId"] = id,
+                ["agentId"] = agentId,
+                ["agentVersion"] = version,
                 ["caseSet"] = report.CaseSet,
                 ["caseSetHash"] = report.CaseSetHash,
                 ["contentHash"] = report.ContentHash,

@@ -36,13 +36,14 @@ public sealed class GateEvidenceAuditTests
         Assert.Equal(("caseset.added", "key:olga"), (added.GetProperty("action").GetString(), added.GetProperty("actor").GetString()));
         Assert.Equal(report.GetProperty("caseSetHash").GetString(), added.GetProperty("data").GetProperty("hash").GetString());
 
-        var evidence = Assert.Single((await app.GetJsonAsync("/v1/audit?subject=agent:renewal-risk@1.0.1&action=agent.report")).GetProperty("items").EnumerateArray());
+        var evidence = Assert.Single((await app.GetJsonAsync("/v1/audit?action=report.created")).GetProperty("items").EnumerateArray());
         var data = evidence.GetProperty("data");
         Assert.Equal("key:olga", evidence.GetProperty("actor").GetString());
+        Assert.StartsWith("report:rep_", evidence.GetProperty("subject").GetString(), StringComparison.Ordinal);
+        Assert.Equal(("renewal-risk", "1.0.1"), (data.GetProperty("agentId").GetString(), data.GetProperty("agentVersion").GetString()));
         Assert.Equal(upload, data.GetProperty("caseSet").GetString());
         Assert.Equal(report.GetProperty("passed").GetBoolean(), data.GetProperty("passed").GetBoolean());
         Assert.Equal(report.GetProperty("unmet").GetArrayLength(), data.GetProperty("unmet").GetArrayLength());
-        Assert.StartsWith("rep_", data.GetProperty("reportId").GetString(), StringComparison.Ordinal);
 
         // Promoted on the shipped set, then rolled back: both transitions say it was a rollback, and of what.
         await app.EvaluateAndPromoteAsync("renewal-risk", "1.0.1");
@@ -51,6 +52,6 @@ public sealed class GateEvidenceAuditTests
         var reactivated = (await app.GetJsonAsync("/v1/audit?subject=agent:renewal-risk@1.0.0&action=agent.active")).GetProperty("items")[0];
         foreach (var record in new[] { retired, reactivated })
             Assert.Equal("rollback: 1.0.1 rolled back to 1.0.0", record.GetProperty("data").GetProperty("reason").GetString());
-        Assert.True((await app.GetJsonAsync("/v1/audit?subject=agent:renewal-risk@1.0.1&action=agent.report")).GetProperty("items").GetArrayLength() >= 2);
+        Assert.Equal(2, (await app.GetJsonAsync("/v1/audit?action=report.created")).GetProperty("items").GetArrayLength());
     }
 }
