@@ -41,9 +41,11 @@ internal static class BackupCommand
             if (IsSameOrUnder(folder, Path.GetFullPath(source)))
                 return AgentCrmCli.Fail($"--to: {folder} is {(PathsEqual(folder, Path.GetFullPath(source)) ? "the" : "inside the")} {what} ({Path.GetFullPath(source)}); give a folder outside it.");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } held)
-            return AgentCrmCli.Fail(held.Any(IsBackupFile)
-                ? $"--to: {folder} holds a backup already ({string.Join(", ", held.Take(5))}); give an empty or new folder"
-                    + (held.Any(h => h!.EndsWith(PartialSuffix, StringComparison.Ordinal)) ? $" (a {PartialSuffix} file is what an interrupted backup leaves: throw that folder away)." : ".")
+            return AgentCrmCli.Fail(
+                held.Any(h => h!.Contains(PartialSuffix, StringComparison.Ordinal))
+                    ? $"--to: {folder} holds an interrupted backup ({string.Join(", ", held.Take(5))}): it is not usable; throw that folder away and give an empty or new one."
+                : held.Any(IsBackupFile)
+                    ? $"--to: {folder} holds a backup already ({string.Join(", ", held.Take(5))}); give an empty or new folder."
                 : $"--to: {folder} is not empty ({string.Join(", ", held.Take(5))}{(held.Count > 5 ? ", …" : "")}); give an empty or new folder.");
         if (!File.Exists(database))
             return AgentCrmCli.Fail($"no agentcrm.db in {dataDirectory}: nothing to back up (give the data directory with --data).");

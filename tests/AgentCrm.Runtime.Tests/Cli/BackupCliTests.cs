@@ -99,6 +99,13 @@ public sealed class BackupCliTests
         var again = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder]));
         Assert.Equal($"agentcrm: --to: {folder} holds a backup already (agentcrm.db); give an empty or new folder.", again);
 
+        // What kill -9 leaves mid-copy: the copy under its temporary name and SQLite's journal beside it.
+        var interrupted = TempDirectory.Create();
+        await File.WriteAllTextAsync(Path.Combine(interrupted, "agentcrm.db.partial"), "x");
+        await File.WriteAllTextAsync(Path.Combine(interrupted, "agentcrm.db.partial-journal"), "x");
+        var leftOver = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", interrupted]));
+        Assert.Equal($"agentcrm: --to: {interrupted} holds an interrupted backup (agentcrm.db.partial, agentcrm.db.partial-journal): it is not usable; throw that folder away and give an empty or new one.", leftOver);
+
         var other = TempDirectory.Create();
         await File.WriteAllTextAsync(Path.Combine(other, "notes.txt"), "x");
         var notEmpty = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", other]));
