@@ -67,7 +67,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/agents/{id}", Readers, () => Get("/v1/agents/renewal-risk"), 200),
         new("GET", "/v1/agents/{id}/versions/{version}", Readers, () => Get("/v1/agents/renewal-risk/versions/1.0.0"), 200),
         new("DELETE", "/v1/agents/{id}", [Roles.Ops], () => Delete("/v1/agents/no-such-agent"), 404),
-        new("POST", "/v1/agents/plugins", [Roles.Ops], () => Post("/v1/agents/plugins", "{}"), 400),
+        new("POST", "/v1/agents/plugins", [Roles.Ops], () => Post("/v1/agents/plugins", "{}"), 415),
         new("POST", "/v1/agents/fit", [Roles.Ops], () => Post("/v1/agents/fit", "{}"), 400),
         new("POST", "/v1/agents/{id}/versions/{version}/promote", [Roles.Ops], () => Post("/v1/agents/no-such-agent/versions/1.0.0/promote", """{"canaryPercent":100}"""), 404),
         new("POST", "/v1/agents/{id}/versions/{version}/evaluate", [Roles.Ops], () => Post("/v1/agents/no-such-agent/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}"""), 404),
@@ -82,7 +82,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/reports/{reportId}", Readers, () => Get("/v1/reports/rep_nope"), 404),
 
         new("GET", "/v1/cases", [Roles.Ops, Roles.Reviewer], () => Get("/v1/cases"), 200),
-        new("POST", "/v1/cases/{name}", [Roles.Ops], () => Post("/v1/cases/matrix-cases", "{}"), 400),
+        new("POST", "/v1/cases/{name}", [Roles.Ops], () => Post("/v1/cases/matrix-cases", "{}"), 415),
         new("DELETE", "/v1/cases/{name}", [Roles.Ops], () => Delete("/v1/cases/no-such-set"), 404),
 
         new("GET", "/v1/briefs", Readers, () => Get("/v1/briefs"), 200),
