@@ -3,7 +3,10 @@ namespace AgentCrm.Agents.Compliance;
 /// <summary>What a document is, as far as the checks go.</summary>
 internal enum DocumentKind
 {
-    /// <summary>Neither the type, the title nor the heading says: both checks run.</summary>
+    /// <summary>
+    /// Neither the type, the title nor the title line says, or the name is a subscription's or customer's agreement (a
+    /// consumer's as often as a business's): both checks run.
+    /// </summary>
     Unknown,
 
     /// <summary>A business contract (MSA, SOW, order form, DPA, NDA, licence agreement…): the policy checks only.</summary>
@@ -23,7 +26,8 @@ internal enum DocumentKind
 }
 
 /// <summary>
-/// Reads a document's kind from its <c>docType</c>, else its title, else a heading in its first lines. A name is compared
+/// Reads a document's kind from its <c>docType</c>, else its title, else its own title line at the top of the text
+/// (<see cref="DocumentHeading"/>: not a contents entry, a clause heading or a heading after the first paragraph). A name is compared
 /// in lower case with hyphens, underscores, slashes and dots as spaces and <c>&amp;</c> as "and", so <c>Master-Services
 /// Agreement</c>, <c>master_services_agreement</c> and <c>MSA</c> are one type. Terms are tried first, because some of
 /// their names end in "agreement" (end user licence agreement, user agreement). A <c>docType</c> that is neither is
@@ -36,8 +40,14 @@ internal static class DocumentTypes
     [
         "terms", "tos", "terms of service", "terms of use", "terms and conditions", "conditions of use", "general conditions",
         "eula", "end user license agreement", "end user licence agreement", "user agreement", "acceptable use policy", "privacy policy",
-        "subscriber agreement", "customer terms",
+        "subscriber agreement", "customer terms", "membership agreement", "member agreement",
     ];
+
+    /// <summary>
+    /// Words that make an agreement's name a consumer's as often as a business's ("Subscription Agreement", "Customer
+    /// Agreement"): such a name says neither, unless it also holds a contract phrase ("Master Subscription Agreement").
+    /// </summary>
+    private static readonly HashSet<string> EitherWords = new(["subscription", "customer"], StringComparer.Ordinal);
 
     /// <summary>Names (whole) and words (anywhere in a name) of business contracts.</summary>
     private static readonly HashSet<string> ContractWords = new(
@@ -46,11 +56,8 @@ internal static class DocumentTypes
     private static readonly string[] ContractPhrases =
     [
         "order form", "statement of work", "purchase order", "master services", "master service", "data processing",
-        "non disclosure", "service level", "memorandum of understanding", "letter of intent",
+        "non disclosure", "service level", "memorandum of understanding", "letter of intent", "master subscription", "master agreement",
     ];
-
-    /// <summary>How many characters of the text are searched for a heading when neither type nor title says.</summary>
-    public const int HeadingWindow = 2_000;
 
     /// <summary>The kind of the latest document: its type when given, else its title's, else its heading's.</summary>
     public static DocumentKind Of(string? docType, string? title, string text)
@@ -61,37 +68,34 @@ internal static class DocumentTypes
             return Classify(type) ?? DocumentKind.Other;
         if (Normalize(title) is { Length: > 0 } t && Classify(t) is { } fromTitle)
             return fromTitle;
-        // A heading is a short line, with more text after it, that ends with the document's name ("MASTER SERVICES AGREEMENT",
-        // "Dropbox Terms of Service"); a text of one line (a sentence, as case sets of sentences hold) has none.
-        var lines = text[..Math.Min(text.Length, HeadingWindow)].Split('\n');
-        foreach (var line in lines.Take(lines.Length - 1))
-        {
-            var l = Normalize(line);
-            if (l.Length is 0 or > 80)
-                continue;
-            if (TermsPhrases.Any(p => p.Contains(' ', StringComparison.Ordinal) && l.EndsWith(p, StringComparison.Ordinal)))
-                return DocumentKind.Terms;
-            var last = l[(l.LastIndexOf(' ') + 1)..];
-            if (last is "agreement" or "contract" or "addendum" && !l.StartsWith("this ", StringComparison.Ordinal))
-                return DocumentKind.Contract;
-        }
-        return DocumentKind.Unknown;
+        return DocumentHeading.KindOf(text);
     }
 
     /// <summary>Whether a <c>docType</c> names a business contract.</summary>
     public static bool IsContract(string? docType) => Normalize(docType) is { Length: > 0 } t && Classify(t) == DocumentKind.Contract;
 
-    /// <summary>The kind a name says, or null when it says neither.</summary>
+    /// <summary>
+    /// The kind a name says: terms, a contract, <see cref="DocumentKind.Unknown"/> for an agreement named for a
+    /// subscription or a customer (both checks run), or null when it says nothing.
+    /// </summary>
     public static DocumentKind? Classify(string normalized)
     {
         var padded = " " + normalized + " ";
         if (TermsPhrases.Any(p => padded.Contains(" " + p + " ", StringComparison.Ordinal)))
             return DocumentKind.Terms;
-        if (normalized.Split(' ').Any(ContractWords.Contains) || ContractPhrases.Any(p => padded.Contains(" " + p + " ", StringComparison.Ordinal))
-            || normalized.Split(' ').Any(w => w is "license" or "licence" or "licensing"))
+        var words = normalized.Split(' ');
+        if (ContractPhrases.Any(p => padded.Contains(" " + p + " ", StringComparison.Ordinal)))
+            return DocumentKind.Contract;
+        if (words.Any(EitherWords.Contains) && words.Any(w => w is "agreement" or "contract"))
+            return DocumentKind.Unknown;
+        if (words.Any(ContractWords.Contains) || words.Any(w => w is "license" or "licence" or "licensing"))
             return DocumentKind.Contract;
         return null;
     }
+
+    /// <summary>Whether a normalised line ends with a terms name of two words or more ("Acme Terms of Use"; "terms" alone is a heading of any text).</summary>
+    public static bool EndsWithTermsPhrase(string normalized) =>
+        TermsPhrases.Any(p => p.Contains(' ', StringComparison.Ordinal) && (normalized == p || normalized.EndsWith(" " + p, StringComparison.Ordinal)));
 
     /// <summary>Lower case; hyphens, underscores, slashes, dots and other punctuation as spaces; <c>&amp;</c> as "and"; single spaces.</summary>
     public static string Normalize(string? name)

@@ -95,6 +95,12 @@ public sealed class ComplianceDocumentTests
     [InlineData("Ability services agreement", "", true, false)]
     [InlineData("Contoso MSA", "", true, false)]
     [InlineData(null, "EXHIBIT 4.25\nMASTER SERVICES AGREEMENT\n", true, false)]
+    [InlineData("Master Subscription Agreement", "", true, false)]
+    // Title lines as SEC exhibits (CUAD) print them: under a filing note, a page number, the parties' name, or after "Exhibit N".
+    [InlineData(null, "* Confidential treatment has been requested for certain portions of this exhibit. Omitted portions have been filed separately.\n\n    SPONSORSHIP AGREEMENT\n", true, false)]
+    [InlineData(null, "1\n\n     EXCLUSIVE DISTRIBUTOR AGREEMENT\n", true, false)]
+    [InlineData(null, "Exhibit 4.23\n\nRise Education Group\n\nSERVICE AGREEMENT\n", true, false)]
+    [InlineData(null, "Exhibit 10.12 CONSULTING AGREEMENT\n", true, false)]
     [InlineData("Dropbox Terms of Service", "", false, true)]
     [InlineData(null, "Acme Terms of Use\nPosted: April 17, 2018\n", false, true)]
     [InlineData(null, "", false, false)]
@@ -106,6 +112,35 @@ public sealed class ComplianceDocumentTests
         Assert.Equal((!contract, !terms), Checks(result));
         // Without a policy an untyped contract is left alone too: no consumer fixes for a business contract.
         Assert.Equal(!contract, Agent().Assess(Doc(heading + Mixed, title: title)).Fired);
+    }
+
+    [Theory]
+    // A contents entry or a clause heading is a part of the document, not its name.
+    [InlineData(null, "Contents\n1. Your account\n14. Arbitration Agreement\n", false)]
+    [InlineData(null, "14. Arbitration Agreement\n", false)]
+    [InlineData(null, "Section 14 Arbitration Agreement\n", false)]
+    [InlineData(null, "(b) Subscriber Content Agreement\n", false)]
+    // A heading after the first paragraph is a section's.
+    [InlineData(null, "Welcome to Acme. By using Acme you accept these terms and the arbitration agreement below.\nArbitration Agreement\n", false)]
+    // A subscription's or customer's agreement is a consumer's as often as a business's: both checks; a member's is terms.
+    [InlineData(null, "Subscription Agreement\n", false)]
+    [InlineData(null, "Acme Customer Agreement\n", false)]
+    [InlineData("Subscription Agreement", "", false)]
+    [InlineData(null, "Acme Membership Agreement\n", true)]
+    public void UntypedConsumerTerms_WithAnAgreementLineThatIsNotABusinessContractsTitle_GetTheUnfairClauseModel(string? title, string heading, bool terms)
+    {
+        // Read as a contract, a version without a policy checked nothing at all.
+        Assert.True(Agent().Assess(Doc(heading + Mixed, title: title)).Fired);
+        Assert.Equal((true, !terms), Checks(Agent(policy: true).Assess(Doc(heading + Mixed, title: title))));
+    }
+
+    [Theory]
+    [InlineData("Subscription Agreement")]
+    [InlineData("customer_agreement")]
+    public void DocType_OfASubscriptionOrCustomerAgreement_GetsBothChecks(string docType)
+    {
+        Assert.Equal((true, true), Checks(Agent(policy: true).Assess(Doc(Mixed, docType))));
+        Assert.True(Agent().Assess(Doc(Mixed, docType)).Fired);
     }
 
     [Fact]
