@@ -9,12 +9,13 @@ namespace AgentCrm.Agents.Compliance;
 /// model, and fires when a sentence reaches the threshold: the reasons quote the offending sentences with
 /// their category, strongest first. With a clause model and a policy it also fires on required clauses
 /// the text lacks and on flagged clauses it contains, each at its own class threshold. The document's kind
-/// (<see cref="DocumentTypes"/>: its type, else its title, else its heading) routes the checks: a business contract
+/// (<see cref="DocumentTypes"/>: its type, else its title, else its own title line) routes the checks: a business contract
 /// gets the policy checks only — the unfair-clause model was fitted and gated on consumer terms, so a version without
 /// a policy leaves contracts alone rather than judge them as terms; terms and other typed documents the unfair-clause
 /// model only; a document of unknown kind both. A document not in English is not judged: the brief says so
 /// (<see cref="DocumentLanguage"/>). The score is the strongest finding on the agent's scale; the finding (for the
-/// cooldown) is the set of categories found, so rewording a clause is no new finding.
+/// cooldown) is the document (<see cref="DocumentIdentity"/>) and the set of categories found, so rewording a clause is no
+/// new finding and another document with the same categories is.
 /// </summary>
 internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParameters p) : IAgent
 {
@@ -38,6 +39,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var ids = s.EventIds(TextField);
         var title = s.Text(TitleField) is { } t && !string.IsNullOrWhiteSpace(t) ? Cut(t.Trim(), TitleLength) : null;
         var kind = DocumentTypes.Of(s.Text(DocTypeField), title, text);
+        var document = DocumentIdentity.Of(s.Text(TitleField), s.Text(DocTypeField));
         var policy = p.ClauseModel is not null && (p.Require.Count > 0 || p.Flag.Count > 0);
         var contract = kind == DocumentKind.Contract;
         var checkUnfair = kind is not (DocumentKind.Contract or DocumentKind.Notice);
@@ -45,7 +47,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         if (!checkUnfair && !checkPolicy)
             return Assessment.None;
         if (DocumentLanguage.NotEnglish(text) is { } language)
-            return NotRead(title, kind, language, ids);
+            return NotRead(title, kind, language, ids, document);
         var sentences = SentenceSplitter.Split(text);
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
@@ -114,9 +116,10 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var fixes = findings.Select(f => f.Fix).Distinct(StringComparer.Ordinal).ToList();
         var next = fixes.Count == 0 ? "" : $"Send the document back to legal{(title is null ? "" : $" (\"{title}\")")}: {fixes[0]}"
             + (fixes.Count > 1 ? "; also " + string.Join("; ", fixes.Skip(1)) : "") + ".";
-        // The finding is the set of categories found, whatever document carries them and however their clauses are worded:
-        // the same terms sent again, or reworded, wait out the cooldown; terms with a category not briefed before are a new finding.
-        var finding = string.Join("\n", findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        // The finding is the document and the set of categories found in it, however their clauses are worded: the same terms
+        // sent again, reworded or as a new version wait out the cooldown; terms with a category not briefed before, or another
+        // document (another title) with the same categories, are a new finding.
+        var finding = FindingKey(document, findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         var rounded = Math.Round(score, 4);
         var headline = findings.Count == 0 ? "" : Headline(rounded, title, kind,
             $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{(partly is null ? "" : " (checked in part)")}: ", findings.Select(f => f.Label));
@@ -125,9 +128,9 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
 
     /// <summary>
     /// A document in a language the models were not fitted on: nothing in it is judged, and the brief says so at the
-    /// agent's threshold (it scores no clause), asking for a review by hand; one such brief per language per cooldown.
+    /// agent's threshold (it scores no clause), asking for a review by hand; one such brief per document and language per cooldown.
     /// </summary>
-    private Assessment NotRead(string? title, DocumentKind kind, string language, IReadOnlyList<string> ids)
+    private Assessment NotRead(string? title, DocumentKind kind, string language, IReadOnlyList<string> ids, string document)
     {
         var what = title is null ? "the document" : $"\"{title}\"";
         var reason = new Reason(TextField, language, 0, ids,
@@ -135,10 +138,17 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) not checked — it reads as {language}, and the models read English only", MaxHeadline);
         return new Assessment(Manifest.Threshold, true, [reason], $"Have legal review {what} by hand, or ask the customer for its English version.")
         {
-            FindingKey = $"unread:{language}",
+            FindingKey = FindingKey(document, [$"unread:{language}"]),
             Headline = headline,
         };
     }
+
+    /// <summary>
+    /// The cooldown's finding: the document's identity (<see cref="DocumentIdentity"/>; none when it has neither title nor
+    /// type) and one line per category found.
+    /// </summary>
+    internal static string FindingKey(string document, IEnumerable<string> findings) =>
+        string.Join("\n", (document.Length == 0 ? [] : new[] { "document:" + document }).Concat(findings));
 
     /// <summary>What of the text was not judged: the part intake cut, or the sentences past the splitter's bound; null when all was.</summary>
     internal static string? Unread(string text, int sentences) =>

@@ -72,4 +72,55 @@ public sealed class ComplianceFindingsTests
         Assert.Equal(k3, kResent);
         Assert.NotEqual(k3, k4);
     }
+
+    private static string Key(string text, string? title = null, string? docType = null)
+    {
+        var fields = new List<(string, object)> { ("documents.text", text) };
+        if (title is not null)
+            fields.Add(("documents.title", title));
+        if (docType is not null)
+            fields.Add(("documents.docType", docType));
+        var result = Agent().Assess(TinyModels.Snapshot([.. fields]));
+        Assert.True(result.Fired);
+        return result.FindingKey;
+    }
+
+    private const string Arbitration = "Welcome. Disputes go to arbitration in Delaware. Thank you.";
+
+    [Theory]
+    [InlineData("EU Terms", "US Terms")]
+    [InlineData("Acme Cloud terms", "Acme Mobile terms")]
+    [InlineData("Terms of Service", "Privacy Policy")]
+    public void FindingKey_AnotherDocumentWithTheSameCategories_IsAnotherFinding(string first, string second) =>
+        Assert.NotEqual(Key(Arbitration, first, "terms"), Key(Arbitration, second, "terms"));
+
+    [Theory]
+    [InlineData("Acme Cloud terms", "Acme Cloud terms")]
+    [InlineData("Acme Cloud terms", "Acme Cloud terms v2")]
+    [InlineData("Terms v3", "Terms v3 (resent)")]
+    [InlineData("Acme_Terms_2025-01-15.pdf", "Acme Terms (updated March 2026).docx")]
+    [InlineData("Acme Terms – draft", "ACME TERMS FINAL")]
+    public void FindingKey_TheSameDocumentEditedOrAsANewVersion_IsTheSameFinding(string first, string second) =>
+        Assert.Equal(Key(Arbitration, first, "terms"), Key(Arbitration.Replace("in Delaware", "in Texas", StringComparison.Ordinal), second, "terms"));
+
+    [Fact]
+    public void FindingKey_WithoutATitle_IsTheDocType_WithNeither_TheCategoriesAlone()
+    {
+        Assert.NotEqual(Key(Arbitration, docType: "terms"), Key(Arbitration, docType: "eula"));
+        Assert.Equal(Key(Arbitration, docType: "terms"), Key(Arbitration, docType: "Terms"));
+        Assert.Equal("unfair:arbitration", Key(Arbitration));
+    }
+
+    [Fact]
+    public void FindingKey_ASecondDocumentNotInEnglish_IsAnotherFinding_TheSameOneAgainIsNot()
+    {
+        const string german = "Wir können diese Nutzungsbedingungen jederzeit und ohne vorherige Ankündigung ändern. Wir haften nicht für Schäden jeglicher Art, " +
+            "einschließlich entgangenen Gewinns oder Datenverlusts. Wir können Ihr Konto jederzeit ohne Angabe von Gründen kündigen oder sperren. " +
+            "Gerichtsstand für alle Streitigkeiten ist ausschließlich Dublin, Irland. Mit der Nutzung des Dienstes erklären Sie sich mit diesen Bedingungen einverstanden.";
+
+        var agb = Key(german, "AGB", "terms");
+
+        Assert.NotEqual(agb, Key(german, "Datenschutzerklärung", "terms"));
+        Assert.Equal(agb, Key(german.Replace("Dublin", "Berlin", StringComparison.Ordinal), "AGB v2", "terms"));
+    }
 }

@@ -6,8 +6,8 @@ namespace AgentCrm.Runtime.Tests.EndToEnd;
 
 /// <summary>
 /// The cooldown holds back the same finding, not the next one: over real HTTP, the built-in compliance and tender agents
-/// brief a new clause or a new notice inside the cooldown, and stay quiet (audited as suppressed) on the same one again,
-/// a vetoed one included.
+/// brief a new clause, another document or a new notice inside the cooldown, and stay quiet (audited as suppressed) on the
+/// same one again, a vetoed one included.
 /// </summary>
 public sealed class FindingCooldownTests
 {
@@ -54,6 +54,35 @@ public sealed class FindingCooldownTests
         var second = Assert.Single(briefs, b => b.GetProperty("status").GetString() != "retracted");
         Assert.Contains(second.GetProperty("reasons").EnumerateArray(), r => r.GetProperty("explanation").GetString()!.StartsWith("unilateral termination clause", StringComparison.Ordinal));
         Assert.Equal(["cooldown"], await SuppressedAsync(app, "acme"));
+    }
+
+    private const string ArbitrationTerms =
+        "Welcome to Acme Cloud. These terms govern your use of the service. " +
+        "Any dispute arising out of or relating to these terms shall be resolved exclusively by binding arbitration, and you waive any right to a jury trial or to take part in a class action. " +
+        "We hope you enjoy the service.";
+
+    [Fact]
+    public async Task Compliance_AnotherDocumentWithTheSameClause_GetsABrief_TheSameDocumentEditedDoesNot()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var start = DateTimeOffset.UtcNow.AddDays(-6);
+        await PostAndWaitAsync(app,
+            Ev.Make("acme", "document", start, new { docType = "terms", title = "EU Terms", text = ArbitrationTerms }),
+            Ev.Make("globex", "document", start, new { docType = "terms", title = "Globex Terms", text = ArbitrationTerms }));
+        Assert.Single(await app.BriefsAsync("&customerId=acme&agentId=compliance-check"));
+        Assert.Single(await app.BriefsAsync("&customerId=globex&agentId=compliance-check"));
+
+        // Five days later, well inside the 30-day cooldown: acme's US terms carry the same clause, globex's terms come back with one word changed.
+        await PostAndWaitAsync(app,
+            Ev.Make("acme", "document", start.AddDays(5), new { docType = "terms", title = "US Terms", text = ArbitrationTerms }),
+            Ev.Make("globex", "document", start.AddDays(5), new { docType = "terms", title = "Globex Terms", text = ArbitrationTerms.Replace("exclusively", "only", StringComparison.Ordinal) }));
+
+        var acme = await app.BriefsAsync("&customerId=acme&agentId=compliance-check");
+        Assert.Equal(2, acme.Count);
+        Assert.Contains(acme, b => b.GetProperty("headline").GetString()!.Contains("\"US Terms\"", StringComparison.Ordinal));
+        Assert.Empty(await SuppressedAsync(app, "acme"));
+        Assert.Single(await app.BriefsAsync("&customerId=globex&agentId=compliance-check"));
+        Assert.Equal(["cooldown"], await SuppressedAsync(app, "globex"));
     }
 
     [Fact]
