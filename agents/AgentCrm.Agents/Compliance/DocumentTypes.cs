@@ -19,7 +19,7 @@ internal enum DocumentKind
     Other,
 
     /// <summary>
-    /// A procurement notice sent as a document (<c>docType</c> rfp, tender, solicitation… — <see cref="Customers.CustomerTimeline.NoticeDocTypes"/>):
+    /// A procurement notice sent as a document (<c>docType</c> rfp, tender, solicitation… — <see cref="Customers.CustomerTimeline.IsNoticeType"/>):
     /// tender-detection's to read; neither check runs (a call for tenders is no contract or terms to judge).
     /// </summary>
     Notice,
@@ -62,7 +62,7 @@ internal static class DocumentTypes
     /// <summary>The kind of the latest document: its type when given, else its title's, else its heading's.</summary>
     public static DocumentKind Of(string? docType, string? title, string text)
     {
-        if (docType is not null && Customers.CustomerTimeline.NoticeDocTypes.Contains(new string(docType.ToLowerInvariant().Where(char.IsLetter).ToArray())))
+        if (Customers.CustomerTimeline.IsNoticeType(docType))
             return DocumentKind.Notice;
         if (Normalize(docType) is { Length: > 0 } type)
             return Classify(type) ?? DocumentKind.Other;

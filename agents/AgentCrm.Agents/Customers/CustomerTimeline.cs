@@ -140,19 +140,47 @@ public static class CustomerTimeline
     }
 
     /// <summary>
-    /// A document that is a procurement notice: one naming its <c>buyer</c>, or typed as a notice or a solicitation
-    /// (<see cref="NoticeDocTypes"/>, compared without case, spaces or punctuation: <c>RFP</c>, <c>tender notice</c>, <c>call-for-tenders</c>).
+    /// A document that is a procurement notice: one whose <c>docType</c> says so (<see cref="IsNoticeType"/>). A <c>buyer</c>
+    /// alone does not make one: integrators may send it on contracts, and compliance-check reads the same rule.
     /// </summary>
-    public static bool IsNotice(CrmEvent e) => e.Type == "document"
-        && (e.Str("buyer") is { Length: > 0 } || (e.Str("docType") is { } type && NoticeDocTypes.Contains(new string(type.ToLowerInvariant().Where(char.IsLetter).ToArray()))));
+    public static bool IsNotice(CrmEvent e) => e.Type == "document" && IsNoticeType(e.Str("docType"));
 
-    /// <summary>The document types of a procurement notice (letters only).</summary>
-    public static readonly IReadOnlySet<string> NoticeDocTypes = new HashSet<string>(StringComparer.Ordinal)
+    /// <summary>
+    /// Whether a document type names a procurement notice or a solicitation: read as words (lower case, punctuation as
+    /// spaces), it holds a word of <see cref="NoticeWords"/> ("RFP", "Request for Proposal (RFP)", "tender_notice") or a
+    /// phrase of <see cref="NoticePhrases"/> ("call-for-tenders"), or is one of <see cref="NoticeNames"/> whole ("notice").
+    /// </summary>
+    public static bool IsNoticeType(string? docType)
     {
-        "rfp", "rfq", "rfi", "rfx", "rfso", "rft", "itt", "itb", "ifb", "eoi", "acan", "tender", "tendernotice", "notice", "procurementnotice",
-        "contractnotice", "procurement", "solicitation", "callfortender", "callfortenders", "invitationtotender", "requestforproposal",
-        "requestforproposals", "requestforquotation", "requestforinformation", "bid", "bidnotice",
+        if (string.IsNullOrWhiteSpace(docType))
+            return false;
+        var words = new string(docType.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) ? c : ' ').ToArray())
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var joined = string.Join(' ', words);
+        var padded = $" {joined} ";
+        return words.Any(NoticeWords.Contains) || NoticeNames.Contains(joined)
+            || NoticePhrases.Any(p => padded.Contains($" {p} ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Words that make a document type a notice wherever they stand in it.</summary>
+    public static readonly IReadOnlySet<string> NoticeWords = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "rfp", "rfq", "rfi", "rfx", "rfso", "rft", "itt", "itb", "ifb", "eoi", "acan", "tender", "tenders", "solicitation",
+        "tendernotice", "procurementnotice", "contractnotice", "callfortender", "callfortenders", "invitationtotender",
+        "requestforproposal", "requestforproposals", "requestforquotation", "requestforinformation", "bidnotice",
     };
+
+    /// <summary>Phrases that make a document type a notice wherever they stand in it.</summary>
+    public static readonly IReadOnlyList<string> NoticePhrases =
+    [
+        "request for proposal", "request for proposals", "request for quotation", "request for quotations", "request for quote",
+        "request for information", "request for tender", "call for tender", "call for tenders", "call for bids", "invitation to tender",
+        "invitation to bid", "invitation for bids", "expression of interest", "tender notice", "procurement notice", "contract notice",
+        "bid notice", "notice of proposed procurement", "advance contract award notice",
+    ];
+
+    /// <summary>Types that are a notice only as the whole name ("notice", not "termination notice").</summary>
+    public static readonly IReadOnlySet<string> NoticeNames = new HashSet<string>(StringComparer.Ordinal) { "notice", "procurement", "bid" };
 
     /// <summary>
     /// What the state keeps of a news item is cut to a headline's and a summary's length: an integrator's 700,000-character

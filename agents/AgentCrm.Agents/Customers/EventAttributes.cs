@@ -31,7 +31,7 @@ public static partial class EventAttributes
             ["url"] = Rule.Text, ["category"] = Rule.TextUpTo(EventIds.MaxLength), ["visitorId"] = Rule.TextUpTo(EventIds.MaxLength), ["visitorDomain"] = Rule.TextUpTo(MaxDomainChars),
             ["visitorEmail"] = Rule.TextUpTo(MaxDomainChars), ["email"] = Rule.TextUpTo(MaxDomainChars),
         },
-        ["document"] = new() { ["text"] = Rule.Text, ["docType"] = Rule.Text, ["title"] = Rule.Text, ["buyer"] = Rule.Text, ["description"] = Rule.Text },
+        ["document"] = new() { ["text"] = Rule.Text, ["docType"] = Rule.Text, ["title"] = Rule.Text },
         ["news"] = new() { ["title"] = Rule.Text, ["buyer"] = Rule.Text, ["description"] = Rule.Text },
     };
 

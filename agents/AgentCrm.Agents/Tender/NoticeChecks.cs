@@ -34,7 +34,16 @@ internal static partial class NoticeChecks
     /// verb in the present tense reports news, not how an evaluation will go.
     /// </summary>
     public static bool IsAward(string title, string? description) =>
-        IsAward(description is null ? title : $"{title} \n {description}") || Headline().IsMatch(title);
+        IsAward(description is null ? title : $"{title} \n {Lead(description)}") || Headline().IsMatch(title);
+
+    /// <summary>
+    /// How much of a description is read for award wording: a news item's lead. A notice sent as a document carries the
+    /// RFP's first 10,000 characters as its description, and an RFP's body names the incumbent's award, the evaluation's
+    /// results to come and the process the buyer has selected — none of them this notice's result.
+    /// </summary>
+    public const int LeadChars = 400;
+
+    private static string Lead(string description) => description.Length <= LeadChars ? description : description[..LeadChars];
 
     /// <summary>
     /// False only when both names are known and clearly differ: equal, or one's words a run of the other's, after
@@ -84,30 +93,34 @@ internal static partial class NoticeChecks
     }
 
     // What reports an award already made: an award notice (not an advance one), an award stated in the past or present
-    // ("has been awarded to", "contract awarded to"), or a results notice by its title (the text's start). An open call's own wording of what
+    // ("has been awarded to", "contract awarded to" — not the incumbent's, "the previous contract was awarded to"), or a
+    // results notice by its title (the text's start). An open call's own wording of what
     // will happen ("will be awarded to the highest-ranked bidder", "bid results will be posted") is not one.
-    [GeneratedRegex(@"(?<!\badvance\s+(contract\s+)?)\b(contract\s+)?award\s+notice\b(?!\s+will\b)|\bnotice\s+of\s+(contract\s+)?award\b(?!\s+will\b)|\b(has|have)\s+been\s+awarded\s+to\b|\b(was|were|is\s+hereby)\s+awarded\s+to\b|\bcontract\s+awarded\s+to\b|\A\s*awarded\s+to\b|\A\s*(tender|award|bid|procurement|contract)\s+results?\b",
+    [GeneratedRegex(@"(?<!\badvance\s+(contract\s+)?)\b(contract\s+)?award\s+notice\b(?!\s+will\b)|\bnotice\s+of\s+(contract\s+)?award\b(?!\s+will\b)|(?<!\b(previous|prior|current|existing|former|last|original|incumbent|earlier|expiring)\s+([\w-]+\s+){0,2})(\b(has|have)\s+been\s+awarded\s+to\b|\b(was|were|is\s+hereby)\s+awarded\s+to\b|\bcontract\s+awarded\s+to\b)|\A\s*awarded\s+to\b|\A\s*(tender|award|bid|procurement|contract)\s+results?\b",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Award();
 
-    // A choice or contract stated as made: active ("has selected", "had chosen"), passive with its role ("was selected as the
-    // winning bidder", "were chosen to supply" — not "have been selected to submit/bid/participate", a second phase's call),
+    // A choice or contract stated as made: active with a named winner ("has selected Contoso", "had chosen the Acme group" —
+    // not "has selected a two-phase process", "who have chosen to submit"), passive with its role ("was selected as the
+    // winning bidder", "were chosen to supply" — not "have been selected to submit/bid/participate", a second phase's call,
+    // nor "a Fairness Monitor has been retained to observe"),
     // a named winner ("is the successful bidder"), a contract signed or concluded, awarded without "to" ("was awarded the
     // contract"), results of a tender (not ones that will be posted), French award wording.
-    [GeneratedRegex(@"\b(has|have|had)\s+(now\s+|finally\s+|officially\s+)?(selected|chosen|picked)\b"
-        + @"|\b(was|were|has\s+been|have\s+been|had\s+been)\s+(selected|chosen|named|retained)\s+(as|to)\b(?!\s+(submit|bid|participate|respond|tender|propose|compete|proceed|move|advance|take\s+part)\b)"
+    [GeneratedRegex(@"\b(has|have|had)\s+(now\s+|finally\s+|officially\s+)?(selected|chosen|picked)\s+(?-i:(the\s+)?[A-Z][\w&.'’-]*)"
+        + @"|\b(was|were|has\s+been|have\s+been|had\s+been)\s+(selected|chosen|named)\s+(as\b|to\s+(supply|provide|deliver|build|perform|implement|develop|carry\s+out|undertake)\b)"
         + @"|\b(is|was|were|are)\s+(the\s+)?(winning|successful|preferred|selected)\s+(bidder|bid|supplier|vendor|proponent|tenderer|contractor|offeror|respondent|proposal)s?\b(?!\s+(will|shall|must|may)\b)"
         + @"|\b(named|declared|announced)\s+(as\s+)?(the\s+)?(winning|successful|preferred)\s+(bidder|supplier|vendor|proponent|tenderer|contractor|offeror)\b"
-        + @"|\bcontracts?\s+(was|were|has\s+been|have\s+been|had\s+been)\s+(signed|concluded|executed|awarded|granted|let)\b"
+        + @"|(?<!\b(previous|prior|current|existing|former|last|original|incumbent|earlier|expiring)\s+([\w-]+\s+){0,2})\bcontracts?\s+(was|were|has\s+been|have\s+been|had\s+been)\s+(signed|concluded|executed|awarded|granted|let)\b"
         + @"|\b(has|have|had)\s+(now\s+)?signed\s+(a|an|the)\s+([\w-]+\s+){0,4}(contract|agreement)\b"
         + @"|\b(was|were|has\s+been|have\s+been|had\s+been)\s+awarded\s+(the|a|an)\s+([\w-]+\s+){0,4}(contract|tender|bid|standing\s+offer)\b"
-        + @"|\bresults?\s+of\s+(the\s+)?(tender|rfp|rfq|competition|procurement|solicitation|bidding|call\s+for\s+tenders?)\b(?!\s+(will|shall|are\s+to|is\s+to|to\s+be|may)\b)"
+        + @"|\bresults?\s+of\s+(the\s+|this\s+)?(tender|rfp|rfq|competition|procurement|solicitation|bidding|call\s+for\s+tenders?)\b(?!\s+([\w-]+\s+){0,3}(will|shall|are\s+to|is\s+to|to\s+be|may|should|would)\b)"
         + @"|\bavis\s+d['’]attribution\b|\b(a|ont)\s+été\s+(attribu|adjug)é",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Chosen();
 
-    // A result's headline in a title: "<buyer> selects|chooses …", "… awards|signs|inks … contract|deal …" (the verb with its
-    // object only: "awards" and "signs" are also nouns of open calls, "Awards gala services", "Highway signs").
-    [GeneratedRegex(@"\b(selects|chooses)\b|\b(awards|signs|inks)\s+([\w$.,&-]+\s+){0,5}?(contract|deal|agreement)s?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // A result's headline in a title: "<buyer> selects|chooses …", "… awards|signs|inks … contract|deal … to|with …" (the verb
+    // with its object and its party only: "awards" and "signs" are also nouns of open calls, "Awards gala services", "Highway
+    // signs", "Supply of Road Signs - Standing Offer Agreement", "Traffic Signs Supply Contract").
+    [GeneratedRegex(@"\b(selects|chooses)\b|\b(awards|signs|inks)\s+([\w$.,&]+\s+){0,5}?(contract|deal|agreement)s?\s+(with|to)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Headline();
 }

@@ -83,6 +83,9 @@ public sealed class ComplianceDocumentTests
     [InlineData("tender notice")]
     [InlineData("Call-for-Tenders")]
     [InlineData("solicitation")]
+    [InlineData("Request for Proposal (RFP)")]
+    [InlineData("RFP_2026_network")]
+    [InlineData("Invitation to Tender")]
     public void DocType_OfAProcurementNotice_IsLeftToTenderDetection_NeitherCheckRuns(string docType)
     {
         // tender-detection reads such a document as a notice; judged here, a call for tenders' "the supplier may terminate"

@@ -54,12 +54,35 @@ public sealed class TenderAwardTests
     [InlineData("RFP: enterprise CRM software", "The contract will be signed by the selected supplier within 10 days.")]
     [InlineData("Highway signs and CRM software", null)]
     [InlineData("Awards gala registration software (CRM)", null)]
+    // An RFP sent as a document: its description is the RFP's opening, which says how the process goes.
+    [InlineData("RFP: enterprise CRM software", "The results of the RFP evaluation will be communicated to all bidders.")]
+    [InlineData("RFP: enterprise CRM software", "Results of the procurement process will be posted on CanadaBuys.")]
+    [InlineData("RFP: enterprise CRM software", "A Fairness Monitor has been retained to observe the evaluation.")]
+    [InlineData("RFP: enterprise CRM software", "The previous contract was awarded to ABC Inc. in 2021.")]
+    [InlineData("RFP: enterprise CRM software", "Canada has selected a two-phase process for this requirement.")]
+    [InlineData("RFP: enterprise CRM software", "Bidders who have chosen to submit a bid must register.")]
+    [InlineData("Supply of Road Signs - Standing Offer Agreement (CRM software)", null)]
+    [InlineData("Traffic Signs Supply Contract (CRM software)", null)]
     public void OpenCall_SayingHowTheChoiceWillBeMade_StillFires(string title, string? description)
     {
         var result = Assess(title, description);
 
         Assert.True(result.Fired, string.Join("; ", result.Reasons.Select(r => r.Explanation)));
         Assert.StartsWith("Prepare a bid", result.NextStep, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RfpSentAsADocument_WithAwardWordingPastItsOpening_StillFires()
+    {
+        // A document's description is the RFP's first 10,000 characters: the incumbent's award deep in its background
+        // section is not this notice's result.
+        var rfp = "Shared Services Canada requires enterprise CRM software licences, installation and support. "
+            + string.Concat(Enumerable.Repeat("The Contractor must provide the services described in Annex A. ", 10))
+            + "Background: the current contract has been awarded to Contoso and expires in 2027. Contoso was selected as the supplier in 2021.";
+
+        var result = Assess("RFP: enterprise CRM software", rfp);
+
+        Assert.True(result.Fired, string.Join("; ", result.Reasons.Select(r => r.Explanation)));
     }
 
     [Fact]

@@ -40,20 +40,52 @@ public sealed class TenderDocumentNoticeTests
         Assert.Contains("published 2026-12-03 (2 days ago)", result.Reasons[0].Explanation, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void DocumentNamingItsBuyer_IsANotice_AContractIsNot()
+    [Theory]
+    [InlineData("RFP", true)]
+    [InlineData("Request for Proposal (RFP)", true)]
+    [InlineData("request_for_quotation", true)]
+    [InlineData("Call-for-Tenders", true)]
+    [InlineData("notice", true)]
+    [InlineData("contract", false)]
+    [InlineData("termination notice", false)]
+    [InlineData(null, false)]
+    public void DocumentNotice_IsByItsDocType_AsComplianceReadsIt(string? docType, bool notice)
     {
+        // One rule: what tender-detection files among the notices is what compliance-check leaves to it.
         var s = new CustomerState();
-        CustomerTimeline.Apply(s, E("n-1", "document", Now.AddDays(-3), new { title = "CRM software", buyer = "City of Ottawa", description = "Licences and support." }));
-        CustomerTimeline.Apply(s, E("c-1", "document", Now.AddDays(-1), new { title = "Master services agreement", docType = "contract", text = "Software licence and support terms." }));
+        CustomerTimeline.Apply(s, E("d-1", "document", Now.AddDays(-3), new { title = "CRM software", docType, text = "Licences and support." }));
 
         var snapshot = SnapshotBuilder.Build(s, Now);
 
-        Assert.Equal("CRM software", snapshot.Text("news.title"));
+        Assert.Equal(notice, snapshot.Text("news.title") is not null);
+        Assert.Equal(notice, AgentCrm.Agents.Compliance.DocumentTypes.Of(docType, "CRM software", "Licences and support.") == AgentCrm.Agents.Compliance.DocumentKind.Notice);
+    }
+
+    [Fact]
+    public void DocumentNamingABuyer_WithoutANoticeType_IsNoNotice()
+    {
+        // Integrators may already send a buyer on contracts (unknown attributes were allowed): those stay documents, and an
+        // RFP with a buyer and no type is not filed as a notice while compliance judges it.
+        var s = new CustomerState();
+        CustomerTimeline.Apply(s, E("n-1", "document", Now.AddDays(-3), new { title = "CRM software", buyer = "City of Ottawa", description = "Licences and support." }));
+        CustomerTimeline.Apply(s, E("c-1", "document", Now.AddDays(-1), new { title = "Master services agreement", docType = "contract", buyer = "City of Ottawa", text = "Software licence and support terms." }));
+        CustomerTimeline.Apply(s, E("r-1", "document", Now.AddDays(-2), new { title = "CRM licences", docType = "Request for Proposal (RFP)", buyer = "City of Ottawa", description = "Licences and support." }));
+
+        var snapshot = SnapshotBuilder.Build(s, Now);
+
+        Assert.Equal("CRM licences", snapshot.Text("news.title"));
         Assert.Equal("City of Ottawa", snapshot.Text("news.buyer"));
         Assert.Equal("Licences and support.", snapshot.Text("news.description"));
         Assert.Equal(1, snapshot.Number("news.count30d"));
         Assert.Equal("Master services agreement", snapshot.Text("documents.title"));
+    }
+
+    [Fact]
+    public void DocumentWithANonTextBuyer_IsAccepted_AsBefore()
+    {
+        var attributes = JsonSerializer.SerializeToElement(new { title = "MSA", docType = "contract", buyer = new { id = 7 }, description = 42 });
+
+        Assert.Empty(EventAttributes.Problems("document", attributes));
     }
 
     [Fact]
