@@ -16,7 +16,9 @@ public sealed class TenderDetectionKind : IAgentKind
     public static AgentManifest Template { get; } = new AgentManifest
     {
         Id = "tender-detection",
-        Version = "1.0.0",
+        // 1.0.1: the built-in's content changed after 1.0.0 shipped (document subscribed, new reads, rescoreRise); a version's
+        // content never changes, and an upgraded directory gets this one registered beside its 1.0.0 (AgentRegistry).
+        Version = "1.0.1",
         Kind = KindName,
         Scenario = "tender-detection",
         Description = "Procurement notices for our product category from customers, and buying-intent web bursts above the customer's baseline.",

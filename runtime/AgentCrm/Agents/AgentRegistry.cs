@@ -46,17 +46,57 @@ public sealed partial class AgentRegistry
 
     public bool Loaded => _loadedVersion >= 0;
 
-    /// <summary>Loads the registry; on a first start registers and activates every built-in agent.</summary>
+    /// <summary>
+    /// Loads the registry. On a first start registers and activates every built-in agent. On a directory that already holds
+    /// the agent, a built-in version this build ships and the directory lacks is registered (not promoted: a CSM's briefs
+    /// change only through the gate) by <see cref="UpgradeActor"/>, so an upgraded deployment gets the build's fixes to
+    /// evaluate — unless ops unregistered the agent (left so), or that id@version is stored with other content (a warning:
+    /// a version's content never changes).
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         Load();
         foreach (var kind in _kinds.Values)
-            if (kind.BuiltIn is { } builtIn && !_records.Keys.Any(k => k.Item1 == builtIn.Id))
+        {
+            if (kind.BuiltIn is not { } builtIn)
+                continue;
+            if (!_records.Keys.Any(k => k.Item1 == builtIn.Id))
             {
                 await RegisterAsync(builtIn, "system", cancellationToken);
                 await PromoteAsync(builtIn.Id, builtIn.Version, "system", cancellationToken);
                 LogBuiltIn(builtIn.Id, builtIn.Version);
             }
+            else if (!_records.ContainsKey((builtIn.Id, builtIn.Version)) || _records[(builtIn.Id, builtIn.Version)].ContentHash != ManifestReader.ContentHash(builtIn))
+                await RegisterShippedAsync(builtIn, cancellationToken);
+        }
+    }
+
+    /// <summary>Who registers a built-in version a later build ships on a directory an earlier build started.</summary>
+    public const string UpgradeActor = "system:upgrade";
+
+    private async Task RegisterShippedAsync(AgentManifest builtIn, CancellationToken cancellationToken)
+    {
+        if (Unregistered(builtIn.Id))
+            return;
+        try
+        {
+            if ((await RegisterAsync(builtIn, UpgradeActor, cancellationToken)).Created)
+                LogBuiltInUpgrade(builtIn.Id, builtIn.Version);
+        }
+        catch (AgentConflictException)
+        {
+            LogBuiltInConflict(builtIn.Id, builtIn.Version, _records.TryGetValue((builtIn.Id, builtIn.Version), out var stored) ? stored.ContentHash : "?",
+                ManifestReader.ContentHash(builtIn));
+        }
+    }
+
+    /// <summary>Whether the agent's latest end was an unregister by ops, with no version live since.</summary>
+    private bool Unregistered(string agentId)
+    {
+        if (_records.Values.Any(r => r.AgentId == agentId && r.State != AgentState.Retired))
+            return false;
+        PreviousActive(agentId, null, out var unregistered);
+        return unregistered;
     }
 
     public IReadOnlyList<AgentVersionRecord> List() =>
@@ -455,6 +495,12 @@ public sealed partial class AgentRegistry
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Built-in agent {AgentId}@{Version} registered and activated")]
     private partial void LogBuiltIn(string agentId, string version);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Built-in agent {AgentId}@{Version}, shipped by this build, registered (not active): evaluate and promote it to use it")]
+    private partial void LogBuiltInUpgrade(string agentId, string version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Built-in agent {AgentId}@{Version} shipped by this build is not registered: the directory holds {AgentId}@{Version} with other content ({StoredHash}, this build's {ShippedHash}); versions are immutable, so the stored one runs on")]
+    private partial void LogBuiltInConflict(string agentId, string version, string storedHash, string shippedHash);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {AgentId}@{Version}: {From} -> {To} by {Actor}")]
     private partial void LogTransition(string agentId, string version, string from, string to, string actor);
