@@ -160,8 +160,17 @@ public sealed class CustomerState : IJsonOnDeserialized
     public const int CountWindowDays = 90;
     public const int MaxCountKeys = 64;
 
-    /// <summary>First visit per visitor id (bounded), for "new visitors from the customer's domain".</summary>
+    /// <summary>
+    /// First visit per visitor id (at most <see cref="VisitorCapacity"/>), for "new visitors from the customer's domain": visitors
+    /// from other domains are forgotten first, earliest seen first.
+    /// </summary>
     public Dictionary<string, VisitorInfo> Visitors { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// When the latest forgotten visitor from the customer's own domain was first seen (null: none forgotten): the customer's
+    /// own people outnumbered the visitors kept, and before this time who was new is no longer known.
+    /// </summary>
+    public DateTimeOffset? OwnVisitorsForgottenUntil { get; set; }
 
     /// <summary>The latest <see cref="DocumentCapacity"/> documents (contracts, terms), newest last.</summary>
     public List<DocumentInfo> Documents { get; set; } = [];

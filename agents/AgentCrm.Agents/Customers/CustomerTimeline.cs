@@ -119,7 +119,32 @@ public static class CustomerTimeline
         }
         s.Visitors[visitor] = new(e.OccurredAt, domain?.ToLowerInvariant(), e.Id);
         if (s.Visitors.Count > CustomerState.VisitorCapacity)
-            s.Visitors.Remove(s.Visitors.MinBy(v => v.Value.FirstSeen).Key);
+            ForgetVisitor(s);
+    }
+
+    /// <summary>
+    /// Makes room among the visitors kept: the earliest seen from another domain goes first (one-off visitors of a busy
+    /// site), so the customer's own people — whom "new visitors from its domain" is about — are kept while any other is.
+    /// Only when every one kept is the customer's own does its earliest go, and the time it was first seen is kept
+    /// (<see cref="CustomerState.OwnVisitorsForgottenUntil"/>): a forgotten visitor who comes back is seen again as new,
+    /// so the usual rate is measured only after it (<see cref="WebBaseline"/>).
+    /// </summary>
+    private static void ForgetVisitor(CustomerState s)
+    {
+        var own = s.Domain?.Value?.ToLowerInvariant();
+        KeyValuePair<string, VisitorInfo>? other = null;
+        KeyValuePair<string, VisitorInfo>? oldest = null;
+        foreach (var v in s.Visitors)
+        {
+            if (oldest is not { } o || v.Value.FirstSeen < o.Value.FirstSeen)
+                oldest = v;
+            if (!WebBaseline.FromDomain(v.Value.Domain, own) && (other is not { } x || v.Value.FirstSeen < x.Value.FirstSeen))
+                other = v;
+        }
+        var gone = other ?? oldest!.Value;
+        s.Visitors.Remove(gone.Key);
+        if (other is null && (s.OwnVisitorsForgottenUntil is not { } until || gone.Value.FirstSeen > until))
+            s.OwnVisitorsForgottenUntil = gone.Value.FirstSeen;
     }
 
     private static string? DomainOf(string? email) =>

@@ -72,13 +72,17 @@ public static class WebBaseline
         if (s.Domain?.Value is { Length: > 0 } domain)
         {
             var own = domain.ToLowerInvariant();
-            var mine = s.Visitors.Values.Where(v => v.FirstSeen <= asOf && v.Domain is { } d && (d == own || d.EndsWith("." + own, StringComparison.Ordinal))).ToList();
+            var mine = s.Visitors.Values.Where(v => v.FirstSeen <= asOf && FromDomain(v.Domain, own)).ToList();
             var windowStart = asOf.AddDays(-NewVisitorDays);
             var fresh = mine.Where(v => v.FirstSeen > windowStart).OrderBy(v => v.FirstSeen).ToList();
             f["web.newDomainVisitors14d"] = SnapshotField.Of("web.newDomainVisitors14d", fresh.Count, SnapshotBuilder.Newest(fresh.Select(v => v.EventId).ToArray()));
             // The customer's own rate of new visitors, over the 12 weeks before the 14 days: a big customer brings new people
             // every week. The first week of its web history is left out (everyone is first seen there, new or not).
             var from = Max(firstVisit.AddDays(7), windowStart.AddDays(-7 * BaselineWeeks));
+            // Once the customer's own people outnumbered the visitors kept, its earliest were forgotten and come back as new:
+            // the usual rate is measured only over the span the visitors kept cover, where returning ones count as in these 14 days.
+            if (s.OwnVisitorsForgottenUntil is { } wrapped && wrapped > from)
+                from = wrapped;
             var span = (windowStart - from).TotalDays;
             if (span >= 7)
             {
@@ -89,6 +93,10 @@ public static class WebBaseline
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>Whether a visitor's domain is the customer's own or one of its subdomains (false when either is unknown).</summary>
+    internal static bool FromDomain(string? visitorDomain, string? own) =>
+        own is { Length: > 0 } && visitorDomain is { } d && (d == own || d.EndsWith("." + own, StringComparison.Ordinal));
 
     private static string Categories(List<VisitInfo> visits) => string.Join(", ", visits.GroupBy(v => v.Category)
         .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)

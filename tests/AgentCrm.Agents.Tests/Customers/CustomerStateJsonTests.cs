@@ -42,6 +42,8 @@ public sealed class CustomerStateJsonTests
         })
             CustomerTimeline.Deliver(s, E($"e{++n}", type, Now.AddMinutes(-minutesAgo).AddTicks(n * 1234567), attributes), n, new CustomerTimeline.Delivery("inbox-a", n));
         CustomerTimeline.Deliver(s, E("p1", "usage", Now, new { quantity = 7 }));
+        // Set when the customer's own visitors outnumber the visitors kept (1,000): past this small state, set directly.
+        s.OwnVisitorsForgottenUntil = Now.AddDays(-40);
         s.LastBriefs["renewal-risk"] = new BriefMark(Now, 0.8125);
         s.LastBriefs["compliance|0123456789abcdef"] = new BriefMark(Now.AddDays(-1).ToOffset(TimeSpan.FromHours(2)), 1);
         return s;

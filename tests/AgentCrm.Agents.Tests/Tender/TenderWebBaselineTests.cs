@@ -50,6 +50,66 @@ public sealed class TenderWebBaselineTests
     }
 
     [Fact]
+    public void BusySite_OneOffVisitorsFromOtherDomains_DoNotMakeTheCustomersRegularsNew()
+    {
+        // A bank: 3 new employees a day and its 40 regulars, plus 8 one-off visitors a day from other domains. The visitors
+        // kept (1,000) fill by day 90; forgetting the earliest seen dropped the bank's regulars, who came back "new" (66
+        // new in 14 days against 40.1 usually, 7 briefs on days 98–104).
+        var s = Customer("bsb.example");
+        var fired = new List<string>();
+        for (var day = 0; day < 105; day++)
+        {
+            for (var j = 0; j < 3; j++)
+                Visit(s, $"n{day}-{j}", Start.AddDays(day).AddHours(9 + j), Pages[(day + j) % Pages.Length], $"new-{day}-{j}", "bsb.example");
+            for (var j = 0; j < 5; j++)
+                Visit(s, $"r{day}-{j}", Start.AddDays(day).AddHours(12 + j), Pages[(day + j + 3) % Pages.Length], $"r{(day * 5 + j) % 40}", "bsb.example");
+            for (var j = 0; j < 8; j++)
+                Visit(s, $"o{day}-{j}", Start.AddDays(day).AddHours(9).AddMinutes(j * 50), "docs", $"guest-{day}-{j}", $"visitor{(day * 8 + j) % 300}.example");
+            var result = Agent.Assess(SnapshotBuilder.Build(s, Start.AddDays(day).AddHours(18)));
+            if (result.Fired)
+                fired.Add($"day {day}: {result.Score} {string.Join("; ", result.Reasons.Select(r => r.Explanation))}");
+        }
+
+        Assert.Empty(fired);
+        var last = SnapshotBuilder.Build(s, Start.AddDays(104).AddHours(18));
+        Assert.Equal(42, last.Number("web.newDomainVisitors14d"));
+        Assert.InRange(last.Number("web.newDomainVisitorsBaseline14d")!.Value, 41, 43);
+        Assert.Null(s.OwnVisitorsForgottenUntil);
+    }
+
+    [Fact]
+    public void OwnVisitorsPastTheCapacity_TheUsualRateIsMeasuredOverTheVisitorsKept()
+    {
+        // 12 new employees a day: 1,000 are kept for 83 days; the earliest go, and the usual rate is measured after them.
+        var s = Customer("bsb.example");
+        for (var day = 0; day < 105; day++)
+            for (var j = 0; j < 12; j++)
+                Visit(s, $"n{day}-{j}", Start.AddDays(day).AddHours(8).AddMinutes(j * 30), Pages[(day + j) % Pages.Length], $"new-{day}-{j}", "bsb.example");
+
+        var last = SnapshotBuilder.Build(s, Start.AddDays(104).AddHours(18));
+
+        Assert.NotNull(s.OwnVisitorsForgottenUntil);
+        Assert.Equal(168, last.Number("web.newDomainVisitors14d"));
+        Assert.InRange(last.Number("web.newDomainVisitorsBaseline14d")!.Value, 160, 176);
+    }
+
+    [Fact]
+    public void StateSavedBeforeOwnVisitorsWereKeptApart_IsRead_AndNothingCountsAsForgotten()
+    {
+        var s = Customer("bsb.example");
+        for (var day = 0; day < 30; day++)
+            Visit(s, $"v{day}", Start.AddDays(day).AddHours(9), "pricing", $"new-{day}", "bsb.example");
+        var json = JsonSerializer.SerializeToNode(s, new JsonSerializerOptions(JsonSerializerDefaults.Web))!.AsObject();
+        Assert.True(json.Remove("ownVisitorsForgottenUntil"));
+
+        var loaded = json.Deserialize<CustomerState>(new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+
+        Assert.Null(loaded.OwnVisitorsForgottenUntil);
+        Assert.Equal(30, loaded.Visitors.Count);
+        Assert.Equal(14, SnapshotBuilder.Build(loaded, Start.AddDays(29).AddHours(18)).Number("web.newDomainVisitors14d"));
+    }
+
+    [Fact]
     public void NewVisitorsBeyondTheCustomersUsual_StillCount()
     {
         // A quiet customer: the same two people a few times a week; then five new people from its domain this fortnight.
