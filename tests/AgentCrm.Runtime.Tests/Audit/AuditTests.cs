@@ -191,7 +191,8 @@ public sealed class AuditTests
         return copy;
     }
 
-    private static void Tamper(string dir, string sql)
+    /// <summary>Runs one statement on the data directory's agentcrm.db, as an insider with write access would; it must change a row.</summary>
+    internal static void Tamper(string dir, string sql)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
         connection.Open();

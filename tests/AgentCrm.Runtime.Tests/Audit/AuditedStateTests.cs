@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Audit;
@@ -18,15 +17,6 @@ public sealed class AuditedStateTests
         using var response = await app.Client.PostAsync("/v1/audit/verify", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
-
-    private static void Tamper(string dir, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        Assert.True(cmd.ExecuteNonQuery() > 0, $"the tampering statement changed nothing: {sql}");
     }
 
     private static async Task<long> LastSeqAsync(AgentCrmApp app, string subject) =>
@@ -51,10 +41,10 @@ public sealed class AuditedStateTests
         var clean = await VerifyAsync(app);
         Assert.True(clean.GetProperty("ok").GetBoolean(), clean.ToString());
 
-        Tamper(dir, $"UPDATE briefs SET body = json_set(body, '$.score', 0.05) WHERE id = '{vetoed}'");
-        Tamper(dir, $"UPDATE briefs SET status = 'retracted' WHERE id = '{other.GetProperty("id").GetString()}'");
-        Tamper(dir, "UPDATE api_keys SET role = 'admin' WHERE name = 'carl'");
-        Tamper(dir, "UPDATE api_keys SET revoked_at = NULL WHERE name = 'olga'");
+        AuditTests.Tamper(dir, $"UPDATE briefs SET body = json_set(body, '$.score', 0.05) WHERE id = '{vetoed}'");
+        AuditTests.Tamper(dir, $"UPDATE briefs SET status = 'retracted' WHERE id = '{other.GetProperty("id").GetString()}'");
+        AuditTests.Tamper(dir, "UPDATE api_keys SET role = 'admin' WHERE name = 'carl'");
+        AuditTests.Tamper(dir, "UPDATE api_keys SET revoked_at = NULL WHERE name = 'olga'");
 
         var verify = await VerifyAsync(app);
         Assert.False(verify.GetProperty("ok").GetBoolean(), verify.ToString());
@@ -87,12 +77,12 @@ public sealed class AuditedStateTests
             id = (await app.BriefsAsync("&customerId=acme"))[0].GetProperty("id").GetString()!;
         }
         // A log written before bodyHash: its records are chained as they were written, without it.
-        Tamper(dir, "UPDATE audit SET data = json_remove(data, '$.bodyHash') WHERE action = 'brief.created'");
+        AuditTests.Tamper(dir, "UPDATE audit SET data = json_remove(data, '$.bodyHash') WHERE action = 'brief.created'");
         AuditTests.RewriteChain(dir);
-        Tamper(dir, $"UPDATE briefs SET body = json_set(body, '$.score', 0.05) WHERE id = '{id}'");
+        AuditTests.Tamper(dir, $"UPDATE briefs SET body = json_set(body, '$.score', 0.05) WHERE id = '{id}'");
         await using (var app = await AgentCrmApp.StartAsync(dir))
             Assert.True((await VerifyAsync(app)).GetProperty("ok").GetBoolean());
-        Tamper(dir, $"UPDATE briefs SET status = 'vetoed' WHERE id = '{id}'");
+        AuditTests.Tamper(dir, $"UPDATE briefs SET status = 'vetoed' WHERE id = '{id}'");
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
             var verify = await VerifyAsync(app);
@@ -112,7 +102,7 @@ public sealed class AuditedStateTests
         Assert.True(before.GetProperty("ok").GetBoolean());
         var last = before.GetProperty("records").GetInt64();
 
-        Tamper(dir, "DELETE FROM meta WHERE key = 'audit.head'");
+        AuditTests.Tamper(dir, "DELETE FROM meta WHERE key = 'audit.head'");
         Assert.Contains("head is not recorded", (await VerifyAsync(app)).GetProperty("reason").GetString(), StringComparison.Ordinal);
         // The next write used to continue from the last row and recorded a head again: verify passed from then on.
         Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/customers/globex/consent", Consent())).StatusCode);
@@ -132,7 +122,7 @@ public sealed class AuditedStateTests
         await using var app = await AgentCrmApp.StartAsync(dir);
         for (var i = 0; i < 3; i++)
             Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync($"/v1/customers/c-{i}/consent", Variants.Json("""{"grants":[{"purpose":"*","categories":["usage"]}]}"""))).StatusCode);
-        Tamper(dir, """UPDATE audit SET data = '{"reason":' WHERE seq = (SELECT max(seq) - 1 FROM audit)""");
+        AuditTests.Tamper(dir, """UPDATE audit SET data = '{"reason":' WHERE seq = (SELECT max(seq) - 1 FROM audit)""");
 
         var items = (await app.GetJsonAsync("/v1/audit?limit=100")).GetProperty("items").EnumerateArray().ToList();
         Assert.Equal("""{"reason":""", items[1].GetProperty("data").GetProperty("stored").GetString());

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
+using AgentCrm.Runtime.Tests.Audit;
 
 namespace AgentCrm.Runtime.Tests.Cli;
 
@@ -9,15 +9,6 @@ namespace AgentCrm.Runtime.Tests.Cli;
 /// </summary>
 public sealed class BackupBrokenChainCliTests
 {
-    private static void Tamper(string dir, string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        Assert.True(cmd.ExecuteNonQuery() > 0, $"the tampering statement changed nothing: {sql}");
-    }
-
     [Theory]
     [InlineData("DELETE FROM meta WHERE key = 'audit.head'", "the audit chain is broken at record ", ": the chain's head is not recorded")]
     [InlineData("UPDATE api_keys SET role = 'admin' WHERE name = 'carl'", "the audit log does not match the database: key carl has role admin but record ", " audited role csm")]
@@ -26,7 +17,7 @@ public sealed class BackupBrokenChainCliTests
         var dir = TempDirectory.Create();
         foreach (var (role, name) in new[] { ("reviewer", "rita"), ("csm", "carl") })
             Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", role, "--name", name, "--data", dir])).ExitCode);
-        Tamper(dir, tampering);
+        AuditTests.Tamper(dir, tampering);
 
         var folder = Path.Combine(TempDirectory.Create(), "backup");
         var backup = await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder, "--json"]);
