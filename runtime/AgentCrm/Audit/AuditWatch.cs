@@ -27,6 +27,18 @@ internal sealed partial class AuditWatch(AuditLog audit, IMeterFactory meters, I
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await WatchAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped — also before the start completed (a port in use): nothing to report, and no stack trace on the console.
+        }
+    }
+
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
         // After the start (the registry's built-in agents, recovered knowledge records): not competing with it for the disk.
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
