@@ -14,24 +14,9 @@ namespace AgentCrm.Console.Tests;
 /// The web console in a real browser (Debian's chromium, headless) against a real server on loopback: what a CSM and a
 /// reviewer do with it, and that a brief's text, which quotes customer data, is shown as text and never runs.
 /// </summary>
-public sealed class ConsoleBrowserTests : IAsyncLifetime
+public sealed class ConsoleBrowserTests : HeadlessBrowserTests
 {
     private const string ScriptName = "<img src=x onerror=\"window.__xss=1\">Acme";
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium.Path, Headless = true });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
     [Fact]
     public async Task ACsm_SeesTheBriefsOfTheirAccountsOnly_CustomerDataAsText_AndOpensOne()
     {
@@ -219,7 +204,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     public async Task AnUnknownCredential_IsRefusedWithAMessage_AndShowsNothing()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        var page = await _browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         await page.GotoAsync(new Uri(app.Address, "/console").ToString());
 
         await page.Locator("#credential").FillAsync("acrm_not-a-key");
@@ -373,7 +358,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await app.WaitForProcessingAsync();
         // A reviewer: the brief also shows the review form, whose longest choice used to widen the page.
         var key = await app.CreateKeyAsync("reviewer", "rita");
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
+        var page = await Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 375, Height = 740 } });
 
         await SignInAsync(page, app, key);
         Assert.True(await FitsAsync(page), "the list is wider than the phone");
@@ -503,7 +488,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
 
     private async Task<IPage> SignedInAsync(AgentCrmApp app, string key)
     {
-        var page = await _browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         await SignInAsync(page, app, key);
         return page;
     }

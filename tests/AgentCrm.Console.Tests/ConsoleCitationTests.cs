@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using AgentCrm.Runtime.Tests;
 using AgentCrm.Runtime.Tests.EndToEnd;
-using Microsoft.Playwright;
 
 namespace AgentCrm.Console.Tests;
 
@@ -10,23 +9,8 @@ namespace AgentCrm.Console.Tests;
 /// A brief's citations in the console, in a real browser: each names its document and section once. The text before a
 /// document's first heading is filed under the document's title, and was shown as "Rescue notes § Rescue notes".
 /// </summary>
-public sealed class ConsoleCitationTests : IAsyncLifetime
+public sealed class ConsoleCitationTests : HeadlessBrowserTests
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium.Path, Headless = true });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
-    }
-
     [Fact]
     public async Task ACitationOfADocumentsOpeningText_NamesTheDocumentOnce_AndASectionAfterIt()
     {
@@ -48,7 +32,7 @@ public sealed class ConsoleCitationTests : IAsyncLifetime
         Assert.Contains("Rescue notes", sections);
         Assert.Contains("Billing", sections);
 
-        var page = await _browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         await page.GotoAsync(new Uri(app.Address, "/console").ToString());
         await page.Locator("#credential").FillAsync(await app.CreateKeyAsync("admin"));
         await page.Locator("#signin-button").ClickAsync();
