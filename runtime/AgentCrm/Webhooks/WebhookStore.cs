@@ -32,14 +32,16 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     /// delivered, held briefs approved (pendingReview → delivered), delivered briefs retracted by a veto. Never shadow,
     /// pending or vetoed ones. The audit's primary key walks the range in order ("+" keeps the planner off audit_action,
     /// which would read every brief record after the cursor and sort them for each batch of a large backlog); each record
-    /// finds its brief by id.
+    /// finds its brief by id. A record whose data is not JSON (damage <c>audit verify</c> names) is passed over: json_extract
+    /// raises on it, which stalled every subscription at that record for good.
     /// </summary>
     private const string FeedFrom = """
         FROM audit a JOIN briefs b ON b.id = substr(a.subject, 7)
         WHERE a.seq > $after AND a.seq <= $upTo AND +a.action IN ('brief.created', 'brief.approved', 'brief.vetoed')
-          AND ((+a.action = 'brief.created' AND json_extract(a.data, '$.status') = 'delivered')
-            OR (+a.action = 'brief.approved' AND json_extract(a.data, '$.from') = 'pendingReview' AND json_extract(a.data, '$.to') = 'delivered')
-            OR (+a.action = 'brief.vetoed' AND json_extract(a.data, '$.to') = 'retracted'))
+          AND ((+a.action = 'brief.created' AND CASE WHEN json_valid(a.data) THEN json_extract(a.data, '$.status') END = 'delivered')
+            OR (+a.action = 'brief.approved' AND CASE WHEN json_valid(a.data) THEN json_extract(a.data, '$.from') END = 'pendingReview'
+                AND CASE WHEN json_valid(a.data) THEN json_extract(a.data, '$.to') END = 'delivered')
+            OR (+a.action = 'brief.vetoed' AND CASE WHEN json_valid(a.data) THEN json_extract(a.data, '$.to') END = 'retracted'))
           AND ($agent IS NULL OR b.agent_id = $agent)
           AND ($csm IS NULL OR b.customer_id IN (SELECT customer_id FROM csm_accounts WHERE csm_id = $csm))
         """;
