@@ -232,10 +232,18 @@ public static partial class EventParser
     public static bool TryParseTimestamp(string raw, out DateTimeOffset value)
     {
         value = default;
-        if (!Iso8601().IsMatch(raw))
-            return false;
-        // Go's RFC3339Nano and Java's Instant write 8 or 9 fractional digits; a DateTimeOffset holds 7 (100 ns), and .NET
-        // refuses more: the digits past the seventh are dropped.
+        return Iso8601().IsMatch(raw) && TryParseInstant(raw, out value);
+    }
+
+    /// <summary>
+    /// The instant a timestamp names, the one rule for every event time read (the request, and the stored body read back
+    /// from the inbox): Go's RFC3339Nano and Java's Instant write 8 or 9 fractional digits; a DateTimeOffset holds 7
+    /// (100 ns), so the digits past the seventh are dropped. Not rounded, as <c>DateTimeOffset.Parse</c> would: the stored
+    /// body keeps all 9, and read back with Parse an exact retry's occurredAt "differed" (409) and a restart or replay
+    /// handed actors another time than the live path did.
+    /// </summary>
+    internal static bool TryParseInstant(string raw, out DateTimeOffset value)
+    {
         var dot = raw.IndexOf('.', StringComparison.Ordinal);
         if (dot > 0)
         {

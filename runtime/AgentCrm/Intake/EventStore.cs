@@ -290,7 +290,11 @@ public sealed class EventStore
             e.GetProperty("id").GetString()!,
             e.GetProperty("customerId").GetString()!,
             e.GetProperty("type").GetString()!,
-            DateTimeOffset.Parse(e.GetProperty("occurredAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            // The intake's rule, not DateTimeOffset.Parse (which rounds an 8th and 9th digit the intake dropped); not its
+            // stricter format check: a body an earlier build accepted reads back as it was accepted.
+            EventParser.TryParseInstant(e.GetProperty("occurredAt").GetString()!, out var occurredAt)
+                ? occurredAt
+                : throw new FormatException($"occurredAt '{e.GetProperty("occurredAt").GetString()}' is not a timestamp."),
             source,
             attributes);
     }
