@@ -78,6 +78,12 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
         return read.ExecuteScalar() is string json ? new ConsentPolicy(JsonSerializer.Deserialize<List<ConsentGrant>>(json, Json)!, true) : Default;
     }
 
+    /// <summary>
+    /// Drops the customer's cached policy, so the next read is the stored one: for a turn that found, as it saved, consent
+    /// other than the one it ran on, so that its run again does not start from the same cached policy.
+    /// </summary>
+    public void Forget(string customerId) => _cache.TryRemove(customerId, out _);
+
     public ConsentRecord Get(string customerId) =>
         Read(customerId) ?? new ConsentRecord(customerId, Default.Grants, false, null);
 

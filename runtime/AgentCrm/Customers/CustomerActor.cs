@@ -163,14 +163,19 @@ public sealed partial class CustomerActor(
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();
             // Stored with the turn's state, in one commit: the brief and the cooldown mark that records it land together.
-            // Consent is checked again there: a withdrawal that answered while this turn ran keeps the brief out (audited as a block).
-            var version = live.Record;
+            // Consent is checked again there: a withdrawal that answered while this turn ran keeps the brief out. Not by
+            // storing the state without the brief: its cooldown mark is in that state, and once consent was given back the
+            // agent stayed silent for cooldownDays over a brief that was never stored (audited "suppressedBy: cooldown").
+            // The turn runs again instead, on the consent in force (blocked from the start: no brief, no mark, the block
+            // audited), as for a version taken back meanwhile.
             State.Enlist(ctx =>
             {
-                if (consent.For(ctx, Id.Id).Decide(manifest, now) is { Blocked: true } decision)
-                    assessmentAudit.ConsentBlocked(ctx, version, Id.Id, decision.Withheld, triggerId);
-                else
-                    briefs.Add(ctx, brief, eventIds);
+                if (consent.For(ctx, Id.Id).Decide(manifest, now) is { Blocked: true })
+                {
+                    consent.Forget(Id.Id);
+                    throw new TurnConflictException($"Consent of customer {Id.Id} for {manifest.Id}@{manifest.Version} was withdrawn while a turn ran it.");
+                }
+                briefs.Add(ctx, brief, eventIds);
             });
             written++;
             state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
