@@ -119,15 +119,19 @@ public sealed class AgentSet(IReadOnlyList<LiveAgent> live)
 
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _turns;
-    private volatile bool _replaced;
+
+    /// <summary>1 once the set is replaced (an int for <see cref="Interlocked.Exchange(ref int, int)"/>).</summary>
+    private int _replaced;
 
     public IReadOnlyList<LiveAgent> Live { get; } = live;
 
     /// <summary>Registers a turn that uses this set; false when the set was replaced meanwhile (read the current one again).</summary>
     internal bool TryEnter()
     {
+        // Store (the count), full fence, load (the flag): the mirror of ReplaceAndDrainAsync's, so of a turn entering and a
+        // drain starting at once, at least one sees the other.
         Interlocked.Increment(ref _turns);
-        if (!_replaced)
+        if (Volatile.Read(ref _replaced) == 0)
             return true;
         Exit();
         return false;
@@ -135,14 +139,18 @@ public sealed class AgentSet(IReadOnlyList<LiveAgent> live)
 
     internal void Exit()
     {
-        if (Interlocked.Decrement(ref _turns) == 0 && _replaced)
+        if (Interlocked.Decrement(ref _turns) == 0 && Volatile.Read(ref _replaced) == 1)
             _drained.TrySetResult();
     }
 
     /// <summary>Marks the set replaced; completes once every turn that entered it has left.</summary>
     internal Task ReplaceAndDrainAsync()
     {
-        _replaced = true;
+        // A full fence between the flag's store and the count's load, not a volatile write then a volatile read: those two
+        // may be reordered (a store-load pair, even on x64), so the drain could read 0 turns while a turn whose increment it
+        // missed read the flag as not yet set, and went on with the old set after the drain said it was empty (an unregister
+        // answering while that turn still wrote a brief of the version it took back).
+        Interlocked.Exchange(ref _replaced, 1);
         if (Volatile.Read(ref _turns) == 0)
             _drained.TrySetResult();
         return _drained.Task;
