@@ -147,6 +147,19 @@ public sealed partial class AgentRegistry
     /// <summary>A registered version, or null.</summary>
     public AgentVersionRecord? TryFind(string agentId, string version) => _records.GetValueOrDefault((agentId, version));
 
+    /// <summary>
+    /// The longest cooldown any stored version of the agent declares (retired ones too: a rollback may serve them again), or
+    /// null when none is stored. Enumerates the records without taking the dictionary's locks (every customer turn may ask).
+    /// </summary>
+    public double? LongestCooldownDays(string agentId)
+    {
+        double? longest = null;
+        foreach (var (_, r) in _records)
+            if (r.AgentId == agentId && (longest is not { } l || r.Manifest.CooldownDays > l))
+                longest = r.Manifest.CooldownDays;
+        return longest;
+    }
+
     private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter)
     {
         if (kind is INewManifestCheck check)

@@ -13,6 +13,9 @@ namespace AgentCrm.Agents;
 /// <summary>Reads a manifest from JSON or YAML and checks every generic field; kind parameters are checked by the kind.</summary>
 public static partial class ManifestReader
 {
+    /// <summary>The longest cooldown a manifest may declare: a cooldown mark older than this holds nothing, whatever version reads it.</summary>
+    public const double MaxCooldownDays = 365;
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         // A number is a number: "0.5" or ".5" in quotes is a text, as the published schema says (the Web defaults read numbers from strings).
@@ -182,8 +185,8 @@ public static partial class ManifestReader
             errors["purpose"] = ["purpose is required (what the customer's data is used for, e.g. customer-success)."];
         if (m.Threshold is < 0 or > 1 || double.IsNaN(m.Threshold))
             errors["threshold"] = ["threshold must be between 0 and 1."];
-        if (m.CooldownDays is < 0 or > 365 || double.IsNaN(m.CooldownDays))
-            errors["cooldownDays"] = ["cooldownDays must be between 0 and 365."];
+        if (m.CooldownDays is < 0 or > MaxCooldownDays || double.IsNaN(m.CooldownDays))
+            errors["cooldownDays"] = [$"cooldownDays must be between 0 and {MaxCooldownDays}."];
         if (m.Gate.MinCases < 1)
             errors["gate.minCases"] = ["gate.minCases must be at least 1."];
         if (m.Gate.MinPrecision is < 0 or > 1 || double.IsNaN(m.Gate.MinPrecision))

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using AgentCrm.Actors;
 using AgentCrm.Agents;
@@ -102,7 +100,10 @@ public sealed partial class CustomerActor(
         }
         // A duplicate may still teach the state a delivery number (the same event accepted under another number).
         if (applied > 0 || numbersRecorded)
+        {
+            ForgetExpiredMarks(state, LongestCooldownDays);
             State.Set(StateKey, state, CustomerStateJson.Default.CustomerState);
+        }
         return new ApplyOutcome(applied, assessed, written);
     }
 
@@ -142,7 +143,7 @@ public sealed partial class CustomerActor(
             if (run.Shadow)
                 _counts.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
             // Shadow runs keep their own marks, so a shadow brief never silences the delivering version (nor the reverse).
-            var cooldownAgent = run.Shadow ? $"{manifest.Id}@{manifest.Version}#shadow" : manifest.Id;
+            var cooldownAgent = run.Shadow ? $"{manifest.Id}@{manifest.Version}{ShadowSuffix}" : manifest.Id;
             var cooldownKey = CooldownKey(cooldownAgent, assessment.FindingKey);
             if (!assessment.Fired)
                 continue;
@@ -184,38 +185,18 @@ public sealed partial class CustomerActor(
         return (runs.Count, written);
     }
 
-    /// <summary>Most cooldown marks kept per agent and customer; past it the oldest go first (a mark outlives its cooldown only while unseen).</summary>
-    public const int MaxMarksPerAgent = 32;
-
     /// <summary>
-    /// The mark a brief leaves: per agent when the assessment names no finding (renewal risk, rules, plugins), else per
-    /// agent and finding (the finding's hash: keys stay short whatever the agent puts in it), so only the same finding
-    /// waits out the cooldown; a vetoed brief's mark stays too (the reviewer said no to that finding).
+    /// The longest cooldown that could read marks of <paramref name="agent"/> (a mark key's agent part): a shadow version's
+    /// own, a delivering agent's the longest of its stored versions (the next to serve may be any); null when none is stored.
     /// </summary>
-    internal static string CooldownKey(string agent, string findingKey) => findingKey.Length == 0 ? agent
-        : $"{agent}|{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(findingKey)))[..16]}";
-
-    /// <summary>Drops the agent's marks whose cooldown is over (they can no longer suppress anything) and keeps at most <see cref="MaxMarksPerAgent"/>.</summary>
-    internal static void ForgetExpiredMarks(CustomerState state, string agent, AgentManifest manifest, DateTimeOffset asOf)
+    private double? LongestCooldownDays(string agent)
     {
-        var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
-        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(manifest.CooldownDays));
-        var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent);
-        foreach (var key in expired.Concat(surplus).Select(m => m.Key).ToList())
-            state.LastBriefs.Remove(key);
-    }
-
-    /// <summary>
-    /// One brief per mark (agent, or agent and finding) per cooldown, unless the score rose by the agent's re-brief margin.
-    /// A mark of the whole agent (<paramref name="agent"/>: saved before findings were named, or by a version that names
-    /// none) covers every finding while it lasts, so an upgrade does not re-brief what was just briefed or vetoed.
-    /// </summary>
-    internal static bool InCooldown(CustomerState state, string agent, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
-    {
-        var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
-        bool Holds(string mark) => state.LastBriefs.TryGetValue(mark, out var last)
-            && asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
-        return Holds(key) || (key != agent && Holds(agent));
+        if (agent.EndsWith(ShadowSuffix, StringComparison.Ordinal))
+        {
+            var at = agent.IndexOf('@', StringComparison.Ordinal);
+            return at > 0 ? registry.TryFind(agent[..at], agent[(at + 1)..^ShadowSuffix.Length])?.Manifest.CooldownDays : null;
+        }
+        return registry.LongestCooldownDays(agent);
     }
 
     private async Task ScheduleRescoreAsync(CustomerState state, CancellationToken cancellationToken)
@@ -250,6 +231,7 @@ public sealed partial class CustomerActor(
         using var lease = registry.Enter();
         await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, RescoreTrigger(state, now), cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
+        ForgetExpiredMarks(state, LongestCooldownDays);
         State.Set(StateKey, state, CustomerStateJson.Default.CustomerState);
     }
 

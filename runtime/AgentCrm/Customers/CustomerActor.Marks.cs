@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+
+namespace AgentCrm.Customers;
+
+/// <summary>Cooldown marks: the key a brief leaves, whether a firing waits, and forgetting marks whose cooldown is over.</summary>
+public sealed partial class CustomerActor
+{
+    /// <summary>Most cooldown marks kept per agent and customer; past it the oldest go first (a mark outlives its cooldown only while unseen).</summary>
+    public const int MaxMarksPerAgent = 32;
+
+    /// <summary>
+    /// The mark a brief leaves: per agent when the assessment names no finding (renewal risk, rules, plugins), else per
+    /// agent and finding (the finding's hash: keys stay short whatever the agent puts in it), so only the same finding
+    /// waits out the cooldown; a vetoed brief's mark stays too (the reviewer said no to that finding).
+    /// </summary>
+    internal static string CooldownKey(string agent, string findingKey) => findingKey.Length == 0 ? agent
+        : $"{agent}|{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(findingKey)))[..16]}";
+
+    /// <summary>Drops the agent's marks whose cooldown is over (they can no longer suppress anything) and keeps at most <see cref="MaxMarksPerAgent"/>.</summary>
+    internal static void ForgetExpiredMarks(CustomerState state, string agent, AgentManifest manifest, DateTimeOffset asOf)
+    {
+        var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
+        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(manifest.CooldownDays));
+        var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent);
+        foreach (var key in expired.Concat(surplus).Select(m => m.Key).ToList())
+            state.LastBriefs.Remove(key);
+    }
+
+    private const string ShadowSuffix = "#shadow";
+
+    /// <summary>
+    /// Drops every cooldown mark whose cooldown is over, whichever agent left it, as a turn saves: the agent writing drops
+    /// its own above, but a shadow version's marks (<c>id@version#shadow</c>) and those of an agent that no longer runs were
+    /// kept, and saved with every turn, for good. Expiry is on the event-time clock the marks are read by
+    /// (<see cref="CustomerState.LastEventAt"/>: an event turn's asOf; a re-score's is the wall clock, never earlier), against
+    /// the longest cooldown that could still read the mark (<paramref name="longestCooldownDays"/> of the mark's agent part,
+    /// or the longest any manifest may declare when it knows none). Costs nothing without marks.
+    /// </summary>
+    internal static void ForgetExpiredMarks(CustomerState state, Func<string, double?> longestCooldownDays)
+    {
+        if (state.LastBriefs.Count == 0 || state.LastEventAt is not { } asOf)
+            return;
+        List<string>? expired = null;
+        Dictionary<string, TimeSpan>? cooldowns = null;
+        foreach (var (key, mark) in state.LastBriefs)
+        {
+            var age = asOf - mark.At;
+            if (age < TimeSpan.Zero)
+                continue;
+            var bar = key.IndexOf('|', StringComparison.Ordinal);
+            var agent = bar < 0 ? key : key[..bar];
+            cooldowns ??= new(StringComparer.Ordinal);
+            if (!cooldowns.TryGetValue(agent, out var cooldown))
+                cooldowns[agent] = cooldown = TimeSpan.FromDays(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays);
+            if (age >= cooldown)
+                (expired ??= []).Add(key);
+        }
+        foreach (var key in expired ?? [])
+            state.LastBriefs.Remove(key);
+    }
+
+    /// <summary>
+    /// One brief per mark (agent, or agent and finding) per cooldown, unless the score rose by the agent's re-brief margin.
+    /// A mark of the whole agent (<paramref name="agent"/>: saved before findings were named, or by a version that names
+    /// none) covers every finding while it lasts, so an upgrade does not re-brief what was just briefed or vetoed.
+    /// </summary>
+    internal static bool InCooldown(CustomerState state, string agent, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
+    {
+        var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
+        bool Holds(string mark) => state.LastBriefs.TryGetValue(mark, out var last)
+            && asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
+        return Holds(key) || (key != agent && Holds(agent));
+    }
+}
