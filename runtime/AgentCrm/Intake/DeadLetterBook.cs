@@ -33,6 +33,23 @@ internal sealed partial class DeadLetterBook(DeadLetterStore store, TimeProvider
     }
 
     /// <summary>
+    /// Records an inbox row that cannot be read as an event as a dead letter, so the dispatcher passes over it (the
+    /// watermark moves on) instead of stopping there: settled (true) once that is durable; false when the server stops first.
+    /// </summary>
+    public async Task<bool> RecordAsync(UnreadableEvent e, CancellationToken stoppingToken)
+    {
+        if (!await UntilDurableAsync(() => store.RecordAsync(e), ex => LogDeadLetterNotRecorded(e.EventId, e.Seq, ex.Message), stoppingToken))
+        {
+            LogDeadLetterLeft(e.EventId, e.Seq);
+            return false;
+        }
+        lock (_seqs)
+            _seqs.Add(e.Seq);
+        LogUnreadable(e.EventId, e.Seq, e.CustomerId, e.Error);
+        return true;
+    }
+
+    /// <summary>
     /// A dead letter delivered after all (redelivered above the watermark after a restart) is applied: numbered events are
     /// recognised exactly, so a delivery that succeeds means the event is in the customer's state. It leaves the list, durably
     /// before the event counts as settled; false when the server stops first (it is delivered again after the restart).
@@ -89,7 +106,10 @@ internal sealed partial class DeadLetterBook(DeadLetterStore store, TimeProvider
     [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} failed in its actor; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
     private partial void LogPoison(Exception ex, string crmEventId, long seq, string customerId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) kept failing in its actor, and its dead letter could not be recorded ({Reason}); retrying until it is, the dispatch watermark stays below it")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} cannot be read from the inbox: {Reason}; recorded in dead_letters and passed over (repair the row's body, then replay it with POST /v1/dead-letters/replay)")]
+    private partial void LogUnreadable(string crmEventId, long seq, string customerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) kept failing in its actor (or cannot be read), and its dead letter could not be recorded ({Reason}); retrying until it is, the dispatch watermark stays below it")]
     private partial void LogDeadLetterNotRecorded(string crmEventId, long seq, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping before the dead letter of event {CrmEventId} (seq {Seq}) was recorded; it stays above the watermark and is delivered again after the restart")]

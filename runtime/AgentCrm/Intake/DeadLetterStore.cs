@@ -50,9 +50,18 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
     }
 
     /// <summary>Records an event whose turn kept failing (again, when it was one already).</summary>
-    public Task RecordAsync(StoredEvent e, Exception error) => writer.WriteAsync(ctx => ctx.Execute(
+    public Task RecordAsync(StoredEvent e, Exception error) => RecordAsync(e.Seq, e.Event.Id, error.GetType().Name + ": " + error.Message);
+
+    /// <summary>Records an inbox row that cannot be read as an event: it was never delivered, and is not until it is repaired and replayed.</summary>
+    public Task RecordAsync(UnreadableEvent e) => RecordAsync(e.Seq, e.EventId, UnreadableError(e));
+
+    /// <summary>The error a dead letter of an unreadable row lists (and a replay of it while still unreadable answers).</summary>
+    internal static string UnreadableError(UnreadableEvent e) =>
+        $"UnreadableEvent: the stored body cannot be read as an event ({e.Error.TrimEnd('.')}); never delivered: repair the row's body in the events table, then replay it.";
+
+    private Task RecordAsync(long seq, string eventId, string error) => writer.WriteAsync(ctx => ctx.Execute(
         "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
-        ("$s", e.Seq), ("$id", e.Event.Id), ("$e", error.GetType().Name + ": " + error.Message), ("$at", time.GetUtcNow().ToString("O"))));
+        ("$s", seq), ("$id", eventId), ("$e", error), ("$at", time.GetUtcNow().ToString("O"))));
 
     /// <summary>Takes dead letters that were applied after all off the list.</summary>
     public Task ForgetAsync(IReadOnlyList<long> seqs) => writer.WriteAsync(ctx =>
@@ -99,7 +108,13 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
             foreach (var letter in letters)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var stored = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq);
+                var read = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq);
+                if (read.Unreadable is [var unreadable, ..])
+                {
+                    failed.Add(new ReplayFailure(letter.Seq, letter.EventId, UnreadableError(unreadable)));
+                    continue;
+                }
+                var stored = read.Events;
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bounded.CancelAfter(DeliveryTimeout);
                 try

@@ -73,8 +73,26 @@ public sealed partial class EventDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _watermark = _watermarks.Read();
-        _deadLetters.Load();
+        // Off the host's start-up: what runs before the first await runs inside StartAsync, where a read that throws kept
+        // the server from starting at all (the last line logged, a misleading Kestrel TaskCanceledException).
+        await Task.Yield();
+        // The inbox is read again until it can be (a busy or failing disk): the server does not stop over a read.
+        while (true)
+        {
+            try
+            {
+                _watermark = _watermarks.Read();
+                _deadLetters.Load();
+                ReadSucceeded();
+                break;
+            }
+            catch (Exception ex)
+            {
+                if (stoppingToken.IsCancellationRequested)
+                    return;
+                await ReadFailedAsync(ex, stoppingToken);
+            }
+        }
         var cursor = _watermark;
         var inFlight = new Queue<(long Seq, Task<bool> Settled)>();
         var persisted = _watermark;
@@ -85,6 +103,8 @@ public sealed partial class EventDispatcher : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 var window = new List<StoredEvent>(WindowSize);
+                List<UnreadableEvent> unreadable = [];
+                var readFailed = false;
                 while (window.Count < WindowSize && _live.TryPeek(out var next) && next.Seq <= cursor + 1)
                 {
                     _live.TryDequeue(out _);
@@ -94,24 +114,35 @@ public sealed partial class EventDispatcher : BackgroundService
                     window.Add(next);
                     cursor = next.Seq;
                 }
-                // A gap before the next in-memory event, or committed events that never made it to memory.
-                var upTo = _live.TryPeek(out var first) ? first.Seq - 1 : _store.LastCommittedSeq;
-                if (window.Count < WindowSize && upTo > cursor)
+                try
                 {
-                    var limit = WindowSize - window.Count;
-                    var read = _store.ReadAfter(cursor, limit, upTo);
-                    foreach (var e in read)
+                    // A gap before the next in-memory event, or committed events that never made it to memory.
+                    var upTo = _live.TryPeek(out var first) ? first.Seq - 1 : _store.LastCommittedSeq;
+                    if (window.Count < WindowSize && upTo > cursor)
                     {
-                        window.Add(e);
-                        cursor = e.Seq;
+                        var limit = WindowSize - window.Count;
+                        var read = _store.ReadAfter(cursor, limit, upTo);
+                        window.AddRange(read.Events);
+                        // A row that cannot be read as an event is settled as a dead letter, in its place in the inbox order.
+                        unreadable = read.Unreadable;
+                        if (read.Count > 0)
+                            cursor = read.LastSeq;
+                        // Sequences can have gaps (an ignored duplicate still uses one up); everything up to upTo is
+                        // committed, so a range the inbox does not fill is a gap, not a wait.
+                        if (read.Count < limit)
+                            cursor = upTo;
                     }
-                    // Sequences can have gaps (an ignored duplicate still uses one up); everything up to upTo is
-                    // committed, so a range the inbox does not fill is a gap, not a wait.
-                    if (read.Count < limit)
-                        cursor = upTo;
+                    ReadSucceeded();
                 }
-                await DispatchAsync(window, inFlight, stoppingToken);
-                var progressed = window.Count > 0;
+                catch (Exception ex)
+                {
+                    // Nothing read, the cursor where it was: the events taken from memory go out, the read is made again.
+                    readFailed = true;
+                    if (!stoppingToken.IsCancellationRequested)
+                        LogReadFailedOnce(ex);
+                }
+                await DispatchAsync(window, unreadable, inFlight, stoppingToken);
+                var progressed = window.Count > 0 || unreadable.Count > 0;
 
                 Advance(inFlight);
                 // A save that failed (a full disk) is made again, even if the watermark does not move meanwhile.
@@ -123,7 +154,9 @@ public sealed partial class EventDispatcher : BackgroundService
                     lastPersist = _time.GetTimestamp();
                     persisting = _watermarks.SaveAsync(persisted);
                 }
-                if (!progressed)
+                if (readFailed)
+                    await RetryReadDelayAsync(stoppingToken);
+                else if (!progressed)
                     await WaitForWorkAsync(inFlight.Count > 0 ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
@@ -144,9 +177,9 @@ public sealed partial class EventDispatcher : BackgroundService
     /// Adaptive batching: a customer's events in one window go to its actor as one message (one turn, one
     /// state save), in order; under light load a window holds one event and nothing waits for a batch.
     /// </summary>
-    private async Task DispatchAsync(List<StoredEvent> window, Queue<(long Seq, Task<bool> Settled)> inFlight, CancellationToken stoppingToken)
+    private async Task DispatchAsync(List<StoredEvent> window, List<UnreadableEvent> unreadable, Queue<(long Seq, Task<bool> Settled)> inFlight, CancellationToken stoppingToken)
     {
-        if (window.Count == 0)
+        if (window.Count == 0 && unreadable.Count == 0)
             return;
         var groups = new Dictionary<string, List<StoredEvent>>(StringComparer.Ordinal);
         var order = new List<List<StoredEvent>>();
@@ -159,7 +192,7 @@ public sealed partial class EventDispatcher : BackgroundService
             }
             group.Add(e);
         }
-        var settled = new Dictionary<long, Task<bool>>(window.Count);
+        var settled = new Dictionary<long, Task<bool>>(window.Count + unreadable.Count);
         foreach (var group in order)
         {
             await _gate.WaitAsync(stoppingToken);
@@ -167,9 +200,19 @@ public sealed partial class EventDispatcher : BackgroundService
             foreach (var e in group)
                 settled[e.Seq] = task;
         }
+        foreach (var u in unreadable)
+            settled[u.Seq] = _deadLetters.RecordAsync(u, stoppingToken);
         // The watermark advances in inbox order, whatever order the groups finish in.
-        foreach (var e in window)
-            inFlight.Enqueue((e.Seq, settled[e.Seq]));
+        if (unreadable.Count == 0)
+        {
+            foreach (var e in window)
+                inFlight.Enqueue((e.Seq, settled[e.Seq]));
+        }
+        else
+        {
+            foreach (var seq in settled.Keys.Order())
+                inFlight.Enqueue((seq, settled[seq]));
+        }
         Advance(inFlight);
     }
 
@@ -279,6 +322,39 @@ public sealed partial class EventDispatcher : BackgroundService
         }
     }
 
+    /// <summary>Failed inbox reads in a row (0 while reads succeed), and the wait before the next attempt.</summary>
+    private int _readFailures;
+    private TimeSpan _readRetry = FirstReadRetry;
+    private static readonly TimeSpan FirstReadRetry = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The first failure of an outage is logged, with its exception; the rest only counted until a read succeeds.</summary>
+    private void LogReadFailedOnce(Exception ex)
+    {
+        if (_readFailures++ == 0)
+            LogReadFailed(ex, FirstReadRetry.TotalSeconds, DurableRetryCap.TotalSeconds);
+    }
+
+    private async Task ReadFailedAsync(Exception ex, CancellationToken stoppingToken)
+    {
+        LogReadFailedOnce(ex);
+        await RetryReadDelayAsync(stoppingToken);
+    }
+
+    /// <summary>Waits before the next read after a failed one: 0.2 s, doubling up to <see cref="DurableRetryCap"/>; returns early when the host stops.</summary>
+    private async Task RetryReadDelayAsync(CancellationToken stoppingToken)
+    {
+        await Task.Delay(_readRetry, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _readRetry = _readRetry * 2 < DurableRetryCap ? _readRetry * 2 : DurableRetryCap;
+    }
+
+    private void ReadSucceeded()
+    {
+        if (_readFailures == 0)
+            return;
+        LogReadRecovered(_readFailures);
+        (_readFailures, _readRetry) = (0, FirstReadRetry);
+    }
+
     private void Advance(Queue<(long Seq, Task<bool> Settled)> inFlight)
     {
         while (inFlight.Count > 0 && inFlight.Peek().Settled.IsCompletedSuccessfully && inFlight.Peek().Settled.Result)
@@ -292,6 +368,12 @@ public sealed partial class EventDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor for want of storage; retrying ({Unlogged} more turns failed so since the last one logged; logged at most once per {Interval} s)")]
     private partial void LogStorageRetry(Exception ex, string crmEventId, long seq, int unlogged, double interval);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the inbox failed; dispatch waits and reads again ({First} s, doubling up to {Cap} s), logged once until a read succeeds")]
+    private partial void LogReadFailed(Exception ex, double first, double cap);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading the inbox works again after {Failures} failed attempt(s)")]
+    private partial void LogReadRecovered(int failures);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events for customer {CustomerId} failed; retrying them one by one")]
     private partial void LogGroupRetry(Exception ex, string customerId, int count);

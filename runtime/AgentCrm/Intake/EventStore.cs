@@ -13,6 +13,22 @@ public sealed record StoredEvent(long Seq, CrmEvent Event, DateTimeOffset Receiv
 
 public sealed record AppendResult(int Accepted, int Duplicates, long LastSeq);
 
+/// <summary>
+/// An inbox row whose stored body cannot be read as an event (damaged on disk, or changed by hand): its id and customer
+/// are the row's own columns, <see cref="Error"/> says what is wrong with the body.
+/// </summary>
+public sealed record UnreadableEvent(long Seq, string EventId, string CustomerId, string Error);
+
+/// <summary>
+/// What <see cref="EventStore.ReadAfter"/> read, in delivery order: the events, and the rows among them that cannot be read
+/// (one such row must not stop every event behind it). <see cref="LastSeq"/> is the last row read of either kind, 0 for none.
+/// </summary>
+public sealed record InboxRead(List<StoredEvent> Events, List<UnreadableEvent> Unreadable, long LastSeq)
+{
+    /// <summary>Rows read, of either kind.</summary>
+    public int Count => Events.Count + Unreadable.Count;
+}
+
 /// <summary>What <see cref="EventStore.AppendAsync"/> does with an event whose id is stored with other content.</summary>
 public enum IdReuse
 {
@@ -192,13 +208,17 @@ public sealed class EventStore
         }).WaitAsync(cancellationToken);
     }
 
-    /// <summary>Events after <paramref name="afterSeq"/> (up to <paramref name="upTo"/>) in delivery order.</summary>
-    public List<StoredEvent> ReadAfter(long afterSeq, int limit, long upTo = long.MaxValue)
+    /// <summary>
+    /// Rows after <paramref name="afterSeq"/> (up to <paramref name="upTo"/>, at most <paramref name="limit"/>) in delivery
+    /// order: each an event, or, when its stored body cannot be read as one, an <see cref="UnreadableEvent"/>. A failure of
+    /// the read itself (a busy or failing disk) throws.
+    /// </summary>
+    public InboxRead ReadAfter(long afterSeq, int limit, long upTo = long.MaxValue)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
-            SELECT e.seq, e.body, e.received_at, n.source, n.number FROM events e LEFT JOIN event_numbers_v2 n ON n.seq = e.seq
+            SELECT e.seq, e.body, e.received_at, n.source, n.number, e.id, e.customer_id FROM events e LEFT JOIN event_numbers_v2 n ON n.seq = e.seq
             WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$after", afterSeq);
@@ -206,10 +226,22 @@ public sealed class EventStore
         cmd.Parameters.AddWithValue("$limit", limit);
         using var reader = cmd.ExecuteReader();
         var list = new List<StoredEvent>(limit);
+        List<UnreadableEvent>? unreadable = null;
+        long last = 0;
         while (reader.Read())
-            list.Add(new StoredEvent(reader.GetInt64(0), ParseStored(reader.GetString(1)), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture),
-                reader.IsDBNull(3) ? null : new CustomerTimeline.Delivery(reader.GetString(3), reader.GetInt64(4))));
-        return list;
+        {
+            last = reader.GetInt64(0);
+            try
+            {
+                list.Add(new StoredEvent(last, ParseStored(reader.GetString(1)), DateTimeOffset.Parse(reader.GetString(2), System.Globalization.CultureInfo.InvariantCulture),
+                    reader.IsDBNull(3) ? null : new CustomerTimeline.Delivery(reader.GetString(3), reader.GetInt64(4))));
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or InvalidOperationException)
+            {
+                (unreadable ??= []).Add(new UnreadableEvent(last, reader.GetString(5), reader.GetString(6), ex.Message));
+            }
+        }
+        return new InboxRead(list, unreadable ?? [], last);
     }
 
     /// <summary>The stored bodies of the events among <paramref name="ids"/> that belong to <paramref name="customerId"/>, in inbox order.</summary>
@@ -280,21 +312,30 @@ public sealed class EventStore
         return changed.Count == 0 ? null : changed;
     }
 
+    /// <summary>
+    /// The event a stored body holds; a body that holds none (not JSON, or without a string id, customerId, type or
+    /// occurredAt) throws a <see cref="JsonException"/> or <see cref="FormatException"/> saying so.
+    /// </summary>
     internal static CrmEvent ParseStored(string json)
     {
         using var doc = JsonDocument.Parse(json);
         var e = doc.RootElement;
+        if (e.ValueKind != JsonValueKind.Object)
+            throw new FormatException("the stored body is not a JSON object.");
+        string Required(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()!
+            : throw new FormatException($"the stored body has no string '{name}'.");
         var attributes = e.TryGetProperty("attributes", out var a) && a.ValueKind == JsonValueKind.Object ? a.Clone() : EmptyAttributes;
         var source = e.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
         return new CrmEvent(
-            e.GetProperty("id").GetString()!,
-            e.GetProperty("customerId").GetString()!,
-            e.GetProperty("type").GetString()!,
+            Required("id"),
+            Required("customerId"),
+            Required("type"),
             // The intake's rule, not DateTimeOffset.Parse (which rounds an 8th and 9th digit the intake dropped); not its
             // stricter format check: a body an earlier build accepted reads back as it was accepted.
-            EventParser.TryParseInstant(e.GetProperty("occurredAt").GetString()!, out var occurredAt)
+            EventParser.TryParseInstant(Required("occurredAt"), out var occurredAt)
                 ? occurredAt
-                : throw new FormatException($"occurredAt '{e.GetProperty("occurredAt").GetString()}' is not a timestamp."),
+                : throw new FormatException($"the stored body's occurredAt '{Required("occurredAt")}' is not a timestamp."),
             source,
             attributes);
     }

@@ -48,7 +48,7 @@ public sealed class NanoTimestampTests
         Assert.True(EventParser.TryParseTimestamp(at, out var accepted));
 
         // What the dispatcher reads after a restart (events above the watermark) or past its in-memory queue, and a replay.
-        var read = Assert.Single(app.Services.GetRequiredService<EventStore>().ReadAfter(0, 10));
+        var read = Assert.Single(app.Services.GetRequiredService<EventStore>().ReadAfter(0, 10).Events);
         Assert.Equal(accepted, read.Event.OccurredAt);
         Assert.Equal(accepted.UtcTicks, read.Event.OccurredAt.UtcTicks);
     }
