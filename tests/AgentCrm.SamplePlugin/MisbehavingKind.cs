@@ -11,7 +11,7 @@ namespace AgentCrm.SamplePlugin;
 /// with a score of 0.1, <c>addfield</c> adds <c>contract.daysToEnd</c> to the snapshot it was given and fires,
 /// <c>foreign</c> cites another customer's event beside its own, <c>nullreason</c> answers a null reason, <c>emptyreason</c>
 /// a reason with neither field nor explanation. <c>thread</c> starts a foreground thread that never ends (once per
-/// process) and does not fire.
+/// process) and does not fire. <c>exit</c> ends the process with <c>Environment.Exit(43)</c> from its call.
 /// </summary>
 public sealed class MisbehavingKind : IAgentKind
 {
@@ -22,8 +22,8 @@ public sealed class MisbehavingKind : IAgentKind
     public IAgent Create(AgentManifest manifest)
     {
         var mode = manifest.Parameters.TryGetValue("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-        if (mode is not ("throw" or "hang" or "null" or "widen" or "lowfire" or "addfield" or "foreign" or "nullreason" or "emptyreason" or "thread"))
-            throw new ManifestException("parameters.mode", "mode must be throw, hang, null, widen, lowfire, addfield, foreign, nullreason, emptyreason or thread.");
+        if (mode is not ("throw" or "hang" or "null" or "widen" or "lowfire" or "addfield" or "foreign" or "nullreason" or "emptyreason" or "thread" or "exit"))
+            throw new ManifestException("parameters.mode", "mode must be throw, hang, null, widen, lowfire, addfield, foreign, nullreason, emptyreason, thread or exit.");
         if (mode == "null")
             return null!;
         if (mode == "widen")
@@ -41,6 +41,8 @@ internal sealed class MisbehavingAgent(AgentManifest manifest, string mode, int 
 
     public Assessment Assess(CustomerSnapshot snapshot)
     {
+        if (mode == "exit")
+            Environment.Exit(43);
         if (mode == "throw")
             throw new SamplePluginException($"sample failure for {snapshot.CustomerId}");
         if (mode == "widen")

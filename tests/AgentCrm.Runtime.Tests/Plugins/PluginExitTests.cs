@@ -11,6 +11,37 @@ public sealed class PluginExitTests
     private static readonly string PluginPath = Path.Combine(AppContext.BaseDirectory, "plugins", "AgentCrm.SamplePlugin.dll");
 
     [Fact]
+    public async Task Serve_APluginCallingEnvironmentExit_LogsItsVersionCustomerAndHowToUnregisterIt()
+    {
+        var data = TempDirectory.Create();
+        using var server = await ServerProcess.StartAsync(data);
+        using var client = server.CreateClient();
+        using (var form = new MultipartFormDataContent())
+        {
+            var dll = new ByteArrayContent(File.ReadAllBytes(PluginPath));
+            dll.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(dll, "assembly", "AgentCrm.SamplePlugin.dll");
+            form.Add(new StringContent("""
+                {"id":"exiter","version":"1.0.0","kind":"plugin","scenario":"test","subscribes":["support_ticket"],
+                 "reads":["tickets.open"],"purpose":"customer-success","threshold":0.5,"parameters":{"kind":"misbehaving","mode":"exit"}}
+                """, Encoding.UTF8, "application/json"), "manifest", "manifest.json");
+            using var uploaded = await client.PostAsync("/v1/agents/plugins", form);
+            Assert.True(uploaded.StatusCode == HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/agents/exiter/versions/1.0.0/shadow", null)).StatusCode);
+        using (var posted = await client.PostAsync("/v1/events", new StringContent(
+            new System.Text.Json.Nodes.JsonArray(Ev.Make("exit-victim", "support_ticket", DateTimeOffset.UtcNow, new { ticketId = "T1", status = "open" })).ToJsonString(), Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+
+        Assert.Equal(43, await server.ExitCodeAsync(TimeSpan.FromSeconds(60)));
+
+        // Before, the last line was "Plugin assembly sha256:… loaded": nothing named the agent the way out needs.
+        var log = string.Concat(Directory.GetFiles(data, "server-*.log").Select(File.ReadAllText));
+        Assert.Contains("The process is exiting while plugin exiter@1.0.0 runs for customer exit-victim", log, StringComparison.Ordinal);
+        Assert.Contains($"agentcrm agents unregister exiter --data {data}", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_SigtermWithAPluginsForegroundThreadRunning_ExitsWithItsCode()
     {
         var data = TempDirectory.Create();

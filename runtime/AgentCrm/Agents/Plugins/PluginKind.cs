@@ -13,7 +13,7 @@ namespace AgentCrm.Agents.Plugins;
 /// by the versions that use it and unloaded once none of them is live or waiting for promotion
 /// (<see cref="Retain"/>, called by the registry after every change).
 /// </summary>
-public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions> options, ILogger<PluginKind> logger) : IAgentKind, IRetainingKind
+public sealed partial class PluginKind : IAgentKind, IRetainingKind
 {
     public const string KindName = "plugin";
     private readonly Lock _lock = new();
@@ -21,6 +21,18 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
 
     // Calls still running past their limit, per version (id@version), across every instance of it.
     private readonly ConcurrentDictionary<string, PluginVersionCalls> _hung = new(StringComparer.Ordinal);
+    private readonly PluginStore _store;
+    private readonly IOptions<PluginOptions> _options;
+    private readonly ILogger<PluginKind> _logger;
+
+    public PluginKind(PluginStore store, IOptions<PluginOptions> options, ILogger<PluginKind> logger)
+    {
+        _store = store;
+        _options = options;
+        _logger = logger;
+        // The log this server's plugins are named in if the process ends inside one of their calls.
+        PluginExitLog.Attach(logger, store.DataDirectory);
+    }
 
     public string Name => KindName;
 
@@ -41,7 +53,7 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
     public IAgent Create(AgentManifest manifest)
     {
         var hash = AssemblyHash(manifest);
-        var context = Context(hash, () => store.Load(hash) ?? throw new ManifestException("parameters.assembly", $"No plugin assembly {hash} is stored; upload it with POST /v1/agents/plugins."));
+        var context = Context(hash, () => _store.Load(hash) ?? throw new ManifestException("parameters.assembly", $"No plugin assembly {hash} is stored; upload it with POST /v1/agents/plugins."));
         return Instantiate(context, manifest);
     }
 
@@ -153,22 +165,22 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
             throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
         var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
         // Names are plugin code too: read under the same limit as the constructors.
-        var candidates = Bounded(() => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
+        var candidates = Bounded(manifest, () => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
         var (kind, name) = wanted is null
             ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
             : candidates.FirstOrDefault(c => c.Name == wanted) is { Kind: not null } found ? found : throw new ManifestException("parameters.kind", $"The assembly has no kind '{wanted}'; it has {string.Join(", ", candidates.Select(c => c.Name))}.");
-        var agent = Bounded(() => kind.Create(manifest), $"{name}.Create")
+        var agent = Bounded(manifest, () => kind.Create(manifest), $"{name}.Create")
             ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
         // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
-        return new TimeLimitedAgent(agent, manifest, options.Value.CallTimeout, options.Value.MaxHungCalls,
+        return new TimeLimitedAgent(agent, manifest, _options.Value.CallTimeout, _options.Value.MaxHungCalls,
             _hung.GetOrAdd($"{manifest.Id}@{manifest.Version}", _ => new()));
     }
 
     /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>
-    private T Bounded<T>(Func<T> work, string what)
+    private T Bounded<T>(AgentManifest manifest, Func<T> work, string what)
     {
-        var timeout = options.Value.CallTimeout;
-        var call = PluginThreads.Start(work);
+        var timeout = _options.Value.CallTimeout;
+        var call = PluginThreads.Start(work, manifest, customer: null);
         // As for Assess: timed from the start of the call, not from the wait for a thread other plugins' slow calls hold.
         if (!call.WaitStarted(timeout))
             throw new ManifestException("assembly", $"The plugin was not run while {what}: no plugin thread was free within {timeout.TotalMilliseconds:0} ms.");
@@ -178,14 +190,15 @@ public sealed partial class PluginKind(PluginStore store, IOptions<PluginOptions
             if (task.Wait(timeout))
                 return task.Result;
         }
-        catch (AggregateException ex) when (ex.InnerException is ManifestException manifest)
+        catch (AggregateException ex) when (ex.InnerException is ManifestException refused)
         {
-            throw new ManifestException(manifest.Errors);
+            throw new ManifestException(refused.Errors);
         }
         catch (AggregateException ex) when (ex.InnerException is { } e)
         {
             throw new ManifestException("assembly", $"The plugin failed while {what}: {e.GetType().Name}: {e.Message}");
         }
+        call.MarkPastLimit();
         throw new ManifestException("assembly", $"The plugin did not finish {what} within {timeout.TotalMilliseconds:0} ms.");
     }
 

@@ -15,6 +15,9 @@ public sealed class PluginStore(SqliteDatabase database, SqliteWriter writer, Ti
         ) WITHOUT ROWID;
         """);
 
+    /// <summary>The data directory (what <c>agentcrm agents unregister ID --data DIR</c> is given).</summary>
+    public string DataDirectory => Path.GetDirectoryName(database.FilePath) ?? ".";
+
     /// <summary>Stores the bytes (idempotent: the hash is the key); returns once committed.</summary>
     public Task SaveAsync(string hash, byte[] bytes, string fileName, CancellationToken cancellationToken = default) =>
         writer.WriteAsync(ctx => ctx.Execute(

@@ -59,7 +59,7 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
                     if (Interlocked.Exchange(ref state.Value, CallState.Done) == CallState.Hung)
                         Interlocked.Decrement(ref _calls.Hung);
                 }
-            });
+            }, Manifest, snapshot.CustomerId);
         }
         catch
         {
@@ -90,6 +90,8 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
                     Interlocked.Decrement(ref _calls.Hung);
                     finished = call.Wait(Timeout.Infinite);
                 }
+                else
+                    queued.MarkPastLimit();
             }
         }
         catch (AggregateException ex) when (ex.InnerException is { } e)
