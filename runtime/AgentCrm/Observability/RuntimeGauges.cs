@@ -64,6 +64,7 @@ internal sealed class RuntimeGauges(IMeterFactory meters, IServiceProvider servi
             meter.CreateObservableGauge("agentcrm.actors.active", () => host.ActiveActivations, description: "Actor activations held in memory by the embedded host.");
             meter.CreateObservableCounter("agentcrm.actors.turns", () => host.TurnsRun, description: "Actor turns run by the embedded host.");
         }
+        Agents.Plugins.PluginGauges.Add(meter, services.GetRequiredService<Agents.Plugins.PluginKind>());
         meter.CreateObservableGauge("agentcrm.jobs.running", () => RunningJobs(database), description: "Sandbox jobs (evaluations, fits) running, by kind.");
         _written = meter.CreateCounter<long>("agentcrm.briefs.written", description: "Briefs stored, by agent version and the status they were stored with.");
         _reviewed = meter.CreateCounter<long>("agentcrm.briefs.reviewed", description: "Reviewer verdicts that changed a brief, by agent version and verdict.");

@@ -352,4 +352,66 @@ public sealed class PluginTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/ticket-surge")).StatusCode);
         Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
     }
+
+    /// <summary>Scrapes /metrics until <paramref name="done"/> holds, collecting garbage between scrapes when asked.</summary>
+    private static async Task<AgentCrm.Runtime.Tests.Observability.Prometheus> ScrapeUntilAsync(AgentCrmApp app, Func<AgentCrm.Runtime.Tests.Observability.Prometheus, bool> done, string expected, bool collect = false)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string text;
+        do
+        {
+            if (collect)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+            text = await app.Client.GetStringAsync("/metrics");
+            var metrics = AgentCrm.Runtime.Tests.Observability.Prometheus.Parse(text);
+            if (done(metrics))
+                return metrics;
+            await Task.Delay(100);
+        }
+        while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"Expected {expected} within 30 s; the last scrape was:\n{text}");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static object Hold(AgentCrmApp app, string hash) => Watch(app, hash).Target!;
+
+    [Fact]
+    public async Task Scrape_CountsLoadContexts_Loaded_ThenUnloading_UntilCollected()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/ticket-surge/versions/1.0.0/shadow", null)).StatusCode);
+        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(PluginPath)));
+        await ScrapeUntilAsync(app, m => m.Sum("agentcrm_plugin_load_contexts", ("state", "loaded")) == 1, "one load context loaded");
+
+        // Something still refers into it (here the test; in production a plugin's timer or thread, or a hung call): unloaded, not collected.
+        object? held = Hold(app, hash);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/ticket-surge")).StatusCode);
+        await ScrapeUntilAsync(app, m => m.Sum("agentcrm_plugin_load_contexts", ("state", "loaded")) == 0
+            && m.Sum("agentcrm_plugin_load_contexts", ("state", "unloading")) == 1, "the load context unloading", collect: true);
+        GC.KeepAlive(held);
+        held = null;
+
+        // Let go: collected at a full GC, and no longer counted.
+        await ScrapeUntilAsync(app, m => m.Has("agentcrm_plugin_load_contexts", ("state", "unloading"))
+            && m.Sum("agentcrm_plugin_load_contexts", ("state", "unloading")) == 0, "no load context unloading", collect: true);
+    }
+
+    [Fact]
+    public async Task Scrape_NamesAVersionsHungCalls()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Plugins:CallTimeout"] = "00:00:00.100" });
+        var (status, body) = await UploadAsync(app, Misbehaving("hung-scraped", "hang").Replace("\"hangMs\":1500", "\"hangMs\":20000", StringComparison.Ordinal), manifestName: "manifest.json");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var registry = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>();
+        var snapshot = new AgentCrm.Agents.CustomerSnapshot("c-1", DateTimeOffset.UtcNow, new Dictionary<string, AgentCrm.Agents.SnapshotField>());
+
+        Assert.Throws<TimeoutException>(() => registry.CreateAgent(registry.Find("hung-scraped", "1.0.0")).Assess(snapshot));
+
+        await ScrapeUntilAsync(app, m => m.Sum("agentcrm_plugin_calls_hung", ("agent", "hung-scraped"), ("version", "1.0.0")) == 1, "one hung call of hung-scraped@1.0.0");
+    }
 }

@@ -19,8 +19,11 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     private readonly Lock _lock = new();
     private readonly Dictionary<string, PluginLoadContext> _contexts = new(StringComparer.Ordinal);
 
-    // Calls still running past their limit, per version (id@version), across every instance of it.
-    private readonly ConcurrentDictionary<string, PluginVersionCalls> _hung = new(StringComparer.Ordinal);
+    // Contexts unloaded and not yet collected, watched without keeping them (the load-contexts gauge counts them).
+    private readonly List<WeakReference> _unloading = [];
+
+    // Calls still running past their limit, per version (id, version), across every instance of it.
+    private readonly ConcurrentDictionary<(string Id, string Version), PluginVersionCalls> _hung = new();
     private readonly PluginStore _store;
     private readonly IOptions<PluginOptions> _options;
     private readonly ILogger<PluginKind> _logger;
@@ -89,6 +92,20 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         }
     }
 
+    /// <summary>Load contexts loaded now, and unloaded ones not yet collected (something still refers into them, or no full GC has run since).</summary>
+    public (int Loaded, int Unloading) LoadContexts()
+    {
+        lock (_lock)
+        {
+            _unloading.RemoveAll(w => !w.IsAlive);
+            return (_contexts.Count, _unloading.Count);
+        }
+    }
+
+    /// <summary>Calls past their limit still running, per version that has had one.</summary>
+    public IEnumerable<(string Id, string Version, int Hung)> HungCalls() =>
+        _hung.Select(v => (v.Key.Id, v.Key.Version, Volatile.Read(ref v.Value.Hung)));
+
     /// <summary>Unloads every context no version in <paramref name="inUse"/> refers to.</summary>
     public void Retain(IEnumerable<AgentManifest> inUse)
     {
@@ -103,9 +120,16 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         foreach (var c in unload)
         {
             // Unloading completes when nothing references the context any more (calls in flight finish first).
-            c.Unload();
+            Unload(c);
             LogUnloaded(c.Hash);
         }
+    }
+
+    private void Unload(PluginLoadContext context)
+    {
+        context.Unload();
+        lock (_lock)
+            _unloading.Add(new WeakReference(context));
     }
 
     /// <summary>A weak reference to the load context of <paramref name="hash"/>, to watch it being collected.</summary>
@@ -139,7 +163,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
             }
             catch (BadImageFormatException ex)
             {
-                context.Unload();
+                Unload(context);
                 throw new ManifestException("assembly", $"Not a .NET assembly: {ex.Message}");
             }
             _contexts[hash] = context;
@@ -173,7 +197,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
             ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
         // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
         return new TimeLimitedAgent(agent, manifest, _options.Value.CallTimeout, _options.Value.MaxHungCalls,
-            _hung.GetOrAdd($"{manifest.Id}@{manifest.Version}", _ => new()));
+            _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new()));
     }
 
     /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>
