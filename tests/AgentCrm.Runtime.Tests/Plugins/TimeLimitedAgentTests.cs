@@ -140,4 +140,52 @@ public sealed class TimeLimitedAgentTests
         Assert.Equal(TimeLimitedAgent.MaxEventIds, a.Reasons[0].EventIds.Count);
         Assert.Equal(TimeLimitedAgent.MaxText, a.Headline.Length);
     }
+
+    /// <summary>A plugin whose calls block until the gate opens, counting those that started.</summary>
+    private sealed class Blocking(ManualResetEventSlim gate) : IAgent
+    {
+        private int _started;
+
+        public int Started => Volatile.Read(ref _started);
+
+        public AgentManifest Manifest { get; } = new RenewalRiskKind().BuiltIn!;
+
+        public Assessment Assess(CustomerSnapshot snapshot)
+        {
+            Interlocked.Increment(ref _started);
+            gate.Wait(TimeSpan.FromSeconds(60));
+            return new Assessment(0, false, []);
+        }
+    }
+
+    [Fact]
+    public async Task CallersComingTogether_ToAVersionThatHangs_TieUpAtMostMaxHungThreads()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        var inner = new Blocking(gate);
+        var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(1), 2);
+
+        // Six callers at once, as a sandbox job's workers and live turns call one version: none of its calls has run past
+        // its limit yet when the others come. Before, each saw no hung call and started one: six threads held (qa30d saw a
+        // spinning plugin burn six cores' worth for Plugins:MaxHungCalls=4, for good).
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>()));
+                return "answered";
+            }
+            catch (Exception ex)
+            {
+                return ex.GetType().Name;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)));
+        var started = inner.Started;
+        var hung = agent.HungCalls;
+        gate.Set();
+
+        Assert.InRange(started, 1, 2);
+        Assert.Equal(started, hung);
+        Assert.DoesNotContain("answered", outcomes);
+    }
 }

@@ -197,7 +197,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
             ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
         // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
         return new TimeLimitedAgent(agent, manifest, _options.Value.CallTimeout, _options.Value.MaxHungCalls,
-            _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new()));
+            _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls)));
     }
 
     /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>

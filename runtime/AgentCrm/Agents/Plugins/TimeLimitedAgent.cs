@@ -13,16 +13,16 @@ public sealed class PluginFailedException(string message, Exception? inner = nul
 /// Runs a plugin's <c>Assess</c> on a plugin thread with a time limit, counted from when a thread starts the call (the wait
 /// for a free thread is bounded by the same limit, and a call that got none is never run). A call past the limit is reported as a
 /// <see cref="TimeoutException"/> (the pipeline counts it as an error); the call itself cannot be
-/// aborted and finishes in the background. Once <c>maxHung</c> calls are still running, further calls
-/// fail at once instead of tying up more threads; and at most <see cref="PluginVersionCalls.MaxInFlight"/> calls of a version
-/// run or wait for a thread at once, so a slow version (within its limit) cannot hold every plugin thread and fail the
-/// others' calls. The counts are the version's (<paramref name="calls"/>, shared by every instance of it: each sandbox job
-/// makes its own), not the instance's.
+/// aborted and finishes in the background, or never. At most <c>maxHung</c> calls of a version run or wait for a thread at
+/// once (<see cref="PluginVersionCalls.Slots"/>): any running call may be one that never returns, so that is the most threads
+/// a version can ever tie up; once <c>maxHung</c> calls are still running past their limit, further calls fail at once
+/// instead of waiting for a place none will give back. The counts are the version's (<paramref name="calls"/>, shared by every
+/// instance of it: each sandbox job makes its own), not the instance's.
 /// Results are copied so nothing of the plugin's own types outlives the call (the load context must be collectible after unregister).
 /// </summary>
 internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, TimeSpan timeout, int maxHung, PluginVersionCalls? calls = null) : IAgent
 {
-    private readonly PluginVersionCalls _calls = calls ?? new PluginVersionCalls();
+    private readonly PluginVersionCalls _calls = calls ?? new PluginVersionCalls(maxHung);
 
     /// <summary>The registered manifest (what the consent gate and the briefs go by), whatever the plugin's agent reports.</summary>
     public AgentManifest Manifest { get; } = manifest;
@@ -34,10 +34,11 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         if (Volatile.Read(ref _calls.Hung) >= maxHung)
             throw new PluginFailedException($"{Manifest.Id}@{Manifest.Version}: {maxHung} earlier calls are still running past the {timeout.TotalMilliseconds:0} ms limit; not called.");
         // A slot of the version's share of the plugin threads, waited for within the limit (a fast version's slots free in
-        // microseconds; a slow one's callers wait here, not on threads the other versions need).
+        // microseconds; a slow one's callers wait here, not on threads the other versions need). Checking the hung count alone
+        // let every caller that came while no call had yet run past its limit start one: 6 threads spun for a limit of 4 (qa30d).
         var waitedFrom = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!_calls.Slots.Wait(timeout))
-            throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: {PluginVersionCalls.MaxInFlight} calls of this version were running or waiting for a plugin thread for {timeout.TotalMilliseconds:0} ms.");
+            throw new TimeoutException($"{Manifest.Id}@{Manifest.Version} was not called: {_calls.Places} calls of this version were running or waiting for a plugin thread for {timeout.TotalMilliseconds:0} ms.");
         var slots = _calls.Slots;
         var state = new CallState();
         PluginCall<Assessment> queued;
@@ -165,14 +166,21 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
 }
 
 /// <summary>One plugin version's calls, shared by every instance of it: those past the limit still running, and its slots.</summary>
-internal sealed class PluginVersionCalls
+internal sealed class PluginVersionCalls(int maxHung)
 {
     /// <summary>The most calls of one version running or waiting for a plugin thread at once: a quarter of the threads.</summary>
     public const int MaxInFlight = PluginThreads.MaxThreads / 4;
 
     public int Hung;
 
-    public SemaphoreSlim Slots { get; } = new(MaxInFlight, MaxInFlight);
+    /// <summary>How many calls of the version may run or wait for a thread at once: its hung-call limit, within a quarter of the threads.</summary>
+    public int Places { get; } = Math.Clamp(maxHung, 1, MaxInFlight);
+
+    /// <summary>
+    /// A place per call, given back on the plugin thread when the call ends, so a hung call keeps its place: the version never
+    /// ties up more than <see cref="Places"/> threads, however many callers come before any call has run past its limit.
+    /// </summary>
+    public SemaphoreSlim Slots { get; } = new(Math.Clamp(maxHung, 1, MaxInFlight), Math.Clamp(maxHung, 1, MaxInFlight));
 }
 
 /// <summary>Where one call is: running, done, or left running past its limit (hung); moved once each way, by compare-and-swap.</summary>
