@@ -19,6 +19,9 @@ public sealed class DaprOptions
     public static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromMilliseconds(200);
     public const int DefaultMaxRetries = 4;
 
+    /// <summary>daprd's default request-body limit (4 MiB; its flag <c>--max-body-size</c>).</summary>
+    public const long DefaultMaxBodyBytes = 4 * 1024 * 1024;
+
     /// <summary>daprd's HTTP API, e.g. http://127.0.0.1:3500 (default: DAPR_HTTP_ENDPOINT, else http://127.0.0.1:$DAPR_HTTP_PORT, else port 3500).</summary>
     public string? HttpEndpoint { get; set; }
 
@@ -43,6 +46,12 @@ public sealed class DaprOptions
     public int MaxRetries { get; set; } = DefaultMaxRetries;
 
     public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
+
+    /// <summary>
+    /// The largest request body daprd takes (its <c>--max-body-size</c>, 4 MiB unless raised). Intake refuses an event whose
+    /// CloudEvent would be larger: daprd would refuse to publish it. Set it to the value daprd runs with.
+    /// </summary>
+    public long MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
 
     internal Uri Endpoint => new(HttpEndpoint!.EndsWith('/') ? HttpEndpoint : HttpEndpoint + "/");
 }
@@ -84,6 +93,8 @@ public sealed class DaprOptionsValidator : IValidateOptions<DaprOptions>
             failures.Add($"Dapr:MaxRetries must be between 0 and 20 (got {options.MaxRetries}, default {DaprOptions.DefaultMaxRetries}).");
         if (options.RetryBaseDelay <= TimeSpan.Zero)
             failures.Add($"Dapr:RetryBaseDelay must be positive (got {options.RetryBaseDelay}, default {DaprOptions.DefaultRetryBaseDelay}).");
+        if (options.MaxBodyBytes is < 64 * 1024 or > 1L << 30)
+            failures.Add($"Dapr:MaxBodyBytes must be between 65536 and 1073741824, the request-body limit daprd runs with (--max-body-size; got {options.MaxBodyBytes}, default {DaprOptions.DefaultMaxBodyBytes}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentCrm.Agents.Customers;
 using AgentCrm.Dapr;
 using Microsoft.Extensions.Options;
 
@@ -11,8 +12,11 @@ namespace AgentCrm.Intake;
 /// that partition keep a customer's events together). A publish that keeps failing is retried with
 /// backoff until it succeeds or the app stops; the inbox watermark holds until then, so nothing
 /// accepted is lost (a restart publishes again from the watermark; the actor's event-id check drops repeats).
+/// A publish daprd refuses for good — a 4xx other than 408 and 429, e.g. 413 for a body over its <c>--max-body-size</c> —
+/// is not retried: it throws <see cref="UndeliverableEventException"/> carrying daprd's answer, and the event becomes a dead
+/// letter. Intake refuses up front an event whose CloudEvent would exceed <see cref="DaprOptions.MaxBodyBytes"/> (<see cref="Refusal"/>).
 /// </summary>
-public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptions<DaprOptions> options, TimeProvider time, ILogger<DaprEventPublisher> logger) : IEventDelivery
+public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventStore inbox, IOptions<DaprOptions> options, TimeProvider time, ILogger<DaprEventPublisher> logger) : IEventDelivery
 {
     public const string CloudEventType = "com.agentcrm.crm-event";
     public const string CloudEventSource = "agentcrm/intake";
@@ -33,6 +37,10 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptio
                     await sidecar.PublishCloudEventAsync(o.PubSubName, o.Topic, body, metadata, stopping);
                     break;
                 }
+                catch (DaprApiException ex) when (RefusedForGood(ex))
+                {
+                    throw new UndeliverableEventException($"daprd refused to publish it to {o.PubSubName}/{o.Topic}, so it was not retried: {ex.Message}", ex);
+                }
                 catch (DaprApiException ex) when (!stopping.IsCancellationRequested)
                 {
                     LogPublishFailed(e.Event.Id, ex.Message, backoff);
@@ -42,6 +50,24 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, IOptio
             }
         }
     }
+
+    /// <summary>
+    /// An event whose CloudEvent would be larger than daprd takes (<see cref="DaprOptions.MaxBodyBytes"/>): measured as it
+    /// would be published, numbered with the longest number there is, so one accepted here always fits.
+    /// </summary>
+    public string? Refusal(CrmEvent e)
+    {
+        var limit = options.Value.MaxBodyBytes;
+        var largest = new StoredEvent(long.MaxValue, e, time.GetUtcNow(), new CustomerTimeline.Delivery(inbox.SourceId, long.MaxValue));
+        var size = JsonSerializer.SerializeToUtf8Bytes(ToCloudEvent(largest)).LongLength;
+        return size <= limit ? null
+            : $"Event '{e.Id}' would be {size} bytes as the CloudEvent published to Dapr pub/sub, more than daprd takes ({limit} bytes, setting Dapr:MaxBodyBytes; "
+                + "daprd's own limit is its --max-body-size, 4Mi by default). Make its attributes smaller, or raise both limits.";
+    }
+
+    /// <summary>A 4xx other than 408 and 429: daprd will answer the same again (too large, not allowed, no such pub/sub).</summary>
+    internal static bool RefusedForGood(DaprApiException ex) =>
+        ex.StatusCode is { } status && (int)status is >= 400 and < 500 && status is not (System.Net.HttpStatusCode.RequestTimeout or System.Net.HttpStatusCode.TooManyRequests);
 
     /// <summary>
     /// CloudEvents 1.0 envelope; <c>data</c> is the event as intake accepted it, plus <c>delivery</c> — the source id of the run

@@ -247,9 +247,10 @@ public sealed partial class EventDispatcher : BackgroundService
         catch (Exception ex) when (events.Count > 1)
         {
             // One bad event must not sink its neighbours: retry them one by one, so only the culprit is dead-lettered.
-            if (!SqliteWriter.IsStorageFailure(ex))
+            // One refused for good is not logged here: the one-by-one retry finds it, and its dead letter is logged.
+            if (!SqliteWriter.IsStorageFailure(ex) && ex is not UndeliverableEventException)
                 LogGroupRetry(ex, events[0].Event.CustomerId, events.Count);
-            else if (_storageLog.ShouldLog("retry", out var unlogged))
+            else if (SqliteWriter.IsStorageFailure(ex) && _storageLog.ShouldLog("retry", out var unlogged))
                 LogStorageRetry(ex, events[0].Event.Id, events[0].Seq, unlogged, StorageLogInterval.TotalSeconds);
             _gate.Release();
             try
@@ -277,6 +278,9 @@ public sealed partial class EventDispatcher : BackgroundService
             for (var attempt = 0; ; attempt++)
             {
                 TimeSpan delay;
+                // Refused for good by where events go (a publish daprd refuses as too large): retrying cannot help.
+                if (last is UndeliverableEventException)
+                    break;
                 if (attempt < RetryDelays.Length)
                 {
                     delay = RetryDelays[attempt];

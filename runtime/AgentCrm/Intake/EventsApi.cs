@@ -23,7 +23,7 @@ public static class EventsApi
     }
 
     public static async Task<Results<Accepted<AcceptedEvents>, ProblemHttpResult>> PostEvents(
-        HttpRequest request, EventStore store, IOptions<IntakeOptions> options, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, EventStore store, IEventDelivery delivery, IOptions<IntakeOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var body = await RequestBody.ReadAsync(request, o.MaxBodyBytes, cancellationToken);
@@ -38,6 +38,15 @@ public static class EventsApi
                 ? Problems.Validation(parsed.Errors, StatusCodes.Status413PayloadTooLarge, "Too many events in one request.")
                 : Problems.Validation(parsed.Errors, StatusCodes.Status400BadRequest, $"{parsed.Errors.Count} problem(s) in the request; nothing was stored.");
         }
+        // Events where they go could never take (under Dapr, one larger than daprd's body limit): refused before anything is
+        // stored, named by their attributes, the one field without a length limit.
+        var refused = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var e in parsed.Events)
+            if (delivery.Refusal(e.Event) is { } refusal)
+                refused[e.Path + ".attributes"] = [refusal];
+        if (refused.Count > 0)
+            return Problems.Validation(refused, StatusCodes.Status413PayloadTooLarge,
+                (refused.Count == 1 ? refused.Values.Single()[0] : $"{refused.Count} events are too large to deliver.") + " Nothing was stored.");
         try
         {
             var result = await store.AppendAsync(parsed.Events, cancellationToken: cancellationToken);

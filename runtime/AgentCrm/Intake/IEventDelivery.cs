@@ -1,4 +1,5 @@
 using AgentCrm.Actors;
+using AgentCrm.Agents.Customers;
 using AgentCrm.Customers;
 
 namespace AgentCrm.Intake;
@@ -11,6 +12,9 @@ public interface IEventDelivery
     /// <param name="stopping">The app is stopping.</param>
     /// <param name="replay">Delivered again after a failed turn: later events of the customer may have been applied since.</param>
     Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false);
+
+    /// <summary>Why this delivery could never take <paramref name="e"/> (intake then refuses it before storing anything); null when it can.</summary>
+    string? Refusal(CrmEvent e) => null;
 }
 
 /// <summary>Embedded host: one call to the customer's actor per group (one turn, one state save).</summary>

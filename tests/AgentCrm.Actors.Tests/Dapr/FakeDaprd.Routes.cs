@@ -30,6 +30,12 @@ public sealed partial class FakeDaprd
     /// <summary>The next <paramref name="count"/> state transactions answer 500 <c>ERR_ACTOR_STATE_TRANSACTION_SAVE</c>, as a daprd whose state store fails.</summary>
     public void FailStateTransactions(int count) => Volatile.Write(ref _failStateTransactions, count);
 
+    /// <summary>
+    /// daprd's request-body limit (its <c>--max-body-size</c>, 4 MiB by default, sheet §1): a larger body is answered 413
+    /// (the exact errorCode is not in the sheet).
+    /// </summary>
+    public long MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+
     private readonly ConcurrentQueue<string> _rawTargets = new();
 
     /// <summary>The request targets of the app's calls to the API as sent, escapes undecoded (<see cref="Received"/> has the paths as the server decodes them).</summary>
@@ -55,6 +61,8 @@ public sealed partial class FakeDaprd
             _rawTargets.Enqueue(context.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "");
             if (ApiToken is not null && token != ApiToken)
                 return Error(401, "ERR_UNAUTHORIZED", "authorization failed");
+            if (Encoding.UTF8.GetByteCount(body) > MaxBodyBytes)
+                return Error(413, "ERR_BODY_TOO_LARGE", "http: request body too large");
             return await next(context);
         });
         api.MapMethods("/actors/{type}/{id}/method/{method}", ["GET", "POST", "PUT", "DELETE"], InvokeAsync);

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using AgentCrm.Actors;
+using AgentCrm.Actors.Tests.Dapr;
+using AgentCrm.Dapr;
+using AgentCrm.Intake;
+using AgentCrm.Runtime.Tests.Intake;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentCrm.Runtime.Tests.Dapr;
+
+/// <summary>
+/// daprd takes request bodies up to its <c>--max-body-size</c> (4 MiB by default), intake up to Intake:MaxBodyBytes (16 MiB):
+/// under Dapr an event whose CloudEvent daprd would refuse is refused at intake, and a publish daprd refuses for good anyway
+/// (a smaller limit than configured, a topic it does not allow) becomes a dead letter instead of being retried for ever.
+/// </summary>
+public sealed class DaprPublishLimitTests
+{
+    private const string AppToken = "app-secret";
+
+    private static async Task<(AgentCrmApp App, FakeDaprd Daprd, CapturedLogs Logs)> StartAsync(IDictionary<string, string?>? extra = null)
+    {
+        var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
+        var logs = new CapturedLogs();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
+            ["Dapr:AppApiToken"] = AppToken,
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string?>())
+            settings[k] = v;
+        var app = await AgentCrmApp.StartAsync(settings: settings, configure: s => s.AddSingleton(logs.Provider()));
+        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
+        return (app, daprd, logs);
+    }
+
+    /// <summary>An email event whose attributes hold <paramref name="bytes"/> bytes of text (a message body pasted in).</summary>
+    private static JsonObject Email(string customerId, int bytes) =>
+        Ev.Make(customerId, "email", DateTimeOffset.UtcNow.AddHours(-1), new { subject = "Renewal", body = new string('x', bytes) });
+
+    [Fact]
+    public async Task PostEvents_EventOverDaprdsBodyLimit_Is413NamingItAndNothingIsStored()
+    {
+        var (app, daprd, _) = await StartAsync();
+        await using var _d = daprd;
+        await using var _a = app;
+
+        // 4.3 MB, as the QA pass sent: under Intake:MaxBodyBytes (16 MiB), over daprd's default 4 MiB once in its CloudEvent.
+        var big = Email("acme", 4_300_000);
+        using var response = await app.PostEventsAsync([Ev.Make("acme", "login", DateTimeOffset.UtcNow.AddHours(-2)), big]);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var error = Assert.Single(problem["errors"]!.AsObject());
+        Assert.Equal("$[1].attributes", error.Key);
+        var message = error.Value![0]!.GetValue<string>();
+        Assert.Contains(big["id"]!.GetValue<string>(), message, StringComparison.Ordinal);
+        Assert.Contains("Dapr:MaxBodyBytes", message, StringComparison.Ordinal);
+        Assert.Contains("--max-body-size", message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was stored", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Neither event of the batch is stored, nor published.
+        Assert.Equal(0, app.Services.GetRequiredService<EventStore>().MaxSeq());
+        Assert.Empty(daprd.Published);
+
+        // Just under the limit: accepted, published (daprd takes it) and applied.
+        using var fits = await app.PostEventsAsync([Email("acme", 4_000_000)]);
+        Assert.Equal(HttpStatusCode.Accepted, fits.StatusCode);
+        await app.WaitForProcessingAsync();
+        await daprd.WaitForDeliveriesAsync();
+        Assert.Single(daprd.Published);
+        Assert.Equal(1, JsonNode.Parse(daprd.StateOf(new ActorId("CustomerActor", "acme"), "customer")!)!["eventsApplied"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task PostEvents_DaprMaxBodyBytesRaised_TakesTheLargerEvent()
+    {
+        var (app, daprd, _) = await StartAsync(new Dictionary<string, string?> { ["Dapr:MaxBodyBytes"] = (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var _d = daprd;
+        await using var _a = app;
+        daprd.MaxBodyBytes = 8 * 1024 * 1024;
+
+        using var response = await app.PostEventsAsync([Email("acme", 4_300_000)]);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await app.WaitForProcessingAsync();
+        Assert.Single(daprd.Published);
+    }
+
+    [Fact]
+    public async Task Publish_DaprdRefusesForGood_EventIsADeadLetterOnceAndTheWatermarkMovesOn()
+    {
+        // The app is told daprd takes 16 MiB; this daprd runs with the default 4 MiB and answers the publish 413.
+        var (app, daprd, logs) = await StartAsync(new Dictionary<string, string?> { ["Dapr:MaxBodyBytes"] = (16 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await using var _d = daprd;
+        await using var _a = app;
+        var big = Email("acme", 4_300_000);
+        var bigId = big["id"]!.GetValue<string>();
+
+        using (var accepted = await app.PostEventsAsync([big]))
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        using (var later = await app.PostEventsAsync([Ev.Make("initech", "login", DateTimeOffset.UtcNow.AddMinutes(-5))]))
+            Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+
+        // Not retried for ever: settled as a dead letter, and the event after it is published.
+        await app.WaitForProcessingAsync(TimeSpan.FromSeconds(60));
+        await daprd.WaitForDeliveriesAsync();
+        var letter = Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(bigId, letter.GetProperty("eventId").GetString());
+        var error = letter.GetProperty("error").GetString()!;
+        Assert.Contains("413", error, StringComparison.Ordinal);
+        Assert.Contains("ERR_BODY_TOO_LARGE", error, StringComparison.Ordinal);
+        Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+        Assert.Equal(["initech"], daprd.Published.Select(p => p["subject"]!.GetValue<string>()));
+        Assert.NotNull(daprd.StateOf(new ActorId("CustomerActor", "initech"), "customer"));
+        // Logged once, as the dead letter; no retries of it.
+        Assert.Single(logs.Entries, e => e.Message.Contains(bigId, StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Message.Contains(bigId, StringComparison.Ordinal) && e.Message.Contains("recorded in dead_letters", StringComparison.Ordinal));
+
+        // Once daprd takes larger bodies, the replay publishes it and the actor applies it.
+        daprd.MaxBodyBytes = 16 * 1024 * 1024;
+        using var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null);
+        var outcome = JsonNode.Parse(await replay.Content.ReadAsStringAsync())!;
+        Assert.Equal(1, outcome["replayed"]!.GetValue<int>());
+        await daprd.WaitForDeliveriesAsync();
+        Assert.Contains(daprd.Published, p => p["id"]!.GetValue<string>() == bigId);
+        Assert.Equal(1, JsonNode.Parse(daprd.StateOf(new ActorId("CustomerActor", "acme"), "customer")!)!["eventsApplied"]!.GetValue<int>());
+        Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(400, true)]
+    [InlineData(403, true)]
+    [InlineData(404, true)]
+    [InlineData(413, true)]
+    [InlineData(408, false)]
+    [InlineData(429, false)]
+    [InlineData(500, false)]
+    [InlineData(503, false)]
+    public void RefusedForGood_ByStatus_OnlyPermanent4xx(int status, bool refused)
+    {
+        var ex = new DaprApiException("publish", (HttpStatusCode)status, "ERR_X", "x");
+
+        Assert.Equal(refused, DaprEventPublisher.RefusedForGood(ex));
+    }
+
+    [Fact]
+    public void RefusedForGood_DaprdUnreachable_IsRetried()
+    {
+        Assert.False(DaprEventPublisher.RefusedForGood(new DaprApiException("could not be reached", new HttpRequestException("Connection refused"))));
+    }
+}
