@@ -35,19 +35,36 @@ public sealed class DaprActorHost(DaprSidecarClient sidecar, ActorTypeRegistry r
             : JsonSerializer.Deserialize(response.Body, resultType, ActorStateManager.Json);
     }
 
-    private static DaprActorMethodException ReadAppError(byte[] body)
+    /// <summary>
+    /// The error payload of a failed turn (<see cref="DaprActorsApi"/>). A turn that failed because daprd did (its state
+    /// store down) carries that failure, which becomes the inner <see cref="DaprApiException"/>: callers answer it as the
+    /// sidecar failing (503), not as a bug (500). One from a build before that property names the exception type only.
+    /// </summary>
+    internal static DaprActorMethodException ReadAppError(byte[] body)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
-            return new DaprActorMethodException(
-                root.TryGetProperty("exceptionType", out var t) ? t.GetString() ?? "" : "",
-                root.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "");
+            var type = root.TryGetProperty("exceptionType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() ?? "" : "";
+            var message = root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
+            if (root.TryGetProperty(DaprActorsApi.SidecarFailureProperty, out var f) && f.ValueKind == JsonValueKind.Object)
+                return new DaprActorMethodException(type, message, ReadSidecarFailure(f, message));
+            if (type == typeof(DaprApiException).FullName)
+                return new DaprActorMethodException(type, message, new DaprApiException(message));
+            return new DaprActorMethodException(type, message);
         }
         catch (JsonException)
         {
             return new DaprActorMethodException("", System.Text.Encoding.UTF8.GetString(body));
         }
+    }
+
+    private static DaprApiException ReadSidecarFailure(JsonElement failure, string fallback)
+    {
+        string? Text(string name) => failure.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        if (Text("operation") is { } operation && failure.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt32(out var status))
+            return new DaprApiException(operation, (HttpStatusCode)status, Text("errorCode"), Text("daprMessage"));
+        return new DaprApiException(Text("message") ?? fallback);
     }
 }

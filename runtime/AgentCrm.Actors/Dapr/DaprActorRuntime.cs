@@ -73,7 +73,7 @@ public sealed partial class DaprActorRuntime(
         }
         catch (Exception ex)
         {
-            LogTurnFailed(ex, typeName, actorId, $"call {method}");
+            LogFailure(ex, typeName, actorId, $"call {method}");
             return new DaprCallResult(DaprCallStatus.Failed, Error: ex);
         }
     }
@@ -141,7 +141,7 @@ public sealed partial class DaprActorRuntime(
         }
         catch (Exception ex)
         {
-            LogTurnFailed(ex, typeName, actorId, what);
+            LogFailure(ex, typeName, actorId, what);
             throw;
         }
     }
@@ -288,6 +288,18 @@ public sealed partial class DaprActorRuntime(
             LogTurnFailed(ex, actor.Id.Type, actor.Id.Id, "dispose");
         }
     }
+
+    /// <summary>A turn that failed because daprd did is one line with daprd's answer (its stack trace says nothing more); any other failure with its stack trace.</summary>
+    private void LogFailure(Exception ex, string type, string id, string turn)
+    {
+        if (ex is DaprApiException sidecar)
+            LogTurnFailedInSidecar(type, id, turn, sidecar.Message);
+        else
+            LogTurnFailed(ex, type, id, turn);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Type}/{Id} failed because daprd did ({Reason}); its state changes were discarded")]
+    private partial void LogTurnFailedInSidecar(string type, string id, string turn, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Type}/{Id} failed; its state changes were discarded unless the error says they were saved")]
     private partial void LogTurnFailed(Exception ex, string type, string id, string turn);

@@ -18,6 +18,8 @@ namespace AgentCrm.Dapr;
 /// </summary>
 public static class DaprActorsApi
 {
+    /// <summary>In the error payload of a failed turn: the failure of daprd it came from, if any (<see cref="DaprActorHost"/> reads it).</summary>
+    public const string SidecarFailureProperty = "daprdFailure";
     private static readonly string[] CallVerbs = ["PUT", "POST"];
 
     public static RouteGroupBuilder MapDaprActors(this IEndpointRouteBuilder app)
@@ -68,6 +70,17 @@ public static class DaprActorsApi
                 // 200 + X-DaprErrorResponseHeader: daprd relays the app's own error payload to the caller unchanged (sheet §2.3).
                 request.HttpContext.Response.Headers[DaprSidecarClient.ErrorResponseHeader] = "true";
                 var error = new JsonObject { ["exceptionType"] = result.Error!.GetType().FullName, ["message"] = result.Error.Message };
+                // The turn failed because daprd did (its state store down, say): the caller is told so, to answer as for
+                // any failure of the sidecar (503) rather than as for a bug in the actor.
+                if (DaprApiException.Find(result.Error) is { } sidecar)
+                    error[SidecarFailureProperty] = new JsonObject
+                    {
+                        ["operation"] = sidecar.Operation,
+                        ["status"] = sidecar.StatusCode is { } status ? (int)status : null,
+                        ["errorCode"] = sidecar.ErrorCode,
+                        ["daprMessage"] = sidecar.DaprMessage,
+                        ["message"] = sidecar.Message,
+                    };
                 return Results.Text(error.ToJsonString(), "application/json", Encoding.UTF8, StatusCodes.Status200OK);
         }
     }

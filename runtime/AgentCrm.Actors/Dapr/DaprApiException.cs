@@ -36,6 +36,20 @@ public sealed class DaprApiException : Exception
     public string? ErrorCode { get; }
 
     public string? DaprMessage { get; }
+
+    /// <summary>
+    /// The failure of daprd behind <paramref name="exception"/>: itself, one it wraps, or one an actor's turn on another
+    /// call of daprd's came back with (<see cref="DaprActorMethodException.SidecarFailure"/>); null when daprd did not fail.
+    /// </summary>
+    public static DaprApiException? Find(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is DaprApiException d)
+                return d;
+            else if (e is DaprActorMethodException { SidecarFailure: { } sidecar })
+                return sidecar;
+        return null;
+    }
 }
 
 /// <summary>An actor's turn threw on the hosting app; the caller gets the original exception's type name and message.</summary>
@@ -61,6 +75,16 @@ public sealed class DaprActorMethodException : Exception
         ExceptionType = exceptionType;
     }
 
+    /// <summary>A turn that failed because a call it made to daprd did: <paramref name="sidecar"/> is that failure.</summary>
+    public DaprActorMethodException(string exceptionType, string message, DaprApiException sidecar)
+        : base(message, sidecar)
+    {
+        ExceptionType = exceptionType;
+    }
+
     /// <summary>Full name of the exception the actor threw, e.g. System.InvalidOperationException.</summary>
     public string? ExceptionType { get; }
+
+    /// <summary>The failure of daprd that failed the turn (its state store down, say), when it was one; it is also the inner exception.</summary>
+    public DaprApiException? SidecarFailure => InnerException as DaprApiException;
 }

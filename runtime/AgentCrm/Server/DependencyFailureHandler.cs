@@ -18,7 +18,8 @@ namespace AgentCrm.Server;
 /// <see cref="SqliteWriter.IsStorageFailure"/>) is a 503 naming storage too: one status for full and failing alike, the one
 /// every client and load balancer retries after Retry-After (507 is WebDAV's, and a full disk is not the request's fault).
 /// A failing dependency fails every request: its stack trace is logged once per <see cref="LogInterval"/> per service,
-/// with the count of failures not logged since.
+/// with the count of failures not logged since. A failure of the Dapr sidecar — also one an actor's turn met on its own call
+/// to daprd, which comes back wrapped in the turn's error — is logged as one line with daprd's answer, without a stack trace.
 /// </summary>
 internal sealed partial class DependencyFailureHandler(IProblemDetailsService problems, ILogger<DependencyFailureHandler> logger, TimeProvider time) : IExceptionHandler
 {
@@ -34,7 +35,13 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         // 502 without Retry-After, since retrying cannot help until its configuration is fixed.
         var status = transient ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status502BadGateway;
         if (_log.ShouldLog(service, out var unlogged))
-            LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path, status, unlogged, LogInterval.TotalSeconds);
+        {
+            // daprd's answer says it all (operation, status, errorCode, message); its stack trace here is only the call's.
+            if (DaprApiException.Find(exception) is { } sidecar)
+                LogSidecarFailed(httpContext.Request.Method, httpContext.Request.Path, sidecar.Message, status, unlogged, LogInterval.TotalSeconds);
+            else
+                LogUnavailable(exception, httpContext.Request.Method, httpContext.Request.Path, status, unlogged, LogInterval.TotalSeconds);
+        }
         httpContext.Response.StatusCode = status;
         var storage = service == StorageService;
         if (transient)
@@ -77,7 +84,8 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         QdrantException q => ("Qdrant, the knowledge store,", q.UpdateStatus is not null || (q.StatusCode is null ? q.InnerException is not null : IsTransient(q.StatusCode.Value))),
         // Lost again right after it was restored: the next request restores it once more.
         KnowledgeStoreLostException lost => ((lost.InnerException is { } inner ? Classify(inner)?.Service : null) ?? "The knowledge store", true),
-        DaprApiException d => ("The Dapr sidecar (daprd)", d.StatusCode is not { } code || IsTransient(code)),
+        // daprd failing a call of ours, or failing a call an actor's turn made (it comes back as the turn's error).
+        _ when DaprApiException.Find(exception) is { } d => ("The Dapr sidecar (daprd)", d.StatusCode is not { } code || IsTransient(code)),
         EmbeddingServiceException em => ("The embedding endpoint", em.StatusCode is { } code && IsTransient(code)),
         ChatModelException chat => ("The chat model endpoint", chat.StatusCode is { } code && IsTransient(code)),
         TimeoutRejectedException => ("A service this server depends on", true),
@@ -88,6 +96,9 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
 
     private static bool IsTransient(System.Net.HttpStatusCode code) =>
         (int)code >= 500 || code is System.Net.HttpStatusCode.TooManyRequests or System.Net.HttpStatusCode.RequestTimeout;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: the Dapr sidecar failed ({Reason}); answered {Status} ({Unlogged} more such failures since the last one logged; logged at most once per {Interval} s)")]
+    private partial void LogSidecarFailed(string method, string path, string reason, int status, int unlogged, double interval);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path}: a dependency failed; answered {Status} ({Unlogged} more such failures since the last one logged; logged at most once per {Interval} s)")]
     private partial void LogUnavailable(Exception exception, string method, string path, int status, int unlogged, double interval);

@@ -30,6 +30,16 @@ public sealed partial class FakeDaprd
     /// <summary>The next <paramref name="count"/> state transactions answer 500 <c>ERR_ACTOR_STATE_TRANSACTION_SAVE</c>, as a daprd whose state store fails.</summary>
     public void FailStateTransactions(int count) => Volatile.Write(ref _failStateTransactions, count);
 
+    private int _failStateReads;
+    private int _failStateReadStatus = 500;
+
+    /// <summary>The next <paramref name="count"/> state reads answer <paramref name="status"/> <c>ERR_ACTOR_STATE_GET</c>, as a daprd whose state store is down.</summary>
+    public void FailStateReads(int count, int status = 500)
+    {
+        Volatile.Write(ref _failStateReadStatus, status);
+        Volatile.Write(ref _failStateReads, count);
+    }
+
     /// <summary>
     /// daprd's request-body limit (its <c>--max-body-size</c>, 4 MiB by default, sheet §1): a larger body is answered 413
     /// (the exact errorCode is not in the sheet).
@@ -67,7 +77,9 @@ public sealed partial class FakeDaprd
         });
         api.MapMethods("/actors/{type}/{id}/method/{method}", ["GET", "POST", "PUT", "DELETE"], InvokeAsync);
         api.MapGet("/actors/{type}/{id}/state/{key}", (string type, string id, string key) =>
-            _state.TryGetValue((new ActorId(type, id), key), out var value) ? Results.Bytes(value, "application/json") : Results.NoContent());
+            Interlocked.Decrement(ref _failStateReads) >= 0
+                ? Error(Volatile.Read(ref _failStateReadStatus), "ERR_ACTOR_STATE_GET", "error getting actor state: injected failure")
+                : _state.TryGetValue((new ActorId(type, id), key), out var value) ? Results.Bytes(value, "application/json") : Results.NoContent());
         api.MapMethods("/actors/{type}/{id}/state", ["POST", "PUT"], TransactionAsync);
         api.MapMethods("/actors/{type}/{id}/reminders/{name}", ["POST", "PUT"], (string type, string id, string name, HttpRequest request) =>
             Interlocked.Decrement(ref _failReminderCreates) >= 0
