@@ -12,7 +12,7 @@ namespace AgentCrm.Intake;
 /// that partition keep a customer's events together). A publish that keeps failing is retried with
 /// backoff until it succeeds or the app stops; the inbox watermark holds until then, so nothing
 /// accepted is lost (a restart publishes again from the watermark; the actor's event-id check drops repeats).
-/// A publish daprd refuses for good — a 4xx other than 408 and 429, e.g. 413 for a body over its <c>--max-body-size</c> —
+/// A publish daprd refuses for this message — 400, 413 for a body over its <c>--max-body-size</c>, 415, 422 (<see cref="RefusedForGood"/>) —
 /// is not retried: it throws <see cref="UndeliverableEventException"/> carrying daprd's answer, and the event becomes a dead
 /// letter. Intake refuses up front an event whose CloudEvent would exceed <see cref="DaprOptions.MaxBodyBytes"/> (<see cref="Refusal"/>).
 /// </summary>
@@ -65,9 +65,15 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
                 + "daprd's own limit is its --max-body-size, 4Mi by default). Make its attributes smaller, or raise both limits.";
     }
 
-    /// <summary>A 4xx other than 408 and 429: daprd will answer the same again (too large, not allowed, no such pub/sub).</summary>
+    /// <summary>
+    /// An answer daprd gives again for this message, whatever is fixed around it: 400 (a message it cannot take), 413 (too
+    /// large), 415, 422. Not 401/403/404 (a wrong token, a topic access control, a pub/sub not configured): those refuse every
+    /// event alike until an operator fixes the configuration, so they keep being retried with the watermark held rather
+    /// than turning every accepted event into a dead letter. Not 408/429 either (try again later).
+    /// </summary>
     internal static bool RefusedForGood(DaprApiException ex) =>
-        ex.StatusCode is { } status && (int)status is >= 400 and < 500 && status is not (System.Net.HttpStatusCode.RequestTimeout or System.Net.HttpStatusCode.TooManyRequests);
+        ex.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.RequestEntityTooLarge
+            or System.Net.HttpStatusCode.UnsupportedMediaType or System.Net.HttpStatusCode.UnprocessableEntity;
 
     /// <summary>
     /// CloudEvents 1.0 envelope; <c>data</c> is the event as intake accepted it, plus <c>delivery</c> — the source id of the run

@@ -131,14 +131,17 @@ public sealed class DaprPublishLimitTests
 
     [Theory]
     [InlineData(400, true)]
-    [InlineData(403, true)]
-    [InlineData(404, true)]
+    [InlineData(401, false)]
+    [InlineData(403, false)]
+    [InlineData(404, false)]
     [InlineData(413, true)]
+    [InlineData(415, true)]
+    [InlineData(422, true)]
     [InlineData(408, false)]
     [InlineData(429, false)]
     [InlineData(500, false)]
     [InlineData(503, false)]
-    public void RefusedForGood_ByStatus_OnlyPermanent4xx(int status, bool refused)
+    public void RefusedForGood_ByStatus_OnlyAnswersAboutTheMessage(int status, bool refused)
     {
         var ex = new DaprApiException("publish", (HttpStatusCode)status, "ERR_X", "x");
 
