@@ -49,10 +49,20 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
         // Fields in optionalReads are usable too: withheld by consent, they are absent (null, or their default) like any
         // field the customer has no value for, so the agent still runs and a template can say coalesce(profile.name, 'this customer').
         var reads = new HashSet<string>(manifest.Reads.Concat(manifest.OptionalReads), StringComparer.Ordinal);
+        // A name no customer can have a value for (tickets.opne, events.count30d.email.Inquiry) is refused on a new manifest;
+        // a stored version that uses one still loads, as it ran before (the field is simply absent).
         string? FieldAllowed(string name) =>
             !FieldCatalog.IsValid(name)
                 ? $"unknown snapshot field '{name}'; a field is prefix.name with prefix one of {string.Join(", ", FieldCatalog.Prefixes.Keys)}."
+                : strict && KnownFields.Problem(name) is { } unknown ? unknown
                 : reads.Contains(name) ? null : $"'{name}' is not in reads or optionalReads; add it to one of them (the consent gate passes an agent only the fields it reads).";
+        if (strict)
+        {
+            foreach (var (list, listPath) in new[] { (manifest.Reads, "reads"), (manifest.OptionalReads, "optionalReads") })
+                for (var i = 0; i < list.Count; i++)
+                    if (list[i] is { } read && FieldCatalog.IsValid(read) && KnownFields.Problem(read) is { } unknown)
+                        Error($"{listPath}[{i}]", unknown);
+        }
         var scope = new FieldScope(FieldAllowed, strict ? KindOf : _ => Expressions.ValueType.Any);
 
         if (rules.Conditions.Count == 0)

@@ -51,7 +51,7 @@ internal static class ParseErrors
 
     /// <summary>" (did you mean X?)" for the known name closest to a mistyped one (at most 2 edits, fewer than its length); else "".</summary>
     internal static string DidYouMean(string token, IEnumerable<string> known) =>
-        Server.EditDistance.Closest(token, known) is { } best ? $" (did you mean {best}?)" : "";
+        Agents.Text.EditDistance.Closest(token, known) is { } best ? $" (did you mean {best}?)" : "";
 
     /// <summary>The command a parse result is about, as typed ("agentcrm agents evaluate"): whose --help a usage error points to.</summary>
     internal static string CommandPath(ParseResult result) => CommandPath(result.CommandResult);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using AgentCrm.Agents.Text;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AgentCrm.Server;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Reflection;
+using AgentCrm.Agents.Text;
 using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Server;

@@ -91,6 +91,32 @@ public sealed class RulesEndToEndTests
         Assert.StartsWith("line 4: Unknown snapshot field 'secret.x'", body.GetProperty("errors").GetProperty("reads[1]")[0].GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A category in the wrong case and a mistyped field registered (201) and never fired: no customer can have them. Refused at
+    /// their lines with the field meant; the shipped example, whose category is written as intake keys it, registers.
+    /// </summary>
+    [Fact]
+    public async Task Register_FieldNoCustomerCanHave_Is400NamingTheLineAndTheFieldMeant_NothingStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var yaml = Example().Replace("events.count30d.email.inquiry", "events.count30d.email.Inquiry", StringComparison.Ordinal)
+            .Replace("when: events.count30d.invoice == 0", "when: events.count30d.invoce == 0", StringComparison.Ordinal);
+        var (status, body) = await RegisterAsync(app, yaml, "application/yaml");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body.GetProperty("errors");
+        var inquiries = errors.GetProperty("rules.conditions[0].when")[0].GetString()!;
+        Assert.StartsWith($"line {LineOf(yaml, "when: events.count30d.email.Inquiry")}: at character 1: unknown field 'events.count30d.email.Inquiry'", inquiries, StringComparison.Ordinal);
+        Assert.EndsWith("did you mean events.count30d.email.inquiry?", inquiries, StringComparison.Ordinal);
+        Assert.StartsWith($"line {LineOf(yaml, "  - events.count30d.email.Inquiry")}: ", errors.GetProperty("reads[0]")[0].GetString(), StringComparison.Ordinal);
+        var invoice = errors.GetProperty("rules.conditions[1].when")[0].GetString()!;
+        Assert.StartsWith($"line {LineOf(yaml, "when: events.count30d.invoce")}: at character 1: unknown field 'events.count30d.invoce'", invoice, StringComparison.Ordinal);
+        Assert.EndsWith("did you mean events.count30d.invoice?", invoice, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/expansion-opportunity")).StatusCode);
+
+        (status, body) = await RegisterAsync(app, Example(), "application/yaml");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+    }
+
     [Fact]
     public async Task Register_FieldComparedWithAnotherKind_Is400NamingLineAndReason_NothingStored()
     {

@@ -1,7 +1,7 @@
-namespace AgentCrm.Server;
+namespace AgentCrm.Agents.Text;
 
 /// <summary>How far a mistyped name is from a known one, for "did you mean …?" (settings and CLI verbs alike).</summary>
-internal static class EditDistance
+public static class EditDistance
 {
     /// <summary>Edits (insert, delete, replace, a swap of two neighbours counted as one) between two words, ignoring case.</summary>
     public static int Between(string a, string b)
