@@ -158,8 +158,8 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
             return "a default is a number, a text or true/false.";
         if (kind == Expressions.ValueType.Number && !(value.TryGetDouble(out var number) && double.IsFinite(number)))
             return "a default number must be finite.";
-        if (kind == Expressions.ValueType.Text && value.GetString()!.Length > ExpressionLimits.MaxTextLength)
-            return $"a default text has at most {ExpressionLimits.MaxTextLength} characters (this one has {value.GetString()!.Length}).";
+        if (kind == Expressions.ValueType.Text && ExpressionLimits.Characters(value.GetString()!) is var length && length > ExpressionLimits.MaxTextLength)
+            return $"a default text has at most {ExpressionLimits.MaxTextLength} characters (this one has {length}).";
         var fieldKind = KindOf(field);
         return fieldKind != Expressions.ValueType.Any && fieldKind != kind
             ? $"'{field}' holds {Functions.Name(fieldKind)}, so its default must be {Functions.Name(fieldKind)}, not {Functions.Name(kind)}{(fieldKind == Expressions.ValueType.Number && kind == Expressions.ValueType.Bool ? " (true/false fields are 1/0)" : "")}."
@@ -168,9 +168,9 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
 
     private static RuleTemplate Template(string text, string path, FieldScope scope, Action<string, string> error)
     {
-        if (text.Length > ExpressionLimits.MaxSourceLength)
+        if (ExpressionLimits.Characters(text) is var length && length > ExpressionLimits.MaxSourceLength)
         {
-            error(path, $"at most {ExpressionLimits.MaxSourceLength} characters.");
+            error(path, $"at most {ExpressionLimits.MaxSourceLength} characters (this one has {length}).");
             return RuleTemplate.Empty;
         }
         try

@@ -126,12 +126,13 @@ public static partial class ManifestReader
         {
             var path = string.IsNullOrEmpty(ex.Path) ? "$" : ex.Path;
             var message = ex.Message.Contains("missing required properties", StringComparison.Ordinal)
-                ? "missing required fields: " + string.Join(", ", MissingRequired((JsonObject)node))
+                ? "missing required fields: " + string.Join(", ", MissingRequired((JsonObject)node, path, yaml ? SubmittedYaml : SubmittedJson))
                 : ex.Message.Contains("doesn't allow setting null", StringComparison.Ordinal) && NullText(path)
                     ? "null is not a text; give a text (\"\" for none) or leave the field out."
                     : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
             throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
         }
+        ManifestLimits.Check(manifest!);
         var valid = Validate(manifest!);
         // Checked on manifests submitted from now on, not in Validate: a version registered by an earlier build with a
         // looser purpose, version or scenario (and the versions fitted from it, which inherit it) must still register.
@@ -152,8 +153,36 @@ public static partial class ManifestReader
     /// <summary>Whether the null at <paramref name="path"/> (the serializer's a.b[0].c) was given for a text field.</summary>
     private static bool NullText(string path) => TextFields.Contains(path[(path.LastIndexOf('.') + 1)..]);
 
-    private static IEnumerable<string> MissingRequired(JsonObject o) =>
-        new[] { "id", "version", "kind" }.Where(k => o[k] is null);
+    /// <summary>
+    /// The required fields missing from the object at <paramref name="path"/> (the serializer's $.rules.conditions[1]): the
+    /// manifest's id, version, kind, or a condition's name and when, read from the same type information the reader uses.
+    /// </summary>
+    private static IEnumerable<string> MissingRequired(JsonObject root, string path, JsonSerializerOptions options)
+    {
+        JsonNode? node = root;
+        var type = typeof(AgentManifest);
+        foreach (Match part in PathPart().Matches(path))
+        {
+            var info = options.GetTypeInfo(type);
+            if (part.Groups["index"].Success)
+            {
+                node = node is JsonArray a && int.Parse(part.Groups["index"].Value, System.Globalization.CultureInfo.InvariantCulture) is var i && i < a.Count ? a[i] : null;
+                type = info.ElementType ?? typeof(object);
+            }
+            else
+            {
+                var name = part.Groups["name"].Value;
+                node = node is JsonObject o ? o[name] : null;
+                type = info.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType ?? typeof(object);
+            }
+        }
+        return node is JsonObject target
+            ? options.GetTypeInfo(type).Properties.Where(p => p.IsRequired && target[p.Name] is null).Select(p => p.Name)
+            : [];
+    }
+
+    [GeneratedRegex(@"\.(?<name>[A-Za-z0-9_]+)|\[(?<index>\d{1,9})\]")]
+    private static partial Regex PathPart();
 
     /// <summary>Whether a version string has the shape every manifest's version must have (1.2.3 or 1.2.3-suffix).</summary>
     public static bool IsValidVersion(string version) => VersionPattern().IsMatch(version);
@@ -263,10 +292,31 @@ public static partial class ManifestReader
             return JsonValue.Create(false);
         if (long.TryParse(v, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l))
             return JsonValue.Create(l);
+        // YAML 1.2 core's other integers: 0x1F (hexadecimal) and 0o17 (octal), unsigned, as the yaml libraries editors use read them.
+        if (v.Length > 2 && v[0] == '0' && v[1] is 'x' or 'o' && YamlCoreInteger(v) is { } core)
+            return JsonValue.Create(core);
         // NaN, Infinity and 1e400 stay text: no field takes a non-finite number, and the typed read then names the field.
         if (double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
             return JsonValue.Create(d);
         return JsonValue.Create(v);
+    }
+
+    /// <summary>The value of a YAML 1.2 core hexadecimal (0x…) or octal (0o…) integer; null when <paramref name="v"/> is not one or overflows.</summary>
+    private static long? YamlCoreInteger(string v)
+    {
+        var (radix, digits) = v[1] == 'x' ? (16, "0123456789abcdefABCDEF") : (8, "01234567");
+        long value = 0;
+        foreach (var c in v.AsSpan(2))
+        {
+            var digit = digits.IndexOf(c, StringComparison.Ordinal);
+            if (digit < 0)
+                return null;
+            digit = digit >= 16 ? digit - 6 : digit;
+            if (value > (long.MaxValue - digit) / radix)
+                return null;
+            value = value * radix + digit;
+        }
+        return value;
     }
 
     // \z, not $: $ also matches before a final newline, and "x\n" would travel into URLs and headers.

@@ -31,6 +31,12 @@ public static class ManifestSchema
                     .GetCustomAttributes(typeof(DescriptionAttribute), inherit: false).OfType<DescriptionAttribute>().FirstOrDefault();
                 if (description is not null && node is JsonObject o && !o.ContainsKey("description"))
                     o.Insert(0, "description", description.Description);
+                // An int field holds no more than an int: 3000000000 is refused by the reader, so the schema says so too.
+                if (context.TypeInfo.Type == typeof(int) && node is JsonObject integer)
+                {
+                    integer["minimum"] = int.MinValue;
+                    integer["maximum"] = int.MaxValue;
+                }
                 return node;
             },
         };
@@ -61,7 +67,11 @@ public static class ManifestSchema
         [
             ("id", new() { ["pattern"] = ManifestNames.IdPattern }),
             ("version", new() { ["pattern"] = ManifestNames.VersionPattern }),
-            ("scenario", new() { ["pattern"] = ManifestNames.PrintablePattern }),
+            ("scenario", new() { ["pattern"] = ManifestNames.PrintablePattern, ["maxLength"] = ManifestLimits.MaxScenarioLength }),
+            ("description", new() { ["maxLength"] = ManifestLimits.MaxDescriptionLength }),
+            ("knowledgeQuery", new() { ["maxLength"] = ManifestLimits.MaxKnowledgeQueryLength }),
+            ("reads", new() { ["maxItems"] = ManifestLimits.MaxReads }),
+            ("optionalReads", new() { ["maxItems"] = ManifestLimits.MaxReads }),
             ("purpose", new() { ["pattern"] = ManifestNames.PurposePattern }),
             ("subscribes", new() { ["minItems"] = 1 }),
             ("subscribes.[]", new() { ["enum"] = new JsonArray(EventTypes.All.Select(t => (JsonNode)t).ToArray()) }),
@@ -75,6 +85,7 @@ public static class ManifestSchema
             ("gate.minRecall", Range(0, 1)),
             ("gate.maxErrorRate", Range(0, 1)),
             ("gate.minRocAuc", Range(0, 1)),
+            ("rules", new() { ["required"] = new JsonArray("conditions") }),
             ("rules.conditions", new() { ["minItems"] = 1, ["maxItems"] = RulesKind.MaxConditions }),
             ("rules.conditions.[].name", new() { ["pattern"] = "^[A-Za-z][A-Za-z0-9_-]{0,63}$" }),
             ("rules.conditions.[].when", new() { ["minLength"] = 1, ["maxLength"] = text }),
@@ -96,6 +107,11 @@ public static class ManifestSchema
                 node[key] = value;
             }
         }
+        // kind rules needs its rules section (an object; its conditions are required above); every other kind takes parameters
+        // and no rules (null, as a stored manifest of another kind holds it, or left out).
+        root["if"] = new JsonObject { ["properties"] = new JsonObject { ["kind"] = new JsonObject { ["const"] = RulesKind.KindName } }, ["required"] = new JsonArray("kind") };
+        root["then"] = new JsonObject { ["required"] = new JsonArray("rules"), ["properties"] = new JsonObject { ["rules"] = new JsonObject { ["type"] = "object" } } };
+        root["else"] = new JsonObject { ["properties"] = new JsonObject { ["rules"] = new JsonObject { ["type"] = "null" } } };
     }
 
     private static JsonObject Range(double minimum, double maximum) => new() { ["minimum"] = minimum, ["maximum"] = maximum };

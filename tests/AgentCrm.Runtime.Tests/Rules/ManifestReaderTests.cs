@@ -129,4 +129,73 @@ public sealed class ManifestReaderTests
     [InlineData("{\"id\":\"reader-1\",\n \"reads\":[\"tickets.open\",]}", "Malformed JSON at line 2, column 26: a comma after the last item of a list; remove it (JSON allows no trailing comma).")]
     public void Register_JsonTrailingComma_IsNamedPlainlyWithLineAndColumn(string json, string expected) =>
         Assert.Equal(expected, Refused(json, "$", "application/json"));
+
+    /// <summary>A field no customer can have registered and never fired: refused at its line, naming the field meant.</summary>
+    [Fact]
+    public void Register_MistypedField_IsRefusedAtItsLine_NamingTheFieldMeant()
+    {
+        var yaml = Head.Replace("reads: [tickets.open, profile.name]", "reads: [tickets.open, events.count30d.email.Inquiry]", StringComparison.Ordinal)
+            + "rules:\n  conditions:\n    - { name: many, when: tickets.open > 3 }\n    - name: typo\n      when: tickets.opne > 3\n";
+        var errors = Register(yaml, "application/yaml");
+        Assert.NotNull(errors);
+        Assert.Equal("line 12: at character 1: unknown field 'tickets.opne'; did you mean tickets.open? (no event derives 'tickets.opne', so it would be absent for every customer)",
+            Assert.Single(errors["rules.conditions[1].when"]));
+        Assert.StartsWith("line 6: unknown field 'events.count30d.email.Inquiry'", Assert.Single(errors["reads[1]"]), StringComparison.Ordinal);
+        Assert.EndsWith("did you mean events.count30d.email.inquiry?", errors["reads[1]"][0], StringComparison.Ordinal);
+    }
+
+    /// <summary>YAML 1.2 core integers beyond decimal: 0x10 and 0o7 are numbers, as the editors' yaml libraries read them (they were texts, refused).</summary>
+    [Theory]
+    [InlineData("cooldownDays: 0x10", 16.0)]
+    [InlineData("cooldownDays: 0xA", 10.0)]
+    [InlineData("cooldownDays: 0o7", 7.0)]
+    [InlineData("cooldownDays: 0o17", 15.0)]
+    [InlineData("cooldownDays: +12", 12.0)]
+    [InlineData("cooldownDays: 0012", 12.0)]
+    public void Read_YamlCoreIntegers_AreNumbers(string line, double expected) =>
+        Assert.Equal(expected, ManifestReader.Parse(Head + line + "\nrules: { conditions: [{ name: many, when: tickets.open > 3 }] }\n", "application/yaml").Manifest.CooldownDays);
+
+    [Theory]
+    [InlineData("cooldownDays: 0o8")]
+    [InlineData("cooldownDays: 0x")]
+    [InlineData("cooldownDays: 0xG1")]
+    [InlineData("cooldownDays: -0x10")]
+    public void Read_YamlTextsThatOnlyLookLikeIntegers_StayTexts(string line) =>
+        Assert.Contains("cooldownDays", Register(Head + line + "\nrules: { conditions: [{ name: many, when: tickets.open > 3 }] }\n", "application/yaml")!.Keys);
+
+    /// <summary>An empty condition said "missing required fields: " and named none.</summary>
+    [Fact]
+    public void Register_EmptyCondition_NamesTheFieldsItMisses()
+    {
+        const string Json = """
+            {"id":"reader-1","version":"1.0.0","kind":"rules","scenario":"test","subscribes":["support_ticket"],"reads":["tickets.open"],
+             "purpose":"customer-success","rules":{"conditions":[{"name":"many","when":"tickets.open > 3"},{}]}}
+            """;
+        Assert.EndsWith("missing required fields: name, when", Refused(Json, "rules.conditions[1]", "application/json"), StringComparison.Ordinal);
+        Assert.EndsWith("missing required fields: when", Refused(Json.Replace("{}", "{\"name\":\"x\"}", StringComparison.Ordinal), "rules.conditions[1]", "application/json"), StringComparison.Ordinal);
+        Assert.EndsWith("missing required fields: version, kind", Refused("{\"id\":\"reader-1\"}", "$", "application/json"), StringComparison.Ordinal);
+    }
+
+    /// <summary>A 100,000-character scenario, a 1 MB description, a 200 KB knowledge query and 100,000 reads all registered.</summary>
+    [Theory]
+    [InlineData("scenario", 200)]
+    [InlineData("description", 4000)]
+    [InlineData("knowledgeQuery", 1000)]
+    public void Register_TextOverItsLimit_IsRefused_AtTheLimitAccepted(string field, int limit)
+    {
+        string Yaml(int length) => Head.Replace("scenario: test\n", "", StringComparison.Ordinal)
+            + $"{field}: \"{string.Concat(Enumerable.Repeat("\U0001F600", length))}\"\n" + (field == "scenario" ? "" : "scenario: test\n")
+            + "rules: { conditions: [{ name: many, when: tickets.open > 3 }] }\n";
+        Assert.Null(Register(Yaml(limit), "application/yaml"));
+        Assert.EndsWith($"{field} has at most {limit} characters (this one has {limit + 1}).", Refused(Yaml(limit + 1), field), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Register_MoreReadsThanTheLimit_IsRefused()
+    {
+        string Yaml(int count) => Head.Replace("reads: [tickets.open, profile.name]", $"reads: [{string.Join(", ", Enumerable.Repeat("tickets.open", count))}]", StringComparison.Ordinal)
+            + "rules: { conditions: [{ name: many, when: tickets.open > 3 }] }\n";
+        Assert.Null(Register(Yaml(500), "application/yaml"));
+        Assert.EndsWith($"reads has at most {500} entries (this one has 100000).", Refused(Yaml(100_000), "reads"), StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AgentCrm.Agents;
 
 namespace AgentCrm.Runtime.Tests.Rules;
@@ -36,6 +37,15 @@ public sealed class ManifestSchemaTests
         Assert.Contains("true/false expression", condition.GetProperty("properties").GetProperty("when").GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal(["deliverThenVeto", "reviewBeforeDelivery"], Strings(schema.GetProperty("properties").GetProperty("vetoPolicy").GetProperty("enum")));
     }
+
+    private static string With(string json, Action<JsonObject> change)
+    {
+        var manifest = JsonNode.Parse(json)!.AsObject();
+        change(manifest);
+        return manifest.ToJsonString();
+    }
+
+    private static string Emoji(int count) => string.Concat(Enumerable.Repeat("\U0001F600", count));
 
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
 
@@ -141,6 +151,27 @@ public sealed class ManifestSchemaTests
             ("default text over the limit", Base.Replace("\"maxSteps\"", $"\"defaults\":{{\"services.internet\":\"{new string('x', 4097)}\"}},\"maxSteps\"", StringComparison.Ordinal).Replace("[\"tickets.open\"]", "[\"tickets.open\",\"services.internet\"]", StringComparison.Ordinal), false),
             ("unknown field", Base.Replace("\"purpose\"", "\"owner\":\"x\",\"purpose\"", StringComparison.Ordinal), false),
             ("maxErrorRate null", Base.Replace("\"minCases\":5", "\"minCases\":5,\"maxErrorRate\":null", StringComparison.Ordinal), true),
+            // Text limits are counted in characters (code points) on both sides: an emoji is one, not two UTF-16 units.
+            ("explain of 1,500 emoji", With(Base, m => m["rules"]!["conditions"]![0]!["explain"] = Emoji(1500)), true),
+            ("explain of 2,001 emoji", With(Base, m => m["rules"]!["conditions"]![0]!["explain"] = Emoji(2001)), false),
+            ("headline of 2,000 emoji", With(Base, m => m["rules"]!["brief"] = new JsonObject { ["headline"] = Emoji(2000) }), true),
+            ("when with 1,000 emoji", With(Base, m => m["rules"]!["conditions"]![0]!["when"] = $"tickets.open > 3 or '{Emoji(1000)}' == 'x'"), true),
+            ("default of 3,000 emoji", With(Base, m =>
+            {
+                m["reads"] = new JsonArray("tickets.open", "services.internet");
+                m["rules"]!["defaults"] = new JsonObject { ["services.internet"] = Emoji(3000) };
+            }), true),
+            ("minCases past an int", Base.Replace("\"minCases\":5", "\"minCases\":3000000000", StringComparison.Ordinal), false),
+            ("kind rules without rules", With(Base, m => m.Remove("rules")), false),
+            ("kind rules with rules null", With(Base, m => m["rules"] = null), false),
+            ("rules without conditions", With(Base, m => m["rules"] = new JsonObject()), false),
+            ("rules on another kind", With(Base, m => m["kind"] = "renewal-risk"), false),
+            ("scenario of 200 emoji", With(Base, m => m["scenario"] = Emoji(200)), true),
+            ("scenario of 201 characters", With(Base, m => m["scenario"] = new string('s', 201)), false),
+            ("description of 4,001 characters", With(Base, m => m["description"] = new string('d', 4001)), false),
+            ("knowledgeQuery of 1,001 characters", With(Base, m => m["knowledgeQuery"] = new string('k', 1001)), false),
+            ("501 reads", With(Base, m => m["reads"] = new JsonArray(Enumerable.Repeat("tickets.open", 501).Select(r => (JsonNode)r).ToArray())), false),
+            ("500 reads", With(Base, m => m["reads"] = new JsonArray(Enumerable.Repeat("tickets.open", 500).Select(r => (JsonNode)r).ToArray())), true),
         ];
         var root = RepositoryRoot();
         var scripts = await SchemaJs.InstallAsync();

@@ -33,6 +33,22 @@ public static class ExpressionLimits
     public const int MaxTextLength = 4_096;
     public const int DefaultSteps = 10_000;
     public const int MaxSteps = 1_000_000;
+
+    /// <summary>
+    /// The characters of a manifest text as registration counts them against its limits: Unicode code points, as JSON
+    /// Schema's maxLength counts them (an emoji is one, not two UTF-16 units), so the schema and the server agree.
+    /// </summary>
+    public static int Characters(string text)
+    {
+        var count = text.Length;
+        for (var i = 0; i + 1 < text.Length; i++)
+            if (char.IsSurrogatePair(text[i], text[i + 1]))
+            {
+                count--;
+                i++;
+            }
+        return count;
+    }
 }
 
 /// <summary>An expression that cannot be parsed or checked; <see cref="Position"/> is the character offset.</summary>

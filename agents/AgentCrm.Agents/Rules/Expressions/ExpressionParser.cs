@@ -31,8 +31,8 @@ public sealed class ExpressionParser
     {
         if (string.IsNullOrWhiteSpace(source))
             throw new ExpressionException("the expression is empty.", 0);
-        if (source.Length > ExpressionLimits.MaxSourceLength)
-            throw new ExpressionException($"the expression is {source.Length} characters; at most {ExpressionLimits.MaxSourceLength} are allowed.", ExpressionLimits.MaxSourceLength);
+        if (ExpressionLimits.Characters(source) is var length && length > ExpressionLimits.MaxSourceLength)
+            throw new ExpressionException($"the expression is {length} characters; at most {ExpressionLimits.MaxSourceLength} are allowed.", ExpressionLimits.MaxSourceLength);
         var parser = new ExpressionParser(source);
         var expr = parser.Or();
         parser.SkipSpace();
