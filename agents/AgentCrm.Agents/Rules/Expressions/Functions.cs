@@ -136,9 +136,16 @@ public static class Functions
         return test(s, p);
     }
 
+    /// <summary>The values as one text; null when any of them is (a missing value is null, as it is for '+'; never the text "unknown").</summary>
     private static object? Concat(ExpressionEvaluator e, IReadOnlyList<Expr> a)
     {
-        var parts = a.Select(x => ExpressionEvaluator.Format(e.Evaluate(x))).ToList();
+        var parts = new List<string>(a.Count);
+        foreach (var x in a)
+        {
+            if (e.Evaluate(x) is not { } value)
+                return null;
+            parts.Add(ExpressionEvaluator.Format(value));
+        }
         var length = parts.Sum(p => (long)p.Length);
         e.Charge(length);
         e.CheckText(length);
@@ -160,5 +167,10 @@ public static class Functions
         return string.Concat(Enumerable.Repeat(s, (int)times));
     }
 
-    internal static string Invariant(double d) => d.ToString(Math.Abs(d - Math.Round(d)) < 1e-9 ? "0" : "0.###", CultureInfo.InvariantCulture);
+    /// <summary>A number as text: at most 3 decimals, never "-0" (-0.0001 and ceil(-0.5) read "0").</summary>
+    internal static string Invariant(double d)
+    {
+        var text = d.ToString(Math.Abs(d - Math.Round(d)) < 1e-9 ? "0" : "0.###", CultureInfo.InvariantCulture);
+        return text == "-0" ? "0" : text;
+    }
 }
