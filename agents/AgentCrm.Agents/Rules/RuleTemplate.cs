@@ -10,16 +10,25 @@ namespace AgentCrm.Agents.Rules;
 internal sealed class RuleTemplate
 {
     private readonly List<(string? Text, Expr? Expr)> _parts;
+    private readonly List<int> _offsets;
 
-    private RuleTemplate(List<(string?, Expr?)> parts) => _parts = parts;
+    private RuleTemplate(List<(string?, Expr?)> parts, List<int> offsets)
+    {
+        _parts = parts;
+        _offsets = offsets;
+    }
 
-    public static readonly RuleTemplate Empty = new([]);
+    public static readonly RuleTemplate Empty = new([], []);
 
     public bool IsEmpty => _parts.Count == 0;
+
+    /// <summary>The placeholders' expressions, each with the offset in the template where its expression starts.</summary>
+    public IEnumerable<(Expr Expr, int Offset)> Placeholders => _parts.Where(p => p.Expr is not null).Select((p, i) => (p.Expr!, _offsets[i]));
 
     public static RuleTemplate Parse(string text, FieldScope scope, List<string> fields)
     {
         var parts = new List<(string?, Expr?)>();
+        var offsets = new List<int>();
         var literal = new StringBuilder();
         for (var i = 0; i < text.Length; i++)
         {
@@ -54,11 +63,12 @@ internal sealed class RuleTemplate
                 throw new ExpressionException(ex.Message, i + 1 + ex.Position);
             }
             parts.Add((null, expr));
+            offsets.Add(i + 1);
             i = end;
         }
         if (literal.Length > 0)
             parts.Add((literal.ToString(), null));
-        return new RuleTemplate(parts);
+        return new RuleTemplate(parts, offsets);
     }
 
     /// <summary>The index of the <c>}</c> closing a placeholder that starts at <paramref name="start"/>, skipping quoted texts (as the parser reads them, with \ escapes); -1 when none.</summary>

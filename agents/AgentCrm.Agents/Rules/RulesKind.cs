@@ -72,6 +72,8 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
         if (rules.MaxSteps is < 1 or > ExpressionLimits.MaxSteps)
             Error("rules.maxSteps", $"rules.maxSteps must be between 1 and {ExpressionLimits.MaxSteps}.");
 
+        // On a new manifest, the parts that use no field run once here, within the manifest's own budget (when it is a valid one).
+        long? budget = strict && rules.MaxSteps is >= 1 and <= ExpressionLimits.MaxSteps ? rules.MaxSteps : null;
         var compiled = new List<CompiledCondition>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < rules.Conditions.Count && i < MaxConditions; i++)
@@ -97,12 +99,14 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
                 var type = ExpressionChecker.Check(when, scope, fields);
                 if (type is Expressions.ValueType.Number or Expressions.ValueType.Text && !ExpressionChecker.IsPresenceTest(when))
                     throw new ExpressionException($"a condition must be a true/false test, not {Functions.Name(type)} (e.g. compare it: ... > 0).", 0);
+                if (budget is { } steps && ConstantParts.Fault(when, steps) is { } fault)
+                    throw new ExpressionException(ConstantFault(fault.Reason), fault.Position);
             }
             catch (ExpressionException ex)
             {
                 Error($"{path}.when", ex.Describe());
             }
-            var explain = Template(c.Explain ?? "", $"{path}.explain", scope, Error);
+            var explain = Template(c.Explain ?? "", $"{path}.explain", scope, Error, budget);
             if (when is not null)
                 compiled.Add(new CompiledCondition(c.Name ?? $"condition{i}", when, c.Weight, explain, fields));
         }
@@ -124,8 +128,13 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
                 };
         }
 
-        var headline = Template(rules.Brief.Headline ?? "", "rules.brief.headline", scope, Error);
-        var nextStep = Template(rules.Brief.NextStep ?? "", "rules.brief.nextStep", scope, Error);
+        var headline = Template(rules.Brief.Headline ?? "", "rules.brief.headline", scope, Error, budget);
+        var nextStep = Template(rules.Brief.NextStep ?? "", "rules.brief.nextStep", scope, Error, budget);
+
+        // Every assessment runs every condition: a budget below the fewest steps they can take stops every one of them.
+        var fewest = compiled.Sum(c => ConstantParts.MinSteps(c.When));
+        if (budget is not null && rules.MaxSteps < fewest)
+            Error("rules.maxSteps", $"rules.maxSteps {rules.MaxSteps} is below the {fewest} steps the conditions take on every assessment at the least (one per part evaluated), so every assessment would stop; raise it.");
 
         var reachable = Math.Min(1, rules.Conditions.Where(c => c is not null && c.Weight > 0 && double.IsFinite(c.Weight)).Sum(c => c.Weight));
         if (rules.Conditions.Count > 0 && Math.Round(reachable, 6) < manifest.Threshold)
@@ -166,7 +175,7 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
             : null;
     }
 
-    private static RuleTemplate Template(string text, string path, FieldScope scope, Action<string, string> error)
+    private static RuleTemplate Template(string text, string path, FieldScope scope, Action<string, string> error, long? maxSteps = null)
     {
         if (ExpressionLimits.Characters(text) is var length && length > ExpressionLimits.MaxSourceLength)
         {
@@ -175,7 +184,12 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
         }
         try
         {
-            return RuleTemplate.Parse(text, scope, []);
+            var template = RuleTemplate.Parse(text, scope, []);
+            if (maxSteps is { } steps)
+                foreach (var (expr, offset) in template.Placeholders)
+                    if (ConstantParts.Fault(expr, steps) is { } fault)
+                        throw new ExpressionException(ConstantFault(fault.Reason), offset + fault.Position);
+            return template;
         }
         catch (ExpressionException ex)
         {
@@ -183,6 +197,9 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
             return RuleTemplate.Empty;
         }
     }
+
+    private static string ConstantFault(string reason) =>
+        $"this part uses no field, so it gives the same on every customer, and it always stops: {reason.TrimEnd('.')}.";
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_-]{0,63}\z")]
     private static partial Regex NamePattern();

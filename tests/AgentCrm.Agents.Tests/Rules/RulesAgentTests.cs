@@ -242,15 +242,19 @@ public sealed class RulesAgentTests
         });
         Assert.Contains("exceeds the limit of 4096", Assert.Throws<RuleLimitExceededException>(() => bigBudget.Assess(snapshot)).Message, StringComparison.Ordinal);
 
-        // A count so large that length × count overflows a long is refused too, not wrapped into a small (or negative) charge.
+        // A count so large that length × count overflows a long is refused too, not wrapped into a small (or negative) charge:
+        // at run time (a stored version, created without the registration checks) and, as the part uses no field, at registration.
         foreach (var count in new[] { "4611686018428411904", "9223372036854775807", "10 * 4611686018428411904" })
         {
-            var overflow = Create(runaway.Manifest with
+            var manifest = runaway.Manifest with
             {
                 Rules = new RuleSet { MaxSteps = 1_000_000, Conditions = [new RuleCondition { Name = "blowup", When = $"len(repeat('ab', {count})) > 0" }] },
-            });
+            };
+            var overflow = new RulesKind().Create(manifest);
             var refused = Assert.Throws<RuleLimitExceededException>(() => overflow.Assess(snapshot)).Message;
             Assert.True(refused.Contains("exceeds the limit of 4096", StringComparison.Ordinal) || refused.Contains("stopped after", StringComparison.Ordinal), refused);
+            var atRegistration = Assert.Throws<ManifestException>(() => new RulesKind().CheckNew(manifest)).Errors["rules.conditions[0].when"][0];
+            Assert.Contains("this part uses no field", atRegistration, StringComparison.Ordinal);
         }
 
         // The pipeline contains it: an error outcome, never an exception out of the turn.

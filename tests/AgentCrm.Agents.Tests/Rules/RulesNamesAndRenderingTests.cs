@@ -150,6 +150,37 @@ public sealed class RulesNamesAndRenderingTests
         Assert.Contains("(this one has 4097)", errors["rules.defaults.profile.name"][0], StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A part made only of literals gives the same on every customer: one that always stops at the step budget or the text
+    /// limit registered and then failed every assessment (counted as errors). It is run once at registration and refused there.
+    /// </summary>
+    [Theory]
+    [InlineData("len(repeat('x', 100000)) > 1", "", "rules.conditions[0].when", "at character 1: this part uses no field, so it gives the same on every customer, and it always stops: a text of 4097 characters exceeds the limit of 4096.")]
+    [InlineData("tickets.open > 2 and len(repeat('ab', 30000)) > 1", "", "rules.conditions[0].when", "at character 22: this part uses no field")]
+    [InlineData("tickets.open > 2", "Hi {concat(profile.name, repeat('-', 5000))}", "rules.brief.headline", "at character 26: this part uses no field")]
+    public void CheckNew_ALiteralPartThatAlwaysStops_IsRefused(string when, string headline, string path, string expected)
+    {
+        var errors = Errors(Manifest(when, ["tickets.open", "profile.name"], headline: headline));
+        Assert.Contains(expected, Assert.Single(errors[path]), StringComparison.Ordinal);
+        Assert.NotNull(new RulesKind().Create(Manifest(when, ["tickets.open", "profile.name"], headline: headline)));
+    }
+
+    [Fact]
+    public void CheckNew_ALiteralPartWithinTheLimits_Registers() =>
+        new RulesKind().CheckNew(Manifest("len(repeat('x', 4000)) > 1 and tickets.open > 2", ["tickets.open"], headline: "{repeat('=', 10)} {tickets.open}"));
+
+    /// <summary>Every assessment runs every condition: a rules.maxSteps below the fewest steps they take stops all of them.</summary>
+    [Fact]
+    public void CheckNew_MaxStepsBelowTheConditionsOwnSize_IsRefused()
+    {
+        var m = Manifest("tickets.open > 2 and (tickets.open < 10 or nps.latest < 5)", ["tickets.open", "nps.latest"]);
+        // Fewest steps: 'and', then its left side 'tickets.open > 2' (3) = 4; the right side may never run.
+        new RulesKind().CheckNew(m with { Rules = m.Rules! with { MaxSteps = 4 } });
+        var errors = Errors(m with { Rules = m.Rules! with { MaxSteps = 3 } });
+        Assert.Contains("rules.maxSteps 3 is below the 4 steps", Assert.Single(errors["rules.maxSteps"]), StringComparison.Ordinal);
+        Assert.NotNull(new RulesKind().Create(m with { Rules = m.Rules! with { MaxSteps = 3 } }));
+    }
+
     private static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
