@@ -236,7 +236,9 @@ public static partial class ManifestReader
     /// <summary>The content hash of a version: SHA-256 over the manifest's canonical JSON (keys sorted).</summary>
     public static string ContentHash(AgentManifest m)
     {
-        var node = JsonSerializer.SerializeToNode(m, Json)!;
+        // Parsed, not SerializeToNode: the web options read property names case-insensitively, and a node built with them
+        // holds "Basic" and "basic" (a model's two categories, distinct values as the snapshot carries them) as one key.
+        var node = JsonNode.Parse(JsonSerializer.SerializeToUtf8Bytes(m, Json))!;
         var canonical = Canonical(node)!.ToJsonString();
         return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }

@@ -88,7 +88,7 @@ internal static class EvaluateCommand
     /// <summary>The report as the API writes it (<c>GET /v1/reports/{id}</c>): its id first, so a script can fetch it again or its HTML.</summary>
     private static string WithId(SandboxReport report, string id)
     {
-        var body = JsonSerializer.SerializeToNode(report, SandboxReportJson.Options)!.AsObject();
+        var body = SandboxReportJson.ToObject(report);
         body.Insert(0, "id", id);
         return body.ToJsonString(Output);
     }

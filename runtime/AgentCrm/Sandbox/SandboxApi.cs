@@ -4,7 +4,6 @@ using AgentCrm.Customers;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Reports;
 using AgentCrm.Server;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
@@ -189,7 +188,7 @@ public static class SandboxApi
         context.Response.Headers.Vary = "Accept";
         if (PrefersHtml(context.Request))
             return TypedResults.Content(HtmlReport.Render(stored.Report), "text/html; charset=utf-8");
-        var body = JsonSerializer.SerializeToNode(stored.Report, json.SerializerOptions)!.AsObject();
+        var body = SandboxReportJson.ToObject(stored.Report, json.SerializerOptions);
         body.Insert(0, "id", stored.Id);
         return TypedResults.Ok(body);
     }
