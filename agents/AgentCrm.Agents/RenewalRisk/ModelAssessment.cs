@@ -1,4 +1,3 @@
-using System.Text;
 using AgentCrm.Agents.Models;
 
 namespace AgentCrm.Agents.RenewalRisk;
@@ -20,37 +19,12 @@ internal static class ModelAssessment
             if (weight <= 0 || ReasonText.Negligible(weight))
                 continue;
             var value = s.Fields.TryGetValue(c.Field, out var f) ? f.Value : null;
-            reasons.Add(new Reason(c.Field, value, weight, s.EventIds(c.Field), Explain(c.Field, value, weight)));
+            reasons.Add(new Reason(c.Field, value, weight, s.EventIds(c.Field), Explain(c.Field, value)));
         }
         reasons.Sort((a, b) => b.Weight != a.Weight ? b.Weight.CompareTo(a.Weight) : string.CompareOrdinal(a.Field, b.Field));
         return (Math.Round(LinearModel.Sigmoid(evaluation.Logit), 4), reasons);
     }
 
-    /// <summary>E.g. "contract type month-to-month raises risk (+0.84)", "usage trend30d -0.003 raises risk (+0.02)".</summary>
-    internal static string Explain(string field, object? value, double weight)
-    {
-        var shown = value switch
-        {
-            null => "unknown",
-            double d => ReasonText.Number(d),
-            _ => value.ToString(),
-        };
-        return $"{Label(field)} {shown} raises risk ({ReasonText.Weight(weight)})";
-    }
-
-    /// <summary><c>billing.monthlyCharges</c> → "billing monthly charges".</summary>
-    internal static string Label(string field)
-    {
-        var sb = new StringBuilder(field.Length + 4);
-        foreach (var c in field)
-        {
-            if (c is '.' or '_')
-                sb.Append(' ');
-            else if (char.IsAsciiLetterUpper(c))
-                sb.Append(' ').Append(char.ToLowerInvariant(c));
-            else
-                sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    /// <summary>The field's value as every version of the kind words it (<see cref="FieldWording"/>): "usage down 70% in 30 days", "month-to-month contract".</summary>
+    internal static string Explain(string field, object? value) => FieldWording.Describe(field, value);
 }

@@ -21,36 +21,37 @@ internal sealed class RenewalRiskAgent(AgentManifest manifest, RenewalRiskParame
         var logit = p.Intercept;
 
         // Every contribution counts in the score; one too small to show (+0.00) is not given as a reason.
-        void Factor(string factor, string field, double x, string explanation)
+        // Worded as a fitted version words the same field (FieldWording), so a brief reads alike whichever version wrote it.
+        void Factor(string factor, string field, double x)
         {
             if (x <= 0 || !p.Weights.TryGetValue(factor, out var w) || w == 0)
                 return;
             var contribution = w * x;
             logit += contribution;
             if (!ReasonText.Negligible(contribution))
-                reasons.Add(new Reason(field, s.Fields[field].Value, Math.Round(contribution, 4), s.EventIds(field), explanation));
+                reasons.Add(new Reason(field, s.Fields[field].Value, Math.Round(contribution, 4), s.EventIds(field), FieldWording.Describe(field, s.Fields[field].Value)));
         }
 
         if (s.Number("contract.daysToEnd") is { } days)
-            Factor(Factors.ContractEndingSoon, "contract.daysToEnd", days <= 0 ? 1 : Math.Max(0, 1 - days / p.ContractHorizonDays), ReasonText.ContractEnd(days));
+            Factor(Factors.ContractEndingSoon, "contract.daysToEnd", days <= 0 ? 1 : Math.Max(0, 1 - days / p.ContractHorizonDays));
         if (s.Text("contract.type") == "month-to-month")
-            Factor(Factors.MonthToMonth, "contract.type", 1, "month-to-month contract");
+            Factor(Factors.MonthToMonth, "contract.type", 1);
         if (s.Number("contract.autoRenew") == 0)
-            Factor(Factors.NoAutoRenew, "contract.autoRenew", 1, "auto-renew is off");
+            Factor(Factors.NoAutoRenew, "contract.autoRenew", 1);
         if (s.Number("usage.trend30d") is { } trend && trend < 0)
-            Factor(Factors.UsageDecline, "usage.trend30d", Math.Min(1, -trend), $"usage down {ReasonText.Percent(trend)} in 30 days");
+            Factor(Factors.UsageDecline, "usage.trend30d", Math.Min(1, -trend));
         if (s.Number("tickets.open") is { } open && open > 0)
-            Factor(Factors.OpenTickets, "tickets.open", Math.Min(open, 5) / 5, ReasonText.Count(open, "unresolved ticket"));
+            Factor(Factors.OpenTickets, "tickets.open", Math.Min(open, 5) / 5);
         if (s.Number("tickets.openHighPriority") is { } high && high > 0)
-            Factor(Factors.HighPriorityTickets, "tickets.openHighPriority", Math.Min(high, 3) / 3, $"{ReasonText.Count(high, "high-priority ticket")} open");
+            Factor(Factors.HighPriorityTickets, "tickets.openHighPriority", Math.Min(high, 3) / 3);
         if (s.Number("billing.paymentFailures90d") is { } failures && failures > 0)
-            Factor(Factors.PaymentFailures, "billing.paymentFailures90d", Math.Min(failures, 3) / 3, $"{ReasonText.Count(failures, "failed payment")} in 90 days");
+            Factor(Factors.PaymentFailures, "billing.paymentFailures90d", Math.Min(failures, 3) / 3);
         if (s.Number("billing.overdueInvoices") is { } overdue && overdue > 0)
-            Factor(Factors.OverdueInvoices, "billing.overdueInvoices", Math.Min(overdue, 3) / 3, ReasonText.Count(overdue, "overdue invoice"));
+            Factor(Factors.OverdueInvoices, "billing.overdueInvoices", Math.Min(overdue, 3) / 3);
         if (s.Number("nps.latest") is { } nps && nps <= p.LowNps)
-            Factor(Factors.LowNps, "nps.latest", (p.LowNps + 1 - nps) / (p.LowNps + 1), $"NPS {ReasonText.Number(nps)}");
+            Factor(Factors.LowNps, "nps.latest", (p.LowNps + 1 - nps) / (p.LowNps + 1));
         if (s.Number("tenure.days") is { } tenure && tenure < p.ShortTenureDays)
-            Factor(Factors.ShortTenure, "tenure.days", 1 - tenure / p.ShortTenureDays, ReasonText.Tenure(tenure));
+            Factor(Factors.ShortTenure, "tenure.days", 1 - tenure / p.ShortTenureDays);
 
         var score = Math.Round(1 / (1 + Math.Exp(-logit)), 4);
         reasons.Sort((a, b) => b.Weight.CompareTo(a.Weight));

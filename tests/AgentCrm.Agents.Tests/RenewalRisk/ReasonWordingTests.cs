@@ -164,7 +164,8 @@ public sealed partial class ReasonWordingTests
     [Fact]
     public void Explain_FittedModelsSmallValue_ShowsItsDigits()
     {
-        Assert.Equal("usage trend30d -0.003 raises risk (+0.02)", ModelAssessment.Explain("usage.trend30d", -0.003, 0.02));
-        Assert.Equal("tenure months 0 raises risk (+0.50)", ModelAssessment.Explain("tenure.months", -0.0, 0.5));
+        Assert.Equal("usage down less than 1% in 30 days", ModelAssessment.Explain("usage.trend30d", -0.003));
+        Assert.Equal("customer for 0 months", ModelAssessment.Explain("tenure.months", -0.0));
+        Assert.Equal("billing monthly charges 0.004", ModelAssessment.Explain("billing.monthlyCharges", 0.004));
     }
 }

@@ -27,7 +27,7 @@ public sealed class RenewalRiskTreesTests
         Assert.True(result.Fired);
         Assert.Equal(["tenure.months", "contract.type"], result.Reasons.Select(r => r.Field));
         Assert.Equal([0.4, 0.3], result.Reasons.Select(r => r.Weight));
-        Assert.Equal("contract type month-to-month raises risk (+0.30)", result.Reasons[1].Explanation);
+        Assert.Equal("month-to-month contract", result.Reasons[1].Explanation);
     }
 
     [Fact]

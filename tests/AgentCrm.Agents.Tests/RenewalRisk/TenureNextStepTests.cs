@@ -45,7 +45,7 @@ public sealed class TenureNextStepTests
     {
         var result = TenureModel().Assess(Tenure(null));
 
-        Assert.Equal("tenure months unknown raises risk (+0.50)", Assert.Single(result.Reasons).Explanation);
+        Assert.Equal("tenure unknown", Assert.Single(result.Reasons).Explanation);
         Assert.NotEqual(Onboarding, result.NextStep);
     }
 
