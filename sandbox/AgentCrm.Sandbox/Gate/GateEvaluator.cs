@@ -10,7 +10,8 @@ namespace AgentCrm.Sandbox.Gate;
 /// (a small lucky sample cannot pass on its point estimate), whose precision lower bound is above the
 /// positive share of the scored cases (the precision of firing on every case: an agent that knows nothing
 /// must not pass because positives are common; checked whenever minPrecision is above 0), with at most the manifest's share of errored cases, and,
-/// when the manifest sets one, a ROC-AUC of at least its minimum.
+/// when the manifest sets one, a ROC-AUC of at least its minimum. A case set with no positive (or no negative) case
+/// cannot measure recall (or false alarms): the unmet list says so in those words rather than judging placeholder zeros.
 /// </summary>
 public static class GateEvaluator
 {
@@ -37,13 +38,39 @@ public static class GateEvaluator
                 : Invariant($"scored cases {report.Scored} < minimum {gate.MinCases} ({report.Cases} cases, {report.Errors} errors{(report.BlockedByConsent > 0 ? $", {report.BlockedByConsent} blocked by consent" : "")})"));
         }
 
-        AddIfBelow(unmet, "precision", report.PrecisionInterval.Lower, gate.MinPrecision);
-        AddIfBelow(unmet, "recall", report.RecallInterval.Lower, gate.MinRecall);
+        // A case set without positives (or without negatives) cannot measure what the gate asks: said so plainly, once,
+        // instead of a recall "lower bound 0.000" and a "positive share 0.000" that read like measurements.
+        var m = report.Confusion;
+        var noPositives = m.Total > 0 && m.Positives == 0;
+        var noNegatives = m.Total > 0 && m.Negatives == 0;
+        if (noPositives && (gate.MinRecall > 0 || gate.MinPrecision > 0 || gate.MinRocAuc is not null))
+        {
+            unmet.Add(Invariant($"the {m.Total} scored cases have no positive case (every label is negative): recall{(gate.MinRocAuc is null ? "" : " and ROC-AUC")} cannot be measured; add cases whose outcome was positive"));
+        }
+
+        if (noNegatives && (gate.MinPrecision > 0 || gate.MinRocAuc is not null))
+        {
+            unmet.Add(Invariant($"the {m.Total} scored cases have no negative case (every label is positive): false alarms (specificity{(gate.MinRocAuc is null ? "" : ", ROC-AUC")}) cannot be measured; add cases whose outcome was negative"));
+        }
+
+        if (gate.MinPrecision > 0 && m.Total > 0 && m.PrecisionUndefined is not null)
+        {
+            unmet.Add(Invariant($"precision cannot be measured: the version fired on none of the {m.Total} scored cases (minimum {gate.MinPrecision:0.000})"));
+        }
+        else
+        {
+            AddIfBelow(unmet, "precision", report.PrecisionInterval.Lower, gate.MinPrecision);
+        }
+
+        if (!noPositives)
+        {
+            AddIfBelow(unmet, "recall", report.RecallInterval.Lower, gate.MinRecall);
+        }
 
         // Firing on every scored case has precision = the positive share; a precision not surely above it shows no skill.
-        // Part of asking for precision: a gate with minPrecision 0 asks nothing of precision, this included.
-        var m = report.Confusion;
-        if (gate.MinPrecision > 0 && m.Total > 0)
+        // Part of asking for precision: a gate with minPrecision 0 asks nothing of precision, this included. Not judged
+        // when nothing fired (said above) or the set lacks positives or negatives (said above).
+        if (gate.MinPrecision > 0 && m.Total > 0 && !noPositives && !noNegatives && m.PrecisionUndefined is null)
         {
             var positiveShare = (double)(m.TruePositives + m.FalseNegatives) / m.Total;
             if (!(report.PrecisionInterval.Lower > positiveShare))
@@ -69,7 +96,10 @@ public static class GateEvaluator
         {
             if (report.RocAuc is not { } auc)
             {
-                unmet.Add(Invariant($"ROC-AUC undefined (the scored cases need positives and negatives) < minimum {minRocAuc:0.000}"));
+                if (!noPositives && !noNegatives)
+                {
+                    unmet.Add(Invariant($"ROC-AUC undefined (the scored cases need positives and negatives) < minimum {minRocAuc:0.000}"));
+                }
             }
             else if (auc < minRocAuc)
             {

@@ -1,4 +1,7 @@
 namespace AgentCrm.Sandbox.Metrics;
 
-/// <summary>Precision, recall and F1 when firing at scores ≥ <paramref name="Threshold"/> (0 where undefined, as in <see cref="ConfusionMatrix"/>).</summary>
-public sealed record SweepPoint(double Threshold, double Precision, double Recall, double F1);
+/// <summary>
+/// Precision, recall and F1 when firing at scores ≥ <paramref name="Threshold"/>. Precision is null where nothing fires
+/// and recall null where no case is positive (undefined, as a report's top-level rates); F1 is then 0.
+/// </summary>
+public sealed record SweepPoint(double Threshold, double? Precision, double? Recall, double F1);

@@ -27,7 +27,8 @@ public static class ThresholdSweep
 
             var matrix = new ConfusionMatrix(tp, fp, positives - tp, negatives - fp);
             var (precision, recall) = (matrix.Precision.Value, matrix.Recall.Value);
-            points.Add(new SweepPoint(threshold, precision, recall, ConfusionMatrix.HarmonicMean(precision, recall)));
+            points.Add(new SweepPoint(threshold, matrix.PrecisionUndefined is null ? precision : null, matrix.RecallUndefined is null ? recall : null,
+                ConfusionMatrix.HarmonicMean(precision, recall)));
         }
 
         return points;

@@ -68,9 +68,9 @@ public static class HtmlReport
         Row(html, "case set", $"{report.CaseSet} ({report.CaseSetHash})");
         Row(html, "threshold", ReportText.Threshold(report.Threshold));
         Row(html, "cases / scored / errors / blocked by consent", Inv($"{report.Cases} / {report.Scored} / {report.Errors} / {report.BlockedByConsent}"));
-        Row(html, "precision", ReportText.WithInterval(report.PrecisionInterval));
-        Row(html, "recall", ReportText.WithInterval(report.RecallInterval));
-        Row(html, "F1", ReportText.WithInterval(report.F1Interval));
+        Row(html, "precision", ReportText.WithInterval(report.PrecisionInterval, report.Confusion.PrecisionUndefined));
+        Row(html, "recall", ReportText.WithInterval(report.RecallInterval, report.Confusion.RecallUndefined));
+        Row(html, "F1", ReportText.WithInterval(report.F1Interval, report.Confusion.RecallUndefined));
         Row(html, "accuracy", ReportText.WithInterval(report.AccuracyInterval));
         Row(html, "ROC-AUC", ReportText.Number(report.RocAuc));
         Row(html, "PR-AUC (average precision)", ReportText.Number(report.PrAuc));
@@ -124,7 +124,7 @@ public static class HtmlReport
         {
             var m = s.Confusion;
             html.Append($"<tr><td>{E(name)}</td>").Append(Inv($"<td>{s.Cases}</td><td>{s.Errors}</td><td>{m.TruePositives}</td><td>{m.FalsePositives}</td><td>{m.FalseNegatives}</td><td>{m.TrueNegatives}</td>"));
-            html.Append($"<td>{E(ReportText.WithInterval(s.PrecisionInterval))}</td><td>{E(ReportText.WithInterval(s.RecallInterval))}</td><td>{E(ReportText.WithInterval(s.F1Interval))}</td></tr>\n");
+            html.Append($"<td>{E(ReportText.WithInterval(s.PrecisionInterval, s.Confusion.PrecisionUndefined))}</td><td>{E(ReportText.WithInterval(s.RecallInterval, s.Confusion.RecallUndefined))}</td><td>{E(ReportText.WithInterval(s.F1Interval, s.Confusion.RecallUndefined))}</td></tr>\n");
         }
 
         html.Append("</table>\n");

@@ -16,9 +16,9 @@ public static class ReportText
         Line(text, $"cases {report.Cases}  scored {report.Scored}  errors {report.Errors}  blocked by consent {report.BlockedByConsent}  threshold {Threshold(report.Threshold)}");
         text.Append('\n');
         Line(text, $"{"metric",-18} {"value",7}  95% interval");
-        Metric(text, "precision", report.PrecisionInterval);
-        Metric(text, "recall", report.RecallInterval);
-        Metric(text, "f1", report.F1Interval);
+        Metric(text, "precision", report.PrecisionInterval, report.Confusion.PrecisionUndefined);
+        Metric(text, "recall", report.RecallInterval, report.Confusion.RecallUndefined);
+        Metric(text, "f1", report.F1Interval, report.Confusion.RecallUndefined);
         Metric(text, "accuracy", report.AccuracyInterval);
         Line(text, $"{"roc-auc",-18} {Number(report.RocAuc),7}");
         Line(text, $"{"pr-auc",-18} {Number(report.PrAuc),7}");
@@ -87,7 +87,9 @@ public static class ReportText
         var rows = new List<(string, string, string)>
         {
             ("scored cases", $">= {gate.MinCases.ToString(CultureInfo.InvariantCulture)}", report.Scored.ToString(CultureInfo.InvariantCulture)),
-            Pair("precision lower bound", ">=", report.PrecisionInterval.Lower, gate.MinPrecision),
+            m.PrecisionUndefined is { } noPrecision
+                ? ("precision lower bound", $">= {Number(gate.MinPrecision)}", $"n/a ({noPrecision})")
+                : Pair("precision lower bound", ">=", report.PrecisionInterval.Lower, gate.MinPrecision),
         };
         if (gate.MinPrecision > 0)
         {
@@ -96,7 +98,9 @@ public static class ReportText
                 : Pair("precision lower bound above positive share", ">", report.PrecisionInterval.Lower, (double)(m.TruePositives + m.FalseNegatives) / m.Total));
         }
 
-        rows.Add(Pair("recall lower bound", ">=", report.RecallInterval.Lower, gate.MinRecall));
+        rows.Add(m.RecallUndefined is { } noRecall
+            ? ("recall lower bound", $">= {Number(gate.MinRecall)}", $"n/a ({noRecall})")
+            : Pair("recall lower bound", ">=", report.RecallInterval.Lower, gate.MinRecall));
         rows.Add(("errored cases", string.Create(CultureInfo.InvariantCulture, $"<= {gate.EffectiveMaxErrorRate:0.0##%}"),
             ran == 0 ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{(double)report.Errors / ran:0.0##%}")));
         if (gate.MinRocAuc is { } minRocAuc)
@@ -126,8 +130,11 @@ public static class ReportText
     internal static string Latency(LatencySummary? latency) =>
         latency is null ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{latency.P50:0.###} / {latency.P95:0.###} / {latency.P99:0.###}");
 
-    private static void Metric(StringBuilder text, string name, Estimate estimate) =>
-        Line(text, $"{name,-18} {Number(estimate.Value),7}  [{Number(estimate.Lower)}, {Number(estimate.Upper)}]");
+    private static void Metric(StringBuilder text, string name, Estimate estimate, string? undefined = null) =>
+        Line(text, undefined is null ? (FormattableString)$"{name,-18} {Number(estimate.Value),7}  [{Number(estimate.Lower)}, {Number(estimate.Upper)}]" : $"{name,-18} {"n/a",7}  undefined: {undefined}");
+
+    /// <summary>The estimate with its interval, or "undefined: why" when it cannot be measured.</summary>
+    internal static string WithInterval(Estimate estimate, string? undefined) => undefined is null ? WithInterval(estimate) : $"undefined: {undefined}";
 
     private static void Line(StringBuilder text, FormattableString line) =>
         text.Append(Printable(line.ToString(CultureInfo.InvariantCulture))).Append('\n');

@@ -6,7 +6,8 @@ namespace AgentCrm.Sandbox.Reports;
 /// <summary>
 /// What replaying one agent version over one case set showed. <c>precision</c>, <c>recall</c>, <c>f1</c>
 /// and <c>accuracy</c> are plain numbers (scripts read them); their Wilson intervals are the
-/// <c>…Interval</c> objects. Both derive from <see cref="Confusion"/>, so they cannot disagree.
+/// <c>…Interval</c> objects. Both derive from <see cref="Confusion"/>, so they cannot disagree. A rate that cannot be
+/// measured is null: <c>precision</c> when nothing fired, <c>recall</c> and <c>f1</c> when no scored case is positive.
 /// </summary>
 public sealed partial record SandboxReport
 {
@@ -37,11 +38,14 @@ public sealed partial record SandboxReport
 
     public int Scored => Cases - Errors - BlockedByConsent;
 
-    public double Precision => Confusion.Precision.Value;
+    /// <summary>Null when nothing fired (<see cref="ConfusionMatrix.PrecisionUndefined"/>); its interval is then the whole (0, 1).</summary>
+    public double? Precision => Confusion.PrecisionUndefined is null ? Confusion.Precision.Value : null;
 
-    public double Recall => Confusion.Recall.Value;
+    /// <summary>Null when the scored cases hold no positive (<see cref="ConfusionMatrix.RecallUndefined"/>); its interval is then the whole (0, 1).</summary>
+    public double? Recall => Confusion.RecallUndefined is null ? Confusion.Recall.Value : null;
 
-    public double F1 => Confusion.F1.Value;
+    /// <summary>Null when recall is (no positive cases).</summary>
+    public double? F1 => Confusion.RecallUndefined is null ? Confusion.F1.Value : null;
 
     public double Accuracy => Confusion.Accuracy.Value;
 

@@ -5,11 +5,14 @@ namespace AgentCrm.Sandbox.Reports;
 /// <summary>The decision metrics of one segment (e.g. one contract type), shaped like the report's top level.</summary>
 public sealed record SegmentReport(int Cases, int Errors, ConfusionMatrix Confusion)
 {
-    public double Precision => Confusion.Precision.Value;
+    /// <summary>Null when nothing fired (<see cref="ConfusionMatrix.PrecisionUndefined"/>); its interval is then the whole (0, 1).</summary>
+    public double? Precision => Confusion.PrecisionUndefined is null ? Confusion.Precision.Value : null;
 
-    public double Recall => Confusion.Recall.Value;
+    /// <summary>Null when the scored cases hold no positive (<see cref="ConfusionMatrix.RecallUndefined"/>); its interval is then the whole (0, 1).</summary>
+    public double? Recall => Confusion.RecallUndefined is null ? Confusion.Recall.Value : null;
 
-    public double F1 => Confusion.F1.Value;
+    /// <summary>Null when recall is (no positive cases).</summary>
+    public double? F1 => Confusion.RecallUndefined is null ? Confusion.F1.Value : null;
 
     public double Accuracy => Confusion.Accuracy.Value;
 

@@ -24,8 +24,9 @@ public sealed class ThresholdSweepTests
         AssertPoint(sweep[60], 2.0 / 3, 1, 0.8);
         AssertPoint(sweep[61], 1, 0.5, 2.0 / 3);
         AssertPoint(sweep[90], 1, 0.5, 2.0 / 3);
-        AssertPoint(sweep[91], 0, 0, 0);
-        AssertPoint(sweep[100], 0, 0, 0);
+        // Nothing fires: precision is undefined (null), recall 0.
+        AssertPoint(sweep[91], null, 0, 0);
+        AssertPoint(sweep[100], null, 0, 0);
     }
 
     [Fact]
@@ -48,10 +49,12 @@ public sealed class ThresholdSweepTests
         Assert.Equal(ThresholdSweep.Run(Example), ThresholdSweep.Run(cases));
     }
 
-    private static void AssertPoint(SweepPoint point, double precision, double recall, double f1)
+    private static void AssertPoint(SweepPoint point, double? precision, double? recall, double f1)
     {
-        Assert.Equal(precision, point.Precision, 12);
-        Assert.Equal(recall, point.Recall, 12);
+        Assert.Equal(precision is null, point.Precision is null);
+        Assert.Equal(precision ?? 0, point.Precision ?? 0, 12);
+        Assert.Equal(recall is null, point.Recall is null);
+        Assert.Equal(recall ?? 0, point.Recall ?? 0, 12);
         Assert.Equal(f1, point.F1, 12);
     }
 }

@@ -72,9 +72,9 @@ public sealed class SandboxReportTests
         Assert.Equal(1, report.Errors);
         Assert.Equal(9, report.Scored);
         Assert.Equal(new ConfusionMatrix(3, 1, 1, 4), report.Confusion);
-        Assert.Equal(0.75, report.Precision, 12);
-        Assert.Equal(0.75, report.Recall, 12);
-        Assert.Equal(0.75, report.F1, 12);
+        Assert.Equal(0.75, report.Precision!.Value, 12);
+        Assert.Equal(0.75, report.Recall!.Value, 12);
+        Assert.Equal(0.75, report.F1!.Value, 12);
         Assert.Equal(7.0 / 9, report.Accuracy, 12);
         Assert.Equal(WilsonInterval.Of(3, 4), report.PrecisionInterval);
         // Positives 0.9, 0.8, 0.6, 0.3 vs negatives 0.7, 0.4, 0.2, 0.1, 0.1: 20 pairs, the 0.3 loses to

@@ -28,7 +28,7 @@ public sealed class BuiltInTextAgentsReplayTests(ITestOutputHelper output)
         Assert.Equal(3209, report.Cases);
         Assert.Equal(0, report.Errors);
         Assert.True(report.Passed, string.Join("; ", report.Unmet));
-        Assert.InRange(report.F1, 0.70, 1);
+        Assert.InRange(report.F1!.Value, 0.70, 1);
         Assert.InRange(report.RocAuc!.Value, 0.93, 1);
     }
 
@@ -40,7 +40,7 @@ public sealed class BuiltInTextAgentsReplayTests(ITestOutputHelper output)
         Assert.Equal(1200, report.Cases);
         Assert.Equal(0, report.Errors);
         Assert.True(report.Passed, string.Join("; ", report.Unmet));
-        Assert.InRange(report.F1, 0.79, 1);
+        Assert.InRange(report.F1!.Value, 0.79, 1);
         Assert.InRange(report.RocAuc!.Value, 0.94, 1);
     }
 
