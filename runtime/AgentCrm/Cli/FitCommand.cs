@@ -117,7 +117,7 @@ internal static class FitCommand
                     perLabel = result.PerLabel,
                     candidates = result.Candidates,
                     crossValidation = cv,
-                    report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet },
+                    report = new { id = reportId, report.CaseSet, report.Cases, report.Precision, report.Recall, report.F1, report.RocAuc, report.Passed, report.Unmet, report.Warnings },
                 }, AgentCrmCli.JsonOutput));
             else
             {
@@ -133,6 +133,9 @@ internal static class FitCommand
                 if (cv?.Policy is { } policy && cv.PolicyBaseline is { } policyBaseline)
                     Console.WriteLine($"  CV policy decision vs the primary label ({policy.Positives} positive): precision {policy.Precision:0.000}  recall {policy.Recall:0.000}  F1 {policy.F1:0.000}  baseline F1 {policyBaseline.F1:0.000}");
                 Console.WriteLine($"  gate on {report.CaseSet}: {(report.Passed ? "passed" : "FAILED: " + string.Join("; ", report.Unmet))}  (report {reportId})");
+                // Before "next": a probable label leak or fields live events never fill make the figures above overstate the version.
+                foreach (var warning in report.Warnings)
+                    Console.WriteLine($"  warning: {warning}");
                 // Never suggest promoting a version whose gate failed: agents promote refuses it; shadow runs it without delivering.
                 Console.WriteLine(report.Passed
                     ? $"  next: agentcrm agents promote {agent}"

@@ -36,7 +36,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
             ConsentAt = time.GetUtcNow(),
         }, cancellationToken), cancellationToken);
         var report = SandboxReport.Build(scored, agentId, version, record.ContentHash, set.Name, set.Hash, record.Manifest.Threshold, time.GetUtcNow());
-        report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash);
+        report = GateEvaluator.Apply(report, record.Manifest.Gate, record.ContentHash) with { Warnings = ReportWarnings.For(record.Manifest, set.Cases) };
         var id = reportId ?? ReportStore.NewId();
         // The report and the version's evaluated mark in one transaction: a full disk or a kill leaves both or neither.
         // With its audit record: the gate's evidence (case set, report, pass or fail) in the log, whether or not the version's

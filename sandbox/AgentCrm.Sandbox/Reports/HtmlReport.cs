@@ -47,6 +47,11 @@ public static class HtmlReport
             html.Append("<ul>").AppendJoin("", report.Unmet.Select(u => $"<li>{E(u)}</li>")).Append("</ul>\n");
         }
 
+        if (report.Warnings.Count > 0)
+        {
+            html.Append("<p><strong>Warnings</strong></p>\n<ul>").AppendJoin("", report.Warnings.Select(w => $"<li>{E(w)}</li>")).Append("</ul>\n");
+        }
+
         var criteria = ReportText.Criteria(report);
         if (criteria.Count > 0)
         {

@@ -62,6 +62,11 @@ public static class ReportText
             Line(text, $"  {criterion}: required {required}, this report {actual}");
         }
 
+        foreach (var warning in report.Warnings)
+        {
+            Line(text, $"warning: {warning}");
+        }
+
         return text.ToString();
     }
 

@@ -64,6 +64,9 @@ public sealed partial record SandboxReport
 
     public IReadOnlyList<string> Unmet { get; init; } = [];
 
+    /// <summary>What the figures may overstate without failing the gate (<see cref="ReportWarnings"/>): a probable label leak, fields no live event fills; empty when none.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The criteria the report was gated by (the manifest's <c>gate</c>), so a passing report shows what it passed; null until gated, and in reports stored before it was kept.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public AgentCrm.Agents.GateCriteria? Criteria { get; init; }

@@ -1,0 +1,103 @@
+using System.Globalization;
+using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
+using AgentCrm.Sandbox.Cases;
+
+namespace AgentCrm.Sandbox.Reports;
+
+/// <summary>
+/// What a report warns about without failing the gate: a field the version reads that alone separates the case set's
+/// labels (a single-field ROC-AUC of at least <see cref="LeakAuc"/>: most likely a copy of the label, a label leak, that
+/// will not be there before the outcome), and fields no live event fills (only case mappings supply them), so live they
+/// are always missing and the version scores every customer as if they were unknown.
+/// </summary>
+public static class ReportWarnings
+{
+    /// <summary>A single field whose ROC-AUC on the labels reaches this separates them alone.</summary>
+    public const double LeakAuc = 0.99;
+
+    /// <summary>Fewest cases of each label a field must have a value in before its separation counts.</summary>
+    private const int MinPerLabel = 5;
+
+    /// <summary>A text field of more values than this is not judged (a per-value positive share would separate any id).</summary>
+    private const int MaxCategories = 20;
+
+    /// <summary>Most live-missing fields named in the warning.</summary>
+    private const int MaxNamed = 8;
+
+    public static IReadOnlyList<string> For(AgentManifest manifest, IReadOnlyList<Case> cases)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(cases);
+        var fields = manifest.Reads.Concat(manifest.OptionalReads).Distinct(StringComparer.Ordinal).ToList();
+        var warnings = new List<string>();
+        foreach (var field in fields)
+        {
+            if (SingleFieldAuc(field, cases) is { } auc && auc >= LeakAuc)
+            {
+                warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"probable label leak: {field} alone separates the case set's labels (single-field ROC-AUC {auc:0.000}); a field that copies the outcome is not known before it, so the figures overstate the version. Remove it from the mapping unless it is known ahead of the outcome."));
+            }
+        }
+
+        var liveMissing = fields.Where(f => !SnapshotBuilder.Derives(f)).ToList();
+        if (liveMissing.Count > 0)
+        {
+            var named = string.Join(", ", liveMissing.Take(MaxNamed)) + (liveMissing.Count > MaxNamed ? $" and {liveMissing.Count - MaxNamed} more" : "");
+            warnings.Add($"reads {(liveMissing.Count == 1 ? "a field" : $"{liveMissing.Count} fields")} no live event fills ({named}): only case mappings supply {(liveMissing.Count == 1 ? "it" : "them")}, so live {(liveMissing.Count == 1 ? "it is" : "they are")} always missing and the version scores customers as if {(liveMissing.Count == 1 ? "it were" : "they were")} unknown.");
+        }
+
+        return warnings;
+    }
+
+    /// <summary>
+    /// How well <paramref name="field"/> alone ranks the labels, either way round (0.5 to 1), over the cases that have it:
+    /// a number by its value, a text by its value's positive share. Null when too few cases of a label have it, or a
+    /// text has too many values to judge.
+    /// </summary>
+    internal static double? SingleFieldAuc(string field, IReadOnlyList<Case> cases)
+    {
+        var present = cases.Where(c => c.Snapshot.Fields.ContainsKey(field)).ToList();
+        var positives = present.Count(c => c.Label);
+        if (positives < MinPerLabel || present.Count - positives < MinPerLabel)
+            return null;
+        double[] values;
+        if (present.All(c => c.Snapshot.Fields[field].Number is not null))
+            values = [.. present.Select(c => c.Snapshot.Fields[field].Number!.Value)];
+        else
+        {
+            var groups = present.GroupBy(c => CategoryKey(c.Snapshot.Fields[field]), StringComparer.Ordinal).ToList();
+            if (groups.Count > MaxCategories)
+                return null;
+            var share = groups.ToDictionary(g => g.Key, g => (double)g.Count(c => c.Label) / g.Count(), StringComparer.Ordinal);
+            values = [.. present.Select(c => share[CategoryKey(c.Snapshot.Fields[field])])];
+        }
+
+        var auc = Auc(values, [.. present.Select(c => c.Label)]);
+        return Math.Max(auc, 1 - auc);
+    }
+
+    private static string CategoryKey(SnapshotField f) => f.Text ?? f.Number?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    /// <summary>The Mann-Whitney ROC-AUC of <paramref name="values"/> for <paramref name="labels"/>, ties counting a half.</summary>
+    private static double Auc(double[] values, bool[] labels)
+    {
+        var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
+        double positiveRanks = 0;
+        var positives = labels.Count(l => l);
+        for (var start = 0; start < order.Length;)
+        {
+            var end = start;
+            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])
+                end++;
+            var rank = (start + end) / 2.0 + 1;
+            for (var k = start; k <= end; k++)
+                if (labels[order[k]])
+                    positiveRanks += rank;
+            start = end + 1;
+        }
+
+        double negatives = labels.Length - positives;
+        return (positiveRanks - positives * (positives + 1) / 2.0) / (positives * negatives);
+    }
+}
