@@ -15,6 +15,7 @@ internal static class EvaluateCommand
     private static readonly Option<FileInfo?> Mapping = new("--mapping") { Description = "YAML mapping of the --cases-file CSV (see sandbox/mappings/)." };
     private static readonly Option<FileInfo?> Labels = new("--labels") { Description = "Labels CSV (customerId,cutoff,label) of the --cases-file NDJSON timeline." };
     private static readonly Option<FileInfo?> Html = new("--html") { Description = "Also write the HTML report to this file." };
+    private static readonly Option<FileInfo?> CasesOut = new("--cases-out") { Description = "Also write every case's outcome to this CSV file (caseId,label,score,fired,segment,outcome), to audit the report case by case." };
 
     // Once per process (the options are static and the command tree is built per run): a --cases that cannot name a case set
     // is a usage error, before the data directory is opened; one of the right form that is not registered exits 1.
@@ -26,13 +27,14 @@ internal static class EvaluateCommand
 
     public static Command Create(Argument<string> versionArg)
     {
-        var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html };
+        var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html, CasesOut };
         // Options that do not go together: a usage error before the data directory is opened.
         // Files that are not there, or an HTML file that cannot be written, fail before it is opened (a report stored and then an
         // HTML file that cannot be written failed without the report's id).
         command.SetAction((p, ct) => UsageProblem(p) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
             : (ValueRules.MissingFile((p.GetValue(CasesFile), "--cases-file"), (p.GetValue(Mapping), "--mapping"), (p.GetValue(Labels), "--labels"))
-               ?? (p.GetValue(Html) is { } target ? HtmlTargetProblem(target) : null)) is { } fileProblem ? Task.FromResult(AgentCrmCli.Fail(fileProblem))
+               ?? (p.GetValue(Html) is { } target ? HtmlTargetProblem(target) : null)
+               ?? AgentCrmCli.OutputFileProblem(p.GetValue(CasesOut), "--cases-out")) is { } fileProblem ? Task.FromResult(AgentCrmCli.Fail(fileProblem))
             : CliHost.RunAsync(p, ct, async (services, token) =>
         {
             var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
@@ -50,9 +52,10 @@ internal static class EvaluateCommand
             var progress = Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             SandboxReport report;
             string id;
+            IReadOnlyList<Sandbox.Metrics.ScoredCase> scored = [];
             try
             {
-                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, CliHost.Actor, progress, token);
+                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, CliHost.Actor, progress, token, cases: c => scored = c);
             }
             finally
             {
@@ -70,6 +73,18 @@ internal static class EvaluateCommand
                 {
                     // A full disk, a read-only mount: the report is stored by now; say so, with its id, as fit's --out does.
                     return AgentCrmCli.Fail($"--html: cannot write {html.FullName} ({ex.Message.TrimEnd('.')}). The report was stored as {id}.");
+                }
+            }
+            if (p.GetValue(CasesOut) is { } casesOut)
+            {
+                try
+                {
+                    await using var writer = new StreamWriter(casesOut.FullName, append: false, new System.Text.UTF8Encoding(false));
+                    await CaseOutcomesCsv.WriteAsync(writer, scored, token);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return AgentCrmCli.Fail($"--cases-out: cannot write {casesOut.FullName} ({ex.Message.TrimEnd('.')}). The report was stored as {id}.");
                 }
             }
             Console.WriteLine(json ? WithId(report, id) : ReportText.Render(report) + $"\nreport {id}");

@@ -18,10 +18,11 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
     public const string ReportAction = "report.created";
 
     /// <summary>Evaluates on a registered case set by name; the report is stored under <c>reportId</c> (a job's, see <see cref="ReportStore.IdFor"/>), a new id when null.</summary>
-    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null) =>
-        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken, reportId);
+    /// <remarks><paramref name="cases"/>, when given, receives every replayed case in case order once the report is stored (<c>agents evaluate --cases-out</c>).</remarks>
+    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null, Action<IReadOnlyList<Sandbox.Metrics.ScoredCase>>? cases = null) =>
+        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken, reportId, cases);
 
-    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null)
+    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null, Action<IReadOnlyList<Sandbox.Metrics.ScoredCase>>? cases = null)
     {
         var record = registry.Find(agentId, version);
         CaseSetScenario.Ensure(record.Manifest, set);
@@ -56,6 +57,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
                 ["unmet"] = report.Unmet,
             }, report.CreatedAt);
         });
+        cases?.Invoke(scored);
         return (report, id);
     }
 }
