@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -59,8 +60,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = _options.RequestTimeout,
         };
-        if (!_options.AllowPrivateAddresses)
-            handler.ConnectCallback = PrivateAddresses.ConnectPublicAsync;
+        // Ours in both cases: it marks the attempt that opened a connection, so one that failed on a pooled connection the
+        // receiver had closed is told apart (SendAsync).
+        handler.ConnectCallback = WebhookConnections.Callback(_options.AllowPrivateAddresses);
         _http = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
@@ -301,39 +303,70 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private static byte[] Payload(string deliveryId, string hookId, WebhookChange change, Brief brief) =>
         JsonSerializer.SerializeToUtf8Bytes(new WebhookPayload(deliveryId, change.Type, change.At, hookId, change.Seq, brief), BriefStore.Json);
 
-    /// <summary>One attempt: null when the receiver answered 2xx, else why it failed.</summary>
+    /// <summary>
+    /// How often one attempt is sent again at once because the pooled connection it went out on had been closed by the
+    /// receiver (several subscriptions to one receiver may leave several such connections in the pool).
+    /// </summary>
+    internal const int ResendsOnClosedConnection = 3;
+
+    /// <summary>
+    /// One attempt: null when the receiver answered 2xx, else why it failed. A request that ended before any answer on a
+    /// pooled connection (not one it opened) never reached a receiver that had closed that connection: it is sent again at
+    /// once, on a new connection, within the same timeout — not a failure of the receiver (the delivery id is the same, so
+    /// a receiver that did get it dedupes it). SocketsHttpHandler pools a connection after an HTTP/1.0 answer without
+    /// keep-alive as after any other (and the request's <c>Connection: close</c> does not stop that), and it does not send a
+    /// request with a body again itself; so a receiver that closes after each answer (Python's http.server) lost about one
+    /// attempt in 75 to this race, each logged and retried a second later as the receiver's failure.
+    /// </summary>
     private async Task<string?> SendAsync(WebhookRecord hook, string deliveryId, string type, byte[] body, CancellationToken ct)
     {
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
-        using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
+        for (var resends = 0; ; resends++)
+        {
+            var opened = new StrongBox<bool>();
+            try
+            {
+                using var request = Request(hook, deliveryId, type, body, opened);
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+                var status = (int)response.StatusCode;
+                return status is >= 200 and < 300 ? null : $"HTTP {status}{(status is >= 300 and < 400 ? " (redirects are not followed)" : "")}";
+            }
+            catch (HttpRequestException ex) when (resends < ResendsOnClosedConnection && !Volatile.Read(ref opened.Value)
+                && WebhookConnections.EndedBeforeAnswer(ex) && !linked.IsCancellationRequested)
+            {
+                LogResent(hook.Id, deliveryId, ex.HttpRequestError);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                return $"no answer within {_options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
+            }
+            catch (HttpRequestException ex) when (Refusal(ex) is { } refused)
+            {
+                return $"not sent: {refused.Message}";
+            }
+            catch (HttpRequestException ex)
+            {
+                return ex.HttpRequestError == HttpRequestError.Unknown ? "request failed" : $"request failed: {ex.HttpRequestError}";
+            }
+            catch (OperationCanceledException)
+            {
+                return "stopped";
+            }
+        }
+    }
+
+    /// <summary>One attempt's request, signed now; <paramref name="opened"/> is marked if it opens a connection.</summary>
+    private HttpRequestMessage Request(WebhookRecord hook, string deliveryId, string type, byte[] body, StrongBox<bool> opened)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add(DeliveryHeader, deliveryId);
         request.Headers.Add(EventHeader, type);
         var now = _time.GetUtcNow();
         request.Headers.Add(SignatureHeader, Sign(hook.SigningSecrets(now), now.ToUnixTimeSeconds(), body));
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
-            var status = (int)response.StatusCode;
-            return status is >= 200 and < 300 ? null : $"HTTP {status}{(status is >= 300 and < 400 ? " (redirects are not followed)" : "")}";
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
-        {
-            return $"no answer within {_options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s";
-        }
-        catch (HttpRequestException ex) when (Refusal(ex) is { } refused)
-        {
-            return $"not sent: {refused.Message}";
-        }
-        catch (HttpRequestException ex)
-        {
-            return ex.HttpRequestError == HttpRequestError.Unknown ? "request failed" : $"request failed: {ex.HttpRequestError}";
-        }
-        catch (OperationCanceledException)
-        {
-            return "stopped";
-        }
+        request.Options.Set(WebhookConnections.Opened, opened);
+        return request;
     }
 
     /// <summary>The refusal of a private address, however deep the client wrapped it (a host name's connection adds a layer).</summary>
@@ -450,6 +483,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {WebhookId}: disabled, failing since {FailingSince:u} ({Failures} failed attempts in a row, last error: {Error}) for longer than Webhooks:DisableAfter ({DisableAfter}); nothing more is sent until ops enable it (POST /v1/webhooks/ID/enable, agentcrm webhooks enable ID), and its backlog waits from its cursor")]
     private partial void LogDisabled(string webhookId, DateTimeOffset failingSince, int failures, string error, TimeSpan disableAfter);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Webhook {WebhookId}: delivery {DeliveryId} went out on a pooled connection the receiver had closed ({Error}); sent again at once on a new one")]
+    private partial void LogResent(string webhookId, string deliveryId, HttpRequestError error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook deliveries are off (Webhooks:Deliver=false): nothing is sent; subscriptions, cursors and backlogs are kept for a server started with deliveries on")]
     private partial void LogDeliveriesOff();
