@@ -71,7 +71,12 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var meter = meters.Create(RuntimeMetrics.MeterName);
         _deliveries = meter.CreateCounter<long>("agentcrm.webhooks.deliveries", description: "Webhook delivery attempts, by outcome (delivered, failed).");
         _duration = meter.CreateHistogram<double>("agentcrm.webhooks.delivery.duration", "ms", "One webhook delivery attempt, by outcome.");
-        meter.CreateObservableGauge("agentcrm.webhooks.backlog", Backlogs, description: "Changes a subscription has yet to deliver (counted up to 100,000).");
+        meter.CreateObservableGauge("agentcrm.webhooks.backlog", () => PerSubscription(h => _store.Count(h)),
+            description: "Changes a subscription has yet to deliver, counted among the 10,000 audit records after its cursor (a lower bound past them: it stops growing there).");
+        meter.CreateObservableGauge("agentcrm.webhooks.oldest_pending_age", () => PerSubscription(OldestPendingAge), "s",
+            "Age of the oldest change a subscription has yet to deliver (0: none); it keeps growing while that change waits. Alert on this.");
+        meter.CreateObservableGauge("agentcrm.webhooks.audit_records_behind", () => PerSubscription(h => WebhookStore.Behind(h, _store.Head())),
+            description: "Audit records after a subscription's cursor, of every kind: an upper bound of its backlog, never capped.");
         meter.CreateObservableGauge("agentcrm.webhooks.consecutive_failures", Failures, description: "Failed attempts in a row, per subscription (0 once one succeeds).");
         _disablements = meter.CreateCounter<long>("agentcrm.webhooks.disablements", description: "Subscriptions disabled for failing longer than Webhooks:DisableAfter.");
         meter.CreateObservableGauge("agentcrm.webhooks.disabled", DisabledNow, description: "Subscriptions disabled now (nothing is attempted until ops enable them).");
@@ -428,20 +433,23 @@ public sealed partial class WebhookDispatcher : BackgroundService
         }
     }
 
-    private IEnumerable<Measurement<long>> Backlogs()
+    /// <summary>One measurement per subscription (disabled ones too: their backlog waits); none when SQLite cannot be read now.</summary>
+    private IEnumerable<Measurement<T>> PerSubscription<T>(Func<WebhookRecord, T> measure) where T : struct
     {
-        List<WebhookRecord> hooks;
+        List<Measurement<T>> measurements = [];
         try
         {
-            hooks = [.. _store.List()];
+            foreach (var hook in _store.List())
+                measurements.Add(new Measurement<T>(measure(hook), new KeyValuePair<string, object?>("webhook", hook.Id)));
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {
-            yield break;
         }
-        foreach (var hook in hooks)
-            yield return new Measurement<long>(_store.Backlog(hook), new KeyValuePair<string, object?>("webhook", hook.Id));
+        return measurements;
     }
+
+    private double OldestPendingAge(WebhookRecord hook) =>
+        _store.OldestPendingAt(hook) is { } at ? Math.Max(0, (_time.GetUtcNow() - at).TotalSeconds) : 0;
 
     private IEnumerable<Measurement<int>> DisabledNow()
     {

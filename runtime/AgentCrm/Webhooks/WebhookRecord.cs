@@ -35,3 +35,14 @@ public enum WebhookFailureOutcome
 /// name this change even if a restored backup reuses the position for another), the event type, when, and the brief now.
 /// </summary>
 public sealed record WebhookChange(long Seq, string Hash, string Type, DateTimeOffset At, string BriefJson);
+
+/// <summary>
+/// How far behind a subscription is: <see cref="Changes"/> to send among the <see cref="WebhookStore.BacklogScanCap"/>
+/// audit records after its cursor (a lower bound past them: it stops growing there); when the oldest of them was made
+/// (<see cref="OldestPendingAt"/>, null: none), whose age keeps growing while it waits; and the audit records after the
+/// cursor (<see cref="Behind"/>, every kind and customer: an upper bound, never capped).
+/// </summary>
+public sealed record WebhookBacklog(long Changes, DateTimeOffset? OldestPendingAt, long Behind)
+{
+    public static readonly WebhookBacklog None = new(0, null, 0);
+}

@@ -217,8 +217,14 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         cmd.Parameters.AddWithValue("$limit", limit);
     }
 
+    /// <summary>
+    /// How far behind <paramref name="hook"/> is (GET, the CLI): its changes to send, when the oldest of them was made, and
+    /// the audit records after its cursor.
+    /// </summary>
+    public WebhookBacklog Backlog(WebhookRecord hook) => new(Count(hook), OldestPendingAt(hook), Behind(hook, Head()));
+
     /// <summary>Changes <paramref name="hook"/> has yet to deliver among the <see cref="BacklogScanCap"/> audit records after its cursor.</summary>
-    public long Backlog(WebhookRecord hook)
+    public long Count(WebhookRecord hook)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
@@ -231,6 +237,29 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
         cmd.CommandText = $"SELECT count(*) {FeedFrom}";
         Bind(cmd, hook, hook.DeliveredSeq, hook.DeliveredSeq + BacklogScanCap);
     }
+
+    /// <summary>
+    /// When the oldest change <paramref name="hook"/> has yet to deliver was made: the first of its records after the
+    /// cursor, found by walking the audit's primary key from there (a receiver that is down holds the cursor just before
+    /// it); null when there is none among the <see cref="BacklogScanCap"/> records after the cursor. Its age keeps growing
+    /// while that change waits, however large the backlog (the count stops at the cap).
+    /// </summary>
+    public DateTimeOffset? OldestPendingAt(WebhookRecord hook)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        PrepareOldestPending(cmd, hook);
+        return cmd.ExecuteScalar() is string at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
+    }
+
+    internal static void PrepareOldestPending(SqliteCommand cmd, WebhookRecord hook)
+    {
+        cmd.CommandText = $"SELECT a.at {FeedFrom} ORDER BY a.seq LIMIT 1";
+        Bind(cmd, hook, hook.DeliveredSeq, hook.DeliveredSeq + BacklogScanCap);
+    }
+
+    /// <summary>Audit records after <paramref name="hook"/>'s cursor, up to <paramref name="head"/>: an upper bound of its backlog, never capped.</summary>
+    public static long Behind(WebhookRecord hook, long head) => Math.Max(0, head - hook.DeliveredSeq);
 
     private static void Bind(SqliteCommand cmd, WebhookRecord hook, long after, long upTo)
     {

@@ -15,16 +15,19 @@ public sealed record WebhookRequest(string? Url, string? CsmId = null, string? A
 /// for failing longer than Webhooks:DisableAfter; <see cref="FailingSince"/>: the first failure since the last success.
 /// <see cref="LastError"/> is the latest failed attempt's (at <see cref="LastFailureAt"/>), kept after a success as history:
 /// current while <see cref="ConsecutiveFailures"/> &gt; 0, past once <see cref="LastSuccessAt"/> is later.
+/// <see cref="Backlog"/>, <see cref="OldestPendingAt"/> and <see cref="Behind"/> as <see cref="WebhookBacklog"/> has them.
 /// </summary>
 public sealed record WebhookView(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, DateTimeOffset? PreviousSecretValidUntil,
-    [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
+    [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason,
+    DateTimeOffset? OldestPendingAt, long Behind)
 {
-    public static WebhookView Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
-        r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
-        r.PreviousSecret is null ? null : r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason);
+    public static WebhookView Of(WebhookRecord r, WebhookBacklog backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
+        r.Delivered, backlog.Changes, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
+        r.PreviousSecret is null ? null : r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason,
+        backlog.OldestPendingAt, backlog.Behind);
 }
 
 /// <summary>The answer to a create: the subscription, and its secret this once.</summary>
@@ -47,11 +50,12 @@ public sealed record WebhookSecretRotated(
     string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string Secret, DateTimeOffset? PreviousSecretValidUntil,
-    [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason)
+    [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason,
+    DateTimeOffset? OldestPendingAt, long Behind)
 {
-    public static WebhookSecretRotated Of(WebhookRecord r, long backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
-        r.Delivered, backlog, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
-        r.Secret, r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason);
+    public static WebhookSecretRotated Of(WebhookRecord r, WebhookBacklog backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
+        r.Delivered, backlog.Changes, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
+        r.Secret, r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason, backlog.OldestPendingAt, backlog.Behind);
 }
 
 /// <summary>

@@ -76,9 +76,9 @@ public sealed class WebhookLastErrorTests
         var enabled = new WebhookRecord("wh_1", "https://example.com/hook", null, null, "whsec_x", failedAt.AddDays(-5), "ops",
             10, 3, LastSuccessAt: failedAt.AddDays(-4), LastFailureAt: failedAt, LastError: "HTTP 500", ConsecutiveFailures: 0, NextAttemptAt: null);
 
-        Assert.Equal("last error: HTTP 500", WebhooksCommand.LastError(WebhookView.Of(enabled, 0)));
+        Assert.Equal("last error: HTTP 500", WebhooksCommand.LastError(WebhookView.Of(enabled, WebhookBacklog.None)));
         Assert.Equal("delivering again; last error at 2026-12-01 10:00:00Z: HTTP 500",
-            WebhooksCommand.LastError(WebhookView.Of(enabled with { LastSuccessAt = failedAt.AddMinutes(1) }, 0)));
-        Assert.Equal("", WebhooksCommand.LastError(WebhookView.Of(enabled with { LastError = null }, 0)));
+            WebhooksCommand.LastError(WebhookView.Of(enabled with { LastSuccessAt = failedAt.AddMinutes(1) }, WebhookBacklog.None)));
+        Assert.Equal("", WebhooksCommand.LastError(WebhookView.Of(enabled with { LastError = null }, WebhookBacklog.None)));
     }
 }
