@@ -130,6 +130,7 @@ internal sealed class DocumentCatalog : IDisposable
         if (value is not null)
             command.Parameters.AddWithValue("$value", value);
         command.ExecuteNonQuery();
+        SqliteWal.Truncate(_connection);
     }
 
     /// <summary>Replaces (or, with a null document, deletes) one document and its units and writes the meta values, in one transaction; returns the new <see cref="Version"/>.</summary>
@@ -157,6 +158,7 @@ internal sealed class DocumentCatalog : IDisposable
 
         var version = Increment(transaction);
         transaction.Commit();
+        SqliteWal.Truncate(_connection);
         return version;
     }
 
@@ -172,6 +174,7 @@ internal sealed class DocumentCatalog : IDisposable
             ("$id", document.Id), ("$title", document.Title), ("$tags", tags), ("$scenario", document.Scenario), ("$language", document.Language));
         var version = Increment(transaction);
         transaction.Commit();
+        SqliteWal.Truncate(_connection);
         return version;
     }
 
@@ -187,7 +190,15 @@ internal sealed class DocumentCatalog : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        using (_lock.EnterScope())
+        {
+            SqliteWal.Truncate(_connection);
+        }
+
+        _connection.Dispose();
+    }
 
     private void InsertUnits(IReadOnlyList<KnowledgeRecord> units, IReadOnlyDictionary<string, DistilledUnit> details, SqliteTransaction transaction)
     {

@@ -83,6 +83,8 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
                 transaction.Commit();
             }
 
+            SqliteWal.Truncate(_connection);
+
             _dimension = dimension;
             _index = _index.Replace(documentId, records, dimension);
         }
@@ -99,6 +101,8 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
                 DeleteRows(documentId, transaction);
                 transaction.Commit();
             }
+
+            SqliteWal.Truncate(_connection);
 
             _index = _index.Replace(documentId, [], _dimension);
         }
@@ -124,6 +128,8 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
                 command.ExecuteNonQuery();
                 transaction.Commit();
             }
+
+            SqliteWal.Truncate(_connection);
 
             var records = _index.Records.Where(r => r.DocumentId == documentId)
                 .Select(r => r with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })
@@ -182,7 +188,15 @@ public sealed class EmbeddedKnowledgeStore : IKnowledgeStore, IDisposable
         }
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            SqliteWal.Truncate(_connection);
+        }
+
+        _connection.Dispose();
+    }
 
     internal VectorIndex Snapshot => _index;
 
