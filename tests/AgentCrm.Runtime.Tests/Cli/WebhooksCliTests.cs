@@ -68,7 +68,14 @@ public sealed class WebhooksCliTests
         await using (var app = await AgentCrmApp.StartAsync(data, Still))
         {
             var api = (await app.GetJsonAsync("/v1/webhooks")).GetProperty("items");
-            Assert.True(JsonNode.DeepEquals(JsonNode.Parse(api.GetRawText()), new JsonArray([.. items.Select(i => JsonNode.Parse(i.GetRawText()))])),
+            // But "behind": the audit records after each cursor, which the server's start adds to.
+            static JsonNode WithoutBehind(JsonElement item)
+            {
+                var node = JsonNode.Parse(item.GetRawText())!;
+                Assert.True(node.AsObject().Remove("behind"), $"no behind in {item}");
+                return node;
+            }
+            Assert.True(JsonNode.DeepEquals(new JsonArray([.. api.EnumerateArray().Select(WithoutBehind)]), new JsonArray([.. items.Select(WithoutBehind)])),
                 $"the API lists {api} where the CLI listed {string.Join(", ", items)}");
             foreach (var id in new[] { first, second })
             {
@@ -159,7 +166,8 @@ public sealed class WebhooksCliTests
         Assert.True(json.ExitCode == 0, json.Stderr);
         var rotated = JsonDocument.Parse(json.Stdout).RootElement;
         Assert.Equal(["id", "url", "csmId", "agentId", "createdAt", "createdBy", "delivered", "backlog", "cursor", "lastSuccessAt", "lastFailureAt", "lastError",
-            "consecutiveFailures", "nextAttemptAt", "secret", "previousSecretValidUntil", "status", "failingSince", "disabledAt", "disabledReason"],
+            "consecutiveFailures", "nextAttemptAt", "secret", "previousSecretValidUntil", "status", "failingSince", "disabledAt", "disabledReason",
+            "oldestPendingAt", "behind"],
             rotated.EnumerateObject().Select(p => p.Name));
         Assert.Equal((id, "a-rotated-secret-of-ours-0123", created.GetProperty("cursor").GetInt64()),
             (rotated.GetProperty("id").GetString(), rotated.GetProperty("secret").GetString(), rotated.GetProperty("cursor").GetInt64()));
