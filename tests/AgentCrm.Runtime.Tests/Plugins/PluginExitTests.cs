@@ -16,22 +16,7 @@ public sealed class PluginExitTests
         var data = TempDirectory.Create();
         using var server = await ServerProcess.StartAsync(data);
         using var client = server.CreateClient();
-        using (var form = new MultipartFormDataContent())
-        {
-            var dll = new ByteArrayContent(File.ReadAllBytes(PluginPath));
-            dll.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            form.Add(dll, "assembly", "AgentCrm.SamplePlugin.dll");
-            form.Add(new StringContent("""
-                {"id":"exiter","version":"1.0.0","kind":"plugin","scenario":"test","subscribes":["support_ticket"],
-                 "reads":["tickets.open"],"purpose":"customer-success","threshold":0.5,"parameters":{"kind":"misbehaving","mode":"exit"}}
-                """, Encoding.UTF8, "application/json"), "manifest", "manifest.json");
-            using var uploaded = await client.PostAsync("/v1/agents/plugins", form);
-            Assert.True(uploaded.StatusCode == HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
-        }
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/agents/exiter/versions/1.0.0/shadow", null)).StatusCode);
-        using (var posted = await client.PostAsync("/v1/events", new StringContent(
-            new System.Text.Json.Nodes.JsonArray(Ev.Make("exit-victim", "support_ticket", DateTimeOffset.UtcNow, new { ticketId = "T1", status = "open" })).ToJsonString(), Encoding.UTF8, "application/json")))
-            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        await ShadowPluginAndSendATicketAsync(client, "exiter", "exit", "exit-victim");
 
         Assert.Equal(43, await server.ExitCodeAsync(TimeSpan.FromSeconds(60)));
 
@@ -47,22 +32,7 @@ public sealed class PluginExitTests
         var data = TempDirectory.Create();
         using var server = await ServerProcess.StartAsync(data);
         using var client = server.CreateClient();
-        using (var form = new MultipartFormDataContent())
-        {
-            var dll = new ByteArrayContent(File.ReadAllBytes(PluginPath));
-            dll.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            form.Add(dll, "assembly", "AgentCrm.SamplePlugin.dll");
-            form.Add(new StringContent("""
-                {"id":"spawner","version":"1.0.0","kind":"plugin","scenario":"test","subscribes":["support_ticket"],
-                 "reads":["tickets.open"],"purpose":"customer-success","threshold":0.5,"parameters":{"kind":"misbehaving","mode":"thread"}}
-                """, Encoding.UTF8, "application/json"), "manifest", "manifest.json");
-            using var uploaded = await client.PostAsync("/v1/agents/plugins", form);
-            Assert.True(uploaded.StatusCode == HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
-        }
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/agents/spawner/versions/1.0.0/shadow", null)).StatusCode);
-        using (var posted = await client.PostAsync("/v1/events", new StringContent(
-            new System.Text.Json.Nodes.JsonArray(Ev.Make("spawned", "support_ticket", DateTimeOffset.UtcNow, new { ticketId = "T1", status = "open" })).ToJsonString(), Encoding.UTF8, "application/json")))
-            Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        await ShadowPluginAndSendATicketAsync(client, "spawner", "thread", "spawned");
         // The plugin has run (and started its thread) once its health counts the call.
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/v1/agents/spawner/health")).RootElement.GetProperty("versions")[0].GetProperty("evaluations").GetInt64() == 0)
@@ -75,5 +45,26 @@ public sealed class PluginExitTests
 
         // Without an exit once the host has stopped, the plugin's foreground thread kept the process alive for good.
         Assert.Equal(0, await server.ExitCodeAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>Uploads the sample plugin's misbehaving kind as ID@1.0.0 in MODE, runs it in shadow, and sends CUSTOMER one ticket it assesses.</summary>
+    private static async Task ShadowPluginAndSendATicketAsync(HttpClient client, string id, string mode, string customer)
+    {
+        using (var form = new MultipartFormDataContent())
+        {
+            var dll = new ByteArrayContent(File.ReadAllBytes(PluginPath));
+            dll.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(dll, "assembly", "AgentCrm.SamplePlugin.dll");
+            form.Add(new StringContent($$$"""
+                {"id":"{{{id}}}","version":"1.0.0","kind":"plugin","scenario":"test","subscribes":["support_ticket"],
+                 "reads":["tickets.open"],"purpose":"customer-success","threshold":0.5,"parameters":{"kind":"misbehaving","mode":"{{{mode}}}"}}
+                """, Encoding.UTF8, "application/json"), "manifest", "manifest.json");
+            using var uploaded = await client.PostAsync("/v1/agents/plugins", form);
+            Assert.True(uploaded.StatusCode == HttpStatusCode.Created, await uploaded.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/v1/agents/{id}/versions/1.0.0/shadow", null)).StatusCode);
+        using var posted = await client.PostAsync("/v1/events", new StringContent(
+            new System.Text.Json.Nodes.JsonArray(Ev.Make(customer, "support_ticket", DateTimeOffset.UtcNow, new { ticketId = "T1", status = "open" })).ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
     }
 }
