@@ -12,7 +12,8 @@ namespace AgentCrm.Intake;
 /// that partition keep a customer's events together). A publish that keeps failing is retried with
 /// backoff until it succeeds or the app stops; the inbox watermark holds until then, so nothing
 /// accepted is lost (a restart publishes again from the watermark; the actor's event-id check drops repeats).
-/// A publish daprd refuses for this message — 400, 413 for a body over its <c>--max-body-size</c>, 415, 422 (<see cref="RefusedForGood"/>) —
+/// A publish daprd refuses for this message — 400 (but those about its configuration, such as an unknown pub/sub), 413 for a body
+/// over its <c>--max-body-size</c>, 415, 422 (<see cref="RefusedForGood"/>) —
 /// is not retried: it throws <see cref="UndeliverableEventException"/> carrying daprd's answer, and the event becomes a dead
 /// letter. Intake refuses up front an event whose CloudEvent would exceed <see cref="DaprOptions.MaxBodyBytes"/> (<see cref="Refusal"/>).
 /// </summary>
@@ -66,14 +67,26 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
     }
 
     /// <summary>
+    /// daprd's 400s about its configuration, not the message: the pub/sub named by <c>Dapr:PubSubName</c> is unknown
+    /// (<c>ERR_PUBSUB_NOT_FOUND</c>; older daprd answered it 404) or none is configured, or the
+    /// publish metadata — the same for every event — is not taken. Every event gets the same answer until an operator fixes it.
+    /// </summary>
+    private static readonly HashSet<string> ConfigurationRefusals = ["ERR_PUBSUB_NOT_FOUND", "ERR_PUBSUB_NOT_CONFIGURED", "ERR_PUBSUB_REQUEST_METADATA"];
+
+    /// <summary>
     /// An answer daprd gives again for this message, whatever is fixed around it: 400 (a message it cannot take), 413 (too
-    /// large), 415, 422. Not 401/403/404 (a wrong token, a topic access control, a pub/sub not configured): those refuse every
-    /// event alike until an operator fixes the configuration, so they keep being retried with the watermark held rather
-    /// than turning every accepted event into a dead letter. Not 408/429 either (try again later).
+    /// large), 415, 422. Not a 400 about daprd's configuration (<see cref="ConfigurationRefusals"/>: a typo in <c>Dapr:PubSubName</c>),
+    /// nor 401/403/404 (a wrong token, a topic access control, a pub/sub not configured): those refuse every event alike until
+    /// an operator fixes the configuration, so they keep being retried with the watermark held rather than turning every
+    /// accepted event into a dead letter. Not 408/429 either (try again later).
     /// </summary>
     internal static bool RefusedForGood(DaprApiException ex) =>
-        ex.StatusCode is System.Net.HttpStatusCode.BadRequest or System.Net.HttpStatusCode.RequestEntityTooLarge
-            or System.Net.HttpStatusCode.UnsupportedMediaType or System.Net.HttpStatusCode.UnprocessableEntity;
+        ex.StatusCode switch
+        {
+            System.Net.HttpStatusCode.BadRequest => !ConfigurationRefusals.Contains(ex.ErrorCode ?? ""),
+            System.Net.HttpStatusCode.RequestEntityTooLarge or System.Net.HttpStatusCode.UnsupportedMediaType or System.Net.HttpStatusCode.UnprocessableEntity => true,
+            _ => false,
+        };
 
     /// <summary>
     /// CloudEvents 1.0 envelope; <c>data</c> is the event as intake accepted it, plus <c>delivery</c> — the source id of the run

@@ -148,6 +148,22 @@ public sealed class DaprPublishLimitTests
         Assert.Equal(refused, DaprEventPublisher.RefusedForGood(ex));
     }
 
+    [Theory]
+    [InlineData("ERR_PUBSUB_NOT_FOUND", false)]
+    [InlineData("ERR_PUBSUB_NOT_CONFIGURED", false)]
+    [InlineData("ERR_PUBSUB_REQUEST_METADATA", false)]
+    [InlineData("ERR_PUBSUB_EVENTS_SER", true)]
+    [InlineData("ERR_MALFORMED_REQUEST", true)]
+    [InlineData(null, true)]
+    public void RefusedForGood_400ByErrorCode_RetriesThoseAboutDaprdsConfiguration(string? errorCode, bool refused)
+    {
+        // daprd answers a publish to a pub/sub it does not know 400 ERR_PUBSUB_NOT_FOUND: a typo in Dapr:PubSubName, which
+        // would make every accepted event a dead letter were it taken as a refusal of the message.
+        var ex = new DaprApiException("publish", HttpStatusCode.BadRequest, errorCode, "pubsub 'pubsbu' not found");
+
+        Assert.Equal(refused, DaprEventPublisher.RefusedForGood(ex));
+    }
+
     [Fact]
     public void RefusedForGood_DaprdUnreachable_IsRetried()
     {
