@@ -21,7 +21,15 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
 {
     public const string CloudEventType = "com.agentcrm.crm-event";
     public const string CloudEventSource = "agentcrm/intake";
+
+    /// <summary>The bytes a character of a string takes in the published JSON at most: <c>\uXXXX</c>.</summary>
+    private const int MaxBytesPerChar = 6;
+
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    private static readonly JsonElement EmptyAttributes = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private readonly Lazy<long> _emptyEnvelopeBytes = new(() => EmptyEnvelopeBytes(inbox.SourceId, time.GetUtcNow()));
 
     public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false)
     {
@@ -54,16 +62,47 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
 
     /// <summary>
     /// An event whose CloudEvent would be larger than daprd takes (<see cref="DaprOptions.MaxBodyBytes"/>): measured as it
-    /// would be published, numbered with the longest number there is, so one accepted here always fits.
+    /// would be published, numbered with the longest number there is, so one accepted here always fits. Only an event that
+    /// might be that large is serialised to measure it: the others are let through by <see cref="SizeAtMost"/>, from lengths alone.
     /// </summary>
     public string? Refusal(CrmEvent e)
     {
         var limit = options.Value.MaxBodyBytes;
-        var largest = new StoredEvent(long.MaxValue, e, time.GetUtcNow(), new CustomerTimeline.Delivery(inbox.SourceId, long.MaxValue));
-        var size = JsonSerializer.SerializeToUtf8Bytes(ToCloudEvent(largest)).LongLength;
+        if (e.Attributes.ValueKind != JsonValueKind.Undefined && SizeAtMost(e, _emptyEnvelopeBytes.Value) <= limit)
+            return null;
+        var size = JsonSerializer.SerializeToUtf8Bytes(ToCloudEvent(Largest(e, inbox.SourceId, time.GetUtcNow()))).LongLength;
         return size <= limit ? null
             : $"Event '{e.Id}' would be {size} bytes as the CloudEvent published to Dapr pub/sub, more than daprd takes ({limit} bytes, setting Dapr:MaxBodyBytes; "
                 + "daprd's own limit is its --max-body-size, 4Mi by default). Make its attributes smaller, or raise both limits.";
+    }
+
+    /// <summary>The event as published with the longest number there is.</summary>
+    private static StoredEvent Largest(CrmEvent e, string sourceId, DateTimeOffset receivedAt) =>
+        new(long.MaxValue, e, receivedAt, new CustomerTimeline.Delivery(sourceId, long.MaxValue));
+
+    /// <summary>
+    /// The CloudEvent of an event whose strings are empty, whose attributes are <c>{}</c> and whose occurredAt is written as
+    /// long as one can be (seven fractional digits and an offset), numbered with the longest number there is.
+    /// </summary>
+    internal static long EmptyEnvelopeBytes(string sourceId, DateTimeOffset receivedAt)
+    {
+        var longestTime = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.FromHours(14)).AddTicks(TimeSpan.TicksPerSecond - 1);
+        var empty = new CrmEvent("", "", "", longestTime, null, EmptyAttributes);
+        return JsonSerializer.SerializeToUtf8Bytes(ToCloudEvent(Largest(empty, sourceId, receivedAt))).LongLength;
+    }
+
+    /// <summary>
+    /// At least the size of <paramref name="e"/>'s CloudEvent (<see cref="EmptyEnvelopeBytes"/> being that of an empty one),
+    /// without serialising it: each character of its strings takes 6 bytes at most (<c>\uXXXX</c>) — the id and the customer
+    /// twice, as the envelope's id and subject too — and so does each byte of its attributes' JSON as sent (a byte of JSON text
+    /// is at most one character once read; numbers, literals and punctuation are written as they came, whitespace not at all).
+    /// A source of null writes <c>null</c>, more than the quotes of one.
+    /// </summary>
+    internal static long SizeAtMost(CrmEvent e, long emptyEnvelopeBytes)
+    {
+        long chars = 2L * e.Id.Length + 2L * e.CustomerId.Length + e.Type.Length + (e.Source?.Length ?? 0)
+            + System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e.Attributes).Length;
+        return emptyEnvelopeBytes + MaxBytesPerChar * chars;
     }
 
     /// <summary>
