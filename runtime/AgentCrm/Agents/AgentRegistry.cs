@@ -62,7 +62,7 @@ public sealed partial class AgentRegistry
                 continue;
             if (!_records.Keys.Any(k => k.Item1 == builtIn.Id))
             {
-                await RegisterAsync(builtIn, "system", cancellationToken);
+                await RegisterAsync(builtIn, "system", cancellationToken, submitted: false);
                 await PromoteAsync(builtIn.Id, builtIn.Version, "system", cancellationToken);
                 LogBuiltIn(builtIn.Id, builtIn.Version);
             }
@@ -80,7 +80,7 @@ public sealed partial class AgentRegistry
             return;
         try
         {
-            if ((await RegisterAsync(builtIn, UpgradeActor, cancellationToken)).Created)
+            if ((await RegisterAsync(builtIn, UpgradeActor, cancellationToken, submitted: false)).Created)
                 LogBuiltInUpgrade(builtIn.Id, builtIn.Version);
         }
         catch (AgentConflictException)
@@ -106,12 +106,17 @@ public sealed partial class AgentRegistry
         _records.Values.Where(r => r.AgentId == agentId).OrderBy(r => r.CreatedAt).ToList();
 
     /// <summary>
-    /// Validates the manifest with its kind and stores it as <c>registered</c>. With <paramref name="unlessUnregisteredAfter"/>
+    /// Validates the manifest with its kind and stores it as <c>registered</c>; a version already stored with the same content
+    /// is answered unchanged (<see cref="RegisterResult.Created"/> false) without the checks added for new manifests
+    /// (<see cref="INewManifestCheck"/>, and with <paramref name="submitted"/> <see cref="ManifestReader.CheckSubmitted"/>), so a
+    /// deploy re-applying the manifests it stored under an earlier build still succeeds. <paramref name="submitted"/> is false
+    /// for a version built from a stored one (a fit), whose generic fields it inherits, and for a built-in version. With <paramref name="unlessUnregisteredAfter"/>
     /// (a <see cref="TransitionsSeq"/> read when the work that produced the manifest began, e.g. a fit), a new version is refused
     /// (<see cref="AgentConflictException"/>) if its agent was unregistered after that transition: checked in the transaction that
     /// inserts it, so an unregister that commits meanwhile — from this process or another (the CLI) — is never missed.
     /// </summary>
-    public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default, long? unlessUnregisteredAfter = null)
+    public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default, long? unlessUnregisteredAfter = null,
+        bool submitted = true)
     {
         ManifestReader.Validate(manifest);
         if (!_kinds.TryGetValue(manifest.Kind, out var kind))
@@ -119,7 +124,7 @@ public sealed partial class AgentRegistry
         RegisterResult? result = null;
         try
         {
-            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter);
+            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter, submitted);
         }
         finally
         {
@@ -160,13 +165,18 @@ public sealed partial class AgentRegistry
         return longest;
     }
 
-    private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter)
+    private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter,
+        bool submitted)
     {
+        var hash = ManifestReader.ContentHash(manifest);
+        if (await StoredAsync(manifest, hash, cancellationToken) is { } unchanged)
+            return new(unchanged, false);
+        if (submitted)
+            ManifestReader.CheckSubmitted(manifest);
         if (kind is INewManifestCheck check)
             check.CheckNew(manifest);
         else
             kind.Create(manifest);
-        var hash = ManifestReader.ContentHash(manifest);
 
         await _mutex.WaitAsync(cancellationToken);
         try
@@ -189,6 +199,21 @@ public sealed partial class AgentRegistry
             });
             _records[(manifest.Id, manifest.Version)] = record;
             return new(record, true);
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>The stored version with <paramref name="manifest"/>'s id, version and content hash; null when there is none.</summary>
+    private async Task<AgentVersionRecord?> StoredAsync(AgentManifest manifest, string hash, CancellationToken cancellationToken)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            return _records.TryGetValue((manifest.Id, manifest.Version), out var existing) && existing.ContentHash == hash ? existing : null;
         }
         finally
         {

@@ -132,17 +132,26 @@ public static partial class ManifestReader
                     : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
             throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
         }
-        ManifestLimits.Check(manifest!);
-        var valid = Validate(manifest!);
-        // Checked on manifests submitted from now on, not in Validate: a version registered by an earlier build with a
-        // looser purpose, version or scenario (and the versions fitted from it, which inherit it) must still register.
-        if (!IsPurpose(valid.Purpose))
-            throw new ManifestException("purpose", $"purpose '{valid.Purpose}' is not a purpose name: {PurposeFault(valid.Purpose)}. A purpose is 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
-        if (ManifestNames.SemVerFault(valid.Version) is { } versionFault)
-            throw new ManifestException("version", $"version '{valid.Version}' is not a SemVer version: {versionFault}.");
-        if (ManifestNames.HiddenCharacters(valid.Scenario) is { } hidden)
+        return Validate(manifest!);
+    }
+
+    /// <summary>
+    /// The checks a submitted manifest (HTTP, CLI, plugin upload) meets when it registers a new version, beyond
+    /// <see cref="Validate"/>: its limits (<see cref="ManifestLimits"/>), a purpose name, a SemVer version, a printable
+    /// scenario. Not in <see cref="Validate"/> and not in the reader: a version registered by an earlier build under looser
+    /// rules (and the versions fitted from it, which inherit its fields) must still load, and the same file registered again
+    /// must still answer <c>unchanged</c> — <see cref="AgentRegistry.RegisterAsync"/> runs these only for a version it does not
+    /// hold with that content.
+    /// </summary>
+    public static void CheckSubmitted(AgentManifest m)
+    {
+        ManifestLimits.Check(m);
+        if (!IsPurpose(m.Purpose))
+            throw new ManifestException("purpose", $"purpose '{m.Purpose}' is not a purpose name: {PurposeFault(m.Purpose)}. A purpose is 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
+        if (ManifestNames.SemVerFault(m.Version) is { } versionFault)
+            throw new ManifestException("version", $"version '{m.Version}' is not a SemVer version: {versionFault}.");
+        if (ManifestNames.HiddenCharacters(m.Scenario) is { } hidden)
             throw new ManifestException("scenario", $"scenario has {hidden}: invisible or direction-changing characters make one name read as another; use printable text.");
-        return valid;
     }
 
     /// <summary>The names of the manifest's text fields (description, explain, headline…), none of them also an object's or list's.</summary>

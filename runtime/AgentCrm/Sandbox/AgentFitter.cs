@@ -160,7 +160,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                         clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
                 cancellationToken.ThrowIfCancellationRequested();
-                var registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq);
+                var registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq, submitted: false);
                 var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor,
                     JobProgress.Of(progress, JobProgress.Evaluating), CancellationToken.None, reportId);
                 return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);

@@ -8,7 +8,7 @@ public sealed class ManifestReaderTests
 {
     private const string Head = "id: reader-1\nversion: 1.0.0\nkind: rules\nscenario: test\nsubscribes: [support_ticket]\nreads: [tickets.open, profile.name]\npurpose: customer-success\n";
 
-    /// <summary>What registration answers: the reader, then the kind, errors annotated with lines (as AgentsApi does).</summary>
+    /// <summary>What registration of a new version answers: the reader, the checks for submitted manifests, then the kind, errors annotated with lines (as AgentsApi does).</summary>
     private static Dictionary<string, string[]>? Register(string text, string contentType)
     {
         var lines = ManifestLines.None;
@@ -16,6 +16,7 @@ public sealed class ManifestReaderTests
         {
             var source = ManifestReader.Parse(text, contentType);
             lines = source.Lines;
+            ManifestReader.CheckSubmitted(source.Manifest);
             new RulesKind().CheckNew(source.Manifest);
             return null;
         }

@@ -191,7 +191,9 @@ public sealed class ManifestSchemaTests
             string? refusal = null;
             try
             {
-                new AgentCrm.Agents.Rules.RulesKind().CheckNew(ManifestReader.Parse(json, "application/json").Manifest);
+                var manifest = ManifestReader.Parse(json, "application/json").Manifest;
+                ManifestReader.CheckSubmitted(manifest);
+                new AgentCrm.Agents.Rules.RulesKind().CheckNew(manifest);
             }
             catch (ManifestException ex)
             {
