@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AgentCrm.Agents.Customers;
 using AgentCrm.Agents.Text;
 
@@ -9,9 +10,10 @@ namespace AgentCrm.Agents.Rules;
 /// list. What is refused is what can only be a slip: an <c>events.*</c> field the server does not count (those are the
 /// server's alone: a per-category count is <c>events.countNd.TYPE.category</c>, the category in lower case as intake keys
 /// it), and a name one or two edits from a derived field (<c>tickets.opne</c>, <c>Tickets.open</c>), which would otherwise
-/// register and be absent for every customer.
+/// register and be absent for every customer — unless the only edits are to its numbers (<c>logins.last90d</c>,
+/// <c>billing.paymentFailures30d</c>): a window the server does not derive, which a case mapping may supply.
 /// </summary>
-internal static class KnownFields
+internal static partial class KnownFields
 {
     /// <summary>Why <paramref name="field"/> is not a field a manifest may use, naming the nearest known field; null when it is one.</summary>
     public static string? Problem(string field)
@@ -28,8 +30,18 @@ internal static class KnownFields
                 + $"events.countNd.TYPE.category with N one of {string.Join(", ", SnapshotBuilder.CountWindows)}, TYPE an event type, the category in lower case, "
                 + $"other characters as _){(hint is null ? "" : $"; did you mean {hint}?")}";
         }
+        // logins.last90d, web.visits90d: a derived field over another window, which a case mapping may supply; not a slip.
+        if (SnapshotBuilder.Fields.Any(known => OtherWindow(field, known)))
+            return null;
         return EditDistance.Closest(field, SnapshotBuilder.Fields) is { } near
             ? $"unknown field '{field}'; did you mean {near}? (no event derives '{field}', so it would be absent for every customer)"
             : null;
     }
+
+    /// <summary>Whether <paramref name="field"/> is <paramref name="known"/> with other numbers in it (a window length): each run of digits may differ, nothing else.</summary>
+    private static bool OtherWindow(string field, string known) =>
+        string.Equals(Digits().Replace(field, "#"), Digits().Replace(known, "#"), StringComparison.Ordinal);
+
+    [GeneratedRegex(@"[0-9]+")]
+    private static partial Regex Digits();
 }

@@ -50,6 +50,23 @@ public sealed class RulesNamesAndRenderingTests
         Assert.StartsWith("at character 1: unknown field", Assert.Single(errors["rules.conditions[0].when"]), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A derived field over a window the server does not derive (logins.last90d beside logins.last30d) is one edit, a digit, from
+    /// a derived field, yet a case mapping may supply it: it registers. A letter's edit (tickets.opne) is still refused.
+    /// </summary>
+    [Theory]
+    [InlineData("logins.last90d")]
+    [InlineData("web.visits90d")]
+    [InlineData("billing.paymentFailures30d")]
+    [InlineData("usage.trend7d")]
+    public void CheckNew_DerivedFieldOverAnotherWindow_Registers(string field)
+    {
+        new RulesKind().CheckNew(Manifest($"{field} > 2", [field]));
+
+        Assert.Contains("did you mean tickets.open?", Assert.Single(Errors(Manifest("tickets.opne > 2", ["tickets.opne"]))["reads[0]"]), StringComparison.Ordinal);
+        Assert.True(Errors(Manifest("logins.last30dd > 2", ["logins.last30dd"])).ContainsKey("reads[0]"));
+    }
+
     /// <summary>Every field the server derives, a per-category count in the form intake keys it, and every field a shipped case mapping supplies stay usable.</summary>
     [Fact]
     public void CheckNew_FieldsTheServerDerivesOrACaseMappingSupplies_Register()
