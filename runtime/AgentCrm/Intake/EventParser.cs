@@ -1,7 +1,5 @@
 using AgentCrm.Server;
-using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
 using AgentCrm.Sandbox.Cases;
@@ -228,33 +226,11 @@ public static partial class EventParser
         return value;
     }
 
-    /// <summary>ISO 8601 date and time with an explicit offset or Z; nothing looser.</summary>
-    public static bool TryParseTimestamp(string raw, out DateTimeOffset value)
-    {
-        value = default;
-        return Iso8601().IsMatch(raw) && TryParseInstant(raw, out value);
-    }
+    /// <inheritdoc cref="EventTimes.TryParseTimestamp"/>
+    public static bool TryParseTimestamp(string raw, out DateTimeOffset value) => EventTimes.TryParseTimestamp(raw, out value);
 
-    /// <summary>
-    /// The instant a timestamp names, the one rule for every event time read (the request, and the stored body read back
-    /// from the inbox): Go's RFC3339Nano and Java's Instant write 8 or 9 fractional digits; a DateTimeOffset holds 7
-    /// (100 ns), so the digits past the seventh are dropped. Not rounded, as <c>DateTimeOffset.Parse</c> would: the stored
-    /// body keeps all 9, and read back with Parse an exact retry's occurredAt "differed" (409) and a restart or replay
-    /// handed actors another time than the live path did.
-    /// </summary>
-    internal static bool TryParseInstant(string raw, out DateTimeOffset value)
-    {
-        var dot = raw.IndexOf('.', StringComparison.Ordinal);
-        if (dot > 0)
-        {
-            var end = dot + 1;
-            while (end < raw.Length && char.IsAsciiDigit(raw[end]))
-                end++;
-            if (end - dot - 1 > 7)
-                raw = string.Concat(raw.AsSpan(0, dot + 8), raw.AsSpan(end));
-        }
-        return DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
-    }
+    /// <inheritdoc cref="EventTimes.TryParseInstant"/>
+    internal static bool TryParseInstant(string raw, out DateTimeOffset value) => EventTimes.TryParseInstant(raw, out value);
 
     private static string Describe(JsonValueKind kind) => kind switch
     {
@@ -265,9 +241,6 @@ public static partial class EventParser
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "null",
     };
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:\d{2})$")]
-    private static partial Regex Iso8601();
 
     internal static bool IsNdjson(string? contentType) =>
         contentType is not null && (contentType.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase)

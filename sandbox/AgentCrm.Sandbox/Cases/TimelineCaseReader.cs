@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using AgentCrm.Agents;
 using AgentCrm.Agents.Customers;
 
@@ -148,11 +147,8 @@ internal static partial class TimelineCaseReader
         }
     }
 
-    private static bool TryTimestamp(string raw, out DateTimeOffset value)
-    {
-        value = default;
-        return Iso8601().IsMatch(raw) && DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
-    }
+    /// <summary>Read as live intake reads it (<see cref="EventTimes.TryParseTimestamp"/>: 8-9 fractional digits truncated, not rounded).</summary>
+    private static bool TryTimestamp(string raw, out DateTimeOffset value) => EventTimes.TryParseTimestamp(raw, out value);
 
     private static bool TryDate(string raw, out DateTimeOffset value)
     {
@@ -160,7 +156,4 @@ internal static partial class TimelineCaseReader
         value = ok ? new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) : default;
         return ok;
     }
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})$")]
-    private static partial Regex Iso8601();
 }

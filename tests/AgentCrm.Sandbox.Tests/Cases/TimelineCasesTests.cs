@@ -109,6 +109,20 @@ public sealed class TimelineCasesTests
     }
 
     [Fact]
+    public void LoadTimeline_NineFractionalDigits_AreTruncatedAsIntakeDoes_NotRounded()
+    {
+        // Intake truncates to 100 ns: the event (90 ns past midnight) and the cutoff (40 ns) are both midnight, so the event counts; rounded, it fell after the cutoff.
+        const string events = """
+            {"id":"e1","customerId":"acme","type":"nps","occurredAt":"2026-06-01T00:00:00.000000090Z","attributes":{"score":4}}
+            """;
+        var set = SampleData.Timeline(events, "customerId,cutoff,label\nacme,2026-06-01T00:00:00.000000040Z,1\n");
+
+        var only = Assert.Single(set.Cases);
+        Assert.Equal(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero), only.Snapshot.AsOf);
+        Assert.Equal(4, only.Snapshot.Number("nps.latest"));
+    }
+
+    [Fact]
     public void LoadTimeline_TwoCutoffsWithinOneSecond_AreTwoCases()
     {
         var set = SampleData.Timeline(Events, "customerId,cutoff,label\nacme,2026-06-01T00:00:00Z,1\nacme,2026-06-01T00:00:00.5Z,0\n");
