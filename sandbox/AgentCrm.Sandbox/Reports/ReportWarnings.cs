@@ -22,6 +22,12 @@ public static class ReportWarnings
     /// <summary>A text field of more values than this is not judged (a per-value positive share would separate any id).</summary>
     private const int MaxCategories = 20;
 
+    /// <summary>
+    /// Fewest cases a text value must have to be judged: its positive share is computed on the cases it then ranks, so a value
+    /// of one case (a name, an id) has a share of exactly 0 or 1 and a field of such values "separated" the labels perfectly.
+    /// </summary>
+    private const int MinPerValue = 10;
+
     /// <summary>Most live-missing fields named in the warning.</summary>
     private const int MaxNamed = 8;
 
@@ -52,14 +58,13 @@ public static class ReportWarnings
 
     /// <summary>
     /// How well <paramref name="field"/> alone ranks the labels, either way round (0.5 to 1), over the cases that have it:
-    /// a number by its value, a text by its value's positive share. Null when too few cases of a label have it, or a
-    /// text has too many values to judge.
+    /// a number by its value, a text by its value's positive share, over the cases of values with at least
+    /// <see cref="MinPerValue"/> cases. Null when too few cases of a label are judged, or a text has too many values to judge.
     /// </summary>
     internal static double? SingleFieldAuc(string field, IReadOnlyList<Case> cases)
     {
         var present = cases.Where(c => c.Snapshot.Fields.ContainsKey(field)).ToList();
-        var positives = present.Count(c => c.Label);
-        if (positives < MinPerLabel || present.Count - positives < MinPerLabel)
+        if (!Enough(present))
             return null;
         double[] values;
         if (present.All(c => c.Snapshot.Fields[field].Number is not null))
@@ -69,12 +74,22 @@ public static class ReportWarnings
             var groups = present.GroupBy(c => CategoryKey(c.Snapshot.Fields[field]), StringComparer.Ordinal).ToList();
             if (groups.Count > MaxCategories)
                 return null;
-            var share = groups.ToDictionary(g => g.Key, g => (double)g.Count(c => c.Label) / g.Count(), StringComparer.Ordinal);
+            var judged = groups.Where(g => g.Count() >= MinPerValue).ToList();
+            present = [.. judged.SelectMany(g => g)];
+            if (!Enough(present))
+                return null;
+            var share = judged.ToDictionary(g => g.Key, g => (double)g.Count(c => c.Label) / g.Count(), StringComparer.Ordinal);
             values = [.. present.Select(c => share[CategoryKey(c.Snapshot.Fields[field])])];
         }
 
         var auc = Auc(values, [.. present.Select(c => c.Label)]);
         return Math.Max(auc, 1 - auc);
+    }
+
+    private static bool Enough(List<Case> judged)
+    {
+        var positives = judged.Count(c => c.Label);
+        return positives >= MinPerLabel && judged.Count - positives >= MinPerLabel;
     }
 
     private static string CategoryKey(SnapshotField f) => f.Text ?? f.Number?.ToString("R", CultureInfo.InvariantCulture) ?? "";

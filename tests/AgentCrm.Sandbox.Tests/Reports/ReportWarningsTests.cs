@@ -37,4 +37,15 @@ public sealed class ReportWarningsTests
 
         Assert.Empty(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["tickets.open"] }, cases));
     }
+
+    [Fact]
+    public void For_AnIdLikeTextField_IsNoLeak_ItsValuesHaveTooFewCasesToJudge()
+    {
+        // 10 positives and 10 negatives, each with its own name: a name's positive share on its own case is 0 or 1.
+        var cases = Enumerable.Range(0, 20).Select(i => Of(i, i % 2 == 0, ("profile.name", $"Customer {i}"))).ToList();
+
+        Assert.Null(ReportWarnings.SingleFieldAuc("profile.name", cases));
+        Assert.DoesNotContain(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["profile.name"] }, cases),
+            w => w.StartsWith("probable label leak", StringComparison.Ordinal));
+    }
 }
