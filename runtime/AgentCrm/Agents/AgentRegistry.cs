@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Text.Json;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
@@ -26,6 +27,9 @@ public sealed partial class AgentRegistry
     // registration never meets a dictionary being resized (a plain one could throw or lose entries to the reader).
     private ConcurrentDictionary<(string, string), AgentVersionRecord> _records = new();
     private long _loadedVersion = -1;
+    // Cooldown days by mark owner (an agent id: the longest of its stored versions; "id@version": that version's), rebuilt
+    // whenever the records are (a version is added or the registry reloaded; a version's manifest never changes).
+    private volatile FrozenDictionary<string, double> _cooldowns = FrozenDictionary<string, double>.Empty;
 
     public AgentRegistry(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time, IEnumerable<IAgentKind> kinds, ILogger<AgentRegistry> logger)
     {
@@ -153,16 +157,24 @@ public sealed partial class AgentRegistry
     public AgentVersionRecord? TryFind(string agentId, string version) => _records.GetValueOrDefault((agentId, version));
 
     /// <summary>
-    /// The longest cooldown any stored version of the agent declares (retired ones too: a rollback may serve them again), or
-    /// null when none is stored. Enumerates the records without taking the dictionary's locks (every customer turn may ask).
+    /// The longest cooldown any stored version of agent <paramref name="owner"/> declares (retired ones too: a rollback may serve
+    /// them again), or, for <c>id@version</c>, that version's; null when none is stored. A lookup in a map built when the records
+    /// change, without allocating: every customer turn that saves marks asks, once per mark.
     /// </summary>
-    public double? LongestCooldownDays(string agentId)
+    public double? LongestCooldownDays(ReadOnlySpan<char> owner) =>
+        _cooldowns.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(owner, out var days) ? days : null;
+
+    private void IndexCooldowns()
     {
-        double? longest = null;
+        var map = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var (_, r) in _records)
-            if (r.AgentId == agentId && (longest is not { } l || r.Manifest.CooldownDays > l))
-                longest = r.Manifest.CooldownDays;
-        return longest;
+        {
+            var days = r.Manifest.CooldownDays;
+            map[$"{r.AgentId}@{r.Version}"] = days;
+            if (!map.TryGetValue(r.AgentId, out var longest) || days > longest)
+                map[r.AgentId] = days;
+        }
+        _cooldowns = map.ToFrozenDictionary(StringComparer.Ordinal);
     }
 
     private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter,
@@ -198,6 +210,7 @@ public sealed partial class AgentRegistry
                 _tables.Transition(ctx, manifest.Id, manifest.Version, null, AgentState.Registered, actor, now, hash);
             });
             _records[(manifest.Id, manifest.Version)] = record;
+            IndexCooldowns();
             return new(record, true);
         }
         finally
@@ -525,6 +538,7 @@ public sealed partial class AgentRegistry
     {
         var version = _tables.ReadVersion();
         _records = new ConcurrentDictionary<(string, string), AgentVersionRecord>(_tables.ReadVersions());
+        IndexCooldowns();
         _loadedVersion = version;
         _ = _live.DrainAsync(_live.Publish(_records.Values));
     }

@@ -20,15 +20,23 @@ public sealed partial class CustomerActor
     internal static string CooldownKey(string agent, string findingKey) => findingKey.Length == 0 ? agent
         : $"{agent}|{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(findingKey)))[..16]}";
 
-    /// <summary>Drops the agent's marks whose cooldown is over (they can no longer suppress anything) and keeps at most <see cref="MaxMarksPerAgent"/>.</summary>
-    internal static void ForgetExpiredMarks(CustomerState state, string agent, AgentManifest manifest, DateTimeOffset asOf)
+    /// <summary>
+    /// Drops the agent's marks whose cooldown is over (they can no longer suppress anything) and keeps at most
+    /// <see cref="MaxMarksPerAgent"/>. <paramref name="cooldownDays"/> is the longest cooldown that could read them, not the
+    /// writing version's: a version with a shorter one dropped an earlier version's marks, which after a rollback to that
+    /// version no longer held its briefs back.
+    /// </summary>
+    internal static void ForgetExpiredMarks(CustomerState state, string agent, double cooldownDays, DateTimeOffset asOf)
     {
         var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
-        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(manifest.CooldownDays));
+        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(cooldownDays));
         var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent);
         foreach (var key in expired.Concat(surplus).Select(m => m.Key).ToList())
             state.LastBriefs.Remove(key);
     }
+
+    /// <summary>The longest cooldown that could read the marks of <paramref name="agent"/> (a mark key's agent part), or null when it knows none.</summary>
+    internal delegate double? MarkCooldown(ReadOnlySpan<char> agent);
 
     private const string ShadowSuffix = "#shadow";
 
@@ -38,25 +46,22 @@ public sealed partial class CustomerActor
     /// kept, and saved with every turn, for good. Expiry is on the event-time clock the marks are read by
     /// (<see cref="CustomerState.LastEventAt"/>: an event turn's asOf; a re-score's is the wall clock, never earlier), against
     /// the longest cooldown that could still read the mark (<paramref name="longestCooldownDays"/> of the mark's agent part,
-    /// or the longest any manifest may declare when it knows none). Costs nothing without marks.
+    /// or the longest any manifest may declare when it knows none). Costs nothing without marks, and allocates nothing while none
+    /// expires (the lookup is a map the registry builds when it changes).
     /// </summary>
-    internal static void ForgetExpiredMarks(CustomerState state, Func<string, double?> longestCooldownDays)
+    internal static void ForgetExpiredMarks(CustomerState state, MarkCooldown longestCooldownDays)
     {
         if (state.LastBriefs.Count == 0 || state.LastEventAt is not { } asOf)
             return;
         List<string>? expired = null;
-        Dictionary<string, TimeSpan>? cooldowns = null;
         foreach (var (key, mark) in state.LastBriefs)
         {
             var age = asOf - mark.At;
             if (age < TimeSpan.Zero)
                 continue;
             var bar = key.IndexOf('|', StringComparison.Ordinal);
-            var agent = bar < 0 ? key : key[..bar];
-            cooldowns ??= new(StringComparer.Ordinal);
-            if (!cooldowns.TryGetValue(agent, out var cooldown))
-                cooldowns[agent] = cooldown = TimeSpan.FromDays(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays);
-            if (age >= cooldown)
+            var agent = bar < 0 ? key.AsSpan() : key.AsSpan(0, bar);
+            if (age >= TimeSpan.FromDays(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays))
                 (expired ??= []).Add(key);
         }
         foreach (var key in expired ?? [])

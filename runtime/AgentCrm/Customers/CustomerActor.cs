@@ -40,6 +40,9 @@ public sealed partial class CustomerActor(
     /// <summary>The running turn's counts, added to the runtime's metrics once its state is saved.</summary>
     private readonly TurnMetrics _counts = new(metrics);
 
+    /// <summary><see cref="LongestCooldownDays"/> as the prune takes it, made once per activation, not per turn.</summary>
+    private MarkCooldown? _markCooldown;
+
     public const string TypeName = "CustomerActor";
     public const string ApplyMethod = "apply";
     public const string SnapshotMethod = "snapshot";
@@ -101,7 +104,7 @@ public sealed partial class CustomerActor(
         // A duplicate may still teach the state a delivery number (the same event accepted under another number).
         if (applied > 0 || numbersRecorded)
         {
-            ForgetExpiredMarks(state, LongestCooldownDays);
+            ForgetExpiredMarks(state, _markCooldown ??= LongestCooldownDays);
             State.Set(StateKey, state, CustomerStateJson.Default.CustomerState);
         }
         return new ApplyOutcome(applied, assessed, written);
@@ -180,7 +183,7 @@ public sealed partial class CustomerActor(
             });
             written++;
             state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
-            ForgetExpiredMarks(state, cooldownAgent, manifest, asOf);
+            ForgetExpiredMarks(state, cooldownAgent, Math.Max(manifest.CooldownDays, LongestCooldownDays(cooldownAgent) ?? 0), asOf);
         }
         return (runs.Count, written);
     }
@@ -189,15 +192,8 @@ public sealed partial class CustomerActor(
     /// The longest cooldown that could read marks of <paramref name="agent"/> (a mark key's agent part): a shadow version's
     /// own, a delivering agent's the longest of its stored versions (the next to serve may be any); null when none is stored.
     /// </summary>
-    private double? LongestCooldownDays(string agent)
-    {
-        if (agent.EndsWith(ShadowSuffix, StringComparison.Ordinal))
-        {
-            var at = agent.IndexOf('@', StringComparison.Ordinal);
-            return at > 0 ? registry.TryFind(agent[..at], agent[(at + 1)..^ShadowSuffix.Length])?.Manifest.CooldownDays : null;
-        }
-        return registry.LongestCooldownDays(agent);
-    }
+    private double? LongestCooldownDays(ReadOnlySpan<char> agent) =>
+        registry.LongestCooldownDays(agent.EndsWith(ShadowSuffix, StringComparison.Ordinal) ? agent[..^ShadowSuffix.Length] : agent);
 
     private async Task ScheduleRescoreAsync(CustomerState state, CancellationToken cancellationToken)
     {
@@ -231,7 +227,7 @@ public sealed partial class CustomerActor(
         using var lease = registry.Enter();
         await AssessAsync(state, lease.Set.For("contract", Id.Id), lease.Set.PlanFor("contract"), now, RescoreTrigger(state, now), cancellationToken);
         await ScheduleRescoreAsync(state, cancellationToken);
-        ForgetExpiredMarks(state, LongestCooldownDays);
+        ForgetExpiredMarks(state, _markCooldown ??= LongestCooldownDays);
         State.Set(StateKey, state, CustomerStateJson.Default.CustomerState);
     }
 

@@ -54,7 +54,7 @@ public sealed class CooldownMarksTests
         state.LastBriefs[CustomerActor.CooldownKey("compliance-check@2.0.0#shadow", "old")] = new BriefMark(Now.AddDays(-60), 0.9);
         state.LastBriefs["renewal-risk"] = new BriefMark(Now.AddDays(-60), 0.7);
 
-        CustomerActor.ForgetExpiredMarks(state, "compliance-check", manifest, Now);
+        CustomerActor.ForgetExpiredMarks(state, "compliance-check", manifest.CooldownDays, Now);
 
         Assert.DoesNotContain("compliance-check", state.LastBriefs.Keys);
         Assert.DoesNotContain(CustomerActor.CooldownKey("compliance-check", "old"), state.LastBriefs.Keys);
@@ -64,5 +64,25 @@ public sealed class CooldownMarksTests
         Assert.DoesNotContain(CustomerActor.CooldownKey("compliance-check", "finding 39"), mine);
         Assert.Contains("renewal-risk", state.LastBriefs.Keys);
         Assert.Contains(CustomerActor.CooldownKey("compliance-check@2.0.0#shadow", "old"), state.LastBriefs.Keys);
+    }
+
+    [Fact]
+    public void ForgetExpiredMarks_AShorterCooldownVersionWritesThenARollback_TheEarlierVersionsMarkStillHolds()
+    {
+        // v1 (30 days) briefed finding "x" ten days ago; v2 (7 days) briefs finding "y" now and prunes the agent's marks by the
+        // longest cooldown that could read them (v1's), so after a rollback to v1 the same finding is still held back.
+        var v1 = new AgentManifest { Id = "compliance-check", Version = "1.0.0", Kind = "compliance-check", CooldownDays = 30 };
+        var assessment = new Assessment(0.9, true, []) { FindingKey = "x" };
+        var state = new CustomerState();
+        state.LastBriefs[CustomerActor.CooldownKey("compliance-check", "x")] = new BriefMark(Now.AddDays(-10), 0.9);
+        state.LastBriefs[CustomerActor.CooldownKey("compliance-check", "y")] = new BriefMark(Now, 0.9);
+        double? Longest(ReadOnlySpan<char> agent) => agent.SequenceEqual("compliance-check") ? 30 : null;
+
+        CustomerActor.ForgetExpiredMarks(state, "compliance-check", Math.Max(7, Longest("compliance-check") ?? 0), Now);
+        state.LastEventAt = Now;
+        CustomerActor.ForgetExpiredMarks(state, Longest);
+
+        Assert.True(CustomerActor.InCooldown(state, v1.Id, CustomerActor.CooldownKey(v1.Id, "x"), v1, assessment, Now.AddDays(1)));
+        Assert.Equal(2, state.LastBriefs.Count);
     }
 }
