@@ -414,4 +414,21 @@ public sealed class PluginTests
 
         await ScrapeUntilAsync(app, m => m.Sum("agentcrm_plugin_calls_hung", ("agent", "hung-scraped"), ("version", "1.0.0")) == 1, "one hung call of hung-scraped@1.0.0");
     }
+
+    [Fact]
+    public async Task Unregister_AVersionWithNoCallRunning_ItsHungCallSeriesIsDropped()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, body) = await UploadAsync(app, Misbehaving("hung-forgotten", "lowfire"), manifestName: "manifest.json");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var registry = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>();
+        registry.CreateAgent(registry.Find("hung-forgotten", "1.0.0"));
+        var plugins = app.Services.GetRequiredService<PluginKind>();
+        Assert.Contains(plugins.HungCalls(), h => h.Id == "hung-forgotten");
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.DeleteAsync("/v1/agents/hung-forgotten")).StatusCode);
+
+        // Before, every version ever created kept its 0 series in agentcrm_plugin_calls_hung for good.
+        Assert.DoesNotContain(plugins.HungCalls(), h => h.Id == "hung-forgotten");
+    }
 }

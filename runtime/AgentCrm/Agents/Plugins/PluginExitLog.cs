@@ -6,13 +6,15 @@ namespace AgentCrm.Agents.Plugins;
 /// else says which agent it was, and the way out (<c>agentcrm agents unregister ID --data DIR</c>) needs the id. Process-exit
 /// handlers run on another thread than the one that called <c>Exit</c> (which waits there), so every call a plugin thread runs
 /// within its limit is named (<see cref="PluginThreads.Running"/>); a call past its limit is not: its caller stopped waiting
-/// long before, so it is not what ended the process, and a server stopped by its operator exits quietly. Subscribed before the
+/// long before, so it is not what ended the process, and a server stopped by its operator exits quietly: nothing is logged
+/// once the host's ApplicationStopping has fired (an ordinary SIGTERM while a call runs is no plugin's Exit). Subscribed before the
 /// host starts (<see cref="Watch"/>), so it runs before the host's own handler, which stops the host and its log with it.
 /// </summary>
 internal static partial class PluginExitLog
 {
     private static ILogger? _logger;
     private static string _dataDirectory = "DIR";
+    private static CancellationToken _stopping;
 
     static PluginExitLog() => AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
 
@@ -23,15 +25,16 @@ internal static partial class PluginExitLog
     }
 
     /// <summary>The log and data directory of the server whose plugins these are (the latest built, in a process with several).</summary>
-    public static void Attach(ILogger logger, string dataDirectory)
+    public static void Attach(ILogger logger, string dataDirectory, CancellationToken stopping)
     {
         _dataDirectory = dataDirectory;
+        _stopping = stopping;
         Volatile.Write(ref _logger, logger);
     }
 
     private static void OnProcessExit(object? sender, EventArgs e)
     {
-        if (Volatile.Read(ref _logger) is not { } logger)
+        if (Volatile.Read(ref _logger) is not { } logger || _stopping.IsCancellationRequested)
             return;
         foreach (var call in PluginThreads.Running())
         {

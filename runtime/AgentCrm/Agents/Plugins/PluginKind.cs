@@ -28,13 +28,13 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     private readonly IOptions<PluginOptions> _options;
     private readonly ILogger<PluginKind> _logger;
 
-    public PluginKind(PluginStore store, IOptions<PluginOptions> options, ILogger<PluginKind> logger)
+    public PluginKind(PluginStore store, IOptions<PluginOptions> options, ILogger<PluginKind> logger, IHostApplicationLifetime? lifetime = null)
     {
         _store = store;
         _options = options;
         _logger = logger;
-        // The log this server's plugins are named in if the process ends inside one of their calls.
-        PluginExitLog.Attach(logger, store.DataDirectory);
+        // The log this server's plugins are named in if the process ends inside one of their calls (not once it is stopping).
+        PluginExitLog.Attach(logger, store.DataDirectory, lifetime?.ApplicationStopping ?? CancellationToken.None);
     }
 
     public string Name => KindName;
@@ -106,10 +106,18 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     public IEnumerable<(string Id, string Version, int Hung)> HungCalls() =>
         _hung.Select(v => (v.Key.Id, v.Key.Version, Volatile.Read(ref v.Value.Hung)));
 
-    /// <summary>Unloads every context no version in <paramref name="inUse"/> refers to.</summary>
+    /// <summary>
+    /// Unloads every context no version in <paramref name="inUse"/> refers to, and forgets the hung-call count of every version
+    /// not in it that has no call running (else each version ever created kept a 0 series in the metrics for good).
+    /// </summary>
     public void Retain(IEnumerable<AgentManifest> inUse)
     {
-        var keep = inUse.Where(m => m.Kind == KindName && m.Parameters.TryGetValue("assembly", out _)).Select(AssemblyHash).ToHashSet(StringComparer.Ordinal);
+        var plugins = inUse.Where(m => m.Kind == KindName).ToList();
+        var versions = plugins.Select(m => (m.Id, m.Version)).ToHashSet();
+        foreach (var (version, calls) in _hung)
+            if (!versions.Contains(version) && Volatile.Read(ref calls.Hung) == 0 && calls.Slots.CurrentCount == calls.Places)
+                _hung.TryRemove(new KeyValuePair<(string, string), PluginVersionCalls>(version, calls));
+        var keep = plugins.Where(m => m.Parameters.TryGetValue("assembly", out _)).Select(AssemblyHash).ToHashSet(StringComparer.Ordinal);
         List<PluginLoadContext> unload;
         lock (_lock)
         {
