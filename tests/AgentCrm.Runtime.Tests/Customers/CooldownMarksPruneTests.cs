@@ -2,8 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AgentCrm.Agents.Customers;
-using AgentCrm.Customers;
-using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Runtime.Tests.Customers;
 
@@ -50,16 +48,6 @@ public sealed class CooldownMarksPruneTests
         Assert.True(!marks.Any(k => k.StartsWith(ShadowMark, StringComparison.Ordinal)), $"an expired mark is still saved: {string.Join(", ", marks)}");
     }
 
-    private static List<string> Marks(string dir, string customerId)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var select = connection.CreateCommand();
-        select.CommandText = "SELECT value FROM actor_state WHERE actor_type = $type AND actor_id = $id AND key = $key";
-        select.Parameters.AddWithValue("$type", CustomerActor.TypeName);
-        select.Parameters.AddWithValue("$id", customerId);
-        select.Parameters.AddWithValue("$key", CustomerActor.StateKey);
-        var state = JsonSerializer.Deserialize<CustomerState>((byte[])select.ExecuteScalar()!, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-        return [.. state.LastBriefs.Keys];
-    }
+    private static List<string> Marks(string dir, string customerId) =>
+        [.. JsonSerializer.Deserialize<CustomerState>(SavedStateJsonTests.Load(dir, customerId), new JsonSerializerOptions(JsonSerializerDefaults.Web))!.LastBriefs.Keys];
 }

@@ -61,7 +61,8 @@ public sealed class SavedStateJsonTests
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize<CustomerState>(resaved, Web)!, Web), resaved);
     }
 
-    private static byte[] Load(string dir, string customerId)
+    /// <summary>A customer's saved state as the actor stored it (its JSON bytes).</summary>
+    internal static byte[] Load(string dir, string customerId)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
