@@ -177,43 +177,56 @@ public sealed class JobCancelTests
     }
 
     [Fact]
-    public async Task Unregister_CancelsTheAgentsRunningEvaluation_AndAFitOfIt_RegistersNoVersion_NorIsEitherResumed()
+    public async Task Unregister_CancelsTheAgentsRunningEvaluation_AndItsFits_RegistersNoVersionAfterIt_NorIsAnyResumed()
     {
         var dir = TempDirectory.Create();
-        string evaluation, fit;
+        string evaluation, first, queued;
         await using (var app = await StartWithHangingPluginAsync(dir))
         {
-            // The key first, and the fit's agent unregistered first: the fit takes about 8 s here, and an unregister waiting
-            // for the hanging plugin's turns (or a key written after the fit began) let it finish first in a CI run.
+            // The key first, and the fits' agent unregistered first. A fit takes about 8 s here, and in CI runs an unregister
+            // answered later than that (a loaded test process) let a lone fit finish first. So two fits: the second waits for
+            // the first (fits run one at a time), and cannot finish before the unregister unless both fits' 16 s pass first.
             using var ops = await app.ClientAsync("ops", "ops-unregisterer");
             evaluation = await StartAsync(app.Client, "/v1/agents/hanger/versions/1.0.0/evaluate", """{"caseSet":"hand-timeline"}""");
             await WaitForAsync(app.Client, evaluation, Evaluating, "evaluating");
-            fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
+            first = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
+            queued = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.1"}""");
 
             Assert.Equal(HttpStatusCode.OK, (await ops.DeleteAsync("/v1/agents/renewal-risk")).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await ops.DeleteAsync("/v1/agents/hanger")).StatusCode);
 
-            foreach (var id in new[] { evaluation, fit })
-            {
-                var job = await WaitForAsync(app.Client, id, j => j.GetProperty("state").GetString() != "running", "ended");
-                Assert.True(job.GetProperty("state").GetString() == "cancelled", job.GetRawText());
-                Assert.StartsWith("agent unregistered by ", job.GetProperty("error").GetString(), StringComparison.Ordinal);
-                Assert.EndsWith(":ops-unregisterer", job.GetProperty("error").GetString(), StringComparison.Ordinal);
-            }
+            foreach (var id in new[] { evaluation, queued })
+                AssertCancelledByUnregister(await WaitForAsync(app.Client, id, j => j.GetProperty("state").GetString() != "running", "ended"));
+            // The first fit is cancelled unless it ended before the unregister (then its version stays, retired with the agent's others).
+            var firstEnded = await WaitForAsync(app.Client, first, j => j.GetProperty("state").GetString() != "running", "ended");
+            var firstWon = firstEnded.GetProperty("state").GetString() == "succeeded";
+            if (!firstWon)
+                AssertCancelledByUnregister(firstEnded);
+            else
+                Assert.Equal("retired", Scalar(dir, "SELECT state FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.0'"));
+
             // Whatever the fitting was doing when the unregister came, no version appears after it.
             await Task.Delay(TimeSpan.FromSeconds(2));
-            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.0'"));
-            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports"));
-            Assert.Equal(2L, Scalar(dir, "SELECT COUNT(*) FROM audit WHERE action = 'job.cancelled'"));
+            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.1'"));
+            Assert.Equal(firstWon ? 1L : 0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.0'"));
+            Assert.Equal(firstWon ? 1L : 0L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports"));
+            Assert.Equal(firstWon ? 2L : 3L, Scalar(dir, "SELECT COUNT(*) FROM audit WHERE action = 'job.cancelled'"));
         }
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            foreach (var id in new[] { evaluation, fit })
+            foreach (var id in new[] { evaluation, queued })
                 Assert.Equal("cancelled", (await JobAsync(app.Client, id)).GetProperty("state").GetString());
             await Task.Delay(TimeSpan.FromSeconds(1));
-            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.0'"));
+            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version = '5.0.1'"));
         }
+    }
+
+    private static void AssertCancelledByUnregister(JsonElement job)
+    {
+        Assert.True(job.GetProperty("state").GetString() == "cancelled", job.GetRawText());
+        Assert.StartsWith("agent unregistered by ", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(":ops-unregisterer", job.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
