@@ -8,9 +8,11 @@ public static class ServerSchema
     /// and in the knowledge files beside it; a directory stamped higher is refused at start (a newer build wrote it).
     /// Raise it with any change an older build would misread or damage: a table or column it must honour (as it ignored
     /// withdrawn_versions), state it would rewrite without the new fields. Unstamped (0): a build from before the stamp.
-    /// 1: the first stamped format (2026-12-03).
+    /// 1: the first stamped format (2026-12-03). 2 (2026-12-06): sandbox reports may hold null rates (a sweep point's
+    /// precision with nothing flagged, a one-sided case set's recall), which a format-1 build fails to read (a 500 on the
+    /// report and on promote); so such a build refuses a directory this one has opened.
     /// </summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     /// <summary>
     /// Columns added to the tables below after a build had created them (<c>CREATE TABLE IF NOT EXISTS</c> leaves an existing

@@ -183,6 +183,20 @@ public sealed class DataDirectoryStartTests
     }
 
     [Fact]
+    public async Task AFormat1Directory_IsStampedWithThisFormat_SoABuildThatCannotReadNullRatesRefusesIt()
+    {
+        var dir = await UsedDirectoryAsync();
+        // As a 2026-12-03..05 build (format 1) left it: it reads a report's rates as numbers, and a null one as a 500.
+        foreach (var file in DatabaseFiles)
+            Execute(Path.Combine(dir, file), "PRAGMA user_version = 1;");
+
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        // Stamped past 1: a format-1 build now refuses the directory at start instead of answering 500 on its reports.
+        foreach (var file in DatabaseFiles)
+            Assert.True(UserVersion(Path.Combine(dir, file)) is var stamped && stamped > 1 && stamped == ServerSchema.FormatVersion, $"{file} stamped {UserVersion(Path.Combine(dir, file))}");
+    }
+
+    [Fact]
     public async Task ADirectoryFromBeforeCanaries_GainsTheCanaryColumn_AndItsVersionsServeEveryCustomer()
     {
         var dir = await UsedDirectoryAsync();
