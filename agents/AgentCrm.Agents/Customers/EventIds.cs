@@ -37,6 +37,13 @@ public static partial class EventIds
         source.Length > MaxLength ? $"source is longer than {MaxLength} characters."
         : ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null;
 
+    /// <summary>
+    /// Whether a name shown as a caller's (a JWT's name claim: log lines and audit records name it) holds what <see cref="CustomerIdProblem"/>
+    /// refuses beyond control characters: the line and paragraph separators, an invisible formatting character (the joiners ZWNJ and
+    /// ZWJ excepted, as names need them), white space at either end.
+    /// </summary>
+    public static bool HasHiddenCharacters(string text) => ControlCharacters().IsMatch(text) || LookAlikeId().IsMatch(text);
+
     // Control characters are C0, DEL and C1 (NEL, CSI: line breaks and terminal escapes in some viewers), and the line and
     // paragraph separators, which split a log line for tools that read Unicode line breaks (qa27d forged an ERR line so).
     [GeneratedRegex(@"[/\\?#\x00-\x1f\x7f-\x9f\u2028\u2029]")]

@@ -25,7 +25,10 @@ public sealed class JwtOptions
 
     public string? Audience { get; set; }
 
-    /// <summary>HMAC keys (base64, at least 32 bytes) for HS256/384/512 tokens.</summary>
+    /// <summary>
+    /// HMAC keys (base64, at least 32 bytes) for HS256 tokens; HS384 tokens need a key of at least 48 bytes and HS512 of 64
+    /// (RFC 7518 §3.2): with only shorter keys, such a token is refused saying so.
+    /// </summary>
     public List<string> SymmetricKeys { get; set; } = [];
 
     /// <summary>RSA or EC public keys in PEM for RS*/PS*/ES* tokens.</summary>
@@ -128,7 +131,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             {
                 var bytes = new byte[o.Jwt.SymmetricKeys[i].Length];
                 if (!Convert.TryFromBase64String(o.Jwt.SymmetricKeys[i], bytes, out var n) || n < 32)
-                    errors.Add($"Auth:Jwt:SymmetricKeys:{i} must be base64 of at least 32 bytes.");
+                    errors.Add($"Auth:Jwt:SymmetricKeys:{i} must be base64 of at least 32 bytes (HS256; HS384 tokens need 48 bytes, HS512 64).");
             }
             for (var i = 0; i < o.Jwt.PublicKeysPem.Count; i++)
                 if (JwtValidator.ParsePem(o.Jwt.PublicKeysPem[i]) is null)

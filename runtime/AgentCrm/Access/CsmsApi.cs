@@ -26,15 +26,15 @@ public static class CsmsApi
 
     /// <summary>A CSM's accounts; an id no CSM can have is 400 as for the PUT, not an empty list that looks like an unassigned CSM.</summary>
     public static Results<Ok<CsmAccounts>, ProblemHttpResult> Get(string csmId, AccountAssignments accounts) =>
-        ApiKeyStore.IsValidName(csmId) ? TypedResults.Ok(new CsmAccounts(csmId, accounts.Accounts(csmId))) : CsmIdProblem();
+        CsmIds.IsValid(csmId) ? TypedResults.Ok(new CsmAccounts(csmId, accounts.Accounts(csmId))) : CsmIdProblem();
 
     private static ProblemHttpResult CsmIdProblem() =>
-        Problems.Validation(new Dictionary<string, string[]> { ["csmId"] = ["A CSM id is 1-64 characters: letters, digits and . _ @ -."] });
+        Problems.Validation(new Dictionary<string, string[]> { ["csmId"] = [$"A CSM id is {CsmIds.Rule}."] });
 
     public static async Task<Results<Ok<CsmAccounts>, ProblemHttpResult>> Assign(
         string csmId, HttpRequest request, AccountAssignments accounts, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!ApiKeyStore.IsValidName(csmId))
+        if (!CsmIds.IsValid(csmId))
             return CsmIdProblem();
         var (body, error) = await JsonBody.ReadAsync<AccountsRequest>(request, 1024 * 1024, cancellationToken);
         if (error is not null)

@@ -18,6 +18,9 @@ public sealed class JwtValidator
     private readonly JwtOptions _options;
     private readonly TimeProvider _time;
 
+    /// <summary>The longest configured HMAC key in bytes (0 without one): what decides whether HS384 and HS512 tokens can be taken.</summary>
+    private readonly int _longestSymmetricKey;
+
     public JwtValidator(IOptions<AuthOptions> options, TimeProvider time)
     {
         _time = time;
@@ -26,6 +29,7 @@ public sealed class JwtValidator
             return;
         var keys = new List<SecurityKey>();
         keys.AddRange(_options.SymmetricKeys.Select(k => new SymmetricSecurityKey(Convert.FromBase64String(k))));
+        _longestSymmetricKey = keys.OfType<SymmetricSecurityKey>().Select(k => k.Key.Length).DefaultIfEmpty(0).Max();
         keys.AddRange(_options.PublicKeysPem.Select(ParsePem).OfType<SecurityKey>());
         _parameters = new TokenValidationParameters
         {
@@ -54,6 +58,8 @@ public sealed class JwtValidator
             return (null, null, "Bearer tokens are not accepted by this server (Auth:Jwt is not configured); send an API key as the X-Api-Key header.");
         if (JwtStructure.Problem(token) is { } structure)
             return (null, null, structure);
+        if (HmacKeyProblem(token) is { } shortKey)
+            return (null, null, shortKey);
         var result = await _handler.ValidateTokenAsync(token, _parameters);
         if (!result.IsValid)
             return (null, null, result.Exception switch
@@ -77,6 +83,9 @@ public sealed class JwtValidator
             return (null, null, $"The bearer token's '{_options.NameClaim}' claim {problem}.");
         if (role is null || !Roles.IsKnown(role))
             return (null, null, $"The bearer token's '{_options.RoleClaim}' claim must be one of: {string.Join(", ", Roles.All)}.");
+        // A CSM's name is the id its accounts are assigned to: one no assignment can take would sign in and never see an account.
+        if (role == Roles.Csm && !CsmIds.IsValid(name))
+            return (null, null, $"The bearer token's '{_options.NameClaim}' claim cannot be a CSM id, which a {Roles.Csm} token's name is (accounts are assigned to it): a CSM id is {CsmIds.Rule}.");
         return (name, role, null);
     }
 
@@ -104,13 +113,52 @@ public sealed class JwtValidator
     /// <summary>A lifetime as a message shows it: whole days and the time of day, without fractions of a second.</summary>
     private static string Span(TimeSpan span) => TimeSpan.FromSeconds(Math.Floor(span.TotalSeconds)).ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Why a token's name claim cannot name a caller, or null: blank, white space at either end, control characters, over 256 characters.</summary>
+    /// <summary>
+    /// Why a token's name claim cannot name a caller, or null: blank, white space at either end, control characters, over 256
+    /// characters; and what intake refuses in a customer id (<see cref="Agents.Customers.EventIds.HasHiddenCharacters"/>):
+    /// the line and paragraph separators, which split the log lines that name the caller, and invisible formatting characters
+    /// (a zero-width space, a direction override), which make the name in an audit record read as another.
+    /// </summary>
     internal static string? NameProblem(string name) =>
         string.IsNullOrWhiteSpace(name) ? "is blank"
         : name.Length > 256 ? "is longer than 256 characters"
         : name.Trim() != name ? "has white space at either end"
         : name.Any(char.IsControl) ? "contains a control character"
+        : Agents.Customers.EventIds.HasHiddenCharacters(name)
+            ? "contains a line or paragraph separator (U+2028, U+2029) or an invisible formatting character (a zero-width space, a byte-order mark, a direction override)"
         : null;
+
+    /// <summary>The smallest HMAC key for an algorithm (RFC 7518 §3.2: at least the hash's size), or null for one that is not HMAC.</summary>
+    internal static int? HmacMinimumBytes(string? alg) => alg switch
+    {
+        SecurityAlgorithms.HmacSha256 => 32,
+        SecurityAlgorithms.HmacSha384 => 48,
+        SecurityAlgorithms.HmacSha512 => 64,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Why an HS384 or HS512 token cannot be taken: every configured HMAC key is shorter than the algorithm needs (RFC 7518
+    /// §3.2), so no key of this server may check it; said as such rather than as a signature that is not valid.
+    /// </summary>
+    private string? HmacKeyProblem(string token)
+    {
+        if (_longestSymmetricKey == 0)
+            return null;
+        string alg;
+        try
+        {
+            alg = _handler.ReadJsonWebToken(token).Alg;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException)
+        {
+            // Not a token: validation says why.
+            return null;
+        }
+        return HmacMinimumBytes(alg) is { } needed && _longestSymmetricKey < needed
+            ? $"The bearer token is signed with {alg}, which needs an HMAC key of at least {needed} bytes (RFC 7518 §3.2); this server's Auth:Jwt:SymmetricKeys are shorter ({_longestSymmetricKey} bytes): sign with HS256, or configure a key of {needed} bytes or more."
+            : null;
+    }
 
     public static SecurityKey? ParsePem(string pem)
     {

@@ -171,8 +171,8 @@ public static class WebhooksApi
             errors["url"] = [$"{fields.Url} must not carry a user name or password (user:pass@host): the requests are signed with the secret instead."];
         else if (uri.Fragment.Length > 0)
             errors["url"] = [$"{fields.Url} must not have a fragment (#…): it is never sent."];
-        if (body?.CsmId is { } csm && !ApiKeyStore.IsValidName(csm))
-            errors["csmId"] = ["A CSM id is 1-64 characters: letters, digits and . _ @ -."];
+        if (body?.CsmId is { } csm && !CsmIds.IsValid(csm))
+            errors["csmId"] = [$"A CSM id is {CsmIds.Rule}."];
         if (SecretProblem(body?.Secret, fields) is { } secret)
             errors["secret"] = [secret];
         return errors;
