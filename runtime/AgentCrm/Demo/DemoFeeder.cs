@@ -27,8 +27,9 @@ public static class DemoFeeder
 
     /// <summary>
     /// A fresh key per role under the same name on every start (<c>demo-ROLE</c>): the previous start's keys are revoked
-    /// (they were shown once and cannot be shown again), while the names, and so the CSM's identity, its accounts, its
-    /// acknowledgements and the webhooks made for it, stay. Keys of builds that named them <c>demo-ROLE-TIME</c> are revoked too.
+    /// (they were shown once and cannot be shown again), while the names, and so the CSM's identity, its accounts (assigned
+    /// on the first start only: an admin's change stays), its acknowledgements and the webhooks made for it, stay. Keys of
+    /// builds that named them <c>demo-ROLE-TIME</c> are revoked too.
     /// </summary>
     private static async Task<Dictionary<string, string>> DemoKeysAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -41,11 +42,18 @@ public static class DemoFeeder
             foreach (var old in existing.Where(k => k.Role == role && k.RevokedAt is null && (k.Name == name || k.Name.StartsWith($"demo-{role}-", StringComparison.Ordinal))))
                 await store.RevokeAsync(old.Name, "system:demo", cancellationToken);
             keys[role] = (await store.CreateAsync(name, role, "system:demo", cancellationToken)).Key;
-            if (role == Access.Roles.Csm)
+            // The first start assigns the demo accounts; later starts keep what the CSM was assigned since (an admin's
+            // change, an empty list included), as they keep its identity: only a CSM never assigned is assigned.
+            if (role == Access.Roles.Csm && !EverAssigned(services, name))
                 await services.GetRequiredService<Access.AccountAssignments>().AssignAsync(name, CsmAccounts, "system:demo", cancellationToken);
         }
         return keys;
     }
+
+    /// <summary>Whether the CSM has accounts or ever had some assigned (the audit log keeps each assignment, an empty one too).</summary>
+    private static bool EverAssigned(IServiceProvider services, string csmId) =>
+        services.GetRequiredService<Access.AccountAssignments>().Accounts(csmId).Count > 0
+        || services.GetRequiredService<Audit.AuditLog>().Query(new Audit.AuditQuery($"csm:{csmId}", "csm.accounts.assigned", null, 1, null)).Count > 0;
 
     private static async Task FeedAsync(WebApplication app, bool json)
     {
