@@ -150,7 +150,18 @@ public static class AgentCrmServer
         app.UseAccess();
         app.UseMiddleware<QueryParameterCheck>();
         app.UseMiddleware<BodyEncodingCheck>();
-        app.MapOpenApi();
+        // The framework answers a document name it does not know with a text/plain 404 of its own; the status-code pages
+        // write it as every other 404, ProblemDetails, when no body was written.
+        app.MapOpenApi().AddEndpointFilter(async (context, next) =>
+        {
+            var name = (context.HttpContext.GetRouteValue("documentName") as string ?? "").ToLowerInvariant();
+            if (context.HttpContext.RequestServices.GetKeyedService<Microsoft.AspNetCore.OpenApi.IOpenApiDocumentProvider>(name) is null)
+            {
+                context.HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Results.Empty;
+            }
+            return await next(context);
+        });
         app.MapHealthApi();
         Observability.MetricsHosting.MapMetrics(app);
         app.MapEventsApi();
