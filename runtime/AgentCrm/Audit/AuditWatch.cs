@@ -9,13 +9,11 @@ namespace AgentCrm.Audit;
 /// (1 intact, 0 not, -1 until a pass has ended) instead of waiting for someone to run verify. Any verify (the API's too)
 /// updates the gauge. A pass reads the whole log and the briefs and keys it vouches for, in one read transaction.
 /// </summary>
-internal sealed partial class AuditWatch(AuditLog audit, IMeterFactory meters, IHostApplicationLifetime lifetime, TimeProvider time, IConfiguration configuration,
+internal sealed partial class AuditWatch(AuditLog audit, IMeterFactory meters, IHostApplicationLifetime lifetime, TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<AuditOptions> options,
     ILogger<AuditWatch> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(6);
-
-    /// <summary>How long after the start the first pass waits (<c>Audit:BackgroundVerifyDelay</c>): past the start's own work and first requests.</summary>
-    public static readonly TimeSpan DefaultDelay = TimeSpan.FromMinutes(1);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +41,8 @@ internal sealed partial class AuditWatch(AuditLog audit, IMeterFactory meters, I
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
             await started.Task.WaitAsync(stoppingToken);
-        await Task.Delay(configuration.GetValue<TimeSpan?>("Audit:BackgroundVerifyDelay") ?? DefaultDelay, time, stoppingToken);
+        // Audit:BackgroundVerifyDelay (checked at start): past the start's own work and first requests.
+        await Task.Delay(options.Value.BackgroundVerifyDelay, time, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -334,6 +334,8 @@ public static class AgentCrmServer
         builder.Services.AddHostedService<StartupInitializer>();
         builder.Services.AddHostedService<RegistryWatcher>();
         builder.Services.AddHostedService<ReviewWindowSweep>();
+        builder.Services.AddOptions<AuditOptions>().BindConfiguration(AuditOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AuditOptions>, AuditOptionsValidator>();
         builder.Services.AddHostedService<AuditWatch>();
     }
 

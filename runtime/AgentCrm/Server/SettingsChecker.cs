@@ -31,6 +31,7 @@ public static class SettingsChecker
         (Access.AuthOptions.Section, typeof(Access.AuthOptions)),
         (Observability.TelemetryOptions.Section, typeof(Observability.TelemetryOptions)),
         (Webhooks.WebhookOptions.Section, typeof(Webhooks.WebhookOptions)),
+        (Audit.AuditOptions.Section, typeof(Audit.AuditOptions)),
         (Knowledge.Options.KnowledgeOptions.SectionName, typeof(Knowledge.Options.KnowledgeOptions)),
         (Knowledge.Embeddings.HttpEmbeddingOptions.Section, typeof(Knowledge.Embeddings.HttpEmbeddingOptions)),
         (Knowledge.Stores.Qdrant.QdrantOptions.Section, typeof(Knowledge.Stores.Qdrant.QdrantOptions)),
@@ -70,6 +71,7 @@ public static class SettingsChecker
         ["Knowledge:Qdrant:Timeout"] = TimeSpan.FromMinutes(10),
         ["Models:Chat:Timeout"] = Knowledge.Chat.ChatModelOptions.MaxTimeout,
         ["Models:Chat:BreakDuration"] = TimeSpan.FromDays(1),
+        ["Audit:BackgroundVerifyDelay"] = Audit.AuditOptions.MaxBackgroundVerifyDelay,
     };
 
     public static readonly TimeSpan DefaultMaxTime = TimeSpan.FromDays(1);
