@@ -13,7 +13,7 @@ namespace AgentCrm.Server;
 /// time span past its maximum (.NET's timers end at ~49.7 days), an empty data directory, an unparseable date.
 /// Dictionaries stay free-form; sections of others (Serilog, Logging, Kestrel, AllowedHosts, urls, …) are not looked at.
 /// </summary>
-public static class SettingsChecker
+public static partial class SettingsChecker
 {
     /// <summary>The sections this product owns and the options type bound at each (a nested one is checked as its own).</summary>
     public static readonly IReadOnlyList<(string Path, Type Type)> Sections =
@@ -242,20 +242,29 @@ public static class SettingsChecker
     }
 
     /// <summary>
-    /// An options validator's failure as the start tells it: one that words a rule ("Auth:Burst must be at least 1.") without the
-    /// value it refused gets that value as configured, "(got '0')", quoted as every other refusal quotes it (a secret's is not
-    /// shown); a failure that already shows it, or whose key holds no value of its own (a default), is told as it is.
+    /// An options validator's failure as the start tells it, the refused value as configured and quoted as every other refusal
+    /// quotes it (a secret's is not shown): a failure that words a rule ("Auth:Burst must be at least 1.") gets "(got '0')";
+    /// one that shows the value as the options hold it ("Storage:MaxBatch must be between 1 and 100000 (got 0).", "(got 0,
+    /// default 50000)") shows it as configured instead, "(got '0')", so that every line reads alike. A failure that already
+    /// quotes its value, or whose key holds no value of its own (a default), is told as it is.
     /// </summary>
     public static string WithRefusedValue(string failure, IConfiguration? configuration)
     {
         var rule = System.Text.RegularExpressions.Regex.Match(failure, @"^(?<key>[A-Za-z]+(?::[A-Za-z]+)+) must ");
-        if (!rule.Success || failure.Contains("(got ", StringComparison.Ordinal) || configuration is null)
+        if (!rule.Success || configuration is null)
             return failure;
         var key = rule.Groups["key"].Value;
         if (configuration.GetSection(key) is not { Value: { } value } section || section.GetChildren().Any())
             return failure;
-        return $"{failure.TrimEnd().TrimEnd('.')} (got {Shown(key, value)}).";
+        var shown = Shown(key, value);
+        if (!failure.Contains("(got ", StringComparison.Ordinal))
+            return $"{failure.TrimEnd().TrimEnd('.')} (got {shown}).";
+        // The value as the options hold it, up to what follows it (", default …", ")", "; …"): replaced, once, by the quoted one.
+        return UnquotedGot().Replace(failure, _ => "(got " + shown, 1);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\(got (?!')[^,;)]*")]
+    private static partial System.Text.RegularExpressions.Regex UnquotedGot();
 
     /// <summary>The longest <paramref name="path"/> may be (<see cref="MaxTimes"/>, else <see cref="DefaultMaxTime"/>).</summary>
     public static TimeSpan MaxTime(string path) => MaxTimes.TryGetValue(path, out var max) ? max : DefaultMaxTime;

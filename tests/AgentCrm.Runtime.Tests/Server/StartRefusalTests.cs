@@ -62,11 +62,26 @@ public sealed class StartRefusalTests
     }
 
     [Fact]
-    public async Task AFailureThatShowsItsValue_IsToldAsItIs()
+    public async Task AFailureThatShowsItsValueUnquoted_QuotesItAsConfigured()
     {
-        // The validator quotes the value already: not quoted twice.
+        // The validator shows the value as the options hold it (0): quoted as configured, as every other line quotes it, not twice.
         var line = DataDirectoryStartTests.OneLineFailure(await ServeAsync(TempDirectory.Create(), new() { ["Storage__MaxBatch"] = "0" }));
-        Assert.Equal("agentcrm: invalid configuration: Storage:MaxBatch must be between 1 and 100000 (got 0).", line);
+        Assert.Equal("agentcrm: invalid configuration: Storage:MaxBatch must be between 1 and 100000 (got '0').", line);
+    }
+
+    [Theory]
+    [InlineData("Intake__MaxEventsPerRequest", "0", "Intake:MaxEventsPerRequest must be between 1 and 1000000 (got '0').")]
+    [InlineData("Reviews__MaxVetoRate", "2", "Reviews:MaxVetoRate must be between 0 and 1 (got '2').")]
+    [InlineData("Storage__MaxWalBytes", "-1", "Storage:MaxWalBytes must be between 1048576 (1 MiB) and 68719476736 (64 GiB) (got '-1').")]
+    [InlineData("Actors__MaxActivations", "0", "Actors:MaxActivations must be at least 1 (got '0', default 50000).")]
+    [InlineData("Dapr__HttpEndpoint", "ftp://x", "Dapr:HttpEndpoint must be an absolute http(s) URL of daprd's HTTP API (got 'ftp://x'; or set DAPR_HTTP_PORT).")]
+    public async Task EveryValidatorsLine_QuotesTheValueAlike(string variable, string value, string expected)
+    {
+        var environment = new Dictionary<string, string> { [variable] = value };
+        if (variable.StartsWith("Dapr__", StringComparison.Ordinal))
+            environment["Runtime__Host"] = "Dapr";
+        var line = DataDirectoryStartTests.OneLineFailure(await ServeAsync(TempDirectory.Create(), environment));
+        Assert.Equal("agentcrm: invalid configuration: " + expected, line);
     }
 
     [Fact]

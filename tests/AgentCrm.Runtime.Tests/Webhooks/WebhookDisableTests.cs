@@ -264,8 +264,8 @@ public sealed class WebhookDisableTests
     }
 
     [Theory]
-    [InlineData("-01:00:00", "Webhooks:DisableAfter must be 0 (never disable) or between 00:01:00 and 30.00:00:00 (got -01:00:00).")]
-    [InlineData("00:00:30", "Webhooks:DisableAfter must be 0 (never disable) or between 00:01:00 and 30.00:00:00 (got 00:00:30).")]
+    [InlineData("-01:00:00", "Webhooks:DisableAfter must be 0 (never disable) or between 00:01:00 and 30.00:00:00 (got '-01:00:00').")]
+    [InlineData("00:00:30", "Webhooks:DisableAfter must be 0 (never disable) or between 00:01:00 and 30.00:00:00 (got '00:00:30').")]
     [InlineData("31.00:00:00", "Webhooks:DisableAfter: '31.00:00:00' is too long; it takes at most 30.00:00:00.")]
     [InlineData("off", "Webhooks:DisableAfter: 'off' is not valid; it takes a time span such as 00:00:30 (hh:mm:ss).")]
     public async Task ABadDisableAfter_IsRefusedAtStart_InOneLineNamingTheKey(string value, string expected)
