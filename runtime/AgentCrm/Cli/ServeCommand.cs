@@ -68,13 +68,30 @@ internal static class ServeCommand
             app.Lifetime.ApplicationStarted.Register(() => Console.Error.WriteLine(CliHost.NewDirectoryLine(directory, folderWasThere)));
         try
         {
-            await app.RunAsync(cancellationToken);
+            return await RunUntilStoppedAsync(app, cancellationToken) is { } failed ? AgentCrmCli.Fail(failed) : 0;
         }
         catch (Exception ex) when (BindProblem(ex, string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name) is { } bind)
         {
             return AgentCrmCli.Fail(bind);
         }
-        return 0;
+    }
+
+    /// <summary>
+    /// Runs the server until it stops: null when it was asked to (SIGTERM, Ctrl+C), else the one line (exit 1) naming the
+    /// background service whose failure stopped it (the host returns as after a clean stop; <see cref="BackgroundServiceFailures"/>).
+    /// </summary>
+    internal static async Task<string?> RunUntilStoppedAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var failures = BackgroundServiceFailures.Watch(app);
+        try
+        {
+            await app.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (failures.Problem() is not null)
+        {
+            // A failure during the start stopped the host, which cancelled the start (Kestrel's bind): told as that failure.
+        }
+        return failures.Problem();
     }
 
     /// <summary>The category Microsoft.Extensions.Hosting logs "Hosting failed to start" under.</summary>
