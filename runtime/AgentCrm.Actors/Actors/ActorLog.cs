@@ -28,8 +28,8 @@ internal static partial class ActorLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Actor host drained: every actor deactivated")]
     public static partial void Drained(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Actor host drain timed out after {Timeout} with {Count} activations left; their turns were cancelled")]
-    public static partial void DrainTimedOut(ILogger logger, TimeSpan timeout, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Actor host drain timed out after {TimeoutSeconds} s with {Count} activations left; their turns were cancelled")]
+    public static partial void DrainTimedOut(ILogger logger, double timeoutSeconds, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Actor host drain cut short by the host's stop timeout (HostOptions.ShutdownTimeout; what stopped before the actors used it) with {Count} activations left; their turns were cancelled")]
     public static partial void DrainCutShort(ILogger logger, int count);

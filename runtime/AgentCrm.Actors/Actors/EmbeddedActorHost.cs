@@ -307,7 +307,7 @@ public sealed class EmbeddedActorHost : IActorHost, IHostedService, IAsyncDispos
         {
             // Said as it was: the host's own stop budget can run out first (what stopped before the actors used it).
             if (timeout.IsCancellationRequested)
-                ActorLog.DrainTimedOut(Logger, _options.DrainTimeout, _activations.Count);
+                ActorLog.DrainTimedOut(Logger, _options.DrainTimeout.TotalSeconds, _activations.Count);
             else
                 ActorLog.DrainCutShort(Logger, _activations.Count);
             await _abortTurns.CancelAsync().ConfigureAwait(false);

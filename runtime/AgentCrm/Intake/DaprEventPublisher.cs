@@ -52,7 +52,7 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
                 }
                 catch (DaprApiException ex) when (!stopping.IsCancellationRequested)
                 {
-                    LogPublishFailed(e.Event.Id, ex.Message, backoff);
+                    LogPublishFailed(logger, e.Event.Id, ex.Message, backoff.TotalSeconds);
                     await Task.Delay(backoff, time, stopping);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                 }
@@ -149,6 +149,7 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
         };
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {CrmEventId} to Dapr pub/sub failed ({Reason}); retrying in {Delay}")]
-    private partial void LogPublishFailed(string crmEventId, string reason, TimeSpan delay);
+    /// <summary>The delay in seconds, a number: a TimeSpan was logged as a quoted "00:00:00.2000000".</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {CrmEventId} to Dapr pub/sub failed ({Reason}); retrying in {DelaySeconds} s")]
+    internal static partial void LogPublishFailed(ILogger logger, string crmEventId, string reason, double delaySeconds);
 }

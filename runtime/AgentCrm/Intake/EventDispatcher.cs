@@ -285,7 +285,7 @@ public sealed partial class EventDispatcher : BackgroundService
                 {
                     delay = RetryDelays[attempt];
                     if (!SqliteWriter.IsStorageFailure(last))
-                        LogRetry(last, e.Event.Id, e.Seq, delay);
+                        LogRetry(last, e.Event.Id, e.Seq, delay.TotalSeconds);
                     else if (_storageLog.ShouldLog("retry", out var unlogged))
                         LogStorageRetry(last, e.Event.Id, e.Seq, unlogged, StorageLogInterval.TotalSeconds);
                 }
@@ -383,6 +383,6 @@ public sealed partial class EventDispatcher : BackgroundService
     private partial void LogGroupRetry(Exception ex, string customerId, int count);
 
     // {CrmEventId}, not {EventId}: Microsoft.Extensions.Logging's own EventId (the log method's id) would take that name's place.
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor; retrying in {Delay}")]
-    private partial void LogRetry(Exception ex, string crmEventId, long seq, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}) failed in its actor; retrying in {DelaySeconds} s")]
+    private partial void LogRetry(Exception ex, string crmEventId, long seq, double delaySeconds);
 }

@@ -203,7 +203,7 @@ public sealed class StorageFailureTests
         await WaitUntilAsync(() => SavedWatermark(database) >= lostSeq, "the watermark to be saved past the dead letter");
 
         // The log names the CRM event (not Microsoft.Extensions.Logging's EventId) in each line about it.
-        Assert.Contains(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) failed in its actor; retrying", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) failed in its actor; retrying in 0.2 s", StringComparison.Ordinal));
         Assert.Contains(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) kept failing", StringComparison.Ordinal));
         Assert.Single(logs.Entries, e => e.Message.StartsWith($"Event {lostId} (seq {lostSeq}) for customer fragile failed in its actor; recorded in dead_letters", StringComparison.Ordinal));
 

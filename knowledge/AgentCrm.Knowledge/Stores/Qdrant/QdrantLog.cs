@@ -14,8 +14,8 @@ internal static partial class QdrantLog
     [LoggerMessage(3, LogLevel.Information, "Created Qdrant keyword index on {Field} in {Collection}")]
     public static partial void IndexCreated(this ILogger logger, string collection, string field);
 
-    [LoggerMessage(4, LogLevel.Warning, "Qdrant {Operation} attempt {Attempt} failed ({Reason}); retrying in {Delay}")]
-    public static partial void Retrying(this ILogger logger, string operation, int attempt, string reason, TimeSpan delay);
+    [LoggerMessage(4, LogLevel.Warning, "Qdrant {Operation} attempt {Attempt} failed ({Reason}); retrying in {DelaySeconds} s")]
+    public static partial void Retrying(this ILogger logger, string operation, int attempt, string reason, double delaySeconds);
 
     [LoggerMessage(5, LogLevel.Debug, "Qdrant {Operation} answered {Status} in {ServerSeconds}s (server time)")]
     public static partial void Answered(this ILogger logger, string operation, HttpStatusCode status, double? serverSeconds);

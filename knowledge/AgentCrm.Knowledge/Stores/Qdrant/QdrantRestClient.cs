@@ -50,7 +50,7 @@ internal sealed class QdrantRestClient
                 DelayGenerator = args => new(RetryAfter(args.Outcome)),
                 OnRetry = args =>
                 {
-                    _logger.Retrying(args.Context.OperationKey ?? "request", args.AttemptNumber + 1, Describe(args.Outcome), args.RetryDelay);
+                    _logger.Retrying(args.Context.OperationKey ?? "request", args.AttemptNumber + 1, Describe(args.Outcome), args.RetryDelay.TotalSeconds);
                     args.Outcome.Result?.Dispose();
                     return default;
                 },
