@@ -297,6 +297,71 @@ public static class AgentCrmCli
         _ => null,
     };
 
+    /// <summary>The SQLite files of a database (<c>agentcrm.db</c> and its write-ahead log, shared memory and rollback journal).</summary>
+    private static readonly string[] DatabaseFileSuffixes = ["", "-wal", "-shm", "-journal"];
+
+    /// <summary>
+    /// Why a file an option names (--out, --html, --cases-out) must not be written at all, as a usage error, or null: one of the
+    /// data or knowledge directory's databases (writing it destroys what the verb has just stored, and every verb after it
+    /// fails), one of the verb's own <paramref name="inputs"/>, or the file another of its <paramref name="outputs"/> writes.
+    /// Compared as full paths with symbolic links resolved; checked before anything is opened, as <see cref="OutputFileProblem"/> is.
+    /// </summary>
+    internal static string? OutputTargetProblem(ParseResult parse, (FileInfo? File, string Option)[] outputs, params (FileInfo? File, string Name)[] inputs)
+    {
+        if (outputs.All(o => o.File is null))
+            return null;
+        var database = CliHost.DatabasePath(parse);
+        var dataDirectory = Path.GetDirectoryName(database)!;
+        var knowledge = CliHost.KnowledgeDirectory(parse);
+        string[] databases = [Path.GetFileName(database), Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName];
+        var kept = new[] { (Folder: dataDirectory, Name: "data directory"), (Folder: knowledge, Name: "knowledge directory") }
+            .SelectMany(d => databases.SelectMany(name => DatabaseFileSuffixes.Select(suffix =>
+                (Path: RealPath(Path.Combine(d.Folder, name + suffix)), What: $"{name + suffix} of the {d.Name} ({d.Folder})"))))
+            .ToList();
+        var written = new List<(string Path, string Option)>();
+        foreach (var (file, option) in outputs)
+        {
+            if (file is null)
+                continue;
+            var target = RealPath(file.FullName);
+            if (kept.FirstOrDefault(k => k.Path == target) is { What: { } databaseFile })
+                return $"{option}: {file.FullName} is {databaseFile}: writing it would destroy the database; give another file";
+            if (inputs.FirstOrDefault(i => i.File is not null && RealPath(i.File.FullName) == target) is { Name: { } input })
+                return $"{option}: {file.FullName} is the file {input} reads; give another file to write";
+            if (written.FirstOrDefault(w => w.Path == target) is { Option: { } other })
+                return $"{option}: {file.FullName} is the file {other} writes; give each its own file";
+            written.Add((target, option));
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> made full with every symbolic link along it resolved (the file itself too, when it is one), so two
+    /// names of one file compare equal; a part that is not there yet is kept as it is.
+    /// </summary>
+    internal static string RealPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var resolved = root;
+        foreach (var part in full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(resolved, part);
+            FileSystemInfo entry = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            try
+            {
+                if (entry.LinkTarget is not null && entry.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+                    next = RealPath(target.FullName);
+            }
+            catch (IOException)
+            {
+                // A loop of links: kept as named.
+            }
+            resolved = next;
+        }
+        return resolved;
+    }
+
     /// <summary>--data overrides Storage:DataDirectory only when given, so the setting and its environment variable still work.</summary>
     public static IDictionary<string, string?> StorageOverrides(ParseResult parse) =>
         parse.GetResult(Data) is { Implicit: false }

@@ -28,10 +28,13 @@ internal static class EvaluateCommand
     public static Command Create(Argument<string> versionArg)
     {
         var command = new Command("evaluate", "Replay a case set through a version and write its sandbox report.") { versionArg, CaseSet, CasesFile, Mapping, Labels, Html, CasesOut };
-        // Options that do not go together: a usage error before the data directory is opened.
+        // Options that do not go together, or an output file that is the data directory's database or one of the inputs (writing it
+        // would destroy it): a usage error before the data directory is opened.
         // Files that are not there, or an HTML file that cannot be written, fail before it is opened (a report stored and then an
         // HTML file that cannot be written failed without the report's id).
-        command.SetAction((p, ct) => UsageProblem(p) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
+        command.SetAction((p, ct) => (UsageProblem(p) ?? AgentCrmCli.OutputTargetProblem(p, [(p.GetValue(Html), "--html"), (p.GetValue(CasesOut), "--cases-out")],
+                (p.GetValue(CasesFile), "--cases-file"), (p.GetValue(Mapping), "--mapping"), (p.GetValue(Labels), "--labels"))) is { } usage
+            ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
             : (ValueRules.MissingFile((p.GetValue(CasesFile), "--cases-file"), (p.GetValue(Mapping), "--mapping"), (p.GetValue(Labels), "--labels"))
                ?? (p.GetValue(Html) is { } target ? HtmlTargetProblem(target) : null)
                ?? AgentCrmCli.OutputFileProblem(p.GetValue(CasesOut), "--cases-out")) is { } fileProblem ? Task.FromResult(AgentCrmCli.Fail(fileProblem))

@@ -39,7 +39,8 @@ internal static class FitCommand
         // A kind that cannot be fitted is a usage error naming the kinds that can (as a --role not in the list is).
         kind.AcceptOnlyFromAmong([.. AgentFitter.TrainableKinds]);
         var command = new Command("fit", "Fit a trainable agent on a case set and register the result as a new version.") { kind, EvaluateCommand.Cases, Version, Seed, Out, Spans, Categories, CrossValidate };
-        command.SetAction((p, ct) => UsageProblem(p, p.GetValue(kind)!) is { } usage ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
+        command.SetAction((p, ct) => (UsageProblem(p, p.GetValue(kind)!) ?? AgentCrmCli.OutputTargetProblem(p, [(p.GetValue(Out), "--out")], (p.GetValue(Spans), "--spans"))) is { } usage
+            ? Task.FromResult(AgentCrmCli.Usage(usage, ParseErrors.CommandPath(p)))
             : (AgentCrmCli.OutputFileProblem(p.GetValue(Out), "--out") ?? ValueRules.MissingFile((p.GetValue(Spans), "--spans"))) is { } fileProblem ? Task.FromResult(AgentCrmCli.Fail(fileProblem))
             : CliHost.RunAsync(p, ct, async (services, token) =>
         {
