@@ -72,7 +72,15 @@ internal static class BackupCommand
             var partial = target + PartialSuffix;
             try
             {
-                Copy(source, partial);
+                try
+                {
+                    Copy(source, partial);
+                }
+                catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+                {
+                    // A damaged source, one that cannot be read, a full disk: the file named, and the copies made before it are not a backup.
+                    return AgentCrmCli.Fail($"cannot copy {source} ({CopyFailure(ex, source)}); the backup in {folder} is incomplete: throw the folder away and take it again.");
+                }
                 var (check, problem, records, head) = name == "agentcrm.db" ? CheckAudit(partial) : CheckIntegrity(partial);
                 string? sourceBroken = null;
                 // A copy whose chain is broken as its source's is (same record, same reason) is faithful: refusing it would
@@ -111,24 +119,54 @@ internal static class BackupCommand
     /// </summary>
     private static void Copy(string source, string target)
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        try
         {
-            DataSource = source,
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString());
-        using (connection)
+            VacuumInto(new SqliteConnectionStringBuilder
+            {
+                DataSource = source,
+                Mode = SqliteOpenMode.ReadOnly,
+                Pooling = false,
+                DefaultTimeout = 30,
+            }.ToString(), target);
+        }
+        catch (SqliteException ex) when (IsNotWritable(ex) && File.Exists(source) && !File.Exists(source + "-wal"))
         {
-            connection.Open();
-            using var vacuum = connection.CreateCommand();
-            vacuum.CommandText = "VACUUM INTO $target";
-            vacuum.Parameters.AddWithValue("$target", target);
-            vacuum.ExecuteNonQuery();
+            // A database in write-ahead-log mode is read through a -shm file beside it, which a read-only folder cannot take. No
+            // -wal there: nothing is being written to it (a writer needs one, in that folder too), so it is read as it is on disk,
+            // as `audit verify` reads it.
+            File.Delete(target);
+            VacuumInto($"Data Source={new Uri(source).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False", target);
         }
         using var file = new FileStream(target, FileMode.Open, FileAccess.ReadWrite);
         file.Flush(flushToDisk: true);
     }
+
+    /// <summary>
+    /// SQLITE_READONLY or SQLITE_CANTOPEN: what a read-only connection to a database in write-ahead-log mode answers when the -shm
+    /// beside it cannot be made (a read-only folder or mount, another user's folder).
+    /// </summary>
+    private static bool IsNotWritable(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 8 or 14;
+
+    private static void VacuumInto(string connectionString, string target)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var vacuum = connection.CreateCommand();
+        vacuum.CommandText = "VACUUM INTO $target";
+        vacuum.Parameters.AddWithValue("$target", target);
+        vacuum.ExecuteNonQuery();
+    }
+
+    /// <summary>Why <paramref name="source"/> could not be copied, in words (SQLite's own message with them).</summary>
+    private static string CopyFailure(Exception ex, string source) => ex switch
+    {
+        SqliteException { SqliteErrorCode: var code } sqlite when (code & 0xFF) is 11 or 26 =>
+            $"it is damaged: {sqlite.Message.TrimEnd('.')}; restore it from an earlier backup, or back up the other files by copying them with the server stopped",
+        SqliteException sqlite when IsNotWritable(sqlite) && File.Exists(source + "-wal") =>
+            $"{sqlite.Message.TrimEnd('.')}: its write-ahead log {source}-wal is read through a -shm file SQLite must be able to write beside it, " +
+            $"and {Path.GetDirectoryName(source)} does not let it; run the backup as a user who can write there",
+        _ => ex.Message.TrimEnd('.'),
+    };
 
     /// <summary>What `audit verify` checks: the copy holds an audit log whose chain is intact.</summary>
     private static (string Check, string? Problem, long? Records, string? Head) CheckAudit(string path)
