@@ -193,6 +193,12 @@ public static partial class ManifestReader
     [GeneratedRegex(@"\.(?<name>[A-Za-z0-9_]+)|\[(?<index>\d{1,9})\]")]
     private static partial Regex PathPart();
 
+    /// <summary>Whether <paramref name="id"/> is an agent id a manifest can have (<see cref="IdRule"/>).</summary>
+    public static bool IsValidId(string id) => IdPattern().IsMatch(id);
+
+    /// <summary>The form of an agent id, in words.</summary>
+    public const string IdRule = "an agent id is 2-64 characters: lower-case letters, digits and dashes, starting with a letter or digit";
+
     /// <summary>Whether a version string has the shape every manifest's version must have (1.2.3 or 1.2.3-suffix).</summary>
     public static bool IsValidVersion(string version) => VersionPattern().IsMatch(version);
 

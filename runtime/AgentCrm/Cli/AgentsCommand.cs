@@ -60,6 +60,8 @@ internal static class AgentsCommand
         }));
 
         var idArg = new Argument<string>("ID") { Description = "Agent id." };
+        // An id no agent can have (unregister, rollback) is a usage error before the data directory is opened.
+        ValueRules.Add(idArg, ValueRules.AgentId);
         var unregister = new Command("unregister", "Retire every version of an agent.") { idArg };
         unregister.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
         {
@@ -148,6 +150,8 @@ internal static class AgentsCommand
         var at = value.IndexOf('@', StringComparison.Ordinal);
         if (at <= 0 || at == value.Length - 1)
             return $"ID@VERSION: '{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0).";
+        if (!ManifestReader.IsValidId(value[..at]))
+            return $"ID@VERSION: '{value}' is not valid; before the @, {ManifestReader.IdRule}.";
         // A version no manifest can have names no version to find: said as such, not as "has no version".
         return ManifestReader.IsValidVersion(value[(at + 1)..]) ? null : $"ID@VERSION: '{value}' is not valid; the version after @ looks like 1.2.3 or 1.2.3-suffix.";
     }

@@ -35,6 +35,8 @@ internal static class KeysCommand
             return 0;
         }));
         var revokeName = new Argument<string>("NAME") { Description = "The key to revoke." };
+        // A name no key can have is a usage error before the data directory is opened, as --name's is.
+        ValueRules.Add(revokeName, ValueRules.KeyName);
         var revoke = new Command("revoke", "Revoke a key (a running server stops accepting it within 2 s).") { revokeName };
         revoke.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {

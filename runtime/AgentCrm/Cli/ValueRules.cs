@@ -39,6 +39,18 @@ internal static class ValueRules
     public static string? CaseSetName(string value) =>
         Sandbox.CaseSetStore.IsValidName(value) ? null : Sandbox.CaseSetStore.NameRule;
 
+    /// <summary>An agent id (<see cref="Agents.ManifestReader.IsValidId"/>): one of another form names no agent.</summary>
+    public static string? AgentId(string value) =>
+        Agents.ManifestReader.IsValidId(value) ? null : Agents.ManifestReader.IdRule;
+
+    /// <summary>An API key's name (<see cref="Access.ApiKeyStore.IsValidName"/>).</summary>
+    public static string? KeyName(string value) =>
+        Access.ApiKeyStore.IsValidName(value) ? null : "a key name is " + Access.ApiKeyStore.NameRule;
+
+    /// <summary>A webhook subscription's id (<see cref="Webhooks.WebhookStore.IsValidId"/>).</summary>
+    public static string? WebhookId(string value) =>
+        Webhooks.WebhookStore.IsValidId(value) ? null : Webhooks.WebhookStore.IdRule;
+
     /// <summary>The options of <paramref name="options"/> given on the command line (not their defaults), by name.</summary>
     public static List<string> Given(ParseResult parse, IEnumerable<Option> options) =>
         [.. options.Where(o => parse.GetResult(o) is { Implicit: false } r && !(r.Option is Option<bool> && parse.GetValue((Option<bool>)r.Option) is false)).Select(o => o.Name)];

@@ -54,6 +54,8 @@ internal static class WebhooksCommand
         }));
 
         var removeId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
+        // An id of another form names no subscription: a usage error before the data directory is opened.
+        ValueRules.Add(removeId, ValueRules.WebhookId);
         var remove = new Command("remove", "Delete a subscription: its backlog is not sent (a running server stops delivering within 2 s).") { removeId };
         remove.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
@@ -65,6 +67,7 @@ internal static class WebhooksCommand
         }));
 
         var rotateId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
+        ValueRules.Add(rotateId, ValueRules.WebhookId);
         var newSecret = new Option<string?>("--secret") { Description = "The new signing secret, 16-256 printable ASCII characters without spaces; left out, one is generated." };
         var overlap = new Option<string?>("--overlap")
         {
@@ -85,6 +88,7 @@ internal static class WebhooksCommand
         });
 
         var enableId = new Argument<string>("ID") { Description = "The subscription's id (wh_…), as `webhooks list` shows it." };
+        ValueRules.Add(enableId, ValueRules.WebhookId);
         var enable = new Command("enable",
             "Enable a subscription disabled for failing longer than Webhooks:DisableAfter: it resumes from its cursor, its backlog in order (a running server within 2 s). An active one is left as it is.")
             { enableId };

@@ -57,6 +57,19 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     /// <summary>A new secret: 32 random bytes, base64url, prefixed so it is recognisable in a secret store.</summary>
     public static string NewSecret() => "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
+    private const string IdPrefix = "wh_";
+    private const int IdBytes = 10;
+
+    /// <summary>The form of a subscription's id, in words.</summary>
+    public const string IdRule = "a webhook id is wh_ followed by lower-case letters and digits (wh_ and 20 hex digits, as `webhooks list` shows it)";
+
+    /// <summary>
+    /// Whether <paramref name="id"/> can be a subscription's id: wh_ and 1-64 lower-case letters or digits (the ids
+    /// <see cref="CreateAsync"/> gives are wh_ and 20 hex digits). Another names no subscription.
+    /// </summary>
+    public static bool IsValidId(string id) =>
+        id.Length is > 3 and <= 67 && id.StartsWith(IdPrefix, StringComparison.Ordinal) && id[IdPrefix.Length..].All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c));
+
     /// <summary>
     /// Stores a subscription and its audit record in one transaction; it starts at the audit log's head, so it receives
     /// the changes from now on. Null when <paramref name="max"/> subscriptions exist already.
@@ -70,7 +83,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
             var head = ctx.Command("SELECT coalesce(max(seq), 0) FROM audit");
             var seq = (long)head.ExecuteScalar()!;
             var now = time.GetUtcNow();
-            var id = "wh_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+            var id = IdPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(IdBytes));
             ctx.Execute("INSERT INTO webhooks (id, url, csm_id, agent_id, secret, created_at, created_by, delivered_seq) VALUES ($id, $u, $c, $a, $s, $t, $by, $seq)",
                 ("$id", id), ("$u", url), ("$c", csmId), ("$a", agentId), ("$s", secret), ("$t", now.ToString("O")), ("$by", actor), ("$seq", seq));
             // The audit record comes after the head is read: this subscription starts after it, never at its own record.
