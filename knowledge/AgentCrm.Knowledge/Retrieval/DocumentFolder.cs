@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AgentCrm.Knowledge.Ingest;
 
 namespace AgentCrm.Knowledge.Retrieval;
@@ -17,7 +18,13 @@ public sealed record DocumentFolder(IReadOnlyList<string> Files, IReadOnlyList<S
         var skipped = new List<SkippedFile>();
         foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
-            if (IsAttribution(file))
+            // Before anything else: reading a named pipe waits for a writer that may never come (the ingest hung on one), and
+            // a device or socket is no document either.
+            if (FileType.NotRegular(file) is { } kind)
+            {
+                skipped.Add(new SkippedFile(file, $"{kind}, not a regular file"));
+            }
+            else if (IsAttribution(file))
             {
                 skipped.Add(new SkippedFile(file, "attribution or licence file, not a document"));
             }
@@ -40,3 +47,44 @@ public sealed record DocumentFolder(IReadOnlyList<string> Files, IReadOnlyList<S
 
 /// <summary>A file a folder ingest leaves out, and why.</summary>
 public sealed record SkippedFile(string Path, string Reason);
+
+/// <summary>What kind of file system entry a path is, where that matters: .NET tells files from folders, not a named pipe from a file.</summary>
+public static class FileType
+{
+    /// <summary>
+    /// What <paramref name="path"/> is when it is not a regular file (after following symbolic links): "a named pipe (FIFO)",
+    /// "a socket", "a character device", "a block device"; null for a regular file, a folder, one that cannot be examined
+    /// (its reading says why), and on Windows.
+    /// </summary>
+    public static string? NotRegular(string path)
+    {
+        if (OperatingSystem.IsWindows())
+            return null;
+        var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        if (Stat(bytes, out var status) != 0)
+            return null;
+        return (status.Mode & TypeMask) switch
+        {
+            0x1000 => "a named pipe (FIFO)",
+            0x2000 => "a character device",
+            0x6000 => "a block device",
+            0xC000 => "a socket",
+            _ => null,
+        };
+    }
+
+    private const int TypeMask = 0xF000;
+
+    // The runtime's own shim over stat(2) (libSystem.Native, part of .NET on every Unix, behind File and Directory): its
+    // FileStatus begins with Flags and Mode (st_mode, its S_IFMT bits as POSIX numbers them) on every platform, unlike struct stat.
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
+    private static extern int Stat(byte[] path, out FileStatus status);
+
+    /// <summary>The start of the shim's FileStatus; the rest of it (sizes, times, inode) is room the call writes into.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    private struct FileStatus
+    {
+        public int Flags;
+        public int Mode;
+    }
+}

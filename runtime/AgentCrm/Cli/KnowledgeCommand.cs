@@ -33,6 +33,8 @@ internal static class KnowledgeCommand
                 }
                 else if (File.Exists(path))
                 {
+                    if (FileType.NotRegular(path) is { } kind)
+                        return AgentCrmCli.Fail($"{path}: {kind}, not a regular file. Nothing was ingested.");
                     if (!DocumentTypes.TryFromPath(path, out _))
                         return AgentCrmCli.Fail($"{path}: unknown document type; use .md, .html or .txt. Nothing was ingested.");
                     files.Add(path);

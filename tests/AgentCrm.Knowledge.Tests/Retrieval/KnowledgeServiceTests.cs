@@ -329,6 +329,21 @@ public sealed class KnowledgeServiceTests
         Assert.Contains("unsupported extension", listed.Skipped.Single(s => s.Path.EndsWith("d.csv", StringComparison.Ordinal)).Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ListDirectory_SkipsANamedPipe_SayingWhat_ItIs()
+    {
+        using var data = new TestData();
+        var folder = System.IO.Directory.CreateDirectory(Path.Combine(data.Directory, "docs")).FullName;
+        File.WriteAllText(Path.Combine(folder, "a.md"), "# x\n\ntext\n");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(folder, "pipe.md")]))
+            mkfifo.WaitForExit();
+
+        var listed = DocumentFolder.Of(folder);
+
+        Assert.Equal(["a.md"], listed.Files.Select(Path.GetFileName));
+        Assert.Equal([("pipe.md", "a named pipe (FIFO), not a regular file")], listed.Skipped.Select(s => (Path.GetFileName(s.Path), s.Reason)));
+    }
+
     private sealed class SynchronousProgress(Action<(int, int)> report) : IProgress<(int Done, int Total)>
     {
         public void Report((int Done, int Total) value) => report(value);
