@@ -27,8 +27,9 @@ internal static class AgentsCommand
 
         var manifestArg = new Argument<FileInfo>("MANIFEST") { Description = "A JSON or YAML manifest file." };
         var register = new Command("register", "Register an agent version.") { manifestArg };
-        register.SetAction((p, ct) => WithRegistry(p, ct, async (r, token) =>
+        register.SetAction((p, ct) => CliHost.RunAsync(p, ct, async (services, token) =>
         {
+            var r = services.GetRequiredService<AgentRegistry>();
             var file = p.GetValue(manifestArg)!;
             // The file as given names every problem with its content ("watch.yaml: subscribes[0] (line 5): …").
             var shown = p.GetResult(manifestArg)!.Tokens[0].Value;
@@ -36,10 +37,14 @@ internal static class AgentsCommand
                 return AgentCrmCli.Fail($"{shown}: is a folder, not a manifest file");
             if (!file.Exists)
                 return AgentCrmCli.Fail($"no such file: {file.FullName}");
+            // The limit POST /v1/agents holds a manifest to, read no further than that: a file of hundreds of MB is not parsed into memory.
+            var limit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentsOptions>>().Value.MaxManifestBytes;
+            if (await ReadAtMostAsync(file, limit, token) is not { } text)
+                return AgentCrmCli.Fail($"{shown}: a manifest is at most {limit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes (the setting Agents:MaxManifestBytes); this file is larger");
             ManifestSource source;
             try
             {
-                source = ManifestReader.Parse(await File.ReadAllTextAsync(file.FullName, token), file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
+                source = ManifestReader.Parse(text, file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
             }
             catch (ManifestException ex)
             {
@@ -127,6 +132,24 @@ internal static class AgentsCommand
         agents.Subcommands.Add(EvaluateCommand.Create(versionArg));
         agents.Subcommands.Add(FitCommand.Create());
         return agents;
+    }
+
+    /// <summary>The text of <paramref name="file"/> (UTF-8 unless a byte order mark says otherwise, as File.ReadAllText reads it), or null when it holds more than <paramref name="limit"/> bytes.</summary>
+    private static async Task<string?> ReadAtMostAsync(FileInfo file, long limit, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
+        var bytes = new MemoryStream();
+        var chunk = new byte[81_920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (bytes.Length + read > limit)
+                return null;
+            bytes.Write(chunk, 0, read);
+        }
+        bytes.Position = 0;
+        using var reader = new StreamReader(bytes, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return await reader.ReadToEndAsync(cancellationToken);
     }
 
     /// <summary>The state, and during a canary each active version's share of customers (the canary's, and the rest for the version beside it).</summary>

@@ -88,6 +88,8 @@ internal static class CliHost
         services.AddAgentPlugins();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AgentRegistry>();
+        services.AddOptions<AgentsOptions>().BindConfiguration(AgentsOptions.Section);
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AgentsOptions>, AgentsOptionsValidator>();
         services.AddSingleton<CaseSetStore>();
         services.AddOptions<SandboxOptions>().BindConfiguration(SandboxOptions.Section);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SandboxOptions>, SandboxOptionsValidator>();
