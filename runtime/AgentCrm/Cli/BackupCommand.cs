@@ -161,7 +161,7 @@ internal static class BackupCommand
     private static string CopyFailure(Exception ex, string source) => ex switch
     {
         SqliteException { SqliteErrorCode: var code } sqlite when (code & 0xFF) is 11 or 26 =>
-            $"it is damaged: {sqlite.Message.TrimEnd('.')}; restore it from an earlier backup, or back up the other files by copying them with the server stopped",
+            $"it is damaged: {sqlite.Message.TrimEnd('.')}; restore it from an earlier backup",
         SqliteException sqlite when IsNotWritable(sqlite) && File.Exists(source + "-wal") =>
             $"{sqlite.Message.TrimEnd('.')}: its write-ahead log {source}-wal is read through a -shm file SQLite must be able to write beside it, " +
             $"and {Path.GetDirectoryName(source)} does not let it; run the backup as a user who can write there",
