@@ -101,6 +101,7 @@ internal static class BenchRunner
             var writer = app.Services.GetRequiredService<Storage.SqliteWriter>();
             var (commits0, ops0, busy0, commit0, restarts0, restartTime0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime, writer.Restarts, writer.RestartTime);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var (allocated0, gcPause0) = (GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration());
             var citations = app.Services.GetRequiredService<Knowledge.BriefCitations>();
             var (cacheHits0, cacheMisses0) = citations.CacheCounts;
             var (jitMethods0, jitTime0) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
@@ -133,7 +134,13 @@ internal static class BenchRunner
             var accepted = sw.Elapsed;
             await WaitForAsync(dispatcher, app.Services.GetRequiredService<EventStore>(), cancellationToken);
             var processed = sw.Elapsed;
-            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds / processed.TotalSeconds;
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            var cpu = cpuSeconds / processed.TotalSeconds;
+            // Per event, over the whole process (the bench's own HTTP senders included, the same in every build): far less
+            // sensitive to other work on the machine than events/s, so builds are compared by these.
+            var cpuPerEvent = cpuSeconds * 1e6 / total;
+            var allocatedPerEvent = (double)(GC.GetTotalAllocatedBytes(precise: false) - allocated0) / total;
+            var gcPauseShare = (GC.GetTotalPauseDuration() - gcPause0).TotalSeconds / processed.TotalSeconds;
             var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods0, System.Runtime.JitInfo.GetCompilationTime() - jitTime0);
             var (commits, ops) = (writer.Commits - commits0, writer.Operations - ops0);
             var writerBusy = (writer.BusyTime - busy0).TotalSeconds / processed.TotalSeconds;
@@ -180,6 +187,9 @@ internal static class BenchRunner
                 citationCacheHits = cacheHits,
                 transport = parse.GetValue(InProcess) ? "in-process" : "http",
                 cpuCoresBusy = Math.Round(cpu, 2),
+                cpuMicrosecondsPerEvent = Math.Round(cpuPerEvent, 1),
+                allocatedBytesPerEvent = Math.Round(allocatedPerEvent),
+                gcPauseShare = Math.Round(gcPauseShare, 3),
                 jitMethods,
                 jitSeconds = Math.Round(jitTime.TotalSeconds, 2),
                 writerBusyShare = Math.Round(writerBusy, 2),
@@ -202,6 +212,7 @@ internal static class BenchRunner
                 Console.WriteLine($"briefs written  {briefs,10:N0}");
                 Console.WriteLine($"citations       {citationSearches,10:N0} searches while measuring, {(double)cacheHits / Math.Max(1, citationSearches):P1} answered from the cache (kept per knowledge version)");
                 Console.WriteLine($"cpu             {cpu,10:0.00} cores busy of {Environment.ProcessorCount}; {commits:N0} group commits for {ops:N0} write operations ({(double)ops / Math.Max(1, commits):0.0} per commit)");
+                Console.WriteLine($"per event       {cpuPerEvent,10:N1} µs of CPU (the whole process, senders included), {allocatedPerEvent:N0} bytes allocated; the GC paused it {gcPauseShare:P1} of the time");
                 Console.WriteLine($"jit             {jitMethods,10:N0} methods compiled while measuring throughput, {jitTime.TotalSeconds:0.00} s of compilation (near 0 once warm)");
                 Console.WriteLine($"writer          {writerBusy,10:P0} of the time busy, {inCommit:P0} in COMMIT (the single SQLite writer is the limit when this nears 100%)");
                 Console.WriteLine($"write-ahead log {walPeakBytes / 1048576.0,10:N0} MB at most while measuring, {walEndBytes / 1048576.0:N0} MB at the end; restarted {walRestarts} times by the writer, {walRestartSeconds:0.00} s in all");

@@ -129,6 +129,9 @@ public sealed class ContractCliTests
         var report = JsonDocument.Parse(result.Stdout).RootElement;
         Assert.StartsWith(Path.GetFullPath(dir) + Path.DirectorySeparatorChar, report.GetProperty("dataDirectory").GetString(), StringComparison.Ordinal);
         Assert.NotEqual("", report.GetProperty("fileSystem").GetString());
+        // What builds are compared by on a shared machine: the process's CPU and allocations per event.
+        Assert.True(report.GetProperty("cpuMicrosecondsPerEvent").GetDouble() > 0, result.Stdout);
+        Assert.True(report.GetProperty("allocatedBytesPerEvent").GetDouble() > 0, result.Stdout);
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
 
         var missing = await CliRunner.RunAsync(["bench", "--events", "1000", "--data", Path.Combine(dir, "no-such-folder")]);
