@@ -35,7 +35,8 @@ public sealed class CustomerSnapshot
     /// <summary>A copy holding only the named fields (what the consent gate lets through).</summary>
     public CustomerSnapshot Only(IEnumerable<string> names)
     {
-        var kept = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
+        // Sized up front (the runtime makes a few of these per agent run): no growing through 3, 7, 17, … entries.
+        var kept = new Dictionary<string, SnapshotField>(names.TryGetNonEnumeratedCount(out var count) ? Math.Min(count, Fields.Count) : 0, StringComparer.Ordinal);
         foreach (var name in names)
             if (Fields.TryGetValue(name, out var f))
                 kept[name] = f;

@@ -10,10 +10,16 @@ public sealed record ConsentGrant(string Purpose, IReadOnlyList<string> Categori
 {
     public const string Any = "*";
 
-    public bool Covers(string purpose, string category, DateTimeOffset at) =>
-        (Purpose == Any || string.Equals(Purpose, purpose, StringComparison.Ordinal))
-        && (ExpiresAt is null || at < ExpiresAt)
-        && Categories.Any(c => c == Any || string.Equals(c, category, StringComparison.Ordinal));
+    public bool Covers(string purpose, string category, DateTimeOffset at)
+    {
+        if (!(Purpose == Any || string.Equals(Purpose, purpose, StringComparison.Ordinal)) || !(ExpiresAt is null || at < ExpiresAt))
+            return false;
+        // A loop, not Any(lambda): asked for every field of every agent run on every event.
+        for (var i = 0; i < Categories.Count; i++)
+            if (Categories[i] == Any || string.Equals(Categories[i], category, StringComparison.Ordinal))
+                return true;
+        return false;
+    }
 }
 
 /// <summary>A customer's consent: the grants in force (an explicit record, or the configured default).</summary>
@@ -29,7 +35,13 @@ public sealed record ConsentPolicy(IReadOnlyList<ConsentGrant> Grants, bool Expl
     public bool AllowsEvent(string purpose, string eventType, DateTimeOffset at) =>
         FieldCatalog.EventCategories.TryGetValue(eventType, out var categories) && categories.All(c => AllowsCategory(purpose, c, at));
 
-    private bool AllowsCategory(string purpose, string category, DateTimeOffset at) => Grants.Any(g => g.Covers(purpose, category, at));
+    private bool AllowsCategory(string purpose, string category, DateTimeOffset at)
+    {
+        for (var i = 0; i < Grants.Count; i++)
+            if (Grants[i].Covers(purpose, category, at))
+                return true;
+        return false;
+    }
 
     /// <summary>
     /// What the agent may see: every field it reads that the grants allow for its purpose. When a field
@@ -38,14 +50,24 @@ public sealed record ConsentPolicy(IReadOnlyList<ConsentGrant> Grants, bool Expl
     /// </summary>
     public ConsentDecision Decide(AgentManifest manifest, DateTimeOffset at)
     {
-        var allowed = new List<string>();
-        var withheld = new List<string>();
+        // Run for every agent on every event: sized once, and the lists that stay empty (nearly always) not made at all.
+        var allowed = new List<string>(manifest.Reads.Count + manifest.OptionalReads.Count);
+        List<string>? withheld = null, dropped = null;
         foreach (var field in manifest.Reads)
-            (Allows(manifest.Purpose, field, at) ? allowed : withheld).Add(field);
-        var dropped = new List<string>();
+        {
+            if (Allows(manifest.Purpose, field, at))
+                allowed.Add(field);
+            else
+                (withheld ??= []).Add(field);
+        }
         foreach (var field in manifest.OptionalReads)
-            (Allows(manifest.Purpose, field, at) ? allowed : dropped).Add(field);
-        return new ConsentDecision(allowed, withheld, dropped);
+        {
+            if (Allows(manifest.Purpose, field, at))
+                allowed.Add(field);
+            else
+                (dropped ??= []).Add(field);
+        }
+        return new ConsentDecision(allowed, (IReadOnlyList<string>?)withheld ?? [], (IReadOnlyList<string>?)dropped ?? []);
     }
 }
 

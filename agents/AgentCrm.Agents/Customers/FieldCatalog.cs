@@ -62,8 +62,12 @@ public static class FieldCatalog
         foreach (var c in field.AsSpan(dot + 1))
             if (!char.IsAsciiLetterOrDigit(c) && c != '.' && c != '_')
                 return null;
-        return Prefixes.GetValueOrDefault(field[..dot]);
+        // Looked up by span: the consent gate asks this for every field an agent reads, on every event.
+        return PrefixLookup.TryGetValue(field.AsSpan(0, dot), out var category) ? category : null;
     }
+
+    private static readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> PrefixLookup =
+        ((Dictionary<string, string>)Prefixes).GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static bool IsValid(string field) => CategoryOf(field) is not null;
 

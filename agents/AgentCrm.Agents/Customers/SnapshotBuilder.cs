@@ -44,7 +44,7 @@ public static class SnapshotBuilder
         // The moment is the event's, in UTC whatever offset the event was sent with: every brief and audit record copies it.
         asOf = asOf.ToUniversalTime();
         plan ??= SnapshotPlan.All;
-        var f = new Dictionary<string, SnapshotField>(96, StringComparer.Ordinal);
+        var f = new Dictionary<string, SnapshotField>(Capacity(plan), StringComparer.Ordinal);
         // A non-finite value (a sum over numbers stored before intake bounded them) is left out rather than poisoning the snapshot.
         void Num(string name, double value, IReadOnlyList<string> ids)
         {
@@ -132,6 +132,15 @@ public static class SnapshotBuilder
             Num("events.daysSinceLast", Math.Max(0, Math.Floor((asOf - lastAt).TotalDays)), []);
         return new CustomerSnapshot(s.CustomerId, asOf, f);
     }
+
+    /// <summary>
+    /// About as many fields as <paramref name="plan"/> derives (per-category counts may add some): every event builds a
+    /// snapshot, and the renewal-risk agent's ~26 fields in a table sized for every field cost ~2 KB per event.
+    /// </summary>
+    private static int Capacity(SnapshotPlan plan) =>
+        14 + (plan.Usage ? 6 : 0) + (plan.TicketsAndBilling ? 6 : 0) + (plan.WebVisits ? 3 : 0)
+        + (plan.WebBaseline ? WebBaseline.Fields.Count : 0) + (plan.WindowedCounts ? CountWindows.Count * EventTypes.All.Count : 0)
+        + (plan.Documents ? 5 : 0) + (plan.News ? 6 : 0);
 
     /// <summary>
     /// <c>billing.paymentFailures90d</c>: the failed payments of the 90 days ending at <paramref name="today"/> that are still an

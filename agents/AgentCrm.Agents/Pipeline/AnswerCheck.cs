@@ -22,7 +22,8 @@ public static class AnswerCheck
     /// <param name="seen">The runtime's copy of the fields the agent was given.</param>
     public static Assessment Checked(AgentManifest manifest, Assessment? answer, CustomerSnapshot seen)
     {
-        var name = $"{manifest.Id}@{manifest.Version}";
+        // Named only in a refusal: an answer that passes (every call, on every event) builds no string for it.
+        var name = new AgentName(manifest);
         if (answer is null)
             throw new AnswerRefusedException($"{name} returned no assessment.");
         if (answer.Score is not (>= 0 and <= 1))
@@ -47,8 +48,8 @@ public static class AnswerCheck
             if (!double.IsFinite(r.Weight))
                 throw new AnswerRefusedException($"{name} returned the weight {r.Weight} at reasons[{i}] ({r.Field}), not a finite number.");
             var ids = r.EventIds ?? [];
-            evidence ??= seen.Fields.Values.SelectMany(f => f.EventIds ?? []).ToHashSet(StringComparer.Ordinal);
-            var cited = ids.All(id => id is not null && evidence.Contains(id)) ? ids : ids.Where(id => id is not null && evidence.Contains(id)).ToList();
+            evidence ??= Evidence(seen);
+            var cited = AllCited(ids, evidence) ? ids : ids.Where(id => id is not null && evidence.Contains(id)).ToList();
             var value = r.Value is string { Length: > MaxValueText } text ? string.Concat(text.AsSpan(0, MaxValueText - 1), "…") : r.Value;
             if (!ReferenceEquals(cited, r.EventIds) || !ReferenceEquals(value, r.Value))
             {
@@ -58,6 +59,34 @@ public static class AnswerCheck
             kept.Add(r);
         }
         return changed ? answer with { Reasons = kept } : answer;
+    }
+
+    /// <summary>Every event id the fields given to the agent name.</summary>
+    private static HashSet<string> Evidence(CustomerSnapshot seen)
+    {
+        var count = 0;
+        foreach (var field in seen.Fields.Values)
+            count += field.EventIds?.Count ?? 0;
+        var evidence = new HashSet<string>(count, StringComparer.Ordinal);
+        foreach (var field in seen.Fields.Values)
+            if (field.EventIds is { } ids)
+                for (var i = 0; i < ids.Count; i++)
+                    evidence.Add(ids[i]);
+        return evidence;
+    }
+
+    private static bool AllCited(IReadOnlyList<string> ids, HashSet<string> evidence)
+    {
+        for (var i = 0; i < ids.Count; i++)
+            if (ids[i] is null || !evidence.Contains(ids[i]))
+                return false;
+        return true;
+    }
+
+    /// <summary><c>id@version</c>, formatted where a message says it.</summary>
+    private readonly struct AgentName(AgentManifest manifest)
+    {
+        public override string ToString() => $"{manifest.Id}@{manifest.Version}";
     }
 
     private static string Number(double value) => value.ToString("0.0###", CultureInfo.InvariantCulture);

@@ -35,13 +35,18 @@ public static class AssessmentPipeline
         if (decision.Blocked)
             return AssessOutcome.BlockedBy(decision, snapshot);
         var allowed = snapshot.Only(decision.Allowed);
-        return timeout is { } t ? Assess(agent, allowed, t) : Assess(agent, allowed);
+        // The allowed fields are already the agent's reads (those the consent lets through, in the same order): inline, the
+        // agent runs on them as they are, not on a second copy reduced to its reads again.
+        return timeout is { } t ? Assess(agent, allowed, t) : Run(agent, allowed);
     }
 
     /// <summary>Runs the agent inline; an exception is returned as the outcome's error, never thrown.</summary>
-    public static AssessOutcome Assess(IAgent agent, CustomerSnapshot snapshot)
+    public static AssessOutcome Assess(IAgent agent, CustomerSnapshot snapshot) =>
+        Run(agent, snapshot.Only(agent.Manifest.Reads.Concat(agent.Manifest.OptionalReads)));
+
+    /// <summary>Runs the agent inline on <paramref name="seen"/>, a snapshot holding only fields the agent reads.</summary>
+    private static AssessOutcome Run(IAgent agent, CustomerSnapshot seen)
     {
-        var seen = snapshot.Only(agent.Manifest.Reads.Concat(agent.Manifest.OptionalReads));
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -61,7 +66,8 @@ public static class AssessmentPipeline
     {
         var fields = new Dictionary<string, SnapshotField>(seen.Fields.Count, StringComparer.Ordinal);
         foreach (var (name, field) in seen.Fields)
-            fields[name] = field with { EventIds = Array.AsReadOnly((field.EventIds ?? []).ToArray()) };
+            // A field citing no event is given as it is: an empty list cannot be changed, and most fields of a snapshot cite none.
+            fields[name] = field.EventIds is { Count: 0 } ? field : field with { EventIds = Array.AsReadOnly((field.EventIds ?? []).ToArray()) };
         return new CustomerSnapshot(seen.CustomerId, seen.AsOf, new System.Collections.ObjectModel.ReadOnlyDictionary<string, SnapshotField>(fields));
     }
 

@@ -120,9 +120,13 @@ public sealed partial class CustomerActor(
         var policy = consent.For(Id.Id);
         var now = time.GetUtcNow();
         var written = 0;
-        var fired = new Dictionary<LiveAgent, bool>();
-        // Delivering versions first, so each shadow run can be compared with the version serving this customer.
-        foreach (var run in runs.OrderBy(r => r.Shadow))
+        // Delivering versions first, so each shadow run can be compared with the version serving this customer; with no
+        // shadow run (nearly every turn) the runs as they are, and nothing to compare them by.
+        var shadows = false;
+        foreach (var run in runs)
+            shadows |= run.Shadow;
+        var fired = shadows ? new Dictionary<LiveAgent, bool>() : null;
+        foreach (var run in shadows ? runs.OrderBy(r => r.Shadow).ToList() : runs)
         {
             var live = run.Agent;
             var manifest = live.Record.Manifest;
@@ -142,9 +146,10 @@ public sealed partial class CustomerActor(
                 continue;
             }
             _counts.Assessed(manifest.Id, manifest.Version, outcome.Elapsed, assessment.Fired);
-            fired[live] = assessment.Fired;
+            if (fired is not null)
+                fired[live] = assessment.Fired;
             if (run.Shadow)
-                _counts.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired.TryGetValue(b, out var bf) ? bf : null);
+                _counts.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired!.TryGetValue(b, out var bf) ? bf : null);
             // Shadow runs keep their own marks, so a shadow brief never silences the delivering version (nor the reverse).
             var cooldownAgent = run.Shadow ? $"{manifest.Id}@{manifest.Version}{ShadowSuffix}" : manifest.Id;
             var cooldownKey = CooldownKey(cooldownAgent, assessment.FindingKey);
