@@ -61,8 +61,17 @@ public static class FileType
         if (OperatingSystem.IsWindows())
             return null;
         var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-        if (Stat(bytes, out var status) != 0)
+        FileStatus status;
+        try
+        {
+            if (Stat(bytes, out status) != 0)
+                return null;
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // A runtime without the shim (it is internal to .NET): the file is read as before, not the ingest failed.
             return null;
+        }
         return (status.Mode & TypeMask) switch
         {
             0x1000 => "a named pipe (FIFO)",
