@@ -22,7 +22,14 @@ const state = {
   view: 'briefs',
   live: null,
   current: null,
+  // One per sign-in: sign-out aborts its requests, and an answer that arrives for an older one is dropped.
+  session: new AbortController(),
 };
+
+// Thrown for an answer to a request of a session that has ended: nothing shows it.
+function staleError() {
+  return new DOMException('The session this request was made in has ended.', 'AbortError');
+}
 
 // ---- HTTP ----------------------------------------------------------------------------------------------------------
 
@@ -41,18 +48,38 @@ class ApiError extends Error {
   }
 }
 
-// The ProblemDetails of a refused request as one line: its detail, then each field at fault.
+function mediaType(response) {
+  return (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
+}
+
+function isJson(response) {
+  const type = mediaType(response);
+  return type === 'application/json' || type === 'application/problem+json' || type.endsWith('+json');
+}
+
+// A body that is not the API's JSON: a proxy's or a login page's HTML, most often.
+function notJsonText(response) {
+  return 'The server answered with something that is not JSON (HTTP ' + response.status + ', ' + (mediaType(response) || 'no content type')
+    + ') — a proxy in the way?';
+}
+
+// The ProblemDetails of a refused request as one line: its detail, then each field at fault (once: an error the detail
+// already says is not said again). A refusal that is not ProblemDetails (a proxy's error page) is named by its status.
 async function problemText(response) {
   if (response.status === 401) return 'Your credential is no longer accepted (it was revoked or has expired): sign out and sign in again.';
+  const status = 'HTTP ' + response.status + (response.statusText ? ' ' + response.statusText : '');
+  if (!isJson(response)) return status + (mediaType(response) === 'text/html' ? ' (from a proxy?)' : '');
   try {
     const problem = await response.json();
-    const parts = [problem.detail || problem.title || ('HTTP ' + response.status)];
+    const parts = [problem.detail || problem.title || status];
     for (const [field, messages] of Object.entries(problem.errors || {})) {
-      parts.push(field + ': ' + [].concat(messages).join(' '));
+      const text = [].concat(messages).filter((m) => !parts.includes(m)).join(' ');
+      if (text) parts.push(field + ': ' + text);
     }
     return parts.join(' — ');
-  } catch {
-    return 'HTTP ' + response.status;
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    return status;
   }
 }
 
@@ -66,17 +93,32 @@ async function reach(path, init) {
   }
 }
 
+// A request of the signed-in session: aborted by sign-out, and its answer dropped (an AbortError) if the session ended
+// before it came, so nothing of one user's is shown after they signed out.
 async function api(method, path, body) {
-  const init = { method, headers: { ...authHeaders(), Accept: 'application/json' } };
+  const session = state.session;
+  const init = { method, headers: { ...authHeaders(), Accept: 'application/json' }, signal: session.signal };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   const response = await reach(path, init);
   if (!response.ok) {
-    throw new ApiError(response.status, await problemText(response));
+    const text = await problemText(response);
+    if (session !== state.session) throw staleError();
+    throw new ApiError(response.status, text);
   }
-  return response.status === 204 ? null : response.json();
+  if (response.status === 204) return null;
+  if (!isJson(response)) throw new ApiError(response.status, notJsonText(response));
+  let value;
+  try {
+    value = await response.json();
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(response.status, notJsonText(response));
+  }
+  if (session !== state.session) throw staleError();
+  return value;
 }
 
 // ---- DOM helpers ---------------------------------------------------------------------------------------------------
@@ -100,6 +142,17 @@ function el(tag, attributes, ...children) {
   return node;
 }
 
+// A value someone typed (a customer's name, a note, a reason), isolated from the text around it: right-to-left script or
+// an unclosed direction override (U+202E) in it cannot reorder what follows (an id, a date).
+function bdi(value) {
+  return el('bdi', null, value);
+}
+
+// "Name (id)", the name isolated; the id alone when there is no name.
+function customer(brief) {
+  return brief.customerName ? [bdi(brief.customerName), ' (', bdi(brief.customerId), ')'] : [bdi(brief.customerId)];
+}
+
 function when(iso) {
   if (!iso) return '';
   const d = new Date(iso);
@@ -110,7 +163,9 @@ function show(id, visible) {
   $(id).hidden = !visible;
 }
 
+// An AbortError is a request of an ended session (or a live stream stopped): it is no one's error to see.
 function setError(id, error) {
+  if (error && error.name === 'AbortError') return;
   $(id).textContent = error ? (error.message || String(error)) : '';
 }
 
@@ -121,7 +176,34 @@ function valueText(value) {
 
 // ---- sign in -------------------------------------------------------------------------------------------------------
 
-async function signIn(credential) {
+// Spaces and invisible characters a copy-paste brings along at either end (zero-width space, byte-order mark).
+const pasted = /^[\s\u200b-\u200d\u2060\ufeff]+|[\s\u200b-\u200d\u2060\ufeff]+$/g;
+
+// The credential as sent: an API key or a JWT is printable ASCII. Anything else (a smart quote, a zero-width space inside,
+// the README's "acrm_…") could not go in a header at all, or would only be refused: said here, and never kept.
+function checkedCredential(value) {
+  const credential = value.replace(pasted, '');
+  if (!credential) throw new Error('Paste the API key or bearer token you were given.');
+  const bad = [...credential].find((c) => c < '!' || c > '~');
+  if (bad !== undefined) {
+    const code = 'U+' + bad.codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    const shown = /\p{L}|\p{N}|\p{P}|\p{S}/u.test(bad) ? '“' + bad + '”, ' + code : code;
+    throw new Error('The key contains characters a key never has (' + shown + '): copy it again, without quotes or spaces.');
+  }
+  return credential;
+}
+
+async function signIn(value) {
+  let credential;
+  try {
+    credential = checkedCredential(value);
+  } catch (e) {
+    store.removeItem(credentialKey);
+    throw e;
+  }
+  // A new session: what an earlier one still had in flight is dropped.
+  state.session.abort();
+  state.session = new AbortController();
   store.setItem(credentialKey, credential);
   try {
     await api('GET', '/v1/briefs?limit=1');
@@ -138,20 +220,36 @@ async function signIn(credential) {
   state.canRespond = me.role === 'csm' || me.role === 'admin';
 }
 
+// Forgets the credential and everything it showed or was typed under it: requests still in flight are aborted (their
+// answers dropped), the lists and the brief are emptied, and filters and unsent drafts (a veto reason, a note) are reset,
+// so the next person to sign in on this tab starts from nothing.
 function signOut() {
   stopLive();
-  $('live').checked = false;
+  state.session.abort();
+  state.session = new AbortController();
   store.removeItem(credentialKey);
   state.canReview = false;
   state.canRespond = false;
   state.me = null;
-  $('filter-unacknowledged').checked = false;
-  $('credential').value = '';
-  // Forget what the credential could see, too.
   state.current = null;
-  $('briefs-table').tBodies[0].replaceChildren();
-  $('reviews-table').tBodies[0].replaceChildren();
-  $('detail-body').textContent = '';
+  state.briefsCursor = null;
+  state.reviewsCursor = null;
+  state.reviewsStatus = '';
+  state.briefsFilter = {};
+  state.briefsHeld = null;
+  // A load still in flight is no longer current: it neither fills a table nor enables a button.
+  state.briefsLoad++;
+  state.reviewsLoad++;
+  for (const form of ['signin-form', 'filters', 'reviews-filters', 'veto-form', 'feedback-form']) $(form).reset();
+  for (const list of ['briefs', 'reviews']) {
+    $(list + '-table').tBodies[0].replaceChildren();
+    $(list + '-more').disabled = false;
+    show(list + '-more', false);
+    show(list + '-empty', false);
+  }
+  for (const id of ['detail-headline', 'detail-meta', 'detail-body', 'detail-citations', 'detail-evidence', 'response-state', 'review-result']) $(id).textContent = '';
+  $('detail-reasons').tBodies[0].replaceChildren();
+  for (const id of ['briefs-error', 'reviews-error', 'detail-error', 'review-error', 'response-error']) setError(id, null);
   show('signin', true);
   for (const id of ['tabs', 'signout', 'briefs', 'reviews', 'detail']) show(id, false);
   $('who').textContent = '';
@@ -163,7 +261,7 @@ async function enter() {
   show('signout', true);
   show('tab-reviews', state.canReview);
   show('filter-unacknowledged-label', state.canRespond);
-  $('who').textContent = 'signed in as ' + state.me.name + ' (' + state.me.role + ')' + (state.canReview ? ' · may review' : '');
+  $('who').replaceChildren('signed in as ', bdi(state.me.name), ' (' + state.me.role + ')' + (state.canReview ? ' · may review' : ''));
   await showView('briefs');
 }
 
@@ -175,9 +273,9 @@ function briefRow(brief) {
   const unacknowledged = state.canRespond && !brief.myResponse && (brief.status === 'delivered' || brief.status === 'retracted');
   const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, tabindex: '0', className: unacknowledged ? 'brief unacknowledged' : 'brief' },
     el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
-    el('td', { 'data-label': 'Customer' }, brief.customerName ? brief.customerName + ' (' + brief.customerId + ')' : brief.customerId),
-    el('td', { 'data-label': 'Scenario' }, brief.scenario),
-    el('td', { 'data-label': 'Headline' }, brief.headline),
+    el('td', { 'data-label': 'Customer' }, ...customer(brief)),
+    el('td', { 'data-label': 'Scenario' }, bdi(brief.scenario)),
+    el('td', { 'data-label': 'Headline' }, bdi(brief.headline)),
     el('td', { 'data-label': 'Score' }, Number(brief.score).toFixed(2) + ' / ' + Number(brief.threshold).toFixed(2)),
     el('td', { className: 'status ' + brief.status, 'data-label': 'Status' }, brief.status));
   row.addEventListener('click', () => openBrief(brief.id));
@@ -200,7 +298,9 @@ function briefsQuery(filter) {
 
 // One page of a list into its table. More continues the list shown, with the filters of its first page (not what was
 // typed since) and once at a time (its button is disabled while it loads); a newer first page drops an older load's answer.
-async function loadPage(list, more, path) {
+// A first page's filters become the list's (commit) only with its rows: a refused one (403, server down) leaves the list,
+// its filters, its cursor and where live briefs go as they were, and says so.
+async function loadPage(list, more, path, commit) {
   const load = more ? state[list + 'Load'] : ++state[list + 'Load'];
   const button = $(list + '-more');
   if (more) {
@@ -214,13 +314,19 @@ async function loadPage(list, more, path) {
     const page = await api('GET', path);
     if (load !== state[list + 'Load']) return;
     const body = $(list + '-table').tBodies[0];
-    if (!more) body.replaceChildren();
+    if (!more) {
+      if (commit) commit();
+      body.replaceChildren();
+    }
     for (const brief of page.items) body.append(briefRow(brief));
     state[list + 'Cursor'] = page.nextCursor;
     show(list + '-more', !!page.nextCursor);
     show(list + '-empty', body.rows.length === 0);
   } catch (e) {
-    if (load === state[list + 'Load']) setError(list + '-error', e);
+    if (load !== state[list + 'Load'] || e.name === 'AbortError') return;
+    // (A refused credential's own line already says what to do.)
+    const shown = !more && e.status !== 401 && $(list + '-table').tBodies[0].rows.length > 0;
+    setError(list + '-error', shown ? new Error(e.message + ' The list below is still the one shown before.') : e);
   } finally {
     if (load === state[list + 'Load']) {
       button.disabled = false;
@@ -234,8 +340,8 @@ async function loadPage(list, more, path) {
 }
 
 async function loadBriefs(more) {
-  if (!more) state.briefsFilter = briefsFilter();
-  await loadPage('briefs', more, '/v1/briefs?' + briefsQuery(state.briefsFilter));
+  const filter = more ? state.briefsFilter : briefsFilter();
+  await loadPage('briefs', more, '/v1/briefs?' + briefsQuery(filter), () => { state.briefsFilter = filter; });
 }
 
 // The first page again with the filters the list is shown with (not what is typed and not yet shown).
@@ -245,8 +351,8 @@ async function reloadBriefs() {
 
 // More pages keep the filter the queue is shown with; choosing another shows its first page.
 async function loadReviews(more) {
-  if (!more) state.reviewsStatus = $('reviews-status').value;
-  await loadPage('reviews', more, '/v1/reviews?limit=50' + (state.reviewsStatus ? '&status=' + encodeURIComponent(state.reviewsStatus) : ''));
+  const status = more ? state.reviewsStatus : $('reviews-status').value;
+  await loadPage('reviews', more, '/v1/reviews?limit=50' + (status ? '&status=' + encodeURIComponent(status) : ''), () => { state.reviewsStatus = status; });
 }
 
 async function showView(view) {
@@ -262,8 +368,8 @@ async function showView(view) {
 
 // ---- one brief -----------------------------------------------------------------------------------------------------
 
-function meta(label, value) {
-  return [el('dt', null, label), el('dd', null, value)];
+function meta(label, ...values) {
+  return [el('dt', null, label), el('dd', null, ...values)];
 }
 
 function inVetoWindow(brief) {
@@ -272,11 +378,11 @@ function inVetoWindow(brief) {
 
 function renderBrief(brief) {
   state.current = brief;
-  $('detail-headline').textContent = brief.headline;
+  $('detail-headline').replaceChildren(bdi(brief.headline));
   const rows = [
-    ...meta('Customer', brief.customerName ? brief.customerName + ' (' + brief.customerId + ')' : brief.customerId),
+    ...meta('Customer', ...customer(brief)),
     ...meta('Status', brief.status + (brief.degraded ? ' · written by the template (the model failed)' : '')),
-    ...meta('Agent', brief.agentId + '@' + brief.agentVersion + ' · ' + brief.scenario),
+    ...meta('Agent', bdi(brief.agentId + '@' + brief.agentVersion), ' · ', bdi(brief.scenario)),
     ...meta('Score', Number(brief.score).toFixed(3) + ' (fires at ' + Number(brief.threshold).toFixed(3) + ')'),
     ...meta('Created', when(brief.createdAt) + ' UTC, as of ' + when(brief.asOf) + ' UTC'),
   ];
@@ -285,16 +391,16 @@ function renderBrief(brief) {
   }
   if (brief.review) {
     const r = brief.review;
-    rows.push(...meta('Review', r.verdict + (r.reviewer ? ' by ' + r.reviewer : '') + ' at ' + when(r.at) + ' UTC' + (r.reason ? ': ' + r.reason : '')));
+    rows.push(...meta('Review', r.verdict, ...(r.reviewer ? [' by ', bdi(r.reviewer)] : []), ' at ' + when(r.at) + ' UTC', ...(r.reason ? [': ', bdi(r.reason)] : [])));
   }
   $('detail-meta').replaceChildren(...rows);
   $('detail-body').textContent = brief.body;
   $('detail-reasons').tBodies[0].replaceChildren(...(brief.reasons || []).map((r) =>
-    el('tr', null, el('td', null, r.field), el('td', null, valueText(r.value)), el('td', null, Number(r.weight).toFixed(3)), el('td', null, r.explanation))));
+    el('tr', null, el('td', null, bdi(r.field)), el('td', null, bdi(valueText(r.value))), el('td', null, Number(r.weight).toFixed(3)), el('td', null, bdi(r.explanation)))));
   const citations = brief.citations || [];
   $('detail-citations').replaceChildren(...(citations.length === 0
     ? [el('li', null, 'None: no knowledge passage matched closely enough.')]
-    : citations.map((c) => el('li', null, el('strong', null, citedPlace(c)), ' — ' + c.snippet))));
+    : citations.map((c) => el('li', null, el('strong', null, bdi(citedPlace(c))), ' — ', bdi(c.snippet)))));
   $('detail-evidence').hidden = true;
   $('detail-evidence').textContent = '';
   // What the server would take: a held brief, or a delivered one inside its veto window (one approved from the held
@@ -311,9 +417,9 @@ function renderBrief(brief) {
 function renderResponse(brief) {
   show('response-actions', state.canRespond && (brief.status === 'delivered' || brief.status === 'retracted'));
   const r = brief.myResponse;
-  $('response-state').textContent = !r ? 'Not acknowledged yet.'
-    : 'Acknowledged ' + when(r.acknowledgedAt) + ' UTC' + (r.useful === null || r.useful === undefined ? '.'
-      : '; you found it ' + (r.useful ? 'useful' : 'not useful') + (r.note ? ': ' + r.note : '') + ' (' + when(r.feedbackAt) + ' UTC).');
+  $('response-state').replaceChildren(...(!r ? ['Not acknowledged yet.']
+    : ['Acknowledged ' + when(r.acknowledgedAt) + ' UTC', ...(r.useful === null || r.useful === undefined ? ['.']
+      : ['; you found it ' + (r.useful ? 'useful' : 'not useful'), ...(r.note ? [': ', bdi(r.note)] : []), ' (' + when(r.feedbackAt) + ' UTC).'])]));
   $('acknowledge-button').hidden = !!r;
   setError('response-error', null);
 }
@@ -524,7 +630,7 @@ document.addEventListener('DOMContentLoaded', () => {
     e.preventDefault();
     setError('signin-error', null);
     try {
-      await signIn($('credential').value.trim());
+      await signIn($('credential').value);
       await enter();
     } catch (error) {
       setError('signin-error', error);
