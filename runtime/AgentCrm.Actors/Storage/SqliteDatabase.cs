@@ -56,7 +56,7 @@ public sealed class SqliteDatabase
     /// <summary>The database files the latest <see cref="SqliteDatabase"/> of this process opens, for <see cref="DescribeFailure(SqliteException)"/>.</summary>
     private static volatile DataFiles? s_lastOpened;
 
-    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<SchemaScript>? scripts = null)
+    public SqliteDatabase(IOptions<StorageOptions> options, IEnumerable<SchemaScript>? scripts = null, SchemaUpkeep? upkeep = null)
     {
         var o = options.Value;
         var all = (scripts ?? []).ToList();
@@ -97,8 +97,21 @@ public sealed class SqliteDatabase
             using var connection = Open(createString);
             using (var wal = connection.CreateCommand())
             {
-                wal.CommandText = "PRAGMA journal_mode=WAL;";
-                wal.ExecuteNonQuery();
+                // Set only when it is not: setting it takes the write lock, which another process may hold for a while.
+                wal.CommandText = "PRAGMA journal_mode;";
+                if (!string.Equals(wal.ExecuteScalar() as string, "wal", StringComparison.OrdinalIgnoreCase))
+                {
+                    wal.CommandText = "PRAGMA journal_mode=WAL;";
+                    wal.ExecuteNonQuery();
+                }
+            }
+            // A CLI verb on a database this build already brought up to date changes nothing in it: read, not written, so a verb
+            // that only reads answers while another process holds the write lock (WAL readers take none).
+            if (used && upkeep is { EveryOpen: false } && IsCurrent(connection, all))
+            {
+                foreach (var companion in files.Paths.Skip(1))
+                    StampCompanion(companion);
+                return;
             }
             // One transaction: a start interrupted halfway leaves the file as it was, unstamped, and the next start does it all.
             using var transaction = connection.BeginTransaction();
@@ -242,6 +255,42 @@ public sealed class SqliteDatabase
         return connection;
     }
 
+    /// <summary>
+    /// Whether the database holds what the scripts would make (stamped with this build's format, every column added, every
+    /// table, index and trigger they create there and none they drop): then running them again would only repeat their upkeep.
+    /// </summary>
+    private bool IsCurrent(SqliteConnection connection, IReadOnlyList<SchemaScript> scripts)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        if (Convert.ToInt32(command.ExecuteScalar()) != FormatVersion)
+            return false;
+        command.CommandText = "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%';";
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+                present.Add(reader.GetString(0));
+        }
+        // Without its comments, which may name objects too. A script that drops an object to create it anew (a changed trigger)
+        // is never current here: it runs at every open, as before.
+        var sql = SchemaObjects.Comment().Replace(Schema.Sql + string.Concat(scripts.Select(s => s.Sql)), "");
+        if (SchemaObjects.Created().Matches(sql).Any(m => !present.Contains(m.Groups["name"].Value))
+            || SchemaObjects.Dropped().Matches(sql).Any(m => present.Contains(m.Groups["name"].Value)))
+            return false;
+        foreach (var column in scripts.SelectMany(s => s.AddedColumns))
+        {
+            command.CommandText = "SELECT count(*) FROM pragma_table_info($t) WHERE name = $c;";
+            command.Parameters.AddWithValue("$t", column.Table);
+            command.Parameters.AddWithValue("$c", column.Name);
+            var found = Convert.ToInt64(command.ExecuteScalar()) == 1;
+            command.Parameters.Clear();
+            if (!found)
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>Adds <paramref name="column"/> to its table when the table exists without it.</summary>
     private static void AddIfMissing(SqliteCommand command, AddedColumn column)
     {
@@ -370,3 +419,23 @@ public sealed class SqliteDatabase
 
 /// <summary>A database file that cannot be used as it is (a newer format, lost, damaged, not writable): a user's problem, told in one line naming the file.</summary>
 public sealed class DatabaseFileException(string message) : InvalidOperationException(message);
+
+/// <summary>
+/// How an open treats a database whose schema is current (<see cref="SqliteDatabase"/>): <see cref="EveryOpen"/> runs the
+/// schema scripts all the same, for the upkeep they do at every start (the server: rows an older build wrote); without it
+/// (the CLI) such a database is only read, so a verb that writes nothing needs no write lock. Not registered: every open.
+/// </summary>
+public sealed record SchemaUpkeep(bool EveryOpen);
+
+/// <summary>The objects a schema script creates (<c>CREATE … IF NOT EXISTS name</c>) and drops (<c>DROP … IF EXISTS name</c>).</summary>
+internal static partial class SchemaObjects
+{
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bCREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TRIGGER|VIEW)\s+IF\s+NOT\s+EXISTS\s+(?<name>\w+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    public static partial System.Text.RegularExpressions.Regex Created();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bDROP\s+(?:TABLE|INDEX|TRIGGER|VIEW)\s+IF\s+EXISTS\s+(?<name>\w+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    public static partial System.Text.RegularExpressions.Regex Dropped();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"--[^\n]*")]
+    public static partial System.Text.RegularExpressions.Regex Comment();
+}

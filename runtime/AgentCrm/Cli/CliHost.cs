@@ -78,6 +78,8 @@ internal static class CliHost
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton(AgentCrmServer.SchemaFor);
+        // A database this build already brought up to date is only read at open: the server's start does the schema's upkeep.
+        services.AddSingleton(new SchemaUpkeep(EveryOpen: false));
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<SqliteWriter>();
         services.AddSingleton(TimeProvider.System);
