@@ -66,8 +66,9 @@ public static class AssessmentPipeline
     {
         var fields = new Dictionary<string, SnapshotField>(seen.Fields.Count, StringComparer.Ordinal);
         foreach (var (name, field) in seen.Fields)
-            // A field citing no event is given as it is: an empty list cannot be changed, and most fields of a snapshot cite none.
-            fields[name] = field.EventIds is { Count: 0 } ? field : field with { EventIds = Array.AsReadOnly((field.EventIds ?? []).ToArray()) };
+            // A field citing no event is given as it is when its list is an empty array (`[]`), which nothing can add to; most
+            // fields of a snapshot cite none. Any other empty list (a List an embedder built) is copied like the rest.
+            fields[name] = field.EventIds is string[] { Length: 0 } ? field : field with { EventIds = Array.AsReadOnly((field.EventIds ?? []).ToArray()) };
         return new CustomerSnapshot(seen.CustomerId, seen.AsOf, new System.Collections.ObjectModel.ReadOnlyDictionary<string, SnapshotField>(fields));
     }
 

@@ -8,7 +8,7 @@ namespace AgentCrm.Server;
 /// </summary>
 internal sealed class BackgroundServiceFailures
 {
-    private volatile IReadOnlyList<BackgroundService> _services = [];
+    private volatile string? _problem;
 
     /// <summary>
     /// Watches <paramref name="app"/>'s background services from when it begins to stop: a failure stops it then, also one during
@@ -18,12 +18,13 @@ internal sealed class BackgroundServiceFailures
     {
         var failures = new BackgroundServiceFailures();
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-        // Read while the services are there: after RunAsync the provider is disposed.
+        // Read while the services are there (after RunAsync the provider is disposed), and when the stop begins: a fault that
+        // stopped the host has happened by then, and one while a stop that was asked for runs (a SIGTERM) did not cause it.
         lifetime.ApplicationStopping.Register(() =>
         {
             try
             {
-                failures._services = [.. app.Services.GetServices<IHostedService>().OfType<BackgroundService>()];
+                failures._problem = ProblemOf(app.Services.GetServices<IHostedService>().OfType<BackgroundService>());
             }
             catch (ObjectDisposedException)
             {
@@ -35,11 +36,13 @@ internal sealed class BackgroundServiceFailures
 
     /// <summary>
     /// One line for the first background service that failed (its type and the exception's message; the log above has its
-    /// stack trace), or null when none did. A service cancelled by the stop has not failed.
+    /// stack trace), or null when none had when the stop began (a fault during a stop that was asked for did not cause it). A service cancelled by the stop has not failed.
     /// </summary>
-    public string? Problem()
+    public string? Problem() => _problem;
+
+    private static string? ProblemOf(IEnumerable<BackgroundService> services)
     {
-        foreach (var service in _services)
+        foreach (var service in services)
             if (service.ExecuteTask is { IsFaulted: true } task)
             {
                 var error = task.Exception!.GetBaseException();

@@ -31,6 +31,28 @@ public sealed class AnswerCheckTests
     private static Reason Reason(string field = "tickets.open", string explanation = "3 open tickets", params string[] ids) => new(field, 3.0, 0.5, ids, explanation);
 
     [Fact]
+    public void Assess_AFieldsEmptyEventIdList_ThatAnEmbedderBuiltAsAList_IsNotHandedToTheAgentToAddTo()
+    {
+        // A snapshot is contract: an embedder may build a field citing no event with an empty List. The agent gets its own copy,
+        // so an id it adds neither reaches the runtime's snapshot (nor the next agent on the event) nor counts as evidence.
+        var cited = new List<string>();
+        var snapshot = new CustomerSnapshot("c-1", Now, new Dictionary<string, SnapshotField>
+        {
+            ["tickets.open"] = new("tickets.open", 3, null, cited),
+        });
+        var outcome = AssessmentPipeline.Assess(new Stub(s =>
+        {
+            if (s.Fields["tickets.open"].EventIds is List<string> list)
+                list.Add("t-forged");
+            return new Assessment(0.9, true, [Reason(ids: "t-forged")]);
+        }), snapshot);
+
+        Assert.Empty(cited);
+        Assert.Null(outcome.Error);
+        Assert.Empty(Assert.Single(outcome.Assessment!.Reasons).EventIds);
+    }
+
+    [Fact]
     public void Assess_FiredBelowTheThreshold_IsAnErrorOfTheCall_NotABrief()
     {
         var outcome = AssessmentPipeline.Assess(new Stub(_ => new Assessment(0.1, true, [Reason()])), Snapshot());
