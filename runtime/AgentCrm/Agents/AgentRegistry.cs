@@ -118,9 +118,13 @@ public sealed partial class AgentRegistry
     /// (a <see cref="TransitionsSeq"/> read when the work that produced the manifest began, e.g. a fit), a new version is refused
     /// (<see cref="AgentConflictException"/>) if its agent was unregistered after that transition: checked in the transaction that
     /// inserts it, so an unregister that commits meanwhile — from this process or another (the CLI) — is never missed.
+    /// With <paramref name="moveIfTaken"/> the version was chosen for the caller (a fit's next minor version), not asked for: if
+    /// another process (a CLI fit beside the server, a registration) stored that version with other content, the manifest is
+    /// registered under the next minor version above it that is not stored and that <paramref name="moveIfTaken"/> does not say
+    /// another fit holds, decided in the transaction that inserts it (the result's record names the version registered).
     /// </summary>
     public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default, long? unlessUnregisteredAfter = null,
-        bool submitted = true)
+        bool submitted = true, Func<WriteContext, string, bool>? moveIfTaken = null)
     {
         ManifestReader.Validate(manifest);
         if (!_kinds.TryGetValue(manifest.Kind, out var kind))
@@ -128,7 +132,7 @@ public sealed partial class AgentRegistry
         RegisterResult? result = null;
         try
         {
-            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter, submitted);
+            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter, submitted, moveIfTaken);
         }
         finally
         {
@@ -178,7 +182,7 @@ public sealed partial class AgentRegistry
     }
 
     private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter,
-        bool submitted)
+        bool submitted, Func<WriteContext, string, bool>? moveIfTaken)
     {
         var hash = ManifestReader.ContentHash(manifest);
         if (await StoredAsync(manifest, hash, cancellationToken) is { } unchanged)
@@ -198,18 +202,41 @@ public sealed partial class AgentRegistry
             {
                 if (existing.ContentHash == hash)
                     return new(existing, false);
-                throw new AgentConflictException($"{manifest.Id}@{manifest.Version} is already registered with different content ({existing.ContentHash}); versions are immutable, register a new version.", "version");
+                if (moveIfTaken is null)
+                    throw Taken(manifest.Id, manifest.Version, existing.ContentHash);
             }
             var now = _time.GetUtcNow();
-            var record = new AgentVersionRecord(manifest, hash, AgentState.Registered, now, now);
-            await _writer.WriteAsync(ctx =>
+            // Decided again in the transaction (it holds the write lock): another process may have stored the version since the load.
+            var (stored, storedHash, created) = await _writer.WriteAsync(ctx =>
             {
                 if (unlessUnregisteredAfter is { } seq && RegistryTables.UnregisteredAfter(ctx, manifest.Id, seq) is { } by)
                     throw new AgentConflictException($"{manifest.Id} was unregistered by {by} after the work that produced {manifest.Id}@{manifest.Version} began; the version is not registered.");
-                RegistryTables.Insert(ctx, manifest, hash, now);
-                _tables.Transition(ctx, manifest.Id, manifest.Version, null, AgentState.Registered, actor, now, hash);
+                var (candidate, candidateHash) = (manifest, hash);
+                while (RegistryTables.ContentHashOf(ctx, candidate.Id, candidate.Version) is { } taken)
+                {
+                    // The same content under this version: registered already (by this very work before a restart, or another process).
+                    if (taken == candidateHash)
+                        return (candidate, candidateHash, false);
+                    if (moveIfTaken is null)
+                        throw Taken(candidate.Id, candidate.Version, taken);
+                    do
+                        candidate = candidate with { Version = NextMinor(candidate.Version) };
+                    while (moveIfTaken(ctx, candidate.Version));
+                    candidateHash = ManifestReader.ContentHash(candidate);
+                }
+                RegistryTables.Insert(ctx, candidate, candidateHash, now);
+                _tables.Transition(ctx, candidate.Id, candidate.Version, null, AgentState.Registered, actor, now, candidateHash, reason: candidate.Version == manifest.Version ? null
+                    : $"{manifest.Id}@{manifest.Version}, the version chosen for it, was taken meanwhile by another fit or a registration");
+                return (candidate, candidateHash, true);
             });
-            _records[(manifest.Id, manifest.Version)] = record;
+            if (!created)
+            {
+                // Stored by another process: read back as the registry holds it.
+                ReloadIfChangedLocked();
+                return new(_records.GetValueOrDefault((stored.Id, stored.Version)) ?? new AgentVersionRecord(stored, storedHash, AgentState.Registered, now, now), false);
+            }
+            var record = new AgentVersionRecord(stored, storedHash, AgentState.Registered, now, now);
+            _records[(stored.Id, stored.Version)] = record;
             IndexCooldowns();
             return new(record, true);
         }
@@ -217,6 +244,16 @@ public sealed partial class AgentRegistry
         {
             _mutex.Release();
         }
+    }
+
+    private static AgentConflictException Taken(string agentId, string version, string storedHash) =>
+        new($"{agentId}@{version} is already registered with different content ({storedHash}); versions are immutable, register a new version.", "version");
+
+    /// <summary>One minor version above <paramref name="version"/> (<c>1.5.0</c> → <c>1.6.0</c>; a suffix is dropped).</summary>
+    public static string NextMinor(string version)
+    {
+        var parsed = System.Version.TryParse(version.Split('-')[0], out var v) ? v : new System.Version(0, 0, 0);
+        return $"{parsed.Major}.{parsed.Minor + 1}.0";
     }
 
     /// <summary>The stored version with <paramref name="manifest"/>'s id, version and content hash; null when there is none.</summary>

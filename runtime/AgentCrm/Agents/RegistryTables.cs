@@ -79,6 +79,15 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
             yield return reader.IsDBNull(0) ? null : reader.GetString(0);
     }
 
+    /// <summary>The content hash <paramref name="agentId"/>@<paramref name="version"/> is stored with, read in the writer's transaction; null when it is not stored.</summary>
+    public static string? ContentHashOf(WriteContext ctx, string agentId, string version)
+    {
+        var cmd = ctx.Command("SELECT content_hash FROM agent_versions WHERE agent_id = $a AND version = $v", "$a", "$v");
+        cmd.Parameters["$a"].Value = agentId;
+        cmd.Parameters["$v"].Value = version;
+        return cmd.ExecuteScalar() as string;
+    }
+
     public static void Insert(WriteContext ctx, AgentManifest manifest, string hash, DateTimeOffset at)
     {
         var cmd = ctx.Command(

@@ -90,6 +90,9 @@ internal static class FitCommand
             }
             var (agent, result, registered, report, reportId, cv) = (outcome.Agent, outcome.Result, outcome.Registered, outcome.Report, outcome.ReportId, outcome.CrossValidation);
             AgentCrmCli.Kept($"{agent} was registered and evaluated (report {reportId}); its output was not all written");
+            // Stdout names the version registered; a script reading it needs no more, a person is told why it is not the one expected.
+            if (outcome.Taken is { } taken)
+                Console.Error.WriteLine($"agentcrm: {taken}, the version chosen when this fit began, was taken meanwhile by another fit or a registration; the fit is registered as {agent}.");
             if (p.GetValue(Out) is { } outFile)
             {
                 try

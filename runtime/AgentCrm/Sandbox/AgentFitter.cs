@@ -33,9 +33,19 @@ public sealed record PreparedFit(FitRequest Request, CaseSet Set, AgentManifest 
 
     /// <summary>The newest agent transition when the fit was accepted: if its agent is unregistered after it, the fitted version is not registered.</summary>
     public long TransitionsSeq { get; init; }
+
+    /// <summary>
+    /// The version was chosen for the fit (no version asked for): taken meanwhile by what holds none here (a CLI fit beside the
+    /// server, a registration), the fit registers the next free one instead (<see cref="FitOutcome.Taken"/>).
+    /// </summary>
+    public bool VersionChosen { get; init; }
 }
 
-public sealed record FitOutcome(string Agent, FitResult Result, RegisterResult Registered, SandboxReport Report, string ReportId, ClauseCrossValidation? CrossValidation);
+/// <summary>A fit done: <see cref="Agent"/> the version registered; <see cref="Taken"/> the one chosen first when another fit or registration took it meanwhile.</summary>
+public sealed record FitOutcome(string Agent, FitResult Result, RegisterResult Registered, SandboxReport Report, string ReportId, ClauseCrossValidation? CrossValidation)
+{
+    public string? Taken { get; init; }
+}
 
 /// <summary>A fit refused before it starts, naming the request field at fault; <see cref="Conflict"/> when the version is taken.</summary>
 public sealed class FitRequestException(string property, string message, bool conflict = false) : Exception(message)
@@ -50,7 +60,7 @@ public sealed class FitRequestException(string property, string message, bool co
 /// model on the training part, registers it as a new version, and evaluates that version on the part the fit held out,
 /// so its gate report is on cases it never saw. Fits are CPU-bound: they run one at a time.
 /// </summary>
-public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, Evaluator evaluator)
+public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, Evaluator evaluator, Storage.SqliteDatabase database)
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly HashSet<(string Id, string Version)> _reserved = [];
@@ -58,9 +68,13 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     public static IReadOnlyList<string> TrainableKinds { get; } = [RenewalRiskKind.KindName, .. TextFitTargets.Kinds];
 
     /// <summary>
-    /// Checks everything a fit can be refused for before it spends minutes, and reserves its version until <see cref="FitAsync"/> ends.
-    /// <c>resuming</c>: a fit accepted before the server stopped, run again; its version may already be registered (by that fit; a
-    /// different content is refused when it registers).
+    /// Checks everything a fit can be refused for before it spends minutes, and picks its version (without one asked for: one minor
+    /// above the highest taken) and reserves it in this process until <see cref="Release"/> (a job's row is stored, which holds it from
+    /// then on) or <see cref="FitAsync"/> ends. Taken: every version registered, every version a fit job stored as running names (a
+    /// server's on this directory, whichever process asks), every version reserved here. A CLI fit holds nothing another process sees:
+    /// a fit that meets its chosen version taken when it registers moves to the next free one (<see cref="PreparedFit.VersionChosen"/>).
+    /// <c>resuming</c>: a fit accepted before the server stopped, run again; its job's row holds its version, which may already be
+    /// registered (by that fit; a different content is refused, or moved from, when it registers), so nothing is checked or reserved.
     /// </summary>
     public PreparedFit Prepare(FitRequest request, bool resuming = false)
     {
@@ -105,27 +119,49 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
             if (positives < needed || train.Length - positives < needed)
                 throw new FitRequestException("caseSet", $"Case set '{set.Name}' has {positives} positive and {train.Length - positives} negative cases in the part a fit trains on (70%); a fit needs at least {needed} of each.");
         }
+        if (resuming)
+            return new PreparedFit(request, set, baseManifest, new FitOptions { Base = baseManifest, Seed = request.Seed, Version = request.Version }, clauses) { TransitionsSeq = transitionsSeq };
         lock (_reserved)
         {
-            // Resuming, the version may be registered already: by this very fit, before the stop.
-            var registered = resuming ? [] : registry.Versions(baseManifest.Id).Select(v => v.Version);
-            var taken = registered.Concat(_reserved.Where(r => r.Id == baseManifest.Id).Select(r => r.Version)).ToList();
+            // Read under the lock: a job's row is stored before its reservation is released, so one or the other is seen.
+            var running = JobTable.RunningFitVersions(database, baseManifest.Id);
+            var taken = registry.Versions(baseManifest.Id).Select(v => v.Version).Concat(running)
+                .Concat(_reserved.Where(r => r.Id == baseManifest.Id).Select(r => r.Version)).ToList();
             var version = request.Version ?? NextVersion(taken);
             if (taken.Contains(version, StringComparer.Ordinal))
                 throw new FitRequestException("version", $"{baseManifest.Id}@{version} is already registered or being fitted; versions are immutable, choose another.", conflict: true);
             var fit = new PreparedFit(request, set, baseManifest, new FitOptions { Base = baseManifest, Seed = request.Seed, Version = version }, clauses)
             {
                 TransitionsSeq = transitionsSeq,
+                VersionChosen = request.Version is null,
             };
             _reserved.Add((baseManifest.Id, version));
             return fit;
         }
     }
 
+    /// <summary>Ends this process's reservation of the fit's version (a job's stored row holds it from then on); again, or for a fit resumed, nothing.</summary>
+    public void Release(PreparedFit fit)
+    {
+        lock (_reserved)
+            _reserved.Remove((fit.Base.Id, fit.Options.Version!));
+    }
+
+    /// <summary>Whether another fit holds <paramref name="version"/>: a fit job stored as running names it, or a fit of this process reserved it.</summary>
+    private bool HeldByAnotherFit(Storage.WriteContext ctx, string agentId, string version)
+    {
+        lock (_reserved)
+            if (_reserved.Contains((agentId, version)))
+                return true;
+        return JobTable.FitRunning(ctx, agentId, version);
+    }
+
     /// <summary>
     /// Fits, registers the new version and evaluates it on the held-out part (the report under <paramref name="reportId"/> when
     /// given). Fits run one at a time: <paramref name="begins"/> is called when this one's turn comes. Releases the version's
-    /// reservation either way.
+    /// reservation either way. A version chosen for the fit (<see cref="PreparedFit.VersionChosen"/>) that was taken meanwhile is
+    /// moved from in the registration's transaction: the outcome names the version registered and the one taken. A version asked
+    /// for and taken meanwhile fails the fit (<see cref="FitRequestException"/>, a conflict naming <c>version</c>), nothing registered.
     /// </summary>
     /// <remarks>
     /// Cancelled (<paramref name="cancellationToken"/>) while it waits or fits, it ends at once with nothing registered: the
@@ -160,10 +196,24 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                         clauseOptions, fit.Request.Spans), cancellationToken)
                     : null;
                 cancellationToken.ThrowIfCancellationRequested();
-                var registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq, submitted: false);
-                var (report, storedId) = await evaluator.EvaluateAsync(result.Manifest.Id, result.Manifest.Version, HoldOutCases.Of(fit.Set, fit.Options), actor,
+                RegisterResult registered;
+                try
+                {
+                    registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq, submitted: false,
+                        moveIfTaken: fit.VersionChosen ? (ctx, version) => HeldByAnotherFit(ctx, fit.Base.Id, version) : null);
+                }
+                catch (AgentConflictException ex) when (ex.Field == "version")
+                {
+                    throw new FitRequestException("version", $"{fit.Agent} was registered by another fit or a registration while this fit ran; versions are immutable, so this fit " +
+                        "registered nothing. Fit again choosing another version (agents fit --version, or the request's version field).", conflict: true);
+                }
+                var version = registered.Record.Version;
+                var (report, storedId) = await evaluator.EvaluateAsync(fit.Base.Id, version, HoldOutCases.Of(fit.Set, fit.Options), actor,
                     JobProgress.Of(progress, JobProgress.Evaluating), CancellationToken.None, reportId);
-                return new FitOutcome(fit.Agent, result, registered, report, storedId, cv);
+                return new FitOutcome($"{fit.Base.Id}@{version}", result with { Manifest = registered.Record.Manifest }, registered, report, storedId, cv)
+                {
+                    Taken = version == fit.Options.Version ? null : fit.Agent,
+                };
             }
             catch (ArgumentException ex) when (fit.Clauses)
             {
@@ -177,8 +227,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
         }
         finally
         {
-            lock (_reserved)
-                _reserved.Remove((fit.Base.Id, fit.Options.Version!));
+            Release(fit);
         }
     }
 

@@ -39,7 +39,11 @@ public sealed record JobCancel(string Actor, string Reason, DateTimeOffset At);
 public sealed record EvaluateJobRequest(string AgentId, string Version, string CaseSet);
 
 /// <summary>A fit as accepted: the version it holds and the version whose parameters it starts from are fixed at acceptance.</summary>
-public sealed record FitJobRequest(string Kind, string CaseSet, string Version, string BaseVersion, int Seed, IReadOnlyList<string> Categories, bool CrossValidate);
+public sealed record FitJobRequest(string Kind, string CaseSet, string Version, string BaseVersion, int Seed, IReadOnlyList<string> Categories, bool CrossValidate)
+{
+    /// <summary>The version was chosen for the fit, not asked for (<see cref="PreparedFit.VersionChosen"/>); absent in earlier builds' requests (then: asked for).</summary>
+    public bool VersionChosen { get; init; }
+}
 
 /// <summary>What a cancel did: <see cref="Cancelled"/> (the job ended cancelled), <see cref="Stopping"/> (still stopping after the wait),
 /// <see cref="Ended"/> (it had ended, or ended otherwise before the cancel reached it), <see cref="NotFound"/>.</summary>

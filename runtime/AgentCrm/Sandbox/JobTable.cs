@@ -112,7 +112,7 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
         ctx.Execute(
             """
             INSERT INTO jobs (id, kind, subject, state, done, total, report_id, error, created_at, updated_at) VALUES ($id, $k, $s, $st, $d, $t, $r, $e, $c, $u)
-            ON CONFLICT(id) DO UPDATE SET state = excluded.state, done = excluded.done, total = excluded.total, report_id = excluded.report_id, error = excluded.error, updated_at = excluded.updated_at
+            ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, state = excluded.state, done = excluded.done, total = excluded.total, report_id = excluded.report_id, error = excluded.error, updated_at = excluded.updated_at
             """,
             ("$id", j.Id), ("$k", j.Kind), ("$s", j.Subject), ("$st", j.State), ("$d", j.Done), ("$t", j.Total), ("$r", j.ReportId), ("$e", j.Error),
             ("$c", j.CreatedAt.ToString("O")), ("$u", j.UpdatedAt.ToString("O")));
@@ -147,6 +147,35 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
     {
         ctx.Execute("UPDATE job_requests SET attempts = attempts + 1 WHERE job_id = $id", ("$id", jobId));
     });
+
+    /// <summary>
+    /// The versions of <paramref name="agentId"/> named by fit jobs stored as running (a job's subject is <c>agent@version on case set</c>):
+    /// running on a server on this directory, or stopped with it and resumed (or ended) at its next start. No row of its own to
+    /// release: a job's row ends on every path, so nothing held outlives the job.
+    /// </summary>
+    public static IReadOnlyList<string> RunningFitVersions(SqliteDatabase database, string agentId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT subject FROM jobs WHERE kind = 'fit' AND state = 'running' AND substr(subject, 1, length($a) + 1) = $a || '@'";
+        cmd.Parameters.AddWithValue("$a", agentId);
+        var versions = new List<string>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var subject = r.GetString(0)[(agentId.Length + 1)..];
+            versions.Add(subject.IndexOf(' ', StringComparison.Ordinal) is var space and >= 0 ? subject[..space] : subject);
+        }
+        return versions;
+    }
+
+    /// <summary>Whether a fit job stored as running names <paramref name="agentId"/>@<paramref name="version"/>, read in the writer's transaction.</summary>
+    public static bool FitRunning(WriteContext ctx, string agentId, string version)
+    {
+        var cmd = ctx.Command("SELECT 1 FROM jobs WHERE kind = 'fit' AND state = 'running' AND substr(subject, 1, length($s)) = $s", "$s");
+        cmd.Parameters["$s"].Value = $"{agentId}@{version} ";
+        return cmd.ExecuteScalar() is not null;
+    }
 
     /// <summary>Whether <paramref name="agentId"/>@<paramref name="version"/> is registered (a fit that got that far).</summary>
     public bool VersionRegistered(string agentId, string version)

@@ -51,15 +51,26 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         StartAsync("evaluate", $"{agentId}@{version} on {caseSet}", new JobRequest(actor) { Evaluate = new(agentId, version, caseSet) },
             control => EvaluateWork(agentId, version, caseSet, actor, control));
 
-    /// <summary>A fit as a job: its subject names the new version (held since <see cref="AgentFitter.Prepare"/>); done, the report on the held-out part.</summary>
-    public Task<JobStatus> StartFitAsync(PreparedFit fit, string actor)
+    /// <summary>
+    /// A fit as a job: its subject names the new version, reserved since <see cref="AgentFitter.Prepare"/> and held by the job's row once
+    /// it is stored (so a fit in any process on the directory picks another), the reservation released then, stored or not; done, the
+    /// report on the held-out part, and the subject names the version registered (another, when the one chosen was taken meanwhile).
+    /// </summary>
+    public async Task<JobStatus> StartFitAsync(PreparedFit fit, string actor)
     {
         var r = fit.Request;
         // A fit given a spans file (the CLI's) is not resumable: the file is not kept.
         var request = r.Spans is null
-            ? new JobRequest(actor) { Fit = new(r.Kind, r.CaseSet, fit.Options.Version!, fit.Base.Version, r.Seed, r.Categories, r.CrossValidate) }
+            ? new JobRequest(actor) { Fit = new(r.Kind, r.CaseSet, fit.Options.Version!, fit.Base.Version, r.Seed, r.Categories, r.CrossValidate) { VersionChosen = fit.VersionChosen } }
             : null;
-        return StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", request, control => FitWork(fit, actor, control), fit.TransitionsSeq);
+        try
+        {
+            return await StartAsync("fit", $"{fit.Agent} on {fit.Set.Name}", request, control => FitWork(fit, actor, control), fit.TransitionsSeq);
+        }
+        finally
+        {
+            fitter.Release(fit);
+        }
     }
 
     /// <summary>
@@ -143,14 +154,17 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 CrossValidate = f.CrossValidate,
             }, resuming: true);
             // The unregister that refuses its registration is one after the fit was first accepted (older requests: after now).
-            fit = fit with { TransitionsSeq = request.TransitionsSeq ?? fit.TransitionsSeq };
+            fit = fit with { TransitionsSeq = request.TransitionsSeq ?? fit.TransitionsSeq, VersionChosen = f.VersionChosen };
             return control => FitWork(fit, request.Actor, control);
         }
         return null;
     }
 
-    /// <summary>A job's work: given the report id to store under, its progress and a callback to call once the work really begins (a fit may wait for another first).</summary>
-    private delegate Task<(int Cases, string ReportId)> JobWork(string reportId, IProgress<JobProgress> progress, Func<Task> begins);
+    /// <summary>
+    /// A job's work: given the report id to store under, its progress and a callback to call once the work really begins (a fit may
+    /// wait for another first); done, its cases, report and, when it changed, its subject (a fit registered under another version).
+    /// </summary>
+    private delegate Task<(int Cases, string ReportId, string? Subject)> JobWork(string reportId, IProgress<JobProgress> progress, Func<Task> begins);
 
     private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor, JobControl control) =>
         async (reportId, progress, begins) =>
@@ -160,7 +174,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             var set = await caseSets.LoadAsync(caseSet, control.Token) ?? throw new CaseSetNotFoundException(caseSet);
             var (report, id) = await evaluator.EvaluateAsync(agentId, version, set, actor,
                 JobProgress.Of(progress, JobProgress.Evaluating), control.Token, reportId);
-            return (report.Cases, id);
+            return (report.Cases, id, null);
         };
 
     private JobWork FitWork(PreparedFit fit, string actor, JobControl control) =>
@@ -169,7 +183,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             try
             {
                 var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token);
-                return (outcome.Report.Cases, outcome.ReportId);
+                return (outcome.Report.Cases, outcome.ReportId, outcome.Taken is null ? null : $"{outcome.Agent} on {fit.Set.Name}");
             }
             catch (AgentConflictException) when (_table.UnregisteredSince(control.AgentId, control.TransitionsSeq, control.CreatedAt) is { } by)
             {
@@ -240,8 +254,12 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     {
                     }
                 });
-                var (cases, reportId) = await work(ReportStore.IdFor(job.Id), progress, () => _table.BeginsAsync(job.Id));
-                final = _running.GetValueOrDefault(job.Id, job) with { State = "succeeded", Stage = null, Done = cases, Total = cases, ReportId = reportId, Error = null, UpdatedAt = time.GetUtcNow() };
+                var (cases, reportId, subject) = await work(ReportStore.IdFor(job.Id), progress, () => _table.BeginsAsync(job.Id));
+                var current = _running.GetValueOrDefault(job.Id, job);
+                final = current with
+                {
+                    Subject = subject ?? current.Subject, State = "succeeded", Stage = null, Done = cases, Total = cases, ReportId = reportId, Error = null, UpdatedAt = time.GetUtcNow(),
+                };
             }
             catch (Exception) when (control.Cancel is { } cancel)
             {
