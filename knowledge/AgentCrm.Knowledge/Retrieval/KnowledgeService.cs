@@ -33,6 +33,7 @@ public sealed partial class KnowledgeService : IDisposable
     private readonly StoreReadiness _readiness;
     private readonly ILogger _logger;
     private long _loadedVersion;
+    private long _reloads;
 
     public KnowledgeService(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder, IOptions<KnowledgeOptions> options, TimeProvider? time = null, IChatClient? chatClient = null, ILogger<KnowledgeService>? logger = null)
     {
@@ -153,6 +154,13 @@ public sealed partial class KnowledgeService : IDisposable
         }, cancellationToken);
 
     /// <summary>
+    /// How many times this service has taken in changes another process made, whichever read brought them in (<see
+    /// cref="ReloadIfChangedAsync"/>, or a write's check before it changes anything): a host that acts on another process's
+    /// changes compares it with the count it last saw.
+    /// </summary>
+    public long Reloads => Interlocked.Read(ref _reloads);
+
+    /// <summary>
     /// Takes in documents another process (the CLI) ingested, re-labelled or deleted in the same data directory since
     /// this service loaded them: the catalog counts its changes, so an unchanged count costs one read. Returns whether
     /// anything was reloaded. Writes through this service check the same way before they change anything.
@@ -243,6 +251,7 @@ public sealed partial class KnowledgeService : IDisposable
         (_units, _documents) = (units, documents);
         _search.Reindex(units);
         Volatile.Write(ref _loadedVersion, version);
+        Interlocked.Increment(ref _reloads);
         return true;
     }
 }

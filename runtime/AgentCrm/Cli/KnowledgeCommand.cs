@@ -43,12 +43,21 @@ internal static class KnowledgeCommand
                     return AgentCrmCli.Fail($"no such file or folder: {path}. Nothing was ingested.");
             }
             var json = p.GetValue(AgentCrmCli.Json);
+            var audit = services.GetRequiredService<KnowledgeAudit>();
+            // First, what an ingest killed before its audit (kill -9, a crash) stored gets its records, as a server gives them;
+            // not while another change is in flight (its records are its own): the server's watcher, or the next ingest, does it then.
+            if (await services.GetRequiredService<KnowledgeAuditRecovery>().TryRunAsync(token) is ( > 0 and var recovered, _))
+                Console.Error.WriteLine($"agentcrm: appended {Counted.Of(recovered, "knowledge audit record")} an interrupted change had not written (actor {KnowledgeAudit.RecoveredActor})");
+            // Held from before the first document is stored until its records are appended: no reconciliation, here or in a
+            // server, takes this ingest's documents for a killed one's.
+            using var changing = await audit.ChangingAsync(token);
             var bar = Console.IsErrorRedirected ? null : new ProgressBar(Console.Error);
             // Once storing begins, a signal waits for it and its audit (a stop between documents stored some, audited none, and
-            // said "nothing was ingested"); a second signal still ends the verb, and the next start audits what it stored.
+            // said "nothing was ingested"); a second signal still ends the verb, and the server's watcher or the next ingest (or
+            // start) audits what it stored.
             var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token, storing: AgentCrmCli.Finishing);
             bar?.Done();
-            await services.GetRequiredService<KnowledgeAudit>().IngestedAsync(CliHost.Actor, results, CancellationToken.None);
+            await audit.IngestedAsync(CliHost.Actor, results, CancellationToken.None);
             AgentCrmCli.Kept($"{Counted.Of(results.Count, "document")} {(results.Count == 1 ? "was" : "were")} ingested and audited");
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));

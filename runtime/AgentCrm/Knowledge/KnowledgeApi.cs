@@ -105,6 +105,8 @@ public static class KnowledgeApi
         try
         {
             var type = DocumentTypes.Parse(typeHint);
+            // Held from the store to the record: the audit's reconciliation leaves this change to its caller.
+            using var changing = await audit.ChangingAsync(cancellationToken);
             // Tags or scenario not sent keep what a re-uploaded document has; sent empty (`tags=`), they clear it.
             var result = await knowledge.IngestAsync(content, type, id, title, tags is null ? null : SearchRules.SplitTags(tags) ?? [], scenario, cancellationToken: cancellationToken);
             await audit.IngestedAsync(Caller.From(request.HttpContext.User).AuditActor, [result], cancellationToken);
@@ -123,6 +125,7 @@ public static class KnowledgeApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext context, KnowledgeService knowledge, KnowledgeAudit audit, CancellationToken cancellationToken)
     {
+        using var changing = await audit.ChangingAsync(cancellationToken);
         if (await knowledge.DeleteDocumentAsync(id, cancellationToken) is not { } deleted)
             return Problems.NotFound($"No knowledge document '{id}'.");
         await audit.DeletedAsync(Caller.From(context.User).AuditActor, deleted, cancellationToken);

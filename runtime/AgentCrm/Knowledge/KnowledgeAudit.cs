@@ -1,7 +1,9 @@
 using System.Text.Json;
 using AgentCrm.Audit;
 using AgentCrm.Knowledge.Documents;
+using AgentCrm.Knowledge.Options;
 using AgentCrm.Storage;
+using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Knowledge;
 
@@ -9,9 +11,11 @@ namespace AgentCrm.Knowledge;
 /// Audit records for changes to the knowledge briefs cite, over HTTP or from the CLI: who ingested, replaced, re-labelled
 /// or deleted which document, and its content hash. A re-upload that changed nothing is not a change and is not recorded.
 /// The knowledge store commits before its record is appended (they are different stores), so a crash in between loses
-/// the record: <see cref="RecoverAsync"/>, on start, appends what the catalog shows and the log lacks.
+/// the record: <see cref="TryRecoverAsync"/> appends what the catalog shows and the log lacks. A change holds
+/// <see cref="ChangingAsync"/> from before it stores until its record is appended, and recovery does not run meanwhile
+/// (<see cref="KnowledgeAuditLock"/>), so a change in flight is recorded by its caller, never as recovered.
 /// </summary>
-public sealed class KnowledgeAudit(AuditLog audit, SqliteWriter writer, TimeProvider time)
+public sealed class KnowledgeAudit(AuditLog audit, SqliteWriter writer, TimeProvider time, IOptions<KnowledgeOptions> options)
 {
     public const string Ingested = "knowledge.ingested";
     public const string Deleted = "knowledge.deleted";
@@ -25,6 +29,14 @@ public sealed class KnowledgeAudit(AuditLog audit, SqliteWriter writer, TimeProv
         SELECT a.seq, a.subject, a.action, a.data FROM audit a WHERE a.seq IN (
             SELECT MAX(seq) FROM audit WHERE subject >= 'knowledge:' AND subject < 'knowledge;' AND action IN ('{Ingested}', '{Deleted}') GROUP BY subject)
         """;
+
+    /// <summary>
+    /// Taken by a knowledge change before it stores, disposed once its records are appended (<see cref="IngestedAsync"/>,
+    /// <see cref="DeletedAsync"/>): <see cref="TryRecoverAsync"/>, in this process or another, does not run meanwhile.
+    /// Waits while a recovery runs.
+    /// </summary>
+    public Task<IDisposable> ChangingAsync(CancellationToken cancellationToken = default) =>
+        KnowledgeAuditLock.ChangeAsync(options.Value.DataDirectory, cancellationToken);
 
     public Task IngestedAsync(string actor, IReadOnlyList<IngestResult> results, CancellationToken cancellationToken = default)
     {
@@ -65,14 +77,19 @@ public sealed class KnowledgeAudit(AuditLog audit, SqliteWriter writer, TimeProv
     /// in the catalog gets a <c>knowledge.deleted</c>; both by <see cref="RecoveredActor"/> with <c>"recovered": true</c>.
     /// A document never recorded whose content is its bundled file's (<paramref name="bundledHashes"/>, asked only then) is
     /// the first start's bundled ingest, recorded by <see cref="BundledActor"/>. A second run appends nothing.
-    /// <paramref name="documents"/> is read after the log's head is noted, and a subject recorded since is left alone: its
-    /// record came from a change made meanwhile, which may be newer than what <paramref name="documents"/> shows.
+    /// It runs only while no change holds <see cref="ChangingAsync"/> (whose documents may be stored and not yet recorded),
+    /// and returns null at once, appending nothing, while one does. <paramref name="documents"/> is read after the log's head
+    /// is noted, and a subject recorded since is left alone: its record came from a change made meanwhile (by a build that
+    /// takes no lock), which may be newer than what <paramref name="documents"/> shows.
     /// A lost metadata-only change is not found: its record's content hash is that of the record before it.
     /// </summary>
-    /// <returns>The records appended, recovered and bundled.</returns>
-    public async Task<(int Recovered, int Bundled)> RecoverAsync(Func<CancellationToken, Task<IReadOnlyList<KnowledgeDocument>>> documents,
+    /// <returns>The records appended, recovered and bundled; null when a change was in flight.</returns>
+    public async Task<(int Recovered, int Bundled)?> TryRecoverAsync(Func<CancellationToken, Task<IReadOnlyList<KnowledgeDocument>>> documents,
         Func<IReadOnlySet<string>, IReadOnlyDictionary<string, string>> bundledHashes, CancellationToken cancellationToken = default)
     {
+        using var recovering = KnowledgeAuditLock.TryReconcile(options.Value.DataDirectory);
+        if (recovering is null)
+            return null;
         var (head, seen) = await writer.WriteAsync(ctx => (Head(ctx), AllLatest(ctx))).WaitAsync(cancellationToken);
         var catalog = await documents(cancellationToken);
         var neverRecorded = catalog.Where(d => !seen.ContainsKey(Subject(d.Id))).Select(d => d.Id).ToHashSet(StringComparer.Ordinal);

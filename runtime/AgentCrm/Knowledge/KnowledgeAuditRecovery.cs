@@ -4,26 +4,37 @@ using AgentCrm.Knowledge.Retrieval;
 namespace AgentCrm.Knowledge;
 
 /// <summary>
-/// On the server's start, after the bundled documents are ingested (the initializer starts before it): audit records a
-/// crash lost between a knowledge change and its record are appended (<see cref="KnowledgeAudit.RecoverAsync"/>). A
-/// failure does not stop the server; the next start tries again.
+/// Appends the knowledge audit records a change lost between its store and its record (<see cref="KnowledgeAudit.TryRecoverAsync"/>:
+/// a crash, a killed `agentcrm knowledge ingest`). It runs on the server's start, after the bundled documents are ingested
+/// (the initializer starts before it); when the server has loaded knowledge another process changed
+/// (<see cref="KnowledgeWatcher"/>); and at the start of a CLI ingest. A change in flight (in this process or another) holds
+/// the recovery off: it is left due and tried again on the watcher's next tick. A failure does not stop the server; the
+/// next start, or the next change another process makes, tries again.
 /// </summary>
 internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge, KnowledgeAudit audit, ILogger<KnowledgeAuditRecovery> logger) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    // 1 while a recovery is owed: from the start, and from another process's change, until one has run.
+    private int _due = 1;
+
+    public Task StartAsync(CancellationToken cancellationToken) => RunIfDueAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Another process changed the knowledge: a recovery is owed once its changes are recorded or it has ended.</summary>
+    public void Due() => Volatile.Write(ref _due, 1);
+
+    /// <summary>Runs a recovery when one is owed; a change in flight leaves it owed.</summary>
+    public async Task RunIfDueAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _due, 0) == 0)
+            return;
         try
         {
-            var (recovered, bundled) = await audit.RecoverAsync(async token =>
+            if (await TryRunAsync(cancellationToken) is null)
             {
-                // What the CLI changed beside this server is in the catalog; the service may not have read it yet.
-                await knowledge.ReloadIfChangedAsync(token);
-                return knowledge.ListDocuments();
-            }, BundledHashes, cancellationToken);
-            if (recovered > 0)
-                LogRecovered(recovered);
-            if (bundled > 0)
-                LogBundled(bundled);
+                Due();
+                LogHeldOff();
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -31,7 +42,24 @@ internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge,
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Reconciles the audit log with the catalog, logging what it appended; null (nothing done) while a change is in flight.</summary>
+    public async Task<(int Recovered, int Bundled)?> TryRunAsync(CancellationToken cancellationToken)
+    {
+        var appended = await audit.TryRecoverAsync(async token =>
+        {
+            // What another process changed is in the catalog; the service may not have read it yet.
+            await knowledge.ReloadIfChangedAsync(token);
+            return knowledge.ListDocuments();
+        }, BundledHashes, cancellationToken);
+        if (appended is var (recovered, bundled))
+        {
+            if (recovered > 0)
+                LogRecovered(recovered);
+            if (bundled > 0)
+                LogBundled(bundled);
+        }
+        return appended;
+    }
 
     /// <summary>The content hash of each bundled file whose id is in <paramref name="ids"/> (those it can read), as an ingest computes it.</summary>
     private IReadOnlyDictionary<string, string> BundledHashes(IReadOnlySet<string> ids)
@@ -63,6 +91,9 @@ internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge,
     [LoggerMessage(Level = LogLevel.Information, Message = "Recorded {Documents} bundled knowledge documents in the audit log (actor system:bundled)")]
     private partial void LogBundled(int documents);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling the knowledge audit records with the catalog failed; the next start tries again")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A knowledge change is in flight: its audit records are its own to write; reconciling the knowledge audit records waits for the next check")]
+    private partial void LogHeldOff();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling the knowledge audit records with the catalog failed; the next start, or another process's next knowledge change, tries again")]
     private partial void LogRecoveryFailed(Exception ex);
 }

@@ -39,8 +39,10 @@ public static class KnowledgeHosting
         services.AddKnowledge();
         services.AddSingleton<BriefCitations>();
         services.AddSingleton<KnowledgeAudit>();
-        // Server only, after the startup initializer's bundled ingest: audit records lost to a crash are appended again.
-        services.AddHostedService<KnowledgeAuditRecovery>();
+        // Started by the server only, after the startup initializer's bundled ingest: audit records lost to a crash are
+        // appended again. The watcher and the CLI's ingest run it too.
+        services.AddSingleton<KnowledgeAuditRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<KnowledgeAuditRecovery>());
         // Started only by the server's host (the CLI runs no hosted services): picks up what the CLI changes beside it.
         services.AddHostedService<KnowledgeWatcher>();
     }

@@ -49,7 +49,7 @@ internal sealed class DataDirectoryLock : IHostedService, IDisposable
     }
 
     /// <summary>The lock is taken: EWOULDBLOCK (Linux 11, macOS 35) from flock, or a sharing or lock violation on Windows.</summary>
-    private static bool HeldByAnother(IOException ex) =>
+    internal static bool HeldByAnother(IOException ex) =>
         ex.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
