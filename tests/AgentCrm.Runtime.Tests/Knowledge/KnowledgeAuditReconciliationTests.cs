@@ -109,8 +109,8 @@ public sealed class KnowledgeAuditReconciliationTests
         }
         // ...and on the ticks after it: nothing is recorded for a document whose change is still in flight.
         await Task.Delay(KnowledgeWatcher.Interval * 3);
-        Assert.Null(await recovery.TryRunAsync(CancellationToken.None));
         Assert.Empty(await RecordsAsync(app, "knowledge:faq"));
+        Assert.Null(await recovery.TryRunAsync(CancellationToken.None));
 
         await audit.IngestedAsync("cli:operator", stored);
         change.Dispose();
