@@ -19,7 +19,21 @@ public sealed record Assessment(double Score, bool Fired, IReadOnlyList<Reason> 
     /// per agent and customer, whatever the finding.
     /// </summary>
     public string FindingKey { get; init; } = "";
+
+    /// <summary>
+    /// Several findings at once, each with its own cooldown (a tender notice and a web burst; each clause category of a
+    /// document): the assessment briefs while one of them is not in cooldown, and its brief marks those that were not, so
+    /// a new finding briefs at once while those already briefed wait out their own cooldowns. Empty (the default): the
+    /// assessment is the one finding <see cref="FindingKey"/> names. With findings, <see cref="FindingKey"/> is empty or names
+    /// the whole as a build before findings were listed did: a mark that build saved still holds the same whole back.
+    /// </summary>
+    public IReadOnlyList<Finding> Findings { get; init; } = [];
 }
+
+/// <summary>One of an assessment's <see cref="Assessment.Findings"/>.</summary>
+/// <param name="Key">What the finding is, as <see cref="Assessment.FindingKey"/> names one.</param>
+/// <param name="Score">The finding's own score in [0, 1]: its cooldown's re-brief margin is measured on it.</param>
+public sealed record Finding(string Key, double Score);
 
 /// <summary>One factor of an assessment.</summary>
 /// <param name="Field">The snapshot field it read.</param>

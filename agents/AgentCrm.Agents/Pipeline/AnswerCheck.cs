@@ -8,6 +8,7 @@ public sealed class AnswerRefusedException(string message) : Exception(message);
 /// <summary>
 /// What any agent's answer may claim, whatever its kind (built-in, rules, plugin), checked live and in the sandbox alike:
 /// it fires exactly when its score reaches the manifest's threshold; every reason names its field and explains itself;
+/// every finding it lists has a key and a score in [0, 1];
 /// it cites only events behind the fields it was given (others are dropped: they are not this customer's evidence); and a
 /// reason's text value — which may echo a long field such as a document's text — is cut to <see cref="MaxValueText"/>.
 /// </summary>
@@ -34,10 +35,19 @@ public static class AnswerCheck
         // Assessment.None under a threshold of 0).
         if (answer.Fired && answer.Score < manifest.Threshold)
             throw new AnswerRefusedException($"{name} fired with the score {Number(answer.Score)}, below its threshold {Number(manifest.Threshold)}: an answer fires only when its score reaches the threshold.");
+        var findings = answer.Findings ?? [];
+        for (var i = 0; i < findings.Count; i++)
+        {
+            var f = findings[i] ?? throw new AnswerRefusedException($"{name} returned no finding at findings[{i}] (null).");
+            if (f.Key is null)
+                throw new AnswerRefusedException($"{name} returned a finding with no key at findings[{i}].");
+            if (f.Score is not (>= 0 and <= 1))
+                throw new AnswerRefusedException($"{name} returned the score {Number(f.Score)} at findings[{i}], outside [0, 1].");
+        }
         var reasons = answer.Reasons ?? [];
         HashSet<string>? evidence = null;
         var kept = new List<Reason>(reasons.Count);
-        var changed = answer.Reasons is null;
+        var changed = answer.Reasons is null || answer.Findings is null;
         for (var i = 0; i < reasons.Count; i++)
         {
             var r = reasons[i] ?? throw new AnswerRefusedException($"{name} returned no reason at reasons[{i}] (null).");
@@ -58,7 +68,7 @@ public static class AnswerCheck
             }
             kept.Add(r);
         }
-        return changed ? answer with { Reasons = kept } : answer;
+        return changed ? answer with { Reasons = kept, Findings = findings } : answer;
     }
 
     /// <summary>Every event id the fields given to the agent name.</summary>

@@ -73,11 +73,41 @@ public sealed partial class CustomerActor
     /// A mark of the whole agent (<paramref name="agent"/>: saved before findings were named, or by a version that names
     /// none) covers every finding while it lasts, so an upgrade does not re-brief what was just briefed or vetoed.
     /// </summary>
-    internal static bool InCooldown(CustomerState state, string agent, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
+    internal static bool InCooldown(CustomerState state, string agent, string key, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf) =>
+        Holds(state, key, manifest, assessment.Score, asOf) || (key != agent && Holds(state, agent, manifest, assessment.Score, asOf));
+
+    /// <summary>
+    /// The cooldown marks a brief of <paramref name="assessment"/> leaves; none when the firing waits out the cooldown.
+    /// One finding (<see cref="Assessment.FindingKey"/>, or the agent when it names none): its mark, unless
+    /// <see cref="InCooldown"/>. Several (<see cref="Assessment.Findings"/>): the mark of each finding that its own mark does
+    /// not hold back (on the finding's own score), so a new finding briefs while those briefed before wait and keep their
+    /// marks as they were; none when every finding is held back, or when a mark of the whole holds them all — the agent's
+    /// (as above), or the one an earlier build left for <see cref="Assessment.FindingKey"/> (one key for all of them).
+    /// </summary>
+    internal static List<KeyValuePair<string, BriefMark>> MarksToLeave(CustomerState state, string agent, AgentManifest manifest, Assessment assessment, DateTimeOffset asOf)
+    {
+        var whole = CooldownKey(agent, assessment.FindingKey);
+        if (assessment.Findings is not { Count: > 0 } findings)
+            return InCooldown(state, agent, whole, manifest, assessment, asOf) ? [] : [new(whole, new BriefMark(asOf, assessment.Score))];
+        if (InCooldown(state, agent, whole, manifest, assessment, asOf))
+            return [];
+        var marks = new List<KeyValuePair<string, BriefMark>>(findings.Count);
+        foreach (var finding in findings)
+        {
+            var key = CooldownKey(agent, finding.Key);
+            var at = marks.FindIndex(m => m.Key == key);
+            if (at >= 0)
+                marks[at] = new(key, new BriefMark(asOf, Math.Max(marks[at].Value.Score, finding.Score)));
+            else if (!Holds(state, key, manifest, finding.Score, asOf))
+                marks.Add(new(key, new BriefMark(asOf, finding.Score)));
+        }
+        return marks;
+    }
+
+    /// <summary>Whether the mark <paramref name="key"/> holds back a finding scored <paramref name="score"/>: left within the cooldown, and the score not risen by the re-brief margin since.</summary>
+    private static bool Holds(CustomerState state, string key, AgentManifest manifest, double score, DateTimeOffset asOf)
     {
         var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
-        bool Holds(string mark) => state.LastBriefs.TryGetValue(mark, out var last)
-            && asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && assessment.Score < last.Score + rise;
-        return Holds(key) || (key != agent && Holds(agent));
+        return state.LastBriefs.TryGetValue(key, out var last) && asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && score < last.Score + rise;
     }
 }

@@ -152,10 +152,10 @@ public sealed partial class CustomerActor(
                 _counts.ShadowAgreement(manifest.Id, manifest.Version, assessment.Fired, run.Baseline is { } b && fired!.TryGetValue(b, out var bf) ? bf : null);
             // Shadow runs keep their own marks, so a shadow brief never silences the delivering version (nor the reverse).
             var cooldownAgent = run.Shadow ? $"{manifest.Id}@{manifest.Version}{ShadowSuffix}" : manifest.Id;
-            var cooldownKey = CooldownKey(cooldownAgent, assessment.FindingKey);
             if (!assessment.Fired)
                 continue;
-            if (InCooldown(state, cooldownAgent, cooldownKey, manifest, assessment, asOf))
+            var marks = MarksToLeave(state, cooldownAgent, manifest, assessment, asOf);
+            if (marks.Count == 0)
             {
                 if (!run.Shadow)
                 {
@@ -187,7 +187,8 @@ public sealed partial class CustomerActor(
                 briefs.Add(ctx, brief, eventIds);
             });
             written++;
-            state.LastBriefs[cooldownKey] = new BriefMark(asOf, assessment.Score);
+            foreach (var (key, mark) in marks)
+                state.LastBriefs[key] = mark;
             ForgetExpiredMarks(state, cooldownAgent, Math.Max(manifest.CooldownDays, LongestCooldownDays(cooldownAgent) ?? 0), asOf);
         }
         return (runs.Count, written);

@@ -83,6 +83,19 @@ public sealed class AnswerCheckTests
         Assert.Equal((score, fired), (outcome.Assessment!.Score, outcome.Assessment.Fired));
     }
 
+    [Theory]
+    [InlineData(1.5, "stub@1.0.0 returned the score 1.5 at findings[1], outside [0, 1].")]
+    [InlineData(double.NaN, "stub@1.0.0 returned the score NaN at findings[1], outside [0, 1].")]
+    [InlineData(null, "stub@1.0.0 returned no finding at findings[1] (null).")]
+    public void Assess_AFindingWithoutAScoreInRange_OrNull_IsAnErrorNamingItsPlace(double? score, string says)
+    {
+        // A finding's score is its cooldown's re-brief margin's measure: NaN would never be held back, 1.5 always would.
+        var findings = new[] { new Finding("a", 0.9), score is { } x ? new Finding("b", x) : null! };
+        var outcome = AssessmentPipeline.Assess(new Stub(_ => new Assessment(0.9, true, [Reason()]) { Findings = findings }), Snapshot());
+
+        Assert.Equal(says, Assert.IsType<AnswerRefusedException>(outcome.Error).Message);
+    }
+
     [Fact]
     public void Assess_ANullReason_IsAnErrorNamingItsPlace_NotANullReference()
     {

@@ -7,7 +7,7 @@ namespace AgentCrm.Runtime.Tests.Customers;
 
 /// <summary>
 /// A web burst that grows visit by visit briefs once, then again only when plainly stronger: the built-in tender agent's
-/// scores run through the actor's own cooldown rule (<see cref="CustomerActor.InCooldown"/>) as a turn does, one per visit.
+/// scores run through the actor's own cooldown rule (<see cref="CustomerActor.MarksToLeave"/>) as a turn does, one per visit.
 /// </summary>
 public sealed class TenderRisingBurstTests
 {
@@ -42,11 +42,12 @@ public sealed class TenderRisingBurstTests
             if (!assessment.Fired)
                 continue;
             fired.Add(assessment.Score);
-            var key = CustomerActor.CooldownKey(manifest.Id, assessment.FindingKey);
-            if (CustomerActor.InCooldown(s, manifest.Id, key, manifest, assessment, asOf))
+            var marks = CustomerActor.MarksToLeave(s, manifest.Id, manifest, assessment, asOf);
+            if (marks.Count == 0)
                 continue;
             briefed.Add(assessment.Score);
-            s.LastBriefs[key] = new BriefMark(asOf, assessment.Score);
+            foreach (var (key, mark) in marks)
+                s.LastBriefs[key] = mark;
         }
 
         // The burst fires on most of its visits, its score climbing (0.49 … 0.97 here); it briefs when it starts, and again

@@ -118,11 +118,15 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         var reasons = a.Reasons ?? [];
         if (reasons.Count > MaxReasons)
             throw Oversized($"{reasons.Count} reasons (at most {MaxReasons})");
-        // A null reason is kept as null: the pipeline refuses it by its place in the list, as for every kind.
+        var findings = a.Findings ?? [];
+        if (findings.Count > MaxReasons)
+            throw Oversized($"{findings.Count} findings (at most {MaxReasons})");
+        // A null reason is kept as null: the pipeline refuses it by its place in the list, as for every kind (a null finding too).
         return new Assessment(a.Score, a.Fired, reasons.Select(r => r is null ? null! : Copy(r)).ToList(), Text(a.NextStep, "nextStep"))
         {
             Headline = Text(a.Headline, "headline"),
             FindingKey = Text(a.FindingKey, "findingKey"),
+            Findings = findings.Select(f => f is null ? null! : new Finding(Text(f.Key, "finding's key"), f.Score)).ToList(),
         };
     }
 
