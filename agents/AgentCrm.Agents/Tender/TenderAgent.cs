@@ -9,8 +9,9 @@ namespace AgentCrm.Agents.Tender;
 /// whose text the fitted model matches to our product category; (b) buying-intent web behaviour far above the
 /// customer's own weekly baseline (once there is one), and new visitors from its domain beyond its own usual rate. The score is the stronger
 /// signal; the reasons say what was seen and since when. A notice that is no open call from this customer (an award
-/// or result notice; a buyer plainly not the customer) scores nothing and says why. The finding is the notice (title
-/// and buyer) or the web burst, so the cooldown holds the same notice back but not the customer's next one.
+/// or result notice; a buyer plainly not the customer) scores nothing and says why. The findings are the notice (title
+/// and buyer) and the web burst, each at the threshold, each with its own cooldown: the cooldown holds the same notice
+/// back but not the customer's next one, nor a new notice during a burst briefed already.
 /// </summary>
 internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : IAgent
 {
@@ -51,14 +52,32 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         }
 
         var score = Math.Max(notice, web);
+        // A notice at the threshold leads the brief (the headline quotes the first reason; the next step prepares the bid),
+        // whether the burst scores more or not: it names what the customer buys and by when, and a burst beside it is
+        // likely its evaluation. By weight alone the visits led every brief about a notice: a notice's weight is its
+        // probability, the web's are logit terms. Within a signal, strongest first.
+        var byNotice = notice >= Manifest.Threshold && noticeKey.Length > 0;
         if (score >= Manifest.Threshold)
-            next = notice >= web
+            next = byNotice
                 ? "Prepare a bid: get the solicitation documents, check the closing date and mandatory requirements, line up references and a compliant price, and tell the account team."
                 : "Call the sponsor this week: they are evaluating. Prepare the security questionnaire answers, an integration plan and a priced proposal.";
-        reasons.Sort((a, b) => b.Weight.CompareTo(a.Weight));
-        // A burst lasts days and shifts its start as they pass, so the burst is one finding per cooldown; a notice is its title and buyer.
-        return new Assessment(score, score >= Manifest.Threshold, reasons, next) { FindingKey = notice >= web && noticeKey.Length > 0 ? noticeKey : "web-burst" };
+        reasons.Sort((a, b) => Leads(a) != Leads(b) ? (Leads(a) ? -1 : 1) : b.Weight.CompareTo(a.Weight));
+        bool Leads(Reason r) => IsNotice(r) == byNotice;
+        // Each signal at the threshold is a finding with its own cooldown: a notice is its title and buyer; a burst lasts days
+        // and shifts its start as they pass, so the burst is one finding per cooldown. A new notice during a burst briefed
+        // already is new (and a burst after a notice).
+        List<Finding> findings = [];
+        if (notice >= Manifest.Threshold && noticeKey.Length > 0)
+            findings.Add(new Finding(noticeKey, notice));
+        if (web >= Manifest.Threshold)
+            findings.Add(new Finding(WebBurstFinding, web));
+        return new Assessment(score, score >= Manifest.Threshold, reasons, next) { Findings = findings };
     }
+
+    /// <summary>The web burst's finding key (the one finding of every burst in a cooldown).</summary>
+    public const string WebBurstFinding = "web-burst";
+
+    private static bool IsNotice(Reason r) => r.Field.StartsWith("news.", StringComparison.Ordinal) || r.Field == CustomerNameField;
 
     /// <summary>The customer's usual number of new visitors from its domain in 14 days (<see cref="Customers.WebBaseline"/>).</summary>
     public const string UsualNewVisitorsField = "web.newDomainVisitorsBaseline14d";

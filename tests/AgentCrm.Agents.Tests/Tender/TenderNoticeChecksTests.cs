@@ -143,8 +143,8 @@ public sealed class TenderNoticeChecksTests
         var next = agent.Assess(TinyModels.Snapshot(("news.title", "Case management software"), ("news.buyer", "City of Ottawa"), ("news.daysSince", 1)));
         var burst = agent.Assess(TinyModels.Snapshot(("web.intentVisits7d", 12), ("web.intentWeeklyBaseline", 1), ("web.intentBaselineWeeks", 12), ("web.newDomainVisitors14d", 2)));
 
-        Assert.Equal(first.FindingKey, again.FindingKey);
-        Assert.NotEqual(first.FindingKey, next.FindingKey);
-        Assert.Equal("web-burst", burst.FindingKey);
+        Assert.Equal(first.Findings.Single().Key, again.Findings.Single().Key);
+        Assert.NotEqual(first.Findings.Single().Key, next.Findings.Single().Key);
+        Assert.Equal("web-burst", burst.Findings.Single().Key);
     }
 }
