@@ -13,9 +13,9 @@ namespace AgentCrm.Agents.Compliance;
 /// gets the policy checks only — the unfair-clause model was fitted and gated on consumer terms, so a version without
 /// a policy leaves contracts alone rather than judge them as terms; terms and other typed documents the unfair-clause
 /// model only; a document of unknown kind both. A document not in English is not judged: the brief says so
-/// (<see cref="DocumentLanguage"/>). The score is the strongest finding on the agent's scale; the finding (for the
-/// cooldown) is the document (<see cref="DocumentIdentity"/>) and the set of categories found, so rewording a clause is no
-/// new finding and another document with the same categories is.
+/// (<see cref="DocumentLanguage"/>). The score is the strongest finding on the agent's scale; the findings (each with
+/// its own cooldown) are the document (<see cref="DocumentIdentity"/>) and each category found, so rewording a clause or
+/// sending fewer of the categories briefed is no new finding, and a new category or another document with the same ones is.
 /// </summary>
 internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParameters p) : IAgent
 {
@@ -116,14 +116,17 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var fixes = findings.Select(f => f.Fix).Distinct(StringComparer.Ordinal).ToList();
         var next = fixes.Count == 0 ? "" : $"Send the document back to legal{(title is null ? "" : $" (\"{title}\")")}: {fixes[0]}"
             + (fixes.Count > 1 ? "; also " + string.Join("; ", fixes.Skip(1)) : "") + ".";
-        // The finding is the document and the set of categories found in it, however their clauses are worded: the same terms
-        // sent again, reworded or as a new version wait out the cooldown; terms with a category not briefed before, or another
-        // document (another title) with the same categories, are a new finding.
-        var finding = FindingKey(document, findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        // A finding is the document and one category found in it, however its clauses are worded, each with its own cooldown:
+        // the same terms sent again, reworded, as a new version or with fewer of the categories briefed wait it out; terms
+        // with a category not briefed before, or another document (another title) with the same categories, brief. The key
+        // of the whole (the document and the set of categories) is what builds before per-category findings marked.
+        var parts = findings.GroupBy(f => f.Identity, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new Finding(FindingKey(document, [g.Key]), Math.Round(g.Max(f => f.Score), 4))).ToList();
+        var whole = FindingKey(document, findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         var rounded = Math.Round(score, 4);
         var headline = findings.Count == 0 ? "" : Headline(rounded, title, kind,
             $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{(partly is null ? "" : " (checked in part)")}: ", findings.Select(f => f.Label));
-        return new Assessment(rounded, fired, reasons, next) { FindingKey = finding, Headline = headline };
+        return new Assessment(rounded, fired, reasons, next) { FindingKey = whole, Findings = parts, Headline = headline };
     }
 
     /// <summary>
