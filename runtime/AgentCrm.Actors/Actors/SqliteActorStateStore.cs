@@ -55,17 +55,12 @@ public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter 
                 write(ctx);
             if (changes.State.Count == 0)
                 return;
-            var upsert = ctx.Command(UpsertSql, "$type", "$id", "$key", "$value");
-            var delete = ctx.Command(DeleteSql, "$type", "$id", "$key");
             foreach (var change in changes.State)
             {
-                var command = change.Value is null ? delete : upsert;
-                command.Parameters["$type"].Value = id.Type;
-                command.Parameters["$id"].Value = id.Id;
-                command.Parameters["$key"].Value = change.Key;
                 if (change.Value is { } value)
-                    command.Parameters["$value"].Value = value;
-                command.ExecuteNonQuery();
+                    ctx.Execute(UpsertSql, ("$type", id.Type), ("$id", id.Id), ("$key", change.Key), ("$value", value));
+                else
+                    ctx.Execute(DeleteSql, ("$type", id.Type), ("$id", id.Id), ("$key", change.Key));
             }
         });
     }

@@ -17,6 +17,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _connection;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly WriteContext _context;
     private readonly int _maxBatch;
     private readonly ILogger<SqliteWriter> _logger;
     private readonly Task _loop;
@@ -50,6 +51,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         _restart.CommandText = "PRAGMA wal_checkpoint(RESTART)";
         _maxBatch = options.Value.MaxBatch;
         _logger = logger;
+        _context = new WriteContext(_connection, _commands);
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -130,7 +132,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         var batch = new List<WriteOp>(_maxBatch);
-        var context = new WriteContext(_connection, _commands);
+        var context = _context;
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
@@ -199,7 +201,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
                 }
             }
             var commitStarted = Stopwatch.GetTimestamp();
-            context.Exec("COMMIT");
+            context.ExecCommand("COMMIT");
             _commitTicks += Stopwatch.GetTimestamp() - commitStarted;
             Commits++;
             Operations += batch.Count;
@@ -211,7 +213,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
                 Interlocked.Exchange(ref _lastStorageFailure, Stopwatch.GetTimestamp());
             Interlocked.Increment(ref _failedCommits);
             LogCommitFailedThrottled(ex, batch.Count);
-            try { context.Exec("ROLLBACK"); } catch (SqliteException) { /* no transaction left to roll back */ }
+            try { context.ExecCommand("ROLLBACK"); } catch (SqliteException) { /* no transaction left to roll back */ }
             foreach (var op in batch)
                 op.Fail(ex);
             context.OnRollback(LogCallbackFailed);
@@ -265,6 +267,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        _context.DisposeStatements();
         foreach (var command in _commands.Values)
             command.Dispose();
         _restart.Dispose();

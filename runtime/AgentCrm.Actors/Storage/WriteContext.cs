@@ -6,6 +6,8 @@ namespace AgentCrm.Storage;
 public sealed class WriteContext
 {
     private readonly Dictionary<string, SqliteCommand> _commands;
+    // Statements run through SQLite's own API (null: one the command runs instead); see RawStatement.
+    private readonly Dictionary<string, RawStatement?> _statements = new(StringComparer.Ordinal);
     private List<Action>? _afterCommit;
     private List<Action>? _onRollback;
 
@@ -35,6 +37,39 @@ public sealed class WriteContext
     /// <summary>Binds <paramref name="args"/> to the cached command for <paramref name="sql"/> and executes it; returns the rows changed.</summary>
     public int Execute(string sql, params ReadOnlySpan<(string Name, object? Value)> args)
     {
+        if (Statement(sql) is { } statement && statement.Accepts(args))
+            return statement.ExecuteNonQuery(args);
+        return Bound(sql, args).ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Binds <paramref name="args"/> to <paramref name="sql"/> and executes it: the first column of the first row when it is an
+    /// integer (an INSERT's <c>RETURNING seq</c>), null when there is no row or it is not.
+    /// </summary>
+    public long? ExecuteInt64(string sql, params ReadOnlySpan<(string Name, object? Value)> args)
+    {
+        if (Statement(sql) is { } statement && statement.Accepts(args))
+            return statement.ExecuteInt64(args);
+        return Bound(sql, args).ExecuteScalar() as long?;
+    }
+
+    private RawStatement? Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out var statement))
+            _statements[sql] = statement = RawStatement.TryPrepare(Connection.Handle!, sql);
+        return statement;
+    }
+
+    /// <summary>Finalizes the statements (the writer's connection is closing).</summary>
+    internal void DisposeStatements()
+    {
+        foreach (var statement in _statements.Values)
+            statement?.Dispose();
+        _statements.Clear();
+    }
+
+    private SqliteCommand Bound(string sql, ReadOnlySpan<(string Name, object? Value)> args)
+    {
         if (!_commands.TryGetValue(sql, out var command))
         {
             var names = new string[args.Length];
@@ -44,7 +79,7 @@ public sealed class WriteContext
         }
         foreach (var (name, value) in args)
             command.Parameters[name].Value = value ?? DBNull.Value;
-        return command.ExecuteNonQuery();
+        return command;
     }
 
     /// <summary>Runs once the transaction holding the current operation has committed (e.g. advance an in-memory chain head).</summary>
@@ -68,11 +103,11 @@ public sealed class WriteContext
             undo.RemoveRange(mark.OnRollback, undo.Count - mark.OnRollback);
     }
 
-    internal void Exec(string sql)
-    {
-        var command = Command(sql);
-        command.ExecuteNonQuery();
-    }
+    /// <summary>A statement without parameters (SAVEPOINT, RELEASE), through SQLite's own API.</summary>
+    internal void Exec(string sql) => Execute(sql);
+
+    /// <summary>A statement without parameters through its <see cref="SqliteCommand"/> (COMMIT, ROLLBACK: its busy handling as ever).</summary>
+    internal void ExecCommand(string sql) => Command(sql).ExecuteNonQuery();
 
     /// <summary>Runs the after-commit callbacks, each one whatever the others did; <paramref name="failed"/> hears of one that threw.</summary>
     internal void OnCommit(Action<Exception> failed)

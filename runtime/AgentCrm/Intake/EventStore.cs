@@ -156,21 +156,14 @@ public sealed class EventStore
         {
             if (Interlocked.Read(ref _acceptedTotal) < 0)
                 Interlocked.CompareExchange(ref _acceptedTotal, (long)ctx.Command(CountSql).ExecuteScalar()!, -1);
-            var cmd = ctx.Command(InsertSql, "$id", "$c", "$t", "$o", "$r", "$b");
-            var number = ctx.Command(NumberSql, "$s", "$src", "$n");
             int accepted = 0, duplicates = 0;
             Dictionary<string, string[]>? reused = null;
             var numbers = new Dictionary<string, (string Source, long Last)>(StringComparer.Ordinal);
             var stored = new List<StoredEvent>(events.Count);
             foreach (var e in events)
             {
-                cmd.Parameters["$id"].Value = e.Event.Id;
-                cmd.Parameters["$c"].Value = e.Event.CustomerId;
-                cmd.Parameters["$t"].Value = e.Event.Type;
-                cmd.Parameters["$o"].Value = e.Event.OccurredAt.ToString("O");
-                cmd.Parameters["$r"].Value = receivedAt;
-                cmd.Parameters["$b"].Value = e.Json;
-                if (cmd.ExecuteScalar() is long seq)
+                if (ctx.ExecuteInt64(InsertSql, ("$id", e.Event.Id), ("$c", e.Event.CustomerId), ("$t", e.Event.Type),
+                        ("$o", e.Event.OccurredAt.ToString("O")), ("$r", receivedAt), ("$b", e.Json)) is { } seq)
                 {
                     accepted++;
                     // Stored with the event, in its transaction; counted on the single writer thread. A rolled-back
@@ -178,10 +171,7 @@ public sealed class EventStore
                     var (source, prior) = numbers.TryGetValue(e.Event.CustomerId, out var inRequest) ? inRequest : LastNumber(e.Event.CustomerId);
                     var n = prior + 1;
                     numbers[e.Event.CustomerId] = (source, n);
-                    number.Parameters["$s"].Value = seq;
-                    number.Parameters["$src"].Value = source;
-                    number.Parameters["$n"].Value = n;
-                    number.ExecuteNonQuery();
+                    ctx.Execute(NumberSql, ("$s", seq), ("$src", source), ("$n", n));
                     stored.Add(new StoredEvent(seq, e.Event, now, new CustomerTimeline.Delivery(source, n)));
                 }
                 else
