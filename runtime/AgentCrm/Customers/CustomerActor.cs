@@ -48,8 +48,6 @@ public sealed partial class CustomerActor(
     public const string SnapshotMethod = "snapshot";
     public const string StateKey = "customer";
     private const string RescoreReminder = "renewal-rescore";
-    private static readonly int[] RescoreDaysBeforeEnd = [90, 60, 30];
-    private static readonly TimeSpan MaxRescoreWait = TimeSpan.FromDays(365 * 100);
 
     /// <summary>A version that fails on every call (a plugin that throws) fails every event of every customer: one stack trace per version per interval, with the count since.</summary>
     private static readonly LogThrottle AssessFailureLog = new(TimeSpan.FromSeconds(10));
@@ -206,19 +204,11 @@ public sealed partial class CustomerActor(
         if (state.Contract?.End is not { } end)
             return;
         var now = time.GetUtcNow();
-        // An end already past has no re-score ahead; skipped, not computed, since days before an end in year 1
-        // (0001-01-01, a CRM export's empty date) are no date at all and failed the turn for good.
-        foreach (var days in end > now ? RescoreDaysBeforeEnd : [])
-        {
-            var due = end.AddDays(-days);
-            // A contract said to end centuries away gets no re-score (daprd cannot hold a reminder due past ~292 years).
-            if (due > now && due - now <= MaxRescoreWait)
-            {
-                await Scheduler.RegisterReminderAsync(RescoreReminder, due - now, null, null, cancellationToken);
-                return;
-            }
-        }
-        await Scheduler.UnregisterReminderAsync(RescoreReminder, cancellationToken);
+        // The sandbox replays a timeline case's re-scores from the same schedule (RenewalRescore.NextDue).
+        if (RenewalRescore.NextDue(end, now) is { } due)
+            await Scheduler.RegisterReminderAsync(RescoreReminder, due - now, null, null, cancellationToken);
+        else
+            await Scheduler.UnregisterReminderAsync(RescoreReminder, cancellationToken);
     }
 
     public override async Task ReceiveReminderAsync(string name, JsonElement? data, CancellationToken cancellationToken)
@@ -246,7 +236,7 @@ public sealed partial class CustomerActor(
     {
         if (state.Contract?.End is { } end)
         {
-            foreach (var days in RescoreDaysBeforeEnd.Reverse())
+            foreach (var days in RenewalRescore.DaysBeforeEnd.Reverse())
             {
                 if (end.AddDays(-days) <= now)
                     return $"reminder:{RescoreReminder}:{end.UtcDateTime:yyyyMMdd}-{days}d";

@@ -7,9 +7,10 @@ namespace AgentCrm.Sandbox.Cases;
 
 /// <summary>
 /// Timeline cases: NDJSON events in the API's format plus a labels CSV (<c>customerId,cutoff,label</c>
-/// and an optional <c>segment</c>). Each label row replays that customer's events up to and including
+/// and an optional <c>segment</c>). Each label row folds that customer's events up to and including
 /// the cutoff through the same <see cref="CustomerTimeline.Apply"/> and <see cref="SnapshotBuilder.Build"/>
-/// the customer actors run, so a case sees exactly what the live agent would have seen.
+/// the customer actors run: the case's <see cref="Case.Snapshot"/> is the customer at the cutoff, and its
+/// <see cref="Case.Timeline"/> the events a replay judges turn by turn, as the live agent would have judged them.
 /// </summary>
 internal static partial class TimelineCaseReader
 {
@@ -61,15 +62,18 @@ internal static partial class TimelineCaseReader
                 throw Error(cutoffColumn, $"customer '{customerId}' already has a label at this cutoff (line {seen[caseId]}).");
 
             var state = new CustomerState { CustomerId = customerId };
+            var upToCutoff = 0;
             foreach (var e in timeline)
             {
                 if (e.OccurredAt > cutoff)
                     break;
                 CustomerTimeline.Apply(state, e);
+                upToCutoff++;
             }
             var snapshot = SnapshotBuilder.Build(state, cutoff);
             var segment = segmentColumn >= 0 && row.Values[segmentColumn].Trim() is { Length: > 0 } s ? s : snapshot.Text("profile.segment");
-            cases.Add(new Case(caseId, snapshot, label, segment));
+            // The replay judges the case as live turns would have (TimelineTurns), from the events themselves.
+            cases.Add(new Case(caseId, snapshot, label, segment) { Timeline = new CaseTimeline(timeline.GetRange(0, upToCutoff), cutoff) });
         }
         return cases;
     }

@@ -38,8 +38,9 @@ public sealed record ReplayOptions
 
 /// <summary>
 /// Replays labeled cases through <see cref="AssessmentPipeline"/>, the same snapshot → Assess path the
-/// customer actors run. Deterministic: results come back in case order whatever the parallelism, the
-/// snapshot time is the case's own, and the outcome does not depend on how busy the machine is. Each worker
+/// customer actors run: a tabular case once on its snapshot, a timeline case on each turn a live actor would have
+/// run the agent in (<see cref="TimelineTurns"/>), fired if any fired. Deterministic: results come back in case order
+/// whatever the parallelism, the snapshot times are the case's own, and the outcome does not depend on how busy the machine is. Each worker
 /// runs the agent on a thread of its own (never the shared pool) and calls it once untimed before its first
 /// case (the JIT's first compile is not the agent's time); the per-case limit clocks only the call itself,
 /// from the moment it starts running; a call past the limit is tried once more (on a fresh thread) before
@@ -65,9 +66,39 @@ public static class ReplayEngine
 
         // The consent in force is looked up on the worker (a store read is not the agent's time, and its failure fails the
         // replay as before); the call thread runs only the pipeline: consent decision, field filter, Assess.
-        AssessOutcome Run(Case c, ConsentPolicy? consent) => consent is not null
-            ? AssessmentPipeline.Assess(agent, c.Snapshot, consent, consentAt)
-            : AssessmentPipeline.Assess(agent, c.Snapshot);
+        AssessOutcome Run(CustomerSnapshot snapshot, ConsentPolicy? consent) => consent is not null
+            ? AssessmentPipeline.Assess(agent, snapshot, consent, consentAt)
+            : AssessmentPipeline.Assess(agent, snapshot);
+
+        // A tabular case is one call on its snapshot; a timeline case one call per live turn (TimelineTurns), folded on the
+        // worker (not the agent's time) and judged together: fired if any turn fired, scored by its highest score.
+        Func<AssessOutcome> Call(Case c, IReadOnlyList<CustomerSnapshot>? turns, ConsentPolicy? consent) => turns is null
+            ? () => Run(c.Snapshot, consent)
+            : () => Turns(c, turns, consent);
+
+        AssessOutcome Turns(Case c, IReadOnlyList<CustomerSnapshot> turns, ConsentPolicy? consent)
+        {
+            AssessOutcome? highest = null;
+            var fired = false;
+            var slowest = TimeSpan.Zero;
+            foreach (var snapshot in turns)
+            {
+                var outcome = Run(snapshot, consent);
+                // Blocked by consent, failed, or a score no metric can take: the case is that, as a tabular case would be.
+                if (outcome.Blocked || outcome.Assessment is not { } a || !double.IsFinite(a.Score))
+                    return outcome;
+                fired |= a.Fired;
+                if (outcome.Elapsed > slowest)
+                    slowest = outcome.Elapsed;
+                if (highest is null || a.Score > highest.Assessment!.Score)
+                    highest = outcome;
+            }
+            // No turn (no event of a type the agent subscribes to by the cutoff): live never judged the customer, so it never fired.
+            // The latency is the slowest call's, as the limit is per call.
+            return highest is null
+                ? new AssessOutcome(Assessment.None, null, TimeSpan.Zero, c.Snapshot.Only([]))
+                : highest with { Assessment = highest.Assessment! with { Fired = fired }, Elapsed = slowest };
+        }
 
         CallRunner Abandon(CallRunner runner)
         {
@@ -97,21 +128,25 @@ public static class ReplayEngine
                     }
 
                     var consent = options.Consent?.Invoke(c.Snapshot.CustomerId);
+                    var turns = c.Timeline is { } timeline ? TimelineTurns.For(agent.Manifest, timeline) : null;
+                    var call = Call(c, turns, consent);
+                    // The limit is per Assess call: a case of n turns has n times it.
+                    var limit = turns is { Count: > 1 } ? timeout * turns.Count : timeout;
                     if (!warm)
                     {
                         // Untimed, result discarded: agents are functions of the snapshot, so a second call on the same case is harmless.
                         // Bounded like a case (twice over) so an agent that hangs does not stall the worker here either.
                         warm = true;
-                        if (runner.Call(() => Run(c, consent), timeout + timeout, cancellationToken) is null)
+                        if (runner.Call(call, limit + limit, cancellationToken) is null)
                             runner = Abandon(runner);
                     }
 
-                    var outcome = runner.Call(() => Run(c, consent), timeout, cancellationToken);
+                    var outcome = runner.Call(call, limit, cancellationToken);
                     if (outcome is null)
                     {
                         // Past the limit: once more on a fresh thread (the first may be stuck) before it counts.
                         runner = Abandon(runner);
-                        outcome = runner.Call(() => Run(c, consent), timeout, cancellationToken);
+                        outcome = runner.Call(call, limit, cancellationToken);
                         if (outcome is null)
                             runner = Abandon(runner);
                     }
@@ -119,7 +154,9 @@ public static class ReplayEngine
                     results[i] = outcome is null
                         ? new ScoredCase(c.Id, c.Label, 0, false, c.Segment, timeout.TotalMilliseconds, true)
                         {
-                            ErrorReason = $"timed out: the agent did not answer within {timeout.TotalMilliseconds:0} ms (tried twice)",
+                            ErrorReason = limit == timeout
+                                ? $"timed out: the agent did not answer within {timeout.TotalMilliseconds:0} ms (tried twice)"
+                                : $"timed out: the agent did not answer the case's {turns!.Count} turns within {limit.TotalMilliseconds:0} ms ({timeout.TotalMilliseconds:0} ms each; tried twice)",
                         }
                         : outcome.Blocked
                         ? new ScoredCase(c.Id, c.Label, 0, false, c.Segment, 0, false) { Blocked = true }
