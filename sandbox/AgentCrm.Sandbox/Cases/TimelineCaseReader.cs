@@ -109,7 +109,9 @@ internal static partial class TimelineCaseReader
         }
         catch (JsonException ex)
         {
-            throw Error($"malformed JSON at byte {ex.BytePositionInLine + 1}: {ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]}");
+            // A duplicate property is found once the value is parsed: the reader names no byte then, only the line.
+            var message = ex.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0];
+            throw Error(ex.BytePositionInLine is { } position ? $"malformed JSON at byte {position + 1}: {message}" : $"malformed JSON: {message}");
         }
         using (doc)
         {

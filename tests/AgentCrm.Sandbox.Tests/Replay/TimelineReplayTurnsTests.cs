@@ -1,4 +1,5 @@
 using AgentCrm.Agents;
+using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Replay;
 using AgentCrm.Sandbox.Tests.Cases;
 
@@ -46,5 +47,15 @@ public sealed class TimelineReplayTurnsTests
         Assert.False(usage[1].Fired);
         Assert.Equal(0, usage[1].Score);
         Assert.False(usage[1].IsError);
+    }
+
+    [Fact]
+    public void LoadTimeline_DuplicateProperty_NamesTheLineWithoutAnEmptyByte()
+    {
+        var ndjson = """{"id":"e1","id":"e2","customerId":"a","type":"usage","occurredAt":"2026-01-01T00:00:00Z"}""";
+        var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
+        Assert.StartsWith("events.ndjson line 1: malformed JSON: ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'id'", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("byte", ex.Message, StringComparison.Ordinal);
     }
 }
