@@ -8,8 +8,9 @@ namespace AgentCrm.Sandbox.Reports;
 /// <summary>
 /// What a report warns about without failing the gate: a field the version reads that alone separates the case set's
 /// labels (a single-field ROC-AUC of at least <see cref="LeakAuc"/>: most likely a copy of the label, a label leak, that
-/// will not be there before the outcome), and fields no live event fills (only case mappings supply them), so live they
-/// are always missing and the version scores every customer as if they were unknown.
+/// will not be there before the outcome), fields no live event fills (only case mappings supply them), so live they
+/// are always missing and the version scores every customer as if they were unknown, and <c>events.daysSinceLast</c>,
+/// 0 on every live event's turn.
 /// </summary>
 public static class ReportWarnings
 {
@@ -53,8 +54,20 @@ public static class ReportWarnings
             warnings.Add($"reads {(liveMissing.Count == 1 ? "a field" : $"{liveMissing.Count} fields")} no live event fills ({named}): only case mappings supply {(liveMissing.Count == 1 ? "it" : "them")}, so live {(liveMissing.Count == 1 ? "it is" : "they are")} always missing and the version scores customers as if {(liveMissing.Count == 1 ? "it were" : "they were")} unknown.");
         }
 
+        // Live, a turn judges the customer as of the event that starts it (and the sandbox replays timelines so): the days
+        // since the latest event are then 0, and count only at a renewal re-score, which runs the versions subscribed to contract.
+        if (fields.Contains(DaysSinceLast, StringComparer.Ordinal))
+        {
+            var rescored = manifest.Subscribes.Contains("contract", StringComparer.Ordinal);
+            warnings.Add($"reads {DaysSinceLast}, which is 0 on every event's turn: live, a turn judges the customer as of the event that starts it, so the days since the latest event count only "
+                + (rescored ? "at the renewal re-scores (90, 60 and 30 days before a contract's end)" : "at the renewal re-scores, which run versions subscribed to contract, not this one")
+                + "; a condition on a quiet spell does not fire when an event arrives.");
+        }
+
         return warnings;
     }
+
+    private const string DaysSinceLast = "events.daysSinceLast";
 
     /// <summary>
     /// How well <paramref name="field"/> alone ranks the labels, either way round (0.5 to 1), over the cases that have it:

@@ -48,4 +48,16 @@ public sealed class ReportWarningsTests
         Assert.DoesNotContain(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["profile.name"] }, cases),
             w => w.StartsWith("probable label leak", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void For_DaysSinceLast_WarnsItIsZeroOnEveryEventsTurn_NamingWhereItCounts()
+    {
+        var cases = Enumerable.Range(0, 100).Select(i => Of(i, i % 3 == 0, ("events.daysSinceLast", i % 7))).ToList();
+
+        var onLogin = Assert.Single(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Subscribes = ["login"], Reads = ["events.daysSinceLast"] }, cases));
+        Assert.StartsWith("reads events.daysSinceLast, which is 0 on every event's turn", onLogin, StringComparison.Ordinal);
+        Assert.Contains("which run versions subscribed to contract, not this one", onLogin, StringComparison.Ordinal);
+        var onContract = Assert.Single(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Subscribes = ["contract"], Reads = ["events.daysSinceLast"] }, cases));
+        Assert.Contains("at the renewal re-scores (90, 60 and 30 days before a contract's end)", onContract, StringComparison.Ordinal);
+    }
 }
