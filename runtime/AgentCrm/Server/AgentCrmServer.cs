@@ -25,7 +25,7 @@ public static class AgentCrmServer
 
     /// <summary>Actors:DrainTimeout as configured when it is a valid one (positive, at most the hour the start's checks allow), else the default.</summary>
     private static TimeSpan DrainTimeoutOf(IConfiguration configuration) =>
-        TimeSpan.TryParse(configuration[$"{Actors.ActorOptions.Section}:{nameof(Actors.ActorOptions.DrainTimeout)}"], System.Globalization.CultureInfo.InvariantCulture, out var drain)
+        SettingsChecker.TryParseTimeSpan(configuration[$"{Actors.ActorOptions.Section}:{nameof(Actors.ActorOptions.DrainTimeout)}"], out var drain)
             && drain > TimeSpan.Zero && drain <= TimeSpan.FromHours(1)
             ? drain
             : Actors.ActorOptions.DefaultDrainTimeout;

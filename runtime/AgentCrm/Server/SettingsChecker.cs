@@ -229,8 +229,10 @@ public static partial class SettingsChecker
         else if (type == typeof(TimeSpan))
         {
             var max = MaxTime(path);
-            if (!TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
-                problems.Add($"{path}: '{value}' is not valid; it takes {Takes(path, type)}.");
+            if (!TryParseTimeSpan(text, out var span))
+                problems.Add(IsBareNumber(text)
+                    ? $"{path}: '{value}' is not valid; it takes {BareNumberRefusal}."
+                    : $"{path}: '{value}' is not valid; it takes {Takes(path, type)}.");
             else if (span > max)
                 problems.Add($"{path}: '{value}' is too long; it takes at most {max:c}.");
         }
@@ -265,6 +267,25 @@ public static partial class SettingsChecker
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\(got (?!')[^,;)]*")]
     private static partial System.Text.RegularExpressions.Regex UnquotedGot();
+
+    /// <summary>
+    /// A time-span setting's value: hh:mm:ss or d.hh:mm:ss (or a shorter form with a colon, 00:05), or 0. Not any other bare
+    /// number, which <see cref="TimeSpan.TryParse(string, IFormatProvider?, out TimeSpan)"/> reads as days: Intake:MaxFutureSkew=5 meant
+    /// as minutes or seconds took events 5 days ahead. The webhook overlap (<c>overlap</c>, <c>--overlap</c>) reads the same.
+    /// </summary>
+    public static bool TryParseTimeSpan(string? text, out TimeSpan span)
+    {
+        span = default;
+        if (text is null)
+            return false;
+        text = text.Trim();
+        return (text.Contains(':', StringComparison.Ordinal) || text == "0") && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out span);
+    }
+
+    /// <summary>What a time-span setting given a bare number is told it takes.</summary>
+    public const string BareNumberRefusal = "a time span hh:mm:ss or d.hh:mm:ss (00:00:30 is 30 seconds, 5.00:00:00 is 5 days); a bare number other than 0 is not read as days";
+
+    private static bool IsBareNumber(string text) => text.TrimStart('+', '-') is { Length: > 0 } digits && digits.All(c => char.IsAsciiDigit(c) || c == '.');
 
     /// <summary>The longest <paramref name="path"/> may be (<see cref="MaxTimes"/>, else <see cref="DefaultMaxTime"/>).</summary>
     public static TimeSpan MaxTime(string path) => MaxTimes.TryGetValue(path, out var max) ? max : DefaultMaxTime;

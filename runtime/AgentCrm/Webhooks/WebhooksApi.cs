@@ -195,8 +195,7 @@ public static class WebhooksApi
         overlap = null;
         if (value is null)
             return null;
-        if ((value.Contains(':', StringComparison.Ordinal) || value.Trim() == "0")
-            && TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var parsed)
+        if (SettingsChecker.TryParseTimeSpan(value, out var parsed)
             && parsed >= TimeSpan.Zero && parsed <= WebhookOptions.MaxSecretOverlap)
         {
             overlap = parsed;
