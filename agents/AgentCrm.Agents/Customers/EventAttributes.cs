@@ -140,6 +140,7 @@ public static partial class EventAttributes
             : $"must be one of {string.Join(", ", values)}, not {Describe(v)}.");
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|z|[+-]\d{2}:\d{2})?)?$")]
+    // \z, not $: "2026-12-31\n" was taken (and kept with its line break).
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?(Z|z|[+-][0-9]{2}:[0-9]{2})?)?\z")]
     private static partial Regex IsoDate();
 }

@@ -9,12 +9,30 @@ namespace AgentCrm.Agents.Customers;
 /// </summary>
 public static partial class EventTimes
 {
-    /// <summary>ISO 8601 date and time with an explicit offset or Z (up to 9 fractional digits); nothing looser.</summary>
+    /// <summary>
+    /// ISO 8601 date and time with an explicit offset or Z (up to 9 fractional digits); nothing looser. The separator and
+    /// the Z may be lower case (RFC 3339 §5.6); nothing may follow the offset, not even a line break.
+    /// </summary>
     public static bool TryParseTimestamp(string raw, out DateTimeOffset value)
     {
         value = default;
-        return Iso8601().IsMatch(raw) && TryParseInstant(raw, out value);
+        return IsWellFormed(raw) && TryParseInstant(raw, out value);
     }
+
+    /// <summary>
+    /// True when <paramref name="raw"/> has a timestamp's form (<see cref="TryParseTimestamp"/>); such a one that does not
+    /// parse names no instant (2026-02-29, 24:00:00, 23:59:60): "not a valid date and time" rather than "not a timestamp".
+    /// </summary>
+    public static bool IsWellFormed(string raw) => Iso8601().IsMatch(raw);
+
+    /// <summary>What a well-formed timestamp that names no instant is told: which parts must be in range.</summary>
+    public const string NoSuchInstant = "is not a valid date and time (a day of that month, hours 00-23, minutes and seconds 00-59)";
+
+    /// <summary>
+    /// A well-formed timestamp as it is kept: the separator and the Z upper case (2026-11-02t09:30:00z reads 2026-11-02T09:30:00Z),
+    /// the rest as written.
+    /// </summary>
+    public static string Normalized(string raw) => raw.Contains('t', StringComparison.Ordinal) || raw.Contains('z', StringComparison.Ordinal) ? raw.ToUpperInvariant() : raw;
 
     /// <summary>
     /// The instant a timestamp names, the one rule for every event time read (the request, and the stored body read back
@@ -37,6 +55,7 @@ public static partial class EventTimes
         return DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.None, out value);
     }
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}:\d{2})$")]
+    // \z, not $ (which also matches before a final line break: "…Z\n" was accepted and kept with its \n); [0-9], not \d (any script's digits).
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|z|[+-][0-9]{2}:[0-9]{2})\z")]
     private static partial Regex Iso8601();
 }

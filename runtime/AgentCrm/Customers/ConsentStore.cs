@@ -114,7 +114,10 @@ public sealed class ConsentStore(SqliteDatabase database, SqliteWriter writer, A
         using var reader = cmd.ExecuteReader();
         if (!reader.Read())
             return null;
-        return new ConsentRecord(customerId, JsonSerializer.Deserialize<List<ConsentGrant>>(reader.GetString(0), Json)!, true,
+        // In UTC, as the API writes every time: a grant an earlier build stored kept the offset it was sent with (+05:30).
+        var grants = JsonSerializer.Deserialize<List<ConsentGrant>>(reader.GetString(0), Json)!
+            .Select(g => g.ExpiresAt is { } at ? g with { ExpiresAt = at.ToUniversalTime() } : g).ToList();
+        return new ConsentRecord(customerId, grants, true,
             DateTimeOffset.Parse(reader.GetString(1), System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -99,11 +99,13 @@ public static class CustomersApi
             if (g.ExpiresAt is not null)
             {
                 if (!EventParser.TryParseTimestamp(g.ExpiresAt, out var t))
-                    errors[$"grants[{i}].expiresAt"] = ["expiresAt must be an ISO 8601 timestamp with a time zone, e.g. 2027-12-31T00:00:00Z."];
+                    errors[$"grants[{i}].expiresAt"] = [EventTimes.IsWellFormed(g.ExpiresAt)
+                        ? $"expiresAt '{Problems.Clip(g.ExpiresAt, 40)}' {EventTimes.NoSuchInstant}."
+                        : "expiresAt must be an ISO 8601 timestamp with a time zone, e.g. 2027-12-31T00:00:00Z."];
                 else if (t <= now)
                     errors[$"grants[{i}].expiresAt"] = ["expiresAt is in the past; leave the grant out to revoke it."];
                 else
-                    expires = t;
+                    expires = t.ToUniversalTime(); // UTC, as every timestamp the API writes (+05:30 was echoed as sent)
             }
             if (g.Purpose is not null && g.Categories is not null)
                 parsed.Add(new ConsentGrant(g.Purpose, g.Categories.ToList(), expires));

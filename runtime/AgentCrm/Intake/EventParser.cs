@@ -151,7 +151,9 @@ public static partial class EventParser
         if (RequiredString(e, "occurredAt", path, errors) is { } raw)
         {
             if (!TryParseTimestamp(raw, out occurredAt))
-                errors[$"{path}.occurredAt"] = [$"'{Problems.Clip(raw, 40)}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z."];
+                errors[$"{path}.occurredAt"] = [EventTimes.IsWellFormed(raw)
+                    ? $"'{Problems.Clip(raw, 40)}' {EventTimes.NoSuchInstant}."
+                    : $"'{Problems.Clip(raw, 40)}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z."];
             else if (occurredAt < options.Earliest)
                 errors[$"{path}.occurredAt"] = [$"occurredAt {raw} is before {options.Earliest.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} (Intake:Earliest)."];
             // The difference, not now + skew: that sum overflows past year 9999 for a large skew (an ArgumentOutOfRangeException, a 500).
@@ -184,7 +186,27 @@ public static partial class EventParser
             return;
         if (attributes.ValueKind == JsonValueKind.Undefined)
             attributes = EmptyObject;
-        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), e.GetRawText(), path));
+        var occurredAtRaw = e.GetProperty("occurredAt").GetString()!;
+        // Kept as every other timestamp reads, 'T' and 'Z' upper case: the stored body is what the evidence shows.
+        var json = EventTimes.Normalized(occurredAtRaw) is var normalized && normalized != occurredAtRaw ? WithOccurredAt(e, normalized) : e.GetRawText();
+        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), json, path));
+    }
+
+    /// <summary>The event's JSON with its occurredAt replaced by <paramref name="occurredAt"/>, every other property as sent.</summary>
+    private static string WithOccurredAt(JsonElement e, string occurredAt)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var p in e.EnumerateObject())
+                if (p.NameEquals("occurredAt"))
+                    writer.WriteString("occurredAt", occurredAt);
+                else
+                    p.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static string? TypeProblem(string type) =>

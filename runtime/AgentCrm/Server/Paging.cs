@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Customers;
 using AgentCrm.Intake;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -82,7 +83,8 @@ internal static class Paging
         if (EventParser.TryParseTimestamp(since, out var t))
             return t;
         // A '+' sent unencoded in a query string arrives as a space: '…T22:20:00 01:00' was meant as '+01:00'.
-        errors["since"] = [System.Text.RegularExpressions.Regex.IsMatch(since, @"\d \d{2}(:?\d{2})?$")
+        errors["since"] = [EventTimes.IsWellFormed(since) ? $"since '{Problems.Clip(since, 40)}' {EventTimes.NoSuchInstant}."
+            : System.Text.RegularExpressions.Regex.IsMatch(since, @"\d \d{2}(:?\d{2})?\z")
             ? "since must be an ISO 8601 timestamp with a time zone; a '+' in a query string is read as a space: send it as %2B (e.g. 2026-12-05T22:20:00%2B01:00)."
             : "since must be an ISO 8601 timestamp with a time zone, e.g. 2026-11-01T00:00:00Z."];
         return null;

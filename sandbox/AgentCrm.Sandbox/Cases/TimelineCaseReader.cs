@@ -138,7 +138,8 @@ internal static partial class TimelineCaseReader
                 throw Error($"unknown event type '{type}'; allowed: {string.Join(", ", EventTypes.All)}.");
             var rawAt = Required("occurredAt");
             if (!TryTimestamp(rawAt, out var occurredAt))
-                throw Error($"occurredAt '{rawAt}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z.");
+                throw Error(EventTimes.IsWellFormed(rawAt) ? $"occurredAt '{rawAt}' {EventTimes.NoSuchInstant}."
+                    : $"occurredAt '{rawAt}' is not an ISO 8601 timestamp with a time zone, e.g. 2026-11-02T09:30:00Z.");
             string? source = null;
             if (e.TryGetProperty("source", out var src) && src.ValueKind != JsonValueKind.Null)
                 source = src.ValueKind != JsonValueKind.String ? throw Error("source must be a string.")
