@@ -37,6 +37,21 @@ public static class CustomerTimeline
     /// </param>
     public static Outcome Deliver(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false)
     {
+        var outcome = Admit(state, e, inboxSeq, delivery, replay);
+        if (outcome == Outcome.Applied)
+            Fold(state, e);
+        return outcome;
+    }
+
+    /// <summary>
+    /// The exactly-once half of <see cref="Deliver"/>: whether the event was seen before, recording its number, inbox
+    /// sequence and id; an event it answers <see cref="Outcome.Applied"/> for is then to be <see cref="Fold"/>ed. Called in
+    /// arrival order (an inbox event without a number is checked by sequence), while the admitted events of one turn may be
+    /// folded in another (the actor folds them in occurredAt order). <c>pending</c>: the events admitted before this one and
+    /// not folded yet (a source's last use counts them as applied, as when each was folded at once).
+    /// </summary>
+    public static Outcome Admit(CustomerState state, CrmEvent e, long inboxSeq = 0, Delivery? delivery = null, bool replay = false, int pending = 0)
+    {
         // A numbered delivery is checked exactly against the ranges applied from its source, whatever its order. Under
         // pub/sub every delivery is also checked against the ids of the latest events (the same event accepted by two
         // intake instances has two numbers). Events without a number: by inbox sequence (delivered in order), or by id.
@@ -45,7 +60,7 @@ public static class CustomerTimeline
             || (delivery is null && inboxSeq > 0 && !replay && inboxSeq <= state.LastInboxSeq)
             || ((inboxSeq == 0 || (replay && delivery is null)) && state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal));
         if (delivery is { } numbered && !known)
-            Record(state, numbered);
+            Record(state, numbered, state.EventsApplied + 1 + pending);
         if (seen)
             return delivery is not null && !known ? Outcome.DuplicateNumberRecorded : Outcome.Duplicate;
 
@@ -59,6 +74,12 @@ public static class CustomerTimeline
             if (state.RecentEventIds.Count > CustomerState.RecentIdCapacity)
                 state.RecentEventIds.RemoveRange(0, state.RecentEventIds.Count - CustomerState.RecentIdCapacity);
         }
+        return Outcome.Applied;
+    }
+
+    /// <summary>The event's part of the state (counts, days, records), for an event <see cref="Admit"/> answered <see cref="Outcome.Applied"/> for.</summary>
+    public static void Fold(CustomerState state, CrmEvent e)
+    {
         state.EventsApplied++;
         if (state.FirstEventAt is null || e.OccurredAt < state.FirstEventAt)
             state.FirstEventAt = e.OccurredAt;
@@ -82,10 +103,9 @@ public static class CustomerTimeline
         }
         CountEvent(state, e);
         Trim(state);
-        return Outcome.Applied;
     }
 
-    private static void Record(CustomerState state, Delivery delivery)
+    private static void Record(CustomerState state, Delivery delivery, long usedAt)
     {
         if (!state.Delivered.TryGetValue(delivery.Source, out var source))
         {
@@ -94,7 +114,7 @@ public static class CustomerTimeline
             state.Delivered[delivery.Source] = source = new DeliverySource();
         }
         DeliveredRanges.Add(source.Ranges, delivery.Seq);
-        source.LastUsed = state.EventsApplied + 1;
+        source.LastUsed = usedAt;
     }
 
     private static void ApplyVisit(CustomerState s, CrmEvent e)

@@ -16,7 +16,7 @@ namespace AgentCrm.Customers;
 /// </summary>
 public sealed record ApplyEvent(long Seq, CrmEvent Event, DateTimeOffset ReceivedAt, CustomerTimeline.Delivery? Delivery = null, bool Replay = false);
 
-/// <summary>One or more of a customer's events, in inbox order: one turn, one state save.</summary>
+/// <summary>One or more of a customer's events, in inbox order: one turn, one state save (applied in occurredAt order).</summary>
 public sealed record ApplyEvents(IReadOnlyList<ApplyEvent> Events);
 
 /// <summary>A turn's counts: events applied, agent runs, and briefs composed (enlisted with the turn's state; one a repeated turn composes again is not stored twice).</summary>
@@ -81,15 +81,24 @@ public sealed partial class CustomerActor(
         var set = lease.Set;
         int applied = 0, assessed = 0, written = 0;
         var numbersRecorded = false;
+        // Seen-before checks in arrival order (an inbox event without a number is checked by sequence), then the new
+        // events applied and assessed in occurredAt order, stable for equal times: a batch [11-09, 11-01] writes the
+        // briefs [11-01, 11-09] does (the 11-01 event was judged as of 11-09 and fell in the cooldown of its brief).
+        var admitted = new List<ApplyEvent>(message.Events.Count);
         foreach (var e in message.Events)
         {
-            var outcome = CustomerTimeline.Deliver(state, e.Event, e.Seq, e.Delivery, e.Replay);
-            if (outcome != CustomerTimeline.Outcome.Applied)
+            var outcome = CustomerTimeline.Admit(state, e.Event, e.Seq, e.Delivery, e.Replay, admitted.Count);
+            if (outcome == CustomerTimeline.Outcome.Applied)
+                admitted.Add(e);
+            else
             {
                 numbersRecorded |= outcome == CustomerTimeline.Outcome.DuplicateNumberRecorded;
                 _counts.DuplicateDelivery();
-                continue;
             }
+        }
+        foreach (var e in admitted.Count > 1 ? admitted.OrderBy(a => a.Event.OccurredAt).ToList() : admitted)
+        {
+            CustomerTimeline.Fold(state, e.Event);
             applied++;
             var runs = set.For(e.Event.Type, Id.Id);
             var (a, w) = await AssessAsync(state, runs, set.PlanFor(e.Event.Type), state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
