@@ -117,6 +117,16 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// </summary>
     void IJsonOnDeserialized.OnDeserialized()
     {
+        if (LatestEventIds is { } latestIds)
+        {
+            // The one id kept per key: at its event time, else (saved before the times were kept) on the key's latest day.
+            foreach (var (key, id) in latestIds)
+                if (!CountEvidence.ContainsKey(key) && EventsByDay.TryGetValue(key, out var days) && days.Count > 0)
+                    CountEvidence[key] = RecentEvents.Of(id, LatestEventAt?.GetValueOrDefault(key) is { } at && at != default
+                        ? at : DateTimeOffset.UnixEpoch.AddDays(days.LastDay));
+            LatestEventIds = null;
+            LatestEventAt = null;
+        }
         if (IntentVisitsByDay.Count == 0 && WebVisits.Count > 0)
         {
             foreach (var visit in WebVisits.Where(v => WebBaseline.IsIntent(v.Category)))
@@ -151,11 +161,19 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// </summary>
     public Dictionary<string, DaySeries<int>> EventsByDay { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The newest event id per <see cref="EventsByDay"/> key (the evidence behind a count).</summary>
-    public Dictionary<string, string> LatestEventIds { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The newest events per <see cref="EventsByDay"/> key by event time (at most <see cref="SnapshotBuilder.MaxEvidenceIds"/>,
+    /// newest last), pruned with the series: the evidence behind a count, each window citing those of its days.
+    /// </summary>
+    public Dictionary<string, RecentEvents> CountEvidence { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>The event time of each <see cref="LatestEventIds"/> entry, so a late older event does not replace it.</summary>
-    public Dictionary<string, DateTimeOffset> LatestEventAt { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>State saved before <see cref="CountEvidence"/> kept only the newest event id per key: read, then kept there.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, string>? LatestEventIds { get; set; }
+
+    /// <summary>The event time of each <see cref="LatestEventIds"/> entry, in state saved before <see cref="CountEvidence"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, DateTimeOffset>? LatestEventAt { get; set; }
 
     public const int CountWindowDays = 90;
     public const int MaxCountKeys = 64;
@@ -185,6 +203,83 @@ public sealed class CustomerState : IJsonOnDeserialized
 public sealed record Stamped<T>(T Value, DateTimeOffset At, string EventId);
 
 public sealed record EventStamp(DateTimeOffset At, string EventId);
+
+/// <summary>
+/// The newest events of a kind by event time (ties: the later arrival is newer), oldest first: their ids and, at the same
+/// index, their times in Unix milliseconds (numbers rather than timestamps: a state holds up to ten per count key and writes
+/// them on every save).
+/// </summary>
+public sealed class RecentEvents
+{
+    public List<string> Ids { get; set; } = [];
+
+    public List<long> At { get; set; } = [];
+
+    internal static RecentEvents Of(string id, DateTimeOffset at) => new() { Ids = [id], At = [at.ToUnixTimeMilliseconds()] };
+
+    /// <summary>Keeps the event in time order, dropping the oldest past <paramref name="capacity"/> (an event older than all of a full list is not kept).</summary>
+    internal void Add(string id, DateTimeOffset at, int capacity)
+    {
+        var ms = at.ToUnixTimeMilliseconds();
+        var n = Math.Min(Ids.Count, At.Count);
+        var i = n;
+        while (i > 0 && At[i - 1] > ms)
+            i--;
+        if (i == 0 && n >= capacity)
+            return;
+        Ids.Insert(i, id);
+        At.Insert(i, ms);
+        if (Ids.Count > capacity)
+        {
+            Ids.RemoveRange(0, Ids.Count - capacity);
+            At.RemoveRange(0, At.Count - capacity);
+        }
+    }
+
+    /// <summary>Forgets the events before <paramref name="firstDay"/> (a day number); true when none is left.</summary>
+    internal bool TrimBefore(int firstDay)
+    {
+        var n = Math.Min(Ids.Count, At.Count);
+        var old = 0;
+        while (old < n && DayOf(At[old]) < firstDay)
+            old++;
+        if (old > 0)
+        {
+            Ids.RemoveRange(0, old);
+            At.RemoveRange(0, old);
+        }
+        return Ids.Count == 0;
+    }
+
+    /// <summary>The index range [First, End) of the events on days <paramref name="fromDay"/> to <paramref name="toDay"/>.</summary>
+    internal (int First, int End) Range(int fromDay, int toDay)
+    {
+        var n = Math.Min(Ids.Count, At.Count);
+        int first = 0, end = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var day = DayOf(At[i]);
+            if (day < fromDay)
+                first = i + 1;
+            else if (day <= toDay)
+                end = i + 1;
+        }
+        return (first, Math.Max(first, end));
+    }
+
+    /// <summary>The ids in an index range of <see cref="Range"/>, oldest first.</summary>
+    internal string[] IdsIn((int First, int End) range)
+    {
+        if (range.End <= range.First)
+            return [];
+        var ids = new string[range.End - range.First];
+        Ids.CopyTo(range.First, ids, 0, ids.Length);
+        return ids;
+    }
+
+    /// <summary>The day number (days since 1970-01-01, as <see cref="CustomerTimeline.Day"/>) of a time in Unix milliseconds.</summary>
+    private static int DayOf(long ms) => (int)Math.Floor(ms / (double)TimeSpan.MillisecondsPerDay);
+}
 
 /// <summary>The failed payments on one invoice: per day number (the exact count) and the latest by event time (the evidence, newest last).</summary>
 public sealed class InvoiceFailures

@@ -309,14 +309,12 @@ public static class CustomerTimeline
                 return;
             s.EventsByDay[key] = days = new();
         }
-        var day = Day(e.OccurredAt);
-        days.Add(day, 1);
-        // The newest by event time (ties: the later arrival); state saved before the times were kept: the latest day's last arrival.
-        if (s.LatestEventAt.TryGetValue(key, out var latest) ? e.OccurredAt >= latest : days.LastDay == day)
-        {
-            s.LatestEventIds[key] = e.Id;
-            s.LatestEventAt[key] = e.OccurredAt;
-        }
+        days.Add(Day(e.OccurredAt), 1);
+        // The newest by event time (ties: the later arrival), the evidence each window of the count cites.
+        if (s.CountEvidence.TryGetValue(key, out var recent))
+            recent.Add(e.Id, e.OccurredAt, SnapshotBuilder.MaxEvidenceIds);
+        else
+            s.CountEvidence[key] = RecentEvents.Of(e.Id, e.OccurredAt);
     }
 
     /// <summary>A category as a field-name segment (lower-case letters, digits, underscores), or null.</summary>
@@ -332,16 +330,16 @@ public static class CustomerTimeline
     {
         if (s.LastEventAt is not { } last)
             return;
-        foreach (var (key, days) in s.EventsByDay.ToList())
+        var firstCountDay = Day(last) - CustomerState.CountWindowDays;
+        foreach (var (key, days) in s.EventsByDay)
         {
-            days.TrimBefore(Day(last) - CustomerState.CountWindowDays);
+            days.TrimBefore(firstCountDay);
             if (days.Count == 0)
-            {
                 s.EventsByDay.Remove(key);
-                s.LatestEventIds.Remove(key);
-                s.LatestEventAt.Remove(key);
-            }
         }
+        foreach (var (key, recent) in s.CountEvidence)
+            if (recent.TrimBefore(firstCountDay) || !s.EventsByDay.ContainsKey(key))
+                s.CountEvidence.Remove(key);
         var oldestDay = Day(last) - CustomerState.WindowDays;
         var oldest = last.AddDays(-CustomerState.WindowDays);
         s.UsageByDay.TrimBefore(oldestDay);

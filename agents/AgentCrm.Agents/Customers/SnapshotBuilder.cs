@@ -84,7 +84,12 @@ public static class SnapshotBuilder
             if (prev90 > 0) Num("usage.trend90d", Math.Round((last90 - prev90) / prev90, 4), usageIds);
         }
         if (s.LoginsByDay.Count > 0)
-            Num("logins.last30d", s.LoginsByDay.Sum(today - 29, today), []);
+        {
+            // The logins counted are counted under "login" too, whose newest events are kept as evidence.
+            var logins = s.LoginsByDay.Sum(today - 29, today);
+            Num("logins.last30d", logins, logins > 0 && s.CountEvidence.TryGetValue("login", out var recentLogins)
+                ? recentLogins.IdsIn(recentLogins.Range(today - 29, today)) : []);
+        }
 
         if (plan.TicketsAndBilling && (s.Tickets.Count > 0 || s.EventsApplied > 0))
         {
@@ -207,9 +212,17 @@ public static class SnapshotBuilder
                         counts[w] += n;
             }
             var names = CountNames(key);
-            string[] latest = s.LatestEventIds.TryGetValue(key, out var id) && days.Count > 0 && days.LastDay <= today ? [id] : [];
-            for (var w = 0; w < 3; w++)
-                f[names[w]] = new SnapshotField(names[w], counts[w], null, counts[w] > 0 ? latest : []);
+            // Each window cites the newest events kept of its own days (one array for the windows that cite the same ones).
+            s.CountEvidence.TryGetValue(key, out var recent);
+            string[] cited = [];
+            (int, int) citedRange = default;
+            for (var w = 2; w >= 0; w--)
+            {
+                var range = counts[w] > 0 && recent is not null ? recent.Range(today - CountWindows[w] + 1, today) : default;
+                if (range != citedRange)
+                    (cited, citedRange) = (recent?.IdsIn(range) ?? [], range);
+                f[names[w]] = new SnapshotField(names[w], counts[w], null, cited);
+            }
         }
     }
 
