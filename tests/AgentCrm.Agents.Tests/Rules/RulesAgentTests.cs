@@ -86,7 +86,7 @@ public sealed class RulesAgentTests
         Assert.Equal("events.count30d.email.inquiry", inquiries.Field);
         Assert.Equal(2.0, inquiries.Value);
         Assert.Equal("2 inquiries in 30 days", inquiries.Explanation);
-        Assert.Equal(["inq-1"], inquiries.EventIds);
+        Assert.Equal(["inq-0", "inq-1"], inquiries.EventIds); // both inquiries counted, oldest first
         Assert.Equal(["visit-1"], a.Reasons.Single(r => r.Field == "events.count30d.web_visit.solutions").EventIds);
     }
 
