@@ -172,7 +172,10 @@ public sealed class RulesNamesAndRenderingTests
     /// limit registered and then failed every assessment (counted as errors). It is run once at registration and refused there.
     /// </summary>
     [Theory]
-    [InlineData("len(repeat('x', 100000)) > 1", "", "rules.conditions[0].when", "at character 1: this part uses no field, so it gives the same on every customer, and it always stops: a text of 4097 characters exceeds the limit of 4096.")]
+    [InlineData("len(repeat('x', 100000)) > 1", "", "rules.conditions[0].when", "at character 1: this part uses no field, so it gives the same on every customer, and it always stops: a text of 100000 characters exceeds the limit of 4096.")]
+    // The length the text would have had, not the count capped just past the limit (it read "a text of 4097 characters").
+    [InlineData("len(repeat('x', 5000)) > 1", "", "rules.conditions[0].when", "a text of 5000 characters exceeds the limit of 4096.")]
+    [InlineData("len(repeat('ab', 3000)) > 1", "", "rules.conditions[0].when", "a text of 6000 characters exceeds the limit of 4096.")]
     [InlineData("tickets.open > 2 and len(repeat('ab', 30000)) > 1", "", "rules.conditions[0].when", "at character 22: this part uses no field")]
     [InlineData("tickets.open > 2", "Hi {concat(profile.name, repeat('-', 5000))}", "rules.brief.headline", "at character 26: this part uses no field")]
     public void CheckNew_ALiteralPartThatAlwaysStops_IsRefused(string when, string headline, string path, string expected)

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace AgentCrm.Agents.Rules.Expressions;
 
 /// <summary>
@@ -38,10 +40,16 @@ public sealed class ExpressionEvaluator(Func<string, object?> field, long maxSte
             throw new RuleLimitExceededException($"stopped after {maxSteps} steps (rules.maxSteps).");
     }
 
-    public void CheckText(long length)
+    public void CheckText(long length) => CheckText(length, length);
+
+    /// <summary>Refuses a text of <paramref name="length"/> past the limit, naming <paramref name="wouldBe"/>, the length it would have had when the caller capped the count it checks.</summary>
+    public void CheckText(long length, double wouldBe)
     {
         if (length > ExpressionLimits.MaxTextLength)
-            throw new RuleLimitExceededException($"a text of {length} characters exceeds the limit of {ExpressionLimits.MaxTextLength}.");
+        {
+            var size = Math.Max(wouldBe, length);
+            throw new RuleLimitExceededException(string.Create(CultureInfo.InvariantCulture, $"a text of {(size < 1e15 ? size.ToString("0", CultureInfo.InvariantCulture) : size.ToString("0.###E+0", CultureInfo.InvariantCulture))} characters exceeds the limit of {ExpressionLimits.MaxTextLength}."));
+        }
     }
 
     /// <summary>null and false are false; a number is true unless 0; a text unless empty.</summary>

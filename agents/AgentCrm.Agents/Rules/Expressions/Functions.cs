@@ -163,7 +163,8 @@ public static class Functions
         // capped just past the text limit first, so the length cannot overflow (a huge count is refused, never wrapped).
         var length = s.Length * (long)Math.Min(times, ExpressionLimits.MaxTextLength + 1);
         e.Charge(length);
-        e.CheckText(length);
+        // The message names the length the text would have had (repeat('x', 5000): 5000), not the capped count.
+        e.CheckText(length, s.Length * times);
         return string.Concat(Enumerable.Repeat(s, (int)times));
     }
 
