@@ -38,9 +38,22 @@ public static class GateEvaluator
                 : Invariant($"scored cases {report.Scored} < minimum {gate.MinCases} ({report.Cases} cases, {report.Errors} errors{(report.BlockedByConsent > 0 ? $", {report.BlockedByConsent} blocked by consent" : "")})"));
         }
 
+        // With no scored case nothing the gate asks can be measured: said so once, with why, instead of judging the
+        // placeholder zeros as "precision lower bound 0.000 < minimum …".
+        var m = report.Confusion;
+        if (m.Total == 0)
+        {
+            if (gate.MinPrecision > 0 || gate.MinRecall > 0 || gate.MinRocAuc is not null)
+            {
+                unmet.Add(Invariant($"no case was scored ({report.Cases} cases: {report.Errors} errors{(report.BlockedByConsent > 0 ? $", {report.BlockedByConsent} blocked by consent" : "")}): {(gate.MinRocAuc is null ? "precision and recall" : "precision, recall and ROC-AUC")} cannot be measured"));
+            }
+
+            AddErrorRate(unmet, report, gate);
+            return new GateResult(unmet.Count == 0, unmet);
+        }
+
         // A case set without positives (or without negatives) cannot measure what the gate asks: said so plainly, once,
         // instead of a recall "lower bound 0.000" and a "positive share 0.000" that read like measurements.
-        var m = report.Confusion;
         var noPositives = m.Total > 0 && m.Positives == 0;
         var noNegatives = m.Total > 0 && m.Negatives == 0;
         if (noPositives && (gate.MinRecall > 0 || gate.MinPrecision > 0 || gate.MinRocAuc is not null))
@@ -80,17 +93,7 @@ public static class GateEvaluator
             }
         }
 
-        // The agent ran on every case consent did not block; an error there is a case it could not decide.
-        var ran = report.Cases - report.BlockedByConsent;
-        if (ran > 0 && report.Errors > 0)
-        {
-            var rate = (double)report.Errors / ran;
-            var max = gate.EffectiveMaxErrorRate;
-            if (rate > max)
-            {
-                unmet.Add(Invariant($"errors {report.Errors} of {ran} cases ({rate:0.0##%}) > maximum {max:0.0##%} (gate.maxErrorRate); the report lists the first errored cases and why"));
-            }
-        }
+        AddErrorRate(unmet, report, gate);
 
         if (gate.MinRocAuc is { } minRocAuc)
         {
@@ -117,6 +120,22 @@ public static class GateEvaluator
         var result = Evaluate(report, gate, expectedContentHash);
         // The error-rate limit it was judged by, also when the manifest left it to its default (a JSON reader saw none).
         return report with { Passed = result.Passed, Unmet = result.Unmet, Criteria = gate with { MaxErrorRate = gate.EffectiveMaxErrorRate } };
+    }
+
+    // The agent ran on every case consent did not block; an error there is a case it could not decide.
+    private static void AddErrorRate(List<string> unmet, SandboxReport report, GateCriteria gate)
+    {
+        var ran = report.Cases - report.BlockedByConsent;
+        if (ran > 0 && report.Errors > 0)
+        {
+            var rate = (double)report.Errors / ran;
+            var max = gate.EffectiveMaxErrorRate;
+            if (rate > max)
+            {
+                var (shown, maximum) = FormatPercent(rate, max);
+                unmet.Add(Invariant($"errors {report.Errors} of {ran} cases ({shown}) > maximum {maximum} (gate.maxErrorRate); the report lists the first errored cases and why"));
+            }
+        }
     }
 
     private static void AddIfBelow(List<string> unmet, string metric, double lowerBound, double minimum)
@@ -147,6 +166,22 @@ public static class GateEvaluator
         }
 
         return (bound.ToString("R", CultureInfo.InvariantCulture), minimum.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    // Percentages as "5.013%" and "1.0%", with more digits only where those would read alike (2 of 202 = 0.990099% against 0.99%).
+    internal static (string Rate, string Maximum) FormatPercent(double rate, double maximum)
+    {
+        for (var digits = 3; digits <= 12; digits++)
+        {
+            var format = "0.0" + new string('#', digits - 1) + "%";
+            var (r, m) = (rate.ToString(format, CultureInfo.InvariantCulture), maximum.ToString(format, CultureInfo.InvariantCulture));
+            if (r != m || rate == maximum)
+            {
+                return (r, m);
+            }
+        }
+
+        return ((rate * 100).ToString("R", CultureInfo.InvariantCulture) + "%", (maximum * 100).ToString("R", CultureInfo.InvariantCulture) + "%");
     }
 
     private static GateResult Fail(string reason) => new(false, [reason]);

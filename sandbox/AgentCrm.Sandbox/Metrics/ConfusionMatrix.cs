@@ -6,7 +6,8 @@ namespace AgentCrm.Sandbox.Metrics;
 /// Counts of the agent's decisions (<see cref="ScoredCase.Fired"/>) against the labels, with the derived
 /// rates as Wilson estimates. Edge cases are defined rather than NaN: with no predicted positives precision
 /// is 0 on (0, 1); with no actual positives recall is 0 on (0, 1); with no cases accuracy is 0 on (0, 1).
-/// Those are placeholders, not measurements: <see cref="PrecisionUndefined"/> and <see cref="RecallUndefined"/> say
+/// Those are placeholders, not measurements: <see cref="PrecisionUndefined"/>, <see cref="RecallUndefined"/> and
+/// <see cref="AccuracyUndefined"/> say
 /// when a rate cannot be measured and why, and a report shows such a rate as null ("undefined"), not as 0.
 /// </summary>
 public sealed record ConfusionMatrix(int TruePositives, int FalsePositives, int FalseNegatives, int TrueNegatives)
@@ -26,6 +27,10 @@ public sealed record ConfusionMatrix(int TruePositives, int FalsePositives, int 
     [JsonIgnore]
     public string? PrecisionUndefined => TruePositives + FalsePositives > 0 ? null
         : Total == 0 ? "no scored cases" : "nothing fired";
+
+    /// <summary>Why accuracy cannot be measured ("no scored cases": every case errored or was blocked by consent); null when it can.</summary>
+    [JsonIgnore]
+    public string? AccuracyUndefined => Total > 0 ? null : "no scored cases";
 
     /// <summary>Why recall (and so F1) cannot be measured ("no positive cases"); null when it can.</summary>
     [JsonIgnore]

@@ -27,22 +27,26 @@ public static class ThresholdSweep
 
             var matrix = new ConfusionMatrix(tp, fp, positives - tp, negatives - fp);
             var (precision, recall) = (matrix.Precision.Value, matrix.Recall.Value);
-            points.Add(new SweepPoint(threshold, matrix.PrecisionUndefined is null ? precision : null, matrix.RecallUndefined is null ? recall : null,
-                ConfusionMatrix.HarmonicMean(precision, recall)));
+            var recallDefined = matrix.RecallUndefined is null;
+            points.Add(new SweepPoint(threshold, matrix.PrecisionUndefined is null ? precision : null, recallDefined ? recall : null,
+                recallDefined ? ConfusionMatrix.HarmonicMean(precision, recall) : null));
         }
 
         return points;
     }
 
-    /// <summary>The threshold with the highest F1, the higher threshold on a tie; null when F1 is 0 everywhere (e.g. no positives).</summary>
+    /// <summary>
+    /// The threshold with the highest F1, the higher threshold on a tie; null when F1 is 0 or null (undefined: no positive
+    /// case) everywhere.
+    /// </summary>
     public static double? BestF1Threshold(IEnumerable<SweepPoint> sweep)
     {
-        SweepPoint? best = null;
+        (double Threshold, double F1)? best = null;
         foreach (var point in sweep)
         {
-            if (point.F1 > 0 && (best is null || point.F1 > best.F1 || (point.F1 == best.F1 && point.Threshold > best.Threshold)))
+            if (point.F1 is { } f1 && f1 > 0 && (best is null || f1 > best.Value.F1 || (f1 == best.Value.F1 && point.Threshold > best.Value.Threshold)))
             {
-                best = point;
+                best = (point.Threshold, f1);
             }
         }
 

@@ -76,11 +76,11 @@ public static class HtmlReport
         Row(html, "precision", ReportText.WithInterval(report.PrecisionInterval, report.Confusion.PrecisionUndefined));
         Row(html, "recall", ReportText.WithInterval(report.RecallInterval, report.Confusion.RecallUndefined));
         Row(html, "F1", ReportText.WithInterval(report.F1Interval, report.Confusion.RecallUndefined));
-        Row(html, "accuracy", ReportText.WithInterval(report.AccuracyInterval));
+        Row(html, "accuracy", ReportText.WithInterval(report.AccuracyInterval, report.Confusion.AccuracyUndefined));
         Row(html, "ROC-AUC", ReportText.Number(report.RocAuc));
         Row(html, "PR-AUC (average precision)", ReportText.Number(report.PrAuc));
         Row(html, "Brier score", ReportText.Number(report.Brier));
-        Row(html, "best-F1 threshold", ReportText.Number(report.BestF1Threshold));
+        Row(html, "best-F1 threshold", ReportText.BestF1Undefined(report) is { } why ? $"undefined: {why}" : ReportText.Number(report.BestF1Threshold));
         Row(html, "assess latency p50 / p95 / p99 (ms)", ReportText.Latency(report.LatencyMs));
         html.Append("</table>\n");
     }
@@ -128,7 +128,7 @@ public static class HtmlReport
         foreach (var (name, s) in report.PerSegment)
         {
             var m = s.Confusion;
-            html.Append($"<tr><td>{E(name)}</td>").Append(Inv($"<td>{s.Cases}</td><td>{s.Errors}</td><td>{m.TruePositives}</td><td>{m.FalsePositives}</td><td>{m.FalseNegatives}</td><td>{m.TrueNegatives}</td>"));
+            html.Append(name == SandboxReport.NoSegment ? $"<tr><td><em>{E(SandboxReport.NoSegmentLabel)}</em></td>" : $"<tr><td>{E(name)}</td>").Append(Inv($"<td>{s.Cases}</td><td>{s.Errors}</td><td>{m.TruePositives}</td><td>{m.FalsePositives}</td><td>{m.FalseNegatives}</td><td>{m.TrueNegatives}</td>"));
             html.Append($"<td>{E(ReportText.WithInterval(s.PrecisionInterval, s.Confusion.PrecisionUndefined))}</td><td>{E(ReportText.WithInterval(s.RecallInterval, s.Confusion.RecallUndefined))}</td><td>{E(ReportText.WithInterval(s.F1Interval, s.Confusion.RecallUndefined))}</td></tr>\n");
         }
 

@@ -19,11 +19,11 @@ public static class ReportText
         Metric(text, "precision", report.PrecisionInterval, report.Confusion.PrecisionUndefined);
         Metric(text, "recall", report.RecallInterval, report.Confusion.RecallUndefined);
         Metric(text, "f1", report.F1Interval, report.Confusion.RecallUndefined);
-        Metric(text, "accuracy", report.AccuracyInterval);
+        Metric(text, "accuracy", report.AccuracyInterval, report.Confusion.AccuracyUndefined);
         Line(text, $"{"roc-auc",-18} {Number(report.RocAuc),7}");
         Line(text, $"{"pr-auc",-18} {Number(report.PrAuc),7}");
         Line(text, $"{"brier",-18} {Number(report.Brier),7}");
-        Line(text, $"{"best-f1 threshold",-18} {Number(report.BestF1Threshold),7}");
+        Line(text, $"{"best-f1 threshold",-18} {Number(report.BestF1Threshold),7}{(BestF1Undefined(report) is { } why ? $"  undefined: {why}" : "")}");
         Line(text, $"{"latency ms",-18} {(report.LatencyMs is { } l ? string.Create(CultureInfo.InvariantCulture, $"p50 {l.P50:0.###}  p95 {l.P95:0.###}  p99 {l.P99:0.###}") : "n/a")}");
         text.Append('\n');
         var m = report.Confusion;
@@ -36,7 +36,7 @@ public static class ReportText
             Line(text, $"{"segment",-18} {"cases",6} {"errors",6} {"precision",9} {"recall",9} {"f1",9}");
             foreach (var (name, s) in report.PerSegment)
             {
-                Line(text, $"{name,-18} {s.Cases,6} {s.Errors,6} {Number(s.Precision),9} {Number(s.Recall),9} {Number(s.F1),9}");
+                Line(text, $"{SegmentLabel(name),-18} {s.Cases,6} {s.Errors,6} {Number(s.Precision),9} {Number(s.Recall),9} {Number(s.F1),9}");
             }
         }
 
@@ -106,8 +106,8 @@ public static class ReportText
         rows.Add(m.RecallUndefined is { } noRecall
             ? ("recall lower bound", $">= {Number(gate.MinRecall)}", $"n/a ({noRecall})")
             : Pair("recall lower bound", ">=", report.RecallInterval.Lower, gate.MinRecall));
-        rows.Add(("errored cases", string.Create(CultureInfo.InvariantCulture, $"<= {gate.EffectiveMaxErrorRate:0.0##%}"),
-            ran == 0 ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{(double)report.Errors / ran:0.0##%}")));
+        var (errorRate, maxErrorRate) = Gate.GateEvaluator.FormatPercent(ran == 0 ? 0 : (double)report.Errors / ran, gate.EffectiveMaxErrorRate);
+        rows.Add(("errored cases", $"<= {maxErrorRate}", ran == 0 ? "n/a" : errorRate));
         if (gate.MinRocAuc is { } minRocAuc)
         {
             rows.Add(report.RocAuc is { } auc ? Pair("ROC-AUC", ">=", auc, minRocAuc) : ("ROC-AUC", $">= {Number(minRocAuc)}", "n/a"));
@@ -122,6 +122,15 @@ public static class ReportText
             return (criterion, $"{relation} {r}", a);
         }
     }
+
+    /// <summary>Why the report has no best-F1 threshold (F1 is undefined or 0 at every threshold of the sweep); null when it has one.</summary>
+    internal static string? BestF1Undefined(SandboxReport report) =>
+        report.BestF1Threshold is not null ? null
+        : report.Confusion.RecallUndefined is { } noRecall ? noRecall
+        : "F1 is 0 at every threshold";
+
+    /// <summary>A <see cref="SandboxReport.PerSegment"/> key as the reports show it: the blank segment as "(blank)".</summary>
+    internal static string SegmentLabel(string key) => key == SandboxReport.NoSegment ? SandboxReport.NoSegmentLabel : key;
 
     internal static string Number(double? value) =>
         value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";

@@ -4,8 +4,15 @@ namespace AgentCrm.Sandbox.Reports;
 
 public sealed partial record SandboxReport
 {
-    /// <summary>The <see cref="PerSegment"/> key of cases without a segment.</summary>
-    public const string NoSegment = "(none)";
+    /// <summary>
+    /// The <see cref="PerSegment"/> key of cases without a segment (a blank segment cell): the empty text, which no segment
+    /// value has (cells are trimmed, blank ones are no segment), so a real value such as "(none)" keeps a row of its own.
+    /// The text and HTML reports label it <see cref="NoSegmentLabel"/>.
+    /// </summary>
+    public const string NoSegment = "";
+
+    /// <summary>How the text and HTML reports show the <see cref="NoSegment"/> row.</summary>
+    public const string NoSegmentLabel = "(blank)";
 
     /// <summary>Most rows the per-segment breakdown has; past it the smallest segments are merged into one "(other: N segments)" row.</summary>
     public const int MaxSegments = 50;
@@ -56,14 +63,14 @@ public sealed partial record SandboxReport
     private static SortedDictionary<string, SegmentReport> Segments(IReadOnlyList<ScoredCase> cases)
     {
         var segments = new SortedDictionary<string, SegmentReport>(StringComparer.Ordinal);
-        if (cases.All(c => c.Segment is null))
+        if (cases.All(c => string.IsNullOrEmpty(c.Segment)))
         {
             return segments;
         }
 
         // A segment column of many values (a customer id, an amount) would list thousands of rows: the largest keep
         // their own, the rest are one row that says how many it holds.
-        var groups = cases.GroupBy(c => c.Segment ?? NoSegment, StringComparer.Ordinal)
+        var groups = cases.GroupBy(c => string.IsNullOrEmpty(c.Segment) ? NoSegment : c.Segment, StringComparer.Ordinal)
             .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
         var own = groups.Count > MaxSegments ? MaxSegments - 1 : groups.Count;
         foreach (var group in groups.Take(own))

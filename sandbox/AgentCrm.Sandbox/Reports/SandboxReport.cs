@@ -7,7 +7,8 @@ namespace AgentCrm.Sandbox.Reports;
 /// What replaying one agent version over one case set showed. <c>precision</c>, <c>recall</c>, <c>f1</c>
 /// and <c>accuracy</c> are plain numbers (scripts read them); their Wilson intervals are the
 /// <c>…Interval</c> objects. Both derive from <see cref="Confusion"/>, so they cannot disagree. A rate that cannot be
-/// measured is null: <c>precision</c> when nothing fired, <c>recall</c> and <c>f1</c> when no scored case is positive.
+/// measured is null: <c>precision</c> when nothing fired, <c>recall</c> and <c>f1</c> when no scored case is positive, all four
+/// when no case was scored.
 /// </summary>
 public sealed partial record SandboxReport
 {
@@ -47,7 +48,8 @@ public sealed partial record SandboxReport
     /// <summary>Null when recall is (no positive cases).</summary>
     public double? F1 => Confusion.RecallUndefined is null ? Confusion.F1.Value : null;
 
-    public double Accuracy => Confusion.Accuracy.Value;
+    /// <summary>Null when no case was scored (<see cref="ConfusionMatrix.AccuracyUndefined"/>); its interval is then the whole (0, 1).</summary>
+    public double? Accuracy => Confusion.AccuracyUndefined is null ? Confusion.Accuracy.Value : null;
 
     /// <summary>Null when the scored cases lack positives or negatives.</summary>
     public required double? RocAuc { get; init; }

@@ -14,7 +14,8 @@ public sealed record SegmentReport(int Cases, int Errors, ConfusionMatrix Confus
     /// <summary>Null when recall is (no positive cases).</summary>
     public double? F1 => Confusion.RecallUndefined is null ? Confusion.F1.Value : null;
 
-    public double Accuracy => Confusion.Accuracy.Value;
+    /// <summary>Null when no case was scored (<see cref="ConfusionMatrix.AccuracyUndefined"/>); its interval is then the whole (0, 1).</summary>
+    public double? Accuracy => Confusion.AccuracyUndefined is null ? Confusion.Accuracy.Value : null;
 
     public Estimate PrecisionInterval => Confusion.Precision;
 

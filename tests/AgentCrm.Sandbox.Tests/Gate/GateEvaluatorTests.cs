@@ -151,6 +151,18 @@ public sealed class GateEvaluatorTests
         Assert.False(GateEvaluator.Evaluate(Report(errors: 1), new GateCriteria { MaxErrorRate = 0 }, Hash).Passed);
     }
 
+    /// <summary>2 of 202 is 0.990099%: at three decimals (as the rate format had) it read "(0.99%) > maximum 0.99%".</summary>
+    [Fact]
+    public void Evaluate_ErrorRateJustAboveTheMaximum_ShowsDigitsThatDiffer()
+    {
+        var report = SandboxReport.Build(CaseLists.WithCounts(100, 0, 0, 100, errors: 2), "renewal-risk", "2.0.0", Hash, "telco", "sha256:cases", 0.5, DateTimeOffset.UnixEpoch);
+
+        var applied = GateEvaluator.Apply(report, new GateCriteria { MinCases = 10, MaxErrorRate = 0.0099 }, Hash);
+
+        Assert.Equal(["errors 2 of 202 cases (0.9901%) > maximum 0.99% (gate.maxErrorRate); the report lists the first errored cases and why"], applied.Unmet);
+        Assert.Contains("  errored cases: required <= 0.99%, this report 0.9901%", ReportText.Render(applied), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Evaluate_MinRocAuc_CheckedOnlyWhenSet()
     {

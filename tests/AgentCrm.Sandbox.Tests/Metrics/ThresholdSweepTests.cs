@@ -41,6 +41,17 @@ public sealed class ThresholdSweepTests
         Assert.Null(ThresholdSweep.BestF1Threshold(ThresholdSweep.Run(CaseLists.Scored([], [0.3, 0.7]))));
     }
 
+    /// <summary>README: with no positive case recall and F1 are null "the same … in the sweep"; F1 read 0 at every threshold.</summary>
+    [Fact]
+    public void Run_NoPositives_F1IsNullAtEveryThreshold()
+    {
+        var sweep = ThresholdSweep.Run(CaseLists.Scored([], [0.3, 0.7]));
+
+        Assert.All(sweep, p => Assert.Null(p.Recall));
+        Assert.All(sweep, p => Assert.Null(p.F1));
+        Assert.Null(ThresholdSweep.BestF1Threshold(sweep));
+    }
+
     [Fact]
     public void Run_ErrorCases_AreIgnored()
     {
@@ -49,12 +60,13 @@ public sealed class ThresholdSweepTests
         Assert.Equal(ThresholdSweep.Run(Example), ThresholdSweep.Run(cases));
     }
 
-    private static void AssertPoint(SweepPoint point, double? precision, double? recall, double f1)
+    private static void AssertPoint(SweepPoint point, double? precision, double? recall, double? f1)
     {
         Assert.Equal(precision is null, point.Precision is null);
         Assert.Equal(precision ?? 0, point.Precision ?? 0, 12);
         Assert.Equal(recall is null, point.Recall is null);
         Assert.Equal(recall ?? 0, point.Recall ?? 0, 12);
-        Assert.Equal(f1, point.F1, 12);
+        Assert.Equal(f1 is null, point.F1 is null);
+        Assert.Equal(f1 ?? 0, point.F1 ?? 0, 12);
     }
 }

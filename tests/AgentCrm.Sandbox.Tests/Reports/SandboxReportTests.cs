@@ -75,7 +75,7 @@ public sealed class SandboxReportTests
         Assert.Equal(0.75, report.Precision!.Value, 12);
         Assert.Equal(0.75, report.Recall!.Value, 12);
         Assert.Equal(0.75, report.F1!.Value, 12);
-        Assert.Equal(7.0 / 9, report.Accuracy, 12);
+        Assert.Equal(7.0 / 9, report.Accuracy!.Value, 12);
         Assert.Equal(WilsonInterval.Of(3, 4), report.PrecisionInterval);
         // Positives 0.9, 0.8, 0.6, 0.3 vs negatives 0.7, 0.4, 0.2, 0.1, 0.1: 20 pairs, the 0.3 loses to
         // 0.7 and 0.4, the 0.6 loses to 0.7 → 17 / 20.
@@ -85,7 +85,7 @@ public sealed class SandboxReportTests
         Assert.Equal(101, report.Sweep.Count);
         Assert.Equal(10, report.Calibration.Count);
         Assert.Equal(9, report.RocCurve.Count); // the origin and 8 distinct scores (0.1 twice; the error left out)
-        Assert.Equal(["(none)", "month-to-month", "two-year"], report.PerSegment.Keys);
+        Assert.Equal(["", "month-to-month", "two-year"], report.PerSegment.Keys);
         Assert.Equal(new SegmentReport(5, 1, new ConfusionMatrix(2, 1, 1, 0)), report.PerSegment["month-to-month"]);
         Assert.Equal(new SegmentReport(4, 0, new ConfusionMatrix(1, 0, 0, 3)), report.PerSegment["two-year"]);
         Assert.Equal(new SegmentReport(1, 0, new ConfusionMatrix(0, 0, 0, 1)), report.PerSegment[SandboxReport.NoSegment]);
@@ -94,6 +94,32 @@ public sealed class SandboxReportTests
         Assert.False(report.Passed);
         Assert.Empty(report.Unmet);
         Assert.Equal(ReportFixtures.CreatedAt, report.CreatedAt);
+    }
+
+    /// <summary>Segments are the column's values as written: a real "(none)" was merged with the blank cells, which were keyed "(none)".</summary>
+    [Fact]
+    public void Build_ARealSegmentNamedNone_KeepsItsRow_ApartFromBlankCells()
+    {
+        List<ScoredCase> cases =
+        [
+            CaseLists.Of(true, 0.9, segment: "(none)", id: "a"),
+            CaseLists.Of(false, 0.1, segment: "(none)", id: "b"),
+            CaseLists.Of(false, 0.7, id: "c"),
+            CaseLists.Of(true, 0.8, segment: "basic", id: "d"),
+        ];
+
+        var report = ReportFixtures.Build(cases);
+
+        Assert.Equal([SandboxReport.NoSegment, "(none)", "basic"], report.PerSegment.Keys);
+        Assert.Equal(new SegmentReport(2, 0, new ConfusionMatrix(1, 0, 0, 1)), report.PerSegment["(none)"]);
+        Assert.Equal(new SegmentReport(1, 0, new ConfusionMatrix(0, 1, 0, 0)), report.PerSegment[SandboxReport.NoSegment]);
+        var json = System.Text.Json.JsonDocument.Parse(SandboxReportJson.Serialize(report)).RootElement.GetProperty("perSegment");
+        Assert.Equal(2, json.GetProperty("(none)").GetProperty("cases").GetInt32());
+        Assert.Equal(1, json.GetProperty("").GetProperty("cases").GetInt32());
+        var text = ReportText.Render(report);
+        Assert.Matches(@"(?m)^\(blank\) +1 ", text);
+        Assert.Matches(@"(?m)^\(none\) +2 ", text);
+        Assert.Contains("<td><em>(blank)</em></td>", HtmlReport.Render(report), StringComparison.Ordinal);
     }
 
     [Fact]
