@@ -317,14 +317,20 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         }
     }
 
-    /// <summary>Vetoed or retracted share of a version's latest <paramref name="window"/> delivered-or-reviewed briefs, with their count.</summary>
+    /// <summary>
+    /// Vetoed or retracted share of a version's latest <paramref name="window"/> decided briefs, with their count: vetoed,
+    /// retracted and delivered ones (approved, or delivered at once under deliverThenVeto). Briefs still awaiting review
+    /// (pendingReview) are left out, as are shadow briefs: counted as not vetoed, a reviewBeforeDelivery version that kept
+    /// writing briefs never reached the limit (115 of 115 reviewed briefs vetoed, 39,177 pending: rate 0 over the latest 20).
+    /// </summary>
     public (double Rate, int Briefs) VetoRate(string agentId, string version, int window)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
         cmd.CommandText = """
             SELECT count(*), coalesce(sum(status IN ('vetoed', 'retracted')), 0) FROM (
-                SELECT status FROM briefs WHERE agent_id = $a AND agent_version = $v AND status <> 'shadow' ORDER BY seq DESC LIMIT $n)
+                SELECT status FROM briefs WHERE agent_id = $a AND agent_version = $v AND status IN ('delivered', 'vetoed', 'retracted')
+                ORDER BY seq DESC LIMIT $n)
             """;
         cmd.Parameters.AddWithValue("$a", agentId);
         cmd.Parameters.AddWithValue("$v", version);

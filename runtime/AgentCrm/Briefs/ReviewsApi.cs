@@ -12,8 +12,8 @@ public sealed record ApproveRequest(string? Note = null);
 
 /// <summary>
 /// Settings under <c>Reviews</c>: an agent version is suspended automatically when more than
-/// <see cref="MaxVetoRate"/> of its latest <see cref="Window"/> briefs were vetoed or retracted, once it
-/// has at least <see cref="MinBriefs"/> briefs.
+/// <see cref="MaxVetoRate"/> of its latest <see cref="Window"/> decided briefs were vetoed or retracted, once it
+/// has at least <see cref="MinBriefs"/> such briefs (<see cref="BriefStore.VetoRate"/>: held briefs are not counted).
 /// </summary>
 public sealed class ReviewOptions
 {
