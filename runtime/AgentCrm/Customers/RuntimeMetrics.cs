@@ -120,8 +120,11 @@ public sealed class RuntimeMetrics : IDisposable
     /// <summary>
     /// The counters of a version that has run in this process, else zeros: a read (health) creates nothing, so it adds no
     /// entry the process keeps and no series every later scrape exports for versions that never ran.
+    /// Each counter is read once into a <see cref="AgentCountersSnapshot"/>: figures computed from the live counters read
+    /// them several times while turns increment them (an agreement rate of 1.0049, both-fired above the compared total).
     /// </summary>
-    public AgentCounters Read(string agentId, string version) => _agents.TryGetValue((agentId, version), out var c) ? c : AgentCounters.None;
+    public AgentCountersSnapshot Read(string agentId, string version) =>
+        (_agents.TryGetValue((agentId, version), out var c) ? c : AgentCounters.None).Snapshot();
 
     public void Dispose() => _meter.Dispose();
 
@@ -166,7 +169,33 @@ public sealed class RuntimeMetrics : IDisposable
 
         /// <summary>Recent Assess durations (ms) for the health percentiles.</summary>
         public LatencyReservoir Latency { get; } = new(4096);
+
+        /// <summary>Every counter read once (Interlocked.Read): the figures computed from it agree with one another.</summary>
+        public AgentCountersSnapshot Snapshot() => new(
+            Interlocked.Read(ref Evaluations), Interlocked.Read(ref Fired), Interlocked.Read(ref Errors),
+            Interlocked.Read(ref BothFired), Interlocked.Read(ref OnlyShadowFired), Interlocked.Read(ref OnlyActiveFired),
+            Interlocked.Read(ref NeitherFired), Interlocked.Read(ref WithoutBaseline), Interlocked.Read(ref Degraded),
+            Interlocked.Read(ref CitationFailures), Interlocked.Read(ref ConsentBlocked), Latency);
     }
+}
+
+/// <summary>
+/// A version's run counters as read at one moment (<see cref="RuntimeMetrics.AgentCounters.Snapshot"/>). Totals are derived
+/// from their parts, never read separately, so the shadow agreement rate cannot pass 1 while turns run.
+/// </summary>
+public sealed record AgentCountersSnapshot(
+    long Evaluations, long Fired, long Errors, long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired,
+    long WithoutBaseline, long Degraded, long CitationFailures, long ConsentBlocked, LatencyReservoir Latency)
+{
+    public long Runs => Evaluations + Errors;
+
+    /// <summary>Shadow assessments compared with a serving version's decision: the sum of the four outcomes.</summary>
+    public long Compared => BothFired + OnlyShadowFired + OnlyActiveFired + NeitherFired;
+
+    public long ShadowRuns => Compared + WithoutBaseline;
+
+    /// <summary>Share of compared assessments where shadow and serving decided alike, rounded to 4 decimals; null when none was compared.</summary>
+    public double? AgreementRate => Compared == 0 ? null : Math.Round((double)(BothFired + NeitherFired) / Compared, 4);
 }
 
 /// <summary>A bounded lock-free-ish sample of latencies in milliseconds (the newest overwrite the oldest).</summary>

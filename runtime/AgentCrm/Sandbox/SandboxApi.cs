@@ -261,16 +261,15 @@ public static class SandboxApi
         return TypedResults.Ok(new AgentHealth(id, versions.Select(v =>
         {
             var c = metrics.Read(v.AgentId, v.Version);
-            var runs = c.Evaluations + c.Errors;
-            var compared = c.BothFired + c.OnlyShadowFired + c.OnlyActiveFired + c.NeitherFired;
-            var shadowRuns = compared + c.WithoutBaseline;
+            // One snapshot: each figure below is computed from the same reads (the live counters gave agreement 1.0049).
+            var runs = c.Runs;
             var (b, r) = counts.GetValueOrDefault(v.Version, (new Briefs.BriefCounts(), new Briefs.ResponseCounts()));
             var latency = c.Latency.Count == 0 ? null : new AssessLatency(
                 Math.Round(c.Latency.Percentile(50), 3), Math.Round(c.Latency.Percentile(95), 3), Math.Round(c.Latency.Percentile(99), 3), c.Latency.Count);
             return new VersionHealth(v.Version, AgentRegistry.Name(v.State), v.CanaryPercent, c.Evaluations, c.Fired, c.Errors,
                 runs == 0 ? 1 : Math.Round((double)c.Evaluations / runs, 4), b.Total,
-                shadowRuns == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
-                    compared == 0 ? null : Math.Round((double)(c.BothFired + c.NeitherFired) / compared, 4), c.WithoutBaseline))
+                c.ShadowRuns == 0 ? null : new ShadowAgreement(c.BothFired, c.OnlyShadowFired, c.OnlyActiveFired, c.NeitherFired,
+                    c.AgreementRate, c.WithoutBaseline))
             {
                 BlockedByConsent = c.ConsentBlocked,
                 AssessLatencyMs = latency,
