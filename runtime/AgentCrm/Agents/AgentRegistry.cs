@@ -499,6 +499,26 @@ public sealed partial class AgentRegistry
                 ? $"Agent '{agentId}' has no version '{version}'."
                 : $"No agent '{agentId}' is registered.");
 
+    /// <summary>
+    /// Refuses work for a version of an agent ops unregistered, with nothing registered since (<see cref="AgentConflictException"/>):
+    /// unregister is final, none of its versions can be promoted or rolled back to again, so an evaluation of one would serve nothing.
+    /// Read after picking up another process's changes (a CLI unregister beside the server).
+    /// </summary>
+    public async Task EnsureNotUnregisteredAsync(string agentId, CancellationToken cancellationToken = default)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            ReloadIfChangedLocked();
+            if (Unregistered(agentId))
+                throw new AgentConflictException($"{agentId} was unregistered, and unregister is final: none of its versions can be promoted again, so an evaluation would serve nothing. Register a new version to evaluate it.");
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
     /// <summary>Picks up changes another process made to the same database.</summary>
     public async Task ReloadIfChangedAsync(CancellationToken cancellationToken = default)
     {

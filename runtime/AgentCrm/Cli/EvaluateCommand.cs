@@ -42,7 +42,9 @@ internal static class EvaluateCommand
         {
             var (agentId, version) = AgentsCommand.Split(p.GetValue(versionArg)!);
             // The version first: an uploaded case file is stored only for a version that exists.
-            var record = services.GetRequiredService<AgentRegistry>().Find(agentId, version);
+            var registry = services.GetRequiredService<AgentRegistry>();
+            var record = registry.Find(agentId, version);
+            await registry.EnsureNotUnregisteredAsync(agentId, token);
             var store = services.GetRequiredService<CaseSetStore>();
             var (caseSet, problem) = await CaseSetAsync(p, store, record.Manifest, token);
             if (caseSet is null)

@@ -84,6 +84,8 @@ public static class SandboxApi
         {
             return Problems.NotFound(ex.Message);
         }
+        if (await UnregisteredAsync(registry, id, cancellationToken) is { } unregistered)
+            return unregistered;
         if (caseSets.LoadToRun(body.CaseSet, out var problem) is not { } set)
             return Problems.Validation(new Dictionary<string, string[]> { ["caseSet"] = [problem] });
         if (CaseSetScenario.Mismatch(record.Manifest, set) is { } mismatch)
@@ -128,6 +130,20 @@ public static class SandboxApi
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", job);
     }
 
+    /// <summary>409 for a version of an agent ops unregistered (nothing registered since): no evaluation of it can serve anything.</summary>
+    private static async Task<ProblemHttpResult?> UnregisteredAsync(AgentRegistry registry, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await registry.EnsureNotUnregisteredAsync(id, cancellationToken);
+            return null;
+        }
+        catch (AgentConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+    }
+
     /// <summary>Evaluates on an uploaded case file, stored durably under its content name (<c>upload:…</c>) like a named set.</summary>
     private static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> EvaluateUploadAsync(
         string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
@@ -144,6 +160,8 @@ public static class SandboxApi
         {
             return Problems.NotFound(ex.Message);
         }
+        if (await UnregisteredAsync(registry, id, cancellationToken) is { } unregistered)
+            return unregistered;
         CaseSetInfo set;
         try
         {
