@@ -39,7 +39,8 @@ public static class AnswerCheck
         for (var i = 0; i < findings.Count; i++)
         {
             var f = findings[i] ?? throw new AnswerRefusedException($"{name} returned no finding at findings[{i}] (null).");
-            if (f.Key is null)
+            // An empty key would be the agent's own mark, holding back every finding of the agent.
+            if (string.IsNullOrEmpty(f.Key))
                 throw new AnswerRefusedException($"{name} returned a finding with no key at findings[{i}].");
             if (f.Score is not (>= 0 and <= 1))
                 throw new AnswerRefusedException($"{name} returned the score {Number(f.Score)} at findings[{i}], outside [0, 1].");

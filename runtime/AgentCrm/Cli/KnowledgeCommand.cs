@@ -46,8 +46,17 @@ internal static class KnowledgeCommand
             var audit = services.GetRequiredService<KnowledgeAudit>();
             // First, what an ingest killed before its audit (kill -9, a crash) stored gets its records, as a server gives them;
             // not while another change is in flight (its records are its own): the server's watcher, or the next ingest, does it then.
-            if (await services.GetRequiredService<KnowledgeAuditRecovery>().TryRunAsync(token) is ( > 0 and var recovered, _))
-                Console.Error.WriteLine($"agentcrm: appended {Counted.Of(recovered, "knowledge audit record")} an interrupted change had not written (actor {KnowledgeAudit.RecoveredActor})");
+            // A reconciliation that fails (the server logs the same and carries on) does not stop the ingest: a warning, and the
+            // server or the next ingest does it.
+            try
+            {
+                if (await services.GetRequiredService<KnowledgeAuditRecovery>().TryRunAsync(token) is ( > 0 and var recovered, _))
+                    Console.Error.WriteLine($"agentcrm: appended {Counted.Of(recovered, "knowledge audit record")} an interrupted change had not written (actor {KnowledgeAudit.RecoveredActor})");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Console.Error.WriteLine($"agentcrm: warning: the knowledge audit records an interrupted change had not written were not appended ({ex.Message}); the ingest goes on, and the server or the next ingest appends them.");
+            }
             // Held from before the first document is stored until its records are appended: no reconciliation, here or in a
             // server, takes this ingest's documents for a killed one's.
             using var changing = await audit.ChangingAsync(token);

@@ -9,7 +9,10 @@ namespace AgentCrm.Customers;
 /// <summary>Cooldown marks: the key a brief leaves, whether a firing waits, and forgetting marks whose cooldown is over.</summary>
 public sealed partial class CustomerActor
 {
-    /// <summary>Most cooldown marks kept per agent and customer; past it the oldest go first (a mark outlives its cooldown only while unseen).</summary>
+    /// <summary>
+    /// Most cooldown marks kept per agent and customer; past it the oldest go first (a mark outlives its cooldown only while unseen),
+    /// but not those the current turn left (an answer may name up to 100 findings).
+    /// </summary>
     public const int MaxMarksPerAgent = 32;
 
     /// <summary>
@@ -30,7 +33,9 @@ public sealed partial class CustomerActor
     {
         var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
         var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(cooldownDays));
-        var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent);
+        // Past the bound the oldest go, never a mark this turn left: an answer naming more findings than the bound dropped some
+        // of its own fresh marks, and those findings briefed again on every event.
+        var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent).Where(m => m.Value.At < asOf);
         foreach (var key in expired.Concat(surplus).Select(m => m.Key).ToList())
             state.LastBriefs.Remove(key);
     }

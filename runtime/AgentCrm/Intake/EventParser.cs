@@ -196,7 +196,9 @@ public static partial class EventParser
     private static string WithOccurredAt(JsonElement e, string occurredAt)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        // Escaping no more than JSON needs: the default encoder wrote 'é' as \u00E9 and '+' as \u002B, where a body sent with an
+        // upper-case 'T' keeps them as sent (the stored body is what the evidence shows).
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             foreach (var p in e.EnumerateObject())

@@ -96,6 +96,18 @@ public sealed class AnswerCheckTests
         Assert.Equal(says, Assert.IsType<AnswerRefusedException>(outcome.Error).Message);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Assess_AFindingWithAnEmptyOrNoKey_IsAnErrorNamingItsPlace(string? key)
+    {
+        // An empty key is the agent's own cooldown mark: it would hold back every finding of the agent.
+        var findings = new[] { new Finding("a", 0.9), new Finding(key!, 0.9) };
+        var outcome = AssessmentPipeline.Assess(new Stub(_ => new Assessment(0.9, true, [Reason()]) { Findings = findings }), Snapshot());
+
+        Assert.Equal("stub@1.0.0 returned a finding with no key at findings[1].", Assert.IsType<AnswerRefusedException>(outcome.Error).Message);
+    }
+
     [Fact]
     public void Assess_ANullReason_IsAnErrorNamingItsPlace_NotANullReference()
     {

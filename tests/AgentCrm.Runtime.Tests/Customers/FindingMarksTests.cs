@@ -92,6 +92,22 @@ public sealed class FindingMarksTests
     }
 
     [Fact]
+    public void MoreFindingsThanTheMarksBound_KeepEveryMarkTheTurnLeft_SoNoneBriefsAgainOnTheNextEvent()
+    {
+        var state = new CustomerState();
+        var many = Of([.. Enumerable.Range(0, CustomerActor.MaxMarksPerAgent + 8).Select(i => new Finding($"clause-{i}", 0.9))]);
+        Assert.Equal(CustomerActor.MaxMarksPerAgent + 8, Brief(state, Compliance, many, Now).Count);
+
+        // The turn's save trims the agent's marks: 8 of the 40 just written went, and briefed again on every event.
+        CustomerActor.ForgetExpiredMarks(state, Compliance.Id, Compliance.CooldownDays, Now);
+        Assert.Empty(Brief(state, Compliance, many, Now.AddHours(1)));
+
+        // Marks of an earlier turn past the bound still go, oldest first.
+        CustomerActor.ForgetExpiredMarks(state, Compliance.Id, Compliance.CooldownDays, Now.AddHours(1));
+        Assert.Equal(CustomerActor.MaxMarksPerAgent, state.LastBriefs.Count);
+    }
+
+    [Fact]
     public void OneFinding_AsBefore_MarksItsKey_OrTheAgent()
     {
         var state = new CustomerState();

@@ -65,6 +65,26 @@ public sealed class TimestampInputTests
             Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task ALowerCaseSeparator_KeepsEveryOtherPropertyAsSent()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var at = HourAgo("yyyy-MM-dd't'HH:mm:ss'z'");
+        var body = $$$"""{"id":"lc-2","customerId":"ts-1","type":"login","occurredAt":"{{{at}}}","attributes":{"note":"Café + <b>"}}""";
+
+        using (var response = await PostAsync(app, body))
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "agentcrm.db")};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT body FROM events WHERE id = 'lc-2'";
+        var stored = (string)cmd.ExecuteScalar()!;
+        // Rewritten for its 'T' and 'Z' alone: the default encoder stored "Caf\u00E9 \u002B \u003Cb\u003E".
+        Assert.Contains("\"Café + <b>\"", stored, StringComparison.Ordinal);
+        Assert.Contains($"\"{at.ToUpperInvariant()}\"", stored, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("2026-02-29T09:30:00Z")]
     [InlineData("2026-11-02T24:00:00Z")]
