@@ -278,7 +278,8 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
     {
         await using var app = await AgentCrmApp.StartAsync();
         var now = DateTimeOffset.UtcNow;
-        await app.PostEventsAsync(Enumerable.Range(0, 25).SelectMany(i => Timelines.AtRisk($"c-{i:00}", now)));
+        // Two briefs per at-risk customer since a turn assesses its events in occurredAt order (2026-12-06): 35 make a second page.
+        await app.PostEventsAsync(Enumerable.Range(0, 35).SelectMany(i => Timelines.AtRisk($"c-{i:00}", now)));
         await app.WaitForProcessingAsync();
         var all = (await app.BriefsAsync()).Select(b => b.GetProperty("id").GetString()).ToList();
         Assert.InRange(all.Count, 51, 100);

@@ -61,10 +61,11 @@ public sealed class RenewalRiskEndToEndTests
         var evidence = await app.GetJsonAsync($"/v1/briefs/{id}/evidence");
         Assert.Equal(latest.GetProperty("contentHash").GetString(), evidence.GetProperty("contentHash").GetString());
         var evidenceIds = evidence.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList();
-        // The evidence is the customer's own events; the failed payment is among them whenever the brief counts it
-        // (always in order; under Dapr the newest brief may predate the payment's delivery).
+        // The evidence is the customer's own events; the failed payment is among them whenever the brief counts it. A turn
+        // assesses its events in occurredAt order (since 2026-12-06), so the brief may be written at an event older than the
+        // payment, whatever order they were sent in (and under Dapr the newest brief may predate the payment's delivery).
         Assert.All(evidenceIds, eventId => Assert.Contains(eventId, risky.Select(e => e["id"]!.GetValue<string>())));
-        if (ordered || latest.GetProperty("reasons").EnumerateArray().Any(r => r.GetProperty("field").GetString() == "billing.paymentFailures90d"))
+        if (latest.GetProperty("reasons").EnumerateArray().Any(r => r.GetProperty("field").GetString() == "billing.paymentFailures90d"))
             Assert.Contains(failedPaymentId, evidenceIds);
         if (ordered || evidence.GetProperty("snapshotFields").TryGetProperty("profile.name", out _))
             Assert.Equal("ACME", evidence.GetProperty("snapshotFields").GetProperty("profile.name").GetString());
