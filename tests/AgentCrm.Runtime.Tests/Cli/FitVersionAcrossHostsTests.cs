@@ -156,28 +156,7 @@ public sealed class FitVersionAcrossHostsTests
     private static async Task<AgentCrmApp> StartWithCasesAsync(string? dir = null)
     {
         var app = await AgentCrmApp.StartAsync(dir);
-        var rows = Enumerable.Range(0, 200).Select(i =>
-        {
-            var churned = i % 4 == 0;
-            var noisy = i % 25 == 1;
-            var tenure = churned ^ noisy ? 2 + i % 7 : 20 + i % 30;
-            var nps = churned ^ noisy ? i % 4 : 7 + i % 4;
-            return $"c{i},{tenure},{nps},{(churned ? 1 : 0)}";
-        });
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent("id,tenure,nps,churned\n" + string.Join("\n", rows) + "\n"), "file", "cases.csv" },
-            { new StringContent("""
-                name: fit-cases
-                id: id
-                label: { column: churned, positive: "1" }
-                fields:
-                  - { column: tenure, field: tenure.months, type: number }
-                  - { column: nps, field: nps.latest, type: number }
-                """), "mapping", "mapping.yaml" },
-        };
-        using var added = await app.Client.PostAsync("/v1/cases/fit-cases", form);
-        Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
+        await FitApiTests.Server.AddFitCasesAsync(app);
         return app;
     }
 

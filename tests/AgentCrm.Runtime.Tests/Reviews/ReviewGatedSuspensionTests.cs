@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using AgentCrm.Runtime.Tests.EndToEnd;
 
 namespace AgentCrm.Runtime.Tests.Reviews;
@@ -72,19 +71,5 @@ public sealed class ReviewGatedSuspensionTests
             .Single(v => v.GetProperty("version").GetString() == "1.1.0").GetProperty("state").GetString();
 
     /// <summary>The review queue's ids over HTTP, oldest first, page by page.</summary>
-    private static async Task<List<string>> QueueAsync(HttpClient reviewer)
-    {
-        var ids = new List<string>();
-        string? cursor = null;
-        do
-        {
-            using var response = await reviewer.GetAsync($"/v1/reviews?limit=50{(cursor is null ? "" : "&cursor=" + cursor)}");
-            var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-            Assert.True(response.IsSuccessStatusCode, page.ToString());
-            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(b => b.GetProperty("id").GetString()!));
-            cursor = page.GetProperty("nextCursor").GetString();
-        }
-        while (cursor is not null);
-        return ids;
-    }
+    private static Task<List<string>> QueueAsync(HttpClient reviewer) => ReviewQueueHeldTests.QueueAsync(reviewer, 50);
 }

@@ -81,7 +81,7 @@ public sealed class ReviewQueueHeldTests
     }
 
     /// <summary>The whole queue over HTTP, page by page with each page's cursor.</summary>
-    private static async Task<List<string>> QueueAsync(HttpClient reviewer, int limit = 7)
+    internal static async Task<List<string>> QueueAsync(HttpClient reviewer, int limit = 7)
     {
         var ids = new List<string>();
         string? cursor = null;

@@ -226,6 +226,12 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         public async Task InitializeAsync()
         {
             App = await AgentCrmApp.StartAsync();
+            await AddFitCasesAsync(App);
+        }
+
+        /// <summary>Registers <c>fit-cases</c> on <paramref name="app"/>: 200 customers whose fit takes a second or two.</summary>
+        public static async Task AddFitCasesAsync(AgentCrmApp app)
+        {
             // 200 customers: short tenure and low NPS churn, with some noise so the classes overlap a little.
             var rows = Enumerable.Range(0, 200).Select(i =>
             {
@@ -247,7 +253,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
                       - { column: nps, field: nps.latest, type: number }
                     """), "mapping", "mapping.yaml" },
             };
-            using var added = await App.Client.PostAsync("/v1/cases/fit-cases", form);
+            using var added = await app.Client.PostAsync("/v1/cases/fit-cases", form);
             Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
         }
 
