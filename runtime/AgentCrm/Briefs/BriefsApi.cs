@@ -109,15 +109,20 @@ public static class BriefsApi
 
         async IAsyncEnumerable<SseItem<object>> Items([EnumeratorCancellation] CancellationToken ct)
         {
-            // Send the 200 and headers now: a client must know it is subscribed before the first brief.
-            await context.Response.Body.FlushAsync(ct);
             // HEAD: the headers are the whole answer.
             if (Server.HeadRequests.IsHead(context))
+            {
+                await context.Response.Body.FlushAsync(ct);
                 yield break;
+            }
             // Read after the queue was subscribed: what committed before is in this read, what commits after in the queue,
-            // which leaves out what this read sent.
+            // which leaves out what this read sent. Read before the headers are sent: a client that has them is subscribed,
+            // and a brief committed after that is past the read's head (read after the headers, a brief a fresh stream's
+            // client caused once it had them could commit before the read and be skipped: sent by neither).
             var replay = BriefStreamReplay.Read(database, epochs, caller, resumeFrom);
             queue.SkipThrough(replay.Head);
+            // Send the 200 and headers now: a client must know it is subscribed before the first brief.
+            await context.Response.Body.FlushAsync(ct);
             if (replay.Resync is { } resync)
                 yield return new SseItem<object>(resync, "resync") { EventId = epochs.EventId(replay.Head) };
             foreach (var item in replay.Items)

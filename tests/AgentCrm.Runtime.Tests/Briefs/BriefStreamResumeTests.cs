@@ -4,6 +4,8 @@ using System.Text.Json;
 using AgentCrm.Access;
 using AgentCrm.Briefs;
 using AgentCrm.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Briefs;
@@ -162,6 +164,67 @@ public sealed class BriefStreamResumeTests
         await using var again = await StreamEvents.OpenAsync(ops, lastId);
         var written = await writing;
         Assert.Equal(written, (await again.BriefsAsync(written.Count, "the briefs written meanwhile")).Select(Id));
+    }
+
+    /// <summary>
+    /// A fresh stream's client may act as soon as it has the headers (it is subscribed): every brief committed after that
+    /// comes. The stream read its head after sending the headers, so a brief committed before the stream went on (a loaded
+    /// machine, CI: BriefStreamEpochTests) was before the head, not queued, and sent by no replay: lost. Here the stream's
+    /// request is held for a while once its headers are out, as a busy thread pool holds it.
+    /// </summary>
+    [Fact]
+    public async Task Stream_Fresh_HeldAfterItsHeaders_SendsTheBriefCommittedMeanwhile()
+    {
+        await using var app = await AgentCrmApp.StartAsync(configure: services => services.AddTransient<IStartupFilter, HoldAfterFirstFlush>());
+        using var ops = await app.ClientAsync(Roles.Ops, "ops-fresh");
+        var template = app.Services.GetRequiredService<BriefStore>().Get(await app.AtRiskBriefAsync("fresh-0", "delivered"))!;
+        await using var stream = await StreamEvents.OpenAsync(ops);
+        var meanwhile = await AddDeliveredAsync(app, template, "meanwhile", 2, perWrite: 1);
+        await Task.Delay(HoldAfterFirstFlush.Hold * 2);
+        var after = await AddDeliveredAsync(app, template, "after", 1, perWrite: 1);
+        Assert.Equal([.. meanwhile, .. after], (await stream.BriefsAsync(3, "the briefs committed once the client had the headers")).Select(Id));
+    }
+
+    /// <summary>Holds a brief stream's request <see cref="Hold"/> after its first flush (the headers) has reached the client.</summary>
+    private sealed class HoldAfterFirstFlush : IStartupFilter
+    {
+        public static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(500);
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, call) =>
+            {
+                if (context.Request.Path.StartsWithSegments("/v1/briefs/stream"))
+                    context.Response.Body = new HeldStream(context.Response.Body);
+                await call(context);
+            });
+            next(app);
+        };
+
+        private sealed class HeldStream(Stream inner) : Stream
+        {
+            private int _flushes;
+
+            public override async Task FlushAsync(CancellationToken cancellationToken)
+            {
+                await inner.FlushAsync(cancellationToken);
+                if (Interlocked.Increment(ref _flushes) == 1)
+                    await Task.Delay(Hold, cancellationToken);
+            }
+
+            public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.WriteAsync(buffer, offset, count, cancellationToken);
+            public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => inner.WriteAsync(buffer, cancellationToken);
+            public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+            public override void Flush() => inner.Flush();
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+        }
     }
 
     /// <summary>
