@@ -108,6 +108,7 @@ public sealed class StorageFailureTests
 
         await CapDatabaseAsync(app, full: true);
         var batch = Batch(2000, "full");
+        var refusing = System.Diagnostics.Stopwatch.StartNew();
         for (var attempt = 0; attempt < 20; attempt++)
         {
             using var refused = await app.PostEventsAsync(batch);
@@ -133,10 +134,14 @@ public sealed class StorageFailureTests
             Assert.True(notReady.StatusCode == HttpStatusCode.ServiceUnavailable, text);
             Assert.False(JsonDocument.Parse(text).RootElement.GetProperty("storage").GetBoolean(), text);
         }
-        // Twenty refusals, one stack trace per logger (the rest counted in its next one): the log is not flooded.
+        // Twenty refusals, one stack trace per logger per 10 s (the rest counted in its next one): the log is not flooded. A loaded
+        // machine took 37-60 s for the twenty, and each logger rightly wrote one more trace per 10 s that passed.
+        var allowed = 1 + (int)(refusing.Elapsed / AgentCrm.Server.DependencyFailureHandler.LogInterval);
         var traces = logs.Entries.Where(e => e.Exception is not null && SqliteWriter.IsStorageFailure(e.Exception)).ToList();
-        Assert.All(traces.GroupBy(e => e.Category), g => Assert.Single(g));
-        var trace = Assert.Single(traces, e => e.Category.EndsWith("DependencyFailureHandler", StringComparison.Ordinal));
+        Assert.All(traces.GroupBy(e => e.Category), g => Assert.InRange(g.Count(), 1, allowed));
+        var handlerTraces = traces.Where(e => e.Category.EndsWith("DependencyFailureHandler", StringComparison.Ordinal)).ToList();
+        Assert.InRange(handlerTraces.Count, 1, allowed);
+        var trace = handlerTraces[0];
         Assert.Contains("POST /v1/events", trace.Message, StringComparison.Ordinal);
 
         // Space again: the next commit succeeds, the server is ready, and the same batch is accepted whole, once.
