@@ -63,8 +63,9 @@ public sealed record AuditAnchor(long Seq, string Hash)
 }
 
 /// <summary>
-/// Append-only audit records, each hash-chained to the one before it: hash = SHA-256 over the canonical
-/// line "seq|at|actor|action|subject|data|prevHash". Appends run inside group-commit operations and read
+/// Append-only audit records, each hash-chained to the one before it: hash = SHA-256 over the record's fields, each
+/// prefixed with its length (<see cref="Hash"/>; logs from before 2026-12-06 begin with records of <see cref="LegacyHash"/>,
+/// which verify accepts only before a log's first record of the current format). Appends run inside group-commit operations and read
 /// the previous hash inside the same transaction, so a rolled-back operation never breaks the chain.
 /// The head (last seq and hash) is also kept in <c>meta</c>, so removing the newest records is detected too. What the records
 /// say about rows that change (a brief's body and status, a live key's role and secret hash) is held against those rows by
@@ -137,8 +138,69 @@ public sealed class AuditLog(SqliteDatabase database)
         return hash;
     }
 
-    public static string Hash(long seq, string at, string actor, string action, string subject, string data, string prev) =>
+    /// <summary>
+    /// A record's hash as this build writes it (format 2, from 2026-12-06): SHA-256 over the UTF-8 of <c>audit/2</c> followed,
+    /// for each field in the order seq, at, actor, action, subject, data, prevHash, by <c>|</c>, the field's length in UTF-8
+    /// bytes, <c>:</c> and the field. Each length says where its field ends, so text moved from one field to the next
+    /// changes the hash, whatever the fields hold (<see cref="LegacyHash"/> joined them with <c>|</c>, which a customer id
+    /// may hold: an action edited to end in <c>|customer:acme</c> and a subject cut to match hashed alike).
+    /// </summary>
+    public static string Hash(long seq, string at, string actor, string action, string subject, string data, string prev)
+    {
+        var line = new StringBuilder(HashFormat, 160 + data.Length);
+        ReadOnlySpan<string> fields = [seq.ToString(CultureInfo.InvariantCulture), at, actor, action, subject, data, prev];
+        foreach (var field in fields)
+            line.Append(CultureInfo.InvariantCulture, $"|{Encoding.UTF8.GetByteCount(field)}:").Append(field);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(line.ToString())));
+    }
+
+    /// <summary>What <see cref="Hash"/>'s input starts with: its format, never the start of a <see cref="LegacyHash"/> input (a number).</summary>
+    private const string HashFormat = "audit/2";
+
+    /// <summary>
+    /// A record's hash as builds before 2026-12-06 wrote it (format 1): SHA-256 over "seq|at|actor|action|subject|data|prevHash",
+    /// the fields not escaped. Verify accepts it for the records of a log before its first <see cref="Hash"/> record only:
+    /// the records an older build wrote, which keep their hashes (and the anchors taken on them) across the upgrade.
+    /// </summary>
+    public static string LegacyHash(long seq, string at, string actor, string action, string subject, string data, string prev) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{seq}|{at}|{actor}|{action}|{subject}|{data}|{prev}")));
+
+    /// <summary>
+    /// Why a record with the <paramref name="stored"/> hash breaks the chain, or null when it holds: its <see cref="Hash"/>, or,
+    /// before the log's first record of that format (<paramref name="current"/> false; true once one held), its
+    /// <see cref="LegacyHash"/>, and then its action without <c>|</c> and its data a JSON object as every build writes them:
+    /// the old hash cannot tell which field a <c>|</c> belongs to, and those catch the edits that move one across. A record
+    /// of the old format after one of the current is refused: it would let an edit of the newer records keep its hash.
+    /// </summary>
+    private static string? RecordHashProblem(ref bool current, long seq, string at, string actor, string action, string subject, string data, string prev, string stored)
+    {
+        const string changed = "was changed after it was written";
+        if (!current && LegacyHash(seq, at, actor, action, subject, data, prev) == stored)
+            return action.Contains('|') ? $"record {seq} {changed} (its action holds '|': its hash, of the format builds before 2026-12-06 wrote, does not tell which field a '|' belongs to)."
+                : !IsJsonObject(data) ? $"record {seq} {changed} (its data is not a JSON object: its hash, of the format builds before 2026-12-06 wrote, does not tell which field a '|' belongs to)."
+                : null;
+        if (Hash(seq, at, actor, action, subject, data, prev) == stored)
+        {
+            current = true;
+            return null;
+        }
+        return current && LegacyHash(seq, at, actor, action, subject, data, prev) == stored
+            ? $"record {seq} is hashed in the format of builds before 2026-12-06 after records in the current one: a build from before wrote it, or it was forged (an edit that keeps an old-format hash)."
+            : $"record {seq} {changed} (its content does not match its hash).";
+    }
+
+    private static bool IsJsonObject(string data)
+    {
+        try
+        {
+            using var parsed = JsonDocument.Parse(data);
+            return parsed.RootElement.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Records newest first, filtered; <c>subject</c> matches exactly or as a prefix ending in <c>*</c>.</summary>
     public IReadOnlyList<AuditRecord> Query(AuditQuery q)
@@ -299,6 +361,7 @@ public sealed class AuditLog(SqliteDatabase database)
         cmd.CommandText = "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit ORDER BY seq";
         long expected = 1;
         var prev = Genesis;
+        var current = false;
         using (var reader = cmd.ExecuteReader())
             while (reader.Read())
             {
@@ -307,9 +370,9 @@ public sealed class AuditLog(SqliteDatabase database)
                     return new(false, expected - 1, expected, $"record {expected} is missing (the next stored record is {seq}).");
                 if (reader.GetString(6) != prev)
                     return new(false, expected - 1, seq, $"record {seq} does not link to the hash of record {seq - 1} (a record was removed, reordered or changed).");
-                var hash = Hash(seq, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
-                if (hash != reader.GetString(7))
-                    return new(false, expected - 1, seq, $"record {seq} was changed after it was written (its content does not match its hash).");
+                var hash = reader.GetString(7);
+                if (RecordHashProblem(ref current, seq, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), prev, hash) is { } problem)
+                    return new(false, expected - 1, seq, problem);
                 if (reader.GetString(3) == HeadLostAction)
                     return new(false, expected - 1, seq, $"record {seq} was written when the chain's head (meta audit.head) was missing: it had been deleted, and records after record {seq - 1} may have been removed with it.");
                 prev = hash;

@@ -10,9 +10,11 @@ public static class ServerSchema
     /// withdrawn_versions), state it would rewrite without the new fields. Unstamped (0): a build from before the stamp.
     /// 1: the first stamped format (2026-12-03). 2 (2026-12-06): sandbox reports may hold null rates (a sweep point's
     /// precision with nothing flagged, a one-sided case set's recall), which a format-1 build fails to read (a 500 on the
-    /// report and on promote); so such a build refuses a directory this one has opened.
+    /// report and on promote); so such a build refuses a directory this one has opened. 3 (2026-12-06): audit records are
+    /// hashed with each field's length (AuditLog.Hash), and verify refuses a record of the old hash after one of the new; a
+    /// format-2 build would append old-format records to an upgraded log, which verify would then report broken.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     /// <summary>
     /// Columns added to the tables below after a build had created them (<c>CREATE TABLE IF NOT EXISTS</c> leaves an existing
