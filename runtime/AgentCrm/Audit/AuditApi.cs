@@ -18,7 +18,8 @@ public static class AuditApi
     {
         var group = app.MapGroup("/v1/audit").WithTags("Audit");
         group.MapGet("/", List).WithName("ListAudit").RequireRoles(Roles.Reviewer)
-            .WithSummary("Hash-chained audit records, newest first; filters subject (exact, or prefix*), action, since.")
+            .WithSummary("Hash-chained audit records, newest first; filters subject (exact, or prefix*), action, actor, since.")
+            .DescribesQuery("actor", "Who acted, exactly as records name it: key:NAME (an API key), jwt:SUBJECT, cli:USER, agent:ID@VERSION, system:….")
             .ProducesValidationProblem();
         group.MapPost("/verify", Verify)
             .WithName("VerifyAudit").RequireRoles(Roles.Reviewer)
@@ -76,14 +77,14 @@ public static class AuditApi
         return TypedResults.Ok(AuditLog.CheckAnchors(connection, pass, anchors));
     }
 
-    public static Results<Ok<ItemsPage<AuditRecord>>, ProblemHttpResult> List(AuditLog audit, string? subject, string? action, string? since, string? limit, string? cursor)
+    public static Results<Ok<ItemsPage<AuditRecord>>, ProblemHttpResult> List(AuditLog audit, string? subject, string? action, string? actor, string? since, string? limit, string? cursor)
     {
         var errors = new Dictionary<string, string[]>();
         var parsedSince = Paging.Since(since, errors);
         var (take, after) = Paging.Read(limit, cursor, Paging.Audit, errors);
         if (errors.Count > 0)
             return Problems.Validation(errors);
-        var rows = audit.Query(new AuditQuery(subject, action, parsedSince, take + 1, after));
+        var rows = audit.Query(new AuditQuery(subject, action, parsedSince, take + 1, after, actor));
         var items = rows.Take(take).ToList();
         return TypedResults.Ok(new ItemsPage<AuditRecord>(items, rows.Count > take ? Paging.SeqCursor(Paging.Audit, items[^1].Seq) : null));
     }

@@ -10,7 +10,7 @@ namespace AgentCrm.Audit;
 
 public sealed record AuditRecord(long Seq, DateTimeOffset At, string Actor, string Action, string Subject, JsonElement Data, string PrevHash, string Hash);
 
-public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset? Since, int Limit, long? AfterSeq);
+public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset? Since, int Limit, long? AfterSeq, string? Actor = null);
 
 /// <summary>
 /// The outcome of <see cref="AuditLog.Verify()"/>: ok with the chain's head (its last record's seq and hash, null for an empty
@@ -202,7 +202,7 @@ public sealed class AuditLog(SqliteDatabase database)
         }
     }
 
-    /// <summary>Records newest first, filtered; <c>subject</c> matches exactly or as a prefix ending in <c>*</c>.</summary>
+    /// <summary>Records newest first, filtered; <c>subject</c> matches exactly or as a prefix ending in <c>*</c>, <c>action</c> and <c>actor</c> exactly.</summary>
     public IReadOnlyList<AuditRecord> Query(AuditQuery q)
     {
         using var connection = database.Open();
@@ -287,6 +287,13 @@ public sealed class AuditLog(SqliteDatabase database)
             // which would walk every record of a common action (brief.created) newest first instead.
             where.Add(q.Subject is { } exact && !exact.EndsWith('*') ? "+action = $ac" : "action = $ac");
             cmd.Parameters.AddWithValue("$ac", action);
+        }
+        if (q.Actor is { } actor)
+        {
+            // Exact: who did it (key:NAME, cli:USER, agent:ID@VERSION); audit_actor finds a rare actor's records without walking the
+            // log, and, as for the action, an exact subject's index leads when there is one.
+            where.Add(q.Subject is { } exactSubject && !exactSubject.EndsWith('*') ? "+actor = $actor" : "actor = $actor");
+            cmd.Parameters.AddWithValue("$actor", actor);
         }
         if (q.Since is { } since)
         {

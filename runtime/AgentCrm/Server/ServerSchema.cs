@@ -297,6 +297,8 @@ public static class ServerSchema
         CREATE INDEX IF NOT EXISTS audit_subject ON audit(subject, seq);
         -- GET /v1/audit?action=: a rare action (agent.promoted, key.created) otherwise read the whole log, newest first.
         CREATE INDEX IF NOT EXISTS audit_action ON audit(action, seq);
+        -- GET /v1/audit?actor=: what one key (or user, or agent version) did, a few records among many.
+        CREATE INDEX IF NOT EXISTS audit_actor ON audit(actor, seq);
         -- GET /v1/audit?since= and GET /v1/briefs?since= find the lowest seq a recent since can match (Paging.SeqFloor).
         CREATE INDEX IF NOT EXISTS audit_at ON audit(at);
         CREATE INDEX IF NOT EXISTS briefs_created ON briefs(created_at);
