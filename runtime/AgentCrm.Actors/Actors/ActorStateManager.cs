@@ -21,6 +21,10 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
     private List<Action<WriteContext>>? _writes;
     // Kept across turns (cleared, not dropped): a turn that queues one action each time allocates nothing for it.
     private List<Action>? _onSaved;
+    // The pooled arrays holding the JSON of the changes last taken, until their save has completed (see ReturnBuffers).
+    private List<byte[]>? _rented;
+    // The longest JSON this activation wrote: the next one starts in an array that fits it.
+    private int _longestJson;
 
     public bool HasChanges => _dirty.Count > 0 || _writes is not null;
 
@@ -104,6 +108,7 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
     /// </summary>
     public void Saved(ILogger logger)
     {
+        ReturnBuffers();
         if (_onSaved is not { Count: > 0 } actions)
             return;
         try
@@ -126,18 +131,37 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
         }
     }
 
-    /// <summary>Serializes the turn's changes and takes its enlisted writes; throws (leaving both intact) if a value cannot be serialized.</summary>
+    /// <summary>
+    /// Serializes the turn's changes and takes its enlisted writes; throws (leaving both intact) if a value cannot be serialized.
+    /// The JSON is in pooled arrays, taken back when the host reports the save's outcome (<see cref="Saved"/>,
+    /// <see cref="Forget"/>, <see cref="DiscardChanges"/>) or at the next take: until then the bytes stay as written.
+    /// </summary>
     public TurnChanges TakeChanges()
     {
+        ReturnBuffers();
         if (_dirty.Count == 0 && _writes is null)
             return TurnChanges.None;
         var changes = new List<StateChange>(_dirty.Count);
-        foreach (var key in _dirty)
+        try
         {
-            var entry = _cache[key];
-            changes.Add(new StateChange(key, !entry.Exists ? null
-                : entry.TypeInfo is { } typeInfo ? JsonSerializer.SerializeToUtf8Bytes(entry.Value, typeInfo)
-                : JsonSerializer.SerializeToUtf8Bytes(entry.Value, entry.Type, Json)));
+            foreach (var key in _dirty)
+            {
+                var entry = _cache[key];
+                if (!entry.Exists)
+                {
+                    changes.Add(new StateChange(key, null));
+                    continue;
+                }
+                var (rented, json) = PooledJson.Serialize(entry.Value, entry.Type, entry.TypeInfo, Json, _longestJson);
+                (_rented ??= []).Add(rented);
+                _longestJson = Math.Max(_longestJson, json.Length);
+                changes.Add(new StateChange(key, json));
+            }
+        }
+        catch
+        {
+            ReturnBuffers();
+            throw;
         }
         var taken = new TurnChanges(changes, (IReadOnlyList<Action<WriteContext>>?)_writes ?? []);
         _dirty.Clear();
@@ -152,6 +176,7 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
     /// </summary>
     public void DiscardChanges()
     {
+        ReturnBuffers();
         _cache.Clear();
         _dirty.Clear();
         _writes = null;
@@ -161,9 +186,23 @@ internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IA
     /// <summary>Forgets cached values whose save failed, so the cache never runs ahead of the store, and the turn's after-save actions.</summary>
     public void Forget(TurnChanges changes)
     {
+        ReturnBuffers();
         foreach (var change in changes.State)
             _cache.Remove(change.Key);
         _onSaved?.Clear();
+    }
+
+    /// <summary>
+    /// Gives the arrays of the changes last taken back to the pool. Only once nothing reads them: the hosts report a save's
+    /// outcome after its task completed, and a store is done with the bytes by then (<see cref="IActorStateStore.SaveAsync"/>).
+    /// </summary>
+    private void ReturnBuffers()
+    {
+        if (_rented is not { Count: > 0 } rented)
+            return;
+        foreach (var array in rented)
+            PooledJson.Return(array);
+        rented.Clear();
     }
 
     /// <summary><see cref="TypeInfo"/>: what the value is written with (null: reflection and <see cref="Json"/>).</summary>

@@ -57,6 +57,7 @@ public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter 
                 return;
             foreach (var change in changes.State)
             {
+                // The JSON binds from the (pooled) memory it was written into: SQLite copies it, no byte[] is made for it.
                 if (change.Value is { } value)
                     ctx.Execute(UpsertSql, ("$type", id.Type), ("$id", id.Id), ("$key", change.Key), ("$value", value));
                 else

@@ -126,7 +126,7 @@ public sealed partial class DaprSidecarClient
         {
             var request = new JsonObject { ["key"] = change.Key };
             if (change.Value is { } value)
-                request["value"] = JsonNode.Parse(value);
+                request["value"] = JsonNode.Parse(value.Span);
             operations.Add(new JsonObject { ["operation"] = change.Value is null ? "delete" : "upsert", ["request"] = request });
         }
         var body = JsonSerializer.SerializeToUtf8Bytes(operations);

@@ -61,7 +61,7 @@ internal sealed partial class ReminderOutbox(ActorId id, DaprActorScheduler sche
         if (calls.Count == 0 && !_stateBehind)
             return (changes, static () => { });
         var merged = Merge(_pending, calls);
-        var outbox = new StateChange(Key, merged.Length == 0 ? null : JsonSerializer.SerializeToUtf8Bytes(merged, ActorStateManager.Json));
+        var outbox = new StateChange(Key, merged.Length == 0 ? (ReadOnlyMemory<byte>?)null : JsonSerializer.SerializeToUtf8Bytes(merged, ActorStateManager.Json));
         return (changes with { State = [.. changes.State, outbox] }, () => (_pending, _stateBehind) = (merged, false));
     }
 

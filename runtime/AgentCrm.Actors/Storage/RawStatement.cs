@@ -61,9 +61,12 @@ internal sealed class RawStatement : IDisposable
         return statement;
     }
 
-    /// <summary>The types bound here exactly as Microsoft.Data.Sqlite binds them: null, text, integers, bool (0/1), double, blob.</summary>
+    /// <summary>
+    /// The types bound here exactly as Microsoft.Data.Sqlite binds them: null, text, integers, bool (0/1), double, blob (a
+    /// <c>byte[]</c>, or a <see cref="ReadOnlyMemory{T}"/> of bytes bound as the <c>byte[]</c> of its contents would be).
+    /// </summary>
     public static bool CanBind(object? value) =>
-        value is null or DBNull or string or long or int or bool or byte[] || value is double d && !double.IsNaN(d);
+        value is null or DBNull or string or long or int or bool or byte[] or ReadOnlyMemory<byte> || value is double d && !double.IsNaN(d);
 
     /// <summary>
     /// Whether the arguments name every parameter of this statement, each once, with a type bound here (Microsoft.Data.Sqlite
@@ -150,6 +153,9 @@ internal sealed class RawStatement : IDisposable
                 double d => raw.sqlite3_bind_double(_stmt, index, d),
                 byte[] { Length: 0 } => raw.sqlite3_bind_zeroblob(_stmt, index, 0),
                 byte[] bytes => raw.sqlite3_bind_blob(_stmt, index, bytes),
+                // SQLite copies the blob (SQLITE_TRANSIENT): the memory may go back to a pool once this returns.
+                ReadOnlyMemory<byte> { Length: 0 } => raw.sqlite3_bind_zeroblob(_stmt, index, 0),
+                ReadOnlyMemory<byte> memory => raw.sqlite3_bind_blob(_stmt, index, memory.Span),
                 _ => throw new ArgumentException($"Cannot bind a {value.GetType().Name} to {name}", nameof(args)),
             };
             if (rc != raw.SQLITE_OK)

@@ -78,7 +78,7 @@ public sealed class WriteContext
             command = Command(sql, names);
         }
         foreach (var (name, value) in args)
-            command.Parameters[name].Value = value ?? DBNull.Value;
+            command.Parameters[name].Value = value is ReadOnlyMemory<byte> memory ? memory.ToArray() : value ?? DBNull.Value;
         return command;
     }
 

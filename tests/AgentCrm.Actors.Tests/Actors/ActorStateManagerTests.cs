@@ -43,7 +43,7 @@ public sealed class ActorStateManagerTests
 
         var changes = state.TakeChanges().State;
 
-        Assert.Equal("""{"value":0.75,"reason":"renewal"}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "score").Value!));
+        Assert.Equal("""{"value":0.75,"reason":"renewal"}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "score").Value!.Value.Span));
         Assert.Null(changes.Single(c => c.Key == "old").Value);
         Assert.True(state.TakeChanges().IsEmpty);
         Assert.Equal(new Score(0.75, "renewal"), await state.GetAsync<Score>("score"));
@@ -139,8 +139,8 @@ public sealed class ActorStateManagerTests
         state.Set("plain", new Risk(0.5));
 
         var changes = state.TakeChanges().State;
-        Assert.Equal("""{"risk_score":0.75}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "risk").Value!));
-        Assert.Equal("""{"riskScore":0.5}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "plain").Value!));
+        Assert.Equal("""{"risk_score":0.75}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "risk").Value!.Value.Span));
+        Assert.Equal("""{"riskScore":0.5}""", System.Text.Encoding.UTF8.GetString(changes.Single(c => c.Key == "plain").Value!.Value.Span));
         Assert.Equal(new Risk(0.75), await state.GetAsync("risk", typeInfo));
     }
 
