@@ -28,6 +28,7 @@ public sealed class PooledStateJsonTests : IDisposable
     [InlineData(3)]
     [InlineData(400)] // ~30 KB: past the first rented array, so the buffer grows while writing
     [InlineData(3_000)] // ~230 KB
+    [InlineData(20_000)] // ~1.5 MB: larger than the pool keeps, so its arrays are plain ones, dropped when given back
     public void TakeChanges_WritesTheBytesSerializeToUtf8BytesWrites(int items)
     {
         var custom = new JsonSerializerOptions(JsonSerializerDefaults.Web)
@@ -51,6 +52,8 @@ public sealed class PooledStateJsonTests : IDisposable
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(doc, typeInfo), changes["custom"]);
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes("plain <b> é", ActorStateManager.Json), changes["text"]);
         Assert.Contains("\n\t\"name\"", System.Text.Encoding.UTF8.GetString(changes["custom"]), StringComparison.Ordinal);
+        // Given back to the pool (or, past its largest size, dropped) without complaint.
+        state.Saved(NullLogger.Instance);
     }
 
     [Fact]
