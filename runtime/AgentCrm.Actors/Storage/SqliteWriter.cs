@@ -84,6 +84,13 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     }
 
     /// <summary>
+    /// True while the database file this writer holds is no longer at its path (deleted, moved away or replaced): every
+    /// write fails (<see cref="DatabaseFileMovedException"/>) until the same file is back, however long ago the last one
+    /// tried (for readiness). A stat of the path, as each batch checks it; SQLite serializes it with the writer's statements.
+    /// </summary>
+    public bool DatabaseFileMoved => _connection.State == System.Data.ConnectionState.Open && SqliteFileMoved.Check(_connection, _path);
+
+    /// <summary>
     /// True for a failure of the storage itself rather than of the statement: SQLite's SQLITE_FULL (a full disk or database),
     /// SQLITE_IOERR and its extended codes, SQLITE_CANTOPEN, and an <see cref="IOException"/> for a full disk (ENOSPC).
     /// </summary>

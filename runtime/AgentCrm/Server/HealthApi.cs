@@ -10,7 +10,8 @@ public sealed record HealthStatus(string Status);
 /// <summary>
 /// Readiness; <see cref="Storage"/> is false when the database cannot be read, or while writes fail for want of storage (a
 /// full disk, an I/O error) — until a commit succeeds again, or <see cref="HealthApi.StorageFailureWindow"/> passes without
-/// another failure; <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters);
+/// another failure —, and for as long as the database file is deleted, moved away or replaced (<see cref="SqliteWriter.DatabaseFileMoved"/>:
+/// every write fails until it is back, so no window ends it); <see cref="DeadLetters"/> counts accepted events whose turn kept failing (GET /v1/dead-letters);
 /// <see cref="WebhooksFailing"/> counts webhook subscriptions whose latest attempt failed (reported only: a receiver that
 /// is down does not make this server unready); <see cref="WebhooksDisabled"/> those disabled for failing longer than
 /// Webhooks:DisableAfter (reported only too: the server is fine, a receiver is not, and ops enable it once it is back).
@@ -30,7 +31,7 @@ public static class HealthApi
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok"))).WithTags("Operations").WithName("Healthz");
         app.MapGet("/readyz", Ready).WithTags("Operations").WithName("Readyz")
             .Produces<ReadyStatus>(StatusCodes.Status200OK).Produces<ReadyStatus>(StatusCodes.Status503ServiceUnavailable)
-            .AlsoAnswers(StatusCodes.Status503ServiceUnavailable, $"Not ready: storage fails (storage false: the database cannot be read, or writes failed in the last {StorageFailureWindow.TotalSeconds:0} seconds) or the agent registry is not loaded yet (registry false); the same body.");
+            .AlsoAnswers(StatusCodes.Status503ServiceUnavailable, $"Not ready: storage fails (storage false: the database cannot be read, its file was deleted, moved away or replaced, or writes failed in the last {StorageFailureWindow.TotalSeconds:0} seconds) or the agent registry is not loaded yet (registry false); the same body.");
         return app;
     }
 
@@ -44,7 +45,8 @@ public static class HealthApi
         {
             dead = deadLetters.Count();
             disabled = subscriptions.DisabledCount();
-            storage = writer.SinceStorageFailure is not { } since || since >= StorageFailureWindow;
+            // A deleted or replaced database file fails every write until it is back: not ready while it lasts, whether or not a write tried.
+            storage = (writer.SinceStorageFailure is not { } since || since >= StorageFailureWindow) && !writer.DatabaseFileMoved;
         }
         catch (Microsoft.Data.Sqlite.SqliteException)
         {
