@@ -137,6 +137,9 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
                 if (JwtValidator.ParsePem(o.Jwt.PublicKeysPem[i]) is null)
                     errors.Add($"Auth:Jwt:PublicKeysPem:{i} is not an RSA or EC public key in PEM.");
         }
+        // Without the issuer JWT is off: a server given the rest started and answered every bearer token 401 "not configured".
+        else if (!string.IsNullOrWhiteSpace(o.Jwt.Audience) || o.Jwt.SymmetricKeys.Count > 0 || o.Jwt.PublicKeysPem.Count > 0)
+            errors.Add("Auth:Jwt:Issuer is required when Auth:Jwt:Audience, Auth:Jwt:SymmetricKeys or Auth:Jwt:PublicKeysPem is set (without it bearer tokens are not accepted).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
