@@ -57,6 +57,8 @@ internal static class ServeCommand
         // before Kestrel listens, so a start refused then left a directory behind.
         if (ListenTargetProblem(string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name, app.Configuration) is { } target)
             return AgentCrmCli.Fail(target);
+        if (CertificateFileProblem(app.Configuration, app.Environment.ContentRootPath) is { } certificate)
+            return AgentCrmCli.Fail("invalid configuration: " + certificate);
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app, json);
         // A mistyped --data would otherwise start an empty server as if it were the real one: said once it has started, on
@@ -168,6 +170,40 @@ internal static class ServeCommand
         var https = addresses.FirstOrDefault(a => a.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
         return https is not null && !configuration.GetSection("Kestrel:Certificates").Exists() && !configuration.GetSection("Kestrel:Endpoints").Exists()
             && !HasDevelopmentCertificate() ? HttpsProblem(https, name) : null;
+    }
+
+    /// <summary>
+    /// The first certificate or key file a Kestrel setting names that cannot be read — Kestrel:Certificates:{name}:Path and
+    /// KeyPath, Kestrel:Endpoints:{name}:Certificate:Path and KeyPath, relative to the content root as Kestrel takes them —
+    /// in one line naming the key; null when each can be read. Kestrel loads them as it starts listening, after the data
+    /// directory was opened (a new one created and initialised): a missing file was told then, without its setting.
+    /// </summary>
+    internal static string? CertificateFileProblem(IConfiguration configuration, string contentRoot)
+    {
+        var certificates = configuration.GetSection("Kestrel:Certificates").GetChildren()
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint.GetSection("Certificate")));
+        foreach (var certificate in certificates)
+            foreach (var setting in new[] { certificate.GetSection("Path"), certificate.GetSection("KeyPath") })
+            {
+                if (string.IsNullOrWhiteSpace(setting.Value))
+                    continue;
+                var path = Path.Combine(contentRoot, setting.Value);
+                if (Directory.Exists(path))
+                    return $"{setting.Path}: '{setting.Value}' is a directory; it takes a certificate file.";
+                try
+                {
+                    using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    return $"{setting.Path}: file '{setting.Value}' not found.";
+                }
+                catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+                {
+                    return $"{setting.Path}: file '{setting.Value}' cannot be read ({ex.Message})";
+                }
+            }
+        return null;
     }
 
     private static string HttpsProblem(string? https, string name) =>
