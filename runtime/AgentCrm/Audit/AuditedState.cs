@@ -43,6 +43,13 @@ public static class AuditedState
         WHERE k.revoked_at IS NULL
         """;
 
+    // Briefs with records whose row is gone (no path of the server deletes a brief), with their first record: the brief: range
+    // of audit_subject read alone (it covers subject and seq), each brief found by its unique id.
+    private const string RemovedBriefsSql = """
+        SELECT substr(subject, 7), min(seq) FROM audit WHERE subject >= 'brief:' AND subject < 'brief;'
+        GROUP BY subject HAVING NOT EXISTS (SELECT 1 FROM briefs b WHERE b.id = substr(subject, 7))
+        """;
+
     /// <summary><paramref name="pass"/> (a chain verified in <paramref name="tx"/>) with every row that differs from its last record named.</summary>
     public static AuditVerification Check(SqliteConnection connection, SqliteTransaction tx, AuditVerification pass)
     {
@@ -57,8 +64,15 @@ public static class AuditedState
                 found.Add((seq, what));
         }
         if (HasTable(connection, tx, "briefs"))
+        {
             foreach (var row in Read(connection, tx, BriefsSql))
             {
+                // A cell edited into another type (CAST(status AS BLOB)) is a difference of its row, named; the others are checked on.
+                if (NotText(row, ["id", "status", "body"]) is { } notText)
+                {
+                    Differs(row[3] as long? ?? 0, $"brief {Named(row[0])}'s {notText} (it was changed by hand).");
+                    continue;
+                }
                 var (id, status, body) = ((string)row[0]!, (string)row[1]!, (string)row[2]!);
                 if (row[3] is not long seq)
                 {
@@ -70,13 +84,21 @@ public static class AuditedState
                 else if (row[5] is string auditedStatus && auditedStatus != status)
                     Differs(seq, $"brief {id} is {status} but record {seq} audited it {auditedStatus} (its status was changed).");
             }
+            foreach (var row in Read(connection, tx, RemovedBriefsSql))
+                Differs((long)row[1]!, $"brief {Named(row[0])} has records (the first is record {row[1]}) but no row (it was deleted from the database).");
+        }
         if (HasTable(connection, tx, "api_keys"))
             foreach (var row in Read(connection, tx, KeysSql))
             {
+                if (NotText(row, ["name", "role", "key_hash"]) is { } notText)
+                {
+                    Differs(row[3] as long? ?? 0, $"key {Named(row[0])}'s {notText} (it was changed by hand).");
+                    continue;
+                }
                 var (name, role, keyHash) = ((string)row[0]!, (string)row[1]!, (string)row[2]!);
                 if (row[3] is not long seq)
                     Differs(0, $"key {name} is live but has no audit record (it was added to the database directly).");
-                else if ((string?)row[4] == "key.revoked")
+                else if (row[4] as string == "key.revoked")
                     Differs(seq, $"key {name} is live but record {seq} audited it revoked (its revocation was undone).");
                 else if (row[5] is string auditedRole && auditedRole != role)
                     Differs(seq, $"key {name} has role {role} but record {seq} audited role {auditedRole} (its role was changed).");
@@ -95,6 +117,21 @@ public static class AuditedState
             Differences = found.Select(f => f.What).ToList(),
         };
     }
+
+    /// <summary>Which of a row's first cells (<paramref name="columns"/>) are not text, as "status is not text", or null when all are.</summary>
+    private static string? NotText(object?[] row, string[] columns)
+    {
+        var which = columns.Where((_, i) => row[i] is not string).ToList();
+        return which.Count == 0 ? null : $"{string.Join(" and ", which)} {(which.Count == 1 ? "is" : "are")} not text";
+    }
+
+    /// <summary>A row's name as a message gives it: its text, or a blob's bytes read as UTF-8 (what SQLite compares it as).</summary>
+    private static string Named(object? cell) => cell switch
+    {
+        string text => text,
+        byte[] bytes => Encoding.UTF8.GetString(bytes),
+        _ => Convert.ToString(cell, System.Globalization.CultureInfo.InvariantCulture) ?? "(none)",
+    };
 
     private static bool HasTable(SqliteConnection connection, SqliteTransaction tx, string name)
     {
