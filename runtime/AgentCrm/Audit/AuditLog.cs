@@ -18,15 +18,18 @@ public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset?
 /// </summary>
 /// <para>A chain intact whose records no longer match the rows they audited (a brief, its status, a live key edited in the
 /// database) is not ok either: <see cref="Differences"/> names each (at most <see cref="AuditedState.MaxDifferences"/>),
-/// <see cref="BrokenAt"/> is the record the first one differs from, and <see cref="Head"/> is still the chain's head.</para>
+/// <see cref="BrokenAt"/> is the record the first one differs from, and <see cref="Head"/> is still the chain's head, unless an
+/// anchor failed too (<see cref="AuditLog.CheckAnchors"/>: its failure is the reason, then the differences). A pass that met data
+/// it could not read (a cell of the database edited into something else) is not ok, with neither head nor broken record.</para>
 public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null, AuditAnchor? Head = null,
     IReadOnlyList<string>? Differences = null)
 {
     /// <summary>What failed, in one sentence as the CLI prints it; null when ok.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? Problem => Ok ? null
-        : Differences is { Count: > 0 } ? $"the audit log does not match the database: {Reason}"
-        : $"the audit chain is broken at record {BrokenAt}: {Reason}";
+        : Differences is { Count: > 0 } && Head is not null ? $"the audit log does not match the database: {Reason}"
+        : BrokenAt is { } at ? $"the audit chain is broken at record {at}: {Reason}"
+        : $"the audit log could not be verified: {Reason}";
 }
 
 /// <summary>
@@ -91,25 +94,25 @@ public sealed class AuditLog(SqliteDatabase database)
         head.Parameters["$k"].Value = HeadKey;
         long seq = 1;
         var prev = Genesis;
-        if (head.ExecuteScalar() is string recorded)
-        {
-            var parts = recorded.Split(':');
-            seq = long.Parse(parts[0], CultureInfo.InvariantCulture) + 1;
-            prev = parts[1];
-        }
+        var stored = head.ExecuteScalar();
+        if (ParseHead(stored) is { } recorded)
+            (seq, prev) = (recorded.Seq + 1, recorded.Hash);
         else
         {
             // No head but records: someone removed the head (with the newest records, or alone, so that this write would
-            // continue from the last row left and verify pass again). The chain goes on, so the server keeps working, but first
-            // with a record that says so, which verify reports for good (HeadLostAction).
+            // continue from the last row left and verify pass again), or overwrote it with something that is not SEQ:HASH.
+            // The chain goes on, so the server keeps working, but first with a record that says so, which verify reports for
+            // good (HeadLostAction).
             using var reader = ctx.Command("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").ExecuteReader();
             if (reader.Read())
             {
                 var lastSeq = reader.GetInt64(0);
                 var lastHash = reader.GetString(1);
                 reader.Close();
-                var lostHash = Write(ctx, lastSeq + 1, lastHash, SystemActor, HeadLostAction, "audit",
-                    JsonSerializer.Serialize(new Dictionary<string, object?> { ["lastRecord"] = lastSeq, ["lastHash"] = lastHash }, DataJson), at);
+                var lost = new Dictionary<string, object?> { ["lastRecord"] = lastSeq, ["lastHash"] = lastHash };
+                if (stored is not (null or DBNull))
+                    lost["malformedHead"] = stored is string text ? Server.Problems.Clip(text, 80) : HeadText(stored);
+                var lostHash = Write(ctx, lastSeq + 1, lastHash, SystemActor, HeadLostAction, "audit", JsonSerializer.Serialize(lost, DataJson), at);
                 (seq, prev) = (lastSeq + 2, lostHash);
             }
         }
@@ -117,11 +120,26 @@ public sealed class AuditLog(SqliteDatabase database)
         return true;
     }
 
+    /// <summary>
+    /// The head <c>meta audit.head</c> holds (<c>SEQ:HASH</c>, as <see cref="Write"/> keeps it), or null when it holds none or
+    /// something else: a value edited by hand (<c>garbage</c>, a bare number, one past a 64-bit seq, not text).
+    /// </summary>
+    private static AuditAnchor? ParseHead(object? stored) =>
+        stored is string text && text.IndexOf(':') is > 0 and var colon && colon < text.Length - 1
+        && long.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq is >= 1 and < long.MaxValue
+            ? new AuditAnchor(seq, text[(colon + 1)..])
+            : null;
+
+    /// <summary>A head's stored value as a message quotes it: its text clipped, or its type when it is not text.</summary>
+    private static string HeadText(object stored) =>
+        stored is string text ? $"'{Server.Problems.Clip(text, 80)}'" : $"a {(stored is byte[] ? "blob" : stored.GetType().Name)}, not text";
+
     /// <summary>The actor of the records the log writes about itself.</summary>
     public const string SystemActor = "system:audit";
 
     /// <summary>
-    /// The record written when a write found records but no head (<c>meta audit.head</c> deleted): verify reports the chain
+    /// The record written when a write found records but no head (<c>meta audit.head</c> deleted, or malformed; its data then
+    /// carries the value found as <c>malformedHead</c>): verify reports the chain
     /// broken at it, since the records that followed the last one left may have been removed with the head.
     /// </summary>
     public const string HeadLostAction = "audit.head_lost";
@@ -356,10 +374,29 @@ public sealed class AuditLog(SqliteDatabase database)
     /// </summary>
     public static AuditVerification Verify(SqliteConnection connection, IReadOnlyCollection<AuditAnchor>? anchors = null)
     {
-        using var tx = connection.BeginTransaction(deferred: true);
-        var pass = AuditedState.Check(connection, tx, Verify(connection, tx));
-        return anchors is { Count: > 0 } ? CheckAnchors(connection, pass, anchors, tx) : pass;
+        try
+        {
+            using var tx = connection.BeginTransaction(deferred: true);
+            var pass = AuditedState.Check(connection, tx, Verify(connection, tx));
+            return anchors is { Count: > 0 } ? CheckAnchors(connection, pass, anchors, tx) : pass;
+        }
+        catch (Exception ex) when (!IsUnavailable(ex))
+        {
+            // Data this pass did not expect (a cell edited into another type or form): the log is not shown intact, and the
+            // caller gets the reason in one line, not a failure of its own (an HTTP 500, the gauge left at the last pass).
+            return new(false, 0, Reason: $"verify stopped at data it cannot read ({ex.GetType().Name}: {ex.Message.TrimEnd('.')}); the database was changed by hand.");
+        }
     }
+
+    /// <summary>
+    /// Whether <paramref name="ex"/> means the database could not be read at all (busy, out of memory, an I/O error, a damaged
+    /// or foreign file, a stop): the pass did not run, which callers report as such, rather than a log that is not intact.
+    /// </summary>
+    private static bool IsUnavailable(Exception ex) => ex switch
+    {
+        SqliteException s => (s.SqliteErrorCode & 0xFF) is 5 or 6 or 7 or 10 or 11 or 13 or 14 or 26,
+        _ => ex is IOException or UnauthorizedAccessException or OperationCanceledException or ObjectDisposedException or OutOfMemoryException,
+    };
 
     private static AuditVerification Verify(SqliteConnection connection, SqliteTransaction tx)
     {
@@ -381,7 +418,7 @@ public sealed class AuditLog(SqliteDatabase database)
                 if (RecordHashProblem(ref current, seq, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), prev, hash) is { } problem)
                     return new(false, expected - 1, seq, problem);
                 if (reader.GetString(3) == HeadLostAction)
-                    return new(false, expected - 1, seq, $"record {seq} was written when the chain's head (meta audit.head) was missing: it had been deleted, and records after record {seq - 1} may have been removed with it.");
+                    return new(false, expected - 1, seq, $"record {seq} was written when the chain's head (meta audit.head) was missing or malformed: it had been deleted or overwritten, and records after record {seq - 1} may have been removed with it.");
                 prev = hash;
                 expected++;
             }
@@ -390,12 +427,13 @@ public sealed class AuditLog(SqliteDatabase database)
         head.Transaction = tx;
         head.CommandText = "SELECT value FROM meta WHERE key = $k";
         head.Parameters.AddWithValue("$k", HeadKey);
-        var recorded = head.ExecuteScalar() as string;
-        if (recorded is null)
+        var stored = head.ExecuteScalar();
+        if (stored is null or DBNull)
             return count == 0 ? new(true, 0) : new(false, count, count, "the chain's head is not recorded.");
-        var parts = recorded.Split(':');
-        var headSeq = long.Parse(parts[0], CultureInfo.InvariantCulture);
-        if (headSeq != count || parts[1] != prev)
+        if (ParseHead(stored) is not { } recorded)
+            return new(false, count, count, $"the chain's head record is malformed (meta audit.head holds {HeadText(stored)}, not SEQ:HASH).");
+        var headSeq = recorded.Seq;
+        if (headSeq != count || recorded.Hash != prev)
             return new(false, count, Math.Min(headSeq, count + 1), headSeq > count
                 ? $"records {count + 1} to {headSeq} were removed (the chain's head is record {headSeq})."
                 : $"the last record {count} is not the recorded head.");
@@ -407,12 +445,20 @@ public sealed class AuditLog(SqliteDatabase database)
     /// anchored record must be the anchored one (the chain checked, a record's stored hash is the one recomputed from the
     /// genesis up to it, so a different one means the log up to there was rewritten, head and all). An anchor past the
     /// verified records means records were removed, unless they were written after <paramref name="pass"/> began: the
-    /// caller passes <paramref name="pass"/> from a verification begun after it obtained the anchors.
+    /// caller passes <paramref name="pass"/> from a verification begun after it obtained the anchors. A chain that verified but
+    /// whose rows differ from their records is held to the anchors too: a failed anchor is the reason then, the differences
+    /// after it (removing the newest records and resetting the head leaves rows they audited different, qa33d).
     /// </summary>
     public static AuditVerification CheckAnchors(SqliteConnection connection, AuditVerification pass, IReadOnlyCollection<AuditAnchor> anchors, SqliteTransaction? tx = null)
     {
-        if (!pass.Ok || anchors.Count == 0)
+        // A broken chain is reported at its break (a record past it cannot be held to an anchor), as is a pass that could not read.
+        if ((!pass.Ok && pass.Differences is not { Count: > 0 }) || anchors.Count == 0)
             return pass;
+        AuditVerification Failed(long at, string reason) => pass with
+        {
+            Ok = false, BrokenAt = at, Head = null,
+            Reason = pass.Ok ? reason : $"{reason} Besides, {pass.Reason}",
+        };
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = "SELECT hash FROM audit WHERE seq = $s";
@@ -420,23 +466,17 @@ public sealed class AuditLog(SqliteDatabase database)
         foreach (var anchor in anchors.OrderBy(a => a.Seq))
         {
             if (anchor.Seq > pass.Records)
-                return pass with
-                {
-                    Ok = false, BrokenAt = pass.Records + 1, Head = null,
-                    Reason = $"record {anchor.Seq} is anchored but the log holds {pass.Records} records: records from {pass.Records + 1} on were removed, head and all, "
-                        + "or the data directory was restored from a backup taken before the anchor.",
-                };
+                return Failed(pass.Records + 1,
+                    $"record {anchor.Seq} is anchored but the log holds {pass.Records} records: records from {pass.Records + 1} on were removed, head and all, "
+                        + "or the data directory was restored from a backup taken before the anchor.");
             seqParameter.Value = anchor.Seq;
             var stored = cmd.ExecuteScalar() as string;
             // Both lower-case: stored hashes are written so, anchors are read so (AuditAnchor.Parse, the API).
             if (!string.Equals(stored, anchor.Hash, StringComparison.Ordinal))
-                return pass with
-                {
-                    Ok = false, BrokenAt = anchor.Seq, Head = null,
-                    Reason = $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash}: the log up to record {anchor.Seq} was rewritten after the anchor was taken "
+                return Failed(anchor.Seq,
+                    $"record {anchor.Seq} hashes to {stored}, not to its anchor {anchor.Hash}: the log up to record {anchor.Seq} was rewritten after the anchor was taken "
                         + "(records and head recomputed), or the data directory was restored from a backup taken before the anchor and written to since: "
-                        + "verify again with the backup's head as the only anchor, which holds after a restore (README, \"Restoring an older backup\").",
-                };
+                        + "verify again with the backup's head as the only anchor, which holds after a restore (README, \"Restoring an older backup\").");
         }
         return pass;
     }
