@@ -5,8 +5,9 @@ namespace AgentCrm.Webhooks;
 
 /// <summary>
 /// Addresses a webhook must not reach when <see cref="WebhookOptions.AllowPrivateAddresses"/> is false: loopback, private
-/// (RFC 1918, IPv6 unique local), link-local (cloud metadata services sit at 169.254.169.254), shared (100.64/10) and
-/// unspecified ones, IPv4-mapped IPv6 included. Checked on the addresses a host name resolves to at each connection, so a
+/// (RFC 1918, IPv6 unique local), link-local (cloud metadata services sit at 169.254.169.254), shared (100.64/10),
+/// multicast (224/4, ff00::/8), reserved and broadcast (240/4, 255.255.255.255) and unspecified ones, IPv4-mapped,
+/// IPv4-compatible (::/96), NAT64 and 6to4 IPv6 included. Checked on the addresses a host name resolves to at each connection, so a
 /// name that later resolves elsewhere (DNS rebinding) is caught too.
 /// </summary>
 internal static class PrivateAddresses
@@ -20,9 +21,10 @@ internal static class PrivateAddresses
         if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.IPv6None))
             return true;
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
-            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal;
+            return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast;
         var b = address.GetAddressBytes();
-        return b[0] is 0 or 10 or 127
+        // 224 and up: multicast (224/4), reserved (240/4) and the broadcast address, none of them a single host to post to.
+        return b[0] is 0 or 10 or 127 or >= 224
             || (b[0] == 172 && b[1] is >= 16 and <= 31)
             || (b[0] == 192 && b[1] == 168)
             || (b[0] == 169 && b[1] == 254)
@@ -31,7 +33,9 @@ internal static class PrivateAddresses
 
     /// <summary>
     /// The IPv4 address an IPv6 one carries to reach it through a translator: NAT64 (64:ff9b::/96, its last four bytes) and
-    /// 6to4 (2002::/16, the four after the prefix). 64:ff9b::a9fe:a9fe reaches 169.254.169.254 on a host with NAT64.
+    /// 6to4 (2002::/16, the four after the prefix). 64:ff9b::a9fe:a9fe reaches 169.254.169.254 on a host with NAT64. The
+    /// deprecated IPv4-compatible form (::/96, e.g. ::127.0.0.1) is read as its last four bytes too: a stack that still
+    /// routes it reaches that IPv4 address (:: and ::1 read as 0.0.0.0 and 0.0.0.1, refused all the same).
     /// </summary>
     private static IPAddress? Embedded(IPAddress address)
     {
@@ -39,6 +43,8 @@ internal static class PrivateAddresses
             return null;
         var b = address.GetAddressBytes();
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b.AsSpan(4, 8).IndexOfAnyExcept((byte)0) < 0)
+            return new IPAddress(b.AsSpan(12, 4));
+        if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0)
             return new IPAddress(b.AsSpan(12, 4));
         if (b[0] == 0x20 && b[1] == 0x02)
             return new IPAddress(b.AsSpan(2, 4));

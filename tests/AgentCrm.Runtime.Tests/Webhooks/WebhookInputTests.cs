@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text.Json;
+using AgentCrm.Runtime.Tests.Reviews;
+using AgentCrm.Webhooks;
+
+namespace AgentCrm.Runtime.Tests.Webhooks;
+
+/// <summary>
+/// What POST /v1/webhooks and the secret rotation refuse, over real HTTP: addresses that are not one public host, a port
+/// nothing listens on, a CSM with no accounts, a subscription that already exists, an overlap of null.
+/// </summary>
+public sealed class WebhookInputTests
+{
+    private static readonly Dictionary<string, string?> NoPrivate = new() { ["Webhooks:AllowPrivateAddresses"] = "false" };
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, string path, string json)
+    {
+        using var response = await client.PostAsync(path, Variants.Json(json));
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+    }
+
+    private static async Task<int> CountAsync(AgentCrmApp app) => (await app.GetJsonAsync("/v1/webhooks")).GetProperty("items").GetArrayLength();
+
+    [Theory]
+    [InlineData("::127.0.0.1")]
+    [InlineData("::169.254.169.254")]
+    [InlineData("::a9fe:a9fe")]
+    [InlineData("::10.0.0.1")]
+    [InlineData("224.0.0.1")]
+    [InlineData("239.255.255.250")]
+    [InlineData("240.0.0.1")]
+    [InlineData("255.255.255.255")]
+    [InlineData("ff02::1")]
+    [InlineData("ff0e::1")]
+    [InlineData("0.0.0.0")]
+    [InlineData("::")]
+    [InlineData("::ffff:224.0.0.1")]
+    public void IsPrivate_IPv4CompatibleMulticastBroadcastAndUnspecified_AsEveryDeliveryChecksThem(string address) =>
+        Assert.True(PrivateAddresses.IsPrivate(IPAddress.Parse(address)), address);
+
+    [Theory]
+    [InlineData("93.184.216.34")]
+    [InlineData("223.255.255.254")]
+    [InlineData("2606:2800:220:1:248:1893:25c8:1946")]
+    [InlineData("::ffff:93.184.216.34")]
+    [InlineData("::5db8:d822")]
+    public void IsPrivate_APublicAddress_IsNot(string address) =>
+        Assert.False(PrivateAddresses.IsPrivate(IPAddress.Parse(address)), address);
+
+    [Fact]
+    public async Task Create_IPv4CompatibleMulticastBroadcastOrUnspecifiedLiteral_WhenPrivateAddressesAreNotAllowed_Is400NamingUrl()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: NoPrivate);
+        string[] hosts = ["[::127.0.0.1]", "[::169.254.169.254]", "[::a9fe:a9fe]", "224.0.0.1", "255.255.255.255", "[ff02::1]", "0.0.0.0", "[::]"];
+        var answers = new List<string>();
+        foreach (var host in hosts)
+        {
+            var (status, problem) = await PostAsync(app.Client, "/v1/webhooks", $$"""{"url":"http://{{host}}/x"}""");
+            answers.Add($"{host}: {(int)status} {(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty("url", out var url) ? url[0].GetString() : problem.ToString())}");
+        }
+        Assert.All(answers, a => Assert.Contains(": 400 ", a, StringComparison.Ordinal));
+        Assert.All(answers, a => Assert.Contains("Webhooks:AllowPrivateAddresses=false", a, StringComparison.Ordinal));
+        Assert.Equal(0, await CountAsync(app));
+    }
+}
