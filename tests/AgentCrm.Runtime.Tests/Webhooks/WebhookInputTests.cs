@@ -62,4 +62,14 @@ public sealed class WebhookInputTests
         Assert.All(answers, a => Assert.Contains("Webhooks:AllowPrivateAddresses=false", a, StringComparison.Ordinal));
         Assert.Equal(0, await CountAsync(app));
     }
+
+    [Fact]
+    public async Task Create_APrivateAddress_TheDetailNamesUrlOnce()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: NoPrivate);
+        var (status, problem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"http://10.1.2.3/hook"}""");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("url: 10.1.2.3 is a private, loopback, link-local, multicast or unspecified address, which Webhooks:AllowPrivateAddresses=false refuses.",
+            problem.GetProperty("detail").GetString());
+    }
 }
