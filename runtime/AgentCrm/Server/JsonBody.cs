@@ -30,8 +30,13 @@ internal static class JsonBody
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
     };
 
-    /// <summary>The body as <typeparamref name="T"/>; an empty body is null (the caller decides whether that is allowed).</summary>
-    public static async Task<(T? Value, ProblemHttpResult? Error)> ReadAsync<T>(HttpRequest request, long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body as <typeparamref name="T"/>; an empty body is null (the caller decides whether that is allowed). A top-level
+    /// field of <paramref name="nullRefused"/> given as <c>null</c> is a 400 naming it with its message: a field that may be
+    /// left out for a default but whose null would read as that default where the caller may have meant something else.
+    /// </summary>
+    public static async Task<(T? Value, ProblemHttpResult? Error)> ReadAsync<T>(HttpRequest request, long limit, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? nullRefused = null)
         where T : class
     {
         if (request.ContentType is { } type && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) && !type.Contains("+json", StringComparison.OrdinalIgnoreCase))
@@ -47,7 +52,10 @@ internal static class JsonBody
             return (null, Problems.Validation(new Dictionary<string, string[]> { [fault.Field] = [fault.Message] }));
         try
         {
-            return (JsonSerializer.Deserialize<T>(bytes.Value.Span, Strict), null);
+            var value = JsonSerializer.Deserialize<T>(bytes.Value.Span, Strict);
+            if (nullRefused is not null && NullField(bytes.Value.Span, nullRefused) is { } field)
+                return (null, Problems.Validation(new Dictionary<string, string[]> { [field] = [nullRefused[field]] }));
+            return (value, null);
         }
         catch (JsonException ex)
         {
@@ -55,6 +63,23 @@ internal static class JsonBody
             var message = JsonSyntax.IsSyntax(ex) ? JsonSyntax.Describe(ex, bytes.Value.Span) : Readable(ex.Message.Split(" Path:")[0].Split(" LineNumber:")[0]);
             return (null, Problems.Validation(new Dictionary<string, string[]> { [path] = [message] }));
         }
+    }
+
+    /// <summary>The first top-level field of an object <paramref name="json"/> (valid JSON) given as null among <paramref name="fields"/>, or null.</summary>
+    private static string? NullField(ReadOnlySpan<byte> json, IReadOnlyDictionary<string, string> fields)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.Null && fields.ContainsKey(name))
+                return name;
+            reader.Skip();
+        }
+        return null;
     }
 
     /// <summary>

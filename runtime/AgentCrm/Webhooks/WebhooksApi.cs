@@ -38,7 +38,7 @@ public sealed record WebhookCreated(string Id, string Url, string? CsmId, string
 
 /// <summary>
 /// A secret rotation's body: the new secret, or none to have one generated; how long the replaced secret still signs
-/// (a time span as the settings write them, "00:00:00" for not at all), or none for Webhooks:SecretOverlap.
+/// (a time span as the settings write them, "00:00:00" for not at all), or left out for Webhooks:SecretOverlap (null is refused).
 /// </summary>
 public sealed record WebhookSecretRequest(string? Secret = null, string? Overlap = null);
 
@@ -97,7 +97,7 @@ public static class WebhooksApi
             .WithSummary("One subscription's delivery state: delivered, backlog, last success, failures in a row, next attempt.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id}/secret", RotateSecretAsync).WithName("RotateWebhookSecret").RequireRoles(Roles.Ops)
-            .WithSummary("Replace the signing secret (given, or generated); returned once. The cursor stays; the old secret still signs, beside the new, for the overlap given (hh:mm:ss, 0-7 days) or Webhooks:SecretOverlap.")
+            .WithSummary("Replace the signing secret (given, or generated); returned once. The cursor stays; the old secret still signs, beside the new, for the overlap given (hh:mm:ss or d.hh:mm:ss, fractions of a second as the settings take them, 0-7 days; null is refused) or, left out, Webhooks:SecretOverlap.")
             .Accepts<WebhookSecretRequest>(isOptional: true, "application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -171,6 +171,9 @@ public static class WebhooksApi
             errors["url"] = [$"{fields.Url} must not carry a user name or password (user:pass@host): the requests are signed with the secret instead."];
         else if (uri.Fragment.Length > 0)
             errors["url"] = [$"{fields.Url} must not have a fragment (#…): it is never sent."];
+        else if (uri.Port == 0)
+            // Nothing can be reached on port 0: the subscription would only ever fail.
+            errors["url"] = [$"{fields.Url} must name a port from 1 to 65535, or none for the scheme's (port 0 reaches nothing)."];
         if (body?.CsmId is { } csm && !CsmIds.IsValid(csm))
             errors["csmId"] = [$"A CSM id is {CsmIds.Rule}."];
         if (SecretProblem(body?.Secret, fields) is { } secret)
@@ -187,7 +190,8 @@ public static class WebhooksApi
     /// <summary>
     /// What is wrong with the overlap a rotation asks for (<paramref name="value"/> null: none given, Webhooks:SecretOverlap
     /// applies), null when nothing is; <paramref name="overlap"/> is then the one asked for. The setting's form and range: a
-    /// time span hh:mm:ss or d.hh:mm:ss from 0 to 7 days, and "0" for none. Any other bare number is refused rather than
+    /// time span hh:mm:ss or d.hh:mm:ss from 0 to 7 days (fractions of a second as the settings take them, 00:00:00.5), and
+    /// "0" for none. Any other bare number is refused rather than
     /// read as days, as the time span parser would ("30" meant as seconds would keep a leaked secret signing for a month).
     /// </summary>
     internal static string? OverlapProblem(string? value, WebhookFields fields, out TimeSpan? overlap)
@@ -206,6 +210,15 @@ public static class WebhooksApi
     }
 
     /// <summary>
+    /// <c>"overlap": null</c> is refused, not read as left out: after a leak, null meant as "no overlap" kept the leaked
+    /// secret signing for Webhooks:SecretOverlap (24 h by default).
+    /// </summary>
+    private static readonly Dictionary<string, string> NullOverlap = new()
+    {
+        ["overlap"] = "overlap is a time span hh:mm:ss or d.hh:mm:ss, not null: \"00:00:00\" for the new secret alone, at once; leave the field out for Webhooks:SecretOverlap.",
+    };
+
+    /// <summary>
     /// A new secret for a subscription (a leaked one, a scheduled change) without deleting it: its cursor and delivery state
     /// stay, so no brief is missed or sent again; the replaced secret still signs beside it for the overlap the body asks for,
     /// else Webhooks:SecretOverlap.
@@ -213,7 +226,7 @@ public static class WebhooksApi
     public static async Task<Results<Ok<WebhookSecretRotated>, ProblemHttpResult>> RotateSecretAsync(string id, HttpRequest request, WebhookStore store,
         WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
-        var (body, error) = await JsonBody.ReadAsync<WebhookSecretRequest>(request, 4 * 1024, cancellationToken);
+        var (body, error) = await JsonBody.ReadAsync<WebhookSecretRequest>(request, 4 * 1024, cancellationToken, NullOverlap);
         if (error is not null)
             return error;
         var errors = new Dictionary<string, string[]>();

@@ -72,4 +72,35 @@ public sealed class WebhookInputTests
         Assert.Equal("url: 10.1.2.3 is a private, loopback, link-local, multicast or unspecified address, which Webhooks:AllowPrivateAddresses=false refuses.",
             problem.GetProperty("detail").GetString());
     }
+
+    [Fact]
+    public async Task Create_PortZero_Is400NamingUrl_AndStoresNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, problem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com:0/x"}""");
+        Assert.True(status == HttpStatusCode.BadRequest, problem.ToString());
+        Assert.StartsWith("url must name a port from 1 to 65535", problem.GetProperty("errors").GetProperty("url")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(app));
+    }
+
+    [Fact]
+    public async Task RotateSecret_OverlapNull_Is400NamingOverlap_NothingRotated_LeftOutStillTakesTheSetting()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Webhooks:SecretOverlap"] = "01:00:00" });
+        var (created, hook) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook"}""");
+        Assert.Equal(HttpStatusCode.Created, created);
+        var id = hook.GetProperty("id").GetString()!;
+
+        var (status, problem) = await PostAsync(app.Client, $"/v1/webhooks/{id}/secret", """{"overlap":null}""");
+
+        Assert.True(status == HttpStatusCode.BadRequest, problem.ToString());
+        Assert.StartsWith("overlap is a time span hh:mm:ss or d.hh:mm:ss, not null", problem.GetProperty("errors").GetProperty("overlap")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, (await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("previousSecretValidUntil").ValueKind);
+        var actions = (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("action").GetString());
+        Assert.Equal(["webhook.created"], actions);
+
+        var (rotated, body) = await PostAsync(app.Client, $"/v1/webhooks/{id}/secret", """{"secret":null}""");
+        Assert.True(rotated == HttpStatusCode.OK, body.ToString());
+        Assert.Equal(JsonValueKind.String, body.GetProperty("previousSecretValidUntil").ValueKind);
+    }
 }
