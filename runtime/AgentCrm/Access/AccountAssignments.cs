@@ -29,6 +29,29 @@ public sealed class AccountAssignments(SqliteDatabase database, SqliteWriter wri
         return list;
     }
 
+    /// <summary>Whether <paramref name="csmId"/> has any account assigned (ids are case-sensitive).</summary>
+    public bool HasAccounts(string csmId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT 1 FROM csm_accounts WHERE csm_id = $c LIMIT 1";
+        cmd.Parameters.AddWithValue("$c", csmId);
+        return cmd.ExecuteScalar() is not null;
+    }
+
+    /// <summary>The CSM ids with at least one account assigned, in order (the names a mistyped one is compared with).</summary>
+    public IReadOnlyList<string> CsmIds()
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT DISTINCT csm_id FROM csm_accounts ORDER BY csm_id";
+        using var reader = cmd.ExecuteReader();
+        var list = new List<string>();
+        while (reader.Read())
+            list.Add(reader.GetString(0));
+        return list;
+    }
+
     public bool IsAssigned(string csmId, string customerId)
     {
         using var connection = database.Open();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Webhooks;
 
@@ -105,7 +106,8 @@ internal static class WebhooksCommand
     private static async Task<int> AddAsync(ParseResult p, WebhookRequest request, IServiceProvider services, CancellationToken token)
     {
         var max = WebhookHosting.ReadOptions(services.GetRequiredService<IConfiguration>()).MaxSubscriptions;
-        if (Problem(WebhooksApi.Validate(request, services.GetRequiredService<AgentRegistry>(), Fields)) is { } problem)
+        var accounts = ActivatorUtilities.CreateInstance<AccountAssignments>(services);
+        if (Problem(WebhooksApi.Validate(request, services.GetRequiredService<AgentRegistry>(), accounts, Fields)) is { } problem)
             return AgentCrmCli.Fail(problem);
         if (await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), CliHost.Actor, max, token) is not { } hook)
             return AgentCrmCli.Fail($"the limit of {Counted.Of(max, "subscription")} (Webhooks:MaxSubscriptions) is reached; remove one first (agentcrm webhooks remove ID)");

@@ -1,5 +1,6 @@
 using AgentCrm.Access;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Text;
 using AgentCrm.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -88,7 +89,7 @@ public static class WebhooksApi
     {
         var group = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
         group.MapPost("/", CreateAsync).WithName("CreateWebhook").RequireRoles(Roles.Ops)
-            .WithSummary("Subscribe a URL to delivered and retracted briefs (optionally one CSM's accounts, one agent); the secret is returned once.")
+            .WithSummary("Subscribe a URL to delivered and retracted briefs (optionally one CSM's accounts — a CSM with accounts assigned now —, one registered agent); the secret is returned once.")
             .Accepts<WebhookRequest>("application/json")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -110,12 +111,12 @@ public static class WebhooksApi
     }
 
     public static async Task<Results<Created<WebhookCreated>, ProblemHttpResult>> CreateAsync(HttpRequest request, WebhookStore store, WebhookDispatcher dispatcher,
-        AgentRegistry registry, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
+        AgentRegistry registry, AccountAssignments accounts, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
         var (body, error) = await JsonBody.ReadAsync<WebhookRequest>(request, 64 * 1024, cancellationToken);
         if (error is not null)
             return error;
-        var errors = Validate(body, registry);
+        var errors = Validate(body, registry, accounts);
         if (!errors.ContainsKey("url") && !options.Value.AllowPrivateAddresses && PrivateHost(body!.Url!) is { } host)
             errors["url"] = [$"{host} is a private, loopback, link-local, multicast or unspecified address, which Webhooks:AllowPrivateAddresses=false refuses."];
         if (errors.Count > 0)
@@ -140,11 +141,22 @@ public static class WebhooksApi
             ? host : null;
     }
 
-    /// <summary>Every field at fault, by name: an absolute http(s) URL without credentials, a CSM id, a registered agent, a secret of sane length.</summary>
-    internal static Dictionary<string, string[]> Validate(WebhookRequest? body, AgentRegistry registry, WebhookFields? fields = null)
+    /// <summary>
+    /// Every field at fault, by name: an absolute http(s) URL without credentials, a CSM with accounts assigned, a registered
+    /// agent, a secret of sane length. The CSM is checked now only: its accounts may change later, and each change is sent by
+    /// the assignment at that time. A CSM with none would make a subscription that looks healthy and sends nothing (a
+    /// mistyped or differently cased id: ids are case-sensitive), so it is refused, with the assigned id it most likely meant.
+    /// </summary>
+    internal static Dictionary<string, string[]> Validate(WebhookRequest? body, AgentRegistry registry, AccountAssignments accounts, WebhookFields? fields = null)
     {
         fields ??= WebhookFields.Api;
         var errors = ValidateForm(body, fields);
+        if (!errors.ContainsKey("csmId") && body?.CsmId is { } csm && !accounts.HasAccounts(csm))
+        {
+            var meant = EditDistance.Closest(csm, accounts.CsmIds()) is { } closest ? $" (did you mean {closest}?)" : "";
+            errors["csmId"] = [$"No accounts are assigned to CSM '{csm}'{meant}, so a subscription for it would send nothing; CSM ids are case-sensitive. "
+                + $"Assign its accounts first (PUT /v1/csms/{csm}/accounts)."];
+        }
         if (body?.AgentId is { } agent && (agent.Length > 64 || registry.Versions(agent).Count == 0))
             errors["agentId"] = [$"No agent '{Problems.Clip(agent, 64)}' is registered ({fields.AgentList} lists them)."];
         return errors;

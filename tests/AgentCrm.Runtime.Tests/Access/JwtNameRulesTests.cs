@@ -52,6 +52,7 @@ public sealed class JwtNameRulesTests
     public async Task CliWebhooksAdd_TakesAnIdentityProvidersSubjectAsCsm_AndStillRefusesAColon()
     {
         var data = TempDirectory.Create();
+        await Cli.WebhookInputCliTests.AssignAsync(data, "auth0|5f7c8ec7c33c6c004bbafe82", "acme");
         var added = await Cli.CliRunner.RunAsync(["webhooks", "add", "https://example.com/hook", "--csm", "auth0|5f7c8ec7c33c6c004bbafe82", "--json", "--data", data]);
         Assert.True(added.ExitCode == 0, added.Stderr);
         Assert.Equal("auth0|5f7c8ec7c33c6c004bbafe82", JsonDocument.Parse(added.Stdout).RootElement.GetProperty("csmId").GetString());

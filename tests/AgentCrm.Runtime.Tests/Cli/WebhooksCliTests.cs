@@ -34,6 +34,7 @@ public sealed class WebhooksCliTests
     public async Task AddListRemove_TheApisShapes_SecretShownOnlyOnAdd_AuditedAsTheCliUser()
     {
         var data = TempDirectory.Create();
+        await WebhookInputCliTests.AssignAsync(data, "carla", "acme");
 
         var json = await RunAsync(data, "webhooks", "add", "https://crm.example.com/agentcrm", "--csm", "carla", "--agent", "renewal-risk",
             "--secret", "a-secret-of-our-own-0123", "--json");

@@ -103,4 +103,27 @@ public sealed class WebhookInputTests
         Assert.True(rotated == HttpStatusCode.OK, body.ToString());
         Assert.Equal(JsonValueKind.String, body.GetProperty("previousSecretValidUntil").ValueKind);
     }
+
+    [Fact]
+    public async Task Create_ACsmWithNoAccounts_Is400NamingCsmId_SuggestingTheAssignedIdDifferingInCase()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using (var put = await app.Client.PutAsync("/v1/csms/demo-csm/accounts", Variants.Json("""{"accounts":["acme"]}""")))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        var (cased, casedProblem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","csmId":"Demo-CSM"}""");
+        var (unknown, unknownProblem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","csmId":"zed"}""");
+
+        Assert.True(cased == HttpStatusCode.BadRequest, casedProblem.ToString());
+        Assert.StartsWith("No accounts are assigned to CSM 'Demo-CSM' (did you mean demo-csm?)", casedProblem.GetProperty("errors").GetProperty("csmId")[0].GetString(),
+            StringComparison.Ordinal);
+        Assert.True(unknown == HttpStatusCode.BadRequest, unknownProblem.ToString());
+        var message = unknownProblem.GetProperty("errors").GetProperty("csmId")[0].GetString()!;
+        Assert.StartsWith("No accounts are assigned to CSM 'zed', so", message, StringComparison.Ordinal);
+        Assert.Contains("PUT /v1/csms/zed/accounts", message, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(app));
+
+        var (created, body) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","csmId":"demo-csm"}""");
+        Assert.True(created == HttpStatusCode.Created, body.ToString());
+    }
 }
