@@ -109,7 +109,10 @@ internal static class WebhooksCommand
         var accounts = ActivatorUtilities.CreateInstance<AccountAssignments>(services);
         if (Problem(WebhooksApi.Validate(request, services.GetRequiredService<AgentRegistry>(), accounts, Fields)) is { } problem)
             return AgentCrmCli.Fail(problem);
-        if (await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), CliHost.Actor, max, token) is not { } hook)
+        var creation = await Store(services).CreateAsync(request.Url!, request.CsmId, request.AgentId, request.Secret ?? WebhookStore.NewSecret(), CliHost.Actor, max, token);
+        if (creation.Existing is { } existing)
+            return AgentCrmCli.Fail($"webhook {existing} already posts to this URL with the same --csm and --agent: a second would receive each change again; use it, or remove it first (agentcrm webhooks remove {existing})");
+        if (creation.Hook is not { } hook)
             return AgentCrmCli.Fail($"the limit of {Counted.Of(max, "subscription")} (Webhooks:MaxSubscriptions) is reached; remove one first (agentcrm webhooks remove ID)");
         var created = WebhookCreated.Of(hook);
         if (p.GetValue(AgentCrmCli.Json))

@@ -6,6 +6,9 @@ using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Webhooks;
 
+/// <summary>What <see cref="WebhookStore.CreateAsync"/> did: the subscription stored, or the id of the same one that exists; neither when the cap is reached.</summary>
+public sealed record WebhookCreation(WebhookRecord? Hook, string? Existing);
+
 /// <summary>
 /// Subscriptions in SQLite, and the feed they deliver. The feed is derived from what a brief's change already writes in
 /// its own transaction, the hash-chained audit log (<c>brief.created</c>, <c>brief.approved</c>, <c>brief.vetoed</c>):
@@ -72,14 +75,26 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
 
     /// <summary>
     /// Stores a subscription and its audit record in one transaction; it starts at the audit log's head, so it receives
-    /// the changes from now on. Null when <paramref name="max"/> subscriptions exist already.
+    /// the changes from now on. Nothing is stored when a subscription with the same URL (as <see cref="SameUrl"/> compares
+    /// them) and the same CSM and agent exists (<see cref="WebhookCreation.Existing"/>: each change would be sent to it
+    /// twice, under two delivery ids), or when <paramref name="max"/> subscriptions exist already (both null). Checked in the
+    /// write's transaction, so two concurrent creates of one subscription store one.
     /// </summary>
-    public Task<WebhookRecord?> CreateAsync(string url, string? csmId, string? agentId, string secret, string actor, int max, CancellationToken cancellationToken) =>
+    public Task<WebhookCreation> CreateAsync(string url, string? csmId, string? agentId, string secret, string actor, int max, CancellationToken cancellationToken) =>
         writer.WriteAsync(ctx =>
         {
+            var same = ctx.Command("SELECT id, url FROM webhooks WHERE csm_id IS $c AND agent_id IS $a ORDER BY id", "$c", "$a");
+            same.Parameters["$c"].Value = (object?)csmId ?? DBNull.Value;
+            same.Parameters["$a"].Value = (object?)agentId ?? DBNull.Value;
+            using (var reader = same.ExecuteReader())
+            {
+                while (reader.Read())
+                    if (SameUrl(reader.GetString(1), url))
+                        return new WebhookCreation(null, reader.GetString(0));
+            }
             var count = ctx.Command("SELECT count(*) FROM webhooks");
             if ((long)count.ExecuteScalar()! >= max)
-                return null;
+                return new WebhookCreation(null, null);
             var head = ctx.Command("SELECT coalesce(max(seq), 0) FROM audit");
             var seq = (long)head.ExecuteScalar()!;
             var now = time.GetUtcNow();
@@ -95,8 +110,16 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
                 ["from"] = seq,
             }, now);
             Bump(ctx);
-            return (WebhookRecord?)new WebhookRecord(id, url, csmId, agentId, secret, now, actor, seq, 0, null, null, null, 0, null);
+            return new WebhookCreation(new WebhookRecord(id, url, csmId, agentId, secret, now, actor, seq, 0, null, null, null, 0, null), null);
         }).WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Whether two subscription URLs post to the same place: equal once normalised as <see cref="Uri.AbsoluteUri"/> writes
+    /// them (the scheme's and host's case, a default port written out), so <c>https://Example.com:443/x</c> is <c>https://example.com/x</c>.
+    /// </summary>
+    internal static bool SameUrl(string a, string b) =>
+        string.Equals(a, b, StringComparison.Ordinal)
+        || (Uri.TryCreate(a, UriKind.Absolute, out var x) && Uri.TryCreate(b, UriKind.Absolute, out var y) && string.Equals(x.AbsoluteUri, y.AbsoluteUri, StringComparison.Ordinal));
 
     /// <summary>Removes a subscription (audited, with how far it had delivered); false when there is none.</summary>
     public Task<bool> DeleteAsync(string id, string actor, CancellationToken cancellationToken) =>

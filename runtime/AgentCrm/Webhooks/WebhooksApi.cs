@@ -89,7 +89,7 @@ public static class WebhooksApi
     {
         var group = app.MapGroup("/v1/webhooks").WithTags("Webhooks");
         group.MapPost("/", CreateAsync).WithName("CreateWebhook").RequireRoles(Roles.Ops)
-            .WithSummary("Subscribe a URL to delivered and retracted briefs (optionally one CSM's accounts — a CSM with accounts assigned now —, one registered agent); the secret is returned once.")
+            .WithSummary("Subscribe a URL to delivered and retracted briefs (optionally one CSM's accounts — a CSM with accounts assigned now —, one registered agent); the secret is returned once. 409: the same url, csmId and agentId are subscribed already (the answer names that webhook), or Webhooks:MaxSubscriptions is reached.")
             .Accepts<WebhookRequest>("application/json")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
@@ -123,7 +123,14 @@ public static class WebhooksApi
             return Problems.Validation(errors);
         var secret = body!.Secret ?? WebhookStore.NewSecret();
         var max = options.Value.MaxSubscriptions;
-        if (await store.CreateAsync(body.Url!, body.CsmId, body.AgentId, secret, Caller.From(context.User).AuditActor, max, cancellationToken) is not { } hook)
+        var creation = await store.CreateAsync(body.Url!, body.CsmId, body.AgentId, secret, Caller.From(context.User).AuditActor, max, cancellationToken);
+        if (creation.Existing is { } existing)
+            return Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["url"] = [$"Webhook {existing} already posts to this url with the same csmId and agentId: a second would receive each change again, under other delivery ids. "
+                    + $"Use {existing} (GET /v1/webhooks/{existing}), or delete it first."],
+            }, StatusCodes.Status409Conflict);
+        if (creation.Hook is not { } hook)
             return Problems.Validation(new Dictionary<string, string[]> { ["url"] = [$"The limit of {Cli.Counted.Of(max, "subscription")} (Webhooks:MaxSubscriptions) is reached; delete one first."] },
                 StatusCodes.Status409Conflict);
         dispatcher.Resync();

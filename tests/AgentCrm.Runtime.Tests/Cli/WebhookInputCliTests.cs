@@ -47,4 +47,20 @@ public sealed class WebhookInputCliTests
         Assert.True(added.ExitCode == 0, added.Stderr);
         Assert.Equal(["demo-csm"], (await ListAsync(data)).Select(i => i.GetProperty("csmId").GetString()));
     }
+
+    [Fact]
+    public async Task Add_TheSameUrlAndFiltersTwice_FailsInOneLine_NamingTheExistingSubscription()
+    {
+        var data = TempDirectory.Create();
+        var first = await AddAsync(data, "https://example.com/hook", "--json");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var id = JsonDocument.Parse(first.Stdout).RootElement.GetProperty("id").GetString()!;
+
+        var again = await AddAsync(data, "https://example.com/hook");
+
+        Assert.Equal(1, again.ExitCode);
+        Assert.StartsWith($"agentcrm: webhook {id} already posts to this URL with the same --csm and --agent", again.Stderr, StringComparison.Ordinal);
+        Assert.Single(again.Stderr.Trim().Split('\n'));
+        Assert.Single(await ListAsync(data));
+    }
 }

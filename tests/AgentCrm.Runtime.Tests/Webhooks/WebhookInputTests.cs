@@ -126,4 +126,25 @@ public sealed class WebhookInputTests
         var (created, body) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","csmId":"demo-csm"}""");
         Assert.True(created == HttpStatusCode.Created, body.ToString());
     }
+
+    [Fact]
+    public async Task Create_TheSameUrlAndFilters_Is409NamingTheExistingSubscription_AnotherFilterIsTaken()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (_, first) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook"}""");
+        var id = first.GetProperty("id").GetString()!;
+
+        var (again, problem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","secret":"another-secret-0123456"}""");
+        var (written, writtenProblem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://EXAMPLE.com:443/hook"}""");
+        var (filtered, other) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","agentId":"renewal-risk"}""");
+
+        Assert.True(again == HttpStatusCode.Conflict, problem.ToString());
+        Assert.StartsWith($"Webhook {id} already posts to this url with the same csmId and agentId", problem.GetProperty("errors").GetProperty("url")[0].GetString(),
+            StringComparison.Ordinal);
+        Assert.True(written == HttpStatusCode.Conflict, writtenProblem.ToString());
+        Assert.True(filtered == HttpStatusCode.Created, other.ToString());
+        var (filteredAgain, _) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"https://example.com/hook","agentId":"renewal-risk"}""");
+        Assert.Equal(HttpStatusCode.Conflict, filteredAgain);
+        Assert.Equal(2, await CountAsync(app));
+    }
 }
