@@ -402,7 +402,14 @@ public sealed class AuditLog(SqliteDatabase database)
     {
         using var cmd = connection.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = "SELECT seq, at, actor, action, subject, data, prev_hash, hash FROM audit ORDER BY seq";
+        // Every field is written as text: one stored as another type (a blob of the same bytes) reads and hashes alike, but the
+        // row checks' queries (action = 'key.revoked', subject = 'brief:…') pass it by, so a record could be hidden from them.
+        cmd.CommandText = """
+            SELECT seq, at, actor, action, subject, data, prev_hash, hash,
+                   typeof(at) = 'text' AND typeof(actor) = 'text' AND typeof(action) = 'text' AND typeof(subject) = 'text'
+                   AND typeof(data) = 'text' AND typeof(prev_hash) = 'text' AND typeof(hash) = 'text'
+            FROM audit ORDER BY seq
+            """;
         long expected = 1;
         var prev = Genesis;
         var current = false;
@@ -414,6 +421,8 @@ public sealed class AuditLog(SqliteDatabase database)
                     return new(false, expected - 1, expected, $"record {expected} is missing (the next stored record is {seq}).");
                 if (reader.GetString(6) != prev)
                     return new(false, expected - 1, seq, $"record {seq} does not link to the hash of record {seq - 1} (a record was removed, reordered or changed).");
+                if (reader.GetInt64(8) == 0)
+                    return new(false, expected - 1, seq, $"record {seq} was changed after it was written (a field is stored as another type than text).");
                 var hash = reader.GetString(7);
                 if (RecordHashProblem(ref current, seq, reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), prev, hash) is { } problem)
                     return new(false, expected - 1, seq, problem);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentCrm.Runtime.Tests.Cli;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Audit;
 
@@ -44,6 +45,30 @@ public sealed class AuditOddTamperingTests
         await app.WaitForProcessingAsync();
         Assert.True((await VerifyAsync(app)).GetProperty("ok").GetBoolean());
         return (await app.BriefsAsync("&customerId=acme"))[0].GetProperty("id").GetString()!;
+    }
+
+    /// <summary>
+    /// A record's field stored as a blob of the same bytes reads and hashes as before, so the chain held, and the row checks'
+    /// queries (action = 'key.revoked') passed the record by: a revocation undone with its record blobbed verified intact.
+    /// </summary>
+    [Fact]
+    public async Task Verify_ARecordFieldStoredAsABlob_IsAChangedRecord_SoARevocationUndoneCannotHideItsRecord()
+    {
+        var dir = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            await app.CreateKeyAsync("ops", "olga");
+            await app.Services.GetRequiredService<AgentCrm.Access.ApiKeyStore>().RevokeAsync("olga", "test");
+        }
+        AuditTests.Tamper(dir, "UPDATE api_keys SET revoked_at = NULL WHERE name = 'olga'");
+        AuditTests.Tamper(dir, "UPDATE audit SET action = CAST(action AS BLOB) WHERE action = 'key.revoked' AND subject = 'key:olga'");
+
+        var line = await CliFailureAsync(dir);
+        Assert.Matches("^agentcrm: .*record [0-9]+ was changed after it was written \\(a field is stored as another type than text\\)", line);
+        await using var server = await AgentCrmApp.StartAsync(dir);
+        var verify = await VerifyAsync(server);
+        Assert.False(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+        Assert.Contains("another type than text", verify.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
