@@ -61,8 +61,14 @@ public static class KnowledgeApi
             var (form, error) = await RequestBody.ReadFormAsync(request, limit + FormAllowance, cancellationToken);
             if (form is null)
                 return error!;
-            if (form.Files["file"] is not { } file)
-                return Problems.Validation(new Dictionary<string, string[]> { ["file"] = ["`file` is required in a multipart upload."] });
+            var partErrors = new Dictionary<string, string[]>();
+            RequestBody.RefuseUnknownParts(form, ["file", "id", "title", "tags", "scenario"],
+                "a document upload is `file` with the fields `id`, `title`, `tags` and `scenario`", partErrors);
+            if (form.Files["file"] is null)
+                partErrors["file"] = ["`file` is required in a multipart upload."];
+            if (partErrors.Count > 0)
+                return Problems.Validation(partErrors);
+            var file = form.Files["file"]!;
             if (file.Length > limit)
                 return Problems.TooLarge(tooLarge);
             using var buffer = new MemoryStream();

@@ -57,9 +57,7 @@ internal static class CaseUploads
         if (form is null)
             return (null, error);
         // A part this endpoint does not read (a misspelt name, or `caseSet` sent as a form field) is refused, not ignored.
-        foreach (var unknown in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.Ordinal)
-                     .Where(name => !DataParts.Contains(name, StringComparer.Ordinal) && name is not ("mapping" or "labels")))
-            errors[unknown] = [$"Unknown part '{unknown}'; a case upload is {Forms(dataPart)}."];
+        RequestBody.RefuseUnknownParts(form, [.. DataParts, "mapping", "labels"], $"a case upload is {Forms(dataPart)}", errors);
         var data = DataParts.FirstOrDefault(p => form.Files[p] is not null);
         var mapping = form.Files["mapping"] is not null;
         var labels = form.Files["labels"] is not null;

@@ -52,6 +52,20 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>
+    /// Adds to <paramref name="errors"/> a 400 entry for each part (file or field) of <paramref name="form"/> that is not one of
+    /// <paramref name="known"/>: a misspelt name (`tag` for `tags`) is refused, not ignored with what it carried. Names ignore case,
+    /// as the form's lookups do; the message suggests the near name, if any, and says what the endpoint reads (<paramref name="reads"/>).
+    /// </summary>
+    public static void RefuseUnknownParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors)
+    {
+        foreach (var unknown in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.OrdinalIgnoreCase)
+                     .Where(name => !known.Contains(name, StringComparer.OrdinalIgnoreCase)))
+            errors[unknown] = [Agents.Text.EditDistance.Closest(unknown, known) is { } closest
+                ? $"Unknown part '{unknown}' (did you mean {closest}?); {reads}."
+                : $"Unknown part '{unknown}'; {reads}."];
+    }
+
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>

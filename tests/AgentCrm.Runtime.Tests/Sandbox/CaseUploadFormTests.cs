@@ -27,9 +27,9 @@ public sealed class CaseUploadFormTests
         using var cases = await app.Client.PostAsync("/v1/cases/mine", Form());
         using var evaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form());
 
-        Assert.Equal("Unknown part 'caseSet'; a case upload is `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).",
+        Assert.Equal("Unknown part 'caseSet' (did you mean cases?); a case upload is `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).",
             (await cases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString());
-        Assert.Equal("Unknown part 'caseSet'; a case upload is `cases` + `mapping` (a tabular CSV and its YAML mapping) or `cases` + `labels` (an NDJSON timeline and its labels CSV).",
+        Assert.Equal("Unknown part 'caseSet' (did you mean cases?); a case upload is `cases` + `mapping` (a tabular CSV and its YAML mapping) or `cases` + `labels` (an NDJSON timeline and its labels CSV).",
             (await evaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString());
     }
 }
