@@ -72,6 +72,9 @@ public static partial class ManifestReader
     public static ManifestSource Parse(string body, string? contentType)
     {
         var lines = ManifestLines.None;
+        // One leading byte order mark is ignored, as the CLI's file read and every other body reader ignore it: not JSON, not YAML content.
+        if (body.StartsWith('\uFEFF'))
+            body = body[1..];
         try
         {
             var manifest = Read(body, contentType, out lines);

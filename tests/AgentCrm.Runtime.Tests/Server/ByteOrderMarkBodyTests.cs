@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace AgentCrm.Runtime.Tests.Server;
+
+/// <summary>
+/// One leading UTF-8 byte order mark (what Windows tools and PowerShell 5 write) is ignored by every body reader, as intake
+/// ignores it and the CLI's file read does: JSON bodies and manifests answered it "Malformed JSON … '0xEF'", or read a
+/// JSON manifest as YAML, or a YAML manifest's first comment as an unknown field.
+/// </summary>
+public sealed class ByteOrderMarkBodyTests
+{
+    private static ByteArrayContent WithBom(string text, string mediaType)
+    {
+        var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)]);
+        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        return content;
+    }
+
+    private const string JsonManifest = """
+        {"id":"bom-json","version":"1.0.0","kind":"rules","scenario":"test","subscribes":["support_ticket"],"reads":["tickets.open"],
+         "purpose":"customer-success","threshold":0.5,"rules":{"conditions":[{"name":"many","when":"tickets.open > 3","weight":1}]}}
+        """;
+
+    private const string YamlManifest = """
+        # A manifest saved by a Windows editor
+        id: bom-yaml
+        version: 1.0.0
+        kind: rules
+        scenario: test
+        subscribes: [support_ticket]
+        reads: [tickets.open]
+        purpose: customer-success
+        threshold: 0.5
+        rules:
+          conditions:
+            - name: many
+              when: tickets.open > 3
+              weight: 1
+        """;
+
+    [Fact]
+    public async Task JsonBody_WithALeadingBom_IsRead()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        using var response = await app.Client.PutAsync("/v1/csms/alice/accounts", WithBom("""{"accounts":["acme"]}""", "application/json"));
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var accounts = (await app.GetJsonAsync("/v1/csms/alice/accounts")).GetProperty("accounts");
+        Assert.Equal("acme", Assert.Single(accounts.EnumerateArray()).GetString());
+    }
+
+    [Theory]
+    [InlineData("bom-json", JsonManifest, "application/json")]
+    [InlineData("bom-yaml", YamlManifest, "application/yaml")]
+    public async Task Manifest_WithALeadingBom_Registers(string id, string manifest, string mediaType)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        using var response = await app.Client.PostAsync("/v1/agents", WithBom(manifest, mediaType));
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync($"/v1/agents/{id}/versions/1.0.0")).StatusCode);
+    }
+}
