@@ -88,6 +88,7 @@ public sealed class OpenApiAnswersTests
             HttpStatusCode.Created, content: new StringContent("# Playbook\n\nCall the sponsor before the renewal.\n", Encoding.UTF8, "text/markdown"));
         await log.SendAsync("search", HttpMethod.Get, "/v1/knowledge/search", "/v1/knowledge/search?q=sponsor", HttpStatusCode.OK);
         await log.SendAsync("case sets", HttpMethod.Get, "/v1/cases", "/v1/cases", HttpStatusCode.OK);
+        await log.SendAsync("case set", HttpMethod.Get, "/v1/cases/{name}", "/v1/cases/telco-churn", HttpStatusCode.OK);
         await log.SendAsync("dead letters", HttpMethod.Get, "/v1/dead-letters", "/v1/dead-letters", HttpStatusCode.OK);
 
         var hook = await log.SendAsync("create webhook", HttpMethod.Post, "/v1/webhooks", "/v1/webhooks", HttpStatusCode.Created, new JsonObject { ["url"] = "http://127.0.0.1:9/hook" });

@@ -54,6 +54,11 @@ public static class SandboxApi
         var cases = app.MapGroup("/v1/cases").WithTags("Sandbox");
         cases.MapGet("/", (CaseSetStore store, string? limit, string? cursor) => NamedPage.Of(store.List(), s => s.Name, limit, cursor, NamedPage.CaseSets))
             .WithName("ListCaseSets").RequireRoles(Roles.Ops, Roles.Reviewer).ProducesValidationProblem();
+        // The address a 201 names: the set's summary, as GET /v1/cases lists it (shipped, uploaded and feedback sets alike).
+        cases.MapGet("/{name}", (string name, CaseSetStore store) => store.List().FirstOrDefault(s => s.Name == name) is { } set
+                ? (Results<Ok<CaseSetInfo>, ProblemHttpResult>)TypedResults.Ok(set)
+                : Problems.NotFound($"No case set '{Problems.Clip(name, 80)}' is registered (GET /v1/cases lists them)."))
+            .WithName("GetCaseSet").RequireRoles(Roles.Ops, Roles.Reviewer).ProducesProblem(StatusCodes.Status404NotFound);
         cases.MapPost("/{name}", AddCaseSet).WithName("AddCaseSet").DisableAntiforgery().RequireRoles(Roles.Ops)
             .WithSummary("multipart/form-data: `file` + `mapping` (tabular CSV and YAML mapping) or `events` + `labels` (NDJSON timeline and labels CSV).")
             .DescribesBody<CaseUploadForm>("multipart/form-data")

@@ -82,6 +82,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("GET", "/v1/reports/{reportId}", Readers, () => Get("/v1/reports/rep_nope"), 404),
 
         new("GET", "/v1/cases", [Roles.Ops, Roles.Reviewer], () => Get("/v1/cases"), 200),
+        new("GET", "/v1/cases/{name}", [Roles.Ops, Roles.Reviewer], () => Get("/v1/cases/telco-churn"), 200),
         new("POST", "/v1/cases/{name}", [Roles.Ops], () => Post("/v1/cases/matrix-cases", "{}"), 415),
         new("DELETE", "/v1/cases/{name}", [Roles.Ops], () => Delete("/v1/cases/no-such-set"), 404),
 
