@@ -22,6 +22,7 @@ public sealed record BriefReview([property: Server.OpenApiValues("vetoed", "appr
 public sealed record Citation(string DocumentId, string Title, string Section, string ChunkId, double Score, string Snippet);
 
 /// <summary>A brief for a CSM (API.md, "Briefs"), with what the evidence endpoint needs to justify it.</summary>
+[Server.OpenApiAlwaysSent]
 public sealed record Brief
 {
     public required string Id { get; init; }

@@ -469,6 +469,7 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
 /// <see cref="Approved"/> and <see cref="Explained"/> (non-shadow briefs with reasons and at least one citation) are parts of
 /// the states, not states.
 /// </summary>
+[Server.OpenApiAlwaysSent]
 public sealed record BriefCounts(long Delivered = 0, long Pending = 0, long Vetoed = 0, long Retracted = 0, long Shadow = 0, long Approved = 0, long Explained = 0)
 {
     /// <summary>Every state shown, shadow included: the version's <c>briefs</c>.</summary>

@@ -1,5 +1,6 @@
 namespace AgentCrm.Sandbox;
 
+[Server.OpenApiAlwaysSent]
 public sealed record VersionHealth(string Version, [property: Server.OpenApiValues(typeof(Agents.AgentState))] string State, int CanaryPercent, long Evaluations, long Fired, long Errors, double SuccessRate,
     long Briefs, ShadowAgreement? Agreement)
 {

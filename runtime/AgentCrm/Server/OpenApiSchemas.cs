@@ -16,7 +16,8 @@ namespace AgentCrm.Server;
 /// <item>a string property carrying <see cref="OpenApiValuesAttribute"/> gets its values as <c>enum</c>;</item>
 /// <item>a number is a number: the web defaults the generator reads would also read one from a string (<c>"50"</c>), so
 /// it made every number <c>integer | string</c> with a pattern, but every answer writes numbers and <see cref="JsonBody"/>
-/// refuses strings (the manifest reader still takes them: the document asks for less than it accepts there).</item>
+/// refuses strings (the manifest reader still takes them: the document asks for less than it accepts there);</item>
+/// <item>every member of a type marked <see cref="OpenApiAlwaysSentAttribute"/> that is never left out is <c>required</c>.</item>
 /// </list>
 /// </summary>
 internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
@@ -28,6 +29,13 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
         {
             schema.Type = type & ~JsonSchemaType.String;
             schema.Pattern = null;
+        }
+        // Before the property branch: a marked type met first as a member (a version's briefStates) is that member's schema here.
+        if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && context.JsonTypeInfo.Type.GetCustomAttribute<OpenApiAlwaysSentAttribute>() is not null)
+        {
+            schema.Required ??= new HashSet<string>();
+            foreach (var sent in context.JsonTypeInfo.Properties.Where(p => !MayBeLeftOut(p, context.JsonTypeInfo.Options.DefaultIgnoreCondition)))
+                schema.Required.Add(sent.Name);
         }
         if (context.JsonPropertyInfo is { } property)
         {
