@@ -53,4 +53,16 @@ public sealed class NoBodyTests
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", "")).Status);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", " null ")).Status);
     }
+
+    /// <summary>A body of any type is refused as a body, not as its type (README: 415 is for endpoints that read one).</summary>
+    [Fact]
+    public async Task Rollback_WithATextPlainBody_Is400TakesNoBody_Not415()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        using var response = await app.Client.PostAsync("/v1/agents/renewal-risk/rollback", new StringContent("please", System.Text.Encoding.UTF8, "text/plain"));
+
+        var errors = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.StartsWith("This endpoint takes no body.", errors.GetProperty("$")[0].GetString(), StringComparison.Ordinal);
+    }
 }
