@@ -86,9 +86,16 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     /// <summary>
     /// True while the database file this writer holds is no longer at its path (deleted, moved away or replaced): every
     /// write fails (<see cref="DatabaseFileMovedException"/>) until the same file is back, however long ago the last one
-    /// tried (for readiness). A stat of the path, as each batch checks it; SQLite serializes it with the writer's statements.
+    /// tried (for readiness). What the writer found at its last check, on its own loop: before each batch, and every
+    /// <see cref="IdleFileCheck"/> while no write comes. A reader never touches the writer's connection: a call on it waits
+    /// for whatever statement holds it (a BEGIN waiting out another process's lock, 30 s; a slow fsync).
     /// </summary>
-    public bool DatabaseFileMoved => _connection.State == System.Data.ConnectionState.Open && SqliteFileMoved.Check(_connection, _path);
+    public bool DatabaseFileMoved => _fileMoved;
+
+    /// <summary>How often an idle writer checks that its database file is still at its path (<see cref="DatabaseFileMoved"/>).</summary>
+    internal static readonly TimeSpan IdleFileCheck = TimeSpan.FromSeconds(1);
+
+    private volatile bool _fileMoved;
 
     /// <summary>
     /// True for a failure of the storage itself rather than of the statement: SQLite's SQLITE_FULL (a full disk or database),
@@ -140,7 +147,7 @@ public sealed partial class SqliteWriter : IAsyncDisposable
     {
         var batch = new List<WriteOp>(_maxBatch);
         var context = _context;
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await WaitForWorkAsync().ConfigureAwait(false))
         {
             batch.Clear();
             while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var op))
@@ -150,6 +157,27 @@ public sealed partial class SqliteWriter : IAsyncDisposable
             Interlocked.Add(ref _queued, -batch.Count);
             Execute(batch, context);
         }
+    }
+
+    /// <summary>Waits for the next write (false: the writer is closed), checking the database file every <see cref="IdleFileCheck"/> meanwhile.</summary>
+    private async ValueTask<bool> WaitForWorkAsync()
+    {
+        var ready = _queue.Reader.WaitToReadAsync();
+        if (ready.IsCompleted)
+            return ready.Result;
+        var waiting = ready.AsTask();
+        while (await Task.WhenAny(waiting, Task.Delay(IdleFileCheck)).ConfigureAwait(false) != waiting)
+        {
+            try
+            {
+                _fileMoved = SqliteFileMoved.Check(_connection, _path);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or ObjectDisposedException)
+            {
+                // The next batch checks again and fails its callers if it must; readiness keeps the last answer.
+            }
+        }
+        return await waiting.ConfigureAwait(false);
     }
 
     /// <summary>Wall time the writer spent running batches (what limits durable throughput).</summary>
@@ -177,7 +205,8 @@ public sealed partial class SqliteWriter : IAsyncDisposable
         {
             // Deleted, moved away or replaced under the server: SQLite in WAL mode would go on committing into the file it holds,
             // and the next stop would lose everything acknowledged since. A stat per batch; fails it as storage that cannot be opened.
-            if (SqliteFileMoved.Check(_connection, _path))
+            _fileMoved = SqliteFileMoved.Check(_connection, _path);
+            if (_fileMoved)
                 throw new DatabaseFileMovedException(_path);
             using (var begin = _connection.CreateCommand())
             {

@@ -24,8 +24,13 @@ public sealed class MovedDatabaseReadinessTests
 
         File.Move(path, away);
 
-        // No write has tried yet: the file's identity says so.
+        // No write has tried yet: the writer's idle check of the file's identity says so within a second or so.
         var before = await ReadyAsync(app);
+        for (var i = 0; i < 100 && before.Ready; i++)
+        {
+            await Task.Delay(100);
+            before = await ReadyAsync(app);
+        }
         Assert.False(before.Ready, before.Body);
         Assert.False(before.Storage, before.Body);
         using (var refused = await app.PostEventsAsync([Ev.Make("moved-1", "login", DateTimeOffset.UtcNow.AddHours(-1), new { })]))
@@ -43,6 +48,43 @@ public sealed class MovedDatabaseReadinessTests
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var back = await ReadyAsync(app);
         Assert.True(back.Ready, back.Body);
+    }
+
+    /// <summary>
+    /// The probe checked the file on the writer's own connection, so it waited for whatever statement held it: here the
+    /// writer's BEGIN, waiting out another process's write lock (up to the 30 s busy timeout). It now reads what the
+    /// writer last found, and answers at once.
+    /// </summary>
+    [Fact]
+    public async Task Readiness_WhileTheWriterWaitsForAnotherProcesssLock_AnswersAtOnce()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        Assert.True((await ReadyAsync(app)).Ready);
+        using var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "agentcrm.db")};Pooling=False");
+        other.Open();
+        using (var begin = other.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.ExecuteNonQuery();
+        }
+        // A write now waits in the writer's BEGIN for the lock the other connection holds.
+        var waiting = app.PostEventsAsync([Ev.Make("locked-0", "login", DateTimeOffset.UtcNow.AddHours(-1), new { })]);
+        await Task.Delay(500);
+        try
+        {
+            var probe = app.Client.GetAsync("/readyz");
+            var answered = await Task.WhenAny(probe, Task.Delay(TimeSpan.FromSeconds(5))) == probe;
+            Assert.True(answered, "GET /readyz did not answer within 5 s while the writer waited for another process's lock");
+            (await probe).Dispose();
+        }
+        finally
+        {
+            using var rollback = other.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+        }
+        using var accepted = await waiting;
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
     }
 
     private static async Task<(bool Ready, bool Storage, string Body)> ReadyAsync(AgentCrmApp app)
