@@ -20,7 +20,9 @@ internal static class PooledJson
     /// </summary>
     internal const int ArraysPerSize = 1024;
 
-    private const int MaxPooledLength = 1024 * 1024;
+    // Larger states (rare: a customer's is 10–20 KB) take an array of their own, as before: what the pool can keep stays bounded
+    // (1,024 of each size up to this, about 256 MB at the very most, and only as much as was once out at the same time).
+    private const int MaxPooledLength = 128 * 1024;
 
     private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(MaxPooledLength, ArraysPerSize);
 
