@@ -203,7 +203,7 @@ public static class AgentCrmServer
             config = config.MinimumLevel.Override(prefix, level);
         // Timestamps in UTC with the date and the zone (2026-12-03T17:42:00.123Z), whatever the server's time zone.
         config = json
-            ? config.WriteTo.Console(new UtcTimestamps(new JsonFormatter(renderMessage: true)))
+            ? config.WriteTo.Console(new UtcTimestamps(new TextRenderedMessage(new JsonFormatter(renderMessage: true))))
             : config.Enrich.With<TraceIdText>().WriteTo.Console(new UtcTimestamps(new Serilog.Formatting.Display.MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture)));
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(config.CreateLogger(), dispose: true);
@@ -247,6 +247,41 @@ public static class AgentCrmServer
         public void Format(Serilog.Events.LogEvent logEvent, TextWriter output) =>
             inner.Format(new Serilog.Events.LogEvent(logEvent.Timestamp.ToUniversalTime(), logEvent.Level, logEvent.Exception, logEvent.MessageTemplate,
                 logEvent.Properties.Select(p => new Serilog.Events.LogEventProperty(p.Key, p.Value)), logEvent.TraceId ?? default, logEvent.SpanId ?? default), output);
+    }
+
+    /// <summary>
+    /// A JSON line whose <c>RenderedMessage</c> reads as the text log's message (<see cref="TextTemplate"/>'s <c>{Message:lj}</c>):
+    /// Serilog's JSON renders string values quoted (<c>agentcrm "1.0.0+…"</c>), so a grep written against the text log missed
+    /// the JSON one. The rest of the line is the inner formatter's, as it wrote it.
+    /// </summary>
+    internal sealed class TextRenderedMessage(Serilog.Formatting.ITextFormatter inner) : Serilog.Formatting.ITextFormatter
+    {
+        /// <summary>The property as <see cref="JsonFormatter"/> writes it: an unescaped quote is never inside a JSON string, so the first one is it.</summary>
+        private const string Property = ",\"RenderedMessage\":\"";
+
+        private static readonly Serilog.Formatting.Display.MessageTemplateTextFormatter Message = new("{Message:lj}", System.Globalization.CultureInfo.InvariantCulture);
+
+        public void Format(Serilog.Events.LogEvent logEvent, TextWriter output)
+        {
+            using var json = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            inner.Format(logEvent, json);
+            var line = json.ToString();
+            var start = line.IndexOf(Property, StringComparison.Ordinal);
+            if (start < 0)
+            {
+                output.Write(line);
+                return;
+            }
+            // The end of the quoted value: the next quote not escaped by a backslash (an escaped backslash escapes nothing).
+            var end = start + Property.Length;
+            while (end < line.Length && line[end] != '"')
+                end += line[end] == '\\' ? 2 : 1;
+            using var message = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+            Message.Format(logEvent, message);
+            output.Write(line.AsSpan(0, start + Property.Length - 1));
+            Serilog.Formatting.Json.JsonValueFormatter.WriteQuotedJsonString(message.ToString(), output);
+            output.Write(line.AsSpan(Math.Min(end + 1, line.Length)));
+        }
     }
 
     /// <summary>Below this, Microsoft.AspNetCore logs a line per request, and <see cref="HttpClientCategory"/> one per outgoing request: both kept at Warning unless set.</summary>
