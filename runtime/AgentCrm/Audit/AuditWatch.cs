@@ -56,7 +56,8 @@ internal sealed partial class AuditWatch(AuditLog audit, IMeterFactory meters, I
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogFailed(ex);
+                // One line naming the cause, as the other operational warnings: a stack trace every 6 hours tells an operator nothing more.
+                LogFailed(ex.Message.TrimEnd('.'));
             }
             await Task.Delay(Interval, time, stoppingToken);
         }
@@ -68,6 +69,6 @@ internal sealed partial class AuditWatch(AuditLog audit, IMeterFactory meters, I
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit log verified in the background: {Problem} (agentcrm audit verify --json lists every difference; README, \"What the log vouches for\").")]
     private partial void LogBroken(string problem);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The background audit verify could not run; it runs again in 6 hours.")]
-    private partial void LogFailed(Exception ex);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The background audit verify could not run ({Reason}); it runs again in 6 hours.")]
+    private partial void LogFailed(string reason);
 }
