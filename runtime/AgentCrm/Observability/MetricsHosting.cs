@@ -35,6 +35,9 @@ public static class MetricsHosting
         });
         // Its instruments are created when the host starts (see RuntimeGauges.StartAsync), not when the exporter is built.
         builder.Services.AddHostedService<RuntimeGauges>();
+        // A failing push is reported only through the SDK's EventSources: told in the log (throttled), not dropped unseen.
+        if (push)
+            builder.Services.AddHostedService<OtlpExportFailures>();
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("agentcrm"))
             .WithMetrics(metrics =>
