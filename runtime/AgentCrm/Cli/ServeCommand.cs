@@ -53,6 +53,10 @@ internal static class ServeCommand
         var urls = app.Configuration["urls"];
         if (name == "urls" && !string.IsNullOrWhiteSpace(urls) && ListenAddressProblem(urls, name) is { } problem)
             return AgentCrmCli.Fail("invalid configuration: " + problem);
+        // Kestrel:Endpoints:{name}:Url by the same rules: Kestrel would tell a port out of range after the start, as an
+        // ArgumentOutOfRangeException naming no setting ("Specified argument was out of the range of valid values").
+        if (EndpointUrlProblem(app.Configuration) is { } endpoint)
+            return AgentCrmCli.Fail("invalid configuration: " + endpoint);
         // What the listen would refuse, told now: the host's start opens the data directory (creating and initialising a new one)
         // before Kestrel listens, so a start refused then left a directory behind.
         if (ListenTargetProblem(string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name, app.Configuration) is { } target)
@@ -172,39 +176,150 @@ internal static class ServeCommand
             && !HasDevelopmentCertificate() ? HttpsProblem(https, name) : null;
     }
 
+    /// <summary>What <see cref="ListenAddressProblem"/> finds in a Kestrel:Endpoints:{name}:Url, in one line naming that key; null when none.</summary>
+    internal static string? EndpointUrlProblem(IConfiguration configuration)
+    {
+        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            var url = endpoint.GetSection("Url");
+            if (url.Value is { } value && ListenAddressProblem(value, url.Path) is { } problem)
+                return problem;
+        }
+        return null;
+    }
+
     /// <summary>
     /// The first certificate or key file a Kestrel setting names that cannot be read — Kestrel:Certificates:{name}:Path and
     /// KeyPath, Kestrel:Endpoints:{name}:Certificate:Path and KeyPath, relative to the content root as Kestrel takes them —
-    /// in one line naming the key; null when each can be read. Kestrel loads them as it starts listening, after the data
-    /// directory was opened (a new one created and initialised): a missing file was told then, without its setting.
+    /// in one line naming the key; null when each can be read and loads (<see cref="CertificateLoadProblem"/>). Kestrel loads them
+    /// as it starts listening, after the data directory was opened (a new one created and initialised): a missing file, a wrong
+    /// password or a file that is no certificate was told then, without its setting.
     /// </summary>
     internal static string? CertificateFileProblem(IConfiguration configuration, string contentRoot)
     {
         var certificates = configuration.GetSection("Kestrel:Certificates").GetChildren()
             .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint.GetSection("Certificate")));
         foreach (var certificate in certificates)
-            foreach (var setting in new[] { certificate.GetSection("Path"), certificate.GetSection("KeyPath") })
-            {
-                if (string.IsNullOrWhiteSpace(setting.Value))
-                    continue;
-                var path = Path.Combine(contentRoot, setting.Value);
-                if (Directory.Exists(path))
-                    return $"{setting.Path}: '{setting.Value}' is a directory; it takes a certificate file.";
-                try
-                {
-                    using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                }
-                catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-                {
-                    return $"{setting.Path}: file '{setting.Value}' not found.";
-                }
-                catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
-                {
-                    return $"{setting.Path}: file '{setting.Value}' cannot be read ({ex.Message})";
-                }
-            }
+        {
+            if ((CertificateReadProblem(certificate, contentRoot) ?? CertificateLoadProblem(certificate, contentRoot)) is { } problem)
+                return problem;
+        }
         return null;
     }
+
+    /// <summary>The certificate's Path or KeyPath file that is not there or cannot be read, in one line naming the key; null otherwise.</summary>
+    private static string? CertificateReadProblem(IConfigurationSection certificate, string contentRoot)
+    {
+        foreach (var setting in new[] { certificate.GetSection("Path"), certificate.GetSection("KeyPath") })
+        {
+            if (string.IsNullOrWhiteSpace(setting.Value))
+                continue;
+            var path = Path.Combine(contentRoot, setting.Value);
+            if (Directory.Exists(path))
+                return $"{setting.Path}: '{setting.Value}' is a directory; it takes a certificate file.";
+            try
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return $"{setting.Path}: file '{setting.Value}' not found.";
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                return $"{setting.Path}: file '{setting.Value}' cannot be read ({ex.Message})";
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Loads the certificate as Kestrel will (<see cref="System.Security.Cryptography.X509Certificates.X509CertificateLoader"/>):
+    /// Path alone a PKCS#12 (PFX) file opened with Password, or a certificate alone (DER or PEM); Path with KeyPath a certificate
+    /// and its PEM private key, encrypted under Password when one is set. What does not load is told in one line naming the key
+    /// (a wrong password names Password); null when it loads, or when it is not a file certificate (a store's is left to Kestrel).
+    /// </summary>
+    private static string? CertificateLoadProblem(IConfigurationSection certificate, string contentRoot)
+    {
+        var pathSetting = certificate.GetSection("Path");
+        if (string.IsNullOrWhiteSpace(pathSetting.Value))
+            return null;
+        var path = Path.Combine(contentRoot, pathSetting.Value);
+        var keySetting = certificate.GetSection("KeyPath");
+        var passwordSetting = certificate.GetSection("Password");
+        var password = passwordSetting.Value;
+        try
+        {
+            var type = System.Security.Cryptography.X509Certificates.X509Certificate2.GetCertContentType(path);
+            if (string.IsNullOrWhiteSpace(keySetting.Value))
+            {
+                if (type == System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12)
+                {
+                    try
+                    {
+                        using var pfx = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(path, password,
+                            System.Security.Cryptography.X509Certificates.X509KeyStorageFlags.EphemeralKeySet,
+                            System.Security.Cryptography.X509Certificates.Pkcs12LoaderLimits.DangerousNoLimits);
+                    }
+                    catch (System.Security.Cryptography.CryptographicException ex)
+                    {
+                        return string.IsNullOrEmpty(password)
+                            ? $"{pathSetting.Path}: '{pathSetting.Value}' does not open without a password ({Reason(ex)}); set {passwordSetting.Path}."
+                            : $"{passwordSetting.Path}: does not open '{pathSetting.Value}' ({Reason(ex)}).";
+                    }
+                    return null;
+                }
+                if (type != System.Security.Cryptography.X509Certificates.X509ContentType.Cert)
+                    return $"{pathSetting.Path}: '{pathSetting.Value}' is not a certificate file (a PKCS#12/PFX file, or a PEM or DER certificate with {keySetting.Path}).";
+                using var alone = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(path);
+                return null;
+            }
+            if (type != System.Security.Cryptography.X509Certificates.X509ContentType.Cert)
+                return $"{pathSetting.Path}: '{pathSetting.Value}' is not a PEM or DER certificate, which {keySetting.Path} needs beside it.";
+            using var publicOnly = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(path);
+            var keyText = File.ReadAllText(Path.Combine(contentRoot, keySetting.Value));
+            using System.Security.Cryptography.AsymmetricAlgorithm? key = publicOnly.PublicKey.Oid.Value switch
+            {
+                RsaOid => System.Security.Cryptography.RSA.Create(),
+                ECDsaOid => System.Security.Cryptography.ECDsa.Create(),
+                DsaOid => System.Security.Cryptography.DSA.Create(),
+                // Another key type: left to Kestrel, which names it.
+                _ => null,
+            };
+            if (key is null)
+                return null;
+            try
+            {
+                if (string.IsNullOrEmpty(password))
+                    key.ImportFromPem(keyText);
+                else
+                    key.ImportFromEncryptedPem(keyText, password);
+                using var withKey = key switch
+                {
+                    System.Security.Cryptography.RSA rsa => System.Security.Cryptography.X509Certificates.RSACertificateExtensions.CopyWithPrivateKey(publicOnly, rsa),
+                    System.Security.Cryptography.ECDsa ecdsa => System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.CopyWithPrivateKey(publicOnly, ecdsa),
+                    _ => System.Security.Cryptography.X509Certificates.DSACertificateExtensions.CopyWithPrivateKey(publicOnly, (System.Security.Cryptography.DSA)key),
+                };
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                return string.IsNullOrEmpty(password)
+                    ? $"{keySetting.Path}: '{keySetting.Value}' is not the private key of '{pathSetting.Value}' in PEM, or it is encrypted ({Reason(ex)}); set {passwordSetting.Path} for an encrypted key."
+                    : $"{keySetting.Path}: '{keySetting.Value}' does not load with {passwordSetting.Path} as the private key of '{pathSetting.Value}' ({Reason(ex)}).";
+            }
+            return null;
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            return $"{pathSetting.Path}: '{pathSetting.Value}' cannot be loaded as a certificate ({Reason(ex)}).";
+        }
+    }
+
+    private const string RsaOid = "1.2.840.113549.1.1.1";
+    private const string ECDsaOid = "1.2.840.10045.2.1";
+    private const string DsaOid = "1.2.840.10040.4.1";
+
+    private static string Reason(Exception ex) => ex.Message.Trim().TrimEnd('.');
 
     private static string HttpsProblem(string? https, string name) =>
         (https is null ? "" : $"{name}: '{https}': ") + "HTTPS needs a certificate: set Kestrel:Certificates:Default:Path "
