@@ -57,7 +57,7 @@ internal static class CaseUploads
         if (form is null)
             return (null, error);
         // A part this endpoint does not read (a misspelt name, or `caseSet` sent as a form field) is refused, not ignored.
-        RequestBody.RefuseUnknownParts(form, [.. DataParts, "mapping", "labels"], $"a case upload is {Forms(dataPart)}", errors);
+        RequestBody.RefuseUnknownParts(form, [.. DataParts, "mapping", "labels"], $"a case upload is {Forms(dataPart)}", errors, Documented(dataPart));
         var data = DataParts.FirstOrDefault(p => form.Files[p] is not null);
         var mapping = form.Files["mapping"] is not null;
         var labels = form.Files["labels"] is not null;
@@ -97,6 +97,10 @@ internal static class CaseUploads
     /// </summary>
     internal static string Forms(string dataPart) =>
         $"`{dataPart}` + `mapping` (a tabular CSV and its YAML mapping) or `{(dataPart == "file" ? "events" : dataPart)}` + `labels` (an NDJSON timeline and its labels CSV)";
+
+    /// <summary>The part names <see cref="Forms"/> gives for <paramref name="dataPart"/>: the only ones an unknown part is told it may have meant.</summary>
+    internal static string[] Documented(string dataPart) =>
+        dataPart == "file" ? ["file", "mapping", "events", "labels"] : [dataPart, "mapping", "labels"];
 
     private static ProblemHttpResult TooLarge(long bytes, long maxBytes)
     {

@@ -55,13 +55,16 @@ internal static class RequestBody
     /// <summary>
     /// Adds to <paramref name="errors"/> a 400 entry for each part (file or field) of <paramref name="form"/> that is not one of
     /// <paramref name="known"/>: a misspelt name (`tag` for `tags`) is refused, not ignored with what it carried. Names ignore case,
-    /// as the form's lookups do; the message suggests the near name, if any, and says what the endpoint reads (<paramref name="reads"/>).
+    /// as the form's lookups do; the message suggests the near name among <paramref name="documented"/> (default: all of
+    /// <paramref name="known"/>), if any, and says what the endpoint reads (<paramref name="reads"/>): an alias the endpoint
+    /// accepts but does not document is never suggested beside a message that lists other names.
     /// </summary>
-    public static void RefuseUnknownParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors)
+    public static void RefuseUnknownParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors,
+        IReadOnlyCollection<string>? documented = null)
     {
         foreach (var unknown in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.OrdinalIgnoreCase)
                      .Where(name => !known.Contains(name, StringComparer.OrdinalIgnoreCase)))
-            errors[unknown] = [Agents.Text.EditDistance.Closest(unknown, known) is { } closest
+            errors[unknown] = [Agents.Text.EditDistance.Closest(unknown, documented ?? known) is { } closest
                 ? $"Unknown part '{unknown}' (did you mean {closest}?); {reads}."
                 : $"Unknown part '{unknown}'; {reads}."];
     }

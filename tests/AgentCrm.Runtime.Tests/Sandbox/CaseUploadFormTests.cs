@@ -27,9 +27,35 @@ public sealed class CaseUploadFormTests
         using var cases = await app.Client.PostAsync("/v1/cases/mine", Form());
         using var evaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form());
 
-        Assert.Equal("Unknown part 'caseSet' (did you mean cases?); a case upload is `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).",
+        // `cases` is accepted on /v1/cases too, but not named there: the message lists file/events, so it suggests neither.
+        Assert.Equal("Unknown part 'caseSet'; a case upload is `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).",
             (await cases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString());
         Assert.Equal("Unknown part 'caseSet' (did you mean cases?); a case upload is `cases` + `mapping` (a tabular CSV and its YAML mapping) or `cases` + `labels` (an NDJSON timeline and its labels CSV).",
             (await evaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString());
+    }
+
+    /// <summary>
+    /// The suggestion is one of the names the message lists: `cases` and `file` are accepted aliases of each other's endpoint
+    /// ("did you mean cases?" beside "a case upload is `file` + … or `events` + …" sent callers to a name it did not list).
+    /// </summary>
+    [Fact]
+    public async Task UnknownPart_IsToldOnlyTheDocumentedNamesItMayHaveMeant()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        static MultipartFormDataContent Form(string part) => new() { { new StringContent("x"), part } };
+
+        using var caseOnCases = await app.Client.PostAsync("/v1/cases/mine", Form("case"));
+        using var evntsOnCases = await app.Client.PostAsync("/v1/cases/mine", Form("evnts"));
+        using var filOnEvaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form("fil"));
+        using var caseOnEvaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form("case"));
+
+        Assert.StartsWith("Unknown part 'case'; a case upload is `file`",
+            (await caseOnCases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("case")[0].GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Unknown part 'evnts' (did you mean events?);",
+            (await evntsOnCases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("evnts")[0].GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Unknown part 'fil'; a case upload is `cases`",
+            (await filOnEvaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("fil")[0].GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("Unknown part 'case' (did you mean cases?);",
+            (await caseOnEvaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("case")[0].GetString(), StringComparison.Ordinal);
     }
 }
