@@ -21,6 +21,7 @@ public sealed record AuditQuery(string? Subject, string? Action, DateTimeOffset?
 /// <see cref="BrokenAt"/> is the record the first one differs from, and <see cref="Head"/> is still the chain's head, unless an
 /// anchor failed too (<see cref="AuditLog.CheckAnchors"/>: its failure is the reason, then the differences). A pass that met data
 /// it could not read (a cell of the database edited into something else) is not ok, with neither head nor broken record.</para>
+[Server.OpenApiAlwaysSent]
 public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = null, string? Reason = null, AuditAnchor? Head = null,
     IReadOnlyList<string>? Differences = null)
 {

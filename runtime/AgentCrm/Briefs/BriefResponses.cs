@@ -12,6 +12,7 @@ namespace AgentCrm.Briefs;
 public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt);
 
 /// <summary>CSM responses to one agent version's briefs: briefs acknowledged by anyone, and feedback given (one per CSM and brief).</summary>
+[Server.OpenApiAlwaysSent]
 public sealed record ResponseCounts(long AcknowledgedBriefs = 0, long Useful = 0, long NotUseful = 0);
 
 /// <summary>

@@ -35,12 +35,14 @@ public sealed record AssessLatency(double P50, double P95, double P99, long Samp
 /// A shadow version's verdicts next to the delivering version's on the same customers. <see cref="WithoutBaseline"/> counts
 /// assessments where no version delivered for that customer (nothing to agree with); they are not in the rate.
 /// </summary>
+[Server.OpenApiAlwaysSent]
 public sealed record ShadowAgreement(long BothFired, long OnlyShadowFired, long OnlyActiveFired, long NeitherFired, double? AgreementRate, long WithoutBaseline = 0);
 
 /// <summary>
 /// An agent's health. Run counters (evaluations, fired, errors, latency, consent blocks, shadow agreement, degraded briefs, citation failures)
 /// are this process's since <see cref="CountersSince"/>; brief counts and rates come from the database and survive restarts.
 /// </summary>
+[Server.OpenApiAlwaysSent]
 public sealed record AgentHealth(string Id, IReadOnlyList<VersionHealth> Versions)
 {
     public DateTimeOffset CountersSince { get; init; }

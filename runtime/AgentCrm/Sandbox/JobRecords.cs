@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace AgentCrm.Sandbox;
 
+[Server.OpenApiAlwaysSent]
 public sealed record JobStatus(string Id, [property: Server.OpenApiValues(typeof(SandboxJobs), nameof(SandboxJobs.Kinds))] string Kind, string Subject,
     [property: Server.OpenApiValues(typeof(SandboxJobs), nameof(SandboxJobs.States))] string State, int Done, int Total, string? ReportId, string? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
 {

@@ -31,7 +31,8 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
             schema.Pattern = null;
         }
         // Before the property branch: a marked type met first as a member (a version's briefStates) is that member's schema here.
-        if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && context.JsonTypeInfo.Type.GetCustomAttribute<OpenApiAlwaysSentAttribute>() is not null)
+        if (context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object
+            && (context.JsonTypeInfo.Type.GetCustomAttribute<OpenApiAlwaysSentAttribute>() is not null || AlwaysSentElsewhere.Contains(context.JsonTypeInfo.Type)))
         {
             schema.Required ??= new HashSet<string>();
             foreach (var sent in context.JsonTypeInfo.Properties.Where(p => !MayBeLeftOut(p, context.JsonTypeInfo.Options.DefaultIgnoreCondition)))
@@ -92,6 +93,15 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
         if (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
             schema.Enum.Add(null!);
     }
+
+    /// <summary>
+    /// Answer types of the assemblies below this one, which cannot carry <see cref="OpenApiAlwaysSentAttribute"/>: a consent
+    /// grant's <c>expiresAt</c>, an ingest's <c>changed</c>, a snapshot field's <c>value</c> are always written (null included).
+    /// </summary>
+    private static readonly HashSet<Type> AlwaysSentElsewhere =
+    [
+        typeof(AgentCrm.Agents.Consent.ConsentGrant), typeof(AgentCrm.Knowledge.Documents.IngestResult), typeof(AgentCrm.Agents.SnapshotField),
+    ];
 
     private static bool MayBeLeftOut(JsonPropertyInfo property, JsonIgnoreCondition defaultCondition) =>
         property.ShouldSerialize is not null
