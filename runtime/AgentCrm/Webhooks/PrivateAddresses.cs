@@ -12,6 +12,13 @@ namespace AgentCrm.Webhooks;
 /// </summary>
 internal static class PrivateAddresses
 {
+    /// <summary>
+    /// What <see cref="IsPrivate"/> refuses, in the words both refusals use: a URL's address literal at creation (400 naming
+    /// <c>url</c>) and a host's addresses at each delivery (<c>lastError</c>), so a multicast or broadcast address is not
+    /// told as "private, loopback or link-local" at one and named properly at the other.
+    /// </summary>
+    public const string Kinds = "private, loopback, link-local, shared, multicast, reserved, broadcast or unspecified";
+
     public static bool IsPrivate(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6)
@@ -75,4 +82,4 @@ internal static class PrivateAddresses
 
 /// <summary>A webhook's host resolved only to addresses <see cref="PrivateAddresses"/> refuses.</summary>
 internal sealed class PrivateAddressException(string host)
-    : Exception($"{host} resolves only to private, loopback or link-local addresses, which Webhooks:AllowPrivateAddresses=false refuses");
+    : Exception($"{host} resolves only to {PrivateAddresses.Kinds} addresses, which Webhooks:AllowPrivateAddresses=false refuses");

@@ -118,7 +118,7 @@ public static class WebhooksApi
             return error;
         var errors = Validate(body, registry, accounts);
         if (!errors.ContainsKey("url") && !options.Value.AllowPrivateAddresses && PrivateHost(body!.Url!) is { } host)
-            errors["url"] = [$"{host} is a private, loopback, link-local, multicast or unspecified address, which Webhooks:AllowPrivateAddresses=false refuses."];
+            errors["url"] = [$"{host} is a {PrivateAddresses.Kinds} address, which Webhooks:AllowPrivateAddresses=false refuses."];
         if (errors.Count > 0)
             return Problems.Validation(errors);
         var secret = body!.Secret ?? WebhookStore.NewSecret();

@@ -69,7 +69,7 @@ public sealed class WebhookInputTests
         await using var app = await AgentCrmApp.StartAsync(settings: NoPrivate);
         var (status, problem) = await PostAsync(app.Client, "/v1/webhooks", """{"url":"http://10.1.2.3/hook"}""");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Equal("url: 10.1.2.3 is a private, loopback, link-local, multicast or unspecified address, which Webhooks:AllowPrivateAddresses=false refuses.",
+        Assert.Equal("url: 10.1.2.3 is a private, loopback, link-local, shared, multicast, reserved, broadcast or unspecified address, which Webhooks:AllowPrivateAddresses=false refuses.",
             problem.GetProperty("detail").GetString());
     }
 

@@ -325,7 +325,7 @@ public sealed class WebhookTests
         Assert.NotEmpty(await DeliveredBriefIdsAsync(app, "acme"));
         var state = await StateAsync(app, id, s => s.GetProperty("consecutiveFailures").GetInt32() >= 2);
 
-        Assert.StartsWith($"not sent: {host} resolves only to private, loopback or link-local addresses", state.GetProperty("lastError").GetString());
+        Assert.StartsWith($"not sent: {host} resolves only to private, loopback, link-local, shared, multicast, reserved, broadcast or unspecified addresses", state.GetProperty("lastError").GetString());
         Assert.Empty(receiver.Attempts);
     }
 
