@@ -113,7 +113,7 @@ public static class WebhooksApi
     public static async Task<Results<Created<WebhookCreated>, ProblemHttpResult>> CreateAsync(HttpRequest request, WebhookStore store, WebhookDispatcher dispatcher,
         AgentRegistry registry, AccountAssignments accounts, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
-        var (body, error) = await JsonBody.ReadAsync<WebhookRequest>(request, 64 * 1024, cancellationToken);
+        var (body, error) = await JsonBody.ReadAsync<WebhookRequest>(request, 64 * 1024, cancellationToken, NullSecret);
         if (error is not null)
             return error;
         var errors = Validate(body, registry, accounts);
@@ -229,10 +229,19 @@ public static class WebhooksApi
     }
 
     /// <summary>
+    /// <c>"secret": null</c> is refused at creation and rotation alike, as every other named top-level null is: only a
+    /// secret left out is generated (README), so a null (a template's unset variable) is not taken for a choice.
+    /// </summary>
+    private static readonly Dictionary<string, string> NullSecret = new()
+    {
+        ["secret"] = $"secret is {MinSecretLength}-{MaxSecretLength} printable ASCII characters without spaces, not null; omit secret to have one generated.",
+    };
+
+    /// <summary>
     /// <c>"overlap": null</c> is refused, not read as left out: after a leak, null meant as "no overlap" kept the leaked
     /// secret signing for Webhooks:SecretOverlap (24 h by default).
     /// </summary>
-    private static readonly Dictionary<string, string> NullOverlap = new()
+    private static readonly Dictionary<string, string> RotationNulls = new(NullSecret)
     {
         ["overlap"] = "overlap is a time span hh:mm:ss or d.hh:mm:ss, not null: \"00:00:00\" for the new secret alone, at once; leave the field out for Webhooks:SecretOverlap.",
     };
@@ -245,7 +254,7 @@ public static class WebhooksApi
     public static async Task<Results<Ok<WebhookSecretRotated>, ProblemHttpResult>> RotateSecretAsync(string id, HttpRequest request, WebhookStore store,
         WebhookDispatcher dispatcher, IOptions<WebhookOptions> options, HttpContext context, CancellationToken cancellationToken)
     {
-        var (body, error) = await JsonBody.ReadAsync<WebhookSecretRequest>(request, 4 * 1024, cancellationToken, NullOverlap);
+        var (body, error) = await JsonBody.ReadAsync<WebhookSecretRequest>(request, 4 * 1024, cancellationToken, RotationNulls);
         if (error is not null)
             return error;
         var errors = new Dictionary<string, string[]>();

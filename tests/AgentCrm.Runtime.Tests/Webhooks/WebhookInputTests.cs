@@ -99,7 +99,7 @@ public sealed class WebhookInputTests
         var actions = (await app.GetJsonAsync($"/v1/audit?subject=webhook:{id}")).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("action").GetString());
         Assert.Equal(["webhook.created"], actions);
 
-        var (rotated, body) = await PostAsync(app.Client, $"/v1/webhooks/{id}/secret", """{"secret":null}""");
+        var (rotated, body) = await PostAsync(app.Client, $"/v1/webhooks/{id}/secret", """{}""");
         Assert.True(rotated == HttpStatusCode.OK, body.ToString());
         Assert.Equal(JsonValueKind.String, body.GetProperty("previousSecretValidUntil").ValueKind);
     }
