@@ -47,7 +47,7 @@ internal static class WebhooksCommand
             else
                 Console.Write(Columns.Render(views.Select(v => new[]
                 {
-                    v.Id, v.Url, v.CsmId is null ? "every csm" : $"csm {v.CsmId}", v.AgentId is null ? "every agent" : $"agent {v.AgentId}",
+                    v.Id, v.Url, Csm(v), v.AgentId is null ? "every agent" : $"agent {v.AgentId}",
                     $"{v.Delivered} delivered", $"{v.Backlog} backlog", $"{v.ConsecutiveFailures} failed in a row",
                     v.DisabledAt is { } disabledAt ? $"disabled since {disabledAt:u}" : "", LastError(v),
                 }), 4, 5, 6));
@@ -160,7 +160,10 @@ internal static class WebhooksCommand
         return 0;
     }
 
-    /// <summary>The store over the CLI's services (the server's own registration is in <see cref="WebhookHosting"/>).</summary>
+    /// <summary>Whose briefs a subscription sends: a CSM whose accounts were all taken away since is told as sending nothing.</summary>
+    internal static string Csm(WebhookView v) =>
+        v.CsmId is null ? "every csm" : v.CsmAccounts == 0 ? $"csm {v.CsmId} (no accounts assigned: sends nothing)" : $"csm {v.CsmId}";
+
     /// <summary>
     /// The latest failed attempt's error, kept after a success: a past one (a success came after it) says so with its time,
     /// so "0 failed in a row" beside it does not read as a failure now (an error of an earlier start, with other settings).

@@ -40,9 +40,11 @@ public sealed record WebhookChange(long Seq, string Hash, string Type, DateTimeO
 /// How far behind a subscription is: <see cref="Changes"/> to send among the <see cref="WebhookStore.BacklogScanCap"/>
 /// audit records after its cursor (a lower bound past them: it stops growing there); when the oldest of them was made
 /// (<see cref="OldestPendingAt"/>, null: none), whose age keeps growing while it waits; and the audit records after the
-/// cursor (<see cref="Behind"/>, every kind and customer: an upper bound, never capped).
+/// cursor (<see cref="Behind"/>, every kind and customer: an upper bound, never capped). <see cref="CsmAccounts"/>: for a
+/// CSM's subscription, the accounts its CSM has assigned now (0: nothing can be sent until some are assigned again, the
+/// subscription looks healthy meanwhile); null for one of every CSM's briefs.
 /// </summary>
-public sealed record WebhookBacklog(long Changes, DateTimeOffset? OldestPendingAt, long Behind)
+public sealed record WebhookBacklog(long Changes, DateTimeOffset? OldestPendingAt, long Behind, int? CsmAccounts = null)
 {
     public static readonly WebhookBacklog None = new(0, null, 0);
 }

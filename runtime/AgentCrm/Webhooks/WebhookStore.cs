@@ -255,9 +255,24 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
 
     /// <summary>
     /// How far behind <paramref name="hook"/> is (GET, the CLI): its changes to send, when the oldest of them was made, and
-    /// the audit records after its cursor.
+    /// the audit records after its cursor; and, for a CSM's subscription, how many accounts that CSM has now.
     /// </summary>
-    public WebhookBacklog Backlog(WebhookRecord hook) => new(Count(hook), OldestPendingAt(hook), Behind(hook, Head()));
+    public WebhookBacklog Backlog(WebhookRecord hook) => new(Count(hook), OldestPendingAt(hook), Behind(hook, Head()), CsmAccounts(hook));
+
+    /// <summary>
+    /// The accounts assigned now to <paramref name="hook"/>'s CSM, null when it is not a CSM's: a CSM whose accounts were all
+    /// taken away later (creation refuses one with none) keeps a subscription that sends nothing, and GET and `webhooks list` say so.
+    /// </summary>
+    public int? CsmAccounts(WebhookRecord hook)
+    {
+        if (hook.CsmId is not { } csm)
+            return null;
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM csm_accounts WHERE csm_id = $c";
+        cmd.Parameters.AddWithValue("$c", csm);
+        return (int)(long)cmd.ExecuteScalar()!;
+    }
 
     /// <summary>Changes <paramref name="hook"/> has yet to deliver among the <see cref="BacklogScanCap"/> audit records after its cursor.</summary>
     public long Count(WebhookRecord hook)

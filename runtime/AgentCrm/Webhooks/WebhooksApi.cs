@@ -16,16 +16,18 @@ public sealed record WebhookRequest(string? Url, string? CsmId = null, string? A
 /// for failing longer than Webhooks:DisableAfter; <see cref="FailingSince"/>: the first failure since the last success.
 /// <see cref="LastError"/> is the latest failed attempt's (at <see cref="LastFailureAt"/>), kept after a success as history:
 /// current while <see cref="ConsecutiveFailures"/> &gt; 0, past once <see cref="LastSuccessAt"/> is later.
-/// <see cref="Backlog"/>, <see cref="OldestPendingAt"/> and <see cref="Behind"/> as <see cref="WebhookBacklog"/> has them.
+/// <see cref="Backlog"/>, <see cref="OldestPendingAt"/> and <see cref="Behind"/> as <see cref="WebhookBacklog"/> has them;
+/// <see cref="CsmAccounts"/>: the accounts <see cref="CsmId"/> has assigned now (0: it sends nothing until some are), null
+/// without a CSM.
 /// </summary>
 public sealed record WebhookView(
-    string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
+    string Id, string Url, string? CsmId, int? CsmAccounts, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, DateTimeOffset? PreviousSecretValidUntil,
     [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason,
     DateTimeOffset? OldestPendingAt, long Behind)
 {
-    public static WebhookView Of(WebhookRecord r, WebhookBacklog backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
+    public static WebhookView Of(WebhookRecord r, WebhookBacklog backlog) => new(r.Id, r.Url, r.CsmId, backlog.CsmAccounts, r.AgentId, r.CreatedAt, r.CreatedBy,
         r.Delivered, backlog.Changes, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
         r.PreviousSecret is null ? null : r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason,
         backlog.OldestPendingAt, backlog.Behind);
@@ -48,13 +50,13 @@ public sealed record WebhookSecretRequest(string? Secret = null, string? Overlap
 /// this once, and until when requests are signed with the replaced one too (null: no overlap).
 /// </summary>
 public sealed record WebhookSecretRotated(
-    string Id, string Url, string? CsmId, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
+    string Id, string Url, string? CsmId, int? CsmAccounts, string? AgentId, DateTimeOffset CreatedAt, string CreatedBy,
     long Delivered, long Backlog, long Cursor, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt, string? LastError,
     int ConsecutiveFailures, DateTimeOffset? NextAttemptAt, string Secret, DateTimeOffset? PreviousSecretValidUntil,
     [property: OpenApiValues(WebhookRecord.Active, WebhookRecord.Disabled)] string Status, DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason,
     DateTimeOffset? OldestPendingAt, long Behind)
 {
-    public static WebhookSecretRotated Of(WebhookRecord r, WebhookBacklog backlog) => new(r.Id, r.Url, r.CsmId, r.AgentId, r.CreatedAt, r.CreatedBy,
+    public static WebhookSecretRotated Of(WebhookRecord r, WebhookBacklog backlog) => new(r.Id, r.Url, r.CsmId, backlog.CsmAccounts, r.AgentId, r.CreatedAt, r.CreatedBy,
         r.Delivered, backlog.Changes, r.DeliveredSeq, r.LastSuccessAt, r.LastFailureAt, r.LastError, r.ConsecutiveFailures, r.NextAttemptAt,
         r.Secret, r.PreviousSecretUntil, r.Status, r.FailingSince, r.DisabledAt, r.DisabledReason, backlog.OldestPendingAt, backlog.Behind);
 }

@@ -166,7 +166,7 @@ public sealed class WebhooksCliTests
 
         Assert.True(json.ExitCode == 0, json.Stderr);
         var rotated = JsonDocument.Parse(json.Stdout).RootElement;
-        Assert.Equal(["id", "url", "csmId", "agentId", "createdAt", "createdBy", "delivered", "backlog", "cursor", "lastSuccessAt", "lastFailureAt", "lastError",
+        Assert.Equal(["id", "url", "csmId", "csmAccounts", "agentId", "createdAt", "createdBy", "delivered", "backlog", "cursor", "lastSuccessAt", "lastFailureAt", "lastError",
             "consecutiveFailures", "nextAttemptAt", "secret", "previousSecretValidUntil", "status", "failingSince", "disabledAt", "disabledReason",
             "oldestPendingAt", "behind"],
             rotated.EnumerateObject().Select(p => p.Name));
