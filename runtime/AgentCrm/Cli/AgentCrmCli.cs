@@ -53,6 +53,7 @@ public static class AgentCrmCli
         root.Subcommands.Add(KnowledgeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(CsmsCommand.Create());
         root.Subcommands.Add(WebhooksCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(BackupCommand.Create());

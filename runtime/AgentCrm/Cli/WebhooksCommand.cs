@@ -18,7 +18,7 @@ internal static class WebhooksCommand
     private static readonly JsonSerializerOptions Output = AgentCrmCli.JsonOutput;
 
     /// <summary>The API's fields as the command line names them, in the messages that name them.</summary>
-    private static readonly WebhookFields Fields = new("URL", "--csm", "--agent", "--secret", "agentcrm agents list", "--overlap");
+    private static readonly WebhookFields Fields = new("URL", "--csm", "--agent", "--secret", "agentcrm agents list", "--overlap", "agentcrm csms accounts set {0} ACCOUNT…");
 
     public static Command Create()
     {
@@ -173,6 +173,7 @@ internal static class WebhooksCommand
         : v.LastSuccessAt > v.LastFailureAt ? $"delivering again; last error at {v.LastFailureAt:u}: {error}"
         : $"last error: {error}";
 
+    /// <summary>The store over the CLI's services (the server's own registration is in <see cref="WebhookHosting"/>).</summary>
     private static WebhookStore Store(IServiceProvider services) => ActivatorUtilities.CreateInstance<WebhookStore>(services);
 
     /// <summary>The first field at fault, in one line that names its argument or option; null when there is none.</summary>

@@ -63,11 +63,12 @@ public sealed record WebhookSecretRotated(
 
 /// <summary>
 /// How a caller names a subscription's fields, for the messages that name them: the JSON body's names over HTTP, the
-/// argument and options on the command line; <see cref="AgentList"/> is where the registered agents are listed.
+/// argument and options on the command line; <see cref="AgentList"/> is where the registered agents are listed, and
+/// <see cref="AssignAccounts"/> how a CSM's accounts are assigned (<c>{0}</c>: the CSM id).
 /// </summary>
-internal sealed record WebhookFields(string Url, string CsmId, string AgentId, string Secret, string AgentList, string Overlap)
+internal sealed record WebhookFields(string Url, string CsmId, string AgentId, string Secret, string AgentList, string Overlap, string AssignAccounts)
 {
-    public static readonly WebhookFields Api = new("url", "csmId", "agentId", "secret", "GET /v1/agents", "overlap");
+    public static readonly WebhookFields Api = new("url", "csmId", "agentId", "secret", "GET /v1/agents", "overlap", "PUT /v1/csms/{0}/accounts");
 
     /// <summary>The name of the API field <paramref name="key"/> (a key of the validation errors).</summary>
     public string Of(string key) => key switch
@@ -164,7 +165,7 @@ public static class WebhooksApi
         {
             var meant = EditDistance.Closest(csm, accounts.CsmIds()) is { } closest ? $" (did you mean {closest}?)" : "";
             errors["csmId"] = [$"No accounts are assigned to CSM '{csm}'{meant}, so a subscription for it would send nothing; CSM ids are case-sensitive. "
-                + $"Assign its accounts first (PUT /v1/csms/{csm}/accounts)."];
+                + $"Assign its accounts first ({string.Format(System.Globalization.CultureInfo.InvariantCulture, fields.AssignAccounts, csm)})."];
         }
         if (body?.AgentId is { } agent && (agent.Length > 64 || registry.Versions(agent).Count == 0))
             errors["agentId"] = [$"No agent '{Problems.Clip(agent, 64)}' is registered ({fields.AgentList} lists them)."];
