@@ -77,6 +77,7 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// <summary>Usage quantity per day number (days since 1970-01-01), last <see cref="WindowDays"/> days.</summary>
     public DaySeries<double> UsageByDay { get; set; } = new();
 
+    /// <summary>The ids of the last <see cref="SnapshotBuilder.MaxEvidenceIds"/> usage events received, oldest first: what <c>usage.*</c> names.</summary>
     public List<string> RecentUsageEventIds { get; set; } = [];
 
     public DaySeries<int> LoginsByDay { get; set; } = new();

@@ -90,7 +90,7 @@ public static class CustomerTimeline
         {
             case "profile": RecordFolds.Profile(state, e); break;
             case "contract": RecordFolds.Contract(state, e); break;
-            case "usage": state.UsageByDay.Add(Day(e.OccurredAt), e.Num("quantity") ?? 1); Remember(state.RecentUsageEventIds, e.Id, 20); break;
+            case "usage": state.UsageByDay.Add(Day(e.OccurredAt), e.Num("quantity") ?? 1); Remember(state.RecentUsageEventIds, e.Id, SnapshotBuilder.MaxEvidenceIds); break;
             case "login": state.LoginsByDay.Add(Day(e.OccurredAt), 1); break;
             case "support_ticket": RecordFolds.Ticket(state, e); break;
             case "invoice": RecordFolds.Invoice(state, e); break;
@@ -285,11 +285,12 @@ public static class CustomerTimeline
 
     internal static int Day(DateTimeOffset t) => (int)(t.ToUniversalTime().Ticks / TimeSpan.TicksPerDay - 719162);
 
+    /// <summary>Keeps <paramref name="id"/> as the newest, dropping the oldest past <paramref name="capacity"/> (all of them: state saved when more were kept).</summary>
     private static void Remember(List<string> ids, string id, int capacity)
     {
         ids.Add(id);
         if (ids.Count > capacity)
-            ids.RemoveAt(0);
+            ids.RemoveRange(0, ids.Count - capacity);
     }
 
     /// <summary>Counts the event per day under its type and, when it has a category, under type.category.</summary>

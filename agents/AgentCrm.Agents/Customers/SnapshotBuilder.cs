@@ -71,7 +71,8 @@ public static class SnapshotBuilder
         var today = CustomerTimeline.Day(asOf);
         if (plan.Usage && s.UsageByDay.Count > 0)
         {
-            var usageIds = s.RecentUsageEventIds.ToArray();
+            // The last ten received (state saved before holds up to twenty: its newest ten).
+            var usageIds = s.RecentUsageEventIds.TakeLast(MaxEvidenceIds).ToArray();
             var last30 = s.UsageByDay.Sum(today - 29, today);
             var prev30 = s.UsageByDay.Sum(today - 59, today - 30);
             var last90 = s.UsageByDay.Sum(today - 89, today);
