@@ -118,6 +118,7 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// </summary>
     void IJsonOnDeserialized.OnDeserialized()
     {
+        ShareEvidenceIds();
         if (LatestEventIds is { } latestIds)
         {
             // The one id kept per key: at its event time, else (saved before the times were kept) on the key's latest day.
@@ -139,6 +140,40 @@ public sealed class CustomerState : IJsonOnDeserialized
         foreach (var failure in PaymentFailures)
             PaymentFailuresByDay.Add(CustomerTimeline.Day(failure.At), 1);
         PaymentFailures = [.. PaymentFailures.OrderBy(p => p.At).TakeLast(SnapshotBuilder.MaxEvidenceIds)];
+    }
+
+    /// <summary>
+    /// One string per event id across the evidence read back, and no room past what is held: an event is evidence under its
+    /// type and its type.category (a usage event under <c>usage</c> too), and JSON reads each mention as a string of its own
+    /// (a state of ~110 events held about 200 such ids, 20 count keys of two lists each, for as long as its actor is active).
+    /// </summary>
+    private void ShareEvidenceIds()
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var recent in CountEvidence.Values)
+        {
+            Share(recent.Ids, ids);
+            Fit(recent.At);
+        }
+        Share(RecentUsageEventIds, ids);
+
+        static void Share(List<string> list, HashSet<string> ids)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (ids.TryGetValue(list[i], out var shared))
+                    list[i] = shared;
+                else
+                    ids.Add(list[i]);
+            }
+            Fit(list);
+        }
+
+        static void Fit<T>(List<T> list)
+        {
+            if (list.Capacity > list.Count)
+                list.Capacity = list.Count;
+        }
     }
 
     public Dictionary<string, InvoiceInfo> Invoices { get; set; } = new(StringComparer.Ordinal);
@@ -228,13 +263,39 @@ public sealed class RecentEvents
             i--;
         if (i == 0 && n >= capacity)
             return;
+        // The oldest make room before the insert, and a list grows to capacity at most: grown by doubling past it, ten ids
+        // took arrays of 16 (two lists per count key, up to 64 keys, held for as long as the customer's actor is active).
+        if (n >= capacity)
+        {
+            var drop = n - capacity + 1;
+            if (i < drop)
+            {
+                // Older than all those kept once a list saved with more than capacity is cut to it: not kept.
+                Ids.RemoveRange(0, Ids.Count - capacity);
+                At.RemoveRange(0, At.Count - capacity);
+                return;
+            }
+            Ids.RemoveRange(0, drop);
+            At.RemoveRange(0, drop);
+            i -= drop;
+        }
+        MakeRoom(Ids, capacity);
+        MakeRoom(At, capacity);
         Ids.Insert(i, id);
         At.Insert(i, ms);
-        if (Ids.Count > capacity)
+        if (Ids.Count > capacity || At.Count > capacity)
         {
-            Ids.RemoveRange(0, Ids.Count - capacity);
-            At.RemoveRange(0, At.Count - capacity);
+            Ids.RemoveRange(0, Math.Max(0, Ids.Count - capacity));
+            At.RemoveRange(0, Math.Max(0, At.Count - capacity));
         }
+    }
+
+    /// <summary>Room for one more, growing by doubling up to <paramref name="capacity"/>; a list read with room for more (saved state) is cut to it.</summary>
+    private static void MakeRoom<T>(List<T> list, int capacity)
+    {
+        if (list.Count < list.Capacity && list.Capacity <= capacity)
+            return;
+        list.Capacity = Math.Max(list.Count + 1, Math.Min(capacity, Math.Max(4, list.Count * 2)));
     }
 
     /// <summary>Forgets the events before <paramref name="firstDay"/> (a day number); true when none is left.</summary>
