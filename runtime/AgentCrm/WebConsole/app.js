@@ -510,6 +510,19 @@ async function review(verdict) {
   try {
     const updated = await api('POST', '/v1/briefs/' + encodeURIComponent(state.current.id) + '/' + verdict, body);
     renderBrief(updated);
+    // The same reviewer's verdict again (another tab): the API answers the brief with the first one kept, recording
+    // nothing. What they typed here was not recorded: they are told, and it stays (in the form, and quoted).
+    const r = updated.review || {};
+    const unrecorded = [];
+    if (verdict === 'veto' && r.reason !== body.reason) unrecorded.push('reason “' + body.reason + '”');
+    if (verdict === 'veto' && (r.correctLabel ?? null) !== (body.correctLabel ?? null)) unrecorded.push('correct label');
+    if ((r.note ?? null) !== (body.note ?? null)) unrecorded.push('note “' + (body.note || '') + '”');
+    if (unrecorded.length > 0) {
+      setError('review-error', new Error('You had already ' + r.verdict + ' this brief, at ' + when(r.at) + ' UTC'
+        + (r.reason ? ', with the reason “' + r.reason + '”' : '') + ': that stands, and your ' + unrecorded.join(', ')
+        + ' was not recorded. Copy it into a note elsewhere if it matters.'));
+      return;
+    }
     $('veto-reason').value = '';
     $('review-note').value = '';
     $('review-result').textContent = 'Recorded: the brief is now ' + updated.status + '.';

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using AgentCrm.Runtime.Tests;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.Playwright;
+using static AgentCrm.Console.Tests.ConsolePages;
+
+namespace AgentCrm.Console.Tests;
+
+/// <summary>
+/// The same reviewer vetoes a brief again (another tab, another reason): the API answers 200 with the first veto kept (a
+/// repeat records nothing). The console said "Recorded" and cleared the form, so what the reviewer typed was lost (QA qa34d).
+/// </summary>
+public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
+{
+    [Fact]
+    public async Task AReviewerVetoingABriefTheyHadVetoedInAnotherTab_IsToldTheFirstReasonStands_AndKeepsWhatTheyTyped()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+        var page = await SignedInAsync(Browser, app, key);
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#review-actions")).ToBeVisibleAsync();
+
+        // Tab 1 (here, the API with the same key) vetoes first.
+        using (var rita = ClientFor(app, key))
+        using (var first = await rita.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "Renewed by phone." }))
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await page.Locator("#veto-reason").FillAsync("Wrong customer: this is the parent account.");
+        await page.Locator("#veto-label").SelectOptionAsync("true");
+        await page.Locator("#veto-button").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#review-error")).ToContainTextAsync("already vetoed");
+        await Assertions.Expect(page.Locator("#review-error")).ToContainTextAsync("Renewed by phone.");
+        await Assertions.Expect(page.Locator("#review-error")).ToContainTextAsync("Wrong customer: this is the parent account.");
+        Assert.Equal("", await page.Locator("#review-result").TextContentAsync());
+        Assert.Equal("Wrong customer: this is the parent account.", await page.Locator("#veto-reason").InputValueAsync());
+        var stored = await app.GetJsonAsync($"/v1/briefs/{id}");
+        Assert.Equal("Renewed by phone.", stored.GetProperty("review").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task AReviewersOwnVeto_IsStillRecordedAsBefore()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        await page.Locator("#veto-reason").FillAsync("Renewed by phone.");
+        await page.Locator("#veto-label").SelectOptionAsync("false");
+        await page.Locator("#review-note").FillAsync("Checked the CRM.");
+        await page.Locator("#veto-button").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#review-result")).ToHaveTextAsync("Recorded: the brief is now retracted.");
+        Assert.Equal("", await page.Locator("#review-error").TextContentAsync());
+        Assert.Equal("", await page.Locator("#veto-reason").InputValueAsync());
+    }
+}
