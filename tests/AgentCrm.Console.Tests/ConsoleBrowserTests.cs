@@ -330,7 +330,8 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await app.WaitForProcessingAsync();
         var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
         var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
-        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").FocusAsync();
+        // A row's headline is its link (rows are not focusable themselves).
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}'] a").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#detail-headline")).ToBeFocusedAsync();
 
@@ -345,7 +346,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         Assert.True(await page.Locator("#review-actions").IsHiddenAsync(), "a retracted brief still offered a veto");
 
         await page.Locator("#detail-close").ClickAsync();
-        await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}']")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}'] a")).ToBeFocusedAsync();
         await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}'] td.status")).ToHaveTextAsync("retracted");
     }
 

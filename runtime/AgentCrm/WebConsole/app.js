@@ -5,6 +5,8 @@
 const store = window.sessionStorage;
 const credentialKey = 'agentcrm.credential';
 const $ = (id) => document.getElementById(id);
+// This page load: the addresses it added (history.pushState) carry it; Back returns to those only.
+const loaded = String(Date.now()) + Math.random();
 
 const state = {
   canReview: false,
@@ -21,7 +23,11 @@ const state = {
   briefsHeld: null,
   view: 'briefs',
   live: null,
+  // The brief open (or last opened), and when it was read (a count of briefs read, as on each row: data-seen), so Back
+  // does not put back an older copy of a row the list has since read again.
   current: null,
+  currentSeen: 0,
+  seen: 0,
   // One per sign-in: sign-out aborts its requests, and an answer that arrives for an older one is dropped.
   session: new AbortController(),
 };
@@ -250,9 +256,13 @@ function signOut() {
   for (const id of ['detail-headline', 'detail-meta', 'detail-body', 'detail-citations', 'detail-evidence', 'response-state', 'review-result']) $(id).textContent = '';
   $('detail-reasons').tBodies[0].replaceChildren();
   for (const id of ['briefs-error', 'reviews-error', 'detail-error', 'review-error', 'response-error']) setError(id, null);
+  for (const id of ['briefs-announce', 'reviews-announce']) $(id).textContent = '';
   show('signin', true);
   for (const id of ['tabs', 'signout', 'briefs', 'reviews', 'detail']) show(id, false);
   $('who').textContent = '';
+  // The address named what was shown (a customer, a brief): gone with it.
+  history.replaceState(null, '', location.pathname + location.search);
+  $('credential').focus();
 }
 
 async function enter() {
@@ -262,24 +272,35 @@ async function enter() {
   show('tab-reviews', state.canReview);
   show('filter-unacknowledged-label', state.canRespond);
   $('who').replaceChildren('signed in as ', bdi(state.me.name), ' (' + state.me.role + ')' + (state.canReview ? ' · may review' : ''));
-  await showView('briefs');
+  // What the address names (a reload, a link): its filters, tab and brief.
+  const p = addressed();
+  const view = applyAddress(p);
+  await showView(view);
+  if (p.get('brief')) await openBrief(p.get('brief'), false);
+  else $(view + '-heading').focus();
 }
 
 // ---- lists ---------------------------------------------------------------------------------------------------------
 
-function briefRow(brief) {
+// A row of a list; seen: when it was read (see state.currentSeen). Its headline is a link to the brief's address (so it
+// opens in another tab too, and is announced as a link); a click anywhere else on the row opens the brief as well.
+function briefRow(brief, seen) {
   // data-label names the column where a narrow screen stacks the cells (app.css).
   // Bold until the reader has acknowledged it (a CSM's unread brief).
   const unacknowledged = state.canRespond && !brief.myResponse && (brief.status === 'delivered' || brief.status === 'retracted');
-  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, tabindex: '0', className: unacknowledged ? 'brief unacknowledged' : 'brief' },
+  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, 'data-seen': String(seen), className: unacknowledged ? 'brief unacknowledged' : 'brief' },
     el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
     el('td', { 'data-label': 'Customer' }, ...customer(brief)),
     el('td', { 'data-label': 'Scenario' }, bdi(brief.scenario)),
-    el('td', { 'data-label': 'Headline' }, bdi(brief.headline)),
+    el('td', { 'data-label': 'Headline' }, el('a', { href: address(brief.id) }, bdi(brief.headline))),
     el('td', { 'data-label': 'Score' }, Number(brief.score).toFixed(2) + ' / ' + Number(brief.threshold).toFixed(2)),
     el('td', { className: 'status ' + brief.status, 'data-label': 'Status' }, brief.status));
-  row.addEventListener('click', () => openBrief(brief.id));
-  row.addEventListener('keydown', (e) => { if (e.key === 'Enter') openBrief(brief.id); });
+  row.addEventListener('click', (e) => {
+    // A click with a modifier on the link (another tab, another window) is the browser's.
+    if (e.target.closest('a') && (e.ctrlKey || e.metaKey || e.shiftKey || e.altKey || e.button !== 0)) return;
+    e.preventDefault();
+    openBrief(brief.id, true);
+  });
   return row;
 }
 
@@ -303,6 +324,7 @@ function briefsQuery(filter) {
 async function loadPage(list, more, path, commit) {
   const load = more ? state[list + 'Load'] : ++state[list + 'Load'];
   const button = $(list + '-more');
+  const focused = more && document.activeElement === button;
   if (more) {
     if (button.disabled || !state[list + 'Cursor']) return;
     path += '&cursor=' + encodeURIComponent(state[list + 'Cursor']);
@@ -318,10 +340,21 @@ async function loadPage(list, more, path, commit) {
       if (commit) commit();
       body.replaceChildren();
     }
-    for (const brief of page.items) body.append(briefRow(brief));
+    const seen = ++state.seen;
+    const rows = page.items.map((brief) => briefRow(brief, seen));
+    body.append(...rows);
     state[list + 'Cursor'] = page.nextCursor;
     show(list + '-more', !!page.nextCursor);
     show(list + '-empty', body.rows.length === 0);
+    // Said to a screen reader (a live region): what the list now shows.
+    $(list + '-announce').textContent = body.rows.length === 0 ? $(list + '-empty').textContent
+      : more ? rows.length + ' more ' + (rows.length === 1 ? 'brief' : 'briefs') + ' shown.'
+      : rows.length + (page.nextCursor ? ' briefs shown, more on request.' : rows.length === 1 ? ' brief shown.' : ' briefs shown.');
+    // More hides itself with the last page: focus goes to the first row it brought, not to the page's body.
+    if (focused && !page.nextCursor && [button, document.body, null].includes(document.activeElement)) {
+      (rows.length > 0 ? rowLink(rows[0]) : $(list + '-heading')).focus();
+    }
+    if (!more && commit) syncAddress();
   } catch (e) {
     if (load !== state[list + 'Load'] || e.name === 'AbortError') return;
     // (A refused credential's own line already says what to do.)
@@ -360,10 +393,81 @@ async function showView(view) {
   show('detail', false);
   show('briefs', view === 'briefs');
   show('reviews', view === 'reviews');
-  $('tab-briefs').classList.toggle('active', view === 'briefs');
-  $('tab-reviews').classList.toggle('active', view === 'reviews');
+  for (const tab of ['briefs', 'reviews']) {
+    $('tab-' + tab).classList.toggle('active', view === tab);
+    if (view === tab) $('tab-' + tab).setAttribute('aria-current', 'page');
+    else $('tab-' + tab).removeAttribute('aria-current');
+  }
+  syncAddress();
   if (view === 'briefs') await loadBriefs(false);
   else await loadReviews(false);
+}
+
+// ---- the address: what is shown, in the URL's fragment ------------------------------------------------------------
+// /console#status=delivered&customer=acme-1&brief=ID: the list's filters (those it is shown with), the review queue's,
+// the tab, and the open brief, so Back closes a brief, a reload shows the same, and a brief can be linked. Never the
+// credential. Filters and tabs replace the address; opening a brief adds one (history.pushState), which Back leaves.
+
+function listAddress() {
+  const p = new URLSearchParams();
+  if (state.view === 'reviews') p.set('view', 'reviews');
+  const f = state.briefsFilter;
+  if (f.status) p.set('status', f.status);
+  if (f.customerId) p.set('customer', f.customerId);
+  if (f.agentId) p.set('agent', f.agentId);
+  if (f.acknowledged === 'false') p.set('unacknowledged', '1');
+  if (state.reviewsStatus) p.set('queue', state.reviewsStatus);
+  return p;
+}
+
+function address(briefId) {
+  const p = listAddress();
+  if (briefId) p.set('brief', briefId);
+  const text = p.toString();
+  return text ? '#' + text : location.pathname + location.search;
+}
+
+// The address of what is shown now, in place of the current one (a brief's entry stays a brief's).
+function syncAddress() {
+  if (!state.me) return;
+  const open = !$('detail').hidden && state.current ? state.current.id : null;
+  history.replaceState(history.state, '', address(open));
+}
+
+// The filters, tab and queue an address names, put in the forms (as if typed): the next Show shows them.
+function applyAddress(p) {
+  const options = (id) => [...$(id).options].map((o) => o.value);
+  $('filter-status').value = options('filter-status').includes(p.get('status')) ? p.get('status') : '';
+  $('filter-customer').value = p.get('customer') || '';
+  $('filter-agent').value = p.get('agent') || '';
+  $('filter-unacknowledged').checked = state.canRespond && p.get('unacknowledged') === '1';
+  $('reviews-status').value = options('reviews-status').includes(p.get('queue')) ? p.get('queue') : '';
+  return p.get('view') === 'reviews' && state.canReview ? 'reviews' : 'briefs';
+}
+
+function addressed() {
+  return new URLSearchParams(location.hash.slice(1));
+}
+
+// Back, Forward, or an address typed or followed: show what it names.
+async function route() {
+  if (!state.me) return;
+  const p = addressed();
+  const id = p.get('brief');
+  p.delete('brief');
+  p.sort();
+  const shown = listAddress();
+  shown.sort();
+  if (p.toString() !== shown.toString()) {
+    const view = applyAddress(p);
+    await showView(view);
+    if (!id) $(view + '-heading').focus();
+  }
+  if (id) {
+    if ($('detail').hidden || state.current?.id !== id) await openBrief(id, false);
+  } else if (!$('detail').hidden) {
+    closeBrief();
+  }
 }
 
 // ---- one brief -----------------------------------------------------------------------------------------------------
@@ -376,8 +480,11 @@ function inVetoWindow(brief) {
   return !!brief.reviewUntil && Date.parse(brief.reviewUntil) > Date.now();
 }
 
-function renderBrief(brief) {
+// A brief as the server answered it; live: a change from the stream to the brief shown, which keeps what the reader has
+// open (the events behind it) and the messages shown.
+function renderBrief(brief, live) {
   state.current = brief;
+  state.currentSeen = ++state.seen;
   $('detail-headline').replaceChildren(bdi(brief.headline));
   const rows = [
     ...meta('Customer', ...customer(brief)),
@@ -401,27 +508,43 @@ function renderBrief(brief) {
   $('detail-citations').replaceChildren(...(citations.length === 0
     ? [el('li', null, 'None: no knowledge passage matched closely enough.')]
     : citations.map((c) => el('li', null, el('strong', null, bdi(citedPlace(c))), ' — ', bdi(c.snippet)))));
-  $('detail-evidence').hidden = true;
-  $('detail-evidence').textContent = '';
+  if (!live) {
+    $('detail-evidence').hidden = true;
+    $('detail-evidence').textContent = '';
+  }
   // What the server would take: a held brief, or a delivered one inside its veto window (one approved from the held
   // queue has none, and a closed window takes no veto).
   const reviewable = state.canReview && (brief.status === 'pendingReview' || (brief.status === 'delivered' && inVetoWindow(brief)));
   show('review-actions', reviewable);
   $('approve-button').hidden = brief.status !== 'pendingReview';
   $('veto-button').textContent = brief.status === 'delivered' ? 'Retract (veto)' : 'Veto';
-  setError('review-error', null);
-  renderResponse(brief);
+  if (!live) {
+    setError('review-error', null);
+    reasonRefused(false);
+  }
+  renderResponse(brief, live);
+}
+
+// A veto reason refused (none given): marked invalid, described by the error that says why.
+function reasonRefused(refused) {
+  if (refused) {
+    $('veto-reason').setAttribute('aria-invalid', 'true');
+    $('veto-reason').setAttribute('aria-describedby', 'review-error');
+  } else {
+    $('veto-reason').removeAttribute('aria-invalid');
+    $('veto-reason').removeAttribute('aria-describedby');
+  }
 }
 
 // The reader's own response: acknowledged when, and their feedback; only on briefs CSMs get.
-function renderResponse(brief) {
+function renderResponse(brief, live) {
   show('response-actions', state.canRespond && (brief.status === 'delivered' || brief.status === 'retracted'));
   const r = brief.myResponse;
   $('response-state').replaceChildren(...(!r ? ['Not acknowledged yet.']
     : ['Acknowledged ' + when(r.acknowledgedAt) + ' UTC', ...(r.useful === null || r.useful === undefined ? ['.']
       : ['; you found it ' + (r.useful ? 'useful' : 'not useful'), ...(r.note ? [': ', bdi(r.note)] : []), ' (' + when(r.feedbackAt) + ' UTC).'])]));
   $('acknowledge-button').hidden = !!r;
-  setError('response-error', null);
+  if (!live) setError('response-error', null);
 }
 
 async function respond(useful) {
@@ -431,6 +554,10 @@ async function respond(useful) {
     let updated;
     if (useful === undefined) {
       updated = await api('POST', path + '/acknowledge');
+      renderBrief(updated);
+      // Acknowledge hides itself: focus goes to what comes next, the feedback.
+      if (!$('useful-button').hidden) $('useful-button').focus();
+      return;
     } else {
       const body = { useful };
       const note = $('feedback-note').value.trim();
@@ -444,7 +571,12 @@ async function respond(useful) {
   }
 }
 
-async function openBrief(id) {
+function rowLink(row) {
+  return row.querySelector('a');
+}
+
+// pushed: opened from the list (a new address, which Back leaves); else opened by an address (a reload, a link, Forward).
+async function openBrief(id, pushed) {
   setError('detail-error', null);
   $('review-result').textContent = '';
   try {
@@ -452,27 +584,53 @@ async function openBrief(id) {
     show('briefs', false);
     show('reviews', false);
     show('detail', true);
+    if (pushed) history.pushState({ opened: loaded }, '', address(id));
+    else syncAddress();
     $('detail-headline').focus();
   } catch (e) {
     setError(state.view === 'briefs' ? 'briefs-error' : 'reviews-error', e);
+    // An address naming a brief that cannot be shown (not one's, gone): the list's.
+    if (!pushed) syncAddress();
   }
 }
 
-// Back to the list as it was (its pages, where it was), the brief's row as it is now.
+// The page's Back: the brief closes at once; the address it was opened to is left as the browser's Back would. One opened
+// by an address (a link, a reload) has no list's address of this page before it (after a reload, going back to one
+// loads the page again): it is replaced by the list's.
+function back() {
+  closeBrief();
+  if (history.state && history.state.opened === loaded) history.back();
+  else syncAddress();
+}
+
+// Back to the list as it was (its pages, where it was), the brief's row as it is now: the brief as last read, unless the
+// list has read the row again since (a reload, a live change), which is newer.
 function closeBrief() {
   show('detail', false);
   show(state.view, true);
-  const old = [...$(state.view + '-table').tBodies[0].rows].find((r) => r.dataset.briefId === state.current?.id);
-  if (!old) return;
-  // Acknowledged from a "not yet acknowledged" list: it leaves the list, as the API would now answer it.
-  if (state.view === 'briefs' && state.briefsFilter.acknowledged === 'false' && state.current.myResponse) {
-    old.remove();
-    show('briefs-empty', $('briefs-table').tBodies[0].rows.length === 0);
+  const rows = [...$(state.view + '-table').tBodies[0].rows];
+  const old = rows.find((r) => r.dataset.briefId === state.current?.id);
+  if (!old) {
+    // It left the list meanwhile (a live change that no longer matches its filters).
+    $(state.view + '-heading').focus();
     return;
   }
-  const row = briefRow(state.current);
-  old.replaceWith(row);
-  row.focus();
+  // Acknowledged from a "not yet acknowledged" list: it leaves the list, as the API would now answer it; focus goes to
+  // the row that takes its place (or the one before it, or the list's heading).
+  if (state.view === 'briefs' && state.briefsFilter.acknowledged === 'false' && state.current.myResponse) {
+    const next = old.nextElementSibling || old.previousElementSibling;
+    old.remove();
+    show('briefs-empty', $('briefs-table').tBodies[0].rows.length === 0);
+    if (next) rowLink(next).focus();
+    else $('briefs-heading').focus();
+    return;
+  }
+  let row = old;
+  if (Number(old.dataset.seen) < state.currentSeen) {
+    row = briefRow(state.current, state.currentSeen);
+    old.replaceWith(row);
+  }
+  rowLink(row).focus();
 }
 
 async function loadEvidence() {
@@ -498,8 +656,11 @@ async function review(verdict) {
     const reason = $('veto-reason').value.trim();
     if (!reason) {
       setError('review-error', new Error('A veto needs a reason: why the brief is wrong.'));
+      reasonRefused(true);
+      $('veto-reason').focus();
       return;
     }
+    reasonRefused(false);
     body = { reason };
     const label = $('veto-label').value;
     if (label) body.correctLabel = label === 'true';
@@ -542,7 +703,13 @@ async function review(verdict) {
 // ---- live updates (server-sent events over fetch: EventSource cannot send the credential) ----------------------------
 
 // A brief from the stream: held while the list's first page loads (that page would wipe it), else into the list.
+// The brief open (or last opened, whose row Back puts back) takes the change at once: the stream does not carry the
+// reader's response, which it keeps.
 function liveBrief(brief) {
+  if (state.current && state.current.id === brief.id) {
+    brief = { ...brief, myResponse: state.current.myResponse };
+    renderBrief(brief, true);
+  }
   if (state.briefsHeld) state.briefsHeld.push(brief);
   else upsertLive(brief);
 }
@@ -567,7 +734,7 @@ function placeLive(brief) {
   const existing = rows.find((r) => r.dataset.briefId === brief.id);
   const f = state.briefsFilter;
   const matches = (!f.status || brief.status === f.status) && (!f.customerId || brief.customerId === f.customerId) && (!f.agentId || brief.agentId === f.agentId);
-  const row = briefRow(brief);
+  const row = briefRow(brief, ++state.seen);
   row.classList.add('fresh');
   // The stream does not carry the reader's response: a row they had acknowledged stays so.
   if (existing && !existing.classList.contains('unacknowledged')) row.classList.remove('unacknowledged');
@@ -657,7 +824,9 @@ document.addEventListener('DOMContentLoaded', () => {
   $('reviews-more').addEventListener('click', () => loadReviews(true));
   $('reviews-status').addEventListener('change', () => loadReviews(false));
   $('reviews-filters').addEventListener('submit', (e) => e.preventDefault());
-  $('detail-close').addEventListener('click', closeBrief);
+  $('detail-close').addEventListener('click', back);
+  window.addEventListener('popstate', route);
+  $('veto-reason').addEventListener('input', () => { if ($('veto-reason').value.trim()) reasonRefused(false); });
   $('detail-evidence-load').addEventListener('click', loadEvidence);
   $('veto-form').addEventListener('submit', (e) => { e.preventDefault(); review('veto'); });
   $('approve-button').addEventListener('click', () => review('approve'));
