@@ -16,7 +16,7 @@ public sealed class OpenApiAlwaysSentTests(OpenApiDocumentTests.Document documen
             : [];
 
     [Theory]
-    [InlineData("Brief", "id,customerId,customerName,agentId,agentVersion,contentHash,scenario,score,threshold,headline,body,reasons,citations,status,createdAt,degraded,reviewUntil,review,triggerEventId,asOf,inputs")]
+    [InlineData("Brief", "id,customerId,customerName,agentId,agentVersion,contentHash,scenario,score,threshold,headline,body,reasons,citations,citationsFailed,status,createdAt,degraded,reviewUntil,review,triggerEventId,asOf,inputs")]
     [InlineData("BriefCounts", "delivered,pending,vetoed,retracted,shadow,approved,explained,total,reviewable")]
     [InlineData("VersionHealth", "version,state,canaryPercent,evaluations,fired,errors,successRate,briefs,agreement,blockedByConsent,assessLatencyMs,briefStates,vetoRate,approvalRate,explainability,degradedBriefs,citationFailures,csmResponses,usefulRate")]
     public void AnswerSchema_RequiresEveryMemberItAlwaysSends(string schema, string members)

@@ -42,6 +42,12 @@ public sealed record Brief
     public required string Body { get; init; }
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
     public IReadOnlyList<Citation> Citations { get; init; } = [];
+
+    /// <summary>
+    /// The knowledge could not be searched when the brief was written (the store or the embeddings endpoint failed): it cites
+    /// nothing for that reason, not because nothing matched. False in briefs stored by earlier builds.
+    /// </summary>
+    public bool CitationsFailed { get; init; }
     public BriefStatus Status { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public bool Degraded { get; init; }

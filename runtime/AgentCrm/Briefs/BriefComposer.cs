@@ -23,8 +23,8 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
         var m = agent.Manifest;
         var now = time.GetUtcNow();
         var name = snapshot.Text("profile.name") ?? snapshot.CustomerId;
-        var cited = await citations.FindAsync(m, assessment, counts, cancellationToken);
-        var (headline, body) = Template(m, name, assessment, cited);
+        var (cited, citationsFailed) = await citations.FindAsync(m, assessment, counts, cancellationToken);
+        var (headline, body) = Template(m, name, assessment, cited, citationsFailed);
         var degraded = false;
         if (writer is not null)
         {
@@ -37,7 +37,7 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
                 counts.DegradedBrief(m.Id, m.Version);
             }
             else
-                (headline, body) = (written.Headline, written.Body + Sources(cited));
+                (headline, body) = (written.Headline, written.Body + Sources(cited, citationsFailed));
         }
 
         return new Brief
@@ -55,6 +55,7 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
             Body = body,
             Reasons = assessment.Reasons,
             Citations = cited,
+            CitationsFailed = citationsFailed,
             Status = m.VetoPolicy == VetoPolicy.ReviewBeforeDelivery ? BriefStatus.PendingReview : BriefStatus.Delivered,
             CreatedAt = now,
             ReviewUntil = m.VetoPolicy == VetoPolicy.DeliverThenVeto ? now.AddHours(m.VetoWindowHours) : null,
@@ -66,7 +67,7 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
     }
 
     /// <summary>The deterministic text of a brief; <see cref="BriefNaming"/> renders it again with the customer's id for a brief read without the name.</summary>
-    internal static (string Headline, string Body) Template(AgentManifest m, string name, Assessment assessment, IReadOnlyList<Citation> cited)
+    internal static (string Headline, string Body) Template(AgentManifest m, string name, Assessment assessment, IReadOnlyList<Citation> cited, bool citationsFailed = false)
     {
         var title = Capitalize(m.Scenario.Replace('-', ' ').Replace('_', ' '));
         var top = assessment.Reasons.Take(2).Select(r => r.Explanation).ToList();
@@ -81,14 +82,17 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
             body.Append(CultureInfo.InvariantCulture, $"- {Capitalize(r.Explanation)} (weight {r.Weight.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)})\n");
         if (!string.IsNullOrEmpty(assessment.NextStep))
             body.Append(CultureInfo.InvariantCulture, $"{NextStepMark}{assessment.NextStep}");
-        return (headline, body.ToString().TrimEnd() + Sources(cited));
+        return (headline, body.ToString().TrimEnd() + Sources(cited, citationsFailed));
     }
 
     /// <summary>What comes before the next step in a template body (after the reasons' lines).</summary>
     internal const string NextStepMark = "\nNext step: ";
 
-    internal static string Sources(IReadOnlyList<Citation> cited) => cited.Count == 0
-        ? "\n\nSources: no playbook or regulation section matched this finding closely enough to cite."
+    /// <summary>The sources line: the citations, or why there are none — nothing matched, or the knowledge could not be searched.</summary>
+    internal static string Sources(IReadOnlyList<Citation> cited, bool citationsFailed) => cited.Count == 0
+        ? citationsFailed
+            ? "\n\nSources: none — the knowledge store could not be searched when this brief was written, so no playbook or regulation section was checked."
+            : "\n\nSources: no playbook or regulation section matched this finding closely enough to cite."
         : "\n\nSources:\n" + string.Join("\n", cited.Select(c => $"- {c.Title} › {c.Section}"));
 
     public static string BriefId(string agentId, string version, string customerId, string eventId) =>

@@ -55,19 +55,19 @@ internal static class BriefNaming
     /// </summary>
     private static (string Headline, string Body)? Retemplated(Brief brief, AgentManifest manifest, string name, IReadOnlyList<Reason> unnamedReasons, Regex anyCase, Regex? asWritten)
     {
-        var sources = BriefComposer.Sources(brief.Citations);
+        var sources = BriefComposer.Sources(brief.Citations, brief.CitationsFailed);
         if (!brief.Body.EndsWith(sources, StringComparison.Ordinal))
             return null;
         var core = brief.Body[..^sources.Length];
         var mark = core.LastIndexOf("\n" + BriefComposer.NextStepMark, StringComparison.Ordinal);
         var nextStep = mark < 0 ? "" : core[(mark + 1 + BriefComposer.NextStepMark.Length)..];
-        var named = BriefComposer.Template(manifest, name, new Assessment(brief.Score, true, brief.Reasons, nextStep), brief.Citations);
+        var named = BriefComposer.Template(manifest, name, new Assessment(brief.Score, true, brief.Reasons, nextStep), brief.Citations, brief.CitationsFailed);
         var bodyIsTemplate = named.Body == brief.Body;
         var headlineIsTemplate = named.Headline == brief.Headline;
         if (!bodyIsTemplate && !headlineIsTemplate)
             return null;
         var unnamed = BriefComposer.Template(manifest, brief.CustomerId,
-            new Assessment(brief.Score, true, unnamedReasons, asWritten is null ? nextStep : asWritten.Replace(nextStep, _ => brief.CustomerId)), brief.Citations);
+            new Assessment(brief.Score, true, unnamedReasons, asWritten is null ? nextStep : asWritten.Replace(nextStep, _ => brief.CustomerId)), brief.Citations, brief.CitationsFailed);
         return (headlineIsTemplate ? unnamed.Headline : anyCase.Replace(brief.Headline, _ => brief.CustomerId),
             bodyIsTemplate ? unnamed.Body : anyCase.Replace(brief.Body, _ => brief.CustomerId));
     }

@@ -13,7 +13,9 @@ namespace AgentCrm.Knowledge;
 /// Knowledge:MinScore (cosine similarity): one passage per reason, the one a search for that reason alone ranks first (its
 /// words without what it quotes, <see cref="CitationQuery"/>), for the reasons that raised the score, strongest first, until
 /// three passages are cited; a search with the agent's knowledgeQuery plus the reasons only when no reason found a passage.
-/// Each passage and section is cited once, best score first. No such hit means no citation, rather than citing noise.
+/// Each passage and section is cited once, best score first. No such hit means no citation, rather than citing noise; a search
+/// that fails (the knowledge store or the embeddings endpoint down) means no citation too, but the brief says so
+/// (<see cref="FoundCitations.Failed"/>): "nothing matched" would be false.
 /// </summary>
 public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<KnowledgeOptions> options, ILogger<BriefCitations> logger)
 {
@@ -27,7 +29,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
 
     private readonly CitationSearchCache _cache = new();
 
-    public async Task<IReadOnlyList<Citation>> FindAsync(AgentManifest manifest, Assessment assessment, TurnMetrics counts, CancellationToken cancellationToken)
+    public async Task<FoundCitations> FindAsync(AgentManifest manifest, Assessment assessment, TurnMetrics counts, CancellationToken cancellationToken)
     {
         // Reasons are searched one by one: in one query with the knowledgeQuery, its words (the agent's whole topic) outweighed
         // a short reason such as "NPS 3", and the passage that matched the topic (a playbook's introduction) was cited by nearly
@@ -36,7 +38,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
         var reasons = assessment.Reasons.Where(r => r.Weight > 0).Take(MaxReasonsSearched).Select(CitationQuery.Of).Where(s => s.Length > 0).ToList();
         var fallback = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(reasons.Take(MaxCitations)).Where(s => !string.IsNullOrWhiteSpace(s)));
         if (fallback.Length == 0)
-            return [];
+            return FoundCitations.None;
         try
         {
             // The version is read before anything is searched: what is kept under it was found at it or later, never earlier.
@@ -44,7 +46,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             var scope = _cache.ScopeFor(version, manifest.Scenario,
                 () => new CitationSearchCache.Scope(manifest.Scenario, CitationScope.DocumentsFor(manifest.Scenario, knowledge.ListDocuments())));
             if (scope.Documents.Count == 0)
-                return [];
+                return FoundCitations.None;
             // Only the passage a search ranks first: the next ones, used to fill three slots, were noise as often as not —
             // a section sharing a number with the reason ("6. New customers", which reads "90 days", for "1 failed payment in 90
             // days"), or one sharing its topic's words (the business-contract cap rules for a consumer limitation of liability),
@@ -62,15 +64,16 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             if (cited.Count == 0 && await FirstAsync(version, fallback, scope, cancellationToken) is { } topical)
                 cited.Add(topical);
             // Shown best first by the score each citation shows (the order found followed the reasons, not the scores).
-            return [.. cited.OrderByDescending(h => h.Similarity).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet))];
+            return new([.. cited.OrderByDescending(h => h.Similarity).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet))], Failed: false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // A knowledge outage must not stop briefs: the brief says it cites nothing.
+            // A knowledge outage must not stop briefs: the brief cites nothing and says the knowledge could not be searched
+            // (it said that nothing matched, which told the CSM there was nothing to read).
             counts.CitationFailed(manifest.Id, manifest.Version);
             if (_failureLog.ShouldLog("search", out var unlogged))
                 LogSearchFailed(ex, manifest.Id, manifest.Version, unlogged, _failureLog.Interval.TotalSeconds);
-            return [];
+            return FoundCitations.SearchFailed;
         }
     }
 
@@ -99,4 +102,11 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Knowledge search for a {AgentId}@{Version} brief failed; the brief carries no citation ({Unlogged} more briefs without citations for this since the last one logged; logged at most once per {Interval} s)")]
     private partial void LogSearchFailed(Exception ex, string agentId, string version, int unlogged, double interval);
+}
+
+/// <summary>What a brief cites; <see cref="Failed"/> when the knowledge could not be searched (then <see cref="Cited"/> is empty).</summary>
+public sealed record FoundCitations(IReadOnlyList<Citation> Cited, bool Failed)
+{
+    public static readonly FoundCitations None = new([], Failed: false);
+    public static readonly FoundCitations SearchFailed = new([], Failed: true);
 }

@@ -488,7 +488,8 @@ function renderBrief(brief, live) {
   $('detail-headline').replaceChildren(bdi(brief.headline));
   const rows = [
     ...meta('Customer', ...customer(brief)),
-    ...meta('Status', brief.status + (brief.degraded ? ' · written by the template (the model failed)' : '')),
+    ...meta('Status', brief.status + (brief.degraded ? ' · written by the template (the model failed)' : '')
+      + (brief.citationsFailed ? ' · cites nothing: the knowledge store could not be searched' : '')),
     ...meta('Agent', bdi(brief.agentId + '@' + brief.agentVersion), ' · ', bdi(brief.scenario)),
     ...meta('Score', Number(brief.score).toFixed(3) + ' (fires at ' + Number(brief.threshold).toFixed(3) + ')'),
     ...meta('Created', when(brief.createdAt) + ' UTC, as of ' + when(brief.asOf) + ' UTC'),

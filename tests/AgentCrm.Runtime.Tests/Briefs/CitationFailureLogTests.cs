@@ -53,6 +53,36 @@ public sealed class CitationFailureLogTests
         Assert.Equal(12, metrics.Sum("agentcrm_agent_citation_failures_total", ("agent", "compliance-check"), ("version", "1.0.0")));
     }
 
+    /// <summary>
+    /// A brief written while the knowledge cannot be searched says so, to the CSM who reads it, and is marked
+    /// <c>citationsFailed</c>: it said that no section matched closely enough to cite, as if the knowledge had been checked.
+    /// </summary>
+    [Fact]
+    public async Task ABriefWrittenWhileTheKnowledgeIsDown_SaysTheKnowledgeCouldNotBeSearched_NotThatNothingMatched()
+    {
+        using var embeddings = new FakeEmbeddings(384);
+        await using var app = await AgentCrmApp.StartAsync(
+            settings: new Dictionary<string, string?> { ["Knowledge:Embeddings:Endpoint"] = embeddings.Endpoint, ["Knowledge:Embeddings:MaxRetries"] = "0" });
+        const string house = "# House rules\n\n## Governing law\n\nSend any choice of law clause to legal.";
+        var created = await app.Client.PostAsync("/v1/knowledge/documents?id=house-rules", new StringContent(house, Encoding.UTF8, "text/markdown"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        embeddings.Up = false;
+        var ev = Ev.Make("cite-down", "document", DateTimeOffset.UtcNow.AddMinutes(-5), new { docType = "terms", text = ChoiceOfLawTerms });
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([ev])).StatusCode);
+        await app.WaitForProcessingAsync();
+
+        var brief = Assert.Single(await app.BriefsAsync("&agentId=compliance-check"));
+        Assert.Empty(brief.GetProperty("citations").EnumerateArray());
+        Assert.True(brief.GetProperty("citationsFailed").GetBoolean());
+        var body = brief.GetProperty("body").GetString()!;
+        Assert.Contains("Sources: none — the knowledge store could not be searched when this brief was written", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("matched this finding", body, StringComparison.Ordinal);
+        // Read back from the store as written.
+        using var stored = JsonDocument.Parse(await app.Client.GetStringAsync($"/v1/briefs/{brief.GetProperty("id").GetString()}"));
+        Assert.True(stored.RootElement.GetProperty("citationsFailed").GetBoolean());
+    }
+
     /// <summary>An OpenAI-compatible embeddings endpoint on a loopback port: the same vector for every input while up, 503 while down.</summary>
     private sealed class FakeEmbeddings : IDisposable
     {

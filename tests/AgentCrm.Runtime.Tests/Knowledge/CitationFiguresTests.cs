@@ -64,6 +64,6 @@ public sealed class CitationFiguresTests(CitationFiguresTests.BundledApp fixture
         var services = fixture.App.Services;
         var citations = services.GetRequiredService<BriefCitations>();
         var counts = new TurnMetrics(services.GetRequiredService<RuntimeMetrics>());
-        return await citations.FindAsync(new RenewalRiskKind().BuiltIn, new Assessment(0.9, true, [reason]), counts, CancellationToken.None);
+        return (await citations.FindAsync(new RenewalRiskKind().BuiltIn, new Assessment(0.9, true, [reason]), counts, CancellationToken.None)).Cited;
     }
 }
