@@ -54,7 +54,7 @@ public static class KnowledgeApi
         var tooLarge = $"A document is at most {limit} bytes (Knowledge:MaxDocumentBytes).";
         byte[] content;
         string typeHint;
-        if (request.HasFormContentType)
+        if (RequestBody.IsMultipart(request))
         {
             if (request.ContentLength > limit + FormAllowance)
                 return Problems.TooLarge(tooLarge);
@@ -91,7 +91,9 @@ public static class KnowledgeApi
             }
             catch (KnowledgeInputException ex)
             {
-                return Problems.Validation(new Dictionary<string, string[]> { ["Content-Type"] = [ex.Message + " Or send multipart/form-data with a `file`."] },
+                // curl -d / --data-binary @file.md sends application/x-www-form-urlencoded unless told otherwise: say what to send.
+                var hint = request.HasFormContentType ? " (curl -d and --data-binary send application/x-www-form-urlencoded unless given -H 'Content-Type: text/markdown')" : "";
+                return Problems.Validation(new Dictionary<string, string[]> { ["Content-Type"] = [ex.Message + " Or send multipart/form-data with a `file`." + hint] },
                     StatusCodes.Status415UnsupportedMediaType, ex.Message);
             }
             if (await RequestBody.ReadAsync(request, limit, cancellationToken) is not { } body)
@@ -122,7 +124,7 @@ public static class KnowledgeApi
         }
         catch (KnowledgeInputException ex)
         {
-            return Problems.Validation(new Dictionary<string, string[]> { [request.HasFormContentType ? "file" : "$"] = [ex.Message] });
+            return Problems.Validation(new Dictionary<string, string[]> { [RequestBody.IsMultipart(request) ? "file" : "$"] = [ex.Message] });
         }
     }
 

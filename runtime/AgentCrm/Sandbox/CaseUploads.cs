@@ -44,7 +44,7 @@ internal static class CaseUploads
     public static async Task<(CaseUpload? Upload, ProblemHttpResult? Error)> ReadAsync(
         HttpRequest request, string dataPart, Dictionary<string, string[]> errors, long maxBytes, CancellationToken cancellationToken)
     {
-        if (!request.HasFormContentType)
+        if (!RequestBody.IsMultipart(request))
         {
             // The request's media type is at fault, whatever else is: 415 naming Content-Type, as every endpoint answers one.
             return (null, Problems.UnsupportedType($"This endpoint reads multipart/form-data with {Forms(dataPart)}, not '{Problems.Clip(request.ContentType ?? "(none)", 60)}'."));

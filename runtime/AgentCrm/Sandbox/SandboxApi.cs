@@ -73,8 +73,10 @@ public static class SandboxApi
     public static async Task<Results<Accepted<JobStatus>, ProblemHttpResult>> Evaluate(
         string id, string version, HttpRequest request, AgentRegistry registry, CaseSetStore caseSets, SandboxJobs jobs, HttpContext context, CancellationToken cancellationToken)
     {
-        if (request.HasFormContentType)
+        if (RequestBody.IsMultipart(request))
             return await EvaluateUploadAsync(id, version, request, registry, caseSets, jobs, context, cancellationToken);
+        if (request.HasFormContentType)
+            return Problems.UnsupportedType($"This endpoint reads application/json ({{ \"caseSet\": NAME }}) or multipart/form-data with {CaseUploads.Forms("cases")}, not '{Problems.Clip(request.ContentType ?? "(none)", 60)}'.");
         var (body, error) = await JsonBody.ReadAsync<EvaluateRequest>(request, 64 * 1024, cancellationToken);
         if (error is not null)
             return error;

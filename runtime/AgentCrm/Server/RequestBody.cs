@@ -30,6 +30,15 @@ internal static class RequestBody
         return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
+    /// <summary>
+    /// The body is multipart/form-data, the one form the uploads read. Not <see cref="HttpRequest.HasFormContentType"/>: that is
+    /// true for application/x-www-form-urlencoded too, which is what <c>curl -d</c>/<c>--data-binary @file</c> sends unless told
+    /// otherwise, and read as a form it made a document's text a field name ("Unknown part '# X…'") or a malformed multipart body.
+    /// </summary>
+    public static bool IsMultipart(HttpRequest request) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The form, or 413 past <paramref name="limit"/> bytes (declared or streamed in chunks), or 400 when the multipart body is malformed.</summary>
     public static async Task<(IFormCollection? Form, Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? Error)> ReadFormAsync(
         HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -44,6 +44,11 @@ public sealed partial class RequestContractTests
     [InlineData("/v1/briefs/b/veto", "application/x-www-form-urlencoded", "reason=x")]
     [InlineData("/v1/audit/verify", "application/x-www-form-urlencoded", "a=b")]
     [InlineData("/v1/events", "application/xml", "<e/>")]
+    // curl --data-binary @file sends a form type unless told otherwise: the uploads read multipart/form-data only (qa34a).
+    [InlineData("/v1/knowledge/documents", "application/x-www-form-urlencoded", "# X\n\ntext\n")]
+    [InlineData("/v1/cases/mine", "application/x-www-form-urlencoded", "customerId,cutoff,label\nacme,2026-01-01,1\n")]
+    [InlineData("/v1/agents/plugins", "application/x-www-form-urlencoded", "assembly=x&manifest=y")]
+    [InlineData("/v1/agents/renewal-risk/versions/1.0.0/evaluate", "application/x-www-form-urlencoded", "cases=x")]
     public async Task Body_OfATypeTheEndpointDoesNotRead_Is415NamingContentType(string url, string type, string body)
     {
         await using var app = await AgentCrmApp.StartAsync();
@@ -52,6 +57,24 @@ public sealed partial class RequestContractTests
 
         var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
         Assert.True(problem.GetProperty("errors").TryGetProperty("Content-Type", out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task KnowledgeDocument_SentAsAFormBody_Is415ListingTheTypesItReads_NothingStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        // Past the form reader's key limit (2,048 characters) it said "multipart/form-data body is malformed".
+        var document = "# Onboarding\n\n" + string.Concat(Enumerable.Repeat("Call the customer in the first week. ", 100));
+
+        using var response = await app.Client.PostAsync("/v1/knowledge/documents?id=onboarding",
+            new StringContent(document, Encoding.UTF8, "application/x-www-form-urlencoded"));
+
+        var message = (await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType)).GetProperty("errors").GetProperty("Content-Type")[0].GetString()!;
+        Assert.Contains("markdown", message, StringComparison.Ordinal);
+        Assert.Contains("multipart/form-data", message, StringComparison.Ordinal);
+        Assert.Contains("-H 'Content-Type: text/markdown'", message, StringComparison.Ordinal);
+        using var get = await app.Client.GetAsync("/v1/knowledge/documents/onboarding");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
     }
 
     [Fact]

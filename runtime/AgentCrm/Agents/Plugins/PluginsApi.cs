@@ -67,7 +67,7 @@ public static class PluginsApi
     private static async Task<Results<Created<AgentVersionDto>, Ok<AgentVersionDto>, ProblemHttpResult>> ReceiveAsync(
         HttpRequest request, PluginUploadAttempt attempt, string actor, AgentRegistry registry, PluginKind kind, PluginStore store, long max, CancellationToken cancellationToken)
     {
-        if (!request.HasFormContentType)
+        if (!RequestBody.IsMultipart(request))
             return Problems.UnsupportedType($"This endpoint reads multipart/form-data with `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin), not '{Problems.Clip(request.ContentType ?? "(none)", 60)}'.");
         if (request.ContentLength > max + ManifestAllowance)
             return Problems.TooLarge($"A plugin upload is at most {max} bytes of assembly plus its manifest.");
