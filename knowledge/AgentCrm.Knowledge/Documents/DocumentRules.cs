@@ -39,9 +39,15 @@ public static partial class DocumentRules
         return errors;
     }
 
-    /// <summary>Tags as stored: trimmed, blanks dropped, each once, in the order given.</summary>
+    /// <summary>
+    /// Tags as stored and as searched: trimmed, lower-cased (as document ids and scenarios are: <c>Zoo</c> and <c>zoo</c> are one
+    /// tag), blanks dropped, each once, in the order given.
+    /// </summary>
     public static IReadOnlyList<string> NormaliseTags(IEnumerable<string>? tags) =>
-        tags is null ? [] : [.. tags.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)];
+        tags is null ? [] : [.. tags.Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>Whether tags are as <see cref="NormaliseTags"/> gives them (a document stored by a build before tags were lower-cased may hold others).</summary>
+    public static bool AreNormal(IReadOnlyList<string> tags) => tags.SequenceEqual(NormaliseTags(tags), StringComparer.Ordinal);
 
     private static string Shorten(string value) =>
         string.Concat((value.Length > 40 ? value[..40] + "…" : value).Select(c => char.IsControl(c) ? '?' : c));

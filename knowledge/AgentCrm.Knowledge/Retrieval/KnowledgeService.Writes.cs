@@ -199,6 +199,30 @@ public sealed partial class KnowledgeService
     }
 
     /// <summary>
+    /// Lower-cases the tags of documents a build before tags were lower-cased stored with capitals, in the catalog and in
+    /// memory (the caller holds the write gate and lock, and has marked them for <see cref="StoreReadiness"/> to store again
+    /// with the new tags: Qdrant filters its payload by exact value).
+    /// </summary>
+    private void LowerCaseTagsLocked(IReadOnlyList<string> documentIds)
+    {
+        foreach (var id in documentIds)
+        {
+            if (!_documents.TryGetValue(id, out var existing))
+            {
+                continue;
+            }
+
+            var tags = DocumentRules.NormaliseTags(existing.Tags);
+            var document = existing with { Tags = tags };
+            Committed(_catalog.UpdateMetadata(document));
+            _units = [.. _units.Select(u => u.DocumentId != id ? u : u with { Tags = tags })];
+            _documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal) { [id] = document };
+        }
+
+        _search.Reindex(_units);
+    }
+
+    /// <summary>
     /// The units with their vectors: from the local embedder under its current IDF (filling <paramref name="words"/>, when
     /// given, with the words it scanned per unit), or from the configured embeddings endpoint.
     /// </summary>

@@ -56,7 +56,7 @@ public sealed partial class KnowledgeService : IDisposable
 
         _search.Reindex(_units);
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), ReloadIfChangedLockedAsync, _search.Changed, _logger);
+        _readiness = new StoreReadiness(store, _catalog, _options, _writeGate, () => _units, (units, ct) => EmbedAsync(units, null, ct), ReloadIfChangedLockedAsync, _search.Changed, _logger, LowerCaseTagsLocked);
     }
 
     public KnowledgeOptions Options => _options;
@@ -209,6 +209,12 @@ public sealed partial class KnowledgeService : IDisposable
     /// <summary>Hybrid search; <paramref name="minScore"/> is a minimum cosine similarity (null: no threshold); <paramref name="documents"/>: only hits of the documents it accepts.</summary>
     public async Task<IReadOnlyList<KnowledgeHit>> SearchAsync(string query, int k = 5, SearchFilter? filter = null, double? minScore = null, Func<string, bool>? documents = null, CancellationToken cancellationToken = default)
     {
+        // Tags are searched lower-cased, as they are stored (whoever calls: the API, the CLI, a host).
+        if (filter?.Tags is { Count: > 0 } tags && !DocumentRules.AreNormal(tags))
+        {
+            filter = filter with { Tags = DocumentRules.NormaliseTags(tags) };
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             await _readiness.EnsureAsync(cancellationToken, gateHeld: false);

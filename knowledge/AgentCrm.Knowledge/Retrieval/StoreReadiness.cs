@@ -27,6 +27,7 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// <param name="reload">Takes in what another process (the CLI) committed since (the caller holds the write gate).</param>
 /// <param name="changed">Told after the store's records were restored or repaired (results found before may differ).</param>
 /// <param name="logger">Logs repairs that failed (they are retried by the next write).</param>
+/// <param name="lowerCaseTags">Lower-cases the tags of the given documents in the catalog (stored with capitals by an earlier build).</param>
 internal sealed class StoreReadiness(
     IKnowledgeStore store,
     DocumentCatalog catalog,
@@ -36,7 +37,8 @@ internal sealed class StoreReadiness(
     Func<List<KnowledgeRecord>, CancellationToken, Task<List<KnowledgeRecord>>> embed,
     Func<CancellationToken, Task> reload,
     Action changed,
-    ILogger logger)
+    ILogger logger,
+    Action<IReadOnlyList<string>> lowerCaseTags)
 {
     private const string RestorePendingKey = "store.restore-pending";
     private const string RepairKey = "store.repair";
@@ -147,10 +149,18 @@ internal sealed class StoreReadiness(
             var empty = await store.EnsureReadyAsync(options.Dimension, cancellationToken);
             await reload(cancellationToken);
             var restore = (empty && units().Count > 0) || catalog.Meta(RestorePendingKey) is not null;
-            if (restore || Marked().Count > 0)
+            if (restore || Marked().Count > 0 || CapitalTagged().Count > 0)
             {
                 using var writeLock = await KnowledgeWriteLock.AcquireAsync(options.DataDirectory, cancellationToken);
                 await reload(cancellationToken);
+                // Tags stored with capitals by a build before tags were lower-cased: marked first, so the store is given the
+                // lower-cased tags even if this stops between the catalog's change and the store's (Qdrant filters by exact value).
+                if (CapitalTagged() is { Count: > 0 } capitalTagged)
+                {
+                    Mark(capitalTagged);
+                    lowerCaseTags(capitalTagged);
+                }
+
                 if (restore)
                 {
                     catalog.SetMeta(RestorePendingKey, [1]);
@@ -217,6 +227,9 @@ internal sealed class StoreReadiness(
             logger.Repaired(documentId, held[documentId].Any());
         }
     }
+
+    private List<string> CapitalTagged() =>
+        [.. units().Where(u => !DocumentRules.AreNormal(u.Tags)).Select(u => u.DocumentId).Distinct(StringComparer.Ordinal)];
 
     private List<string> Marked() =>
         catalog.Meta(RepairKey) is { } value ? JsonSerializer.Deserialize<List<string>>(value) ?? [] : [];

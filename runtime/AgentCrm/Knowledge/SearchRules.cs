@@ -38,7 +38,8 @@ internal static class SearchRules
             errors[scenarioName] = scenarioProblems;
         if (documentId is not null && DocumentIds.Problem(documentId) is { } idProblem)
             errors[documentIdName] = [idProblem];
-        return new SearchFilter(documentId, tagList, scenario);
+        // Tags are lower-cased as documents' are (Zoo finds zoo; "zoo,Zoo" is one tag).
+        return new SearchFilter(documentId, tagList is null ? null : DocumentRules.NormaliseTags(tagList), scenario);
     }
 
     /// <summary>Comma-separated tags, trimmed, blanks dropped; null when there are none.</summary>
