@@ -16,6 +16,9 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
     private const int MinCandidates = 50;
     private const int SnippetLength = 320;
 
+    /// <summary>A hit's similarity (cosine, as shown: rounded to 4 places) must be above this: at 0 it shares nothing with the query.</summary>
+    public const double MinSimilarity = 0;
+
     private volatile LexicalIndex _lexical = new([]);
     private Dictionary<string, (string Text, List<string> Words)> _words = new(StringComparer.Ordinal);
     private long _version;
@@ -153,6 +156,13 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
             var cosine = similarity ?? await SimilarityAsync(queryVector, passage, cancellationToken);
             if (minScore is { } min && cosine < min)
+            {
+                continue;
+            }
+
+            // A passage whose similarity shows as 0 (or below) shares nothing with the query: it was ranked only because
+            // something had to be, and its fused score (0.33 for q=xyzzy) looked like a real hit's.
+            if (Math.Round(cosine, 4) <= MinSimilarity)
             {
                 continue;
             }
