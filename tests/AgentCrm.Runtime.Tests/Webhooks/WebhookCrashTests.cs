@@ -55,6 +55,10 @@ public sealed class WebhookCrashTests
             var sequences = accepted.Select(a => a.Json.GetProperty("sequence").GetInt64()).ToList();
             Assert.Equal(sequences.Order().ToList(), sequences);
             Assert.All(accepted, a => Assert.True(WebhookReceiver.Verifies(a, secret, TimeSpan.FromMinutes(5))));
+            // Sent again after the kill: at most the deliveries past the stored cursor, each under its first delivery id.
+            Assert.InRange(receiver.Redelivered, 0, AgentCrm.Webhooks.WebhookDispatcher.MaxUnsaved);
+            Assert.All(receiver.Attempts.Where(a => a.Answered == 200).GroupBy(a => a.DeliveryId), g =>
+                Assert.Single(g.Select(a => a.Json.GetProperty("sequence").GetInt64()).Distinct()));
         }
     }
 }
