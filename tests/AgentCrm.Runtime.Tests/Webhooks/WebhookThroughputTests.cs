@@ -4,6 +4,7 @@ using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
 using AgentCrm.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace AgentCrm.Runtime.Tests.Webhooks;
 
@@ -12,7 +13,7 @@ namespace AgentCrm.Runtime.Tests.Webhooks;
 /// commit, one write for many deliveries. The cursor was written after each delivery, awaited, so a feed ran at one
 /// delivery per group commit and fell hours behind under load (soak qa34c: 11 deliveries in 30 s).
 /// </summary>
-public sealed class WebhookThroughputTests
+public sealed class WebhookThroughputTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task BusyWriter_ABacklogIsDelivered_InFarFewerCommitsThanDeliveries_InOrder_EachOnce()
@@ -59,6 +60,7 @@ public sealed class WebhookThroughputTests
             await stop.CancelAsync();
             await busy;
 
+            output.WriteLine($"{expected} deliveries in {commits} commits of the busy writer");
             Assert.True(commits < expected / 2, $"{expected} deliveries took {commits} commits of the busy writer");
             var sequences = accepted.Select(a => a.Json.GetProperty("sequence").GetInt64()).ToList();
             Assert.Equal(sequences.Order().ToList(), sequences);
