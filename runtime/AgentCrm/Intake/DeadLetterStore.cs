@@ -59,7 +59,8 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
     internal static string UnreadableError(UnreadableEvent e) =>
         $"UnreadableEvent: the stored body cannot be read as an event ({e.Error.TrimEnd('.')}); never delivered: repair the row's body in the events table, then replay it.";
 
-    private Task RecordAsync(long seq, string eventId, string error) => writer.WriteAsync(ctx => ctx.Execute(
+    /// <summary>Records the inbox row <paramref name="seq"/> (event <paramref name="eventId"/>) as a dead letter with <paramref name="error"/>.</summary>
+    public Task RecordAsync(long seq, string eventId, string error) => writer.WriteAsync(ctx => ctx.Execute(
         "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
         ("$s", seq), ("$id", eventId), ("$e", error), ("$at", time.GetUtcNow().ToString("O"))));
 

@@ -259,6 +259,17 @@ public sealed class EventStore
         return list;
     }
 
+    /// <summary>The inbox sequence of event <paramref name="id"/> when it is <paramref name="customerId"/>'s; null when the inbox holds no such event.</summary>
+    public long? SeqOf(string id, string customerId)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT seq FROM events WHERE id = $id AND customer_id = $c";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$c", customerId);
+        return cmd.ExecuteScalar() is long seq ? seq : null;
+    }
+
     public long Count() => Scalar("SELECT count(*) FROM events");
 
     public long MaxSeq() => Scalar("SELECT coalesce(max(seq), 0) FROM events");

@@ -19,6 +19,9 @@ public static partial class EventSubscriptionApi
 {
     public const string DeliveryRoute = "/dapr/events";
 
+    /// <summary>Where daprd delivers what it moved to the dead-letter topic (<see cref="DaprOptions.DeadLetterTopic"/>).</summary>
+    public const string DeadLetterRoute = "/dapr/dead-letters";
+
     /// <summary>The property of a CloudEvent's <c>data</c> that numbers the delivery (<see cref="DaprEventPublisher.ToCloudEvent"/>).</summary>
     public const string DeliveryProperty = "delivery";
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -28,13 +31,49 @@ public static partial class EventSubscriptionApi
         var group = app.MapGroup("/dapr").RequireDaprAppToken().ExcludeFromDescription();
         group.MapGet("/subscribe", (IOptions<DaprOptions> options) => Results.Text(Subscriptions(options.Value).ToJsonString(), "application/json"));
         group.MapPost("/events", ReceiveAsync);
+        group.MapPost("/dead-letters", ReceiveDeadLetterAsync);
         return group;
     }
 
     public static JsonArray Subscriptions(DaprOptions o) =>
     [
         new JsonObject { ["pubsubname"] = o.PubSubName, ["topic"] = o.Topic, ["route"] = DeliveryRoute, ["deadLetterTopic"] = o.DeadLetterTopic },
+        // What daprd gave up on comes back here and is recorded as a dead letter, as the embedded dispatcher records its own.
+        new JsonObject { ["pubsubname"] = o.PubSubName, ["topic"] = o.DeadLetterTopic, ["route"] = DeadLetterRoute },
     ];
+
+    /// <summary>
+    /// An event daprd moved to the dead-letter topic after its redeliveries failed: recorded in <c>dead_letters</c> under its
+    /// inbox sequence (listed, counted, replayed by publishing it again, which the actor applies once: the delivery number
+    /// tells a repeat). One this instance's inbox does not hold (accepted by another instance, or published by others)
+    /// answers 500 so the broker hands it on (to the instance that accepted it); a message that is not an event is dropped.
+    /// </summary>
+    private static async Task<IResult> ReceiveDeadLetterAsync(HttpRequest request, EventStore inbox, DeadLetterStore deadLetters, IOptions<DaprOptions> options,
+        TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var logger = loggers.CreateLogger(typeof(EventSubscriptionApi).FullName!);
+        CrmEvent? e;
+        try
+        {
+            using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            e = Read(doc.RootElement, time.GetUtcNow()).Event;
+        }
+        catch (JsonException ex)
+        {
+            LogDropped(logger, ex.Message);
+            return Status("DROP");
+        }
+        var seq = inbox.SeqOf(e!.Id, e.CustomerId);
+        if (seq is null)
+        {
+            LogDeadLetterNotOurs(logger, e.Id, e.CustomerId, options.Value.DeadLetterTopic);
+            return Results.Problem($"Event {e.Id} of customer {e.CustomerId} is not in this instance's inbox; another instance accepted it.", statusCode: StatusCodes.Status500InternalServerError);
+        }
+        await deadLetters.RecordAsync(seq.Value, e.Id,
+            $"DeadLettered: daprd moved it to {options.Value.DeadLetterTopic} after its deliveries to the customer's actor kept failing (the log holds the actor's errors)");
+        LogDeadLettered(logger, e.Id, seq.Value, e.CustomerId, options.Value.DeadLetterTopic);
+        return Status("SUCCESS");
+    }
 
     private static async Task<IResult> ReceiveAsync(HttpRequest request, IActorHost host, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -94,6 +133,12 @@ public static partial class EventSubscriptionApi
     }
 
     private static IResult Status(string status) => Results.Text(new JsonObject { ["status"] = status }.ToJsonString(), "application/json");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} came back on {Topic}: its deliveries kept failing; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
+    private static partial void LogDeadLettered(ILogger logger, string crmEventId, long seq, string customerId, string topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} for customer {CustomerId} came back on {Topic} but this instance's inbox does not hold it (another instance accepted it); answered 500 so the broker hands it on")]
+    private static partial void LogDeadLetterNotOurs(ILogger logger, string crmEventId, string customerId, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A pub/sub message is not a CRM event ({Reason}); dropped")]
     private static partial void LogDropped(ILogger logger, string reason);

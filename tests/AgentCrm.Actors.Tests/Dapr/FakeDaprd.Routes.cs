@@ -181,28 +181,46 @@ public sealed partial class FakeDaprd
         var subscription = _subscriptions.FirstOrDefault(s => s.PubSub == pubsub && s.Topic == topic);
         if (subscription.Route is not null)
             lock (_deliveries)
-                _deliveries.Add(Task.Run(() => DeliverAsync(subscription.Route, message)));
+                _deliveries.Add(Task.Run(() => DeliverAsync(subscription, message)));
         return Results.NoContent();
     }
 
     /// <summary>Dapr's subscriber contract: 2xx + SUCCESS/DROP settles it; RETRY or any other non-2xx but 404 retries.</summary>
-    private async Task DeliverAsync(string route, JsonObject message)
+    /// <summary>
+    /// A message whose deliveries all failed goes to the subscription's dead-letter topic, which daprd delivers like any
+    /// topic to whoever subscribes to it (there without a dead-letter topic of its own: dropped when that fails too).
+    /// </summary>
+    private async Task DeliverAsync((string PubSub, string Topic, string Route, string? DeadLetter) subscription, JsonObject message)
+    {
+        if (await DeliverAsync(subscription.Route, message))
+            return;
+        if (subscription.DeadLetter is null)
+            return;
+        DeadLettered.Enqueue(message);
+        var dead = _subscriptions.FirstOrDefault(s => s.PubSub == subscription.PubSub && s.Topic == subscription.DeadLetter);
+        if (dead.Route is not null)
+            await DeliverAsync(dead.Route, message, countAttempts: false);
+    }
+
+    /// <summary>Delivers to one route until settled (true) or out of attempts (false); <see cref="DeliveryAttempts"/> counts those to the topic's own route.</summary>
+    private async Task<bool> DeliverAsync(string route, JsonObject message, bool countAttempts = true)
     {
         for (var attempt = 1; attempt <= MaxDeliveryAttempts; attempt++)
         {
-            Interlocked.Increment(ref _deliveryAttempts);
+            if (countAttempts)
+                Interlocked.Increment(ref _deliveryAttempts);
             using var response = await _toApp.SendAsync(ToApp(HttpMethod.Post, route.TrimStart('/'), message.ToJsonString(), "application/cloudevents+json"));
             if (response.StatusCode == HttpStatusCode.NotFound)
-                return;
+                return true;
             if (response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync();
                 var status = text.Length == 0 ? "SUCCESS" : JsonNode.Parse(text)?["status"]?.GetValue<string>()?.ToUpperInvariant() ?? "SUCCESS";
                 if (status is "SUCCESS" or "DROP")
-                    return;
+                    return true;
             }
             await Task.Delay(20);
         }
-        DeadLettered.Enqueue(message);
+        return false;
     }
 }

@@ -108,7 +108,10 @@ public sealed class DaprEndToEndTests
         Assert.Equal(HttpStatusCode.OK, notAnEvent.StatusCode);
         Assert.Equal("DROP", JsonNode.Parse(await notAnEvent.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.Unauthorized, noToken.StatusCode);
-        var subscription = JsonNode.Parse(await subscribe.Content.ReadAsStringAsync())!.AsArray().Single()!;
+        // The events' topic, and the dead-letter topic (DaprDeadLetterTests).
+        var subscriptions = JsonNode.Parse(await subscribe.Content.ReadAsStringAsync())!.AsArray();
+        Assert.Equal(2, subscriptions.Count);
+        var subscription = subscriptions[0]!;
         Assert.Equal("pubsub", subscription["pubsubname"]!.GetValue<string>());
         Assert.Equal("crm-events", subscription["topic"]!.GetValue<string>());
         Assert.Equal("/dapr/events", subscription["route"]!.GetValue<string>());
