@@ -35,6 +35,7 @@ public sealed partial class DaprActorRuntime(
     private readonly DaprActorStateStore _store = new(sidecar, writer);
     private int _active;
     private long _turns;
+    private long _sidecarStarts;
 
     /// <summary>Actors activated on this app and not yet deactivated.</summary>
     public int ActiveActivations => Volatile.Read(ref _active);
@@ -86,6 +87,40 @@ public sealed partial class DaprActorRuntime(
     public Task ReceiveTimerAsync(string typeName, string actorId, string name, JsonElement? data, CancellationToken cancellationToken) =>
         RunCallbackAsync(typeName, actorId, $"timer {name}", (actor, ct) => Wrap(actor.ReceiveTimerAsync(name, data, ct)), cancellationToken);
 
+    /// <summary>
+    /// daprd read <c>GET /dapr/config</c>, which it does once when it starts (sheet §2.1): a sidecar that crashed and
+    /// restarted lost its table of active actors without sending DELETE, and placement may have run them elsewhere meanwhile,
+    /// so no activation cached before now is trusted: each is deactivated (as by DELETE) before its next turn, which
+    /// activates the actor afresh from daprd's state, and the idle ones are deactivated in the background.
+    /// </summary>
+    public void SidecarStarted()
+    {
+        var starts = Interlocked.Increment(ref _sidecarStarts);
+        if (_activations.IsEmpty)
+            return;
+        LogSidecarStarted(_activations.Count);
+        _ = Task.Run(() => DropStaleAsync(starts));
+    }
+
+    private async Task DropStaleAsync(long starts)
+    {
+        foreach (var (id, activation) in _activations)
+        {
+            if (activation.SidecarStarts >= starts)
+                continue;
+            await activation.Lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (!activation.Closed && activation.SidecarStarts < starts)
+                    await CloseAsync(id, activation).ConfigureAwait(false);
+            }
+            finally
+            {
+                activation.Lock.Release();
+            }
+        }
+    }
+
     /// <summary>daprd's DELETE: runs OnDeactivateAsync after any turn in progress and forgets the actor. Idempotent; false if it was not active.</summary>
     public async Task<bool> DeactivateAsync(string typeName, string actorId)
     {
@@ -97,33 +132,40 @@ public sealed partial class DaprActorRuntime(
         {
             if (activation.Closed)
                 return false;
-            activation.Closed = true;
-            _activations.TryRemove(KeyValuePair.Create(id, activation));
-            if (activation.Actor is not { } actor)
-                return false;
-            try
-            {
-                await actor.OnDeactivateAsync(CancellationToken.None).ConfigureAwait(false);
-                // Reminders do not need the actor active in daprd: those OnDeactivateAsync set are sent (state cannot be
-                // saved now, so older saved calls of the same name, if daprd never took them, are re-sent after them on
-                // the next activation; no actor of ours sets reminders here).
-                await activation.Scheduler!.FlushRemindersAsync().ConfigureAwait(false);
-                // daprd has already dropped the actor from its table (sheet §2.6): a state transaction now would be refused.
-                if (activation.State!.HasChanges)
-                    LogDeactivationStateLost(typeName, actorId);
-            }
-            catch (Exception ex)
-            {
-                LogTurnFailed(ex, typeName, actorId, "deactivation");
-            }
-            await DisposeAsync(actor).ConfigureAwait(false);
-            Interlocked.Decrement(ref _active);
-            return true;
+            return await CloseAsync(id, activation).ConfigureAwait(false);
         }
         finally
         {
             activation.Lock.Release();
         }
+    }
+
+    /// <summary>Deactivates <paramref name="activation"/> (its lock held, not closed): OnDeactivateAsync, its reminders sent, forgotten; false if it never activated.</summary>
+    private async Task<bool> CloseAsync(ActorId id, Activation activation)
+    {
+        var (typeName, actorId) = (id.Type, id.Id);
+        activation.Closed = true;
+        _activations.TryRemove(KeyValuePair.Create(id, activation));
+        if (activation.Actor is not { } actor)
+            return false;
+        try
+        {
+            await actor.OnDeactivateAsync(CancellationToken.None).ConfigureAwait(false);
+            // Reminders do not need the actor active in daprd: those OnDeactivateAsync set are sent (state cannot be
+            // saved now, so older saved calls of the same name, if daprd never took them, are re-sent after them on
+            // the next activation; no actor of ours sets reminders here).
+            await activation.Scheduler!.FlushRemindersAsync().ConfigureAwait(false);
+            // daprd has already dropped the actor from its table (sheet §2.6): a state transaction now would be refused.
+            if (activation.State!.HasChanges)
+                LogDeactivationStateLost(typeName, actorId);
+        }
+        catch (Exception ex)
+        {
+            LogTurnFailed(ex, typeName, actorId, "deactivation");
+        }
+        await DisposeAsync(actor).ConfigureAwait(false);
+        Interlocked.Decrement(ref _active);
+        return true;
     }
 
     private static async Task<object?> Wrap(Task task)
@@ -157,8 +199,19 @@ public sealed partial class DaprActorRuntime(
                 // Deactivated while this call waited for the lock: start over on a fresh activation.
                 if (activation.Closed)
                     continue;
+                // Cached before daprd last started (it may have lost track of the actor, run elsewhere meanwhile): its state
+                // in memory may be older than daprd's. Deactivated, and the turn runs on a fresh activation.
+                if (activation.Actor is not null && activation.SidecarStarts != Interlocked.Read(ref _sidecarStarts))
+                {
+                    await CloseAsync(id, activation).ConfigureAwait(false);
+                    continue;
+                }
                 if (activation.Actor is null)
+                {
+                    var starts = Interlocked.Read(ref _sidecarStarts);
                     await ActivateAsync(id, type, activation, cancellationToken).ConfigureAwait(false);
+                    activation.SidecarStarts = starts;
+                }
                 // Reminder calls saved by an earlier turn that daprd has not taken go first (if daprd refuses them again,
                 // they stay saved and the turn runs: a sidecar that refuses reminders does not stop the actor).
                 await activation.Outbox!.TrySendAsync().ConfigureAwait(false);
@@ -304,12 +357,18 @@ public sealed partial class DaprActorRuntime(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Turn {Turn} of {Type}/{Id} failed; its state changes were discarded unless the error says they were saved")]
     private partial void LogTurnFailed(Exception ex, string type, string id, string turn);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "daprd (re)started (it read /dapr/config): the {Count} actor activation(s) held here are deactivated, and activated afresh from daprd's state by their next call")]
+    private partial void LogSidecarStarted(int count);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Type}/{Id} changed state in OnDeactivateAsync; under Dapr that change is not saved (daprd has already released the actor)")]
     private partial void LogDeactivationStateLost(string type, string id);
 
     private sealed class Activation
     {
         public SemaphoreSlim Lock { get; } = new(1, 1);
+
+        /// <summary>How many times daprd had started (read <c>/dapr/config</c>) when this activation read its state.</summary>
+        public long SidecarStarts { get; set; }
 
         public bool Closed { get; set; }
 

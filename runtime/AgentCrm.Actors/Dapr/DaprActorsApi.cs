@@ -46,8 +46,12 @@ public static class DaprActorsApi
         ["reentrancy"] = new JsonObject { ["enabled"] = false },
     };
 
-    private static IResult Config(DaprActorRuntime runtime, IOptions<ActorOptions> options) =>
-        Results.Text(BuildConfig(runtime.Registry, options.Value).ToJsonString(), "application/json", Encoding.UTF8, StatusCodes.Status200OK);
+    /// <summary>The config; daprd asks for it when it starts, so activations cached before are stale (<see cref="DaprActorRuntime.SidecarStarted"/>).</summary>
+    private static IResult Config(DaprActorRuntime runtime, IOptions<ActorOptions> options)
+    {
+        runtime.SidecarStarted();
+        return Results.Text(BuildConfig(runtime.Registry, options.Value).ToJsonString(), "application/json", Encoding.UTF8, StatusCodes.Status200OK);
+    }
 
     private static async Task<IResult> Method(string actorType, string actorId, string methodName, HttpRequest request, DaprActorRuntime runtime, CancellationToken cancellationToken)
     {

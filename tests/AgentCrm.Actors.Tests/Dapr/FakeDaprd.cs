@@ -211,6 +211,16 @@ public sealed partial class FakeDaprd : IAsyncDisposable
                 await DeactivateAsync(actor);
     }
 
+    /// <summary>
+    /// A daprd that crashed and was restarted: its table of active actors and their timers are gone, and the app was sent no
+    /// DELETE. Reconnect with <see cref="ConnectAppAsync"/>, as the restarted daprd reads /dapr/config again.
+    /// </summary>
+    public void Crash()
+    {
+        _active.Clear();
+        _timers.Clear();
+    }
+
     /// <summary>What daprd does before it exits: halts every hosted actor.</summary>
     public async Task HaltAllAsync()
     {
