@@ -18,6 +18,7 @@ public sealed class DaprOptions
     public static readonly TimeSpan DefaultSidecarWaitTimeout = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultRetryBaseDelay = TimeSpan.FromMilliseconds(200);
     public const int DefaultMaxRetries = 4;
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>daprd's default request-body limit (4 MiB; its flag <c>--max-body-size</c>).</summary>
     public const long DefaultMaxBodyBytes = 4 * 1024 * 1024;
@@ -46,6 +47,12 @@ public sealed class DaprOptions
     public int MaxRetries { get; set; } = DefaultMaxRetries;
 
     public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;
+
+    /// <summary>
+    /// How long one call to daprd may take, its retries included: a call daprd has not answered by then fails and is not
+    /// retried (an actor method may still be running in daprd; calling it again would run its turn again).
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
 
     /// <summary>
     /// The largest request body daprd takes (its <c>--max-body-size</c>, 4 MiB unless raised). Intake refuses an event whose
@@ -91,6 +98,8 @@ public sealed class DaprOptionsValidator : IValidateOptions<DaprOptions>
             failures.Add($"Dapr:SidecarWaitTimeout must be positive (got {options.SidecarWaitTimeout}, default {DaprOptions.DefaultSidecarWaitTimeout}).");
         if (options.MaxRetries is < 0 or > 20)
             failures.Add($"Dapr:MaxRetries must be between 0 and 20 (got {options.MaxRetries}, default {DaprOptions.DefaultMaxRetries}).");
+        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > TimeSpan.FromHours(1))
+            failures.Add($"Dapr:RequestTimeout must be positive and at most 01:00:00 (got {options.RequestTimeout}, default {DaprOptions.DefaultRequestTimeout}).");
         if (options.RetryBaseDelay <= TimeSpan.Zero)
             failures.Add($"Dapr:RetryBaseDelay must be positive (got {options.RetryBaseDelay}, default {DaprOptions.DefaultRetryBaseDelay}).");
         if (options.MaxBodyBytes is < 64 * 1024 or > 1L << 30)

@@ -29,9 +29,9 @@ public static class DaprServiceCollectionExtensions
         services.TryAddSingleton<SqliteWriter>();
         services.TryAddSingleton<ActorTypeRegistry>();
         // One pooled client for the process (recycling connections so DNS changes of DAPR_HTTP_ENDPOINT are seen);
-        // HttpClient's default 100 s timeout bounds a call, as daprd sets none per call (sheet §3.2).
+        // Dapr:RequestTimeout bounds each call, retries included (daprd sets none per call, sheet §3.2), not HttpClient's 100 s per attempt.
         services.TryAddSingleton(sp => new DaprSidecarClient(
-            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }),
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
             sp.GetRequiredService<IOptions<DaprOptions>>().Value,
             sp.GetRequiredService<ILogger<DaprSidecarClient>>(),
             sp.GetRequiredService<TimeProvider>()));

@@ -16,8 +16,9 @@ public sealed record DaprInvokeResponse(HttpStatusCode Status, byte[] Body, stri
 /// <summary>
 /// The app's calls to daprd's HTTP API (protocol sheet ../shared/protocols/dapr-actors.md §3), over plain HttpClient: actor state get and
 /// transaction, reminders and timers, actor invocation, pub/sub publish, and waiting for the sidecar.
-/// Transient failures (connection refused, 408, 429, 502, 503, 504) are retried with exponential
-/// backoff; any other non-success throws <see cref="DaprApiException"/> carrying daprd's errorCode.
+/// Transient failures (connection refused, 408, 429, 502, 503, 504, HttpClient's timeout) are retried with exponential
+/// backoff, all within <see cref="DaprOptions.RequestTimeout"/>; an actor method call is not sent again after a timeout, 408
+/// or 504 (its turn may still be running). Any other non-success throws <see cref="DaprApiException"/> carrying daprd's errorCode.
 /// </summary>
 public sealed partial class DaprSidecarClient
 {
@@ -25,6 +26,9 @@ public sealed partial class DaprSidecarClient
     public const string ErrorResponseHeader = "X-DaprErrorResponseHeader";
     public const string ApiTokenHeader = "dapr-api-token";
     internal static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    /// <summary>Whether a call that timed out (or answered 408/504) may be sent again: not an actor method, whose turn may still run.</summary>
+    private static readonly ResiliencePropertyKey<bool> RetryTimeouts = new("agentcrm.dapr.retry-timeouts");
 
     private readonly HttpClient _http;
     private readonly DaprOptions _options;
@@ -48,7 +52,7 @@ public sealed partial class DaprSidecarClient
                 Delay = options.RetryBaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = args => new ValueTask<bool>(options.MaxRetries > 0 && IsTransient(args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args => new ValueTask<bool>(options.MaxRetries > 0 && IsTransient(args.Outcome, args.Context)),
                 OnRetry = args =>
                 {
                     // A sidecar that is down fails every call the same way: one line per reason and interval, not one per retry.
@@ -158,7 +162,7 @@ public sealed partial class DaprSidecarClient
     /// </summary>
     public async Task<DaprInvokeResponse> InvokeActorMethodAsync(ActorId actor, string method, byte[] body, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, "method", method), body), "invoke actor method", cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, "method", method), body), "invoke actor method", cancellationToken, retryTimeouts: false).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         return new DaprInvokeResponse(response.StatusCode, bytes, response.Content.Headers.ContentType?.MediaType, response.Headers.Contains(ErrorResponseHeader));
     }
@@ -211,17 +215,25 @@ public sealed partial class DaprSidecarClient
         return request;
     }
 
-    /// <summary>Sends with retries; returns a success response (the caller disposes it) or throws <see cref="DaprApiException"/>.</summary>
-    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends with retries, all within <see cref="DaprOptions.RequestTimeout"/>; returns a success response (the caller disposes
+    /// it) or throws <see cref="DaprApiException"/>. <paramref name="retryTimeouts"/> false: an attempt that timed out, or was
+    /// answered 408 or 504, is not sent again (an actor method call: the turn may still be running in daprd).
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken, bool retryTimeouts = true)
     {
         HttpResponseMessage response;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(_options.RequestTimeout);
+        var context = ResilienceContextPool.Shared.Get(bounded.Token);
+        context.Properties.Set(RetryTimeouts, retryTimeouts);
         try
         {
-            response = await _pipeline.ExecuteAsync(async ct =>
+            response = await _pipeline.ExecuteAsync(static async (ctx, state) =>
             {
-                using var request = build();
-                return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+                using var request = state.build();
+                return await state.http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ctx.CancellationToken).ConfigureAwait(false);
+            }, context, (build, http: _http)).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -229,9 +241,14 @@ public sealed partial class DaprSidecarClient
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // HttpClient's timeout, not the caller's cancellation: a daprd that hangs is a failed call like one that refuses,
-            // so callers that retry DaprApiException (the publisher) keep the event instead of treating it as poison.
-            throw new DaprApiException($"daprd at {_options.HttpEndpoint} did not answer {operation} within {_http.Timeout.TotalSeconds:0.#} s: {ex.Message}", ex);
+            // Dapr:RequestTimeout (or HttpClient's timeout), not the caller's cancellation: a daprd that hangs is a failed call
+            // like one that refuses, so callers that retry DaprApiException (the publisher) keep the event instead of treating it as poison.
+            var within = bounded.IsCancellationRequested ? $"{_options.RequestTimeout.TotalSeconds:0.###} s (Dapr:RequestTimeout)" : $"{_http.Timeout.TotalSeconds:0.#} s";
+            throw new DaprApiException($"daprd at {_options.HttpEndpoint} did not answer {operation} within {within}" + (retryTimeouts ? "" : ", not sent again (the method may still be running)") + $": {ex.Message}", ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
         if (response.IsSuccessStatusCode)
             return response;
@@ -264,15 +281,19 @@ public sealed partial class DaprSidecarClient
 
     private static string Shorten(string text) => text.Length <= 500 ? text : text[..500] + "…";
 
-    private static bool IsTransient(Outcome<HttpResponseMessage> outcome, CancellationToken cancellationToken) => outcome switch
+    private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
-        { Exception: HttpRequestException } => true,
-        // HttpClient's own timeout, not the caller's cancellation.
-        { Exception: TaskCanceledException } => !cancellationToken.IsCancellationRequested,
-        { Result: { } r } => r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests
-            or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
-        _ => false,
-    };
+        var retryTimeouts = context.Properties.GetValue(RetryTimeouts, true);
+        return outcome switch
+        {
+            { Exception: HttpRequestException } => true,
+            // HttpClient's own timeout, not the caller's cancellation nor Dapr:RequestTimeout (then no time is left).
+            { Exception: TaskCanceledException } => retryTimeouts && !context.CancellationToken.IsCancellationRequested,
+            { Result: { } r } => r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable
+                || (retryTimeouts && r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout),
+            _ => false,
+        };
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A call to daprd failed transiently ({Reason}); retry {Attempt} in {DelayMs:0} ms ({Unlogged} more retries for this reason since the last line; logged at most once per {Interval} s)")]
     private partial void LogRetry(string reason, int attempt, double delayMs, int unlogged, double interval);

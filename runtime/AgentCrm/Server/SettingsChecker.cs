@@ -59,6 +59,7 @@ public static partial class SettingsChecker
         ["Actors:DrainTimeout"] = TimeSpan.FromHours(1),
         ["Dapr:SidecarWaitTimeout"] = TimeSpan.FromHours(1),
         ["Dapr:RetryBaseDelay"] = TimeSpan.FromMinutes(1),
+        ["Dapr:RequestTimeout"] = TimeSpan.FromHours(1),
         ["Intake:MaxFutureSkew"] = Intake.IntakeOptionsValidator.MaxFutureSkewLimit,
         ["Plugins:CallTimeout"] = Agents.Plugins.PluginOptions.MaxCallTimeout,
         ["Webhooks:RequestTimeout"] = Webhooks.WebhookOptions.MaxRequestTimeout,
