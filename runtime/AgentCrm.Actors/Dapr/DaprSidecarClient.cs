@@ -92,10 +92,13 @@ public sealed partial class DaprSidecarClient
         string last = "no answer yet";
         while (true)
         {
+            // Each poll bounded too: the client's HttpClient sets no timeout of its own (Dapr:RequestTimeout bounds the calls).
+            using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            poll.CancelAfter(timeout < _options.RequestTimeout ? timeout : _options.RequestTimeout);
             try
             {
                 using var request = NewRequest(HttpMethod.Get, "v1.0/healthz/outbound");
-                using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                using var response = await _http.SendAsync(request, poll.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                     return;
                 last = $"status {(int)response.StatusCode}";
@@ -103,6 +106,10 @@ public sealed partial class DaprSidecarClient
             catch (HttpRequestException ex)
             {
                 last = ex.Message;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = "no answer";
             }
             if (Time.GetElapsedTime(started) >= timeout)
                 throw new DaprApiException($"daprd at {_options.HttpEndpoint} was not ready within {timeout} (Dapr:SidecarWaitTimeout); last answer to GET /v1.0/healthz/outbound: {last}. Is the app running under `dapr run`?");

@@ -52,6 +52,16 @@ public sealed class DaprRequestTimeoutTests
     }
 
     [Fact]
+    public async Task SidecarHangs_WaitForSidecar_FailsAfterItsTimeout()
+    {
+        var (client, _) = Create();
+
+        var ex = await Assert.ThrowsAsync<DaprApiException>(() => client.WaitForSidecarAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Contains("no answer", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RequestTimeout_OutOfRange_IsRefusedNamingTheKey()
     {
         var result = new DaprOptionsValidator().Validate(null, new DaprOptions { HttpEndpoint = "http://127.0.0.1:3500", RequestTimeout = TimeSpan.Zero });
@@ -64,7 +74,7 @@ public sealed class DaprRequestTimeoutTests
     {
         var handler = new HangingHandler(status);
         var options = new DaprOptions { HttpEndpoint = "http://127.0.0.1:3500", MaxRetries = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(5), RequestTimeout = TimeSpan.FromMilliseconds(300) };
-        return (new DaprSidecarClient(new HttpClient(handler), options, NullLogger<DaprSidecarClient>.Instance), handler);
+        return (new DaprSidecarClient(new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }, options, NullLogger<DaprSidecarClient>.Instance), handler);
     }
 
     internal sealed class HangingHandler(HttpStatusCode? status) : HttpMessageHandler
