@@ -7,6 +7,7 @@ using AgentCrm.Runtime.Tests.Briefs;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static AgentCrm.Console.Tests.ConsolePages;
 
 namespace AgentCrm.Console.Tests;
 
@@ -28,7 +29,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await app.WaitForProcessingAsync();
         var key = await CsmKeyAsync(app, "ana", "acme-1");
 
-        var page = await SignedInAsync(app, key);
+        var page = await SignedInAsync(Browser, app, key);
 
         var customers = await page.Locator("#briefs-table tbody tr td:nth-child(2)").AllTextContentsAsync();
         Assert.NotEmpty(customers);
@@ -55,7 +56,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
         var key = await app.CreateKeyAsync("reviewer", "rita");
 
-        var page = await SignedInAsync(app, key);
+        var page = await SignedInAsync(Browser, app, key);
         await page.Locator("#tab-reviews").ClickAsync();
         await page.Locator($"#reviews-table tr[data-brief-id='{id}']").ClickAsync();
         await page.Locator("#veto-button").ClickAsync();
@@ -89,7 +90,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var queued = (await app.GetJsonAsync("/v1/reviews?limit=500")).GetProperty("items").GetArrayLength();
         Assert.True(queued > held.Length, "the delivered briefs are in the queue too");
 
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         await page.Locator("#tab-reviews").ClickAsync();
         await Assertions.Expect(page.Locator("#reviews-table tbody tr")).ToHaveCountAsync(queued);
         await page.Locator("#reviews-status").SelectOptionAsync("pendingReview");
@@ -117,7 +118,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
             Assert.True(store.Add(ctx, template with { Id = "closed-1", CustomerId = "closed-1", ReviewUntil = DateTimeOffset.UtcNow.AddHours(-1) }, []));
         });
 
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         await page.Locator("#tab-reviews").ClickAsync();
         await page.Locator("#reviews-table tr[data-brief-id='held-1']").ClickAsync();
         await page.Locator("#approve-button").ClickAsync();
@@ -142,7 +143,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var key = await CsmKeyAsync(app, "ana", "acme-1", "acme-2");
         var all = (await app.BriefsAsync("&customerId=acme-1")).Concat(await app.BriefsAsync("&customerId=acme-2")).Count();
 
-        var page = await SignedInAsync(app, key);
+        var page = await SignedInAsync(Browser, app, key);
         await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("signed in as ana (csm)");
         Assert.Equal(all, await page.Locator("#briefs-table tbody tr.unacknowledged").CountAsync());
         await page.Locator("#filter-unacknowledged").CheckAsync();
@@ -183,7 +184,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
             using var acknowledged = await csm.PostAsync($"/v1/briefs/{id}/acknowledge", null);
             Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
         }
-        var page = await SignedInAsync(app, key);
+        var page = await SignedInAsync(Browser, app, key);
         await page.Locator("#filter-unacknowledged").CheckAsync();
         await page.Locator("#filters button[type=submit]").ClickAsync();
         await Assertions.Expect(page.Locator($"#briefs-table tr[data-brief-id='{id}']")).ToHaveCountAsync(0);
@@ -220,7 +221,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await using var app = await AgentCrmApp.StartAsync();
         await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
         await app.WaitForProcessingAsync();
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
 
         // The API unreachable (a restart) as the page loads again: before, the credential was forgotten and had to be pasted again.
         await page.RouteAsync("**/v1/**", route => route.AbortAsync());
@@ -241,7 +242,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
         await app.WaitForProcessingAsync();
         var key = await CsmKeyAsync(app, "ana", "acme-1", "beta-3");
-        var page = await SignedInAsync(app, key);
+        var page = await SignedInAsync(Browser, app, key);
         await page.Locator("#live").CheckAsync();
         await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
 
@@ -260,7 +261,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var now = DateTimeOffset.UtcNow;
         await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
         await app.WaitForProcessingAsync();
-        var page = await SignedInAsync(app, await CsmKeyAsync(app, "ana", "acme-1", "beta-3"));
+        var page = await SignedInAsync(Browser, app, await CsmKeyAsync(app, "ana", "acme-1", "beta-3"));
         // Written after the list was loaded and before live was ticked: on no stream the page listened to.
         await app.PostEventsAsync(Timelines.AtRisk("beta-3", now));
         await app.WaitForProcessingAsync();
@@ -283,7 +284,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await app.WaitForProcessingAsync();
         var all = (await app.BriefsAsync()).Select(b => b.GetProperty("id").GetString()).ToList();
         Assert.InRange(all.Count, 51, 100);
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
 
         // A filter typed but not shown (More continues the list shown), and More double-clicked (one page, not two copies).
         await page.Locator("#filter-customer").FillAsync("c-00");
@@ -301,7 +302,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var now = DateTimeOffset.UtcNow;
         await app.PostEventsAsync([.. Timelines.AtRisk("acme-1", now), .. Timelines.AtRisk("beta-2", now)]);
         await app.WaitForProcessingAsync();
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         await page.Locator("#filter-status").SelectOptionAsync("delivered");
         await page.Locator("#filters button[type=submit]").ClickAsync();
         await page.Locator("#live").CheckAsync();
@@ -329,7 +330,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
         await app.WaitForProcessingAsync();
         var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         // A row's headline is its link (rows are not focusable themselves).
         await page.Locator($"#briefs-table tr[data-brief-id='{id}'] a").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
@@ -382,7 +383,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var now = DateTimeOffset.UtcNow;
         await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
         await app.WaitForProcessingAsync();
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         await page.Locator("#live").CheckAsync();
         await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
 
@@ -423,7 +424,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         var customers = Enumerable.Range(0, EveryNpsBriefs.Customers).Select(i => $"nps-{i:000}").ToList();
         await EveryNpsBriefs.WriteAsync(app, customers, 1);
         var key = await app.CreateKeyAsync("reviewer", "rita");
-        var page = await SignedInAsync(app, key);
+        var page = await SignedInAsync(Browser, app, key);
         await page.Locator("#live").CheckAsync();
         await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
 
@@ -480,28 +481,6 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
 
     private static Task<bool> FitsAsync(IPage page) =>
         page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
-
-    private static async Task<string> CsmKeyAsync(AgentCrmApp app, string csm, params string[] accounts)
-    {
-        using var assigned = await app.Client.PutAsJsonAsync($"/v1/csms/{csm}/accounts", new { accounts });
-        Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        return await app.CreateKeyAsync("csm", csm);
-    }
-
-    private async Task<IPage> SignedInAsync(AgentCrmApp app, string key)
-    {
-        var page = await Browser.NewPageAsync();
-        await SignInAsync(page, app, key);
-        return page;
-    }
-
-    private static async Task SignInAsync(IPage page, AgentCrmApp app, string key)
-    {
-        await page.GotoAsync(new Uri(app.Address, "/console").ToString());
-        await page.Locator("#credential").FillAsync(key);
-        await page.Locator("#signin-button").ClickAsync();
-        await page.Locator("#briefs-table tbody tr").First.WaitForAsync();
-    }
 }
 
 /// <summary>Debian's chromium (never Playwright's own download): <c>AGENTCRM_CHROMIUM</c>, else /usr/bin/chromium.</summary>
