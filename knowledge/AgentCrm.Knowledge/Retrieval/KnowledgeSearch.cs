@@ -8,7 +8,8 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// Hybrid retrieval by reciprocal rank fusion (k = 60) of three rankings: the vector store's nearest units, BM25 over
 /// unit texts, and BM25 over section headings (credited to every unit of the section). The lexical side runs over the
 /// service's own copy of the unit texts, so it works with any store. One hit per section, and every hit a chunk: a
-/// distilled unit found is cited as a chunk it was distilled from.
+/// distilled unit found is cited as a chunk it was distilled from; of a section's chunks, the one whose text holds the most
+/// of the query's words.
 /// </summary>
 public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
 {
@@ -82,6 +83,7 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
         var lexical = _lexical;
         var candidates = Math.Max(MinCandidates, k * 5);
         query = Text.QueryExpansion.Expand(query);
+        var queryWords = Text.Tokenizer.Words(query).ToHashSet(StringComparer.Ordinal);
         var queryVector = (await embedder.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
         // No score threshold here: minScore bounds the fused hits' cosine below, and the vector side's similarities spare
         // re-embedding the lexical side's candidates; an unthresholded answer also tells an emptied store (checkStore).
@@ -145,6 +147,12 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
             if (passage is null)
             {
                 continue;
+            }
+
+            // Of the section's chunks, the one whose text holds the most of the query's words is cited (see ContentChunk).
+            if (lexical.ContentChunk(passage, queryWords) is var content && content.Id != passage.Id)
+            {
+                (passage, similarity) = (content, fused.TryGetValue(content.Id, out var found) ? found.Similarity : null);
             }
 
             // One hit per section: several chunks of one long section are one citation, and would crowd out others; and a

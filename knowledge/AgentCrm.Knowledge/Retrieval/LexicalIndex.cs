@@ -86,6 +86,38 @@ internal sealed class LexicalIndex
         return _content.Search(query, 1, i => ids.Contains(_units[i].Id)) is [var best] ? _units[best] : null;
     }
 
+    /// <summary>
+    /// The chunk of <paramref name="chunk"/>'s section whose own text (its heading left out: the section's chunks all carry
+    /// it) holds the most of <paramref name="queryWords"/>; <paramref name="chunk"/> itself unless another holds strictly
+    /// more. A section's last chunk can be a few words after a long section, embedded mostly as the heading it carries:
+    /// found by the heading, it must not be cited instead of the passage that holds what was asked.
+    /// </summary>
+    public KnowledgeRecord ContentChunk(KnowledgeRecord chunk, IReadOnlySet<string> queryWords)
+    {
+        if (!_chunks.TryGetValue(chunk.DocumentId, out var chunks))
+        {
+            return chunk;
+        }
+
+        var best = chunk;
+        var most = -1;
+        foreach (var i in chunks)
+        {
+            if (_units[i].Section != chunk.Section)
+            {
+                continue;
+            }
+
+            var shared = Text.Tokenizer.Words(_units[i].Text).Where(queryWords.Contains).Distinct(StringComparer.Ordinal).Count();
+            if (shared > most || (shared == most && _units[i].Id == chunk.Id))
+            {
+                (best, most) = (_units[i], shared);
+            }
+        }
+
+        return best;
+    }
+
     /// <summary>The catalog's unit with this id, or null.</summary>
     public KnowledgeRecord? Unit(string id) => _byId.GetValueOrDefault(id);
 
