@@ -9,7 +9,7 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// unit texts, and BM25 over section headings (credited to every unit of the section). The lexical side runs over the
 /// service's own copy of the unit texts, so it works with any store. One hit per section, and every hit a chunk: a
 /// distilled unit found is cited as a chunk it was distilled from; of a section's chunks, the one whose text holds the most
-/// of the query's words.
+/// of the query's words; and never a passage that shares no word with the query.
 /// </summary>
 public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
 {
@@ -153,6 +153,13 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
             if (lexical.ContentChunk(passage, queryWords) is var content && content.Id != passage.Id)
             {
                 (passage, similarity) = (content, fused.TryGetValue(content.Id, out var found) ? found.Similarity : null);
+            }
+
+            // A passage that shares no word (stem) with the query is not a hit, however similar its character n-grams: a
+            // made-up word (q=xyzzy) found passages at similarity 0.18. The query's expansions count as its words.
+            if (!lexical.SharesWord(passage, queryWords))
+            {
+                continue;
             }
 
             // One hit per section: several chunks of one long section are one citation, and would crowd out others; and a

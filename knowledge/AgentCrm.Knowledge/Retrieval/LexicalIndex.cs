@@ -18,6 +18,8 @@ internal sealed class LexicalIndex
     private readonly Dictionary<(string, string), int> _firstUnit = [];
     private readonly Dictionary<string, KnowledgeRecord> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _chunks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<List<string>> _words;
 
     public LexicalIndex(IReadOnlyList<KnowledgeRecord> units)
         : this(units, [.. units.Select(u => Tokenizer.Words(KnowledgeSearch.EmbeddingText(u)))])
@@ -29,8 +31,10 @@ internal sealed class LexicalIndex
     {
         _units = [.. units];
         _content = new Bm25Index(words);
+        _words = words;
         for (var i = 0; i < _units.Length; i++)
         {
+            _index[_units[i].Id] = i;
             _firstUnit.TryAdd((_units[i].DocumentId, _units[i].Section), i);
             _byId[_units[i].Id] = _units[i];
             if (_units[i].Kind == UnitBuilder.ChunkKind)
@@ -85,6 +89,13 @@ internal sealed class LexicalIndex
         var ids = chunks.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
         return _content.Search(query, 1, i => ids.Contains(_units[i].Id)) is [var best] ? _units[best] : null;
     }
+
+    /// <summary>
+    /// Whether the unit's indexed words (heading path and text, stemmed, stop words left out) include one of
+    /// <paramref name="queryWords"/>.
+    /// </summary>
+    public bool SharesWord(KnowledgeRecord unit, IReadOnlySet<string> queryWords) =>
+        _index.TryGetValue(unit.Id, out var i) && _words[i].Exists(queryWords.Contains);
 
     /// <summary>
     /// The chunk of <paramref name="chunk"/>'s section whose own text (its heading left out: the section's chunks all carry
