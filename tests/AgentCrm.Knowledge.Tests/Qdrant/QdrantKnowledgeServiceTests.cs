@@ -4,7 +4,6 @@ using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Knowledge.Stores.Qdrant;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentCrm.Knowledge.Tests.Qdrant;
 
@@ -13,25 +12,12 @@ namespace AgentCrm.Knowledge.Tests.Qdrant;
 /// writes accepted but applied later (<c>wait_timeout</c>), a collection lost or emptied while the service runs, points
 /// the catalog does not hold. The catalog is the truth: only what it holds is cited, and the store is brought back to it.
 /// </summary>
-public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
+public sealed class QdrantKnowledgeServiceTests : FakeQdrantTestBase
 {
-    private const string Collection = "kb";
     private const string Alpha = "# Alpha\n\nAlpha renewals need a CFO sign-off before the contract ends.";
     private const string Zebra = "# Zebra care\n\nZebras need quarterly hoof trimming by a farrier.";
     private const string PolicyV1 = "# Policy\n\n## Deletion\n\nCustomer data must be deleted within 30 days of contract end.\n\n## Export\n\nCustomers may export their data at any time in CSV format.";
     private const string PolicyV2 = "# Policy\n\n## Deletion\n\nCustomer data must be deleted within 90 days of contract end.\n\n## Export\n\nCustomers may export their data at any time in CSV format.";
-
-    private readonly List<IDisposable> _owned = [];
-    private FakeQdrantServer _qdrant = null!;
-
-    public async Task InitializeAsync() => _qdrant = await FakeQdrantServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-            owned.Dispose();
-        await _qdrant.DisposeAsync();
-    }
 
     [Fact]
     public async Task Search_PointsOfADocumentTheCatalogDoesNotHold_AreNeverCited()
@@ -43,7 +29,7 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
 
         var hits = await service.SearchAsync("zebra hoof trimming", 5);
 
-        Assert.Contains("qa-doc3", _qdrant.PayloadValues(Collection, "document_id"));
+        Assert.Contains("qa-doc3", Qdrant.PayloadValues(Collection, "document_id"));
         Assert.DoesNotContain(hits, h => h.DocumentId == "qa-doc3");
         Assert.Equal(["alpha"], hits.Select(h => h.DocumentId).Distinct());
     }
@@ -56,30 +42,30 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
         var service = Start();
         // A library large enough that one small document does not refit the embedder's IDF (which stores every document again).
         await service.IngestAsync(await File.ReadAllTextAsync(TestData.Bundled("contract-terms-playbook.md")), DocumentType.Markdown, "terms");
-        (_qdrant.DeferWrites, _qdrant.DeferredStatus) = (true, status);
+        (Qdrant.DeferWrites, Qdrant.DeferredStatus) = (true, status);
 
         var busy = await Assert.ThrowsAsync<QdrantException>(() => service.IngestAsync(Zebra, DocumentType.Markdown, "qa-doc3"));
 
         Assert.Equal(status, busy.UpdateStatus);
         Assert.Equal(["terms"], service.ListDocuments().Select(d => d.Id));
-        _qdrant.DeferWrites = false;
+        Qdrant.DeferWrites = false;
         // Qdrant applies the upsert it accepted: its points are there, and still not cited.
-        Assert.Equal(1, _qdrant.ApplyDeferred(1));
-        Assert.Contains("qa-doc3", _qdrant.PayloadValues(Collection, "document_id"));
+        Assert.Equal(1, Qdrant.ApplyDeferred(1));
+        Assert.Contains("qa-doc3", Qdrant.PayloadValues(Collection, "document_id"));
         Assert.DoesNotContain(await service.SearchAsync("zebra hoof trimming", 5), h => h.DocumentId == "qa-doc3");
         if (cleanupLost)
         {
             // The clean-up the failed ingest sent is lost too: the next write (of any document) removes the points.
-            _qdrant.DropDeferred();
+            Qdrant.DropDeferred();
             await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
         }
         else
         {
             // The clean-up the failed ingest sent right away was accepted behind the upsert, and is applied after it.
-            Assert.Equal(1, _qdrant.ApplyDeferred());
+            Assert.Equal(1, Qdrant.ApplyDeferred());
         }
 
-        Assert.DoesNotContain("qa-doc3", _qdrant.PayloadValues(Collection, "document_id"));
+        Assert.DoesNotContain("qa-doc3", Qdrant.PayloadValues(Collection, "document_id"));
     }
 
     [Fact]
@@ -87,23 +73,23 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     {
         var service = Start();
         await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
-        _qdrant.DeferWrites = true;
+        Qdrant.DeferWrites = true;
 
         await Assert.ThrowsAsync<QdrantException>(() => service.IngestAsync(PolicyV2, DocumentType.Markdown, "policy"));
-        _qdrant.DeferWrites = false;
-        _qdrant.ApplyDeferred(1);
+        Qdrant.DeferWrites = false;
+        Qdrant.ApplyDeferred(1);
 
         // Qdrant holds both versions now; the catalog holds the first, and only the first is cited, whole.
-        Assert.Contains(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
+        Assert.Contains(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
         var hits = await service.SearchAsync("how long until customer data is deleted", 5, minScore: 0.05);
         var deletion = Assert.Single(hits, h => h.Section.EndsWith("Deletion", StringComparison.Ordinal));
         Assert.Contains("30 days", deletion.Snippet, StringComparison.Ordinal);
         Assert.DoesNotContain(hits, h => h.Snippet.Contains("90 days", StringComparison.Ordinal));
         // The repair sent right away was only accepted too; the next write (of any document) finishes it.
-        _qdrant.ApplyDeferred();
+        Qdrant.ApplyDeferred();
         await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
-        Assert.DoesNotContain(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
-        Assert.Contains(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        Assert.DoesNotContain(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
+        Assert.Contains(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -116,8 +102,8 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
 
         var deletion = Assert.Single(await service.SearchAsync("how long until customer data is deleted", 5, minScore: 0.05), h => h.Section.EndsWith("Deletion", StringComparison.Ordinal));
         Assert.Contains("90 days", deletion.Snippet, StringComparison.Ordinal);
-        Assert.DoesNotContain(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
-        Assert.Equal(_qdrant.PayloadValues(Collection, "record_id").Count, _qdrant.PayloadValues(Collection, "record_id").Distinct().Count());
+        Assert.DoesNotContain(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        Assert.Equal(Qdrant.PayloadValues(Collection, "record_id").Count, Qdrant.PayloadValues(Collection, "record_id").Distinct().Count());
     }
 
     [Fact]
@@ -125,17 +111,17 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     {
         var service = Start();
         await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
-        _qdrant.RefuseDeletes = true;
+        Qdrant.RefuseDeletes = true;
 
         Assert.Equal(IngestStatus.Replaced, (await service.IngestAsync(PolicyV2, DocumentType.Markdown, "policy")).Status);
 
-        Assert.Contains(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        Assert.Contains(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
         var hits = await service.SearchAsync("how long until customer data is deleted", 5, minScore: 0.05);
         Assert.Contains("90 days", Assert.Single(hits, h => h.Section.EndsWith("Deletion", StringComparison.Ordinal)).Snippet, StringComparison.Ordinal);
         Assert.DoesNotContain(hits, h => h.Snippet.Contains("30 days", StringComparison.Ordinal));
-        _qdrant.RefuseDeletes = false;
+        Qdrant.RefuseDeletes = false;
         await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
-        Assert.DoesNotContain(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        Assert.DoesNotContain(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -144,14 +130,14 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
         var service = Start();
         await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
         await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
-        var stored = _qdrant.PointCount(Collection);
-        Assert.True(_qdrant.DropCollection(Collection));
+        var stored = Qdrant.PointCount(Collection);
+        Assert.True(Qdrant.DropCollection(Collection));
 
         var searches = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => service.SearchAsync("CFO sign-off before the contract ends", 3)));
 
         Assert.All(searches, hits => Assert.Contains(hits, h => h.DocumentId == "alpha"));
-        Assert.Equal(stored, _qdrant.PointCount(Collection));
-        Assert.Equal(2, _qdrant.Requests.Count(r => r == $"PUT /collections/{Collection}"));
+        Assert.Equal(stored, Qdrant.PointCount(Collection));
+        Assert.Equal(2, Qdrant.Requests.Count(r => r == $"PUT /collections/{Collection}"));
     }
 
     [Fact]
@@ -159,15 +145,15 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     {
         var service = Start();
         await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
-        var stored = _qdrant.PointCount(Collection);
+        var stored = Qdrant.PointCount(Collection);
         // Qdrant lost its storage and the collection was created again, empty (here by another client).
-        _qdrant.DropCollection(Collection);
+        Qdrant.DropCollection(Collection);
         await Store().EnsureReadyAsync(new KnowledgeOptions().Dimension);
 
         var hits = await service.SearchAsync("CFO sign-off before the contract ends", 3);
 
         Assert.Contains(hits, h => h.DocumentId == "alpha");
-        Assert.Equal(stored, _qdrant.PointCount(Collection));
+        Assert.Equal(stored, Qdrant.PointCount(Collection));
     }
 
     [Fact]
@@ -175,12 +161,12 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     {
         var service = Start();
         await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
-        _qdrant.DropCollection(Collection);
+        Qdrant.DropCollection(Collection);
 
         var result = await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
 
         Assert.Equal(IngestStatus.Created, result.Status);
-        Assert.Equal(["alpha", "policy"], _qdrant.PayloadValues(Collection, "document_id").Distinct().Order());
+        Assert.Equal(["alpha", "policy"], Qdrant.PayloadValues(Collection, "document_id").Distinct().Order());
     }
 
     [Fact]
@@ -188,27 +174,27 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     {
         // A server and the CLI on one data directory; the server loaded the catalog before the CLI wrote to it.
         var data = new TestData();
-        _owned.Add(data);
+        Own(data);
         var server = Start(data);
         var cli = Start(data);
         await cli.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
-        _qdrant.DeferWrites = true;
+        Qdrant.DeferWrites = true;
         await Assert.ThrowsAsync<QdrantException>(() => cli.IngestAsync(PolicyV2, DocumentType.Markdown, "policy"));
-        _qdrant.DeferWrites = false;
-        _qdrant.ApplyDeferred();
+        Qdrant.DeferWrites = false;
+        Qdrant.ApplyDeferred();
 
         var hits = await server.SearchAsync("how long until customer data is deleted", 5, minScore: 0.05);
 
         // Its own view said "no such document": repairing from it would have deleted the policy's points.
         Assert.Contains("30 days", Assert.Single(hits, h => h.Section.EndsWith("Deletion", StringComparison.Ordinal)).Snippet, StringComparison.Ordinal);
-        Assert.Contains(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
-        Assert.DoesNotContain(_qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
+        Assert.Contains(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("30 days", StringComparison.Ordinal));
+        Assert.DoesNotContain(Qdrant.PayloadValues(Collection, "text"), t => t.Contains("90 days", StringComparison.Ordinal));
     }
 
     private KnowledgeService Start()
     {
         var data = new TestData();
-        _owned.Add(data);
+        Own(data);
         return Start(data);
     }
 
@@ -216,19 +202,7 @@ public sealed class QdrantKnowledgeServiceTests : IAsyncLifetime
     {
         var options = new KnowledgeOptions { DataDirectory = data.Directory };
         var service = new KnowledgeService(Store(), new LocalEmbeddingGenerator(options.Dimension), Microsoft.Extensions.Options.Options.Create(options));
-        _owned.Add(service);
+        Own(service);
         return service;
-    }
-
-    private QdrantKnowledgeStore Store() => new(
-        new PlainHttpClientFactory(),
-        new QdrantOptions { Url = _qdrant.Url, Collection = Collection, Timeout = TimeSpan.FromSeconds(30) },
-        NullLogger.Instance,
-        TimeProvider.System,
-        new QdrantRetry(0, TimeSpan.Zero));
-
-    private sealed class PlainHttpClientFactory : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => new() { Timeout = Timeout.InfiniteTimeSpan };
     }
 }

@@ -3,9 +3,7 @@ using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Knowledge.Stores;
-using AgentCrm.Knowledge.Stores.Qdrant;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentCrm.Knowledge.Tests.Qdrant;
 
@@ -15,23 +13,10 @@ namespace AgentCrm.Knowledge.Tests.Qdrant;
 /// with capitals is lower-cased when the service is made ready, in the catalog and in Qdrant's payload (its filter matches
 /// exact values).
 /// </summary>
-public sealed class TagCaseTests : IAsyncLifetime
+public sealed class TagCaseTests : FakeQdrantTestBase
 {
-    private const string Collection = "kb";
     private const string Zoo = "# Zoo care\n\nZebras need quarterly hoof trimming by a farrier.";
     private const string Alpha = "# Alpha\n\nAlpha renewals need a CFO sign-off before the contract ends.";
-
-    private readonly List<IDisposable> _owned = [];
-    private FakeQdrantServer _qdrant = null!;
-
-    public async Task InitializeAsync() => _qdrant = await FakeQdrantServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-            owned.Dispose();
-        await _qdrant.DisposeAsync();
-    }
 
     [Theory]
     [InlineData(false)]
@@ -79,29 +64,11 @@ public sealed class TagCaseTests : IAsyncLifetime
         Assert.DoesNotContain(stored, h => h.Record.Tags.Contains("Zoo"));
     }
 
-    private T Own<T>(T owned) where T : IDisposable
-    {
-        _owned.Add(owned);
-        return owned;
-    }
-
     private KnowledgeService Start(TestData data, bool qdrant, bool own = true)
     {
         var options = new KnowledgeOptions { DataDirectory = data.Directory };
         IKnowledgeStore store = qdrant ? Store() : new EmbeddedKnowledgeStore(data.StorePath);
         var service = new KnowledgeService(store, new LocalEmbeddingGenerator(options.Dimension), Microsoft.Extensions.Options.Options.Create(options));
         return own ? Own(service) : service;
-    }
-
-    private QdrantKnowledgeStore Store() => new(
-        new PlainHttpClientFactory(),
-        new QdrantOptions { Url = _qdrant.Url, Collection = Collection, Timeout = TimeSpan.FromSeconds(30) },
-        NullLogger.Instance,
-        TimeProvider.System,
-        new QdrantRetry(0, TimeSpan.Zero));
-
-    private sealed class PlainHttpClientFactory : IHttpClientFactory
-    {
-        public HttpClient CreateClient(string name) => new() { Timeout = Timeout.InfiniteTimeSpan };
     }
 }
