@@ -27,7 +27,7 @@ public sealed class QdrantKnowledgeServiceTests : FakeQdrantTestBase
         // Another data directory on the same collection stands for points a failed ingest left behind.
         await Start().IngestAsync(Zebra, DocumentType.Markdown, "qa-doc3");
 
-        var hits = await service.SearchAsync("zebra hoof trimming", 5);
+        var hits = await service.SearchAsync("zebra hoof trimming before the contract ends", 5);
 
         Assert.Contains("qa-doc3", Qdrant.PayloadValues(Collection, "document_id"));
         Assert.DoesNotContain(hits, h => h.DocumentId == "qa-doc3");
