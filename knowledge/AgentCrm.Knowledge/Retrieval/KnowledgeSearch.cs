@@ -1,3 +1,4 @@
+using AgentCrm.Knowledge.Embeddings;
 using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Stores;
 using Microsoft.Extensions.AI;
@@ -9,7 +10,7 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// unit texts, and BM25 over section headings (credited to every unit of the section). The lexical side runs over the
 /// service's own copy of the unit texts, so it works with any store. One hit per section, and every hit a chunk: a
 /// distilled unit found is cited as a chunk it was distilled from; of a section's chunks, the one whose text holds the most
-/// of the query's words; and never a passage that shares no word with the query.
+/// of the query's words; and, with the local embedder, never a passage that shares no word with the query.
 /// </summary>
 public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<string, Embedding<float>> embedder)
 {
@@ -19,6 +20,13 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
 
     /// <summary>A hit's similarity (cosine, as shown: rounded to 4 places) must be above this: at 0 it shares nothing with the query.</summary>
     public const double MinSimilarity = 0;
+
+    /// <summary>
+    /// Whether a hit must share a word (stem) with the query: with the local embedder, whose character n-grams make a
+    /// made-up word look like any large document. A learned embedder (Knowledge:Embeddings:Endpoint) matches meaning
+    /// across different words ("intruders stole records" → a data breach), which this floor would throw away.
+    /// </summary>
+    private readonly bool _sharedWordRequired = embedder is LocalEmbeddingGenerator;
 
     private volatile LexicalIndex _lexical = new([]);
     private Dictionary<string, (string Text, List<string> Words)> _words = new(StringComparer.Ordinal);
@@ -156,8 +164,9 @@ public sealed class KnowledgeSearch(IKnowledgeStore store, IEmbeddingGenerator<s
             }
 
             // A passage that shares no word (stem) with the query is not a hit, however similar its character n-grams: a
-            // made-up word (q=xyzzy) found passages at similarity 0.18. The query's expansions count as its words.
-            if (!lexical.SharesWord(passage, queryWords))
+            // made-up word (q=xyzzy) found passages at similarity 0.18. The query's expansions count as its words. Only with
+            // the local embedder (see _sharedWordRequired).
+            if (_sharedWordRequired && !lexical.SharesWord(passage, queryWords))
             {
                 continue;
             }
