@@ -541,7 +541,11 @@ function reasonRefused(refused) {
 function renderResponse(brief, live) {
   show('response-actions', state.canRespond && (brief.status === 'delivered' || brief.status === 'retracted'));
   const r = brief.myResponse;
-  $('response-state').replaceChildren(...(!r ? ['Not acknowledged yet.']
+  // A retracted brief still comes to CSMs (and stays in their inbox) until they acknowledge it: here that says they have
+  // seen it was withdrawn, and the button says so.
+  const retracted = brief.status === 'retracted';
+  $('acknowledge-button').textContent = retracted ? 'Acknowledge retraction' : 'Acknowledge';
+  $('response-state').replaceChildren(...(!r ? [retracted ? 'Withdrawn (retracted); not acknowledged yet: acknowledge that you have seen it was withdrawn.' : 'Not acknowledged yet.']
     : ['Acknowledged ' + when(r.acknowledgedAt) + ' UTC', ...(r.useful === null || r.useful === undefined ? ['.']
       : ['; you found it ' + (r.useful ? 'useful' : 'not useful'), ...(r.note ? [': ', bdi(r.note)] : []), ' (' + when(r.feedbackAt) + ' UTC).'])]));
   $('acknowledge-button').hidden = !!r;

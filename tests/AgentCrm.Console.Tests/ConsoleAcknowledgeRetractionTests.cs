@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using AgentCrm.Runtime.Tests;
+using AgentCrm.Runtime.Tests.EndToEnd;
+using Microsoft.Playwright;
+using static AgentCrm.Console.Tests.ConsolePages;
+
+namespace AgentCrm.Console.Tests;
+
+/// <summary>
+/// A brief retracted while a CSM has it open: it still comes to them and stays in their inbox until they acknowledge it (the
+/// API takes an acknowledgement of a retracted brief, README), so Acknowledge stays, but says what it now means — "I have
+/// seen it was withdrawn" — instead of offering to acknowledge the brief as if it still stood (fix35c).
+/// </summary>
+public sealed class ConsoleAcknowledgeRetractionTests : HeadlessBrowserTests
+{
+    [Fact]
+    public async Task ABriefRetractedWhileOpen_OffersAcknowledgeRetraction_WhichTheApiRecords()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var page = await SignedInAsync(Browser, app, await CsmKeyAsync(app, "ana", "acme-1"));
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#acknowledge-button")).ToHaveTextAsync("Acknowledge");
+
+        using (var vetoed = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "renewed by phone" }))
+            Assert.Equal(HttpStatusCode.OK, vetoed.StatusCode);
+
+        await Assertions.Expect(page.Locator("#detail-meta")).ToContainTextAsync("retracted");
+        await Assertions.Expect(page.Locator("#acknowledge-button")).ToHaveTextAsync("Acknowledge retraction");
+        await Assertions.Expect(page.Locator("#response-state")).ToContainTextAsync("retracted");
+        await page.Locator("#acknowledge-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#acknowledge-button")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#response-state")).ToContainTextAsync("Acknowledged");
+
+        // Reopened from the list (not live): the same label for a retracted brief not yet acknowledged, for another CSM.
+        var other = await SignedInAsync(Browser, app, await CsmKeyAsync(app, "ben", "acme-1"));
+        await other.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        await Assertions.Expect(other.Locator("#acknowledge-button")).ToHaveTextAsync("Acknowledge retraction");
+    }
+}
