@@ -442,7 +442,12 @@ function applyAddress(p) {
   $('filter-agent').value = p.get('agent') || '';
   $('filter-unacknowledged').checked = state.canRespond && p.get('unacknowledged') === '1';
   $('reviews-status').value = options('reviews-status').includes(p.get('queue')) ? p.get('queue') : '';
-  return p.get('view') === 'reviews' && state.canReview ? 'reviews' : 'briefs';
+  const view = p.get('view') === 'reviews' && state.canReview ? 'reviews' : 'briefs';
+  // The tab not shown loads nothing now, but its list will be shown with these filters when it is chosen: the address
+  // keeps them (a reload in one tab keeps both tabs'). The tab shown takes its own with its first page.
+  if (view === 'reviews') state.briefsFilter = briefsFilter();
+  else if (state.canReview) state.reviewsStatus = $('reviews-status').value;
+  return view;
 }
 
 function addressed() {
