@@ -63,6 +63,13 @@ internal static class ServeCommand
             return AgentCrmCli.Fail(target);
         if (CertificateFileProblem(app.Configuration, app.Environment.ContentRootPath) is { } certificate)
             return AgentCrmCli.Fail("invalid configuration: " + certificate);
+        // A port another process listens on: told as the listen would tell it, before the data directory is opened.
+        // Kestrel:Endpoints, where set, are what Kestrel listens on instead of the listen addresses.
+        var endpoints = app.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToList();
+        if (PortInUseProblem(endpoints.Count > 0 ? string.Join(';', endpoints) : string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls) is { } inUse)
+            return AgentCrmCli.Fail(inUse);
+        // Every check above passed: the start line now, not before a refusal.
+        AgentCrmServer.LogStart(app);
         if (parse.GetValue(Demo))
             DemoFeeder.Attach(app, json);
         // A mistyped --data would otherwise start an empty server as if it were the real one: said once it has started, on
@@ -332,6 +339,58 @@ internal static class ServeCommand
                 && !local.Contains(Convert.ToHexString(ip.GetAddressBytes())))
                 return $"{name}: '{url}': {ip} is not an address of this machine; listen on one of its addresses, 127.0.0.1, or 0.0.0.0 (every interface).";
         return null;
+    }
+
+    /// <summary>
+    /// The first listen address whose port another socket already listens on, in the words Kestrel's listen uses ("Failed to
+    /// bind to address …: address already in use."); null when none is, or when that cannot be told (port 0, a Unix socket). A probe binds with SO_REUSEADDR, as Kestrel does, so a port a closed connection still holds
+    /// (TIME_WAIT) is not taken for one in use; the listen still tells a port taken between the probe and the start.
+    /// </summary>
+    internal static string? PortInUseProblem(string urls)
+    {
+        foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            Microsoft.AspNetCore.Http.BindingAddress address;
+            try
+            {
+                address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                continue;
+            }
+            if (address.IsUnixPipe || address.Port <= 0)
+                continue;
+            IPAddress[] hosts = address.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? [IPAddress.Loopback, IPAddress.IPv6Loopback]
+                : IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip) ? [ip]
+                // Any other host (*, +, a name) listens on every interface, as Kestrel takes it.
+                : [IPAddress.Any];
+            if (hosts.Any(host => PortInUse(host, address.Port)))
+                return $"Failed to bind to address {url.TrimEnd('/')}: address already in use.";
+        }
+        return null;
+    }
+
+    private static bool PortInUse(IPAddress ip, int port)
+    {
+        try
+        {
+            using var socket = new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            // (On Windows SO_REUSEADDR would let the probe share a port in use: there the default bind is the probe.)
+            if (!OperatingSystem.IsWindows())
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(ip, port));
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Another refusal (no IPv6 on this machine, permissions): left to the listen to tell.
+            return false;
+        }
     }
 
     /// <summary>Whether a socket can be bound to <paramref name="ip"/> (on any free port): what Kestrel's listen will ask of it.</summary>

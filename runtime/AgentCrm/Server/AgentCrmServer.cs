@@ -136,9 +136,6 @@ public static class AgentCrmServer
         });
 
         var app = builder.Build();
-        // A category of its own, so that a log kept at Warning can keep this line alone (README, Serilog:MinimumLevel).
-        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartCategory).LogInformation("agentcrm {Version} (data format {Format}), data directory {DataDirectory}",
-            BuildVersion, ServerSchema.FormatVersion, Path.GetFullPath(app.Configuration["Storage:DataDirectory"] ?? Storage.StorageOptions.DefaultDataDirectory));
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Before routing, which matches HEAD to no MapGet: HEAD is answered as GET, without the body.
@@ -237,6 +234,16 @@ public static class AgentCrmServer
 
     /// <summary>The category of the first log line (the build, the data format, the data directory).</summary>
     internal const string StartCategory = "AgentCrm.Server.Start";
+
+    /// <summary>
+    /// The first log line: the build, the data format and the data directory. <c>serve</c> logs it once its checks before the
+    /// start have passed, so a start refused by them (a bad setting, a port in use, a certificate that does not load) logs no
+    /// "starting" line before its refusal. A category of its own, so that a log kept at Warning can keep this line alone
+    /// (README, Serilog:MinimumLevel).
+    /// </summary>
+    internal static void LogStart(WebApplication app) =>
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartCategory).LogInformation("agentcrm {Version} (data format {Format}), data directory {DataDirectory}",
+            BuildVersion, ServerSchema.FormatVersion, Path.GetFullPath(app.Configuration["Storage:DataDirectory"] ?? Storage.StorageOptions.DefaultDataDirectory));
 
     /// <summary>A Text log line: <c>[2026-12-03T17:42:00.123Z INF] Source: message traceId=…</c>.</summary>
     internal const string TextTemplate = "[{Timestamp:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} {Level:u3}] {SourceContext}: {Message:lj}{TraceIdText:l}{NewLine}{Exception}";
