@@ -14,6 +14,7 @@ namespace AgentCrm.Server;
 /// such as a version's <c>manifest</c> outside its own address) is not <c>required</c>: the generator listed every
 /// constructor parameter, so a validator refused every list of versions;</item>
 /// <item>a string property carrying <see cref="OpenApiValuesAttribute"/> gets its values as <c>enum</c>;</item>
+/// <item>a request field carrying <see cref="OpenApiNotNullAttribute"/> (left out or given, never <c>null</c>) is not nullable;</item>
 /// <item>a number is a number: the web defaults the generator reads would also read one from a string (<c>"50"</c>), so
 /// it made every number <c>integer | string</c> with a pattern, but every answer writes numbers and <see cref="JsonBody"/>
 /// refuses strings (the manifest reader still takes them: the document asks for less than it accepts there);</item>
@@ -42,6 +43,9 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
         {
             if (Attribute<OpenApiValuesAttribute>(property.AttributeProvider) is { } values)
                 SetValues(schema, values.Values);
+            if (Attribute<OpenApiNotNullAttribute>(property.AttributeProvider) is not null && schema.Type is { } nullable
+                && nullable.HasFlag(JsonSchemaType.Null) && nullable != JsonSchemaType.Null)
+                schema.Type = nullable & ~JsonSchemaType.Null;
         }
         else
         {
@@ -97,10 +101,14 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
     /// <summary>
     /// Answer types of the assemblies below this one, which cannot carry <see cref="OpenApiAlwaysSentAttribute"/>: a consent
     /// grant's <c>expiresAt</c>, an ingest's <c>changed</c>, a snapshot field's <c>value</c> are always written (null included).
+    /// A sandbox report and its segments too: the handlers read the stored JSON into this build's type and write that (a report
+    /// stored by an earlier build without <c>warnings</c> or <c>erroredCases</c> is answered with their defaults), so its
+    /// <c>scored</c>, <c>precision</c>, <c>passed</c>, <c>unmet</c>, the intervals… are in every answer.
     /// </summary>
     private static readonly HashSet<Type> AlwaysSentElsewhere =
     [
         typeof(AgentCrm.Agents.Consent.ConsentGrant), typeof(AgentCrm.Knowledge.Documents.IngestResult), typeof(AgentCrm.Agents.SnapshotField),
+        typeof(AgentCrm.Sandbox.Reports.SandboxReport), typeof(AgentCrm.Sandbox.Reports.SegmentReport),
     ];
 
     private static bool MayBeLeftOut(JsonPropertyInfo property, JsonIgnoreCondition defaultCondition) =>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Webhooks;
 
-public sealed record WebhookRequest(string? Url, string? CsmId = null, string? AgentId = null, string? Secret = null);
+public sealed record WebhookRequest(string? Url, string? CsmId = null, string? AgentId = null, [property: OpenApiNotNull] string? Secret = null);
 
 /// <summary>
 /// A subscription and its delivery state, never its secret; <see cref="PreviousSecretValidUntil"/>: since its last rotation,
@@ -43,7 +43,7 @@ public sealed record WebhookCreated(string Id, string Url, string? CsmId, string
 /// A secret rotation's body: the new secret, or none to have one generated; how long the replaced secret still signs
 /// (a time span as the settings write them, "00:00:00" for not at all), or left out for Webhooks:SecretOverlap (null is refused).
 /// </summary>
-public sealed record WebhookSecretRequest(string? Secret = null, string? Overlap = null);
+public sealed record WebhookSecretRequest([property: OpenApiNotNull] string? Secret = null, [property: OpenApiNotNull] string? Overlap = null);
 
 /// <summary>
 /// The answer to a secret rotation: the subscription and its delivery state (as <see cref="WebhookView"/>), the new secret
