@@ -21,6 +21,14 @@ public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter 
 
     private readonly ConcurrentBag<Reader> _readers = [];
     private bool _disposed;
+    private long _valuesWritten;
+    private long _bytesWritten;
+
+    /// <summary>State values written (upserts committed or about to be: counted as the writer runs them) since start.</summary>
+    public long ValuesWritten => Interlocked.Read(ref _valuesWritten);
+
+    /// <summary>The bytes of the JSON of those values.</summary>
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
     public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken)
     {
@@ -59,7 +67,11 @@ public sealed class SqliteActorStateStore(SqliteDatabase database, SqliteWriter 
             {
                 // The JSON binds from the (pooled) memory it was written into: SQLite copies it, no byte[] is made for it.
                 if (change.Value is { } value)
+                {
                     ctx.Execute(UpsertSql, ("$type", id.Type), ("$id", id.Id), ("$key", change.Key), ("$value", value));
+                    Interlocked.Increment(ref _valuesWritten);
+                    Interlocked.Add(ref _bytesWritten, value.Length);
+                }
                 else
                     ctx.Execute(DeleteSql, ("$type", id.Type), ("$id", id.Id), ("$key", change.Key));
             }

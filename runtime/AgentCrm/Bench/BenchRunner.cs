@@ -100,6 +100,8 @@ internal static class BenchRunner
             var batches = Generate(total, customers, now, random, "t");
             var writer = app.Services.GetRequiredService<Storage.SqliteWriter>();
             var (commits0, ops0, busy0, commit0, restarts0, restartTime0) = (writer.Commits, writer.Operations, writer.BusyTime, writer.CommitTime, writer.Restarts, writer.RestartTime);
+            var states = app.Services.GetRequiredService<Actors.IActorStateStore>() as Actors.SqliteActorStateStore;
+            var (stateValues0, stateBytes0) = (states?.ValuesWritten ?? 0, states?.BytesWritten ?? 0);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var (allocated0, gcPause0) = (GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration());
             var citations = app.Services.GetRequiredService<Knowledge.BriefCitations>();
@@ -143,6 +145,8 @@ internal static class BenchRunner
             var gcPauseShare = (GC.GetTotalPauseDuration() - gcPause0).TotalSeconds / processed.TotalSeconds;
             var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods0, System.Runtime.JitInfo.GetCompilationTime() - jitTime0);
             var (commits, ops) = (writer.Commits - commits0, writer.Operations - ops0);
+            // Actor state saved while measuring (each turn writes its customer's whole state), per event.
+            var (stateSaves, stateBytes) = ((double)((states?.ValuesWritten ?? 0) - stateValues0) / total, (double)((states?.BytesWritten ?? 0) - stateBytes0) / total);
             var writerBusy = (writer.BusyTime - busy0).TotalSeconds / processed.TotalSeconds;
             var inCommit = (writer.CommitTime - commit0).TotalSeconds / processed.TotalSeconds;
             var rate = total / processed.TotalSeconds;
@@ -196,6 +200,8 @@ internal static class BenchRunner
                 writerCommitShare = Math.Round(inCommit, 2),
                 commits,
                 writeOperations = ops,
+                stateSavesPerEvent = Math.Round(stateSaves, 3),
+                stateBytesPerEvent = Math.Round(stateBytes),
                 walPeakBytes,
                 walEndBytes,
                 walRestarts,
@@ -212,6 +218,7 @@ internal static class BenchRunner
                 Console.WriteLine($"briefs written  {briefs,10:N0}");
                 Console.WriteLine($"citations       {citationSearches,10:N0} searches while measuring, {(double)cacheHits / Math.Max(1, citationSearches):P1} answered from the cache (kept per knowledge version)");
                 Console.WriteLine($"cpu             {cpu,10:0.00} cores busy of {Environment.ProcessorCount}; {commits:N0} group commits for {ops:N0} write operations ({(double)ops / Math.Max(1, commits):0.0} per commit)");
+                Console.WriteLine($"actor state     {stateSaves,10:0.000} saves per event, {stateBytes:N0} bytes of state JSON written per event");
                 Console.WriteLine($"per event       {cpuPerEvent,10:N1} µs of CPU (the whole process, senders included), {allocatedPerEvent:N0} bytes allocated; the GC paused it {gcPauseShare:P1} of the time");
                 Console.WriteLine($"jit             {jitMethods,10:N0} methods compiled while measuring throughput, {jitTime.TotalSeconds:0.00} s of compilation (near 0 once warm)");
                 Console.WriteLine($"writer          {writerBusy,10:P0} of the time busy, {inCommit:P0} in COMMIT (the single SQLite writer is the limit when this nears 100%)");
