@@ -347,23 +347,45 @@ public static class CustomerTimeline
         s.LoginsByDay.TrimBefore(oldestDay);
         s.PaymentFailuresByDay.TrimBefore(oldestDay);
         s.IntentVisitsByDay.TrimBefore(oldestDay);
-        s.PaymentFailures.RemoveAll(p => p.At < oldest);
-        if (s.FailuresByInvoice.Count > 0)
-            foreach (var (invoice, failures) in s.FailuresByInvoice.ToList())
-            {
-                failures.ByDay.TrimBefore(oldestDay);
-                failures.Latest.RemoveAll(p => p.At < oldest);
-                if (failures.ByDay.Count == 0)
-                    s.FailuresByInvoice.Remove(invoice);
-            }
-        if (s.PendingPayments.Count > 0)
-            foreach (var (invoice, _) in s.PendingPayments.Where(p => p.Value.At < oldest).ToList())
+        // Runs on every event: no list, closure or iterator per call. Dictionaries are trimmed while enumerated (Remove
+        // does not invalidate a Dictionary's enumerator), lists in place.
+        RemoveBefore(s.PaymentFailures, oldest);
+        foreach (var (invoice, failures) in s.FailuresByInvoice)
+        {
+            failures.ByDay.TrimBefore(oldestDay);
+            RemoveBefore(failures.Latest, oldest);
+            if (failures.ByDay.Count == 0)
+                s.FailuresByInvoice.Remove(invoice);
+        }
+        foreach (var (invoice, pending) in s.PendingPayments)
+            if (pending.At < oldest)
                 s.PendingPayments.Remove(invoice);
-        s.WebVisits.RemoveAll(v => v.At < oldest);
-        foreach (var (id, t) in s.Tickets.Where(t => !IsOpen(t.Value) && t.Value.UpdatedAt < oldest).ToList())
-            s.Tickets.Remove(id);
-        foreach (var (id, _) in s.Invoices.Where(i => i.Value.Status == "paid" && i.Value.UpdatedAt < oldest).ToList())
-            RecordFolds.ForgetInvoice(s, id);
+        RemoveVisitsBefore(s.WebVisits, oldest);
+        foreach (var (id, t) in s.Tickets)
+            if (!IsOpen(t) && t.UpdatedAt < oldest)
+                s.Tickets.Remove(id);
+        // ForgetInvoice only removes (the invoice, and its failures when paid).
+        foreach (var (id, invoice) in s.Invoices)
+            if (invoice.Status == "paid" && invoice.UpdatedAt < oldest)
+                RecordFolds.ForgetInvoice(s, id);
+    }
+
+    private static void RemoveBefore(List<EventStamp> stamps, DateTimeOffset oldest)
+    {
+        var kept = 0;
+        for (var i = 0; i < stamps.Count; i++)
+            if (stamps[i].At >= oldest)
+                stamps[kept++] = stamps[i];
+        stamps.RemoveRange(kept, stamps.Count - kept);
+    }
+
+    private static void RemoveVisitsBefore(List<VisitInfo> visits, DateTimeOffset oldest)
+    {
+        var kept = 0;
+        for (var i = 0; i < visits.Count; i++)
+            if (visits[i].At >= oldest)
+                visits[kept++] = visits[i];
+        visits.RemoveRange(kept, visits.Count - kept);
     }
 
     internal static bool IsOpen(TicketInfo t) => t.Status is not ("resolved" or "closed" or "solved");
