@@ -98,6 +98,26 @@ internal sealed class DocumentCatalog : IDisposable
         return units;
     }
 
+    /// <summary>A document's distilled units keyed by the id of the unit that carries each (what <see cref="Save"/> takes back).</summary>
+    public Dictionary<string, DistilledUnit> DistilledUnitsById(string documentId)
+    {
+        using var scope = _lock.EnterScope();
+        var units = new Dictionary<string, DistilledUnit>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id, detail FROM units WHERE document_id = $document AND detail IS NOT NULL;";
+        command.Parameters.AddWithValue("$document", documentId);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            if (JsonSerializer.Deserialize<DistilledUnit>(reader.GetString(1)) is { } unit)
+            {
+                units[reader.GetString(0)] = unit;
+            }
+        }
+
+        return units;
+    }
+
     /// <summary>
     /// Counts committed changes to documents (ingest, replace, metadata, delete), by any process on this data directory: a
     /// server compares it with the count it loaded to notice what the CLI changed.

@@ -12,4 +12,10 @@ internal static partial class KnowledgeLog
 
     [LoggerMessage(103, LogLevel.Warning, "Document {DocumentId} is committed, but its superseded records could not be removed from the knowledge store yet; they are never cited, and the next write removes them")]
     public static partial void PruneFailed(this ILogger logger, Exception exception, string documentId);
+
+    [LoggerMessage(104, LogLevel.Warning, "The change to document {DocumentId} was undone: its record (the audit log) could not be written")]
+    public static partial void Undone(this ILogger logger, string documentId);
+
+    [LoggerMessage(105, LogLevel.Error, "The change to document {DocumentId} could not be undone after its record (the audit log) could not be written: it is stored without its record")]
+    public static partial void UndoFailed(this ILogger logger, Exception exception, string documentId);
 }

@@ -40,6 +40,52 @@ public sealed partial class KnowledgeService
         }
     }
 
+    /// <summary>A document's version as the catalog held it before a change: what undoing the change puts back.</summary>
+    private sealed record Previous(KnowledgeDocument Document, List<KnowledgeRecord> Units, IReadOnlyDictionary<string, DistilledUnit> Details);
+
+    /// <summary>A document's units as the service holds them (without vectors), in reading order.</summary>
+    private List<KnowledgeRecord> UnitsOf(string documentId) => [.. _units.Where(u => u.DocumentId == documentId)];
+
+    /// <summary>
+    /// Calls a committed change's <paramref name="record"/> (the host's audit append) while the write still holds the gate
+    /// and the cross-process lock; when it throws, the change is undone before any other write and the record's failure
+    /// rethrown: a change whose record could not be kept is not kept either (the host's refusal then stores nothing). When
+    /// the undo fails too, <see cref="KnowledgeChangeNotUndoneException"/>: the change is stored without its record. Neither
+    /// the record nor the undo heeds the request's cancellation once the change is committed.
+    /// </summary>
+    private async Task RecordOrUndoAsync<T>(string documentId, Func<T, Task>? record, T change, Func<Task> undo)
+    {
+        if (record is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await record(change);
+        }
+        catch (Exception recordFailure)
+        {
+            try
+            {
+                await undo();
+            }
+            catch (Exception undoFailure)
+            {
+                _logger.UndoFailed(undoFailure, documentId);
+                throw new KnowledgeChangeNotUndoneException(documentId, recordFailure, undoFailure);
+            }
+
+            _logger.Undone(documentId);
+            throw;
+        }
+    }
+
+    /// <summary>Puts a document back as it was before a change (<paramref name="previous"/>), or removes it when it was new.</summary>
+    private Task RestoreAsync(string documentId, Previous? previous) => previous is null
+        ? CommitAsync(documentId, null, [], new Dictionary<string, DistilledUnit>(), CancellationToken.None)
+        : CommitAsync(documentId, previous.Document, previous.Units, previous.Details, CancellationToken.None);
+
     /// <summary>
     /// Stores a new version of a document (or deletes it, with a null <paramref name="document"/>) in the order that keeps
     /// readers on what the catalog holds: the new records are added beside the current ones, the catalog commits, then the

@@ -83,10 +83,15 @@ public sealed partial class KnowledgeService : IDisposable
 
     public IReadOnlyList<KnowledgeDocument> ListDocuments() => [.. _documents.Values.OrderBy(d => d.Id, StringComparer.Ordinal)];
 
-    public Task<IngestResult> IngestAsync(ReadOnlyMemory<byte> content, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default) =>
-        IngestAsync(DocumentParser.Decode(content.Span, _options.MaxDocumentBytes), type, id, title, tags, scenario, language, cancellationToken);
+    public Task<IngestResult> IngestAsync(ReadOnlyMemory<byte> content, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, Func<IngestResult, Task>? record = null, CancellationToken cancellationToken = default) =>
+        IngestAsync(DocumentParser.Decode(content.Span, _options.MaxDocumentBytes), type, id, title, tags, scenario, language, record, cancellationToken);
 
-    public async Task<IngestResult> IngestAsync(string text, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Ingests one document. <paramref name="record"/>, when given, is called with a change (not with an unchanged result)
+    /// once it is committed and before any other write: when it throws, the change is undone and its exception rethrown
+    /// (<see cref="RecordOrUndoAsync"/>), so a change whose record could not be kept is not kept either.
+    /// </summary>
+    public async Task<IngestResult> IngestAsync(string text, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, Func<IngestResult, Task>? record = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         // Null tags, scenario or language: keep what the document has (a re-ingest from the CLI keeps tags given over HTTP);
@@ -125,15 +130,22 @@ public sealed partial class KnowledgeService : IDisposable
                 }
 
                 await UpdateMetadataAsync(existing!, metadata, cancellationToken);
-                return new IngestResult(documentId, IngestStatus.MetadataUpdated, existing!.Chunks, existing.DistilledUnits, hash, changed);
+                var updated = new IngestResult(documentId, IngestStatus.MetadataUpdated, existing!.Chunks, existing.DistilledUnits, hash, changed);
+                await RecordOrUndoAsync(documentId, record, updated, () => UpdateMetadataAsync(_documents[documentId],
+                    new DocumentMetadata(existing.Title, existing.Tags, existing.Scenario, existing.Language), CancellationToken.None));
+                return updated;
             }
 
             var chunking = new ChunkingOptions(_options.ChunkSize, _options.ChunkMaxSize, _options.ChunkOverlap);
             var (units, details) = await UnitBuilder.BuildAsync(documentId, metadata.Title, parsed, metadata.Tags, metadata.Scenario, metadata.Language, chunking, _distiller, cancellationToken, _options.IngestParallelism);
             var chunks = units.Count(u => u.Kind == UnitBuilder.ChunkKind);
             var document = new KnowledgeDocument(documentId, metadata.Title, typeName, metadata.Tags, metadata.Scenario, metadata.Language, hash, chunks, units.Count - chunks, _time.GetUtcNow());
+            // What an undo puts back: the previous version's units (without vectors: embedded again) and distilled details.
+            var previous = record is null || existing is null ? null : new Previous(existing, UnitsOf(documentId), _catalog.DistilledUnitsById(documentId));
             await CommitAsync(documentId, document, units, details, cancellationToken);
-            return new IngestResult(documentId, existing is null ? IngestStatus.Created : IngestStatus.Replaced, document.Chunks, document.DistilledUnits, hash);
+            var result = new IngestResult(documentId, existing is null ? IngestStatus.Created : IngestStatus.Replaced, document.Chunks, document.DistilledUnits, hash);
+            await RecordOrUndoAsync(documentId, record, result, () => RestoreAsync(documentId, previous));
+            return result;
         }, cancellationToken);
     }
 
@@ -142,6 +154,13 @@ public sealed partial class KnowledgeService : IDisposable
 
     /// <summary>Deletes a document; returns what it was (for the audit record), or null when there was none.</summary>
     public Task<KnowledgeDocument?> DeleteDocumentAsync(string id, CancellationToken cancellationToken = default) =>
+        DeleteDocumentAsync(id, null, cancellationToken);
+
+    /// <summary>
+    /// Deletes a document; returns what it was, or null when there was none. <paramref name="record"/>, when given, is called
+    /// with what was deleted before any other write: when it throws, the document is put back and its exception rethrown.
+    /// </summary>
+    public Task<KnowledgeDocument?> DeleteDocumentAsync(string id, Func<KnowledgeDocument, Task>? record, CancellationToken cancellationToken = default) =>
         WriteAsync(async () =>
         {
             if (!_documents.TryGetValue(id, out var existing))
@@ -149,7 +168,9 @@ public sealed partial class KnowledgeService : IDisposable
                 return null;
             }
 
+            var previous = record is null ? null : new Previous(existing, UnitsOf(id), _catalog.DistilledUnitsById(id));
             await CommitAsync(id, null, [], new Dictionary<string, DistilledUnit>(), cancellationToken);
+            await RecordOrUndoAsync(id, record, existing, () => RestoreAsync(id, previous));
             return existing;
         }, cancellationToken);
 

@@ -45,8 +45,8 @@ public static class KnowledgeApi
 
     // Sent empty, tags and scenario clear what the document has (`tags=`, `scenario=`), in the query string as in a form.
     [QueryParameters("id", "title", "tags", "scenario", MayBeEmpty = ["tags", "scenario"])]
-    public static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(
-        HttpRequest request, KnowledgeService knowledge, KnowledgeAudit audit, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
+    internal static async Task<Results<Created<IngestResult>, Ok<IngestResult>, ProblemHttpResult>> Ingest(
+        HttpRequest request, KnowledgeService knowledge, KnowledgeAudit audit, KnowledgeAuditRecovery recovery, IOptions<KnowledgeOptions> options, CancellationToken cancellationToken)
     {
         string? id = request.Query["id"], title = request.Query["title"], tags = request.Query["tags"], scenario = request.Query["scenario"];
         // The document limit bounds the body read, so an oversized document is a 413 before the rest of it arrives.
@@ -115,9 +115,11 @@ public static class KnowledgeApi
             var type = DocumentTypes.Parse(typeHint);
             // Held from the store to the record: the audit's reconciliation leaves this change to its caller.
             using var changing = await audit.ChangingAsync(cancellationToken);
-            // Tags or scenario not sent keep what a re-uploaded document has; sent empty (`tags=`), they clear it.
-            var result = await knowledge.IngestAsync(content, type, id, title, tags is null ? null : SearchRules.SplitTags(tags) ?? [], scenario, cancellationToken: cancellationToken);
-            await audit.IngestedAsync(Caller.From(request.HttpContext.User).AuditActor, [result], cancellationToken);
+            var actor = Caller.From(request.HttpContext.User).AuditActor;
+            // Tags or scenario not sent keep what a re-uploaded document has; sent empty (`tags=`), they clear it. The record is
+            // appended before the change is let go: one that fails (a full disk) undoes the change, and the 503 stores nothing.
+            var result = await Recorded(recovery, () => knowledge.IngestAsync(content, type, id, title, tags is null ? null : SearchRules.SplitTags(tags) ?? [], scenario,
+                record: r => audit.IngestedAsync(actor, [r]), cancellationToken: cancellationToken));
             return result.Status == IngestStatus.Created
                 ? TypedResults.Created($"/v1/knowledge/documents/{result.DocumentId}", result)
                 : TypedResults.Ok(result);
@@ -131,13 +133,31 @@ public static class KnowledgeApi
     public static Results<Ok<KnowledgeDocumentDetails>, ProblemHttpResult> Get(string id, KnowledgeService knowledge) =>
         knowledge.GetDocument(id) is { } document ? TypedResults.Ok(document) : Problems.NotFound($"No knowledge document '{id}'.");
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext context, KnowledgeService knowledge, KnowledgeAudit audit, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, HttpContext context, KnowledgeService knowledge, KnowledgeAudit audit, KnowledgeAuditRecovery recovery, CancellationToken cancellationToken)
     {
         using var changing = await audit.ChangingAsync(cancellationToken);
-        if (await knowledge.DeleteDocumentAsync(id, cancellationToken) is not { } deleted)
+        var actor = Caller.From(context.User).AuditActor;
+        // As an ingest: a record that cannot be appended puts the document back.
+        if (await Recorded(recovery, () => knowledge.DeleteDocumentAsync(id, d => audit.DeletedAsync(actor, d), cancellationToken)) is null)
             return Problems.NotFound($"No knowledge document '{id}'.");
-        await audit.DeletedAsync(Caller.From(context.User).AuditActor, deleted, cancellationToken);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// A change whose record failed and which could not be undone either (both disks full) is stored without its record: the
+    /// running server's reconciliation is owed, and appends it (system:recovered) once the audit log can be written again.
+    /// </summary>
+    private static async Task<T> Recorded<T>(KnowledgeAuditRecovery recovery, Func<Task<T>> change)
+    {
+        try
+        {
+            return await change();
+        }
+        catch (KnowledgeChangeNotUndoneException)
+        {
+            recovery.Due();
+            throw;
+        }
     }
 
     public static async Task<Results<Ok<ItemsPage<KnowledgeHit>>, ProblemHttpResult>> Search(KnowledgeService knowledge, string? q, string? k, string? tags, string? documentId, string? scenario, CancellationToken cancellationToken)

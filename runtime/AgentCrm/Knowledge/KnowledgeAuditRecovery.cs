@@ -8,13 +8,16 @@ namespace AgentCrm.Knowledge;
 /// a crash, a killed `agentcrm knowledge ingest`). It runs on the server's start, after the bundled documents are ingested
 /// (the initializer starts before it); when the server has loaded knowledge another process changed
 /// (<see cref="KnowledgeWatcher"/>); and at the start of a CLI ingest. A change in flight (in this process or another) holds
-/// the recovery off: it is left due and tried again on the watcher's next tick. A failure does not stop the server; the
-/// next start, or the next change another process makes, tries again.
+/// the recovery off: it is left due and tried again on the watcher's next tick. A failure (the audit log's disk full) does
+/// not stop the server: it is left due too, tried on every tick until it succeeds, and logged once until then.
 /// </summary>
 internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge, KnowledgeAudit audit, ILogger<KnowledgeAuditRecovery> logger) : IHostedService
 {
     // 1 while a recovery is owed: from the start, and from another process's change, until one has run.
     private int _due = 1;
+
+    // Whether the last recovery failed: a failure is logged once until one succeeds (the watcher retries every 2 s).
+    private bool _failing;
 
     public Task StartAsync(CancellationToken cancellationToken) => RunIfDueAsync(cancellationToken);
 
@@ -35,10 +38,16 @@ internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge,
                 Due();
                 LogHeldOff();
             }
+            else
+                _failing = false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogRecoveryFailed(ex);
+            // Still owed: storage that failed it (a full disk) may be back on the next tick.
+            Due();
+            if (!_failing)
+                LogRecoveryFailed(ex);
+            _failing = true;
         }
     }
 
@@ -94,6 +103,6 @@ internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge,
     [LoggerMessage(Level = LogLevel.Debug, Message = "A knowledge change is in flight: its audit records are its own to write; reconciling the knowledge audit records waits for the next check")]
     private partial void LogHeldOff();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling the knowledge audit records with the catalog failed; the next start, or another process's next knowledge change, tries again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reconciling the knowledge audit records with the catalog failed; it is tried again every 2 s until it succeeds (not logged again meanwhile)")]
     private partial void LogRecoveryFailed(Exception ex);
 }

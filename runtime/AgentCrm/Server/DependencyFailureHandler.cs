@@ -1,6 +1,7 @@
 using AgentCrm.Dapr;
 using AgentCrm.Knowledge.Chat;
 using AgentCrm.Knowledge.Embeddings;
+using AgentCrm.Knowledge.Retrieval;
 using AgentCrm.Knowledge.Stores;
 using AgentCrm.Knowledge.Stores.Qdrant;
 using AgentCrm.Storage;
@@ -57,6 +58,8 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
                 Type = transient ? "https://tools.ietf.org/html/rfc9110#section-15.6.4" : "https://tools.ietf.org/html/rfc9110#section-15.6.3",
                 Detail = exception is QdrantException { UpdateStatus: { } updateStatus }
                     ? $"{service} is busy: it accepted the write but had not applied it when it answered (\"{updateStatus}\"), so the write was not stored; what Qdrant applies of it later is never cited and is removed. Try again later. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
+                    : storage && exception is KnowledgeChangeNotUndoneException notUndone
+                    ? $"{service} could not write the audit record of this change to knowledge document '{notUndone.DocumentId}', and undoing the change failed too: the change IS stored (GET /v1/knowledge/documents/{notUndone.DocumentId} shows it). Its audit record is appended by system:recovered once storage is back, without a restart. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
                     : storage && Moved(exception)
                     ? $"{service} could not write: its database file was deleted, moved away or replaced while the server ran. The failed write was not stored; nothing is written until the file is back at its path. The cause is in the server log under this traceId, or under that of an earlier failure of the same kind (one is logged every 10 s)."
                     : storage
