@@ -57,7 +57,15 @@ internal static class BackupCommand
             (KnowledgeOptions.CatalogFileName, Path.Combine(knowledge, KnowledgeOptions.CatalogFileName)),
             (KnowledgeOptions.EmbeddedStoreFileName, Path.Combine(knowledge, KnowledgeOptions.EmbeddedStoreFileName)),
         };
-        Directory.CreateDirectory(folder);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A parent this user cannot write, a read-only or virtual file system (/proc), a file where a folder should be.
+            return AgentCrmCli.Fail($"--to: cannot create {folder} ({ex.Message.TrimEnd('.')}); give a folder this user can create, or create it first.");
+        }
         var copies = new List<BackupFile>();
         foreach (var (name, source) in sources)
         {
@@ -74,7 +82,21 @@ internal static class BackupCommand
             {
                 try
                 {
+                    // Made empty first (VACUUM INTO takes an empty file): a folder this user cannot write is --to's fault, said so
+                    // before the source is opened.
+                    File.Create(partial).Dispose();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return AgentCrmCli.Fail($"--to: cannot write into {folder} ({ex.Message.TrimEnd('.')}); give a folder this user can write.");
+                }
+                try
+                {
                     Copy(source, partial);
+                }
+                catch (Exception ex) when (TargetFailure(ex, partial) is { } failure)
+                {
+                    return AgentCrmCli.Fail($"--to: {folder} {failure}; the backup there is incomplete: throw the folder away and take it again where there is room.");
                 }
                 catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
                 {
@@ -156,6 +178,18 @@ internal static class BackupCommand
         vacuum.Parameters.AddWithValue("$target", target);
         vacuum.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// Why the copy could not be written, when that is the backup folder's fault: its disk full (the source is only read, so a
+    /// full disk is the copy's), or the copy itself (named in SQLite's message) not writable. Null when the source is at fault.
+    /// </summary>
+    private static string? TargetFailure(Exception ex, string partial) => ex switch
+    {
+        SqliteException { SqliteErrorCode: var code } sqlite when (code & 0xFF) is 13 => $"is on a full disk ({sqlite.Message.TrimEnd('.')})",
+        IOException { HResult: 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027) } io => $"is on a full disk ({io.Message.TrimEnd('.')})",
+        SqliteException sqlite when IsNotWritable(sqlite) && sqlite.Message.Contains(partial, StringComparison.Ordinal) => $"cannot be written ({sqlite.Message.TrimEnd('.')})",
+        _ => null,
+    };
 
     /// <summary>Why <paramref name="source"/> could not be copied, in words (SQLite's own message with them).</summary>
     private static string CopyFailure(Exception ex, string source) => ex switch

@@ -72,7 +72,7 @@ public sealed class BackupFailureCliTests
     /// <summary>
     /// The CLI as a user for whom file modes hold: this process's user, or nobody (65534) when that is root, which may write anywhere.
     /// </summary>
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunUnprivilegedAsync(string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunUnprivilegedAsync(string[] args)
     {
         var info = new ProcessStartInfo(Environment.IsPrivilegedProcess ? "setpriv" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Environment.IsPrivilegedProcess)
