@@ -3,18 +3,89 @@ using AgentCrm.Storage;
 
 namespace AgentCrm.Access;
 
+/// <summary>One CSM's accounts as of <see cref="Version"/>, the assignments' change counter (<see cref="AccountAssignments.Version"/>).</summary>
+public sealed record CsmAccountSet(long Version, IReadOnlySet<string> Accounts);
+
 /// <summary>Which customer accounts each CSM is assigned: the bound of what a CSM may read.</summary>
 public sealed class AccountAssignments(SqliteDatabase database, SqliteWriter writer, AuditLog audit, TimeProvider time)
 {
+    private const string VersionKey = "csm_accounts.version";
+
+    /// <summary>How long <see cref="RecentVersion"/> keeps the change counter it read, as the webhooks' and registry's watchers look at theirs.</summary>
+    public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(2);
+
+    private readonly Lock _gate = new();
+    private long _recentVersion = -1, _recentAt;
+
+    /// <summary>
+    /// A CSM's accounts were replaced by this process, with the change counter that write set: raised on the writer's thread
+    /// after the commit, before any later write's, so a brief committed after the change is judged by the new accounts.
+    /// A change by another process on the data directory (<c>agentcrm csms accounts set</c>) shows in <see cref="Version"/> only.
+    /// </summary>
+    public event Action<string, CsmAccountSet>? Assigned;
+
     /// <summary>Replaces the CSM's accounts with <paramref name="customerIds"/>.</summary>
     public Task AssignAsync(string csmId, IReadOnlyList<string> customerIds, string actor, CancellationToken cancellationToken = default) =>
         writer.WriteAsync(ctx =>
         {
             ctx.Execute("DELETE FROM csm_accounts WHERE csm_id = $c", ("$c", csmId));
-            foreach (var id in customerIds.Distinct(StringComparer.Ordinal))
+            var accounts = customerIds.ToHashSet(StringComparer.Ordinal);
+            foreach (var id in accounts)
                 ctx.Execute("INSERT INTO csm_accounts (csm_id, customer_id) VALUES ($c, $id)", ("$c", csmId), ("$id", id));
             audit.Append(ctx, actor, "csm.accounts.assigned", $"csm:{csmId}", new Dictionary<string, object?> { ["accounts"] = customerIds }, time.GetUtcNow());
+            var version = ctx.ExecuteInt64(
+                "INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)",
+                ("$k", VersionKey))!.Value;
+            ctx.AfterCommit(() =>
+            {
+                lock (_gate)
+                    if (version > _recentVersion)
+                        _recentVersion = version;
+                Assigned?.Invoke(csmId, new CsmAccountSet(version, accounts));
+            });
         }).WaitAsync(cancellationToken);
+
+    /// <summary>The assignments' change counter: every change, by any process on the data directory, moves it (0 before the first).</summary>
+    public long Version() => Server.MetaValues.ReadLong(database, VersionKey);
+
+    /// <summary>
+    /// <see cref="Version"/> as read at most <see cref="ChangeCheckInterval"/> ago (this process's own changes at once): what
+    /// open streams compare with their accounts' version, one read every 2 s for all of them rather than one per brief.
+    /// </summary>
+    public long RecentVersion()
+    {
+        lock (_gate)
+            if (_recentVersion >= 0 && time.GetElapsedTime(_recentAt) < ChangeCheckInterval)
+                return _recentVersion;
+        var read = Version();
+        lock (_gate)
+        {
+            _recentVersion = Math.Max(_recentVersion, read);
+            _recentAt = time.GetTimestamp();
+            return _recentVersion;
+        }
+    }
+
+    /// <summary>The CSM's accounts and the change counter they are as of, read together.</summary>
+    public CsmAccountSet AccountSet(string csmId)
+    {
+        using var connection = database.Open();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var version = connection.CreateCommand();
+        version.Transaction = transaction;
+        version.CommandText = "SELECT value FROM meta WHERE key = $k";
+        version.Parameters.AddWithValue("$k", VersionKey);
+        var counter = version.ExecuteScalar() is string s ? long.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        using var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = "SELECT customer_id FROM csm_accounts WHERE csm_id = $c";
+        cmd.Parameters.AddWithValue("$c", csmId);
+        using var reader = cmd.ExecuteReader();
+        var accounts = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read())
+            accounts.Add(reader.GetString(0));
+        return new CsmAccountSet(counter, accounts);
+    }
 
     public IReadOnlyList<string> Accounts(string csmId)
     {

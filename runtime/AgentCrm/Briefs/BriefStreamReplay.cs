@@ -33,7 +33,14 @@ internal static class BriefStreamReplay
     /// nothing to replay). The snapshot is read after the live queue was subscribed: a change committed before it is here,
     /// one after it in the queue too, which the stream skips up to <see cref="StreamReplay.Head"/>.
     /// </summary>
-    public static StreamReplay Read(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, string? lastEventId)
+    public static StreamReplay Read(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, string? lastEventId) =>
+        Read(database, epochs, caller, lastEventId, null);
+
+    /// <summary>What the caller may see past <paramref name="position"/>, a position this stream sent (a CSM's accounts changed by another process meanwhile).</summary>
+    public static StreamReplay ReadAfter(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, long position) =>
+        Read(database, epochs, caller, null, position);
+
+    private static StreamReplay Read(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, string? lastEventId, long? position)
     {
         using var connection = database.Open();
         using var transaction = connection.BeginTransaction(deferred: true);
@@ -52,11 +59,11 @@ internal static class BriefStreamReplay
             return command.ExecuteScalar()!;
         }
         var head = Convert.ToInt64(Scalar("SELECT coalesce(max(change_seq), 0) FROM briefs"), CultureInfo.InvariantCulture);
-        if (lastEventId is null)
+        if (lastEventId is null && position is null)
             return new([], null, head);
-        var (after, unplaced) = epochs.Place(lastEventId, head);
+        var (after, unplaced) = position is { } sent ? (sent, null) : epochs.Place(lastEventId!, head);
         if (unplaced is not null)
-            return new([], new(lastEventId, unplaced), head);
+            return new([], new(lastEventId!, unplaced), head);
 
         var (visible, args) = Visibility(caller);
         List<StreamItem> items = [];

@@ -91,10 +91,16 @@ public static class BriefsApi
         // too), the server stopping, an error.
         context.Response.RegisterForDispose(slot);
         var queue = new BriefStreamQueue(b => BriefStore.IsVisible(b, caller, accounts));
+        // A CSM's accounts, held by the stream: another account's brief takes no place in their queue and no read of theirs
+        // (each used to be queued and looked up, so a busy server's other accounts overflowed a CSM who read promptly: qa35b).
+        // Read before the stream subscribes, kept up to date by the assignments' changes; disposed when the request ends.
+        var mine = caller.ScopedToAccounts ? new StreamAccounts(accounts, caller.Name) : null;
+        if (mine is not null)
+            context.Response.RegisterForDispose(mine);
         void OnChanged(Brief b, long seq, long position)
         {
             // A CSM never sees a brief in another state (IsVisible), whatever their accounts: it takes no place in their queue.
-            if (b.Status != BriefStatus.Shadow && (!caller.ScopedToAccounts || b.Status is BriefStatus.Delivered or BriefStatus.Retracted))
+            if (b.Status != BriefStatus.Shadow && (mine is null || (b.Status is BriefStatus.Delivered or BriefStatus.Retracted && mine.Contains(b.CustomerId))))
                 queue.Add(b, seq, position);
         }
         store.Changed += OnChanged;
@@ -132,10 +138,29 @@ public static class BriefsApi
                 if (Event(item) is { } sent)
                     yield return sent;
             }
+            // The position through which the stream has sent what the caller may see: a replay after it misses nothing.
+            var through = replay.Head;
             var stopping = lifetime.ApplicationStopping;
             var lastSent = time.GetTimestamp();
             while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
             {
+                // Another process gave the CSM an account (agentcrm csms accounts set): its briefs committed since were left
+                // out of the queue, so what the CSM may see past the last position sent is read again, as for a reconnect.
+                if (mine?.ChangedElsewhere() == true)
+                {
+                    var missed = BriefStreamReplay.ReadAfter(database, epochs, caller, through);
+                    queue.SkipThrough(missed.Head);
+                    foreach (var item in missed.Items)
+                    {
+                        if (!await credentials.StillValidAsync(context.Request, caller))
+                            yield break;
+                        if (Event(item) is { } sent)
+                            yield return sent;
+                    }
+                    through = missed.Head;
+                    lastSent = time.GetTimestamp();
+                    continue;
+                }
                 var quiet = time.GetElapsedTime(lastSent);
                 if (quiet >= heartbeat)
                 {
@@ -149,7 +174,9 @@ public static class BriefsApi
                 {
                     if (!await credentials.StillValidAsync(context.Request, caller))
                         yield break;
-                    if (Event(queue.Take()) is not { } sent)
+                    var next = queue.Take();
+                    through = Math.Max(through, next.Position);
+                    if (Event(next) is not { } sent)
                         continue;
                     yield return sent;
                     lastSent = time.GetTimestamp();

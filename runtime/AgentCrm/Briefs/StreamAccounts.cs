@@ -1,0 +1,66 @@
+using AgentCrm.Access;
+
+namespace AgentCrm.Briefs;
+
+/// <summary>
+/// The accounts of the CSM a brief stream is for, held by the stream so that a brief of another account takes no place in
+/// its queue and costs it no read of the database (qa35b: every brief of every account used to be queued for each CSM's
+/// stream and looked up there, one read per stream per brief, and a busy server's other accounts overflowed a CSM who read
+/// promptly). A change this process makes (<c>PUT /v1/csms/{csmId}/accounts</c>) replaces them at its commit, before any
+/// later brief is offered; one another process makes (<c>agentcrm csms accounts set</c>) shows in the change counter, which
+/// the stream looks at as it goes (<see cref="ChangedElsewhere"/>) and then sends what it left out meanwhile.
+/// </summary>
+internal sealed class StreamAccounts : IDisposable
+{
+    private readonly AccountAssignments _assignments;
+    private readonly string _csmId;
+    private CsmAccountSet _current;
+
+    public StreamAccounts(AccountAssignments assignments, string csmId)
+    {
+        _assignments = assignments;
+        _csmId = csmId;
+        // Subscribed before the read: a change committed after it is not missed, and the older of the two never wins.
+        _assignments.Assigned += OnAssigned;
+        _current = new CsmAccountSet(-1, new HashSet<string>());
+        Keep(assignments.AccountSet(csmId));
+    }
+
+    /// <summary>Whether the brief's account is the CSM's, as of the latest change this stream knows of.</summary>
+    public bool Contains(string customerId) => Volatile.Read(ref _current).Accounts.Contains(customerId);
+
+    /// <summary>
+    /// Reads the accounts again when another process changed assignments since they were read (the counter as read at most
+    /// <see cref="AccountAssignments.ChangeCheckInterval"/> ago); true when it did, so that the stream sends the briefs it
+    /// left out meanwhile: only when they gained one (an account taken away is never sent: each brief is checked again as it is sent).
+    /// </summary>
+    public bool ChangedElsewhere()
+    {
+        var held = Volatile.Read(ref _current);
+        if (_assignments.RecentVersion() <= held.Version)
+            return false;
+        var read = _assignments.AccountSet(_csmId);
+        return Keep(read) && !read.Accounts.IsSubsetOf(held.Accounts);
+    }
+
+    private void OnAssigned(string csmId, CsmAccountSet accounts)
+    {
+        if (csmId == _csmId)
+            Keep(accounts);
+    }
+
+    /// <summary>Keeps <paramref name="accounts"/> unless those held are as new or newer; true when it did.</summary>
+    private bool Keep(CsmAccountSet accounts)
+    {
+        while (true)
+        {
+            var held = Volatile.Read(ref _current);
+            if (accounts.Version <= held.Version)
+                return false;
+            if (Interlocked.CompareExchange(ref _current, accounts, held) == held)
+                return true;
+        }
+    }
+
+    public void Dispose() => _assignments.Assigned -= OnAssigned;
+}
