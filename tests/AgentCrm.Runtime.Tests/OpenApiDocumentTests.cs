@@ -209,6 +209,11 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Document document)
     public void RequestSchemas_RequireWhatTheHandlerRefusesWithout(string schema, params string[] required) =>
         Assert.Equal(required.Order(StringComparer.Ordinal), Required(Schema(schema)));
 
+    /// <summary>A CSM's accounts are at most 10,000 (400 beyond): the request schema says so (qa35b: it did not).</summary>
+    [Fact]
+    public void AccountsRequest_AllowsAtMostTheAccountsTheHandlerTakes() =>
+        Assert.Equal(global::AgentCrm.Access.CsmsApi.MaxAccounts, Schema("AccountsRequest").GetProperty("properties").GetProperty("accounts").GetProperty("maxItems").GetInt32());
+
     [Fact]
     public void ResponseSchemas_DoNotRequireWhatIsLeftOut_AndListTheValuesOfStates()
     {

@@ -3,7 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentCrm.Access;
 
-public sealed record AccountsRequest(IReadOnlyList<string>? Accounts);
+/// <summary>The customer ids assigned to a CSM, replacing those it has: at most 10,000 (<see cref="CsmsApi.MaxAccounts"/>); an empty list unassigns all.</summary>
+public sealed record AccountsRequest([property: System.ComponentModel.DataAnnotations.MaxLength(CsmsApi.MaxAccounts)] IReadOnlyList<string>? Accounts);
 
 public sealed record CsmAccounts(string CsmId, IReadOnlyList<string> Accounts);
 
@@ -16,7 +17,7 @@ public static class CsmsApi
     {
         var group = app.MapGroup("/v1/csms").WithTags("Customers");
         group.MapPut("/{csmId}/accounts", Assign).WithName("AssignCsmAccounts").RequireRoles(Roles.Admin)
-            .WithSummary("Replace the accounts assigned to a CSM: { \"accounts\": [\"customerId\", …] }.")
+            .WithSummary("Replace the accounts assigned to a CSM: { \"accounts\": [\"customerId\", …] }, at most 10,000.")
             .Accepts<AccountsRequest>("application/json")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesValidationProblem(StatusCodes.Status415UnsupportedMediaType);
