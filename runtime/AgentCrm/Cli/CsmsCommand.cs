@@ -9,7 +9,8 @@ namespace AgentCrm.Cli;
 /// `agentcrm csms accounts set CSM ACCOUNT…` · `csms accounts show CSM` · `csms accounts clear CSM`: the accounts assigned to
 /// a CSM, as <c>PUT</c> and <c>GET /v1/csms/{csmId}/accounts</c> have them, with their rules, audited as the CLI's user
 /// (<c>csm.accounts.assigned</c>). A running server on the data directory reads assignments at each check, so a change
-/// applies to its next read, webhook attempt and stream event. A CSM's webhook (`webhooks add --csm`) needs its accounts
+/// applies to its next read and webhook attempt; an open stream looks at the change counter every few seconds (an account
+/// taken away stops at once: each brief is checked as it is sent; one given is sent from the change on, those meanwhile too). A CSM's webhook (`webhooks add --csm`) needs its accounts
 /// first: on a new data directory, this verb assigns them without the HTTP API.
 /// </summary>
 internal static class CsmsCommand
@@ -46,7 +47,7 @@ internal static class CsmsCommand
             if (p.GetValue(AgentCrmCli.Json))
                 Console.WriteLine(JsonSerializer.Serialize(assigned, Output));
             else if (assigned.Accounts.Count == 0)
-                Console.Error.WriteLine($"No accounts are assigned to CSM '{csm}' (CSM ids are case-sensitive).");
+                Console.Error.WriteLine($"No accounts are assigned to CSM '{csm}' (CSM ids are case-sensitive{Meant(csm, services)}).");
             else
                 foreach (var account in assigned.Accounts)
                     Console.WriteLine(account);
@@ -86,6 +87,12 @@ internal static class CsmsCommand
     private static async Task<int> AssignAsync(ParseResult p, string csm, IReadOnlyList<string> accounts, IServiceProvider services, CancellationToken token)
     {
         var assignments = Assignments(services);
+        // Ids are case-sensitive: `set Csm024` beside an assigned csm024 made a second CSM, silently, whom no one signs in as
+        // (qa35b). Refused, naming the id meant; a CSM whose id differs only in case is still made through the API.
+        if (accounts.Count > 0 && !assignments.HasAccounts(csm)
+            && assignments.CsmIds().FirstOrDefault(id => string.Equals(id, csm, StringComparison.OrdinalIgnoreCase)) is { } cased)
+            return AgentCrmCli.Fail($"no accounts are assigned to CSM '{csm}', but to '{cased}' (did you mean {cased}?): CSM ids are case-sensitive, "
+                + $"so this would make a second CSM; nothing was changed (to make one whose id differs only in case: PUT /v1/csms/{csm}/accounts)");
         await assignments.AssignAsync(csm, accounts, CliHost.Actor, token);
         var assigned = new CsmAccounts(csm, assignments.Accounts(csm));
         if (p.GetValue(AgentCrmCli.Json))
@@ -101,6 +108,10 @@ internal static class CsmsCommand
                 Console.Error.WriteLine($"agentcrm: webhook {hook.Id} (--csm {csm}) sends nothing until accounts are assigned again (or remove it: agentcrm webhooks remove {hook.Id})");
         return 0;
     }
+
+    /// <summary>"; did you mean X?" for the assigned CSM id closest to one with no accounts, as the webhook API's hint; else "".</summary>
+    private static string Meant(string csm, IServiceProvider services) =>
+        Agents.Text.EditDistance.Closest(csm, Assignments(services).CsmIds()) is { } closest ? $"; did you mean {closest}?" : "";
 
     private static AccountAssignments Assignments(IServiceProvider services) => ActivatorUtilities.CreateInstance<AccountAssignments>(services);
 }

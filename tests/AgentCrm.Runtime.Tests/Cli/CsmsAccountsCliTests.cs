@@ -39,6 +39,30 @@ public sealed class CsmsAccountsCliTests
         Assert.Equal(("csm.accounts.assigned", $"cli:{Environment.UserName}"), (record.GetProperty("action").GetString(), record.GetProperty("actor").GetString()));
     }
 
+    /// <summary>
+    /// CSM ids are case-sensitive: `set Csm024` beside an assigned csm024 silently made a second CSM (qa35b). Refused in one
+    /// line with the hint the webhook API gives, nothing changed; `show` of it hints too.
+    /// </summary>
+    [Fact]
+    public async Task Set_OfACsmDifferingOnlyInCaseFromAnAssignedOne_IsRefusedNamingIt_ShowHintsAtIt()
+    {
+        var data = TempDirectory.Create();
+        Assert.Equal(0, (await RunAsync(data, "csms", "accounts", "set", "csm024", "acme")).ExitCode);
+
+        var set = await RunAsync(data, "csms", "accounts", "set", "Csm024", "globex");
+        var show = await RunAsync(data, "csms", "accounts", "show", "Csm024");
+        var same = await RunAsync(data, "csms", "accounts", "set", "csm024", "acme", "globex");
+
+        Assert.Equal(1, set.ExitCode);
+        Assert.Single(set.Stderr.Trim().Split('\n'));
+        Assert.Contains("(did you mean csm024?)", set.Stderr, StringComparison.Ordinal);
+        Assert.Equal((0, ""), (show.ExitCode, show.Stdout));
+        Assert.Contains("did you mean csm024?", show.Stderr, StringComparison.Ordinal);
+        Assert.True(same.ExitCode == 0, same.Stderr);
+        await using var app = await AgentCrmApp.StartAsync(data);
+        Assert.Empty((await app.GetJsonAsync("/v1/csms/Csm024/accounts")).GetProperty("accounts").EnumerateArray());
+    }
+
     [Fact]
     public async Task Clear_LeavesNone_AndSaysWhichSubscriptionsNowSendNothing()
     {
