@@ -27,15 +27,19 @@ public static class ActorServiceCollectionExtensions
 
     /// <summary>
     /// Registers an actor type under <paramref name="typeName"/> with the argument type of each method and,
-    /// optionally, the result types callers read back (used when calls travel as JSON, under Dapr).
+    /// optionally, the result types callers read back (used when calls travel as JSON, under Dapr) and the methods that may
+    /// run twice for one call with the effect of once (<see cref="ActorTypeInfo.Repeatable"/>; none when not given).
     /// </summary>
-    public static IServiceCollection AddActor<TActor>(this IServiceCollection services, string typeName, IReadOnlyDictionary<string, Type?> methods, IReadOnlyDictionary<string, Type?>? results = null)
+    public static IServiceCollection AddActor<TActor>(this IServiceCollection services, string typeName, IReadOnlyDictionary<string, Type?> methods, IReadOnlyDictionary<string, Type?>? results = null,
+        IReadOnlySet<string>? repeatable = null)
         where TActor : Actor
     {
         ArgumentException.ThrowIfNullOrEmpty(typeName);
         ArgumentNullException.ThrowIfNull(methods);
+        if (repeatable?.FirstOrDefault(m => !methods.ContainsKey(m)) is { } unknown)
+            throw new ArgumentException($"Actor type '{typeName}' has no method '{unknown}' to declare repeatable.", nameof(repeatable));
         // Plain Add: TryAddEnumerable would keep only the first ActorTypeInfo instance.
-        services.AddSingleton(new ActorTypeInfo(typeName, typeof(TActor), methods, results));
+        services.AddSingleton(new ActorTypeInfo(typeName, typeof(TActor), methods, results, repeatable));
         services.TryAddSingleton<ActorTypeRegistry>();
         return services;
     }

@@ -22,7 +22,7 @@ public sealed class DaprActorHost(DaprSidecarClient sidecar, ActorTypeRegistry r
         var type = registry.Get(id.Type);
         await sidecar.SidecarReady.WaitAsync(cancellationToken).ConfigureAwait(false);
         var body = argument is null ? [] : JsonSerializer.SerializeToUtf8Bytes(argument, argument.GetType(), ActorStateManager.Json);
-        var response = await sidecar.InvokeActorMethodAsync(id, method, body, cancellationToken).ConfigureAwait(false);
+        var response = await sidecar.InvokeActorMethodAsync(id, method, body, cancellationToken, type.IsRepeatable(method)).ConfigureAwait(false);
         if (response.IsAppError)
             throw ReadAppError(response.Body);
         if (response.Status != HttpStatusCode.OK)

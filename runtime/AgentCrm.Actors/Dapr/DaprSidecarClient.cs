@@ -16,9 +16,12 @@ public sealed record DaprInvokeResponse(HttpStatusCode Status, byte[] Body, stri
 /// <summary>
 /// The app's calls to daprd's HTTP API (protocol sheet ../shared/protocols/dapr-actors.md §3), over plain HttpClient: actor state get and
 /// transaction, reminders and timers, actor invocation, pub/sub publish, and waiting for the sidecar.
-/// Transient failures (connection refused, 408, 429, 502, 503, 504, HttpClient's timeout) are retried with exponential
-/// backoff, all within <see cref="DaprOptions.RequestTimeout"/>; an actor method call is not sent again after a timeout, 408
-/// or 504 (its turn may still be running). Any other non-success throws <see cref="DaprApiException"/> carrying daprd's errorCode.
+/// Transient failures (connection refused, a connection dropped, 408, 429, 502, 503, 504, HttpClient's timeout) are retried
+/// with exponential backoff, all within <see cref="DaprOptions.RequestTimeout"/>. An actor method call is retried only where
+/// it cannot run twice (<see cref="CallRetry"/>): a method its type declares repeatable is sent again after a dropped connection,
+/// 429, 502 or 503 (not after a timeout, 408 or 504: its turn may still be running); any other method only when it provably
+/// never left (the connection to daprd was never made) or daprd answered 429. Any other non-success throws
+/// <see cref="DaprApiException"/> carrying daprd's errorCode.
 /// </summary>
 public sealed partial class DaprSidecarClient
 {
@@ -27,8 +30,27 @@ public sealed partial class DaprSidecarClient
     public const string ApiTokenHeader = "dapr-api-token";
     internal static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    /// <summary>Whether a call that timed out (or answered 408/504) may be sent again: not an actor method, whose turn may still run.</summary>
-    private static readonly ResiliencePropertyKey<bool> RetryTimeouts = new("agentcrm.dapr.retry-timeouts");
+    /// <summary>What failures of a call may be sent again (<see cref="CallRetry"/>).</summary>
+    private static readonly ResiliencePropertyKey<CallRetry> Retry = new("agentcrm.dapr.retry");
+
+    /// <summary>Which failed attempts of a call are sent again.</summary>
+    private enum CallRetry
+    {
+        /// <summary>daprd's own API (state, reminders, timers, publish): repeating a call repeats its effect harmlessly; every transient failure.</summary>
+        Any,
+
+        /// <summary>
+        /// An actor method its type declares repeatable (<see cref="ActorTypeInfo.Repeatable"/>): a dropped connection, 429, 502,
+        /// 503; not a timeout, 408 or 504 (the turn may still be running, and the retry would queue behind it).
+        /// </summary>
+        RepeatableMethod,
+
+        /// <summary>
+        /// Any other actor method: sent again only when it provably did not reach daprd (no connection could be made) or daprd
+        /// refused it unrun (429). A connection dropped once the request was sent, a 502 or 503 may follow a turn that ran.
+        /// </summary>
+        MethodOnce,
+    }
 
     private readonly HttpClient _http;
     private readonly DaprOptions _options;
@@ -166,10 +188,13 @@ public sealed partial class DaprSidecarClient
     /// <summary>
     /// <c>POST /v1.0/actors/{type}/{id}/method/{method}</c> with a JSON body. daprd routes it to the
     /// hosting app; a 200 carrying <see cref="ErrorResponseHeader"/> is the app's own error payload.
+    /// <paramref name="repeatable"/>: running the method twice does what running it once does (a read, or a call the actor
+    /// dedupes), so an attempt whose connection dropped after it was sent may be sent again; otherwise it is not (<see cref="CallRetry"/>).
     /// </summary>
-    public async Task<DaprInvokeResponse> InvokeActorMethodAsync(ActorId actor, string method, byte[] body, CancellationToken cancellationToken)
+    public async Task<DaprInvokeResponse> InvokeActorMethodAsync(ActorId actor, string method, byte[] body, CancellationToken cancellationToken, bool repeatable = false)
     {
-        using var response = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, "method", method), body), "invoke actor method", cancellationToken, retryTimeouts: false).ConfigureAwait(false);
+        using var response = await SendAsync(() => NewRequest(HttpMethod.Post, ActorPath(actor, "method", method), body), "invoke actor method", cancellationToken,
+            repeatable ? CallRetry.RepeatableMethod : CallRetry.MethodOnce).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         return new DaprInvokeResponse(response.StatusCode, bytes, response.Content.Headers.ContentType?.MediaType, response.Headers.Contains(ErrorResponseHeader));
     }
@@ -224,16 +249,15 @@ public sealed partial class DaprSidecarClient
 
     /// <summary>
     /// Sends with retries, all within <see cref="DaprOptions.RequestTimeout"/>; returns a success response (the caller disposes
-    /// it) or throws <see cref="DaprApiException"/>. <paramref name="retryTimeouts"/> false: an attempt that timed out, or was
-    /// answered 408 or 504, is not sent again (an actor method call: the turn may still be running in daprd).
+    /// it) or throws <see cref="DaprApiException"/>. <paramref name="retry"/> says which failed attempts are sent again.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken, bool retryTimeouts = true)
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, string operation, CancellationToken cancellationToken, CallRetry retry = CallRetry.Any)
     {
         HttpResponseMessage response;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(_options.RequestTimeout);
         var context = ResilienceContextPool.Shared.Get(bounded.Token);
-        context.Properties.Set(RetryTimeouts, retryTimeouts);
+        context.Properties.Set(Retry, retry);
         try
         {
             response = await _pipeline.ExecuteAsync(static async (ctx, state) =>
@@ -244,6 +268,8 @@ public sealed partial class DaprSidecarClient
         }
         catch (HttpRequestException ex)
         {
+            if (retry == CallRetry.MethodOnce && !NeverSent(ex))
+                throw new DaprApiException($"daprd at {_options.HttpEndpoint} dropped the call to {operation} after it was sent, not sent again (the method may have run): {ex.Message}", ex);
             throw new DaprApiException($"daprd at {_options.HttpEndpoint} could not be reached to {operation}: {ex.Message}", ex);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
@@ -251,7 +277,7 @@ public sealed partial class DaprSidecarClient
             // Dapr:RequestTimeout (or HttpClient's timeout), not the caller's cancellation: a daprd that hangs is a failed call
             // like one that refuses, so callers that retry DaprApiException (the publisher) keep the event instead of treating it as poison.
             var within = bounded.IsCancellationRequested ? $"{_options.RequestTimeout.TotalSeconds:0.###} s (Dapr:RequestTimeout)" : $"{_http.Timeout.TotalSeconds:0.#} s";
-            throw new DaprApiException($"daprd at {_options.HttpEndpoint} did not answer {operation} within {within}" + (retryTimeouts ? "" : ", not sent again (the method may still be running)") + $": {ex.Message}", ex);
+            throw new DaprApiException($"daprd at {_options.HttpEndpoint} did not answer {operation} within {within}" + (retry == CallRetry.Any ? "" : ", not sent again (the method may still be running)") + $": {ex.Message}", ex);
         }
         finally
         {
@@ -290,17 +316,26 @@ public sealed partial class DaprSidecarClient
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {
-        var retryTimeouts = context.Properties.GetValue(RetryTimeouts, true);
+        var retry = context.Properties.GetValue(Retry, CallRetry.Any);
         return outcome switch
         {
-            { Exception: HttpRequestException } => true,
+            { Exception: HttpRequestException ex } => retry != CallRetry.MethodOnce || NeverSent(ex),
             // HttpClient's own timeout, not the caller's cancellation nor Dapr:RequestTimeout (then no time is left).
-            { Exception: TaskCanceledException } => retryTimeouts && !context.CancellationToken.IsCancellationRequested,
-            { Result: { } r } => r.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable
-                || (retryTimeouts && r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout),
+            { Exception: TaskCanceledException } => retry == CallRetry.Any && !context.CancellationToken.IsCancellationRequested,
+            { Result: { } r } => r.StatusCode == HttpStatusCode.TooManyRequests
+                || (retry != CallRetry.MethodOnce && r.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable)
+                || (retry == CallRetry.Any && r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout),
             _ => false,
         };
     }
+
+    /// <summary>
+    /// The request never reached daprd: no connection could be made (refused, no route, name not resolved, TLS handshake
+    /// failed). A connection that dropped or answered garbage after the request went out (<see cref="HttpRequestError.ResponseEnded"/>,
+    /// <see cref="HttpRequestError.Unknown"/>, …) may have run it.
+    /// </summary>
+    private static bool NeverSent(HttpRequestException ex) =>
+        ex.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A call to daprd failed transiently ({Reason}); retry {Attempt} in {DelayMs:0} ms ({Unlogged} more retries for this reason since the last line; logged at most once per {Interval} s)")]
     private partial void LogRetry(string reason, int attempt, double delayMs, int unlogged, double interval);

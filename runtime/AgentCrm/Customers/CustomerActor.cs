@@ -58,6 +58,13 @@ public sealed partial class CustomerActor(
         [SnapshotMethod] = null,
     };
 
+    /// <summary>
+    /// Both methods may run twice for one call with the effect of once, so under Dapr a call whose connection to daprd dropped
+    /// mid-call is sent again: <c>apply</c> checks each event's delivery number (or, for events published by others, its id
+    /// among the customer's latest ones) and applies a repeat never; <c>snapshot</c> only reads.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Repeatable = new HashSet<string>(StringComparer.Ordinal) { ApplyMethod, SnapshotMethod };
+
     /// <summary>What callers read back; under Dapr the answer travels as JSON and is read as these types.</summary>
     public static readonly IReadOnlyDictionary<string, Type?> Results = new Dictionary<string, Type?>
     {

@@ -112,7 +112,7 @@ public static class AgentCrmServer
         // before the start's own checks, which name every bad setting at once (a bad value here counts as the default).
         builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
             host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (DrainTimeoutOf(configuration) + StopAfterDrain).Ticks)));
-        builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods, CustomerActor.Results);
+        builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods, CustomerActor.Results, CustomerActor.Repeatable);
         builder.AddAgentRuntime();
         builder.AddIntake(dapr);
         builder.AddSandbox();

@@ -36,6 +36,9 @@ internal sealed class ProbeActor(Probe probe) : Actor
         ["untimer"] = typeof(string),
     };
 
+    /// <summary>Methods that may run twice for one call with the effect of once: under Dapr they are sent again after a connection dropped mid-call.</summary>
+    public static readonly IReadOnlySet<string> Repeatable = new HashSet<string>(StringComparer.Ordinal) { "get" };
+
     /// <summary>Result types, so callers under the Dapr host read answers back as the embedded host returns them.</summary>
     public static readonly IReadOnlyDictionary<string, Type?> Results = new Dictionary<string, Type?>
     {

@@ -30,6 +30,14 @@ public sealed partial class FakeDaprd
     /// <summary>The next <paramref name="count"/> state transactions answer 500 <c>ERR_ACTOR_STATE_TRANSACTION_SAVE</c>, as a daprd whose state store fails.</summary>
     public void FailStateTransactions(int count) => Volatile.Write(ref _failStateTransactions, count);
 
+    private int _dropMethodCalls;
+
+    /// <summary>
+    /// The next <paramref name="count"/> actor method calls run their turn on the app, then the connection to the caller drops
+    /// mid-answer (headers sent, the body cut short), as when daprd or the network between fails after the request went out.
+    /// </summary>
+    public void DropMethodCalls(int count) => Volatile.Write(ref _dropMethodCalls, count);
+
     private int _failStateReads;
     private int _failStateReadStatus = 500;
 
@@ -117,6 +125,16 @@ public sealed partial class FakeDaprd
             return call;
         });
         var bytes = await response.Content.ReadAsByteArrayAsync();
+        if (Interlocked.Decrement(ref _dropMethodCalls) >= 0)
+        {
+            // Some of the answer went out, so the caller's HttpClient cannot take it for an idle connection closed before use.
+            var context = request.HttpContext;
+            context.Response.ContentLength = bytes.Length + 100;
+            await context.Response.Body.WriteAsync(bytes);
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+            return Results.Empty;
+        }
         if (response.StatusCode != HttpStatusCode.OK)
             return Error(500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: error from actor service: ({(int)response.StatusCode}) {Encoding.UTF8.GetString(bytes)}");
         return new RelayResult(bytes, response.Content.Headers.ContentType?.ToString(), response.Headers.Contains("X-DaprErrorResponseHeader"));

@@ -104,7 +104,7 @@ internal sealed class DaprHostUnderTest : IHostUnderTest
         if (sharedClock)
             builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddDaprActorHost();
-        builder.Services.AddActor<ProbeActor>(ProbeActor.TypeName, ProbeActor.Methods, ProbeActor.Results);
+        builder.Services.AddActor<ProbeActor>(ProbeActor.TypeName, ProbeActor.Methods, ProbeActor.Results, ProbeActor.Repeatable);
         var app = builder.Build();
         app.MapDaprActors();
         await app.StartAsync();
