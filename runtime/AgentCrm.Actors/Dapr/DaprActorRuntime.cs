@@ -240,7 +240,7 @@ public sealed partial class DaprActorRuntime(
                     var (toSave, saved) = activation.Outbox!.With(changes, reminders);
                     try
                     {
-                        await _store.SaveAsync(id, toSave, CancellationToken.None).ConfigureAwait(false);
+                        await activation.Store!.SaveAsync(id, toSave, CancellationToken.None).ConfigureAwait(false);
                         saved();
                         // daprd took the state: what this run counted in memory is counted now, once (even if its reminders
                         // are not sent below: the retry that follows is a duplicate of a saved turn).
@@ -283,6 +283,14 @@ public sealed partial class DaprActorRuntime(
             }
             finally
             {
+                // A call to daprd for this actor failed or timed out (a state read, the save): daprd may hold another state than
+                // this activation (a save it took after all, the actor moved or lost meanwhile). Deactivated, so the next turn
+                // reads daprd's state afresh instead of trusting the copy held here.
+                if (activation.SidecarFailed && !activation.Closed)
+                {
+                    LogSidecarFailedDeactivating(id.Type, id.Id);
+                    await CloseAsync(id, activation).ConfigureAwait(false);
+                }
                 activation.Lock.Release();
             }
         }
@@ -290,9 +298,10 @@ public sealed partial class DaprActorRuntime(
 
     private async Task ActivateAsync(ActorId id, ActorTypeInfo type, Activation activation, CancellationToken cancellationToken)
     {
-        var state = new ActorStateManager(id, _store);
+        var store = new ActivationStore(_store, activation);
+        var state = new ActorStateManager(id, store);
         var scheduler = new DaprActorScheduler(id, sidecar);
-        var outbox = new ReminderOutbox(id, scheduler, _store, sidecar.Time, logger);
+        var outbox = new ReminderOutbox(id, scheduler, store, sidecar.Time, logger);
         var actor = (Actor)ActivatorUtilities.CreateInstance(services, type.ClrType);
         actor.Attach(new ActorContext(id, state, scheduler));
         try
@@ -307,7 +316,7 @@ public sealed partial class DaprActorRuntime(
             if (calls.Count > 0)
             {
                 var (changes, saved) = outbox.With(TurnChanges.None, calls);
-                await _store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
+                await store.SaveAsync(id, changes, CancellationToken.None).ConfigureAwait(false);
                 saved();
                 await outbox.SendAsync().ConfigureAwait(false);
             }
@@ -324,6 +333,7 @@ public sealed partial class DaprActorRuntime(
         activation.State = state;
         activation.Scheduler = scheduler;
         activation.Outbox = outbox;
+        activation.Store = store;
         Interlocked.Increment(ref _active);
     }
 
@@ -360,6 +370,9 @@ public sealed partial class DaprActorRuntime(
     [LoggerMessage(Level = LogLevel.Information, Message = "daprd (re)started (it read /dapr/config): the {Count} actor activation(s) held here are deactivated, and activated afresh from daprd's state by their next call")]
     private partial void LogSidecarStarted(int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "A call to daprd for {Type}/{Id} failed or timed out: its activation here is deactivated, and its next call reads daprd's state afresh")]
+    private partial void LogSidecarFailedDeactivating(string type, string id);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Type}/{Id} changed state in OnDeactivateAsync; under Dapr that change is not saved (daprd has already released the actor)")]
     private partial void LogDeactivationStateLost(string type, string id);
 
@@ -379,5 +392,41 @@ public sealed partial class DaprActorRuntime(
         public DaprActorScheduler? Scheduler { get; set; }
 
         public ReminderOutbox? Outbox { get; set; }
+
+        /// <summary>The state store as this activation reads and saves through it (<see cref="ActivationStore"/>).</summary>
+        public IActorStateStore? Store { get; set; }
+
+        /// <summary>A call to daprd for this actor failed or timed out: not trusted past the turn that saw it.</summary>
+        public bool SidecarFailed { get; set; }
+    }
+
+    /// <summary>The state store as one activation uses it: a read or save daprd failed (or that timed out) marks the activation.</summary>
+    private sealed class ActivationStore(IActorStateStore inner, Activation activation) : IActorStateStore
+    {
+        public async Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await inner.LoadAsync(id, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DaprApiException)
+            {
+                activation.SidecarFailed = true;
+                throw;
+            }
+        }
+
+        public async Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await inner.SaveAsync(id, changes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DaprApiException)
+            {
+                activation.SidecarFailed = true;
+                throw;
+            }
+        }
     }
 }
