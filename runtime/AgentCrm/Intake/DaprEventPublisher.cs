@@ -31,6 +31,9 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
 
     private readonly Lazy<long> _emptyEnvelopeBytes = new(() => EmptyEnvelopeBytes(inbox.SourceId, time.GetUtcNow()));
 
+    /// <summary>A delivery completes once daprd took the publish; the actor applies the event when daprd delivers it.</summary>
+    public bool OnlyPublishes => true;
+
     public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false)
     {
         var o = options.Value;

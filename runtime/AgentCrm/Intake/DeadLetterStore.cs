@@ -1,3 +1,4 @@
+using AgentCrm.Agents.Customers;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
 
@@ -6,11 +7,16 @@ namespace AgentCrm.Intake;
 /// <summary>An accepted event whose turn kept failing: kept in the inbox, listed here until it is replayed.</summary>
 public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At);
 
-/// <summary>What a replay did: the events applied, and those that failed again (they stay dead letters).</summary>
-/// <param name="Replayed">Dead letters delivered and removed from the list.</param>
-/// <param name="Failed">Dead letters whose delivery failed again; they stay listed.</param>
+/// <summary>What a replay did: the events applied (or, under Dapr, published), and those that failed again (they stay dead letters).</summary>
+/// <param name="Replayed">Dead letters applied by their customer's actor and removed from the list (the embedded host: delivery waits for the turn).</param>
+/// <param name="Failed">Dead letters whose delivery (or publish) failed again; they stay listed.</param>
 /// <param name="NotFound">The seqs asked for that are no dead letter (never one, or replayed or delivered since), in the order given; empty when every dead letter was asked for.</param>
-public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed, IReadOnlyList<long> NotFound);
+/// <param name="Published">
+/// Under Dapr: dead letters published to the pub/sub topic again and removed from the list. Not yet applied: daprd delivers
+/// them to the customer's actor afterwards, and one that fails again comes back through the dead-letter topic and is listed
+/// again. Always 0 under the embedded host, as <paramref name="Replayed"/> is under Dapr.
+/// </param>
+public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed, IReadOnlyList<long> NotFound, int Published = 0);
 
 public sealed record ReplayFailure(long Seq, string EventId, string Error);
 
@@ -59,6 +65,22 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
     internal static string UnreadableError(UnreadableEvent e) =>
         $"UnreadableEvent: the stored body cannot be read as an event ({e.Error.TrimEnd('.')}); never delivered: repair the row's body in the events table, then replay it.";
 
+    /// <summary>
+    /// Records a dead letter of an event this inbox does not hold (another instance accepted it, or others published it):
+    /// the event is stored as it came (<see cref="EventStore.Adopt"/>) and listed with <paramref name="error"/>, in one
+    /// transaction, so it is listed, counted and replayed from here. Returns its sequence, or null when this inbox holds
+    /// another customer's event under its id (nothing is written).
+    /// </summary>
+    public Task<long?> RecordAdoptedAsync(CrmEvent e, string body, DateTimeOffset receivedAt, CustomerTimeline.Delivery? delivery, string error) =>
+        writer.WriteAsync(ctx =>
+        {
+            if (inbox.Adopt(ctx, e, body, receivedAt, delivery) is not { } seq)
+                return (long?)null;
+            ctx.Execute("INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
+                ("$s", seq), ("$id", e.Id), ("$e", error), ("$at", time.GetUtcNow().ToString("O")));
+            return seq;
+        });
+
     /// <summary>Records the inbox row <paramref name="seq"/> (event <paramref name="eventId"/>) as a dead letter with <paramref name="error"/>.</summary>
     public Task RecordAsync(long seq, string eventId, string error) => writer.WriteAsync(ctx => ctx.Execute(
         "INSERT OR REPLACE INTO dead_letters (seq, event_id, error, at) VALUES ($s, $id, $e, $at)",
@@ -104,12 +126,12 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
             var letters = List(MaxReplay, seqs: seqs).Take(MaxReplay).ToList();
             var listed = letters.Select(l => l.Seq).ToHashSet();
             IReadOnlyList<long> notFound = seqs is null ? [] : seqs.Where(s => !listed.Contains(s)).Distinct().ToList();
-            var replayed = 0;
+            int replayed = 0, published = 0;
             var failed = new List<ReplayFailure>();
             foreach (var letter in letters)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var read = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq);
+                var read = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq, includeAdopted: true);
                 if (read.Unreadable is [var unreadable, ..])
                 {
                     failed.Add(new ReplayFailure(letter.Seq, letter.EventId, UnreadableError(unreadable)));
@@ -133,18 +155,24 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                 {
                     if (ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", letter.Seq)) == 0)
                         return false;
-                    audit.Append(ctx, actor, "event.replayed", $"customer:{letter.CustomerId}", new Dictionary<string, object?>
+                    var data = new Dictionary<string, object?>
                     {
                         ["eventId"] = letter.EventId,
                         ["seq"] = letter.Seq,
                         ["error"] = letter.Error,
-                    }, time.GetUtcNow());
+                    };
+                    // Under Dapr: published again, applied when daprd delivers it.
+                    if (delivery.OnlyPublishes)
+                        data["published"] = true;
+                    audit.Append(ctx, actor, "event.replayed", $"customer:{letter.CustomerId}", data, time.GetUtcNow());
                     return true;
                 });
-                if (removed)
+                if (removed && delivery.OnlyPublishes)
+                    published++;
+                else if (removed)
                     replayed++;
             }
-            return new ReplayOutcome(replayed, failed, notFound);
+            return new ReplayOutcome(replayed, failed, notFound, published);
         }
         finally
         {

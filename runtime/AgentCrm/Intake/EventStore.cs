@@ -200,16 +200,18 @@ public sealed class EventStore
 
     /// <summary>
     /// Rows after <paramref name="afterSeq"/> (up to <paramref name="upTo"/>, at most <paramref name="limit"/>) in delivery
-    /// order: each an event, or, when its stored body cannot be read as one, an <see cref="UnreadableEvent"/>. A failure of
-    /// the read itself (a busy or failing disk) throws.
+    /// order: each an event, or, when its stored body cannot be read as one, an <see cref="UnreadableEvent"/>. Rows adopted
+    /// from another instance's dead letters (<see cref="Adopt"/>) only with <paramref name="includeAdopted"/>: they are
+    /// dead letters to replay, not events to dispatch. A failure of the read itself (a busy or failing disk) throws.
     /// </summary>
-    public InboxRead ReadAfter(long afterSeq, int limit, long upTo = long.MaxValue)
+    public InboxRead ReadAfter(long afterSeq, int limit, long upTo = long.MaxValue, bool includeAdopted = false)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = """
+        var adopted = includeAdopted ? "" : " AND NOT EXISTS (SELECT 1 FROM events_adopted a WHERE a.seq = e.seq)";
+        cmd.CommandText = $"""
             SELECT e.seq, e.body, e.received_at, n.source, n.number, e.id, e.customer_id FROM events e LEFT JOIN event_numbers_v2 n ON n.seq = e.seq
-            WHERE e.seq > $after AND e.seq <= $upTo ORDER BY e.seq LIMIT $limit
+            WHERE e.seq > $after AND e.seq <= $upTo{adopted} ORDER BY e.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$after", afterSeq);
         cmd.Parameters.AddWithValue("$upTo", upTo);
@@ -257,6 +259,29 @@ public sealed class EventStore
             list.Add(doc.RootElement.Clone());
         }
         return list;
+    }
+
+    /// <summary>
+    /// Stores, in <paramref name="ctx"/>'s transaction, an event another instance accepted (its dead letter came to this one),
+    /// as it was accepted: <paramref name="body"/> the event's JSON, its receipt time and its delivery number there (null for
+    /// one published by others), so a replay from here publishes it under that number and the actor applies it at most once.
+    /// Marked adopted: the dispatcher never delivers it as a new event. Returns its sequence (the stored one when this inbox
+    /// holds the event already), or null when its id is taken by another customer's event here.
+    /// </summary>
+    internal long? Adopt(WriteContext ctx, CrmEvent e, string body, DateTimeOffset receivedAt, CustomerTimeline.Delivery? delivery)
+    {
+        if (ctx.ExecuteInt64(InsertSql, ("$id", e.Id), ("$c", e.CustomerId), ("$t", e.Type), ("$o", e.OccurredAt.ToString("O")),
+                ("$r", receivedAt.ToString("O")), ("$b", body)) is not { } seq)
+            return ctx.ExecuteInt64("SELECT seq FROM events WHERE id = $id AND customer_id = $c", ("$id", e.Id), ("$c", e.CustomerId));
+        if (delivery is { } d)
+            ctx.Execute(NumberSql, ("$s", seq), ("$src", d.Source), ("$n", d.Seq));
+        ctx.Execute("INSERT INTO events_adopted (seq) VALUES ($s)", ("$s", seq));
+        ctx.AfterCommit(() =>
+        {
+            if (Interlocked.Read(ref _acceptedTotal) >= 0)
+                Interlocked.Increment(ref _acceptedTotal);
+        });
+        return seq;
     }
 
     /// <summary>The inbox sequence of event <paramref name="id"/> when it is <paramref name="customerId"/>'s; null when the inbox holds no such event.</summary>

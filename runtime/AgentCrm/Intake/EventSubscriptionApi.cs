@@ -45,34 +45,50 @@ public static partial class EventSubscriptionApi
     /// <summary>
     /// An event daprd moved to the dead-letter topic after its redeliveries failed: recorded in <c>dead_letters</c> under its
     /// inbox sequence (listed, counted, replayed by publishing it again, which the actor applies once: the delivery number
-    /// tells a repeat). One this instance's inbox does not hold (accepted by another instance, or published by others)
-    /// answers 500 so the broker hands it on (to the instance that accepted it); a message that is not an event is dropped.
+    /// tells a repeat). One this instance's inbox does not hold (accepted by another instance, one whose data directory was
+    /// replaced, or published by others) is stored here from the message, with its delivery number, and recorded the same way:
+    /// answering 500 made the broker redeliver it forever when no instance holds it. One that cannot be stored here (its id is
+    /// another customer's event in this inbox) is dropped with an error naming it; a message that is not an event is dropped.
     /// </summary>
     private static async Task<IResult> ReceiveDeadLetterAsync(HttpRequest request, EventStore inbox, DeadLetterStore deadLetters, IOptions<DaprOptions> options,
         TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(EventSubscriptionApi).FullName!);
+        var topic = options.Value.DeadLetterTopic;
         CrmEvent? e;
+        DateTimeOffset receivedAt;
+        CustomerTimeline.Delivery? delivery;
+        string body;
         try
         {
             using var doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
-            e = Read(doc.RootElement, time.GetUtcNow()).Event;
+            (e, receivedAt, delivery) = Read(doc.RootElement, time.GetUtcNow());
+            // The event as it was accepted: the CloudEvent's data without the delivery number (stored in its own table).
+            var data = JsonNode.Parse(doc.RootElement.GetProperty("data").GetRawText())!.AsObject();
+            data.Remove(DeliveryProperty);
+            body = data.ToJsonString();
         }
         catch (JsonException ex)
         {
             LogDropped(logger, ex.Message);
             return Status("DROP");
         }
-        var seq = inbox.SeqOf(e!.Id, e.CustomerId);
-        if (seq is null)
+        var error = $"DeadLettered: daprd moved it to {topic} after its deliveries to the customer's actor kept failing (the log holds the actor's errors)";
+        if (inbox.SeqOf(e!.Id, e.CustomerId) is { } seq)
         {
-            LogDeadLetterNotOurs(logger, e.Id, e.CustomerId, options.Value.DeadLetterTopic);
-            return Results.Problem($"Event {e.Id} of customer {e.CustomerId} is not in this instance's inbox; another instance accepted it.", statusCode: StatusCodes.Status500InternalServerError);
+            await deadLetters.RecordAsync(seq, e.Id, error);
+            LogDeadLettered(logger, e.Id, seq, e.CustomerId, topic);
+            return Status("SUCCESS");
         }
-        await deadLetters.RecordAsync(seq.Value, e.Id,
-            $"DeadLettered: daprd moved it to {options.Value.DeadLetterTopic} after its deliveries to the customer's actor kept failing (the log holds the actor's errors)");
-        LogDeadLettered(logger, e.Id, seq.Value, e.CustomerId, options.Value.DeadLetterTopic);
-        return Status("SUCCESS");
+        if (await deadLetters.RecordAdoptedAsync(e, body, receivedAt, delivery,
+                error + "; this instance's inbox did not hold it (accepted by another instance, or published by others): stored here from the dead-letter message") is { } adopted)
+        {
+            LogDeadLetterAdopted(logger, e.Id, adopted, e.CustomerId, topic);
+            return Status("SUCCESS");
+        }
+        // Answering 500 would have the broker redeliver it forever: dropped, and said so.
+        LogDeadLetterUnrecordable(logger, e.Id, e.CustomerId, e.Type, e.OccurredAt, topic);
+        return Status("DROP");
     }
 
     private static async Task<IResult> ReceiveAsync(HttpRequest request, IActorHost host, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
@@ -137,8 +153,11 @@ public static partial class EventSubscriptionApi
     [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} (seq {Seq}) for customer {CustomerId} came back on {Topic}: its deliveries kept failing; recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
     private static partial void LogDeadLettered(ILogger logger, string crmEventId, long seq, string customerId, string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} for customer {CustomerId} came back on {Topic} but this instance's inbox does not hold it (another instance accepted it); answered 500 so the broker hands it on")]
-    private static partial void LogDeadLetterNotOurs(ILogger logger, string crmEventId, string customerId, string topic);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} for customer {CustomerId} came back on {Topic}: its deliveries kept failing; this instance's inbox did not hold it (another instance accepted it, or others published it), so it was stored here as seq {Seq} and recorded in dead_letters (GET /v1/dead-letters, replay with POST /v1/dead-letters/replay)")]
+    private static partial void LogDeadLetterAdopted(ILogger logger, string crmEventId, long seq, string customerId, string topic);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event {CrmEventId} for customer {CustomerId} (type {Type}, occurred {OccurredAt:O}) came back on {Topic}: its deliveries kept failing, and it cannot be recorded here (this inbox holds another customer's event under that id); DROPPED, not applied: send it again to POST /v1/events on the instance that accepted it, or under a new id")]
+    private static partial void LogDeadLetterUnrecordable(ILogger logger, string crmEventId, string customerId, string type, DateTimeOffset occurredAt, string topic);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A pub/sub message is not a CRM event ({Reason}); dropped")]
     private static partial void LogDropped(ILogger logger, string reason);

@@ -13,6 +13,12 @@ public interface IEventDelivery
     /// <param name="replay">Delivered again after a failed turn: later events of the customer may have been applied since.</param>
     Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false);
 
+    /// <summary>
+    /// True when <see cref="DeliverAsync"/> completes once the events are handed on (published to Dapr pub/sub), not once their
+    /// actor applied them: a replay then reports them published, not replayed.
+    /// </summary>
+    bool OnlyPublishes => false;
+
     /// <summary>Why this delivery could never take <paramref name="e"/> (intake then refuses it before storing anything); null when it can.</summary>
     string? Refusal(CrmEvent e) => null;
 }

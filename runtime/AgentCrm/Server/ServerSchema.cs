@@ -137,6 +137,12 @@ public static class ServerSchema
             error TEXT NOT NULL,
             at TEXT NOT NULL
         );
+        -- Inbox rows that another instance accepted, stored here from the dead letter daprd delivered to this one
+        -- (EventStore.Adopt): listed and replayed as dead letters, never dispatched as new events. An older build dispatches
+        -- them once, which publishes them again under their own delivery number: the actor applies each at most once.
+        CREATE TABLE IF NOT EXISTS events_adopted (
+            seq INTEGER PRIMARY KEY
+        );
         CREATE TABLE IF NOT EXISTS case_sets (
             name TEXT PRIMARY KEY,
             kind TEXT NOT NULL,

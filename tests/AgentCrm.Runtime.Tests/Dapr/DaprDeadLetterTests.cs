@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentCrm.Actors;
 using AgentCrm.Actors.Tests.Dapr;
+using AgentCrm.Runtime.Tests.Intake;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Dapr;
 
@@ -50,7 +52,10 @@ public sealed class DaprDeadLetterTests
         daprd.FailStateTransactions(0);
         using var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null);
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
-        Assert.Equal(1, JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("replayed").GetInt32());
+        // Published again, not yet applied when the answer comes: counted as published, not as replayed (applied).
+        var outcome = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, outcome.GetProperty("published").GetInt32());
+        Assert.Equal(0, outcome.GetProperty("replayed").GetInt32());
         await daprd.WaitForDeliveriesAsync();
         using (var again = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/dapr/events")
         {
@@ -65,7 +70,7 @@ public sealed class DaprDeadLetterTests
     }
 
     [Fact]
-    public async Task DeadLetterOfAnEventThisInstanceNeverAccepted_Is500SoTheBrokerHandsItOn_AndNotAnEventIsDropped()
+    public async Task DeadLetterOfAnEventThisInstanceNeverAccepted_IsStoredListedAndReplayedFromHere_AndNotAnEventIsDropped()
     {
         var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
         await using var _d = daprd;
@@ -75,20 +80,78 @@ public sealed class DaprDeadLetterTests
             ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
             ["Dapr:AppApiToken"] = AppToken,
         });
+        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
         using var subscribe = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dapr/subscribe") { Headers = { { "dapr-api-token", AppToken } } });
         var dead = JsonNode.Parse(await subscribe.Content.ReadAsStringAsync())!.AsArray().Single(s => s!["topic"]!.GetValue<string>() == "crm-events-dead")!;
         Assert.Equal("pubsub", dead["pubsubname"]!.GetValue<string>());
         var route = dead["route"]!.GetValue<string>();
 
-        var now = DateTimeOffset.UtcNow.ToString("O");
-        var data = new JsonObject { ["id"] = "e9", ["customerId"] = "hooli", ["type"] = "login", ["occurredAt"] = now, ["delivery"] = new JsonObject { ["source"] = "other", ["seq"] = 3 } };
-        using var foreign = await PostAsync(app, route, new JsonObject { ["specversion"] = "1.0", ["id"] = "e9", ["data"] = data }.ToJsonString());
+        // Accepted by another instance (its number there: source "other", 3), whose inbox this one does not share.
+        var occurred = DateTimeOffset.UtcNow.AddHours(-1).ToString("O");
+        var data = new JsonObject { ["id"] = "e9", ["customerId"] = "hooli", ["type"] = "nps", ["occurredAt"] = occurred, ["attributes"] = new JsonObject { ["score"] = 4 },
+            ["delivery"] = new JsonObject { ["source"] = "other", ["seq"] = 3 } };
+        var message = new JsonObject { ["specversion"] = "1.0", ["id"] = "e9", ["data"] = data }.ToJsonString();
+        using var foreign = await PostAsync(app, route, message);
         using var notAnEvent = await PostAsync(app, route, """{"specversion":"1.0","id":"x","data":"hello"}""");
 
-        Assert.Equal(HttpStatusCode.InternalServerError, foreign.StatusCode);
-        Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
+        // Recorded here (it was 500 on every redelivery, forever, when no instance held it).
+        Assert.Equal(HttpStatusCode.OK, foreign.StatusCode);
+        Assert.Equal("SUCCESS", JsonNode.Parse(await foreign.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
         Assert.Equal("DROP", JsonNode.Parse(await notAnEvent.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        var letter = Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal("e9", letter.GetProperty("eventId").GetString());
+        Assert.Equal("hooli", letter.GetProperty("customerId").GetString());
+        Assert.Equal("nps", letter.GetProperty("type").GetString());
+        Assert.Contains("did not hold it", letter.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+        // A redelivery of the dead letter is recorded once more, not stored twice.
+        using (var again = await PostAsync(app, route, message))
+            Assert.Equal("SUCCESS", JsonNode.Parse(await again.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+
+        // Stored, but not dispatched as an event accepted here: events accepted after it go out, it does not.
+        await app.PostEventsAsync([Ev.Make("initech", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 9 })]);
+        await app.WaitForProcessingAsync();
+        await daprd.WaitForDeliveriesAsync();
+        Assert.DoesNotContain(daprd.Published, p => p["id"]!.GetValue<string>() == "e9");
+
+        // Replayed from here: published under its number from the instance that accepted it, and applied once.
+        using var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null);
+        Assert.Equal(1, JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("published").GetInt32());
+        await daprd.WaitForDeliveriesAsync();
+        var published = Assert.Single(daprd.Published, p => p["id"]!.GetValue<string>() == "e9");
+        Assert.Equal("other", published["data"]!["delivery"]!["source"]!.GetValue<string>());
+        Assert.Equal(3, published["data"]!["delivery"]!["seq"]!.GetValue<long>());
+        Assert.Equal(1, JsonNode.Parse(daprd.StateOf(new ActorId("CustomerActor", "hooli"), "customer")!)!["eventsApplied"]!.GetValue<int>());
         Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task DeadLetterThatCannotBeRecordedHere_IsDroppedWithAnErrorNamingIt_NotRedeliveredForever()
+    {
+        var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
+        await using var _d = daprd;
+        var logs = new CapturedLogs();
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
+            ["Dapr:AppApiToken"] = AppToken,
+        }, configure: s => s.AddSingleton(logs.Provider()));
+        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
+        // This inbox holds initech's event "taken"; another instance accepted hooli's event under the same id.
+        await app.PostEventsAsync([Ev.Make("initech", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 9 }, id: "taken")]);
+        await app.WaitForProcessingAsync();
+        await daprd.WaitForDeliveriesAsync();
+
+        var data = new JsonObject { ["id"] = "taken", ["customerId"] = "hooli", ["type"] = "login", ["occurredAt"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["delivery"] = new JsonObject { ["source"] = "other", ["seq"] = 1 } };
+        using var dropped = await PostAsync(app, "/dapr/dead-letters", new JsonObject { ["specversion"] = "1.0", ["id"] = "taken", ["data"] = data }.ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, dropped.StatusCode);
+        Assert.Equal("DROP", JsonNode.Parse(await dropped.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Contains(logs.Entries, l => l.Message.Contains("Event taken for customer hooli", StringComparison.Ordinal) && l.Message.Contains("DROPPED", StringComparison.Ordinal));
     }
 
     private static Task<HttpResponseMessage> PostAsync(AgentCrmApp app, string route, string cloudEvent) =>
