@@ -301,7 +301,9 @@ public sealed partial class DaprActorRuntime(
         var store = new ActivationStore(_store, activation);
         var state = new ActorStateManager(id, store);
         var scheduler = new DaprActorScheduler(id, sidecar);
-        var outbox = new ReminderOutbox(id, scheduler, store, sidecar.Time, logger);
+        // Not through the activation's store: a failed removal of the outbox after its reminders were sent keeps the activation,
+        // which removes it in its next save (a fresh one would load the outbox and arm a one-shot reminder that fired again).
+        var outbox = new ReminderOutbox(id, scheduler, _store, sidecar.Time, logger);
         var actor = (Actor)ActivatorUtilities.CreateInstance(services, type.ClrType);
         actor.Attach(new ActorContext(id, state, scheduler));
         try
