@@ -4,17 +4,20 @@ using AgentCrm.Storage;
 
 namespace AgentCrm.Intake;
 
-/// <summary>An accepted event whose turn kept failing: kept in the inbox, listed here until it is replayed.</summary>
-public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At);
+/// <summary>
+/// An accepted event whose turn kept failing: kept in the inbox, listed here until it is applied. RepublishedAt: under Dapr,
+/// when a replay last published it again (null before); it stays listed until the customer's actor applies it.
+/// </summary>
+public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At, DateTimeOffset? RepublishedAt = null);
 
 /// <summary>What a replay did: the events applied (or, under Dapr, published), and those that failed again (they stay dead letters).</summary>
 /// <param name="Replayed">Dead letters applied by their customer's actor and removed from the list (the embedded host: delivery waits for the turn).</param>
 /// <param name="Failed">Dead letters whose delivery (or publish) failed again; they stay listed.</param>
 /// <param name="NotFound">The seqs asked for that are no dead letter (never one, or replayed or delivered since), in the order given; empty when every dead letter was asked for.</param>
 /// <param name="Published">
-/// Under Dapr: dead letters published to the pub/sub topic again and removed from the list. Not yet applied: daprd delivers
-/// them to the customer's actor afterwards, and one that fails again comes back through the dead-letter topic and is listed
-/// again. Always 0 under the embedded host, as <paramref name="Replayed"/> is under Dapr.
+/// Under Dapr: dead letters published to the pub/sub topic again. Not yet applied: they stay listed (with
+/// <see cref="DeadLetter.RepublishedAt"/>) until daprd delivers them to the customer's actor and it applies them, which
+/// removes them from the list and audits <c>event.replayed</c> (<see cref="DeadLetterStore.ForgetAppliedAsync"/>). Always 0 under the embedded host, as <paramref name="Replayed"/> is under Dapr.
 /// </param>
 public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed, IReadOnlyList<long> NotFound, int Published = 0);
 
@@ -90,8 +93,53 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
     public Task ForgetAsync(IReadOnlyList<long> seqs) => writer.WriteAsync(ctx =>
     {
         foreach (var seq in seqs)
+        {
             ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", seq));
+            ctx.Execute("DELETE FROM dead_letters_republished WHERE seq = $s", ("$s", seq));
+        }
     });
+
+    /// <summary>
+    /// Under Dapr: the customer's actor applied event <paramref name="eventId"/> (a replay published again, or a redelivery):
+    /// if it is a dead letter, it leaves the list and <c>event.replayed</c> is audited, in one transaction — by whoever
+    /// replayed it, or <c>system</c> for a redelivery. Returns whether it was one. A read first: most events are none.
+    /// </summary>
+    public async Task<bool> ForgetAppliedAsync(string eventId, string customerId)
+    {
+        long seq;
+        using (var connection = database.Open())
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT d.seq FROM dead_letters d JOIN events e ON e.seq = d.seq WHERE d.event_id = $id AND e.customer_id = $c";
+            cmd.Parameters.AddWithValue("$id", eventId);
+            cmd.Parameters.AddWithValue("$c", customerId);
+            if (cmd.ExecuteScalar() is not long found)
+                return false;
+            seq = found;
+        }
+        return await writer.WriteAsync(ctx =>
+        {
+            string? error = null, by = null, at = null;
+            using (var cmd = ctx.Connection.CreateCommand())
+            {
+                cmd.CommandText = "SELECT d.error, r.actor, r.at FROM dead_letters d LEFT JOIN dead_letters_republished r ON r.seq = d.seq WHERE d.seq = $s";
+                cmd.Parameters.AddWithValue("$s", seq);
+                using var r = cmd.ExecuteReader();
+                if (r.Read())
+                    (error, by, at) = (r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2));
+            }
+            if (error is null || ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", seq)) == 0)
+                return false;
+            ctx.Execute("DELETE FROM dead_letters_republished WHERE seq = $s", ("$s", seq));
+            var data = new Dictionary<string, object?> { ["eventId"] = eventId, ["seq"] = seq, ["error"] = error, ["published"] = true };
+            if (at is not null)
+                data["republishedAt"] = at;
+            else
+                data["redelivered"] = true;
+            audit.Append(ctx, by ?? "system", "event.replayed", $"customer:{customerId}", data, time.GetUtcNow());
+            return true;
+        });
+    }
 
     /// <summary>Dead letters in inbox order after <paramref name="afterSeq"/>, one more than <paramref name="limit"/> when there are more.</summary>
     public List<DeadLetter> List(int limit, long afterSeq = 0, IReadOnlyCollection<long>? seqs = null)
@@ -100,7 +148,8 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
         using var cmd = connection.CreateCommand();
         var only = seqs is { Count: > 0 } ? $" AND d.seq IN ({string.Join(",", seqs.Select((_, i) => $"$q{i}"))})" : "";
         cmd.CommandText = $"""
-            SELECT d.seq, d.event_id, e.customer_id, e.type, d.error, d.at FROM dead_letters d JOIN events e ON e.seq = d.seq
+            SELECT d.seq, d.event_id, e.customer_id, e.type, d.error, d.at, r.at FROM dead_letters d JOIN events e ON e.seq = d.seq
+            LEFT JOIN dead_letters_republished r ON r.seq = d.seq
             WHERE d.seq > $after{only} ORDER BY d.seq LIMIT $limit
             """;
         cmd.Parameters.AddWithValue("$after", afterSeq);
@@ -112,7 +161,8 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
         var list = new List<DeadLetter>();
         while (r.Read())
             list.Add(new DeadLetter(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-                DateTimeOffset.Parse(r.GetString(5), System.Globalization.CultureInfo.InvariantCulture)));
+                DateTimeOffset.Parse(r.GetString(5), System.Globalization.CultureInfo.InvariantCulture),
+                r.IsDBNull(6) ? null : DateTimeOffset.Parse(r.GetString(6), System.Globalization.CultureInfo.InvariantCulture)));
         return list;
     }
 
@@ -150,6 +200,16 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                     failed.Add(new ReplayFailure(letter.Seq, letter.EventId, error));
                     continue;
                 }
+                if (delivery.OnlyPublishes)
+                {
+                    // Under Dapr: published again, not applied yet. It stays listed, marked republished, until /dapr/events
+                    // applies it (ForgetAppliedAsync removes it and audits then); one that fails again stays listed.
+                    await writer.WriteAsync(ctx => ctx.Execute(
+                        "INSERT OR REPLACE INTO dead_letters_republished (seq, at, actor) SELECT seq, $at, $by FROM dead_letters WHERE seq = $s",
+                        ("$s", letter.Seq), ("$at", time.GetUtcNow().ToString("O")), ("$by", actor)));
+                    published++;
+                    continue;
+                }
                 // The dispatcher may have removed it meanwhile (delivered after all): audited once, by whoever removes it here.
                 var removed = await writer.WriteAsync(ctx =>
                 {
@@ -161,15 +221,10 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                         ["seq"] = letter.Seq,
                         ["error"] = letter.Error,
                     };
-                    // Under Dapr: published again, applied when daprd delivers it.
-                    if (delivery.OnlyPublishes)
-                        data["published"] = true;
                     audit.Append(ctx, actor, "event.replayed", $"customer:{letter.CustomerId}", data, time.GetUtcNow());
                     return true;
                 });
-                if (removed && delivery.OnlyPublishes)
-                    published++;
-                else if (removed)
+                if (removed)
                     replayed++;
             }
             return new ReplayOutcome(replayed, failed, notFound, published);

@@ -91,7 +91,7 @@ public static partial class EventSubscriptionApi
         return Status("DROP");
     }
 
-    private static async Task<IResult> ReceiveAsync(HttpRequest request, IActorHost host, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> ReceiveAsync(HttpRequest request, IActorHost host, DeadLetterStore deadLetters, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(EventSubscriptionApi).FullName!);
         CrmEvent? e;
@@ -120,6 +120,9 @@ public static partial class EventSubscriptionApi
             LogRetry(logger, ex, e.Id, e.CustomerId);
             return Results.Problem($"Event {e.Id} could not be applied to customer {e.CustomerId}: {ex.Message}", statusCode: StatusCodes.Status500InternalServerError);
         }
+        // Applied: a dead letter of it (replayed, or redelivered after daprd dead-lettered it) leaves the list, audited then.
+        // Answered 500 when that write fails: the redelivery is deduped by the actor and removes it then.
+        await deadLetters.ForgetAppliedAsync(e.Id, e.CustomerId);
         return Status("SUCCESS");
     }
 

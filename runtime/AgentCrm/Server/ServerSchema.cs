@@ -137,6 +137,13 @@ public static class ServerSchema
             error TEXT NOT NULL,
             at TEXT NOT NULL
         );
+        -- Under Dapr: dead letters a replay published again (when, and by whom): they stay listed until /dapr/events applies
+        -- the event, which removes both rows and audits event.replayed then.
+        CREATE TABLE IF NOT EXISTS dead_letters_republished (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL
+        );
         -- Inbox rows that another instance accepted, stored here from the dead letter daprd delivered to this one
         -- (EventStore.Adopt): listed and replayed as dead letters, never dispatched as new events. An older build dispatches
         -- them once, which publishes them again under their own delivery number: the actor applies each at most once.

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using AgentCrm.Actors;
+using AgentCrm.Actors.Tests.Dapr;
+
+namespace AgentCrm.Runtime.Tests.Dapr;
+
+/// <summary>
+/// Under Dapr a replay only publishes a dead letter again: it stays listed (marked republished) until /dapr/events applies
+/// its event, which takes it off the list — whether a replay or a redelivery brought it.
+/// </summary>
+public sealed class DaprDeadLetterReplayTests
+{
+    private const string AppToken = "app-secret";
+
+    private static async Task<(AgentCrmApp App, FakeDaprd Daprd, JsonElement Event)> DeadLetteredAsync()
+    {
+        var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
+        var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Runtime:Host"] = "Dapr",
+            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
+            ["Dapr:AppApiToken"] = AppToken,
+        });
+        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
+        daprd.MaxDeliveryAttempts = 3;
+        daprd.FailStateTransactions(1000);
+        var e = Ev.Make("initech", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 4 });
+        await app.PostEventsAsync([e]);
+        await app.WaitForProcessingAsync();
+        await daprd.WaitForDeliveriesAsync();
+        Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        return (app, daprd, JsonDocument.Parse(daprd.Published.Last().ToJsonString()).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task ReplayWhileTheActorStillFails_LetterStaysListedMarkedRepublished_UntilItIsApplied()
+    {
+        var (app, daprd, _) = await DeadLetteredAsync();
+        await using var _d = daprd;
+        await using var _a = app;
+
+        // The cause is not fixed: the replay publishes it, its deliveries fail again.
+        using (var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+            Assert.Equal(1, JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("published").GetInt32());
+        }
+        // Listed all along, marked republished; still counted.
+        var letter = Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(JsonValueKind.String, letter.GetProperty("republishedAt").ValueKind);
+        Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+        await daprd.WaitForDeliveriesAsync();
+        Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+
+        // Fixed: the next replay's delivery applies it, which takes it off the list.
+        daprd.FailStateTransactions(0);
+        using (var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null))
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        await daprd.WaitForDeliveriesAsync();
+        Assert.NotNull(daprd.StateOf(new ActorId("CustomerActor", "initech"), "customer"));
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+    }
+
+    [Fact]
+    public async Task DeadLetterRedeliveredAndApplied_LeavesTheListWithoutAReplay()
+    {
+        var (app, daprd, cloudEvent) = await DeadLetteredAsync();
+        await using var _d = daprd;
+        await using var _a = app;
+
+        // A broker duplicate of the event reaches /dapr/events once the store works again, and is applied.
+        daprd.FailStateTransactions(0);
+        using (var again = await app.Client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/dapr/events")
+        {
+            Content = new StringContent(cloudEvent.GetRawText(), Encoding.UTF8, "application/cloudevents+json"),
+            Headers = { { "dapr-api-token", AppToken } },
+        }))
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+
+        Assert.NotNull(daprd.StateOf(new ActorId("CustomerActor", "initech"), "customer"));
+        Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
+    }
+}
