@@ -22,6 +22,11 @@ internal static class CsvReader
 
     public static string Decode(byte[] bytes, string file)
     {
+        // A compressed file is not text at all: say what it is rather than where its first invalid byte falls.
+        if (bytes is [0x1F, 0x8B, ..])
+            throw new CaseSetException(file, null, null, "the file is gzip-compressed, not text; decompress it first (gunzip) and send the plain file.");
+        if (bytes is [(byte)'P', (byte)'K', 3, 4, ..])
+            throw new CaseSetException(file, null, null, "the file is a zip archive, not text; extract the file from it and send that.");
         try
         {
             var text = StrictUtf8.GetString(bytes);

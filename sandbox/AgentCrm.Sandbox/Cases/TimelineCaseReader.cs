@@ -90,13 +90,38 @@ internal static partial class TimelineCaseReader
             if (line.Trim().Length == 0)
                 continue;
             var e = ReadEvent(line, file, lineNumber);
-            if (!ids.TryAdd(e.Id, lineNumber))
-                throw new CaseSetException(file, lineNumber, null, $"duplicate event id '{e.Id}' (first on line {ids[e.Id]}).");
+            if (ids.TryGetValue(e.Id, out var first))
+            {
+                // Intake's rule (POST /v1/events): the id is the idempotency key, so the same event again is a duplicate, skipped;
+                // the id with other content is refused, naming both lines and what differs.
+                if (Changed(events[first].Item1, e) is not { } changed)
+                    continue;
+                throw new CaseSetException(file, lineNumber, null,
+                    $"event id '{e.Id}' was used on line {events[first].Item2} for another event: its {string.Join(", ", changed)} {(changed.Count > 1 || changed[0] == "attributes" ? "differ" : "differs")}; the id is the event's idempotency key, so a changed event needs a new id (a line repeated exactly is skipped, as intake counts it a duplicate).");
+            }
+            ids[e.Id] = events.Count;
             events.Add((e, lineNumber));
         }
         if (events.Count == 0)
             throw new CaseSetException(file, null, null, "the file is empty; expected one JSON event per line.");
         return events;
+    }
+
+    /// <summary>The fields in which <paramref name="again"/> differs from <paramref name="first"/>, as intake compares a reused id's event; null when it is the same event.</summary>
+    private static List<string>? Changed(CrmEvent first, CrmEvent again)
+    {
+        var changed = new List<string>();
+        if (!string.Equals(first.CustomerId, again.CustomerId, StringComparison.Ordinal))
+            changed.Add("customerId");
+        if (!string.Equals(first.Type, again.Type, StringComparison.Ordinal))
+            changed.Add("type");
+        if (first.OccurredAt != again.OccurredAt)
+            changed.Add("occurredAt");
+        if (!string.Equals(first.Source, again.Source, StringComparison.Ordinal))
+            changed.Add("source");
+        if (!JsonElement.DeepEquals(first.Attributes, again.Attributes))
+            changed.Add("attributes");
+        return changed.Count == 0 ? null : changed;
     }
 
     private static CrmEvent ReadEvent(string json, string file, int line)

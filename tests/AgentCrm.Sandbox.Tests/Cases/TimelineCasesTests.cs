@@ -50,7 +50,7 @@ public sealed class TimelineCasesTests
         "events.ndjson line 2: unknown event type 'telepathy'; allowed:")]
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"yesterday\"}", "events.ndjson line 1: occurredAt 'yesterday' is not an ISO 8601 timestamp")]
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}\n\n{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-02T00:00:00Z\"}",
-        "events.ndjson line 3: duplicate event id 'e1' (first on line 1).")]
+        "events.ndjson line 3: event id 'e1' was used on line 1 for another event: its occurredAt differs;")]
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\",\"colour\":1}", "events.ndjson line 1: unknown property 'colour'")]
     [InlineData("{\"id\":\"e1\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}\n{\"id\":", "events.ndjson line 2: malformed JSON")]
     [InlineData("{\"id\":\"e1\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}", "events.ndjson line 1: customerId is required and must be a non-empty string.")]
