@@ -38,12 +38,16 @@ public static class ReportWarnings
         ArgumentNullException.ThrowIfNull(cases);
         var fields = manifest.Reads.Concat(manifest.OptionalReads).Distinct(StringComparer.Ordinal).ToList();
         var warnings = new List<string>();
+        // A timeline set has no mapping: its fields come from the events up to each cutoff.
+        var remedy = cases.Count > 0 && cases.All(c => c.Timeline is not null)
+            ? "Check the events that set it up to each cutoff (an event written once the outcome was known, e.g. after the customer left, dated before the cutoff), and leave it out of the version's reads unless it is known ahead of the outcome."
+            : "Remove it from the mapping unless it is known ahead of the outcome.";
         foreach (var field in fields)
         {
             if (SingleFieldAuc(field, cases) is { } auc && auc >= LeakAuc)
             {
                 warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"probable label leak: {field} alone separates the case set's labels (single-field ROC-AUC {auc:0.000}); a field that copies the outcome is not known before it, so the figures overstate the version. Remove it from the mapping unless it is known ahead of the outcome."));
+                    $"probable label leak: {field} alone separates the case set's labels (single-field ROC-AUC {auc:0.000}); a field that copies the outcome is not known before it, so the figures overstate the version. {remedy}"));
             }
         }
 
