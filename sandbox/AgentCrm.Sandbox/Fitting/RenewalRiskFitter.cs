@@ -3,6 +3,7 @@ using AgentCrm.Agents;
 using AgentCrm.Agents.Models;
 using AgentCrm.Agents.RenewalRisk;
 using AgentCrm.Sandbox.Cases;
+using AgentCrm.Sandbox.Replay;
 
 namespace AgentCrm.Sandbox.Fitting;
 
@@ -22,6 +23,10 @@ public static class RenewalRiskFitter
 {
     public const string Protocol =
         "stratified 70/30 hold-out (seeded shuffle per class); features and tree bins built on the 70%; 5-fold stratified CV inside the 70% picks the model (logistic feature set and L2, gradient-boosted tree setting with its number of trees by early stopping in the folds, or a blend averaging the best logistic and best trees logits) by out-of-fold log-loss and the threshold by out-of-fold F1; refit on the 70%; figures on the 30%";
+
+    /// <summary>What a timeline set adds to <see cref="Protocol"/>: the threshold and estimate are on the replay's score.</summary>
+    public const string TimelineProtocol =
+        "; timeline cases: the model learns on each customer as of the cutoff, but the threshold and the out-of-fold figures are on the score the replay gives a case, its highest assessment over the live turns up to the cutoff (each fold's model replaying the fold), and the figures on the 30% are replayed likewise";
 
     private const int WeightDecimals = 6;
 
@@ -43,10 +48,10 @@ public static class RenewalRiskFitter
         // One step per logistic (feature set, L2) and per trees candidate scored out of fold, one for the refit and baseline.
         var steps = new FitSteps(options.Progress, options.FeatureCandidates.Count * options.L2Strengths.Count + options.TreeCandidates.Count + 1);
         Scored? best = null, bestLinear = null, bestTrees = null;
-        void Consider(FitCandidate candidate, double[] logits, Func<RiskModel> refit)
+        void Consider(FitCandidate candidate, double[] logits, Func<RiskModel> refit, Func<int[], RiskModel> fitOn)
         {
             candidates.Add(candidate);
-            var scored = new Scored(candidate, logits, Probabilities(logits), refit);
+            var scored = new Scored(candidate, logits, Probabilities(logits), refit, fitOn);
             if (best is null || candidate.LogLoss < best.Score.LogLoss)
                 best = scored;
             if (candidate.Type == LinearModel.TypeName && (bestLinear is null || candidate.LogLoss < bestLinear.Score.LogLoss))
@@ -68,7 +73,8 @@ public static class RenewalRiskFitter
             {
                 var m = OutOfFold(logits);
                 Consider(new FitCandidate(features.Name, template.Width, lambda, m.LogLoss, m.RocAuc, m.F1), logits,
-                    () => FitModel(template, design, trainLabels, lambda));
+                    () => FitModel(template, design, trainLabels, lambda),
+                    rows => FitModel(template, design.Subset(rows), rows.Select(i => trainLabels[i]).ToArray(), lambda));
                 steps.Step();
             }
         }
@@ -85,7 +91,7 @@ public static class RenewalRiskFitter
                 {
                     var rows = Enumerable.Range(0, trainLabels.Length).ToArray();
                     return boosting.ToModel(boosting.BaseScore(rows), boosting.Fit(rows, rounds), WeightDecimals);
-                });
+                }, rows => boosting.ToModel(boosting.BaseScore(rows), boosting.Fit(rows, rounds), WeightDecimals));
                 steps.Step();
             }
         }
@@ -98,17 +104,25 @@ public static class RenewalRiskFitter
                 var m = OutOfFold(logits);
                 var name = FormattableString.Invariant($"{w:0.##} × {linear.Score.Features} (L2 {linear.Score.L2}) + {1 - w:0.##} × {trees.Score.Features} ({trees.Score.Trees} trees)");
                 Consider(new FitCandidate(name, linear.Score.Inputs + trees.Score.Inputs, linear.Score.L2, m.LogLoss, m.RocAuc, m.F1, EnsembleModel.TypeName, trees.Score.Trees), logits,
-                    () => new EnsembleModel([(w, linear.Refit()), (Math.Round(1 - w, 6), trees.Refit())]));
+                    () => new EnsembleModel([(w, linear.Refit()), (Math.Round(1 - w, 6), trees.Refit())]),
+                    rows => new EnsembleModel([(w, linear.FitOn(rows)), (Math.Round(1 - w, 6), trees.FitOn(rows))]));
             }
         if (best is null)
             throw new ArgumentException("No candidate to fit: give at least one feature set or tree setting.", nameof(options));
         var chosen = best;
-        var threshold = FitScoring.BestF1Threshold(chosen.Oof, trainLabels);
-        var validation = FitScoring.Measure(chosen.Oof, trainLabels, threshold);
-
-        var fitted = chosen.Refit();
         var baseManifest = options.Base ?? new RenewalRiskKind().BuiltIn;
         var version = options.Version ?? NextMinor(baseManifest.Version);
+        // A timeline case is judged by the replay as the live turns judge it: the highest of its assessments up to the cutoff
+        // (ReplayEngine), not once at the cutoff where the model learns. So on a timeline set the threshold, and the out-of-fold
+        // estimate, are chosen on that score: each fold's model (the chosen candidate fitted without the fold) replays the fold.
+        var timeline = all.Any(c => c.Timeline is not null);
+        var oof = timeline
+            ? ReplayedOutOfFold(train, folds, options.Folds, chosen.FitOn, m => ToManifest(baseManifest, version, m, 0.5, ""), steps)
+            : chosen.Oof;
+        var threshold = FitScoring.BestF1Threshold(oof, trainLabels);
+        var validation = FitScoring.Measure(oof, trainLabels, threshold);
+
+        var fitted = chosen.Refit();
         var what = chosen.Score.Type switch
         {
             TreeModel.TypeName => FormattableString.Invariant($"gradient-boosted trees {chosen.Score.Features}: {chosen.Score.Trees} trees, leaf L2 {chosen.Score.L2}"),
@@ -116,15 +130,17 @@ public static class RenewalRiskFitter
             _ => FormattableString.Invariant($"logistic, {chosen.Score.Features} features, L2 {chosen.Score.L2}"),
         };
         var manifest = ToManifest(baseManifest, version, fitted, threshold,
-            $"Fitted renewal-risk model ({what}) on case set {cases.Name} ({cases.Hash}), {train.Length} training cases; {Protocol}.");
+            $"Fitted renewal-risk model ({what}) on case set {cases.Name} ({cases.Hash}), {train.Length} training cases; {Protocol}{(timeline ? TimelineProtocol : "")}.");
 
         var plain = FeatureRecipe.Build(train, FeatureOptions.Plain);
         var baselineModel = FitModel(plain, Design.Encode(plain, trainSnapshots), trainLabels, options.BaselineL2);
-        var baselineTrainScores = Score(baselineModel, trainSnapshots);
+        var baselineTrainScores = timeline
+            ? Replayed(ToManifest(baseManifest, version + "-baseline", baselineModel, 0.5, ""), train, steps)
+            : Score(baselineModel, trainSnapshots);
         var baselineManifest = ToManifest(baseManifest, version + "-baseline", baselineModel, FitScoring.BestF1Threshold(baselineTrainScores, trainLabels),
             $"Plain baseline (one-hot categoricals, standardised numerics, L2 {options.BaselineL2.ToString(CultureInfo.InvariantCulture)}, threshold on the training part) on case set {cases.Name} ({cases.Hash}).");
 
-        var result = new FitResult(manifest, MeasureAgent(manifest, test), MeasureAgent(baselineManifest, test))
+        var result = new FitResult(manifest, MeasureAgent(manifest, test, timeline, steps), MeasureAgent(baselineManifest, test, timeline, steps))
         {
             BaselineManifest = baselineManifest,
             Validation = validation,
@@ -137,7 +153,7 @@ public static class RenewalRiskFitter
             L2 = chosen.Score.L2,
             Trees = chosen.Score.Trees,
             Candidates = candidates,
-            Protocol = Protocol,
+            Protocol = timeline ? Protocol + TimelineProtocol : Protocol,
         };
         steps.Step();
         return result;
@@ -210,7 +226,41 @@ public static class RenewalRiskFitter
         return (bestRounds, oof);
     }
 
-    private sealed record Scored(FitCandidate Score, double[] Logits, double[] Oof, Func<RiskModel> Refit);
+    /// <summary>A candidate scored out of fold: <see cref="Refit"/> fits it on the whole training part, <see cref="FitOn"/> on some of its rows.</summary>
+    private sealed record Scored(FitCandidate Score, double[] Logits, double[] Oof, Func<RiskModel> Refit, Func<int[], RiskModel> FitOn);
+
+    /// <summary>
+    /// The out-of-fold score of each training case as the replay computes it: for each fold, the chosen candidate fitted on the
+    /// other folds, as a version (<paramref name="manifest"/>), replays the fold's cases through the production path
+    /// (<see cref="ReplayEngine"/>: a timeline case's highest assessment over its live turns up to the cutoff, 0 without a turn).
+    /// </summary>
+    private static double[] ReplayedOutOfFold(Case[] train, int[] folds, int k, Func<int[], RiskModel> fitOn, Func<RiskModel, AgentManifest> manifest, FitSteps steps)
+    {
+        var oof = new double[train.Length];
+        for (var f = 0; f < k; f++)
+        {
+            var fold = f;
+            var rows = Enumerable.Range(0, train.Length).Where(i => folds[i] != fold).ToArray();
+            var held = Enumerable.Range(0, train.Length).Where(i => folds[i] == fold).ToArray();
+            var scores = Replayed(manifest(fitOn(rows)), held.Select(i => train[i]).ToArray(), steps);
+            for (var j = 0; j < held.Length; j++)
+                oof[held[j]] = scores[j];
+        }
+        return oof;
+    }
+
+    /// <summary>
+    /// Each case's score as <c>evaluate</c> computes it, through <see cref="ReplayEngine"/> with the version built from
+    /// <paramref name="manifest"/>. The fit's progress is polled as cases are done, so a cancelled fit stops here too.
+    /// </summary>
+    private static double[] Replayed(AgentManifest manifest, IReadOnlyList<Case> cases, FitSteps steps)
+    {
+        var scored = ReplayEngine.Replay(new RenewalRiskKind().Create(manifest), cases,
+            new ReplayOptions { PerCaseTimeout = TimeSpan.FromSeconds(30), Progress = steps });
+        return scored.Select(s => s.IsError
+            ? throw new InvalidOperationException($"The fitted model could not be replayed on case {s.CaseId}: {s.Why}")
+            : s.Score).ToArray();
+    }
 
     /// <summary>Scores as the agent reports them (rounded to 4 decimals).</summary>
     private static double[] Probabilities(double[] logits) => logits.Select(l => Math.Round(LogisticRegression.Sigmoid(l), 4)).ToArray();
@@ -226,10 +276,11 @@ public static class RenewalRiskFitter
         snapshots.Select(s => Math.Round(LinearModel.Sigmoid(model.Logit(s)), 4)).ToArray();
 
     /// <summary>Scores through the renewal-risk agent built from the manifest: the production path, not a copy.</summary>
-    private static FitMetrics MeasureAgent(AgentManifest manifest, IReadOnlyList<Case> cases)
+    private static FitMetrics MeasureAgent(AgentManifest manifest, IReadOnlyList<Case> cases, bool timeline, FitSteps steps)
     {
         var agent = new RenewalRiskKind().Create(manifest);
-        var scores = cases.Select(c => agent.Assess(c.Snapshot).Score).ToArray();
+        // A timeline case as the replay judges it (its highest assessment over the live turns), so the figures are the report's.
+        var scores = timeline ? Replayed(manifest, cases, steps) : cases.Select(c => agent.Assess(c.Snapshot).Score).ToArray();
         return FitScoring.Measure(scores, cases.Select(c => c.Label).ToArray(), manifest.Threshold);
     }
 
