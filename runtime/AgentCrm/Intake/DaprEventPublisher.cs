@@ -53,6 +53,12 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
                 {
                     throw new UndeliverableEventException($"daprd refused to publish it to {o.PubSubName}/{o.Topic}, so it was not retried: {ex.Message}", ex);
                 }
+                catch (DaprApiException ex) when (replay && !stopping.IsCancellationRequested)
+                {
+                    // A replay is ops waiting on an answer: one publish (the sidecar client's own retries, bounded by
+                    // Dapr:RequestTimeout), then say why, rather than retrying until the replay's time per letter runs out.
+                    throw new DeliveryUnavailableException(ex.Message, ex);
+                }
                 catch (DaprApiException ex) when (!stopping.IsCancellationRequested)
                 {
                     LogPublishFailed(logger, e.Event.Id, ex.Message, backoff.TotalSeconds);

@@ -167,7 +167,11 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
     }
 
     /// <summary>Replays the given dead letters (all, up to <see cref="MaxReplay"/>, when none are given), one at a time in inbox order.</summary>
-    /// <remarks>One replay at a time; an event that takes longer than <see cref="DeliveryTimeout"/> counts as failed and stays listed.</remarks>
+    /// <remarks>
+    /// One replay at a time; an event that takes longer than <see cref="DeliveryTimeout"/> counts as failed and stays listed.
+    /// A delivery that cannot reach where events go (<see cref="DeliveryUnavailableException"/>) stops the replay: the
+    /// letters after it are reported failed as not tried, and stay listed.
+    /// </remarks>
     public async Task<ReplayOutcome> ReplayAsync(IReadOnlyCollection<long>? seqs, string actor, CancellationToken cancellationToken)
     {
         await _replaying.WaitAsync(cancellationToken);
@@ -193,6 +197,14 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                 try
                 {
                     await delivery.DeliverAsync(stored, bounded.Token, replay: true);
+                }
+                catch (DeliveryUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Where events go cannot be reached: the letters after this one would wait in turn for the same answer.
+                    failed.Add(new ReplayFailure(letter.Seq, letter.EventId, ex.Message));
+                    failed.AddRange(letters.SkipWhile(l => l.Seq != letter.Seq).Skip(1).Select(l =>
+                        new ReplayFailure(l.Seq, l.EventId, $"not tried: the replay stopped at event seq {letter.Seq}, whose delivery failed ({ex.Message})")));
+                    break;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {

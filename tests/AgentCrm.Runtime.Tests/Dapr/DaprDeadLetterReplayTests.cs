@@ -84,4 +84,53 @@ public sealed class DaprDeadLetterReplayTests
         Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
         Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
     }
+
+    /// <summary>
+    /// A replay while daprd cannot be reached says so for the first letter and stops: the others are not tried (each
+    /// would wait its 30 s in turn), and all stay listed.
+    /// </summary>
+    [Fact]
+    public async Task ReplayWhileDaprdIsGone_FirstLetterSaysWhy_TheRestAreNotTried_AllStayListed()
+    {
+        var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
+        var daprdStopped = false;
+        try
+        {
+            await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+            {
+                ["Runtime:Host"] = "Dapr",
+                ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
+                ["Dapr:AppApiToken"] = AppToken,
+                ["Dapr:MaxRetries"] = "1",
+            });
+            await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
+            daprd.MaxDeliveryAttempts = 3;
+            daprd.FailStateTransactions(1000);
+            await app.PostEventsAsync([
+                Ev.Make("initech", "nps", DateTimeOffset.UtcNow.AddHours(-2), new { score = 4 }),
+                Ev.Make("globex", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 3 }),
+            ]);
+            await app.WaitForProcessingAsync();
+            await daprd.WaitForDeliveriesAsync();
+            Assert.Equal(2, (await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").GetArrayLength());
+
+            await daprd.DisposeAsync();
+            daprdStopped = true;
+            using var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null);
+
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+            var answer = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(0, answer.GetProperty("published").GetInt32());
+            var failed = answer.GetProperty("failed").EnumerateArray().Select(f => f.GetProperty("error").GetString()!).ToList();
+            Assert.Equal(2, failed.Count);
+            Assert.Contains("could not be reached", failed[0], StringComparison.Ordinal);
+            Assert.StartsWith("not tried: the replay stopped at event seq", failed[1], StringComparison.Ordinal);
+            Assert.Equal(2, (await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").GetArrayLength());
+        }
+        finally
+        {
+            if (!daprdStopped)
+                await daprd.DisposeAsync();
+        }
+    }
 }
