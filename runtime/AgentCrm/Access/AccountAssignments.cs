@@ -11,12 +11,6 @@ public sealed class AccountAssignments(SqliteDatabase database, SqliteWriter wri
 {
     private const string VersionKey = "csm_accounts.version";
 
-    /// <summary>How long <see cref="RecentVersion"/> keeps the change counter it read, as the webhooks' and registry's watchers look at theirs.</summary>
-    public static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(2);
-
-    private readonly Lock _gate = new();
-    private long _recentVersion = -1, _recentAt;
-
     /// <summary>
     /// A CSM's accounts were replaced by this process, with the change counter that write set: raised on the writer's thread
     /// after the commit, before any later write's, so a brief committed after the change is judged by the new accounts.
@@ -36,35 +30,11 @@ public sealed class AccountAssignments(SqliteDatabase database, SqliteWriter wri
             var version = ctx.ExecuteInt64(
                 "INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)",
                 ("$k", VersionKey))!.Value;
-            ctx.AfterCommit(() =>
-            {
-                lock (_gate)
-                    if (version > _recentVersion)
-                        _recentVersion = version;
-                Assigned?.Invoke(csmId, new CsmAccountSet(version, accounts));
-            });
+            ctx.AfterCommit(() => Assigned?.Invoke(csmId, new CsmAccountSet(version, accounts)));
         }).WaitAsync(cancellationToken);
 
     /// <summary>The assignments' change counter: every change, by any process on the data directory, moves it (0 before the first).</summary>
     public long Version() => Server.MetaValues.ReadLong(database, VersionKey);
-
-    /// <summary>
-    /// <see cref="Version"/> as read at most <see cref="ChangeCheckInterval"/> ago (this process's own changes at once): what
-    /// open streams compare with their accounts' version, one read every 2 s for all of them rather than one per brief.
-    /// </summary>
-    public long RecentVersion()
-    {
-        lock (_gate)
-            if (_recentVersion >= 0 && time.GetElapsedTime(_recentAt) < ChangeCheckInterval)
-                return _recentVersion;
-        var read = Version();
-        lock (_gate)
-        {
-            _recentVersion = Math.Max(_recentVersion, read);
-            _recentAt = time.GetTimestamp();
-            return _recentVersion;
-        }
-    }
 
     /// <summary>The CSM's accounts and the change counter they are as of, read together.</summary>
     public CsmAccountSet AccountSet(string csmId)

@@ -142,12 +142,14 @@ public static class BriefsApi
             var through = replay.Head;
             var stopping = lifetime.ApplicationStopping;
             var lastSent = time.GetTimestamp();
+            var gained = false;
             while (!stopping.IsCancellationRequested && await credentials.StillValidAsync(context.Request, caller))
             {
                 // Another process gave the CSM an account (agentcrm csms accounts set): its briefs committed since were left
                 // out of the queue, so what the CSM may see past the last position sent is read again, as for a reconnect.
-                if (mine?.ChangedElsewhere() == true)
+                if (gained || mine?.ChangedElsewhere() == true)
                 {
+                    gained = false;
                     var missed = BriefStreamReplay.ReadAfter(database, epochs, caller, through);
                     queue.SkipThrough(missed.Head);
                     foreach (var item in missed.Items)
@@ -174,6 +176,12 @@ public static class BriefsApi
                 {
                     if (!await credentials.StillValidAsync(context.Request, caller))
                         yield break;
+                    // Asked before the position moves past a brief the old accounts left out of the queue.
+                    if (mine?.ChangedElsewhere() == true)
+                    {
+                        gained = true;
+                        break;
+                    }
                     var next = queue.Take();
                     through = Math.Max(through, next.Position);
                     if (Event(next) is not { } sent)

@@ -30,14 +30,16 @@ internal sealed class StreamAccounts : IDisposable
     public bool Contains(string customerId) => Volatile.Read(ref _current).Accounts.Contains(customerId);
 
     /// <summary>
-    /// Reads the accounts again when another process changed assignments since they were read (the counter as read at most
-    /// <see cref="AccountAssignments.ChangeCheckInterval"/> ago); true when it did, so that the stream sends the briefs it
+    /// Reads the accounts again when another process changed assignments since they were read (the change counter, one small
+    /// read: the stream asks before each brief it sends and when it wakes); true when it did, so that the stream sends the briefs it
     /// left out meanwhile: only when they gained one (an account taken away is never sent: each brief is checked again as it is sent).
     /// </summary>
     public bool ChangedElsewhere()
     {
         var held = Volatile.Read(ref _current);
-        if (_assignments.RecentVersion() <= held.Version)
+        // The counter as it is now, not as read up to 2 s ago: a brief taken from the queue while the counter read was stale
+        // moved the stream's position past the new account's briefs, and the read-again after it missed them.
+        if (_assignments.Version() <= held.Version)
             return false;
         var read = _assignments.AccountSet(_csmId);
         return Keep(read) && !read.Accounts.IsSubsetOf(held.Accounts);

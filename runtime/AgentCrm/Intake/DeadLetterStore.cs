@@ -8,6 +8,7 @@ namespace AgentCrm.Intake;
 /// An accepted event whose turn kept failing: kept in the inbox, listed here until it is applied. RepublishedAt: under Dapr,
 /// when a replay last published it again (null before); it stays listed until the customer's actor applies it.
 /// </summary>
+[Server.OpenApiAlwaysSent]
 public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At, DateTimeOffset? RepublishedAt = null);
 
 /// <summary>What a replay did: the events applied (or, under Dapr, published), and those that failed again (they stay dead letters).</summary>
@@ -19,6 +20,7 @@ public sealed record DeadLetter(long Seq, string EventId, string CustomerId, str
 /// <see cref="DeadLetter.RepublishedAt"/>) until daprd delivers them to the customer's actor and it applies them, which
 /// removes them from the list and audits <c>event.replayed</c> (<see cref="DeadLetterStore.ForgetAppliedAsync"/>). Always 0 under the embedded host, as <paramref name="Replayed"/> is under Dapr.
 /// </param>
+[Server.OpenApiAlwaysSent]
 public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed, IReadOnlyList<long> NotFound, int Published = 0);
 
 public sealed record ReplayFailure(long Seq, string EventId, string Error);
