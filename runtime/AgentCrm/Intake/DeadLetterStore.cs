@@ -184,8 +184,9 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
             IReadOnlyList<long> notFound = seqs is null ? [] : seqs.Where(s => !listed.Contains(s)).Distinct().ToList();
             int replayed = 0, published = 0;
             var failed = new List<ReplayFailure>();
-            foreach (var letter in letters)
+            for (var i = 0; i < letters.Count; i++)
             {
+                var letter = letters[i];
                 cancellationToken.ThrowIfCancellationRequested();
                 var read = inbox.ReadAfter(letter.Seq - 1, 1, letter.Seq, includeAdopted: true);
                 if (read.Unreadable is [var unreadable, ..])
@@ -204,7 +205,7 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                 {
                     // Where events go cannot be reached: the letters after this one would wait in turn for the same answer.
                     failed.Add(new ReplayFailure(letter.Seq, letter.EventId, ex.Message));
-                    failed.AddRange(letters.SkipWhile(l => l.Seq != letter.Seq).Skip(1).Select(l =>
+                    failed.AddRange(letters.Skip(i + 1).Select(l =>
                         new ReplayFailure(l.Seq, l.EventId, $"not tried: the replay stopped at event seq {letter.Seq}, whose delivery failed ({ex.Message})")));
                     break;
                 }

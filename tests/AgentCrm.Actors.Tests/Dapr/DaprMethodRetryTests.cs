@@ -11,45 +11,32 @@ namespace AgentCrm.Actors.Tests.Dapr;
 /// read, a call the actor dedupes), or a call that provably never reached daprd. A connection that drops after the request
 /// went out may follow a turn that ran: sending it again ran the turn twice.
 /// </summary>
-public sealed class DaprMethodRetryTests : IAsyncLifetime
+public sealed class DaprMethodRetryTests() : DaprProbeHostTests(new Dictionary<string, string?> { ["Dapr:RetryBaseDelay"] = "00:00:00.010" })
 {
-    private readonly TestDirectory _directory = new();
-    private DaprHostUnderTest _host = null!;
-
-    public async Task InitializeAsync() =>
-        _host = await DaprHostUnderTest.StartAsync(_directory, new ManualTimeProvider(), new Probe(), await FakeDaprd.StartAsync(new ManualTimeProvider()),
-            new Dictionary<string, string?> { ["Dapr:RetryBaseDelay"] = "00:00:00.010" });
-
-    public async Task DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _directory.Dispose();
-    }
-
     [Fact]
     public async Task ConnectionDropsAfterTheTurnRan_MethodNotRepeatable_IsNotSentAgain_TheTurnRanOnce()
     {
         var actor = ProbeActor.For("dropped");
-        Assert.Equal(1, await _host.InvokeAsync(actor, "increment"));
+        Assert.Equal(1, await Host.InvokeAsync(actor, "increment"));
 
-        _host.Daprd.DropMethodCalls(1);
-        var ex = await Assert.ThrowsAsync<DaprApiException>(() => _host.InvokeAsync(actor, "increment"));
+        Host.Daprd.DropMethodCalls(1);
+        var ex = await Assert.ThrowsAsync<DaprApiException>(() => Host.InvokeAsync(actor, "increment"));
 
         Assert.Contains("not sent again", ex.Message, StringComparison.Ordinal);
         // The turn ran once (count 2), not once per attempt.
-        Assert.Equal("2", System.Text.Encoding.UTF8.GetString(_host.Daprd.StateOf(actor, "count")!));
-        Assert.Equal(3, await _host.InvokeAsync(actor, "increment"));
+        Assert.Equal("2", System.Text.Encoding.UTF8.GetString(Host.Daprd.StateOf(actor, "count")!));
+        Assert.Equal(3, await Host.InvokeAsync(actor, "increment"));
     }
 
     [Fact]
     public async Task ConnectionDropsAfterTheTurnRan_RepeatableMethod_IsSentAgainAndAnswers()
     {
         var actor = ProbeActor.For("read");
-        await _host.InvokeAsync(actor, "set", "v1");
+        await Host.InvokeAsync(actor, "set", "v1");
 
-        _host.Daprd.DropMethodCalls(1);
+        Host.Daprd.DropMethodCalls(1);
 
-        Assert.Equal("v1", await _host.InvokeAsync(actor, "get"));
+        Assert.Equal("v1", await Host.InvokeAsync(actor, "get"));
     }
 
     [Fact]
