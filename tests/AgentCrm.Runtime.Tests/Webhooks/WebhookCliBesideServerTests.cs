@@ -114,11 +114,12 @@ public sealed class WebhookCliBesideServerTests
             Assert.Single(listed.Stdout.Split('\n'), l => l.StartsWith(id, StringComparison.Ordinal)));
 
         receiver.Down = false;
+        // Read while it is disabled: once enabled, the running server sends at once and moves the cursor on.
+        var cursor = (await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("cursor").GetInt64();
         var enabled = await CliRunner.RunAsync(["webhooks", "enable", id, "--data", app.DataDirectory]);
 
         Assert.True(enabled.ExitCode == 0, enabled.Stderr);
-        Assert.Equal($"enabled {id}: it resumes after sequence {(await app.GetJsonAsync($"/v1/webhooks/{id}")).GetProperty("cursor").GetInt64()} ({delivered.Count} changes to send)",
-            enabled.Stdout.Trim());
+        Assert.Equal($"enabled {id}: it resumes after sequence {cursor} ({delivered.Count} changes to send)", enabled.Stdout.Trim());
         // The poll is an hour: only the change counter the enable moved can tell the running server.
         var accepted = await receiver.WaitForAsync(delivered.Count, TimeSpan.FromSeconds(60));
         Assert.Equal(delivered, accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!));
