@@ -8,13 +8,16 @@ namespace AgentCrm.Briefs;
 /// stream and looked up there, one read per stream per brief, and a busy server's other accounts overflowed a CSM who read
 /// promptly). A change this process makes (<c>PUT /v1/csms/{csmId}/accounts</c>) replaces them at its commit, before any
 /// later brief is offered; one another process makes (<c>agentcrm csms accounts set</c>) shows in the change counter, which
-/// the stream looks at as it goes (<see cref="ChangedElsewhere"/>) and then sends what it left out meanwhile.
+/// the stream looks at as it goes (<see cref="ChangedElsewhere"/>) and then sends what it left out meanwhile. This process's
+/// changes come in the counter's order, so one that skips a value shows another process changed assignments before it.
 /// </summary>
 internal sealed class StreamAccounts : IDisposable
 {
     private readonly AccountAssignments _assignments;
     private readonly string _csmId;
     private CsmAccountSet _current;
+    // 1: a change this process made to the CSM's accounts came after one another process made that the stream had not read.
+    private int _missed;
 
     public StreamAccounts(AccountAssignments assignments, string csmId)
     {
@@ -36,6 +39,9 @@ internal sealed class StreamAccounts : IDisposable
     /// </summary>
     public bool ChangedElsewhere()
     {
+        // The change this process made is held already; what the other process's gave meanwhile is sent by the read-again.
+        if (Interlocked.Exchange(ref _missed, 0) == 1)
+            return true;
         var held = Volatile.Read(ref _current);
         // The counter as it is now, not as read up to 2 s ago: a brief taken from the queue while the counter read was stale
         // moved the stream's position past the new account's briefs, and the read-again after it missed them.
@@ -45,10 +51,31 @@ internal sealed class StreamAccounts : IDisposable
         return Keep(read) && !read.Accounts.IsSubsetOf(held.Accounts);
     }
 
+    /// <summary>
+    /// A change this process made (<c>PUT</c>), raised in the counter's order. The CSM's own is kept; when it skips a value past
+    /// the one held, another process changed assignments between (<c>agentcrm csms accounts set</c>), which the counter would
+    /// no longer show once this one is held (qa36a: a PUT just after the CLI gave an account hid it, and its briefs committed
+    /// meanwhile were never sent), so the stream reads again. Another CSM's change right after the one held leaves this CSM's
+    /// accounts as they are, as of it: a gap after it is then the other process's only.
+    /// </summary>
     private void OnAssigned(string csmId, CsmAccountSet accounts)
     {
-        if (csmId == _csmId)
-            Keep(accounts);
+        while (true)
+        {
+            var held = Volatile.Read(ref _current);
+            if (accounts.Version <= held.Version)
+                return;
+            var gap = accounts.Version > held.Version + 1;
+            var mine = csmId == _csmId;
+            // Another CSM's change after a gap: the counter still shows the gap (ChangedElsewhere reads the accounts).
+            if (!mine && gap)
+                return;
+            if (Interlocked.CompareExchange(ref _current, mine ? accounts : held with { Version = accounts.Version }, held) != held)
+                continue;
+            if (mine && gap)
+                Volatile.Write(ref _missed, 1);
+            return;
+        }
     }
 
     /// <summary>Keeps <paramref name="accounts"/> unless those held are as new or newer; true when it did.</summary>
