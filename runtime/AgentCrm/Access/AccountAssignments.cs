@@ -18,14 +18,23 @@ public sealed class AccountAssignments(SqliteDatabase database, SqliteWriter wri
     /// </summary>
     public event Action<string, CsmAccountSet>? Assigned;
 
-    /// <summary>Replaces the CSM's accounts with <paramref name="customerIds"/>.</summary>
+    /// <summary>
+    /// Replaces the CSM's accounts with <paramref name="customerIds"/>. An account given now records the brief stream's head
+    /// (<c>given_at</c>, in this write), one they keep the head it was given at: a stream that reads again after a change
+    /// another process made sends an account's briefs from when it became the CSM's, none written before (qa36a: the CLI's
+    /// change sent a CSM every brief of the account since their stream's last, another CSM's among them), and none lost to a
+    /// later change of the same CSM's (one head for the CSM, the latest change's, would skip the briefs an earlier change gave).
+    /// </summary>
     public Task AssignAsync(string csmId, IReadOnlyList<string> customerIds, string actor, CancellationToken cancellationToken = default) =>
         writer.WriteAsync(ctx =>
         {
-            ctx.Execute("DELETE FROM csm_accounts WHERE csm_id = $c", ("$c", csmId));
             var accounts = customerIds.ToHashSet(StringComparer.Ordinal);
+            ctx.Execute("DELETE FROM csm_accounts WHERE csm_id = $c AND customer_id NOT IN (SELECT value FROM json_each($ids))",
+                ("$c", csmId), ("$ids", System.Text.Json.JsonSerializer.Serialize(accounts)));
+            var head = ctx.ExecuteInt64("SELECT coalesce(max(change_seq), 0) FROM briefs")!.Value;
             foreach (var id in accounts)
-                ctx.Execute("INSERT INTO csm_accounts (csm_id, customer_id) VALUES ($c, $id)", ("$c", csmId), ("$id", id));
+                ctx.Execute("INSERT INTO csm_accounts (csm_id, customer_id, given_at) VALUES ($c, $id, $head) ON CONFLICT (csm_id, customer_id) DO NOTHING",
+                    ("$c", csmId), ("$id", id), ("$head", head));
             audit.Append(ctx, actor, "csm.accounts.assigned", $"csm:{csmId}", new Dictionary<string, object?> { ["accounts"] = customerIds }, time.GetUtcNow());
             var version = ctx.ExecuteInt64(
                 "INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)",

@@ -36,7 +36,10 @@ internal static class BriefStreamReplay
     public static StreamReplay Read(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, string? lastEventId) =>
         Read(database, epochs, caller, lastEventId, null);
 
-    /// <summary>What the caller may see past <paramref name="position"/>, a position this stream sent (a CSM's accounts changed by another process meanwhile).</summary>
+    /// <summary>
+    /// What the caller may see past <paramref name="position"/>, a position this stream sent (a CSM's accounts changed by
+    /// another process meanwhile): of each account, only what changed after it became the CSM's (<see cref="GivenSince"/>).
+    /// </summary>
     public static StreamReplay ReadAfter(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, long position) =>
         Read(database, epochs, caller, null, position);
 
@@ -66,6 +69,8 @@ internal static class BriefStreamReplay
             return new([], new(lastEventId!, unplaced), head);
 
         var (visible, args) = Visibility(caller);
+        if (position is not null && caller.ScopedToAccounts)
+            visible += GivenSince;
         List<StreamItem> items = [];
         using (var read = Command(
             ReplaySql(visible),
@@ -96,6 +101,15 @@ internal static class BriefStreamReplay
     /// <summary>The newest changes past <c>$after</c> up to <c>$head</c> that the caller may see (<paramref name="visible"/>), <c>$n</c> of them.</summary>
     internal static string ReplaySql(string visible) =>
         $"SELECT seq, change_seq, body FROM briefs WHERE change_seq > $after AND change_seq <= $head AND {visible} ORDER BY change_seq DESC LIMIT $n";
+
+    /// <summary>
+    /// A CSM's read-again (<see cref="ReadAfter"/>) leaves out an account's briefs that changed at or before the brief head
+    /// recorded when the account became theirs (<c>csm_accounts.given_at</c>): the live stream never sends those either, and
+    /// they may be another CSM's (qa36a: an account the CLI gave sent the stream every brief of it since the stream's last).
+    /// One lookup by the assignments' key per brief the accounts lead to. Appended to <see cref="Visibility"/>'s; uses $csm.
+    /// </summary>
+    internal const string GivenSince =
+        " AND briefs.change_seq > coalesce((SELECT given_at FROM csm_accounts WHERE csm_id = $csm AND customer_id = briefs.customer_id), 0)";
 
     /// <summary>
     /// What the caller may see, as the live stream sends it (<see cref="BriefsApi.Stream"/>) and the list shows it. A CSM's

@@ -29,6 +29,9 @@ public static class ServerSchema
     /// behind a success of its own is not trusted (WebhookStore.FailedAsync compares it with last_success_at).
     /// briefs.change_seq (the brief stream's position, for a reconnect's Last-Event-ID) came on 2026-12-05: kept by triggers,
     /// so an older build's writes get one too, and filled once from seq for the briefs before it.
+    /// csm_accounts.given_at (the brief stream's head when the account became the CSM's: a stream reading again after a
+    /// change another process made sends none of that account's briefs from before it) came on 2026-12-06; an older build's
+    /// assignments leave it null, read as 0 (the stream sends what it left out since its last brief, as before).
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
     [
@@ -41,6 +44,7 @@ public static class ServerSchema
         new("brief_responses", "brief_seq", "INTEGER"),
         new("agent_transitions", "canary_percent", "INTEGER"),
         new("briefs", "change_seq", "INTEGER"),
+        new("csm_accounts", "given_at", "INTEGER"),
     ];
 
     public const string Sql = """
@@ -208,9 +212,12 @@ public static class ServerSchema
             created_at TEXT NOT NULL,
             revoked_at TEXT NOT NULL
         ) WITHOUT ROWID;
+        -- given_at: the brief stream's head (max briefs.change_seq) when the account became the CSM's, kept while it stays
+        -- theirs (AccountAssignments.AssignAsync); a brief stream's read-again sends none of its briefs at or before it.
         CREATE TABLE IF NOT EXISTS csm_accounts (
             csm_id TEXT NOT NULL,
             customer_id TEXT NOT NULL,
+            given_at INTEGER,
             PRIMARY KEY (csm_id, customer_id)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS csm_accounts_customer ON csm_accounts(customer_id);

@@ -2,11 +2,15 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AgentCrm.Access;
+using AgentCrm.Audit;
 using AgentCrm.Briefs;
 using AgentCrm.Intake;
 using AgentCrm.Runtime.Tests.Cli;
+using AgentCrm.Server;
 using AgentCrm.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace AgentCrm.Runtime.Tests.Briefs;
 
@@ -93,7 +97,71 @@ public sealed class CsmStreamAccountsTests
         Assert.Equal(["acme", "acme", "ben-only"], (await ben.BriefsAsync(3, "acme's two briefs, then ben's own")).Select(Customer));
     }
 
+    /// <summary>
+    /// qa36a #1: the CLI gives an account while the stream is idle, a brief of it commits, and a PUT for the same CSM follows
+    /// before the stream looked at the change counter: the PUT's change, held at once, hid the CLI's, and the brief was never
+    /// sent. The CLI's change is made as the CLI makes it (its own writer on the same file, raising nothing in the server), at
+    /// once, well inside the idle stream's first wait (5 s). The account the PUT gives sends only what commits after it.
+    /// </summary>
+    [Fact]
+    public async Task Stream_APutFollowingAnAccountGivenByTheCli_BeforeTheStreamLooked_StillSendsTheCliAccountsBriefs()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await EveryNpsBriefs.PromoteAsync(app);
+        await AssignAsync(app, "csm-ben", ["ben-only"]);
+        using var benClient = await app.ClientAsync(Roles.Csm, "csm-ben");
+        await using var ben = await StreamEvents.OpenAsync(benClient);
+
+        await AssignBesideAsync(app, "csm-ben", ["ben-only", "acme"]);
+        await BriefAsync(app, "acme");
+        await BriefAsync(app, "late");
+        await AssignAsync(app, "csm-ben", ["ben-only", "acme", "late"]);
+        await BriefAsync(app, "late");
+        await BriefAsync(app, "ben-only");
+
+        Assert.Equal(["acme", "late", "ben-only"],
+            (await ben.BriefsAsync(3, "acme's brief from after the CLI's change, late's from after the PUT, then ben's own")).Select(Customer));
+    }
+
+    /// <summary>
+    /// qa36a #2: an account the CLI gives sends the stream its briefs from the change on (and those committed before the
+    /// stream looked), never the ones written before it, which another CSM held: a PUT sends none of those either.
+    /// </summary>
+    [Fact]
+    public async Task Stream_AnAccountGivenByTheCli_SendsNoneOfItsBriefsWrittenBeforeTheChange()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        await EveryNpsBriefs.PromoteAsync(app);
+        await AssignAsync(app, "csm-ann", ["acme"]);
+        await AssignAsync(app, "csm-ben", ["ben-only"]);
+        using var benClient = await app.ClientAsync(Roles.Csm, "csm-ben");
+        await using var ben = await StreamEvents.OpenAsync(benClient);
+        await BriefAsync(app, "acme");
+        await BriefAsync(app, "acme");
+
+        var set = await CliRunner.RunAsync(["csms", "accounts", "set", "csm-ben", "ben-only", "acme", "--data", app.DataDirectory]);
+        Assert.True(set.ExitCode == 0, set.Stderr);
+        await BriefAsync(app, "acme");
+        await BriefAsync(app, "ben-only");
+
+        var received = await ben.BriefsAsync(2, "acme's brief from after the change, then ben's own");
+        Assert.Equal(["acme", "ben-only"], received.Select(Customer));
+        // The newest of acme's three, listed first.
+        var briefs = app.Services.GetRequiredService<BriefStore>().Query(new BriefQuery("acme", null, null, null, null, 10, null));
+        Assert.Equal(3, briefs.Items.Count);
+        Assert.Equal(briefs.Items[0].Id, received[0].Data.GetProperty("id").GetString());
+    }
+
     private static string Customer(StreamEvent e) => e.Data.GetProperty("customerId").GetString()!;
+
+    /// <summary>Replaces the CSM's accounts as <c>agentcrm csms accounts set</c> does beside the server: its own writer on the same file, no event in the server.</summary>
+    private static async Task AssignBesideAsync(AgentCrmApp app, string csm, IReadOnlyList<string> accounts)
+    {
+        var options = Options.Create(new StorageOptions { DataDirectory = app.DataDirectory, Synchronous = SyncMode.Normal });
+        var database = new SqliteDatabase(options, [AgentCrmServer.Schema], new SchemaUpkeep(EveryOpen: false));
+        await using var writer = new SqliteWriter(database, options, NullLogger<SqliteWriter>.Instance);
+        await new AccountAssignments(database, writer, new AuditLog(database), TimeProvider.System).AssignAsync(csm, accounts, "cli:test");
+    }
 
     private static async Task BriefAsync(AgentCrmApp app, string customer)
     {
