@@ -27,13 +27,13 @@ public sealed class OpenApiAnswersTests
 
         await log.SendAsync("list agents", HttpMethod.Get, "/v1/agents", "/v1/agents", HttpStatusCode.OK);
         await log.SendAsync("get agent", HttpMethod.Get, "/v1/agents/{id}", "/v1/agents/renewal-risk", HttpStatusCode.OK);
-        var builtIn = await log.SendAsync("get version", HttpMethod.Get, "/v1/agents/{id}/versions/{version}", "/v1/agents/renewal-risk/versions/1.0.0", HttpStatusCode.OK);
+        var builtIn = await log.SendAsync("get version", HttpMethod.Get, "/v1/agents/{id}/versions/{version}", "/v1/agents/renewal-risk/versions/1.0.1", HttpStatusCode.OK);
         var manifest = JsonNode.Parse(builtIn.GetProperty("manifest").GetRawText())!.AsObject();
-        manifest["version"] = "1.0.1";
+        manifest["version"] = "1.0.2";
         manifest["gate"] = new JsonObject { ["minCases"] = 1, ["minPrecision"] = 0, ["minRecall"] = 0 };
         await log.SendAsync("register", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.Created, manifest);
         await log.SendAsync("register again", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.OK, manifest);
-        var job = await log.SendAsync("evaluate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/evaluate", "/v1/agents/renewal-risk/versions/1.0.1/evaluate",
+        var job = await log.SendAsync("evaluate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/evaluate", "/v1/agents/renewal-risk/versions/1.0.2/evaluate",
             HttpStatusCode.Accepted, new JsonObject { ["caseSet"] = "telco-churn" });
         var jobId = job.GetProperty("id").GetString()!;
         for (var i = 0; i < 1200 && job.GetProperty("state").GetString() == "running"; i++)
@@ -44,14 +44,14 @@ public sealed class OpenApiAnswersTests
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
         await log.SendAsync("list jobs", HttpMethod.Get, "/v1/jobs", "/v1/jobs?state=succeeded&kind=evaluate", HttpStatusCode.OK);
         await log.SendAsync("cancel an ended job", HttpMethod.Delete, "/v1/jobs/{jobId}", $"/v1/jobs/{jobId}", HttpStatusCode.Conflict);
-        await log.SendAsync("latest report", HttpMethod.Get, "/v1/agents/{id}/versions/{version}/reports/latest", "/v1/agents/renewal-risk/versions/1.0.1/reports/latest", HttpStatusCode.OK);
+        await log.SendAsync("latest report", HttpMethod.Get, "/v1/agents/{id}/versions/{version}/reports/latest", "/v1/agents/renewal-risk/versions/1.0.2/reports/latest", HttpStatusCode.OK);
         await log.SendAsync("report by id", HttpMethod.Get, "/v1/reports/{reportId}", $"/v1/reports/{job.GetProperty("reportId").GetString()}", HttpStatusCode.OK);
         var ungated = manifest.DeepClone().AsObject();
         ungated["version"] = "1.0.2";
         await log.SendAsync("register an unevaluated version", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.Created, ungated);
         await log.SendAsync("promote refused by the gate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.2/promote",
             HttpStatusCode.Conflict, new JsonObject());
-        await log.SendAsync("promote", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.1/promote",
+        await log.SendAsync("promote", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.2/promote",
             HttpStatusCode.OK, new JsonObject { ["canaryPercent"] = 50 });
         await log.SendAsync("health", HttpMethod.Get, "/v1/agents/{id}/health", "/v1/agents/renewal-risk/health", HttpStatusCode.OK);
         await log.SendAsync("rollback", HttpMethod.Post, "/v1/agents/{id}/rollback", "/v1/agents/renewal-risk/rollback", HttpStatusCode.OK);

@@ -34,8 +34,8 @@ public sealed class OpenApiReportAndRequestSchemaTests
         Assert.Superset(new HashSet<string> { "cases", "errors", "confusion", "precision", "recall", "f1", "accuracy", "precisionInterval", "recallInterval",
             "f1Interval", "accuracyInterval" }, Required(segment).ToHashSet(StringComparer.Ordinal));
 
-        await app.EvaluateAsync("renewal-risk", "1.0.0");
-        var id = (await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0/reports/latest")).GetProperty("id").GetString()!;
+        await app.EvaluateAsync("renewal-risk", "1.0.1");
+        var id = (await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1/reports/latest")).GetProperty("id").GetString()!;
         AssertCarries(report, segment, await app.GetJsonAsync($"/v1/reports/{id}"));
 
         // The same report as an earlier build stored it, without the members added since: answered with them (their defaults).

@@ -10,16 +10,21 @@ public sealed class RenewalRiskKind : IAgentKind
     public AgentManifest BuiltIn { get; } = new()
     {
         Id = "renewal-risk",
-        Version = "1.0.0",
+        // 1.0.1: the built-in's content changed after 1.0.0 shipped (profile.name moved from reads to optionalReads); a version's
+        // content never changes, and an upgraded directory gets this one registered beside its 1.0.0 (AgentRegistry).
+        Version = "1.0.1",
         Kind = KindName,
         Scenario = "renewal-risk",
         Description = "Churn / renewal risk from contract, usage, support, billing and NPS signals.",
         Subscribes = ["contract", "usage", "support_ticket", "invoice", "payment", "nps", "profile"],
         Reads =
         [
-            "profile.name", "tenure.days", "contract.type", "contract.daysToEnd", "contract.autoRenew", "usage.trend30d",
+            "tenure.days", "contract.type", "contract.daysToEnd", "contract.autoRenew", "usage.trend30d",
             "tickets.open", "tickets.openHighPriority", "billing.paymentFailures90d", "billing.overdueInvoices", "nps.latest",
         ],
+        // The score never uses the name; required, it kept a customer whose consent withholds identity from being assessed at
+        // all. Withheld, the brief names the customer by id (BriefComposer).
+        OptionalReads = ["profile.name"],
         Purpose = "customer-success",
         Threshold = 0.6,
         CooldownDays = 7,

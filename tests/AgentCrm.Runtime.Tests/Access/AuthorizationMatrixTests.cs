@@ -65,7 +65,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.Server ser
         new("POST", "/v1/agents", [Roles.Ops], () => Post("/v1/agents", Manifest), 200, 201),
         new("GET", "/v1/agents", Readers, () => Get("/v1/agents"), 200),
         new("GET", "/v1/agents/{id}", Readers, () => Get("/v1/agents/renewal-risk"), 200),
-        new("GET", "/v1/agents/{id}/versions/{version}", Readers, () => Get("/v1/agents/renewal-risk/versions/1.0.0"), 200),
+        new("GET", "/v1/agents/{id}/versions/{version}", Readers, () => Get("/v1/agents/renewal-risk/versions/1.0.1"), 200),
         new("DELETE", "/v1/agents/{id}", [Roles.Ops], () => Delete("/v1/agents/no-such-agent"), 404),
         new("POST", "/v1/agents/plugins", [Roles.Ops], () => Post("/v1/agents/plugins", "{}"), 415),
         new("POST", "/v1/agents/fit", [Roles.Ops], () => Post("/v1/agents/fit", "{}"), 400),

@@ -45,7 +45,7 @@ public sealed class AgentVersionManifestTests
         var (ndjson, labels) = CaseFiles.Timeline(240, DateTimeOffset.UtcNow.AddDays(-1));
         using (var added = await app.Client.PostAsync("/v1/cases/hand-timeline", CaseFiles.Upload(ndjson, labels)))
             Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
-        var manifest = JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0")).GetProperty("manifest").GetRawText())!.AsObject();
+        var manifest = JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1")).GetProperty("manifest").GetRawText())!.AsObject();
         manifest["version"] = "1.5.0";
         manifest["gate"] = new JsonObject { ["minCases"] = 1, ["minPrecision"] = 0, ["minRecall"] = 0 };
 
@@ -63,7 +63,7 @@ public sealed class AgentVersionManifestTests
             Assert.Equal(state, answer.GetProperty("state").GetString());
             Assert.False(string.IsNullOrEmpty(answer.GetProperty("contentHash").GetString()), $"{action} answered no contentHash");
         }
-        Assert.Equal(("1.5.0", "1.0.0"), (promoted.GetProperty("version").GetString(), rolledBack.GetProperty("version").GetString()));
+        Assert.Equal(("1.5.0", "1.0.1"), (promoted.GetProperty("version").GetString(), rolledBack.GetProperty("version").GetString()));
         Assert.Equal("1.5.0", (await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.5.0")).GetProperty("manifest").GetProperty("version").GetString());
     }
 

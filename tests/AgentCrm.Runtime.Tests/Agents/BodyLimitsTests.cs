@@ -90,7 +90,7 @@ public sealed class BodyLimitsTests
         var problem = await (await app.Client.PostAsync("/v1/agents", Json(manifest))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("line 2", problem.GetProperty("errors").GetProperty("$")[0].GetString(), StringComparison.Ordinal);
 
-        var evaluate = await (await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate",
+        var evaluate = await (await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate",
             Json($$"""{"caseSet":{{new string('[', 32)}}"telco-churn"{{new string(']', 32)}}}"""))).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("32 levels", evaluate.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
@@ -123,7 +123,7 @@ public sealed class BodyLimitsTests
             { new StringContent("id,tenure,churned\nd1,3,1\n", Encoding.UTF8, "text/csv"), "cases", "cases.csv" },
             { new StringContent("name: deep\nfields: " + new string('[', 100_000) + "\n", Encoding.UTF8, "application/yaml"), "mapping", "mapping.yaml" },
         };
-        var upload = await (await http.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", mapping)).ProblemAsync(HttpStatusCode.BadRequest);
+        var upload = await (await http.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", mapping)).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("mapping.yaml line 2", upload.GetProperty("errors").GetProperty("mapping")[0].GetString(), StringComparison.Ordinal);
 
         using var health = await http.GetAsync("/healthz");

@@ -38,7 +38,7 @@ public sealed class LiveAgentReuseTests
     {
         var counting = new CountingKind();
         await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton<IAgentKind>(counting));
-        var manifest = JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0")).GetProperty("manifest").GetRawText())!.AsObject();
+        var manifest = JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1")).GetProperty("manifest").GetRawText())!.AsObject();
         manifest["id"] = "counted";
         manifest["kind"] = "counting";
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(app, "/v1/agents", manifest)).StatusCode);

@@ -28,7 +28,7 @@ public sealed class RegisterAfterUnregisterTests
     {
         await using var app = await AgentCrmApp.StartAsync();
         var registry = app.Services.GetRequiredService<AgentRegistry>();
-        var manifest = registry.Find("renewal-risk", "1.0.0").Manifest with { Version = "7.0.0" };
+        var manifest = registry.Find("renewal-risk", "1.0.1").Manifest with { Version = "7.0.0" };
         var fitStarted = registry.TransitionsSeq();
 
         // Another process (the CLI on the same data directory) unregisters the agent: its transaction holds the write lock

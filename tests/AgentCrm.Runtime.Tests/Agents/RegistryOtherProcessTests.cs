@@ -25,7 +25,7 @@ public sealed class RegistryOtherProcessTests
         var other = new AgentRegistry(app.Services.GetRequiredService<SqliteDatabase>(), writer, app.Services.GetRequiredService<AuditLog>(),
             TimeProvider.System, app.Services.GetServices<IAgentKind>(), NullLogger<AgentRegistry>.Instance);
         await other.InitializeAsync();
-        var manifest = other.Find("renewal-risk", "1.0.0").Manifest with { Version = "3.0.0" };
+        var manifest = other.Find("renewal-risk", "1.0.1").Manifest with { Version = "3.0.0" };
 
         // The writer is busy, so both writes queue and commit in one transaction.
         using var gate = new ManualResetEventSlim(false);

@@ -53,7 +53,7 @@ public sealed class ShadowVersionCountsTests
             Assert.Equal(shown, counts.GetProperty("total").GetInt64());
             Assert.Equal(version.GetProperty("briefs").GetInt64(), counts.GetProperty("total").GetInt64());
         }
-        var delivering = versions["1.0.0"].GetProperty("briefStates");
+        var delivering = versions["1.0.1"].GetProperty("briefStates");
         Assert.True(delivering.GetProperty("delivered").GetInt64() >= 1, delivering.ToString());
         Assert.Equal(new[] { "delivered", "pending", "vetoed", "retracted" }.Sum(s => delivering.GetProperty(s).GetInt64()), delivering.GetProperty("reviewable").GetInt64());
     }

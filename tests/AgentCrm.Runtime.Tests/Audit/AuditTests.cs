@@ -23,7 +23,7 @@ public sealed class AuditTests
         Assert.Equal(HttpStatusCode.OK, (await reviewer.PostAsync($"/v1/briefs/{brief}/veto", Variants.Json("""{"reason":"renewed already"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/customers/globex/consent",
             Variants.Json("""{"grants":[{"purpose":"customer-success","categories":["usage","contract"]}]}"""))).StatusCode);
-        await Variants.RegisterAsync(app, "1.0.1");
+        await Variants.RegisterAsync(app, "1.0.2");
 
         var verify = await VerifyAsync(app);
         Assert.True(verify.GetProperty("ok").GetBoolean(), verify.ToString());
@@ -209,7 +209,7 @@ public sealed class AuditTests
         await using var app = await AgentCrmApp.StartAsync();
         var audit = app.Services.GetRequiredService<AgentCrm.Audit.AssessmentAudit>();
         var writer = app.Services.GetRequiredService<AgentCrm.Storage.SqliteWriter>();
-        var agent = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>().Find("renewal-risk", "1.0.0");
+        var agent = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>().Find("renewal-risk", "1.0.1");
         foreach (var trigger in new[] { "e-1", "e-1", "e-2" })
         {
             await writer.WriteAsync(ctx => audit.FiredWithoutBrief(ctx, agent, "acme", 0.8, [trigger], "cooldown", trigger));

@@ -13,21 +13,21 @@ public sealed class EvaluatedRecordTests
     public async Task AgentEvaluated_MarksARegisteredVersionsFirstEvaluation_AShadowVersionGetsItsReportRecordOnly()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await Variants.RegisterAsync(app, "1.0.1");
         await Variants.RegisterAsync(app, "1.0.2");
-        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/shadow", null)).StatusCode);
-        await app.EvaluateAsync("renewal-risk", "1.0.1");
+        await Variants.RegisterAsync(app, "1.0.3");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.2/shadow", null)).StatusCode);
         await app.EvaluateAsync("renewal-risk", "1.0.2");
-        await app.EvaluateAsync("renewal-risk", "1.0.2");
+        await app.EvaluateAsync("renewal-risk", "1.0.3");
+        await app.EvaluateAsync("renewal-risk", "1.0.3");
 
         async Task<List<string>> ActionsAsync(string version) =>
             (await app.GetJsonAsync($"/v1/audit?subject=agent:renewal-risk@{version}")).GetProperty("items").EnumerateArray()
                 .Select(r => r.GetProperty("action").GetString()!).ToList();
-        Assert.Equal(["agent.shadow", "agent.registered"], await ActionsAsync("1.0.1"));
-        Assert.Equal(["agent.evaluated", "agent.registered"], await ActionsAsync("1.0.2"));
-        Assert.Equal("shadow", (await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1")).GetProperty("state").GetString());
+        Assert.Equal(["agent.shadow", "agent.registered"], await ActionsAsync("1.0.2"));
+        Assert.Equal(["agent.evaluated", "agent.registered"], await ActionsAsync("1.0.3"));
+        Assert.Equal("shadow", (await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.2")).GetProperty("state").GetString());
         var reports = (await app.GetJsonAsync("/v1/audit?action=report.created")).GetProperty("items").EnumerateArray()
             .Select(r => r.GetProperty("data").GetProperty("agentVersion").GetString()!).ToList();
-        Assert.Equal(["1.0.2", "1.0.2", "1.0.1"], reports);
+        Assert.Equal(["1.0.3", "1.0.3", "1.0.2"], reports);
     }
 }

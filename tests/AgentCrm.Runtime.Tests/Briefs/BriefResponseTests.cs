@@ -116,7 +116,7 @@ public sealed class BriefResponseTests
         Assert.Contains(feedbackRecords.EnumerateArray(), r => r.GetProperty("data").GetProperty("withNote").GetBoolean());
         Assert.Equal(2, await AuditCountAsync(app, "brief.acknowledged", id));
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
-        Assert.Equal(1.0, health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("usefulRate").GetDouble());
+        Assert.Equal(1.0, health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.1").GetProperty("usefulRate").GetDouble());
 
         // The metric counts each response as it was given: two acknowledgements, one "not useful", then two "useful".
         using var ops = await app.ClientAsync("ops");
@@ -136,7 +136,7 @@ public sealed class BriefResponseTests
         async Task<(long Useful, long NotUseful, long Briefs)> HealthAsync()
         {
             var h = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
-            var r = h.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("csmResponses");
+            var r = h.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.1").GetProperty("csmResponses");
             return (r.GetProperty("useful").GetInt64(), r.GetProperty("notUseful").GetInt64(), r.GetProperty("acknowledgedBriefs").GetInt64());
         }
     }
@@ -223,7 +223,7 @@ public sealed class BriefResponseTests
         }
         // The version's health counts CSMs' feedback: the admin's is theirs to see, not a CSM's verdict on the brief.
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
-        var version = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0");
+        var version = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.1");
         var counts = version.GetProperty("csmResponses");
         Assert.Equal((1L, 0L, 1L), (counts.GetProperty("acknowledgedBriefs").GetInt64(), counts.GetProperty("useful").GetInt64(), counts.GetProperty("notUseful").GetInt64()));
         Assert.Equal(0.0, version.GetProperty("usefulRate").GetDouble());

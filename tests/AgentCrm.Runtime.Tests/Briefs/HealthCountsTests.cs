@@ -71,7 +71,7 @@ public sealed class HealthCountsTests
                 using (var assigned = await app.Client.PutAsync($"/v1/csms/{csm}/accounts", Variants.Json("""{"accounts":["d1","d2","d3","h1","h2"]}""")))
                     Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
 
-            // 1.0.0 (built-in, active) delivers; 1.1.0 runs in shadow beside it from the start.
+            // 1.0.1 (built-in, active) delivers; 1.1.0 runs in shadow beside it from the start.
             await Variants.RegisterAsync(app, "1.1.0");
             using (var shadow = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.1.0/shadow", null))
                 Assert.True(shadow.IsSuccessStatusCode, await shadow.Content.ReadAsStringAsync());
@@ -81,7 +81,7 @@ public sealed class HealthCountsTests
             await AssertHealthIsTheRecountAsync(app);
 
             // Delivered briefs: one retracted, one approved, one approved then retracted (its approval no longer counts).
-            var (d1, d2, d3) = ((await IdsAsync(app, "d1", "1.0.0"))[0], (await IdsAsync(app, "d2", "1.0.0"))[0], (await IdsAsync(app, "d3", "1.0.0"))[0]);
+            var (d1, d2, d3) = ((await IdsAsync(app, "d1", "1.0.1"))[0], (await IdsAsync(app, "d2", "1.0.1"))[0], (await IdsAsync(app, "d3", "1.0.1"))[0]);
             Assert.Equal("retracted", (await PostAsync(reviewer, $"/v1/briefs/{d1}/veto", """{"reason":"renewed"}""")).GetProperty("status").GetString());
             await PostAsync(reviewer, $"/v1/briefs/{d2}/approve", "{}");
             await PostAsync(reviewer, $"/v1/briefs/{d3}/approve", "{}");
@@ -99,7 +99,7 @@ public sealed class HealthCountsTests
                     Assert.True(store.Add(ctx, template with { Id = briefId, Status = status, Citations = cites, Review = null }, []));
             });
             Assert.Equal("retracted", (await PostAsync(reviewer, "/v1/briefs/cited-1/veto", """{"reason":"cited wrongly"}""")).GetProperty("status").GetString());
-            Assert.Equal(2, (await HealthAsync(app))["1.0.0"].Briefs.Explained);
+            Assert.Equal(2, (await HealthAsync(app))["1.0.1"].Briefs.Explained);
 
             // CSMs' responses: acknowledgements, feedback given and changed, two CSMs on one brief; an admin's does not count.
             await PostAsync(carla, $"/v1/briefs/{d2}/acknowledge", "{}");
@@ -128,8 +128,8 @@ public sealed class HealthCountsTests
                 c => c.B.Delivered, c => c.B.Pending, c => c.B.Vetoed, c => c.B.Retracted, c => c.B.Shadow, c => c.B.Approved,
                 c => c.B.Explained, c => c.R.AcknowledgedBriefs, c => c.R.Useful, c => c.R.NotUseful,
             }, count => Assert.True(all.Sum(c => count(c)) > 0));
-            Assert.Equal(1, (await HealthAsync(app))["1.0.0"].Briefs.Approved);
-            Assert.Equal(new ResponseCounts(2, 2, 0), (await HealthAsync(app))["1.0.0"].Responses);
+            Assert.Equal(1, (await HealthAsync(app))["1.0.1"].Briefs.Approved);
+            Assert.Equal(new ResponseCounts(2, 2, 0), (await HealthAsync(app))["1.0.1"].Responses);
         }
 
         // A directory from before the counters (as an older build left it): the next start counts its history once.
@@ -183,7 +183,7 @@ public sealed class HealthCountsTests
             Assert.Contains("SEARCH brief_counts USING PRIMARY KEY (agent_id=?)", SqliteQueries.Plan(read));
         }
         var before = (Read: Steps(BriefCounters.ReadSql), Recount: Steps(BriefCounters.RecountBriefsSql));
-        var delivered = Counters(app)["1.0.0"].Briefs.Delivered;
+        var delivered = Counters(app)["1.0.1"].Briefs.Delivered;
 
         // 3,000 more briefs of the version in four states, stored as the customer actor stores them.
         const int more = 3000;
@@ -199,7 +199,7 @@ public sealed class HealthCountsTests
         // The read's rows are the version's counters (one more state, held, and its explained: two rows), not its briefs.
         Assert.True(after.Read - before.Read < 100, $"health's counts took {before.Read} steps with 1 brief and {after.Read} with {more + 1}");
         Assert.True(after.Recount - before.Recount > more, $"the recount took {before.Recount} and {after.Recount} steps: the history was not read");
-        var counted = Counters(app)["1.0.0"].Briefs;
+        var counted = Counters(app)["1.0.1"].Briefs;
         Assert.Equal((delivered + more / 3, (long)more / 3, (long)more / 3), (counted.Delivered, counted.Pending, counted.Shadow));
         await AssertHealthIsTheRecountAsync(app);
     }

@@ -116,8 +116,8 @@ public sealed class CliErgonomicsTests
     }
 
     [Theory]
-    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0" }, "agentcrm agents evaluate")]
-    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-file", "x.csv", "--mapping", "m.yaml" }, "agentcrm agents evaluate")]
+    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.1" }, "agentcrm agents evaluate")]
+    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--cases-file", "x.csv", "--mapping", "m.yaml" }, "agentcrm agents evaluate")]
     [InlineData(new[] { "cases", "add", "mine", "x.csv" }, "agentcrm cases add")]
     [InlineData(new[] { "knowledge", "search", "" }, "agentcrm knowledge search")]
     [InlineData(new[] { "agents", "register", "" }, "agentcrm agents register")]
@@ -139,7 +139,7 @@ public sealed class CliErgonomicsTests
     [InlineData(new[] { "agents", "regster", "x.yaml" }, "'regster' is not a command of 'agentcrm agents' (did you mean register?)")]
     [InlineData(new[] { "agnts", "list" }, "'agnts' is not a command of 'agentcrm' (did you mean agents?)")]
     [InlineData(new[] { "agents", "list", "--jsn" }, "'--jsn' is not an option of 'agentcrm agents list' (did you mean --json?)")]
-    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.0", "--case", "telco-churn" }, "'--case' is not an option of 'agentcrm agents evaluate' (did you mean --cases?)")]
+    [InlineData(new[] { "agents", "evaluate", "renewal-risk@1.0.1", "--case", "telco-churn" }, "'--case' is not an option of 'agentcrm agents evaluate' (did you mean --cases?)")]
     [InlineData(new[] { "serve", "--url", "http://127.0.0.1:5080" }, "'--url' is not an option of 'agentcrm serve' (did you mean --urls?)")]
     public async Task AMistypedVerbOrOption_GetsADidYouMean(string[] args, string expected)
     {

@@ -104,7 +104,7 @@ public sealed class CliTests
         var states = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
             .ToDictionary(v => v.GetProperty("id").GetString() + "@" + v.GetProperty("version").GetString(), v => v.GetProperty("state").GetString());
         Assert.Equal("active", states["nps-watch@2.0.0"]);
-        Assert.Equal("active", states["renewal-risk@1.0.0"]);
+        Assert.Equal("active", states["renewal-risk@1.0.1"]);
 
         Assert.Equal(0, (await CliRunner.RunAsync(["agents", "unregister", "nps-watch", "--data", dir])).ExitCode);
         var missing = await CliRunner.RunAsync(["agents", "unregister", "nps-watch-2", "--data", dir]);

@@ -11,7 +11,7 @@ public sealed class EvaluateCasesOutCliTests
         var dir = TempDirectory.Create();
         var csv = Path.Combine(dir, "cases.csv");
 
-        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-out", csv, "--data", dir, "--json"]);
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--cases-out", csv, "--data", dir, "--json"]);
 
         Assert.True(result.ExitCode is 0 or 1 && result.Stdout.Length > 0, result.Stderr);
         var report = JsonDocument.Parse(result.Stdout).RootElement;
@@ -35,7 +35,7 @@ public sealed class EvaluateCasesOutCliTests
         var dir = TempDirectory.Create();
         var missing = Path.Combine(dir, "missing");
 
-        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-out", Path.Combine(missing, "c.csv"), "--data", dir]);
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--cases-out", Path.Combine(missing, "c.csv"), "--data", dir]);
 
         Assert.Equal((1, $"agentcrm: --cases-out: no such folder: {missing}"), (result.ExitCode, result.Stderr.Trim()));
     }

@@ -36,7 +36,7 @@ public sealed class EvaluateFileCliTests
     public async Task Evaluate_CasesFileWithMapping_ReportsOnTheStoredUpload()
     {
         var (dir, csv, mapping) = await FilesAsync();
-        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--json"]);
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--json"]);
         // 9 cases, short of the 200 the gate needs: it fails (exit 1), the report printed and stored all the same.
         Assert.True(evaluate.ExitCode == 1 && evaluate.Stderr.Contains("did not pass its gate", StringComparison.Ordinal), evaluate.Stderr);
         var report = JsonDocument.Parse(evaluate.Stdout).RootElement;
@@ -61,7 +61,7 @@ public sealed class EvaluateFileCliTests
     public async Task Evaluate_Json_NamesTheReportId_AsTheApiDoes_AndTheServerServesIt()
     {
         var (dir, csv, mapping) = await FilesAsync();
-        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--json"]);
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--json"]);
         // 9 cases, short of the 200 the gate needs: it fails (exit 1), the report printed and stored all the same.
         Assert.True(evaluate.ExitCode == 1 && evaluate.Stderr.Contains("did not pass its gate", StringComparison.Ordinal), evaluate.Stderr);
         var report = JsonDocument.Parse(evaluate.Stdout).RootElement;
@@ -86,9 +86,9 @@ public sealed class EvaluateFileCliTests
 
         // The replay ran and stored its report (and the upload) before the HTML failed to write, so the user got
         // "Could not find a part of the path" and exit 1 for an evaluation that was stored, without its id.
-        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", target]),
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", target]),
             "--html");
-        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", dir]),
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", dir]),
             "--html");
 
         var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);
@@ -108,7 +108,7 @@ public sealed class EvaluateFileCliTests
         var target = Path.Combine(dir, "report.html");
         File.CreateSymbolicLink(target, target);
 
-        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", target]);
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--data", dir, "--html", target]);
 
         AssertOneLineFailure(result, $"--html: cannot write {target}");
         var id = System.Text.RegularExpressions.Regex.Match(result.Stderr, "report was stored as (rep_[0-9a-f]+)").Groups[1].Value;
@@ -121,11 +121,11 @@ public sealed class EvaluateFileCliTests
     public async Task Evaluate_CaseOptionsMisused_IsAUsageError_ExitTwo_AndStoresNothing()
     {
         var (dir, csv, mapping) = await FilesAsync();
-        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--cases-file", csv, "--mapping", mapping, "--data", dir]),
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--cases-file", csv, "--mapping", mapping, "--data", dir]),
             "not both", exitCode: 2);
-        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--data", dir]),
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--data", dir]),
             "--mapping", exitCode: 2);
-        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--data", dir]),
+        AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--data", dir]),
             "--cases-file", exitCode: 2);
         // A version that does not exist: refused before the case file is stored.
         AssertOneLineFailure(await CliRunner.RunAsync(["agents", "evaluate", "nosuch@9.9.9", "--cases-file", csv, "--mapping", mapping, "--data", dir]),

@@ -16,11 +16,11 @@ public sealed class EvaluateGateExitCliTests
         var dir = TempDirectory.Create();
 
         // The built-in renewal-risk never fires on the Iranian churn set: precision cannot be measured, recall 0, the gate fails.
-        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "iranian-churn", "--data", dir, .. json ? new[] { "--json" } : []]);
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "iranian-churn", "--data", dir, .. json ? new[] { "--json" } : []]);
 
         Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.Stderr}");
         var line = result.Stderr.Trim().Split('\n').Single(l => !l.StartsWith("agentcrm: created a new data directory", StringComparison.Ordinal));
-        Assert.StartsWith("agentcrm: renewal-risk@1.0.0 did not pass its gate on iranian-churn: precision cannot be measured: the version fired on none of the ", line, StringComparison.Ordinal);
+        Assert.StartsWith("agentcrm: renewal-risk@1.0.1 did not pass its gate on iranian-churn: precision cannot be measured: the version fired on none of the ", line, StringComparison.Ordinal);
         var id = System.Text.RegularExpressions.Regex.Match(line, @"\(report (rep_[0-9a-f]+)\)").Groups[1].Value;
         Assert.True(id.Length > 0, line);
         if (json)

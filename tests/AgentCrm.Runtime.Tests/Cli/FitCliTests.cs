@@ -31,7 +31,7 @@ public sealed class FitCliTests
         var states = list.GetProperty("items").EnumerateArray().Where(v => v.GetProperty("id").GetString() == "renewal-risk")
             .ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
         Assert.Equal("active", states["1.1.0"]);
-        Assert.Equal("retired", states["1.0.0"]);
+        Assert.Equal("retired", states["1.0.1"]);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class FitCliTests
     public async Task FitOrEvaluate_OnAnotherScenariosCaseSet_ExitsOneWithOneLine_AndRegistersNothing()
     {
         var dir = TempDirectory.Create();
-        foreach (var args in new[] { new[] { "agents", "fit", "renewal-risk", "--cases", "canada-tenders" }, ["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "claudette-tos"] })
+        foreach (var args in new[] { new[] { "agents", "fit", "renewal-risk", "--cases", "canada-tenders" }, ["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "claudette-tos"] })
         {
             var refused = await CliRunner.RunAsync([.. args, "--data", dir]);
             Assert.True(refused.ExitCode == 1, $"exit {refused.ExitCode}: {refused.Stderr}");
@@ -61,7 +61,7 @@ public sealed class FitCliTests
         var list = await CliRunner.RunAsync(["agents", "list", "--data", dir, "--json"]);
         var versions = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("items").EnumerateArray()
             .Where(v => v.GetProperty("id").GetString() == "renewal-risk").ToList();
-        Assert.Equal(["1.0.0"], versions.Select(v => v.GetProperty("version").GetString()));
+        Assert.Equal(["1.0.1"], versions.Select(v => v.GetProperty("version").GetString()));
         Assert.Equal("active", versions[0].GetProperty("state").GetString());
     }
 

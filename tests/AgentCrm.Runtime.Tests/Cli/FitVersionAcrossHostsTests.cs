@@ -36,7 +36,7 @@ public sealed class FitVersionAcrossHostsTests
         Assert.Equal("renewal-risk@1.2.0", JsonDocument.Parse(cli.Stdout).RootElement.GetProperty("agent").GetString());
         Assert.True(ended.GetProperty("state").GetString() == "succeeded", ended.GetRawText());
         Assert.Equal("renewal-risk@1.1.0 on fit-cases", ended.GetProperty("subject").GetString());
-        Assert.Equal(["1.0.0", "1.0.5", "1.1.0", "1.2.0"], Versions(app.DataDirectory));
+        Assert.Equal(["1.0.1", "1.0.5", "1.1.0", "1.2.0"], Versions(app.DataDirectory));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class FitVersionAcrossHostsTests
         Assert.Equal("failed", failed.GetProperty("state").GetString());
         Assert.Equal("renewal-risk@5.0.0 was registered by another fit or a registration while this fit ran; versions are immutable, so this fit registered nothing. " +
             "Fit again choosing another version (agents fit --version, or the request's version field).", failed.GetProperty("error").GetString());
-        Assert.Equal(["1.0.0", "1.0.5", "1.1.0", "1.2.0", "1.3.0", "5.0.0"], Versions(app.DataDirectory));
+        Assert.Equal(["1.0.1", "1.0.5", "1.1.0", "1.2.0", "1.3.0", "5.0.0"], Versions(app.DataDirectory));
         // 5.0.0 is the registration's, untouched by the failed fit.
         Assert.Equal(0.77, (await app.GetJsonAsync("/v1/agents/renewal-risk/versions/5.0.0")).GetProperty("manifest").GetProperty("threshold").GetDouble());
     }
@@ -101,13 +101,13 @@ public sealed class FitVersionAcrossHostsTests
         string jobId;
         await using (var app = await StartWithCasesAsync(dir))
         {
-            var evaluation = await StartAsync(app, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"fit-cases"}""");
+            var evaluation = await StartAsync(app, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"fit-cases"}""");
             jobId = evaluation.Id;
             Assert.Equal("succeeded", (await JobPolling.WaitAsync(app.Client, jobId)).GetProperty("state").GetString());
         }
         // As a fit of 1.4.0 the server stopped during three times is left.
         Execute(dir, "UPDATE jobs SET kind = 'fit', subject = 'renewal-risk@1.4.0 on fit-cases', state = 'running', report_id = NULL WHERE id = $id", jobId);
-        Execute(dir, """UPDATE job_requests SET attempts = 3, request = '{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.4.0","baseVersion":"1.0.0","seed":1,"categories":[],"crossValidate":false}}' WHERE job_id = $id""", jobId);
+        Execute(dir, """UPDATE job_requests SET attempts = 3, request = '{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.4.0","baseVersion":"1.0.1","seed":1,"categories":[],"crossValidate":false}}' WHERE job_id = $id""", jobId);
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
@@ -144,7 +144,7 @@ public sealed class FitVersionAcrossHostsTests
     /// <summary>A manifest file of renewal-risk@<paramref name="version"/> unlike any fit's: the built-in one with another threshold.</summary>
     private static async Task<string> OtherContentAsync(AgentCrmApp app, string version)
     {
-        var manifest = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0")).GetProperty("manifest").GetRawText())!;
+        var manifest = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1")).GetProperty("manifest").GetRawText())!;
         manifest["version"] = JsonSerializer.SerializeToElement(version);
         manifest["threshold"] = JsonSerializer.SerializeToElement(0.77);
         var path = Path.Combine(TempDirectory.Create(), $"renewal-risk-{version}.json");

@@ -18,7 +18,7 @@ public sealed class InterruptedCliTests
         await File.WriteAllTextAsync(mapping, Mapping);
         // A case file that never finishes arriving (a pipe nobody writes): the verb is running, reading its input, when signalled.
         var cases = Fifo(dir, "cases.csv");
-        var result = await RunAndSignalAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", cases, "--mapping", mapping, "--data", dir, "--json"], signal);
+        var result = await RunAndSignalAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", cases, "--mapping", mapping, "--data", dir, "--json"], signal);
         Assert.Equal((exitCode, $"agentcrm: interrupted by {name}; no report was stored.", ""), (result.ExitCode, result.Stderr.Trim(), result.Stdout.Trim()));
 
         var list = await CliRunner.RunAsync(["cases", "list", "--data", dir, "--json"]);

@@ -22,12 +22,12 @@ public sealed class LifecycleCliTests
     {
         var dir = TempDirectory.Create();
         var before = await StatesAsync(dir);
-        Assert.Equal(("active", 100), before["renewal-risk@1.0.0"]);
+        Assert.Equal(("active", 100), before["renewal-risk@1.0.1"]);
 
-        var shadow = await CliRunner.RunAsync(["agents", "shadow", "renewal-risk@1.0.0", "--data", dir]);
+        var shadow = await CliRunner.RunAsync(["agents", "shadow", "renewal-risk@1.0.1", "--data", dir]);
         Assert.Equal(1, shadow.ExitCode);
         Assert.Single(shadow.Stderr.Trim().Split('\n'));
-        Assert.StartsWith("agentcrm: renewal-risk@1.0.0 is active", shadow.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("agentcrm: renewal-risk@1.0.1 is active", shadow.Stderr, StringComparison.Ordinal);
         Assert.Empty(shadow.Stdout);
         Assert.Equal(before, await StatesAsync(dir));
     }
@@ -87,7 +87,7 @@ public sealed class LifecycleCliTests
         Assert.Equal(1, rollback.ExitCode);
         Assert.Single(rollback.Stderr.Trim().Split('\n'));
         Assert.StartsWith("agentcrm: renewal-risk was unregistered", rollback.Stderr, StringComparison.Ordinal);
-        Assert.Equal(("retired", 100), (await StatesAsync(dir))["renewal-risk@1.0.0"]);
+        Assert.Equal(("retired", 100), (await StatesAsync(dir))["renewal-risk@1.0.1"]);
     }
 
     [Fact]

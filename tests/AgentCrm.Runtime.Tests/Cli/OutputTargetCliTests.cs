@@ -30,7 +30,7 @@ public sealed class OutputTargetCliTests
         var database = Path.Combine(dir, "agentcrm.db");
         var before = Hash(database);
 
-        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", option, Path.Combine(dir, file), "--data", dir]);
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", option, Path.Combine(dir, file), "--data", dir]);
 
         Assert.True(result.ExitCode == 2, result.Stderr);
         Assert.StartsWith($"agentcrm: {option}: {Path.Combine(dir, file)} is {file} of the data directory", result.Stderr.Trim(), StringComparison.Ordinal);
@@ -51,7 +51,7 @@ public sealed class OutputTargetCliTests
         var link = Path.Combine(elsewhere, "report.html");
         File.CreateSymbolicLink(link, Path.Combine(elsewhere, "data", "agentcrm.db"));
 
-        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--html", link, "--data", dir]);
+        var result = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--html", link, "--data", dir]);
 
         Assert.True(result.ExitCode == 2, result.Stderr);
         Assert.Contains("--html", result.Stderr, StringComparison.Ordinal);
@@ -86,9 +86,9 @@ public sealed class OutputTargetCliTests
         var (csvBefore, mappingBefore) = (Hash(csv), Hash(mapping));
         var dir = Path.Combine(TempDirectory.Create(), "data");
 
-        var casesOut = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--cases-out", csv, "--data", dir]);
-        var html = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases-file", csv, "--mapping", mapping, "--html", mapping, "--data", dir]);
-        var both = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--html", Path.Combine(files, "r"), "--cases-out", Path.Combine(files, "r"), "--data", dir]);
+        var casesOut = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--cases-out", csv, "--data", dir]);
+        var html = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases-file", csv, "--mapping", mapping, "--html", mapping, "--data", dir]);
+        var both = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--html", Path.Combine(files, "r"), "--cases-out", Path.Combine(files, "r"), "--data", dir]);
 
         Assert.Equal((2, $"agentcrm: --cases-out: {csv} is the file --cases-file reads; give another file to write (see agentcrm agents evaluate --help)"), (casesOut.ExitCode, casesOut.Stderr.Trim()));
         Assert.Equal((2, $"agentcrm: --html: {mapping} is the file --mapping reads; give another file to write (see agentcrm agents evaluate --help)"), (html.ExitCode, html.Stderr.Trim()));

@@ -14,7 +14,7 @@ public sealed class WrongFormCliTests
     [InlineData("agents fit tender-detection --cases canada-tenders --spans s.csv --categories a,b", "agentcrm: --spans, --categories apply only to compliance-check (its clause model, on a contract case set such as cuad), not to tender-detection")]
     [InlineData("agents fit compliance-check --cases cuad --categories ,", "agentcrm: --categories: ',' is not valid; it takes clause category names")]
     [InlineData("agents fit renewal-risk --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
-    [InlineData("agents evaluate renewal-risk@1.0.0 --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
+    [InlineData("agents evaluate renewal-risk@1.0.1 --cases Telco|Churn", "agentcrm: --cases: 'Telco Churn' is not valid; a case set name is 1-64 characters")]
     // ID@VERSION: a version no manifest can have (it was "has no version 'x'", exit 1, after opening the directory).
     [InlineData("agents evaluate renewal-risk@x --cases telco-churn", "agentcrm: ID@VERSION: 'renewal-risk@x' is not valid; the version after @ looks like 1.2.3 or 1.2.3-suffix.")]
     [InlineData("agents promote renewal-risk@1.0", "agentcrm: ID@VERSION: 'renewal-risk@1.0' is not valid; the version after @ looks like 1.2.3 or 1.2.3-suffix.")]
@@ -49,7 +49,7 @@ public sealed class WrongFormCliTests
     [Theory]
     [InlineData("cases add mine FILE --mapping MAPPING", "agentcrm: FILE: no such file: ")]
     [InlineData("cases add mine FILE --labels MAPPING", "agentcrm: FILE: no such file: ")]
-    [InlineData("agents evaluate renewal-risk@1.0.0 --cases-file FILE --mapping MAPPING", "agentcrm: --cases-file: no such file: ")]
+    [InlineData("agents evaluate renewal-risk@1.0.1 --cases-file FILE --mapping MAPPING", "agentcrm: --cases-file: no such file: ")]
     [InlineData("agents fit compliance-check --cases cuad --spans FILE", "agentcrm: --spans: no such file: ")]
     public async Task Verb_AFileToReadThatIsNotThere_FailsNamingIt_NothingOpened(string commandLine, string expected)
     {

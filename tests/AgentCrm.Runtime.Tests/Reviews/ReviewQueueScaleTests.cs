@@ -32,8 +32,8 @@ public sealed class ReviewQueueScaleTests
     {
         await using var app = await AgentCrmApp.StartAsync();
         // A version whose veto window closes as it delivers: each brief is delivered, never reviewed, and out of the queue at once.
-        await Variants.RegisterAsync(app, "1.0.1", m => m["vetoWindowHours"] = 0);
-        Assert.True((await app.EvaluateAndPromoteAsync("renewal-risk", "1.0.1")).IsSuccessStatusCode);
+        await Variants.RegisterAsync(app, "1.0.2", m => m["vetoWindowHours"] = 0);
+        Assert.True((await app.EvaluateAndPromoteAsync("renewal-risk", "1.0.2")).IsSuccessStatusCode);
         var now = DateTimeOffset.UtcNow;
 
         await app.PostEventsAsync(Timelines.AtRisk("closed-0", now));
@@ -43,7 +43,7 @@ public sealed class ReviewQueueScaleTests
         const int more = 40;
         await app.PostEventsAsync(Enumerable.Range(1, more).SelectMany(i => Timelines.AtRisk($"closed-{i}", now)));
         await app.WaitForProcessingAsync();
-        Assert.Equal(more + 1, (await app.BriefsAsync("&agentId=renewal-risk")).Count(b => b.GetProperty("agentVersion").GetString() == "1.0.1"));
+        Assert.Equal(more + 1, (await app.BriefsAsync("&agentId=renewal-risk")).Count(b => b.GetProperty("agentVersion").GetString() == "1.0.2"));
         var queue = await app.GetJsonAsync("/v1/reviews?limit=500");
         Assert.Empty(queue.GetProperty("items").EnumerateArray());
 

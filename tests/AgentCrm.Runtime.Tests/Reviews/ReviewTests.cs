@@ -308,7 +308,7 @@ public sealed class ReviewTests
         var agent = await app.GetJsonAsync("/v1/agents/renewal-risk");
         var states = agent.GetProperty("versions").EnumerateArray().ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
         Assert.Equal("suspended", states["1.1.0"]);
-        Assert.Equal("active", states["1.0.0"]);
+        Assert.Equal("active", states["1.0.1"]);
 
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
         var suspended = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.1.0");
@@ -320,6 +320,6 @@ public sealed class ReviewTests
         Assert.Contains("veto rate", record.GetProperty("data").GetProperty("reason").GetString());
 
         var next = await NewestBriefAsync(app, "a5");
-        Assert.Equal("1.0.0", next.GetProperty("agentVersion").GetString());
+        Assert.Equal("1.0.1", next.GetProperty("agentVersion").GetString());
     }
 }

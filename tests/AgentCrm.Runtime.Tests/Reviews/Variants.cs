@@ -9,7 +9,7 @@ public static class Variants
 {
     public static async Task RegisterAsync(AgentCrmApp app, string version, Action<JsonObject>? change = null)
     {
-        var agent = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0");
+        var agent = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1");
         var manifest = JsonNode.Parse(agent.GetProperty("manifest").GetRawText())!.AsObject();
         manifest["version"] = version;
         // The hand-weighted built-in reads live signals the churn case sets lack; these tests are about reviews, not the gate.

@@ -19,7 +19,7 @@ public sealed class CaseSetLimitTests
         await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Sandbox:MaxCaseSetBytes"] = (bytes - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
         using var added = await app.Client.PostAsync("/v1/cases/too-big", CaseFiles.Upload(ndjson, labels));
-        using var evaluated = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", CaseFiles.Upload(ndjson, labels));
+        using var evaluated = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", CaseFiles.Upload(ndjson, labels));
 
         foreach (var response in new[] { added, evaluated })
         {
@@ -96,7 +96,7 @@ public sealed class CaseSetLimitTests
         // Dropped is not lost: a dropped set is parsed again on use.
         Assert.Equal(240, store.Load("set-a")!.Cases.Count);
         Assert.True(store.ParsedCasesKept <= 500, $"{store.ParsedCasesKept} cases kept parsed");
-        var report = await app.EvaluateAsync("renewal-risk", "1.0.0", "set-b");
+        var report = await app.EvaluateAsync("renewal-risk", "1.0.1", "set-b");
         Assert.Equal(210, report.GetProperty("cases").GetInt32());
 
         // A set larger than the whole allowance is parsed for its use and not kept.
@@ -104,7 +104,7 @@ public sealed class CaseSetLimitTests
         using var bigAdded = await app.Client.PostAsync("/v1/cases/set-big", CaseFiles.Upload(big, bigLabels));
         Assert.Equal(HttpStatusCode.Created, bigAdded.StatusCode);
         Assert.True(store.ParsedCasesKept <= 500, $"{store.ParsedCasesKept} cases kept parsed");
-        Assert.Equal(600, (await app.EvaluateAsync("renewal-risk", "1.0.0", "set-big")).GetProperty("cases").GetInt32());
+        Assert.Equal(600, (await app.EvaluateAsync("renewal-risk", "1.0.1", "set-big")).GetProperty("cases").GetInt32());
         Assert.True(store.ParsedCasesKept <= 500, $"{store.ParsedCasesKept} cases kept parsed");
     }
 }

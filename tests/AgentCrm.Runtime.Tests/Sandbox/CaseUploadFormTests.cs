@@ -25,7 +25,7 @@ public sealed class CaseUploadFormTests
         static MultipartFormDataContent Form() => new() { { new StringContent("x"), "caseSet" } };
 
         using var cases = await app.Client.PostAsync("/v1/cases/mine", Form());
-        using var evaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form());
+        using var evaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", Form());
 
         // `cases` is accepted on /v1/cases too, but not named there: the message lists file/events, so it suggests neither.
         Assert.Equal("Unknown part 'caseSet'; a case upload is `file` + `mapping` (a tabular CSV and its YAML mapping) or `events` + `labels` (an NDJSON timeline and its labels CSV).",
@@ -46,8 +46,8 @@ public sealed class CaseUploadFormTests
 
         using var caseOnCases = await app.Client.PostAsync("/v1/cases/mine", Form("case"));
         using var evntsOnCases = await app.Client.PostAsync("/v1/cases/mine", Form("evnts"));
-        using var filOnEvaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form("fil"));
-        using var caseOnEvaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Form("case"));
+        using var filOnEvaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", Form("fil"));
+        using var caseOnEvaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", Form("case"));
 
         Assert.StartsWith("Unknown part 'case'; a case upload is `file`",
             (await caseOnCases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("case")[0].GetString(), StringComparison.Ordinal);

@@ -28,7 +28,7 @@ public sealed class EvaluateAfterUnregisterTests
         using (var unregistered = await ops.DeleteAsync("/v1/agents/renewal-risk"))
             Assert.True(unregistered.IsSuccessStatusCode, await unregistered.Content.ReadAsStringAsync());
 
-        using var evaluate = await ops.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate",
+        using var evaluate = await ops.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate",
             new StringContent("""{"caseSet":"telco-churn"}""", Encoding.UTF8, "application/json"));
         var problem = await evaluate.ProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("renewal-risk was unregistered", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -40,7 +40,7 @@ public sealed class EvaluateAfterUnregisterTests
             { new StringContent("customerID,Churn\nc1,Yes\n"), "cases", "cases.csv" },
             { new StringContent("id: customerID\nlabel: { column: Churn, positive: \"Yes\" }\n"), "mapping", "mapping.yaml" },
         };
-        using var upload = await ops.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", form);
+        using var upload = await ops.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", form);
         await upload.ProblemAsync(HttpStatusCode.Conflict);
         Assert.Equal(0L, Jobs(app.DataDirectory));
     }
@@ -51,7 +51,7 @@ public sealed class EvaluateAfterUnregisterTests
         var dir = TempDirectory.Create();
         Assert.Equal(0, (await CliRunner.RunAsync(["agents", "unregister", "renewal-risk", "--data", dir])).ExitCode);
 
-        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "telco-churn", "--data", dir]);
+        var evaluate = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "telco-churn", "--data", dir]);
 
         Assert.Equal(1, evaluate.ExitCode);
         Assert.Single(evaluate.Stderr.Trim().Split('\n'));

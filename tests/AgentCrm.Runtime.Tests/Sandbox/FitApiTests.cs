@@ -89,9 +89,9 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         Assert.True((await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","learner":"trees"}""", HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("learner", out _));
         Assert.Contains("cuad' labels", (await ProblemAsync("""{"kind":"compliance-check","caseSet":"cuad","categories":["telepathy"]}""", HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("categories")[0].GetString(), StringComparison.Ordinal);
         // Versions are immutable: fitting onto a registered one is a conflict, refused before any work.
-        var taken = await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.0.0"}""", HttpStatusCode.Conflict);
-        Assert.Contains("renewal-risk@1.0.0", taken.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("renewal-risk@1.0.0", taken.GetProperty("errors").GetProperty("version")[0].GetString(), StringComparison.Ordinal);
+        var taken = await ProblemAsync("""{"kind":"renewal-risk","caseSet":"fit-cases","version":"1.0.1"}""", HttpStatusCode.Conflict);
+        Assert.Contains("renewal-risk@1.0.1", taken.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("renewal-risk@1.0.1", taken.GetProperty("errors").GetProperty("version")[0].GetString(), StringComparison.Ordinal);
 
         Assert.Equal(before, await VersionsAsync());
     }
@@ -146,7 +146,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
         };
         using (var added = await server.App.Client.PostAsync("/v1/cases/tiny-cases", tiny))
             Assert.True(added.StatusCode == HttpStatusCode.Created, await added.Content.ReadAsStringAsync());
-        using var empty = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Json("""{"caseSet":"tiny-cases:holdout-1"}"""));
+        using var empty = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", Json("""{"caseSet":"tiny-cases:holdout-1"}"""));
         Assert.Contains("has no cases", (await empty.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
         // A stored set that no longer reads (stored by an earlier build with looser rules): 400 naming it, not a 500.
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.App.DataDirectory, "agentcrm.db")};Pooling=False"))
@@ -157,13 +157,13 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
             cmd.Parameters.AddWithValue("$m", System.Text.Encoding.UTF8.GetBytes("name: tiny-cases\nid: id\nlabel: { column: churned, positive: \"1\" }\nfields:\n  - { column: tenure, field: tenure.months, type: horoscope }\n"));
             Assert.Equal(1, cmd.ExecuteNonQuery());
         }
-        foreach (var (path, body) in new[] { ("/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"tiny-cases"}"""), ("/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"tiny-cases"}""") })
+        foreach (var (path, body) in new[] { ("/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"tiny-cases"}"""), ("/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"tiny-cases"}""") })
         {
             using var unreadable = await server.App.Client.PostAsync(path, Json(body));
             Assert.Contains("no longer reads", (await unreadable.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
         }
         // The CLI says the same: it printed the stored file's line alone, which read as a problem with a file the user gave (qa27b).
-        var cli = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.0", "--cases", "tiny-cases", "--data", server.App.DataDirectory]);
+        var cli = await CliRunner.RunAsync(["agents", "evaluate", "renewal-risk@1.0.1", "--cases", "tiny-cases", "--data", server.App.DataDirectory]);
         Assert.Equal(1, cli.ExitCode);
         Assert.StartsWith("agentcrm: The stored case set 'tiny-cases' no longer reads: ", cli.Stderr.Trim(), StringComparison.Ordinal);
         Assert.EndsWith("Add it again, corrected.", cli.Stderr.Trim(), StringComparison.Ordinal);
@@ -186,7 +186,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
     [Fact]
     public async Task Evaluate_OnAnotherScenariosCaseSet_Is400NamingCaseSet_NamedOrUploaded_StoresNothing()
     {
-        using var named = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", Json("""{"caseSet":"canada-tenders"}"""));
+        using var named = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", Json("""{"caseSet":"canada-tenders"}"""));
         Assert.Contains("holds tender-detection cases", (await named.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("caseSet")[0].GetString(), StringComparison.Ordinal);
 
         var setsBefore = (await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").GetArrayLength();
@@ -202,7 +202,7 @@ public sealed class FitApiTests(FitApiTests.Server server) : IClassFixture<FitAp
                   - { column: text, field: documents.text, type: text }
                 """), "mapping", "clauses.yaml" },
         };
-        using var uploaded = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/evaluate", form);
+        using var uploaded = await server.App.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", form);
         Assert.Contains("holds compliance-check cases", (await uploaded.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("mapping")[0].GetString(), StringComparison.Ordinal);
         Assert.Equal(setsBefore, (await server.App.GetJsonAsync("/v1/cases")).GetProperty("items").GetArrayLength());
     }

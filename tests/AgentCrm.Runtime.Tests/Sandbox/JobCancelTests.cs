@@ -236,7 +236,7 @@ public sealed class JobCancelTests
         string jobId;
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            jobId = await StartAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+            jobId = await StartAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
             await WaitForAsync(app.Client, jobId, j => j.GetProperty("state").GetString() == "succeeded", "succeeded");
         }
         // As a stop during the job leaves it; then the agent is unregistered (e.g. with the CLI) before the next start.
@@ -264,9 +264,9 @@ public sealed class JobCancelTests
     public async Task List_NewestFirst_FilteredByStateKindAndAgent_InPages_BadFiltersNamed()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        var first = await StartAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+        var first = await StartAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
         await WaitForAsync(app.Client, first, j => j.GetProperty("state").GetString() == "succeeded", "succeeded");
-        var second = await StartAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"iranian-churn"}""");
+        var second = await StartAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"iranian-churn"}""");
         await WaitForAsync(app.Client, second, j => j.GetProperty("state").GetString() == "succeeded", "succeeded");
         var fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
         using (var cancel = await app.Client.DeleteAsync($"/v1/jobs/{fit}"))

@@ -20,7 +20,7 @@ public sealed class JobResumeTests
         string jobId, reportId;
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            (jobId, var done) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+            (jobId, var done) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
             reportId = done.GetProperty("reportId").GetString()!;
         }
         // What a stop during the job leaves: the job still running, its report written (stopped just before the end) or not (mid-replay).
@@ -35,9 +35,9 @@ public sealed class JobResumeTests
             Assert.Equal("succeeded", job.GetProperty("state").GetString());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
             Assert.Equal(reportId, job.GetProperty("reportId").GetString());
-            var report = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0/reports/latest");
+            var report = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1/reports/latest");
             Assert.Equal(job.GetProperty("total").GetInt32(), report.GetProperty("cases").GetInt32());
-            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'renewal-risk' AND version = '1.0.0'"));
+            Assert.Equal(1L, Scalar(dir, "SELECT COUNT(*) FROM sandbox_reports WHERE agent_id = 'renewal-risk' AND version = '1.0.1'"));
         }
     }
 
@@ -82,7 +82,7 @@ public sealed class JobResumeTests
         var dir = TempDirectory.Create();
         string jobId;
         await using (var app = await AgentCrmApp.StartAsync(dir))
-            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
         Assert.Equal(1L, Scalar(dir, "SELECT attempts FROM job_requests WHERE job_id = $id", jobId));
         // As a fit queued behind another is left by a stop: accepted, no run begun.
         Execute(dir, "UPDATE jobs SET state = 'running', report_id = NULL WHERE id = $id", jobId);
@@ -101,15 +101,15 @@ public sealed class JobResumeTests
     [Theory]
     [InlineData(null, "did not keep what jobs run")]
     [InlineData("[1,2]", "could not be read back")]
-    [InlineData("""{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"telco-churn","baseVersion":"1.0.0","seed":1}}""", "could not be read back")]
-    [InlineData("""{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"gone","version":"1.1.0","baseVersion":"1.0.0","seed":1}}""", "No case set 'gone'")]
+    [InlineData("""{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"telco-churn","baseVersion":"1.0.1","seed":1}}""", "could not be read back")]
+    [InlineData("""{"actor":"ops","fit":{"kind":"renewal-risk","caseSet":"gone","version":"1.1.0","baseVersion":"1.0.1","seed":1}}""", "No case set 'gone'")]
     [InlineData("""{"actor":"ops","evaluate":{"agentId":"renewal-risk","version":"9.9.9","caseSet":"telco-churn"}}""", "has no version '9.9.9'")]
     public async Task AStoredJobThatCannotRun_EndsWithTheReason_AndTheServerStarts(string? request, string reason)
     {
         var dir = TempDirectory.Create();
         string jobId;
         await using (var app = await AgentCrmApp.StartAsync(dir))
-            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
         Execute(dir, "UPDATE jobs SET state = 'running', report_id = NULL WHERE id = $id", jobId);
         if (request is null)
             Execute(dir, "DELETE FROM job_requests WHERE job_id = $id", jobId); // a job from a build that kept no requests
@@ -124,7 +124,7 @@ public sealed class JobResumeTests
             Assert.Contains(reason, job.GetProperty("error").GetString(), StringComparison.Ordinal);
             Assert.Equal(job.GetProperty("state").GetString(), Scalar(dir, "SELECT state FROM jobs WHERE id = $id", jobId));
             // Nothing was fitted from a request without a version.
-            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version <> '1.0.0'"));
+            Assert.Equal(0L, Scalar(dir, "SELECT COUNT(*) FROM agent_versions WHERE agent_id = 'renewal-risk' AND version <> '1.0.1'"));
         }
     }
 
@@ -137,7 +137,7 @@ public sealed class JobResumeTests
         var refused = await Assert.ThrowsAsync<AgentCrm.Server.DataDirectoryInUseException>(() => AgentCrmApp.StartAsync(dir));
 
         Assert.Contains("Another agentcrm server is using the data directory", refused.Message, StringComparison.Ordinal);
-        var (_, job) = await RunToEndAsync(first.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+        var (_, job) = await RunToEndAsync(first.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
         Assert.Equal(1, job.GetProperty("attempt").GetInt32());
     }
 
@@ -147,7 +147,7 @@ public sealed class JobResumeTests
         var dir = TempDirectory.Create();
         string jobId;
         await using (var app = await AgentCrmApp.StartAsync(dir))
-            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/evaluate", """{"caseSet":"telco-churn"}""");
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/evaluate", """{"caseSet":"telco-churn"}""");
         Execute(dir, "UPDATE jobs SET state = 'running', report_id = NULL WHERE id = $id", jobId);
         Execute(dir, "UPDATE job_requests SET attempts = 3 WHERE job_id = $id", jobId);
 
@@ -194,7 +194,7 @@ public sealed class JobResumeTests
             Assert.Equal("renewal-risk@1.1.0 on telco-churn", job.GetProperty("subject").GetString());
             var versions = JsonDocument.Parse(await http.GetStringAsync("/v1/agents/renewal-risk")).RootElement.GetProperty("versions").EnumerateArray()
                 .Select(v => (Version: v.GetProperty("version").GetString(), State: v.GetProperty("state").GetString())).ToList();
-            Assert.Equal([("1.0.0", "active"), ("1.1.0", "evaluated")], versions);
+            Assert.Equal([("1.0.1", "active"), ("1.1.0", "evaluated")], versions);
             var report = JsonDocument.Parse(await http.GetStringAsync("/v1/agents/renewal-risk/versions/1.1.0/reports/latest")).RootElement;
             Assert.Equal("telco-churn:holdout-20260101", report.GetProperty("caseSet").GetString());
         }

@@ -14,7 +14,7 @@ namespace AgentCrm.Runtime.Tests.Sandbox;
 /// </summary>
 public sealed class JobStorageFailureTests
 {
-    private const string Evaluate = "/v1/agents/renewal-risk/versions/1.0.0/evaluate";
+    private const string Evaluate = "/v1/agents/renewal-risk/versions/1.0.1/evaluate";
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 

@@ -106,7 +106,7 @@ public sealed class LifecycleTests
 
         var visible = await app.BriefsAsync();
         Assert.NotEmpty(visible);
-        Assert.All(visible, b => Assert.Equal("1.0.0", b.GetProperty("agentVersion").GetString()));
+        Assert.All(visible, b => Assert.Equal("1.0.1", b.GetProperty("agentVersion").GetString()));
         var shadowBriefs = await app.BriefsAsync("&status=shadow");
         Assert.All(shadowBriefs, b => Assert.Equal("1.1.0", b.GetProperty("agentVersion").GetString()));
         Assert.DoesNotContain(shadowBriefs, b => b.GetProperty("status").GetString() == "delivered");
@@ -201,19 +201,19 @@ public sealed class LifecycleTests
         await app.WaitForProcessingAsync();
         foreach (var c in customers)
         {
-            var expected = AgentSet.CanaryBucket("renewal-risk", c) < 50 ? "1.5.0" : "1.0.0";
+            var expected = AgentSet.CanaryBucket("renewal-risk", c) < 50 ? "1.5.0" : "1.0.1";
             var versions = (await app.BriefsAsync($"&customerId={c}")).Select(b => b.GetProperty("agentVersion").GetString()).Distinct().ToList();
             Assert.Equal([expected], versions);
         }
 
-        // Full promotion, then rollback: the next turn runs 1.0.0 again.
+        // Full promotion, then rollback: the next turn runs 1.0.1 again.
         Assert.Equal(HttpStatusCode.OK, (await PromoteAsync(app, "renewal-risk", "1.5.0")).Status);
         var rolledBack = await app.Client.PostAsync("/v1/agents/renewal-risk/rollback", null);
         Assert.Equal(HttpStatusCode.OK, rolledBack.StatusCode);
-        Assert.Equal("1.0.0", (await rolledBack.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetString());
+        Assert.Equal("1.0.1", (await rolledBack.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetString());
         await app.PostEventsAsync(Timelines.AtRisk("after-rollback", now));
         await app.WaitForProcessingAsync();
-        Assert.All(await app.BriefsAsync("&customerId=after-rollback"), b => Assert.Equal("1.0.0", b.GetProperty("agentVersion").GetString()));
+        Assert.All(await app.BriefsAsync("&customerId=after-rollback"), b => Assert.Equal("1.0.1", b.GetProperty("agentVersion").GetString()));
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.PostAsync("/v1/agents/nobody/rollback", null)).StatusCode);
     }
 }

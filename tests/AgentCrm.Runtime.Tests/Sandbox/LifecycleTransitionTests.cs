@@ -58,23 +58,23 @@ public sealed class LifecycleTransitionTests
         await using var app = await StartWithCasesAsync();
         var before = (await app.GetJsonAsync($"/v1/agents/{Id}")).ToString();
 
-        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/shadow"));
-        Assert.Contains("renewal-risk@1.0.0 is active", detail, StringComparison.Ordinal);
+        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.1/shadow"));
+        Assert.Contains("renewal-risk@1.0.1 is active", detail, StringComparison.Ordinal);
         Assert.Equal(before, (await app.GetJsonAsync($"/v1/agents/{Id}")).ToString());
         // The agent has not gone dark: the next turn still delivers.
         await app.PostEventsAsync(Timelines.AtRisk("still-served", DateTimeOffset.UtcNow));
         await app.WaitForProcessingAsync();
         var delivered = await app.BriefsAsync($"&customerId=still-served&agentId={Id}");
         Assert.NotEmpty(delivered);
-        Assert.All(delivered, b => Assert.Equal(("1.0.0", "delivered"), (b.GetProperty("agentVersion").GetString(), b.GetProperty("status").GetString())));
+        Assert.All(delivered, b => Assert.Equal(("1.0.1", "delivered"), (b.GetProperty("agentVersion").GetString(), b.GetProperty("status").GetString())));
 
-        // 1.1.0 replaces it: 1.0.0 is retired, and neither shadow nor promote brings it back.
+        // 1.1.0 replaces it: 1.0.1 is retired, and neither shadow nor promote brings it back.
         await RegisterAsync(app, "1.1.0");
         await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
-        Assert.Contains("renewal-risk@1.0.0 is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/shadow")), StringComparison.Ordinal);
-        Assert.Contains("renewal-risk@1.0.0 is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/promote", "{}")), StringComparison.Ordinal);
+        Assert.Contains("renewal-risk@1.0.1 is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.1/shadow")), StringComparison.Ordinal);
+        Assert.Contains("renewal-risk@1.0.1 is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.1/promote", "{}")), StringComparison.Ordinal);
         var versions = await VersionsAsync(app);
-        Assert.Equal("retired", versions["1.0.0"].State);
+        Assert.Equal("retired", versions["1.0.1"].State);
         Assert.Equal("active", versions["1.1.0"].State);
 
         // A version that delivers nothing still goes to shadow, and asking twice is the same answer.
@@ -103,7 +103,7 @@ public sealed class LifecycleTransitionTests
             Assert.Equal(("1.1.0", "active", 100), (serving.GetProperty("version").GetString(), serving.GetProperty("state").GetString(), serving.GetProperty("canaryPercent").GetInt32()));
         }
         var versions = await VersionsAsync(app);
-        Assert.Equal("retired", versions["1.0.0"].State);
+        Assert.Equal("retired", versions["1.0.1"].State);
         Assert.Equal(("active", 100), versions["1.1.0"]);
         Assert.Equal("retired", versions["1.2.0"].State);
         Assert.Equal("1.1.0", (await app.GetJsonAsync($"/v1/agents/{Id}")).GetProperty("activeVersion").GetString());
@@ -119,7 +119,7 @@ public sealed class LifecycleTransitionTests
         using (var rollback = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
             Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
         versions = await VersionsAsync(app);
-        Assert.Equal([("active", 100), ("retired", 100), ("retired", 10)], new[] { versions["1.0.0"], versions["1.1.0"], versions["1.2.0"] });
+        Assert.Equal([("active", 100), ("retired", 100), ("retired", 10)], new[] { versions["1.0.1"], versions["1.1.0"], versions["1.2.0"] });
         Assert.Contains("no previously active version", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
         Assert.Equal(versions, await VersionsAsync(app));
     }
@@ -130,7 +130,7 @@ public sealed class LifecycleTransitionTests
         await using var app = await StartWithCasesAsync();
         await RegisterAsync(app, "1.1.0");
         await RegisterAsync(app, "1.2.0");
-        // 1.1.0 tried as a canary and pulled; then 1.2.0 as a canary beside 1.0.0.
+        // 1.1.0 tried as a canary and pulled; then 1.2.0 as a canary beside 1.0.1.
         await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline", canaryPercent: 10);
         using (var pulled = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
             Assert.Equal(HttpStatusCode.OK, pulled.StatusCode);
@@ -139,15 +139,15 @@ public sealed class LifecycleTransitionTests
         // The veto rate suspends the primary (the auto-suspension's own call): nothing ran before it, so the canary serves
         // every customer, and its share says so.
         var registry = app.Services.GetRequiredService<AgentRegistry>();
-        var fallback = await registry.SuspendAsync(Id, "1.0.0", "system:auto-suspension", "veto rate 0.55 > 0.3");
+        var fallback = await registry.SuspendAsync(Id, "1.0.1", "system:auto-suspension", "veto rate 0.55 > 0.3");
         Assert.Equal(("1.2.0", 100), (fallback?.Version, fallback?.CanaryPercent));
         var versions = await VersionsAsync(app);
-        Assert.Equal([("suspended", 100), ("retired", 10), ("active", 100)], new[] { versions["1.0.0"], versions["1.1.0"], versions["1.2.0"] });
+        Assert.Equal([("suspended", 100), ("retired", 10), ("active", 100)], new[] { versions["1.0.1"], versions["1.1.0"], versions["1.2.0"] });
         var takeover = (await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}@1.2.0&action=agent.active")).GetProperty("items")[0];
         Assert.Equal("system:auto-suspension", takeover.GetProperty("actor").GetString());
         Assert.Equal(100, takeover.GetProperty("data").GetProperty("canaryPercent").GetInt32());
 
-        // Undoing 1.2.0 would bring back what ran before it: 1.0.0 is suspended, and the pulled canary 1.1.0 replaced nothing.
+        // Undoing 1.2.0 would bring back what ran before it: 1.0.1 is suspended, and the pulled canary 1.1.0 replaced nothing.
         Assert.Contains("no previously active version", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
         Assert.Equal(versions, await VersionsAsync(app));
     }
@@ -173,7 +173,7 @@ public sealed class LifecycleTransitionTests
         }
         var versions = await VersionsAsync(app);
         Assert.Equal("evaluated", versions["1.1.0"].State);
-        Assert.Equal(("active", 100), versions["1.0.0"]);
+        Assert.Equal(("active", 100), versions["1.0.1"]);
     }
 
     [Fact]
@@ -187,7 +187,7 @@ public sealed class LifecycleTransitionTests
 
         Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
         Assert.Contains("is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.1.0/promote", "{}")), StringComparison.Ordinal);
-        Assert.Contains("is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.0/shadow")), StringComparison.Ordinal);
+        Assert.Contains("is retired", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/versions/1.0.1/shadow")), StringComparison.Ordinal);
         using (var again = await app.Client.DeleteAsync($"/v1/agents/{Id}"))
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
@@ -204,7 +204,7 @@ public sealed class LifecycleTransitionTests
         Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
         var versions = await VersionsAsync(app);
         Assert.Equal(("active", 100), versions["2.0.0"]);
-        Assert.Equal(["retired", "retired"], new[] { versions["1.0.0"].State, versions["1.1.0"].State });
+        Assert.Equal(["retired", "retired"], new[] { versions["1.0.1"].State, versions["1.1.0"].State });
         var audit = await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}&action=agent.unregistered");
         Assert.Single(audit.GetProperty("items").EnumerateArray());
     }

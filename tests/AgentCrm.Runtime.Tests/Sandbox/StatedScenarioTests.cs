@@ -61,7 +61,7 @@ public sealed class StatedScenarioTests
     public async Task Evaluate_ABuiltInKindsVersionStatingAnotherScenario_IsRefusedItsKindsCaseSet()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        var manifest = System.Text.Json.Nodes.JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0")).GetProperty("manifest").GetRawText())!.AsObject();
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1")).GetProperty("manifest").GetRawText())!.AsObject();
         manifest["version"] = "1.5.0";
         manifest["scenario"] = "churn-watch";
         using (var registered = await app.Client.PostAsync("/v1/agents", Json(manifest.ToJsonString())))

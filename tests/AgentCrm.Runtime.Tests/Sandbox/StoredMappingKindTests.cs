@@ -52,7 +52,7 @@ public sealed class StoredMappingKindTests
             Assert.Equal(1, insert.ExecuteNonQuery());
         }
 
-        var report = await app.EvaluateAsync("renewal-risk", "1.0.0", "renewals");
+        var report = await app.EvaluateAsync("renewal-risk", "1.0.1", "renewals");
 
         Assert.Equal(40, report.GetProperty("cases").GetInt32());
         Assert.Equal(CaseSetHash.Of(csv, mapping), report.GetProperty("caseSetHash").GetString());

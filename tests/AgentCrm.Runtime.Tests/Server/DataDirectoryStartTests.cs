@@ -225,7 +225,7 @@ public sealed class DataDirectoryStartTests
         await using var app = await AgentCrmApp.StartAsync(dir);
         var registry = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>();
         // A transition written now records the share; the older rows (none) count as a primary's.
-        await registry.SuspendAsync("renewal-risk", "1.0.0", "test", "checking the upgraded table");
+        await registry.SuspendAsync("renewal-risk", "1.0.1", "test", "checking the upgraded table");
         Assert.Equal("suspended", (await app.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions")[0].GetProperty("state").GetString());
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();

@@ -35,7 +35,7 @@ public sealed class JsonSyntaxMessageTests : IClassFixture<HeadRequestTests.Serv
     [Fact]
     public async Task Promote_MalformedJson_OneLineWithItsLineAndColumn()
     {
-        var (_, message) = await ErrorAsync("/v1/agents/renewal-risk/versions/1.0.0/promote", "{\"canaryPercent\":");
+        var (_, message) = await ErrorAsync("/v1/agents/renewal-risk/versions/1.0.1/promote", "{\"canaryPercent\":");
 
         Assert.Equal("Malformed JSON at line 1, column 18: the JSON ends before its value is complete (an object or array is not closed, or a value is missing).", message);
     }

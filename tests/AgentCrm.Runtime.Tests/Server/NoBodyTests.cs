@@ -42,14 +42,14 @@ public sealed class NoBodyTests
     public async Task ShadowAndRollback_WithABody_Are400_AndNothingChanges()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        var (status, problem) = await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/shadow", """{"version":"0.9.0"}""");
+        var (status, problem) = await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/shadow", """{"version":"0.9.0"}""");
         Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
         Assert.True(problem.GetProperty("errors").TryGetProperty("version", out _), problem.ToString());
         (status, problem) = await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", "[1]");
         Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status} {problem}");
         Assert.True(problem.GetProperty("errors").TryGetProperty("$", out _), problem.ToString());
         // Without a body each is answered on its merits (the active version is not shadowed; nothing to roll back to).
-        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.0/shadow", null)).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/versions/1.0.1/shadow", null)).Status);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", "")).Status);
         Assert.Equal(HttpStatusCode.Conflict, (await PostAsync(app.Client, "/v1/agents/renewal-risk/rollback", " null ")).Status);
     }

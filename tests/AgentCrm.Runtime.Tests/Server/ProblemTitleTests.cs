@@ -25,13 +25,13 @@ public sealed class ProblemTitleTests
             ("no route", () => app.Client.GetAsync("/v1/nothing"), HttpStatusCode.NotFound, "Not Found"),
             ("unknown agent", () => app.Client.GetAsync("/v1/agents/nope"), HttpStatusCode.NotFound, "Not Found"),
             ("wrong method", () => app.Client.DeleteAsync("/v1/events"), HttpStatusCode.MethodNotAllowed, "Method Not Allowed"),
-            ("framework media type", () => app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/promote", new StringContent("x", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type"),
+            ("framework media type", () => app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/promote", new StringContent("x", Encoding.UTF8, "text/plain")), HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type"),
             ("compressed body", () => app.Client.PostAsync("/v1/events", encoded), HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type"),
             ("validation", () => app.Client.PostAsync("/v1/agents", Json("{\"id\":")), HttpStatusCode.BadRequest, "Bad Request"),
-            ("gate", () => app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/shadow", null), HttpStatusCode.Conflict, "Conflict"),
+            ("gate", () => app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/shadow", null), HttpStatusCode.Conflict, "Conflict"),
             ("no credential", () => anonymous.GetAsync("/v1/agents"), HttpStatusCode.Unauthorized, "Unauthorized"),
             ("role", () => integrator.GetAsync("/v1/audit"), HttpStatusCode.Forbidden, "Forbidden"),
-            ("too large", () => app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.0/promote", Json(new string(' ', 70 * 1024) + "{}")), HttpStatusCode.RequestEntityTooLarge, "Payload Too Large"),
+            ("too large", () => app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/promote", Json(new string(' ', 70 * 1024) + "{}")), HttpStatusCode.RequestEntityTooLarge, "Payload Too Large"),
         };
         var wrong = new List<string>();
         foreach (var (what, send, status, title) in requests)

@@ -17,8 +17,8 @@ public sealed partial class RequestContractTests
     {
         await using var app = await AgentCrmApp.StartAsync();
         var briefId = await app.AtRiskBriefAsync("acme", "delivered");
-        var builtIn = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.0");
-        var manifest = builtIn.GetProperty("manifest").GetRawText().Replace("\"id\":", "\"ID\":", StringComparison.Ordinal).Replace("\"1.0.0\"", "\"1.0.9\"", StringComparison.Ordinal);
+        var builtIn = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1");
+        var manifest = builtIn.GetProperty("manifest").GetRawText().Replace("\"id\":", "\"ID\":", StringComparison.Ordinal).Replace("\"1.0.1\"", "\"1.0.9\"", StringComparison.Ordinal);
 
         foreach (var (name, url, body, field) in new[]
         {
@@ -40,7 +40,7 @@ public sealed partial class RequestContractTests
     [Theory]
     [InlineData("/v1/cases/mine", "application/json", "{}")]
     [InlineData("/v1/agents/plugins", "application/json", "{}")]
-    [InlineData("/v1/agents/renewal-risk/versions/1.0.0/promote", "text/plain", "x")]
+    [InlineData("/v1/agents/renewal-risk/versions/1.0.1/promote", "text/plain", "x")]
     [InlineData("/v1/briefs/b/veto", "application/x-www-form-urlencoded", "reason=x")]
     [InlineData("/v1/audit/verify", "application/x-www-form-urlencoded", "a=b")]
     [InlineData("/v1/events", "application/xml", "<e/>")]
@@ -48,7 +48,7 @@ public sealed partial class RequestContractTests
     [InlineData("/v1/knowledge/documents", "application/x-www-form-urlencoded", "# X\n\ntext\n")]
     [InlineData("/v1/cases/mine", "application/x-www-form-urlencoded", "customerId,cutoff,label\nacme,2026-01-01,1\n")]
     [InlineData("/v1/agents/plugins", "application/x-www-form-urlencoded", "assembly=x&manifest=y")]
-    [InlineData("/v1/agents/renewal-risk/versions/1.0.0/evaluate", "application/x-www-form-urlencoded", "cases=x")]
+    [InlineData("/v1/agents/renewal-risk/versions/1.0.1/evaluate", "application/x-www-form-urlencoded", "cases=x")]
     public async Task Body_OfATypeTheEndpointDoesNotRead_Is415NamingContentType(string url, string type, string body)
     {
         await using var app = await AgentCrmApp.StartAsync();

@@ -42,7 +42,7 @@ public sealed class StoppedServerMemoryTests
         Assert.NotEmpty(await app.BriefsAsync());
         // The other long-lived parts a server runs: a sandbox job, knowledge search, a webhook's delivery loop, the brief
         // stream, a metrics scrape.
-        await app.EvaluateAsync("renewal-risk", "1.0.0");
+        await app.EvaluateAsync("renewal-risk", "1.0.1");
         Assert.Equal(System.Net.HttpStatusCode.OK, (await app.Client.GetAsync("/v1/knowledge/search?q=renewal%20risk")).StatusCode);
         using (var hook = await app.Client.PostAsync("/v1/webhooks", Variants.Json("""{"url":"http://127.0.0.1:9/hook"}""")))
             Assert.Equal(System.Net.HttpStatusCode.Created, hook.StatusCode);

@@ -110,6 +110,11 @@ public sealed class RenewalRiskFitterTests(ShippedFits fits, ITestOutputHelper o
         var model = RenewalRiskFitter.ModelOf(m);
         Assert.Equal(model.Fields, m.Reads);
         Assert.Contains("contract.type", m.Reads);
+        // The name is never a model field: a fit keeps the optional reads of the version it is built from (the built-in's
+        // profile.name), so a customer whose consent withholds identity is assessed by it too.
+        Assert.DoesNotContain("profile.name", m.Reads);
+        Assert.Equal(kind.BuiltIn.OptionalReads, m.OptionalReads);
+        Assert.Equal(["profile.name"], m.OptionalReads);
         Assert.InRange(m.Threshold, 0.05, 0.95);
         Assert.Contains(SampleData.Telco.Hash, m.Description, StringComparison.Ordinal);
 
