@@ -47,9 +47,9 @@ public sealed class OpenApiAnswersTests
         await log.SendAsync("latest report", HttpMethod.Get, "/v1/agents/{id}/versions/{version}/reports/latest", "/v1/agents/renewal-risk/versions/1.0.2/reports/latest", HttpStatusCode.OK);
         await log.SendAsync("report by id", HttpMethod.Get, "/v1/reports/{reportId}", $"/v1/reports/{job.GetProperty("reportId").GetString()}", HttpStatusCode.OK);
         var ungated = manifest.DeepClone().AsObject();
-        ungated["version"] = "1.0.2";
+        ungated["version"] = "1.0.3";
         await log.SendAsync("register an unevaluated version", HttpMethod.Post, "/v1/agents", "/v1/agents", HttpStatusCode.Created, ungated);
-        await log.SendAsync("promote refused by the gate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.2/promote",
+        await log.SendAsync("promote refused by the gate", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.3/promote",
             HttpStatusCode.Conflict, new JsonObject());
         await log.SendAsync("promote", HttpMethod.Post, "/v1/agents/{id}/versions/{version}/promote", "/v1/agents/renewal-risk/versions/1.0.2/promote",
             HttpStatusCode.OK, new JsonObject { ["canaryPercent"] = 50 });

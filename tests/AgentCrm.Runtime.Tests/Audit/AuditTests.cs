@@ -112,7 +112,7 @@ public sealed class AuditTests
             Assert.Matches("^[0-9a-f]{64}$", head.GetProperty("hash").GetString());
             vetoSeq = (await app.GetJsonAsync("/v1/audit?action=brief.vetoed")).GetProperty("items")[0].GetProperty("seq").GetInt64();
             // The log goes on after the anchor was taken: an anchor still holds, whatever was appended since.
-            await Variants.RegisterAsync(app, "1.0.2");
+            await Variants.RegisterAsync(app, "1.0.3");
             var later = await VerifyAsync(app, Anchors(head));
             Assert.True(later.GetProperty("ok").GetBoolean(), later.ToString());
             Assert.True(later.GetProperty("records").GetInt64() > head.GetProperty("seq").GetInt64());
