@@ -12,7 +12,10 @@ namespace AgentCrm.Dapr;
 /// guarantees one activation per id across the cluster and one turn at a time per actor; a per-actor
 /// lock here keeps that true inside the process too (a cheap guard, sheet §4). Each turn reads state
 /// through daprd and saves the turn's changes as one daprd transaction before it answers, so a turn's
-/// state is durable before its caller hears back — as with the embedded host.
+/// state is durable before its caller hears back — as with the embedded host. Each transaction also writes a new
+/// generation (<see cref="GenerationKey"/>), which a cached activation reads back before its next turn: another host's save
+/// meanwhile (the actor moved while the DELETE that should have dropped it here never arrived) makes it stale, and it is
+/// deactivated and activated afresh from daprd's state instead of saving its older copy over the newer one.
 /// </summary>
 public sealed partial class DaprActorRuntime(
     IServiceProvider services,
@@ -30,6 +33,12 @@ public sealed partial class DaprActorRuntime(
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
     };
+
+    /// <summary>
+    /// The state key, written with every state transaction of an actor, whose value (a new random token each time) says which
+    /// save daprd holds last. Reserved on every actor (see <see cref="ActorStateManager"/>).
+    /// </summary>
+    public const string GenerationKey = "agentcrm.generation";
 
     private readonly ConcurrentDictionary<ActorId, Activation> _activations = new();
     private readonly DaprActorStateStore _store = new(sidecar, writer);
@@ -212,6 +221,16 @@ public sealed partial class DaprActorRuntime(
                     await ActivateAsync(id, type, activation, cancellationToken).ConfigureAwait(false);
                     activation.SidecarStarts = starts;
                 }
+                // Cached from an earlier turn: daprd's state may have moved on without this app hearing of it (the actor was
+                // hosted elsewhere meanwhile and the DELETE that should have dropped this copy never arrived). One read of the
+                // generation tells: another host's save changed it, and this copy would save over newer state.
+                else if (await ReadGenerationAsync(id, activation.Store!, cancellationToken).ConfigureAwait(false) is var current
+                    && !string.Equals(current, activation.Generation, StringComparison.Ordinal))
+                {
+                    LogStaleActivation(id.Type, id.Id);
+                    await CloseAsync(id, activation).ConfigureAwait(false);
+                    continue;
+                }
                 // Reminder calls saved by an earlier turn that daprd has not taken go first (if daprd refuses them again,
                 // they stay saved and the turn runs: a sidecar that refuses reminders does not stop the actor).
                 await activation.Outbox!.TrySendAsync().ConfigureAwait(false);
@@ -298,16 +317,20 @@ public sealed partial class DaprActorRuntime(
 
     private async Task ActivateAsync(ActorId id, ActorTypeInfo type, Activation activation, CancellationToken cancellationToken)
     {
-        var store = new ActivationStore(_store, activation);
+        // Every save of the activation writes a new generation and remembers it.
+        var generations = new GenerationStore(_store, activation);
+        var store = new ActivationStore(generations, activation);
         var state = new ActorStateManager(id, store);
         var scheduler = new DaprActorScheduler(id, sidecar);
         // Not through the activation's store: a failed removal of the outbox after its reminders were sent keeps the activation,
         // which removes it in its next save (a fresh one would load the outbox and arm a one-shot reminder that fired again).
-        var outbox = new ReminderOutbox(id, scheduler, _store, sidecar.Time, logger);
+        var outbox = new ReminderOutbox(id, scheduler, generations, sidecar.Time, logger);
         var actor = (Actor)ActivatorUtilities.CreateInstance(services, type.ClrType);
         actor.Attach(new ActorContext(id, state, scheduler));
         try
         {
+            // Read before any other key: a save elsewhere after it shows as a changed generation before the next turn.
+            activation.Generation = await ReadGenerationAsync(id, store, cancellationToken).ConfigureAwait(false);
             // Reminder calls an earlier activation saved but daprd may not have: sent before the ones activation makes.
             await outbox.LoadAsync(cancellationToken).ConfigureAwait(false);
             await actor.OnActivateAsync(cancellationToken).ConfigureAwait(false);
@@ -337,6 +360,22 @@ public sealed partial class DaprActorRuntime(
         activation.Outbox = outbox;
         activation.Store = store;
         Interlocked.Increment(ref _active);
+    }
+
+    /// <summary>The generation daprd holds for <paramref name="id"/> (null when none was saved): a JSON string, or its text if something else wrote it.</summary>
+    private static async Task<string?> ReadGenerationAsync(ActorId id, IActorStateStore store, CancellationToken cancellationToken)
+    {
+        var bytes = await store.LoadAsync(id, GenerationKey, cancellationToken).ConfigureAwait(false);
+        if (bytes is null)
+            return null;
+        try
+        {
+            return JsonSerializer.Deserialize<string>(bytes);
+        }
+        catch (JsonException)
+        {
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        }
     }
 
     private async ValueTask DisposeAsync(Actor actor)
@@ -375,6 +414,9 @@ public sealed partial class DaprActorRuntime(
     [LoggerMessage(Level = LogLevel.Information, Message = "A call to daprd for {Type}/{Id} failed or timed out: its activation here is deactivated, and its next call reads daprd's state afresh")]
     private partial void LogSidecarFailedDeactivating(string type, string id);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Type}/{Id} was saved by another host since this app last ran it (its deactivation never reached this app): the copy held here is dropped, and the actor is activated afresh from daprd's state")]
+    private partial void LogStaleActivation(string type, string id);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Type}/{Id} changed state in OnDeactivateAsync; under Dapr that change is not saved (daprd has already released the actor)")]
     private partial void LogDeactivationStateLost(string type, string id);
 
@@ -400,6 +442,33 @@ public sealed partial class DaprActorRuntime(
 
         /// <summary>A call to daprd for this actor failed or timed out: not trusted past the turn that saw it.</summary>
         public bool SidecarFailed { get; set; }
+
+        /// <summary>The generation daprd held when this activation last read or saved state (<see cref="GenerationKey"/>).</summary>
+        public string? Generation { get; set; }
+    }
+
+    /// <summary>
+    /// Adds a new generation to every state transaction of one activation and remembers it once daprd took the transaction. A
+    /// save that failed leaves the one remembered before: if daprd took it after all, the next turn sees another generation and
+    /// reads state afresh.
+    /// </summary>
+    private sealed class GenerationStore(IActorStateStore inner, Activation activation) : IActorStateStore
+    {
+        public Task<byte[]?> LoadAsync(ActorId id, string key, CancellationToken cancellationToken) => inner.LoadAsync(id, key, cancellationToken);
+
+        public async Task SaveAsync(ActorId id, TurnChanges changes, CancellationToken cancellationToken)
+        {
+            // No transaction goes to daprd without state changes (enlisted writes alone go to SQLite): nothing to number.
+            if (changes.State.Count == 0)
+            {
+                await inner.SaveAsync(id, changes, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            var generation = Guid.NewGuid().ToString("N");
+            var numbered = changes with { State = [.. changes.State, new StateChange(GenerationKey, JsonSerializer.SerializeToUtf8Bytes(generation))] };
+            await inner.SaveAsync(id, numbered, cancellationToken).ConfigureAwait(false);
+            activation.Generation = generation;
+        }
     }
 
     /// <summary>The state store as one activation uses it: a read or save daprd failed (or that timed out) marks the activation.</summary>

@@ -165,7 +165,7 @@ public sealed partial class FakeDaprd
                 return Error(400, "ERR_MALFORMED_REQUEST", "failed deserializing HTTP body: bad operation");
             staged.Add((key, kind == "upsert" ? Encoding.UTF8.GetBytes(op!["request"]!["value"]?.ToJsonString() ?? "null") : null));
         }
-        if (staged is [(AgentCrm.Dapr.ReminderOutbox.Key, null)] && Interlocked.Decrement(ref _failOutboxRemovals) >= 0)
+        if (staged.Where(s => s.Key != AgentCrm.Dapr.DaprActorRuntime.GenerationKey).ToList() is [(AgentCrm.Dapr.ReminderOutbox.Key, null)] && Interlocked.Decrement(ref _failOutboxRemovals) >= 0)
             return Error(500, "ERR_ACTOR_STATE_TRANSACTION_SAVE", "injected failure");
         foreach (var (key, value) in staged)
         {

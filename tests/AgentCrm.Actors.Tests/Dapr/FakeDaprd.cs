@@ -28,7 +28,7 @@ public sealed partial class FakeDaprd : IAsyncDisposable
     private readonly HttpClient _toApp = new() { Timeout = TimeSpan.FromSeconds(60) };
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<ActorId, SemaphoreSlim> _locks = new();
-    private readonly ConcurrentDictionary<(ActorId Actor, string Key), byte[]> _state = new();
+    private readonly ConcurrentDictionary<(ActorId Actor, string Key), byte[]> _state;
     private readonly ConcurrentDictionary<ActorId, DateTimeOffset> _active = new();
     private readonly ConcurrentDictionary<(ActorId Actor, string Name), Schedule> _reminders = new();
     private readonly ConcurrentDictionary<(ActorId Actor, string Name), Schedule> _timers = new();
@@ -37,8 +37,9 @@ public sealed partial class FakeDaprd : IAsyncDisposable
     private HashSet<string> _entities = [];
     private List<(string PubSub, string Topic, string Route, string? DeadLetter)> _subscriptions = [];
 
-    private FakeDaprd(WebApplication web, TimeProvider time, string? apiToken, string? appToken)
+    private FakeDaprd(WebApplication web, TimeProvider time, string? apiToken, string? appToken, FakeDaprd? shareStateWith)
     {
+        _state = shareStateWith?._state ?? new();
         _web = web;
         _time = time;
         ApiToken = apiToken;
@@ -90,13 +91,14 @@ public sealed partial class FakeDaprd : IAsyncDisposable
 
     public (string Method, string Path, string? Token, string? ContentType, string Body)[] Received => [.. _received];
 
-    public static async Task<FakeDaprd> StartAsync(TimeProvider? time = null, string? apiToken = null, string? appToken = null)
+    /// <summary>Starts the sidecar on a loopback port; <paramref name="shareStateWith"/>: another sidecar whose actor state store this one uses too, as two instances of one app id share theirs.</summary>
+    public static async Task<FakeDaprd> StartAsync(TimeProvider? time = null, string? apiToken = null, string? appToken = null, FakeDaprd? shareStateWith = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var web = builder.Build();
-        var fake = new FakeDaprd(web, time ?? TimeProvider.System, apiToken, appToken);
+        var fake = new FakeDaprd(web, time ?? TimeProvider.System, apiToken, appToken, shareStateWith);
         fake.Map(web);
         await web.StartAsync();
         fake.Endpoint = new Uri(web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -200,6 +202,18 @@ public sealed partial class FakeDaprd : IAsyncDisposable
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Deactivation whose DELETE never reaches the app: daprd drops the actor from its table first and, when the call to the app
+    /// fails (connection reset, timeout), only returns the error (dapr/dapr pkg/actors/targets/app/app.go, Deactivate). The app
+    /// still holds the activation.
+    /// </summary>
+    public bool DeactivateWithoutDelete(ActorId actor)
+    {
+        foreach (var key in _timers.Keys.Where(k => k.Actor == actor))
+            _timers.TryRemove(key, out _);
+        return _active.TryRemove(actor, out _);
     }
 
     /// <summary>Deactivates actors idle for at least <paramref name="idle"/> (every turn counts as activity).</summary>
