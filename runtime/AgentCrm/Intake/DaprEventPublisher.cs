@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentCrm.Actors;
 using AgentCrm.Agents.Customers;
+using AgentCrm.Customers;
 using AgentCrm.Dapr;
 using Microsoft.Extensions.Options;
 
@@ -16,8 +18,10 @@ namespace AgentCrm.Intake;
 /// over its <c>--max-body-size</c>, 415, 422 (<see cref="RefusedForGood"/>) —
 /// is not retried: it throws <see cref="UndeliverableEventException"/> carrying daprd's answer, and the event becomes a dead
 /// letter. Intake refuses up front an event whose CloudEvent would exceed <see cref="DaprOptions.MaxBodyBytes"/> (<see cref="Refusal"/>).
+/// A dead letter is replayed by calling its customer's actor through daprd (<see cref="ReplayAsync"/>), not published again.
 /// </summary>
-public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventStore inbox, IOptions<DaprOptions> options, TimeProvider time, ILogger<DaprEventPublisher> logger) : IEventDelivery
+public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventStore inbox, IActorHost actors, IOptions<DaprOptions> options, TimeProvider time,
+    ILogger<DaprEventPublisher> logger) : IEventDelivery
 {
     public const string CloudEventType = "com.agentcrm.crm-event";
     public const string CloudEventSource = "agentcrm/intake";
@@ -31,8 +35,28 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
 
     private readonly Lazy<long> _emptyEnvelopeBytes = new(() => EmptyEnvelopeBytes(inbox.SourceId, time.GetUtcNow()));
 
-    /// <summary>A delivery completes once daprd took the publish; the actor applies the event when daprd delivers it.</summary>
-    public bool OnlyPublishes => true;
+    /// <summary>
+    /// Dead letters replayed: handed to their customer's actor through daprd's actor invocation, as <c>POST /dapr/events</c> hands
+    /// a delivered event on (its delivery number, no inbox sequence: inboxes are per instance). daprd calls whichever instance
+    /// hosts the actor, and its answer says the events are applied (or were already), so the instance that lists them knows.
+    /// Publishing them again told it nothing when another instance took the delivery: they stayed listed there, unaudited.
+    /// daprd not reached or not answering throws <see cref="DeliveryUnavailableException"/>; any answer of daprd's but 200, or a
+    /// failed turn, throws as it came.
+    /// </summary>
+    public async Task ReplayAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+            return;
+        var message = new ApplyEvents(events.Select(e => new ApplyEvent(0, e.Event, e.ReceivedAt, e.Delivery, Replay: true)).ToList());
+        try
+        {
+            await actors.InvokeAsync(new ActorId(CustomerActor.TypeName, events[0].Event.CustomerId), CustomerActor.ApplyMethod, message, cancellationToken);
+        }
+        catch (DaprApiException ex) when (ex.StatusCode is null && !cancellationToken.IsCancellationRequested)
+        {
+            throw new DeliveryUnavailableException(ex.Message, ex);
+        }
+    }
 
     public async Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false)
     {

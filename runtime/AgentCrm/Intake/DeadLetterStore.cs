@@ -6,19 +6,22 @@ namespace AgentCrm.Intake;
 
 /// <summary>
 /// An accepted event whose turn kept failing: kept in the inbox, listed here until it is applied. RepublishedAt: under Dapr,
-/// when a replay last published it again (null before); it stays listed until the customer's actor applies it.
+/// when a replay of a build before 2026-12-06 published it again (null otherwise: replays now call the actor through daprd);
+/// it stays listed until the customer's actor applies it.
 /// </summary>
 [Server.OpenApiAlwaysSent]
 public sealed record DeadLetter(long Seq, string EventId, string CustomerId, string Type, string Error, DateTimeOffset At, DateTimeOffset? RepublishedAt = null);
 
-/// <summary>What a replay did: the events applied (or, under Dapr, published), and those that failed again (they stay dead letters).</summary>
-/// <param name="Replayed">Dead letters applied by their customer's actor and removed from the list (the embedded host: delivery waits for the turn).</param>
-/// <param name="Failed">Dead letters whose delivery (or publish) failed again; they stay listed.</param>
+/// <summary>What a replay did: the events applied, and those that failed again (they stay dead letters).</summary>
+/// <param name="Replayed">
+/// Dead letters applied by their customer's actor (or found applied already) and removed from the list: the replay waits for
+/// the turn, under Dapr too (the actor is called through daprd, on whichever instance hosts it).
+/// </param>
+/// <param name="Failed">Dead letters whose delivery failed again; they stay listed.</param>
 /// <param name="NotFound">The seqs asked for that are no dead letter (never one, or replayed or delivered since), in the order given; empty when every dead letter was asked for.</param>
 /// <param name="Published">
-/// Under Dapr: dead letters published to the pub/sub topic again. Not yet applied: they stay listed (with
-/// <see cref="DeadLetter.RepublishedAt"/>) until daprd delivers them to the customer's actor and it applies them, which
-/// removes them from the list and audits <c>event.replayed</c> (<see cref="DeadLetterStore.ForgetAppliedAsync"/>). Always 0 under the embedded host, as <paramref name="Replayed"/> is under Dapr.
+/// Always 0: builds before 2026-12-06 published dead letters to Dapr pub/sub again and counted them here, not applied yet
+/// (another instance could take the delivery, and the letter stayed listed here). Kept for their clients.
 /// </param>
 [Server.OpenApiAlwaysSent]
 public sealed record ReplayOutcome(int Replayed, IReadOnlyList<ReplayFailure> Failed, IReadOnlyList<long> NotFound, int Published = 0);
@@ -34,7 +37,7 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
 {
     public const int MaxReplay = 1000;
 
-    /// <summary>How long one event's replay may take before it counts as failed (a Dapr publish retries until daprd answers).</summary>
+    /// <summary>How long one event's replay may take before it counts as failed (its turn, under Dapr its call through daprd).</summary>
     public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _replaying = new(1, 1);
@@ -182,7 +185,7 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
             var letters = List(MaxReplay, seqs: seqs).Take(MaxReplay).ToList();
             var listed = letters.Select(l => l.Seq).ToHashSet();
             IReadOnlyList<long> notFound = seqs is null ? [] : seqs.Where(s => !listed.Contains(s)).Distinct().ToList();
-            int replayed = 0, published = 0;
+            var replayed = 0;
             var failed = new List<ReplayFailure>();
             for (var i = 0; i < letters.Count; i++)
             {
@@ -199,7 +202,7 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                 bounded.CancelAfter(DeliveryTimeout);
                 try
                 {
-                    await delivery.DeliverAsync(stored, bounded.Token, replay: true);
+                    await delivery.ReplayAsync(stored, bounded.Token);
                 }
                 catch (DeliveryUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -215,21 +218,13 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                     failed.Add(new ReplayFailure(letter.Seq, letter.EventId, error));
                     continue;
                 }
-                if (delivery.OnlyPublishes)
-                {
-                    // Under Dapr: published again, not applied yet. It stays listed, marked republished, until /dapr/events
-                    // applies it (ForgetAppliedAsync removes it and audits then); one that fails again stays listed.
-                    await writer.WriteAsync(ctx => ctx.Execute(
-                        "INSERT OR REPLACE INTO dead_letters_republished (seq, at, actor) SELECT seq, $at, $by FROM dead_letters WHERE seq = $s",
-                        ("$s", letter.Seq), ("$at", time.GetUtcNow().ToString("O")), ("$by", actor)));
-                    published++;
-                    continue;
-                }
-                // The dispatcher may have removed it meanwhile (delivered after all): audited once, by whoever removes it here.
+                // The dispatcher (or, under Dapr, a delivery to /dapr/events) may have removed it meanwhile: audited once, by
+                // whoever removes it here.
                 var removed = await writer.WriteAsync(ctx =>
                 {
                     if (ctx.Execute("DELETE FROM dead_letters WHERE seq = $s", ("$s", letter.Seq)) == 0)
                         return false;
+                    ctx.Execute("DELETE FROM dead_letters_republished WHERE seq = $s", ("$s", letter.Seq));
                     var data = new Dictionary<string, object?>
                     {
                         ["eventId"] = letter.EventId,
@@ -242,7 +237,7 @@ public sealed class DeadLetterStore(SqliteDatabase database, SqliteWriter writer
                 if (removed)
                     replayed++;
             }
-            return new ReplayOutcome(replayed, failed, notFound, published);
+            return new ReplayOutcome(replayed, failed, notFound);
         }
         finally
         {

@@ -14,10 +14,10 @@ public interface IEventDelivery
     Task DeliverAsync(IReadOnlyList<StoredEvent> events, CancellationToken stopping, bool replay = false);
 
     /// <summary>
-    /// True when <see cref="DeliverAsync"/> completes once the events are handed on (published to Dapr pub/sub), not once their
-    /// actor applied them: a replay then reports them published, not replayed.
+    /// Dead letters replayed (one customer's, in inbox order): completes once the customer's actor applied them, or found them
+    /// applied already; throws if it did not. <see cref="DeliveryUnavailableException"/>: where events go cannot be reached.
     /// </summary>
-    bool OnlyPublishes => false;
+    Task ReplayAsync(IReadOnlyList<StoredEvent> events, CancellationToken cancellationToken) => DeliverAsync(events, cancellationToken, replay: true);
 
     /// <summary>Why this delivery could never take <paramref name="e"/> (intake then refuses it before storing anything); null when it can.</summary>
     string? Refusal(CrmEvent e) => null;

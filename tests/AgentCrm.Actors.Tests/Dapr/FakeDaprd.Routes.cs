@@ -109,8 +109,16 @@ public sealed partial class FakeDaprd
         api.MapPost("/publish/{pubsub}/{topic}", PublishAsync);
     }
 
+    /// <summary>
+    /// Another instance's sidecar that placement and the consumer group send this one's work to: actor calls made here run on
+    /// its app (under its lock, in its table), and messages published here are delivered to its app.
+    /// </summary>
+    public FakeDaprd? RouteTo { get; set; }
+
     private async Task<IResult> InvokeAsync(string type, string id, string method, HttpRequest request)
     {
+        if (RouteTo is { } other)
+            return await other.InvokeAsync(type, id, method, request);
         if (!_entities.Contains(type))
             return Error(500, "ERR_ACTOR_INVOKE_METHOD", $"error invoke actor method: did not find address for actor {type}/{id}");
         var body = await new StreamReader(request.Body).ReadToEndAsync();
@@ -196,10 +204,11 @@ public sealed partial class FakeDaprd
         var text = await new StreamReader(request.Body).ReadToEndAsync();
         var message = JsonNode.Parse(text)!.AsObject();
         Published.Enqueue(message);
-        var subscription = _subscriptions.FirstOrDefault(s => s.PubSub == pubsub && s.Topic == topic);
+        var to = RouteTo ?? this;
+        var subscription = to._subscriptions.FirstOrDefault(s => s.PubSub == pubsub && s.Topic == topic);
         if (subscription.Route is not null)
-            lock (_deliveries)
-                _deliveries.Add(Task.Run(() => DeliverAsync(subscription, message)));
+            lock (to._deliveries)
+                to._deliveries.Add(Task.Run(() => to.DeliverAsync(subscription, message)));
         return Results.NoContent();
     }
 

@@ -7,8 +7,8 @@ using AgentCrm.Actors.Tests.Dapr;
 namespace AgentCrm.Runtime.Tests.Dapr;
 
 /// <summary>
-/// Under Dapr a replay only publishes a dead letter again: it stays listed (marked republished) until /dapr/events applies
-/// its event, which takes it off the list — whether a replay or a redelivery brought it.
+/// Under Dapr a replay hands a dead letter to its customer's actor through daprd and hears whether it was applied: applied, it
+/// leaves the list; failed again, it stays listed with the reason. A redelivery applied by /dapr/events takes it off too.
 /// </summary>
 public sealed class DaprDeadLetterReplayTests
 {
@@ -35,30 +35,33 @@ public sealed class DaprDeadLetterReplayTests
     }
 
     [Fact]
-    public async Task ReplayWhileTheActorStillFails_LetterStaysListedMarkedRepublished_UntilItIsApplied()
+    public async Task ReplayWhileTheActorStillFails_LetterStaysListedWithWhy_UntilAReplayAppliesIt()
     {
         var (app, daprd, _) = await DeadLetteredAsync();
         await using var _d = daprd;
         await using var _a = app;
 
-        // The cause is not fixed: the replay publishes it, its deliveries fail again.
+        // The cause is not fixed: the replay's turn fails again, and the answer says why.
         using (var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null))
         {
             Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
-            Assert.Equal(1, JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("published").GetInt32());
+            var answer = JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(0, answer.GetProperty("replayed").GetInt32());
+            Assert.Contains("ERR_ACTOR_STATE_TRANSACTION_SAVE", Assert.Single(answer.GetProperty("failed").EnumerateArray()).GetProperty("error").GetString(), StringComparison.Ordinal);
         }
-        // Listed all along, marked republished; still counted.
+        // Still listed and counted; not published again.
         var letter = Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
-        Assert.Equal(JsonValueKind.String, letter.GetProperty("republishedAt").ValueKind);
+        Assert.Equal(JsonValueKind.Null, letter.GetProperty("republishedAt").ValueKind);
         Assert.Equal(1, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
-        await daprd.WaitForDeliveriesAsync();
-        Assert.Single((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+        Assert.Single(daprd.Published);
 
-        // Fixed: the next replay's delivery applies it, which takes it off the list.
+        // Fixed: the next replay applies it, which takes it off the list.
         daprd.FailStateTransactions(0);
         using (var replay = await app.Client.PostAsync("/v1/dead-letters/replay", null))
+        {
             Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
-        await daprd.WaitForDeliveriesAsync();
+            Assert.Equal(1, JsonDocument.Parse(await replay.Content.ReadAsStringAsync()).RootElement.GetProperty("replayed").GetInt32());
+        }
         Assert.NotNull(daprd.StateOf(new ActorId("CustomerActor", "initech"), "customer"));
         Assert.Empty((await app.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
         Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
