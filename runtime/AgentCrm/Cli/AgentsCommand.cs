@@ -81,7 +81,7 @@ internal static class AgentsCommand
             return 0;
         }));
 
-        var versionArg = new Argument<string>("ID@VERSION") { Description = "Agent version, e.g. renewal-risk@1.0.0." };
+        var versionArg = new Argument<string>("ID@VERSION") { Description = "Agent version, e.g. renewal-risk@1.0.1." };
         // A usage error (exit 2, one line) for promote, shadow and evaluate alike, before the data directory is opened.
         versionArg.Validators.Add(r =>
         {
@@ -172,7 +172,7 @@ internal static class AgentsCommand
     {
         var at = value.IndexOf('@', StringComparison.Ordinal);
         if (at <= 0 || at == value.Length - 1)
-            return $"ID@VERSION: '{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.0).";
+            return $"ID@VERSION: '{value}' is not of the form ID@VERSION (e.g. renewal-risk@1.0.1).";
         if (!ManifestReader.IsValidId(value[..at]))
             return $"ID@VERSION: '{value}' is not valid; before the @, {ManifestReader.IdRule}.";
         // A version no manifest can have names no version to find: said as such, not as "has no version".
