@@ -170,7 +170,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
     }
 
     [Fact]
-    public async Task Live_ABriefTheCsmAcknowledged_StaysOutOfTheirUnacknowledgedList_WhenItChanges()
+    public async Task Live_ABriefTheCsmAcknowledged_StaysOutOfTheirUnacknowledgedList_WhenItChanges_UntilItIsRetracted()
     {
         await using var app = await AgentCrmApp.StartAsync();
         var now = DateTimeOffset.UtcNow;
@@ -191,14 +191,19 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
         await page.Locator("#live").CheckAsync();
         await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
 
-        // A reviewer retracts the brief Ana had read (the stream tells her), then a new brief comes for her other account.
-        using var vetoed = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "renewed by phone" });
-        Assert.Equal(HttpStatusCode.OK, vetoed.StatusCode);
+        // A reviewer approves the brief Ana had read (the stream tells her), then a new brief comes for her other account.
+        using var approved = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/approve", new { });
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         await app.PostEventsAsync(Timelines.AtRisk("beta-3", now));
         await app.WaitForProcessingAsync();
 
         await Assertions.Expect(page.Locator("#briefs-table tbody tr td:nth-child(2)", new PageLocatorOptions { HasTextString = "beta-3" }).First).ToBeVisibleAsync();
         Assert.Equal(0, await page.Locator($"#briefs-table tr[data-brief-id='{id}']").CountAsync());
+
+        // Retracted after she acknowledged it: back in her inbox, unacknowledged, until she acknowledges the retraction (qa36d #2).
+        using var vetoed = await app.Client.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "renewed by phone" });
+        Assert.Equal(HttpStatusCode.OK, vetoed.StatusCode);
+        await Assertions.Expect(page.Locator($"#briefs-table tr.unacknowledged[data-brief-id='{id}']")).ToHaveCountAsync(1);
     }
 
     [Fact]

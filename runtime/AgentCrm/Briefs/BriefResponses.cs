@@ -6,10 +6,13 @@ using AgentCrm.Storage;
 namespace AgentCrm.Briefs;
 
 /// <summary>
-/// The caller's own response to a brief: when they acknowledged it (the first time), and their feedback on it, if any
-/// (<see cref="Useful"/> null: none yet). Each CSM has their own; a brief shows only its reader's.
+/// The caller's own response to a brief: when they acknowledged it (the first time, or the first time since it was
+/// retracted), and their feedback on it, if any (<see cref="Useful"/> null: none yet). Each CSM has their own; a brief
+/// shows only its reader's. <see cref="RetractedSince"/>: the brief was retracted after <see cref="AcknowledgedAt"/>, so
+/// that acknowledgement does not cover the retraction: the brief is back in the reader's inbox (<c>acknowledged=false</c>)
+/// until they acknowledge it again.
 /// </summary>
-public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt);
+public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt, bool RetractedSince = false);
 
 /// <summary>CSM responses to one agent version's briefs: briefs acknowledged by anyone, and feedback given (one per CSM and brief).</summary>
 [Server.OpenApiAlwaysSent]
@@ -26,7 +29,10 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
     /// <summary>Raised after a CSM's response was committed: the brief and what was recorded (<c>acknowledged</c>, <c>useful</c>, <c>notUseful</c>).</summary>
     public event Action<Brief, string>? Responded;
 
-    /// <summary>Acknowledges the brief for the caller; a repeat keeps the first time and writes nothing.</summary>
+    /// <summary>
+    /// Acknowledges the brief for the caller; a repeat keeps the first time and writes nothing, unless the brief was retracted
+    /// since (<see cref="BriefResponse.RetractedSince"/>): then it is acknowledged again, at a new time.
+    /// </summary>
     public Task<BriefResponse> AcknowledgeAsync(Brief brief, Caller caller) => RespondAsync(brief, caller, feedback: null);
 
     /// <summary>Records the caller's feedback (acknowledging the brief too); the same feedback again writes nothing, other feedback replaces it.</summary>
@@ -50,33 +56,28 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
         return writer.WriteAsync(ctx =>
         {
             var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, responder);
-            var acknowledged = before?.AcknowledgedAt ?? now;
-            if (feedback is not { } f)
-            {
-                if (before is not null)
-                    return before;
+            // An acknowledgement from before the brief was retracted does not cover the retraction: this response (an
+            // acknowledgement or feedback, which acknowledges too) acknowledges it again, at a new time, audited as the first.
+            var acknowledges = before is null || before.RetractedSince;
+            var acknowledged = acknowledges ? now : before!.AcknowledgedAt;
+            var changesFeedback = feedback is { } given && !(before is { Useful: { } was } && was == given.Useful && before.Note == given.Note);
+            if (!acknowledges && !changesFeedback)
+                return before!;
+            if (before is null)
                 ctx.Execute(
                     "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, brief_seq) VALUES ($id, $r, $a, $v, $at, (SELECT seq FROM briefs WHERE id = $id))",
                     ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
-                Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
-                ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
-                return new BriefResponse(now, null, null, null);
-            }
-            if (before is { Useful: { } was } && was == f.Useful && before.Note == f.Note)
-                return before;
-            ctx.Execute(
-                """
-                INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, useful, note, feedback_at, brief_seq)
-                VALUES ($id, $r, $a, $v, $at, $u, $n, $ft, (SELECT seq FROM briefs WHERE id = $id))
-                ON CONFLICT(brief_id, responder) DO UPDATE SET useful = excluded.useful, note = excluded.note, feedback_at = excluded.feedback_at
-                """,
-                ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(acknowledged)),
-                ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)));
-            if (before is null)
+            else if (acknowledges)
+                ctx.Execute("UPDATE brief_responses SET acknowledged_at = $at WHERE brief_id = $id AND responder = $r", ("$at", Text(now)), ("$id", brief.Id), ("$r", responder));
+            if (acknowledges)
             {
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
                 ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
             }
+            if (!changesFeedback || feedback is not { } f)
+                return new BriefResponse(acknowledged, before?.Useful, before?.Note, before?.FeedbackAt);
+            ctx.Execute("UPDATE brief_responses SET useful = $u, note = $n, feedback_at = $ft WHERE brief_id = $id AND responder = $r",
+                ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)), ("$id", brief.Id), ("$r", responder));
             Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["withNote"] = f.Note is not null, ["replaces"] = before?.Useful }, now);
             ctx.AfterCommit(() => raise?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
             return new BriefResponse(acknowledged, f.Useful, f.Note, now);
@@ -122,7 +123,16 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             : page with { Items = page.Items.Select(b => responses.TryGetValue(b.Id, out var r) ? b with { MyResponse = r } : b).ToList() };
     }
 
-    private const string SelectOne = "SELECT acknowledged_at, useful, note, feedback_at FROM brief_responses WHERE brief_id = $id AND responder = $r";
+    /// <summary>
+    /// True for a response (alias <paramref name="response"/>) whose acknowledgement the brief's retraction came after: a
+    /// retraction is the delivered brief's veto, recorded in brief_reviews (verdict <c>vetoed</c>, at <c>decided_at</c>; a
+    /// brief vetoed before delivery never reached a reader). Times are UTC round-trip text, which sorts as the times do.
+    /// </summary>
+    internal static string RetractedSince(string response) =>
+        $"EXISTS (SELECT 1 FROM brief_reviews v WHERE v.brief_id = {response}.brief_id AND v.verdict = 'vetoed' AND v.decided_at > {response}.acknowledged_at)";
+
+    private static readonly string SelectOne =
+        $"SELECT r.acknowledged_at, r.useful, r.note, r.feedback_at, {RetractedSince("r")} FROM brief_responses r WHERE r.brief_id = $id AND r.responder = $r";
 
     private static BriefResponse? Read(Microsoft.Data.Sqlite.SqliteCommand cmd, string briefId, string responder)
     {
@@ -132,7 +142,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
         if (!reader.Read())
             return null;
         return new BriefResponse(Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetInt64(1) == 1,
-            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : Parse(reader.GetString(3)));
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : Parse(reader.GetString(3)), reader.GetInt64(4) == 1);
     }
 
     private static string Text(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);

@@ -412,10 +412,12 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         else if (q.Acknowledged is { } acknowledged && q.VisibleTo is { } reader && BriefResponseStore.CanRespond(reader))
         {
             // One row per brief and reader (the responses' primary key): the join repeats no brief. CROSS JOIN: the responses lead.
+            // A response from before the brief was retracted does not count (BriefResponse.RetractedSince): that brief is back
+            // among the reader's unacknowledged ones until they acknowledge it again.
             if (acknowledged)
-                (from, where) = ("brief_responses r CROSS JOIN briefs ON briefs.seq = r.brief_seq", ["r.responder = $me", .. where]);
+                (from, where) = ("brief_responses r CROSS JOIN briefs ON briefs.seq = r.brief_seq", ["r.responder = $me", $"NOT {BriefResponseStore.RetractedSince("r")}", .. where]);
             else
-                where.Add("NOT EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me)");
+                where.Add($"NOT EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me AND NOT {BriefResponseStore.RetractedSince("r")})");
             cmd.Parameters.AddWithValue("$me", BriefResponseStore.Responder(reader));
         }
         cmd.CommandText = $"SELECT briefs.seq, briefs.body FROM {from} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY {seq} DESC LIMIT $limit";

@@ -282,12 +282,18 @@ async function enter() {
 
 // ---- lists ---------------------------------------------------------------------------------------------------------
 
+// The reader has acknowledged the brief, and since its retraction if it was retracted after (myResponse.retractedSince:
+// then it is back in their inbox, README).
+function acknowledged(brief) {
+  return !!brief.myResponse && !brief.myResponse.retractedSince;
+}
+
 // A row of a list; seen: when it was read (see state.currentSeen). Its headline is a link to the brief's address (so it
 // opens in another tab too, and is announced as a link); a click anywhere else on the row opens the brief as well.
 function briefRow(brief, seen) {
   // data-label names the column where a narrow screen stacks the cells (app.css).
   // Bold until the reader has acknowledged it (a CSM's unread brief).
-  const unacknowledged = state.canRespond && !brief.myResponse && (brief.status === 'delivered' || brief.status === 'retracted');
+  const unacknowledged = state.canRespond && !acknowledged(brief) && (brief.status === 'delivered' || brief.status === 'retracted');
   const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, 'data-seen': String(seen), className: unacknowledged ? 'brief unacknowledged' : 'brief' },
     el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
     el('td', { 'data-label': 'Customer' }, ...customer(brief)),
@@ -550,10 +556,12 @@ function renderResponse(brief, live) {
   // seen it was withdrawn, and the button says so.
   const retracted = brief.status === 'retracted';
   $('acknowledge-button').textContent = retracted ? 'Acknowledge retraction' : 'Acknowledge';
+  const feedback = !r || r.useful === null || r.useful === undefined ? ['.']
+    : ['; you found it ' + (r.useful ? 'useful' : 'not useful'), ...(r.note ? [': ', bdi(r.note)] : []), ' (' + when(r.feedbackAt) + ' UTC).'];
   $('response-state').replaceChildren(...(!r ? [retracted ? 'Withdrawn (retracted); not acknowledged yet: acknowledge that you have seen it was withdrawn.' : 'Not acknowledged yet.']
-    : ['Acknowledged ' + when(r.acknowledgedAt) + ' UTC', ...(r.useful === null || r.useful === undefined ? ['.']
-      : ['; you found it ' + (r.useful ? 'useful' : 'not useful'), ...(r.note ? [': ', bdi(r.note)] : []), ' (' + when(r.feedbackAt) + ' UTC).'])]));
-  $('acknowledge-button').hidden = !!r;
+    : r.retractedSince ? ['Withdrawn (retracted) after you acknowledged it ' + when(r.acknowledgedAt) + ' UTC: acknowledge that you have seen it was withdrawn', ...feedback]
+      : ['Acknowledged ' + when(r.acknowledgedAt) + ' UTC', ...feedback]));
+  $('acknowledge-button').hidden = acknowledged(brief);
   if (!live) setError('response-error', null);
 }
 
@@ -627,7 +635,7 @@ function closeBrief() {
   }
   // Acknowledged from a "not yet acknowledged" list: it leaves the list, as the API would now answer it; focus goes to
   // the row that takes its place (or the one before it, or the list's heading).
-  if (state.view === 'briefs' && state.briefsFilter.acknowledged === 'false' && state.current.myResponse) {
+  if (state.view === 'briefs' && state.briefsFilter.acknowledged === 'false' && acknowledged(state.current)) {
     const next = old.nextElementSibling || old.previousElementSibling;
     old.remove();
     show('briefs-empty', $('briefs-table').tBodies[0].rows.length === 0);
@@ -717,7 +725,10 @@ async function review(verdict) {
 // reader's response, which it keeps.
 function liveBrief(brief) {
   if (state.current && state.current.id === brief.id) {
-    brief = { ...brief, myResponse: state.current.myResponse };
+    // Retracted now, after the reader acknowledged it: as the API would now answer, back in their inbox until acknowledged again.
+    const r = state.current.myResponse;
+    const retractedNow = r && brief.status === 'retracted' && state.current.status !== 'retracted';
+    brief = { ...brief, myResponse: retractedNow ? { ...r, retractedSince: true } : r };
     renderBrief(brief, true);
   }
   if (state.briefsHeld) state.briefsHeld.push(brief);
@@ -732,7 +743,7 @@ function upsertLive(brief) {
   const filter = state.briefsFilter;
   if (filter.acknowledged === 'false' && ![...$('briefs-table').tBodies[0].rows].some((r) => r.dataset.briefId === brief.id)) {
     api('GET', '/v1/briefs/' + encodeURIComponent(brief.id))
-      .then((current) => { if (state.briefsFilter === filter && !current.myResponse) placeLive(current); }, () => {});
+      .then((current) => { if (state.briefsFilter === filter && !acknowledged(current)) placeLive(current); }, () => {});
     return;
   }
   placeLive(brief);
