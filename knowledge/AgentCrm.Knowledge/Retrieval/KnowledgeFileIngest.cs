@@ -16,10 +16,12 @@ public static class KnowledgeFileIngest
     /// Documents are then stored one by one: a store failure halfway throws <see cref="KnowledgeIngestIncompleteException"/>
     /// naming those already stored. With <c>storing</c>, called once every file is read and checked and before the first
     /// document is stored, the cancellation token is no longer heeded from then on, so a stop never leaves some documents
-    /// stored and the caller told none were (the CLI holds a signal off until its audit is written).
+    /// stored and the caller told none were (the CLI holds a signal off until its audit is written). With <c>record</c>, each
+    /// document's change is recorded as it is stored (<see cref="KnowledgeService.IngestAsync(string, DocumentType, string?, string?, IReadOnlyList{string}?, string?, string?, Func{IngestResult, Task}?, CancellationToken)"/>):
+    /// one whose record fails is undone, and the exception says so, or, when the undo failed too, that it is stored without its record.
     /// </summary>
     public static async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(this KnowledgeService service, IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null,
-        CancellationToken cancellationToken = default, Action? storing = null)
+        CancellationToken cancellationToken = default, Action? storing = null, Func<IngestResult, Task>? record = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(files);
@@ -52,6 +54,20 @@ public static class KnowledgeFileIngest
         }
 
         var results = new List<IngestResult>();
+        // Whether the failure was the record's (the change then undone) rather than the store's.
+        var recordFailed = false;
+        Func<IngestResult, Task>? recorded = record is null ? null : async result =>
+        {
+            try
+            {
+                await record(result);
+            }
+            catch
+            {
+                recordFailed = true;
+                throw;
+            }
+        };
         cancellationToken.ThrowIfCancellationRequested();
         storing?.Invoke();
         progress?.Report((0, documents.Count));
@@ -59,12 +75,17 @@ public static class KnowledgeFileIngest
         {
             try
             {
-                results.Add(await service.IngestAsync(text, type, id, cancellationToken: storing is null ? cancellationToken : CancellationToken.None));
+                results.Add(await service.IngestAsync(text, type, id, record: recorded, cancellationToken: storing is null ? cancellationToken : CancellationToken.None));
+            }
+            catch (KnowledgeChangeNotUndoneException exception)
+            {
+                // Its record failed and so did the undo: this one is stored too, without its record.
+                throw new KnowledgeIngestIncompleteException(file, [.. results.Select(r => r.DocumentId), id], documents.Count, exception);
             }
             catch (Exception exception) when (exception is not OperationCanceledException and not KnowledgeInputException)
             {
                 // Each document is stored on its own, so a store failure halfway leaves the earlier ones: say which.
-                throw new KnowledgeIngestIncompleteException(file, [.. results.Select(r => r.DocumentId)], documents.Count, exception);
+                throw new KnowledgeIngestIncompleteException(file, [.. results.Select(r => r.DocumentId)], documents.Count, exception, recordFailed);
             }
 
             progress?.Report((results.Count, documents.Count));

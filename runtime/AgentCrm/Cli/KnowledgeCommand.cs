@@ -64,9 +64,22 @@ internal static class KnowledgeCommand
             // Once storing begins, a signal waits for it and its audit (a stop between documents stored some, audited none, and
             // said "nothing was ingested"); a second signal still ends the verb, and the server's watcher or the next ingest (or
             // start) audits what it stored.
-            var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token, storing: AgentCrmCli.Finishing);
+            // Each document's audit record is appended as it is stored, as an upload's: one that cannot be appended (agentcrm.db
+            // read-only, a full disk) undoes that document's change, and the line says so (or, the undo failing too, that it
+            // is stored and recorded later), naming those stored and recorded before it.
+            var results = await services.GetRequiredService<KnowledgeService>().IngestFilesAsync(files, bar, token, storing: AgentCrmCli.Finishing,
+                record: async r =>
+                {
+                    try
+                    {
+                        await audit.IngestedAsync(CliHost.Actor, [r], CancellationToken.None);
+                    }
+                    catch (Microsoft.Data.Sqlite.SqliteException ex)
+                    {
+                        throw new Storage.DatabaseFileException(Storage.SqliteDatabase.DescribeFailure(ex).TrimEnd('.'));
+                    }
+                });
             bar?.Done();
-            await audit.IngestedAsync(CliHost.Actor, results, CancellationToken.None);
             AgentCrmCli.Kept($"{Counted.Of(results.Count, "document")} {(results.Count == 1 ? "was" : "were")} ingested and audited");
             if (json)
                 Console.WriteLine(JsonSerializer.Serialize(new { items = results, skipped }, Output));
