@@ -12,7 +12,7 @@ namespace AgentCrm.Briefs;
 /// that acknowledgement does not cover the retraction: the brief is back in the reader's inbox (<c>acknowledged=false</c>)
 /// until they acknowledge it again.
 /// </summary>
-public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt, bool RetractedSince = false);
+public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt, bool RetractedSince);
 
 /// <summary>CSM responses to one agent version's briefs: briefs acknowledged by anyone, and feedback given (one per CSM and brief).</summary>
 [Server.OpenApiAlwaysSent]
@@ -75,12 +75,12 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                 ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
             }
             if (!changesFeedback || feedback is not { } f)
-                return new BriefResponse(acknowledged, before?.Useful, before?.Note, before?.FeedbackAt);
+                return new BriefResponse(acknowledged, before?.Useful, before?.Note, before?.FeedbackAt, false);
             ctx.Execute("UPDATE brief_responses SET useful = $u, note = $n, feedback_at = $ft WHERE brief_id = $id AND responder = $r",
                 ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)), ("$id", brief.Id), ("$r", responder));
             Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["withNote"] = f.Note is not null, ["replaces"] = before?.Useful }, now);
             ctx.AfterCommit(() => raise?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
-            return new BriefResponse(acknowledged, f.Useful, f.Note, now);
+            return new BriefResponse(acknowledged, f.Useful, f.Note, now, false);
         });
     }
 

@@ -413,11 +413,13 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         {
             // One row per brief and reader (the responses' primary key): the join repeats no brief. CROSS JOIN: the responses lead.
             // A response from before the brief was retracted does not count (BriefResponse.RetractedSince): that brief is back
-            // among the reader's unacknowledged ones until they acknowledge it again.
+            // among the reader's unacknowledged ones until they acknowledge it again. Looked up for retracted briefs only, so a
+            // walk of delivered ones reads no review.
+            var current = $"NOT (+briefs.status = 'retracted' AND {BriefResponseStore.RetractedSince("r")})";
             if (acknowledged)
-                (from, where) = ("brief_responses r CROSS JOIN briefs ON briefs.seq = r.brief_seq", ["r.responder = $me", $"NOT {BriefResponseStore.RetractedSince("r")}", .. where]);
+                (from, where) = ("brief_responses r CROSS JOIN briefs ON briefs.seq = r.brief_seq", ["r.responder = $me", .. where, current]);
             else
-                where.Add($"NOT EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me AND NOT {BriefResponseStore.RetractedSince("r")})");
+                where.Add($"NOT EXISTS (SELECT 1 FROM brief_responses r WHERE r.brief_id = briefs.id AND r.responder = $me AND {current})");
             cmd.Parameters.AddWithValue("$me", BriefResponseStore.Responder(reader));
         }
         cmd.CommandText = $"SELECT briefs.seq, briefs.body FROM {from} {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")} ORDER BY {seq} DESC LIMIT $limit";
