@@ -76,7 +76,7 @@ public sealed class BriefRetractedAfterAcknowledgeTests
         Assert.Equal(2, await AuditCountAsync(app, "brief.acknowledged", id));
         Assert.Equal(1, await AuditCountAsync(app, "brief.feedback", id));
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
-        var responses = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.0").GetProperty("csmResponses");
+        var responses = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.1").GetProperty("csmResponses");
         Assert.Equal((1L, 1L), (responses.GetProperty("acknowledgedBriefs").GetInt64(), responses.GetProperty("useful").GetInt64()));
     }
 
