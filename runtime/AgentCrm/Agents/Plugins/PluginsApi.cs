@@ -124,7 +124,8 @@ public static class PluginsApi
         catch (AgentConflictException ex)
         {
             await registry.ReleaseUnusedAsync();
-            return Problems.Conflict(ex.Message);
+            // Named as POST /v1/agents names it: errors.version for a version stored with other content.
+            return ex.Field is { } field ? Problems.Conflict(field, ex.Message) : Problems.Conflict(ex.Message);
         }
     }
 
