@@ -44,8 +44,10 @@ public sealed class AgentSet(IReadOnlyList<LiveAgent> live)
 {
     public static readonly AgentSet Empty = new([]);
 
+    // Each event type once per version: a version stored with a type subscribed twice (registration refuses that now) ran
+    // twice on every event of that type, its counters and shadow comparisons doubled.
     private readonly Dictionary<string, LiveAgent[]> _byEventType = live
-        .SelectMany(a => a.Record.Manifest.Subscribes.Select(t => (Type: t, Agent: a)))
+        .SelectMany(a => a.Record.Manifest.Subscribes.Distinct(StringComparer.Ordinal).Select(t => (Type: t, Agent: a)))
         .GroupBy(x => x.Type, StringComparer.Ordinal)
         .ToDictionary(g => g.Key, g => g.Select(x => x.Agent).ToArray(), StringComparer.Ordinal);
 

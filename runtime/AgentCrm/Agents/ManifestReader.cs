@@ -61,7 +61,10 @@ public static partial class ManifestReader
         return options;
     }
 
-    /// <summary>Parses <paramref name="body"/>; YAML when the content type says so or the text is not JSON.</summary>
+    /// <summary>
+    /// Parses <paramref name="body"/>: JSON when the content type says JSON (application/json, …+json), YAML when it says YAML;
+    /// under another type or none, JSON when the text starts with { or [, else YAML.
+    /// </summary>
     public static AgentManifest Read(string body, string? contentType) => Parse(body, contentType).Manifest;
 
     /// <summary>
@@ -90,13 +93,21 @@ public static partial class ManifestReader
     {
         lines = ManifestLines.None;
         var yaml = contentType is not null && (contentType.Contains("yaml", StringComparison.OrdinalIgnoreCase) || contentType.Contains("yml", StringComparison.OrdinalIgnoreCase));
-        if (!yaml && !body.TrimStart().StartsWith('{'))
+        // A body labelled JSON is read as JSON only: an empty one, or YAML under that label, was answered as YAML ("The YAML
+        // document is empty.", "Malformed YAML") to a client that sent JSON. Another label (or none) is read by its content.
+        var json = !yaml && contentType is not null && contentType.Contains("json", StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(body) && !yaml)
+            throw new ManifestException("$", json
+                ? "The body is empty; send the manifest as a JSON object (Content-Type: application/json)."
+                : "The body is empty; send a manifest, JSON (Content-Type: application/json) or YAML (Content-Type: application/yaml).");
+        if (!yaml && !json && !body.TrimStart().StartsWith('{'))
             yaml = !body.TrimStart().StartsWith('[');
         JsonNode? node;
+        var written = new Dictionary<JsonNode, string>(ReferenceEqualityComparer.Instance);
         try
         {
             if (yaml)
-                (node, lines) = YamlToJson(body);
+                (node, lines) = YamlToJson(body, written);
             else
             {
                 if (AgentCrm.Sandbox.Cases.JsonText.Find(Encoding.UTF8.GetBytes(body)) is { } fault)
@@ -115,6 +126,10 @@ public static partial class ManifestReader
         }
         catch (YamlException ex)
         {
+            // A tab in the indentation is reported by YamlDotNet at the start of the document or the end of the line before:
+            // named at the tab itself.
+            if (AgentCrm.Sandbox.Cases.SafeYaml.IndentingTab(ex, body) is { } tab)
+                throw new ManifestException("$", $"Malformed YAML (line {tab.Line}, column {tab.Column}): a tab indents this line; YAML indents with spaces only.");
             throw new ManifestException("$", $"Malformed YAML (line {ex.Start.Line}, column {ex.Start.Column}): {ex.InnerException?.Message ?? ex.Message}");
         }
         if (node is not JsonObject)
@@ -132,7 +147,9 @@ public static partial class ManifestReader
                 ? "missing required fields: " + string.Join(", ", MissingRequired((JsonObject)node, path, yaml ? SubmittedYaml : SubmittedJson))
                 : ex.Message.Contains("doesn't allow setting null", StringComparison.Ordinal) && NullText(path)
                     ? "null is not a text; give a text (\"\" for none) or leave the field out."
-                    : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
+                    : ex.Message.Contains("could not be converted", StringComparison.Ordinal) && At((JsonObject)node, path, yaml ? SubmittedYaml : SubmittedJson) is { } at
+                        ? Expected((yaml ? SubmittedYaml : SubmittedJson).GetTypeInfo(at.Type), at.Node, at.Node is null ? null : written.GetValueOrDefault(at.Node))
+                        : AgentCrm.Server.JsonBody.Readable(ex.Message.Split(" Path:")[0]);
             throw new ManifestException(path.Replace("$.", "", StringComparison.Ordinal), message);
         }
         return Validate(manifest!);
@@ -149,12 +166,46 @@ public static partial class ManifestReader
     public static void CheckSubmitted(AgentManifest m)
     {
         ManifestLimits.Check(m);
+        CheckRepeats(m);
         if (!IsPurpose(m.Purpose))
             throw new ManifestException("purpose", $"purpose '{m.Purpose}' is not a purpose name: {PurposeFault(m.Purpose)}. A purpose is 1-64 lower-case letters, digits and dashes, starting with a letter or digit (the names consent grants use), e.g. customer-success.");
         if (ManifestNames.SemVerFault(m.Version) is { } versionFault)
             throw new ManifestException("version", $"version '{m.Version}' is not a SemVer version: {versionFault}.");
         if (ManifestNames.HiddenCharacters(m.Scenario) is { } hidden)
             throw new ManifestException("scenario", $"scenario has {hidden}: invisible or direction-changing characters make one name read as another; use printable text.");
+    }
+
+    /// <summary>
+    /// An event type subscribed twice, a field read twice, or a field both in reads and in optionalReads: each names its entry
+    /// (<c>subscribes[1]</c>). A repeated subscription ran the agent once per repeat on every event; a stored version that holds
+    /// one (registered before this check) runs once per event (<see cref="AgentSet"/>).
+    /// </summary>
+    private static void CheckRepeats(AgentManifest m)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Once(IReadOnlyList<string> list, string name, string what)
+        {
+            var first = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < list.Count; i++)
+                if (list[i] is { } item && !first.TryAdd(item, i))
+                    errors[$"{name}[{i}]"] = [$"'{item}' is {name}[{first[item]}] already; {what}."];
+        }
+        Once(m.Subscribes, "subscribes", "name each event type once (the agent runs once per event)");
+        Once(m.Reads, "reads", "list each field once");
+        Once(m.OptionalReads, "optionalReads", "list each field once");
+        for (var i = 0; i < m.OptionalReads.Count; i++)
+            if (m.OptionalReads[i] is { } field && IndexOf(m.Reads, field) is var r and >= 0 && !errors.ContainsKey($"optionalReads[{i}]"))
+                errors[$"optionalReads[{i}]"] = [$"'{field}' is in reads too (reads[{r}]); a field is required (reads) or optional (optionalReads), not both: remove one."];
+        if (errors.Count > 0)
+            throw new ManifestException(errors);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string item)
+    {
+        for (var i = 0; i < list.Count; i++)
+            if (string.Equals(list[i], item, StringComparison.Ordinal))
+                return i;
+        return -1;
     }
 
     /// <summary>The names of the manifest's text fields (description, explain, headline…), none of them also an object's or list's.</summary>
@@ -169,28 +220,92 @@ public static partial class ManifestReader
     /// The required fields missing from the object at <paramref name="path"/> (the serializer's $.rules.conditions[1]): the
     /// manifest's id, version, kind, or a condition's name and when, read from the same type information the reader uses.
     /// </summary>
-    private static IEnumerable<string> MissingRequired(JsonObject root, string path, JsonSerializerOptions options)
+    private static IEnumerable<string> MissingRequired(JsonObject root, string path, JsonSerializerOptions options) =>
+        At(root, path, options) is { Node: JsonObject target } at
+            ? options.GetTypeInfo(at.Type).Properties.Where(p => p.IsRequired && target[p.Name] is null).Select(p => p.Name)
+            : [];
+
+    /// <summary>
+    /// The value at <paramref name="path"/> (the serializer's $.rules.conditions[1].weight) and the type the manifest reads it as;
+    /// null when the path does not lead to a field of the manifest's types (a key of a map, such as parameters.weights).
+    /// </summary>
+    private static (JsonNode? Node, Type Type)? At(JsonObject root, string path, JsonSerializerOptions options)
     {
         JsonNode? node = root;
         var type = typeof(AgentManifest);
+        var matched = 1; // the leading $
         foreach (Match part in PathPart().Matches(path))
         {
             var info = options.GetTypeInfo(type);
             if (part.Groups["index"].Success)
             {
+                if (info.Kind != JsonTypeInfoKind.Enumerable)
+                    return null;
                 node = node is JsonArray a && int.Parse(part.Groups["index"].Value, System.Globalization.CultureInfo.InvariantCulture) is var i && i < a.Count ? a[i] : null;
-                type = info.ElementType ?? typeof(object);
+                type = info.ElementType!;
             }
             else
             {
                 var name = part.Groups["name"].Value;
+                if (info.Properties.FirstOrDefault(p => p.Name == name) is not { } property)
+                    return null;
                 node = node is JsonObject o ? o[name] : null;
-                type = info.Properties.FirstOrDefault(p => p.Name == name)?.PropertyType ?? typeof(object);
+                type = property.PropertyType;
             }
+            matched += part.Length;
         }
-        return node is JsonObject target
-            ? options.GetTypeInfo(type).Properties.Where(p => p.IsRequired && target[p.Name] is null).Select(p => p.Name)
-            : [];
+        return matched == path.Length ? (node, type) : null;
+    }
+
+    /// <summary>
+    /// What a field read as <paramref name="info"/> takes, and what it was given instead: "expected a number, not the text '0.5' (write
+    /// it without quotes: 0.5)", "expected text, not the number 2.0 (quote it: '2.0')", an enum's values (and the one meant, for
+    /// a slip of case or a letter). <paramref name="written"/>: the value as a YAML file wrote it (2.0, which reads as the number 2).
+    /// </summary>
+    private static string Expected(JsonTypeInfo info, JsonNode? given, string? written)
+    {
+        var type = Nullable.GetUnderlyingType(info.Type) ?? info.Type;
+        var kind = given?.GetValueKind();
+        var text = kind == JsonValueKind.String ? given!.GetValue<string>() : null;
+        written ??= given is JsonValue ? given.ToJsonString() : null;
+        var got = kind switch
+        {
+            null or JsonValueKind.Null => "null",
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "a list",
+            JsonValueKind.String => $"the text '{OneLine(text!)}'",
+            JsonValueKind.True or JsonValueKind.False => written!,
+            _ => $"the number {written}",
+        };
+        var number = text is not null && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && double.IsFinite(n);
+        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal))
+            return $"expected a number, not {got}" + (number ? $" (write it without quotes: {text!.Trim()})." : ".");
+        if (type == typeof(int) || type == typeof(long))
+            return $"expected a whole number, not {got}" + (number ? $" (write it without quotes: {text!.Trim()})." : ".");
+        if (type == typeof(string))
+            return $"expected text, not {got}" + (kind is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False ? $" (quote it: '{written}')." : ".");
+        if (type == typeof(bool))
+            return $"expected true or false, not {got}.";
+        if (type.IsEnum)
+        {
+            var names = Enum.GetNames(type).Select(JsonNamingPolicy.CamelCase.ConvertName).ToList();
+            var meant = text is not null ? AgentCrm.Agents.Text.EditDistance.Closest(text, names) : null;
+            return $"expected one of {string.Join(", ", names)}, not {got}" + (meant is not null ? $"; did you mean {meant}?" : ".");
+        }
+        return info.Kind switch
+        {
+            JsonTypeInfoKind.Dictionary => $"expected an object (name: value pairs), not {got}.",
+            JsonTypeInfoKind.Enumerable => $"expected a list, not {got}.",
+            JsonTypeInfoKind.Object => $"expected an object, not {got}.",
+            _ => $"the value has the wrong type ({got}).",
+        };
+    }
+
+    /// <summary>A given text as an error quotes it: on one line, at most 60 characters.</summary>
+    private static string OneLine(string text)
+    {
+        var line = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+        return line.Length <= 60 ? line : line[..60] + "…";
     }
 
     [GeneratedRegex(@"\.(?<name>[A-Za-z0-9_]+)|\[(?<index>\d{1,9})\]")]
@@ -269,7 +384,8 @@ public static partial class ManifestReader
         _ => node.DeepClone(),
     };
 
-    private static (JsonNode?, ManifestLines) YamlToJson(string text)
+    /// <summary>The manifest as JSON and the lines of its fields; <paramref name="written"/> gets each unquoted number and boolean as written (2.0, True).</summary>
+    private static (JsonNode?, ManifestLines) YamlToJson(string text, Dictionary<JsonNode, string> written)
     {
         var stream = AgentCrm.Sandbox.Cases.SafeYaml.Load(text);
         // Empty documents (a leading or trailing ---) do not count.
@@ -279,22 +395,29 @@ public static partial class ManifestReader
         if (documents.Count > 1)
             throw new ManifestException("$", $"One manifest per request: the YAML holds {documents.Count} documents (separated by ---); register each on its own.");
         var root = documents[0].RootNode;
-        return (ToNode(root), ManifestLines.FromYaml(root, text));
+        return (ToNode(root, written), ManifestLines.FromYaml(root, text));
     }
 
     // A tag (!!null 0.5, !!binary, !custom) would make a value mean something other than it reads, and nothing here
     // resolves tags: refused at its line rather than silently dropped. A value's kind comes from how it is written.
-    private static JsonNode? ToNode(YamlNode node) => !node.Tag.IsEmpty
+    private static JsonNode? ToNode(YamlNode node, Dictionary<JsonNode, string> written) => !node.Tag.IsEmpty
         ? throw new ManifestException("$", $"line {node.Start.Line}, column {node.Start.Column}: the tag {ShortTag(node.Tag.Value)} is not read; remove it (a value's kind comes from how it is written: 1, 'text', true, null).")
         : node switch
     {
         YamlMappingNode map => new JsonObject(map.Children.Select(c => KeyValuePair.Create(
             c.Key is YamlScalarNode key ? key.Value ?? "" : throw new YamlException(c.Key.Start, c.Key.End, "a key must be a name, not a list or a mapping."),
-            ToNode(c.Value)))),
-        YamlSequenceNode seq => new JsonArray(seq.Children.Select(ToNode).ToArray()),
-        YamlScalarNode s => Scalar(s),
+            ToNode(c.Value, written)))),
+        YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToNode(c, written)).ToArray()),
+        YamlScalarNode s => Written(Scalar(s), s, written),
         _ => null,
     };
+
+    private static JsonNode? Written(JsonNode? value, YamlScalarNode scalar, Dictionary<JsonNode, string> written)
+    {
+        if (value is JsonValue v && v.GetValueKind() != JsonValueKind.String && scalar.Value is { } text)
+            written[v] = text;
+        return value;
+    }
 
     private static string ShortTag(string tag) =>
         tag.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal) ? "!!" + tag["tag:yaml.org,2002:".Length..] : tag;

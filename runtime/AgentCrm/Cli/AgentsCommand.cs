@@ -44,7 +44,13 @@ internal static class AgentsCommand
             ManifestSource source;
             try
             {
-                source = ManifestReader.Parse(text, file.Extension is ".yaml" or ".yml" ? "application/yaml" : "application/json");
+                // By the extension, as a client labels a body: .json is JSON only, .yaml/.yml YAML, another read by its content.
+                source = ManifestReader.Parse(text, file.Extension.ToLowerInvariant() switch
+                {
+                    ".yaml" or ".yml" => "application/yaml",
+                    ".json" => "application/json",
+                    _ => null,
+                });
             }
             catch (ManifestException ex)
             {

@@ -67,6 +67,28 @@ public static class SafeYaml
         return stream;
     }
 
+    /// <summary>
+    /// Where the tab is that <paramref name="ex"/> refuses as indentation (line and column, from 1), or null when the error is
+    /// not about a tab. YamlDotNet reports such a tab at the start of the document (a tab before a list item: "found invalid
+    /// tab as indentation", with no mark) or from the end of the line before it; the tab is the first one that indents a line
+    /// from the error's end on (or from the top, when the mark is empty).
+    /// </summary>
+    public static (long Line, long Column)? IndentingTab(YamlException ex, string text)
+    {
+        if (!(ex.InnerException?.Message ?? ex.Message).Contains("tab", StringComparison.OrdinalIgnoreCase))
+            return null;
+        var lines = text.Split('\n');
+        foreach (var from in new[] { Math.Max(1, ex.End.Line), 1 })
+            for (var line = from; line <= lines.Length; line++)
+            {
+                var content = lines[line - 1];
+                for (var i = 0; i < content.Length && content[i] is ' ' or '\t'; i++)
+                    if (content[i] == '\t')
+                        return (line, i + 1);
+            }
+        return null;
+    }
+
     private static string Path(Stack<Frame> frames, string key)
     {
         var path = new System.Text.StringBuilder();

@@ -170,8 +170,12 @@ public sealed class ManifestSchemaTests
             ("scenario of 201 characters", With(Base, m => m["scenario"] = new string('s', 201)), false),
             ("description of 4,001 characters", With(Base, m => m["description"] = new string('d', 4001)), false),
             ("knowledgeQuery of 1,001 characters", With(Base, m => m["knowledgeQuery"] = new string('k', 1001)), false),
-            ("501 reads", With(Base, m => m["reads"] = new JsonArray(Enumerable.Repeat("tickets.open", 501).Select(r => (JsonNode)r).ToArray())), false),
-            ("500 reads", With(Base, m => m["reads"] = new JsonArray(Enumerable.Repeat("tickets.open", 500).Select(r => (JsonNode)r).ToArray())), true),
+            ("501 reads", With(Base, m => m["reads"] = new JsonArray(Enumerable.Range(0, 501).Select(i => (JsonNode)(i == 0 ? "tickets.open" : $"services.s{i}")).ToArray())), false),
+            ("500 reads", With(Base, m => m["reads"] = new JsonArray(Enumerable.Range(0, 500).Select(i => (JsonNode)(i == 0 ? "tickets.open" : $"services.s{i}")).ToArray())), true),
+            // Each entry once (uniqueItems): a type subscribed twice ran the agent twice per event.
+            ("an event type subscribed twice", Base.Replace("[\"support_ticket\"]", "[\"support_ticket\",\"nps\",\"support_ticket\"]", StringComparison.Ordinal), false),
+            ("a field read twice", Base.Replace("\"reads\":[\"tickets.open\"]", "\"reads\":[\"tickets.open\",\"tickets.open\"]", StringComparison.Ordinal), false),
+            ("an optional field read twice", Base.Replace("\"reads\":[\"tickets.open\"]", "\"reads\":[\"tickets.open\"],\"optionalReads\":[\"profile.name\",\"profile.name\"]", StringComparison.Ordinal), false),
         ];
         var root = RepositoryRoot();
         var scripts = await SchemaJs.InstallAsync();
