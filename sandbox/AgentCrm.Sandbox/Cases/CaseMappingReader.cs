@@ -69,6 +69,9 @@ internal static class CaseMappingReader
         }
         catch (YamlException ex)
         {
+            // YamlDotNet names a tab in the indentation at the start of the document or the end of the line before: named at the tab.
+            if (SafeYaml.IndentingTab(ex, text) is { } tab)
+                throw new CaseSetException(file, (int)tab.Line, null, $"malformed YAML: a tab indents this line (column {tab.Column}); YAML indents with spaces only.");
             throw new CaseSetException(file, (int)ex.Start.Line, null, $"malformed YAML: {(ex.InnerException ?? ex).Message.Split(" (Line:")[0]}");
         }
         if (stream.Documents.Count == 0)

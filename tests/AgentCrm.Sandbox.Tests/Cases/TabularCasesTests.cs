@@ -153,6 +153,7 @@ public sealed class TabularCasesTests
     [InlineData("asOf: 2026-03-01T00:00:00Z", "asOf: soon", "mapping.yaml line 6: asOf must be an ISO 8601 timestamp, e.g. 2026-01-01T00:00:00Z.")]
     [InlineData("name: small-churn", "name: Small Churn", "mapping.yaml line 1: name must be lower-case letters, digits and dashes (e.g. telco-churn).")]
     [InlineData("- { column: Total", "- { column: Total, ]", "mapping.yaml line 10: malformed YAML")]
+    [InlineData("  - { column: Plan", "\t- { column: Plan", "mapping.yaml line 9: malformed YAML: a tab indents this line (column 1); YAML indents with spaces only.")]
     [InlineData("- { column: tenure, field: tenure.months, type: number }", "- { value: many, field: tenure.months, type: number }", "mapping.yaml line 8: value 'many' is not a number")]
     [InlineData("- { column: tenure, field: tenure.months, type: number }", "- { column: tenure, value: 3, field: tenure.months, type: number }", "mapping.yaml line 8: a fields entry with value: (the same value for every case) takes no column")]
     public void LoadTabular_BadMapping_NamesTheMappingLine(string find, string replace, string message)
