@@ -101,6 +101,9 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
                     throw new ExpressionException($"a condition must be a true/false test, not {Functions.Name(type)} (e.g. compare it: ... > 0).", 0);
                 if (budget is { } steps && ConstantParts.Fault(when, steps) is { } fault)
                     throw new ExpressionException(ConstantFault(fault.Reason), fault.Position);
+                // A test of no field is the same for every customer: its weight only moves every score alike, which is the threshold's work.
+                if (strict && fields.Count == 0)
+                    throw new ExpressionException("this condition tests no field, so it is the same for every customer (always true or always false); test a field (e.g. tickets.open > 3), and move the threshold rather than adding a constant weight.", 0);
             }
             catch (ExpressionException ex)
             {

@@ -152,9 +152,10 @@ public sealed class RulesAgentTests
             Brief = new RuleBrief { Headline = "Hi {profile.name" },
         }));
         Assert.Equal(
-            ["rules.brief.headline", "rules.conditions[0].weight", "rules.conditions[1].name", "rules.conditions[2].explain", "rules.conditions[2].name", "rules.defaults.events.count30d.email.inquiry", "rules.maxSteps"],
+            ["rules.brief.headline", "rules.conditions[0].weight", "rules.conditions[1].name", "rules.conditions[1].when", "rules.conditions[2].explain", "rules.conditions[2].name", "rules.defaults.events.count30d.email.inquiry", "rules.maxSteps"],
             errors.Keys.Order(StringComparer.Ordinal).ToArray());
         Assert.Contains("used by an earlier condition", errors["rules.conditions[1].name"][0], StringComparison.Ordinal);
+        Assert.Contains("tests no field", errors["rules.conditions[1].when"][0], StringComparison.Ordinal);
         Assert.Contains("unknown function 'nope'", errors["rules.conditions[2].explain"][0], StringComparison.Ordinal);
     }
 

@@ -185,6 +185,21 @@ public sealed class RulesNamesAndRenderingTests
         Assert.NotNull(new RulesKind().Create(Manifest(when, ["tickets.open", "profile.name"], headline: headline)));
     }
 
+    /// <summary>
+    /// A condition that tests no field is the same for every customer: it was registered, and its weight moved every score
+    /// alike (a brief whose only reason was that condition, naming no field). Refused on a new manifest; a stored one still runs.
+    /// </summary>
+    [Theory]
+    [InlineData("1 == 1")]
+    [InlineData("len('ab') == 2")]
+    [InlineData("'a' != 'b' or 2 > 3")]
+    public void CheckNew_AConditionTestingNoField_IsRefused(string when)
+    {
+        var errors = Errors(Manifest(when, ["tickets.open"]));
+        Assert.Contains("this condition tests no field, so it is the same for every customer", Assert.Single(errors["rules.conditions[0].when"]), StringComparison.Ordinal);
+        Assert.NotNull(new RulesKind().Create(Manifest(when, ["tickets.open"])));
+    }
+
     [Fact]
     public void CheckNew_ALiteralPartWithinTheLimits_Registers() =>
         new RulesKind().CheckNew(Manifest("len(repeat('x', 4000)) > 1 and tickets.open > 2", ["tickets.open"], headline: "{repeat('=', 10)} {tickets.open}"));
