@@ -20,7 +20,7 @@ public sealed class AgentCountersSnapshotTests
         var counting = Task.Run(() =>
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)
-                metrics.ShadowAgreement("renewal-risk", "1.0.0", shadowFired: i % 3 != 2, servingFired: i % 5 == 4 ? null : i % 2 == 0);
+                metrics.ShadowAgreement("renewal-risk", "1.0.1", shadowFired: i % 3 != 2, servingFired: i % 5 == 4 ? null : i % 2 == 0);
         });
         try
         {
