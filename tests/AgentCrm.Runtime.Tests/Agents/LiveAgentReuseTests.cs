@@ -40,6 +40,7 @@ public sealed class LiveAgentReuseTests
         await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton<IAgentKind>(counting));
         var manifest = JsonNode.Parse((await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.0.1")).GetProperty("manifest").GetRawText())!.AsObject();
         manifest["id"] = "counted";
+        manifest["version"] = "1.0.0";
         manifest["kind"] = "counting";
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(app, "/v1/agents", manifest)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(app, "/v1/agents/counted/versions/1.0.0/shadow", null)).StatusCode);
