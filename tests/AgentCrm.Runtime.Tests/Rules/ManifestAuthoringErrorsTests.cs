@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using AgentCrm.Agents;
 using AgentCrm.Runtime.Tests.Cli;
-using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Runtime.Tests.Rules;
 
@@ -66,18 +65,7 @@ public sealed class ManifestAuthoringErrorsTests
         var dir = TempDirectory.Create();
         await (await AgentCrmApp.StartAsync(dir)).DisposeAsync();
         var manifest = JsonSerializer.Deserialize<AgentManifest>(Json(subscribes: "\"support_ticket\",\"support_ticket\",\"support_ticket\""), ManifestReader.Json)!;
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var insert = connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO agent_versions (agent_id, version, kind, manifest, content_hash, state, created_at, updated_at)
-                VALUES ('repeats', '1.0.0', 'rules', $m, $h, 'shadow', '2026-12-04T10:00:00.0000000+00:00', '2026-12-04T10:00:00.0000000+00:00')
-                """;
-            insert.Parameters.AddWithValue("$m", JsonSerializer.Serialize(manifest, ManifestReader.Json));
-            insert.Parameters.AddWithValue("$h", ManifestReader.ContentHash(manifest));
-            Assert.Equal(1, insert.ExecuteNonQuery());
-        }
+        StoredVersions.InsertAsEarlierBuild(dir, manifest, "shadow");
         await using var app = await AgentCrmApp.StartAsync(dir);
 
         var posted = await app.PostEventsAsync([Ev.Make("twice", "support_ticket", DateTimeOffset.UtcNow.AddHours(-1), new { ticketId = "T1", status = "open" })]);

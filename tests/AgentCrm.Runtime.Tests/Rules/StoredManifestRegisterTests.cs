@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using AgentCrm.Agents;
-using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Runtime.Tests.Rules;
 
@@ -29,18 +28,7 @@ public sealed class StoredManifestRegisterTests
         var stored = Manifest("1.0.0");
         var manifest = JsonSerializer.Deserialize<AgentManifest>(stored, ManifestReader.Json)!;
         // The row as an earlier build stored it: no check of today's refused it.
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var insert = connection.CreateCommand();
-            insert.CommandText = """
-                INSERT INTO agent_versions (agent_id, version, kind, manifest, content_hash, state, created_at, updated_at)
-                VALUES ('stored-earlier', '1.0.0', 'rules', $m, $h, 'registered', '2026-12-04T10:00:00.0000000+00:00', '2026-12-04T10:00:00.0000000+00:00')
-                """;
-            insert.Parameters.AddWithValue("$m", JsonSerializer.Serialize(manifest, ManifestReader.Json));
-            insert.Parameters.AddWithValue("$h", ManifestReader.ContentHash(manifest));
-            Assert.Equal(1, insert.ExecuteNonQuery());
-        }
+        StoredVersions.InsertAsEarlierBuild(dir, manifest, "registered");
         await using var app = await AgentCrmApp.StartAsync(dir);
 
         using var again = await app.Client.PostAsync("/v1/agents", new StringContent(stored, Encoding.UTF8, "application/json"));
