@@ -1,112 +1,14 @@
-using System.Net;
-using System.Text;
-using System.Text.RegularExpressions;
+using AgentCrm.Agents.Html;
 
 namespace AgentCrm.Knowledge.Ingest;
 
-/// <summary>
-/// A small tolerant HTML reader: drops script/style/comments, h1–h6 become headings, block tags end paragraphs. Linear in
-/// the input: every search runs forward from where the last one stopped (see <see cref="HtmlElements"/>), so openers
-/// that never close (<c>&lt;!--</c>, <c>&lt;h2&gt;</c>, <c>&lt;p</c> or <c>&lt;</c> by the thousand) cost one pass, not
-/// one pass each.
-/// </summary>
-internal static partial class HtmlSectioner
+/// <summary>HTML into sections: headings and paragraphs as <see cref="HtmlText"/> reads them (shared with the compliance check).</summary>
+internal static class HtmlSectioner
 {
     public static (string? Title, IReadOnlyList<Section> Sections) Parse(string html)
     {
         var builder = new SectionBuilder();
-        html = RemoveInvisible(html);
-        var position = 0;
-        foreach (var heading in HtmlElements.Find(html, HeadingOpener(), HeadingCloser()))
-        {
-            AddParagraphs(html[position..heading.Start], builder);
-            builder.Heading(heading.Name[0] - '0', StripTags(html[heading.ContentStart..heading.ContentEnd]));
-            position = heading.End;
-        }
-
-        AddParagraphs(html[position..], builder);
+        HtmlText.Read(html, builder.Heading, builder.Paragraph);
         return (builder.Title, builder.Build());
     }
-
-    /// <summary>Every tag (<c>&lt;</c> to the next <c>&gt;</c>) becomes a space, then entities are decoded.</summary>
-    public static string StripTags(string html)
-    {
-        var text = new StringBuilder(html.Length);
-        var position = 0;
-        while (html.IndexOf('<', position) is var open and >= 0)
-        {
-            var close = html.IndexOf('>', open + 1);
-            if (close < 0)
-            {
-                // No tag closes after this one, so no later one does either.
-                break;
-            }
-
-            text.Append(html, position, open - position).Append(' ');
-            position = close + 1;
-        }
-
-        return WebUtility.HtmlDecode(text.Append(html, position, html.Length - position).ToString());
-    }
-
-    /// <summary>Comments and script, style, head, noscript and template elements become a space each.</summary>
-    private static string RemoveInvisible(string html)
-    {
-        var text = new StringBuilder(html.Length);
-        var position = 0;
-        foreach (var element in HtmlElements.Find(html, InvisibleOpener(), InvisibleCloser()))
-        {
-            text.Append(html, position, element.Start - position).Append(' ');
-            position = element.End;
-        }
-
-        return position == 0 ? html : text.Append(html, position, html.Length - position).ToString();
-    }
-
-    /// <summary>The text between block tags (<c>&lt;p&gt;</c>, <c>&lt;/li&gt;</c>, …) and blank lines, one paragraph each.</summary>
-    private static void AddParagraphs(string html, SectionBuilder builder)
-    {
-        var tagEnd = new ForwardSearch(html, TagEnd());
-        var position = 0;
-        var search = 0;
-        for (var boundary = BlockBoundary().Match(html, search); boundary.Success; boundary = BlockBoundary().Match(html, search))
-        {
-            var end = boundary.Index + boundary.Length;
-            if (boundary.Groups["tag"].Success)
-            {
-                // The tag runs on to the next '>'; without one it is text, and the search goes on one character later.
-                if (tagEnd.From(end) is not { } close)
-                {
-                    search = boundary.Index + 1;
-                    continue;
-                }
-
-                end = close.Index + 1;
-            }
-
-            builder.Paragraph(StripTags(html[position..boundary.Index]));
-            position = search = end;
-        }
-
-        builder.Paragraph(StripTags(html[position..]));
-    }
-
-    [GeneratedRegex(@"<!(?<name>--)|<(?<tag>(?<name>script|style|head|noscript|template)\b)", RegexOptions.IgnoreCase)]
-    private static partial Regex InvisibleOpener();
-
-    [GeneratedRegex(@"(?<name>--)>|</(?<name>script|style|head|noscript|template)\s*>", RegexOptions.IgnoreCase)]
-    private static partial Regex InvisibleCloser();
-
-    [GeneratedRegex(@"<h(?<tag>(?<name>[1-6])\b)", RegexOptions.IgnoreCase)]
-    private static partial Regex HeadingOpener();
-
-    [GeneratedRegex(@"</h(?<name>[1-6])\s*>", RegexOptions.IgnoreCase)]
-    private static partial Regex HeadingCloser();
-
-    /// <summary>The start of a block tag (its attributes run to the next '>') or a blank line.</summary>
-    [GeneratedRegex(@"(?<tag></?(?:p|div|li|ul|ol|br|tr|table|section|article|blockquote|pre|dd|dt)\b)|\n\s*\n", RegexOptions.IgnoreCase)]
-    private static partial Regex BlockBoundary();
-
-    [GeneratedRegex(">")]
-    private static partial Regex TagEnd();
 }

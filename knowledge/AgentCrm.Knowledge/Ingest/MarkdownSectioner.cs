@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using AgentCrm.Agents.Html;
 using Markdig;
 using Markdig.Extensions.Yaml;
 using Markdig.Syntax;
@@ -87,7 +88,7 @@ internal static partial class MarkdownSectioner
                     builder.Heading(heading.Level, InlineText(heading.Inline));
                     break;
                 case HtmlBlock html:
-                    builder.Paragraph(HtmlSectioner.StripTags(source.Substring(html.Span.Start, html.Span.Length)));
+                    builder.Paragraph(HtmlText.StripTags(source.Substring(html.Span.Start, html.Span.Length)));
                     break;
                 case CodeBlock code:
                     builder.Paragraph(code.Lines.ToString());

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using AgentCrm.Agents.Html;
 using AgentCrm.Knowledge.Ingest;
 
 namespace AgentCrm.Knowledge.Tests.Ingest;
@@ -81,7 +82,7 @@ public sealed partial class HtmlScanTests
 
             var text = html.ToString();
             Assert.Equal(Show(RegexHtmlSectioner.Parse(text)), Show(HtmlSectioner.Parse(text)));
-            Assert.Equal(RegexHtmlSectioner.StripTags(text), HtmlSectioner.StripTags(text));
+            Assert.Equal(RegexHtmlSectioner.StripTags(text), HtmlText.StripTags(text));
         }
     }
 

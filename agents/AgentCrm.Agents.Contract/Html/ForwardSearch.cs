@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AgentCrm.Knowledge.Ingest;
+namespace AgentCrm.Agents.Html;
 
 /// <summary>
 /// The first match of a pattern (that <paramref name="accept"/> takes) at or after a position, remembered: asked again from

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AgentCrm.Knowledge.Ingest;
+namespace AgentCrm.Agents.Html;
 
 /// <summary>One element found by <see cref="HtmlElements.Find"/>: the whole of it, and the content between its tags.</summary>
 internal readonly record struct HtmlElement(int Start, int End, int ContentStart, int ContentEnd, string Name);
