@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentCrm.Agents.Customers;
+using AgentCrm.Agents.Html;
 using AgentCrm.Agents.Text;
 
 namespace AgentCrm.Agents.Compliance;
@@ -13,7 +14,10 @@ namespace AgentCrm.Agents.Compliance;
 /// gets the policy checks only — the unfair-clause model was fitted and gated on consumer terms, so a version without
 /// a policy leaves contracts alone rather than judge them as terms; terms and other typed documents the unfair-clause
 /// model only; a document of unknown kind both. A document not in English is not judged: the brief says so
-/// (<see cref="DocumentLanguage"/>). The score is the strongest finding on the agent's scale; the findings (each with
+/// (<see cref="DocumentLanguage"/>). A document in HTML (<see cref="HtmlText.IsHtml"/>, or a <c>docType</c> that names
+/// HTML) is read as the text it shows (<see cref="HtmlText.ToText"/>): each paragraph, heading and list item a line, so
+/// its sentences split as plain text's do and quotes carry no markup. The same sentence found more than once (terms
+/// pasted twice) is one finding, quoted once with how many times it occurs. The score is the strongest finding on the agent's scale; the findings (each with
 /// its own cooldown) are the document (<see cref="DocumentIdentity"/>) and each category found, so rewording a clause or
 /// sending fewer of the categories briefed is no new finding, and a new category or another document with the same ones is.
 /// </summary>
@@ -34,7 +38,11 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
 
     public Assessment Assess(CustomerSnapshot s)
     {
-        if (s.Text(TextField) is not { Length: > 0 } text)
+        if (s.Text(TextField) is not { Length: > 0 } sent)
+            return Assessment.None;
+        var html = HtmlText.IsHtml(sent) || NamesHtml(s.Text(DocTypeField));
+        var text = html ? HtmlText.ToText(sent) : sent;
+        if (text.Length == 0)
             return Assessment.None;
         var ids = s.EventIds(TextField);
         var title = s.Text(TitleField) is { } t && !string.IsNullOrWhiteSpace(t) ? Cut(t.Trim(), TitleLength) : null;
@@ -48,13 +56,17 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             return Assessment.None;
         if (DocumentLanguage.NotEnglish(text) is { } language)
             return NotRead(title, kind, language, ids, document);
-        var sentences = SentenceSplitter.Split(text);
+        var sentences = SentenceSplitter.Split(text, out var read);
+        if (text.AsSpan(read).IsWhiteSpace())
+            read = text.Length;
+        // Each sentence once, in the order first met, with how many times it occurs: a sentence pasted 195 times is one finding.
+        var distinct = sentences.GroupBy(x => x, StringComparer.Ordinal).Select(g => (Text: g.Key, Count: g.Count())).ToList();
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
 
         var findings = new List<(double Score, Reason Reason, string Fix, string Label, string Identity)>();
         double score = 0;
-        foreach (var sentence in checkUnfair ? sentences : [])
+        foreach (var (sentence, times) in checkUnfair ? distinct : [])
         {
             var x = p.Model.Vectorize(sentence);
             var category = categories.Select(c => (c.Name, Z: TextModel.Logit(c, x))).OrderByDescending(c => c.Z).ThenBy(c => c.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -64,13 +76,13 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 continue;
             var label = category.Name is null ? "potentially unfair" : UnfairCategories.LabelOf(category.Name);
             findings.Add((prob, new Reason(TextField, Quote(sentence), prob, ids,
-                string.Create(CultureInfo.InvariantCulture, $"{label} clause (p {prob:0.00}): \"{Quote(sentence)}\"")),
+                string.Create(CultureInfo.InvariantCulture, $"{label} clause (p {prob:0.00}{Times(times)}): \"{Quote(sentence)}\"")),
                 category.Name is null ? UnfairCategories.FixOf("") : UnfairCategories.FixOf(category.Name), label, $"unfair:{label}"));
         }
 
         if (checkPolicy && p.ClauseModel is { } clauses)
         {
-            var vectors = sentences.Select(clauses.Vectorize).ToList();
+            var vectors = distinct.Select(x => clauses.Vectorize(x.Text)).ToList();
             foreach (var name in p.Require)
             {
                 var c = clauses.Class(name)!;
@@ -96,8 +108,8 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
                 // The class's own probability is not shown: its threshold is low (a contract has one such sentence among hundreds),
                 // so "p 0.07" would read as improbable while it is over the threshold. The score on the agent's scale reads
                 // as every other finding's: at or over the agent's threshold means found.
-                findings.Add((scaled, new Reason(TextField, Quote(sentences[at]), scaled, ids,
-                    string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (score {scaled:0.00}; {ClauseCategories.SectionOf(name)}): \"{Quote(sentences[at])}\"")),
+                findings.Add((scaled, new Reason(TextField, Quote(distinct[at].Text), scaled, ids,
+                    string.Create(CultureInfo.InvariantCulture, $"risky clause present: {ClauseCategories.LabelOf(name)} (score {scaled:0.00}; {ClauseCategories.SectionOf(name)}{Times(distinct[at].Count)}): \"{Quote(distinct[at].Text)}\"")),
                     ClauseCategories.FlagFixOf(name), ClauseCategories.LabelOf(name), $"flag:{name}"));
             }
         }
@@ -109,9 +121,9 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         if (findings.Skip(p.MaxQuotes).ToList() is { Count: > 0 } rest)
             reasons.Add(new Reason(TextField, rest.Count, 0, ids, string.Create(CultureInfo.InvariantCulture,
                 $"+{rest.Count} more finding{(rest.Count == 1 ? "" : "s")} not quoted (categories: {Categories(rest.Select(f => f.Label), int.MaxValue)})")));
-        var partly = Unread(text, sentences.Count);
+        var partly = Unread(sent.Length, text.Length, read, html);
         if (partly is not null)
-            reasons.Add(new Reason(TextField, text.Length, 0, ids, partly));
+            reasons.Add(new Reason(TextField, read, 0, ids, partly));
         var fired = score >= Manifest.Threshold && findings.Count > 0;
         var fixes = findings.Select(f => f.Fix).Distinct(StringComparer.Ordinal).ToList();
         var next = fixes.Count == 0 ? "" : $"Send the document back to legal{(title is null ? "" : $" (\"{title}\")")}: {fixes[0]}"
@@ -136,9 +148,11 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     private Assessment NotRead(string? title, DocumentKind kind, string language, IReadOnlyList<string> ids, string document)
     {
         var what = title is null ? "the document" : $"\"{title}\"";
+        // "reads as German", "is written in Cyrillic script".
+        var reads = language.EndsWith(" script", StringComparison.Ordinal) ? "is written in" : "reads as";
         var reason = new Reason(TextField, language, 0, ids,
-            $"not checked: {what} reads as {language}, and the clause models were fitted on English text, so no clause in it was judged");
-        var headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) not checked — it reads as {language}, and the models read English only", MaxHeadline);
+            $"not checked: {what} {reads} {language}, and the clause models were fitted on English text, so no clause in it was judged");
+        var headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) not checked — it {reads} {language}, and the models read English only", MaxHeadline);
         return new Assessment(Manifest.Threshold, true, [reason], $"Have legal review {what} by hand, or ask the customer for its English version.")
         {
             FindingKey = FindingKey(document, [$"unread:{language}"]),
@@ -153,13 +167,27 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     internal static string FindingKey(string document, IEnumerable<string> findings) =>
         string.Join("\n", (document.Length == 0 ? [] : new[] { "document:" + document }).Concat(findings));
 
-    /// <summary>What of the text was not judged: the part intake cut, or the sentences past the splitter's bound; null when all was.</summary>
-    internal static string? Unread(string text, int sentences) =>
-        text.Length >= CustomerState.MaxDocumentChars
+    /// <summary>
+    /// What of the text was not judged, naming the limit that stopped the reading first: the splitter's bound of sentences
+    /// (at character <paramref name="read"/> of the <paramref name="length"/> read, the text without its markup for HTML),
+    /// else the part intake cut (<paramref name="sent"/> characters kept); null when all was read.
+    /// </summary>
+    internal static string? Unread(int sent, int length, int read, bool html)
+    {
+        var cut = sent >= CustomerState.MaxDocumentChars;
+        if (read < length)
+            return string.Create(CultureInfo.InvariantCulture, $"checked in part: only the first {SentenceSplitter.MaxSentences:N0} sentences were checked, up to character {read:N0} of {length:N0}{(html ? " (of the text without its HTML markup)" : "")}; the rest was not read{(cut ? $" (and the document had reached the intake limit: only its first {CustomerState.MaxDocumentChars:N0} characters were kept)" : "")}");
+        return cut
             ? string.Create(CultureInfo.InvariantCulture, $"checked in part: only the first {CustomerState.MaxDocumentChars:N0} characters were checked (the document reached the intake limit, and the rest of it was cut and not read)")
-            : sentences >= SentenceSplitter.MaxSentences
-                ? string.Create(CultureInfo.InvariantCulture, $"checked in part: only the first {SentenceSplitter.MaxSentences:N0} sentences were checked (the rest of the document was not read)")
-                : null;
+            : null;
+    }
+
+    /// <summary>"; 195 times" for a sentence the text holds more than once, else nothing.</summary>
+    private static string Times(int count) => count > 1 ? string.Create(CultureInfo.InvariantCulture, $"; {count} times") : "";
+
+    /// <summary>A <c>docType</c> that is a name or media type of HTML ("html", "text/html").</summary>
+    private static bool NamesHtml(string? docType) =>
+        docType?.Trim().ToLowerInvariant() is "html" or "htm" or "xhtml" or "text/html" or "application/xhtml+xml";
 
     /// <summary>A short headline: the scenario, the score, which document, then the categories found while they fit.</summary>
     private string Headline(double score, string? title, DocumentKind kind, string lead, IEnumerable<string> labels)

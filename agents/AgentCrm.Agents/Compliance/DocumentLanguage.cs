@@ -6,7 +6,10 @@ namespace AgentCrm.Agents.Compliance;
 /// Whether a document reads as English, the only language the shipped models were fitted on: by the share of its words
 /// that are common English function words (the, and, of, shall…), which is 30–45% in English contracts and terms and under
 /// 10% in German, French, Spanish, Italian, Dutch or Portuguese ones. When it does not, the language whose function words
-/// are most frequent is named: a text in none of these languages (a list of names or numbers) is checked as usual.
+/// are most frequent is named: a text in none of these languages (a list of names or numbers) is checked as usual. A text
+/// whose letters are mostly of another script than Latin (Cyrillic, Chinese characters, Arabic…) is not English either,
+/// whatever its words: the script is named ("Cyrillic script"). A few Latin letters (a brand, an English term) do not
+/// make such a text English, and a few names in another script do not make an English text foreign.
 /// </summary>
 internal static class DocumentLanguage
 {
@@ -18,6 +21,12 @@ internal static class DocumentLanguage
 
     /// <summary>A text whose English function-word share is below this is not read as English.</summary>
     public const double MinEnglishShare = 0.12;
+
+    /// <summary>Below this many letters the script says too little: the text is read on by its words.</summary>
+    public const int MinLetters = 60;
+
+    /// <summary>A text is in another script when more than this share of its letters are of scripts other than Latin.</summary>
+    public const double MaxOtherScriptShare = 0.5;
 
     /// <summary>Words read (from the start), enough to decide.</summary>
     private const int SampleWords = 2_000;
@@ -32,6 +41,11 @@ internal static class DocumentLanguage
         ("Italian", Set("il lo la gli le e è non noi voi vostro del della dei di un una per su con o in questi queste che si")),
         ("Dutch", Set("de het een en is niet wij u uw van voor op met of in deze die dat zijn")),
         ("Portuguese", Set("o a os as e é não nós você seu sua do da dos das de um uma para por com ou em estes que se")),
+        ("Polish", Set("i w z na nie się do że jest to o przez lub od za po jak oraz dla ich jego są może być")),
+        ("Czech", Set("a v se na je že s z do to o k i jako nebo pro podle jsou by jeho může být")),
+        ("Swedish", Set("och i att det som en ett på är av för med till den inte om eller vi du ni er ert era har kan")),
+        ("Danish", Set("og i at det som en et på er af for med til den ikke om eller vi du jer jeres har kan")),
+        ("Turkish", Set("ve bir bu da de için ile olarak veya gibi olan her daha çok ama ancak ya")),
     ];
 
     /// <summary>
@@ -40,7 +54,10 @@ internal static class DocumentLanguage
     /// </summary>
     public static string? NotEnglish(string text)
     {
-        var words = TextFeaturizer.Words(text.Length > 20 * SampleWords ? text[..(20 * SampleWords)] : text);
+        var start = text.Length > 20 * SampleWords ? text[..(20 * SampleWords)] : text;
+        if (OtherScript(start) is { } script)
+            return script;
+        var words = TextFeaturizer.Words(start);
         if (words.Count < MinWords)
             return null;
         var sample = words.Count > SampleWords ? words.GetRange(0, SampleWords) : words;
@@ -50,6 +67,46 @@ internal static class DocumentLanguage
         var best = Others.Select(o => (o.Name, Share: sample.Count(o.Words.Contains) / (double)sample.Count)).MaxBy(o => o.Share);
         return best.Share >= MinOtherShare && best.Share > english ? best.Name : null;
     }
+
+    /// <summary>"Cyrillic script" (the most frequent of them) when most of the letters are of scripts other than Latin, else null.</summary>
+    private static string? OtherScript(string text)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        int letters = 0, other = 0;
+        foreach (var ch in text)
+        {
+            if (!char.IsLetter(ch))
+                continue;
+            letters++;
+            if (ScriptOf(ch) is { } script)
+            {
+                other++;
+                counts[script] = counts.GetValueOrDefault(script) + 1;
+            }
+        }
+        if (letters < MinLetters || other <= MaxOtherScriptShare * letters)
+            return null;
+        return counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).First().Key + " script";
+    }
+
+    /// <summary>The script of a letter that is not Latin, by its Unicode block; null for a Latin letter.</summary>
+    private static string? ScriptOf(char c) => c switch
+    {
+        < '\u0250' or (>= '\u1E00' and <= '\u1EFF') or (>= '\u2C60' and <= '\u2C7F') or (>= '\uA720' and <= '\uA7FF') or (>= '\uFF21' and <= '\uFF5A') => null,
+        (>= '\u0370' and <= '\u03FF') or (>= '\u1F00' and <= '\u1FFF') => "Greek",
+        (>= '\u0400' and <= '\u052F') or (>= '\u1C80' and <= '\u1C8F') or (>= '\u2DE0' and <= '\u2DFF') or (>= '\uA640' and <= '\uA69F') => "Cyrillic",
+        >= '\u0530' and <= '\u058F' => "Armenian",
+        >= '\u0590' and <= '\u05FF' => "Hebrew",
+        (>= '\u0600' and <= '\u08FF') or (>= '\uFB50' and <= '\uFDFF') or (>= '\uFE70' and <= '\uFEFF') => "Arabic",
+        >= '\u0900' and <= '\u097F' => "Devanagari",
+        >= '\u0980' and <= '\u0DFF' => "Indic",
+        >= '\u0E00' and <= '\u0E7F' => "Thai",
+        >= '\u10A0' and <= '\u10FF' => "Georgian",
+        (>= '\u1100' and <= '\u11FF') or (>= '\u3130' and <= '\u318F') or (>= '\uAC00' and <= '\uD7AF') => "Hangul (Korean)",
+        (>= '\u3040' and <= '\u30FF') or (>= '\u31F0' and <= '\u31FF') or (>= '\uFF66' and <= '\uFF9F') => "Japanese kana",
+        (>= '\u3400' and <= '\u4DBF') or (>= '\u4E00' and <= '\u9FFF') or (>= '\uF900' and <= '\uFAFF') => "Chinese (Han)",
+        _ => "non-Latin",
+    };
 
     private static HashSet<string> Set(string words) => new(words.Split(' '), StringComparer.Ordinal);
 }

@@ -195,8 +195,10 @@ public sealed class ComplianceDocumentTests
     public void DocumentCutAtIntake_TheBriefSaysOnlyItsStartWasChecked()
     {
         var sb = new StringBuilder("Disputes go to arbitration in Delaware.\n");
+        // Sentences long enough that the cut comes before the splitter's 5,000 sentences (with 30-character ones, the
+        // splitter stopped first, and the note named the wrong limit).
         while (sb.Length < CustomerState.MaxDocumentChars)
-            sb.Append("We hope you enjoy the service.\n");
+            sb.Append("We hope you enjoy the service, and we thank you for choosing us today.\n");
         var cut = sb.ToString()[..CustomerState.MaxDocumentChars];
 
         var result = Agent().Assess(Doc(cut, "terms", "Three terms concatenated"));
