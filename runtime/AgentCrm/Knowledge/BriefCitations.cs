@@ -13,6 +13,9 @@ namespace AgentCrm.Knowledge;
 /// Knowledge:MinScore (cosine similarity): one passage per reason, the one a search for that reason alone ranks first (its
 /// words without what it quotes, <see cref="CitationQuery"/>), for the reasons that raised the score, strongest first, until
 /// three passages are cited; a search with the agent's knowledgeQuery plus the reasons only when no reason found a passage.
+/// A brief whose reasons are all notes (weight 0: "not checked: the document reads as German") is about what they say,
+/// not about the agent's topic: its notes are searched as reasons are, and the knowledgeQuery never (it cited the
+/// playbook's "Cap on liability" for a document nothing in which was judged).
 /// Each passage and section is cited once, best score first. No such hit means no citation, rather than citing noise; a search
 /// that fails (the knowledge store or the embeddings endpoint down) means no citation too, but the brief says so
 /// (<see cref="FoundCitations.Failed"/>): "nothing matched" would be false.
@@ -35,9 +38,10 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
         // a short reason such as "NPS 3", and the passage that matched the topic (a playbook's introduction) was cited by nearly
         // every brief while the section on the brief's own reason was not. A reason that lowered the score or only notes
         // something (weight 0: "the notice is a contract award") is not what the brief asks the CSM to act on.
-        var reasons = assessment.Reasons.Where(r => r.Weight > 0).Take(MaxReasonsSearched).Select(CitationQuery.Of).Where(s => s.Length > 0).ToList();
-        var fallback = string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(reasons.Take(MaxCitations)).Where(s => !string.IsNullOrWhiteSpace(s)));
-        if (fallback.Length == 0)
+        var notesOnly = assessment.Reasons.Count > 0 && assessment.Reasons.All(r => r.Weight <= 0);
+        var reasons = assessment.Reasons.Where(r => notesOnly || r.Weight > 0).Take(MaxReasonsSearched).Select(CitationQuery.Of).Where(s => s.Length > 0).ToList();
+        var fallback = notesOnly ? "" : string.Join(". ", new[] { manifest.KnowledgeQuery }.Concat(reasons.Take(MaxCitations)).Where(s => !string.IsNullOrWhiteSpace(s)));
+        if (fallback.Length == 0 && reasons.Count == 0)
             return FoundCitations.None;
         try
         {
@@ -61,7 +65,7 @@ public sealed partial class BriefCitations(KnowledgeService knowledge, IOptions<
             }
             // The knowledgeQuery (the agent's topic) only for a brief none of whose reasons found a passage: as a filler it cited
             // a playbook's introduction beside the sections on the brief's own reasons.
-            if (cited.Count == 0 && await FirstAsync(version, fallback, scope, cancellationToken) is { } topical)
+            if (cited.Count == 0 && fallback.Length > 0 && await FirstAsync(version, fallback, scope, cancellationToken) is { } topical)
                 cited.Add(topical);
             // Shown best first by the score each citation shows (the order found followed the reasons, not the scores).
             return new([.. cited.OrderByDescending(h => h.Similarity).Select(h => new Citation(h.DocumentId, h.Title, h.Section, h.ChunkId, Math.Round(h.Similarity, 4), h.Snippet))], Failed: false);
