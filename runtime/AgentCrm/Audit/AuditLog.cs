@@ -84,6 +84,7 @@ public sealed class AuditLog(SqliteDatabase database)
     /// <summary>
     /// Appends a record in the caller's transaction. With <paramref name="onceKey"/>, a record already written under that key
     /// is not written again (a redelivered event after a crash repeats the turn that recorded it); returns whether it was written.
+    /// <paramref name="at"/> earlier than the record before it is written as that record's time (<see cref="InLogOrder"/>).
     /// </summary>
     public bool Append(WriteContext ctx, string actor, string action, string subject, IReadOnlyDictionary<string, object?> data, DateTimeOffset at, string? onceKey = null)
     {
@@ -97,7 +98,10 @@ public sealed class AuditLog(SqliteDatabase database)
         var prev = Genesis;
         var stored = head.ExecuteScalar();
         if (ParseHead(stored) is { } recorded)
+        {
             (seq, prev) = (recorded.Seq + 1, recorded.Hash);
+            at = InLogOrder(ctx, recorded.Seq, at);
+        }
         else
         {
             // No head but records: someone removed the head (with the newest records, or alone, so that this write would
@@ -110,6 +114,7 @@ public sealed class AuditLog(SqliteDatabase database)
                 var lastSeq = reader.GetInt64(0);
                 var lastHash = reader.GetString(1);
                 reader.Close();
+                at = InLogOrder(ctx, lastSeq, at);
                 var lost = new Dictionary<string, object?> { ["lastRecord"] = lastSeq, ["lastHash"] = lastHash };
                 if (stored is not (null or DBNull))
                     lost["malformedHead"] = stored is string text ? Server.Problems.Clip(text, 80) : HeadText(stored);
@@ -119,6 +124,32 @@ public sealed class AuditLog(SqliteDatabase database)
         }
         Write(ctx, seq, prev, actor, action, subject, JsonSerializer.Serialize(data, DataJson), at);
         return true;
+    }
+
+    /// <summary>How far behind the record before it a record's <c>at</c> is moved up (see <see cref="InLogOrder"/>).</summary>
+    public static readonly TimeSpan MaxReorder = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The time to write a record with, no earlier than that of record <paramref name="previous"/> (the one it follows), so
+    /// <c>at</c> does not go back in <c>seq</c> order and a tool polling <c>GET /v1/audit?since=</c> with the newest
+    /// <c>at</c> it saw misses nothing. Callers stamp their time before their write runs (a brief when it is composed, before
+    /// its citation search; an operation before it waits for the writer), so records reached the log up to ~0.75 s out of
+    /// that order under load and a poller lost ~30% of them (qa37c). Read from the log in the write's transaction, it holds
+    /// across processes writing the same directory (the server and the CLI: SQLite runs their writes one after another,
+    /// each taking the next seq from the head). As with briefs (<c>BriefStore.MaxReorder</c>), only a time at most
+    /// <see cref="MaxReorder"/> behind is moved: further is a clock stepped back (or a directory restored from a host whose
+    /// clock ran ahead), and pinning every record to a time ahead would misdate them; the order follows the clock again from
+    /// there. A previous record whose time cannot be read (edited by hand: verify names it) moves nothing.
+    /// </summary>
+    private static DateTimeOffset InLogOrder(WriteContext ctx, long previous, DateTimeOffset at)
+    {
+        var read = ctx.Command("SELECT at FROM audit WHERE seq = $s", "$s");
+        read.Parameters["$s"].Value = previous;
+        if (read.ExecuteScalar() is not string stored
+            || !DateTimeOffset.TryParse(stored, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var before))
+            return at;
+        var late = before - at;
+        return late > TimeSpan.Zero && late <= MaxReorder ? before : at;
     }
 
     /// <summary>

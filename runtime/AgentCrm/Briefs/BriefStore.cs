@@ -103,7 +103,10 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
             ["status"] = StatusName(brief.Status),
             ["eventIds"] = eventIds,
             ["bodyHash"] = AuditedState.Digest(body),
-        }, brief.CreatedAt);
+            // The record is stamped when it is written, as every record is (AuditLog.InLogOrder keeps the log's times in seq
+            // order); the brief's own time, set when it was composed, before its citation search and commit, is kept here.
+            ["createdAt"] = brief.CreatedAt,
+        }, time.GetUtcNow());
         var position = ChangePosition(ctx, seq);
         ctx.AfterCommit(() => Changed?.Invoke(brief, seq, position));
         return true;
