@@ -9,14 +9,19 @@ namespace AgentCrm.Server;
 /// </summary>
 internal static class QueryNumbers
 {
-    /// <summary>Null when absent (or empty); a whole number in [<paramref name="min"/>, <paramref name="max"/>], or null with <c>errors[name]</c> set.</summary>
+    /// <summary>
+    /// Null when absent (or empty); a whole number in [<paramref name="min"/>, <paramref name="max"/>] written in plain ASCII
+    /// digits, or null with <c>errors[name]</c> set. A sign or leading zeros (<c>+5</c>, <c>05</c>, <c>0000…5</c>) are refused
+    /// as <c>5.0</c> and <c> 5</c> are (qa37c): one written form per number, on every list and search.
+    /// </summary>
     public static int? Read(string? value, string name, int min, int max, IDictionary<string, string[]> errors)
     {
         if (string.IsNullOrEmpty(value))
             return null;
-        if (int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+        if (value.All(char.IsAsciiDigit) && (value.Length == 1 || value[0] != '0')
+            && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
             return number;
-        errors[name] = [$"{name} must be a whole number between {min} and {max}."];
+        errors[name] = [$"{name} must be a whole number between {min} and {max}, in digits only (no sign, spaces or leading zeros)."];
         return null;
     }
 }

@@ -318,6 +318,11 @@ public sealed class BadInputTests(BadInputTests.Server server) : IClassFixture<B
         new("audit", "non-numeric limit", NoBody, 400, "limit", "/v1/audit?limit=abc"),
         new("audit", "limit past int", NoBody, 400, "limit", "/v1/audit?limit=99999999999"),
         new("reviews", "non-numeric limit", NoBody, 400, "limit", "/v1/reviews?limit=abc"),
+        // Plain digits only, as 5.0 and " 5" are refused (qa37c: these were read as 5).
+        new("briefs", "signed limit", NoBody, 400, "limit", "/v1/briefs?limit=%2B5"),
+        new("audit", "signed zero-padded limit", NoBody, 400, "limit", "/v1/audit?limit=%2B05"),
+        new("reviews", "zero-padded limit", NoBody, 400, "limit", "/v1/reviews?limit=00000000000000000000005"),
+        new("knowledge search", "signed k", NoBody, 400, "k", "/v1/knowledge/search?q=refund&k=%2B5"),
         new("knowledge search", "non-numeric k", NoBody, 400, "k", "/v1/knowledge/search?q=refund&k=abc"),
         new("knowledge search", "k out of range", NoBody, 400, "k", "/v1/knowledge/search?q=refund&k=0"),
     ];

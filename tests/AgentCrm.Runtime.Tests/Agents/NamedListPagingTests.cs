@@ -70,6 +70,8 @@ public sealed class NamedListPagingTests(NamedListPagingTests.Server server) : I
     [InlineData("/v1/agents", "limit=501", "limit")]
     [InlineData("/v1/agents", "limit=abc", "limit")]
     [InlineData("/v1/agents", "limit=2.5", "limit")]
+    [InlineData("/v1/agents", "limit=%2B5", "limit")]
+    [InlineData("/v1/agents", "limit=05", "limit")]
     [InlineData("/v1/agents", "cursor=zzz", "cursor")]
     [InlineData("/v1/agents", "cursor=", "cursor")]
     [InlineData("/v1/cases", "limit=0", "limit")]
