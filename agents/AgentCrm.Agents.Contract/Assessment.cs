@@ -33,7 +33,15 @@ public sealed record Assessment(double Score, bool Fired, IReadOnlyList<Reason> 
 /// <summary>One of an assessment's <see cref="Assessment.Findings"/>.</summary>
 /// <param name="Key">What the finding is, as <see cref="Assessment.FindingKey"/> names one.</param>
 /// <param name="Score">The finding's own score in [0, 1]: its cooldown's re-brief margin is measured on it.</param>
-public sealed record Finding(string Key, double Score);
+public sealed record Finding(string Key, double Score)
+{
+    /// <summary>
+    /// How long the finding's brief holds it back, in days, when that must be longer than the manifest's <c>cooldownDays</c>
+    /// (0, the default: the manifest's): a finding that lasts a known time whatever the cooldown, such as a tender notice
+    /// that counts for <c>noticeDays</c> (any later event within them re-briefed it once a shorter cooldown was over).
+    /// </summary>
+    public double CooldownDays { get; init; }
+}
 
 /// <summary>One factor of an assessment.</summary>
 /// <param name="Field">The snapshot field it read.</param>

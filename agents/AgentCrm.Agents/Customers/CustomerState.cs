@@ -375,4 +375,13 @@ public sealed record DocumentInfo(DateTimeOffset At, string? DocType, string? Ti
 
 public sealed record NewsInfo(DateTimeOffset At, string? Title, string? Buyer, string? Description, string EventId);
 
-public sealed record BriefMark(DateTimeOffset At, double Score);
+/// <summary>A brief's cooldown mark: when it was written and the score it briefed.</summary>
+public sealed record BriefMark(DateTimeOffset At, double Score)
+{
+    /// <summary>
+    /// How long the mark holds its finding back when longer than the manifest's cooldown (the finding's
+    /// <see cref="Finding.CooldownDays"/>); 0, and not written, for the manifest's (marks saved before it read so).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public double CooldownDays { get; init; }
+}

@@ -8,7 +8,7 @@ public sealed class AnswerRefusedException(string message) : Exception(message);
 /// <summary>
 /// What any agent's answer may claim, whatever its kind (built-in, rules, plugin), checked live and in the sandbox alike:
 /// it fires exactly when its score reaches the manifest's threshold; every reason names its field and explains itself;
-/// every finding it lists has a key and a score in [0, 1];
+/// every finding it lists has a key, a score in [0, 1] and a cooldown of its own in [0, <see cref="MaxFindingCooldownDays"/>];
 /// it cites only events behind the fields it was given (others are dropped: they are not this customer's evidence); and a
 /// reason's text value — which may echo a long field such as a document's text — is cut to <see cref="MaxValueText"/>.
 /// </summary>
@@ -16,6 +16,9 @@ public static class AnswerCheck
 {
     /// <summary>The longest text value a reason keeps; longer ones are cut (ending with "…").</summary>
     public const int MaxValueText = 4_000;
+
+    /// <summary>The longest cooldown of its own a finding may ask (<see cref="Finding.CooldownDays"/>): ten years, a tender notice's longest <c>noticeDays</c> and a day.</summary>
+    public const int MaxFindingCooldownDays = 3_651;
 
     /// <summary>The answer as stored, or <see cref="AnswerRefusedException"/> naming what is wrong with it.</summary>
     /// <param name="manifest">The registered manifest (its threshold), not what the agent reports.</param>
@@ -44,6 +47,9 @@ public static class AnswerCheck
                 throw new AnswerRefusedException($"{name} returned a finding with no key at findings[{i}].");
             if (f.Score is not (>= 0 and <= 1))
                 throw new AnswerRefusedException($"{name} returned the score {Number(f.Score)} at findings[{i}], outside [0, 1].");
+            // A mark's age is compared with it as a TimeSpan: NaN would hold nothing back, and past TimeSpan's range the turn would throw.
+            if (f.CooldownDays is not (>= 0 and <= MaxFindingCooldownDays))
+                throw new AnswerRefusedException($"{name} returned the cooldown {Number(f.CooldownDays)} days at findings[{i}], outside [0, {MaxFindingCooldownDays}].");
         }
         var reasons = answer.Reasons ?? [];
         HashSet<string>? evidence = null;

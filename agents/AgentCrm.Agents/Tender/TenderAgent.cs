@@ -11,7 +11,8 @@ namespace AgentCrm.Agents.Tender;
 /// signal; the reasons say what was seen and since when. A notice that is no open call from this customer (an award
 /// or result notice; a buyer plainly not the customer) scores nothing and says why. The findings are the notice (title
 /// and buyer) and the web burst, each at the threshold, each with its own cooldown: the cooldown holds the same notice
-/// back but not the customer's next one, nor a new notice during a burst briefed already.
+/// back (for as long as it counts, <c>noticeDays</c>, when longer) but not the customer's next one, nor a new notice during a
+/// burst briefed already.
 /// </summary>
 internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : IAgent
 {
@@ -65,10 +66,12 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         bool Leads(Reason r) => IsNotice(r) == byNotice;
         // Each signal at the threshold is a finding with its own cooldown: a notice is its title and buyer; a burst lasts days
         // and shifts its start as they pass, so the burst is one finding per cooldown. A new notice during a burst briefed
-        // already is new (and a burst after a notice).
+        // already is new (and a burst after a notice). A notice's brief holds it back for as long as it counts (news.daysSince,
+        // whole days, up to noticeDays: noticeDays + 1 from the brief, written on or after the notice's day), not the 14-day
+        // cooldown: any later event (a blog visit, a profile update) re-scored it and briefed it again once that was over.
         List<Finding> findings = [];
         if (notice >= Manifest.Threshold && noticeKey.Length > 0)
-            findings.Add(new Finding(noticeKey, notice));
+            findings.Add(new Finding(noticeKey, notice) { CooldownDays = p.NoticeDays + 1 });
         if (web >= Manifest.Threshold)
             findings.Add(new Finding(WebBurstFinding, web));
         return new Assessment(score, score >= Manifest.Threshold, reasons, next) { Findings = findings };

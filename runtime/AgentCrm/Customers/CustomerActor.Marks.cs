@@ -27,12 +27,12 @@ public sealed partial class CustomerActor
     /// Drops the agent's marks whose cooldown is over (they can no longer suppress anything) and keeps at most
     /// <see cref="MaxMarksPerAgent"/>. <paramref name="cooldownDays"/> is the longest cooldown that could read them, not the
     /// writing version's: a version with a shorter one dropped an earlier version's marks, which after a rollback to that
-    /// version no longer held its briefs back.
+    /// version no longer held its briefs back. A mark with a longer cooldown of its own (<see cref="BriefMark.CooldownDays"/>) lasts that long.
     /// </summary>
     internal static void ForgetExpiredMarks(CustomerState state, string agent, double cooldownDays, DateTimeOffset asOf)
     {
         var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
-        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(cooldownDays));
+        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(Math.Max(cooldownDays, m.Value.CooldownDays)));
         // Past the bound the oldest go, never a mark this turn left: an answer naming more findings than the bound dropped some
         // of its own fresh marks, and those findings briefed again on every event.
         var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent).Where(m => m.Value.At < asOf);
@@ -51,7 +51,7 @@ public sealed partial class CustomerActor
     /// kept, and saved with every turn, for good. Expiry is on the event-time clock the marks are read by
     /// (<see cref="CustomerState.LastEventAt"/>: an event turn's asOf; a re-score's is the wall clock, never earlier), against
     /// the longest cooldown that could still read the mark (<paramref name="longestCooldownDays"/> of the mark's agent part,
-    /// or the longest any manifest may declare when it knows none). Costs nothing without marks, and allocates nothing while none
+    /// or the longest any manifest may declare when it knows none; the mark's own when longer). Costs nothing without marks, and allocates nothing while none
     /// expires (the lookup is a map the registry builds when it changes).
     /// </summary>
     internal static void ForgetExpiredMarks(CustomerState state, MarkCooldown longestCooldownDays)
@@ -66,7 +66,7 @@ public sealed partial class CustomerActor
                 continue;
             var bar = key.IndexOf('|', StringComparison.Ordinal);
             var agent = bar < 0 ? key.AsSpan() : key.AsSpan(0, bar);
-            if (age >= TimeSpan.FromDays(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays))
+            if (age >= TimeSpan.FromDays(Math.Max(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays, mark.CooldownDays)))
                 (expired ??= []).Add(key);
         }
         foreach (var key in expired ?? [])
@@ -102,17 +102,21 @@ public sealed partial class CustomerActor
             var key = CooldownKey(agent, finding.Key);
             var at = marks.FindIndex(m => m.Key == key);
             if (at >= 0)
-                marks[at] = new(key, new BriefMark(asOf, Math.Max(marks[at].Value.Score, finding.Score)));
+                marks[at] = new(key, new BriefMark(asOf, Math.Max(marks[at].Value.Score, finding.Score)) { CooldownDays = Math.Max(marks[at].Value.CooldownDays, finding.CooldownDays) });
             else if (!Holds(state, key, manifest, finding.Score, asOf))
-                marks.Add(new(key, new BriefMark(asOf, finding.Score)));
+                marks.Add(new(key, new BriefMark(asOf, finding.Score) { CooldownDays = finding.CooldownDays }));
         }
         return marks;
     }
 
-    /// <summary>Whether the mark <paramref name="key"/> holds back a finding scored <paramref name="score"/>: left within the cooldown, and the score not risen by the re-brief margin since.</summary>
+    /// <summary>
+    /// Whether the mark <paramref name="key"/> holds back a finding scored <paramref name="score"/>: left within the cooldown
+    /// (the manifest's, or the mark's own when longer: <see cref="Finding.CooldownDays"/>), and the score not risen by the
+    /// re-brief margin since.
+    /// </summary>
     private static bool Holds(CustomerState state, string key, AgentManifest manifest, double score, DateTimeOffset asOf)
     {
         var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
-        return state.LastBriefs.TryGetValue(key, out var last) && asOf - last.At < TimeSpan.FromDays(manifest.CooldownDays) && score < last.Score + rise;
+        return state.LastBriefs.TryGetValue(key, out var last) && asOf - last.At < TimeSpan.FromDays(Math.Max(manifest.CooldownDays, last.CooldownDays)) && score < last.Score + rise;
     }
 }

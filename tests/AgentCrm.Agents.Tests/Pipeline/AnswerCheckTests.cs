@@ -97,6 +97,19 @@ public sealed class AnswerCheckTests
     }
 
     [Theory]
+    [InlineData(-1, "stub@1.0.0 returned the cooldown -1.0 days at findings[1], outside [0, 3651].")]
+    [InlineData(double.NaN, "stub@1.0.0 returned the cooldown NaN days at findings[1], outside [0, 3651].")]
+    [InlineData(1e12, "stub@1.0.0 returned the cooldown 1000000000000.0 days at findings[1], outside [0, 3651].")]
+    public void Assess_AFindingsOwnCooldownOutOfRange_IsAnErrorNamingItsPlace(double days, string says)
+    {
+        // A mark's age is compared with it as a TimeSpan: NaN would hold nothing back, 1e12 days overflows in the turn.
+        var findings = new[] { new Finding("a", 0.9) { CooldownDays = 31 }, new Finding("b", 0.9) { CooldownDays = days } };
+        var outcome = AssessmentPipeline.Assess(new Stub(_ => new Assessment(0.9, true, [Reason()]) { Findings = findings }), Snapshot());
+
+        Assert.Equal(says, Assert.IsType<AnswerRefusedException>(outcome.Error).Message);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData(null)]
     public void Assess_AFindingWithAnEmptyOrNoKey_IsAnErrorNamingItsPlace(string? key)

@@ -33,7 +33,8 @@ public sealed class TenderFindingsTests
         Assert.True(result.Fired);
         Assert.InRange(notice, BurstScore, 1);
         Assert.Equal(notice, result.Score);
-        Assert.Equal([new Finding("notice:network software|city of ottawa", notice), new Finding(TenderAgent.WebBurstFinding, BurstScore)], result.Findings);
+        // The notice's brief holds it back while it counts (noticeDays 30, in whole days since: 31 days), the burst's the cooldown.
+        Assert.Equal([new Finding("notice:network software|city of ottawa", notice) { CooldownDays = 31 }, new Finding(TenderAgent.WebBurstFinding, BurstScore)], result.Findings);
     }
 
     [Fact]

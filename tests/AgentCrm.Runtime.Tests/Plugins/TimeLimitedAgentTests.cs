@@ -18,13 +18,13 @@ public sealed class TimeLimitedAgentTests
     [Fact]
     public void ThePluginsHeadlineAndFinding_ReachTheActor_SoItsCooldownIsPerFinding()
     {
-        var inner = new Fixed(new Assessment(0.9, true, [], "call them") { Headline = "h", FindingKey = "notice-42", Findings = [new Finding("notice-42", 0.9), new Finding("web-burst", 0.7)] });
+        var inner = new Fixed(new Assessment(0.9, true, [], "call them") { Headline = "h", FindingKey = "notice-42", Findings = [new Finding("notice-42", 0.9) { CooldownDays = 31 }, new Finding("web-burst", 0.7)] });
         var agent = new TimeLimitedAgent(inner, inner.Manifest, TimeSpan.FromSeconds(5), 4);
 
         var a = agent.Assess(new CustomerSnapshot("c-1", DateTimeOffset.UnixEpoch, new Dictionary<string, SnapshotField>()));
 
         Assert.Equal(("h", "notice-42", "call them"), (a.Headline, a.FindingKey, a.NextStep));
-        Assert.Equal([new Finding("notice-42", 0.9), new Finding("web-burst", 0.7)], a.Findings);
+        Assert.Equal([new Finding("notice-42", 0.9) { CooldownDays = 31 }, new Finding("web-burst", 0.7)], a.Findings);
     }
 
     [Theory]

@@ -126,7 +126,7 @@ internal sealed class TimeLimitedAgent(IAgent inner, AgentManifest manifest, Tim
         {
             Headline = Text(a.Headline, "headline"),
             FindingKey = Text(a.FindingKey, "findingKey"),
-            Findings = findings.Select(f => f is null ? null! : new Finding(f.Key is null ? null! : Text(f.Key, "finding's key"), f.Score)).ToList(),
+            Findings = findings.Select(f => f is null ? null! : new Finding(f.Key is null ? null! : Text(f.Key, "finding's key"), f.Score) { CooldownDays = f.CooldownDays }).ToList(),
         };
     }
 
