@@ -16,10 +16,30 @@ public static class SafeYaml
     /// <summary>The deepest nesting any JSON or YAML body may have.</summary>
     public const int MaxDepth = 32;
 
-    /// <summary>The parsed stream; a violation throws <see cref="YamlException"/> at its line, like a syntax error.</summary>
+    /// <summary>
+    /// The parsed stream; a violation throws <see cref="YamlException"/> at its line, like a syntax error. So does every
+    /// text YamlDotNet fails on with another exception (a tab before a flow list's next line, <c>"\UFFFFFFFF"</c>,
+    /// <c>!&lt;&gt;</c>, <c>%TAG ! </c>: InvalidOperationException, ArgumentException): bad input, never a server error.
+    /// </summary>
     public static YamlStream Load(string text)
     {
-        var parser = new Parser(new StringReader(text));
+        var scanner = new Scanner(new StringReader(text));
+        try
+        {
+            Check(new Parser(scanner));
+            scanner = new Scanner(new StringReader(text));
+            var stream = new YamlStream();
+            stream.Load(new Parser(scanner));
+            return stream;
+        }
+        catch (Exception ex) when (ex is not YamlException)
+        {
+            throw Unreadable(ex, scanner.CurrentPosition, text);
+        }
+    }
+
+    private static void Check(Parser parser)
+    {
         // Where the parser is: the open mappings and lists (their count is the depth), for a key given twice named by its
         // path (rules.conditions[1].when), as JSON bodies name theirs.
         var frames = new Stack<Frame>();
@@ -62,9 +82,37 @@ public static class SafeYaml
                     break;
             }
         }
-        var stream = new YamlStream();
-        stream.Load(new StringReader(text));
-        return stream;
+    }
+
+    /// <summary>
+    /// <paramref name="ex"/>, thrown by YamlDotNet where the scanner stood at <paramref name="at"/>, as a syntax error there. A line
+    /// whose indentation holds a tab, with the scanner just past it, fails so inside a flow list or mapping (<c>  - [a,</c>, then
+    /// a tab and <c>b]</c>): named at the tab, as <see cref="IndentingTab"/> names the tabs YamlDotNet reports itself. The
+    /// original is not kept as the inner exception: the readers show an inner exception's message, here "Operation is not valid
+    /// due to the current state of the object".
+    /// </summary>
+    private static YamlException Unreadable(Exception ex, Mark at, string text)
+    {
+        var lines = text.Split('\n');
+        if (at.Line >= 1 && at.Line <= lines.Length)
+        {
+            var line = lines[at.Line - 1];
+            var indentation = line.Length - line.TrimStart(' ', '\t').Length;
+            var tab = line.IndexOf('\t', StringComparison.Ordinal);
+            if (tab >= 0 && tab < indentation && at.Column <= indentation + 1)
+            {
+                var mark = new Mark(at.Index - (at.Column - 1 - tab), at.Line, tab + 1);
+                return new YamlException(mark, mark, "a tab indents this line; YAML indents with spaces only.");
+            }
+        }
+        var reason = ex switch
+        {
+            ArgumentOutOfRangeException { ParamName: "utf32" } => "an escape (\\u, \\U) names no Unicode character; write one from 0 to 10FFFF, not a surrogate (D800 to DFFF).",
+            ArgumentException when ex.TargetSite?.DeclaringType == typeof(TagName) || ex.TargetSite?.DeclaringType == typeof(YamlDotNet.Core.Tokens.TagDirective)
+                => "an empty tag (!<>) or %TAG directive; remove it (tags are not read).",
+            _ => "the YAML cannot be read; check the brackets, quotes and indentation up to here.",
+        };
+        return new YamlException(at, at, reason);
     }
 
     /// <summary>

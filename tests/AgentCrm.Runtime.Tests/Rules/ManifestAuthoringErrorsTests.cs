@@ -82,6 +82,8 @@ public sealed class ManifestAuthoringErrorsTests
     [InlineData("id: a\nversion: 1.0.0\nkind: rules\n\tscenario: s\n", 4, 1)]
     [InlineData("id: a\nversion: 1.0.0\nkind: rules\nrules:\n  conditions:\n    - name: a\n      when: x > 1\n\t- name: b\n      when: x > 2\n", 8, 1)]
     [InlineData("id: a\nversion: 1.0.0\nkind: rules\nrules:\n  conditions:\n    - name: a\n      when: x > 1\n  \t    weight: 0.3\n", 8, 3)]
+    [InlineData("id: a\nversion: 1.0.0\nsubscribes:\n  - { x: 1,\n\ty: 2 }\n", 5, 1)]
+    [InlineData("id: a\nversion: 1.0.0\nsubscribes:\n  - [email,\n\tnps]\n", 5, 1)]
     public void Parse_ATabIndentingALine_NamesTheTabsLineAndColumn(string yaml, int line, int column)
     {
         var ex = Assert.Throws<ManifestException>(() => ManifestReader.Parse(yaml, "application/yaml"));

@@ -154,6 +154,7 @@ public sealed class TabularCasesTests
     [InlineData("name: small-churn", "name: Small Churn", "mapping.yaml line 1: name must be lower-case letters, digits and dashes (e.g. telco-churn).")]
     [InlineData("- { column: Total", "- { column: Total, ]", "mapping.yaml line 10: malformed YAML")]
     [InlineData("  - { column: Plan", "\t- { column: Plan", "mapping.yaml line 9: malformed YAML: a tab indents this line (column 1); YAML indents with spaces only.")]
+    [InlineData("  - { column: tenure, field", "  - { column: tenure,\n\tfield", "mapping.yaml line 9: malformed YAML: a tab indents this line (column 1); YAML indents with spaces only.")]
     [InlineData("- { column: tenure, field: tenure.months, type: number }", "- { value: many, field: tenure.months, type: number }", "mapping.yaml line 8: value 'many' is not a number")]
     [InlineData("- { column: tenure, field: tenure.months, type: number }", "- { column: tenure, value: 3, field: tenure.months, type: number }", "mapping.yaml line 8: a fields entry with value: (the same value for every case) takes no column")]
     public void LoadTabular_BadMapping_NamesTheMappingLine(string find, string replace, string message)
