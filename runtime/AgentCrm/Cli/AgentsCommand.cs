@@ -41,16 +41,25 @@ internal static class AgentsCommand
             var limit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentsOptions>>().Value.MaxManifestBytes;
             if (await ReadAtMostAsync(file, limit, token) is not { } text)
                 return AgentCrmCli.Fail($"{shown}: a manifest is at most {limit.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} bytes (the setting Agents:MaxManifestBytes); this file is larger");
+            // By the extension, as a client labels a body: .json is JSON only, .yaml/.yml YAML, another read by its content.
+            var contentType = file.Extension.ToLowerInvariant() switch
+            {
+                ".yaml" or ".yml" => "application/yaml",
+                ".json" => "application/json",
+                _ => null,
+            };
+            // Told as a file: the reader's "The body is empty; send … (Content-Type: …)" is for HTTP clients, and this one set no header.
+            if (string.IsNullOrWhiteSpace(text))
+                return AgentCrmCli.Fail($"{shown}: the file is empty; write the manifest " + contentType switch
+                {
+                    "application/json" => "as a JSON object.",
+                    "application/yaml" => "in YAML.",
+                    _ => "as a JSON object or in YAML.",
+                });
             ManifestSource source;
             try
             {
-                // By the extension, as a client labels a body: .json is JSON only, .yaml/.yml YAML, another read by its content.
-                source = ManifestReader.Parse(text, file.Extension.ToLowerInvariant() switch
-                {
-                    ".yaml" or ".yml" => "application/yaml",
-                    ".json" => "application/json",
-                    _ => null,
-                });
+                source = ManifestReader.Parse(text, contentType);
             }
             catch (ManifestException ex)
             {

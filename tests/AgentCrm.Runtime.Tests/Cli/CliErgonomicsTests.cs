@@ -101,6 +101,31 @@ public sealed class CliErgonomicsTests
         Assert.Equal((1, $"agentcrm: {dir}: is a folder, not a manifest file"), (folder.ExitCode, folder.Stderr.Trim()));
     }
 
+    /// <summary>An empty or blank file was told in HTTP terms: "The body is empty; send the manifest as a JSON object (Content-Type: application/json)."</summary>
+    [Fact]
+    public async Task Register_AnEmptyOrBlankFile_SaysTheFileIsEmpty_InOneLine()
+    {
+        var dir = TempDirectory.Create();
+        var files = new (string Name, string Content, string Expected)[]
+        {
+            ("e.json", "", "as a JSON object."),
+            ("blank.json", " \n\t\n", "as a JSON object."),
+            ("e.yaml", "", "in YAML."),
+            ("e.manifest", "\uFEFF\n", "as a JSON object or in YAML."),
+        };
+        Assert.Equal(0, (await CliRunner.RunAsync(["agents", "list", "--data", dir])).ExitCode);
+
+        foreach (var (name, content, expected) in files)
+        {
+            var file = Path.Combine(dir, name);
+            await File.WriteAllTextAsync(file, content);
+
+            var result = await CliRunner.RunAsync(["agents", "register", file, "--data", dir]);
+
+            Assert.Equal((1, $"agentcrm: {file}: the file is empty; write the manifest {expected}"), (result.ExitCode, result.Stderr.Trim()));
+        }
+    }
+
     [Fact]
     public async Task Register_AManifestWithABadField_NamesTheFileAndTheField()
     {
