@@ -30,8 +30,9 @@ internal static class BriefStreamReplay
 {
     /// <summary>
     /// Reads, in one snapshot, the newest position and what the caller may see past <paramref name="lastEventId"/> (null:
-    /// nothing to replay). The snapshot is read after the live queue was subscribed: a change committed before it is here,
-    /// one after it in the queue too, which the stream skips up to <see cref="StreamReplay.Head"/>.
+    /// nothing to replay); a CSM, of each account, only what changed after it became theirs (<see cref="GivenSince"/>). The
+    /// snapshot is read after the live queue was subscribed: a change committed before it is here, one after it in the queue
+    /// too, which the stream skips up to <see cref="StreamReplay.Head"/>.
     /// </summary>
     public static StreamReplay Read(SqliteDatabase database, BriefStreamEpochs epochs, Caller caller, string? lastEventId) =>
         Read(database, epochs, caller, lastEventId, null);
@@ -69,7 +70,7 @@ internal static class BriefStreamReplay
             return new([], new(lastEventId!, unplaced), head);
 
         var (visible, args) = Visibility(caller);
-        if (position is not null && caller.ScopedToAccounts)
+        if (caller.ScopedToAccounts)
             visible += GivenSince;
         List<StreamItem> items = [];
         using (var read = Command(
@@ -103,9 +104,11 @@ internal static class BriefStreamReplay
         $"SELECT seq, change_seq, body FROM briefs WHERE change_seq > $after AND change_seq <= $head AND {visible} ORDER BY change_seq DESC LIMIT $n";
 
     /// <summary>
-    /// A CSM's read-again (<see cref="ReadAfter"/>) leaves out an account's briefs that changed at or before the brief head
-    /// recorded when the account became theirs (<c>csm_accounts.given_at</c>): the live stream never sends those either, and
-    /// they may be another CSM's (qa36a: an account the CLI gave sent the stream every brief of it since the stream's last).
+    /// A CSM's replay, on a reconnect (<c>Last-Event-ID</c>) as on a read-again (<see cref="ReadAfter"/>), leaves out an
+    /// account's briefs that changed at or before the brief head recorded when the account became theirs
+    /// (<c>csm_accounts.given_at</c>): the live stream never sends those either, and they may be another CSM's (qa36a: an
+    /// account the CLI gave sent the stream every brief of it since the stream's last; qa37a #1: a reconnect from before the
+    /// account was given sent them too, so a client that reconnected got more than one that stayed connected).
     /// One lookup by the assignments' key per brief the accounts lead to. Appended to <see cref="Visibility"/>'s; uses $csm.
     /// </summary>
     internal const string GivenSince =
