@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using AgentCrm.Access;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
@@ -8,9 +9,9 @@ namespace AgentCrm.Briefs;
 /// <summary>
 /// The caller's own response to a brief: when they acknowledged it (the first time, or the first time since it was
 /// retracted), and their feedback on it, if any (<see cref="Useful"/> null: none yet). Each CSM has their own; a brief
-/// shows only its reader's. <see cref="RetractedSince"/>: the brief was retracted after <see cref="AcknowledgedAt"/>, so
-/// that acknowledgement does not cover the retraction: the brief is back in the reader's inbox (<c>acknowledged=false</c>)
-/// until they acknowledge it again.
+/// shows only its reader's. <see cref="RetractedSince"/>: the brief was retracted after it was acknowledged (the veto was
+/// applied after the acknowledgement, whatever the clocks said), so that acknowledgement does not cover the retraction:
+/// the brief is back in the reader's inbox (<c>acknowledged=false</c>) until they acknowledge it again.
 /// </summary>
 public sealed record BriefResponse(DateTimeOffset AcknowledgedAt, bool? Useful, string? Note, DateTimeOffset? FeedbackAt, bool RetractedSince);
 
@@ -31,12 +32,13 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
 
     /// <summary>
     /// Acknowledges the brief for the caller; a repeat keeps the first time and writes nothing, unless the brief was retracted
-    /// since (<see cref="BriefResponse.RetractedSince"/>): then it is acknowledged again, at a new time.
+    /// since (<see cref="BriefResponse.RetractedSince"/>): then it is acknowledged again, at a new time. Answers the brief as
+    /// the acknowledgement found it (a veto applied just before it: retracted, and acknowledged as such) with the response.
     /// </summary>
-    public Task<BriefResponse> AcknowledgeAsync(Brief brief, Caller caller) => RespondAsync(brief, caller, feedback: null);
+    public Task<(Brief Brief, BriefResponse Response)> AcknowledgeAsync(Brief brief, Caller caller) => RespondAsync(brief, caller, feedback: null);
 
     /// <summary>Records the caller's feedback (acknowledging the brief too); the same feedback again writes nothing, other feedback replaces it.</summary>
-    public Task<BriefResponse> FeedbackAsync(Brief brief, Caller caller, bool useful, string? note) => RespondAsync(brief, caller, (useful, note));
+    public Task<(Brief Brief, BriefResponse Response)> FeedbackAsync(Brief brief, Caller caller, bool useful, string? note) => RespondAsync(brief, caller, (useful, note));
 
     /// <summary>
     /// Whose row a response is: a CSM by their CSM id (key name or JWT subject alike, as account assignments), anyone else
@@ -47,14 +49,19 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
 
     public static string Responder(Caller caller) => caller.ScopedToAccounts ? caller.Name : $"{caller.Role}:{caller.Name}";
 
-    private Task<BriefResponse> RespondAsync(Brief brief, Caller caller, (bool Useful, string? Note)? feedback)
+    private Task<(Brief Brief, BriefResponse Response)> RespondAsync(Brief read, Caller caller, (bool Useful, string? Note)? feedback)
     {
-        var now = time.GetUtcNow();
         var responder = Responder(caller);
         // An admin may respond (trying the console, say): stored and shown to them, but neither counted nor measured as a CSM's.
         var raise = caller.Role == Roles.Csm ? Responded : null;
         return writer.WriteAsync(ctx =>
         {
+            // The brief as this response finds it, in the order the writes are applied, not as it was read before it was
+            // queued: a veto applied in between makes this an acknowledgement of the retraction, answered retracted (qa37a #2:
+            // it answered "delivered", and the retraction the reader never saw counted as acknowledged). The time is taken
+            // here too, so that it follows the veto's, but what counts is the state recorded with it (RetractedSince).
+            var brief = Current(ctx, read);
+            var now = time.GetUtcNow();
             var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, responder);
             // An acknowledgement from before the brief was retracted does not cover the retraction: this response (an
             // acknowledgement or feedback, which acknowledges too) acknowledges it again, at a new time, audited as the first.
@@ -62,26 +69,36 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             var acknowledged = acknowledges ? now : before!.AcknowledgedAt;
             var changesFeedback = feedback is { } given && !(before is { Useful: { } was } && was == given.Useful && before.Note == given.Note);
             if (!acknowledges && !changesFeedback)
-                return before!;
+                return (brief, before!);
+            var status = BriefStore.StatusName(brief.Status);
             if (before is null)
                 ctx.Execute(
-                    "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, brief_seq) VALUES ($id, $r, $a, $v, $at, (SELECT seq FROM briefs WHERE id = $id))",
-                    ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)));
+                    "INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at, acknowledged_status, brief_seq) VALUES ($id, $r, $a, $v, $at, $st, (SELECT seq FROM briefs WHERE id = $id))",
+                    ("$id", brief.Id), ("$r", responder), ("$a", brief.AgentId), ("$v", brief.AgentVersion), ("$at", Text(now)), ("$st", status));
             else if (acknowledges)
-                ctx.Execute("UPDATE brief_responses SET acknowledged_at = $at WHERE brief_id = $id AND responder = $r", ("$at", Text(now)), ("$id", brief.Id), ("$r", responder));
+                ctx.Execute("UPDATE brief_responses SET acknowledged_at = $at, acknowledged_status = $st WHERE brief_id = $id AND responder = $r",
+                    ("$at", Text(now)), ("$st", status), ("$id", brief.Id), ("$r", responder));
             if (acknowledges)
             {
                 Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
                 ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
             }
             if (!changesFeedback || feedback is not { } f)
-                return new BriefResponse(acknowledged, before?.Useful, before?.Note, before?.FeedbackAt, false);
+                return (brief, new BriefResponse(acknowledged, before?.Useful, before?.Note, before?.FeedbackAt, false));
             ctx.Execute("UPDATE brief_responses SET useful = $u, note = $n, feedback_at = $ft WHERE brief_id = $id AND responder = $r",
                 ("$u", f.Useful ? 1 : 0), ("$n", f.Note), ("$ft", Text(now)), ("$id", brief.Id), ("$r", responder));
             Audit(ctx, "brief.feedback", brief, caller, new Dictionary<string, object?> { ["useful"] = f.Useful, ["withNote"] = f.Note is not null, ["replaces"] = before?.Useful }, now);
             ctx.AfterCommit(() => raise?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
-            return new BriefResponse(acknowledged, f.Useful, f.Note, now, false);
+            return (brief, new BriefResponse(acknowledged, f.Useful, f.Note, now, false));
         });
+    }
+
+    /// <summary>The brief as stored now, inside the response's transaction (<paramref name="read"/> if it is gone).</summary>
+    private static Brief Current(WriteContext ctx, Brief read)
+    {
+        var command = ctx.Command("SELECT body FROM briefs WHERE id = $id", "$id");
+        command.Parameters["$id"].Value = read.Id;
+        return command.ExecuteScalar() is string body ? JsonSerializer.Deserialize<Brief>(body, BriefStore.Json) ?? read : read;
     }
 
     private void Audit(WriteContext ctx, string action, Brief brief, Caller caller, Dictionary<string, object?> data, DateTimeOffset at)
@@ -125,11 +142,16 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
 
     /// <summary>
     /// True for a response (alias <paramref name="response"/>) whose acknowledgement the brief's retraction came after: a
-    /// retraction is the delivered brief's veto, recorded in brief_reviews (verdict <c>vetoed</c>, at <c>decided_at</c>; a
-    /// brief vetoed before delivery never reached a reader). Times are UTC round-trip text, which sorts as the times do.
+    /// retraction is the delivered brief's veto, recorded in brief_reviews (verdict <c>vetoed</c>; a brief vetoed before
+    /// delivery never reached a reader), and a retraction is final, so an acknowledgement that found the brief delivered
+    /// (<c>acknowledged_status</c>, written in its transaction) does not cover it, one that found it retracted does: the
+    /// order the writes were applied in, whatever the clocks said (qa37a #2: times taken before queueing, or a clock
+    /// stepped back, put an acknowledgement applied after the veto before it, or the reverse). A response from before that
+    /// column (null) is compared by time: the veto's <c>decided_at</c> after <c>acknowledged_at</c> (UTC round-trip text,
+    /// which sorts as the times do).
     /// </summary>
     internal static string RetractedSince(string response) =>
-        $"EXISTS (SELECT 1 FROM brief_reviews v WHERE v.brief_id = {response}.brief_id AND v.verdict = 'vetoed' AND v.decided_at > {response}.acknowledged_at)";
+        $"({response}.acknowledged_status IS NOT 'retracted' AND EXISTS (SELECT 1 FROM brief_reviews v WHERE v.brief_id = {response}.brief_id AND v.verdict = 'vetoed' AND ({response}.acknowledged_status IS NOT NULL OR v.decided_at > {response}.acknowledged_at)))";
 
     private static readonly string SelectOne =
         $"SELECT r.acknowledged_at, r.useful, r.note, r.feedback_at, {RetractedSince("r")} FROM brief_responses r WHERE r.brief_id = $id AND r.responder = $r";

@@ -36,8 +36,9 @@ public static class BriefResponsesApi
         var caller = Caller.From(context.User);
         if (Respondable(id, briefs, accounts, caller, out var brief) is { } refused)
             return refused;
-        var response = await responses.AcknowledgeAsync(brief, caller);
-        return TypedResults.Ok(disclosure.AsSeenBy(brief, caller) with { MyResponse = response });
+        // The brief as the acknowledgement found it: one retracted meanwhile is answered retracted, its retraction acknowledged.
+        var (current, response) = await responses.AcknowledgeAsync(brief, caller);
+        return TypedResults.Ok(disclosure.AsSeenBy(current, caller) with { MyResponse = response });
     }
 
     public static async Task<Results<Ok<Brief>, ProblemHttpResult>> Feedback(
@@ -58,8 +59,8 @@ public static class BriefResponsesApi
             return refused;
         // Not the request's token: once the write is queued it is recorded whether or not the client stays to hear it.
         var note = string.IsNullOrWhiteSpace(body!.Note) ? null : body.Note;
-        var response = await responses.FeedbackAsync(brief, caller, body.Useful!.Value, note);
-        return TypedResults.Ok(disclosure.AsSeenBy(brief, caller) with { MyResponse = response });
+        var (current, response) = await responses.FeedbackAsync(brief, caller, body.Useful!.Value, note);
+        return TypedResults.Ok(disclosure.AsSeenBy(current, caller) with { MyResponse = response });
     }
 
     /// <summary>

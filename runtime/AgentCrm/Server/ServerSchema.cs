@@ -32,6 +32,9 @@ public static class ServerSchema
     /// csm_accounts.given_at (the brief stream's head when the account became the CSM's: a stream reading again after a
     /// change another process made sends none of that account's briefs from before it) came on 2026-12-06; an older build's
     /// assignments leave it null, read as 0 (the stream sends what it left out since its last brief, as before).
+    /// brief_responses.acknowledged_status (the brief's status when the acknowledgement was applied, which decides whether a
+    /// retraction came after it: BriefResponseStore.RetractedSince) came on 2026-12-07; rows from before keep it null and are
+    /// compared by time, as before, and triggers fill it in for an older build's acknowledgements.
     /// </summary>
     public static readonly IReadOnlyList<Storage.AddedColumn> AddedColumns =
     [
@@ -45,6 +48,7 @@ public static class ServerSchema
         new("agent_transitions", "canary_percent", "INTEGER"),
         new("briefs", "change_seq", "INTEGER"),
         new("csm_accounts", "given_at", "INTEGER"),
+        new("brief_responses", "acknowledged_status", "TEXT"),
     ];
 
     public const string Sql = """
@@ -247,6 +251,7 @@ public static class ServerSchema
             note TEXT,
             feedback_at TEXT,
             brief_seq INTEGER,
+            acknowledged_status TEXT,
             PRIMARY KEY (brief_id, responder)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS brief_responses_version ON brief_responses(agent_id, agent_version);
@@ -265,6 +270,19 @@ public static class ServerSchema
         CREATE INDEX IF NOT EXISTS brief_responses_reader ON brief_responses(responder, brief_seq);
         CREATE TRIGGER IF NOT EXISTS brief_responses_seq AFTER INSERT ON brief_responses WHEN new.brief_seq IS NULL BEGIN
             UPDATE brief_responses SET brief_seq = (SELECT seq FROM briefs WHERE id = new.brief_id)
+                WHERE brief_id = new.brief_id AND responder = new.responder;
+        END;
+        -- acknowledged_status: the brief's status when acknowledged_at was written, in the same transaction (delivered or
+        -- retracted), so that a veto applied before or after the acknowledgement is told apart by the order of the writes,
+        -- not by clocks (BriefResponseStore.RetractedSince). BriefResponseStore writes it with the time; these fill it in when
+        -- an older build writes the time alone (a first acknowledgement, or one again after a retraction).
+        CREATE TRIGGER IF NOT EXISTS brief_responses_acknowledged_added AFTER INSERT ON brief_responses WHEN new.acknowledged_status IS NULL BEGIN
+            UPDATE brief_responses SET acknowledged_status = (SELECT status FROM briefs WHERE id = new.brief_id)
+                WHERE brief_id = new.brief_id AND responder = new.responder;
+        END;
+        CREATE TRIGGER IF NOT EXISTS brief_responses_acknowledged_again AFTER UPDATE OF acknowledged_at ON brief_responses
+            WHEN new.acknowledged_status IS old.acknowledged_status BEGIN
+            UPDATE brief_responses SET acknowledged_status = (SELECT status FROM briefs WHERE id = new.brief_id)
                 WHERE brief_id = new.brief_id AND responder = new.responder;
         END;
         -- The review queue's delivered briefs, by seq, from delivery until a verdict or the sweep after their window closed
