@@ -294,7 +294,7 @@ function briefRow(brief, seen) {
   // data-label names the column where a narrow screen stacks the cells (app.css).
   // Bold until the reader has acknowledged it (a CSM's unread brief).
   const unacknowledged = state.canRespond && !acknowledged(brief) && (brief.status === 'delivered' || brief.status === 'retracted');
-  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, 'data-seen': String(seen), className: unacknowledged ? 'brief unacknowledged' : 'brief' },
+  const row = el('tr', { 'data-brief-id': brief.id, 'data-created-at': brief.createdAt, 'data-seen': String(seen), 'data-status': brief.status, className: unacknowledged ? 'brief unacknowledged' : 'brief' },
     el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
     el('td', { 'data-label': 'Customer' }, ...customer(brief)),
     el('td', { 'data-label': 'Scenario' }, bdi(brief.scenario)),
@@ -757,8 +757,11 @@ function placeLive(brief) {
   const matches = (!f.status || brief.status === f.status) && (!f.customerId || brief.customerId === f.customerId) && (!f.agentId || brief.agentId === f.agentId);
   const row = briefRow(brief, ++state.seen);
   row.classList.add('fresh');
-  // The stream does not carry the reader's response: a row they had acknowledged stays so.
-  if (existing && !existing.classList.contains('unacknowledged')) row.classList.remove('unacknowledged');
+  // The stream does not carry the reader's response: a row they had acknowledged stays so — unless this change retracts
+  // the brief, which an acknowledgement of it delivered does not cover: back among the unacknowledged, as a fresh list
+  // shows it (qa37a #4). A brief that carries the reader's response (the open one, liveBrief) is shown by it.
+  const retracts = brief.status === 'retracted' && existing && existing.dataset.status !== 'retracted';
+  if (existing && !brief.myResponse && !retracts && !existing.classList.contains('unacknowledged')) row.classList.remove('unacknowledged');
   if (existing) {
     if (matches) existing.replaceWith(row);
     else existing.remove();
