@@ -82,6 +82,48 @@ public sealed class BriefAcknowledgeRacingVetoTests
         Assert.DoesNotContain(id, await IdsAsync(carla, "?acknowledged=false"));
     }
 
+    /// <summary>
+    /// A build from before the acknowledged status writes the time alone: an acknowledgement again after the retraction, and
+    /// another CSM's first one, applied after the veto at a time taken before it (its race). The triggers record the status
+    /// the brief had as each was applied, so both cover the retraction.
+    /// </summary>
+    [Fact]
+    public async Task AnOlderBuildsAcknowledgements_AfterAVeto_CoverTheRetraction()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var carla = await app.ClientAsync("csm", "carla");
+        using var dora = await app.ClientAsync("csm", "dora");
+        using var rita = await app.ClientAsync("reviewer", "rita");
+        var id = await DeliveredAsync(app);
+        using (var assigned = await app.Client.PutAsync("/v1/csms/dora/accounts", Variants.Json("""{"accounts":["acme"]}""")))
+            Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
+        await SendAsync(carla, $"/v1/briefs/{id}/acknowledge");
+        var vetoed = await SendAsync(rita, $"/v1/briefs/{id}/veto", """{"reason":"renewed by phone"}""");
+        Assert.True((await GetAsync(carla, $"/v1/briefs/{id}")).GetProperty("myResponse").GetProperty("retractedSince").GetBoolean());
+
+        var decided = vetoed.GetProperty("review").GetProperty("at").GetDateTimeOffset();
+        using (var connection = app.Services.GetRequiredService<SqliteDatabase>().Open())
+        using (var write = connection.CreateCommand())
+        {
+            write.CommandText = """
+                UPDATE brief_responses SET acknowledged_at = $now WHERE brief_id = $id AND responder = 'carla';
+                INSERT INTO brief_responses (brief_id, responder, agent_id, agent_version, acknowledged_at)
+                    SELECT brief_id, 'dora', agent_id, agent_version, $before FROM brief_responses WHERE brief_id = $id AND responder = 'carla';
+                """;
+            write.Parameters.AddWithValue("$id", id);
+            write.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O"));
+            write.Parameters.AddWithValue("$before", decided.AddSeconds(-1).ToString("O"));
+            Assert.Equal(2, write.ExecuteNonQuery());
+        }
+
+        foreach (var (csm, client) in new[] { ("carla", carla), ("dora", dora) })
+        {
+            var seen = await GetAsync(client, $"/v1/briefs/{id}");
+            Assert.False(seen.GetProperty("myResponse").GetProperty("retractedSince").GetBoolean(), $"{csm}: {seen.GetProperty("myResponse")}");
+            Assert.DoesNotContain(id, await IdsAsync(client, "?acknowledged=false"));
+        }
+    }
+
     /// <summary>A delivered brief, inside its veto window, of acme's, which is carla's.</summary>
     private static async Task<string> DeliveredAsync(AgentCrmApp app)
     {
