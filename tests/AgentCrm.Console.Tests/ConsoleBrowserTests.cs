@@ -51,9 +51,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
     public async Task AReviewer_VetoesFromTheQueue_AndTheServerRecordsIt()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var id = await AtRiskBriefAsync(app, "acme-1");
         var key = await app.CreateKeyAsync("reviewer", "rita");
 
         var page = await SignedInAsync(Browser, app, key);
@@ -332,9 +330,7 @@ public sealed class ConsoleBrowserTests : HeadlessBrowserTests
     public async Task AReviewerWhoLostTheRace_SeesTheServersConflictAndTheVerdictThatWon_ByKeyboard()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var id = await AtRiskBriefAsync(app, "acme-1");
         var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         // A row's headline is its link (rows are not focusable themselves).
         await page.Locator($"#briefs-table tr[data-brief-id='{id}'] a").FocusAsync();

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using AgentCrm.Runtime.Tests;
-using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Playwright;
 using static AgentCrm.Console.Tests.ConsolePages;
 
@@ -18,9 +17,7 @@ public sealed class ConsoleLiveRetractedRowTests : HeadlessBrowserTests
     public async Task Live_AnAcknowledgedRowRetracted_ShowsUnacknowledged_AsTheInboxListsIt()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var id = await AtRiskBriefAsync(app, "acme-1");
         var key = await CsmKeyAsync(app, "ana", "acme-1");
         using var ana = new HttpClient { BaseAddress = app.Address };
         ana.DefaultRequestHeaders.Add("X-Api-Key", key);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using AgentCrm.Runtime.Tests;
+using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Playwright;
 
 namespace AgentCrm.Console.Tests;
@@ -8,6 +9,14 @@ namespace AgentCrm.Console.Tests;
 /// <summary>Signing in to the console, and the keys its users hold, for the browser tests of fixes found by QA.</summary>
 internal static class ConsolePages
 {
+    /// <summary>Posts an at-risk timeline for <paramref name="customerId"/>, waits until it is applied and returns the id of the brief it wrote.</summary>
+    public static async Task<string> AtRiskBriefAsync(AgentCrmApp app, string customerId)
+    {
+        await app.PostEventsAsync(Timelines.AtRisk(customerId, DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        return (await app.BriefsAsync($"&customerId={customerId}"))[0].GetProperty("id").GetString()!;
+    }
+
     public static async Task<string> CsmKeyAsync(AgentCrmApp app, string csm, params string[] accounts)
     {
         using var assigned = await app.Client.PutAsJsonAsync($"/v1/csms/{csm}/accounts", new { accounts });

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using AgentCrm.Runtime.Tests;
-using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Playwright;
 using static AgentCrm.Console.Tests.ConsolePages;
 
@@ -17,9 +16,7 @@ public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
     public async Task AReviewerVetoingABriefTheyHadVetoedInAnotherTab_IsToldTheFirstReasonStands_AndKeepsWhatTheyTyped()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var id = await AtRiskBriefAsync(app, "acme-1");
         var key = await app.CreateKeyAsync("reviewer", "rita");
         var page = await SignedInAsync(Browser, app, key);
         await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
@@ -46,9 +43,7 @@ public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
     public async Task AReviewersOwnVeto_IsStillRecordedAsBefore()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var id = await AtRiskBriefAsync(app, "acme-1");
         var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
         await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
         await page.Locator("#veto-reason").FillAsync("Renewed by phone.");

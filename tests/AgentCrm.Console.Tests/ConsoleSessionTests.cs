@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using AgentCrm.Runtime.Tests;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Playwright;
+using static AgentCrm.Console.Tests.ConsolePages;
 
 namespace AgentCrm.Console.Tests;
 
@@ -17,9 +18,7 @@ public sealed class ConsoleSessionTests : HeadlessBrowserTests
     public async Task SigningOutWhileABriefLoads_ShowsNothingOfIt()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        await app.PostEventsAsync(Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow));
-        await app.WaitForProcessingAsync();
-        var id = (await app.BriefsAsync("&customerId=acme-1"))[0].GetProperty("id").GetString()!;
+        var id = await AtRiskBriefAsync(app, "acme-1");
         var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
         var (asked, release) = await HoldAsync(page, $"/v1/briefs/{id}");
 
