@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentCrm.Agents.Html;
 using AgentCrm.Agents.Models;
 using AgentCrm.Agents.Text;
 
@@ -23,9 +24,13 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
 
     public AgentManifest Manifest { get; } = manifest;
 
-    /// <summary>The notice text the model reads: title, buyer and description, in that order (the fit uses the same).</summary>
+    /// <summary>
+    /// The notice text the model reads: title, buyer and description, in that order (the fit uses the same). A field in HTML
+    /// (an RFP page sent as a document) is read as the text it shows, as compliance-check reads HTML terms.
+    /// </summary>
     public static string NoticeText(CustomerSnapshot s) =>
-        string.Join(" \n ", NoticeFields.Select(s.Text).Where(t => !string.IsNullOrWhiteSpace(t)));
+        string.Join(" \n ", NoticeFields.Select(s.Text).Where(t => !string.IsNullOrWhiteSpace(t))
+            .Select(t => HtmlText.IsHtml(t!) ? HtmlText.ToText(t!) : t));
 
     public Assessment Assess(CustomerSnapshot s)
     {
