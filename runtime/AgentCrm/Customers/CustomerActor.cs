@@ -103,21 +103,9 @@ public sealed partial class CustomerActor(
                 _counts.DuplicateDelivery();
             }
         }
-        var ordered = admitted.Count > 1 ? admitted.OrderBy(a => a.Event.OccurredAt).ToList() : admitted;
-        // Events no later than the latest seen before this turn (a backfill of history) are all judged as of that time, so all
-        // are counted before the first is judged: judged one by one, each saw only the history folded before it (a web history
-        // sent after a burst wrote a burst brief "vs 0 a week" on its first old visit, the request itself saying 2 a week).
-        var late = 0;
-        if (ordered.Count > 1 && state.LastEventAt is { } seen)
+        foreach (var e in admitted.Count > 1 ? admitted.OrderBy(a => a.Event.OccurredAt).ToList() : admitted)
         {
-            while (late < ordered.Count && ordered[late].Event.OccurredAt <= seen)
-                CustomerTimeline.Fold(state, ordered[late++].Event);
-        }
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            var e = ordered[i];
-            if (i >= late)
-                CustomerTimeline.Fold(state, e.Event);
+            CustomerTimeline.Fold(state, e.Event);
             applied++;
             var runs = set.For(e.Event.Type, Id.Id);
             var (a, w) = await AssessAsync(state, runs, set.PlanFor(e.Event.Type), state.LastEventAt ?? e.Event.OccurredAt, e.Event.Id, cancellationToken);
