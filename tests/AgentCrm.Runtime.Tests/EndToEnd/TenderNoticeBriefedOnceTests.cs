@@ -71,4 +71,31 @@ public sealed class TenderNoticeBriefedOnceTests
         ]);
         Assert.Equal([Notice], await BriefedNoticesAsync(app, "cbsa-b"));
     }
+
+    /// <summary>
+    /// Two notices backfilled in one request after a later event: each is judged as it arrives, so both are briefed (a turn
+    /// that folded every late event before judging any judged both triggers against the newer notice: the older was never
+    /// briefed, and the newer's brief carried the older's trigger).
+    /// </summary>
+    [Fact]
+    public async Task TwoNoticesBackfilledInOneRequest_AfterALaterEvent_AreEachBriefed()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var day = DateTimeOffset.UtcNow.Date;
+        const string older = "Network infrastructure software and licences";
+        await PostAndWaitAsync(app,
+        [
+            Ev.Make("cbsa-two", "profile", day.AddDays(-40), new { name = Buyer, domain = "cbsa.gc.ca" }),
+            Ev.Make("cbsa-two", "web_visit", day.AddDays(-1).AddHours(9), new { url = "https://crm.example/blog/x", visitorId = "v1", visitorDomain = "cbsa.gc.ca" }),
+        ]);
+        await PostAndWaitAsync(app,
+        [
+            Ev.Make("cbsa-two", "news", day.AddDays(-6).AddHours(9), new { title = older, buyer = Buyer }, id: "notice-older"),
+            Ev.Make("cbsa-two", "news", day.AddDays(-4).AddHours(9), new { title = Notice, buyer = Buyer }, id: "notice-newer"),
+        ]);
+
+        var briefs = await app.BriefsAsync("&customerId=cbsa-two&agentId=tender-detection");
+        Assert.Equal([Notice, older], (await BriefedNoticesAsync(app, "cbsa-two")).Order(StringComparer.Ordinal));
+        Assert.Equal(["notice-newer", "notice-older"], briefs.Select(b => b.GetProperty("triggerEventId").GetString()).Order(StringComparer.Ordinal));
+    }
 }
