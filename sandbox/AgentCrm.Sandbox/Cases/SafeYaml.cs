@@ -24,13 +24,26 @@ public static class SafeYaml
     public static YamlStream Load(string text)
     {
         var scanner = new Scanner(new StringReader(text));
+        Check(new Parser(scanner), scanner, text);
+        scanner = new Scanner(new StringReader(text));
+        var stream = new YamlStream();
+        // Only YamlDotNet's own calls are wrapped: a fault in this class's checks stays a fault, not a syntax error.
         try
         {
-            Check(new Parser(scanner));
-            scanner = new Scanner(new StringReader(text));
-            var stream = new YamlStream();
             stream.Load(new Parser(scanner));
-            return stream;
+        }
+        catch (Exception ex) when (ex is not YamlException)
+        {
+            throw Unreadable(ex, scanner.CurrentPosition, text);
+        }
+        return stream;
+    }
+
+    private static bool MoveNext(Parser parser, Scanner scanner, string text)
+    {
+        try
+        {
+            return parser.MoveNext();
         }
         catch (Exception ex) when (ex is not YamlException)
         {
@@ -38,12 +51,12 @@ public static class SafeYaml
         }
     }
 
-    private static void Check(Parser parser)
+    private static void Check(Parser parser, Scanner scanner, string text)
     {
         // Where the parser is: the open mappings and lists (their count is the depth), for a key given twice named by its
         // path (rules.conditions[1].when), as JSON bodies name theirs.
         var frames = new Stack<Frame>();
-        while (parser.MoveNext())
+        while (MoveNext(parser, scanner, text))
         {
             switch (parser.Current)
             {
