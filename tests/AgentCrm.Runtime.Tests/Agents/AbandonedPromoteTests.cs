@@ -42,7 +42,12 @@ public sealed class AbandonedPromoteTests
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
             await Task.Delay(500);
             var second = app.Client.PostAsync("/v1/agents/renewal-risk/versions/3.0.0/promote", null);
-            await QueuedAsync(writer, 2);
+            // A second for the second promote to reach the registry while the first's write still waits. Fixed, it waits for
+            // that write and plans from the state after it; with the bug it planned from the state before it, and both
+            // versions ended active (asserted below). Waiting here for a second queued write, as this test did, passed only
+            // when some background write happened to queue behind the busy one: the fixed promote queues none until then.
+            await Task.Delay(1_000);
+            Assert.False(second.IsCompleted, "the second promote was answered while the first's write waited behind the busy one");
             gate.Set();
             await busy;
             using (var promoted = await second)
