@@ -384,4 +384,7 @@ public sealed record BriefMark(DateTimeOffset At, double Score)
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public double CooldownDays { get; init; }
+
+    /// <summary>How long the mark holds its finding back under a manifest cooldown of <paramref name="manifestDays"/>: the longer of the two.</summary>
+    public TimeSpan HoldsFor(double manifestDays) => TimeSpan.FromDays(Math.Max(manifestDays, CooldownDays));
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using AgentCrm.Access;
 using AgentCrm.Audit;
 using AgentCrm.Storage;
@@ -60,7 +59,7 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             // queued: a veto applied in between makes this an acknowledgement of the retraction, answered retracted (qa37a #2:
             // it answered "delivered", and the retraction the reader never saw counted as acknowledged). The time is taken
             // here too, so that it follows the veto's, but what counts is the state recorded with it (RetractedSince).
-            var brief = Current(ctx, read);
+            var brief = BriefStore.Get(ctx, read.Id) ?? read;
             var now = time.GetUtcNow();
             var before = Read(ctx.Command(SelectOne, "$id", "$r"), brief.Id, responder);
             // An acknowledgement from before the brief was retracted does not cover the retraction: this response (an
@@ -91,14 +90,6 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
             ctx.AfterCommit(() => raise?.Invoke(brief, f.Useful ? "useful" : "notUseful"));
             return (brief, new BriefResponse(acknowledged, f.Useful, f.Note, now, false));
         });
-    }
-
-    /// <summary>The brief as stored now, inside the response's transaction (<paramref name="read"/> if it is gone).</summary>
-    private static Brief Current(WriteContext ctx, Brief read)
-    {
-        var command = ctx.Command("SELECT body FROM briefs WHERE id = $id", "$id");
-        command.Parameters["$id"].Value = read.Id;
-        return command.ExecuteScalar() is string body ? JsonSerializer.Deserialize<Brief>(body, BriefStore.Json) ?? read : read;
     }
 
     private void Audit(WriteContext ctx, string action, Brief brief, Caller caller, Dictionary<string, object?> data, DateTimeOffset at)

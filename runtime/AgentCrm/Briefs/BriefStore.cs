@@ -344,6 +344,14 @@ public sealed class BriefStore(SqliteDatabase database, SqliteWriter writer, Aud
         return (n == 0 ? 0 : (double)reader.GetInt32(1) / n, n);
     }
 
+    /// <summary>The brief <paramref name="id"/> as stored now, read in <paramref name="ctx"/>'s transaction; null when there is none.</summary>
+    internal static Brief? Get(WriteContext ctx, string id)
+    {
+        var command = ctx.Command("SELECT body FROM briefs WHERE id = $id", "$id");
+        command.Parameters["$id"].Value = id;
+        return command.ExecuteScalar() is string json ? JsonSerializer.Deserialize<Brief>(json, Json) : null;
+    }
+
     public Brief? Get(string id)
     {
         using var connection = database.Open();

@@ -32,7 +32,7 @@ public sealed partial class CustomerActor
     internal static void ForgetExpiredMarks(CustomerState state, string agent, double cooldownDays, DateTimeOffset asOf)
     {
         var mine = state.LastBriefs.Where(m => m.Key == agent || m.Key.StartsWith(agent + "|", StringComparison.Ordinal)).ToList();
-        var expired = mine.Where(m => asOf - m.Value.At >= TimeSpan.FromDays(Math.Max(cooldownDays, m.Value.CooldownDays)));
+        var expired = mine.Where(m => asOf - m.Value.At >= m.Value.HoldsFor(cooldownDays));
         // Past the bound the oldest go, never a mark this turn left: an answer naming more findings than the bound dropped some
         // of its own fresh marks, and those findings briefed again on every event.
         var surplus = mine.OrderByDescending(m => m.Value.At).ThenBy(m => m.Key, StringComparer.Ordinal).Skip(MaxMarksPerAgent).Where(m => m.Value.At < asOf);
@@ -66,7 +66,7 @@ public sealed partial class CustomerActor
                 continue;
             var bar = key.IndexOf('|', StringComparison.Ordinal);
             var agent = bar < 0 ? key.AsSpan() : key.AsSpan(0, bar);
-            if (age >= TimeSpan.FromDays(Math.Max(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays, mark.CooldownDays)))
+            if (age >= mark.HoldsFor(longestCooldownDays(agent) ?? ManifestReader.MaxCooldownDays))
                 (expired ??= []).Add(key);
         }
         foreach (var key in expired ?? [])
@@ -117,6 +117,6 @@ public sealed partial class CustomerActor
     private static bool Holds(CustomerState state, string key, AgentManifest manifest, double score, DateTimeOffset asOf)
     {
         var rise = manifest.Parameters.TryGetValue("rescoreRise", out var r) && r.ValueKind == JsonValueKind.Number ? r.GetDouble() : 0.15;
-        return state.LastBriefs.TryGetValue(key, out var last) && asOf - last.At < TimeSpan.FromDays(Math.Max(manifest.CooldownDays, last.CooldownDays)) && score < last.Score + rise;
+        return state.LastBriefs.TryGetValue(key, out var last) && asOf - last.At < last.HoldsFor(manifest.CooldownDays) && score < last.Score + rise;
     }
 }
