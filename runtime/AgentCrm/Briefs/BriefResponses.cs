@@ -79,7 +79,8 @@ public sealed class BriefResponseStore(SqliteDatabase database, SqliteWriter wri
                     ("$at", Text(now)), ("$st", status), ("$id", brief.Id), ("$r", responder));
             if (acknowledges)
             {
-                Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?>(), now);
+                // What was acknowledged: the delivered brief, or its retraction (a reviewer reading the log tells the two apart).
+                Audit(ctx, "brief.acknowledged", brief, caller, new Dictionary<string, object?> { ["status"] = status }, now);
                 ctx.AfterCommit(() => raise?.Invoke(brief, "acknowledged"));
             }
             if (!changesFeedback || feedback is not { } f)

@@ -74,6 +74,9 @@ public sealed class BriefRetractedAfterAcknowledgeTests
         var (_, repeat) = await SendAsync(carla, HttpMethod.Post, $"/v1/briefs/{id}/acknowledge");
         Assert.Equal(secondAt, repeat.GetProperty("myResponse").GetProperty("acknowledgedAt").GetDateTimeOffset());
         Assert.Equal(2, await AuditCountAsync(app, "brief.acknowledged", id));
+        // Each record says what it acknowledged: the delivered brief, then its retraction (newest first).
+        var records = (await app.GetJsonAsync($"/v1/audit?action=brief.acknowledged&subject=brief:{id}")).GetProperty("items");
+        Assert.Equal(["retracted", "delivered"], records.EnumerateArray().Select(r => r.GetProperty("data").GetProperty("status").GetString()));
         Assert.Equal(1, await AuditCountAsync(app, "brief.feedback", id));
         var health = await app.GetJsonAsync("/v1/agents/renewal-risk/health");
         var responses = health.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetString() == "1.0.1").GetProperty("csmResponses");
