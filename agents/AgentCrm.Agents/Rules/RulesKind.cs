@@ -42,6 +42,11 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
 
         foreach (var key in manifest.Parameters.Keys.Where(k => k != "rescoreRise"))
             Error($"parameters.{key}", "kind rules takes no parameters but rescoreRise; conditions go under rules.");
+        // The rise in score that re-briefs a finding within its cooldown, as the compiled kinds check it: a negative one turned the
+        // cooldown off, text was read as the default (qa38a #1). A stored version keeps what it ran with.
+        if (strict && manifest.Parameters.TryGetValue("rescoreRise", out var rise)
+            && (rise.ValueKind != JsonValueKind.Number || rise.GetDouble() is < 0 or > 1))
+            Error("parameters.rescoreRise", "must be a number between 0 and 1 (the rise in score that re-briefs a finding within its cooldown).");
         var rules = manifest.Rules;
         if (rules is null)
             throw new ManifestException("rules", "kind rules needs a rules section with at least one condition.");

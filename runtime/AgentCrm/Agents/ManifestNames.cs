@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace AgentCrm.Agents;
@@ -48,11 +49,13 @@ public static class ManifestNames
         !ManifestReader.IsValidVersion(version) ? "" : SemVerFault(version);
 
     /// <summary>The hidden characters in <paramref name="text"/> ("U+202E"), or null when there are none.</summary>
+    /// Read by code point, as the schema's <c>\p{Cf}</c> is: a format character past the BMP (a tag character U+E0041) is a
+    /// surrogate pair, neither half of which is one (qa38a #3: it registered, ajv refused it).
     public static string? HiddenCharacters(string text)
     {
-        var hidden = text.Where(c => CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Control or UnicodeCategory.Format
+        var hidden = text.EnumerateRunes().Where(r => Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format
                 or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
-            .Distinct().Select(c => $"U+{(int)c:X4}").ToList();
+            .Distinct().Select(r => $"U+{r.Value:X4}").ToList();
         return hidden.Count == 0 ? null : string.Join(", ", hidden.Take(5)) + (hidden.Count > 5 ? " …" : "");
     }
 }

@@ -110,7 +110,18 @@ public static class ManifestSchema
         // kind rules needs its rules section (an object; its conditions are required above); every other kind takes parameters
         // and no rules (null, as a stored manifest of another kind holds it, or left out).
         root["if"] = new JsonObject { ["properties"] = new JsonObject { ["kind"] = new JsonObject { ["const"] = RulesKind.KindName } }, ["required"] = new JsonArray("kind") };
-        root["then"] = new JsonObject { ["required"] = new JsonArray("rules"), ["properties"] = new JsonObject { ["rules"] = new JsonObject { ["type"] = "object" } } };
+        // Its parameters: rescoreRise alone (RulesKind refuses any other).
+        var rulesParameters = new JsonObject
+        {
+            ["type"] = "object",
+            ["properties"] = new JsonObject { ["rescoreRise"] = new JsonObject { ["type"] = "number", ["minimum"] = 0, ["maximum"] = 1 } },
+            ["additionalProperties"] = false,
+        };
+        root["then"] = new JsonObject
+        {
+            ["required"] = new JsonArray("rules"),
+            ["properties"] = new JsonObject { ["rules"] = new JsonObject { ["type"] = "object" }, ["parameters"] = rulesParameters },
+        };
         root["else"] = new JsonObject { ["properties"] = new JsonObject { ["rules"] = new JsonObject { ["type"] = "null" } } };
     }
 

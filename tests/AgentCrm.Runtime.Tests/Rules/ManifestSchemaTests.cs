@@ -175,6 +175,15 @@ public sealed class ManifestSchemaTests
             // Each entry once (uniqueItems): a type subscribed twice ran the agent twice per event.
             ("an event type subscribed twice", Base.Replace("[\"support_ticket\"]", "[\"support_ticket\",\"nps\",\"support_ticket\"]", StringComparison.Ordinal), false),
             ("a field read twice", Base.Replace("\"reads\":[\"tickets.open\"]", "\"reads\":[\"tickets.open\",\"tickets.open\"]", StringComparison.Ordinal), false),
+            // A rules agent takes one parameter, the re-brief rise, a number within 0-1 (qa38a #1: -1 turned the cooldown off).
+            ("rescoreRise 0.5", With(Base, m => m["parameters"] = new JsonObject { ["rescoreRise"] = 0.5 }), true),
+            ("rescoreRise -1", With(Base, m => m["parameters"] = new JsonObject { ["rescoreRise"] = -1 }), false),
+            ("rescoreRise 50", With(Base, m => m["parameters"] = new JsonObject { ["rescoreRise"] = 50 }), false),
+            ("rescoreRise as text", With(Base, m => m["parameters"] = new JsonObject { ["rescoreRise"] = "lots" }), false),
+            ("another parameter", With(Base, m => m["parameters"] = new JsonObject { ["foo"] = 1 }), false),
+            // A format character past the BMP is a surrogate pair (qa38a #3: a tag character registered).
+            ("scenario with a tag character", With(Base, m => m["scenario"] = "telco\U000E0041-churn"), false),
+            ("scenario with a musical format character", With(Base, m => m["scenario"] = "telco\U0001D173-churn"), false),
             ("an optional field read twice", Base.Replace("\"reads\":[\"tickets.open\"]", "\"reads\":[\"tickets.open\"],\"optionalReads\":[\"profile.name\",\"profile.name\"]", StringComparison.Ordinal), false),
         ];
         var root = RepositoryRoot();
