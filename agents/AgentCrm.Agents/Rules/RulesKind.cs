@@ -140,7 +140,7 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
         var nextStep = Template(rules.Brief.NextStep ?? "", "rules.brief.nextStep", scope, Error, budget);
 
         // Every assessment runs every condition: a budget below the fewest steps they can take stops every one of them.
-        var fewest = compiled.Sum(c => ConstantParts.MinSteps(c.When));
+        var fewest = budget is { } allowed ? compiled.Sum(c => ConstantParts.MinSteps(c.When, allowed)) : 0;
         if (budget is not null && rules.MaxSteps < fewest)
             Error("rules.maxSteps", $"rules.maxSteps {rules.MaxSteps} is below the {fewest} steps the conditions take on every assessment at the least (one per part evaluated), so every assessment would stop; raise it.");
 

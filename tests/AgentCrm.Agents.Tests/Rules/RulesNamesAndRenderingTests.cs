@@ -216,6 +216,29 @@ public sealed class RulesNamesAndRenderingTests
         Assert.NotNull(new RulesKind().Create(m with { Rules = m.Rules! with { MaxSteps = 3 } }));
     }
 
+    /// <summary>
+    /// A part that uses no field costs what it takes on every assessment, text work included (qa38a #4: three conditions each
+    /// building a 4,000-character text registered at the default 10,000 steps, and every case of its evaluation stopped).
+    /// </summary>
+    [Fact]
+    public void CheckNew_LiteralTextWorkAddingUpPastMaxSteps_IsRefused()
+    {
+        const string When = "len(repeat('abcd', 1000)) > tickets.open";
+        var one = Manifest(When, ["tickets.open"]);
+        new RulesKind().CheckNew(one);
+        var three = one with
+        {
+            Rules = one.Rules! with
+            {
+                Conditions = [.. Enumerable.Range(0, 3).Select(i => new RuleCondition { Name = $"c{i}", When = When, Weight = 0.4, Explain = "" })],
+            },
+        };
+        var error = Assert.Single(Errors(three)["rules.maxSteps"]);
+        Assert.StartsWith($"rules.maxSteps {one.Rules!.MaxSteps} is below the ", error, StringComparison.Ordinal);
+        var agent = new RulesKind().Create(three);
+        Assert.Throws<RuleLimitExceededException>(() => agent.Assess(Snapshot(SnapshotField.Of("tickets.open", 1))));
+    }
+
     private static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

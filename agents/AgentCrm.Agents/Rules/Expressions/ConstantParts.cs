@@ -27,17 +27,33 @@ public static class ConstantParts
     /// <summary>
     /// The fewest steps evaluating <paramref name="expr"/> can take: one per node reached, where <c>and</c>/<c>or</c> may stop after
     /// their left side, <c>if</c> runs one branch, and every other function but min and max may stop after its first argument (a null).
+    /// A part that uses no field is the same on every assessment, so it counts what it takes, text work included (qa38a #4:
+    /// <c>len(repeat('abcd', 1000))</c> counted 3 steps and takes over 4,000); more than <paramref name="maxSteps"/> when it stops.
     /// </summary>
-    public static long MinSteps(Expr expr) => expr switch
+    public static long MinSteps(Expr expr, long maxSteps) => !UsesField(expr) ? StepsOf(expr, maxSteps) : expr switch
     {
-        Unary u => 1 + MinSteps(u.Operand),
-        Binary { Op: "and" or "or" } b => 1 + MinSteps(b.Left),
-        Binary b => 1 + MinSteps(b.Left) + MinSteps(b.Right),
-        Call { Function: "if" } c => 1 + MinSteps(c.Arguments[0]) + Math.Min(MinSteps(c.Arguments[1]), MinSteps(c.Arguments[2])),
-        Call { Function: "min" or "max" } c => 1 + c.Arguments.Sum(MinSteps),
-        Call c => 1 + MinSteps(c.Arguments[0]),
+        Unary u => 1 + MinSteps(u.Operand, maxSteps),
+        Binary { Op: "and" or "or" } b => 1 + MinSteps(b.Left, maxSteps),
+        Binary b => 1 + MinSteps(b.Left, maxSteps) + MinSteps(b.Right, maxSteps),
+        Call { Function: "if" } c => 1 + MinSteps(c.Arguments[0], maxSteps) + Math.Min(MinSteps(c.Arguments[1], maxSteps), MinSteps(c.Arguments[2], maxSteps)),
+        Call { Function: "min" or "max" } c => 1 + c.Arguments.Sum(a => MinSteps(a, maxSteps)),
+        Call c => 1 + MinSteps(c.Arguments[0], maxSteps),
         _ => 1,
     };
+
+    private static long StepsOf(Expr part, long maxSteps)
+    {
+        var evaluator = new ExpressionEvaluator(_ => null, maxSteps);
+        try
+        {
+            evaluator.Evaluate(part);
+            return evaluator.Steps;
+        }
+        catch (RuleLimitExceededException)
+        {
+            return maxSteps + 1;
+        }
+    }
 
     private static IEnumerable<Expr> Outermost(Expr expr)
     {
