@@ -68,12 +68,7 @@ public sealed class CsmStreamReconnectGivenTests
     }
 
     /// <summary>An NPS event of the customer's and the brief it made (the every-nps agent delivers one per event).</summary>
-    private static async Task<string> BriefAsync(AgentCrmApp app, string customer)
-    {
-        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([Ev.Make(customer, "nps", DateTimeOffset.UtcNow.AddMinutes(-1), new { score = 3 })])).StatusCode);
-        await app.WaitForProcessingAsync();
-        return (await app.BriefsAsync($"&customerId={customer}"))[0].GetProperty("id").GetString()!;
-    }
+    private static Task<string> BriefAsync(AgentCrmApp app, string customer) => EveryNpsBriefs.OneAsync(app, customer);
 
     private static async Task AssignAsync(AgentCrmApp app, string csm, IReadOnlyList<string> accounts)
     {

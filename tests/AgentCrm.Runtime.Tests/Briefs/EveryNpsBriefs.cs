@@ -39,6 +39,14 @@ public static class EveryNpsBriefs
         await app.EvaluateAndPromoteAsync("every-nps", "1.0.0", "overflow-cases");
     }
 
+    /// <summary>An NPS event of the customer's and the brief it made, once stored (its id).</summary>
+    public static async Task<string> OneAsync(AgentCrmApp app, string customer)
+    {
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([Ev.Make(customer, "nps", DateTimeOffset.UtcNow.AddMinutes(-1), new { score = 3 })])).StatusCode);
+        await app.WaitForProcessingAsync();
+        return (await app.BriefsAsync($"&customerId={customer}"))[0].GetProperty("id").GetString()!;
+    }
+
     /// <summary>Writes <paramref name="perCustomer"/> briefs of <see cref="Agent"/> for each customer, and waits until they are stored.</summary>
     public static async Task WriteAsync(AgentCrmApp app, IReadOnlyList<string> customers, int perCustomer)
     {
