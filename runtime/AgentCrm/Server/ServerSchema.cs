@@ -225,6 +225,53 @@ public static class ServerSchema
             PRIMARY KEY (csm_id, customer_id)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS csm_accounts_customer ON csm_accounts(customer_id);
+        -- Each time an account was a CSM's, in the audit log's order: given after audit record given_seq, taken away after
+        -- taken_seq (null while it is theirs). A change's audit record at seq s was written while the account was theirs when
+        -- given_seq < s <= taken_seq: what a CSM's webhook sends (WebhookStore), whatever its backlog when the account moves.
+        -- Kept by triggers on csm_accounts, in the assignment's own transaction (before its audit record: its seq is the head
+        -- plus one), whichever process or build writes it (the server's PUT, the CLI's `csms accounts set`, an older build).
+        -- The first start that creates the table fills it once from the assignments' audit records (csm.accounts.assigned,
+        -- each one the CSM's whole list), replayed per CSM: a run of records listing an account is one span, given before the
+        -- first, taken before the record after the last; a current assignment the log does not show (a damaged record) is
+        -- taken as theirs since the start, as every change of it was sent before. Gated by their LIMIT, as brief_responses'
+        -- fill below: later starts read nothing.
+        CREATE TABLE IF NOT EXISTS csm_account_spans (
+            csm_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            given_seq INTEGER NOT NULL,
+            taken_seq INTEGER,
+            PRIMARY KEY (csm_id, customer_id, given_seq)
+        ) WITHOUT ROWID;
+        WITH records AS (
+            SELECT seq, subject, data FROM audit WHERE action = 'csm.accounts.assigned' AND subject >= 'csm:' AND subject < 'csm;'
+            LIMIT (SELECT CASE WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'csm_account_spans.filled') THEN 0 ELSE -1 END)
+        ), assigned AS (
+            SELECT seq, subject, data, row_number() OVER (PARTITION BY subject ORDER BY seq) AS n FROM records
+        ), listed AS (
+            SELECT DISTINCT r.subject, r.n, r.seq, j.value AS customer_id
+            FROM assigned r, json_each(CASE WHEN json_valid(r.data) THEN r.data END, '$.accounts') j
+        ), runs AS (
+            SELECT subject, customer_id, seq, n, n - row_number() OVER (PARTITION BY subject, customer_id ORDER BY n) AS run FROM listed
+        ), spans AS (
+            SELECT subject, customer_id, min(seq) AS first_seq, max(n) AS last_n FROM runs GROUP BY subject, customer_id, run
+        )
+        INSERT OR IGNORE INTO csm_account_spans (csm_id, customer_id, given_seq, taken_seq)
+            SELECT substr(s.subject, 5), s.customer_id, s.first_seq - 1,
+                (SELECT a.seq - 1 FROM assigned a WHERE a.subject = s.subject AND a.n = s.last_n + 1)
+            FROM spans s;
+        INSERT OR IGNORE INTO csm_account_spans (csm_id, customer_id, given_seq)
+            SELECT c.csm_id, c.customer_id, 0 FROM csm_accounts c
+            WHERE NOT EXISTS (SELECT 1 FROM csm_account_spans s WHERE s.csm_id = c.csm_id AND s.customer_id = c.customer_id AND s.taken_seq IS NULL)
+            LIMIT (SELECT CASE WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'csm_account_spans.filled') THEN 0 ELSE -1 END);
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('csm_account_spans.filled', '1');
+        CREATE TRIGGER IF NOT EXISTS csm_account_given AFTER INSERT ON csm_accounts BEGIN
+            INSERT OR IGNORE INTO csm_account_spans (csm_id, customer_id, given_seq)
+                VALUES (new.csm_id, new.customer_id, (SELECT coalesce(max(seq), 0) FROM audit));
+        END;
+        CREATE TRIGGER IF NOT EXISTS csm_account_taken AFTER DELETE ON csm_accounts BEGIN
+            UPDATE csm_account_spans SET taken_seq = (SELECT coalesce(max(seq), 0) FROM audit)
+                WHERE csm_id = old.csm_id AND customer_id = old.customer_id AND taken_seq IS NULL;
+        END;
         CREATE TABLE IF NOT EXISTS consents (
             customer_id TEXT PRIMARY KEY,
             grants TEXT NOT NULL,

@@ -25,6 +25,9 @@ public sealed class WebhookFeedPlanTests
             Assert.Contains("SEARCH b USING INDEX sqlite_autoindex_briefs_1 (id=?)", plan);
             Assert.DoesNotContain("audit_action", plan);
             Assert.DoesNotContain("TEMP B-TREE", plan);
+            // A CSM's: whether the account was theirs as the change was written, by its spans' key (a few rows per account).
+            if (csm is not null)
+                Assert.Contains("SEARCH s USING PRIMARY KEY (csm_id=? AND customer_id=? AND given_seq<?)", plan);
         }
     }
 
