@@ -294,9 +294,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// Sends one change until the receiver accepts it, and records it done (<see cref="DoneAsync"/>); false when the
-    /// subscription was deleted or disabled, or the server stops. A CSM's change stays theirs when the account moves while it
-    /// waits (it was theirs when it was written: <see cref="WebhookStore.Changes"/>).
+    /// Sends one change until the receiver accepts it, or until it is no longer this subscription's (its account was taken
+    /// from the CSM), and records it done (<see cref="DoneAsync"/>); false when the subscription was deleted or disabled, or
+    /// the server stops.
     /// </summary>
     private async Task<bool> DeliverAsync(Loop loop, WebhookRecord hook, WebhookChange change, Cursor cursor, CancellationToken ct)
     {
@@ -305,7 +305,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         Brief? brief = null;
         while (!ct.IsCancellationRequested)
         {
-            // The brief is read when the change is first sent, as it is then, not when the batch was read.
+            // The CSM's accounts are checked as each attempt is sent, not when the batch was read (README), and the brief
+            // is read when the change is first sent.
             if (_store.Current(hook, change.Seq) is not { } current)
                 return await DoneAsync(cursor, change, delivered: false, urgent: false);
             // The secrets as they are now: a rotation (this server's or the CLI's) signs the next attempt, not the next batch.

@@ -36,11 +36,12 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     /// pending or vetoed ones. The audit's primary key walks the range in order ("+" keeps the planner off audit_action,
     /// which would read every brief record after the cursor and sort them for each batch of a large backlog); each record
     /// finds its brief by id. A record whose data is not JSON (damage <c>audit verify</c> names) is passed over: json_extract
-    /// raises on it, which stalled every subscription at that record for good. A CSM's subscription takes a change when its
-    /// account was the CSM's as the change was written (<c>csm_account_spans</c>, in the audit's order), never by the accounts
-    /// they have as it is read or sent: what it sends does not depend on how far behind it was when an account moved (qa38c #1:
-    /// the new CSM's receiver, had it been failing, got the account's older briefs, which the old one had got and the new
-    /// one's stream never shows; the old CSM's, had it been failing, lost the changes made while the account was theirs).
+    /// raises on it, which stalled every subscription at that record for good. A CSM's subscription takes a change of an account
+    /// that is the CSM's now and was given to them before the change was written (the open span of <c>csm_account_spans</c>, in
+    /// the audit's order), as their stream does: checked when a batch is read and again before each attempt (<see cref="Current"/>),
+    /// so an account taken away sends nothing more, whatever is still pending (access ends with the assignment), and what it
+    /// sends does not depend on how far behind it was when an account moved (qa38c #1: the new CSM's receiver, had it been
+    /// failing, got the account's older briefs, which the old one had got and the new one's stream never shows).
     /// </summary>
     private const string FeedFrom = """
         FROM audit a JOIN briefs b ON b.id = substr(a.subject, 7)
@@ -51,7 +52,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
             OR (+a.action = 'brief.vetoed' AND CASE WHEN json_valid(a.data) THEN json_extract(a.data, '$.to') END = 'retracted'))
           AND ($agent IS NULL OR b.agent_id = $agent)
           AND ($csm IS NULL OR EXISTS (SELECT 1 FROM csm_account_spans s WHERE s.csm_id = $csm AND s.customer_id = b.customer_id
-                AND s.given_seq < a.seq AND (s.taken_seq IS NULL OR a.seq <= s.taken_seq)))
+                AND s.given_seq < a.seq AND s.taken_seq IS NULL))
         """;
 
     /// <summary>
@@ -244,10 +245,9 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
     }
 
     /// <summary>
-    /// The change at <paramref name="seq"/>, if it is <paramref name="hook"/>'s, with the brief as it is now (read before each
-    /// attempt: a batch waits while its earlier changes are sent or retried, and the brief can change meanwhile); null when
-    /// it is not. Whether it is stays as it was when the batch was read: a CSM's is decided by who had the account when the
-    /// change was written.
+    /// The change at <paramref name="seq"/> as it stands now, if it is still <paramref name="hook"/>'s (its CSM's account now,
+    /// given before the change), with the brief as it is now; null when it no longer is. Checked before each attempt: a batch
+    /// waits while its earlier changes are sent or retried, and an assignment or the brief can change meanwhile.
     /// </summary>
     public WebhookChange? Current(WebhookRecord hook, long seq) => Changes(hook, seq - 1, seq, 1).FirstOrDefault();
 
@@ -267,8 +267,7 @@ public sealed class WebhookStore(SqliteDatabase database, SqliteWriter writer, A
 
     /// <summary>
     /// The accounts assigned now to <paramref name="hook"/>'s CSM, null when it is not a CSM's: a CSM whose accounts were all
-    /// taken away later (creation refuses one with none) keeps a subscription that sends nothing more (but the changes made while
-    /// they were theirs that it has yet to send), and GET and `webhooks list` say so.
+    /// taken away later (creation refuses one with none) keeps a subscription that sends nothing, and GET and `webhooks list` say so.
     /// </summary>
     public int? CsmAccounts(WebhookRecord hook)
     {

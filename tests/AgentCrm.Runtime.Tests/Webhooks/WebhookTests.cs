@@ -209,6 +209,51 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task CsmScope_IsCheckedWhenEachChangeIsSent_NotWhenItsBatchWasRead()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Down = true;
+        var data = TempDirectory.Create();
+        List<string> acme;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme","globex"]}"""))).StatusCode);
+            await SubscribeAsync(app, $$"""{"url":"{{receiver.Url}}","csmId":"carla"}""");
+            await app.PostEventsAsync([.. Timelines.AtRisk("globex", DateTimeOffset.UtcNow), .. Timelines.AtRisk("acme", DateTimeOffset.UtcNow)]);
+            await app.WaitForProcessingAsync();
+            acme = await DeliveredBriefIdsAsync(app, "acme");
+            Assert.NotEmpty(acme);
+            Assert.NotEmpty(await DeliveredBriefIdsAsync(app, "globex"));
+        }
+        // After the restart the loop reads globex's and acme's changes in one batch and is held by the failing receiver.
+        var attempts = receiver.Attempts.Count;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (receiver.Attempts.Count <= attempts)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "expected an attempt after the restart");
+                await Task.Delay(20);
+            }
+            // globex is taken from carla while its changes wait: none of them may reach her receiver.
+            Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json("""{"accounts":["acme"]}"""))).StatusCode);
+            // An attempt in flight may have checked the scope before the change; attempts run one after another, so the second
+            // one from now began after it. Only then does the receiver come back.
+            var afterChange = receiver.Attempts.Count;
+            while (receiver.Attempts.Count < afterChange + 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "expected two attempts after the change");
+                await Task.Delay(20);
+            }
+            receiver.Down = false;
+            var accepted = await receiver.WaitForAsync(acme.Count);
+            await Task.Delay(500);
+            Assert.All(receiver.Accepted, a => Assert.Equal("acme", a.Json.GetProperty("brief").GetProperty("customerId").GetString()));
+            Assert.Equal(acme.Order().ToList(), accepted.Select(a => a.Json.GetProperty("brief").GetProperty("id").GetString()!).Order().ToList());
+        }
+    }
+
+    [Fact]
     public async Task FailingAndHungEndpoints_DoNotHoldBackAnotherSubscription_AndSayWhyTheyFail()
     {
         await using var healthy = await WebhookReceiver.StartAsync();
