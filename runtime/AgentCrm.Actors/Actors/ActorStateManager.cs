@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AgentCrm.Storage;
@@ -14,7 +15,13 @@ namespace AgentCrm.Actors;
 /// </summary>
 internal sealed class ActorStateManager(ActorId id, IActorStateStore store) : IActorStateManager
 {
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// How the runtime writes actor state, arguments and results: the Web defaults, non-ASCII text as UTF-8 rather than
+    /// <c>\uXXXX</c> (a Cyrillic contract took 6 bytes a letter, three times its UTF-8, and its saves passed daprd's body
+    /// limit). The JSON is never embedded in HTML; control characters, quotes and backslashes are still escaped, and state
+    /// written escaped by earlier builds reads the same.
+    /// </summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Dictionary<string, Entry> _cache = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -8,8 +9,9 @@ namespace AgentCrm.Actors;
 /// Serializes a state value into a pooled array instead of an exact-size <c>byte[]</c> per save (what
 /// <see cref="JsonSerializer.SerializeToUtf8Bytes(object?, Type, JsonSerializerOptions?)"/> makes: the customer's state JSON
 /// was the largest single allocation of the event path). The bytes are those <c>SerializeToUtf8Bytes</c> writes: the writer
-/// gets the options the serializer gives its own. The caller returns the array (<see cref="Return"/>) once nothing reads the
-/// bytes any more; one never returned is only garbage.
+/// gets the options the serializer gives its own, but for the encoder of a type info that has none, which is the state's
+/// (a source-generated context keeps its fast path only without an encoder of its own). The caller returns the array
+/// (<see cref="Return"/>) once nothing reads the bytes any more; one never returned is only garbage.
 /// </summary>
 internal static class PooledJson
 {
@@ -37,7 +39,7 @@ internal static class PooledJson
     public static (byte[] Rented, ReadOnlyMemory<byte> Json) Serialize(object? value, Type type, JsonTypeInfo? typeInfo, JsonSerializerOptions options, int expectedLength = 0)
     {
         var buffer = new RentedBuffer(expectedLength + expectedLength / 8);
-        var writer = WriterFor(typeInfo?.Options ?? options, buffer);
+        var writer = WriterFor(typeInfo?.Options ?? options, typeInfo?.Options.Encoder ?? options.Encoder, buffer);
         try
         {
             if (typeInfo is not null)
@@ -61,9 +63,9 @@ internal static class PooledJson
 
     public static void Return(byte[] rented) => Pool.Return(rented);
 
-    private static Utf8JsonWriter WriterFor(JsonSerializerOptions options, RentedBuffer buffer)
+    private static Utf8JsonWriter WriterFor(JsonSerializerOptions options, JavaScriptEncoder? encoder, RentedBuffer buffer)
     {
-        if (t_writer is { } writer && ReferenceEquals(t_options, options))
+        if (t_writer is { } writer && ReferenceEquals(t_options, options) && ReferenceEquals(t_writer.Options.Encoder, encoder))
         {
             writer.Reset(buffer);
             return writer;
@@ -71,7 +73,7 @@ internal static class PooledJson
         // What JsonSerializer gives the writers it makes itself (JsonSerializerOptions.GetWriterOptions).
         t_writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
         {
-            Encoder = options.Encoder,
+            Encoder = encoder,
             Indented = options.WriteIndented,
             IndentCharacter = options.IndentCharacter,
             IndentSize = options.IndentSize,

@@ -57,6 +57,31 @@ public sealed class PooledStateJsonTests : IDisposable
     }
 
     [Fact]
+    public void TakeChanges_TypeInfoWithoutAnEncoder_WritesTextAsUtf8_AndStateWrittenEscapedReadsTheSame()
+    {
+        // A source-generated context (the customer's state) has no encoder of its own, which would cost it its fast path: it is
+        // written with the state's. A Cyrillic letter took 6 bytes as \uXXXX, and five contracts passed daprd's 4 MiB body limit.
+        var generated = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        var typeInfo = (JsonTypeInfo<Doc>)generated.GetTypeInfo(typeof(Doc));
+        var name = "Договор «Ромашка» 契約 😀 \u0001\u0085\n\"q\"\\ </script> & + ' \u2028";
+        var doc = new Doc(name, [new Item(1, "Ж", 0.5, null)]);
+        var state = new ActorStateManager(Id, new NoStore());
+        state.Set("doc", doc, typeInfo);
+
+        var json = state.TakeChanges().State.Single().Value!.Value.ToArray();
+
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(doc, ActorStateManager.Json), json);
+        var text = System.Text.Encoding.UTF8.GetString(json);
+        Assert.Contains("Договор «Ромашка» 契約 \\uD83D\\uDE00 \\u0001\\u0085\\n\\\"q\\\"\\\\ </script> & + ' \\u2028", text, StringComparison.Ordinal);
+        // Read back the same, as is what earlier builds wrote (every non-ASCII character escaped).
+        var escaped = JsonSerializer.SerializeToUtf8Bytes(doc, typeInfo);
+        Assert.Contains("\\u0414", System.Text.Encoding.UTF8.GetString(escaped), StringComparison.Ordinal);
+        Assert.Equal(name, JsonSerializer.Deserialize(json, typeInfo)!.Name);
+        Assert.Equal(name, JsonSerializer.Deserialize(escaped, typeInfo)!.Name);
+        Assert.Equal("Ж", JsonSerializer.Deserialize(json, typeInfo)!.Items.Single().Label);
+    }
+
+    [Fact]
     public void TakeChanges_DoesNotAllocateTheJsonsSize()
     {
         // A turn used to make a byte[] the size of each value's JSON (the customer's state: 8-20 KB per save, the largest single

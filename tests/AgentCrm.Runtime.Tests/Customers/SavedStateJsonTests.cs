@@ -8,11 +8,12 @@ namespace AgentCrm.Runtime.Tests.Customers;
 /// <summary>
 /// The customer actor writes its state with the source-generated <see cref="CustomerStateJson"/>; builds before wrote it by
 /// reflection with the Web defaults. Over HTTP and the real SQLite file: what it saves is byte for byte what reflection
-/// writes, and state saved by an earlier build loads and folds new events.
+/// writes with the hosts' encoder (text as UTF-8, not \uXXXX), and state saved by an earlier build loads and folds new events.
 /// </summary>
 public sealed class SavedStateJsonTests
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private const string Contract = "Договор «Ромашка» 契約 😀 \u0001\n\"q\"\\ </script> & + ' \u2028";
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
 
     [Fact]
@@ -31,22 +32,27 @@ public sealed class SavedStateJsonTests
                 Ev.Make("json-1", "payment", Now.AddDays(-1), new { status = "failed" }),
                 Ev.Make("json-1", "web_visit", Now.AddDays(-1), new { url = "https://vendor.example/pricing", visitorId = "v1" }),
                 Ev.Make("json-1", "email", Now.AddHours(-5), new { category = "inquiry" }),
+                Ev.Make("json-1", "document", Now.AddHours(-4), new { docType = "contract", title = "Договор", text = Contract }),
             ]);
             await first.WaitForProcessingAsync();
         }
 
         var saved = Load(dir, "json-1");
         var state = JsonSerializer.Deserialize<CustomerState>(saved, Web)!;
-        Assert.Equal(8, state.EventsApplied);
+        Assert.Equal(9, state.EventsApplied);
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(state, Web), saved);
+        Assert.Equal(Contract, state.Documents.Single().Text);
+        Assert.Contains("\"text\":\"Договор «Ромашка» 契約 \\uD83D\\uDE00 \\u0001\\n\\\"q\\\"\\\\ </script> & + ' \\u2028\"", System.Text.Encoding.UTF8.GetString(saved), StringComparison.Ordinal);
 
-        // An earlier build's state (reflection-written; failures listed one by one, as before the per-day count).
+        // An earlier build's state (reflection-written, every non-ASCII character and HTML's escaped; failures listed one by
+        // one, as before the per-day count).
         var earlier = """
             {"customerId":"json-2","lastInboxSeq":0,"recentEventIds":[],"delivered":{},"eventsApplied":3,
              "firstEventAt":"2026-09-01T00:00:00+00:00","lastEventAt":"2026-10-30T00:00:00+00:00",
              "usageByDay":{"20400":4},"recentUsageEventIds":[],"loginsByDay":{},"tickets":{},
              "paymentFailures":[{"at":"DAYT09:00:00+00:00","eventId":"f1"},{"at":"DAYT10:00:00+00:00","eventId":"f2"}],
-             "invoices":{},"webVisits":[],"eventsByDay":{},"latestEventIds":{},"visitors":{},"documents":[],"news":[],"lastBriefs":{}}
+             "invoices":{},"webVisits":[],"eventsByDay":{},"latestEventIds":{},"visitors":{},
+             "documents":[{"at":"DAYT08:00:00+00:00","docType":"contract","title":null,"text":"\u0414\u043E\u0433\u043E\u0432\u043E\u0440 \u0022q\u0022 \u003C/p\u003E","eventId":"d0"}],"news":[],"lastBriefs":{}}
             """.Replace("DAY", Now.AddDays(-3).ToString("yyyy-MM-dd"), StringComparison.Ordinal);
         Store(dir, "json-2", earlier);
 
@@ -59,6 +65,8 @@ public sealed class SavedStateJsonTests
         }
         var resaved = Load(dir, "json-2");
         Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(JsonSerializer.Deserialize<CustomerState>(resaved, Web)!, Web), resaved);
+        Assert.Equal("Договор \"q\" </p>", JsonSerializer.Deserialize<CustomerState>(resaved, Web)!.Documents.Single().Text);
+        Assert.Contains("\"text\":\"Договор \\\"q\\\" </p>\"", System.Text.Encoding.UTF8.GetString(resaved), StringComparison.Ordinal);
     }
 
     /// <summary>A customer's saved state as the actor stored it (its JSON bytes).</summary>
