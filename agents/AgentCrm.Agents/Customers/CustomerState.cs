@@ -36,8 +36,26 @@ public sealed class CustomerState : IJsonOnDeserialized
     /// <summary>A news item's or a document's title, and a news item's buyer, as kept (longer is cut): a headline, not a text.</summary>
     public const int MaxTitleChars = 1_000;
 
-    /// <summary>A news item's description as kept (longer is cut): the 20 items kept stay within about 0.5 MB whatever is sent.</summary>
+    /// <summary>A news item's description as kept (longer is cut): a summary, not a text.</summary>
     public const int MaxNewsDescriptionChars = 10_000;
+
+    /// <summary>
+    /// The bytes the kept documents' texts take together at most in the saved state (UTF-8, escapes included: a letter 1–3
+    /// bytes, a control character or an emoji's half 6): past it the oldest document's text is cut first, the same on either
+    /// host. The newest, the one agents read, is never cut by it (its <see cref="MaxDocumentChars"/> take 1.2 MB at most);
+    /// five contracts of 200,000 Cyrillic letters (2 MB) are kept whole, five of CJK (3 MB) are not.
+    /// </summary>
+    public const int MaxDocumentTextBytes = 2 * 1024 * 1024;
+
+    /// <summary>The bytes the kept news items' descriptions take together at most, cut as <see cref="MaxDocumentTextBytes"/> (the newest's take 60 KB at most).</summary>
+    public const int MaxNewsDescriptionBytes = 512 * 1024;
+
+    /// <summary>
+    /// The most the kept documents and news take in the saved state with their titles, types, times and ids: what the budgets
+    /// above and the caps in characters allow (a test builds that worst case). It leaves over a megabyte of daprd's default 4 MiB
+    /// request body (Dapr:MaxBodyBytes) for the rest of the state and the transaction around it.
+    /// </summary>
+    public const int MaxDocumentsAndNewsBytes = 3 * 1024 * 1024;
 
     public string CustomerId { get; set; } = "";
 

@@ -177,11 +177,11 @@ public static class CustomerTimeline
             text = text[..CustomerState.MaxDocumentChars];
         Keep(s.Documents, new DocumentInfo(e.OccurredAt, Cut(e.Str("docType"), CustomerState.MaxTitleChars)?.ToLowerInvariant(), Cut(e.Str("title"), CustomerState.MaxTitleChars), text, e.Id),
             CustomerState.DocumentCapacity, d => d.At);
+        FitText(s.Documents, CustomerState.MaxDocumentTextBytes, d => d.Text, (d, cut) => d with { Text = cut });
         // A procurement notice sent as a document (issue 6: "a news or document event with title, buyer, description") is
         // also filed among the notices, read as news.* like one sent as news: its description, else its text.
         if (IsNotice(e))
-            Keep(s.News, new NewsInfo(e.OccurredAt, Cut(e.Str("title"), CustomerState.MaxTitleChars), Cut(e.Str("buyer"), CustomerState.MaxTitleChars),
-                Cut(e.Str("description") ?? e.Str("text"), CustomerState.MaxNewsDescriptionChars), e.Id), CustomerState.NewsCapacity, n => n.At);
+            KeepNews(s, e, e.Str("description") ?? e.Str("text"));
     }
 
     /// <summary>
@@ -231,11 +231,35 @@ public static class CustomerTimeline
     /// What the state keeps of a news item is cut to a headline's and a summary's length: an integrator's 700,000-character
     /// descriptions kept 17.5 MB per customer in its state, written back on every turn.
     /// </summary>
-    private static void ApplyNews(CustomerState s, CrmEvent e) =>
+    private static void ApplyNews(CustomerState s, CrmEvent e) => KeepNews(s, e, e.Str("description"));
+
+    private static void KeepNews(CustomerState s, CrmEvent e, string? description)
+    {
         Keep(s.News, new NewsInfo(e.OccurredAt, Cut(e.Str("title"), CustomerState.MaxTitleChars), Cut(e.Str("buyer"), CustomerState.MaxTitleChars),
-            Cut(e.Str("description"), CustomerState.MaxNewsDescriptionChars), e.Id), CustomerState.NewsCapacity, n => n.At);
+            Cut(description, CustomerState.MaxNewsDescriptionChars), e.Id), CustomerState.NewsCapacity, n => n.At);
+        FitText(s.News, CustomerState.MaxNewsDescriptionBytes, n => n.Description, (n, cut) => n with { Description = cut });
+    }
 
     private static string? Cut(string? text, int max) => text is { } t && t.Length > max ? t[..max] : text;
+
+    /// <summary>
+    /// Cuts the kept items' texts, the oldest's first, until together they take at most <paramref name="budget"/> bytes in
+    /// the saved state (<see cref="StoredText"/>): a character cap alone let five documents of control characters or emoji
+    /// take 6 MB, past what daprd takes in one save. The agents read the newest item, whose text fits the budget alone.
+    /// </summary>
+    private static void FitText<T>(List<T> list, long budget, Func<T, string?> text, Func<T, string, T> cut)
+    {
+        var sizes = list.Select(item => StoredText.Bytes(text(item))).ToList();
+        var over = sizes.Sum() - budget;
+        for (var i = 0; over > 0 && i < list.Count; i++)
+        {
+            if (text(list[i]) is not { Length: > 0 } full)
+                continue;
+            var kept = StoredText.FittingLength(full, Math.Max(0, sizes[i] - over), out var bytes);
+            list[i] = cut(list[i], full[..kept]);
+            over -= sizes[i] - bytes;
+        }
+    }
 
     /// <summary>Inserts in event-time order (late events land in place) and drops the oldest beyond the capacity.</summary>
     private static void Keep<T>(List<T> list, T item, int capacity, Func<T, DateTimeOffset> at)

@@ -7,6 +7,7 @@ using AgentCrm.Actors.Tests.Dapr;
 using AgentCrm.Agents.Customers;
 using AgentCrm.Customers;
 using AgentCrm.Dapr;
+using AgentCrm.Runtime.Tests.Customers;
 
 namespace AgentCrm.Runtime.Tests.Dapr;
 
@@ -73,5 +74,80 @@ public sealed class DaprStateSizeTests
         Assert.Equal(5, state.EventsApplied);
         Assert.Equal(5, state.Documents.Count);
         Assert.All(state.Documents, d => Assert.Equal(contract, d.Text));
+    }
+
+    [Fact]
+    public async Task DocumentsAndNews_WorstCaseText_AllApply_EverySaveFits_AndBothHostsKeepTheSame()
+    {
+        var events = WorstCase("globex");
+
+        var (app, daprd) = await StartDaprAsync();
+        CustomerState underDapr;
+        await using (daprd)
+        await using (app)
+        {
+            // One at a time, on either host: the same events folded in the same order.
+            foreach (var e in events)
+            {
+                await PostAsync(app, e);
+                await app.WaitForProcessingAsync();
+                await daprd.WaitForDeliveriesAsync();
+            }
+            await AssertEverySaveFitsAsync(app, daprd);
+            underDapr = StateIn(daprd, "globex");
+        }
+
+        var dir = TempDirectory.Create();
+        await using (var embedded = await AgentCrmApp.StartAsync(dir))
+        {
+            foreach (var e in events)
+            {
+                await PostAsync(embedded, e);
+                await embedded.WaitForProcessingAsync();
+            }
+        }
+        var embeddedState = JsonSerializer.Deserialize(SavedStateJsonTests.Load(dir, "globex"), CustomerStateJson.Default.CustomerState)!;
+
+        Assert.Equal(events.Count, underDapr.EventsApplied);
+        Assert.Equal(events.Count, embeddedState.EventsApplied);
+        Assert.Equal(JsonSerializer.Serialize(embeddedState.Documents), JsonSerializer.Serialize(underDapr.Documents));
+        Assert.Equal(JsonSerializer.Serialize(embeddedState.News), JsonSerializer.Serialize(underDapr.News));
+        // The newest document and news item, which the agents read, are kept whole.
+        Assert.Equal(CustomerState.MaxDocumentChars, underDapr.Documents[^1].Text.Length);
+        Assert.Equal(CustomerState.MaxNewsDescriptionChars, underDapr.News[^1].Description!.Length);
+        Assert.Equal(CustomerState.DocumentCapacity, underDapr.Documents.Count);
+        Assert.Equal(CustomerState.NewsCapacity, underDapr.News.Count);
+    }
+
+    /// <summary>
+    /// Documents and news at every cap, of the text that takes the most bytes stored: CJK (3 a character), control characters
+    /// and emoji (6), quotes and backslashes (2), Cyrillic; ids of emoji.
+    /// </summary>
+    private static List<JsonObject> WorstCase(string customerId)
+    {
+        string[] texts = ["契約書第一条", "\u0001\u0002\u001f", "😀🚀", "\"\\\"", "Договор ", "\u0085\u2028\u0378"];
+        var at = DateTimeOffset.UtcNow.AddDays(-2);
+        var events = new List<JsonObject>();
+        for (var i = 0; i < CustomerState.DocumentCapacity + 1; i++)
+        {
+            var unit = texts[i % texts.Length];
+            events.Add(Ev.Make(customerId, "document", at.AddMinutes(i), new
+            {
+                docType = "contract",
+                title = Repeat(unit, CustomerState.MaxTitleChars),
+                text = Repeat(unit, CustomerState.MaxDocumentChars),
+            }, id: $"doc-{i}-" + Repeat("😀", 190)));
+        }
+        for (var i = 0; i < CustomerState.NewsCapacity + 2; i++)
+        {
+            var unit = texts[i % texts.Length];
+            events.Add(Ev.Make(customerId, "news", at.AddHours(1).AddMinutes(i), new
+            {
+                title = Repeat(unit, CustomerState.MaxTitleChars),
+                buyer = Repeat(unit, CustomerState.MaxTitleChars),
+                description = Repeat(unit, CustomerState.MaxNewsDescriptionChars),
+            }, id: $"news-{i}-" + Repeat("😀", 190)));
+        }
+        return events;
     }
 }
