@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AgentCrm.Agents;
+using AgentCrm.Briefs;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Storage;
 
@@ -34,14 +35,7 @@ internal sealed record FeedbackCaseSet(string Name, string Hash, IReadOnlyList<C
             var fields = new Dictionary<string, SnapshotField>(StringComparer.Ordinal);
             using (var doc = JsonDocument.Parse(reader.GetString(5)))
                 foreach (var p in doc.RootElement.EnumerateObject())
-                    fields[p.Name] = p.Value.ValueKind switch
-                    {
-                        JsonValueKind.Number => SnapshotField.Of(p.Name, p.Value.GetDouble()),
-                        JsonValueKind.String => SnapshotField.Of(p.Name, p.Value.GetString()!),
-                        JsonValueKind.True => SnapshotField.Of(p.Name, 1),
-                        JsonValueKind.False => SnapshotField.Of(p.Name, 0),
-                        _ => new SnapshotField(p.Name, null, null, []),
-                    };
+                    fields[p.Name] = StoredFields.Field(p.Name, p.Value);
             var asOf = DateTimeOffset.Parse(reader.GetString(4), CultureInfo.InvariantCulture);
             cases.Add(new Case(reader.GetString(0), new CustomerSnapshot(reader.GetString(1), asOf, fields), reader.GetInt64(2) == 1, reader.GetString(3)));
             hash.AppendData(Encoding.UTF8.GetBytes($"{reader.GetString(0)}|{reader.GetInt64(2)}|{reader.GetString(5)}\n"));
