@@ -20,9 +20,16 @@ internal sealed class RulesAgent(
 {
     public AgentManifest Manifest { get; } = manifest;
 
-    public Assessment Assess(CustomerSnapshot snapshot)
+    public Assessment Assess(CustomerSnapshot snapshot) => Assess(snapshot, snapshot);
+
+    /// <summary>
+    /// The assessment of <paramref name="snapshot"/>, its texts (explanations, headline, next step) rendered from
+    /// <paramref name="textsFrom"/> (<see cref="ITextsFromFields"/>); with its own step budget when that is another snapshot.
+    /// </summary>
+    public Assessment Assess(CustomerSnapshot snapshot, CustomerSnapshot textsFrom)
     {
         var evaluator = new ExpressionEvaluator(name => Lookup(snapshot, name), maxSteps);
+        var texts = ReferenceEquals(textsFrom, snapshot) ? evaluator : new ExpressionEvaluator(name => Lookup(textsFrom, name), maxSteps);
         var score = 0.0;
         var reasons = new List<Reason>();
         foreach (var c in conditions)
@@ -31,7 +38,7 @@ internal sealed class RulesAgent(
                 continue;
             score += c.Weight;
             var field = c.Fields.Count > 0 ? c.Fields[0] : c.Name;
-            var explanation = c.Explain.IsEmpty ? c.Name : Run(c.Name, () => c.Explain.Render(evaluator));
+            var explanation = c.Explain.IsEmpty ? c.Name : Run(c.Name, () => c.Explain.Render(texts));
             reasons.Add(new Reason(field, Lookup(snapshot, field), c.Weight,
                 c.Fields.SelectMany(snapshot.EventIds).Distinct(StringComparer.Ordinal).ToList(), explanation));
         }
@@ -40,9 +47,9 @@ internal sealed class RulesAgent(
         var ordered = reasons.OrderByDescending(r => Math.Abs(r.Weight)).ToList();
         if (!fired)
             return new Assessment(score, false, ordered);
-        return new Assessment(score, true, ordered, Run("brief.nextStep", () => nextStep.Render(evaluator)))
+        return new Assessment(score, true, ordered, Run("brief.nextStep", () => nextStep.Render(texts)))
         {
-            Headline = Run("brief.headline", () => headline.Render(evaluator)),
+            Headline = Run("brief.headline", () => headline.Render(texts)),
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentCrm.Agents.Customers;
@@ -11,10 +12,14 @@ namespace AgentCrm.Agents.Rules;
 /// fields whose kind is fixed), weights, templates, defaults, limits —
 /// so nothing about the manifest can fail at run time; only the step and text budgets are enforced there.
 /// </summary>
-public sealed partial class RulesKind : IAgentKind, INewManifestCheck
+public sealed partial class RulesKind : IAgentKind, INewManifestCheck, ITextsFromFields
 {
     public const string KindName = "rules";
     public const int MaxConditions = 100;
+
+    // The agents briefs are written again by (a page of briefs read without identity), compiled once per stored manifest and
+    // dropped with it: the registry holds a version's manifest for as long as the version is stored.
+    private readonly ConditionalWeakTable<AgentManifest, RulesAgent> _writers = new();
 
     public string Name => KindName;
 
@@ -26,6 +31,19 @@ public sealed partial class RulesKind : IAgentKind, INewManifestCheck
     /// and must run after an upgrade, not drop out of the agent set while the registry shows it active.
     /// </summary>
     public IAgent Create(AgentManifest manifest) => Build(manifest, strict: false);
+
+    /// <summary>The brief's texts written again (<see cref="ITextsFromFields"/>), as the version's agent writes them when it runs.</summary>
+    public Assessment? Assess(AgentManifest manifest, CustomerSnapshot snapshot, CustomerSnapshot textsFrom)
+    {
+        try
+        {
+            return _writers.GetValue(manifest, m => Build(m, strict: false)).Assess(snapshot, textsFrom);
+        }
+        catch (Exception ex) when (ex is ManifestException or RuleLimitExceededException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Every check, field kinds and defaults included: for a manifest being registered.</summary>
     public void CheckNew(AgentManifest manifest) => Build(manifest, strict: true);

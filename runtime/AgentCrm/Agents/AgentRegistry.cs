@@ -48,6 +48,9 @@ public sealed partial class AgentRegistry
 
     public IReadOnlyCollection<string> Kinds => _kinds.Keys;
 
+    /// <summary>The kind named <paramref name="name"/>, or null when this build has none of that name.</summary>
+    public IAgentKind? Kind(string name) => _kinds.GetValueOrDefault(name);
+
     public bool Loaded => _loadedVersion >= 0;
 
     /// <summary>

@@ -8,9 +8,9 @@ namespace AgentCrm.Briefs;
 /// <summary>
 /// A brief as it may leave the server now: as the caller's role may read it (<see cref="BriefStore.AsSeenBy"/>), and
 /// naming the customer only while the customer's consent for the agent's purpose covers identity. The consent is judged
-/// when the brief is read or sent, not when it was written: a withdrawal takes the name out of every brief already
-/// stored (GET, list, stream, webhooks, the customer view, evidence, review answers), and granting identity again brings
-/// it back. The stored brief and the audit log stay as written. Consent is read from <see cref="ConsentStore"/>'s memory
+/// when the brief is read or sent, not when it was written: a withdrawal takes the name and the other identity values out
+/// of every brief already stored (GET, list, stream, webhooks, the customer view, evidence, review answers; a rules agent's
+/// texts written again by its kind, <see cref="BriefNaming"/>), and granting identity again brings them back. The stored brief and the audit log stay as written. Consent is read from <see cref="ConsentStore"/>'s memory
 /// and the purpose from the registry's, so a page costs a few dictionary reads; a brief the consent lets name the
 /// customer is passed through as it is.
 /// </summary>
@@ -28,6 +28,8 @@ public sealed class BriefDisclosure(ConsentStore consent, AgentRegistry registry
     public Brief AsConsented(Brief brief)
     {
         var manifest = registry.TryFind(brief.AgentId, brief.AgentVersion)?.Manifest;
-        return consent.For(brief.CustomerId).Allows(manifest?.Purpose ?? ConsentGrant.Any, BriefNaming.NameField, time.GetUtcNow()) ? brief : BriefNaming.Unnamed(brief, manifest);
+        return consent.For(brief.CustomerId).Allows(manifest?.Purpose ?? ConsentGrant.Any, BriefNaming.NameField, time.GetUtcNow())
+            ? brief
+            : BriefNaming.Unnamed(brief, manifest, manifest is null ? null : registry.Kind(manifest.Kind) as ITextsFromFields);
     }
 }

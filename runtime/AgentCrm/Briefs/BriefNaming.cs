@@ -6,17 +6,23 @@ using AgentCrm.Agents.Customers;
 namespace AgentCrm.Briefs;
 
 /// <summary>
-/// A brief rendered without the customer's name, from what it stores. The composer puts the name (<see cref="Brief.CustomerName"/>,
+/// A brief rendered without the customer's identity, from what it stores. The composer puts the name (<see cref="Brief.CustomerName"/>,
 /// the snapshot's <c>profile.name</c>) into the headline and body where a brief written without it has the customer's id
-/// (<see cref="BriefComposer"/>). A brief whose text is the composer's template (the agent's version known, the stored text
-/// rendered again from the brief's own score, reasons, next step and citations) is rendered again with the id — exactly
-/// where the name stood, so a name that is also an ordinary word ("Renewal", "Usage") leaves the template's words and
-/// the reasons alone (verify28). Text the server did not compose — a chat model's, an agent's own headline — has the
-/// stored name replaced by the id wherever it stands as a whole (not inside a longer word; any case; any white space
-/// between its words), as in the values the agent read; in an agent's reasons and next step only where it stands as
-/// written (a rules template's <c>{profile.name}</c> quotes it so; "usage fell" is not the customer "Usage"). The identity fields the agent read are left out of <see cref="Brief.Inputs"/>
-/// and of its reasons' values, and <see cref="Brief.CustomerName"/> is null. Briefs stored by earlier builds carry the
-/// same fields, so they read the same way.
+/// (<see cref="BriefComposer"/>), and an agent may have put any identity field it read (<c>profile.*</c>) into its own texts.
+/// An agent whose texts are functions of the fields it read (<see cref="ITextsFromFields"/>: a rules manifest's templates)
+/// writes its reasons, headline and next step again from the brief's inputs without the identity fields, as it would have
+/// written them without them (<c>{lower(profile.name)}</c>, <c>{concat(profile.name, 'Corp')}</c> and <c>{profile.domain}</c>
+/// alike) — when its rendering of the inputs is what the brief holds; a brief an earlier build wrote otherwise is scrubbed. A
+/// brief whose text is the composer's template (the agent's version known, the stored text rendered again from the brief's
+/// own score, reasons, next step and citations) is rendered again with the id — exactly where the name stood, so a name
+/// that is also an ordinary word ("Renewal", "Usage") leaves the template's words and the reasons alone (verify28). Text
+/// the server cannot write again — a chat model's, a plugin's or a built-in agent's own — has each identity value the brief
+/// holds replaced by the id wherever it stands as a whole (not inside a longer word; any case; any white space between its
+/// words; the longest first, so a domain holding the name goes whole), as in the values the agent read; in an agent's reasons
+/// and next step only where it stands as written (a template's <c>{profile.name}</c> quotes it so; "usage fell" is not the
+/// customer "Usage"). The identity fields the agent read are left out of <see cref="Brief.Inputs"/> and of its reasons'
+/// values, and <see cref="Brief.CustomerName"/> is null. Briefs stored by earlier builds carry the same fields, so they read
+/// the same way.
 /// </summary>
 internal static class BriefNaming
 {
@@ -24,20 +30,28 @@ internal static class BriefNaming
 
     private const string IdentityCategory = "identity";
 
-    public static Brief Unnamed(Brief brief, AgentManifest? manifest = null)
+    public static Brief Unnamed(Brief brief, AgentManifest? manifest = null, ITextsFromFields? writer = null)
     {
-        var name = brief.CustomerName ?? (brief.Inputs.TryGetValue(NameField, out var input) ? Text(input) : null);
-        var anyCase = Pattern(name, RegexOptions.IgnoreCase);
-        var asWritten = Pattern(name, RegexOptions.None);
+        var identity = IdentityValues(brief);
+        var anyCase = Pattern(identity, RegexOptions.IgnoreCase);
+        var asWritten = Pattern(identity, RegexOptions.None);
         string Scrub(Regex? pattern, string text) => pattern is null ? text : pattern.Replace(text, _ => brief.CustomerId);
         object? ScrubValue(object? value) => anyCase is not null && Text(value) is { } text && anyCase.IsMatch(text) ? Scrub(anyCase, text) : value;
-        var reasons = brief.Reasons.Select(r => r with
+        var inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal);
+        var nextStep = NextStep(brief);
+        var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer) : null;
+        var reasons = brief.Reasons.Select((r, i) => r with
         {
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
-            Explanation = Scrub(asWritten, r.Explanation),
+            Explanation = rewritten?.Unnamed.Reasons[i].Explanation ?? Scrub(asWritten, r.Explanation),
         }).ToList();
-        var (headline, body) = name is not null && anyCase is not null && manifest is not null && Retemplated(brief, manifest, name, reasons, anyCase, asWritten) is { } again
-            ? again
+        var named = rewritten?.Named ?? new Assessment(brief.Score, true, brief.Reasons, nextStep ?? "");
+        var unnamed = new Assessment(brief.Score, true, reasons, rewritten?.Unnamed.NextStep ?? Scrub(asWritten, nextStep ?? ""))
+        {
+            Headline = rewritten?.Unnamed.Headline ?? "",
+        };
+        var (headline, body) = identity.Count > 0 && manifest is not null && nextStep is not null
+            ? Retemplated(brief, manifest, named, unnamed, text => Scrub(anyCase, text))
             : (Scrub(anyCase, brief.Headline), Scrub(anyCase, brief.Body));
         return brief with
         {
@@ -45,43 +59,72 @@ internal static class BriefNaming
             Headline = headline,
             Body = body,
             Reasons = reasons,
-            Inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal),
+            Inputs = inputs,
         };
     }
 
     /// <summary>
-    /// The template's headline and body rendered with the customer's id, for the parts of <paramref name="brief"/> that are
-    /// the template's text rendered with <paramref name="name"/>; null when neither is (a chat model's or an agent's own).
+    /// What the agent writes from the brief's inputs (its reasons, headline and next step), and what it writes from
+    /// <paramref name="unnamed"/>, the inputs as the brief shows them without identity; null unless the first is the brief's own
+    /// reasons (a brief an earlier build wrote otherwise, a version this build renders otherwise).
     /// </summary>
-    private static (string Headline, string Body)? Retemplated(Brief brief, AgentManifest manifest, string name, IReadOnlyList<Reason> unnamedReasons, Regex anyCase, Regex? asWritten)
+    private static (Assessment Named, Assessment Unnamed)? Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer)
+    {
+        var read = StoredFields.Snapshot(brief);
+        if (writer.Assess(manifest, read, read) is not { } named || writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = unnamed })) is not { } without)
+            return null;
+        var same = named.Reasons.Count == brief.Reasons.Count && without.Reasons.Count == brief.Reasons.Count
+            && named.Reasons.Zip(brief.Reasons).All(p => p.First.Field == p.Second.Field && p.First.Weight.Equals(p.Second.Weight) && p.First.Explanation == p.Second.Explanation);
+        return same ? (named with { Score = brief.Score, Reasons = brief.Reasons }, without) : null;
+    }
+
+    /// <summary>
+    /// The composer's template rendered with the id from <paramref name="unnamed"/>, for the headline and the body each where the
+    /// stored one is the template rendered from <paramref name="named"/> with the name the brief was written with; the others
+    /// (a chat model's) through <paramref name="scrub"/>.
+    /// </summary>
+    private static (string Headline, string Body) Retemplated(Brief brief, AgentManifest manifest, Assessment named, Assessment unnamed, Func<string, string> scrub)
+    {
+        var written = BriefComposer.Template(manifest, ComposedName(brief), named, brief.Citations, brief.CitationsFailed);
+        var again = BriefComposer.Template(manifest, brief.CustomerId, unnamed, brief.Citations, brief.CitationsFailed);
+        return (written.Headline == brief.Headline ? again.Headline : scrub(brief.Headline), written.Body == brief.Body ? again.Body : scrub(brief.Body));
+    }
+
+    /// <summary>The next step in a body that is the composer's template shape (its sources line last); "" when it has none, null when the body is not of that shape.</summary>
+    private static string? NextStep(Brief brief)
     {
         var sources = BriefComposer.Sources(brief.Citations, brief.CitationsFailed);
         if (!brief.Body.EndsWith(sources, StringComparison.Ordinal))
             return null;
         var core = brief.Body[..^sources.Length];
         var mark = core.LastIndexOf("\n" + BriefComposer.NextStepMark, StringComparison.Ordinal);
-        var nextStep = mark < 0 ? "" : core[(mark + 1 + BriefComposer.NextStepMark.Length)..];
-        var named = BriefComposer.Template(manifest, name, new Assessment(brief.Score, true, brief.Reasons, nextStep), brief.Citations, brief.CitationsFailed);
-        var bodyIsTemplate = named.Body == brief.Body;
-        var headlineIsTemplate = named.Headline == brief.Headline;
-        if (!bodyIsTemplate && !headlineIsTemplate)
-            return null;
-        var unnamed = BriefComposer.Template(manifest, brief.CustomerId,
-            new Assessment(brief.Score, true, unnamedReasons, asWritten is null ? nextStep : asWritten.Replace(nextStep, _ => brief.CustomerId)), brief.Citations, brief.CitationsFailed);
-        return (headlineIsTemplate ? unnamed.Headline : anyCase.Replace(brief.Headline, _ => brief.CustomerId),
-            bodyIsTemplate ? unnamed.Body : anyCase.Replace(brief.Body, _ => brief.CustomerId));
+        return mark < 0 ? "" : core[(mark + 1 + BriefComposer.NextStepMark.Length)..];
     }
+
+    /// <summary>The name the composer wrote the brief with: the customer's, or its id when it had none.</summary>
+    private static string ComposedName(Brief brief) =>
+        brief.CustomerName ?? (brief.Inputs.TryGetValue(NameField, out var input) ? Text(input) : null) ?? brief.CustomerId;
+
+    /// <summary>The name and every identity text the agent read (<c>profile.*</c>), each once.</summary>
+    private static List<string> IdentityValues(Brief brief) =>
+        brief.Inputs.Where(f => IsIdentity(f.Key)).Select(f => Text(f.Value)).Prepend(brief.CustomerName)
+            .OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     private static bool IsIdentity(string field) => FieldCatalog.CategoryOf(field) == IdentityCategory;
 
-    /// <summary>The name as a whole (in any case with <see cref="RegexOptions.IgnoreCase"/>), its words apart by any white space; null when there is no name.</summary>
-    private static Regex? Pattern(string? name, RegexOptions options)
+    /// <summary>
+    /// Any of <paramref name="values"/> as a whole (in any case with <see cref="RegexOptions.IgnoreCase"/>), its words apart by
+    /// any white space, the longest tried first (the domain "globex.example" whole, not the name "Globex" in it); null when there
+    /// are none.
+    /// </summary>
+    private static Regex? Pattern(IReadOnlyList<string> values, RegexOptions options)
     {
-        var words = name?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) ?? [];
-        if (words.Length == 0)
+        var alternatives = values.OrderByDescending(v => v.Length)
+            .Select(v => string.Join(@"\s+", v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(Regex.Escape)))
+            .ToList();
+        if (alternatives.Count == 0)
             return null;
-        var body = string.Join(@"\s+", words.Select(Regex.Escape));
-        return new Regex($@"(?<![\p{{L}}\p{{N}}_]){body}(?![\p{{L}}\p{{N}}_])",
+        return new Regex($@"(?<![\p{{L}}\p{{N}}_])(?:{string.Join('|', alternatives)})(?![\p{{L}}\p{{N}}_])",
             options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 

@@ -19,4 +19,8 @@ internal static class StoredFields
         string s => SnapshotField.Of(name, s),
         _ => new SnapshotField(name, null, null, []),
     };
+
+    /// <summary>The snapshot <paramref name="brief"/>'s agent read.</summary>
+    public static CustomerSnapshot Snapshot(Brief brief) =>
+        new(brief.CustomerId, brief.AsOf, brief.Inputs.ToDictionary(f => f.Key, f => Field(f.Key, f.Value), StringComparer.Ordinal));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Rules;
 using AgentCrm.Briefs;
 
 namespace AgentCrm.Runtime.Tests.Briefs;
@@ -84,5 +85,42 @@ public sealed class BriefNamingTests
 
         Assert.Equal(brief.Headline, unnamed.Headline);
         Assert.Equal(brief.Body, unnamed.Body);
+    }
+
+    [Fact]
+    public void Unnamed_TextTheServerCannotWriteAgain_HasEveryIdentityValueReplacedWhole_TheDomainNotCutAtTheName()
+    {
+        // qa38a #2: only the name was scrubbed, so a chat model's or a plugin's "globex.example" stayed, or became "qa-0004.example"
+        // where the name stood in it.
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Globex","profile.domain":"globex.example","tickets.open":1}""")!;
+        var brief = Stored("Globex", "Globex (GLOBEX.EXAMPLE) has an open ticket", "Write to globex at www.globex.example about Globex's ticket.", inputs,
+            [new Reason("tickets.open", 1, 0.6, [], "Globex has 1 open ticket at globex.example")]);
+
+        var unnamed = BriefNaming.Unnamed(brief);
+
+        Assert.Equal("qa-0004 (qa-0004) has an open ticket", unnamed.Headline);
+        Assert.Equal("Write to qa-0004 at www.qa-0004 about qa-0004's ticket.", unnamed.Body);
+        Assert.Equal("qa-0004 has 1 open ticket at qa-0004", unnamed.Reasons[0].Explanation);
+        Assert.Equal(["tickets.open"], unnamed.Inputs.Keys);
+    }
+
+    [Fact]
+    public void Unnamed_ARulesBriefItsAgentDoesNotWriteSoFromItsInputs_IsScrubbed_NotWrittenAgain()
+    {
+        // A brief an earlier build wrote otherwise (or whose inputs no longer render it): the agent's text for it is not known,
+        // so none is put in its place.
+        var manifest = ManifestReader.Read("""
+            {"id":"probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["support_ticket"],"reads":["tickets.open"],
+             "optionalReads":["profile.name"],"purpose":"customer-success","threshold":0.5,
+             "rules":{"conditions":[{"name":"t","when":"tickets.open >= 1","weight":0.6,"explain":"{coalesce(profile.name, 'the customer')} has tickets"}]}}
+            """, "application/json");
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Globex","tickets.open":1}""")!;
+        Reason[] written = [new("tickets.open", 1, 0.6, [], "Globex has tickets")];
+        var (headline, body) = BriefComposer.Template(manifest, "Globex", new Assessment(0.6, true, written), []);
+        var brief = Stored("Globex", headline, body, inputs, written) with { Score = 0.6, Threshold = 0.5 };
+
+        Assert.Equal("the customer has tickets", BriefNaming.Unnamed(brief, manifest, new RulesKind()).Reasons[0].Explanation);
+        var earlier = brief with { Reasons = [written[0] with { Explanation = "Globex has open tickets" }] };
+        Assert.Equal("qa-0004 has open tickets", BriefNaming.Unnamed(earlier, manifest, new RulesKind()).Reasons[0].Explanation);
     }
 }

@@ -62,9 +62,9 @@ public sealed class ConsentOnReadTests
         return (app, csm, briefs);
     }
 
-    private static async Task PutConsentAsync(AgentCrmApp app, string categories)
+    private static async Task PutConsentAsync(AgentCrmApp app, string categories, string customer = Customer)
     {
-        using var response = await app.Client.PutAsync($"/v1/customers/{Customer}/consent",
+        using var response = await app.Client.PutAsync($"/v1/customers/{customer}/consent",
             Variants.Json($$"""{"grants":[{"purpose":"customer-success","categories":[{{categories}}]}]}"""));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
@@ -183,4 +183,81 @@ public sealed class ConsentOnReadTests
         Assert.Equal(id, brief.GetProperty("id").GetString());
         AssertUnnamed(brief, "the brief.retracted webhook");
     }
+
+    /// <summary>
+    /// qa38a #2: a rules agent's templates put the name, a derived form of it and the domain into its reasons, headline and next
+    /// step ("globex", "GlobexCorp", "globex.example"); a withdrawal scrubbed only the name as a whole word, so the derived forms
+    /// and the domain stayed and the domain was cut in half ("qa-…-c.example").
+    /// </summary>
+    private const string NamingRules = """
+        {"id":"naming-rules","version":"1.0.0","kind":"rules","scenario":"renewal-risk","purpose":"customer-success",
+         "subscribes":["support_ticket"],"reads":["tickets.open"],"optionalReads":["profile.name","profile.domain"],
+         "threshold":0.5,"cooldownDays":0,"gate":{"minCases":1,"minPrecision":0,"minRecall":0},
+         "rules":{"conditions":[{"name":"tickets","when":"tickets.open >= 1","weight":0.6,
+                                 "explain":"{lower(profile.name)} has {tickets.open} open ticket(s) at {profile.domain}"}],
+                  "brief":{"headline":"{concat(profile.name, 'Corp')}: tickets open at {profile.domain}","nextStep":"Email {lower(profile.name)} at {profile.domain}"}}}
+        """;
+
+    [Fact]
+    public async Task RulesBrief_AfterIdentityIsWithdrawn_ReadsAsTheAgentWritesItWithoutIdentity_NoIdentityValueOrDerivedForm_RegrantingRestoresIt()
+    {
+        const string Anonymous = "qa-0005";
+        await using var app = await AgentCrmApp.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await app.Client.PostAsync("/v1/agents", Variants.Json(NamingRules))).StatusCode);
+        await app.EvaluateAndPromoteAsync("naming-rules", "1.0.0");
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.PutAsync("/v1/csms/carla/accounts", Variants.Json($$"""{"accounts":["{{Customer}}","{{Anonymous}}"]}"""))).StatusCode);
+        await PutConsentAsync(app, "\"support\",\"identity\"");
+        // The same history for a customer who never consented to identity: the brief the agent writes without it.
+        await PutConsentAsync(app, "\"support\"", Anonymous);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var customer in new[] { Customer, Anonymous })
+            Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([
+                Ev.Make(customer, "profile", now.AddMinutes(-3), new { name = "Globex", domain = "globex.example" }),
+                Ev.Make(customer, "support_ticket", now.AddMinutes(-1), new { ticketId = "T1", status = "open" }),
+            ])).StatusCode);
+        await app.WaitForProcessingAsync();
+        var named = Assert.Single(await app.BriefsAsync($"&customerId={Customer}"));
+        Assert.Equal("GlobexCorp: tickets open at globex.example", named.GetProperty("headline").GetString());
+        Assert.Contains("- Globex has 1 open ticket(s) at globex.example", named.GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Next step: Email globex at globex.example", named.GetProperty("body").GetString(), StringComparison.Ordinal);
+        var unnamed = Assert.Single(await app.BriefsAsync($"&customerId={Anonymous}"));
+        Assert.DoesNotContain("globex", unnamed.GetRawText(), StringComparison.OrdinalIgnoreCase);
+        var id = named.GetProperty("id").GetString()!;
+        using var csm = await app.ClientAsync("csm", "carla");
+
+        await PutConsentAsync(app, "\"support\",\"contract\"");
+
+        // As the agent writes it without identity: the anonymous customer's brief, with this customer's id.
+        void AssertAsWrittenWithoutIdentity(JsonElement brief, string where)
+        {
+            Assert.False(brief.GetRawText().Contains("globex", StringComparison.OrdinalIgnoreCase), $"{where} still holds the customer's identity: {brief}");
+            Assert.Equal(JsonValueKind.Null, brief.GetProperty("customerName").ValueKind);
+            Assert.Equal(unnamed.GetProperty("headline").GetString(), brief.GetProperty("headline").GetString());
+            Assert.Equal(unnamed.GetProperty("body").GetString()!.Replace(Anonymous, Customer, StringComparison.Ordinal), brief.GetProperty("body").GetString());
+            Assert.Equal(Explanations(unnamed), Explanations(brief));
+        }
+        AssertAsWrittenWithoutIdentity(await GetJsonAsync(csm, $"/v1/briefs/{id}"), "GET /v1/briefs/{id}");
+        AssertAsWrittenWithoutIdentity(Assert.Single((await GetJsonAsync(csm, $"/v1/briefs?customerId={Customer}")).GetProperty("items").EnumerateArray()), "GET /v1/briefs");
+        AssertAsWrittenWithoutIdentity(Assert.Single((await GetJsonAsync(csm, $"/v1/customers/{Customer}")).GetProperty("openBriefs").EnumerateArray()), "the customer view's openBriefs");
+        var evidence = await GetJsonAsync(csm, $"/v1/briefs/{id}/evidence");
+        Assert.False(evidence.GetRawText().Contains("globex", StringComparison.OrdinalIgnoreCase), evidence.ToString());
+        await using (var stream = await StreamEvents.OpenAsync(csm))
+        {
+            using var reviewer = await app.ClientAsync("reviewer", "rita");
+            using (var veto = await reviewer.PostAsync($"/v1/briefs/{id}/veto", Variants.Json("""{"reason":"wrong customer"}""")))
+                Assert.Equal(HttpStatusCode.OK, veto.StatusCode);
+            AssertAsWrittenWithoutIdentity((await stream.ThroughAsync(id)).Data, "the stream");
+        }
+
+        // Identity granted again: the brief reads as written.
+        await PutConsentAsync(app, "\"support\",\"identity\"");
+        var again = await GetJsonAsync(csm, $"/v1/briefs/{id}");
+        Assert.Equal("Globex", again.GetProperty("customerName").GetString());
+        Assert.Equal(named.GetProperty("headline").GetString(), again.GetProperty("headline").GetString());
+        Assert.Equal(named.GetProperty("body").GetString(), again.GetProperty("body").GetString());
+        Assert.Equal(Explanations(named), Explanations(again));
+    }
+
+    private static List<string?> Explanations(JsonElement brief) =>
+        brief.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("explanation").GetString()).ToList();
 }
