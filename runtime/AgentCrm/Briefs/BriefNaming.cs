@@ -30,6 +30,8 @@ internal static class BriefNaming
 
     private const string IdentityCategory = "identity";
 
+    private const string SegmentField = "profile.segment";
+
     public static Brief Unnamed(Brief brief, AgentManifest? manifest = null, ITextsFromFields? writer = null)
     {
         var identity = IdentityValues(brief);
@@ -106,8 +108,12 @@ internal static class BriefNaming
         brief.CustomerName ?? (brief.Inputs.TryGetValue(NameField, out var input) ? Text(input) : null) ?? brief.CustomerId;
 
     /// <summary>The name and every identity text the agent read (<c>profile.*</c>), each once.</summary>
+    /// <summary>
+    /// The values that name this customer: every identity field the brief read but <c>profile.segment</c>, which names a group
+    /// of customers ("enterprise", "smb") and, replaced wherever it stands as a word, garbled the text around it.
+    /// </summary>
     private static List<string> IdentityValues(Brief brief) =>
-        brief.Inputs.Where(f => IsIdentity(f.Key)).Select(f => Text(f.Value)).Prepend(brief.CustomerName)
+        brief.Inputs.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => Text(f.Value)).Prepend(brief.CustomerName)
             .OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     private static bool IsIdentity(string field) => FieldCatalog.CategoryOf(field) == IdentityCategory;

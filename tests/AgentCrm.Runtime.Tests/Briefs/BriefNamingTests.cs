@@ -92,14 +92,15 @@ public sealed class BriefNamingTests
     {
         // qa38a #2: only the name was scrubbed, so a chat model's or a plugin's "globex.example" stayed, or became "qa-0004.example"
         // where the name stood in it.
-        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Globex","profile.domain":"globex.example","tickets.open":1}""")!;
-        var brief = Stored("Globex", "Globex (GLOBEX.EXAMPLE) has an open ticket", "Write to globex at www.globex.example about Globex's ticket.", inputs,
+        // The segment names a group of customers, not this one: "enterprise" stays a word.
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Globex","profile.domain":"globex.example","profile.segment":"enterprise","tickets.open":1}""")!;
+        var brief = Stored("Globex", "Globex (GLOBEX.EXAMPLE) has an open ticket", "Write to globex at www.globex.example about Globex's enterprise ticket.", inputs,
             [new Reason("tickets.open", 1, 0.6, [], "Globex has 1 open ticket at globex.example")]);
 
         var unnamed = BriefNaming.Unnamed(brief);
 
         Assert.Equal("qa-0004 (qa-0004) has an open ticket", unnamed.Headline);
-        Assert.Equal("Write to qa-0004 at www.qa-0004 about qa-0004's ticket.", unnamed.Body);
+        Assert.Equal("Write to qa-0004 at www.qa-0004 about qa-0004's enterprise ticket.", unnamed.Body);
         Assert.Equal("qa-0004 has 1 open ticket at qa-0004", unnamed.Reasons[0].Explanation);
         Assert.Equal(["tickets.open"], unnamed.Inputs.Keys);
     }
