@@ -264,9 +264,15 @@ public static class ServerSchema
             WHERE NOT EXISTS (SELECT 1 FROM csm_account_spans s WHERE s.csm_id = c.csm_id AND s.customer_id = c.customer_id AND s.taken_seq IS NULL)
             LIMIT (SELECT CASE WHEN EXISTS (SELECT 1 FROM meta WHERE key = 'csm_account_spans.filled') THEN 0 ELSE -1 END);
         INSERT OR IGNORE INTO meta (key, value) VALUES ('csm_account_spans.filled', '1');
+        -- A span closed at the current head is the same assignment written again (a build before 2026-12-06 deleted a CSM's
+        -- rows and inserted the whole list, with no audit record in between): it is reopened, so the changes of an account
+        -- the CSM kept are not passed over (review rev38 #1). This build's every change of accounts writes its audit record.
         CREATE TRIGGER IF NOT EXISTS csm_account_given AFTER INSERT ON csm_accounts BEGIN
+            UPDATE csm_account_spans SET taken_seq = NULL WHERE csm_id = new.csm_id AND customer_id = new.customer_id
+                AND taken_seq = (SELECT coalesce(max(seq), 0) FROM audit);
             INSERT OR IGNORE INTO csm_account_spans (csm_id, customer_id, given_seq)
-                VALUES (new.csm_id, new.customer_id, (SELECT coalesce(max(seq), 0) FROM audit));
+                SELECT new.csm_id, new.customer_id, (SELECT coalesce(max(seq), 0) FROM audit)
+                WHERE NOT EXISTS (SELECT 1 FROM csm_account_spans WHERE csm_id = new.csm_id AND customer_id = new.customer_id AND taken_seq IS NULL);
         END;
         CREATE TRIGGER IF NOT EXISTS csm_account_taken AFTER DELETE ON csm_accounts BEGIN
             UPDATE csm_account_spans SET taken_seq = (SELECT coalesce(max(seq), 0) FROM audit)

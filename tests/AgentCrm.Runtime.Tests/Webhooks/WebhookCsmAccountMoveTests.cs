@@ -94,6 +94,39 @@ public sealed class WebhookCsmAccountMoveTests
         }
     }
 
+    /// <summary>
+    /// A build from before 2026-12-06 beside this one (a CLI binary) set a CSM's accounts by deleting their rows and inserting
+    /// the whole list again, with no audit record in between: the account the CSM kept stays theirs since it was given, so a
+    /// change of it still waiting for a failing receiver is sent (review rev38 #1: its span was closed and a new one opened at
+    /// the head, and the change was passed over).
+    /// </summary>
+    [Fact]
+    public async Task AccountsWrittenAgainByAnOlderBuild_TheAccountKept_StillSendsItsPendingChanges()
+    {
+        await using var carlas = await WebhookReceiver.StartAsync();
+        carlas.Down = true;
+        var data = TempDirectory.Create();
+        string carla, acme1;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            await EveryNpsBriefs.PromoteAsync(app);
+            await AssignAsync(app, "carla", "acme");
+            carla = await SubscribeAsync(app, carlas.Url, "carla");
+            acme1 = await EveryNpsBriefs.OneAsync(app, "acme");
+            await FailingAsync(app, carla);
+        }
+        Execute(data, """
+            DELETE FROM csm_accounts WHERE csm_id = 'carla';
+            INSERT INTO csm_accounts (csm_id, customer_id, given_at) VALUES ('carla', 'acme', 0), ('carla', 'globex', 0);
+            """);
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            carlas.Down = false;
+            await CaughtUpAsync(app, carla);
+            Assert.Equal($"brief.delivered {acme1}", Sent(carlas));
+        }
+    }
+
     /// <summary>The accepted deliveries' event and brief, in the order they arrived; their sequences in the audit's order.</summary>
     private static string Sent(WebhookReceiver receiver)
     {
