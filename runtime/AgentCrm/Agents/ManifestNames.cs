@@ -48,9 +48,11 @@ public static class ManifestNames
     public static string? NewVersionFault(string version) =>
         !ManifestReader.IsValidVersion(version) ? "" : SemVerFault(version);
 
-    /// <summary>The hidden characters in <paramref name="text"/> ("U+202E"), or null when there are none.</summary>
-    /// Read by code point, as the schema's <c>\p{Cf}</c> is: a format character past the BMP (a tag character U+E0041) is a
-    /// surrogate pair, neither half of which is one (qa38a #3: it registered, ajv refused it).
+    /// <summary>
+    /// The hidden characters in <paramref name="text"/> ("U+202E"), or null when there are none. Read by code point, as the
+    /// schema's <c>\p{Cf}</c> is: a format character past the BMP (a tag character U+E0041) is a surrogate pair, neither half
+    /// of which is one (qa38a #3: it registered, ajv refused it).
+    /// </summary>
     public static string? HiddenCharacters(string text)
     {
         var hidden = text.EnumerateRunes().Where(r => Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format

@@ -107,10 +107,10 @@ internal static class BriefNaming
     private static string ComposedName(Brief brief) =>
         brief.CustomerName ?? (brief.Inputs.TryGetValue(NameField, out var input) ? Text(input) : null) ?? brief.CustomerId;
 
-    /// <summary>The name and every identity text the agent read (<c>profile.*</c>), each once.</summary>
     /// <summary>
-    /// The values that name this customer: every identity field the brief read but <c>profile.segment</c>, which names a group
-    /// of customers ("enterprise", "smb") and, replaced wherever it stands as a word, garbled the text around it.
+    /// The values that name this customer, each once: the name and every identity text the agent read (<c>profile.*</c>) but
+    /// <c>profile.segment</c>, which names a group of customers ("enterprise", "smb") and, replaced wherever it stands as a
+    /// word, garbled the text around it.
     /// </summary>
     private static List<string> IdentityValues(Brief brief) =>
         brief.Inputs.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => Text(f.Value)).Prepend(brief.CustomerName)

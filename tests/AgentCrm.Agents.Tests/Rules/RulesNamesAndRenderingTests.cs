@@ -239,6 +239,18 @@ public sealed class RulesNamesAndRenderingTests
         Assert.Throws<RuleLimitExceededException>(() => agent.Assess(Snapshot(SnapshotField.Of("tickets.open", 1))));
     }
 
+    /// <summary>
+    /// A part that stops whatever the budget (a text past its limit) is refused at its place, once: it adds nothing to the
+    /// fewest steps (review rev38 #2: it also asked to raise rules.maxSteps, which no value could satisfy).
+    /// </summary>
+    [Fact]
+    public void CheckNew_ALiteralTextPastItsLimit_IsRefusedAtItsPlace_NotAlsoAsTooFewSteps()
+    {
+        var errors = Errors(Manifest("len(repeat('x', 5000)) > tickets.open", ["tickets.open"]));
+        Assert.Equal(["rules.conditions[0].when"], errors.Keys);
+        Assert.Contains("exceeds the limit of 4096", Assert.Single(errors["rules.conditions[0].when"]), StringComparison.Ordinal);
+    }
+
     private static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

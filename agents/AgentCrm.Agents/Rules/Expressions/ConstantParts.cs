@@ -28,7 +28,8 @@ public static class ConstantParts
     /// The fewest steps evaluating <paramref name="expr"/> can take: one per node reached, where <c>and</c>/<c>or</c> may stop after
     /// their left side, <c>if</c> runs one branch, and every other function but min and max may stop after its first argument (a null).
     /// A part that uses no field is the same on every assessment, so it counts what it takes, text work included (qa38a #4:
-    /// <c>len(repeat('abcd', 1000))</c> counted 3 steps and takes over 4,000); more than <paramref name="maxSteps"/> when it stops.
+    /// <c>len(repeat('abcd', 1000))</c> counted 3 steps and takes over 4,000). One that stops counts nothing here: <see cref="Fault"/>
+    /// names it at its own place, and no budget would let it finish (a text past its limit, say).
     /// </summary>
     public static long MinSteps(Expr expr, long maxSteps) => !UsesField(expr) ? StepsOf(expr, maxSteps) : expr switch
     {
@@ -51,7 +52,7 @@ public static class ConstantParts
         }
         catch (RuleLimitExceededException)
         {
-            return maxSteps + 1;
+            return 0;
         }
     }
 
