@@ -195,7 +195,7 @@ public sealed class BriefStreamEpochTests
         await using (var app = await AgentCrmApp.StartAsync(data))
             written = await AddDeliveredAsync(app, Template(app, template), "old", 4, perWrite: 1);
         // The directory as a build before epochs left it.
-        Execute(data, "DROP TABLE IF EXISTS stream_epochs");
+        DataDb.Execute(data, "DROP TABLE IF EXISTS stream_epochs");
         var bareId = BareId(Scalar(data, $"SELECT change_seq FROM briefs WHERE id = '{written[1]}'"));
 
         await using (var app = await AgentCrmApp.StartAsync(data))
@@ -279,15 +279,5 @@ public sealed class BriefStreamEpochTests
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar());
-    }
-
-    private static void Execute(string data, string sql)
-    {
-        SqliteConnection.ClearAllPools();
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "agentcrm.db")};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 }

@@ -217,7 +217,7 @@ public sealed class ReviewQueueHeldTests
         }
 
         // As the database was before the table existed (or after an older build held briefs without it).
-        Execute(dir, "DROP TABLE review_held;");
+        DataDb.Execute(dir, "DROP TABLE review_held;");
         for (var start = 0; start < 2; start++)
         {
             await using var again = await AgentCrmApp.StartAsync(dir);
@@ -226,22 +226,12 @@ public sealed class ReviewQueueHeldTests
         }
 
         // As an older build leaves the table: it held a brief without a row, and a verdict and a withdrawal left theirs.
-        Execute(dir, $"""
+        DataDb.Execute(dir, $"""
             DELETE FROM review_held WHERE seq = (SELECT seq FROM briefs WHERE id = 'kept-0');
             INSERT INTO review_held (seq) SELECT seq FROM briefs WHERE id IN ('{vetoed}', '{withdrawn[0]}');
             """);
         await using var upgraded = await AgentCrmApp.StartAsync(dir);
         Assert.Equal(open, await QueueAsync(upgraded.Client));
         Assert.Equal(9, Scalar(upgraded, "SELECT count(*) FROM review_held"));
-    }
-
-    private static void Execute(string dir, string sql)
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
     }
 }

@@ -129,15 +129,6 @@ public sealed class JobCancelTests
         }
     }
 
-    private static void Execute(string dir, string sql)
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "agentcrm.db"), Pooling = false }.ToString());
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
-
     [Fact]
     public async Task ACancelAnswered_WhoseJobsEndWasNeverStored_EndsTheJobCancelledOnTheNextStart_NotRunAgain_NoReportNorVersion()
     {
@@ -147,7 +138,7 @@ public sealed class JobCancelTests
         {
             // What a stop (or a failing disk) between the cancel's answer and the job's end leaves: the end never reaches the table.
             // Set up before the fit starts: done while it ran, this waited for the server's writes, and the fit could end first.
-            Execute(dir, "CREATE TRIGGER lose_cancelled_end BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'cancelled' BEGIN SELECT RAISE(ABORT, 'the end of a cancelled job is lost (test)'); END");
+            DataDb.Execute(dir, "CREATE TRIGGER lose_cancelled_end BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'cancelled' BEGIN SELECT RAISE(ABORT, 'the end of a cancelled job is lost (test)'); END");
             using var ops = await app.ClientAsync("ops", "ops-canceller");
             fit = await StartAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn","version":"5.0.0"}""");
 
@@ -158,7 +149,7 @@ public sealed class JobCancelTests
             }
             Assert.Equal("running", Scalar(dir, "SELECT state FROM jobs WHERE id = $id", fit));
         }
-        Execute(dir, "DROP TRIGGER lose_cancelled_end");
+        DataDb.Execute(dir, "DROP TRIGGER lose_cancelled_end");
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {

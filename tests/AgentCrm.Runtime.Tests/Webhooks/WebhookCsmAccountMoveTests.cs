@@ -3,7 +3,6 @@ using System.Text.Json;
 using AgentCrm.Runtime.Tests.Briefs;
 using AgentCrm.Runtime.Tests.Cli;
 using AgentCrm.Runtime.Tests.Reviews;
-using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Runtime.Tests.Webhooks;
 
@@ -72,7 +71,7 @@ public sealed class WebhookCsmAccountMoveTests
                 await app.DisposeAsync();
                 app = null;
                 if (then == Then.RestartsUpgraded)
-                    Execute(data, """
+                    DataDb.Execute(data, """
                         DROP TRIGGER IF EXISTS csm_account_given; DROP TRIGGER IF EXISTS csm_account_taken; DROP TABLE IF EXISTS csm_account_spans;
                         DELETE FROM meta WHERE key = 'csm_account_spans.filled';
                         """);
@@ -115,7 +114,7 @@ public sealed class WebhookCsmAccountMoveTests
             acme1 = await EveryNpsBriefs.OneAsync(app, "acme");
             await FailingAsync(app, carla);
         }
-        Execute(data, """
+        DataDb.Execute(data, """
             DELETE FROM csm_accounts WHERE csm_id = 'carla';
             INSERT INTO csm_accounts (csm_id, customer_id, given_at) VALUES ('carla', 'acme', 0), ('carla', 'globex', 0);
             """);
@@ -168,15 +167,5 @@ public sealed class WebhookCsmAccountMoveTests
             Assert.True(DateTime.UtcNow < deadline, $"webhook {id}: expected {expected}; {state}");
             await Task.Delay(20);
         }
-    }
-
-    private static void Execute(string dir, string sql)
-    {
-        SqliteConnection.ClearAllPools();
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False");
-        connection.Open();
-        using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
     }
 }
