@@ -12,18 +12,11 @@ namespace AgentCrm.Runtime.Tests.Dapr;
 /// </summary>
 public sealed class DaprDeadLetterReplayTests
 {
-    private const string AppToken = "app-secret";
+    private const string AppToken = DaprEndToEndTests.AppToken;
 
     private static async Task<(AgentCrmApp App, FakeDaprd Daprd, JsonElement Event)> DeadLetteredAsync()
     {
-        var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
-        var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Runtime:Host"] = "Dapr",
-            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
-            ["Dapr:AppApiToken"] = AppToken,
-        });
-        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
+        var (app, daprd) = await DaprEndToEndTests.StartAsync();
         daprd.MaxDeliveryAttempts = 3;
         daprd.FailStateTransactions(1000);
         var e = Ev.Make("initech", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 4 });

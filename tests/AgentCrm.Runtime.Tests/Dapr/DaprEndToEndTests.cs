@@ -14,10 +14,11 @@ namespace AgentCrm.Runtime.Tests.Dapr;
 /// </summary>
 public sealed class DaprEndToEndTests
 {
-    private const string AppToken = "app-secret";
+    internal const string AppToken = "app-secret";
     private const string ApiToken = "dapr-secret";
 
-    private static async Task<(AgentCrmApp App, FakeDaprd Daprd)> StartAsync()
+    /// <summary>The server in process under a fake daprd (both tokens set), connected and subscribed: for any test that runs it under Dapr.</summary>
+    internal static async Task<(AgentCrmApp App, FakeDaprd Daprd)> StartAsync()
     {
         var daprd = await FakeDaprd.StartAsync(apiToken: ApiToken, appToken: AppToken);
         var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>

@@ -19,21 +19,6 @@ namespace AgentCrm.Runtime.Tests.Dapr;
 /// </summary>
 public sealed class DaprStateSizeTests
 {
-    private const string AppToken = "app-secret";
-
-    private static async Task<(AgentCrmApp App, FakeDaprd Daprd)> StartDaprAsync()
-    {
-        var daprd = await FakeDaprd.StartAsync(appToken: AppToken);
-        var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["Runtime:Host"] = "Dapr",
-            ["Dapr:HttpEndpoint"] = daprd.Endpoint.ToString(),
-            ["Dapr:AppApiToken"] = AppToken,
-        });
-        await daprd.ConnectAppAsync(app.Client.BaseAddress!, subscribe: true);
-        return (app, daprd);
-    }
-
     private static string Repeat(string unit, int chars) => string.Concat(Enumerable.Repeat(unit, chars / unit.Length + 1))[..chars];
 
     private static async Task PostAsync(AgentCrmApp app, JsonObject e)
@@ -59,7 +44,7 @@ public sealed class DaprStateSizeTests
     [Fact]
     public async Task Documents_FiveCyrillicContracts_AllApplyWholeAndEverySaveFitsDaprdsBodyLimit()
     {
-        var (app, daprd) = await StartDaprAsync();
+        var (app, daprd) = await DaprEndToEndTests.StartAsync();
         await using var _d = daprd;
         await using var _a = app;
         var contract = Repeat("Договор поставки оборудования, «Ромашка». ", CustomerState.MaxDocumentChars);
@@ -81,7 +66,7 @@ public sealed class DaprStateSizeTests
     {
         var events = WorstCase("globex");
 
-        var (app, daprd) = await StartDaprAsync();
+        var (app, daprd) = await DaprEndToEndTests.StartAsync();
         CustomerState underDapr;
         await using (daprd)
         await using (app)
