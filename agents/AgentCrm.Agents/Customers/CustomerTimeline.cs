@@ -103,6 +103,7 @@ public static class CustomerTimeline
         }
         CountEvent(state, e);
         Trim(state);
+        StateBytes.Fit(state, e);
     }
 
     private static void Record(CustomerState state, Delivery delivery, long usedAt)
@@ -149,7 +150,7 @@ public static class CustomerTimeline
     /// (<see cref="CustomerState.OwnVisitorsForgottenUntil"/>): a forgotten visitor who comes back is seen again as new,
     /// so the usual rate is measured only after it (<see cref="WebBaseline"/>).
     /// </summary>
-    private static void ForgetVisitor(CustomerState s)
+    internal static void ForgetVisitor(CustomerState s)
     {
         var own = s.Domain?.Value?.ToLowerInvariant();
         KeyValuePair<string, VisitorInfo>? other = null;
@@ -247,7 +248,7 @@ public static class CustomerTimeline
     /// the saved state (<see cref="StoredText"/>): a character cap alone let five documents of control characters or emoji
     /// take 6 MB, past what daprd takes in one save. The agents read the newest item, whose text fits the budget alone.
     /// </summary>
-    private static void FitText<T>(List<T> list, long budget, Func<T, string?> text, Func<T, string, T> cut)
+    internal static void FitText<T>(List<T> list, long budget, Func<T, string?> text, Func<T, string, T> cut)
     {
         var sizes = list.Select(item => StoredText.Bytes(text(item))).ToList();
         var over = sizes.Sum() - budget;

@@ -68,8 +68,11 @@ internal static class RecordFolds
             newest ? e.Id : old!.EventId,
             priorityAt);
         if (s.Tickets.Count > CustomerState.TicketCapacity)
-            Evict(s.Tickets, t => !CustomerTimeline.IsOpen(t), t => t.UpdatedAt);
+            ForgetTicket(s);
     }
+
+    /// <summary>Forgets the least recently updated resolved ticket, else the least recently updated open one.</summary>
+    internal static void ForgetTicket(CustomerState s) => Evict(s.Tickets, t => !CustomerTimeline.IsOpen(t), t => t.UpdatedAt);
 
     public static void Invoice(CustomerState s, CrmEvent e)
     {
@@ -90,8 +93,11 @@ internal static class RecordFolds
             invoice = Settle(invoice, payment.At);
         s.Invoices[id] = invoice;
         if (s.Invoices.Count > CustomerState.InvoiceCapacity)
-            ForgetInvoice(s, Oldest(s.Invoices, i => i.Status == "paid", i => i.UpdatedAt));
+            ForgetInvoice(s);
     }
+
+    /// <summary>Forgets the least recently updated paid invoice, else the least recently updated one.</summary>
+    internal static void ForgetInvoice(CustomerState s) => ForgetInvoice(s, Oldest(s.Invoices, i => i.Status == "paid", i => i.UpdatedAt));
 
     /// <summary>
     /// Forgets an invoice, and with a paid one its failed payments: settled, they must not count again once the invoice that
@@ -145,8 +151,16 @@ internal static class RecordFolds
             s.FailuresByInvoice[invoiceId] = failures = new InvoiceFailures();
         failures.ByDay.Add(CustomerTimeline.Day(failure.At), 1);
         KeepLatest(failures.Latest, failure, SnapshotBuilder.MaxEvidenceIds);
-        if (s.FailuresByInvoice.Count <= CustomerState.FailedInvoiceCapacity)
-            return;
+        if (s.FailuresByInvoice.Count > CustomerState.FailedInvoiceCapacity)
+            ForgetFailedInvoice(s);
+    }
+
+    /// <summary>
+    /// Forgets the failed payments kept for one invoice: a paid one's first (they no longer count), else those of the one failing
+    /// longest ago, which then count with the failures naming no invoice.
+    /// </summary>
+    internal static void ForgetFailedInvoice(CustomerState s)
+    {
         var forgotten = Oldest(s.FailuresByInvoice, (id, _) => IsPaid(s, id), f => f.Latest.Count > 0 ? f.Latest[^1].At : DateTimeOffset.MinValue);
         s.FailuresByInvoice.Remove(forgotten, out var unpaid);
         if (IsPaid(s, forgotten))
@@ -191,7 +205,7 @@ internal static class RecordFolds
     }
 
     /// <summary>Forgets the oldest pending payment.</summary>
-    private static void EvictOldest(Dictionary<string, EventStamp> pending) => Evict(pending, _ => false, p => p.At);
+    internal static void EvictOldest(Dictionary<string, EventStamp> pending) => Evict(pending, _ => false, p => p.At);
 
     /// <summary>Inserts in event-time order and keeps the newest <paramref name="capacity"/>.</summary>
     private static void KeepLatest(List<EventStamp> list, EventStamp item, int capacity)

@@ -104,6 +104,76 @@ public sealed class DaprStateSizeTests
         Assert.Equal(CustomerState.NewsCapacity, underDapr.News.Count);
     }
 
+    [Fact]
+    public async Task AStatePastTheLimit_WithVisitsOfTheLongestIds_AllApply_EverySaveFits_TheOldestVisitsForgotten()
+    {
+        // Documents and news at their caps take 3 MiB; each visit with 200-character ids of emoji (6 bytes a character
+        // saved) about 11 KB more. Before the whole state was held within CustomerState.MaxStateBytes, the 50th such visit
+        // made the save pass daprd's 4 MiB, and that event and every later one of the customer were dead letters.
+        var events = WorstCase("initech");
+        var at = DateTimeOffset.UtcNow.AddDays(-1);
+        const int visits = 150;
+        var visitEvents = new List<JsonObject>();
+        for (var i = 0; i < visits; i++)
+        {
+            visitEvents.Add(Ev.Make("initech", "web_visit", at.AddMinutes(i), new
+            {
+                url = "/pricing",
+                category = $"{i}" + Repeat("😀", 196),
+                visitorId = $"{i}" + Repeat("😀", 196),
+                visitorDomain = $"{i}" + Repeat("😀", 316),
+            }, id: $"visit-{i}-" + Repeat("😀", 190)));
+        }
+
+        var (app, daprd) = await DaprEndToEndTests.StartAsync();
+        CustomerState underDapr;
+        await using (daprd)
+        await using (app)
+        {
+            await PostAllAsync(app, events, visitEvents, daprd);
+            await daprd.WaitForDeliveriesAsync();
+            await AssertEverySaveFitsAsync(app, daprd);
+            underDapr = StateIn(daprd, "initech");
+        }
+
+        var dir = TempDirectory.Create();
+        await using (var embedded = await AgentCrmApp.StartAsync(dir))
+            await PostAllAsync(embedded, events, visitEvents);
+        var saved = SavedStateJsonTests.Load(dir, "initech");
+        var embeddedState = JsonSerializer.Deserialize(saved, CustomerStateJson.Default.CustomerState)!;
+
+        Assert.Equal(events.Count + visits, underDapr.EventsApplied);
+        Assert.Equal(events.Count + visits, embeddedState.EventsApplied);
+        // Both forgot the oldest visits, not the documents or notices: those are as the fold keeps them under the limit.
+        Assert.InRange(underDapr.WebVisits.Count, 1, visits - 1);
+        Assert.Equal($"visit-{visits - 1}-", underDapr.WebVisits[^1].EventId[..$"visit-{visits - 1}-".Length]);
+        Assert.InRange(embeddedState.WebVisits.Count, underDapr.WebVisits.Count, visits - 1);
+        Assert.Equal(JsonSerializer.Serialize(embeddedState.Documents), JsonSerializer.Serialize(underDapr.Documents));
+        Assert.Equal(JsonSerializer.Serialize(embeddedState.News), JsonSerializer.Serialize(underDapr.News));
+        Assert.Equal(CustomerState.MaxDocumentChars, underDapr.Documents[^1].Text.Length);
+        // What the embedded host saved is what the fold measured.
+        Assert.InRange(saved.Length, 1, CustomerState.MaxStateBytes);
+        Assert.Equal(StateBytes.Of(embeddedState), saved.Length);
+    }
+
+    /// <summary>The documents and notices one at a time (their order decides which text is cut), then the visits in batches of 25.</summary>
+    private static async Task PostAllAsync(AgentCrmApp app, List<JsonObject> events, List<JsonObject> batched, FakeDaprd? daprd = null)
+    {
+        foreach (var e in events)
+        {
+            await PostAsync(app, e);
+            await app.WaitForProcessingAsync();
+            if (daprd is not null)
+                await daprd.WaitForDeliveriesAsync();
+        }
+        foreach (var batch in batched.Chunk(25))
+        {
+            using var response = await app.PostEventsAsync([.. batch]);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+        await app.WaitForProcessingAsync();
+    }
+
     /// <summary>
     /// Documents and news at every cap, of the text that takes the most bytes stored: CJK (3 a character), control characters
     /// and emoji (6), quotes and backslashes (2), Cyrillic; ids of emoji.
