@@ -21,6 +21,8 @@ const state = {
   reviewsLoad: 0,
   // Live briefs that arrived while a first page of briefs was loading: applied once it is in, not wiped by it.
   briefsHeld: null,
+  // The brief being opened (its read not answered yet): { id, changed } — changed when the stream changed it meanwhile.
+  opening: null,
   view: 'briefs',
   live: null,
   // The brief open (or last opened), and when it was read (a count of briefs read, as on each row: data-seen), so Back
@@ -238,6 +240,7 @@ function signOut() {
   state.canRespond = false;
   state.me = null;
   state.current = null;
+  state.opening = null;
   state.briefsCursor = null;
   state.reviewsCursor = null;
   state.reviewsStatus = '';
@@ -597,8 +600,20 @@ function rowLink(row) {
 async function openBrief(id, pushed) {
   setError('detail-error', null);
   $('review-result').textContent = '';
+  // A live change of this brief that arrives while it is read may be newer than the answer (read before the change
+  // committed, answered after the stream sent it, when no brief was open to take it): read again until none came meanwhile.
+  // A brief opened after this one is what shows.
+  const opening = { id, changed: false };
+  state.opening = opening;
   try {
-    renderBrief(await api('GET', '/v1/briefs/' + encodeURIComponent(id)));
+    let brief;
+    do {
+      opening.changed = false;
+      brief = await api('GET', '/v1/briefs/' + encodeURIComponent(id));
+    } while (opening.changed && state.opening === opening);
+    if (state.opening !== opening) return;
+    state.opening = null;
+    renderBrief(brief);
     show('briefs', false);
     show('reviews', false);
     show('detail', true);
@@ -606,6 +621,8 @@ async function openBrief(id, pushed) {
     else syncAddress();
     $('detail-headline').focus();
   } catch (e) {
+    if (state.opening !== opening) return;
+    state.opening = null;
     setError(state.view === 'briefs' ? 'briefs-error' : 'reviews-error', e);
     // An address naming a brief that cannot be shown (not one's, gone): the list's.
     if (!pushed) syncAddress();
@@ -724,6 +741,7 @@ async function review(verdict) {
 // The brief open (or last opened, whose row Back puts back) takes the change at once: the stream does not carry the
 // reader's response, which it keeps.
 function liveBrief(brief) {
+  if (state.opening && state.opening.id === brief.id) state.opening.changed = true;
   if (state.current && state.current.id === brief.id) {
     // Retracted now, after the reader acknowledged it: as the API would now answer, back in their inbox until acknowledged again.
     const r = state.current.myResponse;
