@@ -60,7 +60,10 @@ public static class CustomerTimeline
             || (delivery is null && inboxSeq > 0 && !replay && inboxSeq <= state.LastInboxSeq)
             || ((inboxSeq == 0 || (replay && delivery is null)) && state.RecentEventIds.Contains(e.Id, StringComparer.Ordinal));
         if (delivery is { } numbered && !known)
+        {
             Record(state, numbered, state.EventsApplied + 1 + pending);
+            StateBytes.Grew(state, numbered.Source);
+        }
         if (seen)
             return delivery is not null && !known ? Outcome.DuplicateNumberRecorded : Outcome.Duplicate;
 

@@ -7,12 +7,14 @@ namespace AgentCrm.Agents.Customers;
 
 /// <summary>
 /// Holds a customer's whole state within <see cref="CustomerState.MaxStateBytes"/> as saved. Part of the fold, so the actor
-/// hosts and the sandbox's timeline replay keep the same: a state past it forgets, a step at a time, what the agents read
-/// least, down to <see cref="CustomerState.ShedToBytes"/> — the oldest web visits, then visitors (another domain's first), the
-/// older documents' and notices' texts, count evidence beyond the newest id, tickets (resolved first), invoices (paid first),
-/// failed payments kept per invoice, payments waiting for their invoice, and last the newest document's and notice's text.
-/// Measured only when a bound on it passes the limit: each event adds at most what its strings could take, a few
-/// times over (<see cref="Bound"/>), so a state is serialized to measure it about once an activation, more often only near the limit.
+/// hosts and the sandbox's timeline replay forget by the same rule: a state past it forgets, a step at a time, what the agents
+/// read least, down to <see cref="CustomerState.ShedToBytes"/> — the oldest web visits and visitors (another domain's first)
+/// past the newest <see cref="WebKeptFirst"/> of each, the older documents' and notices' texts, count evidence beyond the
+/// newest id, tickets (resolved first), invoices (paid first), failed payments kept per invoice, payments waiting for their
+/// invoice, the rest of the visits and visitors, and last the newest document's and notice's text.
+/// Measured only when a bound on it passes the limit: each event adds at most what its id, type, source and attributes could
+/// take, a few times over (<see cref="Bound"/>), and the actor's own entries are added as it writes them (<see cref="Grew"/>),
+/// so a state is serialized to measure it about once an activation, every few events only near the limit with long ids.
 /// </summary>
 public static class StateBytes
 {
@@ -51,27 +53,32 @@ public static class StateBytes
     internal static long Bound(CrmEvent e)
     {
         long chars = 16L * e.Id.Length + 4L * e.Type.Length + 2L * (e.Source?.Length ?? 0);
-        if (e.Attributes.ValueKind == JsonValueKind.Object)
-            foreach (var p in e.Attributes.EnumerateObject())
-                if (p.Value.ValueKind == JsonValueKind.String)
-                    chars += 2L * JsonMarshal.GetRawUtf8Value(p.Value).Length; // at least its characters, read without a copy
+        // The attributes as sent, read without a copy: at least as many bytes as any value kept from them has characters, a
+        // number read as text (its digits) included (rev39 #1: a document's text sent as 200,000 digits went uncounted).
+        if (e.Attributes.ValueKind != JsonValueKind.Undefined)
+            chars += 2L * JsonMarshal.GetRawUtf8Value(e.Attributes).Length;
         return chars * StoredText.MaxBytesPerChar + 4096;
     }
+
+    /// <summary>
+    /// Something outside the fold added to the state an entry under <paramref name="key"/> of a few numbers (the actor's
+    /// cooldown marks, a delivery number recorded for a duplicate): counted in the bound, so the next fold measures the state
+    /// when it may pass the limit.
+    /// </summary>
+    public static void Grew(CustomerState state, string key)
+    {
+        if (state.BytesBound is { } bound)
+            state.BytesBound = bound + (long)StoredText.MaxBytesPerChar * key.Length + 128;
+    }
+
+    /// <summary>Visits and visitors kept while older texts, evidence and records go: the newest, which the web fields read.</summary>
+    public const int WebKeptFirst = 256;
 
     /// <summary>Forgets one step's worth (see the class); false when nothing is left to forget.</summary>
     private static bool Shed(CustomerState s)
     {
-        if (s.WebVisits.Count > 0)
-        {
-            s.WebVisits.RemoveRange(0, Quarter(s.WebVisits.Count));
+        if (ForgetVisits(s, WebKeptFirst) || ForgetVisitors(s, WebKeptFirst))
             return true;
-        }
-        if (s.Visitors.Count > 0)
-        {
-            for (var n = Quarter(s.Visitors.Count); n > 0; n--)
-                CustomerTimeline.ForgetVisitor(s);
-            return true;
-        }
         if (HalveOlder(s.Documents, d => d.Text, (d, text) => d with { Text = text })
             || HalveOlder(s.News, n => n.Description, (n, text) => n with { Description = text }))
             return true;
@@ -84,11 +91,31 @@ public static class StateBytes
             || Forget(s.Invoices.Count, () => RecordFolds.ForgetInvoice(s))
             || Forget(s.FailuresByInvoice.Count, () => RecordFolds.ForgetFailedInvoice(s))
             || Forget(s.PendingPayments.Count, () => RecordFolds.EvictOldest(s.PendingPayments))
+            || ForgetVisits(s, 0) || ForgetVisitors(s, 0)
             || HalveNewest(s.Documents, d => d.Text, (d, text) => d with { Text = text })
             || HalveNewest(s.News, n => n.Description, (n, text) => n with { Description = text });
     }
 
     private static int Quarter(int count) => Math.Max(1, count / 4);
+
+    /// <summary>Forgets the oldest quarter of the visits past <paramref name="kept"/>.</summary>
+    private static bool ForgetVisits(CustomerState s, int kept)
+    {
+        if (s.WebVisits.Count <= kept)
+            return false;
+        s.WebVisits.RemoveRange(0, Math.Min(Quarter(s.WebVisits.Count), s.WebVisits.Count - kept));
+        return true;
+    }
+
+    /// <summary>Forgets a quarter of the visitors past <paramref name="kept"/>, another domain's first.</summary>
+    private static bool ForgetVisitors(CustomerState s, int kept)
+    {
+        if (s.Visitors.Count <= kept)
+            return false;
+        for (var n = Math.Min(Quarter(s.Visitors.Count), s.Visitors.Count - kept); n > 0; n--)
+            CustomerTimeline.ForgetVisitor(s);
+        return true;
+    }
 
     private static bool Forget(int count, Action forgetOne)
     {

@@ -202,7 +202,10 @@ public sealed partial class CustomerActor(
             });
             written++;
             foreach (var (key, mark) in marks)
+            {
                 state.LastBriefs[key] = mark;
+                StateBytes.Grew(state, key);
+            }
             ForgetExpiredMarks(state, cooldownAgent, Math.Max(manifest.CooldownDays, LongestCooldownDays(cooldownAgent) ?? 0), asOf);
         }
         return (runs.Count, written);

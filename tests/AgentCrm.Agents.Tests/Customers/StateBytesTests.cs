@@ -121,6 +121,60 @@ public sealed class StateBytesTests
         Assert.All(s.Documents, d => Assert.Equal(100_000, d.Text.Length));
     }
 
+    private static CrmEvent Raw(string id, string type, DateTimeOffset at, string attributesJson) =>
+        new(id, "c-1", type, at, "test", JsonDocument.Parse(attributesJson).RootElement.Clone());
+
+    private static string Digits(int n) => "1" + new string('0', n - 1);
+
+    /// <summary>A busy customer with 200-character CJK ids near the limit: 2,000 visits by 1,000 visitors, then loaded again.</summary>
+    private static CustomerState NearTheLimit()
+    {
+        var s = new CustomerState();
+        static string A(int n, int i) => (i.ToString("D6") + new string('界', n))[..n];
+        for (var i = 0; i < CustomerState.VisitCapacity; i++)
+            CustomerTimeline.Apply(s, E(A(200, i), "web_visit", Now.AddDays(-10).AddMinutes(i), new { category = A(200, i % 7), visitorId = A(200, i % 1000), visitorDomain = A(300, i) }));
+        return JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(s, Stored), CustomerStateJson.Default.CustomerState)!;
+    }
+
+    [Fact]
+    public void Fold_TextsSentAsNumbers_AreCountedToo()
+    {
+        // Intake takes a number wherever it takes text, and the fold keeps its digits: a notice's text of 200,000 digits
+        // (rev39 #1: the bound counted only JSON strings, and the state was saved at 4.4 MB).
+        var s = NearTheLimit();
+        for (var i = 0; i < CustomerState.DocumentCapacity; i++)
+            CustomerTimeline.Apply(s, Raw($"d{i}", "document", Now.AddDays(-1).AddMinutes(i),
+                $$"""{"docType":"rfp","title":{{Digits(1000)}},"buyer":{{Digits(1000)}},"text":{{Digits(CustomerState.MaxDocumentChars)}}}"""));
+        for (var i = 0; i < 15; i++)
+            CustomerTimeline.Apply(s, Raw($"n{i}", "news", Now.AddDays(-1).AddMinutes(10 + i),
+                $$"""{"title":{{Digits(1000)}},"buyer":{{Digits(1000)}},"description":{{Digits(CustomerState.MaxNewsDescriptionChars)}}}"""));
+
+        Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(s, Stored).Length, 0, CustomerState.MaxStateBytes);
+        Assert.Equal(CustomerState.MaxDocumentChars, s.Documents[^1].Text.Length);
+    }
+
+    [Fact]
+    public void Fold_AfterEntriesWrittenOutsideIt_MeasuresAgain()
+    {
+        // What the customer actor does after a turn's assessments: cooldown marks, each counted with StateBytes.Grew (rev39 #2:
+        // 4,000 marks then one small event saved 4.05 MB unmeasured).
+        var s = NearTheLimit();
+        CustomerTimeline.Apply(s, Raw("x0", "login", Now, "{}"));
+        for (var a = 0; a < 40; a++)
+        {
+            for (var f = 0; f < 100; f++)
+            {
+                var key = $"agent-{a:D2}-with-a-longer-id|{f:x16}";
+                s.LastBriefs[key] = new BriefMark(Now, 0.5 + f / 1000.0) { CooldownDays = 30 };
+                StateBytes.Grew(s, key);
+            }
+        }
+        CustomerTimeline.Apply(s, Raw("x1", "login", Now, "{}"));
+
+        Assert.InRange(JsonSerializer.SerializeToUtf8Bytes(s, Stored).Length, 0, CustomerState.MaxStateBytes);
+        Assert.Equal(4000, s.LastBriefs.Count);
+    }
+
     /// <summary>The state's JSON with each object's members in name order: a dictionary lists its keys in the order its slots give, which a load compacts.</summary>
     private static string Canonical(CustomerState state)
     {

@@ -105,11 +105,12 @@ public sealed class DaprStateSizeTests
     }
 
     [Fact]
-    public async Task AStatePastTheLimit_WithVisitsOfTheLongestIds_AllApply_EverySaveFits_TheOldestVisitsForgotten()
+    public async Task AStatePastTheLimit_WithVisitsOfTheLongestIds_AllApply_EverySaveFits_OlderTextsCutBeforeRecentVisits()
     {
         // Documents and news at their caps take 3 MiB; each visit with 200-character ids of emoji (6 bytes a character
         // saved) about 11 KB more. Before the whole state was held within CustomerState.MaxStateBytes, the 50th such visit
-        // made the save pass daprd's 4 MiB, and that event and every later one of the customer were dead letters.
+        // made the save pass daprd's 4 MiB, and that event and every later one of the customer were dead letters. Now the
+        // older documents' and notices' texts go before the newest 256 visits, which the web fields read.
         var events = WorstCase("initech");
         var at = DateTimeOffset.UtcNow.AddDays(-1);
         const int visits = 150;
@@ -124,13 +125,16 @@ public sealed class DaprStateSizeTests
                 visitorDomain = $"{i}" + Repeat("😀", 316),
             }, id: $"visit-{i}-" + Repeat("😀", 190)));
         }
+        static long OlderTexts(CustomerState s) => s.Documents[..^1].Sum(d => d.Text.Length) + s.News[..^1].Sum(n => n.Description?.Length ?? 0);
 
         var (app, daprd) = await DaprEndToEndTests.StartAsync();
-        CustomerState underDapr;
+        CustomerState before, underDapr;
         await using (daprd)
         await using (app)
         {
-            await PostAllAsync(app, events, visitEvents, daprd);
+            await PostAllAsync(app, events, [], daprd);
+            before = StateIn(daprd, "initech");
+            await PostAllAsync(app, [], visitEvents);
             await daprd.WaitForDeliveriesAsync();
             await AssertEverySaveFitsAsync(app, daprd);
             underDapr = StateIn(daprd, "initech");
@@ -142,15 +146,16 @@ public sealed class DaprStateSizeTests
         var saved = SavedStateJsonTests.Load(dir, "initech");
         var embeddedState = JsonSerializer.Deserialize(saved, CustomerStateJson.Default.CustomerState)!;
 
-        Assert.Equal(events.Count + visits, underDapr.EventsApplied);
-        Assert.Equal(events.Count + visits, embeddedState.EventsApplied);
-        // Both forgot the oldest visits, not the documents or notices: those are as the fold keeps them under the limit.
-        Assert.InRange(underDapr.WebVisits.Count, 1, visits - 1);
-        Assert.Equal($"visit-{visits - 1}-", underDapr.WebVisits[^1].EventId[..$"visit-{visits - 1}-".Length]);
-        Assert.InRange(embeddedState.WebVisits.Count, underDapr.WebVisits.Count, visits - 1);
-        Assert.Equal(JsonSerializer.Serialize(embeddedState.Documents), JsonSerializer.Serialize(underDapr.Documents));
-        Assert.Equal(JsonSerializer.Serialize(embeddedState.News), JsonSerializer.Serialize(underDapr.News));
-        Assert.Equal(CustomerState.MaxDocumentChars, underDapr.Documents[^1].Text.Length);
+        foreach (var state in new[] { underDapr, embeddedState })
+        {
+            Assert.Equal(events.Count + visits, state.EventsApplied);
+            Assert.Equal(visits, state.WebVisits.Count);
+            Assert.Equal(visits, state.Visitors.Count);
+            // What the agents read is whole: the newest document and notice.
+            Assert.Equal(CustomerState.MaxDocumentChars, state.Documents[^1].Text.Length);
+            Assert.Equal(CustomerState.MaxNewsDescriptionChars, state.News[^1].Description!.Length);
+            Assert.True(OlderTexts(state) < OlderTexts(before), $"older texts {OlderTexts(state)} of {OlderTexts(before)}");
+        }
         // What the embedded host saved is what the fold measured.
         Assert.InRange(saved.Length, 1, CustomerState.MaxStateBytes);
         Assert.Equal(StateBytes.Of(embeddedState), saved.Length);
