@@ -399,6 +399,8 @@ async function loadReviews(more) {
 
 async function showView(view) {
   state.view = view;
+  // A brief still opening does not show over the list chosen since.
+  state.opening = null;
   show('detail', false);
   show('briefs', view === 'briefs');
   show('reviews', view === 'reviews');
@@ -479,8 +481,10 @@ async function route() {
   }
   if (id) {
     if ($('detail').hidden || state.current?.id !== id) await openBrief(id, false);
-  } else if (!$('detail').hidden) {
-    closeBrief();
+  } else {
+    // Back while a brief was opening: it does not show.
+    state.opening = null;
+    if (!$('detail').hidden) closeBrief();
   }
 }
 
