@@ -17,16 +17,19 @@ public static class KnowledgeFileIngest
     /// naming those already stored. With <c>storing</c>, called once every file is read and checked and before the first
     /// document is stored, the cancellation token is no longer heeded from then on, so a stop never leaves some documents
     /// stored and the caller told none were (the CLI holds a signal off until its audit is written). With <c>record</c>, each
-    /// document's change is recorded as it is stored (<see cref="KnowledgeService.IngestAsync(string, DocumentType, string?, string?, IReadOnlyList{string}?, string?, string?, Func{IngestResult, Task}?, CancellationToken)"/>):
+    /// document's change is recorded as it is stored (<see cref="KnowledgeService.IngestAsync(string, DocumentType, string?, string?, IReadOnlyList{string}?, string?, string?, Func{IngestResult, Task}?, CancellationToken, long?)"/>):
     /// one whose record fails is undone, and the exception says so, or, when the undo failed too, that it is stored without its record.
+    /// <paramref name="maxBytes"/> is the size limit each file is held to, <c>Knowledge:MaxDocumentBytes</c> when not given (the
+    /// CLI's ingest, an upload); the documents AgentCrm ships are not uploads and pass <see cref="long.MaxValue"/>.
     /// </summary>
     public static async Task<IReadOnlyList<IngestResult>> IngestFilesAsync(this KnowledgeService service, IReadOnlyList<string> files, IProgress<(int Done, int Total)>? progress = null,
-        CancellationToken cancellationToken = default, Action? storing = null, Func<IngestResult, Task>? record = null)
+        CancellationToken cancellationToken = default, Action? storing = null, Func<IngestResult, Task>? record = null, long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(files);
         var documents = new List<(string File, string Text, DocumentType Type, string Id)>();
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        var limit = maxBytes ?? service.Options.MaxDocumentBytes;
         foreach (var file in files)
         {
             try
@@ -42,8 +45,8 @@ public static class KnowledgeFileIngest
                     throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
                 }
 
-                var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), service.Options.MaxDocumentBytes);
-                DocumentParser.Parse(text, type, service.Options.MaxDocumentBytes);
+                var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), limit);
+                DocumentParser.Parse(text, type, limit);
                 ids[id] = file;
                 documents.Add((file, text, type, id));
             }
@@ -75,7 +78,7 @@ public static class KnowledgeFileIngest
         {
             try
             {
-                results.Add(await service.IngestAsync(text, type, id, record: recorded, cancellationToken: storing is null ? cancellationToken : CancellationToken.None));
+                results.Add(await service.IngestAsync(text, type, id, record: recorded, cancellationToken: storing is null ? cancellationToken : CancellationToken.None, maxBytes: limit));
             }
             catch (KnowledgeChangeNotUndoneException exception)
             {

@@ -89,9 +89,11 @@ public sealed partial class KnowledgeService : IDisposable
     /// <summary>
     /// Ingests one document. <paramref name="record"/>, when given, is called with a change (not with an unchanged result)
     /// once it is committed and before any other write: when it throws, the change is undone and its exception rethrown
-    /// (<see cref="RecordOrUndoAsync"/>), so a change whose record could not be kept is not kept either.
+    /// (<see cref="RecordOrUndoAsync"/>), so a change whose record could not be kept is not kept either. <paramref name="maxBytes"/>
+    /// is the size limit it is held to, <c>Knowledge:MaxDocumentBytes</c> when not given (an upload's).
     /// </summary>
-    public async Task<IngestResult> IngestAsync(string text, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, Func<IngestResult, Task>? record = null, CancellationToken cancellationToken = default)
+    public async Task<IngestResult> IngestAsync(string text, DocumentType type, string? id = null, string? title = null, IReadOnlyList<string>? tags = null, string? scenario = null, string? language = null, Func<IngestResult, Task>? record = null, CancellationToken cancellationToken = default,
+        long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         // Null tags, scenario or language: keep what the document has (a re-ingest from the CLI keeps tags given over HTTP);
@@ -104,7 +106,7 @@ public sealed partial class KnowledgeService : IDisposable
             throw new KnowledgeInputException(string.Join(" ", problems.Values.SelectMany(v => v)));
         }
 
-        var parsed = DocumentParser.Parse(text, type, _options.MaxDocumentBytes);
+        var parsed = DocumentParser.Parse(text, type, maxBytes ?? _options.MaxDocumentBytes);
         var hash = DocumentParser.Hash(parsed.NormalisedText);
         var documentId = DocumentIds.Validate(id ?? DocumentIds.Slug(givenTitle ?? parsed.Title ?? string.Empty) ?? $"doc-{hash[..12]}");
         var typeName = type.ToString().ToLowerInvariant();

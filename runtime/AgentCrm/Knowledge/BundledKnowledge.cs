@@ -11,6 +11,12 @@ public static class BundledKnowledge
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "knowledge", "data");
 
     /// <summary>
+    /// The size limit the bundled documents are read under: none. Knowledge:MaxDocumentBytes caps uploads; set below a shipped
+    /// document (the GDPR text is 344,219 bytes), it stopped every first start.
+    /// </summary>
+    public const long MaxBytes = long.MaxValue;
+
+    /// <summary>
     /// Ingests the bundled documents into a new library, and finishes a first ingest a failure interrupted (a disk that
     /// filled after some were stored left the rest out for good: the library was no longer empty). Once done, never again,
     /// so a bundled document an operator deleted stays deleted. A library from before the marker had its first ingest.
@@ -35,7 +41,7 @@ public static class BundledKnowledge
         try
         {
             if (missing.Count > 0)
-                await knowledge.IngestFilesAsync(missing, cancellationToken: cancellationToken);
+                await knowledge.IngestFilesAsync(missing, cancellationToken: cancellationToken, maxBytes: MaxBytes);
         }
         catch (Ingest.KnowledgeIngestIncompleteException ex) when (ex.InnerException is { } cause)
         {

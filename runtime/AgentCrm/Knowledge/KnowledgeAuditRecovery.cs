@@ -76,15 +76,14 @@ internal sealed partial class KnowledgeAuditRecovery(KnowledgeService knowledge,
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!Directory.Exists(BundledKnowledge.Directory))
             return hashes;
-        var maxBytes = knowledge.Options.MaxDocumentBytes;
         foreach (var file in DocumentFolder.Of(BundledKnowledge.Directory).Files)
         {
             if (DocumentIds.FromFileName(file) is not { } id || !ids.Contains(id) || !DocumentTypes.TryFromPath(file, out var type))
                 continue;
             try
             {
-                var text = DocumentParser.Decode(File.ReadAllBytes(file), maxBytes);
-                hashes[id] = DocumentParser.Hash(DocumentParser.Parse(text, type, maxBytes).NormalisedText);
+                var text = DocumentParser.Decode(File.ReadAllBytes(file), BundledKnowledge.MaxBytes);
+                hashes[id] = DocumentParser.Hash(DocumentParser.Parse(text, type, BundledKnowledge.MaxBytes).NormalisedText);
             }
             catch (Exception ex) when (ex is KnowledgeInputException or IOException)
             {

@@ -8,7 +8,8 @@ namespace AgentCrm.Runtime.Tests.Knowledge;
 
 /// <summary>
 /// A document over <c>Knowledge:MaxDocumentBytes</c> is a 413 ProblemDetails naming the limit, like every other upload:
-/// raw or multipart, and before the rest of a declared body is read. Nothing is stored.
+/// raw or multipart, and before the rest of a declared body is read. Nothing is stored. The documents AgentCrm ships are
+/// not uploads: a limit below one of them does not keep them out (it stopped the first start).
 /// </summary>
 public sealed class KnowledgeUploadLimitTests
 {
@@ -46,6 +47,29 @@ public sealed class KnowledgeUploadLimitTests
 
         using var fits = await app.Client.PostAsync("/v1/knowledge/documents?id=fits", new StringContent(Markdown(Limit), Encoding.UTF8, "text/markdown"));
         Assert.Equal(HttpStatusCode.Created, fits.StatusCode);
+    }
+
+    [Fact]
+    public async Task LimitBelowABundledDocument_FirstStartIngestsThemAll_RecordedBySystemBundled_AndAnUploadOverItIsStill413()
+    {
+        var gdpr = new FileInfo(Path.Combine(AgentCrm.Knowledge.BundledKnowledge.Directory, "gdpr_regulation_eu_2016_679_en.md")).Length;
+        Assert.True(gdpr > Limit, $"the bundled GDPR text is {gdpr} bytes, not over the {Limit}-byte limit the test sets");
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Knowledge:IngestBundled"] = "true",
+            ["Knowledge:MaxDocumentBytes"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        var ids = (await app.GetJsonAsync("/v1/knowledge/documents?limit=500")).GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetString()).ToList();
+        Assert.Contains("gdpr-regulation-eu-2016-679-en", ids);
+        Assert.Contains("renewal-playbook", ids);
+        // Ingested as the bundled files, not taken for a change that lost its record.
+        var records = (await app.GetJsonAsync("/v1/audit?limit=500&subject=knowledge:*")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(ids.Count, records.Count);
+        Assert.All(records, r => Assert.Equal(AgentCrm.Knowledge.KnowledgeAudit.BundledActor, r.GetProperty("actor").GetString()));
+
+        using var raw = await app.Client.PostAsync("/v1/knowledge/documents?id=big", new StringContent(Markdown(Limit + 1), Encoding.UTF8, "text/markdown"));
+        await AssertTooLargeAsync(raw);
     }
 
     [Fact]
