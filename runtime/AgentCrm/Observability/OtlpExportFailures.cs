@@ -6,13 +6,24 @@ namespace AgentCrm.Observability;
 /// <summary>
 /// Tells the log what the OpenTelemetry SDK and its OTLP exporter report only through their EventSources: an export that fails
 /// (a wrong <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, a collector that is down or refuses the data) otherwise dropped every export without
-/// a line. Their warnings and errors become one warning line each (the first line of an exception they carry, not its stack
-/// trace), at most one per <see cref="LogInterval"/> with the count of those not logged since. Runs only when OTLP push is on.
+/// a line. Their warnings and errors about an export become one warning line each (the first line of an exception they carry,
+/// not its stack trace), at most one per <see cref="LogInterval"/> with the count of those not logged since. The SDK's other
+/// warnings (an instrument of a meter not exported is ignored, at every start) are not an export failing: they were logged as
+/// one and took the minute's line. Runs only when OTLP push is on.
 /// </summary>
 internal sealed partial class OtlpExportFailures(IConfiguration configuration, TimeProvider time, ILogger<OtlpExportFailures> logger) : IHostedService
 {
+    /// <summary>The OTLP exporter's source: all it reports is about sending to the endpoint.</summary>
+    private const string ExporterSource = "OpenTelemetry-Exporter-OpenTelemetryProtocol";
+
     /// <summary>The sources the SDK and the OTLP exporter report through.</summary>
-    internal static readonly string[] Sources = ["OpenTelemetry-Exporter-OpenTelemetryProtocol", "OpenTelemetry-Sdk"];
+    internal static readonly string[] Sources = [ExporterSource, "OpenTelemetry-Sdk"];
+
+    /// <summary>
+    /// The SDK's events that are an export failing: the exporter throwing inside the metric reader or an export processor,
+    /// items dropped before they were exported. Its others are about instruments, views and settings.
+    /// </summary>
+    private static readonly string[] SdkExportFailures = ["MetricReaderException", "SpanProcessorException", "ExistsDroppedExportProcessorItems"];
 
     /// <summary>An export runs every minute by default (OTEL_METRIC_EXPORT_INTERVAL): a collector that is down is told about once a minute.</summary>
     public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(60);
@@ -35,10 +46,13 @@ internal sealed partial class OtlpExportFailures(IConfiguration configuration, T
 
     private void Report(EventWrittenEventArgs written)
     {
-        if (written.Level is EventLevel.LogAlways or > EventLevel.Warning || !_throttle.ShouldLog("otlp", out var unlogged))
+        if (written.Level is EventLevel.LogAlways or > EventLevel.Warning || !IsExportFailure(written) || !_throttle.ShouldLog("otlp", out var unlogged))
             return;
         LogReported(configuration[TelemetryOptions.OtlpEndpointKey] ?? "", Describe(written), unlogged, LogInterval.TotalSeconds);
     }
+
+    private static bool IsExportFailure(EventWrittenEventArgs written) =>
+        written.EventSource.Name == ExporterSource || SdkExportFailures.Contains(written.EventName, StringComparer.Ordinal);
 
     /// <summary>The event's message with its arguments, each cut to its first line (an exception's type and message, not its stack trace).</summary>
     internal static string Describe(EventWrittenEventArgs written)
