@@ -16,7 +16,7 @@ public static class DemoFeeder
     public static void Attach(WebApplication app, bool json = false) =>
         app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => FeedAsync(app, json)));
 
-    /// <summary>The accounts the demo's csm key is assigned.</summary>
+    /// <summary>The accounts the demo's csm key is assigned on the first start.</summary>
     private static readonly List<string> CsmAccounts = Enumerable.Range(1, 10).Select(i => $"demo-{i:00}").ToList();
 
     /// <summary>The --json summary: the API's names, on one line.</summary>
@@ -55,6 +55,15 @@ public static class DemoFeeder
         services.GetRequiredService<Access.AccountAssignments>().Accounts(csmId).Count > 0
         || services.GetRequiredService<Audit.AuditLog>().Query(new Audit.AuditQuery($"csm:{csmId}", "csm.accounts.assigned", null, 1, null)).Count > 0;
 
+    /// <summary>What the csm key sees: "sees its 10 accounts, demo-01 to demo-10, only", "sees its accounts demo-03 and demo-12 only".</summary>
+    private static string Sees(IReadOnlyList<string> accounts) => accounts.Count switch
+    {
+        0 => "has no accounts assigned and sees no briefs (PUT /v1/csms/demo-csm/accounts assigns some)",
+        1 => $"sees its account {accounts[0]} only",
+        2 => $"sees its accounts {accounts[0]} and {accounts[1]} only",
+        _ => $"sees its {Cli.Counted.Of(accounts.Count, "account")}, {accounts[0]} to {accounts[^1]}, only",
+    };
+
     private static async Task FeedAsync(WebApplication app, bool json)
     {
         try
@@ -78,6 +87,8 @@ public static class DemoFeeder
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
             var briefCount = briefs.Count();
             var keys = await DemoKeysAsync(services, app.Lifetime.ApplicationStopping);
+            // What the CSM has now: an admin may have changed it since the first start.
+            var csmAccounts = services.GetRequiredService<Access.AccountAssignments>().Accounts($"demo-{Access.Roles.Csm}");
             if (json)
             {
                 // One line among the log's JSON lines (jq 'select(.demo)'), written at once so no log line splits it.
@@ -86,7 +97,7 @@ public static class DemoFeeder
                     demo = new
                     {
                         events = parsed.Events.Count, customers = DemoTimeline.CustomerCount, accepted = result.Accepted, duplicates = result.Duplicates,
-                        briefs = briefCount, address, console = $"{address}/console", keys, csmAccounts = CsmAccounts,
+                        briefs = briefCount, address, console = $"{address}/console", keys, csmAccounts,
                     },
                 }, JsonOutput));
                 return;
@@ -96,10 +107,11 @@ public static class DemoFeeder
             Console.WriteLine("API keys for this demo, one per role (send as X-Api-Key; every --demo start revokes the previous start's keys and prints new ones):");
             foreach (var (role, key) in keys)
                 Console.WriteLine($"  {role,-10} {key}");
-            Console.WriteLine("Look at the briefs: every account's with the ops key; the csm key (CSM demo-csm) sees its accounts demo-01 to demo-10 only:");
+            Console.WriteLine($"Look at the briefs: every account's with the ops key; the csm key (CSM demo-csm) {Sees(csmAccounts)}:");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' '{address}/v1/briefs?limit=5'");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' '{address}/v1/briefs?limit=5'");
-            Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' {address}/v1/customers/demo-01");
+            if (csmAccounts.Count > 0)
+                Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["csm"]}' {address}/v1/customers/{csmAccounts[0]}");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["reviewer"]}' {address}/v1/reviews");
             Console.WriteLine($"  curl -s -H 'X-Api-Key: {keys["ops"]}' {address}/v1/agents");
             Console.WriteLine($"Or open {address}/console in a browser and sign in with the csm or reviewer key.");
