@@ -33,9 +33,9 @@ public static class StateBytes
     /// <summary>Brings the state within <see cref="CustomerState.MaxStateBytes"/> after <paramref name="e"/> was folded into it.</summary>
     internal static void Fit(CustomerState state, CrmEvent e)
     {
-        if (state.BytesBound is { } bound && bound + Bound(e) <= CustomerState.MaxStateBytes)
+        if (state.BytesBound is { } bound && bound + Bound(e) is var grown && grown <= CustomerState.MaxStateBytes)
         {
-            state.BytesBound = bound + Bound(e);
+            state.BytesBound = grown;
             return;
         }
         var bytes = Of(state);

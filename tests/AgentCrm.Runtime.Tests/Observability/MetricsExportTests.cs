@@ -40,13 +40,7 @@ public sealed class MetricsExportTests
     public async Task Otlp_WhenAnEndpointIsSet_PushesTheRuntimeMeter()
     {
         await using var collector = await OtlpCollector.StartAsync();
-        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
-            ["Telemetry:Metrics:Enabled"] = "false",
-        });
+        await using var app = await AgentCrmApp.StartAsync(settings: collector.ServerSettings());
         await app.PostEventsAsync([Ev.Make("metrics-otlp", "nps", DateTimeOffset.UtcNow.AddHours(-1), new { score = 9 })]);
         await app.WaitForProcessingAsync();
 

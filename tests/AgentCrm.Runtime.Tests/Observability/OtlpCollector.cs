@@ -22,6 +22,15 @@ internal sealed class OtlpCollector : IAsyncDisposable
 
     public IReadOnlyCollection<byte[]> Received => _received;
 
+    /// <summary>The settings that export the server's metrics here every 200 ms over http/protobuf (no /metrics endpoint).</summary>
+    public Dictionary<string, string?> ServerSettings() => new()
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Endpoint,
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
+        ["Telemetry:Metrics:Enabled"] = "false",
+    };
+
     public static async Task<OtlpCollector> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();

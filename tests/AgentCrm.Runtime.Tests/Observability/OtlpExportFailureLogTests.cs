@@ -17,13 +17,7 @@ public sealed class OtlpExportFailureLogTests
     {
         var logs = new CapturedLogs();
         await using var collector = await OtlpCollector.StartAsync();
-        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint,
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_METRIC_EXPORT_INTERVAL"] = "200",
-            ["Telemetry:Metrics:Enabled"] = "false",
-        }, configure: s => s.AddSingleton(logs.Provider()));
+        await using var app = await AgentCrmApp.StartAsync(settings: collector.ServerSettings(), configure: s => s.AddSingleton(logs.Provider()));
 
         // A request through routing: ASP.NET Core's routing meter, not exported, creates its instruments and the SDK warns it ignores them.
         using (await app.Client.GetAsync("/v1/me"))
