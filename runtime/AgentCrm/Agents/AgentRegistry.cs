@@ -286,10 +286,8 @@ public sealed partial class AgentRegistry
     {
         if (CanaryPercentError(canaryPercent, nameof(canaryPercent)) is { } error)
             throw new ArgumentOutOfRangeException(nameof(canaryPercent), canaryPercent, error);
-        await _mutex.WaitAsync(cancellationToken);
-        try
+        return await ChangeAsync(async () =>
         {
-            ReloadIfChangedLocked();
             var target = Find(agentId, version);
             if (target.State == AgentState.Active && target.CanaryPercent == canaryPercent)
                 return target;
@@ -308,11 +306,7 @@ public sealed partial class AgentRegistry
             }
             changes.Add(new Change(target, LifecycleAction.Promote, canaryPercent));
             return (await ApplyAsync(changes, actor)).Last();
-        }
-        finally
-        {
-            _mutex.Release();
-        }
+        }, cancellationToken);
     }
 
     /// <summary>The one rule for a canary share (the API, the CLI and the registry apply it); <paramref name="name"/> is the field or flag to name.</summary>
@@ -335,12 +329,9 @@ public sealed partial class AgentRegistry
     /// keeps serving every customer (returned). Otherwise the version the current one replaced is re-activated
     /// (returned) and the current one is retired.
     /// </summary>
-    public async Task<AgentVersionRecord> RollbackAsync(string agentId, string actor, CancellationToken cancellationToken = default)
-    {
-        await _mutex.WaitAsync(cancellationToken);
-        try
+    public Task<AgentVersionRecord> RollbackAsync(string agentId, string actor, CancellationToken cancellationToken = default) =>
+        ChangeAsync(async () =>
         {
-            ReloadIfChangedLocked();
             if (!_records.Keys.Any(k => k.Item1 == agentId))
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
             var actives = _records.Values.Where(r => r.AgentId == agentId && r.State == AgentState.Active).ToList();
@@ -362,28 +353,20 @@ public sealed partial class AgentRegistry
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
             var from = string.Join(", ", actives.Select(r => r.Version));
             return (await ApplyAsync(changes, actor, $"rollback: {(from.Length > 0 ? from : "no version active")} rolled back to {previous}")).Last();
-        }
-        finally
-        {
-            _mutex.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// Stops a version delivering (active → suspended) and re-activates the version that was active before
     /// it, if any, or else gives a canary every customer; returns that fallback (null when none). The reason goes into the
     /// audit record.
     /// </summary>
-    public async Task<AgentVersionRecord?> SuspendAsync(string agentId, string version, string actor, string reason, CancellationToken cancellationToken = default)
-    {
-        await _mutex.WaitAsync(cancellationToken);
-        try
+    public Task<AgentVersionRecord?> SuspendAsync(string agentId, string version, string actor, string reason, CancellationToken cancellationToken = default) =>
+        ChangeAsync(async () =>
         {
-            ReloadIfChangedLocked();
             var target = Find(agentId, version);
             // Auto-suspension may race with ops: a version no longer active has nothing to suspend.
             if (!AgentTransitions.Allows(LifecycleAction.Suspend, target.State))
-                return null;
+                return (AgentVersionRecord?)null;
             var changes = new List<Change> { new(target, LifecycleAction.Suspend, target.CanaryPercent) };
             AgentVersionRecord? fallback = null;
             var othersActive = _records.Values.Any(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active && r.CanaryPercent >= 100);
@@ -404,24 +387,16 @@ public sealed partial class AgentRegistry
             }
             var applied = await ApplyAsync(changes, actor, reason);
             return fallback is null ? null : applied.Last();
-        }
-        finally
-        {
-            _mutex.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// One version, one action; already in the action's state is a no-op, <paramref name="onlyIfAllowed"/> makes a disallowed
     /// start one too. <paramref name="also"/> is written in the transition's transaction, or alone when there is none.
     /// </summary>
-    private async Task<AgentVersionRecord> TransitionAsync(string agentId, string version, LifecycleAction action, string actor, CancellationToken cancellationToken,
-        bool onlyIfAllowed = false, Action<WriteContext>? also = null)
-    {
-        await _mutex.WaitAsync(cancellationToken);
-        try
+    private Task<AgentVersionRecord> TransitionAsync(string agentId, string version, LifecycleAction action, string actor, CancellationToken cancellationToken,
+        bool onlyIfAllowed = false, Action<WriteContext>? also = null) =>
+        ChangeAsync(async () =>
         {
-            ReloadIfChangedLocked();
             var target = Find(agentId, version);
             if (target.State == AgentTransitions.Target(action) || (onlyIfAllowed && !AgentTransitions.Allows(action, target.State)))
             {
@@ -430,12 +405,7 @@ public sealed partial class AgentRegistry
                 return target;
             }
             return (await ApplyAsync([new Change(target, action, target.CanaryPercent)], actor, also: also is null ? null : (ctx, _) => also(ctx))).Last();
-        }
-        finally
-        {
-            _mutex.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// The version <paramref name="current"/> replaced: the newest retired version that left the active state
@@ -462,12 +432,9 @@ public sealed partial class AgentRegistry
     /// Retires every version of an agent: no further briefs; turns in flight finish. Final: an agent-level
     /// transition (no version) ends its rollback history, so no rollback re-activates what ran before.
     /// </summary>
-    public async Task<IReadOnlyList<AgentVersionRecord>> UnregisterAsync(string agentId, string actor, CancellationToken cancellationToken = default)
-    {
-        await _mutex.WaitAsync(cancellationToken);
-        try
+    public Task<IReadOnlyList<AgentVersionRecord>> UnregisterAsync(string agentId, string actor, CancellationToken cancellationToken = default) =>
+        ChangeAsync(async () =>
         {
-            ReloadIfChangedLocked();
             var versions = _records.Values.Where(r => r.AgentId == agentId).ToList();
             if (versions.Count == 0)
                 throw new AgentNotFoundException($"No agent '{agentId}' is registered.");
@@ -482,12 +449,7 @@ public sealed partial class AgentRegistry
                     RegistryTables.Withdraw(ctx, r, at);
             });
             return Versions(agentId);
-        }
-        finally
-        {
-            _mutex.Release();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>An instance of a version, from its kind (for the sandbox; live turns use <see cref="Current"/>).</summary>
     public IAgent CreateAgent(AgentVersionRecord record) =>
@@ -536,6 +498,45 @@ public sealed partial class AgentRegistry
         }
     }
 
+    /// <summary>Decisions of one lifecycle change at most, each after another process changed the registry under the one before.</summary>
+    private const int MaxDecisions = 5;
+
+    /// <summary>
+    /// Runs a lifecycle change under the mutex: <paramref name="decideAndApply"/> decides from the records as loaded and applies
+    /// (<see cref="ApplyAsync"/>), which refuses to write if another process (the CLI beside the server) changed the registry
+    /// since they were loaded; it is then decided again from what that process wrote (a promote after its unregister is
+    /// refused, a promote after its promote retires the version it made active).
+    /// </summary>
+    private async Task<T> ChangeAsync<T>(Func<Task<T>> decideAndApply, CancellationToken cancellationToken)
+    {
+        await _mutex.WaitAsync(cancellationToken);
+        try
+        {
+            for (var decision = 1; ; decision++)
+            {
+                ReloadIfChangedLocked();
+                try
+                {
+                    return await decideAndApply();
+                }
+                catch (RegistryChangedException) when (decision < MaxDecisions)
+                {
+                }
+                catch (RegistryChangedException)
+                {
+                    throw new AgentConflictException($"Another process changed the agents each time this change was about to be written ({MaxDecisions} times); nothing was changed. Try again.");
+                }
+            }
+        }
+        finally
+        {
+            _mutex.Release();
+        }
+    }
+
+    /// <summary>The registry's change counter moved between the load a change was decided from and its transaction.</summary>
+    private sealed class RegistryChangedException : Exception;
+
     /// <summary>One version's part in a lifecycle change: the action it undergoes and its canary share afterwards.</summary>
     /// <param name="Record">The version.</param>
     /// <param name="Action">What happens to it.</param>
@@ -555,10 +556,15 @@ public sealed partial class AgentRegistry
         foreach (var change in changes)
             AgentTransitions.Ensure(change.Action, change.Record);
         var now = _time.GetUtcNow();
+        var decidedOn = _loadedVersion;
         // Not the caller's token: a queued write commits whether or not its client stays, so the registry waits for it (and
         // holds the mutex) until it has; the next change used to plan from the state before it (two versions left active).
-        await _writer.WriteAsync(ctx =>
+        var changed = await _writer.WriteAsync(ctx =>
         {
+            // Decided from the records as loaded: another process (the CLI) that changed the registry since would be undone
+            // (a promote over its unregister, two versions active), so the change is decided again from what it did.
+            if (RegistryTables.ReadVersion(ctx) != decidedOn)
+                throw new RegistryChangedException();
             foreach (var change in changes)
             {
                 var (r, to, canary) = (change.Record, change.To, change.Canary);
@@ -570,6 +576,7 @@ public sealed partial class AgentRegistry
                     RegistryTables.Reinstate(ctx, r);
             }
             also?.Invoke(ctx, now);
+            return RegistryTables.ReadVersion(ctx);
         });
         var updated = new List<AgentVersionRecord>();
         foreach (var (r, to, canary) in changes.Select(c => (c.Record, c.To, c.Canary)))
@@ -579,10 +586,8 @@ public sealed partial class AgentRegistry
             updated.Add(u);
             LogTransition(r.AgentId, r.Version, Name(r.State), Name(to), actor);
         }
-        // Each change counts one; a count past ours is another process's change (the CLI) that committed with or right after this
-        // one: taking it as loaded hid that change for good, so it is left to the next check to load.
-        if (_tables.ReadVersion() is var version && version == _loadedVersion + changes.Count)
-            _loadedVersion = version;
+        // Nobody changed the registry between the records' load and this change's commit: they are what is stored.
+        _loadedVersion = changed;
         await _live.DrainAsync(_live.Publish(_records.Values));
         _live.ReleaseUnused(_records.Values);
         return updated;

@@ -19,6 +19,14 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
     /// <summary>The change counter: bumped by every transition.</summary>
     public long ReadVersion() => MetaValues.ReadLong(database, VersionKey);
 
+    /// <summary>The change counter, read in the writer's transaction (which holds the write lock).</summary>
+    public static long ReadVersion(WriteContext ctx) =>
+        ctx.ExecuteInt64("SELECT CAST(value AS INTEGER) FROM meta WHERE key = $k", ("$k", VersionKey)) ?? 0;
+
+    /// <summary>Counts a change, in its transaction: every registry of the directory, in any process, reloads at its next check.</summary>
+    private static void Bump(WriteContext ctx) =>
+        ctx.Execute("INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", ("$k", VersionKey));
+
     public Dictionary<(string, string), AgentVersionRecord> ReadVersions()
     {
         var records = new Dictionary<(string, string), AgentVersionRecord>();
@@ -135,9 +143,7 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
         cmd.Parameters["$at"].Value = at.ToString("O");
         cmd.Parameters["$c"].Value = canaryPercent;
         cmd.ExecuteNonQuery();
-        var bump = ctx.Command("INSERT INTO meta (key, value) VALUES ($k, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", "$k");
-        bump.Parameters["$k"].Value = VersionKey;
-        bump.ExecuteNonQuery();
+        Bump(ctx);
         audit.Append(ctx, actor, from is null ? "agent.registered" : $"agent.{AgentRegistry.Name(to)}", $"agent:{agentId}@{version}",
             new Dictionary<string, object?> { ["from"] = from is { } f2 ? AgentRegistry.Name(f2) : null, ["to"] = AgentRegistry.Name(to), ["contentHash"] = hash, ["canaryPercent"] = canaryPercent, ["reason"] = reason }, at);
     }
@@ -147,6 +153,7 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
     {
         ctx.Execute("INSERT INTO agent_transitions (agent_id, version, from_state, to_state, actor, at) VALUES ($a, NULL, NULL, $t, $w, $at)",
             ("$a", agentId), ("$t", AgentRegistry.Name(AgentState.Retired)), ("$w", actor), ("$at", at.ToString("O")));
+        Bump(ctx);
         audit.Append(ctx, actor, "agent.unregistered", $"agent:{agentId}", new Dictionary<string, object?>(), at);
     }
 }
