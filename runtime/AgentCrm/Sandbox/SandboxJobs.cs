@@ -97,13 +97,15 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     await _table.SaveAsync(job with { State = Cancelled, Stage = null, UpdatedAt = now, Error = UnregisteredReason(by) }, cancelledBy: by);
                     continue;
                 }
-                if (request?.Cancel is { } asked && !(request.Fit is { } f && _table.VersionRegistered(AgentOf(job.Subject), f.Version)))
+                // A fit that registered its version has only its held-out evaluation left: it is not stopped by a cancel, nor fitted again.
+                var registered = request?.Fit is { Version.Length: > 0 } f && _table.VersionRegistered(AgentOf(job.Subject), f.Version) ? request.Fit : null;
+                if (request?.Cancel is { } asked && registered is null)
                 {
                     LogNotResumed(job.Id, asked.Reason);
                     await _table.SaveAsync(job with { State = Cancelled, Stage = null, UpdatedAt = now, Error = asked.Reason }, cancelledBy: asked.Actor);
                     continue;
                 }
-                if (ResumeWork(stored.Request, request, out var reason) is not { } work)
+                if (ResumeWork(stored.Request, request, registered is null ? null : AgentOf(job.Subject), out var reason) is not { } work)
                 {
                     LogNotResumed(job.Id, reason);
                     await _table.SaveAsync(job with { State = "interrupted", UpdatedAt = now, Error = reason });
@@ -111,7 +113,9 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 }
                 if (begun >= MaxAttempts)
                 {
-                    reason = $"The server stopped while this job ran, {begun} times; it is not resumed again. Start it anew.";
+                    reason = $"The server stopped while this job ran, {begun} times; it is not resumed again. " + (registered is null ? "Start it anew."
+                        : $"{AgentOf(job.Subject)}@{registered.Version} was registered without its report: evaluate it on the part the fit held out " +
+                          $"({EvaluateHeldOut(AgentOf(job.Subject), registered.Version, HeldOutName(registered))}), as a promotion needs its report.");
                     LogNotResumed(job.Id, reason);
                     await _table.SaveAsync(job with { State = "interrupted", UpdatedAt = now, Attempt = begun, Error = reason });
                     continue;
@@ -132,8 +136,11 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         }
     }
 
-    /// <summary>The work a stored request describes (a fit is prepared again, holding its version), or null with the reason it cannot run.</summary>
-    private Func<JobControl, JobWork>? ResumeWork(string? stored, JobRequest? request, out string reason)
+    /// <summary>
+    /// The work a stored request describes (a fit is prepared again, holding its version; a fit whose version is registered,
+    /// <paramref name="registeredAgent"/> given, only evaluates it on the part it held out), or null with the reason it cannot run.
+    /// </summary>
+    private Func<JobControl, JobWork>? ResumeWork(string? stored, JobRequest? request, string? registeredAgent, out string reason)
     {
         reason = "The server stopped while this job ran, and it was accepted by a build that did not keep what jobs run. Start it anew.";
         if (stored is null)
@@ -145,6 +152,9 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             return control => EvaluateWork(e.AgentId, e.Version, e.CaseSet, request.Actor, control);
         if (request.Fit is { Kind.Length: > 0, CaseSet.Length: > 0, Version.Length: > 0, BaseVersion.Length: > 0 } f)
         {
+            // What the fit does after registering, without fitting again: the same cases, report id and evaluated transition.
+            if (registeredAgent is not null)
+                return control => EvaluateWork(registeredAgent, f.Version, HeldOutName(f), request.Actor, control, toItsEnd: true);
             var fit = fitter.Prepare(new FitRequest(f.Kind, f.CaseSet)
             {
                 Version = f.Version,
@@ -166,16 +176,25 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     /// </summary>
     private delegate Task<(int Cases, string ReportId, string? Subject)> JobWork(string reportId, IProgress<JobProgress> progress, Func<Task> begins);
 
-    private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor, JobControl control) =>
+    /// <summary><paramref name="toItsEnd"/>: a fit's held-out evaluation, which a cancel does not stop (its version would be left without its report).</summary>
+    private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor, JobControl control, bool toItsEnd = false) =>
         async (reportId, progress, begins) =>
         {
+            var token = toItsEnd ? CancellationToken.None : control.Token;
             await begins();
             progress.Report(new(JobProgress.Loading, 0, 0));
-            var set = await caseSets.LoadAsync(caseSet, control.Token) ?? throw new CaseSetNotFoundException(caseSet);
+            var set = await caseSets.LoadAsync(caseSet, token) ?? throw new CaseSetNotFoundException(caseSet);
             var (report, id) = await evaluator.EvaluateAsync(agentId, version, set, actor,
-                JobProgress.Of(progress, JobProgress.Evaluating), control.Token, reportId);
+                JobProgress.Of(progress, JobProgress.Evaluating), token, reportId);
             return (report.Cases, id, null);
         };
+
+    /// <summary>The case set of the part a fit held out, by which its report names it.</summary>
+    private static string HeldOutName(FitJobRequest fit) => Splits.HoldOutCases.NameOf(fit.CaseSet, fit.Seed);
+
+    /// <summary>The request that evaluates a version on a case set, as a message tells an operator to send it.</summary>
+    private static string EvaluateHeldOut(string agentId, string version, string caseSet) =>
+        $"POST /v1/agents/{agentId}/versions/{version}/evaluate with caseSet {caseSet}";
 
     private JobWork FitWork(PreparedFit fit, string actor, JobControl control) =>
         async (reportId, progress, begins) =>
@@ -195,8 +214,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             {
                 // The disk filled between the registration and the report: the version stays (versions are immutable), without its report.
                 throw new RunPartlyStoredException(
-                    $"{fit.Agent} was registered, but its report was not stored: once there is room, evaluate it on the part the fit held out (POST /v1/agents/{fit.Base.Id}/versions/{fit.Options.Version}/evaluate " +
-                    $"with caseSet {fit.Set.Name}:holdout-{fit.Options.Seed}), as a promotion needs its report", ex);
+                    $"{fit.Agent} was registered, but its report was not stored: once there is room, evaluate it on the part the fit held out " +
+                    $"({EvaluateHeldOut(fit.Base.Id, fit.Options.Version!, Splits.HoldOutCases.NameOf(fit.Set.Name, fit.Options.Seed))}), as a promotion needs its report", ex);
             }
         };
 

@@ -12,10 +12,13 @@ public static class HoldOutCases
     public static CaseSet Of(CaseSet set, FitOptions options)
     {
         var (_, test) = Split(set, options);
-        var name = $"{set.Name}:holdout-{options.Seed}";
+        var name = NameOf(set.Name, options.Seed);
         return new CaseSet(name, $"{set.Hash}:holdout:{options.TestFraction.ToString(System.Globalization.CultureInfo.InvariantCulture)}:{options.Seed}",
             test.Select(i => set.Cases[i]).ToList(), set.Kind) { Scenario = set.Scenario };
     }
+
+    /// <summary>The name of the part of case set <paramref name="setName"/> a fit with <paramref name="seed"/> holds out (its report names it).</summary>
+    public static string NameOf(string setName, int seed) => $"{setName}:holdout-{seed}";
 
     /// <summary>
     /// The fit's split: whole groups (documents) when every case has a group, so no document is on both

@@ -64,8 +64,19 @@ public sealed class JobResumeTests
 
         await using (var app = await AgentCrmApp.StartAsync(dir))
         {
-            var job = await JobPolling.WaitAsync(app.Client, jobId);
+            // Its version registered, it only evaluates that version on the part it held out: it does not fit again.
+            // (A telco fit spends seconds in `fitting`, its held-out evaluation well under one: sampled every 10 ms, a fit again shows.)
+            var stages = new HashSet<string?>();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            JsonElement job;
+            while ((job = await app.GetJsonAsync($"/v1/jobs/{jobId}")).GetProperty("state").GetString() == "running")
+            {
+                stages.Add(job.TryGetProperty("stage", out var stage) ? stage.GetString() : null);
+                Assert.True(DateTime.UtcNow < deadline, $"job {jobId} still running after two minutes: {job}");
+                await Task.Delay(10);
+            }
 
+            Assert.DoesNotContain("fitting", stages);
             Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
             Assert.Equal(2, job.GetProperty("attempt").GetInt32());
             Assert.Equal(reportId, job.GetProperty("reportId").GetString());
@@ -159,6 +170,40 @@ public sealed class JobResumeTests
             Assert.Equal(3, job.GetProperty("attempt").GetInt32());
             Assert.Contains("3 times", job.GetProperty("error").GetString(), StringComparison.Ordinal);
             Assert.Equal("interrupted", Scalar(dir, "SELECT state FROM jobs WHERE id = $id", jobId));
+        }
+    }
+
+    [Fact]
+    public async Task AFitStoppedAfterRegistering_ThreeTimes_IsInterrupted_NamingTheEvaluationThatGivesItsVersionItsReport()
+    {
+        var dir = TempDirectory.Create();
+        string jobId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
+        // What three stops after registering 1.1.0, each before its held-out report, leave (qa40a #1).
+        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        Execute(dir, "UPDATE job_requests SET attempts = 3 WHERE job_id = $id", jobId);
+        Execute(dir, "DELETE FROM sandbox_reports WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND $id IS NOT NULL", jobId);
+        Execute(dir, "UPDATE agent_versions SET state = 'registered' WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND $id IS NOT NULL", jobId);
+        Execute(dir, "DELETE FROM agent_transitions WHERE agent_id = 'renewal-risk' AND version = '1.1.0' AND to_state = 'evaluated' AND $id IS NOT NULL", jobId);
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await app.GetJsonAsync($"/v1/jobs/{jobId}");
+
+            Assert.Equal("interrupted", job.GetProperty("state").GetString());
+            var error = job.GetProperty("error").GetString()!;
+            Assert.Contains("renewal-risk@1.1.0 was registered without its report", error, StringComparison.Ordinal);
+            const string Evaluate = "POST /v1/agents/renewal-risk/versions/1.1.0/evaluate with caseSet telco-churn:holdout-20260101";
+            Assert.Contains(Evaluate, error, StringComparison.Ordinal);
+
+            // Doing what it says gives the version the report the fit would have written, and the gate takes it.
+            var (_, evaluated) = await RunToEndAsync(app.Client, "/v1/agents/renewal-risk/versions/1.1.0/evaluate", """{"caseSet":"telco-churn:holdout-20260101"}""");
+            var report = await app.GetJsonAsync("/v1/agents/renewal-risk/versions/1.1.0/reports/latest");
+            Assert.Equal("telco-churn:holdout-20260101", report.GetProperty("caseSet").GetString());
+            Assert.Equal(evaluated.GetProperty("total").GetInt32(), report.GetProperty("cases").GetInt32());
+            using var promote = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.1.0/promote", Json("""{"canaryPercent":100}"""));
+            Assert.True(promote.StatusCode == HttpStatusCode.OK, await promote.Content.ReadAsStringAsync());
         }
     }
 
