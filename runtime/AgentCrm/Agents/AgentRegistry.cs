@@ -62,6 +62,8 @@ public sealed partial class AgentRegistry
     /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
+        // Read before the load: an unregister another process commits after it refuses a shipped version's registration.
+        var loadedAt = _tables.TransitionsSeq();
         Load();
         foreach (var kind in _kinds.Values)
         {
@@ -74,21 +76,25 @@ public sealed partial class AgentRegistry
                 LogBuiltIn(builtIn.Id, builtIn.Version);
             }
             else if (!_records.ContainsKey((builtIn.Id, builtIn.Version)) || _records[(builtIn.Id, builtIn.Version)].ContentHash != ManifestReader.ContentHash(builtIn))
-                await RegisterShippedAsync(builtIn, cancellationToken);
+                await RegisterShippedAsync(builtIn, loadedAt, cancellationToken);
         }
     }
 
     /// <summary>Who registers a built-in version a later build ships on a directory an earlier build started.</summary>
     public const string UpgradeActor = "system:upgrade";
 
-    private async Task RegisterShippedAsync(AgentManifest builtIn, CancellationToken cancellationToken)
+    private async Task RegisterShippedAsync(AgentManifest builtIn, long loadedAt, CancellationToken cancellationToken)
     {
         if (Unregistered(builtIn.Id))
             return;
         try
         {
-            if ((await RegisterAsync(builtIn, UpgradeActor, cancellationToken, submitted: false)).Created)
+            if ((await RegisterAsync(builtIn, UpgradeActor, cancellationToken, unlessUnregisteredAfter: loadedAt, submitted: false)).Created)
                 LogBuiltInUpgrade(builtIn.Id, builtIn.Version);
+        }
+        catch (AgentConflictException ex) when (ex.Field is null)
+        {
+            // Unregistered by another process since the load: left so.
         }
         catch (AgentConflictException)
         {
@@ -125,9 +131,11 @@ public sealed partial class AgentRegistry
     /// another process (a CLI fit beside the server, a registration) stored that version with other content, the manifest is
     /// registered under the next minor version above it that is not stored and that <paramref name="moveIfTaken"/> does not say
     /// another fit holds, decided in the transaction that inserts it (the result's record names the version registered).
+    /// <paramref name="registered"/> is written in the transaction that stores the version, or that finds it stored with this
+    /// content (a fit's job records which version is its own).
     /// </summary>
     public async Task<RegisterResult> RegisterAsync(AgentManifest manifest, string actor, CancellationToken cancellationToken = default, long? unlessUnregisteredAfter = null,
-        bool submitted = true, Func<WriteContext, string, bool>? moveIfTaken = null)
+        bool submitted = true, Func<WriteContext, string, bool>? moveIfTaken = null, Action<WriteContext, string>? registered = null)
     {
         ManifestReader.Validate(manifest);
         if (!_kinds.TryGetValue(manifest.Kind, out var kind))
@@ -135,7 +143,7 @@ public sealed partial class AgentRegistry
         RegisterResult? result = null;
         try
         {
-            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter, submitted, moveIfTaken);
+            return result = await RegisterCheckedAsync(manifest, kind, actor, cancellationToken, unlessUnregisteredAfter, submitted, moveIfTaken, registered);
         }
         finally
         {
@@ -185,10 +193,10 @@ public sealed partial class AgentRegistry
     }
 
     private async Task<RegisterResult> RegisterCheckedAsync(AgentManifest manifest, IAgentKind kind, string actor, CancellationToken cancellationToken, long? unlessUnregisteredAfter,
-        bool submitted, Func<WriteContext, string, bool>? moveIfTaken)
+        bool submitted, Func<WriteContext, string, bool>? moveIfTaken, Action<WriteContext, string>? registered)
     {
         var hash = ManifestReader.ContentHash(manifest);
-        if (await StoredAsync(manifest, hash, cancellationToken) is { } unchanged)
+        if (registered is null && await StoredAsync(manifest, hash, cancellationToken) is { } unchanged)
             return new(unchanged, false);
         if (submitted)
             ManifestReader.CheckSubmitted(manifest);
@@ -203,9 +211,13 @@ public sealed partial class AgentRegistry
             ReloadIfChangedLocked();
             if (_records.TryGetValue((manifest.Id, manifest.Version), out var existing))
             {
+                // The same content: answered as it is (with a callback, found again in a transaction that runs it).
                 if (existing.ContentHash == hash)
-                    return new(existing, false);
-                if (moveIfTaken is null)
+                {
+                    if (registered is null)
+                        return new(existing, false);
+                }
+                else if (moveIfTaken is null)
                     throw Taken(manifest.Id, manifest.Version, existing.ContentHash);
             }
             var now = _time.GetUtcNow();
@@ -219,7 +231,10 @@ public sealed partial class AgentRegistry
                 {
                     // The same content under this version: registered already (by this very work before a restart, or another process).
                     if (taken == candidateHash)
+                    {
+                        registered?.Invoke(ctx, candidate.Version);
                         return (candidate, candidateHash, false);
+                    }
                     if (moveIfTaken is null)
                         throw Taken(candidate.Id, candidate.Version, taken);
                     do
@@ -228,6 +243,7 @@ public sealed partial class AgentRegistry
                     candidateHash = ManifestReader.ContentHash(candidate);
                 }
                 RegistryTables.Insert(ctx, candidate, candidateHash, now);
+                registered?.Invoke(ctx, candidate.Version);
                 _tables.Transition(ctx, candidate.Id, candidate.Version, null, AgentState.Registered, actor, now, candidateHash, reason: candidate.Version == manifest.Version ? null
                     : $"{manifest.Id}@{manifest.Version}, the version chosen for it, was taken meanwhile by another fit or a registration");
                 return (candidate, candidateHash, true);

@@ -37,7 +37,7 @@ public static class AgentsApi
             .WithSummary("One agent version with its full manifest (lists of versions leave the manifest out).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent").RequireRoles(Roles.Ops)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion").RequireRoles(Roles.Ops)
             .Accepts<PromoteRequest>(isOptional: true, "application/json")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
@@ -94,6 +94,11 @@ public static class AgentsApi
         catch (AgentNotFoundException ex)
         {
             return Problems.NotFound(ex.Message);
+        }
+        catch (AgentConflictException ex)
+        {
+            // Another process changed the agents each time this unregister was about to be written.
+            return Problems.Conflict(ex.Message);
         }
     }
 

@@ -141,7 +141,16 @@ public sealed partial class AutoSuspension(BriefStore briefs, AgentRegistry regi
         catch (AgentNotFoundException)
         {
         }
+        catch (AgentConflictException ex)
+        {
+            // Another process changed the agents each time the suspension was about to be written: the veto is stored, and the
+            // next one checks the rate again.
+            LogNotSuspended(agentId, version, ex.Message);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} not suspended automatically this time: {Reason}")]
+    private partial void LogNotSuspended(string agentId, string version, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}@{Version} suspended automatically: {Reason}; now serving: {Fallback}")]
     private partial void LogSuspended(string agentId, string version, string reason, string fallback);

@@ -172,7 +172,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
     /// cancel never leaves a version without its report.
     /// </remarks>
     public async Task<FitOutcome> FitAsync(PreparedFit fit, string actor, string? reportId = null, Func<Task>? begins = null, IProgress<JobProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Action<Storage.WriteContext, string>? onRegistered = null)
     {
         try
         {
@@ -199,7 +199,7 @@ public sealed class AgentFitter(AgentRegistry registry, CaseSetStore caseSets, E
                 RegisterResult registered;
                 try
                 {
-                    registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq, submitted: false,
+                    registered = await registry.RegisterAsync(result.Manifest, actor, CancellationToken.None, unlessUnregisteredAfter: fit.TransitionsSeq, submitted: false, registered: onRegistered,
                         moveIfTaken: fit.VersionChosen ? (ctx, version) => HeldByAnotherFit(ctx, fit.Base.Id, version) : null);
                 }
                 catch (AgentConflictException ex) when (ex.Field == "version")

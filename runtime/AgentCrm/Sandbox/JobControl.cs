@@ -1,8 +1,10 @@
 namespace AgentCrm.Sandbox;
 
 /// <summary>A running job's cancellation: the first cancel's reason and actor win; <see cref="Ended"/> completes with the job as stored at its end.</summary>
-internal sealed class JobControl(string agentId, long? transitionsSeq, DateTimeOffset createdAt)
+internal sealed class JobControl(string jobId, string agentId, long? transitionsSeq, DateTimeOffset createdAt)
 {
+    public string JobId { get; } = jobId;
+
     private readonly CancellationTokenSource _cts = new();
     private (string Reason, string Actor)? _cancel;
 

@@ -44,6 +44,16 @@ public sealed record FitJobRequest(string Kind, string CaseSet, string Version, 
 {
     /// <summary>The version was chosen for the fit, not asked for (<see cref="PreparedFit.VersionChosen"/>); absent in earlier builds' requests (then: asked for).</summary>
     public bool VersionChosen { get; init; }
+
+    /// <summary>
+    /// The version the fit registered (its own, or the next free one when another process took it), stored in the registration's
+    /// transaction: a fit resumed with it set only evaluates that version on the part it held out. Absent before it registered,
+    /// and in earlier builds' requests (such a fit is fitted again, and finds its version by its content).
+    /// </summary>
+    public string? Registered { get; init; }
+
+    /// <summary>The case set's content hash when the fit was accepted: the held-out part of a set changed since is not this fit's.</summary>
+    public string? CaseSetHash { get; init; }
 }
 
 /// <summary>What a cancel did: <see cref="Cancelled"/> (the job ended cancelled), <see cref="Stopping"/> (still stopping after the wait),

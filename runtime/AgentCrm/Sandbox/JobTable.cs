@@ -142,6 +142,11 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
             ("$id", id), ("$q", JsonSerializer.Serialize(new JobRequest(cancel.Actor) { Cancel = cancel }, Json)), ("$c", JsonSerializer.Serialize(cancel, Json)));
     });
 
+    /// <summary>Records, in the transaction that registers it, the version fit job <paramref name="jobId"/> registered (<see cref="FitJobRequest.Registered"/>).</summary>
+    public static void MarkRegistered(WriteContext ctx, string jobId, string version) =>
+        ctx.Execute("UPDATE job_requests SET request = json_set(request, '$.fit.registered', $v) WHERE job_id = $id AND json_type(request, '$.fit') = 'object'",
+            ("$id", jobId), ("$v", version));
+
     /// <summary>Counts a run of the job that began (durably).</summary>
     public Task BeginsAsync(string jobId) => writer.WriteAsync(ctx =>
     {

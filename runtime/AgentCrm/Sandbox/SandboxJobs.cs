@@ -61,7 +61,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         var r = fit.Request;
         // A fit given a spans file (the CLI's) is not resumable: the file is not kept.
         var request = r.Spans is null
-            ? new JobRequest(actor) { Fit = new(r.Kind, r.CaseSet, fit.Options.Version!, fit.Base.Version, r.Seed, r.Categories, r.CrossValidate) { VersionChosen = fit.VersionChosen } }
+            ? new JobRequest(actor) { Fit = new(r.Kind, r.CaseSet, fit.Options.Version!, fit.Base.Version, r.Seed, r.Categories, r.CrossValidate) { VersionChosen = fit.VersionChosen, CaseSetHash = fit.Set.Hash } }
             : null;
         try
         {
@@ -98,14 +98,15 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     continue;
                 }
                 // A fit that registered its version has only its held-out evaluation left: it is not stopped by a cancel, nor fitted again.
-                var registered = request?.Fit is { Version.Length: > 0 } f && _table.VersionRegistered(AgentOf(job.Subject), f.Version) ? request.Fit : null;
-                if (request?.Cancel is { } asked && registered is null)
+                var registered = request?.Fit is { Registered.Length: > 0 } ? request.Fit : null;
+                // (A fit an earlier build accepted records no version: one registered under its version runs to its end, as it did then.)
+                if (request?.Cancel is { } asked && registered is null && !(request.Fit is { Registered: null, Version.Length: > 0 } f && _table.VersionRegistered(AgentOf(job.Subject), f.Version)))
                 {
                     LogNotResumed(job.Id, asked.Reason);
                     await _table.SaveAsync(job with { State = Cancelled, Stage = null, UpdatedAt = now, Error = asked.Reason }, cancelledBy: asked.Actor);
                     continue;
                 }
-                if (ResumeWork(stored.Request, request, registered is null ? null : AgentOf(job.Subject), out var reason) is not { } work)
+                if (ResumeWork(stored.Request, request, AgentOf(job.Subject), out var reason) is not { } work)
                 {
                     LogNotResumed(job.Id, reason);
                     await _table.SaveAsync(job with { State = "interrupted", UpdatedAt = now, Error = reason });
@@ -114,8 +115,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 if (begun >= MaxAttempts)
                 {
                     reason = $"The server stopped while this job ran, {begun} times; it is not resumed again. " + (registered is null ? "Start it anew."
-                        : $"{AgentOf(job.Subject)}@{registered.Version} was registered without its report: evaluate it on the part the fit held out " +
-                          $"({EvaluateHeldOut(AgentOf(job.Subject), registered.Version, HeldOutName(registered))}), as a promotion needs its report.");
+                        : $"{AgentOf(job.Subject)}@{registered.Registered} was registered without its report: evaluate it on the part the fit held out " +
+                          $"({EvaluateHeldOut(AgentOf(job.Subject), registered.Registered!, HeldOutName(registered))}), as a promotion needs its report.");
                     LogNotResumed(job.Id, reason);
                     await _table.SaveAsync(job with { State = "interrupted", UpdatedAt = now, Attempt = begun, Error = reason });
                     continue;
@@ -124,7 +125,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 LogResumed(job.Id, job.Subject, resumed.Attempt);
                 _running[job.Id] = resumed;
                 await _table.SaveAsync(resumed);
-                var control = new JobControl(AgentOf(job.Subject), request?.TransitionsSeq, job.CreatedAt);
+                var control = new JobControl(job.Id, AgentOf(job.Subject), request?.TransitionsSeq, job.CreatedAt);
                 Run(resumed, work(control), control);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -137,10 +138,10 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     }
 
     /// <summary>
-    /// The work a stored request describes (a fit is prepared again, holding its version; a fit whose version is registered,
-    /// <paramref name="registeredAgent"/> given, only evaluates it on the part it held out), or null with the reason it cannot run.
+    /// The work a stored request describes (a fit is prepared again, holding its version; a fit that registered its version only
+    /// evaluates it on the part it held out), or null with the reason it cannot run.
     /// </summary>
-    private Func<JobControl, JobWork>? ResumeWork(string? stored, JobRequest? request, string? registeredAgent, out string reason)
+    private Func<JobControl, JobWork>? ResumeWork(string? stored, JobRequest? request, string agentId, out string reason)
     {
         reason = "The server stopped while this job ran, and it was accepted by a build that did not keep what jobs run. Start it anew.";
         if (stored is null)
@@ -152,9 +153,8 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             return control => EvaluateWork(e.AgentId, e.Version, e.CaseSet, request.Actor, control);
         if (request.Fit is { Kind.Length: > 0, CaseSet.Length: > 0, Version.Length: > 0, BaseVersion.Length: > 0 } f)
         {
-            // What the fit does after registering, without fitting again: the same cases, report id and evaluated transition.
-            if (registeredAgent is not null)
-                return control => EvaluateWork(registeredAgent, f.Version, HeldOutName(f), request.Actor, control, toItsEnd: true);
+            if (f.Registered is { Length: > 0 })
+                return _ => HeldOutWork(agentId, f, request.Actor);
             var fit = fitter.Prepare(new FitRequest(f.Kind, f.CaseSet)
             {
                 Version = f.Version,
@@ -176,17 +176,35 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     /// </summary>
     private delegate Task<(int Cases, string ReportId, string? Subject)> JobWork(string reportId, IProgress<JobProgress> progress, Func<Task> begins);
 
-    /// <summary><paramref name="toItsEnd"/>: a fit's held-out evaluation, which a cancel does not stop (its version would be left without its report).</summary>
-    private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor, JobControl control, bool toItsEnd = false) =>
+    private JobWork EvaluateWork(string agentId, string version, string caseSet, string actor, JobControl control) =>
         async (reportId, progress, begins) =>
         {
-            var token = toItsEnd ? CancellationToken.None : control.Token;
             await begins();
             progress.Report(new(JobProgress.Loading, 0, 0));
-            var set = await caseSets.LoadAsync(caseSet, token) ?? throw new CaseSetNotFoundException(caseSet);
+            var set = await caseSets.LoadAsync(caseSet, control.Token) ?? throw new CaseSetNotFoundException(caseSet);
             var (report, id) = await evaluator.EvaluateAsync(agentId, version, set, actor,
-                JobProgress.Of(progress, JobProgress.Evaluating), token, reportId);
+                JobProgress.Of(progress, JobProgress.Evaluating), control.Token, reportId);
             return (report.Cases, id, null);
+        };
+
+    /// <summary>
+    /// What a fit that registered its version (<see cref="FitJobRequest.Registered"/>) has left after a stop: that version's evaluation
+    /// on the part the fit held out — the same cases, report id and evaluated transition, not stopped by a cancel (the version would be
+    /// left without its report) — unless the case set is gone or holds other content now: its held-out part is then not the fit's.
+    /// </summary>
+    private JobWork HeldOutWork(string agentId, FitJobRequest fit, string actor) =>
+        async (reportId, progress, begins) =>
+        {
+            await begins();
+            progress.Report(new(JobProgress.Loading, 0, 0));
+            var version = fit.Registered!;
+            var set = await caseSets.LoadAsync(HeldOutName(fit));
+            if (set is null || (fit.CaseSetHash is { } hash && !set.Hash.StartsWith(hash + ":", StringComparison.Ordinal)))
+                throw new InvalidOperationException($"{agentId}@{version} was registered without its report: case set '{fit.CaseSet}' " +
+                    $"{(set is null ? "is no longer registered" : "holds other content than the fit was given")}, so the part the fit held out is gone. " +
+                    "Evaluate the version on another case set, or fit again; a promotion needs its report.");
+            var (report, id) = await evaluator.EvaluateAsync(agentId, version, set, actor, JobProgress.Of(progress, JobProgress.Evaluating), CancellationToken.None, reportId);
+            return (report.Cases, id, $"{agentId}@{version} on {fit.CaseSet}");
         };
 
     /// <summary>The case set of the part a fit held out, by which its report names it.</summary>
@@ -201,7 +219,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         {
             try
             {
-                var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token);
+                var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token, (ctx, version) => JobTable.MarkRegistered(ctx, control.JobId, version));
                 return (outcome.Report.Cases, outcome.ReportId, outcome.Taken is null ? null : $"{outcome.Agent} on {fit.Set.Name}");
             }
             catch (AgentConflictException) when (_table.UnregisteredSince(control.AgentId, control.TransitionsSeq, control.CreatedAt) is { } by)
@@ -225,7 +243,7 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
         var now = time.GetUtcNow();
         var job = new JobStatus("job_" + Guid.NewGuid().ToString("N")[..20], kind, subject, "running", 0, 0, null, null, now, now) { Stage = JobProgress.Queued };
         var seq = transitionsSeq ?? _table.TransitionsSeq();
-        var control = new JobControl(AgentOf(subject), seq, now);
+        var control = new JobControl(job.Id, AgentOf(subject), seq, now);
         _running[job.Id] = job;
         try
         {
