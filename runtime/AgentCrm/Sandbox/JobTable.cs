@@ -142,10 +142,13 @@ internal sealed class JobTable(SqliteDatabase database, SqliteWriter writer, Aud
             ("$id", id), ("$q", JsonSerializer.Serialize(new JobRequest(cancel.Actor) { Cancel = cancel }, Json)), ("$c", JsonSerializer.Serialize(cancel, Json)));
     });
 
-    /// <summary>Records, in the transaction that registers it, the version fit job <paramref name="jobId"/> registered (<see cref="FitJobRequest.Registered"/>).</summary>
-    public static void MarkRegistered(WriteContext ctx, string jobId, string version) =>
-        ctx.Execute("UPDATE job_requests SET request = json_set(request, '$.fit.registered', $v) WHERE job_id = $id AND json_type(request, '$.fit') = 'object'",
-            ("$id", jobId), ("$v", version));
+    /// <summary>
+    /// Records, in the transaction that registers it, the version fit job <paramref name="jobId"/> registered (<see cref="FitJobRequest.Registered"/>)
+    /// and the hash of the case set it was fitted on (<see cref="FitJobRequest.CaseSetHash"/>: a run again after a stop fits on the set as stored then).
+    /// </summary>
+    public static void MarkRegistered(WriteContext ctx, string jobId, string version, string caseSetHash) =>
+        ctx.Execute("UPDATE job_requests SET request = json_set(request, '$.fit.registered', $v, '$.fit.caseSetHash', $h) WHERE job_id = $id AND json_type(request, '$.fit') = 'object'",
+            ("$id", jobId), ("$v", version), ("$h", caseSetHash));
 
     /// <summary>Counts a run of the job that began (durably).</summary>
     public Task BeginsAsync(string jobId) => writer.WriteAsync(ctx =>

@@ -98,9 +98,13 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                     continue;
                 }
                 // A fit that registered its version has only its held-out evaluation left: it is not stopped by a cancel, nor fitted again.
-                var registered = request?.Fit is { Registered.Length: > 0 } ? request.Fit : null;
-                // (A fit an earlier build accepted records no version: one registered under its version runs to its end, as it did then.)
-                if (request?.Cancel is { } asked && registered is null && !(request.Fit is { Registered: null, Version.Length: > 0 } f && _table.VersionRegistered(AgentOf(job.Subject), f.Version)))
+                // A fit an earlier build accepted records neither that version nor its case set's hash: one whose version is stored runs
+                // to its end (fitted again, its registration finds the version by its content), as it did then.
+                var registered = request?.Fit is { Registered.Length: > 0 } ? request.Fit
+                    : request?.Fit is { Registered: null, CaseSetHash: null, Version.Length: > 0 } earlier && _table.VersionRegistered(AgentOf(job.Subject), earlier.Version)
+                        ? earlier with { Registered = earlier.Version }
+                        : null;
+                if (request?.Cancel is { } asked && registered is null)
                 {
                     LogNotResumed(job.Id, asked.Reason);
                     await _table.SaveAsync(job with { State = Cancelled, Stage = null, UpdatedAt = now, Error = asked.Reason }, cancelledBy: asked.Actor);
@@ -217,9 +221,15 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
     private JobWork FitWork(PreparedFit fit, string actor, JobControl control) =>
         async (reportId, progress, begins) =>
         {
+            // The version this run registered, once its registration's transaction ran (the chosen one, or the next free one).
+            string? registered = null;
             try
             {
-                var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token, (ctx, version) => JobTable.MarkRegistered(ctx, control.JobId, version));
+                var outcome = await fitter.FitAsync(fit, actor, reportId, begins, progress, control.Token, (ctx, version) =>
+                {
+                    JobTable.MarkRegistered(ctx, control.JobId, version, fit.Set.Hash);
+                    registered = version;
+                });
                 return (outcome.Report.Cases, outcome.ReportId, outcome.Taken is null ? null : $"{outcome.Agent} on {fit.Set.Name}");
             }
             catch (AgentConflictException) when (_table.UnregisteredSince(control.AgentId, control.TransitionsSeq, control.CreatedAt) is { } by)
@@ -228,12 +238,12 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
                 control.Request(UnregisteredReason(by), by);
                 throw;
             }
-            catch (Exception ex) when (SqliteWriter.IsStorageFailure(ex) && _table.VersionRegistered(fit.Base.Id, fit.Options.Version!))
+            catch (Exception ex) when (SqliteWriter.IsStorageFailure(ex) && registered is { } version && _table.VersionRegistered(fit.Base.Id, version))
             {
                 // The disk filled between the registration and the report: the version stays (versions are immutable), without its report.
                 throw new RunPartlyStoredException(
-                    $"{fit.Agent} was registered, but its report was not stored: once there is room, evaluate it on the part the fit held out " +
-                    $"({EvaluateHeldOut(fit.Base.Id, fit.Options.Version!, Splits.HoldOutCases.NameOf(fit.Set.Name, fit.Options.Seed))}), as a promotion needs its report", ex);
+                    $"{fit.Base.Id}@{version} was registered, but its report was not stored: once there is room, evaluate it on the part the fit held out " +
+                    $"({EvaluateHeldOut(fit.Base.Id, version, Splits.HoldOutCases.NameOf(fit.Set.Name, fit.Options.Seed))}), as a promotion needs its report", ex);
             }
         };
 

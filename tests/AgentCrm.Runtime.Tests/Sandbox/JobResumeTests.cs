@@ -260,6 +260,33 @@ public sealed class JobResumeTests
     }
 
     [Fact]
+    public async Task ACancelledFit_ThatHadNotRegistered_EndsCancelled_EvenWhenAnotherProcessTookTheVersionItChose()
+    {
+        var dir = TempDirectory.Create();
+        string jobId;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            await AgentCrm.Runtime.Tests.Reviews.Variants.RegisterAsync(app, "1.1.0");
+            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
+        }
+        // A fit that chose 1.1.0, which another process then took, cancelled before it registered anything; the server stopped
+        // before the job's end was stored (rev40b #1: it was fitted again, moved to the next version and succeeded).
+        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL, subject = 'renewal-risk@1.1.0 on telco-churn' WHERE id = $id", jobId);
+        Execute(dir, """
+            UPDATE job_requests SET request = json_set(json_remove(request, '$.fit.registered'), '$.fit.version', '1.1.0',
+                '$.cancel', json('{"actor":"key:ops","reason":"cancelled by ops","at":"2026-12-07T10:00:00+00:00"}')) WHERE job_id = $id
+            """, jobId);
+
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            var job = await JobPolling.WaitAsync(app.Client, jobId);
+
+            Assert.True(job.GetProperty("state").GetString() == "cancelled", job.GetRawText());
+            Assert.Equal("cancelled by ops", job.GetProperty("error").GetString());
+        }
+    }
+
+    [Fact]
     public async Task AFitKilledMidRun_RunsAgainAfterTheRestart_AndRegistersItsVersionOnce_WithTheHeldOutReport()
     {
         var dir = TempDirectory.Create();
