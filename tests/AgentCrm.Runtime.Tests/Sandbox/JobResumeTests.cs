@@ -47,14 +47,8 @@ public sealed class JobResumeTests
     public async Task AFitThatRegisteredItsVersionBeforeTheStop_RunsAgain_WithOneVersionOneReportAndOneTransitionEach(bool reportWritten)
     {
         var dir = TempDirectory.Create();
-        string jobId, reportId;
-        await using (var app = await AgentCrmApp.StartAsync(dir))
-        {
-            (jobId, var done) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
-            reportId = done.GetProperty("reportId").GetString()!;
-        }
         // Stopped after registering 1.1.0, and after (or before) its held-out report and the evaluated transition.
-        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        var (jobId, reportId) = await FitThenStoppedAsync(dir);
         if (!reportWritten)
         {
             RegisteredWithoutItsReport(dir, "1.1.0");
@@ -175,11 +169,8 @@ public sealed class JobResumeTests
     public async Task AFitStoppedAfterRegistering_ThreeTimes_IsInterrupted_NamingTheEvaluationThatGivesItsVersionItsReport()
     {
         var dir = TempDirectory.Create();
-        string jobId;
-        await using (var app = await AgentCrmApp.StartAsync(dir))
-            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
         // What three stops after registering 1.1.0, each before its held-out report, leave (qa40a #1).
-        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        var (jobId, _) = await FitThenStoppedAsync(dir);
         Execute(dir, "UPDATE job_requests SET attempts = 3 WHERE job_id = $id", jobId);
         RegisteredWithoutItsReport(dir, "1.1.0");
 
@@ -237,15 +228,9 @@ public sealed class JobResumeTests
     public async Task AFitResumedAfterItsCaseSetChanged_DoesNotEvaluateItsVersionOnTheNewSetsPart_AndSaysTheVersionHasNoReport()
     {
         var dir = TempDirectory.Create();
-        string jobId, reportId;
-        await using (var app = await AgentCrmApp.StartAsync(dir))
-        {
-            (jobId, var done) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
-            reportId = done.GetProperty("reportId").GetString()!;
-        }
         // Stopped before its held-out report, and the set it was given is not the one stored under its name any more (rev40 #4):
         // the part held out of the set stored now may hold cases the version trained on.
-        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        var (jobId, reportId) = await FitThenStoppedAsync(dir);
         Execute(dir, "UPDATE job_requests SET request = json_set(request, '$.fit.caseSetHash', 'sha256:another-content') WHERE job_id = $id", jobId);
         Execute(dir, "DELETE FROM sandbox_reports WHERE id = $id", reportId);
 
@@ -263,15 +248,10 @@ public sealed class JobResumeTests
     public async Task ACancelledFit_ThatHadNotRegistered_EndsCancelled_EvenWhenAnotherProcessTookTheVersionItChose()
     {
         var dir = TempDirectory.Create();
-        string jobId;
-        await using (var app = await AgentCrmApp.StartAsync(dir))
-        {
-            await AgentCrm.Runtime.Tests.Reviews.Variants.RegisterAsync(app, "1.1.0");
-            (jobId, _) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
-        }
         // A fit that chose 1.1.0, which another process then took, cancelled before it registered anything; the server stopped
         // before the job's end was stored (rev40b #1: it was fitted again, moved to the next version and succeeded).
-        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL, subject = 'renewal-risk@1.1.0 on telco-churn' WHERE id = $id", jobId);
+        var (jobId, _) = await FitThenStoppedAsync(dir, app => AgentCrm.Runtime.Tests.Reviews.Variants.RegisterAsync(app, "1.1.0"));
+        Execute(dir, "UPDATE jobs SET subject = 'renewal-risk@1.1.0 on telco-churn' WHERE id = $id", jobId);
         Execute(dir, """
             UPDATE job_requests SET request = json_set(json_remove(request, '$.fit.registered'), '$.fit.version', '1.1.0',
                 '$.cancel', json('{"actor":"key:ops","reason":"cancelled by ops","at":"2026-12-07T10:00:00+00:00"}')) WHERE job_id = $id
@@ -333,6 +313,24 @@ public sealed class JobResumeTests
         var job = await JobPolling.WaitAsync(client, id);
         Assert.True(job.GetProperty("state").GetString() == "succeeded", job.GetRawText());
         return (id, job);
+    }
+
+    /// <summary>
+    /// A telco fit run to its end (after <paramref name="before"/>), then left as a stop while it ran leaves it: running, no counts,
+    /// no report id. Its job id and report id.
+    /// </summary>
+    private static async Task<(string JobId, string ReportId)> FitThenStoppedAsync(string dir, Func<AgentCrmApp, Task>? before = null)
+    {
+        string jobId;
+        JsonElement done;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            if (before is not null)
+                await before(app);
+            (jobId, done) = await RunToEndAsync(app.Client, "/v1/agents/fit", """{"kind":"renewal-risk","caseSet":"telco-churn"}""");
+        }
+        Execute(dir, "UPDATE jobs SET state = 'running', done = 0, total = 0, report_id = NULL WHERE id = $id", jobId);
+        return (jobId, done.GetProperty("reportId").GetString()!);
     }
 
     /// <summary>What a stop between a fit's registration and its held-out report leaves: renewal-risk@<paramref name="version"/> registered, no report, no evaluated transition.</summary>
