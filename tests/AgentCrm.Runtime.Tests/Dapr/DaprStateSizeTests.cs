@@ -135,7 +135,9 @@ public sealed class DaprStateSizeTests
             await PostAllAsync(app, events, [], daprd);
             before = StateIn(daprd, "initech");
             await PostAllAsync(app, [], visitEvents);
-            await daprd.WaitForDeliveriesAsync();
+            // 150 turns of one actor, each saving about 3.5 MB to daprd one after another: 15-35 s in a Debug build on a
+            // loaded 2-core CI machine, so the wait is a hang guard, not a speed check.
+            await daprd.WaitForDeliveriesAsync(TimeSpan.FromMinutes(3));
             await AssertEverySaveFitsAsync(app, daprd);
             underDapr = StateIn(daprd, "initech");
         }
