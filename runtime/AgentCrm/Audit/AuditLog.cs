@@ -28,7 +28,8 @@ public sealed record AuditVerification(bool Ok, long Records, long? BrokenAt = n
     /// <summary>What failed, in one sentence as the CLI prints it; null when ok.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public string? Problem => Ok ? null
-        : Differences is { Count: > 0 } && Head is not null ? $"the audit log does not match the database: {Reason}"
+        // An empty log has no head: its differences (rows with no record) are still a mismatch, unless an anchor failed.
+        : Differences is { Count: > 0 } && (Head is not null || (Records == 0 && BrokenAt is null)) ? $"the audit log does not match the database: {Reason}"
         : BrokenAt is { } at ? $"the audit chain is broken at record {at}: {Reason}"
         : $"the audit log could not be verified: {Reason}";
 }
@@ -449,6 +450,9 @@ public sealed class AuditLog(SqliteDatabase database)
             while (reader.Read())
             {
                 var seq = reader.GetInt64(0);
+                // Rows come in seq order, so one numbered below the next expected is a number the log never writes (0 or less).
+                if (seq < expected)
+                    return new(false, 0, 1, $"a record numbered {seq} was inserted (the log numbers its records from 1).");
                 if (seq != expected)
                     return new(false, expected - 1, expected, $"record {expected} is missing (the next stored record is {seq}).");
                 if (reader.GetString(6) != prev)

@@ -195,4 +195,33 @@ public sealed class AuditOddTamperingTests
             Assert.Contains($"Besides, brief {id} has no audit record", verify.GetProperty("reason").GetString(), StringComparison.Ordinal);
         }
     }
+
+    /// <summary>A row numbered 0 sorts before record 1: verify said "record 1 is missing" though record 1 was there (qa41c).</summary>
+    [Fact]
+    public async Task Verify_ARecordInsertedWithNumberZero_IsNamedAsInserted()
+    {
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", "csm", "--name", "carla", "--data", dir])).ExitCode);
+        AuditTests.Tamper(dir, "INSERT INTO audit (seq, at, actor, action, subject, data, prev_hash, hash) SELECT 0, at, actor, action, subject, data, prev_hash, hash FROM audit WHERE seq = 1");
+
+        Assert.Equal("agentcrm: the audit chain is broken at record 1: a record numbered 0 was inserted (the log numbers its records from 1).", await CliFailureAsync(dir));
+    }
+
+    /// <summary>The whole log and its head deleted (qa41c #1): an empty chain holds, so verify said "intact: 0 records".</summary>
+    [Fact]
+    public async Task Verify_TheWholeLogAndItsHeadDeleted_NamesEveryBriefAndKeyLeftWithoutARecord()
+    {
+        var dir = TempDirectory.Create();
+        var id = await DirectoryWithABriefAsync(dir);
+        AuditTests.Tamper(dir, "DELETE FROM audit; DELETE FROM meta WHERE key = 'audit.head'");
+
+        var json = await CliRunner.RunAsync(["audit", "verify", "--data", dir, "--json"]);
+        Assert.Equal(1, json.ExitCode);
+        var result = JsonDocument.Parse(json.Stdout).RootElement;
+        Assert.False(result.GetProperty("ok").GetBoolean());
+        Assert.Equal(0, result.GetProperty("records").GetInt64());
+        Assert.Contains($"brief {id} has no audit record (it was added to the database directly, or its records were deleted).", Differences(result));
+        Assert.Contains("key carla is live but has no audit record (it was added to the database directly, or its records were deleted).", Differences(result));
+        Assert.StartsWith("agentcrm: the audit log does not match the database: ", await CliFailureAsync(dir));
+    }
 }

@@ -12,6 +12,8 @@ public sealed class BackupBrokenChainCliTests
     [Theory]
     [InlineData("DELETE FROM meta WHERE key = 'audit.head'", "the audit chain is broken at record ", ": the chain's head is not recorded")]
     [InlineData("UPDATE api_keys SET role = 'admin' WHERE name = 'carl'", "the audit log does not match the database: key carl has role admin but record ", " audited role csm")]
+    // The whole log and its head deleted: an empty chain holds, but the live keys have no record (qa41c #1: backup and verify said intact).
+    [InlineData("DELETE FROM audit; DELETE FROM meta WHERE key = 'audit.head'", "the audit log does not match the database: key rita is live but has no audit record", "1 more row differs")]
     public async Task Backup_OfADirectoryWhoseAuditLogFailsVerify_IsKeptAndSaysSo(string tampering, string problem, string reason)
     {
         var dir = TempDirectory.Create();
