@@ -29,9 +29,14 @@ public static class AuditedState
     private const string BriefsSql = """
         SELECT b.id, b.status, b.body, a.seq,
                CASE WHEN json_valid(a.data) THEN json_extract(a.data, '$.bodyHash') END,
-               CASE WHEN json_valid(a.data) THEN coalesce(json_extract(a.data, '$.to'), json_extract(a.data, '$.status')) END
+               CASE WHEN json_valid(a.data) THEN coalesce(json_extract(a.data, '$.to'), json_extract(a.data, '$.status')) END,
+               b.customer_id, c.seq,
+               CASE WHEN json_valid(c.data) THEN json_extract(c.data, '$.customerId') END
         FROM briefs b LEFT JOIN audit a ON a.seq = (
             SELECT max(seq) FROM audit WHERE subject = 'brief:' || b.id AND action IN ('brief.created', 'brief.vetoed', 'brief.approved'))
+        -- Its brief.created record, which names its customer: the last one read above for most briefs (not reviewed).
+        LEFT JOIN audit c ON c.seq = CASE WHEN a.action = 'brief.created' THEN a.seq
+            ELSE (SELECT min(seq) FROM audit WHERE subject = 'brief:' || b.id AND action = 'brief.created') END
         """;
 
     private const string KeysSql = """
@@ -80,7 +85,10 @@ public static class AuditedState
                     Differs(0, $"brief {id} has no audit record (it was added to the database directly, or its records were deleted).");
                     continue;
                 }
-                if (row[4] is string audited && audited != Digest(body))
+                // The customer decides which CSM reads the brief; its body does not hold it, its brief.created record does.
+                if (row[7] is long createdSeq && row[8] is string auditedCustomer && !Equals(row[6], auditedCustomer))
+                    Differs(createdSeq, $"brief {id} is on customer {Named(row[6])} but record {createdSeq} audited it for {auditedCustomer} (its customer was changed, which shows it to another CSM).");
+                else if (row[4] is string audited && audited != Digest(body))
                     Differs(seq, $"brief {id} differs from what record {seq} audited (its stored body, text, score, reasons, citations or review, was changed).");
                 else if (row[5] is string auditedStatus && auditedStatus != status)
                     Differs(seq, $"brief {id} is {status} but record {seq} audited it {auditedStatus} (its status was changed).");

@@ -224,4 +224,27 @@ public sealed class AuditOddTamperingTests
         Assert.Contains("key carla is live but has no audit record (it was added to the database directly, or its records were deleted).", Differences(result));
         Assert.StartsWith("agentcrm: the audit log does not match the database: ", await CliFailureAsync(dir));
     }
+
+    /// <summary>
+    /// A brief moved to another customer by hand shows it to that customer's CSM; its body hash does not cover the customer, its
+    /// brief.created record does (qa41c's note: verify said intact).
+    /// </summary>
+    [Fact]
+    public async Task Verify_ABriefMovedToAnotherCustomer_NamesTheBriefAndItsRecord()
+    {
+        var dir = TempDirectory.Create();
+        var id = await DirectoryWithABriefAsync(dir);
+        AuditTests.Tamper(dir, $"UPDATE briefs SET customer_id = 'initech' WHERE id = '{id}'");
+
+        long created;
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+        {
+            created = (await app.GetJsonAsync($"/v1/audit?subject=brief:{id}&action=brief.created")).GetProperty("items")[0].GetProperty("seq").GetInt64();
+            var verify = await VerifyAsync(app);
+            Assert.False(verify.GetProperty("ok").GetBoolean(), verify.ToString());
+            Assert.Equal(created, verify.GetProperty("brokenAt").GetInt64());
+        }
+        var expected = $"brief {id} is on customer initech but record {created} audited it for acme (its customer was changed, which shows it to another CSM).";
+        Assert.Equal($"agentcrm: the audit log does not match the database: {expected}", await CliFailureAsync(dir));
+    }
 }
