@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentCrm.Server;
 using AgentCrm.Knowledge.Options;
 using Microsoft.Data.Sqlite;
 
@@ -16,6 +18,9 @@ internal static class BackupCommand
 {
     /// <summary>What a copy is called until it is whole, synced and checked.</summary>
     internal const string PartialSuffix = ".partial";
+
+    /// <summary>The file that says a backup folder is not complete yet: there from before the first copy until after the last.</summary>
+    internal const string MarkerName = "backup" + PartialSuffix;
 
     public static Command Create()
     {
@@ -37,9 +42,11 @@ internal static class BackupCommand
             return AgentCrmCli.Fail($"--to: {folder} is a file; give an empty or new folder.");
         // Not the data directory, nor a folder in it or in the knowledge directory: a copy there is not apart from what it
         // backs up, and later copies of the directory would carry it along (verify28).
+        // Compared with every symbolic link resolved: `--to link/inside` where link names the data directory is inside it.
+        var realFolder = AgentCrmCli.RealPath(folder);
         foreach (var (source, what) in new[] { (dataDirectory, "data directory"), (knowledge, "knowledge directory") })
-            if (IsSameOrUnder(folder, Path.GetFullPath(source)))
-                return AgentCrmCli.Fail($"--to: {folder} is {(PathsEqual(folder, Path.GetFullPath(source)) ? "the" : "inside the")} {what} ({Path.GetFullPath(source)}); give a folder outside it.");
+            if (IsSameOrUnder(realFolder, AgentCrmCli.RealPath(source)))
+                return AgentCrmCli.Fail($"--to: {folder} is {(PathsEqual(realFolder, AgentCrmCli.RealPath(source)) ? "the" : "inside the")} {what} ({Path.GetFullPath(source)}); give a folder outside it.");
         if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } held)
             return AgentCrmCli.Fail(
                 held.Any(h => h!.Contains(PartialSuffix, StringComparison.Ordinal))
@@ -66,10 +73,32 @@ internal static class BackupCommand
             // A parent this user cannot write, a read-only or virtual file system (/proc), a file where a folder should be.
             return AgentCrmCli.Fail($"--to: cannot create {folder} ({ex.Message.TrimEnd('.')}); give a folder this user can create, or create it first.");
         }
+        // Marks the folder as a backup not finished until every file is copied and checked: a stop between two files (SIGINT or
+        // SIGTERM, which wait for the copy in progress, or kill -9) leaves it beside the whole copies made before.
+        var marker = Path.Combine(folder, MarkerName);
+        try
+        {
+            using var file = new FileStream(marker, FileMode.CreateNew, FileAccess.Write);
+            file.Write("This backup was interrupted or failed before it was complete: throw this folder away and take the backup again.\n"u8);
+            file.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return AgentCrmCli.Fail($"--to: cannot write into {folder} ({ex.Message.TrimEnd('.')}); give a folder this user can write.");
+        }
         var copies = new List<BackupFile>();
         foreach (var (name, source) in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (!File.Exists(source) && name == KnowledgeOptions.CatalogFileName && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
+            {
+                // The documents' audit records are in the copy but their catalog is not where this configuration looks: a restore
+                // of this folder would be refused at start (or lose them all), so it is not a backup.
+                return AgentCrmCli.Fail(
+                    $"{source} is missing, but {database} records {documents} knowledge document{(documents == 1 ? "" : "s")}: the server keeps its knowledge files " +
+                    $"elsewhere (its Knowledge:DataDirectory, which this command did not get); run the backup with the server's configuration " +
+                    $"(e.g. Knowledge__DataDirectory=DIR). The backup in {folder} is incomplete: throw the folder away and take it again.");
+            }
             if (!File.Exists(source))
             {
                 // knowledge.db under Knowledge:Provider=Qdrant, or knowledge files never written yet.
@@ -121,6 +150,7 @@ internal static class BackupCommand
                 File.Delete(partial);
             }
         }
+        File.Delete(marker);
         if (parse.GetValue(AgentCrmCli.Json))
             Console.WriteLine(JsonSerializer.Serialize(new { folder, files = copies }, AgentCrmCli.JsonOutput));
         else
@@ -245,7 +275,18 @@ internal static class BackupCommand
     }
 
     /// <summary><paramref name="SourceAuditBroken"/>: the source's audit log fails verify as the copy's does (the copy is kept, exit 0).</summary>
-    private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null, string? SourceAuditBroken = null);
+    private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceAuditBroken = null);
+
+    /// <summary>How many knowledge documents the audit log of the database at <paramref name="path"/> (a copy just made) shows kept.</summary>
+    private static long KnowledgeDocumentsIn(string path)
+    {
+        using var connection = new SqliteConnection($"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = AgentCrmServer.KnowledgeDocumentsKeptSql;
+        return (long)count.ExecuteScalar()!;
+    }
 
     private static bool PathsEqual(string a, string b) =>
         string.Equals(Path.TrimEndingDirectorySeparator(a), Path.TrimEndingDirectorySeparator(b), StringComparison.Ordinal);

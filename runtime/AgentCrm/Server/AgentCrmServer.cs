@@ -34,7 +34,7 @@ public static class AgentCrmServer
     /// Knowledge documents the audit log shows the catalog holds: subjects whose latest knowledge record is an ingest (over
     /// the subject index, as <see cref="Knowledge.KnowledgeAudit"/> reads them).
     /// </summary>
-    private const string KnowledgeDocumentsKeptSql = $"""
+    internal const string KnowledgeDocumentsKeptSql = $"""
         SELECT count(*) FROM audit WHERE action = '{Knowledge.KnowledgeAudit.Ingested}' AND seq IN (
             SELECT MAX(seq) FROM audit WHERE subject >= 'knowledge:' AND subject < 'knowledge;'
             AND action IN ('{Knowledge.KnowledgeAudit.Ingested}', '{Knowledge.KnowledgeAudit.Deleted}') GROUP BY subject)

@@ -128,4 +128,57 @@ public sealed class BackupCliTests
         Assert.Equal($"agentcrm: --to: {Path.Combine(full, "bk")} is inside the data directory ({full}); give a folder outside it.", inside);
         Assert.Equal(before, Directory.GetFileSystemEntries(dir).Order(StringComparer.Ordinal).ToList());
     }
+
+    /// <summary>
+    /// qa41a F1: a server keeping its knowledge files apart (Knowledge:DataDirectory), backed up from a shell without that setting:
+    /// the catalog was "none in DIR: nothing to copy", exit 0, and a restore of the folder was refused at start (or lost every
+    /// document). The audit in the copy shows the documents, so the backup fails saying where the files went, and the folder
+    /// stays marked incomplete.
+    /// </summary>
+    [Fact]
+    public async Task Backup_WithoutTheKnowledgeDirectoryTheServerUses_FailsNamingIt_AndLeavesTheFolderMarkedIncomplete()
+    {
+        var dir = TempDirectory.Create();
+        var knowledge = TempDirectory.Create();
+        var apart = new Dictionary<string, string>(Quiet) { ["Knowledge__DataDirectory"] = knowledge };
+        var doc = Path.Combine(TempDirectory.Create(), "playbook.md");
+        await File.WriteAllTextAsync(doc, "# Renewal playbook\n\nCall the sponsor ninety days before the renewal date.\n");
+        var ingest = await CliRunner.RunAsync(["knowledge", "ingest", doc, "--data", dir], apart);
+        Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        var database = Path.Combine(Path.GetFullPath(dir), "agentcrm.db");
+
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+        var failed = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], Quiet));
+        // The playbook and the bundled documents the first ingest added.
+        Assert.StartsWith($"agentcrm: {Path.Combine(Path.GetFullPath(dir), "knowledge-catalog.db")} is missing, but {database} records ", failed, StringComparison.Ordinal);
+        Assert.EndsWith(" knowledge documents: the server keeps its knowledge files elsewhere (its Knowledge:DataDirectory, which this command did not get); " +
+            $"run the backup with the server's configuration (e.g. Knowledge__DataDirectory=DIR). The backup in {folder} is incomplete: throw the folder away and take it again.", failed, StringComparison.Ordinal);
+        Assert.Equal(["agentcrm.db", "backup.partial"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var into = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], apart));
+        Assert.StartsWith($"agentcrm: --to: {folder} holds an interrupted backup (agentcrm.db, backup.partial)", into, StringComparison.Ordinal);
+
+        var whole = Path.Combine(TempDirectory.Create(), "backup");
+        var backup = await CliRunner.RunAsync(["backup", "--data", dir, "--to", whole, "--json"], apart);
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        Assert.Equal(["agentcrm.db", "knowledge-catalog.db", "knowledge.db"], Directory.GetFiles(whole).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        // qa41a F4: a member the README says is absent unless the source's log is broken is absent, not null.
+        Assert.All(JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("files").EnumerateArray(), f => Assert.False(f.TryGetProperty("sourceAuditBroken", out _), f.ToString()));
+    }
+
+    /// <summary>qa41a F3: a folder named through a symbolic link to the data directory is inside it (paths were compared as text).</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Backup_IntoTheDataDirectoryThroughALink_IsRefusedWritingNothing()
+    {
+        var dir = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", "csm", "--name", "ann", "--data", dir])).ExitCode);
+        var before = Directory.GetFileSystemEntries(dir).Order(StringComparer.Ordinal).ToList();
+        var link = Path.Combine(TempDirectory.Create(), "link");
+        File.CreateSymbolicLink(link, dir);
+
+        var inside = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", Path.Combine(link, "bk")]));
+
+        Assert.Equal($"agentcrm: --to: {Path.Combine(link, "bk")} is inside the data directory ({Path.GetFullPath(dir)}); give a folder outside it.", inside);
+        Assert.Equal(before, Directory.GetFileSystemEntries(dir).Order(StringComparer.Ordinal).ToList());
+    }
 }
