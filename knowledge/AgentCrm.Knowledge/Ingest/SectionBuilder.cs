@@ -3,6 +3,14 @@ namespace AgentCrm.Knowledge.Ingest;
 /// <summary>Collects headings and paragraphs into sections, keeping a heading stack by level.</summary>
 internal sealed class SectionBuilder
 {
+    /// <summary>
+    /// The most characters a heading keeps (the longest in the bundled documents is 308). Every unit of a section carries its
+    /// heading path, and search embeds it with each one, so an unbounded heading (a 200 KB `## ` line, an `&lt;h2&gt;` never
+    /// closed) made a 400 KB document take 1.4 GB and 117 MB stored (qa41b). A longer one keeps its start, cut at a word, as
+    /// the heading, and its whole text as the section's first paragraph: nothing of it is lost to search.
+    /// </summary>
+    public const int MaxHeadingLength = 500;
+
     private readonly List<(int Level, string Text)> _headings = [];
     private readonly List<string> _paragraphs = [];
     private readonly List<Section> _sections = [];
@@ -18,20 +26,46 @@ internal sealed class SectionBuilder
         }
 
         Flush();
+        var full = text;
+        text = Cut(text);
         if (level == 1 && Title is null)
         {
             // The first H1 is the document's title, not a section of it.
             Title = text;
             _headings.Clear();
-            return;
         }
-
-        while (_headings.Count > 0 && _headings[^1].Level >= level)
+        else
         {
-            _headings.RemoveAt(_headings.Count - 1);
+            while (_headings.Count > 0 && _headings[^1].Level >= level)
+            {
+                _headings.RemoveAt(_headings.Count - 1);
+            }
+
+            _headings.Add((level, text));
         }
 
-        _headings.Add((level, text));
+        if (full.Length > text.Length)
+        {
+            _paragraphs.Add(full);
+        }
+    }
+
+    /// <summary><paramref name="text"/> within <see cref="MaxHeadingLength"/>: its start, cut at a word where one ends late enough, and "…".</summary>
+    private static string Cut(string text)
+    {
+        if (text.Length <= MaxHeadingLength)
+        {
+            return text;
+        }
+
+        var start = text[..(MaxHeadingLength - 1)];
+        if (char.IsHighSurrogate(start[^1]))
+        {
+            start = start[..^1]; // not half an emoji
+        }
+
+        var space = start.LastIndexOf(' ');
+        return (space >= MaxHeadingLength / 2 ? start[..space] : start).TrimEnd() + "…";
     }
 
     public void Paragraph(string text)

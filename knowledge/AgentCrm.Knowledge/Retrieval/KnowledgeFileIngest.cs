@@ -45,7 +45,24 @@ public static class KnowledgeFileIngest
                     throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
                 }
 
-                var text = DocumentParser.Decode(await File.ReadAllBytesAsync(file, cancellationToken), limit);
+                // Measured before it is read: a file past the limit is not loaded whole to be refused (a 1.5 GB one took 1.7 GB of
+                // memory, and one past 2 GB failed in .NET's words, naming no file; qa41b #2).
+                if (new FileInfo(file).Length is var length && length > limit)
+                {
+                    throw new KnowledgeInputException($"The document is {length:N0} bytes; the limit is {limit:N0} (Knowledge:MaxDocumentBytes).");
+                }
+
+                byte[] content;
+                try
+                {
+                    content = await File.ReadAllBytesAsync(file, cancellationToken);
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    throw new KnowledgeInputException($"It cannot be read ({exception.Message.TrimEnd('.')}).", exception);
+                }
+
+                var text = DocumentParser.Decode(content, limit);
                 DocumentParser.Parse(text, type, limit);
                 ids[id] = file;
                 documents.Add((file, text, type, id));

@@ -113,4 +113,39 @@ public sealed class SectioningTests
         Assert.Equal(letters, string.Concat(chunks.SkipWhile(c => c[0] == 'w')));
         Assert.Equal(1050, chunks[^2].Length);
     }
+
+    /// <summary>
+    /// qa41b #1: a 200 KB heading was carried by every unit of its section and embedded with each one, so a 400 KB document took
+    /// 1.4 GB. A heading keeps at most MaxHeadingLength characters; its whole text stays in the section, as its first paragraph.
+    /// </summary>
+    [Fact]
+    public void Parse_AHeadingPastTheLimit_IsCutAtAWord_AndItsWholeTextIsTheSectionsFirstParagraph()
+    {
+        var words = string.Join(' ', Enumerable.Range(0, 40_000).Select(i => $"w{i}"));
+        var markdown = $"# {words}\n\nIntro.\n\n## Short\n\nA.\n\n## {words}\n\nBody one.\n\nBody two.\n";
+
+        var document = DocumentParser.Parse(markdown, DocumentType.Markdown, 10_000_000);
+
+        Assert.InRange(document.Title!.Length, SectionBuilder.MaxHeadingLength / 2, SectionBuilder.MaxHeadingLength);
+        Assert.EndsWith("…", document.Title, StringComparison.Ordinal);
+        Assert.StartsWith(document.Title[..^1] + " ", words, StringComparison.Ordinal);
+        Assert.Equal(3, document.Sections.Count);
+        Assert.Equal([words, "Intro."], document.Sections[0].Paragraphs);
+        Assert.Equal(document.Title, document.Sections[0].Path);
+        var last = document.Sections[2];
+        Assert.Equal(document.Title, last.Path);
+        Assert.Equal([words, "Body one.", "Body two."], last.Paragraphs);
+        Assert.All(document.Sections, s => Assert.InRange(s.Path.Length, 1, SectionBuilder.MaxHeadingLength));
+    }
+
+    [Fact]
+    public void Parse_AHeadingOfOneLongWordPastTheLimit_IsCutAtTheLimit_NotInsideAnEmoji()
+    {
+        var emoji = string.Concat(Enumerable.Repeat("😀", 1_000));
+        var document = DocumentParser.Parse($"# T\n\n## {emoji}\n\nBody.\n", DocumentType.Markdown, 1_000_000);
+
+        var path = Assert.Single(document.Sections).Path;
+        Assert.True(path.Length <= SectionBuilder.MaxHeadingLength);
+        Assert.Equal(string.Concat(Enumerable.Repeat("😀", (SectionBuilder.MaxHeadingLength - 2) / 2)) + "…", path);
+    }
 }

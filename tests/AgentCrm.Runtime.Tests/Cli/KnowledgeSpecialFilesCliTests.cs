@@ -38,4 +38,31 @@ public sealed class KnowledgeSpecialFilesCliTests
         Assert.Contains($"skipped {pipe}: a named pipe (FIFO), not a regular file", human.Stdout, StringComparison.Ordinal);
         Assert.Equal((1, $"agentcrm: {pipe}: a named pipe (FIFO), not a regular file. Nothing was ingested."), (named.ExitCode, named.Stderr.Trim()));
     }
+
+    /// <summary>
+    /// qa41b #2: a file past Knowledge:MaxDocumentBytes was read whole before it was refused (1.5 GB of memory for a 1.5 GB
+    /// file), and one past 2 GB failed in .NET's words, naming no file and not saying nothing was ingested. Its size is checked
+    /// first (a sparse 3 GB file: nothing is read).
+    /// </summary>
+    [Fact]
+    public async Task Ingest_AFolderHoldingAFilePastTheLimit_RefusesNamingItAndItsSize_BeforeReadingIt()
+    {
+        var dir = TempDirectory.Create();
+        var docs = Directory.CreateDirectory(Path.Combine(dir, "docs")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(docs, "a.md"), "# Zebra care\n\nZebras need quarterly hoof trimming.\n");
+        var huge = Path.Combine(docs, "m.md");
+        using (var file = new FileStream(huge, FileMode.CreateNew))
+            file.SetLength(3L << 30);
+        var quiet = new Dictionary<string, string> { ["Knowledge__IngestBundled"] = "false" };
+        Assert.Equal(0, (await CliRunner.RunAsync(["knowledge", "search", "zebras", "--data", dir], quiet)).ExitCode);
+
+        var result = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir], quiet, TimeSpan.FromSeconds(45));
+
+        Assert.Equal((1, $"agentcrm: {huge}: The document is {3L << 30:N0} bytes; the limit is {5L << 20:N0} (Knowledge:MaxDocumentBytes). Nothing was ingested."),
+            (result.ExitCode, result.Stderr.Trim()));
+        // Not even the good file beside it: all or nothing.
+        var search = await CliRunner.RunAsync(["knowledge", "search", "zebras hoof trimming", "--data", dir, "--json"], quiet);
+        Assert.True(search.ExitCode == 0, search.Stderr);
+        Assert.DoesNotContain("Zebra", search.Stdout, StringComparison.Ordinal);
+    }
 }
