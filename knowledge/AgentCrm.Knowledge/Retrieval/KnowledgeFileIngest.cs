@@ -45,17 +45,20 @@ public static class KnowledgeFileIngest
                     throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");
                 }
 
-                // Measured before it is read: a file past the limit is not loaded whole to be refused (a 1.5 GB one took 1.7 GB of
-                // memory, and one past 2 GB failed in .NET's words, naming no file; qa41b #2).
-                if (new FileInfo(file).Length is var length && length > limit)
-                {
-                    throw new KnowledgeInputException($"The document is {length:N0} bytes; the limit is {limit:N0} (Knowledge:MaxDocumentBytes).");
-                }
-
+                // Measured before it is read, through the open file (a symbolic link's target, not the link): a file past the limit
+                // is not loaded whole to be refused (a 1.5 GB one took 1.7 GB of memory, and one past 2 GB failed in .NET's words,
+                // naming no file; qa41b #2, rev41 #3).
                 byte[] content;
                 try
                 {
-                    content = await File.ReadAllBytesAsync(file, cancellationToken);
+                    await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, useAsync: true);
+                    if (stream.Length > limit)
+                    {
+                        throw new KnowledgeInputException($"The document is {stream.Length:N0} bytes; the limit is {limit:N0} (Knowledge:MaxDocumentBytes).");
+                    }
+
+                    content = new byte[stream.Length];
+                    await stream.ReadExactlyAsync(content, cancellationToken);
                 }
                 catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
                 {

@@ -74,7 +74,7 @@ public static class AuditedState
             foreach (var row in Read(connection, tx, BriefsSql))
             {
                 // A cell edited into another type (CAST(status AS BLOB)) is a difference of its row, named; the others are checked on.
-                if (NotText(row, ["id", "status", "body"]) is { } notText)
+                if ((NotText(row, ["id", "status", "body"]) ?? (row[6] is string ? null : "customer_id is not text")) is { } notText)
                 {
                     Differs(row[3] as long? ?? 0, $"brief {Named(row[0])}'s {notText} (it was changed by hand).");
                     continue;

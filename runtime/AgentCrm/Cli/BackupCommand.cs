@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AgentCrm.Server;
 using AgentCrm.Knowledge.Options;
+using AgentCrm.Server;
+using AgentCrm.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Cli;
@@ -90,14 +91,27 @@ internal static class BackupCommand
         foreach (var (name, source) in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!File.Exists(source) && name == KnowledgeOptions.CatalogFileName && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
+            string? lost = null;
+            if (name == KnowledgeOptions.CatalogFileName && !HoldsData(source) && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
             {
-                // The documents' audit records are in the copy but their catalog is not where this configuration looks: a restore
-                // of this folder would be refused at start (or lose them all), so it is not a backup.
-                return AgentCrmCli.Fail(
-                    $"{source} is missing, but {database} records {documents} knowledge document{(documents == 1 ? "" : "s")}: the server keeps its knowledge files " +
-                    $"elsewhere (its Knowledge:DataDirectory, which this command did not get); run the backup with the server's configuration " +
-                    $"(e.g. Knowledge__DataDirectory=DIR). The backup in {folder} is incomplete: throw the folder away and take it again.");
+                // The documents' audit records are in the copy but no catalog is where this configuration looks: a restore of this
+                // folder is refused at start, as a start on the source is (SqliteDatabase.CheckCompanionsKept, the same test). The
+                // files kept apart under a Knowledge:DataDirectory this command did not get, or a catalog lost; only the setting the
+                // server needs to start without it lets the backup copy what there is.
+                var state = File.Exists(source) ? "is empty (0 bytes)" : "is missing";
+                var problem = $"{source} {state}, but {database} records {documents} knowledge document{(documents == 1 ? "" : "s")}";
+                if (!AcceptsLostCatalog(parse))
+                    return AgentCrmCli.Fail(
+                        $"{problem}: if the server keeps its knowledge files elsewhere (its Knowledge:DataDirectory, which this command did not get), run the " +
+                        $"backup with its configuration (e.g. Knowledge__DataDirectory=DIR); if the catalog was lost, the server will not start on {dataDirectory} " +
+                        $"either, and Storage__AcceptLostCompanions=true backs up what is there. The backup in {folder} is incomplete: throw the folder away.");
+                lost = $"{problem}; copied without it (Storage:AcceptLostCompanions): a restore of this backup starts only with that setting, without those documents";
+            }
+            if (lost is not null)
+            {
+                copies.Add(new BackupFile(name, source, null, lost));
+                Console.Error.WriteLine($"agentcrm: warning: {lost}.");
+                continue;
             }
             if (!File.Exists(source))
             {
@@ -277,6 +291,14 @@ internal static class BackupCommand
     /// <summary><paramref name="SourceAuditBroken"/>: the source's audit log fails verify as the copy's does (the copy is kept, exit 0).</summary>
     private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceAuditBroken = null);
+
+    /// <summary>Whether the file, or its write-ahead log, holds any byte: what the server's start takes for a catalog kept.</summary>
+    private static bool HoldsData(string path) =>
+        (File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0) > 0;
+
+    /// <summary>Storage:AcceptLostCompanions in the configuration this command reads, as the server would.</summary>
+    private static bool AcceptsLostCatalog(ParseResult parse) =>
+        CliHost.Configuration(parse).GetSection(StorageOptions.Section).Get<StorageOptions>()?.AcceptLostCompanions ?? false;
 
     /// <summary>How many knowledge documents the audit log of the database at <paramref name="path"/> (a copy just made) shows kept.</summary>
     private static long KnowledgeDocumentsIn(string path)

@@ -44,7 +44,7 @@ internal static class CliHost
     /// The server's configuration (appsettings.json beside the binary, appsettings.{environment}.json, environment variables),
     /// --data only when given, its settings checked: a verb works on the directory the server would, and refuses what it refuses.
     /// </summary>
-    private static IConfigurationRoot Configuration(ParseResult parse)
+    internal static IConfigurationRoot Configuration(ParseResult parse)
     {
         var builder = new ConfigurationBuilder();
         AgentCrmServer.AddConfiguration(builder, AgentCrmServer.EnvironmentName, [], AgentCrmCli.StorageOverrides(parse), reloadOnChange: false);

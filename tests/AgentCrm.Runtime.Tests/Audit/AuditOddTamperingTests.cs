@@ -247,4 +247,30 @@ public sealed class AuditOddTamperingTests
         var expected = $"brief {id} is on customer initech but record {created} audited it for acme (its customer was changed, which shows it to another CSM).";
         Assert.Equal($"agentcrm: the audit log does not match the database: {expected}", await CliFailureAsync(dir));
     }
+
+    /// <summary>rev41 #4: a customer_id made a blob of the same bytes (its CSM's list no longer finds the brief) is named as such.</summary>
+    [Fact]
+    public async Task Verify_ACustomerIdStoredAsABlob_IsNamedAsNotText()
+    {
+        var dir = TempDirectory.Create();
+        var id = await DirectoryWithABriefAsync(dir);
+        AuditTests.Tamper(dir, $"UPDATE briefs SET customer_id = CAST(customer_id AS BLOB) WHERE id = '{id}'");
+
+        Assert.Equal($"agentcrm: the audit log does not match the database: brief {id}'s customer_id is not text (it was changed by hand).", await CliFailureAsync(dir));
+    }
+
+    /// <summary>An empty log is held to the rows now: a fresh directory, and one with keys only, still verify intact.</summary>
+    [Fact]
+    public async Task Verify_AFreshDirectory_AndOneWithKeysOnly_AreIntact()
+    {
+        var dir = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(dir))
+            Assert.True((await VerifyAsync(app)).GetProperty("ok").GetBoolean());
+        var cli = await CliRunner.RunAsync(["audit", "verify", "--data", dir]);
+        Assert.True(cli.ExitCode == 0, cli.Stderr);
+        var keysOnly = TempDirectory.Create();
+        Assert.Equal(0, (await CliRunner.RunAsync(["keys", "create", "--role", "csm", "--name", "ann", "--data", keysOnly])).ExitCode);
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", keysOnly]);
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+    }
 }

@@ -151,8 +151,9 @@ public sealed class BackupCliTests
         var failed = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], Quiet));
         // The playbook and the bundled documents the first ingest added.
         Assert.StartsWith($"agentcrm: {Path.Combine(Path.GetFullPath(dir), "knowledge-catalog.db")} is missing, but {database} records ", failed, StringComparison.Ordinal);
-        Assert.EndsWith(" knowledge documents: the server keeps its knowledge files elsewhere (its Knowledge:DataDirectory, which this command did not get); " +
-            $"run the backup with the server's configuration (e.g. Knowledge__DataDirectory=DIR). The backup in {folder} is incomplete: throw the folder away and take it again.", failed, StringComparison.Ordinal);
+        Assert.EndsWith(" knowledge documents: if the server keeps its knowledge files elsewhere (its Knowledge:DataDirectory, which this command did not get), run the " +
+            $"backup with its configuration (e.g. Knowledge__DataDirectory=DIR); if the catalog was lost, the server will not start on {Path.GetFullPath(dir)} " +
+            $"either, and Storage__AcceptLostCompanions=true backs up what is there. The backup in {folder} is incomplete: throw the folder away.", failed, StringComparison.Ordinal);
         Assert.Equal(["agentcrm.db", "backup.partial"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var into = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], apart));
         Assert.StartsWith($"agentcrm: --to: {folder} holds an interrupted backup (agentcrm.db, backup.partial)", into, StringComparison.Ordinal);
@@ -180,5 +181,65 @@ public sealed class BackupCliTests
 
         Assert.Equal($"agentcrm: --to: {Path.Combine(link, "bk")} is inside the data directory ({Path.GetFullPath(dir)}); give a folder outside it.", inside);
         Assert.Equal(before, Directory.GetFileSystemEntries(dir).Order(StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>A data directory with one ingested document: agentcrm.db, the catalog and knowledge.db side by side.</summary>
+    private static async Task<string> DirectoryWithADocumentAsync()
+    {
+        var dir = TempDirectory.Create();
+        var doc = Path.Combine(TempDirectory.Create(), "playbook.md");
+        await File.WriteAllTextAsync(doc, "# Renewal playbook\n\nCall the sponsor ninety days before the renewal date.\n");
+        var ingest = await CliRunner.RunAsync(["knowledge", "ingest", doc, "--data", dir], Quiet);
+        Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        Assert.True(File.Exists(Path.Combine(dir, "knowledge-catalog.db")));
+        return dir;
+    }
+
+    /// <summary>
+    /// rev41 #1: a catalog there but empty (0 bytes), which the server's start takes for lost, passed the backup's check (VACUUM
+    /// INTO made it an empty database) and exited 0; a server on the restore then recorded every document deleted.
+    /// </summary>
+    [Fact]
+    public async Task Backup_OfADirectoryWhoseCatalogIsEmpty_FailsAsAStartOnItWould()
+    {
+        var dir = await DirectoryWithADocumentAsync();
+        var catalog = Path.Combine(Path.GetFullPath(dir), "knowledge-catalog.db");
+        foreach (var side in new[] { "-wal", "-shm" })
+            File.Delete(catalog + side);
+        File.WriteAllBytes(catalog, []);
+
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+        var failed = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], Quiet));
+
+        // The playbook and the bundled documents the ingest added.
+        Assert.StartsWith($"agentcrm: {catalog} is empty (0 bytes), but {Path.Combine(Path.GetFullPath(dir), "agentcrm.db")} records ", failed, StringComparison.Ordinal);
+        Assert.Contains(" knowledge documents: if the server keeps its knowledge files elsewhere", failed, StringComparison.Ordinal);
+        Assert.Contains("backup.partial", Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
+
+    /// <summary>
+    /// rev41 #2: a catalog lost for real could not be backed up at all, the message blaming a knowledge directory elsewhere. It
+    /// names both causes, and the setting that lets the server start without the catalog lets the backup copy what is there.
+    /// </summary>
+    [Fact]
+    public async Task Backup_OfADirectoryWhoseCatalogWasLost_CopiesWhatIsThere_WithTheSettingTheServerNeedsToStart()
+    {
+        var dir = await DirectoryWithADocumentAsync();
+        foreach (var side in new[] { "", "-wal", "-shm" })
+            File.Delete(Path.Combine(dir, "knowledge-catalog.db" + side));
+
+        var refused = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", Path.Combine(TempDirectory.Create(), "backup")], Quiet));
+        Assert.Contains("if the catalog was lost, the server will not start on", refused, StringComparison.Ordinal);
+
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+        var accepting = new Dictionary<string, string>(Quiet) { ["Storage__AcceptLostCompanions"] = "true" };
+        var backup = await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder, "--json"], accepting);
+
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        Assert.Contains(" knowledge documents; copied without it (Storage:AcceptLostCompanions): a restore of this backup starts only with that setting", backup.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["agentcrm.db", "knowledge.db"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var catalog = JsonDocument.Parse(backup.Stdout).RootElement.GetProperty("files")[1];
+        Assert.Equal(JsonValueKind.Null, catalog.GetProperty("bytes").ValueKind);
+        Assert.Contains("copied without it", catalog.GetProperty("check").GetString(), StringComparison.Ordinal);
     }
 }

@@ -65,4 +65,25 @@ public sealed class KnowledgeSpecialFilesCliTests
         Assert.True(search.ExitCode == 0, search.Stderr);
         Assert.DoesNotContain("Zebra", search.Stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>rev41 #3: the size was the link's own (lstat), so a document linked into the folder was still read whole.</summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Ingest_AFilePastTheLimitLinkedIntoTheFolder_IsRefusedByItsTargetsSize()
+    {
+        var dir = TempDirectory.Create();
+        var docs = Directory.CreateDirectory(Path.Combine(dir, "docs")).FullName;
+        var huge = Path.Combine(dir, "huge.md");
+        using (var file = new FileStream(huge, FileMode.CreateNew))
+            file.SetLength(3L << 30);
+        var link = Path.Combine(docs, "m.md");
+        File.CreateSymbolicLink(link, huge);
+        var quiet = new Dictionary<string, string> { ["Knowledge__IngestBundled"] = "false" };
+
+        var result = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir], quiet, TimeSpan.FromSeconds(45));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"agentcrm: {link}: The document is {3L << 30:N0} bytes; the limit is {5L << 20:N0} (Knowledge:MaxDocumentBytes). Nothing was ingested.",
+            result.Stderr.Trim(), StringComparison.Ordinal);
+    }
 }
