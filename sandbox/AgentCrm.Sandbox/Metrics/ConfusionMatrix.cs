@@ -57,6 +57,13 @@ public sealed record ConfusionMatrix(int TruePositives, int FalsePositives, int 
         get
         {
             var (precision, recall) = (Precision, Recall);
+            if (RecallUndefined is not null)
+            {
+                // No positive case: F1 is not measured (a report gives it as null), so its range is the whole [0, 1], as
+                // recall's is, not the F1 of a measured precision and a placeholder recall (qa41d F1: 0 to 0.606).
+                return new Estimate(0, 0, 1);
+            }
+
             return new Estimate(
                 HarmonicMean(precision.Value, recall.Value),
                 HarmonicMean(precision.Lower, recall.Lower),

@@ -98,8 +98,11 @@ public static class ReportText
         };
         if (gate.MinPrecision > 0)
         {
-            rows.Add(m.Total == 0
-                ? ("precision lower bound above positive share", "> n/a", Number(report.PrecisionInterval.Lower))
+            // Judged only where the gate judges it (GateEvaluator): not on placeholder numbers when nothing fired or the set
+            // lacks positives or negatives (qa41d F2: "required > 0.500, this report 0.000" beside "n/a (nothing fired)").
+            var notJudged = m.RecallUndefined ?? (m.Negatives == 0 ? "no negative cases" : m.PrecisionUndefined);
+            rows.Add(notJudged is not null
+                ? ("precision lower bound above positive share", "> the positive share", $"n/a ({notJudged})")
                 : Pair("precision lower bound above positive share", ">", report.PrecisionInterval.Lower, (double)(m.TruePositives + m.FalseNegatives) / m.Total));
         }
 

@@ -67,6 +67,8 @@ public sealed class ConfusionMatrixTests
         Assert.Equal(0, m.Precision.Value);
         Assert.Equal(WilsonInterval.Of(0, 2).Upper, m.Precision.Upper);
         Assert.Equal(0, m.F1.Value);
+        // Not measured (a report gives f1 null): its range is the whole [0, 1], as recall's (qa41d F1: it was 0 to 0.606).
+        Assert.Equal(new Estimate(0, 0, 1), m.F1);
     }
 
     [Fact]

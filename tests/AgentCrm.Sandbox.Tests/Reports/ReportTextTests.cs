@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentCrm.Agents;
 using AgentCrm.Sandbox.Gate;
+using AgentCrm.Sandbox.Metrics;
 using AgentCrm.Sandbox.Reports;
 using AgentCrm.Sandbox.Tests.Metrics;
 
@@ -51,6 +52,30 @@ public sealed class ReportTextTests
         Assert.Contains("  recall lower bound: required >= 0.500, this report 0.301", lines);
         Assert.Contains("  errored cases: required <= 20.0%, this report 10.0%", lines);
         Assert.Contains("  ROC-AUC: required >= 0.600, this report 0.850", lines);
+    }
+
+    /// <summary>
+    /// The positive-share row is judged where the gate judges it: with nothing fired it said "required > 0.500, this report
+    /// 0.000" beside "n/a (nothing fired)", a placeholder read as a failure the gate's unmet list does not have (qa41d F2).
+    /// </summary>
+    [Theory]
+    [InlineData("nothing fired", "nothing fired")]
+    [InlineData("no positives", "no positive cases")]
+    [InlineData("no negatives", "no negative cases")]
+    public void Render_Gated_APositiveShareTheGateCannotJudge_IsNotApplicable(string set, string reason)
+    {
+        List<ScoredCase> cases = set switch
+        {
+            "nothing fired" => [.. Enumerable.Range(0, 10).Select(i => CaseLists.Of(i % 2 == 0, 0.1, fired: false, id: $"c{i}"))],
+            "no positives" => [.. Enumerable.Range(0, 10).Select(i => CaseLists.Of(false, i < 3 ? 0.9 : 0.1, fired: i < 3, id: $"c{i}"))],
+            _ => [.. Enumerable.Range(0, 10).Select(i => CaseLists.Of(true, i < 7 ? 0.9 : 0.1, fired: i < 7, id: $"c{i}"))],
+        };
+        var report = GateEvaluator.Apply(ReportFixtures.Build(cases), new GateCriteria { MinCases = 5, MinPrecision = 0.1, MinRecall = 0.1 }, ReportFixtures.Hash);
+
+        var lines = ReportText.Render(report).Split('\n');
+
+        Assert.Contains($"  precision lower bound above positive share: required > the positive share, this report n/a ({reason})", lines);
+        Assert.DoesNotContain(report.Unmet, u => u.Contains("positive share", StringComparison.Ordinal));
     }
 
     [Fact]
