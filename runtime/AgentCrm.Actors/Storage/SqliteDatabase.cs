@@ -316,8 +316,11 @@ public sealed class SqliteDatabase
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The file or its write-ahead log has content (a database in WAL mode may keep everything in the log until a checkpoint).</summary>
-    private static bool HoldsData(string path) =>
+    /// <summary>
+    /// The file or its write-ahead log has content (a database in WAL mode may keep everything in the log until a checkpoint):
+    /// what a start takes for a companion file kept, and `agentcrm backup` the same.
+    /// </summary>
+    internal static bool HoldsData(string path) =>
         (File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0) > 0;
 
     private string NewerFormat(string path, long version) =>

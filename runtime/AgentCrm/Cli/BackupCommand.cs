@@ -92,7 +92,7 @@ internal static class BackupCommand
         {
             cancellationToken.ThrowIfCancellationRequested();
             string? lost = null;
-            if (name == KnowledgeOptions.CatalogFileName && !HoldsData(source) && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
+            if (name == KnowledgeOptions.CatalogFileName && !SqliteDatabase.HoldsData(source) && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
             {
                 // The documents' audit records are in the copy but no catalog is where this configuration looks: a restore of this
                 // folder is refused at start, as a start on the source is (SqliteDatabase.CheckCompanionsKept, the same test). The
@@ -291,10 +291,6 @@ internal static class BackupCommand
     /// <summary><paramref name="SourceAuditBroken"/>: the source's audit log fails verify as the copy's does (the copy is kept, exit 0).</summary>
     private sealed record BackupFile(string Name, string Source, long? Bytes, string Check, long? AuditRecords = null, string? Head = null,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceAuditBroken = null);
-
-    /// <summary>Whether the file, or its write-ahead log, holds any byte: what the server's start takes for a catalog kept.</summary>
-    private static bool HoldsData(string path) =>
-        (File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0) > 0;
 
     /// <summary>Storage:AcceptLostCompanions in the configuration this command reads, as the server would.</summary>
     private static bool AcceptsLostCatalog(ParseResult parse) =>
