@@ -57,6 +57,12 @@ public static class KnowledgeFileIngest
                         throw new KnowledgeInputException($"The document is {stream.Length:N0} bytes; the limit is {limit:N0} (Knowledge:MaxDocumentBytes).");
                     }
 
+                    if (stream.Length > Array.MaxLength)
+                    {
+                        // A Knowledge:MaxDocumentBytes set past what one read can hold (rev41b #2).
+                        throw new KnowledgeInputException($"The document is {stream.Length:N0} bytes; at most {Array.MaxLength:N0} can be read at once.");
+                    }
+
                     content = new byte[stream.Length];
                     await stream.ReadExactlyAsync(content, cancellationToken);
                 }

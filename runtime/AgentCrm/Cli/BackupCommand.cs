@@ -91,7 +91,7 @@ internal static class BackupCommand
         foreach (var (name, source) in sources)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (name == KnowledgeOptions.CatalogFileName && !SqliteDatabase.HoldsData(source) && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
+            if (name == KnowledgeOptions.CatalogFileName && (!File.Exists(source) || !SqliteDatabase.HoldsData(source)) && KnowledgeDocumentsIn(Path.Combine(folder, "agentcrm.db")) is > 0 and var documents)
             {
                 // The documents' audit records are in the copy but no catalog is where this configuration looks: a restore of this
                 // folder is refused at start, as a start on the source is (SqliteDatabase.CheckCompanionsKept, the same test). The
@@ -104,7 +104,8 @@ internal static class BackupCommand
                         $"{problem}: if the server keeps its knowledge files elsewhere (its Knowledge:DataDirectory, which this command did not get), run the " +
                         $"backup with its configuration (e.g. Knowledge__DataDirectory=DIR); if the catalog was lost, the server will not start on {dataDirectory} " +
                         $"either, and Storage__AcceptLostCompanions=true backs up what is there. The backup in {folder} is incomplete: throw the folder away.");
-                var lost = $"{problem}; copied without it (Storage:AcceptLostCompanions): a restore of this backup starts only with that setting, without those documents";
+                var lost = $"{problem}; copied without it (Storage:AcceptLostCompanions): a restore of this backup starts only with that setting, without those " +
+                    "documents — if the server keeps its knowledge files elsewhere (its Knowledge:DataDirectory), they were not lost: back up with its configuration instead";
                 copies.Add(new BackupFile(name, source, null, lost));
                 Console.Error.WriteLine($"agentcrm: warning: {lost}.");
                 continue;

@@ -242,4 +242,37 @@ public sealed class BackupCliTests
         Assert.Equal(JsonValueKind.Null, catalog.GetProperty("bytes").ValueKind);
         Assert.Contains("copied without it", catalog.GetProperty("check").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// rev41b #1: a catalog whose file is gone but whose -wal is left (deleted under a running server) passed as kept, since the
+    /// -wal holds bytes: "none in DIR: nothing to copy", exit 0, and neither the source nor the restore starts.
+    /// </summary>
+    [Fact]
+    public async Task Backup_OfACatalogWhoseFileIsGoneButWhoseWalIsLeft_FailsAsAMissingOne()
+    {
+        var dir = await DirectoryWithADocumentAsync();
+        var catalog = Path.Combine(Path.GetFullPath(dir), "knowledge-catalog.db");
+        // A real write-ahead log, as a server's open catalog has one: one commit kept out of the file (no checkpoint).
+        byte[] wal;
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = catalog, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE probe(a); INSERT INTO probe VALUES (1);";
+            command.ExecuteNonQuery();
+            using var read = new FileStream(catalog + "-wal", FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            wal = new byte[read.Length];
+            read.ReadExactly(wal);
+        }
+        Assert.NotEmpty(wal);
+        foreach (var side in new[] { "", "-wal", "-shm" })
+            File.Delete(catalog + side);
+        File.WriteAllBytes(catalog + "-wal", wal);
+
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+        var failed = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], Quiet));
+
+        Assert.StartsWith($"agentcrm: {catalog} is missing, but ", failed, StringComparison.Ordinal);
+        Assert.Contains("backup.partial", Directory.GetFiles(folder).Select(Path.GetFileName));
+    }
 }

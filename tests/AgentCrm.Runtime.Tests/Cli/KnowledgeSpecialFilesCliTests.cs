@@ -70,4 +70,24 @@ public sealed class KnowledgeSpecialFilesCliTests
         Assert.True(search.ExitCode == 0, search.Stderr);
         Assert.DoesNotContain("Zebra", search.Stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// rev41b #2: under a Knowledge:MaxDocumentBytes past 2 GB (any positive value is taken), a 3 GB file ended the verb with
+    /// "Arithmetic operation resulted in an overflow", naming no file.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_AFilePast2GB_UnderALimitAboveIt_IsRefusedNamingIt()
+    {
+        var dir = TempDirectory.Create();
+        var huge = Path.Combine(dir, "m.md");
+        using (var file = new FileStream(huge, FileMode.CreateNew))
+            file.SetLength(3L << 30);
+        var env = new Dictionary<string, string> { ["Knowledge__IngestBundled"] = "false", ["Knowledge__MaxDocumentBytes"] = "4000000000" };
+
+        var result = await CliRunner.RunAsync(["knowledge", "ingest", huge, "--data", dir], env, TimeSpan.FromSeconds(45));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"agentcrm: {huge}: The document is {3L << 30:N0} bytes; at most {Array.MaxLength:N0} can be read at once. Nothing was ingested.",
+            result.Stderr.Trim(), StringComparison.Ordinal);
+    }
 }
