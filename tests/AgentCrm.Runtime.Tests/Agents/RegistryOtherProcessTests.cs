@@ -54,15 +54,7 @@ public sealed class RegistryOtherProcessTests
         var other = await OtherRegistryAsync(app);
 
         // `agents unregister` beside the server commits first; the server's promote, decided from the registry before it, commits after.
-        var (writer, busy) = await BusyWriter.StartAsync(app);
-        var unregister = other.UnregisterAsync("renewal-risk", "cli:root");
-        await AbandonedPromoteTests.QueuedAsync(writer, 1);
-        var promote = app.Client.PostAsync("/v1/agents/renewal-risk/versions/2.0.0/promote", null);
-        await AbandonedPromoteTests.QueuedAsync(writer, 2, 200);
-        await busy.ReleaseAsync();
-        await unregister;
-
-        using (var promoted = await promote)
+        using (var promoted = await PromoteAfterAsync(app, () => other.UnregisterAsync("renewal-risk", "cli:root"), "2.0.0"))
         {
             Assert.True(promoted.StatusCode == HttpStatusCode.Conflict, await promoted.Content.ReadAsStringAsync());
             Assert.Contains("retired", await promoted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -83,14 +75,7 @@ public sealed class RegistryOtherProcessTests
         await app.EvaluateAsync("renewal-risk", "3.0.0");
         var other = await OtherRegistryAsync(app);
 
-        var (writer, busy) = await BusyWriter.StartAsync(app);
-        var cliPromote = other.PromoteAsync("renewal-risk", "3.0.0", "cli:root");
-        await AbandonedPromoteTests.QueuedAsync(writer, 1);
-        var promote = app.Client.PostAsync("/v1/agents/renewal-risk/versions/2.0.0/promote", null);
-        await AbandonedPromoteTests.QueuedAsync(writer, 2, 200);
-        await busy.ReleaseAsync();
-        await cliPromote;
-        using (var promoted = await promote)
+        using (var promoted = await PromoteAfterAsync(app, () => other.PromoteAsync("renewal-risk", "3.0.0", "cli:root"), "2.0.0"))
             Assert.True(promoted.StatusCode == HttpStatusCode.OK, await promoted.Content.ReadAsStringAsync());
 
         var versions = (await app.GetJsonAsync("/v1/agents/renewal-risk")).GetProperty("versions").EnumerateArray()
@@ -102,6 +87,22 @@ public sealed class RegistryOtherProcessTests
         Assert.Equal(1, retired.Count(r => r.Item1 == "agent:renewal-risk@1.0.1"));
         Assert.Contains(("agent:renewal-risk@1.0.1", "cli:root", "active"), retired);
         Assert.Contains(retired, r => r is ("agent:renewal-risk@3.0.0", { } actor, "active") && actor.StartsWith("key:test-admin", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The server's promote of renewal-risk@<paramref name="version"/>, decided before <paramref name="otherProcess"/>'s change
+    /// and committed right after it: the writer is held busy until both are queued, in that order, so they commit in one batch.
+    /// </summary>
+    private static async Task<HttpResponseMessage> PromoteAfterAsync(AgentCrmApp app, Func<Task> otherProcess, string version)
+    {
+        var (writer, busy) = await BusyWriter.StartAsync(app);
+        var first = otherProcess();
+        await AbandonedPromoteTests.QueuedAsync(writer, 1);
+        var promote = app.Client.PostAsync($"/v1/agents/renewal-risk/versions/{version}/promote", null);
+        await AbandonedPromoteTests.QueuedAsync(writer, 2, 200);
+        await busy.ReleaseAsync();
+        await first;
+        return await promote;
     }
 
     /// <summary>Another registry on the server's database, as the CLI (`agentcrm agents …`) opens one.</summary>
