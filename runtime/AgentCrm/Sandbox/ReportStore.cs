@@ -34,9 +34,19 @@ public sealed class ReportStore(SqliteDatabase database, SqliteWriter writer)
     public StoredReport? LatestStored(string agentId, string version) =>
         One("SELECT id, json FROM sandbox_reports WHERE agent_id = $a AND version = $v ORDER BY created_at DESC LIMIT 1", ("$a", agentId), ("$v", version));
 
-    /// <summary>The newest passing report for exactly this content, else the newest for it, else null.</summary>
+    /// <summary>
+    /// The report the gate judges for exactly this content: of the newest report on each case set, the newest passing one,
+    /// else the newest; null when there is none. A failing report on another case set does not undo a passing one, but a
+    /// newer one on the same case set does: replays are deterministic within a build, not across builds (an upgrade that
+    /// scores the same content differently, qa42d #1), so an older build's pass is not this build's.
+    /// </summary>
     public SandboxReport? ForGate(string agentId, string version, string contentHash) =>
-        One("SELECT id, json FROM sandbox_reports WHERE agent_id = $a AND version = $v AND content_hash = $h ORDER BY passed DESC, created_at DESC LIMIT 1",
+        One("""
+            SELECT id, json FROM (
+                SELECT id, json, passed, created_at, row_number() OVER (PARTITION BY case_set ORDER BY created_at DESC, rowid DESC) AS n
+                FROM sandbox_reports WHERE agent_id = $a AND version = $v AND content_hash = $h)
+            WHERE n = 1 ORDER BY passed DESC, created_at DESC LIMIT 1
+            """,
             ("$a", agentId), ("$v", version), ("$h", contentHash))?.Report;
 
     public SandboxReport? Get(string id) => GetStored(id)?.Report;

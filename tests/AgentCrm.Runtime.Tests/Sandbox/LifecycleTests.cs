@@ -90,6 +90,37 @@ public sealed class LifecycleTests
         Assert.Contains(registry.Find("gate-test", "1.0.1").ContentHash, string.Join(" ", gate.Unmet), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An older build passed the version on a case set and this build fails it on the same one (an upgrade that scores the
+    /// same content differently): the gate took the older pass and promote made it active (qa42d #1). The newest report on a
+    /// case set is the one that counts there; a pass on another case set still counts.
+    /// </summary>
+    [Fact]
+    public async Task Gate_ANewerFailingReportOnTheSameCaseSet_UndoesAnOlderPass_AndAPassOnAnotherCaseSetStillCounts()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, Manifest("1.0.0", 0.6));
+        await RegisterAsync(app, Manifest("2.0.0", 0.999));
+        var passing = await EvaluateAsync(app, "gate-test", "1.0.0");
+        Assert.True(passing.GetProperty("passed").GetBoolean(), passing.ToString());
+        Assert.False((await EvaluateAsync(app, "gate-test", "2.0.0")).GetProperty("passed").GetBoolean());
+        var reports = app.Services.GetRequiredService<ReportStore>();
+        var older = reports.Latest("gate-test", "1.0.0")!;
+        // What this build's replay of the same content on the same cases says, after the pass an earlier build stored: the
+        // failing figures, filed as the later report of 1.0.0's content.
+        var failing = reports.Latest("gate-test", "2.0.0")! with { Version = "1.0.0", ContentHash = older.ContentHash, CreatedAt = older.CreatedAt.AddMinutes(1) };
+        await reports.AddAsync(failing);
+
+        var (status, body) = await PromoteAsync(app, "gate-test", "1.0.0");
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal(failing.Unmet, body.GetProperty("unmet").EnumerateArray().Select(u => u.GetString()!));
+
+        await reports.AddAsync(older with { CaseSet = "other-cases", CreatedAt = older.CreatedAt.AddMinutes(2) });
+        (status, body) = await PromoteAsync(app, "gate-test", "1.0.0");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("active", body.GetProperty("state").GetString());
+    }
+
     [Fact]
     public async Task Shadow_BriefsAreNeverDelivered_AndAgreementIsCounted()
     {
