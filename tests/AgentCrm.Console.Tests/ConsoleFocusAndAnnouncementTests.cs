@@ -120,4 +120,42 @@ public sealed class ConsoleFocusAndAnnouncementTests : HeadlessBrowserTests
         await page.EmulateMediaAsync(new PageEmulateMediaOptions { ReducedMotion = ReducedMotion.NoPreference });
         Assert.Equal("fresh", await row.EvaluateAsync<string>("r => getComputedStyle(r).animationName"));
     }
+
+    /// <summary>
+    /// Briefs the stream brought were placed by Date.parse, which keeps milliseconds only: two of one batch, written less than
+    /// a millisecond apart, landed in the wrong order (the list differed from the API's until a reload), and a screen reader
+    /// was not told of a new row (qa42a #6 and the live region).
+    /// </summary>
+    [Fact]
+    public async Task Live_NewBriefsOfOneBatch_AreInTheApisOrder_AndEachIsAnnounced()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var now = DateTimeOffset.UtcNow;
+        await app.PostEventsAsync(Timelines.AtRisk("acme-1", now));
+        await app.WaitForProcessingAsync();
+        var page = await SignedInAsync(Browser, app, await app.CreateKeyAsync("reviewer", "rita"));
+        // To the server's 100 ns, whatever digits it wrote.
+        var signs = await page.EvaluateAsync<int[]>("""
+            () => [
+              compareInstants('2026-12-07T15:00:00.1234567+00:00', '2026-12-07T15:00:00.1231+00:00'),
+              compareInstants('2026-12-07T15:00:00.123+00:00', '2026-12-07T15:00:00.1230001+00:00'),
+              compareInstants('2026-12-07T15:00:00.12+00:00', '2026-12-07T15:00:00.1200000+00:00'),
+              compareInstants('2026-12-07T15:00:01+00:00', '2026-12-07T15:00:00.9999999+00:00'),
+            ].map(Math.sign)
+            """);
+        Assert.Equal([1, -1, 0, 1], signs);
+        await page.Locator("#live").CheckAsync();
+        await Assertions.Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+
+        string[] customers = ["beta-2", "gamma-3", "delta-4", "epsilon-5", "zeta-6"];
+        await app.PostEventsAsync([.. customers.SelectMany(c => Timelines.AtRisk(c, now))]);
+        await app.WaitForProcessingAsync();
+
+        var rows = page.Locator("#briefs-table tbody tr");
+        var expected = (await app.BriefsAsync("")).Select(b => b.GetProperty("id").GetString()!).ToArray();
+        Assert.True(expected.Length >= 6, $"{expected.Length} briefs");
+        await Assertions.Expect(rows).ToHaveCountAsync(expected.Length);
+        Assert.Equal(expected, await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.briefId)"));
+        await Assertions.Expect(page.Locator("#briefs-announce")).ToContainTextAsync("A new brief is shown: ");
+    }
 }

@@ -55,4 +55,30 @@ public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
         Assert.Equal("", await page.Locator("#review-error").TextContentAsync());
         Assert.Equal("", await page.Locator("#veto-reason").InputValueAsync());
     }
+
+    /// <summary>
+    /// The recorded reason carried a direction override: quoted without an isolate, it reversed the rest of the message,
+    /// the reviewer's own reason included; and it named a note "" the reviewer never typed (qa42a #3).
+    /// </summary>
+    [Fact]
+    public async Task TheFirstVetosReason_IsQuotedIsolated_AndANoteNotTypedIsNotSaidToBeLost()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var id = await AtRiskBriefAsync(app, "acme-1");
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+        var page = await SignedInAsync(Browser, app, key);
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#review-actions")).ToBeVisibleAsync();
+        using (var rita = ClientFor(app, key))
+        using (var first = await rita.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "Renewed \u202eby phone", note = "checked the CRM" }))
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+
+        await page.Locator("#veto-reason").FillAsync("Wrong customer.");
+        await page.Locator("#veto-button").ClickAsync();
+
+        var said = page.Locator("#review-error");
+        await Assertions.Expect(said).ToContainTextAsync("already vetoed");
+        Assert.Equal(["Renewed \u202eby phone", "Wrong customer."], await said.Locator("bdi").AllTextContentsAsync());
+        Assert.DoesNotContain("note “", await said.TextContentAsync());
+    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using AgentCrm.Runtime.Tests;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using Microsoft.Playwright;
@@ -198,12 +196,102 @@ public sealed class ConsoleSessionTests : HeadlessBrowserTests
         Assert.Equal("isolate", await cell.Locator("bdi").First.EvaluateAsync<string>("b => getComputedStyle(b).unicodeBidi"));
     }
 
+    /// <summary>
+    /// The server writes the customer's name into the headline and body ("Evil‮Corp scored 0.84 … (threshold 0.60)"): only
+    /// the Customer cell isolated it, so the override reversed the rest of the line and a CSM read a score of 48.0 (qa42a #1).
+    /// </summary>
+    [Fact]
+    public async Task ACustomersNameInTheHeadlineAndBody_IsIsolated_SoItCannotReverseTheScoreAfterIt()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var events = Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow);
+        events[0]["attributes"]!["name"] = "Evil\u202eCorp";
+        await app.PostEventsAsync(events);
+        await app.WaitForProcessingAsync();
+        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
+
+        var link = page.Locator("#briefs-table tbody tr a").First;
+        Assert.Contains("Evil\u202eCorp", await link.Locator("bdi bdi").AllTextContentsAsync());
+        await link.ClickAsync();
+        await Assertions.Expect(page.Locator("#detail")).ToBeVisibleAsync();
+        Assert.Contains("Evil\u202eCorp", await page.Locator("#detail-headline bdi bdi").AllTextContentsAsync());
+        var body = page.Locator("#detail-body");
+        Assert.StartsWith("Evil\u202eCorp scored ", await body.TextContentAsync());
+        var isolated = body.Locator("bdi").First;
+        Assert.Equal("Evil\u202eCorp", await isolated.TextContentAsync());
+        Assert.Equal("isolate", await isolated.EvaluateAsync<string>("b => getComputedStyle(b).unicodeBidi"));
+        // Every reason the body quotes is an isolate of its own too: a field value in it cannot reach its weight.
+        var reasons = (await app.BriefsAsync("&customerId=acme-1"))[0]
+            .GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("explanation").GetString()!).ToList();
+        Assert.NotEmpty(reasons);
+        var quoted = await body.Locator("bdi").AllTextContentsAsync();
+        Assert.All(reasons, r => Assert.Contains(quoted, q => string.Equals(q, r, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    /// <summary>
+    /// A CSM with a brief open edits the address to another account's brief: the 404 went to the hidden list and showed only
+    /// after Back, about a brief no longer looked at (qa42a #4).
+    /// </summary>
+    [Fact]
+    public async Task AnAddressEditedToABriefNotOnesOwn_WhileABriefIsOpen_SaysSoOverTheOpenBrief()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var mine = await AtRiskBriefAsync(app, "acme-1");
+        var theirs = await AtRiskBriefAsync(app, "beta-2");
+        var page = await SignedInAsync(app, await CsmKeyAsync(app, "csm-a", "acme-1"));
+        await page.Locator($"#briefs-table tr[data-brief-id='{mine}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#detail")).ToBeVisibleAsync();
+
+        await page.EvaluateAsync("id => { location.hash = 'brief=' + id; }", theirs);
+
+        await Assertions.Expect(page.Locator("#detail-error")).ToContainTextAsync(theirs);
+        Assert.True(await page.Locator("#detail").IsVisibleAsync());
+        Assert.Contains(mine, page.Url);
+        Assert.Equal("", await page.Locator("#briefs-error").TextContentAsync());
+    }
+
+    /// <summary>
+    /// Signed out while the first list loaded, on an address naming a brief: the page then asked for that brief anyway, with
+    /// no credential (qa42a #5).
+    /// </summary>
+    [Fact]
+    public async Task SigningOutWhileTheFirstListLoads_DoesNotAskForTheBriefTheAddressNamed()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var id = await AtRiskBriefAsync(app, "acme-1");
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+        var page = await Browser.NewPageAsync();
+        var asked = new List<string>();
+        page.Request += (_, request) =>
+        {
+            lock (asked)
+                asked.Add(new Uri(request.Url).AbsolutePath);
+        };
+        await page.GotoAsync(new Uri(app.Address, "/console#brief=" + id).ToString());
+        // The first list page (sign-in's own check asks for one brief).
+        var (listAsked, release) = await HoldAsync(page, url => url.AbsolutePath == "/v1/briefs" && !url.Query.Contains("limit=1", StringComparison.Ordinal));
+        await page.Locator("#credential").FillAsync(key);
+        await page.Locator("#signin-button").ClickAsync();
+        await listAsked.WaitAsync(TimeSpan.FromSeconds(30));
+        await page.Locator("#signout").ClickAsync();
+        release.SetResult();
+        await SettledAsync(page);
+
+        lock (asked)
+            Assert.DoesNotContain($"/v1/briefs/{id}", asked);
+        Assert.True(await page.Locator("#signin").IsVisibleAsync());
+        Assert.True(await page.Locator("#detail").IsHiddenAsync());
+    }
+
     // Holds the first request for path until released (then passes it on; sign-out may have aborted it meanwhile).
-    private static async Task<(Task Asked, TaskCompletionSource Release)> HoldAsync(IPage page, string path)
+    private static Task<(Task Asked, TaskCompletionSource Release)> HoldAsync(IPage page, string path) =>
+        HoldAsync(page, url => url.AbsolutePath == path);
+
+    private static async Task<(Task Asked, TaskCompletionSource Release)> HoldAsync(IPage page, Func<Uri, bool> held)
     {
         var asked = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        await page.RouteAsync(url => new Uri(url).AbsolutePath == path, async route =>
+        await page.RouteAsync(url => held(new Uri(url)), async route =>
         {
             if (!asked.TrySetResult())
             {
@@ -232,13 +320,6 @@ public sealed class ConsoleSessionTests : HeadlessBrowserTests
 
     private static Task<string[]> ShownIdsAsync(IPage page) =>
         page.Locator("#briefs-table tbody tr").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.briefId)");
-
-    private static async Task<string> CsmKeyAsync(AgentCrmApp app, string csm, params string[] accounts)
-    {
-        using var assigned = await app.Client.PutAsJsonAsync($"/v1/csms/{csm}/accounts", new { accounts });
-        Assert.Equal(HttpStatusCode.OK, assigned.StatusCode);
-        return await app.CreateKeyAsync("csm", csm);
-    }
 
     private async Task<IPage> SignedInAsync(AgentCrmApp app, string key)
     {

@@ -48,4 +48,22 @@ public sealed class ConsoleTableWrapTests : HeadlessBrowserTests
             """);
         Assert.Empty(split);
     }
+
+    /// <summary>A CSM's long unbroken feedback note, shown back under the brief, widened the page to 3,158 px in a 1,000 px window (qa42a #2).</summary>
+    [Fact]
+    public async Task ALongUnbrokenFeedbackNote_Wraps_AndThePageFitsTheWindow()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var id = await AtRiskBriefAsync(app, "acme-1");
+        var page = await SignedInAsync(Browser, app, await CsmKeyAsync(app, "csm-a", "acme-1"),
+            new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1000, Height = 800 } });
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        var note = new string('x', 300);
+        await page.Locator("#feedback-note").FillAsync(note);
+        await page.Locator("#not-useful-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#response-state")).ToContainTextAsync(note);
+
+        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+        Assert.True(widths[0] <= widths[1], $"the page is {widths[0]} px wide in a {widths[1]} px window");
+    }
 }

@@ -156,6 +156,43 @@ function bdi(value) {
   return el('bdi', null, value);
 }
 
+// The values someone typed that the server wrote into a brief's headline and body (the customer's name, the reasons — which
+// quote field values —, the cited documents' titles and sections), longest first.
+function typedValues(brief) {
+  const values = [brief.customerName];
+  for (const r of brief.reasons || []) {
+    const e = r.explanation || '';
+    values.push(e, e.charAt(0).toUpperCase() + e.slice(1), typeof r.value === 'string' ? r.value : null);
+  }
+  for (const c of brief.citations || []) values.push(c.title, c.section);
+  return [...new Set(values.filter((v) => typeof v === 'string' && v.length > 0))].sort((a, b) => b.length - a.length);
+}
+
+// A headline or body the server wrote, with each typed value in it isolated (bdi): a direction override in a customer's
+// name cannot reverse the score and threshold the template puts after it (qa42a #1).
+function isolating(text, brief) {
+  const values = typedValues(brief);
+  const parts = [];
+  let from = 0;
+  while (from < text.length) {
+    let at = -1;
+    let value = '';
+    for (const v of values) {
+      const i = text.indexOf(v, from);
+      if (i >= 0 && (at < 0 || i < at)) {
+        at = i;
+        value = v;
+      }
+    }
+    if (at < 0) break;
+    if (at > from) parts.push(text.slice(from, at));
+    parts.push(bdi(value));
+    from = at + value.length;
+  }
+  if (from < text.length) parts.push(text.slice(from));
+  return parts;
+}
+
 // "Name (id)", the name isolated; the id alone when there is no name.
 function customer(brief) {
   return brief.customerName ? [bdi(brief.customerName), ' (', bdi(brief.customerId), ')'] : [bdi(brief.customerId)];
@@ -278,7 +315,10 @@ async function enter() {
   // What the address names (a reload, a link): its filters, tab and brief.
   const p = addressed();
   const view = applyAddress(p);
+  const session = state.session;
   await showView(view);
+  // Signed out while the list loaded: the brief the address named is no one's to ask for now (qa42a #5).
+  if (session !== state.session) return;
   if (p.get('brief')) await openBrief(p.get('brief'), false);
   else $(view + '-heading').focus();
 }
@@ -301,7 +341,7 @@ function briefRow(brief, seen) {
     el('td', { 'data-label': 'Created (UTC)' }, when(brief.createdAt)),
     el('td', { 'data-label': 'Customer' }, ...customer(brief)),
     el('td', { 'data-label': 'Scenario' }, bdi(brief.scenario)),
-    el('td', { 'data-label': 'Headline' }, el('a', { href: address(brief.id) }, bdi(brief.headline))),
+    el('td', { 'data-label': 'Headline' }, el('a', { href: address(brief.id) }, el('bdi', null, ...isolating(brief.headline, brief)))),
     el('td', { 'data-label': 'Score' }, Number(brief.score).toFixed(2) + ' / ' + Number(brief.threshold).toFixed(2)),
     el('td', { className: 'status ' + brief.status, 'data-label': 'Status' }, brief.status));
   row.addEventListener('click', (e) => {
@@ -503,7 +543,7 @@ function inVetoWindow(brief) {
 function renderBrief(brief, live) {
   state.current = brief;
   state.currentSeen = ++state.seen;
-  $('detail-headline').replaceChildren(bdi(brief.headline));
+  $('detail-headline').replaceChildren(el('bdi', null, ...isolating(brief.headline, brief)));
   const rows = [
     ...meta('Customer', ...customer(brief)),
     ...meta('Status', brief.status + (brief.degraded ? ' · written by the template (the model failed)' : '')
@@ -520,7 +560,7 @@ function renderBrief(brief, live) {
     rows.push(...meta('Review', r.verdict, ...(r.reviewer ? [' by ', bdi(r.reviewer)] : []), ' at ' + when(r.at) + ' UTC', ...(r.reason ? [': ', bdi(r.reason)] : [])));
   }
   $('detail-meta').replaceChildren(...rows);
-  $('detail-body').textContent = brief.body;
+  $('detail-body').replaceChildren(...isolating(brief.body, brief));
   $('detail-reasons').tBodies[0].replaceChildren(...(brief.reasons || []).map((r) =>
     el('tr', null, el('td', null, bdi(r.field)), el('td', null, bdi(valueText(r.value))), el('td', null, Number(r.weight).toFixed(3)), el('td', null, bdi(r.explanation)))));
   const citations = brief.citations || [];
@@ -627,8 +667,9 @@ async function openBrief(id, pushed) {
   } catch (e) {
     if (state.opening !== opening) return;
     state.opening = null;
-    setError(state.view === 'briefs' ? 'briefs-error' : 'reviews-error', e);
-    // An address naming a brief that cannot be shown (not one's, gone): the list's.
+    // Said where the reader looks: over the brief still open (an address edited to another one), else over the list.
+    setError(!$('detail').hidden ? 'detail-error' : state.view === 'briefs' ? 'briefs-error' : 'reviews-error', e);
+    // An address naming a brief that cannot be shown (not one's, gone): the list's, or the open brief's.
     if (!pushed) syncAddress();
   }
 }
@@ -713,14 +754,15 @@ async function review(verdict) {
     // The same reviewer's verdict again (another tab): the API answers the brief with the first one kept, recording
     // nothing. What they typed here was not recorded: they are told, and it stays (in the form, and quoted).
     const r = updated.review || {};
+    // What was typed and differs from what stands (a note left empty is nothing typed), each quoted value isolated.
     const unrecorded = [];
-    if (verdict === 'veto' && r.reason !== body.reason) unrecorded.push('reason “' + body.reason + '”');
-    if (verdict === 'veto' && (r.correctLabel ?? null) !== (body.correctLabel ?? null)) unrecorded.push('correct label');
-    if ((r.note ?? null) !== (body.note ?? null)) unrecorded.push('note “' + (body.note || '') + '”');
+    if (verdict === 'veto' && r.reason !== body.reason) unrecorded.push(['reason “', bdi(body.reason), '”']);
+    if (verdict === 'veto' && (r.correctLabel ?? null) !== (body.correctLabel ?? null)) unrecorded.push(['correct label']);
+    if (body.note && r.note !== body.note) unrecorded.push(['note “', bdi(body.note), '”']);
     if (unrecorded.length > 0) {
-      setError('review-error', new Error('You had already ' + r.verdict + ' this brief, at ' + when(r.at) + ' UTC'
-        + (r.reason ? ', with the reason “' + r.reason + '”' : '') + ': that stands, and your ' + unrecorded.join(', ')
-        + ' was not recorded. Copy it into a note elsewhere if it matters.'));
+      $('review-error').replaceChildren('You had already ' + r.verdict + ' this brief, at ' + when(r.at) + ' UTC',
+        ...(r.reason ? [', with the reason “', bdi(r.reason), '”'] : []), ': that stands, and your ',
+        ...unrecorded.flatMap((u, i) => (i > 0 ? [', ', ...u] : u)), ' was not recorded. Copy it into a note elsewhere if it matters.');
       return;
     }
     $('veto-reason').value = '';
@@ -771,6 +813,13 @@ function upsertLive(brief) {
   placeLive(brief);
 }
 
+// Orders two createdAt values (ISO 8601) to the server's 100 ns: Date.parse keeps milliseconds only, and the briefs of one
+// batch are often less than one apart (qa42a #6), so the digits past the millisecond decide a tie.
+function compareInstants(a, b) {
+  const past = (iso) => ((/\.\d{3}(\d*)/.exec(iso) || ['', ''])[1] + '0000').slice(0, 4);
+  return Date.parse(a) - Date.parse(b) || (past(a) < past(b) ? -1 : past(a) > past(b) ? 1 : 0);
+}
+
 function placeLive(brief) {
   const body = $('briefs-table').tBodies[0];
   const rows = [...body.rows];
@@ -784,16 +833,23 @@ function placeLive(brief) {
   // shows it (qa37a #4). A brief that carries the reader's response (the open one, liveBrief) is shown by it.
   const retracts = brief.status === 'retracted' && existing && existing.dataset.status !== 'retracted';
   if (existing && !brief.myResponse && !retracts && !existing.classList.contains('unacknowledged')) row.classList.remove('unacknowledged');
+  let said = null;
   if (existing) {
     if (matches) existing.replaceWith(row);
-    else existing.remove();
+    else {
+      existing.remove();
+      said = 'A brief left the list: it is now ' + brief.status + '.';
+    }
   } else if (matches) {
-    const created = Date.parse(brief.createdAt);
-    const next = rows.find((r) => Date.parse(r.dataset.createdAt) < created);
+    // Above every row not newer (one written in the same batch is newer than the rows the list had).
+    const next = rows.find((r) => compareInstants(r.dataset.createdAt, brief.createdAt) <= 0);
     if (next) next.before(row);
     else if (!state.briefsCursor) body.append(row);
+    if (next || !state.briefsCursor) said = 'A new brief is shown: ' + brief.headline;
   }
   show('briefs-empty', body.rows.length === 0);
+  // Said to a screen reader, as a load's count is.
+  if (said) $('briefs-announce').textContent = said;
 }
 
 // Follows the stream; when it breaks (the server restarted, the network dropped) it tries again every 5 s and, once
