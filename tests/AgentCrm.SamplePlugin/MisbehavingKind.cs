@@ -11,10 +11,22 @@ namespace AgentCrm.SamplePlugin;
 /// with a score of 0.1, <c>addfield</c> adds <c>contract.daysToEnd</c> to the snapshot it was given and fires,
 /// <c>foreign</c> cites another customer's event beside its own, <c>nullreason</c> answers a null reason, <c>emptyreason</c>
 /// a reason with neither field nor explanation. <c>thread</c> starts a foreground thread that never ends (once per
-/// process) and does not fire. <c>exit</c> ends the process with <c>Environment.Exit(43)</c> from its call.
+/// process) and does not fire. <c>exit</c> ends the process with <c>Environment.Exit(43)</c> from its call. Plugin code run at
+/// registration: <c>createhang</c> blocks in Create for <c>hangMs</c>; <c>armctor</c>'s Assess makes the next construction of
+/// this kind in its load context (the one a registered version keeps loaded) throw, then answers as <c>lowfire</c>.
 /// </summary>
 public sealed class MisbehavingKind : IAgentKind
 {
+    private static int _throwOnNextConstruction;
+
+    public MisbehavingKind()
+    {
+        if (Interlocked.Exchange(ref _throwOnNextConstruction, 0) == 1)
+            throw new InvalidOperationException("the misbehaving kind's constructor failed on purpose (armctor)");
+    }
+
+    internal static void ThrowOnNextConstruction() => Volatile.Write(ref _throwOnNextConstruction, 1);
+
     public string Name => "misbehaving";
 
     public AgentManifest? BuiltIn => null;
@@ -22,13 +34,15 @@ public sealed class MisbehavingKind : IAgentKind
     public IAgent Create(AgentManifest manifest)
     {
         var mode = manifest.Parameters.TryGetValue("mode", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-        if (mode is not ("throw" or "hang" or "null" or "widen" or "lowfire" or "addfield" or "foreign" or "nullreason" or "emptyreason" or "thread" or "exit"))
-            throw new ManifestException("parameters.mode", "mode must be throw, hang, null, widen, lowfire, addfield, foreign, nullreason, emptyreason, thread or exit.");
+        if (mode is not ("throw" or "hang" or "null" or "widen" or "lowfire" or "addfield" or "foreign" or "nullreason" or "emptyreason" or "thread" or "exit" or "createhang" or "armctor"))
+            throw new ManifestException("parameters.mode", "mode must be throw, hang, null, widen, lowfire, addfield, foreign, nullreason, emptyreason, thread, exit, createhang or armctor.");
         if (mode == "null")
             return null!;
         if (mode == "widen")
             manifest = manifest with { Reads = [.. manifest.Reads, "contract.daysToEnd", "contract.type", "nps.latest"] };
         var hangMs = manifest.Parameters.TryGetValue("hangMs", out var h) && h.ValueKind == JsonValueKind.Number ? h.GetInt32() : 5000;
+        if (mode == "createhang")
+            Thread.Sleep(hangMs);
         return new MisbehavingAgent(manifest, mode, hangMs);
     }
 }
@@ -50,6 +64,9 @@ internal sealed class MisbehavingAgent(AgentManifest manifest, string mode, int 
         var seen = new Reason("tickets.open", snapshot.Number("tickets.open"), 1, snapshot.EventIds("tickets.open"), "open tickets");
         switch (mode)
         {
+            case "armctor":
+                MisbehavingKind.ThrowOnNextConstruction();
+                return new Assessment(0.1, true, [seen]);
             case "lowfire":
                 return new Assessment(0.1, true, [seen]);
             case "addfield":

@@ -621,7 +621,15 @@ public sealed partial class AgentRegistry
         _records = new ConcurrentDictionary<(string, string), AgentVersionRecord>(_tables.ReadVersions());
         IndexCooldowns();
         _loadedVersion = version;
-        _ = _live.DrainAsync(_live.Publish(_records.Values));
+        // Another process's change (a CLI unregister) retires versions too: what the kinds hold for them (a plugin's load
+        // context) is released once the set they ran in has drained, as after this process's own changes (qa42b #4).
+        _ = ReleaseAfterAsync(_live.DrainAsync(_live.Publish(_records.Values)));
+    }
+
+    private async Task ReleaseAfterAsync(Task drained)
+    {
+        await drained;
+        await ReleaseUnusedAsync();
     }
 
     public static string Name(AgentState state) => JsonNamingPolicy.CamelCase.ConvertName(state.ToString());

@@ -361,6 +361,103 @@ public sealed class PluginTests
         Assert.Empty(app.Services.GetRequiredService<PluginKind>().Loaded);
     }
 
+    /// <summary>
+    /// A .NET assembly whose metadata is damaged (an invalid public key, an unreadable reference table) was answered 500 with
+    /// a trace id: the loader threw SecurityException or BadImageFormatException where only the latter was caught (qa42b #2).
+    /// </summary>
+    [Theory]
+    [InlineData("metadata-f69.dll")]
+    [InlineData("metadata-rnd3.dll")]
+    [InlineData("metadata-f126.dll")]
+    [InlineData("metadata-f5.dll")]
+    public async Task Upload_OfADamagedAssembly_Is400NamingTheAssembly_NothingRegistered(string file)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var damaged = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Plugins", "damaged", file));
+        var (status, body) = await UploadAsync(app, TicketSurge("damaged"), damaged);
+        Assert.True(status == HttpStatusCode.BadRequest, body.ToString());
+        Assert.NotEmpty(body.GetProperty("errors").GetProperty("assembly")[0].GetString()!);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/agents/damaged")).StatusCode);
+    }
+
+    /// <summary>
+    /// An upload whose Create never returns kept a plugin thread for good, once per upload, until all 64 were stuck and every
+    /// other plugin's calls failed; its hung call showed nowhere (qa42b #1). Code run at registration now has the places of
+    /// one version (Plugins:MaxHungCalls); a hung one keeps its place, counted as the uploaded version's hung call.
+    /// </summary>
+    [Fact]
+    public async Task AnUploadWhoseCreateHangs_HoldsAtMostRegistrationsPlaces_AndIsCountedAsHung_AndOtherPluginsKeepBriefing()
+    {
+        await using var app = await StartWithCasesAsync(settings: new Dictionary<string, string?> { ["Plugins:CallTimeout"] = "00:00:00.500", ["Plugins:MaxHungCalls"] = "1" });
+        var (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        await app.EvaluateAndPromoteAsync("ticket-surge", "1.0.0", "hand-timeline");
+        var hang = Misbehaving("create-hang", "createhang").Replace("\"hangMs\":1500", "\"hangMs\":8000", StringComparison.Ordinal);
+
+        (status, body) = await UploadAsync(app, hang, manifestName: "manifest.json");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("did not finish", body.GetProperty("errors").GetProperty("assembly")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains(app.Services.GetRequiredService<PluginKind>().HungCalls(), h => h is { Id: "create-hang", Hung: 1 });
+        // The place it holds is registration's only one: the next upload is refused at once, saying why, instead of taking another thread.
+        (status, body) = await UploadAsync(app, hang.Replace("create-hang", "create-hang-2", StringComparison.Ordinal), manifestName: "manifest.json");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("still running past their limit", body.GetProperty("errors").GetProperty("assembly")[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Services.GetRequiredService<PluginKind>().HungCalls(), h => h.Id == "create-hang-2");
+
+        // The version already live is called as before.
+        await app.PostEventsAsync(Timelines.AtRisk("plug-1", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        Assert.Single(await app.BriefsAsync("&agentId=ticket-surge&customerId=plug-1"));
+    }
+
+    /// <summary>
+    /// A kind whose constructor threw was reported as "TargetInvocationException: Exception has been thrown by the target of an
+    /// invocation.", the plugin's own message nowhere (qa42b #3).
+    /// </summary>
+    [Fact]
+    public async Task AKindConstructorThatThrows_IsRefusedWithThePluginsOwnException()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, body) = await UploadAsync(app, Misbehaving("arms-ctor", "armctor"), manifestName: "manifest.json");
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        // Its call arms the kind's constructor to throw next time (in the load context the registered version keeps).
+        var registry = app.Services.GetRequiredService<AgentCrm.Agents.AgentRegistry>();
+        var snapshot = new AgentCrm.Agents.CustomerSnapshot("c-1", DateTimeOffset.UtcNow, new Dictionary<string, AgentCrm.Agents.SnapshotField>());
+        Assert.True(registry.CreateAgent(registry.Find("arms-ctor", "1.0.0")).Assess(snapshot).Fired);
+
+        (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("The plugin failed while constructing its kinds: InvalidOperationException: the misbehaving kind's constructor failed on purpose (armctor)",
+            body.GetProperty("errors").GetProperty("assembly")[0].GetString());
+    }
+
+    /// <summary>
+    /// `agentcrm agents unregister` beside a running server: the server took the version as retired but kept its load context
+    /// loaded until a change made through its own API (qa42b #4); it is released once the server has read the CLI's change.
+    /// </summary>
+    [Fact]
+    public async Task ACliUnregisterBesideTheServer_ReleasesThePluginsLoadContext()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var plugins = app.Services.GetRequiredService<PluginKind>();
+        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(PluginPath)));
+        Assert.Contains(hash, plugins.Loaded);
+
+        var unregistered = await Cli.CliRunner.RunAsync(["agents", "unregister", "ticket-surge", "--data", app.DataDirectory]);
+        Assert.True(unregistered.ExitCode == 0, unregistered.Stderr);
+
+        // Generous: the server reads other processes' changes on a timer, which a busy machine runs late.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (plugins.Loaded.Contains(hash))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the server kept the unregistered plugin's load context loaded for 60 s");
+            await Task.Delay(100);
+        }
+        Assert.Equal("retired", (await app.GetJsonAsync("/v1/agents/ticket-surge")).GetProperty("versions")[0].GetProperty("state").GetString());
+    }
+
     /// <summary>Scrapes /metrics until <paramref name="done"/> holds, collecting garbage between scrapes when asked.</summary>
     private static async Task<AgentCrm.Runtime.Tests.Observability.Prometheus> ScrapeUntilAsync(AgentCrmApp app, Func<AgentCrm.Runtime.Tests.Observability.Prometheus, bool> done, string expected, bool collect = false)
     {

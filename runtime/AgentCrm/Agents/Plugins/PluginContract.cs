@@ -13,15 +13,15 @@ internal static class PluginContract
     /// <summary>The contract this server has.</summary>
     public static AssemblyName Server { get; } = typeof(IAgentKind).Assembly.GetName();
 
-    /// <summary>Why <paramref name="assembly"/>'s reference to the contract cannot be served here, or null (no reference, or a compatible one).</summary>
-    public static string? Mismatch(Assembly assembly)
+    /// <summary>Why the reference to the contract among <paramref name="references"/> (of <paramref name="assembly"/>) cannot be served here, or null (no reference, or a compatible one).</summary>
+    public static string? Mismatch(AssemblyName assembly, IEnumerable<AssemblyName> references)
     {
-        var reference = assembly.GetReferencedAssemblies().FirstOrDefault(r => string.Equals(r.Name, Server.Name, StringComparison.OrdinalIgnoreCase));
+        var reference = references.FirstOrDefault(r => string.Equals(r.Name, Server.Name, StringComparison.OrdinalIgnoreCase));
         if (reference?.Version is not { } referenced || Server.Version is not { } server)
             return null;
         if (referenced.Major == server.Major && referenced.Minor <= server.Minor)
             return null;
-        return $"{assembly.GetName().Name} references {Server.Name} {referenced}; this server has {Server.Name} {server}. "
+        return $"{assembly.Name} references {Server.Name} {referenced}; this server has {Server.Name} {server}. "
             + $"A plugin must be built against contract {server.Major}.x at a minor version up to {server.Major}.{server.Minor} "
             + "(the same major version: a plugin built against another one fails on every call where the contracts differ).";
     }

@@ -24,6 +24,11 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
 
     // Calls still running past their limit, per version (id, version), across every instance of it.
     private readonly ConcurrentDictionary<(string Id, string Version), PluginVersionCalls> _hung = new();
+
+    // The plugin threads code run at registration (constructors, Name, Create) may hold, whatever it is registered as: each
+    // upload of a Create that never returns kept a thread for good, until all 64 were stuck and every plugin's calls
+    // failed (qa42b #1). Its hung calls are counted as the uploaded version's too, so agentcrm_plugin_calls_hung shows them.
+    private readonly PluginVersionCalls _registration;
     private readonly PluginStore _store;
     private readonly IOptions<PluginOptions> _options;
     private readonly ILogger<PluginKind> _logger;
@@ -33,6 +38,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         _store = store;
         _options = options;
         _logger = logger;
+        _registration = new PluginVersionCalls(options.Value.MaxHungCalls);
         // The log this server's plugins are named in if the process ends inside one of their calls (not once it is stopping).
         PluginExitLog.Attach(logger, store.DataDirectory, lifetime?.ApplicationStopping ?? CancellationToken.None);
     }
@@ -77,15 +83,24 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     private static void RequireReferences(PluginLoadContext context)
     {
         var assembly = context.Assemblies.Single();
-        if (PluginContract.Mismatch(assembly) is { } mismatch)
+        AssemblyName[] references;
+        try
+        {
+            references = assembly.GetReferencedAssemblies();
+        }
+        catch (Exception ex) when (Damaged(ex))
+        {
+            throw new ManifestException("assembly", $"The assembly's references cannot be read (it is damaged): {ex.GetType().Name}: {OneLine(ex.Message)}");
+        }
+        if (PluginContract.Mismatch(assembly.GetName(), references) is { } mismatch)
             throw new ManifestException("assembly", mismatch);
-        foreach (var reference in assembly.GetReferencedAssemblies())
+        foreach (var reference in references)
         {
             try
             {
                 context.LoadFromAssemblyName(reference);
             }
-            catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+            catch (Exception ex) when (Damaged(ex))
             {
                 throw new ManifestException("assembly", $"{assembly.GetName().Name} references {reference.Name} {reference.Version}, which the server does not have: plugins may depend only on AgentCrm.Agents.Contract and the framework (one assembly).");
             }
@@ -174,6 +189,12 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
                 Unload(context);
                 throw new ManifestException("assembly", $"Not a .NET assembly: {ex.Message}");
             }
+            catch (Exception ex) when (Damaged(ex))
+            {
+                // A .NET assembly whose metadata is damaged (an invalid public key is a SecurityException): the upload's fault.
+                Unload(context);
+                throw new ManifestException("assembly", $"The assembly cannot be loaded (it is damaged): {ex.GetType().Name}: {OneLine(ex.Message)}");
+            }
             _contexts[hash] = context;
             LogLoaded(hash);
             return context;
@@ -188,7 +209,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         {
             types = assembly.GetExportedTypes();
         }
-        catch (Exception ex) when (ex is ReflectionTypeLoadException or FileNotFoundException or TypeLoadException)
+        catch (Exception ex) when (Damaged(ex))
         {
             throw new ManifestException("assembly", $"The assembly's types cannot be loaded (plugins may depend only on AgentCrm.Agents.Contract and the framework): {OneLine(ex.Message)}");
         }
@@ -208,30 +229,81 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
             _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls)));
     }
 
-    /// <summary>Plugin code run at registration gets the same time limit as a call; its failures become manifest errors.</summary>
+    /// <summary>
+    /// Plugin code run at registration gets the same time limit as a call, and one of the places registration has on the plugin
+    /// threads (<see cref="_registration"/>: a call that never returns keeps its place, so code run at registration never
+    /// ties up more threads than that); its failures become manifest errors, with the plugin's own exception (not the
+    /// reflection wrapper a constructor's comes in).
+    /// </summary>
     private T Bounded<T>(AgentManifest manifest, Func<T> work, string what)
     {
         var timeout = _options.Value.CallTimeout;
-        var call = PluginThreads.Start(work, manifest, customer: null);
+        var places = _registration;
+        if (!places.Slots.Wait(timeout))
+            throw new ManifestException("assembly", $"The plugin was not run while {what}: the {places.Places} plugin threads code run at registration may use were all busy for {timeout.TotalMilliseconds:0} ms"
+                + (Volatile.Read(ref places.Hung) > 0 ? $" ({Volatile.Read(ref places.Hung)} of them held by calls still running past their limit, which only a restart frees: see agentcrm_plugin_calls_hung)." : "."));
+        var calls = _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+        var state = new CallState();
+        PluginCall<T> call;
+        try
+        {
+            call = PluginThreads.Start(() =>
+            {
+                try
+                {
+                    return work();
+                }
+                finally
+                {
+                    // On the plugin thread, as for Assess (TimeLimitedAgent): the place and the hung counts are given back when the call ends.
+                    places.Slots.Release();
+                    if (Interlocked.Exchange(ref state.Value, CallState.Done) == CallState.Hung)
+                    {
+                        Interlocked.Decrement(ref places.Hung);
+                        Interlocked.Decrement(ref calls.Hung);
+                    }
+                }
+            }, manifest, customer: null);
+        }
+        catch
+        {
+            places.Slots.Release();
+            throw;
+        }
         // As for Assess: timed from the start of the call, not from the wait for a thread other plugins' slow calls hold.
         if (!call.WaitStarted(timeout))
+        {
+            places.Slots.Release();
             throw new ManifestException("assembly", $"The plugin was not run while {what}: no plugin thread was free within {timeout.TotalMilliseconds:0} ms.");
+        }
         var task = call.Answer;
         try
         {
-            if (task.Wait(timeout))
-                return task.Result;
+            if (!task.Wait(timeout))
+            {
+                Interlocked.Increment(ref places.Hung);
+                Interlocked.Increment(ref calls.Hung);
+                if (Interlocked.CompareExchange(ref state.Value, CallState.Hung, CallState.Running) == CallState.Running)
+                {
+                    call.MarkPastLimit();
+                    throw new ManifestException("assembly", $"The plugin did not finish {what} within {timeout.TotalMilliseconds:0} ms.");
+                }
+                // It ended just as the wait ran out: answered, not hung.
+                Interlocked.Decrement(ref places.Hung);
+                Interlocked.Decrement(ref calls.Hung);
+                task.Wait();
+            }
+            return task.Result;
         }
-        catch (AggregateException ex) when (ex.InnerException is ManifestException refused)
+        catch (AggregateException ex) when (ex.InnerException is { } thrown)
         {
-            throw new ManifestException(refused.Errors);
+            var e = thrown;
+            while (e is TargetInvocationException { InnerException: { } inner })
+                e = inner;
+            if (e is ManifestException refused)
+                throw new ManifestException(refused.Errors);
+            throw new ManifestException("assembly", $"The plugin failed while {what}: {e.GetType().Name}: {OneLine(e.Message)}");
         }
-        catch (AggregateException ex) when (ex.InnerException is { } e)
-        {
-            throw new ManifestException("assembly", $"The plugin failed while {what}: {e.GetType().Name}: {e.Message}");
-        }
-        call.MarkPastLimit();
-        throw new ManifestException("assembly", $"The plugin did not finish {what} within {timeout.TotalMilliseconds:0} ms.");
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} loaded into its own collectible context")]
@@ -239,6 +311,11 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} unloaded: no registered version uses it")]
     private partial void LogUnloaded(string hash);
+
+    /// <summary>What the loader throws for an assembly it cannot use: damaged metadata or IL, or a reference it cannot resolve.</summary>
+    private static bool Damaged(Exception ex) =>
+        ex is BadImageFormatException or FileLoadException or FileNotFoundException or TypeLoadException or ReflectionTypeLoadException
+            or System.Security.SecurityException;
 
     /// <summary>A loader's message on one line (a type-load failure lists its loader exceptions on lines of their own).</summary>
     private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
