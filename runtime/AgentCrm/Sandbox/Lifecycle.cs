@@ -26,6 +26,9 @@ public sealed class Lifecycle(AgentRegistry registry, ReportStore reports)
 
     public async Task<AgentVersionRecord> PromoteAsync(string agentId, string version, int canaryPercent, string actor, CancellationToken cancellationToken = default)
     {
+        // Decided from the versions as stored: one another process (the CLI) registered a moment ago is found, not a 404 until
+        // the next timed reload (qa42d #2).
+        await registry.ReloadIfChangedAsync(cancellationToken);
         // A version that may not be promoted from its state (retired) is refused for that, whatever its report says.
         AgentTransitions.Ensure(LifecycleAction.Promote, registry.Find(agentId, version));
         var gate = Check(agentId, version);

@@ -45,6 +45,25 @@ public sealed class RegistryOtherProcessTests
         }
     }
 
+    /// <summary>
+    /// A promote over HTTP right after another process registered the version: the server looked it up before reading the
+    /// stored versions and answered 404 "No agent … is registered" until its timed reload (qa42d #2); shadow did not.
+    /// </summary>
+    [Fact]
+    public async Task APromoteRightAfterAnotherProcessRegisteredTheVersion_IsJudgedByTheGate_NotA404()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var other = await OtherRegistryAsync(app);
+        var manifest = other.Find("renewal-risk", "1.0.1").Manifest with { Id = "other-process", Version = "1.0.0" };
+        Assert.True((await other.RegisterAsync(manifest, "cli:root")).Created);
+
+        using var promoted = await app.Client.PostAsync("/v1/agents/other-process/versions/1.0.0/promote", null);
+
+        var body = await promoted.Content.ReadAsStringAsync();
+        Assert.True(promoted.StatusCode == HttpStatusCode.Conflict, body);
+        Assert.Contains("no report for content hash", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task APromoteDecidedBeforeAnotherProcessUnregistersTheAgent_IsRefused_AndTheAgentStaysUnregistered()
     {
