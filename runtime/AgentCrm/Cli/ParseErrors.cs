@@ -17,6 +17,10 @@ internal static class ParseErrors
     {
         var command = result.CommandResult;
         var path = CommandPath(command);
+        // An option given without its value, before another option: the parser took that option's name for the value, and
+        // the other option's value was then "one too many" (`--canary --data DIR`, qa42d #3).
+        if (OptionTakingAnOptionName(command) is var (taken, name))
+            return ($"{taken.Name} needs a value ('{name}' is an option, not its value): {Takes(taken.ValueType, taken) ?? taken.Description}", path);
         // A token the parser could not place explains the rest ("Required command was not provided" after an unknown verb).
         if (result.UnmatchedTokens.Count > 0)
             return (Unmatched(result.UnmatchedTokens[0], command.Command, path, result), path);
@@ -149,6 +153,16 @@ internal static class ParseErrors
             { IsEnum: true } => Enum.TryParse(type, value, ignoreCase: true, out _),
             _ => true,
         };
+    }
+
+    /// <summary>An option of the command whose value the parser took from the name of an option the command accepts, and that name.</summary>
+    private static (Option Option, string Name)? OptionTakingAnOptionName(CommandResult command)
+    {
+        var names = OptionsOf(command).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (var option in command.Children.OfType<OptionResult>())
+            if (option.Tokens.FirstOrDefault(t => names.Contains(t.Value)) is { } token)
+                return (option.Option, token.Value);
+        return null;
     }
 
     /// <summary>The options a command accepts: its own and its ancestors' recursive ones (--data, --json, --help).</summary>

@@ -77,6 +77,10 @@ public sealed class ContractCliTests
     [InlineData("keys create --name n --role", "--role needs a value: one of admin")]
     [InlineData("agents promote x@1.0.0 --canary abc", "--canary: 'abc' is not valid; it takes a whole number")]
     [InlineData("agents promote x@1.0.0 --canary", "--canary needs a value: a whole number")]
+    // An option without its value before another: the other's value was blamed as "one too many" (qa42d #3).
+    [InlineData("agents promote x@1.0.0 --canary --data /tmp/elsewhere", "--canary needs a value ('--data' is an option, not its value): a whole number")]
+    [InlineData("agents evaluate x@1.0.0 --cases --json", "--cases needs a value ('--json' is an option, not its value): A registered case set")]
+    [InlineData("agents fit renewal-risk --version --data /tmp/elsewhere", "--version needs a value ('--data' is an option, not its value)")]
     [InlineData("bench --events 1e9x", "--events: '1e9x' is not valid; it takes a whole number")]
     [InlineData("agents bogus", "'bogus' is not a command of 'agentcrm agents'; use one of list, register, unregister, promote, shadow, rollback, evaluate, fit")]
     [InlineData("agents", "'agentcrm agents' needs a command: one of list, register")]
