@@ -23,7 +23,8 @@ public static class MetricsHosting
         builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
         var scrape = ScrapeEnabled(builder.Configuration);
         var otlp = builder.Configuration[TelemetryOptions.OtlpEndpointKey];
-        var push = !string.IsNullOrWhiteSpace(otlp) && TelemetryOptionsValidator.IsHttpUri(otlp);
+        // Not built while a setting is wrong: the validator stops the start naming it (the exporter threw on bad headers first).
+        var push = !string.IsNullOrWhiteSpace(otlp) && TelemetryOptionsValidator.Problems(builder.Configuration).Count == 0;
         if (!scrape && !push)
             return;
         // Meters with a name are process-wide: export only this host's (its meter factory's) and the process's own,

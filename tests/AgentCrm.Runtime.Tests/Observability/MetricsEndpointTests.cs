@@ -207,6 +207,31 @@ public sealed class MetricsEndpointTests
         Assert.Contains("OTEL_EXPORTER_OTLP_ENDPOINT", error.Message);
     }
 
+    /// <summary>
+    /// The exporter's other standard variables, wrong: a protocol it does not speak fell back to gRPC (the collector got
+    /// nothing, the log blamed the network), an interval that is no number was ignored, and unparsable headers stopped the
+    /// start in a line naming no variable (qa42c #1, #3). Each now stops the start naming its variable; a header's value is
+    /// never echoed.
+    /// </summary>
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json", "must be grpc or http/protobuf")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuff", "must be grpc or http/protobuf")]
+    [InlineData("OTEL_METRIC_EXPORT_INTERVAL", "abc", "must be a whole number of milliseconds")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "Authorization Bearer s3cret", "entry 1 is not one")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=acme,=s3cret", "entry 2 is not one")]
+    public async Task Start_WithAnOtlpSettingTheExporterWouldMisread_FailsNamingTheSetting(string key, string value, string expected)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318",
+            [key] = value,
+        }));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Scrape_CountsADeadLetter_AndOnlyThisServersEvents()
     {
