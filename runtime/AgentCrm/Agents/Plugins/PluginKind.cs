@@ -63,7 +63,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     {
         var hash = AssemblyHash(manifest);
         var context = Context(hash, () => _store.Load(hash) ?? throw new ManifestException("parameters.assembly", $"No plugin assembly {hash} is stored; upload it with POST /v1/agents/plugins."));
-        return Instantiate(context, manifest);
+        return Instantiate(context, manifest, upload: false);
     }
 
     /// <summary>Loads <paramref name="bytes"/> (before they are stored) and creates the agent, so a bad upload is refused with its reason.</summary>
@@ -71,7 +71,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     {
         var context = Context(AssemblyHash(manifest), () => bytes);
         RequireReferences(context);
-        return Instantiate(context, manifest);
+        return Instantiate(context, manifest, upload: true);
     }
 
     /// <summary>
@@ -129,9 +129,13 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     {
         var plugins = inUse.Where(m => m.Kind == KindName).ToList();
         var versions = plugins.Select(m => (m.Id, m.Version)).ToHashSet();
-        foreach (var (version, calls) in _hung)
-            if (!versions.Contains(version) && Volatile.Read(ref calls.Hung) == 0 && calls.Slots.CurrentCount == calls.Places)
-                _hung.TryRemove(new KeyValuePair<(string, string), PluginVersionCalls>(version, calls));
+        // Under the lock a hung call is counted in (Count), so a count is never made on a counter dropped meanwhile.
+        lock (_lock)
+        {
+            foreach (var (version, calls) in _hung)
+                if (!versions.Contains(version) && Volatile.Read(ref calls.Hung) == 0 && calls.Slots.CurrentCount == calls.Places)
+                    _hung.TryRemove(new KeyValuePair<(string, string), PluginVersionCalls>(version, calls));
+        }
         var keep = plugins.Where(m => m.Parameters.TryGetValue("assembly", out _)).Select(AssemblyHash).ToHashSet(StringComparer.Ordinal);
         List<PluginLoadContext> unload;
         lock (_lock)
@@ -201,7 +205,12 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         }
     }
 
-    private TimeLimitedAgent Instantiate(PluginLoadContext context, AgentManifest manifest)
+    /// <summary>
+    /// Creates the agent, running the plugin's code (its kinds' constructors, Name, Create) on plugin threads: an
+    /// <paramref name="upload"/>'s in registration's places, a stored version's (loaded to run, or for a sandbox job) in its
+    /// own, as its calls are — so uploads whose Create hangs cannot keep a version that passed registration from running.
+    /// </summary>
+    private TimeLimitedAgent Instantiate(PluginLoadContext context, AgentManifest manifest, bool upload)
     {
         var assembly = context.Assemblies.Single();
         Type[] types;
@@ -218,11 +227,12 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
             throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
         var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
         // Names are plugin code too: read under the same limit as the constructors.
-        var candidates = Bounded(manifest, () => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
+        var places = upload ? _registration : _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+        var candidates = Bounded(manifest, places, () => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
         var (kind, name) = wanted is null
             ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
             : candidates.FirstOrDefault(c => c.Name == wanted) is { Kind: not null } found ? found : throw new ManifestException("parameters.kind", $"The assembly has no kind '{wanted}'; it has {string.Join(", ", candidates.Select(c => c.Name))}.");
-        var agent = Bounded(manifest, () => kind.Create(manifest), $"{name}.Create")
+        var agent = Bounded(manifest, places, () => kind.Create(manifest), $"{name}.Create")
             ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
         // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
         return new TimeLimitedAgent(agent, manifest, _options.Value.CallTimeout, _options.Value.MaxHungCalls,
@@ -230,20 +240,25 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     }
 
     /// <summary>
-    /// Plugin code run at registration gets the same time limit as a call, and one of the places registration has on the plugin
-    /// threads (<see cref="_registration"/>: a call that never returns keeps its place, so code run at registration never
-    /// ties up more threads than that); its failures become manifest errors, with the plugin's own exception (not the
-    /// reflection wrapper a constructor's comes in).
+    /// Plugin code run to create an agent gets the same time limit as a call, and one of <paramref name="places"/> on the
+    /// plugin threads (registration's for an upload, the version's own for a stored version): a call that never returns keeps
+    /// its place, so that code never ties up more threads than that, and once every place is held by such calls it is not run
+    /// at all, at once. A call past its limit is counted as the version's hung call. Its failures become manifest errors, with
+    /// the plugin's own exception (not the reflection wrapper a constructor's comes in).
     /// </summary>
-    private T Bounded<T>(AgentManifest manifest, Func<T> work, string what)
+    private T Bounded<T>(AgentManifest manifest, PluginVersionCalls places, Func<T> work, string what)
     {
         var timeout = _options.Value.CallTimeout;
-        var places = _registration;
+        var upload = ReferenceEquals(places, _registration);
+        string Held(int hung) => $"the {places.Places} plugin threads {(upload ? "code run at registration" : $"{manifest.Id}@{manifest.Version}")} may use were all busy"
+            + (hung > 0 ? $" ({hung} of them held by calls still running past their limit, which only a restart frees: see agentcrm_plugin_calls_hung)." : $" for {timeout.TotalMilliseconds:0} ms.");
+        if (Volatile.Read(ref places.Hung) is var stuck && stuck >= places.Places)
+            throw new ManifestException("assembly", $"The plugin was not run while {what}: {Held(stuck)}");
         if (!places.Slots.Wait(timeout))
-            throw new ManifestException("assembly", $"The plugin was not run while {what}: the {places.Places} plugin threads code run at registration may use were all busy for {timeout.TotalMilliseconds:0} ms"
-                + (Volatile.Read(ref places.Hung) > 0 ? $" ({Volatile.Read(ref places.Hung)} of them held by calls still running past their limit, which only a restart frees: see agentcrm_plugin_calls_hung)." : "."));
-        var calls = _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+            throw new ManifestException("assembly", $"The plugin was not run while {what}: {Held(Volatile.Read(ref places.Hung))}");
         var state = new CallState();
+        // The version's counter its hung call was counted on (looked up then, not before: Retain may drop an idle version's).
+        PluginVersionCalls? counted = null;
         PluginCall<T> call;
         try
         {
@@ -258,10 +273,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
                     // On the plugin thread, as for Assess (TimeLimitedAgent): the place and the hung counts are given back when the call ends.
                     places.Slots.Release();
                     if (Interlocked.Exchange(ref state.Value, CallState.Done) == CallState.Hung)
-                    {
-                        Interlocked.Decrement(ref places.Hung);
-                        Interlocked.Decrement(ref calls.Hung);
-                    }
+                        Uncount(places, counted!);
                 }
             }, manifest, customer: null);
         }
@@ -281,16 +293,14 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         {
             if (!task.Wait(timeout))
             {
-                Interlocked.Increment(ref places.Hung);
-                Interlocked.Increment(ref calls.Hung);
+                counted = Count(places, manifest);
                 if (Interlocked.CompareExchange(ref state.Value, CallState.Hung, CallState.Running) == CallState.Running)
                 {
                     call.MarkPastLimit();
                     throw new ManifestException("assembly", $"The plugin did not finish {what} within {timeout.TotalMilliseconds:0} ms.");
                 }
                 // It ended just as the wait ran out: answered, not hung.
-                Interlocked.Decrement(ref places.Hung);
-                Interlocked.Decrement(ref calls.Hung);
+                Uncount(places, counted);
                 task.Wait();
             }
             return task.Result;
@@ -304,6 +314,26 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
                 throw new ManifestException(refused.Errors);
             throw new ManifestException("assembly", $"The plugin failed while {what}: {e.GetType().Name}: {OneLine(e.Message)}");
         }
+    }
+
+    /// <summary>A call past its limit, counted in <paramref name="places"/> and as its version's (the counter <see cref="HungCalls"/> shows, which <see cref="Retain"/> keeps while it counts one).</summary>
+    private PluginVersionCalls Count(PluginVersionCalls places, AgentManifest manifest)
+    {
+        lock (_lock)
+        {
+            var version = _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+            Interlocked.Increment(ref version.Hung);
+            if (!ReferenceEquals(version, places))
+                Interlocked.Increment(ref places.Hung);
+            return version;
+        }
+    }
+
+    private static void Uncount(PluginVersionCalls places, PluginVersionCalls version)
+    {
+        Interlocked.Decrement(ref version.Hung);
+        if (!ReferenceEquals(version, places))
+            Interlocked.Decrement(ref places.Hung);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Plugin assembly {Hash} loaded into its own collectible context")]
