@@ -156,6 +156,6 @@ public sealed class ConsoleFocusAndAnnouncementTests : HeadlessBrowserTests
         Assert.True(expected.Length >= 6, $"{expected.Length} briefs");
         await Assertions.Expect(rows).ToHaveCountAsync(expected.Length);
         Assert.Equal(expected, await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.briefId)"));
-        await Assertions.Expect(page.Locator("#briefs-announce")).ToContainTextAsync("A new brief is shown: ");
+        await Assertions.Expect(page.Locator("#briefs-announce")).ToContainTextAsync("A brief was added to the list: ");
     }
 }

@@ -220,12 +220,34 @@ public sealed class ConsoleSessionTests : HeadlessBrowserTests
         var isolated = body.Locator("bdi").First;
         Assert.Equal("Evil\u202eCorp", await isolated.TextContentAsync());
         Assert.Equal("isolate", await isolated.EvaluateAsync<string>("b => getComputedStyle(b).unicodeBidi"));
-        // Every reason the body quotes is an isolate of its own too: a field value in it cannot reach its weight.
-        var reasons = (await app.BriefsAsync("&customerId=acme-1"))[0]
-            .GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("explanation").GetString()!).ToList();
-        Assert.NotEmpty(reasons);
-        var quoted = await body.Locator("bdi").AllTextContentsAsync();
-        Assert.All(reasons, r => Assert.Contains(quoted, q => string.Equals(q, r, StringComparison.OrdinalIgnoreCase)));
+    }
+
+    /// <summary>
+    /// A reason that quotes the name (a rules template's <c>{profile.name} has {tickets.open} open tickets</c>) was isolated
+    /// whole, the name inside it not, so its override still turned "15" into "51"; and a one-letter value (a grade "e") was
+    /// isolated at every match, splitting a long body into hundreds of pieces (rev42 #4, #5).
+    /// </summary>
+    [Fact]
+    public async Task ANameQuotedInsideAReason_IsIsolatedInIt_AndAnAsciiValueSplitsNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync(new Uri(app.Address, "/console").ToString());
+        var counts = await page.EvaluateAsync<int[]>("""
+            () => {
+              const name = 'Evil\u202eCorp';
+              const brief = { customerName: name, citations: [], reasons: [
+                { field: 'tickets.open', value: 15, weight: 0.4, explanation: name + ' has 15 open tickets' },
+                { field: 'grade', value: 'e', weight: 0.1, explanation: 'grade e' }] };
+              const body = name + ' scored 0.84 on a 1.0.0 (threshold 0.60).\n\nWhy:\n- ' + name + ' has 15 open tickets (weight +0.40)\n- Grade e (weight +0.10)';
+              const pre = document.createElement('pre');
+              pre.append(...isolating(body, brief));
+              const bdis = [...pre.querySelectorAll('bdi')];
+              return [bdis.filter((b) => b.textContent === name).length, bdis.length, pre.textContent === body ? 1 : 0];
+            }
+            """);
+        // The name twice (alone, and inside the reason, which is isolated too), nothing for the all-ASCII "e", the text whole.
+        Assert.Equal([2, 3, 1], counts);
     }
 
     /// <summary>

@@ -157,7 +157,8 @@ function bdi(value) {
 }
 
 // The values someone typed that the server wrote into a brief's headline and body (the customer's name, the reasons — which
-// quote field values —, the cited documents' titles and sections), longest first.
+// quote field values —, the cited documents' titles and sections), longest first; only those with a character outside ASCII:
+// one all ASCII cannot reorder what is around it, and a short one (a grade "e") would split the text at every match.
 function typedValues(brief) {
   const values = [brief.customerName];
   for (const r of brief.reasons || []) {
@@ -165,13 +166,17 @@ function typedValues(brief) {
     values.push(e, e.charAt(0).toUpperCase() + e.slice(1), typeof r.value === 'string' ? r.value : null);
   }
   for (const c of brief.citations || []) values.push(c.title, c.section);
-  return [...new Set(values.filter((v) => typeof v === 'string' && v.length > 0))].sort((a, b) => b.length - a.length);
+  return [...new Set(values.filter((v) => typeof v === 'string' && /[^\x00-\x7f]/.test(v)))].sort((a, b) => b.length - a.length);
 }
 
 // A headline or body the server wrote, with each typed value in it isolated (bdi): a direction override in a customer's
-// name cannot reverse the score and threshold the template puts after it (qa42a #1).
+// name cannot reverse the score and threshold the template puts after it (qa42a #1). A shorter value inside one (the name a
+// reason quotes) is isolated in it too.
 function isolating(text, brief) {
-  const values = typedValues(brief);
+  return isolatingValues(text, typedValues(brief));
+}
+
+function isolatingValues(text, values) {
   const parts = [];
   let from = 0;
   while (from < text.length) {
@@ -186,7 +191,7 @@ function isolating(text, brief) {
     }
     if (at < 0) break;
     if (at > from) parts.push(text.slice(from, at));
-    parts.push(bdi(value));
+    parts.push(el('bdi', null, ...isolatingValues(value, values.filter((v) => v.length < value.length))));
     from = at + value.length;
   }
   if (from < text.length) parts.push(text.slice(from));
@@ -845,7 +850,7 @@ function placeLive(brief) {
     const next = rows.find((r) => compareInstants(r.dataset.createdAt, brief.createdAt) <= 0);
     if (next) next.before(row);
     else if (!state.briefsCursor) body.append(row);
-    if (next || !state.briefsCursor) said = 'A new brief is shown: ' + brief.headline;
+    if (next || !state.briefsCursor) said = 'A brief was added to the list: ' + brief.headline;
   }
   show('briefs-empty', body.rows.length === 0);
   // Said to a screen reader, as a load's count is.
