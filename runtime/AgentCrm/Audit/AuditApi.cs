@@ -12,7 +12,7 @@ public sealed record AuditVerifyRequest(IReadOnlyList<AuditAnchorRequest?>? Anch
 public sealed record AuditAnchorRequest(long? Seq, string? Hash);
 
 /// <summary>The audit log over HTTP (API.md, "Audit"): admin and reviewer read and verify it.</summary>
-public static class AuditApi
+public static partial class AuditApi
 {
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
@@ -37,7 +37,7 @@ public static class AuditApi
     public const int MaxAnchors = 1000;
 
     public static async Task<Results<Ok<AuditVerification>, ProblemHttpResult>> Verify(
-        HttpRequest request, AuditLog audit, SqliteDatabase database, CancellationToken cancellationToken)
+        HttpRequest request, AuditLog audit, SqliteDatabase database, ILogger<AuditLog> logger, CancellationToken cancellationToken)
     {
         // No body, whatever its declared type (curl -d '' sends a form type): no anchors, as before anchors existed.
         var (body, error) = request.ContentLength == 0 ? (null, null) : await JsonBody.ReadAsync<AuditVerifyRequest>(request, 256 * 1024, cancellationToken);
@@ -66,12 +66,17 @@ public static class AuditApi
         }
         if (errors.Count > 0)
             return Problems.Validation(errors, detail: "The anchors are invalid; nothing was verified.");
+        var before = audit.LastVerification;
         var pass = await audit.VerifyAsync().WaitAsync(cancellationToken);
         // A pass shared with a caller that came first may have begun before this caller's newest anchor was written: one
         // begun after this call came in covers every record the caller can have seen (unless records were removed). A chain
         // whose rows differ is held to the anchors too (AuditLog.CheckAnchors).
         if (anchors.Count > 0 && (pass.Ok || pass.Differences is { Count: > 0 }) && anchors.Max(a => a.Seq) > pass.Records)
             pass = await audit.VerifyAsync().WaitAsync(cancellationToken);
+        // agentcrm_audit_intact reads this pass: a break it finds is logged as the background pass logs one (qa42c #2), once
+        // per change (a monitor calling verify every minute on a broken log does not repeat it).
+        if (!pass.Ok && pass.Problem is { } problem && !(before is { Ok: false } && before.Problem == problem))
+            LogBroken(logger, problem);
         if (anchors.Count == 0)
             return TypedResults.Ok(pass);
         using var connection = database.Open();
@@ -89,4 +94,7 @@ public static class AuditApi
         var items = rows.Take(take).ToList();
         return TypedResults.Ok(new ItemsPage<AuditRecord>(items, rows.Count > take ? Paging.SeqCursor(Paging.Audit, items[^1].Seq) : null));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit log verified on request: {Problem} (agentcrm audit verify --json lists every difference; README, \"What the log vouches for\").")]
+    private static partial void LogBroken(ILogger logger, string problem);
 }

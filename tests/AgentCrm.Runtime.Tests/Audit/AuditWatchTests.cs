@@ -1,4 +1,7 @@
+using AgentCrm.Audit;
+using AgentCrm.Runtime.Tests.Intake;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Audit;
 
@@ -29,5 +32,34 @@ public sealed class AuditWatchTests
                 await Task.Delay(100);
         }
         Assert.True(gauge == "0", $"Expected agentcrm_audit_intact 0 within 60 s of the start; it was {gauge ?? "absent"}.");
+    }
+
+    /// <summary>
+    /// POST /v1/audit/verify found the log broken and set agentcrm_audit_intact to 0, but logged nothing: the on-call whose
+    /// alert fired found no word in the log until the background pass, up to 6 hours later (qa42c #2). Logged once per change.
+    /// </summary>
+    [Fact]
+    public async Task AVerifyOnRequestThatFindsTheLogBroken_LogsAWarning_OnceWhileItStaysSo()
+    {
+        var logs = new CapturedLogs();
+        await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton(logs.Provider()));
+        await app.CreateKeyAsync("csm", "carl");
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "agentcrm.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE audit SET actor = 'key:evil' WHERE seq = (SELECT max(seq) FROM audit)";
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var verified = await app.Client.PostAsync("/v1/audit/verify", null);
+            Assert.Contains("\"ok\":false", await verified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var warned = logs.Entries.Where(e => e.Category == typeof(AuditLog).FullName && e.Message.StartsWith("Audit log verified on request: ", StringComparison.Ordinal)).ToList();
+        var warning = Assert.Single(warned);
+        Assert.Contains("record", warning.Message, StringComparison.Ordinal);
     }
 }
