@@ -16,16 +16,7 @@ public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
     public async Task AReviewerVetoingABriefTheyHadVetoedInAnotherTab_IsToldTheFirstReasonStands_AndKeepsWhatTheyTyped()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        var id = await AtRiskBriefAsync(app, "acme-1");
-        var key = await app.CreateKeyAsync("reviewer", "rita");
-        var page = await SignedInAsync(Browser, app, key);
-        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
-        await Assertions.Expect(page.Locator("#review-actions")).ToBeVisibleAsync();
-
-        // Tab 1 (here, the API with the same key) vetoes first.
-        using (var rita = ClientFor(app, key))
-        using (var first = await rita.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "Renewed by phone." }))
-            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var (page, id) = await OpenedThenVetoedInAnotherTabAsync(app, new { reason = "Renewed by phone." });
         await page.Locator("#veto-reason").FillAsync("Wrong customer: this is the parent account.");
         await page.Locator("#veto-label").SelectOptionAsync("true");
         await page.Locator("#veto-button").ClickAsync();
@@ -64,14 +55,7 @@ public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
     public async Task TheFirstVetosReason_IsQuotedIsolated_AndANoteNotTypedIsNotSaidToBeLost()
     {
         await using var app = await AgentCrmApp.StartAsync();
-        var id = await AtRiskBriefAsync(app, "acme-1");
-        var key = await app.CreateKeyAsync("reviewer", "rita");
-        var page = await SignedInAsync(Browser, app, key);
-        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
-        await Assertions.Expect(page.Locator("#review-actions")).ToBeVisibleAsync();
-        using (var rita = ClientFor(app, key))
-        using (var first = await rita.PostAsJsonAsync($"/v1/briefs/{id}/veto", new { reason = "Renewed \u202eby phone", note = "checked the CRM" }))
-            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var (page, _) = await OpenedThenVetoedInAnotherTabAsync(app, new { reason = "Renewed \u202eby phone", note = "checked the CRM" });
 
         await page.Locator("#veto-reason").FillAsync("Wrong customer.");
         await page.Locator("#veto-button").ClickAsync();
@@ -80,5 +64,19 @@ public sealed class ConsoleRepeatedVetoTests : HeadlessBrowserTests
         await Assertions.Expect(said).ToContainTextAsync("already vetoed");
         Assert.Equal(["Renewed \u202eby phone", "Wrong customer."], await said.Locator("bdi").AllTextContentsAsync());
         Assert.DoesNotContain("note “", await said.TextContentAsync());
+    }
+
+    /// <summary>A reviewer's brief open in the console, then vetoed with <paramref name="veto"/> by the same reviewer in another tab (here, the API with the same key).</summary>
+    private async Task<(IPage Page, string Id)> OpenedThenVetoedInAnotherTabAsync(AgentCrmApp app, object veto)
+    {
+        var id = await AtRiskBriefAsync(app, "acme-1");
+        var key = await app.CreateKeyAsync("reviewer", "rita");
+        var page = await SignedInAsync(Browser, app, key);
+        await page.Locator($"#briefs-table tr[data-brief-id='{id}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#review-actions")).ToBeVisibleAsync();
+        using var rita = ClientFor(app, key);
+        using var first = await rita.PostAsJsonAsync($"/v1/briefs/{id}/veto", veto);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        return (page, id);
     }
 }

@@ -178,9 +178,13 @@ public sealed class ConsoleSessionTests : HeadlessBrowserTests
         await Assertions.Expect(error).ToContainTextAsync("(from a proxy?)");
     }
 
-    /// <summary>An unclosed right-to-left override in a customer's name reversed the id after it (it could fake another id).</summary>
+    /// <summary>
+    /// An unclosed right-to-left override in a customer's name reversed the id after it (it could fake another id); and where
+    /// the server wrote the name into the headline and body ("Evil‮Corp scored 0.84 … (threshold 0.60)") only the Customer
+    /// cell isolated it, so the override reversed the rest of the line and a CSM read a score of 48.0 (qa42a #1).
+    /// </summary>
     [Fact]
-    public async Task ACustomersNameIsIsolated_ItsDirectionDoesNotReachTheIdAfterIt()
+    public async Task ACustomersNameIsIsolated_ItsDirectionDoesNotReachTheIdAfterIt_NorTheScoreInTheHeadlineAndBody()
     {
         await using var app = await AgentCrmApp.StartAsync();
         var events = Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow);
@@ -194,21 +198,6 @@ public sealed class ConsoleSessionTests : HeadlessBrowserTests
         // The name in an isolate of its own, which the override cannot leave; the id outside it.
         Assert.Equal("Evil\u202eCorp", await cell.Locator("bdi").First.TextContentAsync());
         Assert.Equal("isolate", await cell.Locator("bdi").First.EvaluateAsync<string>("b => getComputedStyle(b).unicodeBidi"));
-    }
-
-    /// <summary>
-    /// The server writes the customer's name into the headline and body ("Evil‮Corp scored 0.84 … (threshold 0.60)"): only
-    /// the Customer cell isolated it, so the override reversed the rest of the line and a CSM read a score of 48.0 (qa42a #1).
-    /// </summary>
-    [Fact]
-    public async Task ACustomersNameInTheHeadlineAndBody_IsIsolated_SoItCannotReverseTheScoreAfterIt()
-    {
-        await using var app = await AgentCrmApp.StartAsync();
-        var events = Timelines.AtRisk("acme-1", DateTimeOffset.UtcNow);
-        events[0]["attributes"]!["name"] = "Evil\u202eCorp";
-        await app.PostEventsAsync(events);
-        await app.WaitForProcessingAsync();
-        var page = await SignedInAsync(app, await app.CreateKeyAsync("reviewer", "rita"));
 
         var link = page.Locator("#briefs-table tbody tr a").First;
         Assert.Contains("Evil\u202eCorp", await link.Locator("bdi bdi").AllTextContentsAsync());

@@ -14,13 +14,7 @@ public sealed class AuditWatchTests
         var dir = TempDirectory.Create();
         await using (var app = await AgentCrmApp.StartAsync(dir))
             await app.CreateKeyAsync("csm", "carl");
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(dir, "agentcrm.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "UPDATE api_keys SET role = 'admin' WHERE name = 'carl'";
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        EditByHand(dir, "UPDATE api_keys SET role = 'admin' WHERE name = 'carl'");
         await using var started = await AgentCrmApp.StartAsync(dir, new Dictionary<string, string?> { ["Audit:BackgroundVerifyDelay"] = "00:00:00" });
         // -1 until the background pass ends, then 0: the log no longer matches the key.
         string? gauge = null;
@@ -44,13 +38,7 @@ public sealed class AuditWatchTests
         var logs = new CapturedLogs();
         await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton(logs.Provider()));
         await app.CreateKeyAsync("csm", "carl");
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "agentcrm.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var cmd = connection.CreateCommand();
-            cmd.CommandText = "UPDATE audit SET actor = 'key:evil' WHERE seq = (SELECT max(seq) FROM audit)";
-            Assert.Equal(1, cmd.ExecuteNonQuery());
-        }
+        EditByHand(app.DataDirectory, "UPDATE audit SET actor = 'key:evil' WHERE seq = (SELECT max(seq) FROM audit)");
 
         for (var i = 0; i < 2; i++)
         {
@@ -61,5 +49,15 @@ public sealed class AuditWatchTests
         var warned = logs.Entries.Where(e => e.Category == typeof(AuditLog).FullName && e.Message.StartsWith("Audit log verified on request: ", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warned);
         Assert.Contains("record", warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>One row of the data directory's database changed by hand, as someone with the file would.</summary>
+    private static void EditByHand(string dataDirectory, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, "agentcrm.db")};Pooling=False");
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        Assert.Equal(1, cmd.ExecuteNonQuery());
     }
 }
