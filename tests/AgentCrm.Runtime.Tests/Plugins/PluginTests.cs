@@ -435,6 +435,31 @@ public sealed class PluginTests
     }
 
     /// <summary>
+    /// A plugin manifest registered with POST /v1/agents (a new version of an uploaded assembly) ran its Create in the new
+    /// version's own places, so each one whose Create hung kept one more thread: Plugins:MaxHungCalls no longer bounded what
+    /// code run at registration holds (rev42b #1). Every registration shares registration's places.
+    /// </summary>
+    [Fact]
+    public async Task ManifestRegistrationsWhoseCreateHangs_HoldAtMostRegistrationsPlaces()
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Plugins:CallTimeout"] = "00:00:00.500", ["Plugins:MaxHungCalls"] = "1" });
+        var (status, body) = await UploadAsync(app, TicketSurge());
+        Assert.True(status == HttpStatusCode.Created, body.ToString());
+        var hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(PluginPath)));
+        var answers = new List<string>();
+        for (var i = 1; i <= 3; i++)
+        {
+            var manifest = CreateHang($"hang-{i}", 60000).Replace("\"mode\":", $"\"assembly\":\"{hash}\",\"mode\":", StringComparison.Ordinal);
+            using var response = await app.Client.PostAsync("/v1/agents", new StringContent(manifest, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            answers.Add(await response.Content.ReadAsStringAsync());
+        }
+        var hung = app.Services.GetRequiredService<PluginKind>().HungCalls().Sum(h => h.Hung);
+        Assert.True(hung == 1, $"{hung} plugin threads are held by calls made at registration (Plugins:MaxHungCalls 1): {string.Join(" | ", answers)}");
+        Assert.Contains("still running past their limit", answers[^1], StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Once registration's places were all held by hung calls, an upload still waited the whole CallTimeout for one before it
     /// was refused (rev42 #2): it is refused at once. (A 30 s limit, so "at once" is far from it on any machine.)
     /// </summary>

@@ -13,7 +13,7 @@ namespace AgentCrm.Agents.Plugins;
 /// by the versions that use it and unloaded once none of them is live or waiting for promotion
 /// (<see cref="Retain"/>, called by the registry after every change).
 /// </summary>
-public sealed partial class PluginKind : IAgentKind, IRetainingKind
+public sealed partial class PluginKind : IAgentKind, IRetainingKind, INewManifestCheck
 {
     public const string KindName = "plugin";
     private readonly Lock _lock = new();
@@ -59,11 +59,16 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
         }
     }
 
-    public IAgent Create(AgentManifest manifest)
+    public IAgent Create(AgentManifest manifest) => Create(manifest, registering: false);
+
+    /// <summary>A manifest being registered (<c>POST /v1/agents</c>, or the upload's own registration): its plugin code runs in registration's places, as an upload's does.</summary>
+    public void CheckNew(AgentManifest manifest) => Create(manifest, registering: true);
+
+    private TimeLimitedAgent Create(AgentManifest manifest, bool registering)
     {
         var hash = AssemblyHash(manifest);
         var context = Context(hash, () => _store.Load(hash) ?? throw new ManifestException("parameters.assembly", $"No plugin assembly {hash} is stored; upload it with POST /v1/agents/plugins."));
-        return Instantiate(context, manifest, upload: false);
+        return Instantiate(context, manifest, registering);
     }
 
     /// <summary>Loads <paramref name="bytes"/> (before they are stored) and creates the agent, so a bad upload is refused with its reason.</summary>
@@ -71,7 +76,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     {
         var context = Context(AssemblyHash(manifest), () => bytes);
         RequireReferences(context);
-        return Instantiate(context, manifest, upload: true);
+        return Instantiate(context, manifest, registering: true);
     }
 
     /// <summary>
@@ -206,11 +211,12 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     }
 
     /// <summary>
-    /// Creates the agent, running the plugin's code (its kinds' constructors, Name, Create) on plugin threads: an
-    /// <paramref name="upload"/>'s in registration's places, a stored version's (loaded to run, or for a sandbox job) in its
-    /// own, as its calls are — so uploads whose Create hangs cannot keep a version that passed registration from running.
+    /// Creates the agent, running the plugin's code (its kinds' constructors, Name, Create) on plugin threads: a version
+    /// <paramref name="registering"/> (an upload, a manifest registered) in registration's places, which every registration
+    /// shares, a stored version's (loaded to run, or for a sandbox job) in its own, as its calls are — so registrations whose
+    /// Create hangs tie up no more threads than that, and cannot keep a version that passed registration from running.
     /// </summary>
-    private TimeLimitedAgent Instantiate(PluginLoadContext context, AgentManifest manifest, bool upload)
+    private TimeLimitedAgent Instantiate(PluginLoadContext context, AgentManifest manifest, bool registering)
     {
         var assembly = context.Assemblies.Single();
         Type[] types;
@@ -227,7 +233,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
             throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
         var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
         // Names are plugin code too: read under the same limit as the constructors.
-        var places = upload ? _registration : _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+        var places = registering ? _registration : _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
         var candidates = Bounded(manifest, places, () => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
         var (kind, name) = wanted is null
             ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
@@ -249,8 +255,8 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind
     private T Bounded<T>(AgentManifest manifest, PluginVersionCalls places, Func<T> work, string what)
     {
         var timeout = _options.Value.CallTimeout;
-        var upload = ReferenceEquals(places, _registration);
-        string Held(int hung) => $"the {places.Places} plugin threads {(upload ? "code run at registration" : $"{manifest.Id}@{manifest.Version}")} may use were all busy"
+        var registering = ReferenceEquals(places, _registration);
+        string Held(int hung) => $"the {places.Places} plugin threads {(registering ? "code run at registration" : $"{manifest.Id}@{manifest.Version}")} may use were all busy"
             + (hung > 0 ? $" ({hung} of them held by calls still running past their limit, which only a restart frees: see agentcrm_plugin_calls_hung)." : $" for {timeout.TotalMilliseconds:0} ms.");
         if (Volatile.Read(ref places.Hung) is var stuck && stuck >= places.Places)
             throw new ManifestException("assembly", $"The plugin was not run while {what}: {Held(stuck)}");
