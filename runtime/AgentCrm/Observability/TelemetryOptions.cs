@@ -34,7 +34,8 @@ internal sealed class TelemetryOptionsValidator(IConfiguration configuration) : 
     /// What is wrong with the OTLP push's settings (none when no endpoint is set): the endpoint, and the exporter's other
     /// standard variables, which it takes without a word when they are wrong — a protocol it does not speak (http/json, a
     /// typo) fell back to gRPC, an interval that is no number was ignored, and headers it cannot parse stopped the start in a
-    /// line that named no variable (qa42c #1, #3). The exporter is not built while any is wrong, so the start names them.
+    /// line that named no variable (qa42c #1, #3). The exporter is not built while any is wrong, so the start names them. An
+    /// empty one is unset, here as for the exporter (a template's <c>OTEL_EXPORTER_OTLP_PROTOCOL=</c> or <c>${X:-}</c>).
     /// </summary>
     internal static List<string> Problems(IConfiguration configuration)
     {
@@ -45,13 +46,13 @@ internal sealed class TelemetryOptionsValidator(IConfiguration configuration) : 
         if (!IsHttpUri(otlp))
             failures.Add($"{TelemetryOptions.OtlpEndpointKey} must be an absolute http or https URI (e.g. http://collector:4317); it is '{otlp}'.");
         foreach (var key in (string[])["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"])
-            if (configuration[key] is { } protocol && protocol.Trim() is not ("grpc" or "http/protobuf"))
+            if (configuration[key] is { } protocol && !string.IsNullOrWhiteSpace(protocol) && protocol.Trim() is not ("grpc" or "http/protobuf"))
                 failures.Add($"{key} must be grpc or http/protobuf (the protocols this build's exporter speaks; http/json is not one); it is '{protocol}'.");
         foreach (var key in (string[])["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"])
-            if (configuration[key] is { } headers && BadHeader(headers) is { } entry)
+            if (configuration[key] is { } headers && !string.IsNullOrWhiteSpace(headers) && BadHeader(headers) is { } entry)
                 failures.Add($"{key} must be a comma-separated list of key=value pairs (e.g. Authorization=Bearer%20TOKEN); its entry {entry} is not one (its value is not shown here).");
         foreach (var key in (string[])["OTEL_METRIC_EXPORT_INTERVAL", "OTEL_METRIC_EXPORT_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT"])
-            if (configuration[key] is { } millis && !(int.TryParse(millis.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms > 0))
+            if (configuration[key] is { } millis && !string.IsNullOrWhiteSpace(millis) && !(int.TryParse(millis.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms > 0))
                 failures.Add($"{key} must be a whole number of milliseconds above 0 (e.g. 60000); it is '{millis}'.");
         return failures;
     }

@@ -232,6 +232,24 @@ public sealed class MetricsEndpointTests
         Assert.DoesNotContain("s3cret", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>An OTLP variable set but empty (a template's <c>${X:-}</c>) is unset for the exporter; the start check refused it (rev42b #2).</summary>
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "")]
+    [InlineData("OTEL_METRIC_EXPORT_INTERVAL", " ")]
+    [InlineData("OTEL_EXPORTER_OTLP_TIMEOUT", "")]
+    public async Task Start_WithAnEmptyOtlpVariable_Starts_AsTheExporterTreatsItAsUnset(string key, string value)
+    {
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318",
+            [key] = value,
+        });
+
+        using var response = await app.Client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Scrape_CountsADeadLetter_AndOnlyThisServersEvents()
     {
