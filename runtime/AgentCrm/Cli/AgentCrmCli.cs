@@ -62,7 +62,7 @@ public static class AgentCrmCli
         var result = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         // One --data for every verb, so `agentcrm --data D verb` works; bench's help and messages say what it is there.
         Data.Description = result.CommandResult.Command.Name == "bench" ? Bench.BenchData.OptionDescription : DataDescription;
-        if (result.Errors.Count > 0)
+        if (result.Errors.Count > 0 || ParseErrors.OptionWithoutValue(result))
         {
             var (message, command) = ParseErrors.Describe(result);
             return Usage(message, command);

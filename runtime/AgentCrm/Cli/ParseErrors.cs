@@ -155,13 +155,21 @@ internal static class ParseErrors
         };
     }
 
-    /// <summary>An option of the command whose value the parser took from the name of an option the command accepts, and that name.</summary>
+    /// <summary>
+    /// Whether an option was given without its value before another option, whose name the parser took for the value: an
+    /// error even when the parse has none (`agents list --data --json` ran on a new data directory named "--json").
+    /// </summary>
+    public static bool OptionWithoutValue(ParseResult result) => OptionTakingAnOptionName(result.CommandResult) is not null;
+
+    /// <summary>An option of the command (or a recursive one of its parents) whose value the parser took from the name of an option the command accepts, and that name.</summary>
     private static (Option Option, string Name)? OptionTakingAnOptionName(CommandResult command)
     {
         var names = OptionsOf(command).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
-        foreach (var option in command.Children.OfType<OptionResult>())
-            if (option.Tokens.FirstOrDefault(t => names.Contains(t.Value)) is { } token)
-                return (option.Option, token.Value);
+        for (SymbolResult? r = command; r is not null; r = r.Parent)
+            if (r is CommandResult c)
+                foreach (var option in c.Children.OfType<OptionResult>())
+                    if (option.Tokens.FirstOrDefault(t => names.Contains(t.Value)) is { } token)
+                        return (option.Option, token.Value);
         return null;
     }
 

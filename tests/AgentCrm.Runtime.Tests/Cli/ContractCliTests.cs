@@ -81,6 +81,8 @@ public sealed class ContractCliTests
     [InlineData("agents promote x@1.0.0 --canary --data /tmp/elsewhere", "--canary needs a value ('--data' is an option, not its value): a whole number")]
     [InlineData("agents evaluate x@1.0.0 --cases --json", "--cases needs a value ('--json' is an option, not its value): A registered case set")]
     [InlineData("agents fit renewal-risk --version --data /tmp/elsewhere", "--version needs a value ('--data' is an option, not its value)")]
+    // One that parses without an error: it ran on a new data directory named "--json" (rev42b #3).
+    [InlineData("agents list --data --json", "--data needs a value ('--json' is an option, not its value)")]
     [InlineData("bench --events 1e9x", "--events: '1e9x' is not valid; it takes a whole number")]
     [InlineData("agents bogus", "'bogus' is not a command of 'agentcrm agents'; use one of list, register, unregister, promote, shadow, rollback, evaluate, fit")]
     [InlineData("agents", "'agentcrm agents' needs a command: one of list, register")]
