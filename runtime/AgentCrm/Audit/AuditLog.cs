@@ -393,8 +393,18 @@ public sealed class AuditLog(SqliteDatabase database)
         using var connection = database.Open();
         var pass = Verify(connection, anchors: null);
         LastVerification = pass;
+        if (pass.Ok)
+            Volatile.Write(ref _reported, null);
         return pass;
     }
+
+    private string? _reported;
+
+    /// <summary>
+    /// True for the first caller to report <paramref name="problem"/> since the log was last found intact (or it broke another
+    /// way): a break found on request is logged once, however many callers share the pass or poll verify.
+    /// </summary>
+    internal bool FirstReportOf(string problem) => Interlocked.Exchange(ref _reported, problem) != problem;
 
     /// <summary>The answer of the latest <see cref="Verify()"/> pass of this log (in this process), or null before one ended.</summary>
     public AuditVerification? LastVerification { get => Volatile.Read(ref _last); private set => Volatile.Write(ref _last, value); }

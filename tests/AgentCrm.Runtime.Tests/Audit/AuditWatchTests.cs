@@ -40,15 +40,34 @@ public sealed class AuditWatchTests
         await app.CreateKeyAsync("csm", "carl");
         EditByHand(app.DataDirectory, "UPDATE audit SET actor = 'key:evil' WHERE seq = (SELECT max(seq) FROM audit)");
 
-        for (var i = 0; i < 2; i++)
+        // Two callers sharing one pass, then a third: one warning (the first review's version logged one per sharing caller).
+        for (var round = 0; round < 2; round++)
         {
-            using var verified = await app.Client.PostAsync("/v1/audit/verify", null);
-            Assert.Contains("\"ok\":false", await verified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var verified = await Task.WhenAll(Enumerable.Range(0, 2 - round).Select(_ => app.Client.PostAsync("/v1/audit/verify", null)));
+            foreach (var response in verified)
+            {
+                Assert.Contains("\"ok\":false", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                response.Dispose();
+            }
         }
 
         var warned = logs.Entries.Where(e => e.Category == typeof(AuditLog).FullName && e.Message.StartsWith("Audit log verified on request: ", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warned);
         Assert.Contains("record", warning.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An anchor the log no longer holds (records rewritten since it was taken) is a break found on request too (rev42b #4).</summary>
+    [Fact]
+    public async Task AVerifyOnRequestWhoseAnchorNoLongerHolds_LogsAWarning()
+    {
+        var logs = new CapturedLogs();
+        await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton(logs.Provider()));
+        await app.CreateKeyAsync("csm", "carl");
+
+        using var verified = await app.Client.PostAsync("/v1/audit/verify", new StringContent($$"""{"anchors":[{"seq":1,"hash":"{{new string('0', 64)}}"}]}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Contains("\"ok\":false", await verified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Single(logs.Entries, e => e.Category == typeof(AuditLog).FullName && e.Message.StartsWith("Audit log verified on request: ", StringComparison.Ordinal));
     }
 
     /// <summary>One row of the data directory's database changed by hand, as someone with the file would.</summary>
