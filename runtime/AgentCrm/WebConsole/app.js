@@ -157,8 +157,11 @@ function bdi(value) {
 }
 
 // The values someone typed that the server wrote into a brief's headline and body (the customer's name, the reasons — which
-// quote field values —, the cited documents' titles and sections), longest first; only those with a character outside ASCII:
-// one all ASCII cannot reorder what is around it, and a short one (a grade "e") would split the text at every match.
+// quote field values —, the cited documents' titles and sections), longest first; only those that can change the direction
+// of what is around them (a right-to-left letter, a direction mark, embedding, override or isolate): any other cannot reorder
+// it, and a short one (a grade "e", an "é") would split the text at every match.
+const directional = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
 function typedValues(brief) {
   const values = [brief.customerName];
   for (const r of brief.reasons || []) {
@@ -166,7 +169,7 @@ function typedValues(brief) {
     values.push(e, e.charAt(0).toUpperCase() + e.slice(1), typeof r.value === 'string' ? r.value : null);
   }
   for (const c of brief.citations || []) values.push(c.title, c.section);
-  return [...new Set(values.filter((v) => typeof v === 'string' && /[^\x00-\x7f]/.test(v)))].sort((a, b) => b.length - a.length);
+  return [...new Set(values.filter((v) => typeof v === 'string' && directional.test(v)))].sort((a, b) => b.length - a.length);
 }
 
 // A headline or body the server wrote, with each typed value in it isolated (bdi): a direction override in a customer's
