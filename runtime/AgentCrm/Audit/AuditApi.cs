@@ -75,13 +75,16 @@ public static partial class AuditApi
         // A break found on request is logged as the background pass logs one (qa42c #2; agentcrm_audit_intact reads the pass),
         // once per change: a monitor calling verify every minute on a broken log, or callers sharing a pass, do not repeat it.
         // So is an anchor the log no longer holds (records rewritten consistently since the anchor was taken).
+        var chain = pass;
         if (anchors.Count > 0)
         {
             using var connection = database.Open();
             pass = AuditLog.CheckAnchors(connection, pass, anchors);
+            // agentcrm_audit_intact shows this answer: a log its anchors find rewritten is not intact.
+            audit.LastVerification = pass;
         }
-        if (!pass.Ok && pass.Problem is { } problem && audit.FirstReportOf(problem))
-            LogBroken(logger, problem);
+        if (audit.FirstReportOf(chain, pass))
+            LogBroken(logger, pass.Problem!);
         return TypedResults.Ok(pass);
     }
 

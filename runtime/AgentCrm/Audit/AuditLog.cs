@@ -399,15 +399,26 @@ public sealed class AuditLog(SqliteDatabase database)
     }
 
     private string? _reported;
+    private string? _reportedAnchored;
 
     /// <summary>
-    /// True for the first caller to report <paramref name="problem"/> since the log was last found intact (or it broke another
-    /// way): a break found on request is logged once, however many callers share the pass or poll verify.
+    /// Whether a verify on request is the first to report <paramref name="answered"/>'s break since it was last found intact
+    /// (or broke another way), so it is logged once however many callers share the pass or poll verify. A break only anchors
+    /// find (<paramref name="chain"/> held) is remembered apart: the chain's own pass, intact, would forget it every time.
     /// </summary>
-    internal bool FirstReportOf(string problem) => Interlocked.Exchange(ref _reported, problem) != problem;
+    internal bool FirstReportOf(AuditVerification chain, AuditVerification answered)
+    {
+        if (answered.Ok)
+        {
+            Volatile.Write(ref _reportedAnchored, null);
+            return false;
+        }
+        ref var reported = ref chain.Ok ? ref _reportedAnchored : ref _reported;
+        return Interlocked.Exchange(ref reported, answered.Problem) != answered.Problem;
+    }
 
     /// <summary>The answer of the latest <see cref="Verify()"/> pass of this log (in this process), or null before one ended.</summary>
-    public AuditVerification? LastVerification { get => Volatile.Read(ref _last); private set => Volatile.Write(ref _last, value); }
+    public AuditVerification? LastVerification { get => Volatile.Read(ref _last); internal set => Volatile.Write(ref _last, value); }
 
     private AuditVerification? _last;
 

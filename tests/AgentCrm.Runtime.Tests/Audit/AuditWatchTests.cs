@@ -56,18 +56,27 @@ public sealed class AuditWatchTests
         Assert.Contains("record", warning.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>An anchor the log no longer holds (records rewritten since it was taken) is a break found on request too (rev42b #4).</summary>
+    /// <summary>
+    /// An anchor the log no longer holds (records rewritten since it was taken) is a break found on request too (rev42b #4):
+    /// logged once however often it is verified (the chain's own pass, intact, forgot it each time: rev42c #1), and the
+    /// gauge shows it.
+    /// </summary>
     [Fact]
-    public async Task AVerifyOnRequestWhoseAnchorNoLongerHolds_LogsAWarning()
+    public async Task AVerifyOnRequestWhoseAnchorNoLongerHolds_LogsAWarningOnce_AndTheGaugeShowsIt()
     {
         var logs = new CapturedLogs();
         await using var app = await AgentCrmApp.StartAsync(configure: s => s.AddSingleton(logs.Provider()));
         await app.CreateKeyAsync("csm", "carl");
 
-        using var verified = await app.Client.PostAsync("/v1/audit/verify", new StringContent($$"""{"anchors":[{"seq":1,"hash":"{{new string('0', 64)}}"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        for (var i = 0; i < 3; i++)
+        {
+            using var verified = await app.Client.PostAsync("/v1/audit/verify", new StringContent($$"""{"anchors":[{"seq":1,"hash":"{{new string('0', 64)}}"}]}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Contains("\"ok\":false", await verified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
-        Assert.Contains("\"ok\":false", await verified.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Single(logs.Entries, e => e.Category == typeof(AuditLog).FullName && e.Message.StartsWith("Audit log verified on request: ", StringComparison.Ordinal));
+        var gauge = (await app.Client.GetStringAsync("/metrics")).Split('\n').Single(l => l.StartsWith("agentcrm_audit_intact", StringComparison.Ordinal));
+        Assert.EndsWith(" 0", gauge, StringComparison.Ordinal);
     }
 
     /// <summary>One row of the data directory's database changed by hand, as someone with the file would.</summary>
