@@ -164,7 +164,8 @@ internal static class ParseErrors
     /// <summary>An option of the command (or a recursive one of its parents) whose value the parser took from the name of an option the command accepts, and that name.</summary>
     private static (Option Option, string Name)? OptionTakingAnOptionName(CommandResult command)
     {
-        var names = OptionsOf(command).SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        // Long names only: a value equal to a short alias (help's "-h", "/h", "-?") may be meant ("/h" is a path on Linux).
+        var names = OptionsOf(command).SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
         for (SymbolResult? r = command; r is not null; r = r.Parent)
             if (r is CommandResult c)
                 foreach (var option in c.Children.OfType<OptionResult>())

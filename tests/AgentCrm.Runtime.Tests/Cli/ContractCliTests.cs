@@ -173,4 +173,20 @@ public sealed class ContractCliTests
         Assert.DoesNotContain("   at ", serve.Stdout + serve.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("Hosting failed to start", serve.Stdout, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The check for an option whose value is another option's name (rev42b #3) took a short alias of help for one: "/h", an
+    /// ordinary absolute path on Linux, was refused as an option (rev42c #2). Only long names count: the value is the
+    /// verb's to judge (a scenario "/h" is refused as a scenario, "-h" as a key name).
+    /// </summary>
+    [Theory]
+    [InlineData("knowledge search renewal --scenario /h", "scenario '/h' is invalid")]
+    [InlineData("keys create --role csm --name -h", "--name: '-h' is not a valid key name")]
+    public async Task AValueNamedLikeAHelpAlias_IsTakenAsTheValue(string commandLine, string expected)
+    {
+        var dir = TempDirectory.Create();
+        var result = await CliRunner.RunAsync([.. commandLine.Split(' '), "--data", dir]);
+        Assert.DoesNotContain("is an option, not its value", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+    }
 }
