@@ -233,7 +233,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind, INewManifes
             throw new ManifestException("assembly", $"{assembly.GetName().Name} has no public IAgentKind class with a parameterless constructor (compiled against AgentCrm.Agents.Contract {typeof(IAgentKind).Assembly.GetName().Version}?).");
         var wanted = manifest.Parameters.TryGetValue("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
         // Names are plugin code too: read under the same limit as the constructors.
-        var places = registering ? _registration : _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+        var places = registering ? _registration : VersionCalls(manifest);
         var candidates = Bounded(manifest, places, () => kinds.Select(t => (IAgentKind)Activator.CreateInstance(t)!).Select(k => (Kind: k, k.Name)).ToList(), "constructing its kinds");
         var (kind, name) = wanted is null
             ? candidates.Count == 1 ? candidates[0] : throw new ManifestException("parameters.kind", $"The assembly holds several kinds; name one: {string.Join(", ", candidates.Select(c => c.Name))}.")
@@ -242,7 +242,7 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind, INewManifes
             ?? throw new ManifestException("assembly", $"{name}.Create returned no agent.");
         // The registered manifest, not the one the plugin's agent reports: the consent gate passes the fields it reads.
         return new TimeLimitedAgent(agent, manifest, _options.Value.CallTimeout, _options.Value.MaxHungCalls,
-            _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls)));
+            VersionCalls(manifest));
     }
 
     /// <summary>
@@ -322,12 +322,15 @@ public sealed partial class PluginKind : IAgentKind, IRetainingKind, INewManifes
         }
     }
 
+    /// <summary>The counts and places of a version, shared by every instance of it (its calls, and creating it).</summary>
+    private PluginVersionCalls VersionCalls(AgentManifest manifest) => _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+
     /// <summary>A call past its limit, counted in <paramref name="places"/> and as its version's (the counter <see cref="HungCalls"/> shows, which <see cref="Retain"/> keeps while it counts one).</summary>
     private PluginVersionCalls Count(PluginVersionCalls places, AgentManifest manifest)
     {
         lock (_lock)
         {
-            var version = _hung.GetOrAdd((manifest.Id, manifest.Version), _ => new(_options.Value.MaxHungCalls));
+            var version = VersionCalls(manifest);
             Interlocked.Increment(ref version.Hung);
             if (!ReferenceEquals(version, places))
                 Interlocked.Increment(ref places.Hung);
