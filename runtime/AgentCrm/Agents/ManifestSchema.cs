@@ -20,6 +20,9 @@ public static class ManifestSchema
     public const string RepositoryPath = "agents/schemas/agent-manifest.schema.json";
     public const string Id = "https://agentcrm.dev/schemas/agent-manifest.schema.json";
 
+    /// <summary>The fields a manifest is refused without (the reader checks each), in this schema and in the OpenAPI document's <c>AgentManifest</c>.</summary>
+    public static readonly IReadOnlyList<string> RequiredFields = ["id", "version", "kind", "scenario", "subscribes", "purpose"];
+
     public static string Generate()
     {
         var exporter = new JsonSchemaExporterOptions
@@ -60,7 +63,7 @@ public static class ManifestSchema
 
     private static void Constrain(JsonObject root)
     {
-        root["required"] = new JsonArray("id", "version", "kind", "scenario", "subscribes", "purpose");
+        root["required"] = new JsonArray([.. RequiredFields.Select(f => (JsonNode?)f)]);
         var field = $"^(?:{string.Join("|", FieldCatalog.Prefixes.Keys)})\\.[A-Za-z0-9._]+$";
         var text = ExpressionLimits.MaxSourceLength;
         (string Path, JsonObject Constraints)[] all =

@@ -290,6 +290,8 @@ public static class BriefsApi
             else
                 errors["status"] = [$"Unknown status '{status}'; allowed: {string.Join(", ", Enum.GetValues<BriefStatus>().Select(BriefStore.StatusName))}."];
         }
+        if (agentId is not null && !ManifestReader.IsValidId(agentId))
+            errors["agentId"] = [$"agentId '{Problems.Clip(agentId, 80)}' is no agent id: {ManifestReader.IdRule}."];
         var parsedSince = Paging.Since(since, errors);
         var (take, after) = Paging.Read(limit, cursor, Paging.Briefs, errors);
         if (errors.Count > 0)

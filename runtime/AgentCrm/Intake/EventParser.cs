@@ -25,9 +25,7 @@ public static partial class EventParser
     {
         var events = new List<IncomingEvent>();
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        // A UTF-8 byte order mark (Windows tools, .NET's UTF8Encoding(true), PowerShell 5) is not JSON; RFC 8259 lets a parser ignore it.
-        if (body.Span.StartsWith("\uFEFF"u8))
-            body = body[3..];
+        body = AgentCrm.Server.RequestBody.WithoutBom(body);
         var span = body.Span;
         if (span.IsEmpty || span.Trim(" \t\r\n"u8).IsEmpty)
         {

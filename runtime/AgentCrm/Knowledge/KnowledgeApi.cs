@@ -62,8 +62,12 @@ public static class KnowledgeApi
             if (form is null)
                 return error!;
             var partErrors = new Dictionary<string, string[]>();
-            RequestBody.RefuseUnknownParts(form, ["file", "id", "title", "tags", "scenario"],
+            RequestBody.RefuseBadParts(form, ["file", "id", "title", "tags", "scenario"],
                 "a document upload is `file` with the fields `id`, `title`, `tags` and `scenario`", partErrors);
+            // A field in the form and in the query string too: neither wins unsaid (the query's id would replace another document).
+            foreach (var field in (string[])["id", "title", "tags", "scenario"])
+                if (request.Query.ContainsKey(field) && form.ContainsKey(field))
+                    partErrors[field] = [$"`{field}` is given in both the query string and the form; give it once."];
             if (form.Files["file"] is null)
                 partErrors["file"] = ["`file` is required in a multipart upload."];
             if (partErrors.Count > 0)

@@ -57,8 +57,11 @@ internal static class CaseUploads
         if (form is null)
             return (null, error);
         // A part this endpoint does not read (a misspelt name, or `caseSet` sent as a form field) is refused, not ignored.
-        RequestBody.RefuseUnknownParts(form, [.. DataParts, "mapping", "labels"], $"a case upload is {Forms(dataPart)}", errors, Documented(dataPart));
-        var data = DataParts.FirstOrDefault(p => form.Files[p] is not null);
+        RequestBody.RefuseBadParts(form, [.. DataParts, "mapping", "labels"], $"a case upload is {Forms(dataPart)}", errors, Documented(dataPart));
+        var sent = DataParts.Where(p => form.Files[p] is not null).ToList();
+        if (sent.Count > 1)
+            errors[sent[1]] = [$"One case file per upload: `{sent[0]}` or `{sent[1]}`, not both."];
+        var data = sent.FirstOrDefault();
         var mapping = form.Files["mapping"] is not null;
         var labels = form.Files["labels"] is not null;
         if (data is null)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using AgentCrm.Access;
 using AgentCrm.Agents;
 using AgentCrm.Server;
@@ -37,13 +38,17 @@ public static class JobsApi
             errors["state"] = [$"state is one of {string.Join(", ", SandboxJobs.States)}."];
         if (kind is not null && !SandboxJobs.Kinds.Contains(kind, StringComparer.Ordinal))
             errors["kind"] = [$"kind is one of {string.Join(", ", SandboxJobs.Kinds)}."];
-        if (agent is { Length: 0 or > 200 })
-            errors["agent"] = ["agent is an agent id (1-200 characters)."];
+        // A filter no agent can match is a mistake, not a question with an empty answer (as `state` and `kind`).
+        if (agent is not null && !ManifestReader.IsValidId(agent))
+            errors["agent"] = [$"agent '{Problems.Clip(agent, 80)}' is no agent id: {ManifestReader.IdRule}."];
         var take = Paging.Limit(limit, errors);
         (string, string)? after = null;
         if (cursor is not null)
         {
-            if (Paging.TryDecodeCursor(cursor, JobCursor, out var position) && position.Split('|') is [{ Length: > 0 } at, { Length: > 0 } id])
+            // The position is the last job's created-at, as stored (round-trip form), and its id: any other text is no cursor
+            // this server issued (an "x" would compare after every timestamp and read as the first page).
+            if (Paging.TryDecodeCursor(cursor, JobCursor, out var position) && position.Split('|') is [{ Length: > 0 } at, { Length: > 0 } id]
+                && DateTimeOffset.TryParseExact(at, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var created) && created.ToString("O") == at)
                 after = (at, id);
             else
                 errors["cursor"] = ["cursor is not one this server issued."];

@@ -44,9 +44,7 @@ internal static class JsonBody
         var bytes = await RequestBody.ReadAsync(request, limit, cancellationToken);
         if (bytes is null)
             return (null, Problems.TooLarge($"The body is larger than {limit} bytes."));
-        // One leading UTF-8 byte order mark (Windows tools, PowerShell 5) is not JSON; ignored as intake and manifests ignore it (RFC 8259 §8.1).
-        if (bytes.Value.Span.StartsWith("\uFEFF"u8))
-            bytes = bytes.Value[3..];
+        bytes = RequestBody.WithoutBom(bytes.Value);
         if (bytes.Value.Length == 0 || bytes.Value.Span.Trim(" \t\r\n"u8).IsEmpty)
             return (null, null);
         if (TooDeep(bytes.Value.Span) is { } line)

@@ -5,7 +5,7 @@ namespace AgentCrm.Server;
 /// <summary>
 /// Endpoints that read no body refuse one with content: a CSM's <c>{"useful":false}</c> sent to acknowledge was answered 200
 /// and dropped, and a shadow call's <c>{"version":"0.9.0"}</c> acted on the version in the path. An empty body, whitespace,
-/// <c>null</c> or <c>{}</c> (what generic clients send) is fine, whatever its declared type (curl <c>-d ''</c> sends a form type).
+/// <c>null</c> or <c>{}</c> (a leading byte order mark ignored, as every body reader ignores it) (what generic clients send) is fine, whatever its declared type (curl <c>-d ''</c> sends a form type).
 /// </summary>
 internal static class NoBody
 {
@@ -21,8 +21,8 @@ internal static class NoBody
     {
         if (request.ContentLength == 0)
             return null;
-        var bytes = await RequestBody.ReadAsync(request, Limit, cancellationToken);
-        if (bytes is { } read && read.Span.Trim(" \t\r\n"u8).IsEmpty)
+        var bytes = await RequestBody.ReadAsync(request, Limit, cancellationToken) is { } read ? RequestBody.WithoutBom(read) : (ReadOnlyMemory<byte>?)null;
+        if (bytes is { } content && content.Span.Trim(" \t\r\n"u8).IsEmpty)
             return null;
         var (empty, field) = bytes is { } b ? Shape(b) : (false, null);
         if (empty)

@@ -39,6 +39,15 @@ internal sealed class OpenApiSchemas : IOpenApiSchemaTransformer
             foreach (var sent in context.JsonTypeInfo.Properties.Where(p => !MayBeLeftOut(p, context.JsonTypeInfo.Options.DefaultIgnoreCondition)))
                 schema.Required.Add(sent.Name);
         }
+        // A manifest is refused without every field its JSON Schema requires, not only without the C# `required` ones (a
+        // client built from this document sent `{id, version, kind}` and met 400); every answer writes them all. Before the
+        // property branch too: the manifest is met first as a version's member.
+        if (context.JsonTypeInfo.Type == typeof(Agents.AgentManifest))
+        {
+            schema.Required ??= new HashSet<string>();
+            foreach (var name in Agents.ManifestSchema.RequiredFields)
+                schema.Required.Add(name);
+        }
         if (context.JsonPropertyInfo is { } property)
         {
             if (Attribute<OpenApiValuesAttribute>(property.AttributeProvider) is { } values)

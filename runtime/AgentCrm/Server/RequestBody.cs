@@ -4,6 +4,12 @@ namespace AgentCrm.Server;
 
 internal static class RequestBody
 {
+    /// <summary>
+    /// <paramref name="body"/> without one leading UTF-8 byte order mark: Windows tools (PowerShell 5, .NET's UTF8Encoding(true))
+    /// write it, it is no part of JSON, and RFC 8259 §8.1 lets a reader ignore it. Every body reader takes it off the same way.
+    /// </summary>
+    public static ReadOnlyMemory<byte> WithoutBom(ReadOnlyMemory<byte> body) => body.Span.StartsWith("\uFEFF"u8) ? body[3..] : body;
+
     /// <summary>The whole body, or null when it is larger than <paramref name="limit"/> bytes.</summary>
     public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
@@ -66,16 +72,27 @@ internal static class RequestBody
     /// <paramref name="known"/>: a misspelt name (`tag` for `tags`) is refused, not ignored with what it carried. Names ignore case,
     /// as the form's lookups do; the message suggests the near name among <paramref name="documented"/> (default: all of
     /// <paramref name="known"/>), if any, and says what the endpoint reads (<paramref name="reads"/>): an alias the endpoint
-    /// accepts but does not document is never suggested beside a message that lists other names.
+    /// accepts but does not document is never suggested beside a message that lists other names. A part given more than once
+    /// (two `file` parts, a field and a file of one name) is refused too: the endpoints read one of each, and the others
+    /// would be dropped unsaid.
     /// </summary>
-    public static void RefuseUnknownParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors,
+    public static void RefuseBadParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors,
         IReadOnlyCollection<string>? documented = null)
     {
-        foreach (var unknown in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.OrdinalIgnoreCase)
-                     .Where(name => !known.Contains(name, StringComparer.OrdinalIgnoreCase)))
-            errors[unknown] = [Agents.Text.EditDistance.Closest(unknown, documented ?? known) is { } closest
-                ? $"Unknown part '{unknown}' (did you mean {closest}?); {reads}."
-                : $"Unknown part '{unknown}'; {reads}."];
+        foreach (var name in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors[name] = [Agents.Text.EditDistance.Closest(name, documented ?? known) is { } closest
+                    ? $"Unknown part '{name}' (did you mean {closest}?); {reads}."
+                    : $"Unknown part '{name}'; {reads}."];
+                continue;
+            }
+            var times = form.Keys.Where(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)).Sum(k => form[k].Count)
+                + form.Files.Count(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (times > 1)
+                errors[name] = [$"`{name}` is given {times} times; give each part once."];
+        }
     }
 
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

@@ -281,11 +281,16 @@ public sealed class JobCancelTests
         Assert.Empty(Ids(await ListAsync("?state=running")));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await csm.GetAsync("/v1/jobs")).StatusCode);
-        using var bad = await ops.GetAsync("/v1/jobs?state=done&kind=train&cursor=nope&limit=0");
+        using var bad = await ops.GetAsync("/v1/jobs?state=done&kind=train&cursor=nope&limit=0&agent=Bad_Id");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
-        foreach (var field in new[] { "state", "kind", "cursor", "limit" })
+        foreach (var field in new[] { "state", "kind", "cursor", "limit", "agent" })
             Assert.True(errors.TryGetProperty(field, out _), $"{field} not named: {errors}");
+        // A cursor of the jobs' form whose position this server never wrote ("x" sorted after every time: the first page again; qa43c #4).
+        var forged = System.Buffers.Text.Base64Url.EncodeToString("j:x|y"u8);
+        using var forgedPage = await ops.GetAsync($"/v1/jobs?cursor={forged}");
+        Assert.Equal(HttpStatusCode.BadRequest, forgedPage.StatusCode);
+        Assert.True(JsonDocument.Parse(await forgedPage.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty("cursor", out _));
         // The cancelled fit held its version: nothing registered, the version free again.
         Assert.Single(JsonDocument.Parse(await app.Client.GetStringAsync("/v1/agents/renewal-risk")).RootElement.GetProperty("versions").EnumerateArray());
     }

@@ -64,4 +64,19 @@ public sealed class ByteOrderMarkBodyTests
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync($"/v1/agents/{id}/versions/1.0.0")).StatusCode);
     }
+
+    /// <summary>An endpoint that reads no body takes `{}`, `null` or nothing after one too: it answered 400 "This endpoint takes no body" (qa43c #2).</summary>
+    [Fact]
+    public async Task NoBodyEndpoint_WithAnEmptyObjectOrNothingAfterABom_IsAnsweredOnItsMerits()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        foreach (var body in new[] { "{}", "", " null " })
+        {
+            using var response = await app.Client.PostAsync("/v1/agents/renewal-risk/rollback", WithBom(body, "application/json"));
+            // Nothing to roll back to: 409, not "This endpoint takes no body".
+            Assert.True(response.StatusCode == HttpStatusCode.Conflict, $"'{body}': {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        using var refused = await app.Client.PostAsync("/v1/agents/renewal-risk/rollback", WithBom("""{"version":"1.0.0"}""", "application/json"));
+        Assert.True((await refused.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("version", out _));
+    }
 }

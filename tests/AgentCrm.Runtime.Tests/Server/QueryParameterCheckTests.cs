@@ -25,6 +25,8 @@ public sealed class QueryParameterCheckTests : IClassFixture<QueryParameterCheck
     [InlineData("/v1/briefs?limit=", "limit", "is empty")]
     [InlineData("/v1/audit?subjet=brief:x", "subjet", "did you mean subject?")]
     [InlineData("/v1/jobs?state=running&page=2", "page", "it takes agent, cursor, kind, limit, state")]
+    [InlineData("/v1/jobs?agent=Bad_Id", "agent", "is no agent id: an agent id is 2-64 characters")]
+    [InlineData("/v1/briefs?agentId=renewal%01risk", "agentId", "is no agent id: an agent id is 2-64 characters")]
     [InlineData("/v1/agents/renewal-risk?verbose=1", "verbose", "takes no query parameters")]
     public async Task MisreadQuery_Is400NamingTheParameter(string url, string field, string says)
     {

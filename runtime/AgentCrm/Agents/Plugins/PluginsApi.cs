@@ -84,7 +84,7 @@ public static class PluginsApi
         if (manifestFile is null && System.Text.Encoding.UTF8.GetByteCount(manifestText) > ManifestAllowance)
             return Problems.TooLarge($"A manifest is at most {ManifestAllowance} bytes.");
         var errors = new Dictionary<string, string[]>();
-        RequestBody.RefuseUnknownParts(form, ["assembly", "manifest"], "a plugin upload is `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin)", errors);
+        RequestBody.RefuseBadParts(form, ["assembly", "manifest"], "a plugin upload is `assembly` (the .dll) and `manifest` (JSON or YAML, kind: plugin)", errors);
         if (file is null || file.Length == 0)
             errors["assembly"] = ["`assembly` is required: the plugin .dll, compiled against AgentCrm.Agents.Contract."];
         if (string.IsNullOrWhiteSpace(manifestText))
