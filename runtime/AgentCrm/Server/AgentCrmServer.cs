@@ -106,12 +106,13 @@ public static class AgentCrmServer
             builder.Services.AddDaprActorHost();
         else
             builder.Services.AddEmbeddedActorHost();
-        // The host's stop budget covers the actors' drain (Actors:DrainTimeout) and the rest of the stop after it: with the
+        // The host's stop budget covers the webhooks' attempts in flight (stopped first), the actors' drain (Actors:DrainTimeout)
+        // and the rest of the stop after it: with the
         // default 30 s for everything, whatever ran first (a stream, a request) left the drain less than the README says.
         // Read from the configuration, not IOptions<ActorOptions>: reading that validates it, and the host reads HostOptions
         // before the start's own checks, which name every bad setting at once (a bad value here counts as the default).
         builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
-            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (DrainTimeoutOf(configuration) + StopAfterDrain).Ticks)));
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (DrainTimeoutOf(configuration) + StopAfterDrain + Webhooks.WebhookDispatcher.StopGrace).Ticks)));
         builder.Services.AddActor<CustomerActor>(CustomerActor.TypeName, CustomerActor.Methods, CustomerActor.Results, CustomerActor.Repeatable);
         builder.AddAgentRuntime();
         builder.AddIntake(dapr);

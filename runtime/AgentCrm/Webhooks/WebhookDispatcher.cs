@@ -133,8 +133,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
         finally
         {
             _briefs.Changed -= OnBriefChanged;
+            // No loop starts another attempt, but an attempt in flight is let finish for up to StopGrace: cut off, the receiver
+            // may still take it while the cursor does not move past it, and the restart sends it again (a slow receiver got a
+            // duplicate on nearly every deploy; qa43d #1).
             foreach (var loop in _loops.Values)
+            {
                 await loop.Cancel.CancelAsync();
+                loop.Abort.CancelAfter(StopGrace);
+            }
             await Task.WhenAll(_loops.Values.Select(l => l.Task));
         }
     }
@@ -145,7 +151,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var hooks = _store.List().Where(h => h.DisabledAt is null).ToDictionary(h => h.Id, StringComparer.Ordinal);
         foreach (var (id, loop) in _loops)
             if (!hooks.ContainsKey(id) && _loops.TryRemove(id, out _))
+            {
                 loop.Cancel.Cancel();
+                loop.Abort.Cancel();
+            }
         foreach (var hook in hooks.Values)
             if (!_loops.ContainsKey(hook.Id))
             {
@@ -228,6 +237,13 @@ public sealed partial class WebhookDispatcher : BackgroundService
             }
         }
     }
+
+    /// <summary>
+    /// How long a graceful stop lets an attempt in flight run on (within its own <see cref="WebhookOptions.RequestTimeout"/>)
+    /// so that its answer is stored; one cut off is sent again after the restart, under the same delivery id. The host's
+    /// stop budget holds it (<see cref="Server.AgentCrmServer"/>).
+    /// </summary>
+    public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Most deliveries a subscription sends past its stored cursor: it then waits for the cursor's write. A crash sends these
@@ -316,7 +332,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
             // Named as the customer's consent allows now, at each attempt: a withdrawal during a retry's backoff keeps the name out.
             var body = Payload(deliveryId, hook.Id, current, _disclosure.AsConsented(brief));
             var started = Stopwatch.GetTimestamp();
-            var error = await SendAsync(signing, deliveryId, change.Type, body, ct);
+            var error = await SendAsync(signing, deliveryId, change.Type, body, loop.Abort.Token);
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             if (error is null)
             {
@@ -554,7 +570,13 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private sealed class Loop(string id, CancellationTokenSource cancel)
     {
         public string Id { get; } = id;
+
+        /// <summary>Stops the loop: no attempt starts after it, and waits end.</summary>
         public CancellationTokenSource Cancel { get; } = cancel;
+
+        /// <summary>Cuts off the attempt in flight: at once when the subscription goes, <see cref="StopGrace"/> after a stop.</summary>
+        public CancellationTokenSource Abort { get; } = new();
+
         public Channel<bool> Wake { get; } = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         public Task Task { get; set; } = Task.CompletedTask;
         public int Failures;

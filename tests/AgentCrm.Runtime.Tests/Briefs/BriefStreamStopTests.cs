@@ -69,8 +69,8 @@ public sealed class BriefStreamStopTests
     public async Task ShutdownTimeout_CoversTheActorsDrainAndTheRestOfTheStop()
     {
         await using (var app = await AgentCrmApp.StartAsync())
-            Assert.Equal(TimeSpan.FromSeconds(30) + AgentCrmServer.StopAfterDrain, app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+            Assert.Equal(TimeSpan.FromSeconds(30) + AgentCrmServer.StopAfterDrain + AgentCrm.Webhooks.WebhookDispatcher.StopGrace, app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
         await using (var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Actors:DrainTimeout"] = "00:02:00" }))
-            Assert.Equal(TimeSpan.FromMinutes(2) + AgentCrmServer.StopAfterDrain, app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
+            Assert.Equal(TimeSpan.FromMinutes(2) + AgentCrmServer.StopAfterDrain + AgentCrm.Webhooks.WebhookDispatcher.StopGrace, app.Services.GetRequiredService<IOptions<HostOptions>>().Value.ShutdownTimeout);
     }
 }

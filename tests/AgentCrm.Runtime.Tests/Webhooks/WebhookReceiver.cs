@@ -63,6 +63,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>How long the receiver takes before it answers (a slow or hung endpoint).</summary>
     public TimeSpan Delay { get; set; }
 
+    /// <summary>Answers and records a request whose sender gave up waiting, as a receiver that does not watch the connection does.</summary>
+    public bool IgnoresAborts { get; set; }
+
+    /// <summary>Requests whose body has arrived (answered or not yet).</summary>
+    public int Arrived;
+
     public string Url { get; }
 
     private WebhookReceiver(WebApplication app, string url)
@@ -83,8 +89,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             using var buffer = new MemoryStream();
             await context.Request.Body.CopyToAsync(buffer);
             var r = receiver!;
+            Interlocked.Increment(ref r.Arrived);
             if (r.Delay > TimeSpan.Zero)
-                await Task.Delay(r.Delay, context.RequestAborted);
+                await Task.Delay(r.Delay, r.IgnoresAborts ? CancellationToken.None : context.RequestAborted);
             var attempt = Interlocked.Increment(ref r._attempts);
             var status = (r.Down && !r.TakePass()) || attempt <= r.FailFirst ? 503 : 200;
             var got = new ReceivedWebhook(context.Request.Headers["X-AgentCrm-Delivery"], context.Request.Headers["X-AgentCrm-Event"],

@@ -164,6 +164,52 @@ public sealed class WebhookTests
         }
     }
 
+    /// <summary>
+    /// A graceful stop lets the attempt in flight finish and stores it: a slow receiver that answers 200 is not sent the same
+    /// delivery again after the restart (qa43d #1: the stop cut it off, and a deploy resent it as a crash does).
+    /// </summary>
+    [Fact]
+    public async Task GracefulStop_DuringASlowAttempt_StoresItsAnswer_AndTheRestartDoesNotSendItAgain()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromSeconds(1.5);
+        receiver.IgnoresAborts = true;
+        var data = TempDirectory.Create();
+        List<string> briefs;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            await SubscribeAsync(app, $$"""{"url":"{{receiver.Url}}"}""");
+            await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+            await app.WaitForProcessingAsync();
+            briefs = await DeliveredBriefIdsAsync(app, "acme");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (Volatile.Read(ref receiver.Arrived) == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "no delivery was sent");
+                await Task.Delay(10);
+            }
+            Assert.Empty(receiver.Accepted);
+        }
+
+        receiver.Delay = TimeSpan.Zero;
+        await using (var app = await AgentCrmApp.StartAsync(data, Fast))
+        {
+            await app.PostEventsAsync(Timelines.AtRisk("globex", DateTimeOffset.UtcNow));
+            await app.WaitForProcessingAsync();
+            briefs.AddRange(await DeliveredBriefIdsAsync(app, "globex"));
+            await receiver.WaitForAsync(briefs.Count);
+            // Every request that arrived has been answered (a resend comes first after the restart: the stored cursor is before it).
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (receiver.Attempts.Count < Volatile.Read(ref receiver.Arrived))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "a request was not answered");
+                await Task.Delay(10);
+            }
+            Assert.Equal(0, receiver.Redelivered);
+            Assert.Equal(briefs.Count, receiver.Attempts.Count);
+        }
+    }
+
     [Fact]
     public async Task CsmAndAgentFilters_SendOnlyThatCsmsAccounts_AndHeldBriefsOnlyOnceApproved()
     {
