@@ -36,6 +36,13 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
     private readonly Lazy<long> _emptyEnvelopeBytes = new(() => EmptyEnvelopeBytes(inbox.SourceId, time.GetUtcNow()));
 
     /// <summary>
+    /// While daprd is down every customer with events waiting retries at once (up to Intake:MaxInFlight of them): one line per
+    /// reason and interval, with the count not logged, as the sidecar client logs its own retries (3,200 lines a minute for 400
+    /// customers before; qa43d #2).
+    /// </summary>
+    private readonly Storage.LogThrottle _failureLog = new(TimeSpan.FromSeconds(10), time);
+
+    /// <summary>
     /// Dead letters replayed: handed to their customer's actor through daprd's actor invocation, as <c>POST /dapr/events</c> hands
     /// a delivered event on (its delivery number, no inbox sequence: inboxes are per instance). daprd calls whichever instance
     /// hosts the actor, and its answer says the events are applied (or were already), so the instance that lists them knows.
@@ -85,7 +92,8 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
                 }
                 catch (DaprApiException ex) when (!stopping.IsCancellationRequested)
                 {
-                    LogPublishFailed(logger, e.Event.Id, ex.Message, backoff.TotalSeconds);
+                    if (_failureLog.ShouldLog(ex.Message, out var unlogged))
+                        LogPublishFailed(logger, e.Event.Id, ex.Message, backoff.TotalSeconds, unlogged, _failureLog.Interval.TotalSeconds);
                     await Task.Delay(backoff, time, stopping);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                 }
@@ -183,6 +191,6 @@ public sealed partial class DaprEventPublisher(DaprSidecarClient sidecar, EventS
     }
 
     /// <summary>The delay in seconds, a number: a TimeSpan was logged as a quoted "00:00:00.2000000".</summary>
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {CrmEventId} to Dapr pub/sub failed ({Reason}); retrying in {DelaySeconds} s")]
-    internal static partial void LogPublishFailed(ILogger logger, string crmEventId, string reason, double delaySeconds);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing event {CrmEventId} to Dapr pub/sub failed ({Reason}); retrying in {DelaySeconds} s ({Unlogged} more failed publishes for this reason since the last line; logged at most once per {Interval} s)")]
+    internal static partial void LogPublishFailed(ILogger logger, string crmEventId, string reason, double delaySeconds, int unlogged, double interval);
 }

@@ -48,6 +48,11 @@ public sealed partial class FakeDaprd
         Volatile.Write(ref _failStateReads, count);
     }
 
+    private int _failPublishes;
+
+    /// <summary>The next <paramref name="count"/> publishes answer 500 <c>ERR_PUBSUB_PUBLISH_MESSAGE</c>, as a daprd whose broker is down.</summary>
+    public void FailPublishes(int count) => Volatile.Write(ref _failPublishes, count);
+
     /// <summary>
     /// daprd's request-body limit (its <c>--max-body-size</c>, 4 MiB by default, sheet §1): a larger body is answered 413
     /// (the exact errorCode is not in the sheet).
@@ -201,6 +206,8 @@ public sealed partial class FakeDaprd
 
     private async Task<IResult> PublishAsync(string pubsub, string topic, HttpRequest request)
     {
+        if (Interlocked.Decrement(ref _failPublishes) >= 0)
+            return Error(500, "ERR_PUBSUB_PUBLISH_MESSAGE", $"error when publish to topic {topic} in pubsub {pubsub}: injected failure");
         var text = await new StreamReader(request.Body).ReadToEndAsync();
         var message = JsonNode.Parse(text)!.AsObject();
         Published.Enqueue(message);

@@ -128,6 +128,32 @@ public sealed class DaprPublishLimitTests
         Assert.Equal(0, (await app.GetJsonAsync("/readyz")).GetProperty("deadLetters").GetInt64());
     }
 
+    /// <summary>
+    /// While daprd's broker is down every customer with events waiting retries its publish at once: one warning per reason and
+    /// 10 s, with the count not logged, not one per customer and attempt (qa43d #2: 3,200 lines a minute for 400 customers);
+    /// every event is published once it is back.
+    /// </summary>
+    [Fact]
+    public async Task Publish_FailingForManyCustomers_LogsOneWarningPerReasonAndInterval_AndPublishesAllOnceBack()
+    {
+        var (app, daprd, logs) = await StartAsync(new Dictionary<string, string?> { ["Dapr:MaxRetries"] = "0", ["Dapr:RetryBaseDelay"] = "00:00:00.010" });
+        await using var _d = daprd;
+        await using var _a = app;
+        daprd.FailPublishes(120);
+
+        using (var accepted = await app.PostEventsAsync([.. Enumerable.Range(0, 30).Select(i => Ev.Make($"c-{i}", "login", DateTimeOffset.UtcNow.AddMinutes(-5)))]))
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        await app.WaitForProcessingAsync(TimeSpan.FromSeconds(60));
+        await daprd.WaitForDeliveriesAsync();
+        Assert.Equal(30, daprd.Published.Count);
+        var warnings = logs.Entries.Where(e => e.Message.StartsWith("Publishing event ", StringComparison.Ordinal)).ToList();
+        // 120 failed publishes in a few seconds: the first line, and at most one more per 10 s.
+        Assert.InRange(warnings.Count, 1, 3);
+        Assert.Contains("ERR_PUBSUB_PUBLISH_MESSAGE", warnings[0].Message, StringComparison.Ordinal);
+        Assert.Contains("logged at most once per 10 s", warnings[0].Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("{\"body\":\"%\"}")]

@@ -25,9 +25,9 @@ public sealed class RetryDelayLogTests
     public void ADaprPublishRetry_LogsItsDelayInSeconds()
     {
         var logger = new Captured();
-        AgentCrm.Intake.DaprEventPublisher.LogPublishFailed(logger, "e-1", "connection refused", TimeSpan.FromMilliseconds(200).TotalSeconds);
+        AgentCrm.Intake.DaprEventPublisher.LogPublishFailed(logger, "e-1", "connection refused", TimeSpan.FromMilliseconds(200).TotalSeconds, 0, 10);
         var (message, properties) = Assert.Single(logger.Entries);
-        Assert.Equal("Publishing event e-1 to Dapr pub/sub failed (connection refused); retrying in 0.2 s", message);
+        Assert.Equal("Publishing event e-1 to Dapr pub/sub failed (connection refused); retrying in 0.2 s (0 more failed publishes for this reason since the last line; logged at most once per 10 s)", message);
         Assert.Contains(properties, p => p.Key == "DelaySeconds" && p.Value is double);
     }
 
