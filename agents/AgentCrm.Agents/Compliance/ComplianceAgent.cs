@@ -121,13 +121,25 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         if (findings.Skip(p.MaxQuotes).ToList() is { Count: > 0 } rest)
             reasons.Add(new Reason(TextField, rest.Count, 0, ids, string.Create(CultureInfo.InvariantCulture,
                 $"+{rest.Count} more finding{(rest.Count == 1 ? "" : "s")} not quoted (categories: {Categories(rest.Select(f => f.Label), int.MaxValue)})")));
-        var partly = Unread(sent.Length, text.Length, read, html);
-        if (partly is not null)
-            reasons.Add(new Reason(TextField, read, 0, ids, partly));
+        // What was not read: the note with its reason's value and weight 0, the short form the headline and next step give,
+        // and the cooldown's line for it.
+        var unread = new List<(Reason Note, string Short, string Key)>();
+        if (Unread(sent.Length, text.Length, read, html) is { } partly)
+            unread.Add((new Reason(TextField, read, 0, ids, partly), read < text.Length
+                ? string.Create(CultureInfo.InvariantCulture, $"the text past sentence {SentenceSplitter.MaxSentences:N0} was not read")
+                : string.Create(CultureInfo.InvariantCulture, $"the text past character {CustomerState.MaxDocumentChars:N0} was not read"), "unread:rest"));
+        var what = title is null ? "the document" : $"\"{title}\"";
+        var review = unread.Count == 0 ? "" : $"Have legal review by hand what was not checked of {what}: {string.Join("; ", unread.Select(u => u.Short))}.";
+        if (findings.Count == 0 && unread.Count > 0)
+            return NothingFound(title, kind, document,
+                [new Reason(TextField, distinct.Sum(d => d.Count), 0, ids, string.Create(CultureInfo.InvariantCulture,
+                    $"nothing found in the {distinct.Sum(d => d.Count):N0} sentences checked, by {Models(checkUnfair, checkPolicy)}")), .. unread.Select(u => u.Note)],
+                $"checked in part, nothing found — {string.Join("; ", unread.Select(u => u.Short))}", review, unread.Select(u => u.Key));
+        reasons.AddRange(unread.Select(u => u.Note));
         var fired = score >= Manifest.Threshold && findings.Count > 0;
         var fixes = findings.Select(f => f.Fix).Distinct(StringComparer.Ordinal).ToList();
         var next = fixes.Count == 0 ? "" : $"Send the document back to legal{(title is null ? "" : $" (\"{title}\")")}: {fixes[0]}"
-            + (fixes.Count > 1 ? "; also " + string.Join("; ", fixes.Skip(1)) : "") + ".";
+            + (fixes.Count > 1 ? "; also " + string.Join("; ", fixes.Skip(1)) : "") + "." + (review.Length == 0 ? "" : " " + review);
         // A finding is the document and one category found in it, however its clauses are worded, each with its own cooldown:
         // the same terms sent again, reworded, as a new version or with fewer of the categories briefed wait it out; terms
         // with a category not briefed before, or another document (another title) with the same categories, brief. The key
@@ -137,7 +149,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var whole = FindingKey(document, findings.Select(f => f.Identity).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         var rounded = Math.Round(score, 4);
         var headline = findings.Count == 0 ? "" : Headline(rounded, title, kind,
-            $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{(partly is null ? "" : " (checked in part)")}: ", findings.Select(f => f.Label));
+            $"{findings.Count} finding{(findings.Count == 1 ? "" : "s")}{(unread.Count == 0 ? "" : " (checked in part)")}: ", findings.Select(f => f.Label));
         return new Assessment(rounded, fired, reasons, next) { FindingKey = whole, Findings = parts, Headline = headline };
     }
 
@@ -148,17 +160,34 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     private Assessment NotRead(string? title, DocumentKind kind, string language, IReadOnlyList<string> ids, string document)
     {
         var what = title is null ? "the document" : $"\"{title}\"";
-        // "reads as German", "is written in Cyrillic script".
-        var reads = language.EndsWith(" script", StringComparison.Ordinal) ? "is written in" : "reads as";
-        var reason = new Reason(TextField, language, 0, ids,
-            $"not checked: {what} {reads} {language}, and the clause models were fitted on English text, so no clause in it was judged");
-        var headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) not checked — it {reads} {language}, and the models read English only", MaxHeadline);
-        return new Assessment(Manifest.Threshold, true, [reason], $"Have legal review {what} by hand, or ask the customer for its English version.")
+        var reads = Reads(language);
+        return NothingFound(title, kind, document,
+            [new Reason(TextField, language, 0, ids, $"not checked: {what} {reads} {language}, and the clause models were fitted on English text, so no clause in it was judged")],
+            $"not checked — it {reads} {language}, and the models read English only",
+            $"Have legal review {what} by hand, or ask the customer for its English version.", [$"unread:{language}"]);
+    }
+
+    /// <summary>
+    /// A brief on what could not be read when nothing was found in what was (the whole document in another language, or
+    /// the part past a limit): at the agent's threshold, its reasons notes (weight 0), the next step a review by hand, and
+    /// its own finding per document and what was not read (<paramref name="unread"/>), so the same gap waits out its cooldown.
+    /// </summary>
+    private Assessment NothingFound(string? title, DocumentKind kind, string document, IReadOnlyList<Reason> notes, string state, string next, IEnumerable<string> unread)
+    {
+        var what = title is null ? "the document" : $"\"{title}\"";
+        return new Assessment(Manifest.Threshold, true, notes, next)
         {
-            FindingKey = FindingKey(document, [$"unread:{language}"]),
-            Headline = headline,
+            FindingKey = FindingKey(document, unread),
+            Headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) {state}", MaxHeadline),
         };
     }
+
+    /// <summary>"reads as German", "is written in Cyrillic script".</summary>
+    private static string Reads(string language) => language.EndsWith(" script", StringComparison.Ordinal) ? "is written in" : "reads as";
+
+    /// <summary>Which models judged the sentences checked.</summary>
+    private static string Models(bool unfair, bool policy) =>
+        (unfair, policy) switch { (true, true) => "the unfair-clause model and the policy's clause model", (true, false) => "the unfair-clause model", _ => "the policy's clause model" };
 
     /// <summary>
     /// The cooldown's finding: the document's identity (<see cref="DocumentIdentity"/>; none when it has neither title nor
