@@ -14,7 +14,9 @@ namespace AgentCrm.Agents.Compliance;
 /// gets the policy checks only — the unfair-clause model was fitted and gated on consumer terms, so a version without
 /// a policy leaves contracts alone rather than judge them as terms; terms and other typed documents the unfair-clause
 /// model only; a document of unknown kind both. A document not in English is not judged: the brief says so
-/// (<see cref="DocumentLanguage"/>). A document in HTML (<see cref="HtmlText.IsHtml"/>, or a <c>docType</c> that names
+/// (<see cref="DocumentLanguage"/>); nor is a run of its sentences in another language, and the brief says which. What
+/// was not read (a part in another language, the part past a limit) a brief names, and when nothing was found in what
+/// was read, it is the brief (at the threshold). A document in HTML (<see cref="HtmlText.IsHtml"/>, or a <c>docType</c> that names
 /// HTML) is read as the text it shows (<see cref="HtmlText.ToText"/>): each paragraph, heading and list item a line, so
 /// its sentences split as plain text's do and quotes carry no markup. The same sentence found more than once (terms
 /// pasted twice) is one finding, quoted once with how many times it occurs. The score is the strongest finding on the agent's scale; the findings (each with
@@ -33,6 +35,9 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     public const int MaxHeadline = 200;
 
     private const int TitleLength = 80;
+
+    /// <summary>How much of the first sentence of a part not read is quoted, to say where it begins.</summary>
+    private const int StartLength = 80;
 
     public AgentManifest Manifest { get; } = manifest;
 
@@ -59,8 +64,12 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         var sentences = SentenceSplitter.Split(text, out var read);
         if (text.AsSpan(read).IsWhiteSpace())
             read = text.Length;
+        // A run of sentences in another language (an annex in German) is not judged by the models fitted on English: scored,
+        // its unfair clauses fell under the threshold and were passed over in silence. What it was, the brief says.
+        var others = DocumentLanguage.OtherRuns(sentences);
+        var judged = others.Count == 0 ? sentences : sentences.Where((_, i) => !others.Any(r => i >= r.Start && i < r.Start + r.Count)).ToList();
         // Each sentence once, in the order first met, with how many times it occurs: a sentence pasted 195 times is one finding.
-        var distinct = sentences.GroupBy(x => x, StringComparer.Ordinal).Select(g => (Text: g.Key, Count: g.Count())).ToList();
+        var distinct = judged.GroupBy(x => x, StringComparer.Ordinal).Select(g => (Text: g.Key, Count: g.Count())).ToList();
         var unfair = p.Model.Class(UnfairCategories.Unfair)!;
         var categories = p.Model.Classes.Where(c => c.Name != UnfairCategories.Unfair).ToList();
 
@@ -124,6 +133,16 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         // What was not read: the note with its reason's value and weight 0, the short form the headline and next step give,
         // and the cooldown's line for it.
         var unread = new List<(Reason Note, string Short, string Key)>();
+        foreach (var runs in others.GroupBy(r => r.Language, StringComparer.Ordinal))
+        {
+            var n = runs.Sum(r => r.Count);
+            var part = string.Create(CultureInfo.InvariantCulture, $"{n:N0} sentence{(n == 1 ? "" : "s")} {Reading(runs.Key)} {runs.Key}");
+            var were = n == 1 ? "was" : "were";
+            var more = runs.Count() > 1 ? $" (and {runs.Count() - 1} more place{(runs.Count() == 2 ? "" : "s")})" : "";
+            unread.Add((new Reason(TextField, runs.Key, 0, ids,
+                $"not checked: {part}, from \"{Cut(sentences[runs.First().Start], StartLength)}\"{more}, {were} not checked: the clause models were fitted on English text"),
+                $"{part} {were} not checked", $"unread:part:{runs.Key}"));
+        }
         if (Unread(sent.Length, text.Length, read, html) is { } partly)
             unread.Add((new Reason(TextField, read, 0, ids, partly), read < text.Length
                 ? string.Create(CultureInfo.InvariantCulture, $"the text past sentence {SentenceSplitter.MaxSentences:N0} was not read")
@@ -183,7 +202,12 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
     }
 
     /// <summary>"reads as German", "is written in Cyrillic script".</summary>
-    private static string Reads(string language) => language.EndsWith(" script", StringComparison.Ordinal) ? "is written in" : "reads as";
+    private static string Reads(string language) => IsScript(language) ? "is written in" : "reads as";
+
+    /// <summary>"(sentences) reading as German", "(sentences) written in Cyrillic script".</summary>
+    private static string Reading(string language) => IsScript(language) ? "written in" : "reading as";
+
+    private static bool IsScript(string language) => language.EndsWith(" script", StringComparison.Ordinal);
 
     /// <summary>Which models judged the sentences checked.</summary>
     private static string Models(bool unfair, bool policy) =>

@@ -9,7 +9,8 @@ namespace AgentCrm.Agents.Compliance;
 /// are most frequent is named: a text in none of these languages (a list of names or numbers) is checked as usual. A text
 /// whose letters are mostly of another script than Latin (Cyrillic, Chinese characters, Arabic…) is not English either,
 /// whatever its words: the script is named ("Cyrillic script"). A few Latin letters (a brand, an English term) do not
-/// make such a text English, and a few names in another script do not make an English text foreign.
+/// make such a text English, and a few names in another script do not make an English text foreign. A text read as English
+/// may still hold a part in another language (an annex for German customers): <see cref="OtherRuns"/> finds it.
 /// </summary>
 internal static class DocumentLanguage
 {
@@ -55,7 +56,7 @@ internal static class DocumentLanguage
     public static string? NotEnglish(string text)
     {
         var start = text.Length > 20 * SampleWords ? text[..(20 * SampleWords)] : text;
-        if (OtherScript(start) is { } script)
+        if (OtherScript(start, MinLetters) is { } script)
             return script;
         var words = TextFeaturizer.Words(start);
         if (words.Count < MinWords)
@@ -68,8 +69,51 @@ internal static class DocumentLanguage
         return best.Share >= MinOtherShare && best.Share > english ? best.Name : null;
     }
 
-    /// <summary>"Cyrillic script" (the most frequent of them) when most of the letters are of scripts other than Latin, else null.</summary>
-    private static string? OtherScript(string text)
+    /// <summary>
+    /// The runs of consecutive sentences in another language in a text read as English (an annex in German): a sentence
+    /// leans to another language when it holds more of that language's function words than of English's, or most of its
+    /// letters are of another script; a run goes from such a sentence to the last one before a sentence that leans to
+    /// English (those that lean to neither inside it), and counts only when its text is not English by
+    /// <see cref="NotEnglish"/> — at least <see cref="MinWords"/> words — so an address or a place name never does.
+    /// </summary>
+    public static List<LanguageRun> OtherRuns(IReadOnlyList<string> sentences)
+    {
+        var leans = sentences.Select(Lean).ToList();
+        var runs = new List<LanguageRun>();
+        for (var i = 0; i < leans.Count;)
+        {
+            if (leans[i] <= 0)
+            {
+                i++;
+                continue;
+            }
+            var last = i;
+            var end = i + 1;
+            for (; end < leans.Count && leans[end] >= 0; end++)
+                if (leans[end] > 0)
+                    last = end;
+            if (NotEnglish(string.Join(" ", sentences.Skip(i).Take(last - i + 1))) is { } language)
+                runs.Add(new LanguageRun(i, last - i + 1, language));
+            i = end;
+        }
+        return runs;
+    }
+
+    /// <summary>1 when a sentence leans to another language or script than English, -1 to English, 0 to neither (no function word of two letters or more, or as many of each).</summary>
+    private static int Lean(string sentence)
+    {
+        if (OtherScript(sentence, 1) is not null)
+            return 1;
+        // Words of one letter say nothing in a sentence: "a", "s" and "i" are Czech or Polish function words, and English's
+        // article, "/s/" and initials in a signature block ("By: /s/ James A. Doran").
+        var words = TextFeaturizer.Words(sentence).Where(w => w.Length > 1).ToList();
+        var english = words.Count(English.Contains);
+        var other = Others.Max(o => words.Count(o.Words.Contains));
+        return other.CompareTo(english);
+    }
+
+    /// <summary>"Cyrillic script" (the most frequent of them) when most of the letters (at least <paramref name="minLetters"/>) are of scripts other than Latin, else null.</summary>
+    private static string? OtherScript(string text, int minLetters)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         int letters = 0, other = 0;
@@ -84,7 +128,7 @@ internal static class DocumentLanguage
                 counts[script] = counts.GetValueOrDefault(script) + 1;
             }
         }
-        if (letters < MinLetters || other <= MaxOtherScriptShare * letters)
+        if (letters < minLetters || other <= MaxOtherScriptShare * letters)
             return null;
         return counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).First().Key + " script";
     }
@@ -110,3 +154,6 @@ internal static class DocumentLanguage
 
     private static HashSet<string> Set(string words) => new(words.Split(' '), StringComparer.Ordinal);
 }
+
+/// <summary><see cref="Count"/> sentences from the <see cref="Start"/>th that read as <see cref="Language"/>, not English.</summary>
+internal readonly record struct LanguageRun(int Start, int Count, string Language);

@@ -1,13 +1,17 @@
+using System.Globalization;
 using System.Text;
 using AgentCrm.Agents.Compliance;
 using AgentCrm.Agents.Customers;
 using AgentCrm.Agents.Tests.Text;
+using AgentCrm.Agents.Text;
+using Microsoft.VisualBasic.FileIO;
 
 namespace AgentCrm.Agents.Tests.Compliance;
 
 /// <summary>
 /// What the compliance check did not read, it says even when it found nothing in what it read (qa43b F1): a document read
-/// only in part (intake's cut, the splitter's bound) gets a brief that says so, as a document wholly in another language does.
+/// only in part (intake's cut, the splitter's bound) or with a part in another language (an annex, qa43b F2) gets a brief
+/// that says so, as a document wholly in another language does.
 /// </summary>
 public sealed class CompliancePartlyReadTests
 {
@@ -30,6 +34,14 @@ public sealed class CompliancePartlyReadTests
         "2. Support. Our support team answers questions by email within two business days.\n" +
         "3. Refunds. You may cancel at any time and we will refund the unused part of any prepaid fee.\n" +
         "4. Your data. You own your data, and you can export it in CSV format whenever you like.\n";
+
+    // qa43b's annex: a unilateral change, a unilateral termination and arbitration, in German.
+    private const string GermanAnnex = "\nAnhang A – Besondere Bedingungen für Kunden in Deutschland\n\n" +
+        "A.1 Änderungen. Wir behalten uns das Recht vor, diese Bedingungen, unsere Preise und den Dienst jederzeit ohne vorherige Ankündigung zu ändern, und die weitere Nutzung des Dienstes gilt als Zustimmung zu den geänderten Bedingungen.\n" +
+        "A.2 Kündigung. Wir können Ihr Konto jederzeit ohne Angabe von Gründen und ohne Vorankündigung sperren oder kündigen.\n" +
+        "A.3 Streitigkeiten. Alle Streitigkeiten werden ausschließlich durch ein Schiedsgericht in New York entschieden, und Sie verzichten auf Sammelklagen.\n";
+
+    private const string GermanUnread = "not checked: 5 sentences reading as German, from \"Wir behalten uns das Recht vor, diese Bedingungen, unsere Preise und den Dienst…\", were not checked: the clause models were fitted on English text";
 
     [Fact]
     public void CleanDocumentCutAtIntake_GetsABriefSayingNothingWasFoundInWhatWasRead_AndWhatWasNot()
@@ -84,11 +96,135 @@ public sealed class CompliancePartlyReadTests
         var many = Agent().Assess(Doc(text));
         var again = Agent().Assess(Doc(text + "Clause 6000 applies."));
         var other = Agent().Assess(Doc(text, "Other Terms"));
+        var annex = Agent().Assess(Doc(English + GermanAnnex));
 
         Assert.Equal("document:many terms\nunread:rest", many.FindingKey);
         Assert.Equal(many.FindingKey, again.FindingKey);
         Assert.NotEqual(many.FindingKey, other.FindingKey);
+        Assert.Equal("document:many terms\nunread:part:German", annex.FindingKey);
     }
 
+    [Fact]
+    public void EnglishTermsWithAGermanAnnex_TheBuiltInBriefsTheAnnexAsNotChecked()
+    {
+        var builtIn = Kind.Create(Kind.BuiltIn);
 
+        var result = builtIn.Assess(Doc(English + GermanAnnex, "Vandelay Terms"));
+
+        Assert.True(result.Fired);
+        Assert.Equal(Kind.BuiltIn.Threshold, result.Score);
+        Assert.Equal([
+            "nothing found in the 15 sentences checked, by the unfair-clause model",
+            GermanUnread],
+            result.Reasons.Select(r => r.Explanation));
+        Assert.Equal("German", result.Reasons[1].Value);
+        Assert.Equal("Compliance check: \"Vandelay Terms\" (customer-facing terms) checked in part, nothing found — 5 sentences reading as German were not checked", result.Headline);
+        Assert.Contains("5 sentences reading as German were not checked", result.NextStep, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnglishArbitrationClauseAndAGermanAnnex_TheFindingAndTheUnreadPartBothBrief()
+    {
+        var text = English + "5. Disputes. Any dispute shall be settled by binding arbitration in Delaware, and you waive any class action.\n" + GermanAnnex;
+
+        var result = Kind.Create(Kind.BuiltIn).Assess(Doc(text, "Vandelay Terms"));
+
+        Assert.True(result.Fired);
+        Assert.StartsWith("arbitration clause (p ", result.Reasons[0].Explanation, StringComparison.Ordinal);
+        Assert.Contains(result.Reasons, r => r.Explanation == GermanUnread);
+        Assert.Contains("1 finding (checked in part): arbitration", result.Headline, StringComparison.Ordinal);
+        Assert.Contains("5 sentences reading as German were not checked", result.NextStep, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SentencesReadAsAnotherLanguage_AreNotScoredByTheEnglishModel()
+    {
+        // "courts", a borrowed word, is all the tiny English model knows of this German clause: scored, it was a finding.
+        var annex = "\nA.3 Gerichtsstand. Für alle Streitigkeiten aus diesem Vertrag sind ausschließlich die courts von Dublin zuständig, und Sie verzichten auf eine Sammelklage. " +
+            "Wir können diese Bedingungen jederzeit ohne vorherige Ankündigung ändern, und die weitere Nutzung des Dienstes gilt als Zustimmung.\n";
+
+        var result = Agent().Assess(Doc(English + annex));
+
+        Assert.True(result.Fired);
+        Assert.DoesNotContain(result.Reasons, r => r.Weight > 0);
+        Assert.Contains(result.Reasons, r => r.Explanation.StartsWith("not checked: 2 sentences reading as German, from \"Für alle Streitigkeiten", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Annexe B. Nous pouvons modifier les présentes conditions à tout moment sans préavis, et la poursuite de l'utilisation du service vaut acceptation. " +
+        "Nous pouvons résilier votre compte à tout moment, sans motif ni préavis.", "2 sentences reading as French, from \"Nous pouvons modifier", "French")]
+    [InlineData("Приложение В. Мы можем прекратить действие вашей учетной записи в любое время без уведомления. Все споры разрешаются в арбитраже в Дублине.",
+        "1 sentence written in Cyrillic script, from \"Приложение В. Мы можем", "Cyrillic script")]
+    public void AnnexInAnotherLanguageOrScript_IsNamed(string annex, string part, string language)
+    {
+        // The splitter ends a sentence before a Latin capital only: the Cyrillic annex is one sentence.
+        var result = Agent().Assess(Doc(English + annex));
+
+        var note = Assert.Single(result.Reasons, r => r.Explanation.StartsWith("not checked: ", StringComparison.Ordinal));
+        Assert.StartsWith("not checked: " + part, note.Explanation, StringComparison.Ordinal);
+        Assert.Equal(language, note.Value);
+    }
+
+    [Theory]
+    [InlineData("Vandelay GmbH, z. Hd. Frau Müller, Straße des 17. Juni 135, 10623 Berlin, Deutschland.\n")]
+    [InlineData("Die Vandelay GmbH hat ihren Sitz in Berlin.\n")]
+    public void EnglishTermsWithAGermanAddressLine_HaveNoUnreadPart(string address)
+    {
+        var text = English + "5. Notices. Send any notice to our office:\n" + address + "6. Disputes. Any dispute goes to arbitration in Delaware.\n";
+
+        var result = Agent().Assess(Doc(text));
+        var clean = Agent().Assess(Doc(English + address));
+
+        Assert.True(result.Fired);
+        Assert.DoesNotContain(result.Reasons, r => r.Explanation.StartsWith("not checked", StringComparison.Ordinal));
+        Assert.DoesNotContain("checked in part", result.Headline, StringComparison.Ordinal);
+        Assert.False(clean.Fired);
+    }
+
+    [Fact]
+    public void DocumentWhollyInAnotherLanguage_KeepsItsNotCheckedBrief()
+    {
+        var result = Agent().Assess(Doc(GermanAnnex, "Vandelay AGB"));
+
+        Assert.True(result.Fired);
+        Assert.StartsWith("not checked: \"Vandelay AGB\" reads as German", Assert.Single(result.Reasons).Explanation, StringComparison.Ordinal);
+        Assert.Equal("document:vandelay agb\nunread:German", result.FindingKey);
+    }
+
+    [Fact]
+    public void ShippedCaseTexts_NoSentenceReadsAsAnotherLanguage_ButGrindrsGermanLiabilityClauses()
+    {
+        // CLAUDETTE's sentences joined by document as its terms read (Grindr's terms hold their liability clauses for
+        // Germany in German, lines 515-520: the case this is for); each CUAD contract's whole text (signature blocks
+        // included: "By: /s/ James A. Doran, a Delaware corporation").
+        var claudette = ShippedCsv("claudette-tos/tos_unfair_clauses_en.csv").ToList();
+        var texts = claudette.GroupBy(row => row["document"], StringComparer.Ordinal)
+            .Select(g => (Key: g.Key, Text: string.Join("\n", g.Select(row => row["text"]))))
+            .Concat(ShippedCsv("cuad/cuad_subset_documents.csv").Select(row => (Key: row["Filename"], Text: row["text"]))).ToList();
+        var german = SentenceSplitter.Split(string.Join("\n", claudette.Where(row => row["document"] == "Grindr" && int.Parse(row["line_no"], CultureInfo.InvariantCulture) is >= 515 and <= 520).Select(row => row["text"])));
+
+        Assert.Equal(80, texts.Count);
+        Assert.All(texts, t => Assert.Null(DocumentLanguage.NotEnglish(t.Text)));
+        var runs = texts.SelectMany(t =>
+        {
+            var sentences = SentenceSplitter.Split(t.Text);
+            return DocumentLanguage.OtherRuns(sentences).Select(r => (Document: t.Key, r.Language, Sentences: sentences.Skip(r.Start).Take(r.Count).ToList()));
+        }).ToList();
+        var run = Assert.Single(runs);
+        Assert.Equal(("Grindr", "German"), (run.Document, run.Language));
+        Assert.Equal(german, run.Sentences);
+    }
+
+    private static IEnumerable<Dictionary<string, string>> ShippedCsv(string file)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentCrm.sln")))
+            dir = dir.Parent;
+        Assert.True(dir is not null, "expected the repository root (AgentCrm.sln) above the test binaries");
+        using var csv = new TextFieldParser(Path.Combine(dir.FullName, "sandbox", "data", "compliance", file)) { HasFieldsEnclosedInQuotes = true };
+        csv.SetDelimiters(",");
+        var header = csv.ReadFields()!;
+        while (csv.ReadFields() is { } fields)
+            yield return header.Zip(fields).ToDictionary(f => f.First, f => f.Second, StringComparer.Ordinal);
+    }
 }
