@@ -46,20 +46,50 @@ internal static partial class NoticeChecks
     private static string Lead(string description) => description.Length <= LeadChars ? description : description[..LeadChars];
 
     /// <summary>
-    /// False only when both names are known and clearly differ: equal, or one's words a run of the other's, after
-    /// <see cref="Normalize"/> (case, punctuation, a leading "the", legal suffixes) counts as the same organisation.
+    /// Words that name no organisation, English and French ("Ville de Montréal", "Agence de la santé publique du Canada");
+    /// "d" and "l" are French elisions split off ("d'Ottawa").
+    /// </summary>
+    private static readonly HashSet<string> SmallWords = new(
+        ["and", "of", "the", "for", "de", "du", "des", "la", "le", "les", "et", "d", "l"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// French words of Canadian public-sector names and their English ones (accents folded), so that a name in either official
+    /// language reads as the same words: "Services partagés Canada" as "services shared canada", "Ville d'Ottawa" as "city ottawa".
+    /// </summary>
+    private static readonly Dictionary<string, string> Glossary = new(StringComparer.Ordinal)
+    {
+        ["ville"] = "city", ["gouvernement"] = "government", ["ministere"] = "ministry", ["partages"] = "shared",
+        ["sante"] = "health", ["publique"] = "public", ["publics"] = "public", ["agence"] = "agency", ["travaux"] = "works",
+        ["defense"] = "defence", ["nationale"] = "national", ["emploi"] = "employment", ["developpement"] = "development",
+    };
+
+    /// <summary>
+    /// False only when both names are known and clearly differ. The same organisation, after <see cref="Comparable"/> (case,
+    /// punctuation, accents, a leading "the", legal suffixes, the inverted form, French elisions): equal; one's words a run of
+    /// the other's; one word the other's initials; or the same content words in any order, French ones read in English
+    /// (<see cref="Glossary"/>) and small words (<see cref="SmallWords"/>) left out — "Services partagés Canada" and "Shared
+    /// Services Canada", but not "Health Canada" and "Public Health Agency of Canada".
     /// </summary>
     public static bool SameOrganisation(string buyer, string customer)
     {
-        var a = Normalize(buyer);
-        var b = Normalize(customer);
+        var a = Comparable(buyer);
+        var b = Comparable(customer);
         if (a.Length == 0 || b.Length == 0)
             return true;
         return a == b || $" {a} ".Contains($" {b} ", StringComparison.Ordinal) || $" {b} ".Contains($" {a} ", StringComparison.Ordinal)
-            || Abbreviates(a, b) || Abbreviates(b, a);
+            || Abbreviates(a, b) || Abbreviates(b, a) || ContentWords(a) is { Count: > 0 } words && words.SetEquals(ContentWords(b));
     }
 
-    /// <summary>One word that is the other name's initials, its small words ("and", "of", "the", "for") skipped or not: "pwgsc" for "public works and government services canada".</summary>
+    /// <summary>
+    /// A name as <see cref="Normalize"/> reads it, in natural order ("Ottawa, City of" as "city of ottawa") and with French
+    /// elisions split off ("Ville d'Ottawa" as "ville d ottawa", not "ville dottawa").
+    /// </summary>
+    private static string Comparable(string name) => Normalize(Elision().Replace(Inverted().Replace(name, "${kind} ${name}"), "$1 "));
+
+    private static HashSet<string> ContentWords(string comparable) =>
+        comparable.Split(' ').Where(w => !SmallWords.Contains(w)).Select(w => Glossary.GetValueOrDefault(w, w)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>One word that is the other name's initials, its small words (<see cref="SmallWords"/>) skipped or not: "pwgsc" for "public works and government services canada".</summary>
     private static bool Abbreviates(string acronym, string name)
     {
         if (acronym.Length < 2 || acronym.Contains(' ', StringComparison.Ordinal))
@@ -68,7 +98,7 @@ internal static partial class NoticeChecks
         if (words.Length < 2)
             return false;
         var all = string.Concat(words.Select(w => w[0]));
-        var content = string.Concat(words.Where(w => w is not ("and" or "of" or "the" or "for")).Select(w => w[0]));
+        var content = string.Concat(words.Where(w => !SmallWords.Contains(w)).Select(w => w[0]));
         return acronym == all || acronym == content;
     }
 
@@ -91,6 +121,14 @@ internal static partial class NoticeChecks
             words.RemoveAt(words.Count - 1);
         return string.Join(' ', words);
     }
+
+    // The inverted form of a name, read "<kind> <name>": "Ottawa, City of", "Canada, Government of" (a kind ending in "of").
+    [GeneratedRegex(@"^\s*(?<name>[^,]+?)\s*,\s*(?<kind>[^,]+?\bof)\s*\.?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Inverted();
+
+    // A French elision at a word's start: "d'Ottawa", "l’Agence".
+    [GeneratedRegex(@"\b([dl])['’](?=\p{L})", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Elision();
 
     // What reports an award already made: an award notice (not an advance one), an award stated in the past or present
     // ("has been awarded to", "contract awarded to" — not the incumbent's, "the previous contract was awarded to"), or a

@@ -47,6 +47,39 @@ public sealed class TenderNoticeChecksTests
         Assert.StartsWith("Prepare a bid", result.NextStep, StringComparison.Ordinal);
     }
 
+    // QA qa43b F4: the shipped model is fitted on Canadian notices, whose buyers are named in either official language and
+    // often in the inverted "X, City of" form.
+    [Theory]
+    [InlineData("Shared Services Canada", "Services partagés Canada")]
+    [InlineData("City of Ottawa", "Ottawa, City of")]
+    [InlineData("City of Ottawa", "Ville d'Ottawa")]
+    [InlineData("Government of Canada", "Canada, Government of")]
+    [InlineData("Health Canada", "Santé Canada")]
+    [InlineData("Employment and Social Development Canada", "Emploi et Développement social Canada")]
+    [InlineData("Public Health Agency of Canada", "Agence de la santé publique du Canada")]
+    [InlineData("Ottawa", "Ville d’Ottawa")]
+    public void NoticeFromTheCustomer_InTheOtherOfficialLanguageOrInvertedForm_Fires(string customer, string buyer)
+    {
+        var result = Agent().Assess(TinyModels.Snapshot(("profile.name", customer), ("news.title", "Network software"), ("news.buyer", buyer), ("news.daysSince", 2)));
+
+        Assert.True(result.Fired, string.Join("; ", result.Reasons.Select(r => r.Explanation)));
+    }
+
+    [Theory]
+    [InlineData("Health Canada", "Public Health Agency of Canada")]
+    [InlineData("Health Canada", "Agence de la santé publique du Canada")]
+    [InlineData("City of Ottawa", "Toronto, City of")]
+    [InlineData("City of Ottawa", "Ville de Gatineau")]
+    [InlineData("Shared Services Canada", "Services publics et Approvisionnement Canada")]
+    [InlineData("Health Canada", "Ministère de la Santé")]
+    public void NoticeFromAnotherOrganisation_InEitherLanguageOrForm_StillDoesNotFire(string customer, string buyer)
+    {
+        var result = Agent().Assess(TinyModels.Snapshot(("profile.name", customer), ("news.title", "Network software"), ("news.buyer", buyer), ("news.daysSince", 2)));
+
+        Assert.False(result.Fired);
+        Assert.EndsWith("not this customer's notice", Assert.Single(result.Reasons).Explanation, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Contract award notice: network software", null)]
     [InlineData("Network software (21120-1)", "The contract was awarded to Globex Corporation.")]
