@@ -29,8 +29,32 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
     /// (an RFP page sent as a document) is read as the text it shows, as compliance-check reads HTML terms.
     /// </summary>
     public static string NoticeText(CustomerSnapshot s) =>
-        string.Join(" \n ", NoticeFields.Select(s.Text).Where(t => !string.IsNullOrWhiteSpace(t))
-            .Select(t => HtmlText.IsHtml(t!) ? HtmlText.ToText(t!) : t));
+        string.Join(" \n ", NoticeFields.Select(s.Text).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => Shown(t!)));
+
+    private static string Shown(string field) => HtmlText.IsHtml(field) ? HtmlText.ToText(field) : field;
+
+    /// <summary>The longest name made for a notice without a title: as long as compliance-check lets a document's title be.</summary>
+    public const int LabelLength = 80;
+
+    /// <summary>
+    /// How the reasons name the notice, and the field that names it: its title, quoted; without one, the first words of its
+    /// description (its lines joined by " / ", cut on a word at <see cref="LabelLength"/> characters with "…"); with neither,
+    /// its buyer, which the reason names anyway. A notice sent as a document often has no title, and its buyer and body,
+    /// quoted as its title, made a headline of 10,000 characters.
+    /// </summary>
+    private static (string Field, string? Value, string Name) Named(CustomerSnapshot s)
+    {
+        if (s.Text("news.title") is { } title && !string.IsNullOrWhiteSpace(title))
+            return ("news.title", title, $"procurement notice \"{title}\"");
+        if (s.Text("news.description") is { } description && !string.IsNullOrWhiteSpace(description))
+        {
+            var lines = Shown(description).Split('\n')
+                .Select(line => string.Join(' ', line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))).Where(line => line.Length > 0);
+            var label = ShortText.Cut(string.Join(" / ", lines), LabelLength);
+            return ("news.description", label, $"untitled procurement notice beginning \"{label}\"");
+        }
+        return ("news.buyer", s.Text("news.buyer"), "untitled procurement notice");
+    }
 
     public Assessment Assess(CustomerSnapshot s)
     {
@@ -127,19 +151,19 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
         var age = s.Number("news.daysSince");
         if (text.Length == 0 || age > p.NoticeDays)
             return (0, "");
-        var title = s.Text("news.title") ?? text;
+        var (field, value, name) = Named(s);
         var buyer = s.Text("news.buyer");
         var customer = s.Text(CustomerNameField);
         if (NoticeChecks.IsAward(s.Text("news.title") ?? "", s.Text("news.description")))
         {
-            reasons.Add(new Reason("news.title", title, 0, s.EventIds("news.title"),
-                $"procurement notice \"{title}\" is a contract award or result notice, not an open call: nothing to bid on"));
+            reasons.Add(new Reason(field, value, 0, s.EventIds(field),
+                $"{name} is a contract award or result notice, not an open call: nothing to bid on"));
             return (0, "");
         }
         if (buyer is not null && customer is not null && !NoticeChecks.SameOrganisation(buyer, customer))
         {
             reasons.Add(new Reason("news.buyer", buyer, 0, [.. s.EventIds("news.buyer"), .. s.EventIds(CustomerNameField)],
-                $"procurement notice \"{title}\" is from {buyer}, not {customer}: not this customer's notice"));
+                $"{name} is from {buyer}, not {customer}: not this customer's notice"));
             return (0, "");
         }
         var c = model.Class(TenderParameters.MatchClass)!;
@@ -161,9 +185,10 @@ internal sealed class TenderAgent(AgentManifest manifest, TenderParameters p) : 
             (null, { } rel) => rel,
             _ => "recently",
         };
-        reasons.Add(new Reason("news.title", title, score, s.EventIds("news.title"), string.Create(CultureInfo.InvariantCulture,
-            $"procurement notice \"{title}\"{(buyer is null ? "" : $" from {buyer}")}, published {when}, matches our product category (p {score:0.00}{(terms.Length > 0 ? $"; on: {terms}" : "")})")));
-        return (score, $"notice:{NoticeChecks.Normalize(title)}|{NoticeChecks.Normalize(buyer ?? "")}");
+        reasons.Add(new Reason(field, value, score, s.EventIds(field), string.Create(CultureInfo.InvariantCulture,
+            $"{name}{(buyer is null ? "" : $" from {buyer}")}, published {when}, matches our product category (p {score:0.00}{(terms.Length > 0 ? $"; on: {terms}" : "")})")));
+        // An untitled notice is keyed by its whole text, as before: two RFPs from one buyer may begin alike.
+        return (score, $"notice:{NoticeChecks.Normalize(s.Text("news.title") ?? text)}|{NoticeChecks.Normalize(buyer ?? "")}");
     }
 
     /// <summary>
