@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using AgentCrm.Agents;
+using AgentCrm.Agents.Text;
 using AgentCrm.Customers;
 using AgentCrm.Knowledge;
 using AgentCrm.Knowledge.Chat;
@@ -72,8 +73,8 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
         var title = Capitalize(m.Scenario.Replace('-', ' ').Replace('_', ' '));
         var top = assessment.Reasons.Take(2).Select(r => r.Explanation).ToList();
         var score = assessment.Score.ToString("0.00", CultureInfo.InvariantCulture);
-        var headline = assessment.Headline.Length > 0 ? assessment.Headline
-            : top.Count == 0 ? $"{title} {score} for {name}" : $"{title} {score} for {name} — {string.Join(", ", top)}";
+        var headline = ShortText.Cut(assessment.Headline.Length > 0 ? assessment.Headline
+            : top.Count == 0 ? $"{title} {score} for {name}" : $"{title} {score} for {name} — {string.Join(", ", top)}", MaxHeadline);
 
         var body = new StringBuilder();
         body.Append(CultureInfo.InvariantCulture, $"{name} scored {score} on {m.Id} {m.Version} (threshold {m.Threshold.ToString("0.00", CultureInfo.InvariantCulture)}).");
@@ -84,6 +85,12 @@ public sealed class BriefComposer(TimeProvider time, BriefCitations citations, G
             body.Append(CultureInfo.InvariantCulture, $"{NextStepMark}{assessment.NextStep}");
         return (headline, body.ToString().TrimEnd() + Sources(cited, citationsFailed));
     }
+
+    /// <summary>
+    /// The longest headline the template writes, the agent's own or the scenario, score, customer and first two reasons (the
+    /// longest a chat model's may be): lists, the console, webhooks and Slack show it whole, and the body has every reason.
+    /// </summary>
+    public const int MaxHeadline = 300;
 
     /// <summary>What comes before the next step in a template body (after the reasons' lines).</summary>
     internal const string NextStepMark = "\nNext step: ";
