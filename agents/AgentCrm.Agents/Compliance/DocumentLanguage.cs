@@ -12,7 +12,7 @@ namespace AgentCrm.Agents.Compliance;
 /// make such a text English, and a few names in another script do not make an English text foreign. A text read as English
 /// may still hold a part in another language (an annex for German customers): <see cref="OtherRuns"/> finds it.
 /// </summary>
-internal static class DocumentLanguage
+internal static partial class DocumentLanguage
 {
     /// <summary>Below this many words the share says too little: the text is taken as English.</summary>
     public const int MinWords = 30;
@@ -70,11 +70,19 @@ internal static class DocumentLanguage
     }
 
     /// <summary>
+    /// A run in a Latin-script language holds at least this many different function words of it: prose does ("wir", "das",
+    /// "diese", "von", "zu" in one German clause), while a list of addresses, affiliates or place names repeats a particle or
+    /// two ("de", "la", "los"), and a table's "NA" cells are one Czech word.
+    /// </summary>
+    public const int MinDistinctInRun = 5;
+
+    /// <summary>
     /// The runs of consecutive sentences in another language in a text read as English (an annex in German): a sentence
-    /// leans to another language when it holds more of that language's function words than of English's, or most of its
-    /// letters are of another script; a run goes from such a sentence to the last one before a sentence that leans to
-    /// English (those that lean to neither inside it), and counts only when its text is not English by
-    /// <see cref="NotEnglish"/> — at least <see cref="MinWords"/> words — so an address or a place name never does.
+    /// leans to another language by its function words (<see cref="Lean"/>), or most of its letters are of another script; a run goes
+    /// from such a sentence to the last one leaning the same way before a sentence that leans elsewhere (those that lean to
+    /// nothing inside it: a heading, a number), and counts only when its text is not English by <see cref="NotEnglish"/> — at
+    /// least <see cref="MinWords"/> words — and, in a Latin script, holds <see cref="MinDistinctInRun"/> different function
+    /// words of its language, which names it.
     /// </summary>
     public static List<LanguageRun> OtherRuns(IReadOnlyList<string> sentences)
     {
@@ -82,34 +90,63 @@ internal static class DocumentLanguage
         var runs = new List<LanguageRun>();
         for (var i = 0; i < leans.Count;)
         {
-            if (leans[i] <= 0)
+            if (leans[i] is not { Length: > 0 } language)
             {
                 i++;
                 continue;
             }
             var last = i;
             var end = i + 1;
-            for (; end < leans.Count && leans[end] >= 0; end++)
-                if (leans[end] > 0)
+            for (; end < leans.Count && (leans[end] is null || leans[end] == language); end++)
+                if (leans[end] == language)
                     last = end;
-            if (NotEnglish(string.Join(" ", sentences.Skip(i).Take(last - i + 1))) is { } language)
-                runs.Add(new LanguageRun(i, last - i + 1, language));
+            var text = string.Join(" ", sentences.Skip(i).Take(last - i + 1));
+            if (NotEnglish(text) is { } notEnglish && (notEnglish.EndsWith(" script", StringComparison.Ordinal) || Distinct(text, language) >= MinDistinctInRun))
+                runs.Add(new LanguageRun(i, last - i + 1, notEnglish.EndsWith(" script", StringComparison.Ordinal) ? notEnglish : language));
             i = end;
         }
         return runs;
     }
 
-    /// <summary>1 when a sentence leans to another language or script than English, -1 to English, 0 to neither (no function word of two letters or more, or as many of each).</summary>
-    private static int Lean(string sentence)
+    /// <summary>
+    /// The language (or "X script") a sentence leans to, "" when it leans to English, null when to neither: another language
+    /// when it holds at least two different function words of it and more than twice as many as of English's own (a word
+    /// English shares with it, "in" with Italian, "no" with Spanish, is evidence of neither: one English "in" in a German
+    /// clause about a court "in New York" does not make it English). Only function words written in lower case count, but
+    /// the sentence's first word and a sentence in capitals: "Los Angeles, Las Vegas, El Paso" are names, not Spanish. Words
+    /// of one letter say nothing: "a", "s" and "i" are Czech or Polish function words, and English's article, "/s/" and
+    /// initials in a signature block ("By: /s/ James A. Doran").
+    /// </summary>
+    private static string? Lean(string sentence)
     {
-        if (OtherScript(sentence, 1) is not null)
-            return 1;
-        // Words of one letter say nothing in a sentence: "a", "s" and "i" are Czech or Polish function words, and English's
-        // article, "/s/" and initials in a signature block ("By: /s/ James A. Doran").
-        var words = TextFeaturizer.Words(sentence).Where(w => w.Length > 1).ToList();
-        var english = words.Count(English.Contains);
-        var other = Others.Max(o => words.Count(o.Words.Contains));
-        return other.CompareTo(english);
+        if (OtherScript(sentence, 1) is { } script)
+            return script;
+        var words = FunctionWordCandidates(sentence);
+        var (name, set) = Others.MaxBy(o => words.Count(o.Words.Contains));
+        var other = words.Count(set.Contains);
+        var english = words.Count(w => English.Contains(w) && !set.Contains(w));
+        if (other >= 2 && other > 2 * english)
+            return name;
+        return words.Any(English.Contains) ? "" : null;
+    }
+
+    /// <summary>The different words of two letters or more that may be function words (<see cref="Lean"/>), lower-cased.</summary>
+    private static HashSet<string> FunctionWordCandidates(string sentence)
+    {
+        var tokens = WordPattern().Matches(sentence).Select(m => m.Value).ToList();
+        var capitals = tokens.Count(t => t.Any(char.IsLower)) * 2 < tokens.Count;
+        return tokens.Where((t, index) => t.Length > 1 && (index == 0 || capitals || !char.IsUpper(t[0])))
+            .Select(t => t.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}+")]
+    private static partial System.Text.RegularExpressions.Regex WordPattern();
+
+    /// <summary>How many different function words of <paramref name="language"/> (two letters or more) <paramref name="text"/> holds.</summary>
+    private static int Distinct(string text, string language)
+    {
+        var set = Others.First(o => o.Name == language).Words;
+        return TextFeaturizer.Words(text).Where(w => w.Length > 1 && set.Contains(w)).Distinct(StringComparer.Ordinal).Count();
     }
 
     /// <summary>"Cyrillic script" (the most frequent of them) when most of the letters (at least <paramref name="minLetters"/>) are of scripts other than Latin, else null.</summary>

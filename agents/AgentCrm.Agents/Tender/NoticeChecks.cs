@@ -52,6 +52,9 @@ internal static partial class NoticeChecks
     private static readonly HashSet<string> SmallWords = new(
         ["and", "of", "the", "for", "de", "du", "des", "la", "le", "les", "et", "d", "l"], StringComparer.Ordinal);
 
+    /// <summary>The small words that mark a name as French (<see cref="SmallWords"/>' French half).</summary>
+    private static readonly HashSet<string> FrenchSmallWords = new(["de", "du", "des", "la", "le", "les", "et", "d", "l"], StringComparer.Ordinal);
+
     /// <summary>
     /// French words of Canadian public-sector names and their English ones (accents folded), so that a name in either official
     /// language reads as the same words: "Services partagés Canada" as "services shared canada", "Ville d'Ottawa" as "city ottawa".
@@ -66,9 +69,11 @@ internal static partial class NoticeChecks
     /// <summary>
     /// False only when both names are known and clearly differ. The same organisation, after <see cref="Comparable"/> (case,
     /// punctuation, accents, a leading "the", legal suffixes, the inverted form, French elisions): equal; one's words a run of
-    /// the other's; one word the other's initials; or the same content words in any order, French ones read in English
-    /// (<see cref="Glossary"/>) and small words (<see cref="SmallWords"/>) left out — "Services partagés Canada" and "Shared
-    /// Services Canada", but not "Health Canada" and "Public Health Agency of Canada".
+    /// the other's; one word the other's initials; or, when either name is French (a word of <see cref="Glossary"/> or a French
+    /// small word), the same content words in any order, French ones read in English and small words (<see cref="SmallWords"/>)
+    /// left out — "Services partagés Canada" and "Shared Services Canada", but not "Health Canada" and "Public Health Agency of
+    /// Canada". Two English names in another order stay two: "University of Miami" and "Miami University", "Bank of the West"
+    /// and "West Bank".
     /// </summary>
     public static bool SameOrganisation(string buyer, string customer)
     {
@@ -77,7 +82,8 @@ internal static partial class NoticeChecks
         if (a.Length == 0 || b.Length == 0)
             return true;
         return a == b || $" {a} ".Contains($" {b} ", StringComparison.Ordinal) || $" {b} ".Contains($" {a} ", StringComparison.Ordinal)
-            || Abbreviates(a, b) || Abbreviates(b, a) || ContentWords(a) is { Count: > 0 } words && words.SetEquals(ContentWords(b));
+            || Abbreviates(a, b) || Abbreviates(b, a)
+            || (French(a) || French(b)) && ContentWords(a) is { Count: > 0 } words && words.SetEquals(ContentWords(b));
     }
 
     /// <summary>
@@ -85,6 +91,8 @@ internal static partial class NoticeChecks
     /// elisions split off ("Ville d'Ottawa" as "ville d ottawa", not "ville dottawa").
     /// </summary>
     private static string Comparable(string name) => Normalize(Elision().Replace(Inverted().Replace(name, "${kind} ${name}"), "$1 "));
+
+    private static bool French(string comparable) => comparable.Split(' ').Any(w => Glossary.ContainsKey(w) || FrenchSmallWords.Contains(w));
 
     private static HashSet<string> ContentWords(string comparable) =>
         comparable.Split(' ').Where(w => !SmallWords.Contains(w)).Select(w => Glossary.GetValueOrDefault(w, w)).ToHashSet(StringComparer.Ordinal);

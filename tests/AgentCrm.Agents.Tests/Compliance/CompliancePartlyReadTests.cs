@@ -215,6 +215,48 @@ public sealed class CompliancePartlyReadTests
         Assert.Equal(german, run.Sentences);
     }
 
+    private const string Vandelay = English + "5. Security. We protect your data with encryption at rest and in transit, and we tell you of any breach that affects it.\n";
+
+    private const string VandelayTail = "7. Feedback. If you send us feedback, we may use it to improve the service.\n8. Notices. We send notices to the email address on your account.\n";
+
+    private static Assessment AssessBuiltIn(string text) =>
+        Kind.Create(Kind.BuiltIn).Assess(TinyModels.Snapshot(("documents.text", text), ("documents.docType", "terms"), ("documents.title", "Vandelay Terms")));
+
+    private static string Show(Assessment a) => a.Headline + " | " + string.Join(" | ", a.Reasons.Select(r => r.Explanation));
+
+    // rev43a R1: two pricing tables with "NA" cells (read as the Czech/Polish "na") and the usual footnote between them: the footnote, an
+    // English unilateral-change clause the built-in scores 0.59 alone, holds "to" (English, Czech and Polish) and nothing else of
+    // two letters, so it leans to neither and is swallowed by the "Czech" run: not scored, and the brief calls the tables Czech.
+    [Fact]
+    public void UnfairFootnoteBetweenTwoPricingTablesWithNaCells_IsStillScored()
+    {
+        const string Tables = "6. Fees.\nMonthly plans:\nPlan | Setup | Seats | Overage\nFree | NA | 1 | NA\nStarter | NA | 5 | NA\nPro | NA | 20 | NA\nTeam | NA | 50 | NA\n" +
+            "Prices subject to change without notice.\nAnnual plans:\nPlan | Setup | Seats | Overage\nStarter | NA | 5 | NA\nPro | NA | 20 | NA\nTeam | NA | 50 | NA\n";
+
+        var alone = AssessBuiltIn(Vandelay + "6. Fees. Prices subject to change without notice.\n" + VandelayTail);
+        var withTables = AssessBuiltIn(Vandelay + Tables + VandelayTail);
+
+        Assert.True(alone.Fired, Show(alone));
+        Assert.True(withTables.Fired, Show(withTables));
+        Assert.Contains(withTables.Reasons, r => r.Explanation.StartsWith("unilateral change clause", StringComparison.Ordinal));
+    }
+
+    // rev43a R2: clean English terms: a block of the customer's Quebec office addresses, a list of its Latin-American affiliates, one
+    // sentence of US place names. README: "an address line or a place name never counts". Each now briefs "checked in part,
+    // nothing found — N sentences reading as French/Portuguese/Spanish were not checked" and asks legal to review them by hand.
+    [Theory]
+    [InlineData("6. Offices. Write to us at any of our offices:\nBureau de Montréal, 1000 rue de la Gauchetière Ouest, bureau 2400, Montréal (Québec) H3B 4W5\n" +
+        "Bureau de Québec, 900 boulevard René-Lévesque Est, bureau 300, Québec (Québec) G1R 2B5\nBureau de Laval, 3 Place du Souvenir, bureau 100, Laval (Québec) H7V 1W4\n")]
+    [InlineData("6. Affiliates. These terms also bind our affiliates:\nVandelay de México, S.A. de C.V.\nVandelay do Brasil Comércio de Software Ltda.\nVandelay de Colombia S.A.S.\n" +
+        "Vandelay Servicios de la Nube, S. de R.L. de C.V.\nVandelay Software de Chile SpA\nVandelay del Perú S.A.C.\n")]
+    [InlineData("6. Coverage. Service is offered in Los Angeles, Las Vegas, El Paso, San Diego, La Jolla, Santa Fe, Los Alamos, Las Cruces, El Segundo, Del Mar, La Mesa, Los Gatos, Palo Alto, San Jose, De Soto, La Plata, El Cajon, Las Animas.\n")]
+    public void CleanEnglishTermsWithAddressesOrNames_GetNoBrief(string part)
+    {
+        var result = AssessBuiltIn(Vandelay + part + VandelayTail);
+
+        Assert.False(result.Fired, Show(result));
+    }
+
     private static IEnumerable<Dictionary<string, string>> ShippedCsv(string file)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
