@@ -63,7 +63,7 @@ public static class KnowledgeApi
                 return error!;
             var partErrors = new Dictionary<string, string[]>();
             RequestBody.RefuseBadParts(form, ["file", "id", "title", "tags", "scenario"],
-                "a document upload is `file` with the fields `id`, `title`, `tags` and `scenario`", partErrors);
+                "a document upload is `file` with the fields `id`, `title`, `tags` and `scenario`", partErrors, textFields: ["id", "title", "tags", "scenario"]);
             // A field in the form and in the query string too: neither wins unsaid (the query's id would replace another document).
             foreach (var field in (string[])["id", "title", "tags", "scenario"])
                 if (request.Query.ContainsKey(field) && form.ContainsKey(field))

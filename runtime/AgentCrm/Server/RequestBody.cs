@@ -74,10 +74,11 @@ internal static class RequestBody
     /// <paramref name="known"/>), if any, and says what the endpoint reads (<paramref name="reads"/>): an alias the endpoint
     /// accepts but does not document is never suggested beside a message that lists other names. A part given more than once
     /// (two `file` parts, a field and a file of one name) is refused too: the endpoints read one of each, and the others
-    /// would be dropped unsaid.
+    /// would be dropped unsaid; and so is one of <paramref name="textFields"/> sent as a file (`-F id=@id.txt`: the endpoint
+    /// reads those as text fields only).
     /// </summary>
     public static void RefuseBadParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors,
-        IReadOnlyCollection<string>? documented = null)
+        IReadOnlyCollection<string>? documented = null, IReadOnlyCollection<string>? textFields = null)
     {
         foreach (var name in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
@@ -92,6 +93,8 @@ internal static class RequestBody
                 + form.Files.Count(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
             if (times > 1)
                 errors[name] = [$"`{name}` is given {times} times; give each part once."];
+            else if (textFields?.Contains(name, StringComparer.OrdinalIgnoreCase) == true && form.Files.Any(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)))
+                errors[name] = [$"`{name}` is a text field, not a file: send it as -F {name}=value."];
         }
     }
 

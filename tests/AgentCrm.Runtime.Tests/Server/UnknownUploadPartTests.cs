@@ -88,6 +88,26 @@ public sealed class UnknownUploadPartTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/knowledge/documents/form-id")).StatusCode);
     }
 
+    /// <summary>A text field sent as a file (`-F id=@id.txt`) was read by nothing, and the query's id won unsaid (rev43b F1).</summary>
+    [Fact]
+    public async Task DocumentUpload_WithAnIdOrTitleSentAsAFile_Is400NamingIt_AndStoresNothing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Encoding.UTF8.GetBytes("# Playbook\n\nCall early.\n")), "file", "playbook.md" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes("form-id")), "id", "id.txt" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes("Renewal playbook")), "title", "title.txt" },
+        };
+
+        using var response = await app.Client.PostAsync("/v1/knowledge/documents?id=query-id", form);
+
+        var errors = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.Equal("`id` is a text field, not a file: send it as -F id=value.", errors.GetProperty("id")[0].GetString());
+        Assert.Equal("`title` is a text field, not a file: send it as -F title=value.", errors.GetProperty("title")[0].GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/knowledge/documents/query-id")).StatusCode);
+    }
+
     [Fact]
     public async Task CaseUpload_WithTwoFileParts_OrAFileAndEvents_Is400_AndCreatesNoCaseSet()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using AgentCrm.Runtime.Tests.EndToEnd;
 using AgentCrm.Runtime.Tests.Reviews;
@@ -208,6 +209,92 @@ public sealed class WebhookTests
             Assert.Equal(0, receiver.Redelivered);
             Assert.Equal(briefs.Count, receiver.Attempts.Count);
         }
+    }
+
+    /// <summary>Accepts connections, reads, never answers; records when each connection is closed by the sender.</summary>
+    private sealed class HungReceiver : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        public readonly TaskCompletionSource Arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public readonly TaskCompletionSource Closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Requests;
+        public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/hook";
+
+        public HungReceiver()
+        {
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    TcpClient client;
+                    try { client = await _listener.AcceptTcpClientAsync(); } catch { return; }
+                    _ = Task.Run(async () =>
+                    {
+                        var stream = client.GetStream();
+                        var buffer = new byte[65536];
+                        try
+                        {
+                            while (true)
+                            {
+                                var n = await stream.ReadAsync(buffer);
+                                if (n == 0) break;
+                                if (System.Text.Encoding.ASCII.GetString(buffer, 0, n).Contains("POST ", StringComparison.Ordinal))
+                                {
+                                    Interlocked.Increment(ref Requests);
+                                    Arrived.TrySetResult();
+                                }
+                            }
+                        }
+                        catch { }
+                        Closed.TrySetResult();
+                    });
+                }
+            });
+        }
+
+        public void Dispose() => _listener.Stop();
+    }
+
+    /// <summary>Fast polls, and a request timeout far longer than the stop's grace.</summary>
+    private static readonly Dictionary<string, string?> LongTimeout = new(Fast) { ["Webhooks:RequestTimeout"] = "00:01:00" };
+
+    /// <summary>
+    /// A receiver that takes the request and never answers: the stop's grace ends the attempt (the connection is closed) and
+    /// the stop with it, not the minute of the request's timeout; a deleted subscription's attempt is cut at once (rev43b).
+    /// </summary>
+    [Fact]
+    public async Task GracefulStop_WithAReceiverThatNeverAnswers_EndsAfterTheGraceNotTheRequestTimeout()
+    {
+        using var receiver = new HungReceiver();
+        var app = await AgentCrmApp.StartAsync(settings: LongTimeout);
+        await SubscribeAsync(app, $$"""{"url":"{{receiver.Url}}"}""");
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        await receiver.Arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stop = System.Diagnostics.Stopwatch.StartNew();
+        await app.DisposeAsync();
+
+        Assert.True(receiver.Closed.Task.IsCompleted, "the hung attempt was never cut off");
+        Assert.True(stop.Elapsed < TimeSpan.FromSeconds(30), $"the stop waited {stop.Elapsed} for an attempt with a minute's timeout");
+    }
+
+    [Fact]
+    public async Task DeletedSubscription_ItsHungAttempt_IsCutOff()
+    {
+        using var receiver = new HungReceiver();
+        await using var app = await AgentCrmApp.StartAsync(settings: LongTimeout);
+        var (id, _) = await SubscribeAsync(app, $$"""{"url":"{{receiver.Url}}"}""");
+        await app.PostEventsAsync(Timelines.AtRisk("acme", DateTimeOffset.UtcNow));
+        await app.WaitForProcessingAsync();
+        await receiver.Arrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using (var deleted = await app.Client.DeleteAsync($"/v1/webhooks/{id}"))
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // Well before the minute the attempt would otherwise wait.
+        await receiver.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
