@@ -17,15 +17,7 @@ public sealed class CompliancePartlyReadTests
 {
     private static readonly ComplianceCheckKind Kind = new();
 
-    private static IAgent Agent() => Kind.Create(ComplianceCheckKind.Template with
-    {
-        Threshold = 0.6,
-        Parameters = TinyModels.Parameters([("model", TinyModels.Words(
-            ("unfair", -3, [("arbitration", 6), ("terminate", 6), ("courts", 6)]),
-            ("arbitration", -3, [("arbitration", 6)]),
-            ("unilateral-termination", -3, [("terminate", 6)]),
-            ("jurisdiction", -3, [("courts", 6)])))]),
-    });
+    private static IAgent Agent() => ComplianceReadingTests.Agent();
 
     private static CustomerSnapshot Doc(string text, string title = "Many Terms") =>
         TinyModels.Snapshot(("documents.text", text), ("documents.docType", "terms"), ("documents.title", title));

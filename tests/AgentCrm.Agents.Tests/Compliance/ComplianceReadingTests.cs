@@ -16,7 +16,8 @@ public sealed class ComplianceReadingTests
 {
     private static readonly ComplianceCheckKind Kind = new();
 
-    private static IAgent Agent() => Kind.Create(ComplianceCheckKind.Template with
+    /// <summary>A compliance check over a tiny model: "arbitration", "terminate" and "courts" each make a sentence unfair, of their category.</summary>
+    internal static IAgent Agent() => Kind.Create(ComplianceCheckKind.Template with
     {
         Threshold = 0.6,
         Parameters = TinyModels.Parameters([("model", TinyModels.Words(
