@@ -71,18 +71,18 @@ internal static partial class DocumentLanguage
 
     /// <summary>
     /// A run in a Latin-script language holds at least this many different function words of it: prose does ("wir", "das",
-    /// "diese", "von", "zu" in one German clause), while a list of addresses, affiliates or place names repeats a particle or
-    /// two ("de", "la", "los"), and a table's "NA" cells are one Czech word.
+    /// "diese", "von", "zu" in one German clause), while a list of addresses or affiliates repeats a particle or two ("de",
+    /// "la"), and a table's "NA" cells are one Czech word.
     /// </summary>
     public const int MinDistinctInRun = 5;
 
     /// <summary>
     /// The runs of consecutive sentences in another language in a text read as English (an annex in German): a sentence
-    /// leans to another language by its function words (<see cref="Lean"/>), or most of its letters are of another script; a run goes
-    /// from such a sentence to the last one leaning the same way before a sentence that leans elsewhere (those that lean to
-    /// nothing inside it: a heading, a number), and counts only when its text is not English by <see cref="NotEnglish"/> — at
-    /// least <see cref="MinWords"/> words — and, in a Latin script, holds <see cref="MinDistinctInRun"/> different function
-    /// words of its language, which names it.
+    /// leans to another language when it holds more of that language's function words than of English's, or most of its
+    /// letters are of another script (<see cref="Lean"/>); a run goes from such a sentence to the last one before a sentence
+    /// that leans to English (those that lean to neither inside it), and counts only when its text is not English by
+    /// <see cref="NotEnglish"/> — at least <see cref="MinWords"/> words — and, in a Latin script, holds
+    /// <see cref="MinDistinctInRun"/> different function words of the language that names it.
     /// </summary>
     public static List<LanguageRun> OtherRuns(IReadOnlyList<string> sentences)
     {
@@ -90,53 +90,48 @@ internal static partial class DocumentLanguage
         var runs = new List<LanguageRun>();
         for (var i = 0; i < leans.Count;)
         {
-            if (leans[i] is not { Length: > 0 } language)
+            if (leans[i] <= 0)
             {
                 i++;
                 continue;
             }
             var last = i;
             var end = i + 1;
-            for (; end < leans.Count && (leans[end] is null || leans[end] == language); end++)
-                if (leans[end] == language)
+            for (; end < leans.Count && leans[end] >= 0; end++)
+                if (leans[end] > 0)
                     last = end;
             var text = string.Join(" ", sentences.Skip(i).Take(last - i + 1));
-            if (NotEnglish(text) is { } notEnglish && (notEnglish.EndsWith(" script", StringComparison.Ordinal) || Distinct(text, language) >= MinDistinctInRun))
-                runs.Add(new LanguageRun(i, last - i + 1, notEnglish.EndsWith(" script", StringComparison.Ordinal) ? notEnglish : language));
+            if (NotEnglish(text) is { } language && (language.EndsWith(" script", StringComparison.Ordinal) || Distinct(text, language) >= MinDistinctInRun))
+                runs.Add(new LanguageRun(i, last - i + 1, language));
             i = end;
         }
         return runs;
     }
 
     /// <summary>
-    /// The language (or "X script") a sentence leans to, "" when it leans to English, null when to neither: another language
-    /// when it holds at least two different function words of it and more than twice as many as of English's own (a word
-    /// English shares with it, "in" with Italian, "no" with Spanish, is evidence of neither: one English "in" in a German
-    /// clause about a court "in New York" does not make it English). Only function words written in lower case count, but
-    /// the sentence's first word and a sentence in capitals: "Los Angeles, Las Vegas, El Paso" are names, not Spanish. Words
-    /// of one letter say nothing: "a", "s" and "i" are Czech or Polish function words, and English's article, "/s/" and
-    /// initials in a signature block ("By: /s/ James A. Doran").
+    /// 1 when a sentence leans to another language or script than English, -1 to English, 0 to neither (no function word of
+    /// two letters or more, or as many of each). Words of one letter say nothing in a sentence: "a", "s" and "i" are Czech or
+    /// Polish function words, and English's article, "/s/" and initials in a signature block ("By: /s/ James A. Doran"). Nor
+    /// does the particle of a name: a capitalised word before another, past the sentence's first word, in a sentence not in
+    /// capitals ("Los Angeles, Las Vegas, El Paso" are places, not Spanish).
     /// </summary>
-    private static string? Lean(string sentence)
+    private static int Lean(string sentence)
     {
-        if (OtherScript(sentence, 1) is { } script)
-            return script;
-        var words = FunctionWordCandidates(sentence);
-        var (name, set) = Others.MaxBy(o => words.Count(o.Words.Contains));
-        var other = words.Count(set.Contains);
-        var english = words.Count(w => English.Contains(w) && !set.Contains(w));
-        if (other >= 2 && other > 2 * english)
-            return name;
-        return words.Any(English.Contains) ? "" : null;
+        if (OtherScript(sentence, 1) is not null)
+            return 1;
+        var words = Words(sentence);
+        var english = words.Count(English.Contains);
+        var other = Others.Max(o => words.Count(o.Words.Contains));
+        return other.CompareTo(english);
     }
 
-    /// <summary>The different words of two letters or more that may be function words (<see cref="Lean"/>), lower-cased.</summary>
-    private static HashSet<string> FunctionWordCandidates(string sentence)
+    /// <summary>A sentence's words of two letters or more, lower-cased, but the particles of names (<see cref="Lean"/>).</summary>
+    private static List<string> Words(string sentence)
     {
-        var tokens = WordPattern().Matches(sentence).Select(m => m.Value).ToList();
+        var tokens = WordPattern().Matches(sentence).Select(m => m.Value).Where(t => t.Length > 1).ToList();
         var capitals = tokens.Count(t => t.Any(char.IsLower)) * 2 < tokens.Count;
-        return tokens.Where((t, index) => t.Length > 1 && (index == 0 || capitals || !char.IsUpper(t[0])))
-            .Select(t => t.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+        return tokens.Where((t, index) => index == 0 || capitals || !char.IsUpper(t[0]) || index + 1 == tokens.Count || !char.IsUpper(tokens[index + 1][0]))
+            .Select(t => t.ToLowerInvariant()).ToList();
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}+")]

@@ -72,8 +72,8 @@ internal static partial class NoticeChecks
     /// the other's; one word the other's initials; or, when either name is French (a word of <see cref="Glossary"/> or a French
     /// small word), the same content words in any order, French ones read in English and small words (<see cref="SmallWords"/>)
     /// left out — "Services partagés Canada" and "Shared Services Canada", but not "Health Canada" and "Public Health Agency of
-    /// Canada". Two English names in another order stay two: "University of Miami" and "Miami University", "Bank of the West"
-    /// and "West Bank".
+    /// Canada"; or a public body's two English forms (<see cref="PlaceFirst"/>). Two other English names in another order stay
+    /// two: "University of Miami" and "Miami University", "Bank of the West" and "West Bank".
     /// </summary>
     public static bool SameOrganisation(string buyer, string customer)
     {
@@ -82,7 +82,7 @@ internal static partial class NoticeChecks
         if (a.Length == 0 || b.Length == 0)
             return true;
         return a == b || $" {a} ".Contains($" {b} ", StringComparison.Ordinal) || $" {b} ".Contains($" {a} ", StringComparison.Ordinal)
-            || Abbreviates(a, b) || Abbreviates(b, a)
+            || Abbreviates(a, b) || Abbreviates(b, a) || PlaceFirst(a) == PlaceFirst(b)
             || (French(a) || French(b)) && ContentWords(a) is { Count: > 0 } words && words.SetEquals(ContentWords(b));
     }
 
@@ -91,6 +91,18 @@ internal static partial class NoticeChecks
     /// elisions split off ("Ville d'Ottawa" as "ville d ottawa", not "ville dottawa").
     /// </summary>
     private static string Comparable(string name) => Normalize(Elision().Replace(Inverted().Replace(name, "${kind} ${name}"), "$1 "));
+
+    /// <summary>
+    /// A public body's name in the form "place-or-field kind": "County of Los Angeles" as "los angeles county", "Ministry of
+    /// Health" as "health ministry", so the two usual English forms of one body are equal; a university's or a bank's are not
+    /// rewritten ("University of Miami" and "Miami University" are two).
+    /// </summary>
+    private static string PlaceFirst(string comparable) =>
+        comparable.Split(' ', 3) is [var kind, "of", var rest] && PublicBodyKinds.Contains(kind) ? $"{rest} {kind}" : comparable;
+
+    private static readonly HashSet<string> PublicBodyKinds = new(
+        ["city", "county", "town", "village", "municipality", "borough", "township", "province", "state", "region", "district",
+         "ministry", "department", "government"], StringComparer.Ordinal);
 
     private static bool French(string comparable) => comparable.Split(' ').Any(w => Glossary.ContainsKey(w) || FrenchSmallWords.Contains(w));
 

@@ -58,6 +58,11 @@ public sealed class TenderNoticeChecksTests
     [InlineData("Employment and Social Development Canada", "Emploi et Développement social Canada")]
     [InlineData("Public Health Agency of Canada", "Agence de la santé publique du Canada")]
     [InlineData("Ottawa", "Ville d’Ottawa")]
+    // A public body's two usual English forms (rev43c L2).
+    [InlineData("County of Los Angeles", "Los Angeles County")]
+    [InlineData("Ministry of Health", "Health Ministry")]
+    [InlineData("Department of Health", "Health Department")]
+    [InlineData("City of Montreal", "Montreal City")]
     public void NoticeFromTheCustomer_InTheOtherOfficialLanguageOrInvertedForm_Fires(string customer, string buyer)
     {
         var result = Agent().Assess(TinyModels.Snapshot(("profile.name", customer), ("news.title", "Network software"), ("news.buyer", buyer), ("news.daysSince", 2)));
