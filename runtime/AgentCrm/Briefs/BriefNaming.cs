@@ -42,6 +42,11 @@ internal static class BriefNaming
         var inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal);
         var nextStep = NextStep(brief);
         var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer) : null;
+        // Templates the server could not write again without the identity (their text without the name passed a limit): they
+        // may hold it in any form ({profile.name}s, {lower(profile.name)}, the name twice with nothing between), so it goes
+        // wherever it stands, in any case, not only as a whole word (qa43e F1).
+        if (rewritten is null && writer is not null && identity.Count > 0)
+            anyCase = asWritten = Pattern(identity, RegexOptions.IgnoreCase, anywhere: true);
         var reasons = brief.Reasons.Select((r, i) => r with
         {
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
@@ -123,15 +128,17 @@ internal static class BriefNaming
     /// any white space, the longest tried first (the domain "globex.example" whole, not the name "Globex" in it); null when there
     /// are none.
     /// </summary>
-    private static Regex? Pattern(IReadOnlyList<string> values, RegexOptions options)
+    private static Regex? Pattern(IReadOnlyList<string> values, RegexOptions options, bool anywhere = false)
     {
         var alternatives = values.OrderByDescending(v => v.Length)
             .Select(v => string.Join(@"\s+", v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(Regex.Escape)))
             .ToList();
         if (alternatives.Count == 0)
             return null;
-        return new Regex($@"(?<![\p{{L}}\p{{N}}_])(?:{string.Join('|', alternatives)})(?![\p{{L}}\p{{N}}_])",
-            options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return anywhere
+            ? new Regex($"(?:{string.Join('|', alternatives)})", options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))
+            : new Regex($@"(?<![\p{{L}}\p{{N}}_])(?:{string.Join('|', alternatives)})(?![\p{{L}}\p{{N}}_])",
+                options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
     private static string? Text(object? value) => value switch

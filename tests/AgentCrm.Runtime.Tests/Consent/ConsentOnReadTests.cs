@@ -258,6 +258,44 @@ public sealed class ConsentOnReadTests
         Assert.Equal(Explanations(named), Explanations(again));
     }
 
+    /// <summary>
+    /// qa43e F1: templates whose text without the name passes the rendering limit (a 25-character stand-in repeated where a
+    /// 6-letter name was) cannot be written again without it: the name goes wherever it stands, in any case — "Globexs",
+    /// "Globex_team", "GlobexGlobex", "globex" — not only as a whole word.
+    /// </summary>
+    [Fact]
+    public async Task RulesBrief_WhoseTemplatesCannotBeWrittenAgainWithoutTheName_KeepsNoFormOfIt()
+    {
+        const string LongRules = """
+            {"id":"long-rules","version":"1.0.0","kind":"rules","scenario":"renewal-risk","purpose":"customer-success",
+             "subscribes":["support_ticket"],"reads":["tickets.open"],"optionalReads":["profile.name"],
+             "threshold":0.5,"cooldownDays":0,"gate":{"minCases":1,"minPrecision":0,"minRecall":0},
+             "rules":{"conditions":[{"name":"tickets","when":"tickets.open >= 1","weight":0.6,
+                                     "explain":"{profile.name}s inbox: {repeat(coalesce(profile.name, 'a customer without a name'), 200)}"},
+                                    {"name":"contact","when":"tickets.open >= 1","weight":0.1,"explain":"Contact on file: {lower(profile.name)}"}],
+                      "brief":{"headline":"Check {profile.name}s account","nextStep":"Write to the {profile.name}_team list"}}}
+            """;
+        await using var app = await AgentCrmApp.StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await app.Client.PostAsync("/v1/agents", Variants.Json(LongRules))).StatusCode);
+        await app.EvaluateAndPromoteAsync("long-rules", "1.0.0");
+        await PutConsentAsync(app, "\"support\",\"identity\"");
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([
+            Ev.Make(Customer, "profile", now.AddMinutes(-3), new { name = "Globex" }),
+            Ev.Make(Customer, "support_ticket", now.AddMinutes(-1), new { ticketId = "T1", status = "open" }),
+        ])).StatusCode);
+        await app.WaitForProcessingAsync();
+        var named = Assert.Single(await app.BriefsAsync($"&customerId={Customer}"));
+        Assert.Equal("Check Globexs account", named.GetProperty("headline").GetString());
+
+        await PutConsentAsync(app, "\"support\",\"contract\"");
+
+        var brief = Assert.Single(await app.BriefsAsync($"&customerId={Customer}"));
+        Assert.False(brief.GetRawText().Contains("globex", StringComparison.OrdinalIgnoreCase), $"the brief still holds the customer's name: {brief}");
+        Assert.Equal(JsonValueKind.Null, brief.GetProperty("customerName").ValueKind);
+        Assert.Contains(Customer, brief.GetProperty("headline").GetString(), StringComparison.Ordinal);
+    }
+
     private static List<string?> Explanations(JsonElement brief) =>
         brief.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("explanation").GetString()).ToList();
 }
