@@ -41,12 +41,14 @@ internal static class BriefNaming
         object? ScrubValue(object? value) => anyCase is not null && Text(value) is { } text && anyCase.IsMatch(text) ? Scrub(anyCase, text) : value;
         var inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal);
         var nextStep = NextStep(brief);
-        var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer) : null;
-        // Templates the server could not write again without the identity (their text without the name passed a limit): they
-        // may hold it in any form ({profile.name}s, {lower(profile.name)}, the name twice with nothing between), so it goes
-        // wherever it stands, in any case, not only as a whole word (qa43e F1).
-        if (rewritten is null && writer is not null && identity.Count > 0)
-            anyCase = asWritten = Pattern(identity, RegexOptions.IgnoreCase, anywhere: true);
+        var unwritable = false;
+        var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer, out unwritable) : null;
+        // The version's templates wrote this brief but cannot write it again without the identity (their text without the name
+        // passed a limit): they may hold it in any form ({profile.name}s, {lower(profile.name)}, the name twice with nothing
+        // between), so a value of MinAnywhere characters or more goes wherever it stands, in any case (qa43e F1); a shorter one
+        // ("US", "Box") only as a whole word, any case, or every "business" and "inbox" would be cut (rev43d M2).
+        if (unwritable)
+            anyCase = asWritten = Pattern(identity, RegexOptions.IgnoreCase, anywhereFrom: MinAnywhere);
         var reasons = brief.Reasons.Select((r, i) => r with
         {
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
@@ -73,17 +75,27 @@ internal static class BriefNaming
     /// <summary>
     /// What the agent writes from the brief's inputs (its reasons, headline and next step), and what it writes from
     /// <paramref name="unnamed"/>, the inputs as the brief shows them without identity; null unless the first is the brief's own
-    /// reasons (a brief an earlier build wrote otherwise, a version this build renders otherwise).
+    /// reasons (a brief an earlier build wrote otherwise, a version this build renders otherwise). <paramref name="unwritable"/>:
+    /// the agent writes the brief's own reasons from its inputs, but fails to write them without identity (a limit).
     /// </summary>
-    private static (Assessment Named, Assessment Unnamed)? Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer)
+    private static (Assessment Named, Assessment Unnamed)? Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer,
+        out bool unwritable)
     {
+        unwritable = false;
         var read = StoredFields.Snapshot(brief);
-        if (writer.Assess(manifest, read, read) is not { } named || writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = unnamed })) is not { } without)
+        if (writer.Assess(manifest, read, read) is not { } named || named.Reasons.Count != brief.Reasons.Count
+            || !named.Reasons.Zip(brief.Reasons).All(p => p.First.Field == p.Second.Field && p.First.Weight.Equals(p.Second.Weight) && p.First.Explanation == p.Second.Explanation))
             return null;
-        var same = named.Reasons.Count == brief.Reasons.Count && without.Reasons.Count == brief.Reasons.Count
-            && named.Reasons.Zip(brief.Reasons).All(p => p.First.Field == p.Second.Field && p.First.Weight.Equals(p.Second.Weight) && p.First.Explanation == p.Second.Explanation);
-        return same ? (named with { Score = brief.Score, Reasons = brief.Reasons }, without) : null;
+        if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = unnamed })) is not { } without)
+        {
+            unwritable = true;
+            return null;
+        }
+        return without.Reasons.Count == brief.Reasons.Count ? (named with { Score = brief.Score, Reasons = brief.Reasons }, without) : null;
     }
+
+    /// <summary>The shortest identity value replaced inside words when a brief cannot be written again without it.</summary>
+    private const int MinAnywhere = 4;
 
     /// <summary>
     /// The composer's template rendered with the id from <paramref name="unnamed"/>, for the headline and the body each where the
@@ -125,20 +137,18 @@ internal static class BriefNaming
 
     /// <summary>
     /// Any of <paramref name="values"/> as a whole (in any case with <see cref="RegexOptions.IgnoreCase"/>), its words apart by
-    /// any white space, the longest tried first (the domain "globex.example" whole, not the name "Globex" in it); null when there
-    /// are none.
+    /// any white space, the longest tried first (the domain "globex.example" whole, not the name "Globex" in it), a value of
+    /// <paramref name="anywhereFrom"/> characters or more inside words too; null when there are none.
     /// </summary>
-    private static Regex? Pattern(IReadOnlyList<string> values, RegexOptions options, bool anywhere = false)
+    private static Regex? Pattern(IReadOnlyList<string> values, RegexOptions options, int anywhereFrom = int.MaxValue)
     {
         var alternatives = values.OrderByDescending(v => v.Length)
-            .Select(v => string.Join(@"\s+", v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(Regex.Escape)))
+            .Select(v => (Text: string.Join(@"\s+", v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(Regex.Escape)), Anywhere: v.Trim().Length >= anywhereFrom))
+            .Select(v => v.Anywhere ? v.Text : $@"(?<![\p{{L}}\p{{N}}_]){v.Text}(?![\p{{L}}\p{{N}}_])")
             .ToList();
         if (alternatives.Count == 0)
             return null;
-        return anywhere
-            ? new Regex($"(?:{string.Join('|', alternatives)})", options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1))
-            : new Regex($@"(?<![\p{{L}}\p{{N}}_])(?:{string.Join('|', alternatives)})(?![\p{{L}}\p{{N}}_])",
-                options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return new Regex($"(?:{string.Join('|', alternatives)})", options | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
     }
 
     private static string? Text(object? value) => value switch

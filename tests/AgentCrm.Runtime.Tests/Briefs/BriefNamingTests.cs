@@ -124,4 +124,53 @@ public sealed class BriefNamingTests
         var earlier = brief with { Reasons = [written[0] with { Explanation = "Globex has open tickets" }] };
         Assert.Equal("qa-0004 has open tickets", BriefNaming.Unnamed(earlier, manifest, new RulesKind()).Reasons[0].Explanation);
     }
+
+    private static readonly AgentManifest Probe = ManifestReader.Read("""
+        {"id":"probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["support_ticket"],"reads":["tickets.open"],
+         "optionalReads":["profile.name"],"purpose":"customer-success","threshold":0.5,
+         "rules":{"conditions":[{"name":"t","when":"tickets.open >= 1","weight":0.6,"explain":"{coalesce(profile.name, 'the customer')} has tickets"}]}}
+        """, "application/json");
+
+    // rev43d M1: a brief an earlier build wrote otherwise is text the server did not write: its reasons have the name replaced
+    // only where it stands as a whole, as written ("usage fell" is not the customer "Usage"), not inside words.
+    [Fact]
+    public void EarlierBuildsRulesBrief_ACustomerNamedUsage_LeavesTheWordUsageInItsReasons()
+    {
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Usage","tickets.open":1}""")!;
+        Reason[] written = [new("tickets.open", 1, 0.6, [], "usage fell 40% and Usage has open tickets")];
+        var (headline, text) = BriefComposer.Template(Probe, "Usage", new Assessment(0.6, true, written), []);
+        var brief = Stored("Usage", headline, text, inputs, written);
+
+        var unnamed = BriefNaming.Unnamed(brief, Probe, new RulesKind());
+
+        Assert.Equal("usage fell 40% and qa-0004 has open tickets", unnamed.Reasons[0].Explanation);
+    }
+
+    // rev43d M2: past the rendering limit a short identity value ("Box", a profile.country "US") is replaced only as a whole
+    // word, not out of "inbox", "usage", "business" and "status".
+    private static readonly AgentManifest Long = ManifestReader.Read("""
+        {"id":"probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["support_ticket"],"reads":["tickets.open"],
+         "optionalReads":["profile.name","profile.country"],"purpose":"customer-success","threshold":0.5,
+         "rules":{"conditions":[{"name":"t","when":"tickets.open >= 1","weight":0.6,"explain":"{profile.name} has {tickets.open} open tickets in its support inbox; usage and business status unchanged"},
+                                {"name":"pad","when":"tickets.open >= 1","weight":0.1,"explain":"{repeat(coalesce(profile.name, 'a customer without a name'), 200)}"}],
+                  "brief":{"nextStep":"Ask the customer's success manager to review the inbox"}}}
+        """, "application/json");
+
+    [Theory]
+    [InlineData("Box", "Box has 1 open tickets in its support inbox; usage and business status unchanged", "qa-0004 has 1 open tickets in its support inbox; usage and business status unchanged")]
+    [InlineData("Globex", "Globex has 1 open tickets in its support inbox; usage and business status unchanged", "qa-0004 has 1 open tickets in its support inbox; usage and business status unchanged")]
+    public void PastTheLimit_AShortIdentityValue_IsNotCutOutOfOrdinaryWords(string name, string reason, string expected)
+    {
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>($$"""{"profile.name":"{{name}}","profile.country":"US","tickets.open":1}""")!;
+        var agent = new RulesKind();
+        Reason[] written = [new("tickets.open", 1, 0.6, [], reason), new("tickets.open", 1, 0.1, [], string.Concat(Enumerable.Repeat(name, 200)))];
+        var assessment = new Assessment(0.7, true, written, "Ask the customer's success manager to review the inbox");
+        var (headline, text) = BriefComposer.Template(Long, name, assessment, []);
+        var brief = Stored(name, headline, text, inputs, written) with { Score = 0.7 };
+
+        var unnamed = BriefNaming.Unnamed(brief, Long, agent);
+
+        Assert.Equal(expected, unnamed.Reasons[0].Explanation);
+        Assert.Contains("Next step: Ask the customer's success manager to review the inbox", unnamed.Body, StringComparison.Ordinal);
+    }
 }
