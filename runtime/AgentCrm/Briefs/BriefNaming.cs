@@ -24,7 +24,7 @@ namespace AgentCrm.Briefs;
 /// values, and <see cref="Brief.CustomerName"/> is null. Briefs stored by earlier builds carry the same fields, so they read
 /// the same way.
 /// </summary>
-internal static class BriefNaming
+internal static partial class BriefNaming
 {
     public const string NameField = "profile.name";
 
@@ -43,12 +43,11 @@ internal static class BriefNaming
         var nextStep = NextStep(brief);
         var unwritable = false;
         var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer, out unwritable) : null;
-        // The version's templates wrote this brief but cannot write it again without the identity (their text without the name
-        // passed a limit): they may hold it in any form ({profile.name}s, {lower(profile.name)}, the name twice with nothing
-        // between), so a value of MinAnywhere characters or more goes wherever it stands, in any case (qa43e F1); a shorter one
-        // ("US", "Box") only as a whole word, any case, or every "business" and "inbox" would be cut (rev43d M2).
+        // The version's templates wrote this brief but could write it neither without the identity nor with it held in place
+        // (see Rewritten): they may hold it in any form ({profile.name}s, {lower(profile.name)}), so every identity value goes
+        // wherever it stands, in any case (qa43e F1).
         if (unwritable)
-            anyCase = asWritten = Pattern(identity, RegexOptions.IgnoreCase, anywhereFrom: MinAnywhere);
+            anyCase = asWritten = Pattern(identity, RegexOptions.IgnoreCase, anywhereFrom: 1);
         var reasons = brief.Reasons.Select((r, i) => r with
         {
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
@@ -76,7 +75,7 @@ internal static class BriefNaming
     /// What the agent writes from the brief's inputs (its reasons, headline and next step), and what it writes from
     /// <paramref name="unnamed"/>, the inputs as the brief shows them without identity; null unless the first is the brief's own
     /// reasons (a brief an earlier build wrote otherwise, a version this build renders otherwise). <paramref name="unwritable"/>:
-    /// the agent writes the brief's own reasons from its inputs, but fails to write them without identity (a limit).
+    /// the agent writes the brief's own reasons from its inputs, but neither without identity nor with it held in place.
     /// </summary>
     private static (Assessment Named, Assessment Unnamed)? Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer,
         out bool unwritable)
@@ -88,14 +87,34 @@ internal static class BriefNaming
             return null;
         if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = unnamed })) is not { } without)
         {
-            unwritable = true;
-            return null;
+            // Past a limit without the identity ("unknown" is longer than "BP"): written again with each identity text held by
+            // placeholders of its length — which take the same room and which no function changes — then the id where they
+            // stand, so {profile.name}s and {lower(profile.name)} read "qa-0004s" and "qa-0004" (qa43e F1, rev43e M1).
+            var held = new Dictionary<string, object?>(unnamed, StringComparer.Ordinal);
+            foreach (var (field, value) in brief.Inputs)
+                if (IsIdentity(field) && Text(value) is { } text)
+                    held[field] = new string(Placeholder, text.Length);
+            if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = held })) is not { } placed)
+            {
+                unwritable = true;
+                return null;
+            }
+            string WithId(string text) => text.Contains(Placeholder, StringComparison.Ordinal) ? PlaceholderRun().Replace(text, brief.CustomerId) : text;
+            without = placed with
+            {
+                Reasons = [.. placed.Reasons.Select(r => r with { Explanation = WithId(r.Explanation) })],
+                NextStep = WithId(placed.NextStep),
+                Headline = WithId(placed.Headline),
+            };
         }
         return without.Reasons.Count == brief.Reasons.Count ? (named with { Score = brief.Score, Reasons = brief.Reasons }, without) : null;
     }
 
-    /// <summary>The shortest identity value replaced inside words when a brief cannot be written again without it.</summary>
-    private const int MinAnywhere = 4;
+    /// <summary>A character no customer's text holds (private use), standing for an identity value in <see cref="Rewritten"/>.</summary>
+    private const char Placeholder = '\uE000';
+
+    [GeneratedRegex("\uE000+")]
+    private static partial Regex PlaceholderRun();
 
     /// <summary>
     /// The composer's template rendered with the id from <paramref name="unnamed"/>, for the headline and the body each where the
