@@ -12,23 +12,8 @@ namespace AgentCrm.Runtime.Tests.Briefs;
 /// </summary>
 public sealed class BriefNamingPastTheLimitTests
 {
-    private static Brief Stored(string? name, string headline, string body, IReadOnlyDictionary<string, object?> inputs, IReadOnlyList<Reason> reasons, double score) => new()
-    {
-        Id = "brf_1",
-        CustomerId = "qa-0004",
-        CustomerName = name,
-        AgentId = "probe",
-        AgentVersion = "1.0.0",
-        ContentHash = "sha256:0",
-        Scenario = "renewal-risk",
-        Headline = headline,
-        Body = body,
-        TriggerEventId = "e-1",
-        Inputs = inputs,
-        Reasons = reasons,
-        Score = score,
-        Threshold = 0.5,
-    };
+    private static Brief Stored(string? name, string headline, string body, IReadOnlyDictionary<string, object?> inputs, IReadOnlyList<Reason> reasons, double score) =>
+        BriefNamingTests.Stored(name, headline, body, inputs, reasons) with { Score = score, Threshold = 0.5 };
 
     /// <summary>What the live agent writes for these inputs, stored as the server stores it (the composer's template).</summary>
     private static Brief Written(AgentManifest manifest, string name, string inputsJson)

@@ -8,7 +8,7 @@ namespace AgentCrm.Runtime.Tests.Briefs;
 /// <summary>A brief rendered without the customer's name, from what is stored (as a chat model or an agent's template may have written it).</summary>
 public sealed class BriefNamingTests
 {
-    private static Brief Stored(string? name, string headline, string body, IReadOnlyDictionary<string, object?>? inputs = null, IReadOnlyList<Reason>? reasons = null) => new()
+    internal static Brief Stored(string? name, string headline, string body, IReadOnlyDictionary<string, object?>? inputs = null, IReadOnlyList<Reason>? reasons = null) => new()
     {
         Id = "brf_1",
         CustomerId = "qa-0004",
