@@ -41,13 +41,16 @@ internal static partial class BriefNaming
         object? ScrubValue(object? value) => anyCase is not null && Text(value) is { } text && anyCase.IsMatch(text) ? Scrub(anyCase, text) : value;
         var inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal);
         var nextStep = NextStep(brief);
-        var unwritable = false;
-        var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer, out unwritable) : null;
-        // The version's templates wrote this brief but could write it neither without the identity nor with it held in place
-        // (see Rewritten): they may hold it in any form ({profile.name}s, {lower(profile.name)}), so every identity value goes
-        // wherever it stands, in any case (qa43e F1).
+        var (unwritable, held) = (false, false);
+        var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer, out unwritable, out held) : null;
+        // Past the rendering limit the templates' text may hold an identity value in any form ({profile.name}s,
+        // {lower(profile.name)}), and a chat model was given that text: a value of MinAnywhere characters or more goes wherever
+        // it stands in the model's headline and body, in any case — and in the reasons and next step when the templates could
+        // not write them again at all (qa43e F1); a shorter one ("US", "Box") as a whole word, or "inbox" and "business" would
+        // be cut (rev43d M2). Values (the inputs, the reasons' values) keep the whole-word rule, so they read alike.
+        var inWords = unwritable || held ? Pattern(identity, RegexOptions.IgnoreCase, anywhereFrom: MinAnywhere) : null;
         if (unwritable)
-            anyCase = asWritten = Pattern(identity, RegexOptions.IgnoreCase, anywhereFrom: 1);
+            asWritten = inWords;
         var reasons = brief.Reasons.Select((r, i) => r with
         {
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
@@ -59,8 +62,8 @@ internal static partial class BriefNaming
             Headline = rewritten?.Unnamed.Headline ?? "",
         };
         var (headline, body) = identity.Count > 0 && manifest is not null && nextStep is not null
-            ? Retemplated(brief, manifest, named, unnamed, text => Scrub(anyCase, text))
-            : (Scrub(anyCase, brief.Headline), Scrub(anyCase, brief.Body));
+            ? Retemplated(brief, manifest, named, unnamed, text => Scrub(inWords ?? anyCase, text))
+            : (Scrub(inWords ?? anyCase, brief.Headline), Scrub(inWords ?? anyCase, brief.Body));
         return brief with
         {
             CustomerName = null,
@@ -75,12 +78,13 @@ internal static partial class BriefNaming
     /// What the agent writes from the brief's inputs (its reasons, headline and next step), and what it writes from
     /// <paramref name="unnamed"/>, the inputs as the brief shows them without identity; null unless the first is the brief's own
     /// reasons (a brief an earlier build wrote otherwise, a version this build renders otherwise). <paramref name="unwritable"/>:
-    /// the agent writes the brief's own reasons from its inputs, but neither without identity nor with it held in place.
+    /// the agent writes the brief's own reasons from its inputs, but neither without identity nor with it held in place;
+    /// <paramref name="held"/>: it wrote them with it held in place (past a limit without it).
     /// </summary>
     private static (Assessment Named, Assessment Unnamed)? Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer,
-        out bool unwritable)
+        out bool unwritable, out bool held)
     {
-        unwritable = false;
+        (unwritable, held) = (false, false);
         var read = StoredFields.Snapshot(brief);
         if (writer.Assess(manifest, read, read) is not { } named || named.Reasons.Count != brief.Reasons.Count
             || !named.Reasons.Zip(brief.Reasons).All(p => p.First.Field == p.Second.Field && p.First.Weight.Equals(p.Second.Weight) && p.First.Explanation == p.Second.Explanation))
@@ -90,16 +94,18 @@ internal static partial class BriefNaming
             // Past a limit without the identity ("unknown" is longer than "BP"): written again with each identity text held by
             // placeholders of its length — which take the same room and which no function changes — then the id where they
             // stand, so {profile.name}s and {lower(profile.name)} read "qa-0004s" and "qa-0004" (qa43e F1, rev43e M1).
-            var held = new Dictionary<string, object?>(unnamed, StringComparer.Ordinal);
+            var holding = new Dictionary<string, object?>(unnamed, StringComparer.Ordinal);
             foreach (var (field, value) in brief.Inputs)
                 if (IsIdentity(field) && Text(value) is { } text)
-                    held[field] = new string(Placeholder, text.Length);
-            if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = held })) is not { } placed)
+                    holding[field] = new string(Placeholder, text.Length);
+            if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = holding })) is not { } placed)
             {
                 unwritable = true;
                 return null;
             }
-            string WithId(string text) => text.Contains(Placeholder, StringComparison.Ordinal) ? PlaceholderRun().Replace(text, brief.CustomerId) : text;
+            held = true;
+            // An evaluator, not a replacement pattern: an id may hold "$".
+            string WithId(string text) => text.Contains(Placeholder, StringComparison.Ordinal) ? PlaceholderRun().Replace(text, _ => brief.CustomerId) : text;
             without = placed with
             {
                 Reasons = [.. placed.Reasons.Select(r => r with { Explanation = WithId(r.Explanation) })],
@@ -110,7 +116,10 @@ internal static partial class BriefNaming
         return without.Reasons.Count == brief.Reasons.Count ? (named with { Score = brief.Score, Reasons = brief.Reasons }, without) : null;
     }
 
-    /// <summary>A character no customer's text holds (private use), standing for an identity value in <see cref="Rewritten"/>.</summary>
+    /// <summary>The shortest identity value replaced inside words (past the rendering limit).</summary>
+    private const int MinAnywhere = 4;
+
+    /// <summary>A character of private use, standing for an identity value in <see cref="Rewritten"/>.</summary>
     private const char Placeholder = '\uE000';
 
     [GeneratedRegex("\uE000+")]

@@ -57,6 +57,36 @@ public sealed class BriefNamingPastTheLimitTests
         AssertNoName(unnamed, name);
     }
 
+    /// <summary>
+    /// A chat model was given the templates' text with the name in it ("Globexs inbox", "Globex_team") and may quote it: its
+    /// headline and body lose those forms too (rev43f M1).
+    /// </summary>
+    [Fact]
+    public void PastTheLimit_AModelsHeadlineAndBody_QuotingTheTemplatesText_LoseTheNameInItsDerivedForms()
+    {
+        var brief = Written(Long, "Globex", """{"profile.name":"Globex","tickets.open":1}""") with
+        {
+            Headline = "Globexs inbox needs attention",
+            Body = "Globexs inbox has 1 open tickets. Write to the Globex_team list.",
+        };
+
+        var unnamed = BriefNaming.Unnamed(brief, Long, new RulesKind());
+
+        AssertNoName(unnamed, "Globex");
+        Assert.Equal("qa-0004s inbox needs attention", unnamed.Headline);
+    }
+
+    /// <summary>The id is written as it is where the name stood, "$" and all (rev43f L1: it was read as a replacement pattern).</summary>
+    [Fact]
+    public void PastTheLimit_AnIdWithADollarSign_IsWrittenAsItIs()
+    {
+        var brief = Written(Long, "BP", """{"profile.name":"BP","tickets.open":1}""") with { CustomerId = "acct$0" };
+
+        var unnamed = BriefNaming.Unnamed(brief, Long, new RulesKind());
+
+        Assert.StartsWith("acct$0s inbox has 1 open tickets", unnamed.Reasons[0].Explanation, StringComparison.Ordinal);
+    }
+
     // A name with a space rendered lower-cased, or in a URL.
     private static readonly AgentManifest LongUrl = ManifestReader.Read("""
         {"id":"probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["support_ticket"],"reads":["tickets.open"],
