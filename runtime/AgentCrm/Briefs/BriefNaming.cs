@@ -32,7 +32,7 @@ internal static partial class BriefNaming
 
     private const string SegmentField = "profile.segment";
 
-    public static Brief Unnamed(Brief brief, AgentManifest? manifest = null, ITextsFromFields? writer = null)
+    public static Brief Unnamed(Brief brief, AgentManifest? manifest = null, ITextsFromFields? writer = null, NamelessTexts? cache = null)
     {
         var identity = IdentityValues(brief);
         var anyCase = Pattern(identity, RegexOptions.IgnoreCase);
@@ -41,8 +41,10 @@ internal static partial class BriefNaming
         object? ScrubValue(object? value) => anyCase is not null && Text(value) is { } text && anyCase.IsMatch(text) ? Scrub(anyCase, text) : value;
         var inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal);
         var nextStep = NextStep(brief);
-        var (unwritable, held) = (false, false);
-        var rewritten = identity.Count > 0 && manifest is not null && writer is not null ? Rewritten(brief, inputs, manifest, writer, out unwritable, out held) : null;
+        var rewrite = identity.Count > 0 && manifest is not null && writer is not null
+            ? cache?.GetOrAdd(brief.Id, manifest, () => Rewritten(brief, inputs, manifest, writer)) ?? Rewritten(brief, inputs, manifest, writer)
+            : Rewrite.None;
+        var (rewritten, unwritable, held) = (rewrite.Texts, rewrite.Unwritable, rewrite.Held);
         // Past the rendering limit the templates' text may hold an identity value in any form ({profile.name}s,
         // {lower(profile.name)}), and a chat model was given that text: a value of MinAnywhere characters or more goes wherever
         // it stands in the model's headline and body, in any case — and in the reasons and next step when the templates could
@@ -75,20 +77,24 @@ internal static partial class BriefNaming
     }
 
     /// <summary>
-    /// What the agent writes from the brief's inputs (its reasons, headline and next step), and what it writes from
-    /// <paramref name="unnamed"/>, the inputs as the brief shows them without identity; null unless the first is the brief's own
-    /// reasons (a brief an earlier build wrote otherwise, a version this build renders otherwise). <paramref name="unwritable"/>:
-    /// the agent writes the brief's own reasons from its inputs, but neither without identity nor with it held in place;
-    /// <paramref name="held"/>: it wrote them with it held in place (past a limit without it).
+    /// What the agent writes from a brief's inputs (its reasons, headline and next step), and what it writes from them as the
+    /// brief shows them without identity; <see cref="Texts"/> null unless the first is the brief's own reasons (a brief an earlier
+    /// build wrote otherwise, a version this build renders otherwise). <see cref="Unwritable"/>: the agent writes the brief's own
+    /// reasons from its inputs, but neither without identity nor with it held in place; <see cref="Held"/>: it wrote them with it
+    /// held in place (past a limit without it). The same for a brief and a version every time it is read (<see cref="NamelessTexts"/>).
     /// </summary>
-    private static (Assessment Named, Assessment Unnamed)? Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer,
-        out bool unwritable, out bool held)
+    internal sealed record Rewrite((Assessment Named, Assessment Unnamed)? Texts, bool Unwritable, bool Held)
     {
-        (unwritable, held) = (false, false);
+        public static readonly Rewrite None = new(null, false, false);
+    }
+
+    private static Rewrite Rewritten(Brief brief, IReadOnlyDictionary<string, object?> unnamed, AgentManifest manifest, ITextsFromFields writer)
+    {
         var read = StoredFields.Snapshot(brief);
         if (writer.Assess(manifest, read, read) is not { } named || named.Reasons.Count != brief.Reasons.Count
             || !named.Reasons.Zip(brief.Reasons).All(p => p.First.Field == p.Second.Field && p.First.Weight.Equals(p.Second.Weight) && p.First.Explanation == p.Second.Explanation))
-            return null;
+            return Rewrite.None;
+        var held = false;
         if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = unnamed })) is not { } without)
         {
             // Past a limit without the identity ("unknown" is longer than "BP"): written again with each identity text held by
@@ -99,10 +105,7 @@ internal static partial class BriefNaming
                 if (IsIdentity(field) && Text(value) is { } text)
                     holding[field] = new string(Placeholder, text.Length);
             if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = holding })) is not { } placed)
-            {
-                unwritable = true;
-                return null;
-            }
+                return new Rewrite(null, true, false);
             held = true;
             // An evaluator, not a replacement pattern: an id may hold "$".
             string WithId(string text) => text.Contains(Placeholder, StringComparison.Ordinal) ? PlaceholderRun().Replace(text, _ => brief.CustomerId) : text;
@@ -113,7 +116,7 @@ internal static partial class BriefNaming
                 Headline = WithId(placed.Headline),
             };
         }
-        return without.Reasons.Count == brief.Reasons.Count ? (named with { Score = brief.Score, Reasons = brief.Reasons }, without) : null;
+        return without.Reasons.Count == brief.Reasons.Count ? new Rewrite((named with { Score = brief.Score, Reasons = brief.Reasons }, without), false, held) : new Rewrite(null, false, held);
     }
 
     /// <summary>The shortest identity value replaced inside words (past the rendering limit).</summary>

@@ -125,11 +125,13 @@ public sealed class BriefNamingTests
         Assert.Equal("qa-0004 has open tickets", BriefNaming.Unnamed(earlier, manifest, new RulesKind()).Reasons[0].Explanation);
     }
 
-    private static readonly AgentManifest Probe = ManifestReader.Read("""
+    private const string ProbeJson = """
         {"id":"probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["support_ticket"],"reads":["tickets.open"],
          "optionalReads":["profile.name"],"purpose":"customer-success","threshold":0.5,
          "rules":{"conditions":[{"name":"t","when":"tickets.open >= 1","weight":0.6,"explain":"{coalesce(profile.name, 'the customer')} has tickets"}]}}
-        """, "application/json");
+        """;
+
+    private static readonly AgentManifest Probe = ManifestReader.Read(ProbeJson, "application/json");
 
     // rev43d M1: a brief an earlier build wrote otherwise is text the server did not write: its reasons have the name replaced
     // only where it stands as a whole, as written ("usage fell" is not the customer "Usage"), not inside words.
@@ -172,5 +174,48 @@ public sealed class BriefNamingTests
 
         Assert.Equal(expected, unnamed.Reasons[0].Explanation);
         Assert.Contains("Next step: Ask the customer's success manager to review the inbox", unnamed.Body, StringComparison.Ordinal);
+    }
+
+    // qa43e F2: every read of a withheld customer's rules brief ran the agent's whole assessment again, twice; each list page,
+    // stream message and webhook attempt paid it per brief. One brief under one version is made once, by one of the readers
+    // that came at once.
+    [Fact]
+    public async Task ARulesBriefReadAgainAndAtOnce_IsWrittenWithoutTheNameOnce_AnotherBriefOrVersionAfresh()
+    {
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Globex","tickets.open":1}""")!;
+        Reason[] written = [new("tickets.open", 1, 0.6, [], "Globex has tickets")];
+        var (headline, body) = BriefComposer.Template(Probe, "Globex", new Assessment(0.6, true, written), []);
+        var brief = Stored("Globex", headline, body, inputs, written) with { Score = 0.6, Threshold = 0.5 };
+        var agent = new CountingWriter(new RulesKind());
+        var cache = new NamelessTexts();
+
+        var first = BriefNaming.Unnamed(brief, Probe, agent, cache);
+        var once = agent.Calls;
+        var readers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => BriefNaming.Unnamed(brief with { Status = BriefStatus.Vetoed }, Probe, agent, cache))));
+
+        Assert.Equal("the customer has tickets", first.Reasons[0].Explanation);
+        Assert.All(readers, r => Assert.Equal("the customer has tickets", r.Reasons[0].Explanation));
+        Assert.All(readers, r => Assert.Equal(BriefStatus.Vetoed, r.Status));
+        Assert.Equal(once, agent.Calls);
+        Assert.Equal(1, cache.Made);
+
+        BriefNaming.Unnamed(brief with { Id = "brf_2" }, Probe, agent, cache);
+        var again = ManifestReader.Read(ProbeJson, "application/json");
+        BriefNaming.Unnamed(brief, again, agent, cache);
+        Assert.Equal(3, cache.Made);
+        Assert.Equal(3 * once, agent.Calls);
+    }
+
+    private sealed class CountingWriter(ITextsFromFields inner) : ITextsFromFields
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Assessment? Assess(AgentManifest manifest, CustomerSnapshot snapshot, CustomerSnapshot textsFrom)
+        {
+            Interlocked.Increment(ref _calls);
+            return inner.Assess(manifest, snapshot, textsFrom);
+        }
     }
 }
