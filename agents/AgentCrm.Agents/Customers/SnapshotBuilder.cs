@@ -28,10 +28,12 @@ public static class SnapshotBuilder
         .. CountWindows.SelectMany(w => EventTypes.All.Select(t => $"events.count{w}d.{t}")),
     ];
 
+    private static readonly HashSet<string> FieldSet = [.. Fields];
+
     /// <summary>True for a field this builder derives: one of <see cref="Fields"/> or a per-category count (<c>events.count30d.email.inquiry</c>).</summary>
     public static bool Derives(string field)
     {
-        if (Fields.Contains(field))
+        if (FieldSet.Contains(field))
             return true;
         var parts = field.Split('.');
         return parts.Length == 4 && parts[0] == "events" && CountWindows.Any(w => parts[1] == $"count{w}d") && EventTypes.IsKnown(parts[2])

@@ -31,16 +31,15 @@ internal static partial class KnownFields
                 + $"other characters as _){(hint is null ? "" : $"; did you mean {hint}?")}";
         }
         // logins.last90d, web.visits90d: a derived field over another window, which a case mapping may supply; not a slip.
-        if (SnapshotBuilder.Fields.Any(known => OtherWindow(field, known)))
+        if (Shapes.Contains(Digits().Replace(field, "#")))
             return null;
         return EditDistance.Closest(field, SnapshotBuilder.Fields) is { } near
             ? $"unknown field '{field}'; did you mean {near}? (no event derives '{field}', so it would be absent for every customer)"
             : null;
     }
 
-    /// <summary>Whether <paramref name="field"/> is <paramref name="known"/> with other numbers in it (a window length): each run of digits may differ, nothing else.</summary>
-    private static bool OtherWindow(string field, string known) =>
-        string.Equals(Digits().Replace(field, "#"), Digits().Replace(known, "#"), StringComparison.Ordinal);
+    /// <summary>The derived fields with each run of digits (a window length) as <c>#</c>: a field of one of these shapes is a known one over another window.</summary>
+    private static readonly HashSet<string> Shapes = SnapshotBuilder.Fields.Select(f => Digits().Replace(f, "#")).ToHashSet(StringComparer.Ordinal);
 
     [GeneratedRegex(@"[0-9]+")]
     private static partial Regex Digits();

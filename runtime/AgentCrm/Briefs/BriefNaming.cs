@@ -102,7 +102,7 @@ internal static partial class BriefNaming
             // stand, so {profile.name}s and {lower(profile.name)} read "qa-0004s" and "qa-0004" (qa43e F1, rev43e M1).
             var holding = new Dictionary<string, object?>(unnamed, StringComparer.Ordinal);
             foreach (var (field, value) in brief.Inputs)
-                if (IsIdentity(field) && Text(value) is { } text)
+                if (IsIdentity(field) && field != SegmentField && Text(value) is { } text)
                     holding[field] = new string(Placeholder, text.Length);
             if (writer.Assess(manifest, read, StoredFields.Snapshot(brief with { Inputs = holding })) is not { } placed)
                 return new Rewrite(null, true, false);
