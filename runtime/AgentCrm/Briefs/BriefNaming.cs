@@ -33,8 +33,22 @@ internal static partial class BriefNaming
     private const string SegmentField = "profile.segment";
 
     public static Brief Unnamed(Brief brief, AgentManifest? manifest = null, ITextsFromFields? writer = null, NamelessTexts? cache = null)
+        => Unnamed(brief, [], manifest, writer, cache);
+
+    /// <summary>
+    /// A brief composed for a customer whose consent withheld identity when it was written: the agent never read the name, but
+    /// its texts may quote it from a field it did read (a document's title, a notice's buyer) — replaced, with the other
+    /// identity values the customer's full <paramref name="snapshot"/> holds, as in text the server did not write (qa44c F1).
+    /// </summary>
+    public static Brief WrittenWithout(Brief brief, CustomerSnapshot snapshot, AgentManifest manifest)
     {
-        var identity = IdentityValues(brief);
+        var known = snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => Text(f.Value.Value)).OfType<string>().ToList();
+        return known.Count == 0 ? brief : Unnamed(brief, known, manifest, null, null);
+    }
+
+    private static Brief Unnamed(Brief brief, IReadOnlyList<string> known, AgentManifest? manifest, ITextsFromFields? writer, NamelessTexts? cache)
+    {
+        var identity = IdentityValues(brief, known);
         var anyCase = Pattern(identity, RegexOptions.IgnoreCase);
         var asWritten = Pattern(identity, RegexOptions.None);
         string Scrub(Regex? pattern, string text) => pattern is null ? text : pattern.Replace(text, _ => brief.CustomerId);
@@ -160,8 +174,8 @@ internal static partial class BriefNaming
     /// <c>profile.segment</c>, which names a group of customers ("enterprise", "smb") and, replaced wherever it stands as a
     /// word, garbled the text around it.
     /// </summary>
-    private static List<string> IdentityValues(Brief brief) =>
-        brief.Inputs.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => Text(f.Value)).Prepend(brief.CustomerName)
+    private static List<string> IdentityValues(Brief brief, IReadOnlyList<string> known) =>
+        brief.Inputs.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => Text(f.Value)).Prepend(brief.CustomerName).Concat(known)
             .OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     private static bool IsIdentity(string field) => FieldCatalog.CategoryOf(field) == IdentityCategory;
@@ -173,6 +187,10 @@ internal static partial class BriefNaming
     /// </summary>
     private static Regex? Pattern(IReadOnlyList<string> values, RegexOptions options, int anywhereFrom = int.MaxValue)
     {
+        // As written means in capitals too: a notice titled "NORTHWIND TRADERS - RFP" quotes the name so (qa44c F1b), and a
+        // customer named "Usage" is not in "usage fell" either way.
+        if ((options & RegexOptions.IgnoreCase) == 0)
+            values = [.. values.Concat(values.Select(v => v.ToUpperInvariant())).Distinct(StringComparer.Ordinal)];
         var alternatives = values.OrderByDescending(v => v.Length)
             .Select(v => (Text: string.Join(@"\s+", v.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(Regex.Escape)), Anywhere: v.Trim().Length >= anywhereFrom))
             .Select(v => v.Anywhere ? v.Text : $@"(?<![\p{{L}}\p{{N}}_]){v.Text}(?![\p{{L}}\p{{N}}_])")

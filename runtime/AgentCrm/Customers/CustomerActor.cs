@@ -182,6 +182,8 @@ public sealed partial class CustomerActor(
             // The brief (and a chat model writing it) names the customer only where consent lets this purpose see identity.
             var named = policy.Allows(manifest.Purpose, "profile.name", now) ? snapshot : outcome.Seen;
             var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, assessment, triggerId, _counts, cancellationToken);
+            if (!ReferenceEquals(named, snapshot))
+                brief = BriefNaming.WrittenWithout(brief, snapshot, manifest);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();

@@ -125,6 +125,19 @@ public sealed class BriefNamingTests
         Assert.Equal("qa-0004 has open tickets", BriefNaming.Unnamed(earlier, manifest, new RulesKind()).Reasons[0].Explanation);
     }
 
+    // qa44c F1b: a built-in agent's reason quotes a notice's title, which writes the name in capitals; as written includes that.
+    [Fact]
+    public void AnAgentsReason_QuotingTheNameInCapitals_HasTheIdThere_ALowerCaseWordOfTheNameStays()
+    {
+        var inputs = JsonSerializer.Deserialize<Dictionary<string, object?>>("""{"profile.name":"Northwind Traders","news.title":"NORTHWIND TRADERS - RFP"}""")!;
+        Reason[] written = [new("news.title", "NORTHWIND TRADERS - RFP", 0.9, [], "procurement notice \"NORTHWIND TRADERS - RFP\" from Northwind Traders; northwind traders routes stay open")];
+        var brief = Stored("Northwind Traders", "Tender detection", "body", inputs, written);
+
+        var unnamed = BriefNaming.Unnamed(brief);
+
+        Assert.Equal("procurement notice \"qa-0004 - RFP\" from qa-0004; northwind traders routes stay open", unnamed.Reasons[0].Explanation);
+    }
+
     private const string ProbeJson = """
         {"id":"probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["support_ticket"],"reads":["tickets.open"],
          "optionalReads":["profile.name"],"purpose":"customer-success","threshold":0.5,

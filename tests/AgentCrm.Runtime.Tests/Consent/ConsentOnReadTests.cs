@@ -137,6 +137,36 @@ public sealed class ConsentOnReadTests
         Assert.Contains(Name, again.GetProperty("headline").GetString(), StringComparison.Ordinal);
     }
 
+    // qa44c F1: a customer who withheld identity before the first event was still named by the built-in agents, which quote
+    // a document's title and clauses and a notice's title and buyer; the brief holds no identity value to replace them by.
+    [Fact]
+    public async Task BuiltInBriefs_OfACustomerWithholdingIdentityFromTheStart_QuoteNoFormOfTheName()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string customer = "tnd-1";
+        await PutConsentAsync(app, "\"contract\",\"usage\",\"support\",\"billing\",\"feedback\",\"web\",\"activity\",\"documents\",\"news\"", customer);
+        var now = DateTimeOffset.UtcNow;
+        Assert.Equal(HttpStatusCode.Accepted, (await app.PostEventsAsync([
+            Ev.Make(customer, "profile", now.AddDays(-40), new { name = "Northwind Traders", domain = "northwind.example" }),
+            Ev.Make(customer, "document", now.AddDays(-2), new
+            {
+                docType = "terms", title = "Northwind Traders Terms of Service",
+                text = "These terms govern your use of the service. Northwind Traders may terminate or suspend your account at any time, for any reason, without notice. "
+                    + "To the fullest extent permitted by law, Northwind Traders shall not be liable for any indirect or consequential damages.",
+            }),
+            Ev.Make(customer, "news", now.AddDays(-1), new { title = "NORTHWIND TRADERS - Request for Proposal (RFP): network services", buyer = "Northwind Traders" }),
+        ])).StatusCode);
+        await app.WaitForProcessingAsync();
+
+        var briefs = await app.BriefsAsync($"&customerId={customer}");
+        Assert.Contains(briefs, b => b.GetProperty("agentId").GetString() == "compliance-check");
+        Assert.Contains(briefs, b => b.GetProperty("agentId").GetString() == "tender-detection");
+        Assert.All(briefs, b => Assert.False(b.GetRawText().Contains("northwind", StringComparison.OrdinalIgnoreCase), $"names the customer: {b}"));
+        Assert.All(briefs, b => Assert.Contains(customer, b.GetProperty("headline").GetString() + b.GetProperty("body").GetString(), StringComparison.Ordinal));
+        var stored = app.Services.GetRequiredService<BriefStore>().Get(briefs[0].GetProperty("id").GetString()!)!;
+        Assert.DoesNotContain("northwind", stored.Headline + stored.Body, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task Stream_AfterIdentityIsWithdrawn_SendsTheBriefWithoutTheName()
     {
