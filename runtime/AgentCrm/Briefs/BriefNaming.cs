@@ -40,11 +40,30 @@ internal static partial class BriefNaming
     /// its texts may quote it from a field it did read (a document's title, a notice's buyer) — replaced, with the other
     /// identity values the customer's full <paramref name="snapshot"/> holds, as in text the server did not write (qa44c F1).
     /// </summary>
-    public static Brief WrittenWithout(Brief brief, CustomerSnapshot snapshot, AgentManifest manifest)
+    public static Brief WrittenWithout(Brief brief, CustomerSnapshot snapshot, AgentManifest manifest) =>
+        KnownIdentity(snapshot) is { Count: > 0 } known ? Unnamed(brief, known, manifest, null, null) : brief;
+
+    /// <summary>
+    /// What an agent that did not read identity made, before a brief (a chat model writing it, the citations' searches) is
+    /// made of it: the identity values <paramref name="snapshot"/> holds replaced by the id where the agent quoted them, as in
+    /// <see cref="WrittenWithout"/> — in any case in values and its own headline, as written or in capitals in its reasons and
+    /// next step.
+    /// </summary>
+    public static Assessment Unquoted(Assessment assessment, CustomerSnapshot snapshot)
     {
-        var known = snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => Text(f.Value.Value)).OfType<string>().ToList();
-        return known.Count == 0 ? brief : Unnamed(brief, known, manifest, null, null);
+        if (Pattern(KnownIdentity(snapshot), RegexOptions.IgnoreCase) is not { } anyCase || Pattern(KnownIdentity(snapshot), RegexOptions.None) is not { } asWritten)
+            return assessment;
+        string Id(Regex pattern, string text) => pattern.Replace(text, _ => snapshot.CustomerId);
+        return assessment with
+        {
+            Reasons = [.. assessment.Reasons.Select(r => r with { Value = r.Value is string text ? Id(anyCase, text) : r.Value, Explanation = Id(asWritten, r.Explanation) })],
+            NextStep = Id(asWritten, assessment.NextStep),
+            Headline = Id(anyCase, assessment.Headline),
+        };
     }
+
+    private static List<string> KnownIdentity(CustomerSnapshot snapshot) =>
+        [.. snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => f.Value.Text).OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v))];
 
     private static Brief Unnamed(Brief brief, IReadOnlyList<string> known, AgentManifest? manifest, ITextsFromFields? writer, NamelessTexts? cache)
     {

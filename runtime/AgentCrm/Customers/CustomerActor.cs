@@ -181,8 +181,10 @@ public sealed partial class CustomerActor(
             }
             // The brief (and a chat model writing it) names the customer only where consent lets this purpose see identity.
             var named = policy.Allows(manifest.Purpose, "profile.name", now) ? snapshot : outcome.Seen;
-            var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, assessment, triggerId, _counts, cancellationToken);
-            if (!ReferenceEquals(named, snapshot))
+            // Without identity, what the agent quoted of it (a document's title, a notice's buyer) goes before a model is given it.
+            var withheld = !ReferenceEquals(named, snapshot);
+            var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, withheld ? BriefNaming.Unquoted(assessment, snapshot) : assessment, triggerId, _counts, cancellationToken);
+            if (withheld)
                 brief = BriefNaming.WrittenWithout(brief, snapshot, manifest);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using AgentCrm.Agents;
@@ -5,7 +6,13 @@ using AgentCrm.Briefs;
 using AgentCrm.Runtime.Tests.Briefs;
 using AgentCrm.Runtime.Tests.Reviews;
 using AgentCrm.Runtime.Tests.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentCrm.Runtime.Tests.Consent;
 
@@ -140,9 +147,22 @@ public sealed class ConsentOnReadTests
     // qa44c F1: a customer who withheld identity before the first event was still named by the built-in agents, which quote
     // a document's title and clauses and a notice's title and buyer; the brief holds no identity value to replace them by.
     [Fact]
-    public async Task BuiltInBriefs_OfACustomerWithholdingIdentityFromTheStart_QuoteNoFormOfTheName()
+    public async Task BuiltInBriefs_OfACustomerWithholdingIdentityFromTheStart_QuoteNoFormOfTheName_NorIsAChatModelGivenIt()
     {
-        await using var app = await AgentCrmApp.StartAsync();
+        // A chat model endpoint that keeps what it is given (and fails, so the briefs are the template's).
+        var given = new ConcurrentQueue<string>();
+        var model = WebApplication.CreateSlimBuilder();
+        model.Logging.ClearProviders();
+        model.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var chat = model.Build();
+        chat.MapPost("/v1/chat/completions", async (HttpRequest request) =>
+        {
+            given.Enqueue(await new StreamReader(request.Body).ReadToEndAsync());
+            return Results.StatusCode(500);
+        });
+        await chat.StartAsync();
+        var endpoint = chat.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/v1";
+        await using var app = await AgentCrmApp.StartAsync(settings: new Dictionary<string, string?> { ["Models:Chat:Endpoint"] = endpoint, ["Models:Chat:MaxRetries"] = "0" });
         const string customer = "tnd-1";
         await PutConsentAsync(app, "\"contract\",\"usage\",\"support\",\"billing\",\"feedback\",\"web\",\"activity\",\"documents\",\"news\"", customer);
         var now = DateTimeOffset.UtcNow;
@@ -165,6 +185,8 @@ public sealed class ConsentOnReadTests
         Assert.All(briefs, b => Assert.Contains(customer, b.GetProperty("headline").GetString() + b.GetProperty("body").GetString(), StringComparison.Ordinal));
         var stored = app.Services.GetRequiredService<BriefStore>().Get(briefs[0].GetProperty("id").GetString()!)!;
         Assert.DoesNotContain("northwind", stored.Headline + stored.Body, StringComparison.OrdinalIgnoreCase);
+        Assert.NotEmpty(given);
+        Assert.All(given, body => Assert.DoesNotContain("northwind", body, StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
