@@ -130,9 +130,29 @@ internal static partial class DocumentLanguage
     {
         var tokens = WordPattern().Matches(sentence).Select(m => m.Value).Where(t => t.Length > 1).ToList();
         var capitals = tokens.Count(t => t.Any(char.IsLower)) * 2 < tokens.Count;
-        return tokens.Where((t, index) => index == 0 || capitals || !char.IsUpper(t[0]) || index + 1 == tokens.Count || !char.IsUpper(tokens[index + 1][0]))
+        bool Particle(int k) => NameParticles.Contains(tokens[k].ToLowerInvariant());
+        // "María de los Ángeles", "Pierre du Pont": particles between two capitalised words; in a sentence in capitals (an address
+        // block, which the splitter cuts at "S.A." and "AV.") any.
+        bool Joins(int k)
+        {
+            if (!Particle(k))
+                return false;
+            if (capitals)
+                return true;
+            var (before, after) = (k - 1, k + 1);
+            while (before >= 0 && Particle(before))
+                before--;
+            while (after < tokens.Count && Particle(after))
+                after++;
+            return before >= 0 && after < tokens.Count && char.IsUpper(tokens[before][0]) && char.IsUpper(tokens[after][0]);
+        }
+        return tokens.Where((t, index) => !Joins(index)
+                && (index == 0 || capitals || !char.IsUpper(t[0]) || index + 1 == tokens.Count || !char.IsUpper(tokens[index + 1][0])))
             .Select(t => t.ToLowerInvariant()).ToList();
     }
+
+    /// <summary>The words that join the parts of a name or an address in Romance and Dutch names (not German's articles, which come before capitalised nouns in any sentence).</summary>
+    private static readonly HashSet<string> NameParticles = Set("de del della dei di da das do dos du des la le les los las el van");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}+")]
     private static partial System.Text.RegularExpressions.Regex WordPattern();

@@ -242,6 +242,10 @@ public sealed class CompliancePartlyReadTests
     [InlineData("6. Affiliates. These terms also bind our affiliates:\nVandelay de México, S.A. de C.V.\nVandelay do Brasil Comércio de Software Ltda.\nVandelay de Colombia S.A.S.\n" +
         "Vandelay Servicios de la Nube, S. de R.L. de C.V.\nVandelay Software de Chile SpA\nVandelay del Perú S.A.C.\n")]
     [InlineData("6. Coverage. Service is offered in Los Angeles, Las Vegas, El Paso, San Diego, La Jolla, Santa Fe, Los Alamos, Las Cruces, El Segundo, Del Mar, La Mesa, Los Gatos, Palo Alto, San Jose, De Soto, La Plata, El Cajon, Las Animas.\n")]
+    // rev43d M3: people's names with lower-case particles (Spanish, French) and notice addresses in capitals.
+    [InlineData("6. Representatives. Our authorised representatives in Mexico are María de los Ángeles Pérez, José de la Cruz Gómez, Juan del Río Sánchez, Ana de las Heras López, Luis de la Vega y Ortiz, Carmen de los Santos, Rosa del Valle and Pedro de la Fuente.\n")]
+    [InlineData("6. Credits. Illustrations by Jean de la Fontaine, Anne Le Guen, Pierre du Pont, Marie des Roches, Louis de la Tour, Jean-Baptiste le Rond, Claire de Lune, Paul du Bois, Hélène des Jardins and Luc de la Croix.\n")]
+    [InlineData("6. Notices to our affiliates:\nVANDELAY DE MÉXICO, S.A. DE C.V., AV. DE LOS INSURGENTES SUR 1602, COL. DEL VALLE, CIUDAD DE MÉXICO\nVANDELAY SERVICIOS, PASEO DE LA REFORMA 505, TORRE EL PEDREGAL, COL. LAS LOMAS, CIUDAD DE MÉXICO\nVANDELAY NORTE, CALZADA DEL VALLE 400, SAN PEDRO GARZA GARCÍA, NUEVO LEÓN\n")]
     public void CleanEnglishTermsWithAddressesOrNames_GetNoBrief(string part)
     {
         var result = AssessBuiltIn(Vandelay + part + VandelayTail);
