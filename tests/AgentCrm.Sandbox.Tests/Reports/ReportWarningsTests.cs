@@ -1,7 +1,10 @@
 using AgentCrm.Agents;
+using AgentCrm.Agents.Compliance;
 using AgentCrm.Agents.RenewalRisk;
+using AgentCrm.Agents.Tender;
 using AgentCrm.Sandbox.Cases;
 using AgentCrm.Sandbox.Reports;
+using AgentCrm.Sandbox.Tests.Cases;
 
 namespace AgentCrm.Sandbox.Tests.Reports;
 
@@ -47,6 +50,78 @@ public sealed class ReportWarningsTests
         Assert.Null(ReportWarnings.SingleFieldAuc("profile.name", cases));
         Assert.DoesNotContain(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["profile.name"] }, cases),
             w => w.StartsWith("probable label leak", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A code column (GSIN, product or reason codes) has many values: 21 codes of 10 cases each, the label true exactly for
+    /// the codes starting N70 or D3, is a leak as 20 codes are (qa44d F1: past 20 values a text field was not judged at all).
+    /// </summary>
+    [Fact]
+    public void For_ACodeColumnOfMoreThan20ValuesThatCopiesTheLabel_IsAProbableLeak()
+    {
+        string[] codes = [.. Enumerable.Range(0, 21).Select(i => (i % 3) switch { 0 => $"N70{i:00}", 1 => $"D3{i:00}", _ => $"5131{i:00}" })];
+        var cases = Enumerable.Range(0, 210).Select(i => Of(i, !codes[i % 21].StartsWith('5'), ("services.gsin", codes[i % 21]))).ToList();
+
+        var warning = Assert.Single(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["services.gsin"] }, cases),
+            w => w.StartsWith("probable label leak", StringComparison.Ordinal));
+
+        Assert.StartsWith("probable label leak: services.gsin alone separates the case set's labels (single-field ROC-AUC 1.000); ", warning, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The usual shape of a code column: hundreds of codes, most of one or two cases, a few frequent. Judged on the cases of its
+    /// codes of at least 10 cases, it separates the labels, and the warning says what it was judged on.
+    /// </summary>
+    [Fact]
+    public void For_ACodeColumnWhoseFrequentCodesCopyTheLabel_IsAProbableLeak_JudgedOnTheirCases()
+    {
+        // 13 codes of 15 cases (5 ICT), then 400 codes of one case each (a third ICT): 195 of 595 cases in frequent codes.
+        var frequent = Enumerable.Range(0, 195).Select(i => Of(i, i % 13 < 5, ("news.description", (i % 13 < 5 ? "N70" : "5131") + (i % 13).ToString("00", System.Globalization.CultureInfo.InvariantCulture))));
+        var rare = Enumerable.Range(195, 400).Select(i => Of(i, i % 3 == 0, ("news.description", (i % 3 == 0 ? "D3" : "G1") + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        var warnings = ReportWarnings.For(new TenderDetectionKind().BuiltIn with { Reads = ["news.description"], OptionalReads = [] }, [.. frequent, .. rare]);
+
+        Assert.Contains(warnings, w => w.StartsWith("probable label leak: news.description alone separates the case set's labels (single-field ROC-AUC 1.000, judged on the 195 of its 595 cases whose value has at least 10 cases); ", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Free text is nearly all unique; its few repeated lines (boilerplate, labelled alike wherever they appear) say nothing of
+    /// the rest, so a field whose values of 10 cases hold less than a tenth of its cases is not judged.
+    /// </summary>
+    [Fact]
+    public void For_FreeTextWithAFewRepeatedLines_IsNoLeak_TheyHoldTooFewOfItsCases()
+    {
+        var unique = Enumerable.Range(0, 300).Select(i => Of(i, i % 2 == 0, ("documents.text", $"Sentence {i} of the terms.")));
+        var repeated = Enumerable.Range(300, 20).Select(i => Of(i, i % 2 == 0, ("documents.text", i % 2 == 0 ? "We may change these terms at any time." : "Privacy Policy")));
+
+        Assert.Null(ReportWarnings.SingleFieldAuc("documents.text", [.. unique, .. repeated]));
+    }
+
+    /// <summary>
+    /// The shipped case sets hold no field that copies the label (canada-tenders maps the notice text, not its GSIN codes):
+    /// neither the built-in versions nor a version reading every mapped field is warned of a leak. canada-tenders' buyer
+    /// (92 values) is judged now, and separates the labels no better than a buyer can.
+    /// </summary>
+    [Fact]
+    public void For_TheShippedCaseSets_NoFieldIsAProbableLeak()
+    {
+        var cuad = CaseSetLoader.LoadTabular(
+            Path.Combine(SampleData.Root, "sandbox", "data", "compliance", "cuad", "cuad_subset_documents.csv"),
+            Path.Combine(SampleData.Root, "sandbox", "mappings", "cuad.yaml"));
+        (CaseSet Set, AgentManifest BuiltIn)[] shipped =
+        [
+            (SampleData.Telco, new RenewalRiskKind().BuiltIn), (SampleData.Iranian, new RenewalRiskKind().BuiltIn),
+            (SampleData.Claudette, new ComplianceCheckKind().BuiltIn), (SampleData.Tenders, new TenderDetectionKind().BuiltIn),
+            (cuad, new ComplianceCheckKind().BuiltIn),
+        ];
+
+        foreach (var (set, builtIn) in shipped)
+        {
+            var mapped = set.Cases.SelectMany(c => c.Snapshot.Fields.Keys).Distinct(StringComparer.Ordinal).ToList();
+            Assert.DoesNotContain(ReportWarnings.For(builtIn, set.Cases), w => w.StartsWith("probable label leak", StringComparison.Ordinal));
+            Assert.DoesNotContain(ReportWarnings.For(builtIn with { Reads = mapped, OptionalReads = [] }, set.Cases), w => w.StartsWith("probable label leak", StringComparison.Ordinal));
+        }
+        Assert.InRange(ReportWarnings.SingleFieldAuc("news.buyer", SampleData.Tenders.Cases)!.Value.Auc, 0.7, 0.85);
     }
 
     [Fact]
