@@ -35,6 +35,8 @@ internal static class CaseUploads
 
     private static readonly string[] DataParts = ["cases", "file", "events"];
 
+    private static readonly string[] Parts = [.. DataParts, "mapping", "labels"];
+
     /// <summary>
     /// The upload, or a 4xx naming the part at fault. <paramref name="dataPart"/> is the name the errors use
     /// when no data part was sent; <paramref name="errors"/> holds what the caller already found (e.g. in the
@@ -57,13 +59,17 @@ internal static class CaseUploads
         if (form is null)
             return (null, error);
         // A part this endpoint does not read (a misspelt name, or `caseSet` sent as a form field) is refused, not ignored.
-        RequestBody.RefuseBadParts(form, [.. DataParts, "mapping", "labels"], $"a case upload is {Forms(dataPart)}", errors, Documented(dataPart));
-        var sent = DataParts.Where(p => form.Files[p] is not null).ToList();
+        // Every part is a file: one sent as a text field (curl's -F "file=<x.csv") is told so, not that it is missing.
+        RequestBody.RefuseBadParts(form, Parts, $"a case upload is {Forms(dataPart)}", errors, Documented(dataPart), fileParts: Parts);
+        // A part sent as a text field was refused above; it counts as sent here, so it is not also called missing (a
+        // mistake in what else was sent, one case file or `mapping` with `labels`, is still named).
+        bool Sent(string part) => form.Files[part] is not null || form.ContainsKey(part);
+        var sent = DataParts.Where(Sent).ToList();
         if (sent.Count > 1)
             errors[sent[1]] = [$"One case file per upload: `{sent[0]}` or `{sent[1]}`, not both."];
         var data = sent.FirstOrDefault();
-        var mapping = form.Files["mapping"] is not null;
-        var labels = form.Files["labels"] is not null;
+        var mapping = Sent("mapping");
+        var labels = Sent("labels");
         if (data is null)
             errors[dataPart] = [$"`{dataPart}` is required: the case file (a CSV with `mapping`, or NDJSON events with `labels`)."];
         string? aux = (data, mapping, labels) switch
@@ -76,7 +82,7 @@ internal static class CaseUploads
         };
         if (aux is null)
             errors["labels"] = ["Send `mapping` (tabular CSV) or `labels` (NDJSON timeline), not both."];
-        else if (form.Files[aux] is null)
+        else if (!Sent(aux))
             errors[aux] = data == "cases" || data is null
                 ? [$"`mapping` (the YAML mapping of a tabular CSV) or `labels` (the labels CSV of an NDJSON timeline) is required with `{data ?? dataPart}`."]
                 : [$"`{aux}` is required with `{data}`."];

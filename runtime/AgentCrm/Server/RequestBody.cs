@@ -75,10 +75,11 @@ internal static class RequestBody
     /// accepts but does not document is never suggested beside a message that lists other names. A part given more than once
     /// (two `file` parts, a field and a file of one name) is refused too: the endpoints read one of each, and the others
     /// would be dropped unsaid; and so is one of <paramref name="textFields"/> sent as a file (`-F id=@id.txt`: the endpoint
-    /// reads those as text fields only).
+    /// reads those as text fields only), or one of <paramref name="fileParts"/> sent as a text field (`-F "file=&lt;x.csv"`: the
+    /// endpoint reads those as files only, and would answer that the part it was sent is missing).
     /// </summary>
     public static void RefuseBadParts(IFormCollection form, IReadOnlyCollection<string> known, string reads, Dictionary<string, string[]> errors,
-        IReadOnlyCollection<string>? documented = null, IReadOnlyCollection<string>? textFields = null)
+        IReadOnlyCollection<string>? documented = null, IReadOnlyCollection<string>? textFields = null, IReadOnlyCollection<string>? fileParts = null)
     {
         foreach (var name in form.Keys.Concat(form.Files.Select(f => f.Name)).Distinct(StringComparer.OrdinalIgnoreCase))
         {
@@ -95,6 +96,8 @@ internal static class RequestBody
                 errors[name] = [$"`{name}` is given {times} times; give each part once."];
             else if (textFields?.Contains(name, StringComparer.OrdinalIgnoreCase) == true && form.Files.Any(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)))
                 errors[name] = [$"`{name}` is a text field, not a file: send it as -F {name}=value."];
+            else if (fileParts?.Contains(name, StringComparer.OrdinalIgnoreCase) == true && form.ContainsKey(name))
+                errors[name] = [$"`{name}` is a file, not a text field: send it as -F {name}=@PATH (-F \"{name}=<PATH\" sends the file's content as a text field)."];
         }
     }
 

@@ -58,4 +58,37 @@ public sealed class CaseUploadFormTests
         Assert.StartsWith("Unknown part 'case' (did you mean cases?);",
             (await caseOnEvaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("case")[0].GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// A part sent as a text field (curl's -F "file=&lt;x.csv" sends the file's content so) is told to be sent as a file, not
+    /// that it is missing: "`file` is required" answered a request that sent it (qa44d). Nothing is stored.
+    /// </summary>
+    [Fact]
+    public async Task PartsSentAsTextFields_AreToldToBeSentAsFiles_NotThatTheyAreMissing()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string Csv = "id,tickets,churned\nc1,3,1\nc2,0,0\n";
+        const string Mapping = "name: mine\nscenario: renewal-risk\nid: id\nlabel: { column: churned, positive: \"1\", negative: \"0\" }\nfields:\n  - { column: tickets, field: tickets.open, type: number }\n";
+
+        using var cases = await app.Client.PostAsync("/v1/cases/mine", new MultipartFormDataContent
+        {
+            { new StringContent(Csv), "file" },
+            { new StringContent(Mapping), "mapping" },
+        });
+        using var evaluate = await app.Client.PostAsync("/v1/agents/renewal-risk/versions/1.0.1/evaluate", new MultipartFormDataContent
+        {
+            { new StringContent(Csv), "cases" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(Mapping)), "mapping", "mapping.yaml" },
+        });
+
+        var errors = (await cases.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.Equal("`file` is a file, not a text field: send it as -F file=@PATH (-F \"file=<PATH\" sends the file's content as a text field).",
+            errors.GetProperty("file")[0].GetString());
+        Assert.Equal("`mapping` is a file, not a text field: send it as -F mapping=@PATH (-F \"mapping=<PATH\" sends the file's content as a text field).",
+            errors.GetProperty("mapping")[0].GetString());
+        var evaluateErrors = (await evaluate.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+        Assert.Equal(["cases"], evaluateErrors.EnumerateObject().Select(e => e.Name));
+        Assert.StartsWith("`cases` is a file, not a text field", evaluateErrors.GetProperty("cases")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/v1/cases/mine")).StatusCode);
+    }
 }
