@@ -39,7 +39,7 @@ public static class KnowledgeFileIngest
                     throw new KnowledgeInputException("Unknown document type; use .md, .html or .txt.");
                 }
 
-                var id = DocumentIds.FromFileName(file) ?? throw new KnowledgeInputException("The file name gives no usable document id.");
+                var id = DocumentIds.FromFileName(file) ?? throw new KnowledgeInputException("The file name gives no document id: it has no letter or digit.");
                 if (ids.TryGetValue(id, out var other))
                 {
                     throw new KnowledgeInputException($"{other} gives the same document id '{id}'.");

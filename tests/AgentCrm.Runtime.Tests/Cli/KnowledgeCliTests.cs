@@ -68,4 +68,40 @@ public sealed class KnowledgeCliTests
         Assert.True(search.ExitCode == 0, search.Stderr);
         Assert.Equal(1, JsonDocument.Parse(search.Stdout).RootElement.GetProperty("items").GetArrayLength());
     }
+
+    /// <summary>
+    /// qa44b F1, F3: the CLI refused a folder holding two names that share their first 64 characters (one id), and a name in
+    /// another script (no id), which an upload took as one document, or as another document each time. Both now give each
+    /// name its own id, the same one, so an upload of an edited file replaces what the CLI ingested.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_LongAndNonLatinFileNames_EachGetsItsOwnId_TheOneAnUploadOfTheFileReplaces()
+    {
+        var dir = TempDirectory.Create();
+        var docs = Directory.CreateDirectory(Path.Combine(dir, "docs")).FullName;
+        string[] names = ["2026-01-15-customer-success-renewal-escalation-procedure-for-region-apac.md",
+            "2026-01-15-customer-success-renewal-escalation-procedure-for-region-emea.md", "Регламент.md"];
+        foreach (var name in names)
+            await File.WriteAllTextAsync(Path.Combine(docs, name), $"# Escalation\n\nThe walrus rule of {name}: call within two hours.\n");
+
+        var ingested = await CliRunner.RunAsync(["knowledge", "ingest", docs, "--data", dir, "--json"]);
+
+        Assert.True(ingested.ExitCode == 0, ingested.Stderr);
+        var ids = JsonDocument.Parse(ingested.Stdout).RootElement.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("documentId").GetString()).ToList();
+        Assert.Equal(3, ids.Distinct().Count());
+        await using var app = await AgentCrmApp.StartAsync(dir);
+        var stored = (await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").GetArrayLength();
+        var replaced = new List<string?>();
+        foreach (var name in names)
+        {
+            using var form = new MultipartFormDataContent { { new StringContent($"# Escalation\n\nThe walrus rule of {name}: call within one hour.\n", System.Text.Encoding.UTF8, "text/markdown"), "file", name } };
+            using var uploaded = await app.Client.PostAsync("/v1/knowledge/documents", form);
+            var answer = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal("replaced", answer.GetProperty("status").GetString());
+            replaced.Add(answer.GetProperty("documentId").GetString());
+        }
+
+        Assert.Equal(ids.Order(StringComparer.Ordinal), replaced.Order(StringComparer.Ordinal));
+        Assert.Equal(stored, (await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").GetArrayLength());
+    }
 }

@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace AgentCrm.Runtime.Tests.Knowledge;
 
-/// <summary>Documents over HTTP: re-uploads that change only metadata, one document by id, ids from file names, and the audit trail.</summary>
+/// <summary>Documents over HTTP: re-uploads that change only metadata, one document by id, ids from file names and titles, and the audit trail.</summary>
 public sealed class KnowledgeDocumentsApiTests
 {
     private const string Faq = "# Security FAQ\n\n## Passwords\n\nPasswords are stored as salted hashes.\n\n## Sessions\n\nSessions expire after 30 minutes of inactivity.\n";
@@ -117,5 +117,57 @@ public sealed class KnowledgeDocumentsApiTests
         Assert.Equal("onboarding", (await JsonOf(withName)).GetProperty("documentId").GetString());
         Assert.Equal("/v1/knowledge/documents/onboarding", withName.Headers.Location?.OriginalString);
         Assert.Equal("onboarding-playbook", (await JsonOf(withoutName)).GetProperty("documentId").GetString());
+    }
+
+    private static MultipartFormDataContent FileForm(string fileName, string text) =>
+        new() { { new StringContent(text, Encoding.UTF8, "text/markdown"), "file", fileName } };
+
+    private static async Task<List<string?>> SearchedTextsAsync(AgentCrmApp app, string query) =>
+        [.. (await app.GetJsonAsync($"/v1/knowledge/search?q={Uri.EscapeDataString(query)}")).GetProperty("items").EnumerateArray().Select(h => h.GetProperty("snippet").GetString())];
+
+    /// <summary>qa44b F1: ids were cut to 64 characters, so a second file whose name shared the first 64 replaced the first.</summary>
+    [Fact]
+    public async Task MultipartUpload_TwoFileNamesSharingTheirFirst64Characters_AreTwoDocuments_EachReplacedByItsOwnName()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string Emea = "2026-01-15-customer-success-renewal-escalation-procedure-for-region-emea.md";
+        const string Apac = "2026-01-15-customer-success-renewal-escalation-procedure-for-region-apac.md";
+
+        using var first = await app.Client.PostAsync("/v1/knowledge/documents", FileForm(Emea, "# EMEA escalation\n\nIn EMEA the walrus owner calls within two hours.\n"));
+        using var second = await app.Client.PostAsync("/v1/knowledge/documents", FileForm(Apac, "# APAC escalation\n\nIn APAC the walrus owner calls within six hours.\n"));
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, second.StatusCode));
+        var emeaId = (await JsonOf(first)).GetProperty("documentId").GetString()!;
+        var apacId = (await JsonOf(second)).GetProperty("documentId").GetString()!;
+        Assert.NotEqual(emeaId, apacId);
+        Assert.All([emeaId, apacId], id => Assert.StartsWith("2026-01-15-customer-success-renewal-escalation-procedure-for-reg-", id, StringComparison.Ordinal));
+        Assert.Equal(["In APAC the walrus owner calls within six hours.", "In EMEA the walrus owner calls within two hours."],
+            (await SearchedTextsAsync(app, "walrus owner calls")).Order(StringComparer.Ordinal));
+
+        using var edited = await app.Client.PostAsync("/v1/knowledge/documents", FileForm(Emea, "# EMEA escalation\n\nIn EMEA the walrus owner calls within one hour.\n"));
+        Assert.Equal(("replaced", emeaId), ((await JsonOf(edited)).GetProperty("status").GetString(), (await JsonOf(edited)).GetProperty("documentId").GetString()));
+        Assert.Equal(2, (await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").GetArrayLength());
+    }
+
+    /// <summary>qa44b F3: a name with no a–z or 0–9 gave no id, so each edited upload was another document (its content's hash).</summary>
+    [Fact]
+    public async Task MultipartUpload_AFileNameInAnotherScript_GivesTheSameIdEachTime_AnEditedUploadReplacesIt()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string Name = "Регламент отчёта.md";
+
+        using var first = await app.Client.PostAsync("/v1/knowledge/documents", FileForm(Name, "# Регламент\n\nThe quokka escalation rule: call within two hours.\n"));
+        using var edited = await app.Client.PostAsync("/v1/knowledge/documents", FileForm(Name, "# Регламент\n\nThe quokka escalation rule: call within four hours.\n"));
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var id = (await JsonOf(first)).GetProperty("documentId").GetString()!;
+        Assert.Equal(AgentCrm.Knowledge.Retrieval.DocumentIds.FromFileName(Name), id);
+        Assert.DoesNotContain("doc-", id, StringComparison.Ordinal);
+        var answer = await JsonOf(edited);
+        Assert.Equal(("replaced", id), (answer.GetProperty("status").GetString(), answer.GetProperty("documentId").GetString()));
+        Assert.Equal(["The quokka escalation rule: call within four hours."], await SearchedTextsAsync(app, "quokka escalation rule"));
+        // The name as a Mac sends it (ё decomposed) and in capitals is the same name.
+        using var decomposed = await app.Client.PostAsync("/v1/knowledge/documents", FileForm("РЕГЛАМЕНТ ОТЧЁТА".Normalize(NormalizationForm.FormD) + ".md", "# Регламент\n\nThe quokka escalation rule: call within four hours.\n"));
+        Assert.Equal(("unchanged", id), ((await JsonOf(decomposed)).GetProperty("status").GetString(), (await JsonOf(decomposed)).GetProperty("documentId").GetString()));
     }
 }
