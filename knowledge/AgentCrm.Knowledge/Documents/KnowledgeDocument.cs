@@ -43,7 +43,10 @@ public enum IngestStatus
     Replaced,
     Unchanged,
 
-    /// <summary>Same content, new title, tags, scenario or language: set without embedding the document again.</summary>
+    /// <summary>
+    /// Same content, new title, tags, scenario or language: set without embedding the document again, unless a new title
+    /// re-files the document's opening text (filed under its title): then its units are embedded again.
+    /// </summary>
     MetadataUpdated,
 }
 

@@ -90,13 +90,10 @@ internal sealed class SectionBuilder
             return;
         }
 
-        // Consecutive equal headings (a page title repeated as its first H2) add nothing to the path.
+        // Consecutive equal headings (a page title repeated as its first H2) add nothing to the path. The text under the
+        // first H1 and before any other heading has none: it is the opening text, filed under the document's title as
+        // stored (given, from front matter, or this H1 cut to the title's length), not under the H1 as written (qa44b F2).
         var headings = _headings.Select(h => h.Text).Where((text, i) => i == 0 || text != _headings[i - 1].Text).ToList();
-        if (headings.Count == 0 && Title is not null)
-        {
-            headings.Add(Title);
-        }
-
         _sections.Add(new Section(headings, [.. _paragraphs]));
         _paragraphs.Clear();
     }

@@ -24,6 +24,7 @@ internal static class UnitBuilder
         var jobs = new List<(string Path, List<(string Id, string Text)> Chunks, bool OwnSection)>();
         foreach (var section in document.Sections)
         {
+            // The opening text (before any heading but the title's H1) is filed under the title: a new title re-files it.
             var path = section.Headings.Count == 0 ? title : section.Path;
             var sectionChunks = new List<(string Id, string Text)>();
             foreach (var text in Chunker.Split(section, chunking))

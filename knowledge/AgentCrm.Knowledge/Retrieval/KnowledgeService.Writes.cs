@@ -1,5 +1,6 @@
 using AgentCrm.Knowledge.Distill;
 using AgentCrm.Knowledge.Documents;
+using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Stores;
 
 namespace AgentCrm.Knowledge.Retrieval;
@@ -221,9 +222,27 @@ public sealed partial class KnowledgeService
         }
     }
 
-    /// <summary>New metadata on unchanged content: the store's records, the catalog and the in-memory units take it; nothing is embedded.</summary>
-    private async Task UpdateMetadataAsync(KnowledgeDocument existing, DocumentMetadata metadata, CancellationToken cancellationToken)
+    /// <summary>
+    /// New metadata on unchanged content: the store's records, the catalog and the in-memory units take it; nothing is
+    /// embedded. Except a new title for a document with opening text (filed under its title, <see cref="UnitBuilder"/>):
+    /// that text is re-filed under the new one, and as a unit's section is embedded with it, the document is stored again
+    /// as a replace would store it, its units embedded anew (kept under the old title, the old title stayed searchable and
+    /// was taken as that passage's heading; qa44b F2). Returns whether it was; an undo passes <paramref name="refile"/> false.
+    /// </summary>
+    private async Task<bool> UpdateMetadataAsync(KnowledgeDocument existing, DocumentMetadata metadata, CancellationToken cancellationToken, bool refile = true)
     {
+        var document = existing with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language };
+        var units = UnitsOf(existing.Id);
+        if (refile && metadata.Title != existing.Title && units.Exists(u => u.Section == existing.Title))
+        {
+            string Refiled(string section) => section == existing.Title ? metadata.Title : section;
+            await CommitAsync(existing.Id, document,
+                [.. units.Select(u => u with { Title = metadata.Title, Section = Refiled(u.Section), Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })],
+                _catalog.DistilledUnitsById(existing.Id).ToDictionary(p => p.Key, p => p.Value with { Section = Refiled(p.Value.Section) }, StringComparer.Ordinal),
+                cancellationToken);
+            return true;
+        }
+
         _readiness.Mark([existing.Id]);
         try
         {
@@ -235,13 +254,13 @@ public sealed partial class KnowledgeService
             throw;
         }
 
-        var document = existing with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language };
         Committed(_catalog.UpdateMetadata(document));
         _readiness.Unmark([existing.Id]);
         _units = [.. _units.Select(u => u.DocumentId != existing.Id ? u
             : u with { Title = metadata.Title, Tags = metadata.Tags, Scenario = metadata.Scenario, Language = metadata.Language })];
         _documents = new Dictionary<string, KnowledgeDocument>(_documents, StringComparer.Ordinal) { [existing.Id] = document };
         _search.Reindex(_units);
+        return false;
     }
 
     /// <summary>

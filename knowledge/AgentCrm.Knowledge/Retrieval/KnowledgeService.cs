@@ -131,10 +131,14 @@ public sealed partial class KnowledgeService : IDisposable
                     return new IngestResult(documentId, IngestStatus.Unchanged, existing!.Chunks, existing.DistilledUnits, hash);
                 }
 
-                await UpdateMetadataAsync(existing!, metadata, cancellationToken);
+                // What an undo of a re-filed opening text puts back (only a new title re-files it).
+                var before = record is null || metadata.Title == existing!.Title ? null : new Previous(existing, UnitsOf(documentId), _catalog.DistilledUnitsById(documentId));
+                var refiled = await UpdateMetadataAsync(existing!, metadata, cancellationToken);
                 var updated = new IngestResult(documentId, IngestStatus.MetadataUpdated, existing!.Chunks, existing.DistilledUnits, hash, changed);
-                await RecordOrUndoAsync(documentId, record, updated, () => UpdateMetadataAsync(_documents[documentId],
-                    new DocumentMetadata(existing.Title, existing.Tags, existing.Scenario, existing.Language), CancellationToken.None));
+                // Undone as it was done: a re-filed opening text goes back as it was stored, other metadata without re-filing
+                // anything (the new title may be a section's heading).
+                await RecordOrUndoAsync(documentId, record, updated, () => refiled ? RestoreAsync(documentId, before)
+                    : UpdateMetadataAsync(_documents[documentId], new DocumentMetadata(existing.Title, existing.Tags, existing.Scenario, existing.Language), CancellationToken.None, refile: false));
                 return updated;
             }
 

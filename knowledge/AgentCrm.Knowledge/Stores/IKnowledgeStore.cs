@@ -27,7 +27,7 @@ public sealed record KnowledgeRecord(
     float[] Vector,
     string? SourceChunkId = null);
 
-/// <summary>What a document's records carry of the document itself: changing it never needs a new embedding.</summary>
+/// <summary>What a document's records carry of the document itself: changing it needs no new embedding (a new title that re-files a document's opening text changes its sections: that is stored as a replace).</summary>
 public sealed record DocumentMetadata(string Title, IReadOnlyList<string> Tags, string? Scenario, string Language)
 {
     /// <summary>The names of the fields (title, tags, scenario, language) in which this differs from <paramref name="document"/>.</summary>

@@ -40,6 +40,33 @@ public sealed class MetadataUpdateTests
         Assert.Equal(IngestStatus.Unchanged, (await reopened.IngestAsync(Faq, DocumentType.Markdown, "faq", title: "Security questions", tags: ["other"], scenario: "renewal-risk")).Status);
     }
 
+    /// <summary>
+    /// qa44b F2: a new title left the text before the first heading filed under the old one: listed and cited under it,
+    /// found by its words, taken as a heading. It is re-filed (and embedded again); a change whose record fails is undone.
+    /// </summary>
+    [Fact]
+    public async Task Ingest_SameContentNewTitle_RefilesTheOpeningTextUnderIt_AndAnUndoneOnePutsItBack()
+    {
+        const string Memo = "The quokka escalation procedure applies when a customer reports three outages in one week.\n\n## Calls\n\nCall the account owner within two hours.\n";
+        using var data = new TestData();
+        using var service = data.CreateService();
+        await service.IngestAsync(Memo, DocumentType.Markdown, "quokka", title: "Draft zebra memo");
+
+        await Assert.ThrowsAsync<IOException>(() => service.IngestAsync(Memo, DocumentType.Markdown, "quokka", title: "Outage escalation", record: _ => throw new IOException("disk full")));
+        Assert.Equal(["Draft zebra memo", "Calls"], service.GetDocument("quokka")!.Sections.Select(s => s.Heading));
+        Assert.Equal("Draft zebra memo", Assert.Single(await service.SearchAsync("zebra memo", 5)).Section);
+
+        var result = await service.IngestAsync(Memo, DocumentType.Markdown, "quokka", title: "Outage escalation");
+
+        Assert.Equal(IngestStatus.MetadataUpdated, result.Status);
+        Assert.Equal(["title"], result.Changed);
+        Assert.Equal(["Outage escalation", "Calls"], service.GetDocument("quokka")!.Sections.Select(s => s.Heading));
+        Assert.DoesNotContain(service.GetDistilledUnits("quokka"), u => u.Section == "Draft zebra memo");
+        Assert.Empty(await service.SearchAsync("zebra", 5));
+        var hit = (await service.SearchAsync("quokka outages in one week", 1)).Single();
+        Assert.Equal(("Outage escalation", "Outage escalation"), (hit.Title, hit.Section));
+    }
+
     [Fact]
     public async Task Ingest_SameTextAsAnotherType_IsReplaced_NotUnchanged()
     {

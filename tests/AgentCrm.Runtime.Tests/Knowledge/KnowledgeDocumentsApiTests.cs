@@ -170,4 +170,49 @@ public sealed class KnowledgeDocumentsApiTests
         using var decomposed = await app.Client.PostAsync("/v1/knowledge/documents", FileForm("РЕГЛАМЕНТ ОТЧЁТА".Normalize(NormalizationForm.FormD) + ".md", "# Регламент\n\nThe quokka escalation rule: call within four hours.\n"));
         Assert.Equal(("unchanged", id), ((await JsonOf(decomposed)).GetProperty("status").GetString(), (await JsonOf(decomposed)).GetProperty("documentId").GetString()));
     }
+
+    /// <summary>
+    /// qa44b F2: after a re-upload that changed only the title, the text before the first heading kept the old title as its
+    /// section: listed and cited under it, found by its words, and taken as a heading — after a restart too.
+    /// </summary>
+    [Fact]
+    public async Task Reupload_OnlyANewTitle_RefilesTheOpeningText_FoundByTheNewTitleNotTheOld_AcrossARestart()
+    {
+        const string Text = "The quokka escalation procedure applies when a customer reports three outages in one week.\n\nCall the account owner within two hours.\n";
+        var data = TempDirectory.Create();
+        await using (var app = await AgentCrmApp.StartAsync(data))
+        {
+            using var created = await app.Client.PostAsync("/v1/knowledge/documents?id=quokka&title=Draft%20zebra%20memo", new StringContent(Text, Encoding.UTF8, "text/plain"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+            using var retitled = await app.Client.PostAsync("/v1/knowledge/documents?id=quokka&title=Outage%20escalation", new StringContent(Text, Encoding.UTF8, "text/plain"));
+
+            var answer = await JsonOf(retitled);
+            Assert.Equal(("metadataUpdated", "title"), (answer.GetProperty("status").GetString(), answer.GetProperty("changed").EnumerateArray().Single().GetString()));
+        }
+
+        await using var restarted = await AgentCrmApp.StartAsync(data);
+        var document = await restarted.GetJsonAsync("/v1/knowledge/documents/quokka");
+        Assert.Equal("Outage escalation", document.GetProperty("title").GetString());
+        Assert.Equal(["Outage escalation"], document.GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("heading").GetString()));
+        Assert.Empty((await restarted.GetJsonAsync("/v1/knowledge/search?q=zebra")).GetProperty("items").EnumerateArray());
+        var hit = (await restarted.GetJsonAsync("/v1/knowledge/search?q=outage%20escalation")).GetProperty("items")[0];
+        Assert.Equal(("quokka", "Outage escalation", "Outage escalation"), (hit.GetProperty("documentId").GetString(), hit.GetProperty("title").GetString(), hit.GetProperty("section").GetString()));
+    }
+
+    /// <summary>qa44b F2: an H1 past the title's 200 characters gave the title cut to 200 and the opening text the whole H1 as its section.</summary>
+    [Fact]
+    public async Task Upload_AnH1PastTheTitleLimit_FilesTheOpeningTextUnderTheTitleAsStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var h1 = string.Join(' ', Enumerable.Repeat("renewal", 32)) + " escalation";
+
+        using var created = await app.Client.PostAsync("/v1/knowledge/documents?id=long-title", Markdown($"# {h1}\n\nCall the account owner within two hours.\n\n## Later\n\nThen write it down.\n"));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var document = await app.GetJsonAsync("/v1/knowledge/documents/long-title");
+        var title = document.GetProperty("title").GetString()!;
+        Assert.True(title.Length <= 200 && h1.StartsWith(title, StringComparison.Ordinal), title);
+        Assert.Equal([title, "Later"], document.GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("heading").GetString()));
+    }
 }
