@@ -63,12 +63,13 @@ public static class KnowledgeApi
                 return error!;
             var partErrors = new Dictionary<string, string[]>();
             RequestBody.RefuseBadParts(form, ["file", "id", "title", "tags", "scenario"],
-                "a document upload is `file` with the fields `id`, `title`, `tags` and `scenario`", partErrors, textFields: ["id", "title", "tags", "scenario"]);
+                "a document upload is `file` with the fields `id`, `title`, `tags` and `scenario`", partErrors, textFields: ["id", "title", "tags", "scenario"], fileParts: ["file"]);
             // A field in the form and in the query string too: neither wins unsaid (the query's id would replace another document).
             foreach (var field in (string[])["id", "title", "tags", "scenario"])
                 if (request.Query.ContainsKey(field) && form.ContainsKey(field))
                     partErrors[field] = [$"`{field}` is given in both the query string and the form; give it once."];
-            if (form.Files["file"] is null)
+            // One sent as a text field (curl's -F "file=<x.md") was told so above, not that it is missing.
+            if (form.Files["file"] is null && !form.ContainsKey("file"))
                 partErrors["file"] = ["`file` is required in a multipart upload."];
             if (partErrors.Count > 0)
                 return Problems.Validation(partErrors);

@@ -119,6 +119,20 @@ public sealed class KnowledgeDocumentsApiTests
         Assert.Equal("onboarding-playbook", (await JsonOf(withoutName)).GetProperty("documentId").GetString());
     }
 
+    // qa44d (case uploads), the same here: curl's -F "file=<x.md" sends the file's content as a text field; the answer says so
+    // instead of "`file` is required".
+    [Fact]
+    public async Task MultipartUpload_TheFileSentAsATextField_IsToldToSendItAsAFile_NothingStored()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+
+        using var response = await app.Client.PostAsync("/v1/knowledge/documents", new MultipartFormDataContent { { new StringContent("# Passwords\n\nRotate them."), "file" } });
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.StartsWith("`file` is a file, not a text field", problem.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain((await app.GetJsonAsync("/v1/knowledge/documents")).GetProperty("items").EnumerateArray(), d => d.GetProperty("title").GetString() == "Passwords");
+    }
+
     private static MultipartFormDataContent FileForm(string fileName, string text) =>
         new() { { new StringContent(text, Encoding.UTF8, "text/markdown"), "file", fileName } };
 
