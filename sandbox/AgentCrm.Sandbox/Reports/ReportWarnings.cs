@@ -99,12 +99,31 @@ public static class ReportWarnings
             values = [.. present.Select(c => c.Snapshot.Fields[field].Number!.Value)];
         else
         {
-            var frequent = present.GroupBy(c => CategoryKey(c.Snapshot.Fields[field]), StringComparer.Ordinal).Where(g => g.Count() >= MinPerValue).ToList();
+            // A value of MinPerValue customers, not cases: a timeline set's weekly cutoffs give one customer's name a dozen cases
+            // of one label (rev44b M2).
+            var frequent = present.GroupBy(c => CategoryKey(c.Snapshot.Fields[field]), StringComparer.Ordinal)
+                .Where(g => g.Select(c => c.Snapshot.CustomerId).Distinct(StringComparer.Ordinal).Count() >= MinPerValue).ToList();
             judged = [.. frequent.SelectMany(g => g)];
             if (judged.Count < present.Count * MinJudgedShare || !Enough(judged))
                 return null;
-            var share = frequent.ToDictionary(g => g.Key, g => (double)g.Count(c => c.Label) / g.Count(), StringComparer.Ordinal);
-            values = [.. judged.Select(c => share[CategoryKey(c.Snapshot.Fields[field])])];
+            // A value's customers in two halves, each half's cases ranked by the share of positives in the other's: with their
+            // own labels in, many small values of rare positives ranked their own positives first, a field saying nothing
+            // scoring 0.99 (rev44b M3); a value that copies the label has the same share in both halves.
+            var shares = new List<double>(judged.Count);
+            foreach (var value in frequent)
+            {
+                var half = value.Select(c => c.Snapshot.CustomerId).Distinct(StringComparer.Ordinal).Select((customer, i) => (customer, i % 2))
+                    .ToDictionary(p => p.customer, p => p.Item2, StringComparer.Ordinal);
+                var positives = new int[2];
+                var counts = new int[2];
+                foreach (var c in value)
+                {
+                    counts[half[c.Snapshot.CustomerId]]++;
+                    positives[half[c.Snapshot.CustomerId]] += c.Label ? 1 : 0;
+                }
+                shares.AddRange(value.Select(c => 1 - half[c.Snapshot.CustomerId] is var other ? (double)positives[other] / counts[other] : 0));
+            }
+            values = [.. shares];
         }
 
         var auc = Auc(values, [.. judged.Select(c => c.Label)]);
