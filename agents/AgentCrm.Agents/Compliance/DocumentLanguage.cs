@@ -131,14 +131,12 @@ internal static partial class DocumentLanguage
         var tokens = WordPattern().Matches(sentence).Select(m => m.Value).Where(t => t.Length > 1).ToList();
         var capitals = tokens.Count(t => t.Any(char.IsLower)) * 2 < tokens.Count;
         bool Particle(int k) => NameParticles.Contains(tokens[k].ToLowerInvariant());
-        // "María de los Ángeles", "Pierre du Pont": particles between two capitalised words; in a sentence in capitals (an address
-        // block, which the splitter cuts at "S.A." and "AV.") any.
+        // "María de los Ángeles", "Pierre du Pont": particles between two capitalised words, not in a sentence in capitals (where
+        // every word is; a Portuguese or Dutch annex in capitals is mostly "de", "da", "van" — rev44b M1).
         bool Joins(int k)
         {
-            if (!Particle(k))
+            if (capitals || !Particle(k))
                 return false;
-            if (capitals)
-                return true;
             var (before, after) = (k - 1, k + 1);
             while (before >= 0 && Particle(before))
                 before--;
@@ -151,8 +149,11 @@ internal static partial class DocumentLanguage
             .Select(t => t.ToLowerInvariant()).ToList();
     }
 
-    /// <summary>The words that join the parts of a name or an address in Romance and Dutch names (not German's articles, which come before capitalised nouns in any sentence).</summary>
-    private static readonly HashSet<string> NameParticles = Set("de del della dei di da das do dos du des la le les los las el van");
+    /// <summary>
+    /// The words that join the parts of Spanish, French and Italian names. Not German's articles, nor Portuguese "da", "do", "dos"
+    /// or Dutch "van", which stand between capitalised defined terms in contracts ("as Condições Gerais da Empresa", rev44b M1).
+    /// </summary>
+    private static readonly HashSet<string> NameParticles = Set("de del della dei di du des la le les los las");
 
     [System.Text.RegularExpressions.GeneratedRegex(@"\p{L}+")]
     private static partial System.Text.RegularExpressions.Regex WordPattern();
