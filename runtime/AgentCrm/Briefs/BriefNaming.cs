@@ -40,8 +40,8 @@ internal static partial class BriefNaming
     /// its texts may quote it from a field it did read (a document's title, a notice's buyer) — replaced, with the other
     /// identity values the customer's full <paramref name="snapshot"/> holds, as in text the server did not write (qa44c F1).
     /// </summary>
-    public static Brief WrittenWithout(Brief brief, CustomerSnapshot snapshot, AgentManifest manifest) =>
-        KnownIdentity(snapshot) is { Count: > 0 } known ? Unnamed(brief, known, manifest, null, null) : brief;
+    public static Brief WrittenWithout(Brief brief, CustomerSnapshot snapshot, CustomerSnapshot seen, AgentManifest manifest) =>
+        Quotable(snapshot, seen) is { Count: > 0 } known ? Unnamed(brief, known, manifest, null, null) : brief;
 
     /// <summary>
     /// What an agent that did not read identity made, before a brief (a chat model writing it, the citations' searches) is
@@ -49,11 +49,12 @@ internal static partial class BriefNaming
     /// <see cref="WrittenWithout"/> — in any case in values and its own headline, as written or in capitals in its reasons and
     /// next step.
     /// </summary>
-    public static Assessment Unquoted(Assessment assessment, CustomerSnapshot snapshot)
+    public static Assessment Unquoted(Assessment assessment, CustomerSnapshot snapshot, CustomerSnapshot seen)
     {
-        if (Pattern(KnownIdentity(snapshot), RegexOptions.IgnoreCase) is not { } anyCase || Pattern(KnownIdentity(snapshot), RegexOptions.None) is not { } asWritten)
+        var known = Quotable(snapshot, seen);
+        if (Pattern(known, RegexOptions.IgnoreCase) is not { } anyCase || Pattern(known, RegexOptions.None) is not { } asWritten)
             return assessment;
-        string Id(Regex pattern, string text) => pattern.Replace(text, _ => snapshot.CustomerId);
+        string Id(Regex pattern, string text) => Replace(pattern, text, snapshot.CustomerId);
         return assessment with
         {
             Reasons = [.. assessment.Reasons.Select(r => r with { Value = r.Value is string text ? Id(anyCase, text) : r.Value, Explanation = Id(asWritten, r.Explanation) })],
@@ -62,15 +63,35 @@ internal static partial class BriefNaming
         };
     }
 
-    private static List<string> KnownIdentity(CustomerSnapshot snapshot) =>
-        [.. snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => f.Value.Text).OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v))];
+    /// <summary>
+    /// The identity values of <paramref name="snapshot"/> that a text field the agent read (<paramref name="seen"/>) holds, as a
+    /// whole in any case: only those can the agent have quoted; another ("Usage", "Ramp") in its text is its own word (rev44a M2).
+    /// </summary>
+    private static List<string> Quotable(CustomerSnapshot snapshot, CustomerSnapshot seen)
+    {
+        var values = snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => f.Value.Text).OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
+        var texts = seen.Fields.Values.Select(f => f.Text).OfType<string>().ToList();
+        return [.. values.Where(v => Pattern([v], RegexOptions.IgnoreCase) is { } pattern && texts.Exists(pattern.IsMatch))];
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with each match of <paramref name="pattern"/> replaced by the customer's <paramref name="id"/>, but
+    /// where it is part of the id written there ("acme-1" holds the name "Acme" as a word: left, not "acme-1-1"; rev44a M1).
+    /// </summary>
+    private static string Replace(Regex pattern, string text, string id)
+    {
+        var spans = new List<(int Start, int End)>();
+        for (var at = text.IndexOf(id, StringComparison.OrdinalIgnoreCase); at >= 0 && id.Length > 0; at = text.IndexOf(id, at + 1, StringComparison.OrdinalIgnoreCase))
+            spans.Add((at, at + id.Length));
+        return pattern.Replace(text, m => spans.Exists(s => m.Index < s.End && s.Start < m.Index + m.Length) ? m.Value : id);
+    }
 
     private static Brief Unnamed(Brief brief, IReadOnlyList<string> known, AgentManifest? manifest, ITextsFromFields? writer, NamelessTexts? cache)
     {
         var identity = IdentityValues(brief, known);
         var anyCase = Pattern(identity, RegexOptions.IgnoreCase);
         var asWritten = Pattern(identity, RegexOptions.None);
-        string Scrub(Regex? pattern, string text) => pattern is null ? text : pattern.Replace(text, _ => brief.CustomerId);
+        string Scrub(Regex? pattern, string text) => pattern is null ? text : Replace(pattern, text, brief.CustomerId);
         object? ScrubValue(object? value) => anyCase is not null && Text(value) is { } text && anyCase.IsMatch(text) ? Scrub(anyCase, text) : value;
         var inputs = brief.Inputs.Where(f => !IsIdentity(f.Key)).ToDictionary(f => f.Key, f => ScrubValue(f.Value), StringComparer.Ordinal);
         var nextStep = NextStep(brief);
@@ -91,7 +112,7 @@ internal static partial class BriefNaming
             Value = IsIdentity(r.Field) ? null : ScrubValue(r.Value),
             Explanation = rewritten?.Unnamed.Reasons[i].Explanation ?? Scrub(asWritten, r.Explanation),
         }).ToList();
-        var named = rewritten?.Named ?? new Assessment(brief.Score, true, brief.Reasons, nextStep ?? "");
+        var named = rewritten?.Named is { } again ? again with { Score = brief.Score, Reasons = brief.Reasons } : new Assessment(brief.Score, true, brief.Reasons, nextStep ?? "");
         var unnamed = new Assessment(brief.Score, true, reasons, rewritten?.Unnamed.NextStep ?? Scrub(asWritten, nextStep ?? ""))
         {
             Headline = rewritten?.Unnamed.Headline ?? "",
@@ -149,7 +170,10 @@ internal static partial class BriefNaming
                 Headline = WithId(placed.Headline),
             };
         }
-        return without.Reasons.Count == brief.Reasons.Count ? new Rewrite((named with { Score = brief.Score, Reasons = brief.Reasons }, without), false, held) : new Rewrite(null, false, held);
+        // Kept (NamelessTexts) as texts only: the reasons' values and the brief's own reasons come from the brief each read (rev44a M3).
+        return without.Reasons.Count == brief.Reasons.Count
+            ? new Rewrite((named with { Reasons = [] }, without with { Reasons = [.. without.Reasons.Select(r => r with { Value = null, EventIds = [] })] }), false, held)
+            : new Rewrite(null, false, held);
     }
 
     /// <summary>The shortest identity value replaced inside words (past the rendering limit).</summary>

@@ -231,4 +231,75 @@ public sealed class BriefNamingTests
             return inner.Assess(manifest, snapshot, textsFrom);
         }
     }
+
+    private static CustomerSnapshot Snapshot(string customerId, params (string Field, object Value)[] fields) =>
+        new(customerId, DateTimeOffset.UnixEpoch, fields.ToDictionary(f => f.Field,
+            f => f.Value is string text ? SnapshotField.Of(f.Field, text) : SnapshotField.Of(f.Field, Convert.ToDouble(f.Value, System.Globalization.CultureInfo.InvariantCulture)), StringComparer.Ordinal));
+
+    private static readonly AgentManifest Renewal = new() { Id = "renewal-risk", Version = "1.0.0", Kind = "renewal-risk", Scenario = "renewal-risk", Threshold = 0.6 };
+
+    // rev44a M1: a customer id that holds the name as a word ("acme-1", name "Acme") is not replaced again ("acme-1-1"), in the
+    // agent's texts, the composer's, or a chat model's that was given the id.
+    [Fact]
+    public void WrittenWithoutIdentity_ACustomerIdHoldingTheName_StaysAsItIs()
+    {
+        var seen = Snapshot("acme-1", ("documents.title", "Acme Terms of Service"));
+        var full = Snapshot("acme-1", ("documents.title", "Acme Terms of Service"), ("profile.name", "Acme"));
+        var assessment = new Assessment(0.99, true, [new Reason("documents.title", "Acme Terms of Service", 0.9, [], "\"Acme Terms of Service\" lets the provider terminate")], "Send it back to legal.")
+        {
+            Headline = "Compliance check 0.99 — \"Acme Terms of Service\" (customer-facing terms), 1 finding: unilateral termination",
+        };
+
+        var unquoted = BriefNaming.Unquoted(assessment, full, seen);
+        var (headline, body) = BriefComposer.Template(Renewal, "acme-1", unquoted, []);
+        var written = BriefNaming.WrittenWithout(Stored(null, headline, body, reasons: unquoted.Reasons) with { CustomerId = "acme-1", Score = 0.99, Threshold = 0.6 }, full, seen, Renewal);
+        var model = BriefNaming.WrittenWithout(Stored(null, "acme-1 may lose its renewal", "acme-1 sent terms that let the provider terminate.") with { CustomerId = "acme-1" }, full, seen, Renewal);
+
+        Assert.Equal("Compliance check 0.99 — \"acme-1 Terms of Service\" (customer-facing terms), 1 finding: unilateral termination", written.Headline);
+        Assert.Equal("acme-1 Terms of Service", written.Reasons[0].Value);
+        Assert.Equal("\"acme-1 Terms of Service\" lets the provider terminate", written.Reasons[0].Explanation);
+        Assert.Equal("acme-1 may lose its renewal", model.Headline);
+        Assert.Equal("acme-1 sent terms that let the provider terminate.", model.Body);
+    }
+
+    // rev44a M2: a customer named like an ordinary word ("Usage", "Ramp") that withholds identity: no field the agent read holds
+    // the name, so the agent's own words and a chat model's stay ("Usage fell", "ramp-up").
+    [Theory]
+    [InlineData("Usage")]
+    [InlineData("Ramp")]
+    public void WrittenWithoutIdentity_ANameNoFieldReadHolds_LeavesTheAgentsAndTheModelsWords(string name)
+    {
+        var manifest = ManifestReader.Read("""
+            {"id":"usage-probe","version":"1.0.0","kind":"rules","scenario":"renewal-risk","subscribes":["usage"],"reads":["usage.trend30d"],
+             "optionalReads":["profile.name"],"purpose":"customer-success","threshold":0.5,
+             "rules":{"conditions":[{"name":"u","when":"usage.trend30d < -0.3","weight":0.6,"explain":"Usage fell for {coalesce(profile.name, 'the customer')}"}],
+                      "brief":{"headline":"Usage fell: ramp-up stalled","nextStep":"Review Usage with the sponsor"}}}
+            """, "application/json");
+        var seen = Snapshot("qa-0004", ("usage.trend30d", -0.5));
+        var full = Snapshot("qa-0004", ("usage.trend30d", -0.5), ("profile.name", name));
+        var assessment = new RulesKind().Assess(manifest, seen, seen)!;
+
+        var unquoted = BriefNaming.Unquoted(assessment, full, seen);
+        var model = Stored(null, "qa-0004: usage ramp-up stalled", "The pilot's ramp stalled; Usage fell.");
+        var written = BriefNaming.WrittenWithout(model, full, seen, Renewal);
+
+        Assert.Equal("Usage fell for the customer", unquoted.Reasons[0].Explanation);
+        Assert.Equal(assessment.Headline, unquoted.Headline);
+        Assert.Equal(assessment.NextStep, unquoted.NextStep);
+        Assert.Equal(model.Headline, written.Headline);
+        Assert.Equal(model.Body, written.Body);
+    }
+
+    // rev44a L2: a making that threw is not kept: the next read of the brief makes it again.
+    [Fact]
+    public void NamelessTexts_AMakingThatFailedOnce_IsMadeAgainOnTheNextRead()
+    {
+        var cache = new NamelessTexts();
+        var calls = 0;
+        BriefNaming.Rewrite Make() => ++calls == 1 ? throw new InvalidOperationException("transient") : BriefNaming.Rewrite.None;
+
+        Assert.Throws<InvalidOperationException>(() => cache.GetOrAdd("brf_1", Renewal, Make));
+        Assert.Same(BriefNaming.Rewrite.None, cache.GetOrAdd("brf_1", Renewal, Make));
+        Assert.Equal(2, calls);
+    }
 }
