@@ -62,8 +62,8 @@ public sealed class SqliteDatabase
         var all = (scripts ?? []).ToList();
         FilePath = o.DatabasePath;
         var directory = Path.GetDirectoryName(FilePath)!;
-        FormatVersion = all.Count == 0 ? 0 : all.Max(s => s.FormatVersion);
-        var files = new DataFiles(directory, [FilePath, .. all.SelectMany(s => s.CompanionFiles).Distinct().Select(f => Path.Combine(directory, f))]);
+        FormatVersion = FormatOf(all);
+        var files = DataFiles.Of(FilePath, all);
         s_lastOpened = files;
         _files = files;
         _sync = o.Synchronous;
@@ -91,9 +91,9 @@ public sealed class SqliteDatabase
         }
         try
         {
-            var used = CheckBeforeWriting(files);
+            var used = CheckBeforeWriting(files, FormatVersion, OpenUnpooled);
             if (used && !o.AcceptLostCompanions)
-                CheckCompanionsKept(directory, all.SelectMany(s => s.CompanionUses));
+                CheckCompanionsKept(FilePath, all.SelectMany(s => s.CompanionUses), OpenUnpooled);
             using var connection = Open(createString);
             using (var wal = connection.CreateCommand())
             {
@@ -120,7 +120,7 @@ public sealed class SqliteDatabase
             command.CommandText = "PRAGMA user_version;";
             var stamped = Convert.ToInt32(command.ExecuteScalar());
             if (stamped > FormatVersion)
-                throw new DatabaseFileException(NewerFormat(FilePath, stamped));
+                throw new DatabaseFileException(NewerFormat(FilePath, stamped, FormatVersion));
             foreach (var column in all.SelectMany(s => s.AddedColumns))
                 AddIfMissing(command, column);
             command.CommandText = Schema.Sql + string.Concat(all.Select(s => s.Sql)) + (stamped < FormatVersion ? $"PRAGMA user_version = {FormatVersion};" : "");
@@ -156,34 +156,54 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
+    /// What a start refuses before it writes (<see cref="CheckBeforeWriting"/>), checked without writing anything, not even
+    /// beside the files (<see cref="OpenReadOnly"/>): `audit verify` and `backup` refuse such a directory as the start and the
+    /// other verbs do. Throws <see cref="DatabaseFileException"/> in the start's words. A file SQLite cannot read here (damaged,
+    /// or not readable by this user) is left to what reads it next (the backup's copy, verify's chain), which names it in its
+    /// own words, after a `--to` at fault.
+    /// </summary>
+    internal static void CheckFormat(string databasePath, IReadOnlyList<SchemaScript> scripts)
+    {
+        try
+        {
+            CheckBeforeWriting(DataFiles.Of(databasePath, scripts), FormatOf(scripts), OpenReadOnly);
+        }
+        catch (SqliteException)
+        {
+            // Left to what reads the file next.
+        }
+    }
+
+    /// <summary>
     /// Reads only: refuses a file (or a companion) of a newer format, and an empty or missing database whose directory
     /// shows it was used (a companion holds data) — a truncated or deleted file would otherwise start as a fresh install.
     /// </summary>
     /// <returns>Whether the database holds tables (a used directory).</returns>
-    private bool CheckBeforeWriting(DataFiles files)
+    private static bool CheckBeforeWriting(DataFiles files, int formatVersion, Func<string, SqliteConnection> open)
     {
+        var database = files.Paths[0];
         foreach (var companion in files.Paths.Skip(1).Where(HoldsData))
         {
-            var version = Read(companion, "PRAGMA user_version;");
-            if (version > FormatVersion)
-                throw new DatabaseFileException(NewerFormat(companion, version));
+            var version = Read(open, companion, "PRAGMA user_version;");
+            if (version > formatVersion)
+                throw new DatabaseFileException(NewerFormat(companion, version, formatVersion));
         }
         long tables = 0;
-        if (File.Exists(FilePath))
+        if (File.Exists(database))
         {
-            var version = Read(FilePath, "PRAGMA user_version;");
-            if (version > FormatVersion)
-                throw new DatabaseFileException(NewerFormat(FilePath, version));
-            tables = Read(FilePath, "SELECT count(*) FROM sqlite_master WHERE type = 'table';");
+            var version = Read(open, database, "PRAGMA user_version;");
+            if (version > formatVersion)
+                throw new DatabaseFileException(NewerFormat(database, version, formatVersion));
+            tables = Read(open, database, "SELECT count(*) FROM sqlite_master WHERE type = 'table';");
         }
         if (tables > 0)
             return true;
         var used = files.Paths.Skip(1).Where(HoldsData).Select(Path.GetFileName).ToList();
         if (used.Count == 0)
             return false; // a new directory (or only this file, never written): initialised below
-        var state = !File.Exists(FilePath) ? "is missing" : new FileInfo(FilePath).Length == 0 ? "is empty (0 bytes)" : "holds no tables";
+        var state = !File.Exists(database) ? "is missing" : new FileInfo(database).Length == 0 ? "is empty (0 bytes)" : "holds no tables";
         throw new DatabaseFileException(
-            $"{FilePath} {state}, but {string.Join(" and ", used)} beside it hold data: the database was lost or truncated, not new, and starting would begin a fresh one " +
+            $"{database} {state}, but {string.Join(" and ", used)} beside it hold data: the database was lost or truncated, not new, and starting would begin a fresh one " +
             "(built-in agents registered again, every API key unknown). Restore the data directory from a backup, or move the directory away to start afresh.");
     }
 
@@ -192,17 +212,17 @@ public sealed class SqliteDatabase
     /// would begin it afresh (a knowledge catalog: the bundled documents ingested again, ops' own documents gone and audited
     /// as deleted by <c>system:recovered</c>), the mirror of an empty database beside companions that hold data.
     /// </summary>
-    private void CheckCompanionsKept(string directory, IEnumerable<CompanionUse> uses)
+    private static void CheckCompanionsKept(string database, IEnumerable<CompanionUse> uses, Func<string, SqliteConnection> open)
     {
         foreach (var use in uses)
         {
-            var path = Path.Combine(directory, use.File);
+            var path = Path.Combine(Path.GetDirectoryName(database)!, use.File);
             if (HoldsData(path))
                 continue;
             long count;
             try
             {
-                count = Read(FilePath, use.CountSql);
+                count = Read(open, database, use.CountSql);
             }
             catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
             {
@@ -212,7 +232,7 @@ public sealed class SqliteDatabase
                 continue;
             var state = File.Exists(path) ? "is empty (0 bytes)" : "is missing";
             throw new DatabaseFileException(
-                $"{path} {state}, but {FilePath} records {count} {use.What}: the file was lost (a restore without it, a deletion), not new, " +
+                $"{path} {state}, but {database} records {count} {use.What}: the file was lost (a restore without it, a deletion), not new, " +
                 "and starting would begin it afresh. Restore the data directory from a backup (all its files, taken together), or, to give up what it held, " +
                 "start once with the setting Storage:AcceptLostCompanions=true (environment: Storage__AcceptLostCompanions=true).");
         }
@@ -235,10 +255,10 @@ public sealed class SqliteDatabase
         }
     }
 
-    /// <summary>One number from <paramref name="path"/>, on a connection of its own that is closed (not pooled) afterwards.</summary>
-    private static long Read(string path, string sql)
+    /// <summary>One number from <paramref name="path"/>, on a connection of its own (<paramref name="open"/>: not pooled) closed afterwards.</summary>
+    private static long Read(Func<string, SqliteConnection> open, string path, string sql)
     {
-        using var connection = OpenUnpooled(path);
+        using var connection = open(path);
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar());
@@ -308,7 +328,7 @@ public sealed class SqliteDatabase
     /// <summary>A companion holding data gets this build's format stamp too (a write only when it changes).</summary>
     private void StampCompanion(string path)
     {
-        if (FormatVersion == 0 || !HoldsData(path) || Read(path, "PRAGMA user_version;") >= FormatVersion)
+        if (FormatVersion == 0 || !HoldsData(path) || Read(OpenUnpooled, path, "PRAGMA user_version;") >= FormatVersion)
             return;
         using var connection = OpenUnpooled(path);
         using var command = connection.CreateCommand();
@@ -323,8 +343,8 @@ public sealed class SqliteDatabase
     internal static bool HoldsData(string path) =>
         (File.Exists(path) ? new FileInfo(path).Length : 0) + (File.Exists(path + "-wal") ? new FileInfo(path + "-wal").Length : 0) > 0;
 
-    private string NewerFormat(string path, long version) =>
-        $"{path} is in data format {version}, newer than this build's ({FormatVersion}): a newer agentcrm wrote it, and this build would damage it. " +
+    private static string NewerFormat(string path, long version, int formatVersion) =>
+        $"{path} is in data format {version}, newer than this build's ({formatVersion}): a newer agentcrm wrote it, and this build would damage it. " +
         "Run that build (or a newer one), or restore the backup taken before the upgrade; nothing was changed.";
 
     /// <summary>
@@ -367,6 +387,9 @@ public sealed class SqliteDatabase
 
     private const int SqliteIoErrShmSize = 10 | (19 << 8);
 
+    /// <summary>SQLITE_CORRUPT or SQLITE_NOTADB: the file is damaged, or not a database (a copy cut short).</summary>
+    internal static bool IsDamage(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 11 or 26;
+
     /// <summary>Whether SQLite finds <paramref name="path"/> damaged: not a database, or its quick check fails. Only on a failure's path: it reads the whole file.</summary>
     private static bool Damaged(string path)
     {
@@ -380,7 +403,7 @@ public sealed class SqliteDatabase
             command.CommandText = "PRAGMA quick_check(1);";
             return command.ExecuteScalar() as string != "ok";
         }
-        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 11 or 26)
+        catch (SqliteException e) when (IsDamage(e))
         {
             return true;
         }
@@ -416,8 +439,35 @@ public sealed class SqliteDatabase
         }
     }
 
+    /// <summary>The data format a database of these scripts is at: the highest they claim.</summary>
+    private static int FormatOf(IReadOnlyList<SchemaScript> scripts) => scripts.Count == 0 ? 0 : scripts.Max(s => s.FormatVersion);
+
+    /// <summary>
+    /// A connection that reads <paramref name="path"/> and writes nothing, not even beside it (what `audit verify` and `backup`
+    /// check a directory or a copy through). A file with a write-ahead log beside it is in use (a running server) or was left by
+    /// one: read through SQLite's read-only mode, which takes in the log. Without one (a backup, a stopped server's file) it is
+    /// read as immutable: nothing is written beside it (no -shm), and a read-only folder or file (an auditor's account, a
+    /// read-only mount) reads as well.
+    /// </summary>
+    internal static SqliteConnection OpenReadOnly(string path)
+    {
+        var connection = new SqliteConnection(File.Exists(path + "-wal")
+            ? new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()
+            : $"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        return connection;
+    }
+
     /// <summary>A directory and its database files, the main one first.</summary>
-    private sealed record DataFiles(string Directory, IReadOnlyList<string> Paths);
+    private sealed record DataFiles(string Directory, IReadOnlyList<string> Paths)
+    {
+        /// <summary>The database at <paramref name="databasePath"/> and the companion files its scripts name, beside it.</summary>
+        public static DataFiles Of(string databasePath, IEnumerable<SchemaScript> scripts)
+        {
+            var directory = Path.GetDirectoryName(databasePath)!;
+            return new(directory, [databasePath, .. scripts.SelectMany(s => s.CompanionFiles).Distinct().Select(f => Path.Combine(directory, f))]);
+        }
+    }
 }
 
 /// <summary>A database file that cannot be used as it is (a newer format, lost, damaged, not writable): a user's problem, told in one line naming the file.</summary>

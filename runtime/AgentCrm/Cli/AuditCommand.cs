@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using AgentCrm.Audit;
+using AgentCrm.Server;
+using AgentCrm.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace AgentCrm.Cli;
@@ -31,6 +33,9 @@ internal static class AuditCommand
             var path = CliHost.DatabasePath(p);
             if (!File.Exists(path))
                 return Task.FromResult(AgentCrmCli.Fail($"no agentcrm.db in {Path.GetDirectoryName(path)}: nothing to verify (give the data directory, or a copy of a backup, with --data)."));
+            // A newer build's directory is refused as the start refuses it: its records may be hashed by rules this build does
+            // not know, and would be called tampered (qa44a F3).
+            SqliteDatabase.CheckFormat(path, [AgentCrmServer.Schema]);
             var (result, problem) = Verify(path, anchors);
             if (result is null)
                 return Task.FromResult(AgentCrmCli.Fail(problem!));
@@ -60,23 +65,15 @@ internal static class AuditCommand
     /// </summary>
     internal static (AuditVerification? Result, string? Problem) Verify(string path, IReadOnlyList<AuditAnchor> anchors)
     {
-        // Without the schema: a backup is checked as it is. A file with a write-ahead log beside it is in use (a running server)
-        // or was left by one: read through SQLite's read-only mode, which takes in the log. Without one (a backup, a stopped
-        // server's file) it is read as immutable: nothing is written beside it (no -shm), and a read-only folder or file
-        // (an auditor's account, a read-only mount) reads as well.
-        var live = File.Exists(path + "-wal");
-        var source = live
-            ? new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()
-            : $"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False";
+        // Without the schema: a backup is checked as it is.
         try
         {
-            using var connection = new SqliteConnection(source);
-            connection.Open();
+            using var connection = SqliteDatabase.OpenReadOnly(path);
             if (!HasAuditLog(connection))
                 return (null, $"{path} holds no audit log: it is not an AgentCrm database.");
             return (AuditLog.Verify(connection, anchors), null);
         }
-        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is 11 or 26)
+        catch (SqliteException ex) when (SqliteDatabase.IsDamage(ex))
         {
             // SQLITE_CORRUPT, SQLITE_NOTADB: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).
             var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";

@@ -57,6 +57,9 @@ internal static class BackupCommand
                 : $"--to: {folder} is not empty ({string.Join(", ", held.Take(5))}{(held.Count > 5 ? ", …" : "")}); give an empty or new folder.");
         if (!File.Exists(database))
             return AgentCrmCli.Fail($"no agentcrm.db in {dataDirectory}: nothing to back up (give the data directory with --data).");
+        // A newer build's directory is refused as the start refuses it, before anything is created: its copy would be checked by
+        // rules this build does not know (an audit hash it does not know reads as tampering; qa44a F3).
+        SqliteDatabase.CheckFormat(database, [AgentCrmServer.Schema]);
         // agentcrm.db first: a knowledge change made between two copies is then in the catalog's copy without its audit record,
         // which the restored server records again at start (system:recovered), never the other way round.
         var sources = new List<(string Name, string Path)>
@@ -235,7 +238,7 @@ internal static class BackupCommand
     /// <summary>Why <paramref name="source"/> could not be copied, in words (SQLite's own message with them).</summary>
     private static string CopyFailure(Exception ex, string source) => ex switch
     {
-        SqliteException { SqliteErrorCode: var code } sqlite when (code & 0xFF) is 11 or 26 =>
+        SqliteException sqlite when SqliteDatabase.IsDamage(sqlite) =>
             $"it is damaged: {sqlite.Message.TrimEnd('.')}; restore it from an earlier backup",
         SqliteException sqlite when IsNotWritable(sqlite) && File.Exists(source + "-wal") =>
             $"{sqlite.Message.TrimEnd('.')}: its write-ahead log {source}-wal is read through a -shm file SQLite must be able to write beside it, " +

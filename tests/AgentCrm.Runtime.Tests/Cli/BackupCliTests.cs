@@ -9,7 +9,7 @@ namespace AgentCrm.Runtime.Tests.Cli;
 /// <summary>`agentcrm backup --to FOLDER`: consistent copies taken while the server takes writes, that restore and verify.</summary>
 public sealed class BackupCliTests
 {
-    private static readonly Dictionary<string, string> Quiet = new() { ["Knowledge__IngestBundled"] = "false" };
+    internal static readonly Dictionary<string, string> Quiet = new() { ["Knowledge__IngestBundled"] = "false" };
 
     private static long CountEvents(string dir)
     {
@@ -184,7 +184,7 @@ public sealed class BackupCliTests
     }
 
     /// <summary>A data directory with one ingested document: agentcrm.db, the catalog and knowledge.db side by side.</summary>
-    private static async Task<string> DirectoryWithADocumentAsync()
+    internal static async Task<string> DirectoryWithADocumentAsync()
     {
         var dir = TempDirectory.Create();
         var doc = Path.Combine(TempDirectory.Create(), "playbook.md");

@@ -43,6 +43,32 @@ public sealed class BackupFailureCliTests
         Assert.EndsWith($"the backup in {folder} is incomplete: throw the folder away and take it again.", line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// qa44a F3: a directory a newer build wrote was copied, and its audit log checked by this build's rules (an older build
+    /// called a healthy log of a newer hash format broken). Refused as the start and the other verbs refuse it, creating nothing.
+    /// </summary>
+    [Fact]
+    public async Task Backup_OfADirectoryOfANewerDataFormat_IsRefusedInOneLineNamingTheFile_CreatingNothing()
+    {
+        var dir = await DataDirectoryAsync();
+        var database = Path.Combine(Path.GetFullPath(dir), "agentcrm.db");
+        var newer = AgentCrm.Server.ServerSchema.FormatVersion + 1;
+        using (var connection = new SqliteConnection($"Data Source={database};Pooling=False"))
+        {
+            connection.Open();
+            using var stamp = connection.CreateCommand();
+            stamp.CommandText = $"PRAGMA user_version = {newer}";
+            stamp.ExecuteNonQuery();
+        }
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+
+        var line = Server.DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder]));
+
+        Assert.StartsWith($"agentcrm: {database} is in data format {newer}, newer than this build's ({AgentCrm.Server.ServerSchema.FormatVersion}): a newer agentcrm wrote it", line, StringComparison.Ordinal);
+        Assert.Equal(Server.DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["agents", "list", "--data", dir])), line);
+        Assert.False(Directory.Exists(folder));
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Backup_OfADataDirectoryItsUserCannotWrite_CopiesAndChecksEachFile()
