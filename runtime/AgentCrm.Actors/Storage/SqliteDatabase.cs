@@ -175,6 +175,32 @@ public sealed class SqliteDatabase
     }
 
     /// <summary>
+    /// A data directory or a copy checked as a start on it would check it, writing nothing: SQLite's quick_check of every file
+    /// first (which the start runs only once a failure shows damage: it reads each file whole), then <see cref="CheckFormat"/>'s
+    /// checks and a companion lost although the database shows it was used (<see cref="CheckCompanionsKept"/>, unless
+    /// <paramref name="acceptLostCompanions"/>, as at start). What `audit verify` checks before the chain: a copy it passes starts.
+    /// </summary>
+    /// <returns>The first file SQLite finds damaged, with its answer; null when each is whole.</returns>
+    /// <exception cref="DatabaseFileException">What else a start refuses, in its words.</exception>
+    internal static (string Path, string Problem)? Inspect(string databasePath, IReadOnlyList<SchemaScript> scripts, bool acceptLostCompanions)
+    {
+        var files = DataFiles.Of(databasePath, scripts);
+        foreach (var path in files.Paths.Where(File.Exists))
+            if (DamageOf(path) is { } problem)
+                return (path, problem);
+        try
+        {
+            if (CheckBeforeWriting(files, FormatOf(scripts), OpenReadOnly) && !acceptLostCompanions)
+                CheckCompanionsKept(databasePath, scripts.SelectMany(s => s.CompanionUses), OpenReadOnly);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DatabaseFileException(Describe(ex, files));
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Reads only: refuses a file (or a companion) of a newer format, and an empty or missing database whose directory
     /// shows it was used (a companion holds data) — a truncated or deleted file would otherwise start as a fresh install.
     /// </summary>
@@ -399,9 +425,7 @@ public sealed class SqliteDatabase
         {
             using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
             connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA quick_check(1);";
-            return command.ExecuteScalar() as string != "ok";
+            return QuickCheck(connection) is not null;
         }
         catch (SqliteException e) when (IsDamage(e))
         {
@@ -411,6 +435,32 @@ public sealed class SqliteDatabase
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// SQLite's first complaint about the whole file at <paramref name="path"/>, read through <see cref="OpenReadOnly"/>: not a
+    /// database, or what its quick check finds; null when it has none. Other failures (a file this user cannot read) are thrown.
+    /// </summary>
+    internal static string? DamageOf(string path)
+    {
+        try
+        {
+            using var connection = OpenReadOnly(path);
+            return QuickCheck(connection);
+        }
+        catch (SqliteException ex) when (IsDamage(ex))
+        {
+            return ex.Message.TrimEnd('.');
+        }
+    }
+
+    /// <summary>SQLite's first complaint about the whole file (<c>PRAGMA quick_check</c>), or null when it has none.</summary>
+    private static string? QuickCheck(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA quick_check(1);";
+        var answer = command.ExecuteScalar() as string;
+        return answer == "ok" ? null : answer ?? "no answer";
     }
 
     private static bool DirectoryWritable(string directory)

@@ -33,9 +33,12 @@ internal static class AuditCommand
             var path = CliHost.DatabasePath(p);
             if (!File.Exists(path))
                 return Task.FromResult(AgentCrmCli.Fail($"no agentcrm.db in {Path.GetDirectoryName(path)}: nothing to verify (give the data directory, or a copy of a backup, with --data)."));
-            // A newer build's directory is refused as the start refuses it: its records may be hashed by rules this build does
-            // not know, and would be called tampered (qa44a F3).
-            SqliteDatabase.CheckFormat(path, [AgentCrmServer.Schema]);
+            // Every file a start on the directory would use, checked as the start checks it, and each read whole: a copy that
+            // passes starts (qa44a F1, F2). A newer build's directory is refused as the start refuses it: its records may be
+            // hashed by rules this build does not know, and would be called tampered (F3).
+            var schema = AgentCrmServer.SchemaWithCatalogIn(CliHost.KnowledgeDirectory(p));
+            if (SqliteDatabase.Inspect(path, [schema], BackupCommand.AcceptsLostCatalog(p)) is { } damaged)
+                return Task.FromResult(AgentCrmCli.Fail(NotWhole(damaged.Path, damaged.Problem)));
             var (result, problem) = Verify(path, anchors);
             if (result is null)
                 return Task.FromResult(AgentCrmCli.Fail(problem!));
@@ -75,10 +78,15 @@ internal static class AuditCommand
         }
         catch (SqliteException ex) when (SqliteDatabase.IsDamage(ex))
         {
-            // SQLITE_CORRUPT, SQLITE_NOTADB: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).
-            var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";
-            return (null, $"{path} is not a whole SQLite database ({ex.Message.TrimEnd('.')}){journal}: a copy cut short or damaged. Throw it away (with any -journal) and take the backup again, or verify another copy.");
+            return (null, NotWhole(path, ex.Message.TrimEnd('.')));
         }
+    }
+
+    /// <summary>A file SQLite finds damaged: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).</summary>
+    private static string NotWhole(string path, string sqlite)
+    {
+        var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";
+        return $"{path} is not a whole SQLite database ({sqlite}){journal}: a copy cut short or damaged. Throw it away (with any -journal) and take the backup again, or verify another copy.";
     }
 
     private static bool HasAuditLog(SqliteConnection connection)

@@ -275,12 +275,7 @@ internal static class BackupCommand
     {
         try
         {
-            using var connection = new SqliteConnection($"Data Source={new Uri(path).AbsoluteUri}?immutable=1;Mode=ReadOnly;Pooling=False");
-            connection.Open();
-            using var check = connection.CreateCommand();
-            check.CommandText = "PRAGMA quick_check";
-            var answer = check.ExecuteScalar() as string;
-            return answer == "ok" ? ("SQLite quick_check ok", null, null, null) : ("", $"SQLite quick_check: {answer}", null, null);
+            return SqliteDatabase.DamageOf(path) is { } answer ? ("", $"SQLite quick_check: {answer}", null, null) : ("SQLite quick_check ok", null, null, null);
         }
         catch (SqliteException ex)
         {
@@ -293,7 +288,7 @@ internal static class BackupCommand
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SourceAuditBroken = null);
 
     /// <summary>Storage:AcceptLostCompanions in the configuration this command reads, as the server would.</summary>
-    private static bool AcceptsLostCatalog(ParseResult parse) =>
+    internal static bool AcceptsLostCatalog(ParseResult parse) =>
         CliHost.Configuration(parse).GetSection(StorageOptions.Section).Get<StorageOptions>()?.AcceptLostCompanions ?? false;
 
     /// <summary>How many knowledge documents the audit log of the database at <paramref name="path"/> (a copy just made) shows kept.</summary>

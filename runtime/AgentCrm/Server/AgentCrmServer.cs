@@ -52,12 +52,15 @@ public static class AgentCrmServer
     /// <see cref="Schema"/> with the knowledge catalog expected where this configuration keeps it (<c>Knowledge:DataDirectory</c>
     /// may set it apart from the data directory): a lost catalog beside a database whose audit shows documents is refused.
     /// </summary>
-    public static Storage.SchemaScript SchemaFor(IServiceProvider services) => Schema with
+    public static Storage.SchemaScript SchemaFor(IServiceProvider services) =>
+        SchemaWithCatalogIn(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Knowledge.Options.KnowledgeOptions>>().Value.DataDirectory);
+
+    /// <summary><see cref="Schema"/> with the knowledge catalog expected in <paramref name="knowledgeDirectory"/> (`audit verify` checks a directory as a start would).</summary>
+    internal static Storage.SchemaScript SchemaWithCatalogIn(string knowledgeDirectory) => Schema with
     {
         CompanionUses =
         [
-            new(Path.Combine(Path.GetFullPath(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Knowledge.Options.KnowledgeOptions>>().Value.DataDirectory),
-                Knowledge.Options.KnowledgeOptions.CatalogFileName),
+            new(Path.Combine(Path.GetFullPath(knowledgeDirectory), Knowledge.Options.KnowledgeOptions.CatalogFileName),
                 KnowledgeDocumentsKeptSql, "knowledge documents in its audit log (each one's latest knowledge record an ingest, not a deletion)"),
         ],
     };

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using AgentCrm.Runtime.Tests.Server;
 using AgentCrm.Server;
 using Microsoft.Data.Sqlite;
@@ -45,6 +46,64 @@ public sealed class AuditVerifyCopyCliTests
         Assert.StartsWith("Audit chain intact: ", verify.Stdout, StringComparison.Ordinal);
         // Each file read as immutable: no -shm, no -wal, no byte changed (a backup's folder may be read-only).
         Assert.Equal(before, Hashes(folder));
+    }
+
+    /// <summary>qa44a F1: the README's sqlite3 loop stopped during knowledge.db (a full disk) left it partial with a -journal: "intact", exit 0.</summary>
+    [Fact]
+    public async Task AuditVerify_ACopyWhoseKnowledgeStoreIsCutShort_Exits1NamingThatFile()
+    {
+        var folder = await BackupWithADocumentAsync();
+        var store = Path.Combine(folder, "knowledge.db");
+        using (var file = new FileStream(store, FileMode.Open))
+            file.SetLength(file.Length / 2);
+        File.WriteAllBytes(store + "-journal", new byte[1024]);
+
+        var line = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["audit", "verify", "--data", folder]));
+
+        Assert.StartsWith($"agentcrm: {store} is not a whole SQLite database (", line, StringComparison.Ordinal);
+        Assert.Contains($"({store}-journal beside it is what an interrupted backup leaves)", line, StringComparison.Ordinal);
+        Assert.EndsWith("take the backup again, or verify another copy.", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>qa44a F1: a copy whose catalog is empty, which a start on it refuses (every document would be lost), passed.</summary>
+    [Fact]
+    public async Task AuditVerify_ACopyWhoseCatalogIsEmpty_Exits1AsAStartOnItWould_UnlessItsLossIsAccepted()
+    {
+        var folder = await BackupWithADocumentAsync();
+        var catalog = Path.Combine(folder, "knowledge-catalog.db");
+        File.WriteAllBytes(catalog, []);
+
+        var line = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["audit", "verify", "--data", folder]));
+
+        // The playbook and the bundled documents its ingest added.
+        Assert.Matches($@"^agentcrm: {Regex.Escape(catalog)} is empty \(0 bytes\), but {Regex.Escape(Path.Combine(folder, "agentcrm.db"))} records \d+ knowledge documents ", line);
+        Assert.Contains("Storage__AcceptLostCompanions=true", line, StringComparison.Ordinal);
+        // The setting a start needs on it is the one that lets verify pass it: the loss is then accepted.
+        var accepted = await CliRunner.RunAsync(["audit", "verify", "--data", folder], new Dictionary<string, string> { ["Storage__AcceptLostCompanions"] = "true" });
+        Assert.True(accepted.ExitCode == 0, accepted.Stderr);
+    }
+
+    /// <summary>
+    /// qa44a F2: a page verify never reads (here the case sets' table) zeroed, as bit rot or an edit leaves it: "intact", exit 0,
+    /// and a server on it failed later, on the writes that reach that page.
+    /// </summary>
+    [Fact]
+    public async Task AuditVerify_ACopyWithADamagedPage_Exits1NamingTheFile()
+    {
+        var folder = await BackupWithADocumentAsync();
+        var database = Path.Combine(folder, "agentcrm.db");
+        var page = Pragma(database, "SELECT rootpage FROM sqlite_schema WHERE type = 'table' AND name = 'case_sets'");
+        var size = Pragma(database, "PRAGMA page_size");
+        using (var file = new FileStream(database, FileMode.Open))
+        {
+            file.Position = (page - 1) * size;
+            file.Write(new byte[size]);
+        }
+
+        var line = DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["audit", "verify", "--data", folder]));
+
+        Assert.StartsWith($"agentcrm: {database} is not a whole SQLite database (", line, StringComparison.Ordinal);
+        Assert.Contains($"page {page}:", line, StringComparison.Ordinal);
     }
 
     /// <summary>
