@@ -36,9 +36,17 @@ internal static class AuditCommand
             // Every file a start on the directory would use, checked as the start checks it, and each read whole: a copy that
             // passes starts (qa44a F1, F2). A newer build's directory is refused as the start refuses it: its records may be
             // hashed by rules this build does not know, and would be called tampered (F3).
-            var schema = AgentCrmServer.SchemaWithCatalogIn(CliHost.KnowledgeDirectory(p));
+            // A copy's own knowledge files, beside its agentcrm.db, are the copy's whatever Knowledge:DataDirectory says (that
+            // names the live server's, rev44c M1); kept apart, they are read whole too (M2).
+            var directory = Path.GetDirectoryName(path)!;
+            var knowledge = File.Exists(Path.Combine(directory, Knowledge.Options.KnowledgeOptions.CatalogFileName)) ? directory : CliHost.KnowledgeDirectory(p);
+            var schema = AgentCrmServer.SchemaWithCatalogIn(knowledge);
             if (SqliteDatabase.Inspect(path, [schema], BackupCommand.AcceptsLostCatalog(p)) is { } damaged)
                 return Task.FromResult(AgentCrmCli.Fail(NotWhole(damaged.Path, damaged.Problem)));
+            if (knowledge != directory)
+                foreach (var file in (string[])[Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName])
+                    if (Path.Combine(knowledge, file) is var apart && File.Exists(apart) && SqliteDatabase.DamageOf(apart) is { } cut)
+                        return Task.FromResult(AgentCrmCli.Fail(NotWhole(apart, cut)));
             var (result, problem) = Verify(path, anchors);
             if (result is null)
                 return Task.FromResult(AgentCrmCli.Fail(problem!));

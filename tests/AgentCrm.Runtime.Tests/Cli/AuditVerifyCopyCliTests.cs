@@ -132,4 +132,84 @@ public sealed class AuditVerifyCopyCliTests
         Assert.Equal(before, Hashes(folder));
         Assert.Equal(DataDirectoryStartTests.OneLineFailure(await CliRunner.RunAsync(["agents", "list", "--data", folder])), line);
     }
+
+    // rev44c M1, M2: knowledge files kept in Knowledge:DataDirectory.
+    private static Dictionary<string, string> Apart(string knowledge) => new(BackupCliTests.Quiet) { ["Knowledge__DataDirectory"] = knowledge };
+
+    /// <summary>A server whose knowledge files are in Knowledge:DataDirectory, one document ingested, backed up with its configuration (as the README says).</summary>
+    private static async Task<(string Dir, string Knowledge, string Folder)> BackupApartAsync()
+    {
+        var dir = TempDirectory.Create();
+        var knowledge = TempDirectory.Create();
+        var doc = Path.Combine(TempDirectory.Create(), "playbook.md");
+        await File.WriteAllTextAsync(doc, "# Renewal playbook\n\nCall the sponsor ninety days before the renewal date.\n");
+        var ingest = await CliRunner.RunAsync(["knowledge", "ingest", doc, "--data", dir], Apart(knowledge));
+        Assert.True(ingest.ExitCode == 0, ingest.Stderr);
+        var folder = Path.Combine(TempDirectory.Create(), "backup");
+        var backup = await CliRunner.RunAsync(["backup", "--data", dir, "--to", folder], Apart(knowledge));
+        Assert.True(backup.ExitCode == 0, backup.Stderr);
+        return (dir, knowledge, folder);
+    }
+
+    /// <summary>
+    /// The copy's catalog emptied (qa44a F1's case), verified in the shell the backup was taken in (Knowledge__DataDirectory
+    /// set): the lost-catalog check reads the live server's catalog, not the copy's, and says "intact".
+    /// </summary>
+    [Fact]
+    public async Task AuditVerify_ACopyWhoseCatalogIsEmpty_WithKnowledgeKeptApart_Exits1()
+    {
+        var (_, knowledge, folder) = await BackupApartAsync();
+        File.WriteAllBytes(Path.Combine(folder, "knowledge-catalog.db"), []);
+
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", folder], Apart(knowledge));
+
+        Assert.True(verify.ExitCode == 1, $"exit {verify.ExitCode}: {verify.Stdout} {verify.Stderr}");
+    }
+
+    /// <summary>
+    /// The mirror: the live knowledge directory is gone (the disk a restore is for), and a whole copy, verified with the same
+    /// configuration, is refused, naming the live directory's catalog rather than anything in the copy.
+    /// </summary>
+    [Fact]
+    public async Task AuditVerify_AWholeCopy_WithTheLiveKnowledgeDirectoryGone_Passes()
+    {
+        var (_, knowledge, folder) = await BackupApartAsync();
+        Directory.Delete(knowledge, recursive: true);
+
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", folder], Apart(knowledge));
+
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+    }
+
+    /// <summary>A running server's directory (WAL, -wal and -shm beside each file): verify passes.</summary>
+    [Fact]
+    public async Task AuditVerify_ARunningServersDirectory_Passes()
+    {
+        var dir = await BackupCliTests.DirectoryWithADocumentAsync();
+        using var server = ServeProcess.Start(dir, BackupCliTests.Quiet);
+        await server.WaitForReadyAsync();
+        Assert.True(File.Exists(Path.Combine(dir, "knowledge.db-wal")) || File.Exists(Path.Combine(dir, "knowledge-catalog.db-wal")), string.Join(", ", Directory.GetFiles(dir).Select(Path.GetFileName)));
+
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", dir]);
+
+        Assert.True(verify.ExitCode == 0, verify.Stderr);
+    }
+
+    /// <summary>
+    /// README: verify runs quick_check on "each of agentcrm.db, knowledge-catalog.db and knowledge.db". With Knowledge:DataDirectory
+    /// set, the live directory's knowledge.db cut short is never checked (only files beside agentcrm.db are): "intact".
+    /// </summary>
+    [Fact]
+    public async Task AuditVerify_TheDataDirectory_WhoseKnowledgeStoreApartIsCutShort_Exits1()
+    {
+        var (dir, knowledge, _) = await BackupApartAsync();
+        var store = Path.Combine(knowledge, "knowledge.db");
+        using (var file = new FileStream(store, FileMode.Open))
+            file.SetLength(file.Length / 2);
+
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", dir], Apart(knowledge));
+
+        Assert.True(verify.ExitCode == 1, $"exit {verify.ExitCode}: {verify.Stdout} {verify.Stderr}");
+        Assert.Contains(store, verify.Stderr, StringComparison.Ordinal);
+    }
 }
