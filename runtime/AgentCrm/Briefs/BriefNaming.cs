@@ -64,26 +64,33 @@ internal static partial class BriefNaming
     }
 
     /// <summary>
-    /// The identity values of <paramref name="snapshot"/> that a text field the agent read (<paramref name="seen"/>) holds, as a
-    /// whole in any case: only those can the agent have quoted; another ("Usage", "Ramp") in its text is its own word (rev44a M2).
+    /// The identity values of <paramref name="snapshot"/> that a text field the agent read (<paramref name="seen"/>) holds, in any
+    /// case — a value of <see cref="MinAnywhere"/> letters and digits or more in any form (its letters and digits in a row, as a
+    /// file name or a slug writes it: "acme_corporation_msa.pdf", rev44d M2), a shorter one as a whole word: only those can the
+    /// agent have quoted; another ("Usage", "Ramp") in its text is its own word (rev44a M2).
     /// </summary>
     private static List<string> Quotable(CustomerSnapshot snapshot, CustomerSnapshot seen)
     {
+        static string Bare(string text) => string.Concat(text.Where(char.IsLetterOrDigit)).ToLowerInvariant();
         var values = snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => f.Value.Text).OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
         var texts = seen.Fields.Values.Select(f => f.Text).OfType<string>().ToList();
-        return [.. values.Where(v => Pattern([v], RegexOptions.IgnoreCase) is { } pattern && texts.Exists(pattern.IsMatch))];
+        var bare = texts.ConvertAll(Bare);
+        return [.. values.Where(v => Bare(v) is { Length: >= MinAnywhere } b
+            ? bare.Exists(t => t.Contains(b, StringComparison.Ordinal))
+            : Pattern([v], RegexOptions.IgnoreCase) is { } pattern && texts.Exists(pattern.IsMatch))];
     }
 
     /// <summary>
     /// <paramref name="text"/> with each match of <paramref name="pattern"/> replaced by the customer's <paramref name="id"/>, but
-    /// where it is part of the id written there ("acme-1" holds the name "Acme" as a word: left, not "acme-1-1"; rev44a M1).
+    /// where it lies within the id written there ("acme-1" holds the name "Acme" as a word: left, not "acme-1-1"; rev44a M1) —
+    /// not where the id lies within it (the id "acme" of "Acme Corporation", rev44d M1).
     /// </summary>
     private static string Replace(Regex pattern, string text, string id)
     {
         var spans = new List<(int Start, int End)>();
         for (var at = text.IndexOf(id, StringComparison.OrdinalIgnoreCase); at >= 0 && id.Length > 0; at = text.IndexOf(id, at + 1, StringComparison.OrdinalIgnoreCase))
             spans.Add((at, at + id.Length));
-        return pattern.Replace(text, m => spans.Exists(s => m.Index < s.End && s.Start < m.Index + m.Length) ? m.Value : id);
+        return pattern.Replace(text, m => spans.Exists(s => s.Start <= m.Index && m.Index + m.Length <= s.End) ? m.Value : id);
     }
 
     private static Brief Unnamed(Brief brief, IReadOnlyList<string> known, AgentManifest? manifest, ITextsFromFields? writer, NamelessTexts? cache)

@@ -39,7 +39,8 @@ internal static class AuditCommand
             // A copy's own knowledge files, beside its agentcrm.db, are the copy's whatever Knowledge:DataDirectory says (that
             // names the live server's, rev44c M1); kept apart, they are read whole too (M2).
             var directory = Path.GetDirectoryName(path)!;
-            var knowledge = File.Exists(Path.Combine(directory, Knowledge.Options.KnowledgeOptions.CatalogFileName)) ? directory : CliHost.KnowledgeDirectory(p);
+            var knowledge = File.Exists(Path.Combine(directory, Knowledge.Options.KnowledgeOptions.CatalogFileName))
+                || File.Exists(Path.Combine(directory, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName)) ? directory : CliHost.KnowledgeDirectory(p);
             var schema = AgentCrmServer.SchemaWithCatalogIn(knowledge);
             if (SqliteDatabase.Inspect(path, [schema], BackupCommand.AcceptsLostCatalog(p)) is { } damaged)
                 return Task.FromResult(AgentCrmCli.Fail(NotWhole(damaged.Path, damaged.Problem)));

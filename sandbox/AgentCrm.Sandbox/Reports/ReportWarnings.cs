@@ -27,6 +27,9 @@ public static class ReportWarnings
     /// </summary>
     private const int MinPerValue = 10;
 
+    /// <summary>The fewest customers a text value's cases must come from to be judged (one customer's cutoffs are one name).</summary>
+    private const int MinCustomersPerValue = 3;
+
     /// <summary>
     /// Least share of the cases that have a text field that its values of <see cref="MinPerValue"/> cases must hold for it to be
     /// judged: free text is nearly all unique, and its few repeated lines (boilerplate, labelled alike wherever they appear)
@@ -99,10 +102,11 @@ public static class ReportWarnings
             values = [.. present.Select(c => c.Snapshot.Fields[field].Number!.Value)];
         else
         {
-            // A value of MinPerValue customers, not cases: a timeline set's weekly cutoffs give one customer's name a dozen cases
-            // of one label (rev44b M2).
+            // A value of MinPerValue cases from MinCustomersPerValue customers: a timeline set's weekly cutoffs give one
+            // customer's name a dozen cases of one label (rev44b M2), while a status that copies the label for 8 customers is
+            // still judged (rev44d L2).
             var frequent = present.GroupBy(c => CategoryKey(c.Snapshot.Fields[field]), StringComparer.Ordinal)
-                .Where(g => g.Select(c => c.Snapshot.CustomerId).Distinct(StringComparer.Ordinal).Count() >= MinPerValue).ToList();
+                .Where(g => g.Count() >= MinPerValue && g.Select(c => c.Snapshot.CustomerId).Distinct(StringComparer.Ordinal).Count() >= MinCustomersPerValue).ToList();
             judged = [.. frequent.SelectMany(g => g)];
             if (judged.Count < present.Count * MinJudgedShare || !Enough(judged))
                 return null;

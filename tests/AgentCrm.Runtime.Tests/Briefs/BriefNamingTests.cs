@@ -302,4 +302,31 @@ public sealed class BriefNamingTests
         Assert.Same(BriefNaming.Rewrite.None, cache.GetOrAdd("brf_1", Renewal, Make));
         Assert.Equal(2, calls);
     }
+
+    // rev44d M1: the id within the name ("acme" of "Acme Corporation", of "acme.example") does not keep the name.
+    [Fact]
+    public void Unnamed_AnIdThatIsPartOfTheName_TheNameIsStillReplaced()
+    {
+        var brief = Stored("Acme Corporation", "Acme Corporation may lose its renewal", "Acme Corporation's usage fell (acme.example).",
+            new Dictionary<string, object?> { ["profile.domain"] = "acme.example" }) with { CustomerId = "acme" };
+
+        var unnamed = BriefNaming.Unnamed(brief);
+
+        Assert.Equal("acme may lose its renewal", unnamed.Headline);
+        Assert.Equal("acme's usage fell (acme).", unnamed.Body);
+    }
+
+    // rev44d M2: a name the agent read only in a derived form (a file name) that a chat model wrote out whole.
+    [Fact]
+    public void WrittenWithoutIdentity_ANameReadOnlyInAFileName_IsReplaced()
+    {
+        var seen = Snapshot("qa-0004", ("documents.title", "acme_corporation_msa.pdf"));
+        var full = Snapshot("qa-0004", ("documents.title", "acme_corporation_msa.pdf"), ("profile.name", "Acme Corporation"));
+        var model = Stored(null, "Acme Corporation MSA lets the provider terminate", "Acme Corporation sent its MSA.");
+
+        var written = BriefNaming.WrittenWithout(model, full, seen, Renewal);
+
+        Assert.Equal("qa-0004 MSA lets the provider terminate", written.Headline);
+        Assert.Equal("qa-0004 sent its MSA.", written.Body);
+    }
 }

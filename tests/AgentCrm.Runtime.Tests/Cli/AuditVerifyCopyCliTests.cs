@@ -212,4 +212,17 @@ public sealed class AuditVerifyCopyCliTests
         Assert.True(verify.ExitCode == 1, $"exit {verify.ExitCode}: {verify.Stdout} {verify.Stderr}");
         Assert.Contains(store, verify.Stderr, StringComparison.Ordinal);
     }
+
+    // rev44d L3: the copy's catalog deleted (knowledge.db still beside it): the copy's files are its own, not the live ones.
+    [Fact]
+    public async Task AuditVerify_ACopyWhoseCatalogIsGone_WithKnowledgeKeptApart_Exits1()
+    {
+        var (_, knowledge, folder) = await BackupApartAsync();
+        File.Delete(Path.Combine(folder, "knowledge-catalog.db"));
+
+        var verify = await CliRunner.RunAsync(["audit", "verify", "--data", folder], Apart(knowledge));
+
+        Assert.True(verify.ExitCode == 1, $"exit {verify.ExitCode}: {verify.Stdout} {verify.Stderr}");
+        Assert.Contains(Path.Combine(folder, "knowledge-catalog.db"), verify.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -171,4 +171,17 @@ public sealed class ReportWarningsTests
         Assert.DoesNotContain(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["profile.segment"], OptionalReads = [] }, cases),
             w => w.StartsWith("probable label leak", StringComparison.Ordinal));
     }
+
+    // rev44d L2: a status that copies the label for 8 customers of 30, each with 12 weekly cutoffs: fewer than 10 customers
+    // per value, yet 96 cases from 8 customers — a leak, judged.
+    [Fact]
+    public void For_AStatusCopyingTheLabelForAFewCustomersOfATimeline_IsAProbableLeak()
+    {
+        var cases = Enumerable.Range(0, 30).SelectMany(customer => Enumerable.Range(0, 12).Select(week =>
+            new Case($"c{customer}@{week}", new CustomerSnapshot($"c{customer}", DateTimeOffset.UnixEpoch.AddDays(7 * week),
+                new Dictionary<string, SnapshotField> { ["profile.status"] = SnapshotField.Of("profile.status", customer < 8 ? "churned" : "active", "e") }), customer < 8, null))).ToList();
+
+        Assert.Contains(ReportWarnings.For(new RenewalRiskKind().BuiltIn with { Reads = ["profile.status"], OptionalReads = [] }, cases),
+            w => w.StartsWith("probable label leak: profile.status", StringComparison.Ordinal));
+    }
 }
