@@ -50,7 +50,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         if (text.Length == 0)
             return Assessment.None;
         var ids = s.EventIds(TextField);
-        var title = s.Text(TitleField) is { } t && !string.IsNullOrWhiteSpace(t) ? Cut(t.Trim(), TitleLength) : null;
+        var title = s.Text(TitleField) is { } t && !string.IsNullOrWhiteSpace(t) ? ShortText.Cut(t.Trim(), TitleLength) : null;
         var kind = DocumentTypes.Of(s.Text(DocTypeField), title, text);
         var document = DocumentIdentity.Of(s.Text(TitleField), s.Text(DocTypeField));
         var policy = p.ClauseModel is not null && (p.Require.Count > 0 || p.Flag.Count > 0);
@@ -140,7 +140,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
             var were = n == 1 ? "was" : "were";
             var more = runs.Count() > 1 ? $" (and {runs.Count() - 1} more place{(runs.Count() == 2 ? "" : "s")})" : "";
             unread.Add((new Reason(TextField, runs.Key, 0, ids,
-                $"not checked: {part}, from \"{Cut(sentences[runs.First().Start], StartLength)}\"{more}, {were} not checked: the clause models were fitted on English text"),
+                $"not checked: {part}, from \"{ShortText.Cut(sentences[runs.First().Start], StartLength)}\"{more}, {were} not checked: the clause models were fitted on English text"),
                 $"{part} {were} not checked", $"unread:part:{runs.Key}"));
         }
         if (Unread(sent.Length, text.Length, read, html) is { } partly)
@@ -197,7 +197,7 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         return new Assessment(Manifest.Threshold, true, notes, next)
         {
             FindingKey = FindingKey(document, unread),
-            Headline = Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) {state}", MaxHeadline),
+            Headline = ShortText.Cut($"{Title()}: {what} ({DocumentTypes.NameOf(kind)}) {state}", MaxHeadline),
         };
     }
 
@@ -288,8 +288,5 @@ internal sealed class ComplianceAgent(AgentManifest manifest, ComplianceParamete
         return fires ? rounded : Math.Min(rounded, Math.Round(t - 0.0001, 4));
     }
 
-    private static string Quote(string sentence) =>
-        sentence.Length <= QuoteLength ? sentence : sentence[..QuoteLength].TrimEnd() + "…";
-
-    private static string Cut(string text, int length) => text.Length <= length ? text : text[..(length - 1)].TrimEnd() + "…";
+    private static string Quote(string sentence) => ShortText.Cut(sentence, QuoteLength + 1);
 }

@@ -21,6 +21,9 @@ public sealed class KnowledgeOptions
     public const string CatalogFileName = "knowledge-catalog.db";
     public const string EmbeddedStoreFileName = "knowledge.db";
 
+    /// <summary>The knowledge files a data directory may hold (the catalog, then the embedded store): what a start, a backup and a verify look for.</summary>
+    public static IReadOnlyList<string> FileNames { get; } = [CatalogFileName, EmbeddedStoreFileName];
+
     public KnowledgeProvider Provider { get; set; } = KnowledgeProvider.Embedded;
 
     /// <summary>Where the catalog and the embedded store keep their SQLite files.</summary>

@@ -38,23 +38,22 @@ internal static partial class BriefNaming
     /// <summary>
     /// A brief composed for a customer whose consent withheld identity when it was written: the agent never read the name, but
     /// its texts may quote it from a field it did read (a document's title, a notice's buyer) — replaced, with the other
-    /// identity values the customer's full <paramref name="snapshot"/> holds, as in text the server did not write (qa44c F1).
+    /// other identity values the agent could have quoted (<see cref="Quotable"/>), as in text the server did not write (qa44c F1).
     /// </summary>
-    public static Brief WrittenWithout(Brief brief, CustomerSnapshot snapshot, CustomerSnapshot seen, AgentManifest manifest) =>
-        Quotable(snapshot, seen) is { Count: > 0 } known ? Unnamed(brief, known, manifest, null, null) : brief;
+    public static Brief WrittenWithout(Brief brief, QuotableIdentity quotable, AgentManifest manifest) =>
+        quotable.Values is { Count: > 0 } known ? Unnamed(brief, known, manifest, null, null) : brief;
 
     /// <summary>
     /// What an agent that did not read identity made, before a brief (a chat model writing it, the citations' searches) is
-    /// made of it: the identity values <paramref name="snapshot"/> holds replaced by the id where the agent quoted them, as in
+    /// made of it: the <paramref name="quotable"/> identity values replaced by the id where the agent quoted them, as in
     /// <see cref="WrittenWithout"/> — in any case in values and its own headline, as written or in capitals in its reasons and
     /// next step.
     /// </summary>
-    public static Assessment Unquoted(Assessment assessment, CustomerSnapshot snapshot, CustomerSnapshot seen)
+    public static Assessment Unquoted(Assessment assessment, QuotableIdentity quotable)
     {
-        var known = Quotable(snapshot, seen);
-        if (Pattern(known, RegexOptions.IgnoreCase) is not { } anyCase || Pattern(known, RegexOptions.None) is not { } asWritten)
+        if (Pattern(quotable.Values, RegexOptions.IgnoreCase) is not { } anyCase || Pattern(quotable.Values, RegexOptions.None) is not { } asWritten)
             return assessment;
-        string Id(Regex pattern, string text) => Replace(pattern, text, snapshot.CustomerId);
+        string Id(Regex pattern, string text) => Replace(pattern, text, quotable.CustomerId);
         return assessment with
         {
             Reasons = [.. assessment.Reasons.Select(r => r with { Value = r.Value is string text ? Id(anyCase, text) : r.Value, Explanation = Id(asWritten, r.Explanation) })],
@@ -67,17 +66,19 @@ internal static partial class BriefNaming
     /// The identity values of <paramref name="snapshot"/> that a text field the agent read (<paramref name="seen"/>) holds, in any
     /// case — a value of <see cref="MinAnywhere"/> letters and digits or more in any form (its letters and digits in a row, as a
     /// file name or a slug writes it: "acme_corporation_msa.pdf", rev44d M2), a shorter one as a whole word: only those can the
-    /// agent have quoted; another ("Usage", "Ramp") in its text is its own word (rev44a M2).
+    /// agent have quoted; another ("Usage", "Ramp") in its text is its own word (rev44a M2). Found once per brief (the scan reads
+    /// every text field the agent read, a document's text included) and given to both <see cref="Unquoted"/> and
+    /// <see cref="WrittenWithout"/>.
     /// </summary>
-    private static List<string> Quotable(CustomerSnapshot snapshot, CustomerSnapshot seen)
+    public static QuotableIdentity Quotable(CustomerSnapshot snapshot, CustomerSnapshot seen)
     {
         static string Bare(string text) => string.Concat(text.Where(char.IsLetterOrDigit)).ToLowerInvariant();
         var values = snapshot.Fields.Where(f => IsIdentity(f.Key) && f.Key != SegmentField).Select(f => f.Value.Text).OfType<string>().Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
         var texts = seen.Fields.Values.Select(f => f.Text).OfType<string>().ToList();
         var bare = texts.ConvertAll(Bare);
-        return [.. values.Where(v => Bare(v) is { Length: >= MinAnywhere } b
+        return new(snapshot.CustomerId, [.. values.Where(v => Bare(v) is { Length: >= MinAnywhere } b
             ? bare.Exists(t => t.Contains(b, StringComparison.Ordinal))
-            : Pattern([v], RegexOptions.IgnoreCase) is { } pattern && texts.Exists(pattern.IsMatch))];
+            : Pattern([v], RegexOptions.IgnoreCase) is { } pattern && texts.Exists(pattern.IsMatch))]);
     }
 
     /// <summary>
@@ -257,3 +258,6 @@ internal static partial class BriefNaming
         _ => null,
     };
 }
+
+/// <summary>The identity values of a customer whose consent withholds them that an agent could have quoted, and the id that replaces them.</summary>
+internal sealed record QuotableIdentity(string CustomerId, IReadOnlyList<string> Values);

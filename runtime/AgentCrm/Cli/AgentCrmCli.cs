@@ -314,7 +314,7 @@ public static class AgentCrmCli
         var database = CliHost.DatabasePath(parse);
         var dataDirectory = Path.GetDirectoryName(database)!;
         var knowledge = CliHost.KnowledgeDirectory(parse);
-        string[] databases = [Path.GetFileName(database), Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName];
+        string[] databases = [Path.GetFileName(database), .. Knowledge.Options.KnowledgeOptions.FileNames];
         var kept = new[] { (Folder: dataDirectory, Name: "data directory"), (Folder: knowledge, Name: "knowledge directory") }
             .SelectMany(d => databases.SelectMany(name => DatabaseFileSuffixes.Select(suffix =>
                 (Path: RealPath(Path.Combine(d.Folder, name + suffix)), What: $"{name + suffix} of the {d.Name} ({d.Folder})"))))

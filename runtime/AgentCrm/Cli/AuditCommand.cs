@@ -39,13 +39,12 @@ internal static class AuditCommand
             // A copy's own knowledge files, beside its agentcrm.db, are the copy's whatever Knowledge:DataDirectory says (that
             // names the live server's, rev44c M1); kept apart, they are read whole too (M2).
             var directory = Path.GetDirectoryName(path)!;
-            var knowledge = File.Exists(Path.Combine(directory, Knowledge.Options.KnowledgeOptions.CatalogFileName))
-                || File.Exists(Path.Combine(directory, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName)) ? directory : CliHost.KnowledgeDirectory(p);
+            var knowledge = Knowledge.Options.KnowledgeOptions.FileNames.Any(f => File.Exists(Path.Combine(directory, f))) ? directory : CliHost.KnowledgeDirectory(p);
             var schema = AgentCrmServer.SchemaWithCatalogIn(knowledge);
             if (SqliteDatabase.Inspect(path, [schema], BackupCommand.AcceptsLostCatalog(p)) is { } damaged)
                 return Task.FromResult(AgentCrmCli.Fail(NotWhole(damaged.Path, damaged.Problem)));
             if (knowledge != directory)
-                foreach (var file in (string[])[Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName])
+                foreach (var file in Knowledge.Options.KnowledgeOptions.FileNames)
                     if (Path.Combine(knowledge, file) is var apart && File.Exists(apart) && SqliteDatabase.DamageOf(apart) is { } cut)
                         return Task.FromResult(AgentCrmCli.Fail(NotWhole(apart, cut)));
             var (result, problem) = Verify(path, anchors);
@@ -91,11 +90,14 @@ internal static class AuditCommand
         }
     }
 
-    /// <summary>A file SQLite finds damaged: most often a copy cut short (a backup killed midway leaves a partial file and a -journal).</summary>
+    /// <summary>
+    /// A file SQLite finds damaged: most often a copy cut short (a backup killed midway leaves a partial file and a -journal);
+    /// verify is also run on a live data directory, where taking "the backup again" would copy the damage (rev44c L3).
+    /// </summary>
     private static string NotWhole(string path, string sqlite)
     {
         var journal = File.Exists(path + "-journal") ? $" ({path}-journal beside it is what an interrupted backup leaves)" : "";
-        return $"{path} is not a whole SQLite database ({sqlite}){journal}: a copy cut short or damaged. Throw it away (with any -journal) and take the backup again, or verify another copy.";
+        return $"{path} is not a whole SQLite database ({sqlite}){journal}: cut short or damaged. A backup: throw it away (with any -journal) and take the backup again, or verify another copy; a server's data directory: restore it from a backup.";
     }
 
     private static bool HasAuditLog(SqliteConnection connection)

@@ -62,12 +62,7 @@ internal static class BackupCommand
         SqliteDatabase.CheckFormat(database, [AgentCrmServer.Schema]);
         // agentcrm.db first: a knowledge change made between two copies is then in the catalog's copy without its audit record,
         // which the restored server records again at start (system:recovered), never the other way round.
-        var sources = new List<(string Name, string Path)>
-        {
-            ("agentcrm.db", database),
-            (KnowledgeOptions.CatalogFileName, Path.Combine(knowledge, KnowledgeOptions.CatalogFileName)),
-            (KnowledgeOptions.EmbeddedStoreFileName, Path.Combine(knowledge, KnowledgeOptions.EmbeddedStoreFileName)),
-        };
+        List<(string Name, string Path)> sources = [("agentcrm.db", database), .. KnowledgeOptions.FileNames.Select(f => (f, Path.Combine(knowledge, f)))];
         try
         {
             Directory.CreateDirectory(folder);

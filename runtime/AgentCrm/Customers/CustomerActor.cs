@@ -183,9 +183,10 @@ public sealed partial class CustomerActor(
             var named = policy.Allows(manifest.Purpose, "profile.name", now) ? snapshot : outcome.Seen;
             // Without identity, what the agent quoted of it (a document's title, a notice's buyer) goes before a model is given it.
             var withheld = !ReferenceEquals(named, snapshot);
-            var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, withheld ? BriefNaming.Unquoted(assessment, snapshot, outcome.Seen) : assessment, triggerId, _counts, cancellationToken);
-            if (withheld)
-                brief = BriefNaming.WrittenWithout(brief, snapshot, outcome.Seen, manifest);
+            var quotable = withheld ? BriefNaming.Quotable(snapshot, outcome.Seen) : null;
+            var brief = await composer.ComposeAsync(live.Record, named, outcome.Seen, quotable is null ? assessment : BriefNaming.Unquoted(assessment, quotable), triggerId, _counts, cancellationToken);
+            if (quotable is not null)
+                brief = BriefNaming.WrittenWithout(brief, quotable, manifest);
             if (run.Shadow)
                 brief = brief with { Status = BriefStatus.Shadow };
             var eventIds = assessment.Reasons.SelectMany(r => r.EventIds).Append(triggerId).Distinct(StringComparer.Ordinal).ToList();

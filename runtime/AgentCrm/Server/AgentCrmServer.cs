@@ -44,7 +44,7 @@ public static class AgentCrmServer
     public static readonly Storage.SchemaScript Schema = new("server", ServerSchema.Sql)
     {
         FormatVersion = ServerSchema.FormatVersion,
-        CompanionFiles = [Knowledge.Options.KnowledgeOptions.CatalogFileName, Knowledge.Options.KnowledgeOptions.EmbeddedStoreFileName],
+        CompanionFiles = Knowledge.Options.KnowledgeOptions.FileNames,
         AddedColumns = ServerSchema.AddedColumns,
     };
 

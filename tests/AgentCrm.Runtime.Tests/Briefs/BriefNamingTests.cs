@@ -250,10 +250,10 @@ public sealed class BriefNamingTests
             Headline = "Compliance check 0.99 — \"Acme Terms of Service\" (customer-facing terms), 1 finding: unilateral termination",
         };
 
-        var unquoted = BriefNaming.Unquoted(assessment, full, seen);
+        var unquoted = BriefNaming.Unquoted(assessment, BriefNaming.Quotable(full, seen));
         var (headline, body) = BriefComposer.Template(Renewal, "acme-1", unquoted, []);
-        var written = BriefNaming.WrittenWithout(Stored(null, headline, body, reasons: unquoted.Reasons) with { CustomerId = "acme-1", Score = 0.99, Threshold = 0.6 }, full, seen, Renewal);
-        var model = BriefNaming.WrittenWithout(Stored(null, "acme-1 may lose its renewal", "acme-1 sent terms that let the provider terminate.") with { CustomerId = "acme-1" }, full, seen, Renewal);
+        var written = BriefNaming.WrittenWithout(Stored(null, headline, body, reasons: unquoted.Reasons) with { CustomerId = "acme-1", Score = 0.99, Threshold = 0.6 }, BriefNaming.Quotable(full, seen), Renewal);
+        var model = BriefNaming.WrittenWithout(Stored(null, "acme-1 may lose its renewal", "acme-1 sent terms that let the provider terminate.") with { CustomerId = "acme-1" }, BriefNaming.Quotable(full, seen), Renewal);
 
         Assert.Equal("Compliance check 0.99 — \"acme-1 Terms of Service\" (customer-facing terms), 1 finding: unilateral termination", written.Headline);
         Assert.Equal("acme-1 Terms of Service", written.Reasons[0].Value);
@@ -279,9 +279,9 @@ public sealed class BriefNamingTests
         var full = Snapshot("qa-0004", ("usage.trend30d", -0.5), ("profile.name", name));
         var assessment = new RulesKind().Assess(manifest, seen, seen)!;
 
-        var unquoted = BriefNaming.Unquoted(assessment, full, seen);
+        var unquoted = BriefNaming.Unquoted(assessment, BriefNaming.Quotable(full, seen));
         var model = Stored(null, "qa-0004: usage ramp-up stalled", "The pilot's ramp stalled; Usage fell.");
-        var written = BriefNaming.WrittenWithout(model, full, seen, Renewal);
+        var written = BriefNaming.WrittenWithout(model, BriefNaming.Quotable(full, seen), Renewal);
 
         Assert.Equal("Usage fell for the customer", unquoted.Reasons[0].Explanation);
         Assert.Equal(assessment.Headline, unquoted.Headline);
@@ -324,7 +324,7 @@ public sealed class BriefNamingTests
         var full = Snapshot("qa-0004", ("documents.title", "acme_corporation_msa.pdf"), ("profile.name", "Acme Corporation"));
         var model = Stored(null, "Acme Corporation MSA lets the provider terminate", "Acme Corporation sent its MSA.");
 
-        var written = BriefNaming.WrittenWithout(model, full, seen, Renewal);
+        var written = BriefNaming.WrittenWithout(model, BriefNaming.Quotable(full, seen), Renewal);
 
         Assert.Equal("qa-0004 MSA lets the provider terminate", written.Headline);
         Assert.Equal("qa-0004 sent its MSA.", written.Body);

@@ -62,7 +62,7 @@ public sealed class AuditVerifyCopyCliTests
 
         Assert.StartsWith($"agentcrm: {store} is not a whole SQLite database (", line, StringComparison.Ordinal);
         Assert.Contains($"({store}-journal beside it is what an interrupted backup leaves)", line, StringComparison.Ordinal);
-        Assert.EndsWith("take the backup again, or verify another copy.", line, StringComparison.Ordinal);
+        Assert.EndsWith("take the backup again, or verify another copy; a server's data directory: restore it from a backup.", line, StringComparison.Ordinal);
     }
 
     /// <summary>qa44a F1: a copy whose catalog is empty, which a start on it refuses (every document would be lost), passed.</summary>
