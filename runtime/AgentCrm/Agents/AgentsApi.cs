@@ -37,6 +37,7 @@ public static class AgentsApi
             .WithSummary("One agent version with its full manifest (lists of versions leave the manifest out).")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id}", Unregister).WithName("UnregisterAgent").RequireRoles(Roles.Ops)
+            .TakesNoBody("Unregister retires every version of the agent, for good; to take one version out of service, promote another or roll back.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id}/versions/{version}/promote", Promote).WithName("PromoteAgentVersion").RequireRoles(Roles.Ops)
             .Accepts<PromoteRequest>(isOptional: true, "application/json")

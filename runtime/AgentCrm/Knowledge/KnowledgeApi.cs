@@ -35,7 +35,7 @@ public static class KnowledgeApi
         group.MapGet("/documents/{id}", Get).WithName("GetDocument").RequireRoles(Roles.Ops)
             .WithSummary("One document: its metadata and its sections in reading order, each with its heading path and chunk ids (positional: a replaced document that gained a section numbers later chunks anew).")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops)
+        group.MapDelete("/documents/{id}", Delete).WithName("DeleteDocument").RequireRoles(Roles.Ops).TakesNoBody("The document deleted is the one in the path.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/search", Search).WithName("SearchKnowledge").RequireRoles(Roles.Ops, Roles.Csm, Roles.Reviewer)
             .DescribesQuery("q", "The search text (required: 400 naming q without it).", required: true)

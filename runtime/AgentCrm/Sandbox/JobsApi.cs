@@ -18,7 +18,7 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("", ListJobs).WithName("ListJobs").RequireRoles(Roles.Ops).ProducesValidationProblem()
             .WithSummary("Jobs, newest first: `state` (running, succeeded, failed, interrupted, cancelled), `kind` (evaluate, fit), `agent`; `limit` and `cursor`.");
-        group.MapDelete("/{jobId}", CancelJob).WithName("CancelJob").RequireRoles(Roles.Ops)
+        group.MapDelete("/{jobId}", CancelJob).WithName("CancelJob").RequireRoles(Roles.Ops).TakesNoBody()
             .WithSummary("Cancels a running job: 200 with it `cancelled` once stopped (no report, no version, not resumed), 202 while still stopping; an ended job → 409.")
             .Produces<JobStatus>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).Produces<JobStateProblem>(StatusCodes.Status409Conflict, OpenApiDescriptions.ProblemJson)
             .AlsoAnswers(StatusCodes.Status409Conflict, "The job has ended, or is already being stopped: its state under state.");

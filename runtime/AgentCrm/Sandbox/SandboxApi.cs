@@ -64,7 +64,7 @@ public static class SandboxApi
             .DescribesBody<CaseUploadForm>("multipart/form-data")
             .ProducesValidationProblem().ProducesValidationProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status409Conflict);
-        cases.MapDelete("/{name}", RemoveCaseSet).WithName("RemoveCaseSet").RequireRoles(Roles.Ops)
+        cases.MapDelete("/{name}", RemoveCaseSet).WithName("RemoveCaseSet").RequireRoles(Roles.Ops).TakesNoBody("Reports made on the set are always kept.")
             .WithSummary("Removes a stored case set (e.g. an uploaded `upload:…` file); shipped and `feedback:` sets → 409. Reports made on it keep its name and hash.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return app;

@@ -108,7 +108,7 @@ public static class WebhooksApi
         group.MapPost("/{id}/enable", EnableAsync).WithName("EnableWebhook").RequireRoles(Roles.Ops).TakesNoBody()
             .WithSummary("Enable a subscription disabled for failing longer than Webhooks:DisableAfter: it resumes from its cursor, every change since its last delivery in order. An active one: 200, nothing changed.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(Roles.Ops)
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteWebhook").RequireRoles(Roles.Ops).TakesNoBody()
             .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }

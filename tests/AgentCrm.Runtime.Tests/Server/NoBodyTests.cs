@@ -65,4 +65,37 @@ public sealed class NoBodyTests
         var errors = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
         Assert.StartsWith("This endpoint takes no body.", errors.GetProperty("$")[0].GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>qa45b F2: unregister is final; a client meaning to retire one version with <c>{"version":…}</c> unregistered the whole agent.</summary>
+    [Fact]
+    public async Task Unregister_WithABody_Is400NamingItsField_AndTheAgentStaysActive()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/v1/agents/renewal-risk") { Content = Variants.Json("""{"version":"1.0.1"}""") };
+
+        using var response = await app.Client.SendAsync(request);
+
+        var message = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("version")[0].GetString()!;
+        Assert.Contains("promote another or roll back", message, StringComparison.Ordinal);
+        var agent = await app.GetJsonAsync("/v1/agents/renewal-risk");
+        Assert.Equal("1.0.1", agent.GetProperty("activeVersion").GetString());
+    }
+
+    /// <summary>Every DELETE reads no body: what a body says (a reason, a flag) would be dropped, the deletion done.</summary>
+    [Theory]
+    [InlineData("/v1/jobs/job_0123456789abcdef", """{"reason":"wrong set"}""", "reason")]
+    [InlineData("/v1/cases/upload:mine", """{"keepReports":true}""", "keepReports")]
+    [InlineData("/v1/knowledge/documents/renewal-playbook", """{"keepCitations":true}""", "keepCitations")]
+    [InlineData("/v1/webhooks/wh_0123456789", "[1]", "$")]
+    public async Task Delete_WithABody_Is400NamingItsField(string path, string body, string field)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path) { Content = Variants.Json(body) };
+
+        using var response = await app.Client.SendAsync(request);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal("Nothing was changed.", problem.GetProperty("detail").GetString());
+    }
 }
