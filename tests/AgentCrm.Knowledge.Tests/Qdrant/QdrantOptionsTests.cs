@@ -18,6 +18,18 @@ public sealed class QdrantOptionsTests
             result.Failures!.Select(f => f.Split(' ')[0]));
     }
 
+    [Theory]
+    [InlineData("clé")]
+    [InlineData("key\u00a0two")]
+    public void Validate_NonAsciiApiKey_FailsNamingTheKey(string key)
+    {
+        // HttpClient refuses a non-ASCII header value on every request, which would look like Qdrant being down.
+        var result = new QdrantOptionsValidator().Validate(null, new QdrantOptions { Url = "http://localhost:6333", ApiKey = key });
+
+        Assert.StartsWith("Knowledge:Qdrant:ApiKey", Assert.Single(result.Failures!));
+        Assert.Contains("ASCII", result.Failures!.Single());
+    }
+
     [Fact]
     public void Validate_Defaults_OnlyUrlIsMissing()
     {

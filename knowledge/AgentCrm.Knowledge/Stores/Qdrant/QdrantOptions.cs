@@ -33,8 +33,9 @@ public sealed class QdrantOptionsValidator : IValidateOptions<QdrantOptions>
             failures.Add($"{QdrantOptions.Section}:Url must be an absolute http(s) URL of Qdrant's REST API, e.g. http://localhost:6333 (got '{o.Url}').");
         if (string.IsNullOrWhiteSpace(o.Collection) || o.Collection.Length > 255 || o.Collection.IndexOfAny(ForbiddenCollectionChars) >= 0 || o.Collection.Trim() != o.Collection)
             failures.Add($"{QdrantOptions.Section}:Collection must be 1-255 characters without / \\ : * ? \" < > | or surrounding spaces (got '{o.Collection}').");
-        if (o.ApiKey is { } key && (key.Length == 0 || key.Trim() != key || key.Any(char.IsControl)))
-            failures.Add($"{QdrantOptions.Section}:ApiKey must be unset or a non-empty key without surrounding spaces or control characters.");
+        // Sent as a header: HttpClient refuses a non-ASCII value on every request, which would look like Qdrant being down.
+        if (o.ApiKey is { } key && (key.Length == 0 || key.Trim() != key || key.Any(c => char.IsControl(c) || !char.IsAscii(c))))
+            failures.Add($"{QdrantOptions.Section}:ApiKey must be unset or a non-empty key of ASCII letters, digits and punctuation, without surrounding spaces or control characters.");
         if (o.Timeout <= TimeSpan.Zero || o.Timeout > TimeSpan.FromMinutes(10))
             failures.Add($"{QdrantOptions.Section}:Timeout must be greater than 0 and at most 10 minutes (got {o.Timeout}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
