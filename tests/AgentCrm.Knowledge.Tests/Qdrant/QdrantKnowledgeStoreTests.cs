@@ -209,6 +209,46 @@ public sealed class QdrantKnowledgeStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Search_QueryRoute404WhileTheCollectionExists_IsARefusalNamingThePathAndVersion_NotALostCollection()
+    {
+        // Qdrant before 1.10 has no /points/query (sheet §0, §12): actix answers an unknown route 404 with an empty body.
+        _server.CollectionExists = true;
+        _server.Script("POST", "/collections/kb/points/query", new CannedResponse(404, "", "text/plain"));
+        var store = QdrantTestStore.Create(_server);
+
+        var ex = await Assert.ThrowsAsync<QdrantException>(() => store.SearchAsync([1f, 0f, 0f, 0f], 5));
+
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("POST collections/kb/points/query", ex.Message);
+        Assert.Contains("Qdrant 1.10 or later", ex.Message);
+        Assert.DoesNotContain("null", ex.Message);
+        Assert.Equal(["POST /collections/kb/points/query", "GET /collections/kb"], _server.Requests.Select(r => $"{r.Method} {r.Path}"));
+    }
+
+    [Fact]
+    public async Task Search_404CollectionNotFound_IsALostCollection_WithoutAskingAgain()
+    {
+        _server.Script("POST", "/collections/kb/points/query", QdrantExamples.NotFound("kb"));
+        var store = QdrantTestStore.Create(_server);
+
+        await Assert.ThrowsAsync<KnowledgeStoreLostException>(() => store.SearchAsync([1f, 0f, 0f, 0f], 5));
+
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task Search_404WithoutErrorText_AndTheCollectionGone_IsALostCollection()
+    {
+        _server.Script("POST", "/collections/kb/points/query", new CannedResponse(404, "", "text/plain"));
+        var store = QdrantTestStore.Create(_server);
+
+        var ex = await Assert.ThrowsAsync<KnowledgeStoreLostException>(() => store.SearchAsync([1f, 0f, 0f, 0f], 5));
+
+        Assert.Contains("no error text", ex.Message);
+        Assert.Equal(["POST /collections/kb/points/query", "GET /collections/kb"], _server.Requests.Select(r => $"{r.Method} {r.Path}"));
+    }
+
+    [Fact]
     public async Task Send_5xxEveryTime_IsRetriedThenFailsWithQdrantsErrorText()
     {
         _server.Script("POST", "/collections/kb/points/query", Enumerable.Repeat(QdrantExamples.Error(503, "Service internal error: shard 0 is not available"), 4).ToArray());

@@ -177,8 +177,10 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
     }
 
     /// <summary>
-    /// An operation on the collection's points. Qdrant answers 404 there only when the collection does not exist (deleted,
-    /// or Qdrant lost its storage, while this server ran): the caller makes the store ready again and restores it.
+    /// An operation on the collection's points. A 404 there means the collection does not exist (deleted, or Qdrant lost
+    /// its storage, while this server ran) when Qdrant says so ("Not found: Collection …") or the collection's own info
+    /// answers 404: the caller makes the store ready again and restores it. Any other 404 (a Qdrant before 1.10 has no
+    /// <c>points/query</c>; a proxy that routes only some paths) is a refusal retrying cannot mend.
     /// </summary>
     private async Task<QdrantReply> SendToCollectionAsync(string operation, HttpMethod method, string path, Action<Utf8JsonWriter> writeBody, CancellationToken cancellationToken)
     {
@@ -188,8 +190,21 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
         }
         catch (QdrantException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
         {
-            _logger.CollectionLost(_collection, operation, ex.ServerError);
-            throw new KnowledgeStoreLostException($"Qdrant collection '{_collection}' is gone: {operation} answered HTTP 404 ({ex.ServerError ?? "no error text"}).", ex);
+            var lost = ex.ServerError?.StartsWith("Not found: Collection", StringComparison.Ordinal) == true
+                || (await _rest.SendAsync("get collection", HttpMethod.Get, _collectionPath, null, cancellationToken, HttpStatusCode.NotFound)).StatusCode == HttpStatusCode.NotFound;
+            var serverError = ex.ServerError ?? "no error text";
+            if (!lost)
+            {
+                var route = $"{method} {_collectionPath}{path.Split('?')[0]}";
+                throw new QdrantException(
+                    $"Qdrant answered {route} with HTTP 404 ({serverError}) although collection '{_collection}' exists: this Qdrant, or a proxy before it, does not serve that path. Qdrant 1.10 or later is needed.",
+                    ex.StatusCode,
+                    ex.ServerError,
+                    innerException: ex);
+            }
+
+            _logger.CollectionLost(_collection, operation, serverError);
+            throw new KnowledgeStoreLostException($"Qdrant collection '{_collection}' is gone: {operation} answered HTTP 404 ({serverError}).", ex);
         }
     }
 

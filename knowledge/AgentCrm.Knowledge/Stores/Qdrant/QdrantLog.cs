@@ -27,5 +27,5 @@ internal static partial class QdrantLog
     public static partial void DocumentReplaced(this ILogger logger, string collection, string documentId, int count);
 
     [LoggerMessage(8, LogLevel.Warning, "Qdrant collection {Collection} is gone ({Operation} answered 404: {ServerError}); it is created again and restored from the catalog")]
-    public static partial void CollectionLost(this ILogger logger, string collection, string operation, string? serverError);
+    public static partial void CollectionLost(this ILogger logger, string collection, string operation, string serverError);
 }
