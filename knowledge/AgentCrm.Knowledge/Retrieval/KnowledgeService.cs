@@ -128,6 +128,10 @@ public sealed partial class KnowledgeService : IDisposable
                 var changed = metadata.ChangesFrom(existing!);
                 if (changed.Count == 0)
                 {
+                    // The content hash is trusted only as far as the store still holds the document: Qdrant's points can be
+                    // deleted behind the catalog's back (another client of the collection, an operator), and the document
+                    // would then stay out of vector search for good. Given again when the store holds fewer than the catalog.
+                    await _readiness.RepairIfMissingAsync(documentId, cancellationToken);
                     return new IngestResult(documentId, IngestStatus.Unchanged, existing!.Chunks, existing.DistilledUnits, hash);
                 }
 
@@ -253,8 +257,11 @@ public sealed partial class KnowledgeService : IDisposable
             catch (KnowledgeStoreLostException) when (attempt == 0)
             {
                 // Qdrant lost its collection (or its points) while this server ran: it is made ready and restored once,
-                // the searches that saw it waiting for that, then asked again.
-                _readiness.Lost(generation);
+                // the searches that saw it waiting for that, then asked again. When the collection is not empty, the
+                // documents the filter accepts lost only their own points (another client of the collection deleted
+                // them): those are stored again from the catalog.
+                var units = _units;
+                _readiness.Lost(generation, units.Where(filter.Matches).Select(u => u.DocumentId).Distinct(StringComparer.Ordinal));
             }
         }
     }

@@ -16,7 +16,10 @@ namespace AgentCrm.Knowledge.Retrieval;
 /// Besides, every document a write is about to change in the store is marked in the catalog until the store holds what the
 /// catalog does (<see cref="Mark"/>, <see cref="Unmark"/>); a write that fails halfway (Qdrant busy, a timeout, a crash)
 /// leaves its mark, and <see cref="TryRepairAsync"/> stores the catalog's version again, or deletes a document the catalog
-/// does not hold, so points a failed ingest left behind do not stay.
+/// does not hold, so points a failed ingest left behind do not stay. A document whose records alone went missing from a
+/// store that holds others (another client of a Qdrant collection deleted its points) is marked and stored again too, once
+/// a search found none of it (<see cref="Lost"/>) or an ingest about to answer "unchanged" counted too few
+/// (<see cref="RepairIfMissingAsync"/>).
 /// </summary>
 /// <param name="store">The vector store made ready.</param>
 /// <param name="catalog">The catalog that marks a restore under way and the documents to repair.</param>
@@ -45,6 +48,7 @@ internal sealed class StoreReadiness(
     private readonly Lock _lock = new();
     private Task? _attempt;
     private bool _ready;
+    private readonly HashSet<string> _suspects = new(StringComparer.Ordinal);
     private long _generation;
 
     /// <summary>Counts the times the store was made ready; an operation notes it, so that only the first to see the store lost resets it.</summary>
@@ -76,15 +80,41 @@ internal sealed class StoreReadiness(
     /// <summary>
     /// An operation begun when the store was made ready for the <paramref name="generation"/>th time found its storage gone:
     /// the next <see cref="EnsureAsync"/> checks the store and restores it. Operations that saw the same loss reset it once.
+    /// <paramref name="documentIds"/> are the documents whose records it found missing (a search that got none of those its
+    /// filter accepts): when the store is not empty (another client of a Qdrant collection deleted only those), they are
+    /// marked and stored again from the catalog (<see cref="TryRepairAsync"/>).
     /// </summary>
-    public void Lost(long generation)
+    public void Lost(long generation, IEnumerable<string>? documentIds = null)
     {
         lock (_lock)
         {
             if (Interlocked.Read(ref _generation) == generation)
             {
                 Volatile.Write(ref _ready, false);
+                _suspects.UnionWith(documentIds ?? []);
             }
+        }
+    }
+
+    /// <summary>
+    /// Stores the catalog's version of a document again now when the store holds fewer of its records than the catalog has
+    /// units (the caller holds the write gate and lock). Marked first, so a failure (thrown) leaves it to the next write.
+    /// </summary>
+    public async Task RepairIfMissingAsync(string documentId, CancellationToken cancellationToken)
+    {
+        if (!await MissesRecordsAsync(documentId, cancellationToken))
+        {
+            return;
+        }
+
+        Mark([documentId]);
+        try
+        {
+            await RepairAsync([documentId], cancellationToken);
+        }
+        finally
+        {
+            changed();
         }
     }
 
@@ -149,10 +179,19 @@ internal sealed class StoreReadiness(
             var empty = await store.EnsureReadyAsync(options.Dimension, cancellationToken);
             await reload(cancellationToken);
             var restore = (empty && units().Count > 0) || catalog.Meta(RestorePendingKey) is not null;
-            if (restore || Marked().Count > 0 || CapitalTagged().Count > 0)
+            // A restore stores every document again: nothing to count then.
+            var missing = await MissingAsync(count: !restore, cancellationToken);
+            if (restore || missing.Count > 0 || Marked().Count > 0 || CapitalTagged().Count > 0)
             {
                 using var writeLock = await KnowledgeWriteLock.AcquireAsync(options.DataDirectory, cancellationToken);
                 await reload(cancellationToken);
+                // Documents a search found missing from a store that is not empty: marked, so the repair below (or, if it
+                // fails, the next write or start) stores them again.
+                if (missing.Count > 0)
+                {
+                    Mark(missing);
+                }
+
                 // Tags stored with capitals by a build before tags were lower-cased: marked first, so the store is given the
                 // lower-cased tags even if this stops between the catalog's change and the store's (Qdrant filters by exact value).
                 if (CapitalTagged() is { Count: > 0 } capitalTagged)
@@ -227,6 +266,40 @@ internal sealed class StoreReadiness(
             logger.Repaired(documentId, held[documentId].Any());
         }
     }
+
+    /// <summary>
+    /// Of the documents searches found missing (<see cref="Lost"/>), those the store holds fewer records of than the catalog
+    /// has units; the rest were there after all (a restore or another repair came first). A store that cannot lose records
+    /// behind the catalog's back (the embedded one) counts none.
+    /// </summary>
+    private async Task<List<string>> MissingAsync(bool count, CancellationToken cancellationToken)
+    {
+        List<string> suspects;
+        lock (_lock)
+        {
+            suspects = [.. _suspects];
+        }
+
+        var missing = new List<string>();
+        foreach (var documentId in count ? suspects : [])
+        {
+            if (await MissesRecordsAsync(documentId, cancellationToken))
+            {
+                missing.Add(documentId);
+            }
+        }
+
+        lock (_lock)
+        {
+            _suspects.ExceptWith(suspects);
+        }
+
+        return missing;
+    }
+
+    private async Task<bool> MissesRecordsAsync(string documentId, CancellationToken cancellationToken) =>
+        await store.CountDocumentRecordsAsync(documentId, cancellationToken) is { } held
+        && held < units().Count(u => u.DocumentId == documentId);
 
     private List<string> CapitalTagged() =>
         [.. units().Where(u => !DocumentRules.AreNormal(u.Tags)).Select(u => u.DocumentId).Distinct(StringComparer.Ordinal)];

@@ -94,6 +94,14 @@ public interface IKnowledgeStore
     Task DeleteDocumentAsync(string documentId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// How many records the store holds of a document, counted exactly; null when the store cannot lose them behind the
+    /// catalog's back (the embedded one keeps them in the data directory it commits with the catalog). Qdrant's can be
+    /// deleted by another client of the collection while the catalog still holds the document.
+    /// </summary>
+    Task<long?> CountDocumentRecordsAsync(string documentId, CancellationToken cancellationToken = default) =>
+        Task.FromResult<long?>(null);
+
+    /// <summary>
     /// Sets the document-level fields on every record of a document (its metadata changed, its content did not): texts and
     /// vectors stay as stored, so nothing is embedded again.
     /// </summary>

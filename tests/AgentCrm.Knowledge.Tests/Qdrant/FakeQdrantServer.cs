@@ -16,7 +16,7 @@ namespace AgentCrm.Knowledge.Tests.Qdrant;
 /// optional <c>sparse_vectors</c>); §4 payload index; §5 upsert (UUID or unsigned ids, whole point replaced, wrong
 /// dimension 400, <c>wait=false</c> → <c>acknowledged</c>, <c>wait=true</c> → <c>completed</c>); §6
 /// <c>points/query</c> (filter, <c>limit</c>, <c>offset</c>, <c>score_threshold</c>, <c>with_payload</c>,
-/// <c>with_vector</c>, points without the dense vector skipped); §7 filters (<c>must</c>/<c>should</c>/<c>must_not</c>,
+/// <c>with_vector</c>, points without the dense vector skipped), <c>points/count</c> by filter; §7 filters (<c>must</c>/<c>should</c>/<c>must_not</c>,
 /// unknown clause 400, match value/any/except, range, has_id, is_empty, is_null, nested filters, arrays match on any
 /// element); §8 delete by ids or filter; set payload by ids or filter; §11 scoring (Cosine normalises on the way in, Dot raw, Euclid/Manhattan
 /// distances, smaller better). State lives as long as the server, so a second store instance sees the first one's writes.
@@ -186,6 +186,7 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
         ("PUT", ["collections", var name, "index"]) => CreateIndex(Get(name), body, query),
         ("PUT", ["collections", var name, "points"]) => Write(Get(name), c => Upsert(c, body, query), query),
         ("POST", ["collections", var name, "points", "query"]) => Query(Get(name), body),
+        ("POST", ["collections", var name, "points", "count"]) => Count(Get(name), body),
         ("POST", ["collections", var name, "points", "delete"]) => RefuseDeletes
             ? throw new QdrantError(500, "Service internal error: delete refused (injected)")
             : Write(Get(name), c => Delete(c, body, query), query),
@@ -345,6 +346,18 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
             foreach (var (key, value) in payload)
                 point.Payload[key] = value?.DeepClone();
         return Updated(query);
+    }
+
+    /// <summary>Sheet §6: <c>{"filter": …, "exact": true}</c> → <c>{"count": n}</c>; this fake always counts exactly.</summary>
+    private static Reply Count(Collection c, JsonNode? body)
+    {
+        var o = body as JsonObject ?? [];
+        if (o["exact"] is { } exact && exact.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+            throw new QdrantError(400, "Format error in JSON body: invalid type for `exact`, expected a boolean");
+        var filter = o["filter"] as JsonObject;
+        if (filter is not null)
+            ValidateFilter(filter);
+        return new Reply(200, new JsonObject { ["count"] = c.Points.Values.Count(p => filter is null || Matches(filter, p)) });
     }
 
     private Reply Query(Collection c, JsonNode? body)

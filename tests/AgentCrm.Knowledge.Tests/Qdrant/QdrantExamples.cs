@@ -21,6 +21,9 @@ internal static class QdrantExamples
         ]},"status":"ok","time":0.0012,"usage":{"hardware":null}}
         """;
 
+    /// <summary>§6 count: <c>{"result":{"count": 4}}</c>.</summary>
+    public static string CountResponse(long count) => $$"""{"result":{"count":{{count}}},"status":"ok","time":0.000071}""";
+
     /// <summary>§5 <c>UpdateResult</c>: completed, acknowledged (wait=false) or wait_timeout (1.17+, wait=true with timeout).</summary>
     public static string UpdateResult(string status) => $$"""{"result":{"operation_id":42,"status":"{{status}}"},"status":"ok","time":0.000206061}""";
 

@@ -3,6 +3,7 @@ using AgentCrm.Knowledge.Embeddings;
 using AgentCrm.Knowledge.Ingest;
 using AgentCrm.Knowledge.Options;
 using AgentCrm.Knowledge.Retrieval;
+using AgentCrm.Knowledge.Stores;
 using AgentCrm.Knowledge.Stores.Qdrant;
 
 namespace AgentCrm.Knowledge.Tests.Qdrant;
@@ -167,6 +168,52 @@ public sealed class QdrantKnowledgeServiceTests : FakeQdrantTestBase
 
         Assert.Equal(IngestStatus.Created, result.Status);
         Assert.Equal(["alpha", "policy"], Qdrant.PayloadValues(Collection, "document_id").Distinct().Order());
+    }
+
+    [Fact]
+    public async Task Search_OneDocumentsPointsGoneFromANonEmptyCollection_IsRepairedByTheSearchThatNotices()
+    {
+        var service = Start();
+        await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
+        await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+        var stored = Qdrant.PointCount(Collection);
+        // Another instance on the collection deleted it, or an operator did: its points are gone, the collection is not empty.
+        await Store().DeleteDocumentAsync("policy");
+
+        var hits = await service.SearchAsync("customer data deleted within 30 days", 3, new SearchFilter(DocumentId: "policy"));
+
+        Assert.Contains(hits, h => h.DocumentId == "policy");
+        Assert.Equal(stored, Qdrant.PointCount(Collection));
+        Assert.Equal(["alpha", "policy"], Qdrant.PayloadValues(Collection, "document_id").Distinct().Order());
+    }
+
+    [Fact]
+    public async Task Ingest_UnchangedDocumentWhosePointsAreGone_IsStoredAgain_AndAnswersUnchanged()
+    {
+        var service = Start();
+        await service.IngestAsync(Alpha, DocumentType.Markdown, "alpha");
+        await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+        var stored = Qdrant.PointCount(Collection);
+        await Store().DeleteDocumentAsync("policy");
+
+        var again = await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+
+        Assert.Equal(IngestStatus.Unchanged, again.Status);
+        Assert.Equal(stored, Qdrant.PointCount(Collection));
+        Assert.Contains(await service.SearchAsync("customer data deleted within 30 days", 3), h => h.DocumentId == "policy");
+    }
+
+    [Fact]
+    public async Task Ingest_UnchangedDocumentWhosePointsAreThere_OnlyCountsThem()
+    {
+        var service = Start();
+        await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+        Qdrant.Requests.Clear();
+
+        var again = await service.IngestAsync(PolicyV1, DocumentType.Markdown, "policy");
+
+        Assert.Equal(IngestStatus.Unchanged, again.Status);
+        Assert.Equal([$"POST /collections/{Collection}/points/count"], Qdrant.Requests);
     }
 
     [Fact]

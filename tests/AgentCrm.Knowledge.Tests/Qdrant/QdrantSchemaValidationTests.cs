@@ -75,6 +75,26 @@ public sealed class QdrantSchemaValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CountDocumentPoints_RequestAndAnswer_ValidateAgainstQdrantOpenApiSchemas()
+    {
+        _server.Script("POST", "/collections/kb/points/count", new CannedResponse(200, QdrantExamples.CountResponse(2)));
+        var store = QdrantTestStore.Create(_server);
+
+        Assert.Equal(2, await store.CountDocumentRecordsAsync("gdpr"));
+        var exchange = _server.Exchanges.Single();
+
+        var results = await ValidateAsync([
+            Item("count", exchange.Request, "request", null, exchange.Request.Json),
+            Item("count answer", exchange.Request, "response", 200, JsonNode.Parse(exchange.Response.Body)),
+        ]);
+
+        Assert.Equal("POST /collections/kb/points/count", $"{exchange.Request.Method} {exchange.Request.Path}");
+        Assert.Equal("""{"filter":{"must":[{"key":"document_id","match":{"value":"gdpr"}}]},"exact":true}""", exchange.Request.Body);
+        Assert.Equal("CountRequest", (string?)results[0]["schema"]);
+        Assert.Equal("POST /collections/{collection_name}/points/count", (string?)results[1]["operation"]);
+    }
+
+    [Fact]
     public async Task Validator_MisspeltField_Fails()
     {
         var bad = new RecordedRequest("POST", "/collections/kb/points/query", "", new Dictionary<string, string>(), """{"query":[0.5],"limt":3}""");

@@ -134,6 +134,7 @@ internal sealed class RecordingQdrantServer : IAsyncDisposable
             ("POST", ["collections", _, "points", "delete"]) => new(200, QdrantExamples.UpdateResult("completed")),
             ("POST", ["collections", _, "points", "payload"]) => new(200, QdrantExamples.UpdateResult("completed")),
             ("POST", ["collections", _, "points", "query"]) => new(200, QueryResult),
+            ("POST", ["collections", _, "points", "count"]) => new(200, QdrantExamples.CountResponse(0)),
             _ => new(404, """{"status":{"error":"Not found: no such route in the recording server"},"time":0.0}"""),
         };
     }

@@ -146,6 +146,24 @@ public sealed class QdrantKnowledgeStore : IKnowledgeStore
         return DeleteAsync("delete document points", QdrantFilter.ForDocument(documentId), cancellationToken);
     }
 
+    /// <summary>The document's points, counted exactly (sheet §6 <c>points/count</c>; collection info's <c>points_count</c> is approximate).</summary>
+    public async Task<long?> CountDocumentRecordsAsync(string documentId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(documentId);
+        var filter = QdrantFilter.ForDocument(documentId);
+        var reply = await SendToCollectionAsync("count document points", HttpMethod.Post, "/points/count", w =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("filter");
+            filter.WriteTo(w);
+            w.WriteBoolean("exact", true);
+            w.WriteEndObject();
+        }, cancellationToken);
+        if (reply.Result.ValueKind != JsonValueKind.Object || !reply.Result.TryGetProperty("count", out var count) || count.ValueKind != JsonValueKind.Number || !count.TryGetInt64(out var points) || points < 0)
+            throw new QdrantException("Qdrant count document points answered without result.count", reply.StatusCode);
+        return points;
+    }
+
     /// <summary>Sets the document-level payload keys on the document's points by filter (Qdrant merges them into each payload); vectors stay.</summary>
     public async Task UpdateDocumentMetadataAsync(string documentId, DocumentMetadata metadata, CancellationToken cancellationToken = default)
     {
