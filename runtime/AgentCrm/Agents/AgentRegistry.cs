@@ -108,7 +108,7 @@ public sealed partial class AgentRegistry
     {
         if (_records.Values.Any(r => r.AgentId == agentId && r.State != AgentState.Retired))
             return false;
-        PreviousActive(agentId, null, out var unregistered);
+        PreviousActive(agentId, null, out var unregistered, out _);
         return unregistered;
     }
 
@@ -305,10 +305,19 @@ public sealed partial class AgentRegistry
         return await ChangeAsync(async () =>
         {
             var target = Find(agentId, version);
-            if (target.State == AgentState.Active && target.CanaryPercent == canaryPercent)
-                return target;
-            AgentTransitions.Ensure(LifecycleAction.Promote, target);
             var others = _records.Values.Where(r => r.AgentId == agentId && r.Version != version && r.State == AgentState.Active).ToList();
+            if (target.State == AgentState.Active && target.CanaryPercent == canaryPercent)
+            {
+                // Already serving that share. At 100 it is then the only active version, as after any promotion at 100: a canary
+                // beside it is retired (qa45b F4). The version itself gets no transition: it was not promoted again, and a
+                // promotion's transition would move where the rollback history looks back from.
+                if (canaryPercent < 100 || others.Count == 0)
+                    return target;
+                await ApplyAsync(others.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)).ToList(), actor,
+                    $"promote: {agentId}@{version} serves every customer; canary {string.Join(", ", others.Select(r => r.Version))} retired");
+                return _records[(agentId, version)];
+            }
+            AgentTransitions.Ensure(LifecycleAction.Promote, target);
             var changes = new List<Change>();
             if (canaryPercent >= 100)
                 changes.AddRange(others.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent)));
@@ -361,15 +370,25 @@ public sealed partial class AgentRegistry
             }
             // No primary beside a canary (a directory from a build that left a suspended primary's canary at its share): the
             // canary is the latest promotion, and what ran before it is the target.
-            var previous = PreviousActive(agentId, primary ?? canaries.FirstOrDefault(), out var unregistered)
-                ?? throw new AgentConflictException(unregistered
-                    ? $"{agentId} was unregistered, and unregister is final: rollback re-activates none of the versions from before it. Register a new version to run the agent again."
-                    : $"{agentId} has no previously active version to roll back to.");
+            var current = primary ?? canaries.FirstOrDefault();
+            var previous = PreviousActive(agentId, current, out var unregistered, out var notRetired)
+                ?? throw new AgentConflictException(NoRollbackTarget(agentId, current, unregistered, notRetired));
             var changes = actives.Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList();
             changes.Add(new Change(Find(agentId, previous), LifecycleAction.Rollback, 100));
             var from = string.Join(", ", actives.Select(r => r.Version));
             return (await ApplyAsync(changes, actor, $"rollback: {(from.Length > 0 ? from : "no version active")} rolled back to {previous}")).Last();
         }, cancellationToken);
+
+    /// <summary>Why there is nothing to roll back to, and what to do instead.</summary>
+    private static string NoRollbackTarget(string agentId, AgentVersionRecord? current, bool unregistered, AgentVersionRecord? notRetired) =>
+        (unregistered, current, notRetired) switch
+        {
+            (true, null, _) => $"{agentId} was unregistered, and unregister is final: rollback re-activates none of the versions from before it. Register a new version to run the agent again.",
+            (true, { } c, _) => $"{agentId}@{c.Version} is the first version since {agentId} was unregistered; there is no earlier version to roll back to (unregister is final).",
+            (_, _, { } n) => $"{agentId} has no previously active version to roll back to: {agentId}@{n.Version} is {Name(n.State)} (it was the one active before " +
+                $"{(current is null ? "now" : $"{agentId}@{current.Version}")}); promote it to run it again.",
+            _ => $"{agentId} has no previously active version to roll back to.",
+        };
 
     /// <summary>
     /// Stops a version delivering (active → suspended) and re-activates the version that was active before
@@ -391,7 +410,7 @@ public sealed partial class AgentRegistry
             // A suspended canary leaves the primary serving; a suspended primary hands over to the one it replaced, beside
             // which a canary keeps its share; without one, the canary takes every customer (it would anyway: routing sends
             // a customer to the primary only while there is one), and says so in its share.
-            if (!othersActive && PreviousActive(agentId, target, out _) is { } previous)
+            if (!othersActive && PreviousActive(agentId, target, out _, out _) is { } previous)
             {
                 fallback = Find(agentId, previous);
                 changes.Add(new Change(fallback, LifecycleAction.Rollback, 100));
@@ -424,23 +443,30 @@ public sealed partial class AgentRegistry
         }, cancellationToken);
 
     /// <summary>
-    /// The version <paramref name="current"/> replaced: the newest retired version that left the active state
-    /// before <paramref name="current"/> was last promoted (any time when null). Re-activations by a rollback
-    /// (from retired) do not count as promotions, and a promotion writes what it retires before its activation,
-    /// so a rolled-back version or a pulled canary is never a later rollback's target: repeated rollbacks walk
-    /// back through the promotions, and stop at the first. History stops at an unregister (<paramref name="unregistered"/>).
+    /// The version <paramref name="current"/> replaced, if it can serve again: the last version that left the active state
+    /// (serving every customer) before <paramref name="current"/> was last promoted (any time when null), when it is retired.
+    /// That one only: one that is not retired now (suspended: <paramref name="notRetired"/>; or <paramref name="current"/>
+    /// itself, resumed with nothing active) means <paramref name="current"/> replaced nothing that can serve, and the history is
+    /// never walked past it — behind it lies the retirement a rollback wrote for the version it undid (qa45b F1). Re-activations
+    /// by a rollback (from retired) do not count as promotions, and a promotion writes what it retires before its activation,
+    /// so a rolled-back version or a pulled canary is never a later rollback's target: repeated rollbacks walk back through the
+    /// promotions, and stop at the first. History stops at an unregister (<paramref name="unregistered"/>).
     /// </summary>
-    private string? PreviousActive(string agentId, AgentVersionRecord? current, out bool unregistered)
+    private string? PreviousActive(string agentId, AgentVersionRecord? current, out bool unregistered, out AgentVersionRecord? notRetired)
     {
-        unregistered = false;
-        foreach (var left in _tables.LeftActiveBefore(agentId, current?.Version))
-            if (left is null)
-            {
-                unregistered = true;
-                return null;
-            }
-            else if (left != current?.Version && _records.TryGetValue((agentId, left), out var r) && AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
-                return left;
+        (unregistered, notRetired) = (false, null);
+        if (!_tables.TryLeftActiveBefore(agentId, current?.Version, out var left))
+            return null;
+        if (left is null)
+        {
+            unregistered = true;
+            return null;
+        }
+        if (left == current?.Version || !_records.TryGetValue((agentId, left), out var r))
+            return null;
+        if (AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
+            return left;
+        notRetired = r;
         return null;
     }
 
@@ -457,7 +483,7 @@ public sealed partial class AgentRegistry
             var changes = versions.Where(r => r.State != AgentState.Retired).Select(r => new Change(r, LifecycleAction.Retire, r.CanaryPercent, Withdraw: true)).ToList();
             // Versions superseded earlier are withdrawn too: after an unregister the agent delivers nothing more.
             var superseded = versions.Where(r => r.State == AgentState.Retired).ToList();
-            var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended) is null && ended;
+            var alreadyUnregistered = changes.Count == 0 && PreviousActive(agentId, null, out var ended, out _) is null && ended;
             await ApplyAsync(changes, actor, also: alreadyUnregistered ? null : (ctx, at) =>
             {
                 _tables.Unregistered(ctx, agentId, actor, at);

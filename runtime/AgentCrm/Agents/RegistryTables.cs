@@ -64,12 +64,13 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
     }
 
     /// <summary>
-    /// Newest first, the versions of <paramref name="agentId"/> that left the active state serving every customer before
-    /// <paramref name="version"/> was last promoted (any time when null; re-activations from retired by a rollback are not
-    /// promotions), a null standing for an unregister of the agent. A canary that left (pulled by a rollback, or retired
-    /// beside the primary by a promotion) never replaced anything, so it is not among them.
+    /// The newest transition of <paramref name="agentId"/> before <paramref name="version"/> was last promoted (any time when null;
+    /// re-activations from retired by a rollback are not promotions) in which a version left the active state serving every
+    /// customer, or an unregister of the agent: false when there is none, else <paramref name="left"/> is that version, null for
+    /// an unregister. A canary that left (pulled by a rollback, or retired beside the primary by a promotion) never replaced
+    /// anything, so it is not among them.
     /// </summary>
-    public IEnumerable<string?> LeftActiveBefore(string agentId, string? version)
+    public bool TryLeftActiveBefore(string agentId, string? version, out string? left)
     {
         using var connection = database.Open();
         using var cmd = connection.CreateCommand();
@@ -78,13 +79,16 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
             WHERE agent_id = $a AND ((from_state = 'active' AND to_state <> 'active' AND coalesce(canary_percent, 100) >= 100) OR version IS NULL)
               AND seq < coalesce((SELECT max(seq) FROM agent_transitions
                                   WHERE agent_id = $a AND version = $v AND to_state = 'active' AND from_state <> 'retired'), 9223372036854775807)
-            ORDER BY seq DESC
+            ORDER BY seq DESC LIMIT 1
             """;
         cmd.Parameters.AddWithValue("$a", agentId);
         cmd.Parameters.AddWithValue("$v", (object?)version ?? DBNull.Value);
         using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-            yield return reader.IsDBNull(0) ? null : reader.GetString(0);
+        left = null;
+        if (!reader.Read())
+            return false;
+        left = reader.IsDBNull(0) ? null : reader.GetString(0);
+        return true;
     }
 
     /// <summary>The content hash <paramref name="agentId"/>@<paramref name="version"/> is stored with, read in the writer's transaction; null when it is not stored.</summary>

@@ -201,11 +201,106 @@ public sealed class LifecycleTransitionTests
         // A new version may start the agent again; rollback still does not reach back past the unregister.
         await RegisterAsync(app, "2.0.0");
         await app.EvaluateAndPromoteAsync(Id, "2.0.0", "hand-timeline");
-        Assert.Contains("was unregistered", await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback")), StringComparison.Ordinal);
+        // The advice fits what serves: 2.0.0 is that new version, so the answer does not ask for another.
+        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback"));
+        Assert.Contains($"{Id}@2.0.0 is the first version since {Id} was unregistered", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Register a new version", detail, StringComparison.Ordinal);
         var versions = await VersionsAsync(app);
         Assert.Equal(("active", 100), versions["2.0.0"]);
         Assert.Equal(["retired", "retired"], new[] { versions["1.0.1"].State, versions["1.1.0"].State });
         var audit = await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}&action=agent.unregistered");
         Assert.Single(audit.GetProperty("items").EnumerateArray());
+    }
+
+    /// <summary>1.1.0 promoted and rolled back by ops; then 1.0.1, the version it was rolled back to, suspended with nothing to hand over to.</summary>
+    private static async Task<AgentCrmApp> StartWithARolledBackVersionAndNothingActiveAsync()
+    {
+        var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        using (var back = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        Assert.Null(await app.Services.GetRequiredService<AgentRegistry>().SuspendAsync(Id, "1.0.1", "system:auto-suspension", "veto rate 0.55 > 0.5"));
+        return app;
+    }
+
+    [Fact]
+    public async Task Rollback_WithNothingActiveAfterASuspension_Is409_AndNeverRevivesTheVersionOpsRolledBack()
+    {
+        await using var app = await StartWithARolledBackVersionAndNothingActiveAsync();
+
+        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback"));
+        Assert.Contains("no previously active version", detail, StringComparison.Ordinal);
+        Assert.Contains($"{Id}@1.0.1 is suspended", detail, StringComparison.Ordinal);
+        var versions = await VersionsAsync(app);
+        Assert.Equal(["suspended", "retired"], new[] { versions["1.0.1"].State, versions["1.1.0"].State });
+    }
+
+    [Fact]
+    public async Task Rollback_AndAutoSuspension_OfAVersionThatReplacedNothing_NeverReviveTheVersionOpsRolledBack()
+    {
+        await using var app = await StartWithARolledBackVersionAndNothingActiveAsync();
+        // 1.2.0 is promoted while nothing is active: it replaced nothing.
+        await RegisterAsync(app, "1.2.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.2.0", "hand-timeline");
+
+        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback"));
+        Assert.Contains("no previously active version", detail, StringComparison.Ordinal);
+        Assert.Equal(("active", 100), (await VersionsAsync(app))["1.2.0"]);
+
+        // Nor does the veto rate's suspension of 1.2.0 hand its customers over to 1.1.0, with nobody asking.
+        var fallback = await app.Services.GetRequiredService<AgentRegistry>().SuspendAsync(Id, "1.2.0", "system:auto-suspension", "veto rate 0.55 > 0.5");
+        Assert.Null(fallback);
+        var versions = await VersionsAsync(app);
+        Assert.Equal(["suspended", "retired", "suspended"], new[] { versions["1.0.1"].State, versions["1.1.0"].State, versions["1.2.0"].State });
+    }
+
+    [Fact]
+    public async Task Rollback_OfACanaryThatTookOverFromASuspendedPrimary_Is409NamingThePrimary_NotTheVersionOpsRolledBack()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await RegisterAsync(app, "1.2.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        using (var back = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        await app.EvaluateAndPromoteAsync(Id, "1.2.0", "hand-timeline", canaryPercent: 10);
+        // The primary 1.0.1 is suspended; nothing ran before it, so the canary takes every customer.
+        var fallback = await app.Services.GetRequiredService<AgentRegistry>().SuspendAsync(Id, "1.0.1", "system:auto-suspension", "veto rate 0.55 > 0.5");
+        Assert.Equal(("1.2.0", 100), (fallback?.Version, fallback?.CanaryPercent));
+
+        // What 1.2.0 took over from is suspended: promote it to resume it; 1.1.0, rolled back by ops, stays retired.
+        var detail = await ConflictDetailAsync(await PostAsync(app, $"/v1/agents/{Id}/rollback"));
+        Assert.Contains($"{Id}@1.0.1 is suspended", detail, StringComparison.Ordinal);
+        var versions = await VersionsAsync(app);
+        Assert.Equal([("suspended", 100), ("retired", 100), ("active", 100)], new[] { versions["1.0.1"], versions["1.1.0"], versions["1.2.0"] });
+    }
+
+    [Fact]
+    public async Task Promote_OfThePrimaryAt100DuringACanary_RetiresTheCanary_Audited_AndKeepsTheRollbackHistory()
+    {
+        await using var app = await StartWithCasesAsync();
+        await RegisterAsync(app, "1.1.0");
+        await RegisterAsync(app, "1.2.0");
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        await app.EvaluateAndPromoteAsync(Id, "1.2.0", "hand-timeline", canaryPercent: 10);
+
+        using (var promote = await PostAsync(app, $"/v1/agents/{Id}/versions/1.1.0/promote", "{}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, promote.StatusCode);
+            var serving = JsonDocument.Parse(await promote.Content.ReadAsStringAsync()).RootElement;
+            Assert.Equal(("1.1.0", "active", 100), (serving.GetProperty("version").GetString(), serving.GetProperty("state").GetString(), serving.GetProperty("canaryPercent").GetInt32()));
+        }
+        var versions = await VersionsAsync(app);
+        Assert.Equal([("retired", 100), ("active", 100), ("retired", 10)], new[] { versions["1.0.1"], versions["1.1.0"], versions["1.2.0"] });
+        var retired = (await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}@1.2.0&action=agent.retired")).GetProperty("items");
+        Assert.Single(retired.EnumerateArray());
+        Assert.Contains("1.1.0 serves every customer", retired[0].GetProperty("data").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        // 1.1.0 was not promoted again (no transition of its own): a rollback still undoes its promotion over 1.0.1.
+        Assert.Single((await app.GetJsonAsync($"/v1/audit?subject=agent:{Id}@1.1.0&action=agent.active")).GetProperty("items").EnumerateArray());
+        using (var rollback = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+            Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        versions = await VersionsAsync(app);
+        Assert.Equal(["active", "retired", "retired"], new[] { versions["1.0.1"].State, versions["1.1.0"].State, versions["1.2.0"].State });
     }
 }
