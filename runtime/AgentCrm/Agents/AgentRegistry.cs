@@ -344,10 +344,18 @@ public sealed partial class AgentRegistry
     /// <summary>
     /// Stores a version's sandbox report (<paramref name="writeReport"/>) and, in the same transaction, marks the version
     /// evaluated (registered → evaluated; other states keep theirs): a report is never stored without its mark, nor the mark
-    /// without its report. Not the caller's token: a report replayed is stored whether or not its client stays.
+    /// without its report. Not the caller's token: a report replayed is stored whether or not its client stays. With
+    /// <paramref name="unlessUnregisteredAfter"/> (a <see cref="TransitionsSeq"/> read when the evaluation began) neither is
+    /// stored if the agent was unregistered after it (<see cref="AgentConflictException"/>): checked in their transaction, so an
+    /// unregister another process (the server, beside a CLI evaluation) commits meanwhile is never missed.
     /// </summary>
-    public Task RecordEvaluationAsync(string agentId, string version, string actor, Action<WriteContext> writeReport) =>
-        TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, CancellationToken.None, onlyIfAllowed: true, also: writeReport);
+    public Task RecordEvaluationAsync(string agentId, string version, string actor, Action<WriteContext> writeReport, long? unlessUnregisteredAfter = null) =>
+        TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, CancellationToken.None, onlyIfAllowed: true, also: ctx =>
+        {
+            if (unlessUnregisteredAfter is { } seq && RegistryTables.UnregisteredAfter(ctx, agentId, seq) is { } by)
+                throw new AgentConflictException($"{agentId} was unregistered while {agentId}@{version} was evaluated (by {by}); nothing stored.");
+            writeReport(ctx);
+        });
 
     /// <summary>
     /// Undoes the latest promotion. During a canary that is the canary: it is retired and the primary version

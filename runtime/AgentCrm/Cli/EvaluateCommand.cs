@@ -44,6 +44,8 @@ internal static class EvaluateCommand
             // The version first: an uploaded case file is stored only for a version that exists.
             var registry = services.GetRequiredService<AgentRegistry>();
             var record = registry.Find(agentId, version);
+            // Read before the check: an unregister (by the server beside this process) that commits after it refuses the report.
+            var asked = registry.TransitionsSeq();
             await registry.EnsureNotUnregisteredAsync(agentId, token);
             var store = services.GetRequiredService<CaseSetStore>();
             var (caseSet, problem) = await CaseSetAsync(p, store, record.Manifest, token);
@@ -60,7 +62,7 @@ internal static class EvaluateCommand
             IReadOnlyList<Sandbox.Metrics.ScoredCase> scored = [];
             try
             {
-                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, CliHost.Actor, progress, token, cases: c => scored = c);
+                (report, id) = await services.GetRequiredService<Evaluator>().EvaluateAsync(agentId, version, caseSet, CliHost.Actor, progress, token, cases: c => scored = c, unlessUnregisteredAfter: asked);
             }
             finally
             {

@@ -19,10 +19,11 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
 
     /// <summary>Evaluates on a registered case set by name; the report is stored under <c>reportId</c> (a job's, see <see cref="ReportStore.IdFor"/>), a new id when null.</summary>
     /// <remarks><paramref name="cases"/>, when given, receives every replayed case in case order once the report is stored (<c>agents evaluate --cases-out</c>).</remarks>
-    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null, Action<IReadOnlyList<Sandbox.Metrics.ScoredCase>>? cases = null) =>
-        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken, reportId, cases);
+    public Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, string caseSetName, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null, Action<IReadOnlyList<Sandbox.Metrics.ScoredCase>>? cases = null, long? unlessUnregisteredAfter = null) =>
+        EvaluateAsync(agentId, version, caseSets.Load(caseSetName) ?? throw new CaseSetNotFoundException(caseSetName), actor, progress, cancellationToken, reportId, cases, unlessUnregisteredAfter);
 
-    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null, Action<IReadOnlyList<Sandbox.Metrics.ScoredCase>>? cases = null)
+    /// <remarks>With <paramref name="unlessUnregisteredAfter"/> (<see cref="AgentRegistry.TransitionsSeq"/> when the evaluation was asked for), nothing is stored if the agent was unregistered since (<see cref="AgentConflictException"/>).</remarks>
+    public async Task<(SandboxReport Report, string ReportId)> EvaluateAsync(string agentId, string version, CaseSet set, string actor, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default, string? reportId = null, Action<IReadOnlyList<Sandbox.Metrics.ScoredCase>>? cases = null, long? unlessUnregisteredAfter = null)
     {
         var record = registry.Find(agentId, version);
         CaseSetScenario.Ensure(record.Manifest, set);
@@ -56,7 +57,7 @@ public sealed class Evaluator(AgentRegistry registry, CaseSetStore caseSets, Cus
                 ["passed"] = report.Passed,
                 ["unmet"] = report.Unmet,
             }, report.CreatedAt);
-        });
+        }, unlessUnregisteredAfter);
         cases?.Invoke(scored);
         return (report, id);
     }

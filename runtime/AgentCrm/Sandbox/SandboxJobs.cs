@@ -186,9 +186,18 @@ public sealed partial class SandboxJobs(Evaluator evaluator, AgentFitter fitter,
             await begins();
             progress.Report(new(JobProgress.Loading, 0, 0));
             var set = await caseSets.LoadAsync(caseSet, control.Token) ?? throw new CaseSetNotFoundException(caseSet);
-            var (report, id) = await evaluator.EvaluateAsync(agentId, version, set, actor,
-                JobProgress.Of(progress, JobProgress.Evaluating), control.Token, reportId);
-            return (report.Cases, id, null);
+            try
+            {
+                var (report, id) = await evaluator.EvaluateAsync(agentId, version, set, actor,
+                    JobProgress.Of(progress, JobProgress.Evaluating), control.Token, reportId, unlessUnregisteredAfter: control.TransitionsSeq);
+                return (report.Cases, id, null);
+            }
+            catch (AgentConflictException) when (_table.UnregisteredSince(control.AgentId, control.TransitionsSeq, control.CreatedAt) is { } by)
+            {
+                // The report was refused: the agent was unregistered after the job was accepted, before the watcher saw it.
+                control.Request(UnregisteredReason(by), by);
+                throw;
+            }
         };
 
     /// <summary>

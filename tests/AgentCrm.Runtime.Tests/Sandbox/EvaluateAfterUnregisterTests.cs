@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
+using AgentCrm.Agents;
 using AgentCrm.Runtime.Tests.Cli;
+using AgentCrm.Sandbox;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentCrm.Runtime.Tests.Sandbox;
 
@@ -63,5 +66,43 @@ public sealed class EvaluateAfterUnregisterTests
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT COUNT(*) FROM sandbox_reports";
         Assert.Equal(0L, (long)cmd.ExecuteScalar()!);
+    }
+
+    private static long Reports(string dir)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(dir, "agentcrm.db"), Pooling = false }.ToString());
+        connection.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM sandbox_reports";
+        return (long)cmd.ExecuteScalar()!;
+    }
+
+    /// <summary>Calls back on the replay worker that reports, as the replay goes on.</summary>
+    private sealed class InlineProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
+    }
+
+    [Fact]
+    public async Task Evaluate_OfAnAgentUnregisteredWhileItRuns_StoresNoReport_AndSaysWhoUnregisteredIt()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        var registry = app.Services.GetRequiredService<AgentRegistry>();
+        // What the CLI reads before it starts (a server beside it unregisters the agent while the cases are replayed).
+        var asked = registry.TransitionsSeq();
+        var unregistered = 0;
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Done > 0 && Interlocked.Exchange(ref unregistered, 1) == 0)
+                Task.Run(() => registry.UnregisterAsync("renewal-risk", "key:ops-unregisterer")).GetAwaiter().GetResult();
+        });
+
+        var refused = await Assert.ThrowsAsync<AgentConflictException>(() => app.Services.GetRequiredService<Evaluator>()
+            .EvaluateAsync("renewal-risk", "1.0.1", "telco-churn", "cli:root", progress, unlessUnregisteredAfter: asked));
+
+        Assert.Equal(1, unregistered);
+        Assert.Equal("renewal-risk was unregistered while renewal-risk@1.0.1 was evaluated (by key:ops-unregisterer); nothing stored.", refused.Message);
+        Assert.Equal(0L, Reports(app.DataDirectory));
+        Assert.Empty((await app.GetJsonAsync("/v1/audit?action=report.created")).GetProperty("items").EnumerateArray());
     }
 }
