@@ -73,6 +73,42 @@ public sealed class DaprPublishLimitTests
         Assert.Equal(1, JsonNode.Parse(daprd.StateOf(new ActorId("CustomerActor", "acme"), "customer")!)!["eventsApplied"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// The CloudEvent carries text as UTF-8, as actor state does: with the default encoder each Cyrillic letter was a 6-byte
+    /// <c>\uXXXX</c>, so 1.44 MB of Russian was refused as a 4.3 MB CloudEvent, a third of daprd's limit (qa45c M1).
+    /// </summary>
+    [Fact]
+    public async Task PostEvents_NonLatinTextWellUnderTheLimitAsUtf8_IsAcceptedAndPublishedAsUtf8()
+    {
+        var (app, daprd, _) = await StartAsync();
+        await using var _d = daprd;
+        await using var _a = app;
+
+        var body = string.Concat(Enumerable.Repeat("Привет", 120_000));
+        var email = Ev.Make("acme", "email", DateTimeOffset.UtcNow.AddHours(-1), new { subject = "Продление", body });
+        using var response = await app.PostEventsAsync([email]);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await app.WaitForProcessingAsync();
+        await daprd.WaitForDeliveriesAsync();
+        var published = Assert.Single(daprd.Published);
+        Assert.Equal(body, published["data"]!["attributes"]!["body"]!.GetValue<string>());
+        Assert.Equal(1, JsonNode.Parse(daprd.StateOf(new ActorId("CustomerActor", "acme"), "customer")!)!["eventsApplied"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void CloudEventBytes_NonAsciiText_IsUtf8NotEscaped()
+    {
+        using var attributes = System.Text.Json.JsonDocument.Parse("{\"body\":\"Привет 日本語\"}");
+        var e = new AgentCrm.Agents.Customers.CrmEvent("evt-1", "acme", "email", new DateTimeOffset(2026, 11, 2, 9, 30, 0, TimeSpan.FromHours(2)), null, attributes.RootElement);
+
+        var text = System.Text.Encoding.UTF8.GetString(DaprEventPublisher.CloudEventBytes(new StoredEvent(1, e, new DateTimeOffset(2026, 11, 2, 9, 31, 0, TimeSpan.FromHours(2)), null)));
+
+        Assert.Contains("Привет 日本語", text, StringComparison.Ordinal);
+        Assert.Contains("+02:00", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PostEvents_DaprMaxBodyBytesRaised_TakesTheLargerEvent()
     {
@@ -160,6 +196,8 @@ public sealed class DaprPublishLimitTests
     [InlineData("{\"<&>\":\"\\u0001\\u0002\\n\\t\\\"'+`\",\"n\":1e5,\"x\":-0.000001E-300}")]
     [InlineData("{\"é\":\"ééééé 日本語 😀😀😀 \\ud83d\\ude00\"}")]
     [InlineData("{ \"a\" : [ { \"b\" : [ 1 , true , null , \"<\" ] } ] ,\n \"c\" : { } }")]
+    // Written as \uXXXX by the relaxed encoder too: DEL and C1 controls (1 and 2 bytes sent), private use, line separator.
+    [InlineData("{\"\u007f\":\"\u007f\u007f\u0085\ue000\u2028 \\u007f\"}")]
     public void SizeAtMost_AnyAttributes_IsNoLessThanThePublishedCloudEvent(string attributes)
     {
         var sourceId = "01JXR8Q6ZK3M7W1N4P5T2Y9H0A";
@@ -168,8 +206,8 @@ public sealed class DaprPublishLimitTests
         using var json = System.Text.Json.JsonDocument.Parse(attributes.Replace("%", new string('<', 10_000), StringComparison.Ordinal));
         var e = new AgentCrm.Agents.Customers.CrmEvent("evt-<1>&'é", "acme<&>", "email", new DateTimeOffset(2026, 11, 2, 9, 30, 0, TimeSpan.FromHours(-5)).AddTicks(1234567), "crm+<sync>", json.RootElement);
 
-        var published = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(DaprEventPublisher.ToCloudEvent(
-            new StoredEvent(long.MaxValue, e, receivedAt, new AgentCrm.Agents.Customers.CustomerTimeline.Delivery(sourceId, long.MaxValue)))).LongLength;
+        var published = DaprEventPublisher.CloudEventBytes(
+            new StoredEvent(long.MaxValue, e, receivedAt, new AgentCrm.Agents.Customers.CustomerTimeline.Delivery(sourceId, long.MaxValue))).LongLength;
 
         Assert.InRange(published, 1, DaprEventPublisher.SizeAtMost(e, DaprEventPublisher.EmptyEnvelopeBytes(sourceId, receivedAt)));
     }
