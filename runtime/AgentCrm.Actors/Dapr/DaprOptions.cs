@@ -102,8 +102,18 @@ public sealed class DaprOptionsValidator : IValidateOptions<DaprOptions>
             failures.Add($"Dapr:RequestTimeout must be positive and at most 01:00:00 (got {options.RequestTimeout}, default {DaprOptions.DefaultRequestTimeout}).");
         if (options.RetryBaseDelay <= TimeSpan.Zero)
             failures.Add($"Dapr:RetryBaseDelay must be positive (got {options.RetryBaseDelay}, default {DaprOptions.DefaultRetryBaseDelay}).");
+        // Sent and compared as the dapr-api-token header, which carries ASCII only: a token with a letter such as 'é' failed
+        // every call to daprd as "not ready" and every call from it as 401 (qa45c L1). The value is a secret: not echoed.
+        if (!IsHeaderToken(options.ApiToken))
+            failures.Add("Dapr:ApiToken (or DAPR_API_TOKEN) must be printable ASCII without surrounding spaces: it is sent to daprd as the dapr-api-token header, which takes nothing else. Set the same token for daprd and the app.");
+        if (!IsHeaderToken(options.AppApiToken))
+            failures.Add("Dapr:AppApiToken (or APP_API_TOKEN) must be printable ASCII without surrounding spaces: daprd sends it as the dapr-api-token header, which takes nothing else. Set the same token for daprd and the app.");
         if (options.MaxBodyBytes is < 64 * 1024 or > 1L << 30)
             failures.Add($"Dapr:MaxBodyBytes must be between 65536 and 1073741824, the request-body limit daprd runs with (--max-body-size; got {options.MaxBodyBytes}, default {DaprOptions.DefaultMaxBodyBytes}).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>Unset, or characters from ' ' to '~' with none at either end (a header value's surrounding spaces are dropped).</summary>
+    private static bool IsHeaderToken(string? token) =>
+        token is null || (token.Length > 0 && token.All(c => c is >= ' ' and <= '~') && token[0] != ' ' && token[^1] != ' ');
 }

@@ -40,6 +40,34 @@ public sealed class DaprOptionsTests
             Assert.Contains(ex.Failures, f => f.Contains(key, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A token goes in the dapr-api-token header, which carries ASCII only: a non-ASCII one passed and every call to daprd
+    /// then failed as "daprd was not ready", daprd's to the app as 401 (qa45c L1). Refused at start, naming the setting, not its value.
+    /// </summary>
+    [Theory]
+    [InlineData("Dapr:ApiToken", "clé", "Dapr:ApiToken")]
+    [InlineData("DAPR_API_TOKEN", "clé", "DAPR_API_TOKEN")]
+    [InlineData("Dapr:AppApiToken", "jeton-été", "Dapr:AppApiToken")]
+    [InlineData("APP_API_TOKEN", "токен", "APP_API_TOKEN")]
+    [InlineData("Dapr:ApiToken", " padded ", "Dapr:ApiToken")]
+    [InlineData("Dapr:AppApiToken", "tab\there", "Dapr:AppApiToken")]
+    public void Validator_TokenNotVisibleAscii_FailsAtStartNamingTheSetting(string key, string value, string named)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve(new() { [key] = value }));
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.Contains(named, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(value.Trim(), failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_AsciiTokens_Pass()
+    {
+        var options = Resolve(new() { ["DAPR_API_TOKEN"] = "a-Z_0.9~+/=", ["Dapr:AppApiToken"] = "x y!" });
+
+        Assert.Equal("a-Z_0.9~+/=", options.ApiToken);
+    }
+
     private static DaprOptions Resolve(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
