@@ -38,6 +38,20 @@ public sealed class DaprApiException : Exception
     public string? DaprMessage { get; }
 
     /// <summary>
+    /// daprd did not run the call because its actors are not placed yet (sheet §3.1, §5): placement has no host for the actor
+    /// while it disseminates or rebalances its tables (404 <c>ERR_ACTOR_NO_ADDRESS</c>), or daprd is not connected to placement
+    /// yet, as while the sidecar starts (400 <c>ERR_ACTOR_NO_PLACEMENT</c>). Safe to send again, whatever the call.
+    /// </summary>
+    public static bool NotPlaced(string? errorCode) => errorCode is "ERR_ACTOR_NO_ADDRESS" or "ERR_ACTOR_NO_PLACEMENT";
+
+    /// <summary>
+    /// An answer about where the actor is, not about this server's configuration: not placed yet (<see cref="NotPlaced"/>), or
+    /// moved off this sidecar during a turn (400 <c>ERR_ACTOR_INSTANCE_MISSING</c> to the turn's state transaction; its next
+    /// call goes to the new host). A later call succeeds, so it is answered as daprd being unavailable (503), not refusing (502).
+    /// </summary>
+    public bool ActorNotHere => NotPlaced(ErrorCode) || ErrorCode == "ERR_ACTOR_INSTANCE_MISSING";
+
+    /// <summary>
     /// The failure of daprd behind <paramref name="exception"/>: itself, one it wraps, or one an actor's turn on another
     /// call of daprd's came back with (<see cref="DaprActorMethodException.SidecarFailure"/>); null when daprd did not fail.
     /// </summary>

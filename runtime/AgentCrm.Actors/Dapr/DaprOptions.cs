@@ -43,7 +43,7 @@ public sealed class DaprOptions
     /// <summary>How long the first call to daprd waits for the sidecar's outbound health before failing.</summary>
     public TimeSpan SidecarWaitTimeout { get; set; } = DefaultSidecarWaitTimeout;
 
-    /// <summary>Retries of a call to daprd that failed transiently (connection refused, 408, 429, 502, 503, 504).</summary>
+    /// <summary>Retries of a call to daprd that failed transiently (connection refused, 408, 429, 502, 503, 504, the actor not placed yet).</summary>
     public int MaxRetries { get; set; } = DefaultMaxRetries;
 
     public TimeSpan RetryBaseDelay { get; set; } = DefaultRetryBaseDelay;

@@ -17,11 +17,12 @@ public sealed record DaprInvokeResponse(HttpStatusCode Status, byte[] Body, stri
 /// <summary>
 /// The app's calls to daprd's HTTP API (protocol sheet ../shared/protocols/dapr-actors.md §3), over plain HttpClient: actor state get and
 /// transaction, reminders and timers, actor invocation, pub/sub publish, and waiting for the sidecar.
-/// Transient failures (connection refused, a connection dropped, 408, 429, 502, 503, 504, HttpClient's timeout) are retried
-/// with exponential backoff, all within <see cref="DaprOptions.RequestTimeout"/>. An actor method call is retried only where
+/// Transient failures (connection refused, a connection dropped, 408, 429, 502, 503, 504, HttpClient's timeout, the actor not
+/// placed yet) are retried with exponential backoff, all within <see cref="DaprOptions.RequestTimeout"/>. An actor method call is retried only where
 /// it cannot run twice (<see cref="CallRetry"/>): a method its type declares repeatable is sent again after a dropped connection,
 /// 429, 502 or 503 (not after a timeout, 408 or 504: its turn may still be running); any other method only when it provably
-/// never left (the connection to daprd was never made) or daprd answered 429. Any other non-success throws
+/// never left (the connection to daprd was never made), daprd answered 429, or it answered that the actor is not placed yet
+/// (<see cref="DaprApiException.NotPlaced"/>: it ran nothing). Any other non-success throws
 /// <see cref="DaprApiException"/> carrying daprd's errorCode.
 /// </summary>
 public sealed partial class DaprSidecarClient
@@ -75,7 +76,7 @@ public sealed partial class DaprSidecarClient
                 Delay = options.RetryBaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = args => new ValueTask<bool>(options.MaxRetries > 0 && IsTransient(args.Outcome, args.Context)),
+                ShouldHandle = args => options.MaxRetries > 0 ? IsTransientAsync(args.Outcome, args.Context) : ValueTask.FromResult(false),
                 OnRetry = args =>
                 {
                     // A sidecar that is down fails every call the same way: one line per reason and interval, not one per retry.
@@ -335,6 +336,21 @@ public sealed partial class DaprSidecarClient
     }
 
     private static string Shorten(string text) => text.Length <= 500 ? text : text[..500] + "…";
+
+    /// <summary>
+    /// <see cref="IsTransient"/>, or daprd's 400/404 saying the actor is not placed yet (<see cref="DaprApiException.NotPlaced"/>):
+    /// the call never ran, so any call is sent again (placement tables arrive within seconds of a sidecar's start or a rebalance).
+    /// </summary>
+    private static async ValueTask<bool> IsTransientAsync(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
+    {
+        if (IsTransient(outcome, context))
+            return true;
+        if (outcome.Result is not { StatusCode: HttpStatusCode.NotFound or HttpStatusCode.BadRequest } response)
+            return false;
+        // The body is buffered (ResponseContentRead): read here, it is read again for the exception of the last attempt.
+        var text = await response.Content.ReadAsStringAsync(context.CancellationToken).ConfigureAwait(false);
+        return DaprApiException.NotPlaced(ParseError(text).ErrorCode);
+    }
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
     {

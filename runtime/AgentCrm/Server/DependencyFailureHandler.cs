@@ -88,7 +88,8 @@ internal sealed partial class DependencyFailureHandler(IProblemDetailsService pr
         // Lost again right after it was restored: the next request restores it once more.
         KnowledgeStoreLostException lost => ((lost.InnerException is { } inner ? Classify(inner)?.Service : null) ?? "The knowledge store", true),
         // daprd failing a call of ours, or failing a call an actor's turn made (it comes back as the turn's error).
-        _ when DaprApiException.Find(exception) is { } d => ("The Dapr sidecar (daprd)", d.StatusCode is not { } code || IsTransient(code)),
+        // A 4xx about where the actor is (not placed yet, moved off the sidecar mid-turn) is transient too: a later call succeeds.
+        _ when DaprApiException.Find(exception) is { } d => ("The Dapr sidecar (daprd)", d.StatusCode is not { } code || IsTransient(code) || d.ActorNotHere),
         EmbeddingServiceException em => ("The embedding endpoint", em.StatusCode is { } code && IsTransient(code)),
         ChatModelException chat => ("The chat model endpoint", chat.StatusCode is { } code && IsTransient(code)),
         TimeoutRejectedException => ("A service this server depends on", true),

@@ -74,6 +74,46 @@ public sealed class DaprMethodRetryTests() : DaprProbeHostTests(new Dictionary<s
         Assert.Equal(sends, counting.Sends);
     }
 
+    /// <summary>
+    /// daprd found no host for the actor (placement disseminating or rebalancing, sheet §3.1: 404 ERR_ACTOR_NO_ADDRESS) or is
+    /// not connected to placement yet (400 ERR_ACTOR_NO_PLACEMENT): the method never ran, so it is sent again, within
+    /// Dapr:RequestTimeout, whatever the method. Any other 4xx is not (qa45c L2).
+    /// </summary>
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound, "ERR_ACTOR_NO_ADDRESS", 3)]
+    [InlineData(HttpStatusCode.BadRequest, "ERR_ACTOR_NO_PLACEMENT", 3)]
+    [InlineData(HttpStatusCode.BadRequest, "ERR_ACTOR_NO_APP_CHANNEL", 1)]
+    [InlineData(HttpStatusCode.NotFound, "ERR_ACTOR_REMINDER_NOT_FOUND", 1)]
+    [InlineData(HttpStatusCode.BadRequest, null, 1)]
+    public async Task DaprdFoundNoHostForTheActor_MethodNotRepeatable_IsSentAgain(HttpStatusCode status, string? errorCode, int sends)
+    {
+        var body = errorCode is null ? "" : $$"""{"errorCode":"{{errorCode}}","message":"did not find address for actor ProbeActor/x"}""";
+        var counting = new CountingHandler(new AnswerHandler(status, body));
+        var options = new DaprOptions { HttpEndpoint = "http://127.0.0.1:3500", MaxRetries = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(5) };
+        var client = new DaprSidecarClient(new HttpClient(counting), options, NullLogger<DaprSidecarClient>.Instance);
+
+        var ex = await Assert.ThrowsAsync<DaprApiException>(() => client.InvokeActorMethodAsync(ProbeActor.For("x"), "increment", [], CancellationToken.None));
+
+        Assert.Equal(sends, counting.Sends);
+        Assert.Equal(errorCode, ex.ErrorCode);
+    }
+
+    [Fact]
+    public async Task DaprdFindsAHostOnTheSecondTry_TheCallAnswers()
+    {
+        var answers = new Queue<HttpResponseMessage>([
+            new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new StringContent("""{"errorCode":"ERR_ACTOR_NO_ADDRESS","message":"did not find address for actor ProbeActor/x"}""") },
+            new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("7") },
+        ]);
+        var options = new DaprOptions { HttpEndpoint = "http://127.0.0.1:3500", MaxRetries = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(5) };
+        var client = new DaprSidecarClient(new HttpClient(new QueueHandler(answers)), options, NullLogger<DaprSidecarClient>.Instance);
+
+        var response = await client.InvokeActorMethodAsync(ProbeActor.For("x"), "increment", [], CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.OK, response.Status);
+        Assert.Equal("7", System.Text.Encoding.UTF8.GetString(response.Body));
+    }
+
     private sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
         private int _sends;
@@ -87,9 +127,15 @@ public sealed class DaprMethodRetryTests() : DaprProbeHostTests(new Dictionary<s
         }
     }
 
-    private sealed class AnswerHandler(HttpStatusCode status) : HttpMessageHandler
+    private sealed class AnswerHandler(HttpStatusCode status, string body = "") : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(status));
+            Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body) });
+    }
+
+    private sealed class QueueHandler(Queue<HttpResponseMessage> answers) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answers.Dequeue());
     }
 }

@@ -72,6 +72,28 @@ public sealed class DaprSidecarFailureTests
         Assert.Equal(HttpStatusCode.OK, recovered.StatusCode);
     }
 
+    /// <summary>
+    /// daprd's answers while placement has no host for the actor (dissemination, rebalancing), while it is not yet connected
+    /// to placement (the sidecar starting), or while the actor moved off it mid-turn: the call did not run, and a later one
+    /// will. 503 with Retry-After, not 502 "configuration needs attention" (sheet §3.1, §5; qa45c L2).
+    /// </summary>
+    [Theory]
+    [InlineData(HttpStatusCode.NotFound, "ERR_ACTOR_NO_ADDRESS", true)]
+    [InlineData(HttpStatusCode.BadRequest, "ERR_ACTOR_NO_PLACEMENT", true)]
+    [InlineData(HttpStatusCode.BadRequest, "ERR_ACTOR_INSTANCE_MISSING", true)]
+    [InlineData(HttpStatusCode.ServiceUnavailable, "ERR_ACTOR_RUNTIME_CLOSED", true)]
+    [InlineData(HttpStatusCode.BadRequest, "ERR_ACTOR_NO_APP_CHANNEL", false)]
+    [InlineData(HttpStatusCode.Forbidden, "ERR_ACTOR_REMINDER_NON_HOSTED", false)]
+    [InlineData(HttpStatusCode.BadRequest, "ERR_BAD_REQUEST", false)]
+    public void Classify_DaprdAnswer_TransientOnlyWhereALaterCallSucceeds(HttpStatusCode status, string errorCode, bool transient)
+    {
+        var ex = new DaprApiException("invoke actor method", status, errorCode, "did not find address for actor CustomerActor/acme");
+
+        Assert.Equal(transient, AgentCrm.Server.DependencyFailureHandler.Classify(ex)?.Transient);
+        // Also when it failed a turn's own call to daprd, wrapped in the turn's error.
+        Assert.Equal(transient, AgentCrm.Server.DependencyFailureHandler.Classify(new DaprActorMethodException(typeof(DaprApiException).FullName!, ex.Message, ex))?.Transient);
+    }
+
     [Fact]
     public void ReadAppError_FromABuildWithoutTheFailureProperty_StillASidecarFailure()
     {
