@@ -154,23 +154,34 @@ public static class DaprActorsApi
     /// <summary>
     /// Refuses (401) calls without daprd's app API token when APP_API_TOKEN / Dapr:AppApiToken is set. Without a token only
     /// calls from this machine's loopback are taken (where the sidecar calls from, self-hosted and in a pod alike): the
-    /// actor and pub/sub routes carry no API key, so an open port must not make them reachable from the network.
+    /// actor and pub/sub routes carry no API key, so an open port must not make them reachable from the network. A refusal is
+    /// logged (<see cref="DaprAppTokenRefusals"/>): daprd takes a 401 on its config as "no actors here" and says nothing.
     /// </summary>
     public static TBuilder RequireDaprAppToken<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.AddEndpointFilter(CheckAppToken);
 
     internal static async ValueTask<object?> CheckAppToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var expected = context.HttpContext.RequestServices.GetRequiredService<IOptions<DaprOptions>>().Value.AppApiToken;
-        if (expected is null && context.HttpContext.Connection.RemoteIpAddress is { } remote
+        var http = context.HttpContext;
+        var expected = http.RequestServices.GetRequiredService<IOptions<DaprOptions>>().Value.AppApiToken;
+        if (expected is null && http.Connection.RemoteIpAddress is { } remote
             && !System.Net.IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+        {
+            http.RequestServices.GetRequiredService<DaprAppTokenRefusals>().Refused(http,
+                "APP_API_TOKEN (Dapr:AppApiToken) is not set, so the Dapr routes take calls from the loopback only; if daprd calls from there, set the token for both");
             return Results.Problem("Without APP_API_TOKEN (Dapr:AppApiToken) the Dapr routes take calls from the loopback only; set the token to call them from elsewhere.",
                 statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+        }
         if (expected is not null)
         {
-            var given = context.HttpContext.Request.Headers[DaprSidecarClient.ApiTokenHeader].ToString();
+            var given = http.Request.Headers[DaprSidecarClient.ApiTokenHeader].ToString();
             if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected)))
+            {
+                http.RequestServices.GetRequiredService<DaprAppTokenRefusals>().Refused(http, given.Length == 0
+                    ? "it carried no dapr-api-token although APP_API_TOKEN is set: daprd runs without APP_API_TOKEN; it hosts no actors of this app and delivers it no events until both have the same token"
+                    : "its dapr-api-token does not match APP_API_TOKEN: daprd runs with another token; it hosts no actors of this app and delivers it no events until both have the same token");
                 return Results.Problem("The dapr-api-token header is missing or does not match APP_API_TOKEN.", statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+            }
         }
         return await next(context);
     }

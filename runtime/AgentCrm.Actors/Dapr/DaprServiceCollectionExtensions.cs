@@ -36,6 +36,7 @@ public static class DaprServiceCollectionExtensions
             sp.GetRequiredService<ILogger<DaprSidecarClient>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<DaprSidecarStartup>();
+        services.TryAddSingleton<DaprAppTokenRefusals>();
         services.TryAddSingleton<DaprActorRuntime>();
         services.TryAddSingleton<DaprActorHost>();
         services.TryAddSingleton<IActorHost>(sp => sp.GetRequiredService<DaprActorHost>());
