@@ -19,7 +19,9 @@ public sealed class DependencyFailureTests
         { "Qdrant write only acknowledged", new QdrantException("upsert not applied", HttpStatusCode.OK, updateStatus: "acknowledged"), true },
         { "Qdrant collection of another size", new QdrantException("holds 8-dimensional vectors"), false },
         { "daprd unreachable", new DaprApiException("could not be reached", new HttpRequestException("Connection refused")), true },
-        { "daprd refuses", new DaprApiException("invoke", HttpStatusCode.BadRequest, "ERR_ACTOR_INSTANCE_MISSING", "missing"), false },
+        { "daprd refuses", new DaprApiException("invoke", HttpStatusCode.BadRequest, "ERR_BAD_REQUEST", "invalid request"), false },
+        // The actor moved off the sidecar mid-turn (sheet §3.1): its next call goes to the new host.
+        { "daprd: actor no longer here", new DaprApiException("save actor state", HttpStatusCode.BadRequest, "ERR_ACTOR_INSTANCE_MISSING", "actor instance is missing"), true },
         { "embeddings rate-limited", new EmbeddingServiceException("answered 429", statusCode: HttpStatusCode.TooManyRequests), true },
         { "embeddings wrong key", new EmbeddingServiceException("answered 401", statusCode: HttpStatusCode.Unauthorized), false },
         { "embeddings of another dimension", new EmbeddingServiceException("returned 768 dimensions"), false },
