@@ -8,8 +8,20 @@ namespace AgentCrm.Agents.Customers;
 /// </summary>
 public static partial class EventIds
 {
-    /// <summary>The longest id, customer id or source (and any other string field of an event but its timestamp).</summary>
+    /// <summary>The longest id, customer id or source (and any other string field of an event but its timestamp), in <see cref="Characters"/>.</summary>
     public const int MaxLength = 200;
+
+    /// <summary>
+    /// The characters of an id as its limit counts them: Unicode code points, as the OpenAPI schema's maxLength and every
+    /// manifest text limit count them (an emoji is one, not two UTF-16 units).
+    /// </summary>
+    public static int Characters(string text) => Rules.Expressions.ExpressionLimits.Characters(text);
+
+    /// <summary>Why <paramref name="value"/>, the event's field <paramref name="name"/>, is too long, or null.</summary>
+    public static string? LengthProblem(string name, string value) =>
+        value.Length > MaxLength && Characters(value) is var length && length > MaxLength
+            ? $"{name} is longer than {MaxLength} characters (this one has {length})."
+            : null;
 
     /// <summary>Why an event id cannot be one: control characters (NUL included) would travel into logs, evidence and the audit log.</summary>
     public static string? IdProblem(string id) => ControlCharacters().IsMatch(id) ? "id must not contain control characters." : null;
@@ -34,8 +46,7 @@ public static partial class EventIds
 
     /// <summary>A source is shown in evidence and numbers a customer's events with its id: the rules of an id (at most <see cref="MaxLength"/> characters, no control characters).</summary>
     public static string? SourceProblem(string source) =>
-        source.Length > MaxLength ? $"source is longer than {MaxLength} characters."
-        : ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null;
+        LengthProblem("source", source) ?? (ControlCharacters().IsMatch(source) ? "source must not contain control characters." : null);
 
     /// <summary>
     /// Whether a name shown as a caller's (a JWT's name claim: log lines and audit records name it) holds what <see cref="CustomerIdProblem"/>

@@ -115,7 +115,7 @@ public static class CustomersApi
         return TypedResults.Ok(await consent.PutAsync(id, parsed, Caller.From(context.User).AuditActor, cancellationToken));
     }
 
-    /// <summary>The longest customer id intake takes; consent and CSM accounts take the same ids.</summary>
+    /// <summary>The longest customer id intake takes, in <see cref="EventIds.Characters"/>; consent and CSM accounts take the same ids.</summary>
     public const int MaxCustomerIdLength = 200;
 
     /// <summary>
@@ -125,6 +125,6 @@ public static class CustomersApi
     /// </summary>
     public static string? CustomerIdProblem(string? id) =>
         string.IsNullOrWhiteSpace(id) ? "A customer id must not be empty."
-        : id.Length > MaxCustomerIdLength ? $"A customer id is at most {MaxCustomerIdLength} characters."
+        : EventIds.Characters(id) > MaxCustomerIdLength ? $"A customer id is at most {MaxCustomerIdLength} characters."
         : EventIds.CustomerIdPathProblem(id);
 }

@@ -240,9 +240,9 @@ public static partial class EventParser
             errors[$"{path}.{name}"] = [$"{name} must not be empty."];
             return null;
         }
-        if (name != "occurredAt" && value.Length > EventIds.MaxLength)
+        if (name != "occurredAt" && EventIds.LengthProblem(name, value) is { } tooLong)
         {
-            errors[$"{path}.{name}"] = [$"{name} is longer than {EventIds.MaxLength} characters."];
+            errors[$"{path}.{name}"] = [tooLong];
             return null;
         }
         return value;

@@ -154,7 +154,7 @@ internal static partial class TimelineCaseReader
                     : throw Error($"{name} is required and must be a non-empty string.");
             // Intake's rules of ids: a customer id intake would refuse (" acme", a zero-width space) is no customer a replay can stand for.
             string Checked(string name, Func<string, string?> rule) =>
-                Required(name) is var value && value.Length > EventIds.MaxLength ? throw Error($"{name} is longer than {EventIds.MaxLength} characters.")
+                Required(name) is var value && EventIds.LengthProblem(name, value) is { } tooLong ? throw Error(tooLong)
                 : rule(value) is { } problem ? throw Error(problem) : value;
             var id = Checked("id", EventIds.IdProblem);
             var customerId = Checked("customerId", EventIds.CustomerIdProblem);

@@ -69,6 +69,25 @@ public sealed class EventHardeningTests(EventHardeningTests.Server server) : ICl
         Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
     }
 
+    [Fact]
+    public async Task Ids_AreCountedInCharacters_AnEmojiIsOne_AsTheSchemasMaxLengthCounts()
+    {
+        // 200 emoji are 200 characters (400 UTF-16 units): accepted as id, customerId and source, and by consent.
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F600", 200));
+        var body = JsonSerializer.Serialize(new { id = emoji, customerId = emoji, type = "login", occurredAt = "2026-11-01T09:00:00Z", source = emoji });
+        using (var response = await server.App.Client.PostAsync("/v1/events", new StringContent(body, Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using (var consent = await server.App.Client.PutAsync($"/v1/customers/{Uri.EscapeDataString(emoji)}/consent", new StringContent("""{"grants":[]}""", Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
+
+        // 201 are one too many, for each field.
+        var over = emoji + "\U0001F600";
+        var errors = await RefusedAsync(JsonSerializer.Serialize(new { id = over, customerId = over, type = "login", occurredAt = "2026-11-01T09:00:00Z", source = over }));
+        Assert.Equal("id is longer than 200 characters (this one has 201).", errors.GetProperty("$.id")[0].GetString());
+        Assert.Equal("customerId is longer than 200 characters (this one has 201).", errors.GetProperty("$.customerId")[0].GetString());
+        Assert.Equal("source is longer than 200 characters (this one has 201).", errors.GetProperty("$.source")[0].GetString());
+    }
+
     [Theory]
     [InlineData("Müller & Söhne GmbH 東京")]
     [InlineData("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645")]

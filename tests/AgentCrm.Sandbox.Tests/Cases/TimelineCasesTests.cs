@@ -82,7 +82,11 @@ public sealed class TimelineCasesTests
 
         var ex = Assert.Throws<CaseSetException>(() => SampleData.Timeline(ndjson, "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n"));
 
-        Assert.Equal("events.ndjson line 1: id is longer than 200 characters.", ex.Message);
+        Assert.Equal("events.ndjson line 1: id is longer than 200 characters (this one has 201).", ex.Message);
+        // Counted as intake counts it, in characters: 200 emoji are an id.
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F600", 200));
+        var cases = SampleData.Timeline($"{{\"id\":\"{emoji}\",\"customerId\":\"a\",\"type\":\"usage\",\"occurredAt\":\"2026-01-01T00:00:00Z\"}}", "customerId,cutoff,label\na,2026-06-01T00:00:00Z,1\n");
+        Assert.NotNull(cases);
     }
 
     [Fact]
