@@ -18,7 +18,7 @@ public sealed record BriefEvidence(
     IReadOnlyDictionary<string, object?> SnapshotFields, IReadOnlyList<Agents.Reason> Reasons,
     IReadOnlyList<Citation> Citations, IReadOnlyList<JsonElement> Events);
 
-public static class BriefsApi
+public static partial class BriefsApi
 {
     public const int DefaultLimit = Paging.DefaultLimit;
     public const int MaxLimit = Paging.MaxLimit;
@@ -311,7 +311,7 @@ public static class BriefsApi
     }
 
     public static Results<Ok<BriefEvidence>, ProblemHttpResult> Evidence(string id, BriefStore briefs, BriefDisclosure disclosure, EventStore events, AccountAssignments accounts,
-        ConsentStore consent, AgentRegistry registry, TimeProvider time, HttpContext context)
+        ConsentStore consent, AgentRegistry registry, TimeProvider time, HttpContext context, ILogger<BriefEvidence> logger)
     {
         if (briefs.Get(id) is not { } stored)
             return Problems.NotFound($"No brief '{id}'.");
@@ -328,9 +328,13 @@ public static class BriefsApi
         var policy = consent.For(b.CustomerId);
         var purpose = registry.TryFind(b.AgentId, b.AgentVersion)?.Manifest.Purpose;
         var now = time.GetUtcNow();
-        List<JsonElement> shown = purpose is null ? [] : events.GetRaw(ids, b.CustomerId)
+        // A cited event whose stored body cannot be read (a dead letter until repaired) is left out, said in the log.
+        List<JsonElement> shown = purpose is null ? [] : events.GetRaw(ids, b.CustomerId, u => LogUnreadableEvidence(logger, u.EventId, u.Seq, b.Id, u.Error))
             .Where(e => e.TryGetProperty("type", out var t) && t.GetString() is { } type && policy.AllowsEvent(purpose, type, now)).ToList();
         return TypedResults.Ok(new BriefEvidence(b.Id, b.CustomerId, b.AgentId, b.AgentVersion, b.ContentHash, b.Score, b.Threshold, b.AsOf,
             b.TriggerEventId, b.Inputs, b.Reasons, b.Citations, shown));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event {CrmEventId} (seq {Seq}), cited by brief {BriefId}, is left out of its evidence: its stored body cannot be read as an event ({Reason}); repair the row's body in the events table")]
+    private static partial void LogUnreadableEvidence(ILogger logger, string crmEventId, long seq, string briefId, string reason);
 }

@@ -1,6 +1,9 @@
 namespace AgentCrm.Intake;
 
-/// <summary>A request reused stored event ids for other content; <see cref="Errors"/> names each, by its path in the request.</summary>
+/// <summary>
+/// A request reused stored event ids for other content, or for an event whose stored copy cannot be read (a dead letter until
+/// repaired); <see cref="Errors"/> names each, by its path in the request.
+/// </summary>
 public sealed class EventIdReusedException : Exception
 {
     public EventIdReusedException()
@@ -21,7 +24,7 @@ public sealed class EventIdReusedException : Exception
     }
 
     public EventIdReusedException(IReadOnlyDictionary<string, string[]> errors)
-        : base($"{errors.Count} event id(s) in the request were accepted before with other content; nothing in the request was stored.")
+        : base($"{errors.Count} event id(s) in the request were accepted before with other content (or as a stored copy that cannot be read); nothing in the request was stored.")
     {
         Errors = errors;
     }

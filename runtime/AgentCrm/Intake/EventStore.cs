@@ -50,7 +50,7 @@ public sealed class EventStore
 
     private const string NumberSql = "INSERT INTO event_numbers_v2 (seq, source, number) VALUES ($s, $src, $n)";
 
-    private const string StoredBodySql = "SELECT body FROM events WHERE id = $id";
+    private const string StoredBodySql = "SELECT seq, body FROM events WHERE id = $id";
 
     /// <summary>
     /// Customers whose last number is kept, per generation: past it the generation becomes the older one and the one before
@@ -177,8 +177,8 @@ public sealed class EventStore
                 else
                 {
                     duplicates++;
-                    if (reuse == IdReuse.Refuse && ChangedFields(ctx, e.Event) is { } changed)
-                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] = [ReusedIdMessage(changed)];
+                    if (reuse == IdReuse.Refuse && ReuseProblem(ctx, e.Event) is { } problem)
+                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] = [problem];
                 }
             }
             if (reused is not null)
@@ -236,8 +236,11 @@ public sealed class EventStore
         return new InboxRead(list, unreadable ?? [], last);
     }
 
-    /// <summary>The stored bodies of the events among <paramref name="ids"/> that belong to <paramref name="customerId"/>, in inbox order.</summary>
-    public List<JsonElement> GetRaw(IEnumerable<string> ids, string customerId)
+    /// <summary>
+    /// The stored bodies of the events among <paramref name="ids"/> that belong to <paramref name="customerId"/>, in inbox
+    /// order; a body that cannot be read as an event is left out and handed to <paramref name="unreadable"/>.
+    /// </summary>
+    public List<JsonElement> GetRaw(IEnumerable<string> ids, string customerId, Action<UnreadableEvent>? unreadable = null)
     {
         var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
         var list = new List<JsonElement>(wanted.Count);
@@ -248,15 +251,26 @@ public sealed class EventStore
         var names = wanted.Select((_, i) => $"$p{i}").ToList();
         // Only the customer's own: ids come from agents' reasons (a plugin's among them), and an id of another customer's
         // event must not show that event in this customer's evidence.
-        cmd.CommandText = $"SELECT body FROM events WHERE customer_id = $customer AND id IN ({string.Join(",", names)}) ORDER BY seq";
+        cmd.CommandText = $"SELECT seq, body, id FROM events WHERE customer_id = $customer AND id IN ({string.Join(",", names)}) ORDER BY seq";
         cmd.Parameters.AddWithValue("$customer", customerId);
         for (var i = 0; i < wanted.Count; i++)
             cmd.Parameters.AddWithValue(names[i], wanted[i]);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
-            using var doc = JsonDocument.Parse(reader.GetString(0));
-            list.Add(doc.RootElement.Clone());
+            // A body that holds no event (damaged on disk, changed by hand: a dead letter until repaired) is left out of the
+            // evidence, as ReadAfter passes over it, rather than failing the whole answer.
+            try
+            {
+                var body = reader.GetString(1);
+                _ = ParseStored(body);
+                using var doc = JsonDocument.Parse(body);
+                list.Add(doc.RootElement.Clone());
+            }
+            catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or InvalidOperationException)
+            {
+                unreadable?.Invoke(new UnreadableEvent(reader.GetInt64(0), reader.GetString(2), customerId, ex.Message));
+            }
         }
         return list;
     }
@@ -318,12 +332,39 @@ public sealed class EventStore
         return $"An event with this id was accepted before (or comes earlier in this request), but its {fields} {verb}: the id is the event's idempotency key, so a changed event needs a new id.";
     }
 
-    /// <summary>The fields in which <paramref name="incoming"/> differs from the stored event of its id, or null when it is the same event.</summary>
-    private static List<string>? ChangedFields(WriteContext ctx, CrmEvent incoming)
+    /// <summary>
+    /// Why <paramref name="incoming"/> is not a duplicate of the stored event of its id (the fields that differ, or a stored
+    /// body that cannot be read as an event), or null when it is the same event.
+    /// </summary>
+    private static string? ReuseProblem(WriteContext ctx, CrmEvent incoming)
     {
         var cmd = ctx.Command(StoredBodySql, "$id");
         cmd.Parameters["$id"].Value = incoming.Id;
-        var stored = ParseStored((string)cmd.ExecuteScalar()!);
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        var seq = reader.GetInt64(0);
+        CrmEvent stored;
+        try
+        {
+            stored = ParseStored(reader.GetString(1));
+        }
+        // Which bodies ReadAfter takes for unreadable: such a row is a dead letter, so the retry cannot be told a duplicate
+        // (nor the 500 it was, which has a client retry the batch for ever); refused like a changed event until it is repaired.
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidCastException or InvalidOperationException)
+        {
+            return UnreadableStoredMessage(seq, ex.Message);
+        }
+        return ChangedFields(stored, incoming) is { } changed ? ReusedIdMessage(changed) : null;
+    }
+
+    /// <summary>The answer to a retry of an event whose stored copy (inbox row <paramref name="seq"/>) cannot be read.</summary>
+    internal static string UnreadableStoredMessage(long seq, string error) =>
+        $"An event with this id was accepted before, but its stored copy (inbox seq {seq}) cannot be read as an event ({error.TrimEnd('.')}): "
+        + "it is a dead letter until ops repair its body in the events table and replay it; send the request again after that.";
+
+    /// <summary>The fields in which <paramref name="incoming"/> differs from <paramref name="stored"/>, or null when it is the same event.</summary>
+    private static List<string>? ChangedFields(CrmEvent stored, CrmEvent incoming)
+    {
         var changed = new List<string>();
         if (!string.Equals(stored.CustomerId, incoming.CustomerId, StringComparison.Ordinal))
             changed.Add("customerId");

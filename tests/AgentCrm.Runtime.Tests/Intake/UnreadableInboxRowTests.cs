@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using AgentCrm.Intake;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,5 +60,36 @@ public sealed class UnreadableInboxRowTests
         Assert.Equal(0, outcome.GetProperty("replayed").GetInt32());
         Assert.Equal(damaged, Assert.Single(outcome.GetProperty("failed").EnumerateArray()).GetProperty("seq").GetInt64());
         Assert.Single((await second.GetJsonAsync("/v1/dead-letters")).GetProperty("items").EnumerateArray());
+    }
+    [Theory]
+    [InlineData("{broken")]
+    [InlineData("""{"id":"dmg-1"}""")]
+    public async Task PostEvents_RetryOfAnEventWhoseStoredBodyIsUnreadable_Is409NamingIt_AndNothingInTheRequestIsStored(string damage)
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string original = """{"id":"dmg-1","customerId":"dmg","type":"login","occurredAt":"2026-11-01T00:00:00Z"}""";
+        const string other = """{"id":"dmg-2","customerId":"dmg","type":"login","occurredAt":"2026-11-01T01:00:00Z"}""";
+        using (var first = await app.Client.PostAsync("/v1/events", new StringContent(original, Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        await app.WaitForProcessingAsync();
+        SqliteConnection.ClearAllPools();
+        long seq;
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "agentcrm.db")};Pooling=false"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "UPDATE events SET body = $b WHERE id = 'dmg-1'; SELECT seq FROM events WHERE id = 'dmg-1';";
+            cmd.Parameters.AddWithValue("$b", damage);
+            seq = (long)cmd.ExecuteScalar()!;
+        }
+
+        // The integrator's retry of the batch: not a 500 (which invites retrying for ever) but a 409 naming the event.
+        using var retry = await app.Client.PostAsync("/v1/events", new StringContent($"[{other},{original}]", Encoding.UTF8, "application/json"));
+        var problem = await retry.ProblemAsync(HttpStatusCode.Conflict);
+        var error = Assert.Single(problem.GetProperty("errors").GetProperty("$[1].id").EnumerateArray()).GetString()!;
+        Assert.Contains("cannot be read", error, StringComparison.Ordinal);
+        Assert.Contains($"seq {seq}", error, StringComparison.Ordinal);
+        Assert.Single(problem.GetProperty("errors").EnumerateObject());
+        Assert.Equal(1, app.Services.GetRequiredService<EventStore>().Count());
     }
 }
