@@ -9,8 +9,11 @@ namespace AgentCrm.Intake;
 /// <summary>A parsed request: the events to store with their raw JSON, or every problem keyed by JSON path.</summary>
 public sealed record ParsedEvents(IReadOnlyList<IncomingEvent> Events, Dictionary<string, string[]> Errors);
 
-/// <summary>An accepted event, its JSON as sent, and where it sits in the request (<c>$</c>, <c>$[3]</c>) for answers naming it.</summary>
-public sealed record IncomingEvent(CrmEvent Event, string Json, string Path = "$");
+/// <summary>
+/// An accepted event, its JSON as sent, and where it sits in the request for answers naming it: its path (<c>$</c>, <c>$[3]</c>)
+/// and, on an NDJSON line, the prefix its messages start with (<c>line 5: </c>; blank lines make the two differ).
+/// </summary>
+public sealed record IncomingEvent(CrmEvent Event, string Json, string Path = "$", string Where = "");
 
 /// <summary>
 /// Strict parsing of POST /v1/events bodies: one event, a JSON array, or NDJSON. Collects every
@@ -113,7 +116,7 @@ public static partial class EventParser
         {
             using var doc = JsonDocument.Parse(json, DocumentOptions);
             var found = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            ReadEvent(doc.RootElement, path, events, found, options, now);
+            ReadEvent(doc.RootElement, path, events, found, options, now, where);
             foreach (var (key, messages) in found)
                 errors[key] = [.. messages.Select(m => where + m)];
         }
@@ -123,7 +126,7 @@ public static partial class EventParser
         }
     }
 
-    private static void ReadEvent(JsonElement e, string path, List<IncomingEvent> events, Dictionary<string, string[]> errors, IntakeOptions options, DateTimeOffset now)
+    private static void ReadEvent(JsonElement e, string path, List<IncomingEvent> events, Dictionary<string, string[]> errors, IntakeOptions options, DateTimeOffset now, string where = "")
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
@@ -187,7 +190,7 @@ public static partial class EventParser
         var occurredAtRaw = e.GetProperty("occurredAt").GetString()!;
         // Kept as every other timestamp reads, 'T' and 'Z' upper case: the stored body is what the evidence shows.
         var json = EventTimes.Normalized(occurredAtRaw) is var normalized && normalized != occurredAtRaw ? WithOccurredAt(e, normalized) : e.GetRawText();
-        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), json, path));
+        events.Add(new(new CrmEvent(id!, customerId!, type!, occurredAt, source, attributes), json, path, where));
     }
 
     /// <summary>The event's JSON with its occurredAt replaced by <paramref name="occurredAt"/>, every other property as sent.</summary>

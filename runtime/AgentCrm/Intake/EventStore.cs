@@ -178,7 +178,7 @@ public sealed class EventStore
                 {
                     duplicates++;
                     if (reuse == IdReuse.Refuse && ReuseProblem(ctx, e.Event) is { } problem)
-                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] = [problem];
+                        (reused ??= new(StringComparer.Ordinal))[$"{e.Path}.id"] = [e.Where + problem];
                 }
             }
             if (reused is not null)

@@ -43,7 +43,7 @@ public static class EventsApi
         var refused = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var e in parsed.Events)
             if (delivery.Refusal(e.Event) is { } refusal)
-                refused[e.Path + ".attributes"] = [refusal];
+                refused[e.Path + ".attributes"] = [e.Where + refusal];
         if (refused.Count > 0)
             return Problems.Validation(refused, StatusCodes.Status413PayloadTooLarge,
                 (refused.Count == 1 ? refused.Values.Single()[0] : $"{refused.Count} events are too large to deliver.") + " Nothing was stored.");

@@ -129,6 +129,19 @@ public sealed class IntakeTests
     }
 
     [Fact]
+    public async Task PostEvents_Ndjson409_SaysTheLine_AsA400Does()
+    {
+        await using var app = await AgentCrmApp.StartAsync();
+        const string a = """{"id":"nd-1","customerId":"nd","type":"nps","occurredAt":"2026-11-01T00:00:00Z","attributes":{"score":5}}""";
+        const string b = """{"id":"nd-1","customerId":"nd","type":"nps","occurredAt":"2026-11-01T00:00:00Z","attributes":{"score":6}}""";
+        // $[1] counts events, not lines: blank lines are skipped, so only the line finds the event in a large file.
+        using var response = await app.Client.PostAsync("/v1/events", new StringContent(a + "\n\n" + b + "\n", Encoding.UTF8, "application/x-ndjson"));
+        var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
+        var error = problem.GetProperty("errors").GetProperty("$[1].id")[0].GetString()!;
+        Assert.StartsWith("line 3: An event with this id was accepted before", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PostEvents_SameEventWrittenOtherwise_IsADuplicate_AndAChangeWithinOneRequestIsRefused()
     {
         await using var app = await AgentCrmApp.StartAsync();
