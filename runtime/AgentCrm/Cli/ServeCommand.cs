@@ -48,10 +48,12 @@ internal static class ServeCommand
         app.Lifetime.ApplicationStarted.Register(() => started.Value = true);
         // Bad settings fail here with one line naming the key, before the host would log a stack trace.
         app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate();
-        // --urls was checked by its validator; the setting (urls, ASPNETCORE_URLS) is checked here. Empty: the default.
+        // --urls was checked by its validator; the setting (urls, ASPNETCORE_URLS) is checked here by the same rules. Left out:
+        // the default; set, even empty or blank, it is checked (Kestrel took a blank one for an address and threw
+        // "Invalid url: ' '" once the data directory was opened).
         var name = parse.GetValue(Urls) is not null ? "--urls" : "urls";
         var urls = app.Configuration["urls"];
-        if (name == "urls" && !string.IsNullOrWhiteSpace(urls) && ListenAddressProblem(urls, name) is { } problem)
+        if (name == "urls" && urls is not null && ListenAddressProblem(urls, name) is { } problem)
             return AgentCrmCli.Fail("invalid configuration: " + problem);
         // Kestrel:Endpoints:{name}:Url by the same rules: Kestrel would tell a port out of range after the start, as an
         // ArgumentOutOfRangeException naming no setting ("Specified argument was out of the range of valid values").
@@ -59,14 +61,14 @@ internal static class ServeCommand
             return AgentCrmCli.Fail("invalid configuration: " + endpoint);
         // What the listen would refuse, told now: the host's start opens the data directory (creating and initialising a new one)
         // before Kestrel listens, so a start refused then left a directory behind.
-        if (ListenTargetProblem(string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name, app.Configuration) is { } target)
+        if (ListenTargetProblem(urls ?? AgentCrmServer.DefaultUrls, name, app.Configuration) is { } target)
             return AgentCrmCli.Fail(target);
         if (CertificateFileProblem(app.Configuration, app.Environment.ContentRootPath) is { } certificate)
             return AgentCrmCli.Fail("invalid configuration: " + certificate);
         // A port another process listens on: told as the listen would tell it, before the data directory is opened.
         // Kestrel:Endpoints, where set, are what Kestrel listens on instead of the listen addresses.
         var endpoints = app.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToList();
-        if (PortInUseProblem(endpoints.Count > 0 ? string.Join(';', endpoints) : string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls) is { } inUse)
+        if (PortInUseProblem(endpoints.Count > 0 ? string.Join(';', endpoints) : urls ?? AgentCrmServer.DefaultUrls) is { } inUse)
             return AgentCrmCli.Fail(inUse);
         // Every check above passed: the start line now, not before a refusal.
         AgentCrmServer.LogStart(app);
@@ -83,7 +85,7 @@ internal static class ServeCommand
         {
             return await RunUntilStoppedAsync(app, cancellationToken) is { } failed ? AgentCrmCli.Fail(failed) : 0;
         }
-        catch (Exception ex) when (BindProblem(ex, string.IsNullOrWhiteSpace(urls) ? AgentCrmServer.DefaultUrls : urls, name) is { } bind)
+        catch (Exception ex) when (BindProblem(ex, urls ?? AgentCrmServer.DefaultUrls, name) is { } bind)
         {
             return AgentCrmCli.Fail(bind);
         }
@@ -125,7 +127,7 @@ internal static class ServeCommand
     {
         var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (addresses.Length == 0)
-            return $"{name}: give at least one listen address, such as {AgentCrmServer.DefaultUrls}.";
+            return $"{name}: give at least one listen address, such as {AgentCrmServer.DefaultUrls}{(name == "urls" ? " (or leave the setting out for that default)" : "")}.";
         foreach (var url in addresses)
         {
             Microsoft.AspNetCore.Http.BindingAddress address;

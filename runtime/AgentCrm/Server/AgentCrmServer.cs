@@ -80,7 +80,8 @@ public static class AgentCrmServer
         // Before anything reads a setting: a misspelt key, an enum given a number, a time past its maximum end the start here.
         SettingsChecker.ThrowIfInvalid(builder.Configuration);
         var runtime = builder.Configuration.GetSection(RuntimeOptions.Section).Get<RuntimeOptions>() ?? new RuntimeOptions();
-        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        // Only when left out: one set empty or blank is not the default, and serve refuses it naming urls.
+        if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
             builder.WebHost.UseUrls(DefaultUrls);
         // Kestrel's limits on the request line and headers are raised to a ceiling; ours answer ProblemDetails below it.
         builder.WebHost.ConfigureKestrel(RequestHeadLimits.RaiseKestrelLimits);

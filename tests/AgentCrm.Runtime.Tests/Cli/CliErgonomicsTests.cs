@@ -52,6 +52,25 @@ public sealed class CliErgonomicsTests
             (result.ExitCode, result.Stderr.Trim()));
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("  ")]
+    public async Task Serve_AnEmptyOrBlankUrlsSetting_IsOneLineNamingUrls_AndCreatesNoDataDirectory(string blank)
+    {
+        // Blank was taken as "not set" here but given to Kestrel, which threw "Invalid url: ' ' (FormatException)" after the
+        // data directory was created and initialised (qa45d F1); empty silently listened on the default.
+        var data = Path.Combine(TempDirectory.Create(), "data");
+
+        var result = await CliRunner.RunAsync(["serve", "--data", data], new Dictionary<string, string> { ["HOME"] = TempDirectory.Create(), ["ASPNETCORE_URLS"] = blank },
+            TimeSpan.FromSeconds(30));
+
+        Assert.Equal((1, "agentcrm: invalid configuration: urls: give at least one listen address, such as http://127.0.0.1:5080 (or leave the setting out for that default)."),
+            (result.ExitCode, result.Stderr.Trim()));
+        Assert.Equal("", result.Stdout);
+        Assert.False(Directory.Exists(data), "a start refused for its listen addresses created the data directory");
+    }
+
     [Fact]
     public async Task Serve_AnAddressThatIsNotThisMachines_IsNamedAsSuch()
     {
