@@ -142,12 +142,37 @@ internal static class KnowledgeCommand
 
     private static Task<int> SearchAsync(ParseResult p, string query, int take, SearchFilter filter, CancellationToken ct) => CliHost.RunAsync(p, ct, async (services, token) =>
     {
-        var hits = await services.GetRequiredService<KnowledgeService>().SearchAsync(query, take, filter, cancellationToken: token);
+        var knowledge = services.GetRequiredService<KnowledgeService>();
+        var hits = await knowledge.SearchAsync(query, take, filter, cancellationToken: token);
         if (p.GetValue(AgentCrmCli.Json))
             Console.WriteLine(JsonSerializer.Serialize(new { items = hits }, Output));
+        else if (hits.Count == 0)
+            // Said on stderr, as `csms accounts show` says it has nothing, so stdout stays empty for a pipe: silence looked like a
+            // verb that did nothing, and a mistyped --documentId like a document without a match (qa45d F2).
+            Console.Error.WriteLine(NoHits(query, filter, knowledge.ListDocuments()));
         else
             foreach (var (h, i) in hits.Select((h, i) => (h, i)))
                 Console.WriteLine($"{i + 1}. {h.Score:0.000}  {h.Title} › {h.Section}  [{h.ChunkId}]\n   {h.Snippet}");
         return 0;
     }, knowledge: true);
+
+    /// <summary>"No hits for …", naming each filter no stored document meets, with the closest id, tag or scenario stored.</summary>
+    private static string NoHits(string query, SearchFilter filter, IReadOnlyList<Knowledge.Documents.KnowledgeDocument> documents)
+    {
+        var unmet = new List<string>();
+        if (filter.DocumentId is { } id && !documents.Any(d => d.Id == id))
+            unmet.Add($"--documentId {id}: no such document{Meant([id], documents.Select(d => d.Id))}");
+        if (filter.Tags is { Count: > 0 } tags && !documents.Any(d => d.Tags.Any(t => tags.Contains(t, StringComparer.OrdinalIgnoreCase))))
+            unmet.Add($"--tags {string.Join(',', tags)}: no document has {(tags.Count == 1 ? "this tag" : "any of these tags")}{Meant(tags, documents.SelectMany(d => d.Tags).Distinct())}");
+        if (filter.Scenario is { } scenario && !documents.Any(d => d.Scenario == scenario))
+            unmet.Add($"--scenario {scenario}: no document was ingested with this scenario{Meant([scenario], documents.Select(d => d.Scenario).OfType<string>().Distinct())}");
+        return $"No hits for \"{query}\"{(unmet.Count > 0 ? $" ({string.Join("; ", unmet)})" : "")}.";
+    }
+
+    /// <summary>"; did you mean X?" for the stored name closest to one of those given, as the other verbs' hints; else "".</summary>
+    private static string Meant(IEnumerable<string> given, IEnumerable<string> known)
+    {
+        var names = known.ToList();
+        return given.Select(g => Agents.Text.EditDistance.Closest(g, names)).FirstOrDefault(c => c is not null) is { } closest ? $"; did you mean {closest}?" : "";
+    }
 }

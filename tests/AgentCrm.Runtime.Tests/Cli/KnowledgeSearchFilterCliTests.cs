@@ -44,4 +44,23 @@ public sealed class KnowledgeSearchFilterCliTests
         Assert.Empty(await DocumentsAsync("--scenario", "renewal-risk"));
         Assert.Empty(await DocumentsAsync("--tags", "billing"));
     }
+
+    [Fact]
+    public async Task Search_NoHits_SaysSoOnStderr_NamingADocumentIdNoDocumentHas_WithTheClosestOne()
+    {
+        var dir = TempDirectory.Create();
+
+        // renewal-playbok: a typo of the bundled renewal-playbook. Before, both printed nothing at all, exit 0 (qa45d F2).
+        var typo = await CliRunner.RunAsync(["knowledge", "search", "failed payment", "--documentId", "renewal-playbok", "--data", dir]);
+        var nothing = await CliRunner.RunAsync(["knowledge", "search", "zzqqxx", "--data", dir]);
+        var json = await CliRunner.RunAsync(["knowledge", "search", "zzqqxx", "--data", dir, "--json"]);
+
+        // The first verb on the new data directory also says it started one.
+        Assert.Equal((0, ""), (typo.ExitCode, typo.Stdout));
+        Assert.Contains("No hits for \"failed payment\" (--documentId renewal-playbok: no such document; did you mean renewal-playbook?).", typo.Stderr.Trim().Split('\n'));
+        Assert.Equal((0, "", "No hits for \"zzqqxx\"."), (nothing.ExitCode, nothing.Stdout, nothing.Stderr.Trim()));
+        // --json stays one document on stdout, with nothing on stderr.
+        Assert.Equal((0, ""), (json.ExitCode, json.Stderr.Trim()));
+        Assert.Empty(JsonDocument.Parse(json.Stdout).RootElement.GetProperty("items").EnumerateArray());
+    }
 }
