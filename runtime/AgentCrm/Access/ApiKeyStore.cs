@@ -40,7 +40,7 @@ public sealed partial class ApiKeyStore
     public static bool IsValidName(string name) => NamePattern().IsMatch(name);
 
     /// <summary>What a key name is, for the messages that refuse one (the CLI's usage error and the store's own check).</summary>
-    internal const string NameRule = "1-64 characters, letters, digits and . _ @ -, starting with a letter or digit";
+    internal const string NameRule = "1-64 characters: ASCII letters, digits and . _ @ -, starting with a letter or digit";
 
     public async Task<CreatedApiKey> CreateAsync(string name, string role, string actor, CancellationToken cancellationToken = default)
     {

@@ -72,7 +72,9 @@ public sealed class ContractCliTests
     [Theory]
     [InlineData("keys create --name n --role wizard", "--role: 'wizard' is not valid; it takes one of admin, csm, integrator, metrics, ops, reviewer")]
     [InlineData("keys create --name n", "--role is required: one of admin, csm, integrator, metrics, ops, reviewer")]
-    [InlineData("keys create --role csm --name bad/name", "--name: 'bad/name' is not a valid key name: 1-64 characters, letters, digits and . _ @ -, starting with a letter or digit (see agentcrm keys create --help)")]
+    [InlineData("keys create --role csm --name bad/name", "--name: 'bad/name' is not a valid key name: 1-64 characters: ASCII letters, digits and . _ @ -, starting with a letter or digit (see agentcrm keys create --help)")]
+    // é is a letter, but not an ASCII one: the rule said "letters" (qa45d F3).
+    [InlineData("keys create --role csm --name josé", "--name: 'josé' is not a valid key name: 1-64 characters: ASCII letters, digits and . _ @ -, starting with a letter or digit (see agentcrm keys create --help)")]
     [InlineData("keys create --role csm --name .dot", "--name: '.dot' is not a valid key name")]
     [InlineData("keys create --name n --role", "--role needs a value: one of admin")]
     [InlineData("agents promote x@1.0.0 --canary abc", "--canary: 'abc' is not valid; it takes a whole number")]
