@@ -120,7 +120,7 @@ public static partial class SettingsChecker
         {
             var section = configuration.GetSection(path);
             if (section.Value is not null || section.GetChildren().Any())
-                CheckNode(section, path, type, problems);
+                CheckNode(configuration, section, path, type, problems);
         }
         foreach (var parent in Parents)
         {
@@ -148,7 +148,7 @@ public static partial class SettingsChecker
         return problems;
     }
 
-    private static void CheckNode(IConfigurationSection node, string path, Type type, List<string> problems)
+    private static void CheckNode(IConfiguration root, IConfigurationSection node, string path, Type type, List<string> problems)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         var children = node.GetChildren().ToList();
@@ -163,7 +163,7 @@ public static partial class SettingsChecker
                 if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                     problems.Add($"{child.Path}: not valid; {path} is a list, its entries are {path}:0, {path}:1, ….");
                 else
-                    CheckNode(child, child.Path, element, problems);
+                    CheckNode(root, child, child.Path, element, problems);
             }
             return;
         }
@@ -172,7 +172,7 @@ public static partial class SettingsChecker
             if (children.Count > 0)
                 problems.Add($"{path}: a {(IsList(children) ? "list" : "section")} is not valid here; it takes {Takes(path, type)}.");
             else if (node.Value is { } value)
-                CheckValue(path, value, type, problems);
+                CheckValue(root, path, value, type, problems);
             return;
         }
         // A section of settings: an options type's properties.
@@ -192,15 +192,15 @@ public static partial class SettingsChecker
         {
             var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
             if (property is not null)
-                CheckNode(child, child.Path, property.PropertyType, problems);
+                CheckNode(root, child, child.Path, property.PropertyType, problems);
             else if (Direct.TryGetValue(child.Path, out var directType))
-                CheckNode(child, child.Path, directType, problems);
+                CheckNode(root, child, child.Path, directType, problems);
             else if (!Sections.Any(s => string.Equals(s.Path, child.Path, StringComparison.OrdinalIgnoreCase)))
                 problems.Add(Unknown(child.Path, properties.Select(p => path + ":" + p.Name).Concat(Direct.Keys.Where(k => IsChildOf(k, path))).Concat(Sections.Where(s => IsChildOf(s.Path, path)).Select(s => s.Path))));
         }
     }
 
-    private static void CheckValue(string path, string value, Type type, List<string> problems)
+    private static void CheckValue(IConfiguration root, string path, string value, Type type, List<string> problems)
     {
         var text = value.Trim();
         if (type.IsEnum)
@@ -215,7 +215,9 @@ public static partial class SettingsChecker
             if (!BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
                 problems.Add($"{path}: '{value}' is not valid; it takes a whole number.");
             else if (number < min || number > max)
-                problems.Add($"{path}: '{value}' is out of range; it takes a whole number from {min} to {max} (and the setting's own limits, README \"Configuration\").");
+                // Its own rule where it has one on that side ("must be between 1 and 1000"), not the type's range.
+                problems.Add(OwnRangeRule.Refusal(root, path, number > max ? max : min)
+                    ?? (number > max ? $"{path}: '{value}' is out of range; it takes at most {max}." : $"{path}: '{value}' is out of range; it takes at least {min}."));
         }
         else if (type == typeof(double))
         {

@@ -97,7 +97,12 @@ public sealed class ConfigurationTests
     [InlineData("Sandbox__MaxCaseSetByte", "1000", "Sandbox:MaxCaseSetByte: not a setting; did you mean Sandbox:MaxCaseSetBytes?")]
     [InlineData("Auth__Jwt__Enabled", "true", "Auth:Jwt:Enabled: not a setting; Auth:Jwt has Auth:Jwt:Issuer,")]
     [InlineData("Storage__DataDirectory", "", "Storage:DataDirectory (--data): an empty value is not valid; it takes a folder path (leave --data and the setting out for the default).")]
-    [InlineData("Intake__MaxEventsPerRequest", "99999999999", "Intake:MaxEventsPerRequest: '99999999999' is out of range; it takes a whole number from -2147483648 to 2147483647")]
+    // Past a whole number's type: the setting's own range, not -2147483648 to 2147483647 (qa45d F4); the type's limit where
+    // it has none on that side (Auth:Burst must be at least 1).
+    [InlineData("Intake__MaxEventsPerRequest", "99999999999", "Intake:MaxEventsPerRequest must be between 1 and 1000000 (got '99999999999').")]
+    [InlineData("Webhooks__MaxSubscriptions", "99999999999", "Webhooks:MaxSubscriptions must be between 1 and 1000 (got '99999999999').")]
+    [InlineData("Auth__Burst", "-99999999999", "Auth:Burst must be at least 1 (got '-99999999999').")]
+    [InlineData("Auth__Burst", "99999999999", "Auth:Burst: '99999999999' is out of range; it takes at most 2147483647.")]
     [InlineData("Intake__Earliest", "01/02/2020", "Intake:Earliest: '01/02/2020' is not valid; it takes a date such as 2020-01-01 or 2020-01-01T00:00:00Z (UTC unless an offset is given).")]
     [InlineData("Intake__Earliest", "2999-01-01", "Intake:Earliest must not be later than now (got '2999-01-01')")]
     public async Task ABadSetting_IsRefusedByTheServerAndByACliVerb_InOneLineNamingTheKey(string key, string value, string expected)
