@@ -473,7 +473,8 @@ public sealed partial class AgentRegistry
         if (left == current?.Version || !_records.TryGetValue((agentId, left), out var r))
             return null;
         if (AgentTransitions.Allows(LifecycleAction.Rollback, r.State))
-            return left;
+            // rev45a: retired by a rollback (taken back, not superseded) since it left: ops rolled it back; never a target.
+            return _tables.IsWithdrawn(agentId, left) ? null : left;
         notRetired = r;
         return null;
     }

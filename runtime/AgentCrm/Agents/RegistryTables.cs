@@ -91,6 +91,17 @@ internal sealed class RegistryTables(SqliteDatabase database, AuditLog audit)
         return true;
     }
 
+    /// <summary>Whether <paramref name="agentId"/>@<paramref name="version"/> was taken back (rolled back, suspended, unregistered) and not active since.</summary>
+    public bool IsWithdrawn(string agentId, string version)
+    {
+        using var connection = database.Open();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT 1 FROM withdrawn_versions WHERE agent_id = $a AND version = $v";
+        cmd.Parameters.AddWithValue("$a", agentId);
+        cmd.Parameters.AddWithValue("$v", version);
+        return cmd.ExecuteScalar() is not null;
+    }
+
     /// <summary>The content hash <paramref name="agentId"/>@<paramref name="version"/> is stored with, read in the writer's transaction; null when it is not stored.</summary>
     public static string? ContentHashOf(WriteContext ctx, string agentId, string version)
     {

@@ -303,4 +303,55 @@ public sealed class LifecycleTransitionTests
         versions = await VersionsAsync(app);
         Assert.Equal(["active", "retired", "retired"], new[] { versions["1.0.1"].State, versions["1.1.0"].State, versions["1.2.0"].State });
     }
+
+    /// <summary>
+    /// rev45a: 1.1.0 suspended with nothing to hand over to; 1.2.0 promoted then (it replaced nothing); 1.1.0 promoted again over
+    /// 1.2.0 and rolled back by ops (1.2.0 serves again). "Not retired now" is no proof that the newest entry was replaced by the
+    /// current version: 1.1.0's suspension is still the newest entry before 1.2.0's promotion, and 1.1.0 is retired now — by the
+    /// rollback that took it back — so a second rollback, or 1.2.0's suspension, brings back the version ops rolled back.
+    /// </summary>
+    private static async Task<AgentCrmApp> StartWithAVersionRolledBackAfterItsSuspensionAsync()
+    {
+        var app = await StartWithCasesAsync();
+        var registry = app.Services.GetRequiredService<AgentRegistry>();
+        await RegisterAsync(app, "1.1.0");
+        await RegisterAsync(app, "1.2.0");
+        // 1.0.1 suspended with nothing before it: nothing active. 1.1.0 promoted, then suspended: nothing before it serves either.
+        Assert.Null(await registry.SuspendAsync(Id, "1.0.1", "system:auto-suspension", "veto rate 0.55 > 0.5"));
+        await app.EvaluateAndPromoteAsync(Id, "1.1.0", "hand-timeline");
+        Assert.Null(await registry.SuspendAsync(Id, "1.1.0", "system:auto-suspension", "veto rate 0.55 > 0.5"));
+        // 1.2.0 promoted while nothing is active (it replaced nothing); then ops resume 1.1.0 over it, and roll that back.
+        await app.EvaluateAndPromoteAsync(Id, "1.2.0", "hand-timeline");
+        using (var resumed = await PostAsync(app, $"/v1/agents/{Id}/versions/1.1.0/promote", "{}"))
+            Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        using (var back = await PostAsync(app, $"/v1/agents/{Id}/rollback"))
+            Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+        var versions = await VersionsAsync(app);
+        Assert.Equal(["retired", "active"], new[] { versions["1.1.0"].State, versions["1.2.0"].State });
+        return app;
+    }
+
+    [Fact]
+    public async Task Rollback_AfterOpsRolledBackAResumedVersion_NeverRevivesIt()
+    {
+        await using var app = await StartWithAVersionRolledBackAfterItsSuspensionAsync();
+
+        using var response = await PostAsync(app, $"/v1/agents/{Id}/rollback");
+        var body = await response.Content.ReadAsStringAsync();
+        var versions = await VersionsAsync(app);
+        // Today: 200 "rollback: 1.2.0 rolled back to 1.1.0" — the version ops rolled back one call earlier serves again.
+        Assert.Equal("retired", versions["1.1.0"].State);
+        Assert.True(response.StatusCode == HttpStatusCode.Conflict, body);
+    }
+
+    [Fact]
+    public async Task AutoSuspension_AfterOpsRolledBackAResumedVersion_DoesNotHandOverToIt()
+    {
+        await using var app = await StartWithAVersionRolledBackAfterItsSuspensionAsync();
+
+        var fallback = await app.Services.GetRequiredService<AgentRegistry>().SuspendAsync(Id, "1.2.0", "system:auto-suspension", "veto rate 0.55 > 0.5");
+        // Today: fallback 1.1.0, re-activated by system:auto-suspension.
+        Assert.Null(fallback?.Version);
+        Assert.Equal("retired", (await VersionsAsync(app))["1.1.0"].State);
+    }
 }
