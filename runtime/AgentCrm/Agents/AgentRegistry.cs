@@ -353,7 +353,7 @@ public sealed partial class AgentRegistry
         TransitionAsync(agentId, version, LifecycleAction.Evaluate, actor, CancellationToken.None, onlyIfAllowed: true, also: ctx =>
         {
             if (unlessUnregisteredAfter is { } seq && RegistryTables.UnregisteredAfter(ctx, agentId, seq) is { } by)
-                throw new AgentConflictException($"{agentId} was unregistered while {agentId}@{version} was evaluated (by {by}); nothing stored.");
+                throw new AgentConflictException($"{agentId} was unregistered while {agentId}@{version} was evaluated (by {by}); no report stored.");
             writeReport(ctx);
         });
 

@@ -101,7 +101,7 @@ public sealed class EvaluateAfterUnregisterTests
             .EvaluateAsync("renewal-risk", "1.0.1", "telco-churn", "cli:root", progress, unlessUnregisteredAfter: asked));
 
         Assert.Equal(1, unregistered);
-        Assert.Equal("renewal-risk was unregistered while renewal-risk@1.0.1 was evaluated (by key:ops-unregisterer); nothing stored.", refused.Message);
+        Assert.Equal("renewal-risk was unregistered while renewal-risk@1.0.1 was evaluated (by key:ops-unregisterer); no report stored.", refused.Message);
         Assert.Equal(0L, Reports(app.DataDirectory));
         Assert.Empty((await app.GetJsonAsync("/v1/audit?action=report.created")).GetProperty("items").EnumerateArray());
     }
